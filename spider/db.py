@@ -1,0 +1,164 @@
+"""Where the database lives and its schema: one idempotent set-up, safe to call on every start."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from spider.errors import DatabaseError
+from spider.fields import FIELDS, PROVENANCE
+
+SCHEMA_VERSION = 1
+
+# Extra schema set-ups registered by stages that own tables (crawl cache, ...). Each is
+# idempotent and runs after the core tables exist.
+_SCHEMA_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def register_schema(hook: Callable[[sqlite_utils.Database], None]) -> Callable:
+    """Let a stage module add its own tables to `ensure_schema`."""
+    if hook not in _SCHEMA_HOOKS:
+        _SCHEMA_HOOKS.append(hook)
+    return hook
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory (XDG on Linux, Application Support on macOS, LOCALAPPDATA)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "spider"
+
+
+def default_db_path() -> Path:
+    """`SPIDER_DB` if set, else spider.db in the user's data directory."""
+    env = os.environ.get("SPIDER_DB")
+    return Path(env).expanduser() if env else user_data_dir() / "spider.db"
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a Spider database and make sure its schema is current."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        db = sqlite_utils.Database(conn)
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(
+            f"{path}: cannot open as a Spider database ({exc}); point --db or SPIDER_DB at another file"
+        ) from None
+    except OSError as exc:
+        raise DatabaseError(f"{path}: {exc.strerror}; point --db or SPIDER_DB at a writable path") from None
+    return db
+
+
+def _columns(names: tuple[str, ...], kind: type = str) -> dict[str, type]:
+    return {name: kind for name in names}
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create every core table and index if missing. Never drops or rewrites data."""
+    record_columns: dict[str, type] = {"id": int, "record_key": str}
+    record_columns.update(_columns(PROVENANCE))
+    record_columns.update(_columns(FIELDS))
+    record_columns.update({"lat": float, "lon": float, "extra": str, "content_hash": str,
+                           "status": str, "ingested_at": str, "updated_at": str})
+    db["records"].create(record_columns, pk="id", if_not_exists=True)
+    db["records"].create_index(["record_key"], unique=True, if_not_exists=True)
+    db["records"].create_index(["source"], if_not_exists=True)
+
+    db["sources"].create(
+        {"id": int, "location": str, "kind": str, "recipe": str, "mapping": str, "schedule": str,
+         "added_at": str, "last_read_at": str, "records": int, "skipped": int},
+        pk="id", if_not_exists=True,
+    )
+    db["sources"].create_index(["location"], unique=True, if_not_exists=True)
+
+    # Written by the resolve stage (spider.dedupe); company ids are stable because a
+    # company takes the id of its oldest record.
+    db["companies"].create(
+        {"id": int, "name": str, "name_local": str, "name_en": str, "name_kana": str,
+         "legal_name": str, "corporate_number": str, "category": str, "brand": str, "group": str,
+         "address": str, "district": str, "city": str, "region": str, "country": str,
+         "postal_code": str, "lat": float, "lon": float, "phone": str, "website": str,
+         "description": str, "employees": str, "record_count": int},
+        pk="id", if_not_exists=True,
+    )
+    db["record_links"].create(
+        {"record_id": int, "company_id": int, "score": float, "rule": str},
+        pk="record_id", if_not_exists=True,
+    )
+    db["record_links"].create_index(["company_id"], if_not_exists=True)
+    db["review_queue"].create(
+        {"id": int, "record_a": int, "record_b": int, "score": float, "breakdown": str,
+         "status": str, "decided_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["review_queue"].create_index(["record_a", "record_b"], unique=True, if_not_exists=True)
+    # User decisions (merge/split/keep-apart) keyed by stable record keys: never touched
+    # by a rebuild or refresh.
+    db["decisions"].create(
+        {"id": int, "kind": str, "record_key_a": str, "record_key_b": str, "note": str,
+         "decided_at": str},
+        pk="id", if_not_exists=True,
+    )
+
+    db["signals"].create(
+        {"signal": str, "kind": str, "label": str, "companies": int, "idf": float},
+        pk="signal", if_not_exists=True,
+    )
+    db["company_signals"].create(
+        {"company_id": int, "signal": str, "weight": float, "confidence": float,
+         "evidence": str, "source": str},
+        pk=("company_id", "signal"), if_not_exists=True,
+    )
+    db["company_signals"].create_index(["signal"], if_not_exists=True)
+
+    # User data: won clients point at a record (stable) rather than a company id.
+    db["won_clients"].create(
+        {"id": int, "record_id": int, "name": str, "referenceable": int, "story": str,
+         "won_at": str, "source": str},
+        pk="id", if_not_exists=True,
+    )
+    db["won_clients"].create_index(["record_id"], unique=True, if_not_exists=True)
+    # Seam for the exclusions issue: do-not-call, existing customers, competitors, partners.
+    db["exclusions"].create(
+        {"id": int, "record_id": int, "kind": str, "reason": str, "expires_at": str,
+         "created_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["prospects"].create(
+        {"run_id": str, "rank": int, "company_id": int, "score": float, "priority": str,
+         "segment": str, "reasons": str, "reference_company_id": int, "reference": str,
+         "angle": str, "opening_line": str, "ask_for": str, "sources": str},
+        pk=("run_id", "rank"), if_not_exists=True,
+    )
+    db["runs"].create(
+        {"id": str, "query": str, "seeds": str, "settings": str, "created_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    for hook in _SCHEMA_HOOKS:
+        hook(db)
+    db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    row = db.execute("select value from meta where key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db["meta"].upsert({"key": key, "value": value}, pk="key")

@@ -1,0 +1,111 @@
+"""The one field vocabulary shared by ingest mappings, crawl recipes, `spider records` and exports."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Order matters: it is the column order of the `records` table and of `spider records`.
+FIELDS: tuple[str, ...] = (
+    "name",
+    "name_local",
+    "name_en",
+    "name_kana",
+    "legal_name",
+    "corporate_number",
+    "industry_scheme",
+    "industry_code",
+    "industry_label",
+    "category",
+    "rating",
+    "brand",
+    "group",
+    "address",
+    "district",
+    "city",
+    "region",
+    "country",
+    "postal_code",
+    "lat",
+    "lon",
+    "phone",
+    "website",
+    "description",
+    "employees",
+)
+
+PROVENANCE: tuple[str, ...] = ("source", "source_row", "list_title", "list_url", "fetched_at")
+
+# Header spellings seen in real files (English, Japanese, OSM tags, CRM exports), folded
+# with `fold_header` before lookup. A column not listed here is kept under `extra`.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "company", "company name", "company_name", "organisation", "organization",
+             "business name", "site name", "bank name", "security", "hotel", "hotel name",
+             "hotel_name", "account name", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
+             "提出者名", "商号"),
+    "name_local": ("name_local", "name:ja", "name_ja", "local name", "native name", "和名"),
+    "name_en": ("name_en", "name:en", "english name", "name (english)", "法人名英語", "提出者名(英字)",
+                "英文社名", "英語名"),
+    "name_kana": ("name_kana", "kana", "name:ja-hira", "name:ja_kana", "name:ja-kana", "reading",
+                  "法人名(カナ)", "法人名ふりがな", "提出者名(ヨミ)", "フリガナ", "ふりがな", "カナ"),
+    "legal_name": ("legal_name", "legal name", "registered name", "official_name", "official name",
+                   "法人名", "正式名称"),
+    "corporate_number": ("corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
+                         "houjin bangou", "company number", "registration number"),
+    "industry_code": ("industry_code", "industry code", "33業種コード", "sic", "sic code", "naics"),
+    "industry_label": ("industry_label", "industry", "gics sub-industry", "sub-industry",
+                       "33業種区分", "業種", "提出者業種", "sector"),
+    "category": ("category", "type", "tourism", "business type", "カテゴリ", "種別", "業態"),
+    "rating": ("rating", "stars", "star rating", "grade", "格付け", "星"),
+    "brand": ("brand", "ブランド"),
+    "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社"),
+    "address": ("address", "addr", "addr:full", "addr:ja", "street address", "headquarters",
+                "住所", "所在地", "本店所在地"),
+    "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
+                 "addr:quarter", "地区", "エリア"),
+    "city": ("city", "addr:city", "town", "市区町村", "都市"),
+    "region": ("region", "state", "st", "prefecture", "addr:province", "addr:state", "都道府県"),
+    "country": ("country", "addr:country", "国"),
+    "postal_code": ("postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号"),
+    "lat": ("lat", "latitude", "緯度"),
+    "lon": ("lon", "lng", "long", "longitude", "経度"),
+    "phone": ("phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話"),
+    "website": ("website", "url", "homepage", "web", "contact:website", "企業ホームページ",
+                "ホームページ", "ウェブサイト"),
+    "description": ("description", "about", "business summary", "事業概要", "事業内容", "概要"),
+    "employees": ("employees", "employee count", "headcount", "従業員数"),
+    "list_title": ("list_title", "list title", "list"),
+    "list_url": ("list_url", "list url"),
+}
+
+
+def fold_header(text: str) -> str:
+    """Fold a column header so that 'Company Name', 'company_name' and 'ＣＯＭＰＡＮＹ　ＮＡＭＥ' meet."""
+    text = unicodedata.normalize("NFKC", text or "").strip().lower().lstrip("\ufeff")
+    text = text.replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s_]+", " ", text)
+
+
+HEADER_ALIASES: dict[str, str] = {
+    fold_header(alias): field for field, aliases in _ALIASES.items() for alias in aliases
+}
+KNOWN = frozenset(FIELDS) | frozenset(PROVENANCE)
+
+
+def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Map each source column to a field (or to itself, kept as extra). Overrides are field=column."""
+    overrides = overrides or {}
+    by_column = {column: field for field, column in overrides.items()}
+    taken = set(by_column.values())
+    mapping: dict[str, str] = {}
+    for column in headers:
+        if column in by_column:
+            mapping[column] = by_column[column]
+            continue
+        field = HEADER_ALIASES.get(fold_header(column))
+        if field and field not in taken:
+            mapping[column] = field
+            taken.add(field)
+        else:
+            mapping[column] = column
+    return mapping
