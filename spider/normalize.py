@@ -1,0 +1,718 @@
+"""Pure normalizers for names in any script and for hard keys. No I/O beyond the shipped dictionary.
+
+Every function here is pure and idempotent: `f(f(x)) == f(x)`. Japanese names are folded to
+katakana, stripped of legal forms (株式会社, (株), K.K., Co., Ltd. ...) wherever they stand, and
+given a Latin "concept" form built from the readings the data carries (法人名ふりがな, ヨミ), a
+katakana→romaji table and a small business-word dictionary (自動車 = motor, 銀行 = bank), so that
+"トヨタ自動車株式会社" can meet "TOYOTA MOTOR CORPORATION" without a heavy romanizer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "fold",
+    "normalize_name",
+    "strip_legal_forms",
+    "compact",
+    "name_tokens",
+    "is_japanese",
+    "kana_to_romaji",
+    "romaji_key",
+    "skeleton",
+    "concept_tokens",
+    "latin_forms",
+    "normalize_phone",
+    "normalize_domain",
+    "normalize_corporate_number",
+    "normalize_postal_code",
+    "normalize_address",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Folding
+
+_HIRA_START, _HIRA_END = 0x3041, 0x3096
+_PUNCT_RE = re.compile(r"[^\w\u30fc]+", re.UNICODE)  # keep letters, digits, the long-vowel mark
+_SPACES = re.compile(r"\s+")
+_DOTTED = re.compile(r"(?<=\w)\.(?=\w)|(?<=\b\w)\.")
+
+
+def fold(text: str | None) -> str:
+    """NFKC, case-fold, hiragana→katakana, punctuation and brackets to spaces, spaces squeezed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    text = "".join(chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text)
+    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = _DOTTED.sub("", text)  # "k.k." -> "kk", "n.v." -> "nv", "co.,ltd" -> "co,ltd"
+    text = _PUNCT_RE.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_japanese(text: str) -> bool:
+    """True when the text holds kana or CJK ideographs."""
+    return any(
+        "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+        for c in text
+    )
+
+
+def _is_kanji(c: str) -> bool:
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or c in "々〆ヶ"
+
+
+def _is_katakana(c: str) -> bool:
+    return "\u30a1" <= c <= "\u30fa" or c in "ーヽヾ"
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal forms
+
+# Japanese legal forms and their readings, stripped wherever they stand (longest first).
+_JA_LEGAL = (
+    "特定非営利活動法人",
+    "地方独立行政法人",
+    "独立行政法人",
+    "国立大学法人",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "社会福祉法人",
+    "医療法人社団",
+    "医療法人財団",
+    "農業協同組合",
+    "事業協同組合",
+    "協同組合連合会",
+    "投資法人",
+    "医療法人",
+    "学校法人",
+    "宗教法人",
+    "社会医療法人",
+    "npo法人",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "相互会社",
+    "協同組合",
+    "(株)",
+    "(有)",
+    "(合)",
+    "(同)",
+    "(資)",
+    "(名)",
+    "(社)",
+    "(財)",
+    "(医)",
+    "(学)",
+    "(福)",
+    "(特非)",
+    "カブシキガイシャ",
+    "カブシキカイシャ",
+    "ユウゲンガイシャ",
+    "ユウゲンカイシャ",
+    "ゴウドウガイシャ",
+    "ゴウドウカイシャ",
+    "ゴウシガイシャ",
+    "ゴウメイガイシャ",
+    "ソウゴガイシャ",
+    "イッパンシャダンホウジン",
+    "イッパンザイダンホウジン",
+    "コウエキシャダンホウジン",
+    "コウエキザイダンホウジン",
+)
+_JA_LEGAL_FOLDED = tuple(
+    sorted({fold(f).replace(" ", "") for f in _JA_LEGAL}, key=len, reverse=True)
+)
+_JA_BRACKETED = ("株", "有", "合", "同", "資", "名", "社", "財", "医", "学", "福", "特非")
+
+# Latin legal forms as folded token sequences, longest first. Stripped at either end only.
+_LATIN_LEGAL = sorted(
+    {
+        tuple(fold(form).split())
+        for form in (
+            "kabushiki kaisha",
+            "kabushikigaisha",
+            "kabushiki gaisha",
+            "kabushikikaisha",
+            "k.k.",
+            "yugen kaisha",
+            "godo kaisha",
+            "co., ltd.",
+            "co. ltd",
+            "co ltd",
+            "company limited",
+            "company ltd",
+            "co., limited",
+            "co. inc",
+            "co., inc.",
+            "co",
+            "company",
+            "ltd",
+            "ltd.",
+            "limited",
+            "inc",
+            "inc.",
+            "incorporated",
+            "corp",
+            "corp.",
+            "corporation",
+            "llc",
+            "l.l.c.",
+            "llp",
+            "l.p.",
+            "lp",
+            "plc",
+            "p.l.c.",
+            "gmbh",
+            "gmbh & co. kg",
+            "gmbh & co kg",
+            "ag",
+            "kg",
+            "kgaa",
+            "se",
+            "sa",
+            "s.a.",
+            "s.a.s.",
+            "sas",
+            "sarl",
+            "s.a.r.l.",
+            "s.p.a.",
+            "spa",
+            "srl",
+            "s.r.l.",
+            "nv",
+            "n.v.",
+            "bv",
+            "b.v.",
+            "cv",
+            "c.v.",
+            "vof",
+            "v.o.f.",
+            "ab",
+            "a/s",
+            "as",
+            "asa",
+            "oy",
+            "oyj",
+            "pty",
+            "pty ltd",
+            "pty. ltd.",
+            "pte",
+            "pte ltd",
+            "pte. ltd.",
+            "sdn bhd",
+            "bhd",
+            "berhad",
+            "tbk",
+            "pt",
+            "ltda",
+            "s.l.",
+            "sl",
+            "s.c.",
+            "gk",
+            "yk",
+            "tk",
+            "holding b.v.",
+            "the",
+        )
+    },
+    key=len,
+    reverse=True,
+)
+# Tokens that are legal forms only at the very end or start ("the" only leads).
+_LEADING_ONLY = {("the",)}
+_TRAILING_ONLY = {("co",), ("company",)}
+
+
+def strip_legal_forms(folded: str) -> str:
+    """Strip legal forms from a folded name, before or after it, longest first; never to nothing."""
+    if not folded:
+        return folded
+    text = folded
+    if is_japanese(text):
+        squeezed = text
+        for form in _JA_BRACKETED:
+            squeezed = squeezed.replace(f"( {form} )", " ").replace(f"({form})", " ")
+        for form in _JA_LEGAL_FOLDED:
+            if form in squeezed.replace(" ", ""):
+                squeezed = _remove_spaced(squeezed, form)
+        text = _SPACES.sub(" ", squeezed).strip()
+    tokens = text.split()
+    changed = True
+    while changed and tokens:
+        changed = False
+        for form in _LATIN_LEGAL:
+            n = len(form)
+            if len(tokens) > n and tuple(tokens[-n:]) == form and form not in _LEADING_ONLY:
+                tokens = tokens[:-n]
+                changed = True
+                break
+            if len(tokens) > n and tuple(tokens[:n]) == form and form not in _TRAILING_ONLY:
+                tokens = tokens[n:]
+                changed = True
+                break
+    result = " ".join(tokens)
+    return result or folded
+
+
+def _remove_spaced(text: str, form: str) -> str:
+    """Remove `form` from text even when spaces split it ("株式会社 サカタ", "カブシキガイシャ　…")."""
+    if form in text:
+        return text.replace(form, " ")
+    pattern = r"\s?".join(re.escape(c) for c in form)
+    return re.sub(pattern, " ", text)
+
+
+@lru_cache(maxsize=200_000)
+def normalize_name(text: str | None) -> str:
+    """The comparable form of a name: folded, legal forms stripped, spaces squeezed."""
+    return strip_legal_forms(fold(text))
+
+
+def compact(name: str) -> str:
+    """A normalized name without spaces (Japanese has none to trust)."""
+    return name.replace(" ", "")
+
+
+def name_tokens(name: str) -> list[str]:
+    """Tokens of a normalized name; Japanese runs become character bigrams (no spaces to split on)."""
+    out: list[str] = []
+    for token in name.split():
+        if is_japanese(token) and len(token) > 1:
+            out.extend(token[i : i + 2] for i in range(len(token) - 1))
+        else:
+            out.append(token)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Kana → romaji (modified Hepburn), and keys that let romaji written differently meet
+
+_DIGRAPHS = {
+    "キャ": "kya",
+    "キュ": "kyu",
+    "キョ": "kyo",
+    "シャ": "sha",
+    "シュ": "shu",
+    "ショ": "sho",
+    "シェ": "she",
+    "チャ": "cha",
+    "チュ": "chu",
+    "チョ": "cho",
+    "チェ": "che",
+    "ニャ": "nya",
+    "ニュ": "nyu",
+    "ニョ": "nyo",
+    "ヒャ": "hya",
+    "ヒュ": "hyu",
+    "ヒョ": "hyo",
+    "ミャ": "mya",
+    "ミュ": "myu",
+    "ミョ": "myo",
+    "リャ": "rya",
+    "リュ": "ryu",
+    "リョ": "ryo",
+    "ギャ": "gya",
+    "ギュ": "gyu",
+    "ギョ": "gyo",
+    "ジャ": "ja",
+    "ジュ": "ju",
+    "ジョ": "jo",
+    "ジェ": "je",
+    "ヂャ": "ja",
+    "ヂュ": "ju",
+    "ヂョ": "jo",
+    "ビャ": "bya",
+    "ビュ": "byu",
+    "ビョ": "byo",
+    "ピャ": "pya",
+    "ピュ": "pyu",
+    "ピョ": "pyo",
+    "ファ": "fa",
+    "フィ": "fi",
+    "フェ": "fe",
+    "フォ": "fo",
+    "フュ": "fyu",
+    "ウィ": "wi",
+    "ウェ": "we",
+    "ウォ": "wo",
+    "ヴァ": "va",
+    "ヴィ": "vi",
+    "ヴェ": "ve",
+    "ヴォ": "vo",
+    "ティ": "ti",
+    "ディ": "di",
+    "トゥ": "tu",
+    "ドゥ": "du",
+    "デュ": "dyu",
+    "テュ": "tyu",
+    "ツァ": "tsa",
+    "ツィ": "tsi",
+    "ツェ": "tse",
+    "ツォ": "tso",
+    "イェ": "ye",
+    "クァ": "kwa",
+    "クィ": "kwi",
+    "クェ": "kwe",
+    "クォ": "kwo",
+    "グァ": "gwa",
+}
+_MONOGRAPHS = dict(
+    zip(
+        "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヰヱヲン"
+        "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴァィゥェォャュョヮヵヶ",
+        (
+            "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he "
+            "ho ma mi mu me mo ya yu yo ra ri ru re ro wa i e o n ga gi gu ge go za ji zu ze zo da "
+            "ji zu de do ba bi bu be bo pa pi pu pe po vu a i u e o ya yu yo wa ka ke"
+        ).split(),
+        strict=True,
+    )
+)
+
+
+@lru_cache(maxsize=100_000)
+def kana_to_romaji(text: str) -> str:
+    """Romanize kana (hiragana or katakana, any width) in modified Hepburn; other characters pass."""
+    text = fold(text) if text else ""
+    out: list[str] = []
+    i, double = 0, False
+    while i < len(text):
+        pair, char = text[i : i + 2], text[i]
+        if pair in _DIGRAPHS:
+            roman, i = _DIGRAPHS[pair], i + 2
+        elif char in _MONOGRAPHS:
+            roman, i = _MONOGRAPHS[char], i + 1
+        elif char == "ッ":
+            double, i = True, i + 1
+            continue
+        elif char == "ー":
+            i += 1
+            if out and out[-1] and out[-1][-1] in "aeiou":
+                out.append(out[-1][-1])
+            continue
+        else:
+            roman, i = char, i + 1
+        if double and roman and roman[0] not in "aeiou ":
+            roman = ("t" if roman.startswith("ch") else roman[0]) + roman
+        double = False
+        if out and out[-1] == "n" and roman[:1] in ("a", "i", "u", "e", "o", "y"):
+            out[-1] = "n'"  # keep ン+ア apart from ナ until the key drops the mark
+        out.append(roman)
+    return "".join(out).replace("n'", "n")
+
+
+_VOWEL_RUNS = re.compile(r"([aeiou])\1+")
+
+
+@lru_cache(maxsize=200_000)
+def romaji_key(word: str) -> str:
+    """Fold the ways one Japanese word is written in Latin letters onto one key.
+
+    "Toukyou", "Tokyo", "Tôkyô" and "Tohkyoh" all give "tokyo"; "Shimbashi" meets "Shinbashi".
+    """
+    word = unicodedata.normalize("NFKD", word.casefold())
+    word = "".join(c for c in word if c.isalnum() and not unicodedata.combining(c))
+    word = word.replace("mb", "nb").replace("mp", "np").replace("mm", "nm")
+    word = re.sub(r"(?<=[aeiou])h(?![aeiouy])", "", word)  # ohtsuka -> otsuka
+    word = word.replace("ou", "o").replace("uu", "u").replace("oo", "o")
+    word = word.replace("tsu", "tu").replace("si", "shi").replace("shhi", "shi")
+    return _VOWEL_RUNS.sub(r"\1", word)
+
+
+def skeleton(text: str) -> str:
+    """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace)."""
+    text = text.casefold().replace("l", "r").replace("v", "b").replace("th", "s").replace("c", "k")
+    text = text.replace("ph", "f").replace("x", "ks").replace("q", "k").replace("w", "")
+    text = re.sub(r"[^a-z ]", "", text)
+    text = re.sub(r"[aeiouyh]", "", text)
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The business-word dictionary: Japanese word | reading | English equivalents (first is canonical)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, str], dict[str, list[str]], dict[str, str], list[str]]:
+    """(japanese→concept, japanese→readings, english word→concept, japanese words longest first)."""
+    ja_concept: dict[str, str] = {}
+    ja_readings: dict[str, list[str]] = {}
+    en_concept: dict[str, str] = {}
+    text = (Path(__file__).parent / "data" / "business_words.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("\t") if p.strip()]
+        if len(parts) != 3:
+            continue
+        words, readings, english = (p.split("|") for p in parts)
+        concept = fold(english[0]).replace(" ", "_")
+        for word in words:
+            key = fold(word).replace(" ", "")
+            ja_concept[key] = concept
+            ja_readings.setdefault(key, [])
+            ja_readings[key].extend(fold(r).replace(" ", "") for r in readings if r != "-")
+        for word in english:
+            en_concept.setdefault(fold(word), concept)
+    by_length = sorted(ja_concept, key=len, reverse=True)
+    return ja_concept, ja_readings, en_concept, by_length
+
+
+def _english_phrases() -> list[tuple[tuple[str, ...], str]]:
+    return _english_phrase_table()
+
+
+@lru_cache(maxsize=1)
+def _english_phrase_table() -> list[tuple[tuple[str, ...], str]]:
+    _, _, en_concept, _ = _dictionary()
+    return sorted(((tuple(k.split()), v) for k, v in en_concept.items()), key=lambda x: -len(x[0]))
+
+
+@lru_cache(maxsize=200_000)
+def concept_tokens(latin: str) -> tuple[str, ...]:
+    """Map a normalized Latin name onto dictionary concepts and romaji keys, token by token.
+
+    "toyota motors" and "toyota automobile" both give ("toyota", "motor").
+    """
+    tokens = latin.split()
+    _, _, en_concept, _ = _dictionary()
+    max_len = max((len(k.split()) for k in en_concept), default=1)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(max_len, len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i : i + n])
+            if phrase in en_concept:
+                out.append(en_concept[phrase])
+                i += n
+                break
+        else:
+            out.append(romaji_key(tokens[i]))
+            i += 1
+    return tuple(t for t in out if t)
+
+
+def _segments(name: str) -> list[tuple[str, str]]:
+    """Split a folded Japanese name into (kind, text): dict words, katakana, kanji, latin runs."""
+    ja_concept, _, _, by_length = _dictionary()
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(name):
+        char = name[i]
+        if char == " ":
+            out.append(("space", " "))
+            i += 1
+            continue
+        hit = next((w for w in by_length if name.startswith(w, i)), None)
+        if hit and not (_is_katakana(char) and _katakana_continues(name, i, len(hit))):
+            out.append(("dict", hit))
+            i += len(hit)
+            continue
+        kind = "kana" if _is_katakana(char) else "kanji" if _is_kanji(char) else "latin"
+        j = i + 1
+        while j < len(name) and name[j] != " ":
+            c = name[j]
+            k = "kana" if _is_katakana(c) else "kanji" if _is_kanji(c) else "latin"
+            if k != kind:
+                break
+            if any(name.startswith(w, j) for w in by_length if not _is_katakana(w[0])):
+                break
+            j += 1
+        out.append((kind, name[i:j]))
+        i = j
+    return out
+
+
+def _katakana_continues(name: str, start: int, length: int) -> bool:
+    """A katakana dictionary word inside a longer katakana word is not that word (ホテル in ホテルズ ok)."""
+    before = start > 0 and _is_katakana(name[start - 1])
+    return before
+
+
+def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
+    """The Latin concept forms of a normalized name (any script), using a kana reading when given.
+
+    Latin names give their concept tokens. Japanese names are split into dictionary words
+    (自動車 → motor), katakana (romanized) and kanji runs; a kanji run is read from `reading` by
+    aligning the reading against the known parts. A kanji run that cannot be read yields no form.
+    """
+    if not name:
+        return []
+    if not is_japanese(name):
+        return [concept_tokens(name)]
+    ja_concept, ja_readings, _, _ = _dictionary()
+    segments = _segments(name)
+    unknown = [text for kind, text in segments if kind == "kanji"]
+    readings_of_unknown: list[str] | None = []
+    if unknown:
+        readings_of_unknown = _align(segments, normalize_name(reading) if reading else "")
+    if readings_of_unknown is None:
+        return []
+    out: list[str] = []
+    unknown_iter = iter(readings_of_unknown)
+    for kind, text in segments:
+        if kind == "dict":
+            out.append(ja_concept[text])
+        elif kind == "kana":
+            out.extend(romaji_key(kana_to_romaji(part)) for part in text.split("ー ") if part)
+        elif kind == "kanji":
+            out.append(romaji_key(kana_to_romaji(next(unknown_iter))))
+        elif kind == "latin":
+            out.extend(concept_tokens(text))
+    return [tuple(t for t in out if t)]
+
+
+def _align(segments: list[tuple[str, str]], reading: str) -> list[str] | None:
+    """Read each kanji run off the whole reading: known parts anchor a regular expression."""
+    reading = reading.replace(" ", "")
+    if not reading or is_japanese(reading) is False:
+        return None
+    _, ja_readings, _, _ = _dictionary()
+    parts: list[str] = []
+    for kind, text in segments:
+        if kind == "space":
+            continue
+        if kind == "dict":
+            options = [r for r in ja_readings.get(text, []) if r] or [text]
+            parts.append("(?:" + "|".join(re.escape(o) for o in options) + ")")
+        elif kind == "kana":
+            parts.append(re.escape(text.replace("ー", "")).replace("ッ", "ッ?"))
+        elif kind == "kanji":
+            parts.append("(.+?)")
+        else:
+            parts.append("(?:.*?)")
+    pattern = "^" + "".join(parts) + "$"
+    match = re.match(pattern, reading.replace("ー", ""))
+    if not match:
+        return None
+    return list(match.groups())
+
+
+# ---------------------------------------------------------------------------------------------
+# Hard keys
+
+_DIGITS = re.compile(r"\D+")
+
+
+def normalize_phone(text: str | None, *, country: str = "JP") -> str:
+    """Digits of a phone number in national form: +81 3-1234-5678 → 0312345678; +1 → 10 digits."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = re.split(r"(?i)\s*(?:ext|x|内線|#)\.?\s*\d+\s*$", text)[0]
+    digits = _DIGITS.sub("", text)
+    if text.lstrip().startswith("+") or digits.startswith("00"):
+        digits = digits.lstrip("0")
+        if digits.startswith("81"):
+            return "0" + digits[2:].lstrip("0")
+        if digits.startswith("1") and len(digits) == 11:
+            return digits[1:]
+        return digits
+    if len(digits) == 11 and digits.startswith("1") and country != "JP":
+        return digits[1:]
+    if len(digits) == 11 and digits.startswith("1") and not digits.startswith("10"):
+        return digits[1:]
+    return digits if len(digits) >= 6 else ""
+
+
+def normalize_domain(text: str | None) -> str:
+    """The registrable-looking host of a web address: 'https://www.Hilton.com/en/' → 'hilton.com'."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].split("@")[-1].split(":")[0]
+    text = re.sub(r"^(?:www\d*|m)\.", "", text).strip(".")
+    return text if "." in text else ""
+
+
+def normalize_corporate_number(text: str | None) -> str:
+    """A 13-digit 法人番号 (check digit verified), else ''. Other registers pass through as digits."""
+    if not text:
+        return ""
+    digits = _DIGITS.sub("", unicodedata.normalize("NFKC", str(text)))
+    if len(digits) != 13:
+        return digits if len(digits) >= 6 and len(digits) != 13 else ""
+    body = digits[1:]
+    total = sum(int(d) * (1 if i % 2 == 0 else 2) for i, d in enumerate(reversed(body)))
+    check = 9 - total % 9
+    return digits if int(digits[0]) == check else ""
+
+
+def normalize_postal_code(text: str | None) -> str:
+    """Postal code digits and letters: '〒100-0005' → '1000005'; 'sw1a 1aa' → 'SW1A1AA'."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).replace("〒", "")
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+
+
+_STREET = {
+    "street": "st",
+    "st": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "ave": "ave",
+    "boulevard": "blvd",
+    "blvd": "blvd",
+    "blv": "blvd",
+    "road": "rd",
+    "rd": "rd",
+    "drive": "dr",
+    "dr": "dr",
+    "place": "pl",
+    "pl": "pl",
+    "lane": "ln",
+    "ln": "ln",
+    "court": "ct",
+    "ct": "ct",
+    "highway": "hwy",
+    "hwy": "hwy",
+    "parkway": "pkwy",
+    "pkwy": "pkwy",
+    "square": "sq",
+    "suite": "ste",
+    "ste": "ste",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "n": "n",
+    "s": "s",
+    "e": "e",
+    "w": "w",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+    "丁目": "-",
+    "番地": "-",
+    "番": "-",
+    "号": "",
+}
+
+
+@lru_cache(maxsize=200_000)
+def normalize_address(text: str | None) -> str:
+    """A comparable street address: folded, street words abbreviated, 丁目/番地 as hyphens."""
+    folded = fold(text)
+    if not folded:
+        return ""
+    folded = re.sub(r"(\d)(丁目|番地|番|号)", r"\1 ", folded)
+    return " ".join(_STREET.get(t, t) for t in folded.split())
