@@ -130,3 +130,208 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         for warning, count in report.warnings.items():
             click.echo(f"  {count} rows: {warning}")
     click.echo(rebuild(db, obj.settings))
+
+
+@main.command()
+@click.argument("url")
+@click.option("--recipe", metavar="FILE", help="Recipe TOML (CSS selectors), or a shipped recipe's name.")
+@click.option("--max-pages", type=click.IntRange(1), help="Stop after this many pages (lists and details).")
+@click.option("--depth", type=click.IntRange(0), help="Links to follow from URL (pagination is free).")
+@click.option("--delay", type=click.FloatRange(0), help="Seconds between requests (at least Crawl-delay).")
+@click.option("--dry-run", is_flag=True, help="Crawl and extract, show a sample, save no records.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted crawl of URL; nothing is fetched twice.")
+@click.option("--follow-details", is_flag=True, help="Visit each item's page for phone, address, website.")
+@click.pass_obj
+@handle_errors
+def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, depth: int | None,
+          delay: float | None, dry_run: bool, resume: bool, follow_details: bool) -> None:
+    """Crawl a business directory politely and add its companies as records.
+
+    \b
+    Example:
+        spider crawl https://www.fdic.gov/bank/individual/failed/banklist.html --max-pages 3
+    """
+    import dataclasses
+
+    from spider.crawl import ingest_directory, show_progress
+
+    flags = {"max_pages": max_pages, "max_depth": depth, "delay": delay}
+    settings = dataclasses.replace(obj.settings, **{k: v for k, v in flags.items() if v is not None})
+    db = obj.open()
+    try:
+        report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
+                                  follow_details=follow_details, progress=show_progress())
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: `spider crawl {url} --resume` continues where it stopped.", err=True)
+        raise
+    for line in report.lines(sample=dry_run):
+        click.echo(line)
+    if not dry_run:
+        from spider.build import rebuild
+
+        click.echo(rebuild(db, obj.settings))
+
+
+@main.command()
+@click.option("--empty", is_flag=True, help="Start a database without the shipped seeds.")
+@click.option("--force", is_flag=True, help="Re-ingest the seeds into an existing database.")
+@click.pass_obj
+@handle_errors
+def init(obj: Context, empty: bool, force: bool) -> None:
+    """Build the database from the shipped seeds (done automatically on first use).
+
+    \b
+    Example:
+        spider init            # or: spider --db team.db init --empty
+    """
+    from spider.build import build_from_seeds
+    from spider.db import set_meta
+
+    db = obj.open(build=False)
+    if empty:
+        set_meta(db, "empty", "1")
+        click.echo(f"Empty database ready at {obj.db_path}; add sources with `spider ingest FILE`.")
+        return
+    if db.execute("select exists(select 1 from records)").fetchone()[0] and not force:
+        click.echo(f"{obj.db_path} already holds records; use --force to re-read the seeds.")
+        return
+    build_from_seeds(db, obj.settings, echo=_echo_err)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", "-n", type=click.IntRange(1, 10000), help="How many prospects (default 25).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (csv/json go to output/ by default).")
+@click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the opening lines.")
+@click.option("--templates", type=click.Path(dir_okay=False), help="Your opener templates (TOML).")
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
+@click.pass_obj
+@handle_errors
+def expand(obj: Context, query: str, limit: int | None, fmt: str, output: str | None,
+           lang: str | None, templates: str | None, no_bom: bool) -> None:
+    """Rank the lookalikes of a won client or a segment, with reasons and openers.
+
+    \b
+    Examples:
+        spider expand "Tokyo five-star hotel"
+        spider expand "Palace Hotel Tokyo" --format csv      # writes output/palace-hotel-tokyo.csv
+        spider expand "トヨタ自動車" --lang ja -n 10
+    """
+    from spider.export import to_csv, to_json, to_table, write_export
+
+    db = obj.open()
+    if lang:
+        obj.settings.language = lang
+    if templates:
+        obj.settings.extra["templates"] = templates
+    expansion = _expand_or_pick(db, obj, query, limit)
+    _print_header(expansion)
+    if output or fmt == "csv" or (fmt == "json" and not sys.stdout.isatty() and output):
+        path = write_export(expansion, obj.settings, fmt if fmt != "table" else "csv", output,
+                            bom=not no_bom)
+        click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}", err=True)
+    if fmt == "table":
+        click.echo(to_table(expansion))
+    elif fmt == "json" and not output:
+        click.echo(to_json(expansion))
+    elif fmt == "csv" and not output and not sys.stdout.isatty():
+        click.echo(to_csv(expansion, bom=False), nl=False)
+
+
+def _expand_or_pick(db, obj: Context, query: str, limit: int | None):
+    """Run expand; on an ambiguous name at a terminal, let the user pick a candidate."""
+    from spider.expand import expand as run_expand
+
+    try:
+        return run_expand(db, obj.settings, query, limit=limit)
+    except QueryError as exc:
+        if not exc.candidates or not sys.stdin.isatty() or "matches no company" in str(exc):
+            raise
+        click.echo(str(exc), err=True)
+        for i, cand in enumerate(exc.candidates, 1):
+            click.echo(f"  {i}. {cand['label']}", err=True)
+        pick = click.prompt("Pick one", type=click.IntRange(1, len(exc.candidates)), err=True)
+        return run_expand(db, obj.settings, f"#{exc.candidates[pick - 1]['company_id']}", limit=limit)
+
+
+def _print_header(expansion) -> None:
+    q = expansion.query
+    if q.kind == "company":
+        click.echo(f"Lookalikes of {expansion.seed_label} (#{q.company_id})", err=True)
+    else:
+        click.echo(f"Segment: {expansion.seed_label}", err=True)
+    if q.ignored:
+        click.echo(f"Not understood, ignored: {', '.join(repr(w) for w in q.ignored)}", err=True)
+    for note in expansion.notes:
+        click.echo(f"Note: {note}", err=True)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--referenceable", is_flag=True, help="The client agreed to be named to prospects.")
+@click.option("--story", help="A short result story to cite (e.g. '+18% corporate bookings').")
+@click.option("--from", "from_file", type=click.Path(), help="Import won clients from a CRM export.")
+@click.option("--list", "show", is_flag=True, help="List the won clients recorded.")
+@click.pass_obj
+@handle_errors
+def won(obj: Context, name: str | None, referenceable: bool, story: str | None,
+        from_file: str | None, show: bool) -> None:
+    """Record a won client (a reference for its lookalikes), or import them from a CSV.
+
+    \b
+    Examples:
+        spider won "Palace Hotel Tokyo" --referenceable --story "+18% corporate bookings"
+        spider won --from crm_closed_won.csv
+    """
+    from spider.angles import won_clients
+    from spider.won import import_won, record_won
+
+    db = obj.open()
+    if from_file:
+        report, marked = import_won(db, obj.settings, from_file)
+        click.echo(f"{report.summary()}; {marked} won clients recorded")
+        for row, reason in report.skipped[:10]:
+            click.echo(f"  skipped row {row}: {reason}")
+    elif name:
+        row = record_won(db, name, referenceable=referenceable, story=story)
+        named = "may be named" if row["referenceable"] else "anonymous (not to be named)"
+        click.echo(f"Won client recorded: {name} (company #{row['company_id']}), {named}")
+    elif not show:
+        raise SpiderError("give a client NAME, --from FILE or --list; e.g. spider won \"Palace Hotel Tokyo\"")
+    if show:
+        for c in won_clients(db):
+            flag = "named" if c["referenceable"] else "anonymous"
+            click.echo(f"#{c['company_id']} {c['name']} ({flag}){' — ' + c['story'] if c['story'] else ''}")
+
+
+@main.group()
+def graph() -> None:
+    """Inspect the similarity graph."""
+
+
+@graph.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+@handle_errors
+def graph_stats(obj: Context, as_json: bool) -> None:
+    """Print the size of the similarity graph: companies, signals, links, by kind.
+
+    \b
+    Example:
+        spider graph stats
+    """
+    import json
+
+    from spider.graph import graph_stats as stats
+
+    figures = stats(obj.open())
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{figures['companies']} companies, {figures['signals']} signals, "
+               f"{figures['links']} company-signal links ({figures['records']} records)")
+    click.echo("signals by kind: " + ", ".join(f"{k} {v}" for k, v in figures["by_kind"].items()))
+    click.echo(f"largest connected component: {figures['largest_component']} nodes; "
+               f"mean signals per company {figures['mean_degree']:.1f}")
