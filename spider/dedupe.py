@@ -1,113 +1,1075 @@
-"""Entity resolution: records → companies (canonical) + record_links + review_queue.
+"""Entity resolution: records → companies + record_links + review_queue, in inspectable stages.
 
-First pass: exact clustering on normalized names and hard keys, category-aware.
+    prepare_records  rows → `Prepared` (normalized names in every script, hard keys, place)
+    block            candidate pairs from rare name tokens, n-grams and hard keys (rule per pair)
+    score_pair       rapidfuzz on names plus phone/address/domain/place evidence, with a breakdown
+    cluster          merge in score order, never through a bridge, never across a cannot-link
+    survive          each company's fields by explicit survivorship rules
+    resolve_companies  the stage: reads `records` and `decisions`, rewrites `companies`,
+                     `record_links` and the pending part of `review_queue`
+
+Hard keys win over names: one corporate number (法人番号) decides a match and two different
+ones forbid it. A hotel property never merges with a registered company (its operator): that
+link is a `group:` signal, made elsewhere.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any
 
 import sqlite_utils
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
-from spider.normalize import compact, normalize_corporate_number, normalize_name
+from spider.errors import InputError, SpiderError
+from spider.normalize import (
+    compact,
+    is_japanese,
+    latin_forms,
+    normalize_address,
+    normalize_corporate_number,
+    normalize_domain,
+    normalize_name,
+    normalize_phone,
+    normalize_postal_code,
+    skeleton,
+)
 
 NAME_FIELDS = ("name", "name_local", "name_en", "legal_name")
 COMPANY_FIELDS = (
-    "name",
-    "name_local",
-    "name_en",
-    "name_kana",
-    "legal_name",
-    "corporate_number",
-    "category",
-    "brand",
-    "group",
-    "address",
-    "district",
-    "city",
-    "region",
-    "country",
-    "postal_code",
-    "lat",
-    "lon",
-    "phone",
-    "website",
-    "description",
-    "employees",
+    "name", "name_local", "name_en", "name_kana", "legal_name", "corporate_number", "category",
+    "brand", "group", "address", "district", "city", "region", "country", "postal_code", "lat",
+    "lon", "phone", "website", "description", "employees",
+)  # fmt: skip
+
+# Words that say what kind of organisation a name is, not which one: they count for little.
+COMMON_WORDS = frozenset(
+    """hotel hotels inn resort resorts group holdings holding the and of de la le company
+    international japan tokyo services service center centre ホテル グループ 株式会社
+    industry industries trading bank motor electric chemical pharmaceutical construction
+    real_estate corporation systems foods airlines shipping railway insurance securities
+    hostel ryokan spa tower plaza grand new east west north south central general""".split()
 )
+COMMON_WEIGHT = 0.3
+HOTEL_WORDS = ("hotel", "hostel", "ryokan", "inn", "motel", "guest_house", "guesthouse",
+               "apartment", "resort", "ホテル", "旅館", "ホステル", "宿")  # fmt: skip
+
+
+class ResolveError(SpiderError):
+    """A merge, split or review request that names no company or record."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1: prepare
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record's comparable features. `index` is its position in the prepared list."""
+
+    index: int
+    id: int
+    key: str
+    klass: str  # "hotel", "org" or "" (either)
+    names: tuple[str, ...]  # normalized names, every script
+    ja: tuple[str, ...]  # compact Japanese names
+    latin: tuple[tuple[str, ...], ...]  # concept token forms
+    phone: str = ""
+    domain: str = ""
+    jcn: str = ""
+    postal: str = ""
+    address: str = ""
+    house: str = ""
+    city: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    tokens: frozenset[str] = field(default_factory=frozenset)
 
 
 def category_class(record: dict[str, Any]) -> str:
-    """Records of different classes never merge: a hotel property is not its listed operator."""
-    category = (record.get("category") or "").casefold()
-    if (
-        "hotel" in category
-        or "ホテル" in category
-        or category in ("hostel", "motel", "guest_house")
-    ):
+    """'hotel' for a property, 'org' for a registered company, '' when the record cannot tell.
+
+    A hotel property and a registered company (its operator) are different callable
+    organisations, so the two classes never share a cluster.
+    """
+    category = normalize_name(record.get("category"))
+    if any(word in category for word in HOTEL_WORDS):
         return "hotel"
-    return "org"
+    if record.get("corporate_number") or record.get("legal_name") or record.get("industry_scheme"):
+        return "org"
+    if category:
+        return "org"
+    names = " ".join(normalize_name(record.get(f)) for f in NAME_FIELDS if record.get(f))
+    if any(word in names for word in HOTEL_WORDS):
+        return "hotel"
+    return ""
 
 
-def _find(parent: list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+_HOUSE = re.compile(r"\b(\d+)\b")
+
+
+def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
+    """Normalize one record (a `records` row or any dict in the field vocabulary)."""
+    names: list[str] = []
+    for fld in NAME_FIELDS:
+        value = normalize_name(record.get(fld))
+        if value and value not in names:
+            names.append(value)
+    reading = record.get("name_kana")
+    ja = tuple(dict.fromkeys(compact(n) for n in names if is_japanese(n)))
+    latin: list[tuple[str, ...]] = []
+    for name in names:
+        for form in latin_forms(name, reading if is_japanese(name) else None):
+            if form and form not in latin:
+                latin.append(form)
+    address = normalize_address(record.get("address"))
+    house = _HOUSE.search(address)
+    lat, lon = record.get("lat"), record.get("lon")
+    return Prepared(
+        index=index,
+        id=int(record.get("id") or index),
+        key=str(record.get("record_key") or record.get("id") or index),
+        klass=category_class(record),
+        names=tuple(names),
+        ja=ja,
+        latin=tuple(latin),
+        phone=normalize_phone(record.get("phone")),
+        domain=normalize_domain(record.get("website")),
+        jcn=normalize_corporate_number(record.get("corporate_number")),
+        postal=normalize_postal_code(record.get("postal_code")),
+        address=address,
+        house=house.group(1) if house else "",
+        city=normalize_name(record.get("city")),
+        lat=float(lat) if lat not in (None, "") else None,
+        lon=float(lon) if lon not in (None, "") else None,
+        tokens=frozenset(_tokens(ja, latin)),
+    )
+
+
+def _tokens(ja: Iterable[str], latin: Iterable[tuple[str, ...]]) -> Iterator[str]:
+    for name in ja:
+        if len(name) == 1:
+            yield name
+        yield from (name[i : i + 2] for i in range(len(name) - 1))
+    for form in latin:
+        yield from form
+
+
+def prepare_records(rows: Iterable[dict[str, Any]]) -> list[Prepared]:
+    return [prepare_record(i, row) for i, row in enumerate(rows)]
+
+
+class Weights:
+    """IDF weights of name tokens over the records being resolved; common words count little."""
+
+    def __init__(self, prepared: Sequence[Prepared]) -> None:
+        self.df: Counter[str] = Counter()
+        for rec in prepared:
+            self.df.update(rec.tokens)
+        self.n = max(len(prepared), 1)
+        self._cache: dict[str, float] = {}
+
+    def __call__(self, token: str) -> float:
+        """The weight a token carries when both names share it (common words: little)."""
+        w = self._cache.get(token)
+        if w is None:
+            w = self.raw(token)
+            if token in COMMON_WORDS:
+                w *= COMMON_WEIGHT
+            self._cache[token] = w
+        return w
+
+    def raw(self, token: str) -> float:
+        """The weight a token carries when only one name has it: its plain IDF."""
+        return math.log(1.0 + self.n / (self.df.get(token, 0) + 1.0)) + 0.5
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 2: block
+
+BLOCK_RULES = ("corporate_number", "phone", "domain", "exact_name", "rare_token", "fuzzy_token",
+               "sound", "address")  # fmt: skip
+# Rules whose keys are identities: an oversized block is chained, not dropped.
+IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
+
+
+def block_keys(rec: Prepared, weights: Weights, *, rare: int = 2) -> Iterator[tuple[str, str]]:
+    """The (rule, key) pairs one record is blocked under."""
+    if rec.jcn:
+        yield "corporate_number", rec.jcn
+    if rec.phone:
+        yield "phone", rec.phone
+    if rec.domain:
+        yield "domain", rec.domain
+    for name in rec.ja:
+        yield "exact_name", name
+    for form in rec.latin:
+        yield "exact_name", " ".join(sorted(form))
+    ranked = sorted(rec.tokens, key=lambda t: (weights.df.get(t, 0), t))
+    for token in ranked[:rare]:
+        yield "rare_token", token
+    if rec.latin:
+        # One-deletion neighbourhood of the rarest Latin tokens: a typo still shares a key.
+        latin_tokens = sorted({t for form in rec.latin for t in form if len(t) >= 5},
+                              key=lambda t: (weights.df.get(t, 0), t))  # fmt: skip
+        for token in latin_tokens[:rare]:
+            for i in range(len(token)):
+                yield "fuzzy_token", token[:i] + token[i + 1 :]
+        for form in rec.latin:
+            sound = skeleton("".join(form))
+            if len(sound) >= 3:
+                yield "sound", sound
+    if rec.house and rec.address:
+        street = [t for t in rec.address.split() if not t.isdigit() and len(t) > 2]
+        if street:
+            yield "address", f"{rec.house} {street[0]}"
+
+
+def block(
+    prepared: Sequence[Prepared], weights: Weights, *, max_block: int = 60
+) -> dict[tuple[int, int], str]:
+    """Candidate pairs (i < j) → the first rule that proposed them. Oversized blocks are skipped."""
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for rec in prepared:
+        for rule_key in set(block_keys(rec, weights)):
+            blocks[rule_key].append(rec.index)
+    pairs: dict[tuple[int, int], str] = {}
+    order = {rule: n for n, rule in enumerate(BLOCK_RULES)}
+    for (rule, _), members in sorted(blocks.items(), key=lambda kv: order[kv[0][0]]):
+        if len(members) < 2:
+            continue
+        if len(members) > max_block:
+            if rule not in IDENTITY_RULES:
+                continue
+            chain = zip(members, members[1:], strict=False)  # linear, and clustering closes it
+            for a, b in chain:
+                pairs.setdefault((a, b), rule)
+            continue
+        for a, b in combinations(members, 2):
+            pair = (a, b) if a < b else (b, a)
+            if pair not in pairs:
+                pairs[pair] = rule
+    return pairs
+
+
+def explain_blocking(
+    prepared: Sequence[Prepared],
+    weights: Weights | None = None,
+    *,
+    truth: dict[int, str] | None = None,
+    max_block: int = 60,
+) -> list[dict[str, Any]]:
+    """Per rule: blocks, pairs proposed, pairs new to it, and (given truth) true matches missed.
+
+    `truth` maps a prepared index to an entity id. The last row is the union of all rules.
+    """
+    weights = weights or Weights(prepared)
+    by_rule: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for rec in prepared:
+        for rule, key in set(block_keys(rec, weights)):
+            by_rule[rule][key].append(rec.index)
+    true_pairs: set[tuple[int, int]] = set()
+    if truth:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for index, entity in truth.items():
+            groups[entity].append(index)
+        true_pairs = {(a, b) for g in groups.values() for a, b in combinations(sorted(g), 2)}
+    seen: set[tuple[int, int]] = set()
+    report = []
+    for rule in BLOCK_RULES:
+        rule_pairs: set[tuple[int, int]] = set()
+        skipped = 0
+        for members in by_rule.get(rule, {}).values():
+            if len(members) > max_block:
+                skipped += 1
+                if rule in IDENTITY_RULES:
+                    rule_pairs.update(zip(members, members[1:], strict=False))
+                continue
+            rule_pairs.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
+        row: dict[str, Any] = {"rule": rule, "blocks": len(by_rule.get(rule, {})),
+                               "oversized": skipped, "pairs": len(rule_pairs),
+                               "new_pairs": len(rule_pairs - seen)}  # fmt: skip
+        seen |= rule_pairs
+        if truth:
+            row["true_found"] = len(rule_pairs & true_pairs)
+            row["true_missed"] = len(true_pairs - rule_pairs)
+        report.append(row)
+    total: dict[str, Any] = {"rule": "all", "blocks": sum(r["blocks"] for r in report),
+                             "oversized": sum(r["oversized"] for r in report), "pairs": len(seen),
+                             "new_pairs": len(seen)}  # fmt: skip
+    if truth:
+        total["true_found"] = len(seen & true_pairs)
+        total["true_missed"] = len(true_pairs - seen)
+        total["recall"] = round(len(seen & true_pairs) / len(true_pairs), 4) if true_pairs else 1.0
+    report.append(total)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 3: score
+
+
+def token_similarity(a: str, b: str) -> float:
+    """0..1: equal tokens 1, a typo or a transliteration (orientaru ~ oriental) close to 1."""
+    if a == b:
+        return 1.0
+    if len(a) < 4 or len(b) < 4:
+        return 0.0
+    sim = Indel.normalized_similarity(a, b)
+    if a[0] != b[0]:
+        sim *= 0.9  # names rarely change their first letter: Maxell is not Accel
+    if sim < 0.85 and len(a) >= 5 and len(b) >= 5:
+        sa = skeleton(a)
+        if len(sa) >= 3 and sa == skeleton(b):
+            sim = 0.85
+    return sim if sim >= 0.8 else 0.0
+
+
+def soft_token_score(a: Sequence[str], b: Sequence[str], weights: Weights) -> tuple[float, float]:
+    """(symmetric, coverage): IDF-weighted share of tokens matched on both sides, and of the shorter.
+
+    A shared common word (hotel, holdings, ホテル) adds little, but a word only one name has
+    costs its full IDF, so "Hilton Tokyo" stays apart from "Hilton Tokyo Odaiba" and
+    "TOKAI Holdings" from "TOKAI Corp.".
+    """
+    if not a or not b:
+        return 0.0, 0.0
+    best_a = [0.0] * len(a)
+    best_b = [0.0] * len(b)
+    for i, ta in enumerate(a):
+        for j, tb in enumerate(b):
+            s = token_similarity(ta, tb)
+            if s > best_a[i]:
+                best_a[i] = s
+            if s > best_b[j]:
+                best_b[j] = s
+    num_a = den_a = num_b = den_b = 0.0
+    for token, s in zip(a, best_a, strict=True):
+        shared = weights(token) * s
+        num_a += shared
+        den_a += shared + weights.raw(token) * (1.0 - s)
+    for token, s in zip(b, best_b, strict=True):
+        shared = weights(token) * s
+        num_b += shared
+        den_b += shared + weights.raw(token) * (1.0 - s)
+    symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
+    coverage = 100.0 * max(num_a / den_a, num_b / den_b)
+    return symmetric, coverage
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text] if len(text) < 2 else [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def japanese_score(a: str, b: str, weights: Weights) -> tuple[float, float]:
+    """(symmetric, coverage) for two compact Japanese names: IDF-weighted character bigrams."""
+    if a == b:
+        return 100.0, 100.0
+    sym, cov = soft_bigram_score(_bigrams(a), _bigrams(b), weights)
+    return sym, cov
+
+
+def soft_bigram_score(a: list[str], b: list[str], weights: Weights) -> tuple[float, float]:
+    ca, cb = Counter(a), Counter(b)
+    wa = sum(weights(t) * n for t, n in ca.items())
+    wb = sum(weights(t) * n for t, n in cb.items())
+    shared = sum(weights(t) * min(n, cb[t]) for t, n in ca.items() if t in cb)
+    if not wa or not wb:
+        return 0.0, 0.0
+    return 100.0 * 2 * shared / (wa + wb), 100.0 * shared / min(wa, wb)
+
+
+def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, float, str]:
+    """Best (symmetric, coverage, how) over every pair of names the two records carry."""
+    best = (0.0, 0.0, "")
+    for ja_a in a.ja:
+        for ja_b in b.ja:
+            sym, cov = japanese_score(ja_a, ja_b, weights)
+            if (sym, cov) > best[:2]:
+                best = (sym, cov, "japanese")
+    for la in a.latin:
+        for lb in b.latin:
+            if la == lb:
+                return 100.0, 100.0, "latin"
+            sym, cov = soft_token_score(la, lb, weights)
+            if sym < 92:
+                sym = max(sym, _glued_score(la, lb))
+            if (sym, cov) > best[:2]:
+                best = (sym, cov, "latin")
+    return best
+
+
+def _glued_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Names that differ in spacing or by a typo inside a word, or a katakana loanword written as
+    one word against its English words (トレンドマイクロ ~ Trend Micro)."""
+    ca, cb = "".join(a), "".join(b)
+    if min(len(ca), len(cb)) < 6 or ca[:2] != cb[:2]:
+        return 0.0
+    if ca[-2:] == cb[-2:]:
+        ratio = fuzz.ratio(ca, cb)
+        if ratio >= 92:
+            return ratio
+    if len(a) != len(b):
+        sa = skeleton(ca)
+        if len(sa) >= 5 and sa == skeleton(cb):
+            return 88.0
+    return 0.0
+
+
+def _distance_km(a: Prepared, b: Prepared) -> float | None:
+    if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
+        return None
+    dlat = math.radians(b.lat - a.lat)
+    dlon = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    return 6371.0 * math.hypot(dlat, dlon)
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Evidence points added to the name score. Chosen on Ditto train/valid, not on the benches."""
+
+    phone_same: float = 20.0
+    phone_differs: float = -10.0
+    address_same: float = 10.0
+    address_differs: float = -10.0
+    house_differs: float = -15.0
+    postal_same: float = 3.0
+    postal_differs: float = -5.0
+    city_differs: float = -3.0
+    domain_same: float = 8.0
+    near: float = 10.0  # within 150 m
+    far: float = -25.0  # more than 1 km apart
+    coverage_factor: float = 0.9  # a contained name counts this much when place or phone agree
+
+
+def score_pair(
+    a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig = ScoreConfig()
+) -> tuple[float, dict[str, Any]]:
+    """0..100 with a breakdown by field. Corporate numbers decide when both records carry one."""
+    if a.jcn and b.jcn:
+        same = a.jcn == b.jcn
+        return (100.0 if same else 0.0), {"corporate_number": "same" if same else "differs"}
+    sym, cov, how = name_scores(a, b, weights)
+    breakdown: dict[str, Any] = {"name": round(sym, 1)}
+    if not how:
+        breakdown["names_compared"] = ""  # no common script: the name says nothing either way
+    points = 0.0
+    support = False
+    if a.phone and b.phone:
+        if a.phone == b.phone or (min(len(a.phone), len(b.phone)) >= 7 and
+                                  a.phone[-7:] == b.phone[-7:]):  # fmt: skip
+            points += config.phone_same
+            breakdown["phone"] = config.phone_same
+            support = True
+        else:
+            points += config.phone_differs
+            breakdown["phone"] = config.phone_differs
+    if a.address and b.address:
+        if a.house and b.house and a.house != b.house:
+            points += config.house_differs
+            breakdown["address"] = config.house_differs
+        else:
+            sim = fuzz.token_set_ratio(a.address, b.address)
+            if sim >= 85:
+                points += config.address_same
+                breakdown["address"] = config.address_same
+                support = True
+            elif sim < 50:
+                points += config.address_differs
+                breakdown["address"] = config.address_differs
+    if a.postal and b.postal:
+        value = config.postal_same if a.postal == b.postal else config.postal_differs
+        points += value
+        breakdown["postal_code"] = value
+    if a.city and b.city and a.city != b.city:
+        points += config.city_differs
+        breakdown["city"] = config.city_differs
+    if a.domain and b.domain and a.domain == b.domain:
+        points += config.domain_same
+        breakdown["domain"] = config.domain_same
+    distance = _distance_km(a, b)
+    if distance is not None:
+        if distance <= 0.15:
+            points += config.near
+            breakdown["place"] = config.near
+            support = True
+        elif distance > 1.0:
+            points += config.far
+            breakdown["place"] = config.far
+    name = sym
+    if support and cov * config.coverage_factor > sym:
+        name = cov * config.coverage_factor
+        breakdown["name"] = round(name, 1)
+        breakdown["name_rule"] = "contained"
+    if how:
+        breakdown["names_compared"] = how
+    return max(0.0, min(100.0, name + points)), breakdown
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 4: cluster
+
+
+class _Clusters:
+    """Union-find whose roots carry what forbids a merge: classes, corporate numbers, cannot-links."""
+
+    def __init__(self, prepared: Sequence[Prepared]) -> None:
+        self.parent = list(range(len(prepared)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(prepared))}
+        self.classes: dict[int, set[str]] = {r.index: {r.klass} - {""} for r in prepared}
+        self.jcns: dict[int, set[str]] = {r.index: {r.jcn} - {""} for r in prepared}
+        self.apart: dict[int, set[int]] = defaultdict(set)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def keep_apart(self, a: int, b: int) -> None:
+        self.apart[a].add(b)
+        self.apart[b].add(a)
+
+    def allowed(self, ra: int, rb: int) -> bool:
+        if len(self.classes[ra] | self.classes[rb]) > 1:
+            return False
+        if len(self.jcns[ra] | self.jcns[rb]) > 1:
+            return False
+        small, other = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        for i in self.members[small]:
+            for j in self.apart.get(i, ()):
+                if self.find(j) == other:
+                    return False
+        return True
+
+    def union(self, ra: int, rb: int) -> int:
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        self.classes[ra] |= self.classes.pop(rb)
+        self.jcns[ra] |= self.jcns.pop(rb)
+        return ra
+
+
+def cluster(
+    prepared: Sequence[Prepared],
+    scored: dict[tuple[int, int], float],
+    weights: Weights,
+    *,
+    threshold: float,
+    link_threshold: float,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    config: ScoreConfig = ScoreConfig(),
+    max_check: int = 400,
+) -> list[list[int]]:
+    """Merge pairs at or above `threshold`, best first, without chaining through a bridge.
+
+    Two clusters join only if the average score over all their cross pairs (scored on demand)
+    reaches `link_threshold`, no cannot-link pair would end up together, and classes and
+    corporate numbers agree. User merges (must_link) are applied first and always win.
+    """
+    clusters = _Clusters(prepared)
+    for a, b in cannot_link:
+        clusters.keep_apart(a, b)
+    for a, b in must_link:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra != rb:
+            clusters.union(ra, rb)
+    cache: dict[tuple[int, int], float | None] = {}
+
+    def pair_score(i: int, j: int) -> float | None:
+        """The pair's score, or None when the two names share no script to compare in."""
+        key = (i, j) if i < j else (j, i)
+        if key in cache:
+            return cache[key]
+        value, breakdown = score_pair(prepared[key[0]], prepared[key[1]], weights, config)
+        cache[key] = None if breakdown.get("names_compared") == "" else value
+        return cache[key]
+
+    edges = sorted(((s, p) for p, s in scored.items() if s >= threshold), key=lambda e: -e[0])
+    for _, (a, b) in edges:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra == rb or not clusters.allowed(ra, rb):
+            continue
+        ma, mb = clusters.members[ra], clusters.members[rb]
+        if len(ma) * len(mb) > 1:
+            if len(ma) * len(mb) <= max_check:
+                scores = (pair_score(i, j) for i in ma for j in mb)
+            else:  # a sample keeps the check linear on huge clusters
+                scores = (pair_score(i, j) for i in ma[:20] for j in mb[:20])
+            cross = [x for x in scores if x is not None]
+            if cross and sum(cross) / len(cross) < link_threshold:
+                continue
+        clusters.union(ra, rb)
+    return [sorted(m) for m in clusters.members.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# The in-memory pipeline (used by the stage and by the benchmarks)
+
+
+@dataclass
+class Resolution:
+    """Everything one run computed, for the stage, `--explain-blocking` and the benchmarks.
+
+    Records with identical comparable features are collapsed onto one representative before
+    blocking (`rep_of`), so 300 copies of one name cost one comparison, not 45,000. `pairs`,
+    `scores` and `review` are over representatives; `clusters` are over records.
+    """
+
+    prepared: list[Prepared]  # one per record
+    reps: list[Prepared]  # one per distinct signature, re-indexed 0..n-1
+    rep_of: list[int]  # record index → representative index
+    pairs: dict[tuple[int, int], str]  # candidate representative pair → blocking rule
+    scores: dict[tuple[int, int], float]
+    clusters: list[list[int]]
+    review: list[tuple[int, int, float]]
+    weights: Weights
+
+    def cluster_of(self) -> list[int]:
+        out = [0] * len(self.prepared)
+        for members in self.clusters:
+            for i in members:
+                out[i] = members[0]
+        return out
+
+    def proposed(self, i: int, j: int) -> bool:
+        """Whether blocking let records i and j be compared (or they were identical)."""
+        a, b = self.rep_of[i], self.rep_of[j]
+        return a == b or (min(a, b), max(a, b)) in self.pairs
+
+    def members_of(self, rep: int) -> list[int]:
+        return [i for i, r in enumerate(self.rep_of) if r == rep]
+
+
+def _signature(rec: Prepared) -> tuple:
+    return (rec.klass, rec.names, rec.latin, rec.phone, rec.domain, rec.jcn, rec.postal,
+            rec.address, rec.city, rec.lat, rec.lon)  # fmt: skip
+
+
+def collapse(
+    prepared: Sequence[Prepared], keep: set[int] = frozenset()
+) -> tuple[list[Prepared], list[int]]:
+    """Representatives of records with identical comparable features; `keep` stay alone."""
+    reps: list[Prepared] = []
+    rep_of: list[int] = []
+    seen: dict[tuple, int] = {}
+    for rec in prepared:
+        sig = None if rec.index in keep else _signature(rec)
+        rep = seen.get(sig) if sig is not None else None
+        if rep is None:
+            rep = len(reps)
+            reps.append(replace(rec, index=rep))
+            if sig is not None:
+                seen[sig] = rep
+        rep_of.append(rep)
+    return reps, rep_of
+
+
+def resolve_records(
+    rows: Sequence[dict[str, Any]],
+    *,
+    match_threshold: float = 90.0,
+    review_threshold: float = 75.0,
+    link_threshold: float | None = None,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    config: ScoreConfig = ScoreConfig(),
+    max_block: int = 60,
+) -> Resolution:
+    """Prepare, block, score and cluster rows (dicts in the field vocabulary), all in memory.
+
+    must_link / cannot_link are pairs of row indexes (user decisions).
+    """
+    prepared = prepare_records(rows)
+    must, cannot = list(must_link), list(cannot_link)
+    decided = {i for pair in must + cannot for i in pair}
+    reps, rep_of = collapse(prepared, decided)
+    weights = Weights(reps)
+    pairs = block(reps, weights, max_block=max_block)
+    scores = {(a, b): score_pair(reps[a], reps[b], weights, config)[0] for a, b in pairs}
+    if link_threshold is None:
+        link_threshold = (match_threshold + review_threshold) / 2
+    rep_cannot = [(rep_of[a], rep_of[b]) for a, b in cannot]
+    rep_clusters = cluster(
+        reps, scores, weights, threshold=match_threshold, link_threshold=link_threshold,
+        must_link=[(rep_of[a], rep_of[b]) for a, b in must], cannot_link=rep_cannot,
+        config=config,
+    )  # fmt: skip
+    owner = [0] * len(reps)
+    for members in rep_clusters:
+        for i in members:
+            owner[i] = members[0]
+    by_rep: dict[int, list[int]] = defaultdict(list)
+    for i, rep in enumerate(rep_of):
+        by_rep[rep].append(i)
+    clusters = [sorted(i for rep in members for i in by_rep[rep]) for members in rep_clusters]
+    forbidden = {(min(a, b), max(a, b)) for a, b in rep_cannot}
+    review = sorted(
+        ((a, b, s) for (a, b), s in scores.items()
+         if review_threshold <= s < match_threshold and owner[a] != owner[b]
+         and (a, b) not in forbidden),
+        key=lambda x: -x[2],
+    )  # fmt: skip
+    return Resolution(prepared, reps, rep_of, pairs, scores, clusters, review, weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 5: survivorship
+
+
+def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
+    """Sort key, best first: trusted source, then most complete, then newest, then oldest id."""
+    source = str(record.get("source") or "")
+    rank = min((r for pattern, r in trust.items() if pattern in source), default=50)
+    if record.get("corporate_number"):
+        rank -= 20  # a registry row knows its own legal facts best
+    filled = sum(1 for f in COMPANY_FIELDS if record.get(f) not in (None, ""))
+    stamp = str(
+        record.get("updated_at") or record.get("fetched_at") or record.get("ingested_at") or ""
+    )
+    return (rank, -filled, _neg(stamp), record.get("id") or 0)
+
+
+def _neg(stamp: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in stamp)
+
+
+# Field → rule. "trusted": first non-empty value in trust order. "longest": the fullest text.
+# "pair": lat and lon come together from one record. "latin"/"japanese": a name in that script.
+SURVIVORSHIP: dict[str, str] = {f: "trusted" for f in COMPANY_FIELDS}
+SURVIVORSHIP.update({"description": "longest", "lat": "pair", "lon": "pair", "name_en": "latin",
+                     "name_local": "japanese"})  # fmt: skip
+
+
+def survive(
+    records: Sequence[dict[str, Any]], trust: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A company's fields from its records, by the explicit rules in `SURVIVORSHIP`."""
+    ordered = sorted(records, key=lambda r: _trust(r, trust or {}))
+    company: dict[str, Any] = {}
+    for fld, rule in SURVIVORSHIP.items():
+        values = [r.get(fld) for r in ordered if r.get(fld) not in (None, "")]
+        if rule == "longest":
+            company[fld] = max(values, key=lambda v: len(str(v)), default=None)
+        elif rule == "pair":
+            located = next(
+                (r for r in ordered if r.get("lat") is not None and r.get("lon") is not None), None
+            )
+            company[fld] = located.get(fld) if located else None
+        elif rule == "latin":
+            names = values or [
+                r.get("name") for r in ordered if r.get("name") and not is_japanese(r["name"])
+            ]
+            company[fld] = names[0] if names else None
+        elif rule == "japanese":
+            names = values or [
+                r.get(f) for r in ordered for f in ("name", "legal_name")
+                if r.get(f) and is_japanese(r[f])
+            ]  # fmt: skip
+            company[fld] = names[0] if names else None
+        else:
+            company[fld] = values[0] if values else None
+    company["record_count"] = len(records)
+    return company
+
+
+# ---------------------------------------------------------------------------------------------
+# The stage
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int]) -> tuple[list, list]:
+    must, cannot = [], []
+    for kind, ka, kb in db.execute(
+        "select kind, record_key_a, record_key_b from decisions order by id"
+    ):
+        a, b = index_of.get(ka), index_of.get(kb)
+        if a is None or b is None or a == b:
+            continue
+        (must if kind == "merge" else cannot).append((a, b))
+    return must, cannot
 
 
 def resolve_companies(db: sqlite_utils.Database, settings: Any) -> str:
-    """Cluster records into companies and rewrite companies/record_links. Returns a summary line."""
-    rows = [
-        dict(r)
-        for r in db.query(
-            "select * from records where coalesce(status, 'active') = 'active' order by id"
-        )
-    ]
-    parent = list(range(len(rows)))
-    seen: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(rows):
-        klass = category_class(row)
-        keys = {("name", compact(normalize_name(row.get(f)))) for f in NAME_FIELDS if row.get(f)}
-        number = normalize_corporate_number(row.get("corporate_number"))
-        if number:
-            keys.add(("jcn", number))
-        for key in keys:
-            if not key[1]:
-                continue
-            key = (klass + ":" + key[0], key[1])
-            if key in seen:
-                a, b = _find(parent, i), _find(parent, seen[key])
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-            else:
-                seen[key] = i
-    clusters: dict[int, list[int]] = {}
-    for i in range(len(rows)):
-        clusters.setdefault(_find(parent, i), []).append(i)
+    """Cluster active records into companies; rewrite companies, record_links and pending review.
+
+    Company id = the smallest record id in its cluster, so ids stay stable across runs.
+    Decisions (merge / split / keep_apart, by record key) are respected on every run.
+    """
+    extra = getattr(settings, "extra", {}) or {}
+    match = float(getattr(settings, "match_threshold", 90.0))
+    review = float(getattr(settings, "review_threshold", 75.0))
+    rows = [dict(r) for r in db.query(
+        "select * from records where coalesce(status, 'active') = 'active' order by id")]  # fmt: skip
+    index_of = {r["record_key"]: i for i, r in enumerate(rows)}
+    must, cannot = _decision_pairs(db, index_of)
+    result = resolve_records(
+        rows, match_threshold=match, review_threshold=review,
+        link_threshold=extra.get("link_threshold"), must_link=must, cannot_link=cannot,
+        max_block=int(extra.get("max_block", 60)),
+    )  # fmt: skip
+    trust = extra.get("source_trust") or {}
     companies, links = [], []
-    for members in clusters.values():
+    reps, rep_of = result.reps, result.rep_of
+    for members in result.clusters:
         recs = [rows[i] for i in members]
         company_id = min(r["id"] for r in recs)
-        company: dict[str, Any] = {"id": company_id, "record_count": len(recs)}
-        for field in COMPANY_FIELDS:
-            company[field] = next(
-                (r.get(field) for r in recs if r.get(field) not in (None, "")), None
-            )
+        company = survive(recs, trust)
+        company["id"] = company_id
         companies.append(company)
-        for r in recs:
-            links.append(
-                {
-                    "record_id": r["id"],
-                    "company_id": company_id,
-                    "score": 100.0,
-                    "rule": "exact" if len(recs) > 1 else "single",
-                }
-            )
+        anchor = min(members, key=lambda i: rows[i]["id"])
+        for i in members:
+            if i == anchor:
+                score, rule = 100.0, "anchor" if len(members) > 1 else "single"
+            elif rep_of[i] == rep_of[anchor]:
+                score, rule = 100.0, "identical"
+            else:
+                key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
+                score = result.scores.get(key)
+                if score is None:
+                    score = score_pair(reps[key[0]], reps[key[1]], result.weights)[0]
+                rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
+            links.append({"record_id": rows[i]["id"], "company_id": company_id,
+                          "score": round(score, 1), "rule": rule})  # fmt: skip
+    decided = {
+        (a, b) for a, b in db.execute(
+            "select record_a, record_b from review_queue where status != 'pending'")
+    }  # fmt: skip
+    first_record: dict[int, int] = {}
+    for i, rep in enumerate(rep_of):
+        first_record.setdefault(rep, i)
+    queue = []
+    for a, b, s in result.review:
+        ra, rb = first_record[a], first_record[b]
+        ida, idb = sorted((rows[ra]["id"], rows[rb]["id"]))
+        if (ida, idb) in decided:
+            continue
+        _, breakdown = score_pair(reps[a], reps[b], result.weights)
+        queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
+                      "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
     with db.conn:
         db.execute("delete from record_links")
         db.execute("delete from companies")
+        db.execute("delete from review_queue where status = 'pending'")
         if companies:
-            db["companies"].insert_all(companies)
-            db["record_links"].insert_all(links)
-    return f"{len(rows)} records resolved into {len(companies)} companies"
+            db["companies"].insert_all(companies, batch_size=1000)
+            db["record_links"].insert_all(links, batch_size=1000)
+        if queue:
+            db["review_queue"].insert_all(queue, batch_size=1000, ignore=True)
+    merged = sum(1 for c in companies if c["record_count"] > 1)
+    return (f"{len(rows)} records resolved into {len(companies)} companies "
+            f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
+
+
+def _link_rule(result: Resolution, rep: int, members: set[int]) -> str:
+    """The blocking rule of this record's strongest pair inside its cluster, for the audit trail."""
+    best, rule = -1.0, "decision"
+    for other in members:
+        if other == rep:
+            continue
+        key = (min(rep, other), max(rep, other))
+        score = result.scores.get(key)
+        if score is not None and score > best:
+            best, rule = score, result.pairs.get(key, "decision")
+    return rule
+
+
+# ---------------------------------------------------------------------------------------------
+# Review, merge, split, records: the library behind the CLI
+
+
+def _record_keys(db: sqlite_utils.Database, record_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found = dict(
+        db.execute(f"select id, record_key from records where id in ({marks})", ids).fetchall()
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ResolveError(f"no record with id {missing[0]}; `spider records` lists the ids")
+    return found
+
+
+def add_decision(
+    db: sqlite_utils.Database, kind: str, key_a: str, key_b: str, note: str = ""
+) -> None:
+    """Store one user decision (merge, keep_apart or split) between two records, by stable key."""
+    if kind not in ("merge", "keep_apart", "split"):
+        raise ValueError(f"unknown decision {kind!r}")
+    db["decisions"].insert({"kind": kind, "record_key_a": key_a, "record_key_b": key_b,
+                            "note": note, "decided_at": _now()})  # fmt: skip
+
+
+def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
+    ids = [r[0] for r in db.execute(
+        "select record_id from record_links where company_id = ? order by record_id", [company_id])]  # fmt: skip
+    if not ids:
+        raise ResolveError(f"no company with id {company_id}; `spider records` shows company ids")
+    return ids
+
+
+def merge_companies(
+    db: sqlite_utils.Database, company_a: int, company_b: int, note: str = ""
+) -> str:
+    """Record that two companies are one: a merge decision between their anchor records."""
+    if company_a == company_b:
+        raise ResolveError(f"company {company_a} given twice; name two different companies")
+    ids_a, ids_b = company_records(db, company_a), company_records(db, company_b)
+    keys = _record_keys(db, [ids_a[0], ids_b[0]])
+    with db.conn:
+        add_decision(db, "merge", keys[ids_a[0]], keys[ids_b[0]], note)
+        # Undo earlier keep-apart/split decisions between these two companies.
+        keys_a = list(_record_keys(db, ids_a).values())
+        keys_b = list(_record_keys(db, ids_b).values())
+        _delete_apart(db, keys_a, keys_b)
+    return f"companies {company_a} and {company_b} will be one company"
+
+
+def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str]) -> None:
+    for ka in keys_a:
+        for kb in keys_b:
+            db.execute(
+                "delete from decisions where kind in ('keep_apart', 'split') and "
+                "((record_key_a = ? and record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
+                [ka, kb, kb, ka],
+            )
+
+
+def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequence[int],
+                  note: str = "") -> str:  # fmt: skip
+    """Take records out of a company: split decisions keep them apart from the rest, for good.
+
+    The records taken out stay together (merge decisions among them) as a new company.
+    """
+    members = company_records(db, company_id)
+    outside = [r for r in record_ids if r not in members]
+    if outside:
+        raise ResolveError(
+            f"record {outside[0]} is not in company {company_id}; see `spider records`"
+        )
+    rest = [r for r in members if r not in record_ids]
+    if not rest:
+        raise ResolveError(
+            f"that would take every record out of company {company_id}; leave one in"
+        )
+    keys = _record_keys(db, members)
+    with db.conn:
+        for r in record_ids:
+            for m in rest:
+                add_decision(db, "split", keys[r], keys[m], note)
+        for a, b in zip(record_ids, record_ids[1:], strict=False):
+            add_decision(db, "merge", keys[a], keys[b], note)
+        # Earlier merge decisions across the cut would fight the split: drop them.
+        for r in record_ids:
+            for m in rest:
+                db.execute(
+                    "delete from decisions where kind = 'merge' and ((record_key_a = ? and "
+                    "record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
+                    [keys[r], keys[m], keys[m], keys[r]],
+                )
+    return f"{len(record_ids)} record(s) taken out of company {company_id}"
+
+
+def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Pending review pairs, best score first, each with both records."""
+    rows = [dict(r) for r in db.query(
+        "select * from review_queue where status = 'pending' order by score desc, id")]  # fmt: skip
+    for row in rows:
+        row["a"] = db["records"].get(row["record_a"])
+        row["b"] = db["records"].get(row["record_b"])
+        row["breakdown"] = json.loads(row["breakdown"] or "{}")
+    return rows
+
+
+def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> None:
+    """Apply a review verdict: 'merge' or 'keep_apart' store a decision; 'skip' leaves it pending."""
+    if verdict == "skip":
+        return
+    if verdict not in ("merge", "keep_apart"):
+        raise ResolveError(f"unknown verdict {verdict!r}; use merge, keep_apart or skip")
+    row = db.execute(
+        "select record_a, record_b from review_queue where id = ?", [review_id]
+    ).fetchone()
+    if row is None:
+        raise ResolveError(f"no review pair {review_id}; run `spider dedupe` to refill the queue")
+    keys = _record_keys(db, row)
+    with db.conn:
+        add_decision(db, verdict, keys[row[0]], keys[row[1]], "review")
+        db["review_queue"].update(review_id, {"status": verdict, "decided_at": _now()})
+
+
+RECORD_COLUMNS = ("id", "company_id", "source", "source_row", "name", "name_en", "legal_name",
+                  "corporate_number", "category", "phone", "website", "city", "score", "rule")  # fmt: skip
+
+
+def list_records(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Every ingested record with its source, its row in that source and its company (audit trail)."""
+    sql = (
+        "select r.id, l.company_id, r.source, r.source_row, r.name, r.name_en, r.legal_name, "
+        "r.corporate_number, r.category, r.phone, r.website, r.city, l.score, l.rule "
+        "from records r left join record_links l on l.record_id = r.id order by r.id"
+    )
+    for row in db.execute(sql):
+        yield dict(zip(RECORD_COLUMNS, row, strict=True))
+
+
+def read_truth(
+    path: str, prepared: Sequence[Prepared], rows: Sequence[dict[str, Any]]
+) -> dict[int, str]:
+    """A labelled file (record id or source row, entity) → prepared index → entity, for explain."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields = [f.casefold() for f in reader.fieldnames or []]
+            id_col = next(
+                (c for c in ("record_id", "id", "source_row", "unique_id") if c in fields), None
+            )
+            ent_col = next(
+                (
+                    c
+                    for c in ("entity_id", "entity", "true_id", "true id", "cluster")
+                    if c in fields
+                ),
+                None,
+            )
+            if not id_col or not ent_col:
+                raise InputError(f"{path}: needs a record id column (id, record_id or source_row) "
+                                 "and an entity column (entity_id)")  # fmt: skip
+            labels = {row[reader.fieldnames[fields.index(id_col)]]: row[reader.fieldnames[fields.index(ent_col)]]
+                      for row in reader}  # fmt: skip
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the --truth path") from None
+    key = "source_row" if id_col in ("source_row", "unique_id") else "id"
+    return {p.index: labels[str(rows[p.index].get(key))] for p in prepared
+            if str(rows[p.index].get(key)) in labels}  # fmt: skip
+
+
+def explain_db_blocking(
+    db: sqlite_utils.Database, settings: Any, truth_path: str | None = None
+) -> list[dict[str, Any]]:
+    """`spider dedupe --explain-blocking` on the records in the database."""
+    rows = [dict(r) for r in db.query(
+        "select * from records where coalesce(status, 'active') = 'active' order by id")]  # fmt: skip
+    prepared = prepare_records(rows)
+    truth = read_truth(truth_path, prepared, rows) if truth_path else None
+    extra = getattr(settings, "extra", {}) or {}
+    return explain_blocking(prepared, truth=truth, max_block=int(extra.get("max_block", 60)))

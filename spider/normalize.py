@@ -379,6 +379,62 @@ _MONOGRAPHS = dict(
 )
 
 
+_LETTER_NAMES = {
+    "エー": "a",
+    "エイ": "a",
+    "ビー": "b",
+    "シー": "c",
+    "ディー": "d",
+    "デー": "d",
+    "イー": "e",
+    "エフ": "f",
+    "ジー": "g",
+    "エイチ": "h",
+    "エッチ": "h",
+    "アイ": "i",
+    "ジェー": "j",
+    "ジェイ": "j",
+    "ケー": "k",
+    "ケイ": "k",
+    "エル": "l",
+    "エム": "m",
+    "エヌ": "n",
+    "オー": "o",
+    "ピー": "p",
+    "キュー": "q",
+    "アール": "r",
+    "エス": "s",
+    "ティー": "t",
+    "テー": "t",
+    "ユー": "u",
+    "ブイ": "v",
+    "ヴィ": "v",
+    "ダブリュー": "w",
+    "ダブリュ": "w",
+    "エックス": "x",
+    "ワイ": "y",
+    "ゼット": "z",
+    "ズィー": "z",
+    "アンド": "&",
+}
+
+
+def kana_letters(text: str) -> str:
+    """Read a katakana spelling of Latin letters back: シーアールイー → 'cre', else ''."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        for n in (5, 4, 3, 2):
+            if text[i : i + n] in _LETTER_NAMES:
+                out.append(_LETTER_NAMES[text[i : i + n]])
+                i += n
+                break
+        else:
+            return ""
+    letters = "".join(out).replace("&", "")
+    return letters if len(out) >= 2 else ""
+
+
 @lru_cache(maxsize=100_000)
 def kana_to_romaji(text: str) -> str:
     """Romanize kana (hiragana or katakana, any width) in modified Hepburn; other characters pass."""
@@ -418,21 +474,29 @@ def romaji_key(word: str) -> str:
     """Fold the ways one Japanese word is written in Latin letters onto one key.
 
     "Toukyou", "Tokyo", "Tôkyô" and "Tohkyoh" all give "tokyo"; "Shimbashi" meets "Shinbashi".
+    (It is applied to every Latin token, English words too, so both sides fold alike.)
     """
     word = unicodedata.normalize("NFKD", word.casefold())
     word = "".join(c for c in word if c.isalnum() and not unicodedata.combining(c))
     word = word.replace("mb", "nb").replace("mp", "np").replace("mm", "nm")
     word = re.sub(r"(?<=[aeiou])h(?![aeiouy])", "", word)  # ohtsuka -> otsuka
     word = word.replace("ou", "o").replace("uu", "u").replace("oo", "o")
-    word = word.replace("tsu", "tu").replace("si", "shi").replace("shhi", "shi")
     return _VOWEL_RUNS.sub(r"\1", word)
 
 
 def skeleton(text: str) -> str:
-    """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace)."""
-    text = text.casefold().replace("l", "r").replace("v", "b").replace("th", "s").replace("c", "k")
-    text = text.replace("ph", "f").replace("x", "ks").replace("q", "k").replace("w", "")
-    text = re.sub(r"[^a-z ]", "", text)
+    """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace).
+
+    Vowels go, l→r, v→b, m→n, th→s, ch→t, "tion"→"shon", a silent r before a consonant goes
+    (スターツ ~ starts), doubled letters collapse: "erematekku" and "elematec" both give "rntk".
+    """
+    text = re.sub(r"[^a-z]", "", text.casefold())
+    text = text.replace("tion", "shon").replace("ph", "f").replace("th", "s").replace("x", "ks")
+    text = text.replace("ck", "k").replace("qu", "k").replace("ch", "t").replace("sh", "s")
+    text = text.replace("tsu", "tu").replace("ts", "t").replace("dz", "z").replace("ji", "j")
+    text = text.replace("ge", "je").replace("gi", "ji").replace("c", "k").replace("q", "k")
+    text = text.replace("l", "r").replace("v", "b").replace("m", "n").replace("w", "")
+    text = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", text)
     text = re.sub(r"[aeiouyh]", "", text)
     return re.sub(r"(.)\1+", r"\1", text)
 
@@ -504,28 +568,23 @@ def concept_tokens(latin: str) -> tuple[str, ...]:
 
 def _segments(name: str) -> list[tuple[str, str]]:
     """Split a folded Japanese name into (kind, text): dict words, katakana, kanji, latin runs."""
-    ja_concept, _, _, by_length = _dictionary()
+    _, _, _, by_length = _dictionary()
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(name):
         char = name[i]
         if char == " ":
-            out.append(("space", " "))
             i += 1
             continue
-        hit = next((w for w in by_length if name.startswith(w, i)), None)
-        if hit and not (_is_katakana(char) and _katakana_continues(name, i, len(hit))):
+        hit = next((w for w in by_length if name.startswith(w, i) and _word_fits(name, i, w)), None)
+        if hit:
             out.append(("dict", hit))
             i += len(hit)
             continue
-        kind = "kana" if _is_katakana(char) else "kanji" if _is_kanji(char) else "latin"
+        kind = _kind(char)
         j = i + 1
-        while j < len(name) and name[j] != " ":
-            c = name[j]
-            k = "kana" if _is_katakana(c) else "kanji" if _is_kanji(c) else "latin"
-            if k != kind:
-                break
-            if any(name.startswith(w, j) for w in by_length if not _is_katakana(w[0])):
+        while j < len(name) and name[j] != " " and _kind(name[j]) == kind:
+            if any(name.startswith(w, j) and _word_fits(name, j, w) for w in by_length):
                 break
             j += 1
         out.append((kind, name[i:j]))
@@ -533,10 +592,22 @@ def _segments(name: str) -> list[tuple[str, str]]:
     return out
 
 
-def _katakana_continues(name: str, start: int, length: int) -> bool:
-    """A katakana dictionary word inside a longer katakana word is not that word (ホテル in ホテルズ ok)."""
+def _kind(char: str) -> str:
+    return "kana" if _is_katakana(char) else "kanji" if _is_kanji(char) else "latin"
+
+
+def _word_fits(name: str, start: int, word: str) -> bool:
+    """A short katakana dictionary word inside a longer katakana word is not that word.
+
+    ガス stands alone in 東京ガス but not in ラスベガス; words of three kana or more
+    (ホテル, グループ, ホールディングス) are split out wherever they stand.
+    """
+    if not _is_katakana(word[0]) or len(word) >= 3:
+        return True
+    end = start + len(word)
     before = start > 0 and _is_katakana(name[start - 1])
-    return before
+    after = end < len(name) and _is_katakana(name[end])
+    return not before and not after
 
 
 def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
@@ -564,12 +635,22 @@ def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
         if kind == "dict":
             out.append(ja_concept[text])
         elif kind == "kana":
-            out.extend(romaji_key(kana_to_romaji(part)) for part in text.split("ー ") if part)
+            out.append(romaji_key(kana_to_romaji(text)))
         elif kind == "kanji":
             out.append(romaji_key(kana_to_romaji(next(unknown_iter))))
         elif kind == "latin":
             out.extend(concept_tokens(text))
-    return [tuple(t for t in out if t)]
+    forms = [tuple(t for t in out if t)]
+    spelled = [(kind, kana_letters(text)) for kind, text in segments]
+    if any(kind == "kana" and letters for kind, letters in spelled):
+        # シーアールイー is also "CRE": offer the spelled-out letters as a second form.
+        alt = [
+            letters if kind == "kana" and letters else token
+            for (kind, letters), token in zip(spelled, out, strict=False)
+        ]
+        if len(out) == len(segments):
+            forms.append(tuple(t for t in alt if t))
+    return forms
 
 
 def _align(segments: list[tuple[str, str]], reading: str) -> list[str] | None:
