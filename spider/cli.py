@@ -335,3 +335,117 @@ def graph_stats(obj: Context, as_json: bool) -> None:
     click.echo("signals by kind: " + ", ".join(f"{k} {v}" for k, v in figures["by_kind"].items()))
     click.echo(f"largest connected component: {figures['largest_component']} nodes; "
                f"mean signals per company {figures['mean_degree']:.1f}")
+
+
+@main.command()
+@click.option("--explain-blocking", is_flag=True, help="Print the pairs each blocking rule makes; resolve nothing.")
+@click.option("--truth", type=click.Path(dir_okay=False),
+              help="Labelled CSV (id or source_row, entity_id): also count the true matches each rule misses.")
+@click.pass_obj
+@handle_errors
+def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
+    """Resolve records into companies again, or explain how blocking proposes pairs.
+
+    \b
+    Example:
+        spider dedupe --explain-blocking
+    """
+    from spider.dedupe import explain_db_blocking, format_blocking
+
+    db = obj.open()
+    if explain_blocking or truth:
+        for line in format_blocking(explain_db_blocking(db, obj.settings, truth)):
+            click.echo(line)
+        return
+    from spider.build import rebuild
+
+    click.echo(rebuild(db, obj.settings))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              help="table (default), csv, or json (one record per line).")
+@click.pass_obj
+@handle_errors
+def records(obj: Context, fmt: str) -> None:
+    """List every record with its source, its row there, and the company it resolved to.
+
+    \b
+    Example:
+        spider records --format csv > records.csv
+    """
+    from spider.dedupe import format_records, list_records
+
+    for line in format_records(list_records(obj.open()), fmt):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("company_a", type=int)
+@click.argument("company_b", type=int)
+@click.pass_obj
+@handle_errors
+def merge(obj: Context, company_a: int, company_b: int) -> None:
+    """Merge two companies (ids from `spider records`); the decision survives every rebuild.
+
+    \b
+    Example:
+        spider merge 12 345
+    """
+    from spider.build import rebuild
+    from spider.dedupe import merge_companies
+
+    db = obj.open()
+    click.echo(merge_companies(db, company_a, company_b))
+    click.echo(rebuild(db, obj.settings))
+
+
+@main.command()
+@click.argument("company", type=int)
+@click.argument("record_ids", nargs=-1, required=True, type=int)
+@click.pass_obj
+@handle_errors
+def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
+    """Take records out of a company; they stay apart from it in every rebuild.
+
+    \b
+    Example:
+        spider split 12 40 41
+    """
+    from spider.build import rebuild
+    from spider.dedupe import split_company
+
+    db = obj.open()
+    click.echo(split_company(db, company, list(record_ids)))
+    click.echo(rebuild(db, obj.settings))
+
+
+@main.command()
+@click.option("--limit", "-n", type=click.IntRange(1), help="Stop after this many pairs.")
+@click.pass_obj
+@handle_errors
+def review(obj: Context, limit: int | None) -> None:
+    """Review uncertain pairs one by one: merge, keep apart, skip or quit.
+
+    \b
+    Example:
+        spider review -n 20
+    """
+    from spider.build import rebuild
+    from spider.dedupe import decide_review, format_review, pending_reviews
+
+    db = obj.open()
+    items, decided = pending_reviews(db)[:limit], 0
+    if not items:
+        click.echo("Nothing to review.")
+    verdicts = {"m": "merge", "k": "keep_apart", "s": "skip"}
+    for item in items:
+        click.echo(format_review(item))
+        choice = click.prompt("[m]erge, [k]eep apart, [s]kip, [q]uit", default="s",
+                              type=click.Choice(["m", "k", "s", "q"]), show_choices=False)
+        if choice == "q":
+            break
+        decide_review(db, item["id"], verdicts[choice])
+        decided += choice != "s"
+    if decided:
+        click.echo(rebuild(db, obj.settings))

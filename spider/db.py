@@ -81,7 +81,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
     db["sources"].create(
         {"id": int, "location": str, "kind": str, "recipe": str, "mapping": str, "schedule": str,
-         "added_at": str, "last_read_at": str, "records": int, "skipped": int},
+         "confidence": float, "added_at": str, "last_read_at": str, "records": int,
+         "skipped": int},
         pk="id", if_not_exists=True,
     )
     db["sources"].create_index(["location"], unique=True, if_not_exists=True)

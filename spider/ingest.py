@@ -327,13 +327,15 @@ def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
 
 def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
                     mapping: dict[str, str] | None = None, recipe: str | None = None,
-                    report: IngestReport | None = None) -> None:
+                    report: IngestReport | None = None, confidence: float | None = None) -> None:
     """Remember a source so a later `spider refresh` can re-read it."""
     row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso()}
     if mapping is not None:
         row["mapping"] = json.dumps(mapping, ensure_ascii=False)
     if recipe is not None:
         row["recipe"] = recipe
+    if confidence is not None:
+        row["confidence"] = confidence
     if report is not None:
         row["records"] = report.added + report.updated + report.unchanged
         row["skipped"] = len(report.skipped)
@@ -346,12 +348,13 @@ def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
 
 
 def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[str, str] | None = None,
-                constants: dict[str, str] | None = None, source: str | None = None) -> IngestReport:
+                constants: dict[str, str] | None = None, source: str | None = None,
+                confidence: float | None = None) -> IngestReport:
     """Read one seed file and save its records; register it as a source."""
     path = Path(path)
     source = source or str(path.resolve())
     report = IngestReport(source)
     save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
                                     source=source), report)
-    register_source(db, source, "file", mapping=mapping, report=report)
+    register_source(db, source, "file", mapping=mapping, report=report, confidence=confidence)
     return report

@@ -1,0 +1,207 @@
+"""References and opening angles: the closest won client, and a line the rep can read aloud.
+
+For every prospect the closest won client (most shared rare signals, never one in the
+prospect's own group) is its reference. The angle is a named reference only when that client
+agreed to be named, otherwise the anonymous "your direct competitors" form; with no won
+client at all the opener speaks to the segment itself. Templates are TOML, editable.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from spider import places
+from spider.errors import InputError
+from spider.settings import Settings
+
+if TYPE_CHECKING:
+    from spider.expand import Expansion
+
+# Only these kinds make two companies "direct competitors" worth citing to each other.
+COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
+TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
+           "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
+KIND_JA = {"hotel": "ホテル", "hotels & lodging": "ホテル・宿泊"}
+
+
+@functools.cache
+def _builtin_templates(language: str) -> dict[str, Any]:
+    name = f"openers.{language}.toml"
+    try:
+        text = resources.files("spider.templates").joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"no opener templates for language {language!r}; use en or ja") from None
+    return tomllib.loads(text)
+
+
+def load_templates(settings: Settings) -> dict[str, Any]:
+    """Built-in templates for the language, overlaid with the user's file if configured."""
+    templates = {k: dict(v) if isinstance(v, dict) else v
+                 for k, v in _builtin_templates(settings.language).items()}
+    path = settings.extra.get("templates")
+    if path:
+        try:
+            user = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such templates file; fix `templates` in spider.toml") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{path}: not valid TOML ({exc}); fix the templates file") from None
+        for key, value in user.items():
+            if isinstance(value, dict) and isinstance(templates.get(key), dict):
+                templates[key] = _merge(templates[key], value)
+            else:
+                templates[key] = value
+    return templates
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query(
+        "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local "
+        "from won_clients w join record_links l on l.record_id = w.record_id "
+        "join companies c on c.id = l.company_id order by w.id"))
+
+
+def _client_signals(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
+    out: dict[int, dict[str, dict]] = defaultdict(dict)
+    if not company_ids:
+        return out
+    marks = ",".join("?" * len(company_ids))
+    for row in db.query(
+        f"select cs.company_id, cs.signal, cs.weight, s.kind, s.label, s.idf from company_signals cs "
+        f"join signals s on s.signal = cs.signal where cs.company_id in ({marks})", company_ids):
+        out[row["company_id"]][row["signal"]] = row
+    return out
+
+
+def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
+                      client_signals: dict[int, dict[str, dict]], prospect_id: int) -> tuple[dict, set[str]] | None:
+    """The won client sharing the most rare competitor signals with the prospect."""
+    groups = {s for s, r in prospect_signals.items() if r["kind"] == "group"}
+    best, best_score, best_shared = None, 0.0, set()
+    for client in clients:
+        if client["company_id"] == prospect_id:
+            continue
+        theirs = client_signals.get(client["company_id"], {})
+        if groups & {s for s, r in theirs.items() if r["kind"] == "group"}:
+            continue  # never pitch a client's name to a company in its own group
+        shared = set(prospect_signals) & set(theirs)
+        if not any(prospect_signals[s]["kind"] in COMPETITOR_KINDS for s in shared):
+            continue
+        score = sum(prospect_signals[s]["weight"] for s in shared)
+        if score > best_score:
+            best, best_score, best_shared = client, score, shared
+    return (best, best_shared) if best else None
+
+
+def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True) -> str:
+    """'five-star hotels in Tokyo' / '東京の五つ星ホテル' from a set of signals."""
+    def top(kinds: tuple[str, ...]) -> dict | None:
+        rows = [r for r in signals.values() if r["kind"] in kinds]
+        return max(rows, key=lambda r: r["idf"] or 0) if rows else None
+
+    tier = top(("tier",))
+    kind = top(("category",)) or top(("concept",)) or top(("industry",))
+    place = top(("district",)) or top(("city",)) or top(("region",)) or top(("country",))
+    if language == "ja":
+        words = TIER_JA.get(tier["label"], tier["label"]) if tier else ""
+        label = kind["label"] if kind else ""
+        if "(" in label:
+            label = label.split("(", 1)[1].rstrip(")")
+        words += KIND_JA.get(label, label) or "企業"
+        where = _place_ja(place) if place else ""
+        return f"{where}の{words}" if where else words
+    noun = kind["label"] if kind else "companies"
+    if "(" in noun:
+        noun = noun.split(" (", 1)[0]
+    if plural and kind:
+        noun = noun + "s" if noun.isalpha() and not noun.endswith("s") else f"{noun} companies"
+    phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
+    if place:
+        phrase += f" in {place['label'].split(',')[0]}"
+    return phrase
+
+
+def _place_ja(place: dict) -> str:
+    signal, label = place["signal"], place["label"]
+    if signal.startswith("place:district:"):
+        name = signal.rsplit(":", 1)[1]
+        return next((d.ja for d in places.tokyo_districts() if d.en == name), label)
+    if signal.startswith("place:region:JP-"):
+        code = signal.rsplit(":", 1)[1]
+        return next((k for k, (c, _) in places.prefectures().items()
+                     if c == code and k.endswith(("都", "道", "府", "県"))), label)
+    return {"Japan": "国内", "United States": "米国"}.get(label, label)
+
+
+def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
+    for sig in signals:
+        for key in table:
+            if key != "default" and (sig == f"category:{key}" or sig.startswith(f"concept:{key}")):
+                return key
+    return "default"
+
+
+def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,
+                   seed_signals: dict[str, dict]) -> None:
+    """Give every prospect its reference, angle, opening line and who to ask for."""
+    templates = load_templates(settings)
+    clients = won_clients(db)
+    client_signals = _client_signals(db, [c["company_id"] for c in clients])
+    language = settings.language
+    for prospect in expansion.prospects:
+        signals = {r["signal"]: r for r in db.query(
+            "select cs.signal, cs.weight, s.kind, s.label, s.idf from company_signals cs join signals s "
+            "on s.signal = cs.signal where cs.company_id = ?", [prospect.company_id])}
+        ask_key = _kind_key(signals, templates.get("ask_for", {}))
+        ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
+        problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \
+            or templates.get("problem", {}).get("default", "")
+        found = closest_reference(signals, clients, client_signals, prospect.company_id)
+        values = {"company": prospect.name, "ask_for": ask_for, "problem": problem}
+        if found:
+            client, shared = found
+            shared_signals = {s: signals[s] for s in shared}
+            values["peers"] = peer_phrase(shared_signals, language)
+            prospect.reference = {"company_id": client["company_id"], "name": client["name"],
+                                  "referenceable": bool(client["referenceable"]),
+                                  "shared": sorted(signals[s]["label"] for s in shared)}
+            if client["referenceable"]:
+                prospect.angle = "named_reference"
+                values["reference"] = client["name"]
+                ref_seg = peer_phrase(shared_signals, language, plural=False)
+                values["reference_segment"] = (f"another {ref_seg}" if language == "en" else ref_seg)
+                story = (client["story"] or "").strip()
+                clause = templates["angle"]["named_reference"].get("story_clause", "")
+                values["story_clause"] = clause.format(story=story) if story else ""
+            else:
+                prospect.angle = "anonymous_peer"
+        else:
+            prospect.angle = "segment"
+            base = {s: signals[s] for s in signals if s in seed_signals} if seed_signals else signals
+            values["peers"] = peer_phrase(base or signals, language)
+        text = templates["angle"][prospect.angle]["text"]
+        prospect.opening_line = _fill(text, values)
+        prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return " ".join(template.format_map(_Blank(values)).split())

@@ -1,0 +1,322 @@
+"""Expand: from a query to ranked prospects, each with reasons, a reference and an opener.
+
+query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> exclude
+-> reasons -> reference -> angle -> prospects (saved in the `prospects` table).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from spider.ingest import now_iso
+from spider.query import Query, resolve_query
+from spider.rank import Adjacency, personalized_pagerank, signal_contributions
+from spider.settings import Settings
+
+# Signal kinds that make two companies direct competitors (place alone does not).
+COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "brand"})
+# Reasons are given one per group of kinds, so three reasons say three different things.
+REASON_GROUPS = {"category": "what", "concept": "what", "industry": "what", "sector": "what",
+                 "district": "where", "city": "where", "region": "where", "country": "where"}
+# The order segment words are written in: "five-star hotel, Marunouchi, Tokyo".
+SEGMENT_ORDER = ("tier", "category", "concept", "industry", "district", "city", "region", "country")
+REASON_KIND_NAMES = {
+    "list": "listed together on", "tier": "tier", "industry": "same industry", "concept": "same business",
+    "category": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
+    "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
+    "term": "description mentions", "size": "similar size",
+}
+
+
+@dataclass
+class Reason:
+    signal: str
+    kind: str
+    label: str
+    evidence: str
+    share: float  # share of this prospect's score that flowed in through the signal
+    shared_with_seed: bool
+
+    def text(self) -> str:
+        name = REASON_KIND_NAMES.get(self.kind, self.kind)
+        if self.kind == "list":
+            return f"{name} '{self.label}' ({self.evidence})"
+        if self.kind == "tier":
+            return f"{self.label} ({self.evidence})"
+        return f"{name}: {self.label}"
+
+
+@dataclass
+class Prospect:
+    rank: int
+    company_id: int
+    name: str
+    name_local: str
+    phone: str
+    website: str
+    address: str
+    city: str
+    score: float
+    priority: str
+    segment: str
+    reasons: list[Reason]
+    coverage: str = ""
+    reference: dict[str, Any] | None = None
+    angle: str = ""
+    opening_line: str = ""
+    ask_for: str = ""
+    sources: list[str] = field(default_factory=list)
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["reasons"] = [r.text() for r in self.reasons]
+        return row
+
+
+@dataclass
+class Expansion:
+    query: Query
+    run_id: str
+    prospects: list[Prospect]
+    seed_label: str
+    notes: list[str]
+    touched: int = 0
+
+
+def _company_rows(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"select * from companies where id in ({marks})", chunk):
+            out[row["id"]] = row
+    return out
+
+
+def _signals_of(db: sqlite_utils.Database, company_id: int) -> dict[str, dict[str, Any]]:
+    return {r["signal"]: r for r in db.query(
+        "select cs.signal, cs.weight, cs.evidence, cs.source, s.kind, s.label, s.idf "
+        "from company_signals cs join signals s on s.signal = cs.signal where cs.company_id = ?",
+        [company_id])}
+
+
+def excluded_companies(db: sqlite_utils.Database) -> dict[int, str]:
+    """Companies never to list: existing clients and live exclusions (do-not-call, ...)."""
+    out: dict[int, str] = {}
+    for cid, in db.execute(
+        "select l.company_id from won_clients w join record_links l on l.record_id = w.record_id"
+    ):
+        out[cid] = "existing client"
+    today = now_iso()
+    for cid, kind in db.execute(
+        "select l.company_id, e.kind from exclusions e join record_links l on l.record_id = e.record_id "
+        "where e.expires_at is null or e.expires_at > ?", [today]
+    ):
+        out.setdefault(cid, kind)
+    return out
+
+
+def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
+    """Describe a company's segment in words, from the signals given (or all of them)."""
+    by_kind: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for sig, row in signals.items():
+        if only is not None and sig not in only:
+            continue
+        by_kind[row["kind"]].append((row["idf"] or 0.0, row["label"]))
+    words: list[str] = []
+    tier = max(by_kind.get("tier", []), default=None)
+    kind_word = None
+    for kind in ("category", "concept", "industry"):
+        if by_kind.get(kind):
+            kind_word = max(by_kind[kind])[1]
+            break
+    if tier or kind_word:
+        words.append(" ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w))
+    for kind in ("district", "city", "region", "country"):
+        if by_kind.get(kind):
+            label = max(by_kind[kind])[1]
+            words.append(label)
+            break
+    return ", ".join(words)
+
+
+def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: int | None = None,
+           save: bool = True) -> Expansion:
+    """Rank the lookalikes of QUERY and explain each; saves them as one run in `prospects`."""
+    from spider.angles import attach_openers
+
+    query = resolve_query(db, text)
+    limit = limit or settings.limit
+    total = db.execute("select count(*) from companies").fetchone()[0] or 1
+    adjacency = Adjacency(db, max_signal_companies=max(50, int(settings.max_signal_share * total)))
+    estimate, residual = personalized_pagerank(
+        adjacency, query.seeds(), alpha=settings.restart_probability, epsilon=settings.push_epsilon)
+    scores: dict[int, float] = defaultdict(float)
+    for store in (estimate, residual):
+        for (kind, key), value in store.items():
+            if kind == "c":
+                scores[int(key)] += value
+    notes = list(query.notes)
+    seed_signals: dict[str, dict[str, Any]] = {}
+    excluded = excluded_companies(db)
+    if query.kind == "company":
+        seed_signals = _signals_of(db, query.company_id)
+        scores.pop(query.company_id, None)
+        own_group = {s for s, r in seed_signals.items() if r["kind"] == "group"}
+        if own_group:
+            same = {cid for cid, in db.execute(
+                f"select distinct company_id from company_signals where signal in "
+                f"({','.join('?' * len(own_group))})", list(own_group))} - {query.company_id}
+            dropped = [cid for cid in same if scores.pop(cid, None) is not None]
+            if dropped:
+                notes.append(f"left out {len(dropped)} companies of the seed's own group "
+                             f"({', '.join(seed_signals[s]['label'] for s in own_group)})")
+        seed_label = query.company_name
+    else:
+        seed_label = " + ".join(f.label for f in query.facets)
+    dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
+    if dropped:
+        notes.append(f"left out {len(dropped)} existing clients or excluded companies")
+    ranked = _order(db, query, scores, seed_signals, notes)
+    top = ranked[: limit]
+    rows = _company_rows(db, [cid for cid, *_ in top])
+    best = top[0][1] if top else 1.0
+    prospects: list[Prospect] = []
+    for position, (cid, score, covered) in enumerate(top, 1):
+        signals = _signals_of(db, cid)
+        reasons = _reasons(adjacency, estimate, cid, signals, seed_signals, query)
+        shared = set(signals) & (set(seed_signals) if seed_signals else _facet_signals(query))
+        # Say what the prospect is (its own tier, the business it shares with the seed) and
+        # where, as precisely as known.
+        own = {s for s, r in signals.items() if r["kind"] in ("tier", "district")}
+        segment = segment_words(signals, shared | own) or segment_words(signals)
+        row = rows.get(cid, {})
+        prospects.append(Prospect(
+            rank=position, company_id=cid, name=row.get("name") or row.get("name_en") or f"#{cid}",
+            name_local=row.get("name_local") or "", phone=row.get("phone") or "",
+            website=row.get("website") or "", address=row.get("address") or "",
+            city=row.get("city") or row.get("region") or "", score=round(score, 8),
+            priority=_priority(score / best if best else 0, covered, query, settings),
+            segment=segment, reasons=reasons,
+            coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
+            sources=_sources(db, cid),
+        ))
+    expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
+                          touched=adjacency.reads)
+    attach_openers(db, settings, expansion, seed_signals)
+    if save:
+        save_run(db, settings, expansion)
+    return expansion
+
+
+def _facet_signals(query: Query) -> set[str]:
+    return {s for f in query.facets for s in f.signals}
+
+
+def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
+           seed_signals: dict[str, dict[str, Any]], notes: list[str]):
+    """Company queries rank by score among companies that share a competitor signal with the
+    seed (a neighbour is not a competitor); segment queries first by how many facets match."""
+    if query.kind == "company":
+        gate = sorted(s for s, r in seed_signals.items() if r["kind"] in COMPETITOR_KINDS)
+        ranked = sorted(((cid, s, 0) for cid, s in scores.items() if s > 0), key=lambda t: -t[1])
+        if not gate:
+            notes.append("the seed has no industry, tier or list signal: ranking by place and terms only")
+            return ranked
+        peers = _holders(db, gate)
+        return [item for item in ranked if item[0] in peers]
+    facet_sets = [set(f.signals) for f in query.facets]
+    members = _holders(db, sorted(set().union(*facet_sets)))
+    what = [i for i, f in enumerate(query.facets) if not f.place] or list(range(len(facet_sets)))
+    ranked = []
+    for cid, sigs in members.items():
+        matched = [i for i, fs in enumerate(facet_sets) if fs & sigs]
+        if not any(i in what for i in matched):
+            continue  # matching only "where" says nothing about "what" the company is
+        # Within a facet, the word the user typed beats an alternate, and more beats one.
+        fit = sum(sum(f.signals.get(s, 0) for s in sigs) for f in query.facets)
+        ranked.append((cid, scores.get(cid, 0.0), len(matched), fit))
+    ranked.sort(key=lambda t: (-t[2], -t[3], -t[1]))
+    full = sum(1 for t in ranked if t[2] == len(facet_sets))
+    if len(facet_sets) > 1 and full < query_limit_hint(ranked):
+        notes.append(f"only {full} companies match every part of the query; the rest match some")
+    return [(cid, score, covered) for cid, score, covered, _ in ranked]
+
+
+def query_limit_hint(ranked: list) -> int:
+    return min(len(ranked), 10)
+
+
+def _holders(db: sqlite_utils.Database, signals: list[str]) -> dict[int, set[str]]:
+    """Which companies hold which of these signals."""
+    members: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(signals), 500):
+        chunk = signals[start:start + 500]
+        for cid, sig in db.execute(
+            f"select company_id, signal from company_signals where signal in ({','.join('?' * len(chunk))})",
+            chunk):
+            members[cid].add(sig)
+    return members
+
+
+def _priority(relative: float, covered: int, query: Query, settings: Settings) -> str:
+    if query.kind == "segment" and covered < len(query.facets):
+        return "C"
+    if relative >= settings.priority_a:
+        return "A"
+    if relative >= settings.priority_b:
+        return "B"
+    return "C"
+
+
+def _reasons(adjacency, estimate, cid, signals, seed_signals, query: Query, top: int = 3) -> list[Reason]:
+    flows = signal_contributions(adjacency, estimate, cid)
+    total = sum(f for _, f in flows) or 1.0
+    wanted = seed_signals.keys() if query.kind == "company" else _facet_signals(query)
+    reasons = []
+    groups_used: dict[str, int] = defaultdict(int)
+    # Signals shared with the seed (or named by the query) come first: they are the reason.
+    ordered = sorted(flows, key=lambda item: (item[0] not in wanted, -item[1]))
+    for sig, flow in ordered:
+        row = signals.get(sig)
+        if not row:
+            continue
+        group = REASON_GROUPS.get(row["kind"], row["kind"])
+        if groups_used[group] >= (2 if group == "list" else 1):
+            continue
+        groups_used[group] += 1
+        reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "",
+                              round(flow / total, 3), sig in wanted))
+        if len(reasons) >= top:
+            break
+    return reasons
+
+
+def _sources(db: sqlite_utils.Database, cid: int) -> list[str]:
+    rows = db.execute(
+        "select distinct coalesce(r.list_url, r.source) from records r join record_links l "
+        "on l.record_id = r.id where l.company_id = ? limit 6", [cid]).fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion) -> None:
+    query = expansion.query
+    with db.conn:
+        db["runs"].insert({"id": expansion.run_id, "query": query.text,
+                           "seeds": json.dumps([list(map(str, k)) for k in query.seeds()], ensure_ascii=False),
+                           "settings": settings.to_json(), "created_at": now_iso()}, replace=True)
+        db["prospects"].insert_all(({
+            "run_id": expansion.run_id, "rank": p.rank, "company_id": p.company_id,
+            "score": p.score, "priority": p.priority, "segment": p.segment,
+            "reasons": json.dumps([r.text() for r in p.reasons], ensure_ascii=False),
+            "reference_company_id": (p.reference or {}).get("company_id"),
+            "reference": (p.reference or {}).get("name"), "angle": p.angle,
+            "opening_line": p.opening_line, "ask_for": p.ask_for,
+            "sources": json.dumps(p.sources, ensure_ascii=False),
+        } for p in expansion.prospects), replace=True)

@@ -1,0 +1,572 @@
+"""Signals: typed facts a company shares with others (industry, place, tier, list, brand, group,
+terms, size), each with evidence, weighted by rarity (IDF) and source confidence.
+
+The stage reads resolved companies and their records and writes `signals` and
+`company_signals`. Signals are computed per company, never per pair, so the work is linear
+in the number of records and a refresh can rebuild only the companies that changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from spider import places
+from spider.settings import Settings
+
+# How much one shared signal of each kind says about "direct competitor", before rarity.
+KIND_WEIGHTS: dict[str, float] = {
+    "list": 2.0,
+    "tier": 1.5,
+    "industry": 1.2,
+    "concept": 1.0,
+    "category": 1.0,
+    "brand": 1.0,
+    "group": 1.0,
+    "district": 0.8,
+    "city": 0.6,
+    "region": 0.5,
+    "country": 0.25,
+    "sector": 0.4,
+    "term": 0.5,
+    "size": 0.15,
+}
+
+TIERS = ("five-star", "luxury", "upscale", "midscale", "business", "budget", "capsule")
+TIER_LABELS = {"five-star": "five-star", "luxury": "luxury", "upscale": "upscale",
+               "midscale": "midscale", "business": "business", "budget": "budget",
+               "capsule": "capsule"}
+# Where a tier comes from decides which wins when sources disagree (OSM star tags are
+# sparse and sometimes wrong: a capsule hotel tagged 5 stars).
+TIER_PRECEDENCE = {"award": 4, "brand": 3, "list": 2, "stars": 1}
+
+_TERM_STOP = frozenset("""
+and the for with from into other services service products product company companies business
+businesses group holding holdings including include includes various related provides provide
+provider operates operation operations development manufacturing manufacture sales sale such
+their this that which also well through under well based main mainly corporation inc ltd
+""".split())
+
+
+@dataclass
+class Fact:
+    """One signal on one company, before weighting."""
+
+    signal: str
+    kind: str
+    label: str
+    confidence: float
+    evidence: str
+    source: str
+
+
+@dataclass
+class Curated:
+    """Curated tables shipped in seeds/curated (brand tiers, industry names, concepts)."""
+
+    brands: list[dict[str, Any]]
+    jpx33: dict[str, dict[str, str]]
+    concepts: dict[tuple[str, str], str]
+    company_concepts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path | None) -> Curated:
+        def rows(name: str) -> list[dict[str, str]]:
+            if folder is None or not (folder / name).exists():
+                return []
+            with open(folder / name, encoding="utf-8-sig", newline="") as fh:
+                return list(csv.DictReader(fh))
+
+        brands = []
+        for row in rows("hotel_brands.csv"):
+            patterns = [p for p in (row.get("patterns") or "").split("|") if p.strip()]
+            patterns += [p for p in (row.get("brand_ja") or "").split("|") if p.strip()]
+            patterns.append(row.get("brand") or "")
+            compiled = [_brand_pattern(p) for p in patterns if p.strip()]
+            brands.append({**row, "compiled": [c for c in compiled if c]})
+        # Longest patterns first so "Hyatt Centric" beats "Hyatt".
+        brands.sort(key=lambda b: -max((len(c.pattern) for c in b["compiled"]), default=0))
+        jpx33 = {r.get("code", "").strip(): r for r in rows("jpx33_industries.csv")}
+        concepts = {}
+        for r in rows("industry_concepts.csv"):
+            concepts[(r.get("scheme", "").strip(), r.get("code_or_label", "").strip().lower())] = \
+                r.get("concept", "").strip()
+        by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for r in rows("company_concepts.csv"):
+            by_code[(r.get("code") or "").strip()].append(r)
+        return cls(brands, jpx33, concepts, dict(by_code))
+
+
+def _brand_pattern(pattern: str) -> re.Pattern | None:
+    text = _fold_name(pattern)
+    if not text:
+        return None
+    if text.isascii():
+        return re.compile(r"(?<![a-z0-9])" + re.escape(text) + r"(?![a-z0-9])")
+    return re.compile(re.escape(text.replace(" ", "")))
+
+
+def _fold_name(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = re.sub(r"[\s・･\-‐–—'’.,&/()（）<>〈〉「」『』]+", " ", text)
+    return text.strip()
+
+
+def brand_of(names: Iterable[str], curated: Curated) -> dict[str, Any] | None:
+    """The curated hotel brand a hotel's name (in any script) belongs to, if any."""
+    folded = [_fold_name(n) for n in names if n]
+    for brand in curated.brands:
+        for pattern in brand["compiled"]:
+            for name in folded:
+                target = name if pattern.pattern.startswith("(?<!") else name.replace(" ", "")
+                if pattern.search(target):
+                    return brand
+    return None
+
+
+def tier_from_rating(rating: str, list_kind: str) -> tuple[str | None, str]:
+    """Map a list's rating text and kind to a tier and the kind of evidence it is."""
+    r = unicodedata.normalize("NFKC", rating or "").lower()
+    if "forbes" in r and ("5-star" in r or "five-star" in r):
+        return "five-star", "award"
+    if "forbes" in r and ("4-star" in r or "four-star" in r):
+        return "luxury", "award"
+    if "forbes recommended" in r:
+        return "upscale", "award"
+    keys = re.search(r"(\d)\s*michelin keys?|(\d)\s*ミシュランキー", r)
+    if keys:
+        count = int(keys.group(1) or keys.group(2))
+        return ("five-star" if count >= 3 else "luxury"), "award"
+    if "michelin key" in r:
+        return "luxury", "award"
+    pavilions = re.search(r"(\d)\s*pavilions?", r)
+    if pavilions:
+        count = int(pavilions.group(1))
+        return {5: "five-star", 4: "luxury", 3: "upscale"}.get(count, "midscale"), "award"
+    if re.search(r"\b5-star\b|5つ星|五つ星|御三家", r):
+        return "five-star", "list"
+    if "capsule" in r or "カプセル" in r:
+        return "capsule", "list"
+    if "hostel" in r:
+        return "budget", "list"
+    if "business hotel" in r or "ビジネスホテル" in r:
+        return "business", "list"
+    kind = (list_kind or "").lower()
+    return {"five_star_award": "upscale", "luxury_roundup": "luxury", "budget_hotels": "budget", "capsule": "capsule",
+            "business_hotels": "business"}.get(kind), "list"
+
+
+def tier_from_stars(stars: str) -> str | None:
+    try:
+        value = float(stars)
+    except (TypeError, ValueError):
+        return None
+    if value >= 5:
+        return "five-star"
+    if value >= 4:
+        return "upscale"
+    if value >= 3:
+        return "midscale"
+    return "budget"
+
+
+def _short_source(source: str) -> str:
+    if source.startswith(("http://", "https://", "seeds/")):
+        return source
+    return Path(source).name
+
+
+def _evidence(rec: dict[str, Any]) -> str:
+    return f"{_short_source(rec.get('source') or '')} row {rec.get('source_row')}"
+
+
+def _extra(rec: dict[str, Any]) -> dict[str, Any]:
+    if "_extra" not in rec:
+        try:
+            rec["_extra"] = json.loads(rec.get("extra") or "{}")
+        except json.JSONDecodeError:
+            rec["_extra"] = {}
+    return rec["_extra"]
+
+
+def _names(recs: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for rec in recs:
+        for fld in ("name", "name_local", "name_en", "legal_name"):
+            if rec.get(fld):
+                out.append(rec[fld])
+    return out
+
+
+def _is_property(recs: list[dict[str, Any]]) -> bool:
+    """A hotel property (callable on site), as opposed to a listed firm that operates hotels."""
+    hotel = any((r.get("category") or "").lower() in ("hotel", "ryokan", "hostel") for r in recs)
+    firm = any(r.get("industry_scheme") or r.get("corporate_number") for r in recs)
+    return hotel and not firm
+
+
+def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict[str, float],
+                  *, district_radius_km: float = 1.0) -> Iterator[Fact]:
+    """Every signal one company carries, from all of its records."""
+    def conf(rec: dict[str, Any]) -> float:
+        return confidence.get(rec.get("source") or "", 0.8)
+
+    yield from _industry_facts(recs, curated, conf)
+    yield from _place_facts(recs, conf, district_radius_km)
+    yield from _hotel_facts(recs, curated, conf)
+    for rec in recs:
+        extra = _extra(rec)
+        title, url = rec.get("list_title"), rec.get("list_url")
+        if title or url:
+            key = url or title
+            yield Fact(f"list:{key}", "list", title or url, conf(rec),
+                       url or _evidence(rec), rec["source"])
+        size = extra.get("size_class") or extra.get("規模区分")
+        if size and size != "-":
+            yield Fact(f"size:{size}", "size", f"index size {size}", conf(rec), _evidence(rec),
+                       rec["source"])
+        band = _employee_band(rec.get("employees"))
+        if band:
+            yield Fact(f"size:employees {band}", "size", f"{band} employees", conf(rec),
+                       _evidence(rec), rec["source"])
+        if rec.get("group"):
+            group = rec["group"].strip()
+            yield Fact(f"group:{_fold_name(group)}", "group", group, conf(rec), _evidence(rec),
+                       rec["source"])
+
+
+def _employee_band(value: Any) -> str | None:
+    try:
+        count = int(re.sub(r"[^\d]", "", str(value or "")) or -1)
+    except ValueError:
+        return None
+    if count < 0:
+        return None
+    for upper, label in ((50, "1-49"), (300, "50-299"), (1000, "300-999"), (5000, "1,000-4,999"),
+                         (20000, "5,000-19,999")):
+        if count < upper:
+            return label
+    return "20,000+"
+
+
+def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
+    for rec in recs:
+        code_key = str(_extra(rec).get("securities_code") or _extra(rec).get("ticker") or "")
+        for row in curated.company_concepts.get(code_key, []) if code_key else []:
+            yield Fact(f"concept:{row['concept']}", "concept", concept_label(row["concept"]),
+                       conf(rec), f"curated: {row.get('source') or 'seeds/curated/company_concepts.csv'}",
+                       "seeds/curated/company_concepts.csv")
+    for rec in recs:
+        scheme = (rec.get("industry_scheme") or "").strip().lower()
+        code = (rec.get("industry_code") or "").strip()
+        label = (rec.get("industry_label") or "").strip()
+        extra = _extra(rec)
+        if not scheme and not (code or label):
+            continue
+        scheme = scheme or "directory"
+        if scheme == "jpx33" and code and code != "-":
+            info = curated.jpx33.get(code, {})
+            en = info.get("label_en") or extra.get("industry_label_en") or ""
+            ja = info.get("label_ja") or label
+            text = f"{en} ({ja})" if en and ja else (en or ja or code)
+            yield Fact(f"industry:jpx33:{code}", "industry", text, conf(rec),
+                       f"JPX 33-industry {code}, {_evidence(rec)}", rec["source"])
+            concept = curated.concepts.get(("jpx33", code.lower()))
+            j17 = extra.get("jpx17_code") or extra.get("17業種コード")
+            if j17 and j17 != "-":
+                j17_label = extra.get("jpx17_label") or extra.get("17業種区分") or j17
+                yield Fact(f"sector:jpx17:{j17}", "sector", f"TOPIX-17 {j17_label}", conf(rec),
+                           _evidence(rec), rec["source"])
+        elif label:
+            yield Fact(f"industry:{scheme}:{label.lower()}", "industry", label, conf(rec),
+                       f"{scheme.upper()} {label}, {_evidence(rec)}", rec["source"])
+            concept = curated.concepts.get((scheme, label.lower()))
+            sector = extra.get("gics_sector") or extra.get("GICS Sector")
+            if sector:
+                yield Fact(f"sector:{scheme}:{sector.lower()}", "sector", f"{sector} sector",
+                           conf(rec), _evidence(rec), rec["source"])
+        else:
+            concept = None
+        if concept:
+            yield Fact(f"concept:{concept}", "concept", concept_label(concept), conf(rec) * 0.9,
+                       f"industry crosswalk from {scheme} {code or label}", rec["source"])
+
+
+_CONCEPT_LABELS = {"hotels_lodging": "hotels & lodging", "hotel_operator": "hotel operator",
+                   "hotel_reit": "hotel REIT", "automobiles_transport_equipment":
+                   "automobiles & transport equipment"}
+
+
+def concept_label(concept: str) -> str:
+    if concept in _CONCEPT_LABELS:
+        return _CONCEPT_LABELS[concept]
+    return concept.replace("_reit", " REIT").replace("_", " ")
+
+
+def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
+    seen: set[str] = set()
+
+    def once(fact: Fact) -> Iterator[Fact]:
+        if fact.signal not in seen:
+            seen.add(fact.signal)
+            yield fact
+
+    for rec in recs:
+        ev = _evidence(rec)
+        country = places.country_code(rec.get("country"))
+        pref_raw, city_raw = None, rec.get("city")
+        if rec.get("address"):
+            pref_raw, addr_city = places.split_japanese_address(rec["address"])
+            if pref_raw:
+                country = country or "JP"
+                city_raw = city_raw or addr_city
+        region_text = rec.get("region") or pref_raw
+        region_code, region_label = None, None
+        if region_text:
+            pref = places.prefectures().get(places.fold(region_text))
+            if pref and (country in (None, "JP")):
+                country = "JP"
+                region_code, region_label = pref
+            else:
+                region_code, region_label = f"{country or 'XX'}-{region_text.strip()}", region_text.strip()
+        if city_raw and not region_code:
+            pref = places.prefectures().get(places.fold(city_raw))
+            if pref and country in (None, "JP"):  # "Tokyo" given as a city
+                country, (region_code, region_label) = "JP", pref
+                city_raw = None
+        if country:
+            yield from once(Fact(f"place:country:{country}", "country",
+                                 places.COUNTRY_NAMES.get(country, country), conf(rec), ev,
+                                 rec["source"]))
+        if region_code:
+            yield from once(Fact(f"place:region:{region_code}", "region", region_label,
+                                 conf(rec), ev, rec["source"]))
+        if city_raw and region_code:
+            city = city_raw.strip()
+            ward = places.tokyo_wards().get(places.fold(city)) if region_code == "JP-13" else None
+            if region_code == "JP-13" and places.prefectures().get(places.fold(city)):
+                ward = None
+            elif ward or city.lower() != (region_label or "").lower():
+                label = f"{ward or city}, {region_label}"
+                yield from once(Fact(f"place:city:{region_code}/{ward or city}", "city", label,
+                                     conf(rec), ev, rec["source"]))
+        district = None
+        for text in (rec.get("district"), rec.get("address"), _extra(rec).get("addr:quarter"),
+                     _extra(rec).get("addr:neighbourhood")):
+            if text:
+                district = places.district_named(text)
+                if district:
+                    break
+        evidence = ev
+        if district is None and rec.get("lat") is not None and rec.get("lon") is not None:
+            near = places.district_near(rec["lat"], rec["lon"], radius_km=district_radius_km)
+            if near:
+                district = near[0]
+                evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
+        if district:
+            yield from once(Fact(f"place:district:{district.en}", "district",
+                                 f"{district.en}, Tokyo", conf(rec), evidence, rec["source"]))
+            yield from once(Fact("place:region:JP-13", "region", "Tokyo", conf(rec), ev,
+                                 rec["source"]))
+            yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
+                                 rec["source"]))
+
+
+def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
+    hotel = any((r.get("category") or "").lower() in ("hotel", "ryokan", "hostel", "lodging")
+                for r in recs)
+    names = _names(recs)
+    if hotel:
+        src = next(r for r in recs if (r.get("category") or "").lower() in
+                   ("hotel", "ryokan", "hostel", "lodging"))
+        yield Fact("category:hotel", "category", "hotel", conf(src), _evidence(src), src["source"])
+        yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
+                   conf(src) * 0.9, _evidence(src), src["source"])
+    elif any(("ホテル" in n or "hotel" in n.lower()) for n in names) and any(
+            r.get("industry_scheme") for r in recs):
+        # A listed firm named for hotels operates them: a lodging company, not a property.
+        src = recs[0]
+        yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
+                   conf(src) * 0.8, f"hotel in the company name, {_evidence(src)}", src["source"])
+    brand = brand_of(names, curated) if (hotel or any(r.get("brand") for r in recs)) else None
+    if brand:
+        src = recs[0]
+        yield Fact(f"brand:{_fold_name(brand['brand'])}", "brand", brand["brand"], conf(src),
+                   f"brand table: {brand.get('source') or 'seeds/curated/hotel_brands.csv'}",
+                   "seeds/curated/hotel_brands.csv")
+        if brand.get("group"):
+            yield Fact(f"group:{_fold_name(brand['group'])}", "group", brand["group"], conf(src),
+                       f"operated by {brand['group']} (brand table)", "seeds/curated/hotel_brands.csv")
+    elif any(r.get("brand") for r in recs):
+        rec = next(r for r in recs if r.get("brand"))
+        yield Fact(f"brand:{_fold_name(rec['brand'])}", "brand", rec["brand"], conf(rec),
+                   _evidence(rec), rec["source"])
+    if not _is_property(recs):
+        return
+    # The tier with the strongest kind of evidence wins; ties go to the higher tier.
+    best: tuple[int, int, Fact] | None = None
+
+    def offer(tier: str | None, how: str, fact_conf: float, evidence: str, source: str) -> None:
+        nonlocal best
+        if not tier:
+            return
+        rank = (TIER_PRECEDENCE[how], -TIERS.index(tier))
+        if best is None or rank > best[:2]:
+            fact = Fact(f"tier:{tier}", "tier", TIER_LABELS[tier], fact_conf, evidence, source)
+            best = (*rank, fact)
+
+    for rec in recs:
+        extra = _extra(rec)
+        if rec.get("rating") or extra.get("list_kind"):
+            tier, how = tier_from_rating(rec.get("rating") or "", extra.get("list_kind") or "")
+            where = rec.get("list_title") or _evidence(rec)
+            text = f"{rec.get('rating') or extra.get('list_kind')} on '{where}'"
+            if rec.get("list_url"):
+                text += f" ({rec['list_url']})"
+            offer(tier, how, conf(rec), text, rec["source"])
+        stars = extra.get("stars") or (rec.get("rating") if not rec.get("list_title") else None)
+        if stars:
+            offer(tier_from_stars(stars), "stars", conf(rec) * 0.8,
+                  f"{stars} stars in OpenStreetMap ({_evidence(rec)})", rec["source"])
+    if brand and brand.get("tier") in TIERS:
+        offer(brand["tier"], "brand", 0.9, f"{brand['brand']} is a {brand['tier']} brand "
+              f"({brand.get('source') or 'brand table'})", "seeds/curated/hotel_brands.csv")
+    if best:
+        yield best[2]
+
+
+_JA_TERM = re.compile(r"[\u4e00-\u9fff々]{2,6}|[\u30a0-\u30ffー]{3,12}")
+_EN_TERM = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
+
+
+def description_terms(text: str) -> set[str]:
+    """Salient words of a business description: kanji/katakana runs, English content words."""
+    text = unicodedata.normalize("NFKC", text or "")
+    terms = set(_JA_TERM.findall(text))
+    terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
+    return terms
+
+
+def build_signals(db: sqlite_utils.Database, settings: Settings, *,
+                  curated_dir: Path | None = None) -> str:
+    """Rebuild `signals` and `company_signals` from companies and their records."""
+    curated = Curated.load(curated_dir)
+    confidence = {row["location"]: row["confidence"] for row in db.query(
+        "select location, confidence from sources where confidence is not null")}
+    by_company: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for rec in db.query(
+        "select r.*, l.company_id as _company from records r join record_links l "
+        "on l.record_id = r.id where coalesce(r.status, 'active') = 'active'"
+    ):
+        by_company[rec["_company"]].append(rec)
+    radius = float(settings.extra.get("district_radius_km", 1.0))
+    facts: dict[int, dict[str, Fact]] = {}
+    terms: dict[int, set[str]] = {}
+    for company_id, recs in by_company.items():
+        mine: dict[str, Fact] = {}
+        for fact in company_facts(recs, curated, confidence, district_radius_km=radius):
+            if fact.signal not in mine or fact.confidence > mine[fact.signal].confidence:
+                mine[fact.signal] = fact
+        facts[company_id] = mine
+        words: set[str] = set()
+        for rec in recs:
+            words |= description_terms(rec.get("description") or "")
+        if words:
+            terms[company_id] = words
+    _add_term_facts(facts, terms, by_company)
+    _link_groups(db, facts, by_company, curated)
+    return _write_signals(db, facts)
+
+
+def _add_term_facts(facts, terms, by_company, *, max_share: float = 0.02, per_company: int = 8):
+    df = Counter(t for words in terms.values() for t in words)
+    limit = max(3, int(max_share * max(len(facts), 1)))
+    for company_id, words in terms.items():
+        usable = sorted((w for w in words if 2 <= df[w] <= limit), key=lambda w: (df[w], w))
+        src = next((r for r in by_company[company_id] if r.get("description")), None)
+        for word in usable[:per_company]:
+            facts[company_id][f"term:{word}"] = Fact(
+                f"term:{word}", "term", word, 0.6, f"'{word}' in the business description "
+                f"({_evidence(src)})" if src else "business description", src["source"] if src else "")
+
+
+def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
+                 by_company: dict[int, list[dict[str, Any]]], curated: Curated) -> None:
+    """Link a group's own company to its properties (the `group:` signal they carry), found
+    by ticker from the brand table or by name, and mark it a hotel operator."""
+    groups = {f.signal: f for fs in facts.values() for f in fs.values() if f.kind == "group"}
+    tickers: dict[str, int] = {}
+    for company_id, recs in by_company.items():
+        for rec in recs:
+            for key in ("ticker", "securities_code"):
+                value = str(_extra(rec).get(key) or "").strip()
+                if value:
+                    tickers.setdefault(value.upper(), company_id)
+    operators: dict[int, list[str]] = defaultdict(list)
+    for brand in curated.brands:
+        ticker = (brand.get("group_ticker") or "").strip().upper()
+        if ticker in tickers and brand.get("group"):
+            operators[tickers[ticker]].append(brand["brand"])
+            key = f"group:{_fold_name(brand['group'])}"
+            groups.setdefault(key, Fact(key, "group", brand["group"], 0.9, "brand table",
+                                        "seeds/curated/hotel_brands.csv"))
+            facts.setdefault(tickers[ticker], {})[key] = Fact(
+                key, "group", brand["group"], 0.9, f"{brand['group']} operates {brand['brand']} "
+                "(seeds/curated/hotel_brands.csv)", "seeds/curated/hotel_brands.csv")
+    for company_id, name, legal, name_en in db.execute(
+        "select id, name, legal_name, name_en from companies"
+    ):
+        for text in (name, legal, name_en):
+            key = f"group:{_fold_name(text or '')}"
+            if text and key in groups and key not in facts.get(company_id, {}):
+                g = groups[key]
+                facts.setdefault(company_id, {})[key] = Fact(
+                    key, "group", g.label, 0.9, f"{text} is the operating group", g.source)
+                operators[company_id].append(g.label)
+    for company_id, brands in operators.items():
+        if _is_property(by_company.get(company_id, [])):
+            continue
+        facts.setdefault(company_id, {})["concept:hotel_operator"] = Fact(
+            "concept:hotel_operator", "concept", concept_label("hotel_operator"), 0.9,
+            "operates " + ", ".join(sorted(set(brands))[:6]) + " (seeds/curated/hotel_brands.csv)",
+            "seeds/curated/hotel_brands.csv")
+
+
+def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]]) -> str:
+    n = max(len(facts), 1)
+    df: Counter = Counter(sig for fs in facts.values() for sig in fs)
+    meta: dict[str, Fact] = {}
+    for fs in facts.values():
+        for sig, fact in fs.items():
+            meta.setdefault(sig, fact)
+    idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
+    signal_rows = [{"signal": sig, "kind": meta[sig].kind, "label": meta[sig].label,
+                    "companies": df[sig], "idf": round(idf[sig], 6)} for sig in df]
+
+    def edges() -> Iterator[dict[str, Any]]:
+        for company_id, fs in facts.items():
+            for sig, fact in fs.items():
+                weight = idf[sig] * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence
+                if weight <= 0:
+                    continue
+                yield {"company_id": company_id, "signal": sig, "weight": round(weight, 6),
+                       "confidence": fact.confidence, "evidence": fact.evidence,
+                       "source": fact.source}
+
+    with db.conn:
+        db.execute("delete from company_signals")
+        db.execute("delete from signals")
+        db["signals"].insert_all(signal_rows, batch_size=5000)
+        db["company_signals"].insert_all(edges(), batch_size=5000)
+    edge_count = db.execute("select count(*) from company_signals").fetchone()[0]
+    return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
