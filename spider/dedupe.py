@@ -33,6 +33,7 @@ from spider.errors import InputError, SpiderError
 from spider.normalize import (
     compact,
     is_japanese,
+    is_romaji,
     latin_forms,
     normalize_address,
     normalize_corporate_number,
@@ -59,13 +60,31 @@ COMMON_WORDS = frozenset(
     hostel ryokan spa tower plaza grand new east west north south central general""".split()
 )
 COMMON_WEIGHT = 0.3
+# Place words a directory often leaves out ("Mandarin Oriental" for "Mandarin Oriental, Tokyo"):
+# missing on one side they cost little. A district (Odaiba, Ginza) is not here: it tells
+# two hotels of one brand apart.
+PLACE_WORDS = frozenset(
+    """tokyo japan osaka kyoto yokohama nagoya kobe sapporo fukuoka 東京 日本 東京都 大阪
+    chicago il ny usa us""".split()
+)
+PLACE_WEIGHT = 0.3
 HOTEL_WORDS = ("hotel", "hostel", "ryokan", "inn", "motel", "guest_house", "guesthouse",
                "apartment", "resort", "ホテル", "旅館", "ホステル", "宿")  # fmt: skip
+
+
+def _common_japanese() -> tuple[str, ...]:
+    from spider.normalize import _dictionary
+
+    ja_concept = _dictionary()[0]
+    words = [w for w, c in ja_concept.items() if c in COMMON_WORDS or c in PLACE_WORDS]
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 class ResolveError(SpiderError):
     """A merge, split or review request that names no company or record."""
 
+
+_COMMON_JA = _common_japanese()
 
 # ---------------------------------------------------------------------------------------------
 # Stage 1: prepare
@@ -92,6 +111,8 @@ class Prepared:
     lat: float | None = None
     lon: float | None = None
     tokens: frozenset[str] = field(default_factory=frozenset)
+    brands: tuple[str, ...] = ()  # the record's brand, compact and as joined Latin forms
+    numbers: frozenset[str] = frozenset()  # numbers in the names: "Hostel Oriental 1" vs "2"
 
 
 def category_class(record: dict[str, Any]) -> str:
@@ -123,6 +144,14 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         value = normalize_name(record.get(fld))
         if value and value not in names:
             names.append(value)
+    brands: tuple[str, ...] = ()
+    brand = normalize_name(record.get("brand"))
+    if brand:
+        brands = (compact(brand), *(" ".join(f) for f in latin_forms(brand)))
+        # "APA Hotel" as the name:en of the APA Hotel at Jimbocho names the brand, not the hotel.
+        specific = [n for n in names if compact(n) not in brands
+                    and not any(" ".join(f) in brands for f in latin_forms(n))]  # fmt: skip
+        names = specific or names
     reading = record.get("name_kana")
     ja = tuple(dict.fromkeys(compact(n) for n in names if is_japanese(n)))
     latin: list[tuple[str, ...]] = []
@@ -151,6 +180,8 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,
         tokens=frozenset(_tokens(ja, latin)),
+        brands=brands,
+        numbers=frozenset(t for n in names for t in re.findall(r"\d+", n)),
     )
 
 
@@ -176,6 +207,9 @@ class Weights:
             self.df.update(rec.tokens)
         self.n = max(len(prepared), 1)
         self._cache: dict[str, float] = {}
+        self.brands: set[str] = set()
+        for rec in prepared:
+            self.brands.update(rec.brands)
 
     def __call__(self, token: str) -> float:
         """The weight a token carries when both names share it (common words: little)."""
@@ -187,9 +221,17 @@ class Weights:
             self._cache[token] = w
         return w
 
-    def raw(self, token: str) -> float:
-        """The weight a token carries when only one name has it: its plain IDF."""
-        return math.log(1.0 + self.n / (self.df.get(token, 0) + 1.0)) + 0.5
+    def raw(self, token: str, conflict: bool = False) -> float:
+        """The weight a token carries when only one name has it: its IDF (place words: little)."""
+        w = math.log(1.0 + self.n / (self.df.get(token, 0) + 1.0)) + 0.5
+        return w * PLACE_WEIGHT if token in PLACE_WORDS and not conflict else w
+
+    def is_brand_only(self, rec: Prepared) -> bool:
+        """Whether every name the record has is a bare brand ("APA Hotel"): not an identity."""
+        return bool(rec.names) and all(
+            compact(n) in self.brands or any(" ".join(f) in self.brands for f in latin_forms(n))
+            for n in rec.names
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,23 +359,40 @@ def explain_blocking(
 # Stage 3: score
 
 
-def token_similarity(a: str, b: str) -> float:
-    """0..1: equal tokens 1, a typo or a transliteration (orientaru ~ oriental) close to 1."""
+_FIRST = str.maketrans("clv", "krb")
+
+
+def token_similarity(a: str, b: str, *, cutoff: float = 0.8) -> float:
+    """0..1: equal tokens 1, a typo or a transliteration (orientaru ~ oriental) close to 1.
+
+    Below `cutoff` a pair of tokens counts as different (0). Two romaji words get no typo
+    tolerance: Kanemitsu and Kanematsu, Taiho and Taiyo are different names.
+    """
     if a == b:
         return 1.0
     if len(a) < 4 or len(b) < 4:
         return 0.0
+    both_romaji = is_romaji(a) and is_romaji(b)
     sim = Indel.normalized_similarity(a, b)
+    if (cutoff > 0.8 or both_romaji) and sim < 0.95:
+        sim = 0.0  # strict: only a transliteration, below, may differ
     if a[0] != b[0]:
         sim *= 0.9  # names rarely change their first letter: Maxell is not Accel
-    if sim < 0.85 and len(a) >= 5 and len(b) >= 5:
+    if (sim < 0.92 and len(a) >= 5 and len(b) >= 5 and not both_romaji
+            and a[0].translate(_FIRST) == b[0].translate(_FIRST)
+            and max(len(a), len(b)) <= 1.5 * min(len(a), len(b))):  # fmt: skip
+        # Only a word that cannot be romaji (palace, elematec) may meet its katakana spelling
+        # by skeleton, and only with the same first letter and a plausible length.
         sa = skeleton(a)
         if len(sa) >= 3 and sa == skeleton(b):
-            sim = 0.85
-    return sim if sim >= 0.8 else 0.0
+            # Three consonants collide too often (サムコ ~ Shinko) to decide alone.
+            sim = 0.92 if len(sa) >= 4 else 0.85
+    return sim if sim >= cutoff else 0.0
 
 
-def soft_token_score(a: Sequence[str], b: Sequence[str], weights: Weights) -> tuple[float, float]:
+def soft_token_score(
+    a: Sequence[str], b: Sequence[str], weights: Weights, *, cutoff: float = 0.8
+) -> tuple[float, float]:
     """(symmetric, coverage): IDF-weighted share of tokens matched on both sides, and of the shorter.
 
     A shared common word (hotel, holdings, ホテル) adds little, but a word only one name has
@@ -346,20 +405,24 @@ def soft_token_score(a: Sequence[str], b: Sequence[str], weights: Weights) -> tu
     best_b = [0.0] * len(b)
     for i, ta in enumerate(a):
         for j, tb in enumerate(b):
-            s = token_similarity(ta, tb)
+            s = token_similarity(ta, tb, cutoff=cutoff)
             if s > best_a[i]:
                 best_a[i] = s
             if s > best_b[j]:
                 best_b[j] = s
+    # A place word missing on one side costs little, but two different places conflict.
+    places_a = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(a, best_a, strict=True))
+    places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
+    conflict = places_a and places_b
     num_a = den_a = num_b = den_b = 0.0
     for token, s in zip(a, best_a, strict=True):
         shared = weights(token) * s
         num_a += shared
-        den_a += shared + weights.raw(token) * (1.0 - s)
+        den_a += shared + weights.raw(token, conflict) * (1.0 - s)
     for token, s in zip(b, best_b, strict=True):
         shared = weights(token) * s
         num_b += shared
-        den_b += shared + weights.raw(token) * (1.0 - s)
+        den_b += shared + weights.raw(token, conflict) * (1.0 - s)
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
     coverage = 100.0 * max(num_a / den_a, num_b / den_b)
     return symmetric, coverage
@@ -370,11 +433,22 @@ def _bigrams(text: str) -> list[str]:
 
 
 def japanese_score(a: str, b: str, weights: Weights) -> tuple[float, float]:
-    """(symmetric, coverage) for two compact Japanese names: IDF-weighted character bigrams."""
+    """(symmetric, coverage) for two compact Japanese names: IDF-weighted character bigrams.
+
+    Common dictionary words both names share (ホールディングス, ホテル, 東京) are taken out
+    first, so ウエストホールディングス and ウエスコホールディングス are compared on
+    ウエスト / ウエスコ; a common word only one name has stays and counts.
+    """
     if a == b:
         return 100.0, 100.0
-    sym, cov = soft_bigram_score(_bigrams(a), _bigrams(b), weights)
-    return sym, cov
+    for word in _COMMON_JA:
+        if word in a and word in b:
+            a, b = a.replace(word, ""), b.replace(word, "")
+    if a == b:
+        return 95.0, 95.0
+    if not a or not b:
+        return 0.0, 0.0
+    return soft_bigram_score(_bigrams(a), _bigrams(b), weights)
 
 
 def soft_bigram_score(a: list[str], b: list[str], weights: Weights) -> tuple[float, float]:
@@ -395,11 +469,14 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, floa
             sym, cov = japanese_score(ja_a, ja_b, weights)
             if (sym, cov) > best[:2]:
                 best = (sym, cov, "japanese")
+    # Romanized Japanese words differ by one kana between companies (Kanemitsu, Kanematsu):
+    # no typo tolerance when either record is written in Japanese.
+    cutoff = 0.85 if a.ja or b.ja else 0.8
     for la in a.latin:
         for lb in b.latin:
             if la == lb:
                 return 100.0, 100.0, "latin"
-            sym, cov = soft_token_score(la, lb, weights)
+            sym, cov = soft_token_score(la, lb, weights, cutoff=cutoff)
             if sym < 92:
                 sym = max(sym, _glued_score(la, lb))
             if (sym, cov) > best[:2]:
@@ -417,7 +494,7 @@ def _glued_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
         ratio = fuzz.ratio(ca, cb)
         if ratio >= 92:
             return ratio
-    if len(a) != len(b):
+    if len(a) != len(b) and max(len(ca), len(cb)) <= 1.5 * min(len(ca), len(cb)):
         sa = skeleton(ca)
         if len(sa) >= 5 and sa == skeleton(cb):
             return 88.0
@@ -445,9 +522,12 @@ class ScoreConfig:
     postal_differs: float = -5.0
     city_differs: float = -3.0
     domain_same: float = 8.0
-    near: float = 10.0  # within 150 m
-    far: float = -25.0  # more than 1 km apart
-    coverage_factor: float = 0.9  # a contained name counts this much when place or phone agree
+    near: float = 10.0  # within 100 m
+    apart: float = -15.0  # 300 m to 1 km apart
+    far: float = -30.0  # more than 1 km apart
+    numbers_differ: float = -20.0  # "Hostel Oriental 1" vs "Hostel Oriental 2"
+    brand_only_cap: float = 80.0  # a bare brand name alone never reaches a match
+    coverage_factor: float = 0.9  # a contained name counts this much when phone or address agree
 
 
 def score_pair(
@@ -497,15 +577,26 @@ def score_pair(
         breakdown["domain"] = config.domain_same
     distance = _distance_km(a, b)
     if distance is not None:
-        if distance <= 0.15:
+        if distance <= 0.1:
             points += config.near
             breakdown["place"] = config.near
-            support = True
         elif distance > 1.0:
             points += config.far
             breakdown["place"] = config.far
+        elif distance > 0.3:
+            points += config.apart
+            breakdown["place"] = config.apart
+    if a.numbers and b.numbers and not a.numbers & b.numbers:
+        points += config.numbers_differ
+        breakdown["numbers"] = config.numbers_differ
     name = sym
-    if support and cov * config.coverage_factor > sym:
+    if (weights.brands and sym > config.brand_only_cap
+            and (weights.is_brand_only(a) or weights.is_brand_only(b))):  # fmt: skip
+        name = sym = config.brand_only_cap
+        breakdown["name"] = sym
+        breakdown["name_rule"] = "brand only"
+    hotel = "hotel" in (a.klass, b.klass)
+    if support and not hotel and cov * config.coverage_factor > sym:
         name = cov * config.coverage_factor
         breakdown["name"] = round(name, 1)
         breakdown["name_rule"] = "contained"
@@ -1073,3 +1164,66 @@ def explain_db_blocking(
     truth = read_truth(truth_path, prepared, rows) if truth_path else None
     extra = getattr(settings, "extra", {}) or {}
     return explain_blocking(prepared, truth=truth, max_block=int(extra.get("max_block", 60)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Text output for the CLI
+
+
+def format_records(rows: Iterable[dict[str, Any]], fmt: str = "table") -> Iterator[str]:
+    """Lines of `spider records` output: an aligned table, CSV (with header) or JSON Lines."""
+    if fmt == "json":
+        for row in rows:
+            yield json.dumps(row, ensure_ascii=False)
+        return
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+        yield from buffer.getvalue().splitlines()
+        return
+    columns = ("id", "company_id", "source", "source_row", "name", "rule")
+    yield "  ".join(f"{c:<{w}}" for c, w in zip(columns, (6, 10, 28, 12, 40, 12), strict=True))
+    for row in rows:
+        source = str(row["source"] or "")
+        source = source if len(source) <= 28 else "…" + source[-27:]
+        values = (row["id"], row["company_id"] or "", source, row["source_row"] or "",
+                  (row["name"] or row["name_en"] or row["legal_name"] or "")[:40], row["rule"] or "")  # fmt: skip
+        yield "  ".join(f"{v!s:<{w}}" for v, w in zip(values, (6, 10, 28, 12, 40, 12), strict=True))
+
+
+REVIEW_FIELDS = ("name", "name_en", "legal_name", "name_kana", "corporate_number", "category",
+                 "address", "city", "phone", "website", "source", "source_row")  # fmt: skip
+
+
+def format_review(item: dict[str, Any]) -> str:
+    """One review pair side by side, with the score broken down by field."""
+    a, b = item["a"], item["b"]
+    lines = [f"Pair {item['id']}: record {a['id']} vs record {b['id']}, score {item['score']}"]
+    for fld in REVIEW_FIELDS:
+        va, vb = a.get(fld) or "", b.get(fld) or ""
+        if va or vb:
+            lines.append(f"  {fld:<16} {str(va)[:38]:<38} | {str(vb)[:38]}")
+    parts = ", ".join(f"{k} {v}" for k, v in item["breakdown"].items())
+    lines.append(f"  score by field: {parts}")
+    return "\n".join(lines)
+
+
+def format_blocking(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """`spider dedupe --explain-blocking` as an aligned table."""
+    labelled = "true_missed" in rows[0] if rows else False
+    head = f"{'rule':<18}{'blocks':>9}{'oversized':>11}{'pairs':>10}{'new pairs':>11}"
+    yield head + (f"{'true found':>12}{'true missed':>13}" if labelled else "")
+    for row in rows:
+        line = (f"{row['rule']:<18}{row['blocks']:>9}{row['oversized']:>11}{row['pairs']:>10}"
+                f"{row['new_pairs']:>11}")  # fmt: skip
+        if labelled:
+            line += f"{row['true_found']:>12}{row['true_missed']:>13}"
+        yield line
+    if labelled and rows:
+        yield f"blocking recall: {rows[-1]['recall']:.4f}"

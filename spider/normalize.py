@@ -23,6 +23,7 @@ __all__ = [
     "is_japanese",
     "kana_to_romaji",
     "romaji_key",
+    "is_romaji",
     "skeleton",
     "concept_tokens",
     "latin_forms",
@@ -39,7 +40,7 @@ __all__ = [
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
 _PUNCT_RE = re.compile(r"[^\w\u30fc]+", re.UNICODE)  # keep letters, digits, the long-vowel mark
 _SPACES = re.compile(r"\s+")
-_DOTTED = re.compile(r"(?<=\w)\.(?=\w)|(?<=\b\w)\.")
+_DOTTED = re.compile(r"\b(?:\w\.)+\w\b\.?")  # k.k., n.v., l.l.c., s.p.a.
 
 
 def fold(text: str | None) -> str:
@@ -49,7 +50,7 @@ def fold(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     text = "".join(chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text)
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    text = _DOTTED.sub("", text)  # "k.k." -> "kk", "n.v." -> "nv", "co.,ltd" -> "co,ltd"
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # "k.k." -> "kk"
     text = _PUNCT_RE.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
 
@@ -227,6 +228,7 @@ _LATIN_LEGAL = sorted(
     key=len,
     reverse=True,
 )
+_GLUED_LEGAL = ("corporation", "incorporated", "limited", "gmbh")
 # Tokens that are legal forms only at the very end or start ("the" only leads).
 _LEADING_ONLY = {("the",)}
 _TRAILING_ONLY = {("co",), ("company",)}
@@ -258,6 +260,12 @@ def strip_legal_forms(folded: str) -> str:
             if len(tokens) > n and tuple(tokens[:n]) == form and form not in _TRAILING_ONLY:
                 tokens = tokens[n:]
                 changed = True
+                break
+    if tokens and not is_japanese(tokens[-1]):
+        last = tokens[-1]
+        for form in _GLUED_LEGAL:  # "suncorporation", "dentalincorporated"
+            if last.endswith(form) and len(last) > len(form) + 2:
+                tokens[-1] = last[: -len(form)]
                 break
     result = " ".join(tokens)
     return result or folded
@@ -487,18 +495,29 @@ def romaji_key(word: str) -> str:
 def skeleton(text: str) -> str:
     """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace).
 
-    Vowels go, l→r, v→b, m→n, th→s, ch→t, "tion"→"shon", a silent r before a consonant goes
+    Vowels go, l→r, v→b, th→s, ch→t, "tion"→"shon", a silent r before a consonant goes
     (スターツ ~ starts), doubled letters collapse: "erematekku" and "elematec" both give "rntk".
     """
     text = re.sub(r"[^a-z]", "", text.casefold())
     text = text.replace("tion", "shon").replace("ph", "f").replace("th", "s").replace("x", "ks")
     text = text.replace("ck", "k").replace("qu", "k").replace("ch", "t").replace("sh", "s")
     text = text.replace("tsu", "tu").replace("ts", "t").replace("dz", "z").replace("ji", "j")
+    text = text.replace("ce", "se").replace("ci", "si").replace("cy", "sy")
     text = text.replace("ge", "je").replace("gi", "ji").replace("c", "k").replace("q", "k")
-    text = text.replace("l", "r").replace("v", "b").replace("m", "n").replace("w", "")
+    text = text.replace("l", "r").replace("v", "b").replace("w", "")
     text = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", text)
     text = re.sub(r"[aeiouyh]", "", text)
     return re.sub(r"(.)\1+", r"\1", text)
+
+
+_ROMAJI = re.compile(
+    r"^(?:(?:sh|ch|ts|[kgsztdnhbpmrwfj])?y?[aeiou]|n|[kstpcgdbf](?=[kstpcgdbf]))+$"
+)
+
+
+def is_romaji(word: str) -> bool:
+    """Whether a Latin word could be Hepburn romaji ("kanematsu" yes; "palace", "trend" no)."""
+    return bool(_ROMAJI.match(word))
 
 
 # ---------------------------------------------------------------------------------------------
