@@ -67,6 +67,7 @@ def ensure_crawl_schema(db: sqlite_utils.Database) -> None:
             "size": int,
             "fetched_at": str,
             "checked_at": str,
+            "checked_run": int,
         },
         pk="url",
         if_not_exists=True,
@@ -384,7 +385,7 @@ class Fetcher:
         report: CrawlReport,
         session: requests.Session | None = None,
         clock: Clock | None = None,
-        fresh_since: str = "",
+        run_id: int | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -396,9 +397,7 @@ class Fetcher:
         if "@" in settings.contact:
             self.session.headers["From"] = settings.contact
         self.token = product_token(settings.user_agent)
-        self.fresh_since = (
-            fresh_since  # cache entries checked since then are reused without a request
-        )
+        self.run_id = run_id  # a page already fetched in this run is reused without a request
         self._last: dict[str, float] = {}
         self._robots: dict[str, Robots] = {}
 
@@ -488,27 +487,26 @@ class Fetcher:
     def _fetch_robots(self, origin: str) -> Robots:
         url = origin + "/robots.txt"
         status, body = 0, ""
-        try:
-            for _ in range(5):  # RFC 9309 2.3.1.2: follow at least five redirects
-                resp = self._request(url)
-                if resp.is_redirect and resp.headers.get("Location"):
-                    url = urljoin(url, resp.headers["Location"])
-                    resp.close()
-                    continue
-                status = resp.status_code
-                if 200 <= status < 300:
-                    data = _read_capped(resp, ROBOTS_MAX_BYTES, truncate=True) or b""
-                    body = data.decode("utf-8", errors="replace")
+        # A host that cannot be reached raises FetchError here: the page is not fetched either
+        # way, and "could not connect" says more than "disallowed".
+        for _ in range(5):  # RFC 9309 2.3.1.2: follow at least five redirects
+            resp = self._request(url)
+            if resp.is_redirect and resp.headers.get("Location"):
+                url = urljoin(url, resp.headers["Location"])
                 resp.close()
-                break
-        except FetchError:
-            status = 0
+                continue
+            status = resp.status_code
+            if 200 <= status < 300:
+                data = _read_capped(resp, ROBOTS_MAX_BYTES, truncate=True) or b""
+                body = data.decode("utf-8", errors="replace")
+            resp.close()
+            break
         if 200 <= status < 300:
             robots = parse_robots(body, self.token)
         elif 400 <= status < 500 and status != 429:
             robots = Robots()  # "unavailable": crawl freely
         else:
-            # Unreachable (5xx, 429, network, redirect loop): assume complete disallow, and do
+            # Unreachable (5xx, 429, too many redirects): assume complete disallow, and do
             # not store it, so the next crawl asks again.
             robots = Robots(disallow_all=True)
             robots.status = status
@@ -544,15 +542,15 @@ class Fetcher:
                 out.skipped, out.robots = "disallowed by robots.txt", True
                 return out
             cached = self.db.execute(
-                "select etag, last_modified, content_type, body, fetched_at, checked_at from http_cache "
+                "select etag, last_modified, content_type, body, fetched_at, checked_run from http_cache "
                 "where url = ?",
                 [current],
             ).fetchone()
             if (
                 cached
                 and cached[3] is not None
-                and self.fresh_since
-                and cached[5] >= self.fresh_since
+                and self.run_id is not None
+                and cached[5] == self.run_id
             ):
                 out.final_url, out.status, out.body, out.content_type = (
                     current,
@@ -576,7 +574,9 @@ class Fetcher:
                 out.final_url, out.status = current, resp.status_code
                 now = _iso(self.clock.now())
                 if resp.status_code == 304 and cached and cached[3] is not None:
-                    self.db["http_cache"].update(current, {"checked_at": now})
+                    self.db["http_cache"].update(
+                        current, {"checked_at": now, "checked_run": self.run_id}
+                    )
                     out.body, out.content_type, out.fetched_at = cached[3], cached[2], cached[4]
                     out.how = "not-modified"
                     return out
@@ -613,6 +613,7 @@ class Fetcher:
                         "size": len(body),
                         "fetched_at": now,
                         "checked_at": now,
+                        "checked_run": self.run_id,
                     },
                     pk="url",
                 )
@@ -770,9 +771,7 @@ def crawl_directory(
     }
     run = _start_run(db, start_url, scope, recipe, options, _iso(clock.now()), resume, report)
     run_id = report.run_id = run["id"]
-    fetcher = Fetcher(
-        db, settings, report=report, session=session, clock=clock, fresh_since=run["started_at"]
-    )
+    fetcher = Fetcher(db, settings, report=report, session=session, clock=clock, run_id=run_id)
     seq = db.execute(
         "select coalesce(max(seq), 0) from crawl_frontier where run_id = ?", [run_id]
     ).fetchone()[0]
@@ -915,7 +914,7 @@ def _follow_links(
     fresh = bool(records) and fingerprint not in seen_lists
     seen_lists.add(fingerprint)
     next_links = {normalize_url(u) for u in page.next_links}
-    if fresh or depth == 0:
+    if fresh:
         for link in page.next_links:
             link = normalize_url(link)
             if scope.allows(link) and looks_like_page(link) and link not in details:

@@ -862,7 +862,10 @@ def extract_tables(
                 links: dict[str, Any] = {}
                 for header, cell in zip(headers, cells, strict=False):
                     lines = _lines(cell)
-                    values[header] = lines[0] if header == name_col and lines else " ".join(lines)
+                    if header == name_col:
+                        values[header] = lines[0] if lines else ""
+                    else:  # <br>-separated values: two acquirers, or an address over two lines
+                        values[header] = (" " if mapping[header] == "address" else "; ").join(lines)
                     a = cell.find("a", href=True)
                     if a is not None:
                         links[header] = absolute_url(base, a["href"])

@@ -1,0 +1,767 @@
+"""The crawler against real and realistic pages served from 127.0.0.1 (never the internet).
+
+Delays, back-off and Retry-After run on a fake clock: the server stamps each request with the
+fake time, so spacing is checked from request timestamps without anyone waiting.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import threading
+import tracemalloc
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spider.crawl import (
+    Clock,
+    CrawlReport,
+    Robots,
+    crawl_directory,
+    ingest_directory,
+    normalize_url,
+    parse_robots,
+    retry_after,
+)
+from spider.db import open_db
+from spider.errors import FetchError, InputError
+from spider.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
+JP_SITE = FIXTURES / "jp_site"
+FDIC = FIXTURES / "fdic_failed_banklist_2014.html"
+
+
+class FakeClock(Clock):
+    """Time that moves only when the crawler sleeps."""
+
+    def __init__(self, start: float = 1_795_000_000.0) -> None:  # November 2026
+        self.t = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)
+
+
+@dataclass
+class Hit:
+    time: float
+    path: str
+    status: int
+    headers: dict[str, str]
+    sent: int = 0
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    etag: bool = True
+    last_modified: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Route = Page | Callable[["Handler"], Any]
+
+
+class Site:
+    """Routes served by the test server, and a log of every request it saw."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[Hit] = []
+        self.clock: FakeClock | None = None
+        self.base = ""
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def paths(self, *, status: int | None = None) -> list[str]:
+        return [h.path for h in self.hits if status is None or h.status == status]
+
+    def add_dir(self, root: Path, prefix: str = "/") -> None:
+        types_ = json.loads((root / "headers.json").read_text(encoding="utf-8"))
+        for rel, ctype in types_.items():
+            self.routes[prefix + rel] = Page((root / rel).read_bytes(), content_type=ctype)
+
+
+class Handler(BaseHTTPRequestHandler):
+    site: Site
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        site = self.site
+        hit = Hit(site.clock.now() if site.clock else 0.0, self.path, 0, dict(self.headers))
+        site.hits.append(hit)
+        route = site.routes.get(self.path)
+        if route is None:
+            hit.status = 404
+            self.send_response(404)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"not found")
+            return
+        if callable(route):
+            hit.status, hit.sent = route(self) or (200, 0)
+            return
+        etag = f'"{abs(hash(route.body))}"' if route.etag else None
+        if (etag and self.headers.get("If-None-Match") == etag) or (
+            route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified
+        ):
+            hit.status = 304
+            self.send_response(304)
+            self.end_headers()
+            return
+        hit.status = route.status
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(len(route.body)))
+        if etag:
+            self.send_header("ETag", etag)
+        if route.last_modified:
+            self.send_header("Last-Modified", route.last_modified)
+        for key, value in route.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(route.body)
+        hit.sent = len(route.body)
+
+
+@pytest.fixture
+def site():
+    s = Site()
+    handler = type("BoundHandler", (Handler,), {"site": s})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    s.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    yield s
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def clock(site: Site) -> FakeClock:
+    site.clock = FakeClock()
+    return site.clock
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    return open_db(tmp_path / "spider.db")
+
+
+def settings(**overrides: Any) -> Settings:
+    base = {
+        "delay": 1.0,
+        "retries": 2,
+        "timeout": 5.0,
+        "max_pages": 60,
+        "max_depth": 3,
+        "contact": "ops@example.com",
+    }
+    base.update(overrides)
+    return Settings(**base)
+
+
+def html_page(title: str, body: str) -> bytes:
+    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+
+def records(db, source_prefix: str = "") -> list[dict]:
+    rows = db.execute_returning_dicts(
+        "select * from records where source like ?", [source_prefix + "%"]
+    )
+    return [{**r, "extra": json.loads(r["extra"] or "{}")} for r in rows]
+
+
+def crawl(db, site: Site, path: str, clock: FakeClock, **kwargs: Any) -> CrawlReport:
+    opts = kwargs.pop("settings", None) or settings()
+    return ingest_directory(db, site.url(path), opts, clock=clock, **kwargs)
+
+
+# --------------------------------------------------------------------------- real pages
+
+
+FDIC_COLUMNS = (
+    "Bank Name",
+    "City",
+    "ST",
+    "CERT",
+    "Acquiring Institution",
+    "Closing Date",
+    "Updated Date",
+    "Loss Share Type",
+    "Agreement Terminated",
+    "Termination Date",
+)
+
+
+def _fdic_truth() -> dict[str, dict[str, str]]:
+    """Ground truth read independently of the extractor, by regex over the page's rows and cells."""
+    text = FDIC.read_text(encoding="utf-8")
+
+    def lines(v: str) -> list[str]:
+        v = re.sub(r"<br\s*/?>", "\x1f", v)
+        v = html.unescape(re.sub(r"<[^>]+>", "", v)).replace("\xa0", " ")
+        return [" ".join(line.split()) for line in v.split("\x1f") if line.strip()]
+
+    truth: dict[str, dict[str, str]] = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        if len(cells) < 8:  # not a bank row (one real row lacks its last two cells)
+            continue
+        values = {
+            col: "; ".join(lines(cell)) for col, cell in zip(FDIC_COLUMNS, cells, strict=False)
+        }
+        values.update({col: "" for col in FDIC_COLUMNS[len(cells) :]})
+        values["Bank Name"] = lines(cells[0])[0]  # the second line is an "En Espanol" link
+        truth[values["CERT"]] = values
+    return truth
+
+
+def test_fdic_banklist_all_524_banks_with_every_column(db, site: Site, clock: FakeClock):
+    site.routes["/banks/banklist.html"] = Page(FDIC.read_bytes())
+    report = crawl(db, site, "/banks/banklist.html", clock)
+    truth = _fdic_truth()
+    assert len(truth) == 524
+    got = {r["source_row"]: r for r in records(db)}
+    assert set(got) == set(truth)  # CERT is the key
+    assert report.records == 524 and report.ingest.added == 524
+    for cert, cells in truth.items():
+        rec = got[cert]
+        as_read = {
+            "Bank Name": rec["name"],
+            "City": rec["city"],
+            "ST": rec["region"],
+            **rec["extra"],
+        }
+        assert {col: as_read.get(col, "") for col in FDIC_COLUMNS} == cells
+        assert rec["list_title"] == "FDIC: Failed Bank List"
+        assert rec["list_url"] == rec["source"] == site.url("/banks/banklist.html")
+    assert sum(1 for c in truth.values() if c["Termination Date"]) == 19  # sparse columns kept too
+    # Their detail links point at fdic.gov: out of scope, so never requested.
+    assert all(p.startswith(("/banks/", "/robots.txt")) for p in site.paths())
+
+
+def test_fdic_with_shipped_recipe(db, site: Site, clock: FakeClock):
+    site.routes["/banks/banklist.html"] = Page(FDIC.read_bytes())
+    crawl(db, site, "/banks/banklist.html", clock, recipe="fdic_failed_banks")
+    got = {r["source_row"]: r for r in records(db)}
+    assert set(got) == set(_fdic_truth())
+    assert got["57866"]["name"] == "AztecAmerica Bank"
+    assert got["57866"]["country"] == "US" and got["57866"]["extra"]["acquiring_institution"]
+
+
+def test_shift_jis_directory_paginated_over_several_pages(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    report = crawl(db, site, "/hotels/index.html", clock)
+    got = records(db)
+    names = {r["name"] for r in got}
+    assert len(got) == 36 and report.records == 36
+    # CP932-only characters (髙, ①) behind a "Shift_JIS" header; EUC-JP in a meta tag; no charset.
+    assert {
+        "ビジネスホテル髙砂",
+        "ホテル①番館池袋",
+        "新宿パレスホテル",
+        "柊家旅館",
+        "旅館 東山荘",
+    } <= names
+    by_list: dict[str, set[str]] = {}
+    for r in got:
+        by_list.setdefault(r["list_title"], set()).add(r["source"])
+    assert by_list == {
+        "池袋のビジネスホテル | 東京ホテルガイド": {
+            site.url(f"/hotels/ikebukuro/{p}.html") for p in ("index", "page2", "page3")
+        },
+        "新宿のシティホテル | 東京ホテルガイド": {
+            site.url(f"/hotels/shinjuku/{p}.html") for p in ("index", "page2")
+        },
+        "京都の老舗旅館 | 東京ホテルガイド": {
+            site.url(f"/hotels/kyoto/{p}.html") for p in ("index", "page2")
+        },
+    }
+    shinjuku = next(r for r in got if r["name"] == "新宿パレスホテル")
+    assert shinjuku["address"] == "東京都新宿区西新宿2-1-1" and shinjuku["phone"] == "03-0000-0201"
+    kyoto = next(r for r in got if r["name"] == "柊家旅館")
+    assert kyoto["phone"] == "075-000-0301" and kyoto["address"].startswith("京都府京都市中京区")
+    # Scope: /about.html (outside /hotels/), the external partner link and the PDF never requested.
+    assert "/about.html" not in site.paths() and "/hotels/guide.pdf" not in site.paths()
+    # Without --follow-details, detail pages are not fetched.
+    assert not [p for p in site.paths() if "/detail/" in p]
+    # Every page requested once, and politely spaced on the (fake) clock.
+    assert len(site.paths()) == len(set(site.paths()))
+    times = [h.time for h in site.hits]
+    assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False))
+    assert (
+        site.hits[1].headers["User-Agent"].startswith("SpiderBot/")
+        and "ops@example.com" in site.hits[1].headers["User-Agent"]
+    )
+
+
+def test_follow_details_fills_phone_address_website(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    report = crawl(db, site, "/hotels/ikebukuro/index.html", clock, follow_details=True)
+    got = {r["name"]: r for r in records(db)}
+    assert len(got) == 18 and report.details == 18
+    rec = got["ビジネスホテル髙砂"]
+    assert rec["phone"] == "03-0000-0103"
+    assert rec["address"] == "東京都豊島区南池袋3-1-8" and rec["postal_code"] == "171-0021"
+    assert rec["website"] == "https://example.jp/ikb03/"
+    assert rec["district"] == "池袋・豊島区"  # what the list said is kept
+    assert rec["source_row"] == site.url("/hotels/detail/ikb-03.html")
+
+
+def test_recipe_with_detail_fields(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    crawl(db, site, "/hotels/index.html", clock, recipe="hotel_guide_cards", follow_details=True)
+    got = {r["name"]: r for r in records(db)}
+    assert len(got) == 18  # the recipe reads the card pages only
+    rec = got["ホテル①番館池袋"]
+    assert rec["phone"] == "03-0000-0106" and rec["postal_code"] == "171-0021"
+    assert rec["address"] == "東京都豊島区池袋2-5-5" and rec["category"] == "business hotel"
+    assert rec["description"].startswith("駅徒歩")
+
+
+# --------------------------------------------------------------------------- politeness
+
+
+def test_robots_disallow_and_crawl_delay_from_request_times(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    site.routes["/robots.txt"] = Page(
+        b"User-agent: *\nDisallow: /hotels/kyoto/\nCrawl-delay: 5\n", content_type="text/plain"
+    )
+    report = crawl(db, site, "/hotels/index.html", clock)
+    assert not [p for p in site.paths() if "/kyoto/" in p]
+    assert report.robots_skipped == [site.url("/hotels/kyoto/index.html")]
+    times = [h.time for h in site.hits]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert gaps and min(gaps) >= 5.0  # max(delay 1 s, Crawl-delay 5 s)
+    assert len(records(db)) == 28
+    assert "1 skipped by robots.txt" in report.summary()
+
+
+def test_robots_group_for_our_token_beats_star(db, site: Site, clock: FakeClock):
+    site.routes["/d/index.html"] = Page(
+        html_page(
+            "D",
+            "<table><tr><th>Name</th><th>City</th></tr>"
+            "<tr><td>Acme</td><td>Tokyo</td></tr></table>",
+        )
+    )
+    site.routes["/robots.txt"] = Page(
+        b"User-agent: *\nDisallow: /\n\nUser-agent: spiderbot\nAllow: /d/\n",
+        content_type="text/plain",
+    )
+    crawl(db, site, "/d/index.html", clock)
+    assert [r["name"] for r in records(db)] == ["Acme"]
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"), [(500, False), (503, False), (404, True), (403, True)]
+)
+def test_robots_5xx_disallows_all_4xx_allows_all(
+    db, site: Site, clock: FakeClock, status: int, allowed: bool
+):
+    site.routes["/d/index.html"] = Page(
+        html_page(
+            "D",
+            "<table><tr><th>Name</th><th>City</th></tr>"
+            "<tr><td>Acme</td><td>Tokyo</td></tr></table>",
+        )
+    )
+    site.routes["/robots.txt"] = Page(b"oops", content_type="text/plain", status=status)
+    report = crawl(db, site, "/d/index.html", clock, settings=settings(retries=0))
+    assert ("/d/index.html" in site.paths()) is allowed
+    assert len(report.robots_skipped) == (0 if allowed else 1)
+
+
+def test_robots_cached_at_most_24_hours(db, site: Site, clock: FakeClock):
+    site.routes["/d/index.html"] = Page(html_page("D", "<p>nothing listed</p>"))
+    site.routes["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    crawl(db, site, "/d/index.html", clock)
+    crawl(db, site, "/d/index.html", clock)
+    assert site.paths().count("/robots.txt") == 1
+    clock.t += 24 * 3600 + 1
+    crawl(db, site, "/d/index.html", clock)
+    assert site.paths().count("/robots.txt") == 2
+
+
+def test_429_with_retry_after_is_honoured(db, site: Site, clock: FakeClock):
+    calls = {"n": 0}
+    body = html_page(
+        "List",
+        "<table><tr><th>Name</th><th>City</th></tr><tr><td>Acme</td><td>Osaka</td></tr></table>",
+    )
+
+    def throttled(h: Handler):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            h.send_response(429)
+            h.send_header("Retry-After", "7")
+            h.end_headers()
+            return 429, 0
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.end_headers()
+        h.wfile.write(body)
+        return 200, len(body)
+
+    site.routes["/d/list.html"] = throttled
+    report = crawl(db, site, "/d/list.html", clock)
+    hits = [h for h in site.hits if h.path == "/d/list.html"]
+    assert [h.status for h in hits] == [429, 200]
+    assert hits[1].time - hits[0].time >= 7.0 and 7.0 in clock.sleeps
+    assert report.records == 1 and not report.errors
+
+
+def test_503_retry_after_http_date_then_gives_up(db, site: Site, clock: FakeClock):
+    when = formatdate(clock.now() + 30, usegmt=True)
+    site.routes["/d/list.html"] = Page(b"busy", status=503, headers={"Retry-After": when})
+    report = crawl(db, site, "/d/list.html", clock, settings=settings(retries=2))
+    assert [h.status for h in site.hits if h.path == "/d/list.html"] == [503, 503, 503]
+    assert any(29 <= s <= 31 for s in clock.sleeps)
+    assert report.skipped == [(site.url("/d/list.html"), "HTTP 503")]
+    assert retry_after("12", 0) == 12.0 and retry_after("soon", 0) is None
+
+
+def test_redirect_loop_is_detected(db, site: Site, clock: FakeClock):
+    def redirect(to: str):
+        def handler(h: Handler):
+            h.send_response(302)
+            h.send_header("Location", to)
+            h.end_headers()
+            return 302, 0
+
+        return handler
+
+    site.routes["/d/index.html"] = Page(
+        html_page("Index", '<a href="a.html">A</a> <a href="ok.html">OK</a>')
+    )
+    site.routes["/d/a.html"] = redirect("/d/b.html")
+    site.routes["/d/b.html"] = redirect(site.url("/d/a.html"))
+    site.routes["/d/ok.html"] = Page(
+        html_page(
+            "OK",
+            "<table><tr><th>Name</th><th>City</th></tr><tr><td>Acme</td><td>Kobe</td></tr></table>",
+        )
+    )
+    report = crawl(db, site, "/d/index.html", clock)
+    reasons = dict(report.skipped)
+    assert reasons[site.url("/d/a.html")].startswith("redirect loop")
+    assert site.paths().count("/d/a.html") == 1 and site.paths().count("/d/b.html") == 1
+    assert [r["name"] for r in records(db)] == ["Acme"]
+
+
+def _endless(new_items: bool):
+    def handler(h: Handler):
+        n = int(h.path.rsplit("=", 1)[1])
+        names = [f"Company {n}-{i}" if new_items else f"Company {i}" for i in range(3)]
+        items = "".join(f"<li><h3>{x}</h3><p>Tel: 03-0000-{n:04d}</p></li>" for x in names)
+        body = html_page(
+            f"Members page {n}",
+            f'<h1>Members</h1><ul>{items}</ul><a rel="next" href="/d/list?page={n + 1}">Next</a>',
+        )
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.end_headers()
+        h.wfile.write(body)
+        return 200, len(body)
+
+    return handler
+
+
+def test_endless_next_chain_repeating_stops_early(db, site: Site, clock: FakeClock):
+    site.routes.update({f"/d/list?page={n}": _endless(False) for n in range(1, 1000)})
+    report = crawl(db, site, "/d/list?page=1", clock)
+    assert site.paths(status=200) == ["/d/list?page=1", "/d/list?page=2"]
+    assert report.records == 6
+
+
+def test_endless_next_chain_new_items_stops_at_max_pages(db, site: Site, clock: FakeClock):
+    site.routes.update({f"/d/list?page={n}": _endless(True) for n in range(1, 1000)})
+    report = crawl(db, site, "/d/list?page=1", clock, settings=settings(max_pages=7))
+    assert len(site.paths(status=200)) == 7 and report.stopped == "stopped at --max-pages 7"
+    assert (
+        len({r["list_title"] for r in records(db)}) == 1
+    )  # "Members page N" minus the page number
+
+
+def test_50mb_response_is_capped_while_streaming(db, site: Site, clock: FakeClock):
+    def huge(h: Handler, declare: bool):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        if declare:
+            h.send_header("Content-Length", str(50 * 1024 * 1024))
+        h.end_headers()
+        chunk, sent = b"<p>" + b"x" * (64 * 1024 - 3), 0
+        try:
+            while sent < 50 * 1024 * 1024:
+                h.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return 200, sent
+
+    site.routes["/d/index.html"] = Page(
+        html_page("I", '<a href="big.html">big</a> <a href="declared.html">d</a>')
+    )
+    site.routes["/d/big.html"] = lambda h: huge(h, False)
+    site.routes["/d/declared.html"] = lambda h: huge(h, True)
+    tracemalloc.start()
+    try:
+        report = crawl(db, site, "/d/index.html", clock, settings=settings(max_bytes=1_000_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    reasons = dict(report.skipped)
+    assert reasons[site.url("/d/big.html")].startswith("too large (more than max_bytes")
+    assert reasons[site.url("/d/declared.html")].startswith("too large (52,428,800 bytes")
+    assert peak < 12_000_000  # never anywhere near 50 MB in memory
+    assert db.execute("select count(*) from http_cache where url like '%big%'").fetchone()[0] == 0
+
+
+def test_non_html_response_is_skipped(db, site: Site, clock: FakeClock):
+    site.routes["/d/index.html"] = Page(
+        html_page("I", '<a href="export">members (PDF)</a> <a href="x.pdf">pdf</a>')
+    )
+    site.routes["/d/export"] = Page(b"%PDF-1.4 " + b"0" * 10000, content_type="application/pdf")
+    report = crawl(db, site, "/d/index.html", clock)
+    assert (site.url("/d/export"), "not HTML (application/pdf)") in report.skipped
+    assert "/d/x.pdf" not in site.paths()  # obviously not HTML: not even requested
+
+
+# --------------------------------------------------------------------------- cache and resume
+
+
+def test_conditional_recrawl_gets_only_304s(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    for path, page in list(site.routes.items()):
+        if "shinjuku" in path:  # these answer Last-Modified only, the rest ETag
+            page.etag, page.last_modified = False, formatdate(clock.now() - 86400, usegmt=True)
+    first = crawl(db, site, "/hotels/index.html", clock, follow_details=True)
+    site.hits.clear()
+    second = crawl(db, site, "/hotels/index.html", clock, follow_details=True)
+    assert first.downloaded == second.not_modified == 8 + 18  # list pages + detail pages
+    assert second.downloaded == 0 and {h.status for h in site.hits} == {304}
+    assert sum(h.sent for h in site.hits) == 0  # no bodies at all (robots.txt cached too)
+    assert second.ingest.unchanged == 36 and second.ingest.added == second.ingest.updated == 0
+    assert "not modified (304)" in second.summary()
+
+
+def test_resume_after_a_crash_fetches_nothing_twice(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    expected = {p for p in site.routes if "/detail/" in p or p.endswith(".html")}
+
+    class Crash(Exception):
+        pass
+
+    crashing = FakeClock()
+    site.clock = crashing
+    original = crashing.sleep
+
+    def sleep(seconds: float) -> None:
+        if (
+            len(crashing.sleeps) == 12 and not crashed
+        ):  # mid-crawl, among the Ikebukuro detail pages
+            crashed.append(True)
+            raise Crash
+        original(seconds)
+
+    crashed: list[bool] = []
+
+    crashing.sleep = sleep  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        crawl(db, site, "/hotels/index.html", crashing, follow_details=True)
+    before = site.paths()
+    saved = len(records(db))
+    assert 0 < len(before) < len(expected)
+    report = crawl(db, site, "/hotels/index.html", crashing, follow_details=True, resume=True)
+    paths = site.paths()
+    assert report.resumed and report.from_cache >= 1
+    assert len(paths) == len(set(paths))  # nothing fetched twice
+    assert {p for p in paths if p != "/robots.txt"} == expected
+    got = records(db)
+    assert len(got) == 36 > saved
+    assert sum(1 for r in got if r.get("phone", "").startswith("03-0000-01")) == 18
+    # Resuming a finished crawl starts a fresh one (conditional requests: all 304).
+    site.hits.clear()
+    again = crawl(db, site, "/hotels/index.html", crashing, follow_details=True, resume=True)
+    assert not again.resumed and {h.status for h in site.hits} == {304}
+
+
+def test_crawl_directory_only_yields_pages_and_never_saves(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    pages = list(
+        crawl_directory(db, site.url("/hotels/shinjuku/index.html"), settings(), clock=clock)
+    )
+    assert [len(p.records) for p in pages] == [5, 5]
+    assert db.execute("select count(*) from records").fetchone()[0] == 0
+    assert all(r["fetched_at"].endswith("+00:00") for p in pages for r in p.records)
+
+
+def test_depth_and_max_pages_bound_the_walk(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    report = crawl(db, site, "/hotels/index.html", clock, settings=settings(max_depth=0))
+    assert site.paths() == ["/robots.txt", "/hotels/index.html"] and report.pages == 1
+    site.hits.clear()
+    report = crawl(db, site, "/hotels/index.html", clock, settings=settings(max_pages=2))
+    assert report.pages == 2 and report.stopped
+
+
+def test_start_url_that_cannot_be_fetched_is_one_line_error(db, site: Site, clock: FakeClock):
+    with pytest.raises(InputError, match="not an http"):
+        crawl_directory(db, "ftp://example.org/x", settings(), clock=clock).__next__()
+    with pytest.raises(FetchError, match="could not connect"):
+        ingest_directory(db, "http://127.0.0.1:9/list.html", settings(retries=1), clock=clock)
+
+
+# --------------------------------------------------------------------------- robots.txt parser (RFC 9309)
+
+ROBOTS = """
+# comment
+User-agent: SpiderBot
+User-agent: otherbot
+Disallow: /private/
+Allow: /private/public*
+Disallow: /*.php$
+Allow: /page
+Disallow: /*.html
+Crawl-delay: 3
+
+User-agent: *
+Disallow: /
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/", True),
+        ("/private/x", False),
+        ("/private/public/x", True),  # longer allow wins
+        ("/index.php", False),
+        ("/index.php?x=1", True),  # $ anchors the end
+        ("/page.html", False),  # "/*.html" (7 octets) is longer than "/page" (5)
+        ("/page", True),
+        ("/robots.txt", True),
+        ("/caf%C3%A9/", True),
+    ],
+)
+def test_robots_longest_match(path: str, allowed: bool):
+    robots = parse_robots(ROBOTS, "spiderbot")
+    assert robots.allowed("http://h" + path) is allowed
+    assert robots.crawl_delay == 3.0
+
+
+def test_robots_rules():
+    tie = parse_robots("User-agent: *\nDisallow: /a\nAllow: /a\n", "spiderbot")
+    assert tie.allowed("http://h/a/b")  # equal length: allow wins
+    star = parse_robots(ROBOTS, "somebot")
+    assert not star.allowed("http://h/anything") and star.allowed("http://h/robots.txt")
+    enc = parse_robots("User-agent: *\nDisallow: /café/\nDisallow: /%7Euser\n", "spiderbot")
+    assert not enc.allowed("http://h/caf%C3%A9/menu") and not enc.allowed("http://h/~user/x")
+    empty = parse_robots("User-agent: *\nDisallow:\n", "spiderbot")
+    assert empty.allowed("http://h/x")
+    orphan = parse_robots("Disallow: /\nUser-agent: *\nAllow: /\n", "spiderbot")
+    assert orphan.allowed("http://h/x")  # rules before any user-agent line belong to no group
+    merged = parse_robots(
+        "User-agent: spiderbot\nDisallow: /a\n\nUser-agent: SPIDERBOT\nDisallow: /b\n", "spiderbot"
+    )
+    assert not merged.allowed("http://h/a") and not merged.allowed("http://h/b")
+    assert Robots(disallow_all=True).allowed("http://h/robots.txt")
+
+
+def test_normalize_url():
+    assert normalize_url("HTTP://Example.COM:80/a b#frag") == "http://example.com/a%20b"
+    assert normalize_url("https://example.com") == "https://example.com/"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def no_rebuild(monkeypatch):
+    """The CLI calls spider.build.rebuild after saving; the crawl tests do not depend on it."""
+    try:
+        import spider.build as build
+    except ImportError:
+        build = types.ModuleType("spider.build")
+        monkeypatch.setitem(sys.modules, "spider.build", build)
+    calls: list[int] = []
+    monkeypatch.setattr(
+        build, "rebuild", lambda db, settings: calls.append(1) or "rebuilt", raising=False
+    )
+    monkeypatch.setattr(build, "ensure_built", lambda *a, **k: False, raising=False)
+    return calls
+
+
+def test_cli_crawl_saves_records_and_prints_summary(
+    tmp_path: Path, site: Site, no_rebuild, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    site.add_dir(JP_SITE)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spider.toml").write_text("[spider]\ndelay = 0.0\n", encoding="utf-8")
+    runner = CliRunner()
+    path = str(tmp_path / "cli.db")
+    result = runner.invoke(
+        main,
+        [
+            "--db",
+            path,
+            "crawl",
+            site.url("/hotels/shinjuku/index.html"),
+            "--max-pages",
+            "5",
+            "--depth",
+            "1",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 pages (2 downloaded" in result.output and "10 records (10 added" in result.output
+    assert "rebuilt" in result.output and no_rebuild == [1]
+    db = open_db(path)
+    assert db.execute("select count(*) from records").fetchone()[0] == 10
+    assert db.execute("select kind from sources").fetchone()[0] == "directory"
+
+    result = runner.invoke(
+        main,
+        ["--db", path, "crawl", site.url("/hotels/kyoto/index.html"), "--dry-run"],
+        catch_exceptions=False,
+    )
+    assert (
+        result.exit_code == 0
+        and "Sample records (dry run" in result.output
+        and "柊家旅館" in result.output
+    )
+    assert db.execute("select count(*) from records").fetchone()[0] == 10
+
+    result = runner.invoke(main, ["--db", path, "crawl", site.url("/x/"), "--recipe", "nope.toml"])
+    assert result.exit_code == 1 and "no such recipe file" in result.output
