@@ -128,11 +128,28 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True)
     if "(" in noun:
         noun = noun.split(" (", 1)[0]
     if plural and kind:
-        noun = noun + "s" if noun.isalpha() and not noun.endswith("s") else f"{noun} companies"
+        noun = plural_noun(noun)
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     if place:
         phrase += f" in {place['label'].split(',')[0]}"
     return phrase
+
+
+_UNCOUNTABLE = frozenset({"equipment", "lodging", "software", "insurance", "retail", "services",
+                          "machinery", "transport", "transportation", "construction", "media",
+                          "real estate", "healthcare", "hospitality", "apparel", "steel"})
+
+
+def plural_noun(noun: str) -> str:
+    """'hotel' -> 'hotels', 'hotel REIT' -> 'hotel REITs', 'transport equipment' -> '... companies'."""
+    last = noun.split()[-1] if noun.split() else noun
+    if last.lower() in _UNCOUNTABLE or not last.isalpha():
+        return f"{noun} companies"
+    if last.endswith("s"):
+        return noun
+    if last.endswith("y") and not last.isupper() and last[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def _place_ja(place: dict) -> str:
@@ -148,11 +165,19 @@ def _place_ja(place: dict) -> str:
 
 
 def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
-    for sig in signals:
-        for key in table:
-            if key != "default" and (sig == f"category:{key}" or sig.startswith(f"concept:{key}")):
-                return key
-    return "default"
+    """The template key for the prospect's business: its category, else its most specific
+    (rarest) concept; a business the templates do not know gets the default line."""
+    kinds = [(sig.split(":", 1)[1], row) for sig, row in signals.items()
+             if sig.startswith("category:")]
+    if not kinds:
+        kinds = sorted(((sig.split(":", 1)[1], row) for sig, row in signals.items()
+                        if sig.startswith("concept:")), key=lambda item: -(item[1].get("idf") or 0))
+    if not kinds:
+        return "default"
+    name = kinds[0][0]
+    if name in table:
+        return name
+    return next((key for key in table if key != "default" and name.startswith(key)), "default")
 
 
 def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,

@@ -45,6 +45,11 @@ class Reason:
 
     def text(self) -> str:
         name = REASON_KIND_NAMES.get(self.kind, self.kind)
+        if not self.shared_with_seed:
+            # Reached over two hops: the signal links the prospect to the seed's neighbours,
+            # not to the seed itself, so say so.
+            where = f" ({self.evidence})" if self.kind == "list" else ""
+            return f"close to the seed's peers through {self.kind} '{self.label}'{where}"
         if self.kind == "list":
             return f"{name} '{self.label}' ({self.evidence})"
         if self.kind == "tier":
@@ -230,7 +235,8 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
             notes.append("the seed has no industry, tier or list signal: ranking by place and terms only")
             return ranked
         peers = _holders(db, gate)
-        return [item for item in ranked if item[0] in peers]
+        ranked = [item for item in ranked if item[0] in peers]
+        return _demote_other_specialties(db, seed_signals, ranked, notes)
     facet_sets = [set(f.signals) for f in query.facets]
     members = _holders(db, sorted(set().union(*facet_sets)))
     what = [i for i, f in enumerate(query.facets) if not f.place] or list(range(len(facet_sets)))
@@ -247,6 +253,39 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
     if len(facet_sets) > 1 and full < query_limit_hint(ranked):
         notes.append(f"only {full} companies match every part of the query; the rest match some")
     return [(cid, score, covered) for cid, score, covered, _ in ranked]
+
+
+SPECIALTY_SOURCE = "seeds/curated/company_concepts.csv"
+
+
+def _specialties(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[str]]:
+    """Curated company-level businesses (hotel operator, cruise line, online travel...)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for cid, sig in db.execute(
+            f"select company_id, signal from company_signals where company_id in "
+            f"({','.join('?' * len(chunk))}) and (source = ? or signal = 'concept:hotel_operator')",
+            [*chunk, SPECIALTY_SOURCE]):
+            out[cid].add(sig)
+    return out
+
+
+def _demote_other_specialties(db, seed_signals, ranked, notes):
+    """An industry code can file different businesses together (GICS puts cruise lines and
+    online travel agencies with hotel companies). Where both the seed and a prospect carry a
+    curated company-level business and they differ, the prospect ranks below those that share."""
+    seed = {s for s, r in seed_signals.items()
+            if r.get("source") == SPECIALTY_SOURCE or s == "concept:hotel_operator"}
+    if not seed:
+        return ranked
+    theirs = _specialties(db, [cid for cid, *_ in ranked])
+    same = [item for item in ranked if not (theirs.get(item[0]) and not theirs[item[0]] & seed)]
+    other = [item for item in ranked if theirs.get(item[0]) and not theirs[item[0]] & seed]
+    if other:
+        notes.append(f"ranked {len(other)} companies last whose own business differs from the seed's "
+                     f"({', '.join(sorted({s.split(':', 1)[1] for i in other for s in theirs[i[0]]}))})")
+    return same + other
 
 
 def query_limit_hint(ranked: list) -> int:

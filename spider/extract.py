@@ -784,27 +784,28 @@ def extract_microdata_records(
 # --------------------------------------------------------------------------- tables
 
 
-def _cells(tr: Tag) -> list[Tag]:
-    out: list[Tag] = []
+def _cells(tr: Tag) -> list[Tag | None]:
+    """A row's cells by column; a colspan cell fills its first column, the rest stay empty."""
+    out: list[Tag | None] = []
     for cell in tr.find_all(["td", "th"], recursive=False):
         try:
             span = max(1, min(int(cell.get("colspan", 1)), 50))
         except (TypeError, ValueError):
             span = 1
-        out.extend([cell] * span)
+        out.extend([cell] + [None] * (span - 1))
     return out
 
 
 def _header_row(rows: list[Tag]) -> int | None:
     """Index of the header row: a <thead> row, a row of <th>, or a first row of short labels."""
     for i, tr in enumerate(rows[:3]):
-        cells = _cells(tr)
+        cells = [c for c in _cells(tr) if c is not None]
         if len(cells) >= 2 and (
             tr.find_parent("thead") is not None or all(c.name == "th" for c in cells)
         ):
             return i
     if len(rows) >= 3:
-        cells = [_text(c) for c in _cells(rows[0])]
+        cells = [_text(c) for c in _cells(rows[0]) if c is not None]
         if len(cells) >= 2 and all(
             c and len(c) <= 40 and not re.search(r"\d{3,}", c) for c in cells
         ):
@@ -837,7 +838,10 @@ def extract_tables(
         head = _header_row(rows)
         if head is None:
             continue
-        headers = [_text(c) or f"column {i + 1}" for i, c in enumerate(_cells(rows[head]))]
+        headers = [
+            (_text(c) if c is not None else "") or f"column {i + 1}"
+            for i, c in enumerate(_cells(rows[head]))
+        ]
         headers = [h if headers.count(h) == 1 else f"{h} {i + 1}" for i, h in enumerate(headers)]
         mapping = map_headers(headers)
         if "name" not in mapping.values():
@@ -853,7 +857,7 @@ def extract_tables(
                 cells = _cells(tr)
                 if (
                     not cells
-                    or all(c.name == "th" for c in cells)
+                    or all(c is None or c.name == "th" for c in cells)
                     and r_index == 1
                     and len(rows) > 2
                 ):
@@ -861,6 +865,8 @@ def extract_tables(
                 values: dict[str, str] = {}
                 links: dict[str, Any] = {}
                 for header, cell in zip(headers, cells, strict=False):
+                    if cell is None:
+                        continue
                     lines = _lines(cell)
                     if header == name_col:
                         values[header] = lines[0] if lines else ""
@@ -1029,19 +1035,25 @@ def item_fields(tag: Tag, base: str) -> dict[str, Any]:
     return rec
 
 
-def _item_name(tag: Tag) -> tuple[str, Tag | None]:
-    for selector in (
-        "[itemprop=name]",
-        "h1, h2, h3, h4, h5, h6",
-        ".name, .title, .company, .hotel-name",
-        "a[href]",
-        "strong, b",
-    ):
-        found = tag.select_one(selector)
+_NAME_SELECTORS = (
+    "[itemprop=name]",
+    "h1, h2, h3, h4, h5, h6",
+    ".name, .title, .company, .hotel-name",
+    "a[href]",
+    "strong, b",
+)
+
+
+def _item_name(tag: Tag, selector: str | None = None) -> tuple[str, Tag | None, str | None]:
+    """An item's name: from `selector` if given, else the first of _NAME_SELECTORS that has text."""
+    for sel in (selector,) if selector else _NAME_SELECTORS:
+        found = tag.select_one(sel)
         if found is not None and _text(found):
-            return _lines(found)[0], found
+            return _lines(found)[0], found, sel
+    if selector:
+        return "", None, selector
     lines = _lines(tag)
-    return (lines[0] if lines else ""), None
+    return (lines[0] if lines else ""), None, None
 
 
 def extract_items(
@@ -1053,11 +1065,15 @@ def extract_items(
     index = 0
     for items in find_item_groups(soup):
         title = list_title(items[0], page_title)
+        # Where most items keep their name is where every item must: an item whose heading is
+        # empty is broken, and its first line of text is no name.
+        usual = Counter(_item_name(tag)[2] for tag in items).most_common(1)[0][0]
         for tag in items:
             index += 1
             try:
-                name, name_tag = _item_name(tag)
+                name, name_tag, _ = _item_name(tag, usual)
                 if not name or name.isdigit():
+                    errors.append(f"item {index}: no name where the other items have theirs")
                     continue
                 rec: dict[str, Any] = {"name": name, **item_fields(tag, base)}
                 link = None

@@ -504,8 +504,8 @@ def skeleton(text: str) -> str:
     text = text.replace("tsu", "tu").replace("ts", "t").replace("dz", "z").replace("ji", "j")
     text = text.replace("ce", "se").replace("ci", "si").replace("cy", "sy")
     text = text.replace("ge", "je").replace("gi", "ji").replace("c", "k").replace("q", "k")
-    text = text.replace("l", "r").replace("v", "b").replace("w", "")
     text = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", text)
+    text = text.replace("l", "r").replace("v", "b").replace("w", "")
     text = re.sub(r"[aeiouyh]", "", text)
     return re.sub(r"(.)\1+", r"\1", text)
 
@@ -704,8 +704,11 @@ def _align(segments: list[tuple[str, str]], reading: str) -> list[str] | None:
 _DIGITS = re.compile(r"\D+")
 
 
-def normalize_phone(text: str | None, *, country: str = "JP") -> str:
-    """Digits of a phone number in national form: +81 3-1234-5678 → 0312345678; +1 → 10 digits."""
+def normalize_phone(text: str | None) -> str:
+    """Digits of a phone number in national form: +81 3-1234-5678 → 0312345678; +1 → 10 digits.
+
+    Extensions are dropped; fewer than six digits is no phone at all ('').
+    """
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", str(text))
@@ -714,14 +717,9 @@ def normalize_phone(text: str | None, *, country: str = "JP") -> str:
     if text.lstrip().startswith("+") or digits.startswith("00"):
         digits = digits.lstrip("0")
         if digits.startswith("81"):
-            return "0" + digits[2:].lstrip("0")
-        if digits.startswith("1") and len(digits) == 11:
-            return digits[1:]
-        return digits
-    if len(digits) == 11 and digits.startswith("1") and country != "JP":
-        return digits[1:]
+            digits = "0" + digits[2:].lstrip("0")
     if len(digits) == 11 and digits.startswith("1") and not digits.startswith("10"):
-        return digits[1:]
+        digits = digits[1:]  # North American trunk prefix
     return digits if len(digits) >= 6 else ""
 
 

@@ -21,8 +21,8 @@ class Settings:
     restart_probability: float = 0.15
     push_epsilon: float = 1e-7
     limit: int = 25
-    priority_a: float = 0.6  # share of the top score at or above which a prospect is band A
-    priority_b: float = 0.25
+    priority_a: float = 0.5  # share of the top score at or above which a prospect is band A
+    priority_b: float = 0.15
     max_signal_share: float = 0.5  # signals held by more than this share of companies do not walk
     # resolution
     match_threshold: float = 90.0

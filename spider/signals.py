@@ -74,9 +74,9 @@ class Fact:
 class Curated:
     """Curated tables shipped in seeds/curated (brand tiers, industry names, concepts)."""
 
-    brands: list[dict[str, Any]]
+    brands: list[tuple[re.Pattern, dict[str, Any]]]  # (pattern, brand row), longest first
     jpx33: dict[str, dict[str, str]]
-    concepts: dict[tuple[str, str], str]
+    concepts: dict[tuple[str, str], list[str]]
     company_concepts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
@@ -94,17 +94,20 @@ class Curated:
             patterns.append(row.get("brand") or "")
             compiled = [_brand_pattern(p) for p in patterns if p.strip()]
             brands.append({**row, "compiled": [c for c in compiled if c]})
-        # Longest patterns first so "Hyatt Centric" beats "Hyatt".
-        brands.sort(key=lambda b: -max((len(c.pattern) for c in b["compiled"]), default=0))
+        # Every pattern of every brand, longest first, so "Hyatt Centric" beats "Hyatt"
+        # and "The Prince Gallery" beats "The Prince" whichever brand row comes first.
+        patterns_sorted = sorted(((c, b) for b in brands for c in b["compiled"]),
+                                 key=lambda item: -len(item[0].pattern))
         jpx33 = {r.get("code", "").strip(): r for r in rows("jpx33_industries.csv")}
-        concepts = {}
+        concepts: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in rows("industry_concepts.csv"):
-            concepts[(r.get("scheme", "").strip(), r.get("code_or_label", "").strip().lower())] = \
-                r.get("concept", "").strip()
+            key = (r.get("scheme", "").strip(), r.get("code_or_label", "").strip().lower())
+            if r.get("concept", "").strip():
+                concepts[key].append(r["concept"].strip())
         by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
         for r in rows("company_concepts.csv"):
             by_code[(r.get("code") or "").strip()].append(r)
-        return cls(brands, jpx33, concepts, dict(by_code))
+        return cls(patterns_sorted, jpx33, dict(concepts), dict(by_code))
 
 
 def _brand_pattern(pattern: str) -> re.Pattern | None:
@@ -125,12 +128,11 @@ def _fold_name(text: str) -> str:
 def brand_of(names: Iterable[str], curated: Curated) -> dict[str, Any] | None:
     """The curated hotel brand a hotel's name (in any script) belongs to, if any."""
     folded = [_fold_name(n) for n in names if n]
-    for brand in curated.brands:
-        for pattern in brand["compiled"]:
-            for name in folded:
-                target = name if pattern.pattern.startswith("(?<!") else name.replace(" ", "")
-                if pattern.search(target):
-                    return brand
+    for pattern, brand in curated.brands:
+        for name in folded:
+            target = name if pattern.pattern.startswith("(?<!") else name.replace(" ", "")
+            if pattern.search(target):
+                return brand
     return None
 
 
@@ -281,7 +283,7 @@ def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
             text = f"{en} ({ja})" if en and ja else (en or ja or code)
             yield Fact(f"industry:jpx33:{code}", "industry", text, conf(rec),
                        f"JPX 33-industry {code}, {_evidence(rec)}", rec["source"])
-            concept = curated.concepts.get(("jpx33", code.lower()))
+            concepts = curated.concepts.get(("jpx33", code.lower()), [])
             j17 = extra.get("jpx17_code") or extra.get("17業種コード")
             if j17 and j17 != "-":
                 j17_label = extra.get("jpx17_label") or extra.get("17業種区分") or j17
@@ -290,14 +292,14 @@ def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
         elif label:
             yield Fact(f"industry:{scheme}:{label.lower()}", "industry", label, conf(rec),
                        f"{scheme.upper()} {label}, {_evidence(rec)}", rec["source"])
-            concept = curated.concepts.get((scheme, label.lower()))
+            concepts = curated.concepts.get((scheme, label.lower()), [])
             sector = extra.get("gics_sector") or extra.get("GICS Sector")
             if sector:
                 yield Fact(f"sector:{scheme}:{sector.lower()}", "sector", f"{sector} sector",
                            conf(rec), _evidence(rec), rec["source"])
         else:
-            concept = None
-        if concept:
+            concepts = []
+        for concept in concepts:
             yield Fact(f"concept:{concept}", "concept", concept_label(concept), conf(rec) * 0.9,
                        f"industry crosswalk from {scheme} {code or label}", rec["source"])
 
@@ -445,14 +447,19 @@ def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
         yield best[2]
 
 
-_JA_TERM = re.compile(r"[\u4e00-\u9fff々]{2,6}|[\u30a0-\u30ffー]{3,12}")
+# Whole kanji or katakana runs: cutting a long run into fixed windows would invent words
+# ("輸送用機械器具製造業" -> "具製造業"); a run too long to recur simply never passes the df filter.
+_JA_TERM = re.compile(r"(?<![\u4e00-\u9fff々])[\u4e00-\u9fff々]{2,10}(?![\u4e00-\u9fff々])"
+                      r"|(?<![\u30a0-\u30ffー])[\u30a0-\u30ffー]{3,12}(?![\u30a0-\u30ffー])")
+_JA_EDGE = "及等他各並又び"
 _EN_TERM = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 
 def description_terms(text: str) -> set[str]:
     """Salient words of a business description: kanji/katakana runs, English content words."""
     text = unicodedata.normalize("NFKC", text or "")
-    terms = set(_JA_TERM.findall(text))
+    terms = {t.strip(_JA_EDGE) for t in _JA_TERM.findall(text)}
+    terms = {t for t in terms if len(t) >= 2}
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
     return terms
 
@@ -513,7 +520,7 @@ def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
                 if value:
                     tickers.setdefault(value.upper(), company_id)
     operators: dict[int, list[str]] = defaultdict(list)
-    for brand in curated.brands:
+    for brand in {id(b): b for _, b in curated.brands}.values():
         ticker = (brand.get("group_ticker") or "").strip().upper()
         if ticker in tickers and brand.get("group"):
             operators[tickers[ticker]].append(brand["brand"])
