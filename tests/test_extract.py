@@ -1,0 +1,210 @@
+"""Extractors on saved pages: HTML in, record dicts out (no network, no database)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spider.errors import InputError
+from spider.extract import (
+    decode_html,
+    extract_detail,
+    extract_microdata,
+    extract_page,
+    load_recipe,
+    merge_detail,
+    parse_recipe,
+    recipes_dir,
+    strip_page_number,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
+SCHEMAORG = sorted((FIXTURES / "schemaorg").glob("*.html"))
+PAGES = FIXTURES / "pages"
+
+
+@pytest.mark.parametrize("path", SCHEMAORG, ids=lambda p: p.stem)
+def test_microdata_matches_extruct_expected_output(path: Path):
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert extract_microdata(soup, "http://example.com/") == expected
+
+
+def test_microdata_records_in_field_vocabulary():
+    page = extract_page(
+        (FIXTURES / "schemaorg" / "LocalBusiness.002.html").read_bytes(), "http://x/r.html"
+    )
+    [rec] = page.records
+    assert rec["name"] == "GreatFood" and rec["category"] == "Restaurant"
+    assert rec["phone"] == "(408) 714-1489" and rec["website"] == "http://www.dishdash.com"
+    assert (rec["address"], rec["city"], rec["region"], rec["postal_code"]) == (
+        "1901 Lemur Ave",
+        "Sunnyvale",
+        "CA",
+        "94086",
+    )
+    assert rec["servesCuisine"] == "Middle Eastern; Mediterranean"  # unknown keys kept (as extra)
+    # A LocalBusiness nested inside an Invoice (its broker) is still a company; the Person is not.
+    page = extract_page(
+        (FIXTURES / "schemaorg" / "LocalBusiness.003.html").read_bytes(), "http://x/i.html"
+    )
+    assert [r["name"] for r in page.records] == ["ACME Home Heating"]
+
+
+def test_jsonld_item_list_graph_and_a_malformed_block():
+    page = extract_page(
+        (PAGES / "award_list_jsonld.html").read_bytes(), "https://guide.example/awards/tokyo"
+    )
+    by_name = {r["name"]: r for r in page.records}
+    assert set(by_name) == {
+        "Hotel Aurora Marunouchi",
+        "The Kioi Garden Tokyo",
+        "Example Travel Guide K.K.",
+        "Hotel Sakura Ginza",
+    }
+    aurora = by_name["Hotel Aurora Marunouchi"]
+    assert aurora["rating"] == "5" and aurora["brand"] == "Aurora" and aurora["lat"] == 35.681
+    assert (
+        aurora["city"] == "Chiyoda-ku"
+        and aurora["country"] == "JP"
+        and aurora["postal_code"] == "100-0005"
+    )
+    assert aurora["source_row"] == "https://guide.example/hotels/aurora"
+    assert by_name["The Kioi Garden Tokyo"]["address"] == "4-1 Kioicho, Chiyoda-ku, Tokyo"
+    assert by_name["Example Travel Guide K.K."]["group"] == "Example Holdings"
+    # The page title already holds both the heading and the section.
+    assert by_name["Hotel Sakura Ginza"]["list_title"] == (
+        "Star Awards 2026: Five-Star Hotels in Tokyo | Example Travel Guide"
+    )
+    # The broken block is reported and loses only itself.
+    assert len(page.errors) == 1 and page.errors[0].startswith("JSON-LD block 3: not valid JSON")
+    assert "Broken Block Hotel" not in by_name
+    assert len({r["source_row"] for r in page.records}) == len(page.records)
+
+
+def test_repeated_cards_skip_navigation_and_a_broken_item():
+    page = extract_page(
+        (PAGES / "members_cards.html").read_bytes(), "https://assoc.example/members/?page=2"
+    )
+    assert [r["name"] for r in page.records] == ["Harbor Inn Shinagawa", "Kanda Stay", "Ueno Lodge"]
+    assert page.errors == ["item 4: no name where the other items have theirs"]
+    harbor, _, ueno = page.records
+    assert harbor["phone"] == "03-0000-2001" and harbor["address"] == "2-2-2 Konan, Minato-ku"
+    assert (
+        harbor["detail_url"] == harbor["source_row"] == "https://assoc.example/members/harbor-inn"
+    )
+    assert ueno["phone"] == "03-0000-2003" and ueno["website"] == "https://uenolodge.example/"
+    assert harbor["list_title"] == "Member hotels — Business hotels"  # heading and section
+    assert page.next_links == [
+        "https://assoc.example/members/?page=1",
+        "https://assoc.example/members/?page=3",
+    ]
+
+
+def test_table_header_detection_key_column_and_layout_tables():
+    html = """<html><head><title>Members</title></head><body>
+    <table><tr><td><table><tr><td>layout</td></tr></table></td></tr></table>
+    <table><tr><th>Company</th><th>Code</th><th colspan="2">Industry</th></tr>
+      <tr><td>Alpha K.K.</td><td>1301</td><td>Fishery</td><td><a href="https://alpha.example/">site</a></td></tr>
+      <tr><td>Beta Corp</td><td>1332</td><td colspan="2">Foods</td></tr>
+      <tr><td></td><td>9999</td><td>no name</td><td></td></tr>
+    </table>
+    <table><tr><td>会社名</td><td>所在地</td></tr><tr><td>ガンマ株式会社</td><td>大阪市北区</td></tr>
+      <tr><td>デルタ株式会社</td><td>札幌市中央区</td></tr></table>
+    </body></html>"""
+    page = extract_page(html, "http://x/members.html")
+    first, second, third, fourth = page.records
+    assert (first["name"], first["source_row"], first["industry_label"]) == (
+        "Alpha K.K.",
+        "1301",
+        "Fishery",
+    )
+    assert first["column 4"] == "site"
+    assert second["industry_label"] == "Foods" and "website" not in second  # colspan: first column
+    assert (third["name"], third["address"]) == ("ガンマ株式会社", "大阪市北区")
+    assert fourth["source_row"] == "table4:row2"  # no key column: table and row number
+
+
+def test_detail_page_fields_and_merge():
+    html = """<html><body><nav><a href="tel:0120-000-000">call us</a></nav><main>
+    <h1>Harbor Inn</h1><dl><dt>住所</dt><dd>〒108-0075 東京都港区港南2-2-2</dd><dt>TEL</dt><dd>03-0000-2001</dd></dl>
+    <a href="https://harbor.example/">公式サイト</a></main></body></html>"""
+    detail = extract_detail(html, "https://assoc.example/members/harbor-inn")
+    assert detail == {
+        "address": "東京都港区港南2-2-2",
+        "phone": "03-0000-2001",
+        "website": "https://harbor.example/",
+        "postal_code": "108-0075",
+    }
+    merged = merge_detail({"name": "Harbor Inn", "phone": "03-1111-1111"}, detail)
+    assert merged["phone"] == "03-1111-1111" and merged["website"] == "https://harbor.example/"
+
+
+JP_TEXT = "東京ホテルガイド：池袋のビジネスホテル一覧、ホテル髙砂と①番館（電話 03-0000-0101）"
+
+
+@pytest.mark.parametrize("codec", ["cp932", "euc_jp", "utf-8"])
+@pytest.mark.parametrize("where", ["header", "meta", "none"])
+def test_charsets_decode_from_header_meta_or_sniffing(codec: str, where: str):
+    text = JP_TEXT if codec == "cp932" else JP_TEXT.replace("髙", "高").replace("①", "1")
+    label = {"cp932": "Shift_JIS", "euc_jp": "EUC-JP", "utf-8": "UTF-8"}[codec]
+    meta = (
+        f'<meta http-equiv="Content-Type" content="text/html; charset={label}">'
+        if where == "meta"
+        else ""
+    )
+    body = f"<html><head>{meta}<title>一覧</title></head><body><p>{text}</p></body></html>".encode(
+        codec
+    )
+    ctype = f"text/html; charset={label}" if where == "header" else "text/html"
+    decoded, used = decode_html(body, ctype)
+    assert text in decoded
+
+
+def test_charset_header_wins_and_a_wrong_label_is_sniffed():
+    body = "<meta charset='utf-8'><p>帝国ホテル</p>".encode("cp932")
+    assert "帝国ホテル" in decode_html(body, "text/html; charset=Shift_JIS")[0]
+    assert "帝国ホテル" in decode_html(body, None)[0]  # meta says utf-8, bytes are not: sniffed
+
+
+@given(st.binary(max_size=400))
+def test_decode_html_never_raises(data: bytes):
+    text, codec = decode_html(data, None)
+    assert isinstance(text, str) and codec
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Business hotels in Ikebukuro (page 2)", "Business hotels in Ikebukuro"),
+        ("Members - Page 3 of 12 | Assoc", "Members | Assoc"),
+        ("池袋のビジネスホテル（2ページ目） | ガイド", "池袋のビジネスホテル | ガイド"),
+        ("新宿のシティホテル - 2/5 | ガイド", "新宿のシティホテル | ガイド"),
+        ("Forbes Five-Star 2024", "Forbes Five-Star 2024"),
+    ],
+)
+def test_list_titles_lose_page_numbers(title: str, expected: str):
+    assert strip_page_number(title) == expected
+    assert strip_page_number(expected) == expected
+
+
+def test_shipped_recipes_load_and_bad_recipes_say_why(tmp_path: Path):
+    names = sorted(p.stem for p in recipes_dir().glob("*.toml"))
+    assert names == ["fdic_failed_banks", "hotel_guide_cards"]
+    for name in names:
+        assert load_recipe(name).fields["name"].css
+    with pytest.raises(InputError, match="bad selector"):
+        parse_recipe({"item": "li", "fields": {"name": "h3[", "phone": "x"}}, "r.toml")
+    with pytest.raises(InputError, match="name selector"):
+        parse_recipe({"item": "li", "fields": {"phone": ".tel"}}, "r.toml")
+    with pytest.raises(InputError, match="unknown keys"):
+        parse_recipe({"item": "li", "fields": {"name": "h3"}, "itme": "x"}, "r.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("item = [", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_recipe(bad)
