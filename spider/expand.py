@@ -41,10 +41,15 @@ class Reason:
     label: str
     evidence: str
     share: float  # share of this prospect's score that flowed in through the signal
-    shared_with_seed: bool
+    shared_with_seed: bool  # shared with the seed company, or named by the segment query
+    segment_query: bool = False
 
     def text(self) -> str:
         name = REASON_KIND_NAMES.get(self.kind, self.kind)
+        if not self.shared_with_seed and self.segment_query:
+            if self.kind == "list":
+                return f"on the list '{self.label}' ({self.evidence})"
+            return f"{name}: {self.label}"
         if not self.shared_with_seed:
             # Reached over two hops: the signal links the prospect to the seed's neighbours,
             # not to the seed itself, so say so.
@@ -331,7 +336,7 @@ def _reasons(adjacency, estimate, cid, signals, seed_signals, query: Query, top:
             continue
         groups_used[group] += 1
         reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "",
-                              round(flow / total, 3), sig in wanted))
+                              round(flow / total, 3), sig in wanted, query.kind == "segment"))
         if len(reasons) >= top:
             break
     return reasons
