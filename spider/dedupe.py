@@ -72,11 +72,12 @@ HOTEL_WORDS = ("hotel", "hostel", "ryokan", "inn", "motel", "guest_house", "gues
                "apartment", "resort", "ホテル", "旅館", "ホステル", "宿")  # fmt: skip
 
 
-def _common_japanese() -> tuple[str, ...]:
+def _japanese_words(concepts: frozenset[str]) -> tuple[str, ...]:
+    """Dictionary words (Japanese) whose concept is in `concepts`, longest first."""
     from spider.normalize import _dictionary
 
     ja_concept = _dictionary()[0]
-    words = [w for w, c in ja_concept.items() if c in COMMON_WORDS or c in PLACE_WORDS]
+    words = [w for w, c in ja_concept.items() if c in concepts]
     return tuple(sorted(words, key=len, reverse=True))
 
 
@@ -84,7 +85,8 @@ class ResolveError(SpiderError):
     """A merge, split or review request that names no company or record."""
 
 
-_COMMON_JA = _common_japanese()
+_COMMON_JA = _japanese_words(COMMON_WORDS | PLACE_WORDS)
+_PLACE_JA = _japanese_words(PLACE_WORDS)
 
 # ---------------------------------------------------------------------------------------------
 # Stage 1: prepare
@@ -221,10 +223,10 @@ class Weights:
             self._cache[token] = w
         return w
 
-    def raw(self, token: str, conflict: bool = False) -> float:
+    def raw(self, token: str, cheap_places: bool = False) -> float:
         """The weight a token carries when only one name has it: its IDF (place words: little)."""
         w = math.log(1.0 + self.n / (self.df.get(token, 0) + 1.0)) + 0.5
-        return w * PLACE_WEIGHT if token in PLACE_WORDS and not conflict else w
+        return w * PLACE_WEIGHT if cheap_places and token in PLACE_WORDS else w
 
     def is_brand_only(self, rec: Prepared) -> bool:
         """Whether every name the record has is a bare brand ("APA Hotel"): not an identity."""
@@ -391,7 +393,12 @@ def token_similarity(a: str, b: str, *, cutoff: float = 0.8) -> float:
 
 
 def soft_token_score(
-    a: Sequence[str], b: Sequence[str], weights: Weights, *, cutoff: float = 0.8
+    a: Sequence[str],
+    b: Sequence[str],
+    weights: Weights,
+    *,
+    cutoff: float = 0.8,
+    places: bool = True,
 ) -> tuple[float, float]:
     """(symmetric, coverage): IDF-weighted share of tokens matched on both sides, and of the shorter.
 
@@ -413,16 +420,16 @@ def soft_token_score(
     # A place word missing on one side costs little, but two different places conflict.
     places_a = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(a, best_a, strict=True))
     places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
-    conflict = places_a and places_b
+    cheap = places and not (places_a and places_b)
     num_a = den_a = num_b = den_b = 0.0
     for token, s in zip(a, best_a, strict=True):
         shared = weights(token) * s
         num_a += shared
-        den_a += shared + weights.raw(token, conflict) * (1.0 - s)
+        den_a += shared + weights.raw(token, cheap) * (1.0 - s)
     for token, s in zip(b, best_b, strict=True):
         shared = weights(token) * s
         num_b += shared
-        den_b += shared + weights.raw(token, conflict) * (1.0 - s)
+        den_b += shared + weights.raw(token, cheap) * (1.0 - s)
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
     coverage = 100.0 * max(num_a / den_a, num_b / den_b)
     return symmetric, coverage
@@ -432,7 +439,7 @@ def _bigrams(text: str) -> list[str]:
     return [text] if len(text) < 2 else [text[i : i + 2] for i in range(len(text) - 1)]
 
 
-def japanese_score(a: str, b: str, weights: Weights) -> tuple[float, float]:
+def japanese_score(a: str, b: str, weights: Weights, *, places: bool = True) -> tuple[float, float]:
     """(symmetric, coverage) for two compact Japanese names: IDF-weighted character bigrams.
 
     Common dictionary words both names share (ホールディングス, ホテル, 東京) are taken out
@@ -443,6 +450,12 @@ def japanese_score(a: str, b: str, weights: Weights) -> tuple[float, float]:
         return 100.0, 100.0
     for word in _COMMON_JA:
         if word in a and word in b:
+            a, b = a.replace(word, ""), b.replace(word, "")
+    # A place only one name carries (帝国ホテル東京 vs 帝国ホテル) is left out, as in Latin.
+    places_a = [w for w in _PLACE_JA if w in a]
+    places_b = [w for w in _PLACE_JA if w in b]
+    if places and not (places_a and places_b):
+        for word in places_a or places_b:
             a, b = a.replace(word, ""), b.replace(word, "")
     if a == b:
         return 95.0, 95.0
@@ -464,9 +477,12 @@ def soft_bigram_score(a: list[str], b: list[str], weights: Weights) -> tuple[flo
 def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, float, str]:
     """Best (symmetric, coverage, how) over every pair of names the two records carry."""
     best = (0.0, 0.0, "")
+    # Directories drop the city from a property's name ("Mandarin Oriental" for "... Tokyo");
+    # a registered company's 日本 / Nippon is part of its name.
+    places = "hotel" in (a.klass, b.klass)
     for ja_a in a.ja:
         for ja_b in b.ja:
-            sym, cov = japanese_score(ja_a, ja_b, weights)
+            sym, cov = japanese_score(ja_a, ja_b, weights, places=places)
             if (sym, cov) > best[:2]:
                 best = (sym, cov, "japanese")
     # Romanized Japanese words differ by one kana between companies (Kanemitsu, Kanematsu):
@@ -476,21 +492,21 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, floa
         for lb in b.latin:
             if la == lb:
                 return 100.0, 100.0, "latin"
-            sym, cov = soft_token_score(la, lb, weights, cutoff=cutoff)
+            sym, cov = soft_token_score(la, lb, weights, cutoff=cutoff, places=places)
             if sym < 92:
-                sym = max(sym, _glued_score(la, lb))
+                sym = max(sym, _glued_score(la, lb, strict=cutoff > 0.8))
             if (sym, cov) > best[:2]:
                 best = (sym, cov, "latin")
     return best
 
 
-def _glued_score(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+def _glued_score(a: tuple[str, ...], b: tuple[str, ...], *, strict: bool = False) -> float:
     """Names that differ in spacing or by a typo inside a word, or a katakana loanword written as
     one word against its English words (トレンドマイクロ ~ Trend Micro)."""
     ca, cb = "".join(a), "".join(b)
     if min(len(ca), len(cb)) < 6 or ca[:2] != cb[:2]:
         return 0.0
-    if ca[-2:] == cb[-2:]:
+    if ca[-2:] == cb[-2:] and not strict:
         ratio = fuzz.ratio(ca, cb)
         if ratio >= 92:
             return ratio

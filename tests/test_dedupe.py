@@ -1,0 +1,398 @@
+"""Entity resolution: scorer properties, real-data slices, the stage on a small database,
+decisions that survive a re-run, and the CLI commands over it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spider.db import open_db
+from spider.dedupe import (
+    ResolveError,
+    Weights,
+    decide_review,
+    explain_blocking,
+    list_records,
+    merge_companies,
+    pending_reviews,
+    prepare_record,
+    prepare_records,
+    resolve_companies,
+    resolve_records,
+    score_pair,
+    split_company,
+    survive,
+    token_similarity,
+)
+from spider.ingest import save_records
+from spider.normalize import normalize_name
+from spider.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "dedupe"
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    with open(FIXTURES / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def clusters_by(result, labels: list[str]) -> dict[str, set[int]]:
+    """label → the set of predicted cluster ids its records landed in."""
+    owner = result.cluster_of()
+    out: dict[str, set[int]] = defaultdict(set)
+    for i, label in enumerate(labels):
+        out[label].add(owner[i])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties of the scorer
+
+name_text = st.text(alphabet=st.sampled_from(list("abcdeklmnorst ホテル東京トヨタ自動車株式会社Co.Ltd")),
+                    min_size=1, max_size=24).filter(lambda s: normalize_name(s).strip())  # fmt: skip
+records = st.fixed_dictionaries(
+    {"name": name_text},
+    optional={"phone": st.sampled_from(["03-1234-5678", "+81 3 1234 5678", "310/246-1501"]),
+              "address": st.sampled_from(["435 S. La Cienega Blvd.", "12224 Ventura Blvd."]),
+              "city": st.sampled_from(["los angeles", "tokyo"]),
+              "name_en": name_text},
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(records, records)
+def test_score_pair_is_symmetric_and_bounded(a: dict, b: dict) -> None:
+    pa, pb = prepare_records([a, b])
+    weights = Weights([pa, pb])
+    ab, ba = score_pair(pa, pb, weights)[0], score_pair(pb, pa, weights)[0]
+    assert ab == pytest.approx(ba)
+    assert 0.0 <= ab <= 100.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(records)
+def test_identical_records_score_100(a: dict) -> None:
+    pa, pb = prepare_records([a, dict(a)])
+    assert score_pair(pa, pb, Weights([pa, pb]))[0] == 100.0
+
+
+@given(
+    st.text(alphabet="abcdeiklmnoprstuy", max_size=12),
+    st.text(alphabet="abcdeiklmnoprstuy", max_size=12),
+)
+def test_token_similarity_is_symmetric(a: str, b: str) -> None:
+    assert token_similarity(a, b) == token_similarity(b, a)
+    assert token_similarity(a, a) == 1.0
+
+
+def test_hard_keys_decide() -> None:
+    a = prepare_record(0, {"name": "株式会社極洋", "corporate_number": "1010401033225"})
+    b = prepare_record(1, {"name": "Totally Different", "corporate_number": "1010401033225"})
+    c = prepare_record(2, {"name": "株式会社極洋", "corporate_number": "1010001016860"})
+    weights = Weights([a, b, c])
+    assert score_pair(a, b, weights)[0] == 100.0
+    assert score_pair(a, c, weights) == (0.0, {"corporate_number": "differs"})
+
+
+def test_common_words_count_for_little() -> None:
+    rows = [{"name": n, "category": "hotel"} for n in ("Hilton Tokyo", "Hilton Tokyo Odaiba", "Palace Hotel Tokyo",
+                                  "Park Hotel Tokyo", "Hotel Okura", "Hotel Siesta", "Hilton")]  # fmt: skip
+    prepared = prepare_records(rows)
+    weights = Weights(prepared)
+    assert score_pair(prepared[0], prepared[1], weights)[0] < 75  # a district tells them apart
+    assert score_pair(prepared[2], prepared[3], weights)[0] < 75  # sharing "hotel tokyo" is nothing
+    # "Tokyo" left out costs little; "Odaiba" added costs a lot.
+    left_out = score_pair(prepared[0], prepared[6], weights)[0]
+    assert left_out >= 85 and left_out > score_pair(prepared[0], prepared[1], weights)[0] + 15
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (
+            {"name": "トヨタ自動車", "name_kana": "トヨタジドウシャ"},
+            {"name": "TOYOTA MOTOR CORPORATION"},
+            True,
+        ),
+        (
+            {"name": "三菱電機株式会社", "name_kana": "みつびしでんき"},
+            {"name": "Mitsubishi Electric Corp."},
+            True,
+        ),
+        ({"name": "エレマテック株式会社"}, {"name": "Elematec Corporation"}, True),
+        ({"name": "マンダリン・オリエンタル東京"}, {"name": "Mandarin Oriental, Tokyo"}, True),
+        ({"name": "カネミツ"}, {"name": "KANEMATSU CORPORATION"}, False),
+        ({"name": "サムコ株式会社"}, {"name": "SHINKO Inc."}, False),
+        ({"name": "ウエストホールディングス"}, {"name": "ウエスコホールディングス"}, False),
+        ({"name": "TOKAI Holdings Corporation"}, {"name": "TOKAI Corp."}, False),
+    ],
+)
+def test_cross_script_names(a: dict, b: dict, same: bool) -> None:
+    pa, pb = prepare_records([a, b])
+    score = score_pair(pa, pb, Weights([pa, pb]))[0]
+    assert (score >= 90) == same, score
+
+
+# ---------------------------------------------------------------------------------------------
+# Real data slices
+
+
+def test_fodors_zagats_slice_links_restaurants() -> None:
+    rows = read_csv("fodors_zagats_slice.csv")
+    records = [{"name": r["name"], "address": r["addr"], "city": r["city"], "phone": r["phone"]}
+               for r in rows]  # fmt: skip
+    result = resolve_records(records)
+    owner = result.cluster_of()
+    gold = {(i, j) for i, j in combinations(range(len(rows)), 2)
+            if rows[i]["entity"] == rows[j]["entity"] and rows[i]["table"] != rows[j]["table"]}  # fmt: skip
+    pred = {(i, j) for i, j in combinations(range(len(rows)), 2)
+            if owner[i] == owner[j] and rows[i]["table"] != rows[j]["table"]}  # fmt: skip
+    precision = len(pred & gold) / len(pred)
+    recall = len(pred & gold) / len(gold)
+    assert len(gold) == 40
+    assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+
+
+def test_japanese_listed_names_link_across_scripts() -> None:
+    rows = read_csv("jp_listed_names.csv")
+    records, labels = [], []
+    for r in rows:
+        for rec in ({"name": r["ticker_name"]}, {"name": r["legal_name"], "name_kana": r["reading"]},
+                    {"name": r["english_name"]}):  # fmt: skip
+            records.append({**rec, "category": "listed company"})
+            labels.append(r["corporate_number"])
+    result = resolve_records(records)
+    owner = result.cluster_of()
+    pairs = list(combinations(range(len(records)), 2))
+    gold = {p for p in pairs if labels[p[0]] == labels[p[1]]}
+    pred = {p for p in pairs if owner[p[0]] == owner[p[1]]}
+    precision = len(pred & gold) / len(pred)
+    recall = len(pred & gold) / len(gold)
+    assert precision >= 0.97 and recall >= 0.5, (precision, recall)
+
+
+def hotel_records() -> tuple[list[dict], list[str]]:
+    rows = read_csv("tokyo_hotels.csv")
+    records = []
+    for r in rows:
+        rec = {k: v for k, v in r.items() if v and k != "entity"}
+        for key in ("lat", "lon"):
+            if key in rec:
+                rec[key] = float(rec[key])
+        records.append(rec)
+    labels = [r["entity"] for r in rows]
+    # The listed company that runs the Imperial Hotel: never merged with its hotel.
+    records.append({"name": "帝国ホテル", "legal_name": "株式会社帝国ホテル", "name_kana": "ていこくほてる",
+                    "name_en": "IMPERIAL HOTEL, LTD.", "corporate_number": "7010001008771",
+                    "industry_scheme": "jpx33", "source_row": "9708"})  # fmt: skip
+    labels.append("imperial-company")
+    return records, labels
+
+
+def test_hotels_one_company_per_property_never_the_brand_or_operator() -> None:
+    records, labels = hotel_records()
+    result = resolve_records(records)
+    where = clusters_by(result, labels)
+    assert len(where["mandarin"]) == 1  # 5 rows, 3 spellings, 2 scripts: one hotel
+    assert len(where["imperial"]) == 1
+    assert not where["hilton"] & where["hilton-odaiba"]
+    assert not where["apa-shinjuku"] & where["apa-ginza"]
+    assert not where["apa-shinjuku-list"] & where["apa-ginza-list"]
+    assert not where["apa-asakusa"] & where["apa-ikebukuro"]  # same bare name, 4 km apart
+    assert not where["imperial"] & where["imperial-company"]
+
+
+def test_explain_blocking_counts_missed_true_matches() -> None:
+    records, labels = hotel_records()
+    prepared = prepare_records(records)
+    report = explain_blocking(prepared, truth=dict(enumerate(labels)))
+    assert [row["rule"] for row in report][-1] == "all"
+    assert report[-1]["recall"] == 1.0
+    assert sum(row["new_pairs"] for row in report[:-1]) == report[-1]["pairs"]
+
+
+def test_survivorship_rules() -> None:
+    records = [
+        {"id": 5, "name": "Mandarin Oriental", "source": "lists.csv", "phone": ""},
+        {"id": 3, "name": "マンダリンオリエンタル", "name_en": "Mandarin Oriental, Tokyo",
+         "source": "osm.geojson", "lat": 35.68, "lon": 139.77, "phone": "+81 3-3270-8800",
+         "description": "short"},
+        {"id": 9, "name": "マンダリン オリエンタル 東京", "source": "lists.csv", "description": "a longer one"},
+    ]  # fmt: skip
+    company = survive(records, {"osm": 10, "lists": 40})
+    assert company["name"] == "マンダリンオリエンタル"  # most trusted source
+    assert company["name_en"] == "Mandarin Oriental, Tokyo"
+    assert company["lat"] == 35.68 and company["phone"] == "+81 3-3270-8800"
+    assert company["description"] == "a longer one"  # most complete
+    assert company["record_count"] == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The stage on a small database, and decisions that survive every re-run
+
+
+@pytest.fixture()
+def db(tmp_path: Path):
+    database = open_db(tmp_path / "spider.db")
+    records, _ = hotel_records()
+    for rec in records:
+        rec["source"] = "tests/fixtures/dedupe/tokyo_hotels.csv"
+        rec.setdefault("source_row", rec["name"])
+    save_records(database, records)
+    return database
+
+
+def company_of(db, source_row: str) -> int:
+    return db.execute(
+        "select l.company_id from records r join record_links l on l.record_id = r.id "
+        "where r.source_row = ?", [source_row]).fetchone()[0]  # fmt: skip
+
+
+def test_resolve_companies_writes_companies_links_and_review(db) -> None:
+    summary = resolve_companies(db, Settings())
+    assert "records resolved into" in summary
+    n_records = db["records"].count
+    assert db["record_links"].count == n_records
+    for company in db.query("select * from companies"):
+        ids = [r[0] for r in db.execute("select record_id from record_links where company_id = ?",
+                                        [company["id"]])]  # fmt: skip
+        assert company["id"] == min(ids)  # stable id: the oldest record's
+        assert company["record_count"] == len(ids)
+    assert company_of(db, "node/573261208") == company_of(db, "list/J01/2")
+    assert company_of(db, "node/1") != company_of(db, "node/2")
+    # A second run changes nothing.
+    before = list(db.query("select * from record_links order by record_id"))
+    resolve_companies(db, Settings())
+    assert list(db.query("select * from record_links order by record_id")) == before
+
+
+def test_merge_and_split_survive_rerun_and_reingest(db) -> None:
+    resolve_companies(db, Settings())
+    hilton, odaiba = company_of(db, "node/1"), company_of(db, "node/2")
+    merge_companies(db, hilton, odaiba)
+    resolve_companies(db, Settings())
+    assert company_of(db, "node/1") == company_of(db, "node/2")
+
+    # Re-ingesting the same rows (a refresh) keeps record keys, so the decision holds.
+    records, _ = hotel_records()
+    for rec in records:
+        rec["source"] = "tests/fixtures/dedupe/tokyo_hotels.csv"
+        rec.setdefault("source_row", rec["name"])
+    save_records(db, records)
+    resolve_companies(db, Settings())
+    merged = company_of(db, "node/1")
+    assert merged == company_of(db, "node/2")
+
+    odaiba_record = db.execute("select id from records where source_row = 'node/2'").fetchone()[0]
+    split_company(db, merged, [odaiba_record])
+    resolve_companies(db, Settings())
+    assert company_of(db, "node/1") != company_of(db, "node/2")
+
+    mandarin = company_of(db, "node/573261208")
+    list_row = db.execute("select id from records where source_row = 'list/E05/3'").fetchone()[0]
+    split_company(db, mandarin, [list_row])
+    resolve_companies(db, Settings())
+    assert company_of(db, "list/E05/3") != company_of(db, "node/573261208")
+    assert company_of(db, "list/J01/2") == company_of(db, "node/573261208")
+
+
+def test_bad_ids_are_one_line_errors(db) -> None:
+    resolve_companies(db, Settings())
+    with pytest.raises(ResolveError, match="no company with id 99999"):
+        merge_companies(db, 1, 99999)
+    node1 = company_of(db, "node/1")
+    with pytest.raises(ResolveError, match="is not in company"):
+        split_company(db, node1, [99999])
+
+
+def test_review_verdicts_are_kept(db) -> None:
+    resolve_companies(db, Settings(match_threshold=99.0, review_threshold=60.0))
+    pending = pending_reviews(db)
+    assert pending, "the uncertain band should hold some pairs"
+    first = pending[0]
+    decide_review(db, first["id"], "keep_apart")
+    resolve_companies(db, Settings(match_threshold=99.0, review_threshold=60.0))
+    row = db["review_queue"].get(first["id"])
+    assert row["status"] == "keep_apart"
+    a = db["record_links"].get(first["record_a"])["company_id"]
+    b = db["record_links"].get(first["record_b"])["company_id"]
+    assert a != b
+    assert all(p["id"] != first["id"] for p in pending_reviews(db))
+
+
+def test_records_audit_trail(db) -> None:
+    resolve_companies(db, Settings())
+    rows = list(list_records(db))
+    assert len(rows) == db["records"].count
+    assert all(r["company_id"] and r["source"] and r["source_row"] for r in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+@pytest.fixture()
+def cli_db(db, monkeypatch):
+    """A built database; `rebuild` stubbed to the resolve stage so these tests need no signals."""
+    import spider.build
+
+    monkeypatch.setattr(spider.build, "rebuild", lambda database, s: resolve_companies(database, s))
+    resolve_companies(db, Settings())
+    path = db.conn.execute("pragma database_list").fetchone()[2]
+    return db, path
+
+
+def run(path: str, *args: str, input: str | None = None):
+    from spider.cli import main
+
+    result = CliRunner().invoke(main, ["--db", path, *args], input=input, catch_exceptions=False)
+    return result
+
+
+def test_cli_records_csv_and_json(cli_db) -> None:
+    db, path = cli_db
+    result = run(path, "records", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(result.output.splitlines()))
+    assert len(rows) == db["records"].count
+    assert {"id", "company_id", "source", "source_row"} <= set(rows[0])
+    lines = run(path, "records", "--format", "json").output.splitlines()
+    assert json.loads(lines[0])["company_id"]
+    assert "company_id" in run(path, "records").output.splitlines()[0]
+
+
+def test_cli_merge_split_and_errors(cli_db) -> None:
+    db, path = cli_db
+    a, b = company_of(db, "node/1"), company_of(db, "node/2")
+    result = run(path, "merge", str(a), str(b))
+    assert result.exit_code == 0, result.output
+    assert company_of(db, "node/1") == company_of(db, "node/2")
+    record = db.execute("select id from records where source_row = 'node/2'").fetchone()[0]
+    result = run(path, "split", str(company_of(db, "node/1")), str(record))
+    assert result.exit_code == 0, result.output
+    assert company_of(db, "node/1") != company_of(db, "node/2")
+    result = run(path, "merge", "1", "99999")
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: no company with id 99999")
+
+
+def test_cli_review_and_explain_blocking(cli_db) -> None:
+    db, path = cli_db
+    resolve_companies(db, Settings(match_threshold=99.0, review_threshold=60.0))
+    pending = pending_reviews(db)
+    result = run(path, "review", "-n", "1", input="k\n")
+    assert result.exit_code == 0, result.output
+    assert "score by field" in result.output
+    assert db["review_queue"].get(pending[0]["id"])["status"] == "keep_apart"
+    result = run(path, "dedupe", "--explain-blocking")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].split()[:3] == ["rule", "blocks", "oversized"]
+    assert any(line.startswith("all") for line in result.output.splitlines())

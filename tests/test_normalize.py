@@ -1,0 +1,173 @@
+"""Normalizers: pure, idempotent, and right on real names in both scripts."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spider.normalize import (
+    fold,
+    is_romaji,
+    kana_letters,
+    kana_to_romaji,
+    latin_forms,
+    normalize_address,
+    normalize_corporate_number,
+    normalize_domain,
+    normalize_name,
+    normalize_phone,
+    normalize_postal_code,
+    romaji_key,
+    skeleton,
+)
+
+names = st.text(
+    alphabet=st.sampled_from(
+        list("abcXYZ .,&'()-株式会社有限ホテルとうきょうトヨタ自動車（）㈱ｶﾌﾞｼｷ１２Co.Ltd.Inc")
+    ),
+    max_size=30,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("株式会社帝国ホテル", "帝国ホテル"),
+        ("帝国ホテル株式会社", "帝国ホテル"),
+        ("㈱帝国ホテル", "帝国ホテル"),
+        ("(株)帝国ホテル", "帝国ホテル"),
+        ("株式会社　サカタのタネ", "サカタノタネ"),
+        ("カブシキガイシャ　サカタノタネ", "サカタノタネ"),
+        ("一般社団法人日本ホテル協会", "日本ホテル協会"),
+        ("Imperial Hotel, Ltd.", "imperial hotel"),
+        ("IMPERIAL HOTEL", "imperial hotel"),
+        ("KYOKUYO CO.,LTD", "kyokuyo"),
+        ("TOYOTA MOTOR CORPORATION", "toyota motor"),
+        ("NIPPON YUSEN KABUSHIKI KAISHA", "nippon yusen"),
+        ("K.K. Toyota", "toyota"),
+        ("KONINKLIJKE PHILIPS ELECTRONICS, N.V.", "koninklijke philips electronics"),
+        ("Robert Bosch GmbH", "robert bosch"),
+        ("The Coca-Cola Company", "coca cola"),
+        ("Stichting Beheer B.V.", "stichting beheer"),
+        ("SUNCORPORATION", "sun"),
+        ("ｲﾝﾍﾟﾘｱﾙ", "インペリアル"),
+        ("Limited", "limited"),  # never stripped to nothing
+    ],
+)
+def test_normalize_name_strips_legal_forms_either_side(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("kana", "romaji"),
+    [
+        ("トウキョウ", "toukyou"),
+        ("きょくよう", "kyokuyou"),
+        ("ニッスイ", "nissui"),
+        ("マッチャ", "matcha"),
+        ("シンバシ", "shinbashi"),
+        ("パーク", "paaku"),
+        ("ジェイテクト", "jeitekuto"),
+        ("ヴィラ", "vira"),
+    ],
+)
+def test_kana_to_romaji(kana: str, romaji: str) -> None:
+    assert kana_to_romaji(kana) == romaji
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("toukyou", "tokyo"), ("Tôkyô", "tokyo"), ("ohtsuka", "otsuka"), ("shimbashi", "shinbashi")],
+)
+def test_romaji_key_folds_spellings(a: str, b: str) -> None:
+    assert romaji_key(a) == romaji_key(b)
+
+
+def test_skeleton_meets_katakana_loanwords() -> None:
+    assert skeleton("erematekku") == skeleton("elematec")
+    assert skeleton("paresu") == skeleton("palace")
+    assert skeleton("orientaru") == skeleton("oriental")
+    assert is_romaji("kanematsu") and not is_romaji("palace")
+
+
+def test_kana_letters() -> None:
+    assert kana_letters("シーアールイー") == "cre"
+    assert kana_letters("エヌエフ") == "nf"
+    assert kana_letters("トヨタ") == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "reading", "form"),
+    [
+        ("トヨタ自動車株式会社", None, ("toyota", "motor")),
+        ("TOYOTA MOTOR CORPORATION", None, ("toyota", "motor")),
+        ("Toyota Motors", None, ("toyota", "motor")),
+        ("三菱電機株式会社", "みつびしでんき", ("mitsubishi", "electric")),
+        ("Mitsubishi Electric Corporation", None, ("mitsubishi", "electric")),
+        ("株式会社極洋", "きょくよう", ("kyokuyo",)),
+        ("日本郵船株式会社", "ニッポンユウセンカブシキガイシャ", ("japan", "shipping")),
+        ("NIPPON YUSEN KABUSHIKI KAISHA", None, ("japan", "shipping")),
+        ("パレスホテル東京", None, ("paresu", "hotel", "tokyo")),
+    ],
+)
+def test_latin_forms_meet_across_scripts(name: str, reading: str | None, form: tuple) -> None:
+    assert form in latin_forms(normalize_name(name), reading)
+
+
+def test_latin_forms_need_a_reading_for_unknown_kanji() -> None:
+    assert latin_forms(normalize_name("極洋")) == []
+    # The known part (電機 = デンキ) must be found in the reading, or the reading is not used.
+    assert latin_forms(normalize_name("三菱電機"), "みつびしじどうしゃ") == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "digits"),
+    [
+        ("+81 3-1234-5678", "0312345678"),
+        ("03-1234-5678", "0312345678"),
+        ("+81-(0)3-1234-5678", "0312345678"),
+        ("310/246-1501", "3102461501"),
+        ("+1 258 226 4186", "2582264186"),
+        ("(039) 811-4288", "0398114288"),
+        ("n/a", ""),
+    ],
+)
+def test_normalize_phone(raw: str, digits: str) -> None:
+    assert normalize_phone(raw) == digits
+
+
+def test_hard_keys() -> None:
+    assert normalize_domain("https://www.Hilton.com/en/hotels/") == "hilton.com"
+    assert normalize_domain("hilton") == ""
+    assert normalize_corporate_number("1010401033225") == "1010401033225"  # 極洋
+    assert normalize_corporate_number("１０１０４０１０３３２２５") == "1010401033225"
+    assert normalize_corporate_number("2010401033225") == ""  # check digit fails
+    assert normalize_postal_code("〒100-0005") == "1000005"
+    assert normalize_address("435 S. La Cienega Blvd.") == normalize_address(
+        "435 s la cienega boulevard"
+    )
+
+
+@given(names)
+def test_normalize_name_is_idempotent(text: str) -> None:
+    once = normalize_name(text)
+    assert normalize_name(once) == once
+
+
+@given(st.text(max_size=40))
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list("アイウエオカキクケコンッーャュョガパ")), max_size=20))
+def test_romanization_is_idempotent(text: str) -> None:
+    once = kana_to_romaji(text)
+    assert kana_to_romaji(once) == once
+    assert romaji_key(romaji_key(once)) == romaji_key(once)
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789+-() ")), max_size=20))
+def test_hard_keys_are_idempotent(text: str) -> None:
+    assert normalize_phone(normalize_phone(text)) == normalize_phone(text)
+    assert normalize_postal_code(normalize_postal_code(text)) == normalize_postal_code(text)
