@@ -166,10 +166,14 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
         raise
     for line in report.lines(sample=dry_run):
         click.echo(line)
-    if not dry_run:
+    if dry_run:
+        return
+    if report.ingest.added or report.ingest.updated or report.resumed:
         from spider.build import rebuild
 
         click.echo(rebuild(db, obj.settings))
+    else:
+        click.echo("No record changed; companies and signals left as they were.")
 
 
 @main.command()

@@ -8,6 +8,7 @@ A malformed JSON-LD block or a broken item is reported in `PageData.errors` and 
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import tomllib
@@ -359,17 +360,55 @@ class PageData:
     encoding: str = ""
 
 
+_HEADINGS: dict[int, tuple[Any, dict[int, int], list[int], list[Tag], list[int], list[Tag]]] = {}
+
+
+def _previous_headings(tag: Tag) -> tuple[Tag | None, Tag | None]:
+    """The nearest <h1> before `tag`, and the nearest <h2>-<h4> after that <h1> and before `tag`.
+
+    Document positions are indexed once per page, so naming the list of 500 items stays linear.
+    """
+    root = tag
+    while root.parent is not None:
+        root = root.parent
+    cached = _HEADINGS.get(id(root))
+    if cached is None or cached[0] is not root:
+        order: dict[int, int] = {}
+        h1_at, h1s, sec_at, secs = [], [], [], []
+        for i, node in enumerate(root.find_all(True)):
+            order[id(node)] = i
+            if node.name == "h1":
+                h1_at.append(i)
+                h1s.append(node)
+            elif node.name in ("h2", "h3", "h4"):
+                sec_at.append(i)
+                secs.append(node)
+        _HEADINGS.clear()  # keep one page's index alive, not every page's tree
+        cached = _HEADINGS[id(root)] = (root, order, h1_at, h1s, sec_at, secs)
+    _, order, h1_at, h1s, sec_at, secs = cached
+    at = order.get(id(tag))
+    if at is None:  # not indexed (added later): walk back the slow way
+        h1 = tag.find_previous("h1")
+        sec = tag.find_previous(["h2", "h3", "h4"])
+        return h1, sec if sec is not None and (
+            h1 is None or h1 in sec.find_all_previous("h1")
+        ) else None
+    i = bisect.bisect_left(h1_at, at) - 1
+    j = bisect.bisect_left(sec_at, at) - 1
+    h1 = h1s[i] if i >= 0 else None
+    sec = secs[j] if j >= 0 and (i < 0 or sec_at[j] > h1_at[i]) else None
+    return h1, sec
+
+
 def list_title(tag: Tag | None, page_title: str, recipe_title: str | None = None) -> str:
     """Name the list an element sits in: page title and heading, without page numbers."""
     if recipe_title:
         return recipe_title
     heading = section = ""
     if tag is not None:
-        h1 = tag.find_previous("h1")
-        heading = _text(h1) if h1 else ""
-        sec = tag.find_previous(["h2", "h3", "h4"])
-        if sec is not None and (h1 is None or h1 in sec.find_all_previous("h1")):
-            section = _text(sec)
+        h1, sec = _previous_headings(tag)
+        heading = _text(h1) if h1 is not None else ""
+        section = _text(sec) if sec is not None else ""
     title = strip_page_number(page_title)
     heading, section = strip_page_number(heading), strip_page_number(section)
     base = heading or title
