@@ -157,13 +157,16 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
 
     flags = {"max_pages": max_pages, "max_depth": depth, "delay": delay}
     settings = dataclasses.replace(obj.settings, **{k: v for k, v in flags.items() if v is not None})
-    db = obj.open()
+    db, progress = obj.open(), show_progress()
     try:
         report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
-                                  follow_details=follow_details, progress=show_progress())
+                                  follow_details=follow_details, progress=progress)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted: `spider crawl {url} --resume` continues where it stopped.", err=True)
         raise
+    finally:
+        if progress is not None:
+            click.echo("", err=True)
     for line in report.lines(sample=dry_run):
         click.echo(line)
     if dry_run:

@@ -18,6 +18,7 @@ import json
 import re
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -546,6 +547,8 @@ class Fetcher:
                 "where url = ?",
                 [current],
             ).fetchone()
+            if cached and cached[3] is not None:
+                cached = (*cached[:3], zlib.decompress(cached[3]), *cached[4:])
             if (
                 cached
                 and cached[3] is not None
@@ -608,7 +611,7 @@ class Fetcher:
                         "etag": resp.headers.get("ETag"),
                         "last_modified": resp.headers.get("Last-Modified"),
                         "content_type": ctype,
-                        "body": body,
+                        "body": zlib.compress(body, 6),  # HTML shrinks 5-10x
                         "body_sha1": hashlib.sha1(body).hexdigest(),
                         "size": len(body),
                         "fetched_at": now,
@@ -812,6 +815,8 @@ def crawl_directory(
             report.robots_skipped.append(result.url)
         elif result.skipped:
             report.skipped.append((result.url, result.skipped))
+        if progress is not None:
+            progress(report)
 
     while True:
         row = db.execute(
@@ -863,6 +868,8 @@ def crawl_directory(
             page, url, depth, records, scope, settings, enqueue, seen_lists, follow_details
         )
         report.records += len(records)
+        if progress is not None:
+            progress(report)
         if len(report.sample) < 5:
             report.sample.extend(records[: 5 - len(report.sample)])
         yield CrawledPage(
@@ -879,8 +886,6 @@ def crawl_directory(
             [used(), len(records), run_id],
         )
         db.conn.commit()
-        if progress is not None:
-            progress(report)
     if not report.stopped:
         db.execute(
             "update crawl_runs set status = 'finished', finished_at = ? where id = ?",

@@ -7,6 +7,7 @@ fake time, so spacing is checked from request timestamps without anyone waiting.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import sys
@@ -31,6 +32,7 @@ from spider.crawl import (
     normalize_url,
     parse_robots,
     retry_after,
+    show_progress,
 )
 from spider.db import open_db
 from spider.errors import FetchError, InputError
@@ -551,6 +553,24 @@ def test_non_html_response_is_skipped(db, site: Site, clock: FakeClock):
     report = crawl(db, site, "/d/index.html", clock)
     assert (site.url("/d/export"), "not HTML (application/pdf)") in report.skipped
     assert "/d/x.pdf" not in site.paths()  # obviously not HTML: not even requested
+
+
+def test_progress_counter_only_on_a_terminal(db, site: Site, clock: FakeClock):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert show_progress(io.StringIO()) is None
+    out = Terminal()
+    site.add_dir(JP_SITE)
+    ingest_directory(
+        db,
+        site.url("/hotels/kyoto/index.html"),
+        settings(),
+        clock=clock,
+        progress=show_progress(out),
+    )
+    assert out.getvalue().endswith("\r  2 pages, 8 records, 0 errors ")
 
 
 # --------------------------------------------------------------------------- cache and resume
