@@ -117,9 +117,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
 
     db["signals"].create(
-        {"signal": str, "kind": str, "label": str, "companies": int, "idf": float},
+        {"signal": str, "kind": str, "label": str, "companies": int, "idf": float,
+         "weight_sum": float},
         pk="signal", if_not_exists=True,
     )
+    # Weighted degrees of company nodes, so ranking never sums a neighbour list twice.
+    db["company_weights"].create({"company_id": int, "weight_sum": float}, pk="company_id",
+                                 if_not_exists=True)
     db["company_signals"].create(
         {"company_id": int, "signal": str, "weight": float, "confidence": float,
          "evidence": str, "source": str},

@@ -19,40 +19,57 @@ Node = tuple[str, object]  # ("c", company_id) or ("s", signal)
 
 @dataclass
 class Adjacency:
-    """Lazy, cached neighbour lists of the bipartite graph stored in `company_signals`."""
+    """Lazy, cached neighbour lists of the bipartite graph stored in `company_signals`.
+
+    Each read returns the neighbours with their own weighted degree (stored at build time in
+    `signals.weight_sum` and `company_weights`), so deciding whether a neighbour needs a push
+    never reads that neighbour's list.
+    """
 
     db: sqlite_utils.Database
     max_signal_companies: int | None = None
     reads: int = 0
     _cache: dict[Node, list[tuple[Node, float]]] = field(default_factory=dict)
+    _degree: dict[Node, float] = field(default_factory=dict)
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         cached = self._cache.get(node)
         if cached is not None:
             return cached
         kind, key = node
+        out: list[tuple[Node, float]] = []
         if kind == "c":
             rows = self.db.execute(
-                "select signal, weight from company_signals where company_id = ?", [key])
-            out = [(("s", sig), w) for sig, w in rows]
+                "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
+                "join signals s on s.signal = cs.signal where cs.company_id = ?", [key])
+            for sig, weight, degree, count in rows:
+                if self.max_signal_companies and count > self.max_signal_companies:
+                    continue  # a signal most companies share says nothing about lookalikes
+                other = ("s", sig)
+                out.append((other, weight))
+                self._degree.setdefault(other, degree or 0.0)
         else:
-            count = self.db.execute("select companies from signals where signal = ?", [key]).fetchone()
-            if count and self.max_signal_companies and count[0] > self.max_signal_companies:
-                out = []  # a signal most companies share says nothing about lookalikes
-            else:
-                rows = self.db.execute(
-                    "select company_id, weight from company_signals where signal = ?", [key])
-                out = [(("c", cid), w) for cid, w in rows]
+            rows = self.db.execute(
+                "select cs.company_id, cs.weight, w.weight_sum from company_signals cs "
+                "join company_weights w on w.company_id = cs.company_id where cs.signal = ?", [key])
+            for cid, weight, degree in rows:
+                other = ("c", cid)
+                out.append((other, weight))
+                self._degree.setdefault(other, degree or 0.0)
         self.reads += len(out)
         self._cache[node] = out
+        # The walk's own degree is what it can actually leave by (capped signals excluded).
+        self._degree[node] = sum(w for _, w in out)
         return out
 
     def degree(self, node: Node) -> float:
-        return sum(w for _, w in self.neighbours(node))
+        if node not in self._degree:
+            self.neighbours(node)
+        return self._degree[node]
 
 
 def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, alpha: float = 0.15,
-                          epsilon: float = 1e-7, max_pushes: int = 2_000_000) -> tuple[dict, dict]:
+                          epsilon: float = 1e-5, max_pushes: int = 2_000_000) -> tuple[dict, dict]:
     """Approximate PPR by local push. Returns (estimate p, residual r).
 
     Invariant: the exact PPR equals p plus the PPR of r, and every node left with residual
@@ -71,7 +88,7 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
         queued.discard(node)
         mass = residual.get(node, 0.0)
         neighbours = adjacency.neighbours(node)
-        degree = sum(w for _, w in neighbours)
+        degree = adjacency.degree(node)
         if degree <= 0:
             # A dangling node keeps its mass (restart), so nothing is lost.
             estimate[node] = estimate.get(node, 0.0) + mass
@@ -86,15 +103,10 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
         for other, weight in neighbours:
             value = residual.get(other, 0.0) + spread * weight
             residual[other] = value
-            if other not in queued and value >= epsilon * _cached_degree(adjacency, other):
+            if other not in queued and value >= epsilon * adjacency.degree(other):
                 queue.append(other)
                 queued.add(other)
     return estimate, residual
-
-
-def _cached_degree(adjacency: Adjacency, node: Node) -> float:
-    # Reading a node's neighbours to learn its degree is the same read its push would make.
-    return adjacency.degree(node)
 
 
 def signal_contributions(adjacency: Adjacency, estimate: Mapping[Node, float],

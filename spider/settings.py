@@ -19,7 +19,7 @@ class Settings:
     language: str = "en"
     # ranking
     restart_probability: float = 0.15
-    push_epsilon: float = 1e-7
+    push_epsilon: float = 1e-5
     limit: int = 25
     priority_a: float = 0.5  # share of the top score at or above which a prospect is band A
     priority_b: float = 0.15

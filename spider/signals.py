@@ -557,23 +557,31 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
         for sig, fact in fs.items():
             meta.setdefault(sig, fact)
     idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
+    edges: list[dict[str, Any]] = []
+    signal_weight: Counter = Counter()
+    company_weight: Counter = Counter()
+    for company_id, fs in facts.items():
+        for sig, fact in fs.items():
+            weight = round(idf[sig] * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)
+            if weight <= 0:
+                continue
+            signal_weight[sig] += weight
+            company_weight[company_id] += weight
+            edges.append({"company_id": company_id, "signal": sig, "weight": weight,
+                          "confidence": fact.confidence, "evidence": fact.evidence,
+                          "source": fact.source})
     signal_rows = [{"signal": sig, "kind": meta[sig].kind, "label": meta[sig].label,
-                    "companies": df[sig], "idf": round(idf[sig], 6)} for sig in df]
-
-    def edges() -> Iterator[dict[str, Any]]:
-        for company_id, fs in facts.items():
-            for sig, fact in fs.items():
-                weight = idf[sig] * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence
-                if weight <= 0:
-                    continue
-                yield {"company_id": company_id, "signal": sig, "weight": round(weight, 6),
-                       "confidence": fact.confidence, "evidence": fact.evidence,
-                       "source": fact.source}
+                    "companies": df[sig], "idf": round(idf[sig], 6),
+                    "weight_sum": signal_weight[sig]} for sig in df]
 
     with db.conn:
         db.execute("delete from company_signals")
         db.execute("delete from signals")
+        db.execute("delete from company_weights")
         db["signals"].insert_all(signal_rows, batch_size=5000)
-        db["company_signals"].insert_all(edges(), batch_size=5000)
-    edge_count = db.execute("select count(*) from company_signals").fetchone()[0]
+        db["company_signals"].insert_all(edges, batch_size=5000)
+        db["company_weights"].insert_all(
+            ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()),
+            batch_size=5000)
+    edge_count = len(edges)
     return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
