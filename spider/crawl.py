@@ -48,6 +48,7 @@ ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 2.5: parse at least the first 500 KiB
 MAX_REDIRECTS = 10
 MAX_WAIT = 120.0  # a Retry-After or Crawl-delay longer than this gives up on the host, loudly
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+NETWORK_FAILURES = 3  # pages in a row the network fails on before the crawl stops to be resumed
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -375,6 +376,10 @@ def show_progress(stream: Any = None) -> Callable[[CrawlReport], None] | None:
     return show
 
 
+class NetworkError(FetchError):
+    """The host could not be reached (refused, reset, timed out): the page stays to be retried."""
+
+
 class Fetcher:
     """One polite HTTP client: robots, per-host spacing, retries, size cap, conditional requests."""
 
@@ -441,7 +446,7 @@ class Fetcher:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == retries:
                     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
-                    raise FetchError(
+                    raise NetworkError(
                         f"{url}: {kind} after {retries + 1} tries; check the URL and "
                         "the network, or try later"
                     ) from None
@@ -702,6 +707,11 @@ def _start_run(
         ).fetchone()
         if row:
             report.resumed = True
+            db.execute(  # pages the network failed on are tried again
+                "update crawl_frontier set status = 'queued', reason = null "
+                "where run_id = ? and status = 'retry'",
+                [row[0]],
+            )
             return db["crawl_runs"].get(row[0])
     db.execute(
         "update crawl_runs set status = 'abandoned' where start_url = ? and status = 'running'",
@@ -804,6 +814,21 @@ def crawl_directory(
         )
         db.conn.commit()
 
+    failures = 0
+
+    def lose(url: str, exc: FetchError) -> bool:
+        """A network failure: keep the page for --resume; stop after a few in a row."""
+        nonlocal failures
+        failures += 1
+        report.errors.append((url, str(exc)))
+        finish(url, "retry", str(exc))
+        if failures >= NETWORK_FAILURES:
+            report.stopped = (
+                f"the network failed {failures} times in a row; `--resume` continues from here"
+            )
+            return True
+        return False
+
     def account(result: Fetched) -> None:
         if result.how == "downloaded":
             report.downloaded += 1
@@ -832,10 +857,15 @@ def crawl_directory(
             break
         try:
             result = fetcher.fetch(url, scope)
+        except NetworkError as exc:
+            if lose(url, exc):
+                break
+            continue
         except FetchError as exc:
             report.errors.append((url, str(exc)))
             finish(url, "error", str(exc))
             continue
+        failures = 0
         account(result)
         if result.body is None:
             finish(url, "skipped", result.skipped)
@@ -850,20 +880,25 @@ def crawl_directory(
         for rec in records:
             rec["fetched_at"] = stamp
         if follow_details:
-            records = _fill_details(
-                records,
-                fetcher,
-                scope,
-                recipe,
-                report,
-                used,
-                enqueue,
-                finish,
-                account,
-                settings,
-                url,
-                depth,
-            )
+            try:
+                records = _fill_details(
+                    records,
+                    fetcher,
+                    scope,
+                    recipe,
+                    report,
+                    used,
+                    enqueue,
+                    finish,
+                    account,
+                    settings,
+                    url,
+                    depth,
+                )
+            except NetworkError as exc:
+                if lose(url, exc):
+                    break
+                continue
         _follow_links(
             page, url, depth, records, scope, settings, enqueue, seen_lists, follow_details
         )
@@ -886,7 +921,9 @@ def crawl_directory(
             [used(), len(records), run_id],
         )
         db.conn.commit()
-    if not report.stopped:
+    if failures >= NETWORK_FAILURES:
+        pass  # left 'running', so that --resume picks it up
+    elif not report.stopped:
         db.execute(
             "update crawl_runs set status = 'finished', finished_at = ? where id = ?",
             [_iso(clock.now()), run_id],
@@ -965,6 +1002,8 @@ def _fill_details(
         enqueue(link, depth + 1, "detail", url)
         try:
             result = fetcher.fetch(link, scope, detail=True)
+        except NetworkError:
+            raise  # the list page is kept for --resume
         except FetchError as exc:
             report.errors.append((link, str(exc)))
             finish(link, "error", str(exc))

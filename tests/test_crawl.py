@@ -91,6 +91,7 @@ class Site:
         self.hits: list[Hit] = []
         self.clock: FakeClock | None = None
         self.base = ""
+        self.down_after: int | None = None  # drop every connection after this many requests
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -114,6 +115,9 @@ class Handler(BaseHTTPRequestHandler):
         site = self.site
         hit = Hit(site.clock.now() if site.clock else 0.0, self.path, 0, dict(self.headers))
         site.hits.append(hit)
+        if site.down_after is not None and len(site.hits) > site.down_after:
+            self.close_connection = True  # no response at all: the client sees a dropped connection
+            return
         route = site.routes.get(self.path)
         if route is None:
             hit.status = 404
@@ -630,6 +634,22 @@ def test_resume_after_a_crash_fetches_nothing_twice(db, site: Site, clock: FakeC
     site.hits.clear()
     again = crawl(db, site, "/hotels/index.html", crashing, follow_details=True, resume=True)
     assert not again.resumed and {h.status for h in site.hits} == {304}
+
+
+def test_lost_network_stops_the_crawl_and_resume_continues(db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    site.down_after = 6
+    report = crawl(db, site, "/hotels/index.html", clock)
+    assert report.stopped.startswith("the network failed 3 times in a row")
+    assert db.execute("select status from crawl_runs").fetchone()[0] == "running"
+    served = site.paths(status=200)
+    site.down_after = None
+    resumed = crawl(db, site, "/hotels/index.html", clock, resume=True)
+    assert resumed.resumed and not resumed.stopped
+    all_served = site.paths(status=200)
+    assert len(all_served) == len(set(all_served)) == 8  # the 8 list pages, each served once
+    assert set(served) < set(all_served)
+    assert len(records(db)) == 36
 
 
 def test_crawl_directory_only_yields_pages_and_never_saves(db, site: Site, clock: FakeClock):
