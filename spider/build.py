@@ -86,7 +86,18 @@ def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
 
 def ensure_built(db: sqlite_utils.Database, settings: Settings, *, fresh: bool,
                  echo: Echo | None = None, force: bool = False) -> bool:
-    """On first use, fill an empty database from the shipped seeds. Returns True if it built."""
+    """On first use, fill an empty database from the shipped seeds. Returns True if it built.
+
+    A database from an older version whose derived tables changed is rebuilt here too.
+    """
+    if get_meta(db, "needs_rebuild") == "1" and not force:
+        if echo:
+            echo("Rebuilding the graph for this version of Spider ...")
+        if echo:
+            echo(rebuild(db, settings))
+        else:
+            rebuild(db, settings)
+        set_meta(db, "needs_rebuild", "0")
     if not force and (get_meta(db, "seeded") or get_meta(db, "empty") == "1"):
         return False
     has_records = db.execute("select exists(select 1 from records)").fetchone()[0]

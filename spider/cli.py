@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,12 @@ def handle_errors(func):
         except KeyboardInterrupt:
             click.echo("Interrupted; everything saved so far is kept.", err=True)
             sys.exit(130)
+        except sqlite3.DatabaseError as exc:
+            # A safety net: a damaged or foreign database file must not print a traceback.
+            ctx = click.get_current_context(silent=True)
+            where = ctx.find_root().obj.db_path if ctx and ctx.find_root().obj else "the database"
+            click.echo(f"Error: {where}: {exc}; check the file, or point --db at another one", err=True)
+            sys.exit(1)
 
     return wrapper
 

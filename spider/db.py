@@ -155,9 +155,30 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["company_names"].create({"company_id": int, "name": str, "key": str},
+                               pk=("company_id", "key"), if_not_exists=True)
+    db["company_names"].create_index(["key"], if_not_exists=True)
+    _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+# Columns added after a table first shipped: (table, column, type). A database made by an
+# older version gains them on open; if a derived table changed, the graph is rebuilt.
+_LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
+    ("signals", "weight_sum", float),
+    ("sources", "confidence", float),
+)
+_DERIVED = frozenset({"signals", "company_signals", "company_weights"})
+
+
+def _add_missing_columns(db: sqlite_utils.Database) -> None:
+    for table, column, kind in _LATER_COLUMNS:
+        if column not in db[table].columns_dict:
+            db[table].add_column(column, kind)
+            if table in _DERIVED:
+                set_meta(db, "needs_rebuild", "1")
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:

@@ -99,6 +99,27 @@ class Expansion:
     touched: int = 0
 
 
+def _is_latin(text: str) -> bool:
+    return all(ord(ch) < 0x3000 for ch in text)
+
+
+def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
+    """The name a rep reads aloud (English for English openers where one is known, the
+    native one for Japanese) and the local-script name beside it."""
+    names = [n for n in (row.get("name"), row.get("name_en"), row.get("name_local"),
+                         row.get("legal_name")) if n]
+    if not names:
+        return {"name": f"#{row.get('id')}", "name_local": ""}
+    latin = [n for n in names if _is_latin(n)]
+    local = [n for n in names if not _is_latin(n)]
+    if language == "ja":
+        shown = (local or latin)[0]
+    else:
+        shown = (latin or local)[0]
+    other = next((n for n in (local if shown in latin else latin) if n != shown), "")
+    return {"name": shown, "name_local": other if shown in latin else ""}
+
+
 def _company_rows(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
@@ -208,8 +229,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         segment = segment_words(signals, shared | own) or segment_words(signals)
         row = rows.get(cid, {})
         prospects.append(Prospect(
-            rank=position, company_id=cid, name=row.get("name") or row.get("name_en") or f"#{cid}",
-            name_local=row.get("name_local") or "", phone=row.get("phone") or "",
+            rank=position, company_id=cid, **display_names(row, settings.language),
+            phone=row.get("phone") or "",
             website=row.get("website") or "", address=row.get("address") or "",
             city=row.get("city") or row.get("region") or "", score=round(score, 8),
             priority=_priority(score / best if best else 0, covered, query, settings),

@@ -95,9 +95,6 @@ def build_name_index(db: sqlite_utils.Database) -> None:
                 if key:
                     rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
     with db.conn:
-        db["company_names"].create({"company_id": int, "name": str, "key": str},
-                                   pk=("company_id", "key"), if_not_exists=True)
-        db["company_names"].create_index(["key"], if_not_exists=True)
         db.execute("delete from company_names")
         db["company_names"].insert_all(rows.values(), batch_size=5000)
     _name_keys.cache_clear()
@@ -308,6 +305,10 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
     text = (text or "").strip()
     if not text:
         raise QueryError("empty query; give a company name or a segment like 'Tokyo five-star hotel'")
+    if not db.execute("select exists(select 1 from company_signals)").fetchone()[0]:
+        path = db.conn.execute("pragma database_list").fetchone()[2]
+        raise QueryError(f"{path} holds no companies yet; add sources with `spider ingest FILE` "
+                         "or `spider crawl URL`, or build the shipped seeds with `spider init --force`")
     match = re.fullmatch(r"#?(\d+)", text)
     if match and db.execute("select 1 from companies where id = ?", [int(match.group(1))]).fetchone():
         cid = int(match.group(1))
