@@ -70,8 +70,8 @@ def _merge(base: dict, over: dict) -> dict:
 
 def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query(
-        "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local "
-        "from won_clients w join record_links l on l.record_id = w.record_id "
+        "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
+        "c.name_en, c.legal_name from won_clients w join record_links l on l.record_id = w.record_id "
         "join companies c on c.id = l.company_id order by w.id"))
 
 
@@ -183,8 +183,12 @@ def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
 def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,
                    seed_signals: dict[str, dict]) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
+    from spider.expand import display_names
+
     templates = load_templates(settings)
     clients = won_clients(db)
+    for client in clients:
+        client["name"] = display_names({**client, "id": client["company_id"]}, settings.language)["name"]
     client_signals = _client_signals(db, [c["company_id"] for c in clients])
     language = settings.language
     for prospect in expansion.prospects:
