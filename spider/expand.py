@@ -120,6 +120,16 @@ def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
     return {"name": shown, "name_local": other if shown in latin else ""}
 
 
+def _holders_among(db: sqlite_utils.Database, signals: list[str], ids: list[int]):
+    """(company, signal) pairs for these companies among these signals."""
+    marks = ",".join("?" * len(signals))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        yield from db.execute(
+            f"select company_id, signal from company_signals where signal in ({marks}) "
+            f"and company_id in ({','.join('?' * len(chunk))})", [*signals, *chunk])
+
+
 def _company_rows(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
@@ -264,8 +274,14 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
         ranked = [item for item in ranked if item[0] in peers]
         return _demote_other_specialties(db, seed_signals, ranked, notes)
     facet_sets = [set(f.signals) for f in query.facets]
-    members = _holders(db, sorted(set().union(*facet_sets)))
     what = [i for i, f in enumerate(query.facets) if not f.place] or list(range(len(facet_sets)))
+    # Candidates come from the "what" facets only; a place facet (all of Tokyo) is checked
+    # against those candidates, never read whole.
+    members = _holders(db, sorted(set().union(*(facet_sets[i] for i in what))))
+    rest = sorted(set().union(*facet_sets) - set().union(*(facet_sets[i] for i in what)))
+    if rest and members:
+        for cid, sig in _holders_among(db, rest, list(members)):
+            members[cid].add(sig)
     ranked = []
     for cid, sigs in members.items():
         matched = [i for i, fs in enumerate(facet_sets) if fs & sigs]
