@@ -239,66 +239,127 @@ class Weights:
 # ---------------------------------------------------------------------------------------------
 # Stage 2: block
 
-BLOCK_RULES = ("corporate_number", "phone", "domain", "exact_name", "rare_token", "fuzzy_token",
-               "sound", "address")  # fmt: skip
+BLOCK_RULES = ("corporate_number", "phone", "domain", "exact_name", "rare_token", "token_pair",
+               "fuzzy_token", "sound", "address")  # fmt: skip
 # Rules whose keys are identities: an oversized block is chained, not dropped.
 IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
 
 
-def block_keys(rec: Prepared, weights: Weights, *, rare: int = 2) -> Iterator[tuple[str, str]]:
-    """The (rule, key) pairs one record is blocked under."""
+@dataclass(frozen=True)
+class BlockLimits:
+    """How selective a key must be to block on. Small sets afford big blocks; at 100,000
+    records the limits tighten so the pair count stays near linear."""
+
+    max_block: int = 60  # any key held by more records is skipped (identity keys are chained)
+    rare_df: int = 60  # a name token held by more records is not rare enough on its own
+    pair_block: int = 60  # two words together
+    fuzzy_block: int = 40  # a word and the head or tail of another (typo keys)
+
+    @classmethod
+    def for_size(cls, n: int, max_block: int = 60) -> BlockLimits:
+        def scale(low: int, high: int) -> int:
+            return max(low, min(high, 300_000 // max(n, 1)))
+
+        return cls(max_block, scale(10, 60), scale(25, max_block), scale(12, 40))
+
+
+def block_keys(
+    rec: Prepared, weights: Weights, limits: BlockLimits = BlockLimits()
+) -> Iterator[tuple[str, str, str]]:
+    """The (rule, key, tag) triples one record is blocked under.
+
+    Within a block, pairs are made only between members with different tags when a tag is
+    given: the one-deletion keys of "printing" pair a typo ("prniting") with the 50 printers,
+    not the 50 printers with each other (their exact token already blocks them).
+    """
     if rec.jcn:
-        yield "corporate_number", rec.jcn
+        yield "corporate_number", rec.jcn, ""
     if rec.phone:
-        yield "phone", rec.phone
+        yield "phone", rec.phone, ""
     if rec.domain:
-        yield "domain", rec.domain
+        yield "domain", rec.domain, ""
     for name in rec.ja:
-        yield "exact_name", name
+        yield "exact_name", name, ""
     for form in rec.latin:
-        yield "exact_name", " ".join(sorted(form))
-    ranked = sorted(rec.tokens, key=lambda t: (weights.df.get(t, 0), t))
-    for token in ranked[:rare]:
-        yield "rare_token", token
-    if rec.latin:
-        # One-deletion neighbourhood of the rarest Latin tokens: a typo still shares a key.
-        latin_tokens = sorted({t for form in rec.latin for t in form if len(t) >= 5},
-                              key=lambda t: (weights.df.get(t, 0), t))  # fmt: skip
-        for token in latin_tokens[:rare]:
-            for i in range(len(token)):
-                yield "fuzzy_token", token[:i] + token[i + 1 :]
-        for form in rec.latin:
-            sound = skeleton("".join(form))
-            if len(sound) >= 3:
-                yield "sound", sound
+        yield "exact_name", " ".join(sorted(form)), ""
+    df = weights.df
+    latin_words = {t for form in rec.latin for t in form}
+    ranked = sorted(latin_words, key=lambda t: (df.get(t, 0), t))
+    bigrams = sorted(rec.tokens - latin_words, key=lambda t: (df.get(t, 0), t))
+    for token in ranked[:2] + bigrams[:2]:
+        if df.get(token, 0) <= limits.rare_df:
+            yield "rare_token", token, ""
+    for a, b in combinations(sorted(ranked[:3]), 2):
+        # Two commoner tokens together are rare again ("harbor hotels"): word order free.
+        yield "token_pair", f"{a} {b}", ""
+        if len(a) >= 4 and len(b) >= 4 and not rec.ja:
+            # A typo in one word of the pair leaves the other whole and its head or tail intact.
+            yield "fuzzy_token", f"{a} ^{b[:3]}", b
+            yield "fuzzy_token", f"{a} ${b[-3:]}", b
+            yield "fuzzy_token", f"^{a[:3]} {b}", a
+            yield "fuzzy_token", f"${a[-3:]} {b}", a
+    for form in rec.latin:
+        sound = skeleton("".join(form))
+        if len(sound) >= 3:
+            yield "sound", sound, ""
+    for token in ranked[:2]:
+        # A katakana loanword and its English (orientaru ~ oriental) share a skeleton.
+        sound = skeleton(token) if len(token) >= 5 else ""
+        if len(sound) >= 3:
+            yield "sound", "~" + sound, token
     if rec.house and rec.address:
         street = [t for t in rec.address.split() if not t.isdigit() and len(t) > 2]
         if street:
-            yield "address", f"{rec.house} {street[0]}"
+            yield "address", f"{rec.house} {street[0]}", ""
+
+
+def _blocks(
+    prepared: Sequence[Prepared], weights: Weights, limits: BlockLimits
+) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    blocks: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for rec in prepared:
+        seen: set[tuple[str, str]] = set()
+        for rule, key, tag in block_keys(rec, weights, limits):
+            if (rule, key) not in seen:
+                seen.add((rule, key))
+                blocks[(rule, key)].append((rec.index, tag))
+    return blocks
+
+
+def _block_pairs(
+    rule: str, members: list[tuple[int, str]], limits: BlockLimits
+) -> Iterator[tuple[int, int]] | None:
+    """The pairs one block proposes (i < j), or None when it is oversized and skipped."""
+    if len(members) > limits.max_block:
+        if rule in IDENTITY_RULES:  # chained: linear, and clustering closes the chain
+            return (
+                (min(a, b), max(a, b)) for (a, _), (b, _) in zip(members, members[1:], strict=False)
+            )
+        return None
+    if (members[0][1] and len(members) > limits.fuzzy_block) or (
+        rule == "token_pair" and len(members) > limits.pair_block
+    ):
+        return None
+    if members[0][1]:
+        return ((min(a, b), max(a, b)) for (a, ta), (b, tb) in combinations(members, 2) if ta != tb)
+    return ((min(a, b), max(a, b)) for (a, _), (b, _) in combinations(members, 2))
 
 
 def block(
     prepared: Sequence[Prepared], weights: Weights, *, max_block: int = 60
 ) -> dict[tuple[int, int], str]:
     """Candidate pairs (i < j) → the first rule that proposed them. Oversized blocks are skipped."""
-    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for rec in prepared:
-        for rule_key in set(block_keys(rec, weights)):
-            blocks[rule_key].append(rec.index)
     pairs: dict[tuple[int, int], str] = {}
+    limits = BlockLimits.for_size(len(prepared), max_block)
     order = {rule: n for n, rule in enumerate(BLOCK_RULES)}
+    blocks = _blocks(prepared, weights, limits)
     for (rule, _), members in sorted(blocks.items(), key=lambda kv: order[kv[0][0]]):
         if len(members) < 2:
             continue
-        if len(members) > max_block:
-            if rule not in IDENTITY_RULES:
-                continue
-            chain = zip(members, members[1:], strict=False)  # linear, and clustering closes it
-            for a, b in chain:
-                pairs.setdefault((a, b), rule)
+        proposed = _block_pairs(rule, members, limits)
+        if proposed is None:
             continue
-        for a, b in combinations(members, 2):
-            pair = (a, b) if a < b else (b, a)
+        for pair in proposed:
             if pair not in pairs:
                 pairs[pair] = rule
     return pairs
@@ -316,10 +377,10 @@ def explain_blocking(
     `truth` maps a prepared index to an entity id. The last row is the union of all rules.
     """
     weights = weights or Weights(prepared)
-    by_rule: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for rec in prepared:
-        for rule, key in set(block_keys(rec, weights)):
-            by_rule[rule][key].append(rec.index)
+    limits = BlockLimits.for_size(len(prepared), max_block)
+    by_rule: dict[str, list[list[tuple[int, str]]]] = defaultdict(list)
+    for (rule, _), members in _blocks(prepared, weights, limits).items():
+        by_rule[rule].append(members)
     true_pairs: set[tuple[int, int]] = set()
     if truth:
         groups: dict[str, list[int]] = defaultdict(list)
@@ -331,14 +392,13 @@ def explain_blocking(
     for rule in BLOCK_RULES:
         rule_pairs: set[tuple[int, int]] = set()
         skipped = 0
-        for members in by_rule.get(rule, {}).values():
-            if len(members) > max_block:
+        for members in by_rule.get(rule, []):
+            proposed = _block_pairs(rule, members, limits) if len(members) > 1 else iter(())
+            if proposed is None:
                 skipped += 1
-                if rule in IDENTITY_RULES:
-                    rule_pairs.update(zip(members, members[1:], strict=False))
                 continue
-            rule_pairs.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
-        row: dict[str, Any] = {"rule": rule, "blocks": len(by_rule.get(rule, {})),
+            rule_pairs.update(proposed)
+        row: dict[str, Any] = {"rule": rule, "blocks": len(by_rule.get(rule, [])),
                                "oversized": skipped, "pairs": len(rule_pairs),
                                "new_pairs": len(rule_pairs - seen)}  # fmt: skip
         seen |= rule_pairs

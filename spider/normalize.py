@@ -38,6 +38,8 @@ __all__ = [
 # Folding
 
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
+_HIRA_TO_KATA = {c: c + 0x60 for c in range(_HIRA_START, _HIRA_END + 1)}
+_JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _PUNCT_RE = re.compile(r"[^\w\u30fc]+", re.UNICODE)  # keep letters, digits, the long-vowel mark
 _SPACES = re.compile(r"\s+")
 _DOTTED = re.compile(r"\b(?:\w\.)+\w\b\.?")  # k.k., n.v., l.l.c., s.p.a.
@@ -48,7 +50,8 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", str(text)).casefold()
-    text = "".join(chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text)
+    if not text.isascii():
+        text = text.translate(_HIRA_TO_KATA)
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # "k.k." -> "kk"
     text = _PUNCT_RE.sub(" ", text).replace("_", " ")
@@ -57,10 +60,7 @@ def fold(text: str | None) -> str:
 
 def is_japanese(text: str) -> bool:
     """True when the text holds kana or CJK ideographs."""
-    return any(
-        "\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
-        for c in text
-    )
+    return not text.isascii() and _JAPANESE_RE.search(text) is not None
 
 
 def _is_kanji(c: str) -> bool:
@@ -232,6 +232,13 @@ _GLUED_LEGAL = ("corporation", "incorporated", "limited", "gmbh")
 # Tokens that are legal forms only at the very end or start ("the" only leads).
 _LEADING_ONLY = {("the",)}
 _TRAILING_ONLY = {("co",), ("company",)}
+_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _form in _LATIN_LEGAL:  # longest first, as _LATIN_LEGAL is sorted
+    if _form not in _LEADING_ONLY:
+        _BY_LAST.setdefault(_form[-1], []).append(_form)
+    if _form not in _TRAILING_ONLY:
+        _BY_FIRST.setdefault(_form[0], []).append(_form)
 
 
 def strip_legal_forms(folded: str) -> str:
@@ -248,18 +255,19 @@ def strip_legal_forms(folded: str) -> str:
                 squeezed = _remove_spaced(squeezed, form)
         text = _SPACES.sub(" ", squeezed).strip()
     tokens = text.split()
-    changed = True
-    while changed and tokens:
-        changed = False
-        for form in _LATIN_LEGAL:
+    while tokens:
+        for form in _BY_LAST.get(tokens[-1], ()):
             n = len(form)
-            if len(tokens) > n and tuple(tokens[-n:]) == form and form not in _LEADING_ONLY:
+            if len(tokens) > n and tuple(tokens[-n:]) == form:
                 tokens = tokens[:-n]
-                changed = True
                 break
-            if len(tokens) > n and tuple(tokens[:n]) == form and form not in _TRAILING_ONLY:
-                tokens = tokens[n:]
-                changed = True
+        else:
+            for form in _BY_FIRST.get(tokens[0], ()):
+                n = len(form)
+                if len(tokens) > n and tuple(tokens[:n]) == form:
+                    tokens = tokens[n:]
+                    break
+            else:
                 break
     if tokens and not is_japanese(tokens[-1]):
         last = tokens[-1]
@@ -488,10 +496,14 @@ def romaji_key(word: str) -> str:
     word = "".join(c for c in word if c.isalnum() and not unicodedata.combining(c))
     word = word.replace("mb", "nb").replace("mp", "np").replace("mm", "nm")
     word = re.sub(r"(?<=[aeiou])h(?![aeiouy])", "", word)  # ohtsuka -> otsuka
-    word = word.replace("ou", "o").replace("uu", "u").replace("oo", "o")
-    return _VOWEL_RUNS.sub(r"\1", word)
+    while True:
+        folded = _VOWEL_RUNS.sub(r"\1", word.replace("ou", "o"))
+        if folded == word:
+            return word
+        word = folded
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace).
 
@@ -515,6 +527,7 @@ _ROMAJI = re.compile(
 )
 
 
+@lru_cache(maxsize=200_000)
 def is_romaji(word: str) -> bool:
     """Whether a Latin word could be Hepburn romaji ("kanematsu" yes; "palace", "trend" no)."""
     return bool(_ROMAJI.match(word))
@@ -561,6 +574,11 @@ def _english_phrase_table() -> list[tuple[tuple[str, ...], str]]:
     return sorted(((tuple(k.split()), v) for k, v in en_concept.items()), key=lambda x: -len(x[0]))
 
 
+@lru_cache(maxsize=1)
+def _max_phrase() -> int:
+    return max((len(k.split()) for k in _dictionary()[2]), default=1)
+
+
 @lru_cache(maxsize=200_000)
 def concept_tokens(latin: str) -> tuple[str, ...]:
     """Map a normalized Latin name onto dictionary concepts and romaji keys, token by token.
@@ -568,8 +586,8 @@ def concept_tokens(latin: str) -> tuple[str, ...]:
     "toyota motors" and "toyota automobile" both give ("toyota", "motor").
     """
     tokens = latin.split()
-    _, _, en_concept, _ = _dictionary()
-    max_len = max((len(k.split()) for k in en_concept), default=1)
+    en_concept = _dictionary()[2]
+    max_len = _max_phrase()
     out: list[str] = []
     i = 0
     while i < len(tokens):
