@@ -435,6 +435,10 @@ def token_similarity(a: str, b: str, *, cutoff: float = 0.8) -> float:
     if len(a) < 4 or len(b) < 4:
         return 0.0
     both_romaji = is_romaji(a) and is_romaji(b)
+    if cutoff <= 0.8 and not both_romaji:
+        short, long = (a, b) if len(a) <= len(b) else (b, a)
+        if long.startswith(short):
+            return 0.9  # an abbreviation: koninkl ~ koninklijke, electron ~ electronics
     sim = Indel.normalized_similarity(a, b)
     if (cutoff > 0.8 or both_romaji) and sim < 0.95:
         sim = 0.0  # strict: only a transliteration, below, may differ
@@ -600,7 +604,8 @@ class ScoreConfig:
     domain_same: float = 8.0
     near: float = 10.0  # within 100 m
     apart: float = -15.0  # 300 m to 1 km apart
-    far: float = -30.0  # more than 1 km apart
+    far: float = -30.0  # more than 1 km apart (a property)
+    org_far: float = -5.0  # more than 1 km apart (an organisation, which has many sites)
     numbers_differ: float = -20.0  # "Hostel Oriental 1" vs "Hostel Oriental 2"
     brand_only_cap: float = 80.0  # a bare brand name alone never reaches a match
     coverage_factor: float = 0.9  # a contained name counts this much when phone or address agree
@@ -653,15 +658,19 @@ def score_pair(
         breakdown["domain"] = config.domain_same
     distance = _distance_km(a, b)
     if distance is not None:
+        # A property never moves; an organisation files from many addresses.
+        prop = "hotel" in (a.klass, b.klass)
         if distance <= 0.1:
-            points += config.near
-            breakdown["place"] = config.near
+            value = config.near
         elif distance > 1.0:
-            points += config.far
-            breakdown["place"] = config.far
+            value = config.far if prop else config.org_far
         elif distance > 0.3:
-            points += config.apart
-            breakdown["place"] = config.apart
+            value = config.apart if prop else 0.0
+        else:
+            value = 0.0
+        if value:
+            points += value
+            breakdown["place"] = value
     if a.numbers and b.numbers and not a.numbers & b.numbers:
         points += config.numbers_differ
         breakdown["numbers"] = config.numbers_differ

@@ -42,6 +42,7 @@ _HIRA_TO_KATA = {c: c + 0x60 for c in range(_HIRA_START, _HIRA_END + 1)}
 _JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _PUNCT_RE = re.compile(r"[^\w\u30fc]+", re.UNICODE)  # keep letters, digits, the long-vowel mark
 _SPACES = re.compile(r"\s+")
+_SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")
 _DOTTED = re.compile(r"\b(?:\w\.)+\w\b\.?")  # k.k., n.v., l.l.c., s.p.a.
 
 
@@ -55,7 +56,10 @@ def fold(text: str | None) -> str:
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # "k.k." -> "kk"
     text = _PUNCT_RE.sub(" ", text).replace("_", " ")
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    if _SPELLED.search(text):  # "n v" -> "nv", "d s m" -> "dsm", "i p" -> "ip"
+        text = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return text
 
 
 def is_japanese(text: str) -> bool:
@@ -223,6 +227,12 @@ _LATIN_LEGAL = sorted(
             "tk",
             "holding b.v.",
             "the",
+            "naamloze vennootschap",
+            "besloten vennootschap",
+            "aktiengesellschaft",
+            "limited liability company",
+            "limited liability partnership",
+            "societe anonyme",
         )
     },
     key=len,
@@ -289,7 +299,27 @@ def _remove_spaced(text: str, form: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def normalize_name(text: str | None) -> str:
-    """The comparable form of a name: folded, legal forms stripped, spaces squeezed."""
+    """The comparable form of a name: folded, legal forms stripped, spaces squeezed.
+
+    A place written after the legal form ("AKZO NOBEL N.V., ARNHEM, NL") goes with it.
+    """
+    if text and "," in text and not is_japanese(text):
+        parts = str(text).split(",")
+        for k, part in enumerate(parts[:-1]):
+            words = tuple(fold(part).split())
+            if k > 0 and words and any(words[-len(f) :] == f for f in _BY_LAST.get(words[-1], ())):
+                text = ",".join(parts[: k + 1])
+                break
+            if (
+                k == 0
+                and len(words) > 1
+                and any(
+                    words[-len(f) :] == f and len(words) > len(f)
+                    for f in _BY_LAST.get(words[-1], ())
+                )
+            ):
+                text = parts[0]
+                break
     return strip_legal_forms(fold(text))
 
 
