@@ -133,8 +133,14 @@ _JA_LEGAL = (
     "コウエキシャダンホウジン",
     "コウエキザイダンホウジン",
 )
+# Bracketed abbreviations ((株), ㈱ → "(株)") fold to a lone "株": they are stripped only as a
+# token of their own, never as a character inside a name.
 _JA_LEGAL_FOLDED = tuple(
-    sorted({fold(f).replace(" ", "") for f in _JA_LEGAL}, key=len, reverse=True)
+    sorted(
+        {fold(f).replace(" ", "") for f in _JA_LEGAL if not f.startswith("(")},
+        key=len,
+        reverse=True,
+    )
 )
 _JA_BRACKETED = ("株", "有", "合", "同", "資", "名", "社", "財", "医", "学", "福", "特非")
 
@@ -258,8 +264,7 @@ def strip_legal_forms(folded: str) -> str:
     text = folded
     if is_japanese(text):
         squeezed = text
-        for form in _JA_BRACKETED:
-            squeezed = squeezed.replace(f"( {form} )", " ").replace(f"({form})", " ")
+        squeezed = " ".join(t for t in squeezed.split() if t not in _JA_BRACKETED)
         for form in _JA_LEGAL_FOLDED:
             if form in squeezed.replace(" ", ""):
                 squeezed = _remove_spaced(squeezed, form)
@@ -286,6 +291,8 @@ def strip_legal_forms(folded: str) -> str:
                 tokens[-1] = last[: -len(form)]
                 break
     result = " ".join(tokens)
+    if result and _SPELLED.search(result):
+        result = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), result)
     return result or folded
 
 
