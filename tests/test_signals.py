@@ -1,0 +1,255 @@
+"""Signals on the seeded database: tiers, lists, industries, groups, rarity weights."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from conftest import SEEDS
+
+from spider.query import find_companies
+from spider.signals import TIERS, Curated, brand_of, description_terms, tier_from_rating
+
+LOW_TIERS = {"tier:business", "tier:budget", "tier:capsule"}
+HIGH_TIERS = {"tier:five-star", "tier:luxury"}
+
+
+def company_named(db, name: str) -> int:
+    found = find_companies(db, name)
+    assert found and found[0]["score"] >= 90, (name, found[:3])
+    return found[0]["company_id"]
+
+
+def hotel_list_rows() -> list[dict[str, str]]:
+    with open(SEEDS / "tokyo_hotel_lists.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def curated():
+    return Curated.load(SEEDS / "curated")
+
+
+@pytest.mark.parametrize("name", ["Palace Hotel Tokyo", "パレスホテル東京"])
+def test_palace_hotel_tokyo_is_five_star_and_on_award_lists(seeded_db, signals_of, name):
+    signals = signals_of(seeded_db, company_named(seeded_db, name))
+    assert "tier:five-star" in signals
+    assert not signals & LOW_TIERS
+    assert any(s.startswith("list:") for s in signals)
+    assert {"category:hotel", "place:region:JP-13"} <= signals
+    evidence = seeded_db.execute(
+        "select evidence from company_signals where company_id = ? and signal = 'tier:five-star'",
+        [company_named(seeded_db, name)],
+    ).fetchone()[0]
+    assert "Forbes 5-star" in evidence or "Michelin Keys" in evidence
+
+
+@pytest.mark.parametrize(
+    ("brand", "allowed"),
+    [
+        ("brand:apa hotel", {"tier:business", "tier:budget"}),
+        ("brand:toyoko inn", {"tier:business", "tier:budget"}),
+        ("brand:dormy inn", {"tier:business", "tier:budget"}),
+        ("brand:first cabin", {"tier:capsule", "tier:budget"}),
+    ],
+)
+def test_budget_and_capsule_brands_are_never_five_star(seeded_db, signals_of, brand, allowed):
+    hotels = [
+        cid
+        for (cid,) in seeded_db.execute(
+            "select company_id from company_signals where signal = ?", [brand]
+        )
+    ]
+    assert len(hotels) >= 3, f"expected several {brand} hotels in the OSM and list seeds"
+    for cid in hotels:
+        tiers = {s for s in signals_of(seeded_db, cid) if s.startswith("tier:")}
+        assert tiers and tiers <= allowed, (cid, tiers)
+
+
+def test_no_capsule_or_budget_list_hotel_is_tiered_high(seeded_db, signals_of):
+    # A hotel named only on capsule, budget or business lists stays below luxury. (One named
+    # on a luxury round-up too, like Claska, is a real disagreement between sources.)
+    kinds: dict[str, str] = {r["list_url"]: r["list_kind"] for r in hotel_list_rows()}
+    low = {
+        f"list:{u}"
+        for u, k in kinds.items()
+        if k in ("capsule", "budget_hotels", "business_hotels")
+    }
+    checked = 0
+    for (cid,) in seeded_db.execute(
+        f"select distinct company_id from company_signals where signal in "
+        f"({','.join('?' * len(low))})",
+        sorted(low),
+    ):
+        signals = signals_of(seeded_db, cid)
+        lists = {s for s in signals if s.startswith("list:")}
+        if lists <= low:
+            assert not signals & HIGH_TIERS, (cid, signals)
+            checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("name", ["トヨタ自動車", "Toyota Motor", "本田技研工業"])
+def test_automakers_carry_the_jpx_transport_equipment_industry(seeded_db, signals_of, name):
+    signals = signals_of(seeded_db, company_named(seeded_db, name))
+    assert "industry:jpx33:3700" in signals
+    assert "concept:automobiles_transport_equipment" in signals
+    label = seeded_db.execute(
+        "select label from signals where signal = 'industry:jpx33:3700'"
+    ).fetchone()[0]
+    assert "輸送用機器" in label
+
+
+def test_marriott_is_a_hotel_operator_linked_to_its_properties(seeded_db, signals_of):
+    marriott = company_named(seeded_db, "Marriott International")
+    signals = signals_of(seeded_db, marriott)
+    assert {"concept:hotel_operator", "group:marriott international"} <= signals
+    assert "industry:gics:hotels, resorts & cruise lines" in signals
+    properties = [
+        cid
+        for (cid,) in seeded_db.execute(
+            "select company_id from company_signals where signal = 'group:marriott international' "
+            "and company_id != ?",
+            [marriott],
+        )
+    ]
+    assert len(properties) >= 3  # Ritz-Carlton, Bulgari, EDITION, Westin ... in Tokyo
+    for cid in properties:
+        assert "category:hotel" in signals_of(seeded_db, cid)
+        assert "concept:hotel_operator" not in signals_of(seeded_db, cid)
+
+
+def test_signal_idf_decreases_with_frequency(seeded_db):
+    rows = seeded_db.execute("select companies, idf from signals order by companies").fetchall()
+    assert len(rows) > 1000
+    by_count: dict[int, set[float]] = {}
+    for count, idf in rows:
+        by_count.setdefault(count, set()).add(idf)
+    assert all(len(v) == 1 for v in by_count.values())  # same frequency, same rarity
+    idfs = [by_count[c].pop() for c in sorted(by_count)]
+    assert all(a > b for a, b in zip(idfs, idfs[1:], strict=False))
+    country = seeded_db.execute(
+        "select idf from signals where signal = 'place:country:JP'"
+    ).fetchone()[0]
+    five = seeded_db.execute("select idf from signals where signal = 'tier:five-star'").fetchone()[
+        0
+    ]
+    assert five > 2 * country  # "Forbes five-star" says far more than "Japan"
+
+
+def test_every_link_has_positive_weight_and_evidence(seeded_db):
+    bad = seeded_db.execute(
+        "select count(*) from company_signals where weight <= 0 or evidence is null "
+        "or evidence = ''"
+    ).fetchone()[0]
+    assert bad == 0
+    kinds = {k for (k,) in seeded_db.execute("select distinct kind from signals")}
+    assert {
+        "industry",
+        "country",
+        "region",
+        "city",
+        "district",
+        "tier",
+        "list",
+        "brand",
+        "group",
+        "term",
+        "concept",
+        "category",
+    } <= kinds
+
+
+def test_list_signal_outweighs_country_for_the_same_company(seeded_db):
+    cid = company_named(seeded_db, "Palace Hotel Tokyo")
+    weights = dict(
+        seeded_db.execute(
+            "select signal, weight from company_signals where company_id = ?", [cid]
+        ).fetchall()
+    )
+    lists = [w for s, w in weights.items() if s.startswith("list:")]
+    assert min(lists) > weights["place:country:JP"]
+
+
+# The real rating strings of seeds/tokyo_hotel_lists.csv and the tier each must give.
+RATINGS = [
+    ("Forbes 5-star", "five_star_award", "five-star"),
+    ("Forbes 5-star (2021 newcomer)", "five_star_award", "five-star"),
+    ("Forbes 5-star (2nd straight year)", "five_star_award", "five-star"),
+    ("Forbes 4-star", "five_star_award", "luxury"),
+    ("Forbes Recommended", "five_star_award", "upscale"),
+    ("3 Michelin Keys", "five_star_award", "five-star"),
+    ("2 Michelin Keys", "five_star_award", "luxury"),
+    ("1 Michelin Key", "five_star_award", "luxury"),
+    ("Michelin Key", "five_star_award", "luxury"),
+    ("Michelin 5 pavilions (red)", "five_star_award", "five-star"),
+    ("Michelin 4 pavilions (black)", "five_star_award", "luxury"),
+    ("Michelin 3 pavilions (black)", "five_star_award", "upscale"),
+    ("5-star (as described)", "luxury_roundup", "five-star"),
+    ("5つ星 (blog's own grade)", "luxury_roundup", "five-star"),
+    ("御三家", "luxury_roundup", "five-star"),
+    ("rank #1", "luxury_roundup", "luxury"),
+    ("", "luxury_roundup", "luxury"),
+    ("rank #1", "capsule", "capsule"),
+    ("women only", "capsule", "capsule"),
+    ("capsule", "budget_hotels", "capsule"),
+    ("1泊4980円", "budget_hotels", "budget"),
+    ("from ¥2500", "budget_hotels", "budget"),
+    ("chain rank #1 (東横イン, 353票)", "business_hotels", "business"),
+    ("970 rooms", "business_hotels", "business"),
+    ("business hotel", "other", "business"),
+    ("hostel", "other", "budget"),
+    ("top-end", "other", None),
+]
+
+
+@pytest.mark.parametrize(("rating", "kind", "tier"), RATINGS)
+def test_tier_from_rating_on_real_strings(rating, kind, tier):
+    assert (rating, kind) in {(r["rating"], r["list_kind"]) for r in hotel_list_rows()}
+    assert tier_from_rating(rating, kind)[0] == tier
+
+
+def test_tier_from_rating_evidence_kind():
+    assert tier_from_rating("Forbes 5-star", "five_star_award") == ("five-star", "award")
+    assert tier_from_rating("", "capsule") == ("capsule", "list")
+
+
+def test_every_real_rating_maps_within_its_list_kind():
+    high = {"five-star", "luxury", "upscale"}
+    for row in hotel_list_rows():
+        tier, _ = tier_from_rating(row["rating"], row["list_kind"])
+        assert tier is None or tier in TIERS
+        if row["list_kind"] == "five_star_award":
+            assert tier in high, row
+        if row["list_kind"] in ("capsule", "budget_hotels", "business_hotels"):
+            assert tier in {"capsule", "budget", "business"}, row
+
+
+@pytest.mark.parametrize(
+    ("names", "brand"),
+    [
+        (["APA Hotel Asakusa Kaminarimon"], "APA Hotel"),
+        (["アパホテル〈人形町駅東〉"], "APA Hotel"),
+        (["東横INN池袋北口1"], "Toyoko Inn"),
+        (["ファーストキャビン市ヶ谷"], "First Cabin"),
+        (["ザ・リッツ・カールトン東京"], "The Ritz-Carlton"),
+        (["Hyatt Centric Ginza Tokyo"], "Hyatt Centric"),  # longest pattern beats "Hyatt"
+        (["パレスホテル東京"], "Palace Hotel Tokyo"),
+    ],
+)
+def test_brand_of_real_names(curated, names, brand):
+    found = brand_of(names, curated)
+    assert found is not None and found["brand"] == brand
+
+
+def test_brand_patterns_stay_specific(curated):
+    found = brand_of(["Hotel Palace Japan"], curated)
+    assert found is None or found["brand"] != "Palace Hotel Tokyo"
+    assert brand_of(["Yamanoue Hotel"], curated) is None
+
+
+def test_description_terms_from_a_real_gbizinfo_summary():
+    text = "水産物の輸出入・加工・販売。冷凍食品、缶詰・珍味類の製造・販売。Seafood processing and frozen foods."
+    terms = description_terms(text)
+    assert {"水産物", "冷凍食品", "seafood", "processing", "frozen", "foods"} <= terms
+    assert "and" not in terms and "販売" in terms
