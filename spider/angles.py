@@ -130,9 +130,22 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True)
     if plural and kind:
         noun = plural_noun(noun)
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
-    if place:
-        phrase += f" in {place['label'].split(',')[0]}"
-    return phrase
+    where = _place_en(place, signals) if place else ""
+    return f"{phrase} in {where}" if where else phrase
+
+
+def _place_en(place: dict, signals: dict[str, dict]) -> str:
+    """The place in Latin script: a Japanese city label falls back to its prefecture, then
+    its country, so an English opener never reads 'companies in 町田市'."""
+    parts = [p.strip() for p in place["label"].split(",")]
+    for part in parts:
+        if part and part.isascii():
+            return part
+    for kind in ("region", "country"):
+        rows = [r for r in signals.values() if r["kind"] == kind and (r["label"] or "").isascii()]
+        if rows:
+            return rows[0]["label"]
+    return ""
 
 
 _UNCOUNTABLE = frozenset({"equipment", "lodging", "software", "insurance", "retail", "services",

@@ -206,14 +206,17 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     notes = list(query.notes)
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db)
+    removed: set[int] = set(excluded)
     if query.kind == "company":
         seed_signals = _signals_of(db, query.company_id)
         scores.pop(query.company_id, None)
+        removed.add(query.company_id)
         own_group = {s for s, r in seed_signals.items() if r["kind"] == "group"}
         if own_group:
             same = {cid for cid, in db.execute(
                 f"select distinct company_id from company_signals where signal in "
                 f"({','.join('?' * len(own_group))})", list(own_group))} - {query.company_id}
+            removed |= same
             dropped = [cid for cid in same if scores.pop(cid, None) is not None]
             if dropped:
                 notes.append(f"left out {len(dropped)} companies of the seed's own group "
@@ -225,6 +228,9 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     if dropped:
         notes.append(f"left out {len(dropped)} existing clients or excluded companies")
     ranked = _order(db, query, scores, seed_signals, notes)
+    # Segment candidates come from facet membership, not from the walk: apply the same
+    # exclusions to them (existing clients, do-not-call, the seed and its group).
+    ranked = [item for item in ranked if item[0] not in removed]
     top = ranked[: limit]
     rows = _company_rows(db, [cid for cid, *_ in top])
     best = top[0][1] if top else 1.0

@@ -208,11 +208,16 @@ def _geojson_rows(doc: dict) -> Iterator[tuple[str, dict | str]]:
 def _centroid(coords: Any) -> tuple[float | None, float | None]:
     points: list[tuple[float, float]] = []
 
+    def is_point(node: Any) -> bool:
+        return isinstance(node, list) and len(node) >= 2 and all(isinstance(x, int | float) for x in node[:2])
+
     def walk(node: Any) -> None:
-        if isinstance(node, list) and len(node) >= 2 and all(isinstance(x, int | float) for x in node[:2]):
+        if is_point(node):
             points.append((float(node[0]), float(node[1])))
         elif isinstance(node, list):
-            for child in node:
+            # A closed ring repeats its first vertex last; count it once.
+            closed = len(node) > 3 and is_point(node[0]) and node[0] == node[-1]
+            for child in node[:-1] if closed else node:
                 walk(child)
 
     walk(coords)

@@ -380,9 +380,7 @@ def _segment_query(db, text, found, fillers, unknown, candidates) -> Query:
         if word.startswith("~"):
             notes.append(f"read '{word[1:]}' as '{term.label}'")
     if not by_facet:
-        hint = ""
-        if candidates:
-            hint = "; closest company names: " + "; ".join(c["label"] for c in candidates[:3])
+        hint = "; the closest company names are below" if candidates else ""
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])

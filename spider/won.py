@@ -49,9 +49,9 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = Fa
         found = find_companies(db, text)
         strong = [c for c in found if c["score"] >= 90]
         if not strong:
-            hint = "; closest: " + "; ".join(c["label"] for c in found[:3]) if found else ""
-            raise QueryError(f"{text!r} is not in the database{hint}. Add it with `spider ingest` or "
-                             "`spider won --from crm.csv`, or give its #id", candidates=found[:5])
+            closest = "; the closest names are below" if found else ""
+            raise QueryError(f"{text!r} is not in the database{closest}. Add it with `spider ingest` "
+                             "or `spider won --from crm.csv`, or give its #id", candidates=found[:5])
         exact = [c for c in strong if c["score"] >= 100] or strong
         if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
             raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",

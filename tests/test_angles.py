@@ -215,14 +215,7 @@ def test_crm_file_without_a_name_column_is_an_input_error(private_db, tmp_path):
         "Toyota Motor",
         "Marriott International",
         "Palace Hotel Tokyo",
-        pytest.param(
-            "Japanese automaker",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="angles.peer_phrase puts a city signal's Japanese label in English "
-                "openers: 'automobiles & transport equipment companies in 町田市 like TBK'",
-            ),
-        ),
+        "Japanese automaker",
     ],
 )
 def test_english_openers_have_no_japanese_beyond_the_company_name(expanded, query):

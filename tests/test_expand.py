@@ -170,11 +170,6 @@ def test_won_clients_never_appear_for_a_company_seed(private_db):
     assert any("existing clients" in note for note in after.notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expand._order builds segment candidates from _holders(), "
-    "not from the scores that exclusions were popped from: won clients come back",
-)
 def test_won_clients_never_appear_for_a_segment(private_db):
     won = record_two_won(private_db, "Tokyo five-star hotel")
     after = expand(private_db, Settings(), "Tokyo five-star hotel", limit=500, save=False)
