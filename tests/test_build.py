@@ -11,8 +11,15 @@ from spider.db import get_meta, open_db
 from spider.settings import Settings
 
 
-def test_seeds_dir_is_the_checkout_seeds():
-    assert seeds_dir().resolve() == SEEDS.resolve()
+def test_seeds_dir_ships_the_checkout_seeds():
+    # Installed (pip install .) the seeds live inside the package; in a checkout, at the top.
+    # Either way they must be the same files.
+    shipped = seeds_dir()
+    for path in SEEDS.rglob("*"):
+        if path.is_file():
+            twin = shipped / path.relative_to(SEEDS)
+            assert twin.is_file(), f"{twin} missing from the shipped seeds"
+            assert twin.read_bytes() == path.read_bytes()
     manifest = read_manifest()
     assert manifest == tomllib.loads((SEEDS / "manifest.toml").read_text(encoding="utf-8"))
     assert [s["file"] for s in manifest["source"]] == [
