@@ -239,8 +239,12 @@ class Weights:
 # ---------------------------------------------------------------------------------------------
 # Stage 2: block
 
-BLOCK_RULES = ("corporate_number", "phone", "domain", "exact_name", "rare_token", "token_pair",
-               "fuzzy_token", "sound", "address")  # fmt: skip
+BLOCK_RULES = ("corporate_number", "phone", "domain", "address", "exact_name", "rare_token",
+               "token_pair", "fuzzy_token", "sound")  # fmt: skip
+# Rules that propose a pair on names alone: such a pair is scored only if rapidfuzz's
+# token_sort_ratio (C, cheap) says the names could be alike at all.
+NAME_RULES = frozenset({"rare_token", "token_pair", "fuzzy_token", "sound"})
+PREFILTER = 55.0
 # Rules whose keys are identities: an oversized block is chained, not dropped.
 IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
 
@@ -472,10 +476,16 @@ def soft_token_score(
     """
     if not a or not b:
         return 0.0, 0.0
-    best_a = [0.0] * len(a)
-    best_b = [0.0] * len(b)
+    set_a, set_b = set(a), set(b)
+    best_a = [1.0 if t in set_b else 0.0 for t in a]
+    best_b = [1.0 if t in set_a else 0.0 for t in b]
+    # Only words without an exact partner are compared fuzzily (the common case is cheap).
     for i, ta in enumerate(a):
+        if best_a[i] == 1.0:
+            continue
         for j, tb in enumerate(b):
+            if best_b[j] == 1.0:
+                continue
             s = token_similarity(ta, tb, cutoff=cutoff)
             if s > best_a[i]:
                 best_a[i] = s
@@ -878,7 +888,13 @@ def resolve_records(
     reps, rep_of = collapse(prepared, decided)
     weights = Weights(reps)
     pairs = block(reps, weights, max_block=max_block)
-    scores = {(a, b): score_pair(reps[a], reps[b], weights, config)[0] for a, b in pairs}
+    texts = [" ".join(r.latin[0]) if len(r.latin) == 1 and not r.ja else "" for r in reps]
+    scores = {}
+    for (a, b), rule in pairs.items():
+        if rule in NAME_RULES and texts[a] and texts[b]:
+            if not fuzz.token_sort_ratio(texts[a], texts[b], score_cutoff=PREFILTER):
+                continue
+        scores[(a, b)] = score_pair(reps[a], reps[b], weights, config)[0]
     if link_threshold is None:
         link_threshold = (match_threshold + review_threshold) / 2
     rep_cannot = [(rep_of[a], rep_of[b]) for a, b in cannot]
