@@ -875,12 +875,15 @@ def resolve_records(
     link_threshold: float | None = None,
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
+    extra_scores: Iterable[tuple[int, int, float]] = (),
     config: ScoreConfig = ScoreConfig(),
     max_block: int = 60,
 ) -> Resolution:
     """Prepare, block, score and cluster rows (dicts in the field vocabulary), all in memory.
 
-    must_link / cannot_link are pairs of row indexes (user decisions).
+    must_link / cannot_link are pairs of row indexes (user decisions). extra_scores are scored
+    pairs of row indexes found by another matcher (spider.properties): they join the scored
+    pairs and go through the same clustering checks, unlike user decisions.
     """
     prepared = prepare_records(rows)
     must, cannot = list(must_link), list(cannot_link)
@@ -895,6 +898,11 @@ def resolve_records(
             if not fuzz.token_sort_ratio(texts[a], texts[b], score_cutoff=PREFILTER):
                 continue
         scores[(a, b)] = score_pair(reps[a], reps[b], weights, config)[0]
+    for a, b, value in extra_scores:
+        ra, rb = rep_of[a], rep_of[b]
+        if ra != rb:
+            key = (min(ra, rb), max(ra, rb))
+            scores[key] = max(scores.get(key, 0.0), value)
     if link_threshold is None:
         link_threshold = (match_threshold + review_threshold) / 2
     rep_cannot = [(rep_of[a], rep_of[b]) for a, b in cannot]
@@ -1014,9 +1022,12 @@ def resolve_companies(db: sqlite_utils.Database, settings: Any) -> str:
         "select * from records where coalesce(status, 'active') = 'active' order by id")]  # fmt: skip
     index_of = {r["record_key"]: i for i, r in enumerate(rows)}
     must, cannot = _decision_pairs(db, index_of)
+    from spider.properties import property_links
+
     result = resolve_records(
         rows, match_threshold=match, review_threshold=review,
         link_threshold=extra.get("link_threshold"), must_link=must, cannot_link=cannot,
+        extra_scores=[(a, b, score) for a, b, score, _why in property_links(rows)],
         max_block=int(extra.get("max_block", 60)),
     )  # fmt: skip
     trust = extra.get("source_trust") or {}
