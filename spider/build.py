@@ -129,6 +129,8 @@ def build_from_seeds(db: sqlite_utils.Database, settings: Settings, *, echo: Ech
             yield from bar
 
     reports = ingest_seeds(db, progress=progress)
+    if echo and show:
+        echo("resolving companies and linking signals ...")
     summary = rebuild(db, settings)
     set_meta(db, "seeded", now_iso())
     records = sum(r.added + r.updated + r.unchanged for r in reports)

@@ -452,6 +452,11 @@ def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
 _JA_TERM = re.compile(r"(?<![\u4e00-\u9fff々])[\u4e00-\u9fff々]{2,10}(?![\u4e00-\u9fff々])"
                       r"|(?<![\u30a0-\u30ffー])[\u30a0-\u30ffー]{3,12}(?![\u30a0-\u30ffー])")
 _JA_EDGE = "及等他各並又び"
+# Words every business description uses; as signals they would link unrelated companies.
+_JA_STOP = frozenset("""
+事業 事業会社 会社 企業 グループ 全体 推進 経営 管理 運営 企画 開発 提供 販売 製造 関連 付帯 附帯 業務
+サービス 製品 商品 その他 各種 国内 海外 子会社 関係会社 持株会社 経営管理 経営戦略策定 当社 同社 主力
+""".split())
 _EN_TERM = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
 
 
@@ -459,7 +464,7 @@ def description_terms(text: str) -> set[str]:
     """Salient words of a business description: kanji/katakana runs, English content words."""
     text = unicodedata.normalize("NFKC", text or "")
     terms = {t.strip(_JA_EDGE) for t in _JA_TERM.findall(text)}
-    terms = {t for t in terms if len(t) >= 2}
+    terms = {t for t in terms if len(t) >= 2 and t not in _JA_STOP}
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
     return terms
 
