@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+import sqlite3
 import tomllib
 import unicodedata
 from collections import defaultdict
@@ -29,6 +30,8 @@ ALTERNATE_WEIGHT = 0.5
 COMPANY_EXACT = 100.0
 COMPANY_FUZZY = 90.0
 COMPANY_MARGIN = 3.0
+# How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
+TRIGRAM_CANDIDATES = 2000
 
 
 @dataclass
@@ -97,7 +100,36 @@ def build_name_index(db: sqlite_utils.Database) -> None:
     with db.conn:
         db.execute("delete from company_names")
         db["company_names"].insert_all(rows.values(), batch_size=5000)
+    _index_trigrams(db)
     _name_keys.cache_clear()
+
+
+def _index_trigrams(db: sqlite_utils.Database) -> None:
+    """A trigram full-text index over name keys, so a fuzzy lookup reads only the names that
+    share character trigrams with the query, however many companies there are."""
+    try:
+        with db.conn:
+            db.execute("create virtual table if not exists company_names_fts using fts5("
+                       "key, tokenize='trigram', content='company_names', content_rowid='rowid')")
+            db.execute("insert into company_names_fts(company_names_fts) values ('rebuild')")
+    except sqlite3.OperationalError:
+        pass  # an SQLite without FTS5: lookups scan the names in memory instead
+
+
+def _trigram_candidates(db: sqlite_utils.Database, key: str, limit: int) -> tuple[list[str], list[int]] | None:
+    """Name keys sharing trigrams with `key`, best (bm25) first; None if there is no index."""
+    grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
+    if not grams:
+        return None
+    match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    try:
+        rows = db.execute(
+            "select n.key, n.company_id from company_names_fts f join company_names n "
+            "on n.rowid = f.rowid where company_names_fts match ? order by f.rank limit ?",
+            [match, limit]).fetchall()
+    except sqlite3.OperationalError:
+        return None
+    return [r[0] for r in rows], [r[1] for r in rows]
 
 
 @functools.lru_cache(maxsize=4)
@@ -120,9 +152,12 @@ def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
         return []
     exact = [r[0] for r in db.execute("select distinct company_id from company_names where key = ?", [key])]
     scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
-    path = db.conn.execute("pragma database_list").fetchone()[2]
-    built = db.execute("select value from meta where key = 'built_at'").fetchone()
-    keys, ids = _name_keys(path, built[0] if built else "")
+    found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
+    if found is None:
+        path = db.conn.execute("pragma database_list").fetchone()[2]
+        built = db.execute("select value from meta where key = 'built_at'").fetchone()
+        found = _name_keys(path, built[0] if built else "")
+    keys, ids = found
     for _choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
                                                  score_cutoff=cutoff):
         cid = ids[index]
