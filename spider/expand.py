@@ -276,7 +276,8 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
         if not gate:
             notes.append("the seed has no industry, tier or list signal: ranking by place and terms only")
             return ranked
-        peers = _holders(db, gate)
+        # Check only the companies the walk reached, never every holder of a broad signal.
+        peers = {cid for cid, _ in _holders_among(db, gate, [cid for cid, *_ in ranked])}
         ranked = [item for item in ranked if item[0] in peers]
         return _demote_other_specialties(db, seed_signals, ranked, notes)
     facet_sets = [set(f.signals) for f in query.facets]
