@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Indel
 
@@ -49,6 +49,8 @@ HOST = "brand:"  # a branch word that is another brand (a host hotel, a former b
 NOISE = frozenset("the tokyo at a an and by of de la le".split())
 # Words that say nothing once the brand is known ("Aman Tokyo Spa" is Aman Tokyo).
 BRAND_NOISE = NOISE | frozenset("hotel hotels inn spa resort resorts".split())
+# Words that say what kind of lodging, not which one.
+KIND_WORDS = frozenset("hotel hotels inn ryokan hostel resort spa".split())
 # Kanji words common in hotel names; unknown kanji stay as they are (they meet only themselves).
 KANJI_WORDS = {
     "東京": "tokyo", "東京都": "tokyo", "旅館": "ryokan", "温泉": "onsen", "駅": "eki", "前": "mae",
@@ -89,7 +91,9 @@ class Brand:
 
 
 def _fold_pattern(text: str) -> str:
-    return fold(text.replace("-", " "))
+    """Folded, with Latin words in romaji_key form (so 'Sunroute' and 'sanrūto' read alike)."""
+    folded = fold(text.replace("-", " "))
+    return " ".join(romaji_key(t) if t.isascii() else t for t in folded.split())
 
 
 def brands_from_rows(rows: Iterable[dict[str, str]]) -> tuple[Brand, ...]:
@@ -134,6 +138,20 @@ def load_brands(folder: Path | None = None) -> tuple[Brand, ...]:
         return brands_from_rows(csv.DictReader(handle))
 
 
+class Hit(NamedTuple):
+    """A brand pattern found in one name: where (Latin token or compact character span) and what."""
+
+    length: int
+    brand: int
+    text: str
+    kind: str  # "L" (Latin tokens) or "J" (compact Japanese characters)
+    start: int
+    end: int
+
+    def overlaps(self, other: Hit) -> bool:
+        return self.kind == other.kind and self.start < other.end and other.start < self.end
+
+
 class _BrandIndex:
     """Brand patterns indexed by their first token (Latin) or first two characters (Japanese),
     so finding the brands in a name costs a few dictionary look-ups, not one regex per brand."""
@@ -155,33 +173,35 @@ class _BrandIndex:
                 if len(text) >= 5 and _is_katakana_text(text):
                     self.fuzzy_japanese[text[0]].append((text, b))
 
-    def find(self, tokens: Sequence[str], compact: str) -> list[tuple[int, int, str]]:
-        """(pattern length, brand index, text found) of every pattern in the name, exact."""
+    def find(self, tokens: Sequence[str], compact: str) -> list[Hit]:
+        """Every brand pattern in the name (its Latin tokens and its compact text), exact."""
         found = []
         for i, token in enumerate(tokens):
             for pattern, b in self.latin.get(token, ()):
                 if tuple(tokens[i : i + len(pattern)]) == pattern:
-                    found.append((len(" ".join(pattern)), b, " ".join(pattern)))
+                    found.append(
+                        Hit(len(" ".join(pattern)), b, " ".join(pattern), "L", i, i + len(pattern))
+                    )
         for i in range(len(compact) - 1):
             for pattern, b in self.japanese.get(compact[i : i + 2], ()):
                 if compact.startswith(pattern, i):
-                    found.append((len(pattern), b, pattern))
+                    found.append(Hit(len(pattern), b, pattern, "J", i, i + len(pattern)))
         return found
 
-    def find_fuzzy(self, tokens: Sequence[str], compact: str) -> list[tuple[int, int, str]]:
+    def find_fuzzy(self, tokens: Sequence[str], compact: str) -> list[Hit]:
         """Patterns the name holds with a typo (Ritz-Carton, ニューオタータニ), with the typo."""
         found = []
         for i, token in enumerate(tokens):
             for glued, n, b in self.fuzzy_latin.get(token[:2], ()):
                 window = " ".join(tokens[i : i + n])
                 if Indel.normalized_similarity(glued, window) >= 0.9:
-                    found.append((len(glued), b, window))
+                    found.append(Hit(len(glued), b, window, "L", i, i + n))
         for i, char in enumerate(compact):
             for pattern, b in self.fuzzy_japanese.get(char, ()):
                 for size in (len(pattern) - 1, len(pattern), len(pattern) + 1):
                     window = compact[i : i + size]
                     if len(window) == size and Indel.normalized_similarity(pattern, window) >= 0.85:
-                        found.append((len(pattern), b, window))
+                        found.append(Hit(len(pattern), b, window, "J", i, i + size))
                         break
         return found
 
@@ -195,7 +215,7 @@ def _is_katakana(c: str) -> bool:
 
 
 def _is_kanji(c: str) -> bool:
-    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or c in "々〆ヶノ"
+    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or c in "々〆"
 
 
 def _is_katakana_text(text: str) -> bool:
@@ -303,6 +323,8 @@ def _runs(chunk: str) -> Iterator[tuple[str, str]]:
     kind, start = "", 0
     for i, c in enumerate(chunk):
         k = "kata" if _is_katakana(c) else "kanji" if _is_kanji(c) else "latin"
+        if c in "ノヶ" and kind == "kanji":
+            k = "kanji"  # 丸ノ内, 市ヶ谷: a kana inside a kanji place name
         if k != kind:
             if kind:
                 yield kind, chunk[start:i]
@@ -339,18 +361,45 @@ def _tokens(folded: str) -> list[tuple[str, bool]]:
 
 
 def _name(text: str) -> _Name | None:
-    main = _BRACKETS.sub(
-        " ", text
-    )  # "(ホテルニューオータニ)", "(キャビンルーム)": asides, not the name
-    folded = fold(main.replace("-", " "))
+    # "(ホテルニューオータニ)", "(キャビンルーム)": asides, not the name
+    main = _BRACKETS.sub(" ", text)
+    folded = _fold_pattern(main)
     if not folded:
         return None
-    return _Name(_tokens(folded), folded.replace(" ", ""),
-                 [romaji_key(t) for t in folded.split() if t.isascii()], folded)  # fmt: skip
+    return _Name(_tokens(folded), fold(main).replace(" ", ""),
+                 [t for t in folded.split() if t.isascii()], folded)  # fmt: skip
 
 
 def _key(tokens: Iterable[tuple[str, bool]], noise: frozenset[str]) -> str:
     return "".join(_sound(t) for t, _ in tokens if t not in noise)
+
+
+def _add_sounds(
+    tokens: Sequence[tuple[str, bool]], sounds: set[str], cores: dict[str, str]
+) -> None:
+    """The transliteration keys of one name.
+
+    w: the whole name in order; s: its words in any order; p: without place words (a place
+    the other name lacks must then be where that row is); c: the name's own words only, short,
+    so it must also read alike letter by letter (The AGNES ~ アグネスホテル).
+    """
+    words = [(t, p) for t, p in tokens if t not in NOISE]
+    own = _consonants("".join(_sound(t) for t, _ in words if t not in KIND_WORDS))
+    whole = "".join(_sound(t) for t, _ in words)
+    if own >= 4:  # "Hotel Sunny" (sn) must not meet "Hotel Zen" (sn) on the word hotel
+        sounds.add("w:" + whole)
+        if len(words) > 1:
+            sounds.add("s:" + ".".join(sorted(_sound(t) for t, _ in words)))
+    unplaced = [t for t, p in words if not p]
+    core = [t for t in unplaced if t not in KIND_WORDS]
+    if len(unplaced) < len(words):
+        key = "".join(_sound(t) for t in unplaced)
+        if _consonants("".join(_sound(t) for t in core)) >= 4:
+            sounds.add("p:" + key)
+    key = "".join(_sound(t) for t in core)
+    if len(core) < len(words) and _consonants(key) >= 3:
+        sounds.add("c:" + key)
+        cores["c:" + key] = " ".join(core)
 
 
 def _consonants(key: str) -> int:
@@ -366,12 +415,13 @@ class Property:
     """What one hotel row says about which property it is."""
 
     index: int
-    brand: int = -1  # index into the brand table, -1 for none
+    brands: tuple[int, ...] = ()  # indexes into the brand table, the most specific first
     group: str = ""
     hard: frozenset[str] = frozenset()  # place words in the name
     soft: frozenset[str] = frozenset()  # the list's area, or districts near the coordinates
     branches: frozenset[str] = frozenset()  # the name's other words once brand and places are out
-    sounds: frozenset[str] = frozenset()  # transliteration keys of the whole names
+    sounds: frozenset[str] = frozenset()  # transliteration keys of the names (kind:key)
+    cores: dict[str, str] = field(default_factory=dict)  # core key → its romaji, to verify
     located: bool = False
     city: str = ""
     names: list[str] = field(default_factory=list)
@@ -392,8 +442,11 @@ _TOKYO = {"東京", "東京都", "tokyo", "tokyo to"}
 
 
 def _city(row: dict[str, Any]) -> str:
+    """The row's city; a Tokyo ward (港区, Minato) is Tokyo."""
     city = fold(str(row.get("city") or ""))
-    return "tokyo" if city in _TOKYO else city
+    if city in _TOKYO or city in tokyo_wards() or city.removesuffix(" city") in tokyo_wards():
+        return "tokyo"
+    return city
 
 
 def _soft_places(row: dict[str, Any]) -> frozenset[str]:
@@ -430,18 +483,27 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
     """Brand, place words, branch words and transliteration keys of one hotel row."""
     texts = [str(row[f]) for f in ("name", "name_local", "name_en") if row.get(f)]
     names = [n for n in (_name(t) for t in dict.fromkeys(texts)) if n]
-    found = [hit for n in names for hit in brands.find(n.latin, n.compact)]
-    if not found:
-        found = [hit for n in names for hit in brands.find_fuzzy(n.latin, n.compact)]
-    brand = max(found)[1] if found else -1
-    matched = sorted({text for _, b, text in found if b == brand}, key=len, reverse=True)
+    hits = [brands.find(n.latin, n.compact) for n in names]
+    if not any(hits):
+        hits = [brands.find_fuzzy(n.latin, n.compact) for n in names]
+    found = [h for per_name in hits for h in per_name]
+    brand = max(found, key=lambda h: (h.length, -h.brand)).brand if found else -1
+    also: set[int] = set()
+    group = brands.brands[brand].group if brand >= 0 else ""
+    for per_name in hits:
+        # Two brands of one group read from the same words (ホテルオークラ東京: Hotel Okura and
+        # The Okura Tokyo) are one brand for this row.
+        mine = [h for h in per_name if h.brand == brand]
+        also.update(h.brand for h in per_name if h.brand != brand and group
+                    and brands.brands[h.brand].group == group
+                    and any(h.overlaps(m) for m in mine))  # fmt: skip
+    matched = sorted({h.text for h in found if h.brand == brand}, key=len, reverse=True)
     hard: set[str] = set()
     branches: set[str] = set()
     sounds: set[str] = set()
+    cores: dict[str, str] = {}
     for n in names:
-        key = _key(n.tokens, NOISE)
-        if _consonants(key) >= 4 and key.isascii():
-            sounds.add(key)
+        _add_sounds(n.tokens, sounds, cores)
         if brand < 0:
             hard.update(t for t, place in n.tokens if place)
             continue
@@ -450,10 +512,11 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
         if rest is None:
             continue  # this name of the row does not carry the brand (an English alias, say)
         rest_tokens = _tokens(rest)
-        other = [hit for hit in brands.find([romaji_key(t) for t in rest.split() if t.isascii()],
-                                            rest.replace(" ", "")) if hit[1] != brand]  # fmt: skip
+        other = [hit for hit in brands.find([t for t in rest.split() if t.isascii()],
+                                            rest.replace(" ", ""))
+                 if hit.brand != brand and hit.brand not in also]  # fmt: skip
         if other:  # a host hotel or former brand in the name: a branch word of its own
-            branches.add(HOST + brands.brands[max(other)[1]].name)
+            branches.add(HOST + brands.brands[max(other).brand].name)
             continue
         hard.update(t for t, place in rest_tokens if place)
         branch = _key(((t, p) for t, p in rest_tokens if not p), BRAND_NOISE)
@@ -462,12 +525,13 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
     lat = row.get("lat")
     return Property(
         index=index,
-        brand=brand,
-        group=brands.brands[brand].group if brand >= 0 else "",
+        brands=(brand, *sorted(also)) if brand >= 0 else (),
+        group=group,
         hard=frozenset(hard),
         soft=_soft_places(row),
         branches=frozenset(branches),
         sounds=frozenset(sounds),
+        cores=cores,
         located=lat not in (None, ""),
         city=_city(row),
         names=texts,
@@ -594,14 +658,38 @@ def _sound_links(props: Sequence[Property]) -> Iterator[tuple[int, int, float, s
     for key, group in blocks.items():
         if len(group) < 2 or len(group) > MAX_BLOCK:
             continue
+        kind = key[:2]
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if a.brand >= 0 and b.brand >= 0 and a.brand == b.brand:
-                    continue  # the brand rule has decided
-                if a.brand >= 0 and b.brand >= 0 and (not a.group or a.group != b.group):
+                if (
+                    a.brands
+                    and b.brands
+                    and (set(a.brands) & set(b.brands) or not a.group or a.group != b.group)
+                ):
+                    continue  # one brand: the brand rule has decided; two brands: two hotels
+                if not _compatible(a, b):
                     continue
-                if _compatible(a, b):
-                    yield a.index, b.index, SCORE_SOUND, f"same name in two scripts ({key})"
+                if kind in ("p:", "c:") and not _places_agree(a, b):
+                    continue
+                if kind == "c:" and _loose_similarity(a.cores[key], b.cores[key]) < 0.75:
+                    continue
+                yield a.index, b.index, SCORE_SOUND, f"same name in two scripts ({key})"
+
+
+def _places_agree(a: Property, b: Property) -> bool:
+    """A place one name carries and the other does not must be where the other row is."""
+    if a.hard and b.hard:
+        return bool(a.hard & b.hard)
+    if a.hard or b.hard:
+        placed, other = (a, b) if a.hard else (b, a)
+        return bool(placed.hard & other.soft)
+    return True
+
+
+def _loose_similarity(a: str, b: str) -> float:
+    """Letter-by-letter likeness of two romanized names, l/r and v/b folded."""
+    table = str.maketrans("lv", "rb", " ")
+    return Indel.normalized_similarity(a.translate(table), b.translate(table))
 
 
 def property_links(
@@ -616,8 +704,8 @@ def property_links(
     props = [analyse_row(i, row, index) for i, row in enumerate(rows) if is_hotel(row)]
     by_brand: dict[int, list[Property]] = defaultdict(list)
     for p in props:
-        if p.brand >= 0:
-            by_brand[p.brand].append(p)
+        for b in p.brands:
+            by_brand[b].append(p)
     best: dict[tuple[int, int], tuple[float, str]] = {}
     pairs = (*(link for b, members in by_brand.items()
                for link in _brand_links(members, index.brands[b])),
