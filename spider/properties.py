@@ -49,6 +49,8 @@ HOST = "brand:"  # a branch word that is another brand (a host hotel, a former b
 NOISE = frozenset("the tokyo at a an and by of de la le".split())
 # Words that say nothing once the brand is known ("Aman Tokyo Spa" is Aman Tokyo).
 BRAND_NOISE = NOISE | frozenset("hotel hotels inn spa resort resorts".split())
+ORDER_FIELDS = ("source", "source_row", "record_key", "name", "name_local", "name_en", "lat",
+                "lon", "district", "city", "list_title")  # fmt: skip
 # Words that say what kind of lodging, not which one.
 KIND_WORDS = frozenset("hotel hotels inn ryokan hostel resort spa".split())
 # Kanji words common in hotel names; unknown kanji stay as they are (they meet only themselves).
@@ -386,7 +388,8 @@ def _add_sounds(
     words = [(t, p) for t, p in tokens if t not in NOISE]
     own = _consonants("".join(_sound(t) for t, _ in words if t not in KIND_WORDS))
     whole = "".join(_sound(t) for t, _ in words)
-    if own >= 4:  # "Hotel Sunny" (sn) must not meet "Hotel Zen" (sn) on the word hotel
+    # "Hotel Sunny" (sn) must not meet "Hotel Zen" (sn) on the word hotel alone.
+    if own >= 4 or (own >= 3 and _consonants(whole) >= 5):
         sounds.add("w:" + whole)
         if len(words) > 1:
             sounds.add("s:" + ".".join(sorted(_sound(t) for t, _ in words)))
@@ -425,6 +428,7 @@ class Property:
     located: bool = False
     city: str = ""
     names: list[str] = field(default_factory=list)
+    order: tuple = ()  # from the row's content, so links do not depend on the rows' order
 
     @property
     def bare(self) -> bool:
@@ -535,6 +539,7 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
         located=lat not in (None, ""),
         city=_city(row),
         names=texts,
+        order=tuple(str(row.get(f) or "") for f in ORDER_FIELDS),
     )
 
 
@@ -548,9 +553,15 @@ def _compatible(a: Property, b: Property) -> bool:
         return False  # two map nodes: two properties unless they share a name (the resolver's call)
     if a.city and b.city and a.city != b.city:
         return False
-    if a.hard and b.hard and not a.hard & b.hard:
+    if a.hard and b.hard and not _nested(a.hard, b.hard):
         return False
     return not (a.branches and b.branches and not a.branches & b.branches)
+
+
+def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Place words that can name one place: equal, or one set inside the other (歌舞伎町 within
+    新宿 歌舞伎町); 新宿 歌舞伎町 and 東新宿 歌舞伎町 are two places."""
+    return a <= b or b <= a
 
 
 def _property_count(members: Sequence[Property]) -> int:
@@ -584,7 +595,7 @@ def _chain(
     members: Sequence[Property], score: float, why: str
 ) -> Iterator[tuple[int, int, float, str]]:
     """Pairs that join every member into one cluster: linear, and the clustering closes the chain."""
-    ordered = sorted(members, key=lambda p: p.index)
+    ordered = sorted(members, key=lambda p: p.order)
     for a, b in zip(ordered, ordered[1:], strict=False):
         yield a.index, b.index, score, why
 
@@ -594,7 +605,7 @@ def _link_cliques(
 ) -> Iterator[tuple[int, int, float, str]]:
     """Chain the members into groups whose every pair is compatible (greedy, in index order)."""
     groups: list[list[Property]] = []
-    for p in sorted(members, key=lambda p: p.index):
+    for p in sorted(members, key=lambda p: p.order):
         for group in groups:
             if all(_compatible(p, q) for q in group):
                 group.append(p)
@@ -634,7 +645,7 @@ def _brand_links(
         # A bare row whose list names this area: the place's one property, if it has one.
         soft = [p for p in bare if place in p.soft and not p.located]
         if soft and len(branches) <= 1 and len({p.hard for p in group}) == 1:
-            target = min(group, key=lambda p: p.index)
+            target = min(group, key=lambda p: p.order)
             for p in soft:
                 if _compatible(p, target):
                     yield (
@@ -679,7 +690,7 @@ def _sound_links(props: Sequence[Property]) -> Iterator[tuple[int, int, float, s
 def _places_agree(a: Property, b: Property) -> bool:
     """A place one name carries and the other does not must be where the other row is."""
     if a.hard and b.hard:
-        return bool(a.hard & b.hard)
+        return _nested(a.hard, b.hard)
     if a.hard or b.hard:
         placed, other = (a, b) if a.hard else (b, a)
         return bool(placed.hard & other.soft)
