@@ -124,11 +124,8 @@ def brands_from_rows(rows: Iterable[dict[str, str]]) -> tuple[Brand, ...]:
     return tuple(out)
 
 
-@functools.cache
 def load_brands(folder: Path | None = None) -> tuple[Brand, ...]:
-    """The curated hotel brands shipped in seeds/curated (empty when there is no such folder)."""
-    import csv
-
+    """The curated hotel brands in `folder` (default: the seeds' curated folder); empty if none."""
     if folder is None:
         from spider.build import curated_dir
 
@@ -136,6 +133,13 @@ def load_brands(folder: Path | None = None) -> tuple[Brand, ...]:
     path = folder / "hotel_brands.csv" if folder else None
     if path is None or not path.exists():
         return ()
+    return _read_brands(path.resolve(), path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _read_brands(path: Path, _mtime: int) -> tuple[Brand, ...]:
+    import csv
+
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return brands_from_rows(csv.DictReader(handle))
 
