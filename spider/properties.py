@@ -271,7 +271,7 @@ def _sound(token: str) -> str:
     if not token.isascii():
         return token
     digits = "".join(c for c in token if c.isdigit())
-    key = re.sub(r"t[sz]", "t", skeleton(token)).replace("z", "s")
+    key = skeleton(token).replace("tz", "t").replace("z", "s")
     return key + digits
 
 

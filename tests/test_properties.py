@@ -156,6 +156,7 @@ def test_same_property(a, b):
         ("東横イン 大塚駅北口1", "東横INN 山手線大塚駅北口2"),
         ("The Palace Hotel", "Hotel Palace Japan"),
         ("Hotel Sunny", "Hotel Zen"),
+        ("東京ステーションホテル", "ウェスティンホテル東京"),
         ("Nine Hours Akasaka", "ナインアワーズ北新宿"),
         ("First Cabin Tsukiji", "ファーストキャビン市ヶ谷"),
     ],
