@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -73,6 +74,12 @@ PLACE_WORDS = frozenset(
     chicago il ny usa us""".split()
 )
 PLACE_WEIGHT = 0.3
+# Words that name a venue inside a site: a hotel's cafe, its dining room and its bar share one
+# address and switchboard but are different places to call. Names that each carry one the other
+# lacks are kept out of an automatic match whatever the phone and address say.
+OUTLET_WORDS = frozenset(
+    """cafe bar lounge grill dining restaurant bistro brasserie buffet spa pub tavern""".split()
+)
 HOTEL_WORDS = ("hotel", "hostel", "ryokan", "inn", "motel", "guest_house", "guesthouse",
                "apartment", "resort", "ホテル", "旅館", "ホステル", "宿")  # fmt: skip
 
@@ -225,6 +232,7 @@ class Weights:
             self.df.update(rec.tokens)
         self.n = max(len(prepared), 1)
         self._cache: dict[str, float] = {}
+        self._both: dict[str, tuple[float, float]] = {}
         self.brands: set[str] = set()
         for rec in prepared:
             self.brands.update(rec.brands)
@@ -238,6 +246,13 @@ class Weights:
                 w *= COMMON_WEIGHT
             self._cache[token] = w
         return w
+
+    def both(self, token: str) -> tuple[float, float]:
+        """(shared, alone): the token's weight when both names have it, and when one does."""
+        got = self._both.get(token)
+        if got is None:
+            got = self._both[token] = (self(token), self.raw(token))
+        return got
 
     def raw(self, token: str, cheap_places: bool = False) -> float:
         """The weight a token carries when only one name has it: its IDF (place words: little)."""
@@ -378,7 +393,7 @@ def record_keys(
 
 def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows sorted by (key, record), each block's first row, and each block's size."""
-    keys = keys[np.lexsort((keys[:, 2], keys[:, 1]))]
+    keys = keys[np.argsort(keys[:, 1], kind="stable")]  # rows come in record order
     starts = np.flatnonzero(np.r_[True, keys[1:, 1] != keys[:-1, 1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     return keys, starts, sizes
@@ -574,6 +589,7 @@ def _parallel(func: Any, chunks: list[Any], workers: int, state: Any) -> list[An
 _FIRST = str.maketrans("clv", "krb")
 
 
+@lru_cache(maxsize=1 << 18)
 def token_similarity(a: str, b: str, *, cutoff: float = 0.8) -> float:
     """0..1: equal tokens 1, a typo or a transliteration (orientaru ~ oriental) close to 1.
 
@@ -642,14 +658,21 @@ def soft_token_score(
     places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
     cheap = places and not (places_a and places_b)
     num_a = den_a = num_b = den_b = 0.0
+    both = weights.both
     for token, s in zip(a, best_a, strict=True):
-        shared = weights(token) * s
+        shared_w, alone_w = both(token)
+        if cheap and token in PLACE_WORDS:
+            alone_w *= PLACE_WEIGHT
+        shared = shared_w * s
         num_a += shared
-        den_a += shared + weights.raw(token, cheap) * (1.0 - s)
+        den_a += shared + alone_w * (1.0 - s)
     for token, s in zip(b, best_b, strict=True):
-        shared = weights(token) * s
+        shared_w, alone_w = both(token)
+        if cheap and token in PLACE_WORDS:
+            alone_w *= PLACE_WEIGHT
+        shared = shared_w * s
         num_b += shared
-        den_b += shared + weights.raw(token, cheap) * (1.0 - s)
+        den_b += shared + alone_w * (1.0 - s)
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
     coverage = 100.0 * max(num_a / den_a, num_b / den_b)
     return symmetric, coverage
@@ -768,6 +791,8 @@ class ScoreConfig:
     org_far: float = -5.0  # more than 1 km apart (an organisation, which has many sites)
     numbers_differ: float = -20.0  # "Hostel Oriental 1" vs "Hostel Oriental 2"
     brand_only_cap: float = 80.0  # a bare brand name alone never reaches a match
+    outlet_cap: float = 80.0  # cafe vs dining room at one address: review, never a match
+    site_same: float = 30.0  # phone and address both agree: one switchboard at one site
     coverage_factor: float = 0.9  # a contained name counts this much when phone or address agree
 
 
@@ -806,6 +831,9 @@ def score_pair(
             elif sim < 50:
                 points += config.address_differs
                 breakdown["address"] = config.address_differs
+    if config.site_same and breakdown.get("phone", 0) > 0 and breakdown.get("address", 0) > 0:
+        points += config.site_same
+        breakdown["site"] = config.site_same
     if a.postal and b.postal:
         value = config.postal_same if a.postal == b.postal else config.postal_differs
         points += value
@@ -845,9 +873,14 @@ def score_pair(
         name = cov * config.coverage_factor
         breakdown["name"] = round(name, 1)
         breakdown["name_rule"] = "contained"
+    total = name + points
+    outlets_a, outlets_b = a.tokens & OUTLET_WORDS, b.tokens & OUTLET_WORDS
+    if outlets_a - outlets_b and outlets_b - outlets_a and total > config.outlet_cap:
+        total = config.outlet_cap
+        breakdown["name_rule"] = "different outlets"
     if how:
         breakdown["names_compared"] = how
-    return max(0.0, min(100.0, name + points)), breakdown
+    return max(0.0, min(100.0, total)), breakdown
 
 
 def score_candidates(
