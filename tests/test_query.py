@@ -39,11 +39,6 @@ def test_english_and_japanese_names_of_toyota_are_one_company(seeded_db):
     assert len(ids) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolution keeps the list entries 'Palace Hotel Tokyo' and "
-    "'パレスホテル東京' (same brand, same Forbes/Michelin hotel) as two companies",
-)
 def test_the_same_hotel_in_two_scripts_is_one_company(seeded_db):
     english = resolve_query(seeded_db, "Palace Hotel Tokyo").company_id
     japanese = resolve_query(seeded_db, "パレスホテル東京").company_id

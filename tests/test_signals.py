@@ -60,7 +60,9 @@ def test_budget_and_capsule_brands_are_never_five_star(seeded_db, signals_of, br
             "select company_id from company_signals where signal = ?", [brand]
         )
     ]
-    assert len(hotels) >= 3, f"expected several {brand} hotels in the OSM and list seeds"
+    # At least two: several branches of each brand are in the seeds (once a list row and the
+    # OSM node of the same branch merge, they count once).
+    assert len(hotels) >= 2, f"expected several {brand} hotels in the OSM and list seeds"
     for cid in hotels:
         tiers = {s for s in signals_of(seeded_db, cid) if s.startswith("tier:")}
         assert tiers and tiers <= allowed, (cid, tiers)
