@@ -370,7 +370,11 @@ def _reasons(adjacency, estimate, cid, signals, seed_signals, query: Query, top:
     reasons = []
     groups_used: dict[str, int] = defaultdict(int)
     # Signals shared with the seed (or named by the query) come first: they are the reason.
-    ordered = sorted(flows, key=lambda item: (item[0] not in wanted, -item[1]))
+    # Within those, what the company is (business, tier, list) comes before where it is.
+    ordered = sorted(flows, key=lambda item: (
+        item[0] not in wanted,
+        (signals.get(item[0]) or {}).get("kind") not in COMPETITOR_KINDS,
+        -item[1]))
     for sig, flow in ordered:
         row = signals.get(sig)
         if not row:
