@@ -597,6 +597,10 @@ def _dictionary() -> tuple[dict[str, str], dict[str, list[str]], dict[str, str],
             ja_readings[key].extend(fold(r).replace(" ", "") for r in readings if r != "-")
         for word in english:
             en_concept.setdefault(fold(word), concept)
+    # One concept per English word: 交通 "transportation" is the concept an earlier line gave
+    # that word ("transport"), so 大和自動車交通 meets "Daiwa Motor Transportation".
+    for key, concept in ja_concept.items():
+        ja_concept[key] = en_concept.get(concept.replace("_", " "), concept)
     by_length = sorted(ja_concept, key=len, reverse=True)
     return ja_concept, ja_readings, en_concept, by_length
 
