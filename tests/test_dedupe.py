@@ -219,6 +219,66 @@ def test_explain_blocking_counts_missed_true_matches() -> None:
     assert sum(row["new_pairs"] for row in report[:-1]) == report[-1]["pairs"]
 
 
+def test_a_typo_in_the_only_rare_word_is_blocked_within_one_place() -> None:
+    """No word is left whole (Quorvel/Qourvel, Textiles/Textbiles): the place + one-deletion
+    key of the rarest word still proposes the pair, but only inside one city."""
+    filler = [{"name": f"{w} Textiles", "city": "millbrook"} for w in
+              ("Anvel", "Borrin", "Caddow", "Derrix", "Eltom", "Fennick")]  # fmt: skip
+    records = [{"name": "Quorvel Textiles", "city": "millbrook"},
+               {"name": "Quorvek Textbiles", "city": "millbrook"},
+               {"name": "Quorvek Textbiles", "city": "ashdale"}, *filler]  # fmt: skip
+    result = resolve_records(records)
+    assert (0, 1) in result.pairs
+    assert (0, 2) not in result.pairs
+    truth = {0: "quorvel", 1: "quorvel"}
+    report = {row["rule"]: row for row in explain_blocking(result.reps, truth=truth)}
+    assert report["place_word"]["true_found"] == 1
+    assert report["all"]["recall"] == 1.0
+
+
+def test_different_outlets_at_one_site_are_never_merged_silently() -> None:
+    """A hotel's cafe and its dining room share the address and the switchboard."""
+    base = {"address": "3434 peachtree rd.", "city": "atlanta", "phone": "404/237-2700"}
+    records = [{"name": "Cafe Ritz-Carlton Buckhead", **base},
+               {"name": "Dining Room, Ritz-Carlton Buckhead", **base},
+               {"name": "Ritz-Carlton Buckhead Dining Room", **base}]  # fmt: skip
+    prepared = prepare_records(records)
+    weights = Weights(prepared)
+    score, breakdown = score_pair(prepared[0], prepared[1], weights)
+    assert score < 90 and breakdown["name_rule"] == "different outlets"
+    assert score_pair(prepared[1], prepared[2], weights)[0] >= 90
+    result = resolve_records(records)
+    owner = result.cluster_of()
+    assert owner[0] != owner[1] and owner[1] == owner[2]
+
+
+def test_one_phone_at_one_address_is_one_site() -> None:
+    a = {"name": "Hull House Assn. Parkway", "address": "500 E 67th St", "phone": "773-955-4000"}
+    b = {"name": "Parkway Community House Child Care", "address": "500 E. 67th Street",
+         "phone": "(773) 955-4000"}  # fmt: skip
+    prepared = prepare_records([a, b])
+    score, breakdown = score_pair(*prepared, Weights(prepared))
+    assert breakdown["site"] > 0 and score >= 90
+    moved = prepare_records([a, {**b, "address": "6500 S Halsted St"}])
+    assert "site" not in score_pair(*moved, Weights(moved))[1]
+
+
+def test_forked_workers_resolve_exactly_as_one_process(monkeypatch) -> None:
+    """Preparing, blocking and scoring are pure per record and per pair: slices run in forked
+    workers must give the same pairs, scores and clusters."""
+    import spider.dedupe as dedupe
+
+    rows = read_csv("fodors_zagats_slice.csv")
+    records = [{"name": r["name"], "address": r["addr"], "city": r["city"], "phone": r["phone"]}
+               for r in rows]  # fmt: skip
+    alone = resolve_records(records, workers=1)
+    monkeypatch.setattr(dedupe, "PARALLEL_RECORDS", 2)
+    forked = resolve_records(records, workers=2)
+    assert list(forked.pairs.items()) == list(alone.pairs.items())
+    assert forked.scores == alone.scores
+    assert sorted(forked.clusters) == sorted(alone.clusters)
+
+
 def test_survivorship_rules() -> None:
     records = [
         {"id": 5, "name": "Mandarin Oriental", "source": "lists.csv", "phone": ""},

@@ -109,6 +109,9 @@ def test_kana_letters() -> None:
         ("日本郵船株式会社", "ニッポンユウセンカブシキガイシャ", ("japan", "shipping")),
         ("NIPPON YUSEN KABUSHIKI KAISHA", None, ("japan", "shipping")),
         ("パレスホテル東京", None, ("paresu", "hotel", "tokyo")),
+        # 交通's first English word is a word another line already owns: one concept for both.
+        ("大和自動車交通株式会社", "だいわじどうしゃこうつう", ("daiwa", "motor", "transport")),
+        ("Daiwa Motor Transportation Co.,Ltd", None, ("daiwa", "motor", "transport")),
     ],
 )
 def test_latin_forms_meet_across_scripts(name: str, reading: str | None, form: tuple) -> None:
