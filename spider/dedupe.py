@@ -1021,6 +1021,11 @@ def cluster(
         key = (i, j) if i < j else (j, i)
         if key in cache:
             return cache[key]
+        if key in scored:
+            # Already scored, by the scorer or by another matcher (spider.properties links a
+            # katakana name to its English one, which the name scorer alone rates low).
+            cache[key] = scored[key]
+            return cache[key]
         value, breakdown = score_pair(prepared[key[0]], prepared[key[1]], weights, config)
         cache[key] = None if breakdown.get("names_compared") == "" else value
         return cache[key]
