@@ -729,4 +729,47 @@ def property_links(
         key = (min(i, j), max(i, j))
         if i != j and (key not in best or score > best[key][0]):
             best[key] = (score, why)
+    _close_over_properties(best)
     return [(i, j, score, why) for (i, j), (score, why) in sorted(best.items())]
+
+
+# A property seldom has more rows than this; a larger component means a link went wrong and
+# must face the resolver's average-link check rather than be closed over.
+MAX_PROPERTY_ROWS = 50
+
+
+def _close_over_properties(best: dict[tuple[int, int], tuple[float, str]]) -> None:
+    """Link every pair within a property, not only the pairs a rule saw directly.
+
+    The resolver joins two groups only if their cross pairs score well on average, and it
+    re-scores an unlinked pair by name: a bare katakana name against an English one scores
+    low, so one missing pair could veto a whole property (ザ・ペニンシュラ vs The Peninsula
+    Tokyo, though both link to ザ・ペニンシュラ東京). Within a property, the weakest link's
+    score stands for every pair.
+    """
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    strong = [(i, j, score) for (i, j), (score, _why) in best.items() if score >= 95]
+    for i, j, _score in strong:
+        parent[find(i)] = find(j)
+    components: dict[int, list[int]] = defaultdict(list)
+    for x in list(parent):
+        components[find(x)].append(x)
+    weakest: dict[int, float] = {}
+    for i, _j, score in strong:
+        root = find(i)
+        weakest[root] = min(score, weakest.get(root, score))
+    for root, members in components.items():
+        if len(members) < 3 or len(members) > MAX_PROPERTY_ROWS:
+            continue
+        members.sort()
+        for a_pos, a in enumerate(members):
+            for b in members[a_pos + 1:]:
+                best.setdefault((a, b), (weakest[root], "same property as rows linked to both"))
