@@ -7,6 +7,7 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -103,6 +104,28 @@ def _is_latin(text: str) -> bool:
     return all(ord(ch) < 0x3000 for ch in text)
 
 
+_KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
+_LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
+
+
+def readable_name(name: str) -> str:
+    """'HONDA MOTOR CO., LTD.' -> 'Honda Motor Co., Ltd.'; acronyms (NEC, UFJ, TBK, JR) stay."""
+    if not name.isascii() or not name.isupper() or len(name) <= 4:
+        return name
+
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        if match.start() and name[match.start() - 1] in "'’":
+            return word.lower()  # McDONALD'S -> ...'s
+        if word in _LEGAL_CASE:
+            return _LEGAL_CASE[word]
+        if len(word) <= 3 or word in _KEEP_UPPER:
+            return word
+        return word[0] + word[1:].lower()
+
+    return re.sub(r"[A-Z]+", fix, name)
+
+
 def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
     """The name a rep reads aloud (English for English openers where one is known, the
     native one for Japanese) and the local-script name beside it."""
@@ -117,7 +140,7 @@ def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
     else:
         shown = (latin or local)[0]
     other = next((n for n in (local if shown in latin else latin) if n != shown), "")
-    return {"name": shown, "name_local": other if shown in latin else ""}
+    return {"name": readable_name(shown), "name_local": other if shown in latin else ""}
 
 
 def _holders_among(db: sqlite_utils.Database, signals: list[str], ids: list[int]):
@@ -379,6 +402,8 @@ def _reasons(adjacency, estimate, cid, signals, seed_signals, query: Query, top:
         row = signals.get(sig)
         if not row:
             continue
+        if sig not in wanted and row["kind"] in ("district", "city", "region", "country", "size"):
+            continue  # a two-hop place or size says nothing a rep could use
         group = REASON_GROUPS.get(row["kind"], row["kind"])
         if groups_used[group] >= (2 if group == "list" else 1):
             continue
