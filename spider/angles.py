@@ -24,6 +24,7 @@ from spider.settings import Settings
 if TYPE_CHECKING:
     from spider.expand import Expansion
 
+ANONYMOUS_DISCOUNT = 0.9
 # Only these kinds make two companies "direct competitors" worth citing to each other.
 COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
 TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
@@ -102,6 +103,10 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
         if not any(prospect_signals[s]["kind"] in COMPETITOR_KINDS for s in shared):
             continue
         score = sum(prospect_signals[s]["weight"] for s in shared)
+        if not client["referenceable"]:
+            # On a near-tie the client who agreed to be named wins: a named reference is the
+            # stronger opener. The closest client still wins by more than this margin.
+            score *= ANONYMOUS_DISCOUNT
         if score > best_score:
             best, best_score, best_shared = client, score, shared
     return (best, best_shared) if best else None
