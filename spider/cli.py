@@ -304,9 +304,13 @@ def won(obj: Context, name: str | None, referenceable: bool, story: str | None,
 
     db = obj.open()
     if from_file:
-        report, marked = import_won(db, obj.settings, from_file)
-        click.echo(f"{report.summary()}; {marked} won clients recorded")
-        for row, reason in report.skipped[:10]:
+        result = import_won(db, obj.settings, from_file)
+        click.echo(result.summary())
+        for row, stage in result.not_won[:10]:
+            click.echo(f"  row {row}: stage {stage!r} is not a win; not recorded")
+        if result.added:
+            click.echo("  new companies (not found in the database): " + ", ".join(result.added[:10]))
+        for row, reason in result.report.skipped[:10]:
             click.echo(f"  skipped row {row}: {reason}")
     elif name:
         row = record_won(db, name, referenceable=referenceable, story=story)

@@ -42,7 +42,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "company", "company name", "company_name", "organisation", "organization",
              "business name", "site name", "bank name", "security", "hotel", "hotel name",
              "hotel_name", "account name", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
-             "提出者名", "商号"),
+             "提出者名", "商号", "取引先名", "取引先", "顧客名", "社名", "名前"),
     "name_local": ("name_local", "name:ja", "name_ja", "local name", "native name", "和名"),
     "name_en": ("name_en", "name:en", "english name", "name (english)", "法人名英語", "提出者名(英字)",
                 "英文社名", "英語名"),

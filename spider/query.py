@@ -30,6 +30,7 @@ ALTERNATE_WEIGHT = 0.5
 COMPANY_EXACT = 100.0
 COMPANY_FUZZY = 90.0
 COMPANY_MARGIN = 3.0
+PREFIX_SCORE = 90.0
 # How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
 TRIGRAM_CANDIDATES = 2000
 
@@ -85,8 +86,26 @@ def _is_cjk(ch: str) -> bool:
 # ---------------------------------------------------------------- name index
 
 
+# Words a company's name carries that people drop when they say it ("Sony" for Sony Group
+# Corporation, "パナソニック" for パナソニック ホールディングス).
+_GENERIC_NAME_WORDS = re.compile(
+    r"(?:^|(?<=\s))(group|holdings?|hd|corporation|company|international|worldwide|global|"
+    r"incorporated|limited|the)(?=\s|$)|ホールディングス|グループ|ＨＤ|HD$")
+
+
+def name_keys(name: str) -> set[str]:
+    """Every key a name is found under: its normalized form, and that form without the
+    generic words people leave out when they say it."""
+    normalized = normalize_name(name)
+    keys = {compact(normalized)}
+    core = compact(_GENERIC_NAME_WORDS.sub(" ", normalized))
+    if len(core) >= 2:
+        keys.add(core)
+    return {k for k in keys if k}
+
+
 def build_name_index(db: sqlite_utils.Database) -> None:
-    """Write `company_names`: every name a company goes by, with its normalized key."""
+    """Write `company_names`: every name a company goes by, with its normalized keys."""
     rows = {}
     for company_id, *names in db.execute(
         "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
@@ -94,8 +113,7 @@ def build_name_index(db: sqlite_utils.Database) -> None:
     ):
         for name in names:
             if name:
-                key = compact(normalize_name(name))
-                if key:
+                for key in name_keys(name):
                     rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
     with db.conn:
         db.execute("delete from company_names")
@@ -116,7 +134,8 @@ def _index_trigrams(db: sqlite_utils.Database) -> None:
         pass  # an SQLite without FTS5: lookups scan the names in memory instead
 
 
-def _trigram_candidates(db: sqlite_utils.Database, key: str, limit: int) -> tuple[list[str], list[int]] | None:
+def _trigram_candidates(db: sqlite_utils.Database, key: str,
+                        limit: int) -> tuple[list[str], list[int], list[str]] | None:
     """Name keys sharing trigrams with `key`, best (bm25) first; None if there is no index."""
     grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
     if not grams:
@@ -124,24 +143,22 @@ def _trigram_candidates(db: sqlite_utils.Database, key: str, limit: int) -> tupl
     match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
     try:
         rows = db.execute(
-            "select n.key, n.company_id from company_names_fts f join company_names n "
+            "select n.key, n.company_id, n.name from company_names_fts f join company_names n "
             "on n.rowid = f.rowid where company_names_fts match ? order by f.rank limit ?",
             [match, limit]).fetchall()
     except sqlite3.OperationalError:
         return None
-    return [r[0] for r in rows], [r[1] for r in rows]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 @functools.lru_cache(maxsize=4)
-def _name_keys(db_path: str, built_at: str) -> tuple[list[str], list[int]]:
-    import sqlite3
-
+def _name_keys(db_path: str, built_at: str) -> tuple[list[str], list[int], list[str]]:
     conn = sqlite3.connect(db_path)
     try:
-        rows = conn.execute("select key, company_id from company_names").fetchall()
+        rows = conn.execute("select key, company_id, name from company_names").fetchall()
     finally:
         conn.close()
-    return [r[0] for r in rows], [r[1] for r in rows]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
@@ -157,13 +174,29 @@ def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
         path = db.conn.execute("pragma database_list").fetchone()[2]
         built = db.execute("select value from meta where key = 'built_at'").fetchone()
         found = _name_keys(path, built[0] if built else "")
-    keys, ids = found
-    for _choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
-                                                 score_cutoff=cutoff):
+    keys, ids, names = found
+    spaced = normalize_name(text)
+    for choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
+                                                score_cutoff=0):
+        # A name that starts with the whole query, word for word ("Hilton" in "Hilton
+        # Worldwide", ソニー in ソニーグループ), is a strong candidate though the two differ in
+        # length; never exact, and "Toyota" is no prefix of "Toyo Tanso".
+        if len(key) >= 3 and choice.startswith(key) and _starts_with_words(names[index], spaced):
+            score = max(score, PREFIX_SCORE)
+        if score < cutoff:
+            continue
         cid = ids[index]
         scores[cid] = max(scores.get(cid, 0.0), score)
     best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
     return [{"company_id": cid, "score": score, **describe_company(db, cid)} for cid, score in best]
+
+
+def _starts_with_words(name: str, query: str) -> bool:
+    normalized = normalize_name(name)
+    if not normalized.startswith(query):
+        return False
+    rest = normalized[len(query):]
+    return not rest or rest[0] == " " or not (query[-1:].isascii() and rest[0].isascii())
 
 
 def describe_company(db: sqlite_utils.Database, company_id: int) -> dict:
@@ -353,6 +386,15 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
     found, fillers, unknown = parse_segment(db, text)
     segment_covers = bool(found) and not unknown
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
+    facets_named = {t.facet for _, t in found}
+    if segment_covers and len(facets_named) >= 2 and "brand" not in facets_named and exact:
+        # Every word is a segment word ("Tokyo business hotel"): the user means the segment,
+        # even if some hotel is called just that. A brand plus a place ("Conrad Tokyo") is a
+        # property's name, not a segment.
+        query = _segment_query(db, text, found, fillers, unknown, candidates)
+        query.notes.append("also the name of " + "; ".join(c["label"] for c in exact[:3]) +
+                           f"; expand '#{exact[0]['company_id']}' for that company's lookalikes")
+        return query
     if len(exact) == 1 or (strong and not exact and not segment_covers):
         top = exact or strong
         rivals = [c for c in top[1:] if c["score"] >= top[0]["score"] - COMPANY_MARGIN]

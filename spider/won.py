@@ -6,6 +6,7 @@ or refresh ever loses them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,12 @@ from spider.query import find_companies
 
 _YES = {"1", "y", "yes", "true", "ok", "consent", "consented", "agreed", "referenceable", "可", "はい", "○", "◯"}
 REFERENCEABLE_HEADERS = {"referenceable", "reference", "can name", "can be named", "consent",
-                         "named reference", "reference ok", "実名可", "実名紹介"}
+                         "named reference", "reference ok", "実名可", "実名紹介", "事例公開可",
+                         "事例公開", "社名公開可"}
 STORY_HEADERS = {"story", "result", "results", "outcome", "result story", "notes", "成果", "導入効果"}
+SUGGEST_SCORE = 80.0  # below this a name is no useful suggestion
+STAGE_HEADERS = {"stage", "opportunity stage", "deal stage", "status", "phase", "フェーズ",
+                 "ステージ", "商談フェーズ", "商談ステージ", "ステータス"}
 WON_AT_HEADERS = {"won_at", "won at", "close date", "closed", "won date", "closed date", "受注日"}
 
 
@@ -38,20 +43,28 @@ def _anchor_record(db: sqlite_utils.Database, company_id: int) -> int:
 
 
 def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = False,
-               story: str | None = None, won_at: str | None = None, source: str = "cli") -> dict[str, Any]:
-    """Mark the company NAME (or #ID) as a won client. Raises QueryError if unknown/ambiguous."""
+               story: str | None = None, won_at: str | None = None, source: str = "cli",
+               strict: bool = False) -> dict[str, Any]:
+    """Mark the company NAME (or #ID) as a won client. Raises QueryError if unknown/ambiguous.
+
+    `strict` (CRM imports) accepts only a name that matches one company exactly after
+    normalization, so an import never pins a win on a merely similar company.
+    """
     text = name.strip()
     if text.lstrip("#").isdigit():
         company_id = int(text.lstrip("#"))
         if not db.execute("select 1 from companies where id = ?", [company_id]).fetchone():
             raise QueryError(f"no company #{company_id}; find ids with `spider records`")
     else:
-        found = find_companies(db, text)
-        strong = [c for c in found if c["score"] >= 90]
+        found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
+        strong = [c for c in found if c["score"] >= (100 if strict else 90)]
         if not strong:
-            closest = "; the closest names are below" if found else ""
-            raise QueryError(f"{text!r} is not in the database{closest}. Add it with `spider ingest` "
-                             "or `spider won --from crm.csv`, or give its #id", candidates=found[:5])
+            if found:
+                raise QueryError(f"no company is called {text!r}; if it is one of these, rerun with "
+                                 "its #id (e.g. spider won '#" + str(found[0]["company_id"]) + "')",
+                                 candidates=found[:5])
+            raise QueryError(f"{text!r} is not in the database; add it with `spider ingest` or "
+                             "`spider won --from crm.csv`")
         exact = [c for c in strong if c["score"] >= 100] or strong
         if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
             raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
@@ -60,7 +73,10 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = Fa
     record_id = _anchor_record(db, company_id)
     row = {"record_id": record_id, "name": text, "referenceable": int(bool(referenceable)),
            "story": story, "won_at": won_at or now_iso()[:10], "source": source}
-    existing = db.execute("select id from won_clients where record_id = ?", [record_id]).fetchone()
+    # One won entry per company, however many of its records a CRM has named.
+    existing = db.execute(
+        "select w.id from won_clients w join record_links l on l.record_id = w.record_id "
+        "where l.company_id = ? or w.record_id = ?", [company_id, record_id]).fetchone()
     if existing:
         db["won_clients"].update(existing[0], {k: v for k, v in row.items() if v is not None})
     else:
@@ -68,32 +84,81 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = Fa
     return {"company_id": company_id, **row}
 
 
-def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> tuple[IngestReport, int]:
-    """Import a CRM export: each row becomes a record (so unknown clients join the graph) and is
-    marked won; `referenceable`, `story` and close-date columns are read when present."""
+@dataclass
+class WonImport:
+    """What a CRM import did: rows matched to known companies, rows added, rows skipped."""
+
+    report: IngestReport
+    matched: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    not_won: list[tuple[str, str]] = field(default_factory=list)  # (row, stage)
+
+    @property
+    def recorded(self) -> int:
+        return len(self.matched) + len(self.added)
+
+    def summary(self) -> str:
+        return (f"{self.report.source}: {self.report.read} rows; {plural(self.recorded, 'won client')} "
+                f"recorded ({len(self.matched)} matched to known companies, {len(self.added)} added "
+                f"as new companies); {len(self.not_won)} not won, {len(self.report.skipped)} unusable")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def is_won_stage(stage: str) -> bool:
+    """A CRM stage that means the deal was won ("Closed Won", "Won", 受注, 成約)."""
+    text = fold_header(stage)
+    if any(word in text for word in ("lost", "失注", "不成立", "open", "negotiation", "proposal")):
+        return False
+    return any(word in text for word in ("won", "受注", "成約", "契約済", "closed won"))
+
+
+def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImport:
+    """Import won clients from a CRM export.
+
+    Rows whose stage column says the deal is not won (Closed Lost, Negotiation ...) are
+    skipped. A row naming a company already known marks that company; any other row becomes
+    a new record (so the client joins the graph) and is marked won. `referenceable`, `story`
+    and close-date columns are read when present.
+    """
     from spider.build import rebuild
 
     path = Path(path)
     source = str(path.resolve())
-    report = IngestReport(source)
-    rows = list(read_seed_file(path, report=report, source=source))
+    result = WonImport(IngestReport(source))
+    rows = list(read_seed_file(path, report=result.report, source=source))
     if not rows:
-        raise InputError(f"{path}: no usable rows (need a name column such as 'Account Name')")
-    save_records(db, rows, report)
-    register_source(db, source, "won", report=report)
-    rebuild(db, settings)
-    marked = 0
+        raise InputError(f"{path}: no usable rows; the file needs a name column such as "
+                         "'Account Name' or '取引先名'")
+    fresh: list[dict[str, Any]] = []
     for row in rows:
         extra = _extra_fields(row)
-        key = record_key(source, row["source_row"])
-        rid = db.execute("select id from records where record_key = ?", [key]).fetchone()[0]
-        values = {"record_id": rid, "name": row.get("name") or row.get("name_en") or row.get("legal_name"),
-                  "referenceable": int(extra.get("referenceable", "").strip().lower() in _YES),
-                  "story": extra.get("story") or None, "won_at": extra.get("won_at") or now_iso()[:10],
-                  "source": source}
-        db["won_clients"].upsert(values, pk="record_id")
-        marked += 1
-    return report, marked
+        if "stage" in extra and not is_won_stage(extra["stage"]):
+            result.not_won.append((row["source_row"], extra["stage"]))
+            continue
+        name = row.get("name") or row.get("name_en") or row.get("legal_name") or row.get("name_local")
+        values = {"referenceable": extra.get("referenceable", "").strip().lower() in _YES,
+                  "story": extra.get("story") or None, "won_at": extra.get("won_at")}
+        try:
+            record_won(db, name, source=source, strict=True, **values)
+            result.matched.append(name)
+        except QueryError:
+            fresh.append((row, name, values))
+    if fresh:
+        save_records(db, [row for row, _, _ in fresh], result.report)
+        register_source(db, source, "won", report=result.report)
+        rebuild(db, settings)
+        for row, name, values in fresh:
+            key = record_key(source, row["source_row"])
+            rid = db.execute("select id from records where record_key = ?", [key]).fetchone()[0]
+            db["won_clients"].upsert({
+                "record_id": rid, "name": name, "referenceable": int(values["referenceable"]),
+                "story": values["story"], "won_at": values["won_at"] or now_iso()[:10],
+                "source": source}, pk="record_id")
+            result.added.append(name)
+    return result
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:
@@ -109,4 +174,6 @@ def _extra_fields(row: dict[str, Any]) -> dict[str, str]:
             out["story"] = str(value)
         elif folded in WON_AT_HEADERS:
             out["won_at"] = str(value)
+        elif folded in STAGE_HEADERS:
+            out["stage"] = str(value)
     return out

@@ -177,8 +177,8 @@ def test_unknown_language_is_an_input_error():
 
 
 def test_crm_import_marks_clients_won_and_they_become_references(private_db, signals_of):
-    report, marked = import_won(private_db, Settings(), FIXTURES / "crm_won.csv")
-    assert (report.read, marked, len(report.skipped)) == (2, 2, 0)
+    result = import_won(private_db, Settings(), FIXTURES / "crm_won.csv")
+    assert (result.report.read, result.recorded, len(result.report.skipped)) == (2, 2, 0)
     clients = {c["entered"]: c for c in won_clients(private_db)}
     mandarin, chinzanso = clients["Mandarin Oriental, Tokyo"], clients["Hotel Chinzanso Tokyo"]
     assert mandarin["referenceable"] == 1
@@ -197,8 +197,8 @@ def test_crm_import_marks_clients_won_and_they_become_references(private_db, sig
     assert named and all(p.reference["company_id"] == mandarin["company_id"] for p in named)
     assert all("+22% corporate room nights" in p.opening_line for p in named)
     # Re-importing the same export adds nothing.
-    again, _ = import_won(private_db, Settings(), FIXTURES / "crm_won.csv")
-    assert again.added == 0 and len(won_clients(private_db)) == 2
+    again = import_won(private_db, Settings(), FIXTURES / "crm_won.csv")
+    assert again.added == [] and len(won_clients(private_db)) == 2
 
 
 def test_crm_file_without_a_name_column_is_an_input_error(private_db, tmp_path):
@@ -222,3 +222,32 @@ def test_english_openers_have_no_japanese_beyond_the_company_name(expanded, quer
     for p in expanded(query).prospects[:25]:
         assert not JAPANESE.search(p.opening_line.replace(p.name, "")), p.opening_line
         assert not JAPANESE.search(p.ask_for)
+
+
+def test_crm_import_skips_deals_that_were_not_won(private_db, tmp_path):
+    path = tmp_path / "opportunities.csv"
+    path.write_text(
+        "Account Name,Stage,Referenceable,Result story\n"
+        'The Okura Tokyo,Closed Lost,Yes,"+12% MICE"\n'
+        "Hilton Worldwide,Negotiation,Yes,\n"
+        'Park Hyatt Tokyo,Closed Won,Yes,"+9% weekday occupancy"\n',
+        encoding="utf-8",
+    )
+    result = import_won(private_db, Settings(), path)
+    assert [stage for _, stage in result.not_won] == ["Closed Lost", "Negotiation"]
+    assert result.matched == ["Park Hyatt Tokyo"] and result.added == []
+    named = {c["entered"] for c in won_clients(private_db)}
+    assert named == {"Park Hyatt Tokyo"}
+
+
+def test_crm_import_reads_japanese_headers_in_cp932(private_db, tmp_path):
+    path = tmp_path / "商談.csv"
+    path.write_bytes(
+        "取引先名,フェーズ,事例公開可\nコンラッド東京,受注,可\nホテルオークラ東京,失注,可\n".encode(
+            "cp932"
+        )
+    )
+    result = import_won(private_db, Settings(), path)
+    assert result.recorded == 1 and len(result.not_won) == 1
+    (client,) = won_clients(private_db)
+    assert client["referenceable"] == 1

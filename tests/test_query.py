@@ -152,3 +152,37 @@ def test_two_unrelated_companies_with_one_name_are_ambiguous(ambiguous_db):
 def test_a_unique_name_in_the_small_db_is_not_ambiguous(ambiguous_db):
     query = resolve_query(ambiguous_db, "Minato Bank Tower Hotel")
     assert query.kind == "company" and query.company_name == "Minato Bank Tower Hotel"
+
+
+@pytest.mark.parametrize(
+    ("said", "registered"),
+    [
+        ("Sony", "ソニーグループ"),
+        ("ソニー", "ソニーグループ"),
+        ("Panasonic", "パナソニック"),
+        ("Hilton", "Hilton Worldwide"),
+        ("三菱UFJ", "三菱UFJフィナンシャル"),
+    ],
+)
+def test_names_as_people_say_them_find_the_registered_company(seeded_db, said, registered):
+    # Generic words (group, holdings, ホールディングス) and trailing words are dropped in speech.
+    found = find_companies(seeded_db, said)
+    assert found and found[0]["name"].startswith(registered) and found[0]["score"] >= 90
+
+
+def test_a_prefix_must_end_at_a_word():
+    from spider.query import _starts_with_words
+
+    assert _starts_with_words("Hilton Worldwide", "hilton")
+    assert not _starts_with_words("TOYO TANSO CO., LTD.", "toyota")
+
+
+def test_a_query_made_only_of_segment_words_is_a_segment_even_if_a_hotel_has_that_name(seeded_db):
+    query = resolve_query(seeded_db, "Tokyo business hotel")
+    assert query.kind == "segment"
+    assert any("also the name of" in note for note in query.notes)
+
+
+def test_a_brand_and_a_place_name_a_property(seeded_db):
+    query = resolve_query(seeded_db, "Conrad Tokyo")
+    assert query.kind == "company" and "Conrad" in query.company_name
