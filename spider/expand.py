@@ -108,8 +108,20 @@ _KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK"
 _LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
 
 
+_SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du"})
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def readable_name(name: str) -> str:
-    """'HONDA MOTOR CO., LTD.' -> 'Honda Motor Co., Ltd.'; acronyms (NEC, UFJ, TBK, JR) stay."""
+    """'HONDA MOTOR CO., LTD.' -> 'Honda Motor Co., Ltd.'; acronyms (NEC, UFJ, TBK, JR) stay;
+    a directory's all-lowercase 'arnie mortons of chicago' -> 'Arnie Mortons of Chicago'."""
+    if name.isascii() and name.islower():
+        words = name.split(" ")
+        return " ".join(w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:]
+                        for i, w in enumerate(words))
     if not name.isascii() or not name.isupper() or len(name) <= 4:
         return name
 
@@ -242,14 +254,14 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
             removed |= same
             dropped = [cid for cid in same if scores.pop(cid, None) is not None]
             if dropped:
-                notes.append(f"left out {len(dropped)} companies of the seed's own group "
+                notes.append(f"left out {plural(len(dropped), 'company', 'companies')} of the seed's own group "
                              f"({', '.join(seed_signals[s]['label'] for s in own_group)})")
         seed_label = query.company_name
     else:
         seed_label = " + ".join(f.label for f in query.facets)
     dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
     if dropped:
-        notes.append(f"left out {len(dropped)} existing clients or excluded companies")
+        notes.append(f"left out {plural(len(dropped), 'existing client or excluded company', 'existing clients or excluded companies')}")
     ranked = _order(db, query, scores, seed_signals, notes)
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
@@ -323,7 +335,9 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
     ranked.sort(key=lambda t: (-t[2], -t[3], -t[1]))
     full = sum(1 for t in ranked if t[2] == len(facet_sets))
     if len(facet_sets) > 1 and full < query_limit_hint(ranked):
-        notes.append(f"only {full} companies match every part of the query; the rest match some")
+        notes.append("no company matches every part of the query; these match some" if not full
+                     else f"only {plural(full, 'company', 'companies')} match every part of the "
+                     "query; the rest match some")
     return [(cid, score, covered) for cid, score, covered, _ in ranked]
 
 
@@ -355,7 +369,7 @@ def _demote_other_specialties(db, seed_signals, ranked, notes):
     same = [item for item in ranked if not (theirs.get(item[0]) and not theirs[item[0]] & seed)]
     other = [item for item in ranked if theirs.get(item[0]) and not theirs[item[0]] & seed]
     if other:
-        notes.append(f"ranked {len(other)} companies last whose own business differs from the seed's "
+        notes.append(f"ranked {plural(len(other), 'company', 'companies')} last whose own business differs from the seed's "
                      f"({', '.join(sorted({s.split(':', 1)[1] for i in other for s in theirs[i[0]]}))})")
     return same + other
 

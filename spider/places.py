@@ -96,6 +96,17 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
     return pref, name
 
 
+def prefecture_in_text(text: str) -> str | None:
+    """A prefecture named in a Latin-script address ('1-1 Umeda, Kita-ku, Osaka')."""
+    folded = fold(text)
+    if not folded.isascii():
+        return None
+    for key in sorted(prefectures(), key=len, reverse=True):
+        if key.isascii() and len(key) > 3 and re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded):
+            return key
+    return None
+
+
 def district_near(lat: float, lon: float, *, radius_km: float) -> tuple[District, float] | None:
     """The nearest named Tokyo district within radius_km, with its distance."""
     best: tuple[District, float] | None = None

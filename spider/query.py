@@ -234,20 +234,31 @@ def _vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
 
 _FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "district": "place",
                   "industry": "industry", "concept": "industry", "sector": "industry",
-                  "category": "industry", "brand": "brand", "group": "brand", "tier": "tier"}
+                  "category": "category", "brand": "brand", "group": "brand", "tier": "tier"}
 
 
 def phrase_table(db: sqlite_utils.Database) -> dict[str, Term]:
     """Every phrase the query parser knows: the vocabulary plus signal labels in this database."""
     _, _, table = _vocabulary()
     phrases = dict(table)
+    learned: dict[str, Term] = {}
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
-        "('region','city','district','industry','concept','sector','brand','group')"
+        "('region','city','district','industry','concept','sector','brand','group','category') "
+        "order by companies desc"
     ):
         for phrase in _label_phrases(kind, label, signal):
-            if phrase and phrase not in phrases and len(phrase) >= 2:
-                phrases[phrase] = Term(label, _FACET_OF_KIND[kind], [signal])
+            if not phrase or phrase in phrases or len(phrase) < 2:
+                continue
+            facet = _FACET_OF_KIND[kind]
+            term = learned.get(phrase)
+            if term is None:
+                learned[phrase] = Term(label, facet, [signal])
+            elif term.facet == facet and signal not in term.signals:
+                # One phrase, several signals of one facet (a city with and without its
+                # state): the phrase names all of them.
+                term.signals.append(signal)
+    phrases.update(learned)
     return phrases
 
 
@@ -257,10 +268,15 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
     head, _, paren = label.partition(" (")
     for part in (label, head, paren.rstrip(")")):
         part = fold_query(part)
-        if part:
-            out.append(part)
-            if part.endswith("s") and part.isascii() and len(part) > 4:
-                out.append(part[:-1])
+        if not part:
+            continue
+        forms = [part]
+        if part.isascii() and " " in part:
+            forms.append(part.replace(" ", ""))  # "steak houses" is also "steakhouses"
+        for form in forms:
+            out.append(form)
+            if form.endswith("s") and form.isascii() and len(form) > 4:
+                out.append(form[:-1])
     if kind in ("city", "district"):
         out.append(fold_query(label.split(",")[0]))
     if kind == "district":
@@ -461,7 +477,7 @@ def _segment_query(db, text, found, fillers, unknown, candidates) -> Query:
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])
-    order = ["tier", "industry", "brand", "place"]
+    order = ["tier", "category", "industry", "brand", "place"]
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)

@@ -226,6 +226,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _industry_facts(recs, curated, conf)
     yield from _place_facts(recs, conf, district_radius_km)
     yield from _hotel_facts(recs, curated, conf)
+    yield from _category_facts(recs, conf)
     for rec in recs:
         extra = _extra(rec)
         title, url = rec.get("list_title"), rec.get("list_url")
@@ -245,6 +246,23 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
             group = rec["group"].strip()
             yield Fact(f"group:{_fold_name(group)}", "group", group, conf(rec), _evidence(rec),
                        rec["source"])
+
+
+_LODGING = ("hotel", "ryokan", "hostel", "lodging")
+
+
+def _category_facts(recs, conf) -> Iterator[Fact]:
+    """A record's own category (a directory's "type": steakhouses, french, REIT ...) is a
+    signal like any industry label; lodging categories are handled as hotels."""
+    seen: set[str] = set()
+    for rec in recs:
+        raw = unicodedata.normalize("NFKC", rec.get("category") or "").strip()
+        for part in re.split(r"\s*[;/|、]\s*", raw):
+            key = part.lower()
+            if not key or key in _LODGING or key in seen or len(key) > 60:
+                continue
+            seen.add(key)
+            yield Fact(f"category:{key}", "category", part, conf(rec), _evidence(rec), rec["source"])
 
 
 def _employee_band(value: Any) -> str | None:
@@ -333,6 +351,10 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                 country = country or "JP"
                 city_raw = city_raw or addr_city
         region_text = rec.get("region") or pref_raw
+        if not region_text and rec.get("address") and country in (None, "JP"):
+            region_text = places.prefecture_in_text(rec["address"])
+            if region_text:
+                country = "JP"
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.fold(region_text))
@@ -352,6 +374,11 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                                  rec["source"]))
         if region_code:
             yield from once(Fact(f"place:region:{region_code}", "region", region_label,
+                                 conf(rec), ev, rec["source"]))
+        if city_raw and not region_code and not places.prefectures().get(places.fold(city_raw)):
+            # A city with no known region (a US directory's "los angeles"): still a place.
+            city = _tidy_place(city_raw)
+            yield from once(Fact(f"place:city:{country or 'XX'}/{city.lower()}", "city", city,
                                  conf(rec), ev, rec["source"]))
         if city_raw and region_code:
             city = city_raw.strip()
@@ -382,6 +409,11 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
                                  rec["source"]))
+
+
+def _tidy_place(text: str) -> str:
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    return text.title() if text.isascii() and (text.islower() or text.isupper()) else text
 
 
 def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from spider.expand import expand
 from spider.settings import Settings
 from spider.won import record_won
+
+FIXTURES = Path(__file__).parent / "fixtures" / "spine"
 
 LOW_TIERS = {"tier:business", "tier:budget", "tier:capsule"}
 HOTEL_SIGNALS = {
@@ -212,3 +215,23 @@ def test_priority_bands_follow_the_score(expanded):
     bands = [p.priority for p in prospects]
     assert bands == sorted(bands)  # A before B before C
     assert "C" in bands
+
+
+def test_a_directory_of_restaurants_ranks_by_its_own_categories_and_cities(private_db):
+    # Nothing about restaurants is in the seeds: the directory's own "type" and "city"
+    # columns must carry the ranking.
+    from spider.build import rebuild
+    from spider.ingest import ingest_file
+
+    ingest_file(private_db, FIXTURES / "fodors_restaurants_sample.csv", constants={"country": "US"})
+    rebuild(private_db, Settings())
+    # "steakhouses" meets the directory's "steak houses" written apart.
+    steak = expand(private_db, Settings(), "steakhouses", limit=10, save=False)
+    assert steak.query.kind == "segment" and not steak.query.ignored
+    assert steak.prospects and all("steak houses" in p.segment for p in steak.prospects)
+    # Arnie Morton's (Fodor's type "american", Los Angeles): its lookalikes share its type,
+    # and those in its own city come first.
+    peers = expand(private_db, Settings(), "arnie mortons of chicago", limit=8, save=False)
+    assert peers.prospects and all(p.segment.startswith("american") for p in peers.prospects)
+    in_city = ["Los Angeles" in p.segment for p in peers.prospects]
+    assert in_city[0] and in_city == sorted(in_city, reverse=True)
