@@ -9,6 +9,7 @@ client at all the opener speaks to the segment itself. Templates are TOML, edita
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections import defaultdict
 from importlib import resources
@@ -29,7 +30,12 @@ ANONYMOUS_DISCOUNT = 0.9
 COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
 TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
            "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
-KIND_JA = {"hotel": "ホテル", "hotels & lodging": "ホテル・宿泊"}
+KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
+           "hotel REIT": "ホテルリート", "banks": "銀行", "pharmaceuticals": "医薬品",
+           "semiconductors": "半導体", "automotive & transport equipment": "輸送用機器",
+           "cruise lines": "クルーズ会社", "online travel": "オンライン旅行会社",
+           "insurance": "保険", "software": "ソフトウェア", "airlines": "航空会社",
+           "railways": "鉄道", "retail": "小売", "restaurants": "外食", "real estate": "不動産"}
 
 
 @functools.cache
@@ -113,30 +119,36 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
 
 
 def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True) -> str:
-    """'five-star hotels in Tokyo' / '東京の五つ星ホテル' from a set of signals."""
+    """'five-star hotels in Tokyo' / 'another bank in Chiyoda' (plural=False gives the
+    singular) / '東京都の五つ星ホテル', from a set of signals."""
     def top(kinds: tuple[str, ...]) -> dict | None:
         rows = [r for r in signals.values() if r["kind"] in kinds]
         return max(rows, key=lambda r: r["idf"] or 0) if rows else None
 
     tier = top(("tier",))
-    kind = top(("category",)) or top(("concept",)) or top(("industry",))
     place = top(("district",)) or top(("city",)) or top(("region",)) or top(("country",))
     if language == "ja":
+        kind = top(("category",)) or _with_japanese(signals) or top(("concept",))
         words = TIER_JA.get(tier["label"], tier["label"]) if tier else ""
         label = kind["label"] if kind else ""
         if "(" in label:
             label = label.split("(", 1)[1].rstrip(")")
-        words += KIND_JA.get(label, label) or "企業"
+        label = KIND_JA.get(label, label)
+        words += label if label and not label.isascii() else "企業"
         where = _place_ja(place) if place else ""
         return f"{where}の{words}" if where else words
-    noun = kind["label"] if kind else "companies"
-    if "(" in noun:
-        noun = noun.split(" (", 1)[0]
-    if plural and kind:
-        noun = plural_noun(noun)
+    kind = top(("category",)) or top(("concept",)) or top(("industry",))
+    one, many = noun_forms(kind["label"] if kind else "")
+    noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
-    return f"{phrase} in {where}" if where else phrase
+    return f"{phrase} in {_with_article(where)}" if where else phrase
+
+
+def _with_japanese(signals: dict[str, dict]) -> dict | None:
+    rows = [r for r in signals.values()
+            if r["kind"] == "industry" and not (r["label"] or "").isascii()]
+    return max(rows, key=lambda r: r["idf"] or 0) if rows else None
 
 
 def _place_en(place: dict, signals: dict[str, dict]) -> str:
@@ -153,25 +165,48 @@ def _place_en(place: dict, signals: dict[str, dict]) -> str:
     return ""
 
 
-_UNCOUNTABLE = frozenset({"equipment", "lodging", "software", "insurance", "retail", "services",
-                          "machinery", "transport", "transportation", "construction", "media",
-                          "real estate", "healthcare", "hospitality", "apparel", "steel"})
+# Nouns that name the business itself ("bank", "hotel"): pluralize them; any other label is
+# an adjective or a field ("pharmaceuticals", "transport equipment") and takes "company".
+_ENTITY_NOUNS = frozenset("""
+bank hotel reit airline insurer retailer restaurant railway railroad utility operator line house
+maker manufacturer automaker carmaker brewer hospital school university club store shop agency
+firm company carrier developer builder supplier distributor producer provider trust fund inn
+hostel cafe bar bakery winery brewery clinic pharmacy
+""".split())
+_NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
+                          "media", "analytics", "news", "aerospace", "apparel", "gas"})
+_NEEDS_THE = frozenset({"United States", "United Kingdom", "Netherlands", "Philippines"})
 
 
-def plural_noun(noun: str) -> str:
-    """'hotel' -> 'hotels', 'hotel REIT' -> 'hotel REITs', 'transport equipment' -> '... companies'."""
-    last = noun.split()[-1] if noun.split() else noun
-    if last.lower() in _UNCOUNTABLE or not last.isalpha():
-        return f"{noun} companies"
-    if last.endswith("s"):
-        return noun
-    if last.endswith("y") and not last.isupper() and last[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
+def noun_forms(label: str) -> tuple[str, str]:
+    """(singular, plural) noun phrases for a kind-of-business label."""
+    text = (label or "").split(" (", 1)[0].strip()
+    if not text:
+        return "company", "companies"
+    words = text.split(" ")
+    last = words[-1]
+    stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
+    if last.lower().endswith("ies"):
+        stem = last[:-3] + "y"
+    head = " ".join(words[:-1])
+    if stem.lower() in _ENTITY_NOUNS:
+        one = " ".join(w for w in (head, stem) if w)
+        many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
+        return one, many
+    adjective = " ".join(w for w in (head, stem) if w)
+    return f"{adjective} company", f"{adjective} companies"
+
+
+def _with_article(place: str) -> str:
+    return f"the {place}" if place in _NEEDS_THE else place
 
 
 def _place_ja(place: dict) -> str:
     signal, label = place["signal"], place["label"]
+    if signal.startswith("place:city:"):
+        local = [p.strip() for p in label.split(",") if p.strip() and not p.strip().isascii()]
+        if local:
+            return local[0]
     if signal.startswith("place:district:"):
         name = signal.rsplit(":", 1)[1]
         return next((d.ja for d in places.tokyo_districts() if d.en == name), label)
@@ -251,4 +286,6 @@ class _Blank(dict):
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
-    return " ".join(template.format_map(_Blank(values)).split())
+    text = " ".join(template.format_map(_Blank(values)).split())
+    # A name ending in a period ("Co., Ltd.") before the template's own full stop.
+    return re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)

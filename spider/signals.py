@@ -322,9 +322,9 @@ def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
                        f"industry crosswalk from {scheme} {code or label}", rec["source"])
 
 
-_CONCEPT_LABELS = {"hotels_lodging": "hotels & lodging", "hotel_operator": "hotel operator",
+_CONCEPT_LABELS = {"hotels_lodging": "hotel & lodging", "hotel_operator": "hotel operator",
                    "hotel_reit": "hotel REIT", "automobiles_transport_equipment":
-                   "automobiles & transport equipment"}
+                   "automotive & transport equipment"}
 
 
 def concept_label(concept: str) -> str:

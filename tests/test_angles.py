@@ -40,7 +40,7 @@ def test_segment_opener_speaks_to_the_segment(expanded):
     assert "five-star hotels" in first.opening_line
     assert first.ask_for == "Would you transfer me to your Director of Sales?"
     toyota = expanded("Toyota Motor").prospects[0]
-    assert "automobiles & transport equipment" in toyota.opening_line
+    assert "automotive & transport equipment" in toyota.opening_line
 
 
 def test_referenceable_client_is_named_with_its_story(private_db, names_of, signals_of):
