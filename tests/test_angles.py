@@ -251,3 +251,27 @@ def test_crm_import_reads_japanese_headers_in_cp932(private_db, tmp_path):
     assert result.recorded == 1 and len(result.not_won) == 1
     (client,) = won_clients(private_db)
     assert client["referenceable"] == 1
+
+
+@pytest.mark.parametrize(
+    "query", ["US pharmaceutical", "Japanese bank", "semiconductor", "Toyota Motor"]
+)
+def test_openers_read_aloud_in_any_industry(expanded, query):
+    import re
+
+    for p in expanded(query).prospects:
+        line = p.opening_line
+        assert not re.search(r"(?<!\.)\.\.(?!\.)", line), line  # "Co., Ltd.." read as two stops
+        assert " in United States" not in line, line  # "in the United States"
+        assert not re.search(r"\b(pharmaceuticals|semiconductors|banks) in\b", line), line
+        assert "another banks" not in line, line
+
+
+def test_noun_forms_for_kinds_of_business():
+    from spider.angles import noun_forms
+
+    assert noun_forms("banks") == ("bank", "banks")
+    assert noun_forms("pharmaceuticals") == ("pharmaceutical company", "pharmaceutical companies")
+    assert noun_forms("Hotel & Resort REITs") == ("Hotel & Resort REIT", "Hotel & Resort REITs")
+    assert noun_forms("utilities") == ("utility", "utilities")
+    assert noun_forms("electronics") == ("electronics company", "electronics companies")
