@@ -28,6 +28,8 @@ class Context:
             from spider.settings import load_settings
 
             self._settings = load_settings(self._config)
+            for warning in self._settings.warnings:
+                click.echo(f"Warning: {warning}", err=True)
             if self._db_path:
                 self._settings.db = self._db_path
         return self._settings
@@ -236,6 +238,8 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str, output: str | 
     from spider.export import to_csv, to_json, to_table, write_export
 
     db = obj.open()
+    if limit:
+        obj.settings.limit = limit
     if lang:
         obj.settings.language = lang
     if templates:

@@ -41,7 +41,9 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
         ref = p.reference or {}
         reference = ""
         if ref:
-            reference = ref["name"] if ref.get("referenceable") else f"{ref['name']} (not to be named)"
+            # A client who has not agreed to be named is not named in a file that may travel.
+            reference = ref["name"] if ref.get("referenceable") else \
+                f"anonymous: won client #{ref['company_id']} (not to be named)"
         rows.append({
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "segment": p.segment,
@@ -98,7 +100,8 @@ def to_table(expansion: Expansion, *, width: int | None = None) -> str:
 
 def write_export(expansion: Expansion, settings: Settings, fmt: str, path: str | Path | None,
                  *, bom: bool = True) -> Path:
-    """Write the call list to PATH (default output/<query>.<ext>), settings beside it."""
+    """Write the call list to PATH (default output/<query>.<ext>), and the settings that made
+    it beside it as PATH.settings.json."""
     text = {"csv": lambda: to_csv(expansion, bom=bom), "json": lambda: to_json(expansion),
             "table": lambda: to_table(expansion, width=120)}[fmt]()
     if path is None:
@@ -109,7 +112,7 @@ def write_export(expansion: Expansion, settings: Settings, fmt: str, path: str |
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="")
-        path.with_name(path.stem + ".settings.json").write_text(
+        path.with_name(path.name + ".settings.json").write_text(
             json.dumps({"query": expansion.query.text, "run_id": expansion.run_id,
                         "settings": json.loads(settings.to_json())}, ensure_ascii=False, indent=2),
             encoding="utf-8")

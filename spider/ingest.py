@@ -38,6 +38,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
     encoding: str = ""
+    columns: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         line = (f"{self.source}: {self.read} rows read, {self.added} added, {self.updated} updated, "
@@ -123,6 +124,7 @@ def read_seed_file(
         if header_map is None or any(k not in header_map for k in raw):
             header_map = map_headers(list(raw), mapping)
             _check_mapping(mapping, header_map, path)
+            report.columns = list(dict.fromkeys([*report.columns, *raw]))
         record = _to_record(raw, header_map, constants, report)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
@@ -361,5 +363,14 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[st
     report = IngestReport(source)
     save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
                                     source=source), report)
+    if report.added + report.updated + report.unchanged == 0:
+        if not report.read:
+            raise InputError(f"{path}: no rows to read; is it empty or only a header?")
+        if all(reason.startswith("no name") for _, reason in report.skipped):
+            columns = ", ".join(report.columns[:12]) or "none"
+            raise InputError(f"{path}: no column holds a company name (columns: {columns}); "
+                             "say which with --map name=COLUMN")
+        raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
+                         f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
     register_source(db, source, "file", mapping=mapping, report=report, confidence=confidence)
     return report

@@ -37,9 +37,17 @@ class Settings:
     max_bytes: int = 10_000_000
     retries: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True, indent=2)
+        data = dataclasses.asdict(self)
+        data.pop("warnings", None)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+
+
+# Settings a stage reads from `extra` (spider.toml keys without a field above).
+KNOWN_EXTRA = frozenset({"templates", "district_radius_km", "workers", "link_threshold",
+                         "max_block", "source_trust", "our_company"})
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
@@ -62,10 +70,17 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> None:
     names = {f.name: f for f in dataclasses.fields(settings)}
     for key, value in values.items():
         key = key.replace("-", "_")
+        if key in ("extra", "warnings"):
+            continue
         if key not in names:
             settings.extra[key] = value
+            if key not in KNOWN_EXTRA and origin != "command line":
+                settings.warnings.append(f"{origin}: unknown setting {key!r} is ignored; "
+                                         "check its spelling")
             continue
         current = getattr(settings, key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise InputError(f"{origin}: setting {key!r} cannot be negative ({value})")
         if isinstance(current, bool) or current is None or isinstance(value, type(current)):
             setattr(settings, key, value)
         elif isinstance(current, float) and isinstance(value, int):

@@ -190,7 +190,7 @@ def test_expand_to_csv_writes_the_file_and_the_run(private_db_path, tmp_path):
         rows = list(csv.DictReader(fh))
     assert len(rows) == 15 and rows[0]["priority"] == "A"
     assert all(r["reasons"] and r["opening_line"] and r["ask_for"] for r in rows)
-    settings = json.loads(out.with_name("tokyo.settings.json").read_text(encoding="utf-8"))
+    settings = json.loads(out.with_name(out.name + ".settings.json").read_text(encoding="utf-8"))
     run_id = settings["run_id"]
     assert query(private_db_path, "select query from runs where id = ?", [run_id]) == [
         ("Tokyo five-star hotel",)
@@ -325,3 +325,25 @@ def test_help_carries_runnable_examples():
     for command in ("init", "ingest", "expand", "won"):
         result = spider(command, "--help")
         assert result.exit_code == 0 and "Example" in result.output and "spider " in result.output
+
+
+def test_settings_file_mistakes(tmp_path, private_db_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spider.toml").write_text('[spider]\nlanguag = "ja"\n', encoding="utf-8")
+    result = spider("--db", str(private_db_path), "graph", "stats")
+    assert result.exit_code == 0
+    assert "unknown setting 'languag' is ignored" in result.stderr
+    (tmp_path / "spider.toml").write_text("[spider]\nlimit = -3\n", encoding="utf-8")
+    assert_one_line_error(
+        spider("--db", str(private_db_path), "graph", "stats"), "cannot be negative"
+    )
+
+
+def test_the_settings_beside_an_export_reproduce_it(tmp_path, private_db_path):
+    out = tmp_path / "calls.csv"
+    result = spider(
+        "--db", str(private_db_path), "expand", "Toyota Motor", "-n", "7", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    beside = json.loads(out.with_name("calls.csv.settings.json").read_text(encoding="utf-8"))
+    assert beside["query"] == "Toyota Motor" and beside["settings"]["limit"] == 7

@@ -109,14 +109,16 @@ def test_reference_column_marks_an_anonymous_client(expanded):
     anonymous.reference = {"company_id": 2, "name": "Hotel Chinzanso Tokyo", "referenceable": False}
     rows = parse(to_csv(expansion))
     assert rows[0]["reference"] == "Aman Tokyo"
-    assert rows[1]["reference"] == "Hotel Chinzanso Tokyo (not to be named)"
+    # A client who did not agree to be named is not named in a file that may travel.
+    assert rows[1]["reference"] == "anonymous: won client #2 (not to be named)"
+    assert "Chinzanso" not in to_csv(expansion)
 
 
 def test_settings_are_written_beside_every_export(tmp_path, expanded):
     expansion = expanded("Toyota Motor", limit=5)
     settings = Settings(language="en", limit=5)
     path = write_export(expansion, settings, "json", tmp_path / "out" / "toyota.json")
-    beside = json.loads((tmp_path / "out" / "toyota.settings.json").read_text(encoding="utf-8"))
+    beside = json.loads((tmp_path / "out" / "toyota.json.settings.json").read_text(encoding="utf-8"))
     assert beside["query"] == "Toyota Motor" and beside["run_id"] == expansion.run_id
     assert beside["settings"] == json.loads(settings.to_json())
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -131,7 +133,7 @@ def test_default_export_path_is_under_the_output_dir(tmp_path, expanded):
     expansion = expanded("東京 5つ星ホテル", limit=3)
     path = write_export(expansion, Settings(output_dir=str(tmp_path / "output")), "csv", None)
     assert path.parent == tmp_path / "output" and path.suffix == ".csv"
-    assert path.with_name(path.stem + ".settings.json").exists()
+    assert path.with_name(path.name + ".settings.json").exists()
 
 
 def test_unwritable_path_is_an_input_error(tmp_path, expanded):

@@ -274,3 +274,24 @@ def test_every_shipped_seed_reads_without_skips_worth_worrying_about():
         report = IngestReport(name)
         records = list(read_seed_file(SEEDS / name, report=report))
         assert len(records) >= 0.97 * report.read, (name, report.skipped[:5])
+
+
+def test_a_file_without_a_name_column_says_which_columns_it_has(empty_db, tmp_path):
+    path = tmp_path / "members.csv"
+    path.write_text("名前,住所\nホテル椿山荘東京,東京都文京区関口2-10-8\n", encoding="cp932")
+    report = ingest_file(empty_db, path)  # 名前 is a name header: it maps
+    assert report.added == 1
+    path.write_text("Member,Street\nHotel Chinzanso Tokyo,2-10-8 Sekiguchi\n", encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=r"no column holds a company name \(columns: Member, "
+        r"Street\); say which with --map name=COLUMN",
+    ):
+        ingest_file(empty_db, path)
+
+
+def test_an_empty_file_is_an_error(empty_db, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("name,city\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no rows to read"):
+        ingest_file(empty_db, path)
