@@ -201,11 +201,16 @@ def _starts_with_words(name: str, query: str) -> bool:
 
 def describe_company(db: sqlite_utils.Database, company_id: int) -> dict:
     row = db.execute(
-        "select name, name_local, name_en, city, region, country, category from companies where id = ?",
-        [company_id]).fetchone()
+        "select name, name_local, name_en, city, region, country, category, address "
+        "from companies where id = ?", [company_id]).fetchone()
     if not row:
         return {"name": f"#{company_id}", "label": f"#{company_id}"}
-    name, local, en, city, region, country, category = row
+    name, local, en, city, region, country, category, address = row
+    # Where exactly, so that branches sharing a name (four "APA Hotel"s) can be told apart.
+    district = db.execute(
+        "select s.label from company_signals cs join signals s on s.signal = cs.signal "
+        "where cs.company_id = ? and s.kind = 'district'", [company_id]).fetchone()
+    city = district[0].split(",")[0] if district else (address or city)
     shown = name or en or local
     other = next((n for n in (local, en) if n and n != shown), "")
     where = ", ".join(p for p in (city, region, country) if p)

@@ -333,8 +333,17 @@ def concept_label(concept: str) -> str:
     return concept.replace("_reit", " REIT").replace("_", " ")
 
 
+# A listed corporation competes nationally: sharing its head office's city or district with
+# another firm says less than it does for a hotel or a shop, which compete on the street.
+FIRM_LOCAL_PLACE = 0.5
+
+
 def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
     seen: set[str] = set()
+    firm = any(r.get("industry_scheme") or r.get("corporate_number") for r in recs)
+
+    def local_conf(rec):
+        return conf(rec) * (FIRM_LOCAL_PLACE if firm else 1.0)
 
     def once(fact: Fact) -> Iterator[Fact]:
         if fact.signal not in seen:
@@ -388,7 +397,7 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
             elif ward or city.lower() != (region_label or "").lower():
                 label = f"{ward or city}, {region_label}"
                 yield from once(Fact(f"place:city:{region_code}/{ward or city}", "city", label,
-                                     conf(rec), ev, rec["source"]))
+                                     local_conf(rec), ev, rec["source"]))
         district = None
         for text in (rec.get("district"), rec.get("address"), _extra(rec).get("addr:quarter"),
                      _extra(rec).get("addr:neighbourhood")):
@@ -404,7 +413,7 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                 evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
         if district:
             yield from once(Fact(f"place:district:{district.en}", "district",
-                                 f"{district.en}, Tokyo", conf(rec), evidence, rec["source"]))
+                                 f"{district.en}, Tokyo", local_conf(rec), evidence, rec["source"]))
             yield from once(Fact("place:region:JP-13", "region", "Tokyo", conf(rec), ev,
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
@@ -487,6 +496,7 @@ _JA_EDGE = "及等他各並又び"
 # Words every business description uses; as signals they would link unrelated companies.
 _JA_STOP = frozenset("""
 事業 事業会社 会社 企業 グループ 全体 推進 経営 管理 運営 企画 開発 提供 販売 製造 関連 付帯 附帯 業務
+事業概要 概要 主要 主な 主たる 営業 部門 分野 領域
 サービス 製品 商品 その他 各種 国内 海外 子会社 関係会社 持株会社 経営管理 経営戦略策定 当社 同社 主力
 """.split())
 _EN_TERM = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
