@@ -79,6 +79,7 @@ class Prospect:
     reasons: list[Reason]
     coverage: str = ""
     reference: dict[str, Any] | None = None
+    caution: str = ""
     angle: str = ""
     opening_line: str = ""
     ask_for: str = ""
@@ -287,7 +288,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
             priority=_priority(score / best if best else 0, covered, query, settings),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
-            sources=_sources(db, cid),
+            sources=_sources(db, cid), caution=stale_evidence(db, cid),
         ))
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
@@ -427,6 +428,31 @@ def _reasons(adjacency, estimate, cid, signals, seed_signals, query: Query, top:
         if len(reasons) >= top:
             break
     return reasons
+
+
+STALE_YEARS = 8
+
+
+def stale_evidence(db: sqlite_utils.Database, cid: int, *, today: str | None = None) -> str:
+    """A caution when everything known about a company comes from dated lists that are all
+    old: it may have closed or been renamed since (a 2011 guide's hotel)."""
+    years: list[int] = []
+    for extra, list_url in db.execute(
+        "select r.extra, r.list_url from records r join record_links l on l.record_id = r.id "
+        "where l.company_id = ?", [cid]):
+        if not list_url:
+            return ""  # a record that is not a dated list (a map node, a registry): current
+        match = re.search(r'"list_date": "(\d{4})', extra or "")
+        if not match:
+            return ""
+        years.append(int(match.group(1)))
+    if not years:
+        return ""
+    this_year = int((today or now_iso())[:4])
+    newest = max(years)
+    if this_year - newest >= STALE_YEARS:
+        return f"only seen on lists from {newest} or earlier: check it still operates under this name"
+    return ""
 
 
 def _sources(db: sqlite_utils.Database, cid: int) -> list[str]:

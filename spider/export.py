@@ -48,7 +48,9 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "segment": p.segment,
             "score": f"{p.score:.6f}", "priority": p.priority,
-            "reasons": " | ".join(r.text() for r in p.reasons), "reference": reference,
+            "reasons": " | ".join([r.text() for r in p.reasons] +
+                                  ([f"caution: {p.caution}"] if p.caution else [])),
+            "reference": reference,
             "opening_line": p.opening_line, "ask_for": p.ask_for, "sources": " ".join(p.sources),
         })
     return rows
@@ -90,6 +92,8 @@ def to_table(expansion: Expansion, *, width: int | None = None) -> str:
         for reason in p.reasons:
             out.append(textwrap.fill(reason.text(), width, initial_indent="     · ",
                                      subsequent_indent="       "))
+        if p.caution:
+            out.append(f"     ! {p.caution}")
         if p.reference:
             ref = p.reference["name"] + ("" if p.reference.get("referenceable") else " (anonymous: not to be named)")
             out.append(f"     reference: {ref}")

@@ -235,3 +235,15 @@ def test_a_directory_of_restaurants_ranks_by_its_own_categories_and_cities(priva
     assert peers.prospects and all(p.segment.startswith("american") for p in peers.prospects)
     in_city = ["Los Angeles" in p.segment for p in peers.prospects]
     assert in_city[0] and in_city == sorted(in_city, reverse=True)
+
+
+def test_a_prospect_known_only_from_old_lists_carries_a_caution(seeded_db):
+    from spider.expand import stale_evidence
+    from spider.query import resolve_query
+
+    # Hotel Seiyo Ginza is only on the 2008/2011 Michelin lists in the seeds (it closed in 2013).
+    seiyo = resolve_query(seeded_db, "ホテル西洋銀座").company_id
+    assert "2011" in stale_evidence(seeded_db, seiyo, today="2026-11-25")
+    # Mandarin Oriental is also an OpenStreetMap node (2023): current.
+    mandarin = resolve_query(seeded_db, "Mandarin Oriental, Tokyo").company_id
+    assert stale_evidence(seeded_db, mandarin, today="2026-11-25") == ""
