@@ -50,6 +50,7 @@ from spider.normalize import (
     normalize_postal_code,
     skeleton,
 )
+from spider.places import country_code
 
 NAME_FIELDS = ("name", "name_local", "name_en", "legal_name")
 COMPANY_FIELDS = (
@@ -123,6 +124,7 @@ class Prepared:
     address: str = ""
     house: str = ""
     city: str = ""
+    country: str = ""
     lat: float | None = None
     lon: float | None = None
     tokens: frozenset[str] = field(default_factory=frozenset)
@@ -192,6 +194,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         address=address,
         house=house.group(1) if house else "",
         city=normalize_name(record.get("city")),
+        country=country_code(record.get("country")) or "",
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,
         tokens=frozenset(_tokens(ja, latin)),
@@ -796,6 +799,7 @@ class ScoreConfig:
     far: float = -30.0  # more than 1 km apart (a property)
     org_far: float = -5.0  # more than 1 km apart (an organisation, which has many sites)
     numbers_differ: float = -20.0  # "Hostel Oriental 1" vs "Hostel Oriental 2"
+    country_differs_cap: float = 50.0  # one callable organisation is in one country
     brand_only_cap: float = 80.0  # a bare brand name alone never reaches a match
     outlet_cap: float = 80.0  # cafe vs dining room at one address: review, never a match
     site_same: float = 30.0  # phone and address both agree: one switchboard at one site
@@ -868,6 +872,10 @@ def score_pair(
     if a.numbers and b.numbers and not a.numbers & b.numbers:
         points += config.numbers_differ
         breakdown["numbers"] = config.numbers_differ
+    if a.country and b.country and a.country != b.country:
+        # A Chicago "King" is not Kyoto's キング: records known to be in different countries
+        # are different callable organisations, whatever their names (hard keys decided above).
+        breakdown["country"] = f"{a.country} vs {b.country}"
     name = sym
     if (weights.brands and sym > config.brand_only_cap
             and (weights.is_brand_only(a) or weights.is_brand_only(b))):  # fmt: skip
@@ -884,6 +892,8 @@ def score_pair(
     if outlets_a - outlets_b and outlets_b - outlets_a and total > config.outlet_cap:
         total = config.outlet_cap
         breakdown["name_rule"] = "different outlets"
+    if "country" in breakdown:
+        total = min(total, config.country_differs_cap)
     if how:
         breakdown["names_compared"] = how
     return max(0.0, min(100.0, total)), breakdown

@@ -456,3 +456,24 @@ def test_cli_review_and_explain_blocking(cli_db) -> None:
     assert result.exit_code == 0
     assert result.output.splitlines()[0].split()[:3] == ["rule", "blocks", "oversized"]
     assert any(line.startswith("all") for line in result.output.splitlines())
+
+
+def test_records_in_different_countries_never_merge_on_name_alone() -> None:
+    # A Chicago childcare site "King" and the Kyoto listed company キング (reading キング):
+    # the names agree across scripts, the countries do not.
+    from spider.dedupe import resolve_records
+
+    rows = [
+        {"id": 1, "name": "King", "city": "Chicago", "country": "US", "phone": "773-534-7898"},
+        {
+            "id": 2,
+            "name": "キング",
+            "legal_name": "株式会社キング",
+            "name_kana": "きんぐ",
+            "country": "JP",
+            "industry_scheme": "jpx33",
+        },
+        {"id": 3, "name": "King", "city": "Chicago", "country": "US", "phone": "773-534-7898"},
+    ]
+    result = resolve_records(rows)
+    assert sorted(map(sorted, result.clusters)) == [[0, 2], [1]]
