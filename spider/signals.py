@@ -78,6 +78,7 @@ class Curated:
     jpx33: dict[str, dict[str, str]]
     concepts: dict[tuple[str, str], list[str]]
     company_concepts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    company_groups: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path | None) -> Curated:
@@ -107,7 +108,10 @@ class Curated:
         by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
         for r in rows("company_concepts.csv"):
             by_code[(r.get("code") or "").strip()].append(r)
-        return cls(patterns_sorted, jpx33, dict(concepts), dict(by_code))
+        groups: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for r in rows("company_groups.csv"):
+            groups[(r.get("code") or "").strip()].append(r)
+        return cls(patterns_sorted, jpx33, dict(concepts), dict(by_code), dict(groups))
 
 
 def _brand_pattern(pattern: str) -> re.Pattern | None:
@@ -282,6 +286,12 @@ def _employee_band(value: Any) -> str | None:
 def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
     for rec in recs:
         code_key = str(_extra(rec).get("securities_code") or _extra(rec).get("ticker") or "")
+        for row in curated.company_groups.get(code_key, []) if code_key else []:
+            if row.get("name") and row["name"] != rec.get("name"):
+                continue  # the curated row names another company: a stale code, not a link
+            yield Fact(f"group:{_fold_name(row['group'])}", "group", row["group"], conf(rec),
+                       f"curated: {row.get('source') or 'seeds/curated/company_groups.csv'}",
+                       "seeds/curated/company_groups.csv")
         for row in curated.company_concepts.get(code_key, []) if code_key else []:
             yield Fact(f"concept:{row['concept']}", "concept", concept_label(row["concept"]),
                        conf(rec), f"curated: {row.get('source') or 'seeds/curated/company_concepts.csv'}",
