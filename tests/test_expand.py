@@ -247,3 +247,16 @@ def test_a_prospect_known_only_from_old_lists_carries_a_caution(seeded_db):
     # Mandarin Oriental is also an OpenStreetMap node (2023): current.
     mandarin = resolve_query(seeded_db, "Mandarin Oriental, Tokyo").company_id
     assert stale_evidence(seeded_db, mandarin, today="2026-11-25") == ""
+
+
+def test_toyota_group_companies_are_not_toyotas_competitors(seeded_db, expanded):
+    expansion = expanded("Toyota Motor", limit=100)
+    group = {
+        cid
+        for (cid,) in seeded_db.execute(
+            "select company_id from company_signals where signal = 'group:toyota group'"
+        )
+    }
+    assert len(group) == 10  # the listed members of the Toyota Group, Toyota included
+    assert not group & {p.company_id for p in expansion.prospects}
+    assert any("Toyota Group" in note for note in expansion.notes)
