@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from spider.expand import Expansion
 
 ANONYMOUS_DISCOUNT = 0.9
-# Only these kinds make two companies "direct competitors" worth citing to each other.
-COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
+# Only these kinds make two companies "direct competitors" worth citing to each other (a
+# shared brand is not enough: same-brand hotels usually share a group, and groups are excluded).
+REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
 TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
            "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
@@ -106,7 +107,7 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
         if groups & {s for s, r in theirs.items() if r["kind"] == "group"}:
             continue  # never pitch a client's name to a company in its own group
         shared = set(prospect_signals) & set(theirs)
-        if not any(prospect_signals[s]["kind"] in COMPETITOR_KINDS for s in shared):
+        if not any(prospect_signals[s]["kind"] in REFERENCE_KINDS for s in shared):
             continue
         score = sum(prospect_signals[s]["weight"] for s in shared)
         if not client["referenceable"]:

@@ -59,7 +59,8 @@ def curated_dir() -> Path | None:
 def ingest_seeds(db: sqlite_utils.Database, *, progress: Callable | None = None) -> list[IngestReport]:
     """Ingest every seed file named in seeds/manifest.toml (idempotent)."""
     folder = seeds_dir()
-    entries = read_manifest(folder).get("source") or read_manifest(folder).get("sources") or []
+    manifest = read_manifest(folder)
+    entries = manifest.get("source") or manifest.get("sources") or []
     reports = []
     for entry in progress(entries) if progress else entries:
         path = folder / entry["file"]

@@ -127,6 +127,9 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     from spider.build import rebuild
     from spider.ingest import ingest_file
 
+    missing = [p for p in files if not Path(p).is_file()]
+    if missing:
+        raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
     db = obj.open()
     mapping, constants = _parse_pairs(maps, "--map"), _parse_pairs(sets, "--set")
     for path in files:
@@ -246,9 +249,8 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str, output: str | 
         obj.settings.extra["templates"] = templates
     expansion = _expand_or_pick(db, obj, query, limit)
     _print_header(expansion)
-    if output or fmt == "csv" or (fmt == "json" and not sys.stdout.isatty() and output):
-        path = write_export(expansion, obj.settings, fmt if fmt != "table" else "csv", output,
-                            bom=not no_bom)
+    if output or fmt == "csv":
+        path = write_export(expansion, obj.settings, fmt, output, bom=not no_bom)
         click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}", err=True)
     if fmt == "table":
         click.echo(to_table(expansion))
@@ -288,13 +290,14 @@ def _print_header(expansion) -> None:
 
 @main.command()
 @click.argument("name", required=False)
-@click.option("--referenceable", is_flag=True, help="The client agreed to be named to prospects.")
+@click.option("--referenceable/--anonymous", default=None,
+              help="The client agreed to be named to prospects (or withdrew: --anonymous).")
 @click.option("--story", help="A short result story to cite (e.g. '+18% corporate bookings').")
 @click.option("--from", "from_file", type=click.Path(), help="Import won clients from a CRM export.")
 @click.option("--list", "show", is_flag=True, help="List the won clients recorded.")
 @click.pass_obj
 @handle_errors
-def won(obj: Context, name: str | None, referenceable: bool, story: str | None,
+def won(obj: Context, name: str | None, referenceable: bool | None, story: str | None,
         from_file: str | None, show: bool) -> None:
     """Record a won client (a reference for its lookalikes), or import them from a CSV.
 
@@ -314,6 +317,9 @@ def won(obj: Context, name: str | None, referenceable: bool, story: str | None,
             click.echo(f"  row {row}: stage {stage!r} is not a win; not recorded")
         if result.added:
             click.echo("  new companies (not found in the database): " + ", ".join(result.added[:10]))
+        for name, candidates in result.unresolved[:10]:
+            click.echo(f"  {name!r} is close to: " + "; ".join(c["label"] for c in candidates[:3]) +
+                       " - record it with `spider won '#ID'`")
         for row, reason in result.report.skipped[:10]:
             click.echo(f"  skipped row {row}: {reason}")
     elif name:

@@ -71,12 +71,19 @@ def to_json(expansion: Expansion) -> str:
         "query": q.text, "kind": q.kind, "seed": expansion.seed_label, "run_id": expansion.run_id,
         "facets": [{"label": f.label, "signals": sorted(f.signals)} for f in q.facets],
         "ignored": q.ignored, "notes": expansion.notes,
-        "prospects": [p.as_row() | {"reasons": [
+        "prospects": [p.as_row() | {"reference": _reference_for_export(p.reference), "reasons": [
             {"text": r.text(), "signal": r.signal, "kind": r.kind, "evidence": r.evidence,
              "share": r.share, "shared_with_seed": r.shared_with_seed} for r in p.reasons]}
             for p in expansion.prospects],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def _reference_for_export(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A client who has not agreed to be named is not named in a file that may travel."""
+    if not ref or ref.get("referenceable"):
+        return ref
+    return {**ref, "name": f"anonymous: won client #{ref['company_id']} (not to be named)"}
 
 
 def to_table(expansion: Expansion, *, width: int | None = None) -> str:

@@ -398,7 +398,7 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
         path = db.conn.execute("pragma database_list").fetchone()[2]
         raise QueryError(f"{path} holds no companies yet; add sources with `spider ingest FILE` "
                          "or `spider crawl URL`, or build the shipped seeds with `spider init --force`")
-    match = re.fullmatch(r"#?(\d+)", text)
+    match = re.fullmatch(r"#?(\d{1,18})", text)
     if match and db.execute("select 1 from companies where id = ?", [int(match.group(1))]).fetchone():
         cid = int(match.group(1))
         return Query(text, "company", company_id=cid, company_name=describe_company(db, cid)["name"])

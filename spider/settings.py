@@ -50,6 +50,22 @@ KNOWN_EXTRA = frozenset({"templates", "district_radius_km", "workers", "link_thr
                          "max_block", "source_trust", "our_company"})
 
 
+# (low, high, inclusive low) bounds of settings whose values outside them make no sense.
+_RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, False),
+           "priority_a": (0.0, 1.0, True), "priority_b": (0.0, 1.0, True),
+           "max_signal_share": (0.0, 1.0, False), "limit": (1, 100_000, True),
+           "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True)}
+
+
+def _check_range(key: str, value: Any, origin: str) -> None:
+    if key not in _RANGES or isinstance(value, bool):
+        return
+    low, high, inclusive = _RANGES[key]
+    if not ((value >= low if inclusive else value > low) and value <= high):
+        raise InputError(f"{origin}: setting {key!r} = {value!r} is out of range "
+                         f"({'[' if inclusive else '('}{low}, {high}]); fix it")
+
+
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
     """Build settings from defaults, then spider.toml (or CONFIG), then non-None overrides."""
     settings = Settings()
@@ -81,6 +97,7 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> None:
         current = getattr(settings, key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise InputError(f"{origin}: setting {key!r} cannot be negative ({value})")
+        _check_range(key, value, origin)
         if isinstance(current, bool) or current is None or isinstance(value, type(current)):
             setattr(settings, key, value)
         elif isinstance(current, float) and isinstance(value, int):

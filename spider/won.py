@@ -6,6 +6,7 @@ or refresh ever loses them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from spider.errors import InputError, QueryError
+from spider.expand import plural
 from spider.fields import fold_header
 from spider.ingest import (
     IngestReport,
@@ -42,7 +44,7 @@ def _anchor_record(db: sqlite_utils.Database, company_id: int) -> int:
     return row[0]
 
 
-def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = False,
+def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool | None = None,
                story: str | None = None, won_at: str | None = None, source: str = "cli",
                strict: bool = False) -> dict[str, Any]:
     """Mark the company NAME (or #ID) as a won client. Raises QueryError if unknown/ambiguous.
@@ -51,7 +53,7 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = Fa
     normalization, so an import never pins a win on a merely similar company.
     """
     text = name.strip()
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 18:
         company_id = int(text.lstrip("#"))
         if not db.execute("select 1 from companies where id = ?", [company_id]).fetchone():
             raise QueryError(f"no company #{company_id}; find ids with `spider records`")
@@ -70,18 +72,38 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool = Fa
             raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
                              candidates=exact[:8])
         company_id = exact[0]["company_id"]
-    record_id = _anchor_record(db, company_id)
-    row = {"record_id": record_id, "name": text, "referenceable": int(bool(referenceable)),
-           "story": story, "won_at": won_at or now_iso()[:10], "source": source}
+    record_id = _named_record(db, company_id, text)
+    row = {"record_id": record_id, "name": text, "source": source,
+           "referenceable": None if referenceable is None else int(referenceable),
+           "story": story, "won_at": won_at}
     # One won entry per company, however many of its records a CRM has named.
     existing = db.execute(
         "select w.id from won_clients w join record_links l on l.record_id = w.record_id "
         "where l.company_id = ? or w.record_id = ?", [company_id, record_id]).fetchone()
     if existing:
-        db["won_clients"].update(existing[0], {k: v for k, v in row.items() if v is not None})
+        # Recording a client again changes only what was given: consent and the won date stay.
+        db["won_clients"].update(existing[0], {k: v for k, v in row.items()
+                                               if v is not None and k != "record_id"})
+        row = dict(db["won_clients"].get(existing[0]))
     else:
+        row["referenceable"] = row["referenceable"] or 0
+        row["won_at"] = row["won_at"] or now_iso()[:10]
         db["won_clients"].insert(row)
     return {"company_id": company_id, **row}
+
+
+def _named_record(db: sqlite_utils.Database, company_id: int, text: str) -> int:
+    """The company's record whose name the user gave (so a later split keeps the client with
+    the record it names); the oldest record when no name matches."""
+    from spider.query import name_keys
+
+    wanted = name_keys(text)
+    for record_id, *names in db.execute(
+        "select r.id, r.name, r.name_en, r.name_local, r.legal_name from records r join "
+        "record_links l on l.record_id = r.id where l.company_id = ? order by r.id", [company_id]):
+        if any(wanted & name_keys(n) for n in names if n):
+            return record_id
+    return _anchor_record(db, company_id)
 
 
 @dataclass
@@ -92,27 +114,32 @@ class WonImport:
     matched: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     not_won: list[tuple[str, str]] = field(default_factory=list)  # (row, stage)
+    unresolved: list[tuple[str, list[dict]]] = field(default_factory=list)  # (name, candidates)
 
     @property
     def recorded(self) -> int:
         return len(self.matched) + len(self.added)
 
     def summary(self) -> str:
-        return (f"{self.report.source}: {self.report.read} rows; {plural(self.recorded, 'won client')} "
+        return (f"{self.report.source}: {self.report.read} rows; {plural(self.recorded, 'won client', 'won clients')} "
                 f"recorded ({len(self.matched)} matched to known companies, {len(self.added)} added "
-                f"as new companies); {len(self.not_won)} not won, {len(self.report.skipped)} unusable")
+                f"as new companies); {len(self.not_won)} not won, {len(self.unresolved)} to resolve "
+                f"by id, {len(self.report.skipped)} unusable")
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+
+_NOT_WON = re.compile(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
+                      r"失注|不成立|未|見込|予定|検討|交渉|提案")
+_WON = re.compile(r"\bwon\b|受注|成約|契約済")
 
 
 def is_won_stage(stage: str) -> bool:
-    """A CRM stage that means the deal was won ("Closed Won", "Won", 受注, 成約)."""
+    """A CRM stage that means the deal was won ("Closed Won", "Won", 受注, 成約) and nothing that
+    merely mentions winning ("Not Won", 受注見込み, 未受注)."""
     text = fold_header(stage)
-    if any(word in text for word in ("lost", "失注", "不成立", "open", "negotiation", "proposal")):
-        return False
-    return any(word in text for word in ("won", "受注", "成約", "契約済", "closed won"))
+    return not _NOT_WON.search(text) and bool(_WON.search(text))
 
 
 def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImport:
@@ -139,13 +166,19 @@ def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImpo
             result.not_won.append((row["source_row"], extra["stage"]))
             continue
         name = row.get("name") or row.get("name_en") or row.get("legal_name") or row.get("name_local")
-        values = {"referenceable": extra.get("referenceable", "").strip().lower() in _YES,
+        consent = extra.get("referenceable")
+        values = {"referenceable": None if consent is None else consent.strip().lower() in _YES,
                   "story": extra.get("story") or None, "won_at": extra.get("won_at")}
         try:
             record_won(db, name, source=source, strict=True, **values)
             result.matched.append(name)
-        except QueryError:
-            fresh.append((row, name, values))
+        except QueryError as exc:
+            if exc.candidates:
+                # Close to known companies but not exactly one of them (a typo, a name several
+                # companies share): a rep must say which, not a new empty company.
+                result.unresolved.append((name, exc.candidates))
+            else:
+                fresh.append((row, name, values))
     if fresh:
         save_records(db, [row for row, _, _ in fresh], result.report)
         register_source(db, source, "won", report=result.report)
@@ -154,7 +187,7 @@ def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImpo
             key = record_key(source, row["source_row"])
             rid = db.execute("select id from records where record_key = ?", [key]).fetchone()[0]
             db["won_clients"].upsert({
-                "record_id": rid, "name": name, "referenceable": int(values["referenceable"]),
+                "record_id": rid, "name": name, "referenceable": int(bool(values["referenceable"])),
                 "story": values["story"], "won_at": values["won_at"] or now_iso()[:10],
                 "source": source}, pk="record_id")
             result.added.append(name)

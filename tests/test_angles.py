@@ -275,3 +275,40 @@ def test_noun_forms_for_kinds_of_business():
     assert noun_forms("Hotel & Resort REITs") == ("Hotel & Resort REIT", "Hotel & Resort REITs")
     assert noun_forms("utilities") == ("utility", "utilities")
     assert noun_forms("electronics") == ("electronics company", "electronics companies")
+
+
+@pytest.mark.parametrize(
+    ("stage", "won"),
+    [
+        ("Closed Won", True),
+        ("受注", True),
+        ("成約", True),
+        ("受注見込み", False),
+        ("未受注", False),
+        ("Not Won", False),
+        ("Won't proceed", False),
+        ("Closed Lost", False),
+    ],
+)
+def test_only_a_won_stage_is_a_win(stage, won):
+    from spider.won import is_won_stage
+
+    assert is_won_stage(stage) is won
+
+
+def test_recording_a_client_again_keeps_its_consent(private_db):
+    record_won(
+        private_db, "Palace Hotel Tokyo", referenceable=True, story="+18%", won_at="2026-01-05"
+    )
+    record_won(private_db, "パレスホテル東京")  # the same hotel, named again without a flag
+    (client,) = won_clients(private_db)
+    assert client["referenceable"] == 1 and client["story"] == "+18%"
+    assert private_db.execute("select won_at from won_clients").fetchone()[0] == "2026-01-05"
+
+
+def test_a_crm_name_close_to_known_companies_is_left_to_resolve(private_db, tmp_path):
+    path = tmp_path / "crm.csv"
+    path.write_text("Account Name,Stage\nPalace Hotl Tokyo,Closed Won\n", encoding="utf-8")
+    result = import_won(private_db, Settings(), path)
+    assert result.recorded == 0 and [name for name, _ in result.unresolved] == ["Palace Hotl Tokyo"]
+    assert won_clients(private_db) == []

@@ -118,7 +118,9 @@ def test_settings_are_written_beside_every_export(tmp_path, expanded):
     expansion = expanded("Toyota Motor", limit=5)
     settings = Settings(language="en", limit=5)
     path = write_export(expansion, settings, "json", tmp_path / "out" / "toyota.json")
-    beside = json.loads((tmp_path / "out" / "toyota.json.settings.json").read_text(encoding="utf-8"))
+    beside = json.loads(
+        (tmp_path / "out" / "toyota.json.settings.json").read_text(encoding="utf-8")
+    )
     assert beside["query"] == "Toyota Motor" and beside["run_id"] == expansion.run_id
     assert beside["settings"] == json.loads(settings.to_json())
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -153,3 +155,13 @@ def test_json_and_table_carry_the_same_prospects(expanded):
     table = to_table(expansion, width=100)
     for p in expansion.prospects:
         assert p.name in table and p.opening_line.split()[0] in table
+
+
+def test_json_does_not_name_an_anonymous_reference(expanded):
+    expansion = expanded("Palace Hotel Tokyo", limit=1)
+    expansion.prospects[0].reference = {
+        "company_id": 2,
+        "name": "Hotel Chinzanso Tokyo",
+        "referenceable": False,
+    }
+    assert "Chinzanso" not in to_json(expansion)
