@@ -31,6 +31,7 @@ class Adjacency:
     reads: int = 0
     _cache: dict[Node, list[tuple[Node, float]]] = field(default_factory=dict)
     _degree: dict[Node, float] = field(default_factory=dict)
+    _capped: set[Node] = field(default_factory=set)
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         cached = self._cache.get(node)
@@ -43,11 +44,18 @@ class Adjacency:
                 "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
                 "join signals s on s.signal = cs.signal where cs.company_id = ?", [key])
             for sig, weight, degree, count in rows:
-                if self.max_signal_companies and count > self.max_signal_companies:
-                    continue  # a signal most companies share says nothing about lookalikes
                 other = ("s", sig)
                 out.append((other, weight))
-                self._degree.setdefault(other, degree or 0.0)
+                # A signal most companies share says nothing about lookalikes: the walk may
+                # step onto it but goes no further (degree 0: its mass stays where it lands).
+                if self.max_signal_companies and count > self.max_signal_companies:
+                    self._capped.add(other)
+                    self._cache[other] = []
+                    self._degree[other] = 0.0
+                else:
+                    self._degree.setdefault(other, degree or 0.0)
+        elif node in self._capped or self._is_capped(key):
+            out = []
         else:
             rows = self.db.execute(
                 "select cs.company_id, cs.weight, w.weight_sum from company_signals cs "
@@ -58,9 +66,16 @@ class Adjacency:
                 self._degree.setdefault(other, degree or 0.0)
         self.reads += len(out)
         self._cache[node] = out
-        # The walk's own degree is what it can actually leave by (capped signals excluded).
+        # Every edge counts, so a node's degree is the same before and after its list is read:
+        # the push's stopping rule (r < epsilon * degree) relies on that.
         self._degree[node] = sum(w for _, w in out)
         return out
+
+    def _is_capped(self, signal: object) -> bool:
+        if not self.max_signal_companies:
+            return False
+        row = self.db.execute("select companies from signals where signal = ?", [signal]).fetchone()
+        return bool(row and row[0] > self.max_signal_companies)
 
     def degree(self, node: Node) -> float:
         if node not in self._degree:
