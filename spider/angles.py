@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ import sqlite_utils
 from spider import places
 from spider.errors import InputError
 from spider.settings import Settings
+from spider.signals import signals_of
 
 if TYPE_CHECKING:
     from spider.expand import Expansion
@@ -81,18 +81,6 @@ def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
         "c.name_en, c.legal_name from won_clients w join record_links l on l.record_id = w.record_id "
         "join companies c on c.id = l.company_id order by w.id"))
-
-
-def _client_signals(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
-    out: dict[int, dict[str, dict]] = defaultdict(dict)
-    if not company_ids:
-        return out
-    marks = ",".join("?" * len(company_ids))
-    for row in db.query(
-        f"select cs.company_id, cs.signal, cs.weight, s.kind, s.label, s.idf from company_signals cs "
-        f"join signals s on s.signal = cs.signal where cs.company_id in ({marks})", company_ids):
-        out[row["company_id"]][row["signal"]] = row
-    return out
 
 
 def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
@@ -235,7 +223,8 @@ def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
 
 
 def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,
-                   seed_signals: dict[str, dict]) -> None:
+                   seed_signals: dict[str, dict],
+                   prospect_signals: dict[int, dict[str, dict]] | None = None) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
     from spider.expand import display_names
 
@@ -243,12 +232,12 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
     clients = won_clients(db)
     for client in clients:
         client["name"] = display_names({**client, "id": client["company_id"]}, settings.language)["name"]
-    client_signals = _client_signals(db, [c["company_id"] for c in clients])
+    client_signals = signals_of(db, [c["company_id"] for c in clients])
+    if prospect_signals is None:
+        prospect_signals = signals_of(db, [p.company_id for p in expansion.prospects])
     language = settings.language
     for prospect in expansion.prospects:
-        signals = {r["signal"]: r for r in db.query(
-            "select cs.signal, cs.weight, s.kind, s.label, s.idf from company_signals cs join signals s "
-            "on s.signal = cs.signal where cs.company_id = ?", [prospect.company_id])}
+        signals = prospect_signals.get(prospect.company_id, {})
         ask_key = _kind_key(signals, templates.get("ask_for", {}))
         ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
         problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \

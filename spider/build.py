@@ -85,7 +85,7 @@ def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
 
 
-def ensure_built(db: sqlite_utils.Database, settings: Settings, *, fresh: bool,
+def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
                  echo: Echo | None = None, force: bool = False) -> bool:
     """On first use, fill an empty database from the shipped seeds. Returns True if it built.
 

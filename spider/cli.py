@@ -46,10 +46,9 @@ class Context:
             from spider.build import ensure_built
             from spider.db import open_db
 
-            fresh = not self.db_path.exists()
             self._db = open_db(self.db_path)
             if build:
-                ensure_built(self._db, self.settings, fresh=fresh, echo=_echo_err)
+                ensure_built(self._db, self.settings, echo=_echo_err)
         return self._db
 
 

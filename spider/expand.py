@@ -19,6 +19,7 @@ from spider.ingest import now_iso
 from spider.query import Query, resolve_query
 from spider.rank import Adjacency, personalized_pagerank, signal_contributions
 from spider.settings import Settings
+from spider.signals import signals_of
 
 # Signal kinds that make two companies direct competitors (place alone does not).
 COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "brand"})
@@ -176,13 +177,6 @@ def _company_rows(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[s
     return out
 
 
-def _signals_of(db: sqlite_utils.Database, company_id: int) -> dict[str, dict[str, Any]]:
-    return {r["signal"]: r for r in db.query(
-        "select cs.signal, cs.weight, cs.evidence, cs.source, s.kind, s.label, s.idf "
-        "from company_signals cs join signals s on s.signal = cs.signal where cs.company_id = ?",
-        [company_id])}
-
-
 def excluded_companies(db: sqlite_utils.Database) -> dict[int, str]:
     """Companies never to list: existing clients and live exclusions (do-not-call, ...)."""
     out: dict[int, str] = {}
@@ -244,7 +238,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     excluded = excluded_companies(db)
     removed: set[int] = set(excluded)
     if query.kind == "company":
-        seed_signals = _signals_of(db, query.company_id)
+        seed_signals = signals_of(db, [query.company_id]).get(query.company_id, {})
         scores.pop(query.company_id, None)
         removed.add(query.company_id)
         own_group = {s for s, r in seed_signals.items() if r["kind"] == "group"}
@@ -270,9 +264,10 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     top = ranked[: limit]
     rows = _company_rows(db, [cid for cid, *_ in top])
     best = top[0][1] if top else 1.0
+    prospect_signals = signals_of(db, [cid for cid, *_ in top])
     prospects: list[Prospect] = []
     for position, (cid, score, covered) in enumerate(top, 1):
-        signals = _signals_of(db, cid)
+        signals = prospect_signals.get(cid, {})
         reasons = _reasons(adjacency, estimate, cid, signals, seed_signals, query)
         shared = set(signals) & (set(seed_signals) if seed_signals else _facet_signals(query))
         # Say what the prospect is (its own tier, the business it shares with the seed) and
@@ -292,7 +287,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         ))
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
-    attach_openers(db, settings, expansion, seed_signals)
+    attach_openers(db, settings, expansion, seed_signals, prospect_signals)
     if save:
         save_run(db, settings, expansion)
     return expansion

@@ -642,3 +642,17 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
             batch_size=5000)
     edge_count = len(edges)
     return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
+
+
+def signals_of(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
+    """Each company's signals (weight, evidence, source, kind, label, idf), read in batches."""
+    out: dict[int, dict[str, dict]] = defaultdict(dict)
+    for start in range(0, len(company_ids), 500):
+        chunk = company_ids[start:start + 500]
+        for row in db.query(
+            "select cs.company_id, cs.signal, cs.weight, cs.evidence, cs.source, s.kind, s.label, "
+            "s.idf from company_signals cs join signals s on s.signal = cs.signal "
+            f"where cs.company_id in ({','.join('?' * len(chunk))})", chunk):
+            out[row["company_id"]][row["signal"]] = row
+    return out
+

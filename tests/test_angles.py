@@ -8,7 +8,6 @@ import pytest
 from conftest import FIXTURES
 
 from spider.angles import (
-    _client_signals,
     closest_reference,
     load_templates,
     won_clients,
@@ -16,6 +15,7 @@ from spider.angles import (
 from spider.errors import InputError, QueryError
 from spider.expand import expand
 from spider.settings import Settings
+from spider.signals import signals_of
 from spider.won import import_won, record_won
 
 STORY = "+18% corporate bookings in a year"
@@ -117,7 +117,7 @@ def test_closest_reference_is_the_client_sharing_the_rarest_signals(seeded_db):
         {"company_id": cid, "name": f"#{cid}", "referenceable": 1, "story": None}
         for cid in (ritz, apa)
     ]
-    signals = _client_signals(seeded_db, [conrad, toyoko, ritz, apa])
+    signals = signals_of(seeded_db, [conrad, toyoko, ritz, apa])
     best, shared = closest_reference(signals[conrad], clients, signals, conrad)
     assert best["company_id"] == ritz and "tier:five-star" in shared
     best, shared = closest_reference(signals[toyoko], clients, signals, toyoko)

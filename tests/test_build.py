@@ -33,7 +33,7 @@ def test_seeds_dir_ships_the_checkout_seeds():
 def test_first_use_builds_from_seeds_then_never_again(tmp_path):
     db = open_db(tmp_path / "first.db")
     messages: list[str] = []
-    assert ensure_built(db, Settings(), fresh=True, echo=messages.append) is True
+    assert ensure_built(db, Settings(), echo=messages.append) is True
     assert get_meta(db, "seeded") and get_meta(db, "built_at")
     assert any(str(tmp_path / "first.db") in m for m in messages)  # says where it is
     sources = dict(db.execute("select source, count(*) from records group by source").fetchall())
@@ -45,7 +45,7 @@ def test_first_use_builds_from_seeds_then_never_again(tmp_path):
     ]
     assert all(counts) and counts[0] == counts[2]  # every record linked to a company
     before = counts
-    assert ensure_built(db, Settings(), fresh=False) is False
+    assert ensure_built(db, Settings()) is False
     again = [
         db.execute(f"select count(*) from {t}").fetchone()[0]
         for t in ("records", "companies", "record_links", "signals", "company_signals")
@@ -72,7 +72,7 @@ def test_a_database_marked_empty_is_not_seeded_later(tmp_path):
 
     db = open_db(tmp_path / "team.db")
     set_meta(db, "empty", "1")
-    assert ensure_built(db, Settings(), fresh=False) is False
+    assert ensure_built(db, Settings()) is False
     assert db.execute("select count(*) from records").fetchone()[0] == 0
 
 
@@ -83,7 +83,7 @@ def test_a_database_with_records_of_its_own_is_not_seeded(tmp_path):
 
     db = open_db(tmp_path / "own.db")
     ingest_file(db, FIXTURES / "members.csv")
-    assert ensure_built(db, Settings(), fresh=False) is False
+    assert ensure_built(db, Settings()) is False
     assert db.execute("select count(*) from records").fetchone()[0] == 3
 
 
