@@ -49,6 +49,7 @@ from spider.normalize import (
     normalize_phone,
     normalize_postal_code,
     skeleton,
+    split_tail,
 )
 from spider.places import country_code
 
@@ -82,6 +83,23 @@ PLACE_WEIGHT = 0.3
 OUTLET_WORDS = frozenset(
     """cafe bar lounge grill dining restaurant bistro brasserie buffet spa pub tavern""".split()
 )
+# Predicates a company carries or drops without becoming another company: the Dutch
+# "Koninklijke" (Royal, granted by the Crown). "Koninklijke Philips" is Philips, and filings
+# spell the word a dozen ways (koninklije, koniklijke, koninkl.): it counts for little either way.
+DESIGNATION_WORDS = ("koninklijke", "koninklijk")
+DESIGNATION_PREFIXES = ("konink", "koninkl", "kon")
+DESIGNATION_WEIGHT = 0.1
+
+
+@lru_cache(maxsize=1 << 16)
+def is_designation(token: str) -> bool:
+    if token in DESIGNATION_PREFIXES or token in DESIGNATION_WORDS:
+        return True
+    return len(token) >= 8 and any(
+        Indel.normalized_similarity(token, word) >= 0.8 for word in DESIGNATION_WORDS
+    )
+
+
 HOTEL_WORDS = ("hotel", "hostel", "ryokan", "inn", "motel", "guest_house", "guesthouse",
                "apartment", "resort", "ホテル", "旅館", "ホステル", "宿")  # fmt: skip
 
@@ -130,6 +148,8 @@ class Prepared:
     tokens: frozenset[str] = field(default_factory=frozenset)
     brands: tuple[str, ...] = ()  # the record's brand, compact and as joined Latin forms
     numbers: frozenset[str] = frozenset()  # numbers in the names: "Hostel Oriental 1" vs "2"
+    cut: tuple[tuple[str, ...], ...] = ()  # forms of the name before a tail ("DSM N.V. te Heerlen")
+    site: bool = False  # the tail may name a site the company runs ("… Corp. - Hope for Youth")
 
 
 def category_class(record: dict[str, Any]) -> str:
@@ -176,6 +196,14 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         for form in latin_forms(name, reading if is_japanese(name) else None):
             if form and form not in latin:
                 latin.append(form)
+    cut: list[tuple[str, ...]] = []
+    site = False
+    for fld in NAME_FIELDS:
+        head, names_site = split_tail(record.get(fld))
+        site = site or names_site
+        for form in latin_forms(head):
+            if form and form not in latin and form not in cut:
+                cut.append(form)
     address = normalize_address(record.get("address"))
     house = _HOUSE.search(address)
     lat, lon = record.get("lat"), record.get("lon")
@@ -200,6 +228,8 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         tokens=frozenset(_tokens(ja, latin)),
         brands=brands,
         numbers=frozenset(t for n in names for t in re.findall(r"\d+", n)),
+        cut=tuple(cut),
+        site=site,
     )
 
 
@@ -246,7 +276,7 @@ class Weights:
         w = self._cache.get(token)
         if w is None:
             w = self.raw(token)
-            if token in COMMON_WORDS:
+            if token in COMMON_WORDS or is_designation(token):
                 w *= COMMON_WEIGHT
             self._cache[token] = w
         return w
@@ -255,7 +285,10 @@ class Weights:
         """(shared, alone): the token's weight when both names have it, and when one does."""
         got = self._both.get(token)
         if got is None:
-            got = self._both[token] = (self(token), self.raw(token))
+            alone = self.raw(token)
+            if is_designation(token):
+                alone *= DESIGNATION_WEIGHT
+            got = self._both[token] = (self(token), alone)
         return got
 
     def raw(self, token: str, cheap_places: bool = False) -> float:
@@ -332,7 +365,7 @@ def block_keys(
         yield "domain", rec.domain, ""
     for name in rec.ja:
         yield "exact_name", name, ""
-    for form in rec.latin:
+    for form in (*rec.latin, *rec.cut):
         yield "exact_name", " ".join(sorted(form)), ""
     df = weights.df
     latin_words = {t for form in rec.latin for t in form}
@@ -663,28 +696,33 @@ def soft_token_score(
             if s > best_b[j]:
                 best_b[j] = s
     # A place word missing on one side costs little, but two different places conflict.
-    places_a = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(a, best_a, strict=True))
-    places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
-    cheap = places and not (places_a and places_b)
-    num_a = den_a = num_b = den_b = 0.0
-    both = weights.both
-    for token, s in zip(a, best_a, strict=True):
-        shared_w, alone_w = both(token)
-        if cheap and token in PLACE_WORDS:
-            alone_w *= PLACE_WEIGHT
-        shared = shared_w * s
-        num_a += shared
-        den_a += shared + alone_w * (1.0 - s)
-    for token, s in zip(b, best_b, strict=True):
-        shared_w, alone_w = both(token)
-        if cheap and token in PLACE_WORDS:
-            alone_w *= PLACE_WEIGHT
-        shared = shared_w * s
-        num_b += shared
-        den_b += shared + alone_w * (1.0 - s)
+    cheap = False
+    if places and not (PLACE_WORDS.isdisjoint(set_a) and PLACE_WORDS.isdisjoint(set_b)):
+        places_a = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(a, best_a, strict=True))
+        places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
+        cheap = not (places_a and places_b)
+    num_a, den_a = _weighted(a, best_a, weights, cheap)
+    num_b, den_b = _weighted(b, best_b, weights, cheap)
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
     coverage = 100.0 * max(num_a / den_a, num_b / den_b)
     return symmetric, coverage
+
+
+def _weighted(
+    tokens: Sequence[str], best: list[float], weights: Weights, cheap_places: bool
+) -> tuple[float, float]:
+    """(matched weight, total weight) of one name's tokens, each matched to degree `best`."""
+    num = den = 0.0
+    cache, both = weights._both, weights.both
+    for token, s in zip(tokens, best, strict=True):
+        got = cache.get(token)
+        shared_w, alone_w = got if got is not None else both(token)
+        if cheap_places and token in PLACE_WORDS:
+            alone_w *= PLACE_WEIGHT
+        shared = shared_w * s
+        num += shared
+        den += shared + alone_w * (1.0 - s)
+    return num, den
 
 
 def _bigrams(text: str) -> list[str]:
@@ -749,6 +787,16 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, floa
                 sym = max(sym, _glued_score(la, lb, strict=cutoff > 0.8))
             if (sym, cov) > best[:2]:
                 best = (sym, cov, "latin")
+    # A name that goes on after its legal form ("SARA LEE/DE N.V. TE UTRECHT") meets another
+    # on the part before it, unless both tails may name sites: "… Corp. - Hope for Youth" and
+    # "… Corp. - Just For You" are two sites of one operator, compared whole.
+    for one, other in ((a, b), (b, a)):
+        if one.cut and not other.site:
+            for la in one.cut:
+                for lb in (*other.latin, *other.cut):
+                    sym, cov = soft_token_score(la, lb, weights, cutoff=cutoff, places=places)
+                    if (sym, cov) > best[:2]:
+                        best = (sym, cov, "latin, before the tail")
     return best
 
 
@@ -931,7 +979,7 @@ def _score_chunk(bounds: tuple[int, int]) -> list[tuple[tuple[int, int], float]]
     start, stop = bounds
     texts: dict[int, str] = {}
     out = []
-    ratio = fuzz.token_sort_ratio
+    ratio, glued = fuzz.token_sort_ratio, fuzz.ratio
     for i, j, rule in zip(a[start:stop].tolist(), b[start:stop].tolist(),
                           rules[start:stop].tolist(), strict=True):  # fmt: skip
         if rule in _NAME_RULE_IDS:
@@ -940,7 +988,12 @@ def _score_chunk(bounds: tuple[int, int]) -> list[tuple[tuple[int, int], float]]
                 ti = texts[i] = _plain_text(reps[i])
             if tj is None:
                 tj = texts[j] = _plain_text(reps[j])
-            if ti and tj and not ratio(ti, tj, score_cutoff=PREFILTER):
+            if (ti and tj and not ratio(ti, tj, score_cutoff=PREFILTER)
+                    and (ti.count(" ") == tj.count(" ")
+                         or not glued(ti.replace(" ", ""), tj.replace(" ", ""),
+                                      score_cutoff=PREFILTER))):  # fmt: skip
+                # Names spaced differently ("konin klijke philips", "koninklijke
+                # philipselectronics") are judged without their spaces.
                 continue
         score = score_pair(reps[i], reps[j], weights, config)[0]
         if score >= keep:
@@ -949,7 +1002,11 @@ def _score_chunk(bounds: tuple[int, int]) -> list[tuple[tuple[int, int], float]]
 
 
 def _plain_text(rec: Prepared) -> str:
-    return " ".join(rec.latin[0]) if len(rec.latin) == 1 and not rec.ja else ""
+    """The one Latin form the prefilter may judge a record by ("" when it has others), without
+    the designations that count for little ("koninklijke dsm" is "dsm")."""
+    if len(rec.latin) != 1 or rec.ja or rec.cut:
+        return ""
+    return " ".join(t for t in rec.latin[0] if not is_designation(t))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1096,8 +1153,8 @@ class Resolution:
 
 
 def _signature(rec: Prepared) -> tuple:
-    return (rec.klass, rec.names, rec.latin, rec.phone, rec.domain, rec.jcn, rec.postal,
-            rec.address, rec.city, rec.lat, rec.lon)  # fmt: skip
+    return (rec.klass, rec.names, rec.latin, rec.cut, rec.site, rec.phone, rec.domain, rec.jcn,
+            rec.postal, rec.address, rec.city, rec.lat, rec.lon)  # fmt: skip
 
 
 def collapse(

@@ -17,6 +17,7 @@ from pathlib import Path
 __all__ = [
     "fold",
     "normalize_name",
+    "split_tail",
     "strip_legal_forms",
     "compact",
     "name_tokens",
@@ -54,12 +55,29 @@ def fold(text: str | None) -> str:
     if not text.isascii():
         text = text.translate(_HIRA_TO_KATA)
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)  # "k.k." -> "kk"
+    # "k.k." -> "kk"; "n.v.philips" -> "nv philips" (a final dot still separates words)
+    text = _DOTTED.sub(
+        lambda m: m.group(0).replace(".", "") + (" " if m.group(0)[-1] == "." else ""), text
+    )
     text = _PUNCT_RE.sub(" ", text).replace("_", " ")
     text = _SPACES.sub(" ", text).strip()
     if _SPELLED.search(text):  # "n v" -> "nv", "d s m" -> "dsm", "i p" -> "ip"
-        text = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), text)
+        text = _SPELLED.sub(_join_spelled, text)
     return text
+
+
+# Legal forms written as spaced letters ("N. V."): kept apart from a spelled name before them,
+# so "D S M N. V." folds to "dsm nv", not "dsmnv".
+_SPELLED_LEGAL = ("sarl", "llc", "plc", "spa", "srl", "sas", "vof", "nv", "bv", "cv", "kk",
+                  "sa", "lp", "sl", "sc")  # fmt: skip
+
+
+def _join_spelled(match: re.Match[str]) -> str:
+    joined = match.group(0).replace(" ", "")
+    for form in _SPELLED_LEGAL:
+        if len(joined) > len(form) + 1 and joined.endswith(form):
+            return f"{joined[: -len(form)]} {form}"
+    return joined
 
 
 def is_japanese(text: str) -> bool:
@@ -234,11 +252,22 @@ _LATIN_LEGAL = sorted(
             "holding b.v.",
             "the",
             "naamloze vennootschap",
+            "naamlooze vennootschap",  # the spelling before 1947, still on old filings
             "besloten vennootschap",
+            "besloten vennootschap met beperkte aansprakelijkheid",
+            "vennootschap onder firma",
             "aktiengesellschaft",
+            "gesellschaft mit beschrankter haftung",
+            "gesellschaft mit beschränkter haftung",
+            "aktiebolag",
+            "aktieselskab",
+            "sociedad anonima",
+            "sociedade anonima",
+            "societa per azioni",
             "limited liability company",
             "limited liability partnership",
             "societe anonyme",
+            "societe dite",  # French filings: "Société dite: X", the company called X
         )
     },
     key=len,
@@ -304,30 +333,148 @@ def _remove_spaced(text: str, form: str) -> str:
     return re.sub(pattern, " ", text)
 
 
+# Legal forms after which a Latin name may go on: "SARA LEE/DE N.V. TE UTRECHT" (its seat),
+# "… ELECTRONICS N.V. GROENEWOUDSEWEG 1" (an address), "… CORP. - HOPE FOR YOUTH" (a site it
+# runs). Words that are also ordinary words (co, as, the, limited, spa) are not among them.
+_ENDING_LEGAL = frozenset({"nv", "bv", "gmbh", "ltd", "inc", "llc", "plc", "corp", "kk", "bhd"})
+
+
+_CUT_SHORT = frozenset({"n", "b"})  # the first letters of N.V. and B.V.
+
+
+def _first_name(text: str) -> str:
+    """Of several names in one field ("UNILEVER PLC; UNILEVER NV") the first."""
+    if ";" in text:
+        first = text.split(";")[0]
+        if fold(first):
+            return first
+    return text
+
+
+_BRACKETED = re.compile(r"[(\[]([^()\[\]]{1,24})[)\]]")
+_LEGAL_SET = frozenset(_LATIN_LEGAL)
+
+
+def _drop_bracketed_legal(text: str) -> str:
+    """A legal form in brackets inside a name goes: "PHILIPS' (N.V.) GLOEILAMPENFABRIEKEN"."""
+    if "(" not in text and "[" not in text:
+        return text
+    return _BRACKETED.sub(
+        lambda m: " " if tuple(fold(m.group(1)).split()) in _LEGAL_SET else m.group(0), text
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _folded(text: str) -> str:
+    """The folded name with what is not the name removed (a second name, a place, a bracket)."""
+    return fold(_drop_place_after_comma(_drop_bracketed_legal(_first_name(text))))
+
+
+def _drop_place_after_comma(text: str) -> str:
+    """A place written after the legal form ("AKZO NOBEL N.V., ARNHEM, NL") goes with it."""
+    if "," not in text or is_japanese(text):
+        return text
+    parts = text.split(",")
+    for k, part in enumerate(parts[:-1]):
+        words = tuple(fold(part).split())
+        if k > 0 and words and any(words[-len(f) :] == f for f in _BY_LAST.get(words[-1], ())):
+            return ",".join(parts[: k + 1])
+        if (
+            k == 0
+            and len(words) > 1
+            and any(
+                words[-len(f) :] == f and len(words) > len(f) for f in _BY_LAST.get(words[-1], ())
+            )
+        ):
+            return parts[0]
+    return text
+
+
 @lru_cache(maxsize=200_000)
 def normalize_name(text: str | None) -> str:
     """The comparable form of a name: folded, legal forms stripped, spaces squeezed.
 
-    A place written after the legal form ("AKZO NOBEL N.V., ARNHEM, NL") goes with it.
+    A place written after the legal form ("AKZO NOBEL N.V., ARNHEM, NL") goes with it, and
+    of several names in one field ("UNILEVER PLC; UNILEVER NV") the first is the name.
     """
-    if text and "," in text and not is_japanese(text):
-        parts = str(text).split(",")
-        for k, part in enumerate(parts[:-1]):
-            words = tuple(fold(part).split())
-            if k > 0 and words and any(words[-len(f) :] == f for f in _BY_LAST.get(words[-1], ())):
-                text = ",".join(parts[: k + 1])
-                break
-            if (
-                k == 0
-                and len(words) > 1
-                and any(
-                    words[-len(f) :] == f and len(words) > len(f)
-                    for f in _BY_LAST.get(words[-1], ())
-                )
-            ):
-                text = parts[0]
-                break
-    return strip_legal_forms(fold(text))
+    if not text:
+        return ""
+    return strip_legal_forms(_folded(str(text)))
+
+
+def _seat_only(tail: list[str], name: list[str]) -> bool:
+    """Whether the words after a legal form only place or repeat the company: an address with
+    a house number, a country code, "te <place>", or the name's own initials ("(KPENV)")."""
+    if not tail:
+        return True
+    if (tail[0] == "te" and len(tail) <= 3) or tuple(tail) in _LEGAL_SET:
+        return True
+    initials = "".join(t[0] for t in name)
+    if len(tail) == 1 and len(tail[0]) >= 3 and initials.startswith(tail[0][: len(initials)]):
+        return True
+    return all(any(c.isdigit() for c in t) or len(t) == 2 for t in tail) or any(
+        t.isdigit() for t in tail[1:]
+    )
+
+
+@lru_cache(maxsize=200_000)
+def split_tail(text: str | None) -> tuple[str, bool]:
+    """(the normalized name before its tail, whether the tail may name a site); ("", False)
+    when the name has no tail.
+
+    A tail follows a legal form inside the name ("DSM N.V. TE HEERLEN", "… N.V.
+    GROENEWOUDSEWEG 1", "… Corp. - Hope for Youth"); in a name that opens with its legal form,
+    it follows the first comma ("N.V. NUTRICIA, ZOETERMEER") or is a Dutch seat at the end
+    ("N.V. … TE EINDHOVEN"); or it is a legal form cut short by a field's length ("AKZO NOBEL
+    N"). A seat, an address or a cut legal form only places the company; other words may name
+    a site it runs (Chicago's "… Corp. - Hope for Youth" and "… Corp. - Just For You" are two),
+    so the resolver never lets two such sites meet on the part before their tails.
+    """
+    if not text:
+        return "", False
+    folded = _folded(str(text))
+    tokens = folded.split()
+    if len(tokens) < 2 or is_japanese(folded):
+        return "", False
+    if tokens[-1] in _CUT_SHORT:  # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.)
+        return strip_legal_forms(" ".join(tokens[:-1])), False
+    for k in range(1, len(tokens) - 1):
+        if tokens[k] in _ENDING_LEGAL:
+            head = strip_legal_forms(" ".join(tokens[: k + 1]))
+            return head, not _seat_only(tokens[k + 1 :], head.split())
+    if not any(tuple(tokens[: len(f)]) == f for f in _BY_FIRST.get(tokens[0], ())):
+        return "", False
+    text = str(text)
+    if "," in text:
+        head = fold(text.split(",")[0])
+        if len(head.split()) > 1:
+            return strip_legal_forms(head), False
+    if len(tokens) >= 3 and "te" in tokens[-3:-1]:
+        k = len(tokens) - 1 - tokens[::-1].index("te")
+        if k >= 1:
+            return strip_legal_forms(" ".join(tokens[:k])), False
+    return "", False
+    folded = _folded(str(text))
+    tokens = folded.split()
+    if len(tokens) < 2 or is_japanese(folded):
+        return ""
+    if tokens[-1] in _CUT_SHORT:  # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.)
+        return strip_legal_forms(" ".join(tokens[:-1]))
+    for k in range(1, len(tokens) - 1):
+        if tokens[k] in _ENDING_LEGAL:
+            return strip_legal_forms(" ".join(tokens[: k + 1]))
+    if not any(tuple(tokens[: len(f)]) == f for f in _BY_FIRST.get(tokens[0], ())):
+        return ""
+    text = str(text)
+    if "," in text:
+        head = fold(text.split(",")[0])
+        if len(head.split()) > 1:
+            return strip_legal_forms(head)
+    if len(tokens) >= 3 and "te" in tokens[-3:-1]:
+        k = len(tokens) - 1 - tokens[::-1].index("te")
+        if k >= 1:
+            return strip_legal_forms(" ".join(tokens[:k]))
+    return ""
 
 
 def compact(name: str) -> str:

@@ -179,6 +179,64 @@ def test_japanese_listed_names_link_across_scripts() -> None:
     assert precision >= 0.97 and recall >= 0.5, (precision, recall)
 
 
+def bcubed(owner: list[int], labels: list[str]) -> tuple[float, float]:
+    """B-cubed precision and recall of a clustering against gold labels."""
+    pred: dict[int, set[int]] = defaultdict(set)
+    gold: dict[str, set[int]] = defaultdict(set)
+    for i, (o, g) in enumerate(zip(owner, labels, strict=True)):
+        pred[o].add(i)
+        gold[g].add(i)
+    n = len(owner)
+    p = sum(len(pred[owner[i]] & gold[labels[i]]) / len(pred[owner[i]]) for i in range(n)) / n
+    r = sum(len(pred[owner[i]] & gold[labels[i]]) / len(gold[labels[i]]) for i in range(n)) / n
+    return p, r
+
+
+def test_patstat_slice_applicant_names_as_filed() -> None:
+    """Real applicant names from PATSTAT (KU Leuven ids): seats, addresses, a second applicant,
+    "Koninklijke" and legal forms cut short must not split a company; DSM N.V. and DSM IP
+    Assets B.V., two companies, must stay apart."""
+    rows = read_csv("patstat_slice.csv")
+    result = resolve_records([{"name": r["name"]} for r in rows])
+    owner = result.cluster_of()
+    labels = [r["leuven_id"] for r in rows]
+    precision, recall = bcubed(owner, labels)
+    assert precision == 1.0 and recall >= 0.94, (precision, recall)
+    where = {r["name"]: owner[i] for i, r in enumerate(rows)}
+    for variant, plain in [
+        ("KONINKLIJKE DSM N.V.", "DSM N.V."),
+        ("DSM N.V. TE HEERLEN.", "DSM N.V."),
+        ("SARA LEE/DE N.V. TE UTRECHT.", "SARA LEE/DE N.V."),
+        ("N.V. NUTRICIA, ZOETERMEER", "N.V. Nutricia"),
+        ("UNILEVER PLC; UNILEVER NV", "UNILEVER N.V."),
+        ("UNILEVER N.V. - COMPANHIA HOLANDESA", "UNILEVER N.V."),
+        ("AKZO NOBEL N", "AKZO NOBEL N.V."),
+        ("KONINKLIJKE PHILIPS ELECTRONICS N.V. GROENEWOUDSEWEG 1",
+         "KONINKLIJKE PHILIPS ELECTRONICS N.V."),
+        ("PHILIPS ELECTRONICS N.V.", "KONINKLIJKE PHILIPS ELECTRONICS N.V."),
+        ("Koninklijke Philips Electronics N.V. (KPENV)", "KONINKLIJE PHILIPS ELECTRONICS N.V."),
+    ]:  # fmt: skip
+        assert where[variant] == where[plain], (variant, plain)
+    assert where["DSM N.V."] != where["DSM IP ASSETS B.V."]
+
+
+def test_a_tail_after_the_legal_form_is_compared_only_with_a_name_without_one() -> None:
+    """Two sites of one operator ("… Corp. - X" and "… Corp. - Y", Chicago's directories) stay
+    apart; the operator's seat after its legal form does not split it."""
+    records = [
+        {"name": "Home of Life Community Dev. Corp. - Home of Life Just For You"},
+        {"name": "Home of Life Community Dev. Corp. HLCDC Dev. II"},
+        {"name": "Trinity Resources Unlimited, Inc. - Hope for Youth"},
+        {"name": "Trinity Resources Unlimited, Inc. - Little Angels"},
+        {"name": "Maasland N.V. a Dutch Limited Co"},
+        {"name": "MAASLAND N.V."},
+    ]
+    owner = resolve_records(records).cluster_of()
+    assert owner[0] != owner[1]
+    assert owner[2] != owner[3]
+    assert owner[4] == owner[5]
+
+
 def hotel_records() -> tuple[list[dict], list[str]]:
     rows = read_csv("tokyo_hotels.csv")
     records = []

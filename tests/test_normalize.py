@@ -20,6 +20,7 @@ from spider.normalize import (
     normalize_postal_code,
     romaji_key,
     skeleton,
+    split_tail,
 )
 
 names = st.text(
@@ -53,10 +54,40 @@ names = st.text(
         ("SUNCORPORATION", "sun"),
         ("ｲﾝﾍﾟﾘｱﾙ", "インペリアル"),
         ("Limited", "limited"),  # never stripped to nothing
+        ("D S M N. V.", "dsm"),  # spelled letters, then a spaced legal form
+        ("N.V.PHILIPS' GLOEILAMPENFABRIEKEN", "philips gloeilampenfabrieken"),
+        ("PHILIPS' (N.V.) GLOEILAMPENFABRIEKEN", "philips gloeilampenfabrieken"),
+        ("UNILEVER PLC; UNILEVER NV", "unilever"),  # two applicants: the first
+        ("UNILEVER NV NAAMLOOZE VENNOOTSCHAP", "unilever"),  # the pre-1947 spelling
+        ("Societe Dite Alcatel N.V.", "alcatel"),
     ],
 )
 def test_normalize_name_strips_legal_forms_either_side(raw: str, expected: str) -> None:
     assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "head", "site"),
+    [
+        ("SARA LEE/DE N.V. TE UTRECHT.", "sara lee de", False),
+        ("KONINKLIJKE PHILIPS ELECTRONICS N.V. GROENEWOUDSEWEG 1",
+         "koninklijke philips electronics", False),
+        ("Koninklijke Philips Electronics N.V. (KPENV)", "koninklijke philips electronics", False),
+        ("UNILEVER N.V. (NL)", "unilever", False),
+        ("Trinity Resources Unlimited, Inc. - Hope for Youth", "trinity resources unlimited", True),
+        ("Home of Life Community Dev. Corp. HLCDC Dev. II", "home of life community dev", True),
+        ("N.V. NUTRICIA, ZOETERMEER, NL", "nutricia", False),
+        ("N.V. PHILIPS' GLOEILAMPENFABRIEKEN TE EINDHOVEN.", "philips gloeilampenfabrieken", False),
+        ("AKZO NOBEL N", "akzo nobel", False),
+        ("DSM IP ASSETS B.", "dsm ip assets", False),
+        ("Akzo Nobel N.V.", "", False),  # no tail
+        ("Hotel Te Aroha", "", False),  # "te" is a Dutch seat only after a leading legal form
+        ("Imperial Hotel, Ltd.", "", False),
+        ("株式会社帝国ホテル", "", False),
+    ],
+)  # fmt: skip
+def test_split_tail(raw: str, head: str, site: bool) -> None:
+    assert split_tail(raw) == (head, site)
 
 
 @pytest.mark.parametrize(
