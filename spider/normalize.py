@@ -767,6 +767,48 @@ def _max_phrase() -> int:
     return max((len(k.split()) for k in _dictionary()[2]), default=1)
 
 
+@lru_cache(maxsize=1)
+def _misspellings() -> dict[str, str]:
+    """Every one-word dictionary key of eight letters or more without one of its letters but
+    the first → its concept ("electonics" → electronics); a form two concepts share is left out."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for key, concept in _dictionary()[2].items():
+        if " " in key or len(key) < 8 or not key.isalpha():
+            continue
+        for i in range(1, len(key)):
+            short = key[:i] + key[i + 1 :]
+            if out.get(short, concept) != concept:
+                clash.add(short)
+            out[short] = concept
+    for short in clash:
+        del out[short]
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def misspelt_concept(word: str) -> str | None:
+    """The concept of a dictionary word written with one letter missing, one letter too many
+    or two neighbours swapped ("reserach", "electonics", "industires"), its first letter kept;
+    never a substitution (shopping is not shipping), never a word that could be romaji
+    (dainichi is not daiichi, kankyo not kanko). None when no single concept fits."""
+    if len(word) < 7 or not word.isalpha() or is_romaji(word):
+        return None
+    en_concept, missing = _dictionary()[2], _misspellings()
+    found = set()
+    if word in missing:
+        found.add(missing[word])
+    for i in range(1, len(word)):
+        extra = word[:i] + word[i + 1 :]
+        if extra in en_concept and " " not in extra:
+            found.add(en_concept[extra])
+        if i + 1 < len(word) and word[i] != word[i + 1]:
+            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            if swapped in en_concept:
+                found.add(en_concept[swapped])
+    return found.pop() if len(found) == 1 else None
+
+
 @lru_cache(maxsize=200_000)
 def concept_tokens(latin: str) -> tuple[str, ...]:
     """Map a normalized Latin name onto dictionary concepts and romaji keys, token by token.
@@ -786,7 +828,8 @@ def concept_tokens(latin: str) -> tuple[str, ...]:
                 i += n
                 break
         else:
-            out.append(romaji_key(tokens[i]))
+            token = tokens[i]
+            out.append(misspelt_concept(token) or romaji_key(token))
             i += 1
     return tuple(t for t in out if t)
 

@@ -278,13 +278,13 @@ def test_explain_blocking_counts_missed_true_matches() -> None:
 
 
 def test_a_typo_in_the_only_rare_word_is_blocked_within_one_place() -> None:
-    """No word is left whole (Quorvel/Qourvel, Textiles/Textbiles): the place + one-deletion
+    """No word is left whole (Quorvel/Qourvel, Textiles/Texdiles, a letter changed): the place + one-deletion
     key of the rarest word still proposes the pair, but only inside one city."""
     filler = [{"name": f"{w} Textiles", "city": "millbrook"} for w in
               ("Anvel", "Borrin", "Caddow", "Derrix", "Eltom", "Fennick")]  # fmt: skip
     records = [{"name": "Quorvel Textiles", "city": "millbrook"},
-               {"name": "Quorvek Textbiles", "city": "millbrook"},
-               {"name": "Quorvek Textbiles", "city": "ashdale"}, *filler]  # fmt: skip
+               {"name": "Quorvek Texdiles", "city": "millbrook"},
+               {"name": "Quorvek Texdiles", "city": "ashdale"}, *filler]  # fmt: skip
     result = resolve_records(records)
     assert (0, 1) in result.pairs
     assert (0, 2) not in result.pairs
