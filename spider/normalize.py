@@ -436,7 +436,11 @@ def split_tail(text: str | None) -> tuple[str, bool]:
     tokens = folded.split()
     if len(tokens) < 2 or is_japanese(folded):
         return "", False
-    if tokens[-1] in _CUT_SHORT:  # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.)
+    if (tokens[-1] in _CUT_SHORT and len(tokens) >= 3 and str(text).isupper()
+            and "," not in str(text)):  # fmt: skip
+        # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.): a register's upper-case name cut
+        # by its field. "Studio B", "BUILDING B" and a person's initial ("MASON, ROSWELL B.")
+        # keep their letter.
         return strip_legal_forms(" ".join(tokens[:-1])), False
     for k in range(1, len(tokens) - 1):
         if tokens[k] in _ENDING_LEGAL:

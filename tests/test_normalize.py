@@ -80,6 +80,9 @@ def test_normalize_name_strips_legal_forms_either_side(raw: str, expected: str) 
         ("N.V. PHILIPS' GLOEILAMPENFABRIEKEN TE EINDHOVEN.", "philips gloeilampenfabrieken", False),
         ("AKZO NOBEL N", "akzo nobel", False),
         ("DSM IP ASSETS B.", "dsm ip assets", False),
+        ("Studio B", "", False),  # a letter that is part of the name
+        ("BUILDING B", "", False),
+        ("CHICAGO PUBLIC SCHOOLS MASON, ROSWELL B.", "", False),  # a person's initial
         ("Akzo Nobel N.V.", "", False),  # no tail
         ("Hotel Te Aroha", "", False),  # "te" is a Dutch seat only after a leading legal form
         ("Imperial Hotel, Ltd.", "", False),
