@@ -85,10 +85,11 @@ OUTLET_WORDS = frozenset(
 )
 # Predicates a company carries or drops without becoming another company: the Dutch
 # "Koninklijke" (Royal, granted by the Crown). "Koninklijke Philips" is Philips, and filings
-# spell the word a dozen ways (koninklije, koniklijke, koninkl.): it counts for little either way.
+# spell the word a dozen ways (koninklije, koniklijke, koninkl.). Shared, it counts as little as
+# a common word; missing from one name, as little as a legal form: nothing.
 DESIGNATION_WORDS = ("koninklijke", "koninklijk")
 DESIGNATION_PREFIXES = ("konink", "koninkl", "kon")
-DESIGNATION_WEIGHT = 0.1
+DESIGNATION_WEIGHT = 0.0  # like a legal form, which is stripped: nothing when one name lacks it
 
 
 @lru_cache(maxsize=1 << 16)
@@ -703,6 +704,8 @@ def soft_token_score(
         cheap = not (places_a and places_b)
     num_a, den_a = _weighted(a, best_a, weights, cheap)
     num_b, den_b = _weighted(b, best_b, weights, cheap)
+    if not den_a or not den_b:
+        return 0.0, 0.0  # a name of designations alone ("Koninklijke") names no one
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
     coverage = 100.0 * max(num_a / den_a, num_b / den_b)
     return symmetric, coverage

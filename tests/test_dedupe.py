@@ -220,6 +220,16 @@ def test_patstat_slice_applicant_names_as_filed() -> None:
     assert where["DSM N.V."] != where["DSM IP ASSETS B.V."]
 
 
+def test_koninklijke_is_carried_or_dropped() -> None:
+    """The Dutch predicate costs nothing when one name lacks it, and alone names no one."""
+    records = [{"name": "Koninklijke DSM N.V."}, {"name": "DSM N.V."},
+               {"name": "KONINKLIJE PHILIPS ELECTRONICS N.V."}, {"name": "Philips Electronics"},
+               {"name": "Koninklijke"}, {"name": "DSM IP Assets B.V."}]  # fmt: skip
+    owner = resolve_records(records).cluster_of()
+    assert owner[0] == owner[1] and owner[2] == owner[3]
+    assert len({owner[0], owner[2], owner[4], owner[5]}) == 4
+
+
 def test_a_tail_after_the_legal_form_is_compared_only_with_a_name_without_one() -> None:
     """Two sites of one operator ("… Corp. - X" and "… Corp. - Y", Chicago's directories) stay
     apart; the operator's seat after its legal form does not split it."""
