@@ -88,7 +88,7 @@ OUTLET_WORDS = frozenset(
 # spell the word a dozen ways (koninklije, koniklijke, koninkl.). Shared, it counts as little as
 # a common word; missing from one name, as little as a legal form: nothing.
 DESIGNATION_WORDS = ("koninklijke", "koninklijk")
-DESIGNATION_PREFIXES = ("konink", "koninkl", "kon")
+DESIGNATION_PREFIXES = ("konink", "koninkl")  # not "kon": Kohn and Koon fold to it
 DESIGNATION_WEIGHT = 0.0  # like a legal form, which is stripped: nothing when one name lacks it
 
 
@@ -153,23 +153,29 @@ class Prepared:
     site: bool = False  # the tail may name a site the company runs ("… Corp. - Hope for Youth")
 
 
+_HOTEL_RE = re.compile("|".join(map(re.escape, HOTEL_WORDS)))  # a substring, as "in" tests
+
+
 def category_class(record: dict[str, Any]) -> str:
     """'hotel' for a property, 'org' for a registered company, '' when the record cannot tell.
 
     A hotel property and a registered company (its operator) are different callable
     organisations, so the two classes never share a cluster.
     """
-    category = normalize_name(record.get("category"))
-    if any(word in category for word in HOTEL_WORDS):
+    # Every value of a list ("Restaurant; Hotel"), not only the first as for a name.
+    category = record.get("category") or ""
+    if ";" in category:
+        category = " ".join(normalize_name(c) for c in str(category).split(";"))
+    else:
+        category = normalize_name(category)
+    if category and _HOTEL_RE.search(category):
         return "hotel"
     if record.get("corporate_number") or record.get("legal_name") or record.get("industry_scheme"):
         return "org"
     if category:
         return "org"
     names = " ".join(normalize_name(record.get(f)) for f in NAME_FIELDS if record.get(f))
-    if any(word in names for word in HOTEL_WORDS):
-        return "hotel"
-    return ""
+    return "hotel" if _HOTEL_RE.search(names) else ""
 
 
 _HOUSE = re.compile(r"\b(\d+)\b")
@@ -1100,7 +1106,23 @@ def cluster(
         cache[key] = None if breakdown.get("names_compared") == "" else value
         return cache[key]
 
-    edges = sorted(((s, p) for p, s in scored.items() if s >= threshold), key=lambda e: -e[0])
+    # Records whose name goes on after the legal form with words that may name a site ("…
+    # Corp. - Hope for Youth"): two of them join only if their whole names match, even when
+    # the operator's bare name would bridge them.
+    sites: dict[int, list[int]] = {r.index: [r.index] for r in prepared if r.site}
+
+    def sites_apart(ra: int, rb: int) -> bool:
+        for i in sites.get(ra, ()):
+            for j in sites.get(rb, ()):
+                score = pair_score(i, j)
+                if score is None or score < threshold:
+                    return True
+        return False
+
+    # Best first; equal scores (to float noise) in pair order, so the result never depends on
+    # the last bit of a sum.
+    edges = sorted(((s, p) for p, s in scored.items() if s >= threshold),
+                   key=lambda e: (-round(e[0], 6), e[1]))  # fmt: skip
     for _, (a, b) in edges:
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb or not clusters.allowed(ra, rb):
@@ -1114,7 +1136,13 @@ def cluster(
             cross = [x for x in scores if x is not None]
             if cross and sum(cross) / len(cross) < link_threshold:
                 continue
-        clusters.union(ra, rb)
+        if sites and sites_apart(ra, rb):
+            continue
+        root = clusters.union(ra, rb)
+        if sites:
+            joined = sites.pop(ra, []) + sites.pop(rb, [])
+            if joined:
+                sites[root] = joined
     return [sorted(m) for m in clusters.members.values()]
 
 

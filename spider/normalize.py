@@ -9,6 +9,7 @@ katakana→romaji table and a small business-word dictionary (自動車 = motor,
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -47,6 +48,14 @@ _SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")
 _DOTTED = re.compile(r"\b(?:\w\.)+\w\b\.?")  # k.k., n.v., l.l.c., s.p.a.
 
 
+_ACCENTED = re.compile(r"[\u00c0-\u024f]")
+
+
+def _strip_accent(match: re.Match[str]) -> str:
+    base = unicodedata.normalize("NFD", match.group(0))
+    return "".join(c for c in base if not unicodedata.combining(c))
+
+
 def fold(text: str | None) -> str:
     """NFKC, case-fold, hiragana→katakana, punctuation and brackets to spaces, spaces squeezed."""
     if not text:
@@ -54,6 +63,8 @@ def fold(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     if not text.isascii():
         text = text.translate(_HIRA_TO_KATA)
+        if _ACCENTED.search(text):  # société → societe; kana keep their voicing marks
+            text = _ACCENTED.sub(_strip_accent, text)
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
     # "k.k." -> "kk"; "n.v.philips" -> "nv philips" (a final dot still separates words)
     text = _DOTTED.sub(
@@ -335,18 +346,36 @@ def _remove_spaced(text: str, form: str) -> str:
 
 # Legal forms after which a Latin name may go on: "SARA LEE/DE N.V. TE UTRECHT" (its seat),
 # "… ELECTRONICS N.V. GROENEWOUDSEWEG 1" (an address), "… CORP. - HOPE FOR YOUTH" (a site it
-# runs). Words that are also ordinary words (co, as, the, limited, spa) are not among them.
+# runs). Only abbreviations written with their full stop ("Reno NV Casino" is in Nevada,
+# "Studio LTD Edition" is a name), or GmbH and Bhd, which are nothing else; words that are also
+# ordinary words (co, as, the, limited, spa) are not among them.
+_LEGAL_MARK = re.compile(
+    r"(?<![\w.])(?:n\.\s?v\.|b\.\s?v\.|k\.\s?k\.|inc\.|ltd\.|corp\.|l\.\s?l\.\s?c\.|p\.\s?l\.\s?c\."
+    r"|gmbh\b\.?|bhd\b\.?)",
+    re.IGNORECASE,
+)
+_LEGAL_WORDS = frozenset(" ".join(f) for f in _LATIN_LEGAL)
 _ENDING_LEGAL = frozenset({"nv", "bv", "gmbh", "ltd", "inc", "llc", "plc", "corp", "kk", "bhd"})
 
 
 _CUT_SHORT = frozenset({"n", "b"})  # the first letters of N.V. and B.V.
+# Words a letter often follows as part of the name: "PLAN B", "TERMINAL B", "TOWER N".
+_TAKES_A_LETTER = frozenset(
+    """plan terminal tower building block wing gate unit suite hall annex floor level studio
+    phase zone area section type class grade vitamin line route exit platform pier dock lot
+    house room court""".split()
+)
 
 
 def _first_name(text: str) -> str:
-    """Of several names in one field ("UNILEVER PLC; UNILEVER NV") the first."""
+    """Of several names in one field ("UNILEVER PLC; UNILEVER NV") the first; an HTML entity
+    ("Barnes &amp; Noble") is read first, so its semicolon splits nothing."""
+    if "&" in text:
+        text = html.unescape(text)
     if ";" in text:
         first = text.split(";")[0]
-        if fold(first):
+        folded = fold(first)
+        if folded and tuple(folded.split()) not in _LEGAL_SET:
             return first
     return text
 
@@ -364,10 +393,14 @@ def _drop_bracketed_legal(text: str) -> str:
     )
 
 
+def _clean(text: str) -> str:
+    """The raw name without what is not the name (a second name, a place, a bracketed form)."""
+    return _drop_place_after_comma(_drop_bracketed_legal(_first_name(text)))
+
+
 @lru_cache(maxsize=200_000)
 def _folded(text: str) -> str:
-    """The folded name with what is not the name removed (a second name, a place, a bracket)."""
-    return fold(_drop_place_after_comma(_drop_bracketed_legal(_first_name(text))))
+    return fold(_clean(text))
 
 
 def _drop_place_after_comma(text: str) -> str:
@@ -399,7 +432,8 @@ def normalize_name(text: str | None) -> str:
     """
     if not text:
         return ""
-    return strip_legal_forms(_folded(str(text)))
+    # Never to nothing: "(N.V.)" alone stays "nv".
+    return strip_legal_forms(_folded(str(text))) or strip_legal_forms(fold(str(text)))
 
 
 def _seat_only(tail: list[str], name: list[str]) -> bool:
@@ -410,7 +444,7 @@ def _seat_only(tail: list[str], name: list[str]) -> bool:
     if (tail[0] == "te" and len(tail) <= 3) or tuple(tail) in _LEGAL_SET:
         return True
     initials = "".join(t[0] for t in name)
-    if len(tail) == 1 and len(tail[0]) >= 3 and initials.startswith(tail[0][: len(initials)]):
+    if len(tail) == 1 and len(initials) >= 2 and tail[0].startswith(initials):
         return True
     return all(any(c.isdigit() for c in t) or len(t) == 2 for t in tail) or any(
         t.isdigit() for t in tail[1:]
@@ -437,15 +471,25 @@ def split_tail(text: str | None) -> tuple[str, bool]:
     if len(tokens) < 2 or is_japanese(folded):
         return "", False
     if (tokens[-1] in _CUT_SHORT and len(tokens) >= 3 and str(text).isupper()
-            and "," not in str(text)):  # fmt: skip
+            and "," not in str(text) and tokens[-2] not in _TAKES_A_LETTER):  # fmt: skip
         # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.): a register's upper-case name cut
         # by its field. "Studio B", "BUILDING B" and a person's initial ("MASON, ROSWELL B.")
         # keep their letter.
         return strip_legal_forms(" ".join(tokens[:-1])), False
+    cleaned = _clean(str(text)) if "." in str(text) or "gmbh" in folded or "bhd" in folded else ""
+    mark = _LEGAL_MARK.search(cleaned) if cleaned else None
+    if mark:
+        head, tail = fold(cleaned[: mark.end()]), fold(cleaned[mark.end() :]).split()
+        name = strip_legal_forms(head)
+        if tail and name != head and name not in _LEGAL_WORDS:
+            return name, not _seat_only(tail, name.split())
     for k in range(1, len(tokens) - 1):
-        if tokens[k] in _ENDING_LEGAL:
-            head = strip_legal_forms(" ".join(tokens[: k + 1]))
-            return head, not _seat_only(tokens[k + 1 :], head.split())
+        # Written without its stop, a legal form ends the name only before a seat or an
+        # address: "UNILEVER NV (NL", but not "Reno NV Casino Hotel".
+        if tokens[k] in _ENDING_LEGAL and _seat_only(tokens[k + 1 :], tokens[:k]):
+            name = strip_legal_forms(" ".join(tokens[: k + 1]))
+            if name not in _LEGAL_WORDS:
+                return name, False
     if not any(tuple(tokens[: len(f)]) == f for f in _BY_FIRST.get(tokens[0], ())):
         return "", False
     text = str(text)
@@ -458,27 +502,6 @@ def split_tail(text: str | None) -> tuple[str, bool]:
         if k >= 1:
             return strip_legal_forms(" ".join(tokens[:k])), False
     return "", False
-    folded = _folded(str(text))
-    tokens = folded.split()
-    if len(tokens) < 2 or is_japanese(folded):
-        return ""
-    if tokens[-1] in _CUT_SHORT:  # "AKZO NOBEL N" (N.V.), "DSM IP ASSETS B." (B.V.)
-        return strip_legal_forms(" ".join(tokens[:-1]))
-    for k in range(1, len(tokens) - 1):
-        if tokens[k] in _ENDING_LEGAL:
-            return strip_legal_forms(" ".join(tokens[: k + 1]))
-    if not any(tuple(tokens[: len(f)]) == f for f in _BY_FIRST.get(tokens[0], ())):
-        return ""
-    text = str(text)
-    if "," in text:
-        head = fold(text.split(",")[0])
-        if len(head.split()) > 1:
-            return strip_legal_forms(head)
-    if len(tokens) >= 3 and "te" in tokens[-3:-1]:
-        k = len(tokens) - 1 - tokens[::-1].index("te")
-        if k >= 1:
-            return strip_legal_forms(" ".join(tokens[:k]))
-    return ""
 
 
 def compact(name: str) -> str:
@@ -773,12 +796,13 @@ def _max_phrase() -> int:
 
 @lru_cache(maxsize=1)
 def _misspellings() -> dict[str, str]:
-    """Every one-word dictionary key of eight letters or more without one of its letters but
+    """Every one-word dictionary key of nine letters or more without one of its letters but
     the first → its concept ("electonics" → electronics); a form two concepts share is left out."""
     out: dict[str, str] = {}
     clash: set[str] = set()
     for key, concept in _dictionary()[2].items():
-        if " " in key or len(key) < 8 or not key.isalpha():
+        # Nine letters or more: "sipping" and "sinning" are words, not shipping and spinning.
+        if " " in key or len(key) < 9 or not key.isalpha():
             continue
         for i in range(1, len(key)):
             short = key[:i] + key[i + 1 :]
@@ -792,8 +816,8 @@ def _misspellings() -> dict[str, str]:
 
 @lru_cache(maxsize=1 << 16)
 def misspelt_concept(word: str) -> str | None:
-    """The concept of a dictionary word written with one letter missing, one letter too many
-    or two neighbours swapped ("reserach", "electonics", "industires"), its first letter kept;
+    """The concept of a dictionary word written with one letter missing, a letter doubled or
+    two neighbours swapped ("electonics", "comppany", "reserach"), its first letter kept;
     never a substitution (shopping is not shipping), never a word that could be romaji
     (dainichi is not daiichi, kankyo not kanko). None when no single concept fits."""
     if len(word) < 7 or not word.isalpha() or is_romaji(word):
@@ -804,7 +828,8 @@ def misspelt_concept(word: str) -> str | None:
         found.add(missing[word])
     for i in range(1, len(word)):
         extra = word[:i] + word[i + 1 :]
-        if extra in en_concept and " " not in extra:
+        # A letter too many is a doubled one ("comppany"), never a new one (reality, blanking).
+        if word[i] == word[i - 1] and extra in en_concept and " " not in extra:
             found.add(en_concept[extra])
         if i + 1 < len(word) and word[i] != word[i + 1]:
             swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]

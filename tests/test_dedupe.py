@@ -245,6 +245,17 @@ def test_a_tail_after_the_legal_form_is_compared_only_with_a_name_without_one() 
     assert owner[0] != owner[1]
     assert owner[2] != owner[3]
     assert owner[4] == owner[5]
+    # The operator's bare name matches both sites; it never bridges them.
+    bridged = resolve_records([{"name": "Youth Services Corp."},
+                               {"name": "Youth Services Corp. - Hope for Youth"},
+                               {"name": "Youth Services Corp. - Just For You"}]).cluster_of()  # fmt: skip
+    assert bridged[1] != bridged[2]
+
+
+def test_words_that_fold_like_koninklijke_are_still_names() -> None:
+    owner = resolve_records([{"name": "Sushi Kon"}, {"name": "Sushi"},
+                             {"name": "Kohn Pedersen Fox"}, {"name": "Pedersen Fox"}]).cluster_of()  # fmt: skip
+    assert owner[0] != owner[1] and owner[2] != owner[3]
 
 
 def hotel_records() -> tuple[list[dict], list[str]]:

@@ -12,6 +12,7 @@ from spider.normalize import (
     kana_letters,
     kana_to_romaji,
     latin_forms,
+    misspelt_concept,
     normalize_address,
     normalize_corporate_number,
     normalize_domain,
@@ -60,6 +61,11 @@ names = st.text(
         ("UNILEVER PLC; UNILEVER NV", "unilever"),  # two applicants: the first
         ("UNILEVER NV NAAMLOOZE VENNOOTSCHAP", "unilever"),  # the pre-1947 spelling
         ("Societe Dite Alcatel N.V.", "alcatel"),
+        ("Société dite: Alcatel", "alcatel"),  # accents fold on Latin letters
+        ("Sociedad Anónima Damm", "damm"),
+        ("Barnes &amp; Noble", "barnes and noble"),  # an entity's ";" splits nothing
+        ("N.V.;Foo", "foo"),
+        ("(N.V.)", "nv"),  # never to nothing
     ],
 )
 def test_normalize_name_strips_legal_forms_either_side(raw: str, expected: str) -> None:
@@ -81,6 +87,11 @@ def test_normalize_name_strips_legal_forms_either_side(raw: str, expected: str) 
         ("AKZO NOBEL N", "akzo nobel", False),
         ("DSM IP ASSETS B.", "dsm ip assets", False),
         ("Studio B", "", False),  # a letter that is part of the name
+        ("CAFE PLAN B", "", False),
+        ("Reno NV Casino Hotel", "", False),  # Nevada: a legal form needs its stop here
+        ("Studio LTD Edition", "", False),
+        ("UNILEVER NV (NL", "unilever", False),  # … unless a seat follows
+        ("Acme Inc. - Arcade", "acme", True),  # one word has no initials to repeat
         ("BUILDING B", "", False),
         ("CHICAGO PUBLIC SCHOOLS MASON, ROSWELL B.", "", False),  # a person's initial
         ("Akzo Nobel N.V.", "", False),  # no tail
@@ -208,3 +219,16 @@ def test_romanization_is_idempotent(text: str) -> None:
 def test_hard_keys_are_idempotent(text: str) -> None:
     assert normalize_phone(normalize_phone(text)) == normalize_phone(text)
     assert normalize_postal_code(normalize_postal_code(text)) == normalize_postal_code(text)
+
+
+def test_misspelt_dictionary_words_and_real_words() -> None:
+    assert misspelt_concept("electonics") == "electronics"
+    assert misspelt_concept("reserach") == "laboratories"
+    assert misspelt_concept("comppany") == "company"
+    for word in ("reality", "stories", "transmit", "blanking", "clement", "minting", "sipping",
+                 "sinning", "seafood", "generali", "dainichi", "kankyo"):  # fmt: skip
+        assert misspelt_concept(word) is None, word
+
+
+def test_kana_keep_their_voicing_marks_when_accents_fold() -> None:
+    assert fold("ガーデン Müller") == "ガーデン muller"
