@@ -159,6 +159,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                                pk=("company_id", "key"), if_not_exists=True)
     db["company_names"].create_index(["key"], if_not_exists=True)
     _add_missing_columns(db)
+    _check_normalizer(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
     db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
@@ -179,6 +180,18 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
             db[table].add_column(column, kind)
             if table in _DERIVED:
                 set_meta(db, "needs_rebuild", "1")
+
+
+def _check_normalizer(db: sqlite_utils.Database) -> None:
+    """Names folded by another version of spider.normalize key the name index and the
+    resolution differently: mark the database for a rebuild from its records (decisions kept)."""
+    from spider.normalize import NORMALIZE_VERSION
+
+    if get_meta(db, "normalize_version") == NORMALIZE_VERSION:
+        return
+    if db.execute("select exists(select 1 from records)").fetchone()[0]:
+        set_meta(db, "needs_rebuild", "1")
+    set_meta(db, "normalize_version", NORMALIZE_VERSION)
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:

@@ -15,6 +15,10 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+# Bumped whenever a change to these functions can change a stored name key or a resolution:
+# a database written under another version is rebuilt from its records on next use.
+NORMALIZE_VERSION = "2026-11-25"
+
 __all__ = [
     "fold",
     "normalize_name",

@@ -96,3 +96,22 @@ def test_open_db_is_idempotent(seeded_path, tmp_path):
     db = open_db(tmp_path / "again.db")
     assert set(db.table_names()) == tables
     assert {"records", "companies", "company_signals", "won_clients", "prospects", "runs"} <= tables
+
+
+def test_a_database_from_another_normalizer_is_rebuilt_keeping_decisions(seeded_path, tmp_path):
+    """Name keys folded by another version of spider.normalize: the next use rebuilds."""
+    from conftest import copy_db
+
+    from spider.db import set_meta
+
+    db = copy_db(seeded_path, tmp_path / "old.db")
+    companies = db.execute("select count(*) from companies").fetchone()[0]
+    set_meta(db, "normalize_version", "an older one")
+    db.conn.close()
+    db = open_db(tmp_path / "old.db")
+    assert get_meta(db, "needs_rebuild") == "1"
+    messages: list[str] = []
+    ensure_built(db, Settings(), echo=messages.append)
+    assert messages[0].startswith("Rebuilding")
+    assert get_meta(db, "needs_rebuild") == "0"
+    assert db.execute("select count(*) from companies").fetchone()[0] == companies
