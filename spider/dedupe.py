@@ -639,7 +639,7 @@ _FIRST = str.maketrans("clv", "krb")
 
 
 @lru_cache(maxsize=1 << 18)
-def token_similarity(a: str, b: str, *, cutoff: float = 0.8) -> float:
+def token_similarity(a: str, b: str, cutoff: float = 0.8) -> float:
     """0..1: equal tokens 1, a typo or a transliteration (orientaru ~ oriental) close to 1.
 
     Below `cutoff` a pair of tokens counts as different (0). Two romaji words get no typo
@@ -697,7 +697,7 @@ def soft_token_score(
         for j, tb in enumerate(b):
             if best_b[j] == 1.0:
                 continue
-            s = token_similarity(ta, tb, cutoff=cutoff)
+            s = token_similarity(ta, tb, cutoff)
             if s > best_a[i]:
                 best_a[i] = s
             if s > best_b[j]:
