@@ -207,6 +207,8 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
     site = False
     for fld in NAME_FIELDS:
         head, names_site = split_tail(record.get(fld))
+        if not head:
+            continue
         site = site or names_site
         for form in latin_forms(head):
             if form and form not in latin and form not in cut:
@@ -1031,6 +1033,8 @@ class _Clusters:
         self.classes: dict[int, set[str]] = {r.index: {r.klass} - {""} for r in prepared}
         self.jcns: dict[int, set[str]] = {r.index: {r.jcn} - {""} for r in prepared}
         self.apart: dict[int, set[int]] = defaultdict(set)
+        # Members whose name goes on after the legal form with words that may name a site.
+        self.sites: dict[int, list[int]] = {r.index: [r.index] for r in prepared if r.site}
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -1062,6 +1066,8 @@ class _Clusters:
         self.members[ra].extend(self.members.pop(rb))
         self.classes[ra] |= self.classes.pop(rb)
         self.jcns[ra] |= self.jcns.pop(rb)
+        if rb in self.sites:
+            self.sites.setdefault(ra, []).extend(self.sites.pop(rb))
         return ra
 
 
@@ -1106,18 +1112,14 @@ def cluster(
         cache[key] = None if breakdown.get("names_compared") == "" else value
         return cache[key]
 
-    # Records whose name goes on after the legal form with words that may name a site ("…
-    # Corp. - Hope for Youth"): two of them join only if their whole names match, even when
-    # the operator's bare name would bridge them.
-    sites: dict[int, list[int]] = {r.index: [r.index] for r in prepared if r.site}
-
     def sites_apart(ra: int, rb: int) -> bool:
-        for i in sites.get(ra, ()):
-            for j in sites.get(rb, ()):
-                score = pair_score(i, j)
-                if score is None or score < threshold:
-                    return True
-        return False
+        """Two sites ("… Corp. - Hope for Youth", "… Corp. - Just For You") join only if their
+        whole names match, even when the operator's bare name would bridge them."""
+        sites = clusters.sites
+        return any(
+            (score := pair_score(i, j)) is None or score < threshold
+            for i in sites.get(ra, ()) for j in sites.get(rb, ())
+        )  # fmt: skip
 
     # Best first; equal scores (to float noise) in pair order, so the result never depends on
     # the last bit of a sum.
@@ -1136,13 +1138,9 @@ def cluster(
             cross = [x for x in scores if x is not None]
             if cross and sum(cross) / len(cross) < link_threshold:
                 continue
-        if sites and sites_apart(ra, rb):
+        if sites_apart(ra, rb):
             continue
-        root = clusters.union(ra, rb)
-        if sites:
-            joined = sites.pop(ra, []) + sites.pop(rb, [])
-            if joined:
-                sites[root] = joined
+        clusters.union(ra, rb)
     return [sorted(m) for m in clusters.members.values()]
 
 

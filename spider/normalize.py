@@ -358,7 +358,7 @@ _LEGAL_MARK = re.compile(
     r"|gmbh\b\.?|bhd\b\.?)",
     re.IGNORECASE,
 )
-_LEGAL_WORDS = frozenset(" ".join(f) for f in _LATIN_LEGAL)
+_LEGAL_SET = frozenset(_LATIN_LEGAL)
 _ENDING_LEGAL = frozenset({"nv", "bv", "gmbh", "ltd", "inc", "llc", "plc", "corp", "kk", "bhd"})
 
 
@@ -371,6 +371,11 @@ _TAKES_A_LETTER = frozenset(
 )
 
 
+def _is_legal_form(folded: str) -> bool:
+    """Whether a folded text is nothing but one legal form ("nv", "naamloze vennootschap")."""
+    return tuple(folded.split()) in _LEGAL_SET
+
+
 def _first_name(text: str) -> str:
     """Of several names in one field ("UNILEVER PLC; UNILEVER NV") the first; an HTML entity
     ("Barnes &amp; Noble") is read first, so its semicolon splits nothing."""
@@ -379,13 +384,12 @@ def _first_name(text: str) -> str:
     if ";" in text:
         first = text.split(";")[0]
         folded = fold(first)
-        if folded and tuple(folded.split()) not in _LEGAL_SET:
+        if folded and not _is_legal_form(folded):
             return first
     return text
 
 
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]{1,24})[)\]]")
-_LEGAL_SET = frozenset(_LATIN_LEGAL)
 
 
 def _drop_bracketed_legal(text: str) -> str:
@@ -393,10 +397,11 @@ def _drop_bracketed_legal(text: str) -> str:
     if "(" not in text and "[" not in text:
         return text
     return _BRACKETED.sub(
-        lambda m: " " if tuple(fold(m.group(1)).split()) in _LEGAL_SET else m.group(0), text
+        lambda m: " " if _is_legal_form(fold(m.group(1))) else m.group(0), text
     )
 
 
+@lru_cache(maxsize=200_000)
 def _clean(text: str) -> str:
     """The raw name without what is not the name (a second name, a place, a bracketed form)."""
     return _drop_place_after_comma(_drop_bracketed_legal(_first_name(text)))
@@ -445,7 +450,7 @@ def _seat_only(tail: list[str], name: list[str]) -> bool:
     a house number, a country code, "te <place>", or the name's own initials ("(KPENV)")."""
     if not tail:
         return True
-    if (tail[0] == "te" and len(tail) <= 3) or tuple(tail) in _LEGAL_SET:
+    if (tail[0] == "te" and len(tail) <= 3) or _is_legal_form(" ".join(tail)):
         return True
     initials = "".join(t[0] for t in name)
     if len(tail) == 1 and len(initials) >= 2 and tail[0].startswith(initials):
@@ -472,7 +477,13 @@ def split_tail(text: str | None) -> tuple[str, bool]:
         return "", False
     folded = _folded(str(text))
     tokens = folded.split()
-    if len(tokens) < 2 or is_japanese(folded):
+    if len(tokens) < 2 or (
+        tokens[-1] not in _CUT_SHORT
+        and tokens[0] not in _BY_FIRST
+        and _ENDING_LEGAL.isdisjoint(tokens[1:-1])
+    ):
+        return "", False  # every tail below needs one of these words where it stands
+    if is_japanese(folded):
         return "", False
     if (tokens[-1] in _CUT_SHORT and len(tokens) >= 3 and str(text).isupper()
             and "," not in str(text) and tokens[-2] not in _TAKES_A_LETTER):  # fmt: skip
@@ -485,14 +496,14 @@ def split_tail(text: str | None) -> tuple[str, bool]:
     if mark:
         head, tail = fold(cleaned[: mark.end()]), fold(cleaned[mark.end() :]).split()
         name = strip_legal_forms(head)
-        if tail and name != head and name not in _LEGAL_WORDS:
+        if tail and name != head and not _is_legal_form(name):
             return name, not _seat_only(tail, name.split())
     for k in range(1, len(tokens) - 1):
         # Written without its stop, a legal form ends the name only before a seat or an
         # address: "UNILEVER NV (NL", but not "Reno NV Casino Hotel".
         if tokens[k] in _ENDING_LEGAL and _seat_only(tokens[k + 1 :], tokens[:k]):
             name = strip_legal_forms(" ".join(tokens[: k + 1]))
-            if name not in _LEGAL_WORDS:
+            if not _is_legal_form(name):
                 return name, False
     if not any(tuple(tokens[: len(f)]) == f for f in _BY_FIRST.get(tokens[0], ())):
         return "", False
@@ -800,21 +811,29 @@ def _max_phrase() -> int:
 
 @lru_cache(maxsize=1)
 def _misspellings() -> dict[str, str]:
-    """Every one-word dictionary key of nine letters or more without one of its letters but
-    the first → its concept ("electonics" → electronics); a form two concepts share is left out."""
+    """Every misspelling misspelt_concept reads → its concept, made once from the dictionary:
+    a key of nine letters or more without one of its letters but the first, a key of six or
+    more with one letter doubled, a key of seven or more with two neighbours (not the first
+    letter) swapped. A misspelling two concepts share is left out."""
     out: dict[str, str] = {}
     clash: set[str] = set()
+
+    def add(variant: str, concept: str) -> None:
+        if out.get(variant, concept) != concept:
+            clash.add(variant)
+        out[variant] = concept
+
     for key, concept in _dictionary()[2].items():
-        # Nine letters or more: "sipping" and "sinning" are words, not shipping and spinning.
-        if " " in key or len(key) < 9 or not key.isalpha():
+        if len(key) < 6 or not key.isalpha():  # one word, no digits or hyphens
             continue
-        for i in range(1, len(key)):
-            short = key[:i] + key[i + 1 :]
-            if out.get(short, concept) != concept:
-                clash.add(short)
-            out[short] = concept
-    for short in clash:
-        del out[short]
+        for i in range(len(key)):
+            add(key[: i + 1] + key[i] + key[i + 1 :], concept)  # "comppany"
+            if i and len(key) >= 9:
+                add(key[:i] + key[i + 1 :], concept)  # "electonics"
+            if i and i + 1 < len(key) >= 7 and key[i] != key[i + 1]:
+                add(key[:i] + key[i + 1] + key[i] + key[i + 2 :], concept)  # "reserach"
+    for variant in clash:
+        del out[variant]
     return out
 
 
@@ -826,20 +845,7 @@ def misspelt_concept(word: str) -> str | None:
     (dainichi is not daiichi, kankyo not kanko). None when no single concept fits."""
     if len(word) < 7 or not word.isalpha() or is_romaji(word):
         return None
-    en_concept, missing = _dictionary()[2], _misspellings()
-    found = set()
-    if word in missing:
-        found.add(missing[word])
-    for i in range(1, len(word)):
-        extra = word[:i] + word[i + 1 :]
-        # A letter too many is a doubled one ("comppany"), never a new one (reality, blanking).
-        if word[i] == word[i - 1] and extra in en_concept and " " not in extra:
-            found.add(en_concept[extra])
-        if i + 1 < len(word) and word[i] != word[i + 1]:
-            swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if swapped in en_concept:
-                found.add(en_concept[swapped])
-    return found.pop() if len(found) == 1 else None
+    return _misspellings().get(word)
 
 
 @lru_cache(maxsize=200_000)
