@@ -14,9 +14,10 @@ import tracemalloc
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from spider.crawl import ingest_directory
+from spider.crawl.crawler import ingest_directory
+from spider.crawl.extract import extract_page
+from spider.crawl.recipes import load_recipe
 from spider.db import open_db
-from spider.extract import extract_page, load_recipe
 from spider.settings import Settings
 
 FDIC = (

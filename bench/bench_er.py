@@ -24,13 +24,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spider.dedupe import (  # noqa: E402
-    Weights,
-    explain_blocking,
-    prepare_record,
-    resolve_records,
-    score_pair,
-)
+from spider.resolve.block import explain_blocking  # noqa: E402
+from spider.resolve.prepare import Weights, prepare_record  # noqa: E402
+from spider.resolve.records import resolve_records  # noqa: E402
+from spider.resolve.score import score_pair  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # Metrics

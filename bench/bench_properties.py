@@ -28,10 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spider.build import ingest_seeds  # noqa: E402
 from spider.db import open_db  # noqa: E402
-from spider.dedupe import resolve_records  # noqa: E402
-from spider.properties import is_hotel, property_links  # noqa: E402
+from spider.pipeline import ingest_seeds  # noqa: E402
+from spider.resolve import cluster as clustering  # noqa: E402
+from spider.resolve.prepare import prepare_records  # noqa: E402
+from spider.resolve.properties import is_hotel, property_links  # noqa: E402
+from spider.resolve.records import collapse, resolve_records  # noqa: E402
 from spider.settings import Settings  # noqa: E402
 
 GOLD = Path(__file__).resolve().parent.parent / "tests/fixtures/properties/tokyo_hotels_gold.csv"
@@ -95,12 +97,10 @@ def evaluate(clusters: list[list[int]], labels: dict[int, str], split: str) -> d
 
 @contextlib.contextmanager
 def trusted_links(rows: list[dict], links: list[tuple[int, int, float, str]]):
-    """Make spider.dedupe score a property-linked pair with the link's score (a what-if)."""
-    from spider import dedupe
-
-    _, rep_of = dedupe.collapse(dedupe.prepare_records(rows))
+    """Make the clustering score a property-linked pair with the link's score (a what-if)."""
+    _, rep_of = collapse(prepare_records(rows))
     trusted = {(min(rep_of[a], rep_of[b]), max(rep_of[a], rep_of[b])): s for a, b, s, _ in links}
-    original = dedupe.score_pair
+    original = clustering.score_pair
 
     def score_pair(a, b, weights, *args):
         value, breakdown = original(a, b, weights, *args)
@@ -109,11 +109,11 @@ def trusted_links(rows: list[dict], links: list[tuple[int, int, float, str]]):
             return trusted[key], {**breakdown, "names_compared": "property"}
         return value, breakdown
 
-    dedupe.score_pair = score_pair
+    clustering.score_pair = score_pair
     try:
         yield
     finally:
-        dedupe.score_pair = original
+        clustering.score_pair = original
 
 
 def scaled(rows: list[dict], n: int) -> list[dict]:
@@ -181,7 +181,7 @@ def main() -> None:
     print("\n(mixed: clusters joining labelled rows of this split with unlabelled rows)")
     print(
         "(*) what if the resolver's average-link check took a linked pair's property score\n"
-        "    instead of re-scoring its names (a proposed change to spider.dedupe.cluster)"
+        "    instead of re-scoring its names (a proposed change to spider.resolve.cluster)"
     )
     if args.scale:
         big = scaled(rows, args.scale)

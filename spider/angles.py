@@ -13,22 +13,19 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlite_utils
 
 from spider import places
+from spider.clients import cite, won_clients
 from spider.errors import InputError
+from spider.prospects import Expansion
 from spider.settings import Settings
-from spider.signals import signals_of
-
-if TYPE_CHECKING:
-    from spider.expand import Expansion
+from spider.signals import REFERENCE_KINDS, signals_of
+from spider.text import display_names, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
-# Only these kinds make two companies "direct competitors" worth citing to each other (a
-# shared brand is not enough: same-brand hotels usually share a group, and groups are excluded).
-REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
 TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
            "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
@@ -53,7 +50,7 @@ def load_templates(settings: Settings) -> dict[str, Any]:
     """Built-in templates for the language, overlaid with the user's file if configured."""
     templates = {k: dict(v) if isinstance(v, dict) else v
                  for k, v in _builtin_templates(settings.language).items()}
-    path = settings.extra.get("templates")
+    path = settings.templates
     if path:
         try:
             user = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -74,13 +71,6 @@ def _merge(base: dict, over: dict) -> dict:
     for key, value in over.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
-
-
-def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
-        "c.name_en, c.legal_name from won_clients w join record_links l on l.record_id = w.record_id "
-        "join companies c on c.id = l.company_id order by w.id"))
 
 
 def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
@@ -154,36 +144,7 @@ def _place_en(place: dict, signals: dict[str, dict]) -> str:
     return ""
 
 
-# Nouns that name the business itself ("bank", "hotel"): pluralize them; any other label is
-# an adjective or a field ("pharmaceuticals", "transport equipment") and takes "company".
-_ENTITY_NOUNS = frozenset("""
-bank hotel reit airline insurer retailer restaurant railway railroad utility operator line house
-maker manufacturer automaker carmaker brewer hospital school university club store shop agency
-firm company carrier developer builder supplier distributor producer provider trust fund inn
-hostel cafe bar bakery winery brewery clinic pharmacy
-""".split())
-_NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
-                          "media", "analytics", "news", "aerospace", "apparel", "gas"})
 _NEEDS_THE = frozenset({"United States", "United Kingdom", "Netherlands", "Philippines"})
-
-
-def noun_forms(label: str) -> tuple[str, str]:
-    """(singular, plural) noun phrases for a kind-of-business label."""
-    text = (label or "").split(" (", 1)[0].strip()
-    if not text:
-        return "company", "companies"
-    words = text.split(" ")
-    last = words[-1]
-    stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
-    if last.lower().endswith("ies"):
-        stem = last[:-3] + "y"
-    head = " ".join(words[:-1])
-    if stem.lower() in _ENTITY_NOUNS:
-        one = " ".join(w for w in (head, stem) if w)
-        many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
-        return one, many
-    adjective = " ".join(w for w in (head, stem) if w)
-    return f"{adjective} company", f"{adjective} companies"
 
 
 def _with_article(place: str) -> str:
@@ -226,8 +187,6 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
                    seed_signals: dict[str, dict],
                    prospect_signals: dict[int, dict[str, dict]] | None = None) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
-    from spider.expand import display_names
-
     templates = load_templates(settings)
     clients = won_clients(db)
     for client in clients:
@@ -248,7 +207,7 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
             client, shared = found
             shared_signals = {s: signals[s] for s in shared}
             values["peers"] = peer_phrase(shared_signals, language)
-            prospect.reference = {"company_id": client["company_id"], "name": client["name"],
+            prospect.reference = {"company_id": client["company_id"], "name": cite(client),
                                   "referenceable": bool(client["referenceable"]),
                                   "shared": sorted(signals[s]["label"] for s in shared)}
             if client["referenceable"]:

@@ -1,19 +1,29 @@
-"""Where the database lives and its schema: one idempotent set-up, safe to call on every start."""
+"""Where the database lives and its schema: one idempotent set-up, safe to call on every start.
+
+Also the two helpers every stage uses to touch it: `table(db, name)` (a typed table) and
+`rows_in(db, sql, values)` (one query over any number of ids, in chunks SQLite accepts).
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from spider.errors import DatabaseError
 from spider.fields import FIELDS, PROVENANCE
 
-SCHEMA_VERSION = 1
+# Bumped whenever a table or column is added: a database set up by an older version runs the
+# set-up again on open (and rebuilds its derived tables); a current one skips it.
+SCHEMA_VERSION = 2
+# How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
+CHUNK = 500
 
 # Extra schema set-ups registered by stages that own tables (crawl cache, ...). Each is
 # idempotent and runs after the core tables exist.
@@ -64,32 +74,68 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def table(db: sqlite_utils.Database, name: str) -> Table:
+    """The table NAME (sqlite-utils' `db[name]` may also be a view; Spider's never are)."""
+    return db.table(name)
+
+
+def _cursors_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any],
+                before: Sequence[Any], after: Sequence[Any]) -> Iterator[sqlite3.Cursor]:
+    values = list(values)
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        yield db.execute(sql.replace("{marks}", ",".join("?" * len(chunk))),
+                         [*before, *chunk, *after])
+
+
+def rows_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+            before: Sequence[Any] = (), after: Sequence[Any] = ()) -> Iterator[tuple]:
+    """Rows of SQL run once per chunk of VALUES; `{marks}` in SQL stands for the chunk's
+    placeholders, `before` and `after` are the parameters on either side of them."""
+    for cursor in _cursors_in(db, sql, values, before, after):
+        yield from cursor
+
+
+def dicts_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+             before: Sequence[Any] = (), after: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    """`rows_in`, each row a dict by column name."""
+    for cursor in _cursors_in(db, sql, values, before, after):
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+
 def _columns(names: tuple[str, ...], kind: type = str) -> dict[str, type]:
     return {name: kind for name in names}
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create every core table and index if missing. Never drops or rewrites data."""
+    """Create every core table and index if missing. Never drops or rewrites data.
+
+    A database already at SCHEMA_VERSION (PRAGMA user_version) is left alone: one read.
+    """
+    if db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
     record_columns: dict[str, type] = {"id": int, "record_key": str}
     record_columns.update(_columns(PROVENANCE))
     record_columns.update(_columns(FIELDS))
     record_columns.update({"lat": float, "lon": float, "extra": str, "content_hash": str,
                            "status": str, "ingested_at": str, "updated_at": str})
-    db["records"].create(record_columns, pk="id", if_not_exists=True)
-    db["records"].create_index(["record_key"], unique=True, if_not_exists=True)
-    db["records"].create_index(["source"], if_not_exists=True)
+    table(db, "records").create(record_columns, pk="id", if_not_exists=True)
+    table(db, "records").create_index(["record_key"], unique=True, if_not_exists=True)
+    table(db, "records").create_index(["source"], if_not_exists=True)
 
-    db["sources"].create(
+    table(db, "sources").create(
         {"id": int, "location": str, "kind": str, "recipe": str, "mapping": str, "schedule": str,
          "confidence": float, "added_at": str, "last_read_at": str, "records": int,
          "skipped": int},
         pk="id", if_not_exists=True,
     )
-    db["sources"].create_index(["location"], unique=True, if_not_exists=True)
+    table(db, "sources").create_index(["location"], unique=True, if_not_exists=True)
 
     # Written by the resolve stage (spider.dedupe); company ids are stable because a
     # company takes the id of its oldest record.
-    db["companies"].create(
+    table(db, "companies").create(
         {"id": int, "name": str, "name_local": str, "name_en": str, "name_kana": str,
          "legal_name": str, "corporate_number": str, "category": str, "brand": str, "group": str,
          "address": str, "district": str, "city": str, "region": str, "country": str,
@@ -97,72 +143,91 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "description": str, "employees": str, "record_count": int},
         pk="id", if_not_exists=True,
     )
-    db["record_links"].create(
+    table(db, "record_links").create(
         {"record_id": int, "company_id": int, "score": float, "rule": str},
         pk="record_id", if_not_exists=True,
     )
-    db["record_links"].create_index(["company_id"], if_not_exists=True)
-    db["review_queue"].create(
+    table(db, "record_links").create_index(["company_id"], if_not_exists=True)
+    table(db, "review_queue").create(
         {"id": int, "record_a": int, "record_b": int, "score": float, "breakdown": str,
          "status": str, "decided_at": str},
         pk="id", if_not_exists=True,
     )
-    db["review_queue"].create_index(["record_a", "record_b"], unique=True, if_not_exists=True)
+    table(db, "review_queue").create_index(["record_a", "record_b"], unique=True, if_not_exists=True)
     # User decisions (merge/split/keep-apart) keyed by stable record keys: never touched
     # by a rebuild or refresh.
-    db["decisions"].create(
+    table(db, "decisions").create(
         {"id": int, "kind": str, "record_key_a": str, "record_key_b": str, "note": str,
          "decided_at": str},
         pk="id", if_not_exists=True,
     )
 
-    db["signals"].create(
+    table(db, "signals").create(
         {"signal": str, "kind": str, "label": str, "companies": int, "idf": float,
          "weight_sum": float},
         pk="signal", if_not_exists=True,
     )
     # Weighted degrees of company nodes, so ranking never sums a neighbour list twice.
-    db["company_weights"].create({"company_id": int, "weight_sum": float}, pk="company_id",
+    table(db, "company_weights").create({"company_id": int, "weight_sum": float}, pk="company_id",
                                  if_not_exists=True)
-    db["company_signals"].create(
+    table(db, "company_signals").create(
         {"company_id": int, "signal": str, "weight": float, "confidence": float,
          "evidence": str, "source": str},
         pk=("company_id", "signal"), if_not_exists=True,
     )
-    db["company_signals"].create_index(["signal"], if_not_exists=True)
+    table(db, "company_signals").create_index(["signal"], if_not_exists=True)
 
     # User data: won clients point at a record (stable) rather than a company id.
-    db["won_clients"].create(
+    table(db, "won_clients").create(
         {"id": int, "record_id": int, "name": str, "referenceable": int, "story": str,
          "won_at": str, "source": str},
         pk="id", if_not_exists=True,
     )
-    db["won_clients"].create_index(["record_id"], unique=True, if_not_exists=True)
+    table(db, "won_clients").create_index(["record_id"], unique=True, if_not_exists=True)
     # Seam for the exclusions issue: do-not-call, existing customers, competitors, partners.
-    db["exclusions"].create(
+    table(db, "exclusions").create(
         {"id": int, "record_id": int, "kind": str, "reason": str, "expires_at": str,
          "created_at": str},
         pk="id", if_not_exists=True,
     )
-    db["prospects"].create(
+    table(db, "prospects").create(
         {"run_id": str, "rank": int, "company_id": int, "score": float, "priority": str,
          "segment": str, "reasons": str, "reference_company_id": int, "reference": str,
          "angle": str, "opening_line": str, "ask_for": str, "sources": str},
         pk=("run_id", "rank"), if_not_exists=True,
     )
-    db["runs"].create(
+    table(db, "runs").create(
         {"id": str, "query": str, "seeds": str, "settings": str, "created_at": str},
         pk="id", if_not_exists=True,
     )
-    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["company_names"].create({"company_id": int, "name": str, "key": str},
+    table(db, "meta").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    table(db, "company_names").create({"company_id": int, "name": str, "key": str},
                                pk=("company_id", "key"), if_not_exists=True)
-    db["company_names"].create_index(["key"], if_not_exists=True)
+    table(db, "company_names").create_index(["key"], if_not_exists=True)
+    # The query vocabulary of this build (spider.query): every phrase a segment query may
+    # use, and the signals each term names, so a query reads only the phrases it contains.
+    table(db, "query_terms").create(
+        {"id": int, "label": str, "facet": str, "patterns": str, "signals": str,
+         "implies": str, "vocabulary": int},
+        pk="id", if_not_exists=True,
+    )
+    table(db, "query_terms").create_index(["label"], if_not_exists=True)
+    table(db, "query_phrases").create(
+        {"phrase": str, "term_id": int, "seq": int, "length": int, "single": int},
+        pk="phrase", if_not_exists=True,
+    )
+    table(db, "query_phrases").create_index(["single", "length"], if_not_exists=True)
+    table(db, "query_phrases").create_index(["length"], if_not_exists=True)
     _add_missing_columns(db)
-    _check_normalizer(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
-    db["meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    before = get_meta(db, "schema_version")
+    if before is not None and int(before) < SCHEMA_VERSION:
+        # Derived tables this version adds are filled by a rebuild (decisions kept).
+        if db.execute("select exists(select 1 from records)").fetchone()[0]:
+            set_meta(db, "needs_rebuild", "1")
+    set_meta(db, "schema_version", str(SCHEMA_VERSION))
+    db.execute(f"pragma user_version = {SCHEMA_VERSION}")
 
 
 # Columns added after a table first shipped: (table, column, type). A database made by an
@@ -175,23 +240,11 @@ _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 
 
 def _add_missing_columns(db: sqlite_utils.Database) -> None:
-    for table, column, kind in _LATER_COLUMNS:
-        if column not in db[table].columns_dict:
-            db[table].add_column(column, kind)
-            if table in _DERIVED:
+    for name, column, kind in _LATER_COLUMNS:
+        if column not in table(db, name).columns_dict:
+            table(db, name).add_column(column, kind)
+            if name in _DERIVED:
                 set_meta(db, "needs_rebuild", "1")
-
-
-def _check_normalizer(db: sqlite_utils.Database) -> None:
-    """Names folded by another version of spider.normalize key the name index and the
-    resolution differently: mark the database for a rebuild from its records (decisions kept)."""
-    from spider.normalize import NORMALIZE_VERSION
-
-    if get_meta(db, "normalize_version") == NORMALIZE_VERSION:
-        return
-    if db.execute("select exists(select 1 from records)").fetchone()[0]:
-        set_meta(db, "needs_rebuild", "1")
-    set_meta(db, "normalize_version", NORMALIZE_VERSION)
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
@@ -200,4 +253,4 @@ def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) ->
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db["meta"].upsert({"key": key, "value": value}, pk="key")
+    table(db, "meta").upsert({"key": key, "value": value}, pk="key")

@@ -25,3 +25,7 @@ class FetchError(SpiderError):
 
 class DatabaseError(SpiderError):
     """A database that cannot be opened or is not a Spider database."""
+
+
+class ResolveError(SpiderError):
+    """A merge, split or review request that names no company or record."""

@@ -1,24 +1,29 @@
 """Export: call lists as CSV (Excel-ready, UTF-8 with BOM, formula-safe), JSON or a table.
 
-Every file written gets the settings beside it (NAME.settings.json) so the list can be
-reproduced.
+Every exit goes through `_exportable`, which checks the exclusions again as it writes (a
+company excluded after the list was made never reaches a file); a won client is shown only
+as `spider.clients.cite` allows. Every file written gets the settings beside it
+(NAME.settings.json) so the list can be reproduced.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import sqlite_utils
+
+from spider.clients import cite
 from spider.errors import InputError
-
-if TYPE_CHECKING:
-    from spider.expand import Expansion
-    from spider.settings import Settings
+from spider.exclusions import without_excluded
+from spider.prospects import Expansion
+from spider.settings import Settings
 
 CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "address", "city",
                      "segment", "score", "priority", "reasons", "reference", "opening_line",
@@ -35,15 +40,19 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def _exportable(db: sqlite_utils.Database, expansion: Expansion) -> Expansion:
+    """The expansion as it may leave Spider now: companies excluded since it was made are
+    dropped (the others keep their ranks), and each reference is named only as consent allows."""
+    kept = [dataclasses.replace(p, reference={**p.reference, "name": cite(p.reference)})
+            if p.reference else p for p in without_excluded(db, expansion.prospects)]
+    return dataclasses.replace(expansion, prospects=kept)
+
+
 def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
+    """One row per prospect, in CALL_LIST_COLUMNS (the expansion as it may be exported)."""
     rows = []
     for p in expansion.prospects:
-        ref = p.reference or {}
-        reference = ""
-        if ref:
-            # A client who has not agreed to be named is not named in a file that may travel.
-            reference = ref["name"] if ref.get("referenceable") else \
-                f"anonymous: won client #{ref['company_id']} (not to be named)"
+        reference = (p.reference or {}).get("name", "")  # as spider.clients.cite allows
         rows.append({
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "segment": p.segment,
@@ -56,7 +65,8 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
     return rows
 
 
-def to_csv(expansion: Expansion, *, bom: bool = True) -> str:
+def to_csv(db: sqlite_utils.Database, expansion: Expansion, *, bom: bool = True) -> str:
+    expansion = _exportable(db, expansion)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
@@ -65,13 +75,14 @@ def to_csv(expansion: Expansion, *, bom: bool = True) -> str:
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
-def to_json(expansion: Expansion) -> str:
+def to_json(db: sqlite_utils.Database, expansion: Expansion) -> str:
+    expansion = _exportable(db, expansion)
     q = expansion.query
     doc = {
         "query": q.text, "kind": q.kind, "seed": expansion.seed_label, "run_id": expansion.run_id,
         "facets": [{"label": f.label, "signals": sorted(f.signals)} for f in q.facets],
         "ignored": q.ignored, "notes": expansion.notes,
-        "prospects": [p.as_row() | {"reference": _reference_for_export(p.reference), "reasons": [
+        "prospects": [p.as_row() | {"reasons": [
             {"text": r.text(), "signal": r.signal, "kind": r.kind, "evidence": r.evidence,
              "share": r.share, "shared_with_seed": r.shared_with_seed} for r in p.reasons]}
             for p in expansion.prospects],
@@ -79,15 +90,9 @@ def to_json(expansion: Expansion) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def _reference_for_export(ref: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A client who has not agreed to be named is not named in a file that may travel."""
-    if not ref or ref.get("referenceable"):
-        return ref
-    return {**ref, "name": f"anonymous: won client #{ref['company_id']} (not to be named)"}
-
-
-def to_table(expansion: Expansion, *, width: int | None = None) -> str:
+def to_table(db: sqlite_utils.Database, expansion: Expansion, *, width: int | None = None) -> str:
     """A readable terminal listing: one block per prospect."""
+    expansion = _exportable(db, expansion)
     width = width or min(shutil.get_terminal_size((110, 20)).columns, 140)
     out = []
     for p in expansion.prospects:
@@ -102,19 +107,18 @@ def to_table(expansion: Expansion, *, width: int | None = None) -> str:
         if p.caution:
             out.append(f"     ! {p.caution}")
         if p.reference:
-            ref = p.reference["name"] + ("" if p.reference.get("referenceable") else " (anonymous: not to be named)")
-            out.append(f"     reference: {ref}")
+            out.append(f"     reference: {p.reference['name']}")
         out.append(textwrap.fill(f"“{p.opening_line}” {p.ask_for}", width, initial_indent="     ",
                                  subsequent_indent="     "))
     return "\n".join(out)
 
 
-def write_export(expansion: Expansion, settings: Settings, fmt: str, path: str | Path | None,
-                 *, bom: bool = True) -> Path:
+def write_export(db: sqlite_utils.Database, expansion: Expansion, settings: Settings, fmt: str,
+                 path: str | Path | None, *, bom: bool = True) -> Path:
     """Write the call list to PATH (default output/<query>.<ext>), and the settings that made
     it beside it as PATH.settings.json."""
-    text = {"csv": lambda: to_csv(expansion, bom=bom), "json": lambda: to_json(expansion),
-            "table": lambda: to_table(expansion, width=120)}[fmt]()
+    text = {"csv": lambda: to_csv(db, expansion, bom=bom), "json": lambda: to_json(db, expansion),
+            "table": lambda: to_table(db, expansion, width=120)}[fmt]()
     if path is None:
         slug = "".join(ch if ch.isalnum() else "-" for ch in expansion.query.text.lower()).strip("-")
         slug = "-".join(filter(None, slug.split("-")))[:60] or "prospects"

@@ -34,6 +34,9 @@ FIELDS: tuple[str, ...] = (
     "employees",
 )
 
+# The fields that name a company; a record needs at least one of them.
+NAME_FIELDS: tuple[str, ...] = ("name", "name_local", "name_en", "legal_name")
+
 PROVENANCE: tuple[str, ...] = ("source", "source_row", "list_title", "list_url", "fetched_at")
 
 # Header spellings seen in real files (English, Japanese, OSM tags, CRM exports), folded

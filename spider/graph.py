@@ -6,7 +6,7 @@ adjacency); loading is for stats, exports (GraphML, pictures) and checks.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import networkx as nx
 import sqlite_utils
@@ -26,7 +26,17 @@ def load_graph(db: sqlite_utils.Database, *, kinds: set[str] | None = None) -> n
     return graph
 
 
-def graph_stats(db: sqlite_utils.Database) -> dict[str, Any]:
+class GraphStats(TypedDict):
+    records: int
+    companies: int
+    signals: int
+    links: int
+    by_kind: dict[str, int]
+    largest_component: int
+    mean_degree: float
+
+
+def graph_stats(db: sqlite_utils.Database) -> GraphStats:
     graph = load_graph(db)
     companies = [n for n in graph if n[0] == "c"]
     by_kind = dict(db.execute(

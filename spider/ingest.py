@@ -13,16 +13,17 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from spider.db import rows_in, table
 from spider.errors import InputError
-from spider.fields import FIELDS, KNOWN, map_headers
+from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
+from spider.sources import register_source
+from spider.text import now_iso
 
-NAME_FIELDS = ("name", "name_local", "name_en", "legal_name")
 FORMATS = ("csv", "tsv", "json", "jsonl", "geojson")
 
 
@@ -40,16 +41,17 @@ class IngestReport:
     encoding: str = ""
     columns: list[str] = field(default_factory=list)
 
+    @property
+    def kept(self) -> int:
+        """Rows that are records now: added, updated or unchanged."""
+        return self.added + self.updated + self.unchanged
+
     def summary(self) -> str:
         line = (f"{self.source}: {self.read} rows read, {self.added} added, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
         if self.encoding:
             line += f" ({self.encoding})"
         return line
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def decode_bytes(data: bytes, *, origin: str = "") -> tuple[str, str]:
@@ -282,14 +284,10 @@ def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
 
     def flush() -> None:
         keys = [r["record_key"] for r in batch]
-        existing: dict[str, tuple[int, str]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for rid, key, chash in db.execute(
-                f"select id, record_key, content_hash from records where record_key in ({marks})", chunk
-            ):
-                existing[key] = (rid, chash)
+        existing: dict[str, tuple[int, str]] = {
+            key: (rid, chash) for rid, key, chash in rows_in(
+                db, "select id, record_key, content_hash from records where record_key in ({marks})",
+                keys)}
         new, changed = [], []
         for rec in batch:
             old = existing.get(rec["record_key"])
@@ -303,15 +301,15 @@ def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
                 report.unchanged += 1
         with db.conn:
             if new:
-                db["records"].insert_all(new, alter=False)
+                table(db, "records").insert_all(new, alter=False)
                 report.added += len(new)
             for rec in changed:
                 rec["updated_at"] = stamp
-                db["records"].update(rec["id"], {k: v for k, v in rec.items() if k != "id"})
+                table(db, "records").update(rec["id"], {k: v for k, v in rec.items() if k != "id"})
             report.updated += len(changed)
         batch.clear()
 
-    columns = set(db["records"].columns_dict)
+    columns = set(table(db, "records").columns_dict)
     for rec in records:
         if "source" not in rec or "source_row" not in rec:
             raise ValueError("save_records needs source and source_row on every record")
@@ -332,28 +330,6 @@ def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
     return report
 
 
-def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
-                    mapping: dict[str, str] | None = None, recipe: str | None = None,
-                    report: IngestReport | None = None, confidence: float | None = None) -> None:
-    """Remember a source so a later `spider refresh` can re-read it."""
-    row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso()}
-    if mapping is not None:
-        row["mapping"] = json.dumps(mapping, ensure_ascii=False)
-    if recipe is not None:
-        row["recipe"] = recipe
-    if confidence is not None:
-        row["confidence"] = confidence
-    if report is not None:
-        row["records"] = report.added + report.updated + report.unchanged
-        row["skipped"] = len(report.skipped)
-    existing = db.execute("select id from sources where location = ?", [location]).fetchone()
-    if existing:
-        db["sources"].update(existing[0], row)
-    else:
-        row["added_at"] = row["last_read_at"]
-        db["sources"].insert(row)
-
-
 def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
                 confidence: float | None = None) -> IngestReport:
@@ -363,7 +339,7 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[st
     report = IngestReport(source)
     save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
                                     source=source), report)
-    if report.added + report.updated + report.unchanged == 0:
+    if report.kept == 0:
         if not report.read:
             raise InputError(f"{path}: no rows to read; is it empty or only a header?")
         if all(reason.startswith("no name") for _, reason in report.skipped):
@@ -372,5 +348,6 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[st
                              "say which with --map name=COLUMN")
         raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                          f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
-    register_source(db, source, "file", mapping=mapping, report=report, confidence=confidence)
+    register_source(db, source, "file", mapping=mapping, records=report.kept,
+                    skipped=len(report.skipped), confidence=confidence)
     return report

@@ -38,7 +38,7 @@ def prefectures() -> dict[str, tuple[str, str]]:
         value = (row["code"], row["en"])
         short = re.sub(r"[都府県]$", "", row["ja"]) if row["ja"] != "北海道" else row["ja"]
         for key in (row["ja"], short, row["en"], row["en"] + " prefecture", row["en"] + "-to"):
-            table[fold(key)] = value
+            table[place_key(key)] = value
     return table
 
 
@@ -48,7 +48,7 @@ def tokyo_wards() -> dict[str, str]:
     for row in _read("tokyo_wards.csv"):
         for key in (row["ja"], row["ja"].removesuffix("区"), row["en"], row["en"] + " city",
                     row["en"] + "-ku", row["en"] + " ward"):
-            table[fold(key)] = row["en"]
+            table[place_key(key)] = row["en"]
     return table
 
 
@@ -67,14 +67,15 @@ def tokyo_districts() -> tuple[District, ...]:
                  for r in _read("tokyo_districts.csv"))
 
 
-def fold(text: str) -> str:
+def place_key(text: str) -> str:
+    """A place name as a lookup key: NFKC, stripped, lower case (Tokyo = ＴＯＫＹＯ = tokyo)."""
     return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
 def country_code(text: str | None) -> str | None:
     if not text:
         return None
-    key = fold(text)
+    key = place_key(text)
     if len(key) == 2 and key.isalpha():
         return key.upper()
     return COUNTRIES.get(key)
@@ -98,7 +99,7 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
 
 def prefecture_in_text(text: str) -> str | None:
     """A prefecture named in a Latin-script address ('1-1 Umeda, Kita-ku, Osaka')."""
-    folded = fold(text)
+    folded = place_key(text)
     if not folded.isascii():
         return None
     for key in sorted(prefectures(), key=len, reverse=True):
@@ -119,7 +120,7 @@ def district_near(lat: float, lon: float, *, radius_km: float) -> tuple[District
 
 def district_named(text: str) -> District | None:
     """A named district mentioned in free text ('Marunouchi (across from...)', '丸の内')."""
-    folded = fold(text)
+    folded = place_key(text)
     for d in tokyo_districts():
         if d.en.lower() in folded or d.ja in folded or d.en.lower().replace("-", " ") in folded:
             return d

@@ -3,44 +3,53 @@
 A company name seeds the walk at that company; a segment seeds it at the signal nodes its
 words name, through a vocabulary of synonyms (spider/data/vocabulary.toml) plus the labels
 of the signals in the database. Words that match nothing are reported, never dropped.
+
+The vocabulary is compiled once per build (`build_vocabulary`, into `query_terms` and
+`query_phrases`), so a query reads only the phrases it contains: its cost does not grow with
+the number of signals in the graph.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import functools
+import json
 import re
-import sqlite3
 import tomllib
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from spider import places
+from spider.db import dicts_in, rows_in, table
 from spider.errors import QueryError
-from spider.normalize import compact, normalize_name
+from spider.names import COMPANY_EXACT, describe_company, find_companies
+from spider.signals import HOTEL_OPERATOR
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
 ALTERNATE_WEIGHT = 0.5
-COMPANY_EXACT = 100.0
 COMPANY_FUZZY = 90.0
 COMPANY_MARGIN = 3.0
-PREFIX_SCORE = 90.0
-# How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
-TRIGRAM_CANDIDATES = 2000
 
 
 @dataclass
 class Term:
+    """What a phrase names: a label, its facet, the signal patterns it stands for (globs
+    allowed), and those patterns as found in this database (`expanded`)."""
+
     label: str
     facet: str
     signals: list[str]
     implies: list[str] = field(default_factory=list)
+    expanded: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,148 +92,12 @@ def _is_cjk(ch: str) -> bool:
     return ord(ch) > 0x2E7F
 
 
-# ---------------------------------------------------------------- name index
-
-
-# Words a company's name carries that people drop when they say it ("Sony" for Sony Group
-# Corporation, "パナソニック" for パナソニック ホールディングス).
-_GENERIC_NAME_WORDS = re.compile(
-    r"(?:^|(?<=\s))(group|holdings?|hd|corporation|company|international|worldwide|global|"
-    r"incorporated|limited|the)(?=\s|$)|ホールディングス|グループ|ＨＤ|HD$")
-
-
-def name_keys(name: str) -> set[str]:
-    """Every key a name is found under: its normalized form, and that form without the
-    generic words people leave out when they say it."""
-    normalized = normalize_name(name)
-    keys = {compact(normalized)}
-    core = compact(_GENERIC_NAME_WORDS.sub(" ", normalized))
-    if len(core) >= 2:
-        keys.add(core)
-    return {k for k in keys if k}
-
-
-def build_name_index(db: sqlite_utils.Database) -> None:
-    """Write `company_names`: every name a company goes by, with its normalized keys."""
-    rows = {}
-    for company_id, *names in db.execute(
-        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-        "join record_links l on l.record_id = r.id"
-    ):
-        for name in names:
-            if name:
-                for key in name_keys(name):
-                    rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
-    with db.conn:
-        db.execute("delete from company_names")
-        db["company_names"].insert_all(rows.values(), batch_size=5000)
-    _index_trigrams(db)
-    _name_keys.cache_clear()
-
-
-def _index_trigrams(db: sqlite_utils.Database) -> None:
-    """A trigram full-text index over name keys, so a fuzzy lookup reads only the names that
-    share character trigrams with the query, however many companies there are."""
-    try:
-        with db.conn:
-            db.execute("create virtual table if not exists company_names_fts using fts5("
-                       "key, tokenize='trigram', content='company_names', content_rowid='rowid')")
-            db.execute("insert into company_names_fts(company_names_fts) values ('rebuild')")
-    except sqlite3.OperationalError:
-        pass  # an SQLite without FTS5: lookups scan the names in memory instead
-
-
-def _trigram_candidates(db: sqlite_utils.Database, key: str,
-                        limit: int) -> tuple[list[str], list[int], list[str]] | None:
-    """Name keys sharing trigrams with `key`, best (bm25) first; None if there is no index."""
-    grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
-    if not grams:
-        return None
-    match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
-    try:
-        rows = db.execute(
-            "select n.key, n.company_id, n.name from company_names_fts f join company_names n "
-            "on n.rowid = f.rowid where company_names_fts match ? order by f.rank limit ?",
-            [match, limit]).fetchall()
-    except sqlite3.OperationalError:
-        return None
-    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-
-
-@functools.lru_cache(maxsize=4)
-def _name_keys(db_path: str, built_at: str) -> tuple[list[str], list[int], list[str]]:
-    conn = sqlite3.connect(db_path)
-    try:
-        rows = conn.execute("select key, company_id, name from company_names").fetchall()
-    finally:
-        conn.close()
-    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-
-
-def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
-                   cutoff: float = 70.0) -> list[dict]:
-    """Companies whose names match `text`, best first: [{company_id, name, score}, ...]."""
-    key = compact(normalize_name(text))
-    if not key:
-        return []
-    exact = [r[0] for r in db.execute("select distinct company_id from company_names where key = ?", [key])]
-    scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
-    found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
-    if found is None:
-        path = db.conn.execute("pragma database_list").fetchone()[2]
-        built = db.execute("select value from meta where key = 'built_at'").fetchone()
-        found = _name_keys(path, built[0] if built else "")
-    keys, ids, names = found
-    spaced = normalize_name(text)
-    for choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
-                                                score_cutoff=0):
-        # A name that starts with the whole query, word for word ("Hilton" in "Hilton
-        # Worldwide", ソニー in ソニーグループ), is a strong candidate though the two differ in
-        # length; never exact, and "Toyota" is no prefix of "Toyo Tanso".
-        if len(key) >= 3 and choice.startswith(key) and _starts_with_words(names[index], spaced):
-            score = max(score, PREFIX_SCORE)
-        if score < cutoff:
-            continue
-        cid = ids[index]
-        scores[cid] = max(scores.get(cid, 0.0), score)
-    best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
-    return [{"company_id": cid, "score": score, **describe_company(db, cid)} for cid, score in best]
-
-
-def _starts_with_words(name: str, query: str) -> bool:
-    normalized = normalize_name(name)
-    if not normalized.startswith(query):
-        return False
-    rest = normalized[len(query):]
-    return not rest or rest[0] == " " or not (query[-1:].isascii() and rest[0].isascii())
-
-
-def describe_company(db: sqlite_utils.Database, company_id: int) -> dict:
-    row = db.execute(
-        "select name, name_local, name_en, city, region, country, category, address "
-        "from companies where id = ?", [company_id]).fetchone()
-    if not row:
-        return {"name": f"#{company_id}", "label": f"#{company_id}"}
-    name, local, en, city, region, country, category, address = row
-    # Where exactly, so that branches sharing a name (four "APA Hotel"s) can be told apart.
-    district = db.execute(
-        "select s.label from company_signals cs join signals s on s.signal = cs.signal "
-        "where cs.company_id = ? and s.kind = 'district'", [company_id]).fetchone()
-    city = district[0].split(",")[0] if district else (address or city)
-    shown = name or en or local
-    other = next((n for n in (local, en) if n and n != shown), "")
-    where = ", ".join(p for p in (city, region, country) if p)
-    kind = category or "company"
-    label = f"#{company_id} {shown}" + (f" / {other}" if other else "") + f" ({kind}; {where})" if where \
-        else f"#{company_id} {shown}" + (f" / {other}" if other else "") + f" ({kind})"
-    return {"name": shown, "label": label}
-
-
-# ---------------------------------------------------------------- vocabulary
+# ---------------------------------------------------------------- the vocabulary of a build
 
 
 @functools.cache
-def _vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
+def _shipped_vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
+    """The shipped vocabulary: its terms, filler words, and each phrase's term."""
     text = resources.files("spider.data").joinpath("vocabulary.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     terms, by_phrase = [], {}
@@ -242,10 +115,42 @@ _FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "distr
                   "category": "category", "brand": "brand", "group": "brand", "tier": "tier"}
 
 
-def phrase_table(db: sqlite_utils.Database) -> dict[str, Term]:
-    """Every phrase the query parser knows: the vocabulary plus signal labels in this database."""
-    _, _, table = _vocabulary()
-    phrases = dict(table)
+class _Signals:
+    """The signal names of a database, to expand a term's patterns (case-insensitive; globs
+    by their literal prefix, so no pattern scans every signal)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.by_key: dict[str, str] = {}
+        for (signal,) in db.execute("select signal from signals"):
+            self.by_key[signal.lower()] = signal
+        self.keys = sorted(self.by_key)
+
+    def expand(self, patterns: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for pattern in patterns:
+            pattern = pattern.lower()
+            wild = min((pattern.index(ch) for ch in "*?[" if ch in pattern), default=-1)
+            if wild < 0:
+                if pattern in self.by_key:
+                    out.append(self.by_key[pattern])
+                continue
+            prefix = pattern[:wild]
+            found = []
+            for key in self.keys[bisect_left(self.keys, prefix):]:
+                if not key.startswith(prefix):
+                    break
+                if fnmatch.fnmatchcase(key, pattern):
+                    found.append(self.by_key[key])
+            out += sorted(found)  # in signal order, as the signals table lists them
+        return list(dict.fromkeys(out))
+
+
+def build_vocabulary(db: sqlite_utils.Database) -> str:
+    """Write this build's query vocabulary: the shipped terms and the phrases of every signal
+    label in the database (prefectures, wards, industries, categories, brands ...), each term
+    with the signals it names here. Run after the signals are built."""
+    shipped, _, by_phrase = _shipped_vocabulary()
+    phrases: dict[str, Term] = dict(by_phrase)
     learned: dict[str, Term] = {}
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
@@ -264,7 +169,25 @@ def phrase_table(db: sqlite_utils.Database) -> dict[str, Term]:
                 # state): the phrase names all of them.
                 term.signals.append(signal)
     phrases.update(learned)
-    return phrases
+    signals = _Signals(db)
+    ids: dict[int, int] = {}
+    term_rows: list[dict[str, Any]] = []
+    for number, term in enumerate([*shipped, *learned.values()], 1):
+        ids[id(term)] = number
+        term_rows.append({"id": number, "label": term.label, "facet": term.facet,
+                          "patterns": json.dumps(term.signals, ensure_ascii=False),
+                          "signals": json.dumps(signals.expand(term.signals), ensure_ascii=False),
+                          "implies": json.dumps(term.implies, ensure_ascii=False),
+                          "vocabulary": int(number <= len(shipped))})
+    phrase_rows = [{"phrase": phrase, "term_id": ids[id(term)], "seq": seq, "length": len(phrase),
+                    "single": int(" " not in phrase and phrase.isascii())}
+                   for seq, (phrase, term) in enumerate(phrases.items())]
+    with db.conn:
+        db.execute("delete from query_phrases")
+        db.execute("delete from query_terms")
+        table(db, "query_terms").insert_all(term_rows, batch_size=5000)
+        table(db, "query_phrases").insert_all(phrase_rows, batch_size=5000)
+    return f"{len(phrase_rows)} query phrases"
 
 
 def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
@@ -300,18 +223,75 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- reading the vocabulary
+
+
+_TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies"
+
+
+class _Vocabulary:
+    """The phrases of this build that one query may use, read by the phrases it contains."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.filler = _shipped_vocabulary()[1]
+        self.longest = db.execute("select max(length) from query_phrases").fetchone()[0] or 1
+        self._terms: dict[int, Term] = {}
+
+    def _term(self, row: dict[str, Any]) -> Term:
+        term = self._terms.get(row["id"])
+        if term is None:
+            term = self._terms[row["id"]] = Term(
+                row["label"], row["facet"], json.loads(row["patterns"]),
+                json.loads(row["implies"]), json.loads(row["signals"]))
+        return term
+
+    def lookup(self, pieces: Iterable[str]) -> dict[str, Term]:
+        """The pieces of the query that are phrases, with their terms."""
+        return {row["phrase"]: self._term(row) for row in dicts_in(
+            self.db, f"select p.phrase, {_TERM_COLUMNS} from query_phrases p join query_terms t "
+            "on t.id = p.term_id where p.phrase in ({marks})", sorted(set(pieces)))}
+
+    def near(self, word: str) -> dict[str, Term]:
+        """Single-word ASCII phrases within two letters of WORD's length, in vocabulary order."""
+        return {row["phrase"]: self._term(row) for row in self.db.query(
+            f"select p.phrase, {_TERM_COLUMNS} from query_phrases p join query_terms t "
+            "on t.id = p.term_id where p.single = 1 and p.length between ? and ? order by p.seq",
+            [len(word) - 2, len(word) + 2])}
+
+    def implied(self, labels: Iterable[str]) -> dict[str, Term]:
+        """Shipped terms by label (a term `implies` others: 'business hotel' is a hotel)."""
+        return {row["label"]: self._term(row) for row in dicts_in(
+            self.db, f"select {_TERM_COLUMNS} from query_terms t where t.vocabulary = 1 and "
+            "t.label in ({marks}) order by t.id", sorted(set(labels)))}
+
+
 # ---------------------------------------------------------------- parsing
 
 
-def parse_segment(db: sqlite_utils.Database, text: str) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
+def _pieces(q: str, longest: int) -> set[str]:
+    """Every piece of the folded query that could be a phrase: from a word start to a word
+    end, at most `longest` characters."""
+    out = set()
+    for i in range(len(q)):
+        if q[i] == " " or not (i == 0 or q[i - 1] == " " or _is_cjk(q[i]) or _is_cjk(q[i - 1])):
+            continue
+        for end in range(i + 1, min(len(q), i + longest) + 1):
+            if end == len(q) or q[end] == " " or _is_cjk(q[end]) or _is_cjk(q[end - 1]):
+                out.add(q[i:end])
+    return out
+
+
+def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabulary | None = None,
+                  ) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
     """Split a query into known phrases (longest first), filler words and unknown words.
 
     A phrase matched only approximately (a typo) comes back as "~word".
     """
-    phrases = phrase_table(db)
-    _, filler, _ = _vocabulary()
-    longest = max((len(p) for p in phrases), default=1)
+    vocabulary = vocabulary or _Vocabulary(db)
+    filler, longest = vocabulary.filler, vocabulary.longest
     q = fold_query(text)
+    phrases = vocabulary.lookup(_pieces(q, longest))
     found: list[tuple[str, Term]] = []
     unknown: list[str] = []
     fillers: list[str] = []
@@ -354,9 +334,9 @@ def parse_segment(db: sqlite_utils.Database, text: str) -> tuple[list[tuple[str,
         if pending:
             unknown.append(pending)
             pending = ""
-        guess = _fuzzy_phrase(word, phrases)
+        guess = _fuzzy_phrase(word, vocabulary)
         if guess:
-            found.append(("~" + word, phrases[guess]))  # ~ marks a typo-tolerant match
+            found.append(("~" + word, guess[1]))  # ~ marks a typo-tolerant match
         else:
             unknown.append(word)
         i = end
@@ -365,28 +345,12 @@ def parse_segment(db: sqlite_utils.Database, text: str) -> tuple[list[tuple[str,
     return found, fillers, unknown
 
 
-def _fuzzy_phrase(word: str, phrases: dict[str, Term]) -> str | None:
+def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None:
     if len(word) < 5 or not word.isascii():
         return None
-    single = [p for p in phrases if " " not in p and p.isascii() and abs(len(p) - len(word)) <= 2]
-    best = process.extractOne(word, single, scorer=fuzz.ratio, score_cutoff=85)
-    return best[0] if best else None
-
-
-def _expand_signals(db: sqlite_utils.Database, patterns: list[str]) -> list[str]:
-    known = _signal_names(db)
-    out: list[str] = []
-    for pattern in patterns:
-        pattern = pattern.lower()
-        if any(ch in pattern for ch in "*?["):
-            out += [s for s in known if fnmatch.fnmatchcase(s.lower(), pattern)]
-        elif pattern in known:
-            out.append(known[pattern])
-    return list(dict.fromkeys(out))
-
-
-def _signal_names(db: sqlite_utils.Database) -> dict[str, str]:
-    return {row[0].lower(): row[0] for row in db.execute("select signal from signals")}
+    near = vocabulary.near(word)
+    best = process.extractOne(word, list(near), scorer=fuzz.ratio, score_cutoff=85)
+    return (best[0], near[best[0]]) if best else None
 
 
 def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
@@ -398,13 +362,18 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
         path = db.conn.execute("pragma database_list").fetchone()[2]
         raise QueryError(f"{path} holds no companies yet; add sources with `spider ingest FILE` "
                          "or `spider crawl URL`, or build the shipped seeds with `spider init --force`")
+    if not db.execute("select exists(select 1 from query_phrases)").fetchone()[0]:
+        path = db.conn.execute("pragma database_list").fetchone()[2]
+        raise QueryError(f"{path}: the graph was not fully built (no query vocabulary); "
+                         "rebuild it with `spider dedupe`")
     match = re.fullmatch(r"#?(\d{1,18})", text)
     if match and db.execute("select 1 from companies where id = ?", [int(match.group(1))]).fetchone():
         cid = int(match.group(1))
         return Query(text, "company", company_id=cid, company_name=describe_company(db, cid)["name"])
     candidates = find_companies(db, text)
     strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
-    found, fillers, unknown = parse_segment(db, text)
+    vocabulary = _Vocabulary(db)
+    found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary)
     segment_covers = bool(found) and not unknown
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
     facets_named = {t.facet for _, t in found}
@@ -412,7 +381,7 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
         # Every word is a segment word ("Tokyo business hotel"): the user means the segment,
         # even if some hotel is called just that. A brand plus a place ("Conrad Tokyo") is a
         # property's name, not a segment.
-        query = _segment_query(db, text, found, fillers, unknown, candidates)
+        query = _segment_query(vocabulary, text, found, fillers, unknown, candidates)
         query.notes.append("also the name of " + "; ".join(c["label"] for c in exact[:3]) +
                            f"; expand '#{exact[0]['company_id']}' for that company's lookalikes")
         return query
@@ -437,35 +406,37 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
             return query
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
-    return _segment_query(db, text, found, fillers, unknown, candidates)
+    return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
 
 
 def _property_of_group(db: sqlite_utils.Database, exact: list[dict]) -> dict | None:
     """When one name is both a listed group and its own flagship property (帝国ホテル the firm
     and 帝国ホテル the hotel), the name is not ambiguous to a rep: pick the property."""
-    groups = []
-    for cand in exact:
-        groups.append({s for s, in db.execute(
-            "select signal from company_signals where company_id = ? and signal like 'group:%'",
-            [cand["company_id"]])})
-    if not groups or not set.intersection(*groups):
+    ids = [c["company_id"] for c in exact]
+    groups: dict[int, set[str]] = {cid: set() for cid in ids}
+    for cid, signal in rows_in(db, "select company_id, signal from company_signals where "
+                               "company_id in ({marks}) and signal like 'group:%'", ids):
+        groups[cid].add(signal)
+    if not groups or not set.intersection(*groups.values()):
         return None
-    properties = [c for c in exact if not db.execute(
-        "select 1 from company_signals where company_id = ? and (signal like 'industry:%' "
-        "or signal = 'concept:hotel_operator')", [c["company_id"]]).fetchone()]
+    firms = {cid for cid, in rows_in(
+        db, "select distinct company_id from company_signals where company_id in ({marks}) and "
+        "(signal like 'industry:%' or signal = ?)", ids, after=[HOTEL_OPERATOR])}
+    properties = [c for c in exact if c["company_id"] not in firms]
     return properties[0] if len(properties) == 1 else None
 
 
-def _segment_query(db, text, found, fillers, unknown, candidates) -> Query:
-    terms_by_label = {t.label: t for t in _vocabulary()[0]}
+def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Term]],
+                   fillers: list[str], unknown: list[str], candidates: list[dict]) -> Query:
     by_facet: dict[str, dict[str, float]] = defaultdict(dict)
     labels: dict[str, list[str]] = defaultdict(list)
     notes: list[str] = []
     terms = [t for _, t in found]
+    terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)
     for term in list(terms):
         terms += [terms_by_label[name] for name in term.implies if name in terms_by_label]
     for term in terms:
-        signals = _expand_signals(db, term.signals)
+        signals = term.expanded
         if not signals:
             notes.append(f"'{term.label}' is understood, but no company in this database has it")
             continue

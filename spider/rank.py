@@ -32,6 +32,7 @@ class Adjacency:
     _cache: dict[Node, list[tuple[Node, float]]] = field(default_factory=dict)
     _degree: dict[Node, float] = field(default_factory=dict)
     _capped: set[Node] = field(default_factory=set)
+    _uncapped: set[Node] = field(default_factory=set)
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         cached = self._cache.get(node)
@@ -53,8 +54,9 @@ class Adjacency:
                     self._cache[other] = []
                     self._degree[other] = 0.0
                 else:
+                    self._uncapped.add(other)
                     self._degree.setdefault(other, degree or 0.0)
-        elif node in self._capped or self._is_capped(key):
+        elif node in self._capped or (node not in self._uncapped and self._is_capped(key)):
             out = []
         else:
             rows = self.db.execute(

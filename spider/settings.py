@@ -1,4 +1,9 @@
-"""One settings object: defaults < spider.toml < command-line flags. Serialisable beside exports."""
+"""One settings object: defaults < spider.toml < command-line flags. Serialisable beside exports.
+
+Every knob is a typed field here; `spider.toml` (its `[spider]` table) and command-line flags
+go through the same checks (`_apply`): known name, right type, not negative, in range. A key
+the file names that is no field is warned about and ignored; a flag is always a field.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ class Settings:
     db: str = ""
     output_dir: str = "output"
     language: str = "en"
+    templates: str = ""  # your opener templates (TOML), overlaid on the shipped ones
     # ranking
     restart_probability: float = 0.15
     push_epsilon: float = 1e-5
@@ -24,9 +30,15 @@ class Settings:
     priority_a: float = 0.5  # share of the top score at or above which a prospect is band A
     priority_b: float = 0.15
     max_signal_share: float = 0.5  # signals held by more than this share of companies do not walk
+    # signals
+    district_radius_km: float = 1.0  # a map point this close to a named district is in it
     # resolution
     match_threshold: float = 90.0
     review_threshold: float = 75.0
+    link_threshold: float | None = None  # average cross score two clusters need; None: midway
+    max_block: int = 60  # a blocking key held by more records is skipped
+    workers: int | None = None  # processes for resolving at scale; None: the CPUs, up to 8
+    source_trust: dict[str, int] = field(default_factory=dict)  # source pattern -> rank (low wins)
     # crawling
     user_agent: str = "SpiderBot/0.1 (+https://github.com/spider-prospects/spider; prospect lists)"
     contact: str = ""
@@ -36,7 +48,6 @@ class Settings:
     max_depth: int = 3
     max_bytes: int = 10_000_000
     retries: int = 3
-    extra: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:
@@ -44,21 +55,28 @@ class Settings:
         data.pop("warnings", None)
         return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
 
-
-# Settings a stage reads from `extra` (spider.toml keys without a field above).
-KNOWN_EXTRA = frozenset({"templates", "district_radius_km", "workers", "link_threshold",
-                         "max_block", "source_trust", "our_company"})
+    def with_flags(self, **flags: Any) -> Settings:
+        """A copy with the command-line flags that were given (None: not given) applied,
+        through the same checks as spider.toml."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        if not given:
+            return self
+        copy = dataclasses.replace(self, warnings=list(self.warnings))
+        _apply(copy, given, "command line")
+        return copy
 
 
 # (low, high, inclusive low) bounds of settings whose values outside them make no sense.
 _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, False),
            "priority_a": (0.0, 1.0, True), "priority_b": (0.0, 1.0, True),
            "max_signal_share": (0.0, 1.0, False), "limit": (1, 100_000, True),
-           "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True)}
+           "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True),
+           "max_block": (2, 1_000_000, True), "workers": (1, 256, True)}
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 
 
 def _check_range(key: str, value: Any, origin: str) -> None:
-    if key not in _RANGES or isinstance(value, bool):
+    if key not in _RANGES or isinstance(value, bool) or not isinstance(value, int | float):
         return
     low, high, inclusive = _RANGES[key]
     if not ((value >= low if inclusive else value > low) and value <= high):
@@ -78,31 +96,36 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{path}: not valid TOML ({exc}); fix the file or remove it") from None
         _apply(settings, data.get("spider", data), str(path))
-    _apply(settings, {k: v for k, v in overrides.items() if v is not None}, "command line")
-    return settings
+    return settings.with_flags(**overrides)
+
+
+def _kind_of(name: str) -> tuple[type, ...]:
+    """The types a field accepts, read off its annotation ('float | None' -> float, NoneType)."""
+    text = str(_FIELDS[name].type)
+    kinds: list[type] = []
+    for part in (p.strip() for p in text.split("|")):
+        base = part.split("[", 1)[0]
+        kinds.append({"str": str, "int": int, "float": float, "bool": bool, "dict": dict,
+                      "list": list, "None": type(None)}[base])
+    return tuple(kinds)
 
 
 def _apply(settings: Settings, values: dict[str, Any], origin: str) -> None:
-    names = {f.name: f for f in dataclasses.fields(settings)}
     for key, value in values.items():
         key = key.replace("-", "_")
-        if key in ("extra", "warnings"):
+        if key not in _FIELDS:
+            if origin == "command line":
+                raise TypeError(f"no setting {key!r}")  # a flag wired to a field that is not one
+            settings.warnings.append(f"{origin}: unknown setting {key!r} is ignored; "
+                                     "check its spelling")
             continue
-        if key not in names:
-            settings.extra[key] = value
-            if key not in KNOWN_EXTRA and origin != "command line":
-                settings.warnings.append(f"{origin}: unknown setting {key!r} is ignored; "
-                                         "check its spelling")
-            continue
-        current = getattr(settings, key)
+        kinds = _kind_of(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise InputError(f"{origin}: setting {key!r} cannot be negative ({value})")
         _check_range(key, value, origin)
-        if isinstance(current, bool) or current is None or isinstance(value, type(current)):
-            setattr(settings, key, value)
-        elif isinstance(current, float) and isinstance(value, int):
-            setattr(settings, key, float(value))
-        else:
-            raise InputError(
-                f"{origin}: setting {key!r} should be {type(current).__name__}, got {value!r}"
-            )
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds if k is not type(None))
+            raise InputError(f"{origin}: setting {key!r} should be {names}, got {value!r}")
+        setattr(settings, key, value)

@@ -21,8 +21,10 @@ from typing import Any
 
 import sqlite_utils
 
-from spider import places
+from spider import places, seeds
+from spider.db import dicts_in, table
 from spider.settings import Settings
+from spider.sources import source_confidence
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -41,6 +43,14 @@ KIND_WEIGHTS: dict[str, float] = {
     "term": 0.5,
     "size": 0.15,
 }
+
+# Signal kinds that make two companies direct competitors (a shared place alone does not).
+COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "brand"})
+# Signal kinds that make a won client worth citing to a prospect (a shared brand is not
+# enough: same-brand hotels usually share a group, and groups are never cited to each other).
+REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
+# Companies carrying this signal operate hotels (a company-level business, like the curated ones).
+HOTEL_OPERATOR = "concept:hotel_operator"
 
 TIERS = ("five-star", "luxury", "upscale", "midscale", "business", "budget", "capsule")
 TIER_LABELS = {"five-star": "five-star", "luxury": "luxury", "upscale": "upscale",
@@ -89,7 +99,7 @@ class Curated:
                 return list(csv.DictReader(fh))
 
         brands = []
-        for row in rows("hotel_brands.csv"):
+        for row in rows(seeds.file_name(seeds.HOTEL_BRANDS)):
             patterns = [p for p in (row.get("patterns") or "").split("|") if p.strip()]
             patterns += [p for p in (row.get("brand_ja") or "").split("|") if p.strip()]
             patterns.append(row.get("brand") or "")
@@ -99,17 +109,17 @@ class Curated:
         # and "The Prince Gallery" beats "The Prince" whichever brand row comes first.
         patterns_sorted = sorted(((c, b) for b in brands for c in b["compiled"]),
                                  key=lambda item: -len(item[0].pattern))
-        jpx33 = {r.get("code", "").strip(): r for r in rows("jpx33_industries.csv")}
+        jpx33 = {r.get("code", "").strip(): r for r in rows(seeds.file_name(seeds.JPX33_INDUSTRIES))}
         concepts: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r in rows("industry_concepts.csv"):
+        for r in rows(seeds.file_name(seeds.INDUSTRY_CONCEPTS)):
             key = (r.get("scheme", "").strip(), r.get("code_or_label", "").strip().lower())
             if r.get("concept", "").strip():
                 concepts[key].append(r["concept"].strip())
         by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for r in rows("company_concepts.csv"):
+        for r in rows(seeds.file_name(seeds.COMPANY_CONCEPTS)):
             by_code[(r.get("code") or "").strip()].append(r)
         groups: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for r in rows("company_groups.csv"):
+        for r in rows(seeds.file_name(seeds.COMPANY_GROUPS)):
             groups[(r.get("code") or "").strip()].append(r)
         return cls(patterns_sorted, jpx33, dict(concepts), dict(by_code), dict(groups))
 
@@ -187,7 +197,7 @@ def tier_from_stars(stars: str) -> str | None:
 
 
 def _short_source(source: str) -> str:
-    if source.startswith(("http://", "https://", "seeds/")):
+    if source.startswith(("http://", "https://", seeds.SEEDS + "/")):
         return source
     return Path(source).name
 
@@ -290,12 +300,12 @@ def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
             if row.get("name") and row["name"] != rec.get("name"):
                 continue  # the curated row names another company: a stale code, not a link
             yield Fact(f"group:{_fold_name(row['group'])}", "group", row["group"], conf(rec),
-                       f"curated: {row.get('source') or 'seeds/curated/company_groups.csv'}",
-                       "seeds/curated/company_groups.csv")
+                       f"curated: {row.get('source') or seeds.COMPANY_GROUPS}",
+                       seeds.COMPANY_GROUPS)
         for row in curated.company_concepts.get(code_key, []) if code_key else []:
             yield Fact(f"concept:{row['concept']}", "concept", concept_label(row["concept"]),
-                       conf(rec), f"curated: {row.get('source') or 'seeds/curated/company_concepts.csv'}",
-                       "seeds/curated/company_concepts.csv")
+                       conf(rec), f"curated: {row.get('source') or seeds.COMPANY_CONCEPTS}",
+                       seeds.COMPANY_CONCEPTS)
     for rec in recs:
         scheme = (rec.get("industry_scheme") or "").strip().lower()
         code = (rec.get("industry_code") or "").strip()
@@ -376,14 +386,14 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                 country = "JP"
         region_code, region_label = None, None
         if region_text:
-            pref = places.prefectures().get(places.fold(region_text))
+            pref = places.prefectures().get(places.place_key(region_text))
             if pref and (country in (None, "JP")):
                 country = "JP"
                 region_code, region_label = pref
             else:
                 region_code, region_label = f"{country or 'XX'}-{region_text.strip()}", region_text.strip()
         if city_raw and not region_code:
-            pref = places.prefectures().get(places.fold(city_raw))
+            pref = places.prefectures().get(places.place_key(city_raw))
             if pref and country in (None, "JP"):  # "Tokyo" given as a city
                 country, (region_code, region_label) = "JP", pref
                 city_raw = None
@@ -394,15 +404,15 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
         if region_code:
             yield from once(Fact(f"place:region:{region_code}", "region", region_label,
                                  conf(rec), ev, rec["source"]))
-        if city_raw and not region_code and not places.prefectures().get(places.fold(city_raw)):
+        if city_raw and not region_code and not places.prefectures().get(places.place_key(city_raw)):
             # A city with no known region (a US directory's "los angeles"): still a place.
             city = _tidy_place(city_raw)
             yield from once(Fact(f"place:city:{country or 'XX'}/{city.lower()}", "city", city,
                                  conf(rec), ev, rec["source"]))
         if city_raw and region_code:
             city = city_raw.strip()
-            ward = places.tokyo_wards().get(places.fold(city)) if region_code == "JP-13" else None
-            if region_code == "JP-13" and places.prefectures().get(places.fold(city)):
+            ward = places.tokyo_wards().get(places.place_key(city)) if region_code == "JP-13" else None
+            if region_code == "JP-13" and places.prefectures().get(places.place_key(city)):
                 ward = None
             elif ward or city.lower() != (region_label or "").lower():
                 label = f"{ward or city}, {region_label}"
@@ -455,11 +465,11 @@ def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
     if brand:
         src = recs[0]
         yield Fact(f"brand:{_fold_name(brand['brand'])}", "brand", brand["brand"], conf(src),
-                   f"brand table: {brand.get('source') or 'seeds/curated/hotel_brands.csv'}",
-                   "seeds/curated/hotel_brands.csv")
+                   f"brand table: {brand.get('source') or seeds.HOTEL_BRANDS}",
+                   seeds.HOTEL_BRANDS)
         if brand.get("group"):
             yield Fact(f"group:{_fold_name(brand['group'])}", "group", brand["group"], conf(src),
-                       f"operated by {brand['group']} (brand table)", "seeds/curated/hotel_brands.csv")
+                       f"operated by {brand['group']} (brand table)", seeds.HOTEL_BRANDS)
     elif any(r.get("brand") for r in recs):
         rec = next(r for r in recs if r.get("brand"))
         yield Fact(f"brand:{_fold_name(rec['brand'])}", "brand", rec["brand"], conf(rec),
@@ -493,7 +503,7 @@ def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
                   f"{stars} stars in OpenStreetMap ({_evidence(rec)})", rec["source"])
     if brand and brand.get("tier") in TIERS:
         offer(brand["tier"], "brand", 0.9, f"{brand['brand']} is a {brand['tier']} brand "
-              f"({brand.get('source') or 'brand table'})", "seeds/curated/hotel_brands.csv")
+              f"({brand.get('source') or 'brand table'})", seeds.HOTEL_BRANDS)
     if best:
         yield best[2]
 
@@ -525,15 +535,14 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
                   curated_dir: Path | None = None) -> str:
     """Rebuild `signals` and `company_signals` from companies and their records."""
     curated = Curated.load(curated_dir)
-    confidence = {row["location"]: row["confidence"] for row in db.query(
-        "select location, confidence from sources where confidence is not null")}
+    confidence = source_confidence(db)
     by_company: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for rec in db.query(
         "select r.*, l.company_id as _company from records r join record_links l "
         "on l.record_id = r.id where coalesce(r.status, 'active') = 'active'"
     ):
         by_company[rec["_company"]].append(rec)
-    radius = float(settings.extra.get("district_radius_km", 1.0))
+    radius = settings.district_radius_km
     facts: dict[int, dict[str, Fact]] = {}
     terms: dict[int, set[str]] = {}
     for company_id, recs in by_company.items():
@@ -583,10 +592,10 @@ def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
             operators[tickers[ticker]].append(brand["brand"])
             key = f"group:{_fold_name(brand['group'])}"
             groups.setdefault(key, Fact(key, "group", brand["group"], 0.9, "brand table",
-                                        "seeds/curated/hotel_brands.csv"))
+                                        seeds.HOTEL_BRANDS))
             facts.setdefault(tickers[ticker], {})[key] = Fact(
                 key, "group", brand["group"], 0.9, f"{brand['group']} operates {brand['brand']} "
-                "(seeds/curated/hotel_brands.csv)", "seeds/curated/hotel_brands.csv")
+                f"({seeds.HOTEL_BRANDS})", seeds.HOTEL_BRANDS)
     for company_id, name, legal, name_en in db.execute(
         "select id, name, legal_name, name_en from companies"
     ):
@@ -600,10 +609,10 @@ def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
     for company_id, brands in operators.items():
         if _is_property(by_company.get(company_id, [])):
             continue
-        facts.setdefault(company_id, {})["concept:hotel_operator"] = Fact(
-            "concept:hotel_operator", "concept", concept_label("hotel_operator"), 0.9,
-            "operates " + ", ".join(sorted(set(brands))[:6]) + " (seeds/curated/hotel_brands.csv)",
-            "seeds/curated/hotel_brands.csv")
+        facts.setdefault(company_id, {})[HOTEL_OPERATOR] = Fact(
+            HOTEL_OPERATOR, "concept", concept_label("hotel_operator"), 0.9,
+            "operates " + ", ".join(sorted(set(brands))[:6]) + f" ({seeds.HOTEL_BRANDS})",
+            seeds.HOTEL_BRANDS)
 
 
 def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]]) -> str:
@@ -635,9 +644,9 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")
-        db["signals"].insert_all(signal_rows, batch_size=5000)
-        db["company_signals"].insert_all(edges, batch_size=5000)
-        db["company_weights"].insert_all(
+        table(db, "signals").insert_all(signal_rows, batch_size=5000)
+        table(db, "company_signals").insert_all(edges, batch_size=5000)
+        table(db, "company_weights").insert_all(
             ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()),
             batch_size=5000)
     edge_count = len(edges)
@@ -647,12 +656,9 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
 def signals_of(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
     """Each company's signals (weight, evidence, source, kind, label, idf), read in batches."""
     out: dict[int, dict[str, dict]] = defaultdict(dict)
-    for start in range(0, len(company_ids), 500):
-        chunk = company_ids[start:start + 500]
-        for row in db.query(
-            "select cs.company_id, cs.signal, cs.weight, cs.evidence, cs.source, s.kind, s.label, "
-            "s.idf from company_signals cs join signals s on s.signal = cs.signal "
-            f"where cs.company_id in ({','.join('?' * len(chunk))})", chunk):
-            out[row["company_id"]][row["signal"]] = row
+    for row in dicts_in(
+        db, "select cs.company_id, cs.signal, cs.weight, cs.evidence, cs.source, s.kind, s.label, "
+        "s.idf from company_signals cs join signals s on s.signal = cs.signal "
+        "where cs.company_id in ({marks})", company_ids):
+        out[row["company_id"]][row["signal"]] = row
     return out
-

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from spider.build import build_from_seeds, rebuild
 from spider.db import open_db
-from spider.expand import Expansion, expand
+from spider.expand import expand
 from spider.ingest import ingest_file
+from spider.pipeline import build_from_seeds, rebuild
+from spider.prospects import Expansion
 from spider.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "spine"

@@ -7,16 +7,12 @@ import re
 import pytest
 from conftest import FIXTURES
 
-from spider.angles import (
-    closest_reference,
-    load_templates,
-    won_clients,
-)
+from spider.angles import closest_reference, load_templates
+from spider.clients import import_won, record_won, won_clients
 from spider.errors import InputError, QueryError
 from spider.expand import expand
 from spider.settings import Settings
 from spider.signals import signals_of
-from spider.won import import_won, record_won
 
 STORY = "+18% corporate bookings in a year"
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -144,7 +140,7 @@ def test_japanese_templates_give_japanese_openers(private_db):
 
 
 def test_a_user_template_overrides_one_line_and_keeps_the_rest(expanded, seeded_db):
-    settings = Settings(extra={"templates": str(FIXTURES / "templates_override.toml")})
+    settings = Settings(templates=str(FIXTURES / "templates_override.toml"))
     templates = load_templates(settings)
     assert templates["angle"]["segment"]["text"].startswith("Hello {company}")
     assert (
@@ -168,7 +164,7 @@ def test_a_broken_user_template_is_an_input_error(tmp_path, content, message):
     if content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        load_templates(Settings(extra={"templates": str(path)}))
+        load_templates(Settings(templates=str(path)))
 
 
 def test_unknown_language_is_an_input_error():
@@ -268,7 +264,7 @@ def test_openers_read_aloud_in_any_industry(expanded, query):
 
 
 def test_noun_forms_for_kinds_of_business():
-    from spider.angles import noun_forms
+    from spider.text import noun_forms
 
     assert noun_forms("banks") == ("bank", "banks")
     assert noun_forms("pharmaceuticals") == ("pharmaceutical company", "pharmaceutical companies")
@@ -291,7 +287,7 @@ def test_noun_forms_for_kinds_of_business():
     ],
 )
 def test_only_a_won_stage_is_a_win(stage, won):
-    from spider.won import is_won_stage
+    from spider.clients import is_won_stage
 
     assert is_won_stage(stage) is won
 

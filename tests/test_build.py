@@ -6,8 +6,10 @@ import tomllib
 
 from conftest import SEEDS
 
-from spider.build import ensure_built, read_manifest, seeds_dir
 from spider.db import get_meta, open_db
+from spider.pipeline import ensure_built
+from spider.resolve.normalize import NORMALIZE_VERSION
+from spider.seeds import read_manifest, seeds_dir
 from spider.settings import Settings
 
 
@@ -99,7 +101,7 @@ def test_open_db_is_idempotent(seeded_path, tmp_path):
 
 
 def test_a_database_from_another_normalizer_is_rebuilt_keeping_decisions(seeded_path, tmp_path):
-    """Name keys folded by another version of spider.normalize: the next use rebuilds."""
+    """Name keys folded by another version of spider.resolve.normalize: the next use rebuilds."""
     from conftest import copy_db
 
     from spider.db import set_meta
@@ -109,9 +111,30 @@ def test_a_database_from_another_normalizer_is_rebuilt_keeping_decisions(seeded_
     set_meta(db, "normalize_version", "an older one")
     db.conn.close()
     db = open_db(tmp_path / "old.db")
-    assert get_meta(db, "needs_rebuild") == "1"
     messages: list[str] = []
     ensure_built(db, Settings(), echo=messages.append)
     assert messages[0].startswith("Rebuilding")
     assert get_meta(db, "needs_rebuild") == "0"
+    assert get_meta(db, "normalize_version") == NORMALIZE_VERSION
     assert db.execute("select count(*) from companies").fetchone()[0] == companies
+
+
+def test_a_database_from_an_older_schema_is_rebuilt_with_its_query_vocabulary(seeded_path, tmp_path):
+    """A database set up before the query vocabulary existed gains it on next use, and answers."""
+    from conftest import copy_db
+
+    from spider.db import set_meta
+    from spider.expand import expand
+
+    db = copy_db(seeded_path, tmp_path / "v1.db")
+    db.execute("drop table query_phrases")
+    db.execute("drop table query_terms")
+    set_meta(db, "schema_version", "1")
+    db.execute("pragma user_version = 0")
+    db.conn.commit()
+    db.conn.close()
+    db = open_db(tmp_path / "v1.db")
+    assert get_meta(db, "needs_rebuild") == "1"
+    ensure_built(db, Settings())
+    assert db.execute("select count(*) from query_phrases").fetchone()[0] > 1000
+    assert expand(db, Settings(), "Tokyo five-star hotel", limit=3, save=False).prospects

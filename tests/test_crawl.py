@@ -13,7 +13,6 @@ import re
 import sys
 import threading
 import tracemalloc
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -23,17 +22,11 @@ from typing import Any
 
 import pytest
 
-from spider.crawl import (
-    Clock,
-    CrawlReport,
-    Robots,
-    crawl_directory,
-    ingest_directory,
-    normalize_url,
-    parse_robots,
-    retry_after,
-    show_progress,
-)
+from spider.cli.output import crawl_progress as show_progress
+from spider.crawl.crawler import CrawlReport, crawl_directory, ingest_directory
+from spider.crawl.fetch import Clock, retry_after
+from spider.crawl.robots import Robots, parse_robots
+from spider.crawl.urls import normalize_url
 from spider.db import open_db
 from spider.errors import FetchError, InputError
 from spider.settings import Settings
@@ -744,17 +737,12 @@ def test_normalize_url():
 
 @pytest.fixture
 def no_rebuild(monkeypatch):
-    """The CLI calls spider.build.rebuild after saving; the crawl tests do not depend on it."""
-    try:
-        import spider.build as build
-    except ImportError:
-        build = types.ModuleType("spider.build")
-        monkeypatch.setitem(sys.modules, "spider.build", build)
+    """The CLI calls spider.pipeline.rebuild after saving; the crawl tests do not depend on it."""
+    import spider.pipeline as pipeline
+
     calls: list[int] = []
-    monkeypatch.setattr(
-        build, "rebuild", lambda db, settings: calls.append(1) or "rebuilt", raising=False
-    )
-    monkeypatch.setattr(build, "ensure_built", lambda *a, **k: False, raising=False)
+    monkeypatch.setattr(pipeline, "rebuild", lambda db, settings: calls.append(1) or "rebuilt")
+    monkeypatch.setattr(pipeline, "ensure_built", lambda *a, **k: False)
     return calls
 
 
@@ -826,7 +814,7 @@ def test_resume_after_kill_9_fetches_nothing_twice(tmp_path: Path, site: Site):
     site.add_dir(JP_SITE)
     path = tmp_path / "killed.db"
     script = (
-        "import sys; from spider.db import open_db; from spider.crawl import ingest_directory;"
+        "import sys; from spider.db import open_db; from spider.crawl.crawler import ingest_directory;"
         "from spider.settings import Settings;"
         f"ingest_directory(open_db({str(path)!r}), {site.url('/hotels/index.html')!r},"
         " Settings(delay=0.05, max_pages=60), follow_details=True)"

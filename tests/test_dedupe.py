@@ -15,25 +15,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spider.db import open_db
-from spider.dedupe import (
-    ResolveError,
-    Weights,
+from spider.errors import ResolveError
+from spider.ingest import save_records
+from spider.resolve.block import explain_blocking
+from spider.resolve.decisions import (
     decide_review,
-    explain_blocking,
     list_records,
     merge_companies,
     pending_reviews,
-    prepare_record,
-    prepare_records,
-    resolve_companies,
-    resolve_records,
-    score_pair,
     split_company,
-    survive,
-    token_similarity,
 )
-from spider.ingest import save_records
-from spider.normalize import normalize_name
+from spider.resolve.normalize import normalize_name
+from spider.resolve.prepare import Weights, prepare_record, prepare_records
+from spider.resolve.records import resolve_records
+from spider.resolve.score import score_pair, token_similarity
+from spider.resolve.stage import resolve_companies
+from spider.resolve.survive import survive
 from spider.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedupe"
@@ -345,13 +342,13 @@ def test_one_phone_at_one_address_is_one_site() -> None:
 def test_forked_workers_resolve_exactly_as_one_process(monkeypatch) -> None:
     """Preparing, blocking and scoring are pure per record and per pair: slices run in forked
     workers must give the same pairs, scores and clusters."""
-    import spider.dedupe as dedupe
+    from spider.resolve import parallel
 
     rows = read_csv("fodors_zagats_slice.csv")
     records = [{"name": r["name"], "address": r["addr"], "city": r["city"], "phone": r["phone"]}
                for r in rows]  # fmt: skip
     alone = resolve_records(records, workers=1)
-    monkeypatch.setattr(dedupe, "PARALLEL_RECORDS", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_RECORDS", 2)
     forked = resolve_records(records, workers=2)
     assert list(forked.pairs.items()) == list(alone.pairs.items())
     assert forked.scores == alone.scores
@@ -481,9 +478,9 @@ def test_records_audit_trail(db) -> None:
 @pytest.fixture()
 def cli_db(db, monkeypatch):
     """A built database; `rebuild` stubbed to the resolve stage so these tests need no signals."""
-    import spider.build
+    import spider.pipeline
 
-    monkeypatch.setattr(spider.build, "rebuild", lambda database, s: resolve_companies(database, s))
+    monkeypatch.setattr(spider.pipeline, "rebuild", lambda database, s: resolve_companies(database, s))
     resolve_companies(db, Settings())
     path = db.conn.execute("pragma database_list").fetchone()[2]
     return db, path
@@ -540,7 +537,6 @@ def test_cli_review_and_explain_blocking(cli_db) -> None:
 def test_records_in_different_countries_never_merge_on_name_alone() -> None:
     # A Chicago childcare site "King" and the Kyoto listed company キング (reading キング):
     # the names agree across scripts, the countries do not.
-    from spider.dedupe import resolve_records
 
     rows = [
         {"id": 1, "name": "King", "city": "Chicago", "country": "US", "phone": "773-534-7898"},

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from spider.clients import record_won
 from spider.expand import expand
 from spider.settings import Settings
-from spider.won import record_won
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spine"
 
@@ -220,8 +220,8 @@ def test_priority_bands_follow_the_score(expanded):
 def test_a_directory_of_restaurants_ranks_by_its_own_categories_and_cities(private_db):
     # Nothing about restaurants is in the seeds: the directory's own "type" and "city"
     # columns must carry the ranking.
-    from spider.build import rebuild
     from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
 
     ingest_file(private_db, FIXTURES / "fodors_restaurants_sample.csv", constants={"country": "US"})
     rebuild(private_db, Settings())
@@ -238,8 +238,11 @@ def test_a_directory_of_restaurants_ranks_by_its_own_categories_and_cities(priva
 
 
 def test_a_prospect_known_only_from_old_lists_carries_a_caution(seeded_db):
-    from spider.expand import stale_evidence
+    from spider.explain import evidence_of
     from spider.query import resolve_query
+
+    def stale_evidence(db, cid, today):
+        return evidence_of(db, [cid], today=today)[cid].caution
 
     # Hotel Seiyo Ginza is only on the 2008/2011 Michelin lists in the seeds (it closed in 2013).
     seiyo = resolve_query(seeded_db, "ホテル西洋銀座").company_id

@@ -35,9 +35,9 @@ def parse(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text[1:], newline="")))
 
 
-def test_csv_has_the_exact_columns_and_one_row_per_prospect(expanded):
+def test_csv_has_the_exact_columns_and_one_row_per_prospect(expanded, seeded_db):
     expansion = expanded("Tokyo five-star hotel", limit=25)
-    text = to_csv(expansion)
+    text = to_csv(seeded_db, expansion)
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert header == COLUMNS == list(CALL_LIST_COLUMNS)
     rows = parse(text)
@@ -50,9 +50,9 @@ def test_csv_has_the_exact_columns_and_one_row_per_prospect(expanded):
     assert "\r\n" in text  # Excel's line ending
 
 
-def test_csv_round_trips_japanese_text(tmp_path, expanded):
+def test_csv_round_trips_japanese_text(tmp_path, expanded, seeded_db):
     expansion = expanded("Tokyo five-star hotel", limit=25)
-    path = write_export(expansion, Settings(), "csv", tmp_path / "call list.csv")
+    path = write_export(seeded_db, expansion, Settings(), "csv", tmp_path / "call list.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -71,8 +71,8 @@ def test_csv_round_trips_japanese_text(tmp_path, expanded):
         )
 
 
-def test_csv_without_bom_on_request(expanded):
-    assert not to_csv(expanded("Toyota Motor", limit=3), bom=False).startswith("\ufeff")
+def test_csv_without_bom_on_request(expanded, seeded_db):
+    assert not to_csv(seeded_db, expanded("Toyota Motor", limit=3), bom=False).startswith("\ufeff")
 
 
 @pytest.mark.parametrize(
@@ -87,11 +87,11 @@ def test_csv_without_bom_on_request(expanded):
         "＋81-3-1234-5678",
     ],
 )
-def test_formula_like_cells_are_neutralised(expanded, value):
+def test_formula_like_cells_are_neutralised(expanded, value, seeded_db):
     expansion = expanded("Palace Hotel Tokyo", limit=3)
     p = expansion.prospects[0]
     p.name, p.phone, p.website, p.address, p.opening_line = value, value, value, value, value
-    row = parse(to_csv(expansion))[0]
+    row = parse(to_csv(seeded_db, expansion))[0]
     for column in ("company", "phone", "website", "address", "opening_line"):
         assert row[column] == "'" + value, column
     assert safe_cell(value) == "'" + value
@@ -102,22 +102,22 @@ def test_ordinary_cells_are_left_alone(value):
     assert safe_cell(value) == value
 
 
-def test_reference_column_marks_an_anonymous_client(expanded):
+def test_reference_column_marks_an_anonymous_client(expanded, seeded_db):
     expansion = expanded("Palace Hotel Tokyo", limit=2)
     named, anonymous = expansion.prospects
     named.reference = {"company_id": 1, "name": "Aman Tokyo", "referenceable": True}
     anonymous.reference = {"company_id": 2, "name": "Hotel Chinzanso Tokyo", "referenceable": False}
-    rows = parse(to_csv(expansion))
+    rows = parse(to_csv(seeded_db, expansion))
     assert rows[0]["reference"] == "Aman Tokyo"
     # A client who did not agree to be named is not named in a file that may travel.
     assert rows[1]["reference"] == "anonymous: won client #2 (not to be named)"
-    assert "Chinzanso" not in to_csv(expansion)
+    assert "Chinzanso" not in to_csv(seeded_db, expansion)
 
 
-def test_settings_are_written_beside_every_export(tmp_path, expanded):
+def test_settings_are_written_beside_every_export(tmp_path, expanded, seeded_db):
     expansion = expanded("Toyota Motor", limit=5)
     settings = Settings(language="en", limit=5)
-    path = write_export(expansion, settings, "json", tmp_path / "out" / "toyota.json")
+    path = write_export(seeded_db, expansion, settings, "json", tmp_path / "out" / "toyota.json")
     beside = json.loads(
         (tmp_path / "out" / "toyota.json.settings.json").read_text(encoding="utf-8")
     )
@@ -131,37 +131,37 @@ def test_settings_are_written_beside_every_export(tmp_path, expanded):
     assert all(r["evidence"] and r["signal"] for p in doc["prospects"] for r in p["reasons"])
 
 
-def test_default_export_path_is_under_the_output_dir(tmp_path, expanded):
+def test_default_export_path_is_under_the_output_dir(tmp_path, expanded, seeded_db):
     expansion = expanded("東京 5つ星ホテル", limit=3)
-    path = write_export(expansion, Settings(output_dir=str(tmp_path / "output")), "csv", None)
+    path = write_export(seeded_db, expansion, Settings(output_dir=str(tmp_path / "output")), "csv", None)
     assert path.parent == tmp_path / "output" and path.suffix == ".csv"
     assert path.with_name(path.name + ".settings.json").exists()
 
 
-def test_unwritable_path_is_an_input_error(tmp_path, expanded):
+def test_unwritable_path_is_an_input_error(tmp_path, expanded, seeded_db):
     from spider.errors import InputError
 
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="cannot write"):
-        write_export(expanded("Toyota Motor", limit=1), Settings(), "csv", blocker / "out.csv")
+        write_export(seeded_db, expanded("Toyota Motor", limit=1), Settings(), "csv", blocker / "out.csv")
 
 
-def test_json_and_table_carry_the_same_prospects(expanded):
+def test_json_and_table_carry_the_same_prospects(expanded, seeded_db):
     expansion = expanded("Tokyo five-star hotel zzzqx", limit=5)
-    doc = json.loads(to_json(expansion))
+    doc = json.loads(to_json(seeded_db, expansion))
     assert doc["ignored"] == ["zzzqx"] and doc["kind"] == "segment"
     assert [f["label"] for f in doc["facets"]] and len(doc["prospects"]) == 5
-    table = to_table(expansion, width=100)
+    table = to_table(seeded_db, expansion, width=100)
     for p in expansion.prospects:
         assert p.name in table and p.opening_line.split()[0] in table
 
 
-def test_json_does_not_name_an_anonymous_reference(expanded):
+def test_json_does_not_name_an_anonymous_reference(expanded, seeded_db):
     expansion = expanded("Palace Hotel Tokyo", limit=1)
     expansion.prospects[0].reference = {
         "company_id": 2,
         "name": "Hotel Chinzanso Tokyo",
         "referenceable": False,
     }
-    assert "Chinzanso" not in to_json(expansion)
+    assert "Chinzanso" not in to_json(seeded_db, expansion)

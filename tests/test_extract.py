@@ -10,18 +10,12 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spider.crawl.decode import decode_html
+from spider.crawl.extract import extract_detail, extract_page, merge_detail
+from spider.crawl.html import strip_page_number
+from spider.crawl.recipes import load_recipe, parse_recipe, recipes_dir
+from spider.crawl.schemaorg import extract_microdata
 from spider.errors import InputError
-from spider.extract import (
-    decode_html,
-    extract_detail,
-    extract_microdata,
-    extract_page,
-    load_recipe,
-    merge_detail,
-    parse_recipe,
-    recipes_dir,
-    strip_page_number,
-)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
 SCHEMAORG = sorted((FIXTURES / "schemaorg").glob("*.html"))

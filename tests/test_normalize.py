@@ -6,23 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spider.normalize import (
-    fold,
-    is_romaji,
-    kana_letters,
-    kana_to_romaji,
-    latin_forms,
-    misspelt_concept,
+from spider.resolve.concepts import latin_forms, misspelt_concept
+from spider.resolve.kana import is_romaji, kana_letters, kana_to_romaji, romaji_key, skeleton
+from spider.resolve.keys import (
     normalize_address,
     normalize_corporate_number,
     normalize_domain,
-    normalize_name,
     normalize_phone,
     normalize_postal_code,
-    romaji_key,
-    skeleton,
-    split_tail,
 )
+from spider.resolve.normalize import fold, normalize_name, split_tail
 
 names = st.text(
     alphabet=st.sampled_from(

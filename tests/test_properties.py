@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spider.dedupe import resolve_records
-from spider.properties import property_links
+from spider.resolve.properties import property_links
+from spider.resolve.records import resolve_records
 from spider.settings import Settings
 
 GOLD = Path(__file__).resolve().parent / "fixtures" / "properties" / "tokyo_hotels_gold.csv"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spider.errors import QueryError
-from spider.query import find_companies, parse_segment, resolve_query
+from spider.names import find_companies
+from spider.query import parse_segment, resolve_query
 
 
 def facet_signals(query) -> dict[str, set[str]]:
@@ -171,7 +172,7 @@ def test_names_as_people_say_them_find_the_registered_company(seeded_db, said, r
 
 
 def test_a_prefix_must_end_at_a_word():
-    from spider.query import _starts_with_words
+    from spider.names import _starts_with_words
 
     assert _starts_with_words("Hilton Worldwide", "hilton")
     assert not _starts_with_words("TOYO TANSO CO., LTD.", "toyota")

@@ -7,7 +7,7 @@ import csv
 import pytest
 from conftest import SEEDS
 
-from spider.query import find_companies
+from spider.names import find_companies
 from spider.signals import TIERS, Curated, brand_of, description_terms, tier_from_rating
 
 LOW_TIERS = {"tier:business", "tier:budget", "tier:capsule"}

@@ -1,16 +1,41 @@
-"""The command line: a thin layer that parses options, calls the library and prints."""
+"""The command line: a thin layer that parses options, calls the library and prints.
+
+Flags reach the settings one way: `Context.configure` applies them over spider.toml through
+the same checks. Text formatting lives in `spider.cli.output`.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+import sqlite_utils
 
+from spider import pipeline
+from spider.cli import output
+from spider.clients import import_won, record_won, won_clients
+from spider.db import default_db_path, open_db, set_meta
 from spider.errors import QueryError, SpiderError
+from spider.expand import expand as run_expand
+from spider.export import to_csv, to_json, to_table, write_export
+from spider.ingest import ingest_file
+from spider.prospects import Expansion
+from spider.resolve.decisions import (
+    decide_review,
+    list_records,
+    merge_companies,
+    pending_reviews,
+    split_company,
+)
+from spider.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Context:
@@ -19,36 +44,33 @@ class Context:
     def __init__(self, db_path: str | None, config: str | None) -> None:
         self._db_path = db_path
         self._config = config
-        self._db = None
-        self._settings = None
+        self._db: sqlite_utils.Database | None = None
+        self._settings: Settings | None = None
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         if self._settings is None:
-            from spider.settings import load_settings
-
-            self._settings = load_settings(self._config)
+            self._settings = load_settings(self._config, db=self._db_path)
             for warning in self._settings.warnings:
                 click.echo(f"Warning: {warning}", err=True)
-            if self._db_path:
-                self._settings.db = self._db_path
+        return self._settings
+
+    def configure(self, **flags: Any) -> Settings:
+        """Apply the command's flags (None: not given) over the settings, checked like the file."""
+        self._settings = self.settings.with_flags(**flags)
         return self._settings
 
     @property
     def db_path(self) -> Path:
-        from spider.db import default_db_path
-
         return Path(self.settings.db) if self.settings.db else default_db_path()
 
-    def open(self, *, build: bool = True):
+    def open(self, *, build: bool = True) -> sqlite_utils.Database:
         """Open the database; on first use build it from the shipped seeds (with progress)."""
         if self._db is None:
-            from spider.build import ensure_built
-            from spider.db import open_db
-
             self._db = open_db(self.db_path)
             if build:
-                ensure_built(self._db, self.settings, echo=_echo_err)
+                pipeline.ensure_built(self._db, self.settings, echo=_echo_err,
+                                      progress=output.seed_progress())
         return self._db
 
 
@@ -56,11 +78,16 @@ def _echo_err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def handle_errors(func):
+def _echo_lines(lines: Iterable[str], *, err: bool = False) -> None:
+    for line in lines:
+        click.echo(line, err=err)
+
+
+def handle_errors(func: F) -> F:
     """Turn SpiderErrors into one-line messages with exit code 1; never a traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except QueryError as exc:
@@ -81,7 +108,7 @@ def handle_errors(func):
             click.echo(f"Error: {where}: {exc}; check the file, or point --db at another one", err=True)
             sys.exit(1)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,24 +150,14 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     Example:
         spider ingest members.csv --map name=Company --set country=JP
     """
-    from spider.build import rebuild
-    from spider.ingest import ingest_file
-
     missing = [p for p in files if not Path(p).is_file()]
     if missing:
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
     db = obj.open()
     mapping, constants = _parse_pairs(maps, "--map"), _parse_pairs(sets, "--set")
     for path in files:
-        report = ingest_file(db, path, mapping=mapping, constants=constants)
-        click.echo(report.summary())
-        for row, reason in report.skipped[:10]:
-            click.echo(f"  skipped row {row}: {reason}")
-        if len(report.skipped) > 10:
-            click.echo(f"  ... and {len(report.skipped) - 10} more skipped rows")
-        for warning, count in report.warnings.items():
-            click.echo(f"  {count} rows: {warning}")
-    click.echo(rebuild(db, obj.settings))
+        _echo_lines(output.ingest_lines(ingest_file(db, path, mapping=mapping, constants=constants)))
+    click.echo(pipeline.rebuild(db, obj.settings))
 
 
 @main.command()
@@ -162,13 +179,11 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     Example:
         spider crawl https://www.fdic.gov/bank/individual/failed/banklist.html --max-pages 3
     """
-    import dataclasses
+    # Loaded here, not at the top: requests and BeautifulSoup cost every other command time.
+    from spider.crawl.crawler import ingest_directory
 
-    from spider.crawl import ingest_directory, show_progress
-
-    flags = {"max_pages": max_pages, "max_depth": depth, "delay": delay}
-    settings = dataclasses.replace(obj.settings, **{k: v for k, v in flags.items() if v is not None})
-    db, progress = obj.open(), show_progress()
+    settings = obj.configure(max_pages=max_pages, max_depth=depth, delay=delay)
+    db, progress = obj.open(), output.crawl_progress()
     try:
         report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
                                   follow_details=follow_details, progress=progress)
@@ -178,14 +193,11 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     finally:
         if progress is not None:
             click.echo("", err=True)
-    for line in report.lines(sample=dry_run):
-        click.echo(line)
+    _echo_lines(output.crawl_lines(report, sample=dry_run))
     if dry_run:
         return
-    if report.ingest.added or report.ingest.updated or report.resumed:
-        from spider.build import rebuild
-
-        click.echo(rebuild(db, obj.settings))
+    if (report.ingest and (report.ingest.added or report.ingest.updated)) or report.resumed:
+        click.echo(pipeline.rebuild(db, settings))
     else:
         click.echo("No record changed; companies and signals left as they were.")
 
@@ -202,9 +214,6 @@ def init(obj: Context, empty: bool, force: bool) -> None:
     Example:
         spider init            # or: spider --db team.db init --empty
     """
-    from spider.build import build_from_seeds
-    from spider.db import set_meta
-
     db = obj.open(build=False)
     if empty:
         set_meta(db, "empty", "1")
@@ -213,7 +222,7 @@ def init(obj: Context, empty: bool, force: bool) -> None:
     if db.execute("select exists(select 1 from records)").fetchone()[0] and not force:
         click.echo(f"{obj.db_path} already holds records; use --force to re-read the seeds.")
         return
-    build_from_seeds(db, obj.settings, echo=_echo_err)
+    pipeline.build_from_seeds(db, obj.settings, echo=_echo_err, progress=output.seed_progress())
 
 
 @main.command()
@@ -221,13 +230,14 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), help="How many prospects (default 25).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (csv/json go to output/ by default).")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
+              help="Write to FILE (csv/json go to output/ by default).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the opening lines.")
 @click.option("--templates", type=click.Path(dir_okay=False), help="Your opener templates (TOML).")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
 @click.pass_obj
 @handle_errors
-def expand(obj: Context, query: str, limit: int | None, fmt: str, output: str | None,
+def expand(obj: Context, query: str, limit: int | None, fmt: str, output_path: str | None,
            lang: str | None, templates: str | None, no_bom: bool) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
@@ -237,34 +247,25 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str, output: str | 
         spider expand "Palace Hotel Tokyo" --format csv      # writes output/palace-hotel-tokyo.csv
         spider expand "トヨタ自動車" --lang ja -n 10
     """
-    from spider.export import to_csv, to_json, to_table, write_export
-
+    settings = obj.configure(limit=limit, language=lang, templates=templates)
     db = obj.open()
-    if limit:
-        obj.settings.limit = limit
-    if lang:
-        obj.settings.language = lang
-    if templates:
-        obj.settings.extra["templates"] = templates
-    expansion = _expand_or_pick(db, obj, query, limit)
-    _print_header(expansion)
-    if output or fmt == "csv":
-        path = write_export(expansion, obj.settings, fmt, output, bom=not no_bom)
+    expansion = _expand_or_pick(db, settings, query)
+    _echo_lines(output.expansion_header(expansion), err=True)
+    if output_path or fmt == "csv":
+        path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom)
         click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}", err=True)
     if fmt == "table":
-        click.echo(to_table(expansion))
-    elif fmt == "json" and not output:
-        click.echo(to_json(expansion))
-    elif fmt == "csv" and not output and not sys.stdout.isatty():
-        click.echo(to_csv(expansion, bom=False), nl=False)
+        click.echo(to_table(db, expansion))
+    elif fmt == "json" and not output_path:
+        click.echo(to_json(db, expansion))
+    elif fmt == "csv" and not output_path and not sys.stdout.isatty():
+        click.echo(to_csv(db, expansion, bom=False), nl=False)
 
 
-def _expand_or_pick(db, obj: Context, query: str, limit: int | None):
+def _expand_or_pick(db: sqlite_utils.Database, settings: Settings, query: str) -> Expansion:
     """Run expand; on an ambiguous name at a terminal, let the user pick a candidate."""
-    from spider.expand import expand as run_expand
-
     try:
-        return run_expand(db, obj.settings, query, limit=limit)
+        return run_expand(db, settings, query)
     except QueryError as exc:
         if not exc.candidates or not sys.stdin.isatty() or "matches no company" in str(exc):
             raise
@@ -272,19 +273,7 @@ def _expand_or_pick(db, obj: Context, query: str, limit: int | None):
         for i, cand in enumerate(exc.candidates, 1):
             click.echo(f"  {i}. {cand['label']}", err=True)
         pick = click.prompt("Pick one", type=click.IntRange(1, len(exc.candidates)), err=True)
-        return run_expand(db, obj.settings, f"#{exc.candidates[pick - 1]['company_id']}", limit=limit)
-
-
-def _print_header(expansion) -> None:
-    q = expansion.query
-    if q.kind == "company":
-        click.echo(f"Lookalikes of {expansion.seed_label} (#{q.company_id})", err=True)
-    else:
-        click.echo(f"Segment: {expansion.seed_label}", err=True)
-    if q.ignored:
-        click.echo(f"Not understood, ignored: {', '.join(repr(w) for w in q.ignored)}", err=True)
-    for note in expansion.notes:
-        click.echo(f"Note: {note}", err=True)
+        return run_expand(db, settings, f"#{exc.candidates[pick - 1]['company_id']}")
 
 
 @main.command()
@@ -305,9 +294,6 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
         spider won "Palace Hotel Tokyo" --referenceable --story "+18% corporate bookings"
         spider won --from crm_closed_won.csv
     """
-    from spider.angles import won_clients
-    from spider.won import import_won, record_won
-
     db = obj.open()
     if from_file:
         result = import_won(db, obj.settings, from_file)
@@ -316,8 +302,8 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
             click.echo(f"  row {row}: stage {stage!r} is not a win; not recorded")
         if result.added:
             click.echo("  new companies (not found in the database): " + ", ".join(result.added[:10]))
-        for name, candidates in result.unresolved[:10]:
-            click.echo(f"  {name!r} is close to: " + "; ".join(c["label"] for c in candidates[:3]) +
+        for unresolved, candidates in result.unresolved[:10]:
+            click.echo(f"  {unresolved!r} is close to: " + "; ".join(c["label"] for c in candidates[:3]) +
                        " - record it with `spider won '#ID'`")
         for row, reason in result.report.skipped[:10]:
             click.echo(f"  skipped row {row}: {reason}")
@@ -328,9 +314,7 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
     elif not show:
         raise SpiderError("give a client NAME, --from FILE or --list; e.g. spider won \"Palace Hotel Tokyo\"")
     if show:
-        for c in won_clients(db):
-            flag = "named" if c["referenceable"] else "anonymous"
-            click.echo(f"#{c['company_id']} {c['name']} ({flag}){' — ' + c['story'] if c['story'] else ''}")
+        _echo_lines(output.won_lines(won_clients(db)))
 
 
 @main.group()
@@ -349,19 +333,14 @@ def graph_stats(obj: Context, as_json: bool) -> None:
     Example:
         spider graph stats
     """
-    import json
+    # Loaded here, not at the top: networkx costs every other command ~80 ms of start-up.
+    from spider.graph import graph_stats as read_graph_stats
 
-    from spider.graph import graph_stats as stats
-
-    figures = stats(obj.open())
+    figures = read_graph_stats(obj.open())
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{figures['companies']} companies, {figures['signals']} signals, "
-               f"{figures['links']} company-signal links ({figures['records']} records)")
-    click.echo("signals by kind: " + ", ".join(f"{k} {v}" for k, v in figures["by_kind"].items()))
-    click.echo(f"largest connected component: {figures['largest_component']} nodes; "
-               f"mean signals per company {figures['mean_degree']:.1f}")
+    else:
+        _echo_lines(output.graph_lines(figures))
 
 
 @main.command()
@@ -377,16 +356,14 @@ def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
     Example:
         spider dedupe --explain-blocking
     """
-    from spider.dedupe import explain_db_blocking, format_blocking
-
     db = obj.open()
     if explain_blocking or truth:
-        for line in format_blocking(explain_db_blocking(db, obj.settings, truth)):
-            click.echo(line)
-        return
-    from spider.build import rebuild
+        # Loaded here, not at the top: the resolution stack (numpy) costs other commands time.
+        from spider.resolve.stage import explain_db_blocking
 
-    click.echo(rebuild(db, obj.settings))
+        _echo_lines(output.format_blocking(explain_db_blocking(db, obj.settings, truth)))
+        return
+    click.echo(pipeline.rebuild(db, obj.settings))
 
 
 @main.command()
@@ -401,10 +378,7 @@ def records(obj: Context, fmt: str) -> None:
     Example:
         spider records --format csv > records.csv
     """
-    from spider.dedupe import format_records, list_records
-
-    for line in format_records(list_records(obj.open()), fmt):
-        click.echo(line)
+    _echo_lines(output.format_records(list_records(obj.open()), fmt))
 
 
 @main.command()
@@ -419,12 +393,9 @@ def merge(obj: Context, company_a: int, company_b: int) -> None:
     Example:
         spider merge 12 345
     """
-    from spider.build import rebuild
-    from spider.dedupe import merge_companies
-
     db = obj.open()
     click.echo(merge_companies(db, company_a, company_b))
-    click.echo(rebuild(db, obj.settings))
+    click.echo(pipeline.rebuild(db, obj.settings))
 
 
 @main.command()
@@ -439,12 +410,9 @@ def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
     Example:
         spider split 12 40 41
     """
-    from spider.build import rebuild
-    from spider.dedupe import split_company
-
     db = obj.open()
     click.echo(split_company(db, company, list(record_ids)))
-    click.echo(rebuild(db, obj.settings))
+    click.echo(pipeline.rebuild(db, obj.settings))
 
 
 @main.command()
@@ -458,16 +426,13 @@ def review(obj: Context, limit: int | None) -> None:
     Example:
         spider review -n 20
     """
-    from spider.build import rebuild
-    from spider.dedupe import decide_review, format_review, pending_reviews
-
     db = obj.open()
     items, decided = pending_reviews(db)[:limit], 0
     if not items:
         click.echo("Nothing to review.")
     verdicts = {"m": "merge", "k": "keep_apart", "s": "skip"}
     for item in items:
-        click.echo(format_review(item))
+        click.echo(output.format_review(item))
         choice = click.prompt("[m]erge, [k]eep apart, [s]kip, [q]uit", default="s",
                               type=click.Choice(["m", "k", "s", "q"]), show_choices=False)
         if choice == "q":
@@ -475,4 +440,5 @@ def review(obj: Context, limit: int | None) -> None:
         decide_review(db, item["id"], verdicts[choice])
         decided += choice != "s"
     if decided:
-        click.echo(rebuild(db, obj.settings))
+        click.echo(pipeline.rebuild(db, obj.settings))
+

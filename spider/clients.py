@@ -1,11 +1,13 @@
 """Won clients: record them one by one or import a CRM export; they become references.
 
 Won clients are user data: they point at a stable record (not a company id), so no rebuild
-or refresh ever loses them.
+or refresh ever loses them. Whether a client may be named to anyone else is decided here,
+once, by `cite`: every exit (terminal, CSV, JSON, the prospects table) shows what it returns.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,18 +15,15 @@ from typing import Any
 
 import sqlite_utils
 
+from spider.db import table
 from spider.errors import InputError, QueryError
-from spider.expand import plural
 from spider.fields import fold_header
-from spider.ingest import (
-    IngestReport,
-    now_iso,
-    read_seed_file,
-    record_key,
-    register_source,
-    save_records,
-)
-from spider.query import find_companies
+from spider.ingest import IngestReport, read_seed_file, record_key, save_records
+from spider.names import find_companies, name_keys
+from spider.pipeline import rebuild
+from spider.settings import Settings
+from spider.sources import register_source
+from spider.text import now_iso, plural
 
 _YES = {"1", "y", "yes", "true", "ok", "consent", "consented", "agreed", "referenceable", "可", "はい", "○", "◯"}
 REFERENCEABLE_HEADERS = {"referenceable", "reference", "can name", "can be named", "consent",
@@ -35,6 +34,22 @@ SUGGEST_SCORE = 80.0  # below this a name is no useful suggestion
 STAGE_HEADERS = {"stage", "opportunity stage", "deal stage", "status", "phase", "フェーズ",
                  "ステージ", "商談フェーズ", "商談ステージ", "ステータス"}
 WON_AT_HEADERS = {"won_at", "won at", "close date", "closed", "won date", "closed date", "受注日"}
+
+
+def cite(client: dict[str, Any]) -> str:
+    """How a won client may be named in anything made for another person: by its name only
+    if it agreed to be named; else as an anonymous won client, never by name."""
+    if client.get("referenceable"):
+        return str(client["name"])
+    return f"anonymous: won client #{client['company_id']} (not to be named)"
+
+
+def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every won client with its company and the names that company goes by."""
+    return list(db.query(
+        "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
+        "c.name_en, c.legal_name from won_clients w join record_links l on l.record_id = w.record_id "
+        "join companies c on c.id = l.company_id order by w.id"))
 
 
 def _anchor_record(db: sqlite_utils.Database, company_id: int) -> int:
@@ -82,21 +97,19 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool | No
         "where l.company_id = ? or w.record_id = ?", [company_id, record_id]).fetchone()
     if existing:
         # Recording a client again changes only what was given: consent and the won date stay.
-        db["won_clients"].update(existing[0], {k: v for k, v in row.items()
+        table(db, "won_clients").update(existing[0], {k: v for k, v in row.items()
                                                if v is not None and k != "record_id"})
-        row = dict(db["won_clients"].get(existing[0]))
+        row = dict(table(db, "won_clients").get(existing[0]))
     else:
         row["referenceable"] = row["referenceable"] or 0
         row["won_at"] = row["won_at"] or now_iso()[:10]
-        db["won_clients"].insert(row)
+        table(db, "won_clients").insert(row)
     return {"company_id": company_id, **row}
 
 
 def _named_record(db: sqlite_utils.Database, company_id: int, text: str) -> int:
     """The company's record whose name the user gave (so a later split keeps the client with
     the record it names); the oldest record when no name matches."""
-    from spider.query import name_keys
-
     wanted = name_keys(text)
     for record_id, *names in db.execute(
         "select r.id, r.name, r.name_en, r.name_local, r.legal_name from records r join "
@@ -128,8 +141,6 @@ class WonImport:
 
 
 
-
-
 _NOT_WON = re.compile(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
                       r"失注|不成立|未|見込|予定|検討|交渉|提案")
 _WON = re.compile(r"\bwon\b|受注|成約|契約済")
@@ -142,7 +153,7 @@ def is_won_stage(stage: str) -> bool:
     return not _NOT_WON.search(text) and bool(_WON.search(text))
 
 
-def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImport:
+def import_won(db: sqlite_utils.Database, settings: Settings, path: str | Path) -> WonImport:
     """Import won clients from a CRM export.
 
     Rows whose stage column says the deal is not won (Closed Lost, Negotiation ...) are
@@ -150,8 +161,6 @@ def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImpo
     a new record (so the client joins the graph) and is marked won. `referenceable`, `story`
     and close-date columns are read when present.
     """
-    from spider.build import rebuild
-
     path = Path(path)
     source = str(path.resolve())
     result = WonImport(IngestReport(source))
@@ -181,12 +190,13 @@ def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImpo
                 fresh.append((row, name, values))
     if fresh:
         save_records(db, [row for row, _, _ in fresh], result.report)
-        register_source(db, source, "won", report=result.report)
+        register_source(db, source, "won", records=result.report.kept,
+                        skipped=len(result.report.skipped))
         rebuild(db, settings)
         for row, name, values in fresh:
             key = record_key(source, row["source_row"])
             rid = db.execute("select id from records where record_key = ?", [key]).fetchone()[0]
-            db["won_clients"].upsert({
+            table(db, "won_clients").upsert({
                 "record_id": rid, "name": name, "referenceable": int(bool(values["referenceable"])),
                 "story": values["story"], "won_at": values["won_at"] or now_iso()[:10],
                 "source": source}, pk="record_id")
@@ -195,8 +205,6 @@ def import_won(db: sqlite_utils.Database, settings, path: str | Path) -> WonImpo
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:
-    import json
-
     extra = json.loads(row.get("extra") or "{}")
     out: dict[str, str] = {}
     for column, value in extra.items():

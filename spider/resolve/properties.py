@@ -1,6 +1,6 @@
 """Property identity: links records of the same hotel property across scripts and lists.
 
-A seam for the resolver (spider.dedupe.resolve_companies): `property_links` returns scored
+A seam for the resolver (spider.resolve.stage.resolve_companies): `property_links` returns scored
 pairs of row indexes that the clustering treats like any other scored pair (so keep-apart
 decisions, class and corporate-number checks still apply).
 
@@ -21,6 +21,7 @@ properties unless they share a name, which the resolver already sees.
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 from collections import defaultdict
@@ -31,8 +32,11 @@ from typing import Any, NamedTuple
 
 from rapidfuzz.distance import Indel
 
-from spider.normalize import fold, kana_to_romaji, romaji_key, skeleton
-from spider.places import haversine_km, tokyo_districts, tokyo_wards
+from spider import seeds
+from spider.places import district_named, haversine_km, tokyo_districts, tokyo_wards
+from spider.resolve.kana import kana_to_romaji, romaji_key, skeleton
+from spider.resolve.normalize import fold
+from spider.text import is_kanji, is_katakana
 
 __all__ = ["Brand", "property_links", "load_brands", "analyse_row"]
 
@@ -127,10 +131,8 @@ def brands_from_rows(rows: Iterable[dict[str, str]]) -> tuple[Brand, ...]:
 def load_brands(folder: Path | None = None) -> tuple[Brand, ...]:
     """The curated hotel brands in `folder` (default: the seeds' curated folder); empty if none."""
     if folder is None:
-        from spider.build import curated_dir
-
-        folder = curated_dir()
-    path = folder / "hotel_brands.csv" if folder else None
+        folder = seeds.curated_dir()
+    path = folder / seeds.file_name(seeds.HOTEL_BRANDS) if folder else None
     if path is None or not path.exists():
         return ()
     return _read_brands(path.resolve(), path.stat().st_mtime_ns)
@@ -138,8 +140,6 @@ def load_brands(folder: Path | None = None) -> tuple[Brand, ...]:
 
 @functools.cache
 def _read_brands(path: Path, _mtime: int) -> tuple[Brand, ...]:
-    import csv
-
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return brands_from_rows(csv.DictReader(handle))
 
@@ -216,16 +216,8 @@ class _BrandIndex:
 # Names: romanized tokens, place words, keys
 
 
-def _is_katakana(c: str) -> bool:
-    return "\u30a1" <= c <= "\u30fa" or c in "ー"
-
-
-def _is_kanji(c: str) -> bool:
-    return "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or c in "々〆"
-
-
 def _is_katakana_text(text: str) -> bool:
-    return all(_is_katakana(c) for c in text)
+    return all(is_katakana(c) for c in text)
 
 
 @functools.cache
@@ -328,7 +320,7 @@ def _segment_katakana(run: str) -> Iterator[str]:
 def _runs(chunk: str) -> Iterator[tuple[str, str]]:
     kind, start = "", 0
     for i, c in enumerate(chunk):
-        k = "kata" if _is_katakana(c) else "kanji" if _is_kanji(c) else "latin"
+        k = "kata" if is_katakana(c) else "kanji" if is_kanji(c) else "latin"
         if c in "ノヶ" and kind == "kanji":
             k = "kanji"  # 丸ノ内, 市ヶ谷: a kana inside a kanji place name
         if k != kind:
@@ -458,8 +450,6 @@ def _city(row: dict[str, Any]) -> str:
 
 
 def _soft_places(row: dict[str, Any]) -> frozenset[str]:
-    from spider.places import district_named
-
     found: set[str] = set()
     district = str(row.get("district") or "")
     if district:

@@ -1,0 +1,163 @@
+"""What the command line prints: text formatting for the terminal, kept out of the library.
+
+Each function turns a library result into lines (or a progress display); none reads the
+database or decides anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+from spider.ingest import IngestReport
+from spider.prospects import Expansion
+from spider.resolve.decisions import RECORD_COLUMNS
+
+if TYPE_CHECKING:  # the crawler and networkx are loaded only by the commands that use them
+    from spider.crawl.crawler import CrawlReport
+    from spider.graph import GraphStats
+
+
+def expansion_header(expansion: Expansion) -> list[str]:
+    """What a query was read as, words not understood, and notes (for stderr)."""
+    q = expansion.query
+    lines = [f"Lookalikes of {expansion.seed_label} (#{q.company_id})" if q.kind == "company"
+             else f"Segment: {expansion.seed_label}"]
+    if q.ignored:
+        lines.append(f"Not understood, ignored: {', '.join(repr(w) for w in q.ignored)}")
+    lines += [f"Note: {note}" for note in expansion.notes]
+    return lines
+
+
+def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
+    """An ingest's summary, its first skipped rows with their reasons, and its warnings."""
+    out = [report.summary()]
+    out += [f"  skipped row {row}: {reason}" for row, reason in report.skipped[:limit]]
+    if len(report.skipped) > limit:
+        out.append(f"  ... and {len(report.skipped) - limit} more skipped rows")
+    out += [f"  {count} rows: {warning}" for warning, count in report.warnings.items()]
+    return out
+
+
+def crawl_lines(report: CrawlReport, *, sample: bool = False, limit: int = 5) -> list[str]:
+    """The summary, then the first few robots skips, other skips and errors (and a sample)."""
+    out = [report.summary()]
+    out += [f"  robots.txt disallows {url}" for url in report.robots_skipped[:limit]]
+    out += [f"  skipped {url}: {reason}" for url, reason in report.skipped[:limit]]
+    out += [f"  error {url}: {reason}" for url, reason in report.errors[:limit]]
+    for what, items in (
+        ("robots skips", report.robots_skipped),
+        ("skips", report.skipped),
+        ("errors", report.errors),
+    ):
+        if len(items) > limit:
+            out.append(f"  ... and {len(items) - limit} more {what}")
+    if sample:
+        out.append("Sample records (dry run, nothing saved):")
+        for rec in report.sample:
+            shown = {k: v for k, v in rec.items() if k not in ("source", "list_url", "fetched_at")}
+            out.append("  " + json.dumps(shown, ensure_ascii=False))
+    return out
+
+
+def crawl_progress(stream: IO[str] | None = None) -> Callable[[CrawlReport], None] | None:
+    """A one-line page/record counter on a terminal (None when output is not a terminal)."""
+    out = stream or sys.stderr
+    if not getattr(out, "isatty", lambda: False)():
+        return None
+
+    def show(report: CrawlReport) -> None:
+        out.write(f"\r  {report.pages} pages, {report.records} records, {len(report.errors)} errors ")
+        out.flush()
+
+    return show
+
+
+def seed_progress(stream: IO[str] | None = None) -> Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None:
+    """A progress bar over the seed files on a terminal (None when stderr is not a terminal)."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        return None
+
+    def bar(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        with click.progressbar(entries, label="ingesting seeds", file=out,
+                               item_show_func=lambda e: e["file"] if e else "") as items:
+            yield from items
+
+    return bar
+
+
+def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:
+    """`spider won --list`: each won client, whether it may be named, and its story."""
+    return [f"#{c['company_id']} {c['name']} ({'named' if c['referenceable'] else 'anonymous'})"
+            f"{' — ' + c['story'] if c['story'] else ''}" for c in clients]
+
+
+def graph_lines(figures: GraphStats) -> list[str]:
+    return [f"{figures['companies']} companies, {figures['signals']} signals, "
+            f"{figures['links']} company-signal links ({figures['records']} records)",
+            "signals by kind: " + ", ".join(f"{k} {v}" for k, v in figures["by_kind"].items()),
+            f"largest connected component: {figures['largest_component']} nodes; "
+            f"mean signals per company {figures['mean_degree']:.1f}"]
+
+
+def format_records(rows: Iterable[dict[str, Any]], fmt: str = "table") -> Iterator[str]:
+    """Lines of `spider records` output: an aligned table, CSV (with header) or JSON Lines."""
+    if fmt == "json":
+        for row in rows:
+            yield json.dumps(row, ensure_ascii=False)
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+        yield from buffer.getvalue().splitlines()
+        return
+    columns = ("id", "company_id", "source", "source_row", "name", "rule")
+    yield "  ".join(f"{c:<{w}}" for c, w in zip(columns, (6, 10, 28, 12, 40, 12), strict=True))
+    for row in rows:
+        source = str(row["source"] or "")
+        source = source if len(source) <= 28 else "…" + source[-27:]
+        values = (row["id"], row["company_id"] or "", source, row["source_row"] or "",
+                  (row["name"] or row["name_en"] or row["legal_name"] or "")[:40], row["rule"] or "")  # fmt: skip
+        yield "  ".join(f"{v!s:<{w}}" for v, w in zip(values, (6, 10, 28, 12, 40, 12), strict=True))
+
+
+REVIEW_FIELDS = ("name", "name_en", "legal_name", "name_kana", "corporate_number", "category",
+                 "address", "city", "phone", "website", "source", "source_row")  # fmt: skip
+
+
+def format_review(item: dict[str, Any]) -> str:
+    """One review pair side by side, with the score broken down by field."""
+    a, b = item["a"], item["b"]
+    lines = [f"Pair {item['id']}: record {a['id']} vs record {b['id']}, score {item['score']}"]
+    for fld in REVIEW_FIELDS:
+        va, vb = a.get(fld) or "", b.get(fld) or ""
+        if va or vb:
+            lines.append(f"  {fld:<16} {str(va)[:38]:<38} | {str(vb)[:38]}")
+    parts = ", ".join(f"{k} {v}" for k, v in item["breakdown"].items())
+    lines.append(f"  score by field: {parts}")
+    return "\n".join(lines)
+
+
+def format_blocking(rows: Sequence[dict[str, Any]]) -> Iterator[str]:
+    """`spider dedupe --explain-blocking` as an aligned table."""
+    labelled = "true_missed" in rows[0] if rows else False
+    head = f"{'rule':<18}{'blocks':>9}{'oversized':>11}{'pairs':>10}{'new pairs':>11}"
+    yield head + (f"{'true found':>12}{'true missed':>13}" if labelled else "")
+    for row in rows:
+        line = (f"{row['rule']:<18}{row['blocks']:>9}{row['oversized']:>11}{row['pairs']:>10}"
+                f"{row['new_pairs']:>11}")  # fmt: skip
+        if labelled:
+            line += f"{row['true_found']:>12}{row['true_missed']:>13}"
+        yield line
+    if labelled and rows:
+        yield f"blocking recall: {rows[-1]['recall']:.4f}"

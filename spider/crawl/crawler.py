@@ -1,0 +1,332 @@
+"""Crawl: walk a business directory politely and yield its records, page by page.
+
+`crawl_directory` takes list pages off the frontier breadth-first (pagination at the same
+depth, other in-scope links one level deeper), fetches each through the polite `Fetcher`,
+extracts its records (and, with `follow_details`, each item's detail page), and yields them;
+a page counts as done only after the consumer took its records, so `resume=True` after a
+crash re-fetches nothing. It writes only its own state tables; `ingest_directory` saves the
+records through `spider.ingest.save_records` and registers the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import sqlite_utils
+
+from spider.crawl.extract import PageData, extract_detail, extract_page, merge_detail
+from spider.crawl.fetch import Clock, Fetched, Fetcher, NetworkError, iso
+from spider.crawl.frontier import Frontier
+from spider.crawl.recipes import Recipe, load_recipe
+from spider.crawl.urls import Scope, looks_like_page, normalize_url
+from spider.errors import FetchError, InputError
+from spider.ingest import IngestReport, save_records
+from spider.settings import Settings
+from spider.sources import register_source
+
+NETWORK_FAILURES = 3  # pages in a row the network fails on before the crawl stops to be resumed
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did: pages by how they were got, skips and errors with their URLs."""
+
+    url: str
+    downloaded: int = 0
+    not_modified: int = 0
+    from_cache: int = 0
+    details: int = 0
+    requests: int = 0
+    records: int = 0
+    robots_skipped: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str = ""
+    resumed: bool = False
+    run_id: int | None = None
+    ingest: IngestReport | None = None
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return self.downloaded + self.not_modified + self.from_cache
+
+    def count(self, result: Fetched) -> None:
+        """Count one fetch by how its page was got, or why it was not."""
+        if result.how == "downloaded":
+            self.downloaded += 1
+        elif result.how == "not-modified":
+            self.not_modified += 1
+        elif result.how == "cache":
+            self.from_cache += 1
+        elif result.robots:
+            self.robots_skipped.append(result.url)
+        elif result.skipped:
+            self.skipped.append((result.url, result.skipped))
+
+    def summary(self) -> str:
+        line = (
+            f"{self.url}: {self.pages} pages ({self.downloaded} downloaded, {self.not_modified} "
+            f"not modified (304), {self.from_cache} from cache), {len(self.robots_skipped)} skipped "
+            f"by robots.txt, {len(self.skipped)} skipped, {self.records} records"
+        )
+        if self.ingest is not None:
+            line += (
+                f" ({self.ingest.added} added, {self.ingest.updated} updated, "
+                f"{self.ingest.unchanged} unchanged)"
+            )
+        line += f", {len(self.errors)} errors"
+        if self.stopped:
+            line += f"; {self.stopped}"
+        if self.resumed:
+            line += "; resumed"
+        return line
+
+
+@dataclass
+class CrawledPage:
+    """One list page and the records found on it (detail pages already merged in)."""
+
+    url: str
+    depth: int
+    title: str
+    records: list[dict[str, Any]]
+    how: str
+    errors: list[str] = field(default_factory=list)
+
+
+class _StopCrawl(Exception):
+    """The network failed too often in a row: stop, leaving the run to be resumed."""
+
+
+class _Crawl:
+    """One crawl run: the frontier, the fetcher, the scope and the report, walked together."""
+
+    def __init__(self, db: sqlite_utils.Database, start_url: str, settings: Settings, *,
+                 recipe: Recipe | None, resume: bool, follow_details: bool, report: CrawlReport,
+                 session: requests.Session | None, clock: Clock,
+                 progress: Callable[[CrawlReport], None] | None) -> None:
+        self.settings, self.recipe, self.report = settings, recipe, report
+        self.follow_details, self.progress, self.clock = follow_details, progress, clock
+        self.scope = Scope.for_start(start_url, recipe.scope if recipe else None)
+        options = {"max_pages": settings.max_pages, "max_depth": settings.max_depth,
+                   "delay": settings.delay, "follow_details": follow_details}
+        self.frontier = Frontier.start(db, start_url, scope=str(self.scope),
+                                       recipe=recipe.path if recipe else None, options=options,
+                                       now=iso(clock.now()), resume=resume)
+        report.resumed = self.frontier.resumed
+        report.run_id = self.frontier.run_id
+        self.fetcher = Fetcher(db, settings, session=session, clock=clock,
+                               run_id=self.frontier.run_id)
+        self.failures = 0
+        self.seen_lists: set[frozenset] = set()
+
+    def run(self) -> Iterator[CrawledPage]:
+        report, frontier = self.report, self.frontier
+        try:
+            while (item := frontier.next_list()) is not None:
+                url, depth = item
+                if frontier.used() >= self.settings.max_pages:
+                    report.stopped = f"stopped at --max-pages {self.settings.max_pages}"
+                    break
+                page = self._list_page(url, depth)
+                if page is not None:
+                    yield page
+                    frontier.page_done(url, len(page.records))
+        except _StopCrawl:
+            pass  # left 'running', so that --resume picks it up
+        else:
+            frontier.close("stopped" if report.stopped else "finished", iso(self.clock.now()))
+        finally:
+            report.requests = self.fetcher.requests
+        if report.pages == 0 and report.errors and not report.robots_skipped:
+            raise FetchError(report.errors[0][1])
+
+    def _lose(self, url: str, exc: FetchError) -> None:
+        """A network failure: keep the page for --resume; stop after a few in a row."""
+        self.failures += 1
+        self.report.errors.append((url, str(exc)))
+        self.frontier.finish(url, "retry", str(exc))
+        if self.failures >= NETWORK_FAILURES:
+            self.report.stopped = (f"the network failed {self.failures} times in a row; "
+                                   "`--resume` continues from here")
+            raise _StopCrawl
+
+    def _count(self, result: Fetched) -> None:
+        self.report.count(result)
+        if self.progress is not None:
+            self.progress(self.report)
+
+    def _list_page(self, url: str, depth: int) -> CrawledPage | None:
+        """Fetch and extract one list page; None when it yields no page to hand over."""
+        report = self.report
+        try:
+            result = self.fetcher.fetch(url, self.scope)
+        except NetworkError as exc:
+            self._lose(url, exc)
+            return None
+        except FetchError as exc:
+            report.errors.append((url, str(exc)))
+            self.frontier.finish(url, "error", str(exc))
+            return None
+        self.failures = 0
+        self._count(result)
+        if result.body is None:
+            self.frontier.finish(url, "skipped", result.skipped)
+            return None
+        page = extract_page(result.body, result.final_url or url, recipe=self.recipe,
+                            content_type=result.content_type)
+        report.errors.extend((url, message) for message in page.errors)
+        records = page.records
+        stamp = result.fetched_at[:19] + "+00:00" if result.fetched_at else None
+        for rec in records:
+            rec["fetched_at"] = stamp
+        if self.follow_details:
+            try:
+                records = self._fill_details(records, url, depth)
+            except NetworkError as exc:
+                self._lose(url, exc)
+                return None
+        self._follow_links(page, url, depth, records)
+        report.records += len(records)
+        if self.progress is not None:
+            self.progress(report)
+        if len(report.sample) < 5:
+            report.sample.extend(records[: 5 - len(report.sample)])
+        return CrawledPage(url=url, depth=depth, title=page.title, records=records,
+                           how=result.how, errors=page.errors)
+
+    def _follow_links(self, page: PageData, url: str, depth: int,
+                      records: list[dict[str, Any]]) -> None:
+        """Queue pagination at the same depth (unless this page repeats an earlier one or is
+        empty), and other in-scope links one level deeper."""
+        details = {normalize_url(r["detail_url"]) for r in records if r.get("detail_url")}
+        fingerprint = frozenset((r.get("name"), r.get("source_row")) for r in records)
+        fresh = bool(records) and fingerprint not in self.seen_lists
+        self.seen_lists.add(fingerprint)
+        next_links = {normalize_url(u) for u in page.next_links}
+        if fresh:
+            for link in page.next_links:
+                link = normalize_url(link)
+                if self.scope.allows(link) and looks_like_page(link) and link not in details:
+                    self.frontier.enqueue(link, depth, "list", url)
+        if depth + 1 > self.settings.max_depth:
+            return
+        for link in page.links:
+            link = normalize_url(link)
+            if link in details or link in next_links or not self.scope.allows(link):
+                continue
+            self.frontier.enqueue(link, depth + 1, "list", url)
+
+    def _fill_details(self, records: list[dict[str, Any]], url: str,
+                      depth: int) -> list[dict[str, Any]]:
+        """Fetch each item's detail page (same host) and fill the record's missing fields."""
+        frontier, report = self.frontier, self.report
+        out = []
+        for rec in records:
+            link = rec.get("detail_url")
+            if not link or not self.scope.allows(normalize_url(link), detail=True):
+                out.append(rec)
+                continue
+            link = normalize_url(link)
+            done = frontier.status(link) == "done"
+            if not done and frontier.used() >= self.settings.max_pages:
+                report.stopped = f"stopped at --max-pages {self.settings.max_pages}"
+                out.append(rec)
+                continue
+            frontier.enqueue(link, depth + 1, "detail", url)
+            try:
+                result = self.fetcher.fetch(link, self.scope, detail=True)
+            except NetworkError:
+                raise  # the list page is kept for --resume
+            except FetchError as exc:
+                report.errors.append((link, str(exc)))
+                frontier.finish(link, "error", str(exc))
+                out.append(rec)
+                continue
+            if not done:
+                self._count(result)
+                report.details += 1 if result.body is not None else 0
+            if result.body is None:
+                frontier.finish(link, "skipped", result.skipped)
+                out.append(rec)
+                continue
+            try:
+                detail = extract_detail(result.body, result.final_url or link,
+                                        recipe=self.recipe, content_type=result.content_type)
+            except Exception as exc:  # a broken detail page loses only its own fields
+                report.errors.append((link, f"detail page: {type(exc).__name__}: {exc}"))
+                detail = {}
+            frontier.finish(link, "done")
+            out.append(merge_detail(rec, detail))
+        return out
+
+
+def crawl_directory(
+    db: sqlite_utils.Database,
+    start_url: str,
+    settings: Settings,
+    *,
+    recipe: Recipe | None = None,
+    resume: bool = False,
+    follow_details: bool = False,
+    report: CrawlReport | None = None,
+    session: requests.Session | None = None,
+    clock: Clock | None = None,
+    progress: Callable[[CrawlReport], None] | None = None,
+) -> Iterator[CrawledPage]:
+    """Walk a directory breadth-first within its scope and yield each list page's records.
+
+    Pagination ("next", rel=next, numbered pages) stays at the same depth; other in-scope links
+    go one level deeper, up to `settings.max_depth`. With `follow_details`, each item's detail
+    page (same host) fills in its phone, address and website. `settings.max_pages` bounds list
+    and detail pages together. A page counts as done only after the consumer took its records,
+    so `resume=True` after a crash re-fetches nothing (pages already fetched come from the cache).
+    """
+    start_url = normalize_url(start_url)
+    if urlsplit(start_url).scheme not in ("http", "https") or not urlsplit(start_url).netloc:
+        raise InputError(f"{start_url}: not an http(s) URL; give the directory's web address")
+    crawl = _Crawl(db, start_url, settings, recipe=recipe, resume=resume,
+                   follow_details=follow_details,
+                   report=report if report is not None else CrawlReport(start_url),
+                   session=session, clock=clock or Clock(), progress=progress)
+    yield from crawl.run()
+
+
+def ingest_directory(
+    db: sqlite_utils.Database,
+    url: str,
+    settings: Settings,
+    *,
+    recipe: str | None = None,
+    resume: bool = False,
+    follow_details: bool = False,
+    dry_run: bool = False,
+    session: requests.Session | None = None,
+    clock: Clock | None = None,
+    progress: Callable[[CrawlReport], None] | None = None,
+) -> CrawlReport:
+    """Crawl a directory and save its records (page by page, so a crash loses nothing saved).
+
+    With `dry_run` the records are counted and sampled but not saved, and the source is not
+    registered; the HTTP cache still fills, so the real run after it is cheap.
+    """
+    loaded = load_recipe(recipe) if recipe else None
+    report = CrawlReport(normalize_url(url))
+    ingest = IngestReport(report.url)
+    if not dry_run:
+        report.ingest = ingest
+    for page in crawl_directory(db, url, settings, recipe=loaded, resume=resume,
+                                follow_details=follow_details, report=report, session=session,
+                                clock=clock, progress=progress):
+        ingest.read += len(page.records)
+        if not dry_run and page.records:
+            save_records(db, page.records, ingest)
+    if not dry_run:
+        register_source(db, report.url, "directory", recipe=loaded.path if loaded else None,
+                        records=ingest.kept, skipped=len(ingest.skipped))
+    return report

@@ -1,0 +1,166 @@
+"""Why a prospect is on the list: its reasons (the shared signals that carried most of its
+score, with their evidence), its segment in words, the sources it was seen in, and a caution
+when everything known about it is old.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from spider.db import rows_in
+from spider.rank import Adjacency, Node, signal_contributions
+from spider.signals import COMPETITOR_KINDS
+from spider.text import now_iso
+
+# Reasons are given one per group of kinds, so three reasons say three different things.
+REASON_GROUPS = {"category": "what", "concept": "what", "industry": "what", "sector": "what",
+                 "district": "where", "city": "where", "region": "where", "country": "where"}
+REASON_KIND_NAMES = {
+    "list": "listed together on", "tier": "tier", "industry": "same industry", "concept": "same business",
+    "category": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
+    "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
+    "term": "description mentions", "size": "similar size",
+}
+# A company seen only on dated lists this many years old may have closed or been renamed.
+STALE_YEARS = 8
+# How many sources a prospect lists as its evidence.
+MAX_SOURCES = 6
+
+
+@dataclass
+class Reason:
+    signal: str
+    kind: str
+    label: str
+    evidence: str
+    share: float  # share of this prospect's score that flowed in through the signal
+    shared_with_seed: bool  # shared with the seed company, or named by the segment query
+    segment_query: bool = False
+
+    def text(self) -> str:
+        name = REASON_KIND_NAMES.get(self.kind, self.kind)
+        if not self.shared_with_seed and self.segment_query:
+            if self.kind == "list":
+                return f"on the list '{self.label}' ({self.evidence})"
+            return f"{name}: {self.label}"
+        if not self.shared_with_seed:
+            # Reached over two hops: the signal links the prospect to the seed's neighbours,
+            # not to the seed itself, so say so.
+            where = f" ({self.evidence})" if self.kind == "list" else ""
+            return f"close to the seed's peers through {self.kind} '{self.label}'{where}"
+        if self.kind == "list":
+            return f"{name} '{self.label}' ({self.evidence})"
+        if self.kind == "tier":
+            return f"{self.label} ({self.evidence})"
+        return f"{name}: {self.label}"
+
+
+def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id: int,
+                signals: dict[str, dict[str, Any]], wanted: Collection[str], *,
+                segment_query: bool, top: int = 3) -> list[Reason]:
+    """The signals that carried most of a prospect's score, one per kind of thing they say.
+
+    `wanted` are the signals shared with the seed company, or named by the segment query:
+    they come first, and within them what the company is (business, tier, list) before
+    where it is.
+    """
+    flows = signal_contributions(adjacency, estimate, company_id)
+    total = sum(f for _, f in flows) or 1.0
+    reasons = []
+    groups_used: dict[str, int] = defaultdict(int)
+    ordered = sorted(flows, key=lambda item: (
+        item[0] not in wanted,
+        (signals.get(item[0]) or {}).get("kind") not in COMPETITOR_KINDS,
+        -item[1]))
+    for sig, flow in ordered:
+        row = signals.get(sig)
+        if not row:
+            continue
+        if sig not in wanted and row["kind"] in ("district", "city", "region", "country", "size"):
+            continue  # a two-hop place or size says nothing a rep could use
+        group = REASON_GROUPS.get(row["kind"], row["kind"])
+        if groups_used[group] >= (2 if group == "list" else 1):
+            continue
+        groups_used[group] += 1
+        reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "",
+                              round(flow / total, 3), sig in wanted, segment_query))
+        if len(reasons) >= top:
+            break
+    return reasons
+
+
+def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
+    """Describe a company's segment in words, from the signals given (or all of them):
+    "five-star hotel, Marunouchi, Tokyo"."""
+    by_kind: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for sig, row in signals.items():
+        if only is not None and sig not in only:
+            continue
+        by_kind[row["kind"]].append((row["idf"] or 0.0, row["label"]))
+    words: list[str] = []
+    tier = max(by_kind.get("tier", []), default=None)
+    kind_word = None
+    for kind in ("category", "concept", "industry"):
+        if by_kind.get(kind):
+            kind_word = max(by_kind[kind])[1]
+            break
+    if tier or kind_word:
+        words.append(" ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w))
+    for kind in ("district", "city", "region", "country"):
+        if by_kind.get(kind):
+            label = max(by_kind[kind])[1]
+            words.append(label)
+            break
+    return ", ".join(words)
+
+
+@dataclass
+class Evidence:
+    """Where a company was seen (list pages or files, at most MAX_SOURCES), and a caution
+    when every source is a dated list from long ago."""
+
+    sources: list[str]
+    caution: str
+
+
+def evidence_of(db: sqlite_utils.Database, company_ids: list[int], *,
+                today: str | None = None) -> dict[int, Evidence]:
+    """Each company's sources and staleness, read in one pass over their records."""
+    this_year = int((today or now_iso())[:4])
+    seen: dict[int, list[tuple[str | None, str | None, str | None]]] = defaultdict(list)
+    for cid, extra, list_url, source in rows_in(
+            db, "select l.company_id, r.extra, r.list_url, r.source from records r join "
+            "record_links l on l.record_id = r.id where l.company_id in ({marks}) "
+            "order by l.company_id, l.record_id", company_ids):
+        seen[cid].append((extra, list_url, source))
+    out = {}
+    for cid in company_ids:
+        rows = seen.get(cid, [])
+        sources = list(dict.fromkeys(list_url or source for _, list_url, source in rows))
+        out[cid] = Evidence([s for s in sources[:MAX_SOURCES] if s], _caution(rows, this_year))
+    return out
+
+
+def _caution(rows: list[tuple[str | None, str | None, str | None]], this_year: int) -> str:
+    """A caution when everything known about a company comes from dated lists that are all
+    old: it may have closed or been renamed since (a 2011 guide's hotel)."""
+    years: list[int] = []
+    for extra, list_url, _ in rows:
+        if not list_url:
+            return ""  # a record that is not a dated list (a map node, a registry): current
+        match = re.search(r'"list_date": "(\d{4})', extra or "")
+        if not match:
+            return ""
+        years.append(int(match.group(1)))
+    if not years:
+        return ""
+    newest = max(years)
+    if this_year - newest >= STALE_YEARS:
+        return f"only seen on lists from {newest} or earlier: check it still operates under this name"
+    return ""

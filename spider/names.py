@@ -1,0 +1,169 @@
+"""Company-name lookup: every name a company goes by, under normalized keys (`company_names`),
+with a trigram full-text index so a fuzzy lookup reads only the names that share character
+trigrams with what the user typed, however many companies there are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+
+import sqlite_utils
+from rapidfuzz import fuzz, process
+
+from spider.db import dicts_in, table
+from spider.resolve.normalize import compact, normalize_name
+
+COMPANY_EXACT = 100.0
+PREFIX_SCORE = 90.0
+# How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
+TRIGRAM_CANDIDATES = 2000
+
+
+# Words a company's name carries that people drop when they say it ("Sony" for Sony Group
+# Corporation, "パナソニック" for パナソニック ホールディングス).
+_GENERIC_NAME_WORDS = re.compile(
+    r"(?:^|(?<=\s))(group|holdings?|hd|corporation|company|international|worldwide|global|"
+    r"incorporated|limited|the)(?=\s|$)|ホールディングス|グループ|ＨＤ|HD$")
+
+
+def name_keys(name: str) -> set[str]:
+    """Every key a name is found under: its normalized form, and that form without the
+    generic words people leave out when they say it."""
+    normalized = normalize_name(name)
+    keys = {compact(normalized)}
+    core = compact(_GENERIC_NAME_WORDS.sub(" ", normalized))
+    if len(core) >= 2:
+        keys.add(core)
+    return {k for k in keys if k}
+
+
+def build_name_index(db: sqlite_utils.Database) -> None:
+    """Write `company_names`: every name a company goes by, with its normalized keys."""
+    rows = {}
+    for company_id, *names in db.execute(
+        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
+        "join record_links l on l.record_id = r.id"
+    ):
+        for name in names:
+            if name:
+                for key in name_keys(name):
+                    rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
+    with db.conn:
+        db.execute("delete from company_names")
+        table(db, "company_names").insert_all(rows.values(), batch_size=5000)
+    _index_trigrams(db)
+    _name_keys.cache_clear()
+
+
+def _index_trigrams(db: sqlite_utils.Database) -> None:
+    """A trigram full-text index over name keys, so a fuzzy lookup reads only the names that
+    share character trigrams with the query, however many companies there are."""
+    try:
+        with db.conn:
+            db.execute("create virtual table if not exists company_names_fts using fts5("
+                       "key, tokenize='trigram', content='company_names', content_rowid='rowid')")
+            db.execute("insert into company_names_fts(company_names_fts) values ('rebuild')")
+    except sqlite3.OperationalError:
+        pass  # an SQLite without FTS5: lookups scan the names in memory instead
+
+
+def _trigram_candidates(db: sqlite_utils.Database, key: str,
+                        limit: int) -> tuple[list[str], list[int], list[str]] | None:
+    """Name keys sharing trigrams with `key`, best (bm25) first; None if there is no index."""
+    grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
+    if not grams:
+        return None
+    match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+    try:
+        rows = db.execute(
+            "select n.key, n.company_id, n.name from company_names_fts f join company_names n "
+            "on n.rowid = f.rowid where company_names_fts match ? order by f.rank limit ?",
+            [match, limit]).fetchall()
+    except sqlite3.OperationalError:
+        return None
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+@functools.lru_cache(maxsize=4)
+def _name_keys(db_path: str, built_at: str) -> tuple[list[str], list[int], list[str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute("select key, company_id, name from company_names").fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
+                   cutoff: float = 70.0) -> list[dict]:
+    """Companies whose names match `text`, best first: [{company_id, name, score}, ...]."""
+    key = compact(normalize_name(text))
+    if not key:
+        return []
+    exact = [r[0] for r in db.execute("select distinct company_id from company_names where key = ?", [key])]
+    scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
+    found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
+    if found is None:
+        path = db.conn.execute("pragma database_list").fetchone()[2]
+        built = db.execute("select value from meta where key = 'built_at'").fetchone()
+        found = _name_keys(path, built[0] if built else "")
+    keys, ids, names = found
+    spaced = normalize_name(text)
+    for choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
+                                                score_cutoff=0):
+        # A name that starts with the whole query, word for word ("Hilton" in "Hilton
+        # Worldwide", ソニー in ソニーグループ), is a strong candidate though the two differ in
+        # length; never exact, and "Toyota" is no prefix of "Toyo Tanso".
+        if len(key) >= 3 and choice.startswith(key) and _starts_with_words(names[index], spaced):
+            score = max(score, PREFIX_SCORE)
+        if score < cutoff:
+            continue
+        cid = ids[index]
+        scores[cid] = max(scores.get(cid, 0.0), score)
+    best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+    described = describe_companies(db, [cid for cid, _ in best])
+    return [{"company_id": cid, "score": score, **described[cid]} for cid, score in best]
+
+
+def _starts_with_words(name: str, query: str) -> bool:
+    normalized = normalize_name(name)
+    if not normalized.startswith(query):
+        return False
+    rest = normalized[len(query):]
+    return not rest or rest[0] == " " or not (query[-1:].isascii() and rest[0].isascii())
+
+
+def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, str]]:
+    """Each company's name and a label that tells same-named companies apart:
+    '#12 APA Hotel / アパホテル (hotel; Shinjuku, Tokyo, JP)'."""
+    rows = {r["id"]: r for r in dicts_in(
+        db, "select id, name, name_local, name_en, city, region, country, category, address "
+        "from companies where id in ({marks})", ids)}
+    # Where exactly, so that branches sharing a name (four "APA Hotel"s) can be told apart.
+    districts: dict[int, str] = {}
+    for row in dicts_in(db, "select cs.company_id, s.label from company_signals cs join signals s "
+                        "on s.signal = cs.signal where cs.company_id in ({marks}) and "
+                        "s.kind = 'district'", ids):
+        districts.setdefault(row["company_id"], row["label"])
+    out: dict[int, dict[str, str]] = {}
+    for company_id in ids:
+        row = rows.get(company_id)
+        if row is None:
+            out[company_id] = {"name": f"#{company_id}", "label": f"#{company_id}"}
+            continue
+        district = districts.get(company_id)
+        city = district.split(",")[0] if district else (row["address"] or row["city"])
+        shown = row["name"] or row["name_en"] or row["name_local"]
+        other = next((n for n in (row["name_local"], row["name_en"]) if n and n != shown), "")
+        where = ", ".join(p for p in (city, row["region"], row["country"]) if p)
+        kind = row["category"] or "company"
+        label = f"#{company_id} {shown}" + (f" / {other}" if other else "")
+        out[company_id] = {"name": shown, "label": label + (f" ({kind}; {where})" if where
+                                                             else f" ({kind})")}
+    return out
+
+
+def describe_company(db: sqlite_utils.Database, company_id: int) -> dict[str, str]:
+    return describe_companies(db, [company_id])[company_id]

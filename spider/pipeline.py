@@ -1,0 +1,107 @@
+"""The pipeline: ingest the shipped seeds on first use, then resolve, link and index.
+
+`rebuild` is the one entry point every command that changes records calls: it re-resolves
+companies (spider.resolve.stage), rebuilds the signals (spider.signals), the name index
+(spider.names) and the query vocabulary (spider.query). `ensure_built` runs before any command
+that reads the graph: it fills a new database from the seeds and rebuilds one written by an
+older version of Spider.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlite_utils
+
+from spider import seeds
+from spider.db import get_meta, set_meta
+from spider.ingest import IngestReport, ingest_file
+from spider.names import build_name_index
+from spider.query import build_vocabulary
+from spider.resolve.normalize import NORMALIZE_VERSION
+from spider.settings import Settings
+from spider.signals import build_signals
+from spider.text import now_iso
+
+Echo = Callable[[str], None]
+Progress = Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]]
+
+
+def ingest_seeds(db: sqlite_utils.Database, *, progress: Progress | None = None) -> list[IngestReport]:
+    """Ingest every seed file named in seeds/manifest.toml (idempotent)."""
+    entries = seeds.seed_sources()
+    reports = []
+    for entry in progress(entries) if progress else entries:
+        reports.append(ingest_file(db, entry["path"], constants=entry["constants"],
+                                   source=entry["source"], confidence=entry["confidence"]))
+    return reports
+
+
+def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
+    """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary."""
+    # Loaded when a rebuild runs, not with this module: the resolution stack (numpy) would
+    # cost every command that only reads the graph ~60 ms of start-up.
+    from spider.resolve.stage import resolve_companies
+
+    started = time.perf_counter()
+    resolved = resolve_companies(db, settings)
+    linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
+    build_name_index(db)
+    build_vocabulary(db)
+    set_meta(db, "normalize_version", NORMALIZE_VERSION)
+    set_meta(db, "built_at", now_iso())
+    return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
+
+
+def _stale_normalizer(db: sqlite_utils.Database) -> bool:
+    """Whether the graph was built by another version of spider.resolve.normalize, whose name
+    keys the index and the resolution would not meet (every rebuild stamps its version)."""
+    stamp = get_meta(db, "normalize_version")
+    return stamp is not None and stamp != NORMALIZE_VERSION
+
+
+def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
+                 echo: Echo | None = None, progress: Progress | None = None,
+                 force: bool = False) -> bool:
+    """On first use, fill an empty database from the shipped seeds. Returns True if it built.
+
+    A database from an older version whose derived tables changed is rebuilt here too.
+    """
+    if _stale_normalizer(db):
+        set_meta(db, "needs_rebuild", "1")
+    if get_meta(db, "needs_rebuild") == "1" and not force:
+        if echo:
+            echo("Rebuilding the graph for this version of Spider ...")
+        summary = rebuild(db, settings)
+        if echo:
+            echo(summary)
+        set_meta(db, "needs_rebuild", "0")
+    if not force and (get_meta(db, "seeded") or get_meta(db, "empty") == "1"):
+        return False
+    has_records = db.execute("select exists(select 1 from records)").fetchone()[0]
+    if has_records and not force:
+        return False
+    build_from_seeds(db, settings, echo=echo, progress=progress)
+    return True
+
+
+def build_from_seeds(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None = None,
+                     progress: Progress | None = None) -> str:
+    """Ingest the shipped seeds and build the graph; `echo` hears what happens, `progress`
+    wraps the seed files as they are read (a progress bar on a terminal)."""
+    started = time.perf_counter()
+    path = db.conn.execute("pragma database_list").fetchone()[2]
+    if echo:
+        echo(f"Building the Spider database from the shipped seeds at {path} ...")
+    reports = ingest_seeds(db, progress=progress)
+    if echo and progress:
+        echo("resolving companies and linking signals ...")
+    summary = rebuild(db, settings)
+    set_meta(db, "seeded", now_iso())
+    records = sum(r.kept for r in reports)
+    line = f"Built {path}: {records} seed records; {summary}; {time.perf_counter() - started:.1f} s in all"
+    if echo:
+        echo(line)
+    return line

@@ -1,0 +1,77 @@
+"""What `expand` returns and keeps: a ranked `Prospect` per company, the `Expansion` of one
+query, and the `runs` and `prospects` tables every expansion is saved to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from spider.clients import cite
+from spider.db import table
+from spider.explain import Reason
+from spider.query import Query
+from spider.settings import Settings
+from spider.text import now_iso
+
+
+@dataclass
+class Prospect:
+    rank: int
+    company_id: int
+    name: str
+    name_local: str
+    phone: str
+    website: str
+    address: str
+    city: str
+    score: float
+    priority: str
+    segment: str
+    reasons: list[Reason]
+    coverage: str = ""
+    # The closest won client: company_id, name (as it may be cited: see spider.clients.cite),
+    # referenceable, and the labels of the signals it shares with the prospect.
+    reference: dict[str, Any] | None = None
+    caution: str = ""
+    angle: str = ""
+    opening_line: str = ""
+    ask_for: str = ""
+    sources: list[str] = field(default_factory=list)
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["reasons"] = [r.text() for r in self.reasons]
+        return row
+
+
+@dataclass
+class Expansion:
+    query: Query
+    run_id: str
+    prospects: list[Prospect]
+    seed_label: str
+    notes: list[str]
+    touched: int = 0
+
+
+def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion) -> None:
+    """Keep one expansion: the query and its settings in `runs`, its prospects in `prospects`."""
+    query = expansion.query
+    with db.conn:
+        table(db, "runs").insert({
+            "id": expansion.run_id, "query": query.text,
+            "seeds": json.dumps([list(map(str, k)) for k in query.seeds()], ensure_ascii=False),
+            "settings": settings.to_json(), "created_at": now_iso()}, replace=True)
+        table(db, "prospects").insert_all(({
+            "run_id": expansion.run_id, "rank": p.rank, "company_id": p.company_id,
+            "score": p.score, "priority": p.priority, "segment": p.segment,
+            "reasons": json.dumps([r.text() for r in p.reasons], ensure_ascii=False),
+            "reference_company_id": (p.reference or {}).get("company_id"),
+            "reference": cite(p.reference) if p.reference else None, "angle": p.angle,
+            "opening_line": p.opening_line, "ask_for": p.ask_for,
+            "sources": json.dumps(p.sources, ensure_ascii=False),
+        } for p in expansion.prospects), replace=True)

@@ -1,0 +1,132 @@
+"""Stage 4, cluster: merge pairs best first, never through a bridge (average link over the
+cross pairs), never across a cannot-link, a class (hotel vs organisation) or two corporate
+numbers; user merges first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from spider.resolve.prepare import Prepared, Weights
+from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
+
+
+class _Clusters:
+    """Union-find whose roots carry what forbids a merge: classes, corporate numbers, cannot-links."""
+
+    def __init__(self, prepared: Sequence[Prepared]) -> None:
+        self.parent = list(range(len(prepared)))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(len(prepared))}
+        self.classes: dict[int, set[str]] = {r.index: {r.klass} - {""} for r in prepared}
+        self.jcns: dict[int, set[str]] = {r.index: {r.jcn} - {""} for r in prepared}
+        self.apart: dict[int, set[int]] = defaultdict(set)
+        # Members whose name goes on after the legal form with words that may name a site.
+        self.sites: dict[int, list[int]] = {r.index: [r.index] for r in prepared if r.site}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def keep_apart(self, a: int, b: int) -> None:
+        self.apart[a].add(b)
+        self.apart[b].add(a)
+
+    def allowed(self, ra: int, rb: int) -> bool:
+        if len(self.classes[ra] | self.classes[rb]) > 1:
+            return False
+        if len(self.jcns[ra] | self.jcns[rb]) > 1:
+            return False
+        small, other = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        for i in self.members[small]:
+            for j in self.apart.get(i, ()):
+                if self.find(j) == other:
+                    return False
+        return True
+
+    def union(self, ra: int, rb: int) -> int:
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        self.classes[ra] |= self.classes.pop(rb)
+        self.jcns[ra] |= self.jcns.pop(rb)
+        if rb in self.sites:
+            self.sites.setdefault(ra, []).extend(self.sites.pop(rb))
+        return ra
+
+
+def cluster(
+    prepared: Sequence[Prepared],
+    scored: dict[tuple[int, int], float],
+    weights: Weights,
+    *,
+    threshold: float,
+    link_threshold: float,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    config: ScoreConfig = DEFAULT_SCORE,
+    max_check: int = 400,
+) -> list[list[int]]:
+    """Merge pairs at or above `threshold`, best first, without chaining through a bridge.
+
+    Two clusters join only if the average score over all their cross pairs (scored on demand)
+    reaches `link_threshold`, no cannot-link pair would end up together, and classes and
+    corporate numbers agree. User merges (must_link) are applied first and always win.
+    """
+    clusters = _Clusters(prepared)
+    for a, b in cannot_link:
+        clusters.keep_apart(a, b)
+    for a, b in must_link:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra != rb:
+            clusters.union(ra, rb)
+    cache: dict[tuple[int, int], float | None] = {}
+
+    def pair_score(i: int, j: int) -> float | None:
+        """The pair's score, or None when the two names share no script to compare in."""
+        key = (i, j) if i < j else (j, i)
+        if key in cache:
+            return cache[key]
+        if key in scored:
+            # Already scored, by the scorer or by another matcher (spider.properties links a
+            # katakana name to its English one, which the name scorer alone rates low).
+            cache[key] = scored[key]
+            return cache[key]
+        value, breakdown = score_pair(prepared[key[0]], prepared[key[1]], weights, config)
+        cache[key] = None if breakdown.get("names_compared") == "" else value
+        return cache[key]
+
+    def sites_apart(ra: int, rb: int) -> bool:
+        """Two sites ("… Corp. - Hope for Youth", "… Corp. - Just For You") join only if their
+        whole names match, even when the operator's bare name would bridge them."""
+        sites = clusters.sites
+        return any(
+            (score := pair_score(i, j)) is None or score < threshold
+            for i in sites.get(ra, ()) for j in sites.get(rb, ())
+        )  # fmt: skip
+
+    # Best first; equal scores (to float noise) in pair order, so the result never depends on
+    # the last bit of a sum.
+    edges = sorted(((s, p) for p, s in scored.items() if s >= threshold),
+                   key=lambda e: (-round(e[0], 6), e[1]))  # fmt: skip
+    for _, (a, b) in edges:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra == rb or not clusters.allowed(ra, rb):
+            continue
+        ma, mb = clusters.members[ra], clusters.members[rb]
+        if len(ma) * len(mb) > 1:
+            if len(ma) * len(mb) <= max_check:
+                scores = (pair_score(i, j) for i in ma for j in mb)
+            else:  # a sample keeps the check linear on huge clusters
+                scores = (pair_score(i, j) for i in ma[:20] for j in mb[:20])
+            cross = [x for x in scores if x is not None]
+            if cross and sum(cross) / len(cross) < link_threshold:
+                continue
+        if sites_apart(ra, rb):
+            continue
+        clusters.union(ra, rb)
+    return [sorted(m) for m in clusters.members.values()]

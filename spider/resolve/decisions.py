@@ -1,0 +1,149 @@
+"""A person's decisions about resolution: merge, split, keep apart, review answers, stored by
+stable record keys so no rebuild or refresh loses them; and the records audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from spider.db import rows_in, table
+from spider.errors import ResolveError
+from spider.text import now_iso
+
+
+def _record_keys(db: sqlite_utils.Database, record_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    found = dict(rows_in(db, "select id, record_key from records where id in ({marks})", ids))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ResolveError(f"no record with id {missing[0]}; `spider records` lists the ids")
+    return found
+
+
+def add_decision(
+    db: sqlite_utils.Database, kind: str, key_a: str, key_b: str, note: str = ""
+) -> None:
+    """Store one user decision (merge, keep_apart or split) between two records, by stable key."""
+    if kind not in ("merge", "keep_apart", "split"):
+        raise ValueError(f"unknown decision {kind!r}")
+    table(db, "decisions").insert({"kind": kind, "record_key_a": key_a, "record_key_b": key_b,
+                            "note": note, "decided_at": now_iso()})  # fmt: skip
+
+
+def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
+    ids = [r[0] for r in db.execute(
+        "select record_id from record_links where company_id = ? order by record_id", [company_id])]  # fmt: skip
+    if not ids:
+        raise ResolveError(f"no company with id {company_id}; `spider records` shows company ids")
+    return ids
+
+
+def merge_companies(
+    db: sqlite_utils.Database, company_a: int, company_b: int, note: str = ""
+) -> str:
+    """Record that two companies are one: a merge decision between their anchor records."""
+    if company_a == company_b:
+        raise ResolveError(f"company {company_a} given twice; name two different companies")
+    ids_a, ids_b = company_records(db, company_a), company_records(db, company_b)
+    keys = _record_keys(db, [ids_a[0], ids_b[0]])
+    with db.conn:
+        add_decision(db, "merge", keys[ids_a[0]], keys[ids_b[0]], note)
+        # Undo earlier keep-apart/split decisions between these two companies.
+        keys_a = list(_record_keys(db, ids_a).values())
+        keys_b = list(_record_keys(db, ids_b).values())
+        _delete_apart(db, keys_a, keys_b)
+    return f"companies {company_a} and {company_b} will be one company"
+
+
+def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str]) -> None:
+    for ka in keys_a:
+        for kb in keys_b:
+            db.execute(
+                "delete from decisions where kind in ('keep_apart', 'split') and "
+                "((record_key_a = ? and record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
+                [ka, kb, kb, ka],
+            )
+
+
+def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequence[int],
+                  note: str = "") -> str:  # fmt: skip
+    """Take records out of a company: split decisions keep them apart from the rest, for good.
+
+    The records taken out stay together (merge decisions among them) as a new company.
+    """
+    members = company_records(db, company_id)
+    outside = [r for r in record_ids if r not in members]
+    if outside:
+        raise ResolveError(
+            f"record {outside[0]} is not in company {company_id}; see `spider records`"
+        )
+    rest = [r for r in members if r not in record_ids]
+    if not rest:
+        raise ResolveError(
+            f"that would take every record out of company {company_id}; leave one in"
+        )
+    keys = _record_keys(db, members)
+    with db.conn:
+        for r in record_ids:
+            for m in rest:
+                add_decision(db, "split", keys[r], keys[m], note)
+        for a, b in zip(record_ids, record_ids[1:], strict=False):
+            add_decision(db, "merge", keys[a], keys[b], note)
+        # Earlier merge decisions across the cut would fight the split: drop them.
+        for r in record_ids:
+            for m in rest:
+                db.execute(
+                    "delete from decisions where kind = 'merge' and ((record_key_a = ? and "
+                    "record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
+                    [keys[r], keys[m], keys[m], keys[r]],
+                )
+    return f"{len(record_ids)} record(s) taken out of company {company_id}"
+
+
+def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Pending review pairs, best score first, each with both records."""
+    rows = [dict(r) for r in db.query(
+        "select * from review_queue where status = 'pending' order by score desc, id")]  # fmt: skip
+    for row in rows:
+        row["a"] = table(db, "records").get(row["record_a"])
+        row["b"] = table(db, "records").get(row["record_b"])
+        row["breakdown"] = json.loads(row["breakdown"] or "{}")
+    return rows
+
+
+def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> None:
+    """Apply a review verdict: 'merge' or 'keep_apart' store a decision; 'skip' leaves it pending."""
+    if verdict == "skip":
+        return
+    if verdict not in ("merge", "keep_apart"):
+        raise ResolveError(f"unknown verdict {verdict!r}; use merge, keep_apart or skip")
+    row = db.execute(
+        "select record_a, record_b from review_queue where id = ?", [review_id]
+    ).fetchone()
+    if row is None:
+        raise ResolveError(f"no review pair {review_id}; run `spider dedupe` to refill the queue")
+    keys = _record_keys(db, row)
+    with db.conn:
+        add_decision(db, verdict, keys[row[0]], keys[row[1]], "review")
+        table(db, "review_queue").update(review_id, {"status": verdict, "decided_at": now_iso()})
+
+
+RECORD_COLUMNS = ("id", "company_id", "source", "source_row", "name", "name_en", "legal_name",
+                  "corporate_number", "category", "phone", "website", "city", "score", "rule")  # fmt: skip
+
+
+def list_records(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Every ingested record with its source, its row in that source and its company (audit trail)."""
+    sql = (
+        "select r.id, l.company_id, r.source, r.source_row, r.name, r.name_en, r.legal_name, "
+        "r.corporate_number, r.category, r.phone, r.website, r.city, l.score, l.rule "
+        "from records r left join record_links l on l.record_id = r.id order by r.id"
+    )
+    for row in db.execute(sql):
+        yield dict(zip(RECORD_COLUMNS, row, strict=True))

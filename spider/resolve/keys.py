@@ -1,0 +1,125 @@
+"""Hard keys: phone numbers, web domains, corporate numbers (法人番号, check digit verified),
+postal codes and street addresses in one comparable form each. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from spider.resolve.normalize import fold
+
+_DIGITS = re.compile(r"\D+")
+
+
+def normalize_phone(text: str | None) -> str:
+    """Digits of a phone number in national form: +81 3-1234-5678 → 0312345678; +1 → 10 digits.
+
+    Extensions are dropped; fewer than six digits is no phone at all ('').
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text))
+    text = re.split(r"(?i)\s*(?:ext|x|内線|#)\.?\s*\d+\s*$", text)[0]
+    digits = _DIGITS.sub("", text)
+    if text.lstrip().startswith("+") or digits.startswith("00"):
+        digits = digits.lstrip("0")
+        if digits.startswith("81"):
+            digits = "0" + digits[2:].lstrip("0")
+    if len(digits) == 11 and digits.startswith("1") and not digits.startswith("10"):
+        digits = digits[1:]  # North American trunk prefix
+    return digits if len(digits) >= 6 else ""
+
+
+def normalize_domain(text: str | None) -> str:
+    """The registrable-looking host of a web address: 'https://www.Hilton.com/en/' → 'hilton.com'."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].split("@")[-1].split(":")[0]
+    text = re.sub(r"^(?:www\d*|m)\.", "", text).strip(".")
+    return text if "." in text else ""
+
+
+def normalize_corporate_number(text: str | None) -> str:
+    """A 13-digit 法人番号 (check digit verified), else ''. Other registers pass through as digits."""
+    if not text:
+        return ""
+    digits = _DIGITS.sub("", unicodedata.normalize("NFKC", str(text)))
+    if len(digits) != 13:
+        return digits if len(digits) >= 6 and len(digits) != 13 else ""
+    body = digits[1:]
+    total = sum(int(d) * (1 if i % 2 == 0 else 2) for i, d in enumerate(reversed(body)))
+    check = 9 - total % 9
+    return digits if int(digits[0]) == check else ""
+
+
+def normalize_postal_code(text: str | None) -> str:
+    """Postal code digits and letters: '〒100-0005' → '1000005'; 'sw1a 1aa' → 'SW1A1AA'."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).replace("〒", "")
+    return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+
+
+_STREET = {
+    "street": "st",
+    "st": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "ave": "ave",
+    "boulevard": "blvd",
+    "blvd": "blvd",
+    "blv": "blvd",
+    "road": "rd",
+    "rd": "rd",
+    "drive": "dr",
+    "dr": "dr",
+    "place": "pl",
+    "pl": "pl",
+    "lane": "ln",
+    "ln": "ln",
+    "court": "ct",
+    "ct": "ct",
+    "highway": "hwy",
+    "hwy": "hwy",
+    "parkway": "pkwy",
+    "pkwy": "pkwy",
+    "square": "sq",
+    "suite": "ste",
+    "ste": "ste",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "n": "n",
+    "s": "s",
+    "e": "e",
+    "w": "w",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+    "丁目": "-",
+    "番地": "-",
+    "番": "-",
+    "号": "",
+}
+
+
+@lru_cache(maxsize=200_000)
+def normalize_address(text: str | None) -> str:
+    """A comparable street address: folded, street words abbreviated, 丁目/番地 as hyphens."""
+    folded = fold(text)
+    if not folded:
+        return ""
+    folded = re.sub(r"(\d)(丁目|番地|番|号)", r"\1 ", folded)
+    return " ".join(_STREET.get(t, t) for t in folded.split())

@@ -1,0 +1,221 @@
+"""Stage 1, prepare: one record's comparable features (names in every script, their Latin
+concept forms, hard keys, place), and the IDF weights of name tokens over a run.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from spider.fields import NAME_FIELDS
+from spider.places import country_code
+from spider.resolve import parallel
+from spider.resolve.concepts import latin_forms
+from spider.resolve.keys import (
+    normalize_address,
+    normalize_corporate_number,
+    normalize_domain,
+    normalize_phone,
+    normalize_postal_code,
+)
+from spider.resolve.normalize import compact, is_japanese, normalize_name, split_tail
+from spider.resolve.words import (
+    COMMON_WEIGHT,
+    COMMON_WORDS,
+    DESIGNATION_WEIGHT,
+    HOTEL_WORDS,
+    PLACE_WEIGHT,
+    PLACE_WORDS,
+    is_designation,
+)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record's comparable features. `index` is its position in the prepared list."""
+
+    index: int
+    id: int
+    key: str
+    klass: str  # "hotel", "org" or "" (either)
+    names: tuple[str, ...]  # normalized names, every script
+    ja: tuple[str, ...]  # compact Japanese names
+    latin: tuple[tuple[str, ...], ...]  # concept token forms
+    phone: str = ""
+    domain: str = ""
+    jcn: str = ""
+    postal: str = ""
+    address: str = ""
+    house: str = ""
+    city: str = ""
+    country: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    tokens: frozenset[str] = field(default_factory=frozenset)
+    brands: tuple[str, ...] = ()  # the record's brand, compact and as joined Latin forms
+    numbers: frozenset[str] = frozenset()  # numbers in the names: "Hostel Oriental 1" vs "2"
+    cut: tuple[tuple[str, ...], ...] = ()  # forms of the name before a tail ("DSM N.V. te Heerlen")
+    site: bool = False  # the tail may name a site the company runs ("… Corp. - Hope for Youth")
+
+
+_HOTEL_RE = re.compile("|".join(map(re.escape, HOTEL_WORDS)))  # a substring, as "in" tests
+
+
+def category_class(record: dict[str, Any]) -> str:
+    """'hotel' for a property, 'org' for a registered company, '' when the record cannot tell.
+
+    A hotel property and a registered company (its operator) are different callable
+    organisations, so the two classes never share a cluster.
+    """
+    # Every value of a list ("Restaurant; Hotel"), not only the first as for a name.
+    category = record.get("category") or ""
+    if ";" in category:
+        category = " ".join(normalize_name(c) for c in str(category).split(";"))
+    else:
+        category = normalize_name(category)
+    if category and _HOTEL_RE.search(category):
+        return "hotel"
+    if record.get("corporate_number") or record.get("legal_name") or record.get("industry_scheme"):
+        return "org"
+    if category:
+        return "org"
+    names = " ".join(normalize_name(record.get(f)) for f in NAME_FIELDS if record.get(f))
+    return "hotel" if _HOTEL_RE.search(names) else ""
+
+
+_HOUSE = re.compile(r"\b(\d+)\b")
+
+
+def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
+    """Normalize one record (a `records` row or any dict in the field vocabulary)."""
+    names: list[str] = []
+    for fld in NAME_FIELDS:
+        value = normalize_name(record.get(fld))
+        if value and value not in names:
+            names.append(value)
+    brands: tuple[str, ...] = ()
+    brand = normalize_name(record.get("brand"))
+    if brand:
+        brands = (compact(brand), *(" ".join(f) for f in latin_forms(brand)))
+        # "APA Hotel" as the name:en of the APA Hotel at Jimbocho names the brand, not the hotel.
+        specific = [n for n in names if compact(n) not in brands
+                    and not any(" ".join(f) in brands for f in latin_forms(n))]  # fmt: skip
+        names = specific or names
+    reading = record.get("name_kana")
+    ja = tuple(dict.fromkeys(compact(n) for n in names if is_japanese(n)))
+    latin: list[tuple[str, ...]] = []
+    for name in names:
+        for form in latin_forms(name, reading if is_japanese(name) else None):
+            if form and form not in latin:
+                latin.append(form)
+    cut: list[tuple[str, ...]] = []
+    site = False
+    for fld in NAME_FIELDS:
+        head, names_site = split_tail(record.get(fld))
+        if not head:
+            continue
+        site = site or names_site
+        for form in latin_forms(head):
+            if form and form not in latin and form not in cut:
+                cut.append(form)
+    address = normalize_address(record.get("address"))
+    house = _HOUSE.search(address)
+    lat, lon = record.get("lat"), record.get("lon")
+    return Prepared(
+        index=index,
+        id=int(record.get("id") or index),
+        key=str(record.get("record_key") or record.get("id") or index),
+        klass=category_class(record),
+        names=tuple(names),
+        ja=ja,
+        latin=tuple(latin),
+        phone=normalize_phone(record.get("phone")),
+        domain=normalize_domain(record.get("website")),
+        jcn=normalize_corporate_number(record.get("corporate_number")),
+        postal=normalize_postal_code(record.get("postal_code")),
+        address=address,
+        house=house.group(1) if house else "",
+        city=normalize_name(record.get("city")),
+        country=country_code(record.get("country")) or "",
+        lat=float(lat) if lat not in (None, "") else None,
+        lon=float(lon) if lon not in (None, "") else None,
+        tokens=frozenset(_tokens(ja, latin)),
+        brands=brands,
+        numbers=frozenset(t for n in names for t in re.findall(r"\d+", n)),
+        cut=tuple(cut),
+        site=site,
+    )
+
+
+def _tokens(ja: Iterable[str], latin: Iterable[tuple[str, ...]]) -> Iterator[str]:
+    for name in ja:
+        if len(name) == 1:
+            yield name
+        yield from (name[i : i + 2] for i in range(len(name) - 1))
+    for form in latin:
+        yield from form
+
+
+def prepare_records(rows: Sequence[dict[str, Any]], *, workers: int = 1) -> list[Prepared]:
+    """Every row prepared; at scale, slices of rows in forked workers (pure per row)."""
+    if parallel.worth_forking(len(rows), workers):
+        parts = parallel.map_slices(_prepare_slice, parallel.slices(len(rows), 2 * workers),
+                                    workers, rows)
+        return [p for part in parts for p in part]
+    return [prepare_record(i, row) for i, row in enumerate(rows)]
+
+
+def _prepare_slice(rows: Sequence[dict[str, Any]], bounds: parallel.Bounds) -> list[Prepared]:
+    start, stop = bounds
+    return [prepare_record(i, rows[i]) for i in range(start, min(stop, len(rows)))]
+
+
+class Weights:
+    """IDF weights of name tokens over the records being resolved; common words count little."""
+
+    def __init__(self, prepared: Sequence[Prepared]) -> None:
+        self.df: Counter[str] = Counter()
+        for rec in prepared:
+            self.df.update(rec.tokens)
+        self.n = max(len(prepared), 1)
+        self._cache: dict[str, float] = {}
+        self._both: dict[str, tuple[float, float]] = {}
+        self.brands: set[str] = set()
+        for rec in prepared:
+            self.brands.update(rec.brands)
+
+    def __call__(self, token: str) -> float:
+        """The weight a token carries when both names share it (common words: little)."""
+        w = self._cache.get(token)
+        if w is None:
+            w = self.raw(token)
+            if token in COMMON_WORDS or is_designation(token):
+                w *= COMMON_WEIGHT
+            self._cache[token] = w
+        return w
+
+    def both(self, token: str) -> tuple[float, float]:
+        """(shared, alone): the token's weight when both names have it, and when one does."""
+        got = self._both.get(token)
+        if got is None:
+            alone = self.raw(token)
+            if is_designation(token):
+                alone *= DESIGNATION_WEIGHT
+            got = self._both[token] = (self(token), alone)
+        return got
+
+    def raw(self, token: str, cheap_places: bool = False) -> float:
+        """The weight a token carries when only one name has it: its IDF (place words: little)."""
+        w = math.log(1.0 + self.n / (self.df.get(token, 0) + 1.0)) + 0.5
+        return w * PLACE_WEIGHT if cheap_places and token in PLACE_WORDS else w
+
+    def is_brand_only(self, rec: Prepared) -> bool:
+        """Whether every name the record has is a bare brand ("APA Hotel"): not an identity."""
+        return bool(rec.names) and all(
+            compact(n) in self.brands or any(" ".join(f) in self.brands for f in latin_forms(n))
+            for n in rec.names
+        )

@@ -1,0 +1,169 @@
+"""The resolve stage: reads `records` and `decisions`, writes `companies`, `record_links` and
+the pending part of `review_queue`.
+
+    prepare   rows -> `Prepared` (normalized names in every script, hard keys, place)
+    block     candidate pairs from rare name tokens, n-grams and hard keys (rule per pair)
+    score     rapidfuzz on names plus phone/address/domain/place evidence, with a breakdown
+    cluster   merge in score order, never through a bridge, never across a cannot-link
+    survive   each company's fields by explicit survivorship rules
+
+Hard keys win over names: one corporate number (法人番号) decides a match and two different
+ones forbid it. A hotel property never merges with a registered company (its operator): that
+link is a `group:` signal, made elsewhere. Hotel property links across scripts come from
+`spider.resolve.properties` and face the same clustering checks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlite_utils
+
+from spider.db import table
+from spider.errors import InputError
+from spider.resolve.block import explain_blocking
+from spider.resolve.prepare import Prepared, prepare_records
+from spider.resolve.properties import property_links
+from spider.resolve.records import Resolution, resolve_records
+from spider.resolve.score import score_pair
+from spider.resolve.survive import survive
+from spider.settings import Settings
+
+ACTIVE_RECORDS = "select * from records where coalesce(status, 'active') = 'active' order by id"
+
+
+def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int]) -> tuple[list, list]:
+    must, cannot = [], []
+    for kind, ka, kb in db.execute(
+        "select kind, record_key_a, record_key_b from decisions order by id"
+    ):
+        a, b = index_of.get(ka), index_of.get(kb)
+        if a is None or b is None or a == b:
+            continue
+        (must if kind == "merge" else cannot).append((a, b))
+    return must, cannot
+
+
+def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
+    """Cluster active records into companies; rewrite companies, record_links and pending review.
+
+    Company id = the smallest record id in its cluster, so ids stay stable across runs.
+    Decisions (merge / split / keep_apart, by record key) are respected on every run.
+    """
+    rows = [dict(r) for r in db.query(ACTIVE_RECORDS)]
+    index_of = {r["record_key"]: i for i, r in enumerate(rows)}
+    must, cannot = _decision_pairs(db, index_of)
+    result = resolve_records(
+        rows, match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
+        link_threshold=settings.link_threshold, must_link=must, cannot_link=cannot,
+        extra_scores=[(a, b, score) for a, b, score, _why in property_links(rows)],
+        max_block=settings.max_block, workers=settings.workers,
+    )  # fmt: skip
+    trust = settings.source_trust
+    companies, links = [], []
+    reps, rep_of = result.reps, result.rep_of
+    for members in result.clusters:
+        recs = [rows[i] for i in members]
+        company_id = min(r["id"] for r in recs)
+        company = survive(recs, trust)
+        company["id"] = company_id
+        companies.append(company)
+        anchor = min(members, key=lambda i: rows[i]["id"])
+        for i in members:
+            if i == anchor:
+                score, rule = 100.0, "anchor" if len(members) > 1 else "single"
+            elif rep_of[i] == rep_of[anchor]:
+                score, rule = 100.0, "identical"
+            else:
+                key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
+                score = result.scores.get(key)
+                if score is None:
+                    score = score_pair(reps[key[0]], reps[key[1]], result.weights)[0]
+                rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
+            links.append({"record_id": rows[i]["id"], "company_id": company_id,
+                          "score": round(score, 1), "rule": rule})  # fmt: skip
+    decided = {
+        (a, b) for a, b in db.execute(
+            "select record_a, record_b from review_queue where status != 'pending'")
+    }  # fmt: skip
+    first_record: dict[int, int] = {}
+    for i, rep in enumerate(rep_of):
+        first_record.setdefault(rep, i)
+    queue = []
+    for a, b, s in result.review:
+        ra, rb = first_record[a], first_record[b]
+        ida, idb = sorted((rows[ra]["id"], rows[rb]["id"]))
+        if (ida, idb) in decided:
+            continue
+        _, breakdown = score_pair(reps[a], reps[b], result.weights)
+        queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
+                      "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
+    with db.conn:
+        db.execute("delete from record_links")
+        db.execute("delete from companies")
+        db.execute("delete from review_queue where status = 'pending'")
+        if companies:
+            table(db, "companies").insert_all(companies, batch_size=1000)
+            table(db, "record_links").insert_all(links, batch_size=1000)
+        if queue:
+            table(db, "review_queue").insert_all(queue, batch_size=1000, ignore=True)
+    merged = sum(1 for c in companies if c["record_count"] > 1)
+    return (f"{len(rows)} records resolved into {len(companies)} companies "
+            f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
+
+
+def _link_rule(result: Resolution, rep: int, members: set[int]) -> str:
+    """The blocking rule of this record's strongest pair inside its cluster, for the audit trail."""
+    best, rule = -1.0, "decision"
+    for other in members:
+        if other == rep:
+            continue
+        key = (min(rep, other), max(rep, other))
+        score = result.scores.get(key)
+        if score is not None and score > best:
+            best, rule = score, result.pairs.get(key, "decision")
+    return rule
+
+
+def read_truth(
+    path: str, prepared: Sequence[Prepared], rows: Sequence[dict[str, Any]]
+) -> dict[int, str]:
+    """A labelled file (record id or source row, entity) → prepared index → entity, for explain."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields = [f.casefold() for f in reader.fieldnames or []]
+            id_col = next(
+                (c for c in ("record_id", "id", "source_row", "unique_id") if c in fields), None
+            )
+            ent_col = next(
+                (
+                    c
+                    for c in ("entity_id", "entity", "true_id", "true id", "cluster")
+                    if c in fields
+                ),
+                None,
+            )
+            if not id_col or not ent_col:
+                raise InputError(f"{path}: needs a record id column (id, record_id or source_row) "
+                                 "and an entity column (entity_id)")  # fmt: skip
+            labels = {row[reader.fieldnames[fields.index(id_col)]]: row[reader.fieldnames[fields.index(ent_col)]]
+                      for row in reader}  # fmt: skip
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the --truth path") from None
+    key = "source_row" if id_col in ("source_row", "unique_id") else "id"
+    return {p.index: labels[str(rows[p.index].get(key))] for p in prepared
+            if str(rows[p.index].get(key)) in labels}  # fmt: skip
+
+
+def explain_db_blocking(
+    db: sqlite_utils.Database, settings: Settings, truth_path: str | None = None
+) -> list[dict[str, Any]]:
+    """`spider dedupe --explain-blocking` on the records in the database."""
+    rows = [dict(r) for r in db.query(ACTIVE_RECORDS)]
+    prepared = prepare_records(rows)
+    truth = read_truth(truth_path, prepared, rows) if truth_path else None
+    return explain_blocking(prepared, truth=truth, max_block=settings.max_block)

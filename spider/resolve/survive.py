@@ -1,0 +1,65 @@
+"""Stage 5, survive: each company's fields from its records, by explicit survivorship rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from spider.resolve.normalize import is_japanese
+from spider.resolve.words import COMPANY_FIELDS
+
+
+def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
+    """Sort key, best first: trusted source, then most complete, then newest, then oldest id."""
+    source = str(record.get("source") or "")
+    rank = min((r for pattern, r in trust.items() if pattern in source), default=50)
+    if record.get("corporate_number"):
+        rank -= 20  # a registry row knows its own legal facts best
+    filled = sum(1 for f in COMPANY_FIELDS if record.get(f) not in (None, ""))
+    stamp = str(
+        record.get("updated_at") or record.get("fetched_at") or record.get("ingested_at") or ""
+    )
+    return (rank, -filled, _neg(stamp), record.get("id") or 0)
+
+
+def _neg(stamp: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in stamp)
+
+
+# Field → rule. "trusted": first non-empty value in trust order. "longest": the fullest text.
+# "pair": lat and lon come together from one record. "latin"/"japanese": a name in that script.
+SURVIVORSHIP: dict[str, str] = {f: "trusted" for f in COMPANY_FIELDS}
+SURVIVORSHIP.update({"description": "longest", "lat": "pair", "lon": "pair", "name_en": "latin",
+                     "name_local": "japanese"})  # fmt: skip
+
+
+def survive(
+    records: Sequence[dict[str, Any]], trust: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A company's fields from its records, by the explicit rules in `SURVIVORSHIP`."""
+    ordered = sorted(records, key=lambda r: _trust(r, trust or {}))
+    company: dict[str, Any] = {}
+    for fld, rule in SURVIVORSHIP.items():
+        values = [r.get(fld) for r in ordered if r.get(fld) not in (None, "")]
+        if rule == "longest":
+            company[fld] = max(values, key=lambda v: len(str(v)), default=None)
+        elif rule == "pair":
+            located = next(
+                (r for r in ordered if r.get("lat") is not None and r.get("lon") is not None), None
+            )
+            company[fld] = located.get(fld) if located else None
+        elif rule == "latin":
+            names = values or [
+                r.get("name") for r in ordered if r.get("name") and not is_japanese(r["name"])
+            ]
+            company[fld] = names[0] if names else None
+        elif rule == "japanese":
+            names = values or [
+                r.get(f) for r in ordered for f in ("name", "legal_name")
+                if r.get(f) and is_japanese(r[f])
+            ]  # fmt: skip
+            company[fld] = names[0] if names else None
+        else:
+            company[fld] = values[0] if values else None
+    company["record_count"] = len(records)
+    return company

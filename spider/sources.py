@@ -1,0 +1,45 @@
+"""The source registry: every file and directory Spider has read, with how it was read (mapping,
+constants, recipe), how far to trust it, and when and what it last gave. A later `spider
+refresh` re-reads sources from here; the signal builder weighs their records by `confidence`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from spider.db import table
+from spider.text import now_iso
+
+
+def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
+                    mapping: dict[str, str] | None = None, recipe: str | None = None,
+                    records: int | None = None, skipped: int | None = None,
+                    confidence: float | None = None) -> None:
+    """Remember a source so a later `spider refresh` can re-read it: how it was read, and how
+    many records (and skipped rows) its last read gave."""
+    row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso()}
+    if mapping is not None:
+        row["mapping"] = json.dumps(mapping, ensure_ascii=False)
+    if recipe is not None:
+        row["recipe"] = recipe
+    if confidence is not None:
+        row["confidence"] = confidence
+    if records is not None:
+        row["records"] = records
+    if skipped is not None:
+        row["skipped"] = skipped
+    existing = db.execute("select id from sources where location = ?", [location]).fetchone()
+    if existing:
+        table(db, "sources").update(existing[0], row)
+    else:
+        row["added_at"] = row["last_read_at"]
+        table(db, "sources").insert(row)
+
+
+def source_confidence(db: sqlite_utils.Database) -> dict[str, float]:
+    """How far each source with a stated confidence is trusted (0..1), by location."""
+    return {location: confidence for location, confidence in db.execute(
+        "select location, confidence from sources where confidence is not null")}

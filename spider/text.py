@@ -1,0 +1,119 @@
+"""Small text helpers every stage shares: the clock, scripts, display names and plurals.
+
+Pure functions, no I/O. One definition of each: which characters are kanji or katakana, what
+time it is, how a registry's upper-case name reads aloud, how a business noun takes a plural.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+
+def now_iso() -> str:
+    """Now, in UTC, to the second: the one clock every table's timestamps come from."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scripts
+
+
+def is_kanji(char: str) -> bool:
+    """A CJK ideograph, or a mark written as one (々 repeat, 〆 shime)."""
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char in "々〆"
+
+
+def is_katakana(char: str) -> bool:
+    """Full-width katakana (ヶ included), the long-vowel mark ー and the iteration marks ヽ ヾ."""
+    return "\u30a1" <= char <= "\u30fa" or char in "ーヽヾ"
+
+
+def is_latin(text: str) -> bool:
+    """No character from the CJK blocks (U+3000 and up): a name a Latin-script reader can say."""
+    return all(ord(ch) < 0x3000 for ch in text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names as a rep reads them aloud
+
+_KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
+_LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
+_SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du"})
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """'1 company', '3 companies'."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def readable_name(name: str) -> str:
+    """'HONDA MOTOR CO., LTD.' -> 'Honda Motor Co., Ltd.'; acronyms (NEC, UFJ, TBK, JR) stay;
+    a directory's all-lowercase 'arnie mortons of chicago' -> 'Arnie Mortons of Chicago'."""
+    if name.isascii() and name.islower():
+        words = name.split(" ")
+        return " ".join(w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:]
+                        for i, w in enumerate(words))
+    if not name.isascii() or not name.isupper() or len(name) <= 4:
+        return name
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if match.start() and name[match.start() - 1] in "'’":
+            return word.lower()  # McDONALD'S -> ...'s
+        if word in _LEGAL_CASE:
+            return _LEGAL_CASE[word]
+        if len(word) <= 3 or word in _KEEP_UPPER:
+            return word
+        return word[0] + word[1:].lower()
+
+    return re.sub(r"[A-Z]+", fix, name)
+
+
+def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
+    """The name a rep reads aloud (English for English openers where one is known, the
+    native one for Japanese) and the local-script name beside it."""
+    names = [n for n in (row.get("name"), row.get("name_en"), row.get("name_local"),
+                         row.get("legal_name")) if n]
+    if not names:
+        return {"name": f"#{row.get('id')}", "name_local": ""}
+    latin = [n for n in names if is_latin(n)]
+    local = [n for n in names if not is_latin(n)]
+    shown = (local or latin)[0] if language == "ja" else (latin or local)[0]
+    other = next((n for n in (local if shown in latin else latin) if n != shown), "")
+    return {"name": readable_name(shown), "name_local": other if shown in latin else ""}
+
+
+# ---------------------------------------------------------------------------------------------
+# Business nouns
+
+# Nouns that name the business itself ("bank", "hotel"): pluralize them; any other label is
+# an adjective or a field ("pharmaceuticals", "transport equipment") and takes "company".
+_ENTITY_NOUNS = frozenset("""
+bank hotel reit airline insurer retailer restaurant railway railroad utility operator line house
+maker manufacturer automaker carmaker brewer hospital school university club store shop agency
+firm company carrier developer builder supplier distributor producer provider trust fund inn
+hostel cafe bar bakery winery brewery clinic pharmacy
+""".split())
+_NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
+                          "media", "analytics", "news", "aerospace", "apparel", "gas"})
+
+
+def noun_forms(label: str) -> tuple[str, str]:
+    """(singular, plural) noun phrases for a kind-of-business label."""
+    text = (label or "").split(" (", 1)[0].strip()
+    if not text:
+        return "company", "companies"
+    words = text.split(" ")
+    last = words[-1]
+    stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
+    if last.lower().endswith("ies"):
+        stem = last[:-3] + "y"
+    head = " ".join(words[:-1])
+    if stem.lower() in _ENTITY_NOUNS:
+        one = " ".join(w for w in (head, stem) if w)
+        many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
+        return one, many
+    adjective = " ".join(w for w in (head, stem) if w)
+    return f"{adjective} company", f"{adjective} companies"
