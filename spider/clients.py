@@ -168,16 +168,19 @@ def import_won(db: sqlite_utils.Database, settings: Settings, path: str | Path) 
     if not rows:
         raise InputError(f"{path}: no usable rows; the file needs a name column such as "
                          "'Account Name' or '取引先名'")
-    fresh: list[dict[str, Any]] = []
+    fresh: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
     for row in rows:
         extra = _extra_fields(row)
         if "stage" in extra and not is_won_stage(extra["stage"]):
             result.not_won.append((row["source_row"], extra["stage"]))
             continue
-        name = row.get("name") or row.get("name_en") or row.get("legal_name") or row.get("name_local")
+        # read_seed_file yields only rows with a name in one of the name fields
+        name = str(row.get("name") or row.get("name_en") or row.get("legal_name")
+                   or row.get("name_local"))
         consent = extra.get("referenceable")
-        values = {"referenceable": None if consent is None else consent.strip().lower() in _YES,
-                  "story": extra.get("story") or None, "won_at": extra.get("won_at")}
+        values: dict[str, Any] = {
+            "referenceable": None if consent is None else consent.strip().lower() in _YES,
+            "story": extra.get("story") or None, "won_at": extra.get("won_at")}
         try:
             record_won(db, name, source=source, strict=True, **values)
             result.matched.append(name)

@@ -41,8 +41,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     scores: dict[int, float] = defaultdict(float)
     for store in (estimate, residual):
         for (kind, key), value in store.items():
-            if kind == "c":
-                scores[int(key)] += value  # type: ignore[call-overload]
+            if kind == "c" and isinstance(key, int):
+                scores[key] += value
     notes = list(query.notes)
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db)
@@ -89,8 +89,9 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         own = {s for s, r in signals.items() if r["kind"] in ("tier", "district")}
         segment = segment_words(signals, shared | own) or segment_words(signals)
         row = rows.get(cid, {})
+        names = display_names(row, settings.language)
         prospects.append(Prospect(
-            rank=position, company_id=cid, **display_names(row, settings.language),
+            rank=position, company_id=cid, name=names["name"], name_local=names["name_local"],
             phone=row.get("phone") or "",
             website=row.get("website") or "", address=row.get("address") or "",
             city=row.get("city") or row.get("region") or "", score=round(score, 8),
@@ -134,21 +135,21 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
     if rest and members:
         for cid, sig in _holders_among(db, rest, list(members)):
             members[cid].add(sig)
-    ranked = []
+    fitted: list[tuple[int, float, int, float]] = []
     for cid, sigs in members.items():
         matched = [i for i, fs in enumerate(facet_sets) if fs & sigs]
         if not any(i in what for i in matched):
             continue  # matching only "where" says nothing about "what" the company is
         # Within a facet, the word the user typed beats an alternate, and more beats one.
         fit = sum(sum(f.signals.get(s, 0) for s in sigs) for f in query.facets)
-        ranked.append((cid, scores.get(cid, 0.0), len(matched), fit))
-    ranked.sort(key=lambda t: (-t[2], -t[3], -t[1]))
-    full = sum(1 for t in ranked if t[2] == len(facet_sets))
-    if len(facet_sets) > 1 and full < query_limit_hint(ranked):
+        fitted.append((cid, scores.get(cid, 0.0), len(matched), fit))
+    fitted.sort(key=lambda t: (-t[2], -t[3], -t[1]))
+    full = sum(1 for t in fitted if t[2] == len(facet_sets))
+    if len(facet_sets) > 1 and full < query_limit_hint(fitted):
         notes.append("no company matches every part of the query; these match some" if not full
                      else f"only {plural(full, 'company', 'companies')} match every part of the "
                      "query; the rest match some")
-    return [(cid, score, covered) for cid, score, covered, _ in ranked]
+    return [(cid, score, covered) for cid, score, covered, _ in fitted]
 
 
 def _specialties(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[str]]:

@@ -14,7 +14,7 @@ import sqlite_utils
 
 def load_graph(db: sqlite_utils.Database, *, kinds: set[str] | None = None) -> nx.Graph:
     """Companies ("c", id) and signals ("s", signal) linked by weighted edges."""
-    graph = nx.Graph()
+    graph: nx.Graph[tuple[str, object]] = nx.Graph()
     for cid, name in db.execute("select id, name from companies"):
         graph.add_node(("c", cid), bipartite=0, label=name or "")
     for signal, kind, label, idf in db.execute("select signal, kind, label, idf from signals"):

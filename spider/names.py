@@ -149,10 +149,11 @@ def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, d
         districts.setdefault(row["company_id"], row["label"])
     out: dict[int, dict[str, str]] = {}
     for company_id in ids:
-        row = rows.get(company_id)
-        if row is None:
+        found = rows.get(company_id)
+        if found is None:
             out[company_id] = {"name": f"#{company_id}", "label": f"#{company_id}"}
             continue
+        row = found
         district = districts.get(company_id)
         city = district.split(",")[0] if district else (row["address"] or row["city"])
         shown = row["name"] or row["name_en"] or row["name_local"]

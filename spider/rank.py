@@ -86,7 +86,8 @@ class Adjacency:
 
 
 def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, alpha: float = 0.15,
-                          epsilon: float = 1e-5, max_pushes: int = 2_000_000) -> tuple[dict, dict]:
+                          epsilon: float = 1e-5, max_pushes: int = 2_000_000,
+                          ) -> tuple[dict[Node, float], dict[Node, float]]:
     """Approximate PPR by local push. Returns (estimate p, residual r).
 
     Invariant: the exact PPR equals p plus the PPR of r, and every node left with residual

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,11 @@ their this that which also well through under well based main mainly corporation
 """.split())
 
 
+# One company's records, and how far to trust each record's source (0..1).
+Records = list[dict[str, Any]]
+Confidence = Callable[[dict[str, Any]], float]
+
+
 @dataclass
 class Fact:
     """One signal on one company, before weighting."""
@@ -98,7 +103,7 @@ class Curated:
             with open(folder / name, encoding="utf-8-sig", newline="") as fh:
                 return list(csv.DictReader(fh))
 
-        brands = []
+        brands: list[dict[str, Any]] = []
         for row in rows(seeds.file_name(seeds.HOTEL_BRANDS)):
             patterns = [p for p in (row.get("patterns") or "").split("|") if p.strip()]
             patterns += [p for p in (row.get("brand_ja") or "").split("|") if p.strip()]
@@ -246,7 +251,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
         title, url = rec.get("list_title"), rec.get("list_url")
         if title or url:
             key = url or title
-            yield Fact(f"list:{key}", "list", title or url, conf(rec),
+            yield Fact(f"list:{key}", "list", str(title or url), conf(rec),
                        url or _evidence(rec), rec["source"])
         size = extra.get("size_class") or extra.get("規模区分")
         if size and size != "-":
@@ -265,7 +270,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
 _LODGING = ("hotel", "ryokan", "hostel", "lodging")
 
 
-def _category_facts(recs, conf) -> Iterator[Fact]:
+def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     """A record's own category (a directory's "type": steakhouses, french, REIT ...) is a
     signal like any industry label; lodging categories are handled as hotels."""
     seen: set[str] = set()
@@ -293,7 +298,7 @@ def _employee_band(value: Any) -> str | None:
     return "20,000+"
 
 
-def _industry_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
+def _industry_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[Fact]:
     for rec in recs:
         code_key = str(_extra(rec).get("securities_code") or _extra(rec).get("ticker") or "")
         for row in curated.company_groups.get(code_key, []) if code_key else []:
@@ -358,11 +363,11 @@ def concept_label(concept: str) -> str:
 FIRM_LOCAL_PLACE = 0.5
 
 
-def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
+def _place_facts(recs: Records, conf: Confidence, district_radius_km: float) -> Iterator[Fact]:
     seen: set[str] = set()
     firm = any(r.get("industry_scheme") or r.get("corporate_number") for r in recs)
 
-    def local_conf(rec):
+    def local_conf(rec: dict[str, Any]) -> float:
         return conf(rec) * (FIRM_LOCAL_PLACE if firm else 1.0)
 
     def once(fact: Fact) -> Iterator[Fact]:
@@ -402,7 +407,7 @@ def _place_facts(recs, conf, district_radius_km: float) -> Iterator[Fact]:
                                  places.COUNTRY_NAMES.get(country, country), conf(rec), ev,
                                  rec["source"]))
         if region_code:
-            yield from once(Fact(f"place:region:{region_code}", "region", region_label,
+            yield from once(Fact(f"place:region:{region_code}", "region", str(region_label),
                                  conf(rec), ev, rec["source"]))
         if city_raw and not region_code and not places.prefectures().get(places.place_key(city_raw)):
             # A city with no known region (a US directory's "los angeles"): still a place.
@@ -445,7 +450,7 @@ def _tidy_place(text: str) -> str:
     return text.title() if text.isascii() and (text.islower() or text.isupper()) else text
 
 
-def _hotel_facts(recs, curated: Curated, conf) -> Iterator[Fact]:
+def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[Fact]:
     hotel = any((r.get("category") or "").lower() in ("hotel", "ryokan", "hostel", "lodging")
                 for r in recs)
     names = _names(recs)
@@ -561,7 +566,9 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
     return _write_signals(db, facts)
 
 
-def _add_term_facts(facts, terms, by_company, *, max_share: float = 0.02, per_company: int = 8):
+def _add_term_facts(facts: dict[int, dict[str, Fact]], terms: dict[int, set[str]],
+                    by_company: dict[int, list[dict[str, Any]]], *, max_share: float = 0.02,
+                    per_company: int = 8) -> None:
     df = Counter(t for words in terms.values() for t in words)
     limit = max(3, int(max_share * max(len(facts), 1)))
     for company_id, words in terms.items():
@@ -624,8 +631,8 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
             meta.setdefault(sig, fact)
     idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
     edges: list[dict[str, Any]] = []
-    signal_weight: Counter = Counter()
-    company_weight: Counter = Counter()
+    signal_weight: dict[str, float] = defaultdict(float)
+    company_weight: dict[int, float] = defaultdict(float)
     for company_id, fs in facts.items():
         for sig, fact in fs.items():
             weight = round(idf[sig] * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)

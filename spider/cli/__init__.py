@@ -308,9 +308,9 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
         for row, reason in result.report.skipped[:10]:
             click.echo(f"  skipped row {row}: {reason}")
     elif name:
-        row = record_won(db, name, referenceable=referenceable, story=story)
-        named = "may be named" if row["referenceable"] else "anonymous (not to be named)"
-        click.echo(f"Won client recorded: {name} (company #{row['company_id']}), {named}")
+        client = record_won(db, name, referenceable=referenceable, story=story)
+        named = "may be named" if client["referenceable"] else "anonymous (not to be named)"
+        click.echo(f"Won client recorded: {name} (company #{client['company_id']}), {named}")
     elif not show:
         raise SpiderError("give a client NAME, --from FILE or --list; e.g. spider won \"Palace Hotel Tokyo\"")
     if show:

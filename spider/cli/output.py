@@ -11,7 +11,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -79,7 +79,8 @@ def crawl_progress(stream: IO[str] | None = None) -> Callable[[CrawlReport], Non
     return show
 
 
-def seed_progress(stream: IO[str] | None = None) -> Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None:
+def seed_progress(stream: TextIO | None = None,
+                  ) -> Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None:
     """A progress bar over the seed files on a terminal (None when stderr is not a terminal)."""
     out = stream or sys.stderr
     if not out.isatty():

@@ -75,11 +75,11 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         return body.decode("utf-16", errors="replace"), "utf-16"
     declared = None
     if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        declared = _codec(match.group(1)) if match else None
+        header = _HEADER_CHARSET.search(content_type)
+        declared = _codec(header.group(1)) if header else None
     if declared is None:
-        match = _META_CHARSET.search(body[:4096])
-        declared = _codec(match.group(1).decode("ascii", "ignore")) if match else None
+        meta = _META_CHARSET.search(body[:4096])
+        declared = _codec(meta.group(1).decode("ascii", "ignore")) if meta else None
     if declared is not None:
         try:
             return body.decode(declared), declared

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup, Tag
 
 from spider.crawl.decode import decode_html
 from spider.crawl.html import (
+    attr,
     clean,
     find_next_links,
     is_nav,
@@ -31,7 +32,7 @@ from spider.crawl.html import (
 from spider.crawl.recipes import Recipe, apply_spec, extract_with_recipe
 from spider.crawl.schemaorg import extract_jsonld, extract_microdata_records
 from spider.crawl.urls import absolute_url
-from spider.fields import FIELDS, HEADER_ALIASES, fold_header
+from spider.fields import FIELDS, HEADER_ALIASES, fold_header, map_headers
 
 _PHONE = re.compile(
     r"(?<![\d-])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)\s?|\d{1,4}[\s.-])\d{1,4}[\s.-]\d{3,4}(?![\d-])"
@@ -91,7 +92,7 @@ def extract_page(
     base = url
     base_tag = soup.find("base", href=True)
     if base_tag is not None:
-        base = absolute_url(url, base_tag["href"]) or url
+        base = absolute_url(url, attr(base_tag, "href")) or url
     page = PageData(
         url=url, title=clean(soup.title.get_text()) if soup.title else "", encoding=encoding
     )
@@ -133,7 +134,8 @@ def extract_page(
     return page
 
 
-def _guard(page: PageData, what: str, func) -> list[dict[str, Any]]:
+def _guard(page: PageData, what: str,
+           func: Callable[[], Iterable[dict[str, Any]]]) -> list[dict[str, Any]]:
     try:
         return list(func())
     except Exception as exc:  # one broken extractor never loses the others
@@ -155,7 +157,7 @@ def _cells(tr: Tag) -> list[Tag | None]:
     out: list[Tag | None] = []
     for cell in tr.find_all(["td", "th"], recursive=False):
         try:
-            span = max(1, min(int(cell.get("colspan", 1)), 50))
+            span = max(1, min(int(attr(cell, "colspan", "1")), 50))
         except (TypeError, ValueError):
             span = 1
         out.extend([cell] + [None] * (span - 1))
@@ -171,11 +173,11 @@ def _header_row(rows: list[Tag]) -> int | None:
         ):
             return i
     if len(rows) >= 3:
-        cells = [text_of(c) for c in _cells(rows[0]) if c is not None]
-        if len(cells) >= 2 and all(
-            c and len(c) <= 40 and not re.search(r"\d{3,}", c) for c in cells
+        labels = [text_of(c) for c in _cells(rows[0]) if c is not None]
+        if len(labels) >= 2 and all(
+            c and len(c) <= 40 and not re.search(r"\d{3,}", c) for c in labels
         ):
-            if any(fold_header(c) in HEADER_ALIASES for c in cells):
+            if any(fold_header(c) in HEADER_ALIASES for c in labels):
                 return 0
     return None
 
@@ -194,11 +196,9 @@ def extract_tables(
     soup: BeautifulSoup, base: str, page_title: str = "", *, errors: list[str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Records from each data table: header detection, column -> field mapping, a key column if any."""
-    from spider.fields import map_headers
-
     errors = errors if errors is not None else []
     for t_index, table in enumerate(soup.find_all("table"), 1):
-        if table.find("table") is not None or table.find(attrs={"itemscope": True}) is not None:
+        if table.find("table") is not None or table.find(itemscope=True) is not None:
             continue  # a layout table, or one whose rows are microdata items already taken
         rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
         head = _header_row(rows)
@@ -240,7 +240,7 @@ def extract_tables(
                         values[header] = (" " if mapping[header] == "address" else "; ").join(lines)
                     a = cell.find("a", href=True)
                     if a is not None:
-                        links[header] = absolute_url(base, a["href"])
+                        links[header] = absolute_url(base, attr(a, "href"))
                 if not values.get(name_col):
                     continue
                 raw_rows.append((r_index, values, links))
@@ -355,7 +355,7 @@ def _website_link(tag: Tag, base: str) -> str | None:
     host = urlsplit(base).netloc.lower()
     external = None
     for a in tag.find_all("a", href=True):
-        url = absolute_url(base, a["href"])
+        url = absolute_url(base, attr(a, "href"))
         if not url:
             continue
         label = clean(a.get_text()) + " " + " ".join(a.get("class") or [])
@@ -376,12 +376,13 @@ def item_fields(tag: Tag, base: str) -> dict[str, Any]:
             fld = HEADER_ALIASES.get(fold_header(cls.replace("-", " ")))
             if fld in FIELDS and fld not in rec and fld != "name":
                 value = text_of(node)
-                value = _LABEL_VALUE.match(value).group(2) if _LABEL_VALUE.match(value) else value
+                labelled = _LABEL_VALUE.match(value)
+                value = labelled.group(2) if labelled else value
                 if value:
                     rec[fld] = value
     tel = tag.find("a", href=re.compile(r"^tel:", re.I))
     if "phone" not in rec and tel is not None:
-        rec["phone"] = clean(tel["href"][4:])
+        rec["phone"] = clean(attr(tel, "href")[4:])
     if "phone" not in rec:
         match = _PHONE.search(" ".join(text_lines(tag)))
         if match:
@@ -446,7 +447,7 @@ def extract_items(
                 if name_tag is not None:
                     link = name_tag if name_tag.name == "a" else name_tag.find("a", href=True)
                     link = link or name_tag.find_parent("a")
-                detail = absolute_url(base, link.get("href")) if link is not None else None
+                detail = absolute_url(base, attr(link, "href")) if link is not None else None
                 if detail and urlsplit(detail).netloc.lower() == host:
                     rec["detail_url"] = detail
                 elif detail and "website" not in rec:
@@ -496,7 +497,7 @@ def extract_detail(
         for k, v in structured[0].items():
             if k in DETAIL_FIELDS:
                 found.setdefault(k, v)
-    main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    main = soup.find("main") or soup.find(role="main") or soup.body or soup
     for chrome in main.find_all(["nav", "header", "footer"]):
         chrome.decompose()
     for k, v in item_fields(main, url).items():

@@ -67,6 +67,7 @@ class Frontier:
             {"start_url": start_url, "scope": scope, "recipe": recipe,
              "options": json.dumps(options, sort_keys=True), "status": "running",
              "started_at": now, "pages": 0, "records": 0}).last_pk
+        assert isinstance(run_id, int)
         table(db, "crawl_frontier").insert(
             {"run_id": run_id, "url": start_url, "depth": 0, "kind": "list", "seq": 0,
              "status": "queued", "found_on": None})

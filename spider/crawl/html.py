@@ -41,6 +41,14 @@ def parse_html(html: str) -> BeautifulSoup:
     return soup
 
 
+def attr(tag: Tag, name: str, default: str = "") -> str:
+    """An attribute's value as text (a multi-valued one, such as class, joined by spaces)."""
+    value = tag.get(name)
+    if value is None:
+        return default
+    return " ".join(value) if isinstance(value, list) else str(value)
+
+
 def clean(text: Any) -> str:
     """Collapse whitespace (including NBSP and ideographic space) and strip."""
     if text is None:
@@ -186,7 +194,7 @@ def page_links(soup: BeautifulSoup, base: str, *, follow: str | None = None) -> 
     for a in anchors:
         if "nofollow" in (a.get("rel") or []):
             continue
-        url = absolute_url(base, a.get("href"))
+        url = absolute_url(base, attr(a, "href"))
         if url and url not in seen and looks_like_page(url):
             seen.add(url)
             out.append(url)
@@ -205,18 +213,18 @@ def find_next_links(soup: BeautifulSoup, base: str, *, next_selector: str | None
 
     if next_selector:
         for tag in soup.select(next_selector):
-            add(tag.get("href"))
+            add(attr(tag, "href"))
         return found
     for tag in soup.find_all(["a", "link"], href=True):
         if "next" in [r.lower() for r in (tag.get("rel") or [])]:
-            add(tag["href"])
+            add(attr(tag, "href"))
     for a in soup.find_all("a", href=True):
         text = clean(a.get_text()) or clean(a.get("aria-label")) or clean(a.get("title"))
         classes = " ".join(a.get("class") or [])
         if _NEXT_TEXT.match(text) or re.search(r"\bnext\b", classes, re.I):
-            add(a["href"])
+            add(attr(a, "href"))
         elif re.fullmatch(r"\[?\d{1,4}\]?", text) and _in_pager(a):
-            add(a["href"])
+            add(attr(a, "href"))
     return found
 
 

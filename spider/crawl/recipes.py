@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from spider.crawl.html import clean, list_title, text_lines
+from spider.crawl.html import attr, clean, list_title, text_lines
 from spider.crawl.urls import absolute_url
 from spider.errors import InputError
 
@@ -198,7 +198,7 @@ def extract_with_recipe(
                     rec["detail_url"] = absolute_url(base, link) or link
             elif "detail_url" not in rec:
                 a = tag if tag.name == "a" else tag.find("a", href=True)
-                url = absolute_url(base, a.get("href")) if a is not None else None
+                url = absolute_url(base, attr(a, "href")) if a is not None else None
                 if url and urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower():
                     rec["detail_url"] = url
             for k, v in recipe.set.items():

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from spider.crawl.html import clean, list_title
+from spider.crawl.html import attr, clean, list_title
 from spider.crawl.urls import absolute_url
 
 _ORG_TYPES = frozenset(
@@ -237,17 +237,17 @@ def _microdata_value(tag: Tag, base: str) -> Any:
         return microdata_item(tag, base)
     name = tag.name
     if name == "meta":
-        return tag.get("content", "")
+        return attr(tag, "content")
     if name in ("audio", "embed", "iframe", "img", "source", "track", "video"):
-        return urljoin(base, tag.get("src", ""))
+        return urljoin(base, attr(tag, "src"))
     if name in ("a", "area", "link"):
-        return urljoin(base, tag.get("href", ""))
+        return urljoin(base, attr(tag, "href"))
     if name == "object":
-        return urljoin(base, tag.get("data", ""))
+        return urljoin(base, attr(tag, "data"))
     if name in ("data", "meter"):
-        return tag.get("value", "")
+        return attr(tag, "value")
     if name == "time" and tag.has_attr("datetime"):
-        return tag["datetime"]
+        return attr(tag, "datetime")
     return clean(tag.get_text())
 
 
@@ -289,7 +289,7 @@ def microdata_item(scope: Tag, base: str) -> dict[str, Any]:
     if types:
         item["type"] = types[0] if len(types) == 1 else types
     if scope.get("itemid"):
-        item["id"] = scope["itemid"]
+        item["id"] = attr(scope, "itemid")
     item["properties"] = props
     return item
 
@@ -298,7 +298,7 @@ def extract_microdata(soup: BeautifulSoup, base: str) -> list[dict[str, Any]]:
     """Top-level microdata items (those that are not another item's property), extruct-style."""
     return [
         microdata_item(tag, base)
-        for tag in soup.find_all(attrs={"itemscope": True})
+        for tag in soup.find_all(itemscope=True)
         if not tag.has_attr("itemprop")
     ]
 
@@ -320,7 +320,7 @@ def extract_microdata_records(
 ) -> Iterator[dict[str, Any]]:
     """Records from microdata organisations, including nested ones (an Invoice's LocalBusiness broker)."""
     index = 0
-    for tag in soup.find_all(attrs={"itemscope": True}):
+    for tag in soup.find_all(itemscope=True):
         if tag.has_attr("itemprop"):
             continue
         for node in _walk_schema(_microdata_to_jsonld(microdata_item(tag, base))):

@@ -281,9 +281,9 @@ def strip_legal_forms(folded: str) -> str:
     if is_japanese(text):
         squeezed = text
         squeezed = " ".join(t for t in squeezed.split() if t not in _JA_BRACKETED)
-        for form in _JA_LEGAL_FOLDED:
-            if form in squeezed.replace(" ", ""):
-                squeezed = _remove_spaced(squeezed, form)
+        for ja_form in _JA_LEGAL_FOLDED:
+            if ja_form in squeezed.replace(" ", ""):
+                squeezed = _remove_spaced(squeezed, ja_form)
         text = _SPACES.sub(" ", squeezed).strip()
     tokens = text.split()
     while tokens:
@@ -302,9 +302,9 @@ def strip_legal_forms(folded: str) -> str:
                 break
     if tokens and not is_japanese(tokens[-1]):
         last = tokens[-1]
-        for form in _GLUED_LEGAL:  # "suncorporation", "dentalincorporated"
-            if last.endswith(form) and len(last) > len(form) + 2:
-                tokens[-1] = last[: -len(form)]
+        for glued in _GLUED_LEGAL:  # "suncorporation", "dentalincorporated"
+            if last.endswith(glued) and len(last) > len(glued) + 2:
+                tokens[-1] = last[: -len(glued)]
                 break
     result = " ".join(tokens)
     if result and _SPELLED.search(result):

@@ -189,9 +189,9 @@ class _BrandIndex:
                         Hit(len(" ".join(pattern)), b, " ".join(pattern), "L", i, i + len(pattern))
                     )
         for i in range(len(compact) - 1):
-            for pattern, b in self.japanese.get(compact[i : i + 2], ()):
-                if compact.startswith(pattern, i):
-                    found.append(Hit(len(pattern), b, pattern, "J", i, i + len(pattern)))
+            for text, b in self.japanese.get(compact[i : i + 2], ()):
+                if compact.startswith(text, i):
+                    found.append(Hit(len(text), b, text, "J", i, i + len(text)))
         return found
 
     def find_fuzzy(self, tokens: Sequence[str], compact: str) -> list[Hit]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -57,7 +57,7 @@ def _signature(rec: Prepared) -> tuple:
 
 
 def collapse(
-    prepared: Sequence[Prepared], keep: set[int] = frozenset(), *, in_place: bool = False
+    prepared: Sequence[Prepared], keep: Collection[int] = frozenset(), *, in_place: bool = False
 ) -> tuple[list[Prepared], list[int]]:
     """Representatives of records with identical comparable features; `keep` stay alone.
 

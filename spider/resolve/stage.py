@@ -35,8 +35,10 @@ from spider.settings import Settings
 ACTIVE_RECORDS = "select * from records where coalesce(status, 'active') = 'active' order by id"
 
 
-def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int]) -> tuple[list, list]:
-    must, cannot = [], []
+def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int],
+                    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
     for kind, ka, kb in db.execute(
         "select kind, record_key_a, record_key_b from decisions order by id"
     ):
@@ -79,9 +81,9 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
                 score, rule = 100.0, "identical"
             else:
                 key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
-                score = result.scores.get(key)
-                if score is None:
-                    score = score_pair(reps[key[0]], reps[key[1]], result.weights)[0]
+                known = result.scores.get(key)
+                score = known if known is not None else score_pair(
+                    reps[key[0]], reps[key[1]], result.weights)[0]
                 rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
             links.append({"record_id": rows[i]["id"], "company_id": company_id,
                           "score": round(score, 1), "rule": rule})  # fmt: skip
@@ -124,7 +126,7 @@ def _link_rule(result: Resolution, rep: int, members: set[int]) -> str:
         key = (min(rep, other), max(rep, other))
         score = result.scores.get(key)
         if score is not None and score > best:
-            best, rule = score, result.pairs.get(key, "decision")
+            best, rule = score, result.pairs.get(key) or "decision"
     return rule
 
 
@@ -135,7 +137,8 @@ def read_truth(
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            fields = [f.casefold() for f in reader.fieldnames or []]
+            names = list(reader.fieldnames or [])
+            fields = [f.casefold() for f in names]
             id_col = next(
                 (c for c in ("record_id", "id", "source_row", "unique_id") if c in fields), None
             )
@@ -150,8 +153,8 @@ def read_truth(
             if not id_col or not ent_col:
                 raise InputError(f"{path}: needs a record id column (id, record_id or source_row) "
                                  "and an entity column (entity_id)")  # fmt: skip
-            labels = {row[reader.fieldnames[fields.index(id_col)]]: row[reader.fieldnames[fields.index(ent_col)]]
-                      for row in reader}  # fmt: skip
+            id_name, ent_name = names[fields.index(id_col)], names[fields.index(ent_col)]
+            labels = {row[id_name]: row[ent_name] for row in reader}
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the --truth path") from None
     key = "source_row" if id_col in ("source_row", "unique_id") else "id"
