@@ -13,6 +13,11 @@ the other run are printed beside these and any answer that differs is named.
 
 --spider-root runs another checkout's code (its package directory on sys.path), so the same
 script measures the code before and after a change.
+
+Last, the cost of reading segment queries as the graph's vocabulary grows: the same queries
+parsed on the seeds database and after ingesting GROW companies that each bring a new
+category, industry and city (--grow, default 2000): statements and SQLite virtual-machine
+steps (thousands) per query, before and after growth.
 """
 
 from __future__ import annotations
@@ -109,6 +114,69 @@ sys.stderr.write("\n@@COUNTS@@" + json.dumps(counts) + "\n")
 """
 
 
+# Parses segment queries before and after the vocabulary grows; prints JSON.
+GROWTH = r"""
+import json, sys, time
+root, db_path, csv_path = sys.argv[1:4]
+queries = json.loads(sys.argv[4])
+if root:
+    sys.path.insert(0, root)
+from spider.db import open_db
+from spider.ingest import ingest_file
+from spider.query import parse_segment
+from spider.settings import Settings
+try:
+    from spider.pipeline import rebuild
+except ImportError:  # the layout before spider.pipeline
+    from spider.build import rebuild
+db = open_db(db_path)
+def cost(q):
+    statements, steps = [0], [0]
+    def step():
+        steps[0] += 1
+        return 0
+    db.conn.set_trace_callback(lambda s: None if s.startswith("--") else statements.__setitem__(0, statements[0] + 1))
+    db.conn.set_progress_handler(step, 1000)
+    started = time.perf_counter()
+    parse_segment(db, q)
+    elapsed = time.perf_counter() - started
+    db.conn.set_trace_callback(None)
+    db.conn.set_progress_handler(None, 0)
+    return statements[0], steps[0], round(elapsed * 1000, 1)
+for q in queries:
+    parse_segment(db, q)
+before = [cost(q) for q in queries]
+signals = db.execute("select count(*) from signals").fetchone()[0]
+ingest_file(db, csv_path)
+rebuild(db, Settings())
+after = [cost(q) for q in queries]
+grown = db.execute("select count(*) from signals").fetchone()[0]
+print(json.dumps({"before": before, "after": after, "signals": [signals, grown]}))
+"""
+GROWTH_QUERIES = ["Tokyo five-star hotel", "大阪 銀行", "Japanese automaker", "luxury hotel in Ginza",
+                  "Tokyo five-star hotle"]
+
+
+def vocabulary_growth(db: Path, root: str, grow: int) -> None:
+    """Print what parsing segment queries costs before and after GROW new labelled companies."""
+    rows = ["name,category,industry,city,region,country"]
+    rows += [f"Widget Maker {i},widget kind {i},gizmo industry {i},Town {i},State {i % 50},XX"
+             for i in range(grow)]
+    path = db.parent / "grow.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", GROWTH, root, str(db), str(path),
+                           json.dumps(GROWTH_QUERIES)], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"growth run failed:\n{proc.stderr}")
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    small, large = doc["signals"]
+    print(f"reading segment queries as the vocabulary grows ({small} -> {large} signals):")
+    print(f"  {'query':<26} {'statements':>16} {'VM steps (k)':>16} {'ms':>18}")
+    for q, (s0, v0, t0), (s1, v1, t1) in zip(GROWTH_QUERIES, doc["before"], doc["after"],
+                                             strict=True):
+        print(f"  {q:<26} {s0:>7} -> {s1:<6} {v0:>7} -> {v1:<6} {t0:>8} -> {t1:<7}")
+
+
 def spider(db: Path, root: str, *args: str) -> tuple[str, str, dict]:
     env = dict(os.environ, SPIDER_DB=str(db), COLUMNS="120")
     env.pop("SPIDER_SEEDS", None)
@@ -137,6 +205,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write each answer to this folder")
     parser.add_argument("--compare", type=Path, help="a folder written by an earlier --out")
     parser.add_argument("--spider-root", default="", help="run the spider package found here")
+    parser.add_argument("--grow", type=int, default=2000,
+                        help="companies with new labels added for the vocabulary growth run")
     args = parser.parse_args()
     root = str(Path(args.spider_root).resolve()) if args.spider_root else ""
     if args.out:
@@ -185,6 +255,8 @@ def main() -> None:
             print(f"before: total {before_total}; ratio now/before {sum(statements) / before_total:.3f}")
         if args.out:
             (args.out / "counts.json").write_text(json.dumps(totals, indent=1), encoding="utf-8")
+        if args.grow:
+            vocabulary_growth(db, root, args.grow)
         if args.compare:
             if differ:
                 print(f"answers that differ from {args.compare}: {len(differ)}")

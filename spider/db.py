@@ -133,7 +133,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     table(db, "sources").create_index(["location"], unique=True, if_not_exists=True)
 
-    # Written by the resolve stage (spider.dedupe); company ids are stable because a
+    # Written by the resolve stage (spider.resolve.stage); company ids are stable because a
     # company takes the id of its oldest record.
     table(db, "companies").create(
         {"id": int, "name": str, "name_local": str, "name_en": str, "name_kana": str,

@@ -65,7 +65,8 @@ def decode_bytes(data: bytes, *, origin: str = "") -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    from charset_normalizer import from_bytes  # shipped with requests
+    # charset-normalizer (shipped with requests) is loaded only for the rare file it must guess.
+    from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:

@@ -99,7 +99,8 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if fits:
         _, codec, text = max(fits)
         return text, codec
-    from charset_normalizer import from_bytes  # shipped with requests
+    # charset-normalizer (shipped with requests) is loaded only for the rare file it must guess.
+    from charset_normalizer import from_bytes
 
     best = from_bytes(body).best()
     if best is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from spider.crawl.html import attr, clean, list_title, text_lines
@@ -47,8 +48,6 @@ class Recipe:
 
 
 def _parse_spec(value: Any, where: str) -> FieldSpec:
-    import soupsieve
-
     if isinstance(value, str):
         css, _, attr = value.rpartition("@") if "@" in value else (value, "", "")
         spec = FieldSpec(css=css.strip() or None, attr=attr.strip() or None)

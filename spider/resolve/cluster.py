@@ -92,7 +92,7 @@ def cluster(
         if key in cache:
             return cache[key]
         if key in scored:
-            # Already scored, by the scorer or by another matcher (spider.properties links a
+            # Already scored, by the scorer or by another matcher (spider.resolve.properties links a
             # katakana name to its English one, which the name scorer alone rates low).
             cache[key] = scored[key]
             return cache[key]

@@ -116,7 +116,7 @@ def resolve_records(
     """Prepare, block, score and cluster rows (dicts in the field vocabulary), all in memory.
 
     must_link / cannot_link are pairs of row indexes (user decisions). extra_scores are scored
-    pairs of row indexes found by another matcher (spider.properties): they join the scored
+    pairs of row indexes found by another matcher (spider.resolve.properties): they join the scored
     pairs and go through the same clustering checks, unlike user decisions.
     """
     with _no_cyclic_gc():
