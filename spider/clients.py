@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlite_utils
 
-from spider.db import table
+from spider.db import insert_rows, table, update_row, upsert_row
 from spider.errors import InputError, QueryError
 from spider.fields import fold_header
-from spider.ingest import IngestReport, read_seed_file, record_key, save_records
+from spider.ingest import IngestReport, read_seed_file, save_records
 from spider.names import find_companies, name_keys
 from spider.pipeline import rebuild
 from spider.settings import Settings
@@ -48,7 +48,8 @@ def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every won client with its company and the names that company goes by."""
     return list(db.query(
         "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
-        "c.name_en, c.legal_name from won_clients w join record_links l on l.record_id = w.record_id "
+        "c.name_en, c.legal_name, coalesce(c.status, 'active') as status, c.stale_since "
+        "from won_clients w join record_links l on l.record_id = w.record_id "
         "join companies c on c.id = l.company_id order by w.id"))
 
 
@@ -97,13 +98,13 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool | No
         "where l.company_id = ? or w.record_id = ?", [company_id, record_id]).fetchone()
     if existing:
         # Recording a client again changes only what was given: consent and the won date stay.
-        table(db, "won_clients").update(existing[0], {k: v for k, v in row.items()
-                                               if v is not None and k != "record_id"})
+        update_row(db, "won_clients", "id", existing[0],
+                   {k: v for k, v in row.items() if v is not None and k != "record_id"})
         row = dict(table(db, "won_clients").get(existing[0]))
     else:
         row["referenceable"] = row["referenceable"] or 0
         row["won_at"] = row["won_at"] or now_iso()[:10]
-        table(db, "won_clients").insert(row)
+        insert_rows(db, "won_clients", [row])
     return {"company_id": company_id, **row}
 
 
@@ -197,9 +198,10 @@ def import_won(db: sqlite_utils.Database, settings: Settings, path: str | Path) 
                         skipped=len(result.report.skipped))
         rebuild(db, settings)
         for row, name, values in fresh:
-            key = record_key(source, row["source_row"])
-            rid = db.execute("select id from records where record_key = ?", [key]).fetchone()[0]
-            table(db, "won_clients").upsert({
+            # save_records wrote each row's key (its identity in the CRM file) onto it
+            rid = db.execute("select id from records where record_key = ?",
+                             [row["record_key"]]).fetchone()[0]
+            upsert_row(db, "won_clients", {
                 "record_id": rid, "name": name, "referenceable": int(bool(values["referenceable"])),
                 "story": values["story"], "won_at": values["won_at"] or now_iso()[:10],
                 "source": source}, pk="record_id")

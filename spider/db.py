@@ -1,15 +1,23 @@
 """Where the database lives and its schema: one idempotent set-up, safe to call on every start.
 
-Also the two helpers every stage uses to touch it: `table(db, name)` (a typed table) and
-`rows_in(db, sql, values)` (one query over any number of ids, in chunks SQLite accepts).
+And the helpers every stage uses to touch it: `table(db, name)` (a typed table for the schema),
+`rows_in(db, sql, values)` (one query over any number of ids, in chunks SQLite accepts),
+`transaction(db)` (writes that commit together or not at all) and `insert_rows` /
+`upsert_row` / `update_row` (plain SQL writes: they never commit on their own, so a stage's
+writes land in one transaction, and bulk rows go through `executemany`).
+
+The connection runs in autocommit mode: a statement outside `transaction()` commits at once;
+inside, nothing is visible to other readers until the whole block commits.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +29,7 @@ from spider.fields import FIELDS, PROVENANCE
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -54,12 +62,24 @@ def default_db_path() -> Path:
     return Path(env).expanduser() if env else user_data_dir() / "spider.db"
 
 
+def writable(path: Path) -> bool:
+    """Whether the database file (and its folder, for the WAL files) can be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) a Spider database and make sure its schema is current."""
+    """Open (creating if needed) a Spider database and make sure its schema is current.
+
+    A database on a read-only mount (or a file you may not write) opens read-only: every
+    command that only reads works; one that writes says so.
+    """
     path = Path(path)
+    if path.exists() and not writable(path):
+        return _open_read_only(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30)
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -74,9 +94,108 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def _open_read_only(path: Path) -> sqlite_utils.Database:
+    try:
+        # immutable: nobody can change a file on a read-only mount, so SQLite need not lock it
+        # (and cannot create the WAL's shared-memory file beside it anyway).
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True,
+                               isolation_level=None)
+        conn.execute("pragma query_only = 1")
+        version = conn.execute("pragma user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: cannot open as a Spider database ({exc}); point --db or "
+                            "SPIDER_DB at another file") from None
+    if version != SCHEMA_VERSION:
+        raise DatabaseError(f"{path}: read-only, and made by another version of Spider; copy it "
+                            "somewhere writable so it can be brought up to date")
+    return sqlite_utils.Database(conn)
+
+
+def is_read_only(db: sqlite_utils.Database) -> bool:
+    """Whether the database was opened read-only (it lives where it cannot be written)."""
+    return bool(db.execute("pragma query_only").fetchone()[0])
+
+
 def table(db: sqlite_utils.Database, name: str) -> Table:
     """The table NAME (sqlite-utils' `db[name]` may also be a view; Spider's never are)."""
     return db.table(name)
+
+
+_SAVEPOINTS = itertools.count(1)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Writes that commit together or not at all (an interrupt or error rolls them back).
+
+    Takes SQLite's write lock at once (BEGIN IMMEDIATE); nested, it is a savepoint. Never call
+    sqlite-utils' own writers inside: they commit whatever transaction is open.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"spider_{next(_SAVEPOINTS)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict[str, Any]], *,
+                columns: Sequence[str] | None = None, conflict: str = "",
+                batch: int = 5000) -> int:
+    """Insert dict rows with `executemany` (columns: those given, else the first row's keys;
+    a missing key is NULL). `conflict` is "" (fail), "replace" or "ignore". Returns the count."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    cols = list(columns or first)
+    verb = {"": "insert", "replace": "insert or replace", "ignore": "insert or ignore"}[conflict]
+    sql = (f"{verb} into {_quoted(name)} ({', '.join(_quoted(c) for c in cols)}) "
+           f"values ({', '.join('?' * len(cols))})")
+    count = 0
+    pending = itertools.chain([first], rows)
+    while chunk := list(itertools.islice(pending, batch)):
+        db.conn.executemany(sql, [[row.get(c) for c in cols] for row in chunk])
+        count += len(chunk)
+    return count
+
+
+def upsert_row(db: sqlite_utils.Database, name: str, row: dict[str, Any], pk: str) -> None:
+    """Insert ROW, or update the columns it gives where its primary key `pk` exists."""
+    cols = list(row)
+    updates = ", ".join(f"{_quoted(c)} = excluded.{_quoted(c)}" for c in cols if c != pk)
+    db.conn.execute(
+        f"insert into {_quoted(name)} ({', '.join(_quoted(c) for c in cols)}) values "
+        f"({', '.join('?' * len(cols))}) on conflict({_quoted(pk)}) do "
+        + (f"update set {updates}" if updates else "nothing"),
+        [row[c] for c in cols])
+
+
+def update_row(db: sqlite_utils.Database, name: str, pk: str, key: Any,
+               values: dict[str, Any]) -> None:
+    """Set the columns VALUES gives on the row whose `pk` is KEY."""
+    if values:
+        db.conn.execute(
+            f"update {_quoted(name)} set {', '.join(f'{_quoted(c)} = ?' for c in values)} "
+            f"where {_quoted(pk)} = ?", [*values.values(), key])
 
 
 def _cursors_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any],
@@ -120,7 +239,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     record_columns.update(_columns(PROVENANCE))
     record_columns.update(_columns(FIELDS))
     record_columns.update({"lat": float, "lon": float, "extra": str, "content_hash": str,
-                           "status": str, "ingested_at": str, "updated_at": str})
+                           "status": str, "ingested_at": str, "updated_at": str,
+                           "identity": str, "read_id": str, "stale_since": str})
     table(db, "records").create(record_columns, pk="id", if_not_exists=True)
     table(db, "records").create_index(["record_key"], unique=True, if_not_exists=True)
     table(db, "records").create_index(["source"], if_not_exists=True)
@@ -140,7 +260,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "legal_name": str, "corporate_number": str, "category": str, "brand": str, "group": str,
          "address": str, "district": str, "city": str, "region": str, "country": str,
          "postal_code": str, "lat": float, "lon": float, "phone": str, "website": str,
-         "description": str, "employees": str, "record_count": int},
+         "description": str, "employees": str, "record_count": int, "status": str,
+         "stale_since": str},
         pk="id", if_not_exists=True,
     )
     table(db, "record_links").create(
@@ -226,6 +347,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         # Derived tables this version adds are filled by a rebuild (decisions kept).
         if db.execute("select exists(select 1 from records)").fetchone()[0]:
             set_meta(db, "needs_rebuild", "1")
+            if int(before) < 3:  # records were keyed by row number: key them by identity
+                set_meta(db, "needs_rekey", "1")
     set_meta(db, "schema_version", str(SCHEMA_VERSION))
     db.execute(f"pragma user_version = {SCHEMA_VERSION}")
 
@@ -235,6 +358,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("signals", "weight_sum", float),
     ("sources", "confidence", float),
+    ("records", "source_id", str),
+    ("records", "identity", str),
+    ("records", "read_id", str),
+    ("records", "stale_since", str),
+    ("companies", "status", str),
+    ("companies", "stale_since", str),
 )
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 
@@ -247,10 +376,28 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
                 set_meta(db, "needs_rebuild", "1")
 
 
+def records_changed(db: sqlite_utils.Database) -> None:
+    """Note that records (or decisions about them) changed: the graph is behind until rebuilt.
+    Call inside the transaction that changes them, so both land or neither does."""
+    db.conn.execute(
+        "insert into meta (key, value) values ('records_version', '1') on conflict(key) do "
+        "update set value = cast(cast(value as integer) + 1 as text)")
+
+
+def graph_built(db: sqlite_utils.Database) -> None:
+    """Note that the graph now reflects every record (inside the rebuild's transaction)."""
+    set_meta(db, "built_version", get_meta(db, "records_version") or "0")
+
+
+def graph_is_current(db: sqlite_utils.Database) -> bool:
+    """Whether the graph was built from the records as they are now."""
+    return (get_meta(db, "built_version") or "0") == (get_meta(db, "records_version") or "0")
+
+
 def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
     row = db.execute("select value from meta where key = ?", [key]).fetchone()
     return row[0] if row else default
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    table(db, "meta").upsert({"key": key, "value": value}, pk="key")
+    db.conn.execute("insert or replace into meta (key, value) values (?, ?)", [key, value])

@@ -6,6 +6,7 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -104,7 +105,10 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
                           touched=adjacency.reads)
     attach_openers(db, settings, expansion, seed_signals, prospect_signals)
     if save:
-        save_run(db, settings, expansion)
+        try:
+            save_run(db, settings, expansion)
+        except sqlite3.OperationalError as exc:  # read-only, or another command is writing
+            expansion.notes.append(f"this list is not kept in the run history ({exc})")
     return expansion
 
 
@@ -147,7 +151,7 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
     full = sum(1 for t in fitted if t[2] == len(facet_sets))
     if len(facet_sets) > 1 and full < query_limit_hint(fitted):
         notes.append("no company matches every part of the query; these match some" if not full
-                     else f"only {plural(full, 'company', 'companies')} match every part of the "
+                     else f"only {plural(full, 'company matches', 'companies match')} every part of the "
                      "query; the rest match some")
     return [(cid, score, covered) for cid, score, covered, _ in fitted]
 

@@ -37,7 +37,10 @@ FIELDS: tuple[str, ...] = (
 # The fields that name a company; a record needs at least one of them.
 NAME_FIELDS: tuple[str, ...] = ("name", "name_local", "name_en", "legal_name")
 
-PROVENANCE: tuple[str, ...] = ("source", "source_row", "list_title", "list_url", "fetched_at")
+# source_id: what identifies the row in its source (an id column, a feature id, a detail URL);
+# `--map source_id=COLUMN` names it when Spider cannot tell (spider.identity).
+PROVENANCE: tuple[str, ...] = ("source", "source_row", "source_id", "list_title", "list_url",
+                               "fetched_at")
 
 # Header spellings seen in real files (English, Japanese, OSM tags, CRM exports), folded
 # with `fold_header` before lookup. A column not listed here is kept under `extra`.

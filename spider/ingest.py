@@ -1,30 +1,44 @@
 """Ingest: read seed files (CSV/TSV/JSON/JSON Lines/GeoJSON, any common Japanese encoding) into `records`.
 
 Reading is separate from saving: `read_seed_file` yields field dicts and never touches the
-database; `save_records` writes them, idempotently, keyed by source and row.
+database; `save_records` writes them, idempotently, keyed by each row's identity in its source
+(spider.identity), never by its row number. Files are read as streams (CSV, TSV and JSON
+Lines; a JSON document is read whole), so memory stays flat however long the file.
+`ingest_file` saves a whole file in one transaction and marks the source's rows that are gone
+from it stale.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
+import re
+import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlite_utils
 
-from spider.db import rows_in, table
+from spider.db import insert_rows, records_changed, rows_in, table, transaction, update_row
 from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
+from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.sources import register_source
 from spider.text import now_iso
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "geojson")
+# Bytes read (so far, in all) as a file streams in: for progress bars and periodic lines.
+ReadProgress = Callable[[int, int], None]
+# Control characters a name or address never holds (NUL, backspace ...); tab and newlines stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -36,10 +50,13 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    stale: int = 0  # rows this source gave before and no longer does
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
     encoding: str = ""
     columns: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)  # columns kept as extra, not as fields
+    key_column: str | None = None  # the column that identifies rows, if the file has one
 
     @property
     def kept(self) -> int:
@@ -49,6 +66,8 @@ class IngestReport:
     def summary(self) -> str:
         line = (f"{self.source}: {self.read} rows read, {self.added} added, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
+        if self.stale:
+            line += f", {self.stale} gone from the file (marked stale)"
         if self.encoding:
             line += f" ({self.encoding})"
         return line
@@ -72,6 +91,67 @@ def decode_bytes(data: bytes, *, origin: str = "") -> tuple[str, str]:
     if best is None:
         raise InputError(f"{origin}: cannot tell the text encoding; save it as UTF-8 and retry")
     return str(best), best.encoding
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes as ENCODING (read in chunks, never whole)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_encoding(path: Path) -> str:
+    """A file's encoding, in decode_bytes' order (a BOM, UTF-8, CP932, EUC-JP, a guess), each
+    checked over the whole file in one streaming pass."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8", "cp932", "euc_jp"):
+        if _decodes(path, encoding):
+            return encoding
+    from charset_normalizer import from_path
+
+    best = from_path(path).best()
+    if best is None:
+        raise InputError(f"{path}: cannot tell the text encoding; save it as UTF-8 and retry")
+    return str(best.encoding)
+
+
+class _Counted(io.RawIOBase):
+    """A binary file that reports how many bytes have been read from it."""
+
+    def __init__(self, raw: IO[bytes], progress: ReadProgress | None, total: int) -> None:
+        self.raw, self.progress, self.total, self.count = raw, progress, total, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.count += n or 0
+        if self.progress is not None:
+            self.progress(self.count, self.total)
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _open_text(path: Path, encoding: str, progress: ReadProgress | None) -> io.TextIOWrapper:
+    raw = _Counted(open(path, "rb"), progress, path.stat().st_size)  # noqa: SIM115
+    errors = "replace" if encoding == "utf-8-sig" else "strict"
+    return io.TextIOWrapper(io.BufferedReader(raw, _CHUNK), encoding=encoding, errors=errors,
+                            newline="")
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -100,26 +180,41 @@ def read_seed_file(
     constants: dict[str, str] | None = None,
     report: IngestReport | None = None,
     source: str | None = None,
+    progress: ReadProgress | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one record dict per usable row, in the shared field vocabulary.
 
-    `mapping` is field=column (from `--map`), `constants` is field=value set on every row.
-    Unknown columns go under `extra`. Bad rows are skipped and reported, never fatal.
+    `mapping` is field=column (from `--map`; `source_id=COLUMN` names the column that
+    identifies rows), `constants` is field=value set on every row. Unknown columns go under
+    `extra`. Bad rows are skipped and reported, never fatal. The file streams in; `progress`
+    hears the bytes read.
     """
     path = Path(path)
     source = source or str(path)
     report = report if report is not None else IngestReport(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; give the seed files inside it") from None
-    text, report.encoding = decode_bytes(data, origin=str(path))
-    fmt = detect_format(path, text)
-    rows = _rows(fmt, text, path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give the seed files inside it")
+    report.encoding = sniff_encoding(path)
+    with open(path, encoding=report.encoding, errors="replace", newline="") as handle:
+        fmt = detect_format(path, handle.read(4096))
+    with _open_text(path, report.encoding, progress) as text:
+        yield from _records(_rows(fmt, text, path), path, source, mapping, constants, report)
+
+
+def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
+             mapping: dict[str, str] | None, constants: dict[str, str] | None,
+             report: IngestReport) -> Iterator[dict[str, Any]]:
+    # The first rows decide which column, if any, identifies a row (spider.identity).
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    sampled = [raw for _, raw in sample if isinstance(raw, dict)]
+    headers = list(dict.fromkeys(k for raw in sampled for k in raw))
+    named = map_headers(headers, mapping)
+    key = None if "source_id" in named.values() else key_column(headers, named, sampled)
+    report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
-    for row_id, raw in rows:
+    for row_id, raw in itertools.chain(sample, rows):
         report.read += 1
         if isinstance(raw, str):  # a parse error for this row
             report.skipped.append((row_id, raw))
@@ -128,10 +223,14 @@ def read_seed_file(
             header_map = map_headers(list(raw), mapping)
             _check_mapping(mapping, header_map, path)
             report.columns = list(dict.fromkeys([*report.columns, *raw]))
+            report.unmapped = [c for c in report.columns
+                               if header_map.get(c, c) == c and c not in KNOWN]
         record = _to_record(raw, header_map, constants, report)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
             continue
+        if key is not None and str(raw.get(key) or "").strip():
+            record["source_id"] = str(raw[key]).strip()
         record["source"] = source
         record["source_row"] = row_id
         yield record
@@ -145,11 +244,11 @@ def _check_mapping(mapping: dict[str, str] | None, header_map: dict[str, str], p
             raise InputError(f"{path}: --map {fld}={column}: no column {column!r} in the file")
 
 
-def _rows(fmt: str, text: str, path: Path) -> Iterator[tuple[str, dict | str]]:
+def _rows(fmt: str, text: IO[str], path: Path) -> Iterator[tuple[str, dict | str]]:
     if fmt in ("csv", "tsv"):
         yield from _csv_rows(text, "\t" if fmt == "tsv" else ",", path)
     elif fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text, 1):
             if not line.strip():
                 continue
             try:
@@ -160,7 +259,7 @@ def _rows(fmt: str, text: str, path: Path) -> Iterator[tuple[str, dict | str]]:
             yield str(number), obj if isinstance(obj, dict) else f"line {number} is not an object"
     else:
         try:
-            doc = json.loads(text)
+            doc = json.load(text)  # a JSON document cannot be parsed in pieces: read whole
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON at line {exc.lineno} ({exc.msg}); fix it or export as CSV") from None
         if fmt == "geojson" or (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"):
@@ -175,12 +274,14 @@ def _rows(fmt: str, text: str, path: Path) -> Iterator[tuple[str, dict | str]]:
             yield str(number), obj if isinstance(obj, dict) else f"item {number} is not an object"
 
 
-def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[str, dict | str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, dict | str]]:
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         return
+    except csv.Error as exc:
+        raise InputError(f"{path}: CSV broken near line {reader.line_num} ({exc}); fix the quoting") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     if not any(header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
@@ -194,6 +295,9 @@ def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[str, dict
             yield str(number), dict(zip(header, values, strict=True))
     except csv.Error as exc:
         raise InputError(f"{path}: CSV broken near line {reader.line_num} ({exc}); fix the quoting") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid text in its encoding near line {reader.line_num}; "
+                         "save it as UTF-8 and retry") from None
 
 
 def _geojson_rows(doc: dict) -> Iterator[tuple[str, dict | str]]:
@@ -240,7 +344,10 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             continue
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
-        value = value.strip() if isinstance(value, str) else value
+        if isinstance(value, str):
+            value = _CONTROL.sub("", value).strip()
+            if not value:
+                continue
         fld = header_map.get(column, column)
         if fld in KNOWN and fld not in record:
             record[fld] = value
@@ -263,92 +370,126 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     return record
 
 
-def record_key(source: str, source_row: str) -> str:
-    return hashlib.sha1(f"{source}\x1f{source_row}".encode()).hexdigest()
+# What a row says, for telling a changed row from an unchanged one (where it stood and when it
+# was read are not what it says).
+_NOT_CONTENT = frozenset({"fetched_at", "source_row", "read_id", "identity"})
 
 
 def content_hash(record: dict[str, Any]) -> str:
-    payload = {k: record.get(k) for k in sorted(record) if k not in ("fetched_at",)}
+    payload = {k: record.get(k) for k in sorted(record) if k not in _NOT_CONTENT}
     return hashlib.sha1(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
-                 report: IngestReport | None = None, *, batch_size: int = 2000) -> IngestReport:
-    """Upsert records keyed by (source, source_row): re-saving the same rows adds nothing.
+                 report: IngestReport | None = None, *, read_id: str | None = None,
+                 batch_size: int = 5000) -> IngestReport:
+    """Upsert records keyed by their identity in their source (spider.identity): re-saving the
+    same rows adds nothing, and a row moved, edited or re-ordered stays the same record.
 
     Used by file ingest and by the crawler alike; every record must carry `source` and
-    `source_row`. A changed row is updated in place (its id, and so its links, stay).
+    `source_row`. A changed row is updated in place (its id, and so its links, stay); a row
+    that had gone stale and is back becomes active again. Every row saved is stamped with
+    `read_id`, so the rows a source no longer gives can be marked stale (`mark_stale`).
     """
     report = report if report is not None else IngestReport("")
     stamp = now_iso()
+    identities = Identities()
     batch: list[dict[str, Any]] = []
+    record_columns = [c for c in table(db, "records").columns_dict if c != "id"]
+    columns = set(record_columns)
+    changed_any = False
 
     def flush() -> None:
-        keys = [r["record_key"] for r in batch]
-        existing: dict[str, tuple[int, str]] = {
-            key: (rid, chash) for rid, key, chash in rows_in(
-                db, "select id, record_key, content_hash from records where record_key in ({marks})",
-                keys)}
-        new, changed = [], []
+        nonlocal changed_any
+        existing = {key: (rid, chash, status, row) for rid, key, chash, status, row in rows_in(
+            db, "select id, record_key, content_hash, status, source_row from records "
+            "where record_key in ({marks})", [r["record_key"] for r in batch])}
+        new, changed, seen = [], [], []
         for rec in batch:
             old = existing.get(rec["record_key"])
             if old is None:
                 rec["ingested_at"] = stamp
                 new.append(rec)
-            elif old[1] != rec["content_hash"]:
+            elif old[1] != rec["content_hash"] or old[2] != "active":
                 rec["id"] = old[0]
                 changed.append(rec)
             else:
                 report.unchanged += 1
-        with db.conn:
-            if new:
-                table(db, "records").insert_all(new, alter=False)
-                report.added += len(new)
-            for rec in changed:
-                rec["updated_at"] = stamp
-                table(db, "records").update(rec["id"], {k: v for k, v in rec.items() if k != "id"})
-            report.updated += len(changed)
+                seen.append((rec["read_id"], rec["source_row"], old[0]))
+        report.added += insert_rows(db, "records", new, columns=record_columns)
+        for rec in changed:
+            rec["updated_at"] = stamp
+            update_row(db, "records", "id", rec["id"],
+                       {c: rec.get(c) for c in record_columns if c not in ("ingested_at",)})
+        report.updated += len(changed)
+        db.conn.executemany("update records set read_id = ?, source_row = ? where id = ?", seen)
+        changed_any = changed_any or bool(new or changed)
         batch.clear()
 
-    columns = set(table(db, "records").columns_dict)
-    for rec in records:
-        if "source" not in rec or "source_row" not in rec:
-            raise ValueError("save_records needs source and source_row on every record")
-        row = {k: v for k, v in rec.items() if k in columns}
-        stray = {k: v for k, v in rec.items() if k not in columns}
-        if stray:
-            extra = json.loads(row.get("extra") or "{}")
-            extra.update({k: v for k, v in stray.items() if v not in (None, "")})
-            row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
-        row["record_key"] = record_key(str(row["source"]), str(row["source_row"]))
-        row["content_hash"] = content_hash(row)
-        row["status"] = "active"
-        batch.append(row)
-        if len(batch) >= batch_size:
+    with transaction(db):
+        for rec in records:
+            if "source" not in rec or "source_row" not in rec:
+                raise ValueError("save_records needs source and source_row on every record")
+            row = {k: v for k, v in rec.items() if k in columns}
+            stray = {k: v for k, v in rec.items() if k not in columns}
+            if stray:
+                extra = json.loads(row.get("extra") or "{}")
+                extra.update({k: v for k, v in stray.items() if v not in (None, "")})
+                row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
+            row["identity"] = identities(row)
+            row["record_key"] = rec["record_key"] = record_key(str(row["source"]), row["identity"])
+            row["content_hash"] = content_hash(row)
+            row["status"] = "active"
+            row["stale_since"] = None
+            row["read_id"] = read_id
+            batch.append(row)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
+        if changed_any:
+            records_changed(db)
     return report
+
+
+def mark_stale(db: sqlite_utils.Database, source: str, read_id: str) -> int:
+    """Mark stale the active records of SOURCE that the read `read_id` did not give: a row
+    deleted from the file, an item gone from the directory. Never deleted: what a person
+    decided about them stays, flagged. Returns how many."""
+    with transaction(db):
+        count = db.execute(
+            "update records set status = 'stale', stale_since = ? where source = ? and "
+            "status = 'active' and coalesce(read_id, '') != ?", [now_iso(), source, read_id]
+        ).rowcount
+        if count:
+            records_changed(db)
+    return count
 
 
 def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
-                confidence: float | None = None) -> IngestReport:
-    """Read one seed file and save its records; register it as a source."""
+                confidence: float | None = None,
+                progress: ReadProgress | None = None) -> IngestReport:
+    """Read one seed file and save its records, in one transaction: rows gone from the file
+    are marked stale, and the file is registered as a source. Nothing is kept of a file that
+    fails or is interrupted half-way."""
     path = Path(path)
     source = source or str(path.resolve())
     report = IngestReport(source)
-    save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
-                                    source=source), report)
-    if report.kept == 0:
-        if not report.read:
-            raise InputError(f"{path}: no rows to read; is it empty or only a header?")
-        if all(reason.startswith("no name") for _, reason in report.skipped):
-            columns = ", ".join(report.columns[:12]) or "none"
-            raise InputError(f"{path}: no column holds a company name (columns: {columns}); "
-                             "say which with --map name=COLUMN")
-        raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
-                         f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
-    register_source(db, source, "file", mapping=mapping, records=report.kept,
-                    skipped=len(report.skipped), confidence=confidence)
+    read_id = uuid.uuid4().hex[:16]
+    with transaction(db):
+        save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
+                                        source=source, progress=progress), report, read_id=read_id)
+        if report.kept == 0:
+            if not report.read:
+                raise InputError(f"{path}: no rows to read; is it empty or only a header?")
+            if all(reason.startswith("no name") for _, reason in report.skipped):
+                columns = ", ".join(report.columns[:12]) or "none"
+                raise InputError(f"{path}: no column holds a company name (columns: {columns}); "
+                                 "say which with --map name=COLUMN")
+            raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
+                             f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
+        report.stale = mark_stale(db, source, read_id)
+        register_source(db, source, "file", mapping=mapping, records=report.kept,
+                        skipped=len(report.skipped), confidence=confidence)
     return report

@@ -12,7 +12,7 @@ import sqlite3
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from spider.db import dicts_in, table
+from spider.db import dicts_in, insert_rows, transaction
 from spider.resolve.normalize import compact, normalize_name
 
 COMPANY_EXACT = 100.0
@@ -50,10 +50,10 @@ def build_name_index(db: sqlite_utils.Database) -> None:
             if name:
                 for key in name_keys(name):
                     rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
-    with db.conn:
+    with transaction(db):
         db.execute("delete from company_names")
-        table(db, "company_names").insert_all(rows.values(), batch_size=5000)
-    _index_trigrams(db)
+        insert_rows(db, "company_names", rows.values())
+        _index_trigrams(db)
     _name_keys.cache_clear()
 
 
@@ -61,7 +61,7 @@ def _index_trigrams(db: sqlite_utils.Database) -> None:
     """A trigram full-text index over name keys, so a fuzzy lookup reads only the names that
     share character trigrams with the query, however many companies there are."""
     try:
-        with db.conn:
+        with transaction(db):
             db.execute("create virtual table if not exists company_names_fts using fts5("
                        "key, tokenize='trigram', content='company_names', content_rowid='rowid')")
             db.execute("insert into company_names_fts(company_names_fts) values ('rebuild')")
@@ -139,8 +139,8 @@ def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, d
     """Each company's name and a label that tells same-named companies apart:
     '#12 APA Hotel / アパホテル (hotel; Shinjuku, Tokyo, JP)'."""
     rows = {r["id"]: r for r in dicts_in(
-        db, "select id, name, name_local, name_en, city, region, country, category, address "
-        "from companies where id in ({marks})", ids)}
+        db, "select id, name, name_local, name_en, city, region, country, category, address, "
+        "status from companies where id in ({marks})", ids)}
     # Where exactly, so that branches sharing a name (four "APA Hotel"s) can be told apart.
     districts: dict[int, str] = {}
     for row in dicts_in(db, "select cs.company_id, s.label from company_signals cs join signals s "
@@ -161,8 +161,10 @@ def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, d
         where = ", ".join(p for p in (city, row["region"], row["country"]) if p)
         kind = row["category"] or "company"
         label = f"#{company_id} {shown}" + (f" / {other}" if other else "")
-        out[company_id] = {"name": shown, "label": label + (f" ({kind}; {where})" if where
-                                                             else f" ({kind})")}
+        label += f" ({kind}; {where})" if where else f" ({kind})"
+        if row["status"] == "gone":
+            label += " [gone from every source]"
+        out[company_id] = {"name": shown, "label": label}
     return out
 
 

@@ -16,8 +16,9 @@ from typing import Any
 import sqlite_utils
 
 from spider import seeds
-from spider.db import get_meta, set_meta
+from spider.db import get_meta, graph_built, graph_is_current, set_meta, transaction
 from spider.ingest import IngestReport, ingest_file
+from spider.migrate import upgrade
 from spider.names import build_name_index
 from spider.query import build_vocabulary
 from spider.resolve.normalize import NORMALIZE_VERSION
@@ -40,18 +41,25 @@ def ingest_seeds(db: sqlite_utils.Database, *, progress: Progress | None = None)
 
 
 def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
-    """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary."""
+    """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary.
+
+    One transaction: a reader sees the old graph or the new one, never half of it, and an
+    interrupted rebuild leaves the old graph in place (the next command rebuilds it).
+    """
     # Loaded when a rebuild runs, not with this module: the resolution stack (numpy) would
     # cost every command that only reads the graph ~60 ms of start-up.
     from spider.resolve.stage import resolve_companies
 
     started = time.perf_counter()
-    resolved = resolve_companies(db, settings)
-    linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
-    build_name_index(db)
-    build_vocabulary(db)
-    set_meta(db, "normalize_version", NORMALIZE_VERSION)
-    set_meta(db, "built_at", now_iso())
+    with transaction(db):
+        resolved = resolve_companies(db, settings)
+        linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
+        build_name_index(db)
+        build_vocabulary(db)
+        set_meta(db, "normalize_version", NORMALIZE_VERSION)
+        set_meta(db, "built_at", now_iso())
+        set_meta(db, "needs_rebuild", "0")
+        graph_built(db)
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
 
 
@@ -62,44 +70,59 @@ def _stale_normalizer(db: sqlite_utils.Database) -> bool:
     return stamp is not None and stamp != NORMALIZE_VERSION
 
 
-def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
-                 echo: Echo | None = None, progress: Progress | None = None,
-                 force: bool = False) -> bool:
-    """On first use, fill an empty database from the shipped seeds. Returns True if it built.
-
-    A database from an older version whose derived tables changed is rebuilt here too.
-    """
-    if _stale_normalizer(db):
-        set_meta(db, "needs_rebuild", "1")
-    if get_meta(db, "needs_rebuild") == "1" and not force:
-        if echo:
-            echo("Rebuilding the graph for this version of Spider ...")
-        summary = rebuild(db, settings)
-        if echo:
-            echo(summary)
-        set_meta(db, "needs_rebuild", "0")
-    if not force and (get_meta(db, "seeded") or get_meta(db, "empty") == "1"):
-        return False
+def build_needed(db: sqlite_utils.Database) -> str | None:
+    """Why the graph must be built before it can answer, or None when it is current:
+    "seeds" (a new database), "upgrade" (made by another version of Spider) or "behind"
+    (records changed after the last build finished: an ingest or a rebuild was interrupted)."""
     has_records = db.execute("select exists(select 1 from records)").fetchone()[0]
-    if has_records and not force:
+    if not has_records:
+        return None if get_meta(db, "seeded") or get_meta(db, "empty") == "1" else "seeds"
+    if get_meta(db, "needs_rebuild") == "1" or _stale_normalizer(db):
+        return "upgrade"
+    if not graph_is_current(db):
+        return "behind"
+    return None
+
+
+def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
+                 echo: Echo | None = None, progress: Progress | None = None) -> bool:
+    """Make the graph current before a command reads it: fill a new database from the shipped
+    seeds, rebuild one made by an older version or left behind by an interrupted command.
+    Returns True if it built. The caller holds the writer lock (spider.locking)."""
+    reason = build_needed(db)
+    if reason is None:
         return False
-    build_from_seeds(db, settings, echo=echo, progress=progress)
+    if reason == "seeds":
+        build_from_seeds(db, settings, echo=echo, progress=progress)
+        return True
+    if echo:
+        echo("Rebuilding the graph for this version of Spider ..." if reason == "upgrade" else
+             "The graph is older than its records (an ingest or a rebuild was interrupted); "
+             "rebuilding it ...")
+    for done in upgrade(db):
+        if echo:
+            echo(f"  {done}")
+    summary = rebuild(db, settings)
+    if echo:
+        echo(summary)
     return True
 
 
 def build_from_seeds(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None = None,
                      progress: Progress | None = None) -> str:
-    """Ingest the shipped seeds and build the graph; `echo` hears what happens, `progress`
-    wraps the seed files as they are read (a progress bar on a terminal)."""
+    """Ingest the shipped seeds and build the graph, in one transaction (an interrupted first
+    build leaves an empty database, built again on next use); `echo` hears what happens,
+    `progress` wraps the seed files as they are read (a progress bar on a terminal)."""
     started = time.perf_counter()
     path = db.conn.execute("pragma database_list").fetchone()[2]
     if echo:
         echo(f"Building the Spider database from the shipped seeds at {path} ...")
-    reports = ingest_seeds(db, progress=progress)
-    if echo and progress:
-        echo("resolving companies and linking signals ...")
-    summary = rebuild(db, settings)
-    set_meta(db, "seeded", now_iso())
+    with transaction(db):
+        reports = ingest_seeds(db, progress=progress)
+        if echo and progress:
+            echo("resolving companies and linking signals ...")
+        summary = rebuild(db, settings)
+        set_meta(db, "seeded", now_iso())
     records = sum(r.kept for r in reports)
     line = f"Built {path}: {records} seed records; {summary}; {time.perf_counter() - started:.1f} s in all"
     if echo:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from spider.clients import cite
-from spider.db import table
+from spider.db import insert_rows, transaction
 from spider.explain import Reason
 from spider.query import Query
 from spider.settings import Settings
@@ -59,14 +59,27 @@ class Expansion:
 
 
 def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion) -> None:
-    """Keep one expansion: the query and its settings in `runs`, its prospects in `prospects`."""
+    """Keep one expansion: the query and its settings in `runs`, its prospects in `prospects`.
+
+    Waits at most a few seconds for another command's write to end (the answer matters more
+    than its history): then raises sqlite3.OperationalError.
+    """
     query = expansion.query
-    with db.conn:
-        table(db, "runs").insert({
+    timeout = db.execute("pragma busy_timeout").fetchone()[0]
+    db.execute("pragma busy_timeout = 3000")
+    try:
+        _save(db, settings, expansion, query)
+    finally:
+        db.execute(f"pragma busy_timeout = {int(timeout)}")
+
+
+def _save(db: sqlite_utils.Database, settings: Settings, expansion: Expansion, query: Query) -> None:
+    with transaction(db):
+        insert_rows(db, "runs", [{
             "id": expansion.run_id, "query": query.text,
             "seeds": json.dumps([list(map(str, k)) for k in query.seeds()], ensure_ascii=False),
-            "settings": settings.to_json(), "created_at": now_iso()}, replace=True)
-        table(db, "prospects").insert_all(({
+            "settings": settings.to_json(), "created_at": now_iso()}], conflict="replace")
+        insert_rows(db, "prospects", ({
             "run_id": expansion.run_id, "rank": p.rank, "company_id": p.company_id,
             "score": p.score, "priority": p.priority, "segment": p.segment,
             "reasons": json.dumps([r.text() for r in p.reasons], ensure_ascii=False),
@@ -74,4 +87,4 @@ def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion
             "reference": cite(p.reference) if p.reference else None, "angle": p.angle,
             "opening_line": p.opening_line, "ask_for": p.ask_for,
             "sources": json.dumps(p.sources, ensure_ascii=False),
-        } for p in expansion.prospects), replace=True)
+        } for p in expansion.prospects), conflict="replace")

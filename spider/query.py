@@ -28,7 +28,7 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from spider import places
-from spider.db import dicts_in, rows_in, table
+from spider.db import dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.signals import HOTEL_OPERATOR
@@ -182,11 +182,11 @@ def build_vocabulary(db: sqlite_utils.Database) -> str:
     phrase_rows = [{"phrase": phrase, "term_id": ids[id(term)], "seq": seq, "length": len(phrase),
                     "single": int(" " not in phrase and phrase.isascii())}
                    for seq, (phrase, term) in enumerate(phrases.items())]
-    with db.conn:
+    with transaction(db):
         db.execute("delete from query_phrases")
         db.execute("delete from query_terms")
-        table(db, "query_terms").insert_all(term_rows, batch_size=5000)
-        table(db, "query_phrases").insert_all(phrase_rows, batch_size=5000)
+        insert_rows(db, "query_terms", term_rows)
+        insert_rows(db, "query_phrases", phrase_rows)
     return f"{len(phrase_rows)} query phrases"
 
 
@@ -355,6 +355,18 @@ def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None
 
 def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
     """Resolve QUERY to a company (by name) or a segment (by signal vocabulary)."""
+    query = _resolve(db, text)
+    if query.kind == "company":
+        row = db.execute("select status, stale_since from companies where id = ?",
+                         [query.company_id]).fetchone()
+        if row and row[0] == "gone":
+            raise QueryError(f"#{query.company_id} {query.company_name} is gone from every source "
+                             f"since {(row[1] or '?')[:10]} (its rows were removed on a re-read); "
+                             "it is kept for what you recorded about it, but has no lookalikes")
+    return query
+
+
+def _resolve(db: sqlite_utils.Database, text: str) -> Query:
     text = (text or "").strip()
     if not text:
         raise QueryError("empty query; give a company name or a segment like 'Tokyo five-star hotel'")

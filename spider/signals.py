@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from spider import places, seeds
-from spider.db import dicts_in, table
+from spider.db import dicts_in, insert_rows, transaction
 from spider.settings import Settings
 from spider.sources import source_confidence
 
@@ -647,15 +647,14 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
                     "companies": df[sig], "idf": round(idf[sig], 6),
                     "weight_sum": signal_weight[sig]} for sig in df]
 
-    with db.conn:
+    with transaction(db):
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")
-        table(db, "signals").insert_all(signal_rows, batch_size=5000)
-        table(db, "company_signals").insert_all(edges, batch_size=5000)
-        table(db, "company_weights").insert_all(
-            ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()),
-            batch_size=5000)
+        insert_rows(db, "signals", signal_rows)
+        insert_rows(db, "company_signals", edges)
+        insert_rows(db, "company_weights",
+                    ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()))
     edge_count = len(edges)
     return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
 

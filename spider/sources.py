@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from spider.db import table
+from spider.db import insert_rows, update_row
 from spider.text import now_iso
 
 
@@ -33,10 +33,10 @@ def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
         row["skipped"] = skipped
     existing = db.execute("select id from sources where location = ?", [location]).fetchone()
     if existing:
-        table(db, "sources").update(existing[0], row)
+        update_row(db, "sources", "id", existing[0], row)
     else:
         row["added_at"] = row["last_read_at"]
-        table(db, "sources").insert(row)
+        insert_rows(db, "sources", [row])
 
 
 def source_confidence(db: sqlite_utils.Database) -> dict[str, float]:

@@ -85,8 +85,11 @@ def test_a_database_with_records_of_its_own_is_not_seeded(tmp_path):
 
     db = open_db(tmp_path / "own.db")
     ingest_file(db, FIXTURES / "members.csv")
-    assert ensure_built(db, Settings()) is False
+    ensure_built(db, Settings())  # builds the graph of its own records, never with the seeds
     assert db.execute("select count(*) from records").fetchone()[0] == 3
+    assert get_meta(db, "seeded") is None
+    assert db.execute("select count(*) from companies").fetchone()[0] == 3
+    assert ensure_built(db, Settings()) is False
 
 
 def test_open_db_is_idempotent(seeded_path, tmp_path):

@@ -479,9 +479,15 @@ def test_records_audit_trail(db) -> None:
 def cli_db(db, monkeypatch):
     """A built database; `rebuild` stubbed to the resolve stage so these tests need no signals."""
     import spider.pipeline
+    from spider.db import graph_built
 
-    monkeypatch.setattr(spider.pipeline, "rebuild", lambda database, s: resolve_companies(database, s))
-    resolve_companies(db, Settings())
+    def resolve_only(database, settings):
+        summary = resolve_companies(database, settings)
+        graph_built(database)
+        return summary
+
+    monkeypatch.setattr(spider.pipeline, "rebuild", resolve_only)
+    resolve_only(db, Settings())
     path = db.conn.execute("pragma database_list").fetchone()[2]
     return db, path
 

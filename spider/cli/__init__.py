@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 import click
 import sqlite_utils
 
+from spider import db as db_module
 from spider import pipeline
 from spider.cli import output
 from spider.clients import import_won, record_won, won_clients
 from spider.db import default_db_path, open_db, set_meta
-from spider.errors import QueryError, SpiderError
+from spider.errors import DatabaseError, QueryError, SpiderError
 from spider.expand import expand as run_expand
 from spider.export import to_csv, to_json, to_table, write_export
 from spider.ingest import ingest_file
+from spider.locking import WriterLock
 from spider.prospects import Expansion
 from spider.resolve.decisions import (
     decide_review,
@@ -46,6 +48,7 @@ class Context:
         self._config = config
         self._db: sqlite_utils.Database | None = None
         self._settings: Settings | None = None
+        self._writer: WriterLock | None = None
 
     @property
     def settings(self) -> Settings:
@@ -64,14 +67,64 @@ class Context:
     def db_path(self) -> Path:
         return Path(self.settings.db) if self.settings.db else default_db_path()
 
-    def open(self, *, build: bool = True) -> sqlite_utils.Database:
-        """Open the database; on first use build it from the shipped seeds (with progress)."""
+    def open(self, *, build: bool = True, write: bool = False) -> sqlite_utils.Database:
+        """Open the database. A command that writes (`write`) holds the writer lock until it
+        ends; any command finds the graph current first (built from the seeds on first use,
+        rebuilt after an interrupted command), taking the lock only if it must build."""
+        if write:
+            self._lock()
         if self._db is None:
             self._db = open_db(self.db_path)
-            if build:
+            if not write:
+                self._report_interrupted()
+            if build and pipeline.build_needed(self._db):
+                self._lock()
                 pipeline.ensure_built(self._db, self.settings, echo=_echo_err,
                                       progress=output.seed_progress())
         return self._db
+
+    def _lock(self) -> None:
+        """Hold the writer lock for the rest of this command (waiting for another writer)."""
+        if self._writer is not None:
+            return
+        ctx = click.get_current_context()
+        if self.db_path.exists() and not db_module.writable(self.db_path):
+            raise DatabaseError(f"{self.db_path}: read-only here, and `{ctx.command_path}` writes "
+                                "to it; copy it somewhere writable and point --db there")
+        writer = WriterLock(self.db_path, _command_line(ctx))
+        try:
+            writer.acquire(on_wait=_echo_err)
+        except OSError as exc:
+            raise DatabaseError(f"{self.db_path}: cannot write beside it ({exc.strerror}); "
+                                "copy the database somewhere writable, or point --db there") from None
+        self._writer = writer
+        ctx.call_on_close(writer.release)
+        if writer.interrupted:
+            _echo_err(f"Note: the last `{writer.interrupted.get('command', 'spider')}` was "
+                      "interrupted; what it had not finished was rolled back.")
+
+    def _report_interrupted(self) -> None:
+        """A reader that finds the last writer died (its note left in the lock file) says so,
+        and clears the note."""
+        probe = WriterLock(self.db_path, "")
+        if probe.holder() is None or probe.busy():
+            return
+        try:
+            probe.acquire(timeout=0)
+        except (TimeoutError, OSError):
+            return
+        probe.release()
+        if probe.interrupted:
+            _echo_err(f"Note: the last `{probe.interrupted.get('command', 'spider')}` was "
+                      "interrupted; what it had not finished was rolled back.")
+
+
+def _command_line(ctx: click.Context) -> str:
+    """This command as typed (for the note a waiting or recovering command reads)."""
+    argv = sys.argv
+    if argv and Path(argv[0]).name in ("spider", "spider.exe", "__main__.py"):
+        return " ".join(["spider", *argv[1:]])[:200]
+    return ctx.command_path
 
 
 def _echo_err(message: str) -> None:
@@ -153,7 +206,7 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     missing = [p for p in files if not Path(p).is_file()]
     if missing:
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
-    db = obj.open()
+    db = obj.open(write=True)
     mapping, constants = _parse_pairs(maps, "--map"), _parse_pairs(sets, "--set")
     for path in files:
         _echo_lines(output.ingest_lines(ingest_file(db, path, mapping=mapping, constants=constants)))
@@ -183,7 +236,7 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     from spider.crawl.crawler import ingest_directory
 
     settings = obj.configure(max_pages=max_pages, max_depth=depth, delay=delay)
-    db, progress = obj.open(), output.crawl_progress()
+    db, progress = obj.open(write=True), output.crawl_progress()
     try:
         report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
                                   follow_details=follow_details, progress=progress)
@@ -214,7 +267,7 @@ def init(obj: Context, empty: bool, force: bool) -> None:
     Example:
         spider init            # or: spider --db team.db init --empty
     """
-    db = obj.open(build=False)
+    db = obj.open(build=False, write=True)
     if empty:
         set_meta(db, "empty", "1")
         click.echo(f"Empty database ready at {obj.db_path}; add sources with `spider ingest FILE`.")
@@ -294,7 +347,7 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
         spider won "Palace Hotel Tokyo" --referenceable --story "+18% corporate bookings"
         spider won --from crm_closed_won.csv
     """
-    db = obj.open()
+    db = obj.open(write=bool(from_file or name))
     if from_file:
         result = import_won(db, obj.settings, from_file)
         click.echo(result.summary())
@@ -356,7 +409,7 @@ def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
     Example:
         spider dedupe --explain-blocking
     """
-    db = obj.open()
+    db = obj.open(write=not (explain_blocking or truth))
     if explain_blocking or truth:
         # Loaded here, not at the top: the resolution stack (numpy) costs other commands time.
         from spider.resolve.stage import explain_db_blocking
@@ -393,9 +446,11 @@ def merge(obj: Context, company_a: int, company_b: int) -> None:
     Example:
         spider merge 12 345
     """
-    db = obj.open()
-    click.echo(merge_companies(db, company_a, company_b))
-    click.echo(pipeline.rebuild(db, obj.settings))
+    db = obj.open(write=True)
+    message = merge_companies(db, company_a, company_b)
+    summary = pipeline.rebuild(db, obj.settings)
+    click.echo(message)
+    click.echo(summary)
 
 
 @main.command()
@@ -410,9 +465,11 @@ def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
     Example:
         spider split 12 40 41
     """
-    db = obj.open()
-    click.echo(split_company(db, company, list(record_ids)))
-    click.echo(pipeline.rebuild(db, obj.settings))
+    db = obj.open(write=True)
+    message = split_company(db, company, list(record_ids))
+    summary = pipeline.rebuild(db, obj.settings)
+    click.echo(message)
+    click.echo(summary)
 
 
 @main.command()
@@ -426,7 +483,7 @@ def review(obj: Context, limit: int | None) -> None:
     Example:
         spider review -n 20
     """
-    db = obj.open()
+    db = obj.open(write=True)
     items, decided = pending_reviews(db)[:limit], 0
     if not items:
         click.echo("Nothing to review.")

@@ -95,9 +95,17 @@ def seed_progress(stream: TextIO | None = None,
 
 
 def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:
-    """`spider won --list`: each won client, whether it may be named, and its story."""
-    return [f"#{c['company_id']} {c['name']} ({'named' if c['referenceable'] else 'anonymous'})"
-            f"{' — ' + c['story'] if c['story'] else ''}" for c in clients]
+    """`spider won --list`: each won client, whether it may be named, its story, and a flag
+    when it is gone from every source (kept: the decision is never moved to another company)."""
+    lines = []
+    for c in clients:
+        line = (f"#{c['company_id']} {c['name']} ({'named' if c['referenceable'] else 'anonymous'})"
+                f"{' — ' + c['story'] if c['story'] else ''}")
+        if c.get("status") == "gone":
+            line += (f"  [gone from every source since {(c.get('stale_since') or '?')[:10]}; "
+                     "kept as recorded]")
+        lines.append(line)
+    return lines
 
 
 def graph_lines(figures: GraphStats) -> list[str]:
@@ -122,14 +130,17 @@ def format_records(rows: Iterable[dict[str, Any]], fmt: str = "table") -> Iterat
             writer.writerow(row)
         yield from buffer.getvalue().splitlines()
         return
-    columns = ("id", "company_id", "source", "source_row", "name", "rule")
-    yield "  ".join(f"{c:<{w}}" for c, w in zip(columns, (6, 10, 28, 12, 40, 12), strict=True))
+    columns = ("id", "company_id", "source", "source_row", "name", "rule", "status")
+    widths = (6, 10, 28, 12, 40, 12, 6)
+    yield "  ".join(f"{c:<{w}}" for c, w in zip(columns, widths, strict=True)).rstrip()
     for row in rows:
         source = str(row["source"] or "")
         source = source if len(source) <= 28 else "…" + source[-27:]
+        status = "" if row.get("status") in (None, "active") else str(row["status"])
         values = (row["id"], row["company_id"] or "", source, row["source_row"] or "",
-                  (row["name"] or row["name_en"] or row["legal_name"] or "")[:40], row["rule"] or "")  # fmt: skip
-        yield "  ".join(f"{v!s:<{w}}" for v, w in zip(values, (6, 10, 28, 12, 40, 12), strict=True))
+                  (row["name"] or row["name_en"] or row["legal_name"] or "")[:40], row["rule"] or "",
+                  status)  # fmt: skip
+        yield "  ".join(f"{v!s:<{w}}" for v, w in zip(values, widths, strict=True)).rstrip()
 
 
 REVIEW_FIELDS = ("name", "name_en", "legal_name", "name_kana", "corporate_number", "category",

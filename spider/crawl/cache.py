@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from spider.db import register_schema, table
+from spider.db import register_schema, table, update_row, upsert_row
 
 
 def ensure_cache_schema(db: sqlite_utils.Database) -> None:
@@ -73,17 +73,15 @@ class HttpCache:
 
     def store(self, url: str, *, status: int, etag: str | None, last_modified: str | None,
               content_type: str, body: bytes, now: str, run_id: int | None) -> None:
-        table(self.db, "http_cache").upsert(
-            {"url": url, "status": status, "etag": etag, "last_modified": last_modified,
-             "content_type": content_type, "body": zlib.compress(body, 6),
-             "body_sha1": hashlib.sha1(body).hexdigest(), "size": len(body), "fetched_at": now,
-             "checked_at": now, "checked_run": run_id},
-            pk="url",
-        )
+        upsert_row(self.db, "http_cache",
+                   {"url": url, "status": status, "etag": etag, "last_modified": last_modified,
+                    "content_type": content_type, "body": zlib.compress(body, 6),
+                    "body_sha1": hashlib.sha1(body).hexdigest(), "size": len(body),
+                    "fetched_at": now, "checked_at": now, "checked_run": run_id}, pk="url")
 
     def checked(self, url: str, *, now: str, run_id: int | None) -> None:
         """The server said 304: the copy is current as of `now`, in run `run_id`."""
-        table(self.db, "http_cache").update(url, {"checked_at": now, "checked_run": run_id})
+        update_row(self.db, "http_cache", "url", url, {"checked_at": now, "checked_run": run_id})
 
 
 @dataclass(frozen=True)
@@ -106,6 +104,6 @@ class RobotsCache:
         return CachedRobots(row[0], row[1] or "", row[2]) if row else None
 
     def store(self, origin: str, status: int, body: str, fetched_at: str) -> None:
-        table(self.db, "robots_cache").upsert(
-            {"origin": origin, "status": status, "body": body, "fetched_at": fetched_at},
-            pk="origin")
+        upsert_row(self.db, "robots_cache",
+                   {"origin": origin, "status": status, "body": body, "fetched_at": fetched_at},
+                   pk="origin")

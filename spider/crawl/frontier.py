@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from spider.crawl.robots import ROBOTS_SKIP
-from spider.db import register_schema, table
+from spider.db import insert_rows, register_schema, table, transaction
 
 
 def ensure_frontier_schema(db: sqlite_utils.Database) -> None:
@@ -63,15 +63,15 @@ class Frontier:
                 return cls(db, row[0], resumed=True)
         db.execute("update crawl_runs set status = 'abandoned' where start_url = ? and "
                    "status = 'running'", [start_url])
-        run_id = table(db, "crawl_runs").insert(
-            {"start_url": start_url, "scope": scope, "recipe": recipe,
-             "options": json.dumps(options, sort_keys=True), "status": "running",
-             "started_at": now, "pages": 0, "records": 0}).last_pk
-        assert isinstance(run_id, int)
-        table(db, "crawl_frontier").insert(
-            {"run_id": run_id, "url": start_url, "depth": 0, "kind": "list", "seq": 0,
-             "status": "queued", "found_on": None})
-        db.conn.commit()
+        with transaction(db):
+            insert_rows(db, "crawl_runs", [
+                {"start_url": start_url, "scope": scope, "recipe": recipe,
+                 "options": json.dumps(options, sort_keys=True), "status": "running",
+                 "started_at": now, "pages": 0, "records": 0}])
+            run_id = db.execute("select last_insert_rowid()").fetchone()[0]
+            insert_rows(db, "crawl_frontier", [
+                {"run_id": run_id, "url": start_url, "depth": 0, "kind": "list", "seq": 0,
+                 "status": "queued", "found_on": None}])
         return cls(db, run_id)
 
     def next_list(self) -> tuple[str, int] | None:
@@ -91,7 +91,6 @@ class Frontier:
     def finish(self, url: str, status: str, reason: str = "") -> None:
         self.db.execute("update crawl_frontier set status = ?, reason = ? where run_id = ? and url = ?",
                         [status, reason or None, self.run_id, url])
-        self.db.conn.commit()
 
     def status(self, url: str) -> str | None:
         row = self.db.execute("select status from crawl_frontier where run_id = ? and url = ?",
@@ -107,13 +106,12 @@ class Frontier:
 
     def page_done(self, url: str, records: int) -> None:
         """A list page's records were taken by the consumer: only now is the page done."""
-        self.finish(url, "done")
-        self.db.execute("update crawl_runs set pages = ?, records = coalesce(records, 0) + ? "
-                        "where id = ?", [self.used(), records, self.run_id])
-        self.db.conn.commit()
+        with transaction(self.db):
+            self.finish(url, "done")
+            self.db.execute("update crawl_runs set pages = ?, records = coalesce(records, 0) + ? "
+                            "where id = ?", [self.used(), records, self.run_id])
 
     def close(self, status: str, now: str) -> None:
         """Mark the run finished or stopped (a run left 'running' is one --resume continues)."""
         self.db.execute("update crawl_runs set status = ?, finished_at = ? where id = ?",
                         [status, now, self.run_id])
-        self.db.conn.commit()

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
-from spider.db import rows_in, table
+from spider.db import insert_rows, records_changed, rows_in, table, transaction, update_row
 from spider.errors import ResolveError
 from spider.text import now_iso
 
@@ -32,8 +32,9 @@ def add_decision(
     """Store one user decision (merge, keep_apart or split) between two records, by stable key."""
     if kind not in ("merge", "keep_apart", "split"):
         raise ValueError(f"unknown decision {kind!r}")
-    table(db, "decisions").insert({"kind": kind, "record_key_a": key_a, "record_key_b": key_b,
-                            "note": note, "decided_at": now_iso()})  # fmt: skip
+    insert_rows(db, "decisions", [{"kind": kind, "record_key_a": key_a, "record_key_b": key_b,
+                                   "note": note, "decided_at": now_iso()}])
+    records_changed(db)  # the companies are behind this decision until they are resolved again
 
 
 def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
@@ -52,7 +53,7 @@ def merge_companies(
         raise ResolveError(f"company {company_a} given twice; name two different companies")
     ids_a, ids_b = company_records(db, company_a), company_records(db, company_b)
     keys = _record_keys(db, [ids_a[0], ids_b[0]])
-    with db.conn:
+    with transaction(db):
         add_decision(db, "merge", keys[ids_a[0]], keys[ids_b[0]], note)
         # Undo earlier keep-apart/split decisions between these two companies.
         keys_a = list(_record_keys(db, ids_a).values())
@@ -89,7 +90,7 @@ def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequen
             f"that would take every record out of company {company_id}; leave one in"
         )
     keys = _record_keys(db, members)
-    with db.conn:
+    with transaction(db):
         for r in record_ids:
             for m in rest:
                 add_decision(db, "split", keys[r], keys[m], note)
@@ -129,20 +130,23 @@ def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> No
     if row is None:
         raise ResolveError(f"no review pair {review_id}; run `spider dedupe` to refill the queue")
     keys = _record_keys(db, row)
-    with db.conn:
+    with transaction(db):
         add_decision(db, verdict, keys[row[0]], keys[row[1]], "review")
-        table(db, "review_queue").update(review_id, {"status": verdict, "decided_at": now_iso()})
+        update_row(db, "review_queue", "id", review_id,
+                   {"status": verdict, "decided_at": now_iso()})
 
 
 RECORD_COLUMNS = ("id", "company_id", "source", "source_row", "name", "name_en", "legal_name",
-                  "corporate_number", "category", "phone", "website", "city", "score", "rule")  # fmt: skip
+                  "corporate_number", "category", "phone", "website", "city", "score", "rule",
+                  "status", "stale_since", "identity")  # fmt: skip
 
 
 def list_records(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
     """Every ingested record with its source, its row in that source and its company (audit trail)."""
     sql = (
         "select r.id, l.company_id, r.source, r.source_row, r.name, r.name_en, r.legal_name, "
-        "r.corporate_number, r.category, r.phone, r.website, r.city, l.score, l.rule "
+        "r.corporate_number, r.category, r.phone, r.website, r.city, l.score, l.rule, "
+        "coalesce(r.status, 'active'), r.stale_since, r.identity "
         "from records r left join record_links l on l.record_id = r.id order by r.id"
     )
     for row in db.execute(sql):

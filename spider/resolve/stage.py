@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
 
-from spider.db import table
+from spider.db import insert_rows, transaction
 from spider.errors import InputError
 from spider.resolve.block import explain_blocking
 from spider.resolve.prepare import Prepared, prepare_records
@@ -30,8 +31,10 @@ from spider.resolve.properties import property_links
 from spider.resolve.records import Resolution, resolve_records
 from spider.resolve.score import score_pair
 from spider.resolve.survive import survive
+from spider.resolve.words import COMPANY_FIELDS
 from spider.settings import Settings
 
+COMPANY_COLUMNS = ("id", *COMPANY_FIELDS, "record_count", "status", "stale_since")
 ACTIVE_RECORDS = "select * from records where coalesce(status, 'active') = 'active' order by id"
 
 
@@ -52,8 +55,12 @@ def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int],
 def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
     """Cluster active records into companies; rewrite companies, record_links and pending review.
 
-    Company id = the smallest record id in its cluster, so ids stay stable across runs.
-    Decisions (merge / split / keep_apart, by record key) are respected on every run.
+    A company keeps its id from one run to the next: a cluster takes the id of the company
+    most of its records belonged to (a new one, its smallest record id). Decisions (merge /
+    split / keep_apart, by record key) are respected on every run. Stale records (gone from
+    their source) take no part in clustering; each stays with the company its old companions
+    are in, so what a person said about it stays with what it named; a company left with only
+    stale records is kept as gone (`status`), never listed, never moved onto another company.
     """
     rows = [dict(r) for r in db.query(ACTIVE_RECORDS)]
     index_of = {r["record_key"]: i for i, r in enumerate(rows)}
@@ -64,14 +71,17 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
         extra_scores=[(a, b, score) for a, b, score, _why in property_links(rows)],
         max_block=settings.max_block, workers=settings.workers,
     )  # fmt: skip
+    previous = dict(db.execute("select record_id, company_id from record_links").fetchall())
+    ids = _CompanyIds(previous, db)
     trust = settings.source_trust
     companies, links = [], []
     reps, rep_of = result.reps, result.rep_of
-    for members in result.clusters:
+    # Biggest clusters first: they have the best claim to the id their records had.
+    for members in sorted(result.clusters, key=lambda m: (-len(m), rows[m[0]]["id"])):
         recs = [rows[i] for i in members]
-        company_id = min(r["id"] for r in recs)
+        company_id = ids.assign([r["id"] for r in recs])
         company = survive(recs, trust)
-        company["id"] = company_id
+        company.update(id=company_id, status="active", stale_since=None)
         companies.append(company)
         anchor = min(members, key=lambda i: rows[i]["id"])
         for i in members:
@@ -87,6 +97,10 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
                 rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
             links.append({"record_id": rows[i]["id"], "company_id": company_id,
                           "score": round(score, 1), "rule": rule})  # fmt: skip
+    gone, stale_links = _place_stale(db, previous, ids, trust)
+    companies += gone
+    links += stale_links
+    companies.sort(key=lambda c: c["id"])
     decided = {
         (a, b) for a, b in db.execute(
             "select record_a, record_b from review_queue where status != 'pending'")
@@ -103,18 +117,76 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
         _, breakdown = score_pair(reps[a], reps[b], result.weights)
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
                       "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
-    with db.conn:
+    with transaction(db):
         db.execute("delete from record_links")
         db.execute("delete from companies")
         db.execute("delete from review_queue where status = 'pending'")
-        if companies:
-            table(db, "companies").insert_all(companies, batch_size=1000)
-            table(db, "record_links").insert_all(links, batch_size=1000)
-        if queue:
-            table(db, "review_queue").insert_all(queue, batch_size=1000, ignore=True)
-    merged = sum(1 for c in companies if c["record_count"] > 1)
-    return (f"{len(rows)} records resolved into {len(companies)} companies "
+        insert_rows(db, "companies", companies, columns=COMPANY_COLUMNS)
+        insert_rows(db, "record_links", links)
+        insert_rows(db, "review_queue", queue, conflict="ignore")
+    active = [c for c in companies if c["status"] == "active"]
+    merged = sum(1 for c in active if c["record_count"] > 1)
+    line = (f"{len(rows)} records resolved into {len(active)} companies "
             f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
+    if gone:
+        line += f"; {len(gone)} companies gone from every source (kept, not listed)"
+    return line
+
+
+class _CompanyIds:
+    """Company ids that last: a cluster takes the id most of its records had (if no bigger
+    cluster took it first), else its smallest record id, else a number no record or company
+    has used."""
+
+    def __init__(self, previous: dict[int, int], db: sqlite_utils.Database) -> None:
+        self.previous = previous
+        self.old_ids = set(previous.values())
+        self.used: set[int] = set()
+        top = db.execute("select max(id) from records").fetchone()[0] or 0
+        self.next_free = max(top, max(previous.values(), default=0)) + 1
+
+    def assign(self, record_ids: list[int]) -> int:
+        counts = Counter(self.previous[r] for r in record_ids if r in self.previous)
+        for candidate, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if candidate not in self.used:
+                return self._take(candidate)
+        for candidate in sorted(record_ids):
+            if candidate not in self.used and candidate not in self.old_ids:
+                return self._take(candidate)
+        while self.next_free in self.used:
+            self.next_free += 1
+        return self._take(self.next_free)
+
+    def _take(self, company_id: int) -> int:
+        self.used.add(company_id)
+        return company_id
+
+
+def _place_stale(db: sqlite_utils.Database, previous: dict[int, int], ids: _CompanyIds,
+                 trust: dict[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Link each stale record to the company its old company's id went to, or keep the stale
+    records of a company that is gone altogether as a gone company."""
+    taken = ids.used.copy()
+    gone_groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    links = []
+    for rec in db.query("select * from records where status = 'stale' order by id"):
+        old = previous.get(rec["id"])
+        if old is not None and old in taken:
+            links.append({"record_id": rec["id"], "company_id": old, "score": None,
+                          "rule": "stale"})
+        else:
+            gone_groups[old if old is not None else -rec["id"]].append(dict(rec))
+    gone = []
+    for old, recs in gone_groups.items():
+        company_id = ids.assign([r["id"] for r in recs]) if old < 0 else (
+            ids._take(old) if old not in ids.used else ids.assign([r["id"] for r in recs]))
+        company = survive(recs, trust)
+        company.update(id=company_id, status="gone",
+                       stale_since=max(r["stale_since"] or "" for r in recs) or None)
+        gone.append(company)
+        links += [{"record_id": r["id"], "company_id": company_id, "score": None, "rule": "stale"}
+                  for r in recs]
+    return gone, links
 
 
 def _link_rule(result: Resolution, rep: int, members: set[int]) -> str:
