@@ -215,6 +215,12 @@ def rows_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
         yield from cursor
 
 
+def execute_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+               before: Sequence[Any] = (), after: Sequence[Any] = ()) -> int:
+    """Run a write once per chunk of VALUES (`{marks}` as in rows_in); the rows it changed."""
+    return sum(cursor.rowcount for cursor in _cursors_in(db, sql, values, before, after))
+
+
 def dicts_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
              before: Sequence[Any] = (), after: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     """`rows_in`, each row a dict by column name."""

@@ -36,6 +36,10 @@ KEY_HEADERS = frozenset(fold_header(h) for h in (
     "osm id", "osm_id", "@id", "place id", "place_id", "facility id", "establishment id",
     "法人番号", "番号", "コード", "証券コード", "銘柄コード", "登録番号", "会員番号", "事業所番号",
 ))
+# The last word of a header that names an id: "Member No", "Hotel ID", "FDIC Cert", "License #".
+_KEY_WORDS = frozenset({"id", "no", "number", "num", "nr", "#", "code", "cert", "key", "ref",
+                        "uid", "番号", "コード", "ｉｄ"})
+_KEY_SUFFIXES = ("番号", "コード", "id", "ID")
 # How many leading rows decide whether a column is a key (unique and not a row counter).
 SAMPLE_ROWS = 2000
 # source_row values that are positions, not ids (a table row, an item on a page, a line).
@@ -53,7 +57,7 @@ def key_column(headers: Sequence[str], fields: dict[str, str],
     else the first id-like header, provided every sampled row has a value, no two share one,
     and the values are not a row counter (1, 2, 3 ... renumbers when a row is deleted)."""
     by_field = [c for c in headers if fields.get(c) == "corporate_number"]
-    by_name = [c for c in headers if fold_header(c) in KEY_HEADERS and c not in by_field]
+    by_name = [c for c in headers if c not in by_field and _names_an_id(c, fields.get(c, c))]
     for column in (*by_field, *by_name):
         values = [str(row.get(column) or "").strip() for row in sample]
         if not values or not all(values) or len(set(values)) != len(values):
@@ -62,6 +66,18 @@ def key_column(headers: Sequence[str], fields: dict[str, str],
             continue
         return column
     return None
+
+
+def _names_an_id(header: str, field: str) -> bool:
+    """Whether a header names an id: a known id header, or one ending in an id word, unless it
+    is a field Spider knows (a phone number, a postal or industry code)."""
+    if field != header and field != "source_id":
+        return False  # mapped to a field: "Phone Number", "Postal Code", "Industry Code"
+    folded = fold_header(header)
+    if folded in KEY_HEADERS:
+        return True
+    words = folded.replace(".", " ").split()
+    return bool(words) and (words[-1] in _KEY_WORDS or header.endswith(_KEY_SUFFIXES))
 
 
 def _counter(values: list[str]) -> bool:

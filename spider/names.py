@@ -12,7 +12,7 @@ import sqlite3
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from spider.db import dicts_in, insert_rows, transaction
+from spider.db import dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.resolve.normalize import compact, normalize_name
 
 COMPANY_EXACT = 100.0
@@ -54,6 +54,35 @@ def build_name_index(db: sqlite_utils.Database) -> None:
         db.execute("delete from company_names")
         insert_rows(db, "company_names", rows.values())
         _index_trigrams(db)
+    _name_keys.cache_clear()
+
+
+def refresh_names(db: sqlite_utils.Database, changed: list[int], removed: list[int]) -> None:
+    """Re-index the names of a few companies (after a merge or a split), the full-text index
+    row by row: `company_names_fts` is an external-content index, told of each row it loses."""
+    affected = [*changed, *removed]
+    fts = db.execute("select 1 from sqlite_master where name = 'company_names_fts'").fetchone()
+    with transaction(db):
+        old = list(rows_in(db, "select rowid, key from company_names where company_id in ({marks})",
+                           affected))
+        if fts:
+            db.conn.executemany("insert into company_names_fts(company_names_fts, rowid, key) "
+                                "values ('delete', ?, ?)", old)
+        execute_in(db, "delete from company_names where company_id in ({marks})", affected)
+        rows = {}
+        for company_id, *names in rows_in(
+                db, "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from "
+                "records r join record_links l on l.record_id = r.id where l.company_id in ({marks})",
+                changed):
+            for name in names:
+                if name:
+                    for key in name_keys(name):
+                        rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
+        top = db.execute("select coalesce(max(rowid), 0) from company_names").fetchone()[0]
+        insert_rows(db, "company_names", rows.values())
+        if fts:
+            db.execute("insert into company_names_fts(rowid, key) select rowid, key from "
+                       "company_names where rowid > ?", [top])
     _name_keys.cache_clear()
 
 

@@ -19,11 +19,12 @@ from spider import seeds
 from spider.db import get_meta, graph_built, graph_is_current, set_meta, transaction
 from spider.ingest import IngestReport, ingest_file
 from spider.migrate import upgrade
-from spider.names import build_name_index
+from spider.names import build_name_index, refresh_names
 from spider.query import build_vocabulary
+from spider.resolve.decisions import Change
 from spider.resolve.normalize import NORMALIZE_VERSION
 from spider.settings import Settings
-from spider.signals import build_signals
+from spider.signals import build_signals, refresh_signals
 from spider.text import now_iso
 
 Echo = Callable[[str], None]
@@ -40,8 +41,9 @@ def ingest_seeds(db: sqlite_utils.Database, *, progress: Progress | None = None)
     return reports
 
 
-def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
+def rebuild(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None = None) -> str:
     """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary.
+    `echo` hears each stage as it starts (for long rebuilds).
 
     One transaction: a reader sees the old graph or the new one, never half of it, and an
     interrupted rebuild leaves the old graph in place (the next command rebuilds it).
@@ -51,9 +53,17 @@ def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
     from spider.resolve.stage import resolve_companies
 
     started = time.perf_counter()
+
+    def stage(what: str) -> None:
+        if echo:
+            echo(f"  {what} ... ({time.perf_counter() - started:.0f} s so far)")
+
     with transaction(db):
+        stage("resolving companies")
         resolved = resolve_companies(db, settings)
+        stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
+        stage("indexing names")
         build_name_index(db)
         build_vocabulary(db)
         set_meta(db, "normalize_version", NORMALIZE_VERSION)
@@ -61,6 +71,24 @@ def rebuild(db: sqlite_utils.Database, settings: Settings) -> str:
         set_meta(db, "needs_rebuild", "0")
         graph_built(db)
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
+
+
+def apply_change(db: sqlite_utils.Database, settings: Settings, change: Change) -> str:
+    """Bring the graph up to a person's decision (a merge, a split, a review answer) in place:
+    only the companies it moved records between, their signals and their names are rewritten,
+    in one transaction. The graph must have been current before the decision (the CLI makes it
+    so when it opens the database); a full rebuild later gives the same companies."""
+    from spider.resolve.stage import reform_companies  # see rebuild: numpy loads on demand
+
+    started = time.perf_counter()
+    with transaction(db):
+        reform_companies(db, settings, change.changed, change.removed)
+        linked = refresh_signals(db, settings, change.changed, change.removed,
+                                 curated_dir=seeds.curated_dir())
+        refresh_names(db, change.changed, change.removed)
+        graph_built(db)
+    return f"{len(change.changed)} companies updated in place; {linked} " \
+           f"({time.perf_counter() - started:.2f} s)"
 
 
 def _stale_normalizer(db: sqlite_utils.Database) -> bool:

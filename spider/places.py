@@ -118,9 +118,18 @@ def district_near(lat: float, lon: float, *, radius_km: float) -> tuple[District
     return best
 
 
+@functools.cache
+def _any_district() -> re.Pattern[str]:
+    """Matches where any district name occurs: one search rejects the usual text at once."""
+    names = {n for d in tokyo_districts() for n in (d.en.lower(), d.ja, d.en.lower().replace("-", " "))}
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
 def district_named(text: str) -> District | None:
     """A named district mentioned in free text ('Marunouchi (across from...)', '丸の内')."""
     folded = place_key(text)
+    if not _any_district().search(folded):
+        return None
     for d in tokyo_districts():
         if d.en.lower() in folded or d.ja in folded or d.en.lower().replace("-", " ") in folded:
             return d

@@ -9,6 +9,7 @@ in the number of records and a refresh can rebuild only the companies that chang
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import re
@@ -22,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from spider import places, seeds
-from spider.db import dicts_in, insert_rows, transaction
+from spider.db import dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.settings import Settings
 from spider.sources import source_confidence
 
@@ -201,6 +202,7 @@ def tier_from_stars(stars: str) -> str | None:
     return "budget"
 
 
+@functools.lru_cache(maxsize=4096)
 def _short_source(source: str) -> str:
     if source.startswith(("http://", "https://", seeds.SEEDS + "/")):
         return source
@@ -657,6 +659,102 @@ def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]])
                     ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()))
     edge_count = len(edges)
     return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
+
+
+def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
+                radius: float) -> dict[str, Fact]:
+    """A company's facts, the most confident of each signal."""
+    mine: dict[str, Fact] = {}
+    for fact in company_facts(recs, curated, confidence, district_radius_km=radius):
+        if fact.signal not in mine or fact.confidence > mine[fact.signal].confidence:
+            mine[fact.signal] = fact
+    return mine
+
+
+def refresh_signals(db: sqlite_utils.Database, settings: Settings, changed: list[int],
+                    removed: list[int], *, curated_dir: Path | None = None) -> str:
+    """Recompute the signals of the CHANGED companies, and drop those of REMOVED ones, in
+    place (after a merge or a split): only their edges, and the size and weight of the signals
+    they touch, change. Description terms and operating groups come from the signals already
+    in the graph; the IDF of other companies' edges stays as the last full build set it."""
+    curated = Curated.load(curated_dir)
+    confidence = source_confidence(db)
+    by_company: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for rec in dicts_in(
+            db, "select r.*, l.company_id as _company from records r join record_links l on "
+            "l.record_id = r.id where coalesce(r.status, 'active') = 'active' and "
+            "l.company_id in ({marks})", changed):
+        by_company[rec["_company"]].append(rec)
+    facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km)
+             for cid, recs in by_company.items()}
+    _known_terms_and_groups(db, facts, by_company)
+    affected = [*changed, *removed]
+    touched = {sig for sig, in rows_in(db, "select distinct signal from company_signals where "
+                                       "company_id in ({marks})", affected)}
+    touched |= {sig for fs in facts.values() for sig in fs}
+    with transaction(db):
+        for name in ("company_signals", "company_weights"):
+            execute_in(db, f"delete from {name} where company_id in ({{marks}})", affected)
+        n = db.execute("select count(*) from companies where coalesce(status, 'active') = "
+                       "'active'").fetchone()[0] or 1
+        held = Counter(sig for fs in facts.values() for sig in fs)
+        df = {sig: count for sig, count in rows_in(
+            db, "select signal, count(*) from company_signals where signal in ({marks}) "
+            "group by signal", sorted(touched))}
+        edges: list[dict[str, Any]] = []
+        company_weight: dict[int, float] = defaultdict(float)
+        for company_id, fs in facts.items():
+            for sig, fact in fs.items():
+                idf = math.log((n + 1) / (df.get(sig, 0) + held[sig] + 0.5))
+                weight = round(idf * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)
+                if weight > 0:
+                    company_weight[company_id] += weight
+                    edges.append({"company_id": company_id, "signal": sig, "weight": weight,
+                                  "confidence": fact.confidence, "evidence": fact.evidence,
+                                  "source": fact.source})
+        insert_rows(db, "company_signals", edges)
+        insert_rows(db, "company_weights", ({"company_id": cid, "weight_sum": w}
+                                            for cid, w in company_weight.items()))
+        meta = {sig: fact for fs in facts.values() for sig, fact in fs.items()}
+        insert_rows(db, "signals", ({"signal": sig, "kind": f.kind, "label": f.label}
+                                    for sig, f in meta.items()), conflict="ignore")
+        for sig, count, total in list(rows_in(
+                db, "select signal, count(*), sum(weight) from company_signals where signal in "
+                "({marks}) group by signal", sorted(touched))):
+            db.execute("update signals set companies = ?, weight_sum = ?, idf = ? where signal = ?",
+                       [count, total, round(math.log((n + 1) / (count + 0.5)), 6), sig])
+        execute_in(db, "delete from signals where signal in ({marks}) and not exists (select 1 "
+                   "from company_signals cs where cs.signal = signals.signal)", sorted(touched))
+    return f"{len(edges)} company-signal links over {len(facts)} companies refreshed"
+
+
+def _known_terms_and_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
+                            by_company: dict[int, list[dict[str, Any]]], *,
+                            per_company: int = 8) -> None:
+    """Description terms and operating groups for a few companies, from the graph's signals:
+    a term is one the graph already carries, a group one some company already names."""
+    names = {cid: [n for r in recs for n in (r.get("name"), r.get("legal_name"), r.get("name_en"))
+                   if n] for cid, recs in by_company.items()}
+    wanted = {f"group:{_fold_name(n)}" for ns in names.values() for n in ns}
+    words = {cid: set().union(*(description_terms(r.get("description") or "") for r in recs))
+             for cid, recs in by_company.items()}
+    wanted |= {f"term:{w}" for ws in words.values() for w in ws}
+    known = {sig: (label, count) for sig, label, count in rows_in(
+        db, "select signal, label, companies from signals where signal in ({marks})",
+        sorted(wanted))}
+    for cid, recs in by_company.items():
+        src = next((r for r in recs if r.get("description")), None)
+        usable = sorted((w for w in words[cid] if f"term:{w}" in known),
+                        key=lambda w: (known[f"term:{w}"][1], w))
+        for word in usable[:per_company]:
+            facts[cid][f"term:{word}"] = Fact(
+                f"term:{word}", "term", word, 0.6, f"'{word}' in the business description "
+                f"({_evidence(src)})" if src else "business description", src["source"] if src else "")
+        for text in names[cid]:
+            key = f"group:{_fold_name(text)}"
+            if key in known and key not in facts[cid]:
+                facts[cid][key] = Fact(key, "group", known[key][0], 0.9,
+                                       f"{text} is the operating group", seeds.HOTEL_BRANDS)
 
 
 def signals_of(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:

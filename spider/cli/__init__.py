@@ -21,7 +21,7 @@ from spider import db as db_module
 from spider import pipeline
 from spider.cli import output
 from spider.clients import import_won, record_won, won_clients
-from spider.db import default_db_path, open_db, set_meta
+from spider.db import default_db_path, graph_built, open_db, set_meta
 from spider.errors import DatabaseError, QueryError, SpiderError
 from spider.expand import expand as run_expand
 from spider.export import to_csv, to_json, to_table, write_export
@@ -208,9 +208,16 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
     db = obj.open(write=True)
     mapping, constants = _parse_pairs(maps, "--map"), _parse_pairs(sets, "--set")
+    large = False
     for path in files:
-        _echo_lines(output.ingest_lines(ingest_file(db, path, mapping=mapping, constants=constants)))
-    click.echo(pipeline.rebuild(db, obj.settings))
+        progress = output.ReadProgress(Path(path).name, Path(path).stat().st_size)
+        large = large or progress.active
+        try:
+            report = ingest_file(db, path, mapping=mapping, constants=constants, progress=progress)
+        finally:
+            progress.close()
+        _echo_lines(output.ingest_lines(report))
+    click.echo(pipeline.rebuild(db, obj.settings, echo=_echo_err if large else None))
 
 
 @main.command()
@@ -447,9 +454,9 @@ def merge(obj: Context, company_a: int, company_b: int) -> None:
         spider merge 12 345
     """
     db = obj.open(write=True)
-    message = merge_companies(db, company_a, company_b)
-    summary = pipeline.rebuild(db, obj.settings)
-    click.echo(message)
+    change = merge_companies(db, company_a, company_b)
+    summary = pipeline.apply_change(db, obj.settings, change)
+    click.echo(change.message)
     click.echo(summary)
 
 
@@ -466,9 +473,9 @@ def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
         spider split 12 40 41
     """
     db = obj.open(write=True)
-    message = split_company(db, company, list(record_ids))
-    summary = pipeline.rebuild(db, obj.settings)
-    click.echo(message)
+    change = split_company(db, company, list(record_ids))
+    summary = pipeline.apply_change(db, obj.settings, change)
+    click.echo(change.message)
     click.echo(summary)
 
 
@@ -494,8 +501,12 @@ def review(obj: Context, limit: int | None) -> None:
                               type=click.Choice(["m", "k", "s", "q"]), show_choices=False)
         if choice == "q":
             break
-        decide_review(db, item["id"], verdicts[choice])
+        change = decide_review(db, item["id"], verdicts[choice])
+        if change.changed or change.removed:
+            pipeline.apply_change(db, obj.settings, change)
+        elif choice != "s":
+            graph_built(db)  # keeping a pair apart moves nothing
         decided += choice != "s"
     if decided:
-        click.echo(pipeline.rebuild(db, obj.settings))
+        click.echo(f"{decided} answers kept; the graph is up to date.")
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
@@ -92,6 +93,42 @@ def seed_progress(stream: TextIO | None = None,
             yield from items
 
     return bar
+
+
+class ReadProgress:
+    """How far a file has been read: a bar on a terminal, else a plain line every tenth (or
+    every 15 s), for files big enough to take a while."""
+
+    def __init__(self, label: str, size: int, stream: TextIO | None = None,
+                 min_bytes: int = 2_000_000) -> None:
+        self.out = stream or sys.stderr
+        self.label, self.size, self.active = label, size, size >= min_bytes
+        self.tty = self.active and self.out.isatty()
+        self._bar: Any = None
+        self._shown, self._next, self._last_line = 0, 0.1, time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.active:
+            return
+        if self.tty:
+            if self._bar is None:
+                self._bar = click.progressbar(length=total, label=f"reading {self.label}",
+                                              file=self.out).__enter__()
+            self._bar.update(done - self._shown)
+            self._shown = done
+            return
+        share = done / total if total else 1.0
+        if share >= self._next or time.monotonic() - self._last_line > 15:
+            self.out.write(f"reading {self.label}: {share:.0%} ({done / 1e6:,.0f} of "
+                           f"{total / 1e6:,.0f} MB)\n")
+            self.out.flush()
+            self._next = share + 0.1 if share < 1.0 else 2.0  # 100% is said once
+            self._last_line = time.monotonic()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:

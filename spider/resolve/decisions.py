@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-from spider.db import insert_rows, records_changed, rows_in, table, transaction, update_row
+from spider.db import (
+    execute_in,
+    insert_rows,
+    records_changed,
+    rows_in,
+    table,
+    transaction,
+    update_row,
+)
 from spider.errors import ResolveError
 from spider.text import now_iso
 
@@ -37,6 +46,19 @@ def add_decision(
     records_changed(db)  # the companies are behind this decision until they are resolved again
 
 
+@dataclass
+class Change:
+    """What a decision did: its message, and the companies whose records it moved (to be
+    re-formed in place, `spider.pipeline.apply_change`) or left empty."""
+
+    message: str
+    changed: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
     ids = [r[0] for r in db.execute(
         "select record_id from record_links where company_id = ? order by record_id", [company_id])]  # fmt: skip
@@ -47,19 +69,29 @@ def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
 
 def merge_companies(
     db: sqlite_utils.Database, company_a: int, company_b: int, note: str = ""
-) -> str:
-    """Record that two companies are one: a merge decision between their anchor records."""
+) -> Change:
+    """Two companies are one: a merge decision between their anchor records, and the records
+    of the smaller company moved to the larger (whose id, as in a rebuild, the merged one keeps)."""
     if company_a == company_b:
         raise ResolveError(f"company {company_a} given twice; name two different companies")
     ids_a, ids_b = company_records(db, company_a), company_records(db, company_b)
     keys = _record_keys(db, [ids_a[0], ids_b[0]])
+    target, other = ((company_a, company_b) if (len(ids_a), -company_a) >= (len(ids_b), -company_b)
+                     else (company_b, company_a))
     with transaction(db):
         add_decision(db, "merge", keys[ids_a[0]], keys[ids_b[0]], note)
         # Undo earlier keep-apart/split decisions between these two companies.
         keys_a = list(_record_keys(db, ids_a).values())
         keys_b = list(_record_keys(db, ids_b).values())
         _delete_apart(db, keys_a, keys_b)
-    return f"companies {company_a} and {company_b} will be one company"
+        db.execute("update record_links set company_id = ?, rule = 'decision' where company_id = ?",
+                   [target, other])
+        # A pair waiting for review inside the merged company has its answer.
+        db.execute("delete from review_queue where status = 'pending' and record_a in (select "
+                   "record_id from record_links where company_id = ?) and record_b in (select "
+                   "record_id from record_links where company_id = ?)", [target, target])
+    return Change(f"companies {company_a} and {company_b} are one company now (#{target})",
+                  changed=[target], removed=[other])
 
 
 def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str]) -> None:
@@ -73,10 +105,11 @@ def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str
 
 
 def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequence[int],
-                  note: str = "") -> str:  # fmt: skip
+                  note: str = "") -> Change:  # fmt: skip
     """Take records out of a company: split decisions keep them apart from the rest, for good.
 
-    The records taken out stay together (merge decisions among them) as a new company.
+    The records taken out stay together (merge decisions among them) as a new company, whose
+    id is its smallest record id no company has.
     """
     members = company_records(db, company_id)
     outside = [r for r in record_ids if r not in members]
@@ -90,6 +123,12 @@ def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequen
             f"that would take every record out of company {company_id}; leave one in"
         )
     keys = _record_keys(db, members)
+    taken = {cid for cid, in db.execute("select id from companies")}
+    new_id = next((r for r in sorted(record_ids) if r not in taken), None)
+    if new_id is None:
+        top = db.execute("select max(max(coalesce((select max(id) from records), 0)), "
+                         "coalesce((select max(id) from companies), 0))").fetchone()[0]
+        new_id = top + 1
     with transaction(db):
         for r in record_ids:
             for m in rest:
@@ -104,7 +143,10 @@ def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequen
                     "record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
                     [keys[r], keys[m], keys[m], keys[r]],
                 )
-    return f"{len(record_ids)} record(s) taken out of company {company_id}"
+        execute_in(db, "update record_links set company_id = ?, rule = 'decision' where "
+                   "record_id in ({marks})", list(record_ids), before=[new_id])
+    return Change(f"{len(record_ids)} record(s) taken out of company {company_id} "
+                  f"(now company #{new_id})", changed=[company_id, new_id])
 
 
 def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -118,10 +160,11 @@ def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return rows
 
 
-def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> None:
-    """Apply a review verdict: 'merge' or 'keep_apart' store a decision; 'skip' leaves it pending."""
+def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> Change:
+    """Apply a review verdict: 'merge' or 'keep_apart' store a decision ('merge' also joins the
+    two companies); 'skip' leaves the pair pending."""
     if verdict == "skip":
-        return
+        return Change("skipped")
     if verdict not in ("merge", "keep_apart"):
         raise ResolveError(f"unknown verdict {verdict!r}; use merge, keep_apart or skip")
     row = db.execute(
@@ -134,6 +177,11 @@ def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> No
         add_decision(db, verdict, keys[row[0]], keys[row[1]], "review")
         update_row(db, "review_queue", "id", review_id,
                    {"status": verdict, "decided_at": now_iso()})
+        companies = [db.execute("select company_id from record_links where record_id = ?",
+                                [r]).fetchone() for r in row]
+        if verdict == "merge" and all(companies) and companies[0][0] != companies[1][0]:
+            return merge_companies(db, companies[0][0], companies[1][0], "review")
+    return Change(f"pair {review_id}: {verdict.replace('_', ' ')}")
 
 
 RECORD_COLUMNS = ("id", "company_id", "source", "source_row", "name", "name_en", "legal_name",

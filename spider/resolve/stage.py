@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from spider.db import insert_rows, transaction
+from spider.db import dicts_in, execute_in, insert_rows, transaction
 from spider.errors import InputError
 from spider.resolve.block import explain_blocking
 from spider.resolve.prepare import Prepared, prepare_records
@@ -187,6 +187,27 @@ def _place_stale(db: sqlite_utils.Database, previous: dict[int, int], ids: _Comp
         links += [{"record_id": r["id"], "company_id": company_id, "score": None, "rule": "stale"}
                   for r in recs]
     return gone, links
+
+
+def reform_companies(db: sqlite_utils.Database, settings: Settings, changed: list[int],
+                     removed: list[int]) -> None:
+    """Rewrite the `companies` rows of companies whose records a decision moved (CHANGED),
+    and drop those left with none (REMOVED), without resolving anything else."""
+    with transaction(db):
+        execute_in(db, "delete from companies where id in ({marks})", [*changed, *removed])
+        by_company: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in dicts_in(db, "select r.*, l.company_id as _company from records r join "
+                            "record_links l on l.record_id = r.id where l.company_id in ({marks}) "
+                            "order by r.id", changed):
+            by_company[row.pop("_company")].append(row)
+        companies = []
+        for company_id, recs in sorted(by_company.items()):
+            active = [r for r in recs if (r.get("status") or "active") == "active"]
+            company = survive(active or recs, settings.source_trust)
+            company.update(id=company_id, status="active" if active else "gone",
+                           stale_since=None if active else max(r["stale_since"] or "" for r in recs))
+            companies.append(company)
+        insert_rows(db, "companies", companies, columns=COMPANY_COLUMNS)
 
 
 def _link_rule(result: Resolution, rep: int, members: set[int]) -> str:

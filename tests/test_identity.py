@@ -1,0 +1,264 @@
+"""Nothing a person decided is ever lost: records keep their identity when their file is edited,
+decisions stay with what they named, one writer at a time, interrupted work recovers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import spider
+from spider.cli import main
+from spider.db import get_meta, open_db, records_changed
+from spider.identity import Identities, key_column
+from spider.ingest import ingest_file
+from spider.locking import WriterLock
+from spider.pipeline import apply_change, rebuild
+from spider.resolve.decisions import merge_companies, split_company
+from spider.settings import Settings
+
+HOTELS = ["Alpha Hotel,Tokyo", "Beta Hotel,Tokyo", "Gamma Hotel,Osaka", "Delta Inn,Osaka"]
+
+
+def spider_cli(db: Path, *args: str):
+    return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def write(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def company_named(db_path: Path, name: str) -> int:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("select l.company_id from records r join record_links l on "
+                            "l.record_id = r.id where r.name = ?", [name]).fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def empty(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "spider.db"
+    assert spider_cli(path, "init", "--empty").exit_code == 0
+    return path
+
+
+def test_deleting_a_row_keeps_every_decision_on_what_it_named(empty, tmp_path):
+    """The bug as a new user met it: delete one row of a 4-row file and ingest it again."""
+    hotels = write(tmp_path / "hotels.csv", "name,city,category", [h + ",hotel" for h in HOTELS])
+    assert spider_cli(empty, "ingest", str(hotels)).exit_code == 0
+    assert spider_cli(empty, "won", "Beta Hotel").exit_code == 0
+    gamma, delta = company_named(empty, "Gamma Hotel"), company_named(empty, "Delta Inn")
+    assert spider_cli(empty, "merge", str(gamma), str(delta)).exit_code == 0
+    write(hotels, "name,city,category", [h + ",hotel" for h in HOTELS if not h.startswith("Beta")])
+    result = spider_cli(empty, "ingest", str(hotels))
+    assert result.exit_code == 0 and "1 gone from the file (marked stale)" in result.output
+    listed = spider_cli(empty, "won", "--list").output
+    assert "Beta Hotel" in listed and "gone from every source" in listed
+    assert "Gamma" not in listed
+    # the merge still joins Gamma and Delta, and nothing else
+    assert company_named(empty, "Gamma Hotel") == company_named(empty, "Delta Inn")
+    assert company_named(empty, "Alpha Hotel") != company_named(empty, "Gamma Hotel")
+    # the deleted row is marked, not deleted, and Gamma is no existing client
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select status from records where name = 'Beta Hotel'").fetchone() == ("stale",)
+    out = spider_cli(empty, "expand", "Osaka hotel", "--format", "json").output
+    assert "Gamma Hotel" in out and "existing client" not in out
+    gone = spider_cli(empty, "expand", "Beta Hotel")
+    assert gone.exit_code == 1 and "gone from every source" in gone.output
+
+
+def test_reordered_and_inserted_rows_are_the_same_records(empty, tmp_path):
+    hotels = write(tmp_path / "hotels.csv", "name,city", HOTELS)
+    spider_cli(empty, "ingest", str(hotels))
+    conn = sqlite3.connect(empty)
+    before = dict(conn.execute("select name, id from records").fetchall())
+    write(hotels, "name,city", ["Epsilon Hotel,Nagoya", *reversed(HOTELS)])
+    result = spider_cli(empty, "ingest", str(hotels))
+    assert "1 added, 0 updated, 4 unchanged" in result.output
+    after = dict(conn.execute("select name, id from records").fetchall())
+    assert {k: after[k] for k in before} == before
+
+
+def test_an_id_column_keeps_a_renamed_row(empty, tmp_path):
+    members = write(tmp_path / "members.csv", "Member No,name,city",
+                    ["A-107,Alpha Hotel,Tokyo", "B-220,Beta Hotel,Tokyo", "C-031,Gamma Hotel,Osaka"])
+    spider_cli(empty, "ingest", str(members))
+    spider_cli(empty, "won", "Beta Hotel")
+    write(members, "Member No,name,city",
+          ["C-031,Gamma Hotel,Osaka", "B-220,Beta Grand Hotel,Tokyo", "A-107,Alpha Hotel,Tokyo"])
+    result = spider_cli(empty, "ingest", str(members))
+    assert "0 added, 1 updated, 2 unchanged" in result.output
+    assert "Beta Grand Hotel" in spider_cli(empty, "won", "--list").output
+
+
+def test_a_row_counter_is_not_an_id():
+    rows = [{"No": str(i), "name": f"Company {i}"} for i in range(1, 40)]
+    assert key_column(["No", "name"], {"name": "name"}, rows) is None
+    codes = [{"No": str(900 + 7 * i), "name": f"Company {i}"} for i in range(1, 40)]
+    assert key_column(["No", "name"], {"name": "name"}, codes) == "No"
+    repeated = [{"code": "X1", "name": "A"}, {"code": "X1", "name": "B"}]
+    assert key_column(["code", "name"], {"name": "name"}, repeated) is None
+
+
+def test_identical_rows_are_told_apart_in_order():
+    identities = Identities()
+    row = {"name": "Blue Cafe", "city": "Leeds", "source_row": "3"}
+    assert identities(dict(row)) != identities(dict(row))
+
+
+def test_map_source_id_names_the_id_column(empty, tmp_path):
+    listing = write(tmp_path / "list.csv", "ref,name", ["zz9,Alpha Hotel", "qq4,Beta Hotel"])
+    spider_cli(empty, "ingest", str(listing), "--map", "source_id=ref")
+    write(listing, "ref,name", ["qq4,Beta Hotel Annex", "zz9,Alpha Hotel"])
+    result = spider_cli(empty, "ingest", str(listing), "--map", "source_id=ref")
+    assert "0 added, 1 updated, 1 unchanged" in result.output
+
+
+def test_a_company_keeps_its_id_when_its_first_record_goes(empty, tmp_path):
+    first = write(tmp_path / "a.csv", "name,phone", ["Harbor Dental Clinic,+1 212 555 0101"])
+    second = write(tmp_path / "b.csv", "name,phone", ["Harbor Dental Clinic LLC,+1 212 555 0101"])
+    spider_cli(empty, "ingest", str(first))
+    spider_cli(empty, "ingest", str(second))
+    company = company_named(empty, "Harbor Dental Clinic")
+    assert company == company_named(empty, "Harbor Dental Clinic LLC")
+    write(first, "name,phone", ["Other Clinic,+1 212 555 0999"])
+    spider_cli(empty, "ingest", str(first))
+    assert company_named(empty, "Harbor Dental Clinic LLC") == company
+
+
+def test_a_database_keyed_by_row_numbers_is_rekeyed_with_its_decisions(seeded_path, tmp_path):
+    """A database from before record identity: keys were hash(source, row number)."""
+    from conftest import copy_db
+
+    from spider.identity import record_key
+    from spider.pipeline import ensure_built
+
+    db = copy_db(seeded_path, tmp_path / "old.db")
+    fresh = dict(db.execute("select id, record_key from records").fetchall())
+    db.execute("update records set record_key = 'old:' || id")
+    old_keys = {rid: record_key(source, str(row)) for rid, source, row in
+                db.execute("select id, source, source_row from records")}
+    db.conn.executemany("update records set record_key = ? where id = ?",
+                        [(k, rid) for rid, k in old_keys.items()])
+    db.execute("insert into decisions (kind, record_key_a, record_key_b, note) values "
+               "('merge', ?, ?, 'kept')", [old_keys[1], old_keys[2]])
+    db.execute("update meta set value = '2' where key = 'schema_version'")
+    db.execute("pragma user_version = 0")
+    db.conn.close()
+    db = open_db(tmp_path / "old.db")
+    assert get_meta(db, "needs_rekey") == "1"
+    messages: list[str] = []
+    ensure_built(db, Settings(), echo=messages.append)
+    assert any("keyed by their identity" in m for m in messages)
+    assert dict(db.execute("select id, record_key from records").fetchall()) == fresh
+    assert db.execute("select record_key_a, record_key_b from decisions").fetchone() == (
+        fresh[1], fresh[2])
+    (a,), (b,) = db.execute("select company_id from record_links where record_id in (1, 2)")
+    assert a == b  # the merge still holds
+
+
+def test_merge_and_split_in_place_equal_a_full_rebuild(seeded_path, tmp_path):
+    from conftest import copy_db
+
+    db = copy_db(seeded_path, tmp_path / "a.db")
+    change = merge_companies(db, 1, 2)
+    apply_change(db, Settings(), change)
+    change = split_company(db, 1, [2])
+    apply_change(db, Settings(), change)
+    merge_companies_again = merge_companies(db, 3, 4)
+    apply_change(db, Settings(), merge_companies_again)
+    tables = {"record_links": "record_id, company_id", "companies": "*",
+              "company_names": "company_id, name, key"}
+    in_place = {t: db.execute(f"select {cols} from {t} order by 1, 2").fetchall()
+                for t, cols in tables.items()}
+    signals = set(db.execute("select company_id, signal from company_signals").fetchall())
+    rebuild(db, Settings())
+    for name, rows in in_place.items():
+        cols = tables[name]
+        assert db.execute(f"select {cols} from {name} order by 1, 2").fetchall() == rows, name
+    rebuilt = set(db.execute("select company_id, signal from company_signals").fetchall())
+    assert len(signals ^ rebuilt) <= 4  # description terms may pick another word on a tie
+
+
+def test_a_second_writer_waits_and_says_for_what(seeded_path, tmp_path):
+    from conftest import copy_db
+
+    path = tmp_path / "busy.db"
+    copy_db(seeded_path, path).conn.close()
+    holder = WriterLock(path, "spider ingest big.csv")
+    holder.acquire()
+    env = {**os.environ, "PYTHONPATH": str(Path(spider.__file__).parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "spider", "--db", str(path), "merge", "1", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if time.monotonic() > deadline - 25:  # it has had 5 s to reach the lock
+                break
+        assert proc.poll() is None, "the second writer went ahead"
+        holder.release()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        holder.release()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "waiting for `spider ingest big.csv`" in err
+    assert "are one company now" in out
+
+
+def test_an_interrupted_command_is_said_and_its_graph_rebuilt(private_db_path):
+    """What a killed ingest leaves: its note in the lock file, records newer than the graph."""
+    WriterLock(private_db_path, "").path.write_text(
+        '{"command": "spider ingest big.csv", "pid": 1}', encoding="utf-8")
+    db = open_db(private_db_path)
+    records_changed(db)
+    db.conn.close()
+    result = CliRunner().invoke(main, ["--db", str(private_db_path), "expand", "Toyota Motor",
+                                       "-n", "1"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "the last `spider ingest big.csv` was interrupted" in result.stderr
+    assert "The graph is older than its records" in result.stderr
+    assert WriterLock(private_db_path, "").holder() is None
+
+
+def test_an_ingest_interrupted_half_way_leaves_nothing(tmp_path):
+    db = open_db(tmp_path / "s.db")
+    path = write(tmp_path / "big.csv", "name,city",
+                 [f"Company number {i},Tokyo" for i in range(120_000)])
+    calls = []
+
+    def interrupt(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 3:  # two megabytes in: thousands of rows already saved
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(db, path, progress=interrupt)
+    assert db.execute("select count(*) from records").fetchone()[0] == 0
+    assert db.execute("select count(*) from sources").fetchone()[0] == 0
+
+
+def test_a_read_only_database_answers_and_refuses_writes(private_db_path, monkeypatch):
+    import spider.db
+
+    monkeypatch.setattr(spider.db, "writable", lambda path: False)
+    listed = CliRunner().invoke(main, ["--db", str(private_db_path), "won", "--list"])
+    assert listed.exit_code == 0
+    answer = CliRunner().invoke(main, ["--db", str(private_db_path), "expand", "Toyota Motor",
+                                       "-n", "2", "--format", "json"])
+    assert answer.exit_code == 0 and "not kept in the run history" in answer.output
+    refused = CliRunner().invoke(main, ["--db", str(private_db_path), "won", "Aman Tokyo"])
+    assert refused.exit_code == 1 and "read-only" in refused.output
+    assert "Traceback" not in refused.output
