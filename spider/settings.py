@@ -48,6 +48,8 @@ class Settings:
     max_depth: int = 3
     max_bytes: int = 10_000_000
     retries: int = 3
+    page_deadline: float = 60.0  # seconds one page may take in all: connecting, retries, reading
+    host_deadline: float = 1800.0  # seconds one crawl may spend on one host before it stops
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:

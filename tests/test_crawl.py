@@ -10,8 +10,10 @@ import html
 import io
 import json
 import re
+import socket
 import sys
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -841,3 +843,91 @@ def test_resume_after_kill_9_fetches_nothing_twice(tmp_path: Path, site: Site):
     assert again in ([], [before[-1]])
     assert len(set(paths)) == 27
     assert db.execute("select count(*) from records").fetchone()[0] == 36
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def test_a_trickling_page_is_cut_off_at_its_deadline(db, site: Site, clock: FakeClock):
+    """A server that sends a byte at a time never trips a socket timeout: the page's own
+    deadline ends it, and the crawl goes on to the next page."""
+
+    def trickle(h: Handler):
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        try:
+            for _ in range(200):
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                time.sleep(0.2)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        return 200, 0
+
+    site.routes["/t/index.html"] = Page(html_page(
+        "Trickle", '<a href="slow.html">slow</a> <a href="fine.html">fine</a>'))
+    site.routes["/t/slow.html"] = trickle
+    site.routes["/t/fine.html"] = Page(html_page("Fine", "<ul>" + "".join(
+        f"<li><h3>Company {i}</h3><p>TEL 03-1234-56{i:02d}</p></li>" for i in range(5)) + "</ul>"))
+    started = time.monotonic()
+    report = crawl(db, site, "/t/index.html", clock,
+                   settings=settings(page_deadline=1.5, timeout=5.0, retries=1))
+    assert time.monotonic() - started < 20  # not the 40 s the trickle would take
+    errors = dict(report.errors)
+    assert "page_deadline" in errors[site.url("/t/slow.html")]
+    assert report.records == 5
+
+
+def test_an_accept_and_hang_host_fails_within_the_page_deadline(db, clock: FakeClock):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept_forever() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)  # never answers
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/list.html"
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError):
+            ingest_directory(db, url, settings(page_deadline=2.0, timeout=1.0, retries=3),
+                             clock=clock)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert time.monotonic() - started < 30
+
+
+def test_a_host_that_has_had_its_time_stops_the_crawl_for_resume(db, site: Site,
+                                                                 clock: FakeClock):
+    pages = {f"/h/p{i}.html": Page(html_page(f"P{i}", f'<a href="p{i + 1}.html">go on</a>'))
+             for i in range(6)}
+    site.routes.update(pages)
+    report = crawl(db, site, "/h/p0.html", clock, settings=settings(host_deadline=0.0))
+    assert "host_deadline" in report.stopped and "--resume" in report.stopped
+    assert report.pages == 1
+    (status,) = db.execute("select status from crawl_runs").fetchone()
+    assert status == "running"  # left for --resume
+
+
+def test_a_page_without_records_says_why_and_what_might_help(db, site: Site, clock: FakeClock):
+    broken = "<table><td>Hotel A<td>Tokyo<tr><td>Hotel B</table><nav>" + "".join(
+        f'<a href="/e/item{i}.html">item {i}</a> ' for i in range(12)) + "</nav>"
+    site.routes["/e/index.html"] = Page(html_page("Members", broken))
+    report = crawl(db, site, "/e/index.html", clock, settings=settings(max_depth=0))
+    assert report.records == 0
+    (url, why), = report.empty
+    assert "no records found" in why and "1 table" in why and "--follow-details" in why
+    from spider.cli.output import crawl_lines
+
+    assert any("no records found" in line for line in crawl_lines(report))

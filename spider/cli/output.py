@@ -52,6 +52,8 @@ def crawl_lines(report: CrawlReport, *, sample: bool = False, limit: int = 5) ->
     out += [f"  robots.txt disallows {url}" for url in report.robots_skipped[:limit]]
     out += [f"  skipped {url}: {reason}" for url, reason in report.skipped[:limit]]
     out += [f"  error {url}: {reason}" for url, reason in report.errors[:limit]]
+    if report.records == 0:  # a page that yields nothing says why; once it has, a hint is noise
+        out += [f"  {url}: {why}" for url, why in report.empty[:limit]]
     for what, items in (
         ("robots skips", report.robots_skipped),
         ("skips", report.skipped),

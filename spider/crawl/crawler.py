@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
 import sqlite_utils
 
 from spider.crawl.extract import PageData, extract_detail, extract_page, merge_detail
-from spider.crawl.fetch import Clock, Fetched, Fetcher, NetworkError, iso
+from spider.crawl.fetch import Clock, Fetched, Fetcher, HostDeadline, NetworkError, iso
 from spider.crawl.frontier import Frontier
 from spider.crawl.recipes import Recipe, load_recipe
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
@@ -45,6 +45,7 @@ class CrawlReport:
     robots_skipped: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    empty: list[tuple[str, str]] = field(default_factory=list)  # (url, why) pages with no records
     stopped: str = ""
     resumed: bool = False
     run_id: int | None = None
@@ -156,6 +157,11 @@ class _Crawl:
                                    "`--resume` continues from here")
             raise _StopCrawl
 
+    def _stop(self, why: str) -> NoReturn:
+        """Stop here, leaving the run to be resumed (the host's time is up)."""
+        self.report.stopped = why
+        raise _StopCrawl
+
     def _count(self, result: Fetched) -> None:
         self.report.count(result)
         if self.progress is not None:
@@ -166,6 +172,8 @@ class _Crawl:
         report = self.report
         try:
             result = self.fetcher.fetch(url, self.scope)
+        except HostDeadline as exc:
+            self._stop(str(exc))
         except NetworkError as exc:
             self._lose(url, exc)
             return None
@@ -181,6 +189,8 @@ class _Crawl:
         page = extract_page(result.body, result.final_url or url, recipe=self.recipe,
                             content_type=result.content_type)
         report.errors.extend((url, message) for message in page.errors)
+        if page.why_empty:
+            report.empty.append((url, page.why_empty))
         records = page.records
         stamp = result.fetched_at[:19] + "+00:00" if result.fetched_at else None
         for rec in records:
@@ -188,6 +198,8 @@ class _Crawl:
         if self.follow_details:
             try:
                 records = self._fill_details(records, url, depth)
+            except HostDeadline as exc:
+                self._stop(str(exc))
             except NetworkError as exc:
                 self._lose(url, exc)
                 return None
@@ -241,7 +253,7 @@ class _Crawl:
             frontier.enqueue(link, depth + 1, "detail", url)
             try:
                 result = self.fetcher.fetch(link, self.scope, detail=True)
-            except NetworkError:
+            except (NetworkError, HostDeadline):
                 raise  # the list page is kept for --resume
             except FetchError as exc:
                 report.errors.append((link, str(exc)))

@@ -76,8 +76,7 @@ class PageData:
     next_links: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     encoding: str = ""
-
-
+    why_empty: str = ""  # when no records came out: what the page held, and what might help
 
 
 
@@ -131,7 +130,27 @@ def extract_page(
     page.records = records
     page.next_links = find_next_links(soup, base, next_selector=recipe.next if recipe else None)
     page.links = page_links(soup, base, follow=recipe.follow if recipe else None)
+    if not records:
+        page.why_empty = _why_empty(soup, recipe, page)
     return page
+
+
+def _why_empty(soup: BeautifulSoup, recipe: Recipe | None, page: PageData) -> str:
+    """What a page without records held, in words, and what to try."""
+    if recipe is not None:
+        return (f"recipe {recipe.name!r}: its item selector {recipe.item!r} matched "
+                f"{len(soup.select(recipe.item))} elements with a name; check the selectors "
+                "against the page")
+    tables = soup.find_all("table")
+    held = [f"{len(tables)} table{'s' if len(tables) != 1 else ''} (none with a header row "
+            "over a column of names)" if tables else "no table",
+            "no list of three or more alike items", "no schema.org organisations"]
+    hint = ("write a recipe naming the item and its name (--recipe FILE; examples in "
+            "spider/recipes)")
+    if len(page.links) >= 10:
+        hint += (f"; it links to {len(page.links)} pages: if each company has its own page, "
+                 "a recipe with detail_link, or --follow-details, reads them")
+    return f"no records found: {', '.join(held)}; {hint}"
 
 
 def _guard(page: PageData, what: str,

@@ -6,11 +6,15 @@ already hold (ETag, Last-Modified). Fetching never parses pages and never saves 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -61,6 +65,48 @@ class NetworkError(FetchError):
     """The host could not be reached (refused, reset, timed out): the page stays to be retried."""
 
 
+class HostDeadline(FetchError):
+    """The crawl has spent its time on this host (host_deadline): stop, to be resumed later."""
+
+
+def _socket_of(resp: requests.Response) -> socket.socket | None:
+    """The socket under a streamed response, where urllib3 lets it be found."""
+    raw = resp.raw
+    for path in (("_connection", "sock"), ("_fp", "fp", "raw", "_sock")):
+        node: Any = raw
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                break
+        if isinstance(node, socket.socket):
+            return node
+    return None
+
+
+class _Watchdog:
+    """Cut a response off at its deadline: a server that trickles a byte every few seconds
+    never trips a socket timeout, so the socket is shut down from another thread instead."""
+
+    def __init__(self, resp: requests.Response, seconds: float) -> None:
+        self.resp, self.fired = resp, False
+        self.timer = threading.Timer(max(0.0, seconds), self._fire)
+        self.timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = _socket_of(self.resp)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+
+
 @dataclass
 class Fetched:
     """The outcome of fetching one URL (after redirects): a body to parse, or why there is none."""
@@ -101,6 +147,7 @@ class Fetcher:
         self.token = product_token(settings.user_agent)
         self.run_id = run_id  # a page already fetched in this run is reused without a request
         self._last: dict[str, float] = {}
+        self.host_seconds: dict[str, float] = {}  # time spent on each host, for host_deadline
         self._robots: dict[str, Robots] = {}
 
     # -- politeness
@@ -125,17 +172,20 @@ class Fetcher:
                 self.clock.sleep(wait)
         self._last[host] = self.clock.monotonic()
 
-    def _request(self, url: str, headers: dict[str, str] | None = None) -> requests.Response:
-        """One GET (streamed, no redirects) with retries: back-off, honouring Retry-After."""
+    def _request(self, url: str, headers: dict[str, str] | None = None,
+                 deadline: float | None = None) -> requests.Response:
+        """One GET (streamed, no redirects) with retries: back-off, honouring Retry-After, and
+        never past `deadline` (time.monotonic()): each try's timeout is what is left of it."""
         retries = max(0, self.settings.retries)
         for attempt in range(retries + 1):
             self._wait_turn(url)
+            left = self._left(url, deadline)
             self.requests += 1
             try:
                 resp = self.session.get(
                     url,
                     headers=headers or {},
-                    timeout=self.settings.timeout,
+                    timeout=min(self.settings.timeout, left),
                     stream=True,
                     allow_redirects=False,
                 )
@@ -146,7 +196,7 @@ class Fetcher:
                         f"{url}: {kind} after {retries + 1} tries; check the URL and "
                         "the network, or try later"
                     ) from None
-                self.clock.sleep(self._backoff(attempt))
+                self._sleep(url, self._backoff(attempt), deadline)
                 continue
             except requests.RequestException as exc:
                 raise FetchError(f"{url}: {type(exc).__name__}; check the URL") from None
@@ -160,11 +210,26 @@ class Fetcher:
                         f"{url}: HTTP {resp.status_code}, asked to retry after {wait:.0f} s; "
                         "try again later"
                     )
-                self.clock.sleep(wait)
+                self._sleep(url, wait, deadline)
                 self._last[urlsplit(url).netloc.lower()] = self.clock.monotonic()
                 continue
             return resp
         raise AssertionError("unreachable")
+
+    def _left(self, url: str, deadline: float | None) -> float:
+        """Seconds left before the page's deadline (FetchError when there are none)."""
+        if deadline is None:
+            return self.settings.timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"{url}: no complete answer within {self.settings.page_deadline:.0f} s "
+                             "(page_deadline); the server is too slow, try later")
+        return left
+
+    def _sleep(self, url: str, seconds: float, deadline: float | None) -> None:
+        if deadline is not None and time.monotonic() + seconds > deadline:
+            self._left(url, time.monotonic())  # raises: waiting would pass the deadline
+        self.clock.sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
         return min(60.0, max(1.0, self.settings.delay) * 2**attempt)
@@ -220,7 +285,21 @@ class Fetcher:
     # -- pages
 
     def fetch(self, url: str, scope: Scope, *, detail: bool = False) -> Fetched:
-        """Fetch one page through robots, scope, redirects, the cache and the size cap."""
+        """Fetch one page through robots, scope, redirects, the cache and the size cap, within
+        its deadline (page_deadline) and its host's (host_deadline)."""
+        host = urlsplit(url).netloc.lower()
+        spent = self.host_seconds.get(host, 0.0)
+        if spent > self.settings.host_deadline:
+            raise HostDeadline(f"{host}: this crawl has spent {spent:.0f} s on it "
+                               f"(host_deadline {self.settings.host_deadline:.0f} s); "
+                               "`--resume` continues later")
+        started = time.monotonic()
+        try:
+            return self._fetch(url, scope, detail, started + self.settings.page_deadline)
+        finally:
+            self.host_seconds[host] = spent + time.monotonic() - started
+
+    def _fetch(self, url: str, scope: Scope, detail: bool, deadline: float) -> Fetched:
         out = Fetched(url=url)
         chain: list[str] = []
         current = url
@@ -241,7 +320,7 @@ class Fetcher:
                 out.final_url, out.status, out.body = current, 200, cached.body
                 out.content_type, out.fetched_at, out.how = cached.content_type, cached.fetched_at, "cache"
                 return out
-            resp = self._request(current, cached.validators() if cached else {})
+            resp = self._request(current, cached.validators() if cached else {}, deadline)
             try:
                 if resp.is_redirect and resp.headers.get("Location"):
                     current = normalize_url(urljoin(current, resp.headers["Location"]))
@@ -265,7 +344,18 @@ class Fetcher:
                 if length.isdigit() and int(length) > limit:
                     out.skipped = f"too large ({int(length):,} bytes > max_bytes {limit:,})"
                     return out
-                body = _read_capped(resp, limit)
+                with _Watchdog(resp, self._left(current, deadline)) as watchdog:
+                    try:
+                        body = _read_capped(resp, limit)
+                    except (requests.RequestException, OSError, ValueError):
+                        if not watchdog.fired:
+                            raise NetworkError(f"{current}: the connection broke while reading; "
+                                               "try later") from None
+                        body = b""
+                if watchdog.fired:
+                    raise FetchError(f"{current}: the page took more than "
+                                     f"{self.settings.page_deadline:.0f} s to arrive "
+                                     "(page_deadline); the server is too slow, try later")
                 if body is None:
                     out.skipped = f"too large (more than max_bytes {limit:,} bytes)"
                     return out
