@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -32,12 +33,28 @@ CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "addre
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
+# An international phone number: a plus, then only digits and the marks that group them.
+_PHONE = re.compile(r"^[+\uff0b]([\d\uff10-\uff19]{1,3})(?:[\s.\-/]+|(?=\())([\d\s().\-/\uff10-\uff19]*)$")
+_BARE_PHONE = re.compile(r"^[+\uff0b][\d\uff10-\uff19]{6,15}$")
+
+
 def safe_cell(value: Any) -> Any:
     """Neutralise a value a spreadsheet would execute (CSV injection): prefix a quote."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
-        # A phone number like +81 3-... is data, not a formula; quoting keeps it text.
         return "'" + value
     return value
+
+
+def safe_phone(value: str) -> str:
+    """A phone number a spreadsheet shows as it is and a CRM stores as it is: "+81 3-3211-5211"
+    becomes "(+81) 3-3211-5211" (a leading plus would make Excel read a formula, and a quote
+    before it would show in Excel and be stored by a CRM). Anything else: as safe_cell."""
+    match = _PHONE.match(value or "")
+    if match:
+        return f"({value[0]}{match.group(1)}) {match.group(2).strip()}".strip()
+    if _BARE_PHONE.match(value or ""):
+        return f"({value})"
+    return safe_cell(value)
 
 
 def _exportable(db: sqlite_utils.Database, expansion: Expansion) -> Expansion:
@@ -71,7 +88,7 @@ def to_csv(db: sqlite_utils.Database, expansion: Expansion, *, bom: bool = True)
     writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in call_list_rows(expansion):
-        writer.writerow({k: safe_cell(v) for k, v in row.items()})
+        writer.writerow({k: safe_phone(v) if k == "phone" else safe_cell(v) for k, v in row.items()})
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
@@ -122,7 +139,12 @@ def write_export(db: sqlite_utils.Database, expansion: Expansion, settings: Sett
     if path is None:
         slug = "".join(ch if ch.isalnum() else "-" for ch in expansion.query.text.lower()).strip("-")
         slug = "-".join(filter(None, slug.split("-")))[:60] or "prospects"
-        path = Path(settings.output_dir) / f"{slug}.{'txt' if fmt == 'table' else fmt}"
+        suffix = "txt" if fmt == "table" else fmt
+        path = Path(settings.output_dir) / f"{slug}.{suffix}"
+        number = 2
+        while path.exists():  # an earlier list of the same query is never overwritten
+            path = Path(settings.output_dir) / f"{slug}-{number}.{suffix}"
+            number += 1
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,24 @@ HEADER_ALIASES: dict[str, str] = {
 KNOWN = frozenset(FIELDS) | frozenset(PROVENANCE)
 
 
+# Words in an unmapped column's header that say which field it probably is.
+_HINTS = (("name_kana", ("kana", "カナ", "ふりがな", "reading")),
+          ("name_en", ("english", "(en)", " en", "英")), ("name_local", ("(jp)", "(ja)", "local", "japanese", "和")),
+          ("name", ("name", "名")), ("phone", ("tel", "phone", "電話")), ("website", ("url", "web", "site", "ホームページ")),
+          ("address", ("addr", "住所", "所在地")), ("postal_code", ("zip", "post", "〒", "郵便")),
+          ("city", ("city", "town", "市")), ("region", ("state", "province", "県", "都道府県")),
+          ("category", ("type", "kind", "genre", "業種", "種類")))
+
+
+def suggest_field(column: str) -> str | None:
+    """The field an unmapped column probably is, from its header ('Name (JP)' -> name_local)."""
+    folded = fold_header(column)
+    for fld, words in _HINTS:
+        if any(word in folded for word in words):
+            return fld
+    return None
+
+
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Map each source column to a field (or to itself, kept as extra). Overrides are field=column."""
     overrides = overrides or {}

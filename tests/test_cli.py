@@ -347,3 +347,51 @@ def test_the_settings_beside_an_export_reproduce_it(tmp_path, private_db_path):
     assert result.exit_code == 0, result.output
     beside = json.loads(out.with_name("calls.csv.settings.json").read_text(encoding="utf-8"))
     assert beside["query"] == "Toyota Motor" and beside["settings"]["limit"] == 7
+
+
+def test_output_file_ending_chooses_the_format(private_db_path, tmp_path):
+    result = spider("--db", str(private_db_path), "expand", "Palace Hotel Tokyo",
+                    "-o", str(tmp_path / "calls.csv"), "-n", "3")
+    assert result.exit_code == 0
+    text = (tmp_path / "calls.csv").read_text(encoding="utf-8-sig")
+    assert text.startswith("rank,company,")  # CSV, not the terminal table
+    spider("--db", str(private_db_path), "expand", "Palace Hotel Tokyo",
+           "-o", str(tmp_path / "calls.json"), "-n", "3")
+    assert json.loads((tmp_path / "calls.json").read_text(encoding="utf-8"))["prospects"]
+    again = spider("--db", str(private_db_path), "expand", "Palace Hotel Tokyo",
+                   "-o", str(tmp_path / "calls.csv"), "-n", "3")
+    assert "replacing the file that was there" in again.stderr
+
+
+def test_a_rerun_query_never_overwrites_its_earlier_list(private_db_path, tmp_path):
+    for _ in range(2):
+        assert spider("--db", str(private_db_path), "expand", "Toyota Motor", "--format", "csv",
+                      "-n", "2").exit_code == 0
+    written = sorted(p.name for p in (tmp_path / "output").glob("*.csv"))
+    assert written == ["toyota-motor-2.csv", "toyota-motor.csv"]
+
+
+def test_control_characters_never_reach_the_database_or_the_list(tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"name,city\nNul\x00 Hotel\x07,Tokyo\nPlain Inn,Tokyo\n")
+    db = tmp_path / "nul.db"
+    spider("--db", str(db), "init", "--empty")
+    assert spider("--db", str(db), "ingest", str(path)).exit_code == 0
+    names = [n for (n,) in query(db, "select name from records")]
+    assert names == ["Nul Hotel", "Plain Inn"]
+
+
+def test_an_unmapped_column_gets_a_hint(tmp_path):
+    path = tmp_path / "members.csv"
+    path.write_text("Hotel,Name (JP),Notes\nSakura Hotel,さくらホテル,x\n", encoding="utf-8")
+    db = tmp_path / "m.db"
+    spider("--db", str(db), "init", "--empty")
+    result = spider("--db", str(db), "ingest", str(path))
+    assert result.exit_code == 0
+    assert "--map name_local='Name (JP)'" in result.stdout
+
+
+def test_ingest_help_lists_the_fields_map_takes():
+    text = spider("ingest", "--help").stdout
+    for fld in ("name", "name_local", "corporate_number", "postal_code", "source_id"):
+        assert fld in text

@@ -8,7 +8,15 @@ import json
 
 import pytest
 
-from spider.export import CALL_LIST_COLUMNS, safe_cell, to_csv, to_json, to_table, write_export
+from spider.export import (
+    CALL_LIST_COLUMNS,
+    safe_cell,
+    safe_phone,
+    to_csv,
+    to_json,
+    to_table,
+    write_export,
+)
 from spider.settings import Settings
 
 COLUMNS = [
@@ -92,9 +100,20 @@ def test_formula_like_cells_are_neutralised(expanded, value, seeded_db):
     p = expansion.prospects[0]
     p.name, p.phone, p.website, p.address, p.opening_line = value, value, value, value, value
     row = parse(to_csv(seeded_db, expansion))[0]
-    for column in ("company", "phone", "website", "address", "opening_line"):
+    for column in ("company", "website", "address", "opening_line"):
         assert row[column] == "'" + value, column
     assert safe_cell(value) == "'" + value
+    # A phone number is written so that no spreadsheet reads a formula and no quote shows.
+    assert row["phone"] == safe_phone(value)
+    assert not row["phone"].startswith(("=", "+", "-", "@", "\t", "\uff1d", "\uff0b", "\uff0d"))
+
+
+@pytest.mark.parametrize("phone, written", [
+    ("+81 3-3211-5211", "(+81) 3-3211-5211"), ("+1 (212) 555-0101", "(+1) (212) 555-0101"),
+    ("+81332115211", "(+81332115211)"), ("03-3211-5211", "03-3211-5211"),
+    ("+1-800-FLOWERS", "'+1-800-FLOWERS")])
+def test_phones_are_written_for_excel_and_crms_alike(phone, written):
+    assert safe_phone(phone) == written
 
 
 @pytest.mark.parametrize("value", ["Palace Hotel Tokyo", "03-3211-5211", "パレスホテル東京", "", 7])

@@ -10,6 +10,7 @@ import functools
 import json
 import sqlite3
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from spider.db import default_db_path, graph_built, open_db, set_meta
 from spider.errors import DatabaseError, QueryError, SpiderError
 from spider.expand import expand as run_expand
 from spider.export import to_csv, to_json, to_table, write_export
+from spider.fields import FIELDS, PROVENANCE
 from spider.ingest import ingest_file
 from spider.locking import WriterLock
 from spider.prospects import Expansion
@@ -190,7 +192,10 @@ def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return pairs
 
 
-@main.command()
+@main.command(epilog="\b\nFields --map and --set take:\n" + "\n".join(
+    textwrap.wrap(", ".join((*FIELDS, *PROVENANCE)), 76, initial_indent="  ",
+                  subsequent_indent="  ")) + "\n(source_id: the column that identifies a row, "
+    "if Spider does not find it)")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a column to a field.")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a field on every row.")
@@ -288,8 +293,8 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @main.command()
 @click.argument("query")
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), help="How many prospects (default 25).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
+              help="table (the default), csv or json; with -o, read from FILE's ending.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
               help="Write to FILE (csv/json go to output/ by default).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the opening lines.")
@@ -297,7 +302,7 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
 @click.pass_obj
 @handle_errors
-def expand(obj: Context, query: str, limit: int | None, fmt: str, output_path: str | None,
+def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_path: str | None,
            lang: str | None, templates: str | None, no_bom: bool) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
@@ -308,18 +313,27 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str, output_path: s
         spider expand "トヨタ自動車" --lang ja -n 10
     """
     settings = obj.configure(limit=limit, language=lang, templates=templates)
+    fmt = fmt or _format_of(output_path)
     db = obj.open()
     expansion = _expand_or_pick(db, settings, query)
     _echo_lines(output.expansion_header(expansion), err=True)
     if output_path or fmt == "csv":
+        replaced = bool(output_path) and Path(str(output_path)).exists()
         path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom)
-        click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}", err=True)
+        click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}"
+                   + (" (replacing the file that was there)" if replaced else ""), err=True)
     if fmt == "table":
         click.echo(to_table(db, expansion))
     elif fmt == "json" and not output_path:
         click.echo(to_json(db, expansion))
     elif fmt == "csv" and not output_path and not sys.stdout.isatty():
         click.echo(to_csv(db, expansion, bom=False), nl=False)
+
+
+def _format_of(path: str | None) -> str:
+    """The format a file name asks for: calls.csv is CSV, calls.json JSON, anything else a table."""
+    suffix = Path(path).suffix.lower() if path else ""
+    return {".csv": "csv", ".json": "json"}.get(suffix, "table")
 
 
 def _expand_or_pick(db: sqlite_utils.Database, settings: Settings, query: str) -> Expansion:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 import click
 
+from spider.fields import suggest_field
 from spider.ingest import IngestReport
 from spider.prospects import Expansion
 from spider.resolve.decisions import RECORD_COLUMNS
@@ -43,6 +45,13 @@ def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
     if len(report.skipped) > limit:
         out.append(f"  ... and {len(report.skipped) - limit} more skipped rows")
     out += [f"  {count} rows: {warning}" for warning, count in report.warnings.items()]
+    hinted = [(c, suggest_field(c)) for c in report.unmapped]
+    hinted = [(c, f) for c, f in hinted if f]
+    if hinted:
+        column, fld = hinted[0]
+        out.append(f"  kept as extra (no field): {', '.join(repr(c) for c, _ in hinted[:6])}; "
+                   f"if one is a field, say so: --map {fld}={shlex.quote(column)} "
+                   "(fields: spider ingest --help)")
     return out
 
 
