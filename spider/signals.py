@@ -538,62 +538,152 @@ def description_terms(text: str) -> set[str]:
     return terms
 
 
+_ACTIVE_BY_COMPANY = (
+    "select r.*, l.company_id as _company from records r join record_links l on l.record_id = r.id "
+    "where coalesce(r.status, 'active') = 'active' order by l.company_id, r.id")
+_FACT_COLUMNS = ("company_id", "signal", "kind", "label", "confidence", "evidence", "source")
+_BATCH = 20_000
+
+
+def _records_by_company(db: sqlite_utils.Database) -> Iterator[tuple[int, Records]]:
+    """Each company's active records, one company at a time (never all records at once)."""
+    cursor = db.execute(_ACTIVE_BY_COMPANY)
+    names = [d[0] for d in cursor.description]
+    current: int | None = None
+    recs: Records = []
+    for row in cursor:
+        rec = dict(zip(names, row, strict=True))
+        company = rec.pop("_company")
+        if company != current and recs:
+            yield current, recs  # type: ignore[misc]
+            recs = []
+        current = company
+        recs.append(rec)
+    if recs:
+        yield current, recs  # type: ignore[misc]
+
+
+class _FactTable:
+    """Facts on their way to `company_signals`, kept in a temporary table (one row per company
+    and signal, in the order they were found), so a build's memory does not grow with it."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        db.execute("drop table if exists temp._facts")
+        db.execute("create temp table _facts (company_id integer, signal text, kind text, "
+                    "label text, confidence real, evidence text, source text)")
+        db.execute("create unique index temp._facts_key on _facts (company_id, signal)")
+        self.pending: list[tuple[Any, ...]] = []
+
+    def add(self, company_id: int, fact: Fact) -> None:
+        self.pending.append((company_id, fact.signal, fact.kind, fact.label, fact.confidence,
+                             fact.evidence, fact.source))
+        if len(self.pending) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        # A fact for a signal the company has replaces the old one in its place (as a dict would).
+        self.db.conn.executemany(
+            "insert into _facts values (?, ?, ?, ?, ?, ?, ?) on conflict (company_id, signal) do "
+            "update set kind = excluded.kind, label = excluded.label, confidence = "
+            "excluded.confidence, evidence = excluded.evidence, source = excluded.source",
+            self.pending)
+        self.pending.clear()
+
+    def has(self, company_id: int, signal: str) -> bool:
+        self.flush()
+        return self.db.execute("select 1 from _facts where company_id = ? and signal = ?",
+                               [company_id, signal]).fetchone() is not None
+
+
 def build_signals(db: sqlite_utils.Database, settings: Settings, *,
                   curated_dir: Path | None = None) -> str:
-    """Rebuild `signals` and `company_signals` from companies and their records."""
+    """Rebuild `signals` and `company_signals` from companies and their records.
+
+    Streams: each company's facts are worked out from its records alone and parked in a
+    temporary table; description terms, operating groups and the weights (which need every
+    company's facts: how rare a signal is) are then worked out from that table in passes.
+    """
     curated = Curated.load(curated_dir)
     confidence = source_confidence(db)
-    by_company: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for rec in db.query(
-        "select r.*, l.company_id as _company from records r join record_links l "
-        "on l.record_id = r.id where coalesce(r.status, 'active') = 'active'"
-    ):
-        by_company[rec["_company"]].append(rec)
     radius = settings.district_radius_km
-    facts: dict[int, dict[str, Fact]] = {}
-    terms: dict[int, set[str]] = {}
-    for company_id, recs in by_company.items():
-        mine: dict[str, Fact] = {}
-        for fact in company_facts(recs, curated, confidence, district_radius_km=radius):
-            if fact.signal not in mine or fact.confidence > mine[fact.signal].confidence:
-                mine[fact.signal] = fact
-        facts[company_id] = mine
-        words: set[str] = set()
-        for rec in recs:
-            words |= description_terms(rec.get("description") or "")
-        if words:
-            terms[company_id] = words
-    _add_term_facts(facts, terms, by_company)
-    _link_groups(db, facts, by_company, curated)
-    return _write_signals(db, facts)
-
-
-def _add_term_facts(facts: dict[int, dict[str, Fact]], terms: dict[int, set[str]],
-                    by_company: dict[int, list[dict[str, Any]]], *, max_share: float = 0.02,
-                    per_company: int = 8) -> None:
-    df = Counter(t for words in terms.values() for t in words)
-    limit = max(3, int(max_share * max(len(facts), 1)))
-    for company_id, words in terms.items():
-        usable = sorted((w for w in words if 2 <= df[w] <= limit), key=lambda w: (df[w], w))
-        src = next((r for r in by_company[company_id] if r.get("description")), None)
-        for word in usable[:per_company]:
-            facts[company_id][f"term:{word}"] = Fact(
-                f"term:{word}", "term", word, 0.6, f"'{word}' in the business description "
-                f"({_evidence(src)})" if src else "business description", src["source"] if src else "")
-
-
-def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
-                 by_company: dict[int, list[dict[str, Any]]], curated: Curated) -> None:
-    """Link a group's own company to its properties (the `group:` signal they carry), found
-    by ticker from the brand table or by name, and mark it a hotel operator."""
-    groups = {f.signal: f for fs in facts.values() for f in fs.values() if f.kind == "group"}
+    facts = _FactTable(db)
+    db.execute("drop table if exists temp._words")
+    db.execute("create temp table _words (company_id integer, word text)")
+    db.execute("drop table if exists temp._described")
+    db.execute("create temp table _described (company_id integer primary key, evidence text, "
+               "source text)")
+    groups: dict[str, Fact] = {}
     tickers: dict[str, int] = {}
-    for company_id, recs in by_company.items():
+    properties: set[int] = set()
+    companies: set[int] = set()
+    words: list[tuple[int, str]] = []
+    described: list[tuple[int, str, str]] = []
+    for company_id, recs in _records_by_company(db):
+        companies.add(company_id)
+        for fact in _best_facts(recs, curated, confidence, radius).values():
+            facts.add(company_id, fact)
+            if fact.kind == "group":
+                groups[fact.signal] = fact  # the last company's wording, as a rebuild always had
+        mine: set[str] = set()
         for rec in recs:
+            mine |= description_terms(rec.get("description") or "")
             for key in ("ticker", "securities_code"):
                 value = str(_extra(rec).get(key) or "").strip()
                 if value:
                     tickers.setdefault(value.upper(), company_id)
+        if mine:
+            words.extend((company_id, w) for w in mine)
+            src = next((r for r in recs if r.get("description")), None)
+            if src is not None:
+                described.append((company_id, _evidence(src), src["source"]))
+        if _is_property(recs):
+            properties.add(company_id)
+        if len(words) >= _BATCH:
+            db.conn.executemany("insert into _words values (?, ?)", words)
+            db.conn.executemany("insert into _described values (?, ?, ?)", described)
+            words.clear()
+            described.clear()
+    db.conn.executemany("insert into _words values (?, ?)", words)
+    db.conn.executemany("insert into _described values (?, ?, ?)", described)
+    facts.flush()
+    _add_term_facts(db, facts, len(companies))
+    companies |= _link_groups(db, facts, groups, tickers, properties, curated)
+    facts.flush()
+    summary = _write_signals(db, len(companies))
+    for table in ("_facts", "_words", "_described"):
+        db.execute(f"drop table temp.{table}")
+    return summary
+
+
+def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int, *,
+                    max_share: float = 0.02, per_company: int = 8) -> None:
+    """The rarest description words a company shares with a few others (never with many)."""
+    limit = max(3, int(max_share * max(companies, 1)))
+    db.execute("drop table if exists temp._df")
+    db.execute("create temp table _df as select word, count(*) as df from _words group by word")
+    rows = db.execute(
+        "select w.company_id, w.word, d.evidence, d.source from _words w join _df f on "
+        "f.word = w.word left join _described d on d.company_id = w.company_id "
+        "where f.df between 2 and ? order by w.company_id, f.df, w.word", [limit])
+    current, taken = None, 0
+    for company_id, word, evidence, source in rows:
+        if company_id != current:
+            current, taken = company_id, 0
+        if taken >= per_company:
+            continue
+        taken += 1
+        facts.add(company_id, Fact(
+            f"term:{word}", "term", word, 0.6, f"'{word}' in the business description "
+            f"({evidence})" if evidence else "business description", source or ""))
+    db.execute("drop table temp._df")
+
+
+def _link_groups(db: sqlite_utils.Database, facts: _FactTable, groups: dict[str, Fact],
+                 tickers: dict[str, int], properties: set[int], curated: Curated) -> set[int]:
+    """Link a group's own company to its properties (the `group:` signal they carry), found
+    by ticker from the brand table or by name, and mark it a hotel operator. Returns the
+    companies that had no facts of their own before."""
     operators: dict[int, list[str]] = defaultdict(list)
     for brand in {id(b): b for _, b in curated.brands}.values():
         ticker = (brand.get("group_ticker") or "").strip().upper()
@@ -602,63 +692,75 @@ def _link_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
             key = f"group:{_fold_name(brand['group'])}"
             groups.setdefault(key, Fact(key, "group", brand["group"], 0.9, "brand table",
                                         seeds.HOTEL_BRANDS))
-            facts.setdefault(tickers[ticker], {})[key] = Fact(
+            facts.add(tickers[ticker], Fact(
                 key, "group", brand["group"], 0.9, f"{brand['group']} operates {brand['brand']} "
-                f"({seeds.HOTEL_BRANDS})", seeds.HOTEL_BRANDS)
+                f"({seeds.HOTEL_BRANDS})", seeds.HOTEL_BRANDS))
     for company_id, name, legal, name_en in db.execute(
-        "select id, name, legal_name, name_en from companies"
-    ):
+        "select id, name, legal_name, name_en from companies where coalesce(status, 'active') = "
+        "'active' order by id"
+    ).fetchall():
         for text in (name, legal, name_en):
             key = f"group:{_fold_name(text or '')}"
-            if text and key in groups and key not in facts.get(company_id, {}):
+            if text and key in groups and not facts.has(company_id, key):
                 g = groups[key]
-                facts.setdefault(company_id, {})[key] = Fact(
-                    key, "group", g.label, 0.9, f"{text} is the operating group", g.source)
+                facts.add(company_id, Fact(key, "group", g.label, 0.9,
+                                           f"{text} is the operating group", g.source))
                 operators[company_id].append(g.label)
     for company_id, brands in operators.items():
-        if _is_property(by_company.get(company_id, [])):
+        if company_id in properties:
             continue
-        facts.setdefault(company_id, {})[HOTEL_OPERATOR] = Fact(
+        facts.add(company_id, Fact(
             HOTEL_OPERATOR, "concept", concept_label("hotel_operator"), 0.9,
             "operates " + ", ".join(sorted(set(brands))[:6]) + f" ({seeds.HOTEL_BRANDS})",
-            seeds.HOTEL_BRANDS)
+            seeds.HOTEL_BRANDS))
+    return set(operators)
 
 
-def _write_signals(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]]) -> str:
-    n = max(len(facts), 1)
-    df: Counter = Counter(sig for fs in facts.values() for sig in fs)
-    meta: dict[str, Fact] = {}
-    for fs in facts.values():
-        for sig, fact in fs.items():
-            meta.setdefault(sig, fact)
+def _write_signals(db: sqlite_utils.Database, companies: int) -> str:
+    """Weight every fact by its signal's rarity and write the graph's tables."""
+    n = max(companies, 1)
+    df = dict(db.execute("select signal, count(*) from _facts group by signal").fetchall())
     idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
-    edges: list[dict[str, Any]] = []
+    meta: dict[str, tuple[str, str]] = {}  # signal -> (kind, label) as first found
     signal_weight: dict[str, float] = defaultdict(float)
-    company_weight: dict[int, float] = defaultdict(float)
-    for company_id, fs in facts.items():
-        for sig, fact in fs.items():
-            weight = round(idf[sig] * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)
-            if weight <= 0:
-                continue
-            signal_weight[sig] += weight
-            company_weight[company_id] += weight
-            edges.append({"company_id": company_id, "signal": sig, "weight": weight,
-                          "confidence": fact.confidence, "evidence": fact.evidence,
-                          "source": fact.source})
-    signal_rows = [{"signal": sig, "kind": meta[sig].kind, "label": meta[sig].label,
-                    "companies": df[sig], "idf": round(idf[sig], 6),
-                    "weight_sum": signal_weight[sig]} for sig in df]
-
     with transaction(db):
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")
-        insert_rows(db, "signals", signal_rows)
-        insert_rows(db, "company_signals", edges)
-        insert_rows(db, "company_weights",
-                    ({"company_id": cid, "weight_sum": w} for cid, w in company_weight.items()))
-    edge_count = len(edges)
-    return f"{len(signal_rows)} signals, {edge_count} company-signal links over {len(facts)} companies"
+        edges: list[tuple[Any, ...]] = []
+        weights: list[tuple[int, float]] = []
+        current, total, count = None, 0.0, 0
+        for company_id, sig, kind, label, fact_conf, evidence, source in db.execute(
+                "select company_id, signal, kind, label, confidence, evidence, source from _facts "
+                "order by company_id, rowid"):
+            if company_id != current:
+                if current is not None and total:
+                    weights.append((current, total))
+                current, total = company_id, 0.0
+            meta.setdefault(sig, (kind, label))
+            weight = round(idf[sig] * KIND_WEIGHTS.get(kind, 0.5) * fact_conf, 6)
+            if weight <= 0:
+                continue
+            signal_weight[sig] += weight
+            total += weight
+            count += 1
+            edges.append((company_id, sig, weight, fact_conf, evidence, source))
+            if len(edges) >= _BATCH:
+                db.conn.executemany("insert into company_signals (company_id, signal, weight, "
+                                    "confidence, evidence, source) values (?, ?, ?, ?, ?, ?)", edges)
+                edges.clear()
+        if current is not None and total:
+            weights.append((current, total))
+        db.conn.executemany("insert into company_signals (company_id, signal, weight, confidence, "
+                            "evidence, source) values (?, ?, ?, ?, ?, ?)", edges)
+        db.conn.executemany("insert into company_weights (company_id, weight_sum) values (?, ?)",
+                            weights)
+        db.conn.executemany(
+            "insert into signals (signal, kind, label, companies, idf, weight_sum) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [(sig, kind, label, df[sig], round(idf[sig], 6), signal_weight[sig])
+             for sig, (kind, label) in meta.items()])
+    return f"{len(meta)} signals, {count} company-signal links over {companies} companies"
 
 
 def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
