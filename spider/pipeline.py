@@ -59,8 +59,7 @@ def rebuild(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None 
             echo(f"  {what} ... ({time.perf_counter() - started:.0f} s so far)")
 
     with transaction(db):
-        stage("resolving companies")
-        resolved = resolve_companies(db, settings)
+        resolved = resolve_companies(db, settings, progress=stage)
         stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
         stage("indexing names")

@@ -25,6 +25,9 @@ BLOCK_RULES = ("corporate_number", "phone", "domain", "address", "exact_name", "
 NAME_RULES = frozenset({"rare_token", "token_pair", "fuzzy_token", "sound", "place_word"})
 # Rules whose keys are identities: an oversized block is chained, not dropped.
 IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
+# Rules whose common keys are taken within each place (a phone or a corporate number is one
+# organisation wherever it is listed; place_word keys carry their place already).
+PLACE_SPLIT_RULES = frozenset(BLOCK_RULES) - {"corporate_number", "phone", "place_word"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class BlockLimits:
     pair_block: int = 60  # two words together
     fuzzy_block: int = 40  # a word and the head or tail of another (typo keys)
     place_block: int = 60  # one place and a one-deletion variant of the rarest word
+    # A key more records share than this is taken within each place (city, else postal code):
+    # "Summit Dental" or "100 Main St" names many firms across a country, few in one town.
+    split_at: int = 60
 
     @classmethod
     def for_size(cls, n: int, max_block: int = 60) -> BlockLimits:
@@ -44,11 +50,12 @@ class BlockLimits:
             return max(low, min(high, 300_000 // max(n, 1)))
 
         return cls(
-            max_block, scale(10, 60), scale(PAIR_LOW, max_block), scale(FUZZY_LOW, 40), max_block
+            max_block, scale(10, 60), scale(PAIR_LOW, max_block), scale(FUZZY_LOW, 40), max_block,
+            scale(SPLIT_LOW, max_block),
         )
 
 
-PAIR_LOW, FUZZY_LOW = 12, 8
+PAIR_LOW, FUZZY_LOW, SPLIT_LOW = 12, 8, 6
 PLACE_TAGS = False
 
 
@@ -80,7 +87,7 @@ def block_keys(
     df = weights.df
     latin_words = {t for form in rec.latin for t in form}
     ranked = sorted(latin_words, key=lambda t: (df.get(t, 0), t))
-    bigrams = sorted(rec.tokens - latin_words, key=lambda t: (df.get(t, 0), t))
+    bigrams = sorted(rec.tokens() - latin_words, key=lambda t: (df.get(t, 0), t))
     for token in ranked[:2] + bigrams[:2]:
         if df.get(token, 0) <= limits.rare_df:
             yield "rare_token", token, ""
@@ -115,38 +122,86 @@ def block_keys(
             yield "address", f"{rec.house} {street[0]}", ""
 
 
-# Blocks are grouped with numpy: every (rule, key) is hashed to one int64, so 1.3 million keys
-# at 100,000 records cost 32 bytes each instead of a Python tuple, string and list.
+# Blocks are grouped with numpy: every (rule, key) is hashed to one int64 and kept in narrow
+# columns, so the 25 million keys of a million records cost 21 bytes each, not a Python tuple.
 RULE_ID = {rule: n for n, rule in enumerate(BLOCK_RULES)}
 _IDENTITY_IDS = [RULE_ID[r] for r in IDENTITY_RULES]
+_SPLIT = np.array([rule in PLACE_SPLIT_RULES for rule in BLOCK_RULES])
+_MASK32 = 0x7FFFFFFF
+
+
+@dataclass
+class Keys:
+    """The block keys of some records, one row per (record, key), as parallel arrays."""
+
+    rule: np.ndarray  # int8: index into BLOCK_RULES
+    key: np.ndarray  # int64: hash of (rule, key)
+    index: np.ndarray  # int32: the record's index
+    tag: np.ndarray  # int32: hash of the tag, 0 for none
+    place: np.ndarray  # int32: hash of the record's place, 0 for none
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Keys]) -> Keys:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) if parts else
+                     np.zeros(0, dtype) for f, dtype in _KEY_DTYPES))  # fmt: skip
+
+    def take(self, rows: np.ndarray) -> Keys:
+        return Keys(*(getattr(self, f)[rows] for f, _ in _KEY_DTYPES))
+
+
+_KEY_DTYPES = (("rule", np.int8), ("key", np.int64), ("index", np.int32), ("tag", np.int32),
+               ("place", np.int32))  # fmt: skip
 
 
 def record_keys(
     reps: Sequence[Prepared], weights: Weights, limits: BlockLimits, start: int = 0,
     stop: int | None = None,
-) -> np.ndarray:  # fmt: skip
-    """(rule id, key hash, record index, tag hash) rows for records start..stop: pure per record,
-    so any slice can be computed anywhere and the rows concatenated."""
-    out = array("q")
+) -> Keys:  # fmt: skip
+    """The block keys of records start..stop: pure per record, so any slice can be computed
+    anywhere and the parts concatenated."""
+    rules, hashes, indexes, tags, places = array("b"), array("q"), array("i"), array("i"), array("i")
     rule_id = RULE_ID
     for rec in reps[start:stop]:
         seen: set[int] = set()
         index = rec.index
+        place = rec.city or rec.postal
+        place_hash = (hash(place) & _MASK32 or 1) if place else 0
         for rule, key, tag in block_keys(rec, weights, limits):
             h = hash((rule, key))
             if h not in seen:
                 seen.add(h)
-                out.extend((rule_id[rule], h, index, hash(tag) if tag else 0))
-    return np.frombuffer(out, dtype=np.int64).reshape(-1, 4)
+                rules.append(rule_id[rule])
+                hashes.append(h)
+                indexes.append(index)
+                tags.append((hash(tag) & _MASK32 or 1) if tag else 0)
+                places.append(place_hash)
+    return Keys(*(np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype)
+                  for a, (_, dtype) in zip((rules, hashes, indexes, tags, places), _KEY_DTYPES,
+                                           strict=True)))  # fmt: skip
 
 
-def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _groups(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row order by key, each block's first position in that order, and each block's size."""
-    order = np.argsort(keys[:, 1])
-    hashes = keys[order, 1]
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
     return order, starts, sizes
+
+
+def _split_by_place(keys: Keys, limits: BlockLimits) -> np.ndarray:
+    """Key hashes with every common key of a splittable rule (one more than `split_at` records
+    share) made specific to each record's place."""
+    order, starts, sizes = _groups(keys.key)
+    common = np.repeat((sizes > limits.split_at) & _SPLIT[keys.rule[order[starts]]], sizes)
+    rows = order[common]
+    hashes = keys.key.copy()
+    if len(rows):
+        hashes[rows] = hashes[rows] * 1_000_003 + keys.place[rows].astype(np.int64) + 1
+    return hashes
 
 
 def _limits_of(rules: np.ndarray, tagged: np.ndarray, limits: BlockLimits) -> np.ndarray:
@@ -158,29 +213,45 @@ def _limits_of(rules: np.ndarray, tagged: np.ndarray, limits: BlockLimits) -> np
 
 
 def block_pairs(
-    keys: np.ndarray, limits: BlockLimits, n: int
+    keys: Keys, limits: BlockLimits, n: int
 ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[int, int]]]:
     """Every pair each block proposes, as (a * n + b codes with a < b, rule ids), duplicates kept,
     and per rule id (blocks, oversized blocks skipped).
 
-    Within a tagged block only members with different tags pair: the one-deletion keys of
-    "printing" pair a typo ("prniting") with the 50 printers, not the printers with each other.
-    An oversized identity block (one phone on 300 records) is chained, not dropped.
+    A key shared by many records is first narrowed to each place (`_split_by_place`). Within
+    a tagged block only members with different tags pair: the one-deletion keys of "printing"
+    pair a typo ("prniting") with the 50 printers, not the printers with each other. An
+    oversized identity block (one phone on 300 records) is chained, not dropped. Keys of
+    different rules never share a block, so each rule is grouped on its own: the sorting
+    costs memory for one rule's keys at a time, not for all of them.
     """
-    order, starts, sizes = _groups(keys)
-    first_rows = order[starts]
-    rules, tags = keys[first_rows, 0], keys[first_rows, 3]
-    cap = _limits_of(rules, tags != 0, limits)
-    counts = {
-        int(r): (int(b), 0) for r, b in zip(*np.unique(rules, return_counts=True), strict=True)
-    }
-    over = (sizes > cap) & (sizes > 1)
-    chained = over & np.isin(rules, _IDENTITY_IDS)
-    for r, c in zip(*np.unique(rules[over & ~chained], return_counts=True), strict=True):
-        counts[int(r)] = (counts[int(r)][0], int(c))
+    by_rule = np.argsort(keys.rule, kind="stable")
+    bounds = np.searchsorted(keys.rule[by_rule], np.arange(len(BLOCK_RULES) + 1))
     codes: list[np.ndarray] = []
     rule_ids: list[np.ndarray] = []
-    index, tag = keys[order, 2], keys[order, 3]  # by position in key order
+    counts: dict[int, tuple[int, int]] = {}
+    for rule in range(len(BLOCK_RULES)):
+        rows = by_rule[bounds[rule]:bounds[rule + 1]]
+        if len(rows):
+            _rule_pairs(keys.take(rows), rule, limits, n, codes, rule_ids, counts)
+    del by_rule
+    if not codes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int8), counts
+    return np.concatenate(codes), np.concatenate(rule_ids), counts
+
+
+def _rule_pairs(keys: Keys, rule: int, limits: BlockLimits, n: int, codes: list[np.ndarray],
+                rule_ids: list[np.ndarray], counts: dict[int, tuple[int, int]]) -> None:
+    """The pairs of one rule's blocks, appended to `codes` and `rule_ids`."""
+    order, starts, sizes = _groups(_split_by_place(keys, limits))
+    tags = keys.tag[order[starts]]
+    cap = _limits_of(np.full(len(starts), rule), tags != 0, limits)
+    over = (sizes > cap) & (sizes > 1)
+    identity = rule in _IDENTITY_IDS
+    chained = over if identity else np.zeros(len(over), bool)
+    counts[rule] = (len(starts), int((over & ~chained).sum()))
+    index, tag = keys.index[order].astype(np.int64), keys.tag[order]  # in key order
+    del order
     paired = (sizes > 1) & ~over
     for size in np.unique(sizes[paired]):
         chosen = paired & (sizes == size)
@@ -189,15 +260,13 @@ def block_pairs(
         a, b = index[members[:, iu]], index[members[:, ju]]
         ta, tb = tag[members[:, iu]], tag[members[:, ju]]
         keep = (ta == 0) | (ta != tb)
-        codes.append((np.minimum(a, b) * n + np.maximum(a, b))[keep])
-        rule_ids.append(np.broadcast_to(rules[chosen][:, None], a.shape)[keep])
-    for first, size, rule in zip(starts[chained], sizes[chained], rules[chained], strict=True):
+        found = (np.minimum(a, b) * n + np.maximum(a, b))[keep]
+        codes.append(found)
+        rule_ids.append(np.full(len(found), rule, dtype=np.int8))
+    for first, size in zip(starts[chained], sizes[chained], strict=True):
         members = np.sort(index[first : first + size])
         codes.append(members[:-1] * n + members[1:])
-        rule_ids.append(np.full(size - 1, rule))
-    if not codes:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), counts
-    return np.concatenate(codes), np.concatenate(rule_ids), counts
+        rule_ids.append(np.full(size - 1, rule, dtype=np.int8))
 
 
 @dataclass
@@ -233,16 +302,16 @@ class Candidates:
 
 
 def _all_keys(reps: Sequence[Prepared], weights: Weights, limits: BlockLimits,
-              workers: int) -> np.ndarray:  # fmt: skip
-    if parallel.worth_forking(len(reps), workers):
+              workers: int) -> Keys:  # fmt: skip
+    if parallel.worth_forking(len(reps), workers, shared=len(reps)):
         parts = parallel.map_slices(_keys_slice, parallel.slices(len(reps), 2 * workers),
                                     workers, (reps, weights, limits))
-        return np.concatenate(parts)
+        return Keys.concat(parts)
     return record_keys(reps, weights, limits)
 
 
 def _keys_slice(state: tuple[Sequence[Prepared], Weights, BlockLimits],
-                bounds: parallel.Bounds) -> np.ndarray:
+                bounds: parallel.Bounds) -> Keys:
     reps, weights, limits = state
     return record_keys(reps, weights, limits, *bounds)
 

@@ -13,13 +13,20 @@ from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
 
 
 class _Clusters:
-    """Union-find whose roots carry what forbids a merge: classes, corporate numbers, cannot-links."""
+    """Union-find whose roots carry what forbids a merge: classes, corporate numbers, cannot-links.
+
+    Sized for a million records: per record one list slot each for parent, classes and
+    corporate numbers (shared tuples, not a set per record); member lists only for roots that
+    merged something.
+    """
 
     def __init__(self, prepared: Sequence[Prepared]) -> None:
         self.parent = list(range(len(prepared)))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(len(prepared))}
-        self.classes: dict[int, set[str]] = {r.index: {r.klass} - {""} for r in prepared}
-        self.jcns: dict[int, set[str]] = {r.index: {r.jcn} - {""} for r in prepared}
+        self._members: dict[int, list[int]] = {}
+        shared: dict[str, tuple[str, ...]] = {"": ()}
+        self.classes: list[tuple[str, ...]] = [
+            shared.get(r.klass) or shared.setdefault(r.klass, (r.klass,)) for r in prepared]
+        self.jcns: list[tuple[str, ...]] = [(r.jcn,) if r.jcn else () for r in prepared]
         self.apart: dict[int, set[int]] = defaultdict(set)
         # Members whose name goes on after the legal form with words that may name a site.
         self.sites: dict[int, list[int]] = {r.index: [r.index] for r in prepared if r.site}
@@ -31,32 +38,49 @@ class _Clusters:
             i = parent[i]
         return i
 
+    def members(self, root: int) -> list[int]:
+        return self._members.get(root) or [root]
+
+    def size(self, root: int) -> int:
+        members = self._members.get(root)
+        return len(members) if members else 1
+
     def keep_apart(self, a: int, b: int) -> None:
         self.apart[a].add(b)
         self.apart[b].add(a)
 
     def allowed(self, ra: int, rb: int) -> bool:
-        if len(self.classes[ra] | self.classes[rb]) > 1:
+        if len(set(self.classes[ra]) | set(self.classes[rb])) > 1:
             return False
-        if len(self.jcns[ra] | self.jcns[rb]) > 1:
+        if len(set(self.jcns[ra]) | set(self.jcns[rb])) > 1:
             return False
-        small, other = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        for i in self.members[small]:
-            for j in self.apart.get(i, ()):
-                if self.find(j) == other:
-                    return False
+        if self.apart:
+            small, other = (ra, rb) if self.size(ra) <= self.size(rb) else (rb, ra)
+            for i in self.members(small):
+                for j in self.apart.get(i, ()):
+                    if self.find(j) == other:
+                        return False
         return True
 
     def union(self, ra: int, rb: int) -> int:
-        if len(self.members[ra]) < len(self.members[rb]):
+        if self.size(ra) < self.size(rb):
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.members[ra].extend(self.members.pop(rb))
-        self.classes[ra] |= self.classes.pop(rb)
-        self.jcns[ra] |= self.jcns.pop(rb)
+        merged = self._members.pop(ra, [ra])
+        merged.extend(self._members.pop(rb, [rb]))
+        self._members[ra] = merged
+        for attr in (self.classes, self.jcns):
+            if attr[rb] and attr[rb] != attr[ra]:
+                attr[ra] = tuple(sorted({*attr[ra], *attr[rb]}))
         if rb in self.sites:
             self.sites.setdefault(ra, []).extend(self.sites.pop(rb))
         return ra
+
+    def clusters(self) -> list[list[int]]:
+        """Every cluster's members, sorted (singletons included)."""
+        parent = self.parent
+        return [sorted(self._members[i]) if i in self._members else [i]
+                for i in range(len(parent)) if parent[i] == i]
 
 
 def cluster(
@@ -117,7 +141,7 @@ def cluster(
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb or not clusters.allowed(ra, rb):
             continue
-        ma, mb = clusters.members[ra], clusters.members[rb]
+        ma, mb = clusters.members(ra), clusters.members(rb)
         if len(ma) * len(mb) > 1:
             if len(ma) * len(mb) <= max_check:
                 scores = (pair_score(i, j) for i in ma for j in mb)
@@ -129,4 +153,4 @@ def cluster(
         if sites_apart(ra, rb):
             continue
         clusters.union(ra, rb)
-    return [sorted(m) for m in clusters.members.values()]
+    return clusters.clusters()

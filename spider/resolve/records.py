@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -100,6 +100,9 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+Progress = Callable[[str], None]
+
+
 def resolve_records(
     rows: Sequence[dict[str, Any]],
     *,
@@ -119,13 +122,37 @@ def resolve_records(
     pairs of row indexes found by another matcher (spider.resolve.properties): they join the scored
     pairs and go through the same clustering checks, unlike user decisions.
     """
+    workers = parallel.default_workers() if workers is None else max(1, workers)
     with _no_cyclic_gc():
-        return _resolve(rows, match_threshold, review_threshold, link_threshold, must_link,
-                        cannot_link, extra_scores, config, max_block, workers)  # fmt: skip
+        prepared = prepare_records(rows, workers=workers)
+        return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
+                        cannot_link, extra_scores, config, max_block, workers, None)  # fmt: skip
+
+
+def resolve_prepared(
+    prepared: list[Prepared],
+    *,
+    match_threshold: float = 90.0,
+    review_threshold: float = 75.0,
+    link_threshold: float | None = None,
+    must_link: Iterable[tuple[int, int]] = (),
+    cannot_link: Iterable[tuple[int, int]] = (),
+    extra_scores: Iterable[tuple[int, int, float]] = (),
+    config: ScoreConfig = DEFAULT_SCORE,
+    max_block: int = 60,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Resolution:
+    """`resolve_records` on records already prepared (indexes 0..n-1, in order); the list is
+    re-indexed in place onto representatives. `progress` hears each step as it starts."""
+    workers = parallel.default_workers() if workers is None else max(1, workers)
+    with _no_cyclic_gc():
+        return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
+                        cannot_link, extra_scores, config, max_block, workers, progress)  # fmt: skip
 
 
 def _resolve(
-    rows: Sequence[dict[str, Any]],
+    prepared: list[Prepared],
     match_threshold: float,
     review_threshold: float,
     link_threshold: float | None,
@@ -134,17 +161,19 @@ def _resolve(
     extra_scores: Iterable[tuple[int, int, float]],
     config: ScoreConfig,
     max_block: int,
-    workers: int | None,
+    workers: int,
+    progress: Progress | None,
 ) -> Resolution:
-    workers = parallel.default_workers() if workers is None else max(1, workers)
-    prepared = prepare_records(rows, workers=workers)
+    say = progress or (lambda what: None)
     must, cannot = list(must_link), list(cannot_link)
     decided = {i for pair in must + cannot for i in pair}
     reps, rep_of = collapse(prepared, decided, in_place=True)
-    del prepared
+    prepared.clear()
     weights = Weights(reps)
+    say(f"blocking {len(reps)} distinct records")
     pairs = block(reps, weights, max_block=max_block, workers=workers)
     keep = min(review_threshold, match_threshold)
+    say(f"scoring {len(pairs)} candidate pairs")
     scores = score_candidates(reps, weights, pairs, config, keep=keep, workers=workers)
     for a, b, value in extra_scores:
         ra, rb = rep_of[a], rep_of[b]
@@ -153,6 +182,7 @@ def _resolve(
             scores[key] = max(scores.get(key, 0.0), value)
     if link_threshold is None:
         link_threshold = (match_threshold + review_threshold) / 2
+    say("clustering")
     rep_cannot = [(rep_of[a], rep_of[b]) for a, b in cannot]
     rep_clusters = cluster(
         reps, scores, weights, threshold=match_threshold, link_threshold=link_threshold,
@@ -163,10 +193,13 @@ def _resolve(
     for members in rep_clusters:
         for i in members:
             owner[i] = members[0]
-    by_rep: dict[int, list[int]] = defaultdict(list)
-    for i, rep in enumerate(rep_of):
-        by_rep[rep].append(i)
-    clusters = [sorted(i for rep in members for i in by_rep[rep]) for members in rep_clusters]
+    if len(rep_of) == len(reps):  # nothing collapsed: clusters over records are the same
+        clusters = rep_clusters
+    else:
+        by_rep: dict[int, list[int]] = defaultdict(list)
+        for i, rep in enumerate(rep_of):
+            by_rep[rep].append(i)
+        clusters = [sorted(i for rep in members for i in by_rep[rep]) for members in rep_clusters]
     forbidden = {(min(a, b), max(a, b)) for a, b in rep_cannot}
     review = sorted(
         ((a, b, s) for (a, b), s in scores.items()

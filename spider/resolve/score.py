@@ -20,7 +20,6 @@ from spider.resolve.kana import is_romaji, skeleton
 from spider.resolve.prepare import Prepared, Weights
 from spider.resolve.words import (
     COMMON_JA,
-    OUTLET_WORDS,
     PLACE_JA,
     PLACE_WEIGHT,
     PLACE_WORDS,
@@ -267,10 +266,14 @@ def score_pair(
     if a.jcn and b.jcn:
         same = a.jcn == b.jcn
         return (100.0 if same else 0.0), {"corporate_number": "same" if same else "differs"}
-    sym, cov, how = name_scores(a, b, weights)
-    breakdown: dict[str, Any] = {"name": round(sym, 1)}
-    if not how:
-        breakdown["names_compared"] = ""  # no common script: the name says nothing either way
+    return _with_names(a, b, weights, config, *evidence_points(a, b, config))
+
+
+def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(),
+                    ) -> tuple[float, dict[str, Any], bool]:
+    """(points, breakdown, support): what everything but the names says about a pair. The
+    pair's score is at most 100 plus these points, whatever its names (see `score_candidates`)."""
+    breakdown: dict[str, Any] = {}
     points = 0.0
     support = False
     if a.phone and b.phone:
@@ -330,6 +333,17 @@ def score_pair(
         # A Chicago "King" is not Kyoto's キング: records known to be in different countries
         # are different callable organisations, whatever their names (hard keys decided above).
         breakdown["country"] = f"{a.country} vs {b.country}"
+    return points, breakdown, support
+
+
+def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
+                evidence: dict[str, Any], support: bool) -> tuple[float, dict[str, Any]]:
+    """The score and breakdown once the names are compared too."""
+    sym, cov, how = name_scores(a, b, weights)
+    breakdown: dict[str, Any] = {"name": round(sym, 1)}
+    if not how:
+        breakdown["names_compared"] = ""  # no common script: the name says nothing either way
+    breakdown.update(evidence)
     name = sym
     if (weights.brands and sym > config.brand_only_cap
             and (weights.is_brand_only(a) or weights.is_brand_only(b))):  # fmt: skip
@@ -342,7 +356,7 @@ def score_pair(
         breakdown["name"] = round(name, 1)
         breakdown["name_rule"] = "contained"
     total = name + points
-    outlets_a, outlets_b = a.tokens & OUTLET_WORDS, b.tokens & OUTLET_WORDS
+    outlets_a, outlets_b = a.outlets, b.outlets
     if outlets_a - outlets_b and outlets_b - outlets_a and total > config.outlet_cap:
         total = config.outlet_cap
         breakdown["name_rule"] = "different outlets"
@@ -360,11 +374,12 @@ def score_candidates(
     """Score every candidate pair; keep those scoring at least `keep`.
 
     A pair proposed on names alone is scored only if rapidfuzz's token_sort_ratio (C, cheap)
-    says the names could be alike at all.
+    says the names could be alike at all; any pair's names are compared only if what else it
+    carries (phone, address, place ...) leaves `keep` within reach of a perfect name.
     """
     a, b = pairs.pairs()
     state = (reps, weights, config, a, b, pairs.rules, keep)
-    if parallel.worth_forking(len(a), workers, factor=10):
+    if parallel.worth_forking(len(a), workers, factor=10, shared=len(reps)):
         parts = parallel.map_slices(_score_slice, parallel.slices(len(a), 4 * workers),
                                     workers, state)
     else:
@@ -381,25 +396,37 @@ def _score_slice(state: tuple, bounds: parallel.Bounds) -> list[tuple[tuple[int,
     texts: dict[int, str] = {}
     out = []
     ratio, glued = fuzz.token_sort_ratio, fuzz.ratio
-    for i, j, rule in zip(a[start:stop].tolist(), b[start:stop].tolist(),
-                          rules[start:stop].tolist(), strict=True):  # fmt: skip
-        if rule in _NAME_RULE_IDS:
-            ti, tj = texts.get(i), texts.get(j)
-            if ti is None:
-                ti = texts[i] = _plain_text(reps[i])
-            if tj is None:
-                tj = texts[j] = _plain_text(reps[j])
-            if (ti and tj and not ratio(ti, tj, score_cutoff=PREFILTER)
-                    and (ti.count(" ") == tj.count(" ")
-                         or not glued(ti.replace(" ", ""), tj.replace(" ", ""),
-                                      score_cutoff=PREFILTER))):  # fmt: skip
-                # Names spaced differently ("konin klijke philips", "koninklijke
-                # philipselectronics") are judged without their spaces.
-                continue
-        score = score_pair(reps[i], reps[j], weights, config)[0]
-        if score >= keep:
-            out.append(((i, j), score))
+    for at in range(start, min(stop, len(a)), _CHUNK):  # Python ints for a chunk at a time
+        end = min(at + _CHUNK, stop)
+        for i, j, rule in zip(a[at:end].tolist(), b[at:end].tolist(), rules[at:end].tolist(),
+                              strict=True):  # fmt: skip
+            if rule in _NAME_RULE_IDS:
+                ti, tj = texts.get(i), texts.get(j)
+                if ti is None:
+                    ti = texts[i] = _plain_text(reps[i])
+                if tj is None:
+                    tj = texts[j] = _plain_text(reps[j])
+                if (ti and tj and not ratio(ti, tj, score_cutoff=PREFILTER)
+                        and (ti.count(" ") == tj.count(" ")
+                             or not glued(ti.replace(" ", ""), tj.replace(" ", ""),
+                                          score_cutoff=PREFILTER))):  # fmt: skip
+                    # Names spaced differently ("konin klijke philips", "koninklijke
+                    # philipselectronics") are judged without their spaces.
+                    continue
+            ri, rj = reps[i], reps[j]
+            if ri.jcn and rj.jcn:
+                score = score_pair(ri, rj, weights, config)[0]
+            else:
+                points, evidence, support = evidence_points(ri, rj, config)
+                if 100.0 + points < keep:
+                    continue  # no name could lift it to `keep`: the names are not compared
+                score = _with_names(ri, rj, weights, config, points, evidence, support)[0]
+            if score >= keep:
+                out.append(((i, j), score))
     return out
+
+
+_CHUNK = 100_000
 
 
 def _plain_text(rec: Prepared) -> str:

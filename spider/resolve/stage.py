@@ -16,19 +16,23 @@ link is a `group:` signal, made elsewhere. Hotel property links across scripts c
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import sqlite_utils
 
 from spider.db import dicts_in, execute_in, insert_rows, transaction
 from spider.errors import InputError
+from spider.fields import NAME_FIELDS
+from spider.resolve import parallel
 from spider.resolve.block import explain_blocking
-from spider.resolve.prepare import Prepared, prepare_records
-from spider.resolve.properties import property_links
-from spider.resolve.records import Resolution, resolve_records
+from spider.resolve.prepare import Prepared, prepare_records, prepare_stream
+from spider.resolve.properties import is_hotel, property_links
+from spider.resolve.records import Resolution, resolve_prepared
 from spider.resolve.score import score_pair
 from spider.resolve.survive import survive
 from spider.resolve.words import COMPANY_FIELDS
@@ -36,15 +40,65 @@ from spider.settings import Settings
 
 COMPANY_COLUMNS = ("id", *COMPANY_FIELDS, "record_count", "status", "stale_since")
 ACTIVE_RECORDS = "select * from records where coalesce(status, 'active') = 'active' order by id"
+ACTIVE = "coalesce(r.status, 'active') = 'active'"
+# What preparing, blocking, scoring and the property rules read of a record (not its
+# description or extra columns): a million of these pass through, a few thousand at a time.
+RESOLVE_COLUMNS = ("id", "record_key", "source", "source_row", "list_title", *NAME_FIELDS,
+                   "name_kana", "brand", "category", "corporate_number", "industry_scheme",
+                   "address", "district", "city", "country", "postal_code", "lat", "lon",
+                   "phone", "website")  # fmt: skip
+CHUNK = 5000
+
+Progress = Callable[[str], None]
 
 
-def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int],
+class _Read:
+    """The active records as the resolver needs them, read in one pass in id order."""
+
+    def __init__(self) -> None:
+        self.prepared: list[Prepared] = []
+        self.ids = array("q")  # record index -> record id
+        self.previous = array("q")  # record index -> the company it was in, or -1
+        self.hotels: list[dict[str, Any]] = []  # rows the property rules look at
+        self.hotel_index: list[int] = []  # their record indexes
+        self.key_index: dict[str, int] = {}  # record keys a decision names -> record index
+
+
+def _read_active(db: sqlite_utils.Database, workers: int | None, named: set[str]) -> _Read:
+    read = _Read()
+    columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS)
+    total = db.execute(f"select count(*) from records r where {ACTIVE}").fetchone()[0]
+    cursor = db.conn.execute(
+        f"select {columns}, l.company_id from records r left join record_links l "
+        f"on l.record_id = r.id where {ACTIVE} order by r.id")
+
+    def chunks() -> Iterator[list[dict[str, Any]]]:
+        while batch := cursor.fetchmany(CHUNK):
+            rows = []
+            for values in batch:
+                row = dict(zip(RESOLVE_COLUMNS, values, strict=False))
+                index = len(read.ids)
+                read.ids.append(row["id"])
+                read.previous.append(values[-1] if values[-1] is not None else -1)
+                if row["record_key"] in named:
+                    read.key_index[row["record_key"]] = index
+                if is_hotel(row):
+                    read.hotels.append(row)
+                    read.hotel_index.append(index)
+                rows.append(row)
+            yield rows
+
+    workers = parallel.default_workers() if workers is None else max(1, workers)
+    for part in prepare_stream(chunks(), total=total, workers=workers):
+        read.prepared.extend(part)
+    return read
+
+
+def _decision_pairs(decisions: list[tuple[str, str, str]], index_of: dict[str, int],
                     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     must: list[tuple[int, int]] = []
     cannot: list[tuple[int, int]] = []
-    for kind, ka, kb in db.execute(
-        "select kind, record_key_a, record_key_b from decisions order by id"
-    ):
+    for kind, ka, kb in decisions:
         a, b = index_of.get(ka), index_of.get(kb)
         if a is None or b is None or a == b:
             continue
@@ -52,7 +106,8 @@ def _decision_pairs(db: sqlite_utils.Database, index_of: dict[str, int],
     return must, cannot
 
 
-def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
+def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
+                      progress: Progress | None = None) -> str:
     """Cluster active records into companies; rewrite companies, record_links and pending review.
 
     A company keeps its id from one run to the next: a cluster takes the id of the company
@@ -61,132 +116,191 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings) -> str:
     their source) take no part in clustering; each stays with the company its old companions
     are in, so what a person said about it stays with what it named; a company left with only
     stale records is kept as gone (`status`), never listed, never moved onto another company.
+
+    Memory stays near one compact prepared record per record: rows are read a few thousand
+    at a time, and companies are written from records streamed back in company order.
     """
-    rows = [dict(r) for r in db.query(ACTIVE_RECORDS)]
-    index_of = {r["record_key"]: i for i, r in enumerate(rows)}
-    must, cannot = _decision_pairs(db, index_of)
-    result = resolve_records(
-        rows, match_threshold=settings.match_threshold, review_threshold=settings.review_threshold,
-        link_threshold=settings.link_threshold, must_link=must, cannot_link=cannot,
-        extra_scores=[(a, b, score) for a, b, score, _why in property_links(rows)],
-        max_block=settings.max_block, workers=settings.workers,
+    say = progress or (lambda what: None)
+    decisions = db.execute(
+        "select kind, record_key_a, record_key_b from decisions order by id").fetchall()
+    named = {key for _, a, b in decisions for key in (a, b)}
+    say("preparing records")
+    read = _read_active(db, settings.workers, named)
+    must, cannot = _decision_pairs(decisions, read.key_index)
+    extra = [(read.hotel_index[a], read.hotel_index[b], score)
+             for a, b, score, _why in property_links(read.hotels)]
+    read.hotels.clear()
+    n = len(read.ids)
+    result = resolve_prepared(
+        read.prepared, match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
+        must_link=must, cannot_link=cannot, extra_scores=extra, max_block=settings.max_block,
+        workers=settings.workers, progress=say,
     )  # fmt: skip
-    previous = dict(db.execute("select record_id, company_id from record_links").fetchall())
-    ids = _CompanyIds(previous, db)
-    trust = settings.source_trust
-    companies, links = [], []
-    reps, rep_of = result.reps, result.rep_of
-    # Biggest clusters first: they have the best claim to the id their records had.
-    for members in sorted(result.clusters, key=lambda m: (-len(m), rows[m[0]]["id"])):
-        recs = [rows[i] for i in members]
-        company_id = ids.assign([r["id"] for r in recs])
-        company = survive(recs, trust)
-        company.update(id=company_id, status="active", stale_since=None)
-        companies.append(company)
-        anchor = min(members, key=lambda i: rows[i]["id"])
-        for i in members:
-            if i == anchor:
-                score, rule = 100.0, "anchor" if len(members) > 1 else "single"
-            elif rep_of[i] == rep_of[anchor]:
-                score, rule = 100.0, "identical"
-            else:
-                key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
-                known = result.scores.get(key)
-                score = known if known is not None else score_pair(
-                    reps[key[0]], reps[key[1]], result.weights)[0]
-                rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
-            links.append({"record_id": rows[i]["id"], "company_id": company_id,
-                          "score": round(score, 1), "rule": rule})  # fmt: skip
-    gone, stale_links = _place_stale(db, previous, ids, trust)
-    companies += gone
-    links += stale_links
-    companies.sort(key=lambda c: c["id"])
+    say("writing companies")
+    stale = db.execute("select r.id, l.company_id from records r left join record_links l on "
+                       "l.record_id = r.id where r.status = 'stale' order by r.id").fetchall()
+    ids = _CompanyIds(db, read.previous)
+    record_ids = read.ids
+    with transaction(db):
+        db.execute("delete from record_links")
+        db.execute("delete from companies")
+        db.execute("delete from review_queue where status = 'pending'")
+        link_sql = "insert into record_links (record_id, company_id, score, rule) values (?, ?, ?, ?)"
+        links: list[tuple[int, int, float | None, str]] = []
+        reps, rep_of = result.reps, result.rep_of
+        merged = 0
+        # Biggest clusters first: they have the best claim to the id their records had.
+        for members in sorted(result.clusters, key=lambda m: (-len(m), record_ids[m[0]])):
+            company_id = ids.assign(members, record_ids)
+            merged += len(members) > 1
+            anchor = members[0]  # the smallest record id: records are in id order
+            for i in members:
+                if i == anchor:
+                    score, rule = 100.0, "anchor" if len(members) > 1 else "single"
+                elif rep_of[i] == rep_of[anchor]:
+                    score, rule = 100.0, "identical"
+                else:
+                    key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
+                    known = result.scores.get(key)
+                    score = known if known is not None else score_pair(
+                        reps[key[0]], reps[key[1]], result.weights)[0]
+                    rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
+                links.append((record_ids[i], company_id, round(score, 1), rule))
+            if len(links) >= CHUNK:
+                db.conn.executemany(link_sql, links)
+                links.clear()
+        db.conn.executemany(link_sql, links)
+        db.conn.executemany(link_sql, _place_stale(stale, ids))
+        queue = _review_queue(db, result, record_ids)
+        insert_rows(db, "review_queue", queue, conflict="ignore")
+        active_count, gone = _write_companies(db, settings.source_trust)
+    line = (f"{n} records resolved into {active_count} companies "
+            f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
+    if gone:
+        line += f"; {gone} companies gone from every source (kept, not listed)"
+    return line
+
+
+def _review_queue(db: sqlite_utils.Database, result: Resolution,
+                  record_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The uncertain pairs not yet answered, each as its records' smallest ids."""
     decided = {
         (a, b) for a, b in db.execute(
             "select record_a, record_b from review_queue where status != 'pending'")
     }  # fmt: skip
     first_record: dict[int, int] = {}
-    for i, rep in enumerate(rep_of):
+    for i, rep in enumerate(result.rep_of):
         first_record.setdefault(rep, i)
     queue = []
     for a, b, s in result.review:
-        ra, rb = first_record[a], first_record[b]
-        ida, idb = sorted((rows[ra]["id"], rows[rb]["id"]))
+        ida, idb = sorted((record_ids[first_record[a]], record_ids[first_record[b]]))
         if (ida, idb) in decided:
             continue
-        _, breakdown = score_pair(reps[a], reps[b], result.weights)
+        _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights)
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
                       "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
-    with transaction(db):
-        db.execute("delete from record_links")
-        db.execute("delete from companies")
-        db.execute("delete from review_queue where status = 'pending'")
-        insert_rows(db, "companies", companies, columns=COMPANY_COLUMNS)
-        insert_rows(db, "record_links", links)
-        insert_rows(db, "review_queue", queue, conflict="ignore")
-    active = [c for c in companies if c["status"] == "active"]
-    merged = sum(1 for c in active if c["record_count"] > 1)
-    line = (f"{len(rows)} records resolved into {len(active)} companies "
-            f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
-    if gone:
-        line += f"; {len(gone)} companies gone from every source (kept, not listed)"
-    return line
+    return queue
+
+
+def _write_companies(db: sqlite_utils.Database, trust: dict[str, int]) -> tuple[int, int]:
+    """Write every linked company from its records, streamed in company order: its fields by
+    survivorship over its active records, or, when all are stale, over those (a gone
+    company). Returns (active companies, gone companies)."""
+    rows = db.query("select r.*, l.company_id as _company from records r join record_links l "
+                    "on l.record_id = r.id order by l.company_id, r.id")
+    active = gone = 0
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        insert_rows(db, "companies", batch, columns=COMPANY_COLUMNS)
+        batch.clear()
+
+    for company_id, group in itertools.groupby(rows, key=lambda row: row["_company"]):
+        recs = list(group)
+        live = [r for r in recs if (r.get("status") or "active") == "active"]
+        company = survive(live or recs, trust)
+        if live:
+            company.update(id=company_id, status="active", stale_since=None)
+            active += 1
+        else:
+            company.update(id=company_id, status="gone",
+                           stale_since=max(r["stale_since"] or "" for r in recs) or None)
+            gone += 1
+        batch.append(company)
+        if len(batch) >= CHUNK:
+            flush()
+    flush()
+    return active, gone
 
 
 class _CompanyIds:
     """Company ids that last: a cluster takes the id most of its records had (if no bigger
     cluster took it first), else its smallest record id, else a number no record or company
-    has used."""
+    has used. Ids are marked in bitmaps, not sets: a million companies cost a few megabytes."""
 
-    def __init__(self, previous: dict[int, int], db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, previous: Sequence[int]) -> None:
         self.previous = previous
-        self.old_ids = set(previous.values())
-        self.used: set[int] = set()
-        top = db.execute("select max(id) from records").fetchone()[0] or 0
-        self.next_free = max(top, max(previous.values(), default=0)) + 1
+        top_record = db.execute("select max(id) from records").fetchone()[0] or 0
+        top_company = db.execute("select max(company_id) from record_links").fetchone()[0] or 0
+        self.next_free = max(top_record, top_company) + 1
+        self.old = bytearray(self.next_free + 1)
+        for (company,) in db.execute("select distinct company_id from record_links"):
+            self.old[company] = 1
+        self.used = bytearray(self.next_free + 1)
 
-    def assign(self, record_ids: list[int]) -> int:
-        counts = Counter(self.previous[r] for r in record_ids if r in self.previous)
+    def taken(self, company_id: int) -> bool:
+        return company_id < len(self.used) and bool(self.used[company_id])
+
+    def assign(self, members: Sequence[int], record_ids: Sequence[int]) -> int:
+        """The id for a cluster of record indexes."""
+        if len(members) == 1:  # most clusters: no vote to count
+            before = self.previous[members[0]]
+            if before >= 0 and not self.taken(before):
+                return self.take(before)
+            return self.fresh([record_ids[members[0]]])
+        counts = Counter(self.previous[i] for i in members if self.previous[i] >= 0)
         for candidate, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            if candidate not in self.used:
-                return self._take(candidate)
-        for candidate in sorted(record_ids):
-            if candidate not in self.used and candidate not in self.old_ids:
-                return self._take(candidate)
-        while self.next_free in self.used:
-            self.next_free += 1
-        return self._take(self.next_free)
+            if not self.taken(candidate):
+                return self.take(candidate)
+        return self.fresh([record_ids[i] for i in members])
 
-    def _take(self, company_id: int) -> int:
-        self.used.add(company_id)
+    def fresh(self, record_ids: Sequence[int]) -> int:
+        """A record's id no company had, else the next unused number."""
+        for candidate in sorted(record_ids):
+            if not self.taken(candidate) and not (candidate < len(self.old) and self.old[candidate]):
+                return self.take(candidate)
+        while self.taken(self.next_free):
+            self.next_free += 1
+        return self.take(self.next_free)
+
+    def take(self, company_id: int) -> int:
+        if company_id >= len(self.used):
+            self.used.extend(bytearray(company_id + 1 - len(self.used) + 1024))
+        self.used[company_id] = 1
         return company_id
 
 
-def _place_stale(db: sqlite_utils.Database, previous: dict[int, int], ids: _CompanyIds,
-                 trust: dict[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _place_stale(stale: list[tuple[int, int | None]],
+                 ids: _CompanyIds) -> list[tuple[int, int, None, str]]:
     """Link each stale record to the company its old company's id went to, or keep the stale
-    records of a company that is gone altogether as a gone company."""
+    records of a company that is gone altogether together, under that company's id if no
+    cluster took it (a gone company)."""
     taken = ids.used.copy()
-    gone_groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[int, list[int]] = defaultdict(list)
     links = []
-    for rec in db.query("select * from records where status = 'stale' order by id"):
-        old = previous.get(rec["id"])
-        if old is not None and old in taken:
-            links.append({"record_id": rec["id"], "company_id": old, "score": None,
-                          "rule": "stale"})
+    for record_id, old in stale:
+        if old is not None and old < len(taken) and taken[old]:
+            links.append((record_id, old, None, "stale"))
         else:
-            gone_groups[old if old is not None else -rec["id"]].append(dict(rec))
-    gone = []
-    for old, recs in gone_groups.items():
-        company_id = ids.assign([r["id"] for r in recs]) if old < 0 else (
-            ids._take(old) if old not in ids.used else ids.assign([r["id"] for r in recs]))
-        company = survive(recs, trust)
-        company.update(id=company_id, status="gone",
-                       stale_since=max(r["stale_since"] or "" for r in recs) or None)
-        gone.append(company)
-        links += [{"record_id": r["id"], "company_id": company_id, "score": None, "rule": "stale"}
-                  for r in recs]
-    return gone, links
+            groups[old if old is not None else -record_id].append(record_id)
+    for old, record_ids in groups.items():
+        if old >= 0 and not ids.taken(old):
+            company_id = ids.take(old)
+        else:
+            company_id = ids.fresh(record_ids)
+        links += [(r, company_id, None, "stale") for r in record_ids]
+    return links
 
 
 def reform_companies(db: sqlite_utils.Database, settings: Settings, changed: list[int],

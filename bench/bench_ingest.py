@@ -1,0 +1,236 @@
+"""Time and memory of ingesting a large directory the way a user does: the whole CLI, as
+processes, on files made by bench/make_companies.py (with their ground truth).
+
+    python bench/bench_ingest.py [--mb 20,200] [--mix en|ja] [--against OTHER_SPIDER]
+                                 [--work DIR] [--seed 7]
+
+For each size it writes the file once (kept in --work), then runs
+`spider --db DB init --empty` and `spider --db DB ingest FILE` and prints the wall time, the
+peak memory summed over the process and every worker it started (RSS, and PSS, which counts
+pages shared by forked workers once), how long each stage took (from the lines the CLI prints
+as it goes), and how well the records were resolved (B-cubed and pairwise F1 of
+record → company against the truth). `--against` runs another `spider` executable (an older
+checkout's venv, say) on the same file for the ratio. Linux only (reads /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_er import bcubed, pairwise_counts  # noqa: E402
+from make_companies import write  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        out[ppid].append(int(entry))
+    return out
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in bytes; zeros if it has gone."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+            rss = int(handle.read().split()[1]) * PAGE
+        pss = 0
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                    break
+        return rss, pss
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+
+
+class TreeSampler:
+    """Peak RSS and PSS summed over a process and its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_rss = self.peak_pss = 0
+        self.peak_processes = 1
+        self.stage_pss = 0  # peak PSS since the last `mark`
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        tree: list[int] = [self.pid]
+        tick = 0
+        while not self._stop.is_set():
+            if tick % 5 == 0:  # finding workers walks /proc: once a second is enough
+                tree, todo = [], [self.pid]
+                children = _children()
+                while todo:
+                    pid = todo.pop()
+                    tree.append(pid)
+                    todo.extend(children.get(pid, ()))
+            tick += 1
+            rss = pss = 0
+            for pid in tree:
+                r, p = _memory(pid)
+                rss, pss = rss + r, pss + p
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            self.stage_pss = max(self.stage_pss, pss)
+            self.peak_processes = max(self.peak_processes, len(tree))
+            self._stop.wait(0.2)
+
+    def mark(self) -> int:
+        """The peak PSS since the last mark; starts a new stage."""
+        peak, self.stage_pss = self.stage_pss, 0
+        return peak
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+STAGE = re.compile(r"^\s+([^\d(][^(]*?) \.\.\. \(")
+
+
+def run(cmd: list[str]) -> dict:
+    """Run one command; wall time, peak memory of its process tree, stage times, output."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    sampler = TreeSampler(proc.pid)
+    stages: list[tuple[str, float]] = [("ingest", 0.0)]
+    peaks: list[int] = []
+    err_lines: list[str] = []
+
+    def read_err() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            err_lines.append(line.rstrip("\n"))
+            match = STAGE.match(line)
+            if match:
+                stages.append((match.group(1), time.perf_counter() - started))
+                peaks.append(sampler.mark())
+
+    reader = threading.Thread(target=read_err, daemon=True)
+    reader.start()
+    out = proc.stdout.read() if proc.stdout else ""
+    proc.wait()
+    reader.join()
+    wall = time.perf_counter() - started
+    sampler.stop()
+    peaks.append(sampler.mark())
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n" + "\n".join(err_lines[-10:]))
+    durations = [(name, (stages[i + 1][1] if i + 1 < len(stages) else wall) - at, peaks[i])
+                 for i, (name, at) in enumerate(stages)]
+    return {"wall": wall, "rss": sampler.peak_rss, "pss": sampler.peak_pss,
+            "processes": sampler.peak_processes, "stages": durations, "out": out.strip()}
+
+
+def quality(db_path: Path, truth_path: Path) -> dict:
+    """B-cubed and pairwise F1 of record → company against listing_id → entity_id."""
+    with open(truth_path, encoding="utf-8", newline="") as handle:
+        truth = {row["listing_id"]: row["entity_id"] for row in csv.DictReader(handle)}
+    db = sqlite3.connect(db_path)
+    columns = {r[1] for r in db.execute("pragma table_info(records)")}
+    if "source_id" in columns:
+        got = db.execute("select r.source_id, l.company_id from records r join record_links l "
+                         "on l.record_id = r.id").fetchall()
+    else:  # an older Spider kept the row's columns in `extra`
+        got = db.execute("select json_extract(r.extra, '$.listing_id'), l.company_id from records r "
+                         "join record_links l on l.record_id = r.id").fetchall()
+    pred, gold = [], []
+    for listing, company in got:
+        if listing in truth:
+            pred.append(company)
+            gold.append(truth[listing])
+    bp, br, bf = bcubed(pred, gold)
+    pp, pr, pf = pairwise_counts(pred, gold)
+    review = db.execute("select count(*) from review_queue where status = 'pending'").fetchone()[0]
+    return {"records": len(pred), "companies": len(set(pred)), "entities": len(set(gold)),
+            "bcubed": (bp, br, bf), "pairwise": (pp, pr, pf), "review": review}
+
+
+def bench_one(spider: str, path: Path, truth: Path, work: Path) -> dict:
+    db = work / f"bench-{os.getpid()}.db"
+    for stale in work.glob(db.name + "*"):
+        stale.unlink()
+    init = run([spider, "--db", str(db), "init", "--empty"])
+    result = run([spider, "--db", str(db), "ingest", str(path)])
+    result["init"] = init["wall"]
+    result["size"] = db.stat().st_size
+    result.update(quality(db, truth))
+    for stale in work.glob(db.name + "*"):
+        stale.unlink()
+    return result
+
+
+def show(label: str, r: dict) -> None:
+    gib = 1024**3
+    bp, br, bf = r["bcubed"]
+    pp, pr, pf = r["pairwise"]
+    print(f"  {label}: {r['wall']:.1f} s wall (init {r['init']:.1f} s); peak {r['rss'] / gib:.2f} GiB "
+          f"RSS, {r['pss'] / gib:.2f} GiB PSS over {r['processes']} processes; database "
+          f"{r['size'] / 1e6:.0f} MB")
+    print(f"    {r['records']} records -> {r['companies']} companies ({r['entities']} true); "
+          f"B-cubed P {bp:.4f} R {br:.4f} F1 {bf:.4f}; pairwise P {pp:.4f} R {pr:.4f} "
+          f"F1 {pf:.4f}; {r['review']} pairs to review")
+    print("    stages (time, peak PSS): " + "; ".join(
+        f"{name} {secs:.1f} s {pss / gib:.2f} GiB" for name, secs, pss in r["stages"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", default="20,200", help="file sizes in MB, comma-separated")
+    parser.add_argument("--mix", choices=["en", "ja"], default="en")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--against", help="another spider executable to run on the same files")
+    parser.add_argument("--work", type=Path, help="where files and databases go (default: a temp dir)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.gettempdir()) / "spider-bench-ingest"
+    work.mkdir(parents=True, exist_ok=True)
+    spider = shutil.which("spider") or str(Path(sys.executable).with_name("spider"))
+    print(f"machine: {os.cpu_count()} cores; spider {spider}")
+    for mb in (float(x) for x in args.mb.split(",")):
+        path = work / f"companies-{mb:g}mb-{args.mix}-seed{args.seed}.csv"
+        truth = path.with_suffix(".truth.csv")
+        if not (path.exists() and truth.exists()):
+            rows = write(path, mb=mb, seed=args.seed, mix=args.mix, truth=truth)
+        else:
+            rows = sum(1 for _ in open(path, encoding="utf-8")) - 1
+        print(f"== {path.name}: {rows} rows, {path.stat().st_size / 1e6:.1f} MB")
+        mine = bench_one(spider, path, truth, work)
+        show("this spider", mine)
+        if args.against:
+            other = bench_one(args.against, path, truth, work)
+            show(f"against {args.against}", other)
+            print(f"  ratio this/against: time {mine['wall'] / other['wall']:.2f}, peak RSS "
+                  f"{mine['rss'] / other['rss']:.2f}, peak PSS {mine['pss'] / other['pss']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
