@@ -30,6 +30,7 @@ from spider.db import insert_rows, records_changed, rows_in, table, transaction,
 from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
+from spider.runtime import no_cyclic_gc
 from spider.sources import register_source
 from spider.text import now_iso
 
@@ -476,8 +477,11 @@ def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[st
     path = Path(path)
     source = source or str(path.resolve())
     report = IngestReport(source)
+    watch = getattr(progress, "watch", None)
+    if watch is not None:
+        watch(report)  # a progress display that shows rows read as well as bytes
     read_id = uuid.uuid4().hex[:16]
-    with transaction(db):
+    with transaction(db), no_cyclic_gc():
         save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
                                         source=source, progress=progress), report, read_id=read_id)
         if report.kept == 0:

@@ -39,20 +39,28 @@ def name_keys(name: str) -> set[str]:
     return {k for k in keys if k}
 
 
+_UPSERT = ("insert into company_names (company_id, name, key) values (?, ?, ?) on conflict "
+           "(company_id, key) do update set name = excluded.name")
+
+
 def build_name_index(db: sqlite_utils.Database) -> None:
-    """Write `company_names`: every name a company goes by, with its normalized keys."""
-    rows = {}
-    for company_id, *names in db.execute(
-        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-        "join record_links l on l.record_id = r.id"
-    ):
-        for name in names:
-            if name:
-                for key in name_keys(name):
-                    rows[(company_id, key)] = {"company_id": company_id, "name": name, "key": key}
+    """Write `company_names`: every name a company goes by, with its normalized keys.
+    Streamed: a name met again under a key the company already has replaces the earlier one
+    in place, as the last writer wins."""
     with transaction(db):
         db.execute("delete from company_names")
-        insert_rows(db, "company_names", rows.values())
+        batch: list[tuple[int, str, str]] = []
+        for company_id, *names in db.execute(
+            "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
+            "join record_links l on l.record_id = r.id"
+        ):
+            for name in names:
+                if name:
+                    batch.extend((company_id, name, key) for key in name_keys(name))
+            if len(batch) >= 20_000:
+                db.conn.executemany(_UPSERT, batch)
+                batch.clear()
+        db.conn.executemany(_UPSERT, batch)
         _index_trigrams(db)
     _name_keys.cache_clear()
 

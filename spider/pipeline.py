@@ -23,6 +23,7 @@ from spider.names import build_name_index, refresh_names
 from spider.query import build_vocabulary
 from spider.resolve.decisions import Change
 from spider.resolve.normalize import NORMALIZE_VERSION
+from spider.runtime import no_cyclic_gc
 from spider.settings import Settings
 from spider.signals import build_signals, refresh_signals
 from spider.text import now_iso
@@ -58,7 +59,7 @@ def rebuild(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None 
         if echo:
             echo(f"  {what} ... ({time.perf_counter() - started:.0f} s so far)")
 
-    with transaction(db):
+    with transaction(db), no_cyclic_gc():
         resolved = resolve_companies(db, settings, progress=stage)
         stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir())

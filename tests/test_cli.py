@@ -395,3 +395,40 @@ def test_ingest_help_lists_the_fields_map_takes():
     text = spider("ingest", "--help").stdout
     for fld in ("name", "name_local", "corporate_number", "postal_code", "source_id"):
         assert fld in text
+
+
+def test_a_large_file_shows_rows_read_time_left_and_each_stage(tmp_path):
+    """Off a terminal, reading says how far it is (share, megabytes, rows, time left) in plain
+    lines, and the rebuild names each stage as it starts."""
+    import io
+
+    from spider.cli.output import ReadProgress
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+
+    path = tmp_path / "big.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "city", "phone", "description"])
+        for i in range(24_000):
+            writer.writerow([f"R{i}", f"Company {i:05d} Logistics", "Boise", f"208-555-{i:04d}",
+                             "Independent freight and warehousing for the Treasure Valley."])
+    out = io.StringIO()
+    progress = ReadProgress("big.csv", path.stat().st_size, stream=out, min_bytes=1)
+    db = open_db(tmp_path / "s.db")
+    report = ingest_file(db, path, progress=progress)
+    progress.close()
+    lines = out.getvalue().splitlines()
+    assert report.kept == 24_000
+    assert len(lines) >= 5, lines
+    assert lines[0].startswith("reading big.csv: 1") and " rows)" in lines[0]
+    assert "s left" in lines[0]
+    assert lines[-1].startswith("reading big.csv: 100%") and "24,000 rows" in lines[-1]
+
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "t.db"), "init", "--empty"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "t.db"), "ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    for stage in ("preparing records", "blocking", "scoring", "clustering", "writing companies",
+                  "linking signals", "indexing names"):
+        assert f"  {stage}" in result.output, stage

@@ -107,8 +107,9 @@ def seed_progress(stream: TextIO | None = None,
 
 
 class ReadProgress:
-    """How far a file has been read: a bar on a terminal, else a plain line every tenth (or
-    every 15 s), for files big enough to take a while."""
+    """How far a file has been read: a bar with an estimate on a terminal, else a plain line
+    every tenth (or every 15 s) with the rows read and the time left, for files big enough to
+    take a while."""
 
     def __init__(self, label: str, size: int, stream: TextIO | None = None,
                  min_bytes: int = 2_000_000) -> None:
@@ -117,6 +118,12 @@ class ReadProgress:
         self.tty = self.active and self.out.isatty()
         self._bar: Any = None
         self._shown, self._next, self._last_line = 0, 0.1, time.monotonic()
+        self._started = time.monotonic()
+        self._report: Any = None
+
+    def watch(self, report: Any) -> None:
+        """Count rows from this report (an ingest's, whose `read` grows as rows are read)."""
+        self._report = report
 
     def __call__(self, done: int, total: int) -> None:
         if not self.active:
@@ -124,22 +131,36 @@ class ReadProgress:
         if self.tty:
             if self._bar is None:
                 self._bar = click.progressbar(length=total, label=f"reading {self.label}",
-                                              file=self.out).__enter__()
+                                              file=self.out, show_eta=True,
+                                              item_show_func=self._rows).__enter__()
             self._bar.update(done - self._shown)
             self._shown = done
             return
         share = done / total if total else 1.0
         if share >= self._next or time.monotonic() - self._last_line > 15:
+            elapsed = time.monotonic() - self._started
+            rows = f", {self._report.read:,} rows" if self._report is not None else ""
+            left = f"; about {elapsed / share * (1 - share):.0f} s left" if 0 < share < 1 else ""
             self.out.write(f"reading {self.label}: {share:.0%} ({done / 1e6:,.0f} of "
-                           f"{total / 1e6:,.0f} MB)\n")
+                           f"{total / 1e6:,.0f} MB{rows}){left}\n")
             self.out.flush()
             self._next = share + 0.1 if share < 1.0 else 2.0  # 100% is said once
             self._last_line = time.monotonic()
 
+    def _rows(self, _item: Any) -> str | None:
+        return f"{self._report.read:,} rows" if self._report is not None else None
+
     def close(self) -> None:
+        """End the display: the bar, or a last line with the rows read and the time taken."""
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+        elif self.active and not self.tty and self._next < 2.0:
+            rows = f", {self._report.read:,} rows" if self._report is not None else ""
+            self.out.write(f"reading {self.label}: 100% ({self.size / 1e6:,.0f} MB{rows}) in "
+                           f"{time.monotonic() - self._started:.0f} s\n")
+            self.out.flush()
+            self._next = 2.0
 
 
 def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:

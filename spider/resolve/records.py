@@ -4,10 +4,8 @@ vocabulary), used by the stage and by the benchmarks.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +14,7 @@ from spider.resolve.block import Candidates, block
 from spider.resolve.cluster import cluster
 from spider.resolve.prepare import Prepared, Weights, prepare_records
 from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_candidates
+from spider.runtime import no_cyclic_gc
 
 
 @dataclass
@@ -83,23 +82,6 @@ def collapse(
     return reps, rep_of
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: resolving builds millions of small tuples and no
-    cycles, and at 100,000 records the collector's full passes took a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            # Everything allocated meanwhile would be scanned at the first collection after
-            # enable (0.3 s at 100,000 records): it holds no cycles, so it is moved out of the
-            # collector's sight; reference counting still frees it.
-            gc.freeze()
-            gc.enable()
-
-
 Progress = Callable[[str], None]
 
 
@@ -123,7 +105,7 @@ def resolve_records(
     pairs and go through the same clustering checks, unlike user decisions.
     """
     workers = parallel.default_workers() if workers is None else max(1, workers)
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         prepared = prepare_records(rows, workers=workers)
         return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
                         cannot_link, extra_scores, config, max_block, workers, None)  # fmt: skip
@@ -146,7 +128,7 @@ def resolve_prepared(
     """`resolve_records` on records already prepared (indexes 0..n-1, in order); the list is
     re-indexed in place onto representatives. `progress` hears each step as it starts."""
     workers = parallel.default_workers() if workers is None else max(1, workers)
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
                         cannot_link, extra_scores, config, max_block, workers, progress)  # fmt: skip
 
