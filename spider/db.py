@@ -153,6 +153,21 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+@contextmanager
+def bulk_load(db: sqlite_utils.Database, name: str, *indexes: tuple[str, ...]) -> Iterator[None]:
+    """Fill table NAME in bulk without keeping up the given secondary indexes (the ones
+    `ensure_schema` makes, by their columns) row by row: they are dropped, then built again
+    from the loaded rows, which is several times faster. Use inside a transaction, so an
+    interruption leaves the indexes as they were."""
+    names = [(f"idx_{name}_{'_'.join(cols)}", cols) for cols in indexes]
+    for index, _ in names:
+        db.execute(f"drop index if exists {_quoted(index)}")
+    yield
+    for index, cols in names:
+        db.execute(f"create index if not exists {_quoted(index)} on {_quoted(name)} "
+                   f"({', '.join(_quoted(c) for c in cols)})")
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

@@ -12,7 +12,7 @@ import sqlite3
 import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from spider.db import dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.resolve.normalize import compact, normalize_name
 
 COMPANY_EXACT = 100.0
@@ -48,21 +48,26 @@ def build_name_index(db: sqlite_utils.Database) -> None:
     Streamed: a name met again under a key the company already has replaces the earlier one
     in place, as the last writer wins."""
     with transaction(db):
-        db.execute("delete from company_names")
-        batch: list[tuple[int, str, str]] = []
-        for company_id, *names in db.execute(
-            "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-            "join record_links l on l.record_id = r.id"
-        ):
-            for name in names:
-                if name:
-                    batch.extend((company_id, name, key) for key in name_keys(name))
-            if len(batch) >= 20_000:
-                db.conn.executemany(_UPSERT, batch)
-                batch.clear()
-        db.conn.executemany(_UPSERT, batch)
+        with bulk_load(db, "company_names", ("key",)):
+            db.execute("delete from company_names")
+            _load_names(db)
         _index_trigrams(db)
     _name_keys.cache_clear()
+
+
+def _load_names(db: sqlite_utils.Database) -> None:
+    batch: list[tuple[int, str, str]] = []
+    for company_id, *names in db.execute(
+        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
+        "join record_links l on l.record_id = r.id"
+    ):
+        for name in names:
+            if name:
+                batch.extend((company_id, name, key) for key in name_keys(name))
+        if len(batch) >= 20_000:
+            db.conn.executemany(_UPSERT, batch)
+            batch.clear()
+    db.conn.executemany(_UPSERT, batch)
 
 
 def refresh_names(db: sqlite_utils.Database, changed: list[int], removed: list[int]) -> None:

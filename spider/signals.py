@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from spider import places, seeds
-from spider.db import dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.settings import Settings
 from spider.sources import source_confidence
 
@@ -723,7 +723,7 @@ def _write_signals(db: sqlite_utils.Database, companies: int) -> str:
     idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
     meta: dict[str, tuple[str, str]] = {}  # signal -> (kind, label) as first found
     signal_weight: dict[str, float] = defaultdict(float)
-    with transaction(db):
+    with transaction(db), bulk_load(db, "company_signals", ("signal",)):
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")

@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
-from spider.db import dicts_in, execute_in, insert_rows, transaction
+from spider.db import bulk_load, dicts_in, execute_in, insert_rows, transaction
 from spider.errors import InputError
 from spider.fields import NAME_FIELDS
 from spider.resolve import parallel
@@ -146,40 +146,47 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
         db.execute("delete from record_links")
         db.execute("delete from companies")
         db.execute("delete from review_queue where status = 'pending'")
-        link_sql = "insert into record_links (record_id, company_id, score, rule) values (?, ?, ?, ?)"
-        links: list[tuple[int, int, float | None, str]] = []
-        reps, rep_of = result.reps, result.rep_of
-        merged = 0
-        # Biggest clusters first: they have the best claim to the id their records had.
-        for members in sorted(result.clusters, key=lambda m: (-len(m), record_ids[m[0]])):
-            company_id = ids.assign(members, record_ids)
-            merged += len(members) > 1
-            anchor = members[0]  # the smallest record id: records are in id order
-            for i in members:
-                if i == anchor:
-                    score, rule = 100.0, "anchor" if len(members) > 1 else "single"
-                elif rep_of[i] == rep_of[anchor]:
-                    score, rule = 100.0, "identical"
-                else:
-                    key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
-                    known = result.scores.get(key)
-                    score = known if known is not None else score_pair(
-                        reps[key[0]], reps[key[1]], result.weights)[0]
-                    rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
-                links.append((record_ids[i], company_id, round(score, 1), rule))
-            if len(links) >= CHUNK:
-                db.conn.executemany(link_sql, links)
-                links.clear()
-        db.conn.executemany(link_sql, links)
-        db.conn.executemany(link_sql, _place_stale(stale, ids))
+        with bulk_load(db, "record_links", ("company_id",)):
+            _write_links(db, result, ids, record_ids, stale)
         queue = _review_queue(db, result, record_ids)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
     line = (f"{n} records resolved into {active_count} companies "
-            f"({merged} from several records; {len(queue)} pairs to review)")  # fmt: skip
+            f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
+            f"{len(queue)} pairs to review)")  # fmt: skip
     if gone:
         line += f"; {gone} companies gone from every source (kept, not listed)"
     return line
+
+
+def _write_links(db: sqlite_utils.Database, result: Resolution, ids: _CompanyIds,
+                 record_ids: Sequence[int], stale: list[tuple[int, int | None]]) -> None:
+    """Link every record to its company: a cluster's records (biggest clusters first, with
+    the score and rule that joined each), then the stale records (`_place_stale`)."""
+    sql = "insert into record_links (record_id, company_id, score, rule) values (?, ?, ?, ?)"
+    links: list[tuple[int, int, float | None, str]] = []
+    reps, rep_of = result.reps, result.rep_of
+    # Biggest clusters first: they have the best claim to the id their records had.
+    for members in sorted(result.clusters, key=lambda m: (-len(m), record_ids[m[0]])):
+        company_id = ids.assign(members, record_ids)
+        anchor = members[0]  # the smallest record id: records are in id order
+        for i in members:
+            if i == anchor:
+                score, rule = 100.0, "anchor" if len(members) > 1 else "single"
+            elif rep_of[i] == rep_of[anchor]:
+                score, rule = 100.0, "identical"
+            else:
+                key = (min(rep_of[i], rep_of[anchor]), max(rep_of[i], rep_of[anchor]))
+                known = result.scores.get(key)
+                score = known if known is not None else score_pair(
+                    reps[key[0]], reps[key[1]], result.weights)[0]
+                rule = _link_rule(result, rep_of[i], {rep_of[m] for m in members})
+            links.append((record_ids[i], company_id, round(score, 1), rule))
+        if len(links) >= CHUNK:
+            db.conn.executemany(sql, links)
+            links.clear()
+    db.conn.executemany(sql, links)
+    db.conn.executemany(sql, _place_stale(stale, ids))
 
 
 def _review_queue(db: sqlite_utils.Database, result: Resolution,

@@ -37,7 +37,8 @@ def survive(
     records: Sequence[dict[str, Any]], trust: dict[str, int] | None = None
 ) -> dict[str, Any]:
     """A company's fields from its records, by the explicit rules in `SURVIVORSHIP`."""
-    ordered = sorted(records, key=lambda r: _trust(r, trust or {}))
+    # One record (most companies) needs no ranking.
+    ordered = list(records) if len(records) == 1 else sorted(records, key=lambda r: _trust(r, trust or {}))
     company: dict[str, Any] = {}
     for fld, rule in SURVIVORSHIP.items():
         values = [r.get(fld) for r in ordered if r.get(fld) not in (None, "")]
