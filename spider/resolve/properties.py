@@ -35,7 +35,7 @@ from rapidfuzz.distance import Indel
 from spider import seeds
 from spider.places import district_named, haversine_km, tokyo_districts, tokyo_wards
 from spider.resolve.kana import kana_to_romaji, romaji_key, skeleton
-from spider.resolve.normalize import fold
+from spider.resolve.normalize import fold, is_japanese
 from spider.text import is_kanji, is_katakana
 
 __all__ = ["Brand", "property_links", "load_brands", "analyse_row"]
@@ -420,6 +420,7 @@ class Property:
     soft: frozenset[str] = frozenset()  # the list's area, or districts near the coordinates
     branches: frozenset[str] = frozenset()  # the name's other words once brand and places are out
     sounds: frozenset[str] = frozenset()  # transliteration keys of the names (kind:key)
+    scripts: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> "ja"/"latin" names
     cores: dict[str, str] = field(default_factory=dict)  # core key → its romaji, to verify
     located: bool = False
     city: str = ""
@@ -480,7 +481,8 @@ def _remove(folded: str, texts: Iterable[str]) -> str | None:
 def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Property:
     """Brand, place words, branch words and transliteration keys of one hotel row."""
     texts = [str(row[f]) for f in ("name", "name_local", "name_en") if row.get(f)]
-    names = [n for n in (_name(t) for t in dict.fromkeys(texts)) if n]
+    named = [(t, n) for t, n in ((t, _name(t)) for t in dict.fromkeys(texts)) if n]
+    names = [n for _, n in named]
     hits = [brands.find(n.latin, n.compact) for n in names]
     if not any(hits):
         hits = [brands.find_fuzzy(n.latin, n.compact) for n in names]
@@ -500,8 +502,13 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
     branches: set[str] = set()
     sounds: set[str] = set()
     cores: dict[str, str] = {}
-    for n in names:
-        _add_sounds(n.tokens, sounds, cores)
+    scripts: dict[str, set[str]] = defaultdict(set)
+    for text, n in named:
+        keys: set[str] = set()
+        _add_sounds(n.tokens, keys, cores)
+        sounds |= keys
+        for key in keys:
+            scripts[key].add("ja" if is_japanese(text) else "latin")
         if brand < 0:
             hard.update(t for t, place in n.tokens if place)
             continue
@@ -529,6 +536,7 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
         soft=_soft_places(row),
         branches=frozenset(branches),
         sounds=frozenset(sounds),
+        scripts={key: frozenset(found) for key, found in scripts.items()},
         cores=cores,
         located=lat not in (None, ""),
         city=_city(row),
@@ -666,6 +674,10 @@ def _sound_links(props: Sequence[Property]) -> Iterator[tuple[int, int, float, s
         kind = key[:2]
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
+                if "ja" not in a.scripts.get(key, _NO_SCRIPT) | b.scripts.get(key, _NO_SCRIPT):
+                    # Two Latin names that sound alike are for the resolver to compare letter
+                    # by letter: Aurora Suites is not Royal Suites, nor Quer Suites Qua Suites.
+                    continue
                 if (
                     a.brands
                     and b.brands
@@ -679,6 +691,9 @@ def _sound_links(props: Sequence[Property]) -> Iterator[tuple[int, int, float, s
                 if kind == "c:" and _loose_similarity(a.cores[key], b.cores[key]) < 0.75:
                     continue
                 yield a.index, b.index, SCORE_SOUND, f"same name in two scripts ({key})"
+
+
+_NO_SCRIPT: frozenset[str] = frozenset()
 
 
 def _places_agree(a: Property, b: Property) -> bool:
