@@ -190,6 +190,19 @@ def test_different_cities_stay_apart():
     assert not same(hotel("パレスホテル"), hotel("Palace Hotel", city="Osaka"))
 
 
+def test_latin_names_that_only_sound_alike_are_not_one_property():
+    """The transliteration rule is for a Japanese name and its Latin spelling. In a hotel
+    directory with no Japanese at all it links nothing: names that share a consonant skeleton
+    (Aurora Suites and Royal Suites, Quer Suites and Qua Suites, a hotel and an inn of one
+    word) are the resolver's to compare letter by letter."""
+    rows = [hotel("Aurora Suites", city="Ni Park"), hotel("Royal Suites", city=None),
+            hotel("Quer Suites", city="Pine Springs"), hotel("Qua Suites", city=None),
+            hotel("Summit Hotel", city="North Springs"), hotel("Summit Inn", city=None),
+            hotel("Oak Hotel Group", city="Chios Ridge"), hotel("Oak Inn Group", city=None),
+            hotel("Mission Suites", city="Vex Ridge"), hotel("Missin Suites", city=None)]
+    assert property_links(rows) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Properties
 
