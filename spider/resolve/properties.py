@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 
 from spider import seeds
 from spider.places import district_named, haversine_km, tokyo_districts, tokyo_wards
+from spider.resolve.groups import Groups
 from spider.resolve.kana import kana_to_romaji, romaji_key, skeleton
 from spider.resolve.normalize import fold, is_japanese
 from spider.text import is_kanji, is_katakana
@@ -569,13 +570,7 @@ def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
 def _property_count(members: Sequence[Property]) -> int:
     """How many properties a brand's rows name: distinct places, branch words, and map nodes
     that name neither (each node is a property)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
+    places: Groups[str] = Groups()
     roots: set[str] = set()
     for p in members:
         if p.hard or (p.bare and p.soft):
@@ -586,11 +581,10 @@ def _property_count(members: Sequence[Property]) -> int:
             keys = [f"n:{p.index}"]
         else:
             continue
-        first = find(keys[0])
-        for k in keys[1:]:
-            parent[find(k)] = first
+        for k in keys:
+            places.join(k, keys[0])
         roots.add(keys[0])
-    return len({find(k) for k in roots})
+    return len({places.find(k) for k in roots})
 
 
 def _chain(
@@ -752,24 +746,14 @@ def _close_over_properties(best: dict[tuple[int, int], tuple[float, str]]) -> No
     Tokyo, though both link to ザ・ペニンシュラ東京). Within a property, the weakest link's
     score stands for every pair.
     """
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    joined: Groups[int] = Groups()
     strong = [(i, j, score) for (i, j), (score, _why) in best.items() if score >= 95]
     for i, j, _score in strong:
-        parent[find(i)] = find(j)
-    components: dict[int, list[int]] = defaultdict(list)
-    for x in list(parent):
-        components[find(x)].append(x)
+        joined.join(i, j)
+    components = joined.members()
     weakest: dict[int, float] = {}
     for i, _j, score in strong:
-        root = find(i)
+        root = joined.find(i)
         weakest[root] = min(score, weakest.get(root, score))
     for root, members in components.items():
         if len(members) < 3 or len(members) > MAX_PROPERTY_ROWS:

@@ -30,6 +30,7 @@ from spider.errors import InputError
 from spider.fields import NAME_FIELDS
 from spider.resolve import parallel
 from spider.resolve.block import explain_blocking
+from spider.resolve.groups import Groups
 from spider.resolve.prepare import Prepared, prepare_records, prepare_stream
 from spider.resolve.properties import is_hotel, property_links
 from spider.resolve.records import Resolution, resolve_prepared
@@ -96,13 +97,32 @@ def _read_active(db: sqlite_utils.Database, workers: int | None, named: set[str]
 
 def _decision_pairs(decisions: list[tuple[str, str, str]], index_of: dict[str, int],
                     ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    must: list[tuple[int, int]] = []
+    """Must-link and cannot-link pairs of active record indexes.
+
+    Merges are taken as a whole: records joined through a chain of merge decisions stay one
+    company even when a record in the middle of the chain has left its source (merge A with B,
+    then C with that company: C and B still belong together when A's row is deleted).
+    """
+    chains: Groups[str] = Groups()
     cannot: list[tuple[int, int]] = []
     for kind, ka, kb in decisions:
-        a, b = index_of.get(ka), index_of.get(kb)
-        if a is None or b is None or a == b:
+        if kind == "merge":
+            chains.join(ka, kb)
             continue
-        (must if kind == "merge" else cannot).append((a, b))
+        a, b = index_of.get(ka), index_of.get(kb)
+        if a is not None and b is not None and a != b:
+            cannot.append((a, b))
+    first: dict[str, int] = {}  # a chain's first active record
+    must: list[tuple[int, int]] = []
+    for key in sorted(chains):
+        index = index_of.get(key)
+        if index is None:
+            continue
+        root = chains.find(key)
+        if root not in first:
+            first[root] = index
+        elif first[root] != index:
+            must.append((first[root], index))
     return must, cannot
 
 
