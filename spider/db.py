@@ -29,7 +29,7 @@ from spider.fields import FIELDS, PROVENANCE
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -350,7 +350,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # use, and the signals each term names, so a query reads only the phrases it contains.
     table(db, "query_terms").create(
         {"id": int, "label": str, "facet": str, "patterns": str, "signals": str,
-         "implies": str, "vocabulary": int},
+         "implies": str, "vocabulary": int, "user": int},
         pk="id", if_not_exists=True,
     )
     table(db, "query_terms").create_index(["label"], if_not_exists=True)
@@ -360,6 +360,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     table(db, "query_phrases").create_index(["single", "length"], if_not_exists=True)
     table(db, "query_phrases").create_index(["length"], if_not_exists=True)
+    # The words of each category and industry label, with their rarity among labels: a query
+    # word meets every label it is part of ("planetarium" meets "Science and Technology Museum
+    # or Planetarium").
+    table(db, "query_words").create({"word": str, "term_id": int, "weight": float, "words": int},
+                                    if_not_exists=True)
+    table(db, "query_words").create_index(["word"], if_not_exists=True)
     _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
@@ -385,6 +391,7 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("records", "stale_since", str),
     ("companies", "status", str),
     ("companies", "stale_since", str),
+    ("query_terms", "user", int),
 )
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 

@@ -19,7 +19,7 @@ from spider.db import dicts_in, rows_in
 from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
-from spider.query import Query, resolve_query
+from spider.query import Query, load_synonyms, resolve_query
 from spider.rank import Adjacency, personalized_pagerank
 from spider.settings import Settings
 from spider.signals import COMPETITOR_KINDS, HOTEL_OPERATOR, signals_of
@@ -33,7 +33,7 @@ SPECIALTY_SOURCE = seeds.COMPANY_CONCEPTS
 def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: int | None = None,
            save: bool = True) -> Expansion:
     """Rank the lookalikes of QUERY and explain each; saves them as one run in `prospects`."""
-    query = resolve_query(db, text)
+    query = resolve_query(db, text, synonyms=load_synonyms(settings.synonyms))
     limit = limit or settings.limit
     total = db.execute("select count(*) from companies").fetchone()[0] or 1
     adjacency = Adjacency(db, max_signal_companies=max(50, int(settings.max_signal_share * total)))

@@ -1,4 +1,5 @@
-"""Place names: prefectures, Tokyo wards, US states and named districts, in English and Japanese."""
+"""Place names: countries and their first-level regions (ISO 3166-1/-2, by code, English name and
+local name), Japanese prefectures and cities, Tokyo wards and named districts."""
 
 from __future__ import annotations
 
@@ -78,7 +79,137 @@ def country_code(text: str | None) -> str | None:
     key = place_key(text)
     if len(key) == 2 and key.isalpha():
         return key.upper()
-    return COUNTRIES.get(key)
+    if len(key) == 3 and key.isalpha() and key.upper() in gazetteer().alpha3:
+        return gazetteer().alpha3[key.upper()]
+    return COUNTRIES.get(key) or gazetteer().country_by_key.get(fold_place(text))
+
+
+def country_name(code: str) -> str:
+    return COUNTRY_NAMES.get(code) or gazetteer().country_names.get(code, code)
+
+
+def fold_place(text: str) -> str:
+    """A place name folded for matching across spellings: accents and punctuation off, lower
+    case, one space ('Île-de-France' = 'ile de france', 'Tōkyō' = 'tokyo')."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+# Words a region's name may carry or drop: "Ōsaka Prefecture" is Osaka, "State of Texas" Texas.
+_REGION_WORDS = ("prefecture", "province", "state", "region", "county", "department",
+                 "governorate", "oblast", "district")
+# Keywords in the region table that are not names of the region.
+_NOT_A_NAME = re.compile(r"airport|aeroport|aéroport|aeropuerto|aeroporto|flugh|lotnisk|"
+                         r"letali|havalimanı|repülő|[\u0600-\u06ff]|空港|机场|аэропорт", re.I)
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # ISO 3166-2, "US-TX"
+    country: str  # ISO 3166-1 alpha-2, "US"
+    name: str  # English, "Texas"
+
+
+@dataclass
+class Gazetteer:
+    """Countries and first-level regions: every name, local name and code, folded."""
+
+    country_by_key: dict[str, str]
+    country_names: dict[str, str]
+    alpha3: dict[str, str]
+    regions_in: dict[str, dict[str, Region]]  # country -> folded name or code -> region
+    regions_by_name: dict[str, list[Region]]  # folded name anywhere -> regions of that name
+
+    def region(self, text: str, country: str | None = None) -> Region | None:
+        """The region TEXT names: a name or code within COUNTRY; without a country, a name
+        (never a bare code) that only one region in the world has."""
+        key = fold_place(text)
+        if not key:
+            return None
+        if country:
+            return self.regions_in.get(country, {}).get(key)
+        full = re.fullmatch(r"([a-z]{2}) ([a-z0-9]{1,3})", key)
+        if full and "-" in text:  # "US-TX"
+            return self.regions_in.get(full.group(1).upper(), {}).get(full.group(2))
+        found = self.regions_by_name.get(key, [])
+        return found[0] if len(found) == 1 else None
+
+    def names_of(self, code: str) -> list[str]:
+        """Every folded name and code of the region with ISO code CODE ("US-TX": texas, tx)."""
+        country = code.split("-", 1)[0]
+        return sorted(k for k, r in self.regions_in.get(country, {}).items()
+                      if r.code == code and not k.isdigit())
+
+    def country_aliases(self, code: str) -> list[str]:
+        """Every folded name of the country CODE (not its two-letter code: "de", "it", "no"
+        are words)."""
+        return sorted(k for k, c in self.country_by_key.items() if c == code and len(k) > 2)
+
+    def is_place_name(self, word: str) -> bool:
+        """Whether WORD is the name of a country or a region somewhere."""
+        key = fold_place(word)
+        return key in self.country_by_key or key in self.regions_by_name
+
+    def countries_of_code(self, text: str) -> list[str]:
+        """Countries that have a region with this code or name."""
+        key = fold_place(text)
+        return [c for c, table in self.regions_in.items() if key in table]
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    country_by_key: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for row in _read("gazetteer_countries.csv"):
+        code, name = row["code"], row["name"]
+        names[code] = name
+        for alias in [name, *row["keywords"].split(",")]:
+            key = fold_place(alias)
+            if key and not _NOT_A_NAME.search(alias) and len(key.split()) <= 4:
+                country_by_key.setdefault(key, code)
+    for alias, code in COUNTRIES.items():
+        country_by_key.setdefault(fold_place(alias), code)
+    alpha3 = {"USA": "US", "JPN": "JP", "GBR": "GB", "DEU": "DE", "FRA": "FR", "CAN": "CA",
+              "AUS": "AU", "CHN": "CN", "KOR": "KR", "IND": "IN", "BRA": "BR", "MEX": "MX",
+              "ITA": "IT", "ESP": "ES", "NLD": "NL", "CHE": "CH", "SWE": "SE", "SGP": "SG",
+              "NZL": "NZ", "IRL": "IE", "TWN": "TW", "HKG": "HK", "THA": "TH", "IDN": "ID"}
+    regions_in: dict[str, dict[str, Region]] = {}
+    by_name: dict[str, list[Region]] = {}
+    for row in _read("gazetteer_regions.csv"):
+        country, code = row["country"], row["code"]
+        if "-U-" in code:  # OurAirports' "unassigned" pseudo-regions
+            continue
+        name = row["name"]
+        region = Region(code, country, _plain_region_name(name))
+        table = regions_in.setdefault(country, {})
+        keys = {fold_place(name), fold_place(_plain_region_name(name))}
+        keys |= {fold_place(k) for k in row["keywords"].split(",")
+                 if k.strip() and not _NOT_A_NAME.search(k) and len(k.split()) <= 3}
+        for key in keys - {""}:
+            table.setdefault(key, region)
+            by_name.setdefault(key, []).append(region)
+        for code_key in (fold_place(row["local_code"]), fold_place(code.split("-", 1)[1])):
+            if code_key:
+                table.setdefault(code_key, region)
+    for row in _read("prefectures.csv"):  # Japanese names of Japan's regions
+        jp = regions_in.get("JP", {}).get(row["code"].split("-")[1].lower())
+        if jp:
+            for key in (row["ja"], re.sub(r"[都府県]$", "", row["ja"])):
+                regions_in["JP"].setdefault(fold_place(key), jp)
+    return Gazetteer(country_by_key, names, alpha3, regions_in, by_name)
+
+
+def _plain_region_name(name: str) -> str:
+    """'Tōkyō Prefecture' -> 'Tokyo', 'Texas' -> 'Texas' (accents kept off only where the
+    name is Japanese romanization, whose macrons a user never types)."""
+    words = name.split()
+    if len(words) > 1 and words[-1].lower() in _REGION_WORDS:
+        name = " ".join(words[:-1])
+    if any(ch in name for ch in "ōūŌŪ"):
+        name = "".join(ch for ch in unicodedata.normalize("NFKD", name)
+                       if not unicodedata.combining(ch))
+    return name
 
 
 def split_japanese_address(address: str) -> tuple[str | None, str | None]:

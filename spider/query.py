@@ -14,14 +14,16 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import math
 import re
 import tomllib
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -31,6 +33,7 @@ from spider import places
 from spider.db import dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
+from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
@@ -50,6 +53,9 @@ class Term:
     signals: list[str]
     implies: list[str] = field(default_factory=list)
     expanded: list[str] = field(default_factory=list)
+    # How many of `expanded` weigh fully (0: the first, and the first pattern's matches);
+    # the rest are alternates that rank after them.
+    primary: int = 0
 
 
 @dataclass
@@ -98,8 +104,7 @@ def _is_cjk(ch: str) -> bool:
 @functools.cache
 def _shipped_vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
     """The shipped vocabulary: its terms, filler words, and each phrase's term."""
-    text = resources.files("spider.data").joinpath("vocabulary.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = _shipped_toml()
     terms, by_phrase = [], {}
     for entry in data.get("term", []):
         term = Term(entry["label"], entry["facet"], entry["signals"], entry.get("implies", []))
@@ -108,6 +113,97 @@ def _shipped_vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
             by_phrase[fold_query(phrase)] = term
     filler = frozenset(fold_query(p) for p in data.get("filler", {}).get("phrases", []))
     return terms, filler, by_phrase
+
+
+@functools.cache
+def _shipped_toml() -> dict[str, Any]:
+    text = resources.files("spider.data").joinpath("vocabulary.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+Synonyms = dict[str, frozenset[str]]
+
+
+def _synonym_groups(data: Any, origin: str) -> list[list[str]]:
+    """Groups of words that mean one thing, from a [synonyms] table: `groups = [[...], ...]`
+    and/or `word = ["other", ...]` entries."""
+    if not isinstance(data, dict):
+        raise QueryError(f"{origin}: [synonyms] should be a table of word = [\"other\", ...]")
+    groups: list[list[str]] = []
+    for key, value in data.items():
+        if key == "groups":
+            items = value if isinstance(value, list) else []
+            if not all(isinstance(g, list) and all(isinstance(w, str) for w in g) for g in items):
+                raise QueryError(f"{origin}: synonyms.groups should be lists of words, like "
+                                 '[["sushi", "寿司"]]')
+            groups.extend(items)
+        elif isinstance(value, list) and all(isinstance(w, str) for w in value):
+            groups.append([key, *value])
+        elif isinstance(value, str):
+            groups.append([key, value])
+        else:
+            raise QueryError(f"{origin}: synonyms.{key} should be a list of words, like "
+                             f'{key} = ["another word"]')
+    return groups
+
+
+@functools.cache
+def _shipped_synonyms() -> Synonyms:
+    return _synonym_table(_synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"))
+
+
+def _synonym_table(groups: list[list[str]], base: Synonyms | None = None) -> Synonyms:
+    table: dict[str, set[str]] = {k: set(v) for k, v in (base or {}).items()}
+    for group in groups:
+        words = {fold_query(w) for w in group if fold_query(w)}
+        for word in words:
+            table.setdefault(word, set()).update(words - {word})
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def load_synonyms(path: str | None) -> Synonyms:
+    """The shipped synonyms, and the user's own TOML file (the `synonyms` setting) over them."""
+    if not path:
+        return _shipped_synonyms()
+    file = Path(path).expanduser()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QueryError(f"{file}: no such synonyms file; fix the `synonyms` setting") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise QueryError(f"{file}: not valid TOML ({exc}); fix the file") from None
+    return _synonym_table(_synonym_groups(data.get("synonyms", data), str(file)),
+                          _shipped_synonyms())
+
+
+def singular(word: str) -> str:
+    """An English plural's singular, for matching only ("breweries" -> "brewery", "museums"
+    -> "museum", "clinics" -> "clinic"; "bus", "glass", "analysis" stay)."""
+    if not word.isascii() or len(word) < 4:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+_WORD_SPLIT = re.compile(r"[^0-9a-z\u00c0-\u024f]+")
+
+
+def label_words(label: str) -> list[str]:
+    """The words of a category or industry label that a query may name it by: Latin words
+    (singular, no filler), or a label in Japanese as one word."""
+    text = fold_query(label).replace("'s", "")
+    if not text:
+        return []
+    if not text.isascii() and any(_is_cjk(ch) for ch in text):
+        return [text.replace(" ", "")]
+    filler = _shipped_vocabulary()[1]
+    return list(dict.fromkeys(singular(w) for w in _WORD_SPLIT.split(text)
+                              if w and w not in filler and not w.isdigit()))
 
 
 _FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "district": "place",
@@ -147,47 +243,76 @@ class _Signals:
 
 def build_vocabulary(db: sqlite_utils.Database) -> str:
     """Write this build's query vocabulary: the shipped terms and the phrases of every signal
-    label in the database (prefectures, wards, industries, categories, brands ...), each term
-    with the signals it names here. Run after the signals are built."""
-    shipped, _, by_phrase = _shipped_vocabulary()
+    label in the database (countries, regions and their codes and local names, cities,
+    industries, categories, brands ...), each term with the signals it names here, and the
+    words of each category and industry label. Run after the signals are built.
+
+    A filler word ("in", "or") is never a phrase, though a state code is spelt the same."""
+    shipped, filler, by_phrase = _shipped_vocabulary()
     phrases: dict[str, Term] = dict(by_phrase)
     learned: dict[str, Term] = {}
+    labels: dict[str, Term] = {}  # one term per category/industry label, for its words
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
-        "('region','city','district','industry','concept','sector','brand','group','category') "
-        "order by companies desc"
+        "('country','region','city','district','industry','concept','sector','brand','group',"
+        "'category') order by companies desc"
     ):
+        facet = _FACET_OF_KIND[kind]
         for phrase in _label_phrases(kind, label, signal):
-            if not phrase or phrase in phrases or len(phrase) < 2:
+            if not phrase or phrase in phrases or phrase in filler or len(phrase) < 2:
                 continue
-            facet = _FACET_OF_KIND[kind]
             term = learned.get(phrase)
             if term is None:
-                learned[phrase] = Term(label, facet, [signal])
+                term = learned[phrase] = Term(label, facet, [signal])
             elif term.facet == facet and signal not in term.signals:
                 # One phrase, several signals of one facet (a city with and without its
                 # state): the phrase names all of them.
                 term.signals.append(signal)
+            if kind in ("category", "industry") and term.label == label:
+                labels.setdefault(f"{facet}:{label}", term)
     phrases.update(learned)
     signals = _Signals(db)
+    users = _user_signals(db)
     ids: dict[int, int] = {}
     term_rows: list[dict[str, Any]] = []
     for number, term in enumerate([*shipped, *learned.values()], 1):
         ids[id(term)] = number
+        expanded = signals.expand(term.signals)
         term_rows.append({"id": number, "label": term.label, "facet": term.facet,
                           "patterns": json.dumps(term.signals, ensure_ascii=False),
-                          "signals": json.dumps(signals.expand(term.signals), ensure_ascii=False),
+                          "signals": json.dumps(expanded, ensure_ascii=False),
                           "implies": json.dumps(term.implies, ensure_ascii=False),
-                          "vocabulary": int(number <= len(shipped))})
+                          "vocabulary": int(number <= len(shipped)),
+                          "user": int(any(sig in users for sig in expanded))})
     phrase_rows = [{"phrase": phrase, "term_id": ids[id(term)], "seq": seq, "length": len(phrase),
                     "single": int(" " not in phrase and phrase.isascii())}
                    for seq, (phrase, term) in enumerate(phrases.items())]
+    word_rows = _word_rows(labels.values(), ids)
     with transaction(db):
         db.execute("delete from query_phrases")
         db.execute("delete from query_terms")
+        db.execute("delete from query_words")
         insert_rows(db, "query_terms", term_rows)
         insert_rows(db, "query_phrases", phrase_rows)
+        insert_rows(db, "query_words", word_rows)
     return f"{len(phrase_rows)} query phrases"
+
+
+def _user_signals(db: sqlite_utils.Database) -> set[str]:
+    """Signals some company holds through a source of the user's (not a shipped seed)."""
+    return {sig for sig, in db.execute(
+        "select distinct signal from company_signals where source not like ?", [f"{SEEDS}/%"])}
+
+
+def _word_rows(terms: Iterable[Term], ids: dict[int, int]) -> list[dict[str, Any]]:
+    """Each label's words, weighted by how few labels have them (a word in every label of a
+    directory, "museum", says less than "planetarium")."""
+    words_of = {id(t): label_words(t.label) for t in terms}
+    df: Counter[str] = Counter(w for words in words_of.values() for w in words)
+    n = len(words_of) or 1
+    return [{"word": word, "term_id": ids[key], "words": len(words),
+             "weight": round(math.log(1 + n / df[word]), 6)}
+            for key, words in words_of.items() for word in words]
 
 
 def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
@@ -220,13 +345,17 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
     if kind == "region" and signal.startswith("place:region:JP-"):
         code = signal.split(":", 2)[2]
         out += [k for k, (c, _) in places.prefectures().items() if c == code]
+    elif kind == "region":  # Bavaria is also Bayern, DE-BY; Texas is TX
+        out += places.gazetteer().names_of(signal.split(":", 2)[2])
+    if kind == "country":
+        out += places.gazetteer().country_aliases(signal.split(":", 2)[2])
     return out
 
 
 # ---------------------------------------------------------------- reading the vocabulary
 
 
-_TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies"
+_TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies, t.user"
 
 
 class _Vocabulary:
@@ -237,6 +366,11 @@ class _Vocabulary:
         self.filler = _shipped_vocabulary()[1]
         self.longest = db.execute("select max(length) from query_phrases").fetchone()[0] or 1
         self._terms: dict[int, Term] = {}
+        self.users: set[int] = set()  # terms some of the user's own companies hold
+        self.known: set[str] = set()  # label words among the query's words (learn_words)
+        # Whether the user has added data of their own (then their data answers first).
+        self.user_data = bool(db.execute("select exists(select 1 from query_terms where user = 1 "
+                                         "and vocabulary = 0)").fetchone()[0])
 
     def _term(self, row: dict[str, Any]) -> Term:
         term = self._terms.get(row["id"])
@@ -244,7 +378,34 @@ class _Vocabulary:
             term = self._terms[row["id"]] = Term(
                 row["label"], row["facet"], json.loads(row["patterns"]),
                 json.loads(row["implies"]), json.loads(row["signals"]))
+            if row.get("user"):
+                self.users.add(id(term))
         return term
+
+    def words(self, wanted: Iterable[str]) -> dict[str, list[tuple[Term, float, int]]]:
+        """Category and industry labels containing each word: (term, weight, label words)."""
+        words = sorted(set(wanted))
+        out: dict[str, list[tuple[Term, float, int]]] = defaultdict(list)
+        for row in dicts_in(
+                self.db, f"select w.word, w.weight, w.words, {_TERM_COLUMNS} from query_words w "
+                "join query_terms t on t.id = w.term_id where w.word in ({marks}) order by t.id",
+                words):
+            out[row["word"]].append((self._term(row), row["weight"], row["words"]))
+        if not words:  # one statement whatever the query, so its cost never depends on the data
+            self.db.execute("select 1 from query_words where 0").fetchall()
+        return out
+
+    def learn_words(self, words: Iterable[str]) -> None:
+        """Read at once which of WORDS some label has (one statement for a whole query)."""
+        wanted = sorted(set(words))
+        self.known = {row[0] for row in rows_in(
+            self.db, "select distinct word from query_words where word in ({marks})", wanted)}
+        if not wanted:
+            self.db.execute("select 1 from query_words where 0").fetchall()
+
+    def known_word(self, word: str) -> bool:
+        """A word some category or industry label has (of those `learn_words` read)."""
+        return word in self.known
 
     def lookup(self, pieces: Iterable[str]) -> dict[str, Term]:
         """The pieces of the query that are phrases, with their terms."""
@@ -283,18 +444,37 @@ def _pieces(q: str, longest: int) -> set[str]:
 
 
 def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabulary | None = None,
+                  synonyms: Synonyms | None = None,
                   ) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
     """Split a query into known phrases (longest first), filler words and unknown words.
 
-    A phrase matched only approximately (a typo) comes back as "~word".
+    In order: exact phrases of this database (a place, a category, a brand, a shipped
+    segment word), also through a synonym ("private" for 私立); then the words left over
+    against the words of category and industry labels ("planetarium" meets "Science and
+    Technology Museum or Planetarium"); only then a typo-tolerant match, never onto a place
+    for a word that is itself a place or a business word. A phrase matched by its label's
+    words comes back as "=words", one matched approximately (a typo) as "~word". When the
+    user has data of their own, a shipped word ("restaurant") that names only the seeds'
+    companies is tried against the user's labels first.
     """
     vocabulary = vocabulary or _Vocabulary(db)
+    synonyms = _shipped_synonyms() if synonyms is None else synonyms
     filler, longest = vocabulary.filler, vocabulary.longest
     q = fold_query(text)
-    phrases = vocabulary.lookup(_pieces(q, longest))
+    pieces = _pieces(q, max(longest, 24))
+    aliases = {piece: sorted(synonyms[piece]) for piece in pieces if piece in synonyms}
+    phrases = vocabulary.lookup(pieces | {a for v in aliases.values() for a in v})
+    vocabulary.learn_words(_candidate_words(q, synonyms))
+
+    def term_of(piece: str) -> Term | None:
+        if piece in phrases:
+            return phrases[piece]
+        return next((phrases[a] for a in aliases.get(piece, ()) if a in phrases), None)
+
     found: list[tuple[str, Term]] = []
-    unknown: list[str] = []
     fillers: list[str] = []
+    loose: list[str] = []  # words no phrase took, in order
+    fallback: dict[str, Term] = {}  # a shipped word's term, if the user's labels do not take it
     pending = ""
     i = 0
     while i < len(q):
@@ -302,24 +482,37 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
             i += 1
             continue
         at_word_start = i == 0 or q[i - 1] == " " or _is_cjk(q[i]) or _is_cjk(q[i - 1])
-        match = None
+        match, term = None, None
         if at_word_start:
-            for length in range(min(longest, len(q) - i), 0, -1):
+            for length in range(min(max(longest, 24), len(q) - i), 0, -1):
                 piece = q[i:i + length]
                 end = i + length
-                if piece in phrases or piece in filler:
-                    ends_word = end == len(q) or q[end] == " " or _is_cjk(q[end]) or _is_cjk(q[end - 1])
-                    if ends_word:
-                        match = piece
-                        break
+                ends_word = end == len(q) or q[end] == " " or _is_cjk(q[end]) or _is_cjk(q[end - 1])
+                if not ends_word:
+                    continue
+                if piece in filler:
+                    match = piece
+                    break
+                term = term_of(piece)
+                if term is not None:
+                    match = piece
+                    break
         if match:
             if pending:
-                unknown.append(pending)
+                loose.append(pending)
                 pending = ""
-            if match in phrases:
-                found.append((match, phrases[match]))
-            else:
+            if term is None:
                 fillers.append(match)
+            elif ((vocabulary.user_data and term.facet != "place"
+                   and id(term) not in vocabulary.users)
+                  or (term.facet == "place" and " " not in match
+                      and vocabulary.known_word(singular(match)))):
+                # The user's own labels get the first say over a shipped word, and a business
+                # word over a town of that name ("garden" in "botanical garden").
+                loose.append(match)
+                fallback[match] = term
+            else:
+                found.append((match, term))
             i += len(match)
             continue
         if _is_cjk(q[i]):
@@ -330,32 +523,129 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
         end = len(q) if end < 0 else end
         while end > i + 1 and _is_cjk(q[end - 1]):
             end -= 1
-        word = q[i:end]
         if pending:
-            unknown.append(pending)
+            loose.append(pending)
             pending = ""
+        loose.append(q[i:end])
+        i = end
+    if pending:
+        loose.append(pending)
+    matched, rest = _match_labels(loose, vocabulary, synonyms)
+    found += matched
+    unknown: list[str] = []
+    for word in rest:
+        if word in fallback:
+            found.append((word, fallback[word]))
+            continue
         guess = _fuzzy_phrase(word, vocabulary)
         if guess:
             found.append(("~" + word, guess[1]))  # ~ marks a typo-tolerant match
         else:
             unknown.append(word)
-        i = end
-    if pending:
-        unknown.append(pending)
     return found, fillers, unknown
 
 
+def _candidate_words(q: str, synonyms: Synonyms) -> set[str]:
+    """Every label word a query's words could be: the words, their singulars, synonyms and
+    the halves of long words (compounds)."""
+    out: set[str] = set()
+    for word in q.split():
+        out |= {word, singular(word), *label_words(word)}
+        for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+            out.update(label_words(other) or [other])
+        if word.isascii() and len(word) >= 8:
+            out |= {part for cut in range(3, len(word) - 2)
+                    for part in (word[:cut], singular(word[cut:]))}
+    return out
+
+
+def _forms(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> set[str]:
+    """The label words a query word may stand for: itself, its singular, its synonyms' words,
+    and the two halves of a compound whose halves are both label words (microbrewery)."""
+    forms = {word, singular(word), *label_words(word)}
+    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+        forms.update(label_words(other) or [other])
+    if word.isascii() and len(word) >= 8 and not any(vocabulary.known_word(f) for f in forms):
+        for cut in range(3, len(word) - 2):
+            head, tail = word[:cut], singular(word[cut:])
+            if vocabulary.known_word(head) and vocabulary.known_word(tail):
+                forms |= {head, tail}
+                break
+    return forms
+
+
+def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
+                  ) -> tuple[list[tuple[str, Term]], list[str]]:
+    """Read the words no phrase took against the words of category and industry labels.
+
+    The labels sharing the most (and rarest) of the words win; among them, those the words
+    cover entirely ("history museum" is the label History Museum) weigh fully and the rest
+    ("Natural History Museum") come after them as alternates; when none is covered entirely
+    ("museum"), all of them weigh fully. Repeated for the words left, as another facet.
+    """
+    words = [w for w in loose if w not in vocabulary.filler]
+    forms = {w: _forms(w, synonyms, vocabulary) for w in words}
+    hits = vocabulary.words({f for fs in forms.values() for f in fs})
+    found: list[tuple[str, Term]] = []
+    left = list(words)
+    for round_ in range(3):
+        scores: dict[int, float] = defaultdict(float)
+        covers: dict[int, set[str]] = defaultdict(set)
+        size: dict[int, int] = {}
+        terms: dict[int, Term] = {}
+        for word in left:
+            best: dict[int, float] = {}
+            for form in forms[word]:
+                for term, weight, n in hits.get(form, []):
+                    best[id(term)] = max(best.get(id(term), 0.0), weight)
+                    terms[id(term)], size[id(term)] = term, n
+            for key, weight in best.items():
+                scores[key] += weight
+                covers[key].add(word)
+        if not scores:
+            break
+        top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -k))
+        taken = covers[top]
+        group = [k for k in scores if covers[k] == taken and scores[k] >= scores[top] - 1e-9]
+        whole = [k for k in group if len(taken) >= size[k]]
+        primary = whole or group
+        alternates = [k for k in group if k not in primary]
+        signals = list(dict.fromkeys(s for k in primary for s in terms[k].expanded))
+        more = list(dict.fromkeys(s for k in alternates for s in terms[k].expanded))
+        labels = [terms[k].label for k in primary]
+        label = labels[0] if len(labels) == 1 else f"{' '.join(w for w in left if w in taken)}" \
+            f" ({len(labels)} kinds: {', '.join(labels[:3])}{', ...' if len(labels) > 3 else ''})"
+        facet = terms[top].facet if round_ == 0 else f"{terms[top].facet} {round_ + 1}"
+        term = Term(label, facet, signals, expanded=signals + [s for s in more if s not in signals],
+                    primary=len(signals))
+        found.append(("=" + " ".join(w for w in left if w in taken), term))
+        left = [w for w in left if w not in taken]
+    rest = [w for w in loose if w in left or w in vocabulary.filler]
+    return found, [w for w in rest if w not in vocabulary.filler]
+
+
 def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None:
+    """A typo's phrase ("hotle" -> hotel). Never onto a place when the word is a place
+    itself (Montana is not Fontana), a business word of this database, or the place with an
+    ending added or dropped (brewery is not Brewer)."""
     if len(word) < 5 or not word.isascii():
         return None
     near = vocabulary.near(word)
     best = process.extractOne(word, list(near), scorer=fuzz.ratio, score_cutoff=85)
-    return (best[0], near[best[0]]) if best else None
+    if not best:
+        return None
+    phrase, term = best[0], near[best[0]]
+    if term.facet == "place" and (
+            places.gazetteer().is_place_name(word) or vocabulary.known_word(singular(word))
+            or word.startswith(phrase) or phrase.startswith(word)):
+        return None
+    return phrase, term
 
 
-def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
+def resolve_query(db: sqlite_utils.Database, text: str, *,
+                  synonyms: Synonyms | None = None) -> Query:
     """Resolve QUERY to a company (by name) or a segment (by signal vocabulary)."""
-    query = _resolve(db, text)
+    query = _resolve(db, text, synonyms)
     if query.kind == "company":
         row = db.execute("select status, stale_since from companies where id = ?",
                          [query.company_id]).fetchone()
@@ -366,7 +656,7 @@ def resolve_query(db: sqlite_utils.Database, text: str) -> Query:
     return query
 
 
-def _resolve(db: sqlite_utils.Database, text: str) -> Query:
+def _resolve(db: sqlite_utils.Database, text: str, synonyms: Synonyms | None) -> Query:
     text = (text or "").strip()
     if not text:
         raise QueryError("empty query; give a company name or a segment like 'Tokyo five-star hotel'")
@@ -385,7 +675,7 @@ def _resolve(db: sqlite_utils.Database, text: str) -> Query:
     candidates = find_companies(db, text)
     strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
     vocabulary = _Vocabulary(db)
-    found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary)
+    found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary, synonyms=synonyms)
     segment_covers = bool(found) and not unknown
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
     facets_named = {t.facet for _, t in found}
@@ -438,11 +728,51 @@ def _property_of_group(db: sqlite_utils.Database, exact: list[dict]) -> dict | N
     return properties[0] if len(properties) == 1 else None
 
 
+_PLACE_LEVEL = {"district": 0, "city": 1, "region": 2, "country": 3}
+
+
+def _level(signal: str) -> int:
+    return _PLACE_LEVEL.get(signal.split(":")[1], 3) if signal.startswith("place:") else 3
+
+
+def _nest_places(db: sqlite_utils.Database, found: list[tuple[str, Term]],
+                 notes: list[str]) -> list[tuple[str, Term]]:
+    """A town and a region in one query: the town within the region ("Springfield Illinois"
+    is one Springfield), or, when no company is in both, a word that only happens to be a
+    town's name ("university" beside "California" is not the town University, Mississippi)."""
+    placed = [(w, t) for w, t in found if t.facet == "place" and t.expanded]
+    out = list(found)
+    for word, small in placed:
+        small_level = max(_level(s) for s in small.expanded)
+        for other, big in placed:
+            if other == word or max(_level(s) for s in big.expanded) <= small_level:
+                continue
+            inside = {sig for sig, in rows_in(
+                db, "select distinct a.signal from company_signals a join company_signals b on "
+                "b.company_id = a.company_id where a.signal in ({marks}) and b.signal in (" +
+                ",".join("?" * len(big.expanded)) + ")", small.expanded, after=big.expanded)}
+            if (word, small) not in out:
+                continue
+            if inside:
+                kept = [s for s in small.expanded if s in inside]
+                out[out.index((word, small))] = (word, Term(small.label, small.facet, kept,
+                                                            expanded=kept, primary=len(kept)))
+                if (other, big) in out:
+                    out.remove((other, big))
+            else:
+                out.remove((word, small))
+                notes.append(f"'{word.lstrip('~=')}' not read as the place {small.label}: no "
+                             f"company there is also in {big.label}")
+            break
+    return out
+
+
 def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Term]],
                    fillers: list[str], unknown: list[str], candidates: list[dict]) -> Query:
     by_facet: dict[str, dict[str, float]] = defaultdict(dict)
     labels: dict[str, list[str]] = defaultdict(list)
     notes: list[str] = []
+    found = _nest_places(vocabulary.db, found, notes)
     terms = [t for _, t in found]
     terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)
     for term in list(terms):
@@ -453,19 +783,23 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             notes.append(f"'{term.label}' is understood, but no company in this database has it")
             continue
         for rank, signal in enumerate(signals):
-            weight = 1.0 if rank == 0 or signal in term.signals[:1] else ALTERNATE_WEIGHT
+            full = rank < term.primary if term.primary else rank == 0 or signal in term.signals[:1]
+            weight = 1.0 if full else ALTERNATE_WEIGHT
             by_facet[term.facet][signal] = max(by_facet[term.facet].get(signal, 0.0), weight)
         if term.label not in labels[term.facet]:
             labels[term.facet].append(term.label)
     for word, term in found:
         if word.startswith("~"):
             notes.append(f"read '{word[1:]}' as '{term.label}'")
+        elif word.startswith("=") and fold_query(term.label) != word[1:]:
+            notes.append(f"read '{word[1:]}' as {term.label}")
     if not by_facet:
         hint = "; the closest company names are below" if candidates else ""
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])
-    order = ["tier", "category", "industry", "brand", "place"]
+    order = ["tier", "category", "industry", "brand"]
+    order += sorted(f for f in by_facet if f not in order and f != "place") + ["place"]
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)

@@ -23,6 +23,7 @@ class Settings:
     output_dir: str = "output"
     language: str = "en"
     templates: str = ""  # your opener templates (TOML), overlaid on the shipped ones
+    synonyms: str = ""  # your synonyms (TOML: word = ["other", ...]), added to the shipped ones
     # ranking
     restart_probability: float = 0.15
     push_epsilon: float = 1e-5

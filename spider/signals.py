@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,13 +239,15 @@ def _is_property(recs: list[dict[str, Any]]) -> bool:
 
 
 def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict[str, float],
-                  *, district_radius_km: float = 1.0) -> Iterator[Fact]:
-    """Every signal one company carries, from all of its records."""
+                  *, district_radius_km: float = 1.0,
+                  countries: Mapping[str, str] | None = None) -> Iterator[Fact]:
+    """Every signal one company carries, from all of its records. COUNTRIES: the country of
+    each source whose rows do not say it (`source_countries`)."""
     def conf(rec: dict[str, Any]) -> float:
         return confidence.get(rec.get("source") or "", 0.8)
 
     yield from _industry_facts(recs, curated, conf)
-    yield from _place_facts(recs, conf, district_radius_km)
+    yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf)
     for rec in recs:
@@ -365,7 +367,8 @@ def concept_label(concept: str) -> str:
 FIRM_LOCAL_PLACE = 0.5
 
 
-def _place_facts(recs: Records, conf: Confidence, district_radius_km: float) -> Iterator[Fact]:
+def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
+                 countries: Mapping[str, str]) -> Iterator[Fact]:
     seen: set[str] = set()
     firm = any(r.get("industry_scheme") or r.get("corporate_number") for r in recs)
 
@@ -394,9 +397,14 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float) -> 
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))
+            region = None if pref else places.gazetteer().region(
+                region_text, country or countries.get(rec.get("source") or ""))
             if pref and (country in (None, "JP")):
                 country = "JP"
                 region_code, region_label = pref
+            elif region:  # "TX", "Texas", "US-TX" are one region; "Bayern" is Bavaria
+                country = country or region.country
+                region_code, region_label = region.code, region.name
             else:
                 region_code, region_label = f"{country or 'XX'}-{region_text.strip()}", region_text.strip()
         if city_raw and not region_code:
@@ -406,7 +414,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float) -> 
                 city_raw = None
         if country:
             yield from once(Fact(f"place:country:{country}", "country",
-                                 places.COUNTRY_NAMES.get(country, country), conf(rec), ev,
+                                 places.country_name(country), conf(rec), ev,
                                  rec["source"]))
         if region_code:
             yield from once(Fact(f"place:region:{region_code}", "region", str(region_label),
@@ -445,6 +453,29 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float) -> 
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
                                  rec["source"]))
+
+
+def source_countries(db: sqlite_utils.Database) -> dict[str, str]:
+    """The country of each source whose rows name regions but no country, where the regions
+    say it: a file whose state column holds TX, CA, NY ... is a US file (a code alone, "CA",
+    could be a region of several countries; the file's other values decide)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    for source, region in db.execute(
+            "select source, region from records where coalesce(country, '') = '' and "
+            "coalesce(region, '') != '' and coalesce(status, 'active') = 'active' "
+            "group by source, region"):
+        values[source].append(region)
+    out: dict[str, str] = {}
+    gazetteer = places.gazetteer()
+    for source, regions in values.items():
+        if len(regions) < 3:
+            continue
+        tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))
+        if tally:
+            country, count = tally.most_common(1)[0]
+            if count >= 0.8 * len(regions):
+                out[source] = country
+    return out
 
 
 def _tidy_place(text: str) -> str:
@@ -607,6 +638,7 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
     curated = Curated.load(curated_dir)
     confidence = source_confidence(db)
     radius = settings.district_radius_km
+    countries = source_countries(db)
     facts = _FactTable(db)
     db.execute("drop table if exists temp._words")
     db.execute("create temp table _words (company_id integer, word text)")
@@ -621,7 +653,7 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
     described: list[tuple[int, str, str]] = []
     for company_id, recs in _records_by_company(db):
         companies.add(company_id)
-        for fact in _best_facts(recs, curated, confidence, radius).values():
+        for fact in _best_facts(recs, curated, confidence, radius, countries).values():
             facts.add(company_id, fact)
             if fact.kind == "group":
                 groups[fact.signal] = fact  # the last company's wording, as a rebuild always had
@@ -764,10 +796,11 @@ def _write_signals(db: sqlite_utils.Database, companies: int) -> str:
 
 
 def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
-                radius: float) -> dict[str, Fact]:
+                radius: float, countries: Mapping[str, str]) -> dict[str, Fact]:
     """A company's facts, the most confident of each signal."""
     mine: dict[str, Fact] = {}
-    for fact in company_facts(recs, curated, confidence, district_radius_km=radius):
+    for fact in company_facts(recs, curated, confidence, district_radius_km=radius,
+                              countries=countries):
         if fact.signal not in mine or fact.confidence > mine[fact.signal].confidence:
             mine[fact.signal] = fact
     return mine
@@ -787,7 +820,8 @@ def refresh_signals(db: sqlite_utils.Database, settings: Settings, changed: list
             "l.record_id = r.id where coalesce(r.status, 'active') = 'active' and "
             "l.company_id in ({marks})", changed):
         by_company[rec["_company"]].append(rec)
-    facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km)
+    countries = source_countries(db)
+    facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km, countries)
              for cid, recs in by_company.items()}
     _known_terms_and_groups(db, facts, by_company)
     affected = [*changed, *removed]
