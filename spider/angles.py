@@ -21,6 +21,7 @@ from spider import places
 from spider.clients import cite, won_clients
 from spider.errors import InputError
 from spider.prospects import Expansion
+from spider.query import english_word
 from spider.settings import Settings
 from spider.signals import REFERENCE_KINDS, signals_of
 from spider.text import display_names, noun_forms
@@ -117,7 +118,10 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True)
         where = _place_ja(place) if place else ""
         return f"{where}の{words}" if where else words
     kind = top(("category",)) or top(("concept",)) or top(("industry",))
-    one, many = noun_forms(kind["label"] if kind else "")
+    label = kind["label"] if kind else ""
+    if label and not label.isascii():
+        label = english_word(label) or label
+    one, many = noun_forms(label)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""

@@ -392,6 +392,7 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("companies", "status", str),
     ("companies", "stale_since", str),
     ("query_terms", "user", int),
+    ("records", "operating_status", str),
 )
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 

@@ -21,8 +21,15 @@ from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import Query, load_synonyms, resolve_query
 from spider.rank import Adjacency, personalized_pagerank
+from spider.resolve.keys import normalize_domain, normalize_phone
 from spider.settings import Settings
-from spider.signals import COMPETITOR_KINDS, HOTEL_OPERATOR, signals_of
+from spider.signals import (
+    COMPETITOR_KINDS,
+    HOTEL_OPERATOR,
+    STATUS_CLOSED,
+    STATUS_PLANNED,
+    signals_of,
+)
 from spider.text import display_names, plural
 
 # Company-level businesses from the curated table: where the seed's and a prospect's differ,
@@ -36,7 +43,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     query = resolve_query(db, text, synonyms=load_synonyms(settings.synonyms))
     limit = limit or settings.limit
     total = db.execute("select count(*) from companies").fetchone()[0] or 1
-    adjacency = Adjacency(db, max_signal_companies=max(50, int(settings.max_signal_share * total)))
+    adjacency = Adjacency(db, max_signal_companies=max(50, int(settings.max_signal_share * total)),
+                          stop_at_own_signals=True)
     estimate, residual = personalized_pagerank(
         adjacency, query.seeds(), alpha=settings.restart_probability, epsilon=settings.push_epsilon)
     scores: dict[int, float] = defaultdict(float)
@@ -72,7 +80,9 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
     ranked = [item for item in ranked if item[0] not in removed]
-    top = ranked[: limit]
+    if not settings.include_closed:
+        ranked = _open_only(db, ranked, notes)
+    top = _other_operators(db, query, ranked, limit, notes)
     ids = [cid for cid, *_ in top]
     rows = {row["id"]: row for row in dicts_in(db, "select * from companies where id in ({marks})", ids)}
     best = top[0][1] if top else 1.0
@@ -110,6 +120,62 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         except sqlite3.OperationalError as exc:  # read-only, or another command is writing
             expansion.notes.append(f"this list is not kept in the run history ({exc})")
     return expansion
+
+
+def _open_only(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]],
+               notes: list[str]) -> list[tuple[int, float, int]]:
+    """Leave out businesses marked closed or not yet open (a status column, or a category
+    such as "Closed" or "Planning"), and say how many."""
+    shut = {cid for cid, _ in _holders_among(db, [STATUS_CLOSED, STATUS_PLANNED],
+                                             [cid for cid, *_ in ranked])}
+    if shut:
+        notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
+                     "not yet open (--include-closed lists them)")
+    return [item for item in ranked if item[0] not in shut]
+
+
+# Hosts where many unrelated businesses have a page: sharing one says nothing of ownership.
+_SHARED_HOSTS = frozenset({
+    "facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "youtube.com",
+    "sites.google.com", "google.com", "goo.gl", "business.site", "wixsite.com", "wordpress.com",
+    "blogspot.com", "yelp.com", "tripadvisor.com", "linktr.ee", "squarespace.com", "weebly.com",
+    "jimdo.com", "tabelog.com", "hotpepper.jp", "ameblo.jp", "note.com", "line.me"})
+
+
+def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
+                     limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
+    """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
+    web domain or its phone number is the same operator, not a competitor."""
+    if query.kind != "company":
+        return ranked[:limit]
+    seed = db.execute("select website, phone from companies where id = ?",
+                      [query.company_id]).fetchone()
+    domain = normalize_domain(seed[0]) if seed else ""
+    phone = normalize_phone(seed[1]) if seed else ""
+    domain = "" if domain in _SHARED_HOSTS else domain
+    if not domain and not phone:
+        return ranked[:limit]
+    kept: list[tuple[int, float, int]] = []
+    same = 0
+    for start in range(0, len(ranked), 200):
+        part = ranked[start:start + 200]
+        rows = dict(((cid, (site, tel)) for cid, site, tel in rows_in(
+            db, "select id, website, phone from companies where id in ({marks})",
+            [cid for cid, *_ in part])))
+        for item in part:
+            site, tel = rows.get(item[0], (None, None))
+            if (domain and normalize_domain(site) == domain) or (phone and normalize_phone(tel) == phone):
+                same += 1
+                continue
+            kept.append(item)
+            if len(kept) == limit:
+                break
+        if len(kept) == limit:
+            break
+    if same:
+        notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
+                     "(same web domain or phone)")
+    return kept
 
 
 def _facet_signals(query: Query) -> set[str]:

@@ -32,6 +32,7 @@ FIELDS: tuple[str, ...] = (
     "website",
     "description",
     "employees",
+    "operating_status",
 )
 
 # The fields that name a company; a record needs at least one of them.
@@ -70,7 +71,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア"),
     "city": ("city", "addr:city", "town", "市区町村", "都市"),
-    "region": ("region", "state", "st", "prefecture", "addr:province", "addr:state", "都道府県"),
+    "region": ("region", "state", "st", "prefecture", "province", "subdivision", "subd",
+               "state/province", "state or province", "addr:province", "addr:state", "都道府県",
+               "州", "省"),
     "country": ("country", "addr:country", "国"),
     "postal_code": ("postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号"),
     "lat": ("lat", "latitude", "緯度"),
@@ -80,6 +83,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "ホームページ", "ウェブサイト"),
     "description": ("description", "about", "business summary", "事業概要", "事業内容", "概要"),
     "employees": ("employees", "employee count", "headcount", "従業員数"),
+    "operating_status": ("operating_status", "operating status", "status", "business status",
+                         "open status", "営業状況", "営業状態", "ステータス", "状態", "状況"),
     "list_title": ("list_title", "list title", "list"),
     "list_url": ("list_url", "list url"),
 }

@@ -262,8 +262,9 @@ def district_named(text: str) -> District | None:
     if not _any_district().search(folded):
         return None
     for d in tokyo_districts():
-        if d.en.lower() in folded or d.ja in folded or d.en.lower().replace("-", " ") in folded:
-            return d
+        if d.ja in folded or any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", folded)
+                                 for name in {d.en.lower(), d.en.lower().replace("-", " ")}):
+            return d  # a whole word: Huguenot Road is not Ueno
     return None
 
 

@@ -35,6 +35,7 @@ from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR
+from spider.text import ENTITY_NOUNS
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
@@ -176,6 +177,13 @@ def load_synonyms(path: str | None) -> Synonyms:
                           _shipped_synonyms())
 
 
+def english_word(word: str) -> str | None:
+    """An English word for a Japanese business word, from the shipped synonyms (私立 ->
+    private), for English lines about Japanese data."""
+    others = _shipped_synonyms().get(fold_query(word), frozenset())
+    return min((o for o in others if o.isascii()), key=lambda o: (len(o.split()), o), default=None)
+
+
 def singular(word: str) -> str:
     """An English plural's singular, for matching only ("breweries" -> "brewery", "museums"
     -> "museum", "clinics" -> "clinic"; "bus", "glass", "analysis" stay)."""
@@ -252,18 +260,29 @@ def build_vocabulary(db: sqlite_utils.Database) -> str:
     phrases: dict[str, Term] = dict(by_phrase)
     learned: dict[str, Term] = {}
     labels: dict[str, Term] = {}  # one term per category/industry label, for its words
+    users = _user_signals(db)
+    signals = _Signals(db)
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
         "('country','region','city','district','industry','concept','sector','brand','group',"
-        "'category') order by companies desc"
+        "'category') or (kind = 'tier' and signal like 'rating:%' and signal not like '%-%') "
+        "order by companies desc"
     ):
         facet = _FACET_OF_KIND[kind]
         for phrase in _label_phrases(kind, label, signal):
-            if not phrase or phrase in phrases or phrase in filler or len(phrase) < 2:
+            if not phrase or phrase in filler or len(phrase) < 2:
                 continue
+            if phrase in phrases:
+                shipped_term = phrases[phrase]
+                # A rating of the user's own ("three-star" sushi bars) takes the word from the
+                # shipped hotel tiers when no company of the user's has those.
+                if not (kind == "tier" and signal in users and shipped_term in shipped
+                        and not users.intersection(signals.expand(shipped_term.signals))):
+                    continue
+                del phrases[phrase]
             term = learned.get(phrase)
             if term is None:
-                term = learned[phrase] = Term(label, facet, [signal])
+                term = learned[phrase] = Term(label, facet, _rating_band(signal))
             elif term.facet == facet and signal not in term.signals:
                 # One phrase, several signals of one facet (a city with and without its
                 # state): the phrase names all of them.
@@ -271,8 +290,6 @@ def build_vocabulary(db: sqlite_utils.Database) -> str:
             if kind in ("category", "industry") and term.label == label:
                 labels.setdefault(f"{facet}:{label}", term)
     phrases.update(learned)
-    signals = _Signals(db)
-    users = _user_signals(db)
     ids: dict[int, int] = {}
     term_rows: list[dict[str, Any]] = []
     for number, term in enumerate([*shipped, *learned.values()], 1):
@@ -296,6 +313,34 @@ def build_vocabulary(db: sqlite_utils.Database) -> str:
         insert_rows(db, "query_phrases", phrase_rows)
         insert_rows(db, "query_words", word_rows)
     return f"{len(phrase_rows)} query phrases"
+
+
+def _rating_band(signal: str) -> list[str]:
+    """A rating level and the bands beside it (they weigh as alternates): 'rating:star:3' ->
+    [rating:star:3, rating:star:2-3, rating:star:3-4]; any other signal alone."""
+    unit, _, level = signal.rpartition(":")
+    if not signal.startswith("rating:") or not level.isdigit():
+        return [signal]
+    n = int(level)
+    return [signal, f"{unit}:{n - 1}-{n}", f"{unit}:{n}-{n + 1}"]
+
+
+_SAY_NUMBER = {1: ("one", "一"), 2: ("two", "二"), 3: ("three", "三"), 4: ("four", "四"),
+               5: ("five", "五"), 6: ("six", "六"), 7: ("seven", "七")}
+
+
+def _rating_phrases(signal: str) -> list[str]:
+    """'rating:star:3' -> 3 star, 3 stars, 3-star, three-star, three stars, 3つ星, 三つ星, 星3つ ..."""
+    _, unit, level = signal.split(":")
+    if not level.isdigit() or unit.startswith("rating"):
+        return []
+    n = int(level)
+    words = [str(n), *(_SAY_NUMBER.get(n, ())[:1])]
+    out = [f"{w}{sep}{unit}{s}" for w in words for sep in (" ", "-", "") for s in ("", "s")]
+    if unit == "star":
+        kanji = _SAY_NUMBER.get(n, ("", ""))[1]
+        out += [f"{n}つ星", f"星{n}つ", f"{n}星"] + ([f"{kanji}つ星"] if kanji else [])
+    return [fold_query(p) for p in out]
 
 
 def _user_signals(db: sqlite_utils.Database) -> set[str]:
@@ -345,6 +390,8 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
     if kind == "region" and signal.startswith("place:region:JP-"):
         code = signal.split(":", 2)[2]
         out += [k for k, (c, _) in places.prefectures().items() if c == code]
+    elif kind == "tier":
+        return _rating_phrases(signal)
     elif kind == "region":  # Bavaria is also Bayern, DE-BY; Texas is TX
         out += places.gazetteer().names_of(signal.split(":", 2)[2])
     if kind == "country":
@@ -532,10 +579,18 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
         loose.append(pending)
     matched, rest = _match_labels(loose, vocabulary, synonyms)
     found += matched
+    answered = any(t.facet != "place" and id(t) in vocabulary.users for _, t in found)
     unknown: list[str] = []
     for word in rest:
         if word in fallback:
-            found.append((word, fallback[word]))
+            if answered and fallback[word].facet != "place":
+                # Your data answers the query's business; a word only the seeds' companies
+                # carry would pull them in ("restaurant" -> S&P restaurant chains).
+                found.append((word, Term(f"'{word}' names only companies of the shipped seeds; "
+                                         "left out, as your own data answers the rest",
+                                         "ignored", [])))
+            else:
+                found.append((word, fallback[word]))
             continue
         guess = _fuzzy_phrase(word, vocabulary)
         if guess:
@@ -566,9 +621,12 @@ def _forms(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> set[str]:
     for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
         forms.update(label_words(other) or [other])
     if word.isascii() and len(word) >= 8 and not any(vocabulary.known_word(f) for f in forms):
+        # A compound of a label word and a business word ("microbrewery" in a directory of
+        # breweries whose type column says "Micro").
         for cut in range(3, len(word) - 2):
             head, tail = word[:cut], singular(word[cut:])
-            if vocabulary.known_word(head) and vocabulary.known_word(tail):
+            if vocabulary.known_word(head) and (vocabulary.known_word(tail) or tail in synonyms
+                                                or tail in ENTITY_NOUNS):
                 forms |= {head, tail}
                 break
     return forms
@@ -618,6 +676,8 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         facet = terms[top].facet if round_ == 0 else f"{terms[top].facet} {round_ + 1}"
         term = Term(label, facet, signals, expanded=signals + [s for s in more if s not in signals],
                     primary=len(signals))
+        if any(id(terms[k]) in vocabulary.users for k in primary):
+            vocabulary.users.add(id(term))
         found.append(("=" + " ".join(w for w in left if w in taken), term))
         left = [w for w in left if w not in taken]
     rest = [w for w in loose if w in left or w in vocabulary.filler]
@@ -779,6 +839,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         terms += [terms_by_label[name] for name in term.implies if name in terms_by_label]
     for term in terms:
         signals = term.expanded
+        if term.facet == "ignored":
+            notes.append(term.label)
+            continue
         if not signals:
             notes.append(f"'{term.label}' is understood, but no company in this database has it")
             continue

@@ -28,6 +28,8 @@ class Adjacency:
 
     db: sqlite_utils.Database
     max_signal_companies: int | None = None
+    # Stop at a signal only the company stepping onto it has (expand: see neighbours).
+    stop_at_own_signals: bool = False
     reads: int = 0
     _cache: dict[Node, list[tuple[Node, float]]] = field(default_factory=dict)
     _degree: dict[Node, float] = field(default_factory=dict)
@@ -47,9 +49,13 @@ class Adjacency:
             for sig, weight, degree, count in rows:
                 other = ("s", sig)
                 out.append((other, weight))
-                # A signal most companies share says nothing about lookalikes: the walk may
-                # step onto it but goes no further (degree 0: its mass stays where it lands).
-                if self.max_signal_companies and count > self.max_signal_companies:
+                # A signal most companies share says nothing about lookalikes, and one only
+                # this company has leads nowhere but back to it (a trap that would lift
+                # companies with many signals of their own, a town no one else is in, above
+                # those sharing more with the seed): the walk may step onto either but goes
+                # no further (degree 0: its mass stays where it lands).
+                if ((self.max_signal_companies and count > self.max_signal_companies)
+                        or (self.stop_at_own_signals and count <= 1 and other not in self._cache)):
                     self._capped.add(other)
                     self._cache[other] = []
                     self._degree[other] = 0.0

@@ -43,6 +43,7 @@ KIND_WEIGHTS: dict[str, float] = {
     "sector": 0.4,
     "term": 0.5,
     "size": 0.15,
+    "status": 0.01,  # closed or not yet open: kept to leave them out, never a likeness
 }
 
 # Signal kinds that make two companies direct competitors (a shared place alone does not).
@@ -250,6 +251,8 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf)
+    yield from _status_facts(recs, conf)
+    yield from _rating_facts(recs, conf)
     for rec in recs:
         extra = _extra(rec)
         title, url = rec.get("list_title"), rec.get("list_url")
@@ -273,6 +276,116 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
 
 _LODGING = ("hotel", "ryokan", "hostel", "lodging")
 
+# A business that is not open: closed for good, or not yet open. Read from a status column,
+# or from the category itself where a directory files them there ("Closed", "Planning").
+STATUS_CLOSED = "status:closed"
+STATUS_PLANNED = "status:planned"
+_CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
+                     r"out of business|ceased|liquidated|bankrupt|deregistered|struck off)\b|"
+                     r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院", re.I)
+_PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
+                      r"not yet open|pre-opening|in planning)\b|計画中|建設中|開業予定|準備中|開設予定", re.I)
+
+
+def business_status(value: str, *, whole: bool) -> str | None:
+    """'closed', 'planned' or None for a status value (WHOLE: the value must be only that, as
+    a category value must: "Closed" is a status, "Closed Captioning" a business)."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return None
+    for status, pattern in (("closed", _CLOSED), ("planned", _PLANNED)):
+        found = pattern.search(text)
+        if found and (not whole or found.group(0).lower() == text.lower()):
+            return status
+    return None
+
+
+_NUMBERS = {"one": 1, "single": 1, "two": 2, "double": 2, "three": 3, "triple": 3, "four": 4,
+            "five": 5, "six": 6, "seven": 7, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+            "ひとつ": 1, "ふたつ": 2, "みっつ": 3, "よっつ": 4, "いつつ": 5}
+_UNIT = {"star": "star", "diamond": "diamond", "key": "key", "pavilion": "pavilion",
+         "crown": "crown", "hat": "hat", "toque": "toque", "fork": "fork", "point": "point",
+         "星": "star", "ダイヤ": "diamond", "キー": "key"}
+_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + ")"
+_RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forbes\s+)?"
+                    r"(stars?|diamonds?|keys?|pavilions?|crowns?|hats?|toques?|forks?|points?|星|ダイヤ|キー)",
+                    re.I)
+_RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
+_BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")
+
+
+def rating_level(value: str) -> tuple[str, int] | None:
+    """A rating on its own scale as (unit, level): '3 Stars', '★★★', '三つ星', 'Two MICHELIN
+    Stars', 'AAA Four Diamond', '4.5', '8/10'. A bare number is a level of 'rating' (of
+    'rating/10' when the scale is given); halves round up."""
+    text = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if not text or len(text) > 60:
+        return None
+    if "★" in text:
+        return "star", text.count("★")
+    found = _RATED.search(text)
+    if found:
+        number, unit = found.group(1), found.group(2)
+    else:
+        after = _RATED_AFTER.search(text)
+        if after:
+            unit, number = after.group(1), after.group(2)
+        else:
+            bare = _BARE.fullmatch(text)
+            if not bare:
+                return None
+            level = math.floor(float(bare.group(1)) + 0.5)
+            return (f"rating/{bare.group(2)}" if bare.group(2) else "rating"), level
+    count = _NUMBERS.get(number)
+    level = count if count is not None else math.floor(float(number) + 0.5)
+    unit = _UNIT.get(unit.rstrip("s") if unit.isascii() else unit, "rating")
+    return (unit, level) if 0 < level <= 100 else None
+
+
+def rating_label(unit: str, low: int, high: int | None = None) -> str:
+    """'3 stars', '2–3 stars', 'rating 4', 'rating 7/10'."""
+    level = f"{low}" if high is None else f"{low}–{high}"
+    if unit.startswith("rating"):
+        scale = unit.partition("/")[2]
+        return f"rating {level}" + (f"/{scale}" if scale else "")
+    many = high is not None or low != 1
+    return f"{level} {unit}{'s' if many else ''}"
+
+
+def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
+    """A rating or award column outside hotels (hotels have their tiers): its level on its
+    own scale, and the two bands it shares with the levels beside it, so a three-star place
+    is nearest the three-star ones, then the two- and four-star ones."""
+    if any((r.get("category") or "").lower() in _LODGING for r in recs):
+        return
+    for rec in recs:
+        found = rating_level(rec.get("rating") or "")
+        if not found:
+            continue
+        unit, level = found
+        evidence = f"{rec['rating']} ({_evidence(rec)})"
+        yield Fact(f"rating:{unit}:{level}", "tier", rating_label(unit, level), conf(rec),
+                   evidence, rec["source"])
+        for low in (level - 1, level):
+            if low >= 0:
+                yield Fact(f"rating:{unit}:{low}-{low + 1}", "tier",
+                           rating_label(unit, low, low + 1), conf(rec) * 0.5, evidence,
+                           rec["source"])
+        return
+
+
+def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
+    """Closed or planned, if every record of the company that says anything says so."""
+    said = [(business_status(r.get("operating_status") or "", whole=False)
+             or business_status(r.get("category") or "", whole=True), r) for r in recs
+            if r.get("operating_status") or business_status(r.get("category") or "", whole=True)]
+    if said and all(status for status, _ in said):
+        status, rec = said[0]
+        yield Fact(STATUS_CLOSED if status == "closed" else STATUS_PLANNED, "status",
+                   "closed" if status == "closed" else "not yet open", conf(rec),
+                   f"{rec.get('operating_status') or rec.get('category')} ({_evidence(rec)})",
+                   rec["source"])
+
 
 def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     """A record's own category (a directory's "type": steakhouses, french, REIT ...) is a
@@ -282,7 +395,8 @@ def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
         raw = unicodedata.normalize("NFKC", rec.get("category") or "").strip()
         for part in re.split(r"\s*[;/|、]\s*", raw):
             key = part.lower()
-            if not key or key in _LODGING or key in seen or len(key) > 60:
+            if (not key or key in _LODGING or key in seen or len(key) > 60
+                    or business_status(part, whole=True)):
                 continue
             seen.add(key)
             yield Fact(f"category:{key}", "category", part, conf(rec), _evidence(rec), rec["source"])
@@ -425,7 +539,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             yield from once(Fact(f"place:city:{country or 'XX'}/{city.lower()}", "city", city,
                                  conf(rec), ev, rec["source"]))
         if city_raw and region_code:
-            city = city_raw.strip()
+            city = _tidy_place(city_raw)
             ward = places.tokyo_wards().get(places.place_key(city)) if region_code == "JP-13" else None
             if region_code == "JP-13" and places.prefectures().get(places.place_key(city)):
                 ward = None

@@ -41,6 +41,11 @@ def is_latin(text: str) -> bool:
 _KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
 _LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
 _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du"})
+# Short English words an all-capitals name spells that are not acronyms (NEC, UFJ, JR are).
+_SHORT_WORDS = frozenset("""
+art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid
+kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
+park lake hill city town farm mill fort port rock road""".split())
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -64,6 +69,10 @@ def readable_name(name: str) -> str:
             return word.lower()  # McDONALD'S -> ...'s
         if word in _LEGAL_CASE:
             return _LEGAL_CASE[word]
+        if match.start() and word.lower() in _SMALL_WORDS:
+            return word.lower()  # MUSEUM OF ART -> Museum of Art
+        if word.lower() in _SHORT_WORDS:
+            return word[0] + word[1:].lower()  # ART, ZOO, INN are words, not acronyms
         if len(word) <= 3 or word in _KEEP_UPPER:
             return word
         return word[0] + word[1:].lower()
@@ -88,21 +97,45 @@ def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 # Business nouns
 
-# Nouns that name the business itself ("bank", "hotel"): pluralize them; any other label is
-# an adjective or a field ("pharmaceuticals", "transport equipment") and takes "company".
-_ENTITY_NOUNS = frozenset("""
+# Nouns that name the business itself ("bank", "hotel", "museum"): pluralize them; any other
+# label is an adjective or a field ("pharmaceuticals", "transport equipment") and takes
+# "company".
+ENTITY_NOUNS = frozenset("""
 bank hotel reit airline insurer retailer restaurant railway railroad utility operator line house
 maker manufacturer automaker carmaker brewer hospital school university club store shop agency
 firm company carrier developer builder supplier distributor producer provider trust fund inn
-hostel cafe bar bakery winery brewery clinic pharmacy
+hostel cafe bar bakery winery brewery clinic pharmacy museum gallery airport airfield heliport
+base zoo aquarium garden center centre park library theater theatre cinema college academy
+institute studio salon spa gym farm ranch mill factory plant mine port station market
+supermarket mall dealer dealership garage office practice lab laboratory church temple shrine
+venue arena stadium resort motel lodge campground pub diner bistro brasserie pizzeria
+steakhouse grill kitchen izakaya ryokan nursery kindergarten home association society union
+cooperative foundation charity council planetarium arboretum observatory marina hall brewpub
+distillery dentist surgery chain consultancy bureau workshop
 """.split())
 _NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
                           "media", "analytics", "news", "aerospace", "apparel", "gas"})
 
 
+def _plain_label(label: str) -> str:
+    """A category label as words in a sentence: 'medium_airport' -> 'medium airport', 'Art
+    Museum' -> 'art museum'; acronyms and mixed case ('Hotel & Resort REITs') are kept; of
+    'Zoo, Aquarium or Wildlife Conservation' the first kind, 'Zoo'."""
+    text = re.sub(r"[_]+", " ", (label or "").split(" (", 1)[0]).strip()
+    first = re.split(r",\s+|\s+or\s+", text)[0].strip()
+    if first and first != text and first.split(" ")[-1].lower().rstrip("s") in ENTITY_NOUNS:
+        text = first
+    words = text.split(" ")
+    if re.search(r"[A-Z]{2}", text) or not text.isascii():
+        return text
+    if all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words):
+        return text.lower()  # Title Case of a column value, not proper nouns
+    return text
+
+
 def noun_forms(label: str) -> tuple[str, str]:
     """(singular, plural) noun phrases for a kind-of-business label."""
-    text = (label or "").split(" (", 1)[0].strip()
+    text = _plain_label(label)
     if not text:
         return "company", "companies"
     words = text.split(" ")
@@ -111,7 +144,7 @@ def noun_forms(label: str) -> tuple[str, str]:
     if last.lower().endswith("ies"):
         stem = last[:-3] + "y"
     head = " ".join(words[:-1])
-    if stem.lower() in _ENTITY_NOUNS:
+    if stem.lower() in ENTITY_NOUNS:
         one = " ".join(w for w in (head, stem) if w)
         many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
         return one, many

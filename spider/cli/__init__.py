@@ -300,10 +300,13 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the opening lines.")
 @click.option("--templates", type=click.Path(dir_okay=False), help="Your opener templates (TOML).")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
+@click.option("--include-closed", is_flag=True, default=None,
+              help="Also list businesses marked closed or not yet open (left out by default).")
 @click.pass_obj
 @handle_errors
 def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_path: str | None,
-           lang: str | None, templates: str | None, no_bom: bool) -> None:
+           lang: str | None, templates: str | None, no_bom: bool,
+           include_closed: bool | None) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
     \b
@@ -312,7 +315,8 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
         spider expand "Palace Hotel Tokyo" --format csv      # writes output/palace-hotel-tokyo.csv
         spider expand "トヨタ自動車" --lang ja -n 10
     """
-    settings = obj.configure(limit=limit, language=lang, templates=templates)
+    settings = obj.configure(limit=limit, language=lang, templates=templates,
+                             include_closed=include_closed or None)
     fmt = fmt or _format_of(output_path)
     db = obj.open()
     expansion = _expand_or_pick(db, settings, query)

@@ -1,0 +1,226 @@
+"""A rep's own directory, in an industry and a country Spider does not ship: the failures seen
+when new users tried their lists, each on a small realistic file so none comes back.
+
+Files are written the way such directories come: state codes or names, ISO country codes,
+upper-case cities, a rating column, a status column, a type column in the publisher's words.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spider.db import open_db
+from spider.errors import SpiderError
+from spider.expand import expand
+from spider.ingest import ingest_file
+from spider.pipeline import rebuild
+from spider.places import district_named, gazetteer
+from spider.query import parse_segment, resolve_query
+from spider.settings import Settings
+
+
+def _db(tmp_path: Path, name: str, text: str, *, db=None, mapping=None, constants=None):
+    db = db if db is not None else open_db(tmp_path / "spider.db")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    ingest_file(db, path, mapping=mapping, constants=constants)
+    rebuild(db, Settings())
+    return db
+
+
+def _names(db, text: str, **settings) -> list[str]:
+    return [p.name for p in expand(db, Settings(**settings), text, limit=20, save=False).prospects]
+
+
+HOSPITALS = """name,type,city,state
+Memorial Hermann Hospital,Acute Care Hospital,HOUSTON,TX
+Baylor St Luke's Medical Center,Acute Care Hospital,HOUSTON,TX
+Parkland Memorial Hospital,Acute Care Hospital,DALLAS,TX
+UT Southwestern Clifford Hospital,Acute Care Hospital,DALLAS,TX
+Indiana University Health Methodist Hospital,Acute Care Hospital,INDIANAPOLIS,IN
+Eskenazi Hospital,Acute Care Hospital,INDIANAPOLIS,IN
+Franciscan Health Lafayette East,Acute Care Hospital,LAFAYETTE,IN
+Seton Highland Lakes,Critical Access Hospital,BURNET,TX
+Oregon Health & Science University Hospital,Acute Care Hospital,PORTLAND,OR
+"""
+
+
+def test_filler_words_are_never_facts_in_is_not_indiana(tmp_path):
+    db = _db(tmp_path, "hospitals.csv", HOSPITALS)
+    expansion = expand(db, Settings(), "hospital in Texas", limit=20, save=False)
+    in_texas = [p.name for p in expansion.prospects if p.coverage == "2/2"]
+    assert set(in_texas) == {"Memorial Hermann Hospital", "Baylor St Luke's Medical Center",
+                             "Parkland Memorial Hospital", "UT Southwestern Clifford Hospital",
+                             "Seton Highland Lakes"}
+    assert [p.name for p in expansion.prospects][:5] == in_texas
+    found, fillers, unknown = parse_segment(db, "hospital in Texas or Oregon")
+    assert "in" in fillers and "or" in fillers
+    assert not any(t.label in ("IN", "Indiana", "OR") for _, t in found)
+
+
+def test_state_codes_meet_state_names_and_the_country_is_inferred(tmp_path):
+    db = _db(tmp_path, "hospitals.csv", HOSPITALS)
+    # The file has TX, IN, OR and no country column: it is a US file.
+    assert db.execute("select count(*) from company_signals where signal = "
+                      "'place:country:US'").fetchone()[0] == 9
+    query = resolve_query(db, "acute care hospital in Texas")
+    assert query.facets[-1].signals == {"place:region:US-TX": 1.0}
+    assert set(_names(db, "Texas acute care hospitals")[:4]) == {
+        "Memorial Hermann Hospital", "Baylor St Luke's Medical Center",
+        "Parkland Memorial Hospital", "UT Southwestern Clifford Hospital"}
+    # Cities come out in proper case.
+    expansion = expand(db, Settings(), "Memorial Hermann Hospital", limit=3, save=False)
+    assert any("Houston, Texas" in r.text() for p in expansion.prospects for r in p.reasons)
+
+
+AIRFIELDS = """name,type,subd,country
+Munich Airport,large_airport,Bayern,DE
+Nuremberg Airport,medium_airport,Bayern,DE
+Augsburg Airport,medium_airport,Bayern,DE
+Frankfurt am Main Airport,large_airport,Hessen,DE
+Berlin Brandenburg Airport,large_airport,Brandenburg,DE
+Vienna International Airport,large_airport,Lower Austria,AT
+"""
+
+
+def test_a_region_by_its_local_name_and_a_country_by_its_iso_code(tmp_path):
+    db = _db(tmp_path, "airfields.csv", AIRFIELDS)
+    assert gazetteer().region("Bayern").code == gazetteer().region("Bavaria").code == "DE-BY"
+    assert set(_names(db, "airports in Bavaria")[:3]) == {
+        "Munich Airport", "Nuremberg Airport", "Augsburg Airport"}
+    expansion = expand(db, Settings(), "large airport in Germany", limit=10, save=False)
+    assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
+        "Munich Airport", "Frankfurt am Main Airport", "Berlin Brandenburg Airport"}
+
+
+BREWERIES = """name,brewery_type,city,state,website,status
+Sunriver Brewing,micro,Bend,Oregon,https://sunriverbrewing.com,Active
+Crux Fermentation Project,micro,Bend,Oregon,https://cruxfermentation.com,Active
+Deschutes Brewery,regional,Bend,Oregon,https://deschutesbrewery.com,Active
+Gneiss Beer Company,micro,Brewer,Maine,https://gneissbeer.com,Active
+Fontana Brewing Co,micro,Fontana,California,https://fontanabrewing.com,Active
+Bale Breaker Brewing,micro,Yakima,Washington,https://balebreaker.com,Active
+Rogue Ales,regional,Newport,Oregon,https://rogue.com,Active
+Ten Barrel Brewing,brewpub,Bend,Oregon,https://tenbarrel.com,Active
+Old Mill Brewing,micro,Bend,Oregon,,Closed
+Wild Ride Brewing Two,planning,Bend,Oregon,,
+"""
+
+
+def test_fuzzy_places_never_eat_ordinary_words(tmp_path):
+    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    found, _, unknown = parse_segment(db, "brewery in Oregon")
+    assert not any(t.facet == "place" and "Brewer" in t.label for _, t in found)
+    found, _, unknown = parse_segment(db, "micro breweries montana")
+    assert not any("Fontana" in t.label for _, t in found)
+    assert "montana" in unknown
+
+
+def test_a_compound_meets_its_parts_and_closed_or_planned_are_left_out(tmp_path):
+    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    micro_in_oregon = _names(db, "microbrewery in Oregon")
+    assert set(micro_in_oregon[:2]) == {"Crux Fermentation Project", "Sunriver Brewing"}
+    assert "Old Mill Brewing" not in micro_in_oregon  # closed, by its status column
+    everyone = _names(db, "Sunriver Brewing")
+    assert "Old Mill Brewing" not in everyone and "Wild Ride Brewing Two" not in everyone
+    notes = expand(db, Settings(), "Sunriver Brewing", limit=10, save=False).notes
+    assert any("1 business marked closed or not yet open" in n for n in notes)
+    assert "Old Mill Brewing" in _names(db, "Sunriver Brewing", include_closed=True)
+
+
+def test_a_won_clients_market_comes_before_the_same_business_elsewhere(tmp_path):
+    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    names = _names(db, "Sunriver Brewing")
+    assert names[0] == "Crux Fermentation Project"  # micro, and in Bend
+    assert names.index("Crux Fermentation Project") < names.index("Bale Breaker Brewing")
+
+
+def test_a_place_is_a_whole_word_never_part_of_one():
+    assert district_named("12 Huguenot Road, Franschhoek, South Africa") is None
+    assert district_named("7-1 Ueno, Taito-ku") is not None
+
+
+RESTAURANTS = """name,category,rating,city,region,country,phone,website
+Sushi Saito,Sushi,3 Stars,Minato,Tokyo,JP,03-3589-4412,https://sushi-saito.example.jp
+Sukiyabashi Jiro Roppongi,Sushi,2 Stars,Minato,Tokyo,JP,03-5413-6626,https://sushi-jiro.example.jp
+Sushi Yoshitake,Sushi,3 Stars,Chuo,Tokyo,JP,03-6253-7331,https://yoshitake.example.jp
+Harutaka,Sushi,2 Stars,Chuo,Tokyo,JP,03-3573-1145,
+Sushi Masuda,Sushi,2 Stars,Minato,Tokyo,JP,03-3499-2256,
+Sushi Tokami,Sushi,1 Star,Chuo,Tokyo,JP,03-3571-6005,
+Sushi Kanesaka,Sushi,1 Star,Chuo,Tokyo,JP,03-5568-4411,https://kanesaka.example.jp
+Sushi Kanesaka Palace Hotel,Sushi,1 Star,Chiyoda,Tokyo,JP,03-6262-5678,https://kanesaka.example.jp
+Gion Maru,Sushi,1 Star,Kyoto,Kyoto,JP,075-561-1234,
+Kyo Aji,Kaiseki,3 Stars,Kyoto,Kyoto,JP,075-561-9999,
+Kanda,Kaiseki,3 Stars,Minato,Tokyo,JP,03-5786-0150,
+"""
+
+
+def test_any_rating_column_is_an_ordinal_tier_and_nearer_tiers_rank_nearer(tmp_path):
+    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    three = _names(db, "three-star sushi in Tokyo")
+    assert three[0] == "Sushi Yoshitake" or three[0] == "Sushi Saito"
+    assert set(three[:2]) == {"Sushi Saito", "Sushi Yoshitake"}
+    assert set(three[2:4]) == {"Sukiyabashi Jiro Roppongi", "Harutaka"} or "Sushi Masuda" in three[2:5]
+    assert set(_names(db, "東京 三つ星 寿司")[:2]) == {"Sushi Saito", "Sushi Yoshitake"}
+    # A won one-star client gets one-star lookalikes first, three-star ones last.
+    one = _names(db, "Sushi Tokami")
+    assert one[0] == "Sushi Kanesaka"
+    assert one.index("Sushi Kanesaka") < one.index("Sushi Saito")
+
+
+def test_one_operators_sites_are_never_its_prospects(tmp_path):
+    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    expansion = expand(db, Settings(), "Sushi Kanesaka", limit=20, save=False)
+    assert "Sushi Kanesaka Palace Hotel" not in [p.name for p in expansion.prospects]
+    assert any("own operator" in n for n in expansion.notes)
+
+
+def test_japanese_words_meet_english_labels_and_the_user_adds_synonyms(tmp_path):
+    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    found, _, unknown = parse_segment(db, "寿司 東京")
+    assert any(t.label == "Sushi" for _, t in found) and not unknown
+    with pytest.raises(SpiderError):
+        resolve_query(db, "omakase counter")
+    mine = tmp_path / "synonyms.toml"
+    mine.write_text('[synonyms]\nomakase = ["sushi"]\n', encoding="utf-8")
+    expansion = expand(db, Settings(synonyms=str(mine)), "omakase Tokyo", limit=20, save=False)
+    full = [p.name for p in expansion.prospects if p.coverage == "2/2"]
+    assert len(full) == 8 and all(n.startswith(("Sushi", "Sukiyabashi", "Harutaka")) for n in full)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[synonyms]\nomakase = 3\n", encoding="utf-8")
+    with pytest.raises(SpiderError, match="bad.toml"):
+        _names(db, "omakase Tokyo", synonyms=str(bad))
+
+
+def test_the_users_data_answers_before_the_shipped_seeds(private_db, tmp_path):
+    db = _db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
+    expansion = expand(db, Settings(), "Tokyo sushi restaurant", limit=10, save=False)
+    sources = {s for p in expansion.prospects for s in p.sources}
+    assert expansion.prospects and all("guide.csv" in s for s in sources), sources
+    assert "Kanda" not in [p.name for p in expansion.prospects]  # kaiseki, not sushi
+    assert any("names only companies of the shipped seeds" in n for n in expansion.notes)
+
+
+MUSEUMS = """MID,Museum,Discipline,City,State
+1,MOBILE MUSEUM OF ART,Art Museum,MOBILE,AL
+2,FAYETTE ART MUSEUM,Art Museum,FAYETTE,AL
+3,BIRMINGHAM MUSEUM OF ART,Art Museum,BIRMINGHAM,AL
+4,MCWANE SCIENCE CENTER,Science and Technology Museum or Planetarium,BIRMINGHAM,AL
+5,EXPLOREUM SCIENCE CENTER,Science and Technology Museum or Planetarium,MOBILE,AL
+"""
+
+
+def test_labels_and_openers_read_well_outside_hotels(tmp_path):
+    db = _db(tmp_path, "museums.csv", MUSEUMS,
+             mapping={"name": "Museum", "category": "Discipline", "source_id": "MID"})
+    expansion = expand(db, Settings(), "art museum in Alabama", limit=5, save=False)
+    assert [p.name for p in expansion.prospects][:3] == sorted(
+        ["Mobile Museum of Art", "Fayette Art Museum", "Birmingham Museum of Art"],
+        key=[p.name for p in expansion.prospects].index)
+    line = expansion.prospects[0].opening_line
+    assert "art museums in" in line and "Art Museum companies" not in line
+    planetarium = expand(db, Settings(), "planetarium in Alabama", limit=5, save=False)
+    assert {p.name for p in planetarium.prospects} == {"Mcwane Science Center",
+                                                       "Exploreum Science Center"}
