@@ -273,7 +273,7 @@ def split(queries: list[Query], directory: Directory) -> dict[str, list[Query]]:
 def precision(found: list[str], wanted: set[str]) -> float:
     if not wanted:
         return 0.0
-    return sum(1 for f in found[:K] if f in wanted) / min(K, len(wanted))
+    return len({f for f in found[:K] if f in wanted}) / min(K, len(wanted))
 
 
 def spider_answers(db_path: Path, queries: list[Query], ident_of: dict[int, list[str]],

@@ -20,7 +20,7 @@ from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import Query, load_synonyms, resolve_query
-from spider.rank import Adjacency, personalized_pagerank
+from spider.rank import Adjacency, direct_similarity, personalized_pagerank
 from spider.resolve.keys import normalize_domain, normalize_phone
 from spider.settings import Settings
 from spider.signals import (
@@ -43,15 +43,20 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     query = resolve_query(db, text, synonyms=load_synonyms(settings.synonyms))
     limit = limit or settings.limit
     total = db.execute("select count(*) from companies").fetchone()[0] or 1
-    adjacency = Adjacency(db, max_signal_companies=max(50, int(settings.max_signal_share * total)),
-                          stop_at_own_signals=True)
+    cap = max(50, int(settings.max_signal_share * total))
+    adjacency = Adjacency(db, max_signal_companies=cap, stop_at_own_signals=True)
     estimate, residual = personalized_pagerank(
         adjacency, query.seeds(), alpha=settings.restart_probability, epsilon=settings.push_epsilon)
+    # A node's PPR is its estimate plus what its own residual would leave on it (alpha of it,
+    # at least): residual left unpushed is not yet PageRank, so p + r would rank a company the
+    # push never reached above one it did.
     scores: dict[int, float] = defaultdict(float)
-    for store in (estimate, residual):
+    for store, share in ((estimate, 1.0), (residual, settings.restart_probability)):
         for (kind, key), value in store.items():
             if kind == "c" and isinstance(key, int):
-                scores[key] += value
+                scores[key] += share * value
+    if query.kind == "company" and query.company_id is not None:
+        scores = _direct_order(db, query.company_id, scores, cap)
     notes = list(query.notes)
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db)
@@ -120,6 +125,32 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         except sqlite3.OperationalError as exc:  # read-only, or another command is writing
             expansion.notes.append(f"this list is not kept in the run history ({exc})")
     return expansion
+
+
+# Among companies of the client's own kind of business, how much nearer the one sharing its
+# district, town, region or country stands. A listed firm competes nationally: its head
+# office's town says little (spider.signals.FIRM_LOCAL_PLACE), so places barely count for it.
+PLACE_BONUS = {4: 1.0, 3: 0.75, 2: 0.5, 1: 0.1, 0: 0.0}
+FIRM_PLACE_BONUS = {4: 0.1, 3: 0.1, 2: 0.1, 1: 0.1, 0: 0.0}
+
+
+def _direct_order(db: sqlite_utils.Database, company_id: int, walk: dict[int, float],
+                  cap: int) -> dict[int, float]:
+    """A won client's lookalikes score by what they share with it directly (its business,
+    tier, lists, terms), raised by the finest place they share with it (its market); the
+    rest of the walk only breaks ties."""
+    shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
+    firm = db.execute("select exists(select 1 from company_signals where company_id = ? and "
+                      "(signal like 'industry:%' or signal like 'sector:%'))",
+                      [company_id]).fetchone()[0]
+    bonus = FIRM_PLACE_BONUS if firm else PLACE_BONUS
+    top_walk = max(walk.values(), default=0.0) or 1.0
+    out: dict[int, float] = {}
+    for cid in set(walk) | set(shared):
+        nearness = walk.get(cid, 0.0) / top_walk
+        out[cid] = (shared.get(cid, 0.0) * (1 + bonus[level.get(cid, 0)]) * (1 + 0.01 * nearness)
+                    + 1e-12 * nearness)
+    return out
 
 
 def _open_only(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]],

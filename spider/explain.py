@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from spider.db import rows_in
-from spider.rank import Adjacency, Node, signal_contributions
+from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
 from spider.signals import COMPETITOR_KINDS
 from spider.text import now_iso
 
@@ -92,6 +92,15 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
                               round(flow / total, 3), sig in wanted, segment_query))
         if len(reasons) >= top:
             break
+    if len(reasons) < top and not any(r.kind in PLACE_LEVELS for r in reasons):
+        # The finest place it shares with the seed, though the walk carried little through
+        # it (a prefecture thousands share): the market is a reason a rep can use.
+        places = [(PLACE_LEVELS[row["kind"]], sig, row) for sig, row in signals.items()
+                  if sig in wanted and row["kind"] in PLACE_LEVELS]
+        if places:
+            _, sig, row = max(places, key=lambda p: (p[0], p[1]))
+            reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
+                                  True, segment_query))
     return reasons
 
 

@@ -8,7 +8,7 @@ however large the graph grows; adjacency is read lazily from SQLite and never lo
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -89,6 +89,50 @@ class Adjacency:
         if node not in self._degree:
             self.neighbours(node)
         return self._degree[node]
+
+
+# How near two companies are, by the finest place they share (no place shared: 0).
+PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
+
+
+def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_companies: int,
+                      max_holders: int = 20_000) -> tuple[dict[int, float], dict[int, int]]:
+    """What every other company shares with COMPANY_ID directly: the walk's first return
+    (company -> signal -> company) over the signals that are not places, computed exactly
+    over every holder, and the finest place level it shares (PLACE_LEVELS).
+
+    Local push skips a signal whose residual is small beside its degree, so a signal many
+    companies share may never be pushed and the companies sharing it with the seed would miss
+    its mass; this does not. Places (read whatever the walk's cap) are kept apart because a place many unrelated companies
+    share (a prefecture in a register of listed firms) weighs almost nothing in a walk, yet
+    among the seed's own kind of business the one next door is the nearer competitor. Signals
+    held by one company, by more than MAX_SIGNAL_COMPANIES (the walk's cap) or by more than
+    MAX_HOLDERS are left out."""
+    row = db.execute("select weight_sum from company_weights where company_id = ?",
+                     [company_id]).fetchone()
+    if not row or not row[0]:
+        return {}, {}
+    shared: dict[int, float] = defaultdict(float)
+    level: dict[int, int] = {}
+    for signal, weight, total, count in db.execute(
+            "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
+            "join signals s on s.signal = cs.signal where cs.company_id = ?", [company_id]).fetchall():
+        place = signal.startswith("place:")
+        if count <= 1 or count > (max_holders if place else min(max_holders, max_signal_companies)) \
+                or not total:
+            continue
+        holders = db.execute("select company_id, weight from company_signals where signal = ?",
+                             [signal])
+        if place:
+            here = PLACE_LEVELS.get(signal.split(":")[1], 1)
+            for other, _ in holders:
+                level[other] = max(level.get(other, 0), here)
+            continue
+        share = weight / row[0] / total
+        for other, theirs in holders:
+            shared[other] += share * theirs
+    shared.pop(company_id, None)
+    return dict(shared), level
 
 
 def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, alpha: float = 0.15,

@@ -52,7 +52,7 @@ def top_companies(scores: dict, seeds: dict, n: int = 20) -> list:
 def test_local_push_agrees_with_networkx_pagerank(runs, kind):
     seeds, estimate, residual, _, exact = runs[kind]
     pushed = {
-        node: estimate.get(node, 0.0) + residual.get(node, 0.0)
+        node: estimate.get(node, 0.0) + SETTINGS.restart_probability * residual.get(node, 0.0)
         for node in set(estimate) | set(residual)
     }  # what expand ranks by
     ours, theirs = top_companies(pushed, seeds), top_companies(exact, seeds)

@@ -224,3 +224,17 @@ def test_labels_and_openers_read_well_outside_hotels(tmp_path):
     planetarium = expand(db, Settings(), "planetarium in Alabama", limit=5, save=False)
     assert {p.name for p in planetarium.prospects} == {"Mcwane Science Center",
                                                        "Exploreum Science Center"}
+
+
+def test_a_won_clients_prefecture_counts_though_the_seeds_crowd_it(private_db, tmp_path):
+    """Tokyo is held by thousands of the seeds' companies: the walk's local push never spreads
+    so broad a signal, yet a Tokyo school's peers are the Tokyo schools of its kind."""
+    rows = ["学校名,都道府県,市区町村,設置者"]
+    wards = ["千代田区", "港区", "新宿区", "文京区", "世田谷区", "中野区本町", "杉並区", "豊島区"]
+    rows += [f"東京私学{n}高等学校,東京都,{ward},私立" for n, ward in enumerate(wards)]
+    rows += [f"大阪私学{n}高等学校,大阪府,大阪市,私立" for n in range(8)]
+    rows += [f"東京公立{n}高等学校,東京都,{ward},公立" for n, ward in enumerate(wards)]
+    db = _db(tmp_path, "schools.csv", "\n".join(rows) + "\n", db=private_db,
+             mapping={"name": "学校名", "category": "設置者"})
+    names = _names(db, "東京私学5高等学校")
+    assert all(n.startswith("東京私学") for n in names[:7]), names
