@@ -201,6 +201,98 @@ DIRECTORIES = [
 ]
 
 
+# ------------------------------------------------------------------ known only by a description
+
+JPX = HERE.parent / "seeds" / "jpx_listed_companies.csv"
+DESCRIPTION_QUERIES = 60  # won clients, half dev, half held-out
+
+
+def description_case(work: Path, splits: list[str], show: int) -> list[tuple[str, float, float]]:
+    """Listed Japanese companies known only by their name, place and 事業概要 (the industry
+    columns withheld): does a won client's list hold its own JPX 33-industry? Beside Spider,
+    TF-IDF over character 1-3-grams of the descriptions (cosine, the usual baseline for short
+    Japanese text) and a random pick."""
+    with open(JPX, encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["description"].strip()]
+    path = work / "jpx_descriptions.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["コード", "銘柄名", "住所", "事業概要"])
+        out.writerows([r["securities_code"], r["name"], r["address"], r["description"]] for r in rows)
+    db = work / "jpx_descriptions.db"
+    for old in work.glob(f"{db.name}*"):
+        old.unlink()
+    for command in ([*SPIDER, "--db", str(db), "init", "--empty"],
+                    [*SPIDER, "--db", str(db), "ingest", str(path), "--map", "source_id=コード"]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(command)} failed: {done.stderr.strip()[-400:]}")
+    industry = {r["securities_code"]: r["industry_code"] for r in rows}
+    by_industry: dict[str, set[str]] = defaultdict(set)
+    for code, ind in industry.items():
+        by_industry[ind].add(code)
+    rng = random.Random(f"{SPLIT_SEED}:jpx:clients")
+    clients = rng.sample(sorted(c for c in industry if len(by_industry[industry[c]]) >= 6),
+                         DESCRIPTION_QUERIES)
+    halves = {"dev": clients[0::2], "held-out": clients[1::2]}
+    tfidf = _TfIdf({r["securities_code"]: r["description"] for r in rows})
+    directory = Directory("jpx_descriptions", path.name, "コード", {}, {}, "", "",
+                          market=lambda r: ())
+    ident_of, company_of = directory_ids(db, directory)
+    results = []
+    for name in splits:
+        queries = [Query("client", c, by_industry[industry[c]] - {c}, set(industry) - {c}, set(),
+                         client=c) for c in halves[name]]
+        answers = spider_answers(db, queries, ident_of, company_of)
+        s = [precision(found, q.wanted) for q, (found, _) in zip(queries, answers, strict=True)]
+        t = [precision(tfidf.nearest(q.client, K), q.wanted) for q in queries]
+        r = [min(K * len(q.wanted) / len(q.place_pool), len(q.wanted)) / min(K, len(q.wanted))
+             for q in queries]
+        mean = [sum(x) / len(x) for x in (s, t, r)]
+        print(f"{'jpx_descriptions':16} {'empty':8} {name:9} {'client':8} {len(queries):>3} "
+              f"{mean[0]:7.3f} {'-':>7} {mean[2]:7.3f}   tf-idf {mean[1]:.3f} "
+              f"(spider/tf-idf {mean[0] / mean[1]:.2f}x)")
+        for q, a, b in sorted(zip(queries, s, t, strict=True), key=lambda x: x[1] - x[2])[:show]:
+            print(f"    {a:.2f} vs tf-idf {b:.2f}: {q.client} "
+                  f"{next(r['name'] for r in rows if r['securities_code'] == q.client)}")
+        results.append((name, mean[0], mean[1]))
+    return results
+
+
+class _TfIdf:
+    """Cosine over TF-IDF vectors of character 1-3-grams, through an inverted index."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        import math
+        from collections import Counter
+
+        grams = {key: Counter(_grams(text)) for key, text in texts.items()}
+        df = Counter(g for counts in grams.values() for g in counts)
+        n = len(texts)
+        self.vectors: dict[str, dict[str, float]] = {}
+        self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for key, counts in grams.items():
+            vec = {g: (1 + math.log(c)) * math.log(n / df[g]) for g, c in counts.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            vec = {g: v / norm for g, v in vec.items() if v}
+            self.vectors[key] = vec
+            for g, v in vec.items():
+                self.postings[g].append((key, v))
+
+    def nearest(self, key: str, k: int) -> list[str]:
+        score: dict[str, float] = defaultdict(float)
+        for g, v in self.vectors[key].items():
+            for other, w in self.postings[g]:
+                score[other] += v * w
+        score.pop(key, None)
+        return sorted(score, key=lambda o: -score[o])[:k]
+
+
+def _grams(text: str) -> list[str]:
+    text = "".join(text.split())
+    return [text[i:i + n] for n in (1, 2, 3) for i in range(len(text) - n + 1)]
+
+
 def read_rows(directory: Directory) -> list[Row]:
     with open(DATA / directory.file, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -367,6 +459,8 @@ def main() -> None:
                           f"{mean[0]:7.3f} {mean[1]:7.3f} {mean[2]:7.3f}")
                 for q, s, f, _r, note in sorted(scored, key=lambda x: x[1] - x[2])[:args.show]:
                     print(f"    {s:.2f} vs filter {f:.2f}: {q.text!r} -> {note}")
+    if not args.only or "jpx_descriptions" in args.only.split(","):
+        description_case(work, splits, args.show)
     print()
     for (mode, name), values in sorted(totals.items()):
         mean = [sum(v[i] for v in values) / len(values) for i in range(3)]

@@ -16,6 +16,7 @@ import sqlite_utils
 from spider import seeds
 from spider.angles import attach_openers
 from spider.db import dicts_in, rows_in
+from spider.errors import QueryError
 from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
@@ -87,6 +88,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     ranked = [item for item in ranked if item[0] not in removed]
     if not settings.include_closed:
         ranked = _open_only(db, ranked, notes)
+    if settings.source:
+        ranked = _from_source(db, ranked, settings.source, notes)
     top = _other_operators(db, query, ranked, limit, notes)
     ids = [cid for cid, *_ in top]
     rows = {row["id"]: row for row in dicts_in(db, "select * from companies where id in ({marks})", ids)}
@@ -140,10 +143,13 @@ def _direct_order(db: sqlite_utils.Database, company_id: int, walk: dict[int, fl
     tier, lists, terms), raised by the finest place they share with it (its market); the
     rest of the walk only breaks ties."""
     shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
-    firm = db.execute("select exists(select 1 from company_signals where company_id = ? and "
-                      "(signal like 'industry:%' or signal like 'sector:%'))",
-                      [company_id]).fetchone()[0]
-    bonus = FIRM_PLACE_BONUS if firm else PLACE_BONUS
+    kinds = {kind for kind, in db.execute(
+        "select distinct s.kind from company_signals cs join signals s on s.signal = cs.signal "
+        "where cs.company_id = ?", [company_id])}
+    # A directory's business category is a local market; an industry code is a firm's, and a
+    # business known only from its description is not known to be local either.
+    local = bool(kinds & {"category", "tier", "brand"}) and not kinds & {"industry", "sector"}
+    bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
     out: dict[int, float] = {}
     for cid in set(walk) | set(shared):
@@ -151,6 +157,30 @@ def _direct_order(db: sqlite_utils.Database, company_id: int, walk: dict[int, fl
         out[cid] = (shared.get(cid, 0.0) * (1 + bonus[level.get(cid, 0)]) * (1 + 0.01 * nearness)
                     + 1e-12 * nearness)
     return out
+
+
+def _from_source(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]], pattern: str,
+                 notes: list[str]) -> list[tuple[int, float, int]]:
+    """Only companies with a record from a source whose path, URL or list title contains
+    PATTERN (case-insensitive): `expand --source clinics.csv`."""
+    like = f"%{pattern.lower()}%"
+    sources = [src for src, in db.execute(
+        "select distinct source from records where lower(source) like ? or lower(coalesce("
+        "list_title, '')) like ?", [like, like])]
+    if not sources:
+        known = [s for s, in db.execute("select location from sources order by id")][:5]
+        raise QueryError(f"no source matches --source {pattern!r}; sources: "
+                         + (", ".join(known) or "none yet (spider ingest FILE adds one)"))
+    inside: set[int] = set()
+    for start in range(0, len(ranked), 500):
+        ids = [cid for cid, *_ in ranked[start:start + 500]]
+        inside |= {cid for cid, in rows_in(
+            db, "select distinct l.company_id from record_links l join records r on r.id = "
+            "l.record_id where l.company_id in ({marks}) and (lower(r.source) like ? or "
+            "lower(coalesce(r.list_title, '')) like ?)", ids, after=[like, like])}
+    notes.append(f"only companies from {', '.join(sources[:3])}"
+                 + (f" and {len(sources) - 3} more sources" if len(sources) > 3 else ""))
+    return [item for item in ranked if item[0] in inside]
 
 
 def _open_only(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]],

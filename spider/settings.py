@@ -32,6 +32,7 @@ class Settings:
     priority_b: float = 0.15
     max_signal_share: float = 0.5  # signals held by more than this share of companies do not walk
     include_closed: bool = False  # list businesses marked closed or not yet open (planning)
+    source: str = ""  # expand only among companies with a record from a source matching this
     # signals
     district_radius_km: float = 1.0  # a map point this close to a named district is in it
     # resolution

@@ -26,6 +26,7 @@ from spider import places, seeds
 from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.settings import Settings
 from spider.sources import source_confidence
+from spider.text import is_kanji
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -679,6 +680,11 @@ def description_terms(text: str) -> set[str]:
     text = unicodedata.normalize("NFKC", text or "")
     terms = {t.strip(_JA_EDGE) for t in _JA_TERM.findall(text)}
     terms = {t for t in terms if len(t) >= 2 and t not in _JA_STOP}
+    # The two-character words inside a long kanji compound (自動車部品製造 holds 部品 and
+    # 製造), which is how such compounds meet their shorter relatives; never inside katakana,
+    # whose pairs are not words (メッセージ is not ソーセージ).
+    terms |= {t[i:i + 2] for t in list(terms) if len(t) >= 4 and all(is_kanji(c) for c in t)
+              for i in range(len(t) - 1)} - _JA_STOP
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
     return terms
 
@@ -802,16 +808,25 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
     return summary
 
 
+# Description words a company carries as signals: at most this many, each shared by at most
+# this share of all companies (measured on listed firms known only by their 事業概要:
+# bench/bench_relevance.py, jpx_descriptions).
+TERMS_PER_COMPANY = 40
+TERMS_MAX_SHARE = 0.1
+
+
 def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int, *,
-                    max_share: float = 0.02, per_company: int = 8) -> None:
-    """The rarest description words a company shares with a few others (never with many)."""
+                    max_share: float = TERMS_MAX_SHARE, per_company: int = TERMS_PER_COMPANY) -> None:
+    """The rarest description words (up to PER_COMPANY) a company shares with at least two
+    others and at most MAX_SHARE of all companies: a word only two descriptions share is
+    more often chance ("blancmange") than a business."""
     limit = max(3, int(max_share * max(companies, 1)))
     db.execute("drop table if exists temp._df")
     db.execute("create temp table _df as select word, count(*) as df from _words group by word")
     rows = db.execute(
         "select w.company_id, w.word, d.evidence, d.source from _words w join _df f on "
         "f.word = w.word left join _described d on d.company_id = w.company_id "
-        "where f.df between 2 and ? order by w.company_id, f.df, w.word", [limit])
+        "where f.df between 3 and ? order by w.company_id, f.df, w.word", [limit])
     current, taken = None, 0
     for company_id, word, evidence, source in rows:
         if company_id != current:
@@ -980,7 +995,7 @@ def refresh_signals(db: sqlite_utils.Database, settings: Settings, changed: list
 
 def _known_terms_and_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
                             by_company: dict[int, list[dict[str, Any]]], *,
-                            per_company: int = 8) -> None:
+                            per_company: int = TERMS_PER_COMPANY) -> None:
     """Description terms and operating groups for a few companies, from the graph's signals:
     a term is one the graph already carries, a group one some company already names."""
     names = {cid: [n for r in recs for n in (r.get("name"), r.get("legal_name"), r.get("name_en"))

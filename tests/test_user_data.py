@@ -238,3 +238,12 @@ def test_a_won_clients_prefecture_counts_though_the_seeds_crowd_it(private_db, t
              mapping={"name": "学校名", "category": "設置者"})
     names = _names(db, "東京私学5高等学校")
     assert all(n.startswith("東京私学") for n in names[:7]), names
+
+
+def test_a_query_scoped_to_one_source(private_db, tmp_path):
+    db = _db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
+    expansion = expand(db, Settings(source="guide.csv"), "Tokyo", limit=30, save=False)
+    assert expansion.prospects
+    assert all(s.endswith("guide.csv") for p in expansion.prospects for s in p.sources)
+    with pytest.raises(SpiderError, match="no source matches"):
+        expand(db, Settings(source="no-such-list"), "Tokyo", limit=5, save=False)

@@ -302,11 +302,14 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
 @click.option("--include-closed", is_flag=True, default=None,
               help="Also list businesses marked closed or not yet open (left out by default).")
+@click.option("--source", help="Only companies from sources (file, URL or list title) containing this.")
+@click.option("--synonyms", type=click.Path(dir_okay=False),
+              help="Your synonyms (TOML: word = [\"other\", ...]) over the shipped ones.")
 @click.pass_obj
 @handle_errors
 def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_path: str | None,
            lang: str | None, templates: str | None, no_bom: bool,
-           include_closed: bool | None) -> None:
+           include_closed: bool | None, source: str | None, synonyms: str | None) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
     \b
@@ -314,9 +317,11 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
         spider expand "Tokyo five-star hotel"
         spider expand "Palace Hotel Tokyo" --format csv      # writes output/palace-hotel-tokyo.csv
         spider expand "トヨタ自動車" --lang ja -n 10
+        spider expand "sushi in Ginza" --source michelin.csv   # only your own list
     """
     settings = obj.configure(limit=limit, language=lang, templates=templates,
-                             include_closed=include_closed or None)
+                             include_closed=include_closed or None, source=source,
+                             synonyms=synonyms)
     fmt = fmt or _format_of(output_path)
     db = obj.open()
     expansion = _expand_or_pick(db, settings, query)
