@@ -931,3 +931,28 @@ def test_a_page_without_records_says_why_and_what_might_help(db, site: Site, clo
     from spider.cli.output import crawl_lines
 
     assert any("no records found" in line for line in crawl_lines(report))
+
+
+def test_a_paginated_index_of_lists_is_followed_to_every_list(db, site: Site, clock: FakeClock):
+    """An association's index of member lists spread over pages ("Next »", rel=next, page
+    numbers): every list on every index page is crawled, not only those of the first."""
+    lists_per_page, pages = 4, 4
+    for page in range(1, pages + 1):
+        links = "".join(f'<li><a href="/lists/{(page - 1) * lists_per_page + n}.html">Region '
+                        f"{(page - 1) * lists_per_page + n}</a></li>"
+                        for n in range(1, lists_per_page + 1))
+        pager = " ".join(f'<a href="/index-{n}.html">{n}</a>' for n in range(1, pages + 1))
+        nxt = f'<a href="/index-{page + 1}.html" rel="next">Next »</a>' if page < pages else ""
+        head = f'<link rel="next" href="/index-{page + 1}.html">' if page < pages else ""
+        site.routes[f"/index-{page}.html"] = Page(html_page(
+            f"Member lists, page {page}", f"{head}<ul>{links}</ul><div class='pager'>{pager} {nxt}</div>"))
+    for n in range(1, lists_per_page * pages + 1):
+        rows = "".join(f"<tr><td>Clinic {n}-{k}</td><td>City {n}</td><td>0{n:02d}-555-01{k:02d}</td></tr>"
+                       for k in range(1, 4))
+        site.routes[f"/lists/{n}.html"] = Page(html_page(
+            f"Region {n} members", f"<table><tr><th>Name</th><th>City</th><th>Phone</th></tr>{rows}</table>"))
+    report = crawl(db, site, "/index-1.html", clock)
+    crawled = {p for p in site.paths() if p.startswith("/lists/")}
+    assert crawled == {f"/lists/{n}.html" for n in range(1, 17)}
+    assert report.records == 48
+    assert {f"/index-{n}.html" for n in range(1, 5)} <= set(site.paths())

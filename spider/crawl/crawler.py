@@ -215,10 +215,14 @@ class _Crawl:
     def _follow_links(self, page: PageData, url: str, depth: int,
                       records: list[dict[str, Any]]) -> None:
         """Queue pagination at the same depth (unless this page repeats an earlier one or is
-        empty), and other in-scope links one level deeper."""
+        empty), and other in-scope links one level deeper. An index of lists is paginated like
+        a list: its next pages stay at its depth, so every list it names is reached."""
         details = {normalize_url(r["detail_url"]) for r in records if r.get("detail_url")}
-        fingerprint = frozenset((r.get("name"), r.get("source_row")) for r in records)
-        fresh = bool(records) and fingerprint not in self.seen_lists
+        # A list page is what it lists; an index of lists (no records of its own) is the
+        # lists it links to, and its own pages ("Next »", 2, 3 ...) are followed the same way.
+        fingerprint = (frozenset((r.get("name"), r.get("source_row")) for r in records) if records
+                       else frozenset(normalize_url(u) for u in page.links))
+        fresh = bool(records or page.links) and fingerprint not in self.seen_lists
         self.seen_lists.add(fingerprint)
         next_links = {normalize_url(u) for u in page.next_links}
         if fresh:
