@@ -204,7 +204,7 @@ DIRECTORIES = [
 # ------------------------------------------------------------------ known only by a description
 
 JPX = HERE.parent / "seeds" / "jpx_listed_companies.csv"
-DESCRIPTION_QUERIES = 60  # won clients, half dev, half held-out
+DESCRIPTION_QUERIES = 300  # won clients, half dev, half held-out
 
 
 def description_case(work: Path, splits: list[str], show: int) -> list[tuple[str, float, float]]:

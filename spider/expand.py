@@ -21,7 +21,7 @@ from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import Query, load_synonyms, resolve_query
-from spider.rank import Adjacency, direct_similarity, personalized_pagerank
+from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
 from spider.resolve.keys import normalize_domain, normalize_phone
 from spider.settings import Settings
 from spider.signals import (
@@ -142,10 +142,15 @@ def _direct_order(db: sqlite_utils.Database, company_id: int, walk: dict[int, fl
     """A won client's lookalikes score by what they share with it directly (its business,
     tier, lists, terms), raised by the finest place they share with it (its market); the
     rest of the walk only breaks ties."""
-    shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
     kinds = {kind for kind, in db.execute(
         "select distinct s.kind from company_signals cs join signals s on s.signal = cs.signal "
         "where cs.company_id = ?", [company_id])}
+    level: dict[int, int] = {}
+    if not kinds & COMPETITOR_KINDS and "term" in kinds:
+        # Known only by its description: compared by its words, as a cosine.
+        shared = text_similarity(db, company_id)
+    else:
+        shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
     # A directory's business category is a local market; an industry code is a firm's, and a
     # business known only from its description is not known to be local either.
     local = bool(kinds & {"category", "tier", "brand"}) and not kinds & {"industry", "sector"}

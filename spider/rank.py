@@ -8,6 +8,7 @@ however large the graph grows; adjacency is read lazily from SQLite and never lo
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,32 @@ def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_
             shared[other] += share * theirs
     shared.pop(company_id, None)
     return dict(shared), level
+
+
+def text_similarity(db: sqlite_utils.Database, company_id: int) -> dict[int, float]:
+    """For a company known only by its description: the cosine of its description words with
+    every other company's (each word weighted by its rarity), over the companies sharing one."""
+    mine = dict(db.execute("select signal, weight from company_signals where company_id = ? and "
+                           "signal like 'term:%'", [company_id]).fetchall())
+    norm = math.sqrt(sum(w * w for w in mine.values()))
+    if not norm:
+        return {}
+    dot: dict[int, float] = defaultdict(float)
+    for signal, weight in mine.items():
+        for other, theirs in db.execute("select company_id, weight from company_signals where "
+                                        "signal = ?", [signal]):
+            dot[other] += weight * theirs
+    dot.pop(company_id, None)
+    theirs_norm: dict[int, float] = {}
+    ids = sorted(dot)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for cid, squares in db.execute(
+                "select company_id, sum(weight * weight) from company_signals where company_id in "
+                f"({','.join('?' * len(chunk))}) and signal like 'term:%' group by company_id",
+                chunk):
+            theirs_norm[cid] = math.sqrt(squares)
+    return {cid: d / (norm * theirs_norm[cid]) for cid, d in dot.items() if theirs_norm.get(cid)}
 
 
 def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, alpha: float = 0.15,
