@@ -239,6 +239,54 @@ def prefecture_in_text(text: str) -> str | None:
     return None
 
 
+# A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
+# (K1A 0B1), most others (4-6 digits).
+_POSTAL = re.compile(r"\b(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
+                     r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+
+
+@dataclass(frozen=True)
+class AddressPlace:
+    country: str | None
+    region: Region | None
+    city: str | None
+
+
+def place_in_address(address: str, country: str | None = None) -> AddressPlace:
+    """Country, region and city read from the end of a Latin-script address, one whole
+    comma-separated part at a time ('500 E 4th St, Austin, TX 78701, USA' -> US, Texas,
+    Austin; 'Marienplatz 8, 80331 München, Bayern' -> DE, Bavaria, München). A part counts only
+    whole: a street name is never a region."""
+    parts = [p.strip() for p in (address or "").split(",") if p.strip()]
+    gaz = gazetteer()
+    region: Region | None = None
+    city: str | None = None
+    while parts:
+        last = parts[-1]
+        code = country_code(last) if not any(ch.isdigit() for ch in last) else None
+        if code and (len(last.strip()) > 2 or last.strip().isupper()) and code in gaz.country_names:
+            country = country or code
+            parts.pop()
+            continue
+        break
+    for index in range(len(parts) - 1, 0, -1):  # the first part is the street
+        text = " ".join(_POSTAL.sub(" ", parts[index]).split())
+        if not text:
+            continue
+        found = gaz.region(text, country)
+        if found is None and country is None and len(text) > 3:
+            found = gaz.region(text)
+        if found and region is None:
+            region, country = found, country or found.country
+            continue
+        if re.fullmatch(r"[A-Z]{2,3}", text):
+            break  # a region's code in a country not known: not a town
+        if not any(ch.isdigit() for ch in text) and len(text) <= 40:
+            city = text
+        break
+    return AddressPlace(country, region, city)
+
+
 def district_near(lat: float, lon: float, *, radius_km: float) -> tuple[District, float] | None:
     """The nearest named Tokyo district within radius_km, with its distance."""
     best: tuple[District, float] | None = None

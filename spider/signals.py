@@ -509,6 +509,14 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             region_text = places.prefecture_in_text(rec["address"])
             if region_text:
                 country = "JP"
+        if not region_text and rec.get("address") and all(ord(ch) < 0x3000 for ch in rec["address"]):
+            # "500 E 4th St, Austin, TX 78701, USA": the address says what the columns lack.
+            said = places.place_in_address(
+                rec["address"], country or countries.get(rec.get("source") or ""))
+            country = country or said.country
+            if said.region is not None:
+                region_text = said.region.name
+            city_raw = city_raw or said.city
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))

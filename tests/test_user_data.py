@@ -247,3 +247,28 @@ def test_a_query_scoped_to_one_source(private_db, tmp_path):
     assert all(s.endswith("guide.csv") for p in expansion.prospects for s in p.sources)
     with pytest.raises(SpiderError, match="no source matches"):
         expand(db, Settings(source="no-such-list"), "Tokyo", limit=5, save=False)
+
+
+CLINICS = """name,category,address
+Austin Regional Clinic Far West,Family Medicine,"6835 Austin Center Blvd, Austin, TX 78731, USA"
+Texas Oncology Central Austin,Oncology,"901 W 38th St, Austin, TX 78705, USA"
+Baylor Scott & White Clinic Round Rock,Family Medicine,"425 University Blvd, Round Rock, TX 78665, USA"
+Kelsey-Seybold Clinic Main Campus,Family Medicine,"2727 W Holcombe Blvd, Houston, Texas 77025, United States"
+Marienplatz Hausarztpraxis,Family Medicine,"Marienplatz 8, 80331 München, Bayern, Germany"
+Sutter Health Palo Alto,Family Medicine,"795 El Camino Real, Palo Alto, CA 94301, USA"
+"""
+
+
+def test_an_address_gives_the_region_and_country_the_columns_lack(tmp_path):
+    db = _db(tmp_path, "clinics.csv", CLINICS)
+    expansion = expand(db, Settings(), "family medicine in Texas", limit=10, save=False)
+    full = {p.name for p in expansion.prospects if p.coverage == "2/2"}
+    assert full == {"Austin Regional Clinic Far West", "Baylor Scott & White Clinic Round Rock",
+                    "Kelsey-Seybold Clinic Main Campus"}
+    assert {p.name for p in expand(db, Settings(), "family medicine in Bavaria", limit=5,
+                                   save=False).prospects if p.coverage == "2/2"} == {
+        "Marienplatz Hausarztpraxis"}
+    # The town is read too: Austin's clinics are each other's nearest.
+    assert _names(db, "Austin Regional Clinic Far West")[0] == "Baylor Scott & White Clinic Round Rock" \
+        or "Austin" in " ".join(r.text() for p in expand(db, Settings(), "Austin Regional Clinic Far West",
+                                                         limit=3, save=False).prospects for r in p.reasons)
