@@ -24,11 +24,9 @@ from spider.prospects import Expansion
 from spider.query import english_word
 from spider.settings import Settings
 from spider.signals import REFERENCE_KINDS, signals_of
-from spider.text import display_names, noun_forms
+from spider.text import TIER_JA, display_names, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
-TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
-           "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
            "hotel REIT": "ホテルリート", "banks": "銀行", "pharmaceuticals": "医薬品",
            "semiconductors": "半導体", "automotive & transport equipment": "輸送用機器",

@@ -101,7 +101,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     for position, (cid, score, covered) in enumerate(top, 1):
         signals = prospect_signals.get(cid, {})
         reasons = reasons_for(adjacency, estimate, cid, signals, wanted,
-                              segment_query=query.kind == "segment")
+                              segment_query=query.kind == "segment", language=settings.language)
         shared = set(signals) & (set(seed_signals) if seed_signals else _facet_signals(query))
         # Say what the prospect is (its own tier, the business it shares with the seed) and
         # where, as precisely as known.

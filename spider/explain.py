@@ -14,9 +14,10 @@ from typing import Any
 import sqlite_utils
 
 from spider.db import rows_in
+from spider.query import japanese_word
 from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
 from spider.signals import COMPETITOR_KINDS
-from spider.text import now_iso
+from spider.text import TIER_JA, now_iso
 
 # Reasons are given one per group of kinds, so three reasons say three different things.
 REASON_GROUPS = {"category": "what", "concept": "what", "industry": "what", "sector": "what",
@@ -26,6 +27,12 @@ REASON_KIND_NAMES = {
     "category": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
     "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
     "term": "description mentions", "size": "similar size",
+}
+REASON_KIND_NAMES_JA = {
+    "list": "同じリストに掲載", "tier": "格付け", "industry": "同業種", "concept": "同じ事業",
+    "category": "同じ業態", "brand": "同じブランド", "group": "同じグループ", "district": "同じ地区",
+    "city": "同じ市区町村", "region": "同じ都道府県・地域", "country": "同じ国", "sector": "同じセクター",
+    "term": "事業内容に共通の語", "size": "同程度の規模",
 }
 # A company seen only on dated lists this many years old may have closed or been renamed.
 STALE_YEARS = 8
@@ -42,8 +49,11 @@ class Reason:
     share: float  # share of this prospect's score that flowed in through the signal
     shared_with_seed: bool  # shared with the seed company, or named by the segment query
     segment_query: bool = False
+    language: str = "en"
 
     def text(self) -> str:
+        if self.language == "ja":
+            return self._text_ja()
         name = REASON_KIND_NAMES.get(self.kind, self.kind)
         if not self.shared_with_seed and self.segment_query:
             if self.kind == "list":
@@ -60,10 +70,29 @@ class Reason:
             return f"{self.label} ({self.evidence})"
         return f"{name}: {self.label}"
 
+    def _text_ja(self) -> str:
+        name = REASON_KIND_NAMES_JA.get(self.kind, self.kind)
+        label = self.label
+        local = re.search(r"\(([^()]*[^\x00-\x7f][^()]*)\)\s*$", label)
+        if local:  # "Transportation Equipment (輸送用機器)" -> 輸送用機器
+            label = local.group(1)
+        size = re.fullmatch(r"([\d,+-]+) employees", label)
+        if size:
+            label = f"従業員 {size.group(1)} 人"
+        elif label.isascii():
+            label = TIER_JA.get(label) or japanese_word(label) or label
+        if not self.shared_with_seed and not self.segment_query:
+            return f"{name}（類似企業経由）: {label}"
+        if self.kind == "list":
+            return f"{name}「{label}」（{self.evidence}）"
+        if self.kind == "tier":
+            return f"{name}: {label}（{self.evidence}）"
+        return f"{name}: {label}"
+
 
 def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id: int,
                 signals: dict[str, dict[str, Any]], wanted: Collection[str], *,
-                segment_query: bool, top: int = 3) -> list[Reason]:
+                segment_query: bool, top: int = 3, language: str = "en") -> list[Reason]:
     """The signals that carried most of a prospect's score, one per kind of thing they say.
 
     `wanted` are the signals shared with the seed company, or named by the segment query:
@@ -89,7 +118,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
             continue
         groups_used[group] += 1
         reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "",
-                              round(flow / total, 3), sig in wanted, segment_query))
+                              round(flow / total, 3), sig in wanted, segment_query, language))
         if len(reasons) >= top:
             break
     if len(reasons) < top and not any(r.kind in PLACE_LEVELS for r in reasons):
@@ -100,7 +129,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         if places:
             _, sig, row = max(places, key=lambda p: (p[0], p[1]))
             reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
-                                  True, segment_query))
+                                  True, segment_query, language))
     return reasons
 
 

@@ -184,6 +184,13 @@ def english_word(word: str) -> str | None:
     return min((o for o in others if o.isascii()), key=lambda o: (len(o.split()), o), default=None)
 
 
+def japanese_word(word: str) -> str | None:
+    """A Japanese word for an English business word, from the shipped synonyms (hotel ->
+    ホテル), for Japanese lines about English data."""
+    others = _shipped_synonyms().get(fold_query(word), frozenset())
+    return min((o for o in others if not o.isascii()), key=lambda o: (len(o), o), default=None)
+
+
 def singular(word: str) -> str:
     """An English plural's singular, for matching only ("breweries" -> "brewery", "museums"
     -> "museum", "clinics" -> "clinic"; "bus", "glass", "analysis" stay)."""

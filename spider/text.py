@@ -48,6 +48,11 @@ kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub
 park lake hill city town farm mill fort port rock road""".split())
 
 
+# Hotel tiers in Japanese, for Japanese lines and reasons.
+TIER_JA = {"five-star": "五つ星", "luxury": "ラグジュアリー", "upscale": "アップスケール",
+           "midscale": "ミッドスケール", "business": "ビジネス", "budget": "格安", "capsule": "カプセル"}
+
+
 def plural(count: int, one: str, many: str) -> str:
     """'1 company', '3 companies'."""
     return f"{count} {one if count == 1 else many}"

@@ -272,3 +272,11 @@ def test_an_address_gives_the_region_and_country_the_columns_lack(tmp_path):
     assert _names(db, "Austin Regional Clinic Far West")[0] == "Baylor Scott & White Clinic Round Rock" \
         or "Austin" in " ".join(r.text() for p in expand(db, Settings(), "Austin Regional Clinic Far West",
                                                          limit=3, save=False).prospects for r in p.reasons)
+
+
+def test_reasons_in_japanese_with_lang_ja(seeded_db):
+    expansion = expand(seeded_db, Settings(language="ja"), "東京 5つ星ホテル", limit=3, save=False)
+    texts = [r.text() for p in expansion.prospects for r in p.reasons]
+    assert "同じ業態: ホテル" in texts and any(t.startswith("格付け: 五つ星") for t in texts)
+    toyota = expand(seeded_db, Settings(language="ja"), "トヨタ自動車", limit=1, save=False)
+    assert "同業種: 輸送用機器" in [r.text() for r in toyota.prospects[0].reasons]
