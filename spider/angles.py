@@ -119,6 +119,8 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True)
     label = kind["label"] if kind else ""
     if label and not label.isascii():
         label = english_word(label) or label
+    if not any(ch.isalpha() for ch in label):
+        label = ""  # a code ("2", "A51") is not a kind of business a caller can say
     one, many = noun_forms(label)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)

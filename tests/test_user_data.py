@@ -280,3 +280,21 @@ def test_reasons_in_japanese_with_lang_ja(seeded_db):
     assert "同じ業態: ホテル" in texts and any(t.startswith("格付け: 五つ星") for t in texts)
     toyota = expand(seeded_db, Settings(language="ja"), "トヨタ自動車", limit=1, save=False)
     assert "同業種: 輸送用機器" in [r.text() for r in toyota.prospects[0].reasons]
+
+
+def test_one_name_in_two_regions_of_one_list_is_two_places(tmp_path):
+    """A register lists 大成高等学校 in Tokyo and in Aichi: two schools, not one."""
+    rows = """学校コード,学校名,都道府県,市区町村,設置者
+D113320500018,大成高等学校,東京都,三鷹市,私立
+D123320400012,大成高等学校,愛知県,一宮市千秋町,私立
+D113310100019,明星高等学校,東京都,府中市栄町,私立
+D127310400010,明星高等学校,大阪府,大阪市天王寺区,私立
+D113310100020,桜丘高等学校,東京都,北区,私立
+"""
+    db = _db(tmp_path, "schools.csv", rows, mapping={"name": "学校名", "category": "設置者"})
+    assert db.execute("select count(*) from companies").fetchone()[0] == 5
+    # The same school in a second list, written in another form, is still the same school.
+    other = "name,prefecture,city\n大成高等学校,Tokyo,三鷹市\n"
+    _db(tmp_path, "alumni.csv", other, db=db)
+    assert db.execute("select count(*) from companies where status is null or status = 'active'"
+                      ).fetchone()[0] == 5

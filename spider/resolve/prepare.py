@@ -4,6 +4,7 @@ concept forms, hard keys, place), and the IDF weights of name tokens over a run.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -14,7 +15,7 @@ from operator import attrgetter
 from typing import Any
 
 from spider.fields import NAME_FIELDS
-from spider.places import country_code
+from spider.places import country_code, gazetteer, place_key, prefectures
 from spider.resolve import parallel
 from spider.resolve.concepts import latin_forms
 from spider.resolve.keys import (
@@ -59,6 +60,8 @@ class Prepared:
     address: str = ""
     house: str = ""
     city: str = ""
+    region: str = ""  # ISO 3166-2 code where known (JP-13 for 東京都 and Tokyo), else folded
+    source: str = ""  # the file or page list it came from
     country: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -167,6 +170,8 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         address=address,
         house=house.group(1) if house else "",
         city=_intern(normalize_name(record.get("city"))),
+        region=_intern(region_key(record.get("region"), record.get("country"))),
+        source=_intern(record.get("source") or ""),
         country=_intern(country_code(record.get("country")) or ""),
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,
@@ -176,6 +181,19 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         site=site,
         outlets=outlets or NONE,
     )
+
+
+@functools.lru_cache(maxsize=8192)
+def region_key(region: str | None, country: str | None) -> str:
+    """One key for a region however it is written: 東京都, Tokyo and JP-13 are 'JP-13'; TX and
+    Texas (in the US) 'US-TX'; an unknown region its folded text."""
+    if not region:
+        return ""
+    pref = prefectures().get(place_key(region))
+    if pref:
+        return pref[0]
+    found = gazetteer().region(region, country_code(country))
+    return found.code if found else place_key(region)
 
 
 def _tokens(ja: Iterable[str], latin: Iterable[tuple[str, ...]]) -> Iterator[str]:

@@ -243,6 +243,11 @@ class ScoreConfig:
     postal_same: float = 3.0
     postal_differs: float = -5.0
     city_differs: float = -3.0
+    # Two places of one name in different regions (大成高等学校 in Tokyo and in Aichi) are two
+    # places; a registered company files from several regions, so across sources a
+    # difference says little for it.
+    region_differs: float = -25.0
+    org_region_differs: float = -5.0
     domain_same: float = 8.0
     near: float = 10.0  # within 100 m
     apart: float = -15.0  # 300 m to 1 km apart
@@ -308,6 +313,12 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     if a.city and b.city and a.city != b.city:
         points += config.city_differs
         breakdown["city"] = config.city_differs
+    if a.region and b.region and a.region != b.region:
+        # Two rows of one list in two regions are two entries, whatever their kind.
+        firm = "org" in (a.klass, b.klass) and not (a.source and a.source == b.source)
+        value = config.org_region_differs if firm else config.region_differs
+        points += value
+        breakdown["region"] = value
     if a.domain and b.domain and a.domain == b.domain:
         points += config.domain_same
         breakdown["domain"] = config.domain_same

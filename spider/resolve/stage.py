@@ -46,7 +46,7 @@ ACTIVE = "coalesce(r.status, 'active') = 'active'"
 # description or extra columns): a million of these pass through, a few thousand at a time.
 RESOLVE_COLUMNS = ("id", "record_key", "source", "source_row", "list_title", *NAME_FIELDS,
                    "name_kana", "brand", "category", "corporate_number", "industry_scheme",
-                   "address", "district", "city", "country", "postal_code", "lat", "lon",
+                   "address", "district", "city", "region", "country", "postal_code", "lat", "lon",
                    "phone", "website")  # fmt: skip
 CHUNK = 5000
 
