@@ -31,7 +31,7 @@ from spider.signals import (
     STATUS_PLANNED,
     signals_of,
 )
-from spider.text import display_names, plural
+from spider.text import display_names, plural, readable_name
 
 # Company-level businesses from the curated table: where the seed's and a prospect's differ,
 # the prospect ranks last (a cruise line beside a hotel company, though GICS files both alike).
@@ -113,7 +113,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
             rank=position, company_id=cid, name=names["name"], name_local=names["name_local"],
             phone=row.get("phone") or "",
             website=row.get("website") or "", address=row.get("address") or "",
-            city=row.get("city") or row.get("region") or "", score=round(score, 8),
+            city=readable_name(row.get("city") or row.get("region") or ""), score=round(score, 8),
             priority=_priority(score / best if best else 0, covered, query, settings),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
