@@ -200,6 +200,12 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(country_by_key, names, alpha3, regions_in, by_name)
 
 
+@functools.lru_cache(maxsize=65536)
+def region_of(text: str, country: str | None = None) -> Region | None:
+    """`Gazetteer.region`, remembered: a directory repeats its few regions on every row."""
+    return gazetteer().region(text, country)
+
+
 def _plain_region_name(name: str) -> str:
     """'Tōkyō Prefecture' -> 'Tokyo', 'Texas' -> 'Texas' (accents kept off only where the
     name is Japanese romanization, whose macrons a user never types)."""

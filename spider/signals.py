@@ -520,7 +520,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))
-            region = None if pref else places.gazetteer().region(
+            region = None if pref else places.region_of(
                 region_text, country or countries.get(rec.get("source") or ""))
             if pref and (country in (None, "JP")):
                 country = "JP"

@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any
 
 from spider.fields import NAME_FIELDS
-from spider.places import country_code, gazetteer, place_key, prefectures
+from spider.places import country_code, place_key, prefectures, region_of
 from spider.resolve import parallel
 from spider.resolve.concepts import latin_forms
 from spider.resolve.keys import (
@@ -192,7 +192,7 @@ def region_key(region: str | None, country: str | None) -> str:
     pref = prefectures().get(place_key(region))
     if pref:
         return pref[0]
-    found = gazetteer().region(region, country_code(country))
+    found = region_of(region, country_code(country))
     return found.code if found else place_key(region)
 
 
