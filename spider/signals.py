@@ -828,7 +828,7 @@ def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int
     """The rarest description words (up to PER_COMPANY) a company shares with at least two
     others and at most MAX_SHARE of all companies: a word only two descriptions share is
     more often chance ("blancmange") than a business."""
-    limit = max(3, int(max_share * max(companies, 1)))
+    limit = max(10, int(max_share * max(companies, 1)))  # a small list: a few dozen companies
     db.execute("drop table if exists temp._df")
     db.execute("create temp table _df as select word, count(*) as df from _words group by word")
     rows = db.execute(

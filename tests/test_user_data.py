@@ -298,3 +298,29 @@ D113310100020,桜丘高等学校,東京都,北区,私立
     _db(tmp_path, "alumni.csv", other, db=db)
     assert db.execute("select count(*) from companies where status is null or status = 'active'"
                       ).fetchone()[0] == 5
+
+
+DESCRIBED = """name,description
+Kansai Mirai Bank,地方銀行。預金・貸出・為替業務を中心とする銀行業務
+Shiga Regional Bank,滋賀県を地盤とする地方銀行。預金・貸出業務、為替業務
+Hokuriku Savings Bank,北陸の地方銀行。預金業務、貸出業務、為替業務、証券業務
+Nara Trust Bank,奈良県の地方銀行。預金・貸出・為替業務と信託業務
+Sakura Pharma,医療用医薬品の研究開発・製造・販売。抗がん剤と血液製剤
+Midori Drug Works,医療用医薬品の製造販売。ジェネリック医薬品と原薬
+Aozora Biologics,バイオ医薬品の研究開発。抗体医薬品と血液製剤の製造
+Kumo Software,業務用ソフトウェアの開発・販売。クラウド型会計ソフトウェア
+Hikari Systems,企業向けソフトウェア開発とクラウドサービス。会計ソフトウェア
+Yuki Cloud,クラウド型業務ソフトウェアの開発・提供。人事・会計ソフトウェア
+Blancmange Bakery,洋菓子の製造販売。ブランマンジェとケーキ
+Tsuki Dental,歯科医院の運営。ブランマンジェ教室も開催
+"""
+
+
+def test_companies_known_only_by_a_description_find_their_industry(tmp_path):
+    db = _db(tmp_path, "described.csv", DESCRIBED)
+    assert set(_names(db, "Kansai Mirai Bank")[:3]) == {
+        "Shiga Regional Bank", "Hokuriku Savings Bank", "Nara Trust Bank"}
+    assert set(_names(db, "Sakura Pharma")[:2]) <= {"Midori Drug Works", "Aozora Biologics"}
+    assert set(_names(db, "Kumo Software")[:2]) == {"Hikari Systems", "Yuki Cloud"}
+    # A word only two descriptions share is chance, not a business: no link, no reason.
+    assert "Tsuki Dental" not in _names(db, "Blancmange Bakery")
