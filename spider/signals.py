@@ -688,10 +688,10 @@ def description_terms(text: str) -> set[str]:
     text = unicodedata.normalize("NFKC", text or "")
     terms = {t.strip(_JA_EDGE) for t in _JA_TERM.findall(text)}
     terms = {t for t in terms if len(t) >= 2 and t not in _JA_STOP}
-    # The two-character words inside a long kanji compound (自動車部品製造 holds 部品 and
+    # The two-character words inside a kanji compound (自動車部品製造 holds 部品 and
     # 製造), which is how such compounds meet their shorter relatives; never inside katakana,
     # whose pairs are not words (メッセージ is not ソーセージ).
-    terms |= {t[i:i + 2] for t in list(terms) if len(t) >= 4 and all(is_kanji(c) for c in t)
+    terms |= {t[i:i + 2] for t in list(terms) if len(t) >= 3 and all(is_kanji(c) for c in t)
               for i in range(len(t) - 1)} - _JA_STOP
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
     return terms
