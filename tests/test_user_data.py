@@ -324,3 +324,15 @@ def test_companies_known_only_by_a_description_find_their_industry(tmp_path):
     assert set(_names(db, "Kumo Software")[:2]) == {"Hikari Systems", "Yuki Cloud"}
     # A word only two descriptions share is chance, not a business: no link, no reason.
     assert "Tsuki Dental" not in _names(db, "Blancmange Bakery")
+
+
+def test_rows_of_one_list_in_different_towns_or_far_apart_are_different_places(tmp_path):
+    """Four "State Airport" rows in four Oregon towns are four airfields."""
+    rows = """icao,name,type,city,subd,country,latitude,longitude
+K4S1,State Airport,small_airport,Gold Beach,Oregon,US,42.416667,-124.416667
+K4S2,State Airport,small_airport,Hermiston,Oregon,US,45.85,-119.283333
+K4S3,State Airport,small_airport,Pacific City,Oregon,US,45.233333,-123.95
+KBOK,Brookings Airport,small_airport,Brookings,Oregon,US,42.0742,-124.29
+"""
+    db = _db(tmp_path, "airfields.csv", rows)
+    assert db.execute("select count(*) from companies").fetchone()[0] == 4

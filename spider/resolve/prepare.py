@@ -62,6 +62,7 @@ class Prepared:
     city: str = ""
     region: str = ""  # ISO 3166-2 code where known (JP-13 for 東京都 and Tokyo), else folded
     source: str = ""  # the file or page list it came from
+    firm: bool = False  # a registered company (corporate number, legal name or industry code)
     country: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -172,6 +173,8 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         city=_intern(normalize_name(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
         source=_intern(record.get("source") or ""),
+        firm=bool(record.get("corporate_number") or record.get("legal_name")
+                  or record.get("industry_scheme")),
         country=_intern(country_code(record.get("country")) or ""),
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,

@@ -248,6 +248,10 @@ class ScoreConfig:
     # difference says little for it.
     region_differs: float = -25.0
     org_region_differs: float = -5.0
+    # One list names each of its entries once: two of its rows in two towns, or at two points
+    # far apart, are two places (four "State Airport" rows in four Oregon towns).
+    same_list_city_differs: float = -20.0
+    distant: float = -30.0  # two rows of one list more than 25 km apart (not registered companies)
     domain_same: float = 8.0
     near: float = 10.0  # within 100 m
     apart: float = -15.0  # 300 m to 1 km apart
@@ -310,12 +314,17 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         value = config.postal_same if a.postal == b.postal else config.postal_differs
         points += value
         breakdown["postal_code"] = value
+    same_list = bool(a.source) and a.source == b.source
     if a.city and b.city and a.city != b.city:
-        points += config.city_differs
-        breakdown["city"] = config.city_differs
+        # (A registered company is the exception: a register of filings, PATSTAT's, names
+        # one applicant from each of its sites.)
+        place_list = same_list and not (a.firm or b.firm)
+        value = config.same_list_city_differs if place_list else config.city_differs
+        points += value
+        breakdown["city"] = value
     if a.region and b.region and a.region != b.region:
         # Two rows of one list in two regions are two entries, whatever their kind.
-        firm = "org" in (a.klass, b.klass) and not (a.source and a.source == b.source)
+        firm = (a.firm or b.firm) and not same_list
         value = config.org_region_differs if firm else config.region_differs
         points += value
         breakdown["region"] = value
@@ -328,6 +337,8 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         prop = "hotel" in (a.klass, b.klass)
         if distance <= 0.1:
             value = config.near
+        elif distance > 25.0 and same_list and not (a.firm or b.firm):
+            value = config.distant  # two entries of one list, far apart: two places
         elif distance > 1.0:
             value = config.far if prop else config.org_far
         elif distance > 0.3:
