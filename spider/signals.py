@@ -400,7 +400,8 @@ def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
                     or business_status(part, whole=True)):
                 continue
             seen.add(key)
-            yield Fact(f"category:{key}", "category", part, conf(rec), _evidence(rec), rec["source"])
+            label = part.replace("_", " ") if " " not in part else part  # large_airport
+            yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec), rec["source"])
 
 
 def _employee_band(value: Any) -> str | None:
