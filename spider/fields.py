@@ -67,6 +67,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "brand": ("brand", "ブランド"),
     "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社"),
     "address": ("address", "addr", "addr:full", "addr:ja", "street address", "headquarters",
+                "location", "hq", "hq location", "headquarters location", "based in",
                 "住所", "所在地", "本店所在地"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア"),

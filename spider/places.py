@@ -251,6 +251,15 @@ _POSTAL = re.compile(r"\b(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{
                      r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 
 
+def address_tail(address: str) -> str:
+    """The last part of a Latin-script address, postal codes dropped ("TX" of "Austin, TX
+    78701"), to tell a file's country by."""
+    parts = [p.strip() for p in (address or "").split(",") if p.strip()]
+    if len(parts) < 2 or any(ord(ch) >= 0x3000 for ch in address):
+        return ""
+    return " ".join(_POSTAL.sub(" ", parts[-1]).split())
+
+
 @dataclass(frozen=True)
 class AddressPlace:
     country: str | None
@@ -275,7 +284,9 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
             parts.pop()
             continue
         break
-    for index in range(len(parts) - 1, 0, -1):  # the first part is the street
+    for index in range(len(parts) - 1, -1, -1):
+        if index == 0 and any(ch.isdigit() for ch in parts[0]):
+            break  # the street; a first part without a number is a town ("Austin, TX")
         text = " ".join(_POSTAL.sub(" ", parts[index]).split())
         if not text:
             continue

@@ -589,6 +589,18 @@ def source_countries(db: sqlite_utils.Database) -> dict[str, str]:
             "coalesce(region, '') != '' and coalesce(status, 'active') = 'active' "
             "group by source, region"):
         values[source].append(region)
+    # A file with no region column: the region part of its addresses ("Austin, TX 78701").
+    tails: dict[str, set[str]] = defaultdict(set)
+    for source, address in db.execute(
+            "select source, address from records where coalesce(country, '') = '' and "
+            "coalesce(region, '') = '' and coalesce(address, '') != '' and "
+            "coalesce(status, 'active') = 'active' limit 50000"):
+        if source not in values:
+            tail = places.address_tail(address)
+            if tail:
+                tails[source].add(tail)
+    for source, found in tails.items():
+        values[source].extend(sorted(found))
     out: dict[str, str] = {}
     gazetteer = places.gazetteer()
     for source, regions in values.items():

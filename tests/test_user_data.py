@@ -336,3 +336,18 @@ KBOK,Brookings Airport,small_airport,Brookings,Oregon,US,42.0742,-124.29
 """
     db = _db(tmp_path, "airfields.csv", rows)
     assert db.execute("select count(*) from companies").fetchone()[0] == 4
+
+
+def test_a_location_column_of_town_and_state_codes(tmp_path):
+    rows = """Company,Category,Location
+Alpha Dental,Dentist,"Austin, TX"
+Beta Dental,Dentist,"Austin, TX"
+Gamma Dental,Dentist,"Dallas, TX"
+Delta Dental,Dentist,"Boston, MA"
+Epsilon Dental,Dentist,"Denver, CO"
+"""
+    db = _db(tmp_path, "dentists.csv", rows)  # no country anywhere: the codes say US
+    expansion = expand(db, Settings(), "dentist in Texas", limit=5, save=False)
+    assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
+        "Alpha Dental", "Beta Dental", "Gamma Dental"}
+    assert _names(db, "Alpha Dental")[:2] == ["Beta Dental", "Gamma Dental"]
