@@ -559,10 +559,13 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
                 fillers.append(match)
             elif ((vocabulary.user_data and term.facet != "place"
                    and id(term) not in vocabulary.users)
+                  or not term.expanded
                   or (term.facet == "place" and " " not in match
                       and vocabulary.known_word(singular(match)))):
-                # The user's own labels get the first say over a shipped word, and a business
-                # word over a town of that name ("garden" in "botanical garden").
+                # The user's own labels get the first say over a shipped word, a word that
+                # names nothing here is tried as a label word ("large" in "large airports"
+                # where no size is known), and a business word beats a town of that name
+                # ("garden" in "botanical garden").
                 loose.append(match)
                 fallback[match] = term
             else:
