@@ -682,7 +682,7 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         more = list(dict.fromkeys(s for k in alternates for s in terms[k].expanded))
         labels = [terms[k].label for k in primary]
         label = labels[0] if len(labels) == 1 else f"{' '.join(w for w in left if w in taken)}" \
-            f" ({len(labels)} kinds: {', '.join(labels[:3])}{', ...' if len(labels) > 3 else ''})"
+            f" ({len(labels)} kinds: {' / '.join(labels[:3])}{' / ...' if len(labels) > 3 else ''})"
         facet = terms[top].facet if round_ == 0 else f"{terms[top].facet} {round_ + 1}"
         term = Term(label, facet, signals, expanded=signals + [s for s in more if s not in signals],
                     primary=len(signals))

@@ -832,7 +832,7 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
 # Description words a company carries as signals: at most this many, each shared by at most
 # this share of all companies (measured on listed firms known only by their 事業概要:
 # bench/bench_relevance.py, jpx_descriptions).
-TERMS_PER_COMPANY = 40
+TERMS_PER_COMPANY = 24
 TERMS_MAX_SHARE = 0.1
 
 
