@@ -834,6 +834,7 @@ def build_signals(db: sqlite_utils.Database, settings: Settings, *,
 # bench/bench_relevance.py, jpx_descriptions).
 TERMS_PER_COMPANY = 24
 TERMS_MAX_SHARE = 0.1
+TERMS_MAX_COMPANIES = 1000  # in a national register a word a thousand firms use is no business
 
 
 def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int, *,
@@ -841,7 +842,8 @@ def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int
     """The rarest description words (up to PER_COMPANY) a company shares with at least two
     others and at most MAX_SHARE of all companies: a word only two descriptions share is
     more often chance ("blancmange") than a business."""
-    limit = max(10, int(max_share * max(companies, 1)))  # a small list: a few dozen companies
+    # A small list: up to ten companies; a large one: never more than TERMS_MAX_COMPANIES.
+    limit = max(10, min(int(max_share * max(companies, 1)), TERMS_MAX_COMPANIES))
     db.execute("drop table if exists temp._df")
     db.execute("create temp table _df as select word, count(*) as df from _words group by word")
     rows = db.execute(
