@@ -661,18 +661,20 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         covers: dict[int, set[str]] = defaultdict(set)
         size: dict[int, int] = {}
         terms: dict[int, Term] = {}
+        seen: dict[int, int] = {}  # first-seen order: ties resolve the same way every run
         for word in left:
             best: dict[int, float] = {}
-            for form in forms[word]:
+            for form in sorted(forms[word]):
                 for term, weight, n in hits.get(form, []):
                     best[id(term)] = max(best.get(id(term), 0.0), weight)
                     terms[id(term)], size[id(term)] = term, n
+                    seen.setdefault(id(term), len(seen))
             for key, weight in best.items():
                 scores[key] += weight
                 covers[key].add(word)
         if not scores:
             break
-        top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -k))
+        top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -seen[k]))
         taken = covers[top]
         group = [k for k in scores if covers[k] == taken and scores[k] >= scores[top] - 1e-9]
         whole = [k for k in group if len(taken) >= size[k]]
@@ -680,9 +682,8 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         alternates = [k for k in group if k not in primary]
         signals = list(dict.fromkeys(s for k in primary for s in terms[k].expanded))
         more = list(dict.fromkeys(s for k in alternates for s in terms[k].expanded))
-        labels = [terms[k].label for k in primary]
-        label = labels[0] if len(labels) == 1 else f"{' '.join(w for w in left if w in taken)}" \
-            f" ({len(labels)} kinds: {' / '.join(labels[:3])}{' / ...' if len(labels) > 3 else ''})"
+        primary.sort(key=seen.__getitem__)
+        label = _kinds_label([w for w in left if w in taken], [terms[k].label for k in primary])
         facet = terms[top].facet if round_ == 0 else f"{terms[top].facet} {round_ + 1}"
         term = Term(label, facet, signals, expanded=signals + [s for s in more if s not in signals],
                     primary=len(signals))
@@ -690,8 +691,15 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
             vocabulary.users.add(id(term))
         found.append(("=" + " ".join(w for w in left if w in taken), term))
         left = [w for w in left if w not in taken]
-    rest = [w for w in loose if w in left or w in vocabulary.filler]
-    return found, [w for w in rest if w not in vocabulary.filler]
+    return found, [w for w in loose if w in left]
+
+
+def _kinds_label(words: list[str], labels: list[str]) -> str:
+    """'Art Museum', or 'museum (7 kinds: Art Museum / History Museum / ...)'."""
+    if len(labels) == 1:
+        return labels[0]
+    more = " / ..." if len(labels) > 3 else ""
+    return f"{' '.join(words)} ({len(labels)} kinds: {' / '.join(labels[:3])}{more})"
 
 
 def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None:
