@@ -56,8 +56,6 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         for (kind, key), value in store.items():
             if kind == "c" and isinstance(key, int):
                 scores[key] += share * value
-    if query.kind == "company" and query.company_id is not None:
-        scores = _direct_order(db, query.company_id, scores, cap)
     notes = list(query.notes)
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db)
@@ -65,6 +63,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     if query.kind == "company":
         assert query.company_id is not None
         seed_signals = signals_of(db, [query.company_id]).get(query.company_id, {})
+        scores = _direct_order(db, query.company_id, {r["kind"] for r in seed_signals.values()},
+                               scores, cap)
         scores.pop(query.company_id, None)
         removed.add(query.company_id)
         own_group = sorted(s for s, r in seed_signals.items() if r["kind"] == "group")
@@ -137,14 +137,11 @@ PLACE_BONUS = {4: 1.0, 3: 0.75, 2: 0.5, 1: 0.1, 0: 0.0}
 FIRM_PLACE_BONUS = {4: 0.1, 3: 0.1, 2: 0.1, 1: 0.1, 0: 0.0}
 
 
-def _direct_order(db: sqlite_utils.Database, company_id: int, walk: dict[int, float],
-                  cap: int) -> dict[int, float]:
+def _direct_order(db: sqlite_utils.Database, company_id: int, kinds: set[str],
+                  walk: dict[int, float], cap: int) -> dict[int, float]:
     """A won client's lookalikes score by what they share with it directly (its business,
     tier, lists, terms), raised by the finest place they share with it (its market); the
-    rest of the walk only breaks ties."""
-    kinds = {kind for kind, in db.execute(
-        "select distinct s.kind from company_signals cs join signals s on s.signal = cs.signal "
-        "where cs.company_id = ?", [company_id])}
+    rest of the walk only breaks ties. KINDS: the kinds of the client's own signals."""
     level: dict[int, int] = {}
     if not kinds & COMPETITOR_KINDS and "term" in kinds:
         # Known only by its description: compared by its words, as a cosine.
@@ -176,13 +173,11 @@ def _from_source(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]]
         known = [s for s, in db.execute("select location from sources order by id")][:5]
         raise QueryError(f"no source matches --source {pattern!r}; sources: "
                          + (", ".join(known) or "none yet (spider ingest FILE adds one)"))
-    inside: set[int] = set()
-    for start in range(0, len(ranked), 500):
-        ids = [cid for cid, *_ in ranked[start:start + 500]]
-        inside |= {cid for cid, in rows_in(
-            db, "select distinct l.company_id from record_links l join records r on r.id = "
-            "l.record_id where l.company_id in ({marks}) and (lower(r.source) like ? or "
-            "lower(coalesce(r.list_title, '')) like ?)", ids, after=[like, like])}
+    inside = {cid for cid, in rows_in(
+        db, "select distinct l.company_id from record_links l join records r on r.id = "
+        "l.record_id where l.company_id in ({marks}) and (lower(r.source) like ? or "
+        "lower(coalesce(r.list_title, '')) like ?)", [cid for cid, *_ in ranked],
+        after=[like, like])}
     notes.append(f"only companies from {', '.join(sources[:3])}"
                  + (f" and {len(sources) - 3} more sources" if len(sources) > 3 else ""))
     return [item for item in ranked if item[0] in inside]

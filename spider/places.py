@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
+from spider.text import is_latin
+
 COUNTRIES = {
     "jp": "JP", "japan": "JP", "日本": "JP", "jpn": "JP",
     "us": "US", "usa": "US", "united states": "US", "united states of america": "US", "米国": "US",
@@ -255,7 +257,7 @@ def address_tail(address: str) -> str:
     """The last part of a Latin-script address, postal codes dropped ("TX" of "Austin, TX
     78701"), to tell a file's country by."""
     parts = [p.strip() for p in (address or "").split(",") if p.strip()]
-    if len(parts) < 2 or any(ord(ch) >= 0x3000 for ch in address):
+    if len(parts) < 2 or not is_latin(address):
         return ""
     return " ".join(_POSTAL.sub(" ", parts[-1]).split())
 
@@ -290,9 +292,7 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
         text = " ".join(_POSTAL.sub(" ", parts[index]).split())
         if not text:
             continue
-        found = gaz.region(text, country)
-        if found is None and country is None and len(text) > 3:
-            found = gaz.region(text)
+        found = region_of(text, country)
         if found and region is None:
             region, country = found, country or found.country
             continue

@@ -33,6 +33,7 @@ from spider import places
 from spider.db import dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
+from spider.rank import PLACE_LEVELS
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR
 from spider.text import ENTITY_NOUNS
@@ -123,6 +124,7 @@ def _shipped_toml() -> dict[str, Any]:
 
 
 Synonyms = dict[str, frozenset[str]]
+SYNONYM_SPAN = 24  # the longest query piece looked up as a synonym, in characters
 
 
 def _synonym_groups(data: Any, origin: str) -> list[list[str]]:
@@ -515,7 +517,9 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
     synonyms = _shipped_synonyms() if synonyms is None else synonyms
     filler, longest = vocabulary.filler, vocabulary.longest
     q = fold_query(text)
-    pieces = _pieces(q, max(longest, 24))
+    # A piece may be a synonym longer than any phrase here ("convenience store").
+    span = max(longest, SYNONYM_SPAN)
+    pieces = _pieces(q, span)
     aliases = {piece: sorted(synonyms[piece]) for piece in pieces if piece in synonyms}
     phrases = vocabulary.lookup(pieces | {a for v in aliases.values() for a in v})
     vocabulary.learn_words(_candidate_words(q, synonyms))
@@ -538,7 +542,7 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
         at_word_start = i == 0 or q[i - 1] == " " or _is_cjk(q[i]) or _is_cjk(q[i - 1])
         match, term = None, None
         if at_word_start:
-            for length in range(min(max(longest, 24), len(q) - i), 0, -1):
+            for length in range(min(span, len(q) - i), 0, -1):
                 piece = q[i:i + length]
                 end = i + length
                 ends_word = end == len(q) or q[end] == " " or _is_cjk(q[end]) or _is_cjk(q[end - 1])
@@ -610,31 +614,39 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
     return found, fillers, unknown
 
 
+def _plain_forms(word: str, synonyms: Synonyms) -> set[str]:
+    """A query word, its singular, its own label words ("for-profit") and its synonyms'."""
+    forms = {word, singular(word), *label_words(word)}
+    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+        forms.update(label_words(other) or [other])
+    return forms
+
+
+def _cuts(word: str) -> list[tuple[str, str]]:
+    """Where a long Latin word may be a compound: (head, singular tail) at each cut."""
+    if not (word.isascii() and len(word) >= 8):
+        return []
+    return [(word[:cut], singular(word[cut:])) for cut in range(3, len(word) - 2)]
+
+
 def _candidate_words(q: str, synonyms: Synonyms) -> set[str]:
-    """Every label word a query's words could be: the words, their singulars, synonyms and
-    the halves of long words (compounds)."""
+    """Every label word a query's words could be (`_forms`, and both halves of every cut), to
+    be read in one statement."""
     out: set[str] = set()
     for word in q.split():
-        out |= {word, singular(word), *label_words(word)}
-        for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
-            out.update(label_words(other) or [other])
-        if word.isascii() and len(word) >= 8:
-            out |= {part for cut in range(3, len(word) - 2)
-                    for part in (word[:cut], singular(word[cut:]))}
+        out |= _plain_forms(word, synonyms)
+        out |= {part for cut in _cuts(word) for part in cut}
     return out
 
 
 def _forms(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> set[str]:
     """The label words a query word may stand for: itself, its singular, its synonyms' words,
     and the two halves of a compound whose halves are both label words (microbrewery)."""
-    forms = {word, singular(word), *label_words(word)}
-    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
-        forms.update(label_words(other) or [other])
-    if word.isascii() and len(word) >= 8 and not any(vocabulary.known_word(f) for f in forms):
+    forms = _plain_forms(word, synonyms)
+    if not any(vocabulary.known_word(f) for f in forms):
         # A compound of a label word and a business word ("microbrewery" in a directory of
         # breweries whose type column says "Micro").
-        for cut in range(3, len(word) - 2):
-            head, tail = word[:cut], singular(word[cut:])
+        for head, tail in _cuts(word):
             if vocabulary.known_word(head) and (vocabulary.known_word(tail) or tail in synonyms
                                                 or tail in ENTITY_NOUNS):
                 forms |= {head, tail}
@@ -806,11 +818,11 @@ def _property_of_group(db: sqlite_utils.Database, exact: list[dict]) -> dict | N
     return properties[0] if len(properties) == 1 else None
 
 
-_PLACE_LEVEL = {"district": 0, "city": 1, "region": 2, "country": 3}
-
-
-def _level(signal: str) -> int:
-    return _PLACE_LEVEL.get(signal.split(":")[1], 3) if signal.startswith("place:") else 3
+def _breadth(signal: str) -> int:
+    """How wide a place is: a country widest, a district narrowest (PLACE_LEVELS reversed)."""
+    finest = max(PLACE_LEVELS.values())
+    level = PLACE_LEVELS.get(signal.split(":")[1], 1) if signal.startswith("place:") else 1
+    return finest - level
 
 
 def _nest_places(db: sqlite_utils.Database, found: list[tuple[str, Term]],
@@ -821,9 +833,9 @@ def _nest_places(db: sqlite_utils.Database, found: list[tuple[str, Term]],
     placed = [(w, t) for w, t in found if t.facet == "place" and t.expanded]
     out = list(found)
     for word, small in placed:
-        small_level = max(_level(s) for s in small.expanded)
+        small_level = max(_breadth(s) for s in small.expanded)
         for other, big in placed:
-            if other == word or max(_level(s) for s in big.expanded) <= small_level:
+            if other == word or max(_breadth(s) for s in big.expanded) <= small_level:
                 continue
             inside = {sig for sig, in rows_in(
                 db, "select distinct a.signal from company_signals a join company_signals b on "

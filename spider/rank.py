@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from spider.db import rows_in
+
 Node = tuple[str, object]  # ("c", company_id) or ("s", signal)
 
 
@@ -104,9 +106,10 @@ def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_
 
     Local push skips a signal whose residual is small beside its degree, so a signal many
     companies share may never be pushed and the companies sharing it with the seed would miss
-    its mass; this does not. Places (read whatever the walk's cap) are kept apart because a place many unrelated companies
-    share (a prefecture in a register of listed firms) weighs almost nothing in a walk, yet
-    among the seed's own kind of business the one next door is the nearer competitor. Signals
+    its mass; this does not. Places (read whatever the walk's cap) are kept apart because a
+    place many unrelated companies share (a prefecture in a register of listed firms) weighs
+    almost nothing in a walk, yet among the seed's own kind of business the one next door is
+    the nearer competitor. Signals
     held by one company, by more than MAX_SIGNAL_COMPANIES (the walk's cap) or by more than
     MAX_HOLDERS are left out."""
     row = db.execute("select weight_sum from company_weights where company_id = ?",
@@ -150,15 +153,9 @@ def text_similarity(db: sqlite_utils.Database, company_id: int) -> dict[int, flo
                                         "signal = ?", [signal]):
             dot[other] += weight * theirs
     dot.pop(company_id, None)
-    theirs_norm: dict[int, float] = {}
-    ids = sorted(dot)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        for cid, squares in db.execute(
-                "select company_id, sum(weight * weight) from company_signals where company_id in "
-                f"({','.join('?' * len(chunk))}) and signal like 'term:%' group by company_id",
-                chunk):
-            theirs_norm[cid] = math.sqrt(squares)
+    theirs_norm = {cid: math.sqrt(squares) for cid, squares in rows_in(
+        db, "select company_id, sum(weight * weight) from company_signals where company_id in "
+        "({marks}) and signal like 'term:%' group by company_id", sorted(dot))}
     return {cid: d / (norm * theirs_norm[cid]) for cid, d in dot.items() if theirs_norm.get(cid)}
 
 

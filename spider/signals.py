@@ -26,7 +26,7 @@ from spider import places, seeds
 from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.settings import Settings
 from spider.sources import source_confidence
-from spider.text import is_kanji
+from spider.text import is_kanji, is_latin
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -377,9 +377,12 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
 
 def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     """Closed or planned, if every record of the company that says anything says so."""
-    said = [(business_status(r.get("operating_status") or "", whole=False)
-             or business_status(r.get("category") or "", whole=True), r) for r in recs
-            if r.get("operating_status") or business_status(r.get("category") or "", whole=True)]
+    said = []
+    for rec in recs:
+        status = business_status(rec.get("operating_status") or "", whole=False) or \
+            business_status(rec.get("category") or "", whole=True)
+        if rec.get("operating_status") or status:  # a record that says nothing does not count
+            said.append((status, rec))
     if said and all(status for status, _ in said):
         status, rec = said[0]
         yield Fact(STATUS_CLOSED if status == "closed" else STATUS_PLANNED, "status",
@@ -499,6 +502,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
     for rec in recs:
         ev = _evidence(rec)
         country = places.country_code(rec.get("country"))
+        inferred = countries.get(rec.get("source") or "")  # the file's country, from its regions
         pref_raw, city_raw = None, rec.get("city")
         if rec.get("address"):
             pref_raw, addr_city = places.split_japanese_address(rec["address"])
@@ -510,10 +514,9 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             region_text = places.prefecture_in_text(rec["address"])
             if region_text:
                 country = "JP"
-        if not region_text and rec.get("address") and all(ord(ch) < 0x3000 for ch in rec["address"]):
+        if not region_text and rec.get("address") and is_latin(rec["address"]):
             # "500 E 4th St, Austin, TX 78701, USA": the address says what the columns lack.
-            said = places.place_in_address(
-                rec["address"], country or countries.get(rec.get("source") or ""))
+            said = places.place_in_address(rec["address"], country or inferred)
             country = country or said.country
             if said.region is not None:
                 region_text = said.region.name
@@ -521,8 +524,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))
-            region = None if pref else places.region_of(
-                region_text, country or countries.get(rec.get("source") or ""))
+            region = None if pref else places.region_of(region_text, country or inferred)
             if pref and (country in (None, "JP")):
                 country = "JP"
                 region_code, region_label = pref

@@ -93,6 +93,13 @@ _intern = sys.intern
 _HOTEL_RE = re.compile("|".join(map(re.escape, HOTEL_WORDS)))  # a substring, as "in" tests
 
 
+def is_firm(record: dict[str, Any]) -> bool:
+    """A registered company: the record carries a corporate number, a legal name or an
+    industry code."""
+    return bool(record.get("corporate_number") or record.get("legal_name")
+                or record.get("industry_scheme"))
+
+
 def category_class(record: dict[str, Any]) -> str:
     """'hotel' for a property, 'org' for a registered company, '' when the record cannot tell.
 
@@ -107,7 +114,7 @@ def category_class(record: dict[str, Any]) -> str:
         category = normalize_name(category)
     if category and _HOTEL_RE.search(category):
         return "hotel"
-    if record.get("corporate_number") or record.get("legal_name") or record.get("industry_scheme"):
+    if is_firm(record):
         return "org"
     if category:
         return "org"
@@ -173,8 +180,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         city=_intern(normalize_name(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
         source=_intern(record.get("source") or ""),
-        firm=bool(record.get("corporate_number") or record.get("legal_name")
-                  or record.get("industry_scheme")),
+        firm=is_firm(record),
         country=_intern(country_code(record.get("country")) or ""),
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,

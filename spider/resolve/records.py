@@ -107,8 +107,10 @@ def resolve_records(
     workers = parallel.default_workers() if workers is None else max(1, workers)
     with no_cyclic_gc():
         prepared = prepare_records(rows, workers=workers)
-        return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
-                        cannot_link, extra_scores, config, max_block, workers, None)  # fmt: skip
+        return resolve_prepared(
+            prepared, match_threshold=match_threshold, review_threshold=review_threshold,
+            link_threshold=link_threshold, must_link=must_link, cannot_link=cannot_link,
+            extra_scores=extra_scores, config=config, max_block=max_block, workers=workers)
 
 
 def resolve_prepared(

@@ -315,11 +315,11 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         points += value
         breakdown["postal_code"] = value
     same_list = bool(a.source) and a.source == b.source
+    # Two entries of one list of places: one list names each place once. (Not registered
+    # companies: a register of filings, PATSTAT's, names one applicant from each of its sites.)
+    entries = same_list and not (a.firm or b.firm)
     if a.city and b.city and a.city != b.city:
-        # (A registered company is the exception: a register of filings, PATSTAT's, names
-        # one applicant from each of its sites.)
-        place_list = same_list and not (a.firm or b.firm)
-        value = config.same_list_city_differs if place_list else config.city_differs
+        value = config.same_list_city_differs if entries else config.city_differs
         points += value
         breakdown["city"] = value
     if a.region and b.region and a.region != b.region:
@@ -337,7 +337,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         prop = "hotel" in (a.klass, b.klass)
         if distance <= 0.1:
             value = config.near
-        elif distance > 25.0 and same_list and not (a.firm or b.firm):
+        elif distance > 25.0 and entries:
             value = config.distant  # two entries of one list, far apart: two places
         elif distance > 1.0:
             value = config.far if prop else config.org_far
