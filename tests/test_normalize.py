@@ -156,10 +156,14 @@ def test_latin_forms_meet_across_scripts(name: str, reading: str | None, form: t
     assert form in latin_forms(normalize_name(name), reading)
 
 
-def test_latin_forms_need_a_reading_for_unknown_kanji() -> None:
-    assert latin_forms(normalize_name("極洋")) == []
-    # The known part (電機 = デンキ) must be found in the reading, or the reading is not used.
-    assert latin_forms(normalize_name("三菱電機"), "みつびしじどうしゃ") == []
+def test_latin_forms_read_unknown_kanji_with_the_analyser() -> None:
+    # No reading given: the morphological analyser reads the kanji (極洋 = Kyokuyo Co.).
+    assert latin_forms(normalize_name("極洋")) == [("kyokuyo",)]
+    # A reading given is used where it fits the name ...
+    assert ("kanemitsu",) in latin_forms(normalize_name("兼松"), "かねみつ")
+    # ... and where its known part (電機 = デンキ) is not in it, the analyser reads instead.
+    assert latin_forms(normalize_name("三菱電機"), "みつびしじどうしゃ") == [
+        ("mitsubishi", "electric")]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ so a million candidate pairs cost megabytes, not a Python dict.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from spider.resolve.kana import skeleton
 from spider.resolve.prepare import Prepared, Weights
 
 BLOCK_RULES = ("corporate_number", "phone", "domain", "address", "exact_name", "rare_token",
-               "token_pair", "fuzzy_token", "sound", "place_word")  # fmt: skip
+               "token_pair", "fuzzy_token", "sound", "place_word", "near")  # fmt: skip
 # Rules that propose a pair on names alone: such a pair is scored only if rapidfuzz's
 # token_sort_ratio (C, cheap) says the names could be alike at all.
 NAME_RULES = frozenset({"rare_token", "token_pair", "fuzzy_token", "sound", "place_word"})
@@ -27,7 +28,7 @@ NAME_RULES = frozenset({"rare_token", "token_pair", "fuzzy_token", "sound", "pla
 IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
 # Rules whose common keys are taken within each place (a phone or a corporate number is one
 # organisation wherever it is listed; place_word keys carry their place already).
-PLACE_SPLIT_RULES = frozenset(BLOCK_RULES) - {"corporate_number", "phone", "place_word"}
+PLACE_SPLIT_RULES = frozenset(BLOCK_RULES) - {"corporate_number", "phone", "place_word", "near"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class BlockLimits:
     pair_block: int = 60  # two words together
     fuzzy_block: int = 40  # a word and the head or tail of another (typo keys)
     place_block: int = 60  # one place and a one-deletion variant of the rarest word
+    near_block: int = 30  # records at one spot (a cell of NEAR_CELL_KM on one of four grids)
     # A key more records share than this is taken within each place (city, else postal code):
     # "Summit Dental" or "100 Main St" names many firms across a country, few in one town.
     split_at: int = 60
@@ -51,11 +53,25 @@ class BlockLimits:
 
         return cls(
             max_block, scale(10, 60), scale(PAIR_LOW, max_block), scale(FUZZY_LOW, 40), max_block,
-            scale(SPLIT_LOW, max_block),
+            scale(SPLIT_LOW, max_block), min(30, max_block),
         )
 
 
 PAIR_LOW, FUZZY_LOW, SPLIT_LOW = 12, 8, 6
+# Records with coordinates are blocked by where they are, whatever their names (a Japanese
+# and an English name of one hotel share no letter): on four grids of NEAR_CELL_KM cells, each
+# shifted by half a cell, any two records within half a cell on both axes share a cell.
+NEAR_CELL_KM = 0.2
+_KM_PER_DEGREE = 111.32
+
+
+def near_cells(lat: float, lon: float) -> Iterator[str]:
+    """The four grid cells a point lies in (one per half-cell shift)."""
+    y = lat * _KM_PER_DEGREE / NEAR_CELL_KM
+    x = lon * _KM_PER_DEGREE * math.cos(math.radians(lat)) / NEAR_CELL_KM
+    for dy in (0.0, 0.5):
+        for dx in (0.0, 0.5):
+            yield f"{dy}{dx}:{math.floor(y + dy)}:{math.floor(x + dx)}"
 PLACE_TAGS = False
 
 
@@ -120,6 +136,9 @@ def block_keys(
         street = [t for t in rec.address.split() if not t.isdigit() and len(t) > 2]
         if street:
             yield "address", f"{rec.house} {street[0]}", ""
+    if rec.lat is not None and rec.lon is not None:
+        for cell in near_cells(rec.lat, rec.lon):
+            yield "near", cell, ""
 
 
 # Blocks are grouped with numpy: every (rule, key) is hashed to one int64 and kept in narrow
@@ -209,6 +228,7 @@ def _limits_of(rules: np.ndarray, tagged: np.ndarray, limits: BlockLimits) -> np
     cap[tagged] = min(limits.fuzzy_block, limits.max_block)
     cap[rules == RULE_ID["token_pair"]] = min(limits.pair_block, limits.max_block)
     cap[rules == RULE_ID["place_word"]] = min(limits.place_block, limits.max_block)
+    cap[rules == RULE_ID["near"]] = min(limits.near_block, limits.max_block)
     return cap
 
 

@@ -184,7 +184,10 @@ def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
     if unknown:
         readings_of_unknown = _align(segments, normalize_name(reading) if reading else "")
     if readings_of_unknown is None:
-        return []
+        # No reading given, or one that does not fit: the analyser reads each kanji run.
+        readings_of_unknown = [_kanji_reading(text) for text in unknown]
+        if not all(readings_of_unknown):
+            return []
     out: list[str] = []
     unknown_iter = iter(readings_of_unknown)
     for kind, text in segments:
@@ -207,6 +210,13 @@ def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
         if len(out) == len(segments):
             forms.append(tuple(t for t in alt if t))
     return forms
+
+
+def _kanji_reading(text: str) -> str:
+    """A kanji run's reading in kana, from the morphological analyser ('' if it has none)."""
+    from spider.resolve.readings import reading_kana
+
+    return reading_kana(text)
 
 
 def _align(segments: list[tuple[str, str]], reading: str) -> list[str] | None:

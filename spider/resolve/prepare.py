@@ -25,7 +25,14 @@ from spider.resolve.keys import (
     normalize_phone,
     normalize_postal_code,
 )
-from spider.resolve.normalize import compact, is_japanese, normalize_name, split_tail
+from spider.resolve.normalize import (
+    compact,
+    fold,
+    is_japanese,
+    normalize_name,
+    split_tail,
+    strip_legal_forms,
+)
 from spider.resolve.words import (
     COMMON_WEIGHT,
     COMMON_WORDS,
@@ -71,6 +78,11 @@ class Prepared:
     cut: tuple[tuple[str, ...], ...] = ()  # forms of the name before a tail ("DSM N.V. te Heerlen")
     site: bool = False  # the tail may name a site the company runs ("… Corp. - Hope for Youth")
     outlets: frozenset[str] = frozenset()  # outlet words in the names (cafe, bar, spa ...)
+    # A site on a map: 2 with coordinates and a kind of place (a category, or a hotel), 1 with
+    # coordinates alone; 0 without, or for a registered company or a name with a legal form
+    # (an applicant files from many sites). A pair is compared as two sites when one is a 2
+    # and the other at least a 1.
+    spot: int = 0
 
     def tokens(self) -> frozenset[str]:
         """Name tokens: Latin concept words and Japanese character bigrams (for IDF weights
@@ -122,6 +134,11 @@ def category_class(record: dict[str, Any]) -> str:
     return "hotel" if _HOTEL_RE.search(names) else ""
 
 
+def _has_legal_form(name: str) -> bool:
+    folded = fold(name)
+    return strip_legal_forms(folded) != folded
+
+
 _HOUSE = re.compile(r"\b(\d+)\b")
 _DIGITS = re.compile(r"\d+")
 
@@ -161,13 +178,19 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
     address = normalize_address(record.get("address"))
     house = _HOUSE.search(address)
     lat, lon = record.get("lat"), record.get("lon")
+    klass = category_class(record)
+    located = lat not in (None, "") and lon not in (None, "")
+    spot = 0
+    if located and not is_firm(record) and not any(
+            _has_legal_form(str(record[f])) for f in NAME_FIELDS if record.get(f)):  # fmt: skip
+        spot = 2 if klass == "hotel" or record.get("category") else 1
     latin_t = tuple(tuple(_intern(t) for t in form) for form in latin)
     numbers = frozenset(t for n in names for t in _DIGITS.findall(n))
     outlets = OUTLET_WORDS.intersection(_tokens(ja, latin_t))
     return Prepared(
         index=index,
         id=int(record.get("id") or index),
-        klass=category_class(record),
+        klass=klass,
         names=tuple(names),
         ja=ja,
         latin=latin_t,
@@ -189,6 +212,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         cut=tuple(tuple(_intern(t) for t in form) for form in cut),
         site=site,
         outlets=outlets or NONE,
+        spot=spot,
     )
 
 
