@@ -57,6 +57,7 @@ class IngestReport:
     encoding: str = ""
     columns: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)  # columns kept as extra, not as fields
+    mapped: dict[str, str] = field(default_factory=dict)  # column -> field, where they differ
     key_column: str | None = None  # the column that identifies rows, if the file has one
 
     @property
@@ -226,6 +227,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             report.columns = list(dict.fromkeys([*report.columns, *raw]))
             report.unmapped = [c for c in report.columns
                                if header_map.get(c, c) == c and c not in KNOWN]
+            report.mapped = {c: f for c in report.columns
+                             if (f := header_map.get(c, c)) != c and f in KNOWN}
         record = _to_record(raw, header_map, constants, report)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))

@@ -41,6 +41,8 @@ def expansion_header(expansion: Expansion) -> list[str]:
 def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
     """An ingest's summary, its first skipped rows with their reasons, and its warnings."""
     out = [report.summary()]
+    if report.mapped:
+        out.append("  columns read as: " + ", ".join(f"{c} → {f}" for c, f in report.mapped.items()))
     out += [f"  skipped row {row}: {reason}" for row, reason in report.skipped[:limit]]
     if len(report.skipped) > limit:
         out.append(f"  ... and {len(report.skipped) - limit} more skipped rows")
