@@ -90,6 +90,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
         ranked = _open_only(db, ranked, notes)
     if settings.source:
         ranked = _from_source(db, ranked, settings.source, notes)
+    ranked = _one_row_each(db, query, ranked, notes)
     top = _other_operators(db, query, ranked, limit, notes)
     ids = [cid for cid, *_ in top]
     rows = {row["id"]: row for row in dicts_in(db, "select * from companies where id in ({marks})", ids)}
@@ -201,6 +202,44 @@ _SHARED_HOSTS = frozenset({
     "sites.google.com", "google.com", "goo.gl", "business.site", "wixsite.com", "wordpress.com",
     "blogspot.com", "yelp.com", "tripadvisor.com", "linktr.ee", "squarespace.com", "weebly.com",
     "jimdo.com", "tabelog.com", "hotpepper.jp", "ameblo.jp", "note.com", "line.me"})
+
+
+def _one_row_each(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
+                  notes: list[str]) -> list[tuple[int, float, int]]:
+    """RANKED without a company that may be one already above it (or the seed itself): a
+    property rule put a pair of their records up for review as maybe one property (a former
+    name, a misspelt brand, a brand's one property under its bare name). One property is
+    called once; `spider review` decides the pair for good. (Pairs that are only alike by
+    name, Four Seasons Otemachi and Marunouchi, stay two rows.)"""
+    maybe: dict[int, set[int]] = {}
+    for a, b in db.execute(
+            "select la.company_id, lb.company_id from review_queue q "
+            "join record_links la on la.record_id = q.record_a "
+            "join record_links lb on lb.record_id = q.record_b "
+            "where q.status = 'pending' and la.company_id != lb.company_id "
+            "and json_extract(q.breakdown, '$.property') like '%maybe%'"):  # fmt: skip
+        maybe.setdefault(a, set()).add(b)
+        maybe.setdefault(b, set()).add(a)
+    if not maybe:
+        return ranked
+    shown: set[int] = {query.company_id} if query.company_id is not None else set()
+    kept: list[tuple[int, float, int]] = []
+    twins: list[tuple[int, int]] = []
+    for item in ranked:
+        twin = next((c for c in maybe.get(item[0], ()) if c in shown), None)
+        if twin is not None:
+            twins.append((item[0], twin))
+            continue
+        shown.add(item[0])
+        kept.append(item)
+    if twins:
+        names = dict(rows_in(db, "select id, name from companies where id in ({marks})",
+                             sorted({c for pair in twins for c in pair})))
+        said = "; ".join(f"{names.get(a, a)} (maybe {names.get(b, b)})" for a, b in twins[:3])
+        more = f" and {len(twins) - 3} more" if len(twins) > 3 else ""
+        notes.append(f"left out {plural(len(twins), 'row', 'rows')} that may be a company "
+                     f"already listed: {said}{more}; decide with `spider review`")
+    return kept
 
 
 def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],

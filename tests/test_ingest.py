@@ -67,7 +67,7 @@ def test_cp932_file_is_really_cp932_and_keeps_japanese_headers_and_text():
     teikoku = records[0]
     assert teikoku["address"] == "東京都千代田区内幸町１－１－１"
     assert teikoku["phone"] == "03-3504-1111"
-    assert teikoku["industry_label"] == "サービス業"
+    assert teikoku["category"] == "サービス業"  # 業種: the kind of business, a category
     assert json.loads(records[2]["extra"]) == {"備考": "本館①号室は作家に愛された部屋"}
 
 

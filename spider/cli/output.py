@@ -226,9 +226,37 @@ def format_review(item: dict[str, Any]) -> str:
         va, vb = a.get(fld) or "", b.get(fld) or ""
         if va or vb:
             lines.append(f"  {fld:<16} {str(va)[:38]:<38} | {str(vb)[:38]}")
+    # Names in Japanese read aloud, so a Latin-script reader can compare them.
+    readings = [_reading_of(side) for side in (a, b)]
+    if any(readings):
+        lines.append(f"  {'reads as':<16} {readings[0][:38]:<38} | {readings[1][:38]}")
+    metres = _metres_apart(a, b)
+    if metres is not None:
+        lines.append(f"  {'apart':<16} {metres} m")
     parts = ", ".join(f"{k} {v}" for k, v in item["breakdown"].items())
     lines.append(f"  score by field: {parts}")
     return "\n".join(lines)
+
+
+def _reading_of(record: dict[str, Any]) -> str:
+    from spider.resolve.normalize import is_japanese
+    from spider.resolve.readings import reading
+
+    for fld in ("name", "name_local", "legal_name"):
+        value = str(record.get(fld) or "")
+        if value and is_japanese(value):
+            return reading(value)
+    return ""
+
+
+def _metres_apart(a: dict[str, Any], b: dict[str, Any]) -> int | None:
+    from spider.places import haversine_km
+
+    try:
+        points = [(float(r["lat"]), float(r["lon"])) for r in (a, b)]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return round(1000 * haversine_km(*points[0], *points[1]))
 
 
 def format_blocking(rows: Sequence[dict[str, Any]]) -> Iterator[str]:

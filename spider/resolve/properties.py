@@ -47,6 +47,12 @@ SCORE_PLACE = 97.0  # one brand, the same place or branch words
 SCORE_SINGLE = 96.0  # one brand with a single property in the data, both names bare
 SCORE_SOUND = 96.0  # the same name in two scripts
 SCORE_SOFT = 95.0  # a bare name whose list area names the one property of its brand there
+# Possibly one property, for a person to decide (spider review), never a match: a bare (or
+# misspelt) brand name and the brand's one named property in the city; a name that carries a
+# second brand (a former name: フォーシーズンズホテル椿山荘 ~ ホテル椿山荘東京) and the rows
+# of that brand, when it has few properties.
+SCORE_MAYBE = 80.0
+MAYBE_PROPERTIES = 3  # a second brand with more properties than this says too little
 MAX_BLOCK = 200
 HOST = "brand:"  # a branch word that is another brand (a host hotel, a former brand)  # a key held by more rows says too little to link on
 
@@ -205,11 +211,14 @@ class _BrandIndex:
                     found.append(Hit(len(glued), b, window, "L", i, i + n))
         for i, char in enumerate(compact):
             for pattern, b in self.fuzzy_japanese.get(char, ()):
-                for size in (len(pattern) - 1, len(pattern), len(pattern) + 1):
-                    window = compact[i : i + size]
-                    if len(window) == size and Indel.normalized_similarity(pattern, window) >= 0.85:
-                        found.append(Hit(len(pattern), b, window, "J", i, i + size))
-                        break
+                # The window most like the pattern, so a typo's letters are not left over as
+                # a branch word (ニューオタータニ is ニューオータニ with one letter more).
+                scored = [(Indel.normalized_similarity(pattern, compact[i : i + size]), -size)
+                          for size in (len(pattern), len(pattern) + 1, len(pattern) - 1)
+                          if i + size <= len(compact)]  # fmt: skip
+                if scored and max(scored)[0] >= 0.85:
+                    size = -max(scored)[1]
+                    found.append(Hit(len(pattern), b, compact[i : i + size], "J", i, i + size))
         return found
 
 
@@ -420,6 +429,7 @@ class Property:
     hard: frozenset[str] = frozenset()  # place words in the name
     soft: frozenset[str] = frozenset()  # the list's area, or districts near the coordinates
     branches: frozenset[str] = frozenset()  # the name's other words once brand and places are out
+    others: tuple[int, ...] = ()  # other brands the name carries, of another group (a former name)
     sounds: frozenset[str] = frozenset()  # transliteration keys of the names (kind:key)
     scripts: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> "ja"/"latin" names
     cores: dict[str, str] = field(default_factory=dict)  # core key → its romaji, to verify
@@ -499,6 +509,8 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
                     and brands.brands[h.brand].group == group
                     and any(h.overlaps(m) for m in mine))  # fmt: skip
     matched = sorted({h.text for h in found if h.brand == brand}, key=len, reverse=True)
+    others = tuple(sorted({h.brand for h in found if h.brand != brand and h.brand not in also
+                           and brands.brands[h.brand].group != group}))  # fmt: skip
     hard: set[str] = set()
     branches: set[str] = set()
     sounds: set[str] = set()
@@ -532,6 +544,7 @@ def analyse_row(index: int, row: dict[str, Any], brands: _BrandIndex) -> Propert
     return Property(
         index=index,
         brands=(brand, *sorted(also)) if brand >= 0 else (),
+        others=others,
         group=group,
         hard=frozenset(hard),
         soft=_soft_places(row),
@@ -655,6 +668,22 @@ def _brand_links(
             yield from _link_cliques(group, SCORE_PLACE, f"brand {brand.name}, {branch}")
     if count <= 1 and len(bare) <= MAX_BLOCK * 5:
         yield from _link_cliques(bare, SCORE_SINGLE, f"brand {brand.name}, its one property")
+    if count == 1 and bare and len(bare) <= MAX_BLOCK:
+        # A row whose name is another brand's (a host hotel, a former name) is not bare here.
+        yield from _maybe_links([p for p in bare if not p.branches],
+                                [p for p in members if not p.bare], brand.name)
+
+
+def _maybe_links(bare: Sequence[Property], named: Sequence[Property],
+                 brand: str) -> Iterator[tuple[int, int, float, str]]:
+    """Review pairs: each bare row and one row of each named property it is compatible with."""
+    groups: dict[tuple[frozenset[str], frozenset[str]], Property] = {}
+    for q in sorted(named, key=lambda p: p.order):
+        groups.setdefault((q.hard, q.branches), q)
+    for p in bare:
+        for q in groups.values():
+            if _compatible(p, q):
+                yield p.index, q.index, SCORE_MAYBE, f"brand {brand}: maybe this property"
 
 
 def _sound_links(props: Sequence[Property]) -> Iterator[tuple[int, int, float, str]]:
@@ -723,13 +752,28 @@ def property_links(
     best: dict[tuple[int, int], tuple[float, str]] = {}
     pairs = (*(link for b, members in by_brand.items()
                for link in _brand_links(members, index.brands[b])),
-             *_sound_links(props))  # fmt: skip
+             *_sound_links(props), *_former_links(props, by_brand, index))  # fmt: skip
     for i, j, score, why in pairs:
         key = (min(i, j), max(i, j))
         if i != j and (key not in best or score > best[key][0]):
             best[key] = (score, why)
     _close_over_properties(best)
     return [(i, j, score, why) for (i, j), (score, why) in sorted(best.items())]
+
+
+def _former_links(props: Sequence[Property], by_brand: dict[int, list[Property]],
+                  index: _BrandIndex) -> Iterator[tuple[int, int, float, str]]:
+    """Review pairs: a row whose name carries a second brand (a former or host name) and the
+    rows of that brand, when the brand has few properties and nothing says they differ."""
+    for p in props:
+        for other in p.others:
+            members = by_brand.get(other, [])
+            if not members or _property_count(members) > MAYBE_PROPERTIES:
+                continue
+            for q in members:
+                if q.index != p.index and _compatible(p, q):
+                    yield (p.index, q.index, SCORE_MAYBE,
+                           f"names carry {index.brands[other].name}: maybe one property")
 
 
 # A property seldom has more rows than this; a larger component means a link went wrong and

@@ -113,6 +113,7 @@ def reading(name: str) -> str:
 # Words that say nothing about which one in either script: an article and its katakana.
 _NOISE = frozenset({"the", "za", "a", "an", "of", "no", "and", "ando", "to"})
 _VOWELS = "aeiou"
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=200_000)
@@ -139,7 +140,7 @@ def sound_key(word: str) -> str:
     w = re.sub(r"(?<=[bdfgkmnprstz])u(?![aeiou])", "", w)
     w = re.sub(r"(?<=[td])o(?![aeiou])", "", w)
     w = re.sub(r"(?<=ch|sh)i$", "", w)
-    w = re.sub(r"(.)\1+", r"\1", w)  # long vowels, ッ and doubled letters
+    w = _DOUBLED.sub(r"\1", w)  # long vowels, ッ and doubled letters
     return w
 
 
@@ -149,10 +150,10 @@ def _keys(words: Sequence[str]) -> list[str]:
 
 def _glued_scores(ka: list[str], kb: list[str]) -> tuple[float, float]:
     """(symmetric, coverage) 0..1 of two keyed names: glued in order, one rotated."""
-    glued_a = "".join(ka)
+    glued_a = _DOUBLED.sub(r"\1", "".join(ka))  # one letter across a word's edge, as within
     best, rotated = 0.0, glued_a
     for shift in range(len(kb)):
-        candidate = "".join(kb[shift:] + kb[:shift])
+        candidate = _DOUBLED.sub(r"\1", "".join(kb[shift:] + kb[:shift]))
         sim = Indel.normalized_similarity(glued_a, candidate)
         if sim > best:
             best, rotated = sim, candidate
@@ -163,21 +164,57 @@ def _glued_scores(ka: list[str], kb: list[str]) -> tuple[float, float]:
     return best, max(best, cover)
 
 
-def sound_scores(a: Sequence[str], b: Sequence[str]) -> tuple[float, float, int]:
+def sound_scores(a: Sequence[str], b: Sequence[str], *, core: bool = True
+                 ) -> tuple[float, float, int]:
     """(symmetric, coverage, letters): how alike two names sound, 0..100, from their words in
     Latin letters (a reading and an English name, say), and the letters of the shorter key.
 
     Word boundaries and order differ between the scripts (赤坂グランベルホテル ~ Granbell
     Hotel Akasaka): the symmetric score is the best of the names glued in order and of one
     name's words rotated; coverage is how much of the shorter name the longer one holds
-    (アパホテル within APA Hotel Jimbocho).
+    (アパホテル within APA Hotel Jimbocho). With `core`, the words every such name has must
+    not be all that sounds alike (below).
     """
     ka, kb = _keys(a), _keys(b)
     if not ka or not kb:
         return 0.0, 0.0, 0
     sym, cov = _glued_scores(ka, kb)
     letters = min(len("".join(ka)), len("".join(kb)))
+    # Words of every such name (hotel, holdings, Tokyo), as keys inside the words (a katakana
+    # compound is one word: ハニーズホールディングス), say nothing about which one: the rest must sound alike too. (ハニーズホールディングス is
+    # not Answer Holdings because both are holdings.)
+    ca = [k for k in map(_without_common, ka) if k]
+    cb = [k for k in map(_without_common, kb) if k]
+    if core and (ca, cb) != (ka, kb) and ca and cb:
+        core_sym, core_cov = _glued_scores(ca, cb)
+        sym, cov = min(sym, core_sym + CORE_SLACK), min(cov, core_cov + CORE_SLACK)
     return 100.0 * sym, 100.0 * cov, letters
+
+
+CORE_SLACK = 0.1
+
+
+@lru_cache(maxsize=1)
+def _common_keys() -> tuple[str, ...]:
+    """Sound keys of the words that say what kind of organisation or where, in either script,
+    longest first."""
+    from spider.resolve.words import COMMON_WORDS, HOTEL_WORDS, PLACE_WORDS
+
+    keys: set[str] = set()
+    for word in (*COMMON_WORDS, *PLACE_WORDS, *HOTEL_WORDS):
+        words = reading_words(word) if not word.isascii() else tuple(word.replace("_", " ").split())
+        key = "".join(sound_key(w) for w in words)
+        if len(key) >= 4:  # a shorter key turns up inside other words ("and" in Mandarin)
+            keys.add(key)
+    return tuple(sorted(keys, key=lambda k: (-len(k), k)))
+
+
+def _without_common(key: str) -> str:
+    rest = key
+    for key in _common_keys():
+        if key in rest:
+            rest = rest.replace(key, "")
+    return rest if len(rest) >= 2 else ""
 
 
 def sound_similarity(a: Sequence[str], b: Sequence[str]) -> float:

@@ -194,11 +194,16 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, floa
                 sym = max(sym, _glued_score(la, lb, strict=cutoff > 0.8))
             if (sym, cov) > best[:2]:
                 best = (sym, cov, "latin")
-    # A Japanese name against a Latin one: compared by how they sound once the Japanese is
+    # A Japanese name against a Latin one, when only one record has a Japanese name (two
+    # that both have one compare them as written): by how they sound once the Japanese is
     # read (三井ガーデンホテル上野 ~ Mitsui Garden Hotel Ueno), unless a form they share in
     # one script already said more.
-    if best[0] < 90 and (a.ja or b.ja) and not (a.ja and b.ja and best[2] == "japanese"):
-        sym, cov = reading_scores(a, b)
+    if best[0] < 90 and bool(a.ja) != bool(b.ja):
+        # Two sites at one spot may share their kind and place words (ホテル, Tokyo) without
+        # the rest having to carry the likeness alone; elsewhere the rest must sound alike.
+        distance = _distance_km(a, b) if a.spot and b.spot else None
+        spot = distance is not None and distance <= DEFAULT_SCORE.site_near_km
+        sym, cov = reading_scores(a, b, core=not spot)
         if (sym, cov) > best[:2]:
             best = (sym, cov, "reading")
     # A name that goes on after its legal form ("SARA LEE/DE N.V. TE UTRECHT") meets another
@@ -241,7 +246,7 @@ def says_which(rec: Prepared) -> bool:
     return False
 
 
-def reading_scores(a: Prepared, b: Prepared) -> tuple[float, float]:
+def reading_scores(a: Prepared, b: Prepared, *, core: bool = True) -> tuple[float, float]:
     """(symmetric, coverage) 0..100 of the two records' names across scripts, by sound: each
     Japanese name of one read in Latin letters against each Latin name of the other."""
     best = (0.0, 0.0)
@@ -258,7 +263,7 @@ def reading_scores(a: Prepared, b: Prepared) -> tuple[float, float]:
             if not words:
                 continue
             for text in latin:
-                sym, cov, letters = sound_scores(words, _WORDS.findall(text))
+                sym, cov, letters = sound_scores(words, _WORDS.findall(text), core=core)
                 if letters < READING_SHORT:
                     sym, cov = min(sym, READING_SHORT_CAP), min(cov, READING_SHORT_CAP)
                 if (sym, cov) > best:

@@ -147,8 +147,9 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
     say("preparing records")
     read = _read_active(db, settings.workers, named)
     must, cannot = _decision_pairs(decisions, read.key_index)
-    extra = [(read.hotel_index[a], read.hotel_index[b], score)
-             for a, b, score, _why in property_links(read.hotels)]
+    links = [(read.hotel_index[a], read.hotel_index[b], score, why)
+             for a, b, score, why in property_links(read.hotels)]
+    extra = [(a, b, score) for a, b, score, _why in links]
     read.hotels.clear()
     n = len(read.ids)
     result = resolve_prepared(
@@ -168,7 +169,12 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
         db.execute("delete from review_queue where status = 'pending'")
         with bulk_load(db, "record_links", ("company_id",)):
             _write_links(db, result, ids, record_ids, stale)
-        queue = _review_queue(db, result, record_ids)
+        # What a property rule saw in a pair it put up for review (a former name, a misspelt
+        # brand): shown in `spider review`, and a call list lists such a pair once.
+        whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
+                if score < settings.match_threshold
+                and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
+        queue = _review_queue(db, result, record_ids, whys)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
     line = (f"{n} records resolved into {active_count} companies "
@@ -209,8 +215,8 @@ def _write_links(db: sqlite_utils.Database, result: Resolution, ids: _CompanyIds
     db.conn.executemany(sql, _place_stale(stale, ids))
 
 
-def _review_queue(db: sqlite_utils.Database, result: Resolution,
-                  record_ids: Sequence[int]) -> list[dict[str, Any]]:
+def _review_queue(db: sqlite_utils.Database, result: Resolution, record_ids: Sequence[int],
+                  whys: dict[tuple[int, int], str] | None = None) -> list[dict[str, Any]]:
     """The uncertain pairs not yet answered, each as its records' smallest ids."""
     decided = {
         (a, b) for a, b in db.execute(
@@ -225,6 +231,8 @@ def _review_queue(db: sqlite_utils.Database, result: Resolution,
         if (ida, idb) in decided:
             continue
         _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights)
+        if whys and (why := whys.get((min(a, b), max(a, b)))):
+            breakdown["property"] = why
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
                       "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
     return queue

@@ -1,0 +1,163 @@
+"""One place under a Japanese and an English name, in lists Spider has never seen: readings for
+kanji, katakana that sounds like its English, place as evidence and as a veto, Japanese
+headers, and one property called once.
+
+The lists are shaped like the ones new users brought: a local-name list with English headers,
+an English list with a city column, a list with Japanese headers (名称, 緯度, 経度, 都道府県),
+each giving the same hotels at points a few tens of metres apart.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from spider.cli import main
+from spider.cli.output import format_review
+from spider.db import open_db
+from spider.expand import expand
+from spider.ingest import ingest_file
+from spider.pipeline import rebuild
+from spider.resolve.decisions import pending_reviews
+from spider.resolve.readings import reading, reading_words, sound_scores
+from spider.settings import Settings
+
+# (local name, English name, Japanese-header name, lat, lon): real central-Tokyo hotels.
+HOTELS = [
+    ("マンダリンオリエンタル東京", "Mandarin Oriental, Tokyo", "マンダリン オリエンタル 東京",
+     35.68660, 139.77270),
+    ("三井ガーデンホテル上野", "Mitsui Garden Hotel Ueno", "三井ガーデンホテル上野", 35.71216, 139.77748),
+    ("旅館 澤の屋", "Ryokan Sawanoya", "澤の屋旅館", 35.72180, 139.76470),
+    ("ホテルメッツ渋谷", "Hotel Mets Shibuya", "ホテルメッツ渋谷", 35.65660, 139.70020),
+    ("ドーミーイン上野・御徒町", "Dormy Inn Ueno Okachimachi", "ドーミーイン上野御徒町",
+     35.70830, 139.77530),
+]  # fmt: skip
+# Metres as degrees at Tokyo's latitude (for moving a point a known distance north).
+NORTH = 1 / 111_320
+
+
+def _write(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _three_lists(tmp_path: Path, extra_a: list[str] = (), extra_b: list[str] = (),
+                 extra_c: list[str] = ()) -> list[Path]:  # fmt: skip
+    a = [f"{local},hotel,{lat + 20 * NORTH:.6f},{lon:.6f}" for local, _, _, lat, lon in HOTELS]
+    b = [f'"{en}",Tokyo,{lat - 15 * NORTH:.6f},{lon + 0.0001:.6f}' for _, en, _, lat, lon in HOTELS]
+    c = [f"{ja},ホテル,東京都,{lat:.6f},{lon - 0.0002:.6f}" for _, _, ja, lat, lon in HOTELS]
+    return [_write(tmp_path / "local.csv", "name,tourism,lat,lon", [*a, *extra_a]),
+            _write(tmp_path / "english.csv", "Hotel,City,Latitude,Longitude", [*b, *extra_b]),
+            _write(tmp_path / "japanese.csv", "名称,業種,都道府県,緯度,経度", [*c, *extra_c])]
+
+
+def _ingest(tmp_path: Path, paths: list[Path]):
+    db = open_db(tmp_path / "spider.db")
+    for path in paths:
+        ingest_file(db, path)
+    rebuild(db, Settings())
+    return db
+
+
+def _company_of(db, name: str, source: str) -> int:
+    row = db.execute("select l.company_id from records r join record_links l on l.record_id = "
+                     "r.id where r.name = ? and r.source like ?", [name, f"%{source}"]).fetchone()
+    assert row, f"{name} from {source} is not in the database"
+    return row[0]
+
+
+def test_kanji_names_are_read_in_latin_letters():
+    assert reading_words("三井ガーデンホテル上野")[0] == "mitsui"
+    assert reading_words("三井ガーデンホテル上野")[-1] == "ueno"
+    assert reading("澤の屋").replace(" ", "") == "sawanoya"
+    assert reading("ホテル ザ ミツイ キョウト").split() == ["hoteru", "za", "mitsui", "kyouto"]
+
+
+def test_katakana_loanwords_sound_like_their_english():
+    def sounds(ja: str, en: str) -> float:
+        return sound_scores(reading_words(ja), en.casefold().replace(",", "").split())[0]
+
+    assert sounds("マンダリンオリエンタル", "Mandarin Oriental") >= 90
+    assert sounds("メッツ", "Mets") == 100  # ッ: a doubled consonant, and the vowel katakana adds
+    assert sounds("ドーミーイン", "Dormy Inn") >= 90  # long vowels and ー
+    assert sounds("ロイヤルパーク", "Royal Park") >= 90  # l/r
+    assert sounds("ヴィラフォンテーヌ", "Villa Fontaine") >= 85  # v/b
+    assert sounds("赤坂グランベルホテル", "Granbell Hotel Akasaka") >= 90  # word order
+    assert sounds("アパホテル", "Hotel Sunroute") < 70
+    assert sounds("ハニーズホールディングス", "Answer Holdings") < 70  # alike only as holdings
+
+
+def test_three_lists_of_the_same_hotels_in_two_scripts_resolve_to_one_company_each(tmp_path):
+    db = _ingest(tmp_path, _three_lists(tmp_path))
+    for local, en, ja, _, _ in HOTELS:
+        companies = {_company_of(db, local, "local.csv"), _company_of(db, en, "english.csv"),
+                     _company_of(db, ja, "japanese.csv")}  # fmt: skip
+        assert len(companies) == 1, (local, en, ja)
+    assert db.execute("select count(*) from companies").fetchone()[0] == len(HOTELS)
+
+
+def test_branches_of_one_chain_with_one_name_never_merge(tmp_path):
+    # Two APA hotels 1.2 km apart, each in the local and the Japanese-header list under the
+    # bare brand name, and one in the English list: the two sites stay two companies.
+    lat, lon = 35.69450, 139.76210
+    far = lat + 1200 * NORTH
+    paths = _three_lists(
+        tmp_path,
+        extra_a=[f"アパホテル,hotel,{lat:.6f},{lon:.6f}", f"アパホテル,hotel,{far:.6f},{lon:.6f}"],
+        extra_b=[f"APA Hotel,Tokyo,{lat + 20 * NORTH:.6f},{lon:.6f}"],
+        extra_c=[f"アパホテル,ホテル,東京都,{lat - 10 * NORTH:.6f},{lon:.6f}",
+                 f"アパホテル,ホテル,東京都,{far + 15 * NORTH:.6f},{lon:.6f}"],
+    )  # fmt: skip
+    db = _ingest(tmp_path, paths)
+    rows = db.execute("select r.lat, l.company_id from records r join record_links l on "
+                      "l.record_id = r.id where r.name in ('アパホテル', 'APA Hotel')").fetchall()
+    near = {company for at, company in rows if abs(at - lat) < 0.001}
+    away = {company for at, company in rows if abs(at - far) < 0.001}
+    assert len(near) == 1 and len(away) == 1 and near != away
+
+
+def test_one_name_a_short_walk_apart_is_for_a_person_to_decide(tmp_path):
+    lat, lon = 35.70000, 139.78000
+    db = _ingest(tmp_path, [_write(tmp_path / "a.csv", "name,tourism,lat,lon",
+                                   [f"ホテルサクラ,hotel,{lat:.6f},{lon:.6f}"]),
+                            _write(tmp_path / "b.csv", "Hotel,City,Latitude,Longitude",
+                                   [f"Hotel Sakura,Tokyo,{lat + 150 * NORTH:.6f},{lon:.6f}"])])
+    a, b = _company_of(db, "ホテルサクラ", "a.csv"), _company_of(db, "Hotel Sakura", "b.csv")
+    assert a != b
+    items = pending_reviews(db)
+    assert len(items) == 1
+    shown = format_review(items[0])
+    assert "reads as" in shown and "hoterusakura" in shown.replace(" ", "")
+    assert "apart            150 m" in shown  # the distance, for a decision in one keystroke
+    assert json.loads(json.dumps(items[0]["breakdown"]))["spot"] == "unsure"
+
+
+def test_japanese_headers_are_read_and_the_mapping_is_printed(tmp_path):
+    path = _write(tmp_path / "list.csv", "店名,所在地,電話番号,業種,評価,郵便番号,市区町村",
+                  ["鮨 さいとう,東京都港区六本木1-4-5,03-3589-4412,寿司,3つ星,106-0032,港区"])
+    runner = CliRunner()
+    db = str(tmp_path / "t.db")
+    assert runner.invoke(main, ["--db", db, "init", "--empty"]).exit_code == 0
+    result = runner.invoke(main, ["--db", db, "ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    for pair in ("店名 → name", "所在地 → address", "電話番号 → phone", "業種 → category",
+                 "評価 → rating", "郵便番号 → postal_code", "市区町村 → city"):  # fmt: skip
+        assert pair in result.output
+    row = open_db(tmp_path / "t.db").execute(
+        "select name, category, rating, city, phone from records").fetchone()
+    assert tuple(row) == ("鮨 さいとう", "寿司", "3つ星", "港区", "03-3589-4412")
+
+
+def test_a_renamed_or_misspelt_property_is_called_once(seeded_db):
+    # The seeds list ホテル椿山荘東京 and its former name フォーシーズンズホテル椿山荘, a
+    # misspelt ホテルニューオタータニ, and Andaz Tokyo as アンダーズ東京 虎ノ門ヒルズ too.
+    result = expand(seeded_db, Settings(), "Tokyo luxury hotel", limit=40, save=False)
+    names = [p.name for p in result.prospects] + [p.name_local for p in result.prospects]
+    assert not ({"ホテル椿山荘東京", "フォーシーズンズホテル椿山荘"} <= set(names))
+    assert "ホテルニューオタータニ" not in names
+    assert sum("アンダーズ" in n or "Andaz" in n for n in names if n) <= 2  # one row, two names
+    assert any("spider review" in note for note in result.notes)
+    # Pairs only alike by name stay two rows: Four Seasons Otemachi and Marunouchi.
+    assert sum("Four Seasons" in n or "フォーシーズンズ" in n for n in names if n) >= 2
