@@ -40,6 +40,10 @@ class Settings:
     review_threshold: float = 75.0
     link_threshold: float | None = None  # average cross score two clusters need; None: midway
     max_block: int = 60  # a blocking key held by more records is skipped
+    # Two sites on a map within this many metres stand at one spot (evidence they are one);
+    # beyond chain_apart_m, two sites of one name are two branches and never merge.
+    same_spot_m: float = 60.0
+    chain_apart_m: float = 300.0
     workers: int | None = None  # processes for resolving at scale; None: the CPUs, up to 8
     source_trust: dict[str, int] = field(default_factory=dict)  # source pattern -> rank (low wins)
     # crawling
@@ -76,7 +80,8 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "priority_a": (0.0, 1.0, True), "priority_b": (0.0, 1.0, True),
            "max_signal_share": (0.0, 1.0, False), "limit": (1, 100_000, True),
            "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True),
-           "max_block": (2, 1_000_000, True), "workers": (1, 256, True)}
+           "max_block": (2, 1_000_000, True), "workers": (1, 256, True),
+           "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 
 

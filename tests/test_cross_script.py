@@ -132,6 +132,9 @@ def test_one_name_a_short_walk_apart_is_for_a_person_to_decide(tmp_path):
     assert "reads as" in shown and "hoterusakura" in shown.replace(" ", "")
     assert "apart            150 m" in shown  # the distance, for a decision in one keystroke
     assert json.loads(json.dumps(items[0]["breakdown"]))["spot"] == "unsure"
+    # The distances are settings: sites of one name more than 100 m apart are two branches.
+    rebuild(db, Settings(chain_apart_m=100))
+    assert pending_reviews(db) == []
 
 
 def test_japanese_headers_are_read_and_the_mapping_is_printed(tmp_path):

@@ -171,7 +171,8 @@ def soft_bigram_score(a: list[str], b: list[str], weights: Weights) -> tuple[flo
     return 100.0 * 2 * shared / (wa + wb), 100.0 * shared / min(wa, wb)
 
 
-def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, float, str]:
+def name_scores(a: Prepared, b: Prepared, weights: Weights,
+                near_km: float | None = None) -> tuple[float, float, str]:
     """Best (symmetric, coverage, how) over every pair of names the two records carry."""
     best = (0.0, 0.0, "")
     # Directories drop the city from a property's name ("Mandarin Oriental" for "... Tokyo");
@@ -202,7 +203,8 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights) -> tuple[float, floa
         # Two sites at one spot may share their kind and place words (ホテル, Tokyo) without
         # the rest having to carry the likeness alone; elsewhere the rest must sound alike.
         distance = _distance_km(a, b) if a.spot and b.spot else None
-        spot = distance is not None and distance <= DEFAULT_SCORE.site_near_km
+        near = DEFAULT_SCORE.site_near_km if near_km is None else near_km
+        spot = distance is not None and distance <= near
         sym, cov = reading_scores(a, b, core=not spot)
         if (sym, cov) > best[:2]:
             best = (sym, cov, "reading")
@@ -450,7 +452,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
                 evidence: dict[str, Any], support: bool) -> tuple[float, dict[str, Any]]:
     """The score and breakdown once the names are compared too."""
-    sym, cov, how = name_scores(a, b, weights)
+    sym, cov, how = name_scores(a, b, weights, config.site_near_km)
     breakdown: dict[str, Any] = {"name": round(sym, 1)}
     if not how:
         breakdown["names_compared"] = ""  # no common script: the name says nothing either way

@@ -16,6 +16,7 @@ link is a `group:` signal, made elsewhere. Hotel property links across scripts c
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import json
 from array import array
@@ -34,7 +35,7 @@ from spider.resolve.groups import Groups
 from spider.resolve.prepare import Prepared, prepare_records, prepare_stream
 from spider.resolve.properties import is_hotel, property_links
 from spider.resolve.records import Resolution, resolve_prepared
-from spider.resolve.score import score_pair
+from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
 from spider.resolve.survive import survive
 from spider.resolve.words import COMPANY_FIELDS
 from spider.settings import Settings
@@ -152,11 +153,12 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
     extra = [(a, b, score) for a, b, score, _why in links]
     read.hotels.clear()
     n = len(read.ids)
+    config = score_config(settings)
     result = resolve_prepared(
         read.prepared, match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
-        must_link=must, cannot_link=cannot, extra_scores=extra, max_block=settings.max_block,
-        workers=settings.workers, progress=say,
+        must_link=must, cannot_link=cannot, extra_scores=extra, config=config,
+        max_block=settings.max_block, workers=settings.workers, progress=say,
     )  # fmt: skip
     say("writing companies")
     stale = db.execute("select r.id, l.company_id from records r left join record_links l on "
@@ -174,7 +176,7 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
         whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
                 if score < settings.match_threshold
                 and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue = _review_queue(db, result, record_ids, whys)
+        queue = _review_queue(db, result, record_ids, whys, config)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
     line = (f"{n} records resolved into {active_count} companies "
@@ -215,8 +217,15 @@ def _write_links(db: sqlite_utils.Database, result: Resolution, ids: _CompanyIds
     db.conn.executemany(sql, _place_stale(stale, ids))
 
 
+def score_config(settings: Settings) -> ScoreConfig:
+    """The scoring evidence with the user's place settings (metres) in it."""
+    return dataclasses.replace(DEFAULT_SCORE, site_near_km=settings.same_spot_m / 1000,
+                               site_apart_km=settings.chain_apart_m / 1000)
+
+
 def _review_queue(db: sqlite_utils.Database, result: Resolution, record_ids: Sequence[int],
-                  whys: dict[tuple[int, int], str] | None = None) -> list[dict[str, Any]]:
+                  whys: dict[tuple[int, int], str] | None = None,
+                  config: ScoreConfig = DEFAULT_SCORE) -> list[dict[str, Any]]:
     """The uncertain pairs not yet answered, each as its records' smallest ids."""
     decided = {
         (a, b) for a, b in db.execute(
@@ -230,7 +239,7 @@ def _review_queue(db: sqlite_utils.Database, result: Resolution, record_ids: Seq
         ida, idb = sorted((record_ids[first_record[a]], record_ids[first_record[b]]))
         if (ida, idb) in decided:
             continue
-        _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights)
+        _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights, config)
         if whys and (why := whys.get((min(a, b), max(a, b)))):
             breakdown["property"] = why
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
