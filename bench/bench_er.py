@@ -2,8 +2,10 @@
 
     python bench/bench_er.py [DATASET ...] [--data ../shared/data]
 
-DATASET is any of fodors, chicago, patstat, pairs, japanese, synthetic (default: all but
-synthetic; run synthetic alone to time the whole process). Each prints precision, recall
+DATASET is any of fodors, chicago, patstat, pairs, japanese, tokyo, readings, synthetic
+(default: all but synthetic; run synthetic alone to time the whole process). tokyo runs the
+CLI on three generated lists of the OSM Tokyo hotels (bench/tokyo_lists.py; --half dev or
+held-out, --seed for other jitters); readings measures the kanji reader. Each prints precision, recall
 and F1 (pairwise, and B-cubed for clusters), pair counts, blocking recall, time and peak
 memory. Gold labels are read only to score the result, never by the matcher.
 """
@@ -453,6 +455,49 @@ def bench_tokyo(data: Path, half: str = "held-out", seed: int = 0, **kw) -> dict
     return {"f1": f, "bcubed_f1": bf, "precision": p, "recall": r, "branches": len(branches)}
 
 
+def bench_readings(data: Path, **kw) -> dict:
+    """How well and how fast kanji names are read: the analyser's reading of each listed
+    company's name (legal form off) against the reading the exchange publishes (法人名ふりがな),
+    the names a second, and the dictionary's size on disk."""
+    import importlib.util
+    import unicodedata
+
+    from rapidfuzz.distance import Indel
+
+    from spider.resolve.kana import kana_to_romaji
+    from spider.resolve.normalize import normalize_name
+    from spider.resolve.readings import reading, reading_kana
+
+    spec = importlib.util.find_spec("sudachidict_small")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder else 0
+    pairs = []
+    with open(data / "jp_listed_companies_code4fukui" / "listed_company.csv",
+              encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            name, kana = normalize_name(row["法人名"]), row["法人名ふりがな"]
+            if name and kana and any("\u4e00" <= c <= "\u9fff" for c in name):
+                pairs.append((name, kana))
+    t0 = time.perf_counter()
+    reading_kana("東京")  # the dictionary loads on first use
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    got = [reading(name).replace(" ", "") for name, _ in pairs]
+    elapsed = time.perf_counter() - t0
+
+    def roman(kana: str) -> str:
+        return kana_to_romaji(unicodedata.normalize("NFKC", kana)).replace(" ", "")
+
+    want = [roman(kana) for _, kana in pairs]
+    exact = sum(g == w for g, w in zip(got, want, strict=True))
+    close = sum(Indel.normalized_similarity(g, w) >= 0.85 for g, w in zip(got, want, strict=True))
+    print(f"== Readings of kanji names (SudachiPy, sudachidict_small {size / 1e6:.0f} MB on disk): "
+          f"{len(pairs)} listed-company names with kanji against their published reading")
+    print(f"  exact {exact / len(pairs):.3f}, within 15% of the letters {close / len(pairs):.3f}; "
+          f"{len(pairs) / elapsed:,.0f} names a second (dictionary load {load * 1000:.0f} ms)")
+    return {"exact": exact / len(pairs), "close": close / len(pairs)}
+
+
 def _folded(name: str) -> str:
     import unicodedata
 
@@ -461,6 +506,7 @@ def _folded(name: str) -> str:
 
 DATASETS = {
     "tokyo": bench_tokyo,
+    "readings": bench_readings,
     "ditto": bench_ditto,
     "fodors": bench_fodors,
     "chicago": bench_chicago,
@@ -499,7 +545,8 @@ def main() -> None:
     args = parser.parse_args()
     data = Path(args.data)
     kw = {"match_threshold": args.match_threshold, "review_threshold": args.review_threshold}
-    for name in args.datasets or ["ditto", "fodors", "chicago", "patstat", "pairs", "japanese"]:
+    for name in args.datasets or ["ditto", "fodors", "chicago", "patstat", "pairs", "japanese",
+                                  "tokyo", "readings"]:
         if name not in DATASETS:
             parser.error(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
         extra = {"half": args.half} if name in ("japanese", "tokyo") else {}
