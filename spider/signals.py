@@ -709,6 +709,11 @@ def description_terms(text: str) -> set[str]:
     terms |= {t[i:i + 2] for t in list(terms) if len(t) >= 3 and all(is_kanji(c) for c in t)
               for i in range(len(t) - 1)} - _JA_STOP
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
+    if _JA_TERM.search(text):
+        from spider.resolve.readings import nouns
+
+        terms |= {w for w in nouns(text) if len(w) >= 2 and w not in _JA_STOP
+                  and any(is_kanji(c) or "\u30a0" <= c <= "\u30ff" for c in w)}
     return terms
 
 

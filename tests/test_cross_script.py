@@ -164,3 +164,12 @@ def test_a_renamed_or_misspelt_property_is_called_once(seeded_db):
     assert any("spider review" in note for note in result.notes)
     # Pairs only alike by name stay two rows: Four Seasons Otemachi and Marunouchi.
     assert sum("Four Seasons" in n or "フォーシーズンズ" in n for n in names if n) >= 2
+
+
+def test_japanese_descriptions_give_the_analysers_words():
+    from spider.signals import description_terms
+
+    terms = description_terms("自動車用ワイヤーハーネスおよび電子部品の開発・製造")
+    # Words as the analyser splits them, not only whole runs of kanji and their character pairs.
+    assert {"ワイヤ", "ハーネス", "電子", "部品"} <= terms  # ワイヤーハーネス is two words
+    assert "開発" not in terms  # a word every description uses

@@ -104,6 +104,25 @@ def reading_kana(text: str) -> str:
     return "".join(out)
 
 
+_short_tokenizer: Any = None
+
+
+def nouns(text: str) -> list[str]:
+    """The nouns of a Japanese text as the analyser splits it in short units (自動車部品の製造
+    → 自動車, 部品, 製造): the words a description is about."""
+    global _short_tokenizer
+    if _short_tokenizer is None:
+        from sudachipy import Dictionary, SplitMode
+
+        _short_tokenizer = Dictionary(dict="small").tokenizer(mode=SplitMode.A)
+    out = []
+    for morpheme in _short_tokenizer.tokenize(text):
+        pos = morpheme.part_of_speech()
+        if pos[0] == "名詞" and pos[1] not in ("数詞", "代名詞"):
+            out.append(morpheme.normalized_form())
+    return out
+
+
 def reading(name: str) -> str:
     """The name read in Latin letters, words spaced: 三井ガーデンホテル上野 → 'mitsui gaaden
     hoteru ueno'."""
