@@ -173,3 +173,21 @@ def test_japanese_descriptions_give_the_analysers_words():
     # Words as the analyser splits them, not only whole runs of kanji and their character pairs.
     assert {"ワイヤ", "ハーネス", "電子", "部品"} <= terms  # ワイヤーハーネス is two words
     assert "開発" not in terms  # a word every description uses
+
+
+def test_an_address_in_two_scripts_meets_on_its_numbers(tmp_path):
+    # No coordinates: the Japanese address (with its 〒 code inside) and the English one share
+    # the block numbers 5-5-6; the code's digits are not a house number.
+    ja = _write(tmp_path / "ja.csv", "名称,住所", [
+        "ホテルマイステイズ上野イースト,〒110-0015 東京都台東区東上野5-5-6",
+        "ホテルサクラ上野,〒110-0015 東京都台東区東上野1-2-3"])
+    en = _write(tmp_path / "en.csv", "Hotel,Address", [
+        '"Hotel Mystays Ueno East","5-5-6 Higashiueno, Taito-ku, Tokyo 110-0015"',
+        '"Hotel Sakura Ueno","2-7-1 Higashiueno, Taito-ku, Tokyo 110-0015"'])
+    db = _ingest(tmp_path, [ja, en])
+    assert (_company_of(db, "ホテルマイステイズ上野イースト", "ja.csv")
+            == _company_of(db, "Hotel Mystays Ueno East", "en.csv"))
+    # One name, two blocks: two hotels.
+    assert _company_of(db, "ホテルサクラ上野", "ja.csv") != _company_of(db, "Hotel Sakura Ueno", "en.csv")
+    assert db.execute("select postal_code from companies where name = 'ホテルマイステイズ上野イースト'"
+                      ).fetchone()[0] in (None, "", "110-0015")

@@ -8,6 +8,7 @@ import functools
 import math
 import re
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -64,8 +65,12 @@ class Prepared:
     domain: str = ""
     jcn: str = ""
     postal: str = ""
-    address: str = ""
+    address: str = ""  # without its postal code, which is `postal`
     house: str = ""
+    # The address's numbers in order (丁目-番-号, house and street numbers): what two scripts
+    # of one address share ("東上野5-5-6" and "5-5-6 Higashiueno").
+    block: str = ""
+    ja_address: bool = False
     city: str = ""
     region: str = ""  # ISO 3166-2 code where known (JP-13 for 東京都 and Tokyo), else folded
     source: str = ""  # the file or page list it came from
@@ -134,6 +139,22 @@ def category_class(record: dict[str, Any]) -> str:
     return "hotel" if _HOTEL_RE.search(names) else ""
 
 
+# A Japanese postal code inside an address ("〒110-0015 東京都…", "… Tokyo 110-0015").
+_JP_POSTAL = re.compile(r"〒?\s*(?<!\d)(\d{3})-(\d{4})(?!\d)")
+
+
+def _postal_out(address: Any, postal: Any) -> tuple[str, str]:
+    """(the address without a Japanese postal code in it, the postal code: the column's, else
+    the one the address carried), so the code's digits are not read as a house number."""
+    text = unicodedata.normalize("NFKC", str(address or ""))
+    code = normalize_postal_code(postal)
+    match = _JP_POSTAL.search(text)
+    if match:
+        code = code or match.group(1) + match.group(2)
+        text = (text[: match.start()] + " " + text[match.end():]).strip()
+    return text, code
+
+
 def _has_legal_form(name: str) -> bool:
     folded = fold(name)
     return strip_legal_forms(folded) != folded
@@ -175,8 +196,10 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         for form in latin_forms(head):
             if form and form not in latin and form not in cut:
                 cut.append(form)
-    address = normalize_address(record.get("address"))
+    raw_address, postal = _postal_out(record.get("address"), record.get("postal_code"))
+    address = normalize_address(raw_address)
     house = _HOUSE.search(address)
+    block = " ".join(_DIGITS.findall(address))
     lat, lon = record.get("lat"), record.get("lon")
     klass = category_class(record)
     located = lat not in (None, "") and lon not in (None, "")
@@ -197,9 +220,11 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         phone=normalize_phone(record.get("phone")),
         domain=normalize_domain(record.get("website")),
         jcn=normalize_corporate_number(record.get("corporate_number")),
-        postal=_intern(normalize_postal_code(record.get("postal_code"))),
+        postal=_intern(postal),
         address=address,
         house=house.group(1) if house else "",
+        block=block,
+        ja_address=is_japanese(address) if address else False,
         city=_intern(normalize_name(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
         source=_intern(record.get("source") or ""),

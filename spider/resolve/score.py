@@ -377,7 +377,17 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         else:
             points += config.phone_differs
             breakdown["phone"] = config.phone_differs
-    if a.address and b.address:
+    if a.address and b.address and a.ja_address != b.ja_address:
+        # One address in Japanese, one in Latin letters: the words cannot be compared, the
+        # numbers can (東上野5-5-6 ~ 5-5-6 Higashiueno).
+        if a.block and b.block:
+            same = sorted(a.block.split()) == sorted(b.block.split())
+            value = (config.address_same if same else config.house_differs
+                     if a.block.split()[0] != b.block.split()[0] else config.address_differs)
+            points += value
+            breakdown["address"] = value
+            support = support or same
+    elif a.address and b.address:
         if a.house and b.house and a.house != b.house:
             points += config.house_differs
             breakdown["address"] = config.house_differs
