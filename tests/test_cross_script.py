@@ -191,3 +191,50 @@ def test_an_address_in_two_scripts_meets_on_its_numbers(tmp_path):
     assert _company_of(db, "ホテルサクラ上野", "ja.csv") != _company_of(db, "Hotel Sakura Ueno", "en.csv")
     assert db.execute("select postal_code from companies where name = 'ホテルマイステイズ上野イースト'"
                       ).fetchone()[0] in (None, "", "110-0015")
+
+
+# One place in three lists: Japanese, an English translation, a romanization; and a chain's
+# branches (Ichiran) a short walk apart. Modelled on a new user's Osaka lists.
+OSAKA_JA = ("名称,住所,電話番号,業種,緯度,経度", [
+    "大阪城天守閣,〒540-0002 大阪府大阪市中央区大阪城1-1,06-6941-3044,博物館,34.6873,135.5259",
+    "一蘭,〒542-0084 大阪府大阪市中央区宗右衛門町7-18,,ラーメン,34.6689,135.5027",
+    "一蘭,〒542-0071 大阪府大阪市中央区道頓堀1-4-16,,ラーメン,34.6686,135.5018",
+    "一蘭,〒530-0017 大阪府大阪市北区角田町9-6,,ラーメン,34.7044,135.5006"])
+OSAKA_EN = ("Name,Address,City,Lat,Lon,Phone,Category", [
+    'Osaka Castle Main Tower,"1-1 Osakajo, Chuo-ku",Osaka,34.6872,135.5258,+81 6-6941-3044,Museum',
+    'Ichiran,"7-18 Soemoncho, Chuo-ku",Osaka,34.6688,135.5026,,Ramen',
+    'Ichiran,"1-4-16 Dotonbori, Chuo-ku",Osaka,34.6685,135.5017,,Ramen'])
+OSAKA_ROMAJI = ("name,location,type,latitude,longitude", [
+    'Osaka-jo Tenshukaku,"Chuo-ku, Osaka",museum,34.6873,135.5259',
+    'Ichiran Umeda-ten,"Umeda, Osaka",ramen,34.7044,135.5006'])
+
+
+def _groups(db) -> set[frozenset[str]]:
+    by: dict[int, set[str]] = {}
+    for name, source, row, company in db.execute(
+            "select r.name, r.source, r.source_row, l.company_id from records r join record_links "
+            "l on l.record_id = r.id"):  # fmt: skip
+        by.setdefault(company, set()).add(f"{name}@{source.rsplit('/', 1)[-1]}:{row}")
+    return {frozenset(v) for v in by.values()}
+
+
+def test_one_place_in_three_lists_whatever_the_order_they_come_in(tmp_path):
+    results = []
+    for order in (("ja", "en", "romaji"), ("romaji", "en", "ja")):
+        folder = tmp_path / "-".join(order)
+        folder.mkdir()
+        files = {"ja": OSAKA_JA, "en": OSAKA_EN, "romaji": OSAKA_ROMAJI}
+        paths = [_write(folder / f"{name}.csv", *files[name]) for name in order]
+        db = _ingest(folder, paths)
+        groups = _groups(db)
+        castle = next(g for g in groups if any(n.startswith("大阪城") for n in g))
+        # The translation and the romanization share no word; the Japanese name and the
+        # phone and the spot hold all three together.
+        assert {n.split("@")[0] for n in castle} == {
+            "大阪城天守閣", "Osaka Castle Main Tower", "Osaka-jo Tenshukaku"}
+        umeda = next(g for g in groups if any(n.startswith("Ichiran Umeda") for n in g))
+        assert {n.split("@")[0] for n in umeda} == {"一蘭", "Ichiran Umeda-ten"}
+        # Three Ichiran branches, each its own company.
+        assert sum(1 for g in groups if any("一蘭" in n for n in g)) == 3
+        results.append(groups)
+    assert results[0] == results[1]

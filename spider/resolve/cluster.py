@@ -121,7 +121,12 @@ def cluster(
             cache[key] = scored[key]
             return cache[key]
         value, breakdown = score_pair(prepared[key[0]], prepared[key[1]], weights, config)
-        cache[key] = None if breakdown.get("names_compared") == "" else value
+        # Two sites at one spot whose names disagree may be one place named in two languages
+        # (Osaka-jo Tenshukaku, Osaka Castle Main Tower): the names say nothing either way,
+        # as when they share no script, and the records that link both decide.
+        unsure = breakdown.get("names_compared") == "" or (
+            breakdown.get("spot") == "same" and value < link_threshold)
+        cache[key] = None if unsure else value
         return cache[key]
 
     def sites_apart(ra: int, rb: int) -> bool:

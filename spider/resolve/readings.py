@@ -155,10 +155,11 @@ def sound_key(word: str) -> str:
         w = w.replace(old, new)
     w = re.sub(r"c(?!h)", "k", w)
     w = re.sub(r"(?<![ts])si", "shi", w)
-    # The vowel katakana adds after a consonant: u (and o after t, d; i after ch, sh, j).
+    # The vowel katakana adds after a consonant: u (and o after t, d). Not i after ch or sh:
+    # a romaji word ends so (ichi, hashi), and a reading cut in two (一蘭 ichi|ran) would
+    # then not meet the name written whole (Ichiran).
     w = re.sub(r"(?<=[bdfgkmnprstz])u(?![aeiou])", "", w)
     w = re.sub(r"(?<=[td])o(?![aeiou])", "", w)
-    w = re.sub(r"(?<=ch|sh)i$", "", w)
     w = _DOUBLED.sub(r"\1", w)  # long vowels, ッ and doubled letters
     return w
 

@@ -206,8 +206,12 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights,
         near = DEFAULT_SCORE.site_near_km if near_km is None else near_km
         spot = distance is not None and distance <= near
         sym, cov = reading_scores(a, b, core=not spot)
-        if (sym, cov) > best[:2]:
-            best = (sym, cov, "reading")
+        # Each measure at its best: a Latin form may hold the other name whole (coverage)
+        # where the reading sounds more alike end to end.
+        if sym > best[0]:
+            best = (sym, max(cov, best[1]), "reading")
+        elif cov > best[1]:
+            best = (best[0], cov, best[2])
     # A name that goes on after its legal form ("SARA LEE/DE N.V. TE UTRECHT") meets another
     # on the part before it, unless both tails may name sites: "… Corp. - Hope for Youth" and
     # "… Corp. - Just For You" are two sites of one operator, compared whole.
