@@ -23,6 +23,7 @@ from spider.prospects import Expansion, Prospect, save_run
 from spider.query import Query, load_synonyms, resolve_query
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
 from spider.resolve.keys import normalize_domain, normalize_phone
+from spider.resolve.normalize import normalize_name
 from spider.settings import Settings
 from spider.signals import (
     COMPETITOR_KINDS,
@@ -245,26 +246,34 @@ def _one_row_each(db: sqlite_utils.Database, query: Query, ranked: list[tuple[in
 def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
-    web domain or its phone number is the same operator, not a competitor."""
+    web domain, its phone number, its brand or operator, or its very name (another branch of
+    一蘭 or of a chain's bare name) is the same operator, not a competitor."""
     if query.kind != "company":
         return ranked[:limit]
-    seed = db.execute("select website, phone from companies where id = ?",
-                      [query.company_id]).fetchone()
-    domain = normalize_domain(seed[0]) if seed else ""
-    phone = normalize_phone(seed[1]) if seed else ""
-    domain = "" if domain in _SHARED_HOSTS else domain
-    if not domain and not phone:
+    seed = db.execute("select website, phone, name, name_en, brand, \"group\", name_local "
+                      "from companies where id = ?", [query.company_id]).fetchone()
+    if not seed:
         return ranked[:limit]
+    domain = normalize_domain(seed[0])
+    domain = "" if domain in _SHARED_HOSTS else domain
+    phone = normalize_phone(seed[1])
+    names = {n for n in (_folded(seed[2]), _folded(seed[3]), _folded(seed[6])) if n}
+    brand, group = _folded(seed[4]), _folded(seed[5])
     kept: list[tuple[int, float, int]] = []
     same = 0
     for start in range(0, len(ranked), 200):
         part = ranked[start:start + 200]
-        rows = dict(((cid, (site, tel)) for cid, site, tel in rows_in(
-            db, "select id, website, phone from companies where id in ({marks})",
-            [cid for cid, *_ in part])))
+        rows = {cid: rest for cid, *rest in rows_in(
+            db, "select id, website, phone, name, name_en, brand, \"group\", name_local from "
+            "companies where id in ({marks})", [cid for cid, *_ in part])}
         for item in part:
-            site, tel = rows.get(item[0], (None, None))
-            if (domain and normalize_domain(site) == domain) or (phone and normalize_phone(tel) == phone):
+            site, tel, name, name_en, their_brand, their_group, local = rows.get(item[0],
+                                                                                [None] * 7)
+            if ((domain and normalize_domain(site) == domain)
+                    or (phone and normalize_phone(tel) == phone)
+                    or (names & {_folded(name), _folded(name_en), _folded(local)})
+                    or (brand and _folded(their_brand) == brand)
+                    or (group and _folded(their_group) == group)):  # fmt: skip
                 same += 1
                 continue
             kept.append(item)
@@ -274,8 +283,12 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
             break
     if same:
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
-                     "(same web domain or phone)")
+                     "(same web domain, phone, brand, operator or name)")
     return kept
+
+
+def _folded(text: str | None) -> str:
+    return normalize_name(text) if text else ""
 
 
 def _facet_signals(query: Query) -> set[str]:

@@ -238,3 +238,13 @@ def test_one_place_in_three_lists_whatever_the_order_they_come_in(tmp_path):
         assert sum(1 for g in groups if any("一蘭" in n for n in g)) == 3
         results.append(groups)
     assert results[0] == results[1]
+
+
+def test_a_chains_other_branches_are_not_its_competitors(tmp_path):
+    files = {"ja": OSAKA_JA, "en": OSAKA_EN, "romaji": OSAKA_ROMAJI}
+    db = _ingest(tmp_path, [_write(tmp_path / f"{n}.csv", *files[n]) for n in files])
+    umeda = _company_of(db, "Ichiran Umeda-ten", "romaji.csv")
+    result = expand(db, Settings(), f"#{umeda}", limit=10, save=False)
+    names = {p.name for p in result.prospects} | {p.name_local for p in result.prospects}
+    assert not names & {"一蘭", "Ichiran"}, names  # the same name: the seed's own operator
+    assert any("own operator" in note for note in result.notes)
