@@ -246,12 +246,12 @@ def _one_row_each(db: sqlite_utils.Database, query: Query, ranked: list[tuple[in
 def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
-    web domain, its phone number, its brand or operator, or its very name (another branch of
-    一蘭 or of a chain's bare name) is the same operator, not a competitor."""
+    web domain, its phone number, its brand or operator, or its very name in its city (another
+    branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor."""
     if query.kind != "company":
         return ranked[:limit]
-    seed = db.execute("select website, phone, name, name_en, brand, \"group\", name_local "
-                      "from companies where id = ?", [query.company_id]).fetchone()
+    seed = db.execute("select website, phone, name, name_en, brand, \"group\", name_local, city, "
+                      "region from companies where id = ?", [query.company_id]).fetchone()
     if not seed:
         return ranked[:limit]
     domain = normalize_domain(seed[0])
@@ -259,19 +259,23 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
     phone = normalize_phone(seed[1])
     names = {n for n in (_folded(seed[2]), _folded(seed[3]), _folded(seed[6])) if n}
     brand, group = _folded(seed[4]), _folded(seed[5])
+    seed_city, seed_region = seed[7], seed[8]
     kept: list[tuple[int, float, int]] = []
     same = 0
     for start in range(0, len(ranked), 200):
         part = ranked[start:start + 200]
         rows = {cid: rest for cid, *rest in rows_in(
-            db, "select id, website, phone, name, name_en, brand, \"group\", name_local from "
-            "companies where id in ({marks})", [cid for cid, *_ in part])}
+            db, "select id, website, phone, name, name_en, brand, \"group\", name_local, city, "
+            "region from companies where id in ({marks})", [cid for cid, *_ in part])}
         for item in part:
-            site, tel, name, name_en, their_brand, their_group, local = rows.get(item[0],
-                                                                                [None] * 7)
+            site, tel, name, name_en, their_brand, their_group, local, city, region = rows.get(
+                item[0], [None] * 9)
             if ((domain and normalize_domain(site) == domain)
                     or (phone and normalize_phone(tel) == phone)
-                    or (names & {_folded(name), _folded(name_en), _folded(local)})
+                    # One name in one city is one chain's branch; in another town it may
+                    # be another "Historical Society".
+                    or (names & {_folded(name), _folded(name_en), _folded(local)}
+                        and _same_place((seed_city, seed_region), (city, region)))
                     or (brand and _folded(their_brand) == brand)
                     or (group and _folded(their_group) == group)):  # fmt: skip
                 same += 1
@@ -285,6 +289,15 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
                      "(same web domain, phone, brand, operator or name)")
     return kept
+
+
+def _same_place(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """Nothing says the two are in different places: the same city where both have one, else
+    the same region where both have one."""
+    for x, y in zip(a, b, strict=True):
+        if x and y:
+            return _folded(x) == _folded(y)
+    return True
 
 
 def _folded(text: str | None) -> str:
