@@ -248,3 +248,19 @@ def test_a_chains_other_branches_are_not_its_competitors(tmp_path):
     names = {p.name for p in result.prospects} | {p.name_local for p in result.prospects}
     assert not names & {"一蘭", "Ichiran"}, names  # the same name: the seed's own operator
     assert any("own operator" in note for note in result.notes)
+
+
+def test_a_place_named_by_its_kind_meets_its_translation_and_its_romaji():
+    from spider.resolve.concepts import latin_forms
+    from spider.resolve.normalize import normalize_name
+
+    def forms(name: str) -> list[tuple[str, ...]]:
+        return latin_forms(normalize_name(name))
+
+    museum = forms("京都国立博物館")[0]
+    assert museum in forms("Kyoto National Museum") and museum in forms(
+        "Kyoto Kokuritsu Hakubutsukan")
+    assert forms("阪急うめだ本店")[0] in forms("Hankyu Umeda Main Store")
+    assert set(forms("大阪赤十字病院")[0]) <= set(forms("Japanese Red Cross Osaka Hospital")[0])
+    # An English word keeps its own sense: a cafe is no kissaten, a restaurant no diner.
+    assert forms("Cafe Bleu") == [("cafe", "bleu")] and "restaurant" in forms("Le Restaurant")[0]
