@@ -136,9 +136,10 @@ def block_keys(
         street = [t for t in rec.address.split() if not t.isdigit() and len(t) > 2]
         if street:
             yield "address", f"{rec.house} {street[0]}", ""
-    if rec.postal and rec.block:
-        # A postal code and the address's numbers: one address in any script (〒110-0015
-        # 東上野5-5-6 and 5-5-6 Higashiueno 110-0015).
+    if rec.block and len(rec.postal) == 7 and rec.postal.isdigit():
+        # A Japanese postal code and the address's numbers: one address in either script
+        # (〒110-0015 東上野5-5-6 and 5-5-6 Higashiueno 110-0015), whose words share nothing.
+        # (Elsewhere the street address key above already meets the same address.)
         yield "address", f"{rec.postal}|{rec.block}", ""
     if rec.lat is not None and rec.lon is not None:
         for cell in near_cells(rec.lat, rec.lon):
