@@ -61,7 +61,9 @@ PAIR_LOW, FUZZY_LOW, SPLIT_LOW = 12, 8, 6
 # Records with coordinates are blocked by where they are, whatever their names (a Japanese
 # and an English name of one hotel share no letter): on four grids of NEAR_CELL_KM cells, each
 # shifted by half a cell, any two records within half a cell on both axes share a cell.
-NEAR_CELL_KM = 0.2
+# 120 m cells: any two records within 60 m on both axes (the default same_spot_m) share one,
+# and a dense downtown block seldom fills a cell past near_block.
+NEAR_CELL_KM = 0.12
 _KM_PER_DEGREE = 111.32
 
 
