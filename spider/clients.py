@@ -11,19 +11,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from spider.db import insert_rows, table, update_row, upsert_row
 from spider.errors import InputError, QueryError
 from spider.fields import fold_header
-from spider.ingest import IngestReport, read_seed_file, save_records
 from spider.names import find_companies, name_keys
-from spider.pipeline import rebuild
 from spider.settings import Settings
-from spider.sources import register_source
 from spider.text import now_iso, plural
+
+if TYPE_CHECKING:
+    from spider.ingest import IngestReport
 
 _YES = {"1", "y", "yes", "true", "ok", "consent", "consented", "agreed", "referenceable", "可", "はい", "○", "◯"}
 REFERENCEABLE_HEADERS = {"referenceable", "reference", "can name", "can be named", "consent",
@@ -162,6 +162,12 @@ def import_won(db: sqlite_utils.Database, settings: Settings, path: str | Path) 
     a new record (so the client joins the graph) and is marked won. `referenceable`, `story`
     and close-date columns are read when present.
     """
+    # Ingesting and rebuilding are this command's work only: imported here, so the modules
+    # that cite won clients (expand, export) load without them.
+    from spider.ingest import IngestReport, read_seed_file, save_records
+    from spider.pipeline import rebuild
+    from spider.sources import register_source
+
     path = Path(path)
     source = str(path.resolve())
     result = WonImport(IngestReport(source))
