@@ -137,12 +137,18 @@ def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = No
     """Describe a company's segment in words, from the signals given (or all of them):
     "five-star hotel, Marunouchi, Tokyo"."""
     by_kind: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    tiers: list[tuple[bool, float, str]] = []
     for sig, row in signals.items():
         if only is not None and sig not in only:
             continue
         by_kind[row["kind"]].append((row["idf"] or 0.0, row["label"]))
+        if row["kind"] == "tier":
+            # A rating's own level ("3 stars") before the bands it shares ("2–3 stars").
+            band = sig.startswith("rating:") and "-" in sig.rsplit(":", 1)[-1]
+            tiers.append((not band, row["idf"] or 0.0, row["label"]))
     words: list[str] = []
-    tier = max(by_kind.get("tier", []), default=None)
+    best_tier = max(tiers, default=None)
+    tier = (best_tier[1], best_tier[2]) if best_tier else None
     kind_word = None
     for kind in ("category", "concept", "industry"):
         if by_kind.get(kind):

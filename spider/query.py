@@ -283,6 +283,15 @@ def build_vocabulary(db: sqlite_utils.Database) -> str:
                 continue
             if phrase in phrases:
                 shipped_term = phrases[phrase]
+                if (kind in ("category", "industry") and signal in users
+                        and shipped_term in shipped and phrase not in learned):
+                    # The user's own category takes the word first, the shipped meaning after
+                    # it: "旅館" is the 旅館 of your list, then the seeds' hotels.
+                    merged = learned[phrase] = Term(label, facet,
+                                                    [signal, *shipped_term.signals])
+                    labels.setdefault(f"{facet}:{label}", merged)
+                    del phrases[phrase]
+                    continue
                 # A rating of the user's own ("three-star" sushi bars) takes the word from the
                 # shipped hotel tiers when no company of the user's has those.
                 if not (kind == "tier" and signal in users and shipped_term in shipped
@@ -386,6 +395,7 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
                 out.append(form[:-1])
     if kind in ("city", "district"):
         out.append(fold_query(label.split(",")[0]))
+        out += _japanese_place_forms(label.split(",")[0])
     if kind == "district":
         name = signal.split(":", 2)[2]
         for d in places.tokyo_districts():
@@ -405,6 +415,25 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         out += places.gazetteer().names_of(signal.split(":", 2)[2])
     if kind == "country":
         out += places.gazetteer().country_aliases(signal.split(":", 2)[2])
+    return out
+
+
+_JA_MUNICIPAL = ("市", "町", "村", "区")
+
+
+def _japanese_place_forms(name: str) -> list[str]:
+    """A Japanese town as people say it: without its 市/町/村/区 (箱根町 is 箱根), and read in
+    Latin letters (Hakone), so "旅館 箱根" and "ryokan in Hakone" both find 箱根町."""
+    name = name.strip()
+    if not name or name.isascii() or not any("\u4e00" <= c <= "\u9fff" for c in name):
+        return []
+    from spider.resolve.readings import reading
+
+    stem = name[:-1] if name.endswith(_JA_MUNICIPAL) and len(name) >= 3 else name
+    out = [stem] if stem != name else []
+    read = reading(stem).replace(" ", "")
+    if read.isascii() and len(read) >= 3:
+        out.append(fold_query(read))
     return out
 
 

@@ -275,7 +275,9 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
                        rec["source"])
 
 
-_LODGING = ("hotel", "ryokan", "hostel", "lodging")
+# A category that says lodging, in English or Japanese (a list of 旅館 is a list of inns).
+_LODGING = frozenset({"hotel", "ryokan", "hostel", "lodging", "旅館", "ホテル", "ホステル", "民宿",
+                      "宿泊施設", "ゲストハウス", "ペンション", "簡易宿所"})
 
 # A business that is not open: closed for good, or not yet open. Read from a status column,
 # or from the category itself where a directory files them there ("Closed", "Planning").
@@ -313,6 +315,10 @@ _RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forb
                     re.I)
 _RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
 _BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")
+
+
+# A score with a decimal (4.8, 3.75): a review average, not a class of stars.
+_REVIEW_SCORE = re.compile(r"\d+\.\d+")
 
 
 def rating_level(value: str) -> tuple[str, int] | None:
@@ -357,7 +363,7 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     """A rating or award column outside hotels (hotels have their tiers): its level on its
     own scale, and the two bands it shares with the levels beside it, so a three-star place
     is nearest the three-star ones, then the two- and four-star ones."""
-    if any((r.get("category") or "").lower() in _LODGING for r in recs):
+    if any(_lodging(r) for r in recs):
         return
     for rec in recs:
         found = rating_level(rec.get("rating") or "")
@@ -399,7 +405,9 @@ def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
         raw = unicodedata.normalize("NFKC", rec.get("category") or "").strip()
         for part in re.split(r"\s*[;/|、]\s*", raw):
             key = part.lower()
-            if (not key or key in _LODGING or key in seen or len(key) > 60
+            # The English lodging words are the hotel category itself; a Japanese one (旅館)
+            # stays the user's own word beside it.
+            if (not key or (key in _LODGING and key.isascii()) or key in seen or len(key) > 60
                     or business_status(part, whole=True)):
                 continue
             seen.add(key)
@@ -621,13 +629,15 @@ def _tidy_place(text: str) -> str:
     return text.title() if text.isascii() and (text.islower() or text.isupper()) else text
 
 
+def _lodging(rec: dict[str, Any]) -> bool:
+    return unicodedata.normalize("NFKC", rec.get("category") or "").strip().lower() in _LODGING
+
+
 def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[Fact]:
-    hotel = any((r.get("category") or "").lower() in ("hotel", "ryokan", "hostel", "lodging")
-                for r in recs)
+    hotel = any(_lodging(r) for r in recs)
     names = _names(recs)
     if hotel:
-        src = next(r for r in recs if (r.get("category") or "").lower() in
-                   ("hotel", "ryokan", "hostel", "lodging"))
+        src = next(r for r in recs if _lodging(r))
         yield Fact("category:hotel", "category", "hotel", conf(src), _evidence(src), src["source"])
         yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
                    conf(src) * 0.9, _evidence(src), src["source"])
@@ -673,10 +683,14 @@ def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[
             if rec.get("list_url"):
                 text += f" ({rec['list_url']})"
             offer(tier, how, conf(rec), text, rec["source"])
-        stars = extra.get("stars") or (rec.get("rating") if not rec.get("list_title") else None)
+        rating = rec.get("rating") if not rec.get("list_title") else None
+        if rating and _REVIEW_SCORE.fullmatch(unicodedata.normalize("NFKC", str(rating)).strip()):
+            rating = None  # 4.8 is guests' review score, not a star class
+        stars = extra.get("stars") or rating
         if stars:
+            where = "in OpenStreetMap " if extra.get("stars") else ""
             offer(tier_from_stars(stars), "stars", conf(rec) * 0.8,
-                  f"{stars} stars in OpenStreetMap ({_evidence(rec)})", rec["source"])
+                  f"{stars} stars {where}({_evidence(rec)})", rec["source"])
     if brand and brand.get("tier") in TIERS:
         offer(brand["tier"], "brand", 0.9, f"{brand['brand']} is a {brand['tier']} brand "
               f"({brand.get('source') or 'brand table'})", seeds.HOTEL_BRANDS)
