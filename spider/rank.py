@@ -98,6 +98,9 @@ class Adjacency:
 PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
 
 
+RATING_SHARE = 0.1
+
+
 def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_companies: int,
                       max_holders: int = 20_000) -> tuple[dict[int, float], dict[int, int]]:
     """What every other company shares with COMPANY_ID directly: the walk's first return
@@ -133,6 +136,10 @@ def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_
                 level[other] = max(level.get(other, 0), here)
             continue
         share = weight / row[0] / total
+        if signal.startswith("rating:"):
+            # A rating ranks peers within one business, never above it: a two-star Indian
+            # restaurant's competitors are Indian restaurants, the two-star ones first.
+            share *= RATING_SHARE
         for other, theirs in holders:
             shared[other] += share * theirs
     shared.pop(company_id, None)

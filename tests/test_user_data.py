@@ -351,3 +351,62 @@ Epsilon Dental,Dentist,"Denver, CO"
     assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
         "Alpha Dental", "Beta Dental", "Gamma Dental"}
     assert _names(db, "Alpha Dental")[:2] == ["Beta Dental", "Gamma Dental"]
+
+
+RYOKAN = """施設名,種別,都道府県,市区町村,評価
+強羅花壇,旅館,神奈川県,箱根町,4.8
+箱根吟遊,旅館,神奈川県,箱根町,4.7
+強羅環翠楼,旅館,神奈川県,箱根町,4.6
+環翠楼,旅館,神奈川県,箱根町,4.2
+俵屋旅館,旅館,京都府,京都市,4.9
+柊家,旅館,京都府,京都市,4.8
+加賀屋,旅館,石川県,七尾市,4.5
+富士屋ホテル,ホテル,神奈川県,箱根町,4.4
+"""
+
+
+def test_the_users_own_category_word_and_a_town_without_its_suffix(tmp_path):
+    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    # 旅館 is the list's own category (not only the shipped word for hotels); 箱根 is 箱根町.
+    names = _names(db, "旅館 箱根")
+    assert set(names[:4]) == {"強羅花壇", "箱根吟遊", "強羅環翠楼", "環翠楼"}, names
+    # In English: the town by its reading, the inns as lodging.
+    assert set(_names(db, "ryokan in Hakone")[:5]) >= {"強羅花壇", "箱根吟遊", "富士屋ホテル"}
+    # A review score of 4.8 is no star class: nothing says "upscale" or OpenStreetMap.
+    result = expand(db, Settings(), "強羅花壇", limit=5, save=False)
+    text = " ".join(r.text() for p in result.prospects for r in p.reasons)
+    assert "OpenStreetMap" not in text and "upscale" not in text
+    assert [p.name for p in result.prospects][:3] == ["箱根吟遊", "強羅環翠楼", "環翠楼"] or {
+        p.name for p in result.prospects[:4]} >= {"箱根吟遊", "強羅環翠楼", "環翠楼"}
+
+
+LONDON = """Restaurant,Cuisine,City,Stars
+Gymkhana,Indian,London,2 Stars
+Trishna,Indian,London,1 Star
+Jamavar,Indian,London,1 Star
+Veeraswamy,Indian,London,1 Star
+Benares,Indian,London,
+A. Wong,Chinese,London,2 Stars
+The Ledbury,Modern British,London,2 Stars
+The Clove Club,Modern British,London,2 Stars
+Restaurant Story,Modern British,London,2 Stars
+Umu,Japanese,London,2 Stars
+Endo at the Rotunda,Japanese,London,1 Star
+Zuma,Japanese,London,
+Roka,Japanese,London,
+Dishoom Covent Garden,Indian,Edinburgh,
+"""
+
+
+def test_a_cuisine_before_a_country_and_the_business_before_the_rating(tmp_path):
+    db = _db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant",
+                                                           "category": "Cuisine",
+                                                           "rating": "Stars"})
+    # "Japanese" is the list's cuisine, not the country Japan.
+    assert set(_names(db, "Japanese restaurants in London")[:4]) == {
+        "Umu", "Endo at the Rotunda", "Zuma", "Roka"}
+    # A two-star Indian restaurant's competitors are Indian restaurants before two-star
+    # restaurants of other cuisines; the rating orders them within the business.
+    names = _names(db, "Gymkhana")
+    assert set(names[:4]) == {"Trishna", "Jamavar", "Veeraswamy", "Benares"}, names
+    assert names.index("Trishna") < names.index("Benares")  # one star is nearer two than none
