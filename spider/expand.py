@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -98,6 +99,7 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
     best = top[0][1] if top else 1.0
     prospect_signals = signals_of(db, ids)
     evidence = evidence_of(db, ids)
+    client_sites = _clients_sites(db, ids)
     wanted = set(seed_signals) if query.kind == "company" else _facet_signals(query)
     prospects: list[Prospect] = []
     for position, (cid, score, covered) in enumerate(top, 1):
@@ -119,7 +121,8 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
             priority=_priority(score / best if best else 0, covered, query, settings),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
-            sources=evidence[cid].sources, caution=evidence[cid].caution,
+            sources=evidence[cid].sources,
+            caution="; ".join(c for c in (client_sites.get(cid), evidence[cid].caution) if c),
         ))
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
@@ -243,41 +246,56 @@ def _one_row_each(db: sqlite_utils.Database, query: Query, ranked: list[tuple[in
     return kept
 
 
+class _Operator:
+    """What says a company is one operator's site: its web domain, phone, brand, operator,
+    and its very name within its place."""
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        site, tel, name, name_en, brand, group, local, city, region = row
+        domain = normalize_domain(site)
+        self.domain = "" if domain in _SHARED_HOSTS else domain
+        self.phone = normalize_phone(tel)
+        self.names = {n for n in (_folded(name), _folded(name_en), _folded(local)) if n}
+        self.brand, self.group = _folded(brand), _folded(group)
+        self.place = (city, region)
+
+    def owns(self, other: _Operator) -> bool:
+        return bool(
+            (self.domain and other.domain == self.domain)
+            or (self.phone and other.phone == self.phone)
+            # One name in one city is one chain's branch; in another town it may be another
+            # "Historical Society".
+            or (self.names & other.names and _same_place(self.place, other.place))
+            or (self.brand and other.brand == self.brand)
+            or (self.group and other.group == self.group))
+
+
+_OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
+                     "region")
+
+
+def _operators(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, _Operator]:
+    return {cid: _Operator(rest) for cid, *rest in rows_in(
+        db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", list(ids))}
+
+
 def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
     web domain, its phone number, its brand or operator, or its very name in its city (another
     branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor."""
-    if query.kind != "company":
+    if query.kind != "company" or query.company_id is None:
         return ranked[:limit]
-    seed = db.execute("select website, phone, name, name_en, brand, \"group\", name_local, city, "
-                      "region from companies where id = ?", [query.company_id]).fetchone()
-    if not seed:
+    seed = _operators(db, [query.company_id]).get(query.company_id)
+    if seed is None:
         return ranked[:limit]
-    domain = normalize_domain(seed[0])
-    domain = "" if domain in _SHARED_HOSTS else domain
-    phone = normalize_phone(seed[1])
-    names = {n for n in (_folded(seed[2]), _folded(seed[3]), _folded(seed[6])) if n}
-    brand, group = _folded(seed[4]), _folded(seed[5])
-    seed_city, seed_region = seed[7], seed[8]
     kept: list[tuple[int, float, int]] = []
     same = 0
     for start in range(0, len(ranked), 200):
         part = ranked[start:start + 200]
-        rows = {cid: rest for cid, *rest in rows_in(
-            db, "select id, website, phone, name, name_en, brand, \"group\", name_local, city, "
-            "region from companies where id in ({marks})", [cid for cid, *_ in part])}
+        found = _operators(db, [cid for cid, *_ in part])
         for item in part:
-            site, tel, name, name_en, their_brand, their_group, local, city, region = rows.get(
-                item[0], [None] * 9)
-            if ((domain and normalize_domain(site) == domain)
-                    or (phone and normalize_phone(tel) == phone)
-                    # One name in one city is one chain's branch; in another town it may
-                    # be another "Historical Society".
-                    or (names & {_folded(name), _folded(name_en), _folded(local)}
-                        and _same_place((seed_city, seed_region), (city, region)))
-                    or (brand and _folded(their_brand) == brand)
-                    or (group and _folded(their_group) == group)):  # fmt: skip
+            if item[0] in found and seed.owns(found[item[0]]):
                 same += 1
                 continue
             kept.append(item)
@@ -289,6 +307,26 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
                      "(same web domain, phone, brand, operator or name)")
     return kept
+
+
+def _clients_sites(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
+    """Prospects that are sites of a won client's operator (its web domain, phone, brand or
+    name in its place), each with a caution naming the client: the same customer, to reach
+    through the client, not a cold call."""
+    clients = [cid for cid, in db.execute(
+        "select distinct l.company_id from won_clients w join record_links l "
+        "on l.record_id = w.record_id")]
+    if not clients or not ids:
+        return {}
+    anchors = _operators(db, clients)
+    names = dict(rows_in(db, "select id, name from companies where id in ({marks})", clients))
+    out: dict[int, str] = {}
+    for cid, operator in _operators(db, ids).items():
+        owner = next((c for c, a in anchors.items() if c != cid and a.owns(operator)), None)
+        if owner is not None:
+            out[cid] = (f"same operator as your client {names.get(owner, owner)} "
+                        "(web domain, phone, brand or name): reach it through them")
+    return out
 
 
 def _same_place(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:

@@ -410,3 +410,20 @@ def test_a_cuisine_before_a_country_and_the_business_before_the_rating(tmp_path)
     names = _names(db, "Gymkhana")
     assert set(names[:4]) == {"Trishna", "Jamavar", "Veeraswamy", "Benares"}, names
     assert names.index("Trishna") < names.index("Benares")  # one star is nearer two than none
+
+
+def test_a_won_clients_other_sites_come_with_a_caution(tmp_path):
+    from spider.clients import record_won
+
+    text = ("name,category,city,website\n"
+            "Dishoom Covent Garden,Indian,London,https://www.dishoom.com/covent-garden/\n"
+            "Dishoom Shoreditch,Indian,London,https://www.dishoom.com/shoreditch/\n"
+            "Trishna,Indian,London,https://trishnalondon.com\n"
+            "Benares,Indian,London,https://benaresrestaurant.co.uk\n")
+    db = _db(tmp_path, "guide.csv", text)
+    record_won(db, "Dishoom Covent Garden")
+    result = expand(db, Settings(), "Indian restaurants in London", limit=10, save=False)
+    by_name = {p.name: p for p in result.prospects}
+    assert "Dishoom Covent Garden" not in by_name  # the client itself is never listed
+    assert "your client Dishoom Covent Garden" in by_name["Dishoom Shoreditch"].caution
+    assert not by_name["Trishna"].caution
