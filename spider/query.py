@@ -427,12 +427,12 @@ def _japanese_place_forms(name: str) -> list[str]:
     name = name.strip()
     if not name or name.isascii() or not any("\u4e00" <= c <= "\u9fff" for c in name):
         return []
-    from spider.resolve.readings import reading
+    from spider.resolve.readings import place_reading
 
     stem = name[:-1] if name.endswith(_JA_MUNICIPAL) and len(name) >= 3 else name
     out = [stem] if stem != name else []
-    read = reading(stem).replace(" ", "")
-    if read.isascii() and len(read) >= 3:
+    read = place_reading(name)
+    if read:
         out.append(fold_query(read))
     return out
 

@@ -580,6 +580,17 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             if near:
                 district = near[0]
                 evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
+        own = _tidy_place(str(rec.get("district") or "")).strip()
+        town = _tidy_place(city_raw) if city_raw else ""
+        if (district is None and own and own.lower() != town.lower() and len(own) <= 60
+                and region_code != "JP-13" and not places.tokyo_wards().get(places.place_key(own))):
+            # (Tokyo's districts and wards are known to the gazetteer and handled above.)
+            # A district column outside the known Tokyo districts (Mayfair, Shoreditch): a
+            # place finer than the city, named as the list names it.
+            key = f"{country or 'XX'}/{town.lower()}/{own.lower()}"
+            yield from once(Fact(f"place:district:{key}", "district",
+                                 f"{own}, {town}" if town else own, local_conf(rec), ev,
+                                 rec["source"]))
         if district:
             yield from once(Fact(f"place:district:{district.en}", "district",
                                  f"{district.en}, Tokyo", local_conf(rec), evidence, rec["source"]))

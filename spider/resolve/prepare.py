@@ -155,6 +155,16 @@ def _postal_out(address: Any, postal: Any) -> tuple[str, str]:
     return text, code
 
 
+def _city_key(city: Any) -> str:
+    """A city as both scripts can compare it: 京都市 and Kyoto are 'kyoto'."""
+    name = normalize_name(city)
+    if name and is_japanese(name):
+        from spider.resolve.readings import place_reading
+
+        return place_reading(name) or name
+    return name
+
+
 def _has_legal_form(name: str) -> bool:
     folded = fold(name)
     return strip_legal_forms(folded) != folded
@@ -225,7 +235,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         house=house.group(1) if house else "",
         block=block,
         ja_address=is_japanese(address) if address else False,
-        city=_intern(normalize_name(record.get("city"))),
+        city=_intern(_city_key(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
         source=_intern(record.get("source") or ""),
         firm=is_firm(record),

@@ -25,7 +25,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from spider.resolve.kana import kana_to_romaji
+from spider.resolve.kana import kana_to_romaji, romaji_key
 from spider.text import is_kanji
 
 __all__ = ["reading", "reading_words", "sound_key", "sound_scores", "sound_similarity"]
@@ -121,6 +121,19 @@ def nouns(text: str) -> list[str]:
         if pos[0] == "名詞" and pos[1] not in ("数詞", "代名詞"):
             out.append(morpheme.normalized_form())
     return out
+
+
+_MUNICIPAL = ("市", "町", "村", "区")
+
+
+@lru_cache(maxsize=50_000)
+def place_reading(name: str) -> str:
+    """A Japanese town's name as it is written in Latin letters: without its 市/町/村/区 and
+    read (京都市 → kyoto, 箱根町 → hakone); '' when it cannot be read."""
+    name = name.strip()
+    stem = name[:-1] if name.endswith(_MUNICIPAL) and len(name) >= 2 else name
+    read = romaji_key("".join(reading_words(stem)))
+    return read if read.isascii() and len(read) >= 3 else ""
 
 
 def reading(name: str) -> str:
