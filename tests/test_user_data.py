@@ -427,3 +427,27 @@ def test_a_won_clients_other_sites_come_with_a_caution(tmp_path):
     assert "Dishoom Covent Garden" not in by_name  # the client itself is never listed
     assert "your client Dishoom Covent Garden" in by_name["Dishoom Shoreditch"].caution
     assert not by_name["Trishna"].caution
+
+
+def test_a_district_column_anywhere_is_a_place_and_a_japanese_city_reads_as_latin(tmp_path):
+    from spider.resolve.prepare import prepare_record
+
+    text = ("Restaurant,Cuisine,Area,City,Stars\n"
+            "Alain Ducasse at The Dorchester,French,Mayfair,London,3 Stars\n"
+            "Helene Darroze at The Connaught,French,Mayfair,London,3 Stars\n"
+            "Alex Dilling,French,Mayfair,London,2 Stars\n"
+            "Restaurant Gordon Ramsay,French,Chelsea,London,3 Stars\n"
+            "Core by Clare Smyth,British,Notting Hill,London,3 Stars\n"
+            "La Dame de Pic,French,Tower Hill,London,2 Stars\n")
+    db = _db(tmp_path, "guide.csv", text, mapping={"name": "Restaurant", "category": "Cuisine",
+                                                    "rating": "Stars"})
+    query = resolve_query(db, "French restaurants in Mayfair")
+    assert any("Mayfair" in f.label for f in query.facets), [f.label for f in query.facets]
+    assert set(_names(db, "French restaurants in Mayfair")[:3]) == {
+        "Alain Ducasse at The Dorchester", "Helene Darroze at The Connaught", "Alex Dilling"}
+    # A won client's district first among its peers of one business and tier.
+    assert _names(db, "Alain Ducasse at The Dorchester")[0] == "Helene Darroze at The Connaught"
+    # 京都市 and Kyoto are one city to the resolver, 港区 is Minato.
+    assert prepare_record(0, {"name": "a", "city": "京都市"}).city == prepare_record(
+        1, {"name": "b", "city": "Kyoto"}).city == "kyoto"
+    assert prepare_record(0, {"name": "a", "city": "港区"}).city == "minato"
