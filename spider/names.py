@@ -13,7 +13,9 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
-from spider.resolve.normalize import compact, normalize_name
+from spider.resolve.kana import romaji_key
+from spider.resolve.normalize import compact, is_japanese, normalize_name
+from spider.resolve.readings import reading_words
 
 COMPANY_EXACT = 100.0
 PREFIX_SCORE = 90.0
@@ -36,6 +38,11 @@ def name_keys(name: str) -> set[str]:
     core = compact(_GENERIC_NAME_WORDS.sub(" ", normalized))
     if len(core) >= 2:
         keys.add(core)
+    if is_japanese(normalized):
+        # Read aloud, so a rep who types the name in Latin letters finds it: 加賀屋 is Kagaya.
+        read = "".join(reading_words(normalized))
+        if read.isascii() and len(read) >= 3:
+            keys |= {read, romaji_key(read)}
     return {k for k in keys if k}
 
 
@@ -144,7 +151,10 @@ def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
     key = compact(normalize_name(text))
     if not key:
         return []
-    exact = [r[0] for r in db.execute("select distinct company_id from company_names where key = ?", [key])]
+    # A name in Latin letters may be a Japanese name read aloud, spelt any way (Tôkyô).
+    wanted = list(dict.fromkeys([key, romaji_key(key)] if key.isascii() else [key]))
+    exact = [r[0] for r in db.execute("select distinct company_id from company_names where key in "
+                                      f"({', '.join('?' * len(wanted))})", wanted)]
     scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
     found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
     if found is None:

@@ -451,3 +451,9 @@ def test_a_district_column_anywhere_is_a_place_and_a_japanese_city_reads_as_lati
     assert prepare_record(0, {"name": "a", "city": "京都市"}).city == prepare_record(
         1, {"name": "b", "city": "Kyoto"}).city == "kyoto"
     assert prepare_record(0, {"name": "a", "city": "港区"}).city == "minato"
+
+
+def test_a_japanese_name_is_found_as_it_is_read(tmp_path):
+    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    query = resolve_query(db, "Kagaya")  # 加賀屋, typed in Latin letters
+    assert query.kind == "company" and query.company_name == "加賀屋"
