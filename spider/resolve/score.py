@@ -106,8 +106,11 @@ def soft_token_score(
         places_a = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(a, best_a, strict=True))
         places_b = any(s < 0.5 and t in PLACE_WORDS for t, s in zip(b, best_b, strict=True))
         cheap = not (places_a and places_b)
-    num_a, den_a = _weighted(a, best_a, weights, cheap)
-    num_b, den_b = _weighted(b, best_b, weights, cheap)
+    # Between properties (`places`), a kind word only one name carries ("Tawaraya" and
+    # 俵屋旅館, "Okura" and "Hotel Okura") costs as little as a dropped city.
+    kinds = places and bool(_KIND_TOKENS.intersection(set_a) ^ _KIND_TOKENS.intersection(set_b))
+    num_a, den_a = _weighted(a, best_a, weights, cheap, kinds)
+    num_b, den_b = _weighted(b, best_b, weights, cheap, kinds)
     if not den_a or not den_b:
         return 0.0, 0.0  # a name of designations alone ("Koninklijke") names no one
     symmetric = 100.0 * (num_a + num_b) / (den_a + den_b)
@@ -115,8 +118,12 @@ def soft_token_score(
     return symmetric, coverage
 
 
+_KIND_TOKENS = frozenset({"hotel", "hotels", "ryokan", "inn", "hostel"})
+
+
 def _weighted(
-    tokens: Sequence[str], best: list[float], weights: Weights, cheap_places: bool
+    tokens: Sequence[str], best: list[float], weights: Weights, cheap_places: bool,
+    cheap_kinds: bool = False,
 ) -> tuple[float, float]:
     """(matched weight, total weight) of one name's tokens, each matched to degree `best`."""
     num = den = 0.0
@@ -124,7 +131,7 @@ def _weighted(
     for token, s in zip(tokens, best, strict=True):
         got = cache.get(token)
         shared_w, alone_w = got if got is not None else both(token)
-        if cheap_places and token in PLACE_WORDS:
+        if (cheap_places and token in PLACE_WORDS) or (cheap_kinds and token in _KIND_TOKENS):
             alone_w *= PLACE_WEIGHT
         shared = shared_w * s
         num += shared
