@@ -24,7 +24,7 @@ from spider.prospects import Expansion
 from spider.query import english_word
 from spider.settings import Settings
 from spider.signals import REFERENCE_KINDS, signals_of
-from spider.text import TIER_JA, display_names, noun_forms
+from spider.text import TIER_JA, display_names, entity_noun, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
@@ -96,7 +96,8 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
     return (best, best_shared) if best else None
 
 
-def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True) -> str:
+def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
+                noun: str = "") -> str:
     """'five-star hotels in Tokyo' / 'another bank in Chiyoda' (plural=False gives the
     singular) / '東京都の五つ星ホテル', from a set of signals."""
     def top(kinds: tuple[str, ...]) -> dict | None:
@@ -121,7 +122,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True)
         label = english_word(label) or label
     if not any(ch.isalpha() for ch in label):
         label = ""  # a code ("2", "A51") is not a kind of business a caller can say
-    one, many = noun_forms(label)
+    one, many = noun_forms(label, noun)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
@@ -201,6 +202,7 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
     language = settings.language
     for prospect in expansion.prospects:
         signals = prospect_signals.get(prospect.company_id, {})
+        noun = entity_noun(prospect.sources)  # "Indian restaurants" from london_restaurants.csv
         ask_key = _kind_key(signals, templates.get("ask_for", {}))
         ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
         problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \
@@ -210,14 +212,14 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
         if found:
             client, shared = found
             shared_signals = {s: signals[s] for s in shared}
-            values["peers"] = peer_phrase(shared_signals, language)
+            values["peers"] = peer_phrase(shared_signals, language, noun=noun)
             prospect.reference = {"company_id": client["company_id"], "name": cite(client),
                                   "referenceable": bool(client["referenceable"]),
                                   "shared": sorted(signals[s]["label"] for s in shared)}
             if client["referenceable"]:
                 prospect.angle = "named_reference"
                 values["reference"] = client["name"]
-                ref_seg = peer_phrase(shared_signals, language, plural=False)
+                ref_seg = peer_phrase(shared_signals, language, plural=False, noun=noun)
                 values["reference_segment"] = (f"another {ref_seg}" if language == "en" else ref_seg)
                 story = (client["story"] or "").strip()
                 clause = templates["angle"]["named_reference"].get("story_clause", "")
@@ -227,7 +229,7 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
         else:
             prospect.angle = "segment"
             base = {s: signals[s] for s in signals if s in seed_signals} if seed_signals else signals
-            values["peers"] = peer_phrase(base or signals, language)
+            values["peers"] = peer_phrase(base or signals, language, noun=noun)
         text = templates["angle"][prospect.angle]["text"]
         prospect.opening_line = _fill(text, values)
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)

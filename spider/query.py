@@ -528,6 +528,19 @@ def _pieces(q: str, longest: int) -> set[str]:
     return out
 
 
+_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+# "three Michelin stars", "2 AAA diamonds": the guide's name between a count and its unit.
+_GUIDE_BETWEEN = re.compile(_NUMBER + r"[ -]([a-z]+)[ -](stars?|diamonds?|keys?|pavilions?)\b")
+_STARRED = re.compile(_NUMBER + r"[ -]starred\b")
+
+
+def _award_words(q: str) -> str:
+    """A rating said the way guides say it, as the count and unit the vocabulary knows:
+    "three michelin stars" -> "three stars", "two-starred" -> "two-star"."""
+    q = _GUIDE_BETWEEN.sub(lambda m: f"{m.group(1)} {m.group(3)}", q)
+    return _STARRED.sub(lambda m: f"{m.group(1)}-star", q)
+
+
 def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabulary | None = None,
                   synonyms: Synonyms | None = None,
                   ) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
@@ -545,7 +558,7 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
     vocabulary = vocabulary or _Vocabulary(db)
     synonyms = _shipped_synonyms() if synonyms is None else synonyms
     filler, longest = vocabulary.filler, vocabulary.longest
-    q = fold_query(text)
+    q = _award_words(fold_query(text))
     # A piece may be a synonym longer than any phrase here ("convenience store").
     span = max(longest, SYNONYM_SPAN)
     pieces = _pieces(q, span)

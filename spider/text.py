@@ -7,6 +7,7 @@ time it is, how a registry's upper-case name reads aloud, how a business noun ta
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,11 +139,35 @@ def _plain_label(label: str) -> str:
     return text
 
 
-def noun_forms(label: str) -> tuple[str, str]:
-    """(singular, plural) noun phrases for a kind-of-business label."""
+def _plural(noun: str) -> str:
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+
+
+# Nouns too general to say what a list is about ("company", "house", "line").
+_GENERAL_NOUNS = frozenset({"company", "firm", "line", "house", "base", "office", "practice",
+                            "operator", "provider", "trust", "fund", "plant", "port", "market"})
+
+
+def entity_noun(texts: Iterable[str]) -> str:
+    """The kind of business a list's own words name, singular: 'london_restaurants.csv' ->
+    'restaurant', "Kyoto's best inns" -> 'inn'; '' if none."""
+    for text in texts:
+        for word in re.findall(r"[a-z]+", (text or "").lower()):
+            one = word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") if \
+                word.endswith("s") and len(word) > 3 else word
+            if one in ENTITY_NOUNS and one not in _GENERAL_NOUNS:
+                return one
+    return ""
+
+
+def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
+    """(singular, plural) noun phrases for a kind-of-business label; FALLBACK, a noun the
+    list itself uses, follows a label that is no noun ("Indian" -> "Indian restaurants")."""
     text = _plain_label(label)
     if not text:
-        return "company", "companies"
+        return (fallback, _plural(fallback)) if fallback else ("company", "companies")
     words = text.split(" ")
     last = words[-1]
     stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
@@ -154,4 +179,5 @@ def noun_forms(label: str) -> tuple[str, str]:
         many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
         return one, many
     adjective = " ".join(w for w in (head, stem) if w)
-    return f"{adjective} company", f"{adjective} companies"
+    noun = fallback or "company"
+    return f"{adjective} {noun}", f"{adjective} {_plural(noun)}"

@@ -457,3 +457,20 @@ def test_a_japanese_name_is_found_as_it_is_read(tmp_path):
     db = _db(tmp_path, "ryokan.csv", RYOKAN)
     query = resolve_query(db, "Kagaya")  # 加賀屋, typed in Latin letters
     assert query.kind == "company" and query.company_name == "加賀屋"
+
+
+def test_a_rating_said_the_way_guides_say_it(tmp_path):
+    db = _db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant", "category": "Cuisine",
+                                                      "rating": "Stars"})
+    for text in ("two Michelin star Japanese restaurant", "two-starred Japanese restaurant"):
+        query = resolve_query(db, text)
+        assert not query.ignored, (text, query.ignored)
+        assert _names(db, text)[0] == "Umu", text
+
+
+def test_an_opener_takes_its_noun_from_the_list_when_the_category_is_no_noun(tmp_path):
+    db = _db(tmp_path, "london_restaurants.csv", LONDON,
+             mapping={"name": "Restaurant", "category": "Cuisine", "rating": "Stars"})
+    result = expand(db, Settings(), "Indian restaurants in London", limit=3, save=False)
+    line = result.prospects[0].opening_line
+    assert "indian restaurant" in line.lower() and "companies" not in line, line
