@@ -157,19 +157,7 @@ def _with_article(place: str) -> str:
 
 
 def _place_ja(place: dict) -> str:
-    signal, label = place["signal"], place["label"]
-    if signal.startswith("place:city:"):
-        local = [p.strip() for p in label.split(",") if p.strip() and not p.strip().isascii()]
-        if local:
-            return local[0]
-    if signal.startswith("place:district:"):
-        name = signal.rsplit(":", 1)[1]
-        return next((d.ja for d in places.tokyo_districts() if d.en == name), label)
-    if signal.startswith("place:region:JP-"):
-        code = signal.rsplit(":", 1)[1]
-        return next((k for k, (c, _) in places.prefectures().items()
-                     if c == code and k.endswith(("都", "道", "府", "県"))), label)
-    return {"Japan": "国内", "United States": "米国"}.get(label, label)
+    return places.place_label_ja(place["signal"], place["label"])
 
 
 def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from spider.db import rows_in
+from spider.places import place_label_ja
 from spider.query import japanese_word
 from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
 from spider.signals import COMPETITOR_KINDS
@@ -79,6 +80,8 @@ class Reason:
         size = re.fullmatch(r"([\d,+-]+) employees", label)
         if size:
             label = f"従業員 {size.group(1)} 人"
+        elif self.kind in ("district", "city", "region", "country"):
+            label = place_label_ja(self.signal, label)
         elif label.isascii():
             label = TIER_JA.get(label) or japanese_word(label) or label
         if not self.shared_with_seed and not self.segment_query:

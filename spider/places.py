@@ -46,6 +46,35 @@ def prefectures() -> dict[str, tuple[str, str]]:
 
 
 @functools.cache
+def prefecture_ja() -> dict[str, str]:
+    """ISO code -> the prefecture's Japanese name (JP-14 -> 神奈川県)."""
+    return {row["code"]: row["ja"] for row in _read("prefectures.csv")}
+
+
+def place_label_ja(signal: str, label: str) -> str:
+    """A place label for a Japanese reader: a city's Japanese name where the label has one,
+    a Tokyo district's, a prefecture's (Kanagawa -> 神奈川県), 国内 for Japan."""
+    if signal.startswith("place:city:"):
+        local = [p.strip() for p in label.split(",") if p.strip() and not p.strip().isascii()]
+        if local:
+            return local[0]
+    if signal.startswith("place:district:"):
+        name = signal.rsplit(":", 1)[1]
+        found = next((d.ja for d in tokyo_districts() if d.en == name), None)
+        if found:
+            return found
+    if signal.startswith("place:region:JP-"):
+        return prefecture_ja().get(signal.rsplit(":", 1)[1], label)
+    if signal.startswith(("place:city:JP-", "place:district:")):
+        # "Hakone, Kanagawa": the prefecture at least in Japanese.
+        parts = [p.strip() for p in label.split(",")]
+        code = prefectures().get(place_key(parts[-1]), ("", ""))[0] if len(parts) > 1 else ""
+        if code in prefecture_ja():
+            return ", ".join([*parts[:-1], prefecture_ja()[code]])
+    return {"Japan": "国内", "United States": "米国"}.get(label, label)
+
+
+@functools.cache
 def tokyo_wards() -> dict[str, str]:
     table: dict[str, str] = {}
     for row in _read("tokyo_wards.csv"):

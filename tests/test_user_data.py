@@ -474,3 +474,14 @@ def test_an_opener_takes_its_noun_from_the_list_when_the_category_is_no_noun(tmp
     result = expand(db, Settings(), "Indian restaurants in London", limit=3, save=False)
     line = result.prospects[0].opening_line
     assert "indian restaurant" in line.lower() and "companies" not in line, line
+
+
+def test_japanese_reasons_name_japanese_places(tmp_path):
+    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    result = expand(db, Settings(language="ja"), "強羅花壇", limit=3, save=False)
+    text = " ".join(r.text() for p in result.prospects for r in p.reasons)
+    assert "Kanagawa" not in text and "箱根町" in text
+    from spider.places import place_label_ja
+
+    assert place_label_ja("place:region:JP-14", "Kanagawa") == "神奈川県"
+    assert place_label_ja("place:city:JP-14/Hakone", "Hakone, Kanagawa") == "Hakone, 神奈川県"
