@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,14 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
-                      client_signals: dict[int, dict[str, dict]], prospect_id: int) -> tuple[dict, set[str]] | None:
-    """The won client sharing the most rare competitor signals with the prospect."""
+                      client_signals: dict[int, dict[str, dict]], prospect_id: int,
+                      not_cite: Collection[int] = ()) -> tuple[dict, set[str]] | None:
+    """The won client sharing the most rare competitor signals with the prospect; never one
+    of NOT_CITE (a client whose operator runs the prospect: it is not its competitor)."""
     groups = {s for s, r in prospect_signals.items() if r["kind"] == "group"}
     best, best_score, best_shared = None, 0.0, set()
     for client in clients:
-        if client["company_id"] == prospect_id:
+        if client["company_id"] == prospect_id or client["company_id"] in not_cite:
             continue
         theirs = client_signals.get(client["company_id"], {})
         if groups & {s for s, r in theirs.items() if r["kind"] == "group"}:
@@ -178,7 +181,8 @@ def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
 
 def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,
                    seed_signals: dict[str, dict],
-                   prospect_signals: dict[int, dict[str, dict]] | None = None) -> None:
+                   prospect_signals: dict[int, dict[str, dict]] | None = None,
+                   operators: Mapping[int, int] | None = None) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
     templates = load_templates(settings)
     clients = won_clients(db)
@@ -195,7 +199,9 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
         ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
         problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \
             or templates.get("problem", {}).get("default", "")
-        found = closest_reference(signals, clients, client_signals, prospect.company_id)
+        owner = (operators or {}).get(prospect.company_id)
+        found = closest_reference(signals, clients, client_signals, prospect.company_id,
+                                  () if owner is None else (owner,))
         values = {"company": prospect.name, "ask_for": ask_for, "problem": problem}
         if found:
             client, shared = found

@@ -122,11 +122,13 @@ def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: i
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,
-            caution="; ".join(c for c in (client_sites.get(cid), evidence[cid].caution) if c),
+            caution="; ".join(c for c in (client_sites.get(cid, (0, ""))[1],
+                                          evidence[cid].caution) if c),
         ))
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
-    attach_openers(db, settings, expansion, seed_signals, prospect_signals)
+    attach_openers(db, settings, expansion, seed_signals, prospect_signals,
+                   {cid: owner for cid, (owner, _) in client_sites.items()})
     if save:
         try:
             save_run(db, settings, expansion)
@@ -309,10 +311,10 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
     return kept
 
 
-def _clients_sites(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
+def _clients_sites(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple[int, str]]:
     """Prospects that are sites of a won client's operator (its web domain, phone, brand or
-    name in its place), each with a caution naming the client: the same customer, to reach
-    through the client, not a cold call."""
+    name in its place), each with that client and a caution naming it: the same customer, to
+    reach through the client, not a cold call, and never a reference for it."""
     clients = [cid for cid, in db.execute(
         "select distinct l.company_id from won_clients w join record_links l "
         "on l.record_id = w.record_id")]
@@ -320,11 +322,11 @@ def _clients_sites(db: sqlite_utils.Database, ids: list[int]) -> dict[int, str]:
         return {}
     anchors = _operators(db, clients)
     names = dict(rows_in(db, "select id, name from companies where id in ({marks})", clients))
-    out: dict[int, str] = {}
+    out: dict[int, tuple[int, str]] = {}
     for cid, operator in _operators(db, ids).items():
         owner = next((c for c, a in anchors.items() if c != cid and a.owns(operator)), None)
         if owner is not None:
-            out[cid] = (f"same operator as your client {names.get(owner, owner)} "
+            out[cid] = (owner, f"same operator as your client {names.get(owner, owner)} "
                         "(web domain, phone, brand or name): reach it through them")
     return out
 

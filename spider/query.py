@@ -217,7 +217,12 @@ def label_words(label: str) -> list[str]:
     if not text:
         return []
     if not text.isascii() and any(_is_cjk(ch) for ch in text):
-        return [text.replace(" ", "")]
+        whole = text.replace(" ", "")
+        # The label whole, and the words the analyser finds in it: 回転寿司 is also 寿司.
+        from spider.resolve.readings import nouns
+
+        parts = [w for w in nouns(whole) if len(w) >= 2 and w != whole]
+        return list(dict.fromkeys([whole, *parts]))
     filler = _shipped_vocabulary()[1]
     return list(dict.fromkeys(singular(w) for w in _WORD_SPLIT.split(text)
                               if w and w not in filler and not w.isdigit()))
@@ -567,9 +572,23 @@ def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabula
     vocabulary.learn_words(_candidate_words(q, synonyms))
 
     def term_of(piece: str) -> Term | None:
-        if piece in phrases:
-            return phrases[piece]
-        return next((phrases[a] for a in aliases.get(piece, ()) if a in phrases), None)
+        own = phrases.get(piece)
+        also = [phrases[a] for a in aliases.get(piece, ()) if a in phrases]
+        if own is None:
+            return also[0] if also else None
+        also = [t for t in also if t is not own and t.facet == own.facet]
+        if not also:
+            return own
+        # A word and its synonym both name labels here ("Sushi" in one file, 寿司 in
+        # another): the word names all of them, each weighing fully.
+        merged = Term(own.label, own.facet, [*own.signals, *(x for t in also for x in t.signals)],
+                      own.implies,
+                      list(dict.fromkeys([*own.expanded, *(x for t in also for x in t.expanded)])))
+        merged.primary = len(merged.expanded)
+        if id(own) in vocabulary.users or any(id(t) in vocabulary.users for t in also):
+            vocabulary.users.add(id(merged))
+        phrases[piece] = merged
+        return merged
 
     found: list[tuple[str, Term]] = []
     fillers: list[str] = []

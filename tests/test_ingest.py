@@ -295,3 +295,14 @@ def test_an_empty_file_is_an_error(empty_db, tmp_path):
     path.write_text("name,city\n", encoding="utf-8")
     with pytest.raises(InputError, match="no rows to read"):
         ingest_file(empty_db, path)
+
+
+def test_german_french_and_spanish_headers_map_to_fields():
+    from spider.fields import map_headers
+
+    assert map_headers(["Name", "Stadt", "Bundesland", "Typ", "PLZ", "Webseite"]) == {
+        "Name": "name", "Stadt": "city", "Bundesland": "region", "Typ": "category",
+        "PLZ": "postal_code", "Webseite": "website"}
+    assert map_headers(["Nom", "Ville", "Code postal", "Téléphone"])["Téléphone"] == "phone"
+    assert map_headers(["Nombre", "Ciudad", "Dirección"]) == {
+        "Nombre": "name", "Ciudad": "city", "Dirección": "address"}

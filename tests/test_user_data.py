@@ -485,3 +485,28 @@ def test_japanese_reasons_name_japanese_places(tmp_path):
 
     assert place_label_ja("place:region:JP-14", "Kanagawa") == "神奈川県"
     assert place_label_ja("place:city:JP-14/Hakone", "Hakone, Kanagawa") == "Hakone, 神奈川県"
+
+
+def test_a_word_and_its_synonym_in_two_files_name_both(tmp_path):
+    db = _db(tmp_path, "ja.csv", "店名,ジャンル,市区町村,都道府県\n"
+             "がんこ 新梅田食道街店,寿司,大阪市,大阪府\n魚心 南店,寿司,大阪市,大阪府\n"
+             "すきやばし次郎,寿司,中央区,東京都\n")
+    db = _db(tmp_path, "en.csv", "name,category,city,region\nHarukoma,Sushi,Osaka,Osaka\n"
+             "Kyubey,Sushi,Chuo,Tokyo\n", db=db)
+    # "sushi" is the English file's Sushi and, through 寿司 = sushi, the Japanese file's 寿司.
+    assert set(_names(db, "sushi in Osaka")[:3]) == {"がんこ 新梅田食道街店", "魚心 南店", "Harukoma"}
+
+
+def test_a_won_client_is_never_the_reference_for_its_own_sister_site(tmp_path):
+    from spider.clients import record_won
+
+    text = ("name,category,city,website\n"
+            "Brauhaus Lemke am Hackeschen Markt,Brewpub,Berlin,https://www.lemke.berlin\n"
+            "Brauhaus Lemke am Schloss,Brewpub,Berlin,https://www.lemke.berlin/schloss\n"
+            "BRLO Brwhouse,Brewpub,Berlin,https://brlo.de\n")
+    db = _db(tmp_path, "brewpubs.csv", text)
+    record_won(db, "Brauhaus Lemke am Hackeschen Markt", referenceable=True)
+    result = expand(db, Settings(), "brewpubs in Berlin", limit=5, save=False)
+    by_name = {p.name: p for p in result.prospects}
+    assert "Lemke am Hackeschen" not in by_name["Brauhaus Lemke am Schloss"].opening_line
+    assert by_name["BRLO Brwhouse"].reference  # a real competitor still gets the reference
