@@ -423,18 +423,15 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
     return out
 
 
-_JA_MUNICIPAL = ("市", "町", "村", "区")
-
-
 def _japanese_place_forms(name: str) -> list[str]:
     """A Japanese town as people say it: without its 市/町/村/区 (箱根町 is 箱根), and read in
     Latin letters (Hakone), so "旅館 箱根" and "ryokan in Hakone" both find 箱根町."""
     name = name.strip()
     if not name or name.isascii() or not any("\u4e00" <= c <= "\u9fff" for c in name):
         return []
-    from spider.resolve.readings import place_reading
+    from spider.resolve.readings import MUNICIPAL, place_reading
 
-    stem = name[:-1] if name.endswith(_JA_MUNICIPAL) and len(name) >= 3 else name
+    stem = name[:-1] if name.endswith(MUNICIPAL) and len(name) >= 3 else name
     out = [stem] if stem != name else []
     read = place_reading(name)
     if read:

@@ -28,7 +28,8 @@ from rapidfuzz.distance import Indel
 from spider.resolve.kana import kana_to_romaji, romaji_key
 from spider.text import is_kanji
 
-__all__ = ["reading", "reading_words", "sound_key", "sound_scores", "sound_similarity"]
+__all__ = ["MUNICIPAL", "nouns", "place_reading", "reading", "reading_words", "sound_key",
+           "sound_scores"]
 
 _tokenizer: Any = None
 
@@ -123,7 +124,7 @@ def nouns(text: str) -> list[str]:
     return out
 
 
-_MUNICIPAL = ("市", "町", "村", "区")
+MUNICIPAL = ("市", "町", "村", "区")  # the suffix of a Japanese town's name
 
 
 @lru_cache(maxsize=50_000)
@@ -131,7 +132,7 @@ def place_reading(name: str) -> str:
     """A Japanese town's name as it is written in Latin letters: without its 市/町/村/区 and
     read (京都市 → kyoto, 箱根町 → hakone); '' when it cannot be read."""
     name = name.strip()
-    stem = name[:-1] if name.endswith(_MUNICIPAL) and len(name) >= 2 else name
+    stem = name[:-1] if name.endswith(MUNICIPAL) and len(name) >= 2 else name
     read = romaji_key("".join(reading_words(stem)))
     return read if read.isascii() and len(read) >= 3 else ""
 
@@ -144,7 +145,6 @@ def reading(name: str) -> str:
 
 # Words that say nothing about which one in either script: an article and its katakana.
 _NOISE = frozenset({"the", "za", "a", "an", "of", "no", "and", "ando", "to"})
-_VOWELS = "aeiou"
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -248,8 +248,3 @@ def _without_common(key: str) -> str:
         if key in rest:
             rest = rest.replace(key, "")
     return rest if len(rest) >= 2 else ""
-
-
-def sound_similarity(a: Sequence[str], b: Sequence[str]) -> float:
-    """0..1: `sound_scores`' symmetric score."""
-    return sound_scores(a, b)[0] / 100.0
