@@ -34,6 +34,7 @@ from spider.db import dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.rank import PLACE_LEVELS
+from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR
 from spider.text import ENTITY_NOUNS
@@ -219,8 +220,6 @@ def label_words(label: str) -> list[str]:
     if not text.isascii() and any(_is_cjk(ch) for ch in text):
         whole = text.replace(" ", "")
         # The label whole, and the words the analyser finds in it: 回転寿司 is also 寿司.
-        from spider.resolve.readings import nouns
-
         parts = [w for w in nouns(whole) if len(w) >= 2 and w != whole]
         return list(dict.fromkeys([whole, *parts]))
     filler = _shipped_vocabulary()[1]
@@ -429,10 +428,8 @@ def _japanese_place_forms(name: str) -> list[str]:
     name = name.strip()
     if not name or name.isascii() or not any("\u4e00" <= c <= "\u9fff" for c in name):
         return []
-    from spider.resolve.readings import MUNICIPAL, place_reading
-
-    stem = name[:-1] if name.endswith(MUNICIPAL) and len(name) >= 3 else name
-    out = [stem] if stem != name else []
+    stem = town_stem(name)
+    out = [stem] if stem != name and len(stem) >= 2 else []  # never one character (港)
     read = place_reading(name)
     if read:
         out.append(fold_query(read))

@@ -24,6 +24,7 @@ import sqlite_utils
 
 from spider import places, seeds
 from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
 from spider.text import is_kanji, is_latin
@@ -735,8 +736,6 @@ def description_terms(text: str) -> set[str]:
               for i in range(len(t) - 1)} - _JA_STOP
     terms |= {w.lower() for w in _EN_TERM.findall(text) if w.lower() not in _TERM_STOP}
     if _JA_TERM.search(text):
-        from spider.resolve.readings import nouns
-
         terms |= {w for w in nouns(text) if len(w) >= 2 and w not in _JA_STOP
                   and any(is_kanji(c) or "\u30a0" <= c <= "\u30ff" for c in w)}
     return terms

@@ -12,6 +12,7 @@ from importlib import resources
 
 from spider.resolve.kana import is_romaji, kana_letters, kana_to_romaji, romaji_key
 from spider.resolve.normalize import fold, is_japanese, normalize_name
+from spider.resolve.readings import reading_kana
 from spider.text import is_kanji, is_katakana
 
 
@@ -185,7 +186,7 @@ def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
         readings_of_unknown = _align(segments, normalize_name(reading) if reading else "")
     if readings_of_unknown is None:
         # No reading given, or one that does not fit: the analyser reads each kanji run.
-        readings_of_unknown = [_kanji_reading(text) for text in unknown]
+        readings_of_unknown = [reading_kana(text) for text in unknown]
         if not all(readings_of_unknown):
             return []
     out: list[str] = []
@@ -210,13 +211,6 @@ def latin_forms(name: str, reading: str | None = None) -> list[tuple[str, ...]]:
         if len(out) == len(segments):
             forms.append(tuple(t for t in alt if t))
     return forms
-
-
-def _kanji_reading(text: str) -> str:
-    """A kanji run's reading in kana, from the morphological analyser ('' if it has none)."""
-    from spider.resolve.readings import reading_kana
-
-    return reading_kana(text)
 
 
 def _align(segments: list[tuple[str, str]], reading: str) -> list[str] | None:

@@ -28,20 +28,22 @@ from rapidfuzz.distance import Indel
 from spider.resolve.kana import kana_to_romaji, romaji_key
 from spider.text import is_kanji
 
-__all__ = ["MUNICIPAL", "nouns", "place_reading", "reading", "reading_words", "sound_key",
-           "sound_scores"]
+__all__ = ["nouns", "place_reading", "reading", "reading_kana", "reading_words", "sound_key",
+           "sound_scores", "town_stem"]
 
-_tokenizer: Any = None
+_tokenizers: dict[str, Any] = {}
 
 
-def _analyser() -> Any:
-    """The SudachiPy tokenizer, created on first use (its dictionary is memory-mapped)."""
-    global _tokenizer
-    if _tokenizer is None:
+def _analyser(mode: str = "C") -> Any:
+    """The SudachiPy tokenizer splitting in MODE (C: long units, names whole; A: short
+    units, words), created on first use (its dictionary is memory-mapped)."""
+    tokenizer = _tokenizers.get(mode)
+    if tokenizer is None:
         from sudachipy import Dictionary, SplitMode
 
-        _tokenizer = Dictionary(dict="small").tokenizer(mode=SplitMode.C)
-    return _tokenizer
+        tokenizer = _tokenizers[mode] = Dictionary(dict="small").tokenizer(
+            mode=getattr(SplitMode, mode))
+    return tokenizer
 
 
 def _is_kana(char: str) -> bool:
@@ -105,35 +107,31 @@ def reading_kana(text: str) -> str:
     return "".join(out)
 
 
-_short_tokenizer: Any = None
-
-
 def nouns(text: str) -> list[str]:
     """The nouns of a Japanese text as the analyser splits it in short units (自動車部品の製造
     → 自動車, 部品, 製造): the words a description is about."""
-    global _short_tokenizer
-    if _short_tokenizer is None:
-        from sudachipy import Dictionary, SplitMode
-
-        _short_tokenizer = Dictionary(dict="small").tokenizer(mode=SplitMode.A)
     out = []
-    for morpheme in _short_tokenizer.tokenize(text):
+    for morpheme in _analyser("A").tokenize(text):
         pos = morpheme.part_of_speech()
         if pos[0] == "名詞" and pos[1] not in ("数詞", "代名詞"):
             out.append(morpheme.normalized_form())
     return out
 
 
-MUNICIPAL = ("市", "町", "村", "区")  # the suffix of a Japanese town's name
+_MUNICIPAL = ("市", "町", "村", "区")  # the suffix of a Japanese town's name
+
+
+def town_stem(name: str) -> str:
+    """A Japanese town's name without its 市/町/村/区 (箱根町 → 箱根, 港区 → 港)."""
+    name = name.strip()
+    return name[:-1] if name.endswith(_MUNICIPAL) and len(name) >= 2 else name
 
 
 @lru_cache(maxsize=50_000)
 def place_reading(name: str) -> str:
     """A Japanese town's name as it is written in Latin letters: without its 市/町/村/区 and
     read (京都市 → kyoto, 箱根町 → hakone); '' when it cannot be read."""
-    name = name.strip()
-    stem = name[:-1] if name.endswith(MUNICIPAL) and len(name) >= 2 else name
-    read = romaji_key("".join(reading_words(stem)))
+    read = romaji_key("".join(reading_words(town_stem(name))))
     return read if read.isascii() and len(read) >= 3 else ""
 
 
