@@ -100,7 +100,7 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
 
 
 def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
-                noun: str = "") -> str:
+                list_noun: str = "") -> str:
     """'five-star hotels in Tokyo' / 'another bank in Chiyoda' (plural=False gives the
     singular) / '東京都の五つ星ホテル', from a set of signals."""
     def top(kinds: tuple[str, ...]) -> dict | None:
@@ -125,7 +125,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         label = english_word(label) or label
     if not any(ch.isalpha() for ch in label):
         label = ""  # a code ("2", "A51") is not a kind of business a caller can say
-    one, many = noun_forms(label, noun)
+    one, many = noun_forms(label, list_noun)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
@@ -206,14 +206,15 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
         if found:
             client, shared = found
             shared_signals = {s: signals[s] for s in shared}
-            values["peers"] = peer_phrase(shared_signals, language, noun=noun)
+            values["peers"] = peer_phrase(shared_signals, language, list_noun=noun)
             prospect.reference = {"company_id": client["company_id"], "name": cite(client),
                                   "referenceable": bool(client["referenceable"]),
                                   "shared": sorted(signals[s]["label"] for s in shared)}
             if client["referenceable"]:
                 prospect.angle = "named_reference"
                 values["reference"] = client["name"]
-                ref_seg = peer_phrase(shared_signals, language, plural=False, noun=noun)
+                ref_seg = peer_phrase(shared_signals, language, plural=False,
+                                      list_noun=noun)
                 values["reference_segment"] = (f"another {ref_seg}" if language == "en" else ref_seg)
                 story = (client["story"] or "").strip()
                 clause = templates["angle"]["named_reference"].get("story_clause", "")
@@ -223,7 +224,7 @@ def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Exp
         else:
             prospect.angle = "segment"
             base = {s: signals[s] for s in signals if s in seed_signals} if seed_signals else signals
-            values["peers"] = peer_phrase(base or signals, language, noun=noun)
+            values["peers"] = peer_phrase(base or signals, language, list_noun=noun)
         text = templates["angle"][prospect.angle]["text"]
         prospect.opening_line = _fill(text, values)
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)

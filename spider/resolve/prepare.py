@@ -34,6 +34,7 @@ from spider.resolve.normalize import (
     split_tail,
     strip_legal_forms,
 )
+from spider.resolve.readings import place_reading
 from spider.resolve.words import (
     COMMON_WEIGHT,
     COMMON_WORDS,
@@ -159,8 +160,6 @@ def _city_key(city: Any) -> str:
     """A city as both scripts can compare it: 京都市 and Kyoto are 'kyoto'."""
     name = normalize_name(city)
     if name and is_japanese(name):
-        from spider.resolve.readings import place_reading
-
         return place_reading(name) or name
     return name
 
@@ -212,9 +211,10 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
     block = " ".join(_DIGITS.findall(address))
     lat, lon = record.get("lat"), record.get("lon")
     klass = category_class(record)
+    firm = is_firm(record)
     located = lat not in (None, "") and lon not in (None, "")
     spot = 0
-    if located and not is_firm(record) and not any(
+    if located and not firm and not any(
             _has_legal_form(str(record[f])) for f in NAME_FIELDS if record.get(f)):  # fmt: skip
         spot = 2 if klass == "hotel" or record.get("category") else 1
     latin_t = tuple(tuple(_intern(t) for t in form) for form in latin)
@@ -238,7 +238,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         city=_intern(_city_key(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
         source=_intern(record.get("source") or ""),
-        firm=is_firm(record),
+        firm=firm,
         country=_intern(country_code(record.get("country")) or ""),
         lat=float(lat) if lat not in (None, "") else None,
         lon=float(lon) if lon not in (None, "") else None,

@@ -15,6 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from spider.places import district_named, gazetteer
 from spider.resolve import parallel
 from spider.resolve.block import NAME_RULES, RULE_ID, Candidates
 from spider.resolve.kana import is_romaji, skeleton
@@ -179,8 +180,9 @@ def soft_bigram_score(a: list[str], b: list[str], weights: Weights) -> tuple[flo
 
 
 def name_scores(a: Prepared, b: Prepared, weights: Weights,
-                near_km: float | None = None) -> tuple[float, float, str]:
-    """Best (symmetric, coverage, how) over every pair of names the two records carry."""
+                same_spot: bool = False) -> tuple[float, float, str]:
+    """Best (symmetric, coverage, how) over every pair of names the two records carry.
+    SAME_SPOT: the evidence has the two standing at one spot (`evidence_points`)."""
     best = (0.0, 0.0, "")
     # Directories drop the city from a property's name ("Mandarin Oriental" for "... Tokyo");
     # a registered company's 日本 / Nippon is part of its name.
@@ -209,10 +211,7 @@ def name_scores(a: Prepared, b: Prepared, weights: Weights,
     if best[0] < 90 and bool(a.ja) != bool(b.ja):
         # Two sites at one spot may share their kind and place words (ホテル, Tokyo) without
         # the rest having to carry the likeness alone; elsewhere the rest must sound alike.
-        distance = _distance_km(a, b) if a.spot and b.spot else None
-        near = DEFAULT_SCORE.site_near_km if near_km is None else near_km
-        spot = distance is not None and distance <= near
-        sym, cov = reading_scores(a, b, core=not spot)
+        sym, cov = reading_scores(a, b, core=not same_spot)
         # Each measure at its best: a Latin form may hold the other name whole (coverage)
         # where the reading sounds more alike end to end.
         if sym > best[0]:
@@ -242,10 +241,8 @@ READING_SHORT_CAP = 85.0
 def _specific_word(word: str) -> bool:
     """A word that says which one, not what kind or where: not a common or hotel word, not a
     country, region or district name."""
-    from spider.places import district_named, gazetteer
-
     return not (len(word) < 2 or word.isdigit() or word in COMMON_WORDS or word in HOTEL_WORDS
-                or word in PLACE_WORDS or word in ("in", "inn", "hoteru", "ryokan")
+                or word in PLACE_WORDS or word in ("in", "hoteru")  # イン, ホテル read
                 or gazetteer().is_place_name(word) or district_named(word) is not None)
 
 
@@ -473,7 +470,8 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
                 evidence: dict[str, Any], support: bool) -> tuple[float, dict[str, Any]]:
     """The score and breakdown once the names are compared too."""
-    sym, cov, how = name_scores(a, b, weights, config.site_near_km)
+    same_spot = evidence.get("spot") == "same"
+    sym, cov, how = name_scores(a, b, weights, same_spot)
     breakdown: dict[str, Any] = {"name": round(sym, 1)}
     if not how:
         breakdown["names_compared"] = ""  # no common script: the name says nothing either way
@@ -485,7 +483,6 @@ def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig,
         breakdown["name"] = sym
         breakdown["name_rule"] = "brand only"
     hotel = "hotel" in (a.klass, b.klass)
-    same_spot = evidence.get("spot") == "same"
     # At one spot, a hotel's short name inside a longer one ("APA Hotel" in "APA Hotel
     # Jimbocho") is that hotel, unless the short name says only what and where ("Ueno Hotel")
     # or the longer one numbers its branch ("東横INN池袋北口1": a 2 stands next door).
