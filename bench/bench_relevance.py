@@ -95,6 +95,12 @@ def _big(row: Row) -> bool:
     return row["Size"] in ("10,000 - 19,999", "20,000 and above")
 
 
+def _airport(kind: str, country: str, subd: str) -> Callable[[Row], bool]:
+    """Airports of a type (any type when empty) in a country and, when given, a subdivision."""
+    return _all(*([_eq("type", kind)] if kind else []), _eq("country", country),
+                *([_eq("subd", subd)] if subd else []))
+
+
 DIRECTORIES = [
     Directory(
         "us_museums", "us_museums.csv", "MID",
@@ -159,12 +165,8 @@ DIRECTORIES = [
         {}, "type", "city",
         market=lambda r: (r["type"], r["country"], r["subd"]),
         segments=[
-            Segment(f"{words} in {place}",
-                    _all(_eq("type", kind), _eq("country", country),
-                         *([_eq("subd", subd)] if subd else [])),
-                    _all(_eq("country", country), *([_eq("subd", subd)] if subd else [])),
-                    _all(_eq("type", kind), _eq("country", country),
-                         *([_eq("subd", subd)] if subd else [])))
+            Segment(f"{words} in {place}", _airport(kind, country, subd),
+                    _airport("", country, subd), _airport(kind, country, subd))
             for words, place, kind, country, subd in (
                 ("large airport", "Texas", "large_airport", "US", "Texas"),
                 ("large airports", "Germany", "large_airport", "DE", ""),
