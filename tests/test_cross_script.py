@@ -118,6 +118,35 @@ def test_branches_of_one_chain_with_one_name_never_merge(tmp_path):
     assert len(near) == 1 and len(away) == 1 and near != away
 
 
+def test_two_entries_of_one_list_a_street_apart_stay_two_places(tmp_path):
+    # Two APA hotels 40 m apart, each once in every list, every list's points a few metres off
+    # (the local list's two rows stand 23 m apart). One list names each place once: however
+    # the other lists link them, its two rows stay two companies.
+    lat, lon = 35.69450, 139.76210
+    other = lat + 40 * NORTH
+    paths = _three_lists(
+        tmp_path,
+        extra_a=[f"アパホテル,hotel,{lat + 9 * NORTH:.6f},{lon:.6f}",
+                 f"アパホテル,hotel,{other - 8 * NORTH:.6f},{lon:.6f}"],
+        extra_b=[f"APA Hotel,Tokyo,{lat + 12 * NORTH:.6f},{lon:.6f}",
+                 f"APA Hotel,Tokyo,{other + 10 * NORTH:.6f},{lon:.6f}"],
+        extra_c=[f"アパホテル,ホテル,東京都,{lat - 10 * NORTH:.6f},{lon:.6f}",
+                 f"アパホテル,ホテル,東京都,{other:.6f},{lon:.6f}"],
+    )  # fmt: skip
+    db = _ingest(tmp_path, paths)
+    for source in ("local.csv", "english.csv", "japanese.csv"):
+        companies = {company for (company,) in db.execute(
+            "select l.company_id from records r join record_links l on l.record_id = r.id "
+            "where r.name in ('アパホテル', 'APA Hotel') and r.source like ?", [f"%{source}"])}
+        assert len(companies) == 2, source
+    total = db.execute("select count(distinct l.company_id) from records r join record_links l "
+                       "on l.record_id = r.id where r.name in ('アパホテル', 'APA Hotel')").fetchone()
+    assert total[0] == 2
+    # and no person is asked whether one list's two rows are one place
+    assert not [p for p in pending_reviews(db)
+                if p["a"]["source"] == p["b"]["source"]]  # fmt: skip
+
+
 def test_one_name_a_short_walk_apart_is_for_a_person_to_decide(tmp_path):
     lat, lon = 35.70000, 139.78000
     db = _ingest(tmp_path, [_write(tmp_path / "a.csv", "name,tourism,lat,lon",

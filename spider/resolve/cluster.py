@@ -1,6 +1,6 @@
 """Stage 4, cluster: merge pairs best first, never through a bridge (average link over the
-cross pairs), never across a cannot-link, a class (hotel vs organisation) or two corporate
-numbers; user merges first.
+cross pairs), never across a cannot-link, a class (hotel vs organisation), two corporate
+numbers or two entries of one list; user merges first.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from spider.resolve.prepare import Prepared, Weights
-from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
+from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair, two_entries
 
 
 class _Clusters:
@@ -138,6 +138,25 @@ def cluster(
             for i in sites.get(ra, ()) for j in sites.get(rb, ())
         )  # fmt: skip
 
+    def entries_apart(ma: list[int], mb: list[int]) -> bool:
+        """Whether the two clusters hold two entries of one list (two points, two house
+        numbers): one list names each place once, so they are two places, however alike."""
+        by_source: dict[str, list[Prepared]] = defaultdict(list)
+        for i in ma:
+            rec = prepared[i]
+            if rec.source and not rec.firm:
+                by_source[rec.source].append(rec)
+        if not by_source:
+            return False
+        for j in mb:
+            other = prepared[j]
+            if other.firm:
+                continue
+            for rec in by_source.get(other.source, ()):
+                if two_entries(rec, other, config):
+                    return True
+        return False
+
     # Best first; equal scores (to float noise) in pair order, so the result never depends on
     # the last bit of a sum.
     edges = sorted(((s, p) for p, s in scored.items() if s >= threshold),
@@ -155,7 +174,7 @@ def cluster(
             cross = [x for x in scores if x is not None]
             if cross and sum(cross) / len(cross) < link_threshold:
                 continue
-        if sites_apart(ra, rb):
+        if sites_apart(ra, rb) or entries_apart(ma, mb):
             continue
         clusters.union(ra, rb)
     return clusters.clusters()

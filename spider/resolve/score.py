@@ -334,6 +334,11 @@ class ScoreConfig:
     # far apart, are two places (four "State Airport" rows in four Oregon towns).
     same_list_city_differs: float = -20.0
     distant: float = -30.0  # two rows of one list more than 25 km apart (not registered companies)
+    # Two rows of one list at two points, or with two house numbers, are two entries even a few
+    # tens of metres apart (two APA Hotels across a street): never one place, whatever third
+    # list names both alike (`spider.resolve.cluster` keeps them apart).
+    list_apart_km: float = 0.02
+    list_apart_cap: float = 60.0
     domain_same: float = 8.0
     near: float = 10.0  # within 100 m
     # Two sites on a map (not registered companies) are one place only where they stand:
@@ -460,11 +465,22 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     if a.numbers and b.numbers and not a.numbers & b.numbers:
         points += config.numbers_differ
         breakdown["numbers"] = config.numbers_differ
+    if entries and two_entries(a, b, config):
+        breakdown["list"] = "two entries"
     if a.country and b.country and a.country != b.country:
         # A Chicago "King" is not Kyoto's キング: records known to be in different countries
         # are different callable organisations, whatever their names (hard keys decided above).
         breakdown["country"] = f"{a.country} vs {b.country}"
     return points, breakdown, support
+
+
+def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
+    """Whether two places of one list are two of its entries: at two points, or two house
+    numbers. (The caller checks they are places of one list, not registered companies.)"""
+    if a.house and b.house and a.house != b.house:
+        return True
+    distance = _distance_km(a, b)
+    return distance is not None and distance > config.list_apart_km
 
 
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
@@ -499,6 +515,8 @@ def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig,
         breakdown["name_rule"] = "different outlets"
     if "country" in breakdown:
         total = min(total, config.country_differs_cap)
+    if "list" in breakdown:
+        total = min(total, config.list_apart_cap)
     spot = evidence.get("spot")
     if spot == "apart":
         total = min(total, config.site_apart_cap)
