@@ -48,7 +48,11 @@ PROVENANCE: tuple[str, ...] = ("source", "source_row", "source_id", "list_title"
 _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "company", "company name", "company_name", "organisation", "organization",
              "business name", "site name", "bank name", "security", "hotel", "hotel name",
-             "hotel_name", "account name", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
+             "hotel_name", "account name", "institution", "institution name", "facility",
+             "facility name", "provider name", "school name", "establishment", "establishment name",
+             "store name", "shop name", "restaurant name", "clinic name", "hospital name",
+             "member name", "exhibitor", "exhibitor name", "venue", "venue name", "trading name",
+             "dba", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
              "提出者名", "商号", "取引先名", "取引先", "顧客名", "社名", "名前", "店名", "店舗名",
              "病院名", "医療機関名", "学校名", "事業所名", "団体名", "屋号",
             "firma", "firmenname", "unternehmen", "nom", "raison sociale", "nombre", "empresa", "ragione sociale"),

@@ -16,6 +16,7 @@ import functools
 import json
 import math
 import re
+import sqlite3
 import tomllib
 import unicodedata
 from bisect import bisect_left
@@ -912,12 +913,102 @@ def _nest_places(db: sqlite_utils.Database, found: list[tuple[str, Term]],
     return out
 
 
+# A word no label holds may still say what kind of business is meant, if the names that carry
+# it fall mostly in a few kinds ("university" in a register of colleges: 4-year institutions).
+# At least NAME_READING_MIN companies named with it; a kind counts if it holds at least
+# NAME_READING_SHARE of them and NAME_READING_LIFT times its share of the whole database, and
+# kinds are taken until they hold NAME_READING_COVER of them. Not tuned on any benchmark.
+NAME_READING_MIN = 5
+NAME_READING_SHARE = 0.15
+NAME_READING_LIFT = 1.5
+NAME_READING_COVER = 0.8
+NAME_READING_SAMPLE = 5000
+_KIND_PREFIXES = ("category:", "industry:", "concept:")
+
+
+def _named_with(db: sqlite_utils.Database, word: str) -> set[int]:
+    """Companies with WORD as a whole word of one of their names (or, in Japanese, inside
+    one): read through the trigram index of name keys, checked against the names."""
+    key = re.sub(r"[^\w]", "", word.casefold())
+    if len(key) < 3 and not (key and all(_is_cjk(c) for c in key)):
+        return set()
+    if len(key) >= 3:
+        try:
+            rows = db.execute(
+                "select n.company_id, n.name from company_names_fts f join company_names n on "
+                "n.rowid = f.rowid where company_names_fts match ? limit ?",
+                ['"' + key + '"', NAME_READING_SAMPLE]).fetchall()
+        except sqlite3.OperationalError:  # an SQLite without FTS5
+            rows = db.execute("select company_id, name from company_names where key like ? "
+                              "limit ?", [f"%{key}%", NAME_READING_SAMPLE]).fetchall()
+    else:
+        rows = db.execute("select company_id, name from company_names where name like ? limit ?",
+                          [f"%{key}%", NAME_READING_SAMPLE]).fetchall()
+    if all(_is_cjk(c) for c in key):
+        return {cid for cid, name in rows if key in (name or "")}
+    whole = re.compile(r"(?<![\w])" + re.escape(key) + r"(?:s|es)?(?![\w])")
+    return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
+
+
+def _name_reading(db: sqlite_utils.Database, word: str) -> Term | None:
+    """What kind of business the names carrying WORD mostly are, if they say it: a facet of
+    those kinds, each weighing its share ("university" -> Public, 4-year or above / Private
+    not-for-profit, 4-year or above). None when too few names carry it or their kinds are
+    no different from everyone's."""
+    named = _named_with(db, word)
+    if len(named) < NAME_READING_MIN:
+        return None
+    counts: Counter[str] = Counter()
+    for _cid, signal in rows_in(db, "select company_id, signal from company_signals where "
+                                "company_id in ({marks})", sorted(named)):
+        if signal.startswith(_KIND_PREFIXES):
+            counts[signal] += 1
+    if not counts:
+        return None
+    total = db.execute("select count(*) from companies").fetchone()[0] or 1
+    chosen: list[str] = []
+    covered = 0.0
+    for signal, n in counts.most_common():
+        share = n / len(named)
+        if share < NAME_READING_SHARE or covered >= NAME_READING_COVER:
+            break
+        base = db.execute("select count(*) from company_signals where signal = ?",
+                          [signal]).fetchone()[0] / total
+        if share >= NAME_READING_LIFT * base:
+            chosen.append(signal)
+            covered += share
+    if not chosen or covered < NAME_READING_COVER / 2:
+        return None
+    names = {}
+    for signal in chosen:
+        row = db.execute("select label from query_terms where signals = ? limit 1",
+                         [json.dumps([signal])]).fetchone()
+        names[signal] = row[0] if row else signal.split(":", 1)[1]
+    label = (f"'{word}' as in the names of {len(named)} companies, mostly "
+             + " / ".join(names[s] for s in chosen[:3]) + (" / ..." if len(chosen) > 3 else ""))
+    # each such word its own facet: "beauty school" asks for both readings, not either
+    return Term(label, f"kind by name: {word}", chosen, expanded=chosen, primary=len(chosen))
+
+
 def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Term]],
                    fillers: list[str], unknown: list[str], candidates: list[dict]) -> Query:
     by_facet: dict[str, dict[str, float]] = defaultdict(dict)
     labels: dict[str, list[str]] = defaultdict(list)
     notes: list[str] = []
+    before = [w for w, _ in found]
     found = _nest_places(vocabulary.db, found, notes)
+    # A word that is neither a label nor (here) a place may be what the names say.
+    dropped = [w.lstrip("~=") for w in before if w not in {x for x, _ in found}]
+    still: list[str] = []
+    for word in [*dropped, *unknown]:
+        reading = _name_reading(vocabulary.db, word)
+        if reading is None:
+            if word in unknown:
+                still.append(word)
+            continue
+        found.append(("=" + word, reading))
+        notes.append(f"read {reading.label}")
+    unknown = still
     terms = [t for _, t in found]
     terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)
     for term in list(terms):
@@ -939,7 +1030,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     for word, term in found:
         if word.startswith("~"):
             notes.append(f"read '{word[1:]}' as '{term.label}'")
-        elif word.startswith("=") and fold_query(term.label) != word[1:]:
+        elif (word.startswith("=") and fold_query(term.label) != word[1:]
+              and not term.facet.startswith("kind by name")):
             notes.append(f"read '{word[1:]}' as {term.label}")
     if not by_facet:
         hint = "; the closest company names are below" if candidates else ""

@@ -604,7 +604,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
 def source_countries(db: sqlite_utils.Database) -> dict[str, str]:
     """The country of each source whose rows name regions but no country, where the regions
     say it: a file whose state column holds TX, CA, NY ... is a US file (a code alone, "CA",
-    could be a region of several countries; the file's other values decide)."""
+    could be a region of several countries; the file's other values decide), and so is a
+    Texas list whose only value, TX, is a region of no other country."""
     values: dict[str, list[str]] = defaultdict(list)
     for source, region in db.execute(
             "select source, region from records where coalesce(country, '') = '' and "
@@ -626,9 +627,13 @@ def source_countries(db: sqlite_utils.Database) -> dict[str, str]:
     out: dict[str, str] = {}
     gazetteer = places.gazetteer()
     for source, regions in values.items():
-        if len(regions) < 3:
-            continue
         tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))
+        if len(regions) < 3:
+            # A list of one or two regions says its country only if each names one country
+            # (a Texas list's "TX"; "CA" is a region of seven countries).
+            if len(tally) == 1 and all(gazetteer.countries_of_code(r) for r in regions):
+                out[source] = next(iter(tally))
+            continue
         if tally:
             country, count = tally.most_common(1)[0]
             if count >= 0.8 * len(regions):

@@ -179,5 +179,9 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
         many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
         return one, many
     adjective = " ".join(w for w in (head, stem) if w)
+    if fallback and "," in adjective:
+        # A column's code list is no adjective ("Public, 4-year or above colleges"): the
+        # list's own noun alone reads as a person would say it ("colleges").
+        return fallback, _plural(fallback)
     noun = fallback or "company"
     return f"{adjective} {noun}", f"{adjective} {_plural(noun)}"

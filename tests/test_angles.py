@@ -271,6 +271,8 @@ def test_noun_forms_for_kinds_of_business():
     assert noun_forms("Hotel & Resort REITs") == ("Hotel & Resort REIT", "Hotel & Resort REITs")
     assert noun_forms("utilities") == ("utility", "utilities")
     assert noun_forms("electronics") == ("electronics company", "electronics companies")
+    # a register's code list is no adjective: the list's own noun alone
+    assert noun_forms("Public, 4-year or above", "college") == ("college", "colleges")
 
 
 @pytest.mark.parametrize(

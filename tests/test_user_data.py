@@ -510,3 +510,44 @@ def test_a_won_client_is_never_the_reference_for_its_own_sister_site(tmp_path):
     by_name = {p.name: p for p in result.prospects}
     assert "Lemke am Hackeschen" not in by_name["Brauhaus Lemke am Schloss"].opening_line
     assert by_name["BRLO Brwhouse"].reference  # a real competitor still gets the reference
+
+
+# Real Texas institutions (IPEDS, bench/data/relevance/us_colleges.csv); the sector column says
+# public or private and 2- or 4-year, never "university".
+COLLEGES = """Institution,Sector,City,State
+Angelo State University,"Public, 4-year or above",San Angelo,TX
+Texas A & M University-Corpus Christi,"Public, 4-year or above",Corpus Christi,TX
+Texas A&M University-Texarkana,"Public, 4-year or above",Texarkana,TX
+University of North Texas,"Public, 4-year or above",Denton,TX
+Brazosport College,"Public, 4-year or above",Lake Jackson,TX
+Alvin Community College,"Public, 2-year",Alvin,TX
+Amarillo College,"Public, 2-year",Amarillo,TX
+Angelina College,"Public, 2-year",Lufkin,TX
+Coastal Bend College,"Public, 2-year",Beeville,TX
+Blinn College,"Public, 2-year",Brenham,TX
+Lamar Institute of Technology,"Public, 2-year",Beaumont,TX
+Abilene Christian University,"Private not-for-profit, 4-year or above",Abilene,TX
+Amberton University,"Private not-for-profit, 4-year or above",Garland,TX
+Arlington Baptist University,"Private not-for-profit, 4-year or above",Arlington,TX
+Austin College,"Private not-for-profit, 4-year or above",Sherman,TX
+Baldwin Beauty School-South Austin,"Private for-profit, less-than 2-year",Austin,TX
+Charles and Sues School of Hair Design,"Private for-profit, less-than 2-year",Bryan,TX
+"""
+
+
+def test_a_word_no_label_holds_is_read_by_the_names_that_carry_it(tmp_path):
+    # "university" is no sector and the town University, Mississippi is not in Texas: the names
+    # with it are 4-year institutions, so a public university is a public 4-year one.
+    db = _db(tmp_path, "colleges.csv", COLLEGES, mapping={"category": "Sector"})
+    # one state's list, TX on every row: TX is a region of the US only, so Texas is a place
+    assert db.execute("select count(*) from company_signals where signal = "
+                      "'place:region:US-TX'").fetchone()[0] == 17
+    result = expand(db, Settings(), "public university in Texas", limit=20, save=False)
+    top = [p.name for p in result.prospects[:5]]
+    assert set(top) == {"Angelo State University", "Texas A & M University-Corpus Christi",
+                        "Texas A&M University-Texarkana", "University of North Texas",
+                        "Brazosport College"}  # fmt: skip
+    assert any("'university' as in the names of" in note for note in result.notes)
+    # a word too few names carry says nothing, and is reported as not understood
+    query = resolve_query(db, "baptist university in Texas")
+    assert query.ignored == ["baptist"]
