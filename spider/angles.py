@@ -16,10 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from spider import places
 from spider.clients import cite, won_clients
+from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
 from spider.query import english_word
@@ -179,7 +178,7 @@ def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
     return next((key for key in table if key != "default" and name.startswith(key)), "default")
 
 
-def attach_openers(db: sqlite_utils.Database, settings: Settings, expansion: Expansion,
+def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                    seed_signals: dict[str, dict],
                    prospect_signals: dict[int, dict[str, dict]] | None = None,
                    operators: Mapping[int, int] | None = None) -> None:

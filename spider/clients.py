@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from spider.db import insert_rows, table, update_row, upsert_row
+from spider.db import Database, insert_rows, table, update_row, upsert_row
 from spider.errors import InputError, QueryError
 from spider.fields import fold_header
 from spider.names import find_companies, name_keys
@@ -44,7 +42,7 @@ def cite(client: dict[str, Any]) -> str:
     return f"anonymous: won client #{client['company_id']} (not to be named)"
 
 
-def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def won_clients(db: Database) -> list[dict[str, Any]]:
     """Every won client with its company and the names that company goes by."""
     return list(db.query(
         "select w.id, w.name as entered, w.referenceable, w.story, l.company_id, c.name, c.name_local, "
@@ -53,14 +51,14 @@ def won_clients(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         "join companies c on c.id = l.company_id order by w.id"))
 
 
-def _anchor_record(db: sqlite_utils.Database, company_id: int) -> int:
+def _anchor_record(db: Database, company_id: int) -> int:
     row = db.execute("select min(record_id) from record_links where company_id = ?", [company_id]).fetchone()
     if not row or row[0] is None:
         raise QueryError(f"company #{company_id} has no records; check the id with `spider records`")
     return row[0]
 
 
-def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool | None = None,
+def record_won(db: Database, name: str, *, referenceable: bool | None = None,
                story: str | None = None, won_at: str | None = None, source: str = "cli",
                strict: bool = False) -> dict[str, Any]:
     """Mark the company NAME (or #ID) as a won client. Raises QueryError if unknown/ambiguous.
@@ -108,7 +106,7 @@ def record_won(db: sqlite_utils.Database, name: str, *, referenceable: bool | No
     return {"company_id": company_id, **row}
 
 
-def _named_record(db: sqlite_utils.Database, company_id: int, text: str) -> int:
+def _named_record(db: Database, company_id: int, text: str) -> int:
     """The company's record whose name the user gave (so a later split keeps the client with
     the record it names); the oldest record when no name matches."""
     wanted = name_keys(text)
@@ -154,7 +152,7 @@ def is_won_stage(stage: str) -> bool:
     return not _NOT_WON.search(text) and bool(_WON.search(text))
 
 
-def import_won(db: sqlite_utils.Database, settings: Settings, path: str | Path) -> WonImport:
+def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
     """Import won clients from a CRM export.
 
     Rows whose stage column says the deal is not won (Closed Lost, Negotiation ...) are

@@ -19,13 +19,59 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.db import Table
+from typing import TYPE_CHECKING, Any
 
 from spider.errors import DatabaseError
 from spider.fields import FIELDS, PROVENANCE
+
+if TYPE_CHECKING:
+    from sqlite_utils.db import Table
+
+class Database:
+    """A Spider database: the connection, and the calls the stages make on it.
+
+    Reads and Spider's own writers go straight to sqlite3; sqlite-utils' table API (schema
+    set-up, `table(db, name)`) is imported only when a table is asked for, so a command that
+    only reads (`expand`) never pays for importing it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._tables: Any = None
+        conn.execute("PRAGMA recursive_triggers=on")
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()
+              ) -> Iterator[dict[str, Any]]:
+        """Rows of SQL as dicts."""
+        cursor = self.conn.execute(sql, parameters)
+        keys = [d[0] for d in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(keys, row, strict=True))
+
+    def table(self, name: str) -> Table:
+        if self._tables is None:
+            import sqlite_utils  # a schema change or a table's own API: rare, and heavy to import
+
+            self._tables = sqlite_utils.Database(self.conn)
+        return self._tables.table(name)
+
+    def __getitem__(self, name: str) -> Table:
+        return self.table(name)
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "select name from sqlite_master where type = 'table' order by name")]
+
+    def execute_returning_dicts(self, sql: str, parameters: Sequence[Any] = ()
+                                ) -> list[dict[str, Any]]:
+        return list(self.query(sql, parameters))
+
+    def close(self) -> None:
+        self.conn.close()
+
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
@@ -35,10 +81,10 @@ CHUNK = 500
 
 # Extra schema set-ups registered by stages that own tables (crawl cache, ...). Each is
 # idempotent and runs after the core tables exist.
-_SCHEMA_HOOKS: list[Callable[[sqlite_utils.Database], None]] = []
+_SCHEMA_HOOKS: list[Callable[[Database], None]] = []
 
 
-def register_schema(hook: Callable[[sqlite_utils.Database], None]) -> Callable:
+def register_schema(hook: Callable[[Database], None]) -> Callable:
     """Let a stage module add its own tables to `ensure_schema`."""
     if hook not in _SCHEMA_HOOKS:
         _SCHEMA_HOOKS.append(hook)
@@ -68,7 +114,7 @@ def writable(path: Path) -> bool:
     return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
+def open_db(path: str | Path) -> Database:
     """Open (creating if needed) a Spider database and make sure its schema is current.
 
     A database on a read-only mount (or a file you may not write) opens read-only: every
@@ -83,7 +129,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        db = sqlite_utils.Database(conn)
+        db = Database(conn)
         ensure_schema(db)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(
@@ -94,7 +140,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def _open_read_only(path: Path) -> sqlite_utils.Database:
+def _open_read_only(path: Path) -> Database:
     try:
         # immutable: nobody can change a file on a read-only mount, so SQLite need not lock it
         # (and cannot create the WAL's shared-memory file beside it anyway).
@@ -108,15 +154,15 @@ def _open_read_only(path: Path) -> sqlite_utils.Database:
     if version != SCHEMA_VERSION:
         raise DatabaseError(f"{path}: read-only, and made by another version of Spider; copy it "
                             "somewhere writable so it can be brought up to date")
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
-def is_read_only(db: sqlite_utils.Database) -> bool:
+def is_read_only(db: Database) -> bool:
     """Whether the database was opened read-only (it lives where it cannot be written)."""
     return bool(db.execute("pragma query_only").fetchone()[0])
 
 
-def table(db: sqlite_utils.Database, name: str) -> Table:
+def table(db: Database, name: str) -> Table:
     """The table NAME (sqlite-utils' `db[name]` may also be a view; Spider's never are)."""
     return db.table(name)
 
@@ -125,7 +171,7 @@ _SAVEPOINTS = itertools.count(1)
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+def transaction(db: Database) -> Iterator[None]:
     """Writes that commit together or not at all (an interrupt or error rolls them back).
 
     Takes SQLite's write lock at once (BEGIN IMMEDIATE); nested, it is a savepoint. Never call
@@ -154,7 +200,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 
 @contextmanager
-def bulk_load(db: sqlite_utils.Database, name: str, *indexes: tuple[str, ...]) -> Iterator[None]:
+def bulk_load(db: Database, name: str, *indexes: tuple[str, ...]) -> Iterator[None]:
     """Fill table NAME in bulk without keeping up the given secondary indexes (the ones
     `ensure_schema` makes, by their columns) row by row: they are dropped, then built again
     from the loaded rows, which is several times faster. Use inside a transaction, so an
@@ -172,7 +218,7 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict[str, Any]], *,
+def insert_rows(db: Database, name: str, rows: Iterable[dict[str, Any]], *,
                 columns: Sequence[str] | None = None, conflict: str = "",
                 batch: int = 5000) -> int:
     """Insert dict rows with `executemany` (columns: those given, else the first row's keys;
@@ -193,7 +239,7 @@ def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict[str, A
     return count
 
 
-def upsert_row(db: sqlite_utils.Database, name: str, row: dict[str, Any], pk: str) -> None:
+def upsert_row(db: Database, name: str, row: dict[str, Any], pk: str) -> None:
     """Insert ROW, or update the columns it gives where its primary key `pk` exists."""
     cols = list(row)
     updates = ", ".join(f"{_quoted(c)} = excluded.{_quoted(c)}" for c in cols if c != pk)
@@ -204,7 +250,7 @@ def upsert_row(db: sqlite_utils.Database, name: str, row: dict[str, Any], pk: st
         [row[c] for c in cols])
 
 
-def update_row(db: sqlite_utils.Database, name: str, pk: str, key: Any,
+def update_row(db: Database, name: str, pk: str, key: Any,
                values: dict[str, Any]) -> None:
     """Set the columns VALUES gives on the row whose `pk` is KEY."""
     if values:
@@ -213,7 +259,7 @@ def update_row(db: sqlite_utils.Database, name: str, pk: str, key: Any,
             f"where {_quoted(pk)} = ?", [*values.values(), key])
 
 
-def _cursors_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any],
+def _cursors_in(db: Database, sql: str, values: Iterable[Any],
                 before: Sequence[Any], after: Sequence[Any]) -> Iterator[sqlite3.Cursor]:
     values = list(values)
     for start in range(0, len(values), CHUNK):
@@ -222,7 +268,7 @@ def _cursors_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any],
                          [*before, *chunk, *after])
 
 
-def rows_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+def rows_in(db: Database, sql: str, values: Iterable[Any], *,
             before: Sequence[Any] = (), after: Sequence[Any] = ()) -> Iterator[tuple]:
     """Rows of SQL run once per chunk of VALUES; `{marks}` in SQL stands for the chunk's
     placeholders, `before` and `after` are the parameters on either side of them."""
@@ -230,13 +276,13 @@ def rows_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
         yield from cursor
 
 
-def execute_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+def execute_in(db: Database, sql: str, values: Iterable[Any], *,
                before: Sequence[Any] = (), after: Sequence[Any] = ()) -> int:
     """Run a write once per chunk of VALUES (`{marks}` as in rows_in); the rows it changed."""
     return sum(cursor.rowcount for cursor in _cursors_in(db, sql, values, before, after))
 
 
-def dicts_in(db: sqlite_utils.Database, sql: str, values: Iterable[Any], *,
+def dicts_in(db: Database, sql: str, values: Iterable[Any], *,
              before: Sequence[Any] = (), after: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     """`rows_in`, each row a dict by column name."""
     for cursor in _cursors_in(db, sql, values, before, after):
@@ -249,7 +295,7 @@ def _columns(names: tuple[str, ...], kind: type = str) -> dict[str, type]:
     return {name: kind for name in names}
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
+def ensure_schema(db: Database) -> None:
     """Create every core table and index if missing. Never drops or rewrites data.
 
     A database already at SCHEMA_VERSION (PRAGMA user_version) is left alone: one read.
@@ -397,7 +443,7 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 
 
-def _add_missing_columns(db: sqlite_utils.Database) -> None:
+def _add_missing_columns(db: Database) -> None:
     for name, column, kind in _LATER_COLUMNS:
         if column not in table(db, name).columns_dict:
             table(db, name).add_column(column, kind)
@@ -405,7 +451,7 @@ def _add_missing_columns(db: sqlite_utils.Database) -> None:
                 set_meta(db, "needs_rebuild", "1")
 
 
-def records_changed(db: sqlite_utils.Database) -> None:
+def records_changed(db: Database) -> None:
     """Note that records (or decisions about them) changed: the graph is behind until rebuilt.
     Call inside the transaction that changes them, so both land or neither does."""
     db.conn.execute(
@@ -413,20 +459,43 @@ def records_changed(db: sqlite_utils.Database) -> None:
         "update set value = cast(cast(value as integer) + 1 as text)")
 
 
-def graph_built(db: sqlite_utils.Database) -> None:
+def graph_built(db: Database) -> None:
     """Note that the graph now reflects every record (inside the rebuild's transaction)."""
     set_meta(db, "built_version", get_meta(db, "records_version") or "0")
 
 
-def graph_is_current(db: sqlite_utils.Database) -> bool:
+def graph_is_current(db: Database) -> bool:
     """Whether the graph was built from the records as they are now."""
     return (get_meta(db, "built_version") or "0") == (get_meta(db, "records_version") or "0")
 
 
-def get_meta(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+def get_meta(db: Database, key: str, default: str | None = None) -> str | None:
     row = db.execute("select value from meta where key = ?", [key]).fetchone()
     return row[0] if row else default
 
 
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_meta(db: Database, key: str, value: str) -> None:
     db.conn.execute("insert or replace into meta (key, value) values (?, ?)", [key, value])
+
+
+def _stale_normalizer(db: Database) -> bool:
+    """Whether the graph was built by another version of spider.resolve.normalize, whose name
+    keys the index and the resolution would not meet (every rebuild stamps its version)."""
+    from spider.resolve.normalize import NORMALIZE_VERSION
+
+    stamp = get_meta(db, "normalize_version")
+    return stamp is not None and stamp != NORMALIZE_VERSION
+
+
+def build_needed(db: Database) -> str | None:
+    """Why the graph must be built before it can answer, or None when it is current:
+    "seeds" (a new database), "upgrade" (made by another version of Spider) or "behind"
+    (records changed after the last build finished: an ingest or a rebuild was interrupted)."""
+    has_records = db.execute("select exists(select 1 from records)").fetchone()[0]
+    if not has_records:
+        return None if get_meta(db, "seeded") or get_meta(db, "empty") == "1" else "seeds"
+    if get_meta(db, "needs_rebuild") == "1" or _stale_normalizer(db):
+        return "upgrade"
+    if not graph_is_current(db):
+        return "behind"
+    return None

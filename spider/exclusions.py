@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-import sqlite_utils
-
+from spider.db import Database
 from spider.text import now_iso
 
 T = TypeVar("T")
@@ -20,7 +19,7 @@ T = TypeVar("T")
 EXISTING_CLIENT = "existing client"
 
 
-def excluded_companies(db: sqlite_utils.Database) -> dict[int, str]:
+def excluded_companies(db: Database) -> dict[int, str]:
     """Company id -> why it is never listed (an existing client, or the exclusion's kind)."""
     out: dict[int, str] = {}
     for cid, in db.execute(
@@ -35,7 +34,7 @@ def excluded_companies(db: sqlite_utils.Database) -> dict[int, str]:
     return out
 
 
-def without_excluded(db: sqlite_utils.Database, items: Sequence[T], company_id: str = "company_id",
+def without_excluded(db: Database, items: Sequence[T], company_id: str = "company_id",
                      ) -> list[T]:
     """The items (anything with a company id attribute) whose company may be listed now."""
     excluded = excluded_companies(db)

@@ -12,11 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import sqlite_utils
-
 from spider import seeds
 from spider.angles import attach_openers
-from spider.db import dicts_in, rows_in
+from spider.db import Database, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
@@ -40,7 +38,7 @@ from spider.text import display_names, plural, readable_name
 SPECIALTY_SOURCE = seeds.COMPANY_CONCEPTS
 
 
-def expand(db: sqlite_utils.Database, settings: Settings, text: str, *, limit: int | None = None,
+def expand(db: Database, settings: Settings, text: str, *, limit: int | None = None,
            save: bool = True) -> Expansion:
     """Rank the lookalikes of QUERY and explain each; saves them as one run in `prospects`."""
     query = resolve_query(db, text, synonyms=load_synonyms(settings.synonyms))
@@ -144,7 +142,7 @@ PLACE_BONUS = {4: 1.0, 3: 0.75, 2: 0.5, 1: 0.1, 0: 0.0}
 FIRM_PLACE_BONUS = {4: 0.1, 3: 0.1, 2: 0.1, 1: 0.1, 0: 0.0}
 
 
-def _direct_order(db: sqlite_utils.Database, company_id: int, kinds: set[str],
+def _direct_order(db: Database, company_id: int, kinds: set[str],
                   walk: dict[int, float], cap: int) -> dict[int, float]:
     """A won client's lookalikes score by what they share with it directly (its business,
     tier, lists, terms), raised by the finest place they share with it (its market); the
@@ -168,7 +166,7 @@ def _direct_order(db: sqlite_utils.Database, company_id: int, kinds: set[str],
     return out
 
 
-def _from_source(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]], pattern: str,
+def _from_source(db: Database, ranked: list[tuple[int, float, int]], pattern: str,
                  notes: list[str]) -> list[tuple[int, float, int]]:
     """Only companies with a record from a source whose path, URL or list title contains
     PATTERN (case-insensitive): `expand --source clinics.csv`."""
@@ -190,7 +188,7 @@ def _from_source(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]]
     return [item for item in ranked if item[0] in inside]
 
 
-def _open_only(db: sqlite_utils.Database, ranked: list[tuple[int, float, int]],
+def _open_only(db: Database, ranked: list[tuple[int, float, int]],
                notes: list[str]) -> list[tuple[int, float, int]]:
     """Leave out businesses marked closed or not yet open (a status column, or a category
     such as "Closed" or "Planning"), and say how many."""
@@ -210,7 +208,7 @@ _SHARED_HOSTS = frozenset({
     "jimdo.com", "tabelog.com", "hotpepper.jp", "ameblo.jp", "note.com", "line.me"})
 
 
-def _one_row_each(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
+def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int]],
                   notes: list[str]) -> list[tuple[int, float, int]]:
     """RANKED without a company that may be one already above it (or the seed itself): a
     property rule put a pair of their records up for review as maybe one property (a former
@@ -276,12 +274,12 @@ _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_loca
                      "region")
 
 
-def _operators(db: sqlite_utils.Database, ids: Iterable[int]) -> dict[int, _Operator]:
+def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
     return {cid: _Operator(rest) for cid, *rest in rows_in(
         db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", list(ids))}
 
 
-def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple[int, float, int]],
+def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, int]],
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
     web domain, its phone number, its brand or operator, or its very name in its city (another
@@ -311,7 +309,7 @@ def _other_operators(db: sqlite_utils.Database, query: Query, ranked: list[tuple
     return kept
 
 
-def _clients_sites(db: sqlite_utils.Database, ids: list[int]) -> dict[int, tuple[int, str]]:
+def _clients_sites(db: Database, ids: list[int]) -> dict[int, tuple[int, str]]:
     """Prospects that are sites of a won client's operator (its web domain, phone, brand or
     name in its place), each with that client and a caution naming it: the same customer, to
     reach through the client, not a cold call, and never a reference for it."""
@@ -348,7 +346,7 @@ def _facet_signals(query: Query) -> set[str]:
     return {s for f in query.facets for s in f.signals}
 
 
-def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
+def _order(db: Database, query: Query, scores: dict[int, float],
            seed_signals: dict[str, dict[str, Any]], notes: list[str]) -> list[tuple[int, float, int]]:
     """Company queries rank by score among companies that share a competitor signal with the
     seed (a neighbour is not a competitor); segment queries first by how many facets match."""
@@ -388,7 +386,7 @@ def _order(db: sqlite_utils.Database, query: Query, scores: dict[int, float],
     return [(cid, score, covered) for cid, score, covered, _ in fitted]
 
 
-def _specialties(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[str]]:
+def _specialties(db: Database, ids: list[int]) -> dict[int, set[str]]:
     """Curated company-level businesses (hotel operator, cruise line, online travel...)."""
     out: dict[int, set[str]] = defaultdict(set)
     for cid, sig in rows_in(db, "select company_id, signal from company_signals where company_id "
@@ -398,7 +396,7 @@ def _specialties(db: sqlite_utils.Database, ids: list[int]) -> dict[int, set[str
     return out
 
 
-def _demote_other_specialties(db: sqlite_utils.Database, seed_signals: dict[str, dict[str, Any]],
+def _demote_other_specialties(db: Database, seed_signals: dict[str, dict[str, Any]],
                               ranked: list[tuple[int, float, int]],
                               notes: list[str]) -> list[tuple[int, float, int]]:
     """An industry code can file different businesses together (GICS puts cruise lines and
@@ -421,7 +419,7 @@ def query_limit_hint(ranked: list) -> int:
     return min(len(ranked), 10)
 
 
-def _holders(db: sqlite_utils.Database, signals: list[str]) -> dict[int, set[str]]:
+def _holders(db: Database, signals: list[str]) -> dict[int, set[str]]:
     """Which companies hold which of these signals."""
     members: dict[int, set[str]] = defaultdict(set)
     for cid, sig in rows_in(db, "select company_id, signal from company_signals where signal "
@@ -430,7 +428,7 @@ def _holders(db: sqlite_utils.Database, signals: list[str]) -> dict[int, set[str
     return members
 
 
-def _holders_among(db: sqlite_utils.Database, signals: list[str],
+def _holders_among(db: Database, signals: list[str],
                    ids: list[int]) -> list[tuple[int, str]]:
     """(company, signal) pairs for these companies among these signals."""
     if not signals:

@@ -11,9 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
-from spider.db import rows_in
+from spider.db import Database, rows_in
 from spider.places import place_label_ja
 from spider.query import japanese_word
 from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
@@ -176,7 +174,7 @@ class Evidence:
     caution: str
 
 
-def evidence_of(db: sqlite_utils.Database, company_ids: list[int], *,
+def evidence_of(db: Database, company_ids: list[int], *,
                 today: str | None = None) -> dict[int, Evidence]:
     """Each company's sources and staleness, read in one pass over their records."""
     this_year = int((today or now_iso())[:4])

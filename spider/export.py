@@ -18,9 +18,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from spider.clients import cite
+from spider.db import Database
 from spider.errors import InputError
 from spider.exclusions import without_excluded
 from spider.prospects import Expansion
@@ -57,7 +56,7 @@ def safe_phone(value: str) -> str:
     return safe_cell(value)
 
 
-def _exportable(db: sqlite_utils.Database, expansion: Expansion) -> Expansion:
+def _exportable(db: Database, expansion: Expansion) -> Expansion:
     """The expansion as it may leave Spider now: companies excluded since it was made are
     dropped (the others keep their ranks), and each reference is named only as consent allows."""
     kept = [dataclasses.replace(p, reference={**p.reference, "name": cite(p.reference)})
@@ -82,7 +81,7 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
     return rows
 
 
-def to_csv(db: sqlite_utils.Database, expansion: Expansion, *, bom: bool = True) -> str:
+def to_csv(db: Database, expansion: Expansion, *, bom: bool = True) -> str:
     expansion = _exportable(db, expansion)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n")
@@ -92,7 +91,7 @@ def to_csv(db: sqlite_utils.Database, expansion: Expansion, *, bom: bool = True)
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
-def to_json(db: sqlite_utils.Database, expansion: Expansion) -> str:
+def to_json(db: Database, expansion: Expansion) -> str:
     expansion = _exportable(db, expansion)
     q = expansion.query
     doc = {
@@ -107,7 +106,7 @@ def to_json(db: sqlite_utils.Database, expansion: Expansion) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def to_table(db: sqlite_utils.Database, expansion: Expansion, *, width: int | None = None) -> str:
+def to_table(db: Database, expansion: Expansion, *, width: int | None = None) -> str:
     """A readable terminal listing: one block per prospect."""
     expansion = _exportable(db, expansion)
     width = width or min(shutil.get_terminal_size((110, 20)).columns, 140)
@@ -130,7 +129,7 @@ def to_table(db: sqlite_utils.Database, expansion: Expansion, *, width: int | No
     return "\n".join(out)
 
 
-def write_export(db: sqlite_utils.Database, expansion: Expansion, settings: Settings, fmt: str,
+def write_export(db: Database, expansion: Expansion, settings: Settings, fmt: str,
                  path: str | Path | None, *, bom: bool = True) -> Path:
     """Write the call list to PATH (default output/<query>.<ext>), and the settings that made
     it beside it as PATH.settings.json."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TypedDict
 
 import networkx as nx
-import sqlite_utils
+
+from spider.db import Database
 
 
-def load_graph(db: sqlite_utils.Database, *, kinds: set[str] | None = None) -> nx.Graph:
+def load_graph(db: Database, *, kinds: set[str] | None = None) -> nx.Graph:
     """Companies ("c", id) and signals ("s", signal) linked by weighted edges."""
     graph: nx.Graph[tuple[str, object]] = nx.Graph()
     for cid, name in db.execute("select id, name from companies"):
@@ -36,7 +37,7 @@ class GraphStats(TypedDict):
     mean_degree: float
 
 
-def graph_stats(db: sqlite_utils.Database) -> GraphStats:
+def graph_stats(db: Database) -> GraphStats:
     graph = load_graph(db)
     companies = [n for n in graph if n[0] == "c"]
     by_kind = dict(db.execute(

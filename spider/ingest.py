@@ -24,9 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import sqlite_utils
-
-from spider.db import insert_rows, records_changed, rows_in, table, transaction, update_row
+from spider.db import (
+    Database,
+    insert_rows,
+    records_changed,
+    rows_in,
+    table,
+    transaction,
+    update_row,
+)
 from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
@@ -384,7 +390,7 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
+def save_records(db: Database, records: Iterable[dict[str, Any]],
                  report: IngestReport | None = None, *, read_id: str | None = None,
                  batch_size: int = 5000) -> IngestReport:
     """Upsert records keyed by their identity in their source (spider.identity): re-saving the
@@ -456,7 +462,7 @@ def save_records(db: sqlite_utils.Database, records: Iterable[dict[str, Any]],
     return report
 
 
-def mark_stale(db: sqlite_utils.Database, source: str, read_id: str) -> int:
+def mark_stale(db: Database, source: str, read_id: str) -> int:
     """Mark stale the active records of SOURCE that the read `read_id` did not give: a row
     deleted from the file, an item gone from the directory. Never deleted: what a person
     decided about them stays, flagged. Returns how many."""
@@ -470,7 +476,7 @@ def mark_stale(db: sqlite_utils.Database, source: str, read_id: str) -> int:
     return count
 
 
-def ingest_file(db: sqlite_utils.Database, path: str | Path, *, mapping: dict[str, str] | None = None,
+def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
                 confidence: float | None = None,
                 progress: ReadProgress | None = None) -> IngestReport:

@@ -13,10 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from spider import seeds
-from spider.db import get_meta, set_meta, transaction
+from spider.db import Database, get_meta, set_meta, transaction
 from spider.errors import InputError
 from spider.identity import Identities, content_identity, record_key
 from spider.ingest import read_seed_file
@@ -40,7 +38,7 @@ def _source_file(location: str) -> tuple[Path, dict[str, str]] | None:
     return (path, {}) if path.is_file() else None
 
 
-def rekey_records(db: sqlite_utils.Database) -> int:
+def rekey_records(db: Database) -> int:
     """Key every record by its identity in its source; returns how many keys changed."""
     moved: dict[str, str] = {}
     by_source: dict[str, list[dict[str, Any]]] = {}
@@ -89,7 +87,7 @@ def rekey_records(db: sqlite_utils.Database) -> int:
     return len(moved)
 
 
-def upgrade(db: sqlite_utils.Database) -> list[str]:
+def upgrade(db: Database) -> list[str]:
     """Every data migration this database still needs; what was done, in words."""
     done = []
     if get_meta(db, "needs_rekey") == "1":

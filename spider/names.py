@@ -9,10 +9,9 @@ import functools
 import re
 import sqlite3
 
-import sqlite_utils
 from rapidfuzz import fuzz, process
 
-from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.resolve.kana import romaji_key
 from spider.resolve.normalize import compact, is_japanese, normalize_name
 from spider.resolve.readings import reading_words
@@ -50,7 +49,7 @@ _UPSERT = ("insert into company_names (company_id, name, key) values (?, ?, ?) o
            "(company_id, key) do update set name = excluded.name")
 
 
-def build_name_index(db: sqlite_utils.Database) -> None:
+def build_name_index(db: Database) -> None:
     """Write `company_names`: every name a company goes by, with its normalized keys.
     Streamed: a name met again under a key the company already has replaces the earlier one
     in place, as the last writer wins."""
@@ -62,7 +61,7 @@ def build_name_index(db: sqlite_utils.Database) -> None:
     _name_keys.cache_clear()
 
 
-def _load_names(db: sqlite_utils.Database) -> None:
+def _load_names(db: Database) -> None:
     batch: list[tuple[int, str, str]] = []
     for company_id, *names in db.execute(
         "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
@@ -77,7 +76,7 @@ def _load_names(db: sqlite_utils.Database) -> None:
     db.conn.executemany(_UPSERT, batch)
 
 
-def refresh_names(db: sqlite_utils.Database, changed: list[int], removed: list[int]) -> None:
+def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:
     """Re-index the names of a few companies (after a merge or a split), the full-text index
     row by row: `company_names_fts` is an external-content index, told of each row it loses."""
     affected = [*changed, *removed]
@@ -106,7 +105,7 @@ def refresh_names(db: sqlite_utils.Database, changed: list[int], removed: list[i
     _name_keys.cache_clear()
 
 
-def _index_trigrams(db: sqlite_utils.Database) -> None:
+def _index_trigrams(db: Database) -> None:
     """A trigram full-text index over name keys, so a fuzzy lookup reads only the names that
     share character trigrams with the query, however many companies there are."""
     try:
@@ -118,7 +117,7 @@ def _index_trigrams(db: sqlite_utils.Database) -> None:
         pass  # an SQLite without FTS5: lookups scan the names in memory instead
 
 
-def _trigram_candidates(db: sqlite_utils.Database, key: str,
+def _trigram_candidates(db: Database, key: str,
                         limit: int) -> tuple[list[str], list[int], list[str]] | None:
     """Name keys sharing trigrams with `key`, best (bm25) first; None if there is no index."""
     grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
@@ -145,7 +144,7 @@ def _name_keys(db_path: str, built_at: str) -> tuple[list[str], list[int], list[
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
-def find_companies(db: sqlite_utils.Database, text: str, *, limit: int = 8,
+def find_companies(db: Database, text: str, *, limit: int = 8,
                    cutoff: float = 70.0) -> list[dict]:
     """Companies whose names match `text`, best first: [{company_id, name, score}, ...]."""
     key = compact(normalize_name(text))
@@ -187,7 +186,7 @@ def _starts_with_words(name: str, query: str) -> bool:
     return not rest or rest[0] == " " or not (query[-1:].isascii() and rest[0].isascii())
 
 
-def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, str]]:
+def describe_companies(db: Database, ids: list[int]) -> dict[int, dict[str, str]]:
     """Each company's name and a label that tells same-named companies apart:
     '#12 APA Hotel / アパホテル (hotel; Shinjuku, Tokyo, JP)'."""
     rows = {r["id"]: r for r in dicts_in(
@@ -220,5 +219,5 @@ def describe_companies(db: sqlite_utils.Database, ids: list[int]) -> dict[int, d
     return out
 
 
-def describe_company(db: sqlite_utils.Database, company_id: int) -> dict[str, str]:
+def describe_company(db: Database, company_id: int) -> dict[str, str]:
     return describe_companies(db, [company_id])[company_id]

@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import sqlite_utils
-
 from spider import seeds
-from spider.db import get_meta, graph_built, graph_is_current, set_meta, transaction
+from spider.db import Database, build_needed, graph_built, set_meta, transaction
 from spider.ingest import IngestReport, ingest_file
 from spider.migrate import upgrade
 from spider.names import build_name_index, refresh_names
@@ -32,7 +30,7 @@ Echo = Callable[[str], None]
 Progress = Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]]
 
 
-def ingest_seeds(db: sqlite_utils.Database, *, progress: Progress | None = None) -> list[IngestReport]:
+def ingest_seeds(db: Database, *, progress: Progress | None = None) -> list[IngestReport]:
     """Ingest every seed file named in seeds/manifest.toml (idempotent)."""
     entries = seeds.seed_sources()
     reports = []
@@ -42,7 +40,7 @@ def ingest_seeds(db: sqlite_utils.Database, *, progress: Progress | None = None)
     return reports
 
 
-def rebuild(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None = None) -> str:
+def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> str:
     """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary.
     `echo` hears each stage as it starts (for long rebuilds).
 
@@ -73,7 +71,7 @@ def rebuild(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None 
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
 
 
-def apply_change(db: sqlite_utils.Database, settings: Settings, change: Change) -> str:
+def apply_change(db: Database, settings: Settings, change: Change) -> str:
     """Bring the graph up to a person's decision (a merge, a split, a review answer) in place:
     only the companies it moved records between, their signals and their names are rewritten,
     in one transaction. The graph must have been current before the decision (the CLI makes it
@@ -91,28 +89,7 @@ def apply_change(db: sqlite_utils.Database, settings: Settings, change: Change) 
            f"({time.perf_counter() - started:.2f} s)"
 
 
-def _stale_normalizer(db: sqlite_utils.Database) -> bool:
-    """Whether the graph was built by another version of spider.resolve.normalize, whose name
-    keys the index and the resolution would not meet (every rebuild stamps its version)."""
-    stamp = get_meta(db, "normalize_version")
-    return stamp is not None and stamp != NORMALIZE_VERSION
-
-
-def build_needed(db: sqlite_utils.Database) -> str | None:
-    """Why the graph must be built before it can answer, or None when it is current:
-    "seeds" (a new database), "upgrade" (made by another version of Spider) or "behind"
-    (records changed after the last build finished: an ingest or a rebuild was interrupted)."""
-    has_records = db.execute("select exists(select 1 from records)").fetchone()[0]
-    if not has_records:
-        return None if get_meta(db, "seeded") or get_meta(db, "empty") == "1" else "seeds"
-    if get_meta(db, "needs_rebuild") == "1" or _stale_normalizer(db):
-        return "upgrade"
-    if not graph_is_current(db):
-        return "behind"
-    return None
-
-
-def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
+def ensure_built(db: Database, settings: Settings, *,
                  echo: Echo | None = None, progress: Progress | None = None) -> bool:
     """Make the graph current before a command reads it: fill a new database from the shipped
     seeds, rebuild one made by an older version or left behind by an interrupted command.
@@ -136,7 +113,7 @@ def ensure_built(db: sqlite_utils.Database, settings: Settings, *,
     return True
 
 
-def build_from_seeds(db: sqlite_utils.Database, settings: Settings, *, echo: Echo | None = None,
+def build_from_seeds(db: Database, settings: Settings, *, echo: Echo | None = None,
                      progress: Progress | None = None) -> str:
     """Ingest the shipped seeds and build the graph, in one transaction (an interrupted first
     build leaves an empty database, built again on next use); `echo` hears what happens,

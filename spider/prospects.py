@@ -8,10 +8,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import sqlite_utils
-
 from spider.clients import cite
-from spider.db import insert_rows, transaction
+from spider.db import Database, insert_rows, transaction
 from spider.explain import Reason
 from spider.query import Query
 from spider.settings import Settings
@@ -58,7 +56,7 @@ class Expansion:
     touched: int = 0
 
 
-def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion) -> None:
+def save_run(db: Database, settings: Settings, expansion: Expansion) -> None:
     """Keep one expansion: the query and its settings in `runs`, its prospects in `prospects`.
 
     Waits at most a few seconds for another command's write to end (the answer matters more
@@ -73,7 +71,7 @@ def save_run(db: sqlite_utils.Database, settings: Settings, expansion: Expansion
         db.execute(f"pragma busy_timeout = {int(timeout)}")
 
 
-def _save(db: sqlite_utils.Database, settings: Settings, expansion: Expansion, query: Query) -> None:
+def _save(db: Database, settings: Settings, expansion: Expansion, query: Query) -> None:
     with transaction(db):
         insert_rows(db, "runs", [{
             "id": expansion.run_id, "query": query.text,

@@ -27,11 +27,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from rapidfuzz import fuzz, process
 
 from spider import places
-from spider.db import dicts_in, insert_rows, rows_in, transaction
+from spider.db import Database, dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.rank import PLACE_LEVELS
@@ -212,14 +211,17 @@ def singular(word: str) -> str:
 _WORD_SPLIT = re.compile(r"[^0-9a-z\u00c0-\u024f]+")
 
 
-def label_words(label: str) -> list[str]:
+def label_words(label: str, *, split: bool = True) -> list[str]:
     """The words of a category or industry label that a query may name it by: Latin words
-    (singular, no filler), or a label in Japanese as one word."""
+    (singular, no filler), or a label in Japanese as one word and (SPLIT) the words the
+    analyser finds in it."""
     text = fold_query(label).replace("'s", "")
     if not text:
         return []
     if not text.isascii() and any(_is_cjk(ch) for ch in text):
         whole = text.replace(" ", "")
+        if not split:
+            return [whole]
         # The label whole, and the words the analyser finds in it: 回転寿司 is also 寿司.
         parts = [w for w in nouns(whole) if len(w) >= 2 and w != whole]
         return list(dict.fromkeys([whole, *parts]))
@@ -237,7 +239,7 @@ class _Signals:
     """The signal names of a database, to expand a term's patterns (case-insensitive; globs
     by their literal prefix, so no pattern scans every signal)."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.by_key: dict[str, str] = {}
         for (signal,) in db.execute("select signal from signals"):
             self.by_key[signal.lower()] = signal
@@ -263,7 +265,7 @@ class _Signals:
         return list(dict.fromkeys(out))
 
 
-def build_vocabulary(db: sqlite_utils.Database) -> str:
+def build_vocabulary(db: Database) -> str:
     """Write this build's query vocabulary: the shipped terms and the phrases of every signal
     label in the database (countries, regions and their codes and local names, cities,
     industries, categories, brands ...), each term with the signals it names here, and the
@@ -366,7 +368,7 @@ def _rating_phrases(signal: str) -> list[str]:
     return [fold_query(p) for p in out]
 
 
-def _user_signals(db: sqlite_utils.Database) -> set[str]:
+def _user_signals(db: Database) -> set[str]:
     """Signals some company holds through a source of the user's (not a shipped seed)."""
     return {sig for sig, in db.execute(
         "select distinct signal from company_signals where source not like ?", [f"{SEEDS}/%"])}
@@ -446,7 +448,7 @@ _TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies, t.use
 class _Vocabulary:
     """The phrases of this build that one query may use, read by the phrases it contains."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self.filler = _shipped_vocabulary()[1]
         self.longest = db.execute("select max(length) from query_phrases").fetchone()[0] or 1
@@ -541,7 +543,7 @@ def _award_words(q: str) -> str:
     return _STARRED.sub(lambda m: f"{m.group(1)}-star", q)
 
 
-def parse_segment(db: sqlite_utils.Database, text: str, *, vocabulary: _Vocabulary | None = None,
+def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = None,
                   synonyms: Synonyms | None = None,
                   ) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
     """Split a query into known phrases (longest first), filler words and unknown words.
@@ -674,7 +676,9 @@ def _plain_forms(word: str, synonyms: Synonyms) -> set[str]:
     """A query word, its singular, its own label words ("for-profit") and its synonyms'."""
     forms = {word, singular(word), *label_words(word)}
     for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
-        forms.update(label_words(other) or [other])
+        # A synonym whole: a label's own words were split when it was indexed (回転寿司 holds
+        # 寿司), so "hotel" need not load the analyser to reach ホテル.
+        forms.update(label_words(other, split=False) or [other])
     return forms
 
 
@@ -788,7 +792,7 @@ def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None
     return phrase, term
 
 
-def resolve_query(db: sqlite_utils.Database, text: str, *,
+def resolve_query(db: Database, text: str, *,
                   synonyms: Synonyms | None = None) -> Query:
     """Resolve QUERY to a company (by name) or a segment (by signal vocabulary)."""
     query = _resolve(db, text, synonyms)
@@ -802,7 +806,7 @@ def resolve_query(db: sqlite_utils.Database, text: str, *,
     return query
 
 
-def _resolve(db: sqlite_utils.Database, text: str, synonyms: Synonyms | None) -> Query:
+def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     text = (text or "").strip()
     if not text:
         raise QueryError("empty query; give a company name or a segment like 'Tokyo five-star hotel'")
@@ -857,7 +861,7 @@ def _resolve(db: sqlite_utils.Database, text: str, synonyms: Synonyms | None) ->
     return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
 
 
-def _property_of_group(db: sqlite_utils.Database, exact: list[dict]) -> dict | None:
+def _property_of_group(db: Database, exact: list[dict]) -> dict | None:
     """When one name is both a listed group and its own flagship property (帝国ホテル the firm
     and 帝国ホテル the hotel), the name is not ambiguous to a rep: pick the property."""
     ids = [c["company_id"] for c in exact]
@@ -881,7 +885,7 @@ def _breadth(signal: str) -> int:
     return finest - level
 
 
-def _nest_places(db: sqlite_utils.Database, found: list[tuple[str, Term]],
+def _nest_places(db: Database, found: list[tuple[str, Term]],
                  notes: list[str]) -> list[tuple[str, Term]]:
     """A town and a region in one query: the town within the region ("Springfield Illinois"
     is one Springfield), or, when no company is in both, a word that only happens to be a
@@ -926,7 +930,7 @@ NAME_READING_SAMPLE = 5000
 _KIND_PREFIXES = ("category:", "industry:", "concept:")
 
 
-def _named_with(db: sqlite_utils.Database, word: str) -> set[int]:
+def _named_with(db: Database, word: str) -> set[int]:
     """Companies with WORD as a whole word of one of their names (or, in Japanese, inside
     one): read through the trigram index of name keys, checked against the names."""
     key = re.sub(r"[^\w]", "", word.casefold())
@@ -950,7 +954,7 @@ def _named_with(db: sqlite_utils.Database, word: str) -> set[int]:
     return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
 
 
-def _name_reading(db: sqlite_utils.Database, word: str) -> Term | None:
+def _name_reading(db: Database, word: str) -> Term | None:
     """What kind of business the names carrying WORD mostly are, if they say it: a facet of
     those kinds, each weighing its share ("university" -> Public, 4-year or above / Private
     not-for-profit, 4-year or above). None when too few names carry it or their kinds are

@@ -13,9 +13,7 @@ from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import sqlite_utils
-
-from spider.db import rows_in
+from spider.db import Database, rows_in
 
 Node = tuple[str, object]  # ("c", company_id) or ("s", signal)
 
@@ -29,7 +27,7 @@ class Adjacency:
     never reads that neighbour's list.
     """
 
-    db: sqlite_utils.Database
+    db: Database
     max_signal_companies: int | None = None
     # Stop at a signal only the company stepping onto it has (expand: see neighbours).
     stop_at_own_signals: bool = False
@@ -101,7 +99,7 @@ PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
 RATING_SHARE = 0.1
 
 
-def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_companies: int,
+def direct_similarity(db: Database, company_id: int, *, max_signal_companies: int,
                       max_holders: int = 20_000) -> tuple[dict[int, float], dict[int, int]]:
     """What every other company shares with COMPANY_ID directly: the walk's first return
     (company -> signal -> company) over the signals that are not places, computed exactly
@@ -146,7 +144,7 @@ def direct_similarity(db: sqlite_utils.Database, company_id: int, *, max_signal_
     return dict(shared), level
 
 
-def text_similarity(db: sqlite_utils.Database, company_id: int) -> dict[int, float]:
+def text_similarity(db: Database, company_id: int) -> dict[int, float]:
     """For a company known only by its description: the cosine of its description words with
     every other company's (each word weighted by its rarity), over the companies sharing one."""
     mine = dict(db.execute("select signal, weight from company_signals where company_id = ? and "

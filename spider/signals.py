@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from spider import places, seeds
-from spider.db import bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
@@ -601,7 +599,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                                  rec["source"]))
 
 
-def source_countries(db: sqlite_utils.Database) -> dict[str, str]:
+def source_countries(db: Database) -> dict[str, str]:
     """The country of each source whose rows name regions but no country, where the regions
     say it: a file whose state column holds TX, CA, NY ... is a US file (a code alone, "CA",
     could be a region of several countries; the file's other values decide), and so is a
@@ -753,7 +751,7 @@ _FACT_COLUMNS = ("company_id", "signal", "kind", "label", "confidence", "evidenc
 _BATCH = 20_000
 
 
-def _records_by_company(db: sqlite_utils.Database) -> Iterator[tuple[int, Records]]:
+def _records_by_company(db: Database) -> Iterator[tuple[int, Records]]:
     """Each company's active records, one company at a time (never all records at once)."""
     cursor = db.execute(_ACTIVE_BY_COMPANY)
     names = [d[0] for d in cursor.description]
@@ -775,7 +773,7 @@ class _FactTable:
     """Facts on their way to `company_signals`, kept in a temporary table (one row per company
     and signal, in the order they were found), so a build's memory does not grow with it."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         db.execute("drop table if exists temp._facts")
         db.execute("create temp table _facts (company_id integer, signal text, kind text, "
@@ -804,7 +802,7 @@ class _FactTable:
                                [company_id, signal]).fetchone() is not None
 
 
-def build_signals(db: sqlite_utils.Database, settings: Settings, *,
+def build_signals(db: Database, settings: Settings, *,
                   curated_dir: Path | None = None) -> str:
     """Rebuild `signals` and `company_signals` from companies and their records.
 
@@ -873,7 +871,7 @@ TERMS_MAX_SHARE = 0.1
 TERMS_MAX_COMPANIES = 1000  # in a national register a word a thousand firms use is no business
 
 
-def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int, *,
+def _add_term_facts(db: Database, facts: _FactTable, companies: int, *,
                     max_share: float = TERMS_MAX_SHARE, per_company: int = TERMS_PER_COMPANY) -> None:
     """The rarest description words (up to PER_COMPANY) a company shares with at least two
     others and at most MAX_SHARE of all companies: a word only two descriptions share is
@@ -899,7 +897,7 @@ def _add_term_facts(db: sqlite_utils.Database, facts: _FactTable, companies: int
     db.execute("drop table temp._df")
 
 
-def _link_groups(db: sqlite_utils.Database, facts: _FactTable, groups: dict[str, Fact],
+def _link_groups(db: Database, facts: _FactTable, groups: dict[str, Fact],
                  tickers: dict[str, int], properties: set[int], curated: Curated) -> set[int]:
     """Link a group's own company to its properties (the `group:` signal they carry), found
     by ticker from the brand table or by name, and mark it a hotel operator. Returns the
@@ -936,7 +934,7 @@ def _link_groups(db: sqlite_utils.Database, facts: _FactTable, groups: dict[str,
     return set(operators)
 
 
-def _write_signals(db: sqlite_utils.Database, companies: int) -> str:
+def _write_signals(db: Database, companies: int) -> str:
     """Weight every fact by its signal's rarity and write the graph's tables."""
     n = max(companies, 1)
     df = dict(db.execute("select signal, count(*) from _facts group by signal").fetchall())
@@ -994,7 +992,7 @@ def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
     return mine
 
 
-def refresh_signals(db: sqlite_utils.Database, settings: Settings, changed: list[int],
+def refresh_signals(db: Database, settings: Settings, changed: list[int],
                     removed: list[int], *, curated_dir: Path | None = None) -> str:
     """Recompute the signals of the CHANGED companies, and drop those of REMOVED ones, in
     place (after a merge or a split): only their edges, and the size and weight of the signals
@@ -1052,7 +1050,7 @@ def refresh_signals(db: sqlite_utils.Database, settings: Settings, changed: list
     return f"{len(edges)} company-signal links over {len(facts)} companies refreshed"
 
 
-def _known_terms_and_groups(db: sqlite_utils.Database, facts: dict[int, dict[str, Fact]],
+def _known_terms_and_groups(db: Database, facts: dict[int, dict[str, Fact]],
                             by_company: dict[int, list[dict[str, Any]]], *,
                             per_company: int = TERMS_PER_COMPANY) -> None:
     """Description terms and operating groups for a few companies, from the graph's signals:
@@ -1081,7 +1079,7 @@ def _known_terms_and_groups(db: sqlite_utils.Database, facts: dict[int, dict[str
                                        f"{text} is the operating group", seeds.HOTEL_BRANDS)
 
 
-def signals_of(db: sqlite_utils.Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
+def signals_of(db: Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:
     """Each company's signals (weight, evidence, source, kind, label, idf), read in batches."""
     out: dict[int, dict[str, dict]] = defaultdict(dict)
     for row in dicts_in(

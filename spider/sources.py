@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
-from spider.db import insert_rows, update_row
+from spider.db import Database, insert_rows, update_row
 from spider.text import now_iso
 
 
-def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
+def register_source(db: Database, location: str, kind: str, *,
                     mapping: dict[str, str] | None = None, recipe: str | None = None,
                     records: int | None = None, skipped: int | None = None,
                     confidence: float | None = None) -> None:
@@ -39,7 +37,7 @@ def register_source(db: sqlite_utils.Database, location: str, kind: str, *,
         insert_rows(db, "sources", [row])
 
 
-def source_confidence(db: sqlite_utils.Database) -> dict[str, float]:
+def source_confidence(db: Database) -> dict[str, float]:
     """How far each source with a stated confidence is trusted (0..1), by location."""
     return {location: confidence for location, confidence in db.execute(
         "select location, confidence from sources where confidence is not null")}

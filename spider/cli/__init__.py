@@ -13,31 +13,22 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import sqlite_utils
 
+# Only what every command needs is imported here; each command imports the stages it runs,
+# so `spider --help` and `spider expand` never load the resolver, numpy or sqlite-utils.
 from spider import db as db_module
-from spider import pipeline
 from spider.cli import output
-from spider.clients import import_won, record_won, won_clients
-from spider.db import default_db_path, graph_built, open_db, set_meta
+from spider.db import Database, build_needed, default_db_path, graph_built, open_db, set_meta
 from spider.errors import DatabaseError, QueryError, SpiderError
-from spider.expand import expand as run_expand
-from spider.export import to_csv, to_json, to_table, write_export
 from spider.fields import FIELDS, PROVENANCE
-from spider.ingest import ingest_file
 from spider.locking import WriterLock
-from spider.prospects import Expansion
-from spider.resolve.decisions import (
-    decide_review,
-    list_records,
-    merge_companies,
-    pending_reviews,
-    split_company,
-)
 from spider.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from spider.prospects import Expansion
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +39,7 @@ class Context:
     def __init__(self, db_path: str | None, config: str | None) -> None:
         self._db_path = db_path
         self._config = config
-        self._db: sqlite_utils.Database | None = None
+        self._db: Database | None = None
         self._settings: Settings | None = None
         self._writer: WriterLock | None = None
 
@@ -69,7 +60,7 @@ class Context:
     def db_path(self) -> Path:
         return Path(self.settings.db) if self.settings.db else default_db_path()
 
-    def open(self, *, build: bool = True, write: bool = False) -> sqlite_utils.Database:
+    def open(self, *, build: bool = True, write: bool = False) -> Database:
         """Open the database. A command that writes (`write`) holds the writer lock until it
         ends; any command finds the graph current first (built from the seeds on first use,
         rebuilt after an interrupted command), taking the lock only if it must build."""
@@ -79,7 +70,9 @@ class Context:
             self._db = open_db(self.db_path)
             if not write:
                 self._report_interrupted()
-            if build and pipeline.build_needed(self._db):
+            if build and build_needed(self._db):
+                from spider import pipeline
+
                 self._lock()
                 pipeline.ensure_built(self._db, self.settings, echo=_echo_err,
                                       progress=output.seed_progress())
@@ -208,6 +201,9 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     Example:
         spider ingest members.csv --map name=Company --set country=JP
     """
+    from spider import pipeline
+    from spider.ingest import ingest_file
+
     missing = [p for p in files if not Path(p).is_file()]
     if missing:
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
@@ -244,6 +240,8 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     Example:
         spider crawl https://www.fdic.gov/bank/individual/failed/banklist.html --max-pages 3
     """
+    from spider import pipeline
+
     # Loaded here, not at the top: requests and BeautifulSoup cost every other command time.
     from spider.crawl.crawler import ingest_directory
 
@@ -279,6 +277,8 @@ def init(obj: Context, empty: bool, force: bool) -> None:
     Example:
         spider init            # or: spider --db team.db init --empty
     """
+    from spider import pipeline
+
     db = obj.open(build=False, write=True)
     if empty:
         set_meta(db, "empty", "1")
@@ -319,6 +319,8 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
         spider expand "トヨタ自動車" --lang ja -n 10
         spider expand "sushi in Ginza" --source michelin.csv   # only your own list
     """
+    from spider.export import to_csv, to_json, to_table, write_export
+
     settings = obj.configure(limit=limit, language=lang, templates=templates,
                              include_closed=include_closed or None, source=source,
                              synonyms=synonyms)
@@ -345,8 +347,10 @@ def _format_of(path: str | None) -> str:
     return {".csv": "csv", ".json": "json"}.get(suffix, "table")
 
 
-def _expand_or_pick(db: sqlite_utils.Database, settings: Settings, query: str) -> Expansion:
+def _expand_or_pick(db: Database, settings: Settings, query: str) -> Expansion:
     """Run expand; on an ambiguous name at a terminal, let the user pick a candidate."""
+    from spider.expand import expand as run_expand
+
     try:
         return run_expand(db, settings, query)
     except QueryError as exc:
@@ -377,6 +381,8 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
         spider won "Palace Hotel Tokyo" --referenceable --story "+18% corporate bookings"
         spider won --from crm_closed_won.csv
     """
+    from spider.clients import import_won, record_won, won_clients
+
     db = obj.open(write=bool(from_file or name))
     if from_file:
         result = import_won(db, obj.settings, from_file)
@@ -439,6 +445,8 @@ def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
     Example:
         spider dedupe --explain-blocking
     """
+    from spider import pipeline
+
     db = obj.open(write=not (explain_blocking or truth))
     if explain_blocking or truth:
         # Loaded here, not at the top: the resolution stack (numpy) costs other commands time.
@@ -461,6 +469,8 @@ def records(obj: Context, fmt: str) -> None:
     Example:
         spider records --format csv > records.csv
     """
+    from spider.resolve.decisions import list_records
+
     _echo_lines(output.format_records(list_records(obj.open()), fmt))
 
 
@@ -476,6 +486,9 @@ def merge(obj: Context, company_a: int, company_b: int) -> None:
     Example:
         spider merge 12 345
     """
+    from spider import pipeline
+    from spider.resolve.decisions import merge_companies
+
     db = obj.open(write=True)
     change = merge_companies(db, company_a, company_b)
     summary = pipeline.apply_change(db, obj.settings, change)
@@ -495,6 +508,9 @@ def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
     Example:
         spider split 12 40 41
     """
+    from spider import pipeline
+    from spider.resolve.decisions import split_company
+
     db = obj.open(write=True)
     change = split_company(db, company, list(record_ids))
     summary = pipeline.apply_change(db, obj.settings, change)
@@ -513,6 +529,9 @@ def review(obj: Context, limit: int | None) -> None:
     Example:
         spider review -n 20
     """
+    from spider import pipeline
+    from spider.resolve.decisions import decide_review, pending_reviews
+
     db = obj.open(write=True)
     items, decided = pending_reviews(db)[:limit], 0
     if not items:

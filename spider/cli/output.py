@@ -18,13 +18,12 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 import click
 
 from spider.fields import suggest_field
-from spider.ingest import IngestReport
-from spider.prospects import Expansion
-from spider.resolve.decisions import RECORD_COLUMNS
 
-if TYPE_CHECKING:  # the crawler and networkx are loaded only by the commands that use them
+if TYPE_CHECKING:  # the stages are loaded only by the commands that use them
     from spider.crawl.crawler import CrawlReport
     from spider.graph import GraphStats
+    from spider.ingest import IngestReport
+    from spider.prospects import Expansion
 
 
 def expansion_header(expansion: Expansion) -> list[str]:
@@ -195,6 +194,8 @@ def format_records(rows: Iterable[dict[str, Any]], fmt: str = "table") -> Iterat
         return
     if fmt == "csv":
         buffer = io.StringIO()
+        from spider.resolve.decisions import RECORD_COLUMNS
+
         writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:

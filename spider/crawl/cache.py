@@ -9,12 +9,10 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 
-import sqlite_utils
-
-from spider.db import register_schema, table, update_row, upsert_row
+from spider.db import Database, register_schema, table, update_row, upsert_row
 
 
-def ensure_cache_schema(db: sqlite_utils.Database) -> None:
+def ensure_cache_schema(db: Database) -> None:
     """The `http_cache` and `robots_cache` tables. Idempotent."""
     table(db, "http_cache").create(
         {"url": str, "status": int, "etag": str, "last_modified": str, "content_type": str,
@@ -57,7 +55,7 @@ class HttpCache:
     """Response bodies by URL (zlib: HTML shrinks 5-10x), with their validators and when and in
     which crawl run they were last checked against the server."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         ensure_cache_schema(db)
 
@@ -94,7 +92,7 @@ class CachedRobots:
 class RobotsCache:
     """robots.txt bodies by origin, as fetched (the age rule is the reader's: RFC 9309 2.4)."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         ensure_cache_schema(db)
 

@@ -16,13 +16,13 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import requests
-import sqlite_utils
 
 from spider.crawl.extract import PageData, extract_detail, extract_page, merge_detail
 from spider.crawl.fetch import Clock, Fetched, Fetcher, HostDeadline, NetworkError, iso
 from spider.crawl.frontier import Frontier
 from spider.crawl.recipes import Recipe, load_recipe
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
+from spider.db import Database
 from spider.errors import FetchError, InputError
 from spider.ingest import IngestReport, save_records
 from spider.settings import Settings
@@ -107,7 +107,7 @@ class _StopCrawl(Exception):
 class _Crawl:
     """One crawl run: the frontier, the fetcher, the scope and the report, walked together."""
 
-    def __init__(self, db: sqlite_utils.Database, start_url: str, settings: Settings, *,
+    def __init__(self, db: Database, start_url: str, settings: Settings, *,
                  recipe: Recipe | None, resume: bool, follow_details: bool, report: CrawlReport,
                  session: requests.Session | None, clock: Clock,
                  progress: Callable[[CrawlReport], None] | None) -> None:
@@ -283,7 +283,7 @@ class _Crawl:
 
 
 def crawl_directory(
-    db: sqlite_utils.Database,
+    db: Database,
     start_url: str,
     settings: Settings,
     *,
@@ -314,7 +314,7 @@ def crawl_directory(
 
 
 def ingest_directory(
-    db: sqlite_utils.Database,
+    db: Database,
     url: str,
     settings: Settings,
     *,

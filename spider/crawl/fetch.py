@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import sqlite_utils
 
 from spider.crawl.cache import HttpCache, RobotsCache
 from spider.crawl.robots import (
@@ -30,6 +29,7 @@ from spider.crawl.robots import (
     product_token,
 )
 from spider.crawl.urls import Scope, normalize_url, origin
+from spider.db import Database
 from spider.errors import FetchError
 from spider.settings import Settings
 
@@ -127,7 +127,7 @@ class Fetcher:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         settings: Settings,
         *,
         session: requests.Session | None = None,

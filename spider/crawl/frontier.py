@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from spider.crawl.robots import ROBOTS_SKIP
-from spider.db import insert_rows, register_schema, table, transaction
+from spider.db import Database, insert_rows, register_schema, table, transaction
 
 
-def ensure_frontier_schema(db: sqlite_utils.Database) -> None:
+def ensure_frontier_schema(db: Database) -> None:
     """The `crawl_runs` and `crawl_frontier` tables. Idempotent."""
     table(db, "crawl_runs").create(
         {"id": int, "start_url": str, "scope": str, "recipe": str, "options": str,
@@ -39,7 +37,7 @@ register_schema(ensure_frontier_schema)
 class Frontier:
     """The pages of one crawl run, with their depth, kind (list or detail) and status."""
 
-    def __init__(self, db: sqlite_utils.Database, run_id: int, *, resumed: bool = False) -> None:
+    def __init__(self, db: Database, run_id: int, *, resumed: bool = False) -> None:
         self.db = db
         self.run_id = run_id
         self.resumed = resumed
@@ -47,7 +45,7 @@ class Frontier:
                                [run_id]).fetchone()[0]
 
     @classmethod
-    def start(cls, db: sqlite_utils.Database, start_url: str, *, scope: str, recipe: str | None,
+    def start(cls, db: Database, start_url: str, *, scope: str, recipe: str | None,
               options: dict[str, Any], now: str, resume: bool) -> Frontier:
         """Resume the newest unfinished run of START_URL (with `resume`), else begin a new one
         (an unfinished older run is marked abandoned)."""

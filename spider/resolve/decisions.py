@@ -9,9 +9,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlite_utils
-
 from spider.db import (
+    Database,
     execute_in,
     insert_rows,
     records_changed,
@@ -24,7 +23,7 @@ from spider.errors import ResolveError
 from spider.text import now_iso
 
 
-def _record_keys(db: sqlite_utils.Database, record_ids: Iterable[int]) -> dict[int, str]:
+def _record_keys(db: Database, record_ids: Iterable[int]) -> dict[int, str]:
     ids = list(record_ids)
     if not ids:
         return {}
@@ -36,7 +35,7 @@ def _record_keys(db: sqlite_utils.Database, record_ids: Iterable[int]) -> dict[i
 
 
 def add_decision(
-    db: sqlite_utils.Database, kind: str, key_a: str, key_b: str, note: str = ""
+    db: Database, kind: str, key_a: str, key_b: str, note: str = ""
 ) -> None:
     """Store one user decision (merge, keep_apart or split) between two records, by stable key."""
     if kind not in ("merge", "keep_apart", "split"):
@@ -59,7 +58,7 @@ class Change:
         return self.message
 
 
-def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
+def company_records(db: Database, company_id: int) -> list[int]:
     ids = [r[0] for r in db.execute(
         "select record_id from record_links where company_id = ? order by record_id", [company_id])]  # fmt: skip
     if not ids:
@@ -68,7 +67,7 @@ def company_records(db: sqlite_utils.Database, company_id: int) -> list[int]:
 
 
 def merge_companies(
-    db: sqlite_utils.Database, company_a: int, company_b: int, note: str = ""
+    db: Database, company_a: int, company_b: int, note: str = ""
 ) -> Change:
     """Two companies are one: a merge decision between their anchor records, and the records
     of the smaller company moved to the larger (whose id, as in a rebuild, the merged one keeps)."""
@@ -94,7 +93,7 @@ def merge_companies(
                   changed=[target], removed=[other])
 
 
-def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str]) -> None:
+def _delete_apart(db: Database, keys_a: list[str], keys_b: list[str]) -> None:
     for ka in keys_a:
         for kb in keys_b:
             db.execute(
@@ -104,7 +103,7 @@ def _delete_apart(db: sqlite_utils.Database, keys_a: list[str], keys_b: list[str
             )
 
 
-def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequence[int],
+def split_company(db: Database, company_id: int, record_ids: Sequence[int],
                   note: str = "") -> Change:  # fmt: skip
     """Take records out of a company: split decisions keep them apart from the rest, for good.
 
@@ -149,7 +148,7 @@ def split_company(db: sqlite_utils.Database, company_id: int, record_ids: Sequen
                   f"(now company #{new_id})", changed=[company_id, new_id])
 
 
-def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def pending_reviews(db: Database) -> list[dict[str, Any]]:
     """Pending review pairs, best score first, each with both records."""
     rows = [dict(r) for r in db.query(
         "select * from review_queue where status = 'pending' order by score desc, id")]  # fmt: skip
@@ -160,7 +159,7 @@ def pending_reviews(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return rows
 
 
-def decide_review(db: sqlite_utils.Database, review_id: int, verdict: str) -> Change:
+def decide_review(db: Database, review_id: int, verdict: str) -> Change:
     """Apply a review verdict: 'merge' or 'keep_apart' store a decision ('merge' also joins the
     two companies); 'skip' leaves the pair pending."""
     if verdict == "skip":
@@ -189,7 +188,7 @@ RECORD_COLUMNS = ("id", "company_id", "source", "source_row", "name", "name_en",
                   "status", "stale_since", "identity")  # fmt: skip
 
 
-def list_records(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+def list_records(db: Database) -> Iterator[dict[str, Any]]:
     """Every ingested record with its source, its row in that source and its company (audit trail)."""
     sql = (
         "select r.id, l.company_id, r.source, r.source_row, r.name, r.name_en, r.legal_name, "

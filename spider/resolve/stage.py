@@ -24,9 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import sqlite_utils
-
-from spider.db import bulk_load, dicts_in, execute_in, insert_rows, transaction
+from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, transaction
 from spider.errors import InputError
 from spider.fields import NAME_FIELDS
 from spider.resolve import parallel
@@ -66,7 +64,7 @@ class _Read:
         self.key_index: dict[str, int] = {}  # record keys a decision names -> record index
 
 
-def _read_active(db: sqlite_utils.Database, workers: int | None, named: set[str]) -> _Read:
+def _read_active(db: Database, workers: int | None, named: set[str]) -> _Read:
     read = _Read()
     columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS)
     total = db.execute(f"select count(*) from records r where {ACTIVE}").fetchone()[0]
@@ -127,7 +125,7 @@ def _decision_pairs(decisions: list[tuple[str, str, str]], index_of: dict[str, i
     return must, cannot
 
 
-def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
+def resolve_companies(db: Database, settings: Settings, *,
                       progress: Progress | None = None) -> str:
     """Cluster active records into companies; rewrite companies, record_links and pending review.
 
@@ -187,7 +185,7 @@ def resolve_companies(db: sqlite_utils.Database, settings: Settings, *,
     return line
 
 
-def _write_links(db: sqlite_utils.Database, result: Resolution, ids: _CompanyIds,
+def _write_links(db: Database, result: Resolution, ids: _CompanyIds,
                  record_ids: Sequence[int], stale: list[tuple[int, int | None]]) -> None:
     """Link every record to its company: a cluster's records (biggest clusters first, with
     the score and rule that joined each), then the stale records (`_place_stale`)."""
@@ -223,7 +221,7 @@ def score_config(settings: Settings) -> ScoreConfig:
                                site_apart_km=settings.chain_apart_m / 1000)
 
 
-def _review_queue(db: sqlite_utils.Database, result: Resolution, record_ids: Sequence[int],
+def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
                   whys: dict[tuple[int, int], str] | None = None,
                   config: ScoreConfig = DEFAULT_SCORE) -> list[dict[str, Any]]:
     """The uncertain pairs not yet answered, each as its records' smallest ids."""
@@ -247,7 +245,7 @@ def _review_queue(db: sqlite_utils.Database, result: Resolution, record_ids: Seq
     return queue
 
 
-def _write_companies(db: sqlite_utils.Database, trust: dict[str, int]) -> tuple[int, int]:
+def _write_companies(db: Database, trust: dict[str, int]) -> tuple[int, int]:
     """Write every linked company from its records, streamed in company order: its fields by
     survivorship over its active records, or, when all are stale, over those (a gone
     company). Returns (active companies, gone companies)."""
@@ -283,7 +281,7 @@ class _CompanyIds:
     cluster took it first), else its smallest record id, else a number no record or company
     has used. Ids are marked in bitmaps, not sets: a million companies cost a few megabytes."""
 
-    def __init__(self, db: sqlite_utils.Database, previous: Sequence[int]) -> None:
+    def __init__(self, db: Database, previous: Sequence[int]) -> None:
         self.previous = previous
         top_record = db.execute("select max(id) from records").fetchone()[0] or 0
         top_company = db.execute("select max(company_id) from record_links").fetchone()[0] or 0
@@ -347,7 +345,7 @@ def _place_stale(stale: list[tuple[int, int | None]],
     return links
 
 
-def reform_companies(db: sqlite_utils.Database, settings: Settings, changed: list[int],
+def reform_companies(db: Database, settings: Settings, changed: list[int],
                      removed: list[int]) -> None:
     """Rewrite the `companies` rows of companies whose records a decision moved (CHANGED),
     and drop those left with none (REMOVED), without resolving anything else."""
@@ -414,7 +412,7 @@ def read_truth(
 
 
 def explain_db_blocking(
-    db: sqlite_utils.Database, settings: Settings, truth_path: str | None = None
+    db: Database, settings: Settings, truth_path: str | None = None
 ) -> list[dict[str, Any]]:
     """`spider dedupe --explain-blocking` on the records in the database."""
     rows = [dict(r) for r in db.query(ACTIVE_RECORDS)]
