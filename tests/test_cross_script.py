@@ -293,3 +293,35 @@ def test_a_place_named_by_its_kind_meets_its_translation_and_its_romaji():
     assert set(forms("大阪赤十字病院")[0]) <= set(forms("Japanese Red Cross Osaka Hospital")[0])
     # An English word keeps its own sense: a cafe is no kissaten, a restaurant no diner.
     assert forms("Cafe Bleu") == [("cafe", "bleu")] and "restaurant" in forms("Le Restaurant")[0]
+
+
+def test_a_leading_the_is_no_legal_form_and_the_site_rules_hold(tmp_path):
+    # "The Starbucks Coffee" is a site on a map like "Starbucks Coffee": 780 m apart, two.
+    db = _ingest(tmp_path, [
+        _write(tmp_path / "a.csv", "name,category,lat,lon", ["Starbucks Coffee,cafe,34.7000,135.5000"]),
+        _write(tmp_path / "b.csv", "name,category,lat,lon",
+               ["The Starbucks Coffee,cafe,34.7070,135.5000"])])  # fmt: skip
+    assert _company_of(db, "Starbucks Coffee", "a.csv") != _company_of(db, "The Starbucks Coffee",
+                                                                       "b.csv")
+
+
+def test_a_bare_chain_name_with_no_place_is_for_a_person_whatever_the_order(tmp_path):
+    # Two 一蘭 branches with points; a third list names 一蘭 and Ichiran in Osaka with no point,
+    # address or phone. Either could be either branch: held for review, in any file order,
+    # and the third list's two rows are two places, never one.
+    branches = _write(tmp_path / "branches.csv", "name,category,lat,lon",
+                      ["一蘭,ramen,34.668300,135.501000", "一蘭,ramen,34.704700,135.500200"])
+    bare = _write(tmp_path / "bare.csv", "name,category,city",
+                  ["一蘭,ramen,大阪市", "Ichiran,ramen,大阪市"])
+    for order in ([branches, bare], [bare, branches]):
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        db = _ingest(folder, order)
+        companies = {_company_of(db, name, "bare.csv") for name in ("一蘭", "Ichiran")}
+        assert len(companies) == 2
+        sites = {row[0] for row in db.execute(
+            "select l.company_id from records r join record_links l on l.record_id = r.id "
+            "where r.source like '%branches.csv'")}
+        assert len(sites) == 2 and not companies & sites
+        assert any({p["a"]["source"], p["b"]["source"]} == {str(branches), str(bare)}
+                   for p in pending_reviews(db))  # fmt: skip

@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import combinations
 
 from spider.resolve.prepare import Prepared, Weights
-from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair, two_entries
+from spider.resolve.score import (
+    DEFAULT_SCORE,
+    ScoreConfig,
+    distance_km,
+    score_pair,
+    two_entries,
+)
 
 
 class _Clusters:
@@ -83,6 +90,42 @@ class _Clusters:
                 for i in range(len(parent)) if parent[i] == i]
 
 
+def _placeless(rec: Prepared) -> bool:
+    """A place named with nothing to say where it is (not a registered company, which is one
+    organisation wherever it files from)."""
+    return rec.lat is None and not rec.address and not rec.phone and not rec.firm
+
+
+def _two_places(a: Prepared, b: Prepared, config: ScoreConfig) -> bool:
+    """Whether two records are known to be two places: two entries of one list, or two
+    sites further apart than a chain's branches may be one."""
+    if (a.source and a.source == b.source and not (a.firm or b.firm)
+            and two_entries(a, b, config, placeless=False)):
+        return True
+    # Sites on a map (a kind of place with a point), not an organisation's many addresses.
+    distance = distance_km(a, b)
+    return (distance is not None and distance > config.site_apart_km
+            and bool(a.spot and b.spot) and 2 in (a.spot, b.spot))
+
+
+def ambiguous_placeless(prepared: Sequence[Prepared], scored: dict[tuple[int, int], float],
+                        threshold: float, config: ScoreConfig = DEFAULT_SCORE,
+                        most: int = 30) -> set[int]:
+    """Records that say nothing of where they are (no point, address or phone) and match two
+    places by name: a bare "一蘭" beside two 一蘭 branches may be either. Which one is for a
+    person to say; merging it into whichever came first would depend on the order of files."""
+    strong: dict[int, list[int]] = defaultdict(list)
+    for (i, j), value in scored.items():
+        if value >= threshold:
+            if _placeless(prepared[i]):
+                strong[i].append(j)
+            if _placeless(prepared[j]):
+                strong[j].append(i)
+    return {i for i, others in strong.items() if len(others) > 1 and any(
+        _two_places(prepared[x], prepared[y], config)
+        for x, y in combinations(sorted(others)[:most], 2))}
+
+
 def cluster(
     prepared: Sequence[Prepared],
     scored: dict[tuple[int, int], float],
@@ -94,13 +137,16 @@ def cluster(
     cannot_link: Iterable[tuple[int, int]] = (),
     config: ScoreConfig = DEFAULT_SCORE,
     max_check: int = 400,
+    hold: Iterable[int] = (),
 ) -> list[list[int]]:
     """Merge pairs at or above `threshold`, best first, without chaining through a bridge.
 
     Two clusters join only if the average score over all their cross pairs (scored on demand)
     reaches `link_threshold`, no cannot-link pair would end up together, and classes and
     corporate numbers agree. User merges (must_link) are applied first and always win.
+    Records in `hold` (`ambiguous_placeless`) join nothing but by a user merge.
     """
+    held = set(hold)
     clusters = _Clusters(prepared)
     for a, b in cannot_link:
         clusters.keep_apart(a, b)
@@ -162,6 +208,8 @@ def cluster(
     edges = sorted(((s, p) for p, s in scored.items() if s >= threshold),
                    key=lambda e: (-round(e[0], 6), e[1]))  # fmt: skip
     for _, (a, b) in edges:
+        if a in held or b in held:
+            continue
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb or not clusters.allowed(ra, rb):
             continue

@@ -74,7 +74,7 @@ class Prepared:
     ja_address: bool = False
     city: str = ""
     region: str = ""  # ISO 3166-2 code where known (JP-13 for 東京都 and Tokyo), else folded
-    source: str = ""  # the file or page list it came from
+    source: str = ""  # the list it is an entry of: its file or page (and list title)
     firm: bool = False  # a registered company (corporate number, legal name or industry code)
     country: str = ""
     lat: float | None = None
@@ -164,8 +164,20 @@ def _city_key(city: Any) -> str:
     return name
 
 
+def _list_of(record: dict[str, Any]) -> str:
+    """The list a record is an entry of: its file or page, and within it the list title (one
+    file of hotel lists holds several awards' lists, each naming a hotel once)."""
+    source = record.get("source") or ""
+    title = record.get("list_title") or ""
+    return f"{source}\x1f{title}" if source and title else source
+
+
 def _has_legal_form(name: str) -> bool:
+    """Whether the name carries a company's legal form ("Kintetsu Corp."); a leading "The"
+    is stripped like one but says nothing of the kind ("The Ritz-Carlton, Kyoto" is a site)."""
     folded = fold(name)
+    if folded.startswith("the "):
+        folded = folded[4:]
     return strip_legal_forms(folded) != folded
 
 
@@ -237,7 +249,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         ja_address=is_japanese(address) if address else False,
         city=_intern(_city_key(record.get("city"))),
         region=_intern(region_key(record.get("region"), record.get("country"))),
-        source=_intern(record.get("source") or ""),
+        source=_intern(_list_of(record)),
         firm=firm,
         country=_intern(country_code(record.get("country")) or ""),
         lat=float(lat) if lat not in (None, "") else None,

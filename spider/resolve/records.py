@@ -11,7 +11,7 @@ from typing import Any
 
 from spider.resolve import parallel
 from spider.resolve.block import Candidates, block
-from spider.resolve.cluster import cluster
+from spider.resolve.cluster import ambiguous_placeless, cluster
 from spider.resolve.prepare import Prepared, Weights, prepare_records
 from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_candidates
 from spider.runtime import no_cyclic_gc
@@ -168,10 +168,11 @@ def _resolve(
         link_threshold = (match_threshold + review_threshold) / 2
     say("clustering")
     rep_cannot = [(rep_of[a], rep_of[b]) for a, b in cannot]
+    held = ambiguous_placeless(reps, scores, match_threshold, config)
     rep_clusters = cluster(
         reps, scores, weights, threshold=match_threshold, link_threshold=link_threshold,
         must_link=[(rep_of[a], rep_of[b]) for a, b in must], cannot_link=rep_cannot,
-        config=config,
+        config=config, hold=held,
     )  # fmt: skip
     owner = [0] * len(reps)
     for members in rep_clusters:
@@ -187,8 +188,8 @@ def _resolve(
     forbidden = {(min(a, b), max(a, b)) for a, b in rep_cannot}
     review = sorted(
         ((a, b, s) for (a, b), s in scores.items()
-         if review_threshold <= s < match_threshold and owner[a] != owner[b]
-         and (a, b) not in forbidden),
+         if review_threshold <= s and (s < match_threshold or a in held or b in held)
+         and owner[a] != owner[b] and (a, b) not in forbidden),
         key=lambda x: -x[2],
     )  # fmt: skip
     return Resolution(reps, rep_of, pairs, scores, clusters, review, weights)

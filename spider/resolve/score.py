@@ -301,7 +301,7 @@ def _glued_score(a: tuple[str, ...], b: tuple[str, ...], *, strict: bool = False
     return 0.0
 
 
-def _distance_km(a: Prepared, b: Prepared) -> float | None:
+def distance_km(a: Prepared, b: Prepared) -> float | None:
     if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return None
     dlat = math.radians(b.lat - a.lat)
@@ -437,7 +437,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     if a.domain and b.domain and a.domain == b.domain:
         points += config.domain_same
         breakdown["domain"] = config.domain_same
-    distance = _distance_km(a, b)
+    distance = distance_km(a, b)
     if distance is not None and a.spot and b.spot and 2 in (a.spot, b.spot):
         if distance <= config.site_near_km:
             support = True
@@ -474,13 +474,20 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     return points, breakdown, support
 
 
-def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
-    """Whether two places of one list are two of its entries: at two points, or two house
-    numbers. (The caller checks they are places of one list, not registered companies.)"""
+def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE, *,
+                placeless: bool = True) -> bool:
+    """Whether two places of one list are two of its entries: at two points or two house
+    numbers, or (PLACELESS) with nothing at all to say where. (The caller checks they
+    are places of one list, not registered companies.)"""
     if a.house and b.house and a.house != b.house:
         return True
-    distance = _distance_km(a, b)
-    return distance is not None and distance > config.list_apart_km
+    distance = distance_km(a, b)
+    if distance is not None:
+        return distance > config.list_apart_km
+    # Nothing says where either stands: a list that names a place twice ("一蘭" and "Ichiran",
+    # both in Osaka) names two of them.
+    return placeless and not (a.lat is not None or b.lat is not None or a.address or b.address
+                              or a.phone or b.phone)
 
 
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
