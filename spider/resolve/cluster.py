@@ -100,7 +100,7 @@ def _two_places(a: Prepared, b: Prepared, config: ScoreConfig) -> bool:
     """Whether two records are known to be two places: two entries of one list, or two
     sites further apart than a chain's branches may be one."""
     if (a.source and a.source == b.source and not (a.firm or b.firm)
-            and two_entries(a, b, config, placeless=False)):
+            and two_entries(a, b, config)):
         return True
     # Sites on a map (a kind of place with a point), not an organisation's many addresses.
     distance = distance_km(a, b)

@@ -474,20 +474,15 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     return points, breakdown, support
 
 
-def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE, *,
-                placeless: bool = True) -> bool:
-    """Whether two places of one list are two of its entries: at two points or two house
-    numbers, or (PLACELESS) with nothing at all to say where. (The caller checks they
-    are places of one list, not registered companies.)"""
+def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
+    """Whether two places of one list are two of its entries: at two points, or two house
+    numbers. (The caller checks they are places of one list, not registered companies.) Two
+    rows that say nothing of where they are may be one account entered twice, as in a CRM
+    export, and are left to their names."""
     if a.house and b.house and a.house != b.house:
         return True
     distance = distance_km(a, b)
-    if distance is not None:
-        return distance > config.list_apart_km
-    # Nothing says where either stands: a list that names a place twice ("一蘭" and "Ichiran",
-    # both in Osaka) names two of them.
-    return placeless and not (a.lat is not None or b.lat is not None or a.address or b.address
-                              or a.phone or b.phone)
+    return distance is not None and distance > config.list_apart_km
 
 
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
