@@ -22,13 +22,13 @@ from spider.text import TIER_JA, now_iso
 REASON_GROUPS = {"category": "what", "concept": "what", "industry": "what", "sector": "what",
                  "district": "where", "city": "where", "region": "where", "country": "where"}
 REASON_KIND_NAMES = {
-    "list": "listed together on", "tier": "tier", "industry": "same industry", "concept": "same business",
+    "list": "listed together on", "tier": "tier", "score": "review score", "industry": "same industry", "concept": "same business",
     "category": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
     "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
     "term": "description mentions", "size": "similar size",
 }
 REASON_KIND_NAMES_JA = {
-    "list": "同じリストに掲載", "tier": "格付け", "industry": "同業種", "concept": "同じ事業",
+    "list": "同じリストに掲載", "tier": "格付け", "score": "評価", "industry": "同業種", "concept": "同じ事業",
     "category": "同じ業態", "brand": "同じブランド", "group": "同じグループ", "district": "同じ地区",
     "city": "同じ市区町村", "region": "同じ都道府県・地域", "country": "同じ国", "sector": "同じセクター",
     "term": "事業内容に共通の語", "size": "同程度の規模",
@@ -65,6 +65,8 @@ class Reason:
             return f"close to the seed's peers through {self.kind} '{self.label}'{where}"
         if self.kind == "list":
             return f"{name} '{self.label}' ({self.evidence})"
+        if self.kind == "score":
+            return f"{name}: {self.evidence}"  # review score: 4.4 (clinics.csv row 35)
         if self.kind == "tier":
             return f"{self.label} ({self.evidence})"
         return f"{name}: {self.label}"
@@ -86,6 +88,8 @@ class Reason:
             return f"{name}（類似企業経由）: {label}"
         if self.kind == "list":
             return f"{name}「{label}」（{self.evidence}）"
+        if self.kind == "score":
+            return f"{name}: {self.evidence}"
         if self.kind == "tier":
             return f"{name}: {label}（{self.evidence}）"
         return f"{name}: {label}"

@@ -48,7 +48,7 @@ PROVENANCE: tuple[str, ...] = ("source", "source_row", "source_id", "list_title"
 _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "company", "company name", "company_name", "organisation", "organization",
              "business name", "site name", "bank name", "security", "hotel", "hotel name",
-             "hotel_name", "account name", "institution", "institution name", "facility",
+             "hotel_name", "account name", "practice name", "practice", "institution", "institution name", "facility",
              "facility name", "provider name", "school name", "establishment", "establishment name",
              "store name", "shop name", "restaurant name", "clinic name", "hospital name",
              "member name", "exhibitor", "exhibitor name", "venue", "venue name", "trading name",
@@ -80,7 +80,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "adresse", "anschrift", "straße", "strasse", "dirección", "direccion", "indirizzo"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア"),
-    "city": ("city", "addr:city", "town", "municipality", "locality", "市区町村", "市町村", "市区町村名", "都市", "adcity",
+    "city": ("city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "市区町村", "市町村", "市区町村名", "都市", "adcity",
              "phcity",
             "stadt", "ort", "gemeinde", "ville", "commune", "ciudad", "localidad", "città", "comune"),
     "region": ("region", "state", "st", "prefecture", "province", "subdivision", "subd",

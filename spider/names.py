@@ -156,6 +156,12 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
                                       f"({', '.join('?' * len(wanted))})", wanted)]
     scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
     found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
+    if found is not None and len(key) < 3 and not key.isascii():
+        # Two characters are no trigram: a short Japanese name (一蘭) is looked for at the
+        # start of every name ("一蘭 道頓堀店本館").
+        rows = db.execute("select key, company_id, name from company_names where key like ? "
+                          "limit ?", [key.replace("%", "") + "%", TRIGRAM_CANDIDATES]).fetchall()
+        found = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
     if found is None:
         path = db.conn.execute("pragma database_list").fetchone()[2]
         built = db.execute("select value from meta where key = 'built_at'").fetchone()
@@ -167,7 +173,8 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
         # A name that starts with the whole query, word for word ("Hilton" in "Hilton
         # Worldwide", ソニー in ソニーグループ), is a strong candidate though the two differ in
         # length; never exact, and "Toyota" is no prefix of "Toyo Tanso".
-        if len(key) >= 3 and choice.startswith(key) and _starts_with_words(names[index], spaced):
+        if ((len(key) >= 3 or not key.isascii()) and len(key) >= 2 and choice.startswith(key)
+                and _starts_with_words(names[index], spaced)):
             score = max(score, PREFIX_SCORE)
         if score < cutoff:
             continue

@@ -156,6 +156,14 @@ def _shipped_synonyms() -> Synonyms:
     return _synonym_table(_synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"))
 
 
+@functools.cache
+def _japanese_business_words() -> tuple[str, ...]:
+    """The Japanese words of the shipped synonyms (寿司, 酒蔵, 日本酒 ...), two characters or
+    more."""
+    words = {w for key, others in _shipped_synonyms().items() for w in (key, *others)}
+    return tuple(sorted(w for w in words if len(w) >= 2 and any(_is_cjk(c) for c in w)))
+
+
 def _synonym_table(groups: list[list[str]], base: Synonyms | None = None) -> Synonyms:
     table: dict[str, set[str]] = {k: set(v) for k, v in (base or {}).items()}
     for group in groups:
@@ -222,8 +230,11 @@ def label_words(label: str, *, split: bool = True) -> list[str]:
         whole = text.replace(" ", "")
         if not split:
             return [whole]
-        # The label whole, and the words the analyser finds in it: 回転寿司 is also 寿司.
+        # The label whole, the words the analyser finds in it (回転寿司 is also 寿司), and the
+        # business words of the shipped vocabulary inside it (日本酒蔵 holds 日本酒 and 酒蔵,
+        # though the analyser reads 日本 + 酒蔵).
         parts = [w for w in nouns(whole) if len(w) >= 2 and w != whole]
+        parts += [w for w in _japanese_business_words() if w in whole and w != whole]
         return list(dict.fromkeys([whole, *parts]))
     filler = _shipped_vocabulary()[1]
     return list(dict.fromkeys(singular(w) for w in _WORD_SPLIT.split(text)
@@ -232,7 +243,8 @@ def label_words(label: str, *, split: bool = True) -> list[str]:
 
 _FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "district": "place",
                   "industry": "industry", "concept": "industry", "sector": "industry",
-                  "category": "category", "brand": "brand", "group": "brand", "tier": "tier"}
+                  "category": "category", "brand": "brand", "group": "brand", "tier": "tier",
+                  "score": "tier"}
 
 
 class _Signals:
@@ -281,7 +293,8 @@ def build_vocabulary(db: Database) -> str:
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
         "('country','region','city','district','industry','concept','sector','brand','group',"
-        "'category') or (kind = 'tier' and signal like 'rating:%' and signal not like '%-%') "
+        "'category') or (kind in ('tier', 'score') and signal like 'rating:%' and signal not like "
+        "'%-%') "
         "order by companies desc"
     ):
         facet = _FACET_OF_KIND[kind]
@@ -380,9 +393,42 @@ def _word_rows(terms: Iterable[Term], ids: dict[int, int]) -> list[dict[str, Any
     words_of = {id(t): label_words(t.label) for t in terms}
     df: Counter[str] = Counter(w for words in words_of.values() for w in words)
     n = len(words_of) or 1
-    return [{"word": word, "term_id": ids[key], "words": len(words),
+    rows = [{"word": word, "term_id": ids[key], "words": len(words),
              "weight": round(math.log(1 + n / df[word]), 6)}
             for key, words in words_of.items() for word in words]
+    # Each word's stem too, a little lighter, so "dentist" meets "Dentistry" and
+    # "paediatric" meets "Pediatric" (`word_stem`); under its own key, never a word.
+    stems_of = {key: list(dict.fromkeys(word_stem(w) for w in words if word_stem(w) != w))
+                for key, words in words_of.items()}
+    stem_df: Counter[str] = Counter(stem for stems in stems_of.values() for stem in stems)
+    for key, stems in stems_of.items():
+        for stem in stems:
+            rows.append({"word": STEM + stem, "term_id": ids[key], "words": len(words_of[key]),
+                         "weight": round(STEM_WEIGHT * math.log(1 + n / stem_df[stem]), 6)})
+    return rows
+
+
+STEM = "~"  # the key a stem is stored under in query_words
+STEM_WEIGHT = 0.9
+_STEM_ENDINGS = ("istries", "istry", "ists", "ist", "ians", "ian", "ics", "ical", "ic", "ies",
+                 "ary", "ry", "al", "y", "es", "s")
+
+
+@functools.lru_cache(maxsize=4096)
+def word_stem(word: str) -> str:
+    """The stem a business word shares with its relatives: dentist, dentists, dentistry and
+    dental are 'dent'; orthodontist and orthodontics 'orthodont'; British spellings fold
+    (paediatric, pediatric 'pediatr'). Latin words of five letters or more; a stem keeps
+    four letters at least. Used to match query words to label words, never shown."""
+    if not word.isascii() or len(word) < 5 or not word.isalpha():
+        return word
+    folded = word.replace("ae", "e").replace("oe", "e")
+    if folded.endswith("our"):
+        folded = folded[:-3] + "or"
+    for ending in _STEM_ENDINGS:
+        if folded.endswith(ending) and len(folded) - len(ending) >= 4:
+            return folded[: -len(ending)]
+    return folded
 
 
 def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
@@ -431,12 +477,20 @@ def _japanese_place_forms(name: str) -> list[str]:
     name = name.strip()
     if not name or name.isascii() or not any("\u4e00" <= c <= "\u9fff" for c in name):
         return []
-    stem = town_stem(name)
-    out = [stem] if stem != name and len(stem) >= 2 else []  # never one character (港)
-    read = place_reading(name)
-    if read:
-        out.append(fold_query(read))
-    return out
+    out: list[str] = []
+    # A ward of a designated city (京都市伏見区) is also said by itself: 伏見区, 伏見, Fushimi.
+    city, mark, ward = name.partition("市")
+    names = [name, ward] if mark and city and len(ward) >= 2 else [name]
+    for one in names:
+        if one != name:
+            out.append(one)
+        stem = town_stem(one)
+        if stem != one and len(stem) >= 2:  # never one character (港)
+            out.append(stem)
+        read = place_reading(one)
+        if read:
+            out.append(fold_query(read))
+    return list(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------- reading the vocabulary
@@ -649,6 +703,22 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         i = end
     if pending:
         loose.append(pending)
+    # Two words that are one business word together ("sake brewery": 酒蔵) are read as one.
+    joined: list[str] = []
+    for word in loose:
+        if joined and f"{joined[-1]} {word}" in synonyms:
+            joined[-1] = f"{joined[-1]} {word}"
+        else:
+            joined.append(word)
+    loose = joined
+    # Kinds of a category named exactly, read in one statement whatever the query.
+    named = [(at, w.split(), t) for at, (w, t) in enumerate(found)
+             if t.facet in ("category", "industry") and t.expanded]
+    forms = {w: _forms(w, synonyms, vocabulary) for _, ws, _ in named for w in ws
+             if w not in vocabulary.filler}
+    hits = vocabulary.words({f for fs in forms.values() for f in fs})
+    for at, ws, term in named:
+        found[at] = (found[at][0], _with_containing(ws, term, forms, hits, vocabulary))
     matched, rest = _match_labels(loose, vocabulary, synonyms)
     found += matched
     answered = any(t.facet != "place" and id(t) in vocabulary.users for _, t in found)
@@ -696,13 +766,15 @@ def _candidate_words(q: str, synonyms: Synonyms) -> set[str]:
     for word in q.split():
         out |= _plain_forms(word, synonyms)
         out |= {part for cut in _cuts(word) for part in cut}
-    return out
+    return out | {STEM + word_stem(w) for w in out if word_stem(w) != w}
 
 
 def _forms(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> set[str]:
     """The label words a query word may stand for: itself, its singular, its synonyms' words,
     and the two halves of a compound whose halves are both label words (microbrewery)."""
     forms = _plain_forms(word, synonyms)
+    # and the stems of its forms, which label words' stems may meet ("dentist", "Dentistry")
+    forms |= {STEM + word_stem(f) for f in forms if word_stem(f) != f}
     if not any(vocabulary.known_word(f) for f in forms):
         # A compound of a label word and a business word ("microbrewery" in a directory of
         # breweries whose type column says "Micro").
@@ -748,7 +820,9 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
             break
         top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -seen[k]))
         taken = covers[top]
-        group = [k for k in scores if covers[k] == taken and scores[k] >= scores[top] - 1e-9]
+        # Labels the same words name, whether by the words themselves or their stems
+        # ("pediatric" names Pediatric Dentistry and Paediatric Dentistry alike).
+        group = [k for k in scores if covers[k] == taken]
         whole = [k for k in group if len(taken) >= size[k]]
         primary = whole or group
         alternates = [k for k in group if k not in primary]
@@ -764,6 +838,35 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         found.append(("=" + " ".join(w for w in left if w in taken), term))
         left = [w for w in left if w not in taken]
     return found, [w for w in loose if w in left]
+
+
+def _with_containing(words: list[str], term: Term, forms: dict[str, set[str]],
+                     hits: dict[str, list[tuple[Term, float, int]]],
+                     vocabulary: _Vocabulary) -> Term:
+    """A category named exactly ("ラーメン", "Orthodontics") and, after it as alternates, the
+    labels that hold all its words ("とんこつラーメン", "醤油ラーメン"): kinds of it."""
+    words = [w for w in words if w in forms]
+    if not words:
+        return term
+    holders: list[set[int]] = []
+    terms: dict[int, Term] = {}
+    for w in words:
+        mine: set[int] = set()
+        for f in forms[w]:
+            for other, _weight, _n in hits.get(f, []):
+                if other.facet == term.facet:
+                    mine.add(id(other))
+                    terms[id(other)] = other
+        holders.append(mine)
+    more = [s for k in sorted(set.intersection(*holders), key=list(terms).index)
+            for s in terms[k].expanded if s not in term.expanded]
+    if not more:
+        return term
+    wider = Term(term.label, term.facet, term.signals, term.implies,
+                 [*term.expanded, *dict.fromkeys(more)], primary=len(term.expanded))
+    if id(term) in vocabulary.users or any(id(terms[k]) in vocabulary.users for k in terms):
+        vocabulary.users.add(id(wider))
+    return wider
 
 
 def _kinds_label(words: list[str], labels: list[str]) -> str:
@@ -934,8 +1037,8 @@ def _named_with(db: Database, word: str) -> set[int]:
     """Companies with WORD as a whole word of one of their names (or, in Japanese, inside
     one): read through the trigram index of name keys, checked against the names."""
     key = re.sub(r"[^\w]", "", word.casefold())
-    if len(key) < 3 and not (key and all(_is_cjk(c) for c in key)):
-        return set()
+    if len(key) < 2 or (len(key) < 3 and not all(_is_cjk(c) for c in key)):
+        return set()  # 店 alone, "co": says nothing
     if len(key) >= 3:
         try:
             rows = db.execute(
@@ -994,6 +1097,25 @@ def _name_reading(db: Database, word: str) -> Term | None:
     return Term(label, f"kind by name: {word}", chosen, expanded=chosen, primary=len(chosen))
 
 
+def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[str, float]],
+                      labels: dict[str, list[str]], notes: list[str]) -> None:
+    """Two readings of what the business is that no company here holds together ("dental"
+    as the dentistry kinds, "clinic" as Veterinary Clinic): the reading fewer companies hold
+    is dropped, with a note, so the query is read the way the data supports."""
+    kinds = [f for f in order if f in by_facet and f.startswith(("category", "industry"))]
+    if len(kinds) < 2:
+        return
+    holders = {f: {cid for cid, in rows_in(
+        db, "select distinct company_id from company_signals where signal in ({marks})",
+        sorted(by_facet[f]))} for f in kinds}
+    while len(kinds) >= 2 and not set.intersection(*(holders[f] for f in kinds)):
+        dropped = min(reversed(kinds), key=lambda f: len(holders[f]))
+        kinds.remove(dropped)
+        notes.append(f"left out {' or '.join(labels[dropped])}: no company here is also "
+                     + " and ".join(" or ".join(labels[f]) for f in kinds))
+        del by_facet[dropped]
+
+
 def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Term]],
                    fillers: list[str], unknown: list[str], candidates: list[dict]) -> Query:
     by_facet: dict[str, dict[str, float]] = defaultdict(dict)
@@ -1042,8 +1164,20 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])
+    if unknown and by_facet and set(by_facet) == {"place"}:
+        # Only the place was understood: a list of everything there is not what was asked.
+        kinds = [row[0] for row in vocabulary.db.execute(
+            "select label from signals where kind in ('category', 'industry') "
+            "order by companies desc limit 6")]
+        raise QueryError(
+            f"{', '.join(repr(w) for w in unknown)} names no kind of business in this database, "
+            "so the answer would be everything in " + " / ".join(labels["place"]) + "; "
+            + (f"kinds here include {', '.join(kinds)}; " if kinds else "")
+            + "use one of them, or teach Spider your word with a synonyms file (README: Your "
+            "own directory)")
     order = ["tier", "category", "industry", "brand"]
     order += sorted(f for f in by_facet if f not in order and f != "place") + ["place"]
+    _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes)
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)

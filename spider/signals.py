@@ -31,6 +31,9 @@ from spider.text import is_kanji, is_latin
 KIND_WEIGHTS: dict[str, float] = {
     "list": 2.0,
     "tier": 1.5,
+    # A review score (a bare 4.3 or 8/10): guests' opinion, not a class of place. Nearer
+    # scores rank a little nearer; they never make two businesses competitors.
+    "score": 0.2,
     "industry": 1.2,
     "concept": 1.0,
     "category": 1.0,
@@ -370,11 +373,13 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
             continue
         unit, level = found
         evidence = f"{rec['rating']} ({_evidence(rec)})"
-        yield Fact(f"rating:{unit}:{level}", "tier", rating_label(unit, level), conf(rec),
+        # Stars, diamonds, 三つ星: a class a guide awards, a tier. A bare number: a score.
+        kind = "score" if unit.startswith("rating") else "tier"
+        yield Fact(f"rating:{unit}:{level}", kind, rating_label(unit, level), conf(rec),
                    evidence, rec["source"])
         for low in (level - 1, level):
             if low >= 0:
-                yield Fact(f"rating:{unit}:{low}-{low + 1}", "tier",
+                yield Fact(f"rating:{unit}:{low}-{low + 1}", kind,
                            rating_label(unit, low, low + 1), conf(rec) * 0.5, evidence,
                            rec["source"])
         return

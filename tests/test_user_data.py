@@ -551,3 +551,95 @@ def test_a_word_no_label_holds_is_read_by_the_names_that_carry_it(tmp_path):
     # a word too few names carry says nothing, and is reported as not understood
     query = resolve_query(db, "baptist university in Texas")
     assert query.ignored == ["baptist"]
+
+
+# Real Australian practices (a rep's clinic list: Suburb and State columns, a review score).
+PRACTICES = """Practice Name,Type,Suburb,State,Phone,Rating
+Smile Solutions,General Dentistry,Melbourne,VIC,(03) 9654 7444,4.7
+Collins Street Dental,General Dentistry,Melbourne,VIC,(03) 9650 1234,4.4
+Perth Dental Centre,General Dentistry,Perth,WA,(08) 9221 1111,4.5
+Fremantle Dental,General Dentistry,Fremantle,WA,(08) 9335 2222,4.1
+Brisbane Family Dental,General Dentistry,Brisbane,QLD,(07) 3221 3333,4.5
+Sydney Kids Dental,Pediatric Dentistry,Sydney,NSW,(02) 9233 4444,4.8
+Brisbane Kids Dentist,Pediatric Dentistry,Brisbane,QLD,(07) 3221 5555,4.6
+Little Smiles Kids Dentistry,Paediatric Dentistry,Hawthorn,VIC,(03) 9818 6666,4.9
+Melbourne Orthodontics,Orthodontics,South Yarra,VIC,(03) 9826 7777,4.6
+Box Hill Orthodontics,Orthodontics,Box Hill,VIC,(03) 9890 8888,4.5
+Greencross Vets Brunswick,Veterinary Clinic,Brunswick,VIC,(03) 9387 9999,4.2
+Lort Smith Animal Hospital,Veterinary Hospital,North Melbourne,VIC,(03) 9328 3021,4.5
+Back In Motion Physio Richmond,Physiotherapy,Richmond,VIC,(03) 9428 1010,4.9
+"""
+
+
+def test_a_business_word_meets_its_relatives_and_spellings(tmp_path):
+    db = _db(tmp_path, "practices.csv", PRACTICES)
+    # Practice Name and Suburb are read without --map
+    assert db.execute("select count(*) from records where city = 'Box Hill'").fetchone()[0] == 1
+    # dentist meets Dentistry, pediatric meets Paediatric, physio and vet their kinds
+    kids = set(_names(db, "pediatric dentists")[:3])
+    assert kids == {"Sydney Kids Dental", "Brisbane Kids Dentist", "Little Smiles Kids Dentistry"}
+    assert set(_names(db, "dentist in Western Australia")[:2]) == {"Perth Dental Centre",
+                                                                  "Fremantle Dental"}
+    assert _names(db, "orthodontist in Victoria")[:2] == ["Melbourne Orthodontics",
+                                                         "Box Hill Orthodontics"]
+    assert _names(db, "physio in Victoria")[0] == "Back In Motion Physio Richmond"
+    assert set(_names(db, "vet in Victoria")[:2]) == {"Greencross Vets Brunswick",
+                                                      "Lort Smith Animal Hospital"}
+    # a second reading no company holds with the first is dropped, and said
+    result = expand(db, Settings(), "dental clinic Queensland", limit=5, save=False)
+    assert {p.name for p in result.prospects[:2]} == {"Brisbane Family Dental",
+                                                      "Brisbane Kids Dentist"}
+    assert any(n.startswith("left out Veterinary Clinic") for n in result.notes)
+
+
+def test_a_review_score_ranks_within_a_market_never_above_it(tmp_path):
+    db = _db(tmp_path, "practices.csv", PRACTICES)
+    # Perth's one other general dentist first, though other states' share its score band
+    result = expand(db, Settings(), "Perth Dental Centre", limit=10, save=False)
+    assert result.prospects[0].name == "Fremantle Dental"
+    # a shared score alone never makes a competitor: no vet or physio in a dentist's list
+    names = [p.name for p in expand(db, Settings(), "Smile Solutions", limit=30,
+                                    save=False).prospects]  # fmt: skip
+    assert not {"Greencross Vets Brunswick", "Back In Motion Physio Richmond"} & set(names)
+    # the opener never calls a review score a class of business
+    assert not any("rating" in p.opening_line for p in result.prospects)
+
+
+def test_only_a_place_understood_is_an_error_not_everything_there(tmp_path):
+    db = _db(tmp_path, "practices.csv", PRACTICES)
+    with pytest.raises(SpiderError, match="'chiropractor' names no kind of business"):
+        resolve_query(db, "chiropractor in Victoria")
+
+
+# Japanese lists as a rep keeps them: a genre column, a ward in the city column.
+SAKAGURA = """名称,ジャンル,都道府県,市区町村,評価
+月桂冠株式会社,日本酒蔵,京都府,京都市伏見区,4.3
+黄桜株式会社,日本酒蔵,京都府,京都市伏見区,4.1
+松本酒造株式会社,日本酒蔵,京都府,京都市伏見区,4.5
+白鶴酒造株式会社,日本酒蔵,兵庫県,神戸市東灘区,4.2
+霧島酒造株式会社,焼酎蔵,宮崎県,都城市,4.4
+"""
+RAMEN = """店名,ジャンル,住所,評価
+一蘭 道頓堀店本館,とんこつラーメン,大阪府大阪市中央区宗右衛門町７－１８,3.6
+一蘭 天神西通り店,とんこつラーメン,福岡県福岡市中央区大名２－１－５７,3.7
+金龍ラーメン 道頓堀店,ラーメン,大阪府大阪市中央区道頓堀１－７－２６,3.3
+神座 道頓堀店,ラーメン,大阪府大阪市中央区道頓堀１－７－２５,3.5
+"""
+
+
+def test_english_words_for_japanese_kinds_wards_and_short_names(tmp_path):
+    db = _db(tmp_path, "sakagura.csv", SAKAGURA)
+    db = _db(tmp_path, "ramen.csv", RAMEN, db=db)
+    # "sake brewery" is one word (酒蔵), inside the label 日本酒蔵
+    assert set(_names(db, "sake brewery in Kyoto")[:3]) == {"月桂冠株式会社", "黄桜株式会社",
+                                                             "松本酒造株式会社"}
+    # a ward of a designated city is said by itself
+    assert "伏見" not in resolve_query(db, "伏見の酒蔵").ignored
+    assert set(_names(db, "伏見の酒蔵")[:3]) == {"月桂冠株式会社", "黄桜株式会社", "松本酒造株式会社"}
+    # ラーメン named exactly brings its kinds after it (とんこつラーメン is ramen too)
+    osaka = _names(db, "ramen in Osaka")
+    assert set(osaka[:3]) == {"金龍ラーメン 道頓堀店", "神座 道頓堀店", "一蘭 道頓堀店本館"}
+    # a two-character name is found at the start of the names that hold it
+    with pytest.raises(SpiderError, match="matches several companies") as found:
+        resolve_query(db, "一蘭")
+    assert {c["name"] for c in found.value.candidates} == {"一蘭 道頓堀店本館", "一蘭 天神西通り店"}

@@ -48,11 +48,15 @@ def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
     out += [f"  {count} rows: {warning}" for warning, count in report.warnings.items()]
     hinted = [(c, suggest_field(c)) for c in report.unmapped]
     hinted = [(c, f) for c, f in hinted if f]
-    if hinted:
-        column, fld = hinted[0]
-        out.append(f"  kept as extra (no field): {', '.join(repr(c) for c, _ in hinted[:6])}; "
-                   f"if one is a field, say so: --map {fld}={shlex.quote(column)} "
-                   "(fields: spider ingest --help)")
+    if report.unmapped:
+        # Every column not read as a field is said, so a missed one (a "Suburb") is seen.
+        line = (f"  kept as extra, not used for matching: "
+                f"{', '.join(repr(c) for c in report.unmapped[:8])}"
+                + (f" and {len(report.unmapped) - 8} more" if len(report.unmapped) > 8 else ""))
+        if hinted:
+            column, fld = hinted[0]
+            line += f"; if one is a field, say so: --map {fld}={shlex.quote(column)}"
+        out.append(line + " (fields: spider ingest --help)")
     return out
 
 
