@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from spider import seeds
@@ -19,10 +19,11 @@ from spider.errors import QueryError
 from spider.exclusions import excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
-from spider.query import Query, load_synonyms, resolve_query
+from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
 from spider.resolve.keys import normalize_domain, normalize_phone
 from spider.resolve.normalize import normalize_name
+from spider.resolve.words import COMMON_WORDS
 from spider.settings import Settings
 from spider.signals import (
     COMPETITOR_KINDS,
@@ -248,16 +249,19 @@ def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int
 
 class _Operator:
     """What says a company is one operator's site: its web domain, phone, brand, operator,
-    and its very name within its place."""
+    its very name within its place, and its name before a branch's place ("一蘭" of 一蘭
+    道頓堀店, "Pacific Smiles Dental" of Pacific Smiles Dental Charlestown)."""
 
-    def __init__(self, row: Sequence[Any]) -> None:
-        site, tel, name, name_en, brand, group, local, city, region = row
+    def __init__(self, row: Sequence[Any], generic: Callable[[str], bool]) -> None:
+        site, tel, name, name_en, brand, group, local, city, region, district = row
         domain = normalize_domain(site)
         self.domain = "" if domain in _SHARED_HOSTS else domain
         self.phone = normalize_phone(tel)
         self.names = {n for n in (_folded(name), _folded(name_en), _folded(local)) if n}
         self.brand, self.group = _folded(brand), _folded(group)
         self.place = (city, region)
+        places = [_folded(p) for p in (district, city, region) if p]
+        self.stems = {stem for n in self.names if (stem := _branch_stem(n, places, generic))}
 
     def owns(self, other: _Operator) -> bool:
         return bool(
@@ -266,17 +270,52 @@ class _Operator:
             # One name in one city is one chain's branch; in another town it may be another
             # "Historical Society".
             or (self.names & other.names and _same_place(self.place, other.place))
+            or self.stems & other.stems
             or (self.brand and other.brand == self.brand)
             or (self.group and other.group == self.group))
 
 
+def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -> str:
+    """A branch's name without what names the branch: a last word with 店 in it ("一蘭
+    道頓堀店本館"), or its own town at the end ("Bupa Dental Hawthorn" in Hawthorn). Only a
+    stem with a word of its own counts ("Family Dental" is any family dentist)."""
+    words = name.split()
+    stem = ""
+    if len(words) >= 2 and "店" in words[-1]:
+        stem = " ".join(words[:-1])
+    else:
+        for place in places:
+            if place and name.endswith(" " + place) and len(place) < len(name):
+                stem = name[: -len(place) - 1].rstrip(" -")
+                break
+    if not stem or all(generic(w) for w in stem.split()):
+        return ""
+    return stem
+
+
 _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
-                     "region")
+                     "region, district")
 
 
 def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
-    return {cid: _Operator(rest) for cid, *rest in rows_in(
+    generic = _generic_words(db)
+    return {cid: _Operator(rest, generic) for cid, *rest in rows_in(
         db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", list(ids))}
+
+
+def _generic_words(db: Database) -> Callable[[str], bool]:
+    """Whether a word only says what kind of business (a category's word here, or a common
+    word of company names), read once per word."""
+    known: dict[str, bool] = {}
+
+    def generic(word: str) -> bool:
+        if word not in known:
+            known[word] = len(word) < 2 or word in COMMON_WORDS or bool(db.execute(
+                "select 1 from query_words where word in (?, ?) limit 1",
+                [word, STEM + word_stem(word)]).fetchone())
+        return known[word]
+
+    return generic
 
 
 def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, int]],

@@ -643,3 +643,24 @@ def test_english_words_for_japanese_kinds_wards_and_short_names(tmp_path):
     with pytest.raises(SpiderError, match="matches several companies") as found:
         resolve_query(db, "一蘭")
     assert {c["name"] for c in found.value.candidates} == {"一蘭 道頓堀店本館", "一蘭 天神西通り店"}
+
+
+def test_a_chains_branches_by_name_are_never_its_prospects(tmp_path):
+    # No shared website or phone: the name before the branch's place says it (一蘭 + its 店;
+    # "Bupa Dental" + its own suburb).
+    chains = PRACTICES + ("Bupa Dental Hawthorn,General Dentistry,Hawthorn,VIC,(03) 9818 1234,4.5\n"
+                          "Bupa Dental Frankston,General Dentistry,Frankston,VIC,(03) 9783 4321,4.2\n")
+    db = _db(tmp_path, "practices.csv", chains)
+    names = _names(db, "Bupa Dental Hawthorn")
+    assert "Bupa Dental Frankston" not in names and "Smile Solutions" in names
+    db = _db(tmp_path, "ramen.csv", RAMEN, db=db)
+    result = expand(db, Settings(), "一蘭 道頓堀店本館", limit=10, save=False)
+    assert "一蘭 天神西通り店" not in [p.name for p in result.prospects]
+    assert any("left out 1 site of the seed's own operator" in n for n in result.notes)
+    # and a won client's branch comes with a caution in any list
+    from spider.clients import record_won
+
+    record_won(db, "Bupa Dental Hawthorn")
+    listed = expand(db, Settings(), "general dentistry in Victoria", limit=10, save=False)
+    frankston = next(p for p in listed.prospects if p.name == "Bupa Dental Frankston")
+    assert "same operator as your client Bupa Dental Hawthorn" in frankston.caution
