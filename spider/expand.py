@@ -117,6 +117,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
             phone=row.get("phone") or "",
             website=row.get("website") or "", address=row.get("address") or "",
             city=readable_name(row.get("city") or row.get("region") or ""), score=round(score, 8),
+            region=readable_name(row.get("region") or ""), postal_code=row.get("postal_code") or "",
             priority=_priority(score / best if best else 0, covered, query, settings),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",

@@ -26,7 +26,7 @@ from spider.prospects import Expansion
 from spider.settings import Settings
 
 CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "address", "city",
-                     "segment", "score", "priority", "reasons", "reference", "opening_line",
+                     "region", "postal_code", "segment", "score", "priority", "reasons", "reference", "opening_line",
                      "ask_for", "sources")
 # A cell starting with these is run as a formula by Excel, LibreOffice and Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -71,7 +71,8 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
         reference = (p.reference or {}).get("name", "")  # as spider.clients.cite allows
         rows.append({
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
-            "website": p.website, "address": p.address, "city": p.city, "segment": p.segment,
+            "website": p.website, "address": p.address, "city": p.city, "region": p.region,
+            "postal_code": p.postal_code, "segment": p.segment,
             "score": f"{p.score:.6f}", "priority": p.priority,
             "reasons": " | ".join([r.text() for r in p.reasons] +
                                   ([f"caution: {p.caution}"] if p.caution else [])),

@@ -39,6 +39,8 @@ class Prospect:
     opening_line: str = ""
     ask_for: str = ""
     sources: list[str] = field(default_factory=list)
+    region: str = ""  # so a list can be sorted and routed by state or prefecture
+    postal_code: str = ""
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)

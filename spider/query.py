@@ -195,6 +195,23 @@ def english_word(word: str) -> str | None:
     return min((o for o in others if o.isascii()), key=lambda o: (len(o.split()), o), default=None)
 
 
+def english_label(label: str) -> str | None:
+    """An English phrase for a Japanese kind of business, word by word where every word has
+    one (とんこつラーメン -> tonkotsu ramen), else the shipped business word it ends with
+    (日本酒蔵 -> sake brewery); None when nothing in it is known."""
+    whole = fold_query(label).replace(" ", "")
+    direct = english_word(whole)
+    if direct or not whole:
+        return direct
+    parts = [p for p in nouns(whole) if p]
+    english = [english_word(p) for p in parts]
+    if len(parts) > 1 and all(english):
+        return " ".join(e for e in english if e)
+    inside = sorted((w for w in _japanese_business_words() if w in whole and english_word(w)),
+                    key=lambda w: (whole.endswith(w), len(w)), reverse=True)
+    return english_word(inside[0]) if inside else None
+
+
 def japanese_word(word: str) -> str | None:
     """A Japanese word for an English business word, from the shipped synonyms (hotel ->
     ホテル), for Japanese lines about English data."""

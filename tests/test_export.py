@@ -27,6 +27,8 @@ COLUMNS = [
     "website",
     "address",
     "city",
+    "region",
+    "postal_code",
     "segment",
     "score",
     "priority",

@@ -633,6 +633,10 @@ def test_english_words_for_japanese_kinds_wards_and_short_names(tmp_path):
     # "sake brewery" is one word (酒蔵), inside the label 日本酒蔵
     assert set(_names(db, "sake brewery in Kyoto")[:3]) == {"月桂冠株式会社", "黄桜株式会社",
                                                              "松本酒造株式会社"}
+    # an English line says the kind in English, never "We help 日本酒蔵 companies"
+    lines = [p.opening_line for p in expand(db, Settings(), "sake brewery in Kyoto", limit=3,
+                                             save=False).prospects]  # fmt: skip
+    assert lines and all("sake breweries in Kyoto" in line for line in lines)
     # a ward of a designated city is said by itself
     assert "伏見" not in resolve_query(db, "伏見の酒蔵").ignored
     assert set(_names(db, "伏見の酒蔵")[:3]) == {"月桂冠株式会社", "黄桜株式会社", "松本酒造株式会社"}

@@ -26,6 +26,7 @@ from spider.errors import DatabaseError, QueryError, SpiderError
 from spider.fields import FIELDS, PROVENANCE
 from spider.locking import WriterLock
 from spider.settings import Settings, load_settings
+from spider.text import plural
 
 if TYPE_CHECKING:
     from spider.prospects import Expansion
@@ -331,7 +332,7 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
     if output_path or fmt == "csv":
         replaced = bool(output_path) and Path(str(output_path)).exists()
         path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom)
-        click.echo(f"Wrote {len(expansion.prospects)} prospects to {path}"
+        click.echo(f"Wrote {plural(len(expansion.prospects), 'prospect', 'prospects')} to {path}"
                    + (" (replacing the file that was there)" if replaced else ""), err=True)
     if fmt == "table":
         click.echo(to_table(db, expansion))
