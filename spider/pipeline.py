@@ -24,7 +24,7 @@ from spider.resolve.normalize import NORMALIZE_VERSION
 from spider.runtime import no_cyclic_gc
 from spider.settings import Settings
 from spider.signals import build_signals, refresh_signals
-from spider.text import now_iso
+from spider.text import now_iso, plural
 
 Echo = Callable[[str], None]
 Progress = Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]]
@@ -85,7 +85,7 @@ def apply_change(db: Database, settings: Settings, change: Change) -> str:
                                  curated_dir=seeds.curated_dir())
         refresh_names(db, change.changed, change.removed)
         graph_built(db)
-    return f"{len(change.changed)} companies updated in place; {linked} " \
+    return f"{plural(len(change.changed), 'company', 'companies')} updated in place; {linked} " \
            f"({time.perf_counter() - started:.2f} s)"
 
 

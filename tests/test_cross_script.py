@@ -325,3 +325,23 @@ def test_a_bare_chain_name_with_no_place_is_for_a_person_whatever_the_order(tmp_
         assert len(sites) == 2 and not companies & sites
         assert any({p["a"]["source"], p["b"]["source"]} == {str(branches), str(bare)}
                    for p in pending_reviews(db))  # fmt: skip
+
+
+def test_a_persons_merge_never_undoes_what_the_resolver_joined():
+    # A person merged 帝国ホテル大阪 with "Teikoku Hotel Osaka"; the resolver matches
+    # "Imperial Hotel Osaka" to the kanji name (100) but not to the romaji one (60). What the
+    # person joined counts once, by its best name, so the rebuild keeps all three together.
+    from spider.resolve.cluster import cluster
+    from spider.resolve.prepare import Weights, prepare_records
+
+    rows = [{"name": "帝国ホテル大阪", "category": "hotel"},
+            {"name": "Imperial Hotel Osaka", "category": "hotel"},
+            {"name": "Teikoku Hotel Osaka", "category": "hotel"}]
+    prepared = prepare_records(rows)
+    scored = {(0, 1): 100.0, (1, 2): 60.0}
+    joined = cluster(prepared, scored, Weights(prepared), threshold=90, link_threshold=82.5,
+                     must_link=[(0, 2)])
+    assert joined == [[0, 1, 2]]
+    # without the person's merge the romaji name stays out (its only link is the bridge)
+    assert cluster(prepared, scored, Weights(prepared), threshold=90,
+                   link_threshold=82.5) == [[0, 1], [2]]

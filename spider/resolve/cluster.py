@@ -154,6 +154,11 @@ def cluster(
         ra, rb = clusters.find(a), clusters.find(b)
         if ra != rb:
             clusters.union(ra, rb)
+    # What a person joined is one place under several names: in the bridge check it counts
+    # once, by the best of its names, so a name it also goes by (帝国ホテル大阪 merged with
+    # "Teikoku Hotel Osaka") never keeps out a record that matches another ("Imperial Hotel
+    # Osaka"), and a rebuild keeps what the person's merge and the resolver joined together.
+    person = {i: clusters.find(i) for pair in must_link for i in pair}
     cache: dict[tuple[int, int], float | None] = {}
 
     def pair_score(i: int, j: int) -> float | None:
@@ -215,11 +220,16 @@ def cluster(
             continue
         ma, mb = clusters.members(ra), clusters.members(rb)
         if len(ma) * len(mb) > 1:
-            if len(ma) * len(mb) <= max_check:
-                scores = (pair_score(i, j) for i in ma for j in mb)
-            else:  # a sample keeps the check linear on huge clusters
-                scores = (pair_score(i, j) for i in ma[:20] for j in mb[:20])
-            cross = [x for x in scores if x is not None]
+            # every cross pair; a sample keeps the check linear on huge clusters
+            pairs = ((i, j) for i in ma for j in mb) if len(ma) * len(mb) <= max_check else \
+                ((i, j) for i in ma[:20] for j in mb[:20])
+            best: dict[tuple[int, int], float] = {}
+            for i, j in pairs:
+                value = pair_score(i, j)
+                if value is not None:
+                    unit = (person.get(i, -1 - i), person.get(j, -1 - j))
+                    best[unit] = max(best.get(unit, value), value)
+            cross = list(best.values())
             if cross and sum(cross) / len(cross) < link_threshold:
                 continue
         if sites_apart(ra, rb) or entries_apart(ma, mb):
