@@ -345,3 +345,13 @@ def test_a_persons_merge_never_undoes_what_the_resolver_joined():
     # without the person's merge the romaji name stays out (its only link is the bridge)
     assert cluster(prepared, scored, Weights(prepared), threshold=90,
                    link_threshold=82.5) == [[0, 1], [2]]
+
+
+def test_review_says_a_merge_joins_the_whole_companies():
+    item = {"id": 7, "score": 88.0, "breakdown": {"name": 88.0},
+            "a": {"id": 100, "name": "Ichiran", "source": "en.csv"},
+            "b": {"id": 195, "name": "一蘭", "source": "mix.csv"},
+            "company_a": 42, "size_a": 3, "company_b": 195, "size_b": 1}
+    shown = format_review(item)
+    assert "#42 (3 records)" in shown and "#195 (1 record)" in shown
+    assert "m joins both companies: 4 records in one" in shown

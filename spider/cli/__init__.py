@@ -540,8 +540,12 @@ def review(obj: Context, limit: int | None) -> None:
     verdicts = {"m": "merge", "k": "keep_apart", "s": "skip"}
     for item in items:
         click.echo(output.format_review(item))
-        choice = click.prompt("[m]erge, [k]eep apart, [s]kip, [q]uit", default="s",
-                              type=click.Choice(["m", "k", "s", "q"]), show_choices=False)
+        try:
+            choice = click.prompt("[m]erge, [k]eep apart, [s]kip, [q]uit", default="s",
+                                  type=click.Choice(["m", "k", "s", "q"]), show_choices=False)
+        except click.Abort:  # input ended (a pipe ran out, Ctrl-D): stop as if [q]
+            click.echo("", err=True)
+            choice = "q"
         if choice == "q":
             break
         change = decide_review(db, item["id"], verdicts[choice])

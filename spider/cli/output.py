@@ -240,6 +240,13 @@ def format_review(item: dict[str, Any]) -> str:
         lines.append(f"  {'apart':<16} {metres} m")
     parts = ", ".join(f"{k} {v}" for k, v in item["breakdown"].items())
     lines.append(f"  score by field: {parts}")
+    sizes = [item.get("size_a") or 0, item.get("size_b") or 0]
+    if item.get("company_a") and max(sizes) > 1:
+        # m joins the two whole companies, not only these two records
+        sides = [f"#{item[f'company_{s}']} ({n} record{'s' if n != 1 else ''})"
+                 for s, n in zip("ab", sizes, strict=True)]
+        lines.append(f"  {'in company':<16} {sides[0]:<38} | {sides[1]}")
+        lines.append(f"  m joins both companies: {sum(sizes)} records in one")
     return "\n".join(lines)
 
 

@@ -156,6 +156,14 @@ def pending_reviews(db: Database) -> list[dict[str, Any]]:
         row["a"] = table(db, "records").get(row["record_a"])
         row["b"] = table(db, "records").get(row["record_b"])
         row["breakdown"] = json.loads(row["breakdown"] or "{}")
+        # The company each record is in and how many records it holds: a merge joins the
+        # whole companies, which the reviewer should see before answering.
+        for side in ("a", "b"):
+            found = db.execute(
+                "select l.company_id, (select count(*) from record_links m where m.company_id = "
+                "l.company_id) from record_links l where l.record_id = ?",
+                [row[f"record_{side}"]]).fetchone()
+            row[f"company_{side}"], row[f"size_{side}"] = found if found else (None, 0)
     return rows
 
 
