@@ -285,11 +285,18 @@ _LODGING = frozenset({"hotel", "ryokan", "hostel", "lodging", "旅館", "ホテ�
 # or from the category itself where a directory files them there ("Closed", "Planning").
 STATUS_CLOSED = "status:closed"
 STATUS_PLANNED = "status:planned"
+# English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
+# directories use (a status column in the user's language is as common as their headers).
 _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
-                     r"out of business|ceased|liquidated|bankrupt|deregistered|struck off)\b|"
+                     r"out of business|ceased|liquidated|bankrupt|deregistered|struck off|"
+                     r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
+                     r"ferm[ée]e?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
+                     r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
                      r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
-                      r"not yet open|pre-opening|in planning)\b|計画中|建設中|開業予定|準備中|開設予定", re.I)
+                      r"not yet open|pre-opening|in planning|in planung|geplant|im bau|"
+                      r"en projet|en construction|en construcción|in costruzione|in aanbouw)\b|"
+                      r"計画中|建設中|開業予定|準備中|開設予定", re.I)
 
 
 def business_status(value: str, *, whole: bool) -> str | None:
@@ -330,6 +337,7 @@ def rating_level(value: str) -> tuple[str, int] | None:
     text = unicodedata.normalize("NFKC", value or "").strip().lower()
     if not text or len(text) > 60:
         return None
+    text = re.sub(r"(?<=\d),(?=\d)", ".", text)  # a decimal comma: 4,7 is 4.7
     if "★" in text:
         return "star", text.count("★")
     found = _RATED.search(text)

@@ -306,3 +306,32 @@ def test_german_french_and_spanish_headers_map_to_fields():
     assert map_headers(["Nom", "Ville", "Code postal", "Téléphone"])["Téléphone"] == "phone"
     assert map_headers(["Nombre", "Ciudad", "Dirección"]) == {
         "Nombre": "name", "Ciudad": "city", "Dirección": "address"}
+
+
+def test_european_files_as_spreadsheets_save_them(tmp_path):
+    # Semicolons (German and French Excel save CSV so), a decimal comma, German headers and
+    # status words; a Western code page; a workbook is refused with what to do.
+    german = tmp_path / "brauereien.csv"
+    german.write_text("Firma;Kategorie;Straße;PLZ;Ort;Bewertung;Status\n"
+                      "Augustiner-Bräu Wagner KG;Brauerei;Landsberger Straße 31-35;80339;München;4,7;\n"
+                      "Brauerei Hürlimann;Brauerei;Brandschenkestrasse 150;8002;Zürich;3,9;geschlossen\n"
+                      "Paulaner Brauerei;Brauerei;Ohlmüllerstraße 42;81541;München;4,5;vorübergehend zu\n",
+                      encoding="utf-8")
+    rows, report = read(str(german))
+    assert [r["name"] for r in rows][:2] == ["Augustiner-Bräu Wagner KG", "Brauerei Hürlimann"]
+    assert rows[0]["address"] == "Landsberger Straße 31-35" and rows[0]["rating"] == "4,7"
+    from spider.signals import business_status, rating_level
+
+    assert rating_level(rows[0]["rating"]) == ("rating", 5)  # 4.7
+    assert business_status(rows[1]["operating_status"], whole=False) == "closed"
+    # a status Spider cannot read is said, not silently taken for open
+    assert any("'vorübergehend zu'" in w for w in report.warnings)
+    french = tmp_path / "brasseries.csv"
+    french.write_bytes("Name,Category,City\nBrasserie Lefèvre à Quenast,brasserie,Quenast\n"
+                       "Brasserie de la Senne,brasserie,Bruxelles\n".encode("cp1252"))
+    rows, report = read(str(french))
+    assert rows[0]["name"] == "Brasserie Lefèvre à Quenast" and report.encoding == "cp1252"
+    workbook = tmp_path / "liste.xlsx"
+    workbook.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputError, match="save the sheet as CSV"):
+        read(str(workbook))
