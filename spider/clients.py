@@ -187,7 +187,15 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
             "referenceable": None if consent is None else consent.strip().lower() in _YES,
             "story": extra.get("story") or None, "won_at": extra.get("won_at")}
         try:
-            record_won(db, name, source=source, strict=True, **values)
+            try:
+                record_won(db, name, source=source, strict=True, **values)
+            except QueryError as exc:
+                # Not by its name alone ("Kemba Financial CU", "Augustiner Bräu München"): by
+                # what the resolver weighs, its address, postal code and phone with its name.
+                known = _known_company(db, settings, row)
+                if known is None:
+                    raise exc from None
+                record_won(db, f"#{known}", source=source, **values)
             result.matched.append(name)
         except QueryError as exc:
             if exc.candidates:
@@ -211,6 +219,57 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
                 "source": source}, pk="record_id")
             result.added.append(name)
     return result
+
+
+# A CRM row matches a known company when the resolver scores them at least the review
+# threshold with its place or phone agreeing, this far ahead of the next company.
+KNOWN_MARGIN = 5.0
+KNOWN_SITE_SCORE = 50.0
+
+
+def _known_company(db: Database, settings: Settings, row: dict[str, Any]) -> int | None:
+    """The company a CRM row names in other words, if the resolver says so: candidates by
+    name (loosely), postal code and phone; the best must reach the review threshold with
+    its address, postal code or phone agreeing (or the match threshold alone) and be clearly
+    ahead of the next."""
+    from spider.resolve.keys import normalize_phone
+    from spider.resolve.prepare import Weights, prepare_record
+    from spider.resolve.score import score_pair
+
+    name = str(row.get("name") or row.get("name_en") or row.get("legal_name") or "")
+    ids = {c["company_id"] for c in find_companies(db, name, limit=8, cutoff=50)}
+    if row.get("postal_code"):
+        ids |= {cid for cid, in db.execute(
+            "select id from companies where postal_code = ? limit 50", [row["postal_code"]])}
+    phone = normalize_phone(row.get("phone"))
+    if phone:
+        ids |= {cid for cid, tel in db.execute(
+            "select id, phone from companies where phone like ? limit 50", [f"%{phone[-4:]}"])
+            if normalize_phone(tel) == phone}
+    if not ids:
+        return None
+    columns = ("id", "name", "name_local", "name_en", "legal_name", "category", "address",
+               "city", "region", "country", "postal_code", "phone", "website", "lat", "lon")
+    known = [dict(zip(columns, r, strict=True)) for r in db.execute(
+        f"select {', '.join(columns)} from companies where id in ({', '.join('?' * len(ids))})",
+        sorted(ids))]
+    mine = prepare_record(len(known), {k: v for k, v in row.items() if k in columns})
+    prepared = [prepare_record(i, r) for i, r in enumerate(known)]
+    weights = Weights([*prepared, mine])
+    scored = []
+    for rec, company in zip(prepared, known, strict=True):
+        value, breakdown = score_pair(mine, rec, weights)
+        agrees = [k for k in ("address", "postal_code", "phone") if breakdown.get(k, 0) > 0]
+        # One site: the street address and its postal code or phone agree, and the names are
+        # alike enough for two spellings of one account ("Früh Kölsch", "Früh am Dom").
+        site = "address" in agrees and len(agrees) >= 2 and value >= KNOWN_SITE_SCORE
+        if value >= settings.match_threshold or site or (
+                value >= settings.review_threshold and agrees):
+            scored.append((value, company["id"]))
+    scored.sort(reverse=True)
+    if not scored or (len(scored) > 1 and scored[1][0] > scored[0][0] - KNOWN_MARGIN):
+        return None
+    return scored[0][1]
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:

@@ -668,3 +668,29 @@ def test_a_chains_branches_by_name_are_never_its_prospects(tmp_path):
     listed = expand(db, Settings(), "general dentistry in Victoria", limit=10, save=False)
     frankston = next(p for p in listed.prospects if p.name == "Bupa Dental Frankston")
     assert "same operator as your client Bupa Dental Hawthorn" in frankston.caution
+
+
+def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
+    # A Salesforce export names accounts its own way ("Kemba Financial CU", "Früh Kölsch");
+    # its billing street and postal code say which known company each is.
+    unions = _db(tmp_path, "unions.csv",
+                 "Business Name,Category,Street,City,State,ZIP,Phone\n"
+                 "KEMBA Financial Credit Union,Credit Union,555 Officenter Pl,Gahanna,OH,43230,"
+                 "(614) 235-2395\n"
+                 "Wright-Patt Credit Union,Credit Union,3560 Pentagon Blvd,Beavercreek,OH,45431,"
+                 "(937) 912-7000\n"
+                 "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n")
+    db = _db(tmp_path, "brauereien.csv", "Firma;Kategorie;Straße;PLZ;Ort;Bundesland\n"
+             "Früh am Dom;Brauhaus;Am Hof 12-18;50667;Köln;Nordrhein-Westfalen\n"
+             "Päffgen;Brauhaus;Friesenstraße 64;50670;Köln;Nordrhein-Westfalen\n", db=unions)
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Account Name,Stage,Billing Street,Billing City,Billing State/Province,"
+                   "Billing Zip/Postal Code,Billing Country\n"
+                   "Kemba Financial CU,Closed Won,555 Officenter Place,Gahanna,OH,43230,United States\n"
+                   "Früh Kölsch,Closed Won,Am Hof 12-18,Köln,NRW,50667,Germany\n", encoding="utf-8")
+    from spider.clients import import_won, won_clients
+
+    result = import_won(db, Settings(), crm)
+    assert sorted(result.matched) == ["Früh Kölsch", "Kemba Financial CU"] and not result.added
+    assert {c["name"] for c in won_clients(db)} == {"KEMBA Financial Credit Union",
+                                                           "Früh am Dom"}

@@ -428,7 +428,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         value = config.same_list_city_differs if entries else config.city_differs
         points += value
         breakdown["city"] = value
-    if a.region and b.region and a.region != b.region:
+    if a.region and b.region and a.region != b.region and _regions_differ(a.region, b.region):
         # Two rows of one list in two regions are two entries, whatever their kind.
         firm = (a.firm or b.firm) and not same_list
         value = config.org_region_differs if firm else config.region_differs
@@ -472,6 +472,24 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         # are different callable organisations, whatever their names (hard keys decided above).
         breakdown["country"] = f"{a.country} vs {b.country}"
     return points, breakdown, support
+
+
+_ISO_REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+@lru_cache(maxsize=4096)
+def _regions_differ(a: str, b: str) -> bool:
+    """Whether two region keys name two regions. A region known by its ISO code (US-OH, from
+    "OH" in a file that says its country) against one only written ("oh", where nothing said
+    the country; "nrw") differs only if the written one is another region's name; a name
+    the gazetteer does not know says nothing."""
+    coded = [_ISO_REGION.match(x) is not None for x in (a, b)]
+    if coded[0] == coded[1]:
+        return True
+    code, text = (a, b) if coded[0] else (b, a)
+    if text in gazetteer().names_of(code):
+        return False
+    return gazetteer().region(text) is not None and gazetteer().region(text).code != code
 
 
 def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
