@@ -489,7 +489,8 @@ def _regions_differ(a: str, b: str) -> bool:
     code, text = (a, b) if coded[0] else (b, a)
     if text in gazetteer().names_of(code):
         return False
-    return gazetteer().region(text) is not None and gazetteer().region(text).code != code
+    other = gazetteer().region(text)
+    return other is not None and other.code != code
 
 
 def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
