@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spider import places
-from spider.clients import cite, won_clients
+from spider.clients import cite, citable_clients
 from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
@@ -186,7 +186,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                    operators: Mapping[int, int] | None = None) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
     templates = load_templates(settings)
-    clients = won_clients(db)
+    clients = citable_clients(db)
     for client in clients:
         client["name"] = display_names({**client, "id": client["company_id"]}, settings.language)["name"]
     client_signals = signals_of(db, [c["company_id"] for c in clients])

@@ -51,6 +51,21 @@ def won_clients(db: Database) -> list[dict[str, Any]]:
         "join companies c on c.id = l.company_id order by w.id"))
 
 
+def citable_clients(db: Database) -> list[dict[str, Any]]:
+    """Won clients one per company, as they may be cited: a company that several won entries
+    name (two records a person merged, each recorded) may be named only if every entry
+    agreed; one "anonymous" keeps the whole company anonymous."""
+    by_company: dict[int, dict[str, Any]] = {}
+    for client in won_clients(db):
+        seen = by_company.get(client["company_id"])
+        if seen is None:
+            by_company[client["company_id"]] = dict(client)
+            continue
+        seen["referenceable"] = bool(seen["referenceable"]) and bool(client["referenceable"])
+        seen["story"] = seen["story"] or client["story"]
+    return list(by_company.values())
+
+
 def _anchor_record(db: Database, company_id: int) -> int:
     row = db.execute("select min(record_id) from record_links where company_id = ?", [company_id]).fetchone()
     if not row or row[0] is None:

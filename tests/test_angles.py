@@ -11,6 +11,7 @@ from spider.angles import closest_reference, load_templates
 from spider.clients import import_won, record_won, won_clients
 from spider.errors import InputError, QueryError
 from spider.expand import expand
+from spider.pipeline import rebuild
 from spider.settings import Settings
 from spider.signals import signals_of
 
@@ -310,3 +311,21 @@ def test_a_crm_name_close_to_known_companies_is_left_to_resolve(private_db, tmp_
     result = import_won(private_db, Settings(), path)
     assert result.recorded == 0 and [name for name, _ in result.unresolved] == ["Palace Hotl Tokyo"]
     assert won_clients(private_db) == []
+
+
+def test_one_anonymous_entry_keeps_a_merged_company_anonymous(private_db):
+    # Two won clients, one named and one anonymous, become one company by a person's merge:
+    # the company may be named only if every entry agreed, so it is cited anonymously.
+    from spider.clients import citable_clients
+    from spider.resolve.decisions import merge_companies
+
+    named = record_won(private_db, "Palace Hotel Tokyo", referenceable=True, story="+18%")
+    hidden = record_won(private_db, "The Peninsula Tokyo", referenceable=False)
+    merge_companies(private_db, named["company_id"], hidden["company_id"])
+    rebuild(private_db, Settings())
+    cited = citable_clients(private_db)
+    assert len(cited) == 1 and not cited[0]["referenceable"]
+    result = expand(private_db, Settings(), "Tokyo five-star hotel", limit=25, save=False)
+    for prospect in result.prospects:
+        assert "Peninsula" not in prospect.opening_line and "Palace" not in prospect.opening_line
+        assert not (prospect.reference or {}).get("referenceable")

@@ -171,10 +171,15 @@ class ReadProgress:
 def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:
     """`spider won --list`: each won client, whether it may be named, its story, and a flag
     when it is gone from every source (kept: the decision is never moved to another company)."""
+    clients = list(clients)
+    anonymous = {c["company_id"] for c in clients if not c["referenceable"]}
     lines = []
     for c in clients:
         line = (f"#{c['company_id']} {c['name']} ({'named' if c['referenceable'] else 'anonymous'})"
                 f"{' — ' + c['story'] if c['story'] else ''}")
+        if c["referenceable"] and c["company_id"] in anonymous:
+            # two entries of one company (records a person merged) that disagree
+            line += "  [another entry for this company is anonymous: it is never named]"
         if c.get("status") == "gone":
             line += (f"  [gone from every source since {(c.get('stale_since') or '?')[:10]}; "
                      "kept as recorded]")

@@ -1,6 +1,6 @@
 """Stage 4, cluster: merge pairs best first, never through a bridge (average link over the
 cross pairs), never across a cannot-link, a class (hotel vs organisation), two corporate
-numbers or two entries of one list; user merges first.
+numbers or two entries of one list; a person's merges last, always.
 """
 
 from __future__ import annotations
@@ -143,22 +143,13 @@ def cluster(
 
     Two clusters join only if the average score over all their cross pairs (scored on demand)
     reaches `link_threshold`, no cannot-link pair would end up together, and classes and
-    corporate numbers agree. User merges (must_link) are applied first and always win.
+    corporate numbers agree. User merges (must_link) are applied last and always win.
     Records in `hold` (`ambiguous_placeless`) join nothing but by a user merge.
     """
     held = set(hold)
     clusters = _Clusters(prepared)
     for a, b in cannot_link:
         clusters.keep_apart(a, b)
-    for a, b in must_link:
-        ra, rb = clusters.find(a), clusters.find(b)
-        if ra != rb:
-            clusters.union(ra, rb)
-    # What a person joined is one place under several names: in the bridge check it counts
-    # once, by the best of its names, so a name it also goes by (帝国ホテル大阪 merged with
-    # "Teikoku Hotel Osaka") never keeps out a record that matches another ("Imperial Hotel
-    # Osaka"), and a rebuild keeps what the person's merge and the resolver joined together.
-    person = {i: clusters.find(i) for pair in must_link for i in pair}
     cache: dict[tuple[int, int], float | None] = {}
 
     def pair_score(i: int, j: int) -> float | None:
@@ -223,16 +214,18 @@ def cluster(
             # every cross pair; a sample keeps the check linear on huge clusters
             pairs = ((i, j) for i in ma for j in mb) if len(ma) * len(mb) <= max_check else \
                 ((i, j) for i in ma[:20] for j in mb[:20])
-            best: dict[tuple[int, int], float] = {}
-            for i, j in pairs:
-                value = pair_score(i, j)
-                if value is not None:
-                    unit = (person.get(i, -1 - i), person.get(j, -1 - j))
-                    best[unit] = max(best.get(unit, value), value)
-            cross = list(best.values())
+            cross = [x for i, j in pairs if (x := pair_score(i, j)) is not None]
             if cross and sum(cross) / len(cross) < link_threshold:
                 continue
         if sites_apart(ra, rb) or entries_apart(ma, mb):
             continue
         clusters.union(ra, rb)
+    # A person's merges join what the resolver built, last: applied first, the bridge check
+    # would weigh every later record against both halves of the person's company (a hotel's
+    # other records against the other hotel's names) and a rebuild would undo what the merge
+    # and the resolver had joined together.
+    for a, b in must_link:
+        ra, rb = clusters.find(a), clusters.find(b)
+        if ra != rb:
+            clusters.union(ra, rb)
     return clusters.clusters()
