@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spider import places
-from spider.clients import cite, citable_clients
+from spider.clients import citable_clients, cite
 from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
