@@ -527,6 +527,9 @@ class _Vocabulary:
         self.users: set[int] = set()  # terms some of the user's own companies hold
         self.known: set[str] = set()  # label words among the query's words (learn_words)
         # Whether the user has added data of their own (then their data answers first).
+        # Words a label only the seeds hold would read, kept for when the user's own names
+        # do not say what they mean (parse_segment, _segment_query).
+        self.deferred: dict[str, Term] = {}
         self.user_data = bool(db.execute("select exists(select 1 from query_terms where user = 1 "
                                          "and vocabulary = 0)").fetchone()[0])
 
@@ -737,6 +740,23 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     for at, ws, term in named:
         found[at] = (found[at][0], _with_containing(ws, term, forms, hits, vocabulary))
     matched, rest = _match_labels(loose, vocabulary, synonyms)
+    if vocabulary.user_data:
+        # With data of the user's own, labels only the shipped seeds hold are a last resort:
+        # a shipped word keeps its own meaning ("hotel" is the hotels, not the REIT industry
+        # whose label holds the word), and another word is first read by the user's names
+        # ("brewery": their breweries, not the S&P sub-industry Brewers).
+        own: list[tuple[str, Term]] = []
+        for word, term in matched:
+            words = word.lstrip("=").split()
+            if id(term) in vocabulary.users:
+                own.append((word, term))
+            elif all(w in fallback for w in words):
+                rest += words
+            else:
+                rest += words
+                for w in words:
+                    vocabulary.deferred[w] = term
+        matched = own
     found += matched
     answered = any(t.facet != "place" and id(t) in vocabulary.users for _, t in found)
     unknown: list[str] = []
@@ -751,7 +771,11 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             else:
                 found.append((word, fallback[word]))
             continue
-        guess = _fuzzy_phrase(word, vocabulary)
+        guess = None if word in vocabulary.deferred else _fuzzy_phrase(word, vocabulary)
+        if guess and vocabulary.user_data and guess[1].facet != "place" \
+                and id(guess[1]) not in vocabulary.users:
+            vocabulary.deferred[word] = guess[1]  # the user's names first, as above
+            guess = None
         if guess:
             found.append(("~" + word, guess[1]))  # ~ marks a typo-tolerant match
         else:
@@ -1133,6 +1157,31 @@ def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[s
         del by_facet[dropped]
 
 
+def _source_reading(db: Database, words: list[str]) -> Term | None:
+    """The user's own list named for a query word ("brewery": breweries.csv, "Kyoto's best
+    inns"): the kinds its companies hold (those mostly held within it), as one facet."""
+    from spider.text import entity_noun
+
+    wanted = {singular(w) for w in words}
+    for source, title in db.execute(
+            "select distinct source, coalesce(list_title, '') from records where source not like "
+            "'seeds/%' and source not like '%/seeds/%' limit 200").fetchall():
+        noun = entity_noun([Path(source).stem.replace("_", " ").replace("-", " "), title])
+        if not noun or noun not in wanted:
+            continue
+        held = Counter(sig for sig, in db.execute(
+            "select cs.signal from company_signals cs join record_links l on l.company_id = "
+            "cs.company_id join records r on r.id = l.record_id where r.source = ? and "
+            "(cs.signal like 'category:%' or cs.signal like 'industry:%') "
+            "group by cs.company_id, cs.signal", [source]))
+        kinds = [sig for sig, n in held.items() if n >= max(1, 0.02 * sum(held.values()))]
+        if kinds:
+            name = title or Path(source).name
+            return Term(f"the companies of {name}", "category", kinds,
+                        expanded=kinds, primary=len(kinds))
+    return None
+
+
 def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Term]],
                    fillers: list[str], unknown: list[str], candidates: list[dict]) -> Query:
     by_facet: dict[str, dict[str, float]] = defaultdict(dict)
@@ -1143,14 +1192,23 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     # A word that is neither a label nor (here) a place may be what the names say.
     dropped = [w.lstrip("~=") for w in before if w not in {x for x, _ in found}]
     still: list[str] = []
+    deferred: dict[int, tuple[list[str], Term]] = {}
     for word in [*dropped, *unknown]:
         reading = _name_reading(vocabulary.db, word)
         if reading is None:
-            if word in unknown:
+            if word in vocabulary.deferred:  # the seeds' label after all, said as such
+                term = vocabulary.deferred[word]
+                deferred.setdefault(id(term), ([], term))[0].append(word)
+            elif word in unknown:
                 still.append(word)
             continue
         found.append(("=" + word, reading))
         notes.append(f"read {reading.label}")
+    for words, term in deferred.values():
+        # The seeds' label after all, unless one of the user's own lists is named for the word
+        # ("brewery": breweries.csv, whose type column says micro, brewpub, regional).
+        own = _source_reading(vocabulary.db, words)
+        found.append(("=" + " ".join(words), own or term))
     unknown = still
     terms = [t for _, t in found]
     terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)

@@ -694,3 +694,21 @@ def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
     assert sorted(result.matched) == ["Früh Kölsch", "Kemba Financial CU"] and not result.added
     assert {c["name"] for c in won_clients(db)} == {"KEMBA Financial Credit Union",
                                                            "Früh am Dom"}
+
+
+def test_with_the_seeds_a_word_of_the_users_own_list_reads_their_data(private_db, tmp_path):
+    # A user's breweries.csv beside the shipped S&P 500: "brewery" is their breweries (the
+    # file is named for them), not the sub-industry Brewers; and a tea shop's file does not
+    # take "hotel" from the seeds' hotels.
+    (tmp_path / "breweries.csv").write_text(BREWERIES, encoding="utf-8")
+    ingest_file(private_db, tmp_path / "breweries.csv", mapping={"category": "brewery_type"})
+    (tmp_path / "tea.csv").write_text("name,category,city\nIppodo Tea,tea shop,Kyoto\n",
+                                      encoding="utf-8")
+    ingest_file(private_db, tmp_path / "tea.csv")
+    rebuild(private_db, Settings())
+    result = expand(private_db, Settings(), "brewery in Bend", limit=5, save=False)
+    assert {p.name for p in result.prospects[:2]} <= {"Sunriver Brewing", "Deschutes Brewery",
+                                                      "Ten Barrel Brewing", "Crux Fermentation Project"}
+    assert not any("Molson" in p.name for p in result.prospects)
+    hotels = expand(private_db, Settings(), "Tokyo five-star hotel", limit=5, save=False)
+    assert all("hotel" in p.segment for p in hotels.prospects)
