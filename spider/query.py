@@ -750,6 +750,8 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             words = word.lstrip("=").split()
             if id(term) in vocabulary.users:
                 own.append((word, term))
+            elif word.lstrip("=") in fallback:
+                rest.append(word.lstrip("="))  # "business hotel", a shipped phrase
             elif all(w in fallback for w in words):
                 rest += words
             else:
@@ -973,7 +975,11 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     segment_covers = bool(found) and not unknown
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
     facets_named = {t.facet for _, t in found}
-    if segment_covers and len(facets_named) >= 2 and "brand" not in facets_named and exact:
+    # A segment read only through its label words or a typo ("family" of "Residential
+    # REITs") is a looser reading than a company's whole name ("Austin Family Dentistry").
+    loose_reading = any(w.startswith(("=", "~")) for w, _ in found)
+    if (segment_covers and len(facets_named) >= 2 and "brand" not in facets_named and exact
+            and not (len(exact) == 1 and loose_reading)):
         # Every word is a segment word ("Tokyo business hotel"): the user means the segment,
         # even if some hotel is called just that. A brand plus a place ("Conrad Tokyo") is a
         # property's name, not a segment.
@@ -981,6 +987,17 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         query.notes.append("also the name of " + "; ".join(c["label"] for c in exact[:3]) +
                            f"; expand '#{exact[0]['company_id']}' for that company's lookalikes")
         return query
+    if segment_covers and facets_named == {"brand", "place"} and not exact:
+        # A brand and a place ("Hilton Tokyo", "Imperial Hotel Tokyo") name a property when
+        # one company here is that brand in that place: its lookalikes are what is asked.
+        one = _only_holder(db, [[x for x in t.expanded if x.startswith("brand:")]
+                                or t.expanded[:t.primary or 1] for _, t in found])
+        if one is not None:
+            name = describe_company(db, one)["name"]
+            query = Query(text, "company", company_id=one, company_name=name)
+            query.notes.append(f"read '{text}' as {name} (#{one}), the one "
+                               f"{' in '.join(t.label for _, t in found)} here")
+            return query
     if len(exact) == 1 or (strong and not exact and not segment_covers):
         top = exact or strong
         rivals = [c for c in top[1:] if c["score"] >= top[0]["score"] - COMPANY_MARGIN]
@@ -1003,6 +1020,25 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
     return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
+
+
+def _only_holder(db: Database, facets: list[list[str]]) -> int | None:
+    """The one company holding a signal of every facet, or None."""
+    common: set[int] | None = None
+    for signals in facets:
+        holders = {cid for cid, in rows_in(
+            db, "select distinct company_id from company_signals where signal in ({marks})",
+            sorted(set(signals)))}
+        common = holders if common is None else common & holders
+        if not common:
+            return None
+    if common and len(common) > 1:
+        # a property rather than the firm that runs it (帝国ホテル 東京, not Imperial Hotel, Ltd.)
+        firms = {cid for cid, in rows_in(
+            db, "select distinct company_id from company_signals where company_id in ({marks}) "
+            "and (signal like 'industry:%' or signal = ?)", sorted(common), after=[HOTEL_OPERATOR])}
+        common -= firms
+    return next(iter(common)) if common and len(common) == 1 else None
 
 
 def _property_of_group(db: Database, exact: list[dict]) -> dict | None:

@@ -712,3 +712,20 @@ def test_with_the_seeds_a_word_of_the_users_own_list_reads_their_data(private_db
     assert not any("Molson" in p.name for p in result.prospects)
     hotels = expand(private_db, Settings(), "Tokyo five-star hotel", limit=5, save=False)
     assert all("hotel" in p.segment for p in hotels.prospects)
+
+
+def test_a_brand_and_a_place_name_the_property_and_a_whole_name_beats_a_loose_reading(
+        seeded_db, private_db, tmp_path):  # fmt: skip
+    # "Hilton Tokyo" is the one Hilton in Tokyo here: its lookalikes, not it as prospect #1
+    query = resolve_query(seeded_db, "Hilton Tokyo")
+    assert query.kind == "company" and query.company_name == "ヒルトン東京"
+    assert resolve_query(seeded_db, "Tokyo business hotel").kind == "segment"  # a segment still
+    # a company's whole name wins over a reading of "family" by the words of a REIT label
+    (tmp_path / "dentists.csv").write_text(
+        "name,category,city,state\nAustin Family Dentistry,dentist,Austin,TX\n"
+        "Round Rock Family Dental,dentist,Round Rock,TX\nAustin Smiles,dentist,Austin,TX\n",
+        encoding="utf-8")
+    ingest_file(private_db, tmp_path / "dentists.csv")
+    rebuild(private_db, Settings())
+    assert resolve_query(private_db, "Austin Family Dentistry").kind == "company"
+    assert resolve_query(private_db, "Tokyo business hotel").kind == "segment"
