@@ -228,6 +228,19 @@ def gazetteer() -> Gazetteer:
         if jp:
             for key in (row["ja"], re.sub(r"[都府県]$", "", row["ja"])):
                 regions_in["JP"].setdefault(fold_place(key), jp)
+    # Each country in the languages directories are written in (Deutschland, Österreich,
+    # Schweiz, ドイツ), from CLDR: a name two countries share, or a region's name, is left out.
+    native: dict[str, set[str]] = {}
+    text = resources.files("spider.data").joinpath("country_names.tsv").read_text("utf-8")
+    for line in text.splitlines()[1:]:
+        code, _, spelled = line.partition("\t")
+        for name in spelled.split("|"):
+            key = fold_place(name)
+            if key and key not in country_by_key and key not in by_name:
+                native.setdefault(key, set()).add(code)
+    for key, codes in native.items():
+        if len(codes) == 1:
+            country_by_key[key] = next(iter(codes))
     return Gazetteer(country_by_key, names, alpha3, regions_in, by_name)
 
 

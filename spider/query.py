@@ -485,7 +485,19 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         out += places.gazetteer().names_of(signal.split(":", 2)[2])
     if kind == "country":
         out += places.gazetteer().country_aliases(signal.split(":", 2)[2])
+    if kind in ("country", "region", "city", "district"):
+        # "Nordrhein-Westfalen" typed with its hyphen; "Frankfurt" for Frankfurt am Main
+        out += [form.replace(" ", "-") for form in out if " " in form and form.isascii()]
+        town = fold_query(label.split(",")[0])
+        short = _TOWN_QUALIFIER.split(town, maxsplit=1)[0]
+        if short != town and len(short) >= 4:
+            out.append(short)
     return out
+
+
+# What follows a town's own name: Frankfurt am Main, Halle an der Saale, Stratford-upon-Avon.
+_TOWN_QUALIFIER = re.compile(r"\s+(?:am|an der|im|in der|ob der|bei|sur|sous|upon|on)\s+|"
+                             r"-(?:sur|upon|on|am)-")
 
 
 def _japanese_place_forms(name: str) -> list[str]:
@@ -591,6 +603,14 @@ class _Vocabulary:
 # ---------------------------------------------------------------- parsing
 
 
+def _unaccented(text: str) -> str:
+    """Latin text without its accents (österreich -> osterreich); other text as it is."""
+    if text.isascii():
+        return text
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bare if bare.isascii() else text
+
+
 def _pieces(q: str, longest: int) -> set[str]:
     """Every piece of the folded query that could be a phrase: from a word start to a word
     end, at most `longest` characters."""
@@ -639,11 +659,14 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     span = max(longest, SYNONYM_SPAN)
     pieces = _pieces(q, span)
     aliases = {piece: sorted(synonyms[piece]) for piece in pieces if piece in synonyms}
-    phrases = vocabulary.lookup(pieces | {a for v in aliases.values() for a in v})
+    plain = {piece: _unaccented(piece) for piece in pieces}
+    phrases = vocabulary.lookup(pieces | set(plain.values())
+                                | {a for v in aliases.values() for a in v})
     vocabulary.learn_words(_candidate_words(q, synonyms))
 
     def term_of(piece: str) -> Term | None:
-        own = phrases.get(piece)
+        # "Österreich" as typed, or as the gazetteer keeps it (osterreich)
+        own = phrases.get(piece) or phrases.get(plain.get(piece, piece))
         also = [phrases[a] for a in aliases.get(piece, ()) if a in phrases]
         if own is None:
             return also[0] if also else None

@@ -729,3 +729,20 @@ def test_a_brand_and_a_place_name_the_property_and_a_whole_name_beats_a_loose_re
     rebuild(private_db, Settings())
     assert resolve_query(private_db, "Austin Family Dentistry").kind == "company"
     assert resolve_query(private_db, "Tokyo business hotel").kind == "segment"
+
+
+def test_places_in_the_languages_directories_are_written_in(tmp_path):
+    # Land "Deutschland"/"Österreich", a Bundesland with its hyphen, a town by its short name
+    db = _db(tmp_path, "brauereien.csv",
+             "Firma;Kategorie;Ort;Bundesland;Land\n"
+             "Päffgen;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
+             "Brauerei Schumacher;Brauhaus;Düsseldorf;Nordrhein-Westfalen;Deutschland\n"
+             "Brauhaus Sion;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
+             "Zwickl Brauerei;Brauhaus;Frankfurt am Main;Hessen;Deutschland\n"
+             "Salm Bräu;Brauhaus;Wien;Wien;Österreich\n")
+    assert db.execute("select count(*) from company_signals where signal = "
+                      "'place:country:AT'").fetchone()[0] == 1
+    assert set(_names(db, "Brauhaus in Nordrhein-Westfalen")[:3]) == {
+        "Päffgen", "Brauerei Schumacher", "Brauhaus Sion"}
+    assert _names(db, "Brauhaus in Österreich")[0] == "Salm Bräu"
+    assert _names(db, "Brauhaus in Frankfurt")[0] == "Zwickl Brauerei"
