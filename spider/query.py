@@ -195,6 +195,29 @@ def english_word(word: str) -> str | None:
     return min((o for o in others if o.isascii()), key=lambda o: (len(o.split()), o), default=None)
 
 
+def english_noun(label: str) -> str | None:
+    """The English noun for a kind of business a label says in another language, from the
+    shipped synonyms (Brauerei -> brewery, Zahnarzt -> dentist); None for an English label."""
+    key = fold_query(label)
+    if not key or singular(key) in ENTITY_NOUNS or key in ENTITY_NOUNS:
+        return None
+    head = _group_heads().get(key)
+    if head and head != key and (head in ENTITY_NOUNS or head.split()[-1] in ENTITY_NOUNS):
+        return head
+    return None
+
+
+@functools.cache
+def _group_heads() -> dict[str, str]:
+    """Each shipped synonym's group head, the English word the group is listed under."""
+    heads: dict[str, str] = {}
+    for group in _synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"):
+        if group and group[0].isascii():
+            for word in group:
+                heads.setdefault(fold_query(word), fold_query(group[0]))
+    return heads
+
+
 def english_label(label: str) -> str | None:
     """An English phrase for a Japanese kind of business, word by word where every word has
     one (とんこつラーメン -> tonkotsu ramen), else the shipped business word it ends with
@@ -408,6 +431,14 @@ def _word_rows(terms: Iterable[Term], ids: dict[int, int]) -> list[dict[str, Any
     """Each label's words, weighted by how few labels have them (a word in every label of a
     directory, "museum", says less than "planetarium")."""
     words_of = {id(t): label_words(t.label) for t in terms}
+    # A compound label word holds the label word it ends with (German and Dutch write kinds
+    # as one word: Gasthausbrauerei is a Brauerei, Klosterbrauerei too).
+    known = {w for words in words_of.values() for w in words if w.isascii() and len(w) >= 5}
+    for key, words in words_of.items():
+        tails = [t for w in words if w.isascii() and len(w) >= 8
+                 for t in known if t != w and w.endswith(t) and len(w) - len(t) >= 3]
+        if tails:
+            words_of[key] = list(dict.fromkeys([*words, *tails]))
     df: Counter[str] = Counter(w for words in words_of.values() for w in words)
     n = len(words_of) or 1
     rows = [{"word": word, "term_id": ids[key], "words": len(words),

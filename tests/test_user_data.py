@@ -746,3 +746,25 @@ def test_places_in_the_languages_directories_are_written_in(tmp_path):
         "Päffgen", "Brauerei Schumacher", "Brauhaus Sion"}
     assert _names(db, "Brauhaus in Österreich")[0] == "Salm Bräu"
     assert _names(db, "Brauhaus in Frankfurt")[0] == "Zwickl Brauerei"
+
+
+def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
+    # German writes a kind as one word (Gasthausbrauerei is a Brauerei); an English line says
+    # the kind in English ("breweries"), an Open Brewery DB file's headers are read as such.
+    db = _db(tmp_path, "brauereien.csv",
+             "Firma;Kategorie;Ort;Bundesland\n"
+             "Augustiner-Bräu Wagner KG;Brauerei;München;Bayern\n"
+             "Paulaner Brauerei;Brauerei;München;Bayern\n"
+             "Giesinger Bräu;Gasthausbrauerei;München;Bayern\n"
+             "Klosterbrauerei Andechs;Klosterbrauerei;Andechs;Bayern\n")
+    names = _names(db, "Brauerei in Bayern")
+    assert names[:2] in (["Augustiner-Bräu Wagner KG", "Paulaner Brauerei"],
+                         ["Paulaner Brauerei", "Augustiner-Bräu Wagner KG"])
+    assert {"Giesinger Bräu", "Klosterbrauerei Andechs"} <= set(names)  # kinds of Brauerei
+    line = expand(db, Settings(), "brewery in Bavaria", limit=1, save=False).prospects[0].opening_line
+    assert "We help breweries in" in line
+    from spider.fields import map_headers
+
+    assert map_headers(["name", "address_1", "state_province", "website_url"]) == {
+        "name": "name", "address_1": "address", "state_province": "region",
+        "website_url": "website"}
