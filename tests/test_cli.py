@@ -141,6 +141,9 @@ def test_ingest_with_map_and_set(tmp_path):
             ["expand", "Tokyo hotel", "--templates", "no-such-openers.toml"],
             ["no such templates file"],
         ),
+        (["expand", "Tokyo hotel", "-o", "calls.csv", "--format", "json"],
+         ["names a CSV file but --format is json"]),
+        (["expand", "Tokyo hotel", "-o", "calls.xlsx"], ["workbooks are not written"]),
     ],
 )
 def test_user_mistakes_are_one_line_errors(private_db_path, args, expected):
@@ -432,3 +435,10 @@ def test_a_large_file_shows_rows_read_time_left_and_each_stage(tmp_path):
     for stage in ("preparing records", "blocking", "scoring", "clustering", "writing companies",
                   "linking signals", "indexing names"):
         assert f"  {stage}" in result.output, stage
+
+
+def test_the_database_option_may_follow_the_command(private_db_path):
+    # people type `spider expand "x" --db f.db`; --db and --config are read wherever they are
+    result = spider("expand", "Tokyo five-star hotel", "-n", "1", "--db", str(private_db_path))
+    assert result.exit_code == 0 and "1. [" in result.output
+    assert spider("records", f"--db={private_db_path}").exit_code == 0

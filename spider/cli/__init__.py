@@ -160,7 +160,37 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Spider(click.Group):
+    """The command group, taking --db and --config wherever they are given: `spider expand
+    "x" --db f.db` is `spider --db f.db expand "x"`, as people type it."""
+
+    GLOBAL = ("--db", "--config")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        front: list[str] = []
+        rest: list[str] = []
+        at = 0
+        while at < len(args):
+            arg = args[at]
+            if arg == "--":
+                rest += args[at:]
+                break
+            name = arg.split("=", 1)[0]
+            if name in self.GLOBAL and rest:  # after the command's name: move it forward
+                if "=" in arg:
+                    front.append(arg)
+                elif at + 1 < len(args):
+                    front += [arg, args[at + 1]]
+                    at += 1
+                else:
+                    rest.append(arg)
+            else:
+                rest.append(arg)
+            at += 1
+        return super().parse_args(ctx, front + rest)
+
+
+@click.group(cls=_Spider, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_path", envvar="SPIDER_DB", type=click.Path(dir_okay=False),
               help="Database file (default: spider.db in your data directory; or set SPIDER_DB).")
 @click.option("--config", type=click.Path(dir_okay=False), help="Settings file (default: ./spider.toml).")
@@ -325,6 +355,13 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
     settings = obj.configure(limit=limit, language=lang, templates=templates,
                              include_closed=include_closed or None, source=source,
                              synonyms=synonyms)
+    said = _format_of(output_path) if output_path else None
+    if fmt and said and Path(str(output_path)).suffix.lower() in (".csv", ".json") and fmt != said:
+        raise SpiderError(f"-o {output_path} names a {said.upper()} file but --format is {fmt}; "
+                          f"give the file a .{fmt if fmt != 'table' else 'txt'} ending, or drop --format")
+    if output_path and Path(str(output_path)).suffix.lower() in (".xlsx", ".xls", ".ods"):
+        raise SpiderError(f"-o {output_path}: workbooks are not written; use a .csv file, which "
+                          "Excel opens (it carries the BOM Excel needs for Japanese)")
     fmt = fmt or _format_of(output_path)
     db = obj.open()
     expansion = _expand_or_pick(db, settings, query)
