@@ -134,9 +134,10 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                 level[other] = max(level.get(other, 0), here)
             continue
         share = weight / row[0] / total
-        if signal.startswith("rating:"):
-            # A rating ranks peers within one business, never above it: a two-star Indian
-            # restaurant's competitors are Indian restaurants, the two-star ones first.
+        if signal.startswith(("rating:", "size:")):
+            # A rating or a size ranks peers within one business and market, never above
+            # them: a two-star Indian restaurant's competitors are Indian restaurants, the
+            # two-star ones first; a Dayton credit union's are Ohio's, its size first.
             share *= RATING_SHARE
         for other, theirs in holders:
             shared[other] += share * theirs

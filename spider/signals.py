@@ -558,6 +558,13 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             if pref and country in (None, "JP"):  # "Tokyo" given as a city
                 country, (region_code, region_label) = "JP", pref
                 city_raw = None
+            elif country in (None, "JP") and (
+                    places.tokyo_wards().get(places.place_key(city_raw))
+                    and (country == "JP" or not is_latin(city_raw) or "-ku" in city_raw.lower())):
+                # A Tokyo ward as the city (千代田区, Chiyoda-ku; Chiyoda in a Japanese list):
+                # it is in Tokyo.
+                country = "JP"
+                region_code, region_label = places.prefectures()[places.place_key("Tokyo")]
         if country:
             yield from once(Fact(f"place:country:{country}", "country",
                                  places.country_name(country), conf(rec), ev,

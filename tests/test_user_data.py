@@ -768,3 +768,17 @@ def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
     assert map_headers(["name", "address_1", "state_province", "website_url"]) == {
         "name": "name", "address_1": "address", "state_province": "region",
         "website_url": "website"}
+
+
+def test_a_tokyo_ward_as_the_city_is_in_tokyo_and_an_empty_answer_says_why(tmp_path):
+    db = _db(tmp_path, "tea.csv", "name,category,city,country\n"
+             "Ippodo Tea Tokyo,Tea shop,千代田区,JP\nMarukyu Koyamaen Tea,Tea shop,Chiyoda-ku,JP\n"
+             "Uogashi Meicha,Tea shop,Chuo,JP\nKyoto Tea,Tea shop,Kyoto,JP\n"
+             "Iwanohara Winery,Winery,Joetsu,JP\n")
+    assert set(_names(db, "tea shop in Tokyo")[:3]) == {"Ippodo Tea Tokyo", "Marukyu Koyamaen Tea",
+                                                        "Uogashi Meicha"}
+    from spider.cli.output import expansion_header
+
+    alone = expand(db, Settings(), "Iwanohara Winery", limit=5, save=False)
+    assert not alone.prospects
+    assert any(line.startswith("No prospects:") for line in expansion_header(alone))

@@ -34,6 +34,11 @@ def expansion_header(expansion: Expansion) -> list[str]:
     if q.ignored:
         lines.append(f"Not understood, ignored: {', '.join(repr(w) for w in q.ignored)}")
     lines += [f"Note: {note}" for note in expansion.notes]
+    if not expansion.prospects:
+        lines.append("No prospects: no other company here shares its kind of business (or all "
+                     "were left out, see the notes); add a list of its competitors with `spider "
+                     "ingest FILE`" if q.kind == "company" else
+                     "No prospects: nothing here matches the query; see the notes above")
     return lines
 
 
@@ -207,8 +212,11 @@ def format_records(rows: Iterable[dict[str, Any]], fmt: str = "table") -> Iterat
 
         writer = csv.DictWriter(buffer, fieldnames=RECORD_COLUMNS, lineterminator="\n")
         writer.writeheader()
+        from spider.export import safe_cell
+
         for row in rows:
-            writer.writerow(row)
+            # a cell a spreadsheet would run as a formula is neutralised, as in call lists
+            writer.writerow({k: safe_cell(v) for k, v in row.items()})
         yield from buffer.getvalue().splitlines()
         return
     columns = ("id", "company_id", "source", "source_row", "name", "rule", "status")
