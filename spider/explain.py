@@ -116,8 +116,9 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         row = signals.get(sig)
         if not row:
             continue
-        if sig not in wanted and row["kind"] in ("district", "city", "region", "country", "size"):
-            continue  # a two-hop place or size says nothing a rep could use
+        if sig not in wanted and row["kind"] in ("district", "city", "region", "country", "size",
+                                                 "score"):
+            continue  # a two-hop place, size or review score says nothing a rep could use
         group = REASON_GROUPS.get(row["kind"], row["kind"])
         if groups_used[group] >= (2 if group == "list" else 1):
             continue

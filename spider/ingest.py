@@ -40,7 +40,7 @@ from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.runtime import no_cyclic_gc
 from spider.signals import business_status
 from spider.sources import register_source
-from spider.text import now_iso
+from spider.text import now_iso, plural
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "geojson")
 # Bytes read (so far, in all) as a file streams in: for progress bars and periodic lines.
@@ -74,7 +74,8 @@ class IngestReport:
         return self.added + self.updated + self.unchanged
 
     def summary(self) -> str:
-        line = (f"{self.source}: {self.read} rows read, {self.added} added, {self.updated} updated, "
+        line = (f"{self.source}: {plural(self.read, 'row', 'rows')} read, {self.added} added, "
+                f"{self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
         if self.stale:
             line += f", {self.stale} gone from the file (marked stale)"
