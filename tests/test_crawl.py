@@ -304,6 +304,12 @@ def test_shift_jis_directory_paginated_over_several_pages(db, site: Site, clock:
             site.url(f"/hotels/kyoto/{p}.html") for p in ("index", "page2")
         },
     }
+    # A paginated list is one list: its pages' records carry its first page as the list
+    by_url: dict[str, set[str]] = {}
+    for r in got:
+        by_url.setdefault(r["list_title"], set()).add(r["list_url"])
+    assert by_url["池袋のビジネスホテル | 東京ホテルガイド"] == {site.url("/hotels/ikebukuro/index.html")}
+    assert by_url["京都の老舗旅館 | 東京ホテルガイド"] == {site.url("/hotels/kyoto/index.html")}
     shinjuku = next(r for r in got if r["name"] == "新宿パレスホテル")
     assert shinjuku["address"] == "東京都新宿区西新宿2-1-1" and shinjuku["phone"] == "03-0000-0201"
     kyoto = next(r for r in got if r["name"] == "柊家旅館")

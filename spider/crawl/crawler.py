@@ -125,6 +125,9 @@ class _Crawl:
                                run_id=self.frontier.run_id)
         self.failures = 0
         self.seen_lists: set[frozenset] = set()
+        # The first page of each paginated list, by the URL of every later page: its pages are
+        # one list (one list signal), not one list a page.
+        self.first_page: dict[str, str] = {}
 
     def run(self) -> Iterator[CrawledPage]:
         report, frontier = self.report, self.frontier
@@ -193,8 +196,11 @@ class _Crawl:
             report.empty.append((url, page.why_empty))
         records = page.records
         stamp = result.fetched_at[:19] + "+00:00" if result.fetched_at else None
+        first = self.first_page.get(url, url)
         for rec in records:
             rec["fetched_at"] = stamp
+            if first != url and rec.get("list_url") == url:
+                rec["list_url"] = first
         if self.follow_details:
             try:
                 records = self._fill_details(records, url, depth)
@@ -229,6 +235,8 @@ class _Crawl:
             for link in page.next_links:
                 link = normalize_url(link)
                 if self.scope.allows(link) and looks_like_page(link) and link not in details:
+                    if records:  # a list's next page continues that list
+                        self.first_page.setdefault(link, self.first_page.get(url, url))
                     self.frontier.enqueue(link, depth, "list", url)
         if depth + 1 > self.settings.max_depth:
             return
