@@ -12,28 +12,50 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
 
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl", "cs",
-             "tr", "ja", "zh", "ko")
+# Each country in English, in Japanese, Chinese and Korean (scripts no word of another
+# language is spelt in), and in its own official languages (Deutschland, Österreich, Schweiz,
+# Suisse): not every language's name of every country, which turns ordinary words into
+# countries ("island", "chili", "man").
+LANGUAGES = ("en", "ja", "zh", "ko")
 OUT = Path(__file__).resolve().parent.parent / "spider" / "data" / "country_names.tsv"
+GAZETTEER = OUT.parent / "gazetteer_countries.csv"  # the ISO 3166-1 countries only
+
+
+# Names that, once their accents are folded away (as Spider folds place names), are common
+# English words or given names: Icelandic Ísland is "island", French Maurice (Mauritius) a name.
+NOT_NAMES = {"island", "maurice", "man", "chili", "salvador", "dominique", "norfolk"}
+
+
+def _fold(name: str) -> str:
+    import unicodedata
+
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return bare.casefold()
 
 
 def main() -> None:
-    codes = sorted(c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha())
+    countries = {row["code"] for row in csv.DictReader(open(GAZETTEER, encoding="utf-8"))}
+    codes = sorted(c for c in Locale.parse("en").territories if c in countries)
     rows = []
     for code in codes:
         names: list[str] = []
-        for language in LANGUAGES:
-            name = Locale.parse(language).territories.get(code)
-            if name and name not in names:
+        own = [lang for lang in get_official_languages(code, de_facto=True)]
+        for language in (*LANGUAGES, *own):
+            try:
+                name = Locale.parse(language).territories.get(code)
+            except (ValueError, UnknownLocaleError):
+                continue
+            if name and name not in names and _fold(name) not in NOT_NAMES:
                 names.append(name)
         rows.append((code, "|".join(names)))
     with open(OUT, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
         writer.writerow(("code", "names"))
         writer.writerows(rows)
-    print(f"{len(rows)} countries, {len(LANGUAGES)} languages -> {OUT}")
+    print(f"{len(rows)} countries -> {OUT}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from spider.clients import citable_clients, cite
 from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
-from spider.query import english_label, english_noun
+from spider.query import _is_cjk, english_label, english_noun
 from spider.settings import Settings
 from spider.signals import REFERENCE_KINDS, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, noun_forms
@@ -120,12 +120,12 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         return f"{where}の{words}" if where else words
     kind = top(("category",)) or top(("concept",)) or top(("industry",))
     label = kind["label"] if kind else ""
-    if label and not label.isascii():
+    if label and any(_is_cjk(ch) for ch in label):
         # An English line says the kind in English, or leaves it to the list's own noun:
         # never "We help 日本酒蔵 companies".
         label = english_label(label) or ""
     elif label:
-        label = english_noun(label) or label  # Brauerei: "breweries"
+        label = english_noun(label) or label  # Brauerei, Cervecería: "breweries"
     if not any(ch.isalpha() for ch in label):
         label = ""  # a code ("2", "A51") is not a kind of business a caller can say
     one, many = noun_forms(label, list_noun)

@@ -75,7 +75,7 @@ def _anchor_record(db: Database, company_id: int) -> int:
 
 def record_won(db: Database, name: str, *, referenceable: bool | None = None,
                story: str | None = None, won_at: str | None = None, source: str = "cli",
-               strict: bool = False) -> dict[str, Any]:
+               strict: bool = False, entered: str | None = None) -> dict[str, Any]:
     """Mark the company NAME (or #ID) as a won client. Raises QueryError if unknown/ambiguous.
 
     `strict` (CRM imports) accepts only a name that matches one company exactly after
@@ -101,6 +101,8 @@ def record_won(db: Database, name: str, *, referenceable: bool | None = None,
             raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
                              candidates=exact[:8])
         company_id = exact[0]["company_id"]
+    # ENTERED: the name as the user's file gives it, when the company was found another way
+    text = entered or text
     record_id = _named_record(db, company_id, text)
     row = {"record_id": record_id, "name": text, "source": source,
            "referenceable": None if referenceable is None else int(referenceable),
@@ -210,7 +212,7 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
                 known = _known_company(db, settings, row)
                 if known is None:
                     raise exc from None
-                record_won(db, f"#{known}", source=source, **values)
+                record_won(db, f"#{known}", source=source, entered=name, **values)
             result.matched.append(name)
         except QueryError as exc:
             if exc.candidates:
@@ -275,9 +277,11 @@ def _known_company(db: Database, settings: Settings, row: dict[str, Any]) -> int
     for rec, company in zip(prepared, known, strict=True):
         value, breakdown = score_pair(mine, rec, weights)
         agrees = [k for k in ("address", "postal_code", "phone") if breakdown.get(k, 0) > 0]
-        # One site: the street address and its postal code or phone agree, and the names are
-        # alike enough for two spellings of one account ("Früh Kölsch", "Früh am Dom").
-        site = "address" in agrees and len(agrees) >= 2 and value >= KNOWN_SITE_SCORE
+        # One site: the street address and its postal code or phone agree, and the names share
+        # a word of their own ("Früh Kölsch", "Früh am Dom"); a law office at a dental
+        # group's address, with its switchboard, shares none.
+        site = ("address" in agrees and len(agrees) >= 2 and value >= KNOWN_SITE_SCORE
+                and _share_a_name_word(name, company))
         if value >= settings.match_threshold or site or (
                 value >= settings.review_threshold and agrees):
             scored.append((value, company["id"]))
@@ -285,6 +289,22 @@ def _known_company(db: Database, settings: Settings, row: dict[str, Any]) -> int
     if not scored or (len(scored) > 1 and scored[1][0] > scored[0][0] - KNOWN_MARGIN):
         return None
     return scored[0][1]
+
+
+def _share_a_name_word(name: str, company: dict[str, Any]) -> bool:
+    """Whether a CRM name and a company's names share a word that is not a legal form or a
+    common business word (KEMBA, Früh)."""
+    from spider.resolve.normalize import normalize_name, strip_legal_forms
+    from spider.resolve.words import COMMON_WORDS
+
+    def words(text: str | None) -> set[str]:
+        folded = strip_legal_forms(normalize_name(text or ""))
+        return {w for w in folded.split() if len(w) >= 3 and w not in COMMON_WORDS}
+
+    mine = words(name)
+    theirs = set().union(*(words(company.get(k)) for k in ("name", "name_local", "name_en",
+                                                           "legal_name")))
+    return bool(mine & theirs)
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:

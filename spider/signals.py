@@ -290,7 +290,7 @@ STATUS_PLANNED = "status:planned"
 _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
                      r"out of business|ceased|liquidated|bankrupt|deregistered|struck off|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
-                     r"ferm[ée]e?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
+                     r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
                      r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"

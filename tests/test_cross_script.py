@@ -355,3 +355,16 @@ def test_review_says_a_merge_joins_the_whole_companies():
     shown = format_review(item)
     assert "#42 (3 records)" in shown and "#195 (1 record)" in shown
     assert "m joins both companies: 4 records in one" in shown
+
+
+def test_a_persons_keep_apart_holds_against_what_they_merged():
+    # Merge A with B, keep B apart from C: the resolver must not join A and C, since the
+    # person's merge, applied last, would then put B with C.
+    from spider.resolve.records import resolve_records
+
+    rows = [{"name": "Blue Harbor Hotel", "category": "hotel", "city": "Tokyo"},
+            {"name": "Blue Harbour Inn Co", "category": "hotel", "city": "Tokyo"},
+            {"name": "Blue Harbor Hotel", "category": "hotel", "city": "Tokyo",
+             "phone": "03-1111-2222"}]
+    result = resolve_records(rows, must_link=[(0, 1)], cannot_link=[(1, 2)])
+    assert sorted(result.clusters) == [[0, 1], [2]]

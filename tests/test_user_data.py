@@ -679,21 +679,28 @@ def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
                  "(614) 235-2395\n"
                  "Wright-Patt Credit Union,Credit Union,3560 Pentagon Blvd,Beavercreek,OH,45431,"
                  "(937) 912-7000\n"
-                 "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n")
+                 "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n"
+                 "Smith & Partners Law Office,Law Firm,100 Main Street,Dayton,OH,45402,"
+                 "(937) 555-0100\n")
     db = _db(tmp_path, "brauereien.csv", "Firma;Kategorie;Straße;PLZ;Ort;Bundesland\n"
              "Früh am Dom;Brauhaus;Am Hof 12-18;50667;Köln;Nordrhein-Westfalen\n"
              "Päffgen;Brauhaus;Friesenstraße 64;50670;Köln;Nordrhein-Westfalen\n", db=unions)
     crm = tmp_path / "crm.csv"
     crm.write_text("Account Name,Stage,Billing Street,Billing City,Billing State/Province,"
-                   "Billing Zip/Postal Code,Billing Country\n"
-                   "Kemba Financial CU,Closed Won,555 Officenter Place,Gahanna,OH,43230,United States\n"
-                   "Früh Kölsch,Closed Won,Am Hof 12-18,Köln,NRW,50667,Germany\n", encoding="utf-8")
+                   "Billing Zip/Postal Code,Billing Country,Phone\n"
+                   "Kemba Financial CU,Closed Won,555 Officenter Place,Gahanna,OH,43230,United States,\n"
+                   "Früh Kölsch,Closed Won,Am Hof 12-18,Köln,NRW,50667,Germany,\n"
+                   "Acme Dental Group,Closed Won,100 Main Street Suite 200,Dayton,OH,45402,"
+                   "United States,(937) 555-0100\n", encoding="utf-8")
     from spider.clients import import_won, won_clients
 
     result = import_won(db, Settings(), crm)
-    assert sorted(result.matched) == ["Früh Kölsch", "Kemba Financial CU"] and not result.added
-    assert {c["name"] for c in won_clients(db)} == {"KEMBA Financial Credit Union",
-                                                           "Früh am Dom"}
+    assert sorted(result.matched) == ["Früh Kölsch", "Kemba Financial CU"]
+    # a tenant at another firm's address is not that firm: a new company, the firm untouched
+    assert result.added == ["Acme Dental Group"]
+    won = {c["name"]: c["entered"] for c in won_clients(db)}
+    assert won["KEMBA Financial Credit Union"] == "Kemba Financial CU"  # as the CRM names it
+    assert "Smith & Partners Law Office" not in won
 
 
 def test_with_the_seeds_a_word_of_the_users_own_list_reads_their_data(private_db, tmp_path):
@@ -782,3 +789,17 @@ def test_a_tokyo_ward_as_the_city_is_in_tokyo_and_an_empty_answer_says_why(tmp_p
     alone = expand(db, Settings(), "Iwanohara Winery", limit=5, save=False)
     assert not alone.prospects
     assert any(line.startswith("No prospects:") for line in expansion_header(alone))
+
+
+def test_foreign_words_that_are_no_country_and_a_farm_that_is_open():
+    from spider.places import country_code
+    from spider.signals import business_status
+
+    assert country_code("Deutschland") == "DE" and country_code("Suisse") == "CH"
+    assert country_code("island") is None and country_code("maurice") is None
+    assert business_status("Ferme", whole=True) is None  # a farm, in French
+    assert business_status("fermé", whole=False) == "closed"
+    from spider.angles import peer_phrase
+
+    assert peer_phrase({"category:x": {"kind": "category", "label": "Cervecería", "idf": 1.0,
+                                       "signal": "category:x"}}, "en") == "breweries"

@@ -148,8 +148,27 @@ def cluster(
     """
     held = set(hold)
     clusters = _Clusters(prepared)
+    must_link = list(must_link)
+    # What a person keeps apart stays apart from everything the person joined to it (merge A
+    # with B, keep B from C: the resolver must not join A and C), as the merges come last.
+    group: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while group.get(i, i) != i:
+            i = group[i]
+        return i
+
+    for a, b in must_link:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            group[ra] = rb
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in {i for pair in must_link for i in pair}:
+        members[root(i)].append(i)
     for a, b in cannot_link:
-        clusters.keep_apart(a, b)
+        for i in members.get(root(a), [a]):
+            for j in members.get(root(b), [b]):
+                clusters.keep_apart(i, j)
     cache: dict[tuple[int, int], float | None] = {}
 
     def pair_score(i: int, j: int) -> float | None:
