@@ -21,10 +21,10 @@ from spider.clients import citable_clients, cite
 from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
-from spider.query import _is_cjk, english_label, english_noun
+from spider.query import english_label, english_noun
 from spider.settings import Settings
 from spider.signals import REFERENCE_KINDS, signals_of
-from spider.text import TIER_JA, display_names, entity_noun, noun_forms
+from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
@@ -120,7 +120,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         return f"{where}の{words}" if where else words
     kind = top(("category",)) or top(("concept",)) or top(("industry",))
     label = kind["label"] if kind else ""
-    if label and any(_is_cjk(ch) for ch in label):
+    if label and not is_latin(label):
         # An English line says the kind in English, or leaves it to the list's own noun:
         # never "We help 日本酒蔵 companies".
         label = english_label(label) or ""

@@ -17,7 +17,6 @@ import io
 import itertools
 import json
 import re
-import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +37,7 @@ from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.runtime import no_cyclic_gc
-from spider.signals import business_status
+from spider.signals import business_status, reads_as_open
 from spider.sources import register_source
 from spider.text import now_iso, plural
 
@@ -431,22 +430,13 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         if fld not in ("lat", "lon") and not isinstance(record[fld], str):
             record[fld] = str(record[fld])
     status = record.get("operating_status")
-    if status and not _reads_as_open(status) and business_status(status, whole=False) is None:
+    if status and business_status(status, whole=False) is None and not reads_as_open(status):
         # A status Spider cannot read counts as open: say so, so a closed business in the
         # user's own words ("stillgelegt") is seen before it is called.
         report.warnings[f"status {status[:30]!r} not read as closed or planned (kept as open)"] += 1
     if extra:
         record["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
     return record
-
-
-_OPEN = re.compile(r"^(?:open|opened|active|operating|in operation|in business|trading|live|yes|"
-                   r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
-                   r"営業中|開業|営業|現存|有効|運営中)$", re.I)
-
-
-def _reads_as_open(value: str) -> bool:
-    return bool(_OPEN.match(unicodedata.normalize("NFKC", value).strip()))
 
 
 # What a row says, for telling a changed row from an unchanged one (where it stood and when it

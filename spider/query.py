@@ -37,7 +37,7 @@ from spider.rank import PLACE_LEVELS
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR
-from spider.text import ENTITY_NOUNS
+from spider.text import ENTITY_NOUNS, entity_noun
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
@@ -801,17 +801,16 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         # ("brewery": their breweries, not the S&P sub-industry Brewers).
         own: list[tuple[str, Term]] = []
         for word, term in matched:
-            words = word.lstrip("=").split()
+            phrase = word.lstrip("=")
             if id(term) in vocabulary.users:
                 own.append((word, term))
-            elif word.lstrip("=") in fallback:
-                rest.append(word.lstrip("="))  # "business hotel", a shipped phrase
-            elif all(w in fallback for w in words):
-                rest += words
+            elif phrase in fallback:
+                rest.append(phrase)  # "business hotel", a shipped phrase
             else:
+                words = phrase.split()
                 rest += words
-                for w in words:
-                    vocabulary.deferred[w] = term
+                if not all(w in fallback for w in words):  # shipped words keep their meaning
+                    vocabulary.deferred.update((w, term) for w in words)
         matched = own
     found += matched
     answered = any(t.facet != "place" and id(t) in vocabulary.users for _, t in found)
@@ -1076,13 +1075,18 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
 
 
+def _holders_of(db: Database, signals: Iterable[str]) -> set[int]:
+    """The companies holding any of SIGNALS."""
+    return {cid for cid, in rows_in(
+        db, "select distinct company_id from company_signals where signal in ({marks})",
+        sorted(set(signals)))}
+
+
 def _only_holder(db: Database, facets: list[list[str]]) -> int | None:
     """The one company holding a signal of every facet, or None."""
     common: set[int] | None = None
     for signals in facets:
-        holders = {cid for cid, in rows_in(
-            db, "select distinct company_id from company_signals where signal in ({marks})",
-            sorted(set(signals)))}
+        holders = _holders_of(db, signals)
         common = holders if common is None else common & holders
         if not common:
             return None
@@ -1204,24 +1208,22 @@ def _name_reading(db: Database, word: str) -> Term | None:
     if not counts:
         return None
     total = db.execute("select count(*) from companies").fetchone()[0] or 1
+    # each kind's label and how many companies hold it, as the build stored them
+    known = {sig: (label, held) for sig, label, held in rows_in(
+        db, "select signal, label, companies from signals where signal in ({marks})",
+        sorted(counts))}
     chosen: list[str] = []
     covered = 0.0
     for signal, n in counts.most_common():
         share = n / len(named)
         if share < NAME_READING_SHARE or covered >= NAME_READING_COVER:
             break
-        base = db.execute("select count(*) from company_signals where signal = ?",
-                          [signal]).fetchone()[0] / total
-        if share >= NAME_READING_LIFT * base:
+        if share >= NAME_READING_LIFT * known.get(signal, ("", 0))[1] / total:
             chosen.append(signal)
             covered += share
     if not chosen or covered < NAME_READING_COVER / 2:
         return None
-    names = {}
-    for signal in chosen:
-        row = db.execute("select label from query_terms where signals = ? limit 1",
-                         [json.dumps([signal])]).fetchone()
-        names[signal] = row[0] if row else signal.split(":", 1)[1]
+    names = {s: known[s][0] if s in known else s.split(":", 1)[1] for s in chosen}
     label = (f"'{word}' as in the names of {len(named)} companies, mostly "
              + " / ".join(names[s] for s in chosen[:3]) + (" / ..." if len(chosen) > 3 else ""))
     # each such word its own facet: "beauty school" asks for both readings, not either
@@ -1236,9 +1238,7 @@ def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[s
     kinds = [f for f in order if f in by_facet and f.startswith(("category", "industry"))]
     if len(kinds) < 2:
         return
-    holders = {f: {cid for cid, in rows_in(
-        db, "select distinct company_id from company_signals where signal in ({marks})",
-        sorted(by_facet[f]))} for f in kinds}
+    holders = {f: _holders_of(db, by_facet[f]) for f in kinds}
     while len(kinds) >= 2 and not set.intersection(*(holders[f] for f in kinds)):
         dropped = min(reversed(kinds), key=lambda f: len(holders[f]))
         kinds.remove(dropped)
@@ -1250,12 +1250,10 @@ def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[s
 def _source_reading(db: Database, words: list[str]) -> Term | None:
     """The user's own list named for a query word ("brewery": breweries.csv, "Kyoto's best
     inns"): the kinds its companies hold (those mostly held within it), as one facet."""
-    from spider.text import entity_noun
-
     wanted = {singular(w) for w in words}
     for source, title in db.execute(
             "select distinct source, coalesce(list_title, '') from records where source not like "
-            "'seeds/%' and source not like '%/seeds/%' limit 200").fetchall():
+            "? and source not like ? limit 200", [f"{SEEDS}/%", f"%/{SEEDS}/%"]).fetchall():
         noun = entity_noun([Path(source).stem.replace("_", " ").replace("-", " "), title])
         if not noun or noun not in wanted:
             continue

@@ -96,7 +96,8 @@ class Adjacency:
 PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
 
 
-RATING_SHARE = 0.1
+# What a shared rating or size band counts for, beside a shared business (see below).
+WITHIN_MARKET_SHARE = 0.1
 
 
 def direct_similarity(db: Database, company_id: int, *, max_signal_companies: int,
@@ -138,7 +139,7 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
             # A rating or a size ranks peers within one business and market, never above
             # them: a two-star Indian restaurant's competitors are Indian restaurants, the
             # two-star ones first; a Dayton credit union's are Ohio's, its size first.
-            share *= RATING_SHARE
+            share *= WITHIN_MARKET_SHARE
         for other, theirs in holders:
             shared[other] += share * theirs
     shared.pop(company_id, None)

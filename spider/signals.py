@@ -299,6 +299,17 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
                       r"計画中|建設中|開業予定|準備中|開設予定", re.I)
 
 
+# A status value that says the business is open (ingest reports any value it can read as
+# neither this nor closed or planned).
+_OPEN = re.compile(r"^(?:open|opened|active|operating|in operation|in business|trading|live|yes|"
+                   r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
+                   r"営業中|開業|営業|現存|有効|運営中)$", re.I)
+
+
+def reads_as_open(value: str) -> bool:
+    return bool(_OPEN.match(unicodedata.normalize("NFKC", value or "").strip()))
+
+
 def business_status(value: str, *, whole: bool) -> str | None:
     """'closed', 'planned' or None for a status value (WHOLE: the value must be only that, as
     a category value must: "Closed" is a status, "Closed Captioning" a business)."""

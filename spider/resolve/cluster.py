@@ -99,8 +99,7 @@ def _placeless(rec: Prepared) -> bool:
 def _two_places(a: Prepared, b: Prepared, config: ScoreConfig) -> bool:
     """Whether two records are known to be two places: two entries of one list, or two
     sites further apart than a chain's branches may be one."""
-    if (a.source and a.source == b.source and not (a.firm or b.firm)
-            and two_entries(a, b, config)):
+    if two_entries(a, b, config):
         return True
     # Sites on a map (a kind of place with a point), not an organisation's many addresses.
     distance = distance_km(a, b)
@@ -204,19 +203,11 @@ def cluster(
         numbers): one list names each place once, so they are two places, however alike."""
         by_source: dict[str, list[Prepared]] = defaultdict(list)
         for i in ma:
-            rec = prepared[i]
-            if rec.source and not rec.firm:
-                by_source[rec.source].append(rec)
-        if not by_source:
-            return False
-        for j in mb:
-            other = prepared[j]
-            if other.firm:
-                continue
-            for rec in by_source.get(other.source, ()):
-                if two_entries(rec, other, config):
-                    return True
-        return False
+            if prepared[i].source:
+                by_source[prepared[i].source].append(prepared[i])
+        return bool(by_source) and any(
+            two_entries(rec, prepared[j], config)
+            for j in mb for rec in by_source.get(prepared[j].source, ()))
 
     # Best first; equal scores (to float noise) in pair order, so the result never depends on
     # the last bit of a sum.

@@ -465,7 +465,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
     if a.numbers and b.numbers and not a.numbers & b.numbers:
         points += config.numbers_differ
         breakdown["numbers"] = config.numbers_differ
-    if entries and two_entries(a, b, config):
+    if two_entries(a, b, config):
         breakdown["list"] = "two entries"
     if a.country and b.country and a.country != b.country:
         # A Chicago "King" is not Kyoto's キング: records known to be in different countries
@@ -494,10 +494,12 @@ def _regions_differ(a: str, b: str) -> bool:
 
 
 def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -> bool:
-    """Whether two places of one list are two of its entries: at two points, or two house
-    numbers. (The caller checks they are places of one list, not registered companies.) Two
-    rows that say nothing of where they are may be one account entered twice, as in a CRM
-    export, and are left to their names."""
+    """Whether two records are two entries of one list of places (not registered companies,
+    whose register names one applicant from each of its sites): at two points, or two house
+    numbers. Two rows that say nothing of where they are may be one account entered twice,
+    as in a CRM export, and are left to their names."""
+    if not (a.source and a.source == b.source) or a.firm or b.firm:
+        return False
     if a.house and b.house and a.house != b.house:
         return True
     distance = distance_km(a, b)
