@@ -40,6 +40,9 @@ class Settings:
     review_threshold: float = 75.0
     link_threshold: float | None = None  # average cross score two clusters need; None: midway
     max_block: int = 60  # a blocking key held by more records is skipped
+    # The review queue holds at most this many pairs (one per two companies, those whose
+    # answer moves the most records first): a queue a person can work through at any scale.
+    review_limit: int = 1000
     # Two sites on a map within this many metres stand at one spot (evidence they are one);
     # beyond chain_apart_m, two sites of one name are two branches and never merge.
     same_spot_m: float = 60.0
@@ -81,6 +84,7 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "max_signal_share": (0.0, 1.0, False), "limit": (1, 100_000, True),
            "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True),
            "max_block": (2, 1_000_000, True), "workers": (1, 256, True),
+           "review_limit": (1, 10_000_000, True),
            "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 

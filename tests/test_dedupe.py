@@ -4,6 +4,7 @@ decisions that survive a re-run, and the CLI commands over it."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections import defaultdict
 from itertools import combinations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from spider.db import open_db
 from spider.errors import ResolveError
 from spider.ingest import save_records
-from spider.resolve.block import explain_blocking
+from spider.resolve.block import BlockLimits, explain_blocking
 from spider.resolve.decisions import (
     decide_review,
     list_records,
@@ -312,6 +313,15 @@ def test_a_typo_in_the_only_rare_word_is_blocked_within_one_place() -> None:
     assert report["all"]["recall"] == 1.0
 
 
+def test_block_limits_tighten_with_size_and_keep_the_near_cap() -> None:
+    """A national file takes common keys within each place from a few records on (the limits
+    were once given by position and swapped: 30 instead of 6, twice the pairs to score)."""
+    small, national = BlockLimits.for_size(1_000), BlockLimits.for_size(1_000_000)
+    assert (small.split_at, small.near_block) == (60, 30)
+    assert (national.split_at, national.near_block) == (6, 30)
+    assert national.pair_block < small.pair_block and national.rare_df < small.rare_df
+
+
 def test_different_outlets_at_one_site_are_never_merged_silently() -> None:
     """A hotel's cafe and its dining room share the address and the switchboard."""
     base = {"address": "3434 peachtree rd.", "city": "atlanta", "phone": "404/237-2700"}
@@ -447,6 +457,24 @@ def test_bad_ids_are_one_line_errors(db) -> None:
     node1 = company_of(db, "node/1")
     with pytest.raises(ResolveError, match="is not in company"):
         split_company(db, node1, [99999])
+
+
+def test_review_queue_is_one_pair_per_two_companies_biggest_first_and_bounded(db) -> None:
+    """A queue a person can work: answering one pair answers every other pair between the
+    same two companies, the pairs that would join the most records come first, and the
+    queue stops at review_limit, saying how many it left out."""
+    loose = Settings(match_threshold=99.0, review_threshold=60.0)
+    resolve_companies(db, loose)
+    pending = pending_reviews(db)
+    assert len(pending) >= 3
+    owners = [(p["company_a"], p["company_b"]) for p in pending]
+    assert len({tuple(sorted(o)) for o in owners}) == len(owners)
+    joined = [p["size_a"] + p["size_b"] for p in pending]
+    assert joined == sorted(joined, reverse=True) and joined[0] > joined[-1]
+    summary = resolve_companies(db, dataclasses.replace(loose, review_limit=2))
+    assert len(pending_reviews(db)) == 2
+    assert f"{len(pending) - 2} more uncertain pairs not queued (review_limit 2" in summary
+    assert [p["id"] for p in pending_reviews(db)] == sorted(p["id"] for p in pending_reviews(db))
 
 
 def test_review_verdicts_are_kept(db) -> None:

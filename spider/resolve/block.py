@@ -51,9 +51,12 @@ class BlockLimits:
         def scale(low: int, high: int) -> int:
             return max(low, min(high, 300_000 // max(n, 1)))
 
+        # By name: two limits given by position once swapped (a national file split its
+        # common keys at 30 records instead of 6, and scored twice the pairs).
         return cls(
-            max_block, scale(10, 60), scale(PAIR_LOW, max_block), scale(FUZZY_LOW, 40), max_block,
-            scale(SPLIT_LOW, max_block), min(30, max_block),
+            max_block=max_block, rare_df=scale(10, 60), pair_block=scale(PAIR_LOW, max_block),
+            fuzzy_block=scale(FUZZY_LOW, 40), place_block=max_block,
+            near_block=min(30, max_block), split_at=scale(SPLIT_LOW, max_block),
         )
 
 

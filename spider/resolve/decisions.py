@@ -149,9 +149,10 @@ def split_company(db: Database, company_id: int, record_ids: Sequence[int],
 
 
 def pending_reviews(db: Database) -> list[dict[str, Any]]:
-    """Pending review pairs, best score first, each with both records."""
+    """Pending review pairs in the queue's order (those joining the most records first, then
+    the best scored), each with both records."""
     rows = [dict(r) for r in db.query(
-        "select * from review_queue where status = 'pending' order by score desc, id")]  # fmt: skip
+        "select * from review_queue where status = 'pending' order by id")]  # fmt: skip
     for row in rows:
         row["a"] = table(db, "records").get(row["record_a"])
         row["b"] = table(db, "records").get(row["record_b"])

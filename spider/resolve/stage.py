@@ -174,12 +174,16 @@ def resolve_companies(db: Database, settings: Settings, *,
         whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
                 if score < settings.match_threshold
                 and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue = _review_queue(db, result, record_ids, whys, config)
+        queue, left_out = _review_queue(db, result, record_ids, whys, config,
+                                        limit=settings.review_limit)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
             f"{len(queue)} pairs to review)")  # fmt: skip
+    if left_out:
+        line += (f"; {left_out} more uncertain pairs not queued (review_limit "
+                 f"{settings.review_limit} in spider.toml)")
     if gone:
         line += f"; {gone} companies gone from every source (kept, not listed)"
     return line
@@ -223,8 +227,12 @@ def score_config(settings: Settings) -> ScoreConfig:
 
 def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
                   whys: dict[tuple[int, int], str] | None = None,
-                  config: ScoreConfig = DEFAULT_SCORE) -> list[dict[str, Any]]:
-    """The uncertain pairs not yet answered, each as its records' smallest ids."""
+                  config: ScoreConfig = DEFAULT_SCORE, *,
+                  limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The uncertain pairs not yet answered, each as its records' smallest ids, and how many
+    more were left out. One pair per two companies (the best scored: answering it answers
+    the others), those whose merge would join the most records first, at most LIMIT of them;
+    the score breakdown is worked out for those only."""
     decided = {
         (a, b) for a, b in db.execute(
             "select record_a, record_b from review_queue where status != 'pending'")
@@ -232,17 +240,34 @@ def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
     first_record: dict[int, int] = {}
     for i, rep in enumerate(result.rep_of):
         first_record.setdefault(rep, i)
-    queue = []
-    for a, b, s in result.review:
-        ida, idb = sorted((record_ids[first_record[a]], record_ids[first_record[b]]))
+    cluster_of: dict[int, int] = {}  # first record of a rep -> its cluster's number
+    for number, members in enumerate(result.clusters):
+        for i in members:
+            cluster_of[i] = number
+    best: dict[tuple[int, int], tuple[int, int, float, int, int]] = {}
+    for a, b, s in result.review:  # best score first
+        ia, ib = first_record[a], first_record[b]
+        ida, idb = sorted((record_ids[ia], record_ids[ib]))
         if (ida, idb) in decided:
             continue
+        ca, cb = sorted((cluster_of[ia], cluster_of[ib]))
+        if (ca, cb) not in best:
+            best[(ca, cb)] = (a, b, s, ida, idb)
+    joined = {key: len(result.clusters[key[0]]) + len(result.clusters[key[1]]) for key in best}
+    ranked = sorted(best, key=lambda key: (-joined[key], -best[key][2], best[key][3]))
+    if limit is not None:
+        ranked, left_out = ranked[:limit], max(0, len(ranked) - limit)
+    else:
+        left_out = 0
+    queue = []
+    for key in ranked:
+        a, b, s, ida, idb = best[key]
         _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights, config)
         if whys and (why := whys.get((min(a, b), max(a, b)))):
             breakdown["property"] = why
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
                       "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
-    return queue
+    return queue, left_out
 
 
 def _write_companies(db: Database, trust: dict[str, int]) -> tuple[int, int]:
