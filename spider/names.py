@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -49,31 +50,45 @@ _UPSERT = ("insert into company_names (company_id, name, key) values (?, ?, ?) o
            "(company_id, key) do update set name = excluded.name")
 
 
-def build_name_index(db: Database) -> None:
+def build_name_index(db: Database, *, workers: int | None = None) -> None:
     """Write `company_names`: every name a company goes by, with its normalized keys.
     Streamed: a name met again under a key the company already has replaces the earlier one
     in place, as the last writer wins."""
     with transaction(db):
         with bulk_load(db, "company_names", ("key",)):
             db.execute("delete from company_names")
-            _load_names(db)
+            _load_names(db, workers)
         _index_trigrams(db)
     _name_keys.cache_clear()
 
 
-def _load_names(db: Database) -> None:
-    batch: list[tuple[int, str, str]] = []
-    for company_id, *names in db.execute(
+_NAME_ROWS = 5000  # records per chunk a worker keys
+
+
+def _load_names(db: Database, workers: int | None) -> None:
+    """Key every linked record's names; at scale chunks of records go to forked workers
+    (a name's keys are pure), the writing stays here, in record order."""
+    from spider.resolve import parallel
+
+    total = db.execute("select count(*) from record_links").fetchone()[0]
+    workers = parallel.default_workers() if workers is None else max(1, workers)
+    if not parallel.worth_forking(total, workers):
+        workers = 1
+    cursor = db.execute(
         "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-        "join record_links l on l.record_id = r.id"
-    ):
+        "join record_links l on l.record_id = r.id")
+    chunks = iter(lambda: cursor.fetchmany(_NAME_ROWS), [])
+    for batch in parallel.map_chunks(_key_chunk, chunks, workers):
+        db.conn.executemany(_UPSERT, batch)
+
+
+def _key_chunk(_start: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+    batch: list[tuple[int, str, str]] = []
+    for company_id, *names in rows:
         for name in names:
             if name:
-                batch.extend((company_id, name, key) for key in name_keys(name))
-        if len(batch) >= 20_000:
-            db.conn.executemany(_UPSERT, batch)
-            batch.clear()
-    db.conn.executemany(_UPSERT, batch)
+                batch.extend((company_id, name, key) for key in sorted(name_keys(name)))
+    return batch
 
 
 def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:

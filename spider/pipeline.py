@@ -62,7 +62,7 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
         stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
         stage("indexing names")
-        build_name_index(db)
+        build_name_index(db, workers=settings.workers)
         build_vocabulary(db)
         set_meta(db, "normalize_version", NORMALIZE_VERSION)
         set_meta(db, "built_at", now_iso())
