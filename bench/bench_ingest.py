@@ -1,7 +1,8 @@
 """Time and memory of ingesting a large directory the way a user does: the whole CLI, as
 processes, on files made by bench/make_companies.py (with their ground truth).
 
-    python bench/bench_ingest.py [--mb 20,200] [--mix en|ja] [--against OTHER_SPIDER]
+    python bench/bench_ingest.py [--mb 20,200 | --rows 100000] [--mix en|ja]
+                                 [--against OTHER_SPIDER] [--splink PEER_PYTHON]
                                  [--work DIR] [--seed 7]
 
 For each size it writes the file once (kept in --work), then runs
@@ -10,7 +11,11 @@ peak memory summed over the process and every worker it started (RSS, and PSS, w
 pages shared by forked workers once), how long each stage took (from the lines the CLI prints
 as it goes), and how well the records were resolved (B-cubed and pairwise F1 of
 record → company against the truth). `--against` runs another `spider` executable (an older
-checkout's venv, say) on the same file for the ratio. Linux only (reads /proc).
+checkout's venv, say) on the same file for the ratio. `--splink` runs the peer,
+bench/splink_peer.py (Splink 5 on DuckDB: `pip install '.[bench]'` into another environment
+and give its python), on the same file under the same clock and memory sampler, and prints
+the ratio of Spider's whole CLI path to Splink's whole process (Splink resolves only: it
+writes no database, signals or name index). Linux only (reads /proc).
 """
 
 from __future__ import annotations
@@ -188,6 +193,14 @@ def bench_one(spider: str, path: Path, truth: Path, work: Path) -> dict:
     return result
 
 
+def bench_splink(python: str, path: Path, truth: Path) -> dict:
+    """The peer's whole process on the same file: wall, peak memory, and its quality line."""
+    result = run([python, str(HERE / "splink_peer.py"), str(path), "--truth", str(truth)])
+    result["summary"] = next((line for line in result["out"].splitlines()
+                              if line.startswith("splink:")), result["out"][-300:])
+    return result
+
+
 def show(label: str, r: dict) -> None:
     gib = 1024**3
     bp, br, bf = r["bcubed"]
@@ -210,16 +223,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--against", help="another spider executable to run on the same files")
     parser.add_argument("--work", type=Path, help="where files and databases go (default: a temp dir)")
+    parser.add_argument("--rows", type=int, help="one file of this many rows instead of --mb sizes")
+    parser.add_argument("--splink", metavar="PYTHON",
+                        help="a python with splink>=5 installed: run the peer on the same files")
     args = parser.parse_args()
     work = args.work or Path(tempfile.gettempdir()) / "spider-bench-ingest"
     work.mkdir(parents=True, exist_ok=True)
     spider = shutil.which("spider") or str(Path(sys.executable).with_name("spider"))
     print(f"machine: {os.cpu_count()} cores; spider {spider}")
-    for mb in (float(x) for x in args.mb.split(",")):
-        path = work / f"companies-{mb:g}mb-{args.mix}-seed{args.seed}.csv"
+    sizes: list[tuple[str, dict]] = (
+        [(f"{args.rows}rows", {"rows": args.rows})] if args.rows else
+        [(f"{float(x):g}mb", {"mb": float(x)}) for x in args.mb.split(",")])
+    for tag, size in sizes:
+        path = work / f"companies-{tag}-{args.mix}-seed{args.seed}.csv"
         truth = path.with_suffix(".truth.csv")
         if not (path.exists() and truth.exists()):
-            rows = write(path, mb=mb, seed=args.seed, mix=args.mix, truth=truth)
+            rows = write(path, **size, seed=args.seed, mix=args.mix, truth=truth)
         else:
             rows = sum(1 for _ in open(path, encoding="utf-8")) - 1
         print(f"== {path.name}: {rows} rows, {path.stat().st_size / 1e6:.1f} MB")
@@ -230,6 +249,14 @@ def main() -> None:
             show(f"against {args.against}", other)
             print(f"  ratio this/against: time {mine['wall'] / other['wall']:.2f}, peak RSS "
                   f"{mine['rss'] / other['rss']:.2f}, peak PSS {mine['pss'] / other['pss']:.2f}")
+        if args.splink:
+            peer = bench_splink(args.splink, path, truth)
+            gib = 1024**3
+            print(f"  splink (peer, resolution only): {peer['wall']:.1f} s wall; peak "
+                  f"{peer['rss'] / gib:.2f} GiB RSS, {peer['pss'] / gib:.2f} GiB PSS")
+            print(f"    {peer['summary']}")
+            print(f"  ratio spider/splink: time {mine['wall'] / peer['wall']:.1f}x, peak PSS "
+                  f"{mine['pss'] / peer['pss']:.2f}x")
 
 
 if __name__ == "__main__":
