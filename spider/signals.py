@@ -802,15 +802,19 @@ def _records_by_company(db: Database) -> Iterator[tuple[int, Records]]:
 
 class _FactTable:
     """Facts on their way to `company_signals`, kept in a temporary table (one row per company
-    and signal, in the order they were found), so a build's memory does not grow with it."""
+    and signal, in the order they were found), so a build's memory does not grow with it.
+
+    The facts of the company pass and the description terms are unique per company and
+    signal by construction, so they are appended as they come; the unique key is built once
+    after them (`keyed`), for the few facts the operating groups add, which may replace one."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         db.execute("drop table if exists temp._facts")
         db.execute("create temp table _facts (company_id integer, signal text, kind text, "
                     "label text, confidence real, evidence text, source text)")
-        db.execute("create unique index temp._facts_key on _facts (company_id, signal)")
         self.pending: list[tuple[Any, ...]] = []
+        self.is_keyed = False
 
     def add(self, company_id: int, fact: Fact) -> None:
         self.pending.append((company_id, fact.signal, fact.kind, fact.label, fact.confidence,
@@ -819,13 +823,23 @@ class _FactTable:
             self.flush()
 
     def flush(self) -> None:
-        # A fact for a signal the company has replaces the old one in its place (as a dict would).
-        self.db.conn.executemany(
-            "insert into _facts values (?, ?, ?, ?, ?, ?, ?) on conflict (company_id, signal) do "
-            "update set kind = excluded.kind, label = excluded.label, confidence = "
-            "excluded.confidence, evidence = excluded.evidence, source = excluded.source",
-            self.pending)
+        if not self.is_keyed:
+            self.db.conn.executemany("insert into _facts values (?, ?, ?, ?, ?, ?, ?)", self.pending)
+        else:
+            # A fact for a signal the company has replaces the old one in its place (as a
+            # dict would).
+            self.db.conn.executemany(
+                "insert into _facts values (?, ?, ?, ?, ?, ?, ?) on conflict (company_id, signal) "
+                "do update set kind = excluded.kind, label = excluded.label, confidence = "
+                "excluded.confidence, evidence = excluded.evidence, source = excluded.source",
+                self.pending)
         self.pending.clear()
+
+    def keyed(self) -> None:
+        """From here on a fact may name a signal its company has (it replaces it)."""
+        self.flush()
+        self.db.execute("create unique index temp._facts_key on _facts (company_id, signal)")
+        self.is_keyed = True
 
     def has(self, company_id: int, signal: str) -> bool:
         self.flush()
@@ -857,24 +871,26 @@ def build_signals(db: Database, settings: Settings, *,
     companies: set[int] = set()
     words: list[tuple[int, str]] = []
     described: list[tuple[int, str, str]] = []
-    context = (curated, confidence, radius, countries)
-    for done in _company_passes(db, context, settings.workers):
-        for company_id, mine, terms, text_from, codes, is_property in done:
-            companies.add(company_id)
-            for row in mine:
-                facts.pending.append((company_id, *row))
-                if row[1] == "group":  # the last company's wording, as a rebuild always had
-                    groups[row[0]] = Fact(*row)
-            for code in codes:
-                tickers.setdefault(code, company_id)
-            if terms:
-                words.extend((company_id, w) for w in terms)
-                if text_from is not None:
-                    described.append((company_id, *text_from))
-            if is_property:
-                properties.add(company_id)
-        if len(facts.pending) >= _BATCH:
-            facts.flush()
+    for company_id, recs in _records_by_company(db):
+        companies.add(company_id)
+        for fact in _best_facts(recs, curated, confidence, radius, countries).values():
+            facts.add(company_id, fact)
+            if fact.kind == "group":
+                groups[fact.signal] = fact  # the last company's wording, as a rebuild always had
+        mine: set[str] = set()
+        for rec in recs:
+            mine |= description_terms(rec.get("description") or "")
+            for key in ("ticker", "securities_code"):
+                value = str(_extra(rec).get(key) or "").strip()
+                if value:
+                    tickers.setdefault(value.upper(), company_id)
+        if mine:
+            words.extend((company_id, w) for w in mine)
+            src = next((r for r in recs if r.get("description")), None)
+            if src is not None:
+                described.append((company_id, _evidence(src), src["source"]))
+        if _is_property(recs):
+            properties.add(company_id)
         if len(words) >= _BATCH:
             db.conn.executemany("insert into _words values (?, ?)", words)
             db.conn.executemany("insert into _described values (?, ?, ?)", described)
@@ -884,69 +900,13 @@ def build_signals(db: Database, settings: Settings, *,
     db.conn.executemany("insert into _described values (?, ?, ?)", described)
     facts.flush()
     _add_term_facts(db, facts, len(companies))
+    facts.keyed()
     companies |= _link_groups(db, facts, groups, tickers, properties, curated)
     facts.flush()
     summary = _write_signals(db, len(companies))
     for table in ("_facts", "_words", "_described"):
         db.execute(f"drop table temp.{table}")
     return summary
-
-
-# What one company's records give the build, worked out in a forked worker at scale: its
-# facts as (signal, kind, label, confidence, evidence, source) rows, its description words,
-# (evidence, source) of the description they came from, its ticker codes, and whether it is a
-# hotel property.
-_Work = tuple[int, list[tuple[Any, ...]], list[str], "tuple[str, str] | None", list[str], bool]
-_PASS: dict[str, Any] = {}  # what forked workers inherit: curated tables, confidences, radius
-COMPANIES_PER_CHUNK = 1000
-
-
-def _company_passes(db: Database, context: tuple[Any, ...],
-                    workers: int | None) -> Iterator[list[_Work]]:
-    """Every company's work, chunk by chunk in company order. Facts are pure per company, so
-    at scale the chunks go to forked workers (the reading and the writing stay here)."""
-    from spider.resolve import parallel
-
-    total = db.execute("select count(*) from companies").fetchone()[0]
-    workers = parallel.default_workers() if workers is None else max(1, workers)
-    if not parallel.worth_forking(total, workers):
-        workers = 1
-    _PASS["context"] = context
-    try:
-        yield from parallel.map_chunks(_company_chunk, _chunked(_records_by_company(db)), workers)
-    finally:
-        _PASS.clear()
-
-
-def _chunked(companies: Iterator[tuple[int, Records]]) -> Iterator[list[tuple[int, Records]]]:
-    chunk: list[tuple[int, Records]] = []
-    for item in companies:
-        chunk.append(item)
-        if len(chunk) >= COMPANIES_PER_CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _company_chunk(_start: int, chunk: list[tuple[int, Records]]) -> list[_Work]:
-    curated, confidence, radius, countries = _PASS["context"]
-    out: list[_Work] = []
-    for company_id, recs in chunk:
-        mine = [(f.signal, f.kind, f.label, f.confidence, f.evidence, f.source)
-                for f in _best_facts(recs, curated, confidence, radius, countries).values()]
-        terms: set[str] = set()
-        codes: list[str] = []
-        for rec in recs:
-            terms |= description_terms(rec.get("description") or "")
-            for key in ("ticker", "securities_code"):
-                value = str(_extra(rec).get(key) or "").strip()
-                if value:
-                    codes.append(value.upper())
-        src = next((r for r in recs if r.get("description")), None) if terms else None
-        text_from = (_evidence(src), src["source"]) if src is not None else None
-        out.append((company_id, mine, sorted(terms), text_from, codes, _is_property(recs)))
-    return out
 
 
 # Description words a company carries as signals: at most this many, each shared by at most

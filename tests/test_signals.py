@@ -258,30 +258,6 @@ def test_description_terms_from_a_real_gbizinfo_summary():
     assert "and" not in terms and "販売" not in terms
 
 
-def test_forked_signal_build_writes_exactly_what_one_process_does(private_db, monkeypatch) -> None:
-    """A company's facts are worked out from its records alone, so at scale chunks of companies
-    go to forked workers: the graph they give must be the one a single process writes."""
-    from spider import seeds
-    from spider.resolve import parallel
-    from spider.settings import Settings
-    from spider.signals import build_signals
-
-    def graph() -> tuple[list, list]:
-        edges = private_db.execute("select company_id, signal, weight, confidence, evidence, "
-                                   "source from company_signals order by company_id, signal")
-        kinds = private_db.execute("select signal, kind, label, companies, idf from signals "
-                                   "order by signal")
-        return edges.fetchall(), kinds.fetchall()
-
-    build_signals(private_db, Settings(workers=1), curated_dir=seeds.curated_dir())
-    alone = graph()
-    monkeypatch.setattr(parallel, "PARALLEL_RECORDS", 2)
-    monkeypatch.setattr("spider.signals.COMPANIES_PER_CHUNK", 97)
-    build_signals(private_db, Settings(workers=2), curated_dir=seeds.curated_dir())
-    assert graph() == alone
-    assert len(alone[0]) > 10_000
-
-
 def test_forked_name_index_is_the_one_a_single_process_writes(private_db, monkeypatch) -> None:
     from spider.names import build_name_index
     from spider.resolve import parallel
