@@ -24,6 +24,7 @@ import argparse
 import csv
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -123,6 +124,7 @@ STAGE = re.compile(r"^\s+([^\d(][^(]*?) \.\.\. \(")
 def run(cmd: list[str]) -> dict:
     """Run one command; wall time, peak memory of its process tree, stage times, output."""
     started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     sampler = TreeSampler(proc.pid)
@@ -145,13 +147,15 @@ def run(cmd: list[str]) -> dict:
     proc.wait()
     reader.join()
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and every worker it reaped
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     sampler.stop()
     peaks.append(sampler.mark())
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n" + "\n".join(err_lines[-10:]))
     durations = [(name, (stages[i + 1][1] if i + 1 < len(stages) else wall) - at, peaks[i])
                  for i, (name, at) in enumerate(stages)]
-    return {"wall": wall, "rss": sampler.peak_rss, "pss": sampler.peak_pss,
+    return {"wall": wall, "cpu": cpu, "rss": sampler.peak_rss, "pss": sampler.peak_pss,
             "processes": sampler.peak_processes, "stages": durations, "out": out.strip()}
 
 
@@ -201,11 +205,25 @@ def bench_splink(python: str, path: Path, truth: Path) -> dict:
     return result
 
 
+def resolve_only(path: Path) -> None:
+    """The resolver alone on the file, as one process (`--resolve-only`): read the rows,
+    prepare, block, score and cluster them (forked workers as the CLI uses them), nothing
+    written. What Splink's whole process does, for the CPU ratio."""
+    from spider.resolve.records import resolve_records
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(handle)]
+    for n, row in enumerate(rows):
+        row.update(id=n + 1, source="directory", source_row=n + 2)
+    result = resolve_records(rows)
+    print(f"resolved {len(rows)} rows into {len(result.clusters)} companies")
+
+
 def show(label: str, r: dict) -> None:
     gib = 1024**3
     bp, br, bf = r["bcubed"]
     pp, pr, pf = r["pairwise"]
-    print(f"  {label}: {r['wall']:.1f} s wall (init {r['init']:.1f} s); peak {r['rss'] / gib:.2f} GiB "
+    print(f"  {label}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (init {r['init']:.1f} s); peak {r['rss'] / gib:.2f} GiB "
           f"RSS, {r['pss'] / gib:.2f} GiB PSS over {r['processes']} processes; database "
           f"{r['size'] / 1e6:.0f} MB")
     print(f"    {r['records']} records -> {r['companies']} companies ({r['entities']} true); "
@@ -223,10 +241,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--against", help="another spider executable to run on the same files")
     parser.add_argument("--work", type=Path, help="where files and databases go (default: a temp dir)")
+    parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help="one file of this many rows instead of --mb sizes")
     parser.add_argument("--splink", metavar="PYTHON",
                         help="a python with splink>=5 installed: run the peer on the same files")
     args = parser.parse_args()
+    if args.resolve_only:
+        resolve_only(args.resolve_only)
+        return
     work = args.work or Path(tempfile.gettempdir()) / "spider-bench-ingest"
     work.mkdir(parents=True, exist_ok=True)
     spider = shutil.which("spider") or str(Path(sys.executable).with_name("spider"))
@@ -250,13 +272,23 @@ def main() -> None:
             print(f"  ratio this/against: time {mine['wall'] / other['wall']:.2f}, peak RSS "
                   f"{mine['rss'] / other['rss']:.2f}, peak PSS {mine['pss'] / other['pss']:.2f}")
         if args.splink:
+            alone = run([sys.executable, str(Path(__file__).resolve()), "--resolve-only", str(path)])
+            print(f"  spider's resolver alone (read, prepare, block, score, cluster; one process "
+                  f"and its workers): {alone['wall']:.1f} s wall, {alone['cpu']:.1f} s CPU, peak "
+                  f"{alone['pss'] / 1024**3:.2f} GiB PSS")
             peer = bench_splink(args.splink, path, truth)
             gib = 1024**3
-            print(f"  splink (peer, resolution only): {peer['wall']:.1f} s wall; peak "
+            print(f"  splink (peer, resolution only): {peer['wall']:.1f} s wall, {peer['cpu']:.1f} s "
+                  f"CPU; peak "
                   f"{peer['rss'] / gib:.2f} GiB RSS, {peer['pss'] / gib:.2f} GiB PSS")
             print(f"    {peer['summary']}")
-            print(f"  ratio spider/splink: time {mine['wall'] / peer['wall']:.1f}x, peak PSS "
-                  f"{mine['pss'] / peer['pss']:.2f}x")
+            resolving = sum(secs for name, secs, _ in mine["stages"]
+                            if name.split()[0] in ("preparing", "blocking", "scoring", "clustering"))
+            print(f"  ratio spider/splink: time {mine['wall'] / peer['wall']:.1f}x, CPU "
+                  f"{mine['cpu'] / peer['cpu']:.1f}x, peak PSS {mine['pss'] / peer['pss']:.2f}x; "
+                  f"Spider's resolving stages alone (prepare, block, score, cluster) "
+                  f"{resolving:.1f} s wall; the resolver alone: CPU {alone['cpu'] / peer['cpu']:.2f}x, "
+                  f"wall {alone['wall'] / peer['wall']:.2f}x Splink's whole process")
 
 
 if __name__ == "__main__":
