@@ -404,10 +404,17 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     what = [i for i, f in enumerate(query.facets) if not f.place] or list(range(len(facet_sets)))
     # Candidates come from the "what" facets only; a place facet (all of Tokyo) is checked
     # against those candidates, never read whole.
-    members = _holders(db, sorted(set().union(*(facet_sets[i] for i in what))))
-    rest = sorted(set().union(*facet_sets) - set().union(*(facet_sets[i] for i in what)))
+    wanted = sorted(set().union(*(facet_sets[i] for i in what)))
+    members = _holders(db, wanted)
+    rest = sorted(set().union(*facet_sets) - set(wanted))
     if rest and members:
-        for cid, sig in _holders_among(db, rest, list(members)):
+        # One statement: SQLite meets the place's holders with the candidates itself (a
+        # national register's "electrician" has tens of thousands, sent in chunks before).
+        for cid, sig in db.execute(
+                "select company_id, signal from company_signals where signal in "
+                f"({','.join('?' * len(rest))}) and company_id in (select company_id from "
+                f"company_signals where signal in ({','.join('?' * len(wanted))}))",
+                [*rest, *wanted]):
             members[cid].add(sig)
     fitted: list[tuple[int, float, int, float]] = []
     for cid, sigs in members.items():

@@ -73,7 +73,7 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "region": p.region,
             "postal_code": p.postal_code, "segment": p.segment,
-            "score": f"{p.score:.6f}", "priority": p.priority,
+            "score": score_text(p.score, 6), "priority": p.priority,
             "reasons": " | ".join([r.text() for r in p.reasons] +
                                   ([f"caution: {p.caution}"] if p.caution else [])),
             "reference": reference,
@@ -107,6 +107,14 @@ def to_json(db: Database, expansion: Expansion) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
+def score_text(score: float, places: int) -> str:
+    """A score with PLACES decimals, or, too small for them (a graph of a million companies
+    spreads its mass thin), in scientific notation: never a column of 0.0000."""
+    if score == 0 or abs(score) >= 10 ** -places:
+        return f"{score:.{places}f}"
+    return f"{score:.{max(places - 3, 1)}e}"
+
+
 def to_table(db: Database, expansion: Expansion, *, width: int | None = None) -> str:
     """A readable terminal listing: one block per prospect."""
     expansion = _exportable(db, expansion)
@@ -114,7 +122,7 @@ def to_table(db: Database, expansion: Expansion, *, width: int | None = None) ->
     out = []
     for p in expansion.prospects:
         name = p.name + (f" / {p.name_local}" if p.name_local and p.name_local != p.name else "")
-        out.append(f"{p.rank:>3}. [{p.priority}] {name}  —  {p.segment}  (score {p.score:.4f})")
+        out.append(f"{p.rank:>3}. [{p.priority}] {name}  —  {p.segment}  (score {score_text(p.score, 4)})")
         contact = "  ".join(x for x in (p.phone, p.website) if x)
         if contact:
             out.append(f"     {contact}")

@@ -21,6 +21,10 @@ COMPANY_EXACT = 100.0
 PREFIX_SCORE = 90.0
 # How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
 TRIGRAM_CANDIDATES = 2000
+# An index of more names than this looks up the rarer half of a key's trigrams (at least
+# RARE_TRIGRAMS of them), not all: the shipped seeds' index (15,000 names) reads them all.
+LARGE_INDEX = 200_000
+RARE_TRIGRAMS = 8
 
 
 # Words a company's name carries that people drop when they say it ("Sony" for Sony Group
@@ -128,6 +132,10 @@ def _index_trigrams(db: Database) -> None:
             db.execute("create virtual table if not exists company_names_fts using fts5("
                        "key, tokenize='trigram', content='company_names', content_rowid='rowid')")
             db.execute("insert into company_names_fts(company_names_fts) values ('rebuild')")
+            # How many names hold each trigram (a view over the index, nothing stored), so a
+            # lookup in a large index reads only the names sharing its rarer trigrams.
+            db.execute("create virtual table if not exists company_names_vocab using "
+                       "fts5vocab(company_names_fts, 'row')")
     except sqlite3.OperationalError:
         pass  # an SQLite without FTS5: lookups scan the names in memory instead
 
@@ -138,6 +146,8 @@ def _trigram_candidates(db: Database, key: str,
     grams = sorted({key[i:i + 3] for i in range(len(key) - 2)})
     if not grams:
         return None
+    if len(grams) > RARE_TRIGRAMS:
+        grams = _rarer_half(db, grams)
     match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
     try:
         rows = db.execute(
@@ -147,6 +157,21 @@ def _trigram_candidates(db: Database, key: str,
     except sqlite3.OperationalError:
         return None
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def _rarer_half(db: Database, grams: list[str]) -> list[str]:
+    """In a large index, the rarer half of a key's trigrams (at least RARE_TRIGRAMS): ranking
+    every name that shares "ent" or "oup" costs a national register a third of a second, and
+    a name like the one typed shares its rarer trigrams too. A small index: all of them."""
+    try:
+        if (db.execute("select max(rowid) from company_names").fetchone()[0] or 0) < LARGE_INDEX:
+            return grams
+        docs = {g: db.execute("select doc from company_names_vocab where term = ?",
+                              [g]).fetchone() for g in grams}
+    except sqlite3.OperationalError:  # an index built before the vocabulary view
+        return grams
+    keep = max(RARE_TRIGRAMS, len(grams) // 2)
+    return sorted(grams, key=lambda g: (docs[g][0] if docs[g] else 0, g))[:keep]
 
 
 @functools.lru_cache(maxsize=4)

@@ -64,6 +64,10 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
         stage("indexing names")
         build_name_index(db, workers=settings.workers)
         build_vocabulary(db)
+        # Table sizes for the query planner, sampled (0.07 s at a million records): without
+        # them it can scan a million record links to join the few won clients (50 ms a query).
+        db.execute("pragma analysis_limit = 400")
+        db.execute("analyze")
         set_meta(db, "normalize_version", NORMALIZE_VERSION)
         set_meta(db, "built_at", now_iso())
         set_meta(db, "needs_rebuild", "0")

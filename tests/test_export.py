@@ -186,3 +186,14 @@ def test_json_does_not_name_an_anonymous_reference(expanded, seeded_db):
         "referenceable": False,
     }
     assert "Chinzanso" not in to_json(seeded_db, expansion)
+
+
+def test_a_score_too_small_for_its_decimals_is_never_printed_as_zero() -> None:
+    """A national register spreads the walk's mass thin: 0.0000 for every prospect says
+    nothing of their order."""
+    from spider.export import score_text
+
+    assert score_text(0.0055, 4) == "0.0055"
+    assert score_text(0.0000412, 4) == "4.1e-05"
+    assert score_text(0.000000123456, 6) == "1.235e-07"
+    assert score_text(0.0, 4) == "0.0000"
