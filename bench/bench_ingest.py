@@ -4,6 +4,7 @@ processes, on files made by bench/make_companies.py (with their ground truth).
     python bench/bench_ingest.py [--mb 20,200 | --rows 100000] [--mix en|ja]
                                  [--against OTHER_SPIDER] [--splink PEER_PYTHON]
                                  [--work DIR] [--seed 7]
+    python bench/bench_ingest.py --mb 200 --expand-db BIG.db [--expand-runs 5]
 
 For each size it writes the file once (kept in --work), then runs
 `spider --db DB init --empty` and `spider --db DB ingest FILE` and prints the wall time, the
@@ -15,7 +16,10 @@ checkout's venv, say) on the same file for the ratio. `--splink` runs the peer,
 bench/splink_peer.py (Splink 5 on DuckDB: `pip install '.[bench]'` into another environment
 and give its python), on the same file under the same clock and memory sampler, and prints
 the ratio of Spider's whole CLI path to Splink's whole process (Splink resolves only: it
-writes no database, signals or name index). Linux only (reads /proc).
+writes no database, signals or name index). `--expand-db` times `spider expand` (whole
+processes, median of --expand-runs after one warm-up) on a database already built from the
+file, for a name and two segments drawn from its first row, against a fresh database of the
+shipped seeds, and prints the ratios. Linux only (reads /proc).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import re
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -205,6 +210,44 @@ def bench_splink(python: str, path: Path, truth: Path) -> dict:
     return result
 
 
+def expand_p50(spider: str, db: Path, queries: list[str], runs: int) -> dict[str, float]:
+    """Median wall seconds of `spider expand QUERY --limit 10` as a process, per query."""
+    out = {}
+    for query in queries:
+        times = []
+        for _ in range(runs + 1):  # the first run warms the page cache and is not counted
+            started = time.perf_counter()
+            done = subprocess.run([spider, "--db", str(db), "expand", query, "--limit", "10"],
+                                  capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            if done.returncode:
+                raise SystemExit(f"expand {query!r} on {db} failed:\n{done.stderr[-500:]}")
+        out[query] = statistics.median(times[1:])
+    return out
+
+
+def expand_ratio(spider: str, big: Path, path: Path, work: Path, runs: int) -> None:
+    """`expand` on the big database (a name and two segments drawn from its file) against the
+    shipped seeds' database (a name and a segment), whole processes, p50 each."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        first = next(csv.DictReader(handle))
+    kind, town = first.get("category") or "company", first.get("city") or ""
+    queries = [first["name"], f"{kind} in {town}" if town else kind, kind]
+    seeds_db = work / f"seeds-{os.getpid()}.db"
+    for stale in work.glob(seeds_db.name + "*"):
+        stale.unlink()
+    run([spider, "--db", str(seeds_db), "init"])
+    small = expand_p50(spider, seeds_db, ["Palace Hotel Tokyo", "Tokyo five-star hotel"], runs)
+    large = expand_p50(spider, big, queries, runs)
+    base = statistics.median(small.values())
+    print(f"  expand p50 (whole process, {runs} runs each): seeds database " + "; ".join(
+        f"{q!r} {t:.3f} s" for q, t in small.items()))
+    print(f"    {big.name}: " + "; ".join(f"{q!r} {t:.3f} s ({t / base:.1f}x)"
+                                          for q, t in large.items()))
+    for stale in work.glob(seeds_db.name + "*"):
+        stale.unlink()
+
+
 def resolve_only(path: Path) -> None:
     """The resolver alone on the file, as one process (`--resolve-only`): read the rows,
     prepare, block, score and cluster them (forked workers as the CLI uses them), nothing
@@ -242,6 +285,10 @@ def main() -> None:
     parser.add_argument("--against", help="another spider executable to run on the same files")
     parser.add_argument("--work", type=Path, help="where files and databases go (default: a temp dir)")
     parser.add_argument("--resolve-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--expand-db", type=Path, metavar="DB",
+                        help="time expand on DB (built from the --mb/--rows file) against the seeds' "
+                             "database, and do nothing else")
+    parser.add_argument("--expand-runs", type=int, default=5)
     parser.add_argument("--rows", type=int, help="one file of this many rows instead of --mb sizes")
     parser.add_argument("--splink", metavar="PYTHON",
                         help="a python with splink>=5 installed: run the peer on the same files")
@@ -264,6 +311,9 @@ def main() -> None:
         else:
             rows = sum(1 for _ in open(path, encoding="utf-8")) - 1
         print(f"== {path.name}: {rows} rows, {path.stat().st_size / 1e6:.1f} MB")
+        if args.expand_db:
+            expand_ratio(spider, args.expand_db, path, work, args.expand_runs)
+            continue
         mine = bench_one(spider, path, truth, work)
         show("this spider", mine)
         if args.against:
