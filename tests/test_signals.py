@@ -273,3 +273,24 @@ def test_forked_name_index_is_the_one_a_single_process_writes(private_db, monkey
     build_name_index(private_db, workers=2)
     assert names() == alone and len(alone) > 5_000
     assert find_companies(private_db, "Palace Hotel Tokyo")[0]["score"] >= 90
+
+
+def test_a_large_name_index_looks_up_the_rarer_trigrams_and_finds_the_same(seeded_db,
+                                                                             monkeypatch) -> None:
+    """Past LARGE_INDEX names a lookup reads only the names sharing the rarer half of its
+    trigrams: the company it finds first, and every near-certain match, typo or not, must be
+    those a full read finds (weak candidates further down may differ)."""
+    from spider import names
+
+    typed = ["Palace Hotel Tokyo", "Mandarin Oriental Tokyo", "Marriott Internatonal",
+             "Toyota Motor", "Hotel New Otani Tokyo", "Imperial Hotel", "Park Hyatt Tokyo"]
+    def strong(text: str) -> tuple[int, set[int]]:  # the best, and every near-certain match
+        found = find_companies(seeded_db, text)
+        return found[0]["company_id"], {c["company_id"] for c in found if c["score"] >= 85}
+
+    full = {t: strong(t) for t in typed}
+    monkeypatch.setattr(names, "LARGE_INDEX", 0)
+    grams = sorted({"marriottinternatonal"[i:i + 3] for i in range(18)})
+    assert len(names._rarer_half(seeded_db, grams)) == max(names.RARE_TRIGRAMS, len(grams) // 2)
+    assert {t: strong(t) for t in typed} == full
+    assert sum(len(ids) for _, ids in full.values()) >= 5
