@@ -409,7 +409,8 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
         if isinstance(value, str):
-            value = _CONTROL.sub("", value).strip()
+            # (isprintable is one C pass and true of almost every cell: no control character)
+            value = (value if value.isprintable() else _CONTROL.sub("", value)).strip()
             if not value:
                 continue
         fld = header_map.get(column, column)
