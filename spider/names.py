@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -54,45 +53,31 @@ _UPSERT = ("insert into company_names (company_id, name, key) values (?, ?, ?) o
            "(company_id, key) do update set name = excluded.name")
 
 
-def build_name_index(db: Database, *, workers: int | None = None) -> None:
+def build_name_index(db: Database) -> None:
     """Write `company_names`: every name a company goes by, with its normalized keys.
     Streamed: a name met again under a key the company already has replaces the earlier one
     in place, as the last writer wins."""
     with transaction(db):
         with bulk_load(db, "company_names", ("key",)):
             db.execute("delete from company_names")
-            _load_names(db, workers)
+            _load_names(db)
         _index_trigrams(db)
     _name_keys.cache_clear()
 
 
-_NAME_ROWS = 5000  # records per chunk a worker keys
-
-
-def _load_names(db: Database, workers: int | None) -> None:
-    """Key every linked record's names; at scale chunks of records go to forked workers
-    (a name's keys are pure), the writing stays here, in record order."""
-    from spider.resolve import parallel
-
-    total = db.execute("select count(*) from record_links").fetchone()[0]
-    workers = parallel.default_workers() if workers is None else max(1, workers)
-    if not parallel.worth_forking(total, workers):
-        workers = 1
-    cursor = db.execute(
-        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-        "join record_links l on l.record_id = r.id")
-    chunks = iter(lambda: cursor.fetchmany(_NAME_ROWS), [])
-    for batch in parallel.map_chunks(_key_chunk, chunks, workers):
-        db.conn.executemany(_UPSERT, batch)
-
-
-def _key_chunk(_start: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+def _load_names(db: Database) -> None:
     batch: list[tuple[int, str, str]] = []
-    for company_id, *names in rows:
+    for company_id, *names in db.execute(
+        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
+        "join record_links l on l.record_id = r.id"
+    ):
         for name in names:
             if name:
-                batch.extend((company_id, name, key) for key in sorted(name_keys(name)))
-    return batch
+                batch.extend((company_id, name, key) for key in name_keys(name))
+        if len(batch) >= 20_000:
+            db.conn.executemany(_UPSERT, batch)
+            batch.clear()
+    db.conn.executemany(_UPSERT, batch)
 
 
 def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:
@@ -170,8 +155,13 @@ def _rarer_half(db: Database, grams: list[str]) -> list[str]:
                               [g]).fetchone() for g in grams}
     except sqlite3.OperationalError:  # an index built before the vocabulary view
         return grams
-    keep = max(RARE_TRIGRAMS, len(grams) // 2)
-    return sorted(grams, key=lambda g: (docs[g][0] if docs[g] else 0, g))[:keep]
+    # A trigram no name has finds nothing: the rarest are taken among those some name holds
+    # (junk words or swapped letters typed into the box would otherwise leave no candidate).
+    held = sorted((docs[g][0], g) for g in grams if docs[g] and docs[g][0] > 0)
+    if not held:
+        return grams
+    keep = max(RARE_TRIGRAMS, len(held) // 2)
+    return [g for _, g in held[:keep]]
 
 
 @functools.lru_cache(maxsize=4)

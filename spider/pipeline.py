@@ -62,7 +62,7 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
         stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
         stage("indexing names")
-        build_name_index(db, workers=settings.workers)
+        build_name_index(db)
         build_vocabulary(db)
         # Table sizes for the query planner, sampled (0.07 s at a million records): without
         # them it can scan a million record links to join the few won clients (50 ms a query).

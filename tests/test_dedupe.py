@@ -472,9 +472,39 @@ def test_review_queue_is_one_pair_per_two_companies_biggest_first_and_bounded(db
     joined = [p["size_a"] + p["size_b"] for p in pending]
     assert joined == sorted(joined, reverse=True) and joined[0] > joined[-1]
     summary = resolve_companies(db, dataclasses.replace(loose, review_limit=2))
-    assert len(pending_reviews(db)) == 2
-    assert f"{len(pending) - 2} more uncertain pairs not queued (review_limit 2" in summary
-    assert [p["id"] for p in pending_reviews(db)] == sorted(p["id"] for p in pending_reviews(db))
+    bounded = pending_reviews(db)
+    # The first two, and past the bound only pairs a property rule raised (see below).
+    assert [p["record_a"] for p in bounded[:2]] == [p["record_a"] for p in pending[:2]]
+    assert all("property" in p["breakdown"] for p in bounded[2:])
+    assert len(bounded) < len(pending)
+    assert f"{len(pending) - len(bounded)} more uncertain pairs not queued (review_limit 2" in summary
+    assert [p["id"] for p in bounded] == sorted(p["id"] for p in bounded)
+
+
+def test_a_kept_apart_pair_clears_every_pair_between_its_two_companies(db) -> None:
+    """Keeping two records apart says their companies are two: no other pair between the
+    same two companies comes back to the queue on the next run."""
+    loose = Settings(match_threshold=99.0, review_threshold=60.0)
+    resolve_companies(db, loose)
+    for _ in range(3):
+        pending = pending_reviews(db)
+        first = pending[0]
+        pair = {first["company_a"], first["company_b"]}
+        decide_review(db, first["id"], "keep_apart")
+        resolve_companies(db, loose)
+        assert all({p["company_a"], p["company_b"]} != pair for p in pending_reviews(db))
+
+
+def test_pairs_a_property_rule_raised_survive_the_queue_bound(private_db) -> None:
+    """A call list shows a maybe-same hotel once, from its review pair: the bound on the
+    queue must never drop those pairs, however many others it leaves out."""
+    maybe = ("select count(*) from review_queue where status = 'pending' and "
+             "json_extract(breakdown, '$.property') like '%maybe%'")
+    resolve_companies(private_db, Settings())
+    wanted = private_db.execute(maybe).fetchone()[0]
+    summary = resolve_companies(private_db, Settings(review_limit=1))
+    assert wanted >= 2 and private_db.execute(maybe).fetchone()[0] == wanted
+    assert "more uncertain pairs not queued" in summary
 
 
 def test_review_verdicts_are_kept(db) -> None:

@@ -258,23 +258,6 @@ def test_description_terms_from_a_real_gbizinfo_summary():
     assert "and" not in terms and "販売" not in terms
 
 
-def test_forked_name_index_is_the_one_a_single_process_writes(private_db, monkeypatch) -> None:
-    from spider.names import build_name_index
-    from spider.resolve import parallel
-
-    def names() -> list:
-        return private_db.execute("select company_id, key, name from company_names "
-                                  "order by company_id, key").fetchall()
-
-    build_name_index(private_db, workers=1)
-    alone = names()
-    monkeypatch.setattr(parallel, "PARALLEL_RECORDS", 2)
-    monkeypatch.setattr("spider.names._NAME_ROWS", 101)
-    build_name_index(private_db, workers=2)
-    assert names() == alone and len(alone) > 5_000
-    assert find_companies(private_db, "Palace Hotel Tokyo")[0]["score"] >= 90
-
-
 def test_a_large_name_index_looks_up_the_rarer_trigrams_and_finds_the_same(seeded_db,
                                                                              monkeypatch) -> None:
     """Past LARGE_INDEX names a lookup reads only the names sharing the rarer half of its
@@ -283,7 +266,10 @@ def test_a_large_name_index_looks_up_the_rarer_trigrams_and_finds_the_same(seede
     from spider import names
 
     typed = ["Palace Hotel Tokyo", "Mandarin Oriental Tokyo", "Marriott Internatonal",
-             "Toyota Motor", "Hotel New Otani Tokyo", "Imperial Hotel", "Park Hyatt Tokyo"]
+             "Toyota Motor", "Hotel New Otani Tokyo", "Imperial Hotel", "Park Hyatt Tokyo",
+             # junk words and swapped letters: trigrams no name holds must not crowd out
+             # the ones that find the company
+             "はるやまホールディングス Zqxv Kjwpy", "Palace Hotel Tokyo Qzxw Vbnj", "Marirott Intrenational"]
     def strong(text: str) -> tuple[int, set[int]]:  # the best, and every near-certain match
         found = find_companies(seeded_db, text)
         return found[0]["company_id"], {c["company_id"] for c in found if c["score"] >= 85}

@@ -175,7 +175,7 @@ def resolve_companies(db: Database, settings: Settings, *,
                 if score < settings.match_threshold
                 and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
         queue, left_out = _review_queue(db, result, record_ids, whys, config,
-                                        limit=settings.review_limit)
+                                        limit=settings.review_limit, apart=cannot)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
     line = (f"{n} records resolved into {active_count} companies "
@@ -227,12 +227,14 @@ def score_config(settings: Settings) -> ScoreConfig:
 
 def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
                   whys: dict[tuple[int, int], str] | None = None,
-                  config: ScoreConfig = DEFAULT_SCORE, *,
-                  limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+                  config: ScoreConfig = DEFAULT_SCORE, *, limit: int | None = None,
+                  apart: Sequence[tuple[int, int]] = ()) -> tuple[list[dict[str, Any]], int]:
     """The uncertain pairs not yet answered, each as its records' smallest ids, and how many
-    more were left out. One pair per two companies (the best scored: answering it answers
-    the others), those whose merge would join the most records first, at most LIMIT of them;
-    the score breakdown is worked out for those only."""
+    more were left out. One pair per two companies (the best scored, carrying what a property
+    rule saw in any of their pairs), none between two companies a person keeps apart (APART:
+    record indexes), those whose merge would join the most records first, at most LIMIT of
+    them and every pair a property rule put up (a call list shows such a pair once); the
+    score breakdown is worked out for those only."""
     decided = {
         (a, b) for a, b in db.execute(
             "select record_a, record_b from review_queue where status != 'pending'")
@@ -240,31 +242,38 @@ def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
     first_record: dict[int, int] = {}
     for i, rep in enumerate(result.rep_of):
         first_record.setdefault(rep, i)
-    cluster_of: dict[int, int] = {}  # first record of a rep -> its cluster's number
+    cluster_of: dict[int, int] = {}  # record index -> its cluster's number
     for number, members in enumerate(result.clusters):
         for i in members:
             cluster_of[i] = number
+    kept_apart = {(min(cluster_of[a], cluster_of[b]), max(cluster_of[a], cluster_of[b]))
+                  for a, b in apart if a in cluster_of and b in cluster_of}
     best: dict[tuple[int, int], tuple[int, int, float, int, int]] = {}
+    seen_by_rule: dict[tuple[int, int], str] = {}  # company pair -> a property rule's words
     for a, b, s in result.review:  # best score first
         ia, ib = first_record[a], first_record[b]
         ida, idb = sorted((record_ids[ia], record_ids[ib]))
         if (ida, idb) in decided:
             continue
-        ca, cb = sorted((cluster_of[ia], cluster_of[ib]))
-        if (ca, cb) not in best:
-            best[(ca, cb)] = (a, b, s, ida, idb)
+        key = (min(cluster_of[ia], cluster_of[ib]), max(cluster_of[ia], cluster_of[ib]))
+        if key in kept_apart:
+            continue
+        if whys and (why := whys.get((min(a, b), max(a, b)))):
+            seen_by_rule.setdefault(key, why)
+        best.setdefault(key, (a, b, s, ida, idb))
     joined = {key: len(result.clusters[key[0]]) + len(result.clusters[key[1]]) for key in best}
     ranked = sorted(best, key=lambda key: (-joined[key], -best[key][2], best[key][3]))
-    if limit is not None:
-        ranked, left_out = ranked[:limit], max(0, len(ranked) - limit)
-    else:
-        left_out = 0
+    left_out = 0
+    if limit is not None and len(ranked) > limit:
+        kept = ranked[:limit] + [key for key in ranked[limit:] if key in seen_by_rule]
+        left_out = len(ranked) - len(kept)
+        ranked = kept
     queue = []
     for key in ranked:
         a, b, s, ida, idb = best[key]
         _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights, config)
-        if whys and (why := whys.get((min(a, b), max(a, b)))):
-            breakdown["property"] = why
+        if key in seen_by_rule:
+            breakdown["property"] = seen_by_rule[key]
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
                       "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
     return queue, left_out
