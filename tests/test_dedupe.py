@@ -616,3 +616,18 @@ def test_records_in_different_countries_never_merge_on_name_alone() -> None:
     ]
     result = resolve_records(rows)
     assert sorted(map(sorted, result.clusters)) == [[0, 2], [1]]
+
+
+def test_same_name_firms_at_two_japanese_addresses_in_one_ward_are_two() -> None:
+    """Two 株式会社藤原歯科 in 川崎区 at 6-15-1 and 9-15-2 with two phones are two firms (their
+    addresses share every word but the 丁目-番-号 numbers, which once read as one address);
+    the same firm written 6丁目15番1号 with its building's floor is still one."""
+    ward = {"city": "川崎市川崎区", "country": "JP"}
+    records = [
+        {"name": "株式会社藤原歯科", "address": "神奈川県川崎市川崎区6-15-1", "phone": "028-1213-4659", **ward},
+        {"name": "株式会社藤原歯科", "address": "神奈川県川崎市川崎区9-15-2", "phone": "09-9393-9183", **ward},
+        {"name": "(株)藤原歯科", "address": "神奈川県川崎市川崎区6丁目15番1号 藤原ビル3F", **ward},
+    ]  # fmt: skip
+    owner = resolve_records(records).cluster_of()
+    assert owner[0] != owner[1]
+    assert owner[0] == owner[2]

@@ -400,6 +400,18 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
             points += value
             breakdown["address"] = value
             support = support or same
+    elif a.address and b.address and a.ja_address and a.block and b.block:
+        # Two Japanese addresses: the 丁目-番-号 numbers say where (熊本市中央区2-4-8 and
+        # 熊本市中央区5-11-19 share every word but the numbers, and a building's floor may
+        # follow them in one listing only).
+        ba, bb = a.block.split(), b.block.split()
+        n = min(len(ba), len(bb), 3)
+        same = ba[:n] == bb[:n]
+        value = (config.address_same if same else config.house_differs if ba[0] != bb[0]
+                 else config.address_differs)
+        points += value
+        breakdown["address"] = value
+        support = support or same
     elif a.address and b.address:
         if a.house and b.house and a.house != b.house:
             points += config.house_differs
