@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
+from spider.resolve.groups import Groups
 from spider.resolve.prepare import Prepared, Weights
 from spider.resolve.score import (
     DEFAULT_SCORE,
@@ -150,23 +151,13 @@ def cluster(
     must_link = list(must_link)
     # What a person keeps apart stays apart from everything the person joined to it (merge A
     # with B, keep B from C: the resolver must not join A and C), as the merges come last.
-    group: dict[int, int] = {}
-
-    def root(i: int) -> int:
-        while group.get(i, i) != i:
-            i = group[i]
-        return i
-
+    joined: Groups[int] = Groups()
     for a, b in must_link:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            group[ra] = rb
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in {i for pair in must_link for i in pair}:
-        members[root(i)].append(i)
+        joined.join(a, b)
+    members = joined.members()
     for a, b in cannot_link:
-        for i in members.get(root(a), [a]):
-            for j in members.get(root(b), [b]):
+        for i in members.get(joined.find(a), [a]):
+            for j in members.get(joined.find(b), [b]):
                 clusters.keep_apart(i, j)
     cache: dict[tuple[int, int], float | None] = {}
 

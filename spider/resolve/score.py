@@ -395,8 +395,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         # numbers can (東上野5-5-6 ~ 5-5-6 Higashiueno).
         if a.block and b.block:
             same = sorted(a.block.split()) == sorted(b.block.split())
-            value = (config.address_same if same else config.house_differs
-                     if a.block.split()[0] != b.block.split()[0] else config.address_differs)
+            value = _block_points(a.block.split(), b.block.split(), same, config)
             points += value
             breakdown["address"] = value
             support = support or same
@@ -407,8 +406,7 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         ba, bb = a.block.split(), b.block.split()
         n = min(len(ba), len(bb), 3)
         same = ba[:n] == bb[:n]
-        value = (config.address_same if same else config.house_differs if ba[0] != bb[0]
-                 else config.address_differs)
+        value = _block_points(ba, bb, same, config)
         points += value
         breakdown["address"] = value
         support = support or same
@@ -484,6 +482,14 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         # are different callable organisations, whatever their names (hard keys decided above).
         breakdown["country"] = f"{a.country} vs {b.country}"
     return points, breakdown, support
+
+
+def _block_points(ba: list[str], bb: list[str], same: bool, config: ScoreConfig) -> float:
+    """What two addresses' block numbers say: one address, two houses (another first
+    number), or two addresses."""
+    if same:
+        return config.address_same
+    return config.house_differs if ba[0] != bb[0] else config.address_differs
 
 
 _ISO_REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")

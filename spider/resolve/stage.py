@@ -242,12 +242,12 @@ def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
     first_record: dict[int, int] = {}
     for i, rep in enumerate(result.rep_of):
         first_record.setdefault(rep, i)
-    cluster_of: dict[int, int] = {}  # record index -> its cluster's number
+    cluster_of = [0] * len(result.rep_of)  # record index -> its cluster's number
     for number, members in enumerate(result.clusters):
         for i in members:
             cluster_of[i] = number
     kept_apart = {(min(cluster_of[a], cluster_of[b]), max(cluster_of[a], cluster_of[b]))
-                  for a, b in apart if a in cluster_of and b in cluster_of}
+                  for a, b in apart}
     best: dict[tuple[int, int], tuple[int, int, float, int, int]] = {}
     seen_by_rule: dict[tuple[int, int], str] = {}  # company pair -> a property rule's words
     for a, b, s in result.review:  # best score first
