@@ -75,7 +75,7 @@ class Database:
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -412,6 +412,7 @@ def ensure_schema(db: Database) -> None:
     table(db, "query_words").create({"word": str, "term_id": int, "weight": float, "words": int},
                                     if_not_exists=True)
     table(db, "query_words").create_index(["word"], if_not_exists=True)
+    _resolve_state_tables(db)
     _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
@@ -424,6 +425,30 @@ def ensure_schema(db: Database) -> None:
                 set_meta(db, "needs_rekey", "1")
     set_meta(db, "schema_version", str(SCHEMA_VERSION))
     db.execute(f"pragma user_version = {SCHEMA_VERSION}")
+
+
+def _resolve_state_tables(db: Database) -> None:
+    """What an update in place stands on (spider.resolve.incremental): the records changed
+    since the graph was built, and what the last full resolution knew of the others."""
+    # Every record added, edited, gone stale or named by a decision since the graph was last
+    # built; `graph_built` empties it. Filled by triggers, so every writer (file ingest, the
+    # crawler, a repair by hand in sqlite3) is seen.
+    db.execute("create table if not exists dirty_records (record_id integer primary key)")
+    db.execute("create trigger if not exists records_dirty_insert after insert on records "
+               "begin insert or ignore into dirty_records values (new.id); end")
+    db.execute("create trigger if not exists records_dirty_update after update of content_hash, "
+               "status on records when old.content_hash is not new.content_hash or "
+               "old.status is not new.status "
+               "begin insert or ignore into dirty_records values (new.id); end")
+    # The selective block keys of every resolved record (a stable 64-bit hash of rule and
+    # key), the name-token document frequencies and the brands the last full resolution
+    # counted: a new record meets its candidates here without preparing a million others.
+    db.execute("create table if not exists resolve_keys (key integer not null, record_id "
+               "integer not null, primary key (key, record_id)) without rowid")
+    db.execute("create table if not exists resolve_tokens (token text primary key, "
+               "df integer not null) without rowid")
+    db.execute("create table if not exists resolve_brands (brand text primary key) without rowid")
+    table(db, "records").create_index(["lat"], if_not_exists=True)
 
 
 # Columns added after a table first shipped: (table, column, type). A database made by an
@@ -462,6 +487,7 @@ def records_changed(db: Database) -> None:
 def graph_built(db: Database) -> None:
     """Note that the graph now reflects every record (inside the rebuild's transaction)."""
     set_meta(db, "built_version", get_meta(db, "records_version") or "0")
+    db.execute("delete from dirty_records")
 
 
 def graph_is_current(db: Database) -> bool:

@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from spider import seeds
-from spider.db import Database, build_needed, graph_built, set_meta, transaction
+from spider.db import (
+    Database,
+    build_needed,
+    graph_built,
+    graph_is_current,
+    set_meta,
+    transaction,
+)
 from spider.ingest import IngestReport, ingest_file
 from spider.migrate import upgrade
 from spider.names import build_name_index, refresh_names
@@ -40,6 +47,16 @@ def ingest_seeds(db: Database, *, progress: Progress | None = None) -> list[Inge
     return reports
 
 
+def _stages(echo: Echo | None, started: float) -> Callable[[str], None]:
+    """What a long build says as each stage starts (the bench reads these lines)."""
+
+    def stage(what: str) -> None:
+        if echo:
+            echo(f"  {what} ... ({time.perf_counter() - started:.1f} s so far)")
+
+    return stage
+
+
 def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> str:
     """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary.
     `echo` hears each stage as it starts (for long rebuilds).
@@ -52,11 +69,7 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
     from spider.resolve.stage import resolve_companies
 
     started = time.perf_counter()
-
-    def stage(what: str) -> None:
-        if echo:
-            echo(f"  {what} ... ({time.perf_counter() - started:.0f} s so far)")
-
+    stage = _stages(echo, started)
     with transaction(db), no_cyclic_gc():
         resolved = resolve_companies(db, settings, progress=stage)
         stage("linking signals")
@@ -73,6 +86,34 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
         set_meta(db, "needs_rebuild", "0")
         graph_built(db)
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
+
+
+def update(db: Database, settings: Settings, *, echo: Echo | None = None) -> str:
+    """Bring the graph up to the records changed since it was built: in place when few
+    changed (only the companies they touch are resolved again, and only their signals and
+    names rewritten: spider.resolve.incremental), else by a full `rebuild`. One transaction,
+    as a rebuild. `spider dedupe` always rebuilds in full."""
+    from spider.resolve.stage import update_companies  # see rebuild: numpy loads on demand
+
+    if graph_is_current(db) and not build_needed(db):
+        return "No record changed; companies and signals left as they were."
+    if build_needed(db) == "upgrade":
+        return rebuild(db, settings, echo=echo)
+    started = time.perf_counter()
+    stage = _stages(echo, started)
+    with transaction(db), no_cyclic_gc():
+        done = update_companies(db, settings, progress=stage)
+        if done is None:
+            return rebuild(db, settings, echo=echo)
+        stage("linking signals")
+        linked = refresh_signals(db, settings, done.changed, done.removed,
+                                 curated_dir=seeds.curated_dir())
+        stage("indexing names")
+        refresh_names(db, done.changed, done.removed)
+        build_vocabulary(db)
+        set_meta(db, "built_at", now_iso())
+        graph_built(db)
+    return f"{done.summary}; {linked} ({time.perf_counter() - started:.1f} s)"
 
 
 def apply_change(db: Database, settings: Settings, change: Change) -> str:
@@ -111,7 +152,7 @@ def ensure_built(db: Database, settings: Settings, *,
     for done in upgrade(db):
         if echo:
             echo(f"  {done}")
-    summary = rebuild(db, settings)
+    summary = update(db, settings) if reason == "behind" else rebuild(db, settings)
     if echo:
         echo(summary)
     return True

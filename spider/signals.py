@@ -1056,6 +1056,7 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
     facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km, countries)
              for cid, recs in by_company.items()}
     _known_terms_and_groups(db, facts, by_company)
+    _operators(facts, by_company, curated)
     affected = [*changed, *removed]
     touched = {sig for sig, in rows_in(db, "select distinct signal from company_signals where "
                                        "company_id in ({marks})", affected)}
@@ -1123,6 +1124,33 @@ def _known_terms_and_groups(db: Database, facts: dict[int, dict[str, Fact]],
             if key in known and key not in facts[cid]:
                 facts[cid][key] = Fact(key, "group", known[key][0], 0.9,
                                        f"{text} is the operating group", seeds.HOTEL_BRANDS)
+
+
+def _operators(facts: dict[int, dict[str, Fact]], by_company: dict[int, list[dict[str, Any]]],
+               curated: Curated) -> None:
+    """For a few companies, as `_link_groups` does for all: the group a company's ticker
+    operates in the brand table, and the hotel-operator concept for a company that is an
+    operating group and no property itself."""
+    brands = {id(b): b for _, b in curated.brands}.values()
+    for cid, recs in by_company.items():
+        mine = {str(_extra(r).get(key) or "").strip().upper() for r in recs
+                for key in ("ticker", "securities_code")} - {""}
+        operated = []
+        for brand in brands:
+            ticker = (brand.get("group_ticker") or "").strip().upper()
+            if ticker in mine and brand.get("group"):
+                operated.append(brand["brand"])
+                key = f"group:{_fold_name(brand['group'])}"
+                facts[cid].setdefault(key, Fact(
+                    key, "group", brand["group"], 0.9, f"{brand['group']} operates "
+                    f"{brand['brand']} ({seeds.HOTEL_BRANDS})", seeds.HOTEL_BRANDS))
+        operated += [f.label for f in facts[cid].values()
+                     if f.kind == "group" and f.evidence.endswith("is the operating group")]
+        if operated and not _is_property(recs):
+            facts[cid][HOTEL_OPERATOR] = Fact(
+                HOTEL_OPERATOR, "concept", concept_label("hotel_operator"), 0.9,
+                "operates " + ", ".join(sorted(set(operated))[:6]) + f" ({seeds.HOTEL_BRANDS})",
+                seeds.HOTEL_BRANDS)
 
 
 def signals_of(db: Database, company_ids: list[int]) -> dict[int, dict[str, dict]]:

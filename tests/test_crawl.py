@@ -745,11 +745,11 @@ def test_normalize_url():
 
 @pytest.fixture
 def no_rebuild(monkeypatch):
-    """The CLI calls spider.pipeline.rebuild after saving; the crawl tests do not depend on it."""
+    """The CLI calls spider.pipeline.update after saving; the crawl tests do not depend on it."""
     import spider.pipeline as pipeline
 
     calls: list[int] = []
-    monkeypatch.setattr(pipeline, "rebuild", lambda db, settings: calls.append(1) or "rebuilt")
+    monkeypatch.setattr(pipeline, "update", lambda db, settings, **k: calls.append(1) or "rebuilt")
     monkeypatch.setattr(pipeline, "ensure_built", lambda *a, **k: False)
     return calls
 

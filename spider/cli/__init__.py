@@ -249,7 +249,7 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         finally:
             progress.close()
         _echo_lines(output.ingest_lines(report))
-    click.echo(pipeline.rebuild(db, obj.settings, echo=_echo_err if large else None))
+    click.echo(pipeline.update(db, obj.settings, echo=_echo_err if large else None))
 
 
 @main.command()
@@ -291,7 +291,7 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     if dry_run:
         return
     if (report.ingest and (report.ingest.added or report.ingest.updated)) or report.resumed:
-        click.echo(pipeline.rebuild(db, settings))
+        click.echo(pipeline.update(db, settings))
     else:
         click.echo("No record changed; companies and signals left as they were.")
 

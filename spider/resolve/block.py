@@ -87,9 +87,12 @@ def _deletions(word: str) -> set[str]:
 
 
 def block_keys(
-    rec: Prepared, weights: Weights, limits: BlockLimits = BlockLimits()
+    rec: Prepared, weights: Weights, limits: BlockLimits = BlockLimits(), *,
+    selective: bool = False,
 ) -> Iterator[tuple[str, str, str]]:
-    """The (rule, key, tag) triples one record is blocked under.
+    """The (rule, key, tag) triples one record is blocked under (`selective`: without the
+    typo keys, fuzzy_token and place_word, and the grid cells, as an update in place keeps
+    them: spider.resolve.incremental).
 
     Within a block, pairs are made only between members with different tags when a tag is
     given: the one-deletion keys of "printing" pair a typo ("prniting") with the 50 printers,
@@ -115,7 +118,7 @@ def block_keys(
     for a, b in combinations(sorted(ranked[:3]), 2):
         # Two commoner tokens together are rare again ("harbor hotels"): word order free.
         yield "token_pair", f"{a} {b}", ""
-        if len(a) >= 4 and len(b) >= 4 and not rec.ja:
+        if len(a) >= 4 and len(b) >= 4 and not rec.ja and not selective:
             # A typo in one word of the pair leaves the other whole and its head or tail intact.
             yield "fuzzy_token", f"{a} ^{b[:3]}", b
             yield "fuzzy_token", f"{a} ${b[-3:]}", b
@@ -131,7 +134,7 @@ def block_keys(
         if len(sound) >= 3:
             yield "sound", "~" + sound, token
     place = rec.city or rec.postal
-    if place:
+    if place and not selective:
         # In one place, the rarest word may carry a typo (Lmupra ~ Lumpra) while no other
         # word is left whole: a place is selective enough to block on the word alone.
         word = next((t for t in ranked if len(t) >= 4), "")
@@ -146,7 +149,7 @@ def block_keys(
         # (〒110-0015 東上野5-5-6 and 5-5-6 Higashiueno 110-0015), whose words share nothing.
         # (Elsewhere the street address key above already meets the same address.)
         yield "address", f"{rec.postal}|{rec.block}", ""
-    if rec.lat is not None and rec.lon is not None:
+    if rec.lat is not None and rec.lon is not None and not selective:
         for cell in near_cells(rec.lat, rec.lon):
             yield "near", cell, ""
 
@@ -347,10 +350,12 @@ def _keys_slice(state: tuple[Sequence[Prepared], Weights, BlockLimits],
 
 
 def block(
-    prepared: Sequence[Prepared], weights: Weights, *, max_block: int = 60, workers: int = 1
+    prepared: Sequence[Prepared], weights: Weights, *, max_block: int = 60, workers: int = 1,
+    size: int | None = None,
 ) -> Candidates:
-    """Candidate pairs (i < j) → the first rule that proposed them. Oversized blocks are skipped."""
-    limits = BlockLimits.for_size(len(prepared), max_block)
+    """Candidate pairs (i < j) → the first rule that proposed them. Oversized blocks are
+    skipped. `size`: the limits of a set that big (these records are part of it)."""
+    limits = BlockLimits.for_size(size or len(prepared), max_block)
     n = max(len(prepared), 1)
     codes, rules, _ = block_pairs(_all_keys(prepared, weights, limits, workers), limits, n)
     order = np.lexsort((rules, codes))

@@ -43,6 +43,10 @@ def add_decision(
     insert_rows(db, "decisions", [{"kind": kind, "record_key_a": key_a, "record_key_b": key_b,
                                    "note": note, "decided_at": now_iso()}])
     records_changed(db)  # the companies are behind this decision until they are resolved again
+    # Its records are re-resolved by the next update in place if this decision is not applied
+    # now (an interrupted `spider merge`).
+    db.execute("insert or ignore into dirty_records select id from records where record_key in "
+               "(?, ?)", [key_a, key_b])
 
 
 @dataclass

@@ -202,6 +202,12 @@ def romaji_key(word: str) -> str:
         word = folded
 
 
+_NOT_LETTER = re.compile(r"[^a-z]")
+_SILENT_R = re.compile(r"(?<=[aeiou])r(?![aeiouy])")
+_VOWELS_H = re.compile(r"[aeiouyh]")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 @lru_cache(maxsize=200_000)
 def skeleton(text: str) -> str:
     """A loose consonant skeleton so a katakana loanword meets its English (パレス ~ palace).
@@ -209,16 +215,16 @@ def skeleton(text: str) -> str:
     Vowels go, l→r, v→b, th→s, ch→t, "tion"→"shon", a silent r before a consonant goes
     (スターツ ~ starts), doubled letters collapse: "erematekku" and "elematec" both give "rntk".
     """
-    text = re.sub(r"[^a-z]", "", text.casefold())
+    text = _NOT_LETTER.sub("", text.casefold())
     text = text.replace("tion", "shon").replace("ph", "f").replace("th", "s").replace("x", "ks")
     text = text.replace("ck", "k").replace("qu", "k").replace("ch", "t").replace("sh", "s")
     text = text.replace("tsu", "tu").replace("ts", "t").replace("dz", "z").replace("ji", "j")
     text = text.replace("ce", "se").replace("ci", "si").replace("cy", "sy")
     text = text.replace("ge", "je").replace("gi", "ji").replace("c", "k").replace("q", "k")
-    text = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", text)
+    text = _SILENT_R.sub("", text)
     text = text.replace("l", "r").replace("v", "b").replace("w", "")
-    text = re.sub(r"[aeiouyh]", "", text)
-    return re.sub(r"(.)\1+", r"\1", text)
+    text = _VOWELS_H.sub("", text)
+    return _DOUBLED.sub(r"\1", text)
 
 
 _ROMAJI = re.compile(

@@ -332,6 +332,16 @@ class Weights:
         for rec in prepared:
             self.brands.update(rec.brands)
 
+    @classmethod
+    def from_counts(cls, df: dict[str, int], n: int, brands: set[str]) -> Weights:
+        """Weights counted elsewhere (a full resolution's, kept in the database), for
+        resolving a few records against a million without counting them again."""
+        weights = cls(())
+        weights.df.update(df)
+        weights.n = max(n, 1)
+        weights.brands = set(brands)
+        return weights
+
     def __call__(self, token: str) -> float:
         """The weight a token carries when both names share it (common words: little)."""
         w = self._cache.get(token)

@@ -126,13 +126,19 @@ def resolve_prepared(
     max_block: int = 60,
     workers: int | None = None,
     progress: Progress | None = None,
+    weights: Weights | None = None,
+    size: int | None = None,
 ) -> Resolution:
     """`resolve_records` on records already prepared (indexes 0..n-1, in order); the list is
-    re-indexed in place onto representatives. `progress` hears each step as it starts."""
+    re-indexed in place onto representatives. `progress` hears each step as it starts.
+
+    `weights` and `size` resolve a few records as part of a larger whole (an update in place):
+    token weights counted over all of it, and blocking limits for its size."""
     workers = parallel.default_workers() if workers is None else max(1, workers)
     with no_cyclic_gc():
         return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
-                        cannot_link, extra_scores, config, max_block, workers, progress)  # fmt: skip
+                        cannot_link, extra_scores, config, max_block, workers, progress,
+                        weights, size)  # fmt: skip
 
 
 def _resolve(
@@ -147,15 +153,17 @@ def _resolve(
     max_block: int,
     workers: int,
     progress: Progress | None,
+    weights: Weights | None = None,
+    size: int | None = None,
 ) -> Resolution:
     say = progress or (lambda what: None)
     must, cannot = list(must_link), list(cannot_link)
     decided = {i for pair in must + cannot for i in pair}
     reps, rep_of = collapse(prepared, decided, in_place=True)
     prepared.clear()
-    weights = Weights(reps)
+    weights = weights or Weights(reps)
     say(f"blocking {len(reps)} distinct records")
-    pairs = block(reps, weights, max_block=max_block, workers=workers)
+    pairs = block(reps, weights, max_block=max_block, workers=workers, size=size)
     keep = min(review_threshold, match_threshold)
     say(f"scoring {len(pairs)} candidate pairs")
     scores = score_candidates(reps, weights, pairs, config, keep=keep, workers=workers)

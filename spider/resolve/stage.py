@@ -24,12 +24,20 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, transaction
+from spider.db import (
+    Database,
+    bulk_load,
+    dicts_in,
+    execute_in,
+    insert_rows,
+    transaction,
+)
 from spider.errors import InputError
 from spider.fields import NAME_FIELDS
 from spider.resolve import parallel
-from spider.resolve.block import explain_blocking
+from spider.resolve.block import BlockLimits, explain_blocking
 from spider.resolve.groups import Groups
+from spider.resolve.incremental import save_state
 from spider.resolve.prepare import Prepared, prepare_records, prepare_stream
 from spider.resolve.properties import is_hotel, property_links
 from spider.resolve.records import Resolution, resolve_prepared
@@ -64,13 +72,16 @@ class _Read:
         self.key_index: dict[str, int] = {}  # record keys a decision names -> record index
 
 
-def _read_active(db: Database, workers: int | None, named: set[str]) -> _Read:
+def _read_active(db: Database, workers: int | None, named: set[str],
+                 only: str = "") -> _Read:
+    """The active records, or those of them whose ids table ONLY holds (an update in place)."""
     read = _Read()
     columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS)
-    total = db.execute(f"select count(*) from records r where {ACTIVE}").fetchone()[0]
+    where = f"{ACTIVE} and r.id in (select id from {only})" if only else ACTIVE
+    total = db.execute(f"select count(*) from records r where {where}").fetchone()[0]
     cursor = db.conn.execute(
         f"select {columns}, l.company_id from records r left join record_links l "
-        f"on l.record_id = r.id where {ACTIVE} order by r.id")
+        f"on l.record_id = r.id where {where} order by r.id")
 
     def chunks() -> Iterator[list[dict[str, Any]]]:
         while batch := cursor.fetchmany(CHUNK):
@@ -178,6 +189,8 @@ def resolve_companies(db: Database, settings: Settings, *,
                                         limit=settings.review_limit, apart=cannot)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
+        say("keeping block keys for updates in place")
+        save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block)
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
             f"{len(queue)} pairs to review)")  # fmt: skip
@@ -187,6 +200,97 @@ def resolve_companies(db: Database, settings: Settings, *,
     if gone:
         line += f"; {gone} companies gone from every source (kept, not listed)"
     return line
+
+
+# An update in place re-resolves at most this many records (the changed ones, their
+# candidates' companies whole); past it, a full resolution costs little more.
+UPDATE_MAX_RECORDS = 100_000
+
+
+@dataclasses.dataclass
+class Update:
+    """What an update in place did: its summary, and the companies it rewrote or emptied."""
+
+    summary: str
+    changed: list[int]
+    removed: list[int]
+
+
+def update_companies(db: Database, settings: Settings, *,
+                     progress: Progress | None = None) -> Update | None:
+    """Bring companies up to the records changed since the graph was built (spider.resolve.
+    incremental), rewriting only the companies they touch; None when a full resolution is
+    needed instead (no state kept, or too much changed)."""
+    from spider.resolve import incremental as inc
+
+    say = progress or (lambda what: None)
+    dirty = inc.dirty(db)
+    if not dirty or not inc.has_state(db):
+        return None
+    total = db.execute("select count(*) from records").fetchone()[0]
+    if len(dirty) > min(UPDATE_MAX_RECORDS, max(1000, total // 10)):
+        return None
+    decisions = db.execute(
+        "select kind, record_key_a, record_key_b from decisions order by id").fetchall()
+    named = {key for _, a, b in decisions for key in (a, b)}
+    say(f"preparing {len(dirty)} changed records")
+    inc.fill_temp(db, "_dirty", dirty)
+    first = _read_active(db, 1, set(), only="temp._dirty")
+    changed = first.prepared
+    fresh = [rec for rec, before in zip(changed, first.previous, strict=True) if before < 0]
+    weights = inc.stored_weights(db, changed, fresh)
+    limits = BlockLimits.for_size(weights.n, settings.max_block)
+    say("finding their candidates")
+    touched = inc.companies_of(db, [*dirty, *inc.candidates(db, changed, weights, limits)])
+    affected = set(inc.records_of(db, touched)) | set(dirty)
+    if len(affected) > UPDATE_MAX_RECORDS:
+        return None
+    inc.fill_temp(db, "_affected", affected)
+    read = _read_active(db, 1, named, only="temp._affected")
+    weights = inc.stored_weights(db, read.prepared, fresh)
+    must, cannot = _decision_pairs(decisions, read.key_index)
+    links = [(read.hotel_index[a], read.hotel_index[b], score, why)
+             for a, b, score, why in property_links(read.hotels)]
+    read.hotels.clear()
+    config = score_config(settings)
+    say(f"resolving {len(read.ids)} records of {len(touched)} companies again")
+    result = resolve_prepared(
+        read.prepared, match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
+        must_link=must, cannot_link=cannot, extra_scores=[(a, b, s) for a, b, s, _ in links],
+        config=config, max_block=settings.max_block, workers=1, weights=weights, size=weights.n,
+    )  # fmt: skip
+    stale = db.execute(
+        "select r.id, l.company_id from records r left join record_links l on l.record_id = r.id "
+        "where r.status = 'stale' and r.id in (select id from temp._affected)").fetchall()
+    ids = _CompanyIds(db, read.previous)
+    with transaction(db):
+        execute_in(db, "delete from record_links where record_id in ({marks})", sorted(affected))
+        _write_links(db, result, ids, read.ids, stale)
+        now = inc.companies_of(db, affected)
+        inc.delete_pending_reviews(db, "temp._dirty", "temp._affected")
+        pending = db.execute(
+            "select count(*) from review_queue where status = 'pending'").fetchone()[0]
+        whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
+                if score < settings.match_threshold
+                and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
+        queue, left_out = _review_queue(db, result, read.ids, whys, config,
+                                        limit=max(0, settings.review_limit - pending), apart=cannot)
+        insert_rows(db, "review_queue", queue, conflict="ignore")
+        # A company a decision emptied before it was applied (an interrupted `spider merge`)
+        # has no record left to find it by.
+        orphans = {c for c, in db.execute("select id from companies c where not exists (select 1 "
+                                          "from record_links l where l.company_id = c.id)")}
+        touched |= orphans
+        reform_companies(db, settings, sorted(now), sorted(touched - now))
+        inc.add_state(db, changed, fresh, weights, limits)
+    line = (f"{len(dirty)} changed records resolved in place: {len(read.ids)} records of "
+            f"{len(touched)} companies resolved again into {len(now)} companies "
+            f"({len(queue)} pairs to review)")
+    if left_out:
+        line += (f"; {left_out} more uncertain pairs not queued (review_limit "
+                 f"{settings.review_limit} in spider.toml)")
+    return Update(line, sorted(now), sorted(touched - now))
 
 
 def _write_links(db: Database, result: Resolution, ids: _CompanyIds,

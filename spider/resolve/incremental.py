@@ -1,0 +1,205 @@
+"""Resolve in place: bring the companies up to a few changed records without resolving the rest.
+
+A full resolution (spider.resolve.stage) keeps what an update needs (`save_state`): the
+selective block keys of every record it resolved (a stable 64-bit hash of rule and key), and
+the name-token document frequencies and brands it counted. An update (`update_companies`):
+
+1. prepares the records changed since the graph was built (`dirty_records`: added, edited,
+   gone stale, or named by a decision);
+2. finds the records they could match: those sharing a kept key (corporate number, phone,
+   domain, exact name, street address, rare word, word pair, sound), skipping a key too
+   common to block on as the full run does, and those within one `near` cell of them;
+3. takes every company those records and the changed ones belong to, whole, and resolves
+   their records again: the same blocking, scoring and clustering, with the full run's token
+   weights and block limits, and the decisions and property rules that name them;
+4. rewrites those companies only (ids kept as a full run keeps them), their review pairs,
+   signals and names.
+
+What it does not see, and a full rebuild (`spider dedupe`) does: a match whose only key is a
+typo key (`fuzzy_token`, `place_word`: one-letter variants, too many to keep), and the small
+drift of token weights as records change. Keys of edited or stale records are kept until the
+next full rebuild: a key that no longer holds only adds a candidate, never hides one.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from spider.db import Database, get_meta, rows_in, set_meta, transaction
+from spider.resolve.block import NEAR_CELL_KM, BlockLimits, block_keys
+from spider.resolve.prepare import Prepared, Weights
+
+# Rules whose keys are kept for an update: selective, a few per record. The typo keys
+# (fuzzy_token, place_word) and the grid cells (`near`, found through an index on latitude
+# instead) are not.
+STORED_RULES = frozenset({"corporate_number", "phone", "domain", "exact_name", "address",
+                          "rare_token", "token_pair", "sound"})  # fmt: skip
+# Keys that name one organisation: a full run chains an oversized block of them, so every
+# holder is a candidate, up to IDENTITY_CAP.
+IDENTITY_STORED = frozenset({"corporate_number", "phone"})
+IDENTITY_CAP = 1000
+# An exact name is also kept with its place: a common name ("Summit Dental") meets the few of
+# that name in the same town, as the full run's place split does.
+PLACED_RULES = frozenset({"exact_name"})
+NEAR_CAP = 200  # records within one `near` cell of a changed one, at most
+STATE_VERSION = "1"  # what `save_state` writes; another value means: build in full
+_KM_PER_DEGREE = 111.32
+
+
+def key_hash(text: str) -> int:
+    """A stable signed 64-bit hash (the same in every process, unlike `hash`): the text's
+    CRC-32 and Adler-32 side by side (half the cost of a cryptographic digest). A collision
+    only adds a candidate, which scoring then turns down."""
+    data = text.encode("utf-8")
+    value = (zlib.crc32(data) << 32) | zlib.adler32(data)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def kept_keys(rec: Prepared, weights: Weights, limits: BlockLimits) -> list[tuple[int, int]]:
+    """(hash, cap) of each key of REC an update looks its candidates up under: CAP is how many
+    holders a key may have before it is too common to block on."""
+    place = rec.city or rec.postal
+    out: dict[int, int] = {}
+    for rule, key, _tag in block_keys(rec, weights, limits, selective=True):
+        cap = IDENTITY_CAP if rule in IDENTITY_STORED else limits.max_block
+        out.setdefault(key_hash(f"{rule}\x1f{key}"), cap)
+        if place and rule in PLACED_RULES:
+            out[key_hash(f"{rule}\x1f{key}\x1f{place}")] = IDENTITY_CAP
+    return list(out.items())
+
+
+def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
+               record_ids: Sequence[int], weights: Weights, max_block: int) -> None:
+    """Keep what an update in place needs of a full resolution: every record's kept keys (in
+    key order, so the table is written by appending), the token counts and the brands."""
+    limits = BlockLimits.for_size(len(reps), max_block)
+    offsets = np.zeros(len(reps) + 1, np.int64)
+    flat: list[int] = []
+    for rep in reps:
+        flat.extend(h for h, _ in kept_keys(rep, weights, limits))
+        offsets[rep.index + 1] = len(flat)
+    keys = np.array(flat, np.int64)
+    of = np.asarray(rep_of, np.int64)
+    counts = (offsets[1:] - offsets[:-1])[of]
+    rows = np.repeat(np.arange(len(of)), counts)  # record index, once per key
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    hashes = keys[offsets[:-1][of][rows] + within]
+    ids = np.asarray(record_ids, np.int64)[rows]
+    order = np.lexsort((ids, hashes))
+    hashes, ids = hashes[order], ids[order]
+    first = np.r_[True, (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])] if len(ids) else \
+        np.zeros(0, bool)
+    hashes, ids = hashes[first], ids[first]
+    with transaction(db):
+        for name in ("resolve_keys", "resolve_tokens", "resolve_brands"):
+            db.execute(f"delete from {name}")
+        sql = "insert into resolve_keys (key, record_id) values (?, ?)"
+        step = 200_000
+        for start in range(0, len(ids), step):
+            db.conn.executemany(sql, zip(hashes[start:start + step].tolist(),
+                                         ids[start:start + step].tolist(), strict=True))
+        db.conn.executemany("insert into resolve_tokens (token, df) values (?, ?)",
+                            sorted(weights.df.items()))
+        db.conn.executemany("insert into resolve_brands (brand) values (?)",
+                            [(b,) for b in sorted(weights.brands)])
+        set_meta(db, "resolve_n", str(weights.n))
+        set_meta(db, "resolve_state", STATE_VERSION)
+
+
+def has_state(db: Database) -> bool:
+    """Whether the last full resolution kept what an update in place needs."""
+    return get_meta(db, "resolve_state") == STATE_VERSION
+
+
+def stored_weights(db: Database, prepared: Iterable[Prepared], new: Iterable[Prepared]) -> Weights:
+    """The full run's token weights for the tokens of PREPARED, with the records in NEW (never
+    resolved before) counted in."""
+    tokens: set[str] = set()
+    names: set[str] = set()
+    records = list(prepared)
+    for rec in records:
+        tokens |= rec.tokens()
+        names.update(rec.brands)
+    df = dict(rows_in(db, "select token, df from resolve_tokens where token in ({marks})",
+                      sorted(tokens)))
+    n = int(get_meta(db, "resolve_n") or "1")
+    brands = {b for b, in db.execute("select brand from resolve_brands")}
+    weights = Weights.from_counts(df, n, brands)
+    for rec in new:
+        weights.df.update(rec.tokens())
+        weights.brands.update(rec.brands)
+        weights.n += 1
+    return weights
+
+
+def candidates(db: Database, changed: Sequence[Prepared], weights: Weights,
+               limits: BlockLimits) -> set[int]:
+    """Active records that could match a changed one: sharing a kept key no more common than
+    its cap, or lying within one `near` cell of it."""
+    found: set[int] = set()
+    lookup = "select record_id from resolve_keys where key = ? limit ?"
+    for rec in changed:
+        for key, cap in kept_keys(rec, weights, limits):
+            holders = [r for r, in db.execute(lookup, [key, cap + 1])]
+            if len(holders) <= cap:
+                found.update(holders)
+        if rec.lat is not None and rec.lon is not None:
+            dlat = NEAR_CELL_KM / _KM_PER_DEGREE
+            dlon = dlat / max(math.cos(math.radians(rec.lat)), 0.01)
+            found.update(r for r, in db.execute(
+                "select id from records where lat between ? and ? and lon between ? and ? "
+                "and coalesce(status, 'active') = 'active' limit ?",
+                [rec.lat - dlat, rec.lat + dlat, rec.lon - dlon, rec.lon + dlon, NEAR_CAP]))
+    return found
+
+
+def add_state(db: Database, changed: Sequence[Prepared], new: Sequence[Prepared],
+              weights: Weights, limits: BlockLimits) -> None:
+    """Keep the keys of the changed records, and count the new ones' tokens and brands."""
+    rows = sorted({(key, rec.id) for rec in changed for key, _ in kept_keys(rec, weights, limits)})
+    db.conn.executemany("insert or ignore into resolve_keys (key, record_id) values (?, ?)", rows)
+    counts: dict[str, int] = {}
+    for rec in new:
+        for token in rec.tokens():
+            counts[token] = counts.get(token, 0) + 1
+    db.conn.executemany("insert into resolve_tokens (token, df) values (?, ?) on conflict (token) "
+                        "do update set df = df + excluded.df", sorted(counts.items()))
+    db.conn.executemany("insert or ignore into resolve_brands (brand) values (?)",
+                        sorted({(b,) for rec in new for b in rec.brands}))
+    n = int(get_meta(db, "resolve_n") or "0")
+    set_meta(db, "resolve_n", str(n + len(new)))
+
+
+def companies_of(db: Database, record_ids: Iterable[int]) -> set[int]:
+    return {c for c, in rows_in(db, "select distinct company_id from record_links where "
+                                "record_id in ({marks})", sorted(set(record_ids)))}
+
+
+def records_of(db: Database, company_ids: Iterable[int]) -> list[int]:
+    return [r for r, in rows_in(db, "select record_id from record_links where company_id in "
+                                "({marks})", sorted(set(company_ids)))]
+
+
+def delete_pending_reviews(db: Database, dirty: str, affected: str) -> None:
+    """Drop the pending review pairs an update finds again: those with a changed record (in
+    temporary table DIRTY), or with both records resolved again (in AFFECTED). A pair between
+    a record resolved again and one that was not still stands. Answered pairs are kept."""
+    db.execute(f"delete from review_queue where status = 'pending' and ("
+               f"record_a in (select id from {dirty}) or record_b in (select id from {dirty}) or "
+               f"(record_a in (select id from {affected}) and "
+               f"record_b in (select id from {affected})))")
+
+
+def dirty(db: Database) -> list[int]:
+    return [r for r, in db.execute("select record_id from dirty_records order by record_id")]
+
+
+def fill_temp(db: Database, name: str, ids: Iterable[int]) -> None:
+    """A temporary table NAME of ids (for joins a long IN list would not do)."""
+    db.execute(f"create temp table if not exists {name} (id integer primary key)")
+    db.execute(f"delete from {name}")
+    db.conn.executemany(f"insert or ignore into {name} (id) values (?)", [(i,) for i in ids])
