@@ -161,7 +161,8 @@ def run(cmd: list[str]) -> dict:
     durations = [(name, (stages[i + 1][1] if i + 1 < len(stages) else wall) - at, peaks[i])
                  for i, (name, at) in enumerate(stages)]
     return {"wall": wall, "cpu": cpu, "rss": sampler.peak_rss, "pss": sampler.peak_pss,
-            "processes": sampler.peak_processes, "stages": durations, "out": out.strip()}
+            "processes": sampler.peak_processes, "stages": durations, "out": out.strip(),
+            "err": "\n".join(err_lines)}
 
 
 def quality(db_path: Path, truth_path: Path) -> dict:

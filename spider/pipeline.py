@@ -57,9 +57,11 @@ def _stages(echo: Echo | None, started: float) -> Callable[[str], None]:
     return stage
 
 
-def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> str:
+def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None,
+            engine: Any = None) -> str:
     """Re-resolve companies and rebuild signals, names and vocabulary; a one-line summary.
-    `echo` hears each stage as it starts (for long rebuilds).
+    `echo` hears each stage as it starts (for long rebuilds); `engine` prepares, blocks and
+    scores elsewhere (spider.resolve.spark.SparkEngine).
 
     One transaction: a reader sees the old graph or the new one, never half of it, and an
     interrupted rebuild leaves the old graph in place (the next command rebuilds it).
@@ -71,9 +73,9 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None) -> st
     started = time.perf_counter()
     stage = _stages(echo, started)
     with transaction(db), no_cyclic_gc():
-        resolved = resolve_companies(db, settings, progress=stage)
+        resolved = resolve_companies(db, settings, progress=stage, engine=engine)
         stage("linking signals")
-        linked = build_signals(db, settings, curated_dir=seeds.curated_dir())
+        linked = build_signals(db, settings, curated_dir=seeds.curated_dir(), engine=engine)
         stage("indexing names")
         build_name_index(db)
         build_vocabulary(db)

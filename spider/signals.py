@@ -847,13 +847,45 @@ class _FactTable:
                                [company_id, signal]).fetchone() is not None
 
 
+@dataclass
+class _CompanyPass:
+    """What one company's records alone say: its facts, description words, tickers, where
+    its description came from, and whether it is a hotel property."""
+
+    company_id: int
+    facts: list[Fact]
+    words: set[str]
+    tickers: list[str]
+    described: tuple[str, str] | None
+    is_property: bool
+
+
+def _company_pass(group: tuple[int, Records], context: tuple) -> _CompanyPass:
+    """The per-company pass of `build_signals` (pure: it may run on a Spark executor)."""
+    company_id, recs = group
+    curated, confidence, radius, countries = context
+    facts = list(_best_facts(recs, curated, confidence, radius, countries).values())
+    words: set[str] = set()
+    tickers: list[str] = []
+    for rec in recs:
+        words |= description_terms(rec.get("description") or "")
+        for key in ("ticker", "securities_code"):
+            value = str(_extra(rec).get(key) or "").strip()
+            if value:
+                tickers.append(value.upper())
+    src = next((r for r in recs if r.get("description")), None) if words else None
+    described = (_evidence(src), src["source"]) if src is not None else None
+    return _CompanyPass(company_id, facts, words, tickers, described, _is_property(recs))
+
+
 def build_signals(db: Database, settings: Settings, *,
-                  curated_dir: Path | None = None) -> str:
+                  curated_dir: Path | None = None, engine: Any = None) -> str:
     """Rebuild `signals` and `company_signals` from companies and their records.
 
     Streams: each company's facts are worked out from its records alone and parked in a
     temporary table; description terms, operating groups and the weights (which need every
     company's facts: how rare a signal is) are then worked out from that table in passes.
+    `engine` (spider.resolve.spark.SparkEngine) runs the per-company pass on Spark.
     """
     curated = Curated.load(curated_dir)
     confidence = source_confidence(db)
@@ -871,25 +903,25 @@ def build_signals(db: Database, settings: Settings, *,
     companies: set[int] = set()
     words: list[tuple[int, str]] = []
     described: list[tuple[int, str, str]] = []
-    for company_id, recs in _records_by_company(db):
+    context = (curated, confidence, radius, countries)
+    if engine is not None:
+        passes = engine.map_groups(_company_pass, context, _records_by_company(db))
+    else:
+        passes = (_company_pass(group, context) for group in _records_by_company(db))
+    for one in passes:
+        company_id = one.company_id
         companies.add(company_id)
-        for fact in _best_facts(recs, curated, confidence, radius, countries).values():
+        for fact in one.facts:
             facts.add(company_id, fact)
             if fact.kind == "group":
                 groups[fact.signal] = fact  # the last company's wording, as a rebuild always had
-        mine: set[str] = set()
-        for rec in recs:
-            mine |= description_terms(rec.get("description") or "")
-            for key in ("ticker", "securities_code"):
-                value = str(_extra(rec).get(key) or "").strip()
-                if value:
-                    tickers.setdefault(value.upper(), company_id)
-        if mine:
-            words.extend((company_id, w) for w in mine)
-            src = next((r for r in recs if r.get("description")), None)
-            if src is not None:
-                described.append((company_id, _evidence(src), src["source"]))
-        if _is_property(recs):
+        for ticker in one.tickers:
+            tickers.setdefault(ticker, company_id)
+        if one.words:
+            words.extend((company_id, w) for w in one.words)
+            if one.described is not None:
+                described.append((company_id, *one.described))
+        if one.is_property:
             properties.add(company_id)
         if len(words) >= _BATCH:
             db.conn.executemany("insert into _words values (?, ?)", words)
@@ -1058,26 +1090,37 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
     _known_terms_and_groups(db, facts, by_company)
     _operators(facts, by_company, curated)
     affected = [*changed, *removed]
-    touched = {sig for sig, in rows_in(db, "select distinct signal from company_signals where "
-                                       "company_id in ({marks})", affected)}
-    touched |= {sig for fs in facts.values() for sig in fs}
+    # What the affected companies held, to take out of each signal's size and weight: the
+    # sizes are kept up by difference, never recounted (a country holds a million companies).
+    old_count: Counter[str] = Counter()
+    old_weight: dict[str, float] = defaultdict(float)
+    for sig, weight in rows_in(db, "select signal, weight from company_signals where "
+                               "company_id in ({marks})", affected):
+        old_count[sig] += 1
+        old_weight[sig] += weight
+    touched = sorted(set(old_count) | {sig for fs in facts.values() for sig in fs})
     with transaction(db):
         for name in ("company_signals", "company_weights"):
             execute_in(db, f"delete from {name} where company_id in ({{marks}})", affected)
         n = db.execute("select count(*) from companies where coalesce(status, 'active') = "
                        "'active'").fetchone()[0] or 1
         held = Counter(sig for fs in facts.values() for sig in fs)
-        df = {sig: count for sig, count in rows_in(
-            db, "select signal, count(*) from company_signals where signal in ({marks}) "
-            "group by signal", sorted(touched))}
+        known = {sig: (count, total or 0.0) for sig, count, total in rows_in(
+            db, "select signal, companies, weight_sum from signals where signal in ({marks})",
+            touched)}
+        df = {sig: max(0, count - old_count[sig]) for sig, (count, _) in known.items()}
         edges: list[dict[str, Any]] = []
         company_weight: dict[int, float] = defaultdict(float)
+        new_count: Counter[str] = Counter()
+        new_weight: dict[str, float] = defaultdict(float)
         for company_id, fs in facts.items():
             for sig, fact in fs.items():
                 idf = math.log((n + 1) / (df.get(sig, 0) + held[sig] + 0.5))
                 weight = round(idf * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)
                 if weight > 0:
                     company_weight[company_id] += weight
+                    new_count[sig] += 1
+                    new_weight[sig] += weight
                     edges.append({"company_id": company_id, "signal": sig, "weight": weight,
                                   "confidence": fact.confidence, "evidence": fact.evidence,
                                   "source": fact.source})
@@ -1087,13 +1130,17 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
         meta = {sig: fact for fs in facts.values() for sig, fact in fs.items()}
         insert_rows(db, "signals", ({"signal": sig, "kind": f.kind, "label": f.label}
                                     for sig, f in meta.items()), conflict="ignore")
-        for sig, count, total in list(rows_in(
-                db, "select signal, count(*), sum(weight) from company_signals where signal in "
-                "({marks}) group by signal", sorted(touched))):
-            db.execute("update signals set companies = ?, weight_sum = ?, idf = ? where signal = ?",
-                       [count, total, round(math.log((n + 1) / (count + 0.5)), 6), sig])
-        execute_in(db, "delete from signals where signal in ({marks}) and not exists (select 1 "
-                   "from company_signals cs where cs.signal = signals.signal)", sorted(touched))
+        sizes, gone = [], []
+        for sig in touched:
+            count = df.get(sig, 0) + new_count[sig]
+            if count <= 0:
+                gone.append(sig)
+                continue
+            total = known.get(sig, (0, 0.0))[1] - old_weight[sig] + new_weight[sig]
+            sizes.append([count, round(total, 6), round(math.log((n + 1) / (count + 0.5)), 6), sig])
+        db.conn.executemany("update signals set companies = ?, weight_sum = ?, idf = ? "
+                            "where signal = ?", sizes)
+        execute_in(db, "delete from signals where signal in ({marks})", gone)
     return f"{len(edges)} company-signal links over {len(facts)} companies refreshed"
 
 

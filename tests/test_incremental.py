@@ -45,6 +45,8 @@ def state(db) -> tuple[dict[int, int], dict[int, tuple], set[tuple[int, int]], s
     # as the last full build chose them (spider.signals.refresh_signals), so they are left out.
     signals = set(db.execute("select company_id, signal from company_signals where signal "
                              "not like 'term:%'"))
+    signals |= set(db.execute("select -1, signal || ' held by ' || companies from signals "
+                              "where signal not like 'term:%'"))
     return links, companies, review, signals
 
 

@@ -474,13 +474,22 @@ def graph_stats(obj: Context, as_json: bool) -> None:
 @click.option("--explain-blocking", is_flag=True, help="Print the pairs each blocking rule makes; resolve nothing.")
 @click.option("--truth", type=click.Path(dir_okay=False),
               help="Labelled CSV (id or source_row, entity_id): also count the true matches each rule misses.")
+@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded",
+              help="Where records are prepared, blocked and scored: here (default) or on "
+                   "Spark (pip install '.[spark]'; Java 17).")
+@click.option("--spark-master", metavar="URL",
+              help="Spark master for --engine spark (default: SPIDER_SPARK_MASTER, else local[*]).")
 @click.pass_obj
 @handle_errors
-def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
-    """Resolve records into companies again, or explain how blocking proposes pairs.
+def dedupe(obj: Context, explain_blocking: bool, truth: str | None, engine: str,
+           spark_master: str | None) -> None:
+    """Resolve every record into companies again (a full rebuild), or explain how blocking
+    proposes pairs.
 
     \b
-    Example:
+    Examples:
+        spider dedupe
+        spider dedupe --engine spark --spark-master spark://head:7077
         spider dedupe --explain-blocking
     """
     from spider import pipeline
@@ -492,7 +501,18 @@ def dedupe(obj: Context, explain_blocking: bool, truth: str | None) -> None:
 
         _echo_lines(output.format_blocking(explain_db_blocking(db, obj.settings, truth)))
         return
-    click.echo(pipeline.rebuild(db, obj.settings))
+    if engine == "spark":
+        from spider.resolve.spark import SparkEngine
+
+        _echo_err("Starting Spark ...")
+        spark = SparkEngine(spark_master)
+        try:
+            click.echo(pipeline.rebuild(db, obj.settings, echo=_echo_err, engine=spark))
+            _echo_lines(spark.report(), err=True)
+        finally:
+            spark.stop()
+        return
+    click.echo(pipeline.rebuild(db, obj.settings, echo=_echo_err))
 
 
 @main.command()

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from spider.db import Database, get_meta, rows_in, set_meta, transaction
-from spider.resolve.block import NEAR_CELL_KM, BlockLimits, block_keys
+from spider.resolve.block import NEAR_CELL_KM, PLACE_SPLIT_RULES, BlockLimits, block_keys
 from spider.resolve.prepare import Prepared, Weights
 
 # Rules whose keys are kept for an update: selective, a few per record. The typo keys
@@ -38,15 +38,16 @@ from spider.resolve.prepare import Prepared, Weights
 # instead) are not.
 STORED_RULES = frozenset({"corporate_number", "phone", "domain", "exact_name", "address",
                           "rare_token", "token_pair", "sound"})  # fmt: skip
-# Keys that name one organisation: a full run chains an oversized block of them, so every
-# holder is a candidate, up to IDENTITY_CAP.
-IDENTITY_STORED = frozenset({"corporate_number", "phone"})
+# A corporate number or a phone names one organisation wherever it is listed: a full run
+# chains an oversized block of one, so every holder is a candidate, up to IDENTITY_CAP.
 IDENTITY_CAP = 1000
-# An exact name is also kept with its place: a common name ("Summit Dental") meets the few of
-# that name in the same town, as the full run's place split does.
-PLACED_RULES = frozenset({"exact_name"})
+# The rules whose common keys a full run takes within each place (spider.resolve.block:
+# "Summit Dental" names many firms across a country, few in one town): their keys are kept
+# twice, as they are (a candidate if no more than `split_at` records hold one) and with the
+# record's place (a candidate up to the rule's block cap).
+SPLIT_STORED = STORED_RULES & PLACE_SPLIT_RULES
 NEAR_CAP = 200  # records within one `near` cell of a changed one, at most
-STATE_VERSION = "1"  # what `save_state` writes; another value means: build in full
+STATE_VERSION = "2"  # what `save_state` writes; another value means: build in full
 _KM_PER_DEGREE = 111.32
 
 
@@ -61,14 +62,21 @@ def key_hash(text: str) -> int:
 
 def kept_keys(rec: Prepared, weights: Weights, limits: BlockLimits) -> list[tuple[int, int]]:
     """(hash, cap) of each key of REC an update looks its candidates up under: CAP is how many
-    holders a key may have before it is too common to block on."""
+    holders a key may have and still block, as in a full run of this size."""
     place = rec.city or rec.postal
     out: dict[int, int] = {}
     for rule, key, _tag in block_keys(rec, weights, limits, selective=True):
-        cap = IDENTITY_CAP if rule in IDENTITY_STORED else limits.max_block
-        out.setdefault(key_hash(f"{rule}\x1f{key}"), cap)
-        if place and rule in PLACED_RULES:
-            out[key_hash(f"{rule}\x1f{key}\x1f{place}")] = IDENTITY_CAP
+        if rule not in SPLIT_STORED:
+            out[key_hash(f"{rule}\x1f{key}")] = IDENTITY_CAP
+            continue
+        out.setdefault(key_hash(f"{rule}\x1f{key}"), limits.split_at)
+        if rule == "exact_name":  # an identity: an oversized block is chained, not dropped
+            cap = IDENTITY_CAP
+        elif rule == "token_pair":
+            cap = min(limits.pair_block, limits.max_block)
+        else:
+            cap = limits.max_block
+        out[key_hash(f"{rule}\x1f{key}\x1f{place}")] = cap
     return list(out.items())
 
 

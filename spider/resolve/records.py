@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from spider.resolve import parallel
-from spider.resolve.block import Candidates, block
+from spider.resolve.block import BlockLimits, Candidates, block
 from spider.resolve.cluster import ambiguous_placeless, cluster
 from spider.resolve.prepare import Prepared, Weights, prepare_records
 from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_candidates
@@ -128,17 +128,19 @@ def resolve_prepared(
     progress: Progress | None = None,
     weights: Weights | None = None,
     size: int | None = None,
+    engine: Any = None,
 ) -> Resolution:
     """`resolve_records` on records already prepared (indexes 0..n-1, in order); the list is
     re-indexed in place onto representatives. `progress` hears each step as it starts.
 
     `weights` and `size` resolve a few records as part of a larger whole (an update in place):
-    token weights counted over all of it, and blocking limits for its size."""
+    token weights counted over all of it, and blocking limits for its size. `engine` blocks and
+    scores elsewhere (spider.resolve.spark.SparkEngine); clustering stays here."""
     workers = parallel.default_workers() if workers is None else max(1, workers)
     with no_cyclic_gc():
         return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
                         cannot_link, extra_scores, config, max_block, workers, progress,
-                        weights, size)  # fmt: skip
+                        weights, size, engine)  # fmt: skip
 
 
 def _resolve(
@@ -155,6 +157,7 @@ def _resolve(
     progress: Progress | None,
     weights: Weights | None = None,
     size: int | None = None,
+    engine: Any = None,
 ) -> Resolution:
     say = progress or (lambda what: None)
     must, cannot = list(must_link), list(cannot_link)
@@ -162,11 +165,16 @@ def _resolve(
     reps, rep_of = collapse(prepared, decided, in_place=True)
     prepared.clear()
     weights = weights or Weights(reps)
-    say(f"blocking {len(reps)} distinct records")
-    pairs = block(reps, weights, max_block=max_block, workers=workers, size=size)
     keep = min(review_threshold, match_threshold)
-    say(f"scoring {len(pairs)} candidate pairs")
-    scores = score_candidates(reps, weights, pairs, config, keep=keep, workers=workers)
+    if engine is not None:
+        say(f"blocking and scoring {len(reps)} distinct records on {type(engine).__name__}")
+        limits = BlockLimits.for_size(size or len(reps), max_block)
+        pairs, scores = engine.block_and_score(reps, weights, limits, config, keep)
+    else:
+        say(f"blocking {len(reps)} distinct records")
+        pairs = block(reps, weights, max_block=max_block, workers=workers, size=size)
+        say(f"scoring {len(pairs)} candidate pairs")
+        scores = score_candidates(reps, weights, pairs, config, keep=keep, workers=workers)
     for a, b, value in extra_scores:
         ra, rb = rep_of[a], rep_of[b]
         if ra != rb:

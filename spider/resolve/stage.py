@@ -73,7 +73,7 @@ class _Read:
 
 
 def _read_active(db: Database, workers: int | None, named: set[str],
-                 only: str = "") -> _Read:
+                 only: str = "", engine: Any = None) -> _Read:
     """The active records, or those of them whose ids table ONLY holds (an update in place)."""
     read = _Read()
     columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS)
@@ -99,6 +99,9 @@ def _read_active(db: Database, workers: int | None, named: set[str],
                 rows.append(row)
             yield rows
 
+    if engine is not None:
+        read.prepared = engine.prepare(chunks())
+        return read
     workers = parallel.default_workers() if workers is None else max(1, workers)
     for part in prepare_stream(chunks(), total=total, workers=workers):
         read.prepared.extend(part)
@@ -137,7 +140,7 @@ def _decision_pairs(decisions: list[tuple[str, str, str]], index_of: dict[str, i
 
 
 def resolve_companies(db: Database, settings: Settings, *,
-                      progress: Progress | None = None) -> str:
+                      progress: Progress | None = None, engine: Any = None) -> str:
     """Cluster active records into companies; rewrite companies, record_links and pending review.
 
     A company keeps its id from one run to the next: a cluster takes the id of the company
@@ -149,13 +152,14 @@ def resolve_companies(db: Database, settings: Settings, *,
 
     Memory stays near one compact prepared record per record: rows are read a few thousand
     at a time, and companies are written from records streamed back in company order.
+    `engine` (spider.resolve.spark.SparkEngine) prepares, blocks and scores elsewhere.
     """
     say = progress or (lambda what: None)
     decisions = db.execute(
         "select kind, record_key_a, record_key_b from decisions order by id").fetchall()
     named = {key for _, a, b in decisions for key in (a, b)}
     say("preparing records")
-    read = _read_active(db, settings.workers, named)
+    read = _read_active(db, settings.workers, named, engine=engine)
     must, cannot = _decision_pairs(decisions, read.key_index)
     links = [(read.hotel_index[a], read.hotel_index[b], score, why)
              for a, b, score, why in property_links(read.hotels)]
@@ -167,7 +171,7 @@ def resolve_companies(db: Database, settings: Settings, *,
         read.prepared, match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
         must_link=must, cannot_link=cannot, extra_scores=extra, config=config,
-        max_block=settings.max_block, workers=settings.workers, progress=say,
+        max_block=settings.max_block, workers=settings.workers, progress=say, engine=engine,
     )  # fmt: skip
     say("writing companies")
     stale = db.execute("select r.id, l.company_id from records r left join record_links l on "
