@@ -37,6 +37,12 @@ DRIVER_STAGES = ("clustering", "writing companies", "keeping block keys for upda
                  "indexing names")  # fmt: skip
 
 
+def copy_db(source: Path, target: Path) -> None:
+    """A consistent copy (SQLite's backup: the write-ahead log's pages included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
 def snapshot(db: Path) -> tuple:
     with sqlite3.connect(db) as conn:
         return (dict(conn.execute("select record_id, company_id from record_links")),
@@ -64,8 +70,8 @@ def main() -> None:
         old.unlink()
     run([args.spider, "--db", str(base), "init", "--empty"])
     run([args.spider, "--db", str(base), "ingest", str(path)])
-    shutil.copy(base, embedded_db)
-    shutil.copy(base, spark_db)
+    for target in (embedded_db, spark_db):
+        copy_db(base, target)
     embedded = run([args.spider, "--db", str(embedded_db), "dedupe"])
     spark = run([args.spider, "--db", str(spark_db), "dedupe", "--engine", "spark",
                  "--spark-master", args.master])

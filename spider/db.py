@@ -75,7 +75,7 @@ class Database:
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -413,6 +413,19 @@ def ensure_schema(db: Database) -> None:
                                     if_not_exists=True)
     table(db, "query_words").create_index(["word"], if_not_exists=True)
     _resolve_state_tables(db)
+    # What each `spider refresh` did (spider.refresh): its sources and summary, and the
+    # companies it changed, how and which fields.
+    table(db, "refresh_runs").create(
+        {"id": int, "started_at": str, "finished_at": str, "sources": str, "summary": str,
+         "dry_run": int, "changes": int},
+        pk="id", if_not_exists=True,
+    )
+    table(db, "refresh_changes").create(
+        {"run_id": int, "company_id": int, "change": str, "name": str, "fields": str,
+         "detail": str},
+        if_not_exists=True,
+    )
+    table(db, "refresh_changes").create_index(["run_id"], if_not_exists=True)
     _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)
@@ -464,6 +477,12 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("companies", "stale_since", str),
     ("query_terms", "user", int),
     ("records", "operating_status", str),
+    ("sources", "constants", str),
+    ("sources", "options", str),
+    ("sources", "encoding", str),
+    ("sources", "status", str),
+    ("sources", "retired_at", str),
+    ("sources", "last_error", str),
 )
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 

@@ -538,8 +538,8 @@ def mark_stale(db: Database, source: str, read_id: str) -> int:
 
 def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
-                confidence: float | None = None,
-                progress: ReadProgress | None = None) -> IngestReport:
+                confidence: float | None = None, progress: ReadProgress | None = None,
+                schedule: str | None = None) -> IngestReport:
     """Read one seed file and save its records, in one transaction: rows gone from the file
     are marked stale, and the file is registered as a source. Nothing is kept of a file that
     fails or is interrupted half-way."""
@@ -564,5 +564,6 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
         report.stale = mark_stale(db, source, read_id)
         register_source(db, source, "file", mapping=mapping, records=report.kept,
-                        skipped=len(report.skipped), confidence=confidence)
+                        skipped=len(report.skipped), confidence=confidence,
+                        constants=constants, encoding=report.encoding, schedule=schedule)
     return report

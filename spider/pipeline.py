@@ -90,23 +90,31 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None,
     return f"{resolved}; {linked} ({time.perf_counter() - started:.1f} s)"
 
 
-def update(db: Database, settings: Settings, *, echo: Echo | None = None) -> str:
+def update(db: Database, settings: Settings, *, echo: Echo | None = None,
+           watch: Any = None) -> str:
     """Bring the graph up to the records changed since it was built: in place when few
     changed (only the companies they touch are resolved again, and only their signals and
     names rewritten: spider.resolve.incremental), else by a full `rebuild`. One transaction,
-    as a rebuild. `spider dedupe` always rebuilds in full."""
+    as a rebuild. `spider dedupe` always rebuilds in full. `watch` (spider.refresh.Watch)
+    sees the companies before and after, for a diff."""
     from spider.resolve.stage import update_companies  # see rebuild: numpy loads on demand
 
     if graph_is_current(db) and not build_needed(db):
         return "No record changed; companies and signals left as they were."
     if build_needed(db) == "upgrade":
+        if watch is not None:
+            watch.see_before(db, None)
         return rebuild(db, settings, echo=echo)
     started = time.perf_counter()
     stage = _stages(echo, started)
     with transaction(db), no_cyclic_gc():
-        done = update_companies(db, settings, progress=stage)
+        done = update_companies(db, settings, progress=stage, watch=watch)
         if done is None:
+            if watch is not None:
+                watch.see_before(db, None)
             return rebuild(db, settings, echo=echo)
+        if watch is not None:
+            watch.see_after(done.changed)
         stage("linking signals")
         linked = refresh_signals(db, settings, done.changed, done.removed,
                                  curated_dir=seeds.curated_dir())

@@ -15,10 +15,21 @@ from spider.text import now_iso
 def register_source(db: Database, location: str, kind: str, *,
                     mapping: dict[str, str] | None = None, recipe: str | None = None,
                     records: int | None = None, skipped: int | None = None,
-                    confidence: float | None = None) -> None:
-    """Remember a source so a later `spider refresh` can re-read it: how it was read, and how
-    many records (and skipped rows) its last read gave."""
-    row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso()}
+                    confidence: float | None = None, constants: dict[str, str] | None = None,
+                    options: dict[str, Any] | None = None, encoding: str | None = None,
+                    schedule: str | None = None) -> None:
+    """Remember a source so a later `spider refresh` can re-read it the same way: its mapping,
+    constants (`--set`), encoding, recipe and crawl options, schedule, and how many records
+    (and skipped rows) its last read gave. Reading a retired source again brings it back."""
+    row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso(),
+                           "status": "active", "retired_at": None}
+    for column, value in (("constants", constants), ("options", options)):
+        if value:
+            row[column] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if encoding:
+        row["encoding"] = encoding
+    if schedule is not None:
+        row["schedule"] = schedule
     if mapping is not None:
         row["mapping"] = json.dumps(mapping, ensure_ascii=False)
     if recipe is not None:

@@ -962,3 +962,52 @@ def test_a_paginated_index_of_lists_is_followed_to_every_list(db, site: Site, cl
     assert crawled == {f"/lists/{n}.html" for n in range(1, 17)}
     assert report.records == 48
     assert {f"/index-{n}.html" for n in range(1, 5)} <= set(site.paths())
+
+
+def test_refresh_of_a_crawled_directory_costs_304s_and_marks_an_item_gone_stale(
+        db, site: Site, clock: FakeClock):
+    from spider.pipeline import update
+    from spider.refresh import find_source, refresh
+
+    site.add_dir(JP_SITE)
+    first = crawl(db, site, "/hotels/index.html", clock)
+    update(db, settings())
+    assert first.ingest.added > 10
+    shinjuku = site.routes["/hotels/shinjuku/index.html"]
+    assert isinstance(shinjuku, Page)
+    # The directory's next edition drops one hotel from the Shinjuku page.
+    shinjuku.body = re.sub(rb"<tr><td>[^\n]*03-0000-0205</td></tr>\n", b"", shinjuku.body)
+    site.hits.clear()
+    source = find_source(db, site.url("/hotels/index.html"))
+    assert source["kind"] == "directory"
+    result = refresh(db, settings(), [source])
+    assert not result.errors
+    pages = {h.path: h.status for h in site.hits if h.path.startswith("/hotels/")}
+    assert pages.pop("/hotels/shinjuku/index.html") == 200
+    assert set(pages.values()) == {304}  # every unchanged page cost a 304, no body
+    gone = db.execute("select name, phone from records where status = 'stale'").fetchall()
+    assert [phone for _, phone in gone] == ["03-0000-0205"]
+    assert [(c.change, c.name) for c in result.changes] == [("gone", gone[0][0])]
+    assert "1 gone from the directory (marked stale)" in result.lines[0]
+
+
+def test_a_page_fresh_by_cache_control_costs_no_request_until_it_expires(
+        db, site: Site, clock: FakeClock):
+    site.add_dir(JP_SITE)
+    for path, page in site.routes.items():
+        if isinstance(page, Page) and path.startswith("/hotels/shinjuku/"):
+            page.headers["Cache-Control"] = "public, max-age=3600"
+        elif isinstance(page, Page) and path.startswith("/hotels/kyoto/"):
+            page.headers["Cache-Control"] = "no-cache, max-age=3600"
+    crawl(db, site, "/hotels/index.html", clock)
+    site.hits.clear()
+    clock.t += 600  # ten minutes later: the Shinjuku pages are still fresh
+    again = crawl(db, site, "/hotels/index.html", clock)
+    asked = {h.path for h in site.hits}
+    assert not any(p.startswith("/hotels/shinjuku/") for p in asked)
+    assert {"/hotels/kyoto/index.html", "/hotels/index.html"} <= asked  # revalidated: 304
+    assert again.from_cache == 2 and again.downloaded == 0
+    site.hits.clear()
+    clock.t += 7200  # two hours on: stale, so asked again (a 304, no body)
+    crawl(db, site, "/hotels/index.html", clock)
+    assert {h.status for h in site.hits if h.path.startswith("/hotels/shinjuku/")} == {304}

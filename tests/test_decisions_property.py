@@ -1,5 +1,7 @@
-"""A property: whatever sequence of edited re-ingests, merges, splits, won clients and exclusions
-a team goes through, every decision still names the thing it named when it was made.
+"""A property: whatever sequence of edited re-ingests and refreshes (the graph updated in place),
+source removals, merges, splits, won clients and exclusions a team goes through, every
+decision still names the thing it named when it was made, and the companies are the ones a
+full rebuild makes.
 
 Each generated row carries its true company in a column Spider does not know (`truth`, kept
 as extra). A decision names records; after every step, each of those records must still hold
@@ -19,7 +21,8 @@ from hypothesis import strategies as st
 from spider.clients import record_won
 from spider.db import insert_rows, open_db
 from spider.ingest import ingest_file
-from spider.pipeline import apply_change, rebuild
+from spider.pipeline import apply_change, rebuild, update
+from spider.refresh import find_source, refresh, retire
 from spider.resolve.decisions import merge_companies, split_company
 from spider.settings import Settings
 
@@ -31,12 +34,15 @@ COMPANIES = [(f"{word} {kind}", city) for word, kind, city in (
 # More examples for a long search: SPIDER_EXAMPLES=2000 pytest tests/test_decisions_property.py
 EXAMPLES = int(os.environ.get("SPIDER_EXAMPLES", "60"))
 
-# One step of a team's work: ("ingest", rows), ("won", pick), ("exclude", pick),
+# One step of a team's work: ("ingest", rows), ("refresh", rows) (the file edited, then
+# `spider refresh`), ("retire",) (`spider sources remove`), ("won", pick), ("exclude", pick),
 # ("merge", pick, pick), ("split", pick). A pick chooses among the records active then.
 rows = st.lists(st.tuples(st.sampled_from(range(len(COMPANIES))), st.booleans()),
                 min_size=1, max_size=len(COMPANIES), unique_by=lambda r: r[0])
 steps = st.lists(st.one_of(
     st.tuples(st.just("ingest"), rows),
+    st.tuples(st.just("refresh"), rows),
+    st.tuples(st.just("retire")),
     st.tuples(st.just("won"), st.integers(0, 99)),
     st.tuples(st.just("exclude"), st.integers(0, 99)),
     st.tuples(st.just("merge"), st.integers(0, 99), st.integers(0, 99)),
@@ -91,7 +97,16 @@ def test_every_decision_keeps_naming_what_it_named(tmp_path_factory, plan, with_
         if step[0] == "ingest":
             write_file(path, step[1], with_ids)
             ingest_file(db, path)
-            rebuild(db, Settings())
+            update(db, Settings())  # in place, as `spider ingest` does
+        elif step[0] == "refresh":
+            write_file(path, step[1], with_ids)
+            source = find_source(db, str(path))
+            if source.get("status") != "retired":
+                refresh(db, Settings(), [source])
+        elif step[0] == "retire":
+            source = find_source(db, str(path))
+            if source.get("status") != "retired":
+                retire(db, Settings(), source)
         elif not live:
             continue
         elif step[0] == "won":
@@ -135,3 +150,8 @@ def test_every_decision_keeps_naming_what_it_named(tmp_path_factory, plan, with_
                 (a,), (b,) = (db.execute("select company_id from record_links where record_id = ?",
                                          [r]).fetchone() for r in record_ids)
                 assert a == b, f"the merge of {record_ids} came apart after {step}"
+    # The graph updated in place is the graph a full rebuild makes of the same records.
+    links = db.execute("select record_id, company_id from record_links order by 1").fetchall()
+    rebuild(db, Settings())
+    assert db.execute("select record_id, company_id from record_links order by 1").fetchall() \
+        == links

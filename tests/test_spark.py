@@ -4,6 +4,8 @@ companies and signals as the embedded engine on the test sets, through the libra
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -12,6 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 pytest.importorskip("pyspark")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark's local mode needs Java 17 (java on the PATH or JAVA_HOME)",
+                allow_module_level=True)
 
 from spider.errors import SpiderError  # noqa: E402
 from spider.resolve.prepare import prepare_records  # noqa: E402
@@ -66,7 +71,10 @@ def generated(tmp_path: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("rows", ["restaurants", "listed_names", "applicants", "generated"])
-def test_spark_proposes_scores_and_clusters_as_the_embedded_engine(engine, rows, tmp_path) -> None:
+@pytest.mark.parametrize("join", ["broadcast", "shuffle"])
+def test_spark_proposes_scores_and_clusters_as_the_embedded_engine(engine, rows, join,
+                                                                   tmp_path) -> None:
+    engine.broadcast_records = 10**9 if join == "broadcast" else 0
     data = generated(tmp_path) if rows == "generated" else globals()[rows]()
     embedded = resolve_prepared(prepare_records(data), workers=1)
     half = len(data) // 2

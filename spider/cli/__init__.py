@@ -223,9 +223,12 @@ def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a column to a field.")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a field on every row.")
+@click.option("--schedule", metavar="EVERY",
+              help="Refresh these files on a schedule (12h, 1d, weekly...): spider refresh --due.")
 @click.pass_obj
 @handle_errors
-def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tuple[str, ...]) -> None:
+def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tuple[str, ...],
+           schedule: str | None) -> None:
     """Ingest seed files (CSV, TSV, JSON, JSON Lines, GeoJSON) and rebuild the graph.
 
     \b
@@ -238,6 +241,11 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     missing = [p for p in files if not Path(p).is_file()]
     if missing:
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
+    every = None
+    if schedule:
+        from spider.refresh import parse_schedule
+
+        every = parse_schedule(schedule)
     db = obj.open(write=True)
     mapping, constants = _parse_pairs(maps, "--map"), _parse_pairs(sets, "--set")
     large = False
@@ -245,7 +253,8 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         progress = output.ReadProgress(Path(path).name, Path(path).stat().st_size)
         large = large or progress.active
         try:
-            report = ingest_file(db, path, mapping=mapping, constants=constants, progress=progress)
+            report = ingest_file(db, path, mapping=mapping, constants=constants, progress=progress,
+                                 schedule=every)
         finally:
             progress.close()
         _echo_lines(output.ingest_lines(report))
@@ -261,10 +270,13 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
 @click.option("--dry-run", is_flag=True, help="Crawl and extract, show a sample, save no records.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted crawl of URL; nothing is fetched twice.")
 @click.option("--follow-details", is_flag=True, help="Visit each item's page for phone, address, website.")
+@click.option("--schedule", metavar="EVERY",
+              help="Refresh this directory on a schedule (12h, 1d, weekly...): spider refresh --due.")
 @click.pass_obj
 @handle_errors
 def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, depth: int | None,
-          delay: float | None, dry_run: bool, resume: bool, follow_details: bool) -> None:
+          delay: float | None, dry_run: bool, resume: bool, follow_details: bool,
+          schedule: str | None) -> None:
     """Crawl a business directory politely and add its companies as records.
 
     \b
@@ -276,11 +288,21 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     # Loaded here, not at the top: requests and BeautifulSoup cost every other command time.
     from spider.crawl.crawler import ingest_directory
 
+    every = None
+    if schedule:
+        from spider.refresh import parse_schedule
+
+        every = parse_schedule(schedule)
     settings = obj.configure(max_pages=max_pages, max_depth=depth, delay=delay)
     db, progress = obj.open(write=True), output.crawl_progress()
+    # What the user set, kept with the source so `spider refresh` reads it the same way.
+    options = {key: value for key, value in (("max_pages", max_pages), ("depth", depth),
+                                             ("delay", delay), ("follow_details", follow_details))
+               if value}
     try:
         report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
-                                  follow_details=follow_details, progress=progress)
+                                  follow_details=follow_details, progress=progress,
+                                  options=options, schedule=every)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted: `spider crawl {url} --resume` continues where it stopped.", err=True)
         raise
@@ -614,3 +636,7 @@ def review(obj: Context, limit: int | None) -> None:
     if decided:
         click.echo(f"{decided} answers kept; the graph is up to date.")
 
+
+
+# Sales ops' commands live beside the others and join them here.
+from spider.cli import fresh as _fresh  # noqa: E402,F401

@@ -17,9 +17,11 @@ def ensure_cache_schema(db: Database) -> None:
     table(db, "http_cache").create(
         {"url": str, "status": int, "etag": str, "last_modified": str, "content_type": str,
          "body": bytes, "body_sha1": str, "size": int, "fetched_at": str, "checked_at": str,
-         "checked_run": int},
+         "checked_run": int, "fresh_until": str},
         pk="url", if_not_exists=True,
     )
+    if "fresh_until" not in table(db, "http_cache").columns_dict:  # a cache made before it
+        table(db, "http_cache").add_column("fresh_until", str)
     table(db, "robots_cache").create(
         {"origin": str, "status": int, "body": str, "fetched_at": str},
         pk="origin", if_not_exists=True,
@@ -40,6 +42,9 @@ class CachedPage:
     body: bytes
     fetched_at: str
     checked_run: int | None
+    # Until when the server said the copy may be used without asking (Cache-Control max-age,
+    # Expires), as an ISO time; None: ask every time (with the validators).
+    fresh_until: str | None = None
 
     def validators(self) -> dict[str, str]:
         """The conditional-request headers this copy allows (If-None-Match, If-Modified-Since)."""
@@ -61,25 +66,30 @@ class HttpCache:
 
     def get(self, url: str) -> CachedPage | None:
         row = self.db.execute(
-            "select etag, last_modified, content_type, body, fetched_at, checked_run "
-            "from http_cache where url = ?", [url]).fetchone()
+            "select etag, last_modified, content_type, body, fetched_at, checked_run, "
+            "fresh_until from http_cache where url = ?", [url]).fetchone()
         if row is None or row[3] is None:
             return None
-        etag, last_modified, content_type, body, fetched_at, checked_run = row
+        etag, last_modified, content_type, body, fetched_at, checked_run, fresh_until = row
         return CachedPage(url, etag, last_modified, content_type or "", zlib.decompress(body),
-                          fetched_at, checked_run)
+                          fetched_at, checked_run, fresh_until)
 
     def store(self, url: str, *, status: int, etag: str | None, last_modified: str | None,
-              content_type: str, body: bytes, now: str, run_id: int | None) -> None:
+              content_type: str, body: bytes, now: str, run_id: int | None,
+              fresh_until: str | None = None) -> None:
         upsert_row(self.db, "http_cache",
                    {"url": url, "status": status, "etag": etag, "last_modified": last_modified,
                     "content_type": content_type, "body": zlib.compress(body, 6),
                     "body_sha1": hashlib.sha1(body).hexdigest(), "size": len(body),
-                    "fetched_at": now, "checked_at": now, "checked_run": run_id}, pk="url")
+                    "fetched_at": now, "checked_at": now, "checked_run": run_id,
+                    "fresh_until": fresh_until}, pk="url")
 
-    def checked(self, url: str, *, now: str, run_id: int | None) -> None:
-        """The server said 304: the copy is current as of `now`, in run `run_id`."""
-        update_row(self.db, "http_cache", "url", url, {"checked_at": now, "checked_run": run_id})
+    def checked(self, url: str, *, now: str, run_id: int | None,
+                fresh_until: str | None = None) -> None:
+        """The server said 304: the copy is current as of `now`, in run `run_id` (and, if
+        the 304 said so, fresh until `fresh_until`)."""
+        update_row(self.db, "http_cache", "url", url,
+                   {"checked_at": now, "checked_run": run_id, "fresh_until": fresh_until})
 
 
 @dataclass(frozen=True)

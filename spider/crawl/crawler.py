@@ -24,7 +24,7 @@ from spider.crawl.recipes import Recipe, load_recipe
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
 from spider.db import Database
 from spider.errors import FetchError, InputError
-from spider.ingest import IngestReport, save_records
+from spider.ingest import IngestReport, mark_stale, save_records
 from spider.settings import Settings
 from spider.sources import register_source
 
@@ -333,24 +333,43 @@ def ingest_directory(
     session: requests.Session | None = None,
     clock: Clock | None = None,
     progress: Callable[[CrawlReport], None] | None = None,
+    options: dict[str, Any] | None = None,
+    schedule: str | None = None,
 ) -> CrawlReport:
     """Crawl a directory and save its records (page by page, so a crash loses nothing saved).
 
     With `dry_run` the records are counted and sampled but not saved, and the source is not
-    registered; the HTTP cache still fills, so the real run after it is cheap.
+    registered; the HTTP cache still fills, so the real run after it is cheap. A crawl that
+    went through the whole directory (no page cap reached, no page failed) marks stale the
+    records of its pages that it no longer found. OPTIONS (the caps and switches the user
+    gave) and SCHEDULE are registered with the source, for `spider refresh`.
     """
     loaded = load_recipe(recipe) if recipe else None
     report = CrawlReport(normalize_url(url))
     ingest = IngestReport(report.url)
     if not dry_run:
         report.ingest = ingest
+    read_id = ""
     for page in crawl_directory(db, url, settings, recipe=loaded, resume=resume,
                                 follow_details=follow_details, report=report, session=session,
                                 clock=clock, progress=progress):
         ingest.read += len(page.records)
+        read_id = f"crawl-{report.run_id}"  # one per run, kept when the run is resumed
         if not dry_run and page.records:
-            save_records(db, page.records, ingest)
+            save_records(db, page.records, ingest, read_id=read_id)
     if not dry_run:
+        if read_id and not report.stopped and not report.errors:
+            ingest.stale = _mark_gone(db, report.url, read_id)
         register_source(db, report.url, "directory", recipe=loaded.path if loaded else None,
-                        records=ingest.kept, skipped=len(ingest.skipped))
+                        records=ingest.kept, skipped=len(ingest.skipped), options=options,
+                        schedule=schedule)
     return report
+
+
+def _mark_gone(db: Database, start_url: str, read_id: str) -> int:
+    """After a whole crawl: mark stale the records of this directory's pages (of any run)
+    that this run did not give (an item taken off its page, a page gone)."""
+    pages = [url for url, in db.execute(
+        "select distinct f.url from crawl_frontier f join crawl_runs r on r.id = f.run_id "
+        "where r.start_url = ? and f.kind = 'list'", [start_url])]
+    return sum(mark_stale(db, page, read_id) for page in pages)

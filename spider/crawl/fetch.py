@@ -57,6 +57,31 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")
 
 
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.I)
+_NO_REUSE = re.compile(r"(?:^|,)\s*(no-cache|no-store)\b", re.I)
+
+
+def fresh_until(headers: Any, now: float) -> str | None:
+    """Until when a response may be used again without asking the server (ISO time), by its
+    Cache-Control max-age (RFC 9111 5.2.2.1) or else its Expires; None when it must be
+    revalidated every time (no-cache, no-store, or no lifetime given)."""
+    control = headers.get("Cache-Control") or ""
+    if _NO_REUSE.search(control):
+        return None
+    match = _MAX_AGE.search(control)
+    if match:
+        seconds = int(match.group(1))
+        return iso(now + seconds) if seconds > 0 else None
+    expires = headers.get("Expires")
+    if expires:
+        try:
+            when = parsedate_to_datetime(expires).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return None  # "0", "-1" or garbage: already expired
+        return iso(when) if when > now else None
+    return None
+
+
 def _epoch(text: str | None) -> float:
     return datetime.fromisoformat(text).timestamp() if text else 0.0
 
@@ -315,8 +340,10 @@ class Fetcher:
                 out.skipped, out.robots = ROBOTS_SKIP, True
                 return out
             cached = self.cache.get(current)
-            if cached and self.run_id is not None and cached.checked_run == self.run_id:
-                # Fetched earlier in this run (a resumed crawl): no request at all.
+            if cached and ((self.run_id is not None and cached.checked_run == self.run_id)
+                           or (cached.fresh_until and cached.fresh_until > iso(self.clock.now()))):
+                # Fetched earlier in this run (a resumed crawl), or still fresh by the server's
+                # Cache-Control or Expires: no request at all.
                 out.final_url, out.status, out.body = current, 200, cached.body
                 out.content_type, out.fetched_at, out.how = cached.content_type, cached.fetched_at, "cache"
                 return out
@@ -328,7 +355,8 @@ class Fetcher:
                 out.final_url, out.status = current, resp.status_code
                 now = iso(self.clock.now())
                 if resp.status_code == 304 and cached:
-                    self.cache.checked(current, now=now, run_id=self.run_id)
+                    self.cache.checked(current, now=now, run_id=self.run_id,
+                                       fresh_until=fresh_until(resp.headers, self.clock.now()))
                     out.body, out.content_type, out.fetched_at = cached.body, cached.content_type, cached.fetched_at
                     out.how = "not-modified"
                     return out
@@ -366,7 +394,8 @@ class Fetcher:
                     return out
                 self.cache.store(current, status=resp.status_code, etag=resp.headers.get("ETag"),
                                  last_modified=resp.headers.get("Last-Modified"),
-                                 content_type=ctype, body=body, now=now, run_id=self.run_id)
+                                 content_type=ctype, body=body, now=now, run_id=self.run_id,
+                                 fresh_until=fresh_until(resp.headers, self.clock.now()))
                 out.body, out.content_type, out.fetched_at, out.how = body, ctype, now, "downloaded"
                 return out
             finally:

@@ -8,9 +8,10 @@ runs there too (`map_groups`); the passes that need every company (signal rarity
 operating groups) stay on the driver. The block rules, caps, place split, tags and chaining of oversized identity
 blocks are spider.resolve.block's, restated over key-value pairs:
 
-    records --prepare--> Prepared --keys--> (key, member) --count per key--> split common keys
-    by place --group by block key--> pairs of each block --first rule per pair--> join both
-    records --score--> pairs at or above the review threshold, to the driver
+    records --prepare--> Prepared --keys--> (key, member) --group by key (one shuffle)-->
+    split a common key by place, pairs of each block --first rule per pair--> score with both
+    records (a broadcast copy, or joined by index) --> pairs at or above the review
+    threshold, to the driver
 
 Keys are stable 64-bit hashes (spider.resolve.incremental.key_hash), never Python's `hash`,
 which differs between worker processes. PySpark is an optional extra (`pip install
@@ -26,7 +27,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import combinations
-from operator import add
 from typing import Any, TypeVar
 
 import numpy as np
@@ -45,6 +45,10 @@ from spider.resolve.prepare import Prepared, Weights, prepare_record
 from spider.resolve.score import ScoreConfig, _score_slice
 
 DEFAULT_MASTER = "local[*]"
+# Up to this many distinct records, every executor gets a copy of them to score pairs with
+# (a broadcast join, a few hundred MB at most); beyond it, each pair's records are joined to
+# it by index.
+BROADCAST_RECORDS = 1_000_000
 T = TypeVar("T")
 _SPLIT_IDS = frozenset(RULE_ID[r] for r in PLACE_SPLIT_RULES)
 _RULE_CAP = {RULE_ID["token_pair"]: "pair_block", RULE_ID["place_word"]: "place_block",
@@ -82,12 +86,14 @@ def session(master: str | None = None) -> Any:
 class SparkEngine:
     """Prepare, block and score on Spark; everything else stays with the caller."""
 
-    def __init__(self, master: str | None = None, partitions: int | None = None) -> None:
+    def __init__(self, master: str | None = None, partitions: int | None = None, *,
+                 broadcast_records: int = BROADCAST_RECORDS) -> None:
         self.spark = session(master)
         self.sc = self.spark.sparkContext
         self.sc.setLogLevel("ERROR")
         self.partitions = partitions or max(2, self.sc.defaultParallelism * 2)
         self.cores = self.sc.defaultParallelism
+        self.broadcast_records = broadcast_records
         # (stage, items, seconds) of each Spark job, for the bench's per-core costs.
         self.timings: list[tuple[str, int, float]] = []
 
@@ -116,25 +122,34 @@ class SparkEngine:
         shared = self.sc.broadcast((weights, limits, config, keep, n))
         records = self.sc.parallelize(list(reps), self.partitions)
         keys = records.mapPartitions(lambda recs: _keys_of(recs, shared.value))
-        sizes = keys.mapValues(lambda _m: 1).reduceByKey(add)
-        blocks = (keys.join(sizes)
-                  .map(lambda kv: (_block_key(kv[0], kv[1][0], kv[1][1], shared.value[1]),
-                                   kv[1][0]))
-                  .groupByKey(self.partitions))  # fmt: skip
-        firsts = blocks.flatMap(lambda kv: _pairs_of(kv[1], shared.value)).reduceByKey(min)
-        by_index = records.map(lambda rec: (rec.index, rec))
-        with_a = firsts.map(lambda cr: (cr[0] // n, cr)).join(by_index)
-        with_b = with_a.map(lambda x: (x[1][0][0] % n, (x[1][0], x[1][1]))).join(by_index)
-        scored = with_b.mapPartitions(lambda part: _score_part(part, shared.value)).collect()
+        # One shuffle: each key's members meet in one partition, where a common key of a
+        # splittable rule is split by place before its pairs are made.
+        blocks = keys.groupByKey(self.partitions)
+        firsts = blocks.flatMap(lambda kv: _key_pairs(kv[1], shared.value)).reduceByKey(min)
+        firsts.persist()
+        count = firsts.count()
+        self.timings.append(("block (records)", len(reps), time.perf_counter() - started))
+        started = time.perf_counter()
+        if len(reps) <= self.broadcast_records:
+            # Few enough records to send every executor a copy (a broadcast join): each pair
+            # is scored where it lies, no record is shuffled.
+            table = self.sc.broadcast(list(reps))
+            parts = firsts.mapPartitions(
+                lambda part: _score_broadcast(part, shared.value, table.value)).collect()
+            table.unpersist()
+        else:  # both records of each pair joined to it by index (two shuffles)
+            by_index = records.map(lambda rec: (rec.index, rec))
+            with_a = firsts.map(lambda cr: (cr[0] // n, cr)).join(by_index)
+            with_b = with_a.map(lambda x: (x[1][0][0] % n, (x[1][0], x[1][1]))).join(by_index)
+            parts = with_b.mapPartitions(lambda part: _score_part(part, shared.value)).collect()
+        firsts.unpersist()
         shared.unpersist()
-        self.timings.append(("block and score (pairs)", len(scored), time.perf_counter() - started))
-        if not scored:
-            return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int8), n), {}
-        scored.sort()  # pair order, as the embedded engine scores them (ties break alike)
-        codes = np.array([c for c, _, _ in scored], np.int64)
-        rules = np.array([r for _, r, _ in scored], np.int8)
-        scores = {(code // n, code % n): score for code, _, score in scored if score >= keep}
-        return Candidates(codes, rules, n), scores
+        codes = np.concatenate([p[0] for p in parts] or [np.zeros(0, np.int64)])
+        rules = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int8)])
+        order = np.argsort(codes)
+        kept = sorted(pair for p in parts for pair in p[2])  # pair order, as embedded scoring
+        self.timings.append(("score (pairs)", count, time.perf_counter() - started))
+        return Candidates(codes[order], rules[order], n), dict(kept)
 
     def map_groups(self, func: Callable[[Any, Any], T], context: Any, groups: Iterable[Any], *,
                    wave: int = 50_000) -> Iterator[T]:
@@ -194,12 +209,19 @@ def _keys_of(recs: Iterable[Prepared], shared: tuple) -> Iterator[tuple[int, Mem
                 yield h, (RULE_ID[rule], rec.index, (key_hash(tag) or 1) if tag else 0, place_hash)
 
 
-def _block_key(key: int, member: Member, size: int, limits: BlockLimits) -> tuple[int, int]:
-    """A common key of a splittable rule (held by more than split_at records) is taken
-    within each place, as spider.resolve.block._split_by_place does."""
-    if size > limits.split_at and member[0] in _SPLIT_IDS:
-        return key, member[3] * 2 + 1
-    return key, 0
+def _key_pairs(members: Iterable[Member], shared: tuple) -> Iterator[tuple[int, int]]:
+    """The pairs of one key's members: a common key of a splittable rule (held by more than
+    split_at records) is taken within each place, as spider.resolve.block._split_by_place
+    does, each place its own block."""
+    block = list(members)
+    if len(block) > shared[1].split_at and block[0][0] in _SPLIT_IDS:
+        by_place: dict[int, list[Member]] = {}
+        for member in block:
+            by_place.setdefault(member[3], []).append(member)
+        for part in by_place.values():
+            yield from _pairs_of(part, shared)
+    else:
+        yield from _pairs_of(block, shared)
 
 
 def _cap(rule: int, tagged: bool, limits: BlockLimits) -> int:
@@ -230,10 +252,21 @@ def _pairs_of(members: Iterable[Member], shared: tuple) -> Iterator[tuple[int, i
             yield min(a, b) * n + max(a, b), rule
 
 
+def _score_broadcast(part: Iterable[tuple[int, int]], shared: tuple, reps: list[Prepared],
+                     ) -> Iterator[tuple[np.ndarray, np.ndarray, list[tuple[tuple[int, int], float]]]]:
+    """`_score_part` for pairs whose records every executor holds (a broadcast list)."""
+    weights, _, config, keep, n = shared
+    pairs = list(part)
+    array = np.array([code for code, _ in pairs], np.int64)
+    rule_ids = np.array([rule for _, rule in pairs], np.int8)
+    state = (reps, weights, config, array // n, array % n, rule_ids, keep)
+    yield array, rule_ids, _score_slice(state, (0, len(pairs)))
+
+
 def _score_part(part: Iterable[tuple[int, tuple]], shared: tuple,
-                ) -> Iterator[tuple[int, int, float]]:
-    """(code, rule, score) for every pair of a partition: the score if at or above the keep
-    threshold, else -1 (the pair is still a candidate)."""
+                ) -> Iterator[tuple[np.ndarray, np.ndarray, list[tuple[tuple[int, int], float]]]]:
+    """One partition's candidate pairs, as arrays (codes, rule ids: compact on the way back to
+    the driver), and those of them scoring at or above the keep threshold."""
     weights, _, config, keep, n = shared
     local: dict[int, Prepared] = {}
     codes, rules = [], []
@@ -242,10 +275,6 @@ def _score_part(part: Iterable[tuple[int, tuple]], shared: tuple,
         local[rec_b.index] = rec_b
         codes.append(code)
         rules.append(rule)
-    if not codes:
-        return
-    array = np.array(codes, np.int64)
-    state = (local, weights, config, array // n, array % n, np.array(rules, np.int8), keep)
-    found = dict(_score_slice(state, (0, len(codes))))
-    for code, rule in zip(codes, rules, strict=True):
-        yield code, rule, found.get((code // n, code % n), -1.0)
+    array, rule_ids = np.array(codes, np.int64), np.array(rules, np.int8)
+    state = (local, weights, config, array // n, array % n, rule_ids, keep)
+    yield array, rule_ids, _score_slice(state, (0, len(codes)))

@@ -220,11 +220,12 @@ class Update:
     removed: list[int]
 
 
-def update_companies(db: Database, settings: Settings, *,
-                     progress: Progress | None = None) -> Update | None:
+def update_companies(db: Database, settings: Settings, *, progress: Progress | None = None,
+                     watch: Any = None) -> Update | None:
     """Bring companies up to the records changed since the graph was built (spider.resolve.
     incremental), rewriting only the companies they touch; None when a full resolution is
-    needed instead (no state kept, or too much changed)."""
+    needed instead (no state kept, or too much changed). `watch` sees the companies it is
+    about to rewrite (spider.refresh.Watch)."""
     from spider.resolve import incremental as inc
 
     say = progress or (lambda what: None)
@@ -268,6 +269,8 @@ def update_companies(db: Database, settings: Settings, *,
         "select r.id, l.company_id from records r left join record_links l on l.record_id = r.id "
         "where r.status = 'stale' and r.id in (select id from temp._affected)").fetchall()
     ids = _CompanyIds(db, read.previous)
+    if watch is not None:  # what the companies were, for a refresh's diff
+        watch.see_before(db, sorted(touched))
     with transaction(db):
         execute_in(db, "delete from record_links where record_id in ({marks})", sorted(affected))
         _write_links(db, result, ids, read.ids, stale)

@@ -1,0 +1,334 @@
+"""Commands for sales ops keeping the graph fresh: `spider sources` and `spider refresh`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spider.cli import Context, _echo_err, _echo_lines, graph, handle_errors, main
+from spider.errors import SpiderError
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON lines.")
+@click.pass_context
+@handle_errors
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """List the registered sources (files and directories read), with their records, last
+    read and schedule; `sources remove` and `sources schedule` change them.
+
+    \b
+    Examples:
+        spider sources
+        spider sources schedule 3 weekly
+        spider sources remove members.csv
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from spider.refresh import list_sources
+
+    obj: Context = ctx.obj
+    rows = list_sources(obj.open())
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo("No sources yet: `spider ingest FILE` or `spider crawl URL` adds one.")
+        return
+    _echo_lines(_source_table(rows))
+
+
+def _source_table(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [f"{'id':>3}  {'kind':<9} {'records':>8} {'stale':>6}  {'last read':<16} "
+             f"{'schedule':<8} {'status':<8} location"]
+    for row in rows:
+        status = row.get("status") or "active"
+        if row.get("last_error"):
+            status = "error"
+        lines.append(
+            f"{row['id']:>3}  {row['kind']:<9} {row['active']:>8} {row['stale']:>6}  "
+            f"{(row.get('last_read_at') or '')[:16].replace('T', ' '):<16} "
+            f"{row.get('schedule') or '-':<8} {status:<8} {row['location']}")
+        if row.get("last_error"):
+            lines.append(f"     last error: {row['last_error']}")
+    return lines
+
+
+@sources.command("remove")
+@click.argument("source")
+@click.pass_obj
+@handle_errors
+def sources_remove(obj: Context, source: str) -> None:
+    """Retire a source: its records become stale (kept, never listed), and the graph is
+    updated; what a person decided about them stays.
+
+    \b
+    Example:
+        spider sources remove 3
+    """
+    from spider.refresh import find_source, retire
+
+    db = obj.open(write=True)
+    found = find_source(db, source)
+    if found.get("status") == "retired":
+        raise SpiderError(f"{found['location']}: already retired")
+    result = retire(db, obj.settings, found)
+    _echo_lines(result.lines)
+    _echo_lines(_change_lines(result.changes))
+
+
+@sources.command("schedule")
+@click.argument("source")
+@click.argument("every")
+@click.pass_obj
+@handle_errors
+def sources_schedule(obj: Context, source: str, every: str) -> None:
+    """Refresh a source on a schedule (12h, 1d, 7d, daily, weekly, off), run by
+    `spider refresh --due` from cron or a systemd timer.
+
+    \b
+    Example:
+        spider sources schedule 3 weekly
+    """
+    from spider.refresh import find_source, next_due, parse_schedule, set_schedule
+
+    db = obj.open(write=True)
+    found = find_source(db, source)
+    schedule = parse_schedule(every)
+    set_schedule(db, found, schedule)
+    found["schedule"] = schedule
+    due = next_due(found)
+    click.echo(f"{found['location']}: " + (f"refreshed every {schedule}; next due {due}"
+                                          if schedule else "no schedule"))
+
+
+@main.command()
+@click.argument("sources_given", nargs=-1, metavar="[SOURCE]...")
+@click.option("--due", is_flag=True, help="Only the sources whose schedule has come round.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; keep nothing.")
+@click.option("--diff", "diff_path", type=click.Path(dir_okay=False),
+              help="Also write the changes to this file (.csv or .json).")
+@click.option("-n", "--limit", type=click.IntRange(0), default=30,
+              help="Changes to print (default 30; all are kept and written).")
+@click.pass_obj
+@handle_errors
+def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bool,
+            diff_path: str | None, limit: int) -> None:
+    """Read registered sources again (all, the ones named, or --due), update the graph in
+    place and show what changed: companies new, gone, back, changed, re-tiered, merged, split.
+
+    \b
+    Examples:
+        spider refresh
+        spider refresh members.csv --dry-run
+        spider refresh --due --diff changes.csv      # from cron
+    """
+    from spider import refresh as fresh
+
+    db = obj.open(write=True)
+    if sources_given:
+        chosen = [fresh.find_source(db, ref) for ref in sources_given]
+    elif due:
+        chosen = fresh.due_sources(db)
+    else:
+        chosen = fresh.list_sources(db, include_retired=False)
+    retired = [s["location"] for s in chosen if s.get("status") == "retired"]
+    if retired:
+        raise SpiderError(f"{retired[0]}: retired; ingest or crawl it again to bring it back")
+    if not chosen:
+        click.echo("No source is due." if due else
+                   "No sources yet: `spider ingest FILE` or `spider crawl URL` adds one.")
+        return
+    result = fresh.refresh(db, obj.settings, chosen, dry_run=dry_run, echo=_echo_err)
+    click.echo(result.summary)
+    lines = _change_lines(result.changes, limit) + result.lists
+    _echo_lines(lines)
+    if diff_path:
+        fresh.write_changes(result.changes, Path(diff_path))
+        click.echo(f"{len(result.changes)} changes written to {diff_path}")
+    if dry_run:
+        click.echo("Dry run: nothing was kept.")
+    if result.errors:
+        raise SpiderError(f"{len(result.errors)} of {len(chosen)} sources failed; "
+                          "the others were refreshed (see above)")
+
+
+def _change_lines(changes: list[Any], limit: int = 30) -> list[str]:
+    if not changes:
+        return ["No company changed."]
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.change] = counts.get(change.change, 0) + 1
+    lines = ["Changes: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))]
+    for change in changes[:limit]:
+        lines.append(f"  {change.change:<9} #{change.company_id} {change.name}"
+                     + (f": {change.detail}" if change.detail else ""))
+    if len(changes) > limit:
+        lines.append(f"  ... {len(changes) - limit} more (--diff FILE writes them all)")
+    return lines
+
+
+@main.group("list")
+def list_group() -> None:
+    """Saved lists: a query's prospects under a name, frozen (--static) or evaluated again
+    after every refresh.
+
+    \b
+    Examples:
+        spider list save tokyo-5star "Tokyo five-star hotel" -n 50
+        spider list diff tokyo-5star
+        spider list export tokyo-5star -o calls.csv
+    """
+
+
+@list_group.command("save")
+@click.argument("name")
+@click.argument("query")
+@click.option("--static", is_flag=True, help="Freeze the list to today's companies.")
+@click.option("-n", "--limit", type=click.IntRange(1, 10000), default=50,
+              help="How many prospects (default 50).")
+@click.pass_obj
+@handle_errors
+def list_save(obj: Context, name: str, query: str, static: bool, limit: int) -> None:
+    """Keep QUERY's prospects as list NAME (a list of that name is replaced)."""
+    from spider.lists import save_list
+
+    db = obj.open(write=True)
+    expansion = save_list(db, obj.settings, name, query, static=static, size=limit)
+    kind = "static (frozen)" if static else "dynamic (evaluated again after each refresh)"
+    click.echo(f"List {name!r}: {len(expansion.prospects)} prospects for {query!r}, {kind}.")
+
+
+@list_group.command("show")
+@click.argument("name", required=False)
+@click.pass_obj
+@handle_errors
+def list_show(obj: Context, name: str | None) -> None:
+    """The saved lists, or one list's members."""
+    from spider.lists import all_lists, get_list, members
+
+    db = obj.open()
+    if name is None:
+        rows = all_lists(db)
+        if not rows:
+            click.echo("No saved lists: `spider list save NAME QUERY` keeps one.")
+        for row in rows:
+            kind = "static" if row["static"] else "dynamic"
+            click.echo(f"{row['name']:<20} {kind:<8} {row['members']:>5} prospects  "
+                       f"{row['query']!r}  (evaluated {(row['evaluated_at'] or '')[:16]})")
+        return
+    saved = get_list(db, name)
+    click.echo(f"{name}: {saved['query']!r}, " + ("static" if saved["static"] else "dynamic"))
+    for member in members(db, name):
+        row = member["row"]
+        click.echo(f"{member['rank']:>4}. #{member['company_id']} {row.get('company', '')}  "
+                   f"{row.get('phone', '')}  {row.get('city', '')}")
+
+
+@list_group.command("diff")
+@click.argument("name")
+@click.option("--now", is_flag=True, help="Evaluate the list again now (a dynamic list).")
+@click.pass_obj
+@handle_errors
+def list_diff(obj: Context, name: str, now: bool) -> None:
+    """Who entered list NAME and who left it at its last evaluation, and why."""
+    from spider.lists import get_list, last_changes, reevaluate
+
+    db = obj.open(write=now)
+    if now:
+        if get_list(db, name)["static"]:
+            raise SpiderError(f"{name} is static: its companies do not change; save it again "
+                              "to take today's")
+        moved = reevaluate(db, obj.settings, name)
+        at: str | None = "now"
+    else:
+        at, moved = last_changes(db, name)
+    if not moved:
+        click.echo(f"{name}: nobody entered or left at its last evaluation ({at}).")
+        return
+    click.echo(f"{name}, evaluated {at}:")
+    for change in moved:
+        sign = "+" if change.change == "entered" else "-"
+        click.echo(f"  {sign} #{change.company_id} {change.name}: {change.why}")
+
+
+@list_group.command("export")
+@click.argument("name")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
+              help="Write to FILE (.csv or .json; default output/NAME.csv).")
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
+@click.pass_obj
+@handle_errors
+def list_export(obj: Context, name: str, output_path: str | None, no_bom: bool) -> None:
+    """Write list NAME as a call list (contact details as they are now; companies excluded
+    since it was saved are left out)."""
+    from spider.lists import get_list, write_list
+
+    db = obj.open()
+    get_list(db, name)
+    path = Path(output_path) if output_path else Path("output") / f"{name}.csv"
+    fmt = "json" if path.suffix.lower() == ".json" else "csv"
+    write_list(db, name, path, fmt, bom=not no_bom)
+    click.echo(f"Wrote list {name!r} to {path}")
+
+
+@graph.command("export")
+@click.argument("query", required=False)
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]),
+              help="graphml (Gephi, yEd, networkx), gexf (Gephi) or json (networkx node-link); "
+                   "default: from -o's ending.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), required=True,
+              help="The file to write.")
+@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=25,
+              help="Prospects in a query's neighbourhood (default 25).")
+@click.pass_obj
+@handle_errors
+def graph_export(obj: Context, query: str | None, fmt: str | None, output_path: str,
+                 limit: int) -> None:
+    """Write the whole graph, or one query's neighbourhood, with signal kinds and weights.
+
+    \b
+    Examples:
+        spider graph export -o spider.graphml
+        spider graph export "Tokyo five-star hotel" -o tokyo.gexf
+    """
+    from spider.web import describe, export_graph, query_graph, whole_graph
+
+    db = obj.open()
+    web = query_graph(db, obj.settings, query, limit=limit) if query else whole_graph(db)
+    written = export_graph(web, Path(output_path), fmt)
+    figures = describe(web)
+    click.echo(f"Wrote {figures['nodes']} nodes and {figures['edges']} links ({written}) to "
+               f"{output_path}")
+
+
+@graph.command("draw")
+@click.argument("query")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), required=True,
+              help="web.svg or web.html.")
+@click.option("-n", "--limit", type=click.IntRange(1, 200), default=20,
+              help="Prospects to draw (default 20).")
+@click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the labels.")
+@click.pass_obj
+@handle_errors
+def graph_draw(obj: Context, query: str, output_path: str, limit: int, lang: str | None) -> None:
+    """Draw a query's spider web: the won client or segment at the centre, its prospects
+    around it by score and priority, linked through the signals they share.
+
+    \b
+    Example:
+        spider graph draw "Tokyo five-star hotel" -o web.svg
+    """
+    from spider.web import describe, query_graph, write_picture
+
+    settings = obj.configure(language=lang)
+    db = obj.open()
+    web = query_graph(db, settings, query, limit=limit)
+    write_picture(web, Path(output_path), title=f"{query}: {web.graph.get('seed', '')}")
+    figures = describe(web)
+    click.echo(f"Drew {figures.get('prospect', 0)} prospects and {figures.get('signal', 0)} "
+               f"signals to {output_path}")
