@@ -631,3 +631,13 @@ def test_same_name_firms_at_two_japanese_addresses_in_one_ward_are_two() -> None
     owner = resolve_records(records).cluster_of()
     assert owner[0] != owner[1]
     assert owner[0] == owner[2]
+
+
+def test_the_score_breakdown_is_worked_out_when_a_pair_is_shown_not_stored(db) -> None:
+    resolve_companies(db, Settings(match_threshold=99.0, review_threshold=60.0))
+    stored = db.execute("select breakdown from review_queue where status = 'pending'").fetchall()
+    assert stored and all(b is None or set(json.loads(b)) == {"property"} for b, in stored)
+    shown = pending_reviews(db)
+    assert all("name" in item["breakdown"] or "spot" in item["breakdown"] for item in shown)
+    first = shown[0]
+    assert first["breakdown"]  # the fields the resolver weighed for this pair

@@ -613,7 +613,7 @@ def review(obj: Context, limit: int | None) -> None:
     from spider.resolve.decisions import decide_review, pending_reviews
 
     db = obj.open(write=True)
-    items, decided = pending_reviews(db)[:limit], 0
+    items, decided = pending_reviews(db, obj.settings)[:limit], 0
     if not items:
         click.echo("Nothing to review.")
     verdicts = {"m": "merge", "k": "keep_apart", "s": "skip"}

@@ -20,6 +20,7 @@ from spider.db import (
     update_row,
 )
 from spider.errors import ResolveError
+from spider.settings import Settings
 from spider.text import now_iso
 
 
@@ -152,15 +153,17 @@ def split_company(db: Database, company_id: int, record_ids: Sequence[int],
                   f"(now company #{new_id})", changed=[company_id, new_id])
 
 
-def pending_reviews(db: Database) -> list[dict[str, Any]]:
+def pending_reviews(db: Database, settings: Settings | None = None) -> list[dict[str, Any]]:
     """Pending review pairs in the queue's order (those joining the most records first, then
-    the best scored), each with both records."""
+    the best scored), each with both records and the score's breakdown, worked out now from
+    the two records and the last resolution's token weights (never stored per pair)."""
     rows = [dict(r) for r in db.query(
         "select * from review_queue where status = 'pending' order by id")]  # fmt: skip
     for row in rows:
         row["a"] = table(db, "records").get(row["record_a"])
         row["b"] = table(db, "records").get(row["record_b"])
-        row["breakdown"] = json.loads(row["breakdown"] or "{}")
+        row["breakdown"] = {**explain_pair(db, row["a"], row["b"], settings),
+                            **json.loads(row["breakdown"] or "{}")}
         # The company each record is in and how many records it holds: a merge joins the
         # whole companies, which the reviewer should see before answering.
         for side in ("a", "b"):
@@ -170,6 +173,20 @@ def pending_reviews(db: Database) -> list[dict[str, Any]]:
                 [row[f"record_{side}"]]).fetchone()
             row[f"company_{side}"], row[f"size_{side}"] = found if found else (None, 0)
     return rows
+
+
+def explain_pair(db: Database, a: dict[str, Any], b: dict[str, Any],
+                 settings: Settings | None = None) -> dict[str, Any]:
+    """How two records score against each other, field by field, as the resolver scores them
+    (with the token weights the last full resolution counted, where it kept them)."""
+    from spider.resolve.incremental import has_state, stored_weights
+    from spider.resolve.prepare import Weights, prepare_records
+    from spider.resolve.score import score_pair
+    from spider.resolve.stage import score_config
+
+    pair = prepare_records([a, b])
+    weights = stored_weights(db, pair, []) if has_state(db) else Weights(pair)
+    return score_pair(pair[0], pair[1], weights, score_config(settings or Settings()))[1]
 
 
 def decide_review(db: Database, review_id: int, verdict: str) -> Change:

@@ -189,7 +189,7 @@ def resolve_companies(db: Database, settings: Settings, *,
         whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
                 if score < settings.match_threshold
                 and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue, left_out = _review_queue(db, result, record_ids, whys, config,
+        queue, left_out = _review_queue(db, result, record_ids, whys,
                                         limit=settings.review_limit, apart=cannot)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
@@ -281,7 +281,7 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
         whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
                 if score < settings.match_threshold
                 and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue, left_out = _review_queue(db, result, read.ids, whys, config,
+        queue, left_out = _review_queue(db, result, read.ids, whys,
                                         limit=max(0, settings.review_limit - pending), apart=cannot)
         insert_rows(db, "review_queue", queue, conflict="ignore")
         # A company a decision emptied before it was applied (an interrupted `spider merge`)
@@ -337,15 +337,14 @@ def score_config(settings: Settings) -> ScoreConfig:
 
 
 def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
-                  whys: dict[tuple[int, int], str] | None = None,
-                  config: ScoreConfig = DEFAULT_SCORE, *, limit: int | None = None,
+                  whys: dict[tuple[int, int], str] | None = None, *, limit: int | None = None,
                   apart: Sequence[tuple[int, int]] = ()) -> tuple[list[dict[str, Any]], int]:
     """The uncertain pairs not yet answered, each as its records' smallest ids, and how many
     more were left out. One pair per two companies (the best scored, carrying what a property
     rule saw in any of their pairs), none between two companies a person keeps apart (APART:
     record indexes), those whose merge would join the most records first, at most LIMIT of
     them and every pair a property rule put up (a call list shows such a pair once); the
-    score breakdown is worked out for those only."""
+    score breakdown is not stored, but worked out when a pair is shown."""
     decided = {
         (a, b) for a, b in db.execute(
             "select record_a, record_b from review_queue where status != 'pending'")
@@ -381,12 +380,13 @@ def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
         ranked = kept
     queue = []
     for key in ranked:
-        a, b, s, ida, idb = best[key]
-        _, breakdown = score_pair(result.reps[a], result.reps[b], result.weights, config)
-        if key in seen_by_rule:
-            breakdown["property"] = seen_by_rule[key]
+        _a, _b, s, ida, idb = best[key]
+        # Only what a property rule saw is kept (a call list reads it); the score's breakdown
+        # is worked out when the pair is shown (spider.resolve.decisions.pending_reviews).
+        note = {"property": seen_by_rule[key]} if key in seen_by_rule else None
         queue.append({"record_a": ida, "record_b": idb, "score": round(s, 1),
-                      "breakdown": json.dumps(breakdown, ensure_ascii=False), "status": "pending"})  # fmt: skip
+                      "breakdown": json.dumps(note, ensure_ascii=False) if note else None,
+                      "status": "pending"})
     return queue, left_out
 
 
