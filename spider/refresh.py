@@ -384,11 +384,18 @@ def read_source(db: Database, source: dict[str, Any], settings: Settings) -> str
         from spider.ingest import ingest_file
 
         path = Path(source["location"])
-        if not path.is_file():
-            raise InputError("the file is not there any more; put it back, or retire the "
-                             "source with `spider sources remove`")
         mapping = json.loads(source.get("mapping") or "null")
         constants = json.loads(source.get("constants") or "null")
+        if not path.is_file():
+            from spider import seeds
+
+            shipped = {e["source"]: e for e in seeds.seed_sources()}
+            entry = shipped.get(source["location"])
+            if entry is None:
+                raise InputError("the file is not there any more; put it back, or retire the "
+                                 "source with `spider sources remove`")
+            # A shipped seed is known by its label; it is read from where Spider keeps it.
+            path, constants = Path(entry["path"]), entry["constants"]
         read = ingest_file(db, path, mapping=mapping, constants=constants,
                            source=source["location"], confidence=source.get("confidence"))
         return read.summary()

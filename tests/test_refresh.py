@@ -265,3 +265,10 @@ def test_the_spider_web_exports_for_gephi_and_networkx_and_draws(seeded_path, tm
     assert "パレスホテル東京" in text  # the centre, labelled in the user's language
     code, out = run(db, "graph", "draw", "Palace Hotel Tokyo", "-o", str(tmp_path / "web.png"))
     assert code == 1 and "write a .svg or an .html picture" in out
+
+
+def test_the_shipped_seeds_refresh_from_where_spider_keeps_them(private_db_path) -> None:
+    code, out = run(private_db_path, "refresh")
+    assert code == 0, out
+    assert "seeds/sp500.csv: 503 rows read, 0 added, 0 updated, 503 unchanged" in out
+    assert "No company changed." in out
