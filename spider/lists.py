@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from spider.db import Database, insert_rows, rows_in, transaction
-from spider.errors import InputError
+from spider.errors import InputError, SpiderError
 from spider.exclusions import excluded_companies
 from spider.export import CALL_LIST_COLUMNS, call_list_rows, safe_cell, safe_phone
 from spider.prospects import Expansion
@@ -126,8 +126,11 @@ def reevaluate(db: Database, settings: Settings, name: str) -> list[ListChange]:
     """Evaluate a dynamic list again; who entered and who left, and why."""
     saved = get_list(db, name)
     before = {m["company_id"]: m for m in members(db, name)}
-    expansion = _evaluate(db, settings, saved["query"], int(saved["size"]))
-    after = {p.company_id: p for p in expansion.prospects}
+    try:
+        expansion: Expansion | None = _evaluate(db, settings, saved["query"], int(saved["size"]))
+    except SpiderError as exc:  # the query no longer names anything: the list empties
+        expansion, unmatched = None, str(exc).split(";")[0]
+    after = {p.company_id: p for p in expansion.prospects} if expansion else {}
     excluded = excluded_companies(db)
     status = dict(rows_in(db, "select id, coalesce(status, 'active') from companies where id in "
                           "({marks})", sorted(before)))
@@ -138,24 +141,35 @@ def reevaluate(db: Database, settings: Settings, name: str) -> list[ListChange]:
     for company_id, m in before.items():
         if company_id in after:
             continue
-        if company_id in excluded:
+        if expansion is None:
+            why = f"the query no longer matches ({unmatched})"
+        elif company_id in excluded:
             why = "excluded (do-not-call, a customer, a competitor or partner)"
         elif company_id not in status:
             why = "merged into another company or split"
         elif status[company_id] == "gone":
             why = "gone from every source"
         else:
-            why = f"no longer in the top {saved['size']} for {saved['query']!r}"
+            why = f"no longer among the prospects of {saved['query']!r}"
         changes.append(ListChange(company_id, m["row"].get("company", ""), "left", why))
     now = now_iso()
     with transaction(db):
         db.execute("delete from saved_list_members where list = ?", [name])
-        _write_members(db, name, expansion)
+        if expansion is not None:
+            _write_members(db, name, expansion)
         db.execute("update saved_lists set evaluated_at = ? where name = ?", [now, name])
         insert_rows(db, "saved_list_changes", (
             {"list": name, "at": now, "company_id": c.company_id, "name": c.name,
              "change": c.change, "why": c.why} for c in changes))
     return changes
+
+
+def delete_list(db: Database, name: str) -> None:
+    get_list(db, name)
+    with transaction(db):
+        for table_name, column in (("saved_lists", "name"), ("saved_list_members", "list"),
+                                   ("saved_list_changes", "list")):
+            db.execute(f"delete from {table_name} where {column} = ?", [name])
 
 
 def reevaluate_dynamic(db: Database, settings: Settings) -> dict[str, list[ListChange]]:
@@ -176,11 +190,12 @@ def last_changes(db: Database, name: str) -> tuple[str | None, list[ListChange]]
 
 def export_rows(db: Database, name: str) -> list[dict[str, Any]]:
     """The list as a call list: its rows as saved, contact details as they are now, and no
-    company excluded since."""
+    company excluded since or gone from every source."""
     excluded = excluded_companies(db)
+    gone = {c for c, in db.execute("select id from companies where status = 'gone'")}
     out = []
     for member in members(db, name):
-        if member["company_id"] in excluded:
+        if member["company_id"] in excluded or member["company_id"] in gone:
             continue
         row = dict(member["row"])
         now = db.execute("select phone, website, address, city, region, postal_code from "

@@ -42,8 +42,15 @@ def parse_schedule(text: str) -> str | None:
     if value in ("off", "none", "never", ""):
         return None
     value = _NAMED.get(value, value)
-    if not _EVERY.match(value):
+    match = _EVERY.match(value)
+    if not match:
         raise InputError(f"{text!r}: not a schedule; say 12h, 1d, 7d, 2w, daily, weekly or off")
+    try:
+        sensible = timedelta(hours=1) <= _interval(value) <= timedelta(days=3660)
+    except OverflowError:
+        sensible = False
+    if not sensible:
+        raise InputError(f"{text!r}: a schedule runs between every hour and every ten years")
     return value
 
 
@@ -126,10 +133,16 @@ def find_source(db: Database, ref: str) -> dict[str, Any]:
     if ref.isdigit():
         row = db.execute("select id from sources where id = ?", [int(ref)]).fetchone()
     if row is None:
-        location = ref
-        if "://" not in ref and Path(ref).exists():
-            location = str(Path(ref).resolve())
-        row = db.execute("select id from sources where location = ?", [location]).fetchone()
+        candidates = [ref] if "://" in ref else [str(Path(ref).resolve()), ref]
+        for location in candidates:
+            row = db.execute("select id from sources where location = ?", [location]).fetchone()
+            if row:
+                break
+    if row is None and "://" not in ref:  # a file named from elsewhere, or moved away
+        named = db.execute("select id from sources where kind = 'file' and (location = ? or "
+                           "location like ?)", [ref, f"%/{Path(ref).name}"]).fetchall()
+        if len(named) == 1:
+            row = named[0]
     if row is None:
         raise InputError(f"{ref}: no such source; `spider sources` lists them with their ids")
     return next(iter(db.query("select * from sources where id = ?", [row[0]])))
@@ -351,6 +364,8 @@ def refresh(db: Database, settings: Settings, sources: list[dict[str, Any]], *,
 
             listed = []
             for name, moved in reevaluate_dynamic(db, settings).items():
+                if not moved:
+                    continue
                 entered = sum(c.change == "entered" for c in moved)
                 listed.append(f"list {name!r}: {entered} entered, {len(moved) - entered} left "
                               f"(`spider list diff {name}`)")
@@ -426,15 +441,26 @@ def retire(db: Database, settings: Settings, source: dict[str, Any], *,
         places = _directory_pages(db).get(src["location"], {src["location"]})
         read_id = "retired-" + uuid.uuid4().hex[:8]
         count = sum(mark_stale(db, place, read_id) for place in sorted(places))
-        update_row(db, "sources", "id", src["id"], {"status": "retired", "retired_at": now_iso(),
-                                                     "schedule": None})
+        update_row(db, "sources", "id", src["id"], {"status": "retired", "retired_at": now_iso()})
         return f"{src['location']}: retired; {count} records marked stale (kept, not listed)"
 
     return refresh(db, settings, [source], echo=echo, read=take_out)
 
 
+def kept_changes(db: Database, run_id: int) -> list[Change]:
+    """The changes a refresh kept (`spider refresh --show RUN`)."""
+    if not db.execute("select 1 from refresh_runs where id = ?", [run_id]).fetchone():
+        raise InputError(f"no refresh run {run_id}; the latest is "
+                         f"{db.execute('select max(id) from refresh_runs').fetchone()[0]}")
+    return [Change(cid, change, name, [f for f in (fields or "").split(", ") if f], detail or "")
+            for cid, change, name, fields, detail in db.execute(
+                "select company_id, change, name, fields, detail from refresh_changes where "
+                "run_id = ? order by rowid", [run_id])]
+
+
 def write_changes(changes: list[Change], path: Path) -> None:
-    """The diff as CSV or JSON (by the file's suffix)."""
+    """The diff as CSV or JSON (by the file's suffix); the folder is made if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     rows = [c.as_row() for c in changes]
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -23,9 +23,10 @@ def register_source(db: Database, location: str, kind: str, *,
     (and skipped rows) its last read gave. Reading a retired source again brings it back."""
     row: dict[str, Any] = {"location": location, "kind": kind, "last_read_at": now_iso(),
                            "status": "active", "retired_at": None}
+    # As the last read gave them, none included: a refresh reads the source as it was last
+    # read, not as it was first.
     for column, value in (("constants", constants), ("options", options)):
-        if value:
-            row[column] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        row[column] = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
     if encoding:
         row["encoding"] = encoding
     if schedule is not None:

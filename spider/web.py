@@ -120,7 +120,8 @@ def export_graph(graph: nx.Graph, path: Path, fmt: str | None = None) -> str:
     elif fmt == "gexf":
         nx.write_gexf(graph, path)
     else:
-        doc = nx.node_link_data(graph, edges="links")
+        # "edges", networkx's own key from 3.4 on: nx.node_link_graph(json.load(f)) reads it.
+        doc = nx.node_link_data(graph, edges="edges")
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return fmt
 
@@ -175,7 +176,8 @@ def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str = "") -> str:
+def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str = "",
+             language: str = "en") -> str:
     """The neighbourhood as a self-contained SVG: lines for links (thicker for weightier),
     circles for companies (coloured by priority, sized by score), squares for signals
     (coloured by kind), every label in the user's language, a title for each on hover."""
@@ -197,9 +199,9 @@ def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str
     for a, b, data in graph.edges(data=True):
         (x1, y1), (x2, y2) = xy(a), xy(b)
         colour = _KIND_COLOURS.get(data.get("kind", ""), "#999999")
-        width = 0.6 + 2.4 * data.get("weight", 0.0) / top
+        stroke = 0.6 + 2.4 * data.get("weight", 0.0) / top
         out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                   f'stroke="{colour}" stroke-opacity="0.45" stroke-width="{width:.2f}"/>')
+                   f'stroke="{colour}" stroke-opacity="0.45" stroke-width="{stroke:.2f}"/>')
     for node, data in graph.nodes(data=True):
         x, y = xy(node)
         label = html.escape(str(data.get("label", "")))
@@ -227,21 +229,23 @@ def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str
                    f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" font-size="{15 if centre else 13}" '
                    f'text-anchor="{anchor}" fill="#222" '
                    f'font-weight="{"bold" if centre else "normal"}">{rank}{label[:38]}</text></g>')
-    legend = [("A", "priority A"), ("B", "priority B"), ("C", "priority C")]
+    ja = language == "ja"
+    legend = [(key, f"優先度 {key}" if ja else f"priority {key}") for key in ("A", "B", "C")]
     for i, (key, text) in enumerate(legend):
         out.append(f'<circle cx="30" cy="{size - 70 + 20 * i}" r="6" fill="{_PRIORITY_COLOURS[key]}"/>'
                    f'<text x="42" y="{size - 66 + 20 * i}" font-size="12" fill="#444">{text}</text>')
+    note = ("四角: 共通するシグナル (色は種類)。中心に近いほど高スコア" if ja else
+            "squares: the signals they share (colour: kind); closer to the centre: higher score")
     out.append(f'<text x="{width - 20}" y="{size - 20}" font-size="11" fill="#888" '
-               'text-anchor="end">squares: the signals they share (colour: kind); '
-               'closer to the centre: higher score</text>')
+               f'text-anchor="end">{note}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def write_picture(graph: nx.Graph, path: Path, *, title: str = "") -> None:
+def write_picture(graph: nx.Graph, path: Path, *, title: str = "", language: str = "en") -> None:
     """An .svg, or an .html page holding it; a one-line error for another ending."""
     suffix = path.suffix.lower()
-    svg = draw_svg(graph, title=title)
+    svg = draw_svg(graph, title=title, language=language)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".svg":
         path.write_text(svg, encoding="utf-8")

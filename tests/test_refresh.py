@@ -255,7 +255,7 @@ def test_the_spider_web_exports_for_gephi_and_networkx_and_draws(seeded_path, tm
     assert sum(d.get("type") == "company" for _, d in whole.nodes(data=True)) == companies
     assert whole.number_of_edges() == query(db, "select count(*) from company_signals")[0][0]
     assert run(db, "graph", "export", "Palace Hotel Tokyo", "-o", str(doc))[0] == 0
-    loaded = nx.node_link_graph(json.loads(doc.read_text(encoding="utf-8")), edges="links")
+    loaded = nx.node_link_graph(json.loads(doc.read_text(encoding="utf-8")), edges="edges")
     assert any(d.get("type") == "seed" for _, d in loaded.nodes(data=True))
     svg = tmp_path / "web.svg"
     code, out = run(db, "graph", "draw", "Palace Hotel Tokyo", "--lang", "ja", "-o", str(svg))
@@ -272,3 +272,31 @@ def test_the_shipped_seeds_refresh_from_where_spider_keeps_them(private_db_path)
     assert code == 0, out
     assert "seeds/sp500.csv: 503 rows read, 0 added, 0 updated, 503 unchanged" in out
     assert "No company changed." in out
+
+
+def test_what_a_trial_user_broke_stays_mended(guide_db, tmp_path) -> None:
+    """Found by a new user: a list whose query stops matching blocked every refresh; a diff
+    into a missing folder was lost; odd schedules crashed `sources`; a moved file could not
+    be named; a retired source lost its schedule."""
+    db, guide, rows = guide_db
+    assert run(db, "list", "save", "spago", "spago", "-n", "5")[0] == 0
+    write_guide(guide, [row for row in rows if row[1] != "spago"])
+    diff = tmp_path / "not" / "yet" / "changes.json"
+    code, out = run(db, "refresh", "--diff", str(diff))
+    assert code == 0, out
+    assert "list 'spago': 0 entered, 5 left" in out
+    assert "the query no longer matches" in run(db, "list", "diff", "spago")[1]
+    kept = json.loads(diff.read_text(encoding="utf-8"))
+    assert any(c["change"] == "gone" and c["name"] == "spago" for c in kept)
+    run_id = query(db, "select max(id) from refresh_runs")[0][0]
+    assert "gone" in run(db, "refresh", "--show", str(run_id))[1]
+    assert run(db, "list", "delete", "spago")[0] == 0
+    for odd in ("0h", "99999999999d", "99999999d"):
+        code, out = run(db, "sources", "schedule", "1", odd)
+        assert code == 1 and "between every hour and every ten years" in out
+    assert run(db, "sources")[0] == 0 and run(db, "refresh", "--due")[0] == 0
+    moved = tmp_path / "elsewhere.csv"
+    guide.rename(moved)
+    code, out = run(db, "sources", "remove", "guide.csv")  # named by its file name alone
+    assert code == 0, out
+    assert "1w" in run(db, "sources")[1]  # the schedule is kept with the retired source

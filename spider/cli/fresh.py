@@ -78,7 +78,8 @@ def sources_remove(obj: Context, source: str) -> None:
         raise SpiderError(f"{found['location']}: already retired")
     result = retire(db, obj.settings, found)
     _echo_lines(result.lines)
-    _echo_lines(_change_lines(result.changes))
+    _echo_lines(_change_lines(result.changes, hint=f"`spider refresh --show {result.run_id} "
+                                                   "--diff FILE` writes them all"))
 
 
 @sources.command("schedule")
@@ -102,7 +103,11 @@ def sources_schedule(obj: Context, source: str, every: str) -> None:
     set_schedule(db, found, schedule)
     found["schedule"] = schedule
     due = next_due(found)
-    click.echo(f"{found['location']}: " + (f"refreshed every {schedule}; next due {due}"
+    if found.get("status") == "retired":
+        when = "retired: ingest or crawl it again to bring it back on this schedule"
+    else:
+        when = f"next due {due}"
+    click.echo(f"{found['location']}: " + (f"refreshed every {schedule}; {when}"
                                           if schedule else "no schedule"))
 
 
@@ -114,10 +119,12 @@ def sources_schedule(obj: Context, source: str, every: str) -> None:
               help="Also write the changes to this file (.csv or .json).")
 @click.option("-n", "--limit", type=click.IntRange(0), default=30,
               help="Changes to print (default 30; all are kept and written).")
+@click.option("--show", "show_run", type=int, metavar="RUN",
+              help="Read nothing: show (or with --diff, write) the changes refresh RUN kept.")
 @click.pass_obj
 @handle_errors
 def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bool,
-            diff_path: str | None, limit: int) -> None:
+            diff_path: str | None, limit: int, show_run: int | None) -> None:
     """Read registered sources again (all, the ones named, or --due), update the graph in
     place and show what changed: companies new, gone, back, changed, re-tiered, merged, split.
 
@@ -129,6 +136,13 @@ def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bo
     """
     from spider import refresh as fresh
 
+    if show_run is not None:
+        kept = fresh.kept_changes(obj.open(), show_run)
+        _echo_lines(_change_lines(kept, limit))
+        if diff_path:
+            fresh.write_changes(kept, Path(diff_path))
+            click.echo(f"{len(kept)} changes written to {diff_path}")
+        return
     db = obj.open(write=True)
     if sources_given:
         chosen = [fresh.find_source(db, ref) for ref in sources_given]
@@ -148,7 +162,12 @@ def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bo
     lines = _change_lines(result.changes, limit) + result.lists
     _echo_lines(lines)
     if diff_path:
-        fresh.write_changes(result.changes, Path(diff_path))
+        try:
+            fresh.write_changes(result.changes, Path(diff_path))
+        except OSError as exc:
+            raise SpiderError(f"{diff_path}: cannot write the changes ({exc.strerror}); they are "
+                              f"kept in the database: `spider refresh --show {result.run_id} "
+                              "--diff FILE` writes them") from None
         click.echo(f"{len(result.changes)} changes written to {diff_path}")
     if dry_run:
         click.echo("Dry run: nothing was kept.")
@@ -157,7 +176,8 @@ def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bo
                           "the others were refreshed (see above)")
 
 
-def _change_lines(changes: list[Any], limit: int = 30) -> list[str]:
+def _change_lines(changes: list[Any], limit: int = 30,
+                  hint: str = "--diff FILE writes them all") -> list[str]:
     if not changes:
         return ["No company changed."]
     counts: dict[str, int] = {}
@@ -168,7 +188,7 @@ def _change_lines(changes: list[Any], limit: int = 30) -> list[str]:
         lines.append(f"  {change.change:<9} #{change.company_id} {change.name}"
                      + (f": {change.detail}" if change.detail else ""))
     if len(changes) > limit:
-        lines.append(f"  ... {len(changes) - limit} more (--diff FILE writes them all)")
+        lines.append(f"  ... {len(changes) - limit} more ({hint})")
     return lines
 
 
@@ -256,6 +276,18 @@ def list_diff(obj: Context, name: str, now: bool) -> None:
         click.echo(f"  {sign} #{change.company_id} {change.name}: {change.why}")
 
 
+@list_group.command("delete")
+@click.argument("name")
+@click.pass_obj
+@handle_errors
+def list_delete(obj: Context, name: str) -> None:
+    """Forget saved list NAME (its companies are untouched)."""
+    from spider.lists import delete_list
+
+    delete_list(obj.open(write=True), name)
+    click.echo(f"List {name!r} deleted.")
+
+
 @list_group.command("export")
 @click.argument("name")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
@@ -270,7 +302,10 @@ def list_export(obj: Context, name: str, output_path: str | None, no_bom: bool) 
 
     db = obj.open()
     get_list(db, name)
-    path = Path(output_path) if output_path else Path("output") / f"{name}.csv"
+    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "list"
+    path = Path(output_path) if output_path else Path("output") / f"{slug}.csv"
+    if path.suffix.lower() not in (".csv", ".json"):
+        raise SpiderError(f"-o {path}: write a .csv (Excel opens it) or a .json file")
     fmt = "json" if path.suffix.lower() == ".json" else "csv"
     write_list(db, name, path, fmt, bom=not no_bom)
     click.echo(f"Wrote list {name!r} to {path}")
@@ -328,7 +363,8 @@ def graph_draw(obj: Context, query: str, output_path: str, limit: int, lang: str
     settings = obj.configure(language=lang)
     db = obj.open()
     web = query_graph(db, settings, query, limit=limit)
-    write_picture(web, Path(output_path), title=f"{query}: {web.graph.get('seed', '')}")
+    write_picture(web, Path(output_path), title=f"{query}: {web.graph.get('seed', '')}",
+                  language=settings.language)
     figures = describe(web)
     click.echo(f"Drew {figures.get('prospect', 0)} prospects and {figures.get('signal', 0)} "
                f"signals to {output_path}")
