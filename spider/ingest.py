@@ -36,6 +36,7 @@ from spider.db import (
 from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
+from spider.resolve.keys import normalize_domain, normalize_phone
 from spider.runtime import no_cyclic_gc
 from spider.signals import business_status, reads_as_open
 from spider.sources import register_source
@@ -59,6 +60,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0  # rows this source gave before and no longer does
+    renamed: int = 0  # rows without an id that changed their name or place, carried over
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
     encoding: str = ""
@@ -76,6 +78,9 @@ class IngestReport:
         line = (f"{self.source}: {plural(self.read, 'row', 'rows')} read, {self.added} added, "
                 f"{self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
+        if self.renamed:
+            line += (f" ({self.renamed} of the updated renamed or moved: same phone or website "
+                     "as a row gone)")
         if self.stale:
             line += f", {self.stale} gone from the file (marked stale)"
         if self.encoding:
@@ -536,6 +541,64 @@ def mark_stale(db: Database, source: str, read_id: str) -> int:
     return count
 
 
+def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
+    """Rows of a file without an id column are known by what they say, so a renamed or moved
+    business reads as a new row and its old row as gone. Where exactly one row new in this
+    read (id above LAST_ID) and exactly one row this read no longer gave share a phone number
+    or a website, and no other row of either side does, they are one row: the old record
+    takes the new row's content and identity (its id, and so everything a person decided
+    about it, stays; decisions follow its new key), and the new one is dropped. An address
+    alone is not enough: a shop that closes is often followed by another at its door.
+    Returns how many rows were carried over."""
+    columns = [c for c in table(db, "records").columns_dict if c != "id"]
+
+    def keyed(sql: str, params: list[Any]) -> dict[str, list[int]]:
+        by_key: dict[str, list[int]] = {}
+        for record_id, phone, website in db.execute(sql, params):
+            for key in {f"tel:{normalize_phone(phone)}", f"web:{normalize_domain(website)}"}:
+                if key not in ("tel:", "web:"):
+                    by_key.setdefault(key, []).append(record_id)
+        return by_key
+
+    fresh = keyed("select id, phone, website from records where source = ? and read_id = ? and "
+                  "id > ?", [source, read_id, last_id])
+    if not fresh:
+        return 0
+    gone = keyed("select id, phone, website from records where source = ? and status = 'active' "
+                 "and coalesce(read_id, '') != ?", [source, read_id])
+    pairs: dict[int, set[int]] = {}  # new record -> the gone ones it could be
+    for key, new_ids in fresh.items():
+        old_ids = gone.get(key, [])
+        if len(new_ids) == 1 and len(old_ids) == 1:
+            pairs.setdefault(new_ids[0], set()).add(old_ids[0])
+    claimed: dict[int, list[int]] = {}
+    for new_id, candidates in pairs.items():
+        if len(candidates) == 1:
+            claimed.setdefault(next(iter(candidates)), []).append(new_id)
+    carried = 0
+    for old_id, new_ids in sorted(claimed.items()):
+        if len(new_ids) != 1:
+            continue
+        new_row = dict(zip(columns, db.execute(
+            f"select {', '.join(_quoted_columns(columns))} from records where id = ?",
+            [new_ids[0]]).fetchone(), strict=True))
+        old_key = db.execute("select record_key from records where id = ?", [old_id]).fetchone()[0]
+        db.execute("delete from records where id = ?", [new_ids[0]])
+        db.execute("delete from dirty_records where record_id = ?", [new_ids[0]])
+        new_row.pop("ingested_at", None)
+        new_row["updated_at"] = now_iso()
+        update_row(db, "records", "id", old_id, new_row)
+        for side in ("a", "b"):
+            db.execute(f"update decisions set record_key_{side} = ? where record_key_{side} = ?",
+                       [new_row["record_key"], old_key])
+        carried += 1
+    return carried
+
+
+def _quoted_columns(columns: list[str]) -> list[str]:
+    return ['"' + c.replace('"', '""') + '"' for c in columns]
+
+
 def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
                 confidence: float | None = None, progress: ReadProgress | None = None,
@@ -551,6 +614,7 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
         watch(report)  # a progress display that shows rows read as well as bytes
     read_id = uuid.uuid4().hex[:16]
     with transaction(db), no_cyclic_gc():
+        last_id = db.execute("select coalesce(max(id), 0) from records").fetchone()[0]
         save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
                                         source=source, progress=progress), report, read_id=read_id)
         if report.kept == 0:
@@ -562,6 +626,9 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                                  "say which with --map name=COLUMN")
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
+        report.renamed = carry_renamed(db, source, read_id, last_id)
+        report.added -= report.renamed
+        report.updated += report.renamed
         report.stale = mark_stale(db, source, read_id)
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,

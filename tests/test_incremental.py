@@ -107,12 +107,13 @@ def test_edits_and_rows_gone_are_resolved_in_place(tmp_path) -> None:
     rows = read_csv(zagat)
     gone = rows.pop(3)
     rows[0]["phone"] = "310/555-0199"  # moved its line
-    rows[1]["name"] = rows[1]["name"] + " restaurant"  # a row without an id: a new record
+    # A row without an id, renamed: its phone says it is the same row (spider.ingest).
+    rows[1]["name"] = rows[1]["name"] + " restaurant"
     write_csv(zagat, rows)
     report = ingest_file(db, zagat)
-    assert (report.updated, report.added, report.stale) == (1, 1, 2)
+    assert (report.updated, report.added, report.stale, report.renamed) == (2, 0, 1, 1)
     summary = pipeline.update(db, Settings())
-    assert "4 changed records resolved in place" in summary, summary
+    assert "3 changed records resolved in place" in summary, summary
     status = db.execute("select status from records where name = ?", [gone["name"]]).fetchall()
     assert ("stale",) in status
     assert_same_as_full_rebuild(db)

@@ -300,3 +300,37 @@ def test_what_a_trial_user_broke_stays_mended(guide_db, tmp_path) -> None:
     code, out = run(db, "sources", "remove", "guide.csv")  # named by its file name alone
     assert code == 0, out
     assert "1w" in run(db, "sources")[1]  # the schedule is kept with the retired source
+
+
+def test_a_row_renamed_in_a_file_without_ids_stays_the_same_record(tmp_path) -> None:
+    """Without an id column a row is known by what it says: renamed with its phone kept, it is
+    still the row a won client and a merge named, not a new company to cold-call."""
+    db = tmp_path / "s.db"
+    rows = [[name, address, city, phone] for _, name, address, city, phone in guide_rows()]
+    guide = write_guide(tmp_path / "guide.csv", rows)
+    assert run(db, "init", "--empty")[0] == 0
+    assert run(db, "ingest", str(guide), "--set", "country=US")[0] == 0
+    phones = ["".join(c for c in row[3] if c.isdigit()) for row in rows]
+    at = next(i for i in range(1, len(rows)) if phones.count(phones[i]) == 1)
+    code, out = run(db, "won", rows[at][0])  # a restaurant one guide lists
+    assert code == 0, out
+    won = query(db, "select record_id from won_clients")[0][0]
+    other = next(i for i in range(1, len(rows)) if phones.count(phones[i]) == 1 and i != at)
+    a, b = (query(db, "select l.company_id from records r join record_links l on "
+                      "l.record_id = r.id where r.name = ? limit 1", rows[i][0])[0][0]
+            for i in (at, other))
+    assert run(db, "merge", str(a), str(b))[0] == 0
+    rows[at] = ["Arnie Morton's Steakhouse", *rows[at][1:]]  # renamed, same phone
+    write_guide(guide, rows)
+    code, out = run(db, "refresh")
+    assert code == 0, out
+    assert "1 of the updated renamed or moved" in out
+    assert "changed" in out and "new " not in out and "gone " not in out
+    assert query(db, "select name, status from records where id = ?", won) == \
+        [("Arnie Morton's Steakhouse", "active")]
+    assert query(db, "select count(*) from records") == [(150,)]
+    merged = query(db, "select l.company_id from records r join record_links l on "
+                       "l.record_id = r.id where r.id = ? or r.name = ?", won, rows[other][0])
+    assert len({c for c, in merged}) == 1  # the merge still holds through the new name
+    code, out = run(db, "expand", "steakhouse in los angeles")
+    assert "Arnie Morton's Steakhouse" not in out  # a won client is never a prospect
