@@ -560,12 +560,14 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
                     by_key.setdefault(key, []).append(record_id)
         return by_key
 
-    fresh = keyed("select id, phone, website from records where source = ? and read_id = ? and "
-                  "id > ?", [source, read_id, last_id])
-    if not fresh:
-        return 0
+    # The rows gone first: most reads lose none, and then the new rows are never read again
+    # (a first ingest of a million rows adds a million).
     gone = keyed("select id, phone, website from records where source = ? and status = 'active' "
                  "and coalesce(read_id, '') != ?", [source, read_id])
+    if not gone:
+        return 0
+    fresh = keyed("select id, phone, website from records where source = ? and read_id = ? and "
+                  "id > ?", [source, read_id, last_id])
     pairs: dict[int, set[int]] = {}  # new record -> the gone ones it could be
     for key, new_ids in fresh.items():
         old_ids = gone.get(key, [])
