@@ -82,25 +82,7 @@ def record_won(db: Database, name: str, *, referenceable: bool | None = None,
     normalization, so an import never pins a win on a merely similar company.
     """
     text = name.strip()
-    if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 18:
-        company_id = int(text.lstrip("#"))
-        if not db.execute("select 1 from companies where id = ?", [company_id]).fetchone():
-            raise QueryError(f"no company #{company_id}; find ids with `spider records`")
-    else:
-        found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
-        strong = [c for c in found if c["score"] >= (100 if strict else 90)]
-        if not strong:
-            if found:
-                raise QueryError(f"no company is called {text!r}; if it is one of these, rerun with "
-                                 "its #id (e.g. spider won '#" + str(found[0]["company_id"]) + "')",
-                                 candidates=found[:5])
-            raise QueryError(f"{text!r} is not in the database; add it with `spider ingest` or "
-                             "`spider won --from crm.csv`")
-        exact = [c for c in strong if c["score"] >= 100] or strong
-        if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
-            raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
-                             candidates=exact[:8])
-        company_id = exact[0]["company_id"]
+    company_id = resolve_company(db, text, strict=strict, command="spider won")
     # ENTERED: the name as the user's file gives it, when the company was found another way
     text = entered or text
     record_id = _named_record(db, company_id, text)
@@ -121,6 +103,39 @@ def record_won(db: Database, name: str, *, referenceable: bool | None = None,
         row["won_at"] = row["won_at"] or now_iso()[:10]
         insert_rows(db, "won_clients", [row])
     return {"company_id": company_id, **row}
+
+
+def resolve_company(db: Database, text: str, *, strict: bool = False,
+                    command: str = "spider won") -> int:
+    """The one company TEXT names (#ID, or a name in any script, as `expand` finds it); a
+    QueryError with the candidates when it names none or several. `strict` accepts only a
+    name that matches one company exactly after normalization."""
+    text = text.strip()
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 18:
+        company_id = int(text.lstrip("#"))
+        if not db.execute("select 1 from companies where id = ?", [company_id]).fetchone():
+            raise QueryError(f"no company #{company_id}; find ids with `spider records`")
+        return company_id
+    found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
+    strong = [c for c in found if c["score"] >= (100 if strict else 90)]
+    if not strong:
+        if found:
+            raise QueryError(f"no company is called {text!r}; if it is one of these, rerun with "
+                             f"its #id (e.g. {command} '#" + str(found[0]["company_id"]) + "')",
+                             candidates=found[:5])
+        raise QueryError(f"{text!r} is not in the database; add it with `spider ingest` or "
+                         "`spider won --from crm.csv`")
+    exact = [c for c in strong if c["score"] >= 100] or strong
+    if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
+        raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
+                         candidates=exact[:8])
+    return int(exact[0]["company_id"])
+
+
+def named_record(db: Database, company_id: int, text: str) -> int:
+    """The company's record whose name TEXT gives (else its oldest): what a decision about
+    the company is pinned to, so a later split keeps it with the record it names."""
+    return _named_record(db, company_id, text)
 
 
 def _named_record(db: Database, company_id: int, text: str) -> int:

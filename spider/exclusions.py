@@ -8,10 +8,15 @@ Exclusions are user data: they point at a stable record, so no rebuild loses the
 
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Sequence
-from typing import TypeVar
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
 
-from spider.db import Database
+from spider.db import Database, insert_rows, transaction
+from spider.errors import InputError
 from spider.text import now_iso
 
 T = TypeVar("T")
@@ -39,3 +44,116 @@ def without_excluded(db: Database, items: Sequence[T], company_id: str = "compan
     """The items (anything with a company id attribute) whose company may be listed now."""
     excluded = excluded_companies(db)
     return [item for item in items if getattr(item, company_id) not in excluded]
+
+
+# What a person may exclude a company as, by the words they may use for it.
+KINDS = {"do-not-call": "do_not_call", "dnc": "do_not_call", "do_not_call": "do_not_call",
+         "competitor": "competitor", "partner": "partner", "customer": "customer",
+         "existing-customer": "customer", "client": "customer"}  # fmt: skip
+KIND_WORDS = {"do_not_call": "do-not-call", "competitor": "competitor", "partner": "partner",
+              "customer": "existing customer"}  # fmt: skip
+
+
+def exclusion_kind(text: str) -> str:
+    kind = KINDS.get(text.strip().lower().replace(" ", "-"))
+    if kind is None:
+        raise InputError(f"{text!r}: not a kind of exclusion; say do-not-call, competitor, "
+                         "partner or customer")
+    return kind
+
+
+def expiry(text: str | None, *, now: datetime | None = None) -> str | None:
+    """An expiry as stored (ISO date-time), from "2027-03-31", "90d", "12w", "6m" or None."""
+    if not text:
+        return None
+    value = text.strip().lower()
+    now = now or datetime.now(UTC)
+    match = re.fullmatch(r"(\d+)\s*([dwm])", value)
+    if match:
+        count, unit = int(match.group(1)), match.group(2)
+        days = count * {"d": 1, "w": 7, "m": 30}[unit]
+        if not 1 <= days <= 36600:
+            raise InputError(f"{text!r}: an expiry between a day and a hundred years")
+        return (now + timedelta(days=days)).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{text!r}: not a date; say 2027-03-31 or 90d (12w, 6m)") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment <= now:
+        raise InputError(f"{text!r} has passed; give a later date")
+    return moment.isoformat(timespec="seconds")
+
+
+def add_exclusion(db: Database, name: str, kind: str, *, reason: str | None = None,
+                  until: str | None = None) -> dict[str, Any]:
+    """Exclude the company NAME (#id or a name, as `expand` finds it) from every call list,
+    until UNTIL (stored on the record its name names, so no rebuild loses it)."""
+    from spider.clients import named_record, resolve_company
+
+    company_id = resolve_company(db, name, command="spider exclude add")
+    row = {"record_id": named_record(db, company_id, name), "kind": exclusion_kind(kind),
+           "reason": reason, "expires_at": expiry(until), "created_at": now_iso()}
+    with transaction(db):
+        insert_rows(db, "exclusions", [row])
+        row["id"] = db.execute("select max(id) from exclusions").fetchone()[0]
+    company = db.execute("select name from companies where id = ?", [company_id]).fetchone()
+    return {"company_id": company_id, "name": company[0] if company else name, **row}
+
+
+def list_exclusions(db: Database, *, include_expired: bool = False) -> list[dict[str, Any]]:
+    """The exclusions (live ones unless asked), each with the company it holds now."""
+    now = now_iso()
+    rows = []
+    for row in db.query(
+            "select e.*, l.company_id, c.name from exclusions e left join record_links l on "
+            "l.record_id = e.record_id left join companies c on c.id = l.company_id order by e.id"):
+        live = row["expires_at"] is None or row["expires_at"] > now
+        if live or include_expired:
+            rows.append({**row, "live": live})
+    return rows
+
+
+def expire_exclusion(db: Database, exclusion_id: int) -> None:
+    with transaction(db):
+        changed = db.execute("update exclusions set expires_at = ? where id = ?",
+                             [now_iso(), exclusion_id]).rowcount
+    if not changed:
+        raise InputError(f"no exclusion {exclusion_id}; `spider exclude list` shows their ids")
+
+
+def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
+                      ) -> tuple[int, list[str]]:
+    """Exclusions from a CSV (a column naming the company: company, name or id; optional
+    kind, reason, expires): how many were added, and a line for each row left out."""
+    from spider.errors import QueryError
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+        name_col = next((fields[c] for c in ("company", "name", "company_name", "id", "#id")
+                         if c in fields), None)
+        if name_col is None:
+            raise InputError(f"{path}: needs a column naming the company (company, name or id); "
+                             f"it has {', '.join(reader.fieldnames or []) or 'none'}")
+        rows = list(reader)
+    added, skipped = 0, []
+    with transaction(db):
+        for number, row in enumerate(rows, start=2):
+            name = (row.get(name_col) or "").strip()
+            if not name:
+                skipped.append(f"row {number}: no company named")
+                continue
+            if name_col.strip().lower() in ("id", "#id") and name.isdigit():
+                name = f"#{name}"
+            try:
+                add_exclusion(db, name, row.get(fields.get("kind", ""), "") or kind or "do-not-call",
+                              reason=row.get(fields.get("reason", "")) or None,
+                              until=row.get(fields.get("expires", "")) or None)
+            except (QueryError, InputError) as exc:
+                skipped.append(f"row {number}: {exc}")
+                continue
+            added += 1
+    return added, skipped

@@ -368,3 +368,84 @@ def graph_draw(obj: Context, query: str, output_path: str, limit: int, lang: str
     figures = describe(web)
     click.echo(f"Drew {figures.get('prospect', 0)} prospects and {figures.get('signal', 0)} "
                f"signals to {output_path}")
+
+
+@main.group()
+def exclude() -> None:
+    """Companies never to put on a call list: do-not-call entries (with a reason and an
+    expiry), competitors, partners, existing customers. Every exit checks them.
+
+    \b
+    Examples:
+        spider exclude add "Hotel Okura Tokyo" --kind do-not-call --reason "asked us" --for 180d
+        spider exclude list
+        spider exclude import dnc.csv
+    """
+
+
+@exclude.command("add")
+@click.argument("company")
+@click.option("--kind", default="do-not-call", show_default=True,
+              help="do-not-call, competitor, partner or customer.")
+@click.option("--reason", help="Why (shown in `exclude list`).")
+@click.option("--until", "--for", "until", metavar="DATE|90d",
+              help="Until this date (2027-03-31) or for so long (90d, 12w, 6m); default: always.")
+@click.pass_obj
+@handle_errors
+def exclude_add(obj: Context, company: str, kind: str, reason: str | None,
+                until: str | None) -> None:
+    """Exclude COMPANY (a name in any script, or #id) from every list and export."""
+    from spider.exclusions import KIND_WORDS, add_exclusion
+
+    row = add_exclusion(obj.open(write=True), company, kind, reason=reason, until=until)
+    click.echo(f"#{row['company_id']} {row['name']}: excluded as {KIND_WORDS[row['kind']]}"
+               + (f" until {row['expires_at'][:10]}" if row["expires_at"] else "")
+               + f" (exclusion {row.get('id') or 'added'})")
+
+
+@exclude.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Expired ones too.")
+@click.pass_obj
+@handle_errors
+def exclude_list(obj: Context, show_all: bool) -> None:
+    """The exclusions, with the company each holds now."""
+    from spider.exclusions import KIND_WORDS, list_exclusions
+
+    rows = list_exclusions(obj.open(), include_expired=show_all)
+    if not rows:
+        click.echo("No exclusions." if show_all else "No live exclusions (--all shows expired).")
+    for row in rows:
+        until = (row["expires_at"] or "")[:10] or "always"
+        state = "" if row["live"] else "  (expired)"
+        click.echo(f"{row['id']:>4}  #{row['company_id']} {row['name'] or '?'}  "
+                   f"{KIND_WORDS.get(row['kind'], row['kind'])}  until {until}"
+                   + (f"  {row['reason']}" if row["reason"] else "") + state)
+
+
+@exclude.command("expire")
+@click.argument("exclusion_id", type=int)
+@click.pass_obj
+@handle_errors
+def exclude_expire(obj: Context, exclusion_id: int) -> None:
+    """End exclusion ID now (its company may be listed again)."""
+    from spider.exclusions import expire_exclusion
+
+    expire_exclusion(obj.open(write=True), exclusion_id)
+    click.echo(f"Exclusion {exclusion_id} expired.")
+
+
+@exclude.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--kind", help="The kind for rows without one (default do-not-call).")
+@click.pass_obj
+@handle_errors
+def exclude_import(obj: Context, path: str, kind: str | None) -> None:
+    """Exclusions from a CSV: a company column (company, name or id), and optionally kind,
+    reason and expires."""
+    from spider.exclusions import import_exclusions
+
+    added, skipped = import_exclusions(obj.open(write=True), Path(path), kind=kind)
+    click.echo(f"{path}: {added} exclusions added, {len(skipped)} rows left out")
+    _echo_lines([f"  {line}" for line in skipped[:20]])
+    if len(skipped) > 20:
+        click.echo(f"  ... and {len(skipped) - 20} more")

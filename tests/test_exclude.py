@@ -1,0 +1,80 @@
+"""`spider exclude`: do-not-call entries, competitors, partners and customers kept out of every
+exit, with reasons and expiry dates, added one by one or from a CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from spider.cli import main
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def top_prospect(db: Path, query: str) -> tuple[int, str]:
+    code, out = run(db, "expand", query, "--format", "json", "-n", "10")
+    assert code == 0, out
+    doc = json.loads(out[out.index("{"):])
+    first = doc["prospects"][0]
+    return first["company_id"], first["name"]
+
+
+def test_an_excluded_company_reaches_no_exit(private_db_path, tmp_path) -> None:
+    db = private_db_path
+    query = "Tokyo five-star hotel"
+    company_id, name = top_prospect(db, query)
+    code, out = run(db, "exclude", "add", f"#{company_id}", "--kind", "do-not-call",
+                    "--reason", "asked us not to call", "--for", "90d")
+    assert code == 0, out
+    assert f"#{company_id}" in out and "excluded as do-not-call until" in out
+    code, out = run(db, "exclude", "list")
+    assert "asked us not to call" in out and f"#{company_id}" in out
+    # Every exit: the table, CSV, JSON, a saved list and its export, the graph's exports.
+    assert name not in run(db, "expand", query, "-n", "25")[1]
+    csv_path = tmp_path / "calls.csv"
+    assert run(db, "expand", query, "-n", "25", "-o", str(csv_path))[0] == 0
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        assert name not in {row["company"] for row in csv.DictReader(handle)}
+    code, out = run(db, "expand", query, "-n", "25", "--format", "json")
+    assert all(p["company_id"] != company_id for p in json.loads(out[out.index("{"):])["prospects"])
+    assert run(db, "list", "save", "five", query, "-n", "25")[0] == 0
+    listed = tmp_path / "five.csv"
+    assert run(db, "list", "export", "five", "-o", str(listed))[0] == 0
+    assert name not in listed.read_text(encoding="utf-8-sig")
+    graph = tmp_path / "web.graphml"
+    assert run(db, "graph", "export", query, "-o", str(graph))[0] == 0
+    assert f"c{company_id}\"" not in graph.read_text(encoding="utf-8")
+    # Expired, it may be listed again.
+    exclusion = json.loads(json.dumps(sqlite3.connect(db).execute(
+        "select max(id) from exclusions").fetchone()))[0]
+    assert run(db, "exclude", "expire", str(exclusion))[0] == 0
+    assert top_prospect(db, query)[0] == company_id
+    assert "No live exclusions" in run(db, "exclude", "list")[1]
+    assert "(expired)" in run(db, "exclude", "list", "--all")[1]
+
+
+def test_exclusions_import_from_a_csv_names_what_it_left_out(private_db_path, tmp_path) -> None:
+    db = private_db_path
+    path = tmp_path / "dnc.csv"
+    path.write_text("company,kind,reason,expires\n"
+                    "Hotel Okura Tokyo,competitor,,\n"
+                    "トヨタ自動車,partner,joint venture,2031-01-01\n"
+                    "No Such Company Ltd,do-not-call,,\n"
+                    "Palace Hotel Tokyo,sometimes,,\n", encoding="utf-8")
+    code, out = run(db, "exclude", "import", str(path))
+    assert code == 0, out
+    assert "2 exclusions added, 2 rows left out" in out
+    assert "row 4:" in out and "not in the database" in out
+    assert "row 5:" in out and "not a kind of exclusion" in out
+    listed = run(db, "exclude", "list")[1]
+    assert "competitor" in listed and "partner" in listed and "until 2031-01-01" in listed
+    assert run(db, "exclude", "add", "Palace Hotel Tokyo", "--until", "2001-01-01")[0] == 1
+    code, out = run(db, "exclude", "import", str(tmp_path / "missing.csv"))
+    assert code == 1 and "no such file" in out
