@@ -75,7 +75,7 @@ class Database:
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -426,6 +426,14 @@ def ensure_schema(db: Database) -> None:
         if_not_exists=True,
     )
     table(db, "refresh_changes").create_index(["run_id"], if_not_exists=True)
+    # User data: every call a rep logged (spider.calls), append-only, pinned to a record.
+    table(db, "call_log").create(
+        {"id": int, "record_id": int, "outcome": str, "note": str, "contact": str, "rep": str,
+         "logged_at": str, "callback_at": str, "attempt": int, "source": str},
+        pk="id", if_not_exists=True,
+    )
+    table(db, "call_log").create_index(["record_id"], if_not_exists=True)
+    table(db, "call_log").create_index(["callback_at"], if_not_exists=True)
     _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:
         hook(db)

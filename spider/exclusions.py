@@ -24,8 +24,13 @@ T = TypeVar("T")
 EXISTING_CLIENT = "existing client"
 
 
-def excluded_companies(db: Database) -> dict[int, str]:
-    """Company id -> why it is never listed (an existing client, or the exclusion's kind)."""
+RECENT_CALL_DAYS = 30  # the default of the recent_call_days setting
+RECENTLY_CALLED = "called recently"
+
+
+def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS) -> dict[int, str]:
+    """Company id -> why it is never listed (an existing client, the exclusion's kind, or a
+    call logged in the last RECENT_DAYS days: it is being worked, not a new prospect)."""
     out: dict[int, str] = {}
     for cid, in db.execute(
         "select l.company_id from won_clients w join record_links l on l.record_id = w.record_id"
@@ -36,6 +41,12 @@ def excluded_companies(db: Database) -> dict[int, str]:
         "where e.expires_at is null or e.expires_at > ?", [now_iso()]
     ):
         out.setdefault(cid, kind)
+    if recent_days > 0 and db.execute(
+            "select 1 from sqlite_master where name = 'call_log'").fetchone():
+        since = (datetime.now(UTC) - timedelta(days=recent_days)).isoformat(timespec="seconds")
+        for cid, in db.execute("select distinct l.company_id from call_log c join record_links "
+                               "l on l.record_id = c.record_id where c.logged_at >= ?", [since]):
+            out.setdefault(cid, RECENTLY_CALLED)
     return out
 
 

@@ -59,7 +59,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
                 scores[key] += share * value
     notes = list(query.notes)
     seed_signals: dict[str, dict[str, Any]] = {}
-    excluded = excluded_companies(db)
+    excluded = excluded_companies(db, settings.recent_call_days)
     removed: set[int] = set(excluded)
     if query.kind == "company":
         assert query.company_id is not None

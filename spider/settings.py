@@ -60,6 +60,12 @@ class Settings:
     retries: int = 3
     page_deadline: float = 60.0  # seconds one page may take in all: connecting, retries, reading
     host_deadline: float = 1800.0  # seconds one crawl may spend on one host before it stops
+    # the call desk (spider.calls)
+    callback_hours: float = 3.0  # after a gatekeeper or no answer, try again this much later
+    callback_attempts: int = 6  # attempts before the decision maker answers, then nurture
+    business_hours: str = "09:00-18:00"  # the prospect's local hours a callback falls within
+    recent_call_days: int = 30  # a company called this recently is no new prospect
+    calls_per_day: int = 40  # new prospects `spider today` adds after the callbacks
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:
@@ -84,7 +90,9 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "max_signal_share": (0.0, 1.0, False), "limit": (1, 100_000, True),
            "max_pages": (1, 10_000_000, True), "max_bytes": (1, 10**12, True),
            "max_block": (2, 1_000_000, True), "workers": (1, 256, True),
-           "review_limit": (1, 10_000_000, True),
+           "review_limit": (1, 10_000_000, True), "callback_hours": (0.0, 24 * 30, False),
+           "callback_attempts": (1, 100, True), "recent_call_days": (0, 3650, True),
+           "calls_per_day": (1, 10_000, True),
            "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 

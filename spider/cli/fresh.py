@@ -449,3 +449,147 @@ def exclude_import(obj: Context, path: str, kind: str | None) -> None:
     _echo_lines([f"  {line}" for line in skipped[:20]])
     if len(skipped) > 20:
         click.echo(f"  ... and {len(skipped) - 20} more")
+
+
+@main.command("log")
+@click.argument("company")
+@click.argument("outcome")
+@click.option("--note", help="What was said.")
+@click.option("--contact", metavar="NAME/TITLE", help="Who answered or who to ask for.")
+@click.option("--callback", metavar="WHEN", help="Call back then (+3h, tomorrow 10:00, "
+              "2026-12-03 14:00 in the prospect's time) instead of the usual cadence.")
+@click.option("--rep", help="Who made the call.")
+@click.pass_obj
+@handle_errors
+def log(obj: Context, company: str, outcome: str, note: str | None, contact: str | None,
+        callback: str | None, rep: str | None) -> None:
+    """Log a call to COMPANY (a name in any script, or #id) and what came of it. After a
+    gatekeeper or no answer, the next attempt is scheduled within the prospect's business
+    hours (weekends and its country's holidays skipped) until the decision maker answers.
+
+    \b
+    Outcomes: no-answer, gatekeeper-message, gatekeeper-refused-transfer,
+    gatekeeper-refused-name, reached, meeting-booked, meeting-held, proposal, won, lost,
+    not-now, not-interested, do-not-call.
+    \b
+    Example:
+        spider log "Hotel Okura Tokyo" gatekeeper-message --note "sales manager out"
+    """
+    from spider.calls import OUTCOMES, log_call
+
+    done = log_call(obj.open(write=True), obj.settings, company, outcome, note=note,
+                    contact=contact, callback=callback, rep=rep)
+    line = f"#{done.company_id} {done.name}: {OUTCOMES[done.outcome][1]}"
+    if done.attempt:
+        line += f" (attempt {done.attempt})"
+    click.echo(line)
+    if done.callback_at:
+        click.echo(f"  call back {done.local_callback}")
+    elif done.outcome in ("no-answer", "gatekeeper-message", "gatekeeper-refused-transfer",
+                          "gatekeeper-refused-name"):
+        click.echo(f"  {obj.settings.callback_attempts} attempts made: no more callbacks "
+                   "(nurture it, or --callback WHEN)")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--company", help="Only this company's calls.")
+@click.pass_context
+@handle_errors
+def calls(ctx: click.Context, company: str | None) -> None:
+    """The call log (`calls export FILE`, `calls import FILE` move it as CSV)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from spider.calls import OUTCOMES, history
+    from spider.clients import resolve_company
+
+    obj: Context = ctx.obj
+    db = obj.open()
+    company_id = resolve_company(db, company, command="spider calls --company") if company \
+        else None
+    rows = history(db, company_id)
+    if not rows:
+        click.echo("No calls logged yet: `spider log COMPANY OUTCOME`.")
+    for row in rows:
+        label = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
+        click.echo(f"{row['logged_at'][:16].replace('T', ' ')}  #{row['company_id']} "
+                   f"{row['name']}: {label}" + (f" — {row['note']}" if row["note"] else "")
+                   + (f"  (call back {row['callback_at'][:16].replace('T', ' ')} UTC)"
+                      if row["callback_at"] else ""))
+
+
+@calls.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_obj
+@handle_errors
+def calls_export(obj: Context, path: str) -> None:
+    """Write the call log as CSV."""
+    from spider.calls import export_log
+
+    count = export_log(obj.open(), Path(path))
+    click.echo(f"Wrote {count} calls to {path}")
+
+
+@calls.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_obj
+@handle_errors
+def calls_import(obj: Context, path: str) -> None:
+    """Read calls from a CSV (company or company_id, outcome; logged_at, contact, note,
+    callback_at, rep optional): a CRM's activity export, or another rep's log."""
+    from spider.calls import import_log
+
+    added, skipped = import_log(obj.open(write=True), obj.settings, Path(path))
+    click.echo(f"{path}: {added} calls logged, {len(skipped)} rows left out")
+    _echo_lines([f"  {line}" for line in skipped[:20]])
+
+
+@main.command()
+@click.option("--rep", help="Only this rep's callbacks.")
+@click.option("-n", "--limit", type=click.IntRange(1, 10_000),
+              help="New prospects after the callbacks (default: calls_per_day, 40).")
+@click.pass_obj
+@handle_errors
+def today(obj: Context, rep: str | None, limit: int | None) -> None:
+    """The day's calls: callbacks that are due first, then prospects never called, best
+    first, each with the number, who to ask for, the opener and what happened last time."""
+    from datetime import UTC, datetime, timedelta
+
+    from spider.calls import OUTCOMES, due_callbacks, zone_of
+    from spider.exclusions import excluded_companies
+
+    db = obj.open()
+    settings = obj.settings
+    now = datetime.now(UTC)
+    due = [r for r in due_callbacks(db, now + timedelta(hours=12))
+           if rep is None or (r.get("rep") or "") == rep]
+    click.echo(f"Callbacks due ({len(due)}):" if due else "No callbacks due.")
+    for row in due:
+        local = datetime.fromisoformat(row["callback_at"]).astimezone(zone_of(row["country"]))
+        last = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
+        click.echo(f"  {local:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
+                   f"{row['phone'] or 'no number'}  last: {last}"
+                   + (f" ({row['note']})" if row["note"] else "")
+                   + (f"; ask for {row['contact']}" if row["contact"] else ""))
+    excluded = excluded_companies(db, settings.recent_call_days)
+    fresh = []
+    seen: set[int] = set()
+    for row in db.execute(
+            "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
+            "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
+            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' "
+            "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
+            "r.created_at desc, p.rank"):
+        if row[0] in excluded or row[0] in seen:
+            continue
+        seen.add(row[0])
+        fresh.append(row)
+        if len(fresh) >= (limit or settings.calls_per_day):
+            break
+    click.echo(f"New prospects ({len(fresh)}):" if fresh else
+               "No new prospects: `spider expand QUERY` or `spider list save` makes some.")
+    for company_id, name, phone, priority, opener, ask_for, _score in fresh:
+        click.echo(f"  [{priority}] #{company_id} {name}  {phone or 'no number'}")
+        if ask_for:
+            click.echo(f"      ask: {ask_for}")
+        if opener:
+            click.echo(f"      open: {opener}")

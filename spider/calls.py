@@ -1,0 +1,327 @@
+"""The rep's call desk: the call log, callbacks that persist past the gatekeeper, and the
+day's queue.
+
+Every call is one append-only row of `call_log`, pinned to a record of the company (so no
+rebuild loses it). A gatekeeper's "not here" schedules the next attempt a few hours on,
+inside the prospect's business hours in its own time zone, never on a weekend or a public
+holiday of its country (Japan's included), until the decision maker answers or the attempts
+run out (settings `callback_hours`, `business_hours`, `callback_attempts`). `today` puts the
+callbacks that are due first, then prospects never called, best first.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
+
+from spider.db import Database, insert_rows, transaction
+from spider.errors import InputError
+from spider.settings import Settings
+from spider.text import now_iso
+
+# The outcomes of a call, in the words of the method, and the stage of the funnel each
+# reaches (dial < contact < meeting < deal). A gatekeeper outcome, or no answer, asks for
+# another attempt.
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "no-answer": ("dial", "dialled, no answer"),
+    "gatekeeper-message": ("dial", "gatekeeper: message left"),
+    "gatekeeper-refused-transfer": ("dial", "gatekeeper: transfer refused"),
+    "gatekeeper-refused-name": ("dial", "gatekeeper: would not give the name"),
+    "reached": ("contact", "reached the decision maker"),
+    "meeting-booked": ("meeting", "meeting booked"),
+    "meeting-held": ("meeting", "meeting held"),
+    "proposal": ("meeting", "proposal sent"),
+    "won": ("deal", "won"),
+    "lost": ("contact", "lost"),
+    "not-now": ("contact", "not now (nurture)"),
+    "not-interested": ("contact", "not interested"),
+    "do-not-call": ("contact", "asked not to be called"),
+}
+RETRY = frozenset({"no-answer", "gatekeeper-message", "gatekeeper-refused-transfer",
+                   "gatekeeper-refused-name"})  # fmt: skip
+_ALIASES = {"dialled": "no-answer", "dialed": "no-answer", "noanswer": "no-answer",
+            "message": "gatekeeper-message", "message-left": "gatekeeper-message",
+            "gatekeeper": "gatekeeper-message", "transfer-refused": "gatekeeper-refused-transfer",
+            "name-refused": "gatekeeper-refused-name", "decision-maker": "reached",
+            "contact": "reached", "meeting": "meeting-booked", "booked": "meeting-booked",
+            "held": "meeting-held", "dnc": "do-not-call"}  # fmt: skip
+
+
+def outcome_of(text: str) -> str:
+    key = re.sub(r"[\s_]+", "-", text.strip().lower())
+    key = _ALIASES.get(key, key)
+    if key not in OUTCOMES:
+        raise InputError(f"{text!r}: not an outcome; say one of {', '.join(OUTCOMES)}")
+    return key
+
+
+# ---------------------------------------------------------------------------------------------
+# Time zones, business hours, holidays
+
+
+@lru_cache(maxsize=1)
+def _country_zones() -> dict[str, str]:
+    """Country code -> its first time zone in the tz database's zone.tab (the capital's for
+    most; a country of several zones is read at its first)."""
+    zones: dict[str, str] = {}
+    for folder in TZPATH:
+        path = Path(folder) / "zone.tab"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            break
+    else:
+        try:
+            from importlib.resources import files
+
+            text = (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError):
+            return {"JP": "Asia/Tokyo"}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                zones.setdefault(parts[0], parts[2])
+    return zones
+
+
+def zone_of(country: str | None) -> ZoneInfo:
+    """The time zone a company keeps its hours in: its country's (UTC when unknown)."""
+    name = _country_zones().get((country or "").strip().upper()[:2], "UTC")
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        return ZoneInfo("UTC")
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        import holidays
+    except ImportError:  # pragma: no cover - a dependency; weekends still hold
+        return frozenset()
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:  # a country the library does not know
+        return frozenset()
+
+
+def is_working_day(day: date, country: str | None) -> bool:
+    code = (country or "").strip().upper()[:2]
+    return day.weekday() < 5 and (not code or day not in _holidays(code, day.year))
+
+
+def parse_hours(text: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text or "")
+    if not match:
+        raise InputError(f"business_hours {text!r}: say 09:00-18:00")
+    start = time(int(match.group(1)), int(match.group(2)))
+    end = time(int(match.group(3)), int(match.group(4)))
+    if end <= start:
+        raise InputError(f"business_hours {text!r}: the end comes before the start")
+    return start, end
+
+
+def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]) -> datetime:
+    """MOMENT, or the first moment after it inside the prospect's business hours on a working
+    day of its country (in UTC)."""
+    zone = zone_of(country)
+    local = moment.astimezone(zone)
+    start, end = hours
+    for _ in range(40):  # a long holiday run is a couple of weeks at most
+        opens = datetime.combine(local.date(), start, zone)
+        closes = datetime.combine(local.date(), end, zone)
+        if is_working_day(local.date(), country) and local < closes:
+            return max(local, opens).astimezone(UTC)
+        local = datetime.combine(local.date() + timedelta(days=1), start, zone)
+    return local.astimezone(UTC)
+
+
+def parse_when(text: str, now: datetime, country: str | None) -> datetime:
+    """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "2026-12-03 14:00"
+    (in the prospect's local time)."""
+    value = text.strip().lower()
+    zone = zone_of(country)
+    match = re.fullmatch(r"\+\s*(\d+)\s*([hd])", value)
+    if match:
+        count = int(match.group(1))
+        return now + (timedelta(hours=count) if match.group(2) == "h" else timedelta(days=count))
+    match = re.fullmatch(r"(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?", value)
+    local_now = now.astimezone(zone)
+    if match:
+        day = local_now.date() + timedelta(days=1 if match.group(1) == "tomorrow" else 0)
+        at = time(int(match.group(2) or 10), int(match.group(3) or 0))
+        return datetime.combine(day, at, zone).astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        raise InputError(f"--callback {text!r}: say +3h, tomorrow 10:00 or 2026-12-03 14:00") \
+            from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# The log
+
+
+@dataclass
+class Logged:
+    id: int
+    company_id: int
+    name: str
+    outcome: str
+    attempt: int
+    callback_at: str | None
+    local_callback: str  # the callback in the prospect's own time, for the rep to read
+    note: str
+
+
+def _company(db: Database, company_id: int) -> dict[str, Any]:
+    row = next(iter(db.query("select id, name, country, phone from companies where id = ?",
+                             [company_id])), None)
+    if row is None:
+        raise InputError(f"no company #{company_id}")
+    return row
+
+
+def attempts_since_contact(db: Database, company_id: int) -> int:
+    """Calls since the decision maker was last reached (or ever)."""
+    n = 0
+    for outcome, in db.execute(
+            "select c.outcome from call_log c join record_links l on l.record_id = c.record_id "
+            "where l.company_id = ? order by c.logged_at desc, c.id desc", [company_id]):
+        if outcome not in RETRY:
+            break
+        n += 1
+    return n
+
+
+def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
+             note: str | None = None, contact: str | None = None, callback: str | None = None,
+             rep: str | None = None, now: datetime | None = None) -> Logged:
+    """Log one call to the company NAME (#id, or a name as `expand` finds it)."""
+    from spider.clients import named_record, record_won, resolve_company
+
+    key = outcome_of(outcome)
+    now = now or datetime.now(UTC)
+    company_id = resolve_company(db, name, command="spider log")
+    company = _company(db, company_id)
+    hours = parse_hours(settings.business_hours)
+    attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
+    when: datetime | None = None
+    if callback:
+        when = within_hours(parse_when(callback, now, company["country"]), company["country"],
+                            hours)
+    elif key in RETRY and attempt < settings.callback_attempts:
+        when = within_hours(now + timedelta(hours=settings.callback_hours), company["country"],
+                            hours)
+    row: dict[str, Any] = {"record_id": named_record(db, company_id, name), "outcome": key,
+           "note": note,
+           "contact": contact, "rep": rep, "logged_at": now.isoformat(timespec="seconds"),
+           "callback_at": when.isoformat(timespec="seconds") if when else None,
+           "attempt": attempt, "source": "cli"}
+    with transaction(db):
+        insert_rows(db, "call_log", [row])
+        row_id = db.execute("select max(id) from call_log").fetchone()[0]
+        if key == "do-not-call":
+            from spider.exclusions import add_exclusion
+
+            add_exclusion(db, f"#{company_id}", "do-not-call",
+                          reason=note or "asked not to be called (call log)")
+        elif key == "won":
+            record_won(db, f"#{company_id}", entered=name if not name.startswith("#") else None)
+    local = when.astimezone(zone_of(company["country"])).strftime("%a %Y-%m-%d %H:%M %Z") \
+        if when else ""
+    return Logged(row_id, company_id, company["name"] or name, key, attempt, row["callback_at"],
+                  local, note or "")
+
+
+def history(db: Database, company_id: int | None = None) -> list[dict[str, Any]]:
+    sql = ("select c.*, l.company_id, co.name from call_log c left join record_links l on "
+           "l.record_id = c.record_id left join companies co on co.id = l.company_id")
+    params: list[Any] = []
+    if company_id is not None:
+        sql += " where l.company_id = ?"
+        params.append(company_id)
+    return list(db.query(sql + " order by c.logged_at, c.id", params))
+
+
+LOG_COLUMNS = ("logged_at", "company_id", "company", "outcome", "contact", "note", "callback_at",
+               "attempt", "rep")
+
+
+def export_log(db: Database, path: Path) -> int:
+    rows = history(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LOG_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({"company": row.get("name"), **{k: row.get(k) for k in LOG_COLUMNS
+                                                           if k != "company"}})
+    return len(rows)
+
+
+def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[str]]:
+    """Calls from a CSV (company or company_id, outcome, optional logged_at, contact, note,
+    callback_at, rep): how many were logged, and why each row left out was."""
+    from spider.clients import named_record, resolve_company
+    from spider.errors import QueryError
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    added, skipped = 0, []
+    with transaction(db):
+        for number, row in enumerate(rows, start=2):
+            name = (row.get("company") or "").strip() or (
+                f"#{row['company_id']}" if (row.get("company_id") or "").strip() else "")
+            try:
+                if not name:
+                    raise InputError("no company named")
+                company_id = resolve_company(db, name, command="spider calls import")
+                outcome = outcome_of(row.get("outcome") or "")
+                logged = row.get("logged_at") or now_iso()
+                insert_rows(db, "call_log", [{
+                    "record_id": named_record(db, company_id, name), "outcome": outcome,
+                    "note": row.get("note") or None, "contact": row.get("contact") or None,
+                    "rep": row.get("rep") or None, "logged_at": logged,
+                    "callback_at": row.get("callback_at") or None,
+                    "attempt": int(row.get("attempt") or 0), "source": str(path.name)}])
+            except (InputError, QueryError, ValueError) as exc:
+                skipped.append(f"row {number}: {exc}")
+                continue
+            added += 1
+    return added, skipped
+
+
+def called_companies(db: Database, days: int) -> set[int]:
+    """Companies called in the last DAYS days (they are not new prospects)."""
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    return {c for c, in db.execute(
+        "select distinct l.company_id from call_log c join record_links l on "
+        "l.record_id = c.record_id where c.logged_at >= ?", [since])}
+
+
+# ---------------------------------------------------------------------------------------------
+# The day's queue
+
+
+def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
+    """Each company's latest call, where it asked for a callback due by UNTIL and nothing
+    was logged after it."""
+    out = []
+    for row in db.query(
+            "select c.*, l.company_id, co.name, co.phone, co.country from call_log c join "
+            "record_links l on l.record_id = c.record_id join companies co on co.id = "
+            "l.company_id where c.id in (select max(c2.id) from call_log c2 join record_links "
+            "l2 on l2.record_id = c2.record_id group by l2.company_id) and c.callback_at is not "
+            "null and c.callback_at <= ? order by c.callback_at", [until.isoformat()]):
+        out.append(row)
+    return out

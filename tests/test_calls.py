@@ -1,0 +1,102 @@
+"""The call desk: the call log, callbacks that persist past the gatekeeper within the
+prospect's business hours and holidays, the day's queue, and the log in and out as CSV."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from click.testing import CliRunner
+
+from spider.calls import is_working_day, log_call, within_hours, zone_of
+from spider.cli import main
+from spider.settings import Settings
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def test_a_callback_waits_for_business_hours_weekends_and_japanese_holidays() -> None:
+    assert zone_of("JP").key == "Asia/Tokyo" and zone_of("US").key.startswith("America/")
+    hours = (datetime(2027, 1, 1, 9).time(), datetime(2027, 1, 1, 18).time())
+    # Friday 8 January 2027, 16:30 in Tokyo, plus three hours: after closing; Saturday and
+    # Sunday are no working days and Monday the 11th is Coming of Age Day (成人の日).
+    friday = datetime(2027, 1, 8, 16, 30, tzinfo=TOKYO) + (datetime(2027, 1, 1, 3) -
+                                                           datetime(2027, 1, 1, 0))
+    assert not is_working_day(datetime(2027, 1, 11).date(), "JP")
+    assert is_working_day(datetime(2027, 1, 11).date(), "US")
+    when = within_hours(friday.astimezone(UTC), "JP", hours).astimezone(TOKYO)
+    assert (when.date().isoformat(), when.hour, when.minute) == ("2027-01-12", 9, 0)
+    # Early on a working morning: the same day, at opening time.
+    early = within_hours(datetime(2027, 1, 13, 6, 0, tzinfo=TOKYO), "JP", hours)
+    assert early.astimezone(TOKYO).hour == 9 and early.astimezone(TOKYO).day == 13
+
+
+def test_callbacks_persist_until_the_decision_maker_answers(private_db) -> None:
+    db = private_db
+    settings = Settings(callback_attempts=3)
+    start = datetime(2027, 1, 13, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, a Wednesday
+    first = log_call(db, settings, "Palace Hotel Tokyo", "gatekeeper-message",
+                     note="sales manager out", now=start)
+    assert first.attempt == 1
+    assert datetime.fromisoformat(first.callback_at or "").astimezone(TOKYO).hour == 13
+    second = log_call(db, settings, "Palace Hotel Tokyo", "transfer refused", now=start)
+    third = log_call(db, settings, "Palace Hotel Tokyo", "no answer", now=start)
+    assert (second.attempt, third.attempt) == (2, 3)
+    assert second.callback_at and third.callback_at is None  # the attempts ran out
+    reached = log_call(db, settings, "パレスホテル東京", "reached", contact="佐藤 営業部長",
+                       now=start)
+    assert reached.callback_at is None and reached.company_id == first.company_id
+    again = log_call(db, settings, "Palace Hotel Tokyo", "gatekeeper-message", now=start)
+    assert again.attempt == 1 and again.callback_at  # a new round after the contact
+    chosen = log_call(db, settings, "Palace Hotel Tokyo", "gatekeeper-message",
+                      callback="tomorrow 15:30", now=start)
+    local = datetime.fromisoformat(chosen.callback_at or "").astimezone(TOKYO)
+    assert (local.day, local.hour, local.minute) == (14, 15, 30)
+
+
+def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_path,
+                                                                  tmp_path) -> None:
+    db = private_db_path
+    assert run(db, "expand", "Tokyo five-star hotel", "-n", "10")[0] == 0
+    code, out = run(db, "log", "Palace Hotel Tokyo", "gatekeeper-message", "--note",
+                    "sales manager out", "--contact", "Mr Sato, sales manager",
+                    "--callback", "+0h")
+    assert code == 0, out
+    assert "gatekeeper: message left (attempt 1)" in out and "call back" in out
+    assert run(db, "log", "Conrad Tokyo", "do-not-call")[0] == 0
+    assert "Conrad Tokyo" in run(db, "exclude", "list")[1]
+    assert run(db, "log", "The Peninsula Tokyo", "won")[0] == 0
+    assert "The Peninsula Tokyo" in run(db, "won", "--list")[1]
+    code, out = run(db, "today", "-n", "5")
+    assert code == 0, out
+    callbacks, _, fresh = out.partition("New prospects")
+    assert "Callbacks due (1)" in callbacks and "sales manager out" in callbacks
+    assert "ask for Mr Sato" in callbacks
+    assert "Palace Hotel" not in fresh and "Conrad" not in fresh and "Peninsula" not in fresh
+    assert fresh.count("[A]") + fresh.count("[B]") + fresh.count("[C]") == 5
+    # A company called lately is no new prospect of expand either.
+    assert "Palace Hotel Tokyo" not in run(db, "expand", "Tokyo five-star hotel", "-n", "25")[1]
+    # Out as CSV and into another database.
+    exported = tmp_path / "calls.csv"
+    assert run(db, "calls", "export", str(exported))[0] == 0
+    with open(exported, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["outcome"] for r in rows] == ["gatekeeper-message", "do-not-call", "won"]
+    other = tmp_path / "other.db"
+    run(other, "graph", "stats")  # built from the seeds
+    exported.write_text(exported.read_text(encoding="utf-8-sig").replace(
+        ",won,", ",sometimes,", 1) + "2026-12-01T00:00:00+00:00,,No Such Hotel,reached,,,,,\n",
+        encoding="utf-8")
+    code, out = run(other, "calls", "import", str(exported))
+    assert code == 0, out
+    assert "2 calls logged, 2 rows left out" in out
+    assert "not an outcome" in out and "not in the database" in out
+    assert "message left" in run(other, "calls")[1]
+    assert run(db, "log", "Palace Hotel Tokyo", "sometimes")[1].startswith("Error: 'sometimes'")
