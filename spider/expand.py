@@ -21,7 +21,7 @@ from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
-from spider.resolve.keys import normalize_domain, normalize_phone
+from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import normalize_name
 from spider.resolve.words import COMMON_WORDS
 from spider.settings import Settings
@@ -203,11 +203,6 @@ def _open_only(db: Database, ranked: list[tuple[int, float, int]],
 
 
 # Hosts where many unrelated businesses have a page: sharing one says nothing of ownership.
-_SHARED_HOSTS = frozenset({
-    "facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "youtube.com",
-    "sites.google.com", "google.com", "goo.gl", "business.site", "wixsite.com", "wordpress.com",
-    "blogspot.com", "yelp.com", "tripadvisor.com", "linktr.ee", "squarespace.com", "weebly.com",
-    "jimdo.com", "tabelog.com", "hotpepper.jp", "ameblo.jp", "note.com", "line.me"})
 
 
 def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int]],
@@ -256,7 +251,7 @@ class _Operator:
     def __init__(self, row: Sequence[Any], generic: Callable[[str], bool]) -> None:
         site, tel, name, name_en, brand, group, local, city, region, district = row
         domain = normalize_domain(site)
-        self.domain = "" if domain in _SHARED_HOSTS else domain
+        self.domain = "" if domain in SHARED_HOSTS else domain
         self.phone = normalize_phone(tel)
         self.names = {n for n in (_folded(name), _folded(name_en), _folded(local)) if n}
         self.brand, self.group = _folded(brand), _folded(group)

@@ -36,7 +36,8 @@ from spider.db import (
 from spider.errors import InputError
 from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
-from spider.resolve.keys import normalize_domain, normalize_phone
+from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
+from spider.resolve.normalize import fold
 from spider.runtime import no_cyclic_gc
 from spider.signals import business_status, reads_as_open
 from spider.sources import register_source
@@ -545,33 +546,41 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
     """Rows of a file without an id column are known by what they say, so a renamed or moved
     business reads as a new row and its old row as gone. Where exactly one row new in this
     read (id above LAST_ID) and exactly one row this read no longer gave share a phone number
-    or a website, and no other row of either side does, they are one row: the old record
+    or a website (not a shared host's page) and the same town or much the same name, and no
+    other row of either side shares that phone or website, they are one row: the old record
     takes the new row's content and identity (its id, and so everything a person decided
     about it, stays; decisions follow its new key), and the new one is dropped. An address
     alone is not enough: a shop that closes is often followed by another at its door.
     Returns how many rows were carried over."""
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
+    about: dict[int, tuple[str, str, str]] = {}  # record -> place, name (folded), jcn
 
     def keyed(sql: str, params: list[Any]) -> dict[str, list[int]]:
         by_key: dict[str, list[int]] = {}
-        for record_id, phone, website in db.execute(sql, params):
-            for key in {f"tel:{normalize_phone(phone)}", f"web:{normalize_domain(website)}"}:
-                if key not in ("tel:", "web:"):
-                    by_key.setdefault(key, []).append(record_id)
+        for record_id, phone, website, name, city, postal, jcn in db.execute(sql, params):
+            about[record_id] = (fold(city or "") or fold(postal or ""), fold(name or ""),
+                                str(jcn or "").strip())
+            domain = normalize_domain(website)
+            keys = {f"tel:{normalize_phone(phone)}",
+                    f"web:{domain}" if domain not in SHARED_HOSTS else "web:"}
+            for key in keys - {"tel:", "web:"}:
+                by_key.setdefault(key, []).append(record_id)
         return by_key
 
+    wanted = "id, phone, website, name, city, postal_code, corporate_number"
     # The rows gone first: most reads lose none, and then the new rows are never read again
     # (a first ingest of a million rows adds a million).
-    gone = keyed("select id, phone, website from records where source = ? and status = 'active' "
+    gone = keyed(f"select {wanted} from records where source = ? and status = 'active' "
                  "and coalesce(read_id, '') != ?", [source, read_id])
     if not gone:
         return 0
-    fresh = keyed("select id, phone, website from records where source = ? and read_id = ? and "
+    fresh = keyed(f"select {wanted} from records where source = ? and read_id = ? and "
                   "id > ?", [source, read_id, last_id])
     pairs: dict[int, set[int]] = {}  # new record -> the gone ones it could be
     for key, new_ids in fresh.items():
         old_ids = gone.get(key, [])
-        if len(new_ids) == 1 and len(old_ids) == 1:
+        if len(new_ids) == 1 and len(old_ids) == 1 and _same_business(about[new_ids[0]],
+                                                                       about[old_ids[0]]):
             pairs.setdefault(new_ids[0], set()).add(old_ids[0])
     claimed: dict[int, list[int]] = {}
     for new_id, candidates in pairs.items():
@@ -595,6 +604,19 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
                        [new_row["record_key"], old_key])
         carried += 1
     return carried
+
+
+def _same_business(new: tuple[str, str, str], old: tuple[str, str, str]) -> bool:
+    """Renamed in place, or moved keeping its name: the same town, or much the same name,
+    and no two corporate numbers. A number passed on to another business in another town,
+    or another registered company, is not the same row."""
+    from rapidfuzz import fuzz
+
+    (place_new, name_new, jcn_new), (place_old, name_old, jcn_old) = new, old
+    if jcn_new and jcn_old and jcn_new != jcn_old:
+        return False
+    return bool(place_new and place_new == place_old) or \
+        fuzz.token_set_ratio(name_new, name_old) >= 80
 
 
 def _quoted_columns(columns: list[str]) -> list[str]:
@@ -628,7 +650,9 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                                  "say which with --map name=COLUMN")
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
-        report.renamed = carry_renamed(db, source, read_id, last_id)
+        # A file with an id column knows its rows: a new id is a new row, however alike.
+        report.renamed = carry_renamed(db, source, read_id, last_id) \
+            if report.key_column is None else 0
         report.added -= report.renamed
         report.updated += report.renamed
         report.stale = mark_stale(db, source, read_id)

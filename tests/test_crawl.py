@@ -1011,3 +1011,31 @@ def test_a_page_fresh_by_cache_control_costs_no_request_until_it_expires(
     clock.t += 7200  # two hours on: stale, so asked again (a 304, no body)
     crawl(db, site, "/hotels/index.html", clock)
     assert {h.status for h in site.hits if h.path.startswith("/hotels/shinjuku/")} == {304}
+
+
+def test_a_page_that_fails_on_refresh_marks_nothing_gone(db, site: Site, clock: FakeClock):
+    """From a review: a 503 after the retries was a skip, the crawl counted as whole, and the
+    page's hotels were marked gone."""
+    from spider.pipeline import update
+    from spider.refresh import find_source, refresh
+
+    site.add_dir(JP_SITE)
+    crawl(db, site, "/hotels/index.html", clock)
+    update(db, settings())
+    page = site.routes["/hotels/shinjuku/page2.html"]
+    assert isinstance(page, Page)
+    page.status, page.etag = 503, False
+    result = refresh(db, settings(), [find_source(db, site.url("/hotels/index.html"))])
+    assert not result.errors
+    assert db.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)
+    assert not [c for c in result.changes if c.change == "gone"]
+
+
+def test_freshness_reads_max_age_less_age_and_never_s_maxage():
+    from spider.crawl.fetch import fresh_until, iso
+
+    now = 1_795_000_000.0
+    assert fresh_until({"Cache-Control": "s-maxage=86400, max-age=0"}, now) is None
+    assert fresh_until({"Cache-Control": "max-age=600", "Age": "100"}, now) == iso(now + 500)
+    assert fresh_until({"Cache-Control": "max-age=600", "Age": "900"}, now) is None
+    assert fresh_until({"Cache-Control": "no-store"}, now) is None

@@ -241,3 +241,26 @@ def test_an_update_looks_up_only_the_selective_keys_a_full_run_blocks_on() -> No
         kept = {rule for rule, _, _ in block_keys(rec, weights, BlockLimits(), selective=True)}
         assert kept == every & STORED_RULES
         assert "near" in every and "near" not in kept
+
+
+def test_hotels_listed_again_by_another_name_meet_their_property_in_place(tmp_path) -> None:
+    """From a review: the property rules (brand and place, a name read across scripts) leave
+    no block key, so a hotel listed again under its Japanese name stayed apart in place."""
+    db = open_db(tmp_path / "s.db")
+    set_meta(db, "empty", "1")
+    english = write_csv(tmp_path / "guide.csv", [
+        {"name": name, "city": "Tokyo", "country": "JP", "category": "hotel"}
+        for name in ("Grand Hyatt Tokyo", "The Ritz-Carlton, Tokyo",
+                     "Four Seasons Hotel Tokyo at Marunouchi",
+                     "Four Seasons Hotel Tokyo at Otemachi", "Park Hyatt Tokyo",
+                     "Hotel Okura Tokyo")])
+    ingest_file(db, english)
+    pipeline.update(db, Settings())
+    path = write_csv(tmp_path / "ranking.csv", [
+        {"name": name, "city": "Tokyo", "country": "JP", "category": "hotel"}
+        for name in ("グランドハイアット", "ザ・リッツカールトン", "フォーシーズンズホテル丸の内東京",
+                     "フォーシーズンズホテル東京 大手町")])
+    ingest_file(db, path)
+    summary = pipeline.update(db, Settings())
+    assert "resolved in place" in summary, summary
+    assert_same_as_full_rebuild(db)

@@ -334,3 +334,25 @@ def test_a_row_renamed_in_a_file_without_ids_stays_the_same_record(tmp_path) -> 
     assert len({c for c, in merged}) == 1  # the merge still holds through the new name
     code, out = run(db, "expand", "steakhouse in los angeles")
     assert "Arnie Morton's Steakhouse" not in out  # a won client is never a prospect
+
+
+def test_a_new_row_is_not_taken_for_a_gone_one_on_a_shared_page_or_another_company(
+        tmp_path) -> None:
+    """From a review: a page on a shared host, another corporate number, or a phone passed on
+    to a firm in another town is no rename."""
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+
+    db = open_db(tmp_path / "s.db")
+    path = tmp_path / "list.csv"
+    path.write_text("name,city,website,phone,corporate_number\n"
+                    "Cafe Aoi,Kyoto,https://facebook.com/cafeaoi,,\n"
+                    "Acme Trading,Tokyo,,03-1111-2222,1010001000001\n"
+                    "Maple Dental,Boise,,208-555-0100,\n", encoding="utf-8")
+    ingest_file(db, path)
+    path.write_text("name,city,website,phone,corporate_number\n"
+                    "Sushi Tanaka,Osaka,https://facebook.com/sushitanaka,,\n"
+                    "Zeta Holdings,Tokyo,,03-1111-2222,1010001999999\n"
+                    "Harbor Books,Leeds,,208-555-0100,\n", encoding="utf-8")
+    report = ingest_file(db, path)
+    assert (report.renamed, report.added, report.stale) == (0, 3, 3)

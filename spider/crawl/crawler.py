@@ -21,6 +21,7 @@ from spider.crawl.extract import PageData, extract_detail, extract_page, merge_d
 from spider.crawl.fetch import Clock, Fetched, Fetcher, HostDeadline, NetworkError, iso
 from spider.crawl.frontier import Frontier
 from spider.crawl.recipes import Recipe, load_recipe
+from spider.crawl.robots import ROBOTS_SKIP
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
 from spider.db import Database
 from spider.errors import FetchError, InputError
@@ -358,12 +359,33 @@ def ingest_directory(
         if not dry_run and page.records:
             save_records(db, page.records, ingest, read_id=read_id)
     if not dry_run:
-        if read_id and not report.stopped and not report.errors:
+        if read_id and _whole(db, report):
             ingest.stale = _mark_gone(db, report.url, read_id)
         register_source(db, report.url, "directory", recipe=loaded.path if loaded else None,
                         records=ingest.kept, skipped=len(ingest.skipped), options=options,
                         schedule=schedule)
     return report
+
+
+# Skips that say a page is gone for good; any other (a 503 after the retries, a page too
+# large, a redirect out of scope) leaves the crawl incomplete.
+_GONE_FOR_GOOD = ("HTTP 404", "HTTP 410")
+
+
+def _whole(db: Database, report: CrawlReport) -> bool:
+    """Whether this run went through the whole directory: no page cap reached, no error, no
+    page skipped but for being gone (404, 410) or forbidden by robots.txt, and no page of the
+    run (resumed or not) left failed or waiting to be tried again."""
+    if report.stopped or report.errors:
+        return False
+    if any(reason not in _GONE_FOR_GOOD for _url, reason in report.skipped):
+        return False
+    if report.run_id is not None and db.execute(
+            "select 1 from crawl_frontier where run_id = ? and (status in ('error', 'retry', "
+            "'queued') or (status = 'skipped' and coalesce(reason, '') not in (?, ?, ?))) "
+            "limit 1", [report.run_id, *_GONE_FOR_GOOD, ROBOTS_SKIP]).fetchone():
+        return False
+    return True
 
 
 def _mark_gone(db: Database, start_url: str, read_id: str) -> int:

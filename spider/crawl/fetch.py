@@ -57,20 +57,21 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")
 
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.I)
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.I)
 _NO_REUSE = re.compile(r"(?:^|,)\s*(no-cache|no-store)\b", re.I)
 
 
 def fresh_until(headers: Any, now: float) -> str | None:
     """Until when a response may be used again without asking the server (ISO time), by its
-    Cache-Control max-age (RFC 9111 5.2.2.1) or else its Expires; None when it must be
+    Cache-Control max-age less its Age (RFC 9111 4.2) or else its Expires; None when it must be
     revalidated every time (no-cache, no-store, or no lifetime given)."""
     control = headers.get("Cache-Control") or ""
     if _NO_REUSE.search(control):
         return None
-    match = _MAX_AGE.search(control)
+    match = _MAX_AGE.search(control)  # s-maxage is for shared caches: this one is private
     if match:
-        seconds = int(match.group(1))
+        age = headers.get("Age") or ""
+        seconds = int(match.group(1)) - (int(age) if age.strip().isdigit() else 0)
         return iso(now + seconds) if seconds > 0 else None
     expires = headers.get("Expires")
     if expires:

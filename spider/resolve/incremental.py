@@ -17,8 +17,8 @@ the name-token document frequencies and brands it counted. An update (`update_co
 
 What it does not see, and a full rebuild (`spider dedupe`) does: a match whose only key is a
 typo key (`fuzzy_token`, `place_word`: one-letter variants, too many to keep), and the small
-drift of token weights as records change. Keys of edited or stale records are kept until the
-next full rebuild: a key that no longer holds only adds a candidate, never hides one.
+drift of token weights as records change. Keys of edited records are kept until the next
+full rebuild (an old key only adds a candidate); a stale record's keys are not counted.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ IDENTITY_CAP = 1000
 # record's place (a candidate up to the rule's block cap).
 SPLIT_STORED = STORED_RULES & PLACE_SPLIT_RULES
 NEAR_CAP = 200  # records within one `near` cell of a changed one, at most
-STATE_VERSION = "2"  # what `save_state` writes; another value means: build in full
+STATE_VERSION = "3"  # what `save_state` writes; another value means: build in full
 _KM_PER_DEGREE = 111.32
 
 
@@ -81,8 +81,15 @@ def kept_keys(rec: Prepared, weights: Weights, limits: BlockLimits) -> list[tupl
     return list(out.items())
 
 
+# Every hotel record is kept under one more key: the property rules (brand and place, a name
+# read across scripts) leave no block key behind, so a changed hotel is resolved again with
+# every hotel, as a full run's property pass sees them all.
+HOTEL_KEY = key_hash("\x1fhotel property")
+
+
 def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
-               record_ids: Sequence[int], weights: Weights, max_block: int) -> None:
+               record_ids: Sequence[int], weights: Weights, max_block: int,
+               hotels: Sequence[int] = ()) -> None:
     """Keep what an update in place needs of a full resolution: every record's kept keys (in
     key order, so the table is written by appending), the token counts and the brands."""
     limits = BlockLimits.for_size(len(reps), max_block)
@@ -113,6 +120,8 @@ def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
         for start in range(0, len(ids), step):
             db.conn.executemany(sql, zip(hashes[start:start + step].tolist(),
                                          ids[start:start + step].tolist(), strict=True))
+        db.conn.executemany("insert or ignore into resolve_keys (key, record_id) values (?, ?)",
+                            [(HOTEL_KEY, r) for r in sorted(hotels)])
         db.conn.executemany("insert into resolve_tokens (token, df) values (?, ?)",
                             sorted(weights.df.items()))
         db.conn.executemany("insert into resolve_brands (brand) values (?)",
@@ -147,12 +156,27 @@ def stored_weights(db: Database, prepared: Iterable[Prepared], new: Iterable[Pre
     return weights
 
 
+def hotel_records(db: Database) -> set[int]:
+    """Every active hotel record the last full resolution (or an update since) kept."""
+    return {r for r, in db.execute(
+        "select k.record_id from resolve_keys k join records r on r.id = k.record_id where "
+        "k.key = ? and coalesce(r.status, 'active') = 'active'", [HOTEL_KEY])}
+
+
+def add_hotels(db: Database, record_ids: Iterable[int]) -> None:
+    db.conn.executemany("insert or ignore into resolve_keys (key, record_id) values (?, ?)",
+                        [(HOTEL_KEY, r) for r in sorted(set(record_ids))])
+
+
 def candidates(db: Database, changed: Sequence[Prepared], weights: Weights,
                limits: BlockLimits) -> set[int]:
     """Active records that could match a changed one: sharing a kept key no more common than
     its cap, or lying within one `near` cell of it."""
     found: set[int] = set()
-    lookup = "select record_id from resolve_keys where key = ? limit ?"
+    # Only active holders count: a key held by stale records (a retired directory) must not
+    # read as too common to block on, where a full run never sees those records.
+    lookup = ("select k.record_id from resolve_keys k join records r on r.id = k.record_id "
+              "where k.key = ? and coalesce(r.status, 'active') = 'active' limit ?")
     for rec in changed:
         for key, cap in kept_keys(rec, weights, limits):
             holders = [r for r, in db.execute(lookup, [key, cap + 1])]

@@ -123,3 +123,11 @@ def normalize_address(text: str | None) -> str:
         return ""
     folded = re.sub(r"(\d)(丁目|番地|番|号)", r"\1 ", folded)
     return " ".join(_STREET.get(t, t) for t in folded.split())
+
+
+# Hosts many unrelated businesses have pages on: a link there is no business's own site.
+SHARED_HOSTS = frozenset({
+    "facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "youtube.com",
+    "sites.google.com", "google.com", "goo.gl", "business.site", "wixsite.com", "wordpress.com",
+    "blogspot.com", "yelp.com", "tripadvisor.com", "linktr.ee", "squarespace.com", "weebly.com",
+    "jimdo.com", "tabelog.com", "hotpepper.jp", "ameblo.jp", "note.com", "line.me"})

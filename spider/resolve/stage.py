@@ -194,7 +194,8 @@ def resolve_companies(db: Database, settings: Settings, *,
         insert_rows(db, "review_queue", queue, conflict="ignore")
         active_count, gone = _write_companies(db, settings.source_trust)
         say("keeping block keys for updates in place")
-        save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block)
+        save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block,
+                   hotels=[record_ids[i] for i in read.hotel_index])
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
             f"{len(queue)} pairs to review)")  # fmt: skip
@@ -246,7 +247,11 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
     weights = inc.stored_weights(db, changed, fresh)
     limits = BlockLimits.for_size(weights.n, settings.max_block)
     say("finding their candidates")
-    touched = inc.companies_of(db, [*dirty, *inc.candidates(db, changed, weights, limits)])
+    near = inc.candidates(db, changed, weights, limits)
+    if first.hotels:  # a hotel changed: every hotel, as the property rules see them all
+        near |= inc.hotel_records(db)
+        inc.add_hotels(db, [first.ids[i] for i in first.hotel_index])
+    touched = inc.companies_of(db, [*dirty, *near])
     affected = set(inc.records_of(db, touched)) | set(dirty)
     if len(affected) > UPDATE_MAX_RECORDS:
         return None
