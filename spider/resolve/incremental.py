@@ -48,7 +48,7 @@ IDENTITY_CAP = 1000
 # record's place (a candidate up to the rule's block cap).
 SPLIT_STORED = STORED_RULES & PLACE_SPLIT_RULES
 NEAR_CAP = 200  # records within one `near` cell of a changed one, at most
-STATE_VERSION = "3"  # what `save_state` writes; another value means: build in full
+STATE_VERSION = "4"  # what `save_state` writes; another value means: build in full
 _KM_PER_DEGREE = 111.32
 
 
@@ -81,15 +81,16 @@ def kept_keys(rec: Prepared, weights: Weights, limits: BlockLimits) -> list[tupl
     return list(out.items())
 
 
-# Every hotel record is kept under one more key: the property rules (brand and place, a name
-# read across scripts) leave no block key behind, so a changed hotel is resolved again with
-# every hotel, as a full run's property pass sees them all.
-HOTEL_KEY = key_hash("\x1fhotel property")
+# Every hotel record is kept under one more key, its town's: the property rules (brand and
+# place, a name read across scripts) leave no block key behind and work within a town, so a
+# changed hotel is resolved again with every hotel of its town, as a full run sees them.
+def hotel_key(town: str) -> int:
+    return key_hash(f"\x1fhotel property\x1f{town}")
 
 
 def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
                record_ids: Sequence[int], weights: Weights, max_block: int,
-               hotels: Sequence[int] = ()) -> None:
+               hotels: Sequence[tuple[int, str]] = ()) -> None:
     """Keep what an update in place needs of a full resolution: every record's kept keys (in
     key order, so the table is written by appending), the token counts and the brands."""
     limits = BlockLimits.for_size(len(reps), max_block)
@@ -120,8 +121,7 @@ def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
         for start in range(0, len(ids), step):
             db.conn.executemany(sql, zip(hashes[start:start + step].tolist(),
                                          ids[start:start + step].tolist(), strict=True))
-        db.conn.executemany("insert or ignore into resolve_keys (key, record_id) values (?, ?)",
-                            [(HOTEL_KEY, r) for r in sorted(hotels)])
+        add_hotels(db, hotels)
         db.conn.executemany("insert into resolve_tokens (token, df) values (?, ?)",
                             sorted(weights.df.items()))
         db.conn.executemany("insert into resolve_brands (brand) values (?)",
@@ -156,16 +156,28 @@ def stored_weights(db: Database, prepared: Iterable[Prepared], new: Iterable[Pre
     return weights
 
 
-def hotel_records(db: Database) -> set[int]:
-    """Every active hotel record the last full resolution (or an update since) kept."""
-    return {r for r, in db.execute(
-        "select k.record_id from resolve_keys k join records r on r.id = k.record_id where "
-        "k.key = ? and coalesce(r.status, 'active') = 'active'", [HOTEL_KEY])}
+ANY_TOWN = "\x1fany"  # every hotel is kept under this key too: a hotel with no town meets all
 
 
-def add_hotels(db: Database, record_ids: Iterable[int]) -> None:
+def hotel_records(db: Database, towns: Iterable[str]) -> set[int]:
+    """The active hotel records of these towns, and those with no town (a hotel with no town
+    itself: every hotel)."""
+    wanted = set(towns)
+    keys = {hotel_key(town) for town in wanted | {""}}
+    if "" in wanted:
+        keys.add(hotel_key(ANY_TOWN))
+    return {r for r, in rows_in(
+        db, "select k.record_id from resolve_keys k join records r on r.id = k.record_id where "
+        "coalesce(r.status, 'active') = 'active' and k.key in ({marks})", sorted(keys))}
+
+
+def add_hotels(db: Database, hotels: Iterable[tuple[int, str]]) -> None:
+    """Keep hotel records, each under its town's hotel key (and the any-town key)."""
+    hotels = list(hotels)
+    rows = {(hotel_key(town), r) for r, town in hotels} | {(hotel_key(ANY_TOWN), r)
+                                                          for r, _ in hotels}
     db.conn.executemany("insert or ignore into resolve_keys (key, record_id) values (?, ?)",
-                        [(HOTEL_KEY, r) for r in sorted(set(record_ids))])
+                        sorted(rows))
 
 
 def candidates(db: Database, changed: Sequence[Prepared], weights: Weights,

@@ -450,6 +450,11 @@ def is_hotel(row: dict[str, Any]) -> bool:
     return bool(category) and any(word in category for word in HOTEL_CATEGORIES)
 
 
+def hotel_town(row: dict[str, Any]) -> str:
+    """The town a hotel row is compared within (a Tokyo ward is Tokyo); "" when none."""
+    return _city(row)
+
+
 _TOKYO = {"東京", "東京都", "tokyo", "tokyo to"}
 
 

@@ -39,7 +39,7 @@ from spider.resolve.block import BlockLimits, explain_blocking
 from spider.resolve.groups import Groups
 from spider.resolve.incremental import save_state
 from spider.resolve.prepare import Prepared, prepare_records, prepare_stream
-from spider.resolve.properties import is_hotel, property_links
+from spider.resolve.properties import hotel_town, is_hotel, property_links
 from spider.resolve.records import Resolution, resolve_prepared
 from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
 from spider.resolve.survive import survive
@@ -164,6 +164,8 @@ def resolve_companies(db: Database, settings: Settings, *,
     links = [(read.hotel_index[a], read.hotel_index[b], score, why)
              for a, b, score, why in property_links(read.hotels)]
     extra = [(a, b, score) for a, b, score, _why in links]
+    hotel_towns = [(read.ids[i], hotel_town(row)) for i, row in zip(read.hotel_index,
+                                                                     read.hotels, strict=True)]
     read.hotels.clear()
     n = len(read.ids)
     config = score_config(settings)
@@ -195,7 +197,7 @@ def resolve_companies(db: Database, settings: Settings, *,
         active_count, gone = _write_companies(db, settings.source_trust)
         say("keeping block keys for updates in place")
         save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block,
-                   hotels=[record_ids[i] for i in read.hotel_index])
+                   hotels=hotel_towns)
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
             f"{len(queue)} pairs to review)")  # fmt: skip
@@ -248,9 +250,11 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
     limits = BlockLimits.for_size(weights.n, settings.max_block)
     say("finding their candidates")
     near = inc.candidates(db, changed, weights, limits)
-    if first.hotels:  # a hotel changed: every hotel, as the property rules see them all
-        near |= inc.hotel_records(db)
-        inc.add_hotels(db, [first.ids[i] for i in first.hotel_index])
+    if first.hotels:  # a hotel changed: every hotel of its town, as the property rules see
+        towns = [(first.ids[i], hotel_town(row)) for i, row in zip(first.hotel_index,
+                                                                    first.hotels, strict=True)]
+        near |= inc.hotel_records(db, [town for _, town in towns])
+        inc.add_hotels(db, towns)
     touched = inc.companies_of(db, [*dirty, *near])
     affected = set(inc.records_of(db, touched)) | set(dirty)
     if len(affected) > UPDATE_MAX_RECORDS:
