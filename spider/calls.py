@@ -325,3 +325,60 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
             "null and c.callback_at <= ? order by c.callback_at", [until.isoformat()]):
         out.append(row)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Nurture: not now, not pushed
+
+
+def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
+                 ) -> list[dict[str, Any]]:
+    """Prospects to nurture rather than call now, each with why and its next touch: those who
+    said "not now" (next touch `nurture_days` after), those whose callbacks ran out without
+    reaching the decision maker (the same), and low-priority (C) prospects never called
+    (touched by marketing now). A company excluded since is left out."""
+    from spider.exclusions import excluded_companies
+
+    now = now or datetime.now(UTC)
+    wait = timedelta(days=settings.nurture_days)
+    excluded = excluded_companies(db, recent_days=0)
+    out: dict[int, dict[str, Any]] = {}
+    for row in db.query(
+            "select c.outcome, c.attempt, c.logged_at, c.callback_at, l.company_id, co.name, "
+            "co.phone, co.website, co.address, co.city, co.country from call_log c join "
+            "record_links l on l.record_id = c.record_id join companies co on co.id = "
+            "l.company_id where c.id in (select max(c2.id) from call_log c2 join record_links "
+            "l2 on l2.record_id = c2.record_id group by l2.company_id)"):
+        exhausted = row["outcome"] in RETRY and not row["callback_at"]
+        if row["outcome"] != "not-now" and not exhausted:
+            continue
+        touch = datetime.fromisoformat(row["logged_at"]) + wait
+        why = "said not now" if row["outcome"] == "not-now" else \
+            f"no decision maker after {row['attempt']} attempts"
+        out[row["company_id"]] = {**row, "why": why,
+                                  "next_touch": touch.isoformat(timespec="seconds")}
+    called = {c for c, in db.execute("select distinct l.company_id from call_log c join "
+                                     "record_links l on l.record_id = c.record_id")}
+    for row in db.query(
+            "select p.company_id, co.name, co.phone, co.website, co.address, co.city, "
+            "co.country from prospects p join companies co on co.id = p.company_id where "
+            "p.priority = 'C' and coalesce(co.status, 'active') = 'active' order by p.rank"):
+        if row["company_id"] not in called and row["company_id"] not in out:
+            out[row["company_id"]] = {**row, "why": "low priority (C)",
+                                      "next_touch": now.isoformat(timespec="seconds")}
+    return sorted((r for r in out.values() if r["company_id"] not in excluded),
+                  key=lambda r: (r["next_touch"], r["company_id"]))
+
+
+NURTURE_COLUMNS = ("company_id", "company", "phone", "website", "address", "city", "country",
+                   "why", "next_touch")
+
+
+def export_nurture(rows: list[dict[str, Any]], path: Path) -> None:
+    """The nurture list as CSV, for a marketing tool."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=NURTURE_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "company": row.get("name")})

@@ -66,6 +66,7 @@ class Settings:
     business_hours: str = "09:00-18:00"  # the prospect's local hours a callback falls within
     recent_call_days: int = 30  # a company called this recently is no new prospect
     calls_per_day: int = 40  # new prospects `spider today` adds after the callbacks
+    nurture_days: int = 90  # "not now", or no decision maker reached: touch again after
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:
@@ -92,7 +93,7 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "max_block": (2, 1_000_000, True), "workers": (1, 256, True),
            "review_limit": (1, 10_000_000, True), "callback_hours": (0.0, 24 * 30, False),
            "callback_attempts": (1, 100, True), "recent_call_days": (0, 3650, True),
-           "calls_per_day": (1, 10_000, True),
+           "calls_per_day": (1, 10_000, True), "nurture_days": (1, 3650, True),
            "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 

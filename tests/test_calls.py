@@ -100,3 +100,33 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     assert "not an outcome" in out and "not in the database" in out
     assert "message left" in run(other, "calls")[1]
     assert run(db, "log", "Palace Hotel Tokyo", "sometimes")[1].startswith("Error: 'sometimes'")
+
+
+def test_not_now_goes_to_nurture_and_comes_back_when_due(private_db_path, tmp_path) -> None:
+    from spider.db import open_db
+
+    db_path = private_db_path
+    assert run(db_path, "expand", "hotel", "-n", "80")[0] == 0  # A, B and many C
+    db = open_db(db_path)
+    long_ago = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
+    log_call(db, Settings(), "Palace Hotel Tokyo", "not-now", note="budget next year",
+             now=long_ago)
+    spent = Settings(callback_attempts=1)
+    log_call(db, spent, "Conrad Tokyo", "gatekeeper-refused-name", now=datetime.now(UTC))
+    db.conn.close()
+    code, out = run(db_path, "nurture")
+    assert code == 0, out
+    assert "said not now" in out and "no decision maker after 1 attempts" in out
+    assert "low priority (C)" in out  # C prospects are nurtured, not called
+    code, out = run(db_path, "nurture", "--due")
+    assert "Palace" in out or "パレスホテル" in out
+    assert "Conrad" not in out  # its next touch is three months away
+    exported = tmp_path / "nurture.csv"
+    assert run(db_path, "nurture", "--export", str(exported))[0] == 0
+    with open(exported, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"company", "phone", "website", "why", "next_touch"} <= set(rows[0])
+    code, out = run(db_path, "today", "-n", "5")
+    back, _, fresh = out.partition("New prospects")
+    assert "Back from nurture (1)" in back and "said not now" in back
+    assert "[C]" not in fresh

@@ -570,13 +570,23 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
                    f"{row['phone'] or 'no number'}  last: {last}"
                    + (f" ({row['note']})" if row["note"] else "")
                    + (f"; ask for {row['contact']}" if row["contact"] else ""))
+    from spider.calls import nurture_list
+
+    back = [r for r in nurture_list(db, settings, now)
+            if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()]
+    if back:
+        click.echo(f"Back from nurture ({len(back)}):")
+        for row in back:
+            click.echo(f"  #{row['company_id']} {row['name']}  {row['phone'] or 'no number'}  "
+                       f"({row['why']}, {row['logged_at'][:10]})")
     excluded = excluded_companies(db, settings.recent_call_days)
     fresh = []
     seen: set[int] = set()
     for row in db.execute(
             "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
             "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
-            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' "
+            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' and "
+            "p.priority in ('A', 'B') "
             "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
             "r.created_at desc, p.rank"):
         if row[0] in excluded or row[0] in seen:
@@ -593,3 +603,31 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
             click.echo(f"      ask: {ask_for}")
         if opener:
             click.echo(f"      open: {opener}")
+
+
+@main.command()
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="Write the list as CSV for a marketing tool.")
+@click.option("--due", is_flag=True, help="Only those whose next touch has come.")
+@click.pass_obj
+@handle_errors
+def nurture(obj: Context, export_path: str | None, due: bool) -> None:
+    """Prospects to nurture, not push: those who said "not now", those whose callbacks ran
+    out before the decision maker answered (both touched again after nurture_days), and
+    low-priority (C) prospects. `spider today` brings them back when their time comes."""
+    from datetime import UTC, datetime
+
+    from spider.calls import export_nurture, nurture_list
+
+    rows = nurture_list(obj.open(), obj.settings)
+    if due:
+        now = datetime.now(UTC).isoformat()
+        rows = [r for r in rows if r["next_touch"] <= now]
+    if export_path:
+        export_nurture(rows, Path(export_path))
+        click.echo(f"Wrote {len(rows)} to {export_path}")
+        return
+    if not rows:
+        click.echo("Nobody to nurture.")
+    for row in rows:
+        click.echo(f"  {row['next_touch'][:10]}  #{row['company_id']} {row['name']}  {row['why']}")
