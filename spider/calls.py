@@ -382,3 +382,37 @@ def export_nurture(rows: list[dict[str, Any]], path: Path) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({**row, "company": row.get("name")})
+
+
+# ---------------------------------------------------------------------------------------------
+# What a rep has been handed
+
+
+def mark_handed_out(db: Database, company_ids: list[int], how: str, file: str = "") -> None:
+    """Note that these companies were handed to a rep (exported, queued), each by its oldest
+    record. Waits a few seconds at most for another writer, as saving a run does."""
+    if not company_ids:
+        return
+    from spider.db import rows_in
+
+    anchors = [r for _, r in rows_in(db, "select company_id, min(record_id) from record_links "
+                                     "where company_id in ({marks}) group by company_id",
+                                     sorted(set(company_ids)))]
+    timeout = db.execute("pragma busy_timeout").fetchone()[0]
+    db.execute("pragma busy_timeout = 3000")
+    try:
+        with transaction(db):
+            insert_rows(db, "handed_out", ({"record_id": r, "how": how, "at": now_iso(),
+                                            "file": file} for r in anchors))
+    finally:
+        db.execute(f"pragma busy_timeout = {int(timeout)}")
+
+
+def handed_out_companies(db: Database) -> set[int]:
+    """Companies ever handed to a rep or called: `expand --more` leaves them out."""
+    if not db.execute("select 1 from sqlite_master where name = 'handed_out'").fetchone():
+        return set()
+    return {c for c, in db.execute(
+        "select distinct l.company_id from handed_out h join record_links l on "
+        "l.record_id = h.record_id union select distinct l.company_id from call_log c join "
+        "record_links l on l.record_id = c.record_id")}

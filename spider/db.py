@@ -433,6 +433,11 @@ def ensure_schema(db: Database) -> None:
         pk="id", if_not_exists=True,
     )
     table(db, "call_log").create_index(["record_id"], if_not_exists=True)
+    # Companies handed to a rep (a call list written, a day's queue shown): `expand --more`
+    # never hands them out again. Pinned to a record, as every piece of user data.
+    table(db, "handed_out").create(
+        {"record_id": int, "how": str, "at": str, "file": str}, if_not_exists=True)
+    table(db, "handed_out").create_index(["record_id"], if_not_exists=True)
     table(db, "call_log").create_index(["callback_at"], if_not_exists=True)
     _add_missing_columns(db)
     for hook in _SCHEMA_HOOKS:

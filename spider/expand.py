@@ -61,6 +61,10 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db, settings.recent_call_days)
     removed: set[int] = set(excluded)
+    if settings.more:  # the next prospects: none a rep was handed or has called
+        from spider.calls import handed_out_companies
+
+        removed |= handed_out_companies(db)
     if query.kind == "company":
         assert query.company_id is not None
         seed_signals = signals_of(db, [query.company_id]).get(query.company_id, {})

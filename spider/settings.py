@@ -67,6 +67,7 @@ class Settings:
     recent_call_days: int = 30  # a company called this recently is no new prospect
     calls_per_day: int = 40  # new prospects `spider today` adds after the callbacks
     nurture_days: int = 90  # "not now", or no decision maker reached: touch again after
+    more: bool = False  # expand --more: leave out companies already handed out or called
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:

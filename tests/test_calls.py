@@ -130,3 +130,29 @@ def test_not_now_goes_to_nurture_and_comes_back_when_due(private_db_path, tmp_pa
     back, _, fresh = out.partition("New prospects")
     assert "Back from nurture (1)" in back and "said not now" in back
     assert "[C]" not in fresh
+
+
+def test_expand_more_never_hands_out_a_company_twice(private_db_path, tmp_path) -> None:
+    db = private_db_path
+    query = "Tokyo five-star hotel"
+
+    def companies(*args: str) -> list[int]:
+        code, out = run(db, "expand", query, "--format", "json", *args)
+        assert code == 0, out
+        doc = out[out.index("{"):]
+        import json
+
+        return [p["company_id"] for p in json.loads(doc)["prospects"]]
+
+    first = companies("-n", "5")
+    assert run(db, "expand", query, "-n", "5", "-o", str(tmp_path / "calls.csv"))[0] == 0
+    assert run(db, "log", f"#{companies('-n', '6')[5]}", "no-answer")[0] == 0
+    code, out = run(db, "today", "-n", "2")  # queues two more
+    assert code == 0, out
+    queued = {int(line.split("#")[1].split()[0]) for line in
+              out.partition("New prospects")[2].splitlines() if "#" in line}
+    assert len(queued) == 2
+    more = companies("-n", "10", "--more")
+    assert not set(first) & set(more)
+    assert not queued & set(more)
+    assert len(more) == 10

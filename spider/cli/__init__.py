@@ -358,11 +358,14 @@ def init(obj: Context, empty: bool, force: bool) -> None:
 @click.option("--source", help="Only companies from sources (file, URL or list title) containing this.")
 @click.option("--synonyms", type=click.Path(dir_okay=False),
               help="Your synonyms (TOML: word = [\"other\", ...]) over the shipped ones.")
+@click.option("--more", is_flag=True,
+              help="The next prospects: none already exported, queued by `today`, or called.")
 @click.pass_obj
 @handle_errors
 def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_path: str | None,
            lang: str | None, templates: str | None, no_bom: bool,
-           include_closed: bool | None, source: str | None, synonyms: str | None) -> None:
+           include_closed: bool | None, source: str | None, synonyms: str | None,
+           more: bool) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
     \b
@@ -376,7 +379,7 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
 
     settings = obj.configure(limit=limit, language=lang, templates=templates,
                              include_closed=include_closed or None, source=source,
-                             synonyms=synonyms)
+                             synonyms=synonyms, more=more or None)
     said = _format_of(output_path) if output_path else None
     if fmt and said and Path(str(output_path)).suffix.lower() in (".csv", ".json") and fmt != said:
         raise SpiderError(f"-o {output_path} names a {said.upper()} file but --format is {fmt}; "
@@ -391,6 +394,11 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
     if output_path or fmt == "csv":
         replaced = bool(output_path) and Path(str(output_path)).exists()
         path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom)
+        from spider.calls import mark_handed_out
+        from spider.exclusions import without_excluded
+
+        mark_handed_out(db, [p.company_id for p in without_excluded(db, expansion.prospects)],
+                        "exported", str(path))
         click.echo(f"Wrote {plural(len(expansion.prospects), 'prospect', 'prospects')} to {path}"
                    + (" (replacing the file that was there)" if replaced else ""), err=True)
     if fmt == "table":

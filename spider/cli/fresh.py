@@ -308,6 +308,12 @@ def list_export(obj: Context, name: str, output_path: str | None, no_bom: bool) 
         raise SpiderError(f"-o {path}: write a .csv (Excel opens it) or a .json file")
     fmt = "json" if path.suffix.lower() == ".json" else "csv"
     write_list(db, name, path, fmt, bom=not no_bom)
+    from spider.calls import mark_handed_out
+    from spider.lists import export_rows, members
+
+    shown = {row.get("company") for row in export_rows(db, name)}
+    mark_handed_out(db, [m["company_id"] for m in members(db, name)
+                         if m["row"].get("company") in shown], "exported", str(path))
     click.echo(f"Wrote list {name!r} to {path}")
 
 
@@ -595,6 +601,9 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
         fresh.append(row)
         if len(fresh) >= (limit or settings.calls_per_day):
             break
+    from spider.calls import mark_handed_out
+
+    mark_handed_out(db, [row[0] for row in fresh], "queued", "today")
     click.echo(f"New prospects ({len(fresh)}):" if fresh else
                "No new prospects: `spider expand QUERY` or `spider list save` makes some.")
     for company_id, name, phone, priority, opener, ask_for, _score in fresh:
