@@ -75,7 +75,7 @@ class Database:
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # How many values one `IN (...)` takes: well under SQLite's limit on bound parameters.
 CHUNK = 500
 

@@ -156,3 +156,52 @@ def test_expand_more_never_hands_out_a_company_twice(private_db_path, tmp_path) 
     assert not set(first) & set(more)
     assert not queued & set(more)
     assert len(more) == 10
+
+
+def test_the_plan_works_back_from_the_target_with_ratios_learned_from_the_log(
+        private_db_path, tmp_path) -> None:
+    from spider.db import open_db
+    from spider.plan import make_plan
+
+    db_path = private_db_path
+    code, out = run(db_path, "plan", "--target", "30000000", "--deal-size", "1000000")
+    assert code == 0, out
+    assert "30 deals <- 150 meetings <- 750 contacts <- 7,500 dials" in out
+    assert "default: 0 dials logged" in out
+    # Forty dials to hotels: eight reach the decision maker, two of those book a meeting.
+    code, out = run(db_path, "expand", "hotel", "-n", "40", "--format", "json")
+    import json
+
+    ids = [p["company_id"] for p in json.loads(out[out.index("{"):])["prospects"]]
+    db = open_db(db_path)
+    now = datetime.now(UTC)
+    for n, company in enumerate(ids):
+        outcome = "reached" if n < 8 else "no-answer"
+        log_call(db, Settings(), f"#{company}", outcome, now=now)
+    for company in ids[:2]:
+        log_call(db, Settings(), f"#{company}", "meeting-booked", now=now)
+    made = make_plan(db, 30_000_000, 1_000_000)
+    by_step = {r.step: r for r in made.ratios}
+    assert by_step["dial"].learned and abs(by_step["dial"].value - 8 / 42) < 1e-9
+    assert not by_step["contact"].learned  # 8 contacts: 10 needed
+    assert made.dials == -(-made.contacts * 42 // 8)  # contacts / (8 of 42 dials)
+    db.conn.close()
+    ics = tmp_path / "calls.ics"
+    code, out = run(db_path, "--config", str(_ja_config(tmp_path)), "plan", "--target",
+                    "30000000", "--deal-size", "1000000", "--ics", str(ics), "--weeks", "8")
+    assert code == 0, out
+    text = ics.read_text(encoding="utf-8")
+    days = [datetime.strptime(line[8:16], "%Y%m%d").date() for line in text.splitlines()
+            if line.startswith("DTSTART:")]
+    assert days and all(is_working_day(day, "JP") for day in days)
+    assert text.count("BEGIN:VEVENT") == len(days) <= 40
+    code, out = run(db_path, "report")
+    assert code == 0, out
+    assert "dials: 42 of" in out and "meetings: 2 of" in out
+    assert "Leads handed out and never called" in out
+
+
+def _ja_config(folder: Path) -> Path:
+    path = folder / "spider.toml"
+    path.write_text('[spider]\nlanguage = "ja"\n', encoding="utf-8")
+    return path

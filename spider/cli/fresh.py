@@ -640,3 +640,54 @@ def nurture(obj: Context, export_path: str | None, due: bool) -> None:
         click.echo("Nobody to nurture.")
     for row in rows:
         click.echo(f"  {row['next_touch'][:10]}  #{row['company_id']} {row['name']}  {row['why']}")
+
+
+@main.command()
+@click.option("--target", type=float, required=True, help="Revenue to reach in the period.")
+@click.option("--deal-size", type=float, required=True, help="Revenue a deal brings, on average.")
+@click.option("--period", type=click.Choice(["week", "month", "quarter", "year"]),
+              default="year", show_default=True)
+@click.option("--rep", help="Learn the ratios from this rep's calls only.")
+@click.option("--ics", "ics_path", type=click.Path(dir_okay=False),
+              help="Also write daily call blocks for the calendar (iCalendar).")
+@click.option("--weeks", type=click.IntRange(1, 52), default=4, show_default=True,
+              help="Weeks of call blocks in --ics.")
+@click.option("--at", "at_time", default="10:00", show_default=True, help="When the blocks start.")
+@click.pass_obj
+@handle_errors
+def plan(obj: Context, target: float, deal_size: float, period: str, rep: str | None,
+         ics_path: str | None, weeks: int, at_time: str) -> None:
+    """Work back from a sales target to the deals, meetings, contacts and dials it takes, a
+    week and a day, with the ratios the call log has taught (defaults, said so, until then).
+
+    \b
+    Example:
+        spider plan --target 30000000 --deal-size 1000000 --ics calls.ics
+    """
+    import re
+    from datetime import date
+
+    from spider.plan import make_plan, write_ics
+
+    if not re.fullmatch(r"\d{1,2}:\d{2}", at_time):
+        raise SpiderError(f"--at {at_time!r}: say 10:00")
+    made = make_plan(obj.open(write=True), target, deal_size, period, rep=rep)
+    _echo_lines(made.lines())
+    if ics_path:
+        country = "JP" if obj.settings.language == "ja" else ""
+        count = write_ics(made, Path(ics_path), start=date.today(), weeks=weeks,
+                          country=country, at=at_time)
+        click.echo(f"Wrote {count} call blocks to {ics_path}")
+
+
+@main.command()
+@click.option("--rep", help="One rep's activity.")
+@click.option("--month", "by_month", is_flag=True, help="This month instead of this week.")
+@click.pass_obj
+@handle_errors
+def report(obj: Context, rep: str | None, by_month: bool) -> None:
+    """Activity against the plan, the funnel's ratios, meetings this month, and leads handed
+    out but never called, with their age."""
+    from spider.plan import report as make_report
+
+    _echo_lines(make_report(obj.open(), rep=rep, period="month" if by_month else "week"))
