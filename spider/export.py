@@ -82,6 +82,20 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
     return rows
 
 
+def to_profile_csv(db: Database, expansion: Expansion, profile: dict[str, str], *,
+                   bom: bool = True) -> str:
+    """The call list under a CRM's import column names (spider.profiles)."""
+    from spider.db import rows_in
+    from spider.profiles import profile_csv, profile_rows
+
+    expansion = _exportable(db, expansion)
+    countries = dict(rows_in(db, "select id, country from companies where id in ({marks})",
+                             [p.company_id for p in expansion.prospects]))
+    rows = [{**row, "country": countries.get(p.company_id) or ""}
+            for p, row in zip(expansion.prospects, call_list_rows(expansion), strict=True)]
+    return profile_csv(profile_rows(rows, profile, query=expansion.query.text), profile, bom=bom)
+
+
 def to_csv(db: Database, expansion: Expansion, *, bom: bool = True) -> str:
     expansion = _exportable(db, expansion)
     buffer = io.StringIO()
@@ -139,11 +153,17 @@ def to_table(db: Database, expansion: Expansion, *, width: int | None = None) ->
 
 
 def write_export(db: Database, expansion: Expansion, settings: Settings, fmt: str,
-                 path: str | Path | None, *, bom: bool = True) -> Path:
+                 path: str | Path | None, *, bom: bool = True,
+                 profile: dict[str, str] | None = None) -> Path:
     """Write the call list to PATH (default output/<query>.<ext>), and the settings that made
-    it beside it as PATH.settings.json."""
-    text = {"csv": lambda: to_csv(db, expansion, bom=bom), "json": lambda: to_json(db, expansion),
-            "table": lambda: to_table(db, expansion, width=120)}[fmt]()
+    it beside it as PATH.settings.json; with a CRM PROFILE, a CSV under its column names."""
+    if profile is not None:
+        fmt = "csv"
+        text = to_profile_csv(db, expansion, profile, bom=bom)
+    else:
+        text = {"csv": lambda: to_csv(db, expansion, bom=bom),
+                "json": lambda: to_json(db, expansion),
+                "table": lambda: to_table(db, expansion, width=120)}[fmt]()
     if path is None:
         slug = "".join(ch if ch.isalnum() else "-" for ch in expansion.query.text.lower()).strip("-")
         slug = "-".join(filter(None, slug.split("-")))[:60] or "prospects"

@@ -78,3 +78,35 @@ def test_exclusions_import_from_a_csv_names_what_it_left_out(private_db_path, tm
     assert run(db, "exclude", "add", "Palace Hotel Tokyo", "--until", "2001-01-01")[0] == 1
     code, out = run(db, "exclude", "import", str(tmp_path / "missing.csv"))
     assert code == 1 and "no such file" in out
+
+
+def test_crm_profiles_write_the_columns_import_wizards_map_and_keep_exclusions(
+        private_db_path, tmp_path) -> None:
+    db = private_db_path
+    query = "Tokyo five-star hotel"
+    company_id, name = top_prospect(db, query)
+    assert run(db, "exclude", "add", f"#{company_id}", "--kind", "competitor")[0] == 0
+    for profile, wanted in (("salesforce", {"Company", "Last Name", "Phone", "Lead Source"}),
+                            ("hubspot", {"Company name", "Company Domain Name",
+                                         "Phone Number", "Country/Region"})):
+        path = tmp_path / f"{profile}.csv"
+        code, out = run(db, "expand", query, "-n", "10", "--profile", profile, "-o", str(path))
+        assert code == 0, out
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+        assert wanted <= set(reader.fieldnames or [])
+        names = {row.get("Company") or row.get("Company name") for row in rows}
+        assert len(rows) == 10 and name not in names
+        if profile == "salesforce":
+            assert all(row["Last Name"] and row["Rating"] in ("Hot", "Warm", "Cold")
+                       for row in rows)
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[columns]\n"Account Name" = "company"\n"Main Phone" = "phone"\n',
+                    encoding="utf-8")
+    out_path = tmp_path / "mine.csv"
+    assert run(db, "expand", query, "-n", "3", "--profile", str(mine), "-o", str(out_path))[0] == 0
+    assert out_path.read_text(encoding="utf-8-sig").splitlines()[0] == "Account Name,Main Phone"
+    mine.write_text('[columns]\n"Account Name" = "nickname"\n', encoding="utf-8")
+    code, out = run(db, "expand", query, "--profile", str(mine), "-o", str(out_path))
+    assert code == 1 and "'nickname' is no call-list field" in out

@@ -360,12 +360,14 @@ def init(obj: Context, empty: bool, force: bool) -> None:
               help="Your synonyms (TOML: word = [\"other\", ...]) over the shipped ones.")
 @click.option("--more", is_flag=True,
               help="The next prospects: none already exported, queued by `today`, or called.")
+@click.option("--profile", metavar="CRM",
+              help="Write the CSV for a CRM's import wizard: salesforce, hubspot, or your TOML.")
 @click.pass_obj
 @handle_errors
 def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_path: str | None,
            lang: str | None, templates: str | None, no_bom: bool,
            include_closed: bool | None, source: str | None, synonyms: str | None,
-           more: bool) -> None:
+           more: bool, profile: str | None) -> None:
     """Rank the lookalikes of a won client or a segment, with reasons and openers.
 
     \b
@@ -388,12 +390,18 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
         raise SpiderError(f"-o {output_path}: workbooks are not written; use a .csv file, which "
                           "Excel opens (it carries the BOM Excel needs for Japanese)")
     fmt = fmt or _format_of(output_path)
+    columns = None
+    if profile:
+        from spider.profiles import load_profile
+
+        columns, fmt = load_profile(profile), "csv"
     db = obj.open()
     expansion = _expand_or_pick(db, settings, query)
     _echo_lines(output.expansion_header(expansion), err=True)
     if output_path or fmt == "csv":
         replaced = bool(output_path) and Path(str(output_path)).exists()
-        path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom)
+        path = write_export(db, expansion, settings, fmt, output_path, bom=not no_bom,
+                            profile=columns)
         from spider.calls import mark_handed_out
         from spider.exclusions import without_excluded
 

@@ -1,0 +1,106 @@
+"""CRM import profiles: a call list written with the column names a CRM's import wizard maps
+without manual work.
+
+- `salesforce`: the Lead object's import labels, as Salesforce's "Field Mapping for
+  Importing Leads" lists them (Company and Last Name are required; the person to ask for is
+  not known by name, so Last Name carries the role and Title repeats it).
+- `hubspot`: HubSpot's default company properties as its import tool labels them (Company
+  name, Company Domain Name, Phone Number, Street Address, City, State/Region, Postal Code,
+  Country/Region, Industry, Description).
+- a TOML file of your own: `[columns]` mapping your CRM's column names to Spider's call-list
+  fields (rank, company, local_name, phone, website, domain, address, city, region,
+  postal_code, country, segment, score, priority, reasons, reference, opening_line, ask_for,
+  sources, owner, description, lead_source), e.g. `"Account Name" = "company"`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from spider.errors import InputError
+from spider.resolve.keys import SHARED_HOSTS, normalize_domain
+
+PROFILES: dict[str, dict[str, str]] = {
+    "salesforce": {
+        "Company": "company", "Last Name": "ask_role", "Title": "ask_role", "Phone": "phone",
+        "Website": "website", "Street": "address", "City": "city", "State/Province": "region",
+        "Postal Code": "postal_code", "Country": "country", "Industry": "segment",
+        "Rating": "rating", "Lead Source": "lead_source", "Description": "description",
+    },
+    "hubspot": {
+        "Company name": "company", "Company Domain Name": "domain", "Website URL": "website",
+        "Phone Number": "phone", "Street Address": "address", "City": "city",
+        "State/Region": "region", "Postal Code": "postal_code", "Country/Region": "country",
+        "Industry": "segment", "Description": "description",
+    },
+}
+_RATINGS = {"A": "Hot", "B": "Warm", "C": "Cold"}  # Salesforce's standard Rating picklist
+FIELDS = ("rank", "company", "local_name", "phone", "website", "domain", "address", "city",
+          "region", "postal_code", "country", "segment", "score", "priority", "rating",
+          "reasons", "reference", "opening_line", "ask_for", "ask_role", "sources",
+          "description", "lead_source")  # fmt: skip
+
+
+def load_profile(name: str) -> dict[str, str]:
+    """A shipped profile by name, or a TOML file's `[columns]` (CRM column -> Spider field)."""
+    if name in PROFILES:
+        return PROFILES[name]
+    path = Path(name)
+    if not path.is_file():
+        raise InputError(f"--profile {name!r}: say salesforce, hubspot, or a TOML file of "
+                         "your own ([columns] \"CRM column\" = \"spider field\")")
+    try:
+        columns = tomllib.loads(path.read_text(encoding="utf-8")).get("columns")
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    if not isinstance(columns, dict) or not columns:
+        raise InputError(f"{path}: needs a [columns] table (\"CRM column\" = \"spider field\")")
+    unknown = [v for v in columns.values() if v not in FIELDS]
+    if unknown:
+        raise InputError(f"{path}: {unknown[0]!r} is no call-list field; fields: "
+                         + ", ".join(FIELDS))
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+def _role(ask_for: str) -> str:
+    """The role a rep asks for ("Would you transfer me to your Director of Sales?" ->
+    "Director of Sales"), or the question itself when it names none."""
+    text = (ask_for or "").strip().rstrip("?？")
+    for marker in (" to your ", " your "):
+        if marker in text:
+            return text.split(marker, 1)[1].strip()
+    return text or "Sales manager"
+
+
+def profile_rows(rows: Iterable[dict[str, Any]], profile: dict[str, str], *,
+                 query: str = "") -> list[dict[str, Any]]:
+    """Call-list rows (spider.export.call_list_rows) under the profile's column names."""
+    out = []
+    for row in rows:
+        domain = normalize_domain(row.get("website"))
+        full = {**row, "domain": "" if domain in SHARED_HOSTS else domain,
+                "ask_role": _role(str(row.get("ask_for") or "")),
+                "rating": _RATINGS.get(str(row.get("priority") or ""), ""),
+                "lead_source": f"Spider: {query}" if query else "Spider",
+                "description": " | ".join(str(v) for v in (
+                    row.get("opening_line"), row.get("reasons"),
+                    f"reference: {row['reference']}" if row.get("reference") else "") if v)}
+        out.append({column: full.get(field, "") for column, field in profile.items()})
+    return out
+
+
+def profile_csv(rows: list[dict[str, Any]], profile: dict[str, str], *, bom: bool = True) -> str:
+    from spider.export import safe_cell, safe_phone
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(profile), lineterminator="\r\n")
+    writer.writeheader()
+    phones = {column for column, field in profile.items() if field == "phone"}
+    for row in rows:
+        writer.writerow({k: safe_phone(v) if k in phones else safe_cell(v) for k, v in row.items()})
+    return ("\ufeff" if bom else "") + buffer.getvalue()
