@@ -129,6 +129,11 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
             caution="; ".join(c for c in (client_sites.get(cid, (0, ""))[1],
                                           evidence[cid].caution) if c),
         ))
+    from spider.routing import owners
+
+    owned = owners(db, [p.company_id for p in prospects])
+    for prospect in prospects:
+        prospect.owner = owned.get(prospect.company_id, "")
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
     attach_openers(db, settings, expansion, seed_signals, prospect_signals,

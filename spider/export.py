@@ -27,7 +27,7 @@ from spider.settings import Settings
 
 CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "address", "city",
                      "region", "postal_code", "segment", "score", "priority", "reasons", "reference", "opening_line",
-                     "ask_for", "sources")
+                     "ask_for", "sources", "owner")
 # A cell starting with these is run as a formula by Excel, LibreOffice and Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -78,6 +78,7 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
                                   ([f"caution: {p.caution}"] if p.caution else [])),
             "reference": reference,
             "opening_line": p.opening_line, "ask_for": p.ask_for, "sources": " ".join(p.sources),
+            "owner": p.owner,
         })
     return rows
 

@@ -41,6 +41,7 @@ class Prospect:
     sources: list[str] = field(default_factory=list)
     region: str = ""  # so a list can be sorted and routed by state or prefecture
     postal_code: str = ""
+    owner: str = ""  # the rep the company is assigned to (spider.routing), if any
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)

@@ -205,3 +205,36 @@ def _ja_config(folder: Path) -> Path:
     path = folder / "spider.toml"
     path.write_text('[spider]\nlanguage = "ja"\n', encoding="utf-8")
     return path
+
+
+def test_leads_are_routed_by_territory_then_in_turn_and_carry_their_owner(private_db_path,
+                                                                          tmp_path) -> None:
+    db = private_db_path
+    assert run(db, "reps", "add", "Sato", "--places", "Tokyo", "--industries", "hotel",
+               "--capacity", "6")[0] == 0
+    assert run(db, "reps", "add", "Suzuki", "--capacity", "50")[0] == 0
+    assert run(db, "reps", "add", "Tanaka", "--capacity", "50")[0] == 0
+    assert run(db, "expand", "Tokyo five-star hotel", "-n", "20")[0] == 0
+    code, out = run(db, "assign")
+    assert code == 0, out
+    assert "Sato: 6 leads" in out  # the territory first, up to the rep's capacity
+    assert "Suzuki: 7 leads" in out and "Tanaka: 7 leads" in out  # the rest in turn
+    code, out = run(db, "reps")
+    assert "6 of 6 open leads" in out and "tokyo; hotel" in out
+    assert "Nothing to assign" in run(db, "assign")[1]
+    path = tmp_path / "calls.csv"
+    assert run(db, "expand", "Tokyo five-star hotel", "-n", "20", "-o", str(path))[0] == 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["owner"] for row in rows} == {"Sato", "Suzuki", "Tanaka"}
+    code, out = run(db, "today", "--rep", "Sato", "-n", "40")
+    fresh = out.partition("New prospects")[2]
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        sato = {c for c, in conn.execute(
+            "select l.company_id from assignments a join record_links l on "
+            "l.record_id = a.record_id where a.rep = 'Sato'")}
+    shown = {int(line.split("#")[1].split()[0]) for line in fresh.splitlines()
+             if line.strip().startswith("[")}
+    assert len(sato) == 6 and shown == sato

@@ -37,6 +37,7 @@ COLUMNS = [
     "opening_line",
     "ask_for",
     "sources",
+    "owner",
 ]
 
 

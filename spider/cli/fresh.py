@@ -566,8 +566,12 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     db = obj.open()
     settings = obj.settings
     now = datetime.now(UTC)
-    due = [r for r in due_callbacks(db, now + timedelta(hours=12))
-           if rep is None or (r.get("rep") or "") == rep]
+    from spider.routing import owners
+
+    due = due_callbacks(db, now + timedelta(hours=12))
+    if rep is not None:  # the rep's own: calls they made, and companies assigned to them
+        owned = owners(db, [r["company_id"] for r in due])
+        due = [r for r in due if (r.get("rep") or owned.get(r["company_id"])) == rep]
     click.echo(f"Callbacks due ({len(due)}):" if due else "No callbacks due.")
     for row in due:
         local = datetime.fromisoformat(row["callback_at"]).astimezone(zone_of(row["country"]))
@@ -588,6 +592,13 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     excluded = excluded_companies(db, settings.recent_call_days)
     fresh = []
     seen: set[int] = set()
+    mine: set[int] | None = None
+    if rep is not None:  # only the companies assigned to this rep
+        mine = set()
+        if db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
+            mine = {c for c, in db.execute(
+                "select l.company_id from assignments a join record_links l on "
+                "l.record_id = a.record_id where a.rep = ?", [rep])}
     for row in db.execute(
             "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
             "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
@@ -595,7 +606,7 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
             "p.priority in ('A', 'B') "
             "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
             "r.created_at desc, p.rank"):
-        if row[0] in excluded or row[0] in seen:
+        if row[0] in excluded or row[0] in seen or (mine is not None and row[0] not in mine):
             continue
         seen.add(row[0])
         fresh.append(row)
@@ -691,3 +702,88 @@ def report(obj: Context, rep: str | None, by_month: bool) -> None:
     from spider.plan import report as make_report
 
     _echo_lines(make_report(obj.open(), rep=rep, period="month" if by_month else "week"))
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+@handle_errors
+def reps(ctx: click.Context) -> None:
+    """The sales team: each rep's territory (places, industries), capacity and open leads.
+
+    \b
+    Examples:
+        spider reps add Sato --places "Tokyo, Kanagawa" --industries hotel --capacity 200
+        spider assign                 # the latest expansion's prospects
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from spider.routing import open_leads
+    from spider.routing import reps as team
+
+    obj: Context = ctx.obj
+    db = obj.open()
+    members, load = team(db), open_leads(db)
+    if not members:
+        click.echo("No reps yet: `spider reps add NAME --places ... --capacity N`.")
+    for rep in members:
+        where = ", ".join(rep.places) or "anywhere"
+        what = ", ".join(rep.industries) or "any industry"
+        click.echo(f"{rep.name:<16} {load.get(rep.name, 0):>4} of {rep.capacity} open leads  "
+                   f"{where}; {what}")
+
+
+@reps.command("add")
+@click.argument("name")
+@click.option("--places", default="", help="Comma-separated places (city, prefecture, state, country).")
+@click.option("--industries", default="", help="Comma-separated industry words.")
+@click.option("--capacity", type=click.IntRange(1), default=200, show_default=True,
+              help="Open leads (assigned, not yet called) a rep may hold.")
+@click.pass_obj
+@handle_errors
+def reps_add(obj: Context, name: str, places: str, industries: str, capacity: int) -> None:
+    """Add a rep (or change one) with a territory and a capacity."""
+    from spider.routing import add_rep
+
+    rep = add_rep(obj.open(write=True), name, places=places, industries=industries,
+                  capacity=capacity)
+    click.echo(f"{rep.name}: {', '.join(rep.places) or 'anywhere'}; "
+               f"{', '.join(rep.industries) or 'any industry'}; up to {rep.capacity} open leads")
+
+
+@reps.command("remove")
+@click.argument("name")
+@click.pass_obj
+@handle_errors
+def reps_remove(obj: Context, name: str) -> None:
+    """Take a rep off the team (their past assignments and calls stay)."""
+    from spider.routing import remove_rep
+
+    remove_rep(obj.open(write=True), name)
+    click.echo(f"{name} removed.")
+
+
+@main.command()
+@click.option("--list", "list_name", help="Assign a saved list's members.")
+@click.pass_obj
+@handle_errors
+def assign(obj: Context, list_name: str | None) -> None:
+    """Route unassigned prospects (the latest expansion's, or a saved list's) to reps: by
+    territory, the least loaded first, else in turn to any rep with room."""
+    from spider.routing import assign as route
+
+    db = obj.open(write=True)
+    if list_name:
+        from spider.lists import members
+
+        ids = [m["company_id"] for m in members(db, list_name)]
+    else:
+        latest = db.execute("select id from runs order by created_at desc limit 1").fetchone()
+        if latest is None:
+            raise SpiderError("no expansion yet: `spider expand QUERY` first, or --list NAME")
+        ids = [c for c, in db.execute("select company_id from prospects where run_id = ? "
+                                      "order by rank", [latest[0]])]
+    given = route(db, ids)
+    if not given:
+        click.echo("Nothing to assign: every prospect has an owner (or no rep has room).")
+    for rep, companies in sorted(given.items()):
+        click.echo(f"{rep}: {len(companies)} leads")

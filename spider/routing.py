@@ -1,0 +1,141 @@
+"""Routing leads to reps: reps with territories (places, industries) and a capacity; each
+unassigned prospect goes to a rep whose territory it is in, the least loaded first, else to
+any rep with room, in turn; no lead lies unowned and uncontacted in a drawer. Assignments are
+user data, pinned to a record of the company.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from spider.db import Database, insert_rows, rows_in, transaction
+from spider.errors import InputError
+from spider.resolve.normalize import fold
+from spider.text import now_iso
+
+
+def ensure_routing_schema(db: Database) -> None:
+    db.execute("create table if not exists reps (name text primary key, places text, "
+               "industries text, capacity integer not null, added_at text)")
+    db.execute("create table if not exists assignments (record_id integer not null, rep text "
+               "not null, assigned_at text not null)")
+    db.execute("create index if not exists idx_assignments_record on assignments (record_id)")
+
+
+@dataclass
+class Rep:
+    name: str
+    places: list[str]
+    industries: list[str]
+    capacity: int
+
+
+def _words(text: str | None) -> list[str]:
+    return [fold(w) for w in (text or "").split(",") if fold(w)]
+
+
+def add_rep(db: Database, name: str, *, places: str = "", industries: str = "",
+            capacity: int = 200) -> Rep:
+    ensure_routing_schema(db)
+    if not name.strip():
+        raise InputError("a rep needs a name")
+    if capacity < 1:
+        raise InputError("--capacity: at least one open lead")
+    rep = Rep(name.strip(), _words(places), _words(industries), capacity)
+    with transaction(db):
+        db.execute("insert or replace into reps (name, places, industries, capacity, added_at) "
+                   "values (?, ?, ?, ?, ?)", [rep.name, json.dumps(rep.places, ensure_ascii=False),
+                                              json.dumps(rep.industries, ensure_ascii=False),
+                                              rep.capacity, now_iso()])
+    return rep
+
+
+def reps(db: Database) -> list[Rep]:
+    ensure_routing_schema(db)
+    return [Rep(name, json.loads(places or "[]"), json.loads(industries or "[]"), capacity)
+            for name, places, industries, capacity in db.execute(
+                "select name, places, industries, capacity from reps order by name")]
+
+
+def remove_rep(db: Database, name: str) -> None:
+    ensure_routing_schema(db)
+    with transaction(db):
+        if not db.execute("delete from reps where name = ?", [name]).rowcount:
+            raise InputError(f"no rep {name!r}; `spider reps` lists them")
+
+
+def owners(db: Database, company_ids: Iterable[int]) -> dict[int, str]:
+    """Company -> the rep it was last assigned to (read only: nothing assigned yet, none)."""
+    out: dict[int, str] = {}
+    if not db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
+        return out
+    for company_id, rep in rows_in(
+            db, "select l.company_id, a.rep from assignments a join record_links l on "
+            "l.record_id = a.record_id where l.company_id in ({marks}) order by a.rowid",
+            sorted(set(company_ids))):
+        out[company_id] = rep
+    return out
+
+
+def open_leads(db: Database) -> dict[str, int]:
+    """Rep -> the companies assigned to them and not called since."""
+    ensure_routing_schema(db)
+    counts: dict[str, int] = {}
+    for rep, in db.execute(
+            "select a.rep from assignments a join record_links l on l.record_id = a.record_id "
+            "where not exists (select 1 from call_log c join record_links l2 on l2.record_id = "
+            "c.record_id where l2.company_id = l.company_id and c.logged_at >= a.assigned_at) "
+            "group by l.company_id, a.rep"):
+        counts[rep] = counts.get(rep, 0) + 1
+    return counts
+
+
+def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
+    """Give each unassigned company among COMPANY_IDS to a rep: one whose territory holds it
+    (a place among its city, region, country; an industry among its category and segment
+    words), the least loaded first, else any rep with room, in turn. Returns rep -> ids."""
+    team = reps(db)
+    if not team:
+        raise InputError("no reps yet: `spider reps add NAME --places Tokyo --capacity 200`")
+    taken = owners(db, company_ids)
+    load = open_leads(db)
+    about = {cid: (fold(" ".join(str(v or "") for v in (city, region, country))),
+                   fold(" ".join(str(v or "") for v in (category, ))))
+             for cid, city, region, country, category in rows_in(
+                 db, "select id, city, region, country, category from companies where id in "
+                 "({marks})", company_ids)}
+    out: dict[str, list[int]] = {}
+    turn = 0
+    rows: list[dict[str, Any]] = []
+    for company_id in company_ids:
+        if company_id in taken or company_id not in about:
+            continue
+        place, industry = about[company_id]
+        room = [r for r in team if load.get(r.name, 0) < r.capacity]
+        if not room:
+            break
+        local = [r for r in room if _fits(r, place, industry)]
+        if local:
+            chosen = min(local, key=lambda r: (load.get(r.name, 0), r.name))
+        else:
+            chosen = room[turn % len(room)]
+            turn += 1
+        load[chosen.name] = load.get(chosen.name, 0) + 1
+        out.setdefault(chosen.name, []).append(company_id)
+        anchor = db.execute("select min(record_id) from record_links where company_id = ?",
+                            [company_id]).fetchone()[0]
+        rows.append({"record_id": anchor, "rep": chosen.name, "assigned_at": now_iso()})
+    with transaction(db):
+        insert_rows(db, "assignments", rows)
+    return out
+
+
+def _fits(rep: Rep, place: str, industry: str) -> bool:
+    """Whether a company (its folded place and industry words) is in the rep's territory: a
+    rep with no territory takes only what no territory holds."""
+    return ((not rep.places or any(p in place for p in rep.places)) and
+            (not rep.industries or any(i in industry for i in rep.industries)) and
+            bool(rep.places or rep.industries))
