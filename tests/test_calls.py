@@ -238,3 +238,24 @@ def test_leads_are_routed_by_territory_then_in_turn_and_carry_their_owner(privat
     shown = {int(line.split("#")[1].split()[0]) for line in fresh.splitlines()
              if line.strip().startswith("[")}
     assert len(sato) == 6 and shown == sato
+
+
+def test_the_desk_survives_a_full_rebuild_and_a_refresh(private_db_path) -> None:
+    """Calls, callbacks, exclusions, assignments and what was handed out are user data: a
+    rebuild or a refresh moves none of them off the company they named."""
+    db = private_db_path
+    assert run(db, "reps", "add", "Sato", "--places", "Tokyo")[0] == 0
+    assert run(db, "expand", "Tokyo five-star hotel", "-n", "8")[0] == 0
+    assert run(db, "assign")[0] == 0
+    assert run(db, "log", "Palace Hotel Tokyo", "gatekeeper-message", "--note", "out")[0] == 0
+    assert run(db, "log", "Conrad Tokyo", "do-not-call")[0] == 0
+
+    def desk() -> tuple[str, str, str]:
+        return run(db, "calls")[1], run(db, "exclude", "list")[1], run(db, "reps")[1]
+
+    before = desk()
+    assert run(db, "dedupe")[0] == 0
+    assert desk() == before
+    assert run(db, "refresh")[0] == 0
+    assert desk() == before
+    assert "Callbacks due" in run(db, "today")[1] or "No callbacks due" in run(db, "today")[1]
