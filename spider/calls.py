@@ -50,7 +50,28 @@ _ALIASES = {"dialled": "no-answer", "dialed": "no-answer", "noanswer": "no-answe
             "gatekeeper": "gatekeeper-message", "transfer-refused": "gatekeeper-refused-transfer",
             "name-refused": "gatekeeper-refused-name", "decision-maker": "reached",
             "contact": "reached", "meeting": "meeting-booked", "booked": "meeting-booked",
-            "held": "meeting-held", "dnc": "do-not-call"}  # fmt: skip
+            "held": "meeting-held", "dnc": "do-not-call",
+            # as CRMs write call outcomes (HubSpot's call outcomes, common Salesforce results)
+            "busy": "no-answer", "no-response": "no-answer", "left-voicemail": "gatekeeper-message",
+            "left-live-message": "gatekeeper-message", "voicemail": "gatekeeper-message",
+            "left-message": "gatekeeper-message", "connected": "reached",
+            "meeting-scheduled": "meeting-booked", "meeting-set": "meeting-booked",
+            "closed-won": "won", "closed-lost": "lost", "not-ready": "not-now",
+            "call-back-later": "not-now", "do-not-contact": "do-not-call"}  # fmt: skip
+# The columns a CRM's call export names what a call log row needs by (lower case).
+_IMPORT_COLUMNS = {
+    "company": ("company", "company name", "account name", "account", "associated company",
+                "organization"),
+    "company_id": ("company_id",),
+    "outcome": ("outcome", "call outcome", "call result", "disposition", "result"),
+    "logged_at": ("logged_at", "activity date", "call date", "date", "created date",
+                  "create date", "timestamp"),
+    "note": ("note", "notes", "call notes", "description", "comments", "body"),
+    "contact": ("contact", "contact name", "name", "who"),
+    "rep": ("rep", "activity assigned to", "assigned to", "owner", "activity owner", "call owner"),
+    "callback_at": ("callback_at", "callback", "follow-up date"),
+    "attempt": ("attempt",),
+}
 
 
 def outcome_of(text: str) -> str:
@@ -276,7 +297,16 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+        reader = csv.DictReader(handle)
+        found = {name.strip().lower(): name for name in reader.fieldnames or []}
+        pick = {field: next((found[c] for c in names if c in found), None)
+                for field, names in _IMPORT_COLUMNS.items()}
+        rows = [{field: raw.get(column) if column else None for field, column in pick.items()}
+                for raw in reader]
+    if pick["company"] is None and pick["company_id"] is None or pick["outcome"] is None:
+        raise InputError(f"{path}: needs a company column (company, account name...) and an "
+                         f"outcome column (outcome, call result, disposition); it has "
+                         f"{', '.join(found.values()) or 'none'}")
     added, skipped = 0, []
     with transaction(db):
         for number, row in enumerate(rows, start=2):
@@ -287,7 +317,7 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                     raise InputError("no company named")
                 company_id = resolve_company(db, name, command="spider calls import")
                 outcome = outcome_of(row.get("outcome") or "")
-                logged = row.get("logged_at") or now_iso()
+                logged = _iso(row.get("logged_at")) or now_iso()
                 insert_rows(db, "call_log", [{
                     "record_id": named_record(db, company_id, name), "outcome": outcome,
                     "note": row.get("note") or None, "contact": row.get("contact") or None,
@@ -299,6 +329,26 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                 continue
             added += 1
     return added, skipped
+
+
+def _iso(text: str | None) -> str | None:
+    """A CRM's date or date-time as ISO (2026-11-30, 2026-11-30 14:05, 11/30/2026 2:05 PM)."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    for parse in (lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+                  lambda v: datetime.strptime(v, "%m/%d/%Y %I:%M %p"),
+                  lambda v: datetime.strptime(v, "%m/%d/%Y %H:%M"),
+                  lambda v: datetime.strptime(v, "%m/%d/%Y"),
+                  lambda v: datetime.strptime(v, "%Y/%m/%d %H:%M"),
+                  lambda v: datetime.strptime(v, "%Y/%m/%d")):
+        try:
+            moment = parse(value)
+        except ValueError:
+            continue
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(
+            timespec="seconds")
+    raise InputError(f"{value!r}: not a date Spider reads (2026-11-30 14:05 or 11/30/2026)")
 
 
 def called_companies(db: Database, days: int) -> set[int]:

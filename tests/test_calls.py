@@ -259,3 +259,23 @@ def test_the_desk_survives_a_full_rebuild_and_a_refresh(private_db_path) -> None
     assert run(db, "refresh")[0] == 0
     assert desk() == before
     assert "Callbacks due" in run(db, "today")[1] or "No callbacks due" in run(db, "today")[1]
+
+
+def test_a_crm_call_export_reads_back_into_the_log(private_db_path, tmp_path) -> None:
+    db = private_db_path
+    path = tmp_path / "hubspot-calls.csv"
+    path.write_text("Activity date,Associated Company,Call outcome,Call notes,Activity assigned to\n"
+                    "11/30/2026 2:05 PM,Palace Hotel Tokyo,Left voicemail,asked for sales,Sato\n"
+                    "2026-11-30 15:10,The Peninsula Tokyo,Connected,,Sato\n"
+                    "2026-11-30,Hotel Okura Tokyo,Busy,,Suzuki\n"
+                    "2026-11-30,Conrad Tokyo,Wrong number,,Suzuki\n", encoding="utf-8")
+    code, out = run(db, "calls", "import", str(path))
+    assert code == 0, out
+    assert "3 calls logged, 1 rows left out" in out and "row 5:" in out
+    log = run(db, "calls")[1]
+    assert "2026-11-30 14:05" in log and "gatekeeper: message left — asked for sales" in log
+    assert "reached the decision maker" in log and "dialled, no answer" in log
+    bad = tmp_path / "bad.csv"
+    bad.write_text("when,who\n2026-11-30,x\n", encoding="utf-8")
+    code, out = run(db, "calls", "import", str(bad))
+    assert code == 1 and "needs a company column" in out
