@@ -195,9 +195,10 @@ def test_the_plan_works_back_from_the_target_with_ratios_learned_from_the_log(
             if line.startswith("DTSTART:")]
     assert days and all(is_working_day(day, "JP") for day in days)
     assert text.count("BEGIN:VEVENT") == len(days) <= 40
-    code, out = run(db_path, "report")
+    code, out = run(db_path, "report", "--week")
     assert code == 0, out
     assert "dials: 42 of" in out and "meetings: 2 of" in out
+    assert "This month" in run(db_path, "report", "--month")[1]
     assert "Leads handed out and never called" in out
 
 

@@ -693,14 +693,17 @@ def plan(obj: Context, target: float, deal_size: float, period: str, rep: str | 
 
 @main.command()
 @click.option("--rep", help="One rep's activity.")
+@click.option("--week", "by_week", is_flag=True, help="This week (the default).")
 @click.option("--month", "by_month", is_flag=True, help="This month instead of this week.")
 @click.pass_obj
 @handle_errors
-def report(obj: Context, rep: str | None, by_month: bool) -> None:
+def report(obj: Context, rep: str | None, by_week: bool, by_month: bool) -> None:
     """Activity against the plan, the funnel's ratios, meetings this month, and leads handed
     out but never called, with their age."""
     from spider.plan import report as make_report
 
+    if by_week and by_month:
+        raise SpiderError("--week or --month, not both")
     _echo_lines(make_report(obj.open(), rep=rep, period="month" if by_month else "week"))
 
 
