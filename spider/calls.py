@@ -351,16 +351,13 @@ def _iso(text: str | None) -> str | None:
     raise InputError(f"{value!r}: not a date Spider reads (2026-11-30 14:05 or 11/30/2026)")
 
 
-def called_companies(db: Database, days: int) -> set[int]:
-    """Companies called in the last DAYS days (they are not new prospects)."""
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-    return {c for c, in db.execute(
-        "select distinct l.company_id from call_log c join record_links l on "
-        "l.record_id = c.record_id where c.logged_at >= ?", [since])}
-
-
 # ---------------------------------------------------------------------------------------------
 # The day's queue
+
+
+# Each company's latest call: what decides whether it is waiting for a callback or nurtured.
+LATEST_CALL = ("c.id in (select max(c2.id) from call_log c2 join record_links l2 on "
+               "l2.record_id = c2.record_id group by l2.company_id)")
 
 
 def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
@@ -370,9 +367,8 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
     for row in db.query(
             "select c.*, l.company_id, co.name, co.phone, co.country from call_log c join "
             "record_links l on l.record_id = c.record_id join companies co on co.id = "
-            "l.company_id where c.id in (select max(c2.id) from call_log c2 join record_links "
-            "l2 on l2.record_id = c2.record_id group by l2.company_id) and c.callback_at is not "
-            "null and c.callback_at <= ? order by c.callback_at", [until.isoformat()]):
+            f"l.company_id where {LATEST_CALL} and c.callback_at is not null and "
+            "c.callback_at <= ? order by c.callback_at", [until.isoformat()]):
         out.append(row)
     return out
 
@@ -397,8 +393,7 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
             "select c.outcome, c.attempt, c.logged_at, c.callback_at, l.company_id, co.name, "
             "co.phone, co.website, co.address, co.city, co.country from call_log c join "
             "record_links l on l.record_id = c.record_id join companies co on co.id = "
-            "l.company_id where c.id in (select max(c2.id) from call_log c2 join record_links "
-            "l2 on l2.record_id = c2.record_id group by l2.company_id)"):
+            f"l.company_id where {LATEST_CALL}"):
         exhausted = row["outcome"] in RETRY and not row["callback_at"]
         if row["outcome"] != "not-now" and not exhausted:
             continue

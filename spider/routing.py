@@ -80,6 +80,14 @@ def owners(db: Database, company_ids: Iterable[int]) -> dict[int, str]:
     return out
 
 
+def assigned_to(db: Database, rep: str) -> set[int]:
+    """The companies assigned to REP (none while nothing is assigned)."""
+    if not db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
+        return set()
+    return {c for c, in db.execute("select l.company_id from assignments a join record_links l "
+                                   "on l.record_id = a.record_id where a.rep = ?", [rep])}
+
+
 def open_leads(db: Database) -> dict[str, int]:
     """Rep -> the companies assigned to them and not called since."""
     ensure_routing_schema(db)

@@ -566,7 +566,7 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     db = obj.open()
     settings = obj.settings
     now = datetime.now(UTC)
-    from spider.routing import owners
+    from spider.routing import assigned_to, owners
 
     due = due_callbacks(db, now + timedelta(hours=12))
     if rep is not None:  # the rep's own: calls they made, and companies assigned to them
@@ -592,13 +592,7 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     excluded = excluded_companies(db, settings.recent_call_days)
     fresh = []
     seen: set[int] = set()
-    mine: set[int] | None = None
-    if rep is not None:  # only the companies assigned to this rep
-        mine = set()
-        if db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
-            mine = {c for c, in db.execute(
-                "select l.company_id from assignments a join record_links l on "
-                "l.record_id = a.record_id where a.rep = ?", [rep])}
+    mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
     for row in db.execute(
             "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
             "p.score from prospects p join runs r on r.id = p.run_id join companies c on "

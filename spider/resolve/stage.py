@@ -160,21 +160,10 @@ def resolve_companies(db: Database, settings: Settings, *,
     named = {key for _, a, b in decisions for key in (a, b)}
     say("preparing records")
     read = _read_active(db, settings.workers, named, engine=engine)
-    must, cannot = _decision_pairs(decisions, read.key_index)
-    links = [(read.hotel_index[a], read.hotel_index[b], score, why)
-             for a, b, score, why in property_links(read.hotels)]
-    extra = [(a, b, score) for a, b, score, _why in links]
-    hotel_towns = [(read.ids[i], hotel_town(row)) for i, row in zip(read.hotel_index,
-                                                                     read.hotels, strict=True)]
-    read.hotels.clear()
+    hotel_towns = _hotel_towns(read)
     n = len(read.ids)
-    config = score_config(settings)
-    result = resolve_prepared(
-        read.prepared, match_threshold=settings.match_threshold,
-        review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
-        must_link=must, cannot_link=cannot, extra_scores=extra, config=config,
-        max_block=settings.max_block, workers=settings.workers, progress=say, engine=engine,
-    )  # fmt: skip
+    result, links, cannot = _resolve_read(read, decisions, settings, progress=say,
+                                          workers=settings.workers, engine=engine)
     say("writing companies")
     stale = db.execute("select r.id, l.company_id from records r left join record_links l on "
                        "l.record_id = r.id where r.status = 'stale' order by r.id").fetchall()
@@ -186,24 +175,15 @@ def resolve_companies(db: Database, settings: Settings, *,
         db.execute("delete from review_queue where status = 'pending'")
         with bulk_load(db, "record_links", ("company_id",)):
             _write_links(db, result, ids, record_ids, stale)
-        # What a property rule saw in a pair it put up for review (a former name, a misspelt
-        # brand): shown in `spider review`, and a call list lists such a pair once.
-        whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
-                if score < settings.match_threshold
-                and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue, left_out = _review_queue(db, result, record_ids, whys,
-                                        limit=settings.review_limit, apart=cannot)
-        insert_rows(db, "review_queue", queue, conflict="ignore")
+        queued, left_out = _queue_reviews(db, result, record_ids, links, cannot, settings,
+                                          limit=settings.review_limit)
         active_count, gone = _write_companies(db, settings.source_trust)
         say("keeping block keys for updates in place")
         save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block,
                    hotels=hotel_towns)
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
-            f"{len(queue)} pairs to review)")  # fmt: skip
-    if left_out:
-        line += (f"; {left_out} more uncertain pairs not queued (review_limit "
-                 f"{settings.review_limit} in spider.toml)")
+            f"{queued} pairs to review)") + _left_out_note(left_out, settings)  # fmt: skip
     if gone:
         line += f"; {gone} companies gone from every source (kept, not listed)"
     return line
@@ -251,8 +231,7 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
     say("finding their candidates")
     near = inc.candidates(db, changed, weights, limits)
     if first.hotels:  # a hotel changed: every hotel of its town, as the property rules see
-        towns = [(first.ids[i], hotel_town(row)) for i, row in zip(first.hotel_index,
-                                                                    first.hotels, strict=True)]
+        towns = _hotel_towns(first)
         near |= inc.hotel_records(db, [town for _, town in towns])
         inc.add_hotels(db, towns)
     touched = inc.companies_of(db, [*dirty, *near])
@@ -262,18 +241,9 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
     inc.fill_temp(db, "_affected", affected)
     read = _read_active(db, 1, named, only="temp._affected")
     weights = inc.stored_weights(db, read.prepared, fresh)
-    must, cannot = _decision_pairs(decisions, read.key_index)
-    links = [(read.hotel_index[a], read.hotel_index[b], score, why)
-             for a, b, score, why in property_links(read.hotels)]
-    read.hotels.clear()
-    config = score_config(settings)
     say(f"resolving {len(read.ids)} records of {len(touched)} companies again")
-    result = resolve_prepared(
-        read.prepared, match_threshold=settings.match_threshold,
-        review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
-        must_link=must, cannot_link=cannot, extra_scores=[(a, b, s) for a, b, s, _ in links],
-        config=config, max_block=settings.max_block, workers=1, weights=weights, size=weights.n,
-    )  # fmt: skip
+    result, links, cannot = _resolve_read(read, decisions, settings, workers=1,
+                                          weights=weights, size=weights.n)
     stale = db.execute(
         "select r.id, l.company_id from records r left join record_links l on l.record_id = r.id "
         "where r.status = 'stale' and r.id in (select id from temp._affected)").fetchall()
@@ -287,12 +257,8 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
         inc.delete_pending_reviews(db, "temp._dirty", "temp._affected")
         pending = db.execute(
             "select count(*) from review_queue where status = 'pending'").fetchone()[0]
-        whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
-                if score < settings.match_threshold
-                and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
-        queue, left_out = _review_queue(db, result, read.ids, whys,
-                                        limit=max(0, settings.review_limit - pending), apart=cannot)
-        insert_rows(db, "review_queue", queue, conflict="ignore")
+        queued, left_out = _queue_reviews(db, result, read.ids, links, cannot, settings,
+                                          limit=max(0, settings.review_limit - pending))
         # A company a decision emptied before it was applied (an interrupted `spider merge`)
         # has no record left to find it by.
         orphans = {c for c, in db.execute("select id from companies c where not exists (select 1 "
@@ -302,11 +268,57 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
         inc.add_state(db, changed, fresh, weights, limits)
     line = (f"{len(dirty)} changed records resolved in place: {len(read.ids)} records of "
             f"{len(touched)} companies resolved again into {len(now)} companies "
-            f"({len(queue)} pairs to review)")
-    if left_out:
-        line += (f"; {left_out} more uncertain pairs not queued (review_limit "
-                 f"{settings.review_limit} in spider.toml)")
+            f"({queued} pairs to review)") + _left_out_note(left_out, settings)
     return Update(line, sorted(now), sorted(touched - now))
+
+
+Link = tuple[int, int, float, str]  # a property rule's pair: record indexes, score, its words
+
+
+def _hotel_towns(read: _Read) -> list[tuple[int, str]]:
+    """(record id, town) of the hotels read, before the property pass clears them."""
+    return [(read.ids[i], hotel_town(row))
+            for i, row in zip(read.hotel_index, read.hotels, strict=True)]
+
+
+def _resolve_read(read: _Read, decisions: list[tuple[str, str, str]], settings: Settings, *,
+                  progress: Progress | None = None, workers: int | None = None,
+                  engine: Any = None, weights: Any = None, size: int | None = None,
+                  ) -> tuple[Resolution, list[Link], list[tuple[int, int]]]:
+    """Resolve the records READ holds with the decisions naming them and the hotel property
+    rules over them: the resolution, the property rules' pairs, and the pairs a person keeps
+    apart (record indexes). Clears the hotel rows READ kept for the property pass."""
+    must, cannot = _decision_pairs(decisions, read.key_index)
+    links = [(read.hotel_index[a], read.hotel_index[b], score, why)
+             for a, b, score, why in property_links(read.hotels)]
+    read.hotels.clear()
+    result = resolve_prepared(
+        read.prepared, match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
+        must_link=must, cannot_link=cannot, extra_scores=[(a, b, s) for a, b, s, _ in links],
+        config=score_config(settings), max_block=settings.max_block, workers=workers,
+        progress=progress, weights=weights, size=size, engine=engine,
+    )  # fmt: skip
+    return result, links, cannot
+
+
+def _queue_reviews(db: Database, result: Resolution, record_ids: Sequence[int],
+                   links: list[Link], cannot: list[tuple[int, int]], settings: Settings, *,
+                   limit: int) -> tuple[int, int]:
+    """Put the resolution's uncertain pairs up for review (at most LIMIT, `_review_queue`),
+    with what a property rule saw in a pair (a former name, a misspelt brand: shown in
+    `spider review`, and a call list lists such a pair once). (Pairs queued, pairs left out.)"""
+    whys = {(min(ra, rb), max(ra, rb)): why for a, b, score, why in links
+            if score < settings.match_threshold
+            and (ra := result.rep_of[a]) != (rb := result.rep_of[b])}
+    queue, left_out = _review_queue(db, result, record_ids, whys, limit=limit, apart=cannot)
+    insert_rows(db, "review_queue", queue, conflict="ignore")
+    return len(queue), left_out
+
+
+def _left_out_note(left_out: int, settings: Settings) -> str:
+    return (f"; {left_out} more uncertain pairs not queued (review_limit "
+            f"{settings.review_limit} in spider.toml)") if left_out else ""
 
 
 def _write_links(db: Database, result: Resolution, ids: _CompanyIds,
