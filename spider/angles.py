@@ -233,6 +233,34 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)
 
 
+def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> None:
+    """Who to ask for by name, and a phone where the directories gave none, from the
+    prospects' own pages (`spider enrich`): the person nearest the `buyer` setting."""
+    from spider.people import best_contacts, has_facts
+
+    if not expansion.prospects or not has_facts(db):
+        return
+    found = best_contacts(db, settings, [p.company_id for p in expansion.prospects])
+    if not found:
+        return
+    template = load_templates(settings).get("gatekeeper_person", {}).get("text", "")
+    for prospect in expansion.prospects:
+        contact = found.get(prospect.company_id)
+        if contact is None:
+            continue
+        if not prospect.phone and contact.phone:
+            prospect.phone = contact.phone
+        if not prospect.address and contact.address:
+            prospect.address = contact.address
+            prospect.postal_code = prospect.postal_code or contact.postal_code
+        if contact.person:
+            prospect.contact, prospect.contact_role = contact.person, contact.role
+            prospect.contact_source = contact.person_url
+            if template:
+                prospect.ask_for = _fill(template, {"person": contact.person,
+                                                    "role": contact.role})
+
+
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from spider import seeds
-from spider.angles import attach_openers
+from spider.angles import attach_contacts, attach_openers
 from spider.db import Database, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import excluded_companies
@@ -138,6 +138,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
                           touched=adjacency.reads)
     attach_openers(db, settings, expansion, seed_signals, prospect_signals,
                    {cid: owner for cid, (owner, _) in client_sites.items()})
+    attach_contacts(db, settings, expansion)
     if save:
         try:
             save_run(db, settings, expansion)

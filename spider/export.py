@@ -27,7 +27,7 @@ from spider.settings import Settings
 
 CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "address", "city",
                      "region", "postal_code", "segment", "score", "priority", "reasons", "reference", "opening_line",
-                     "ask_for", "sources", "owner")
+                     "ask_for", "contact", "contact_role", "sources", "owner", "contact_source")
 # A cell starting with these is run as a formula by Excel, LibreOffice and Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -78,7 +78,8 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
                                   ([f"caution: {p.caution}"] if p.caution else [])),
             "reference": reference,
             "opening_line": p.opening_line, "ask_for": p.ask_for, "sources": " ".join(p.sources),
-            "owner": p.owner,
+            "owner": p.owner, "contact": p.contact, "contact_role": p.contact_role,
+            "contact_source": p.contact_source,
         })
     return rows
 

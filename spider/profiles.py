@@ -2,15 +2,17 @@
 without manual work.
 
 - `salesforce`: the Lead object's import labels, as Salesforce's "Field Mapping for
-  Importing Leads" lists them (Company and Last Name are required; the person to ask for is
-  not known by name, so Last Name carries the role and Title repeats it).
+  Importing Leads" lists them (Company and Last Name are required): Last Name is the person
+  the company's own pages name (`spider enrich`) and Title their role; where nobody is
+  named, Last Name carries the role to ask for and Title repeats it.
 - `hubspot`: HubSpot's default company properties as its import tool labels them (Company
   name, Company Domain Name, Phone Number, Street Address, City, State/Region, Postal Code,
   Country/Region, Industry, Description).
 - a TOML file of your own: `[columns]` mapping your CRM's column names to Spider's call-list
   fields (rank, company, local_name, phone, website, domain, address, city, region,
   postal_code, country, segment, score, priority, reasons, reference, opening_line, ask_for,
-  sources, owner, description, lead_source), e.g. `"Account Name" = "company"`.
+  contact, contact_role, contact_source, lead_name, lead_title, sources, owner, description,
+  lead_source), e.g. `"Account Name" = "company"`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from spider.resolve.keys import SHARED_HOSTS, normalize_domain
 
 PROFILES: dict[str, dict[str, str]] = {
     "salesforce": {
-        "Company": "company", "Last Name": "ask_role", "Title": "ask_role", "Phone": "phone",
+        "Company": "company", "Last Name": "lead_name", "Title": "lead_title", "Phone": "phone",
         "Website": "website", "Street": "address", "City": "city", "State/Province": "region",
         "Postal Code": "postal_code", "Country": "country", "Industry": "segment",
         "Rating": "rating", "Lead Source": "lead_source", "Description": "description",
@@ -42,7 +44,8 @@ PROFILES: dict[str, dict[str, str]] = {
 _RATINGS = {"A": "Hot", "B": "Warm", "C": "Cold"}  # Salesforce's standard Rating picklist
 FIELDS = ("rank", "company", "local_name", "phone", "website", "domain", "address", "city",
           "region", "postal_code", "country", "segment", "score", "priority", "rating",
-          "reasons", "reference", "opening_line", "ask_for", "ask_role", "sources",
+          "reasons", "reference", "opening_line", "ask_for", "ask_role", "contact",
+          "contact_role", "contact_source", "lead_name", "lead_title", "sources", "owner",
           "description", "lead_source")  # fmt: skip
 
 
@@ -85,6 +88,10 @@ def profile_rows(rows: Iterable[dict[str, Any]], profile: dict[str, str], *,
         domain = normalize_domain(row.get("website"))
         full = {**row, "domain": "" if domain in SHARED_HOSTS else domain,
                 "ask_role": _role(str(row.get("ask_for") or "")),
+                # A lead is a person: the one the company's own pages name (spider enrich),
+                # else the role to ask for.
+                "lead_name": row.get("contact") or _role(str(row.get("ask_for") or "")),
+                "lead_title": row.get("contact_role") or _role(str(row.get("ask_for") or "")),
                 "rating": _RATINGS.get(str(row.get("priority") or ""), ""),
                 "lead_source": f"Spider: {query}" if query else "Spider",
                 "description": " | ".join(str(v) for v in (

@@ -42,6 +42,11 @@ class Prospect:
     region: str = ""  # so a list can be sorted and routed by state or prefecture
     postal_code: str = ""
     owner: str = ""  # the rep the company is assigned to (spider.routing), if any
+    # Read from the company's own pages (spider enrich): the person to ask for, their role,
+    # and the page that names them.
+    contact: str = ""
+    contact_role: str = ""
+    contact_source: str = ""
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)

@@ -68,6 +68,11 @@ class Settings:
     calls_per_day: int = 40  # new prospects `spider today` adds after the callbacks
     nurture_days: int = 90  # "not now", or no decision maker reached: touch again after
     more: bool = False  # expand --more: leave out companies already handed out or called
+    buyer: str = "sales"  # whom the user sells to: sales, marketing, hr, purchasing, it, finance,
+    # operations, admin, gm (general manager), kitchen, ceo (owner); enrich asks for the nearest
+    enrich_pages: int = 8  # pages read on one company's site (home, profile, contact, team ...)
+    enrich_days: int = 30  # a site visited this recently is not visited again (enrich --again)
+    enrich_people: bool = True  # keep the people a company names (enrich --no-people: never)
     warnings: list[str] = field(default_factory=list, repr=False)
 
     def to_json(self) -> str:
@@ -95,6 +100,7 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "review_limit": (1, 10_000_000, True), "callback_hours": (0.0, 24 * 30, False),
            "callback_attempts": (1, 100, True), "recent_call_days": (0, 3650, True),
            "calls_per_day": (1, 10_000, True), "nurture_days": (1, 3650, True),
+           "enrich_pages": (1, 100, True), "enrich_days": (0, 3650, True),
            "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
 

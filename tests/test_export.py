@@ -36,8 +36,11 @@ COLUMNS = [
     "reference",
     "opening_line",
     "ask_for",
+    "contact",
+    "contact_role",
     "sources",
     "owner",
+    "contact_source",
 ]
 
 

@@ -656,3 +656,4 @@ def review(obj: Context, limit: int | None) -> None:
 
 # Sales ops' commands live beside the others and join them here.
 from spider.cli import fresh as _fresh  # noqa: E402,F401
+from spider.cli import people as _people  # noqa: E402,F401

@@ -566,20 +566,27 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     db = obj.open()
     settings = obj.settings
     now = datetime.now(UTC)
+    from spider.people import best_contacts
     from spider.routing import assigned_to, owners
 
     due = due_callbacks(db, now + timedelta(hours=12))
     if rep is not None:  # the rep's own: calls they made, and companies assigned to them
         owned = owners(db, [r["company_id"] for r in due])
         due = [r for r in due if (r.get("rep") or owned.get(r["company_id"])) == rep]
+    # Who to ask for by name, and a number, from the prospects' own pages (spider enrich).
+    known = best_contacts(db, settings, [r["company_id"] for r in due])
     click.echo(f"Callbacks due ({len(due)}):" if due else "No callbacks due.")
     for row in due:
         local = datetime.fromisoformat(row["callback_at"]).astimezone(zone_of(row["country"]))
         last = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
+        found = known.get(row["company_id"])
+        ask = row["contact"] or (f"{found.person} ({found.role})" if found and found.person
+                                 else "")
         click.echo(f"  {local:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
-                   f"{row['phone'] or 'no number'}  last: {last}"
+                   f"{row['phone'] or (found.phone if found else '') or 'no number'}  "
+                   f"last: {last}"
                    + (f" ({row['note']})" if row["note"] else "")
-                   + (f"; ask for {row['contact']}" if row["contact"] else ""))
+                   + (f"; ask for {ask}" if ask else ""))
     from spider.calls import nurture_list
 
     back = [r for r in nurture_list(db, settings, now)
@@ -611,8 +618,13 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     mark_handed_out(db, [row[0] for row in fresh], "queued", "today")
     click.echo(f"New prospects ({len(fresh)}):" if fresh else
                "No new prospects: `spider expand QUERY` or `spider list save` makes some.")
+    known = best_contacts(db, settings, [row[0] for row in fresh])
     for company_id, name, phone, priority, opener, ask_for, _score in fresh:
-        click.echo(f"  [{priority}] #{company_id} {name}  {phone or 'no number'}")
+        found = known.get(company_id)
+        if found and found.person:
+            ask_for = f"{found.person}, {found.role}"
+        click.echo(f"  [{priority}] #{company_id} {name}  "
+                   f"{phone or (found.phone if found else '') or 'no number'}")
         if ask_for:
             click.echo(f"      ask: {ask_for}")
         if opener:

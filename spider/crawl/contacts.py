@@ -1,0 +1,553 @@
+"""Contacts on a company's own pages: the switchboard phone, the address and postal code, and
+the people the company names with their role, each with how it was found.
+
+Pure functions on one page's HTML. `read_page` returns a `PageContacts`; `pick_pages` ranks a
+page's links to the pages a person would open to find these (company profile, contact, access,
+about, team, message from the president, press), in English and Japanese. `roles` knows the
+titles and what kind of buyer each one is (`ROLE_KINDS`, `buyer_order`).
+
+The rules read shapes, not sites: label/value pairs (会社概要 tables, definition lists,
+"TEL: ..." lines), schema.org JSON-LD and microdata (Organization, Person with jobTitle),
+"役職 氏名", "氏名（役職）", "Title: Name", "Name, Title" lines, a name line next to a role line
+(team cards), and "営業本部長の田中 健が" / "said John Smith, Vice President of Sales" inside
+sentences. A name must look like a person's (Japanese: 2-7 kanji/kana, no title or office
+word; Latin: 2-4 capitalised words, none of them a common page word).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+from spider.crawl.decode import decode_html
+from spider.crawl.html import attr, clean, parse_html, text_lines
+from spider.crawl.schemaorg import _microdata_to_jsonld, extract_microdata
+from spider.crawl.urls import absolute_url
+from spider.people import (
+    EN_NAME,
+    EN_ROLE,
+    JA_NAME,
+    JA_ROLE,
+    KANA,
+    KANJI,
+    _better,
+    en_name,
+    ja_kind,
+    ja_name,
+    name_key,
+    person_name,
+    role_of,
+)
+
+# -- what a page yields -----------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    name: str
+    role: str
+    kind: str
+    rank: int
+    how: str  # schema.org, label, line, pair of lines, sentence
+
+
+@dataclass
+class Phone:
+    number: str
+    score: float
+    how: str
+
+
+@dataclass
+class PageContacts:
+    url: str
+    title: str = ""
+    phones: list[Phone] = field(default_factory=list)
+    postal_codes: list[tuple[str, str]] = field(default_factory=list)  # (code, how)
+    addresses: list[tuple[str, str]] = field(default_factory=list)  # (address, how)
+    people: list[Person] = field(default_factory=list)
+    links: list[tuple[str, str, float]] = field(default_factory=list)  # (url, kind, score)
+    websites: list[str] = field(default_factory=list)  # outbound "official site" links
+
+
+# Links to the pages that name the company's people and numbers, by what they are.
+_PAGE_WORDS: tuple[tuple[str, str, float], ...] = (
+    ("profile", r"会社概要|会社案内|会社情報|企業情報|企業概要|法人概要|事務所概要|医院概要|"
+                r"医院案内|クリニック概要|施設概要|ホテル概要|基本情報|corporate (?:profile|info)|"
+                r"company (?:profile|info|overview)|(?:company|corporate) data|"
+                r"\b(?:company|profile|corporate|gaiyou|gaiyo|outline|overview)\b", 5.0),
+    ("team", r"役員紹介|役員一覧|スタッフ紹介|スタッフ|メンバー紹介|メンバー|ドクター紹介|医師紹介|"
+             r"税理士紹介|弁護士紹介|人物紹介|組織図|\b(?:our )?(?:team|staff|people|leadership|"
+             r"management|executives|officers|board|attorneys|lawyers|doctors|dentists|"
+             r"partners|who we are)\b", 4.5),
+    ("message", r"代表挨拶|社長挨拶|ごあいさつ|ご挨拶|挨拶|トップメッセージ|院長挨拶|院長紹介|"
+                r"代表メッセージ|\b(?:message|greeting|our founder|president)\b", 4.0),
+    ("contact", r"お問い合わせ|お問合せ|問い合わせ|問合せ|ご連絡|連絡先|"
+                r"\bcontact(?: us)?\b|\bget in touch\b", 4.0),
+    ("access", r"アクセス|交通案内|所在地|地図|拠点|事業所|店舗情報|"
+               r"\b(?:access|directions|location|locations|find us|map|visit us|offices)\b", 3.5),
+    ("about", r"私たちについて|当社について|当院について|当館について|わたしたち|"
+              r"\babout(?: us)?\b|\bwho we are\b", 3.5),
+    ("press", r"プレスリリース|ニュースリリース|お知らせ|ニュース|新着情報|"
+              r"\b(?:press|news(?:room)?|media)\b", 1.0),
+)
+_PAGE_PATTERNS = [(kind, re.compile(p, re.I), w) for kind, p, w in _PAGE_WORDS]
+_SKIP_LINK = re.compile(r"採用|求人|recruit|career|jobs|privacy|プライバシー|個人情報|"
+                        r"sitemap|サイトマップ|login|ログイン|cart|カート|\.(?:pdf|jpe?g|png|gif|"
+                        r"zip|docx?|xlsx?)$", re.I)
+
+
+def link_kind(text: str, url: str) -> tuple[str, float] | None:
+    """What a link leads to ('profile', 'contact', ...) and how much it is worth, from its
+    words, else from its path; None for a page that names nobody useful."""
+    text = clean(text)
+    path = urlsplit(url).path.lower()
+    if _SKIP_LINK.search(text) or _SKIP_LINK.search(path):
+        return None
+    for kind, pattern, weight in _PAGE_PATTERNS:
+        if text and len(text) <= 40 and pattern.search(text):
+            return kind, weight
+    words = re.sub(r"[/_\-.]+", " ", path)
+    for kind, pattern, weight in _PAGE_PATTERNS:
+        if pattern.search(words):
+            return kind, weight - 0.5
+    return None
+
+
+# -- phones, postal codes, addresses ------------------------------------------------------
+
+_PHONE = re.compile(
+    r"(?<![\d-])(?:\+\d{1,3}[\s.-]?(?:\(0\)\s?)?)?"
+    r"(?:\(\d{1,5}\)\s?\d{1,4}[\s.-]?\d{3,4}"
+    r"|0\d{1,4}[\s.-]\d{1,4}[\s.-]\d{3,4}"
+    r"|0\d{1,4}\(\d{1,4}\)\d{3,4}"
+    r"|\d{3}[\s.-]\d{3}[\s.-]\d{4}"
+    r"|\d{1,4}[\s.-]\d{2,4}[\s.-]\d{3,4}"
+    r"|0\d{9,10})(?![\d-])")
+_GOOD_LABEL = re.compile(r"代表|電話|TEL|Tel\b|Phone|Telephone|Main|Office|Call|☎|℡", re.I)
+_FAX = re.compile(r"FAX|Fax|ファックス|ファクス", re.I)
+_BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|携帯|mobile|cell|直通|内線|ext\.?|"
+                        r"お客様相談|support|サポート|修理", re.I)
+_OTHER_LINE = re.compile(r"予約|reservations?|booking|フリーダイヤル|フリーコール|toll[- ]free|"
+                         r"ナビダイヤル", re.I)
+_POSTAL_JA = re.compile(r"〒\s?(\d{3})\s?[-ー−‐]\s?(\d{4})")
+_POSTAL_LABEL = re.compile(r"郵便番号\s*[:：]?\s*(\d{3})-(\d{4})")
+_ZIP_US = re.compile(r"\b[A-Z]{2}\s+(\d{5}(?:-\d{4})?)\b")
+_POSTCODE_UK = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b")
+_ADDRESS_LABEL = re.compile(r"^(?:本社所在地|本社住所|本店所在地|所在地|住所|本社|本店|"
+                            r"(?:head office |office |mailing |street )?address|"
+                            r"head office|location|headquarters)$", re.I)
+_JA_ADDRESS = re.compile(r"(?:北海道|東京都|京都府|大阪府|[^\s、。]{2,3}県)[^\s、。]{2,}"
+                         r"[0-9０-９一二三四五六七八九十〇丁目番地号−－ー-]+")
+_EN_STREET = re.compile(r"\b\d{1,6}(?:-\d+)?\s+(?:[A-Z][A-Za-z.']*\s+){0,4}(?:Street|St|Avenue|Ave|"
+                        r"Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Place|Pl|Court|Ct|Square|Sq|"
+                        r"Parkway|Pkwy|Terrace|Row|Hill|Gardens|Broadway|Highway|Hwy)\b\.?[^\n]{0,80}")
+
+
+def _phone_digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _phones_in(text: str, base: float, how: str) -> Iterator[Phone]:
+    """Every phone number in one line of text, scored by the words just before it."""
+    text = unicodedata.normalize("NFKC", text)
+    last = 0
+    for match in _PHONE.finditer(text):
+        digits = _phone_digits(match.group(0))
+        if not 9 <= len(digits) <= 15 or re.fullmatch(r"(19|20)\d{6}", digits):
+            last = match.end()
+            continue
+        before = text[max(last, match.start() - 16):match.start()]
+        score = base
+        if _FAX.search(before):
+            score -= 10
+        elif _BAD_LABEL.search(before):
+            score -= 5
+        elif _OTHER_LINE.search(before) or digits.startswith(("0120", "0800", "0570", "1800",
+                                                              "1888", "1877", "1866")):
+            score -= 1.5
+        elif _GOOD_LABEL.search(before):
+            score += 2
+        yield Phone(match.group(0).strip(), score, how)
+        last = match.end()
+
+
+def postal_codes_in(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)
+    found = [f"{a}-{b}" for a, b in _POSTAL_JA.findall(text)]
+    found += [f"{a}-{b}" for a, b in _POSTAL_LABEL.findall(text)]
+    return found
+
+
+def _clean_address(text: str) -> str:
+    text = unicodedata.normalize("NFKC", clean(text))
+    text = re.sub(r"^〒?\s?\d{3}\s?-\s?\d{4}\s*", "", text)
+    text = re.split(r"\s*(?:TEL|Tel|Phone|電話|FAX|Fax|MAP|Map|地図|アクセス|Google)\b[\s.:：]*",
+                    text)[0]
+    return text.strip(" ,、/|")
+
+
+# -- reading a page -------------------------------------------------------------------------
+
+
+def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = True,
+              ) -> PageContacts:
+    """Everything one page says about reaching the company: phones, postal codes, addresses,
+    people with roles (unless `people` is off), and links to the pages worth opening next."""
+    html, _ = decode_html(body, content_type)
+    soup = parse_html(html)
+    out = PageContacts(url=url, title=clean(soup.title.get_text()) if soup.title else "")
+    _read_schema(soup, url, out, people)
+    pairs = _label_pairs(soup)
+    for label, value in pairs:
+        _read_pair(label, value, out, people)
+    for tel in soup.find_all("a", href=re.compile(r"^\s*tel:", re.I)):
+        number = clean(attr(tel, "href").split(":", 1)[1])
+        context = clean((tel.parent.get_text(" ") if tel.parent else "") or "")
+        if _FAX.search(context.split(clean(tel.get_text()))[0][-12:] if tel.get_text() else ""):
+            continue
+        out.phones.append(Phone(number, 3.0, "tel: link"))
+    lines = text_lines(soup.body or soup)
+    for line in lines:
+        out.phones.extend(_phones_in(line, 0.0, "text"))
+        for code in postal_codes_in(line):
+            out.postal_codes.append((code, "text"))
+        if "〒" in line:
+            rest = _clean_address(line.split("〒", 1)[1])
+            if rest and _JA_ADDRESS.search(unicodedata.normalize("NFKC", rest)):
+                out.addresses.append((rest, "text after 〒"))
+    for tag in soup.find_all("address"):
+        text = " ".join(text_lines(tag))
+        out.phones.extend(_phones_in(text, 0.5, "address"))
+        address = _clean_address(text)
+        if address:
+            out.addresses.append((address, "<address>"))
+    joined = "\n".join(lines)
+    for match in _EN_STREET.finditer(joined):
+        out.addresses.append((_clean_address(match.group(0)), "street line"))
+    for zip_code in _ZIP_US.findall(joined):
+        out.postal_codes.append((zip_code, "text"))
+    for code in _POSTCODE_UK.findall(joined):
+        if re.search(r"\d[A-Z]{2}$", code) and not re.fullmatch(r"[A-Z]{2}\d{3}[A-Z]{2}", code):
+            out.postal_codes.append((code, "text"))
+    if people:
+        _read_lines(lines, out)
+    _read_links(soup, url, out)
+    out.people = _unique_people(out.people)
+    return out
+
+
+def _label_pairs(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """(label, value) from definition lists, two-cell table rows and 'Label: value' lines;
+    a row of a header-and-cells table (役職 | 氏名) gives one pair per row."""
+    pairs: list[tuple[str, str]] = []
+    for dt in soup.find_all("dt"):
+        dd = dt.find_next_sibling("dd")
+        if dd is not None:
+            pairs.append((clean(dt.get_text(" ")), "\n".join(text_lines(dd))))
+    for tr in soup.find_all("tr"):
+        cells = tr.find_all(["th", "td"], recursive=False)
+        if len(cells) == 2:
+            pairs.append((clean(cells[0].get_text(" ")), "\n".join(text_lines(cells[1]))))
+    for table in soup.find_all("table"):
+        rows = table.find_all("tr")
+        if len(rows) < 2:
+            continue
+        head = [clean(c.get_text(" ")) for c in rows[0].find_all(["th", "td"], recursive=False)]
+        role_col = next((i for i, h in enumerate(head) if re.search(r"役職|肩書|title|role|"
+                                                                    r"position", h, re.I)), None)
+        name_col = next((i for i, h in enumerate(head) if re.search(r"氏名|名前|name", h, re.I)),
+                        None)
+        if role_col is None or name_col is None or role_col == name_col:
+            continue
+        for tr in rows[1:]:
+            texts = [clean(c.get_text(" ")) for c in tr.find_all(["th", "td"], recursive=False)]
+            if len(texts) > max(role_col, name_col):
+                pairs.append((texts[role_col], texts[name_col]))
+    return pairs
+
+
+def _read_pair(label: str, value: str, out: PageContacts, people: bool) -> None:
+    folded = unicodedata.normalize("NFKC", label).strip(" :：")
+    if re.search(r"^(?:代表)?(?:電話|TEL|Tel|Phone|Telephone|電話番号|代表電話|連絡先|Main)",
+                 folded, re.I) and not _FAX.search(folded):
+        for phone in _phones_in(value, 2.0, f"labelled {folded}"):
+            out.phones.append(phone)
+    if _ADDRESS_LABEL.match(folded):
+        first = value.split("\n")
+        codes = postal_codes_in(value)
+        out.postal_codes.extend((c, f"labelled {folded}") for c in codes)
+        text = _clean_address(" ".join(first[:2]) if codes and len(first) > 1 and
+                              _POSTAL_JA.fullmatch(first[0].strip()) else first[0])
+        if text:
+            out.addresses.append((text, f"labelled {folded}"))
+    if re.fullmatch(r"郵便番号|postal code|zip(?: code)?|postcode", folded, re.I):
+        out.postal_codes.append((unicodedata.normalize("NFKC", value).strip(" 〒"), "labelled"))
+    if not people:
+        return
+    label_role = role_of(folded) if len(folded) <= 30 else None
+    for line in value.split("\n"):
+        found = list(_role_name_runs(line))
+        if found:
+            for name, role, kind in found:
+                # The row's label is the title when it says more ('所長' over '（税理士）').
+                if label_role is not None and len(found) == 1 and _better(label_role, kind):
+                    role, kind = f"{folded} ({role})", label_role
+                out.people.append(Person(name, role, *kind, how="label"))
+            continue
+        if label_role is not None:
+            name = person_name(re.sub(r"[（(][^）)]*[）)]", "", line).strip())
+            if name and not re.search(r"代表者|氏名|name", folded, re.I) or (
+                    name and label_role[0] == "ceo"):
+                out.people.append(Person(name, folded, *label_role, how="label"))
+
+
+def _role_name_runs(text: str) -> Iterator[tuple[str, str, tuple[str, int]]]:
+    """(name, role, (kind, rank)) for each 'ROLE NAME' or 'NAME（ROLE）' run in one line."""
+    text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    for match in JA_ROLE.finditer(text):
+        role = match.group(0).strip()
+        kind = ja_kind(role)
+        if kind is None:
+            continue
+        rest = text[match.end():]
+        after = re.match(r"\s*[:：/・]?\s*", rest)
+        rest = rest[after.end() if after else 0:]
+        name = _leading_ja_name(rest)
+        if name:
+            yield name, role, kind
+    for match in re.finditer(rf"([{KANJI}{KANA}][{KANJI}{KANA} ]{{1,8}}?)\s*[(（]([^)）]{{2,20}})[)）]",
+                             text):
+        name, role = ja_name(match.group(1).strip()), match.group(2)
+        kind = role_of(role)
+        if name and kind:
+            yield name, role, kind
+
+
+def _leading_ja_name(text: str) -> str:
+    """The Japanese name a text starts with ('山田 太郎 専務取締役 …' -> '山田 太郎')."""
+    match = JA_NAME.match(text)
+    if not match:
+        return ""
+    candidate = match.group(0)
+    cut = JA_ROLE.search(candidate)
+    if cut:
+        candidate = candidate[: cut.start()].strip()
+    # A given name runs on into the next word when nothing separates them: shorten until a
+    # name is left ('田中健が' is no name, '田中健' is).
+    while candidate and not ja_name(candidate):
+        candidate = candidate[:-1].rstrip()
+    if len(candidate.replace(" ", "")) < 2:
+        return ""
+    follow = text[len(candidate):len(candidate) + 1]
+    if follow and re.match(rf"[{KANJI}]", follow) and " " not in candidate:
+        return ""  # cut inside a longer run of kanji: not a clear name
+    return ja_name(candidate)
+
+
+_SPLIT = re.compile(r"\s*(?:,|，|、|\||｜|–|—|―|:|：|/|／|\s-\s)\s*")
+_SENTENCE_JA = re.compile(rf"((?:{JA_ROLE.pattern}))(?:の|である|・)\s*"
+                          rf"([{KANJI}]{{1,4}}[ \u3000]?[{KANJI}{KANA}]{{1,4}}?)"
+                          r"(?=氏|様|さん|が|は|に|も|を|と|より|から|、|。|\s|$)")
+
+
+def _read_lines(lines: list[str], out: PageContacts) -> None:
+    names_only: list[str | None] = []
+    roles_only: list[tuple[str, tuple[str, int]] | None] = []
+    for line in lines:
+        norm = unicodedata.normalize("NFKC", line).replace("\u3000", " ")
+        short = len(norm) <= 60
+        name = person_name(norm) if short else ""
+        role = role_of(norm) if short and not name and _is_role_line(norm) else None
+        names_only.append(name or None)
+        roles_only.append((norm, role) if role else None)
+        if short:
+            for n, r, kind in _role_name_runs(norm):
+                out.people.append(Person(n, r, *kind, how="line"))
+            _en_pairs(norm, out, "line")
+        else:
+            _en_pairs(norm, out, "sentence")
+        for match in _SENTENCE_JA.finditer(norm):
+            said = ja_kind(match.group(1))
+            named = ja_name(match.group(2))
+            if said and named:
+                out.people.append(Person(named, match.group(1), *said, how="sentence"))
+    # Team cards: a name line beside a role line.
+    for i, card_name in enumerate(names_only):
+        if not card_name:
+            continue
+        for j in (i + 1, i - 1):
+            beside = roles_only[j] if 0 <= j < len(lines) else None
+            if beside is not None:
+                out.people.append(Person(card_name, beside[0], *beside[1], how="card"))
+                break
+
+
+def _is_role_line(text: str) -> bool:
+    """A line that is a title and nothing else ('Director of Sales', '営業部長')."""
+    text = text.strip(" .")
+    if len(text) > 50 or re.search(r"[。！？!?]|\d{2,}", text):
+        return False
+    if JA_ROLE.fullmatch(text.replace(" ", "")):
+        return True
+    words = text.split()
+    return bool(EN_ROLE.search(text)) and len(words) <= 8 and text[:1].isupper()
+
+
+def _en_pairs(text: str, out: PageContacts, how: str) -> None:
+    """'Name, Title', 'Title: Name', 'said Name, Title' and 'Title Name said' in one line."""
+    parts = _SPLIT.split(text)
+    for left, right in zip(parts, parts[1:], strict=False):
+        name = _trailing_en_name(left)
+        role = _leading_role(right)
+        if name and role:
+            out.people.append(Person(name, role[0], *role[1], how=how))
+            continue
+        role = _trailing_role(left)
+        name = _leading_en_name(right)
+        if name and role:
+            out.people.append(Person(name, role[0], *role[1], how=how))
+    for match in re.finditer(rf"({EN_ROLE.pattern})\s+({EN_NAME.pattern})", text, re.I):
+        name = en_name(match.group(2))
+        if name and match.group(2)[:1].isupper():
+            found = role_of(match.group(1))
+            if found:
+                out.people.append(Person(name, match.group(1), *found, how=how))
+
+
+def _trailing_en_name(text: str) -> str:
+    words = text.split()
+    for size in (4, 3, 2):
+        if len(words) >= size:
+            name = en_name(" ".join(words[-size:]))
+            if name:
+                return name
+    return ""
+
+
+def _leading_en_name(text: str) -> str:
+    words = text.split()
+    for size in (4, 3, 2):
+        if len(words) >= size:
+            name = en_name(" ".join(words[:size]))
+            if name:
+                return name
+    return ""
+
+
+def _leading_role(text: str) -> tuple[str, tuple[str, int]] | None:
+    text = re.split(r"\s+(?:at|for|who|said|says|and|with|in|to)\s+|[.;!?]", text, maxsplit=1)[0]
+    match = re.match(rf"(?:the\s+)?((?:[A-Z][\w&/-]*\s+|of\s+|and\s+|&\s+)*?(?:{EN_ROLE.pattern})"
+                     rf"(?:\s+(?:of|and|&)\s+[A-Z][\w&/-]*(?:\s+[A-Z][\w&/-]*)*)?)\s*$",
+                     text.strip(), re.I)
+    if not match:
+        return None
+    role = match.group(1)
+    found = role_of(role)
+    return (role, found) if found else None
+
+
+def _trailing_role(text: str) -> tuple[str, tuple[str, int]] | None:
+    match = re.search(rf"((?:[A-Z][\w&/-]*\s+|of\s+|and\s+|&\s+)*(?:{EN_ROLE.pattern})"
+                      rf"(?:\s+(?:of|and|&)\s+[A-Z][\w&/-]*)*)\s*$", text.strip(), re.I)
+    if not match or len(match.group(1).split()) > 8:
+        return None
+    found = role_of(match.group(1))
+    return (match.group(1), found) if found else None
+
+
+def _read_schema(soup: BeautifulSoup, url: str, out: PageContacts, people: bool) -> None:
+    nodes: list[Any] = []
+    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
+        try:
+            nodes.append(json.loads((script.string or script.get_text() or "").strip()
+                                    .removeprefix("<!--").removesuffix("-->"), strict=False))
+        except json.JSONDecodeError:
+            continue
+    nodes.extend(_microdata_to_jsonld(item) for item in extract_microdata(soup, url))
+    for node in _walk(nodes):
+        kind = str(node.get("@type") or "").rsplit("/", 1)[-1].lower()
+        phone = _text(node.get("telephone"))
+        if phone and kind != "person":
+            out.phones.append(Phone(phone, 3.0, f"schema.org {kind or 'node'} telephone"))
+        address = node.get("address")
+        if isinstance(address, dict):
+            street = _text(address.get("streetAddress"))
+            code = _text(address.get("postalCode"))
+            if code:
+                out.postal_codes.append((code.strip("〒 "), "schema.org postalCode"))
+            parts = [_text(address.get(k)) for k in ("addressRegion", "addressLocality")]
+            if street:
+                ja = bool(re.search(rf"[{KANJI}]", street))
+                full = ("".join(p for p in parts if p and p not in street) + street) if ja else \
+                    ", ".join([street, *[p for p in parts[::-1] if p]])
+                out.addresses.append((full, "schema.org address"))
+        elif isinstance(address, str) and address.strip():
+            out.addresses.append((_clean_address(address), "schema.org address"))
+        if people and kind == "person":
+            name = person_name(_text(node.get("name")))
+            title = _text(node.get("jobTitle")) or _text(node.get("roleName"))
+            found = role_of(title) if title else None
+            if name and found:
+                out.people.append(Person(name, title, *found, how="schema.org Person"))
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for child in node:
+            yield from _walk(child)
+    elif isinstance(node, dict):
+        yield node
+        for key, value in node.items():
+            if key != "@context" and isinstance(value, dict | list):
+                yield from _walk(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or ""
+    return clean(value) if isinstance(value, str | int | float) else ""
+
+
+def _read_links(soup: BeautifulSoup, url: str, out: PageContacts) -> None:
+    host = urlsplit(url).netloc.lower()
+    seen: set[str] = set()
+    for a in soup.find_all("a", href=True):
+        target = absolute_url(url, attr(a, "href"))
+        if not target:
+            continue
+        target = target.split("#")[0]
+        text = clean(a.get_text(" ")) or attr(a, "title") or attr(a.find("img") or a, "alt")
+        if urlsplit(target).netloc.lower() != host:
+            if re.search(r"公式|official|website|homepage|ホームページ|ウェブサイト", text, re.I):
+                out.websites.append(target)
+            continue
+        if target in seen or target.rstrip("/") == url.rstrip("/"):
+            continue
+        found = link_kind(text, target)
+        if found:
+            seen.add(target)
+            out.links.append((target, found[0], found[1]))
+
+
+def _unique_people(people: Iterable[Person]) -> list[Person]:
+    """One entry per name: the most informative role and the most reliable way it was read."""
+    order = {"schema.org Person": 0, "label": 1, "line": 2, "card": 3, "sentence": 4}
+    best: dict[str, Person] = {}
+    for person in people:
+        key = name_key(person.name)
+        held = best.get(key)
+        if held is None or (person.rank, -order.get(person.how, 5)) > (held.rank,
+                                                                       -order.get(held.how, 5)):
+            best[key] = person
+    return list(best.values())
+

@@ -1,0 +1,491 @@
+"""Enrich prospects from their own public pages: who to ask for, and how to reach them.
+
+`enrich` visits each company's own website (from its records, or the "official site" link on
+its directory detail page) through the crawler's polite `Fetcher` (robots.txt, per-host
+delay, the HTTP cache, size caps, deadlines), within that one host, and reads the pages a
+person would open: the home page, then the company profile, contact, access, about, team,
+message and press pages found by their links (`spider.crawl.contacts.link_kind`), at most
+`enrich_pages` of them. It keeps in `contact_facts` the switchboard phone, the address, the
+postal code and the people named with their role, each with the URL and date of the page it
+came from, pinned to a record of the company (so a rebuild, a merge or a split keeps each
+fact with the business it was read for).
+
+A run is a crawl run (`crawl_runs`): interrupted, the next `spider enrich` on the same
+companies resumes it, and a page fetched in it is read again from the cache without a
+request; a company visited within `enrich_days` is not visited again unless asked.
+
+`best_contacts` says, per company, the person nearest the buyer (the `buyer` setting) and the
+phone, for call lists, `spider today` and the opener. `forget_person` removes a person from
+everything Spider keeps and stops them from being read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from spider.crawl.contacts import PageContacts, Person, read_page
+from spider.crawl.fetch import Clock, Fetcher, HostDeadline, NetworkError, iso
+from spider.crawl.frontier import Frontier
+from spider.crawl.urls import Scope, normalize_url
+from spider.db import Database, insert_rows, rows_in, transaction
+from spider.errors import FetchError
+from spider.people import name_key
+from spider.resolve.keys import SHARED_HOSTS, normalize_domain
+from spider.settings import Settings
+
+# Facts a visit keeps, and how much each way of finding a phone or an address is trusted.
+KINDS = ("phone", "address", "postal_code", "person")
+_PAGE_ORDER = {"profile": 0, "contact": 1, "access": 2, "team": 3, "message": 4, "about": 5,
+               "home": 6, "press": 7, "directory": 8}  # fmt: skip
+
+
+def ensure_enrich_schema(db: Database) -> None:
+    """`contact_facts`, `enrich_sites` and `forgotten_people`. Idempotent."""
+    db.execute("create table if not exists contact_facts (id integer primary key, record_id "
+               "integer not null, kind text not null, value text not null, role text, "
+               "role_kind text, role_rank integer, how text, url text, fetched_at text, "
+               "first_seen text, seen_at text)")
+    db.execute("create index if not exists idx_contact_facts_record on contact_facts "
+               "(record_id, kind)")
+    db.execute("create table if not exists enrich_sites (record_id integer primary key, website "
+               "text, status text, pages integer, visited_at text, reason text)")
+    # A forgotten person is kept only as a salted-free hash of their name's key: enough to
+    # never read them again, not enough to say who they were.
+    db.execute("create table if not exists forgotten_people (key_hash text primary key, "
+               "forgotten_at text)")
+
+
+class SiteScope(Scope):
+    """One company's site: its host, with or without 'www.', every path."""
+
+    def allows(self, url: str, *, detail: bool = False) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return False
+        return _bare(parts.netloc.lower()) == _bare(self.host)
+
+
+def _bare(host: str) -> str:
+    return host.removeprefix("www.")
+
+
+@dataclass
+class SiteReport:
+    company_id: int
+    name: str
+    website: str = ""
+    status: str = ""  # done, no website, skipped (visited recently), error
+    pages: int = 0
+    facts: dict[str, int] = field(default_factory=dict)
+    reason: str = ""
+    best: str = ""  # who to ask for, as found
+
+
+@dataclass
+class EnrichReport:
+    sites: list[SiteReport] = field(default_factory=list)
+    requests: int = 0
+    resumed: bool = False
+    stopped: str = ""
+
+    def summary(self) -> str:
+        by = Counter(s.status for s in self.sites)
+        people = sum(s.facts.get("person", 0) for s in self.sites)
+        phones = sum(1 for s in self.sites if s.facts.get("phone"))
+        line = (f"{len(self.sites)} companies: {by.get('done', 0)} visited, "
+                f"{by.get('skipped', 0)} visited recently (skipped), "
+                f"{by.get('no website', 0)} without a website, {by.get('error', 0)} failed; "
+                f"{phones} phones, {people} people found; {self.requests} requests")
+        if self.resumed:
+            line += "; resumed"
+        if self.stopped:
+            line += f"; {self.stopped}"
+        return line
+
+
+def _now(clock: Clock) -> str:
+    return iso(clock.now())
+
+
+def _site_of(db: Database, company_id: int) -> tuple[int | None, str, str]:
+    """(record id, website, directory detail page) of a company: its own website from the
+    company or one of its records, else a detail page that may link to it."""
+    rows = []
+    for record_id, site, row, extra in db.execute(
+            "select r.id, r.website, r.source_row, r.extra from records r join record_links l "
+            "on l.record_id = r.id where l.company_id = ? and coalesce(r.status, 'active') = "
+            "'active' order by r.id", [company_id]):
+        # A crawled record's detail page: kept as its row's identity, or among its extras.
+        detail = row if re.match(r"https?://", row or "") else ""
+        if not detail and extra and "detail_url" in extra:
+            detail = str(json.loads(extra).get("detail_url") or "")
+        rows.append((record_id, site, detail))
+    if not rows:
+        return None, "", ""
+    company = db.execute("select website from companies where id = ?", [company_id]).fetchone()
+    website = (company[0] if company else "") or ""
+    for record_id, site, _ in rows:
+        if site and (not website or _bare(_host(site)) == _bare(_host(website))):
+            return record_id, _as_url(site), ""
+    detail = next(((rid, d) for rid, _, d in rows if d), None)
+    if detail:
+        return detail[0], "", detail[1]
+    return rows[0][0], "", ""
+
+
+def _shared(url: str) -> bool:
+    """A page on a shared host (a social network, a review or blog platform), found by path:
+    the host itself is in SHARED_HOSTS ('facebook.com/acme'; not 'acme.wixsite.com')."""
+    return normalize_domain(url) in SHARED_HOSTS
+
+
+def _host(url: str) -> str:
+    return urlsplit(_as_url(url)).netloc.lower()
+
+
+def _as_url(site: str) -> str:
+    site = site.strip()
+    return site if re.match(r"https?://", site, re.I) else "http://" + site.lstrip("/")
+
+
+def _phone_pick(pages: list[tuple[str, PageContacts]]) -> tuple[str, str, str] | None:
+    """The switchboard: the number the site gives most plainly (labelled, linked, marked up),
+    seen most often; a fax, recruiting or direct line never."""
+    scores: dict[str, float] = defaultdict(float)
+    best: dict[str, tuple[float, str, str, str]] = {}
+    for kind, page in pages:
+        for phone in page.phones:
+            digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone.number))
+            if len(digits) < 9:
+                continue
+            scores[digits] = max(scores[digits], phone.score) if digits in scores else phone.score
+            scores[digits] += 0.25 + (0.25 if kind in ("profile", "contact", "access") else 0)
+            held = best.get(digits)
+            if held is None or phone.score > held[0]:
+                best[digits] = (phone.score, phone.number, page.url, phone.how)
+    if not scores:
+        return None
+    digits = max(scores, key=lambda d: scores[d])
+    if scores[digits] < -2.5:
+        return None  # only faxes, recruiting lines and the like
+    _, number, url, how = best[digits]
+    return number, url, how
+
+
+def _first(pages: list[tuple[str, PageContacts]], attr: str) -> tuple[str, str, str] | None:
+    """The most trusted address or postal code: labelled or marked up first, from the pages
+    that state it (profile, contact, access) before the rest."""
+    rank = {"labelled": 0, "schema.org": 1, "text after 〒": 2, "<address>": 3, "text": 4,
+            "street line": 5}
+    found = []
+    for kind, page in pages:
+        for position, (value, how) in enumerate(getattr(page, attr)):
+            value = value.strip()
+            if value:
+                trust = next((r for k, r in rank.items() if how.startswith(k)), 6)
+                found.append((trust, _PAGE_ORDER.get(kind, 9), position, value, page.url, how))
+    if not found:
+        return None
+    counts = Counter(f[3] for f in found)
+    found.sort(key=lambda f: (f[0], -counts[f[3]], f[1], f[2]))
+    _, _, _, value, url, how = found[0]
+    return value, url, how
+
+
+def _people(pages: list[tuple[str, PageContacts]], forgotten: set[str],
+            ) -> list[tuple[Person, str]]:
+    order = {"schema.org Person": 0, "label": 1, "line": 2, "card": 3, "sentence": 4}
+    best: dict[str, tuple[Person, str]] = {}
+    for _, page in pages:
+        for person in page.people:
+            key = name_key(person.name)
+            if not key or _hash(key) in forgotten:
+                continue
+            held = best.get(key)
+            if held is None or (person.rank, -order.get(person.how, 5)) > (
+                    held[0].rank, -order.get(held[0].how, 5)):
+                best[key] = (person, page.url)
+    return list(best.values())
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class _Visit:
+    """One enrich run: the fetcher and the frontier shared by every company's site."""
+
+    def __init__(self, db: Database, settings: Settings, frontier: Frontier,
+                 fetcher: Fetcher, people: bool) -> None:
+        self.db, self.settings, self.frontier, self.fetcher = db, settings, frontier, fetcher
+        self.people = people
+
+    def page(self, url: str, scope: Scope, kind: str, found_on: str,
+             ) -> tuple[PageContacts | None, str]:
+        """Fetch and read one page; (None, why) when there is nothing to read."""
+        self.frontier.enqueue(url, 0, kind, found_on)
+        result = self.fetcher.fetch(url, scope, detail=True)
+        if result.body is None:
+            self.frontier.finish(url, "skipped", result.skipped)
+            return None, result.skipped or "no page"
+        self.frontier.finish(url, "done")
+        return read_page(result.body, result.final_url or url, result.content_type,
+                         people=self.people), result.fetched_at
+
+    def site(self, home: str) -> tuple[list[tuple[str, PageContacts]], dict[str, str], str]:
+        """The pages read on one site, kind first, with the date each was fetched."""
+        scope = SiteScope(_host(home), "/")
+        pages: list[tuple[str, PageContacts]] = []
+        dates: dict[str, str] = {}
+        first, when = self.page(home, scope, "home", "")
+        if first is None:
+            return [], {}, when
+        pages.append(("home", first))
+        dates[first.url] = when
+        scope = SiteScope(_host(first.url), "/")  # the host the home page settled on
+        seen = {normalize_url(home), normalize_url(first.url)}
+        queue = sorted(first.links, key=lambda link: -link[2])
+        cap = self.settings.enrich_pages
+        while queue and len(pages) < cap:
+            url, kind, _ = queue.pop(0)
+            url = normalize_url(url)
+            if url in seen or not scope.allows(url):
+                continue
+            seen.add(url)
+            page, when = self.page(url, scope, kind, first.url)
+            if page is None:
+                continue
+            pages.append((kind, page))
+            dates[page.url] = when
+            if kind in ("profile", "about", "team", "contact"):  # one level further down
+                more = [link for link in page.links if normalize_url(link[0]) not in seen
+                        and link[1] != "press"]
+                queue = sorted(queue + more, key=lambda link: -link[2])
+        return pages, dates, ""
+
+
+def enrich(db: Database, settings: Settings, company_ids: Sequence[int], *,
+           people: bool | None = None, again: bool = False,
+           session: requests.Session | None = None, clock: Clock | None = None,
+           progress: Callable[[SiteReport, int, int], None] | None = None) -> EnrichReport:
+    """Visit the companies' own websites and keep what they say about reaching them."""
+    ensure_enrich_schema(db)
+    clock = clock or Clock()
+    people = settings.enrich_people if people is None else people
+    ids = list(dict.fromkeys(company_ids))
+    label = "enrich:" + hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+    frontier = Frontier.start(db, label, scope="own sites", recipe=None,
+                              options={"enrich_pages": settings.enrich_pages, "people": people},
+                              now=_now(clock), resume=True)
+    fetcher = Fetcher(db, settings, session=session, clock=clock, run_id=frontier.run_id)
+    visit = _Visit(db, settings, frontier, fetcher, people)
+    report = EnrichReport(resumed=frontier.resumed)
+    forgotten = {h for h, in db.execute("select key_hash from forgotten_people")}
+    recent = (datetime.fromtimestamp(clock.now(), UTC)
+              - timedelta(days=settings.enrich_days)).isoformat(timespec="seconds")
+    names = dict(rows_in(db, "select id, coalesce(name_local, name) from companies where id in "
+                         "({marks})", ids))
+    for number, company_id in enumerate(ids, 1):
+        site = SiteReport(company_id, names.get(company_id) or f"#{company_id}")
+        report.sites.append(site)
+        try:
+            _visit_company(db, visit, site, forgotten, recent, again, clock)
+        except HostDeadline as exc:
+            site.status, site.reason = "error", str(exc)
+        except NetworkError as exc:
+            site.status, site.reason = "error", str(exc)
+        except FetchError as exc:
+            site.status, site.reason = "error", str(exc)
+        if progress is not None:
+            progress(site, number, len(ids))
+    frontier.close("finished", _now(clock))
+    report.requests = fetcher.requests
+    return report
+
+
+def _visit_company(db: Database, visit: _Visit, site: SiteReport, forgotten: set[str],
+                   recent: str, again: bool, clock: Clock) -> None:
+    record_id, website, detail = _site_of(db, site.company_id)
+    if record_id is None:
+        site.status, site.reason = "no website", "the company has no active records"
+        return
+    held = db.execute("select status, visited_at, website from enrich_sites where record_id = ?",
+                      [record_id]).fetchone()
+    if held and not again and held[0] == "done" and (held[1] or "") >= recent:
+        site.status, site.website = "skipped", held[2] or ""
+        site.reason = f"visited {held[1][:10]}; --again visits it anyway"
+        return
+    pages: list[tuple[str, PageContacts]] = []
+    dates: dict[str, str] = {}
+    if not website and detail:
+        # The directory's own page for the company often links to its official site.
+        page, when = visit.page(detail, SiteScope(_host(detail), "/"), "directory", "")
+        if page is not None:
+            pages.append(("directory", page))
+            dates[page.url] = when
+            own = [u for u in page.websites if _bare(_host(u)) != _bare(_host(detail))
+                   and not _shared(u)]
+            website = own[0] if own else ""
+    if website and _shared(website):
+        # A page on a social network or a review site is not the company's own site: its
+        # people and numbers are the platform's to publish, not the company's.
+        site.status, site.website = "no website", website
+        site.reason = f"its web address is on {normalize_domain(website)}, not a site of its own"
+        _save(db, record_id, website, "no website", 0, [], {}, clock, reason=site.reason,
+              people=visit.people)
+        return
+    if not website:
+        site.status = "no website"
+        site.reason = "no website on its records or its directory page"
+        _save(db, record_id, "", "no website", 0, [], {}, clock, people=visit.people)
+        return
+    site.website = website
+    found, more, why = visit.site(website)
+    if not found:
+        site.status, site.reason = "error", why
+        _save(db, record_id, website, "error", 0, [], {}, clock, reason=why, people=visit.people)
+        return
+    pages = found  # only the company's own pages speak for it
+    dates.update(more)
+    facts = _facts(pages, dates, forgotten, visit.people)
+    site.pages = len(found)
+    site.status = "done"
+    site.facts = dict(Counter(f["kind"] for f in facts))
+    _save(db, record_id, website, "done", len(found), facts, dates, clock, people=visit.people)
+
+
+def _facts(pages: list[tuple[str, PageContacts]], dates: dict[str, str], forgotten: set[str],
+           people: bool) -> list[dict[str, Any]]:
+    facts: list[dict[str, Any]] = []
+    phone = _phone_pick(pages)
+    if phone:
+        facts.append({"kind": "phone", "value": phone[0], "url": phone[1], "how": phone[2]})
+    for kind, attr in (("address", "addresses"), ("postal_code", "postal_codes")):
+        found = _first(pages, attr)
+        if found:
+            facts.append({"kind": kind, "value": found[0], "url": found[1], "how": found[2]})
+    if people:
+        for person, url in _people(pages, forgotten):
+            facts.append({"kind": "person", "value": person.name, "role": person.role,
+                          "role_kind": person.kind, "role_rank": person.rank, "url": url,
+                          "how": person.how})
+    for fact in facts:
+        fact["fetched_at"] = dates.get(fact["url"], "")
+    return facts
+
+
+def _save(db: Database, record_id: int, website: str, status: str, pages: int,
+          facts: list[dict[str, Any]], dates: dict[str, str], clock: Clock, *,
+          reason: str = "", people: bool = True) -> None:
+    """Replace the record's facts with this visit's (a fact seen before keeps its first date);
+    without people, the people kept before are left as they are."""
+    now = _now(clock)
+    kinds = KINDS if people else tuple(k for k in KINDS if k != "person")
+    with transaction(db):
+        first = {(k, v, r or ""): f for k, v, r, f in db.execute(
+            "select kind, value, role, first_seen from contact_facts where record_id = ?",
+            [record_id])}
+        if status == "done":
+            db.execute(f"delete from contact_facts where record_id = ? and kind in "
+                       f"({','.join('?' * len(kinds))})", [record_id, *kinds])
+            insert_rows(db, "contact_facts", [
+                {"record_id": record_id, "kind": f["kind"], "value": f["value"],
+                 "role": f.get("role"), "role_kind": f.get("role_kind"),
+                 "role_rank": f.get("role_rank"), "how": f["how"], "url": f["url"],
+                 "fetched_at": f["fetched_at"],
+                 "first_seen": first.get((f["kind"], f["value"], f.get("role") or ""), now),
+                 "seen_at": now} for f in facts],
+                columns=("record_id", "kind", "value", "role", "role_kind", "role_rank", "how",
+                         "url", "fetched_at", "first_seen", "seen_at"))
+        db.execute("insert or replace into enrich_sites (record_id, website, status, pages, "
+                   "visited_at, reason) values (?, ?, ?, ?, ?, ?)",
+                   [record_id, website, status, pages, now, reason or None])
+
+
+# -- forgetting a person ---------------------------------------------------------------------
+
+
+def _spellings(name: str) -> set[str]:
+    """The ways a name may be written in text Spider keeps: as given, NFKC, without spaces,
+    with a full-width space."""
+    base = unicodedata.normalize("NFKC", name).strip()
+    out = {name.strip(), base, base.replace(" ", ""), base.replace(" ", "\u3000")}
+    return {s for s in out if len(s) >= 2}
+
+
+def forget_person(db: Database, name: str, *, company_id: int | None = None,
+                  clock: Clock | None = None) -> dict[str, int]:
+    """Remove the person NAME from everything Spider keeps (facts, the call log's contact
+    names and notes, saved openers, cached pages that name them) and never read them again.
+    Returns how many of each were changed."""
+    ensure_enrich_schema(db)
+    clock = clock or Clock()
+    key = name_key(name)
+    if not key:
+        return {}
+    spellings = _spellings(name)
+    counts: dict[str, int] = {}
+    with transaction(db):
+        facts = [(fid, rid) for fid, rid, value in db.execute(
+            "select f.id, f.record_id, f.value from contact_facts f where kind = 'person'")
+            if name_key(value) == key]
+        if company_id is not None:
+            mine = {r for r, in db.execute("select record_id from record_links where "
+                                           "company_id = ?", [company_id])}
+            facts = [(f, r) for f, r in facts if r in mine]
+        for fid, _ in facts:
+            db.execute("delete from contact_facts where id = ?", [fid])
+        counts["facts"] = len(facts)
+        counts["calls"] = _redact(db, "call_log", ("contact", "note"), spellings)
+        counts["saved prospects"] = _redact(db, "prospects", ("ask_for", "opening_line"),
+                                            spellings)
+        counts["cached pages"] = _drop_pages(db, spellings)
+        db.execute("insert or ignore into forgotten_people (key_hash, forgotten_at) values (?, ?)",
+                   [_hash(key), _now(clock)])
+    return counts
+
+
+def _redact(db: Database, table_name: str, columns: Sequence[str], spellings: set[str]) -> int:
+    if not db.execute("select 1 from sqlite_master where name = ?", [table_name]).fetchone():
+        return 0
+    changed = 0
+    for column in columns:
+        for spelling in sorted(spellings, key=len, reverse=True):
+            cursor = db.execute(
+                f"update {table_name} set {column} = replace({column}, ?, '[forgotten]') "
+                f"where instr({column}, ?) > 0", [spelling, spelling])
+            changed += cursor.rowcount or 0
+    return changed
+
+
+def _drop_pages(db: Database, spellings: set[str]) -> int:
+    """Cached pages whose text names the person (in any of the encodings Japanese sites use):
+    dropped, so no copy of the page is kept; the next visit fetches it again."""
+    if not db.execute("select 1 from sqlite_master where name = 'http_cache'").fetchone():
+        return 0
+    needles = set()
+    for spelling in spellings:
+        for codec in ("utf-8", "cp932", "euc_jp"):
+            try:
+                needles.add(spelling.encode(codec))
+            except UnicodeEncodeError:
+                continue
+    dropped = []
+    for url, body in db.execute("select url, body from http_cache where body is not null"):
+        data = bytes(body)
+        if any(needle in data for needle in needles):
+            dropped.append(url)
+    for url in dropped:
+        db.execute("delete from http_cache where url = ?", [url])
+    return len(dropped)

@@ -1,0 +1,390 @@
+"""People and roles: the titles companies give their people, in English and Japanese, what kind
+of buyer each is, what a person's name looks like, and (from `contact_facts`, which `spider
+enrich` fills) whom to ask for at each company.
+
+Light on purpose (only `re`): `spider expand` reads contacts through here on every call list.
+`role_of` says what kind of role a title is and how senior ("取締役営業部長" -> sales, 3;
+"Vice President of Sales" -> sales, 5); `buyer_order` ranks the kinds for the `buyer` setting;
+`best_contacts` picks, per company, the person nearest the buyer and the phone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spider.db import Database, rows_in
+from spider.errors import InputError
+
+_WS = re.compile(r"\s+")
+
+
+def clean(text: Any) -> str:
+    """Collapse whitespace (NBSP and the ideographic space too) and strip."""
+    return _WS.sub(" ", str(text or "").replace("\xa0", " ").replace("\u3000", " ")).strip()
+
+# -- roles --------------------------------------------------------------------------------
+
+# Kinds of role, as a buyer is described: the setting `buyer` names one of these (or a word
+# that means one, BUYER_WORDS), and `buyer_order` says whom to ask for when nobody of that
+# kind is named.
+ROLE_KINDS = ("sales", "marketing", "hr", "purchasing", "it", "finance", "operations", "admin",
+              "gm", "kitchen", "ceo", "board", "practitioner")
+BUYER_WORDS = {
+    "sales": "sales", "sales manager": "sales", "director of sales": "sales",
+    "sales director": "sales", "head of sales": "sales", "営業": "sales", "営業部長": "sales",
+    "marketing": "marketing", "マーケティング": "marketing", "広報": "marketing",
+    "hr": "hr", "human resources": "hr", "people": "hr", "recruiting": "hr", "人事": "hr",
+    "purchasing": "purchasing", "procurement": "purchasing", "buyer": "purchasing",
+    "購買": "purchasing", "調達": "purchasing",
+    "it": "it", "information systems": "it", "情報システム": "it",
+    "finance": "finance", "accounting": "finance", "cfo": "finance", "経理": "finance",
+    "operations": "operations", "coo": "operations",
+    "admin": "admin", "general affairs": "admin", "総務": "admin",
+    "general manager": "gm", "gm": "gm", "manager": "gm", "支配人": "gm", "店長": "gm",
+    "chef": "kitchen", "kitchen": "kitchen", "料理長": "kitchen",
+    "owner": "ceo", "ceo": "ceo", "president": "ceo", "社長": "ceo", "代表": "ceo",
+}
+_FALLBACK = ("gm", "ceo", "board", "practitioner")
+_NEAR = {"sales": ("marketing",), "marketing": ("sales",), "hr": ("admin",),
+         "purchasing": ("admin", "operations"), "it": ("admin", "operations"),
+         "finance": ("admin",), "operations": (), "admin": ("hr",), "gm": (), "kitchen": (),
+         "ceo": (), "board": (), "practitioner": ()}  # fmt: skip
+
+
+def buyer_kind(text: str) -> str:
+    """The kind of role the setting `buyer` names ("sales manager" -> "sales")."""
+    key = clean(text).lower()
+    if key in ROLE_KINDS:
+        return key
+    if key in BUYER_WORDS:
+        return BUYER_WORDS[key]
+    found = role_of(text)
+    if found is None or found[0] == "other":
+        raise InputError(f"setting buyer = {text!r} names no role Spider knows; say sales, "
+                         "marketing, hr, purchasing, it, finance, operations, admin, gm, "
+                         "kitchen or ceo (or a title such as 'director of sales', '営業部長')")
+    return found[0]
+
+
+def buyer_order(buyer: str) -> tuple[str, ...]:
+    """Kinds of role, nearest the buyer first: the buyer's own, its neighbours, then the
+    general manager, the head of the company, the board and the practitioner-owner."""
+    kind = buyer_kind(buyer)
+    order = [kind, *_NEAR.get(kind, ())]
+    order += [k for k in _FALLBACK if k not in order]
+    return tuple(order)
+
+
+# Japanese titles: a department and a rank ("営業本部長", "人事部 部長"), or a title of its own.
+_JA_DEPTS = {
+    "営業": "sales", "販売": "sales", "セールス": "sales", "宿泊営業": "sales", "宴会営業": "sales",
+    "法人営業": "sales", "営業推進": "sales", "営業企画": "sales", "営業統括": "sales",
+    "マーケティング": "marketing", "広報": "marketing", "販売促進": "marketing", "販促": "marketing",
+    "人事": "hr", "採用": "hr", "人材開発": "hr",
+    "購買": "purchasing", "調達": "purchasing", "資材": "purchasing",
+    "情報システム": "it", "システム": "it", "IT": "it", "DX推進": "it",
+    "経理": "finance", "財務": "finance", "経営管理": "finance",
+    "業務": "operations", "製造": "operations", "生産": "operations", "工事": "operations",
+    "総務": "admin", "管理": "admin",
+}
+_JA_RANKS = {"本部長": 3, "統括部長": 3, "部長": 3, "副部長": 2, "次長": 2, "室長": 2, "課長": 2,
+             "マネージャー": 2, "マネジャー": 2, "責任者": 2, "所長": 2, "係長": 1, "主任": 1,
+             "リーダー": 1, "担当": 0, "担当者": 0}  # fmt: skip
+_JA_TITLES = {
+    "代表取締役社長": ("ceo", 5), "代表取締役会長": ("ceo", 4), "代表取締役": ("ceo", 5),
+    "取締役社長": ("ceo", 5), "代表執行役社長": ("ceo", 5), "代表社員": ("ceo", 5),
+    "代表理事": ("ceo", 5), "理事長": ("ceo", 5), "社長": ("ceo", 5), "会長": ("ceo", 4),
+    "代表者": ("ceo", 4), "代表": ("ceo", 4), "オーナー": ("ceo", 4), "創業者": ("ceo", 3),
+    "院長": ("ceo", 5), "園長": ("ceo", 5), "校長": ("ceo", 5), "学長": ("ceo", 5),
+    "所長": ("ceo", 4), "女将": ("ceo", 4), "代表税理士": ("ceo", 5), "代表弁護士": ("ceo", 5),
+    "総支配人": ("gm", 4), "支配人": ("gm", 3), "副支配人": ("gm", 2), "店長": ("gm", 3),
+    "館長": ("gm", 3), "事務長": ("gm", 3), "支店長": ("gm", 3), "工場長": ("operations", 3),
+    "専務取締役": ("board", 4), "常務取締役": ("board", 4), "取締役": ("board", 3),
+    "執行役員": ("board", 3), "副社長": ("board", 4), "専務": ("board", 4), "常務": ("board", 4),
+    "総料理長": ("kitchen", 4), "料理長": ("kitchen", 3), "シェフ": ("kitchen", 3),
+    "副院長": ("practitioner", 3), "歯科医師": ("practitioner", 2), "医師": ("practitioner", 2),
+    "税理士": ("practitioner", 2), "弁護士": ("practitioner", 2),
+    "監査役": ("other", 1), "顧問": ("other", 1), "相談役": ("other", 1),
+}
+JA_ROLE = re.compile(
+    "(?:(?:" + "|".join(sorted(map(re.escape, _JA_DEPTS), key=len, reverse=True)) + ")"
+    r"(?:本部|部|課|室|グループ|チーム|事業部|統括)?[ \u3000]?"
+    "(?:" + "|".join(sorted(map(re.escape, _JA_RANKS), key=len, reverse=True)) + ")"
+    "|" + "|".join(sorted(map(re.escape, _JA_TITLES), key=len, reverse=True)) + ")+"
+)
+
+_EN_TITLES: tuple[tuple[str, str, int], ...] = (
+    (r"chief (?:executive|exec\.?)(?: officer)?|ceo|president(?: (?:and|&) ceo)?|founder|"
+     r"co-?founder|owner|proprietor|managing partner|principal|chair(?:man|woman|person)?|"
+     r"managing director|senior partner|name partner|executive director", "ceo", 5),
+    (r"(?:senior |executive )?vice president(?:,)? (?:of )?(?:global |national )?"
+     r"(?:sales|business development|commercial)|(?:s|e)?vp,? (?:of )?sales|"
+     r"chief (?:sales|commercial|revenue) officer|cso|cro", "sales", 5),
+    (r"(?:senior |regional |national |group )?(?:director|head) of (?:global |national )?"
+     r"(?:sales|business development|commercial|revenue)(?: (?:and|&) marketing)?|"
+     r"(?:senior |regional |national )?(?:sales|commercial|business development) director|"
+     r"director of sales (?:and|&) marketing", "sales", 4),
+    (r"(?:senior |regional |national |area |inside |outside )?(?:sales|business development|"
+     r"account|accounts|group sales|catering sales|corporate sales) manager|"
+     r"(?:senior )?account executive|sales (?:lead|representative|rep)", "sales", 3),
+    (r"chief marketing officer|cmo|(?:director|head|vp|vice president) of (?:marketing|"
+     r"communications|public relations)|marketing (?:director|manager|lead)|pr manager|"
+     r"communications (?:director|manager)", "marketing", 4),
+    (r"chief (?:people|human resources) officer|(?:director|head|vp|vice president) of "
+     r"(?:people|human resources|hr|talent|recruiting)|(?:hr|human resources|people|"
+     r"recruiting|talent acquisition) (?:director|manager|lead|partner)", "hr", 4),
+    (r"(?:director|head|vp|vice president) of (?:purchasing|procurement|supply chain)|"
+     r"(?:purchasing|procurement) (?:director|manager|officer)|(?:senior )?buyer", "purchasing", 4),
+    (r"chief (?:information|technology) officer|cio|cto|(?:director|head|vp|vice president) of "
+     r"(?:it|information technology|technology|engineering)|it (?:director|manager)", "it", 4),
+    (r"chief financial officer|cfo|(?:director|head|vp|vice president) of finance|finance "
+     r"(?:director|manager)|(?:financial )?controller|treasurer", "finance", 4),
+    (r"chief operating officer|coo|(?:director|head|vp|vice president) of operations|"
+     r"operations (?:director|manager)|plant manager", "operations", 4),
+    (r"(?:hotel |general |store |branch |office |practice |restaurant |resort )manager|"
+     r"general manager|gm|hotel director|managing partner", "gm", 4),
+    (r"executive chef|head chef|chef de cuisine|chef", "kitchen", 3),
+    (r"partner|director|vice president|vp", "board", 3),
+    (r"dds|dmd|md|cpa|dentist|attorney(?: at law)?|lawyer|physician|doctor|associate",
+     "practitioner", 2),
+)
+EN_ROLE = re.compile(
+    r"\b(?:" + "|".join(f"(?:{p})" for p, _, _ in _EN_TITLES) + r")\b", re.I)
+_EN_KIND = [(re.compile(rf"\b(?:{p})\b", re.I), kind, rank) for p, kind, rank in _EN_TITLES]
+
+
+def role_of(text: str) -> tuple[str, int] | None:
+    """(kind, seniority 0-5) of a role title, in English or Japanese; None if it is none."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    best: tuple[str, int] | None = None
+    for match in JA_ROLE.finditer(text):
+        found = ja_kind(match.group(0))
+        if found and (best is None or _better(found, best)):
+            best = found
+    if best is not None:
+        return best
+    # The longest title named wins: 'Vice President of Sales' is a sales role, not a president.
+    titles = [(len(m.group(0)), -i, kind, rank) for i, (pattern, kind, rank) in enumerate(_EN_KIND)
+              for m in pattern.finditer(text)]
+    if not titles:
+        return None
+    _, _, kind, rank = max(titles)
+    return kind, rank
+
+
+def _better(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    """The more specific role of a compound title: '取締役営業部長' is a sales role first."""
+    specific = ("ceo", "gm", "board", "other", "practitioner")  # titles, not departments
+    if (a[0] in specific) != (b[0] in specific):
+        return a[0] not in specific
+    return a[1] > b[1]
+
+
+def ja_kind(title: str) -> tuple[str, int] | None:
+    title = title.replace(" ", "").replace("\u3000", "")
+    found: list[tuple[str, int]] = []
+    for dept, kind in _JA_DEPTS.items():
+        if dept in title:
+            rank = max((r for k, r in _JA_RANKS.items() if k in title.split(dept, 1)[1]),
+                       default=None)
+            if rank is not None:
+                found.append((kind, rank))
+    for word, value in _JA_TITLES.items():
+        if word in title:
+            found.append(value)
+    if not found:
+        return None
+    best = found[0]
+    for item in found[1:]:
+        if _better(item, best):
+            best = item
+    return best
+
+
+# -- names --------------------------------------------------------------------------------
+
+KANJI = "\u4e00-\u9fff\u3005\u3006\u30f6"
+KANA = "\u3041-\u3096\u30a1-\u30fa\u30fc"
+JA_NAME = re.compile(rf"[{KANJI}]{{1,4}}[ \u3000]?[{KANJI}{KANA}]{{1,5}}|"
+                      rf"[\u30a1-\u30fa\u30fc]{{2,}}[・ \u3000=＝][\u30a1-\u30fa\u30fc]{{2,}}")
+# Words that make a run of kanji an office, a place or a heading, not a person.
+_NOT_JA_NAME = re.compile(
+    "会社|株式|有限|法人|事務所|本社|支社|支店|営業|本部|部長|課長|社長|取締|代表|担当|窓口|"
+    "募集|候補|採用|受付|案内|紹介|概要|情報|挨拶|お客|皆様|当社|弊社|当院|当館|ホテル|旅館|"
+    "センター|ビル|丁目|番地|東京|大阪|京都|[都道府]県|県$|区$|市$|町$|村$|駅|電話|番号|住所|"
+    "所在|連絡|問い合わせ|問合せ|営業日|時間|曜日|年度|様々|について|より|から|まで|こと|もの|"
+    "ため|など|及び|および|ならびに|または|役員|一覧|沿革|理念|事業|内容|資本|設立|従業|取引|"
+    "部署|総務|人事|経理|広報|品質|工場|製造|開発|技術|企画|推進|管理|医院|歯科|クリニック|"
+    "税理士|弁護士|事務|スタッフ|チーム|グループ|メンバー|サービス|プラン|予約|宿泊|料理|"
+    # A particle after a kanji, at the end or before more kanji: a phrase ('田中が', '山田の
+    # 佐藤'), not a given name in hiragana ('山田 はな').
+    "[\u4e00-\u9fff\u3005][のがはをにでとへやも](?:$|[\u4e00-\u9fff\u3005 ])|です|ます")
+_HONORIFIC_JA = re.compile(r"[ \u3000]*(?:様|氏|さん|先生|殿)$")
+_HONORIFIC_EN = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+")
+_EN_WORD = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]\.|Mc[A-Z][a-z]+|O['’][A-Z][a-z]+)"
+EN_NAME = re.compile(rf"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+)?{_EN_WORD}"
+                      rf"(?:\s+(?:(?:de|van|von|da|del|di|le|la|du)\s+)?{_EN_WORD}){{1,3}}"
+                      r"(?:,?\s+(?:Jr|Sr|II|III|IV)\.?)?")
+# Capitalised words of page chrome, trade and places: never part of a person's name.
+_NOT_EN_NAME = frozenset("""
+about access account accounts accountant accounting address admin all and annual apply ask
+association attorney attorneys avenue ave award bank banquet bar best blog blvd board book
+booking building business by call care career careers catering center centre chief city clinic
+co code college com commercial communications company contact contacts copyright corporate
+corporation cost county court customer customers daily day dear dental dentist department
+design details development dining director directors dr drive east email engineering estate
+events executive experience facebook faq fax find finance financial floor follow for founder
+free from front general get global grand group guest guests head health help here history
+holdings home hotel hours house human inc information inn instagram international it join key
+kitchen lane law lead leadership learn legal linkedin llc llp location locations lodge ltd
+main management manager map marketing media meet meeting member members menu message more
+mr mrs ms my national new news north not office officer officers offices online open
+operations or order our overview owner page park partner partners patient patients people
+phone photo place plaza policy press president privacy product products professional
+profile program project properties property purchasing read recruiting reservations resort
+restaurant review reviews road room rooms sales salon school schedule search see senior
+service services share shop site social south spa staff st start store street studio
+suite support team tel terms the this today tour tower town travel twitter us vice view
+visit we welcome west what who why with work world your youtube january february march april
+may june july august september october november december monday tuesday wednesday thursday
+friday saturday sunday united states kingdom america london new york tokyo osaka
+""".split())
+
+
+def ja_name(text: str) -> str:
+    """TEXT as a Japanese person's name ('山田 太郎', '山田太郎様' -> '山田太郎'), or ''."""
+    text = _HONORIFIC_JA.sub("", clean(text).replace("\u3000", " "))
+    text = re.sub(r"[（(][^）)]*[）)]$", "", text).strip()  # a reading in brackets
+    if not JA_NAME.fullmatch(text) or _NOT_JA_NAME.search(text):
+        return ""
+    letters = text.replace(" ", "").replace("・", "")
+    if not 2 <= len(letters) <= 8:
+        return ""
+    if re.fullmatch(rf"[{KANA}・ =＝]+", text) and "・" not in text and " " not in text:
+        return ""  # a lone kana word is a word, not a name
+    return text
+
+
+def en_name(text: str) -> str:
+    """TEXT as a person's name in Latin letters ('Dr. Jane Q. Doe', 'Taro Yamada'), or ''."""
+    text = clean(text).strip(" ,.;:–—-|")
+    if not EN_NAME.fullmatch(text):
+        return ""
+    words = [w.strip(".,").lower() for w in _HONORIFIC_EN.sub("", text).split()]
+    core = [w for w in words if w not in ("jr", "sr", "ii", "iii", "iv")]
+    if len([w for w in core if len(w) > 1]) < 2:
+        return ""
+    if any(w in _NOT_EN_NAME for w in core) or any(EN_ROLE.fullmatch(w) for w in core):
+        return ""
+    return text
+
+
+def person_name(text: str) -> str:
+    return ja_name(text) or en_name(text)
+
+
+def name_key(name: str) -> str:
+    """A name as compared: NFKC, no honorific, no spaces or dots, case folded."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = _HONORIFIC_EN.sub("", _HONORIFIC_JA.sub("", text.strip()))
+    return re.sub(r"[\s.・=＝]", "", text).casefold()
+
+
+def has_facts(db: Database) -> bool:
+    """Whether `spider enrich` ever ran on this database (its table exists)."""
+    return db.execute("select 1 from sqlite_master where name = 'contact_facts'").fetchone() \
+        is not None
+
+
+# -- reading facts back ------------------------------------------------------------------
+
+
+@dataclass
+class Contact:
+    """What a rep needs before dialling: the person to ask for and the number, with where
+    each was read."""
+
+    person: str = ""
+    role: str = ""
+    person_url: str = ""
+    phone: str = ""
+    phone_url: str = ""
+    address: str = ""
+    postal_code: str = ""
+    others: list[tuple[str, str]] = field(default_factory=list)  # (name, role) also named
+
+
+def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
+                  ) -> dict[int, Contact]:
+    """Per company: the person nearest the buyer (`buyer`: the buyer's own kind of role,
+    then its neighbours, the general manager, the head of the company), and the phone."""
+    ids = list(company_ids)
+    if not ids or not has_facts(db):
+        return {}
+    order = buyer_order(settings.buyer)
+    where = {k: i for i, k in enumerate(order)}
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows_in(db, "select l.company_id, f.kind, f.value, f.role, f.role_kind, "
+                       "f.role_rank, f.url, f.how from contact_facts f join record_links l on "
+                       "l.record_id = f.record_id where l.company_id in ({marks}) "
+                       "order by f.id", ids):
+        found[row[0]].append(row[1:])
+    out: dict[int, Contact] = {}
+    for company_id, facts in found.items():
+        contact = Contact()
+        people = []
+        for kind, value, role, role_kind, rank, url, how in facts:
+            if kind == "phone" and not contact.phone:
+                contact.phone, contact.phone_url = value, url
+            elif kind == "address" and not contact.address:
+                contact.address = value
+            elif kind == "postal_code" and not contact.postal_code:
+                contact.postal_code = value
+            elif kind == "person":
+                people.append((where.get(role_kind, len(order)), -(rank or 0),
+                               0 if how == "schema.org Person" else 1, value, role, url))
+        people.sort()
+        usable = [p for p in people if p[0] < len(order)]
+        if usable:
+            contact.person, contact.role, contact.person_url = usable[0][3:6]
+        contact.others = [(p[3], p[4]) for p in people if p[3] != contact.person][:5]
+        out[company_id] = contact
+    return out
+
+
+def facts_of(db: Database, company_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Every fact kept, for the audit table: company, kind, value, role, URL, dates."""
+    if not has_facts(db):
+        return []
+    sql = ("select l.company_id, c.name, f.kind, f.value, f.role, f.role_kind, f.how, f.url, "
+           "f.fetched_at, f.first_seen, f.seen_at, f.record_id from contact_facts f join "
+           "record_links l on l.record_id = f.record_id join companies c on c.id = l.company_id")
+    names = ("company_id", "company", "kind", "value", "role", "role_kind", "how", "url",
+             "fetched_at", "first_seen", "seen_at", "record_id")
+    order = " order by l.company_id, case f.kind when 'phone' then 0 when 'address' then 1 " \
+            "when 'postal_code' then 2 else 3 end, f.role_rank desc, f.id"
+    if company_ids is None:
+        rows: Iterable[tuple] = db.execute(sql + order)
+    else:
+        rows = rows_in(db, sql + " where l.company_id in ({marks})" + order, list(company_ids))
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def sites_of(db: Database, company_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Each visited company's site: website, status, pages read, when, why not."""
+    if not has_facts(db):
+        return []
+    sql = ("select l.company_id, s.website, s.status, s.pages, s.visited_at, s.reason from "
+           "enrich_sites s join record_links l on l.record_id = s.record_id")
+    names = ("company_id", "website", "status", "pages", "visited_at", "reason")
+    rows: Iterable[tuple] = (db.execute(sql) if company_ids is None else
+                             rows_in(db, sql + " where l.company_id in ({marks})",
+                                     list(company_ids)))
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
