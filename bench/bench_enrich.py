@@ -63,9 +63,14 @@ def norm(text: str | None) -> str:
 
 
 def digits(text: str | None) -> str:
+    """A number in national form, so '+81 3-6412-7730' and '03-6412-7730' are one."""
     out = re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
-    if out.startswith("44"):  # +44 117 ... and 0117 ... are one number
-        out = "0" + out[2:]
+    if (text or "").strip().startswith("+"):
+        for code in ("81", "44", "1"):
+            if out.startswith(code):
+                out = out[len(code):]
+                break
+        out = out if len(out) == 10 and code == "1" else "0" + out.lstrip("0")
     if len(out) == 11 and out.startswith("1"):
         out = out[1:]
     return out
@@ -136,6 +141,18 @@ def baseline(url: str) -> dict[str, Any]:
             "address": address, "people": people}
 
 
+def show_misses(answer: dict[str, Any], found: dict[str, Any], scored: dict[str, Any]) -> None:
+    for key in ("phone", "postal_code", "address"):
+        if scored[key] is False:
+            print(f"    {key}: wanted {answer.get(key)!r}, kept {found.get(key)!r}")
+    labelled = {name_key(p["name"]): p for p in answer.get("people", [])}
+    got = {name_key(p["name"]): p for p in found.get("people", [])}
+    for key in labelled.keys() - got.keys():
+        print(f"    missed {labelled[key]['name']} ({labelled[key]['role']})")
+    for key in got.keys() - labelled.keys():
+        print(f"    extra  {got[key]['name']} ({got[key]['role']})")
+
+
 def totals(scores: list[dict[str, Any]]) -> dict[str, float]:
     out: dict[str, float] = {}
     for key in ("phone", "postal_code", "address"):
@@ -157,6 +174,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     parser.add_argument("--sites", type=Path, default=ROOT)
+    parser.add_argument("--show", action="store_true",
+                        help="Also print each site's misses: wrong fields, people missed and extra.")
     args = parser.parse_args()
     answers = json.loads((args.sites / "answers.json").read_text(encoding="utf-8"))
     chosen = {k: v for k, v in answers.items() if args.split in ("all", v["split"])}
@@ -215,6 +234,8 @@ def main() -> None:
               f"{f'{r}/{f}/{lab}' + (f' ({bad} forbidden)' if bad else ''):>28} {roles:>5} | "
               f"{mark(theirs['phone']):>8} {mark(theirs['postal_code']):>6} "
               f"{mark(theirs['address']):>4} {theirs['people'][0]}/{theirs['people'][1]}")
+        if args.show:
+            show_misses(answer, found[site], mine)
     print()
     for split, pairs in sorted(by_split.items()):
         mine_t, base_t = totals([m for m, _ in pairs]), totals([b for _, b in pairs])

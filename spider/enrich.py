@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,8 +40,8 @@ from spider.crawl.frontier import Frontier
 from spider.crawl.urls import Scope, normalize_url
 from spider.db import Database, insert_rows, rows_in, transaction
 from spider.errors import FetchError
-from spider.people import name_key
-from spider.resolve.keys import SHARED_HOSTS, normalize_domain
+from spider.people import drop_bare_family_names, name_key
+from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.settings import Settings
 
 # Facts a visit keeps, and how much each way of finding a phone or an address is trusted.
@@ -67,13 +67,22 @@ def ensure_enrich_schema(db: Database) -> None:
 
 
 class SiteScope(Scope):
-    """One company's site: its host, with or without 'www.', every path."""
+    """One company's site: its host, with or without 'www.', and the paths under the one its
+    website starts at (a hotel's pages on its chain's site, not the chain's own)."""
+
+    @classmethod
+    def of(cls, url: str) -> SiteScope:
+        path = urlsplit(url).path or "/"
+        last = path.rsplit("/", 1)[-1]
+        prefix = path[: len(path) - len(last)] if "." in last or not last else path
+        return cls(_host(url), prefix)
 
     def allows(self, url: str, *, detail: bool = False) -> bool:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return False
-        return _bare(parts.netloc.lower()) == _bare(self.host)
+        return _bare(parts.netloc.lower()) == _bare(self.host) and (
+            (parts.path or "/").startswith(self.prefix) or self.prefix.rstrip("/") == parts.path)
 
 
 def _bare(host: str) -> str:
@@ -159,28 +168,45 @@ def _as_url(site: str) -> str:
     return site if re.match(r"https?://", site, re.I) else "http://" + site.lstrip("/")
 
 
+# How much a number found on each kind of page counts towards being the switchboard: the
+# company profile states it, a contact or access page gives it; a store, news or team page
+# gives some other line.
+_PHONE_PAGE = {"profile": 1.0, "contact": 0.5, "access": 0.5, "about": 0.25, "home": 0.0}
+
+
 def _phone_pick(pages: list[tuple[str, PageContacts]]) -> tuple[str, str, str] | None:
     """The switchboard: the number the site gives most plainly (labelled, linked, marked up),
-    seen most often; a fax, recruiting or direct line never."""
-    scores: dict[str, float] = defaultdict(float)
-    best: dict[str, tuple[float, str, str, str]] = {}
+    on the pages that describe the company, and most often; a fax, recruiting or direct line
+    never. '+81 3-3211-5211' and '03-3211-5211' are one number, kept as the page prints it
+    for dialling at home ('03-3211-5211')."""
+    best: dict[str, tuple[float, str, str]] = {}
+    shown: dict[str, str] = {}
+    seen: Counter[str] = Counter()
     for kind, page in pages:
         for phone in page.phones:
-            digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone.number))
-            if len(digits) < 9:
+            number = normalize_phone(phone.number)
+            if len(number) < 9:
                 continue
-            scores[digits] = max(scores[digits], phone.score) if digits in scores else phone.score
-            scores[digits] += 0.25 + (0.25 if kind in ("profile", "contact", "access") else 0)
-            held = best.get(digits)
-            if held is None or phone.score > held[0]:
-                best[digits] = (phone.score, phone.number, page.url, phone.how)
-    if not scores:
+            seen[number] += 1
+            score = phone.score + _PHONE_PAGE.get(kind, -1.0)
+            if number not in best or score > best[number][0]:
+                best[number] = (score, page.url, phone.how)
+            if number not in shown or _dialled(phone.number) > _dialled(shown[number]):
+                shown[number] = phone.number
+    if not best:
         return None
-    digits = max(scores, key=lambda d: scores[d])
-    if scores[digits] < -2.5:
+    total = {n: best[n][0] + 0.25 * min(seen[n] - 1, 3) for n in best}
+    number = max(total, key=lambda n: total[n])
+    if total[number] < -2.5:
         return None  # only faxes, recruiting lines and the like
-    _, number, url, how = best[digits]
-    return number, url, how
+    _, url, how = best[number]
+    return shown[number], url, how
+
+
+def _dialled(printed: str) -> int:
+    """How readable a printed number is to dial at home: grouped and national first."""
+    return (2 if re.search(r"[\s\-.()]", printed.strip()) else 0) + \
+        (1 if not printed.strip().startswith("+") else 0)
 
 
 def _first(pages: list[tuple[str, PageContacts]], attr: str) -> tuple[str, str, str] | None:
@@ -216,7 +242,8 @@ def _people(pages: list[tuple[str, PageContacts]], forgotten: set[str],
             if held is None or (person.rank, -order.get(person.how, 5)) > (
                     held[0].rank, -order.get(held[0].how, 5)):
                 best[key] = (person, page.url)
-    return list(best.values())
+    kept = {id(p) for p in drop_bare_family_names([p for p, _ in best.values()])}
+    return [(p, url) for p, url in best.values() if id(p) in kept]
 
 
 def _hash(key: str) -> str:
@@ -245,7 +272,7 @@ class _Visit:
 
     def site(self, home: str) -> tuple[list[tuple[str, PageContacts]], dict[str, str], str]:
         """The pages read on one site, kind first, with the date each was fetched."""
-        scope = SiteScope(_host(home), "/")
+        scope = SiteScope(_host(home), "/")  # the redirect to the home page may go anywhere on it
         pages: list[tuple[str, PageContacts]] = []
         dates: dict[str, str] = {}
         first, when = self.page(home, scope, "home", "")
@@ -253,7 +280,7 @@ class _Visit:
             return [], {}, when
         pages.append(("home", first))
         dates[first.url] = when
-        scope = SiteScope(_host(first.url), "/")  # the host the home page settled on
+        scope = SiteScope.of(first.url)  # where the home page settled
         seen = {normalize_url(home), normalize_url(first.url)}
         queue = sorted(first.links, key=lambda link: -link[2])
         cap = self.settings.enrich_pages
@@ -270,7 +297,7 @@ class _Visit:
             dates[page.url] = when
             if kind in ("profile", "about", "team", "contact"):  # one level further down
                 more = [link for link in page.links if normalize_url(link[0]) not in seen
-                        and link[1] != "press"]
+                        and link[1] not in ("press", "other")]
                 queue = sorted(queue + more, key=lambda link: -link[2])
         return pages, dates, ""
 

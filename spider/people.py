@@ -33,7 +33,7 @@ def clean(text: Any) -> str:
 # that means one, BUYER_WORDS), and `buyer_order` says whom to ask for when nobody of that
 # kind is named.
 ROLE_KINDS = ("sales", "marketing", "hr", "purchasing", "it", "finance", "operations", "admin",
-              "gm", "kitchen", "ceo", "board", "practitioner")
+              "gm", "kitchen", "ceo", "board", "practitioner", "staff")
 BUYER_WORDS = {
     "sales": "sales", "sales manager": "sales", "director of sales": "sales",
     "sales director": "sales", "head of sales": "sales", "営業": "sales", "営業部長": "sales",
@@ -53,7 +53,7 @@ _FALLBACK = ("gm", "ceo", "board", "practitioner")
 _NEAR = {"sales": ("marketing",), "marketing": ("sales",), "hr": ("admin",),
          "purchasing": ("admin", "operations"), "it": ("admin", "operations"),
          "finance": ("admin",), "operations": (), "admin": ("hr",), "gm": (), "kitchen": (),
-         "ceo": (), "board": (), "practitioner": ()}  # fmt: skip
+         "ceo": (), "board": (), "practitioner": (), "staff": ()}  # fmt: skip
 
 
 def buyer_kind(text: str) -> str:
@@ -91,6 +91,8 @@ _JA_DEPTS = {
     "経理": "finance", "財務": "finance", "経営管理": "finance",
     "業務": "operations", "製造": "operations", "生産": "operations", "工事": "operations",
     "総務": "admin", "管理": "admin",
+    "設計": "operations", "施工": "operations", "工務": "operations", "品質": "operations",
+    "物流": "operations", "店舗": "operations",
 }
 _JA_RANKS = {"本部長": 3, "統括部長": 3, "部長": 3, "副部長": 2, "次長": 2, "室長": 2, "課長": 2,
              "マネージャー": 2, "マネジャー": 2, "責任者": 2, "所長": 2, "係長": 1, "主任": 1,
@@ -110,12 +112,21 @@ _JA_TITLES = {
     "副院長": ("practitioner", 3), "歯科医師": ("practitioner", 2), "医師": ("practitioner", 2),
     "税理士": ("practitioner", 2), "弁護士": ("practitioner", 2),
     "監査役": ("other", 1), "顧問": ("other", 1), "相談役": ("other", 1),
+    # Qualifications a person is named with: a title, never part of a name.
+    "一級建築士": ("practitioner", 1), "二級建築士": ("practitioner", 1), "建築士": ("practitioner", 1),
+    "公認会計士": ("practitioner", 2), "社会保険労務士": ("practitioner", 1),
+    "司法書士": ("practitioner", 1), "行政書士": ("practitioner", 1),
+    "中小企業診断士": ("practitioner", 1), "宅地建物取引士": ("practitioner", 1),
+    "歯科衛生士": ("staff", 1), "看護師": ("staff", 1), "薬剤師": ("practitioner", 1),
+    "管理栄養士": ("staff", 1), "技術士": ("practitioner", 1),
+    "現場監督": ("operations", 1), "棟梁": ("operations", 1), "大工": ("operations", 1),
 }
 JA_ROLE = re.compile(
     "(?:(?:" + "|".join(sorted(map(re.escape, _JA_DEPTS), key=len, reverse=True)) + ")"
     r"(?:本部|部|課|室|グループ|チーム|事業部|統括)?[ \u3000]?"
     "(?:" + "|".join(sorted(map(re.escape, _JA_RANKS), key=len, reverse=True)) + ")"
-    "|" + "|".join(sorted(map(re.escape, _JA_TITLES), key=len, reverse=True)) + ")+"
+    "|(?:社外|常勤|非常勤|筆頭|上席)?(?:" + "|".join(sorted(map(re.escape, _JA_TITLES), key=len,
+                                                     reverse=True)) + "))+"
 )
 
 _EN_TITLES: tuple[tuple[str, str, int], ...] = (
@@ -153,6 +164,15 @@ _EN_TITLES: tuple[tuple[str, str, int], ...] = (
     (r"dds|dmd|md|cpa|dentist|attorney(?: at law)?|lawyer|physician|doctor|associate",
      "practitioner", 2),
 )
+# Any other job title, capitalised as titles are ('Customer Service Manager', 'Head
+# Concierge', 'Lead Dental Hygienist'): a member of staff, not a buyer.
+EN_STAFF = re.compile(
+    r"\b(?:[A-Z][a-z]+\s+|&\s+|and\s+|of\s+){0,4}(Manager|Director|Officer|Coordinator|Assistant|"
+    r"Hygienist|Concierge|Specialist|Supervisor|Administrator|Receptionist|Engineer|Technician|"
+    r"Consultant|Advisor|Adviser|Planner|Designer|Architect|Nurse|Therapist|Accountant|"
+    r"Bookkeeper|Paralegal|Secretary|Clerk|Agent|Representative|Inspector|Porter|Chef|Lead|"
+    r"Leader|Emeritus|Counsel|Sommelier|Housekeeper|Bartender|Barista|Estimator|Superintendent|"
+    r"Dispatcher|Analyst|Auditor|Partner|Associate|Editor|Producer|Instructor|Teacher|Principal)\b")
 EN_ROLE = re.compile(
     r"\b(?:" + "|".join(f"(?:{p})" for p, _, _ in _EN_TITLES) + r")\b", re.I)
 _EN_KIND = [(re.compile(rf"\b(?:{p})\b", re.I), kind, rank) for p, kind, rank in _EN_TITLES]
@@ -172,6 +192,9 @@ def role_of(text: str) -> tuple[str, int] | None:
     titles = [(len(m.group(0)), -i, kind, rank) for i, (pattern, kind, rank) in enumerate(_EN_KIND)
               for m in pattern.finditer(text)]
     if not titles:
+        staff = EN_STAFF.search(text)
+        if staff:
+            return "staff", 2 if staff.group(1) in ("Manager", "Director", "Partner") else 1
         return None
     _, _, kind, rank = max(titles)
     return kind, rank
@@ -179,7 +202,7 @@ def role_of(text: str) -> tuple[str, int] | None:
 
 def _better(a: tuple[str, int], b: tuple[str, int]) -> bool:
     """The more specific role of a compound title: '取締役営業部長' is a sales role first."""
-    specific = ("ceo", "gm", "board", "other", "practitioner")  # titles, not departments
+    specific = ("ceo", "gm", "board", "other", "practitioner", "staff")  # titles, not departments
     if (a[0] in specific) != (b[0] in specific):
         return a[0] not in specific
     return a[1] > b[1]
@@ -221,6 +244,7 @@ _NOT_JA_NAME = re.compile(
     "ため|など|及び|および|ならびに|または|役員|一覧|沿革|理念|事業|内容|資本|設立|従業|取引|"
     "部署|総務|人事|経理|広報|品質|工場|製造|開発|技術|企画|推進|管理|医院|歯科|クリニック|"
     "税理士|弁護士|事務|スタッフ|チーム|グループ|メンバー|サービス|プラン|予約|宿泊|料理|"
+    "支部|協会|組合|学会|委員|連合|財団|機構|"
     # A particle after a kanji, at the end or before more kanji: a phrase ('田中が', '山田の
     # 佐藤'), not a given name in hiragana ('山田 はな').
     "[\u4e00-\u9fff\u3005][のがはをにでとへやも](?:$|[\u4e00-\u9fff\u3005 ])|です|ます")
@@ -253,12 +277,46 @@ suite support team tel terms the this today tour tower town travel twitter us vi
 visit we welcome west what who why with work world your youtube january february march april
 may june july august september october november december monday tuesday wednesday thursday
 friday saturday sunday united states kingdom america london new york tokyo osaka
+night day quality sous pastry patient dental medical customer guest assistant junior deputy
+regional area district technical maintenance production warehouse shipping billing insurance
+desk housekeeping fitness expanded function hygienist coordinator specialist supervisor
+administrator receptionist technician consultant advisor planner designer nurse therapist
+bookkeeper paralegal secretary clerk agent representative sommelier bartender barista
+estimator superintendent dispatcher analyst auditor counsel emeritus vacancies vacancy hiring
+opening openings position positions current former retired
+""".split())
+# The most common Japanese family names: a name written without a space between family and
+# given name is taken only where it starts with one of these, unless the page marks it as a
+# name (an honorific, a role right before it, schema.org). About 70% of people in Japan bear one.
+COMMON_SURNAMES = frozenset("""
+佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 渡邉 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林
+斎藤 斉藤 齋藤 清水 山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤
+村上 遠藤 青木 坂本 福田 太田 西村 藤井 金子 岡本 藤原 中野 三浦 原田 中川 松田 竹内 小野 田村
+中山 和田 石田 森田 上田 原 内田 柴田 酒井 宮崎 横山 高木 安藤 宮本 大野 小島 谷口 工藤 今井 高田
+増田 丸山 杉山 村田 大塚 新井 小山 平野 藤本 河野 上野 野口 武田 松井 千葉 岩崎 菅原 木下 久保
+佐野 野村 松尾 市川 菊地 杉本 古川 大西 島田 水野 桜井 櫻井 高野 渡部 吉川 山内 西田 飯田 菊池
+西川 小松 北村 安田 五十嵐 川口 平田 関 中田 久保田 服部 東 岩田 土屋 川崎 福島 本田 辻 樋口
+秋山 永井 中西 吉村 川上 石原 大橋 松岡 馬場 浜田 濱田 森本 星野 矢野 浅野 大久保 松下 小池 野田
+荒木 大谷 内藤 松浦 熊谷 黒田 尾崎 永田 川村 望月 田口 菅野 松村 荒井 堀 大島 平井 早川 西山
+広瀬 栗原 北川 岡 横田 石橋 萩原 高山 川田 中谷 岩本 片山 吉岡 宮田 本間 小田 白石 坂口 足立
+大石 関口 奥村 岡崎 上原 今村 須藤 杉浦 松原 大森 小西 河合 武藤 千田 沢田 澤田 南 長田 内山
+富田 竹田 堀内 北野 小澤 小沢 鎌田 西 宮下 平山 榎本 堤 大竹 岩井 吉野 野崎 三宅 志村 細川 竹中
+小森 大川 金田 今野 安藤 江口 小倉 宮内 牧野 筒井 水谷 森下 稲垣 植田 福井 加納 宇野 西岡
+原口 中尾 松永 秋元 岸 田辺 田邊 戸田 安井 白井 奥田 溝口 小坂 大木 古田 川島 中井 荻野 新田
+畑 黒川 梅田 河村 竹本 篠原 長尾 石黒 大平 岡村 土井 成田 吉原 前川 徳永 福本 浅井 桑原 矢田
+木内 神田 森山 米田 広田 岩瀬 中沢 中澤 中嶋 寺田 浅田 塚本 国井 岸本 石塚 飯島 八木 井口 福永
+落合 亀井 関根 三上 池上 堀田 田島 川本 西野 小原 中本 上村 大山 三好 伊東 米山 山根 住田 鶴田
 """.split())
 
 
-def ja_name(text: str) -> str:
-    """TEXT as a Japanese person's name ('山田 太郎', '山田太郎様' -> '山田太郎'), or ''."""
-    text = _HONORIFIC_JA.sub("", clean(text).replace("\u3000", " "))
+def ja_name(text: str, *, strict: bool = False) -> str:
+    """TEXT as a Japanese person's name ('山田 太郎', '山田太郎様' -> '山田太郎'), or ''.
+    `strict`, where nothing around the text says it is a name: unspaced kanji must start with
+    a common family name."""
+    text = clean(text).replace("\u3000", " ")
+    if re.search(r"(?:様|殿|さま)$", text):
+        return ""  # how a company writes its customers and guests, never its own people
+    text = _HONORIFIC_JA.sub("", text)
     text = re.sub(r"[（(][^）)]*[）)]$", "", text).strip()  # a reading in brackets
     if not JA_NAME.fullmatch(text) or _NOT_JA_NAME.search(text):
         return ""
@@ -267,12 +325,23 @@ def ja_name(text: str) -> str:
         return ""
     if re.fullmatch(rf"[{KANA}・ =＝]+", text) and "・" not in text and " " not in text:
         return ""  # a lone kana word is a word, not a name
+    if " " not in text and "・" not in text:
+        if re.search(r"[\u3041-\u3096]", text):
+            return ""  # '石田による': a given name in hiragana is written apart from the family name
+        if strict and not any(text.startswith(s) and len(text) - len(s) in (1, 2, 3)
+                              for s in COMMON_SURNAMES):
+            return ""  # unspaced kanji with nothing saying it is a name: '記帳代行'
     return text
+
+
+_POST_NOMINALS = re.compile(r"(?:,?\s+(?:[A-Z]{2,6}|Ph\.?D\.?|M\.?D\.?|Esq\.?|"
+                            r"[A-Z][a-z]?[A-Z]{1,4}))+$")
 
 
 def en_name(text: str) -> str:
     """TEXT as a person's name in Latin letters ('Dr. Jane Q. Doe', 'Taro Yamada'), or ''."""
     text = clean(text).strip(" ,.;:–—-|")
+    text = _POST_NOMINALS.sub("", text)  # 'Karen Lindqvist, RDH' -> 'Karen Lindqvist'
     if not EN_NAME.fullmatch(text):
         return ""
     words = [w.strip(".,").lower() for w in _HONORIFIC_EN.sub("", text).split()]
@@ -282,6 +351,20 @@ def en_name(text: str) -> str:
     if any(w in _NOT_EN_NAME for w in core) or any(EN_ROLE.fullmatch(w) for w in core):
         return ""
     return text
+
+
+def drop_bare_family_names(people: list[Any]) -> list[Any]:
+    """Without a person named only by family name where the full name is known too ('石田'
+    beside '石田 誠'); each item has a `.name`."""
+    keys = [name_key(p.name) for p in people]
+    return [p for p, key in zip(people, keys, strict=True)
+            if not any(other != key and other.startswith(key) and len(key) <= 3
+                       and re.match(rf"[{KANJI}]", key) for other in keys)]
+
+
+def person_name_strict(text: str) -> str:
+    """A name where nothing around the text says it is one (a table cell under a title)."""
+    return ja_name(text, strict=True) or en_name(text)
 
 
 def person_name(text: str) -> str:

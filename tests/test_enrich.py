@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from spider.cli import main
 from spider.crawl.contacts import link_kind, read_page
-from spider.people import buyer_order, en_name, ja_name, role_of
+from spider.people import buyer_order, drop_bare_family_names, en_name, ja_name, role_of
 
 SITES = Path(__file__).parent / "fixtures" / "enrich"
 
@@ -102,7 +102,7 @@ def test_enrich_reads_each_shape_and_obeys_robots(firms: dict[str, Any]) -> None
     # The switchboard, never the fax, the recruiting line or the free reservations number.
     assert by[("株式会社三河精工", "phone")] == "0564-21-3456"
     assert by[("青葉税理士事務所", "phone")] == "022-265-7788"
-    assert by[("The Harbour Hotel", "phone")] == "+44 117 496 0321"
+    assert by[("The Harbour Hotel", "phone")] == "0117 496 0321"  # schema.org's +44 117 496 0321
     assert by[("株式会社三河精工", "postal_code")] == "444-0001"
     assert by[("青葉税理士事務所", "postal_code")] == "980-0811"
     assert by[("The Harbour Hotel", "postal_code")] == "BS1 4SP"
@@ -137,7 +137,7 @@ def test_call_list_today_and_opener_ask_for_the_person_nearest_the_buyer(
     hotel = next(r for r in rows if r["company"] == "The Harbour Hotel")
     assert hotel["contact"] == "Daniel Okafor" and hotel["contact_role"].startswith("Director")
     assert "Daniel Okafor" in hotel["ask_for"] and hotel["contact_source"].endswith("/team/")
-    assert hotel["phone"] == "(+44) 117 496 0321"  # none in the file; read from the site
+    assert hotel["phone"] == "0117 496 0321"  # none in the file; read from the site
     # A CRM's lead is the person, with their title.
     leads = tmp_path / "leads.csv"
     assert run(firms["db"], "--config", str(firms["config"]), "expand", "hotel", "--profile",
@@ -244,7 +244,7 @@ def test_the_website_is_found_through_the_directory_detail_page(
     assert code == 0, out
     code, out = run(db, "enrich", "--company", "The Harbour Hotel", "--delay", "0")
     assert code == 0, out
-    assert "+44 117 496 0321" in out and "Daniel Okafor" in out
+    assert "0117 496 0321" in out and "Daniel Okafor" in out
 
 
 def test_a_social_network_page_is_not_the_company_s_own_site(firms: dict[str, Any]) -> None:
@@ -252,6 +252,30 @@ def test_a_social_network_page_is_not_the_company_s_own_site(firms: dict[str, An
     assert code == 0 and "1 without a website" in out and "0 requests" in out, out
     code, out = run(firms["db"], "contacts", "Quay Cafe")
     assert "facebook.com, not a site of its own" in out
+
+
+def test_a_property_on_its_chain_s_site_is_read_under_its_own_path(
+        tmp_path: Path, serve: Any) -> None:
+    chain = tmp_path / "chain"
+    (chain / "hotels" / "bristol").mkdir(parents=True)
+    (chain / "about").mkdir()
+    (chain / "hotels" / "bristol" / "index.html").write_text(
+        "<html><body><h1>Harbourside Bristol</h1><p>TEL 0117 496 0555</p>"
+        "<a href='/hotels/bristol/team.html'>Our team</a> <a href='/about/'>About the group</a>"
+        "</body></html>", encoding="utf-8")
+    (chain / "hotels" / "bristol" / "team.html").write_text(
+        "<html><body><p>General Manager: Ruth Ellis</p></body></html>", encoding="utf-8")
+    (chain / "about" / "index.html").write_text(
+        "<html><body><p>Group Director of Sales: Mark Bloom</p></body></html>", encoding="utf-8")
+    base, hits = serve(chain)
+    listing = tmp_path / "hotels.csv"
+    listing.write_text(f"name,website,city,country\nHarbourside Bristol,{base}hotels/bristol/,"
+                       "Bristol,GB\n", encoding="utf-8")
+    db = tmp_path / "spider.db"
+    assert run(db, "init", "--empty")[0] == 0 and run(db, "ingest", str(listing))[0] == 0
+    code, out = run(db, "enrich", "--company", "1", "--delay", "0")
+    assert code == 0 and "Ruth Ellis" in out and "0117 496 0555" in out, out
+    assert "/about/" not in hits and "Mark Bloom" not in out
 
 
 def test_bad_requests_get_one_line_errors(firms: dict[str, Any]) -> None:
@@ -287,9 +311,16 @@ def test_role_titles_and_the_buyer() -> None:
 
 
 def test_names_look_like_names() -> None:
-    assert ja_name("山田 太郎") and ja_name("山田太郎様") and ja_name("阿部 寛")
+    assert ja_name("山田 太郎") and ja_name("山田太郎氏") and ja_name("阿部 寛")
+    assert ja_name("中村 浩二") and ja_name("望月 衣塑子") and ja_name("山田 はな")
     assert not ja_name("営業部") and not ja_name("東京都港区") and not ja_name("お客様")
+    # A company writes its customers with 様; an unspaced run of kanji with nothing saying it
+    # is a name must start with a common family name; hiragana runs on into a sentence.
+    assert not ja_name("田中様") and not ja_name("石田による秋")
+    assert ja_name("伊藤真理子", strict=True) and not ja_name("記帳代行", strict=True)
     assert en_name("Dr. Jane Q. Doe") and en_name("Taro Yamada")
+    assert en_name("Karen Lindqvist, RDH") == "Karen Lindqvist"
+    assert en_name("Michael Porter") and not en_name("Night Porter")
     assert not en_name("Contact Us") and not en_name("Privacy Policy") and not en_name(
         "Grand Hotel")
 
@@ -313,6 +344,24 @@ def test_officer_tables_and_microdata() -> None:
                    "</div>")
     assert people == {"中村 浩二": "代表取締役", "小川 恵": "常務取締役",
                       "Alice Brown": "Chief Financial Officer"}
+
+
+def test_titles_in_compounds_customers_and_bare_family_names() -> None:
+    people = named("<p>東京税理士会 麻布支部</p><p>税務顧問・記帳代行</p>"
+                   "<p>お客様の声：代表取締役 田中様より</p><p>社外取締役 岡部 修一</p>"
+                   "<p>料理長 石田による秋の膳</p><p>料理長　石田 誠</p>"
+                   "<div><h3>森本 拓也 Takuya Morimoto</h3><p>代表取締役CEO</p></div>")
+    assert people == {"岡部 修一": "社外取締役", "石田 誠": "料理長", "森本 拓也": "代表取締役CEO"}
+    kept = drop_bare_family_names([type("P", (), {"name": n})() for n in ("石田", "石田 誠")])
+    assert [p.name for p in kept] == ["石田 誠"]
+
+
+def test_a_footer_gives_the_telephone_not_the_fax() -> None:
+    found = page("<footer><p>株式会社サンプル 〒100-0005 東京都千代田区丸の内1-1-1</p>"
+                 "<p>TEL 03-1234-5678 / FAX 03-1234-5679</p></footer>")
+    best = max(found.phones, key=lambda p: p.score)
+    assert best.number == "03-1234-5678" and ("100-0005", "text") in found.postal_codes
+    assert found.addresses[0][0].startswith("東京都千代田区丸の内1-1-1")
 
 
 def test_noise_is_no_person_and_no_phone() -> None:

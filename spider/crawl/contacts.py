@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup
 from spider.crawl.decode import decode_html
 from spider.crawl.html import attr, clean, parse_html, text_lines
 from spider.crawl.schemaorg import _microdata_to_jsonld, extract_microdata
-from spider.crawl.urls import absolute_url
+from spider.crawl.urls import absolute_url, looks_like_page
 from spider.people import (
     EN_NAME,
     EN_ROLE,
@@ -38,11 +38,13 @@ from spider.people import (
     KANA,
     KANJI,
     _better,
+    drop_bare_family_names,
     en_name,
     ja_kind,
     ja_name,
     name_key,
     person_name,
+    person_name_strict,
     role_of,
 )
 
@@ -106,7 +108,8 @@ _SKIP_LINK = re.compile(r"採用|求人|recruit|career|jobs|privacy|プライバ
 
 def link_kind(text: str, url: str) -> tuple[str, float] | None:
     """What a link leads to ('profile', 'contact', ...) and how much it is worth, from its
-    words, else from its path; None for a page that names nobody useful."""
+    words, else from its path; ('other', 0.2) for any other page; None for a page never
+    worth reading (recruiting, privacy, a login, a file)."""
     text = clean(text)
     path = urlsplit(url).path.lower()
     if _SKIP_LINK.search(text) or _SKIP_LINK.search(path):
@@ -118,6 +121,8 @@ def link_kind(text: str, url: str) -> tuple[str, float] | None:
     for kind, pattern, weight in _PAGE_PATTERNS:
         if pattern.search(words):
             return kind, weight - 0.5
+    if looks_like_page(url):
+        return "other", 0.2  # the rest of a small site, read while the page cap allows
     return None
 
 
@@ -131,7 +136,12 @@ _PHONE = re.compile(
     r"|\d{3}[\s.-]\d{3}[\s.-]\d{4}"
     r"|\d{1,4}[\s.-]\d{2,4}[\s.-]\d{3,4}"
     r"|0\d{9,10})(?![\d-])")
-_GOOD_LABEL = re.compile(r"代表|電話|TEL|Tel\b|Phone|Telephone|Main|Office|Call|☎|℡", re.I)
+_GOOD_LABEL = re.compile(r"代表|本社|本店|電話|TEL|Tel\b|Phone|Telephone|Main|Office|Call|☎|℡",
+                         re.I)
+# A line of one site among several (a factory, a branch, a store): not the switchboard.
+_BRANCH = re.compile(r"工場|支店|支社|営業所|出張所|店舗|倉庫|物流センター|[^本]店\s|"
+                     r"\b(?:branch|factory|plant|warehouse|store|depot)\b", re.I)
+_AFTER_MAIN = re.compile(r"\s*[（(]\s*(?:代表|本社|main|head office|switchboard)\s*[）)]", re.I)
 _FAX = re.compile(r"FAX|Fax|ファックス|ファクス", re.I)
 _BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|携帯|mobile|cell|直通|内線|ext\.?|"
                         r"お客様相談|support|サポート|修理", re.I)
@@ -165,6 +175,7 @@ def _phones_in(text: str, base: float, how: str) -> Iterator[Phone]:
             last = match.end()
             continue
         before = text[max(last, match.start() - 16):match.start()]
+        after = _AFTER_MAIN.match(text, match.end())  # '03-3251-7701（代表）'
         score = base
         if _FAX.search(before):
             score -= 10
@@ -173,10 +184,14 @@ def _phones_in(text: str, base: float, how: str) -> Iterator[Phone]:
         elif _OTHER_LINE.search(before) or digits.startswith(("0120", "0800", "0570", "1800",
                                                               "1888", "1877", "1866")):
             score -= 1.5
-        elif _GOOD_LABEL.search(before):
+        elif _BRANCH.search(before):
+            score -= 1.5
+        elif after or _GOOD_LABEL.search(before):
             score += 2
+        if after:
+            score += 1
         yield Phone(match.group(0).strip(), score, how)
-        last = match.end()
+        last = after.end() if after else match.end()
 
 
 def postal_codes_in(text: str) -> list[str]:
@@ -214,7 +229,7 @@ def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = T
         if _FAX.search(context.split(clean(tel.get_text()))[0][-12:] if tel.get_text() else ""):
             continue
         out.phones.append(Phone(number, 3.0, "tel: link"))
-    lines = text_lines(soup.body or soup)
+    lines = text_lines(soup.body or soup, _PROSE_BLOCKS)
     for line in lines:
         out.phones.extend(_phones_in(line, 0.0, "text"))
         for code in postal_codes_in(line):
@@ -242,6 +257,14 @@ def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = T
     _read_links(soup, url, out)
     out.people = _unique_people(out.people)
     return out
+
+
+# A page read for people breaks lines at every block, so a quote's <cite> or a card's <figcaption>
+# is a line of its own.
+_PROSE_BLOCKS = frozenset({"br", "p", "div", "li", "dd", "dt", "tr", "td", "th", "h1", "h2", "h3",
+                           "h4", "h5", "h6", "blockquote", "cite", "figcaption", "figure",
+                           "section", "article", "header", "footer", "aside", "nav", "ul", "ol",
+                           "table", "address", "main", "caption", "small"})
 
 
 def _label_pairs(soup: BeautifulSoup) -> list[tuple[str, str]]:
@@ -281,13 +304,15 @@ def _read_pair(label: str, value: str, out: PageContacts, people: bool) -> None:
         for phone in _phones_in(value, 2.0, f"labelled {folded}"):
             out.phones.append(phone)
     if _ADDRESS_LABEL.match(folded):
-        first = value.split("\n")
         codes = postal_codes_in(value)
         out.postal_codes.extend((c, f"labelled {folded}") for c in codes)
-        text = _clean_address(" ".join(first[:2]) if codes and len(first) > 1 and
-                              _POSTAL_JA.fullmatch(first[0].strip()) else first[0])
-        if text:
-            out.addresses.append((text, f"labelled {folded}"))
+        # The first line that is an address: not '本社' above it, nor a bare postal code.
+        for line in value.split("\n"):
+            text = _clean_address(line)
+            if text and (_JA_ADDRESS.search(text) or re.search(r"\d", text)) and not \
+                    _POSTAL_JA.fullmatch(line.strip()):
+                out.addresses.append((text, f"labelled {folded}"))
+                break
     if re.fullmatch(r"郵便番号|postal code|zip(?: code)?|postcode", folded, re.I):
         out.postal_codes.append((unicodedata.normalize("NFKC", value).strip(" 〒"), "labelled"))
     if not people:
@@ -303,7 +328,7 @@ def _read_pair(label: str, value: str, out: PageContacts, people: bool) -> None:
                 out.people.append(Person(name, role, *kind, how="label"))
             continue
         if label_role is not None:
-            name = person_name(re.sub(r"[（(][^）)]*[）)]", "", line).strip())
+            name = person_name_strict(re.sub(r"[（(][^）)]*[）)]", "", line).strip())
             if name and not re.search(r"代表者|氏名|name", folded, re.I) or (
                     name and label_role[0] == "ceo"):
                 out.people.append(Person(name, folded, *label_role, how="label"))
@@ -315,10 +340,12 @@ def _role_name_runs(text: str) -> Iterator[tuple[str, str, tuple[str, int]]]:
     for match in JA_ROLE.finditer(text):
         role = match.group(0).strip()
         kind = ja_kind(role)
-        if kind is None:
+        if kind is None or not _role_starts_word(text, match.start()):
             continue
         rest = text[match.end():]
-        after = re.match(r"\s*[:：/・]?\s*", rest)
+        after = re.match(r"(?:CEO|COO|CFO|CTO|CIO|CMO|CSO)?\s*[:：/・]?\s*", rest)
+        if after and after.group(0).strip(" :：/・"):
+            role += after.group(0).strip(" :：/・")
         rest = rest[after.end() if after else 0:]
         name = _leading_ja_name(rest)
         if name:
@@ -329,6 +356,15 @@ def _role_name_runs(text: str) -> Iterator[tuple[str, str, tuple[str, int]]]:
         kind = role_of(role)
         if name and kind:
             yield name, role, kind
+
+
+def _role_starts_word(text: str, start: int) -> bool:
+    """A title starts a word: not the tail of a compound noun ('東京税理士会' names no tax
+    accountant), though '当社', '弊社', '当院' may stand before it."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not re.match(rf"[{KANJI}\u30a1-\u30fa\u30fc]", before) or before in "社院館所校店"
 
 
 def _leading_ja_name(text: str) -> str:
@@ -342,14 +378,14 @@ def _leading_ja_name(text: str) -> str:
         candidate = candidate[: cut.start()].strip()
     # A given name runs on into the next word when nothing separates them: shorten until a
     # name is left ('田中健が' is no name, '田中健' is).
-    while candidate and not ja_name(candidate):
+    while candidate and not ja_name(candidate, strict=True):
         candidate = candidate[:-1].rstrip()
     if len(candidate.replace(" ", "")) < 2:
         return ""
     follow = text[len(candidate):len(candidate) + 1]
     if follow and re.match(rf"[{KANJI}]", follow) and " " not in candidate:
         return ""  # cut inside a longer run of kanji: not a clear name
-    return ja_name(candidate)
+    return ja_name(candidate, strict=True)
 
 
 _SPLIT = re.compile(r"\s*(?:,|，|、|\||｜|–|—|―|:|：|/|／|\s-\s)\s*")
@@ -364,7 +400,7 @@ def _read_lines(lines: list[str], out: PageContacts) -> None:
     for line in lines:
         norm = unicodedata.normalize("NFKC", line).replace("\u3000", " ")
         short = len(norm) <= 60
-        name = person_name(norm) if short else ""
+        name = _card_name(norm) if short else ""
         role = role_of(norm) if short and not name and _is_role_line(norm) else None
         names_only.append(name or None)
         roles_only.append((norm, role) if role else None)
@@ -376,8 +412,8 @@ def _read_lines(lines: list[str], out: PageContacts) -> None:
             _en_pairs(norm, out, "sentence")
         for match in _SENTENCE_JA.finditer(norm):
             said = ja_kind(match.group(1))
-            named = ja_name(match.group(2))
-            if said and named:
+            named = ja_name(match.group(2), strict=" " not in match.group(2))
+            if said and named and _role_starts_word(norm, match.start()):
                 out.people.append(Person(named, match.group(1), *said, how="sentence"))
     # Team cards: a name line beside a role line.
     for i, card_name in enumerate(names_only):
@@ -390,15 +426,34 @@ def _read_lines(lines: list[str], out: PageContacts) -> None:
                 break
 
 
+def _card_name(line: str) -> str:
+    """A line that is a name and nothing else, or a Japanese name followed by its reading in
+    Latin letters or brackets ('森本 拓也 Takuya Morimoto', '森本 拓也（もりもと たくや）')."""
+    name = person_name_strict(line)
+    if name:
+        return name
+    match = re.match(rf"([{KANJI}{KANA} ]+?)\s*(?:[A-Za-z].*|[（(].*[）)])$", line)
+    return ja_name(match.group(1).strip(), strict=True) if match else ""
+
+
 def _is_role_line(text: str) -> bool:
-    """A line that is a title and nothing else ('Director of Sales', '営業部長')."""
+    """A line that is a title and nothing else ('Director of Sales', '営業部長', '代表取締役CEO')."""
     text = text.strip(" .")
     if len(text) > 50 or re.search(r"[。！？!?]|\d{2,}", text):
         return False
-    if JA_ROLE.fullmatch(text.replace(" ", "")):
+    bare = re.sub(r"[ ・兼/／]|(?:CEO|COO|CFO|CTO|CIO|CMO|CSO)$", "", text)
+    if bare and JA_ROLE.fullmatch(bare):
         return True
-    words = text.split()
-    return bool(EN_ROLE.search(text)) and len(words) <= 8 and text[:1].isupper()
+    return _title_like(text.split()) and role_of(text) is not None
+
+
+_TITLE_WORD = re.compile(r"(?:[A-Z][\w&/'’.-]*|of|and|&|the|for|de|du|la)$")
+
+
+def _title_like(words: list[str]) -> bool:
+    """Words as a job title is written: capitalised but for of, and, &, the."""
+    return 0 < len(words) <= 8 and words[0][:1].isupper() and words[-1][:1].isupper() and all(
+        _TITLE_WORD.match(w.strip(",")) for w in words)
 
 
 def _en_pairs(text: str, out: PageContacts, how: str) -> None:
@@ -443,24 +498,27 @@ def _leading_en_name(text: str) -> str:
 
 
 def _leading_role(text: str) -> tuple[str, tuple[str, int]] | None:
-    text = re.split(r"\s+(?:at|for|who|said|says|and|with|in|to)\s+|[.;!?]", text, maxsplit=1)[0]
-    match = re.match(rf"(?:the\s+)?((?:[A-Z][\w&/-]*\s+|of\s+|and\s+|&\s+)*?(?:{EN_ROLE.pattern})"
-                     rf"(?:\s+(?:of|and|&)\s+[A-Z][\w&/-]*(?:\s+[A-Z][\w&/-]*)*)?)\s*$",
-                     text.strip(), re.I)
-    if not match:
-        return None
-    role = match.group(1)
-    found = role_of(role)
-    return (role, found) if found else None
+    """The job title a text starts with ('Vice President of Sales, who joined ...')."""
+    text = re.split(r"[.;!?(（]|\s+(?:at|who|said|says|with|in|to|since|from|is|was|has)\s+",
+                    text, maxsplit=1)[0].strip()
+    words = re.sub(r"^(?:the|our)\s+", "", text, flags=re.I).split()
+    for size in range(min(8, len(words)), 0, -1):
+        if _title_like(words[:size]):
+            role = " ".join(words[:size])
+            found = role_of(role)
+            return (role, found) if found else None
+    return None
 
 
 def _trailing_role(text: str) -> tuple[str, tuple[str, int]] | None:
-    match = re.search(rf"((?:[A-Z][\w&/-]*\s+|of\s+|and\s+|&\s+)*(?:{EN_ROLE.pattern})"
-                      rf"(?:\s+(?:of|and|&)\s+[A-Z][\w&/-]*)*)\s*$", text.strip(), re.I)
-    if not match or len(match.group(1).split()) > 8:
-        return None
-    found = role_of(match.group(1))
-    return (match.group(1), found) if found else None
+    """The job title a text ends with ('Meet our Director of Sales')."""
+    words = text.strip().split()
+    for size in range(min(8, len(words)), 0, -1):
+        if _title_like(words[-size:]):
+            role = " ".join(words[-size:])
+            found = role_of(role)
+            return (role, found) if found else None
+    return None
 
 
 def _read_schema(soup: BeautifulSoup, url: str, out: PageContacts, people: bool) -> None:
@@ -549,5 +607,5 @@ def _unique_people(people: Iterable[Person]) -> list[Person]:
         if held is None or (person.rank, -order.get(person.how, 5)) > (held.rank,
                                                                        -order.get(held.how, 5)):
             best[key] = person
-    return list(best.values())
+    return drop_bare_family_names(list(best.values()))
 

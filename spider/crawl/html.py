@@ -56,26 +56,17 @@ def clean(text: Any) -> str:
     return _WS.sub(" ", str(text).replace("\xa0", " ").replace("\u3000", " ")).strip()
 
 
-def text_lines(tag: Tag) -> list[str]:
-    """A tag's text split at <br> and block children: 'Name<br>En Espanol' -> ['Name', 'En Espanol']."""
+_LINE_BLOCKS = frozenset({"br", "p", "div", "li", "dd", "dt", "tr", "h1", "h2", "h3", "h4", "h5",
+                          "h6"})
+
+
+def text_lines(tag: Tag, blocks: frozenset[str] = _LINE_BLOCKS) -> list[str]:
+    """A tag's text split at <br> and block children: 'Name<br>En Espanol' -> ['Name', 'En Espanol'].
+    `blocks`: the tags that start a new line (more of them for a page read as prose)."""
     parts: list[str] = []
     for node in tag.descendants:
         if isinstance(node, Tag):
-            if node.name in (
-                "br",
-                "p",
-                "div",
-                "li",
-                "dd",
-                "dt",
-                "tr",
-                "h1",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-            ):
+            if node.name in blocks:
                 parts.append(_BR)
             continue
         if node.parent is not None and node.parent.name in ("script", "style", "template"):

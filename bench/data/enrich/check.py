@@ -76,6 +76,12 @@ def squash(s):
     return re.sub(r"[\s,、，]+", "", s)
 
 
+def allowed(f, root, rules):
+    """Whether robots.txt (its Disallow RULES) lets a crawler read page F of the site at ROOT."""
+    path = "/" + str(f.relative_to(root)).replace("\\", "/")
+    return not any(path.startswith(r) for r in rules)
+
+
 def main():
     answers = json.loads((HERE / "answers.json").read_text(encoding="utf-8"))
     site_ids = sorted(d.name for d in SITES.iterdir() if d.is_dir())
@@ -127,10 +133,7 @@ def main():
             if f not in depth:
                 warnings.append(f"{s}: {f.relative_to(d)} not reachable from index.html")
         rules = disallowed(d)
-        def allowed(f):
-            path = "/" + str(f.relative_to(d)).replace("\\", "/")
-            return not any(path.startswith(r) for r in rules)
-        eligible = [f for f in pages if depth.get(f, 99) <= 2 and allowed(f)]
+        eligible = [f for f in pages if depth.get(f, 99) <= 2 and allowed(f, d, rules)]
         all_text = {f: html.unescape(doc) for f, doc in pages.items()}
         a = answers.get(s)
         if not a:
