@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,7 @@ def layout(graph: nx.Graph) -> dict[str, tuple[float, float]]:
 
 
 def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str = "",
-             language: str = "en") -> str:
+             language: str = "en", link: Callable[[int], str] | None = None) -> str:
     """The neighbourhood as a self-contained SVG: lines for links (thicker for weightier),
     circles for companies (coloured by priority, sized by score), squares for signals
     (coloured by kind), every label in the user's language, a title for each on hover."""
@@ -224,11 +225,16 @@ def draw_svg(graph: nx.Graph, *, size: int = 1000, width: int = 1400, title: str
         if centre:  # under the node, centred
             anchor, dx, dy = "middle", 0.0, radius + 18
         hover = f"{rank}{label}" + (f" (priority {data['priority']})" if data.get("priority") else "")
+        href = link(data["company_id"]) if link and data.get("company_id", -1) >= 0 else ""
+        if href:  # in the web app, a company opens its page
+            out.append(f'<a href="{html.escape(href)}" class="node">')
         out.append(f'<g><title>{hover}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" '
                    f'fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
                    f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" font-size="{15 if centre else 13}" '
                    f'text-anchor="{anchor}" fill="#222" '
                    f'font-weight="{"bold" if centre else "normal"}">{rank}{label[:38]}</text></g>')
+        if href:
+            out.append("</a>")
     ja = language == "ja"
     legend = [(key, f"優先度 {key}" if ja else f"priority {key}") for key in ("A", "B", "C")]
     for i, (key, text) in enumerate(legend):

@@ -99,6 +99,13 @@ class Context:
             _echo_err(f"Note: the last `{writer.interrupted.get('command', 'spider')}` was "
                       "interrupted; what it had not finished was rolled back.")
 
+    def release(self) -> None:
+        """Let go of the writer lock before the command ends (a server that runs for days
+        takes it for each write instead)."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+
     def _report_interrupted(self) -> None:
         """A reader that finds the last writer died (its note left in the lock file) says so,
         and clears the note."""
@@ -657,3 +664,4 @@ def review(obj: Context, limit: int | None) -> None:
 # Sales ops' commands live beside the others and join them here.
 from spider.cli import fresh as _fresh  # noqa: E402,F401
 from spider.cli import people as _people  # noqa: E402,F401
+from spider.cli import serve as _serve  # noqa: E402,F401

@@ -558,77 +558,30 @@ def calls_import(obj: Context, path: str) -> None:
 def today(obj: Context, rep: str | None, limit: int | None) -> None:
     """The day's calls: callbacks that are due first, then prospects never called, best
     first, each with the number, who to ask for, the opener and what happened last time."""
-    from datetime import UTC, datetime, timedelta
+    from spider.queue import day_queue
 
-    from spider.calls import OUTCOMES, due_callbacks, zone_of
-    from spider.exclusions import excluded_companies
-
-    db = obj.open()
-    settings = obj.settings
-    now = datetime.now(UTC)
-    from spider.people import best_contacts
-    from spider.routing import assigned_to, owners
-
-    due = due_callbacks(db, now + timedelta(hours=12))
-    if rep is not None:  # the rep's own: calls they made, and companies assigned to them
-        owned = owners(db, [r["company_id"] for r in due])
-        due = [r for r in due if (r.get("rep") or owned.get(r["company_id"])) == rep]
-    # Who to ask for by name, and a number, from the prospects' own pages (spider enrich).
-    known = best_contacts(db, settings, [r["company_id"] for r in due])
-    click.echo(f"Callbacks due ({len(due)}):" if due else "No callbacks due.")
-    for row in due:
-        local = datetime.fromisoformat(row["callback_at"]).astimezone(zone_of(row["country"]))
-        last = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
-        found = known.get(row["company_id"])
-        ask = row["contact"] or (f"{found.person} ({found.role})" if found and found.person
-                                 else "")
-        click.echo(f"  {local:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
-                   f"{row['phone'] or (found.phone if found else '') or 'no number'}  "
-                   f"last: {last}"
+    queue = day_queue(obj.open(), obj.settings, rep=rep, limit=limit)
+    click.echo(f"Callbacks due ({len(queue.callbacks)}):" if queue.callbacks else
+               "No callbacks due.")
+    for row in queue.callbacks:
+        click.echo(f"  {row['local']:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
+                   f"{row['phone'] or 'no number'}  last: {row['last']}"
                    + (f" ({row['note']})" if row["note"] else "")
-                   + (f"; ask for {ask}" if ask else ""))
-    from spider.calls import nurture_list
-
-    back = [r for r in nurture_list(db, settings, now)
-            if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()]
-    if back:
-        click.echo(f"Back from nurture ({len(back)}):")
-        for row in back:
+                   + (f"; ask for {row['ask']}" if row["ask"] else ""))
+    if queue.back:
+        click.echo(f"Back from nurture ({len(queue.back)}):")
+        for row in queue.back:
             click.echo(f"  #{row['company_id']} {row['name']}  {row['phone'] or 'no number'}  "
                        f"({row['why']}, {row['logged_at'][:10]})")
-    excluded = excluded_companies(db, settings.recent_call_days)
-    fresh = []
-    seen: set[int] = set()
-    mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
-    for row in db.execute(
-            "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
-            "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
-            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' and "
-            "p.priority in ('A', 'B') "
-            "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
-            "r.created_at desc, p.rank"):
-        if row[0] in excluded or row[0] in seen or (mine is not None and row[0] not in mine):
-            continue
-        seen.add(row[0])
-        fresh.append(row)
-        if len(fresh) >= (limit or settings.calls_per_day):
-            break
-    from spider.calls import mark_handed_out
-
-    mark_handed_out(db, [row[0] for row in fresh], "queued", "today")
-    click.echo(f"New prospects ({len(fresh)}):" if fresh else
+    click.echo(f"New prospects ({len(queue.fresh)}):" if queue.fresh else
                "No new prospects: `spider expand QUERY` or `spider list save` makes some.")
-    known = best_contacts(db, settings, [row[0] for row in fresh])
-    for company_id, name, phone, priority, opener, ask_for, _score in fresh:
-        found = known.get(company_id)
-        if found and found.person:
-            ask_for = f"{found.person}, {found.role}"
-        click.echo(f"  [{priority}] #{company_id} {name}  "
-                   f"{phone or (found.phone if found else '') or 'no number'}")
-        if ask_for:
-            click.echo(f"      ask: {ask_for}")
-        if opener:
-            click.echo(f"      open: {opener}")
+    for row in queue.fresh:
+        click.echo(f"  [{row['priority']}] #{row['company_id']} {row['name']}  "
+                   f"{row['phone'] or 'no number'}")
+        if row["ask"]:
+            click.echo(f"      ask: {row['ask']}")
+        if row["opener"]:
+            click.echo(f"      open: {row['opener']}")
 
 
 @main.command()

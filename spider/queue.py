@@ -1,0 +1,83 @@
+"""The day's calls, for `spider today` and the web app: callbacks that are due, prospects back
+from nurture, then A and B prospects never called, best first, each with the number, the
+person to ask for (by name where the company's own pages give one: spider enrich), the opener
+and what happened last time. Handing the new prospects out marks them (`expand --more` never
+gives them again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from spider.db import Database
+from spider.settings import Settings
+
+
+@dataclass
+class DayQueue:
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    back: list[dict[str, Any]] = field(default_factory=list)
+    fresh: list[dict[str, Any]] = field(default_factory=list)
+
+
+def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
+              limit: int | None = None, now: datetime | None = None,
+              visible: set[int] | None = None, hand_out: bool = True) -> DayQueue:
+    """The day's queue for REP (None: everyone's); `visible`, if given, the companies the
+    asker may see at all."""
+    from spider.calls import OUTCOMES, due_callbacks, mark_handed_out, nurture_list, zone_of
+    from spider.exclusions import excluded_companies
+    from spider.people import best_contacts
+    from spider.routing import assigned_to, owners
+
+    now = now or datetime.now(UTC)
+    out = DayQueue()
+    due = due_callbacks(db, now + timedelta(hours=12))
+    if rep is not None:  # the rep's own: calls they made, and companies assigned to them
+        owned = owners(db, [r["company_id"] for r in due])
+        due = [r for r in due if (r.get("rep") or owned.get(r["company_id"])) == rep]
+    if visible is not None:
+        due = [r for r in due if r["company_id"] in visible]
+    known = best_contacts(db, settings, [r["company_id"] for r in due])
+    for row in due:
+        found = known.get(row["company_id"])
+        out.callbacks.append({
+            **row, "local": datetime.fromisoformat(row["callback_at"]).astimezone(
+                zone_of(row["country"])),
+            "last": OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1],
+            "ask": row["contact"] or (f"{found.person} ({found.role})" if found and found.person
+                                      else ""),
+            "phone": row["phone"] or (found.phone if found else "")})
+    out.back = [r for r in nurture_list(db, settings, now)
+                if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()
+                and (visible is None or r["company_id"] in visible)]
+    excluded = excluded_companies(db, settings.recent_call_days)
+    seen: set[int] = set()
+    mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
+    rows = []
+    for row in db.execute(
+            "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
+            "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
+            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' and "
+            "p.priority in ('A', 'B') "
+            "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
+            "r.created_at desc, p.rank"):
+        if row[0] in excluded or row[0] in seen or (mine is not None and row[0] not in mine) \
+                or (visible is not None and row[0] not in visible):
+            continue
+        seen.add(row[0])
+        rows.append(row)
+        if len(rows) >= (limit or settings.calls_per_day):
+            break
+    if hand_out:
+        mark_handed_out(db, [row[0] for row in rows], "queued", "today")
+    known = best_contacts(db, settings, [row[0] for row in rows])
+    for company_id, name, phone, priority, opener, ask_for, score in rows:
+        found = known.get(company_id)
+        out.fresh.append({
+            "company_id": company_id, "name": name, "priority": priority, "score": score,
+            "phone": phone or (found.phone if found else ""), "opener": opener or "",
+            "ask": f"{found.person}, {found.role}" if found and found.person else ask_for or ""})
+    return out

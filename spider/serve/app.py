@@ -1,0 +1,525 @@
+"""`spider serve`: the same library behind a small web app for reps, managers and sales ops.
+
+Flask (BSD; Werkzeug and Jinja2 with it) for routing, templates and signed session cookies;
+Waitress (ZPL) serves it with threads. No front-end build: the templates, one stylesheet and
+one small script ship in the package.
+
+Security: every page but the login page and the stylesheet needs a session; every form
+carries a CSRF token checked on every POST; passwords are stored hashed (spider.serve.users);
+a rep reaches only companies assigned to them or to nobody, by any URL; responses forbid
+framing and inline scripts. Writes take the database's writer lock (spider.locking) for as
+long as the one write lasts, so a web request and a CLI command never interleave.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from spider.db import Database, open_db
+from spider.errors import SpiderError
+from spider.locking import WriterLock
+from spider.serve.i18n import word
+from spider.serve.users import User, check_login, secret_key, user_by_id
+from spider.settings import Settings
+
+PUBLIC = frozenset({"login", "static"})
+OUTCOME_BUTTONS = ("no-answer", "gatekeeper-message", "gatekeeper-refused-transfer", "reached",
+                   "meeting-booked", "not-now", "not-interested", "do-not-call")
+OUTCOME_JA = {"no-answer": "不在", "gatekeeper-message": "受付: 伝言", "gatekeeper-refused-transfer":
+              "受付: 取次拒否", "gatekeeper-refused-name": "受付: 名前非開示", "reached": "担当者と会話",
+              "meeting-booked": "商談設定", "meeting-held": "商談実施", "proposal": "提案",
+              "won": "受注", "lost": "失注", "not-now": "今は不要", "not-interested": "興味なし",
+              "do-not-call": "架電不可"}  # fmt: skip
+
+
+class Busy(Exception):
+    """Another command holds the writer lock for longer than a request may wait."""
+
+
+def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
+    """The app over the database at DB_PATH (settings: spider.toml's, with the user's
+    language on top)."""
+    db_path = Path(db_path)
+    base_settings = settings or Settings()
+    app = Flask(__name__)
+    first = open_db(db_path)
+    try:
+        app.secret_key = secret_key(first)
+    finally:
+        first.conn.close()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
+
+    def db() -> Database:
+        if "db" not in g:
+            g.db = open_db(db_path)
+        return g.db
+
+    def settings_now() -> Settings:
+        return base_settings.with_flags(language=language())
+
+    def language() -> str:
+        lang = session.get("lang")
+        if lang in ("en", "ja"):
+            return str(lang)
+        user = g.get("user")
+        return user.language if user else ("ja" if "ja" in (request.accept_languages.best or "")
+                                           else "en")
+
+    @contextmanager
+    def writing(what: str) -> Iterator[Database]:
+        """The writer lock for one write (another command's long rebuild: Busy)."""
+        lock = WriterLock(db_path, f"spider serve: {what}")
+        try:
+            lock.acquire(poll=0.01, timeout=20)
+        except TimeoutError:
+            raise Busy from None
+        try:
+            yield db()
+        finally:
+            lock.release()
+
+    @app.teardown_appcontext
+    def close_db(_exc: BaseException | None) -> None:
+        held = g.pop("db", None)
+        if held is not None:
+            held.conn.close()
+
+    @app.before_request
+    def authenticate() -> Any:
+        g.user = None
+        user_id = session.get("user_id")
+        if user_id is not None:
+            g.user = user_by_id(db(), int(user_id))
+        if request.endpoint in PUBLIC or request.endpoint is None:
+            return None  # the login page, the stylesheet, and a 404 (a browser's /favicon.ico)
+        if g.user is None:
+            if "user_id" in session:  # a user removed since: their session ends
+                session.clear()
+            if request.method == "GET":
+                return redirect(url_for("login", next=request.full_path.rstrip("?")))
+            abort(401)
+        if request.method == "POST" and not secrets.compare_digest(
+                str(request.form.get("csrf_token", "")), str(session.get("csrf", "-"))):
+            abort(400, "the form is out of date (CSRF token); reload the page and try again")
+        return None
+
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        resp.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'")
+        return resp
+
+    @app.errorhandler(Busy)
+    def busy(_exc: Busy) -> tuple[str, int]:
+        return render_template("message.html", message=t("busy")), 503
+
+    @app.errorhandler(SpiderError)
+    def spider_error(exc: SpiderError) -> tuple[str, int]:
+        return render_template("message.html", message=str(exc)), 400
+
+    def t(key: str) -> str:
+        return word(key, language())
+
+    def csrf() -> str:
+        if "csrf" not in session:
+            session["csrf"] = secrets.token_urlsafe(24)
+        return str(session["csrf"])
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"t": t, "user": g.get("user"), "csrf_token": csrf, "lang": language(),
+                "outcome_label": outcome_label, "tel": tel_href}
+
+    @app.template_filter("url")
+    def safe_url(value: Any) -> str:
+        """A link only to the web: a 'javascript:' or 'data:' address from a file is none."""
+        text = str(value or "").strip()
+        return text if urlsplit(text).scheme in ("http", "https") else "#"
+
+    @app.template_filter("short")
+    def short_url(value: Any) -> str:
+        """An address as a person reads it: host and path, decoded, cut at 60 characters."""
+        parts = urlsplit(str(value or ""))
+        text = unquote(parts.netloc + parts.path) if parts.netloc else str(value or "")
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    def outcome_label(key: str) -> str:
+        from spider.calls import OUTCOMES
+
+        if language() == "ja" and key in OUTCOME_JA:
+            return OUTCOME_JA[key]
+        return OUTCOMES.get(key, ("", key))[1]
+
+    def visible_ids(ids: list[int]) -> set[int]:
+        """Of IDS, the companies the user may see: all for a manager or ops; for a rep, those
+        assigned to them or to nobody."""
+        user: User = g.user
+        if user.sees_all or not ids:
+            return set(ids)
+        from spider.routing import owners
+
+        owned = owners(db(), ids)
+        return {cid for cid in ids if owned.get(cid) in (None, "", user.rep)}
+
+    def may_see(company_id: int) -> bool:
+        return company_id in visible_ids([company_id])
+
+    def role(*roles: str) -> Callable:
+        def wrap(view: Callable) -> Callable:
+            @functools.wraps(view)
+            def inner(*args: Any, **kwargs: Any) -> Any:
+                if g.user.role not in roles:
+                    abort(403)
+                return view(*args, **kwargs)
+            return inner
+        return wrap
+
+    def back(default: str) -> Any:
+        """Redirect to the page the form came from, if it is on this site."""
+        target = request.form.get("next") or default
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not target.startswith("/"):
+            target = default
+        return redirect(target)
+
+    # -- the session ---------------------------------------------------------------------
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        error = ""
+        if request.method == "POST":
+            if not secrets.compare_digest(str(request.form.get("csrf_token", "")),
+                                          str(session.get("csrf", "-"))):
+                abort(400, "the form is out of date (CSRF token); reload the page")
+            user = check_login(db(), str(request.form.get("name", "")),
+                               str(request.form.get("password", "")))
+            if user is None:
+                time.sleep(0.3)
+                error = t("bad_login")
+            else:
+                session.clear()
+                session.permanent = True
+                session["user_id"] = user.id
+                session["csrf"] = secrets.token_urlsafe(24)
+                target = str(request.args.get("next") or "/")
+                return redirect(target if target.startswith("/") and not target.startswith(
+                    "//") else "/")
+        return render_template("login.html", error=error)
+
+    @app.post("/logout")
+    def logout() -> Any:
+        session.clear()
+        return redirect(url_for("login"))
+
+    @app.post("/lang")
+    def set_language() -> Any:
+        if request.form.get("lang") in ("en", "ja"):
+            session["lang"] = request.form["lang"]
+        return back("/")
+
+    # -- the rep's desk ------------------------------------------------------------------
+
+    @app.get("/")
+    def search() -> Any:
+        from spider.expand import expand
+
+        query = str(request.args.get("q", "")).strip()
+        expansion, error = None, ""
+        if query:
+            try:
+                expansion = expand(db(), settings_now(), query,
+                                   limit=min(int(request.args.get("n", 25) or 25), 200))
+            except SpiderError as exc:
+                error = str(exc)
+        prospects = []
+        if expansion is not None:
+            seen = visible_ids([p.company_id for p in expansion.prospects])
+            from spider.exclusions import excluded_companies
+
+            excluded = excluded_companies(db(), settings_now().recent_call_days)
+            prospects = [p for p in expansion.prospects
+                         if p.company_id in seen and p.company_id not in excluded]
+        return render_template("search.html", query=query, expansion=expansion,
+                               prospects=prospects, error=error, buttons=OUTCOME_BUTTONS)
+
+    @app.post("/log")
+    def log() -> Any:
+        from spider.calls import log_call
+
+        company_id = int(request.form.get("company_id", "0") or 0)
+        if not may_see(company_id):
+            abort(404)
+        outcome = str(request.form.get("outcome", ""))
+        user: User = g.user
+        with writing(f"log a call for #{company_id}") as wdb:
+            done = log_call(wdb, settings_now(), f"#{company_id}", outcome,
+                            note=str(request.form.get("note") or "") or None,
+                            contact=str(request.form.get("contact") or "") or None,
+                            callback=str(request.form.get("callback") or "") or None,
+                            rep=user.rep)
+        message = f"{t('logged')}: {done.name} — {outcome_label(done.outcome)}"
+        if done.callback_at:
+            message += f"; {t('call_back')} {done.local_callback}"
+        flash(message)
+        return back(url_for("company", company_id=company_id))
+
+    @app.get("/company/<int:company_id>")
+    def company(company_id: int) -> Any:
+        from spider.calls import history
+        from spider.people import best_contacts, facts_of
+
+        row = db().execute("select id, name, name_local, phone, website, address, city, region, "
+                           "country, category from companies where id = ?",
+                           [company_id]).fetchone()
+        if row is None or not may_see(company_id):
+            abort(404)  # the same answer for a company that is not there and one not yours
+        info = dict(zip(("id", "name", "name_local", "phone", "website", "address", "city",
+                         "region", "country", "category"), row, strict=True))
+        contact = best_contacts(db(), settings_now(), [company_id]).get(company_id)
+        records = [dict(zip(("id", "source", "name", "phone", "website"), r, strict=True))
+                   for r in db().execute(
+                       "select r.id, r.source, coalesce(r.name_local, r.name), r.phone, r.website "
+                       "from records r join record_links l on l.record_id = r.id where "
+                       "l.company_id = ? order by r.id", [company_id])]
+        return render_template("company.html", c=info, contact=contact,
+                               facts=facts_of(db(), [company_id]),
+                               calls=list(reversed(history(db(), company_id)))[:30],
+                               records=records, buttons=OUTCOME_BUTTONS)
+
+    @app.get("/today")
+    def today() -> Any:
+        from spider.queue import day_queue
+
+        user: User = g.user
+        rep = user.rep if user.role == "rep" else (request.args.get("rep") or None)
+        ids = [r[0] for r in db().execute("select id from companies")] if user.role == "rep" \
+            else None
+        with writing("today's queue") as wdb:  # handing the new prospects out is a write
+            queue = day_queue(wdb, settings_now(), rep=rep,
+                              visible=visible_ids(ids) if ids is not None else None)
+        return render_template("today.html", queue=queue, rep=rep, buttons=OUTCOME_BUTTONS)
+
+    # -- the manager ------------------------------------------------------------------------
+
+    @app.route("/plan", methods=["GET", "POST"])
+    @role("manager")
+    def plan() -> Any:
+        from spider.plan import make_plan, saved_plan
+
+        if request.method == "POST":
+            try:
+                target = float(request.form.get("target", "0") or 0)
+                deal = float(request.form.get("deal_size", "0") or 0)
+            except ValueError:
+                flash("target and deal size are amounts, such as 30000000")
+                return redirect(url_for("plan"))
+            with writing("plan") as wdb:
+                make_plan(wdb, target, deal, str(request.form.get("period", "year")))
+            return redirect(url_for("plan"))
+        made = saved_plan(db())
+        bars = []
+        if made is not None:
+            for stage in ("dial", "contact", "meeting", "deal"):
+                bars.append((t(f"{stage}s" if stage != "contact" else "contacts_stage"),
+                             made.per_week(stage)))
+        return render_template("plan.html", plan=made, chart=bar_chart(bars))
+
+    @app.get("/report")
+    def report_page() -> Any:
+        from spider.plan import STAGES, funnel_counts, ratios, saved_plan
+
+        user: User = g.user
+        rep = user.rep if user.role == "rep" else (request.args.get("rep") or None)
+        period = "month" if request.args.get("period") == "month" else "week"
+        now = datetime.now(UTC)
+        since = ((now - timedelta(days=now.weekday())) if period == "week" else
+                 now.replace(day=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        done = funnel_counts(db(), rep=rep, since=since.isoformat())
+        made = saved_plan(db())
+        weeks = 1.0 if period == "week" else 4.0
+        rows = [(stage, done[stage], made.per_week(stage) * weeks if made else None)
+                for stage in STAGES]
+        chart = bar_chart([(f"{t(s + 's' if s != 'contact' else 'contacts_stage')} "
+                            f"({t('done')})", float(n)) for s, n, _ in rows]
+                          + ([(f"{t(s + 's' if s != 'contact' else 'contacts_stage')} "
+                               f"({t('planned')})", float(p or 0)) for s, _, p in rows]
+                             if made else []))
+        stale = db().execute(
+            "select l.company_id, co.name, min(h.at) from handed_out h join record_links l on "
+            "l.record_id = h.record_id join companies co on co.id = l.company_id where "
+            "l.company_id not in (select l2.company_id from call_log c join record_links l2 on "
+            "l2.record_id = c.record_id) group by l.company_id order by min(h.at) "
+            "limit 200").fetchall()
+        shown = visible_ids([s[0] for s in stale])
+        return render_template("report.html", rows=rows, chart=chart, period=period, rep=rep,
+                               ratios=ratios(db(), rep), since=since, plan=made,
+                               stale=[s for s in stale if s[0] in shown][:30])
+
+    @app.route("/users", methods=["GET", "POST"])
+    @role("manager")
+    def users() -> Any:
+        from spider.serve.users import add_user, list_users
+
+        if request.method == "POST":
+            with writing("add a user") as wdb:
+                made = add_user(wdb, str(request.form.get("name", "")),
+                                str(request.form.get("role", "rep")),
+                                str(request.form.get("password", "")),
+                                rep=str(request.form.get("rep") or "") or None,
+                                language=str(request.form.get("language", "en")))
+            flash(f"{made.name} ({made.role})")
+            return redirect(url_for("users"))
+        return render_template("users.html", users=list_users(db()))
+
+    # -- sales ops -------------------------------------------------------------------------
+
+    @app.get("/sources")
+    @role("manager", "ops")
+    def sources() -> Any:
+        from spider.refresh import list_sources
+
+        runs = [dict(zip(("id", "started_at", "finished_at", "sources", "summary", "dry_run",
+                          "changes"), r, strict=True))
+                for r in db().execute(
+                    "select id, started_at, finished_at, sources, summary, dry_run, changes "
+                    "from refresh_runs order by id desc limit 30")]
+        return render_template("sources.html", sources=list_sources(db()), runs=runs)
+
+    @app.post("/sources/<int:source_id>/refresh")
+    @role("ops")
+    def refresh_source(source_id: int) -> Any:
+        from spider.refresh import find_source, refresh
+
+        with writing(f"refresh source {source_id}") as wdb:
+            source = find_source(wdb, str(source_id))
+            result = refresh(wdb, settings_now(), [source])
+        for line in result.errors:
+            flash(line)
+        return redirect(url_for("refresh_run", run_id=result.run_id))
+
+    @app.get("/refresh/<int:run_id>")
+    @role("manager", "ops")
+    def refresh_run(run_id: int) -> Any:
+        from spider.refresh import kept_changes
+
+        run = db().execute("select id, started_at, sources, summary from refresh_runs where "
+                           "id = ?", [run_id]).fetchone()
+        if run is None:
+            abort(404)
+        return render_template("refresh.html", run=run, changes=kept_changes(db(), run_id))
+
+    @app.get("/review")
+    @role("ops", "manager")
+    def review() -> Any:
+        from spider.resolve.decisions import pending_reviews
+
+        pairs = pending_reviews(db(), settings_now())[:40]
+        return render_template("review.html", pairs=pairs)
+
+    @app.post("/review/<int:review_id>")
+    @role("ops")
+    def decide(review_id: int) -> Any:
+        from spider import pipeline
+        from spider.db import graph_built
+        from spider.resolve.decisions import decide_review
+
+        verdict = str(request.form.get("verdict", ""))
+        with writing(f"review pair {review_id}") as wdb:
+            change = decide_review(wdb, review_id, verdict)
+            if change.changed or change.removed:
+                pipeline.apply_change(wdb, settings_now(), change)
+            elif verdict != "skip":
+                graph_built(wdb)  # keeping a pair apart moves nothing
+        flash(change.message)
+        return redirect(url_for("review"))
+
+    @app.post("/company/<int:company_id>/split")
+    @role("ops")
+    def split(company_id: int) -> Any:
+        from spider import pipeline
+        from spider.resolve.decisions import split_company
+
+        record_id = int(request.form.get("record_id", "0") or 0)
+        with writing(f"split #{company_id}") as wdb:
+            change = split_company(wdb, company_id, [record_id], "web")
+            pipeline.apply_change(wdb, settings_now(), change)
+        flash(change.message)
+        return redirect(url_for("company", company_id=company_id))
+
+    # -- the spider web ------------------------------------------------------------------
+
+    @app.get("/web")
+    def web() -> Any:
+        from spider.web import draw_svg, query_graph
+
+        query = str(request.args.get("q", "")).strip()
+        svg, error = "", ""
+        if query:
+            try:
+                graph = query_graph(db(), settings_now(), query, limit=25)
+                ids = [d["company_id"] for _, d in graph.nodes(data=True)
+                       if d.get("type") == "prospect"]
+                hidden = set(ids) - visible_ids(ids)
+                graph.remove_nodes_from([f"c{cid}" for cid in hidden])
+                svg = draw_svg(graph, title=query, language=language(),
+                               link=lambda cid: url_for("company", company_id=cid))
+            except SpiderError as exc:
+                error = str(exc)
+        return render_template("web.html", query=query, svg=svg, error=error)
+
+    return app
+
+
+def tel_href(phone: str | None) -> str:
+    """A tel: link for a printed number ('03-3211-5211' -> 'tel:0332115211')."""
+    text = "".join(ch for ch in (phone or "") if ch.isdigit() or ch == "+")
+    return f"tel:{text}" if text else ""
+
+
+def bar_chart(bars: list[tuple[str, float]], *, width: int = 640) -> str:
+    """Horizontal bars as inline SVG (no script, no library): label, bar, value."""
+    if not bars:
+        return ""
+    top = max(v for _, v in bars) or 1.0
+    row = 30
+    height = row * len(bars) + 10
+    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+           f'xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value) in enumerate(bars):
+        y = 5 + i * row
+        length = (width - 260) * value / top
+        shown = f"{value:,.0f}" if value >= 10 or value == math.floor(value) else f"{value:.1f}"
+        out.append(f'<text x="0" y="{y + 18}" font-size="13">{html.escape(label)}</text>'
+                   f'<rect x="190" y="{y + 4}" width="{max(length, 1):.1f}" height="18" '
+                   f'fill="#2a6fb0"/><text x="{196 + length:.1f}" y="{y + 18}" '
+                   f'font-size="13">{shown}</text>')
+    out.append("</svg>")
+    return "".join(out)

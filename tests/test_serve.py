@@ -1,0 +1,204 @@
+"""The web app (`spider serve`) through Flask's test client: sessions, CSRF, roles, what a rep
+may reach by URL, and every page's work on the seeds database. Browser tests (headless
+Chromium) are in tests/test_browser.py."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spider.routing import add_rep, ensure_routing_schema
+from spider.serve.app import create_app
+from spider.serve.users import add_user
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def web(private_db, tmp_path: Path) -> dict[str, Any]:
+    db = private_db
+    for name, role in (("mgr", "manager"), ("sato", "rep"), ("suzuki", "rep"), ("ops", "ops")):
+        add_user(db, name, role, PASSWORD)
+    path = Path(db.conn.execute("pragma database_list").fetchone()[2])
+    app = create_app(path)
+    app.config["TESTING"] = True
+    return {"app": app, "db": db, "path": path}
+
+
+def token(client: Any, page: str = "/login") -> str:
+    body = client.get(page).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', body)
+    assert found, body[:500]
+    return found.group(1)
+
+
+def login(app: Any, name: str) -> Any:
+    client = app.test_client()
+    resp = client.post("/login", data={"name": name, "password": PASSWORD,
+                                       "csrf_token": token(client)})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    return client
+
+
+def test_nothing_but_the_login_page_answers_without_a_session(web: dict[str, Any]) -> None:
+    app = web["app"]
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        url = re.sub(r"<int:\w+>", "1", re.sub(r"<\w+>", "x", rule.rule))
+        if rule.endpoint in ("login", "static"):
+            continue
+        if "GET" in rule.methods:
+            resp = client.get(url)
+            assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+        if "POST" in rule.methods:
+            assert client.post(url, data={"x": "1"}).status_code == 401, url
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+
+
+def test_passwords_are_hashed_and_a_wrong_one_is_refused(web: dict[str, Any]) -> None:
+    stored = [h for h, in web["db"].execute("select password_hash from serve_users")]
+    assert stored and all(PASSWORD not in h and h.startswith(("scrypt:", "pbkdf2:"))
+                          for h in stored)
+    client = web["app"].test_client()
+    resp = client.post("/login", data={"name": "sato", "password": "wrong password",
+                                       "csrf_token": token(client)})
+    assert resp.status_code == 200 and "Wrong name or password" in resp.get_data(as_text=True)
+    assert client.get("/today").status_code == 302
+
+
+def test_every_form_needs_its_csrf_token(web: dict[str, Any]) -> None:
+    client = login(web["app"], "sato")
+    cid = web["db"].execute("select min(id) from companies").fetchone()[0]
+    resp = client.post("/log", data={"company_id": cid, "outcome": "no-answer"})
+    assert resp.status_code == 400
+    resp = client.post("/log", data={"company_id": cid, "outcome": "no-answer",
+                                     "csrf_token": "forged"})
+    assert resp.status_code == 400
+    assert web["db"].execute("select count(*) from call_log").fetchone()[0] == 0
+    # Nor does the login form take a post from another site.
+    other = web["app"].test_client()
+    assert other.post("/login", data={"name": "sato", "password": PASSWORD}).status_code == 400
+
+
+def test_search_shows_prospects_and_a_click_logs_the_outcome(web: dict[str, Any]) -> None:
+    client = login(web["app"], "sato")
+    page = client.get("/?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert "Prospects for" in page and 'href="tel:' in page and "Would you transfer me" in page
+    assert page.count('name="outcome" value="gatekeeper-message"') >= 10
+    cid = int(re.search(r'name="company_id" value="(\d+)"', page).group(1))
+    resp = client.post("/log", data={"company_id": cid, "outcome": "gatekeeper-message",
+                                     "note": "sales manager out", "next": "/?q=x",
+                                     "csrf_token": token(client, "/today")})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/?q=x"
+    row = web["db"].execute("select outcome, note, rep, callback_at from call_log").fetchone()
+    assert row[:3] == ("gatekeeper-message", "sales manager out", "sato") and row[3]
+    # The day's queue carries the callback; the company page its history.
+    assert "sales manager out" in client.get("/today").get_data(as_text=True)
+    assert "gatekeeper: message left" in client.get(f"/company/{cid}").get_data(as_text=True)
+    # A redirect never leaves the site.
+    resp = client.post("/log", data={"company_id": cid, "outcome": "no-answer",
+                                     "next": "https://evil.example/", "csrf_token":
+                                     token(client, "/today")})
+    assert resp.headers["Location"] == f"/company/{cid}"
+
+
+def test_a_rep_reaches_no_company_of_another_rep_by_any_url(web: dict[str, Any]) -> None:
+    db = web["db"]
+    ensure_routing_schema(db)
+    add_rep(db, "suzuki", places="Tokyo", capacity=100)
+    found = login(web["app"], "mgr").get("/?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    theirs = int(re.search(r'name="company_id" value="(\d+)"', found).group(1))
+    record = db.execute("select record_id from record_links where company_id = ?",
+                        [theirs]).fetchone()[0]
+    db.execute("insert into assignments (record_id, rep, assigned_at) values (?, 'suzuki', "
+               "'2026-12-01T00:00:00+00:00')", [record])
+    sato = login(web["app"], "sato")
+    assert sato.get(f"/company/{theirs}").status_code == 404
+    resp = sato.post("/log", data={"company_id": theirs, "outcome": "no-answer",
+                                   "csrf_token": token(sato, "/today")})
+    assert resp.status_code == 404
+    page = sato.get("/?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert f'value="{theirs}"' not in page and f"/company/{theirs}\"" not in page
+    web_page = sato.get("/web?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert f"/company/{theirs}\"" not in web_page
+    # Their owner, and a manager, do reach it.
+    assert login(web["app"], "suzuki").get(f"/company/{theirs}").status_code == 200
+    assert login(web["app"], "mgr").get(f"/company/{theirs}").status_code == 200
+    # A rep may not plan, change sources or merge.
+    for url in ("/plan", "/sources", "/review", "/users"):
+        assert sato.get(url).status_code == 403, url
+
+
+def test_manager_plans_and_reports_with_charts(web: dict[str, Any]) -> None:
+    client = login(web["app"], "mgr")
+    resp = client.post("/plan", data={"target": "30000000", "deal_size": "1000000",
+                                      "period": "year", "csrf_token": token(client, "/plan")})
+    assert resp.status_code == 302
+    page = client.get("/plan").get_data(as_text=True)
+    assert "30 deals" in page and "7,500 dials" in page and "<svg" in page
+    report = client.get("/report").get_data(as_text=True)
+    assert "<svg" in report and "Ratios" in report
+
+
+def test_ops_merges_a_pair_and_reads_a_refresh_diff(web: dict[str, Any], tmp_path: Path) -> None:
+    db = web["db"]
+    client = login(web["app"], "ops")
+    page = client.get("/review").get_data(as_text=True)
+    pair = int(re.search(r'action="/review/(\d+)"', page).group(1))
+    a, b = db.execute("select record_a, record_b from review_queue where id = ?",
+                      [pair]).fetchone()
+    resp = client.post(f"/review/{pair}", data={"verdict": "merge",
+                                                "csrf_token": token(client, "/review")})
+    assert resp.status_code == 302
+    conn = sqlite3.connect(web["path"])
+    try:
+        ca, cb = (conn.execute("select company_id from record_links where record_id = ?",
+                               [r]).fetchone()[0] for r in (a, b))
+        assert ca == cb
+        assert conn.execute("select count(*) from decisions where kind = 'merge'").fetchone()[0]
+    finally:
+        conn.close()
+    # A refresh of a source, and its diff, from the sources page.
+    members = tmp_path / "members.csv"
+    members.write_text("name,city,country\nKanda Precision,Tokyo,JP\n", encoding="utf-8")
+    from spider.ingest import ingest_file
+    from spider.pipeline import update
+    from spider.settings import Settings
+
+    ingest_file(db, members)
+    update(db, Settings())
+    members.write_text("name,city,country\nKanda Precision,Tokyo,JP\nOkachi Tools,Tokyo,JP\n",
+                       encoding="utf-8")
+    source = db.execute("select id from sources where location like '%members.csv'"
+                        ).fetchone()[0]
+    resp = client.post(f"/sources/{source}/refresh", data={"csrf_token": token(client,
+                                                                               "/sources")})
+    assert resp.status_code == 302 and "/refresh/" in resp.headers["Location"]
+    diff = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Okachi Tools" in diff and ">new<" in diff
+
+
+def test_japanese_interface_and_the_web_picture(web: dict[str, Any]) -> None:
+    client = login(web["app"], "mgr")
+    client.post("/lang", data={"lang": "ja", "csrf_token": token(client, "/today")})
+    page = client.get("/?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert "見込み先" in page and "受付: 伝言" in page and 'lang="ja"' in page
+    picture = client.get("/web?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert "<svg" in picture and 'class="node"' in picture
+
+
+def test_a_website_from_a_file_cannot_run_script_in_the_page(web: dict[str, Any]) -> None:
+    db = web["db"]
+    cid = db.execute("select min(id) from companies").fetchone()[0]
+    db.execute("update companies set website = 'javascript:alert(1)', name = "
+               "'<script>alert(2)</script>' where id = ?", [cid])
+    page = login(web["app"], "mgr").get(f"/company/{cid}")
+    body = page.get_data(as_text=True)
+    assert "javascript:alert" not in body.split("</h1>")[1].split("href=")[1][:40]
+    assert "<script>alert(2)" not in body
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
