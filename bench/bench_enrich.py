@@ -151,6 +151,11 @@ def show_misses(answer: dict[str, Any], found: dict[str, Any], scored: dict[str,
         print(f"    missed {labelled[key]['name']} ({labelled[key]['role']})")
     for key in got.keys() - labelled.keys():
         print(f"    extra  {got[key]['name']} ({got[key]['role']})")
+    for key in got.keys() & labelled.keys():
+        want, have = norm(labelled[key]["role"]), norm(got[key]["role"])
+        if want not in have and have not in want:
+            print(f"    role   {got[key]['name']}: wanted {labelled[key]['role']!r}, "
+                  f"kept {got[key]['role']!r}")
 
 
 def totals(scores: list[dict[str, Any]]) -> dict[str, float]:

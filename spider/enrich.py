@@ -29,17 +29,18 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from spider.crawl.contacts import PageContacts, Person, read_page
-from spider.crawl.fetch import Clock, Fetcher, HostDeadline, NetworkError, iso
+from spider.crawl.contacts import PageContacts, Person, read_page, telling
+from spider.crawl.fetch import Clock, Fetcher, HostDeadline, iso
 from spider.crawl.frontier import Frontier
 from spider.crawl.urls import Scope, normalize_url
 from spider.db import Database, insert_rows, rows_in, transaction
-from spider.errors import FetchError
+from spider.errors import FetchError, InputError
 from spider.people import drop_bare_family_names, name_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.settings import Settings
@@ -144,12 +145,18 @@ def _site_of(db: Database, company_id: int) -> tuple[int | None, str, str]:
         return None, "", ""
     company = db.execute("select website from companies where id = ?", [company_id]).fetchone()
     website = (company[0] if company else "") or ""
-    for record_id, site, _ in rows:
-        if site and (not website or _bare(_host(site)) == _bare(_host(website))):
+    if _shared(website):
+        website = ""  # the company's page on a social network: any record's own site first
+    own = [(rid, site) for rid, site, _ in rows if site and not _shared(site)]
+    for record_id, site in own:
+        if not website or _bare(_host(site)) == _bare(_host(website)):
             return record_id, _as_url(site), ""
+    shared = next(((rid, site) for rid, site, _ in rows if site), None)
     detail = next(((rid, d) for rid, _, d in rows if d), None)
     if detail:
         return detail[0], "", detail[1]
+    if shared:
+        return shared[0], _as_url(shared[1]), ""  # said so: on a shared host, no own site
     return rows[0][0], "", ""
 
 
@@ -229,18 +236,16 @@ def _first(pages: list[tuple[str, PageContacts]], attr: str) -> tuple[str, str, 
     return value, url, how
 
 
-def _people(pages: list[tuple[str, PageContacts]], forgotten: set[str],
+def _people(pages: list[tuple[str, PageContacts]], forgotten: set[str], record_id: int = 0,
             ) -> list[tuple[Person, str]]:
-    order = {"schema.org Person": 0, "label": 1, "line": 2, "card": 3, "sentence": 4}
     best: dict[str, tuple[Person, str]] = {}
     for _, page in pages:
         for person in page.people:
             key = name_key(person.name)
-            if not key or _hash(key) in forgotten:
+            if not key or _hash(key) in forgotten or _hash(f"{key}|{record_id}") in forgotten:
                 continue
             held = best.get(key)
-            if held is None or (person.rank, -order.get(person.how, 5)) > (
-                    held[0].rank, -order.get(held[0].how, 5)):
+            if held is None or telling(person) > telling(held[0]):
                 best[key] = (person, page.url)
     kept = {id(p) for p in drop_bare_family_names([p for p, _ in best.values()])}
     return [(p, url) for p, url in best.values() if id(p) in kept]
@@ -257,6 +262,7 @@ class _Visit:
                  fetcher: Fetcher, people: bool) -> None:
         self.db, self.settings, self.frontier, self.fetcher = db, settings, frontier, fetcher
         self.people = people
+        self.own: list[str] = []  # the names of the company being visited
 
     def page(self, url: str, scope: Scope, kind: str, found_on: str,
              ) -> tuple[PageContacts | None, str]:
@@ -268,7 +274,7 @@ class _Visit:
             return None, result.skipped or "no page"
         self.frontier.finish(url, "done")
         return read_page(result.body, result.final_url or url, result.content_type,
-                         people=self.people), result.fetched_at
+                         people=self.people, own=self.own), result.fetched_at
 
     def site(self, home: str) -> tuple[list[tuple[str, PageContacts]], dict[str, str], str]:
         """The pages read on one site, kind first, with the date each was fetched."""
@@ -280,17 +286,30 @@ class _Visit:
             return [], {}, when
         pages.append(("home", first))
         dates[first.url] = when
-        scope = SiteScope.of(first.url)  # where the home page settled
+        # The host the home page settled on, under the path the company's website gives (its
+        # own pages on a chain's site; a redirect from / to /top narrows nothing).
+        scope = SiteScope(_host(first.url), SiteScope.of(home).prefix)
         seen = {normalize_url(home), normalize_url(first.url)}
         queue = sorted(first.links, key=lambda link: -link[2])
         cap = self.settings.enrich_pages
-        while queue and len(pages) < cap:
+        tries, failures = 1, 0
+        # Every request counts: links that fail (404s, files) cost at most as many again.
+        while queue and len(pages) < cap and tries < 2 * cap and failures < 3:
             url, kind, _ = queue.pop(0)
             url = normalize_url(url)
             if url in seen or not scope.allows(url):
                 continue
             seen.add(url)
-            page, when = self.page(url, scope, kind, first.url)
+            tries += 1
+            try:
+                page, when = self.page(url, scope, kind, first.url)
+            except HostDeadline:
+                break  # the host's time is up: keep what was read
+            except FetchError:  # a broken page loses only itself (three in a row: stop)
+                self.frontier.finish(url, "error")
+                failures += 1
+                continue
+            failures = 0
             if page is None:
                 continue
             pages.append((kind, page))
@@ -326,14 +345,7 @@ def enrich(db: Database, settings: Settings, company_ids: Sequence[int], *,
     for number, company_id in enumerate(ids, 1):
         site = SiteReport(company_id, names.get(company_id) or f"#{company_id}")
         report.sites.append(site)
-        try:
-            _visit_company(db, visit, site, forgotten, recent, again, clock)
-        except HostDeadline as exc:
-            site.status, site.reason = "error", str(exc)
-        except NetworkError as exc:
-            site.status, site.reason = "error", str(exc)
-        except FetchError as exc:
-            site.status, site.reason = "error", str(exc)
+        _visit_company(db, visit, site, forgotten, recent, again, clock)
         if progress is not None:
             progress(site, number, len(ids))
     frontier.close("finished", _now(clock))
@@ -347,9 +359,32 @@ def _visit_company(db: Database, visit: _Visit, site: SiteReport, forgotten: set
     if record_id is None:
         site.status, site.reason = "no website", "the company has no active records"
         return
+    records = [r for r, in db.execute("select record_id from record_links where company_id = ?",
+                                      [site.company_id])]
+    visit.own = [n for n, in db.execute(
+        "select name from company_names where company_id = ?", [site.company_id]) if n]
+    visit.own += [n for n in db.execute(
+        "select name, name_local, name_en, legal_name from companies where id = ?",
+        [site.company_id]).fetchone() or () if n]
+    try:
+        _read_site(db, visit, site, forgotten, recent, again, clock, record_id, records,
+                   website, detail)
+    except FetchError as exc:  # the home page (or the directory page) failed: say so, keep
+        site.status, site.reason = "error", str(exc)  # what was read before
+        _save(db, record_id, records, site.website or website, "error", 0, [], {}, clock,
+              reason=str(exc))
+
+
+def _read_site(db: Database, visit: _Visit, site: SiteReport, forgotten: set[str],
+               recent: str, again: bool, clock: Clock, record_id: int, records: list[int],
+               website: str, detail: str) -> None:
     held = db.execute("select status, visited_at, website from enrich_sites where record_id = ?",
                       [record_id]).fetchone()
-    if held and not again and held[0] == "done" and (held[1] or "") >= recent:
+    # Visited recently, and at the address it still has (one found through its directory
+    # page counts as still there); a new or removed website is visited now.
+    same_site = held is not None and bool(held[2]) and (
+        _bare(_host(held[2])) == _bare(_host(website)) if website else bool(detail))
+    if held and not again and held[0] == "done" and (held[1] or "") >= recent and same_site:
         site.status, site.website = "skipped", held[2] or ""
         site.reason = f"visited {held[1][:10]}; --again visits it anyway"
         return
@@ -369,31 +404,31 @@ def _visit_company(db: Database, visit: _Visit, site: SiteReport, forgotten: set
         # people and numbers are the platform's to publish, not the company's.
         site.status, site.website = "no website", website
         site.reason = f"its web address is on {normalize_domain(website)}, not a site of its own"
-        _save(db, record_id, website, "no website", 0, [], {}, clock, reason=site.reason,
-              people=visit.people)
+        _save(db, record_id, records, website, "no website", 0, [], {}, clock,
+              reason=site.reason)
         return
     if not website:
         site.status = "no website"
         site.reason = "no website on its records or its directory page"
-        _save(db, record_id, "", "no website", 0, [], {}, clock, people=visit.people)
+        _save(db, record_id, records, "", "no website", 0, [], {}, clock)
         return
     site.website = website
     found, more, why = visit.site(website)
     if not found:
         site.status, site.reason = "error", why
-        _save(db, record_id, website, "error", 0, [], {}, clock, reason=why, people=visit.people)
+        _save(db, record_id, records, website, "error", 0, [], {}, clock, reason=why)
         return
     pages = found  # only the company's own pages speak for it
     dates.update(more)
-    facts = _facts(pages, dates, forgotten, visit.people)
+    facts = _facts(pages, dates, forgotten, visit.people, visit.own, record_id)
     site.pages = len(found)
     site.status = "done"
     site.facts = dict(Counter(f["kind"] for f in facts))
-    _save(db, record_id, website, "done", len(found), facts, dates, clock, people=visit.people)
+    _save(db, record_id, records, website, "done", len(found), facts, dates, clock)
 
 
 def _facts(pages: list[tuple[str, PageContacts]], dates: dict[str, str], forgotten: set[str],
-           people: bool) -> list[dict[str, Any]]:
+           people: bool, own: Sequence[str] = (), record_id: int = 0) -> list[dict[str, Any]]:
     facts: list[dict[str, Any]] = []
     phone = _phone_pick(pages)
     if phone:
@@ -403,7 +438,11 @@ def _facts(pages: list[tuple[str, PageContacts]], dates: dict[str, str], forgott
         if found:
             facts.append({"kind": kind, "value": found[0], "url": found[1], "how": found[2]})
     if people:
-        for person, url in _people(pages, forgotten):
+        own_keys = {name_key(n) for n in own}
+        for person, url in _people(pages, forgotten, record_id):
+            if name_key(person.name) in own_keys or any(
+                    name_key(person.name) in k for k in own_keys if len(k) > 6):
+                continue  # the company's own name on a signature line, not a person
             facts.append({"kind": "person", "value": person.name, "role": person.role,
                           "role_kind": person.kind, "role_rank": person.rank, "url": url,
                           "how": person.how})
@@ -412,20 +451,20 @@ def _facts(pages: list[tuple[str, PageContacts]], dates: dict[str, str], forgott
     return facts
 
 
-def _save(db: Database, record_id: int, website: str, status: str, pages: int,
-          facts: list[dict[str, Any]], dates: dict[str, str], clock: Clock, *,
-          reason: str = "", people: bool = True) -> None:
-    """Replace the record's facts with this visit's (a fact seen before keeps its first date);
-    without people, the people kept before are left as they are."""
+def _save(db: Database, record_id: int, records: list[int], website: str, status: str,
+          pages: int, facts: list[dict[str, Any]], dates: dict[str, str], clock: Clock, *,
+          reason: str = "") -> None:
+    """Keep one visit: done, its facts replace whatever the company's records held (a fact
+    seen before keeps its first date; read with --no-people, no person is kept); no website,
+    the facts go (the site is gone); an error keeps the last visit's facts."""
     now = _now(clock)
-    kinds = KINDS if people else tuple(k for k in KINDS if k != "person")
+    marks = ",".join("?" * len(records))
     with transaction(db):
         first = {(k, v, r or ""): f for k, v, r, f in db.execute(
-            "select kind, value, role, first_seen from contact_facts where record_id = ?",
-            [record_id])}
-        if status == "done":
-            db.execute(f"delete from contact_facts where record_id = ? and kind in "
-                       f"({','.join('?' * len(kinds))})", [record_id, *kinds])
+            f"select kind, value, role, first_seen from contact_facts where record_id in "
+            f"({marks})", records)}
+        if status in ("done", "no website"):
+            db.execute(f"delete from contact_facts where record_id in ({marks})", records)
             insert_rows(db, "contact_facts", [
                 {"record_id": record_id, "kind": f["kind"], "value": f["value"],
                  "role": f.get("role"), "role_kind": f.get("role_kind"),
@@ -443,76 +482,180 @@ def _save(db: Database, record_id: int, website: str, status: str, pages: int,
 # -- forgetting a person ---------------------------------------------------------------------
 
 
-def _spellings(name: str) -> set[str]:
-    """The ways a name may be written in text Spider keeps: as given, NFKC, without spaces,
-    with a full-width space."""
+def name_pattern(name: str) -> re.Pattern[str]:
+    """The name as it may be written in text Spider keeps: any case, any width, with or
+    without spaces between its parts (or between every character of a Japanese name given
+    without one), an honorific after it; never inside a longer word ('林 誠' is not in
+    '小林誠')."""
     base = unicodedata.normalize("NFKC", name).strip()
-    out = {name.strip(), base, base.replace(" ", ""), base.replace(" ", "\u3000")}
-    return {s for s in out if len(s) >= 2}
+    parts = base.split()
+    if len(parts) == 1 and re.fullmatch(r"[\u3040-\u30ff\u3400-\u9fff\u3005]+", base):
+        parts = list(base)
+    gap = r"[\s\u3000]*"
+    body = gap.join(re.escape(p) for p in parts)
+    return re.compile(rf"(?<![\w]){body}(?=$|[^\w]|様|氏|さん|さま|殿|先生)", re.IGNORECASE)
 
 
-def forget_person(db: Database, name: str, *, company_id: int | None = None,
-                  clock: Clock | None = None) -> dict[str, int]:
-    """Remove the person NAME from everything Spider keeps (facts, the call log's contact
-    names and notes, saved openers, cached pages that name them) and never read them again.
-    Returns how many of each were changed."""
+def _scrub(text: str | None, pattern: re.Pattern[str]) -> str | None:
+    if not text:
+        return text
+    return pattern.sub("[forgotten]", unicodedata.normalize("NFKC", text)) if pattern.search(
+        unicodedata.normalize("NFKC", text)) else text
+
+
+def forget_person(db: Database, settings: Settings, name: str, *,
+                  company_id: int | None = None, clock: Clock | None = None) -> dict[str, int]:
+    """Remove the person NAME from everything Spider keeps (the facts read from company
+    pages, the call log's contact names and notes, saved openers, saved lists' rows, the
+    cached pages that name them) and never read them again; with `company_id`, only as named
+    at that company. Returns how many of each were changed."""
     ensure_enrich_schema(db)
     clock = clock or Clock()
     key = name_key(name)
-    if not key:
-        return {}
-    spellings = _spellings(name)
+    if len(key) < 2:
+        raise InputError("say whose name to forget (two characters or more)")
+    pattern = name_pattern(name)
+    records: set[int] | None = None
+    if company_id is not None:
+        records = {r for r, in db.execute("select record_id from record_links where "
+                                          "company_id = ?", [company_id])}
     counts: dict[str, int] = {}
     with transaction(db):
         facts = [(fid, rid) for fid, rid, value in db.execute(
-            "select f.id, f.record_id, f.value from contact_facts f where kind = 'person'")
-            if name_key(value) == key]
-        if company_id is not None:
-            mine = {r for r, in db.execute("select record_id from record_links where "
-                                           "company_id = ?", [company_id])}
-            facts = [(f, r) for f, r in facts if r in mine]
+            "select id, record_id, value from contact_facts where kind = 'person'")
+            if name_key(value) == key and (records is None or rid in records)]
         for fid, _ in facts:
             db.execute("delete from contact_facts where id = ?", [fid])
         counts["facts"] = len(facts)
-        counts["calls"] = _redact(db, "call_log", ("contact", "note"), spellings)
-        counts["saved prospects"] = _redact(db, "prospects", ("ask_for", "opening_line"),
-                                            spellings)
-        counts["cached pages"] = _drop_pages(db, spellings)
-        db.execute("insert or ignore into forgotten_people (key_hash, forgotten_at) values (?, ?)",
-                   [_hash(key), _now(clock)])
+        counts["calls"] = _forget_calls(db, pattern, records)
+        counts["saved prospects"] = _forget_prospects(db, settings, pattern, records)
+        counts["saved list rows"] = _forget_list_rows(db, settings, pattern, records)
+        counts["cached pages"] = _forget_pages(db, pattern, records)
+        hashes = [_hash(key)] if records is None else [_hash(f"{key}|{r}") for r in records]
+        for hashed in hashes:
+            db.execute("insert or ignore into forgotten_people (key_hash, forgotten_at) "
+                       "values (?, ?)", [hashed, _now(clock)])
     return counts
 
 
-def _redact(db: Database, table_name: str, columns: Sequence[str], spellings: set[str]) -> int:
-    if not db.execute("select 1 from sqlite_master where name = ?", [table_name]).fetchone():
+def _in(records: set[int] | None, record_id: int | None) -> bool:
+    return records is None or record_id in records
+
+
+def _forget_calls(db: Database, pattern: re.Pattern[str], records: set[int] | None) -> int:
+    if not _table(db, "call_log"):
         return 0
     changed = 0
-    for column in columns:
-        for spelling in sorted(spellings, key=len, reverse=True):
-            cursor = db.execute(
-                f"update {table_name} set {column} = replace({column}, ?, '[forgotten]') "
-                f"where instr({column}, ?) > 0", [spelling, spelling])
-            changed += cursor.rowcount or 0
+    for call_id, record_id, contact, note in db.execute(
+            "select id, record_id, contact, note from call_log").fetchall():
+        if not _in(records, record_id):
+            continue
+        new_contact, new_note = _scrub(contact, pattern), _scrub(note, pattern)
+        if (new_contact, new_note) != (contact, note):
+            db.execute("update call_log set contact = ?, note = ? where id = ?",
+                       [new_contact, new_note, call_id])
+            changed += 1
     return changed
 
 
-def _drop_pages(db: Database, spellings: set[str]) -> int:
-    """Cached pages whose text names the person (in any of the encodings Japanese sites use):
-    dropped, so no copy of the page is kept; the next visit fetches it again."""
-    if not db.execute("select 1 from sqlite_master where name = 'http_cache'").fetchone():
+def _generic_ask(settings: Settings) -> str:
+    """Who to ask for when nobody is named: the opener templates' default."""
+    from spider.angles import load_templates
+
+    templates = load_templates(settings)
+    ask = templates.get("ask_for", {}).get("default", "")
+    return str(templates.get("gatekeeper", {}).get("text", "{ask_for}")).replace("{ask_for}", ask)
+
+
+def _forget_prospects(db: Database, settings: Settings, pattern: re.Pattern[str],
+                      records: set[int] | None) -> int:
+    """Saved expansions: the opener keeps its words, the ask goes back to the role."""
+    if not _table(db, "prospects"):
         return 0
-    needles = set()
-    for spelling in spellings:
-        for codec in ("utf-8", "cp932", "euc_jp"):
-            try:
-                needles.add(spelling.encode(codec))
-            except UnicodeEncodeError:
-                continue
+    changed = 0
+    for run_id, rank, company_id, ask, opener in db.execute(
+            "select run_id, rank, company_id, ask_for, opening_line from prospects").fetchall():
+        if not (pattern.search(unicodedata.normalize("NFKC", ask or "")) or pattern.search(
+                unicodedata.normalize("NFKC", opener or ""))):
+            continue
+        if records is not None and not _company_in(db, company_id, records):
+            continue
+        new_ask = _generic_ask(settings) if pattern.search(
+            unicodedata.normalize("NFKC", ask or "")) else ask
+        db.execute("update prospects set ask_for = ?, opening_line = ? where run_id = ? and "
+                   "rank = ?", [new_ask, _scrub(opener, pattern), run_id, rank])
+        changed += 1
+    return changed
+
+
+def _company_in(db: Database, company_id: int, records: set[int]) -> bool:
+    return any(r in records for r, in db.execute(
+        "select record_id from record_links where company_id = ?", [company_id]))
+
+
+def _forget_list_rows(db: Database, settings: Settings, pattern: re.Pattern[str],
+                      records: set[int] | None) -> int:
+    """Saved lists keep each member's row as it was exported: the person leaves it."""
+    if not _table(db, "saved_list_members"):
+        return 0
+    changed = 0
+    for list_name, company_id, anchor, row in db.execute(
+            "select list, company_id, anchor, row from saved_list_members").fetchall():
+        data = json.loads(row or "{}")
+        text = json.dumps(data, ensure_ascii=False)
+        if not pattern.search(unicodedata.normalize("NFKC", text)) or not _in(records, anchor):
+            continue
+        for field_name in ("contact", "contact_role", "contact_source"):
+            if field_name in data and pattern.search(unicodedata.normalize(
+                    "NFKC", str(data.get("contact") or ""))):
+                data[field_name] = ""
+        for field_name, value in list(data.items()):
+            if isinstance(value, str) and pattern.search(unicodedata.normalize("NFKC", value)):
+                data[field_name] = (_generic_ask(settings) if field_name == "ask_for"
+                                    else _scrub(value, pattern))
+        db.execute("update saved_list_members set row = ? where list = ? and company_id = ?",
+                   [json.dumps(data, ensure_ascii=False), list_name, company_id])
+        changed += 1
+    if _table(db, "saved_list_changes"):
+        for rowid, why, name in db.execute(
+                "select rowid, why, name from saved_list_changes").fetchall():
+            if (_scrub(why, pattern), _scrub(name, pattern)) != (why, name):
+                db.execute("update saved_list_changes set why = ?, name = ? where rowid = ?",
+                           [_scrub(why, pattern), _scrub(name, pattern), rowid])
+    return changed
+
+
+def _forget_pages(db: Database, pattern: re.Pattern[str], records: set[int] | None) -> int:
+    """Cached pages whose text names the person (read as a browser would: decompressed,
+    decoded from any encoding, entities resolved, tags dropped): dropped, so no copy of the
+    page is kept; the next visit fetches it again. With `records`, only that company's site."""
+    if not _table(db, "http_cache"):
+        return 0
+    from spider.crawl.cache import HttpCache
+    from spider.crawl.decode import decode_html
+
+    hosts: set[str] | None = None
+    if records is not None:
+        hosts = {_bare(_host(w)) for w, in rows_in(
+            db, "select website from enrich_sites where record_id in ({marks})", list(records))
+            if w}
+    cache = HttpCache(db)
     dropped = []
-    for url, body in db.execute("select url, body from http_cache where body is not null"):
-        data = bytes(body)
-        if any(needle in data for needle in needles):
+    for url, in db.execute("select url from http_cache where body is not null").fetchall():
+        if hosts is not None and _bare(_host(url)) not in hosts:
+            continue
+        page = cache.get(url)
+        if page is None:
+            continue
+        text, _ = decode_html(page.body, page.content_type)
+        text = unicodedata.normalize("NFKC", html_unescape(re.sub(r"<[^>]+>", " ", text)))
+        text = re.sub(r"[\s\u3000]+", " ", text)
+        if pattern.search(text):
             dropped.append(url)
     for url in dropped:
         db.execute("delete from http_cache where url = ?", [url])
     return len(dropped)
+
+
+def _table(db: Database, name: str) -> bool:
+    return db.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() is not None

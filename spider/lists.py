@@ -188,13 +188,23 @@ def last_changes(db: Database, name: str) -> tuple[str | None, list[ListChange]]
     return at, [ListChange(*row) for row in rows]
 
 
-def export_rows(db: Database, name: str) -> list[dict[str, Any]]:
+def export_rows(db: Database, name: str, settings: Settings | None = None,
+                ) -> list[dict[str, Any]]:
     """The list as a call list: its rows as saved, contact details as they are now, and no
     company excluded since or gone from every source."""
+    from spider.angles import load_templates
+    from spider.people import best_contacts
+
+    settings = settings or Settings()
+    ask = load_templates(settings).get("gatekeeper_person", {}).get("text", "")
     excluded = excluded_companies(db)
     gone = {c for c, in db.execute("select id from companies where status = 'gone'")}
     out = []
-    for member in members(db, name):
+    listed = members(db, name)
+    # What the companies' own pages say now (spider enrich): the number where none was, and
+    # the person to ask for.
+    known = best_contacts(db, settings, [m["company_id"] for m in listed])
+    for member in listed:
         if member["company_id"] in excluded or member["company_id"] in gone:
             continue
         row = dict(member["row"])
@@ -205,13 +215,24 @@ def export_rows(db: Database, name: str) -> list[dict[str, Any]]:
                                    "postal_code"), now, strict=True):
                 if value:
                     row[key] = value
+        found = known.get(member["company_id"])
+        if found is not None:
+            row["phone"] = row.get("phone") or found.phone
+            row["address"] = row.get("address") or found.address
+            if found.person:
+                row.update(contact=found.person, contact_role=found.role,
+                           contact_source=found.person_url)
+                if ask:
+                    row["ask_for"] = ask.replace("{person}", found.person).replace(
+                        "{role}", found.role)
         out.append(row)
     return out
 
 
-def write_list(db: Database, name: str, path: Path | None, fmt: str, *, bom: bool = True) -> str:
+def write_list(db: Database, name: str, path: Path | None, fmt: str, *, bom: bool = True,
+               settings: Settings | None = None) -> str:
     """The list as CSV or JSON text, written to PATH when given."""
-    rows = export_rows(db, name)
+    rows = export_rows(db, name, settings)
     if fmt == "json":
         text = json.dumps({"list": name, "prospects": rows}, ensure_ascii=False, indent=2) + "\n"
     else:

@@ -179,7 +179,26 @@ _EN_KIND = [(re.compile(rf"\b(?:{p})\b", re.I), kind, rank) for p, kind, rank in
 
 
 def role_of(text: str) -> tuple[str, int] | None:
-    """(kind, seniority 0-5) of a role title, in English or Japanese; None if it is none."""
+    """(kind, seniority 0-5) of a role title, in English or Japanese; None if it is none. A
+    former, retired or non-executive title is no one to ask for ('other'); an assistant,
+    deputy or acting one ranks below the title itself."""
+    found = _role_of(text)
+    if found is None:
+        return None
+    text = unicodedata.normalize("NFKC", text or "")
+    if _NO_LONGER.search(text):
+        return "other", 0
+    if _UNDER.search(text):
+        return found[0], max(0, found[1] - 2)
+    return found
+
+
+_NO_LONGER = re.compile(r"\b(?:former|retired|ex-|emeritus|non-executive|non executive|"
+                        r"independent director)\b|^元|^前|[・ ]元|社外", re.I)
+_UNDER = re.compile(r"\b(?:assistant|deputy|acting|associate)\b|代理|補佐", re.I)
+
+
+def _role_of(text: str) -> tuple[str, int] | None:
     text = unicodedata.normalize("NFKC", text or "").strip()
     best: tuple[str, int] | None = None
     for match in JA_ROLE.finditer(text):
@@ -213,13 +232,16 @@ def ja_kind(title: str) -> tuple[str, int] | None:
     found: list[tuple[str, int]] = []
     for dept, kind in _JA_DEPTS.items():
         if dept in title:
-            rank = max((r for k, r in _JA_RANKS.items() if k in title.split(dept, 1)[1]),
-                       default=None)
-            if rank is not None:
-                found.append((kind, rank))
-    for word, value in _JA_TITLES.items():
-        if word in title:
-            found.append(value)
+            rest = title.split(dept, 1)[1]
+            ranks = [k for k in _JA_RANKS if k in rest]
+            # The longest rank word: '副部長' is not '部長'.
+            ranks = [k for k in ranks if not any(k != o and k in o for o in ranks)]
+            if ranks:
+                found.append((kind, max(_JA_RANKS[k] for k in ranks)))
+    words = [w for w in _JA_TITLES if w in title]
+    for word in words:
+        if not any(word != other and word in other for other in words):  # '副社長', not '社長'
+            found.append(_JA_TITLES[word])
     if not found:
         return None
     best = found[0]
@@ -284,6 +306,9 @@ administrator receptionist technician consultant advisor planner designer nurse 
 bookkeeper paralegal secretary clerk agent representative sommelier bartender barista
 estimator superintendent dispatcher analyst auditor counsel emeritus vacancies vacancy hiring
 opening openings position positions current former retired
+corp traders trading industries systems solutions technologies tech labs works foods motors
+logistics consulting associates capital ventures enterprises products deluxe twin double
+single king queen superior standard premium classic signature
 """.split())
 # The most common Japanese family names: a name written without a space between family and
 # given name is taken only where it starts with one of these, unless the page marks it as a
@@ -358,8 +383,9 @@ def drop_bare_family_names(people: list[Any]) -> list[Any]:
     beside '石田 誠'); each item has a `.name`."""
     keys = [name_key(p.name) for p in people]
     return [p for p, key in zip(people, keys, strict=True)
-            if not any(other != key and other.startswith(key) and len(key) <= 3
-                       and re.match(rf"[{KANJI}]", key) for other in keys)]
+            if not (" " not in p.name.strip() and (len(key) <= 2 or key in COMMON_SURNAMES)
+                    and re.match(rf"[{KANJI}]", key)
+                    and any(other != key and other.startswith(key) for other in keys))]
 
 
 def person_name_strict(text: str) -> str:
@@ -431,7 +457,7 @@ def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
             elif kind == "person":
                 people.append((where.get(role_kind, len(order)), -(rank or 0),
                                0 if how == "schema.org Person" else 1, value, role, url))
-        people.sort()
+        people.sort(key=lambda p: p[:3])  # stable: ties stay in the order the pages gave
         usable = [p for p in people if p[0] < len(order)]
         if usable:
             contact.person, contact.role, contact.person_url = usable[0][3:6]

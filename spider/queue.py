@@ -40,6 +40,9 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         due = [r for r in due if (r.get("rep") or owned.get(r["company_id"])) == rep]
     if visible is not None:
         due = [r for r in due if r["company_id"] in visible]
+    # A company excluded since (do-not-call, now a client) is called back no more.
+    barred = excluded_companies(db, 0)
+    due = [r for r in due if r["company_id"] not in barred]
     known = best_contacts(db, settings, [r["company_id"] for r in due])
     for row in due:
         found = known.get(row["company_id"])

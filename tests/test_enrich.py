@@ -290,9 +290,10 @@ def test_bad_requests_get_one_line_errors(firms: dict[str, Any]) -> None:
 # -- the reading rules, one shape at a time -------------------------------------------------
 
 
-def page(body: str, url: str = "http://example.jp/company/", charset: str = "utf-8") -> Any:
+def page(body: str, url: str = "http://example.jp/company/", charset: str = "utf-8",
+         own: tuple[str, ...] | list[str] = ()) -> Any:
     html = f"<html><head><meta charset='{charset}'><title>t</title></head><body>{body}</body></html>"
-    return read_page(html.encode(charset), url)
+    return read_page(html.encode(charset), url, own=own)
 
 
 def named(body: str, **kwargs: Any) -> dict[str, str]:
@@ -379,3 +380,147 @@ def test_links_worth_opening() -> None:
     assert link_kind("", "http://x.jp/company/profile.html")[0] == "profile"  # type: ignore[index]
     assert link_kind("採用情報", "http://x.jp/recruit/") is None
     assert link_kind("Privacy Policy", "http://x.com/privacy") is None
+
+
+# -- what a review of the first version found -------------------------------------------------
+
+
+def test_forget_reaches_cached_pages_saved_lists_and_every_spelling(firms: dict[str, Any],
+                                                                    ) -> None:
+    import zlib
+
+    db = firms["db"]
+    assert enrich(firms, "--company", "1", "--company", "2", "--company", "3")[0] == 0
+    assert run(db, "--config", str(firms["config"]), "list", "save", "hotels", "hotel")[0] == 0
+    assert run(db, "log", "3", "gatekeeper", "--contact", "Daniel Okafor",
+               "--note", "daniel okafor out")[0] == 0
+    assert run(db, "log", "2", "gatekeeper", "--contact", "小林誠",
+               "--note", "小林誠さんは不在")[0] == 0
+    # Typed in lower case, the name goes everywhere it was written in any case.
+    code, out = run(db, "forget", "daniel okafor", "--yes")
+    assert code == 0, out
+    conn = sqlite3.connect(db)
+    try:
+        bodies = [zlib.decompress(b) for b, in conn.execute("select body from http_cache")]
+        calls = conn.execute("select contact, note from call_log").fetchall()
+        rows = [r for r, in conn.execute("select row from saved_list_members")]
+    finally:
+        conn.close()
+    assert bodies and not any(b"Daniel Okafor" in body for body in bodies)
+    assert not any("okafor" in (c or "").lower() + (n or "").lower() for c, n in calls)
+    assert rows and not any("Okafor" in row for row in rows)
+    code, out = run(db, "list", "export", "hotels", "--format", "json")
+    assert "Okafor" not in out
+    # A name inside another is not it: forgetting 林 誠 leaves 小林誠 alone.
+    assert run(db, "forget", "林 誠", "--yes")[0] == 0
+    conn = sqlite3.connect(db)
+    try:
+        assert ("小林誠", "小林誠さんは不在") in conn.execute(
+            "select contact, note from call_log").fetchall()
+    finally:
+        conn.close()
+    code, out = run(db, "forget", "  ", "--yes")
+    assert code == 1 and "Traceback" not in out
+
+
+def test_forget_at_one_company_leaves_the_namesake_at_another(firms: dict[str, Any]) -> None:
+    db = firms["db"]
+    assert enrich(firms, "--company", "3")[0] == 0
+    assert run(db, "log", "3", "gatekeeper", "--contact", "Tom Reed")[0] == 0
+    code, out = run(db, "forget", "Tom Reed", "--company", "1", "--yes")
+    assert code == 0 and "0 facts" in out and "0 calls" in out, out
+    assert enrich(firms, "--company", "3", "--again")[0] == 0
+    assert "Tom Reed" in {v for _, _, v, _, _ in facts(db, "person")}
+
+
+def test_a_new_website_replaces_the_old_site_s_facts_and_a_removed_one_clears_them(
+        tmp_path: Path, serve: Any) -> None:
+    first, _ = serve(SITES / "eng")
+    second_root = tmp_path / "second"
+    second_root.mkdir()
+    (second_root / "index.html").write_text(
+        "<html><body><p>Tel: 0161 496 1111</p><p>Director of Sales: Mary Major</p></body></html>",
+        encoding="utf-8")
+    second, _ = serve(second_root)
+    listing = tmp_path / "firm.csv"
+    db = tmp_path / "spider.db"
+    assert run(db, "init", "--empty")[0] == 0
+    for site in (first, second, ""):
+        listing.write_text(f"id,name,website,city\n1,Harbour Hotel,{site},Bristol\n",
+                           encoding="utf-8")
+        assert run(db, "ingest", str(listing))[0] == 0
+        code, out = run(db, "enrich", "--company", "1", "--delay", "0")
+        assert code == 0, out
+        people = {v for _, _, v, _, _ in facts(db, "person")}
+        phones = {v for _, _, v, _, _ in facts(db, "phone")}
+        if site == first:
+            assert "Daniel Okafor" in people
+        elif site == second:
+            assert people == {"Mary Major"} and phones == {"0161 496 1111"}
+        else:
+            assert people == set() and phones == set()
+
+
+def test_a_recruiting_or_direct_line_behind_a_tel_link_is_not_the_switchboard() -> None:
+    from spider.enrich import _phone_pick
+
+    found = page("<p>TEL 0564-21-3456</p><p>採用専用ダイヤル <a href='tel:0564219000'>"
+                 "0564-21-9000</a></p><p>直通 <a href='tel:0312349999'>03-1234-9999</a></p>")
+    assert _phone_pick([("home", found)])[0] == "0564-21-3456"  # type: ignore[index]
+
+
+def test_customers_and_other_organisations_people_are_not_the_company_s() -> None:
+    people = named("<section class='testimonials'><p>Tom Hill, Sales Manager, Fabrikam</p>"
+                   "</section><h2>お客様の声</h2><p>株式会社ABC 購買部長 中村 健一 氏</p>"
+                   "<h2>会社概要</h2><p>講師：株式会社XYZ 代表取締役 佐藤 一郎</p>"
+                   "<p>Mary Jones, Purchasing Manager, Big Corp</p>"
+                   "<p>\"Great,\" said Mark Twain, Chief Executive Officer of Partner Inc.</p>"
+                   "<p>株式会社サンプル 代表取締役 鈴木 一郎</p><p>Jane Roe, Director of Sales</p>",
+                   own=["株式会社サンプル"])
+    assert people == {"鈴木 一郎": "代表取締役", "Jane Roe": "Director of Sales"}
+
+
+def test_a_family_keeps_both_its_names_and_a_former_title_is_no_one_to_ask() -> None:
+    people = named("<table><tr><th>代表取締役社長</th><td>田中 健</td></tr>"
+                   "<tr><th>営業部長</th><td>田中 健太</td></tr></table>")
+    assert set(people) == {"田中 健", "田中 健太"}
+    assert role_of("Former Chief Executive Officer")[0] == "other"  # type: ignore[index]
+    assert role_of("Non-Executive Director")[0] == "other"  # type: ignore[index]
+    assert role_of("Assistant General Manager")[1] < role_of("General Manager")[1]  # type: ignore[index]
+
+
+def test_a_redirect_home_narrows_nothing_and_broken_or_missing_pages_cost_little(
+        tmp_path: Path, serve: Any) -> None:
+    root = tmp_path / "site"
+    (root / "company").mkdir(parents=True)
+    links = "".join(f"<a href='/page{i}.html'>page {i}</a>" for i in range(40))
+    (root / "top.html").write_text(f"<html><body><a href='/company/'>会社概要</a>{links}"
+                                   "<p>TEL 06-6541-3321</p></body></html>", encoding="utf-8")
+    (root / "index.html").write_text("<html><head><meta http-equiv='refresh' content='0'></head>"
+                                     "<body><a href='/top.html'>top</a></body></html>",
+                                     encoding="utf-8")
+    (root / "company" / "index.html").write_text(
+        "<html><body><table><tr><th>代表者</th><td>代表取締役 山本 和夫</td></tr></table>"
+        "</body></html>", encoding="utf-8")
+    base, hits = serve(root)
+    listing = tmp_path / "firm.csv"
+    listing.write_text(f"name,website,city,country\n浪速工業,{base}top.html,大阪市,JP\n",
+                       encoding="utf-8")
+    db = tmp_path / "spider.db"
+    assert run(db, "init", "--empty")[0] == 0 and run(db, "ingest", str(listing))[0] == 0
+    code, out = run(db, "enrich", "--company", "1", "--delay", "0")
+    assert code == 0 and "山本 和夫" in out and "06-6541-3321" in out, out
+    # 40 links to pages that are not there: the cap (8 pages) bounds the requests too.
+    assert len([h for h in hits if h.startswith("/page")]) <= 16
+    code, out = run(db, "contacts", "--csv", str(tmp_path / "no" / "such" / "dir.csv"))
+    assert code == 1 and "Traceback" not in out
+
+
+def test_an_excluded_company_is_called_back_no_more(firms: dict[str, Any]) -> None:
+    db = firms["db"]
+    assert enrich(firms, "--company", "3")[0] == 0
+    assert run(db, "log", "3", "gatekeeper")[0] == 0
+    assert "The Harbour Hotel" in run(db, "today")[1]
+    assert run(db, "exclude", "add", "3", "--kind", "do-not-call")[0] == 0
+    code, out = run(db, "today")
+    assert code == 0 and "The Harbour Hotel" not in out, out

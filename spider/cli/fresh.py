@@ -307,7 +307,7 @@ def list_export(obj: Context, name: str, output_path: str | None, no_bom: bool) 
     if path.suffix.lower() not in (".csv", ".json"):
         raise SpiderError(f"-o {path}: write a .csv (Excel opens it) or a .json file")
     fmt = "json" if path.suffix.lower() == ".json" else "csv"
-    write_list(db, name, path, fmt, bom=not no_bom)
+    write_list(db, name, path, fmt, bom=not no_bom, settings=obj.settings)
     from spider.calls import mark_handed_out
     from spider.lists import export_rows, members
 

@@ -125,11 +125,15 @@ def contacts(obj: Context, companies: tuple[str, ...], as_json: bool, csv_path: 
     if csv_path:
         from spider.export import safe_cell
 
-        with Path(csv_path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else
-                                    ["company_id", "company", "kind", "value"])
-            writer.writeheader()
-            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        try:
+            with Path(csv_path).open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else
+                                        ["company_id", "company", "kind", "value"])
+                writer.writeheader()
+                writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        except OSError as exc:
+            raise InputError(f"{csv_path}: cannot write it ({exc.strerror}); choose a folder "
+                             "that exists and you may write to") from None
         click.echo(f"Wrote {len(rows)} facts to {csv_path}")
         return
     if as_json:
@@ -173,7 +177,7 @@ def contacts(obj: Context, companies: tuple[str, ...], as_json: bool, csv_path: 
 def forget(obj: Context, person: str, company: str | None, yes: bool) -> None:
     """Remove PERSON everywhere Spider keeps them: the facts read from company pages, the
     call log's contact names and notes, saved openers and cached copies of the pages that
-    name them; `spider enrich` never reads them again.
+    name them; `spider enrich` never reads them again. Asks first at a terminal (--yes: not).
 
     \b
     Example:
@@ -188,6 +192,6 @@ def forget(obj: Context, person: str, company: str | None, yes: bool) -> None:
                                      default=True, err=True):
         click.echo("Nothing forgotten.")
         return
-    counts = forget_person(db, person, company_id=company_id)
+    counts = forget_person(db, obj.settings, person, company_id=company_id)
     done = ", ".join(f"{n} {what}" for what, n in counts.items())
     click.echo(f"Forgot {person}: {done}; never read again.")

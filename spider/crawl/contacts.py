@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from spider.crawl.decode import decode_html
 from spider.crawl.html import attr, clean, parse_html, text_lines
@@ -143,7 +143,8 @@ _BRANCH = re.compile(r"工場|支店|支社|営業所|出張所|店舗|倉庫|�
                      r"\b(?:branch|factory|plant|warehouse|store|depot)\b", re.I)
 _AFTER_MAIN = re.compile(r"\s*[（(]\s*(?:代表|本社|main|head office|switchboard)\s*[）)]", re.I)
 _FAX = re.compile(r"FAX|Fax|ファックス|ファクス", re.I)
-_BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|携帯|mobile|cell|直通|内線|ext\.?|"
+_BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|jobs|携帯|mobile|cell|直通|direct|"
+                        r"内線|ext\.?|"
                         r"お客様相談|support|サポート|修理", re.I)
 _OTHER_LINE = re.compile(r"予約|reservations?|booking|フリーダイヤル|フリーコール|toll[- ]free|"
                          r"ナビダイヤル", re.I)
@@ -176,22 +177,30 @@ def _phones_in(text: str, base: float, how: str) -> Iterator[Phone]:
             continue
         before = text[max(last, match.start() - 16):match.start()]
         after = _AFTER_MAIN.match(text, match.end())  # '03-3251-7701（代表）'
-        score = base
-        if _FAX.search(before):
-            score -= 10
-        elif _BAD_LABEL.search(before):
-            score -= 5
-        elif _OTHER_LINE.search(before) or digits.startswith(("0120", "0800", "0570", "1800",
-                                                              "1888", "1877", "1866")):
-            score -= 1.5
-        elif _BRANCH.search(before):
-            score -= 1.5
-        elif after or _GOOD_LABEL.search(before):
-            score += 2
-        if after:
-            score += 1
-        yield Phone(match.group(0).strip(), score, how)
+        yield Phone(match.group(0).strip(), _context_score(before, bool(after), digits, base),
+                    how)
         last = after.end() if after else match.end()
+
+
+def _context_score(before: str, main_after: bool, digits: str, base: float) -> float:
+    """How much a number looks like the switchboard, from the words just before it and a
+    '（代表）' just after: a fax never, a recruiting or direct line hardly, a free or
+    reservations line or a branch's less, a labelled one more."""
+    score = base
+    if _FAX.search(before):
+        score -= 10
+    elif _BAD_LABEL.search(before):
+        score -= 5
+    elif _OTHER_LINE.search(before) or digits.startswith(("0120", "0800", "0570", "1800",
+                                                          "1888", "1877", "1866")):
+        score -= 1.5
+    elif _BRANCH.search(before):
+        score -= 1.5
+    elif main_after or _GOOD_LABEL.search(before):
+        score += 2
+    if main_after:
+        score += 1
+    return score
 
 
 def postal_codes_in(text: str) -> list[str]:
@@ -213,9 +222,12 @@ def _clean_address(text: str) -> str:
 
 
 def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = True,
-              ) -> PageContacts:
+              own: Sequence[str] = ()) -> PageContacts:
     """Everything one page says about reaching the company: phones, postal codes, addresses,
-    people with roles (unless `people` is off), and links to the pages worth opening next."""
+    people with roles (unless `people` is off), and links to the pages worth opening next.
+    `own`: the company's names, so a title under another organisation's name ('講師：株式会社
+    XYZ 代表取締役 佐藤 一郎', 'Mark Twain, CEO of Partner Inc') is not taken for one of its
+    people."""
     html, _ = decode_html(body, content_type)
     soup = parse_html(html)
     out = PageContacts(url=url, title=clean(soup.title.get_text()) if soup.title else "")
@@ -225,10 +237,19 @@ def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = T
         _read_pair(label, value, out, people)
     for tel in soup.find_all("a", href=re.compile(r"^\s*tel:", re.I)):
         number = clean(attr(tel, "href").split(":", 1)[1])
-        context = clean((tel.parent.get_text(" ") if tel.parent else "") or "")
-        if _FAX.search(context.split(clean(tel.get_text()))[0][-12:] if tel.get_text() else ""):
-            continue
-        out.phones.append(Phone(number, 3.0, "tel: link"))
+        # The words before the link in its line say what line it is, as for any number.
+        before = ""
+        for node in tel.previous_elements:
+            if isinstance(node, Tag) and node.name in _PROSE_BLOCKS:
+                break
+            if isinstance(node, str):
+                before = str(node) + before
+                if len(before) > 24:
+                    break
+        after = clean(tel.next_sibling) if isinstance(tel.next_sibling, str) else ""
+        score = _context_score(unicodedata.normalize("NFKC", clean(before))[-16:],
+                               bool(_AFTER_MAIN.match(after)), _phone_digits(number), 3.0)
+        out.phones.append(Phone(number, score, "tel: link"))
     lines = text_lines(soup.body or soup, _PROSE_BLOCKS)
     for line in lines:
         out.phones.extend(_phones_in(line, 0.0, "text"))
@@ -252,9 +273,10 @@ def read_page(body: bytes, url: str, content_type: str = "", *, people: bool = T
     for code in _POSTCODE_UK.findall(joined):
         if re.search(r"\d[A-Z]{2}$", code) and not re.fullmatch(r"[A-Z]{2}\d{3}[A-Z]{2}", code):
             out.postal_codes.append((code, "text"))
-    if people:
-        _read_lines(lines, out)
     _read_links(soup, url, out)
+    if people:
+        _drop_testimonials(soup)
+        _read_lines(text_lines(soup.body or soup, _PROSE_BLOCKS), out, own)
     out.people = _unique_people(out.people)
     return out
 
@@ -265,6 +287,36 @@ _PROSE_BLOCKS = frozenset({"br", "p", "div", "li", "dd", "dt", "tr", "td", "th",
                            "h4", "h5", "h6", "blockquote", "cite", "figcaption", "figure",
                            "section", "article", "header", "footer", "aside", "nav", "ul", "ol",
                            "table", "address", "main", "caption", "small"})
+
+
+_TESTIMONIAL_CLASS = re.compile(r"testimonial|review|voice|koe|jirei|case-?stud|success-?stor|"
+                                r"client-?stor|customer-?stor|guestbook", re.I)
+_TESTIMONIAL_HEADING = re.compile(
+    r"お客様の声|お客さまの声|利用者の声|導入事例|活用事例|事例紹介|口コミ|クチコミ|レビュー|体験談|"
+    r"testimonials?|reviews?|what (?:our )?(?:clients|customers|guests|patients) (?:say|said)|"
+    r"case stud|success stor|client stor|customer stor|in their words", re.I)
+
+
+def _drop_testimonials(soup: BeautifulSoup) -> None:
+    """Take out what customers say (testimonials, reviews, case studies): the people named
+    there work elsewhere. A block whose class or id says so goes whole; under a heading that
+    says so, everything up to the next heading of its rank."""
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.name in ("html", "body", "main"):
+            continue
+        marks = " ".join([attr(tag, "class"), attr(tag, "id")])
+        if marks.strip() and _TESTIMONIAL_CLASS.search(marks):
+            tag.decompose()
+    for heading in soup.find_all(re.compile(r"^h[1-4]$")):
+        if heading.decomposed or not _TESTIMONIAL_HEADING.search(clean(heading.get_text(" "))):
+            continue
+        rank = heading.name
+        for sibling in list(heading.find_next_siblings()):
+            if isinstance(sibling, Tag) and re.fullmatch(r"h[1-4]", sibling.name or "") and \
+                    sibling.name <= rank:
+                break
+            sibling.decompose()
+        heading.decompose()
 
 
 def _label_pairs(soup: BeautifulSoup) -> list[tuple[str, str]]:
@@ -334,13 +386,28 @@ def _read_pair(label: str, value: str, out: PageContacts, people: bool) -> None:
                 out.people.append(Person(name, folded, *label_role, how="label"))
 
 
-def _role_name_runs(text: str) -> Iterator[tuple[str, str, tuple[str, int]]]:
+def _ours(text: str, start: int, own: Sequence[str]) -> bool:
+    """Whether a title at START is not under another organisation's name just before it
+    ('株式会社ABC 購買部長 中村 健一 氏' is a customer's buyer)."""
+    before = text[max(0, start - 30):start]
+    found = list(_ORG.finditer(before))
+    if not found:
+        return True
+    last = found[-1]
+    # The organisation's name around its designator: the words next to it.
+    org = before[max(0, last.start() - 12):].strip()
+    return _is_own(org, own)
+
+
+def _role_name_runs(text: str, own: Sequence[str] = (),
+                    ) -> Iterator[tuple[str, str, tuple[str, int]]]:
     """(name, role, (kind, rank)) for each 'ROLE NAME' or 'NAME（ROLE）' run in one line."""
     text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
     for match in JA_ROLE.finditer(text):
         role = match.group(0).strip()
         kind = ja_kind(role)
-        if kind is None or not _role_starts_word(text, match.start()):
+        if kind is None or not _role_starts_word(text, match.start()) or not _ours(
+                text, match.start(), own):
             continue
         rest = text[match.end():]
         after = re.match(r"(?:CEO|COO|CFO|CTO|CIO|CMO|CSO)?\s*[:：/・]?\s*", rest)
@@ -394,7 +461,34 @@ _SENTENCE_JA = re.compile(rf"((?:{JA_ROLE.pattern}))(?:の|である|・)\s*"
                           r"(?=氏|様|さん|が|は|に|も|を|と|より|から|、|。|\s|$)")
 
 
-def _read_lines(lines: list[str], out: PageContacts) -> None:
+_ORG = re.compile(r"株式会社|有限会社|合同会社|合資会社|（株）|\(株\)|㈱|㈲|社団法人|財団法人|"
+                  r"医療法人|学校法人|税理士法人|弁護士法人|監査法人|協同組合|大学|病院|銀行")
+_EN_ORG = re.compile(r"\b(?:Inc|Ltd|LLC|LLP|Corp|Corporation|Co|GmbH|plc|PLC|Company|Group|"
+                     r"Holdings|Partners|Bank|University|Hospital)\b\.?")
+_DEPARTMENTS = re.compile(r"\b(?:sales|marketing|business|development|operations|finance|people|"
+                          r"human|resources|hr|it|technology|engineering|purchasing|procurement|"
+                          r"communications|public|relations|revenue|commercial|global|national|"
+                          r"international|north|south|east|west|europe|asia|americas|emea|apac|"
+                          r"japan|events|catering|rooms|food|beverage|guest|services|"
+                          r"accounts|key|corporate|group|the|and|&)\b", re.I)
+
+
+def _own_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _ORG.sub("", text)
+    text = _EN_ORG.sub("", text)
+    return re.sub(r"[\s.,・'’&-]", "", text).casefold()
+
+
+def _is_own(org: str, own: Sequence[str]) -> bool:
+    """Whether ORG (text naming an organisation) is the company itself."""
+    key = _own_key(org)
+    if not key:
+        return True  # a designator alone ('当社', '（株）') names nobody else
+    return any(k and (k in key or key in k) for k in (_own_key(o) for o in own))
+
+
+def _read_lines(lines: list[str], out: PageContacts, own: Sequence[str] = ()) -> None:
     names_only: list[str | None] = []
     roles_only: list[tuple[str, tuple[str, int]] | None] = []
     for line in lines:
@@ -405,15 +499,16 @@ def _read_lines(lines: list[str], out: PageContacts) -> None:
         names_only.append(name or None)
         roles_only.append((norm, role) if role else None)
         if short:
-            for n, r, kind in _role_name_runs(norm):
+            for n, r, kind in _role_name_runs(norm, own):
                 out.people.append(Person(n, r, *kind, how="line"))
-            _en_pairs(norm, out, "line")
+            _en_pairs(norm, out, "line", own)
         else:
-            _en_pairs(norm, out, "sentence")
+            _en_pairs(norm, out, "sentence", own)
         for match in _SENTENCE_JA.finditer(norm):
             said = ja_kind(match.group(1))
             named = ja_name(match.group(2), strict=" " not in match.group(2))
-            if said and named and _role_starts_word(norm, match.start()):
+            if said and named and _role_starts_word(norm, match.start()) and \
+                    _ours(norm, match.start(), own):
                 out.people.append(Person(named, match.group(1), *said, how="sentence"))
     # Team cards: a name line beside a role line.
     for i, card_name in enumerate(names_only):
@@ -456,18 +551,34 @@ def _title_like(words: list[str]) -> bool:
         _TITLE_WORD.match(w.strip(",")) for w in words)
 
 
-def _en_pairs(text: str, out: PageContacts, how: str) -> None:
-    """'Name, Title', 'Title: Name', 'said Name, Title' and 'Title Name said' in one line."""
-    parts = _SPLIT.split(text)
-    for left, right in zip(parts, parts[1:], strict=False):
+def _elsewhere(role: str, following: str, own: Sequence[str]) -> bool:
+    """Whether a title is held at another organisation: 'CEO of Partner Inc', or 'Sales
+    Manager' followed by ', Fabrikam Ltd'."""
+    match = re.search(r"\b(?:of|at)\s+(?:the\s+)?([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)\s*$", role)
+    if match and not _DEPARTMENTS.search(match.group(1)) and not _is_own(match.group(1), own):
+        return True
+    return bool(following and _EN_ORG.search(following) and not _is_own(following, own))
+
+
+def _en_pairs(text: str, out: PageContacts, how: str, own: Sequence[str] = ()) -> None:
+    """'Name, Title', 'Title: Name', 'said Name, Title' and 'Title Name said' in one line;
+    a title at another organisation names nobody of this one."""
+    pieces = re.split(f"({_SPLIT.pattern})", text)
+    parts, seps = pieces[::2], pieces[1::2]
+    for i, (left, right) in enumerate(zip(parts, parts[1:], strict=False)):
+        following = parts[i + 2] if i + 2 < len(parts) else ""
         name = _trailing_en_name(left)
         role = _leading_role(right)
         if name and role:
-            out.people.append(Person(name, role[0], *role[1], how=how))
+            if not _elsewhere(role[0], following, own):
+                out.people.append(Person(name, role[0], *role[1], how=how))
+            continue
+        # 'Title: Name' reads one way only: a comma between them is a list, not a label.
+        if not re.search(r"[:：]|\s[-–—]\s|[–—]", seps[i]):
             continue
         role = _trailing_role(left)
         name = _leading_en_name(right)
-        if name and role:
+        if name and role and not _elsewhere(role[0], following, own):
             out.people.append(Person(name, role[0], *role[1], how=how))
     for match in re.finditer(rf"({EN_ROLE.pattern})\s+({EN_NAME.pattern})", text, re.I):
         name = en_name(match.group(2))
@@ -597,15 +708,23 @@ def _read_links(soup: BeautifulSoup, url: str, out: PageContacts) -> None:
             out.links.append((target, found[0], found[1]))
 
 
+_HOW = {"schema.org Person": 0, "label": 1, "line": 2, "card": 3, "sentence": 4}
+
+
+def telling(person: Person) -> tuple[int, int]:
+    """How much a reading of a person says, to keep the best of several: a title over a bare
+    qualification ('Associate Dentist' over 'DDS'), a senior title, the surest way read."""
+    bare = bool(re.fullmatch(r"[A-Z]{2,5}|[A-Z]\.?[A-Z]\.?", person.role.strip()))
+    return (-1 if bare else person.rank), -_HOW.get(person.how, 5)
+
+
 def _unique_people(people: Iterable[Person]) -> list[Person]:
     """One entry per name: the most informative role and the most reliable way it was read."""
-    order = {"schema.org Person": 0, "label": 1, "line": 2, "card": 3, "sentence": 4}
     best: dict[str, Person] = {}
     for person in people:
         key = name_key(person.name)
         held = best.get(key)
-        if held is None or (person.rank, -order.get(person.how, 5)) > (held.rank,
-                                                                       -order.get(held.how, 5)):
+        if held is None or telling(person) > telling(held):
             best[key] = person
     return drop_bare_family_names(list(best.values()))
 
