@@ -169,7 +169,7 @@ def test_the_japanese_interface(server: dict[str, Any], browser: Any, tmp_path: 
     log_in(browser, url, "mgr")
     browser.find_element(By.CSS_SELECTOR, "button[name=lang]").click()
     WebDriverWait(browser, 10).until(
-        lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja")
+        lambda d: d.execute_script("return document.documentElement.lang") == "ja")
     browser.get(url + "/?q=東京 五つ星ホテル")
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "li.prospect"))
     assert "見込み先" in browser.find_element(By.TAG_NAME, "h1").text

@@ -12,11 +12,13 @@ from spider.errors import InputError
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 shares it on the office network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8321, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests served at once.")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Server processes (default: the CPUs, up to 4).")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Threads in each process.")
 @click.pass_obj
 @handle_errors
-def serve(obj: Context, host: str, port: int, threads: int) -> None:
+def serve(obj: Context, host: str, port: int, workers: int | None, threads: int) -> None:
     """The web app for the team: search and call lists with one-click outcomes, the day's
     queue, the manager's plan and report, sources, refresh diffs, duplicates and the spider
     web, in English and Japanese. Everyone logs in (`spider users add`).
@@ -42,7 +44,14 @@ def serve(obj: Context, host: str, port: int, threads: int) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         _echo_err("Shared on the network: put it behind HTTPS (a reverse proxy) before "
                   "anyone logs in over Wi-Fi.")
-    run_server(obj.db_path, obj.settings, host=host, port=port, threads=threads)
+    import os
+
+    try:
+        run_server(obj.db_path, obj.settings, host=host, port=port, threads=threads,
+                   workers=workers or min(4, os.cpu_count() or 1))
+    except OSError as exc:
+        raise InputError(f"{host}:{port}: cannot listen there ({exc.strerror}); choose another "
+                         "--port, or stop what holds it") from None
 
 
 @main.group()

@@ -17,6 +17,7 @@ import functools
 import html
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,18 +90,26 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         return user.language if user else ("ja" if "ja" in (request.accept_languages.best or "")
                                            else "en")
 
+    queue = threading.Lock()  # this server's writers take turns here, not in SQLite's back-off
+
     @contextmanager
     def writing(what: str) -> Iterator[Database]:
-        """The writer lock for one write (another command's long rebuild: Busy)."""
-        lock = WriterLock(db_path, f"spider serve: {what}")
+        """The writer lock for one write: this server's threads in turn, then the database's
+        lock against other commands (another command's long rebuild: Busy)."""
+        if not queue.acquire(timeout=30):
+            raise Busy
         try:
-            lock.acquire(poll=0.01, timeout=20)
-        except TimeoutError:
-            raise Busy from None
-        try:
-            yield db()
+            lock = WriterLock(db_path, f"spider serve: {what}")
+            try:
+                lock.acquire(poll=0.005, timeout=20)
+            except TimeoutError:
+                raise Busy from None
+            try:
+                yield db()
+            finally:
+                lock.release()
         finally:
-            lock.release()
+            queue.release()
 
     @app.teardown_appcontext
     def close_db(_exc: BaseException | None) -> None:
@@ -256,9 +265,15 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         if query:
             try:
                 expansion = expand(db(), settings_now(), query,
-                                   limit=min(int(request.args.get("n", 25) or 25), 200))
+                                   limit=min(int(request.args.get("n", 25) or 25), 200),
+                                   save=False)
             except SpiderError as exc:
                 error = str(exc)
+            if expansion is not None:  # kept for the day's queue, written in turn
+                from spider.prospects import save_run
+
+                with writing("keep a search") as wdb:
+                    save_run(wdb, settings_now(), expansion)
         prospects = []
         if expansion is not None:
             seen = visible_ids([p.company_id for p in expansion.prospects])
