@@ -12,7 +12,6 @@ import functools
 import re
 import tomllib
 from collections.abc import Collection, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,7 @@ KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel
 def _builtin_templates(language: str) -> dict[str, Any]:
     name = f"openers.{language}.toml"
     try:
-        text = resources.files("spider.templates").joinpath(name).read_text(encoding="utf-8")
+        text = (Path(__file__).parent / "templates" / name).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"no opener templates for language {language!r}; use en or ja") from None
     return tomllib.loads(text)
@@ -236,7 +235,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
 def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> None:
     """Who to ask for by name, and a phone where the directories gave none, from the
     prospects' own pages (`spider enrich`): the person nearest the `buyer` setting."""
-    from spider.people import best_contacts, has_facts
+    from spider.contact_facts import best_contacts, has_facts
 
     if not expansion.prospects or not has_facts(db):
         return

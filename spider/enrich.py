@@ -14,9 +14,10 @@ A run is a crawl run (`crawl_runs`): interrupted, the next `spider enrich` on th
 companies resumes it, and a page fetched in it is read again from the cache without a
 request; a company visited within `enrich_days` is not visited again unless asked.
 
-`best_contacts` says, per company, the person nearest the buyer (the `buyer` setting) and the
-phone, for call lists, `spider today` and the opener. `forget_person` removes a person from
-everything Spider keeps and stops them from being read again.
+`spider.contact_facts.best_contacts` says, per company, the person nearest the buyer (the
+`buyer` setting) and the phone, for call lists, `spider today` and the opener.
+`forget_person` removes a person from everything Spider keeps and stops them from being read
+again.
 """
 
 from __future__ import annotations

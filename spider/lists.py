@@ -193,7 +193,7 @@ def export_rows(db: Database, name: str, settings: Settings | None = None,
     """The list as a call list: its rows as saved, contact details as they are now, and no
     company excluded since or gone from every source."""
     from spider.angles import load_templates
-    from spider.people import best_contacts
+    from spider.contact_facts import best_contacts
 
     settings = settings or Settings()
     ask = load_templates(settings).get("gatekeeper_person", {}).get("text", "")

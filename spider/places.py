@@ -9,8 +9,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 
+from spider.data import read_text
 from spider.text import is_latin
 
 COUNTRIES = {
@@ -29,7 +29,7 @@ _CITY_RE = re.compile(r"^(.+?市.+?区|.+?[市区町村])")
 
 
 def _read(name: str) -> list[dict[str, str]]:
-    text = resources.files("spider.data").joinpath(name).read_text(encoding="utf-8")
+    text = read_text(name)
     return list(csv.DictReader(text.splitlines()))
 
 
@@ -231,7 +231,7 @@ def gazetteer() -> Gazetteer:
     # Each country in the languages directories are written in (Deutschland, Österreich,
     # Schweiz, ドイツ), from CLDR: a name two countries share, or a region's name, is left out.
     native: dict[str, set[str]] = {}
-    text = resources.files("spider.data").joinpath("country_names.tsv").read_text("utf-8")
+    text = read_text("country_names.tsv")
     for line in text.splitlines()[1:]:
         code, _, spelled = line.partition("\t")
         for name in spelled.split("|"):

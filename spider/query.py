@@ -23,13 +23,13 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from spider import places
+from spider.data import read_text
 from spider.db import Database, dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
@@ -120,7 +120,7 @@ def _shipped_vocabulary() -> tuple[list[Term], frozenset[str], dict[str, Term]]:
 
 @functools.cache
 def _shipped_toml() -> dict[str, Any]:
-    text = resources.files("spider.data").joinpath("vocabulary.toml").read_text(encoding="utf-8")
+    text = read_text("vocabulary.toml")
     return tomllib.loads(text)
 
 

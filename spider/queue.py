@@ -28,8 +28,8 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     """The day's queue for REP (None: everyone's); `visible`, if given, the companies the
     asker may see at all."""
     from spider.calls import OUTCOMES, due_callbacks, mark_handed_out, nurture_list, zone_of
+    from spider.contact_facts import best_contacts
     from spider.exclusions import excluded_companies
-    from spider.people import best_contacts
     from spider.routing import assigned_to, owners
 
     now = now or datetime.now(UTC)

@@ -69,10 +69,12 @@ class Adjacency:
             rows = self.db.execute(
                 "select cs.company_id, cs.weight, w.weight_sum from company_signals cs "
                 "join company_weights w on w.company_id = cs.company_id where cs.signal = ?", [key])
+            known = self._degree
             for cid, weight, degree in rows:
                 other = ("c", cid)
                 out.append((other, weight))
-                self._degree.setdefault(other, degree or 0.0)
+                if other not in known:
+                    known[other] = degree or 0.0
         self.reads += len(out)
         self._cache[node] = out
         # Every edge counts, so a node's degree is the same before and after its list is read:
@@ -181,6 +183,7 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
     estimate: dict[Node, float] = {}
     queue = deque(residual)
     queued = set(queue)
+    degrees = adjacency._degree
     pushes = 0
     while queue and pushes < max_pushes:
         node = queue.popleft()
@@ -202,9 +205,13 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
         for other, weight in neighbours:
             value = residual.get(other, 0.0) + spread * weight
             residual[other] = value
-            if other not in queued and value >= epsilon * adjacency.degree(other):
-                queue.append(other)
-                queued.add(other)
+            if other not in queued:
+                # The neighbour's degree came with this list (Adjacency keeps it), so this is
+                # a dict read, not a call, on the walk's innermost line.
+                theirs = degrees.get(other)
+                if value >= epsilon * (adjacency.degree(other) if theirs is None else theirs):
+                    queue.append(other)
+                    queued.add(other)
     return estimate, residual
 
 

@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from spider.cli import main
+from spider.contact_facts import buyer_order
 from spider.crawl.contacts import link_kind, read_page
-from spider.people import buyer_order, drop_bare_family_names, en_name, ja_name, role_of
+from spider.people import drop_bare_family_names, en_name, ja_name, role_of
 
 SITES = Path(__file__).parent / "fixtures" / "enrich"
 

@@ -68,8 +68,8 @@ def enrich(obj: Context, query: str | None, list_name: str | None, companies: tu
         spider enrich --list tokyo-hotels --no-people
         spider enrich --company "#412" --again
     """
+    from spider.contact_facts import best_contacts, buyer_kind
     from spider.enrich import enrich as run_enrich
-    from spider.people import best_contacts, buyer_kind
 
     settings = obj.configure(enrich_pages=enrich_pages, delay=delay, buyer=buyer,
                              enrich_people=False if no_people else None)
@@ -117,7 +117,7 @@ def contacts(obj: Context, companies: tuple[str, ...], as_json: bool, csv_path: 
         spider contacts --csv contacts.csv
     """
     from spider.clients import resolve_company
-    from spider.people import best_contacts, facts_of, sites_of
+    from spider.contact_facts import best_contacts, facts_of, sites_of
 
     db = obj.open()
     ids = [resolve_company(db, text, command="spider contacts") for text in companies] or None

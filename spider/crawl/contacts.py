@@ -3,8 +3,8 @@ the people the company names with their role, each with how it was found.
 
 Pure functions on one page's HTML. `read_page` returns a `PageContacts`; `pick_pages` ranks a
 page's links to the pages a person would open to find these (company profile, contact, access,
-about, team, message from the president, press), in English and Japanese. `roles` knows the
-titles and what kind of buyer each one is (`ROLE_KINDS`, `buyer_order`).
+about, team, message from the president, press), in English and Japanese; `spider.people`
+knows the titles and what kind of buyer each one is.
 
 The rules read shapes, not sites: label/value pairs (会社概要 tables, definition lists,
 "TEL: ..." lines), schema.org JSON-LD and microdata (Organization, Person with jobTitle),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
+from spider.data import read_text
 from spider.resolve.kana import is_romaji, kana_letters, kana_to_romaji, romaji_key
 from spider.resolve.normalize import fold, is_japanese, normalize_name
 from spider.resolve.readings import reading_kana
@@ -22,7 +22,7 @@ def _dictionary() -> tuple[dict[str, str], dict[str, list[str]], dict[str, str],
     ja_concept: dict[str, str] = {}
     ja_readings: dict[str, list[str]] = {}
     en_concept: dict[str, str] = {}
-    text = resources.files("spider.data").joinpath("business_words.tsv").read_text("utf-8")
+    text = read_text("business_words.tsv")
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:

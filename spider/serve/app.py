@@ -309,7 +309,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     @app.get("/company/<int:company_id>")
     def company(company_id: int) -> Any:
         from spider.calls import history
-        from spider.people import best_contacts, facts_of
+        from spider.contact_facts import best_contacts, facts_of
 
         row = db().execute("select id, name, name_local, phone, website, address, city, region, "
                            "country, category from companies where id = ?",

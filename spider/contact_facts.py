@@ -1,0 +1,165 @@
+"""Whom to ask for at each company, read back from `contact_facts` (which `spider enrich`
+fills): the kinds of buyer a user sells to, their order for the `buyer` setting, and per
+company the person nearest that buyer, the switchboard and the address, each with its source.
+
+Light on purpose (no regular expressions): every `spider expand`, call list and `today`
+reads contacts through here. Recognising titles and names on a page is `spider.people`'s
+work; `buyer_kind` calls on it only for a buyer setting given as a title ("営業部長").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from spider.db import Database, rows_in
+from spider.errors import InputError
+
+# Kinds of role, as a buyer is described: the setting `buyer` names one of these (or a word
+# that means one, BUYER_WORDS), and `buyer_order` says whom to ask for when nobody of that
+# kind is named.
+ROLE_KINDS = ("sales", "marketing", "hr", "purchasing", "it", "finance", "operations", "admin",
+              "gm", "kitchen", "ceo", "board", "practitioner", "staff")
+BUYER_WORDS = {
+    "sales": "sales", "sales manager": "sales", "director of sales": "sales",
+    "sales director": "sales", "head of sales": "sales", "営業": "sales", "営業部長": "sales",
+    "marketing": "marketing", "マーケティング": "marketing", "広報": "marketing",
+    "hr": "hr", "human resources": "hr", "people": "hr", "recruiting": "hr", "人事": "hr",
+    "purchasing": "purchasing", "procurement": "purchasing", "buyer": "purchasing",
+    "購買": "purchasing", "調達": "purchasing",
+    "it": "it", "information systems": "it", "情報システム": "it",
+    "finance": "finance", "accounting": "finance", "cfo": "finance", "経理": "finance",
+    "operations": "operations", "coo": "operations",
+    "admin": "admin", "general affairs": "admin", "総務": "admin",
+    "general manager": "gm", "gm": "gm", "manager": "gm", "支配人": "gm", "店長": "gm",
+    "chef": "kitchen", "kitchen": "kitchen", "料理長": "kitchen",
+    "owner": "ceo", "ceo": "ceo", "president": "ceo", "社長": "ceo", "代表": "ceo",
+}
+_FALLBACK = ("gm", "ceo", "board", "practitioner")
+_NEAR = {"sales": ("marketing",), "marketing": ("sales",), "hr": ("admin",),
+         "purchasing": ("admin", "operations"), "it": ("admin", "operations"),
+         "finance": ("admin",), "operations": (), "admin": ("hr",), "gm": (), "kitchen": (),
+         "ceo": (), "board": (), "practitioner": (), "staff": ()}  # fmt: skip
+
+
+def buyer_kind(text: str) -> str:
+    """The kind of role the setting `buyer` names ("sales manager" -> "sales")."""
+    key = " ".join(str(text or "").split()).lower()
+    if key in ROLE_KINDS:
+        return key
+    if key in BUYER_WORDS:
+        return BUYER_WORDS[key]
+    from spider.people import role_of  # the title rules: only for a buyer named by title
+
+    found = role_of(text)
+    if found is None or found[0] == "other":
+        raise InputError(f"setting buyer = {text!r} names no role Spider knows; say sales, "
+                         "marketing, hr, purchasing, it, finance, operations, admin, gm, "
+                         "kitchen or ceo (or a title such as 'director of sales', '営業部長')")
+    return found[0]
+
+
+def buyer_order(buyer: str) -> tuple[str, ...]:
+    """Kinds of role, nearest the buyer first: the buyer's own, its neighbours, then the
+    general manager, the head of the company, the board and the practitioner-owner."""
+    kind = buyer_kind(buyer)
+    order = [kind, *_NEAR.get(kind, ())]
+    order += [k for k in _FALLBACK if k not in order]
+    return tuple(order)
+
+
+# -- reading facts back -----------------------------------------------------------------
+
+
+def has_facts(db: Database) -> bool:
+    """Whether `spider enrich` ever ran on this database (its table exists)."""
+    return db.execute("select 1 from sqlite_master where name = 'contact_facts'").fetchone() \
+        is not None
+
+
+@dataclass
+class Contact:
+    """What a rep needs before dialling: the person to ask for and the number, with where
+    each was read."""
+
+    person: str = ""
+    role: str = ""
+    person_url: str = ""
+    phone: str = ""
+    phone_url: str = ""
+    address: str = ""
+    postal_code: str = ""
+    others: list[tuple[str, str]] = field(default_factory=list)  # (name, role) also named
+
+
+def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
+                  ) -> dict[int, Contact]:
+    """Per company: the person nearest the buyer (`buyer`: the buyer's own kind of role,
+    then its neighbours, the general manager, the head of the company), and the phone."""
+    ids = list(company_ids)
+    if not ids or not has_facts(db):
+        return {}
+    order = buyer_order(settings.buyer)
+    where = {k: i for i, k in enumerate(order)}
+    found: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows_in(db, "select l.company_id, f.kind, f.value, f.role, f.role_kind, "
+                       "f.role_rank, f.url, f.how from contact_facts f join record_links l on "
+                       "l.record_id = f.record_id where l.company_id in ({marks}) "
+                       "order by f.id", ids):
+        found[row[0]].append(row[1:])
+    out: dict[int, Contact] = {}
+    for company_id, facts in found.items():
+        contact = Contact()
+        people = []
+        for kind, value, role, role_kind, rank, url, how in facts:
+            if kind == "phone" and not contact.phone:
+                contact.phone, contact.phone_url = value, url
+            elif kind == "address" and not contact.address:
+                contact.address = value
+            elif kind == "postal_code" and not contact.postal_code:
+                contact.postal_code = value
+            elif kind == "person":
+                people.append((where.get(role_kind, len(order)), -(rank or 0),
+                               0 if how == "schema.org Person" else 1, value, role, url))
+        people.sort(key=lambda p: p[:3])  # stable: ties stay in the order the pages gave
+        usable = [p for p in people if p[0] < len(order)]
+        if usable:
+            contact.person, contact.role, contact.person_url = usable[0][3:6]
+        contact.others = [(p[3], p[4]) for p in people if p[3] != contact.person][:5]
+        out[company_id] = contact
+    return out
+
+
+def facts_of(db: Database, company_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Every fact kept, for the audit table: company, kind, value, role, URL, dates."""
+    if not has_facts(db):
+        return []
+    sql = ("select l.company_id, c.name, f.kind, f.value, f.role, f.role_kind, f.how, f.url, "
+           "f.fetched_at, f.first_seen, f.seen_at, f.record_id from contact_facts f join "
+           "record_links l on l.record_id = f.record_id join companies c on c.id = l.company_id")
+    names = ("company_id", "company", "kind", "value", "role", "role_kind", "how", "url",
+             "fetched_at", "first_seen", "seen_at", "record_id")
+    order = " order by l.company_id, case f.kind when 'phone' then 0 when 'address' then 1 " \
+            "when 'postal_code' then 2 else 3 end, f.role_rank desc, f.id"
+    if company_ids is None:
+        rows: Iterable[tuple] = db.execute(sql + order)
+    else:
+        rows = rows_in(db, sql + " where l.company_id in ({marks})" + order, list(company_ids))
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def sites_of(db: Database, company_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Each visited company's site: website, status, pages read, when, why not."""
+    if not has_facts(db):
+        return []
+    sql = ("select l.company_id, s.website, s.status, s.pages, s.visited_at, s.reason from "
+           "enrich_sites s join record_links l on l.record_id = s.record_id")
+    names = ("company_id", "website", "status", "pages", "visited_at", "reason")
+    rows: Iterable[tuple] = (db.execute(sql) if company_ids is None else
+                             rows_in(db, sql + " where l.company_id in ({marks})",
+                                     list(company_ids)))
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
