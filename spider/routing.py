@@ -141,6 +141,29 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
     return out
 
 
+def claim(db: Database, rep: str, company_ids: list[int]) -> list[int]:
+    """REP takes those of COMPANY_IDS no rep holds yet (a rep working their own search, in
+    the web app). Returns the companies taken; one another rep holds stays theirs."""
+    ensure_routing_schema(db)
+    rep = rep.strip()
+    if not rep:
+        raise InputError("claiming needs a rep's name")
+    taken = owners(db, company_ids)
+    rows, out = [], []
+    for company_id in dict.fromkeys(company_ids):
+        if company_id in taken:
+            continue
+        anchor = db.execute("select min(record_id) from record_links where company_id = ?",
+                            [company_id]).fetchone()[0]
+        if anchor is None:
+            continue
+        rows.append({"record_id": anchor, "rep": rep, "assigned_at": now_iso()})
+        out.append(company_id)
+    with transaction(db):
+        insert_rows(db, "assignments", rows)
+    return out
+
+
 def _fits(rep: Rep, place: str, industry: str) -> bool:
     """Whether a company (its folded place and industry words) is in the rep's territory: a
     rep with no territory takes only what no territory holds."""

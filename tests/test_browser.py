@@ -140,6 +140,9 @@ def test_ops_merges_a_duplicate_and_reads_a_refresh_diff(
     merged = pairs[0].get_attribute("id")
     shot(browser, "review", tmp_path)
     pairs[0].find_element(By.CSS_SELECTOR, "button[value=merge]").click()
+    asked = browser.switch_to.alert  # a merge asks first
+    assert "Merge" in asked.text
+    asked.accept()
     assert browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert merged not in [p.get_attribute("id") for p in
                           browser.find_elements(By.CSS_SELECTOR, "section.pair")]
@@ -176,3 +179,31 @@ def test_the_japanese_interface(server: dict[str, Any], browser: Any, tmp_path: 
     assert browser.find_elements(By.CSS_SELECTOR, "button[value=gatekeeper-message]")[0].text \
         == "受付: 伝言"
     shot(browser, "search-ja", tmp_path)
+
+
+def test_enter_in_a_note_logs_nothing_and_the_web_zooms_by_button(
+        server: dict[str, Any], browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url = server["url"]
+    log_in(browser, url, "sato")
+    browser.get(url + "/?q=Tokyo+five-star+hotel")
+    card = browser.find_elements(By.CSS_SELECTOR, "li.prospect")[0]
+    card.find_element(By.CSS_SELECTOR, "details summary").click()
+    contact = card.find_element(By.NAME, "contact")
+    contact.send_keys("Mr Tanaka" + Keys.ENTER)  # a rep's reflex: type, press Enter
+    card.find_element(By.NAME, "note").send_keys("out until 3pm" + Keys.ENTER)
+    assert server["db"].execute("select count(*) from call_log").fetchone()[0] == 0
+    card.find_element(By.CSS_SELECTOR, "button[value=gatekeeper-message]").click()
+    row = server["db"].execute("select outcome, contact, note from call_log").fetchone()
+    assert row == ("gatekeeper-message", "Mr Tanaka", "out until 3pm")
+    # The spider web on a phone: the + button zooms in (no wheel, no pinch needed).
+    browser.set_window_size(390, 844)
+    browser.get(url + "/web?q=Tokyo+five-star+hotel")
+    width = browser.execute_script("return document.querySelector('.web svg').viewBox.baseVal"
+                                   ".width")
+    browser.find_element(By.CSS_SELECTOR, "[data-zoom=in]").click()
+    after = browser.execute_script("return document.querySelector('.web svg').viewBox.baseVal"
+                                   ".width")
+    assert after < width * 0.8

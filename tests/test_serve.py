@@ -202,3 +202,196 @@ def test_a_website_from_a_file_cannot_run_script_in_the_page(web: dict[str, Any]
     assert "javascript:alert" not in body.split("</h1>")[1].split("href=")[1][:40]
     assert "<script>alert(2)" not in body
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+# -- from a review of the app (issue 16): each of these failed before it was mended --------
+
+
+def test_login_never_sends_the_user_to_another_site(web: dict[str, Any]) -> None:
+    for target in ("/%09/evil.example", "//evil.example", "/\\evil.example",
+                   "https://evil.example/", "/%0d%0aX:%201"):
+        client = web["app"].test_client()
+        resp = client.post(f"/login?next={target}", data={
+            "name": "sato", "password": PASSWORD, "csrf_token": token(client)})
+        assert resp.status_code == 302, target
+        where = resp.headers["Location"]
+        assert where == "/" or (where.startswith("/") and not where.startswith("//")
+                                and "evil" not in where), (target, where)
+    client = login(web["app"], "sato")
+    resp = client.post("/lang", data={"lang": "en", "next": "/\r\nX: 1",
+                                      "csrf_token": token(client, "/today")})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+def test_a_login_without_a_session_token_is_refused(web: dict[str, Any]) -> None:
+    client = web["app"].test_client()  # no page read first: the session holds no token
+    for forged in ("-", "", "x"):
+        resp = client.post("/login", data={"name": "sato", "password": PASSWORD,
+                                           "csrf_token": forged})
+        assert resp.status_code == 400, forged
+    assert client.get("/today").status_code == 302
+
+
+def test_a_session_ends_at_logout_at_a_new_password_and_at_removal(web: dict[str, Any]) -> None:
+    from spider.serve.users import remove_user, set_password
+
+    app = web["app"]
+
+    def replay(cookie: str) -> int:
+        other = app.test_client()
+        other.set_cookie("session", cookie)
+        return other.get("/today").status_code
+
+    client = login(app, "sato")
+    kept = client.get_cookie("session").value
+    assert replay(kept) == 200
+    client.post("/logout", data={"csrf_token": token(client, "/today")})
+    assert replay(kept) == 302  # the copied cookie names a session that is over
+    client = login(app, "sato")
+    kept = client.get_cookie("session").value
+    set_password(web["db"], "sato", "a new password")
+    assert replay(kept) == 302
+    client = app.test_client()
+    client.post("/login", data={"name": "sato", "password": "a new password",
+                                "csrf_token": token(client)})
+    kept = client.get_cookie("session").value
+    assert replay(kept) == 200
+    remove_user(web["db"], "sato")
+    assert replay(kept) == 302
+    # Removed, then added back: a new password, the calls kept.
+    add_user(web["db"], "sato", "rep", "back again!")
+    login_back = app.test_client()
+    resp = login_back.post("/login", data={"name": "sato", "password": "back again!",
+                                           "csrf_token": token(login_back)})
+    assert resp.status_code == 302
+
+
+def test_failed_logins_are_throttled_without_hashing(web: dict[str, Any]) -> None:
+    client = web["app"].test_client()
+    t = token(client)
+    for _ in range(5):
+        resp = client.post("/login", data={"name": "sato", "password": "guess", "csrf_token": t})
+        assert resp.status_code == 200
+    resp = client.post("/login", data={"name": "sato", "password": PASSWORD, "csrf_token": t})
+    assert resp.status_code == 429 and "Too many failed logins" in resp.get_data(as_text=True)
+    # Another name from another address is not held up by it.
+    other = web["app"].test_client()
+    resp = other.post("/login", data={"name": "suzuki", "password": PASSWORD,
+                                      "csrf_token": token(other)},
+                      environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert resp.status_code == 302
+
+
+def test_an_unknown_name_hashes_no_more_than_a_known_one(monkeypatch: Any) -> None:
+    from spider.serve import users
+
+    calls = []
+    real = users.generate_password_hash
+    monkeypatch.setattr(users, "generate_password_hash",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    users._no_such_user_hash.cache_clear()
+    import sqlite3 as sq
+
+    from spider.db import Database
+
+    db = Database(sq.connect(":memory:"))
+    users.add_user(db, "known", "rep", PASSWORD)
+    calls.clear()
+    for _ in range(3):
+        assert users.check_login(db, "nobody", "wrong") is None
+        assert users.check_login(db, "known", "wrong") is None
+    assert len(calls) <= 1  # the stand-in hash, made once
+
+
+@pytest.mark.parametrize("method,url,data", [
+    ("get", "/?q=hotel&n=abc", None),
+    ("get", "/?q=hotel&n=-5", None),
+    ("get", "/company/99999999999999999999", None),
+    ("get", "/refresh/99999999999999999999", None),
+    ("post", "/log", {"company_id": "abc", "outcome": "no-answer"}),
+    ("post", "/log", {"company_id": "99999999999999999999", "outcome": "no-answer"}),
+    ("post", "/company/1/split", {"record_id": "abc"}),
+    ("post", "/company/99999999999999999999/split", {"record_id": "1"}),
+    ("post", "/review/99999999999999999999", {"verdict": "merge"}),
+    ("post", "/sources/99999999999999999999/refresh", {}),
+    ("post", "/plan", {"target": "nan", "deal_size": "1"}),
+    ("post", "/plan", {"target": "inf", "deal_size": "1"}),
+    ("post", "/plan", {"target": "1e400", "deal_size": "1"}),
+    ("post", "/plan", {"target": "-5", "deal_size": "1"}),
+])
+def test_bad_input_is_a_message_never_a_500(web: dict[str, Any], method: str, url: str,
+                                            data: dict[str, str] | None) -> None:
+    ensure_routing_schema(web["db"])  # the huge id reaches SQLite once assignments exist
+    name = "mgr" if url.startswith("/plan") else ("ops" if url.startswith(
+        ("/company/1/", "/company/9", "/review", "/sources", "/refresh")) else "sato")
+    client = login(web["app"], name)
+    if data is not None:
+        data = {**data, "csrf_token": token(client, "/today")}
+    resp = getattr(client, method)(url, data=data)
+    assert resp.status_code < 500, (url, resp.status_code)
+    if url == "/?q=hotel&n=-5":
+        assert resp.get_data(as_text=True).count('class="card prospect"') <= 200
+
+
+def test_a_rep_claims_a_search_into_their_queue_and_logs_with_a_callback(
+        web: dict[str, Any]) -> None:
+    client = login(web["app"], "sato")
+    assert "add the results to your queue" in client.get("/today").get_data(as_text=True)
+    page = client.get("/?q=Tokyo+five-star+hotel").get_data(as_text=True)
+    assert 'action="/claim"' in page
+    ids = re.findall(r'<input type="hidden" name="company_id" value="(\d+)">\s*(?=<input|<button)',
+                     page.split('action="/claim"')[1].split("</form>")[0])
+    assert ids
+    resp = client.post("/claim", data={"company_id": ids, "next": "/today",
+                                       "csrf_token": token(client, "/today")})
+    assert resp.status_code == 302
+    today = client.get("/today").get_data(as_text=True)
+    assert today.count('class="card prospect"') >= 1
+    # Another rep no longer sees what sato took.
+    suzuki = login(web["app"], "suzuki")
+    assert suzuki.get(f"/company/{ids[0]}").status_code == 404
+    # A callback time the rep names, shown in the company's own time zone.
+    resp = client.post("/log", data={"company_id": ids[0], "outcome": "gatekeeper-message",
+                                     "callback": "2030-01-08 10:00", "note": "x" * 3000,
+                                     "csrf_token": token(client, "/today")})
+    assert resp.status_code == 302
+    note, at = web["db"].execute("select note, callback_at from call_log").fetchone()
+    assert len(note) == 2000 and at.startswith("2030-01-08T01:00")  # 10:00 JST
+    history = client.get(f"/company/{ids[0]}").get_data(as_text=True)
+    assert "Tue 8 Jan 10:00 JST" in history
+
+
+def test_the_japanese_pages_say_their_own_words(web: dict[str, Any]) -> None:
+    client = login(web["app"], "mgr")
+    client.post("/lang", data={"lang": "ja", "csrf_token": token(client, "/today")})
+    report = client.get("/report").get_data(as_text=True)
+    assert "集計開始" in report and "架電" in report and ">dial<" not in report
+    sources = client.get("/sources").get_data(as_text=True)
+    assert "最終取得" in sources and ">last read<" not in sources
+    assert "マネージャー" in client.get("/users").get_data(as_text=True)
+    missing = client.get("/company/99999")
+    assert missing.status_code == 404 and "見つかりません" in missing.get_data(as_text=True)
+
+
+def test_the_web_picture_links_no_company_the_rep_may_not_see(web: dict[str, Any]) -> None:
+    db = web["db"]
+    ensure_routing_schema(db)
+    theirs = db.execute("select l.company_id from record_links l join records r on r.id = "
+                        "l.record_id where r.name like 'Conrad Tokyo%' limit 1").fetchone()
+    assert theirs
+    record = db.execute("select record_id from record_links where company_id = ?",
+                        [theirs[0]]).fetchone()[0]
+    db.execute("insert into assignments (record_id, rep, assigned_at) values (?, 'suzuki', "
+               "'2026-12-01T00:00:00+00:00')", [record])
+    page = login(web["app"], "sato").get("/web?q=Conrad+Tokyo").get_data(as_text=True)
+    assert "<svg" in page and f"/company/{theirs[0]}\"" not in page
+
+
+def test_a_phone_field_gives_one_number_to_dial() -> None:
+    from spider.serve.app import tel_href
+
+    assert tel_href("03-3211-5211") == "tel:0332115211"
+    assert tel_href("+81 3-3211-5211 (代表)") == "tel:+81332115211"
+    assert tel_href("03-1234-5678 / 03-1234-5679") == "tel:0312345678"
+    assert tel_href("03-1234-5678 javascript:alert(1)") == "tel:0312345678"
+    assert tel_href("ask at the desk") == ""

@@ -16,9 +16,13 @@ from spider.errors import InputError
               help="Server processes (default: the CPUs, up to 4).")
 @click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Threads in each process.")
+@click.option("--secure-cookies", is_flag=True,
+              help="Send the session cookie over HTTPS only (behind a reverse proxy that ends "
+                   "TLS).")
 @click.pass_obj
 @handle_errors
-def serve(obj: Context, host: str, port: int, workers: int | None, threads: int) -> None:
+def serve(obj: Context, host: str, port: int, workers: int | None, threads: int,
+          secure_cookies: bool) -> None:
     """The web app for the team: search and call lists with one-click outcomes, the day's
     queue, the manager's plan and report, sources, refresh diffs, duplicates and the spider
     web, in English and Japanese. Everyone logs in (`spider users add`).
@@ -26,7 +30,7 @@ def serve(obj: Context, host: str, port: int, workers: int | None, threads: int)
     \b
     Examples:
         spider serve
-        spider serve --host 0.0.0.0 --port 8080
+        spider serve --host 0.0.0.0 --port 8080 --secure-cookies   # behind HTTPS
     """
     from spider.serve import run_server
     from spider.serve.users import first_manager
@@ -43,12 +47,13 @@ def serve(obj: Context, host: str, port: int, workers: int | None, threads: int)
     _echo_err(f"Spider serving {obj.db_path} on {where} (Ctrl-C stops)")
     if host not in ("127.0.0.1", "localhost", "::1"):
         _echo_err("Shared on the network: put it behind HTTPS (a reverse proxy) before "
-                  "anyone logs in over Wi-Fi.")
+                  "anyone logs in over Wi-Fi, and add --secure-cookies.")
     import os
 
     try:
         run_server(obj.db_path, obj.settings, host=host, port=port, threads=threads,
-                   workers=workers or min(4, os.cpu_count() or 1))
+                   workers=workers or min(4, os.cpu_count() or 1),
+                   secure_cookies=secure_cookies)
     except OSError as exc:
         raise InputError(f"{host}:{port}: cannot listen there ({exc.strerror}); choose another "
                          "--port, or stop what holds it") from None

@@ -13,7 +13,8 @@ from spider.settings import Settings
 
 
 def run_server(db_path: str | Path, settings: Settings, *, host: str = "127.0.0.1",
-               port: int = 8321, threads: int = 2, workers: int = 1) -> None:
+               port: int = 8321, threads: int = 2, workers: int = 1,
+               secure_cookies: bool = False) -> None:
     """Serve the app with Waitress until interrupted: WORKERS processes sharing one listening
     socket (where the OS can fork), each with THREADS threads. Searching is Python work held
     by one interpreter lock per process, so processes, not threads, use the machine's cores."""
@@ -31,7 +32,7 @@ def run_server(db_path: str | Path, settings: Settings, *, host: str = "127.0.0.
               clear_untrusted_proxy_headers=True)
 
     if workers <= 1 or not hasattr(os, "fork") or sys.platform == "win32":
-        run(create_app(db_path, settings))
+        run(create_app(db_path, settings, secure_cookies=secure_cookies))
         return
     children = []
     for _ in range(workers):
@@ -39,7 +40,7 @@ def run_server(db_path: str | Path, settings: Settings, *, host: str = "127.0.0.
         if pid == 0:  # a worker: its own app, its own connections
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                run(create_app(db_path, settings))
+                run(create_app(db_path, settings, secure_cookies=secure_cookies))
             finally:
                 os._exit(0)
         children.append(pid)

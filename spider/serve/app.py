@@ -16,9 +16,9 @@ from __future__ import annotations
 import functools
 import html
 import math
+import re
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -38,12 +38,21 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from spider.db import Database, open_db
 from spider.errors import SpiderError
 from spider.locking import WriterLock
 from spider.serve.i18n import word
-from spider.serve.users import User, check_login, secret_key, user_by_id
+from spider.serve.users import (
+    LoginThrottle,
+    User,
+    check_login,
+    end_session,
+    secret_key,
+    session_user,
+    start_session,
+)
 from spider.settings import Settings
 
 PUBLIC = frozenset({"login", "static"})
@@ -60,9 +69,26 @@ class Busy(Exception):
     """Another command holds the writer lock for longer than a request may wait."""
 
 
-def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
+NOTE_CHARS = 2000  # a call note longer than this is cut (and said so)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """TARGET if it is a path on this site, else DEFAULT: never another host ('//evil',
+    '/\\evil', 'https://...'), and nothing with a control character (a tab or a newline is
+    dropped or refused when the header is written, turning '/\t/evil' into '//evil')."""
+    text = str(target or "")
+    if (not text.startswith("/") or text.startswith("//") or "\\" in text
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)):
+        return default
+    parts = urlsplit(text)
+    return default if parts.scheme or parts.netloc else text
+
+
+def create_app(db_path: str | Path, settings: Settings | None = None, *,
+               secure_cookies: bool = False) -> Flask:
     """The app over the database at DB_PATH (settings: spider.toml's, with the user's
-    language on top)."""
+    language on top). SECURE_COOKIES: the session cookie only over HTTPS (behind a proxy that
+    ends TLS)."""
     db_path = Path(db_path)
     base_settings = settings or Settings()
     app = Flask(__name__)
@@ -72,7 +98,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     finally:
         first.conn.close()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
+                      SESSION_COOKIE_SECURE=secure_cookies,
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+                      MAX_CONTENT_LENGTH=256 * 1024)  # a form, never a file
+    throttle = LoginThrottle()
 
     def db() -> Database:
         if "db" not in g:
@@ -120,21 +149,30 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     @app.before_request
     def authenticate() -> Any:
         g.user = None
-        user_id = session.get("user_id")
-        if user_id is not None:
-            g.user = user_by_id(db(), int(user_id))
+        token = session.get("token")
+        if token:
+            g.user = session_user(db(), str(token))
         if request.endpoint in PUBLIC or request.endpoint is None:
             return None  # the login page, the stylesheet, and a 404 (a browser's /favicon.ico)
         if g.user is None:
-            if "user_id" in session:  # a user removed since: their session ends
+            if token:  # logged out elsewhere, a new password, or the user removed
                 session.clear()
             if request.method == "GET":
-                return redirect(url_for("login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("login", next=safe_next(
+                    request.full_path.rstrip("?"), "/")))
             abort(401)
-        if request.method == "POST" and not secrets.compare_digest(
-                str(request.form.get("csrf_token", "")), str(session.get("csrf", "-"))):
-            abort(400, "the form is out of date (CSRF token); reload the page and try again")
+        if request.method == "POST":
+            check_csrf()
+        if any(isinstance(v, int) and v >= 2**63 for v in (request.view_args or {}).values()):
+            abort(404)  # an id SQLite cannot hold names nothing
         return None
+
+    def check_csrf() -> None:
+        """The form's token must be the session's own; a session without one accepts none."""
+        kept = session.get("csrf")
+        if not kept or not secrets.compare_digest(str(request.form.get("csrf_token", "")),
+                                                  str(kept)):
+            abort(400, t("csrf"))
 
     @app.after_request
     def headers(resp: Response) -> Response:
@@ -154,6 +192,19 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     def spider_error(exc: SpiderError) -> tuple[str, int]:
         return render_template("message.html", message=str(exc)), 400
 
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        """Flask's own error pages, in the user's language and inside the app's frame."""
+        code = exc.code or 500
+        if code in (301, 302, 303, 307, 308) or request.method == "HEAD":
+            return exc
+        key = {400: "bad_request", 401: "log_in_first", 403: "not_allowed", 404: "not_found",
+               405: "not_allowed", 413: "too_large"}.get(code, "")
+        message = t(key) if key else str(exc.name)
+        if code == 400 and exc.description and not exc.description.startswith("The browser"):
+            message = str(exc.description)
+        return render_template("message.html", message=message), code
+
     def t(key: str) -> str:
         return word(key, language())
 
@@ -165,13 +216,40 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     @app.context_processor
     def inject() -> dict[str, Any]:
         return {"t": t, "user": g.get("user"), "csrf_token": csrf, "lang": language(),
-                "outcome_label": outcome_label, "tel": tel_href}
+                "outcome_label": outcome_label, "tel": tel_href, "when": local_time,
+                "role_name": lambda r: t(f"role_{r}")}
+
+    def country_of(company_id: int) -> str:
+        row = db().execute("select country from companies where id = ?", [company_id]).fetchone()
+        return str(row[0] or "") if row else ""
+
+    def local_time(value: Any, country: str | None = None) -> str:
+        """A stored UTC time as the rep reads it: in the company's own time zone (its
+        country's), with the zone named; the weekday and month in the user's language."""
+        from spider.calls import zone_of
+
+        if not value:
+            return ""
+        try:
+            when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        when = when.astimezone(zone_of(country)) if country is not None else when
+        if language() == "ja":
+            return (f"{when.month}月{when.day}日({'月火水木金土日'[when.weekday()]}) "
+                    f"{when:%H:%M %Z}")
+        return when.strftime("%a %d %b %H:%M %Z").replace(" 0", " ", 1)
 
     @app.template_filter("url")
     def safe_url(value: Any) -> str:
         """A link only to the web: a 'javascript:' or 'data:' address from a file is none."""
         text = str(value or "").strip()
-        return text if urlsplit(text).scheme in ("http", "https") else "#"
+        try:
+            return text if urlsplit(text).scheme in ("http", "https") else "#"
+        except ValueError:  # '[' in a host: no address at all
+            return "#"
 
     @app.template_filter("short")
     def short_url(value: Any) -> str:
@@ -213,11 +291,16 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
 
     def back(default: str) -> Any:
         """Redirect to the page the form came from, if it is on this site."""
-        target = request.form.get("next") or default
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not target.startswith("/"):
-            target = default
-        return redirect(target)
+        return redirect(safe_next(request.form.get("next"), default))
+
+    def number(value: Any, default: int, *, low: int = 1, high: int = 10**12) -> int:
+        """A whole number from a form or a query string, or DEFAULT; kept within LOW..HIGH
+        (no 500 for 'abc', and no id too large for SQLite)."""
+        try:
+            got = int(str(value).strip())
+        except (TypeError, ValueError):
+            return default
+        return max(low, min(got, high))
 
     # -- the session ---------------------------------------------------------------------
 
@@ -225,26 +308,34 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     def login() -> Any:
         error = ""
         if request.method == "POST":
-            if not secrets.compare_digest(str(request.form.get("csrf_token", "")),
-                                          str(session.get("csrf", "-"))):
-                abort(400, "the form is out of date (CSRF token); reload the page")
-            user = check_login(db(), str(request.form.get("name", "")),
-                               str(request.form.get("password", "")))
+            check_csrf()
+            name = str(request.form.get("name", ""))[:200]
+            keys = (f"name:{name.strip().casefold()}", f"from:{request.remote_addr}")
+            wait = throttle.wait(*keys)
+            if wait > 0:  # refused at once: no password is hashed for a locked name
+                error = t("too_many").format(minutes=math.ceil(wait / 60))
+                return render_template("login.html", error=error), 429
+            user = check_login(db(), name, str(request.form.get("password", ""))[:1000])
             if user is None:
-                time.sleep(0.3)
+                throttle.failed(*keys)
                 error = t("bad_login")
             else:
+                throttle.succeeded(keys[0])
+                with writing("log in") as wdb:
+                    token = start_session(wdb, user)
                 session.clear()
                 session.permanent = True
-                session["user_id"] = user.id
+                session["token"] = token
                 session["csrf"] = secrets.token_urlsafe(24)
-                target = str(request.args.get("next") or "/")
-                return redirect(target if target.startswith("/") and not target.startswith(
-                    "//") else "/")
+                return redirect(safe_next(request.args.get("next"), "/"))
         return render_template("login.html", error=error)
 
     @app.post("/logout")
     def logout() -> Any:
+        token = session.get("token")
+        if token:
+            with writing("log out") as wdb:
+                end_session(wdb, str(token))
         session.clear()
         return redirect(url_for("login"))
 
@@ -260,20 +351,22 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     def search() -> Any:
         from spider.expand import expand
 
-        query = str(request.args.get("q", "")).strip()
+        query = str(request.args.get("q", "")).strip()[:500]
+        limit = number(request.args.get("n"), 25, high=200)
         expansion, error = None, ""
         if query:
             try:
-                expansion = expand(db(), settings_now(), query,
-                                   limit=min(int(request.args.get("n", 25) or 25), 200),
-                                   save=False)
+                expansion = expand(db(), settings_now(), query, limit=limit, save=False)
             except SpiderError as exc:
                 error = str(exc)
-            if expansion is not None:  # kept for the day's queue, written in turn
+            # Kept for the day's queue, written in turn; once per search, not again when a
+            # logged call brings the rep back to the same results.
+            if expansion is not None and session.get("kept") != [query, limit]:
                 from spider.prospects import save_run
 
                 with writing("keep a search") as wdb:
                     save_run(wdb, settings_now(), expansion)
+                session["kept"] = [query, limit]
         prospects = []
         if expansion is not None:
             seen = visible_ids([p.company_id for p in expansion.prospects])
@@ -282,27 +375,52 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
             excluded = excluded_companies(db(), settings_now().recent_call_days)
             prospects = [p for p in expansion.prospects
                          if p.company_id in seen and p.company_id not in excluded]
+        owned: dict[int, str] = {}
+        if prospects:
+            from spider.routing import owners
+
+            owned = owners(db(), [p.company_id for p in prospects])
+        claimable = [p.company_id for p in prospects
+                     if p.company_id not in owned and p.priority in ("A", "B")]
         return render_template("search.html", query=query, expansion=expansion,
-                               prospects=prospects, error=error, buttons=OUTCOME_BUTTONS)
+                               prospects=prospects, error=error, buttons=OUTCOME_BUTTONS,
+                               owned=owned, claimable=claimable)
+
+    @app.post("/claim")
+    def claim() -> Any:
+        """A rep takes a search's unassigned A and B prospects into their own queue."""
+        from spider.routing import claim as claim_companies
+
+        user: User = g.user
+        wanted = [number(v, 0) for v in request.form.getlist("company_id")][:200]
+        mine = [cid for cid in wanted if cid and may_see(cid)]
+        with writing("claim prospects") as wdb:
+            taken = claim_companies(wdb, user.rep, mine)
+        flash(t("claimed").format(n=len(taken)))
+        return back(url_for("today"))
 
     @app.post("/log")
     def log() -> Any:
         from spider.calls import log_call
 
-        company_id = int(request.form.get("company_id", "0") or 0)
-        if not may_see(company_id):
+        company_id = number(request.form.get("company_id"), 0, low=0)
+        if not company_id or not may_see(company_id):
             abort(404)
-        outcome = str(request.form.get("outcome", ""))
+        outcome = str(request.form.get("outcome", ""))[:60]
+        note = str(request.form.get("note") or "").strip()
+        cut = len(note) > NOTE_CHARS
         user: User = g.user
         with writing(f"log a call for #{company_id}") as wdb:
             done = log_call(wdb, settings_now(), f"#{company_id}", outcome,
-                            note=str(request.form.get("note") or "") or None,
-                            contact=str(request.form.get("contact") or "") or None,
-                            callback=str(request.form.get("callback") or "") or None,
-                            rep=user.rep)
+                            note=note[:NOTE_CHARS] or None,
+                            contact=str(request.form.get("contact") or "").strip()[:200] or None,
+                            callback=str(request.form.get("callback") or "").strip()[:60]
+                            or None, rep=user.rep)
         message = f"{t('logged')}: {done.name} — {outcome_label(done.outcome)}"
         if done.callback_at:
-            message += f"; {t('call_back')} {done.local_callback}"
+            message += f"; {t('call_back')} {local_time(done.callback_at, country_of(company_id))}"
+        if cut:
+            message += f" ({t('note_cut').format(n=NOTE_CHARS)})"
         flash(message)
         return back(url_for("company", company_id=company_id))
 
@@ -324,7 +442,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
                        "select r.id, r.source, coalesce(r.name_local, r.name), r.phone, r.website "
                        "from records r join record_links l on l.record_id = r.id where "
                        "l.company_id = ? order by r.id", [company_id])]
-        return render_template("company.html", c=info, contact=contact,
+        return render_template("company.html", c=info, contact=contact, when=functools.partial(
+                                   local_time, country=info["country"] or ""),
                                facts=facts_of(db(), [company_id]),
                                calls=list(reversed(history(db(), company_id)))[:30],
                                records=records, buttons=OUTCOME_BUTTONS)
@@ -334,13 +453,25 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         from spider.queue import day_queue
 
         user: User = g.user
-        rep = user.rep if user.role == "rep" else (request.args.get("rep") or None)
+        rep = user.rep if user.role == "rep" else (str(request.args.get("rep") or "")[:100]
+                                                   or None)
         ids = [r[0] for r in db().execute("select id from companies")] if user.role == "rep" \
             else None
         with writing("today's queue") as wdb:  # handing the new prospects out is a write
             queue = day_queue(wdb, settings_now(), rep=rep,
                               visible=visible_ids(ids) if ids is not None else None)
-        return render_template("today.html", queue=queue, rep=rep, buttons=OUTCOME_BUTTONS)
+        return render_template("today.html", queue=queue, rep=rep, buttons=OUTCOME_BUTTONS,
+                               team=team_names())
+
+    def team_names() -> list[str]:
+        """The reps a manager may pick: in routing, and users with a rep name."""
+        from spider.routing import reps
+        from spider.serve.users import list_users
+
+        names = {r.name for r in reps(db())} if db().execute(
+            "select 1 from sqlite_master where name = 'reps'").fetchone() else set()
+        names |= {u["rep"] for u in list_users(db()) if u["role"] == "rep" and not u["disabled"]}
+        return sorted(n for n in names if n)
 
     # -- the manager ------------------------------------------------------------------------
 
@@ -351,10 +482,13 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
 
         if request.method == "POST":
             try:
-                target = float(request.form.get("target", "0") or 0)
-                deal = float(request.form.get("deal_size", "0") or 0)
+                target = float(str(request.form.get("target", "0") or 0).replace(",", ""))
+                deal = float(str(request.form.get("deal_size", "0") or 0).replace(",", ""))
             except ValueError:
-                flash("target and deal size are amounts, such as 30000000")
+                target = deal = math.nan
+            if not (math.isfinite(target) and math.isfinite(deal) and target > 0 and deal > 0
+                    and target < 1e15 and deal < 1e15):
+                flash(t("bad_amounts"))
                 return redirect(url_for("plan"))
             with writing("plan") as wdb:
                 make_plan(wdb, target, deal, str(request.form.get("period", "year")))
@@ -372,7 +506,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         from spider.plan import STAGES, funnel_counts, ratios, saved_plan
 
         user: User = g.user
-        rep = user.rep if user.role == "rep" else (request.args.get("rep") or None)
+        rep = user.rep if user.role == "rep" else (str(request.args.get("rep") or "")[:100]
+                                                   or None)
         period = "month" if request.args.get("period") == "month" else "week"
         now = datetime.now(UTC)
         since = ((now - timedelta(days=now.weekday())) if period == "week" else
@@ -380,12 +515,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         done = funnel_counts(db(), rep=rep, since=since.isoformat())
         made = saved_plan(db())
         weeks = 1.0 if period == "week" else 4.0
-        rows = [(stage, done[stage], made.per_week(stage) * weeks if made else None)
-                for stage in STAGES]
-        chart = bar_chart([(f"{t(s + 's' if s != 'contact' else 'contacts_stage')} "
-                            f"({t('done')})", float(n)) for s, n, _ in rows]
-                          + ([(f"{t(s + 's' if s != 'contact' else 'contacts_stage')} "
-                               f"({t('planned')})", float(p or 0)) for s, _, p in rows]
+        rows = [(t(stage + "s" if stage != "contact" else "contacts_stage"), done[stage],
+                 made.per_week(stage) * weeks if made else None) for stage in STAGES]
+        chart = bar_chart([(f"{s} ({t('done')})", float(n)) for s, n, _ in rows]
+                          + ([(f"{s} ({t('planned')})", float(p or 0)) for s, _, p in rows]
                              if made else []))
         stale = db().execute(
             "select l.company_id, co.name, min(h.at) from handed_out h join record_links l on "
@@ -394,9 +527,15 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
             "l2.record_id = c.record_id) group by l.company_id order by min(h.at) "
             "limit 200").fetchall()
         shown = visible_ids([s[0] for s in stale])
+        if rep is not None:  # a rep's report: the leads handed to that rep
+            from spider.routing import owners
+
+            owned = owners(db(), [s[0] for s in stale])
+            shown = {cid for cid in shown if owned.get(cid) == rep}
         return render_template("report.html", rows=rows, chart=chart, period=period, rep=rep,
                                ratios=ratios(db(), rep), since=since, plan=made,
-                               stale=[s for s in stale if s[0] in shown][:30])
+                               stale=[s for s in stale if s[0] in shown][:30],
+                               team=team_names())
 
     @app.route("/users", methods=["GET", "POST"])
     @role("manager")
@@ -405,12 +544,12 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
 
         if request.method == "POST":
             with writing("add a user") as wdb:
-                made = add_user(wdb, str(request.form.get("name", "")),
+                made = add_user(wdb, str(request.form.get("name", ""))[:200],
                                 str(request.form.get("role", "rep")),
                                 str(request.form.get("password", "")),
                                 rep=str(request.form.get("rep") or "") or None,
                                 language=str(request.form.get("language", "en")))
-            flash(f"{made.name} ({made.role})")
+            flash(f"{made.name} ({t('role_' + made.role)})")
             return redirect(url_for("users"))
         return render_template("users.html", users=list_users(db()))
 
@@ -482,7 +621,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
         from spider import pipeline
         from spider.resolve.decisions import split_company
 
-        record_id = int(request.form.get("record_id", "0") or 0)
+        record_id = number(request.form.get("record_id"), 0, low=0)
+        if not db().execute("select 1 from record_links where record_id = ? and company_id = ?",
+                            [record_id, company_id]).fetchone():
+            abort(404)
         with writing(f"split #{company_id}") as wdb:
             change = split_company(wdb, company_id, [record_id], "web")
             pipeline.apply_change(wdb, settings_now(), change)
@@ -495,17 +637,25 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
     def web() -> Any:
         from spider.web import draw_svg, query_graph
 
-        query = str(request.args.get("q", "")).strip()
+        query = str(request.args.get("q", "")).strip()[:500]
         svg, error = "", ""
         if query:
             try:
                 graph = query_graph(db(), settings_now(), query, limit=25)
                 ids = [d["company_id"] for _, d in graph.nodes(data=True)
-                       if d.get("type") == "prospect"]
-                hidden = set(ids) - visible_ids(ids)
-                graph.remove_nodes_from([f"c{cid}" for cid in hidden])
+                       if d.get("company_id") is not None]
+                seen = visible_ids(ids)
+                graph.remove_nodes_from([n for n, d in list(graph.nodes(data=True))
+                                         if d.get("type") == "prospect"
+                                         and d["company_id"] not in seen])
+                # A shared signal that linked only prospects now hidden leads nowhere.
+                graph.remove_nodes_from([n for n, d in list(graph.nodes(data=True))
+                                         if d.get("type") == "signal" and not any(
+                                             graph.nodes[m].get("type") == "prospect"
+                                             for m in graph.neighbors(n))])
                 svg = draw_svg(graph, title=query, language=language(),
-                               link=lambda cid: url_for("company", company_id=cid))
+                               link=lambda cid: url_for("company", company_id=cid)
+                               if cid in seen else "")
             except SpiderError as exc:
                 error = str(exc)
         return render_template("web.html", query=query, svg=svg, error=error)
@@ -514,9 +664,13 @@ def create_app(db_path: str | Path, settings: Settings | None = None) -> Flask:
 
 
 def tel_href(phone: str | None) -> str:
-    """A tel: link for a printed number ('03-3211-5211' -> 'tel:0332115211')."""
-    text = "".join(ch for ch in (phone or "") if ch.isdigit() or ch == "+")
-    return f"tel:{text}" if text else ""
+    """A tel: link for the first number printed in PHONE ('03-3211-5211' ->
+    'tel:0332115211'; '03-1234-5678 / 03-1234-5679' -> the first; no digits: '')."""
+    found = re.search(r"\+?\d[\d\s().\-‐－]{4,}\d", phone or "")
+    if not found:
+        return ""
+    text = "".join(ch for ch in found.group() if ch.isdigit() or ch == "+")
+    return f"tel:{text[0] + text[1:].replace('+', '')}"
 
 
 def bar_chart(bars: list[tuple[str, float]], *, width: int = 640) -> str:

@@ -9,8 +9,13 @@ everything and changes sources, refreshes and merges.
 
 from __future__ import annotations
 
+import functools
 import secrets
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,6 +25,7 @@ from spider.errors import InputError
 from spider.text import now_iso
 
 ROLES = ("rep", "manager", "ops")
+SESSION_HOURS = 12
 
 
 def ensure_users(db: Database) -> None:
@@ -27,6 +33,10 @@ def ensure_users(db: Database) -> None:
                "null unique collate nocase, password_hash text not null, role text not null, "
                "rep text, language text not null default 'en', created_at text, "
                "disabled integer not null default 0)")
+    # A signed cookie alone cannot be taken back: each login is a row here, and logging out,
+    # a new password or removing the user deletes it (the cookie then names nothing).
+    db.execute("create table if not exists serve_sessions (token text primary key, user_id "
+               "integer not null, started_at text not null)")
 
 
 @dataclass
@@ -66,13 +76,21 @@ def add_user(db: Database, name: str, role: str, password: str, *, rep: str | No
         raise InputError("a password needs at least 8 characters")
     if language not in ("en", "ja"):
         raise InputError(f"language {language!r}: say en or ja")
-    if db.execute("select 1 from serve_users where name = ?", [name]).fetchone():
+    if len(name) > 100:
+        raise InputError("a user name has at most 100 characters")
+    taken = db.execute("select disabled from serve_users where name = ?", [name]).fetchone()
+    if taken and not taken[0]:
         raise InputError(f"user {name!r} exists; choose another name")
     with transaction(db):
-        db.execute("insert into serve_users (name, password_hash, role, rep, language, "
-                   "created_at) values (?, ?, ?, ?, ?, ?)",
-                   [name, generate_password_hash(password), role, rep or name, language,
-                    now_iso()])
+        if taken:  # removed before: back, with the new password and role, their calls kept
+            db.execute("update serve_users set password_hash = ?, role = ?, rep = ?, "
+                       "language = ?, disabled = 0 where name = ?",
+                       [generate_password_hash(password), role, rep or name, language, name])
+        else:
+            db.execute("insert into serve_users (name, password_hash, role, rep, language, "
+                       "created_at) values (?, ?, ?, ?, ?, ?)",
+                       [name, generate_password_hash(password), role, rep or name, language,
+                        now_iso()])
     found = find_user(db, name)
     assert found is not None
     return found
@@ -85,24 +103,98 @@ def find_user(db: Database, name: str) -> User | None:
     return _row_user(row) if row else None
 
 
-def user_by_id(db: Database, user_id: int) -> User | None:
-    if not db.execute("select 1 from sqlite_master where name = 'serve_users'").fetchone():
+def session_user(db: Database, token: str) -> User | None:
+    """The user a session token was given to, while it lasts (SESSION_HOURS) and they are
+    not removed; None for a token logged out, replaced by a new password, or never given."""
+    if not token or not db.execute("select 1 from sqlite_master where name = 'serve_sessions'"
+                                   ).fetchone():
         return None
-    row = db.execute("select id, name, role, rep, language from serve_users where id = ? and "
-                     "disabled = 0", [user_id]).fetchone()
+    since = (datetime.now(UTC) - timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
+    row = db.execute("select u.id, u.name, u.role, u.rep, u.language from serve_sessions s "
+                     "join serve_users u on u.id = s.user_id where s.token = ? and "
+                     "u.disabled = 0 and s.started_at >= ?", [token, since]).fetchone()
     return _row_user(row) if row else None
 
 
+def start_session(db: Database, user: User) -> str:
+    """A new session for USER (and sessions long expired swept away)."""
+    ensure_users(db)
+    token = secrets.token_urlsafe(32)
+    since = (datetime.now(UTC) - timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
+    with transaction(db):
+        db.execute("delete from serve_sessions where started_at < ?", [since])
+        db.execute("insert into serve_sessions (token, user_id, started_at) values (?, ?, ?)",
+                   [token, user.id, datetime.now(UTC).isoformat(timespec="seconds")])
+    return token
+
+
+def end_session(db: Database, token: str) -> None:
+    ensure_users(db)
+    with transaction(db):
+        db.execute("delete from serve_sessions where token = ?", [token])
+
+
+def _end_sessions_of(db: Database, name: str) -> None:
+    db.execute("delete from serve_sessions where user_id in (select id from serve_users where "
+               "name = ?)", [name])
+
+
+@functools.cache
+def _no_such_user_hash() -> str:
+    # Made once: checking a password against it costs what checking a real one does, so an
+    # unknown name answers as slowly as a known one (no extra hashing to tell them apart).
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def check_login(db: Database, name: str, password: str) -> User | None:
-    """The user NAME if PASSWORD is theirs (the hash is checked even for an unknown name, so
+    """The user NAME if PASSWORD is theirs (a hash is checked even for an unknown name, so
     the answer takes as long either way)."""
     ensure_users(db)
     row = db.execute("select id, name, role, rep, language, password_hash from serve_users "
                      "where name = ? and disabled = 0", [name.strip()]).fetchone()
-    stored = row[5] if row else generate_password_hash("not a password")
+    stored = row[5] if row else _no_such_user_hash()
     if check_password_hash(stored, password) and row:
         return _row_user(row)
     return None
+
+
+class LoginThrottle:
+    """Failed logins, per user name and per address: after LIMIT failures within WINDOW
+    seconds, further tries are refused at once (no password hashed) until the oldest failure
+    is WINDOW old. Kept in the server process's memory (each worker its own)."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def wait(self, *keys: str) -> float:
+        """Seconds until KEYS may try again (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = [times[0] + self.window - now for key in keys
+                     if len(times := self._recent(key, now)) >= self.limit]
+        return max(waits, default=0.0)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+            if len(self._failures) > 10_000:  # a flood of names: forget the quiet ones
+                for key in [k for k, v in self._failures.items() if not v]:
+                    del self._failures[key]
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
 
 
 def list_users(db: Database) -> list[dict[str, Any]]:
@@ -114,13 +206,17 @@ def list_users(db: Database) -> list[dict[str, Any]]:
 
 
 def set_password(db: Database, name: str, password: str) -> None:
+    """A new password; every session the user had ends."""
+    ensure_users(db)
     if len(password) < 8:
         raise InputError("a password needs at least 8 characters")
     with transaction(db):
-        done = db.execute("update serve_users set password_hash = ? where name = ?",
-                          [generate_password_hash(password), name]).rowcount
+        done = db.execute("update serve_users set password_hash = ? where name = ? and "
+                          "disabled = 0", [generate_password_hash(password), name]).rowcount
+        _end_sessions_of(db, name)
     if not done:
-        raise InputError(f"no user {name!r}; `spider users list` shows them")
+        raise InputError(f"no user {name!r} (or removed: `spider users add` brings them back); "
+                         "`spider users list` shows them")
 
 
 def remove_user(db: Database, name: str) -> None:
@@ -128,6 +224,7 @@ def remove_user(db: Database, name: str) -> None:
     ensure_users(db)
     with transaction(db):
         done = db.execute("update serve_users set disabled = 1 where name = ?", [name]).rowcount
+        _end_sessions_of(db, name)
     if not done:
         raise InputError(f"no user {name!r}; `spider users list` shows them")
 
