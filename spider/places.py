@@ -104,6 +104,7 @@ def place_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a directory names its few countries again and again
 def country_code(text: str | None) -> str | None:
     if not text:
         return None

@@ -100,6 +100,16 @@ class Curated:
     company_concepts: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     company_groups: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
+    @functools.cached_property
+    def any_brand(self) -> tuple[re.Pattern | None, re.Pattern | None]:
+        """Every brand pattern in one alternation (the word-bounded Latin ones, and the others
+        searched in a name without spaces): one search says a name is no brand's at all, as
+        most names are, before `brand_of` tries the patterns one by one in their order."""
+        latin = [p.pattern for p, _ in self.brands if p.pattern.startswith("(?<!")]
+        other = [p.pattern for p, _ in self.brands if not p.pattern.startswith("(?<!")]
+        return (re.compile("|".join(f"(?:{p})" for p in latin)) if latin else None,
+                re.compile("|".join(f"(?:{p})" for p in other)) if other else None)
+
     @classmethod
     def load(cls, folder: Path | None) -> Curated:
         def rows(name: str) -> list[dict[str, str]]:
@@ -143,6 +153,7 @@ def _brand_pattern(pattern: str) -> re.Pattern | None:
     return re.compile(re.escape(text.replace(" ", "")))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
     text = re.sub(r"[\s・･\-‐–—'’.,&/()（）<>〈〉「」『』]+", " ", text)
@@ -152,6 +163,11 @@ def _fold_name(text: str) -> str:
 def brand_of(names: Iterable[str], curated: Curated) -> dict[str, Any] | None:
     """The curated hotel brand a hotel's name (in any script) belongs to, if any."""
     folded = [_fold_name(n) for n in names if n]
+    latin, other = curated.any_brand
+    if not any((latin is not None and latin.search(name))
+               or (other is not None and other.search(name.replace(" ", "")))
+               for name in folded):
+        return None
     for pattern, brand in curated.brands:
         for name in folded:
             target = name if pattern.pattern.startswith("(?<!") else name.replace(" ", "")
@@ -310,6 +326,7 @@ def reads_as_open(value: str) -> bool:
     return bool(_OPEN.match(unicodedata.normalize("NFKC", value or "").strip()))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a directory repeats its few status and category values
 def business_status(value: str, *, whole: bool) -> str | None:
     """'closed', 'planned' or None for a status value (WHOLE: the value must be only that, as
     a category value must: "Closed" is a status, "Closed Captioning" a business)."""
@@ -425,17 +442,28 @@ def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     signal like any industry label; lodging categories are handled as hotels."""
     seen: set[str] = set()
     for rec in recs:
-        raw = unicodedata.normalize("NFKC", rec.get("category") or "").strip()
-        for part in re.split(r"\s*[;/|、]\s*", raw):
-            key = part.lower()
-            # The English lodging words are the hotel category itself; a Japanese one (旅館)
-            # stays the user's own word beside it.
-            if (not key or (key in _LODGING and key.isascii()) or key in seen or len(key) > 60
-                    or business_status(part, whole=True)):
+        for key, label in _category_parts(rec.get("category") or ""):
+            if key in seen:
                 continue
             seen.add(key)
-            label = part.replace("_", " ") if " " not in part else part  # large_airport
             yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec), rec["source"])
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _category_parts(category: str) -> tuple[tuple[str, str], ...]:
+    """A category value's parts as (key, label): 'Bar; Grill' -> bar, grill (one value of a
+    directory's few, so worked out once)."""
+    out = []
+    raw = unicodedata.normalize("NFKC", category).strip()
+    for part in re.split(r"\s*[;/|、]\s*", raw):
+        key = part.lower()
+        # The English lodging words are the hotel category itself; a Japanese one (旅館)
+        # stays the user's own word beside it.
+        if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
+                or business_status(part, whole=True)):
+            continue
+        out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
+    return tuple(out)
 
 
 def _employee_band(value: Any) -> str | None:
@@ -670,13 +698,19 @@ def source_countries(db: Database) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _tidy_place(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFKC", text).split())
     return text.title() if text.isascii() and (text.islower() or text.isupper()) else text
 
 
 def _lodging(rec: dict[str, Any]) -> bool:
-    return unicodedata.normalize("NFKC", rec.get("category") or "").strip().lower() in _LODGING
+    return _lodging_category(rec.get("category") or "")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _lodging_category(category: str) -> bool:
+    return unicodedata.normalize("NFKC", category).strip().lower() in _LODGING
 
 
 def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[Fact]:
