@@ -187,6 +187,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                    operators: Mapping[int, int] | None = None) -> None:
     """Give every prospect its reference, angle, opening line and who to ask for."""
     templates = load_templates(settings)
+    ask_buyer = buyer_ask(db, settings, templates)
     clients = citable_clients(db)
     for client in clients:
         client["name"] = display_names({**client, "id": client["company_id"]}, settings.language)["name"]
@@ -197,8 +198,10 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
     for prospect in expansion.prospects:
         signals = prospect_signals.get(prospect.company_id, {})
         noun = entity_noun(prospect.sources)  # "Indian restaurants" from london_restaurants.csv
-        ask_key = _kind_key(signals, templates.get("ask_for", {}))
-        ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
+        ask_for = ask_buyer
+        if ask_for is None:  # a sales buyer: the sales role of this kind of business
+            ask_key = _kind_key(signals, templates.get("ask_for", {}))
+            ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
         problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \
             or templates.get("problem", {}).get("default", "")
         owner = (operators or {}).get(prospect.company_id)
@@ -230,6 +233,25 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         text = templates["angle"][prospect.angle]["text"]
         prospect.opening_line = _fill(text, values)
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)
+
+
+def buyer_ask(db: Database, settings: Settings, templates: dict[str, Any]) -> str | None:
+    """Whom the switchboard is asked for when no one is named, from the buyer the user sells
+    to: a title as the user wrote it ("院長" -> 院長様, "office manager" -> your office
+    manager), the stock words for a kind of role (hr -> your HR manager); None for sales,
+    whose words depend on the prospect's business (`[ask_for]`)."""
+    from spider.contact_facts import buyer_kind, buyer_of, buyer_title
+
+    buyer = buyer_of(db, settings)
+    title = buyer_title(buyer)
+    if title is not None:
+        return (templates.get("ask_for_title", {}).get("text") or "{title}").format(title=title)
+    kind = buyer_kind(buyer)
+    if kind == "sales":
+        return None
+    return str(templates.get("ask_for_buyer", {}).get(kind) or
+               _builtin_templates(settings.language).get("ask_for_buyer", {}).get(kind) or
+               templates["ask_for"]["default"])
 
 
 def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> None:

@@ -9,13 +9,16 @@ work; `buyer_kind` calls on it only for a buyer setting given as a title ("営�
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from spider.db import Database, rows_in
+from spider.db import Database, get_meta, rows_in
 from spider.errors import InputError
+
+DEFAULT_BUYER = "sales"
 
 # Kinds of role, as a buyer is described: the setting `buyer` names one of these (or a word
 # that means one, BUYER_WORDS), and `buyer_order` says whom to ask for when nobody of that
@@ -61,6 +64,24 @@ def buyer_kind(text: str) -> str:
     return found[0]
 
 
+def buyer_of(db: Database, settings: Any) -> str:
+    """Whom the user sells to: the `buyer` setting (spider.toml or a flag), else the buyer
+    `spider enrich --buyer` kept in this database, else sales."""
+    if settings.buyer:
+        return str(settings.buyer)
+    try:
+        return get_meta(db, "buyer") or DEFAULT_BUYER
+    except sqlite3.OperationalError:  # a database without its meta table yet
+        return DEFAULT_BUYER
+
+
+def buyer_title(buyer: str) -> str | None:
+    """The buyer as the user wrote it, if it is a title ("院長", "office manager") rather than
+    a bare kind of role ("sales", "hr", "ceo"): the words to ask the switchboard for."""
+    key = " ".join(str(buyer or "").split()).lower()
+    return None if not key or key in ROLE_KINDS else " ".join(str(buyer).split())
+
+
 def buyer_order(buyer: str) -> tuple[str, ...]:
     """Kinds of role, nearest the buyer first: the buyer's own, its neighbours, then the
     general manager, the head of the company, the board and the practitioner-owner."""
@@ -101,7 +122,7 @@ def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
     ids = list(company_ids)
     if not ids or not has_facts(db):
         return {}
-    order = buyer_order(settings.buyer)
+    order = buyer_order(buyer_of(db, settings))
     where = {k: i for i, k in enumerate(order)}
     found: dict[int, list[tuple]] = defaultdict(list)
     for row in rows_in(db, "select l.company_id, f.kind, f.value, f.role, f.role_kind, "

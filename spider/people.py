@@ -100,7 +100,8 @@ _EN_TITLES: tuple[tuple[str, str, int], ...] = (
     (r"chief operating officer|coo|(?:director|head|vp|vice president) of operations|"
      r"operations (?:director|manager)|plant manager", "operations", 4),
     (r"(?:hotel |general |store |branch |office |practice |restaurant |resort )manager|"
-     r"general manager|gm|hotel director|managing partner", "gm", 4),
+     r"general manager|gm|hotel director|managing partner|"
+     r"(?:practice|office|clinic|hospital|business) administrator", "gm", 4),
     (r"executive chef|head chef|chef de cuisine|chef", "kitchen", 3),
     (r"partner|director|vice president|vp", "board", 3),
     (r"dds|dmd|md|cpa|dentist|attorney(?: at law)?|lawyer|physician|doctor|associate",
@@ -149,15 +150,22 @@ def _role_of(text: str) -> tuple[str, int] | None:
             best = found
     if best is not None:
         return best
-    # The longest title named wins: 'Vice President of Sales' is a sales role, not a president.
-    titles = [(len(m.group(0)), -i, kind, rank) for i, (pattern, kind, rank) in enumerate(_EN_KIND)
-              for m in pattern.finditer(text)]
+    # Of titles that overlap, the longest is the one named: 'Vice President of Sales' is a
+    # sales role, not a president. Of separate titles ('Owner & Lead Dentist'), the person
+    # holds both, and the more senior says whom they can decide for.
+    titles = sorted(((m.start(), m.end(), -i, kind, rank) for i, (pattern, kind, rank)
+                     in enumerate(_EN_KIND) for m in pattern.finditer(text)),
+                    key=lambda t: (t[0] - t[1], t[2]))
     if not titles:
         staff = EN_STAFF.search(text)
         if staff:
             return "staff", 2 if staff.group(1) in ("Manager", "Director", "Partner") else 1
         return None
-    _, _, kind, rank = max(titles)
+    named: list[tuple[int, int, int, str, int]] = []
+    for title in titles:
+        if all(title[1] <= start or title[0] >= end for start, end, *_ in named):
+            named.append(title)
+    start, end, _, kind, rank = max(named, key=lambda t: (t[4], t[1] - t[0], t[2]))
     return kind, rank
 
 

@@ -68,8 +68,9 @@ class Settings:
     calls_per_day: int = 40  # new prospects `spider today` adds after the callbacks
     nurture_days: int = 90  # "not now", or no decision maker reached: touch again after
     more: bool = False  # expand --more: leave out companies already handed out or called
-    buyer: str = "sales"  # whom the user sells to: sales, marketing, hr, purchasing, it, finance,
-    # operations, admin, gm (general manager), kitchen, ceo (owner); enrich asks for the nearest
+    buyer: str = ""  # whom the user sells to: sales, marketing, hr, purchasing, it, finance,
+    # operations, admin, gm (general manager), kitchen, ceo (owner), or a title (院長, office
+    # manager); empty: the one `spider enrich --buyer` kept in the database, else sales
     enrich_pages: int = 8  # pages read on one company's site (home, profile, contact, team ...)
     enrich_days: int = 30  # a site visited this recently is not visited again (enrich --again)
     enrich_people: bool = True  # keep the people a company names (enrich --no-people: never)

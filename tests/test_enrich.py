@@ -6,6 +6,7 @@ markup, team cards and a contact page behind a link)."""
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -525,3 +526,58 @@ def test_an_excluded_company_is_called_back_no_more(firms: dict[str, Any]) -> No
     assert run(db, "exclude", "add", "3", "--kind", "do-not-call")[0] == 0
     code, out = run(db, "today")
     assert code == 0 and "The Harbour Hotel" not in out, out
+
+
+# -- from a new user's trial on their own dental and accounting directory -----------------
+
+
+def test_the_buyer_given_to_enrich_is_kept_for_every_call_list(firms: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    code, out = enrich(firms, "--company", "3", "--buyer", "general manager")
+    assert code == 0 and "Buyer kept" in out, out
+    code, out = run(firms["db"], "--config", str(firms["config"]), "expand", "hotel",
+                    "--format", "json")
+    ask = out.split('"ask_for"')[1].split("\n")[0]
+    assert code == 0 and "Claire Hughes" in ask, ask  # the general manager, not sales
+    # A buyer in the settings file wins over the kept one, and enrich says so.
+    sales = tmp_path / "sales.toml"
+    sales.write_text('delay = 0\nbuyer = "sales"\n', encoding="utf-8")
+    code, out = run(firms["db"], "--config", str(sales), "expand", "hotel", "--format", "json")
+    assert "Daniel Okafor" in out.split('"ask_for"')[1].split("\n")[0]
+    code, out = run(firms["db"], "--config", str(sales), "enrich", "--company", "3",
+                    "--buyer", "hr")
+    assert code == 0 and "for this run only" in out
+
+
+def test_with_no_one_named_the_switchboard_is_asked_for_the_buyer(firms: dict[str, Any],
+                                                                 tmp_path: Path) -> None:
+    # No site read: the generic ask follows the buyer, not a sales manager.
+    for buyer, lang, expected in (("院長", "ja", "院長様におつなぎ"),
+                                  ("hr", "en", "your HR manager"),
+                                  ("office manager", "en", "your office manager"),
+                                  ("sales", "en", "your Director of Sales")):
+        config = tmp_path / f"{buyer}.toml"
+        config.write_text(f'delay = 0\nbuyer = "{buyer}"\nlanguage = "{lang}"\n',
+                          encoding="utf-8")
+        code, out = run(firms["db"], "--config", str(config), "expand", "hotel", "-n", "5")
+        assert code == 0 and expected in out, (buyer, out)
+
+
+def test_compound_titles_old_menus_and_a_new_patients_line() -> None:
+    assert role_of("Owner & Lead Dentist") == ("ceo", 5)  # both titles: the senior one
+    assert role_of("Vice President of Sales") == ("sales", 5)  # one title, not a president
+    assert role_of("Practice Administrator")[0] == "gm"
+    # An old table layout: a menu cell beside the content cell is no label.
+    page = read_page("""<table><tr><td><a href="/">トップ</a><br><a href="/annai">医院案内</a><br>
+        <a href="/doctor">院長紹介</a><br><a href="/access">アクセス</a></td><td>
+        <p><b>院長　中村 健二</b></p><p><b>歯科医師　中村 美由紀</b></p></td></tr></table>
+        """.encode(), "http://127.0.0.1/doctor.html")
+    roles = {p.name: p.role for p in page.people}
+    assert roles == {"中村 健二": "院長", "中村 美由紀": "歯科医師"}, roles
+    # A line for new patients is not the switchboard the main office answers.
+    page = read_page(b"""<div>New Patients: <a href="tel:6145550190">(614) 555-0190</a> |
+        Current Patients: <a href="tel:6145550188">(614) 555-0188</a></div>
+        <ul><li>Main office: (614) 555-0188</li><li>Fax: (614) 555-0189</li></ul>""",
+                     "http://127.0.0.1/contact.html")
+    best = max(page.phones, key=lambda p: p.score)
+    assert re.sub(r"\D", "", best.number).endswith("5550188"), page.phones

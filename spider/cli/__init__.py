@@ -52,6 +52,17 @@ class Context:
                 click.echo(f"Warning: {warning}", err=True)
         return self._settings
 
+    def file_setting(self, key: str) -> Any:
+        """The value the settings file (spider.toml, or --config) gives KEY; None if none."""
+        import tomllib
+
+        self.settings  # noqa: B018 -- read and checked once, with its errors said
+        path = Path(self._config) if self._config else Path("spider.toml")
+        if not path.is_file():
+            return None
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return data.get("spider", data).get(key)
+
     def configure(self, **flags: Any) -> Settings:
         """Apply the command's flags (None: not given) over the settings, checked like the file."""
         self._settings = self.settings.with_flags(**flags)

@@ -51,7 +51,9 @@ def _targets(obj: Context, query: str | None, list_name: str | None,
               help="Pages read on each site (default: enrich_pages, 8).")
 @click.option("--delay", type=click.FloatRange(0), help="Seconds between requests to one host.")
 @click.option("--buyer", help="Whom you sell to: sales, marketing, hr, purchasing, it, finance, "
-                              "gm, ceo... (default: the buyer setting, sales).")
+                              "admin, gm, ceo, or a title (院長, office manager). Kept in the "
+                              "database: call lists, today and openers ask for that person from "
+                              "then on (a buyer in spider.toml overrides it).")
 @click.pass_obj
 @handle_errors
 def enrich(obj: Context, query: str | None, list_name: str | None, companies: tuple[str, ...],
@@ -68,17 +70,29 @@ def enrich(obj: Context, query: str | None, list_name: str | None, companies: tu
         spider enrich --list tokyo-hotels --no-people
         spider enrich --company "#412" --again
     """
-    from spider.contact_facts import best_contacts, buyer_kind
+    from spider.contact_facts import best_contacts, buyer_kind, buyer_of
+    from spider.db import set_meta, transaction
     from spider.enrich import enrich as run_enrich
 
     settings = obj.configure(enrich_pages=enrich_pages, delay=delay, buyer=buyer,
                              enrich_people=False if no_people else None)
-    buyer_kind(settings.buyer)  # a clear error before any request
+    if buyer is not None:
+        buyer_kind(buyer)  # a clear error before any request
     ids = _targets(obj, query, list_name, companies, limit)
     if not ids:
         click.echo("Nothing to enrich: the query or list has no companies.")
         return
     db = obj.open(write=True)
+    in_file = obj.file_setting("buyer")
+    if buyer is not None and not in_file:
+        with transaction(db):
+            set_meta(db, "buyer", " ".join(buyer.split()))
+        _echo_err(f"Buyer kept: call lists, `spider today` and openers ask for the person "
+                  f"nearest {buyer!r} from now on (`--buyer` again changes it).")
+    elif buyer is not None:
+        _echo_err(f"Buyer {buyer!r} for this run only: the settings file sets "
+                  f"buyer = {in_file!r} for every command.")
+    buyer_kind(buyer_of(db, settings))
 
     def progress(site: Any, number: int, total: int) -> None:
         line = f"[{number}/{total}] #{site.company_id} {site.name}: "

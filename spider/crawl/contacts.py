@@ -147,7 +147,7 @@ _BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|jobs|携帯|mobile
                         r"内線|ext\.?|"
                         r"お客様相談|support|サポート|修理", re.I)
 _OTHER_LINE = re.compile(r"予約|reservations?|booking|フリーダイヤル|フリーコール|toll[- ]free|"
-                         r"ナビダイヤル", re.I)
+                         r"ナビダイヤル|新患|初診|new (?:patients?|customers?|clients?)", re.I)
 _POSTAL_JA = re.compile(r"〒\s?(\d{3})\s?[-ー−‐]\s?(\d{4})")
 _POSTAL_LABEL = re.compile(r"郵便番号\s*[:：]?\s*(\d{3})-(\d{4})")
 _ZIP_US = re.compile(r"\b[A-Z]{2}\s+(\d{5}(?:-\d{4})?)\b")
@@ -329,7 +329,9 @@ def _label_pairs(soup: BeautifulSoup) -> list[tuple[str, str]]:
             pairs.append((clean(dt.get_text(" ")), "\n".join(text_lines(dd))))
     for tr in soup.find_all("tr"):
         cells = tr.find_all(["th", "td"], recursive=False)
-        if len(cells) == 2:
+        # A cell of several links is a page's menu beside its content (an old table layout:
+        # 'トップ 医院案内 院長紹介 ...'), not a label.
+        if len(cells) == 2 and len(cells[0].find_all("a", limit=2)) < 2:
             pairs.append((clean(cells[0].get_text(" ")), "\n".join(text_lines(cells[1]))))
     for table in soup.find_all("table"):
         rows = table.find_all("tr")
