@@ -236,8 +236,14 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
     when: datetime | None = None
     if callback:
-        when = within_hours(parse_when(callback, now, company["country"]), company["country"],
-                            hours)
+        try:
+            when = within_hours(parse_when(callback, now, company["country"]),
+                                company["country"], hours)
+        except (ValueError, OverflowError):  # 'tomorrow 25:00', '+99999999h', year 9999
+            raise InputError(f"--callback {callback!r}: not a time to call back; say +3h, "
+                             "tomorrow 10:00 or 2026-12-03 14:00") from None
+        if when < now - timedelta(minutes=1):
+            raise InputError(f"--callback {callback!r} is in the past; give a time to come")
     elif key in RETRY and attempt < settings.callback_attempts:
         when = within_hours(now + timedelta(hours=settings.callback_hours), company["country"],
                             hours)

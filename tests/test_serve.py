@@ -358,7 +358,7 @@ def test_a_rep_claims_a_search_into_their_queue_and_logs_with_a_callback(
     note, at = web["db"].execute("select note, callback_at from call_log").fetchone()
     assert len(note) == 2000 and at.startswith("2030-01-08T01:00")  # 10:00 JST
     history = client.get(f"/company/{ids[0]}").get_data(as_text=True)
-    assert "Tue 8 Jan 10:00 JST" in history
+    assert "Tue 8 Jan 2030 10:00 JST" in history
 
 
 def test_the_japanese_pages_say_their_own_words(web: dict[str, Any]) -> None:
@@ -395,3 +395,88 @@ def test_a_phone_field_gives_one_number_to_dial() -> None:
     assert tel_href("03-1234-5678 / 03-1234-5679") == "tel:0312345678"
     assert tel_href("03-1234-5678 javascript:alert(1)") == "tel:0312345678"
     assert tel_href("ask at the desk") == ""
+
+
+# -- from a second look at the mended app --------------------------------------------------
+
+
+def test_two_workers_starting_at_once_sign_with_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spider.db import open_db
+    from spider.serve.users import secret_key
+
+    path = tmp_path / "fresh.db"
+    open_db(path).conn.close()
+
+    def key(_: int) -> str:
+        db = open_db(path)
+        try:
+            return secret_key(db)
+        finally:
+            db.conn.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        assert len(set(pool.map(key, range(16)))) == 1
+
+
+@pytest.mark.parametrize("callback", ["tomorrow 25:00", "+99999999h", "9999-12-31 23:59",
+                                      "0001-01-01 00:00", "someday"])
+def test_a_callback_that_is_no_time_is_a_message(web: dict[str, Any], callback: str) -> None:
+    client = login(web["app"], "sato")
+    cid = web["db"].execute("select min(id) from companies").fetchone()[0]
+    resp = client.post("/log", data={"company_id": cid, "outcome": "no-answer",
+                                     "callback": callback, "csrf_token": token(client, "/today")})
+    assert resp.status_code == 400, (callback, resp.status_code)
+    assert web["db"].execute("select count(*) from call_log").fetchone()[0] == 0
+
+
+def test_a_plan_needs_a_deal_no_larger_than_the_target(web: dict[str, Any]) -> None:
+    client = login(web["app"], "mgr")
+    for target, deal in (("1e14", "1e-300"), ("1000", "0.0001"), ("1000", "5000")):
+        resp = client.post("/plan", data={"target": target, "deal_size": deal,
+                                          "csrf_token": token(client, "/plan")})
+        assert resp.status_code == 302 and "above zero" in client.get("/plan").get_data(
+            as_text=True), (target, deal)
+
+
+def test_failures_from_one_address_lock_no_one_else_at_first(web: dict[str, Any]) -> None:
+    client = web["app"].test_client()
+    t = token(client)
+    for _ in range(5):
+        client.post("/login", data={"name": "ghost", "password": "x" * 8, "csrf_token": t})
+    resp = client.post("/login", data={"name": "sato", "password": PASSWORD, "csrf_token": t})
+    assert resp.status_code == 302  # the same office address, another person
+
+
+def test_only_a_rep_claims_and_never_company_zero_or_an_excluded_one(web: dict[str, Any]) -> None:
+    from spider.exclusions import add_exclusion
+
+    db = web["db"]
+    first, second = (r[0] for r in db.execute("select id from companies order by id limit 2"))
+    add_exclusion(db, f"#{second}", "do-not-call")
+    mgr = login(web["app"], "mgr")
+    assert mgr.post("/claim", data={"company_id": [first], "csrf_token": token(
+        mgr, "/today")}).status_code == 403
+    sato = login(web["app"], "sato")
+    sato.post("/claim", data={"company_id": ["0", "-5", str(second)],
+                              "csrf_token": token(sato, "/today")})
+    ensure_routing_schema(db)
+    assert db.execute("select count(*) from assignments").fetchone()[0] == 0
+
+
+def test_full_width_and_two_line_numbers_dial_one_number() -> None:
+    from spider.serve.app import tel_href
+
+    assert tel_href("０３－３２１１－５２１１") == "tel:0332115211"
+    assert tel_href("03-1234-5678\n03-9999-0000") == "tel:0312345678"
+
+
+def test_a_callback_late_in_the_month_keeps_its_hour(web: dict[str, Any]) -> None:
+    client = login(web["app"], "sato")
+    cid = web["db"].execute("select id from companies where country = 'JP' limit 1").fetchone()[0]
+    client.post("/log", data={"company_id": cid, "outcome": "gatekeeper-message",
+                              "callback": "2030-01-18 09:05", "csrf_token": token(client,
+                                                                                  "/today")})
+    page = client.get(f"/company/{cid}").get_data(as_text=True)
+    assert "Fri 18 Jan 2030 09:05 JST" in page

@@ -20,8 +20,15 @@ def run_server(db_path: str | Path, settings: Settings, *, host: str = "127.0.0.
     by one interpreter lock per process, so processes, not threads, use the machine's cores."""
     from waitress import serve
 
+    from spider.db import open_db
     from spider.serve.app import create_app
+    from spider.serve.users import secret_key
 
+    first = open_db(Path(db_path))  # the signing key made once, before the workers fork
+    try:
+        secret_key(first)
+    finally:
+        first.conn.close()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

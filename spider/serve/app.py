@@ -19,6 +19,7 @@ import math
 import re
 import secrets
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -199,7 +200,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
         if code in (301, 302, 303, 307, 308) or request.method == "HEAD":
             return exc
         key = {400: "bad_request", 401: "log_in_first", 403: "not_allowed", 404: "not_found",
-               405: "not_allowed", 413: "too_large"}.get(code, "")
+               405: "bad_request", 413: "too_large", 500: "server_error"}.get(code, "")
         message = t(key) if key else str(exc.name)
         if code == 400 and exc.description and not exc.description.startswith("The browser"):
             message = str(exc.description)
@@ -237,10 +238,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         when = when.astimezone(zone_of(country)) if country is not None else when
+        year = when.year != datetime.now(UTC).year
         if language() == "ja":
-            return (f"{when.month}月{when.day}日({'月火水木金土日'[when.weekday()]}) "
-                    f"{when:%H:%M %Z}")
-        return when.strftime("%a %d %b %H:%M %Z").replace(" 0", " ", 1)
+            return (f"{f'{when.year}年' if year else ''}{when.month}月{when.day}日"
+                    f"({'月火水木金土日'[when.weekday()]}) {when:%H:%M %Z}")
+        return f"{when:%a} {when.day} {when:%b}{f' {when.year}' if year else ''} {when:%H:%M %Z}"
 
     @app.template_filter("url")
     def safe_url(value: Any) -> str:
@@ -389,13 +391,22 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
     @app.post("/claim")
     def claim() -> Any:
         """A rep takes a search's unassigned A and B prospects into their own queue."""
+        from spider.exclusions import excluded_companies
+        from spider.routing import assigned_to, reps
         from spider.routing import claim as claim_companies
 
         user: User = g.user
-        wanted = [number(v, 0) for v in request.form.getlist("company_id")][:200]
-        mine = [cid for cid in wanted if cid and may_see(cid)]
+        if user.role != "rep":
+            abort(403)  # a manager assigns (spider assign); only a rep takes leads for a queue
+        wanted = [number(v, 0, low=0) for v in request.form.getlist("company_id")][:200]
+        barred = excluded_companies(db(), settings_now().recent_call_days)
+        mine = [cid for cid in wanted if cid and cid not in barred and may_see(cid)]
+        # No more than the rep's capacity in routing (200 if not set) held at once.
+        capacity = next((r.capacity for r in reps(db()) if r.name == user.rep), 200) \
+            if db().execute("select 1 from sqlite_master where name = 'reps'").fetchone() else 200
+        room = max(0, capacity - len(assigned_to(db(), user.rep)))
         with writing("claim prospects") as wdb:
-            taken = claim_companies(wdb, user.rep, mine)
+            taken = claim_companies(wdb, user.rep, mine[:room])
         flash(t("claimed").format(n=len(taken)))
         return back(url_for("today"))
 
@@ -486,8 +497,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                 deal = float(str(request.form.get("deal_size", "0") or 0).replace(",", ""))
             except ValueError:
                 target = deal = math.nan
-            if not (math.isfinite(target) and math.isfinite(deal) and target > 0 and deal > 0
-                    and target < 1e15 and deal < 1e15):
+            if not (math.isfinite(target) and math.isfinite(deal) and 0 < deal <= target < 1e15
+                    and target / deal <= 1e6):
                 flash(t("bad_amounts"))
                 return redirect(url_for("plan"))
             with writing("plan") as wdb:
@@ -666,11 +677,11 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
 def tel_href(phone: str | None) -> str:
     """A tel: link for the first number printed in PHONE ('03-3211-5211' ->
     'tel:0332115211'; '03-1234-5678 / 03-1234-5679' -> the first; no digits: '')."""
-    found = re.search(r"\+?\d[\d\s().\-‐－]{4,}\d", phone or "")
+    text = unicodedata.normalize("NFKC", phone or "")  # full-width digits and dashes too
+    found = re.search(r"\+?[0-9][0-9 \t().\-‐]{4,}[0-9]", text, re.ASCII)
     if not found:
         return ""
-    text = "".join(ch for ch in found.group() if ch.isdigit() or ch == "+")
-    return f"tel:{text[0] + text[1:].replace('+', '')}"
+    return "tel:" + "".join(ch for ch in found.group() if ch.isdigit() or ch == "+")
 
 
 def bar_chart(bars: list[tuple[str, float]], *, width: int = 640) -> str:

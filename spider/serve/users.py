@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from spider.db import Database, get_meta, set_meta, transaction
+from spider.db import Database, get_meta, transaction
 from spider.errors import InputError
 from spider.text import now_iso
 
@@ -159,12 +159,14 @@ def check_login(db: Database, name: str, password: str) -> User | None:
 
 
 class LoginThrottle:
-    """Failed logins, per user name and per address: after LIMIT failures within WINDOW
-    seconds, further tries are refused at once (no password hashed) until the oldest failure
-    is WINDOW old. Kept in the server process's memory (each worker its own)."""
+    """Failed logins, per user name and per address: after LIMIT failures for a name (or
+    ADDRESS_LIMIT from one address, "from:..." keys: a whole office may share one behind a
+    proxy) within WINDOW seconds, further tries are refused at once (no password hashed)
+    until the oldest failure is WINDOW old. Kept in the server process's memory (each worker
+    its own, so a name may be tried LIMIT times in each)."""
 
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int = 5, window: float = 900.0, address_limit: int = 50) -> None:
+        self.limit, self.window, self.address_limit = limit, window, address_limit
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -179,7 +181,8 @@ class LoginThrottle:
         now = time.monotonic()
         with self._lock:
             waits = [times[0] + self.window - now for key in keys
-                     if len(times := self._recent(key, now)) >= self.limit]
+                     if len(times := self._recent(key, now)) >= (
+                         self.address_limit if key.startswith("from:") else self.limit)]
         return max(waits, default=0.0)
 
     def failed(self, *keys: str) -> None:
@@ -233,10 +236,13 @@ def secret_key(db: Database) -> str:
     """The key sessions are signed with: made once, kept in the database."""
     key = get_meta(db, "serve_secret")
     if not key:
-        key = secrets.token_hex(32)
+        # Two server processes starting at once must sign with one key: the first one
+        # written stays, and both read it back.
         with transaction(db):
-            set_meta(db, "serve_secret", key)
-    return key
+            db.execute("insert or ignore into meta (key, value) values ('serve_secret', ?)",
+                       [secrets.token_hex(32)])
+        key = get_meta(db, "serve_secret")
+    return str(key)
 
 
 def first_manager(db: Database) -> tuple[str, str] | None:
