@@ -686,10 +686,13 @@ def source_countries(db: Database) -> dict[str, str]:
     for source, regions in values.items():
         tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))
         if len(regions) < 3:
-            # A list of one or two regions says its country only if each names one country
-            # (a Texas list's "TX"; "CA" is a region of seven countries).
-            if len(tally) == 1 and all(gazetteer.countries_of_code(r) for r in regions):
-                out[source] = next(iter(tally))
+            # A list of one or two regions says its country only if one country holds them
+            # all (a Texas list's "TX"; TX and OH, though OH is also a Namibian region; "CA"
+            # alone is a region of seven countries).
+            holders = [set(gazetteer.countries_of_code(r)) for r in regions]
+            common = set.intersection(*holders) if holders else set()
+            if len(common) == 1:
+                out[source] = next(iter(common))
             continue
         if tally:
             country, count = tally.most_common(1)[0]

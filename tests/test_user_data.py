@@ -803,3 +803,20 @@ def test_foreign_words_that_are_no_country_and_a_farm_that_is_open():
 
     assert peer_phrase({"category:x": {"kind": "category", "label": "Cervecería", "idf": 1.0,
                                        "signal": "category:x"}}, "en") == "breweries"
+
+
+DENTISTS = """Practice,Street,City,State,Zip,Phone,Type
+Lone Star Family Dentistry,2200 S Lamar Blvd Ste 100,Austin,TX,78704,(512) 555-0142,Dentist
+Westlake Smiles,3801 N Capital of Texas Hwy,Austin,TX,78746,(512) 555-0177,Dentist
+Buckeye Dental Group,1550 W Lane Ave,Columbus,OH,43221,(614) 555-0188,Dentist
+Short North Dental,1000 N High St,Columbus,OH,43201,(614) 555-0121,Dentist
+"""
+
+
+def test_a_file_of_two_states_is_placed_by_the_one_country_holding_both(tmp_path):
+    # OH is also a region of Namibia, TX of the US alone: the file is a US file.
+    db = _db(tmp_path, "dentists.csv", DENTISTS)
+    assert db.execute("select count(*) from company_signals where signal = "
+                      "'place:country:US'").fetchone()[0] == 4
+    names = _names(db, "dentist in Texas")
+    assert set(names[:2]) == {"Lone Star Family Dentistry", "Westlake Smiles"}, names
