@@ -202,9 +202,17 @@ class Logged:
     note: str
 
 
+# A company's country: its own column, else the country its records place it in (a Japanese
+# directory with only an address column: the graph's place:country:JP), so its callbacks
+# keep its hours and holidays.
+COMPANY_COUNTRY = ("coalesce(nullif(co.country, ''), (select substr(cs.signal, 15) from "
+                   "company_signals cs where cs.company_id = co.id and cs.signal like "
+                   "'place:country:%' order by cs.weight desc limit 1))")
+
+
 def _company(db: Database, company_id: int) -> dict[str, Any]:
-    row = next(iter(db.query("select id, name, country, phone from companies where id = ?",
-                             [company_id])), None)
+    row = next(iter(db.query(f"select co.id, co.name, {COMPANY_COUNTRY} as country, co.phone "
+                             "from companies co where co.id = ?", [company_id])), None)
     if row is None:
         raise InputError(f"no company #{company_id}")
     return row
@@ -371,9 +379,9 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
     was logged after it."""
     out = []
     for row in db.query(
-            "select c.*, l.company_id, co.name, co.phone, co.country from call_log c join "
-            "record_links l on l.record_id = c.record_id join companies co on co.id = "
-            f"l.company_id where {LATEST_CALL} and c.callback_at is not null and "
+            f"select c.*, l.company_id, co.name, co.phone, {COMPANY_COUNTRY} as country from "
+            "call_log c join record_links l on l.record_id = c.record_id join companies co on "
+            f"co.id = l.company_id where {LATEST_CALL} and c.callback_at is not null and "
             "c.callback_at <= ? order by c.callback_at", [until.isoformat()]):
         out.append(row)
     return out
@@ -397,9 +405,9 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
     out: dict[int, dict[str, Any]] = {}
     for row in db.query(
             "select c.outcome, c.attempt, c.logged_at, c.callback_at, l.company_id, co.name, "
-            "co.phone, co.website, co.address, co.city, co.country from call_log c join "
-            "record_links l on l.record_id = c.record_id join companies co on co.id = "
-            f"l.company_id where {LATEST_CALL}"):
+            f"co.phone, co.website, co.address, co.city, {COMPANY_COUNTRY} as country from "
+            "call_log c join record_links l on l.record_id = c.record_id join companies co on "
+            f"co.id = l.company_id where {LATEST_CALL}"):
         exhausted = row["outcome"] in RETRY and not row["callback_at"]
         if row["outcome"] != "not-now" and not exhausted:
             continue
@@ -412,8 +420,9 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
                                      "record_links l on l.record_id = c.record_id")}
     for row in db.query(
             "select p.company_id, co.name, co.phone, co.website, co.address, co.city, "
-            "co.country from prospects p join companies co on co.id = p.company_id where "
-            "p.priority = 'C' and coalesce(co.status, 'active') = 'active' order by p.rank"):
+            f"{COMPANY_COUNTRY} as country from prospects p join companies co on co.id = "
+            "p.company_id where p.priority = 'C' and coalesce(co.status, 'active') = 'active' "
+            "order by p.rank"):
         if row["company_id"] not in called and row["company_id"] not in out:
             out[row["company_id"]] = {**row, "why": "low priority (C)",
                                       "next_touch": now.isoformat(timespec="seconds")}

@@ -820,3 +820,23 @@ def test_a_file_of_two_states_is_placed_by_the_one_country_holding_both(tmp_path
                       "'place:country:US'").fetchone()[0] == 4
     names = _names(db, "dentist in Texas")
     assert set(names[:2]) == {"Lone Star Family Dentistry", "Westlake Smiles"}, names
+
+
+OSAKA_CLINICS = """名称,住所,電話番号,業種
+梅田さくら歯科クリニック,大阪府大阪市北区梅田1-2-3,06-6341-0001,歯科医院
+西梅田デンタルクリニック,大阪府大阪市北区梅田2-4-9,06-6341-0002,歯科医院
+"""
+
+
+def test_a_company_placed_only_by_its_address_is_called_back_in_its_own_hours(tmp_path):
+    from datetime import UTC, datetime
+
+    from spider.calls import log_call
+
+    db = _db(tmp_path, "clinics.csv", OSAKA_CLINICS)
+    # No country column: the address places it in Japan, and its callback keeps Osaka's
+    # hours (a Tuesday 17:30 JST call is called back within 09:00-18:00 JST, not in UTC).
+    now = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # 17:30 in Japan
+    done = log_call(db, Settings(), "梅田さくら歯科クリニック", "gatekeeper-message", now=now)
+    assert done.local_callback.endswith("JST"), done.local_callback
+    assert done.local_callback.startswith("Wed 2026-12-02 09:00"), done.local_callback

@@ -221,7 +221,10 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                 "role_name": lambda r: t(f"role_{r}")}
 
     def country_of(company_id: int) -> str:
-        row = db().execute("select country from companies where id = ?", [company_id]).fetchone()
+        from spider.calls import COMPANY_COUNTRY
+
+        row = db().execute(f"select {COMPANY_COUNTRY} from companies co where co.id = ?",
+                           [company_id]).fetchone()
         return str(row[0] or "") if row else ""
 
     def local_time(value: Any, country: str | None = None) -> str:
@@ -454,7 +457,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                        "from records r join record_links l on l.record_id = r.id where "
                        "l.company_id = ? order by r.id", [company_id])]
         return render_template("company.html", c=info, contact=contact, when=functools.partial(
-                                   local_time, country=info["country"] or ""),
+                                   local_time, country=country_of(company_id)),
                                facts=facts_of(db(), [company_id]),
                                calls=list(reversed(history(db(), company_id)))[:30],
                                records=records, buttons=OUTCOME_BUTTONS)
