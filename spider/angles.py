@@ -108,7 +108,8 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
     tier = top(("tier",))
     place = top(("district",)) or top(("city",)) or top(("region",)) or top(("country",))
     if language == "ja":
-        kind = top(("category",)) or _with_japanese(signals) or top(("concept",))
+        kind = top(("category",)) or top(("kind",)) or _with_japanese(signals) or \
+            top(("concept",))
         words = TIER_JA.get(tier["label"], tier["label"]) if tier else ""
         label = kind["label"] if kind else ""
         if "(" in label:
@@ -117,7 +118,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         words += label if label and not label.isascii() else "企業"
         where = _place_ja(place) if place else ""
         return f"{where}の{words}" if where else words
-    kind = top(("category",)) or top(("concept",)) or top(("industry",))
+    kind = top(("category",)) or top(("kind",)) or top(("concept",)) or top(("industry",))
     label = kind["label"] if kind else ""
     if label and not is_latin(label):
         # An English line says the kind in English, or leaves it to the list's own noun:

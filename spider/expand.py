@@ -167,7 +167,8 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
         shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
     # A directory's business category is a local market; an industry code is a firm's, and a
     # business known only from its description is not known to be local either.
-    local = bool(kinds & {"category", "tier", "brand"}) and not kinds & {"industry", "sector"}
+    local = bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry",
+                                                                               "sector"}
     bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
     out: dict[int, float] = {}

@@ -19,17 +19,18 @@ from spider.signals import COMPETITOR_KINDS
 from spider.text import TIER_JA, now_iso
 
 # Reasons are given one per group of kinds, so three reasons say three different things.
-REASON_GROUPS = {"category": "what", "concept": "what", "industry": "what", "sector": "what",
+REASON_GROUPS = {"category": "what", "kind": "what", "concept": "what", "industry": "what",
+                 "sector": "what",
                  "district": "where", "city": "where", "region": "where", "country": "where"}
 REASON_KIND_NAMES = {
     "list": "listed together on", "tier": "tier", "score": "review score", "industry": "same industry", "concept": "same business",
-    "category": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
+    "category": "same kind of business", "kind": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
     "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
     "term": "description mentions", "size": "similar size",
 }
 REASON_KIND_NAMES_JA = {
     "list": "同じリストに掲載", "tier": "格付け", "score": "評価", "industry": "同業種", "concept": "同じ事業",
-    "category": "同じ業態", "brand": "同じブランド", "group": "同じグループ", "district": "同じ地区",
+    "category": "同じ業態", "kind": "同じ業態", "brand": "同じブランド", "group": "同じグループ", "district": "同じ地区",
     "city": "同じ市区町村", "region": "同じ都道府県・地域", "country": "同じ国", "sector": "同じセクター",
     "term": "事業内容に共通の語", "size": "同程度の規模",
 }
@@ -156,7 +157,7 @@ def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = No
     best_tier = max(tiers, default=None)
     tier = (best_tier[1], best_tier[2]) if best_tier else None
     kind_word = None
-    for kind in ("category", "concept", "industry"):
+    for kind in ("category", "kind", "concept", "industry"):
         if by_kind.get(kind):
             kind_word = max(by_kind[kind])[1]
             break

@@ -37,6 +37,7 @@ KIND_WEIGHTS: dict[str, float] = {
     "industry": 1.2,
     "concept": 1.0,
     "category": 1.0,
+    "kind": 1.0,  # the broader kind a finer category is one of (cosmetic dentist: dentist)
     "brand": 1.0,
     "group": 1.0,
     "district": 0.8,
@@ -50,10 +51,11 @@ KIND_WEIGHTS: dict[str, float] = {
 }
 
 # Signal kinds that make two companies direct competitors (a shared place alone does not).
-COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "brand"})
+COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "kind",
+                              "brand"})
 # Signal kinds that make a won client worth citing to a prospect (a shared brand is not
 # enough: same-brand hotels usually share a group, and groups are never cited to each other).
-REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category"})
+REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "kind"})
 # Companies carrying this signal operate hotels (a company-level business, like the curated ones).
 HOTEL_OPERATOR = "concept:hotel_operator"
 
@@ -443,10 +445,75 @@ def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     seen: set[str] = set()
     for rec in recs:
         for key, label in _category_parts(rec.get("category") or ""):
-            if key in seen:
-                continue
-            seen.add(key)
-            yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec), rec["source"])
+            if key not in seen:
+                seen.add(key)
+                yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec),
+                           rec["source"])
+            # The kind of business a finer category is one of: a cosmetic dentist is a
+            # dentist, 矯正歯科 an orthodontist and a dentist, so it meets the plain ones (at
+            # half the weight of its own category, which its peers of its own kind share).
+            # A signal of its own kind, for likeness only: a segment query reads the
+            # category's own words, and "dental clinic" is not any clinic.
+            for broader, said in _broader_kinds(key):
+                wide = f"kind:{broader}"
+                if wide not in seen:
+                    seen.add(wide)
+                    yield Fact(wide, "kind", said, conf(rec) * BROADER_KIND,
+                               f"{label} ({_evidence(rec)})", rec["source"])
+
+
+BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itself
+
+
+@functools.cache
+def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """The shipped vocabulary's words for kinds of business, each with its group's English
+    head word (dentist, dental, 歯科 -> dentist): English words, and Japanese ones (two
+    characters or more, longest first)."""
+    from spider.query import _shipped_toml, _synonym_groups, fold_query
+
+    latin: dict[str, str] = {}
+    other: list[tuple[str, str]] = []
+    for group in _synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"):
+        head = fold_query(group[0])
+        if not head or not head.isascii():
+            continue
+        for word in map(fold_query, group):
+            if word and word.isascii():
+                latin.setdefault(word, head)
+            elif len(word) >= 2:
+                other.append((word, head))
+    other.sort(key=lambda item: -len(item[0]))
+    return latin, tuple(other)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
+    """The vocabulary's kinds of business a category (folded) is a finer one of: the head
+    word of an English one ("cosmetic dentist", "pediatric dentists" -> dentist; a
+    directory's "Accountants-Certified Public" -> its word before the hyphen), any kind named
+    inside a Japanese one (歯科医院 -> clinic, dentist; 矯正歯科, itself orthodontist ->
+    dentist); a plural meets its singular (dentists -> dentist); a category that is itself
+    such a word is of its own kind (dentist -> dentist). Each as (the kind's English head
+    word, the word as the category says it: 歯科)."""
+    latin, other = _kind_words()
+    own = latin.get(key) or next((head for word, head in other if word == key), None)
+    found: dict[str, str] = {}
+    if key.isascii():
+        first = key.split("-", 1)[0].strip()
+        words = re.findall(r"[a-z]+", first if "-" in key and " " not in first else key)
+        head = words[-1] if words else ""
+        for form in (head, head[:-1] if head.endswith("s") and not head.endswith("ss") else ""):
+            if form in latin:
+                found[latin[form]] = latin[form]
+                break
+    else:
+        for word, head in other:
+            if word in key:
+                found.setdefault(head, word)
+    if own is not None:  # a plain 'Dentist' is of its kind too, so the finer ones meet it
+        found = {own: key, **found}
+    return tuple(found.items())
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -25,7 +25,7 @@ from spider.settings import Settings
 FORMATS = ("graphml", "gexf", "json")
 _KIND_COLOURS = {"country": "#8c8c8c", "region": "#8c8c8c", "city": "#1f77b4",
                  "district": "#1f77b4", "industry": "#2ca02c", "concept": "#2ca02c",
-                 "sector": "#2ca02c", "category": "#2ca02c", "tier": "#d62728",
+                 "sector": "#2ca02c", "category": "#2ca02c", "kind": "#2ca02c", "tier": "#d62728",
                  "score": "#d62728", "list": "#9467bd", "brand": "#ff7f0e", "group": "#ff7f0e",
                  "term": "#bcbd22"}  # fmt: skip
 _PRIORITY_COLOURS = {"A": "#d62728", "B": "#ff7f0e", "C": "#1f77b4"}

@@ -840,3 +840,41 @@ def test_a_company_placed_only_by_its_address_is_called_back_in_its_own_hours(tm
     done = log_call(db, Settings(), "梅田さくら歯科クリニック", "gatekeeper-message", now=now)
     assert done.local_callback.endswith("JST"), done.local_callback
     assert done.local_callback.startswith("Wed 2026-12-02 09:00"), done.local_callback
+
+
+SPECIALISTS = """Practice,City,State,Category
+Westlake Smiles,Austin,TX,Cosmetic Dentist
+Lone Star Family Dentistry,Austin,TX,Dentist
+South Austin Dental Studio,Austin,TX,Dentist
+Round Rock Pediatric Dentistry,Round Rock,TX,Pediatric Dentist
+Harper & Cole CPAs,Austin,TX,Accountants-Certified Public
+Bee Cave Tax Service,Bee Cave,TX,Tax Return Preparation
+"""
+
+SHIKA = """名称,住所,業種
+肥後橋矯正歯科,大阪府大阪市西区江戸堀1-9-1,矯正歯科
+西梅田デンタルクリニック,大阪府大阪市北区梅田2-4-9,歯科医院
+梅田さくら歯科クリニック,大阪府大阪市北区梅田1-2-3,歯科医院
+九条こども歯科,大阪府大阪市西区九条1-1-1,小児歯科
+北浜会計事務所,大阪府大阪市中央区北浜1-1-1,税理士事務所
+"""
+
+
+def test_a_client_of_a_finer_kind_finds_the_plain_ones(tmp_path):
+    # A cosmetic dentist's competitors are dentists; a category of its own had left it alone.
+    db = _db(tmp_path, "dentists.csv", SPECIALISTS)
+    names = _names(db, "Westlake Smiles")
+    assert set(names[:3]) == {"Lone Star Family Dentistry", "South Austin Dental Studio",
+                              "Round Rock Pediatric Dentistry"}, names
+    assert "Harper & Cole CPAs" not in names[:3]
+    # The plain dentists are each other's nearest; the finer one comes after them.
+    assert _names(db, "Lone Star Family Dentistry")[0] == "South Austin Dental Studio"
+
+
+def test_a_japanese_specialty_meets_the_clinics_of_its_kind(tmp_path):
+    db = _db(tmp_path, "shika.csv", SHIKA)
+    names = _names(db, "肥後橋矯正歯科")
+    assert set(names[:3]) == {"西梅田デンタルクリニック", "梅田さくら歯科クリニック", "九条こども歯科"}, names
+    assert "北浜会計事務所" not in names[:3]
+    expansion = expand(db, Settings(language="ja"), "肥後橋矯正歯科", limit=3, save=False)
+    assert any("歯科" in r.text() for p in expansion.prospects for r in p.reasons)
