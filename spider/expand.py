@@ -105,6 +105,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
     client_sites = _clients_sites(db, ids)
     wanted = set(seed_signals) if query.kind == "company" else _facet_signals(query)
     prospects: list[Prospect] = []
+    floor = "A"  # letters follow the order: none better than the prospect above it
     for position, (cid, score, covered) in enumerate(top, 1):
         signals = prospect_signals.get(cid, {})
         reasons = reasons_for(adjacency, estimate, cid, signals, wanted,
@@ -122,7 +123,8 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
             website=row.get("website") or "", address=row.get("address") or "",
             city=readable_name(row.get("city") or row.get("region") or ""), score=round(score, 8),
             region=readable_name(row.get("region") or ""), postal_code=row.get("postal_code") or "",
-            priority=_priority(score / best if best else 0, covered, query, settings),
+            priority=(floor := max(floor, _priority(score / best if best else 0, covered,
+                                                    query, settings))),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,

@@ -878,3 +878,15 @@ def test_a_japanese_specialty_meets_the_clinics_of_its_kind(tmp_path):
     assert "北浜会計事務所" not in names[:3]
     expansion = expand(db, Settings(language="ja"), "肥後橋矯正歯科", limit=3, save=False)
     assert any("歯科" in r.text() for p in expansion.prospects for r in p.reasons)
+
+
+def test_priority_letters_never_improve_down_the_list(tmp_path):
+    # A segment ranks the word typed before its relatives ("dental clinic": 歯科 first, then
+    # 矯正歯科...), whatever their scores: the letters follow the order a rep reads.
+    text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
+        encoding="utf-8")
+    db = _db(tmp_path, "osaka_directory.csv", text)
+    for text in ("Osaka dental clinic", "大阪 歯科", "肥後橋矯正歯科", "西梅田デンタルクリニック"):
+        letters = [p.priority for p in expand(db, Settings(), text, limit=60,
+                                              save=False).prospects]
+        assert letters == sorted(letters), (text, letters)
