@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -16,7 +16,7 @@ from spider import seeds
 from spider.angles import attach_contacts, attach_openers
 from spider.db import Database, dicts_in, rows_in
 from spider.errors import QueryError
-from spider.exclusions import excluded_companies
+from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
@@ -86,7 +86,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
         seed_label = " + ".join(f.label for f in query.facets)
     dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
     if dropped:
-        notes.append(f"left out {plural(len(dropped), 'existing client or excluded company', 'existing clients or excluded companies')}")
+        notes.append(_left_out_why(dropped, excluded, settings.recent_call_days))
     ranked = _order(db, query, scores, seed_signals, notes)
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
@@ -491,6 +491,19 @@ def _holders_among(db: Database, signals: list[str],
     sql = ("select company_id, signal from company_signals where signal in (" +
            ",".join("?" * len(signals)) + ") and company_id in ({marks})")
     return list(rows_in(db, sql, ids, before=signals))
+
+
+def _left_out_why(dropped: list[int], excluded: dict[int, str], recent_days: int) -> str:
+    """'left out 2 existing clients and 3 companies called in the last 30 days', by why."""
+    why = Counter(excluded[cid] for cid in dropped)
+    words = {EXISTING_CLIENT: ("existing client", "existing clients"),
+             RECENTLY_CALLED: (f"company called in the last {recent_days} days",
+                               f"companies called in the last {recent_days} days")}
+    parts = [plural(n, *words.get(kind, (f"company excluded ({kind.replace('_', ' ')})",
+                                         f"companies excluded ({kind.replace('_', ' ')})")))
+             for kind, n in sorted(why.items(), key=lambda item: (-item[1], item[0]))]
+    return "left out " + (" and ".join(parts) if len(parts) <= 2 else
+                          ", ".join(parts[:-1]) + " and " + parts[-1])
 
 
 def _priority(relative: float, covered: int, query: Query, settings: Settings) -> str:

@@ -118,6 +118,9 @@ venue arena stadium resort motel lodge campground pub diner bistro brasserie piz
 steakhouse grill kitchen izakaya ryokan nursery kindergarten home association society union
 cooperative foundation charity council planetarium arboretum observatory marina hall brewpub
 distillery dentist surgery chain consultancy bureau workshop
+accountant attorney lawyer architect electrician plumber contractor physician doctor
+veterinarian optometrist orthodontist chiropractor physiotherapist therapist realtor notary
+surveyor consultant
 """.split())
 _NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
                           "media", "analytics", "news", "aerospace", "apparel", "gas"})
@@ -128,6 +131,12 @@ def _plain_label(label: str) -> str:
     Museum' -> 'art museum'; acronyms and mixed case ('Hotel & Resort REITs') are kept; of
     'Zoo, Aquarium or Wildlife Conservation' the first kind, 'Zoo'."""
     text = re.sub(r"[_]+", " ", (label or "").split(" (", 1)[0]).strip()
+    # A business directory's heading, noun first ('Accountants-Certified Public', 'Attorneys-
+    # Personal Injury', 'Dentists-Cosmetic'): said the other way round. (Not a hyphenated
+    # word: 'Self-Storage', 'Bed-and-Breakfast'.)
+    yp = re.fullmatch(r"([A-Za-z]+)-([A-Z][A-Za-z]*(?: [A-Za-z&]+)*)", text)
+    if yp and (" " in yp.group(2) or yp.group(1).endswith("s")):
+        text = f"{yp.group(2)} {yp.group(1)}"
     first = re.split(r",\s+|\s+or\s+", text)[0].strip()
     if first and first != text and first.split(" ")[-1].lower().rstrip("s") in ENTITY_NOUNS:
         text = first

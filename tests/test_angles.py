@@ -329,3 +329,11 @@ def test_one_anonymous_entry_keeps_a_merged_company_anonymous(private_db):
     for prospect in result.prospects:
         assert "Peninsula" not in prospect.opening_line and "Palace" not in prospect.opening_line
         assert not (prospect.reference or {}).get("referenceable")
+
+
+def test_a_directory_heading_noun_first_reads_as_a_person_says_it() -> None:
+    from spider.text import noun_forms
+
+    assert noun_forms("Accountants-Certified Public")[1] == "certified public accountants"
+    assert noun_forms("Attorneys-Personal Injury")[1] == "personal injury attorneys"
+    assert noun_forms("Self-Storage")[1] == "self-storage companies"  # one word, not a heading

@@ -890,3 +890,14 @@ def test_priority_letters_never_improve_down_the_list(tmp_path):
         letters = [p.priority for p in expand(db, Settings(), text, limit=60,
                                               save=False).prospects]
         assert letters == sorted(letters), (text, letters)
+
+
+def test_the_left_out_note_says_why_each_was_left_out(tmp_path):
+    from spider.calls import log_call
+    from spider.clients import record_won
+
+    db = _db(tmp_path, "dentists.csv", SPECIALISTS)
+    record_won(db, "Lone Star Family Dentistry")
+    log_call(db, Settings(), "South Austin Dental Studio", "no-answer")
+    notes = expand(db, Settings(), "Westlake Smiles", limit=5, save=False).notes
+    assert "left out 1 company called in the last 30 days and 1 existing client" in notes, notes
