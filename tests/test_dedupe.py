@@ -641,3 +641,24 @@ def test_the_score_breakdown_is_worked_out_when_a_pair_is_shown_not_stored(db) -
     assert all("name" in item["breakdown"] or "spot" in item["breakdown"] for item in shown)
     first = shown[0]
     assert first["breakdown"]  # the fields the resolver weighed for this pair
+
+
+def test_review_can_keep_to_the_user_s_own_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    db = tmp_path / "spider.db"
+    mine = tmp_path / "clinics.csv"
+    mine.write_text("名称,住所,電話番号\n田中歯科医院,大阪府大阪市北区梅田1-1-1,06-1111-2222\n"
+                    "たなか歯科医院,大阪府堺市堺区中瓦町1-1-1,072-111-2222\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(db), "init"]).exit_code == 0  # the seeds' pairs too
+    assert runner.invoke(main, ["--db", str(db), "ingest", str(mine)]).exit_code == 0
+    everything = runner.invoke(main, ["--db", str(db), "review", "-n", "1"], input="q\n")
+    assert "clinics.csv" not in everything.output  # the seeds' hotel pairs come first
+    own = runner.invoke(main, ["--db", str(db), "review", "--source", "clinics.csv"],
+                        input="q\n")
+    assert own.exit_code == 0 and "clinics.csv" in own.output, own.output
+    none = runner.invoke(main, ["--db", str(db), "review", "--source", "no_such.csv"])
+    assert "Nothing to review from a source matching" in none.output

@@ -634,22 +634,26 @@ def split(obj: Context, company: int, record_ids: tuple[int, ...]) -> None:
 
 @main.command()
 @click.option("--limit", "-n", type=click.IntRange(1), help="Stop after this many pairs.")
+@click.option("--source", help="Only pairs with a record from a source whose name holds this "
+                               "(your file's name, a directory's host).")
 @click.pass_obj
 @handle_errors
-def review(obj: Context, limit: int | None) -> None:
+def review(obj: Context, limit: int | None, source: str | None) -> None:
     """Review uncertain pairs one by one: merge, keep apart, skip or quit.
 
     \b
-    Example:
+    Examples:
         spider review -n 20
+        spider review --source clinics.csv     # only pairs with a row of your own file
     """
     from spider import pipeline
     from spider.resolve.decisions import decide_review, pending_reviews
 
     db = obj.open(write=True)
-    items, decided = pending_reviews(db, obj.settings)[:limit], 0
+    items, decided = pending_reviews(db, obj.settings, source=source, limit=limit), 0
     if not items:
-        click.echo("Nothing to review.")
+        click.echo("Nothing to review" + (f" from a source matching {source!r}; `spider "
+                                          "sources` lists them." if source else "."))
     verdicts = {"m": "merge", "k": "keep_apart", "s": "skip"}
     for item in items:
         click.echo(output.format_review(item))

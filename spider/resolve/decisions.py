@@ -153,12 +153,24 @@ def split_company(db: Database, company_id: int, record_ids: Sequence[int],
                   f"(now company #{new_id})", changed=[company_id, new_id])
 
 
-def pending_reviews(db: Database, settings: Settings | None = None) -> list[dict[str, Any]]:
+def pending_reviews(db: Database, settings: Settings | None = None, *,
+                    source: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Pending review pairs in the queue's order (those joining the most records first, then
     the best scored), each with both records and the score's breakdown, worked out now from
-    the two records and the last resolution's token weights (never stored per pair)."""
-    rows = [dict(r) for r in db.query(
-        "select * from review_queue where status = 'pending' order by id")]  # fmt: skip
+    the two records and the last resolution's token weights (never stored per pair). SOURCE:
+    only pairs with a record from a source whose name holds it ("clinics.csv", a directory's
+    host); LIMIT: the first so many (the breakdown is worked out for those alone)."""
+    sql = "select q.* from review_queue q where q.status = 'pending'"
+    params: list[Any] = []
+    if source:
+        sql += (" and exists (select 1 from records r where r.id in (q.record_a, q.record_b) "
+                "and r.source like ? escape '\\')")
+        params.append("%" + source.replace("\\", "\\\\").replace("%", "\\%")
+                      .replace("_", "\\_") + "%")
+    sql += " order by q.id"
+    if limit:
+        sql += f" limit {int(limit)}"
+    rows = [dict(r) for r in db.query(sql, params)]
     for row in rows:
         row["a"] = table(db, "records").get(row["record_a"])
         row["b"] = table(db, "records").get(row["record_b"])

@@ -609,8 +609,9 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
     def review() -> Any:
         from spider.resolve.decisions import pending_reviews
 
-        pairs = pending_reviews(db(), settings_now())[:40]
-        return render_template("review.html", pairs=pairs)
+        source = str(request.args.get("source") or "").strip()[:200]
+        pairs = pending_reviews(db(), settings_now(), source=source or None, limit=40)
+        return render_template("review.html", pairs=pairs, source=source)
 
     @app.post("/review/<int:review_id>")
     @role("ops")

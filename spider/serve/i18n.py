@@ -110,6 +110,7 @@ WORDS: dict[str, dict[str, str]] = {
     "zoom_in": {"en": "Zoom in", "ja": "拡大"},
     "zoom_out": {"en": "Zoom out", "ja": "縮小"},
     "why_score": {"en": "why", "ja": "根拠"},
+    "source_filter": {"en": "Only from a source (file name)", "ja": "ソースで絞り込み（ファイル名）"},
     "server_error": {"en": "Something went wrong on the server; the error is in its log.",
                      "ja": "サーバーでエラーが起きました。詳細はサーバーのログにあります。"},
 }
