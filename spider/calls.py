@@ -111,9 +111,34 @@ def _country_zones() -> dict[str, str]:
     return zones
 
 
+# Countries of several time zones: the zone most of each first-level region keeps (IANA),
+# by ISO 3166-2 code. A region not here keeps its country's first zone in zone.tab.
+_REGION_ZONES = {
+    **{f"US-{s}": "America/New_York" for s in (
+        "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV").split()},
+    **{f"US-{s}": "America/Chicago" for s in (
+        "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI").split()},
+    **{f"US-{s}": "America/Denver" for s in "CO ID MT NM UT WY".split()},
+    "US-AZ": "America/Phoenix", "US-CA": "America/Los_Angeles", "US-NV": "America/Los_Angeles",
+    "US-OR": "America/Los_Angeles", "US-WA": "America/Los_Angeles",
+    "US-AK": "America/Anchorage", "US-HI": "Pacific/Honolulu", "US-PR": "America/Puerto_Rico",
+    "CA-BC": "America/Vancouver", "CA-AB": "America/Edmonton", "CA-SK": "America/Regina",
+    "CA-MB": "America/Winnipeg", "CA-ON": "America/Toronto", "CA-QC": "America/Toronto",
+    "CA-NB": "America/Halifax", "CA-NS": "America/Halifax", "CA-PE": "America/Halifax",
+    "CA-NL": "America/St_Johns", "CA-YT": "America/Whitehorse", "CA-NT": "America/Yellowknife",
+    "CA-NU": "America/Iqaluit",
+    "AU-NSW": "Australia/Sydney", "AU-ACT": "Australia/Sydney", "AU-VIC": "Australia/Melbourne",
+    "AU-QLD": "Australia/Brisbane", "AU-SA": "Australia/Adelaide", "AU-WA": "Australia/Perth",
+    "AU-TAS": "Australia/Hobart", "AU-NT": "Australia/Darwin",
+}
+
+
 def zone_of(country: str | None) -> ZoneInfo:
-    """The time zone a company keeps its hours in: its country's (UTC when unknown)."""
-    name = _country_zones().get((country or "").strip().upper()[:2], "UTC")
+    """The time zone a company keeps its hours in: its region's where its country has several
+    ('US-TX': Chicago), else its country's (UTC when unknown). COUNTRY: an ISO country code,
+    or a region's ISO 3166-2 code."""
+    code = (country or "").strip().upper()
+    name = _REGION_ZONES.get(code) or _country_zones().get(code[:2], "UTC")
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError:
@@ -202,16 +227,22 @@ class Logged:
     note: str
 
 
-# A company's country: its own column, else the country its records place it in (a Japanese
-# directory with only an address column: the graph's place:country:JP), so its callbacks
-# keep its hours and holidays.
+# Where a company keeps its hours: the region its records place it in where its country has
+# several time zones ('US-TX'), else its own country column, else the country its records
+# place it in (a Japanese directory with only an address column: the graph's
+# place:country:JP), so its callbacks keep its hours and holidays (zone_of, is_working_day).
+_MANY_ZONES = ", ".join(f"'{c}'" for c in sorted({code[:2] for code in _REGION_ZONES}))
 COMPANY_COUNTRY = ("coalesce(nullif(co.country, ''), (select substr(cs.signal, 15) from "
                    "company_signals cs where cs.company_id = co.id and cs.signal like "
                    "'place:country:%' order by cs.weight desc limit 1))")
+COMPANY_ZONE = (
+    "coalesce((select substr(cs.signal, 14) from company_signals cs where cs.company_id = co.id "
+    f"and cs.signal like 'place:region:%' and substr(cs.signal, 14, 2) in ({_MANY_ZONES}) "
+    f"order by cs.weight desc limit 1), {COMPANY_COUNTRY})")
 
 
 def _company(db: Database, company_id: int) -> dict[str, Any]:
-    row = next(iter(db.query(f"select co.id, co.name, {COMPANY_COUNTRY} as country, co.phone "
+    row = next(iter(db.query(f"select co.id, co.name, {COMPANY_ZONE} as country, co.phone "
                              "from companies co where co.id = ?", [company_id])), None)
     if row is None:
         raise InputError(f"no company #{company_id}")
@@ -379,7 +410,8 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
     was logged after it."""
     out = []
     for row in db.query(
-            f"select c.*, l.company_id, co.name, co.phone, {COMPANY_COUNTRY} as country from "
+            f"select c.*, l.company_id, co.name, co.phone, {COMPANY_COUNTRY} as country, "
+            f"{COMPANY_ZONE} as zone_place from "
             "call_log c join record_links l on l.record_id = c.record_id join companies co on "
             f"co.id = l.company_id where {LATEST_CALL} and c.callback_at is not null and "
             "c.callback_at <= ? order by c.callback_at", [until.isoformat()]):

@@ -48,7 +48,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         found = known.get(row["company_id"])
         out.callbacks.append({
             **row, "local": datetime.fromisoformat(row["callback_at"]).astimezone(
-                zone_of(row["country"])),
+                zone_of(row["zone_place"])),
             "last": OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1],
             "ask": row["contact"] or (f"{found.person} ({found.role})" if found and found.person
                                       else ""),

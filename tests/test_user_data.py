@@ -901,3 +901,16 @@ def test_the_left_out_note_says_why_each_was_left_out(tmp_path):
     log_call(db, Settings(), "South Austin Dental Studio", "no-answer")
     notes = expand(db, Settings(), "Westlake Smiles", limit=5, save=False).notes
     assert "left out 1 company called in the last 30 days and 1 existing client" in notes, notes
+
+
+def test_a_us_company_is_called_back_in_its_own_state_s_time(tmp_path):
+    from datetime import UTC, datetime
+
+    from spider.calls import log_call
+
+    db = _db(tmp_path, "dentists.csv", DENTISTS)
+    now = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 10:00 in Austin, 11:00 in Columbus
+    texas = log_call(db, Settings(), "Lone Star Family Dentistry", "no-answer", now=now)
+    ohio = log_call(db, Settings(), "Buckeye Dental Group", "no-answer", now=now)
+    assert texas.local_callback == "Tue 2026-12-01 13:00 CST", texas.local_callback
+    assert ohio.local_callback == "Tue 2026-12-01 14:00 EST", ohio.local_callback

@@ -221,9 +221,9 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                 "role_name": lambda r: t(f"role_{r}")}
 
     def country_of(company_id: int) -> str:
-        from spider.calls import COMPANY_COUNTRY
+        from spider.calls import COMPANY_ZONE
 
-        row = db().execute(f"select {COMPANY_COUNTRY} from companies co where co.id = ?",
+        row = db().execute(f"select {COMPANY_ZONE} from companies co where co.id = ?",
                            [company_id]).fetchone()
         return str(row[0] or "") if row else ""
 
