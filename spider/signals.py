@@ -629,12 +629,13 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         ev = _evidence(rec)
         country = places.country_code(rec.get("country"))
         inferred = countries.get(rec.get("source") or "")  # the file's country, from its regions
-        pref_raw, city_raw = None, rec.get("city")
+        pref_raw, city_raw, city_ward = None, rec.get("city"), None
         if rec.get("address"):
             pref_raw, addr_city = places.split_japanese_address(rec["address"])
             if pref_raw:
                 country = country or "JP"
                 city_raw = city_raw or addr_city
+                city_ward = _city_ward(rec["address"], addr_city)
         region_text = rec.get("region") or pref_raw
         if not region_text and rec.get("address") and country in (None, "JP"):
             region_text = places.prefecture_in_text(rec["address"])
@@ -716,6 +717,13 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             yield from once(Fact(f"place:district:{key}", "district",
                                  f"{own}, {town}" if town else own, local_conf(rec), ev,
                                  rec["source"]))
+        if city_ward and region_code and not district and not firm:
+            # A ward of a city of wards (大阪市北区, 横浜市中区): the neighbours a clinic or a
+            # shop competes with, finer than the city (a registered firm's market is not its
+            # head office's ward).
+            city = _tidy_place(city_raw or "")
+            yield from once(Fact(f"place:district:{region_code}/{city}{city_ward}", "district",
+                                 f"{city_ward}, {city}", local_conf(rec), ev, rec["source"]))
         if district:
             yield from once(Fact(f"place:district:{district.en}", "district",
                                  f"{district.en}, Tokyo", local_conf(rec), evidence, rec["source"]))
@@ -723,6 +731,19 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
                                  rec["source"]))
+
+
+def _city_ward(address: str, city: str | None) -> str | None:
+    """The ward right after a city of wards in a Japanese address ('大阪府大阪市北区梅田' ->
+    北区; '横浜市中区' -> 中区); None where the city has none (豊田市トヨタ町)."""
+    if not city or not city.endswith("市"):
+        return None
+    text = unicodedata.normalize("NFKC", address)
+    at = text.find(city)
+    if at < 0:
+        return None
+    found = re.match(r"\s*([^\s\d市区町村都道府県]{1,4}区)", text[at + len(city):])
+    return found.group(1) if found else None
 
 
 def source_countries(db: Database) -> dict[str, str]:

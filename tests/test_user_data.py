@@ -914,3 +914,17 @@ def test_a_us_company_is_called_back_in_its_own_state_s_time(tmp_path):
     ohio = log_call(db, Settings(), "Buckeye Dental Group", "no-answer", now=now)
     assert texas.local_callback == "Tue 2026-12-01 13:00 CST", texas.local_callback
     assert ohio.local_callback == "Tue 2026-12-01 14:00 EST", ohio.local_callback
+
+
+def test_a_ward_of_a_city_of_wards_is_the_nearest_place(tmp_path):
+    # 大阪市北区: a clinic's neighbours in its ward come before the rest of Osaka city.
+    text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
+        encoding="utf-8")
+    db = _db(tmp_path, "osaka_directory.csv", text)
+    expansion = expand(db, Settings(), "西梅田デンタルクリニック", limit=10, save=False)
+    kita = {cid for cid, in db.execute(
+        "select company_id from company_signals where signal = 'place:district:JP-27/大阪市北区'")}
+    assert len(kita) >= 5
+    top = [p.company_id for p in expansion.prospects[:4]]
+    assert all(cid in kita for cid in top), [p.name for p in expansion.prospects[:4]]
+    assert any("北区, 大阪市" in r.text() for r in expansion.prospects[0].reasons)
