@@ -461,7 +461,9 @@ def exclude_import(obj: Context, path: str, kind: str | None) -> None:
 @click.argument("company")
 @click.argument("outcome")
 @click.option("--note", help="What was said.")
-@click.option("--contact", metavar="NAME/TITLE", help="Who answered or who to ask for.")
+@click.option("--contact", metavar="NAME/TITLE",
+              help="Whom to ask for next time (the decision maker's name or title); who "
+                   "answered belongs in --note.")
 @click.option("--callback", metavar="WHEN", help="Call back then (+3h, tomorrow 10:00, "
               "2026-12-03 14:00 in the prospect's time) instead of the usual cadence.")
 @click.option("--rep", help="Who made the call.")

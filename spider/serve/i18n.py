@@ -28,7 +28,7 @@ WORDS: dict[str, dict[str, str]] = {
     "no_number": {"en": "no number", "ja": "番号なし"},
     "log": {"en": "Log", "ja": "記録"},
     "note": {"en": "Note", "ja": "メモ"},
-    "contact": {"en": "Who answered / to ask for", "ja": "応対者・取り次ぎ先"},
+    "contact": {"en": "Whom to ask for next time", "ja": "次回の取り次ぎ先"},
     "logged": {"en": "Logged", "ja": "記録しました"},
     "call_back": {"en": "call back", "ja": "再架電"},
     "callbacks": {"en": "Callbacks due", "ja": "予定の再架電"},
