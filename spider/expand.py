@@ -6,6 +6,7 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
@@ -424,6 +425,17 @@ def _order(db: Database, query: Query, scores: dict[int, float],
                 f"company_signals where signal in ({','.join('?' * len(wanted))}))",
                 [*rest, *wanted]):
             members[cid].add(sig)
+    # Of two companies matching as much of the query, the one nearer the place asked for
+    # first: "dentist in Austin" lists Texas dentists outside Austin before Osaka's.
+    around = _around(query)
+    near: dict[int, int] = {}
+    if around and members:
+        for cid, sig in db.execute(
+                "select company_id, signal from company_signals where signal in "
+                f"({','.join('?' * len(around))}) and company_id in (select company_id from "
+                f"company_signals where signal in ({','.join('?' * len(wanted))}))",
+                [*around, *wanted]):
+            near[cid] = max(near.get(cid, 0), around[sig])
     fitted: list[tuple[int, float, int, float]] = []
     for cid, sigs in members.items():
         matched = [i for i, fs in enumerate(facet_sets) if fs & sigs]
@@ -432,13 +444,35 @@ def _order(db: Database, query: Query, scores: dict[int, float],
         # Within a facet, the word the user typed beats an alternate, and more beats one.
         fit = sum(sum(f.signals.get(s, 0) for s in sigs) for f in query.facets)
         fitted.append((cid, scores.get(cid, 0.0), len(matched), fit))
-    fitted.sort(key=lambda t: (-t[2], -t[3], -t[1]))
+    # (Nearness orders only those missing a part: a full match is in the place asked for.)
+    fitted.sort(key=lambda t: (-t[2], -near.get(t[0], 0) if t[2] < len(facet_sets) else 0,
+                               -t[3], -t[1]))
     full = sum(1 for t in fitted if t[2] == len(facet_sets))
     if len(facet_sets) > 1 and full < query_limit_hint(fitted):
         notes.append("no company matches every part of the query; these match some" if not full
                      else f"only {plural(full, 'company matches', 'companies match')} every part of the "
                      "query; the rest match some")
     return [(cid, score, covered) for cid, score, covered, _ in fitted]
+
+
+def _around(query: Query) -> dict[str, int]:
+    """The places around a segment's place facets: the region of a city or district asked
+    for (2) and its country (1), as signals ('Austin' -> place:region:US-TX, place:country:US)."""
+    out: dict[str, int] = {}
+    for facet in query.facets:
+        if not facet.place:
+            continue
+        for signal in facet.signals:
+            parts = signal.split(":", 2)
+            if len(parts) < 3 or parts[0] != "place":
+                continue
+            code = parts[2].split("/", 1)[0]
+            if parts[1] in ("city", "district") and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):
+                out[f"place:region:{code}"] = max(out.get(f"place:region:{code}", 0), 2)
+                out.setdefault(f"place:country:{code[:2]}", 1)
+            elif parts[1] == "region" and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):
+                out.setdefault(f"place:country:{code[:2]}", 1)
+    return out
 
 
 def _specialties(db: Database, ids: list[int]) -> dict[int, set[str]]:

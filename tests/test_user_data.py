@@ -928,3 +928,14 @@ def test_a_ward_of_a_city_of_wards_is_the_nearest_place(tmp_path):
     top = [p.company_id for p in expansion.prospects[:4]]
     assert all(cid in kita for cid in top), [p.name for p in expansion.prospects[:4]]
     assert any("北区, 大阪市" in r.text() for r in expansion.prospects[0].reasons)
+
+
+def test_a_partial_match_nearer_the_place_asked_for_comes_first(tmp_path):
+    rows = DENTISTS + ("Dublin Family Dentistry,6500 Perimeter Dr,Dublin,OH,43016,"
+                       "(614) 555-0100,Dentist\n"
+                       "Bee Cave Dental,12400 W Hwy 71,Bee Cave,TX,78738,(512) 555-0199,Dentist\n")
+    db = _db(tmp_path, "dentists.csv", rows)
+    names = _names(db, "dentist in Austin")
+    assert set(names[:2]) == {"Lone Star Family Dentistry", "Westlake Smiles"}, names
+    # Of the dentists outside Austin, Texas's come before Ohio's.
+    assert names[2] == "Bee Cave Dental", names
