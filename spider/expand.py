@@ -415,27 +415,25 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     # against those candidates, never read whole.
     wanted = sorted(set().union(*(facet_sets[i] for i in what)))
     members = _holders(db, wanted)
-    rest = sorted(set().union(*facet_sets) - set(wanted))
-    if rest and members:
-        # One statement: SQLite meets the place's holders with the candidates itself (a
-        # national register's "electrician" has tens of thousands, sent in chunks before).
-        for cid, sig in db.execute(
-                "select company_id, signal from company_signals where signal in "
-                f"({','.join('?' * len(rest))}) and company_id in (select company_id from "
-                f"company_signals where signal in ({','.join('?' * len(wanted))}))",
-                [*rest, *wanted]):
-            members[cid].add(sig)
+    rest = set().union(*facet_sets) - set(wanted)
     # Of two companies matching as much of the query, the one nearer the place asked for
     # first: "dentist in Austin" lists Texas dentists outside Austin before Osaka's.
-    around = _around(query)
+    around = {s: level for s, level in _around(query).items() if s not in rest}
     near: dict[int, int] = {}
-    if around and members:
+    if (rest or around) and members:
+        # One statement: SQLite meets the place's holders (and those around it) with the
+        # candidates itself (a national register's "electrician" has tens of thousands,
+        # sent in chunks before).
+        read = sorted(rest | set(around))
         for cid, sig in db.execute(
                 "select company_id, signal from company_signals where signal in "
-                f"({','.join('?' * len(around))}) and company_id in (select company_id from "
+                f"({','.join('?' * len(read))}) and company_id in (select company_id from "
                 f"company_signals where signal in ({','.join('?' * len(wanted))}))",
-                [*around, *wanted]):
-            near[cid] = max(near.get(cid, 0), around[sig])
+                [*read, *wanted]):
+            if sig in rest:
+                members[cid].add(sig)
+            else:
+                near[cid] = max(near.get(cid, 0), around[sig])
     fitted: list[tuple[int, float, int, float]] = []
     for cid, sigs in members.items():
         matched = [i for i, fs in enumerate(facet_sets) if fs & sigs]
