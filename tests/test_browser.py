@@ -196,6 +196,7 @@ def test_enter_in_a_note_logs_nothing_and_the_web_zooms_by_button(
     card.find_element(By.NAME, "note").send_keys("out until 3pm" + Keys.ENTER)
     assert server["db"].execute("select count(*) from call_log").fetchone()[0] == 0
     card.find_element(By.CSS_SELECTOR, "button[value=gatekeeper-message]").click()
+    assert "Logged" in browser.find_element(By.CSS_SELECTOR, ".flash").text  # the page came
     row = server["db"].execute("select outcome, contact, note from call_log").fetchone()
     assert row == ("gatekeeper-message", "Mr Tanaka", "out until 3pm")
     # The spider web on a phone: the + button zooms in (no wheel, no pinch needed).
