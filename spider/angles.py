@@ -274,7 +274,8 @@ def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> N
             prospect.phone = contact.phone
         if not prospect.address and contact.address:
             prospect.address = contact.address
-            prospect.postal_code = prospect.postal_code or contact.postal_code
+        if not prospect.postal_code and contact.postal_code:
+            prospect.postal_code = contact.postal_code
         if contact.person:
             prospect.contact, prospect.contact_role = contact.person, contact.role
             prospect.contact_source = contact.person_url

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -122,8 +123,10 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
             rank=position, company_id=cid, name=names["name"], name_local=names["name_local"],
             phone=row.get("phone") or "",
             website=row.get("website") or "", address=row.get("address") or "",
-            city=readable_name(row.get("city") or row.get("region") or ""), score=round(score, 8),
-            region=readable_name(row.get("region") or ""), postal_code=row.get("postal_code") or "",
+            city=readable_name(row.get("city") or row.get("region") or _placed(signals, "city")),
+            score=round(score, 8),
+            region=readable_name(row.get("region") or _placed(signals, "region")),
+            postal_code=row.get("postal_code") or _postal_in(row.get("address") or ""),
             priority=(floor := max(floor, _priority(score / best if best else 0, covered,
                                                     query, settings))),
             segment=segment, reasons=reasons,
@@ -451,6 +454,21 @@ def _order(db: Database, query: Query, scores: dict[int, float],
                      else f"only {plural(full, 'company matches', 'companies match')} every part of the "
                      "query; the rest match some")
     return [(cid, score, covered) for cid, score, covered, _ in fitted]
+
+
+def _placed(signals: dict[str, dict], kind: str) -> str:
+    """The city or region the graph places a company in where its columns said none (a
+    directory with only an address: '大阪市, Osaka' -> 大阪市), for the call list's columns."""
+    rows = [r for s, r in signals.items() if r["kind"] == kind and s.startswith("place:")]
+    if not rows:
+        return ""
+    return str(max(rows, key=lambda r: r.get("weight") or 0)["label"] or "").split(",")[0].strip()
+
+
+def _postal_in(address: str) -> str:
+    """A Japanese postal code written in an address ('〒530-0001 大阪府...' -> 530-0001)."""
+    found = re.search(r"〒\s*(\d{3})\s*[-ー−‐]\s*(\d{4})", unicodedata.normalize("NFKC", address))
+    return f"{found.group(1)}-{found.group(2)}" if found else ""
 
 
 def _around(query: Query) -> dict[str, int]:

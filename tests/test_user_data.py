@@ -939,3 +939,15 @@ def test_a_partial_match_nearer_the_place_asked_for_comes_first(tmp_path):
     assert set(names[:2]) == {"Lone Star Family Dentistry", "Westlake Smiles"}, names
     # Of the dentists outside Austin, Texas's come before Ohio's.
     assert names[2] == "Bee Cave Dental", names
+
+
+def test_a_call_list_gives_the_city_region_and_postal_code_an_address_holds(tmp_path):
+    # A directory of 名称, 住所, 電話番号: the call list's columns come from the address.
+    text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
+        encoding="utf-8")
+    db = _db(tmp_path, "osaka_directory.csv", text)
+    prospects = expand(db, Settings(), "西梅田デンタルクリニック", limit=40, save=False).prospects
+    umeda = next(p for p in prospects if p.name.startswith("梅田さくら"))
+    assert (umeda.city, umeda.postal_code) == ("大阪市", "530-0001"), (umeda.city, umeda.region)
+    assert umeda.region
+    assert all(p.city for p in prospects)
