@@ -20,6 +20,7 @@ from spider.db import Database, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
+from spider.notes import note_in
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
@@ -140,6 +141,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
     owned = owners(db, [p.company_id for p in prospects])
     for prospect in prospects:
         prospect.owner = owned.get(prospect.company_id, "")
+    notes = [note_in(settings.language, note) for note in notes]  # 日本語 for --lang ja
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
     attach_openers(db, settings, expansion, seed_signals, prospect_signals,

@@ -122,3 +122,21 @@ def signals_of():
 def names_of():
     """names_of(db, company_id): every name a company goes by."""
     return _company_names
+
+
+def callbacks_due_now(db) -> None:
+    """Move every scheduled callback to a minute ago, so a test reads the day's queue the same
+    at any hour: a callback falls inside the prospect's business hours, which at some hours of
+    the day is tomorrow, beyond the queue's next twelve hours. DB: a path, a connection or a
+    Spider Database."""
+    from datetime import UTC, datetime, timedelta
+
+    when = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    conn = sqlite3.connect(db) if isinstance(db, str | Path) else getattr(db, "conn", db)
+    try:
+        with conn:
+            conn.execute("update call_log set callback_at = ? where callback_at is not null",
+                         [when])
+    finally:
+        if isinstance(db, str | Path):
+            conn.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
+from conftest import callbacks_due_now
 
 from spider.calls import is_working_day, log_call, within_hours, zone_of
 from spider.cli import main
@@ -74,6 +75,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     assert "Conrad Tokyo" in run(db, "exclude", "list")[1]
     assert run(db, "log", "The Peninsula Tokyo", "won")[0] == 0
     assert "The Peninsula Tokyo" in run(db, "won", "--list")[1]
+    callbacks_due_now(db)  # '+0h' is tomorrow morning after the prospect's hours
     code, out = run(db, "today", "-n", "5")
     assert code == 0, out
     callbacks, _, fresh = out.partition("New prospects")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import callbacks_due_now
 
 from spider.cli import main
 from spider.contact_facts import buyer_order
@@ -522,6 +523,7 @@ def test_an_excluded_company_is_called_back_no_more(firms: dict[str, Any]) -> No
     db = firms["db"]
     assert enrich(firms, "--company", "3")[0] == 0
     assert run(db, "log", "3", "gatekeeper")[0] == 0
+    callbacks_due_now(db)
     assert "The Harbour Hotel" in run(db, "today")[1]
     assert run(db, "exclude", "add", "3", "--kind", "do-not-call")[0] == 0
     code, out = run(db, "today")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import callbacks_due_now
 
 from spider.routing import add_rep, ensure_routing_schema
 from spider.serve.app import create_app
@@ -97,7 +98,8 @@ def test_search_shows_prospects_and_a_click_logs_the_outcome(web: dict[str, Any]
     assert resp.status_code == 302 and resp.headers["Location"] == "/?q=x"
     row = web["db"].execute("select outcome, note, rep, callback_at from call_log").fetchone()
     assert row[:3] == ("gatekeeper-message", "sales manager out", "sato") and row[3]
-    # The day's queue carries the callback; the company page its history.
+    # The day's queue carries the callback (once due); the company page its history.
+    callbacks_due_now(web["db"])
     assert "sales manager out" in client.get("/today").get_data(as_text=True)
     assert "gatekeeper: message left" in client.get(f"/company/{cid}").get_data(as_text=True)
     # A redirect never leaves the site.

@@ -951,3 +951,16 @@ def test_a_call_list_gives_the_city_region_and_postal_code_an_address_holds(tmp_
     assert (umeda.city, umeda.postal_code) == ("大阪市", "530-0001"), (umeda.city, umeda.region)
     assert umeda.region
     assert all(p.city for p in prospects)
+
+
+def test_the_notes_beside_a_list_are_in_japanese_for_a_japanese_user(seeded_db):
+    from spider.notes import note_in
+
+    notes = expand(seeded_db, Settings(language="ja"), "Tokyo five-star hotel", limit=5,
+                   save=False).notes
+    assert notes and all(not note.startswith("left out") for note in notes), notes
+    assert any("同じかもしれない" in note and "spider review" in note for note in notes), notes
+    assert note_in("ja", "left out 2 existing clients and 1 company called in the last 30 "
+                         "days") == "除外: 既存顧客2社、過去30日以内に架電済みの1社"
+    assert note_in("ja", "a note of another shape") == "a note of another shape"
+    assert note_in("en", "left out 2 existing clients") == "left out 2 existing clients"
