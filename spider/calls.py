@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
 
-from spider.db import Database, insert_rows, transaction
+from spider.db import Database, has_table, insert_rows, transaction
 from spider.errors import InputError
 from spider.settings import Settings
 from spider.text import now_iso
@@ -502,7 +502,7 @@ def mark_handed_out(db: Database, company_ids: list[int], how: str, file: str = 
 
 def handed_out_companies(db: Database) -> set[int]:
     """Companies ever handed to a rep or called: `expand --more` leaves them out."""
-    if not db.execute("select 1 from sqlite_master where name = 'handed_out'").fetchone():
+    if not has_table(db, "handed_out"):
         return set()
     return {c for c, in db.execute(
         "select distinct l.company_id from handed_out h join record_links l on "

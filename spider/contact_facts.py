@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from spider.db import Database, get_meta, rows_in
+from spider.db import Database, get_meta, has_table, rows_in
 from spider.errors import InputError
 
 DEFAULT_BUYER = "sales"
@@ -96,8 +96,7 @@ def buyer_order(buyer: str) -> tuple[str, ...]:
 
 def has_facts(db: Database) -> bool:
     """Whether `spider enrich` ever ran on this database (its table exists)."""
-    return db.execute("select 1 from sqlite_master where name = 'contact_facts'").fetchone() \
-        is not None
+    return has_table(db, "contact_facts")
 
 
 @dataclass

@@ -527,6 +527,13 @@ def graph_is_current(db: Database) -> bool:
     return (get_meta(db, "built_version") or "0") == (get_meta(db, "records_version") or "0")
 
 
+def has_table(db: Database, name: str) -> bool:
+    """Whether the table (or view, or index) NAME exists: a command that only reads never
+    creates the tables of a feature not used yet."""
+    return db.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() \
+        is not None
+
+
 def get_meta(db: Database, key: str, default: str | None = None) -> str | None:
     row = db.execute("select value from meta where key = ?", [key]).fetchone()
     return row[0] if row else default

@@ -40,7 +40,7 @@ from spider.crawl.contacts import PageContacts, Person, read_page, telling
 from spider.crawl.fetch import Clock, Fetcher, HostDeadline, iso
 from spider.crawl.frontier import Frontier
 from spider.crawl.urls import Scope, normalize_url
-from spider.db import Database, insert_rows, rows_in, transaction
+from spider.db import Database, has_table, insert_rows, rows_in, transaction
 from spider.errors import FetchError, InputError
 from spider.people import drop_bare_family_names, name_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
@@ -544,7 +544,7 @@ def _in(records: set[int] | None, record_id: int | None) -> bool:
 
 
 def _forget_calls(db: Database, pattern: re.Pattern[str], records: set[int] | None) -> int:
-    if not _table(db, "call_log"):
+    if not has_table(db, "call_log"):
         return 0
     changed = 0
     for call_id, record_id, contact, note in db.execute(
@@ -571,7 +571,7 @@ def _generic_ask(settings: Settings) -> str:
 def _forget_prospects(db: Database, settings: Settings, pattern: re.Pattern[str],
                       records: set[int] | None) -> int:
     """Saved expansions: the opener keeps its words, the ask goes back to the role."""
-    if not _table(db, "prospects"):
+    if not has_table(db, "prospects"):
         return 0
     changed = 0
     for run_id, rank, company_id, ask, opener in db.execute(
@@ -597,7 +597,7 @@ def _company_in(db: Database, company_id: int, records: set[int]) -> bool:
 def _forget_list_rows(db: Database, settings: Settings, pattern: re.Pattern[str],
                       records: set[int] | None) -> int:
     """Saved lists keep each member's row as it was exported: the person leaves it."""
-    if not _table(db, "saved_list_members"):
+    if not has_table(db, "saved_list_members"):
         return 0
     changed = 0
     for list_name, company_id, anchor, row in db.execute(
@@ -617,7 +617,7 @@ def _forget_list_rows(db: Database, settings: Settings, pattern: re.Pattern[str]
         db.execute("update saved_list_members set row = ? where list = ? and company_id = ?",
                    [json.dumps(data, ensure_ascii=False), list_name, company_id])
         changed += 1
-    if _table(db, "saved_list_changes"):
+    if has_table(db, "saved_list_changes"):
         for rowid, why, name in db.execute(
                 "select rowid, why, name from saved_list_changes").fetchall():
             if (_scrub(why, pattern), _scrub(name, pattern)) != (why, name):
@@ -630,7 +630,7 @@ def _forget_pages(db: Database, pattern: re.Pattern[str], records: set[int] | No
     """Cached pages whose text names the person (read as a browser would: decompressed,
     decoded from any encoding, entities resolved, tags dropped): dropped, so no copy of the
     page is kept; the next visit fetches it again. With `records`, only that company's site."""
-    if not _table(db, "http_cache"):
+    if not has_table(db, "http_cache"):
         return 0
     from spider.crawl.cache import HttpCache
     from spider.crawl.decode import decode_html
@@ -657,6 +657,3 @@ def _forget_pages(db: Database, pattern: re.Pattern[str], records: set[int] | No
         db.execute("delete from http_cache where url = ?", [url])
     return len(dropped)
 
-
-def _table(db: Database, name: str) -> bool:
-    return db.execute("select 1 from sqlite_master where name = ?", [name]).fetchone() is not None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from spider.db import Database, insert_rows, transaction
+from spider.db import Database, has_table, insert_rows, transaction
 from spider.errors import InputError
 from spider.text import now_iso
 
@@ -41,8 +41,7 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS) -> dic
         "where e.expires_at is null or e.expires_at > ?", [now_iso()]
     ):
         out.setdefault(cid, kind)
-    if recent_days > 0 and db.execute(
-            "select 1 from sqlite_master where name = 'call_log'").fetchone():
+    if recent_days > 0 and has_table(db, "call_log"):
         since = (datetime.now(UTC) - timedelta(days=recent_days)).isoformat(timespec="seconds")
         for cid, in db.execute("select distinct l.company_id from call_log c join record_links "
                                "l on l.record_id = c.record_id where c.logged_at >= ?", [since]):

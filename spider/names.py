@@ -11,7 +11,16 @@ import sqlite3
 
 from rapidfuzz import fuzz, process
 
-from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import (
+    Database,
+    bulk_load,
+    dicts_in,
+    execute_in,
+    has_table,
+    insert_rows,
+    rows_in,
+    transaction,
+)
 from spider.resolve.kana import romaji_key
 from spider.resolve.normalize import compact, is_japanese, normalize_name
 from spider.resolve.readings import reading_words
@@ -84,7 +93,7 @@ def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:
     """Re-index the names of a few companies (after a merge or a split), the full-text index
     row by row: `company_names_fts` is an external-content index, told of each row it loses."""
     affected = [*changed, *removed]
-    fts = db.execute("select 1 from sqlite_master where name = 'company_names_fts'").fetchone()
+    fts = has_table(db, "company_names_fts")
     with transaction(db):
         old = list(rows_in(db, "select rowid, key from company_names where company_id in ({marks})",
                            affected))

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spider.db import Database, insert_rows, rows_in, transaction, update_row
+from spider.db import Database, has_table, insert_rows, rows_in, transaction, update_row
 from spider.errors import InputError, SpiderError
 from spider.settings import Settings
 from spider.text import now_iso
@@ -99,7 +99,7 @@ def list_sources(db: Database, *, include_retired: bool = True) -> list[dict[str
 
 def _directory_pages(db: Database) -> dict[str, set[str]]:
     """For each crawled directory, the page URLs its records name as their source."""
-    if not db.execute("select 1 from sqlite_master where name = 'crawl_frontier'").fetchone():
+    if not has_table(db, "crawl_frontier"):
         return {}
     pages: dict[str, set[str]] = defaultdict(set)
     for start, url in db.execute(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from spider.db import Database, insert_rows, rows_in, transaction
+from spider.db import Database, has_table, insert_rows, rows_in, transaction
 from spider.errors import InputError
 from spider.resolve.normalize import fold
 from spider.text import now_iso
@@ -54,7 +54,8 @@ def add_rep(db: Database, name: str, *, places: str = "", industries: str = "",
 
 
 def reps(db: Database) -> list[Rep]:
-    ensure_routing_schema(db)
+    if not has_table(db, "reps"):
+        return []  # read only: nothing made for a team that has no reps yet
     return [Rep(name, json.loads(places or "[]"), json.loads(industries or "[]"), capacity)
             for name, places, industries, capacity in db.execute(
                 "select name, places, industries, capacity from reps order by name")]
@@ -70,7 +71,7 @@ def remove_rep(db: Database, name: str) -> None:
 def owners(db: Database, company_ids: Iterable[int]) -> dict[int, str]:
     """Company -> the rep it was last assigned to (read only: nothing assigned yet, none)."""
     out: dict[int, str] = {}
-    if not db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
+    if not has_table(db, "assignments"):
         return out
     for company_id, rep in rows_in(
             db, "select l.company_id, a.rep from assignments a join record_links l on "
@@ -82,7 +83,7 @@ def owners(db: Database, company_ids: Iterable[int]) -> dict[int, str]:
 
 def assigned_to(db: Database, rep: str) -> set[int]:
     """The companies assigned to REP (none while nothing is assigned)."""
-    if not db.execute("select 1 from sqlite_master where name = 'assignments'").fetchone():
+    if not has_table(db, "assignments"):
         return set()
     return {c for c, in db.execute("select l.company_id from assignments a join record_links l "
                                    "on l.record_id = a.record_id where a.rep = ?", [rep])}

@@ -32,12 +32,12 @@ def serve(obj: Context, host: str, port: int, workers: int | None, threads: int,
         spider serve
         spider serve --host 0.0.0.0 --port 8080 --secure-cookies   # behind HTTPS
     """
+    from spider.db import has_table
     from spider.serve import run_server
     from spider.serve.users import first_manager
 
     db = obj.open()
-    with_lock = obj.open(write=True) if not db.execute(
-        "select 1 from sqlite_master where name = 'serve_users'").fetchone() else db
+    with_lock = obj.open(write=True) if not has_table(db, "serve_users") else db
     made = first_manager(with_lock)
     if made:
         _echo_err(f"No users yet: made the manager {made[0]!r} with the password {made[1]} "

@@ -405,8 +405,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
         barred = excluded_companies(db(), settings_now().recent_call_days)
         mine = [cid for cid in wanted if cid and cid not in barred and may_see(cid)]
         # No more than the rep's capacity in routing (200 if not set) held at once.
-        capacity = next((r.capacity for r in reps(db()) if r.name == user.rep), 200) \
-            if db().execute("select 1 from sqlite_master where name = 'reps'").fetchone() else 200
+        capacity = next((r.capacity for r in reps(db()) if r.name == user.rep), 200)
         room = max(0, capacity - len(assigned_to(db(), user.rep)))
         with writing("claim prospects") as wdb:
             taken = claim_companies(wdb, user.rep, mine[:room])
@@ -482,8 +481,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
         from spider.routing import reps
         from spider.serve.users import list_users
 
-        names = {r.name for r in reps(db())} if db().execute(
-            "select 1 from sqlite_master where name = 'reps'").fetchone() else set()
+        names = {r.name for r in reps(db())}
         names |= {u["rep"] for u in list_users(db()) if u["role"] == "rep" and not u["disabled"]}
         return sorted(n for n in names if n)
 

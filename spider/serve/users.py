@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from spider.db import Database, get_meta, transaction
+from spider.db import Database, get_meta, has_table, transaction
 from spider.errors import InputError
 from spider.text import now_iso
 
@@ -106,8 +106,7 @@ def find_user(db: Database, name: str) -> User | None:
 def session_user(db: Database, token: str) -> User | None:
     """The user a session token was given to, while it lasts (SESSION_HOURS) and they are
     not removed; None for a token logged out, replaced by a new password, or never given."""
-    if not token or not db.execute("select 1 from sqlite_master where name = 'serve_sessions'"
-                                   ).fetchone():
+    if not token or not has_table(db, "serve_sessions"):
         return None
     since = (datetime.now(UTC) - timedelta(hours=SESSION_HOURS)).isoformat(timespec="seconds")
     row = db.execute("select u.id, u.name, u.role, u.rep, u.language from serve_sessions s "
