@@ -35,7 +35,7 @@ from spider.signals import (
     STATUS_PLANNED,
     signals_of,
 )
-from spider.text import display_names, plural, readable_name
+from spider.text import JP_POSTAL, display_names, plural, readable_name
 
 # Company-level businesses from the curated table: where the seed's and a prospect's differ,
 # the prospect ranks last (a cruise line beside a hotel company, though GICS files both alike).
@@ -469,7 +469,7 @@ def _placed(signals: dict[str, dict], kind: str) -> str:
 
 def _postal_in(address: str) -> str:
     """A Japanese postal code written in an address ('〒530-0001 大阪府...' -> 530-0001)."""
-    found = re.search(r"〒\s*(\d{3})\s*[-ー−‐]\s*(\d{4})", unicodedata.normalize("NFKC", address))
+    found = JP_POSTAL.search(unicodedata.normalize("NFKC", address))
     return f"{found.group(1)}-{found.group(2)}" if found else ""
 
 

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+# A Japanese postal code as written before an address ("〒530-0001"), NFKC text.
+JP_POSTAL = re.compile(r"〒\s?(\d{3})\s?[-ー−‐]\s?(\d{4})")
+
 
 def now_iso() -> str:
     """Now, in UTC, to the second: the one clock every table's timestamps come from."""

@@ -47,6 +47,7 @@ from spider.people import (
     person_name_strict,
     role_of,
 )
+from spider.text import JP_POSTAL
 
 # -- what a page yields -----------------------------------------------------------------
 
@@ -148,7 +149,6 @@ _BAD_LABEL = re.compile(r"採用|求人|recruit|career|hiring|jobs|携帯|mobile
                         r"お客様相談|support|サポート|修理", re.I)
 _OTHER_LINE = re.compile(r"予約|reservations?|booking|フリーダイヤル|フリーコール|toll[- ]free|"
                          r"ナビダイヤル|新患|初診|new (?:patients?|customers?|clients?)", re.I)
-_POSTAL_JA = re.compile(r"〒\s?(\d{3})\s?[-ー−‐]\s?(\d{4})")
 _POSTAL_LABEL = re.compile(r"郵便番号\s*[:：]?\s*(\d{3})-(\d{4})")
 _ZIP_US = re.compile(r"\b[A-Z]{2}\s+(\d{5}(?:-\d{4})?)\b")
 _POSTCODE_UK = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b")
@@ -205,7 +205,7 @@ def _context_score(before: str, main_after: bool, digits: str, base: float) -> f
 
 def postal_codes_in(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
-    found = [f"{a}-{b}" for a, b in _POSTAL_JA.findall(text)]
+    found = [f"{a}-{b}" for a, b in JP_POSTAL.findall(text)]
     found += [f"{a}-{b}" for a, b in _POSTAL_LABEL.findall(text)]
     return found
 
@@ -364,7 +364,7 @@ def _read_pair(label: str, value: str, out: PageContacts, people: bool) -> None:
         for line in value.split("\n"):
             text = _clean_address(line)
             if text and (_JA_ADDRESS.search(text) or re.search(r"\d", text)) and not \
-                    _POSTAL_JA.fullmatch(line.strip()):
+                    JP_POSTAL.fullmatch(line.strip()):
                 out.addresses.append((text, f"labelled {folded}"))
                 break
     if re.fullmatch(r"郵便番号|postal code|zip(?: code)?|postcode", folded, re.I):
