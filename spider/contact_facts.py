@@ -9,7 +9,6 @@ work; `buyer_kind` calls on it only for a buyer setting given as a title ("å–¶æ¥
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,12 +66,7 @@ def buyer_kind(text: str) -> str:
 def buyer_of(db: Database, settings: Any) -> str:
     """Whom the user sells to: the `buyer` setting (spider.toml or a flag), else the buyer
     `spider enrich --buyer` kept in this database, else sales."""
-    if settings.buyer:
-        return str(settings.buyer)
-    try:
-        return get_meta(db, "buyer") or DEFAULT_BUYER
-    except sqlite3.OperationalError:  # a database without its meta table yet
-        return DEFAULT_BUYER
+    return str(settings.buyer or get_meta(db, "buyer") or DEFAULT_BUYER)
 
 
 def buyer_title(buyer: str) -> str | None:

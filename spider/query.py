@@ -152,8 +152,16 @@ def _synonym_groups(data: Any, origin: str) -> list[list[str]]:
 
 
 @functools.cache
+def shipped_synonym_groups() -> tuple[tuple[str, ...], ...]:
+    """The shipped vocabulary's groups of words that mean one thing, each as written (its
+    first word heads it: dentist, dental, 歯科 ...)."""
+    return tuple(tuple(group) for group in _synonym_groups(_shipped_toml().get("synonyms", {}),
+                                                           "vocabulary.toml"))
+
+
+@functools.cache
 def _shipped_synonyms() -> Synonyms:
-    return _synonym_table(_synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"))
+    return _synonym_table([list(group) for group in shipped_synonym_groups()])
 
 
 @functools.cache

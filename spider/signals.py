@@ -470,11 +470,11 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     """The shipped vocabulary's words for kinds of business, each with its group's English
     head word (dentist, dental, 歯科 -> dentist): English words, and Japanese ones (two
     characters or more, longest first)."""
-    from spider.query import _shipped_toml, _synonym_groups, fold_query
+    from spider.query import fold_query, shipped_synonym_groups
 
     latin: dict[str, str] = {}
     other: list[tuple[str, str]] = []
-    for group in _synonym_groups(_shipped_toml().get("synonyms", {}), "vocabulary.toml"):
+    for group in shipped_synonym_groups():
         head = fold_query(group[0])
         if not head or not head.isascii():
             continue
