@@ -220,7 +220,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                 "outcome_label": outcome_label, "tel": tel_href, "when": local_time,
                 "role_name": lambda r: t(f"role_{r}")}
 
-    def country_of(company_id: int) -> str:
+    def zone_place_of(company_id: int) -> str:
         from spider.calls import COMPANY_ZONE
 
         row = db().execute(f"select {COMPANY_ZONE} from companies co where co.id = ?",
@@ -380,16 +380,12 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
             excluded = excluded_companies(db(), settings_now().recent_call_days)
             prospects = [p for p in expansion.prospects
                          if p.company_id in seen and p.company_id not in excluded]
-        owned: dict[int, str] = {}
-        if prospects:
-            from spider.routing import owners
-
-            owned = owners(db(), [p.company_id for p in prospects])
+        # (expand gave each prospect its owner: the unowned A and B ones may be claimed)
         claimable = [p.company_id for p in prospects
-                     if p.company_id not in owned and p.priority in ("A", "B")]
+                     if not p.owner and p.priority in ("A", "B")]
         return render_template("search.html", query=query, expansion=expansion,
                                prospects=prospects, error=error, buttons=OUTCOME_BUTTONS,
-                               owned=owned, claimable=claimable)
+                               claimable=claimable)
 
     @app.post("/claim")
     def claim() -> Any:
@@ -431,7 +427,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                             or None, rep=user.rep)
         message = f"{t('logged')}: {done.name} — {outcome_label(done.outcome)}"
         if done.callback_at:
-            message += f"; {t('call_back')} {local_time(done.callback_at, country_of(company_id))}"
+            message += f"; {t('call_back')} {local_time(done.callback_at, zone_place_of(company_id))}"
         if cut:
             message += f" ({t('note_cut').format(n=NOTE_CHARS)})"
         flash(message)
@@ -456,7 +452,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                        "from records r join record_links l on l.record_id = r.id where "
                        "l.company_id = ? order by r.id", [company_id])]
         return render_template("company.html", c=info, contact=contact, when=functools.partial(
-                                   local_time, country=country_of(company_id)),
+                                   local_time, country=zone_place_of(company_id)),
                                facts=facts_of(db(), [company_id]),
                                calls=list(reversed(history(db(), company_id)))[:30],
                                records=records, buttons=OUTCOME_BUTTONS)
