@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -62,31 +63,44 @@ _UPSERT = ("insert into company_names (company_id, name, key) values (?, ?, ?) o
            "(company_id, key) do update set name = excluded.name")
 
 
-def build_name_index(db: Database) -> None:
+def build_name_index(db: Database, *, workers: int | None = None) -> None:
     """Write `company_names`: every name a company goes by, with its normalized keys.
     Streamed: a name met again under a key the company already has replaces the earlier one
-    in place, as the last writer wins."""
+    in place, as the last writer wins. A large directory's keys are worked out in `workers`
+    forked processes (default: the CPUs), in order, so the last writer is the same."""
     with transaction(db):
         with bulk_load(db, "company_names", ("key",)):
             db.execute("delete from company_names")
-            _load_names(db)
+            _load_names(db, workers)
         _index_trigrams(db)
     _name_keys.cache_clear()
 
 
-def _load_names(db: Database) -> None:
-    batch: list[tuple[int, str, str]] = []
-    for company_id, *names in db.execute(
+_NAMES_ROWS = 5000  # records sent to a worker at a time
+
+
+def _load_names(db: Database, workers: int | None) -> None:
+    from spider.resolve import parallel  # multiprocessing: loaded when a build runs
+
+    cursor = db.execute(
         "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
-        "join record_links l on l.record_id = r.id"
-    ):
-        for name in names:
-            if name:
-                batch.extend((company_id, name, key) for key in name_keys(name))
-        if len(batch) >= 20_000:
-            db.conn.executemany(_UPSERT, batch)
-            batch.clear()
-    db.conn.executemany(_UPSERT, batch)
+        "join record_links l on l.record_id = r.id")
+    workers = workers or parallel.default_workers()
+    size = db.execute("select count(*) from record_links").fetchone()[0]
+    if not parallel.worth_forking(size, workers):
+        for rows in iter(lambda: cursor.fetchmany(_NAMES_ROWS), []):
+            db.conn.executemany(_UPSERT, _keyed_names(0, rows))
+        return
+    chunks = iter(lambda: cursor.fetchmany(_NAMES_ROWS), [])
+    for keyed in parallel.map_chunks(_keyed_names, chunks, workers):
+        db.conn.executemany(_UPSERT, keyed)
+
+
+def _keyed_names(_start: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+    """(company id, name, key) for every name of ROWS (company id, then its names) and each
+    key it is found under."""
+    return [(company_id, name, key) for company_id, *names in rows
+            for name in names if name for key in name_keys(name)]
 
 
 def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:

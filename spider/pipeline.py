@@ -77,7 +77,7 @@ def rebuild(db: Database, settings: Settings, *, echo: Echo | None = None,
         stage("linking signals")
         linked = build_signals(db, settings, curated_dir=seeds.curated_dir(), engine=engine)
         stage("indexing names")
-        build_name_index(db)
+        build_name_index(db, workers=settings.workers)
         build_vocabulary(db)
         # Table sizes for the query planner, sampled (0.07 s at a million records): without
         # them it can scan a million record links to join the few won clients (50 ms a query).

@@ -910,19 +910,7 @@ _BATCH = 20_000
 def _records_by_company(db: Database) -> Iterator[tuple[int, Records]]:
     """Each company's active records, one company at a time (never all records at once)."""
     cursor = db.execute(_ACTIVE_BY_COMPANY)
-    names = [d[0] for d in cursor.description]
-    current: int | None = None
-    recs: Records = []
-    for row in cursor:
-        rec = dict(zip(names, row, strict=True))
-        company = rec.pop("_company")
-        if company != current and recs:
-            yield current, recs  # type: ignore[misc]
-            recs = []
-        current = company
-        recs.append(rec)
-    if recs:
-        yield current, recs  # type: ignore[misc]
+    yield from _grouped([d[0] for d in cursor.description], cursor)
 
 
 class _FactTable:
@@ -942,8 +930,12 @@ class _FactTable:
         self.is_keyed = False
 
     def add(self, company_id: int, fact: Fact) -> None:
-        self.pending.append((company_id, fact.signal, fact.kind, fact.label, fact.confidence,
-                             fact.evidence, fact.source))
+        self.add_row((company_id, fact.signal, fact.kind, fact.label, fact.confidence,
+                      fact.evidence, fact.source))
+
+    def add_row(self, row: tuple[Any, ...]) -> None:
+        """A fact as (company id, then Fact's fields in order)."""
+        self.pending.append(row)
         if len(self.pending) >= _BATCH:
             self.flush()
 
@@ -1003,6 +995,70 @@ def _company_pass(group: tuple[int, Records], context: tuple) -> _CompanyPass:
     return _CompanyPass(company_id, facts, words, tickers, described, _is_property(recs))
 
 
+# What a company pass sends back from a worker: plain tuples (a dataclass costs four times as
+# much to unpickle): company id, facts (Fact's fields in order), words, tickers, where the
+# description came from, whether a hotel property.
+_Compact = tuple[int, list[tuple[Any, ...]], list[str], list[str], "tuple[str, str] | None", bool]
+_PASS_STATE: dict[str, Any] = {}  # what forked workers inherit: the context, the column names
+_PASS_ROWS = 4000  # records sent to a worker at a time
+
+
+def _compact(one: _CompanyPass) -> _Compact:
+    return (one.company_id, [(f.signal, f.kind, f.label, f.confidence, f.evidence, f.source)
+                             for f in one.facts],
+            list(one.words), one.tickers, one.described, one.is_property)  # fmt: skip
+
+
+def _pass_chunk(_start: int, rows: list[tuple[Any, ...]]) -> list[_Compact]:
+    """The company pass over a chunk of raw rows (whole companies, in company order)."""
+    return [_compact(_company_pass(group, _PASS_STATE["context"]))
+            for group in _grouped(_PASS_STATE["names"], rows)]
+
+
+def _grouped(names: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Records]]:
+    """Raw rows of `_ACTIVE_BY_COMPANY` as (company id, its records as dicts)."""
+    current: int | None = None
+    recs: Records = []
+    for row in rows:
+        rec = dict(zip(names, row, strict=True))
+        company = rec.pop("_company")
+        if company != current and recs:
+            yield current, recs  # type: ignore[misc]
+            recs = []
+        current = company
+        recs.append(rec)
+    if recs:
+        yield current, recs  # type: ignore[misc]
+
+
+def _company_passes(db: Database, context: tuple, workers: int | None,
+                    engine: Any = None) -> Iterator[_Compact]:
+    """Every company's pass, in company order: on Spark (`engine`), in forked workers (a
+    directory of PARALLEL_RECORDS records or more: the parent only reads raw rows and writes
+    what comes back), or here."""
+    from spider.resolve import parallel  # multiprocessing: loaded when a build runs
+
+    if engine is not None:
+        for one in engine.map_groups(_company_pass, context, _records_by_company(db)):
+            yield _compact(one)
+        return
+    cursor = db.execute(_ACTIVE_BY_COMPANY)
+    names = [d[0] for d in cursor.description]
+    workers = workers or parallel.default_workers()
+    size = db.execute("select count(*) from record_links").fetchone()[0]
+    if not parallel.worth_forking(size, workers):
+        for group in _grouped(names, cursor):
+            yield _compact(_company_pass(group, context))
+        return
+    _PASS_STATE.update(context=context, names=names)
+    try:
+        for chunk in parallel.map_chunks(_pass_chunk, parallel.row_chunks(cursor, _PASS_ROWS),
+                                          workers):
+            yield from chunk
+    finally:
+        _PASS_STATE.clear()
+
+
 def build_signals(db: Database, settings: Settings, *,
                   curated_dir: Path | None = None, engine: Any = None) -> str:
     """Rebuild `signals` and `company_signals` from companies and their records.
@@ -1029,24 +1085,20 @@ def build_signals(db: Database, settings: Settings, *,
     words: list[tuple[int, str]] = []
     described: list[tuple[int, str, str]] = []
     context = (curated, confidence, radius, countries)
-    if engine is not None:
-        passes = engine.map_groups(_company_pass, context, _records_by_company(db))
-    else:
-        passes = (_company_pass(group, context) for group in _records_by_company(db))
-    for one in passes:
-        company_id = one.company_id
+    for company_id, found, its_words, its_tickers, source_of, is_property in _company_passes(
+            db, context, settings.workers, engine):
         companies.add(company_id)
-        for fact in one.facts:
-            facts.add(company_id, fact)
-            if fact.kind == "group":
-                groups[fact.signal] = fact  # the last company's wording, as a rebuild always had
-        for ticker in one.tickers:
+        for fact in found:
+            facts.add_row((company_id, *fact))
+            if fact[1] == "group":
+                groups[fact[0]] = Fact(*fact)  # the last company's wording, as a rebuild had
+        for ticker in its_tickers:
             tickers.setdefault(ticker, company_id)
-        if one.words:
-            words.extend((company_id, w) for w in one.words)
-            if one.described is not None:
-                described.append((company_id, *one.described))
-        if one.is_property:
+        if its_words:
+            words.extend((company_id, w) for w in its_words)
+            if source_of is not None:
+                described.append((company_id, *source_of))
+        if is_property:
             properties.add(company_id)
         if len(words) >= _BATCH:
             db.conn.executemany("insert into _words values (?, ?)", words)
@@ -1138,50 +1190,62 @@ def _link_groups(db: Database, facts: _FactTable, groups: dict[str, Fact],
 
 
 def _write_signals(db: Database, companies: int) -> str:
-    """Weight every fact by its signal's rarity and write the graph's tables."""
+    """Weight every fact by its signal's rarity and write the graph's tables.
+
+    The facts are copied into `company_signals` by SQLite itself (one INSERT ... SELECT, in
+    company and fact order), each weighed by the same expression, in the same order of
+    operations, as Python would (`round` is Python's); the sums are then read back in that
+    order, so each total is the same float a row-by-row loop adds up."""
     n = max(companies, 1)
-    df = dict(db.execute("select signal, count(*) from _facts group by signal").fetchall())
-    idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count in df.items()}
-    meta: dict[str, tuple[str, str]] = {}  # signal -> (kind, label) as first found
+    # Per signal: how many companies carry it, and its kind and label as first found (the
+    # fact of its smallest company id: a company has one fact per signal), in the order
+    # first found.
+    about = sorted(db.execute("select signal, count(*), kind, label, min(company_id), rowid "
+                              "from _facts group by signal").fetchall(),
+                   key=lambda row: (row[4], row[5]))
+    idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count, *_ in about}
+    db.execute("drop table if exists temp._idf")
+    db.execute("create temp table _idf (signal text primary key, idf real)")
+    db.conn.executemany("insert into _idf values (?, ?)", idf.items())
+    db.execute("drop table if exists temp._kind_weights")
+    db.execute("create temp table _kind_weights (kind text primary key, weight real)")
+    db.conn.executemany("insert into _kind_weights values (?, ?)", KIND_WEIGHTS.items())
+    db.conn.create_function("spider_round6", 1, lambda x: round(x, 6), deterministic=True)
     signal_weight: dict[str, float] = defaultdict(float)
+    weights: list[tuple[int, float]] = []
     with transaction(db), bulk_load(db, "company_signals", ("signal",)):
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")
-        edges: list[tuple[Any, ...]] = []
-        weights: list[tuple[int, float]] = []
+        db.execute(
+            "insert into company_signals (company_id, signal, weight, confidence, evidence, "
+            "source) select company_id, signal, weight, confidence, evidence, source from ("
+            "select f.rowid as fact, f.company_id, f.signal, spider_round6(i.idf * "
+            "coalesce(k.weight, 0.5) * f.confidence) as weight, f.confidence, f.evidence, "
+            "f.source from _facts f join _idf i on i.signal = f.signal left join _kind_weights "
+            "k on k.kind = f.kind) where weight > 0 order by company_id, fact")
         current, total, count = None, 0.0, 0
-        for company_id, sig, kind, label, fact_conf, evidence, source in db.execute(
-                "select company_id, signal, kind, label, confidence, evidence, source from _facts "
-                "order by company_id, rowid"):
+        for company_id, sig, weight in db.execute(
+                "select company_id, signal, weight from company_signals order by rowid"):
             if company_id != current:
                 if current is not None and total:
                     weights.append((current, total))
                 current, total = company_id, 0.0
-            meta.setdefault(sig, (kind, label))
-            weight = round(idf[sig] * KIND_WEIGHTS.get(kind, 0.5) * fact_conf, 6)
-            if weight <= 0:
-                continue
             signal_weight[sig] += weight
             total += weight
             count += 1
-            edges.append((company_id, sig, weight, fact_conf, evidence, source))
-            if len(edges) >= _BATCH:
-                db.conn.executemany("insert into company_signals (company_id, signal, weight, "
-                                    "confidence, evidence, source) values (?, ?, ?, ?, ?, ?)", edges)
-                edges.clear()
         if current is not None and total:
             weights.append((current, total))
-        db.conn.executemany("insert into company_signals (company_id, signal, weight, confidence, "
-                            "evidence, source) values (?, ?, ?, ?, ?, ?)", edges)
         db.conn.executemany("insert into company_weights (company_id, weight_sum) values (?, ?)",
                             weights)
         db.conn.executemany(
             "insert into signals (signal, kind, label, companies, idf, weight_sum) "
             "values (?, ?, ?, ?, ?, ?)",
-            [(sig, kind, label, df[sig], round(idf[sig], 6), signal_weight[sig])
-             for sig, (kind, label) in meta.items()])
-    return f"{len(meta)} signals, {count} company-signal links over {companies} companies"
+            [(sig, kind, label, df, round(idf[sig], 6), signal_weight[sig])
+             for sig, df, kind, label, *_ in about])
+    for table in ("_idf", "_kind_weights"):
+        db.execute(f"drop table temp.{table}")
+    return f"{len(about)} signals, {count} company-signal links over {companies} companies"
 
 
 def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],

@@ -141,3 +141,38 @@ def test_a_database_from_an_older_schema_is_rebuilt_with_its_query_vocabulary(se
     ensure_built(db, Settings())
     assert db.execute("select count(*) from query_phrases").fetchone()[0] > 1000
     assert expand(db, Settings(), "Tokyo five-star hotel", limit=3, save=False).prospects
+
+
+def test_a_rebuild_in_forked_workers_writes_what_one_process_writes(private_db, monkeypatch):
+    """A large directory's companies, signal passes and name keys are worked out in forked
+    workers (the parent reads and writes): the tables are the same, row for row and in the
+    same order, as one process writes them (the seeds, with forking forced)."""
+    from spider import pipeline
+    from spider.resolve import parallel
+
+    tables = {"companies": "id", "company_signals": "rowid", "signals": "signal",
+              "company_weights": "company_id", "company_names": "rowid"}
+
+    def dump() -> dict[str, list[tuple]]:
+        return {t: private_db.execute(f"select * from {t} order by {o}").fetchall()
+                for t, o in tables.items()}
+
+    monkeypatch.setattr(parallel, "worth_forking", lambda *a, **k: False)
+    pipeline.rebuild(private_db, Settings(workers=2))
+    alone = dump()
+    forked: list[int] = []
+    real_map = parallel.map_chunks
+
+    def counted(func, chunks, workers):
+        for out in real_map(func, chunks, workers):
+            forked.append(workers)
+            yield out
+
+    monkeypatch.setattr(parallel, "worth_forking", lambda *a, **k: True)
+    monkeypatch.setattr(parallel, "map_chunks", counted)
+    pipeline.rebuild(private_db, Settings(workers=2))
+    assert len(forked) > 5 and set(forked) == {2}
+    together = dump()
+    for name in tables:
+        assert together[name] == alone[name], name
+    assert len(alone["companies"]) > 4000 and len(alone["company_names"]) > 10000

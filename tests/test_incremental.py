@@ -226,8 +226,7 @@ def test_key_hash_is_stable_and_signed_64_bit(text) -> None:
 
 
 def test_an_update_looks_up_only_the_selective_keys_a_full_run_blocks_on() -> None:
-    from spider.resolve.block import BlockLimits, block_keys
-    from spider.resolve.incremental import STORED_RULES
+    from spider.resolve.block import STORED_RULES, BlockLimits, block_keys
     from spider.resolve.prepare import Weights, prepare_records
 
     rows = [{"name": "Harbor View Hotel Ltd", "city": "Boise", "phone": "+1 208 555 0100",
@@ -241,6 +240,36 @@ def test_an_update_looks_up_only_the_selective_keys_a_full_run_blocks_on() -> No
         kept = {rule for rule, _, _ in block_keys(rec, weights, BlockLimits(), selective=True)}
         assert kept == every & STORED_RULES
         assert "near" in every and "near" not in kept
+
+
+def test_the_keys_blocking_keeps_are_the_keys_an_update_looks_up(monkeypatch) -> None:
+    """A full run works out the kept keys while blocking (each record's keys read once), in
+    one process and in forked slices alike: the same hashes, record by record, as an update
+    in place looks up (`kept_keys`)."""
+    import numpy as np
+
+    from spider.resolve import parallel
+    from spider.resolve.block import BlockLimits, block
+    from spider.resolve.incremental import kept_keys
+    from spider.resolve.prepare import Weights, prepare_records
+
+    rows = [*read_csv(Path("seeds/tokyo_hotel_lists.csv"))[:150],
+            {"name": "Summit Dental", "city": "Boise", "address": "100 Main St",
+             "phone": "+1 208 555 0100", "website": "summitdental.example"},
+            {"name": "Summit Dental PLLC", "city": "Boise", "address": "100 Main Street"}]
+    prepared = prepare_records(rows)
+    weights = Weights(prepared)
+    limits = BlockLimits.for_size(len(prepared))
+    expected = [h for rec in prepared for h, _ in kept_keys(rec, weights, limits)]
+    counts = [len(kept_keys(rec, weights, limits)) for rec in prepared]
+    for forked in (False, True):
+        if forked:
+            monkeypatch.setattr(parallel, "worth_forking", lambda *a, **k: True)
+        found = block(prepared, weights, workers=2, kept=True).kept
+        assert found is not None
+        assert found[0].tolist() == expected and found[1].tolist() == counts
+        assert int(np.sum(found[1])) > 3 * len(prepared)
+    assert block(prepared, weights).kept is None
 
 
 def test_hotels_listed_again_by_another_name_meet_their_property_in_place(tmp_path) -> None:

@@ -6,9 +6,10 @@ so a million candidate pairs cost megabytes, not a Python dict.
 from __future__ import annotations
 
 import math
+import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -29,6 +30,19 @@ IDENTITY_RULES = frozenset({"corporate_number", "phone", "exact_name"})
 # Rules whose common keys are taken within each place (a phone or a corporate number is one
 # organisation wherever it is listed; place_word keys carry their place already).
 PLACE_SPLIT_RULES = frozenset(BLOCK_RULES) - {"corporate_number", "phone", "place_word", "near"}
+# Rules whose keys are kept for an update in place (spider.resolve.incremental): selective, a
+# few per record. The typo keys (fuzzy_token, place_word) and the grid cells (`near`, found
+# through an index on latitude instead) are not.
+STORED_RULES = frozenset({"corporate_number", "phone", "domain", "exact_name", "address",
+                          "rare_token", "token_pair", "sound"})  # fmt: skip
+# A corporate number or a phone names one organisation wherever it is listed: a full run
+# chains an oversized block of one, so every holder is a candidate, up to IDENTITY_CAP.
+IDENTITY_CAP = 1000
+# The rules whose common keys a full run takes within each place ("Summit Dental" names many
+# firms across a country, few in one town): their keys are kept twice, as they are (a
+# candidate if no more than `split_at` records hold one) and with the record's place (a
+# candidate up to the rule's block cap).
+SPLIT_STORED = STORED_RULES & PLACE_SPLIT_RULES
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,39 @@ def near_cells(lat: float, lon: float) -> Iterator[str]:
         for dx in (0.0, 0.5):
             yield f"{dy}{dx}:{math.floor(y + dy)}:{math.floor(x + dx)}"
 PLACE_TAGS = False
+
+
+def key_hash(text: str) -> int:
+    """A stable signed 64-bit hash (the same in every process, unlike `hash`): the text's
+    CRC-32 and Adler-32 side by side (half the cost of a cryptographic digest). A collision
+    only adds a candidate, which scoring then turns down."""
+    data = text.encode("utf-8")
+    value = (zlib.crc32(data) << 32) | zlib.adler32(data)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def kept_of(rec: Prepared, triples: Iterable[tuple[str, str, str]],
+            limits: BlockLimits) -> dict[int, int]:
+    """{hash: cap} of the keys an update in place looks REC's candidates up under, from its
+    block key TRIPLES (the rules not in STORED_RULES are passed over): CAP is how many holders
+    a key may have and still block, as in a full run of this size."""
+    place = rec.city or rec.postal
+    out: dict[int, int] = {}
+    for rule, key, _tag in triples:
+        if rule not in STORED_RULES:
+            continue
+        if rule not in SPLIT_STORED:
+            out[key_hash(f"{rule}\x1f{key}")] = IDENTITY_CAP
+            continue
+        out.setdefault(key_hash(f"{rule}\x1f{key}"), limits.split_at)
+        if rule == "exact_name":  # an identity: an oversized block is chained, not dropped
+            cap = IDENTITY_CAP
+        elif rule == "token_pair":
+            cap = min(limits.pair_block, limits.max_block)
+        else:
+            cap = limits.max_block
+        out[key_hash(f"{rule}\x1f{key}\x1f{place}")] = cap
+    return out
 
 
 def _deletions(word: str) -> set[str]:
@@ -171,14 +218,22 @@ class Keys:
     index: np.ndarray  # int32: the record's index
     tag: np.ndarray  # int32: hash of the tag, 0 for none
     place: np.ndarray  # int32: hash of the record's place, 0 for none
+    # Asked for (`record_keys(kept=True)`): the keys an update in place keeps (`kept_of`),
+    # record by record, and how many each record has, in record order.
+    kept: np.ndarray | None = None  # int64
+    kept_counts: np.ndarray | None = None  # int64
 
     def __len__(self) -> int:
         return len(self.key)
 
     @classmethod
     def concat(cls, parts: Sequence[Keys]) -> Keys:
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) if parts else
+        keys = cls(*(np.concatenate([getattr(p, f) for p in parts]) if parts else
                      np.zeros(0, dtype) for f, dtype in _KEY_DTYPES))  # fmt: skip
+        if parts and all(p.kept is not None for p in parts):
+            keys.kept = np.concatenate([p.kept for p in parts])
+            keys.kept_counts = np.concatenate([p.kept_counts for p in parts])
+        return keys
 
     def take(self, rows: np.ndarray) -> Keys:
         return Keys(*(getattr(self, f)[rows] for f, _ in _KEY_DTYPES))
@@ -190,18 +245,25 @@ _KEY_DTYPES = (("rule", np.int8), ("key", np.int64), ("index", np.int32), ("tag"
 
 def record_keys(
     reps: Sequence[Prepared], weights: Weights, limits: BlockLimits, start: int = 0,
-    stop: int | None = None,
+    stop: int | None = None, *, kept: bool = False,
 ) -> Keys:  # fmt: skip
     """The block keys of records start..stop: pure per record, so any slice can be computed
-    anywhere and the parts concatenated."""
+    anywhere and the parts concatenated. `kept`: also the keys an update in place keeps
+    (worked out from the same triples, so a full run reads each record's keys once)."""
     rules, hashes, indexes, tags, places = array("b"), array("q"), array("i"), array("i"), array("i")
+    kept_hashes, kept_counts = array("q"), array("q")
     rule_id = RULE_ID
     for rec in reps[start:stop]:
         seen: set[int] = set()
         index = rec.index
         place = rec.city or rec.postal
         place_hash = (hash(place) & _MASK32 or 1) if place else 0
-        for rule, key, tag in block_keys(rec, weights, limits):
+        triples = list(block_keys(rec, weights, limits))
+        if kept:
+            mine = kept_of(rec, triples, limits)
+            kept_hashes.extend(mine)
+            kept_counts.append(len(mine))
+        for rule, key, tag in triples:
             h = hash((rule, key))
             if h not in seen:
                 seen.add(h)
@@ -210,9 +272,14 @@ def record_keys(
                 indexes.append(index)
                 tags.append((hash(tag) & _MASK32 or 1) if tag else 0)
                 places.append(place_hash)
-    return Keys(*(np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype)
+    keys = Keys(*(np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype)
                   for a, (_, dtype) in zip((rules, hashes, indexes, tags, places), _KEY_DTYPES,
                                            strict=True)))  # fmt: skip
+    if kept:
+        keys.kept = np.frombuffer(kept_hashes, np.int64) if len(kept_hashes) else np.zeros(0, np.int64)
+        keys.kept_counts = (np.frombuffer(kept_counts, np.int64) if len(kept_counts)
+                            else np.zeros(0, np.int64))
+    return keys
 
 
 def _groups(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -310,6 +377,8 @@ class Candidates:
     codes: np.ndarray
     rules: np.ndarray
     n: int
+    # `block(kept=True)`: each record's keys an update in place keeps (Keys.kept, kept_counts)
+    kept: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -335,33 +404,38 @@ class Candidates:
 
 
 def _all_keys(reps: Sequence[Prepared], weights: Weights, limits: BlockLimits,
-              workers: int) -> Keys:  # fmt: skip
+              workers: int, kept: bool = False) -> Keys:  # fmt: skip
     if parallel.worth_forking(len(reps), workers, shared=len(reps)):
         parts = parallel.map_slices(_keys_slice, parallel.slices(len(reps), 2 * workers),
-                                    workers, (reps, weights, limits))
+                                    workers, (reps, weights, limits, kept))
         return Keys.concat(parts)
-    return record_keys(reps, weights, limits)
+    return record_keys(reps, weights, limits, kept=kept)
 
 
-def _keys_slice(state: tuple[Sequence[Prepared], Weights, BlockLimits],
+def _keys_slice(state: tuple[Sequence[Prepared], Weights, BlockLimits, bool],
                 bounds: parallel.Bounds) -> Keys:
-    reps, weights, limits = state
-    return record_keys(reps, weights, limits, *bounds)
+    reps, weights, limits, kept = state
+    return record_keys(reps, weights, limits, *bounds, kept=kept)
 
 
 def block(
     prepared: Sequence[Prepared], weights: Weights, *, max_block: int = 60, workers: int = 1,
-    size: int | None = None,
+    size: int | None = None, kept: bool = False,
 ) -> Candidates:
     """Candidate pairs (i < j) → the first rule that proposed them. Oversized blocks are
-    skipped. `size`: the limits of a set that big (these records are part of it)."""
+    skipped. `size`: the limits of a set that big (these records are part of it). `kept`:
+    also each record's keys an update in place keeps (`Candidates.kept`)."""
     limits = BlockLimits.for_size(size or len(prepared), max_block)
     n = max(len(prepared), 1)
-    codes, rules, _ = block_pairs(_all_keys(prepared, weights, limits, workers), limits, n)
+    keys = _all_keys(prepared, weights, limits, workers, kept)
+    state = (keys.kept, keys.kept_counts) if keys.kept is not None else None
+    keys.kept = keys.kept_counts = None
+    codes, rules, _ = block_pairs(keys, limits, n)
+    del keys
     order = np.lexsort((rules, codes))
     codes, rules = codes[order], rules[order]
     first = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.zeros(0, bool)
-    return Candidates(codes[first], rules[first], n)
+    return Candidates(codes[first], rules[first], n, state)  # type: ignore[arg-type]
 
 
 def explain_blocking(

@@ -24,61 +24,30 @@ full rebuild (an old key only adds a candidate); a stale record's keys are not c
 from __future__ import annotations
 
 import math
-import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from spider.db import Database, get_meta, rows_in, set_meta, transaction
-from spider.resolve.block import NEAR_CELL_KM, PLACE_SPLIT_RULES, BlockLimits, block_keys
+from spider.resolve.block import (
+    NEAR_CELL_KM,
+    BlockLimits,
+    block_keys,
+    kept_of,
+    key_hash,
+)
 from spider.resolve.prepare import Prepared, Weights
 
-# Rules whose keys are kept for an update: selective, a few per record. The typo keys
-# (fuzzy_token, place_word) and the grid cells (`near`, found through an index on latitude
-# instead) are not.
-STORED_RULES = frozenset({"corporate_number", "phone", "domain", "exact_name", "address",
-                          "rare_token", "token_pair", "sound"})  # fmt: skip
-# A corporate number or a phone names one organisation wherever it is listed: a full run
-# chains an oversized block of one, so every holder is a candidate, up to IDENTITY_CAP.
-IDENTITY_CAP = 1000
-# The rules whose common keys a full run takes within each place (spider.resolve.block:
-# "Summit Dental" names many firms across a country, few in one town): their keys are kept
-# twice, as they are (a candidate if no more than `split_at` records hold one) and with the
-# record's place (a candidate up to the rule's block cap).
-SPLIT_STORED = STORED_RULES & PLACE_SPLIT_RULES
 NEAR_CAP = 200  # records within one `near` cell of a changed one, at most
 STATE_VERSION = "4"  # what `save_state` writes; another value means: build in full
 _KM_PER_DEGREE = 111.32
 
 
-def key_hash(text: str) -> int:
-    """A stable signed 64-bit hash (the same in every process, unlike `hash`): the text's
-    CRC-32 and Adler-32 side by side (half the cost of a cryptographic digest). A collision
-    only adds a candidate, which scoring then turns down."""
-    data = text.encode("utf-8")
-    value = (zlib.crc32(data) << 32) | zlib.adler32(data)
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
 def kept_keys(rec: Prepared, weights: Weights, limits: BlockLimits) -> list[tuple[int, int]]:
     """(hash, cap) of each key of REC an update looks its candidates up under: CAP is how many
     holders a key may have and still block, as in a full run of this size."""
-    place = rec.city or rec.postal
-    out: dict[int, int] = {}
-    for rule, key, _tag in block_keys(rec, weights, limits, selective=True):
-        if rule not in SPLIT_STORED:
-            out[key_hash(f"{rule}\x1f{key}")] = IDENTITY_CAP
-            continue
-        out.setdefault(key_hash(f"{rule}\x1f{key}"), limits.split_at)
-        if rule == "exact_name":  # an identity: an oversized block is chained, not dropped
-            cap = IDENTITY_CAP
-        elif rule == "token_pair":
-            cap = min(limits.pair_block, limits.max_block)
-        else:
-            cap = limits.max_block
-        out[key_hash(f"{rule}\x1f{key}\x1f{place}")] = cap
-    return list(out.items())
+    return list(kept_of(rec, block_keys(rec, weights, limits, selective=True), limits).items())
 
 
 # Every hotel record is kept under one more key, its town's: the property rules (brand and
@@ -90,16 +59,25 @@ def hotel_key(town: str) -> int:
 
 def save_state(db: Database, reps: Sequence[Prepared], rep_of: Sequence[int],
                record_ids: Sequence[int], weights: Weights, max_block: int,
-               hotels: Sequence[tuple[int, str]] = ()) -> None:
+               hotels: Sequence[tuple[int, str]] = (),
+               kept: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """Keep what an update in place needs of a full resolution: every record's kept keys (in
-    key order, so the table is written by appending), the token counts and the brands."""
-    limits = BlockLimits.for_size(len(reps), max_block)
+    key order, so the table is written by appending), the token counts and the brands.
+    KEPT: the representatives' kept keys and their counts, in index order, as blocking
+    worked them out (`block(kept=True)`); else they are worked out here."""
+    if kept is None:
+        limits = BlockLimits.for_size(len(reps), max_block)
+        flat = array("q")  # 8 bytes a key, not a Python int's 36: 15 million at 1M records
+        counts_of = array("q")
+        for rep in reps:
+            mine = kept_keys(rep, weights, limits)
+            flat.extend(h for h, _ in mine)
+            counts_of.append(len(mine))
+        kept = (np.frombuffer(flat, np.int64) if len(flat) else np.zeros(0, np.int64),
+                np.frombuffer(counts_of, np.int64) if len(counts_of) else np.zeros(0, np.int64))
+    keys, per_rep = kept
     offsets = np.zeros(len(reps) + 1, np.int64)
-    flat = array("q")  # 8 bytes a key, not a Python int's 36: 15 million keys at 1M records
-    for rep in reps:
-        flat.extend(h for h, _ in kept_keys(rep, weights, limits))
-        offsets[rep.index + 1] = len(flat)
-    keys = np.frombuffer(flat, np.int64) if len(flat) else np.zeros(0, np.int64)
+    offsets[1:] = np.cumsum(per_rep)
     of = np.asarray(rep_of, np.int64)
     counts = (offsets[1:] - offsets[:-1])[of]  # keys per record: its representative's
     # Each record's keys are its representative's (unique per record already): their

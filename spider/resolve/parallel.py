@@ -60,8 +60,8 @@ def map_slices(func: Callable[[Any, Bounds], T], bounds: list[Bounds], workers: 
     return [func(state, b) for b in bounds]
 
 
-def map_chunks(func: Callable[[int, Any], list[T]], chunks: Iterable[Any], workers: int,
-               ) -> Iterator[list[T]]:
+def map_chunks(func: Callable[[int, Any], T], chunks: Iterable[Any], workers: int,
+               ) -> Iterator[T]:
     """func(start, chunk) for each chunk in order, `start` counting the items before it, in a
     pool of `workers` forked processes, with at most two chunks per worker in flight (the
     chunks are read here, in this thread, as the workers need them). One worker, or no fork:
@@ -81,3 +81,21 @@ def map_chunks(func: Callable[[int, Any], list[T]], chunks: Iterable[Any], worke
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+def row_chunks(cursor: Any, size: int,
+               key: int = -1) -> Iterator[list[tuple[Any, ...]]]:
+    """A cursor's rows about SIZE at a time, never cutting in two a run of rows with one value
+    in column KEY (a company's records, read in company order): chunks for `map_chunks`."""
+    carry: list[tuple[Any, ...]] = []
+    while rows := cursor.fetchmany(size):
+        rows = carry + rows
+        last = rows[-1][key]
+        cut = len(rows)
+        while cut and rows[cut - 1][key] == last:
+            cut -= 1
+        carry = rows[cut:]
+        if cut:
+            yield rows[:cut]
+    if carry:
+        yield carry

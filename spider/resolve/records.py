@@ -129,18 +129,20 @@ def resolve_prepared(
     weights: Weights | None = None,
     size: int | None = None,
     engine: Any = None,
+    keep_keys: bool = False,
 ) -> Resolution:
     """`resolve_records` on records already prepared (indexes 0..n-1, in order); the list is
     re-indexed in place onto representatives. `progress` hears each step as it starts.
 
     `weights` and `size` resolve a few records as part of a larger whole (an update in place):
     token weights counted over all of it, and blocking limits for its size. `engine` blocks and
-    scores elsewhere (spider.resolve.spark.SparkEngine); clustering stays here."""
+    scores elsewhere (spider.resolve.spark.SparkEngine); clustering stays here. `keep_keys`:
+    blocking also works out the keys an update in place keeps (`Resolution.pairs.kept`)."""
     workers = parallel.default_workers() if workers is None else max(1, workers)
     with no_cyclic_gc():
         return _resolve(prepared, match_threshold, review_threshold, link_threshold, must_link,
                         cannot_link, extra_scores, config, max_block, workers, progress,
-                        weights, size, engine)  # fmt: skip
+                        weights, size, engine, keep_keys)  # fmt: skip
 
 
 def _resolve(
@@ -158,6 +160,7 @@ def _resolve(
     weights: Weights | None = None,
     size: int | None = None,
     engine: Any = None,
+    keep_keys: bool = False,
 ) -> Resolution:
     say = progress or (lambda what: None)
     must, cannot = list(must_link), list(cannot_link)
@@ -172,7 +175,8 @@ def _resolve(
         pairs, scores = engine.block_and_score(reps, weights, limits, config, keep)
     else:
         say(f"blocking {len(reps)} distinct records")
-        pairs = block(reps, weights, max_block=max_block, workers=workers, size=size)
+        pairs = block(reps, weights, max_block=max_block, workers=workers, size=size,
+                      kept=keep_keys)
         say(f"scoring {len(pairs)} candidate pairs")
         scores = score_candidates(reps, weights, pairs, config, keep=keep, workers=workers)
     for a, b, value in extra_scores:

@@ -39,8 +39,8 @@ from spider.resolve.block import (
     BlockLimits,
     Candidates,
     block_keys,
+    key_hash,
 )
-from spider.resolve.incremental import key_hash
 from spider.resolve.prepare import Prepared, Weights, prepare_record
 from spider.resolve.score import ScoreConfig, _score_slice
 

@@ -163,7 +163,7 @@ def resolve_companies(db: Database, settings: Settings, *,
     hotel_towns = _hotel_towns(read)
     n = len(read.ids)
     result, links, cannot = _resolve_read(read, decisions, settings, progress=say,
-                                          workers=settings.workers, engine=engine)
+                                          workers=settings.workers, engine=engine, keep_keys=True)
     say("writing companies")
     stale = db.execute("select r.id, l.company_id from records r left join record_links l on "
                        "l.record_id = r.id where r.status = 'stale' order by r.id").fetchall()
@@ -177,10 +177,10 @@ def resolve_companies(db: Database, settings: Settings, *,
             _write_links(db, result, ids, record_ids, stale)
         queued, left_out = _queue_reviews(db, result, record_ids, links, cannot, settings,
                                           limit=settings.review_limit)
-        active_count, gone = _write_companies(db, settings.source_trust)
+        active_count, gone = _write_companies(db, settings.source_trust, settings.workers)
         say("keeping block keys for updates in place")
         save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block,
-                   hotels=hotel_towns)
+                   hotels=hotel_towns, kept=result.pairs.kept)
     line = (f"{n} records resolved into {active_count} companies "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
             f"{queued} pairs to review)") + _left_out_note(left_out, settings)  # fmt: skip
@@ -284,6 +284,7 @@ def _hotel_towns(read: _Read) -> list[tuple[int, str]]:
 def _resolve_read(read: _Read, decisions: list[tuple[str, str, str]], settings: Settings, *,
                   progress: Progress | None = None, workers: int | None = None,
                   engine: Any = None, weights: Any = None, size: int | None = None,
+                  keep_keys: bool = False,
                   ) -> tuple[Resolution, list[Link], list[tuple[int, int]]]:
     """Resolve the records READ holds with the decisions naming them and the hotel property
     rules over them: the resolution, the property rules' pairs, and the pairs a person keeps
@@ -297,7 +298,7 @@ def _resolve_read(read: _Read, decisions: list[tuple[str, str, str]], settings: 
         review_threshold=settings.review_threshold, link_threshold=settings.link_threshold,
         must_link=must, cannot_link=cannot, extra_scores=[(a, b, s) for a, b, s, _ in links],
         config=score_config(settings), max_block=settings.max_block, workers=workers,
-        progress=progress, weights=weights, size=size, engine=engine,
+        progress=progress, weights=weights, size=size, engine=engine, keep_keys=keep_keys,
     )  # fmt: skip
     return result, links, cannot
 
@@ -411,19 +412,47 @@ def _review_queue(db: Database, result: Resolution, record_ids: Sequence[int],
     return queue, left_out
 
 
-def _write_companies(db: Database, trust: dict[str, int]) -> tuple[int, int]:
+def _write_companies(db: Database, trust: dict[str, int], workers: int | None = None
+                     ) -> tuple[int, int]:
     """Write every linked company from its records, streamed in company order: its fields by
     survivorship over its active records, or, when all are stale, over those (a gone
-    company). Returns (active companies, gone companies)."""
-    rows = db.query("select r.*, l.company_id as _company from records r join record_links l "
-                    "on l.record_id = r.id order by l.company_id, r.id")
+    company). A large directory's companies are worked out in `workers` forked processes
+    (this one reads and writes). Returns (active companies, gone companies)."""
+    cursor = db.execute("select r.*, l.company_id as _company from records r join record_links "
+                        "l on l.record_id = r.id order by l.company_id, r.id")
+    names = [d[0] for d in cursor.description]
+    sql = (f"insert into companies ({', '.join(f'[{c}]' for c in COMPANY_COLUMNS)}) "
+           f"values ({', '.join('?' * len(COMPANY_COLUMNS))})")
+    workers = workers or parallel.default_workers()
+    chunks = parallel.row_chunks(cursor, CHUNK)
+    size = db.execute("select count(*) from record_links").fetchone()[0]
+    _SURVIVE.update(names=names, trust=trust)
+    try:
+        done: Iterator[tuple[list[tuple[Any, ...]], int, int]]
+        if parallel.worth_forking(size, workers):
+            done = parallel.map_chunks(_companies_of, chunks, workers)
+        else:
+            done = (_companies_of(0, chunk) for chunk in chunks)
+        active = gone = 0
+        for rows, live, dead in done:
+            db.conn.executemany(sql, rows)
+            active, gone = active + live, gone + dead
+    finally:
+        _SURVIVE.clear()
+    return active, gone
+
+
+_SURVIVE: dict[str, Any] = {}  # what `_companies_of` reads (forked workers inherit it)
+
+
+def _companies_of(_start: int, chunk: list[tuple[Any, ...]]
+                  ) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The companies of CHUNK (raw rows of whole companies, in company order) as rows in
+    COMPANY_COLUMNS order, and how many are active and gone."""
+    names, trust = _SURVIVE["names"], _SURVIVE["trust"]
+    out: list[tuple[Any, ...]] = []
     active = gone = 0
-    batch: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        insert_rows(db, "companies", batch, columns=COMPANY_COLUMNS)
-        batch.clear()
-
+    rows = (dict(zip(names, row, strict=True)) for row in chunk)
     for company_id, group in itertools.groupby(rows, key=lambda row: row["_company"]):
         recs = list(group)
         live = [r for r in recs if (r.get("status") or "active") == "active"]
@@ -435,11 +464,8 @@ def _write_companies(db: Database, trust: dict[str, int]) -> tuple[int, int]:
             company.update(id=company_id, status="gone",
                            stale_since=max(r["stale_since"] or "" for r in recs) or None)
             gone += 1
-        batch.append(company)
-        if len(batch) >= CHUNK:
-            flush()
-    flush()
-    return active, gone
+        out.append(tuple(company.get(c) for c in COMPANY_COLUMNS))
+    return out, active, gone
 
 
 class _CompanyIds:
