@@ -85,18 +85,14 @@ def _load_names(db: Database, workers: int | None) -> None:
     cursor = db.execute(
         "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
         "join record_links l on l.record_id = r.id")
-    workers = workers or parallel.default_workers()
     size = db.execute("select count(*) from record_links").fetchone()[0]
-    if not parallel.worth_forking(size, workers):
-        for rows in iter(lambda: cursor.fetchmany(_NAMES_ROWS), []):
-            db.conn.executemany(_UPSERT, _keyed_names(0, rows))
-        return
     chunks = iter(lambda: cursor.fetchmany(_NAMES_ROWS), [])
-    for keyed in parallel.map_chunks(_keyed_names, chunks, workers):
+    for keyed in parallel.map_chunks(_keyed_names, chunks, parallel.pool_size(size, workers)):
         db.conn.executemany(_UPSERT, keyed)
 
 
-def _keyed_names(_start: int, rows: list[tuple[Any, ...]]) -> list[tuple[int, str, str]]:
+def _keyed_names(_state: None, _start: int, rows: list[tuple[Any, ...]]
+                 ) -> list[tuple[int, str, str]]:
     """(company id, name, key) for every name of ROWS (company id, then its names) and each
     key it is found under."""
     return [(company_id, name, key) for company_id, *names in rows

@@ -999,7 +999,6 @@ def _company_pass(group: tuple[int, Records], context: tuple) -> _CompanyPass:
 # much to unpickle): company id, facts (Fact's fields in order), words, tickers, where the
 # description came from, whether a hotel property.
 _Compact = tuple[int, list[tuple[Any, ...]], list[str], list[str], "tuple[str, str] | None", bool]
-_PASS_STATE: dict[str, Any] = {}  # what forked workers inherit: the context, the column names
 _PASS_ROWS = 4000  # records sent to a worker at a time
 
 
@@ -1009,10 +1008,12 @@ def _compact(one: _CompanyPass) -> _Compact:
             list(one.words), one.tickers, one.described, one.is_property)  # fmt: skip
 
 
-def _pass_chunk(_start: int, rows: list[tuple[Any, ...]]) -> list[_Compact]:
-    """The company pass over a chunk of raw rows (whole companies, in company order)."""
-    return [_compact(_company_pass(group, _PASS_STATE["context"]))
-            for group in _grouped(_PASS_STATE["names"], rows)]
+def _pass_chunk(state: tuple[tuple, list[str]], _start: int,
+                rows: list[tuple[Any, ...]]) -> list[_Compact]:
+    """The company pass over a chunk of raw rows (whole companies, in company order; STATE:
+    the pass's context and the rows' column names)."""
+    context, names = state
+    return [_compact(_company_pass(group, context)) for group in _grouped(names, rows)]
 
 
 def _grouped(names: list[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, Records]]:
@@ -1044,19 +1045,10 @@ def _company_passes(db: Database, context: tuple, workers: int | None,
         return
     cursor = db.execute(_ACTIVE_BY_COMPANY)
     names = [d[0] for d in cursor.description]
-    workers = workers or parallel.default_workers()
     size = db.execute("select count(*) from record_links").fetchone()[0]
-    if not parallel.worth_forking(size, workers):
-        for group in _grouped(names, cursor):
-            yield _compact(_company_pass(group, context))
-        return
-    _PASS_STATE.update(context=context, names=names)
-    try:
-        for chunk in parallel.map_chunks(_pass_chunk, parallel.row_chunks(cursor, _PASS_ROWS),
-                                          workers):
-            yield from chunk
-    finally:
-        _PASS_STATE.clear()
+    for chunk in parallel.map_chunks(_pass_chunk, parallel.row_chunks(cursor, _PASS_ROWS),
+                                     parallel.pool_size(size, workers), (context, names)):
+        yield from chunk
 
 
 def build_signals(db: Database, settings: Settings, *,
@@ -1189,12 +1181,17 @@ def _link_groups(db: Database, facts: _FactTable, groups: dict[str, Fact],
     return set(operators)
 
 
+def fact_weight(idf: float, kind: str, confidence: float) -> float:
+    """A fact's weight on its company's edge: its signal's rarity, its kind, its confidence."""
+    return round(idf * KIND_WEIGHTS.get(kind, 0.5) * confidence, 6)
+
+
 def _write_signals(db: Database, companies: int) -> str:
     """Weight every fact by its signal's rarity and write the graph's tables.
 
     The facts are copied into `company_signals` by SQLite itself (one INSERT ... SELECT, in
     company and fact order), each weighed by the same expression, in the same order of
-    operations, as Python would (`round` is Python's); the sums are then read back in that
+    operations, as Python would (`fact_weight`, called by SQLite); the sums are then read back in that
     order, so each total is the same float a row-by-row loop adds up."""
     n = max(companies, 1)
     # Per signal: how many companies carry it, and its kind and label as first found (the
@@ -1207,10 +1204,7 @@ def _write_signals(db: Database, companies: int) -> str:
     db.execute("drop table if exists temp._idf")
     db.execute("create temp table _idf (signal text primary key, idf real)")
     db.conn.executemany("insert into _idf values (?, ?)", idf.items())
-    db.execute("drop table if exists temp._kind_weights")
-    db.execute("create temp table _kind_weights (kind text primary key, weight real)")
-    db.conn.executemany("insert into _kind_weights values (?, ?)", KIND_WEIGHTS.items())
-    db.conn.create_function("spider_round6", 1, lambda x: round(x, 6), deterministic=True)
+    db.conn.create_function("spider_fact_weight", 3, fact_weight, deterministic=True)
     signal_weight: dict[str, float] = defaultdict(float)
     weights: list[tuple[int, float]] = []
     with transaction(db), bulk_load(db, "company_signals", ("signal",)):
@@ -1220,10 +1214,9 @@ def _write_signals(db: Database, companies: int) -> str:
         db.execute(
             "insert into company_signals (company_id, signal, weight, confidence, evidence, "
             "source) select company_id, signal, weight, confidence, evidence, source from ("
-            "select f.rowid as fact, f.company_id, f.signal, spider_round6(i.idf * "
-            "coalesce(k.weight, 0.5) * f.confidence) as weight, f.confidence, f.evidence, "
-            "f.source from _facts f join _idf i on i.signal = f.signal left join _kind_weights "
-            "k on k.kind = f.kind) where weight > 0 order by company_id, fact")
+            "select f.rowid as fact, f.company_id, f.signal, spider_fact_weight(i.idf, f.kind, "
+            "f.confidence) as weight, f.confidence, f.evidence, f.source from _facts f join "
+            "_idf i on i.signal = f.signal) where weight > 0 order by company_id, fact")
         current, total, count = None, 0.0, 0
         for company_id, sig, weight in db.execute(
                 "select company_id, signal, weight from company_signals order by rowid"):
@@ -1243,8 +1236,7 @@ def _write_signals(db: Database, companies: int) -> str:
             "values (?, ?, ?, ?, ?, ?)",
             [(sig, kind, label, df, round(idf[sig], 6), signal_weight[sig])
              for sig, df, kind, label, *_ in about])
-    for table in ("_idf", "_kind_weights"):
-        db.execute(f"drop table temp.{table}")
+    db.execute("drop table temp._idf")
     return f"{len(about)} signals, {count} company-signal links over {companies} companies"
 
 
@@ -1305,7 +1297,7 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
         for company_id, fs in facts.items():
             for sig, fact in fs.items():
                 idf = math.log((n + 1) / (df.get(sig, 0) + held[sig] + 0.5))
-                weight = round(idf * KIND_WEIGHTS.get(fact.kind, 0.5) * fact.confidence, 6)
+                weight = fact_weight(idf, fact.kind, fact.confidence)
                 if weight > 0:
                     company_weight[company_id] += weight
                     new_count[sig] += 1

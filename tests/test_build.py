@@ -163,8 +163,8 @@ def test_a_rebuild_in_forked_workers_writes_what_one_process_writes(private_db, 
     forked: list[int] = []
     real_map = parallel.map_chunks
 
-    def counted(func, chunks, workers):
-        for out in real_map(func, chunks, workers):
+    def counted(func, chunks, workers, state=None):
+        for out in real_map(func, chunks, workers, state):
             forked.append(workers)
             yield out
 

@@ -30,6 +30,13 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
+def pool_size(items: int, workers: int | None) -> int:
+    """How many workers `map_chunks` should start for ITEMS of work (`workers` None: the
+    CPUs): one, here, below PARALLEL_RECORDS."""
+    workers = workers or default_workers()
+    return workers if worth_forking(items, workers) else 1
+
+
 def worth_forking(items: int, workers: int, *, factor: int = 1, shared: int = 0) -> bool:
     """Whether `items` of work are enough to start `workers` processes for, when they would
     share `shared` prepared records with this process (see SHARED_RECORDS)."""
@@ -60,22 +67,32 @@ def map_slices(func: Callable[[Any, Bounds], T], bounds: list[Bounds], workers: 
     return [func(state, b) for b in bounds]
 
 
-def map_chunks(func: Callable[[int, Any], T], chunks: Iterable[Any], workers: int,
-               ) -> Iterator[T]:
-    """func(start, chunk) for each chunk in order, `start` counting the items before it, in a
-    pool of `workers` forked processes, with at most two chunks per worker in flight (the
-    chunks are read here, in this thread, as the workers need them). One worker, or no fork:
-    here, in order."""
+def _run_chunk(start: int, chunk: Any) -> Any:
+    return _SHARED["func"](_SHARED["state"], start, chunk)
+
+
+def map_chunks(func: Callable[[Any, int, Any], T], chunks: Iterable[Any], workers: int,
+               state: Any = None) -> Iterator[T]:
+    """func(state, start, chunk) for each chunk in order, `start` counting the items before
+    it, in a pool of `workers` forked processes that inherit `state` (as `map_slices`' do:
+    only the chunks and the results are pickled), with at most two chunks per worker in
+    flight (the chunks are read here, in this thread, as the workers need them). One worker,
+    or no fork: here, in order."""
     start = 0
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:
-            yield func(start, chunk)
+            yield func(state, start, chunk)
             start += len(chunk)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    _SHARED.update(func=func, state=state)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers)  # the workers fork here
+    finally:
+        _SHARED.clear()
+    with pool:
         pending: deque[Any] = deque()
         for chunk in chunks:
-            pending.append(pool.apply_async(func, (start, chunk)))
+            pending.append(pool.apply_async(_run_chunk, (start, chunk)))
             start += len(chunk)
             if len(pending) >= 2 * workers:
                 yield pending.popleft().get()

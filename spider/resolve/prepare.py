@@ -305,16 +305,10 @@ def prepare_stream(chunks: Iterable[list[dict[str, Any]]], *, total: int,
     a few chunks are in flight at once, so the rows are never all in memory. At scale the
     chunks go to a pool of workers started before anything large exists (they share nothing
     with the reader but the chunks they are sent)."""
-    if not parallel.worth_forking(total, workers):
-        start = 0
-        for rows in chunks:
-            yield [prepare_record(start + i, row) for i, row in enumerate(rows)]
-            start += len(rows)
-        return
-    yield from parallel.map_chunks(_prepare_chunk, chunks, workers)
+    yield from parallel.map_chunks(_prepare_chunk, chunks, parallel.pool_size(total, workers))
 
 
-def _prepare_chunk(start: int, rows: list[dict[str, Any]]) -> list[Prepared]:
+def _prepare_chunk(_state: None, start: int, rows: list[dict[str, Any]]) -> list[Prepared]:
     return [prepare_record(start + i, row) for i, row in enumerate(rows)]
 
 

@@ -423,33 +423,21 @@ def _write_companies(db: Database, trust: dict[str, int], workers: int | None = 
     names = [d[0] for d in cursor.description]
     sql = (f"insert into companies ({', '.join(f'[{c}]' for c in COMPANY_COLUMNS)}) "
            f"values ({', '.join('?' * len(COMPANY_COLUMNS))})")
-    workers = workers or parallel.default_workers()
-    chunks = parallel.row_chunks(cursor, CHUNK)
     size = db.execute("select count(*) from record_links").fetchone()[0]
-    _SURVIVE.update(names=names, trust=trust)
-    try:
-        done: Iterator[tuple[list[tuple[Any, ...]], int, int]]
-        if parallel.worth_forking(size, workers):
-            done = parallel.map_chunks(_companies_of, chunks, workers)
-        else:
-            done = (_companies_of(0, chunk) for chunk in chunks)
-        active = gone = 0
-        for rows, live, dead in done:
-            db.conn.executemany(sql, rows)
-            active, gone = active + live, gone + dead
-    finally:
-        _SURVIVE.clear()
+    active = gone = 0
+    for rows, live, dead in parallel.map_chunks(_companies_of, parallel.row_chunks(cursor, CHUNK),
+                                                parallel.pool_size(size, workers), (names, trust)):
+        db.conn.executemany(sql, rows)
+        active, gone = active + live, gone + dead
     return active, gone
 
 
-_SURVIVE: dict[str, Any] = {}  # what `_companies_of` reads (forked workers inherit it)
-
-
-def _companies_of(_start: int, chunk: list[tuple[Any, ...]]
-                  ) -> tuple[list[tuple[Any, ...]], int, int]:
-    """The companies of CHUNK (raw rows of whole companies, in company order) as rows in
-    COMPANY_COLUMNS order, and how many are active and gone."""
-    names, trust = _SURVIVE["names"], _SURVIVE["trust"]
+def _companies_of(state: tuple[list[str], dict[str, int]], _start: int,
+                  chunk: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], int, int]:
+    """The companies of CHUNK (raw rows of whole companies, in company order; STATE: their
+    column names and the source trust) as rows in COMPANY_COLUMNS order, and how many are
+    active and gone."""
+    names, trust = state
     out: list[tuple[Any, ...]] = []
     active = gone = 0
     rows = (dict(zip(names, row, strict=True)) for row in chunk)
