@@ -505,6 +505,6 @@ def handed_out_companies(db: Database) -> set[int]:
     if not has_table(db, "handed_out"):
         return set()
     return {c for c, in db.execute(
-        "select distinct l.company_id from handed_out h join record_links l on "
-        "l.record_id = h.record_id union select distinct l.company_id from call_log c join "
-        "record_links l on l.record_id = c.record_id")}
+        "select distinct l.company_id from handed_out h cross join record_links l on "
+        "l.record_id = h.record_id union select distinct l.company_id from call_log c cross "
+        "join record_links l on l.record_id = c.record_id")}

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from spider import places
 from spider.data import read_text
-from spider.db import Database, dicts_in, insert_rows, rows_in, transaction
+from spider.db import Database, company_count, dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
 from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.rank import PLACE_LEVELS
@@ -1029,11 +1029,15 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     if match and db.execute("select 1 from companies where id = ?", [int(match.group(1))]).fetchone():
         cid = int(match.group(1))
         return Query(text, "company", company_id=cid, company_name=describe_company(db, cid)["name"])
-    candidates = find_companies(db, text)
-    strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
     vocabulary = _Vocabulary(db)
     found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary, synonyms=synonyms)
     segment_covers = bool(found) and not unknown
+    # Words that all read as a segment name a company only by its exact name; the fuzzy
+    # search (for the notes on close names) runs only when one does.
+    candidates = find_companies(db, text, exact_only=segment_covers)
+    if segment_covers and candidates:
+        candidates = find_companies(db, text)
+    strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
     facets_named = {t.facet for _, t in found}
     # A segment read only through its label words or a typo ("family" of "Residential
@@ -1215,7 +1219,7 @@ def _name_reading(db: Database, word: str) -> Term | None:
             counts[signal] += 1
     if not counts:
         return None
-    total = db.execute("select count(*) from companies").fetchone()[0] or 1
+    total = company_count(db)
     # each kind's label and how many companies hold it, as the build stored them
     known = {sig: (label, held) for sig, label, held in rows_in(
         db, "select signal, label, companies from signals where signal in ({marks})",

@@ -21,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from spider import places, seeds
-from spider.db import Database, bulk_load, dicts_in, execute_in, insert_rows, rows_in, transaction
+from spider.db import (
+    SIGNAL_HOLDERS,
+    Database,
+    bulk_load,
+    dicts_in,
+    execute_in,
+    insert_rows,
+    rows_in,
+    transaction,
+)
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
@@ -1207,7 +1216,7 @@ def _write_signals(db: Database, companies: int) -> str:
     db.conn.create_function("spider_fact_weight", 3, fact_weight, deterministic=True)
     signal_weight: dict[str, float] = defaultdict(float)
     weights: list[tuple[int, float]] = []
-    with transaction(db), bulk_load(db, "company_signals", ("signal",)):
+    with transaction(db), bulk_load(db, "company_signals", SIGNAL_HOLDERS):
         db.execute("delete from company_signals")
         db.execute("delete from signals")
         db.execute("delete from company_weights")

@@ -143,6 +143,32 @@ def test_a_database_from_an_older_schema_is_rebuilt_with_its_query_vocabulary(se
     assert expand(db, Settings(), "Tokyo five-star hotel", limit=3, save=False).prospects
 
 
+def test_a_database_of_the_last_schema_gains_the_covering_index_without_a_rebuild(seeded_path,
+                                                                                   tmp_path):
+    """Version 9 only serves a signal's holders from one index: a version-8 database gets it
+    on next use, keeps its graph (no rebuild) and reads holders from the index alone."""
+    from conftest import copy_db
+
+    from spider.db import set_meta
+
+    db = copy_db(seeded_path, tmp_path / "v8.db")
+    db.execute("drop index idx_company_signals_signal_company_id_weight")
+    db.execute("create index idx_company_signals_signal on company_signals (signal)")
+    set_meta(db, "schema_version", "8")
+    db.execute("pragma user_version = 8")
+    db.conn.commit()
+    db.conn.close()
+    db = open_db(tmp_path / "v8.db")
+    assert get_meta(db, "needs_rebuild") == "0"
+    names = {n for n, in db.execute("select name from sqlite_master where type = 'index' and "
+                                    "tbl_name = 'company_signals'")}
+    assert "idx_company_signals_signal" not in names
+    plan = " ".join(str(row[-1]) for row in db.execute(
+        "explain query plan select company_id, weight from company_signals where signal = ?",
+        ["category:hotel"]))
+    assert "COVERING INDEX idx_company_signals_signal_company_id_weight" in plan
+
+
 def test_a_rebuild_in_forked_workers_writes_what_one_process_writes(private_db, monkeypatch):
     """A large directory's companies, signal passes and name keys are worked out in forked
     workers (the parent reads and writes): the tables are the same, row for row and in the
