@@ -123,8 +123,8 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
             "('district', 'city', 'region', 'country', 'category', 'kind', 'industry', 'concept')",
             company_ids):
         if cid in said:
-            place = kind in ("district", "city", "region", "country")
-            said[cid][0 if place else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
+            where = kind in ("district", "city", "region", "country")
+            said[cid][0 if where else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
     about = {cid: (fold(" ".join(where)), fold(" ".join(what)))
              for cid, (where, what) in said.items()}
     out: dict[str, list[int]] = {}
