@@ -16,6 +16,10 @@ the shipped seeds (`spider init` + the same ingest). Two kinds of query run agai
 - segment: the words a rep would type ("children's museum in Texas", "東京都の私立高校"), with
   the rows that answer them defined from the columns.
 
+`--modes names` ingests each directory with its category column dropped (a member list of
+names and places): the answers are still judged by that column, which Spider never saw, and
+the filter baseline still uses it (the list a person who had the column would make).
+
 Score: precision at 10 out of what can be found (hits in the first 10 / min(10, rows that
 qualify)). Beside Spider, two baselines computed exactly (no sampling):
 - random: a random order among the rows in the right place (the client's state, the
@@ -300,12 +304,26 @@ def read_rows(directory: Directory) -> list[Row]:
         return list(csv.DictReader(fh))
 
 
-def build(directory: Directory, db: Path, seeds: bool) -> float:
-    """The README's way: init (with or without the seeds), then ingest with --map."""
+def build(directory: Directory, db: Path, seeds: bool, names_only: bool = False) -> float:
+    """The README's way: init (with or without the seeds), then ingest with --map. NAMES_ONLY:
+    the category column left out (`--map category=` unset and the column dropped from the
+    file), as a member list of names and places that never says what each one is."""
     started = time.perf_counter()
     init = [*SPIDER, "--db", str(db), "init"] + ([] if seeds else ["--empty"])
-    ingest = [*SPIDER, "--db", str(db), "ingest", str(DATA / directory.file)]
-    for fld, column in directory.maps.items():
+    source = DATA / directory.file
+    maps = dict(directory.maps)
+    if names_only:
+        hidden = maps.pop("category")
+        source = db.parent / directory.file  # the same file name: the same row ids
+        with open(DATA / directory.file, encoding="utf-8", newline="") as fh, \
+                open(source, "w", encoding="utf-8", newline="") as out:
+            reader = csv.DictReader(fh)
+            fields = [f for f in reader.fieldnames or [] if f != hidden]
+            writer = csv.DictWriter(out, fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(reader)
+    ingest = [*SPIDER, "--db", str(db), "ingest", str(source)]
+    for fld, column in maps.items():
         ingest += ["--map", f"{fld}={column}"]
     for fld, value in directory.sets.items():
         ingest += ["--set", f"{fld}={value}"]
@@ -422,7 +440,9 @@ def main() -> None:
     parser.add_argument("--only", help="directory names, comma-separated")
     parser.add_argument("--split", choices=["dev", "held-out", "both"], default="both")
     parser.add_argument("--show", type=int, default=0, help="print the N worst queries per set")
-    parser.add_argument("--modes", default="empty,seeds")
+    parser.add_argument("--modes", default="empty,seeds",
+                        help="empty, seeds, names (an empty database, the category column "
+                        "hidden: what the names alone say); comma-separated")
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="spider-relevance-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -439,7 +459,7 @@ def main() -> None:
             db = work / f"{directory.name}-{mode}.db"
             for old in work.glob(f"{db.name}*"):
                 old.unlink()
-            build(directory, db, seeds=(mode == "seeds"))
+            build(directory, db, seeds=(mode == "seeds"), names_only=(mode == "names"))
             ident_of, company_of = directory_ids(db, directory)
             for name in splits:
                 qs = queries[name]

@@ -36,7 +36,7 @@ from spider.names import COMPANY_EXACT, describe_company, find_companies
 from spider.rank import PLACE_LEVELS
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
-from spider.signals import HOTEL_OPERATOR
+from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE
 from spider.text import ENTITY_NOUNS, entity_noun
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
@@ -375,6 +375,7 @@ def build_vocabulary(db: Database) -> str:
                 term.signals.append(signal)
             if kind in ("category", "industry") and term.label == label:
                 labels.setdefault(f"{facet}:{label}", term)
+    _kind_phrases(db, phrases, learned, filler)
     phrases.update(learned)
     ids: dict[int, int] = {}
     term_rows: list[dict[str, Any]] = []
@@ -399,6 +400,43 @@ def build_vocabulary(db: Database) -> str:
         insert_rows(db, "query_phrases", phrase_rows)
         insert_rows(db, "query_words", word_rows)
     return f"{len(phrase_rows)} query phrases"
+
+
+def _kind_phrases(db: Database, phrases: dict[str, Term], learned: dict[str, Term],
+                  filler: frozenset[str]) -> None:
+    """The kinds of business read from names where a directory has no category column
+    ('Boston Family Dental': kind:dentist) as the words of the shipped synonym group that names
+    each (dentist, dental, 歯科), where no label of the database (or the shipped vocabulary)
+    says any of them already: a member list of names and addresses answers "dentists in
+    Texas". A kind only categories imply ('dental clinic' is a clinic) is not a phrase: the
+    category's own words are read for it, and "dental clinic" is not any clinic."""
+    groups = {fold_query(group[0]): group for group in shipped_synonym_groups()}
+    for signal, label in db.execute(
+            "select s.signal, s.label from signals s where s.kind = 'kind' and exists (select 1 "
+            "from company_signals cs where cs.signal = s.signal and cs.evidence like ?) "
+            "order by s.companies desc", [f"%{NAME_KIND_EVIDENCE}%"]):
+        head = signal.split(":", 1)[1]
+        words = [label, head, *groups.get(head, ())]
+        if any(fold_query(w) in phrases or fold_query(w) in learned for w in words):
+            continue  # a label here says it already, and its synonyms lead there
+        said = [w for word in words for w in _label_phrases("kind", word, signal)]
+        for phrase in dict.fromkeys([*said, *map(_plural, said)]):
+            if not phrase or phrase in filler or len(phrase) < 2 or phrase in phrases \
+                    or phrase in learned:
+                continue
+            learned[phrase] = Term(head, "category", [signal])
+
+
+def _plural(word: str) -> str:
+    """An English word's plural as a query says it (zoo -> zoos, bakery -> bakeries, dental
+    clinic -> dental clinics); any other word as it is."""
+    if not word.isascii() or not word[-1:].isalpha():
+        return word
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def _rating_band(signal: str) -> list[str]:

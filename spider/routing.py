@@ -111,11 +111,22 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
         raise InputError("no reps yet: `spider reps add NAME --places Tokyo --capacity 200`")
     taken = owners(db, company_ids)
     load = open_leads(db)
-    about = {cid: (fold(" ".join(str(v or "") for v in (city, region, country))),
-                   fold(" ".join(str(v or "") for v in (category, ))))
-             for cid, city, region, country, category in rows_in(
-                 db, "select id, city, region, country, category from companies where id in "
-                 "({marks})", company_ids)}
+    said: dict[int, tuple[list[str], list[str]]] = {}
+    for cid, *values in rows_in(db, "select id, city, region, country, category from companies "
+                                "where id in ({marks})", company_ids):
+        said[cid] = ([str(v) for v in values[:3] if v], [str(values[3])] if values[3] else [])
+    # What the build read from addresses and names counts too: a list of names and addresses
+    # has no city or category column, yet its rows are in Osaka and are dentists.
+    for cid, kind, signal, label in rows_in(
+            db, "select cs.company_id, s.kind, s.signal, s.label from company_signals cs join "
+            "signals s on s.signal = cs.signal where cs.company_id in ({marks}) and s.kind in "
+            "('district', 'city', 'region', 'country', 'category', 'kind', 'industry', 'concept')",
+            company_ids):
+        if cid in said:
+            where = kind in ("district", "city", "region", "country")
+            said[cid][0 if where else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
+    about = {cid: (fold(" ".join(where)), fold(" ".join(what)))
+             for cid, (where, what) in said.items()}
     out: dict[str, list[int]] = {}
     turn = 0
     rows: list[dict[str, Any]] = []

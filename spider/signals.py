@@ -281,6 +281,9 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf)
+    if not any(r.get("category") or r.get("industry_label") or r.get("industry_code")
+               for r in recs):
+        yield from _name_kind_facts(recs, conf)
     yield from _status_facts(recs, conf)
     yield from _rating_facts(recs, conf)
     for rec in recs:
@@ -523,6 +526,86 @@ def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
     if own is not None:  # a plain 'Dentist' is of its kind too, so the finer ones meet it
         found = {own: key, **found}
     return tuple(found.items())
+
+
+# Words of the vocabulary that say what kind a business is, not what it is (a private school
+# is a school, a children's hospital a hospital): never a kind of their own in a name.
+_QUALIFIERS = frozenset({"private", "public", "national", "municipal", "prefectural", "children",
+                         "pediatric", "science", "history", "natural history"})
+NAME_KIND = 0.5  # a kind read from a name, where the directory says none
+NAME_KIND_EVIDENCE = "in the name ("  # how such a link's evidence says so (spider.query reads it)
+
+
+def _name_kind_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
+    """Where no record says what the business is (a member list, a register of names and
+    addresses), its name often does: 'Boston Family Dental', '梅田歯科クリニック'. Each name's
+    head kind (the last kind word of the vocabulary in it) and the one just before it
+    (a 'Dental Clinic' is a dentist and a clinic), at half a category's weight."""
+    seen: set[str] = set()
+    for rec in recs:
+        for name in _names([rec]):
+            for head, said in _kinds_in_name(name):
+                if head not in seen:
+                    seen.add(head)
+                    yield Fact(f"kind:{head}", "kind", said, conf(rec) * NAME_KIND,
+                               f"'{said}' {NAME_KIND_EVIDENCE}{_evidence(rec)})", rec["source"])
+
+
+_KATAKANA = re.compile(r"[\u30a0-\u30ff]")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a register repeats its trade words, not its names
+def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
+    """The kinds of business a name says, as (head word, the word as the name says it): the
+    last one in it and a qualifying one joined to it ('Dental Clinic', '歯科クリニック'). A
+    Latin word counts whole ('Parkside' is no park); a katakana one where its run of katakana
+    starts or ends, a short one only as the whole run (ジャパン holds no パン); a Japanese word
+    has two characters or more."""
+    from spider.query import fold_query
+
+    latin, other = _kind_words()
+    text = fold_query(name)
+    found: list[tuple[int, int, str, str]] = []  # start, end, head, as said
+    if text.isascii():
+        # "Zoo and Aquarium", "Bar & Grill": both, as joined words
+        words = [w for w in re.findall(r"[a-z][a-z'\-]*", text) if w != "and"]
+        at = 0
+        while at < len(words):
+            for size in (3, 2, 1):
+                phrase = " ".join(words[at:at + size])
+                head = latin.get(phrase) or latin.get(phrase.removesuffix("s")) \
+                    if len(words[at:at + size]) == size else None
+                if head:
+                    found.append((at, at + size, head, phrase))
+                    at += size
+                    break
+            else:
+                at += 1
+    else:
+        taken = bytearray(len(text))
+        for word, head in other:  # longest first: 歯科医院 before 医院
+            start = text.find(word)
+            while start >= 0:
+                end = start + len(word)
+                # A katakana word starts or ends its run (ホテルニューオータニ,
+                # ジャパンベーカリー); a short one is the whole run (ジャパン holds no パン).
+                joined = (start > 0 and bool(_KATAKANA.match(text[start - 1])),
+                          end < len(text) and bool(_KATAKANA.match(text[end])))
+                whole = (not _KATAKANA.match(word[0]) or not any(joined)
+                         or (len(word) >= 3 and not all(joined)))
+                if whole and not any(taken[start:end]):
+                    taken[start:end] = b"\x01" * len(word)
+                    found.append((start, end, head, word))
+                start = text.find(word, end)
+    found = sorted(f for f in found if f[2] not in _QUALIFIERS)
+    if not found:
+        return ()
+    last = found[-1]
+    out = [(last[2], last[3])]
+    before = [f for f in found if f[1] == last[0] and f[2] != last[2]]
+    if before:
+        out.append((before[-1][2], before[-1][3]))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -964,3 +964,77 @@ def test_the_notes_beside_a_list_are_in_japanese_for_a_japanese_user(seeded_db):
                          "days") == "除外: 既存顧客2社、過去30日以内に架電済みの1社"
     assert note_in("ja", "a note of another shape") == "a note of another shape"
     assert note_in("en", "left out 2 existing clients") == "left out 2 existing clients"
+
+
+# Ohio's zoos, aquariums, art museums and history museums from the IMLS Museum Data File
+# (FY2018, public domain; bench/data/relevance/README.md), as a member list of names and
+# towns: the Discipline column is left out, so only the names say what each one is.
+OHIO_MEMBERS = """Name,City,State
+TOLEDO ZOO,TOLEDO,OH
+COLUMBUS ZOO AND AQUARIUM,POWELL,OH
+CLEVELAND AQUARIUM,CLEVELAND,OH
+CLEVELAND METROPARKS ZOO,CLEVELAND,OH
+AKRON ZOO,AKRON,OH
+TAFT MUSEUM OF ART,CINCINNATI,OH
+MANSFIELD ART CENTER,MANSFIELD,OH
+RIVERSIDE ART CENTER,RIVERSIDE,OH
+BUTLER INSTITUTE OF AMERICAN ART,YOUNGSTOWN,OH
+OHIO HISTORY CONNECTION,COLUMBUS,OH
+WESTERN RESERVE HISTORICAL SOCIETY,CLEVELAND,OH
+CLARK COUNTY HISTORICAL SOCIETY,SPRINGFIELD,OH
+TOLEDO BOTANICAL GARDEN,TOLEDO,OH
+DETROIT ZOO,ROYAL OAK,MI
+"""
+
+
+def test_a_list_without_a_category_column_is_read_for_kinds_by_its_names(tmp_path):
+    db = _db(tmp_path, "members.csv", OHIO_MEMBERS)
+    toledo = db.execute("select id from companies where name = 'TOLEDO ZOO'").fetchone()[0]
+    # a won zoo's lookalikes are the zoos (one an aquarium too), before the town's garden
+    assert set(_names(db, f"#{toledo}")[:3]) == {"Columbus Zoo and Aquarium",
+                                                 "Cleveland Metroparks Zoo", "Akron Zoo"}
+    # the kind is said, with where it was read
+    expansion = expand(db, Settings(), f"#{toledo}", limit=3, save=False)
+    assert any(r.kind == "kind" and "in the name" in r.evidence
+               for r in expansion.prospects[0].reasons)
+    # a segment query names the kind as the vocabulary says it
+    full = [p.name for p in expand(db, Settings(), "zoos in Ohio", limit=20, save=False).prospects
+            if p.coverage == "2/2"]
+    assert set(full) == {"Toledo Zoo", "Cleveland Metroparks Zoo", "Akron Zoo",
+                         "Columbus Zoo and Aquarium"}
+    assert set(_names(db, "aquarium in Ohio")[:2]) == {"Cleveland Aquarium",
+                                                      "Columbus Zoo and Aquarium"}
+
+
+def test_a_name_says_its_kind_as_a_whole_word_and_at_its_head():
+    from spider.signals import _kinds_in_name
+
+    assert _kinds_in_name("Boston Family Dental") == (("dentist", "dental"),)
+    assert _kinds_in_name("Smith Dental Clinic") == (("clinic", "clinic"), ("dentist", "dental"))
+    assert _kinds_in_name("Parkside Diner") == ()  # no park
+    assert _kinds_in_name("Tokyo National Bank") == (("bank", "bank"),)  # national says how
+    assert _kinds_in_name("東京駅前歯科クリニック") == (("clinic", "クリニック"), ("dentist", "歯科"))
+    assert _kinds_in_name("株式会社ジャパンフーズ") == ()  # ジャパン holds no パン
+    assert _kinds_in_name("ジャパンベーカリー") == (("bakery", "ベーカリー"),)
+    assert _kinds_in_name("ホテルニューオータニ") == (("hotel", "ホテル"),)
+
+
+ADDRESSES = """name,address,phone
+Boston Family Dental,"100 Main St, Boston, MA 02110",617-555-1212
+Cambridge Dental Care,"12 Massachusetts Ave, Cambridge, MA 02139",617-555-2222
+Austin Smiles,"500 E 4th St, Austin, TX 78701",512-555-1000
+Dallas Dental Group,"1 Elm St, Dallas, TX 75201",214-555-3333
+"""
+
+
+def test_leads_of_a_list_of_addresses_are_routed_by_the_places_read_from_them(tmp_path):
+    from spider.routing import add_rep, assign
+
+    db = _db(tmp_path, "dentists.csv", ADDRESSES)
+    add_rep(db, "Ann", places="Texas", capacity=10)
+    add_rep(db, "Bob", places="Massachusetts", capacity=10)
+    ids = {name: cid for cid, name in db.execute("select id, name from companies")}
+    routed = assign(db, sorted(ids.values()))
+    assert sorted(routed["Ann"]) == sorted([ids["Austin Smiles"], ids["Dallas Dental Group"]])
+    assert sorted(routed["Bob"]) == sorted([ids["Boston Family Dental"],
+                                            ids["Cambridge Dental Care"]])
