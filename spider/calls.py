@@ -68,6 +68,7 @@ _IMPORT_COLUMNS = {
                   "create date", "timestamp"),
     "note": ("note", "notes", "call notes", "description", "comments", "body"),
     "contact": ("contact", "contact name", "name", "who"),
+    "spoke_with": ("spoke_with", "spoke with", "answered by", "who answered", "talked to"),
     "rep": ("rep", "activity assigned to", "assigned to", "owner", "activity owner", "call owner"),
     "callback_at": ("callback_at", "callback", "follow-up date"),
     "attempt": ("attempt",),
@@ -263,8 +264,11 @@ def attempts_since_contact(db: Database, company_id: int) -> int:
 
 def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
              note: str | None = None, contact: str | None = None, callback: str | None = None,
-             rep: str | None = None, now: datetime | None = None) -> Logged:
-    """Log one call to the company NAME (#id, or a name as `expand` finds it)."""
+             rep: str | None = None, spoke_with: str | None = None,
+             now: datetime | None = None) -> Logged:
+    """Log one call to the company NAME (#id, or a name as `expand` finds it). CONTACT: whom
+    to ask for next time; SPOKE_WITH: who answered this time (the receptionist's name, so
+    the next call greets her by it)."""
     from spider.clients import named_record, record_won, resolve_company
 
     key = outcome_of(outcome)
@@ -288,7 +292,8 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
                             hours)
     row: dict[str, Any] = {"record_id": named_record(db, company_id, name), "outcome": key,
            "note": note,
-           "contact": contact, "rep": rep, "logged_at": now.isoformat(timespec="seconds"),
+           "contact": contact, "spoke_with": (spoke_with or "").strip() or None, "rep": rep,
+           "logged_at": now.isoformat(timespec="seconds"),
            "callback_at": when.isoformat(timespec="seconds") if when else None,
            "attempt": attempt, "source": "cli"}
     with transaction(db):
@@ -317,8 +322,8 @@ def history(db: Database, company_id: int | None = None) -> list[dict[str, Any]]
     return list(db.query(sql + " order by c.logged_at, c.id", params))
 
 
-LOG_COLUMNS = ("logged_at", "company_id", "company", "outcome", "contact", "note", "callback_at",
-               "attempt", "rep")
+LOG_COLUMNS = ("logged_at", "company_id", "company", "outcome", "spoke_with", "contact", "note",
+               "callback_at", "attempt", "rep")
 
 
 def export_log(db: Database, path: Path) -> int:
@@ -334,8 +339,8 @@ def export_log(db: Database, path: Path) -> int:
 
 
 def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[str]]:
-    """Calls from a CSV (company or company_id, outcome, optional logged_at, contact, note,
-    callback_at, rep): how many were logged, and why each row left out was."""
+    """Calls from a CSV (company or company_id, outcome, optional logged_at, contact,
+    spoke_with, note, callback_at, rep): how many were logged, and why each row left out was."""
     from spider.clients import named_record, resolve_company
     from spider.errors import QueryError
 
@@ -366,6 +371,7 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                 insert_rows(db, "call_log", [{
                     "record_id": named_record(db, company_id, name), "outcome": outcome,
                     "note": row.get("note") or None, "contact": row.get("contact") or None,
+                    "spoke_with": row.get("spoke_with") or None,
                     "rep": row.get("rep") or None, "logged_at": logged,
                     "callback_at": row.get("callback_at") or None,
                     "attempt": int(row.get("attempt") or 0), "source": str(path.name)}])

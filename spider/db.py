@@ -75,8 +75,9 @@ class Database:
 
 # Bumped whenever a table or column is added: a database set up by an older version runs the
 # set-up again on open (and rebuilds its derived tables); a current one skips it.
-SCHEMA_VERSION = 9
-# The last version whose new derived tables need a rebuild to fill (9 only changed an index).
+SCHEMA_VERSION = 10
+# The last version whose new derived tables need a rebuild to fill (9 changed an index, 10
+# added a column to the call log).
 REBUILD_VERSION = 8
 # The columns of the index that serves a signal's holders (spider.signals rebuilds it in bulk).
 SIGNAL_HOLDERS = ("signal", "company_id", "weight")
@@ -445,7 +446,8 @@ def ensure_schema(db: Database) -> None:
     # User data: every call a rep logged (spider.calls), append-only, pinned to a record.
     table(db, "call_log").create(
         {"id": int, "record_id": int, "outcome": str, "note": str, "contact": str, "rep": str,
-         "logged_at": str, "callback_at": str, "attempt": int, "source": str},
+         "logged_at": str, "callback_at": str, "attempt": int, "source": str,
+         "spoke_with": str},
         pk="id", if_not_exists=True,
     )
     table(db, "call_log").create_index(["record_id"], if_not_exists=True)
@@ -510,6 +512,7 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("sources", "options", str),
     ("sources", "encoding", str),
     ("sources", "status", str),
+    ("call_log", "spoke_with", str),  # who answered (a gatekeeper's name, "receptionist")
     ("sources", "retired_at", str),
     ("sources", "last_error", str),
 )

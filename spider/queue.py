@@ -52,6 +52,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "last": OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1],
             "ask": row["contact"] or (f"{found.person} ({found.role})" if found and found.person
                                       else ""),
+            "spoke": row.get("spoke_with") or "",
             "phone": row["phone"] or (found.phone if found else "")})
     out.back = [r for r in nurture_list(db, settings, now)
                 if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()

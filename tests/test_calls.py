@@ -68,7 +68,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     assert run(db, "expand", "Tokyo five-star hotel", "-n", "10")[0] == 0
     code, out = run(db, "log", "Palace Hotel Tokyo", "gatekeeper-message", "--note",
                     "sales manager out", "--contact", "Mr Sato, sales manager",
-                    "--callback", "+0h")
+                    "--spoke-with", "receptionist, Ms Ito", "--callback", "+0h")
     assert code == 0, out
     assert "gatekeeper: message left (attempt 1)" in out and "call back" in out
     assert run(db, "log", "Conrad Tokyo", "do-not-call")[0] == 0
@@ -80,7 +80,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     assert code == 0, out
     callbacks, _, fresh = out.partition("New prospects")
     assert "Callbacks due (1)" in callbacks and "sales manager out" in callbacks
-    assert "ask for Mr Sato" in callbacks
+    assert "ask for Mr Sato" in callbacks and "receptionist, Ms Ito answered" in callbacks
     assert "Palace Hotel" not in fresh and "Conrad" not in fresh and "Peninsula" not in fresh
     assert fresh.count("[A]") + fresh.count("[B]") + fresh.count("[C]") == 5
     # A company called lately is no new prospect of expand either.
@@ -91,6 +91,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     with open(exported, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["outcome"] for r in rows] == ["gatekeeper-message", "do-not-call", "won"]
+    assert rows[0]["spoke_with"] == "receptionist, Ms Ito"
     other = tmp_path / "other.db"
     run(other, "graph", "stats")  # built from the seeds
     exported.write_text(exported.read_text(encoding="utf-8-sig").replace(
@@ -100,7 +101,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     assert code == 0, out
     assert "2 calls logged, 2 rows left out" in out
     assert "not an outcome" in out and "not in the database" in out
-    assert "message left" in run(other, "calls")[1]
+    assert "message left (receptionist, Ms Ito answered)" in run(other, "calls")[1]
     assert run(db, "log", "Palace Hotel Tokyo", "sometimes")[1].startswith("Error: 'sometimes'")
 
 

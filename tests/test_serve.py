@@ -94,13 +94,15 @@ def test_search_shows_prospects_and_a_click_logs_the_outcome(web: dict[str, Any]
     cid = int(re.search(r'name="company_id" value="(\d+)"', page).group(1))
     resp = client.post("/log", data={"company_id": cid, "outcome": "gatekeeper-message",
                                      "note": "sales manager out", "next": "/?q=x",
+                                     "spoke_with": "Ms Ito (front desk)",
                                      "csrf_token": token(client, "/today")})
     assert resp.status_code == 302 and resp.headers["Location"] == "/?q=x"
     row = web["db"].execute("select outcome, note, rep, callback_at from call_log").fetchone()
     assert row[:3] == ("gatekeeper-message", "sales manager out", "sato") and row[3]
     # The day's queue carries the callback (once due); the company page its history.
     callbacks_due_now(web["db"])
-    assert "sales manager out" in client.get("/today").get_data(as_text=True)
+    today = client.get("/today").get_data(as_text=True)
+    assert "sales manager out" in today and "Ms Ito (front desk)" in today
     assert "gatekeeper: message left" in client.get(f"/company/{cid}").get_data(as_text=True)
     # A redirect never leaves the site.
     resp = client.post("/log", data={"company_id": cid, "outcome": "no-answer",

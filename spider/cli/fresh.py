@@ -462,15 +462,17 @@ def exclude_import(obj: Context, path: str, kind: str | None) -> None:
 @click.argument("outcome")
 @click.option("--note", help="What was said.")
 @click.option("--contact", metavar="NAME/TITLE",
-              help="Whom to ask for next time (the decision maker's name or title); who "
-                   "answered belongs in --note.")
+              help="Whom to ask for next time (the decision maker's name or title).")
+@click.option("--spoke-with", metavar="NAME/TITLE",
+              help="Who answered this time (the receptionist's name or role): `spider today` "
+                   "shows it beside the callback.")
 @click.option("--callback", metavar="WHEN", help="Call back then (+3h, tomorrow 10:00, "
               "2026-12-03 14:00 in the prospect's time) instead of the usual cadence.")
 @click.option("--rep", help="Who made the call.")
 @click.pass_obj
 @handle_errors
 def log(obj: Context, company: str, outcome: str, note: str | None, contact: str | None,
-        callback: str | None, rep: str | None) -> None:
+        spoke_with: str | None, callback: str | None, rep: str | None) -> None:
     """Log a call to COMPANY (a name in any script, or #id) and what came of it. After a
     gatekeeper or no answer, the next attempt is scheduled within the prospect's business
     hours (weekends and its country's holidays skipped) until the decision maker answers.
@@ -481,12 +483,13 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
     not-now, not-interested, do-not-call.
     \b
     Example:
-        spider log "Hotel Okura Tokyo" gatekeeper-message --note "sales manager out"
+        spider log "Hotel Okura Tokyo" gatekeeper-message --spoke-with "receptionist, Ms Ito" \
+            --contact "sales manager" --note "out until 15:00"
     """
     from spider.calls import OUTCOMES, log_call
 
     done = log_call(obj.open(write=True), obj.settings, company, outcome, note=note,
-                    contact=contact, callback=callback, rep=rep)
+                    contact=contact, callback=callback, rep=rep, spoke_with=spoke_with)
     line = f"#{done.company_id} {done.name}: {OUTCOMES[done.outcome][1]}"
     if done.attempt:
         line += f" (attempt {done.attempt})"
@@ -520,7 +523,9 @@ def calls(ctx: click.Context, company: str | None) -> None:
     for row in rows:
         label = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
         click.echo(f"{row['logged_at'][:16].replace('T', ' ')}  #{row['company_id']} "
-                   f"{row['name']}: {label}" + (f" — {row['note']}" if row["note"] else "")
+                   f"{row['name']}: {label}"
+                   + (f" ({row['spoke_with']} answered)" if row.get("spoke_with") else "")
+                   + (f" — {row['note']}" if row["note"] else "")
                    + (f"  (call back {row['callback_at'][:16].replace('T', ' ')} UTC)"
                       if row["callback_at"] else ""))
 
@@ -569,6 +574,7 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
         click.echo(f"  {row['local']:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
                    f"{row['phone'] or 'no number'}  last: {row['last']}"
                    + (f" ({row['note']})" if row["note"] else "")
+                   + (f"; {row['spoke']} answered" if row["spoke"] else "")
                    + (f"; ask for {row['ask']}" if row["ask"] else ""))
     if queue.back:
         click.echo(f"Back from nurture ({len(queue.back)}):")

@@ -423,6 +423,8 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
             done = log_call(wdb, settings_now(), f"#{company_id}", outcome,
                             note=note[:NOTE_CHARS] or None,
                             contact=str(request.form.get("contact") or "").strip()[:200] or None,
+                            spoke_with=str(request.form.get("spoke_with") or "").strip()[:200]
+                            or None,
                             callback=str(request.form.get("callback") or "").strip()[:60]
                             or None, rep=user.rep)
         message = f"{t('logged')}: {done.name} — {outcome_label(done.outcome)}"

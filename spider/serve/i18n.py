@@ -29,6 +29,7 @@ WORDS: dict[str, dict[str, str]] = {
     "log": {"en": "Log", "ja": "記録"},
     "note": {"en": "Note", "ja": "メモ"},
     "contact": {"en": "Whom to ask for next time", "ja": "次回の取り次ぎ先"},
+    "spoke_with": {"en": "Who answered", "ja": "応対者"},
     "logged": {"en": "Logged", "ja": "記録しました"},
     "call_back": {"en": "call back", "ja": "再架電"},
     "callbacks": {"en": "Callbacks due", "ja": "予定の再架電"},
