@@ -90,7 +90,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
     dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
     if dropped:
         notes.append(_left_out_why(dropped, excluded, settings.recent_call_days))
-    ranked = _order(db, query, scores, seed_signals, notes)
+    ranked = _order(db, query, scores, seed_signals, notes, adjacency)
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
     ranked = [item for item in ranked if item[0] not in removed]
@@ -401,7 +401,8 @@ def _facet_signals(query: Query) -> set[str]:
 
 
 def _order(db: Database, query: Query, scores: dict[int, float],
-           seed_signals: dict[str, dict[str, Any]], notes: list[str]) -> list[tuple[int, float, int]]:
+           seed_signals: dict[str, dict[str, Any]], notes: list[str],
+           adjacency: Adjacency | None = None) -> list[tuple[int, float, int]]:
     """Company queries rank by score among companies that share a competitor signal with the
     seed (a neighbour is not a competitor); segment queries first by how many facets match."""
     if query.kind == "company":
@@ -419,7 +420,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     # Candidates come from the "what" facets only; a place facet (all of Tokyo) is checked
     # against those candidates, never read whole.
     wanted = sorted(set().union(*(facet_sets[i] for i in what)))
-    members = _holders(db, wanted)
+    members = _holders(db, wanted, adjacency)
     rest = set().union(*facet_sets) - set(wanted)
     # Of two companies matching as much of the query, the one nearer the place asked for
     # first: "dentist in Austin" lists Texas dentists outside Austin before Osaka's.
@@ -535,12 +536,23 @@ def query_limit_hint(ranked: list) -> int:
     return min(len(ranked), 10)
 
 
-def _holders(db: Database, signals: list[str]) -> dict[int, set[str]]:
-    """Which companies hold which of these signals."""
+def _holders(db: Database, signals: list[str],
+             adjacency: Adjacency | None = None) -> dict[int, set[str]]:
+    """Which companies hold which of these signals: the holders the walk read already (a
+    broad signal's tens of thousands) taken from it, the rest read."""
     members: dict[int, set[str]] = defaultdict(set)
-    for cid, sig in rows_in(db, "select company_id, signal from company_signals where signal "
-                            "in ({marks})", signals):
-        members[cid].add(sig)
+    unread = []
+    for sig in signals:
+        held = adjacency.holders_read(sig) if adjacency is not None else None
+        if held is None:
+            unread.append(sig)
+            continue
+        for cid in held:
+            members[cid].add(sig)
+    if unread:
+        for cid, sig in rows_in(db, "select company_id, signal from company_signals where "
+                                "signal in ({marks})", unread):
+            members[cid].add(sig)
     return members
 
 

@@ -66,21 +66,29 @@ class Adjacency:
         elif node in self._capped or (node not in self._uncapped and self._is_capped(key)):
             out = []
         else:
-            rows = self.db.execute(
+            self._uncapped.add(node)
+            held = self.db.execute(
                 "select cs.company_id, cs.weight, w.weight_sum from company_signals cs "
-                "join company_weights w on w.company_id = cs.company_id where cs.signal = ?", [key])
+                "join company_weights w on w.company_id = cs.company_id where cs.signal = ?",
+                [key]).fetchall()
+            out = [(("c", cid), weight) for cid, weight, _ in held]
             known = self._degree
-            for cid, weight, degree in rows:
-                other = ("c", cid)
-                out.append((other, weight))
-                if other not in known:
-                    known[other] = degree or 0.0
+            known.update({("c", cid): degree or 0.0 for cid, _, degree in held
+                          if ("c", cid) not in known})
         self.reads += len(out)
         self._cache[node] = out
         # Every edge counts, so a node's degree is the same before and after its list is read:
         # the push's stopping rule (r < epsilon * degree) relies on that.
         self._degree[node] = sum(w for _, w in out)
         return out
+
+    def holders_read(self, signal: str) -> list[int] | None:
+        """The companies holding SIGNAL, if the walk has read them (a capped signal's are
+        never read: None)."""
+        node = ("s", signal)
+        if node not in self._uncapped or node not in self._cache:
+            return None
+        return [int(other[1]) for other, _ in self._cache[node]]  # type: ignore[call-overload]
 
     def _is_capped(self, signal: object) -> bool:
         if not self.max_signal_companies:
