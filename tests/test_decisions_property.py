@@ -75,6 +75,11 @@ def truth_of(db, record_id: int) -> tuple[str, str]:
 # Found by this test in CI: a merge made through a record whose row is later deleted.
 @example(plan=[("merge", 1, 6), ("merge", 0, 76), ("ingest", [(0, False), (6, False)])],
          with_ids=False)
+# Found by this test (2026-12-02): two merges through one record, then that record split out;
+# a full rebuild had parted the two it had joined, which the update in place kept together.
+@example(plan=[("merge", 23, 4), ("ingest", [(0, False)]),
+               ("ingest", [(i, False) for i in range(10)]), ("merge", 0, 53), ("split", 43)],
+         with_ids=False)
 def test_every_decision_keeps_naming_what_it_named(tmp_path_factory, plan, with_ids):
     folder = tmp_path_factory.mktemp("team")
     db = open_db(folder / "spider.db")

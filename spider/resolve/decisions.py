@@ -139,14 +139,25 @@ def split_company(db: Database, company_id: int, record_ids: Sequence[int],
                 add_decision(db, "split", keys[r], keys[m], note)
         for a, b in zip(record_ids, record_ids[1:], strict=False):
             add_decision(db, "merge", keys[a], keys[b], note)
-        # Earlier merge decisions across the cut would fight the split: drop them.
+        # Earlier merge decisions across the cut would fight the split: drop them. What they
+        # joined on the side that stays stays joined (two clients merged through the record
+        # taken out are still one company, as the person saw it): each record of the rest
+        # that such a merge named is merged with the rest's first record instead, so a full
+        # rebuild keeps the rest whole, as the update in place does.
+        joined: list[int] = []
         for r in record_ids:
             for m in rest:
-                db.execute(
+                dropped = db.execute(
                     "delete from decisions where kind = 'merge' and ((record_key_a = ? and "
                     "record_key_b = ?) or (record_key_a = ? and record_key_b = ?))",
                     [keys[r], keys[m], keys[m], keys[r]],
-                )
+                ).rowcount
+                if dropped and m not in joined:
+                    joined.append(m)
+        anchor = min(rest)
+        for m in joined:
+            if m != anchor and len(rest) > 1:
+                add_decision(db, "merge", keys[anchor], keys[m], note)
         execute_in(db, "update record_links set company_id = ?, rule = 'decision' where "
                    "record_id in ({marks})", list(record_ids), before=[new_id])
     return Change(f"{len(record_ids)} record(s) taken out of company {company_id} "
