@@ -375,13 +375,13 @@ def build_vocabulary(db: Database) -> str:
                 term.signals.append(signal)
             if kind in ("category", "industry") and term.label == label:
                 labels.setdefault(f"{facet}:{label}", term)
-    _kind_phrases(db, phrases, learned, filler)
+    extra = _kind_phrases(db, phrases, learned, filler, shipped, users)
     phrases.update(learned)
     ids: dict[int, int] = {}
     term_rows: list[dict[str, Any]] = []
     for number, term in enumerate([*shipped, *learned.values()], 1):
         ids[id(term)] = number
-        expanded = signals.expand(term.signals)
+        expanded = [*signals.expand(term.signals), *extra.get(id(term), [])]
         term_rows.append({"id": number, "label": term.label, "facet": term.facet,
                           "patterns": json.dumps(term.signals, ensure_ascii=False),
                           "signals": json.dumps(expanded, ensure_ascii=False),
@@ -403,21 +403,34 @@ def build_vocabulary(db: Database) -> str:
 
 
 def _kind_phrases(db: Database, phrases: dict[str, Term], learned: dict[str, Term],
-                  filler: frozenset[str]) -> None:
+                  filler: frozenset[str], shipped: list[Term],
+                  users: set[str]) -> dict[int, list[str]]:
     """The kinds of business read from names where a directory has no category column
     ('Boston Family Dental': kind:dentist) as the words of the shipped synonym group that names
     each (dentist, dental, 歯科), where no label of the database (or the shipped vocabulary)
     says any of them already: a member list of names and addresses answers "dentists in
     Texas". A kind only categories imply ('dental clinic' is a clinic) is not a phrase: the
-    category's own words are read for it, and "dental clinic" is not any clinic."""
+    category's own words are read for it, and "dental clinic" is not any clinic.
+
+    Where a shipped term says the word (hotel, ホテル, bank), a kind read from the names of
+    the user's own list joins that term's signals (returned by the term's id): "梅田のホテル"
+    finds 堂島ホテル of a list of names and addresses; the seeds' own name kinds do not, so
+    their answers stay as they were."""
     groups = {fold_query(group[0]): group for group in shipped_synonym_groups()}
+    extra: dict[int, list[str]] = {}
+    own = {id(term) for term in shipped}
     for signal, label in db.execute(
             "select s.signal, s.label from signals s where s.kind = 'kind' and exists (select 1 "
             "from company_signals cs where cs.signal = s.signal and cs.evidence like ?) "
             "order by s.companies desc", [f"%{NAME_KIND_EVIDENCE}%"]):
         head = signal.split(":", 1)[1]
         words = [label, head, *groups.get(head, ())]
-        if any(fold_query(w) in phrases or fold_query(w) in learned for w in words):
+        taken = [phrases.get(fold_query(w)) or learned.get(fold_query(w)) for w in words]
+        if any(taken):
+            for term in {id(t): t for t in taken if t is not None}.values():
+                if id(term) in own and term.facet in ("industry", "category") \
+                        and signal in users and signal not in extra.get(id(term), []):
+                    extra.setdefault(id(term), []).append(signal)
             continue  # a label here says it already, and its synonyms lead there
         said = [w for word in words for w in _label_phrases("kind", word, signal)]
         for phrase in dict.fromkeys([*said, *map(_plural, said)]):
@@ -425,6 +438,7 @@ def _kind_phrases(db: Database, phrases: dict[str, Term], learned: dict[str, Ter
                     or phrase in learned:
                 continue
             learned[phrase] = Term(head, "category", [signal])
+    return extra
 
 
 def _plural(word: str) -> str:
@@ -1242,6 +1256,46 @@ def _named_with(db: Database, word: str) -> set[int]:
     return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
 
 
+# An area no gazetteer has (梅田, Shinsaibashi, Soho) read from the addresses that name it:
+# at least ADDRESS_READING_MIN companies, of which ADDRESS_READING_SHARE share one district,
+# city or region (the finest that holds them). Not tuned on any benchmark.
+ADDRESS_READING_MIN = 3
+ADDRESS_READING_SHARE = 0.6
+ADDRESS_READING_SAMPLE = 2000
+_PLACE_FINEST = ("district", "city", "region")
+
+
+def _address_reading(db: Database, word: str) -> Term | None:
+    """The place a query word names when it is an area the addresses carry ('梅田' in 大阪府
+    大阪市北区梅田1-2-3, 'Soho' in '12 Greek St, Soho, London'): the finest place (district,
+    city, region) most of the companies whose addresses name it share, as a place facet.
+    None when few addresses name it or they are spread out (a street word, 'Main')."""
+    key = unicodedata.normalize("NFKC", word).strip()
+    if len(key) < 2 or (key.isascii() and (len(key) < 4 or not key.isalpha())):
+        return None
+    rows = db.execute(
+        "select l.company_id, r.address from records r join record_links l on l.record_id = "
+        "r.id where r.address like ? limit ?", [f"%{key}%", ADDRESS_READING_SAMPLE]).fetchall()
+    if key.isascii():  # a whole word: Ueno is not in Huguenot Road
+        whole = re.compile(r"(?<![a-z])" + re.escape(key.lower()) + r"(?![a-z])")
+        rows = [r for r in rows if whole.search(unicodedata.normalize("NFKC", r[1] or "").lower())]
+    named = {cid for cid, _ in rows}
+    if len(named) < ADDRESS_READING_MIN:
+        return None
+    held: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for _cid, signal, kind, label in rows_in(
+            db, "select cs.company_id, cs.signal, s.kind, s.label from company_signals cs join "
+            "signals s on s.signal = cs.signal where cs.company_id in ({marks}) and s.kind in "
+            "('district', 'city', 'region')", sorted(named)):
+        held[kind][(signal, label)] += 1
+    for kind in _PLACE_FINEST:
+        if held[kind]:
+            (signal, label), count = held[kind].most_common(1)[0]
+            if count >= ADDRESS_READING_SHARE * len(named):
+                return Term(str(label), "place", [signal], expanded=[signal], primary=1)
+    return None
+
+
 def _name_reading(db: Database, word: str) -> Term | None:
     """What kind of business the names carrying WORD mostly are, if they say it: a facet of
     those kinds, each weighing its share ("university" -> Public, 4-year or above / Private
@@ -1330,9 +1384,11 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     # A word that is neither a label nor (here) a place may be what the names say.
     dropped = [w.lstrip("~=") for w in before if w not in {x for x, _ in found}]
     still: list[str] = []
+    said: set[str] = set()  # words whose reading has its own note
     deferred: dict[int, tuple[list[str], Term]] = {}
     for word in [*dropped, *unknown]:
-        reading = _name_reading(vocabulary.db, word)
+        # An area the addresses name (梅田, Soho) is a place; else the names may say a kind.
+        reading = _address_reading(vocabulary.db, word) or _name_reading(vocabulary.db, word)
         if reading is None:
             if word in vocabulary.deferred:  # the seeds' label after all, said as such
                 term = vocabulary.deferred[word]
@@ -1341,7 +1397,11 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
                 still.append(word)
             continue
         found.append(("=" + word, reading))
-        notes.append(f"read {reading.label}")
+        if reading.facet == "place":
+            said.add(word)
+            notes.append(f"read '{word}' as {reading.label}, where the addresses naming it are")
+        else:
+            notes.append(f"read {reading.label}")
     for words, term in deferred.values():
         # The seeds' label after all, unless one of the user's own lists is named for the word
         # ("brewery": breweries.csv, whose type column says micro, brewpub, regional).
@@ -1370,7 +1430,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         if word.startswith("~"):
             notes.append(f"read '{word[1:]}' as '{term.label}'")
         elif (word.startswith("=") and fold_query(term.label) != word[1:]
-              and not term.facet.startswith("kind by name")):
+              and not term.facet.startswith("kind by name") and word[1:] not in said):
             notes.append(f"read '{word[1:]}' as {term.label}")
     if not by_facet:
         hint = "; the closest company names are below" if candidates else ""

@@ -1038,3 +1038,35 @@ def test_leads_of_a_list_of_addresses_are_routed_by_the_places_read_from_them(tm
     assert sorted(routed["Ann"]) == sorted([ids["Austin Smiles"], ids["Dallas Dental Group"]])
     assert sorted(routed["Bob"]) == sorted([ids["Boston Family Dental"],
                                             ids["Cambridge Dental Care"]])
+
+
+# A rep's own list of Osaka businesses, names and addresses only (no category, no city).
+OSAKA_LIST = """名称,住所
+梅田歯科クリニック,大阪府大阪市北区梅田1-2-3
+梅田内科,大阪府大阪市北区梅田2-5-5
+梅田眼科,大阪府大阪市北区梅田3-3-3
+堂島ホテル,大阪府大阪市北区堂島浜1-1
+天満橋デンタルオフィス,大阪府大阪市中央区天満橋京町1-1
+心斎橋ホテル,大阪府大阪市中央区心斎橋筋2-1-1
+北浜歯科医院,大阪府大阪市中央区北浜2-2-2
+京橋ラーメン,大阪府大阪市都島区東野田町1-1
+神戸歯科,兵庫県神戸市中央区三宮町1-1
+"""
+
+
+def test_an_area_the_addresses_name_is_read_as_the_place_they_share(tmp_path):
+    db = _db(tmp_path, "osaka.csv", OSAKA_LIST)
+    expansion = expand(db, Settings(), "梅田 歯科", limit=5, save=False)
+    assert any("read '梅田' as 北区, 大阪市" in n for n in expansion.notes)
+    full = [p.name for p in expansion.prospects if p.coverage == "2/2"]
+    assert full == ["梅田歯科クリニック"]
+    # a kind the shipped vocabulary names (ホテル) meets the kinds read from this list's names
+    hotels = expand(db, Settings(), "梅田のホテル", limit=5, save=False).prospects
+    assert hotels[0].name == "堂島ホテル" and hotels[0].coverage == "2/2"
+    assert {p.name for p in expand(db, Settings(), "大阪 ホテル", limit=5, save=False).prospects
+            if p.coverage == "2/2"} == {"堂島ホテル", "心斎橋ホテル"}
+    # an area one address names says too little to be a place; the ward of the three that do
+    from spider.query import _address_reading
+
+    assert _address_reading(db, "北浜") is None
+    assert _address_reading(db, "梅田").expanded == ["place:district:JP-27/大阪市北区"]
