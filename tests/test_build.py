@@ -122,21 +122,29 @@ def test_a_database_from_another_normalizer_is_rebuilt_keeping_decisions(seeded_
     assert db.execute("select count(*) from companies").fetchone()[0] == companies
 
 
-def test_a_database_from_an_older_schema_is_rebuilt_with_its_query_vocabulary(seeded_path, tmp_path):
-    """A database set up before the query vocabulary existed gains it on next use, and answers."""
+def _as_of_schema(seeded_path, path, version: int, *changes: str):
+    """A copy of the seeds' database as an older version left it (CHANGES undone by SQL),
+    opened again as the current version opens it."""
     from conftest import copy_db
 
     from spider.db import set_meta
-    from spider.expand import expand
 
-    db = copy_db(seeded_path, tmp_path / "v1.db")
-    db.execute("drop table query_phrases")
-    db.execute("drop table query_terms")
-    set_meta(db, "schema_version", "1")
-    db.execute("pragma user_version = 0")
+    db = copy_db(seeded_path, path)
+    for sql in changes:
+        db.execute(sql)
+    set_meta(db, "schema_version", str(version))
+    db.execute(f"pragma user_version = {0 if version < 8 else version}")
     db.conn.commit()
     db.conn.close()
-    db = open_db(tmp_path / "v1.db")
+    return open_db(path)
+
+
+def test_a_database_from_an_older_schema_is_rebuilt_with_its_query_vocabulary(seeded_path, tmp_path):
+    """A database set up before the query vocabulary existed gains it on next use, and answers."""
+    from spider.expand import expand
+
+    db = _as_of_schema(seeded_path, tmp_path / "v1.db", 1, "drop table query_phrases",
+                       "drop table query_terms")
     assert get_meta(db, "needs_rebuild") == "1"
     ensure_built(db, Settings())
     assert db.execute("select count(*) from query_phrases").fetchone()[0] > 1000
@@ -147,18 +155,9 @@ def test_a_database_of_the_last_schema_gains_the_covering_index_without_a_rebuil
                                                                                    tmp_path):
     """Version 9 only serves a signal's holders from one index: a version-8 database gets it
     on next use, keeps its graph (no rebuild) and reads holders from the index alone."""
-    from conftest import copy_db
-
-    from spider.db import set_meta
-
-    db = copy_db(seeded_path, tmp_path / "v8.db")
-    db.execute("drop index idx_company_signals_signal_company_id_weight")
-    db.execute("create index idx_company_signals_signal on company_signals (signal)")
-    set_meta(db, "schema_version", "8")
-    db.execute("pragma user_version = 8")
-    db.conn.commit()
-    db.conn.close()
-    db = open_db(tmp_path / "v8.db")
+    db = _as_of_schema(seeded_path, tmp_path / "v8.db", 8,
+                       "drop index idx_company_signals_signal_company_id_weight",
+                       "create index idx_company_signals_signal on company_signals (signal)")
     assert get_meta(db, "needs_rebuild") == "0"
     names = {n for n, in db.execute("select name from sqlite_master where type = 'index' and "
                                     "tbl_name = 'company_signals'")}
