@@ -37,7 +37,7 @@ from spider.rank import PLACE_LEVELS
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE
-from spider.text import ENTITY_NOUNS, entity_noun
+from spider.text import ENTITY_NOUNS, entity_noun, plural_noun
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
@@ -433,24 +433,13 @@ def _kind_phrases(db: Database, phrases: dict[str, Term], learned: dict[str, Ter
                     extra.setdefault(id(term), []).append(signal)
             continue  # a label here says it already, and its synonyms lead there
         said = [w for word in words for w in _label_phrases("kind", word, signal)]
-        for phrase in dict.fromkeys([*said, *map(_plural, said)]):
+        plurals = [plural_noun(w) for w in said if w.isascii() and w[-1:].isalpha()]
+        for phrase in dict.fromkeys([*said, *plurals]):
             if not phrase or phrase in filler or len(phrase) < 2 or phrase in phrases \
                     or phrase in learned:
                 continue
             learned[phrase] = Term(head, "category", [signal])
     return extra
-
-
-def _plural(word: str) -> str:
-    """An English word's plural as a query says it (zoo -> zoos, bakery -> bakeries, dental
-    clinic -> dental clinics); any other word as it is."""
-    if not word.isascii() or not word[-1:].isalpha():
-        return word
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 def _rating_band(signal: str) -> list[str]:

@@ -151,7 +151,8 @@ def _plain_label(label: str) -> str:
     return text
 
 
-def _plural(noun: str) -> str:
+def plural_noun(noun: str) -> str:
+    """An English noun's plural (bakery -> bakeries, clinic -> clinics, church -> churches)."""
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
         return noun[:-1] + "ies"
     return noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
@@ -179,7 +180,7 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
     list itself uses, follows a label that is no noun ("Indian" -> "Indian restaurants")."""
     text = _plain_label(label)
     if not text:
-        return (fallback, _plural(fallback)) if fallback else ("company", "companies")
+        return (fallback, plural_noun(fallback)) if fallback else ("company", "companies")
     words = text.split(" ")
     last = words[-1]
     stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
@@ -194,6 +195,6 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
     if fallback and "," in adjective:
         # A column's code list is no adjective ("Public, 4-year or above colleges"): the
         # list's own noun alone reads as a person would say it ("colleges").
-        return fallback, _plural(fallback)
+        return fallback, plural_noun(fallback)
     noun = fallback or "company"
-    return f"{adjective} {noun}", f"{adjective} {_plural(noun)}"
+    return f"{adjective} {noun}", f"{adjective} {plural_noun(noun)}"
