@@ -171,10 +171,10 @@ def _rarer_half(db: Database, grams: list[str], budget: int | None = None) -> li
     """In a large index, the rarer half of a key's trigrams (at least RARE_TRIGRAMS): ranking
     every name that shares "ent" or "oup" costs a national register a third of a second, and
     a name like the one typed shares its rarer trigrams too. A small index: all of them.
-    BUDGET: fewer, while the names holding them stay within it (at least four trigrams):
-    for close names beside an exact one, where a miss costs a note, not the answer (a
-    national register: 0.13 -> 0.06 s a lookup; typo'd names found first 252 of 300 against
-    261)."""
+    BUDGET: fewer, while the names holding them stay within it (at least CLOSE_TRIGRAMS):
+    used only for close names beside an exact one, where a miss costs a note, not the
+    answer. Not for every lookup: on a national register it would halve a lookup's time
+    (0.13 -> 0.06 s) but find fewer typo'd names first (252 of 300 against 261)."""
     try:
         if (db.execute("select max(rowid) from company_names").fetchone()[0] or 0) < LARGE_INDEX:
             return grams
@@ -221,11 +221,21 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
     exact = [r[0] for r in db.execute("select distinct company_id from company_names where key in "
                                       f"({', '.join('?' * len(wanted))})", wanted)]
     scores: dict[int, float] = {cid: COMPANY_EXACT for cid in exact}
-    if exact_only:
-        described = describe_companies(db, exact[:limit])
-        return [{"company_id": cid, "score": COMPANY_EXACT, **described[cid]} for cid in exact[:limit]]
+    if not exact_only:
+        for cid, score in _close_names(db, text, key, limit, cutoff, bool(exact)).items():
+            scores[cid] = max(scores.get(cid, 0.0), score)
+    best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
+    described = describe_companies(db, [cid for cid, _ in best])
+    return [{"company_id": cid, "score": score, **described[cid]} for cid, score in best]
+
+
+def _close_names(db: Database, text: str, key: str, limit: int, cutoff: float,
+                 beside_exact: bool) -> dict[int, float]:
+    """Companies whose names are like KEY (TEXT normalized and compacted), by fuzzy score of
+    at least CUTOFF: candidates from the trigram index (BESIDE_EXACT: a name is typed
+    exactly, so fewer trigrams are read, `_rarer_half`), else every name."""
     found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES,
-                                budget=CLOSE_POSTINGS if exact else None)
+                                budget=CLOSE_POSTINGS if beside_exact else None)
     if found is not None and len(key) < 3 and not key.isascii():
         # Two characters are no trigram: a short Japanese name (一蘭) is looked for at the
         # start of every name ("一蘭 道頓堀店本館").
@@ -238,6 +248,7 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
         found = _name_keys(path, built[0] if built else "")
     keys, ids, names = found
     spaced = normalize_name(text)
+    scores: dict[int, float] = {}
     for choice, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 4,
                                                 score_cutoff=0):
         # A name that starts with the whole query, word for word ("Hilton" in "Hilton
@@ -250,9 +261,7 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
             continue
         cid = ids[index]
         scores[cid] = max(scores.get(cid, 0.0), score)
-    best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
-    described = describe_companies(db, [cid for cid, _ in best])
-    return [{"company_id": cid, "score": score, **described[cid]} for cid, score in best]
+    return scores
 
 
 def _starts_with_words(name: str, query: str) -> bool:
