@@ -34,7 +34,7 @@ from spider.db import (
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
-from spider.text import is_kanji, is_latin
+from spider.text import is_kanji, is_katakana, is_latin
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -551,9 +551,6 @@ def _name_kind_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
                                f"'{said}' {NAME_KIND_EVIDENCE}{_evidence(rec)})", rec["source"])
 
 
-_KATAKANA = re.compile(r"[\u30a0-\u30ff]")
-
-
 @functools.lru_cache(maxsize=1 << 16)  # a register repeats its trade words, not its names
 def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
     """The kinds of business a name says, as (head word, the word as the name says it): the
@@ -572,9 +569,10 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
         at = 0
         while at < len(words):
             for size in (3, 2, 1):
+                if at + size > len(words):
+                    continue
                 phrase = " ".join(words[at:at + size])
-                head = latin.get(phrase) or latin.get(phrase.removesuffix("s")) \
-                    if len(words[at:at + size]) == size else None
+                head = latin.get(phrase) or latin.get(phrase.removesuffix("s"))
                 if head:
                     found.append((at, at + size, head, phrase))
                     at += size
@@ -589,9 +587,9 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
                 end = start + len(word)
                 # A katakana word starts or ends its run (ホテルニューオータニ,
                 # ジャパンベーカリー); a short one is the whole run (ジャパン holds no パン).
-                joined = (start > 0 and bool(_KATAKANA.match(text[start - 1])),
-                          end < len(text) and bool(_KATAKANA.match(text[end])))
-                whole = (not _KATAKANA.match(word[0]) or not any(joined)
+                joined = (start > 0 and is_katakana(text[start - 1]),
+                          end < len(text) and is_katakana(text[end]))
+                whole = (not is_katakana(word[0]) or not any(joined)
                          or (len(word) >= 3 and not all(joined)))
                 if whole and not any(taken[start:end]):
                     taken[start:end] = b"\x01" * len(word)

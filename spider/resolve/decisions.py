@@ -156,7 +156,7 @@ def split_company(db: Database, company_id: int, record_ids: Sequence[int],
                     joined.append(m)
         anchor = min(rest)
         for m in joined:
-            if m != anchor and len(rest) > 1:
+            if m != anchor:
                 add_decision(db, "merge", keys[anchor], keys[m], note)
         execute_in(db, "update record_links set company_id = ?, rule = 'decision' where "
                    "record_id in ({marks})", list(record_ids), before=[new_id])
