@@ -167,6 +167,18 @@ def write_ics(plan: Plan, path: Path, *, start: date, weeks: int, country: str,
     return count
 
 
+def never_called(db: Database, limit: int | None = None) -> list[tuple[int, str, str]]:
+    """Leads handed out and never called, oldest first: (company id, name, first handed out).
+    The hand-outs and the calls drive their joins (CROSS JOIN): left to itself SQLite walks
+    every record link of a national register to meet them."""
+    return db.execute(
+        "select l.company_id, co.name, min(h.at) from handed_out h cross join record_links l "
+        "on l.record_id = h.record_id join companies co on co.id = l.company_id where "
+        "l.company_id not in (select l2.company_id from call_log c cross join record_links l2 "
+        "on l2.record_id = c.record_id) group by l.company_id order by min(h.at)"
+        + (f" limit {int(limit)}" if limit else "")).fetchall()
+
+
 def report(db: Database, *, rep: str | None = None, period: str = "week",
            now: datetime | None = None) -> list[str]:
     """Activity this week (or month) against the plan, the funnel's ratios, meetings this
@@ -190,11 +202,7 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
     out.append(f"Meetings this month: {funnel_counts(db, rep=rep, since=month)['meeting']}"
                " (a good month is about twenty)")
-    stale = db.execute(
-        "select l.company_id, co.name, min(h.at) from handed_out h join record_links l on "
-        "l.record_id = h.record_id join companies co on co.id = l.company_id where "
-        "l.company_id not in (select l2.company_id from call_log c join record_links l2 on "
-        "l2.record_id = c.record_id) group by l.company_id order by min(h.at)").fetchall()
+    stale = never_called(db)
     out.append(f"Leads handed out and never called: {len(stale)}")
     for company_id, name, at in stale[:15]:
         age = (now - datetime.fromisoformat(at)).days

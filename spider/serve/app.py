@@ -513,7 +513,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
 
     @app.get("/report")
     def report_page() -> Any:
-        from spider.plan import STAGES, funnel_counts, ratios, saved_plan
+        from spider.plan import STAGES, funnel_counts, never_called, ratios, saved_plan
 
         user: User = g.user
         rep = user.rep if user.role == "rep" else (str(request.args.get("rep") or "")[:100]
@@ -530,12 +530,7 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
         chart = bar_chart([(f"{s} ({t('done')})", float(n)) for s, n, _ in rows]
                           + ([(f"{s} ({t('planned')})", float(p or 0)) for s, _, p in rows]
                              if made else []))
-        stale = db().execute(
-            "select l.company_id, co.name, min(h.at) from handed_out h join record_links l on "
-            "l.record_id = h.record_id join companies co on co.id = l.company_id where "
-            "l.company_id not in (select l2.company_id from call_log c join record_links l2 on "
-            "l2.record_id = c.record_id) group by l.company_id order by min(h.at) "
-            "limit 200").fetchall()
+        stale = never_called(db(), limit=200)
         shown = visible_ids([s[0] for s in stale])
         if rep is not None:  # a rep's report: the leads handed to that rep
             from spider.routing import owners
