@@ -6,12 +6,14 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from spider import seeds
@@ -27,6 +29,7 @@ from spider.rank import Adjacency, direct_similarity, personalized_pagerank, tex
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import normalize_name
 from spider.resolve.words import COMMON_WORDS
+from spider.runtime import no_cyclic_gc
 from spider.settings import Settings
 from spider.signals import (
     COMPETITOR_KINDS,
@@ -45,6 +48,14 @@ SPECIALTY_SOURCE = seeds.COMPANY_CONCEPTS
 def expand(db: Database, settings: Settings, text: str, *, limit: int | None = None,
            save: bool = True) -> Expansion:
     """Rank the lookalikes of QUERY and explain each; saves them as one run in `prospects`."""
+    # A broad segment of a national register walks hundreds of thousands of small objects
+    # and makes no cycles: the collector's passes over them would cost a third of the query.
+    with no_cyclic_gc(freeze=False):
+        return _expand(db, settings, text, limit=limit, save=save)
+
+
+def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
+            save: bool) -> Expansion:
     query = resolve_query(db, text, synonyms=load_synonyms(settings.synonyms))
     limit = limit or settings.limit
     total = company_count(db)
@@ -90,7 +101,7 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
     dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
     if dropped:
         notes.append(_left_out_why(dropped, excluded, settings.recent_call_days))
-    ranked = _order(db, query, scores, seed_signals, notes, adjacency)
+    ranked, tail = _order(db, query, scores, seed_signals, notes, adjacency)
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
     ranked = [item for item in ranked if item[0] not in removed]
@@ -98,7 +109,14 @@ def expand(db: Database, settings: Settings, text: str, *, limit: int | None = N
         ranked = _open_only(db, ranked, notes)
     if settings.source:
         ranked = _from_source(db, ranked, settings.source, notes)
-    ranked = _one_row_each(db, query, ranked, notes)
+    twins = _maybe_twins(db)
+    # Which of two maybe-twins is listed depends on their order; and a partial match is
+    # shown when too few match every part.
+    if tail is not None and twins.keys() & tail.fitted.keys():
+        ranked, tail = tail.settle(db, ranked), None
+    ranked = _one_row_each(db, query, ranked, notes, twins)
+    if tail is not None and tail.needed(ranked, limit):
+        ranked = tail.settle(db, ranked)
     top = _other_operators(db, query, ranked, limit, notes)
     ids = [cid for cid, *_ in top]
     rows = {row["id"]: row for row in dicts_in(db, "select * from companies where id in ({marks})", ids)}
@@ -224,13 +242,8 @@ def _open_only(db: Database, ranked: list[tuple[int, float, int]],
 # Hosts where many unrelated businesses have a page: sharing one says nothing of ownership.
 
 
-def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int]],
-                  notes: list[str]) -> list[tuple[int, float, int]]:
-    """RANKED without a company that may be one already above it (or the seed itself): a
-    property rule put a pair of their records up for review as maybe one property (a former
-    name, a misspelt brand, a brand's one property under its bare name). One property is
-    called once; `spider review` decides the pair for good. (Pairs that are only alike by
-    name, Four Seasons Otemachi and Marunouchi, stay two rows.)"""
+def _maybe_twins(db: Database) -> dict[int, set[int]]:
+    """Companies a pending review pair says may be one property, each with the others."""
     maybe: dict[int, set[int]] = {}
     for a, b in db.execute(
             "select la.company_id, lb.company_id from review_queue q "
@@ -240,6 +253,16 @@ def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int
             "and json_extract(q.breakdown, '$.property') like '%maybe%'"):  # fmt: skip
         maybe.setdefault(a, set()).add(b)
         maybe.setdefault(b, set()).add(a)
+    return maybe
+
+
+def _one_row_each(db: Database, query: Query, ranked: list[tuple[int, float, int]],
+                  notes: list[str], maybe: dict[int, set[int]]) -> list[tuple[int, float, int]]:
+    """RANKED without a company that may be one already above it (or the seed itself): a
+    property rule put a pair of their records up for review as maybe one property (a former
+    name, a misspelt brand, a brand's one property under its bare name). One property is
+    called once; `spider review` decides the pair for good. (Pairs that are only alike by
+    name, Four Seasons Otemachi and Marunouchi, stay two rows.) MAYBE: `_maybe_twins`."""
     if not maybe:
         return ranked
     shown: set[int] = {query.company_id} if query.company_id is not None else set()
@@ -402,46 +425,34 @@ def _facet_signals(query: Query) -> set[str]:
 
 def _order(db: Database, query: Query, scores: dict[int, float],
            seed_signals: dict[str, dict[str, Any]], notes: list[str],
-           adjacency: Adjacency | None = None) -> list[tuple[int, float, int]]:
+           adjacency: Adjacency | None = None
+           ) -> tuple[list[tuple[int, float, int]], _Tail | None]:
     """Company queries rank by score among companies that share a competitor signal with the
-    seed (a neighbour is not a competitor); segment queries first by how many facets match."""
+    seed (a neighbour is not a competitor); segment queries first by how many facets match,
+    those matching only some in the order found (the `_Tail` orders them when needed)."""
     if query.kind == "company":
         gate = sorted(s for s, r in seed_signals.items() if r["kind"] in COMPETITOR_KINDS)
         ranked = sorted(((cid, s, 0) for cid, s in scores.items() if s > 0), key=lambda t: -t[1])
         if not gate:
             notes.append("the seed has no industry, tier or list signal: ranking by place and terms only")
-            return ranked
+            return ranked, None
         # Check only the companies the walk reached, never every holder of a broad signal.
         peers = {cid for cid, _ in _holders_among(db, gate, [cid for cid, *_ in ranked])}
         ranked = [item for item in ranked if item[0] in peers]
-        return _demote_other_specialties(db, seed_signals, ranked, notes)
+        return _demote_other_specialties(db, seed_signals, ranked, notes), None
     facet_sets = [set(f.signals) for f in query.facets]
     what = [i for i, f in enumerate(query.facets) if not f.place] or list(range(len(facet_sets)))
     # Candidates come from the "what" facets only; a place facet (all of Tokyo) is checked
     # against those candidates, never read whole.
     wanted = sorted(set().union(*(facet_sets[i] for i in what)))
     members = _holders(db, wanted, adjacency)
-    rest = set().union(*facet_sets) - set(wanted)
-    # Of two companies matching as much of the query, the one nearer the place asked for
-    # first: "dentist in Austin" lists Texas dentists outside Austin before Osaka's.
-    around = {s: level for s, level in _around(query).items() if s not in rest}
-    near: dict[int, int] = {}
-    if (rest or around) and members:
-        # One statement: SQLite meets the place's holders (and those around it) with the
-        # candidates itself (a national register's "electrician" has tens of thousands,
-        # sent in chunks before).
-        read = sorted(rest | set(around))
-        for cid, sig in db.execute(
-                "select company_id, signal from company_signals where signal in "
-                f"({','.join('?' * len(read))}) and company_id in (select company_id from "
-                f"company_signals where signal in ({','.join('?' * len(wanted))}))",
-                [*read, *wanted]):
-            if sig in rest:
-                members[cid].add(sig)
-            else:
-                near[cid] = max(near.get(cid, 0), around[sig])
+    rest = sorted(set().union(*facet_sets) - set(wanted))
+    if rest and members:
+        for cid, sig in _held_among(db, rest, members):
+            members[cid].add(sig)
     # Each signal's facets and weight, so a company costs a look-up per signal it holds, not
-    # a pass over every facet (a national register's "auto repair" has 34,000 holders).
+    # a pass over every facet (a national register's "auto repair" has 34,000 holders);
+    # companies holding the same signals (most of them) are fitted once.
     facets_of: dict[str, set[int]] = defaultdict(set)
     weight_of: dict[str, float] = defaultdict(float)
     for i, f in enumerate(query.facets):
@@ -449,23 +460,67 @@ def _order(db: Database, query: Query, scores: dict[int, float],
             facets_of[sig].add(i)
             weight_of[sig] += weight
     what_set = set(what)
-    fitted: list[tuple[int, float, int, float]] = []
+    fit_of: dict[frozenset[str], tuple[int, float] | None] = {}
+    full: list[tuple[int, float, int, float]] = []
+    partial: list[tuple[int, float, int, float]] = []
+    everything = len(facet_sets)
     for cid, sigs in members.items():
-        matched = set().union(*(facets_of[s] for s in sigs))
-        if not matched & what_set:
-            continue  # matching only "where" says nothing about "what" the company is
-        # Within a facet, the word the user typed beats an alternate, and more beats one.
-        fit = sum(weight_of[s] for s in sigs)
-        fitted.append((cid, scores.get(cid, 0.0), len(matched), fit))
-    # (Nearness orders only those missing a part: a full match is in the place asked for.)
-    fitted.sort(key=lambda t: (-t[2], -near.get(t[0], 0) if t[2] < len(facet_sets) else 0,
-                               -t[3], -t[1]))
-    full = sum(1 for t in fitted if t[2] == len(facet_sets))
-    if len(facet_sets) > 1 and full < query_limit_hint(fitted):
+        held = frozenset(sigs)
+        if held not in fit_of:
+            matched = set().union(*(facets_of[s] for s in held))
+            # Matching only "where" says nothing about "what" the company is; within a facet,
+            # the word the user typed beats an alternate, and more beats one.
+            fit_of[held] = ((len(matched), sum(weight_of[s] for s in held))
+                            if matched & what_set else None)
+        fitted = fit_of[held]
+        if fitted is not None:
+            (full if fitted[0] == everything else partial).append(
+                (cid, scores.get(cid, 0.0), fitted[0], fitted[1]))
+    full.sort(key=lambda t: (-t[3], -t[1]))
+    if len(facet_sets) > 1 and len(full) < min(len(full) + len(partial), NOTE_BELOW):
         notes.append("no company matches every part of the query; these match some" if not full
-                     else f"only {plural(full, 'company matches', 'companies match')} every part of the "
-                     "query; the rest match some")
-    return [(cid, score, covered) for cid, score, covered, _ in fitted]
+                     else f"only {plural(len(full), 'company matches', 'companies match')} every part "
+                     "of the query; the rest match some")
+    ranked = [(cid, score, covered) for cid, score, covered, _ in full]
+    if not partial:
+        return ranked, None
+    around = {s: level for s, level in _around(query).items() if s not in rest}
+    tail = _Tail({t[0]: t for t in partial}, around, everything)
+    return ranked + [(cid, score, covered) for cid, score, covered, _ in partial], tail
+
+
+# Fewer full matches than this (or than all candidates) and the list says the rest match some.
+NOTE_BELOW = 10
+
+
+@dataclass
+class _Tail:
+    """A segment's candidates matching only part of it, left in the order found: they rank
+    below every full match (a full match is in the place asked for), and among themselves by
+    how many parts they match, then nearness to the place asked for ("dentist in Austin"
+    lists Texas dentists outside Austin before Osaka's), then fit and score. Ordering them
+    costs a national register a look-up per candidate, so it is done only when one of them
+    can be shown (`settle`)."""
+
+    fitted: dict[int, tuple[int, float, int, float]]  # company -> (id, score, covered, fit)
+    around: dict[str, int]  # place signals around the one asked for: how near each is
+    everything: int  # how many parts the query has
+
+    def needed(self, ranked: list[tuple[int, float, int]], limit: int) -> bool:
+        """Whether fewer than LIMIT of RANKED match every part (one of these will be shown)."""
+        return sum(1 for item in ranked if item[0] not in self.fitted) < limit
+
+    def settle(self, db: Database, ranked: list[tuple[int, float, int]]
+               ) -> list[tuple[int, float, int]]:
+        """RANKED with these candidates in their order (those in it; the rest as they were)."""
+        head = [item for item in ranked if item[0] not in self.fitted]
+        tail = [self.fitted[item[0]] for item in ranked if item[0] in self.fitted]
+        near: dict[int, int] = {}
+        if self.around and tail:
+            for cid, sig in _holders_among(db, sorted(self.around), [t[0] for t in tail]):
+                near[cid] = max(near.get(cid, 0), self.around[sig])
+        tail.sort(key=lambda t: (-t[2], -near.get(t[0], 0), -t[3], -t[1]))
+        return head + [(cid, score, covered) for cid, score, covered, _ in tail]
 
 
 def _placed(signals: dict[str, dict], kind: str) -> str:
@@ -532,10 +587,6 @@ def _demote_other_specialties(db: Database, seed_signals: dict[str, dict[str, An
     return same + other
 
 
-def query_limit_hint(ranked: list) -> int:
-    return min(len(ranked), 10)
-
-
 def _holders(db: Database, signals: list[str],
              adjacency: Adjacency | None = None) -> dict[int, set[str]]:
     """Which companies hold which of these signals: the holders the walk read already (a
@@ -554,6 +605,25 @@ def _holders(db: Database, signals: list[str],
                                 "signal in ({marks})", unread):
             members[cid].add(sig)
     return members
+
+
+def _held_among(db: Database, signals: list[str],
+                members: Mapping[int, object]) -> Iterator[tuple[int, str]]:
+    """(company, signal) pairs of these signals among MEMBERS (many companies): the signals'
+    holders read whole where they are fewer than the members (a town among a register's
+    auto repair shops), else each member looked up (a country)."""
+    holding = sum(n for n, in rows_in(db, "select companies from signals where signal in "
+                                       "({marks})", signals))
+    if holding <= len(members):
+        for cid, sig in rows_in(db, "select company_id, signal from company_signals where "
+                                "signal in ({marks})", signals):
+            if cid in members:
+                yield cid, sig
+        return
+    yield from db.execute(
+        "select company_id, signal from company_signals where signal in "
+        f"({','.join('?' * len(signals))}) and company_id in (select value from json_each(?))",
+        [*signals, json.dumps(list(members))])
 
 
 def _holders_among(db: Database, signals: list[str],
