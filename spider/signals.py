@@ -1020,12 +1020,12 @@ class _FactTable:
         self.is_keyed = False
 
     def add(self, company_id: int, fact: Fact) -> None:
-        self.add_row((company_id, fact.signal, fact.kind, fact.label, fact.confidence,
-                      fact.evidence, fact.source))
+        self.add_rows([(company_id, fact.signal, fact.kind, fact.label, fact.confidence,
+                        fact.evidence, fact.source)])
 
-    def add_row(self, row: tuple[Any, ...]) -> None:
-        """A fact as (company id, then Fact's fields in order)."""
-        self.pending.append(row)
+    def add_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Facts, each as (company id, then Fact's fields in order)."""
+        self.pending.extend(rows)
         if len(self.pending) >= _BATCH:
             self.flush()
 
@@ -1170,8 +1170,8 @@ def build_signals(db: Database, settings: Settings, *,
     for company_id, found, its_words, its_tickers, source_of, is_property in _company_passes(
             db, context, settings.workers, engine):
         companies.add(company_id)
+        facts.add_rows([(company_id, *fact) for fact in found])
         for fact in found:
-            facts.add_row((company_id, *fact))
             if fact[1] == "group":
                 groups[fact[0]] = Fact(*fact)  # the last company's wording, as a rebuild had
         for ticker in its_tickers:
@@ -1280,9 +1280,9 @@ def _write_signals(db: Database, companies: int) -> str:
     """Weight every fact by its signal's rarity and write the graph's tables.
 
     The facts are copied into `company_signals` by SQLite itself (one INSERT ... SELECT, in
-    company and fact order), each weighed by the same expression, in the same order of
-    operations, as Python would (`fact_weight`, called by SQLite); the sums are then read back in that
-    order, so each total is the same float a row-by-row loop adds up."""
+    company and fact order), each with the weight Python worked out (`fact_weight`) for its
+    signal, kind and confidence (a few thousand such, not one per fact); the sums are then
+    read back in that order, so each total is the same float a row-by-row loop adds up."""
     n = max(companies, 1)
     # Per signal: how many companies carry it, and its kind and label as first found (the
     # fact of its smallest company id: a company has one fact per signal), in the order
@@ -1291,10 +1291,12 @@ def _write_signals(db: Database, companies: int) -> str:
                               "from _facts group by signal").fetchall(),
                    key=lambda row: (row[4], row[5]))
     idf = {sig: math.log((n + 1) / (count + 0.5)) for sig, count, *_ in about}
-    db.execute("drop table if exists temp._idf")
-    db.execute("create temp table _idf (signal text primary key, idf real)")
-    db.conn.executemany("insert into _idf values (?, ?)", idf.items())
-    db.conn.create_function("spider_fact_weight", 3, fact_weight, deterministic=True)
+    db.execute("drop table if exists temp._weights")
+    db.execute("create temp table _weights (signal text, kind text, confidence real, weight "
+               "real, primary key (signal, kind, confidence))")
+    db.conn.executemany("insert into _weights values (?, ?, ?, ?)", [
+        (sig, kind, conf, fact_weight(idf[sig], kind, conf)) for sig, kind, conf in
+        db.execute("select distinct signal, kind, confidence from _facts").fetchall()])
     signal_weight: dict[str, float] = defaultdict(float)
     weights: list[tuple[int, float]] = []
     with transaction(db), bulk_load(db, "company_signals", SIGNAL_HOLDERS):
@@ -1303,10 +1305,10 @@ def _write_signals(db: Database, companies: int) -> str:
         db.execute("delete from company_weights")
         db.execute(
             "insert into company_signals (company_id, signal, weight, confidence, evidence, "
-            "source) select company_id, signal, weight, confidence, evidence, source from ("
-            "select f.rowid as fact, f.company_id, f.signal, spider_fact_weight(i.idf, f.kind, "
-            "f.confidence) as weight, f.confidence, f.evidence, f.source from _facts f join "
-            "_idf i on i.signal = f.signal) where weight > 0 order by company_id, fact")
+            "source) select f.company_id, f.signal, w.weight, f.confidence, f.evidence, "
+            "f.source from _facts f join _weights w on w.signal = f.signal and w.kind is "
+            "f.kind and w.confidence = f.confidence where w.weight > 0 "
+            "order by f.company_id, f.rowid")
         current, total, count = None, 0.0, 0
         for company_id, sig, weight in db.execute(
                 "select company_id, signal, weight from company_signals order by rowid"):
@@ -1326,7 +1328,7 @@ def _write_signals(db: Database, companies: int) -> str:
             "values (?, ?, ?, ?, ?, ?)",
             [(sig, kind, label, df, round(idf[sig], 6), signal_weight[sig])
              for sig, df, kind, label, *_ in about])
-    db.execute("drop table temp._idf")
+    db.execute("drop table temp._weights")
     return f"{len(about)} signals, {count} company-signal links over {companies} companies"
 
 
