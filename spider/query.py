@@ -669,12 +669,19 @@ class _Vocabulary:
             self.db, f"select p.phrase, {_TERM_COLUMNS} from query_phrases p join query_terms t "
             "on t.id = p.term_id where p.phrase in ({marks})", sorted(set(pieces)))}
 
-    def near(self, word: str) -> dict[str, Term]:
-        """Single-word ASCII phrases within two letters of WORD's length, in vocabulary order."""
-        return {row["phrase"]: self._term(row) for row in self.db.query(
-            f"select p.phrase, {_TERM_COLUMNS} from query_phrases p join query_terms t "
-            "on t.id = p.term_id where p.single = 1 and p.length between ? and ? order by p.seq",
-            [len(word) - 2, len(word) + 2])}
+    def near(self, word: str) -> list[str]:
+        """Single-word ASCII phrases within two letters of WORD's length, in vocabulary order
+        (a national register's town names are thousands: the term is read only for the one
+        a typo is taken for, `term_of`)."""
+        return [phrase for phrase, in self.db.execute(
+            "select phrase from query_phrases where single = 1 and length between ? and ? "
+            "order by seq", [len(word) - 2, len(word) + 2])]
+
+    def term_of(self, phrase: str) -> Term:
+        """The term a phrase of the vocabulary stands for."""
+        return self._term(next(self.db.query(
+            f"select p.phrase, {_TERM_COLUMNS} from query_phrases p join query_terms t on "
+            "t.id = p.term_id where p.phrase = ?", [phrase])))
 
     def implied(self, labels: Iterable[str]) -> dict[str, Term]:
         """Shipped terms by label (a term `implies` others: 'business hotel' is a hotel)."""
@@ -1031,11 +1038,10 @@ def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None
     ending added or dropped (brewery is not Brewer)."""
     if len(word) < 5 or not word.isascii():
         return None
-    near = vocabulary.near(word)
-    best = process.extractOne(word, list(near), scorer=fuzz.ratio, score_cutoff=85)
+    best = process.extractOne(word, vocabulary.near(word), scorer=fuzz.ratio, score_cutoff=85)
     if not best:
         return None
-    phrase, term = best[0], near[best[0]]
+    phrase, term = best[0], vocabulary.term_of(best[0])
     if term.facet == "place" and (
             places.gazetteer().is_place_name(word) or vocabulary.known_word(singular(word))
             or word.startswith(phrase) or phrase.startswith(word)):

@@ -36,6 +36,7 @@ class Adjacency:
     _degree: dict[Node, float] = field(default_factory=dict)
     _capped: set[Node] = field(default_factory=set)
     _uncapped: set[Node] = field(default_factory=set)
+    _companies: dict[object, int] = field(default_factory=dict)
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         cached = self._cache.get(node)
@@ -47,9 +48,11 @@ class Adjacency:
             rows = self.db.execute(
                 "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
                 "join signals s on s.signal = cs.signal where cs.company_id = ?", [key])
+            holding = self._companies
             for sig, weight, degree, count in rows:
                 other = ("s", sig)
                 out.append((other, weight))
+                holding[sig] = count
                 # A signal most companies share says nothing about lookalikes, and one only
                 # this company has leads nowhere but back to it (a trap that would lift
                 # companies with many signals of their own, a town no one else is in, above
@@ -65,6 +68,13 @@ class Adjacency:
                     self._degree.setdefault(other, degree or 0.0)
         elif node in self._capped or (node not in self._uncapped and self._is_capped(key)):
             out = []
+        elif self._holding(key) > DEGREES_WITH_HOLDERS:
+            # A broad signal's holders come without their degrees: a push from it leaves
+            # each so little that its edge weight alone (a degree is at least that) rules
+            # nearly all out; the few it does not are looked up one by one (`degree`).
+            self._uncapped.add(node)
+            out = [(("c", cid), weight) for cid, weight in self.db.execute(
+                "select company_id, weight from company_signals where signal = ?", [key])]
         else:
             self._uncapped.add(node)
             held = self.db.execute(
@@ -91,15 +101,32 @@ class Adjacency:
         return [int(other[1]) for other, _ in self._cache[node]]  # type: ignore[call-overload]
 
     def _is_capped(self, signal: object) -> bool:
-        if not self.max_signal_companies:
-            return False
-        row = self.db.execute("select companies from signals where signal = ?", [signal]).fetchone()
-        return bool(row and row[0] > self.max_signal_companies)
+        return bool(self.max_signal_companies) and self._holding(signal) > (
+            self.max_signal_companies or 0)
+
+    def _holding(self, signal: object) -> int:
+        """How many companies hold SIGNAL (as the last build counted them)."""
+        if signal not in self._companies:
+            row = self.db.execute("select companies from signals where signal = ?",
+                                  [signal]).fetchone()
+            self._companies[signal] = row[0] if row else 0
+        return self._companies[signal]
 
     def degree(self, node: Node) -> float:
         if node not in self._degree:
-            self.neighbours(node)
+            kind, key = node
+            row = self.db.execute("select weight_sum from company_weights where company_id = ?",
+                                  [key]).fetchone() if kind == "c" else None
+            if row is not None:  # a company met on a broad signal: its stored degree
+                self._degree[node] = row[0] or 0.0
+            else:
+                self.neighbours(node)
         return self._degree[node]
+
+
+# A signal held by more companies than this is read without its holders' degrees (see
+# Adjacency.neighbours): the join costs a national register's country 0.1 s.
+DEGREES_WITH_HOLDERS = 2000
 
 
 # How near two companies are, by the finest place they share (no place shared: 0).
@@ -217,7 +244,11 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
                 # The neighbour's degree came with this list (Adjacency keeps it), so this is
                 # a dict read, not a call, on the walk's innermost line.
                 theirs = degrees.get(other)
-                if value >= epsilon * (adjacency.degree(other) if theirs is None else theirs):
+                if theirs is None:
+                    if value < epsilon * weight:
+                        continue  # its degree is at least this edge's weight: no push
+                    theirs = adjacency.degree(other)
+                if value >= epsilon * theirs:
                     queue.append(other)
                     queued.add(other)
     return estimate, residual
