@@ -114,14 +114,19 @@ class Adjacency:
 
     def degree(self, node: Node) -> float:
         if node not in self._degree:
-            kind, key = node
-            row = self.db.execute("select weight_sum from company_weights where company_id = ?",
-                                  [key]).fetchone() if kind == "c" else None
-            if row is not None:  # a company met on a broad signal: its stored degree
-                self._degree[node] = row[0] or 0.0
-            else:
-                self.neighbours(node)
+            self.neighbours(node)
         return self._degree[node]
+
+    def learn_degrees(self, nodes: list[Node]) -> None:
+        """Read the degrees of NODES not known yet: companies met on a broad signal (read
+        without them) from what the build stored, at once; anything else by its list."""
+        known = self._degree
+        companies = [key for kind, key in nodes if kind == "c" and (kind, key) not in known]
+        for cid, degree in rows_in(self.db, "select company_id, weight_sum from company_weights "
+                                   "where company_id in ({marks})", companies):
+            known[("c", cid)] = degree or 0.0
+        for node in nodes:
+            self.degree(node)
 
 
 # A signal held by more companies than this is read without its holders' degrees (see
@@ -237,6 +242,10 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
         estimate[node] = estimate.get(node, 0.0) + alpha * mass
         residual[node] = 0.0
         spread = (1.0 - alpha) * mass / degree
+        # Neighbours that may need a push, in list order; of those whose degree is not known
+        # yet (a broad signal's holders), only the ones left more than epsilon times their
+        # edge weight (a degree is at least that), their degrees then read at once.
+        maybe: list[tuple[Node, float, bool]] = []
         for other, weight in neighbours:
             value = residual.get(other, 0.0) + spread * weight
             residual[other] = value
@@ -244,13 +253,14 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
                 # The neighbour's degree came with this list (Adjacency keeps it), so this is
                 # a dict read, not a call, on the walk's innermost line.
                 theirs = degrees.get(other)
-                if theirs is None:
-                    if value < epsilon * weight:
-                        continue  # its degree is at least this edge's weight: no push
-                    theirs = adjacency.degree(other)
-                if value >= epsilon * theirs:
-                    queue.append(other)
-                    queued.add(other)
+                if value >= epsilon * (weight if theirs is None else theirs):
+                    maybe.append((other, value, theirs is None))
+        if any(unknown for *_, unknown in maybe):
+            adjacency.learn_degrees([other for other, _, unknown in maybe if unknown])
+        for other, value, unknown in maybe:
+            if not unknown or value >= epsilon * degrees[other]:
+                queue.append(other)
+                queued.add(other)
     return estimate, residual
 
 
