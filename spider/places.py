@@ -290,6 +290,73 @@ def prefecture_in_text(text: str) -> str | None:
     return None
 
 
+@functools.cache
+def designated_cities() -> dict[str, list[tuple[str, str]]]:
+    """Prefecture code -> its designated cities (the cities of wards) as (English, 日本語)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in _read("designated_cities.csv"):
+        out.setdefault(row["prefecture"], []).append((row["en"], row["ja"]))
+    return out
+
+
+# A ward whose name says a direction or the centre is written alike in every city of wards.
+_WARD_KANJI = {"kita": "北区", "minami": "南区", "higashi": "東区", "nishi": "西区",
+               "chuo": "中央区", "naka": "中区"}
+_LATIN_WARD = re.compile(r"(?<![a-z])([a-z]+) (?:ku|ward)(?![a-z])")  # folded: Kita-ku, Kita Ward
+_LATIN_CITY = re.compile(r"(?<![a-z])([a-z]+) (?:shi|city)(?![a-z])")
+
+
+@dataclass(frozen=True)
+class LatinCity:
+    """A municipality read from a Latin-script Japanese address: CITY as a Japanese-script
+    address gives it where it can (大阪市; a Tokyo ward as written, which the ward table
+    reads), with an English LABEL, and a city of wards' WARD (北区, or as written) likewise."""
+
+    city: str
+    label: str
+    ward: str | None = None
+    ward_label: str | None = None
+
+
+def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
+    """The city (and ward) of a Latin-script Japanese address in PREFECTURE (an ISO code):
+    '1-1-3 Umeda, Kita-ku, Osaka 530-0001' -> 大阪市, ward 北区 (the keys a Japanese-script
+    address of the same place gives); '2-4-1 Marunouchi, Chiyoda-ku, Tokyo' -> Chiyoda-ku;
+    '3-5-12 Sakae, Naka-ku, Nagoya, Aichi' -> 名古屋市, ward 中区; 'Toyota-shi, Aichi' and
+    '1 Motomachi, Toyota, Aichi' -> Toyota."""
+    folded = fold_place(address)
+    ward = _LATIN_WARD.search(folded)
+    named = _LATIN_CITY.search(folded)
+    if prefecture == "JP-13" and ward and tokyo_wards().get(ward.group(1)):
+        return LatinCity(f"{ward.group(1).title()}-ku", ward.group(1).title())
+    cities = designated_cities().get(prefecture, [])
+    pref_name = next((en.lower() for code, en in prefectures().values() if code == prefecture), "")
+    said = [(en, ja) for en, ja in cities if re.search(rf"(?<![a-z]){en.lower()}(?![a-z])", folded)]
+    # A name other than the prefecture's says more (Sakai in Osaka, Yokohama in Kanagawa).
+    said.sort(key=lambda city: city[0].lower() == pref_name)
+    if named and not any(en.lower() == named.group(1) for en, _ in said):
+        said = [(en, ja) for en, ja in cities if en.lower() == named.group(1)] or said
+    if ward and not said and len(cities) == 1:
+        said = cities  # wards in Aichi are Nagoya's
+    if said and (ward or named or said[0][0].lower() != pref_name):
+        en, ja = said[0]
+        if not ward:
+            return LatinCity(ja, en)
+        name = ward.group(1)
+        return LatinCity(ja, en, _WARD_KANJI.get(name, f"{name.title()}-ku"), f"{name.title()}-ku")
+    if named:
+        return LatinCity(named.group(1).title(), named.group(1).title())
+    # The part before the prefecture's, where it is a plain name ("Toyota, Aichi").
+    parts = [fold_place(p) for p in address.split(",")]
+    at = next((i for i, part in enumerate(parts) if pref_name and re.search(
+        rf"(?<![a-z]){pref_name}(?![a-z])", part)), None)
+    if at and at >= 2 and parts[at - 1] and not any(ch.isdigit() for ch in parts[at - 1]) \
+            and not re.search(r"(?<![a-z])(ku|gun|ward)$|-(ku|gun)$", parts[at - 1]) \
+            and len(parts[at - 1]) <= 30:
+        return LatinCity(parts[at - 1].title(), parts[at - 1].title())
+    return None
+
+
 # A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
 # (K1A 0B1), most others (4-6 digits).
 _POSTAL = re.compile(r"\b(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"

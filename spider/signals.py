@@ -720,6 +720,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         country = places.country_code(rec.get("country"))
         inferred = countries.get(rec.get("source") or "")  # the file's country, from its regions
         pref_raw, city_raw, city_ward = None, rec.get("city"), None
+        city_label = ward_label = None  # English names of a city and ward keyed in Japanese
         if rec.get("address"):
             pref_raw, addr_city = places.split_japanese_address(rec["address"])
             if pref_raw:
@@ -731,6 +732,12 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             region_text = places.prefecture_in_text(rec["address"])
             if region_text:
                 country = "JP"
+                # "1-1-3 Umeda, Kita-ku, Osaka": the city and ward 大阪府大阪市北区 names.
+                latin = places.latin_japanese_city(
+                    rec["address"], places.prefectures()[places.place_key(region_text)][0])
+                if latin is not None and not city_raw:
+                    city_raw, city_label = latin.city, latin.label
+                    city_ward, ward_label = latin.ward, latin.ward_label
         if not region_text and rec.get("address") and is_latin(rec["address"]):
             # "500 E 4th St, Austin, TX 78701, USA": the address says what the columns lack.
             said = places.place_in_address(rec["address"], country or inferred)
@@ -779,8 +786,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             ward = places.tokyo_wards().get(places.place_key(city)) if region_code == "JP-13" else None
             if region_code == "JP-13" and places.prefectures().get(places.place_key(city)):
                 ward = None
-            elif ward or city.lower() != (region_label or "").lower():
-                label = f"{ward or city}, {region_label}"
+            elif ward or city.lower() != (region_label or "").lower() or city_label:
+                label = f"{ward or city_label or city}, {region_label}"
                 yield from once(Fact(f"place:city:{region_code}/{ward or city}", "city", label,
                                      local_conf(rec), ev, rec["source"]))
         district = None
@@ -813,7 +820,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             # head office's ward).
             city = _tidy_place(city_raw or "")
             yield from once(Fact(f"place:district:{region_code}/{city}{city_ward}", "district",
-                                 f"{city_ward}, {city}", local_conf(rec), ev, rec["source"]))
+                                 f"{ward_label or city_ward}, {city_label or city}",
+                                 local_conf(rec), ev, rec["source"]))
         if district:
             yield from once(Fact(f"place:district:{district.en}", "district",
                                  f"{district.en}, Tokyo", local_conf(rec), evidence, rec["source"]))

@@ -1070,3 +1070,47 @@ def test_an_area_the_addresses_name_is_read_as_the_place_they_share(tmp_path):
 
     assert _address_reading(db, "北浜") is None
     assert _address_reading(db, "梅田").expanded == ["place:district:JP-27/大阪市北区"]
+
+
+# A list of Japanese dental clinics with their addresses in Latin script (as English-language
+# guides write them), and one in Japanese script naming some of the same wards.
+CLINICS_LATIN = """name,address,phone
+Marunouchi Dental Clinic,"2-4-1 Marunouchi, Chiyoda-ku, Tokyo 100-6390",03-5220-1234
+Yurakucho Dental Office,"1-2-3 Yurakucho, Chiyoda-ku, Tokyo 100-0006",03-3211-2345
+Kanda Family Dental,"3-1 Kanda Jimbocho, Chiyoda-ku, Tokyo 101-0051",03-3261-3456
+Shibuya Smile Dental,"2-21-1 Shibuya, Shibuya-ku, Tokyo 150-0002",03-3400-4567
+Ebisu Dental Clinic,"1-5-2 Ebisu, Shibuya-ku, Tokyo 150-0013",03-3440-5678
+Umeda Dental Clinic,"1-1-3 Umeda, Kita-ku, Osaka 530-0001",06-6341-6789
+Namba Dental Office,"5-1-60 Namba, Chuo-ku, Osaka 542-0076",06-6644-7890
+Sakae Dental Clinic,"3-5-12 Sakae, Naka-ku, Nagoya, Aichi 460-0008",052-261-8901
+"""
+CLINICS_KANJI = """名称,住所,電話番号,種別
+梅田さくら歯科クリニック,大阪府大阪市北区梅田1-2-3,06-6341-0001,歯科医院
+西梅田デンタルクリニック,大阪府大阪市北区梅田2-4-9,06-6341-0002,歯科医院
+なんば駅前歯科,大阪府大阪市中央区難波5-1-5,06-6644-0003,歯科医院
+"""
+
+
+def test_a_latin_script_japanese_address_gives_its_city_and_ward(tmp_path):
+    db = _db(tmp_path, "clinics.csv", CLINICS_LATIN)
+    # Chiyoda-ku is a ward of Tokyo, not any clinic in Tokyo (it had been read as Tokyo, and
+    # Shibuya's clinics came first).
+    assert set(_names(db, "dentist in Chiyoda")[:3]) == {
+        "Marunouchi Dental Clinic", "Yurakucho Dental Office", "Kanda Family Dental"}
+    # Kita-ku, Osaka is the ward 大阪市北区 a Japanese-script address names: the two lists meet.
+    db = _db(tmp_path, "clinics_ja.csv", CLINICS_KANJI, db=db)
+    assert set(_names(db, "dentist in Kita-ku")[:3]) == {
+        "梅田さくら歯科クリニック", "西梅田デンタルクリニック", "Umeda Dental Clinic"}
+    assert set(_names(db, "Umeda Dental Clinic")[:2]) == {
+        "梅田さくら歯科クリニック", "西梅田デンタルクリニック"}
+    from spider.places import latin_japanese_city
+
+    read = {address: latin_japanese_city(address, code) for address, code in [
+        ("1 Sakai-ku, Sakai, Osaka", "JP-27"), ("Naka-ku, Aichi", "JP-23"),
+        ("1 Motomachi, Toyota, Aichi 471-0826", "JP-23"), ("Hakone, Ashigarashimo-gun, Kanagawa", "JP-14"),
+        ("Gion, Higashiyama-ku, Kyoto", "JP-26")]}
+    assert (read["1 Sakai-ku, Sakai, Osaka"].city, read["Naka-ku, Aichi"].city) == ("堺市", "名古屋市")
+    assert read["1 Motomachi, Toyota, Aichi 471-0826"].city == "Toyota"
+    assert read["Hakone, Ashigarashimo-gun, Kanagawa"] is None  # a rural district is no city
+    assert (read["Gion, Higashiyama-ku, Kyoto"].city, read["Gion, Higashiyama-ku, Kyoto"].ward) == (
+        "京都市", "Higashiyama-ku")
