@@ -782,6 +782,9 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     i = 0
     while i < len(q):
         if q[i] == " ":
+            if pending:  # the user's space ends a word ("梅田 歯科" is 梅田 and 歯科)
+                loose.append(pending)
+                pending = ""
             i += 1
             continue
         at_word_start = i == 0 or q[i - 1] == " " or _is_cjk(q[i]) or _is_cjk(q[i - 1])
@@ -1258,6 +1261,7 @@ def _named_with(db: Database, word: str) -> set[int]:
 # at least ADDRESS_READING_MIN companies, of which ADDRESS_READING_SHARE share one district,
 # city or region (the finest that holds them). Not tuned on any benchmark.
 ADDRESS_READING_MIN = 3
+ADDRESS_READING_MIN_CJK = 2  # companies whose address or name carries a kanji or kana word
 ADDRESS_READING_SHARE = 0.6
 ADDRESS_READING_SAMPLE = 2000
 # The addresses read for it at most: an area is named by many of a large register's (a word
@@ -1283,7 +1287,13 @@ def _address_reading(db: Database, word: str) -> Term | None:
         whole = re.compile(r"(?<![a-z])" + re.escape(key.lower()) + r"(?![a-z])")
         rows = [r for r in rows if whole.search(unicodedata.normalize("NFKC", r[1] or "").lower())]
     named = {cid for cid, _ in rows}
-    if len(named) < ADDRESS_READING_MIN:
+    if all(_is_cjk(c) for c in key):
+        # Written in kanji or kana, a word an address carries is a place name, and a name
+        # carries its branch's area (梅田中央歯科医院, カラフル 梅田店): fewer do in a short list.
+        named |= _named_with(db, key)
+        if len(named) < ADDRESS_READING_MIN_CJK:
+            return None
+    elif len(named) < ADDRESS_READING_MIN:
         return None
     held: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for _cid, signal, kind, label in rows_in(

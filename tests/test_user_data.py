@@ -1114,3 +1114,25 @@ def test_a_latin_script_japanese_address_gives_its_city_and_ward(tmp_path):
     assert read["Hakone, Ashigarashimo-gun, Kanagawa"] is None  # a rural district is no city
     assert (read["Gion, Higashiyama-ku, Kyoto"].city, read["Gion, Higashiyama-ku, Kyoto"].ward) == (
         "京都市", "Higashiyama-ku")
+
+
+SHOPS_JA = """名称,住所,電話番号,業種
+美容室 カラフル 梅田店,大阪府大阪市北区梅田1-3-1,06-6345-7788,美容室
+ビューティーサロン 天満,大阪府大阪市北区天神橋4-7-12,06-6352-2210,美容室
+ヘアサロン アトリエ渋谷,東京都渋谷区道玄坂2-10-7,03-3464-1122,美容室
+渋谷駅前歯科クリニック,東京都渋谷区道玄坂1-2-3,03-3461-8020,歯科医院
+新宿西口歯科,東京都新宿区西新宿1-13-12,03-3348-4618,歯科医院
+梅田中央歯科医院,大阪府大阪市北区曽根崎2-12-7,06-6312-4180,歯科医院
+天神橋デンタルクリニック,大阪府大阪市北区天神橋3-2-18,06-6354-0648,歯科医院
+関内歯科医院,神奈川県横浜市中区相生町3-61,045-664-2870,歯科医院
+"""
+
+
+def test_an_area_a_short_list_names_once_in_an_address_and_once_in_a_name(tmp_path):
+    # One address says 梅田 and one name does (梅田中央歯科医院 is in 曽根崎): both in 北区.
+    # The space the user typed ends the word: 梅田 had been swallowed into "梅田歯科" and
+    # dropped, and 新宿西口歯科 came first.
+    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    query = resolve_query(db, "梅田 歯科")
+    assert [f.label for f in query.facets if f.place] == ["北区, 大阪市"], query.notes
+    assert set(_names(db, "梅田 歯科")[:2]) == {"梅田中央歯科医院", "天神橋デンタルクリニック"}
