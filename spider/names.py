@@ -264,6 +264,24 @@ def _close_names(db: Database, text: str, key: str, limit: int, cutoff: float,
     return scores
 
 
+def named_within(db: Database, text: str, *, score: float) -> list[dict]:
+    """Companies whose name holds TEXT as whole words ("Poilâne" of Boulangerie Poilâne,
+    "Landemaine" of Maison Landemaine Bastille), each with SCORE, best (bm25) first: a rep
+    types a client's own word, not the kind of business its name begins with. Names in a
+    script without spaces are left to the fuzzy search."""
+    spaced = normalize_name(text)
+    if len(compact(spaced)) < 4 or not spaced.isascii():
+        return []
+    found = _trigram_candidates(db, compact(spaced), TRIGRAM_CANDIDATES)
+    if found is None:
+        return []
+    whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
+    ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
+                             if whole.search(normalize_name(name))))
+    described = describe_companies(db, ids)
+    return [{"company_id": cid, "score": score, **described[cid]} for cid in ids]
+
+
 def _starts_with_words(name: str, query: str) -> bool:
     normalized = normalize_name(name)
     if not normalized.startswith(query):

@@ -32,7 +32,7 @@ from spider import places
 from spider.data import read_text
 from spider.db import Database, company_count, dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
-from spider.names import COMPANY_EXACT, describe_company, find_companies
+from spider.names import COMPANY_EXACT, describe_company, find_companies, named_within
 from spider.rank import PLACE_LEVELS
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
@@ -1091,6 +1091,11 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     if segment_covers and candidates:
         candidates = find_companies(db, text)
     strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
+    if not strong and not segment_covers:
+        # No name is like the whole text: a name holding it as words is the one meant
+        # ("Poilâne" for Boulangerie Poilâne); several are listed to choose from.
+        strong = named_within(db, text, score=COMPANY_FUZZY)
+        candidates = [*strong, *candidates]
     exact = [c for c in strong if c["score"] >= COMPANY_EXACT]
     facets_named = {t.facet for _, t in found}
     # A segment read only through its label words or a typo ("family" of "Residential

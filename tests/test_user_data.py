@@ -1136,3 +1136,29 @@ def test_an_area_a_short_list_names_once_in_an_address_and_once_in_a_name(tmp_pa
     query = resolve_query(db, "梅田 歯科")
     assert [f.label for f in query.facets if f.place] == ["北区, 大阪市"], query.notes
     assert set(_names(db, "梅田 歯科")[:2]) == {"梅田中央歯科医院", "天神橋デンタルクリニック"}
+
+
+COMMERCES = """Nom,Adresse,Téléphone,Catégorie
+Boulangerie Poilâne,"8 Rue du Cherche-Midi, 75006 Paris",01 45 48 42 59,Boulangerie
+Du Pain et des Idées,"34 Rue Yves Toudic, 75010 Paris",01 42 40 44 52,Boulangerie
+Maison Landemaine Bastille,"56 Rue de la Roquette, 75011 Paris",01 48 05 28 51,Boulangerie
+Boulangerie Pozzoli,"5 Rue Saint-Jean, 69005 Lyon",04 78 37 55 12,Boulangerie
+Boulangerie Saint-Victor,"45 Rue d'Endoume, 13007 Marseille",04 91 52 33 10,Boulangerie
+Pharmacie Monge,"74 Rue Monge, 75005 Paris",01 43 31 39 44,Pharmacie
+Pharmacie de la Canebière,"58 La Canebière, 13001 Marseille",04 91 54 07 23,Pharmacie
+Cabinet Dentaire Saint-Germain,"115 Boulevard Saint-Germain, 75006 Paris",01 43 54 21 10,Cabinet dentaire
+"""
+
+
+def test_a_client_is_found_by_its_own_word_in_its_name(tmp_path):
+    # A rep types "Poilâne", not "Boulangerie Poilâne": the name holding the word is the
+    # client ("matches no company" before); a word several names hold lists them.
+    db = _db(tmp_path, "commerces.csv", COMMERCES)
+    for typed, name in (("Poilâne", "Boulangerie Poilâne"), ("Poilane", "Boulangerie Poilâne"),
+                        ("Landemaine", "Maison Landemaine Bastille"),
+                        ("Canebière", "Pharmacie de la Canebière")):
+        query = resolve_query(db, typed)
+        assert (query.kind, query.company_name) == ("company", name), typed
+    with pytest.raises(SpiderError, match="matches several companies") as raised:
+        resolve_query(db, "Saint")
+    assert "Boulangerie Saint-Victor" in str(raised.value.candidates)
