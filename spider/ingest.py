@@ -356,10 +356,19 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
     if not any(header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
     try:
+        last_line = reader.line_num
         for number, values in enumerate(reader, 1):
+            first_line, last_line = last_line + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
+                if last_line > first_line and any("\n" in v and delimiter in v for v in values):
+                    # A quote opened and never closed takes in the rows after it, unseen.
+                    yield str(number), (
+                        f"row {number} (line {first_line}) opens a quote that is not closed, so "
+                        f"lines {first_line + 1}-{last_line} were read into it and lost; close "
+                        "the quote and ingest again")
+                    continue
                 yield str(number), f"row {number} has {len(values)} fields, the header has {len(header)}"
                 continue
             yield str(number), dict(zip(header, values, strict=True))

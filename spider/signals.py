@@ -34,7 +34,7 @@ from spider.db import (
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
-from spider.text import is_kanji, is_katakana, is_latin
+from spider.text import is_kanji, is_katakana, is_latin, plural
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -1337,7 +1337,8 @@ def _write_signals(db: Database, companies: int) -> str:
             [(sig, kind, label, df, round(idf[sig], 6), signal_weight[sig])
              for sig, df, kind, label, *_ in about])
     db.execute("drop table temp._weights")
-    return f"{len(about)} signals, {count} company-signal links over {companies} companies"
+    return (f"{plural(len(about), 'signal', 'signals')}, {plural(count, 'company-signal link', 'company-signal links')} "
+            f"over {plural(companies, 'company', 'companies')}")
 
 
 def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
@@ -1422,7 +1423,8 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
         db.conn.executemany("update signals set companies = ?, weight_sum = ?, idf = ? "
                             "where signal = ?", sizes)
         execute_in(db, "delete from signals where signal in ({marks})", gone)
-    return f"{len(edges)} company-signal links over {len(facts)} companies refreshed"
+    return (f"{plural(len(edges), 'company-signal link', 'company-signal links')} over "
+            f"{plural(len(facts), 'company', 'companies')} refreshed")
 
 
 def _known_terms_and_groups(db: Database, facts: dict[int, dict[str, Fact]],

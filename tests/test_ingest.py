@@ -220,6 +220,20 @@ def test_csv_with_an_unclosed_quote_names_the_file(tmp_path):
         list(read_seed_file(path))
 
 
+def test_a_short_unclosed_quote_says_which_lines_it_took_in(empty_db, tmp_path):
+    # Within the field limit the csv module reads the rest of the file into one cell and
+    # says nothing: the rows after it were lost unseen ("row 2 has 1 fields" before).
+    path = tmp_path / "members.csv"
+    path.write_text("Name,Street,City,State,ZIP\nGood Dental,1 Main St,Columbus,OH,43215\n"
+                    '"Broken Dental,2 Main St,Columbus,OH,43215\n'
+                    "Extra Vet,3 Main St,Columbus,OH,43215\nLast Vet Clinic,5 Main St,Dayton,OH,45402\n",
+                    encoding="utf-8")
+    report = ingest_file(empty_db, path)
+    assert report.added == 1
+    assert report.skipped == [("2", "row 2 (line 3) opens a quote that is not closed, so lines 4-5 "
+                               "were read into it and lost; close the quote and ingest again")]
+
+
 def test_ingest_saves_records_with_source_and_row(empty_db):
     report = ingest_file(empty_db, FIXTURES / "hotels_cp932.csv")
     assert (report.read, report.added, len(report.skipped)) == (3, 3, 0)

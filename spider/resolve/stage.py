@@ -45,6 +45,7 @@ from spider.resolve.score import DEFAULT_SCORE, ScoreConfig, score_pair
 from spider.resolve.survive import survive
 from spider.resolve.words import COMPANY_FIELDS
 from spider.settings import Settings
+from spider.text import plural
 
 COMPANY_COLUMNS = ("id", *COMPANY_FIELDS, "record_count", "status", "stale_since")
 ACTIVE_RECORDS = "select * from records where coalesce(status, 'active') = 'active' order by id"
@@ -181,11 +182,12 @@ def resolve_companies(db: Database, settings: Settings, *,
         say("keeping block keys for updates in place")
         save_state(db, result.reps, result.rep_of, record_ids, result.weights, settings.max_block,
                    hotels=hotel_towns, kept=result.pairs.kept)
-    line = (f"{n} records resolved into {active_count} companies "
+    line = (f"{plural(n, 'record', 'records')} resolved into "
+            f"{plural(active_count, 'company', 'companies')} "
             f"({sum(len(m) > 1 for m in result.clusters)} from several records; "
-            f"{queued} pairs to review)") + _left_out_note(left_out, settings)  # fmt: skip
+            f"{plural(queued, 'pair', 'pairs')} to review)") + _left_out_note(left_out, settings)  # fmt: skip
     if gone:
-        line += f"; {gone} companies gone from every source (kept, not listed)"
+        line += f"; {plural(gone, 'company', 'companies')} gone from every source (kept, not listed)"
     return line
 
 
@@ -266,9 +268,11 @@ def update_companies(db: Database, settings: Settings, *, progress: Progress | N
         touched |= orphans
         reform_companies(db, settings, sorted(now), sorted(touched - now))
         inc.add_state(db, changed, fresh, weights, limits)
-    line = (f"{len(dirty)} changed records resolved in place: {len(read.ids)} records of "
-            f"{len(touched)} companies resolved again into {len(now)} companies "
-            f"({queued} pairs to review)") + _left_out_note(left_out, settings)
+    line = (f"{plural(len(dirty), 'changed record', 'changed records')} resolved in place: "
+            f"{plural(len(read.ids), 'record', 'records')} of "
+            f"{plural(len(touched), 'company', 'companies')} resolved again into "
+            f"{plural(len(now), 'company', 'companies')} ({plural(queued, 'pair', 'pairs')} "
+            "to review)") + _left_out_note(left_out, settings)
     return Update(line, sorted(now), sorted(touched - now))
 
 
