@@ -125,6 +125,10 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     evidence = evidence_of(db, ids)
     client_sites = _clients_sites(db, ids)
     wanted = set(seed_signals) if query.kind == "company" else _facet_signals(query)
+    # A client known by its place alone (no kind, industry or description): its lookalikes
+    # are its neighbours, none a known competitor.
+    business_known = query.kind != "company" or any(
+        r["kind"] in COMPETITOR_KINDS or r["kind"] == "term" for r in seed_signals.values())
     prospects: list[Prospect] = []
     floor = "A"  # letters follow the order: none better than the prospect above it
     for position, (cid, score, covered) in enumerate(top, 1):
@@ -147,7 +151,8 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             region=readable_name(row.get("region") or _placed(signals, "region")),
             postal_code=row.get("postal_code") or _postal_in(row.get("address") or ""),
             priority=(floor := max(floor, _priority(score / best if best else 0, covered,
-                                                    query, settings))),
+                                                    query, settings,
+                                                    business_known=business_known))),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,
@@ -434,7 +439,9 @@ def _order(db: Database, query: Query, scores: dict[int, float],
         gate = sorted(s for s, r in seed_signals.items() if r["kind"] in COMPETITOR_KINDS)
         ranked = sorted(((cid, s, 0) for cid, s in scores.items() if s > 0), key=lambda t: -t[1])
         if not gate:
-            notes.append("the seed has no industry, tier or list signal: ranking by place and terms only")
+            notes.append("the seed has no industry, tier or list signal: ranking by place and terms "
+                         "only" + ("" if any(r["kind"] == "term" for r in seed_signals.values())
+                                   else ", none more than priority C"))
             return ranked, None
         # Check only the companies the walk reached, never every holder of a broad signal.
         peers = {cid for cid, _ in _holders_among(db, gate, [cid for cid, *_ in ranked])}
@@ -649,8 +656,11 @@ def _left_out_why(dropped: list[int], excluded: dict[int, str], recent_days: int
                           ", ".join(parts[:-1]) + " and " + parts[-1])
 
 
-def _priority(relative: float, covered: int, query: Query, settings: Settings) -> str:
-    if query.kind == "segment" and covered < len(query.facets):
+def _priority(relative: float, covered: int, query: Query, settings: Settings, *,
+              business_known: bool = True) -> str:
+    """A, B or C by the score beside the best; C for a segment's partial match, and for
+    every lookalike of a client whose business nothing says (they share only its place)."""
+    if (query.kind == "segment" and covered < len(query.facets)) or not business_known:
         return "C"
     if relative >= settings.priority_a:
         return "A"

@@ -392,6 +392,8 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
         last = parts[-1]
         code = country_code(last) if not any(ch.isdigit() for ch in last) else None
         if code and (len(last.strip()) > 2 or last.strip().isupper()) and code in gaz.country_names:
+            if country and code != country and len(last.strip()) == 2 and region_of(last, country):
+                break  # "Springfield, PA" in a US list: Pennsylvania, not Panama
             country = country or code
             parts.pop()
             continue

@@ -1072,6 +1072,13 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         raise QueryError("empty query; give a company name or a segment like 'Tokyo five-star hotel'")
     if not db.execute("select exists(select 1 from company_signals)").fetchone()[0]:
         path = db.conn.execute("pragma database_list").fetchone()[2]
+        if db.execute("select exists(select 1 from companies)").fetchone()[0]:
+            # A list of names and street addresses with no town, state or country Spider knows.
+            raise QueryError(
+                f"{path}: its companies carry nothing to compare them by (no kind of business, "
+                "industry or place read from their columns); say the country they are in "
+                "(`spider ingest FILE --set country=US`) or map a category column (`--map "
+                "category=COLUMN`)")
         raise QueryError(f"{path} holds no companies yet; add sources with `spider ingest FILE` "
                          "or `spider crawl URL`, or build the shipped seeds with `spider init --force`")
     if not db.execute("select exists(select 1 from query_phrases)").fetchone()[0]:

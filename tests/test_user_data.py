@@ -1162,3 +1162,61 @@ def test_a_client_is_found_by_its_own_word_in_its_name(tmp_path):
     with pytest.raises(SpiderError, match="matches several companies") as raised:
         resolve_query(db, "Saint")
     assert "Boulangerie Saint-Victor" in str(raised.value.candidates)
+
+
+MEMBERS = """Member Name,Street,City,State,ZIP
+Riverside Veterinary Hospital,1420 Riverside Dr,Columbus,OH,43212
+Oakwood Animal Clinic,3375 Oakwood Rd,Dayton,OH,45409
+Buckeye Pet Hospital,780 N High St,Columbus,OH,43215
+Lakeshore Veterinary Clinic,15610 Lake Shore Blvd,Cleveland,OH,44110
+German Village Dental,650 S Third St,Columbus,OH,43206
+Summit Physical Therapy,1080 Polaris Pkwy,Columbus,OH,43240
+Great Lakes Veterinary Hospital,3150 Packard Rd,Ann Arbor,MI,48108
+Main Street Hospital,100 Main St,Columbus,OH,43215
+Liberty Chiropractic Center,123 Market St,Philadelphia,PA,19106
+Keystone Physical Therapy,320 W Chestnut St,Philadelphia,PA,19106
+Kalamazoo Chiropractic & Wellness,4120 S Westnedge Ave,Kalamazoo,MI,49008
+Penn Partners,200 Market St,Philadelphia,PA,19106
+"""
+
+
+def test_a_member_lists_vets_and_chiropractors_are_read_from_their_names(tmp_path):
+    # "Veterinary Hospital", "Animal Clinic", "Pet Hospital" are vets, not a hospital and a
+    # clinic: an Ohio vet's lookalikes are the Ohio vets, before a Michigan one and never the
+    # hospital next door (Great Lakes Veterinary Hospital had come before Cleveland's vet, and
+    # "vets in Ohio" missed the pet hospital and the animal clinic).
+    db = _db(tmp_path, "members.csv", MEMBERS)
+    assert _names(db, "Riverside Veterinary Hospital")[:3] == [
+        "Buckeye Pet Hospital", "Oakwood Animal Clinic", "Lakeshore Veterinary Clinic"]
+    assert "Main Street Hospital" not in _names(db, "Riverside Veterinary Hospital")
+    assert set(_names(db, "vets in Ohio")[:4]) == {
+        "Riverside Veterinary Hospital", "Oakwood Animal Clinic", "Buckeye Pet Hospital",
+        "Lakeshore Veterinary Clinic"}
+    assert _names(db, "Liberty Chiropractic Center")[0] == "Kalamazoo Chiropractic & Wellness"
+
+
+def test_a_client_known_by_its_place_alone_has_no_priority_a_lookalikes(tmp_path):
+    db = _db(tmp_path, "partners.csv", "name,address\nPenn Partners,\"200 Market St, Philadelphia, "
+             "PA 19106, USA\"\nLiberty Group,\"123 Market St, Philadelphia, PA 19106, USA\"\n"
+             "Schuylkill Associates,\"2201 Walnut St, Philadelphia, PA 19103, USA\"\n")
+    expansion = expand(db, Settings(), "Penn Partners", limit=5, save=False)
+    assert {p.priority for p in expansion.prospects} == {"C"}
+    assert any("none more than priority C" in n for n in expansion.notes)
+    # A list whose places Spider cannot read says so and what to do, not "holds no
+    # companies yet".
+    bare = _db(tmp_path, "bare.csv", "name,address\nA Co,1 Main St\nB Co,2 Main St\n",
+               db=open_db(tmp_path / "bare.db"))
+    with pytest.raises(SpiderError, match="carry nothing to compare them by.*--set country=US"):
+        resolve_query(bare, "A Co")
+
+
+def test_a_state_code_after_the_town_in_a_us_list_is_the_state(tmp_path):
+    # No ZIP codes: the file's states (PA, OH, MI) say it is a US list, and "PA" after the
+    # town is Pennsylvania (it had been taken for Panama, and the state was lost).
+    db = _db(tmp_path, "members.csv", "name,address,category\n"
+             "Liberty Dental,\"123 Market St, Philadelphia, PA\",dentist\n"
+             "Penn Dental,\"200 Walnut St, Pittsburgh, PA\",dentist\n"
+             "Buckeye Dental,\"780 N High St, Columbus, OH\",dentist\n"
+             "Motor City Dental,\"5800 Cass Ave, Detroit, MI\",dentist\n")
+    assert set(_names(db, "dentists in Pennsylvania")[:2]) == {"Liberty Dental", "Penn Dental"}
+    assert any(f.label == "Pennsylvania" for f in resolve_query(db, "dentists in PA").facets)
