@@ -198,9 +198,27 @@ def load_synonyms(path: str | None) -> Synonyms:
 
 def english_word(word: str) -> str | None:
     """An English word for a Japanese business word, from the shipped synonyms (私立 ->
-    private), for English lines about Japanese data."""
-    others = _shipped_synonyms().get(fold_query(word), frozenset())
-    return min((o for o in others if o.isascii()), key=lambda o: (len(o.split()), o), default=None)
+    private), for English lines about Japanese data: of its group's English words (those
+    listed before its first word in another script; the German, French ... words follow),
+    the one of fewest words (美容室 -> beauty salon, not kosmetikstudio)."""
+    english = _english_words().get(fold_query(word))
+    others = english or {o for o in _shipped_synonyms().get(fold_query(word), frozenset())
+                         if o.isascii()}
+    return min(others, key=lambda o: (len(o.split()), o), default=None)
+
+
+@functools.cache
+def _english_words() -> dict[str, set[str]]:
+    """Each shipped synonym's English words: its groups' words before their first one in
+    another script (a group is written English first)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for group in shipped_synonym_groups():
+        words = [fold_query(w) for w in group]
+        first = next((i for i, w in enumerate(words) if not w.isascii()), len(words))
+        if first < len(words):
+            for w in words:
+                out[w] |= set(words[:first]) - {w}
+    return dict(out)
 
 
 def english_noun(label: str) -> str | None:

@@ -123,7 +123,7 @@ cooperative foundation charity council planetarium arboretum observatory marina 
 distillery dentist surgery chain consultancy bureau workshop
 accountant attorney lawyer architect electrician plumber contractor physician doctor
 veterinarian optometrist orthodontist chiropractor physiotherapist therapist realtor notary
-surveyor consultant
+surveyor consultant florist butcher barber vet
 """.split())
 _NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
                           "media", "analytics", "news", "aerospace", "apparel", "gas"})

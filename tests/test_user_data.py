@@ -1220,3 +1220,21 @@ def test_a_state_code_after_the_town_in_a_us_list_is_the_state(tmp_path):
              "Motor City Dental,\"5800 Cass Ave, Detroit, MI\",dentist\n")
     assert set(_names(db, "dentists in Pennsylvania")[:2]) == {"Liberty Dental", "Penn Dental"}
     assert any(f.label == "Pennsylvania" for f in resolve_query(db, "dentists in PA").facets)
+
+
+def test_an_english_opener_names_the_kind_in_english(tmp_path):
+    # A group of the shipped vocabulary lists its English words first: 美容室 is a beauty
+    # salon (the opener had said "kosmetikstudio shops", the German word of its group), a
+    # French list's Fleuriste a florist and its Cabinet dentaire a dentist ("Cabinet dentaire
+    # companies", "fleuriste companies" before).
+    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    line = expand(db, Settings(), "渋谷区の美容室", limit=1, save=False).prospects[0].opening_line
+    assert "beauty salons in Shibuya" in line, line
+    db = _db(tmp_path, "commerces.csv", COMMERCES + "Fleurs de Paris Bastille,\"40 Rue de Lappe, "
+             "75011 Paris\",01 47 00 23 45,Fleuriste\nAu Nom de la Rose,\"25 Rue Monge, 75005 Paris\","
+             "01 56 81 40 27,Fleuriste\nCentre Dentaire Oberkampf,\"98 Rue Oberkampf, 75011 Paris\","
+             "01 48 06 77 31,Cabinet dentaire\n", db=open_db(tmp_path / "fr.db"))
+    lines = {p.name: p.opening_line for q in ("fleuristes à Paris", "Cabinet Dentaire Saint-Germain")
+             for p in expand(db, Settings(), q, limit=2, save=False).prospects}
+    assert "florists in Paris" in lines["Fleurs de Paris Bastille"], lines
+    assert "dentists in Paris" in lines["Centre Dentaire Oberkampf"], lines
