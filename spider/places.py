@@ -58,6 +58,15 @@ def place_label_ja(signal: str, label: str) -> str:
         local = [p.strip() for p in label.split(",") if p.strip() and not p.strip().isascii()]
         if local:
             return local[0]
+        town = signal.split("/", 1)[1] if "/" in signal else ""
+        if signal.startswith("place:city:JP-") and town and not town.isascii():
+            return town  # keyed as a Japanese address keys it (大阪市), labelled in English
+        if signal.startswith("place:city:JP-13/") and town in _tokyo_ward_ja():
+            return _tokyo_ward_ja()[town]  # Shibuya -> 渋谷区
+    if signal.startswith("place:district:JP-") and "/" in signal:
+        town = signal.split("/", 1)[1]
+        if not town.isascii():
+            return town  # 大阪市北区
     if signal.startswith("place:district:"):
         name = signal.rsplit(":", 1)[1]
         found = next((d.ja for d in tokyo_districts() if d.en == name), None)
@@ -72,6 +81,12 @@ def place_label_ja(signal: str, label: str) -> str:
         if code in prefecture_ja():
             return ", ".join([*parts[:-1], prefecture_ja()[code]])
     return {"Japan": "国内", "United States": "米国"}.get(label, label)
+
+
+@functools.cache
+def _tokyo_ward_ja() -> dict[str, str]:
+    """A Tokyo ward's English name -> its Japanese one (Chiyoda -> 千代田区)."""
+    return {row["en"]: row["ja"] for row in _read("tokyo_wards.csv")}
 
 
 @functools.cache

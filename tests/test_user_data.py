@@ -485,6 +485,10 @@ def test_japanese_reasons_name_japanese_places(tmp_path):
 
     assert place_label_ja("place:region:JP-14", "Kanagawa") == "神奈川県"
     assert place_label_ja("place:city:JP-14/Hakone", "Hakone, Kanagawa") == "Hakone, 神奈川県"
+    # A Tokyo ward and a city of wards read from Latin-script addresses, in Japanese.
+    assert place_label_ja("place:city:JP-13/Shibuya", "Shibuya, Tokyo") == "渋谷区"
+    assert place_label_ja("place:city:JP-27/大阪市", "Osaka, Osaka") == "大阪市"
+    assert place_label_ja("place:district:JP-27/大阪市北区", "Kita-ku, Osaka") == "大阪市北区"
 
 
 def test_a_word_and_its_synonym_in_two_files_name_both(tmp_path):
