@@ -129,6 +129,10 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     # are its neighbours, none a known competitor.
     business_known = query.kind != "company" or any(
         r["kind"] in COMPETITOR_KINDS or r["kind"] == "term" for r in seed_signals.values())
+    # A local business (a bakery, a hotel: its kind a category or tier, not an industry
+    # code) competes in its own town or region: one of its kind elsewhere is a B at best.
+    market = ({s for s, r in seed_signals.items() if r["kind"] in _MARKET_KINDS}
+              if is_local({r["kind"] for r in seed_signals.values()}) else set())
     prospects: list[Prospect] = []
     floor = "A"  # letters follow the order: none better than the prospect above it
     for position, (cid, score, covered) in enumerate(top, 1):
@@ -152,7 +156,8 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             postal_code=row.get("postal_code") or _postal_in(row.get("address") or ""),
             priority=(floor := max(floor, _priority(score / best if best else 0, covered,
                                                     query, settings,
-                                                    business_known=business_known))),
+                                                    business_known=business_known),
+                                   "B" if market and not market & set(signals) else "A")),
             segment=segment, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,
@@ -178,6 +183,17 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     return expansion
 
 
+# A local business's market: its district, town or region (not its country).
+_MARKET_KINDS = frozenset({"district", "city", "region"})
+
+
+def is_local(kinds: set[str]) -> bool:
+    """Whether a client with signals of these KINDS is a local business: a directory's
+    category (or a kind, tier or brand) is a local market; an industry code is a firm's, and
+    a business known only from its description is not known to be local either."""
+    return bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry", "sector"}
+
+
 # Among companies of the client's own kind of business, how much nearer the one sharing its
 # district, town, region or country stands. A listed firm competes nationally: its head
 # office's town says little (spider.signals.FIRM_LOCAL_PLACE), so places barely count for it.
@@ -196,11 +212,7 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
         shared = text_similarity(db, company_id)
     else:
         shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
-    # A directory's business category is a local market; an industry code is a firm's, and a
-    # business known only from its description is not known to be local either.
-    local = bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry",
-                                                                               "sector"}
-    bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
+    bonus = PLACE_BONUS if is_local(kinds) else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
     out: dict[int, float] = {}
     for cid in set(walk) | set(shared):

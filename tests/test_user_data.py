@@ -1242,3 +1242,16 @@ def test_an_english_opener_names_the_kind_in_english(tmp_path):
              for p in expand(db, Settings(), q, limit=2, save=False).prospects}
     assert "florists in Paris" in lines["Fleurs de Paris Bastille"], lines
     assert "dentists in Paris" in lines["Centre Dentaire Oberkampf"], lines
+
+
+def test_a_local_business_of_the_same_kind_elsewhere_is_no_priority_a(tmp_path):
+    # A Lyon bakery's direct competitors are Lyon's bakeries; a Paris or Marseille bakery
+    # comes after them and is a B at best (all were [A] before).
+    db = _db(tmp_path, "commerces.csv", COMMERCES + "Pralus Presqu'île,\"32 Rue de la Charité, "
+             "69002 Lyon\",04 78 37 24 42,Boulangerie\nLe Fournil de Gerland,\"112 Avenue Jean "
+             "Jaurès, 69007 Lyon\",04 78 72 15 90,Boulangerie\n")
+    prospects = expand(db, Settings(), "Boulangerie Pozzoli", limit=6, save=False).prospects
+    letters = {p.name: p.priority for p in prospects}
+    assert {p.name for p in prospects[:2]} == {"Pralus Presqu'île", "Le Fournil de Gerland"}
+    assert letters["Pralus Presqu'île"] == letters["Le Fournil de Gerland"] == "A"
+    assert letters["Boulangerie Poilâne"] == letters["Boulangerie Saint-Victor"] == "B", letters
