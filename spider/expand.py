@@ -23,6 +23,7 @@ from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.notes import note_in
+from spider.places import POSTAL_CODE
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
@@ -38,7 +39,7 @@ from spider.signals import (
     STATUS_PLANNED,
     signals_of,
 )
-from spider.text import JP_POSTAL, display_names, plural, readable_name
+from spider.text import JP_POSTAL, display_names, is_latin, plural, readable_name
 
 # Company-level businesses from the curated table: where the seed's and a prospect's differ,
 # the prospect ranks last (a cruise line beside a hotel company, though GICS files both alike).
@@ -552,9 +553,16 @@ def _placed(signals: dict[str, dict], kind: str) -> str:
 
 
 def _postal_in(address: str) -> str:
-    """A Japanese postal code written in an address ('〒530-0001 大阪府...' -> 530-0001)."""
-    found = JP_POSTAL.search(unicodedata.normalize("NFKC", address))
-    return f"{found.group(1)}-{found.group(2)}" if found else ""
+    """A postal code written in an address, for the call list's column: a Japanese one
+    ('〒530-0001 大阪府...' -> 530-0001), or one in a part after the street of a Latin-script
+    address ('8 Rue du Cherche-Midi, 75006 Paris' -> 75006; 'Austin, TX 78701' -> 78701;
+    'London SW1A 2AA'), never the street's number."""
+    text = unicodedata.normalize("NFKC", address)
+    found = JP_POSTAL.search(text)
+    if found:
+        return f"{found.group(1)}-{found.group(2)}"
+    codes = [m.group(0) for part in text.split(",")[1:] for m in POSTAL_CODE.finditer(part)]
+    return codes[-1] if codes and is_latin(text) else ""
 
 
 def _around(query: Query) -> dict[str, int]:

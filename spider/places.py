@@ -373,9 +373,9 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
 
 
 # A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
-# (K1A 0B1), most others (4-6 digits).
-_POSTAL = re.compile(r"\b(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
-                     r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+# (K1A 0B1), Japanese (530-0001), most others (4-6 digits).
+POSTAL_CODE = _POSTAL = re.compile(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
+                                   r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 
 
 def address_tail(address: str) -> str:

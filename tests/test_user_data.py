@@ -1166,6 +1166,11 @@ def test_a_client_is_found_by_its_own_word_in_its_name(tmp_path):
     with pytest.raises(SpiderError, match="matches several companies") as raised:
         resolve_query(db, "Saint")
     assert "Boulangerie Saint-Victor" in str(raised.value.candidates)
+    # The call list's postal code comes from the address where no column gives it (it was
+    # empty), never from the street's number.
+    codes = {p.name: p.postal_code for p in expand(db, Settings(), "Poilâne", limit=5,
+                                                   save=False).prospects}
+    assert codes["Maison Landemaine Bastille"] == "75011" and codes["Du Pain et des Idées"] == "75010"
 
 
 MEMBERS = """Member Name,Street,City,State,ZIP
