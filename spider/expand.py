@@ -142,8 +142,13 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
                               segment_query=query.kind == "segment", language=settings.language)
         shared = set(signals) & (set(seed_signals) if seed_signals else _facet_signals(query))
         # Say what the prospect is (its own tier, the business it shares with the seed) and
-        # where, as precisely as known.
-        own = {s for s, r in signals.items() if r["kind"] in ("tier", "district")}
+        # where, as precisely as known (its own place, whatever the seed shares with it).
+        own = {s for s, r in signals.items() if r["kind"] == "tier"}
+        for kind in ("district", "city", "region"):
+            here = {s for s, r in signals.items() if r["kind"] == kind}
+            if here:
+                own |= here
+                break
         segment = segment_words(signals, shared | own) or segment_words(signals)
         row = rows.get(cid, {})
         names = display_names(row, settings.language)

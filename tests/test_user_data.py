@@ -1260,3 +1260,7 @@ def test_a_local_business_of_the_same_kind_elsewhere_is_no_priority_a(tmp_path):
     assert {p.name for p in prospects[:2]} == {"Pralus Presqu'île", "Le Fournil de Gerland"}
     assert letters["Pralus Presqu'île"] == letters["Le Fournil de Gerland"] == "A"
     assert letters["Boulangerie Poilâne"] == letters["Boulangerie Saint-Victor"] == "B", letters
+    # Each says where it is, though it shares only its country with the client (the line
+    # read "Boulangerie" alone).
+    said = {p.name: p.segment for p in prospects}
+    assert said["Boulangerie Saint-Victor"] == "Boulangerie, Marseille", said
