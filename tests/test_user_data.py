@@ -1264,3 +1264,32 @@ def test_a_local_business_of_the_same_kind_elsewhere_is_no_priority_a(tmp_path):
     # read "Boulangerie" alone).
     said = {p.name: p.segment for p in prospects}
     assert said["Boulangerie Saint-Victor"] == "Boulangerie, Marseille", said
+
+
+CRM_TSV = ("Company Name\t会社名\tPrefecture\tCity\tAddress\tIndustry\tPhone\n"
+           "Sato Tax Office\t\tTokyo\tChiyoda-ku\t2-1-1 Marunouchi, Chiyoda-ku, Tokyo\tAccounting firm\t03-3211-1001\n"
+           "\t佐藤税理士事務所\t東京都\t千代田区\t東京都千代田区丸の内2-1-1\t税理士事務所\t03-3211-1001\n"
+           "Yamamoto Tax Consulting\t\tTokyo\tShibuya-ku\t2-21-1 Shibuya, Shibuya-ku, Tokyo\tTax accountant\t03-3409-7007\n"
+           "\t山本税務コンサルティング\t東京都\t渋谷区\t東京都渋谷区渋谷2-21-1\t税理士事務所\t03-3409-7007\n"
+           "\t山田会計事務所\t大阪府\t大阪市中央区\t大阪府大阪市中央区本町2-5-7\t会計事務所\t06-6261-2222\n"
+           "Yamada Accounting Office\t\tOsaka\tChuo-ku\t2-5-7 Honmachi, Chuo-ku, Osaka\tAccounting firm\t06-6261-2222\n"
+           "Suzuki Accounting\t\tTokyo\tMinato-ku\t3-5-7 Shiba, Minato-ku, Tokyo\tAccounting firm\t03-3451-2002\n"
+           "\t伊藤税理士事務所\t東京都\t港区\t東京都港区赤坂3-2-6\t税理士事務所\t03-3583-6006\n")
+
+
+def test_one_firm_written_in_both_scripts_in_a_crm_export_is_one_company(tmp_path):
+    # Same phone, same address, one row in English and one in Japanese: one firm. Two rows of
+    # one list had been held two entries, because the kanji address's house number was read
+    # as its second number (渋谷2-21-1: 21) and Chiyoda-ku was no 千代田区; a won client then came
+    # back as a prospect under its Japanese name.
+    path = tmp_path / "crm.tsv"
+    path.write_text(CRM_TSV, encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path, mapping={"name_local": "会社名"})
+    rebuild(db, Settings())
+    companies = db.execute("select count(distinct company_id) from record_links").fetchone()[0]
+    assert companies == 5  # Sato, Yamamoto, Yamada twice each; Suzuki, 伊藤 once
+    together = db.execute(
+        "select count(distinct l.company_id) from records r join record_links l on l.record_id = "
+        "r.id where r.phone = '03-3211-1001'").fetchone()[0]
+    assert together == 1

@@ -157,11 +157,19 @@ def _postal_out(address: Any, postal: Any) -> tuple[str, str]:
 
 
 def _city_key(city: Any) -> str:
-    """A city as both scripts can compare it: 京都市 and Kyoto are 'kyoto'."""
+    """A city as both scripts can compare it: 京都市 and Kyoto are 'kyoto'; a ward as a Latin
+    address writes it, 千代田区 and Chiyoda-ku 'chiyoda', 大阪市北区 and Kita-ku 'kita' (the
+    ward of a city of wards, which the Latin address names apart)."""
     name = normalize_name(city)
     if name and is_japanese(name):
-        return place_reading(name) or name
-    return name
+        ward = re.fullmatch(r".+?市(.+?区)", name)
+        return place_reading(ward.group(1) if ward else name) or name
+    return _LATIN_MUNICIPALITY.sub("", name) if name else name
+
+
+# "Chiyoda-ku", "Toyota-shi" as normalized ("chiyoda ku"): the suffix a Japanese-script
+# name's reading drops.
+_LATIN_MUNICIPALITY = re.compile(r"(?<=[a-z]) (?:ku|shi)$")
 
 
 def _list_of(record: dict[str, Any]) -> str:
@@ -181,7 +189,9 @@ def _has_legal_form(name: str) -> bool:
     return strip_legal_forms(folded) != folded
 
 
-_HOUSE = re.compile(r"\b(\d+)\b")
+# A house number: the first number standing alone among Latin letters ("500 E 4th St": 500,
+# not the 4 of 4th); beside kanji it stands alone too ("渋谷2-21-1": 2, as "2-21-1 Shibuya").
+_HOUSE = re.compile(r"(?<![0-9A-Za-z])(\d+)(?![0-9A-Za-z])")
 _DIGITS = re.compile(r"\d+")
 
 
