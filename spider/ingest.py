@@ -310,6 +310,11 @@ def _check_mapping(mapping: dict[str, str] | None, header_map: dict[str, str], p
         if fld not in KNOWN:
             raise InputError(f"--map {fld}={column}: {fld!r} is not a field; use one of {', '.join(FIELDS)}")
         if column not in header_map:
+            several = re.fullmatch(r"([^,]+),\s*(\w+=.+)", column)
+            if several and several.group(1) in header_map:
+                # "--map rating=Stars,category=Cuisine": one --map per field.
+                raise InputError(f"{path}: --map {fld}={column}: give one --map per field "
+                                 f"(--map {fld}={several.group(1)} --map {several.group(2)})")
             raise InputError(f"{path}: --map {fld}={column}: no column {column!r} in the file")
 
 

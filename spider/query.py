@@ -36,7 +36,7 @@ from spider.names import COMPANY_EXACT, describe_company, find_companies, named_
 from spider.rank import PLACE_LEVELS
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
-from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE
+from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE, STAR_WORDS
 from spider.text import ENTITY_NOUNS, entity_noun, plural_noun
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
@@ -485,6 +485,7 @@ def _rating_phrases(signal: str) -> list[str]:
     if unit == "star":
         kanji = _SAY_NUMBER.get(n, ("", ""))[1]
         out += [f"{n}つ星", f"星{n}つ", f"{n}星"] + ([f"{kanji}つ星"] if kanji else [])
+        out += [f"{n} {word}" for word in STAR_WORDS]
     return [fold_query(p) for p in out]
 
 

@@ -356,13 +356,21 @@ def business_status(value: str, *, whole: bool) -> str | None:
 
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "double": 2, "three": 3, "triple": 3, "four": 4,
             "five": 5, "six": 6, "seven": 7, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-            "ひとつ": 1, "ふたつ": 2, "みっつ": 3, "よっつ": 4, "いつつ": 5}
+            "ひとつ": 1, "ふたつ": 2, "みっつ": 3, "よっつ": 4, "いつつ": 5,
+            # guides in Spanish, Italian, French, German ("dos estrellas", "tre stelle")
+            "una": 1, "dos": 2, "tres": 3, "due": 2, "tre": 3, "deux": 2, "trois": 3,
+            "zwei": 2, "drei": 3}
 _UNIT = {"star": "star", "diamond": "diamond", "key": "key", "pavilion": "pavilion",
          "crown": "crown", "hat": "hat", "toque": "toque", "fork": "fork", "point": "point",
-         "星": "star", "ダイヤ": "diamond", "キー": "key"}
+         "星": "star", "ダイヤ": "diamond", "キー": "key",
+         "estrella": "star", "stella": "star", "stelle": "star", "étoile": "star",
+         "étoiles": "star", "etoile": "star", "stern": "star", "sterne": "star"}
+# The words for a star in the guides' languages, as a query may say them ("2 estrellas").
+STAR_WORDS = ("estrella", "estrellas", "stella", "stelle", "étoile", "étoiles", "stern", "sterne")
 _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + ")"
 _RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forbes\s+)?"
-                    r"(stars?|diamonds?|keys?|pavilions?|crowns?|hats?|toques?|forks?|points?|星|ダイヤ|キー)",
+                    r"(stars?|diamonds?|keys?|pavilions?|crowns?|hats?|toques?|forks?|points?|星|ダイヤ|キー|"
+                    r"estrellas?|stell[ae]|[ée]toiles?|sterne?)",
                     re.I)
 _RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
 _BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")

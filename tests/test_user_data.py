@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from spider.db import open_db
-from spider.errors import SpiderError
+from spider.errors import InputError, SpiderError
 from spider.expand import expand
 from spider.ingest import ingest_file
 from spider.pipeline import rebuild
@@ -1293,3 +1293,29 @@ def test_one_firm_written_in_both_scripts_in_a_crm_export_is_one_company(tmp_pat
         "select count(distinct l.company_id) from records r join record_links l on l.record_id = "
         "r.id where r.phone = '03-3211-1001'").fetchone()[0]
     assert together == 1
+
+
+GUIA = """Nombre,Cocina,Distinción,Dirección,Ciudad,Provincia,Teléfono
+Disfrutar,Creativa,3 estrellas,"Carrer de Villarroel, 163",Barcelona,Barcelona,+34 933 48 68 96
+Cocina Hermanos Torres,Creativa,3 estrellas,"Carrer del Taquígraf Serra, 20",Barcelona,Barcelona,+34 934 10 00 20
+Enoteca Paco Pérez,Mediterránea,2 estrellas,"Carrer de la Marina, 19-21",Barcelona,Barcelona,+34 934 83 81 08
+DiverXO,Creativa,3 estrellas,"Calle del Padre Damián, 23",Madrid,Madrid,+34 915 70 07 66
+Coque,Creativa,2 estrellas,"Calle del Marqués de Riscal, 11",Madrid,Madrid,+34 916 04 02 02
+Ramón Freixa Madrid,Creativa,2 estrellas,"Calle de Claudio Coello, 67",Madrid,Madrid,+34 917 81 82 62
+Sala de Despiece,Creativa,1 estrella,"Calle de Ponzano, 11",Madrid,Madrid,+34 917 52 61 06
+"""
+
+
+def test_a_guides_stars_in_its_own_language_are_its_tiers(tmp_path):
+    # "2 estrellas" was no rating ("'2', 'estrellas' names no kind of business"); a query
+    # may say it in Spanish or English. A mapping of two fields in one --map says how.
+    path = tmp_path / "guia.csv"
+    path.write_text(GUIA, encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    with pytest.raises(InputError, match=r"give one --map per field \(--map rating=Distinción "
+                       r"--map category=Cocina\)"):
+        ingest_file(db, path, mapping={"rating": "Distinción,category=Cocina"})
+    ingest_file(db, path, mapping={"rating": "Distinción", "category": "Cocina"})
+    rebuild(db, Settings())
+    for query in ("2 estrellas Madrid", "two-star Madrid"):
+        assert set(_names(db, query)[:2]) == {"Coque", "Ramón Freixa Madrid"}, query
