@@ -27,6 +27,7 @@ from spider.resolve.normalize import compact, is_japanese, normalize_name
 from spider.resolve.readings import reading_words
 
 COMPANY_EXACT = 100.0
+GONE_BELOW = 5.0  # how far a company gone from every source ranks below a live one
 PREFIX_SCORE = 90.0
 # How many trigram-sharing names a fuzzy lookup scores; bounds its cost at any scale.
 TRIGRAM_CANDIDATES = 2000
@@ -224,6 +225,11 @@ def find_companies(db: Database, text: str, *, limit: int = 8,
     if not exact_only:
         for cid, score in _close_names(db, text, key, limit, cutoff, bool(exact)).items():
             scores[cid] = max(scores.get(cid, 0.0), score)
+    # A company gone from every source (its rows removed on a re-read) ranks below a live
+    # one of its name: the rep means the one still listed, not the ghost of an older read.
+    for cid, in rows_in(db, "select id from companies where id in ({marks}) and status = 'gone'",
+                        sorted(scores)):
+        scores[cid] -= GONE_BELOW
     best = sorted(scores.items(), key=lambda item: -item[1])[:limit]
     described = describe_companies(db, [cid for cid, _ in best])
     return [{"company_id": cid, "score": score, **described[cid]} for cid, score in best]

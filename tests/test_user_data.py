@@ -1319,3 +1319,22 @@ def test_a_guides_stars_in_its_own_language_are_its_tiers(tmp_path):
     rebuild(db, Settings())
     for query in ("2 estrellas Madrid", "two-star Madrid"):
         assert set(_names(db, query)[:2]) == {"Coque", "Ramón Freixa Madrid"}, query
+
+
+def test_a_company_gone_from_its_source_never_blocks_the_live_one_of_its_name(tmp_path):
+    # After a re-read that dropped rows, their company stays (for what was recorded about
+    # it) as gone; the live company of the same name is the one meant ("matches several
+    # companies ... #1 Grindsmith Coffee [gone from every source]" before).
+    db = _db(tmp_path, "cafes.csv", "name,category,address\n"
+             "Grindsmith Coffee,Cafe,\"231 Deansgate, Manchester M3 4EN, UK\"\n"
+             "Grindsmith Coffee,Cafe,\"8 Half Moon St, Leeds LS1 6AA, UK\"\n"
+             "Federal Cafe,Cafe,\"9 Nicholas Croft, Manchester M4 1EY, UK\"\n")
+    ids = [cid for cid, in db.execute("select id from companies where name = 'Grindsmith Coffee' "
+                                      "order by id")]
+    assert len(ids) == 2
+    db.execute("update companies set status = 'gone' where id = ?", [ids[0]])
+    query = resolve_query(db, "Grindsmith Coffee")
+    assert (query.kind, query.company_id) == ("company", ids[1])
+    from spider.clients import resolve_company
+
+    assert resolve_company(db, "Grindsmith Coffee") == ids[1]
