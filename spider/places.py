@@ -392,6 +392,7 @@ class AddressPlace:
     country: str | None
     region: Region | None
     city: str | None
+    district: str | None = None  # the part before the town ("Didsbury" of "..., Didsbury, Manchester")
 
 
 def place_in_address(address: str, country: str | None = None) -> AddressPlace:
@@ -427,6 +428,12 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
             break  # a region's code in a country not known: not a town
         if not any(ch.isdigit() for ch in text) and len(text) <= 40:
             city = text
+            # A part between the street and the town names the neighbourhood ("712
+            # Wilmslow Road, Didsbury, Manchester M20 2DW").
+            before = " ".join(parts[index - 1].split()) if index >= 2 else ""
+            if before and not any(ch.isdigit() for ch in before) and len(before) <= 40 \
+                    and region_of(before, country) is None:
+                return AddressPlace(country, region, city, before)
         break
     return AddressPlace(country, region, city)
 

@@ -728,6 +728,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         country = places.country_code(rec.get("country"))
         inferred = countries.get(rec.get("source") or "")  # the file's country, from its regions
         pref_raw, city_raw, city_ward = None, rec.get("city"), None
+        address_district = None  # a neighbourhood the address names before its town
         city_label = ward_label = None  # English names of a city and ward keyed in Japanese
         if rec.get("address"):
             pref_raw, addr_city = places.split_japanese_address(rec["address"])
@@ -752,6 +753,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             country = country or said.country
             if said.region is not None:
                 region_text = said.region.name
+            if said.district and not rec.get("district"):
+                address_district = said.district
             city_raw = city_raw or said.city
         region_code, region_label = None, None
         if region_text:
@@ -811,7 +814,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             if near:
                 district = near[0]
                 evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
-        own = _tidy_place(str(rec.get("district") or "")).strip()
+        own = _tidy_place(str(rec.get("district") or address_district or "")).strip()
         town = _tidy_place(city_raw) if city_raw else ""
         if (district is None and own and own.lower() != town.lower() and len(own) <= 60
                 and region_code != "JP-13" and not places.tokyo_wards().get(places.place_key(own))):

@@ -1338,3 +1338,17 @@ def test_a_company_gone_from_its_source_never_blocks_the_live_one_of_its_name(tm
     from spider.clients import resolve_company
 
     assert resolve_company(db, "Grindsmith Coffee") == ids[1]
+
+
+def test_a_neighbourhood_between_the_street_and_the_town_is_a_place(tmp_path):
+    # "114 Wilmslow Road, Didsbury, Manchester M20 5RB": Didsbury is the district ("estate
+    # agents in Didsbury" had ignored the word and listed the Didsbury agent last).
+    db = _db(tmp_path, "agents.csv", "Business Name,Type,Full Address\n"
+             "Ryder & Dutton,Estate Agents,\"114 Wilmslow Road, Didsbury, Manchester M20 5RB\"\n"
+             "Thornley Groves,Estate Agents,\"3 Deansgate, Manchester M3 2BW\"\n"
+             "Jordan Fishwick,Estate Agents,\"10 King St, Manchester M2 6AG\"\n"
+             "Dexters Soho,Estate Agents,\"12 Greek St, Soho, London W1D 4DH\"\n"
+             "Didsbury Eyecare,Opticians,\"712 Wilmslow Road, Didsbury, Manchester M20 2DW\"\n",
+             mapping={"address": "Full Address"})
+    assert _names(db, "estate agents in Didsbury")[0] == "Ryder & Dutton"
+    assert _names(db, "estate agents in Soho")[0] == "Dexters Soho"
