@@ -70,13 +70,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                        "33業種区分", "提出者業種", "sector"),
     "category": ("amenity", "shop", "craft", "category", "type", "tourism", "business type", "カテゴリ", "カテゴリー", "種別",
                  "業態", "業種", "ジャンル", "分類", "施設種別", "種類",
-            "typ", "art", "kategorie", "branche", "type d'établissement", "catégorie", "categoría", "tipo", "categoria"),
+            "typ", "art", "kategorie", "branche", "type d'établissement", "catégorie", "categoría", "tipo", "categoria",
+            "cuisine", "cocina", "cucina", "küche"),
     "rating": ("rating", "stars", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
-               "estrellas", "valutazione", "stelle"),
+               "estrellas", "valutazione", "stelle", "distinction", "distinción", "michelin"),
     "brand": ("brand", "ブランド"),
     "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社"),
     "address": ("address_1", "address1", "address", "addr", "addr:full", "addr:ja", "street address", "street",
+                "full address", "complete address", "postal address", "mailing address",
                 "address 1", "address line 1", "billing street", "headquarters",
                 "location", "hq", "hq location", "headquarters location", "based in",
                 "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1",
@@ -151,14 +153,23 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
     by_column = {column: field for field, column in overrides.items()}
     taken = set(by_column.values())
     mapping: dict[str, str] = {}
+    first_name_ascii = next((fold_header(c).isascii() for c, f in by_column.items() if f == "name"),
+                            True)
     for column in headers:
         if column in by_column:
             mapping[column] = by_column[column]
             continue
         field = HEADER_ALIASES.get(fold_header(column))
+        if field == "name" and field in taken:
+            # A second name column headed in the other script ("Company Name" and 会社名 in one
+            # CRM export): the name in that script, not a column to drop.
+            latin = fold_header(column).isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
+            field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
         if field and field not in taken:
             mapping[column] = field
             taken.add(field)
+            if field == "name":
+                first_name_ascii = fold_header(column).isascii()
         else:
             mapping[column] = column
     return mapping

@@ -102,6 +102,12 @@ def test_decode_bytes_falls_back_through_japanese_encodings():
             ["法人番号", "法人名", "事業概要", "Member Since"],
             ["corporate_number", "legal_name", "description", "Member Since"],
         ),
+        # A second name column headed in the other script is the name in that script (a
+        # CRM export's 会社名 beside "Company Name"; 11 of 25 rows had been skipped, nameless).
+        (["Company Name", "会社名", "Full Address"], ["name", "name_local", "address"]),
+        (["会社名", "Company Name"], ["name", "name_en"]),
+        # A guide's columns in its own language.
+        (["Nombre", "Cocina", "Distinción"], ["name", "category", "rating"]),
     ],
 )
 def test_map_headers_english_japanese_and_osm(headers, expected):

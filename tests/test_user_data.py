@@ -1285,8 +1285,9 @@ def test_one_firm_written_in_both_scripts_in_a_crm_export_is_one_company(tmp_pat
     path = tmp_path / "crm.tsv"
     path.write_text(CRM_TSV, encoding="utf-8")
     db = open_db(tmp_path / "spider.db")
-    ingest_file(db, path, mapping={"name_local": "会社名"})
+    ingest_file(db, path)  # 会社名 beside "Company Name" is read as the Japanese name
     rebuild(db, Settings())
+    assert db.execute("select count(*) from records").fetchone()[0] == 8
     companies = db.execute("select count(distinct company_id) from record_links").fetchone()[0]
     assert companies == 5  # Sato, Yamamoto, Yamada twice each; Suzuki, 伊藤 once
     together = db.execute(
