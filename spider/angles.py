@@ -71,6 +71,12 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _competes(prospect_signals: dict[str, dict], theirs: dict[str, dict]) -> bool:
+    """Whether a client shares a competitor signal (its business, tier, list) with a prospect."""
+    return any(prospect_signals[s]["kind"] in REFERENCE_KINDS
+               for s in set(prospect_signals) & set(theirs))
+
+
 def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
                       client_signals: dict[int, dict[str, dict]], prospect_id: int,
                       not_cite: Collection[int] = ()) -> tuple[dict, set[str]] | None:
@@ -84,9 +90,9 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
         theirs = client_signals.get(client["company_id"], {})
         if groups & {s for s, r in theirs.items() if r["kind"] == "group"}:
             continue  # never pitch a client's name to a company in its own group
-        shared = set(prospect_signals) & set(theirs)
-        if not any(prospect_signals[s]["kind"] in REFERENCE_KINDS for s in shared):
+        if not _competes(prospect_signals, theirs):
             continue
+        shared = set(prospect_signals) & set(theirs)
         score = sum(prospect_signals[s]["weight"] for s in shared)
         if not client["referenceable"]:
             # On a near-tie the client who agreed to be named wins: a named reference is the
@@ -227,6 +233,13 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                 values["story_clause"] = clause.format(story=story) if story else ""
             else:
                 prospect.angle = "anonymous_peer"
+                # One won client among the prospect's competitors, or several: said so.
+                several = sum(1 for c in clients if c["company_id"] != prospect.company_id
+                              and _competes(signals, client_signals.get(c["company_id"], {}))) > 1
+                angle = templates["angle"]["anonymous_peer"]
+                for key in ("competitors", "teams"):
+                    forms = angle.get(key) or ["", ""]
+                    values[key] = forms[1 if several else 0]
         else:
             prospect.angle = "segment"
             base = {s: signals[s] for s in signals if s in seed_signals} if seed_signals else signals

@@ -1353,3 +1353,20 @@ def test_a_neighbourhood_between_the_street_and_the_town_is_a_place(tmp_path):
              mapping={"address": "Full Address"})
     assert _names(db, "estate agents in Didsbury")[0] == "Ryder & Dutton"
     assert _names(db, "estate agents in Soho")[0] == "Dexters Soho"
+
+
+def test_an_anonymous_opener_says_one_competitor_when_one_client_is(tmp_path):
+    # One anonymous won client among a prospect's competitors is "one of your direct
+    # competitors", not "several" (it said several with one client).
+    from spider.clients import record_won
+
+    db = _db(tmp_path, "commerces.csv", COMMERCES)
+    record_won(db, "Boulangerie Poilâne", referenceable=False)
+    line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
+                                                   limit=5, save=False).prospects}
+    assert "with one of your direct competitors among" in line["Du Pain et des Idées"], line
+    assert "their sales team win" in line["Du Pain et des Idées"]
+    record_won(db, "Boulangerie Pozzoli", referenceable=False)
+    line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
+                                                   limit=5, save=False).prospects}
+    assert "with several of your direct competitors among" in line["Du Pain et des Idées"], line
