@@ -83,7 +83,8 @@ def test_non_referenceable_client_is_never_named(private_db, names_of):
             assert p.reference["company_id"] == aman["company_id"]
             assert not p.reference["referenceable"]
     english = expand(private_db, Settings(), "Palace Hotel Tokyo", limit=5, save=False)
-    assert "several of your direct competitors" in english.prospects[0].opening_line
+    # One won client (Aman Tokyo) among the prospect's competitors: "one of", not "several".
+    assert "one of your direct competitors" in english.prospects[0].opening_line
 
 
 def test_record_won_updates_consent_and_lists(private_db):
