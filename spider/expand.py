@@ -6,7 +6,6 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
@@ -510,7 +509,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     if not partial:
         return ranked, None
     around = {s: level for s, level in _around(query).items() if s not in rest}
-    tail = _Tail({t[0]: t for t in partial}, around, everything)
+    tail = _Tail({t[0]: t for t in partial}, around)
     return ranked + [(cid, score, covered) for cid, score, covered, _ in partial], tail
 
 
@@ -529,7 +528,6 @@ class _Tail:
 
     fitted: dict[int, tuple[int, float, int, float]]  # company -> (id, score, covered, fit)
     around: dict[str, int]  # place signals around the one asked for: how near each is
-    everything: int  # how many parts the query has
 
     def needed(self, ranked: list[tuple[int, float, int]], limit: int) -> bool:
         """Whether fewer than LIMIT of RANKED match every part (one of these will be shown)."""
@@ -652,10 +650,7 @@ def _held_among(db: Database, signals: list[str],
             if cid in members:
                 yield cid, sig
         return
-    yield from db.execute(
-        "select company_id, signal from company_signals where signal in "
-        f"({','.join('?' * len(signals))}) and company_id in (select value from json_each(?))",
-        [*signals, json.dumps(list(members))])
+    yield from _holders_among(db, signals, list(members))
 
 
 def _holders_among(db: Database, signals: list[str],

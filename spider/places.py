@@ -374,8 +374,8 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
 
 # A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
 # (K1A 0B1), Japanese (530-0001), most others (4-6 digits).
-POSTAL_CODE = _POSTAL = re.compile(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
-                                   r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+POSTAL_CODE = re.compile(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
+                         r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 
 
 def address_tail(address: str) -> str:
@@ -384,7 +384,7 @@ def address_tail(address: str) -> str:
     parts = [p.strip() for p in (address or "").split(",") if p.strip()]
     if len(parts) < 2 or not is_latin(address):
         return ""
-    return " ".join(_POSTAL.sub(" ", parts[-1]).split())
+    return " ".join(POSTAL_CODE.sub(" ", parts[-1]).split())
 
 
 @dataclass(frozen=True)
@@ -417,7 +417,7 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
     for index in range(len(parts) - 1, -1, -1):
         if index == 0 and any(ch.isdigit() for ch in parts[0]):
             break  # the street; a first part without a number is a town ("Austin, TX")
-        text = " ".join(_POSTAL.sub(" ", parts[index]).split())
+        text = " ".join(POSTAL_CODE.sub(" ", parts[index]).split())
         if not text:
             continue
         found = region_of(text, country)

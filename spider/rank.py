@@ -71,7 +71,7 @@ class Adjacency:
         elif self._holding(key) > DEGREES_WITH_HOLDERS:
             # A broad signal's holders come without their degrees: a push from it leaves
             # each so little that its edge weight alone (a degree is at least that) rules
-            # nearly all out; the few it does not are looked up one by one (`degree`).
+            # most out; the push reads the rest's at once (`learn_degrees`).
             self._uncapped.add(node)
             out = [(("c", cid), weight) for cid, weight in self.db.execute(
                 "select company_id, weight from company_signals where signal = ?", [key])]
