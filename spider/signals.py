@@ -59,6 +59,14 @@ KIND_WEIGHTS: dict[str, float] = {
     "status": 0.01,  # closed or not yet open: kept to leave them out, never a likeness
 }
 
+
+def is_local(kinds: set[str]) -> bool:
+    """Whether a client with signals of these KINDS is a local business: a directory's
+    category (or a kind, tier or brand) is a local market; an industry code is a firm's, and
+    a business known only from its description is not known to be local either."""
+    return bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry", "sector"}
+
+
 # Signal kinds that make two companies direct competitors (a shared place alone does not).
 COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "kind",
                               "brand"})
@@ -271,16 +279,18 @@ def _is_property(recs: list[dict[str, Any]]) -> bool:
 
 def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict[str, float],
                   *, district_radius_km: float = 1.0,
-                  countries: Mapping[str, str] | None = None) -> Iterator[Fact]:
+                  countries: Mapping[str, str] | None = None,
+                  categories: frozenset[str] = frozenset()) -> Iterator[Fact]:
     """Every signal one company carries, from all of its records. COUNTRIES: the country of
-    each source whose rows do not say it (`source_countries`)."""
+    each source whose rows do not say it (`source_countries`); CATEGORIES: the categories the
+    directories use on their own (`single_categories`)."""
     def conf(rec: dict[str, Any]) -> float:
         return confidence.get(rec.get("source") or "", 0.8)
 
     yield from _industry_facts(recs, curated, conf)
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
-    yield from _category_facts(recs, conf)
+    yield from _category_facts(recs, conf, categories)
     if not any(r.get("category") or r.get("industry_label") or r.get("industry_code")
                for r in recs):
         yield from _name_kind_facts(recs, conf)
@@ -318,11 +328,15 @@ STATUS_PLANNED = "status:planned"
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
 _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
-                     r"out of business|ceased|liquidated|bankrupt|deregistered|struck off|"
+                     r"out of business|ceased|liquidated|in liquidation|bankrupt|deregistered|struck off|"
+                     # a register's licence that no longer lets it trade
+                     r"expired|lapsed|revoked|cancell?ed|surrendered|voluntarily surrendered|"
+                     r"not renewed|terminated|withdrawn|retired|null and void|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
+                     r"abgelaufen|widerrufen|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
-                     r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院", re.I)
+                     r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
                       r"not yet open|pre-opening|in planning|in planung|geplant|im bau|"
                       r"en projet|en construction|en construcción|in costruzione|in aanbouw)\b|"
@@ -332,6 +346,8 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 # A status value that says the business is open (ingest reports any value it can read as
 # neither this nor closed or planned).
 _OPEN = re.compile(r"^(?:open|opened|active|operating|in operation|in business|trading|live|yes|"
+                   r"current|valid|licensed|licenced|registered|issued|renewed|"
+                   r"(?:in )?good standing|active[ -]+\w+(?: \w+)?|"
                    r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
@@ -459,12 +475,15 @@ def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
                    rec["source"])
 
 
-def _category_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
+def _category_facts(recs: Records, conf: Confidence,
+                    categories: frozenset[str] = frozenset()) -> Iterator[Fact]:
     """A record's own category (a directory's "type": steakhouses, french, REIT ...) is a
-    signal like any industry label; lodging categories are handled as hotels."""
+    signal like any industry label; lodging categories are handled as hotels. CATEGORIES:
+    the ones used on their own (a "Cafe, Catering" is a cafe and a caterer where "Cafe" is a
+    category by itself)."""
     seen: set[str] = set()
     for rec in recs:
-        for key, label in _category_parts(rec.get("category") or ""):
+        for key, label in _category_parts(rec.get("category") or "", categories):
             if key not in seen:
                 seen.add(key)
                 yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec),
@@ -614,21 +633,59 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# Separators that always part a category cell ("Bar; Grill", "Cafe / Bakery", 美容室、ネイル).
+_HARD_PARTS = re.compile(r"\s*[;/|、]\s*")
+# Separators that part one only where the parts are kinds of business ("Cafe, Catering", "Cafe &
+# Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
+# Crafts"): the words of English, German, French, Spanish, Italian and Dutch lists.
+_SOFT_PARTS = re.compile(r"\s*[,&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
+
+
 @functools.lru_cache(maxsize=1 << 14)
-def _category_parts(category: str) -> tuple[tuple[str, str], ...]:
-    """A category value's parts as (key, label): 'Bar; Grill' -> bar, grill (one value of a
-    directory's few, so worked out once)."""
+def _category_parts(category: str, singles: frozenset[str] = frozenset()
+                    ) -> tuple[tuple[str, str], ...]:
+    """A category value's parts as (key, label): 'Bar; Grill' -> bar, grill; 'Cafe, Catering'
+    or 'Cafe & Catering' -> cafe, catering where one part is a category a directory uses on
+    its own (SINGLES: `single_categories`) or every part is a kind of business the vocabulary
+    knows (one value of a directory's few, so worked out once)."""
     out = []
     raw = unicodedata.normalize("NFKC", category).strip()
-    for part in re.split(r"\s*[;/|、]\s*", raw):
-        key = part.lower()
-        # The English lodging words are the hotel category itself; a Japanese one (旅館)
-        # stays the user's own word beside it.
-        if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
-                or business_status(part, whole=True)):
-            continue
-        out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
-    return tuple(out)
+    for whole in _HARD_PARTS.split(raw):
+        for part in _soft_parts(whole, singles):
+            key = part.lower()
+            # The English lodging words are the hotel category itself; a Japanese one (旅館)
+            # stays the user's own word beside it.
+            if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
+                    or business_status(part, whole=True)):
+                continue
+            out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
+    return tuple(dict.fromkeys(out))
+
+
+def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:
+    parts = [p for p in _SOFT_PARTS.split(value) if p]
+    if len(parts) < 2:
+        return [value]
+    keys = [p.lower() for p in parts]
+    latin, _ = _kind_words()
+    if any(k in singles for k in keys) or all(
+            k in latin or k.removesuffix("s") in latin for k in keys):
+        return parts
+    return [value]
+
+
+def single_categories(db: Database) -> frozenset[str]:
+    """The categories (folded) the active records use on their own, not as one of a cell's
+    parts joined by a comma or "&": what tells "Cafe, Catering" (two kinds where "Cafe" is a
+    category of its own) from "Bed & Breakfast" (one)."""
+    out: set[str] = set()
+    for (value,) in db.execute("select distinct category from records where "
+                               "coalesce(category, '') != '' and coalesce(status, 'active') = "
+                               "'active'"):
+        for part in _HARD_PARTS.split(unicodedata.normalize("NFKC", value).strip()):
+            if part and not _SOFT_PARTS.search(part):
+                out.add(part.lower())
+    return frozenset(out)
 
 
 def _employee_band(value: Any) -> str | None:
@@ -1089,8 +1146,8 @@ class _CompanyPass:
 def _company_pass(group: tuple[int, Records], context: tuple) -> _CompanyPass:
     """The per-company pass of `build_signals` (pure: it may run on a Spark executor)."""
     company_id, recs = group
-    curated, confidence, radius, countries = context
-    facts = list(_best_facts(recs, curated, confidence, radius, countries).values())
+    curated, confidence, radius, countries, categories = context
+    facts = list(_best_facts(recs, curated, confidence, radius, countries, categories).values())
     words: set[str] = set()
     tickers: list[str] = []
     for rec in recs:
@@ -1185,7 +1242,7 @@ def build_signals(db: Database, settings: Settings, *,
     companies: set[int] = set()
     words: list[tuple[int, str]] = []
     described: list[tuple[int, str, str]] = []
-    context = (curated, confidence, radius, countries)
+    context = (curated, confidence, radius, countries, single_categories(db))
     for company_id, found, its_words, its_tickers, source_of, is_property in _company_passes(
             db, context, settings.workers, engine):
         companies.add(company_id)
@@ -1353,11 +1410,12 @@ def _write_signals(db: Database, companies: int) -> str:
 
 
 def _best_facts(recs: Records, curated: Curated, confidence: dict[str, float],
-                radius: float, countries: Mapping[str, str]) -> dict[str, Fact]:
+                radius: float, countries: Mapping[str, str],
+                categories: frozenset[str] = frozenset()) -> dict[str, Fact]:
     """A company's facts, the most confident of each signal."""
     mine: dict[str, Fact] = {}
     for fact in company_facts(recs, curated, confidence, district_radius_km=radius,
-                              countries=countries):
+                              countries=countries, categories=categories):
         if fact.signal not in mine or fact.confidence > mine[fact.signal].confidence:
             mine[fact.signal] = fact
     return mine
@@ -1378,7 +1436,9 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
             "l.company_id in ({marks})", changed):
         by_company[rec["_company"]].append(rec)
     countries = source_countries(db)
-    facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km, countries)
+    categories = single_categories(db)
+    facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km, countries,
+                              categories)
              for cid, recs in by_company.items()}
     _known_terms_and_groups(db, facts, by_company)
     _operators(facts, by_company, curated)
