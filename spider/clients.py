@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from spider.db import Database, insert_rows, table, update_row, upsert_row
 from spider.errors import InputError, QueryError
 from spider.fields import fold_header
-from spider.names import find_companies, name_keys
+from spider.names import find_companies, name_keys, named_within
 from spider.settings import Settings
 from spider.text import now_iso, plural
 
@@ -118,6 +118,16 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
         return company_id
     found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
     strong = [c for c in found if c["score"] >= (100 if strict else 90)]
+    if not strong and not strict:
+        # A client by its own word ("Hoffmann" of Elektrotechnik Hoffmann & Sohn), as
+        # `expand` finds it: one such company is the one meant; several, a choice.
+        within = named_within(db, text, score=90)
+        if len(within) == 1:
+            return int(within[0]["company_id"])
+        if within:
+            raise QueryError(f"{text!r} is a word in the names of {len(within)} companies; "
+                             f"rerun with the #id of one (e.g. {command} "
+                             f"'#{within[0]['company_id']}')", candidates=within[:8])
     if not strong:
         if found:
             raise QueryError(f"no company is called {text!r}; if it is one of these, rerun with "
@@ -174,7 +184,7 @@ class WonImport:
 
 _NOT_WON = re.compile(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
                       r"失注|不成立|未|見込|予定|検討|交渉|提案")
-_WON = re.compile(r"\bwon\b|受注|成約|契約済")
+_WON = re.compile(r"\bwon\b|closedwon|closed-won|受注|成約|契約済")  # closedwon: HubSpot's internal id
 
 
 def is_won_stage(stage: str) -> bool:

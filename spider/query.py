@@ -1129,6 +1129,18 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     loose_reading = any(w.startswith(("=", "~")) for w, _ in found)
     if (segment_covers and len(facets_named) >= 2 and "brand" not in facets_named and exact
             and not (len(exact) == 1 and loose_reading)):
+        won = _won_among(db, [c["company_id"] for c in exact])
+        if len(won) == 1:
+            # A won client's own name ("Round Rock Pharmacy", 渋谷整骨院) is the client, though
+            # its words read as a segment: the rep asks for its lookalikes.
+            client = next(c for c in exact if c["company_id"] == won[0])
+            query = Query(text, "company", company_id=won[0], company_name=client["name"])
+            what = " ".join(t.label for _, t in found if t.facet != "place")
+            where = " ".join(t.label.split(",")[0] for _, t in found if t.facet == "place")
+            query.notes.append(f"read '{text}' as your client {client['label']}; for the segment, "
+                               f"expand '{what} in {where}'" if what and where else
+                               f"read '{text}' as your client {client['label']}")
+            return query
         # Every word is a segment word ("Tokyo business hotel"): the user means the segment,
         # even if some hotel is called just that. A brand plus a place ("Conrad Tokyo") is a
         # property's name, not a segment.
@@ -1169,6 +1181,13 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
     return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
+
+
+def _won_among(db: Database, ids: list[int]) -> list[int]:
+    """Those of IDS that are won clients."""
+    return sorted(cid for cid, in rows_in(
+        db, "select distinct l.company_id from won_clients w cross join record_links l on "
+        "l.record_id = w.record_id where l.company_id in ({marks})", ids)) if ids else []
 
 
 def _holders_of(db: Database, signals: Iterable[str]) -> set[int]:
@@ -1301,6 +1320,24 @@ ADDRESS_READING_SCAN = 200_000
 _PLACE_FINEST = ("district", "city", "region")
 
 
+# A word before a street type or after a street word names the street, not the area it is in
+# ("541 Sydney Rd, Brunswick" is not in Sydney; "12 rue de Paris, Lyon" is not in Paris).
+_STREET_AFTER = re.compile(
+    r"\s+(?:st|street|rd|road|ave|avenue|av|blvd|boulevard|dr|drive|ln|lane|way|pl|place|ct|"
+    r"court|hwy|highway|pde|parade|tce|terrace|cres|crescent|cl|close|pkwy|parkway|sq|square|"
+    r"row|walk|str|straße|strasse|allee|weg|platz|ring|gasse|damm|laan|straat|plein)\b")
+_STREET_BEFORE = re.compile(
+    r"\b(?:rue|avenue|av|boulevard|bd|bld|chemin|route|quai|place|calle|avenida|paseo|via|"
+    r"viale|piazza|corso|largo|rua)\s+(?:(?:de|du|des|la|le|les|del|de la|di|della|da|do)\s+)?$")
+
+
+def _names_area(whole: re.Pattern, address: str) -> bool:
+    """Whether ADDRESS names the word WHOLE matches other than as its street's name."""
+    return any(not _STREET_AFTER.match(address, m.end())
+               and not _STREET_BEFORE.search(address, 0, m.start())
+               for m in whole.finditer(address))
+
+
 def _address_reading(db: Database, word: str) -> Term | None:
     """The place a query word names when it is an area the addresses carry ('梅田' in 大阪府
     大阪市北区梅田1-2-3, 'Soho' in '12 Greek St, Soho, London'): the finest place (district,
@@ -1316,7 +1353,7 @@ def _address_reading(db: Database, word: str) -> Term | None:
         [ADDRESS_READING_SCAN, f"%{key}%", ADDRESS_READING_SAMPLE]).fetchall()
     if key.isascii():  # a whole word: Ueno is not in Huguenot Road
         whole = re.compile(r"(?<![a-z])" + re.escape(key.lower()) + r"(?![a-z])")
-        rows = [r for r in rows if whole.search(unicodedata.normalize("NFKC", r[1] or "").lower())]
+        rows = [r for r in rows if _names_area(whole, unicodedata.normalize("NFKC", r[1] or "").lower())]
     named = {cid for cid, _ in rows}
     if all(_is_cjk(c) for c in key):
         # Written in kanji or kana, a word an address carries is a place name, and a name

@@ -493,7 +493,10 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
     elif name:
         client = record_won(db, name, referenceable=referenceable, story=story)
         named = "may be named" if client["referenceable"] else "anonymous (not to be named)"
-        click.echo(f"Won client recorded: {name} (company #{client['company_id']}), {named}")
+        from spider.names import describe_company
+
+        called = describe_company(db, client["company_id"])["name"]
+        click.echo(f"Won client recorded: {called} (company #{client['company_id']}), {named}")
     elif not show:
         raise SpiderError("give a client NAME, --from FILE or --list; e.g. spider won \"Palace Hotel Tokyo\"")
     if show:
