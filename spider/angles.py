@@ -22,7 +22,7 @@ from spider.errors import InputError
 from spider.prospects import Expansion
 from spider.query import english_label, english_noun
 from spider.settings import Settings
-from spider.signals import REFERENCE_KINDS, signals_of
+from spider.signals import REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
@@ -172,9 +172,15 @@ def _place_ja(place: dict) -> str:
     return places.place_label_ja(place["signal"], place["label"])
 
 
-def _kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
+def _kind_key(signals: dict[str, dict], table: dict[str, str], *, local: bool = False) -> str:
     """The template key for the prospect's business: its category, else its most specific
-    (rarest) concept; a business the templates do not know gets the default line."""
+    (rarest) concept; a business the templates do not know gets the `local` line if it is a
+    LOCAL business and the table has one, else the default line."""
+    key = _named_kind_key(signals, table)
+    return "local" if key == "default" and local and "local" in table else key
+
+
+def _named_kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
     kinds = [(sig.split(":", 1)[1], row) for sig, row in signals.items()
              if sig.startswith("category:")]
     if not kinds:
@@ -205,11 +211,17 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
     for prospect in expansion.prospects:
         signals = prospect_signals.get(prospect.company_id, {})
         noun = entity_noun(prospect.sources)  # "Indian restaurants" from london_restaurants.csv
+        # A local business of a kind the templates do not name (a cafe, an electrician) has
+        # an owner or a manager, not a sales department ("local"; else "default").
+        # (A curated concept is a firm's line of business: a REIT is no corner shop.)
+        kinds = {row["kind"] for row in signals.values()}
+        local = is_local(kinds) and "concept" not in kinds
         ask_for = ask_buyer
         if ask_for is None:  # a sales buyer: the sales role of this kind of business
-            ask_key = _kind_key(signals, templates.get("ask_for", {}))
+            ask_key = _kind_key(signals, templates.get("ask_for", {}), local=local)
             ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
-        problem = templates.get("problem", {}).get(_kind_key(signals, templates.get("problem", {}))) \
+        problem_key = _kind_key(signals, templates.get("problem", {}), local=local)
+        problem = templates.get("problem", {}).get(problem_key) \
             or templates.get("problem", {}).get("default", "")
         owner = (operators or {}).get(prospect.company_id)
         found = closest_reference(signals, clients, client_signals, prospect.company_id,

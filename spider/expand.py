@@ -6,6 +6,7 @@ query -> resolve -> seed nodes -> rank (personalized PageRank by local push) -> 
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import unicodedata
@@ -36,6 +37,7 @@ from spider.signals import (
     HOTEL_OPERATOR,
     STATUS_CLOSED,
     STATUS_PLANNED,
+    is_local,
     signals_of,
 )
 from spider.text import JP_POSTAL, display_names, is_latin, plural, readable_name
@@ -135,7 +137,13 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
               if is_local({r["kind"] for r in seed_signals.values()}) else set())
     prospects: list[Prospect] = []
     floor = "A"  # letters follow the order: none better than the prospect above it
+    # A segment ranks by how well a company matches the query before its walk score, so the
+    # score shown is capped by the one above it: sorted by score (in a spreadsheet), the list
+    # keeps its order.
+    ceiling = math.inf
     for position, (cid, score, covered) in enumerate(top, 1):
+        if query.kind == "segment":
+            ceiling = score = min(score, ceiling)
         signals = prospect_signals.get(cid, {})
         reasons = reasons_for(adjacency, estimate, cid, signals, wanted,
                               segment_query=query.kind == "segment", language=settings.language)
@@ -153,7 +161,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
         names = display_names(row, settings.language)
         prospects.append(Prospect(
             rank=position, company_id=cid, name=names["name"], name_local=names["name_local"],
-            phone=row.get("phone") or "",
+            phone=unicodedata.normalize("NFKC", row.get("phone") or ""),  # ０３－ -> 03-
             website=row.get("website") or "", address=row.get("address") or "",
             city=readable_name(row.get("city") or row.get("region") or _placed(signals, "city")),
             score=round(score, 8),
@@ -192,13 +200,6 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
 _MARKET_KINDS = frozenset({"district", "city", "region"})
 
 
-def is_local(kinds: set[str]) -> bool:
-    """Whether a client with signals of these KINDS is a local business: a directory's
-    category (or a kind, tier or brand) is a local market; an industry code is a firm's, and
-    a business known only from its description is not known to be local either."""
-    return bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry", "sector"}
-
-
 # Among companies of the client's own kind of business, how much nearer the one sharing its
 # district, town, region or country stands. A listed firm competes nationally: its head
 # office's town says little (spider.signals.FIRM_LOCAL_PLACE), so places barely count for it.
@@ -217,13 +218,55 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
         shared = text_similarity(db, company_id)
     else:
         shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
-    bonus = PLACE_BONUS if is_local(kinds) else FIRM_PLACE_BONUS
+    local = is_local(kinds)
+    bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
+    # A local business's nearer competitors outside its own town: by its postal code, which
+    # most countries number by area (Round Rock's 78664 is nearer 78626, Georgetown, than
+    # 75205, Dallas; Köln's 50825 nearer Bonn's 53111 than Hamburg's 20095).
+    postal = _postal_nearness(db, company_id, list(shared)) if local else {}
     out: dict[int, float] = {}
     for cid in set(walk) | set(shared):
         nearness = walk.get(cid, 0.0) / top_walk
-        out[cid] = (shared.get(cid, 0.0) * (1 + bonus[level.get(cid, 0)]) * (1 + 0.01 * nearness)
-                    + 1e-12 * nearness)
+        out[cid] = (shared.get(cid, 0.0)
+                    * (1 + bonus[level.get(cid, 0)] + POSTAL_BONUS * postal.get(cid, 0.0))
+                    * (1 + 0.01 * nearness) + 1e-12 * nearness)
+    return out
+
+
+# The most a shared postal code adds (the whole code; a shared first digit of five, a fifth of
+# it): less than the step from a shared region to a shared town, so it orders companies
+# within one level of place and never lifts one over the next.
+POSTAL_BONUS = 0.2
+
+
+def _postal_key(postal_code: str | None, address: str | None) -> str:
+    """A company's postal code as its letters and digits ('786 64', '〒150-0002' ->
+    1500002), from its column or its address."""
+    text = postal_code or _postal_in(address or "")
+    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text).upper())
+
+
+def _postal_nearness(db: Database, company_id: int, ids: list[int]) -> dict[int, float]:
+    """For each of IDS, the share of COMPANY_ID's postal code it begins with (codes of one
+    length and country only: a ZIP and a Canadian code are not compared)."""
+    row = db.execute("select postal_code, address, country from companies where id = ?",
+                     [company_id]).fetchone()
+    mine = _postal_key(row[0], row[1]) if row else ""
+    if len(mine) < 3 or not ids:
+        return {}
+    out: dict[int, float] = {}
+    for cid, code, address, country in rows_in(
+            db, "select id, postal_code, address, country from companies where id in ({marks})",
+            ids):
+        theirs = _postal_key(code, address)
+        if len(theirs) != len(mine) or (country and row[2] and country != row[2]):
+            continue
+        common = 0
+        while common < len(mine) and mine[common] == theirs[common]:
+            common += 1
+        if common:
+            out[cid] = common / len(mine)
     return out
 
 

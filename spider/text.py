@@ -7,6 +7,7 @@ time it is, how a registry's upper-case name reads aloud, how a business noun ta
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -49,7 +50,8 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by
 _SHORT_WORDS = frozenset("""
 art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
-park lake hill city town farm mill fort port rock road""".split())
+park lake hill city town farm mill fort port rock road age day eye pet vet dry rx
+st dr mt ft ave""".split())
 
 
 # Hotel tiers in Japanese, for Japanese lines and reasons.
@@ -96,6 +98,9 @@ def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
                          row.get("legal_name")) if n]
     if not names:
         return {"name": f"#{row.get('id')}", "name_local": ""}
+    # A register's half-width katakana (ﾍｱｰｻﾛﾝ) and full-width letters (ＡＢＣ) as a call list
+    # shows them.
+    names = [unicodedata.normalize("NFKC", n) for n in names]
     latin = [n for n in names if is_latin(n)]
     local = [n for n in names if not is_latin(n)]
     shown = (local or latin)[0] if language == "ja" else (latin or local)[0]
