@@ -1370,3 +1370,146 @@ def test_an_anonymous_opener_says_one_competitor_when_one_client_is(tmp_path):
     line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
                                                    limit=5, save=False).prospects}
     assert "with several of your direct competitors among" in line["Du Pain et des Idées"], line
+
+
+CAFE_MEMBERS = """Business Name,Category,Suburb,State,Phone
+Marios Cafe,Cafe,Fitzroy,VIC,(03) 9417 3343
+Cavalier Cafe,Cafe,Fitzroy,VIC,(03) 9419 2233
+Comma Kitchen,"Cafe, Catering",Fitzroy,VIC,(03) 9419 1111
+Amp Kitchen,Cafe & Catering,Fitzroy,VIC,(03) 9419 5555
+Green Fig,Catering,Collingwood,VIC,(03) 9419 6666
+The Bed Place,Bed & Breakfast,Fitzroy,VIC,(03) 9419 7777
+Rose B&B,Bed & Breakfast,Fitzroy,VIC,(03) 9419 8888
+Fitzroy Legal,Lawyers,Fitzroy,VIC,(03) 9419 9999
+"""
+
+
+def test_a_category_cell_of_two_kinds_joined_by_a_comma_or_ampersand_is_both(tmp_path):
+    """'Cafe, Catering' and 'Cafe & Catering' are cafes (Cafe is a category of its own in
+    the list) and caterers; 'Bed & Breakfast' stays one kind (neither word stands alone)."""
+    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    names = _names(db, "Marios Cafe")
+    assert {"Cavalier Cafe", "Comma Kitchen", "Amp Kitchen"} <= set(names)
+    assert "The Bed Place" not in names
+    assert "Green Fig" in _names(db, "caterer in Fitzroy")
+    labels = {r[0] for r in db.execute("select label from signals where kind = 'category'")}
+    assert "Bed & Breakfast" in labels and "Bed" not in labels
+
+
+LICENSES = """"LICENSE_NUMBER","FACILITY_NAME","LICENSE_TYPE","CITY","COUNTY","STATE","ZIP","LICENSE_STATUS"
+"28451","HEB PHARMACY #412","COMMUNITY PHARMACY","AUSTIN","TRAVIS","TX","78704","ACTIVE"
+"19872","BARTON CREEK PHARMACY","COMMUNITY PHARMACY","AUSTIN","TRAVIS","TX","78746","ACTIVE"
+"22198","MANOR DRUG","COMMUNITY PHARMACY","AUSTIN","TRAVIS","TX","78653","CLOSED"
+"22199","EASTSIDE DRUG","COMMUNITY PHARMACY","AUSTIN","TRAVIS","TX","78702","EXPIRED"
+"22200","RIVERSIDE RX","COMMUNITY PHARMACY","AUSTIN","TRAVIS","TX","78741","LAPSED"
+"28990","ROUND ROCK PHARMACY","COMMUNITY PHARMACY","ROUND ROCK","WILLIAMSON","TX","78664","CURRENT"
+"""
+
+
+def test_a_licence_register_status_column_leaves_expired_and_lapsed_ones_out(tmp_path):
+    db = _db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
+    names = [n.upper() for n in _names(db, "HEB PHARMACY #412")]
+    assert "BARTON CREEK PHARMACY" in names
+    assert not {"MANOR DRUG", "EASTSIDE DRUG", "RIVERSIDE RX"} & set(names)
+
+
+def test_a_won_clients_own_name_is_the_client_though_its_words_read_as_a_segment(tmp_path):
+    from spider.clients import record_won
+
+    db = _db(tmp_path, "tx.csv", LICENSES)  # the kind read from the names
+    assert resolve_query(db, "Round Rock Pharmacy").kind == "segment"  # not a client yet
+    record_won(db, "Round Rock Pharmacy")
+    query = resolve_query(db, "Round Rock Pharmacy")
+    assert query.kind == "company" and query.company_name.upper() == "ROUND ROCK PHARMACY"
+    assert "ROUND ROCK PHARMACY" not in [n.upper() for n in _names(db, "Round Rock Pharmacy")]
+
+
+def test_won_finds_a_client_by_its_own_word_as_expand_does(tmp_path):
+    from spider.clients import resolve_company
+
+    db = _db(tmp_path, "de.csv", """Firmenname;Ort;Branche
+Elektro Schmitz GmbH;Köln;Elektroinstallation
+Elektrotechnik Hoffmann & Sohn;Köln;Elektroinstallation
+Klaus Becker Elektromeister;Köln;Elektroinstallation
+""")
+    hoffmann = resolve_query(db, "Hoffmann").company_id
+    assert hoffmann is not None
+    assert resolve_company(db, "Hoffmann") == hoffmann
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("electrician in Köln", "Elektro Schmitz GmbH"),
+    ("Elektriker Köln", "Elektro Schmitz GmbH"),
+    ("roofer Köln", "Dachdeckerei Fuchs GmbH"),
+])
+def test_a_trade_in_the_users_words_meets_the_directorys_own(tmp_path, query, expected):
+    db = _db(tmp_path, "de.csv", """Firmenname;Ort;Branche
+Elektro Schmitz GmbH;Köln;Elektroinstallation
+Dachdeckerei Fuchs GmbH;Köln;Dachdecker
+Elektro Huber GmbH;München;Elektroinstallation
+Bäckerei Kamps;Köln;Bäckerei
+""")
+    assert _names(db, query)[0] == expected
+
+
+def test_a_street_named_after_a_city_is_not_that_city(tmp_path):
+    """'541 Sydney Rd, Brunswick': the street's name says nothing of Sydney."""
+    db = _db(tmp_path, "members.csv", """Business Name,Category,Street Address,Suburb,State,Phone
+Sweet Greek Bakery,Bakery,541 Sydney Rd,Brunswick,VIC,(03) 9380 1155
+Wide Open Road,Cafe,274 Sydney Rd,Brunswick,VIC,(03) 9010 9298
+Brunswick Dental Care,Dentist,620 Sydney Rd,Brunswick,VIC,(03) 9380 6677
+Brunswick Beans,Cafe,610 Sydney Rd,Brunswick,VIC,(03) 9380 6678
+Bourke Street Bakery,Cafe,633 Bourke St,Surry Hills,NSW,(02) 9699 1011
+Marios Cafe,Cafe,303 Brunswick St,Fitzroy,VIC,(03) 9417 3343
+""")
+    query = resolve_query(db, "cafe Sydney")
+    assert not any("Brunswick" in f.label for f in query.facets)
+    assert "sydney" in query.ignored
+
+
+def test_a_local_business_is_asked_for_its_owner_not_its_sales_manager(tmp_path):
+    from spider.clients import record_won
+
+    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    record_won(db, "Marios Cafe")
+    prospect = expand(db, Settings(), "Marios Cafe", limit=5, save=False).prospects[0]
+    assert "owner" in prospect.ask_for and "sales manager" not in prospect.ask_for
+    hotels = _db(tmp_path / "h", "hotels.csv", """name,category,city,country
+Hotel One,Hotel,Lyon,FR
+Hotel Two,Hotel,Lyon,FR
+Hotel Three,Hotel,Lyon,FR
+""") if (tmp_path / "h").mkdir() is None else None
+    hotel = expand(hotels, Settings(), "Hotel One", limit=5, save=False).prospects[0]
+    assert "Director of Sales" in hotel.ask_for  # a hotel has a sales office
+
+
+def test_a_local_clients_nearer_postal_codes_rank_first_outside_its_town(tmp_path):
+    """No town but its own is shared: the Texas pharmacies ten miles off (786xx) come before
+    Dallas's and Houston's, and Bonn's electricians before Hamburg's for a Köln client."""
+    db = _db(tmp_path, "tx.csv", LICENSES + """"1","GEORGETOWN SQUARE PHARMACY","COMMUNITY PHARMACY","GEORGETOWN","WILLIAMSON","TX","78626","ACTIVE"
+"2","PARK CITIES PHARMACY","COMMUNITY PHARMACY","DALLAS","DALLAS","TX","75205","ACTIVE"
+"3","HEIGHTS PHARMACY","COMMUNITY PHARMACY","HOUSTON","HARRIS","TX","77008","ACTIVE"
+"4","CEDAR PARK DRUG","COMMUNITY PHARMACY","CEDAR PARK","WILLIAMSON","TX","78613","ACTIVE"
+""", mapping={"category": "LICENSE_TYPE"})
+    names = [n.upper() for n in _names(db, "ROUND ROCK PHARMACY")]
+    assert set(names[:2]) == {"GEORGETOWN SQUARE PHARMACY", "CEDAR PARK DRUG"}
+    assert names.index("BARTON CREEK PHARMACY") < names.index("PARK CITIES PHARMACY")
+    de = _db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
+Elektro Schmitz GmbH;50825;Köln;Elektroinstallation
+Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
+Elektro Kurth Bonn;53111;Bonn;Elektroinstallation
+Elektro Huber GmbH;80331;München;Elektroinstallation
+""", db=open_db(tmp_path / "de.db"))
+    assert _names(de, "Elektro Schmitz GmbH")[0] == "Elektro Kurth Bonn"
+
+
+def test_won_clients_from_a_hubspot_deals_export(tmp_path):
+    from spider.clients import import_won
+
+    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal Name,Associated Company,Deal Stage,Amount\n"
+                     "Pilot,Marios Cafe,closedwon,800\nRetainer,Fitzroy Legal,Closed Lost,900\n",
+                     encoding="utf-8")
+    result = import_won(db, Settings(), deals)
+    assert result.matched == ["Marios Cafe"] and len(result.not_won) == 1
