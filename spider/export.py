@@ -91,8 +91,14 @@ def to_profile_csv(db: Database, expansion: Expansion, profile: dict[str, str], 
     from spider.profiles import profile_csv, profile_rows
 
     expansion = _exportable(db, expansion)
-    countries = dict(rows_in(db, "select id, country from companies where id in ({marks})",
-                             [p.company_id for p in expansion.prospects]))
+    ids = [p.company_id for p in expansion.prospects]
+    countries = {cid: country for cid, country in rows_in(
+        db, "select id, country from companies where id in ({marks})", ids) if country}
+    # A list with no country column: the country the graph placed the company in (from its
+    # regions or addresses: a file of TX, CA, NY rows is a US file).
+    for cid, signal in rows_in(db, "select company_id, signal from company_signals where "
+                               "company_id in ({marks}) and signal like 'place:country:%'", ids):
+        countries.setdefault(cid, signal.rsplit(":", 1)[1])
     rows = [{**row, "country": countries.get(p.company_id) or ""}
             for p, row in zip(expansion.prospects, call_list_rows(expansion), strict=True)]
     return profile_csv(profile_rows(rows, profile, query=expansion.query.text), profile, bom=bom)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import hashlib
 import io
 import itertools
@@ -315,7 +316,12 @@ def _check_mapping(mapping: dict[str, str] | None, header_map: dict[str, str], p
                 # "--map rating=Stars,category=Cuisine": one --map per field.
                 raise InputError(f"{path}: --map {fld}={column}: give one --map per field "
                                  f"(--map {fld}={several.group(1)} --map {several.group(2)})")
-            raise InputError(f"{path}: --map {fld}={column}: no column {column!r} in the file")
+            close = difflib.get_close_matches(column, list(header_map), n=1, cutoff=0.6) or \
+                difflib.get_close_matches(column.lower(), [c.lower() for c in header_map], n=1,
+                                          cutoff=0.6)
+            hint = (f"; did you mean --map {fld}={next(c for c in header_map if c.lower() == close[0].lower())}?"
+                    if close else f"; its columns are {', '.join(list(header_map)[:12])}")
+            raise InputError(f"{path}: --map {fld}={column}: no column {column!r} in the file{hint}")
 
 
 def _rows(fmt: str, text: IO[str], path: Path, delimiter: str = ","

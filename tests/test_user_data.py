@@ -1513,3 +1513,25 @@ def test_won_clients_from_a_hubspot_deals_export(tmp_path):
                      encoding="utf-8")
     result = import_won(db, Settings(), deals)
     assert result.matched == ["Marios Cafe"] and len(result.not_won) == 1
+
+
+def test_a_misspelt_map_column_is_answered_with_the_one_meant(tmp_path):
+    path = tmp_path / "de.csv"
+    path.write_text("Firmenname;Ort;Branche\nElektro Schmitz GmbH;Köln;Elektroinstallation\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match="did you mean --map category=Branche"):
+        ingest_file(open_db(tmp_path / "s.db"), path, mapping={"category": "Brnache"})
+
+
+def test_a_crm_import_file_carries_the_country_the_graph_placed_a_company_in(tmp_path):
+    from spider.export import to_profile_csv
+    from spider.profiles import load_profile
+
+    db = _db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
+    expansion = expand(db, Settings(), "HEB PHARMACY #412", limit=5, save=False)
+    text = to_profile_csv(db, expansion, load_profile("hubspot"), bom=False)
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and all(row["Country/Region"] == "US" for row in rows)
