@@ -305,6 +305,48 @@ def prefecture_in_text(text: str) -> str | None:
     return None
 
 
+def fold_city(name: str) -> str:
+    """A city name folded to compare spellings: lower case, no accents, no punctuation
+    (Köln, KÖLN and koln meet; Koeln is another name of it)."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z ]+", " ", bare.lower()).split())
+
+
+@functools.cache
+def _city_table() -> str:
+    """spider/data/city_names.tsv.gz as text (a few milliseconds; read only when a query
+    word is read as a city's other name)."""
+    import gzip
+
+    from spider.data import HERE
+
+    with gzip.open(HERE / "city_names.tsv.gz", "rt", encoding="utf-8") as table:
+        return table.read()
+
+
+def city_other_names(word: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The cities of 100,000 people or more a word is one of the names of ("cologne" -> Köln,
+    Koeln ...; "munich" -> Munich, München ...), as (country, names), the most populous
+    first: a rep's name for a town a user's list spells its own way (from GeoNames)."""
+    key = fold_city(word)
+    if not key:
+        return []
+    text = _city_table()
+    found: dict[int, tuple[int, str, tuple[str, ...]]] = {}
+    for before, after in (("\t", "|"), ("|", "|"), ("|", "\t"), ("\t", "\t")):
+        needle = before + key + after
+        at = text.find(needle)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            country, population, folded, names = text[start:end].split("\t")
+            if folded.startswith(key + "|") or f"|{key}|" in f"|{folded}|":
+                found[start] = (int(population), country, tuple(names.split("|")))
+            at = text.find(needle, end)
+    return [(country, names) for _, country, names in
+            sorted(found.values(), key=lambda city: -city[0])]
+
+
 @functools.cache
 def designated_cities() -> dict[str, list[tuple[str, str]]]:
     """Prefecture code -> its designated cities (the cities of wards) as (English, 日本語)."""

@@ -1320,6 +1320,20 @@ ADDRESS_READING_SCAN = 200_000
 _PLACE_FINEST = ("district", "city", "region")
 
 
+def _city_reading(vocabulary: _Vocabulary, word: str) -> Term | None:
+    """The town of the user's data a query word names by another of its names ("Munich",
+    "Cologne", "Lisbon" for München, Köln, Lisboa): the most populous city of that name
+    (spider.places.city_other_names) whose other names the data has as a place."""
+    if not word.isascii() or len(word) < 4 or not word.isalpha():
+        return None
+    for _country, names in places.city_other_names(word):
+        pieces = {fold_query(n) for n in names} | {_unaccented(fold_query(n)) for n in names}
+        terms = [t for t in vocabulary.lookup(pieces).values() if t.facet == "place"]
+        if terms:
+            return terms[0]
+    return None
+
+
 # A word before a street type or after a street word names the street, not the area it is in
 # ("541 Sydney Rd, Brunswick" is not in Sydney; "12 rue de Paris, Lyon" is not in Paris).
 _STREET_AFTER = re.compile(
@@ -1468,7 +1482,14 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     said: set[str] = set()  # words whose reading has its own note
     deferred: dict[int, tuple[list[str], Term]] = {}
     for word in [*dropped, *unknown]:
-        # An area the addresses name (梅田, Soho) is a place; else the names may say a kind.
+        # A town by another of its names ("Cologne" for a list's Köln); an area the
+        # addresses name (梅田, Soho) is a place; else the names may say a kind.
+        city = _city_reading(vocabulary, word)
+        if city is not None:
+            found.append(("=" + word, city))
+            said.add(word)
+            notes.append(f"read '{word}' as {city.label}")
+            continue
         reading = _address_reading(vocabulary.db, word) or _name_reading(vocabulary.db, word)
         if reading is None:
             if word in vocabulary.deferred:  # the seeds' label after all, said as such

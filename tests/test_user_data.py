@@ -1535,3 +1535,19 @@ def test_a_crm_import_file_carries_the_country_the_graph_placed_a_company_in(tmp
 
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and all(row["Country/Region"] == "US" for row in rows)
+
+
+@pytest.mark.parametrize(("query", "town"), [
+    ("Elektroinstallation Munich", "München"), ("electrician in Cologne", "Köln"),
+    ("roofer cologne", "Köln")])
+def test_a_town_by_the_reps_name_for_it_is_the_lists_town(tmp_path, query, town):
+    """A German list spells München and Köln; an English-speaking rep types Munich, Cologne."""
+    db = _db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
+Elektro Schmitz GmbH;50825;Köln;Elektroinstallation
+Dachdeckerei Fuchs GmbH;50667;Köln;Dachdecker
+Elektro Huber GmbH;80331;München;Elektroinstallation
+Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
+""")
+    query_ = resolve_query(db, query)
+    assert any(f.place and f.label == town for f in query_.facets)
+    assert not query_.ignored
