@@ -1377,6 +1377,12 @@ def _address_reading(db: Database, word: str) -> Term | None:
             return None
     elif len(named) < ADDRESS_READING_MIN:
         return None
+    return _place_of(db, named)
+
+
+def _place_of(db: Database, named: set[int]) -> Term | None:
+    """The finest place (district, city, region) most of the companies NAMED share, as a
+    place facet; None when they are spread out."""
     held: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for _cid, signal, kind, label in rows_in(
             db, "select cs.company_id, cs.signal, s.kind, s.label from company_signals cs join "
@@ -1389,6 +1395,32 @@ def _address_reading(db: Database, word: str) -> Term | None:
             if count >= ADDRESS_READING_SHARE * len(named):
                 return Term(str(label), "place", [signal], expanded=[signal], primary=1)
     return None
+
+
+# A query word that is a postal code ("3065", "75011", "SW1A", "150-0002").
+_POSTAL_WORD = re.compile(r"\d{3}-?\d{4}|\d{4,6}|[a-z]{1,2}\d[a-z\d]?")
+
+
+def _postal_reading(db: Database, word: str) -> Term | None:
+    """The place a postal code in a query stands for: the finest place the companies whose
+    postal code it is (or, for an outward code such as SW1A, begins) mostly share ("cafe
+    3065" -> Fitzroy, Victoria). None when none has it."""
+    if not _POSTAL_WORD.fullmatch(word):
+        return None
+    key = word.replace("-", "").upper()
+    rows = db.execute(
+        "select l.company_id, r.postal_code, r.address from (select id, postal_code, address "
+        "from records where coalesce(status, 'active') = 'active' limit ?) r join record_links l "
+        "on l.record_id = r.id where replace(replace(upper(coalesce(r.postal_code, '') || ' ' || "
+        "coalesce(r.address, '')), '-', ''), ' ', '') like ? limit ?",
+        [ADDRESS_READING_SCAN, f"%{key}%", ADDRESS_READING_SAMPLE]).fetchall()
+    whole = re.compile(r"(?<![0-9A-Z])" + re.escape(key) + (r"(?![0-9])" if key.isdigit()
+                                                            else r"(?![A-Z])"))
+    named = {cid for cid, code, address in rows
+             if whole.search(re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", code or "").upper()))
+             or (not code and whole.search(unicodedata.normalize("NFKC", address or "").upper()
+                                           .replace("-", "")))}
+    return _place_of(db, named) if named else None
 
 
 def _name_reading(db: Database, word: str) -> Term | None:
@@ -1490,7 +1522,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             said.add(word)
             notes.append(f"read '{word}' as {city.label}")
             continue
-        reading = _address_reading(vocabulary.db, word) or _name_reading(vocabulary.db, word)
+        postal = _postal_reading(vocabulary.db, word)
+        reading = postal or _address_reading(vocabulary.db, word) or _name_reading(vocabulary.db, word)
         if reading is None:
             if word in vocabulary.deferred:  # the seeds' label after all, said as such
                 term = vocabulary.deferred[word]
@@ -1501,7 +1534,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         found.append(("=" + word, reading))
         if reading.facet == "place":
             said.add(word)
-            notes.append(f"read '{word}' as {reading.label}, where the addresses naming it are")
+            notes.append(f"read '{word}' as {reading.label}, where the companies of that postal "
+                         "code are" if postal else
+                         f"read '{word}' as {reading.label}, where the addresses naming it are")
         else:
             notes.append(f"read {reading.label}")
     for words, term in deferred.values():

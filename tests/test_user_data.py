@@ -1551,3 +1551,18 @@ Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
     query_ = resolve_query(db, query)
     assert any(f.place and f.label == town for f in query_.facets)
     assert not query_.ignored
+
+
+def test_a_postal_code_in_a_query_is_the_place_of_its_companies(tmp_path):
+    db = _db(tmp_path, "fr.csv", """nom,catégorie,adresse
+Pharmacie Voltaire,Pharmacie,"120 Boulevard Voltaire, 75011 Paris"
+Pharmacie Oberkampf,Pharmacie,"88 Rue Oberkampf, 75011 Paris"
+Pharmacie Bastille,Pharmacie,"5 Rue de la Roquette, 75011 Paris"
+Pharmacie Bellecour,Pharmacie,"12 Place Bellecour, 69002 Lyon"
+Pharmacie Part-Dieu,Pharmacie,"40 Rue de la Villette, 69003 Lyon"
+Boulangerie Oberkampf,Boulangerie,"90 Rue Oberkampf, 75011 Paris"
+""")
+    query = resolve_query(db, "pharmacie 75011")
+    assert not query.ignored and any(f.place and "Paris" in f.label for f in query.facets)
+    assert set(_names(db, "pharmacie 75011")[:3]) == {
+        "Pharmacie Voltaire", "Pharmacie Oberkampf", "Pharmacie Bastille"}
