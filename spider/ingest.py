@@ -1,4 +1,4 @@
-"""Ingest: read seed files (CSV/TSV/JSON/JSON Lines/GeoJSON, any common Japanese encoding) into `records`.
+"""Ingest: read seed files (CSV/TSV/Excel/JSON/JSON Lines/GeoJSON, any common Japanese encoding) into `records`.
 
 Reading is separate from saving: `read_seed_file` yields field dicts and never touches the
 database; `save_records` writes them, idempotently, keyed by each row's identity in its source
@@ -70,6 +70,7 @@ class IngestReport:
     unmapped: list[str] = field(default_factory=list)  # columns kept as extra, not as fields
     mapped: dict[str, str] = field(default_factory=dict)  # column -> field, where they differ
     key_column: str | None = None  # the column that identifies rows, if the file has one
+    notes: list[str] = field(default_factory=list)  # said once, after the counts
 
     @property
     def kept(self) -> int:
@@ -235,9 +236,14 @@ def read_seed_file(
         raise InputError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give the seed files inside it")
-    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers"):
-        raise InputError(f"{path}: a spreadsheet workbook is not read; save the sheet as CSV "
-                         "(UTF-8) and ingest that")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        report.encoding = "xlsx"
+        yield from _records(_workbook_rows(path, report, progress), path, source, mapping,
+                            constants, report)
+        return
+    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+        raise InputError(f"{path}: this kind of workbook is not read; save it as .xlsx, or the "
+                         "sheet as CSV (UTF-8), and ingest that")
     report.encoding = sniff_encoding(path)
     with open(path, encoding=report.encoding, errors="replace", newline="") as handle:
         head = handle.read(8192)
@@ -388,6 +394,77 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
     except UnicodeDecodeError:
         raise InputError(f"{path}: not valid text in its encoding near line {reader.line_num}; "
                          "save it as UTF-8 and retry") from None
+
+
+def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | None
+                   ) -> Iterator[tuple[str, dict | str]]:
+    """The rows of an Excel workbook's first sheet that holds a table, as (sheet row number,
+    the row by header): the header is the first row about as wide as the table (a title row
+    or a blank one above it is passed over); numbers come as the sheet shows them (a ZIP
+    formatted 00000 keeps its leading zero, 3 is "3", not "3.0"), dates as ISO dates."""
+    import zipfile
+
+    from openpyxl import load_workbook  # only when a workbook is read
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open it in "
+                         "Excel and save it again as .xlsx, or the sheet as CSV") from None
+    try:
+        sheets = [ws for ws in book.worksheets if getattr(ws, "max_row", 0)]
+        for ws in sheets:
+            head = list(itertools.islice(ws.iter_rows(), _HEADER_SCAN))
+            widths = [sum(1 for c in row if _cell_text(c)) for row in head]
+            if max(widths, default=0) < 2:
+                continue  # a cover sheet, a note: no table
+            start = next(i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths)))
+            header = [_cell_text(c).strip().lstrip("\ufeff") for c in head[start]]
+            report.encoding = f"xlsx, sheet {ws.title!r}"
+            others = [other.title for other in sheets if other is not ws]
+            if others:
+                report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
+                                    " (save one as CSV, or as a workbook of its own, to read it)")
+            total = max(ws.max_row or 1, 1)
+            size = path.stat().st_size
+            for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2):
+                values = [_cell_text(c) for c in row]
+                if progress is not None and index % 1000 == 0:
+                    progress(min(size, size * index // total), size)
+                if not any(v.strip() for v in values):
+                    continue
+                yield str(index), {h: v for h, v in zip(header, values, strict=False) if h}
+            if progress is not None:
+                progress(size, size)
+            return
+        raise InputError(f"{path}: no sheet holds a table (a header row and rows under it); "
+                         "save the sheet with the list as CSV and ingest that")
+    finally:
+        book.close()
+
+
+_HEADER_SCAN = 30  # rows of a sheet looked at for its header
+
+
+def _cell_text(cell: Any) -> str:
+    """A workbook cell as the sheet shows it."""
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            return repr(value)
+        text = str(int(value))
+        fmt = str(getattr(cell, "number_format", "") or "")
+        if re.fullmatch(r"0{2,}", fmt):  # a ZIP or code formatted 00000: its leading zeros
+            text = text.zfill(len(fmt))
+        return text
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
 
 
 def _geojson_rows(doc: dict) -> Iterator[tuple[str, dict | str]]:

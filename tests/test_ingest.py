@@ -353,5 +353,48 @@ def test_european_files_as_spreadsheets_save_them(tmp_path):
     assert rows[0]["name"] == "Brasserie Lefèvre à Quenast" and report.encoding == "cp1252"
     workbook = tmp_path / "liste.xlsx"
     workbook.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(InputError, match="save the sheet as CSV"):
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook.*save it again"):
         read(str(workbook))
+    old_excel = tmp_path / "liste.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0 an Excel 97 file")
+    with pytest.raises(InputError, match="save it as .xlsx"):
+        read(str(old_excel))
+
+
+def test_an_excel_workbook_is_read_as_its_sheet_shows_it(tmp_path):
+    """A member list as Excel exports it: a cover sheet, a title row and a blank row above the
+    header, ZIP codes formatted 00000 (stored as numbers), phone numbers as numbers, dates."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "About"
+    book.active["A1"] = "Member directory, exported 2025-11-01"
+    sheet = book.create_sheet("Members")
+    sheet["A1"] = "Member directory 2025"
+    sheet.append([])
+    sheet.append(["Company", "Type", "City", "State", "ZIP", "Phone", "Joined"])
+    for name, kind, city, zip_code, phone in (
+            ("Boston Family Dental", "Dentist", "Boston", 2134, 6175550100),
+            ("Back Bay Dental", "Dentist", "Boston", 2116, 6175550101),
+            ("Harbor Bakery", "Bakery", "Boston", 2110, 6175550102)):
+        sheet.append([name, kind, city, "MA", zip_code, phone, datetime.date(2011, 5, 1)])
+        sheet.cell(row=sheet.max_row, column=5).number_format = "00000"
+    path = tmp_path / "members.xlsx"
+    book.save(path)
+    rows, report = read(str(path))
+    assert [r["name"] for r in rows] == ["Boston Family Dental", "Back Bay Dental", "Harbor Bakery"]
+    assert rows[0]["postal_code"] == "02134" and rows[0]["phone"] == "6175550100"
+    assert rows[0]["source_row"] == "4"  # the sheet's own row number
+    assert json.loads(rows[0]["extra"])["Joined"] == "2011-05-01"
+    assert report.encoding == "xlsx, sheet 'Members'"
+    from spider.expand import expand
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    assert [p.name for p in expand(db, Settings(), "Boston Family Dental", save=False).prospects] \
+        == ["Back Bay Dental"]

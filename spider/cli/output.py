@@ -51,6 +51,7 @@ def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
     if len(report.skipped) > limit:
         out.append(f"  ... and {len(report.skipped) - limit} more skipped rows")
     out += [f"  {count} rows: {warning}" for warning, count in report.warnings.items()]
+    out += [f"  note: {note}" for note in report.notes]
     hinted = [(c, suggest_field(c)) for c in report.unmapped]
     hinted = [(c, f) for c, f in hinted if f]
     if report.unmapped:
