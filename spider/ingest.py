@@ -404,7 +404,7 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
     formatted 00000 keeps its leading zero, 3 is "3", not "3.0"), dates as ISO dates."""
     import zipfile
 
-    from openpyxl import load_workbook  # only when a workbook is read
+    from openpyxl import load_workbook  # type: ignore[import-untyped]  # (when a workbook is read)
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
