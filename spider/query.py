@@ -1549,6 +1549,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)
     for term in list(terms):
         terms += [terms_by_label[name] for name in term.implies if name in terms_by_label]
+    unheld: list[str] = []  # what the query asks for that no company here is
     for term in terms:
         signals = term.expanded
         if term.facet == "ignored":
@@ -1556,6 +1557,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             continue
         if not signals:
             notes.append(f"'{term.label}' is understood, but no company in this database has it")
+            if term.facet != "place":
+                unheld.append(term.label)
             continue
         for rank, signal in enumerate(signals):
             full = rank < term.primary if term.primary else rank == 0 or signal in term.signals[:1]
@@ -1574,13 +1577,15 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])
-    if unknown and by_facet and set(by_facet) == {"place"}:
-        # Only the place was understood: a list of everything there is not what was asked.
+    if (unknown or unheld) and by_facet and set(by_facet) == {"place"}:
+        # Only the place was understood or held: a list of everything there is not what was
+        # asked ("restaurant Lyon" in a list of dentists and bakeries).
         kinds = [row[0] for row in vocabulary.db.execute(
             "select label from signals where kind in ('category', 'industry') "
             "order by companies desc limit 6")]
         raise QueryError(
-            f"{', '.join(repr(w) for w in unknown)} names no kind of business in this database, "
+            f"{', '.join(repr(w) for w in [*unknown, *unheld])} names no kind of business in "
+            "this database, "
             "so the answer would be everything in " + " / ".join(labels["place"]) + "; "
             + (f"kinds here include {', '.join(kinds)}; " if kinds else "")
             + "use one of them, or teach Spider your word with a synonyms file (README: Your "

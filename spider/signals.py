@@ -328,7 +328,7 @@ STATUS_PLANNED = "status:planned"
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
 _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
-                     r"out of business|ceased|liquidated|in liquidation|bankrupt|deregistered|struck off|"
+                     r"out of business|ceased|liquidated|liquidation|bankrupt|deregistered|struck off|"
                      # a register's licence that no longer lets it trade
                      r"expired|lapsed|revoked|cancell?ed|surrendered|voluntarily surrendered|"
                      r"not renewed|terminated|withdrawn|retired|null and void|"
@@ -347,7 +347,7 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 # neither this nor closed or planned).
 _OPEN = re.compile(r"^(?:open|opened|active|operating|in operation|in business|trading|live|yes|"
                    r"current|valid|licensed|licenced|registered|issued|renewed|"
-                   r"(?:in )?good standing|active[ -]+\w+(?: \w+)?|"
+                   r"(?:in )?good standing|active\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
@@ -651,6 +651,10 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     out = []
     raw = unicodedata.normalize("NFKC", category).strip()
     for whole in _HARD_PARTS.split(raw):
+        # A register's code before its label ("56101 - Licensed restaurants", a SIC text):
+        # the label is the kind of business.
+        coded = _CODED_LABEL.fullmatch(whole)
+        whole = coded.group(1) if coded else whole
         for part in _soft_parts(whole, singles):
             key = part.lower()
             # The English lodging words are the hotel category itself; a Japanese one (旅館)
@@ -660,6 +664,9 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
                 continue
             out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
     return tuple(dict.fromkeys(out))
+
+
+_CODED_LABEL = re.compile(r"[0-9][0-9A-Za-z.]{1,9}\s*[-–:]\s*(\D.*)")
 
 
 def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:

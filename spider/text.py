@@ -45,13 +45,17 @@ def is_latin(text: str) -> bool:
 
 _KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
 _LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
-_SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du"})
+_SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du",
+                          # French, Spanish, Italian, German, Dutch: Selarl des Docteurs Roux et Faure
+                          "des", "et", "les", "aux", "del", "los", "las", "y", "di", "da", "do",
+                          "dos", "der", "die", "das", "und", "von", "zu", "am", "im", "van",
+                          "den", "het", "en"})
 # Short English words an all-capitals name spells that are not acronyms (NEC, UFJ, JR are).
 _SHORT_WORDS = frozenset("""
 art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
 park lake hill city town farm mill fort port rock road age day eye pet vet dry rx
-st dr mt ft ave""".split())
+st dr mt ft ave san pit the via bon beau bel sol mar rio oro""".split())
 
 
 # Hotel tiers in Japanese, for Japanese lines and reasons.

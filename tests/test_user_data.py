@@ -1416,7 +1416,10 @@ def test_a_licence_register_status_column_leaves_expired_and_lapsed_ones_out(tmp
 def test_a_won_clients_own_name_is_the_client_though_its_words_read_as_a_segment(tmp_path):
     from spider.clients import record_won
 
-    db = _db(tmp_path, "tx.csv", LICENSES)  # the kind read from the names
+    # No type column: the kind is read from the names.
+    names_only = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 2)
+                           for line in LICENSES.splitlines()) + "\n"
+    db = _db(tmp_path, "tx.csv", names_only)
     assert resolve_query(db, "Round Rock Pharmacy").kind == "segment"  # not a client yet
     record_won(db, "Round Rock Pharmacy")
     query = resolve_query(db, "Round Rock Pharmacy")
@@ -1566,3 +1569,36 @@ Boulangerie Oberkampf,Boulangerie,"90 Rue Oberkampf, 75011 Paris"
     assert not query.ignored and any(f.place and "Paris" in f.label for f in query.facets)
     assert set(_names(db, "pharmacie 75011")[:3]) == {
         "Pharmacie Voltaire", "Pharmacie Oberkampf", "Pharmacie Bastille"}
+
+
+COMPANIES_HOUSE = '''"CompanyName"," CompanyNumber","RegAddress.CareOf","RegAddress.AddressLine1","RegAddress.PostTown","RegAddress.PostCode","CompanyStatus","SICCode.SicText_1"
+"MUGHLI CHARCOAL PIT LTD","01948774","","30 Wilmslow Road","MANCHESTER","M14 5TQ","Active","56101 - Licensed restaurants"
+"DISHOOM MANCHESTER LIMITED","03836752","","Bridge Street","MANCHESTER","M3 3BW","Active","56101 - Licensed restaurants"
+"LAHORE KARAHI LTD","04136752","","28 Wilmslow Road","MANCHESTER","M14 5TQ","Active - Proposal to Strike off","56101 - Licensed restaurants"
+"CURRY MILE KEBABS LTD","05136752","","60 Wilmslow Road","MANCHESTER","M14 5AL","Liquidation","56101 - Licensed restaurants"
+"TAYYABS LIMITED","06136752","","83 Fieldgate Street","LONDON","E1 1JU","Active","56101 - Licensed restaurants"
+"THE BRITONS PROTECTION LIMITED","07136752","","50 Great Bridgewater Street","MANCHESTER","M1 5LE","Active","56302 - Public houses and bars"
+'''
+
+
+def test_a_companies_house_extract_is_read_without_a_map(tmp_path):
+    """Registry headers (CompanyName, RegAddress.PostTown, SICCode.SicText_1) are fields; a
+    SIC text is its label; a company in liquidation is closed, one with a proposal to strike
+    off still trading."""
+    db = _db(tmp_path, "ch.csv", COMPANIES_HOUSE)
+    names = _names(db, "Mughli Charcoal Pit")
+    assert names[:2] == ["Lahore Karahi Ltd", "Dishoom Manchester Limited"]
+    assert "Curry Mile Kebabs Ltd" not in names and "The Britons Protection Limited" not in names
+    labels = {r[0] for r in db.execute("select label from signals where kind = 'category'")}
+    assert "Licensed restaurants" in labels and not any(label[0].isdigit() for label in labels)
+    assert _names(db, "pubs in Manchester") == ["The Britons Protection Limited"]
+
+
+def test_a_kind_no_company_is_never_answered_with_everything_in_the_place(tmp_path):
+    db = _db(tmp_path, "fr.csv", """nom,catégorie,ville
+Cabinet Dentaire des Brotteaux,Dentiste,Lyon
+Centre Dentaire Part-Dieu,Dentiste,Lyon
+Boulangerie du Parc,Boulangerie,Lyon
+""")
+    with pytest.raises(SpiderError, match="'restaurant' names no kind of business"):
+        resolve_query(db, "restaurant Lyon")
