@@ -61,6 +61,11 @@ def load_templates(settings: Settings) -> dict[str, Any]:
                 templates[key] = _merge(templates[key], value)
             else:
                 templates[key] = value
+        # An angle whose line the user wrote is said their way to every business: the
+        # built-in line for local businesses does not stand in for it.
+        for name, angle in (user.get("angle") or {}).items():
+            if isinstance(angle, dict) and "text" in angle and "local_text" not in angle:
+                templates["angle"][name].pop("local_text", None)
     return templates
 
 
@@ -186,12 +191,18 @@ def _named_kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
     if not kinds:
         kinds = sorted(((sig.split(":", 1)[1], row) for sig, row in signals.items()
                         if sig.startswith("concept:")), key=lambda item: -(item[1].get("idf") or 0))
-    if not kinds:
-        return "default"
-    name = kinds[0][0]
-    if name in table:
-        return name
-    return next((key for key in table if key != "default" and name.startswith(key)), "default")
+    for name, _ in kinds[:1]:
+        if name in table:
+            return name
+        found = next((key for key in table if key not in ("default", "local")
+                      and name.startswith(key)), None)
+        if found:
+            return found
+    # The kind the vocabulary reads in the category or name (歯科, "Family Dental": dentist).
+    for sig in signals:
+        if sig.startswith("kind:") and sig[5:] in table:
+            return sig[5:]
+    return "default"
 
 
 def attach_openers(db: Database, settings: Settings, expansion: Expansion,
@@ -256,7 +267,8 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
             prospect.angle = "segment"
             base = {s: signals[s] for s in signals if s in seed_signals} if seed_signals else signals
             values["peers"] = peer_phrase(base or signals, language, list_noun=noun)
-        text = templates["angle"][prospect.angle]["text"]
+        angle_lines = templates["angle"][prospect.angle]
+        text = (local and angle_lines.get("local_text")) or angle_lines["text"]
         prospect.opening_line = _fill(text, values)
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)
 

@@ -1365,7 +1365,7 @@ def test_an_anonymous_opener_says_one_competitor_when_one_client_is(tmp_path):
     line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
                                                    limit=5, save=False).prospects}
     assert "with one of your direct competitors among" in line["Du Pain et des Idées"], line
-    assert "their sales team win" in line["Du Pain et des Idées"]
+    assert "helping them win new customers" in line["Du Pain et des Idées"]  # a bakery
     record_won(db, "Boulangerie Pozzoli", referenceable=False)
     line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
                                                    limit=5, save=False).prospects}
@@ -1602,3 +1602,26 @@ Boulangerie du Parc,Boulangerie,Lyon
 """)
     with pytest.raises(SpiderError, match="'restaurant' names no kind of business"):
         resolve_query(db, "restaurant Lyon")
+
+
+def test_a_practice_is_asked_for_its_practice_manager_and_told_of_new_customers(tmp_path):
+    db = _db(tmp_path, "clinics.csv", """Clinic Name,Specialty,Address,Tel
+Omotesando Dental Clinic,Dentistry,"5-9-15 Minami-Aoyama, Minato-ku, Tokyo",03-3400-1234
+Roppongi Hills Dental Clinic,Dentistry,"6-10-1 Roppongi, Minato-ku, Tokyo",03-3400-1235
+表参道さくら歯科,歯科,東京都港区南青山5-10-1,03-6427-1234
+""")
+    english = expand(db, Settings(), "Omotesando Dental Clinic", limit=5, save=False).prospects
+    assert "practice manager" in english[0].ask_for
+    assert "sales team" not in english[0].opening_line
+    japanese = expand(db, Settings(language="ja"), "Omotesando Dental Clinic", limit=5,
+                      save=False).prospects
+    assert "院長様" in japanese[0].ask_for and "営業" not in japanese[0].opening_line
+
+
+def test_a_users_own_opener_line_is_said_to_every_business(tmp_path):
+    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    mine = tmp_path / "openers.toml"
+    mine.write_text('[angle.segment]\ntext = "Hello {company}."\n', encoding="utf-8")
+    prospect = expand(db, Settings(templates=str(mine)), "Marios Cafe", limit=3,
+                      save=False).prospects[0]
+    assert prospect.opening_line == f"Hello {prospect.name}."
