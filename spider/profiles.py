@@ -73,10 +73,13 @@ def load_profile(name: str) -> dict[str, str]:
 def _role(ask_for: str) -> str:
     """The role a rep asks for ("Would you transfer me to your Director of Sales?" ->
     "Director of Sales"), or the question itself when it names none."""
-    text = (ask_for or "").strip().rstrip("?？")
-    for marker in (" to your ", " your "):
+    text = (ask_for or "").strip().rstrip("?？。")
+    for marker in (" to your ", " your ", " to the ", " to "):
         if marker in text:
-            return text.split(marker, 1)[1].strip()
+            role = text.split(marker, 1)[1].strip()
+            return role[:1].upper() + role[1:]
+    if "におつなぎ" in text:  # 院長様におつなぎいただけますでしょうか
+        return text.split("におつなぎ", 1)[0].strip()
     return text or "Sales manager"
 
 

@@ -1625,3 +1625,18 @@ def test_a_users_own_opener_line_is_said_to_every_business(tmp_path):
     prospect = expand(db, Settings(templates=str(mine)), "Marios Cafe", limit=3,
                       save=False).prospects[0]
     assert prospect.opening_line == f"Hello {prospect.name}."
+
+
+def test_a_crm_lead_without_a_named_person_carries_the_role_not_the_sentence(tmp_path):
+    from spider.export import to_profile_csv
+    from spider.profiles import load_profile
+
+    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    expansion = expand(db, Settings(), "Marios Cafe", limit=3, save=False)
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(to_profile_csv(db, expansion,
+                                                          load_profile("salesforce"), bom=False))))
+    assert rows and {r["Last Name"] for r in rows} == {"Owner or manager"}
+    assert not any("transfer" in r["Title"] for r in rows)
