@@ -63,6 +63,7 @@ class IngestReport:
     unchanged: int = 0
     stale: int = 0  # rows this source gave before and no longer does
     renamed: int = 0  # rows without an id that changed their name or place, carried over
+    rekeyed: int = 0  # rows known by another key than at the last read, carried over
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
     encoding: str = ""
@@ -84,6 +85,10 @@ class IngestReport:
         if self.renamed:
             line += (f" ({self.renamed} of the updated renamed or moved: same phone or website "
                      "as a row gone)")
+        if self.rekeyed:
+            line += (f" ({self.rekeyed} of the updated now known by "
+                     f"{'their id column' if self.key_column else 'what they say'}: the same "
+                     "rows as before)")
         if self.stale:
             line += f", {self.stale} gone from the file (marked stale)"
         if self.encoding:
@@ -687,19 +692,61 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
     for old_id, new_ids in sorted(claimed.items()):
         if len(new_ids) != 1:
             continue
-        new_row = dict(zip(columns, db.execute(
-            f"select {', '.join(_quoted_columns(columns))} from records where id = ?",
-            [new_ids[0]]).fetchone(), strict=True))
-        old_key = db.execute("select record_key from records where id = ?", [old_id]).fetchone()[0]
-        db.execute("delete from records where id = ?", [new_ids[0]])
-        db.execute("delete from dirty_records where record_id = ?", [new_ids[0]])
-        new_row.pop("ingested_at", None)
-        new_row["updated_at"] = now_iso()
-        update_row(db, "records", "id", old_id, new_row)
-        for side in ("a", "b"):
-            db.execute(f"update decisions set record_key_{side} = ? where record_key_{side} = ?",
-                       [new_row["record_key"], old_key])
+        _carry(db, columns, old_id, new_ids[0])
         carried += 1
+    return carried
+
+
+def _carry(db: Database, columns: list[str], old_id: int, new_id: int) -> None:
+    """The old record takes the new one's content and identity (its id, and so everything a
+    person decided about it, stays; decisions follow its new key); the new one is dropped."""
+    new_row = dict(zip(columns, db.execute(
+        f"select {', '.join(_quoted_columns(columns))} from records where id = ?",
+        [new_id]).fetchone(), strict=True))
+    old_key = db.execute("select record_key from records where id = ?", [old_id]).fetchone()[0]
+    db.execute("delete from records where id = ?", [new_id])
+    db.execute("delete from dirty_records where record_id = ?", [new_id])
+    new_row.pop("ingested_at", None)
+    new_row["updated_at"] = now_iso()
+    update_row(db, "records", "id", old_id, new_row)
+    for side in ("a", "b"):
+        db.execute(f"update decisions set record_key_{side} = ? where record_key_{side} = ?",
+                   [new_row["record_key"], old_key])
+
+
+# What a row says apart from how it is keyed and when it was read.
+_KEYING = frozenset({"id", "source_id", "identity", "record_key", "content_hash", "status",
+                     "stale_since", "read_id", "source_row", "ingested_at", "updated_at",
+                     "fetched_at"})
+
+
+def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int) -> int:
+    """A file read again with another way of knowing its rows (an id column mapped now, with
+    `--map source_id=COLUMN`, or one added to the file) gives every row a new identity, so
+    each reads as a new row and its old one as gone. Where exactly one new row and exactly
+    one gone row say the same thing (every column but the keys), they are one row, carried
+    over as `carry_renamed` does: won clients, merges and call outcomes stay on it. Returns
+    how many rows were carried over."""
+    columns = [c for c in table(db, "records").columns_dict if c != "id"]
+    said = [c for c in columns if c not in _KEYING]
+    select = f"select id, {', '.join(_quoted_columns(said))} from records where source = ? and "
+
+    def by_content(sql: str, params: list[Any]) -> dict[tuple, list[int]]:
+        out: dict[tuple, list[int]] = {}
+        for row in db.execute(select + sql, params):
+            out.setdefault(tuple(row[1:]), []).append(row[0])
+        return out
+
+    gone = by_content("status = 'active' and coalesce(read_id, '') != ?", [source, read_id])
+    if not gone:
+        return 0
+    fresh = by_content("read_id = ? and id > ?", [source, read_id, last_id])
+    carried = 0
+    for content, new_ids in fresh.items():
+        old_ids = gone.get(content, [])
+        if len(new_ids) == 1 and len(old_ids) == 1:
+            _carry(db, columns, old_ids[0], new_ids[0])
+            carried += 1
     return carried
 
 
@@ -748,10 +795,11 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
         # A file with an id column knows its rows: a new id is a new row, however alike.
+        report.rekeyed = carry_rekeyed(db, source, read_id, last_id)
         report.renamed = carry_renamed(db, source, read_id, last_id) \
             if report.key_column is None else 0
-        report.added -= report.renamed
-        report.updated += report.renamed
+        report.added -= report.renamed + report.rekeyed
+        report.updated += report.renamed + report.rekeyed
         report.stale = mark_stale(db, source, read_id)
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,

@@ -398,3 +398,30 @@ def test_an_excel_workbook_is_read_as_its_sheet_shows_it(tmp_path):
     rebuild(db, Settings())
     assert [p.name for p in expand(db, Settings(), "Boston Family Dental", save=False).prospects] \
         == ["Back Bay Dental"]
+
+
+def test_a_file_read_again_with_an_id_column_keeps_its_rows_and_what_was_decided(tmp_path):
+    """The same rows, now known by an id column (mapped, or added to the file): they are the
+    rows they were, so a won client stays one and nothing goes stale."""
+    from spider.clients import record_won
+    from spider.expand import expand
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    path = tmp_path / "cafes.csv"
+    path.write_text("name,city,category,phone\nCafe Uno,Lyon,Cafe,0478000001\n"
+                    "Cafe Due,Lyon,Cafe,0478000002\nCafe Tre,Lyon,Cafe,0478000003\n",
+                    encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    record_won(db, "Cafe Uno")
+    path.write_text("ref,name,city,category,phone\nA1,Cafe Uno,Lyon,Cafe,0478000001\n"
+                    "A2,Cafe Due,Lyon,Cafe,0478000002\nA3,Cafe Tre,Lyon,Cafe,0478000003\n",
+                    encoding="utf-8")
+    report = ingest_file(db, path, mapping={"source_id": "ref"})
+    rebuild(db, Settings())
+    assert (report.added, report.updated, report.stale, report.rekeyed) == (0, 3, 0, 3)
+    assert db.execute("select count(*) from records").fetchone()[0] == 3
+    names = [p.name for p in expand(db, Settings(), "Cafe Due", save=False).prospects]
+    assert names == ["Cafe Tre"]  # Cafe Uno is still the won client, left out
