@@ -305,6 +305,22 @@ def prefecture_in_text(text: str) -> str | None:
     return None
 
 
+# A city of arrondissements as French registers write it: "LYON 2EME ARRONDISSEMENT", "Paris
+# 11e Arrondissement", "MARSEILLE 8E ARRONDISSEMENT", "Paris 1er".
+_ARRONDISSEMENT = re.compile(r"(.+?)\s+(\d{1,2})\s*(?:er|e|eme|ème|è)(?:\s+(?:arrondissement|arrdt|arr)\.?)?",
+                             re.I)
+
+
+def city_and_arrondissement(city: str) -> tuple[str, str] | None:
+    """A town written with its arrondissement, as the town and the arrondissement ("LYON
+    2EME ARRONDISSEMENT" -> ("LYON", "2e arrondissement")): Lyon's arrondissements are Lyon."""
+    found = _ARRONDISSEMENT.fullmatch(" ".join((city or "").split()))
+    if not found or not found.group(1).strip(" -,").replace(" ", "").isalpha():
+        return None
+    number = int(found.group(2))
+    return found.group(1).strip(" -,"), f"{number}{'er' if number == 1 else 'e'} Arrondissement"
+
+
 def fold_city(name: str) -> str:
     """A city name folded to compare spellings: lower case, no accents, no punctuation
     (Köln, KÖLN and koln meet; Koeln is another name of it)."""

@@ -820,6 +820,11 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             if said.district and not rec.get("district"):
                 address_district = said.district
             city_raw = city_raw or said.city
+        split = places.city_and_arrondissement(city_raw) if city_raw else None
+        if split:  # "LYON 2EME ARRONDISSEMENT" is Lyon, in its 2nd arrondissement
+            city_raw = split[0]
+            if not rec.get("district"):
+                address_district = split[1]
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))

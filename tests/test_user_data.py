@@ -1640,3 +1640,17 @@ def test_a_crm_lead_without_a_named_person_carries_the_role_not_the_sentence(tmp
                                                           load_profile("salesforce"), bom=False))))
     assert rows and {r["Last Name"] for r in rows} == {"Owner or manager"}
     assert not any("transfer" in r["Title"] for r in rows)
+
+
+def test_a_french_registers_arrondissement_is_in_its_town(tmp_path):
+    """SIRENE writes LYON 6EME ARRONDISSEMENT: Lyon, nearer in the same arrondissement."""
+    db = _db(tmp_path, "sirene.csv", """denominationUniteLegale;activitePrincipaleEtablissement;codePostalEtablissement;libelleCommuneEtablissement
+SELARL CABINET DENTAIRE DES BROTTEAUX;86.23Z;69006;LYON 6EME ARRONDISSEMENT
+SELARL DU DOCTEUR PETIT;86.23Z;69006;LYON 6EME ARRONDISSEMENT
+CENTRE DENTAIRE PART-DIEU;86.23Z;69003;LYON 3EME ARRONDISSEMENT
+CABINET DENTAIRE DU VIEUX PORT;86.23Z;13002;MARSEILLE 2EME ARRONDISSEMENT
+""", constants={"country": "FR"})
+    prospects = expand(db, Settings(), "Cabinet dentaire des Brotteaux", save=False).prospects
+    assert [p.name for p in prospects] == ["Selarl du Docteur Petit", "Centre Dentaire Part-Dieu",
+                                           "Cabinet Dentaire du Vieux Port"]
+    assert any("same city: Lyon" in r.text() for r in prospects[1].reasons)
