@@ -35,7 +35,7 @@ from spider.db import (
     update_row,
 )
 from spider.errors import InputError
-from spider.fields import FIELDS, KNOWN, NAME_FIELDS, map_headers
+from spider.fields import FIELDS, KNOWN, NAME_FIELDS, fold_header, map_headers
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import fold
@@ -507,6 +507,12 @@ def _centroid(coords: Any) -> tuple[float | None, float | None]:
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
+# Headers of a date on which a business closed, was dissolved or deactivated.
+_CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|dissolved|closure|closing|cessation|"
+                        r"closed|deregistration|struck off)( on)? date\b|\bdate (?:of )?"
+                        r"(?:closure|closing|cessation|dissolution|deactivation|closed)\b")
+
+
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
                report: IngestReport) -> dict[str, Any]:
     record: dict[str, Any] = {}
@@ -526,6 +532,13 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             record[fld] = value
         else:
             extra[column] = value
+    if "operating_status" not in record:
+        # A register's closing date ("NPI Deactivation Date", "DissolutionDate",
+        # "date closed"): a row that has one is closed.
+        closed = next((value for column, value in extra.items()
+                       if _CLOSED_ON.search(fold_header(column))), None)
+        if closed:
+            record["operating_status"] = f"closed ({closed})"
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
     for fld in ("lat", "lon"):

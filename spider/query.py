@@ -1183,6 +1183,20 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
 
 
+def _named_with_words(db: Database, words: list[str]) -> list[dict]:
+    """Companies whose names hold the most of WORDS as whole words (at most a few: a word
+    half the list carries says nothing)."""
+    hits: dict[int, dict] = {}
+    count: Counter[int] = Counter()
+    for word in words:
+        found = named_within(db, word, score=0) if word.isascii() and len(word) >= 4 else []
+        if 0 < len(found) <= 5:
+            for company in found:
+                hits[company["company_id"]] = company
+                count[company["company_id"]] += 1
+    return [hits[cid] for cid, _ in count.most_common()]
+
+
 def _won_among(db: Database, ids: list[int]) -> list[int]:
     """Those of IDS that are won clients."""
     return sorted(cid for cid, in rows_in(
@@ -1596,6 +1610,13 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)
+    named = _named_with_words(vocabulary.db, unknown)
+    if named:
+        # "Smile Kidz Dentistry": a client's name mistyped reads as its kind alone; say
+        # whose names hold the words left out.
+        query.notes.append(f"{', '.join(repr(w) for w in unknown)}: in no kind or place here, "
+                           "but in the name of " + "; ".join(c["label"] for c in named[:3]) +
+                           f"; expand '#{named[0]['company_id']}' for that company's lookalikes")
     if fillers:
         query.notes.append("filler words ignored: " + ", ".join(fillers))
     return query

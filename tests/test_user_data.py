@@ -1654,3 +1654,24 @@ CABINET DENTAIRE DU VIEUX PORT;86.23Z;13002;MARSEILLE 2EME ARRONDISSEMENT
     assert [p.name for p in prospects] == ["Selarl du Docteur Petit", "Centre Dentaire Part-Dieu",
                                            "Cabinet Dentaire du Vieux Port"]
     assert any("same city: Lyon" in r.text() for r in prospects[1].reasons)
+
+
+NPPES = """NPI,Provider Organization Name (Legal Business Name),Provider Business Practice Location Address City Name,Provider Business Practice Location Address State Name,Provider Business Practice Location Address Postal Code,Taxonomy Description,NPI Deactivation Date
+1003000126,SMILE KIDS PEDIATRIC DENTISTRY PLLC,AUSTIN,TX,78745,Pediatric Dentistry,
+1003000127,AUSTIN CHILDRENS DENTAL,AUSTIN,TX,78704,Pediatric Dentistry,
+1003000128,HILL COUNTRY KIDS DENTAL,AUSTIN,TX,78746,Pediatric Dentistry,05/01/2023
+1003000129,WESTLAKE FAMILY DENTAL,AUSTIN,TX,78746,Dentist,
+"""
+
+
+def test_an_nppes_extract_leaves_deactivated_providers_out(tmp_path):
+    db = _db(tmp_path, "nppes.csv", NPPES)
+    names = _names(db, "Smile Kids Pediatric Dentistry")
+    assert names[0] == "Austin Childrens Dental" and "Hill Country Kids Dental" not in names
+
+
+def test_a_mistyped_client_name_read_as_its_kind_says_whose_name_it_was(tmp_path):
+    db = _db(tmp_path, "nppes.csv", NPPES)
+    query = resolve_query(db, "Smile Kidz Dentistry")
+    assert any("SMILE KIDS PEDIATRIC DENTISTRY" in n.upper() and "expand '#" in n
+               for n in query.notes), query.notes
