@@ -546,6 +546,11 @@ def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
             if form in latin:
                 found[latin[form]] = latin[form]
                 break
+        else:
+            # French, Spanish and Italian put the head first ("Cucina milanese", "Cocina
+            # vasca", "Clinique vétérinaire"): the first word, where the last is no kind.
+            if len(words) >= 2 and words[0] in latin:
+                found[latin[words[0]]] = latin[words[0]]
     else:
         for word, head in other:
             if word in key:

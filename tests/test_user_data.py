@@ -1675,3 +1675,20 @@ def test_a_mistyped_client_name_read_as_its_kind_says_whose_name_it_was(tmp_path
     query = resolve_query(db, "Smile Kidz Dentistry")
     assert any("SMILE KIDS PEDIATRIC DENTISTRY" in n.upper() and "expand '#" in n
                for n in query.notes), query.notes
+
+
+def test_an_italian_guides_cuisines_are_all_restaurants(tmp_path):
+    """"Cucina milanese" and "Cucina lombarda": the head word comes first in Italian; the
+    client's own cuisine first, then the town's other restaurants, never nothing."""
+    db = _db(tmp_path, "guida.csv", """nome,tipo di cucina,città,provincia
+Trattoria Milanese,Cucina milanese,Milano,MI
+Al Matarel,Cucina milanese,Milano,MI
+Trattoria del Nuovo Macello,Cucina lombarda,Milano,MI
+Osteria del Treno,Cucina lombarda,Milano,MI
+Da Enzo,Cucina romana,Roma,RM
+Bar Basso,Bar,Milano,MI
+""")
+    names = _names(db, "Trattoria Milanese")
+    assert names[0] == "Al Matarel"
+    assert {"Trattoria del Nuovo Macello", "Osteria del Treno"} <= set(names[1:3])
+    assert "Bar Basso" not in names
