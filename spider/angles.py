@@ -137,13 +137,17 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         label = english_label(label) or ""
     elif label:
         label = english_noun(label) or label  # Brauerei, Cervecería: "breweries"
-    if not any(ch.isalpha() for ch in label):
-        label = ""  # a code ("2", "A51") is not a kind of business a caller can say
+    if not any(ch.isalpha() for ch in label) or _CODE.fullmatch(label):
+        label = ""  # a code ("2", "A51", a NAF "86.23Z") is not a kind a caller can say
     one, many = noun_forms(label, list_noun)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
     return f"{phrase} in {_with_article(where)}" if where else phrase
+
+
+# A classification code standing for a kind: 86.23Z, 5610A, A51, 8011-02.
+_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
 
 
 def _with_japanese(signals: dict[str, dict]) -> dict | None:

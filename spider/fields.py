@@ -129,6 +129,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                          "registration status", "company status", "companystatus",
                          "permit status", "facility status", "establishment status",
                          "entity status", "許可状況", "登録状況",
+                         "etat administratif etablissement", "etat administratif unite legale",
             "betriebsstatus", "statut", "estado"),
     "list_title": ("list_title", "list title", "list"),
     "list_url": ("list_url", "list url"),

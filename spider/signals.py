@@ -291,8 +291,10 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf, categories)
-    if not any(r.get("category") or r.get("industry_label") or r.get("industry_code")
-               for r in recs):
+    if not any((r.get("category") and not _CATEGORY_CODE.fullmatch(r["category"].strip()))
+               or r.get("industry_label") or r.get("industry_code") for r in recs):
+        # No words say what the business is (no category, or only a register's code such
+        # as a NAF 86.23Z): its name may ("Cabinet dentaire des Brotteaux").
         yield from _name_kind_facts(recs, conf)
     yield from _status_facts(recs, conf)
     yield from _rating_facts(recs, conf)
@@ -315,6 +317,10 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
             group = rec["group"].strip()
             yield Fact(f"group:{_fold_name(group)}", "group", group, conf(rec), _evidence(rec),
                        rec["source"])
+
+
+# A category that is a classification code, not words: 86.23Z, 5610A, 8011-02.
+_CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
 
 
 # A category that says lodging, in English or Japanese (a list of 旅館 is a list of inns).
@@ -345,7 +351,7 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 
 # A status value that says the business is open (ingest reports any value it can read as
 # neither this nor closed or planned).
-_OPEN = re.compile(r"^(?:open|opened|active|operating|in operation|in business|trading|live|yes|"
+_OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
                    r"current|valid|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
@@ -363,6 +369,8 @@ def business_status(value: str, *, whole: bool) -> str | None:
     text = unicodedata.normalize("NFKC", value or "").strip()
     if not text:
         return None
+    if not whole and text == "F":  # SIRENE's état administratif: F (fermé), A (actif)
+        return "closed"
     for status, pattern in (("closed", _CLOSED), ("planned", _PLANNED)):
         found = pattern.search(text)
         if found and (not whole or found.group(0).lower() == text.lower()):

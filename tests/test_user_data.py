@@ -1692,3 +1692,25 @@ Bar Basso,Bar,Milano,MI
     assert names[0] == "Al Matarel"
     assert {"Trattoria del Nuovo Macello", "Osteria del Treno"} <= set(names[1:3])
     assert "Bar Basso" not in names
+
+
+SIRENE = """siret;denominationUniteLegale;activitePrincipaleEtablissement;codePostalEtablissement;libelleCommuneEtablissement;etatAdministratifEtablissement
+44427250974616;SELARL CABINET DENTAIRE DES BROTTEAUX;86.23Z;69006;LYON 6EME ARRONDISSEMENT;A
+36776043633442;CENTRE DENTAIRE PART-DIEU;86.23Z;69003;LYON 3EME ARRONDISSEMENT;A
+36776043633443;centre dentaire part dieu;86.23Z;69003;LYON;A
+51234567800011;SELARL CABINET DENTAIRE CROIX-ROUSSE;86.23Z;69004;LYON 4EME ARRONDISSEMENT;F
+51234567800012;CABINET DENTAIRE DU PARC;86.23Z;69006;LYON 6EME ARRONDISSEMENT;A
+52234567800013;LE BOUCHON DES FILLES;56.10A;69001;LYON 1ER ARRONDISSEMENT;A
+"""
+
+
+def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
+    """NAF codes say nothing a rep can type; the names do ("Cabinet dentaire"). F is closed;
+    one practice written twice (LYON and LYON 3EME ARRONDISSEMENT) is one company."""
+    db = _db(tmp_path, "sirene.csv", SIRENE, constants={"country": "FR"})
+    names = _names(db, "dentiste Lyon")
+    assert {"Cabinet Dentaire du Parc", "Selarl Cabinet Dentaire des Brotteaux"} <= set(names)
+    assert sum("part" in n.lower() for n in names) == 1
+    assert not any("Croix-Rousse" in n for n in names)
+    line = expand(db, Settings(), "Cabinet dentaire des Brotteaux", save=False).prospects[0]
+    assert "86.23" not in line.opening_line.lower()

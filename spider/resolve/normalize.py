@@ -16,7 +16,7 @@ from functools import lru_cache
 
 # Bumped whenever a change to these functions can change a stored name key or a resolution:
 # a database written under another version is rebuilt from its records on next use.
-NORMALIZE_VERSION = "2026-12-02"
+NORMALIZE_VERSION = "2026-12-03"
 
 __all__ = ["fold", "normalize_name", "split_tail", "strip_legal_forms", "compact", "is_japanese"]
 

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from spider.fields import NAME_FIELDS
-from spider.places import country_code, place_key, prefectures, region_of
+from spider.places import city_and_arrondissement, country_code, place_key, prefectures, region_of
 from spider.resolve import parallel
 from spider.resolve.concepts import latin_forms
 from spider.resolve.keys import (
@@ -160,7 +160,8 @@ def _city_key(city: Any) -> str:
     """A city as both scripts can compare it: 京都市 and Kyoto are 'kyoto'; a ward as a Latin
     address writes it, 千代田区 and Chiyoda-ku 'chiyoda', 大阪市北区 and Kita-ku 'kita' (the
     ward of a city of wards, which the Latin address names apart)."""
-    name = normalize_name(city)
+    split = city_and_arrondissement(str(city)) if city else None
+    name = normalize_name(split[0] if split else city)  # LYON 3EME ARRONDISSEMENT: lyon
     if name and is_japanese(name):
         ward = re.fullmatch(r".+?市(.+?区)", name)
         return place_reading(ward.group(1) if ward else name) or name
