@@ -294,8 +294,12 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     if not any((r.get("category") and not _CATEGORY_CODE.fullmatch(r["category"].strip()))
                or r.get("industry_label") or r.get("industry_code") for r in recs):
         # No words say what the business is (no category, or only a register's code such
-        # as a NAF 86.23Z): its name may ("Cabinet dentaire des Brotteaux").
-        yield from _name_kind_facts(recs, conf)
+        # as a NAF 86.23Z): its name may ("Cabinet dentaire des Brotteaux"). Beside a code,
+        # barely for likeness (the code says the trade of every row; a name only of some),
+        # but a query's words find them.
+        coded = any(r.get("category") for r in recs)
+        yield from _name_kind_facts(recs, (lambda rec: conf(rec) * CODED_NAME_KIND)
+                                    if coded else conf)
     yield from _status_facts(recs, conf)
     yield from _rating_facts(recs, conf)
     for rec in recs:
@@ -318,6 +322,8 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
             yield Fact(f"group:{_fold_name(group)}", "group", group, conf(rec), _evidence(rec),
                        rec["source"])
 
+
+CODED_NAME_KIND = 0.01  # a kind read from a name beside a category that is a code: for queries
 
 # A category that is a classification code, not words: 86.23Z, 5610A, 8011-02.
 _CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)

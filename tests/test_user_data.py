@@ -1649,6 +1649,10 @@ SELARL CABINET DENTAIRE DES BROTTEAUX;86.23Z;69006;LYON 6EME ARRONDISSEMENT
 SELARL DU DOCTEUR PETIT;86.23Z;69006;LYON 6EME ARRONDISSEMENT
 CENTRE DENTAIRE PART-DIEU;86.23Z;69003;LYON 3EME ARRONDISSEMENT
 CABINET DENTAIRE DU VIEUX PORT;86.23Z;13002;MARSEILLE 2EME ARRONDISSEMENT
+LE BOUCHON DES FILLES;56.10A;69001;LYON 1ER ARRONDISSEMENT
+BOULANGERIE DU PARC;10.71C;69006;LYON 6EME ARRONDISSEMENT
+PHARMACIE DES BROTTEAUX;47.73Z;69006;LYON 6EME ARRONDISSEMENT
+LA MERE BRAZIER;56.10A;69001;LYON 1ER ARRONDISSEMENT
 """, constants={"country": "FR"})
     prospects = expand(db, Settings(), "Cabinet dentaire des Brotteaux", save=False).prospects
     assert [p.name for p in prospects] == ["Selarl du Docteur Petit", "Centre Dentaire Part-Dieu",
@@ -1714,3 +1718,4 @@ def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
     assert not any("Croix-Rousse" in n for n in names)
     line = expand(db, Settings(), "Cabinet dentaire des Brotteaux", save=False).prospects[0]
     assert "86.23" not in line.opening_line.lower()
+
