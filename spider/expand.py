@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from spider import seeds
+from spider import places, seeds
 from spider.angles import attach_contacts, attach_openers
 from spider.db import Database, company_count, dicts_in, rows_in
 from spider.errors import QueryError
@@ -164,9 +164,12 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             rank=position, company_id=cid, name=names["name"], name_local=names["name_local"],
             phone=unicodedata.normalize("NFKC", row.get("phone") or ""),  # ０３－ -> 03-
             website=row.get("website") or "", address=row.get("address") or "",
-            city=readable_name(row.get("city") or row.get("region") or _placed(signals, "city")),
+            city=_in_language(readable_name(row.get("city") or row.get("region")
+                                            or _placed(signals, "city")),
+                              signals, "city", settings.language),
             score=round(score, 8),
-            region=readable_name(row.get("region") or _placed(signals, "region")),
+            region=_in_language(readable_name(row.get("region") or _placed(signals, "region")),
+                                signals, "region", settings.language),
             postal_code=row.get("postal_code") or _postal_in(row.get("address") or ""),
             priority=(floor := max(floor, _priority(score / best if best else 0, covered,
                                                     query, settings,
@@ -627,6 +630,19 @@ def _placed(signals: dict[str, dict], kind: str) -> str:
     if not rows:
         return ""
     return str(max(rows, key=lambda r: r.get("weight") or 0)["label"] or "").split(",")[0].strip()
+
+
+def _in_language(shown: str, signals: dict[str, dict], kind: str, language: str) -> str:
+    """A call list's town or region as a Japanese list (--lang ja) names it (渋谷区, 東京都,
+    not Shibuya, Tokyo) where the graph knows its Japanese name."""
+    if language != "ja" or not shown or not shown.isascii():
+        return shown
+    rows = [(s, r) for s, r in signals.items() if r["kind"] == kind and s.startswith("place:")]
+    if not rows:
+        return shown
+    signal, row = max(rows, key=lambda item: item[1].get("weight") or 0)
+    local = places.place_label_ja(signal, str(row["label"] or ""))
+    return shown if local.isascii() else local.split(",")[0].strip()
 
 
 def _postal_in(address: str) -> str:

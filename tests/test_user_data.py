@@ -1719,3 +1719,15 @@ def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
     line = expand(db, Settings(), "Cabinet dentaire des Brotteaux", save=False).prospects[0]
     assert "86.23" not in line.opening_line.lower()
 
+
+
+def test_a_japanese_call_list_names_towns_in_japanese(tmp_path):
+    db = _db(tmp_path, "shops.csv", """店舗名,業種,住所,電話番号
+ヘアサロン ルミエール 渋谷店,美容院,東京都渋谷区道玄坂2-10-7,03-3461-2258
+美容室 アトリエ・ソラ,美容院,東京都渋谷区神宮前4-26-18,03-5775-3140
+HAIR MAKE LUCE,美容院,東京都渋谷区猿楽町17-6,03-6416-5503
+""")
+    prospects = expand(db, Settings(language="ja"), "美容院 渋谷区", save=False).prospects
+    assert {(p.city, p.region) for p in prospects} == {("渋谷区", "東京都")}
+    english = expand(db, Settings(), "美容院 渋谷区", save=False).prospects
+    assert {p.city for p in english} == {"Shibuya"}
