@@ -66,6 +66,11 @@ def load_templates(settings: Settings) -> dict[str, Any]:
         for name, angle in (user.get("angle") or {}).items():
             if isinstance(angle, dict) and "text" in angle and "local_text" not in angle:
                 templates["angle"][name].pop("local_text", None)
+        # Nor does the built-in `local` line stand in for a `default` the user wrote.
+        for table in ("ask_for", "problem"):
+            mine = user.get(table)
+            if isinstance(mine, dict) and "default" in mine and "local" not in mine:
+                templates[table].pop("local", None)
     return templates
 
 

@@ -170,7 +170,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             score=round(score, 8),
             region=_in_language(readable_name(row.get("region") or _placed(signals, "region")),
                                 signals, "region", settings.language),
-            postal_code=row.get("postal_code") or _postal_in(row.get("address") or ""),
+            postal_code=row.get("postal_code") or postal_in(row.get("address") or ""),
             priority=(floor := max(floor, _priority(score / best if best else 0, covered,
                                                     query, settings,
                                                     business_known=business_known),
@@ -263,8 +263,9 @@ POSTAL_READ_MAX = 3000  # companies whose postal codes one query reads at most
 def _postal_key(postal_code: str | None, address: str | None) -> str:
     """A company's postal code as its letters and digits ('786 64', '〒150-0002' ->
     1500002), from its column or its address."""
-    text = postal_code or _postal_in(address or "")
-    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text).upper())
+    text = postal_code or postal_in(address or "")
+    key = re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", text).upper())
+    return key[:5] if len(key) == 9 and key.isdigit() else key  # ZIP+4: its ZIP
 
 
 def _postal_nearness(db: Database, company_id: int, ids: list[int]) -> dict[int, float]:
@@ -282,9 +283,10 @@ def _postal_nearness(db: Database, company_id: int, ids: list[int]) -> dict[int,
     by_hand: list[int] = []
     for cid, common, size, country, plain in db.execute(
             f"select id, case {cases} else 0 end, length(k), country, k glob '[0-9A-Z]*' and "
-            "not k glob '*[^0-9A-Z]*' from (select id, country, upper(replace(replace("
-            "coalesce(postal_code, ''), ' ', ''), '-', '')) as k from companies where id in "
-            "(select value from json_each(?)))",
+            "not k glob '*[^0-9A-Z]*' from (select id, country, case when length(c) = 9 and "
+            "c not glob '*[^0-9]*' then substr(c, 1, 5) else c end as k from (select id, "
+            "country, upper(replace(replace(coalesce(postal_code, ''), ' ', ''), '-', '')) as c "
+            "from companies where id in (select value from json_each(?))))",
             [*(mine[:n] for n in range(len(mine), 0, -1)), json.dumps(ids)]):
         if not plain:
             by_hand.append(cid)  # no code of its own, or one to fold (〒５３０－０００１)
@@ -645,7 +647,7 @@ def _in_language(shown: str, signals: dict[str, dict], kind: str, language: str)
     return shown if local.isascii() else local.split(",")[0].strip()
 
 
-def _postal_in(address: str) -> str:
+def postal_in(address: str) -> str:
     """A postal code written in an address, for the call list's column: a Japanese one
     ('〒530-0001 大阪府...' -> 530-0001), or one in a part after the street of a Latin-script
     address ('8 Rue du Cherche-Midi, 75006 Paris' -> 75006; 'Austin, TX 78701' -> 78701;

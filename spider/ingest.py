@@ -417,7 +417,12 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
         raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open it in "
                          "Excel and save it again as .xlsx, or the sheet as CSV") from None
     try:
-        sheets = [ws for ws in book.worksheets if getattr(ws, "max_row", 0)]
+        for ws in book.worksheets:
+            # A workbook another program wrote may say a wrong size for its sheets (or none):
+            # read what the sheet holds, not what it says it holds.
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+        sheets = list(book.worksheets)
         for ws in sheets:
             head = list(itertools.islice(ws.iter_rows(), _HEADER_SCAN))
             widths = [sum(1 for c in row if _cell_text(c)) for row in head]
@@ -430,7 +435,7 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
             if others:
                 report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
                                     " (save one as CSV, or as a workbook of its own, to read it)")
-            total = max(ws.max_row or 1, 1)
+            total = max(ws.max_row or 1, 1) if getattr(ws, "max_row", None) else 1
             size = path.stat().st_size
             for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2):
                 values = [_cell_text(c) for c in row]
@@ -444,6 +449,11 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
             return
         raise InputError(f"{path}: no sheet holds a table (a header row and rows under it); "
                          "save the sheet with the list as CSV and ingest that")
+    except InputError:
+        raise
+    except Exception as exc:  # a sheet's XML broken past what openpyxl reads
+        raise InputError(f"{path}: a sheet cannot be read ({type(exc).__name__}: {exc}); open "
+                         "it in Excel and save it again, or save the sheet as CSV") from None
     finally:
         book.close()
 
@@ -507,10 +517,25 @@ def _centroid(coords: Any) -> tuple[float | None, float | None]:
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
-# Headers of a date on which a business closed, was dissolved or deactivated.
-_CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|dissolved|closure|closing|cessation|"
-                        r"closed|deregistration|struck off)( on)? date\b|\bdate (?:of )?"
-                        r"(?:closure|closing|cessation|dissolution|deactivation|closed)\b")
+# Headers of the date a register deactivated, dissolved or struck off a business (not a
+# CRM's "Closed Date" of a deal, nor a shop's closing time).
+_CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|cessation|deregistration|struck off)"
+                        r"(?: on)? date\b|\bdate (?:of )?(?:cessation|dissolution|deactivation|"
+                        r"deregistration)\b")
+_REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
+
+
+def _later(one: str, other: str) -> bool:
+    """Whether date ONE is after date OTHER (ISO, or month/day/year as NPPES writes them);
+    a date that does not read as one counts as later (a reactivation said is a reactivation)."""
+    def read(text: str) -> tuple[int, ...] | None:
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2}).*", text.strip())
+        if iso:
+            return tuple(int(x) for x in iso.groups())
+        us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+        return (int(us.group(3)), int(us.group(1)), int(us.group(2))) if us else None
+    a, b = read(one), read(other)
+    return a is None or b is None or a > b
 
 
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
@@ -537,7 +562,9 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         # "date closed"): a row that has one is closed.
         closed = next((value for column, value in extra.items()
                        if _CLOSED_ON.search(fold_header(column))), None)
-        if closed:
+        reopened = next((value for column, value in extra.items()
+                         if _REOPENED_ON.search(fold_header(column))), None)
+        if closed and not (reopened and _later(reopened, closed)):
             record["operating_status"] = f"closed ({closed})"
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
@@ -727,38 +754,48 @@ def _carry(db: Database, columns: list[str], old_id: int, new_id: int) -> None:
                    [new_row["record_key"], old_key])
 
 
-# What a row says apart from how it is keyed and when it was read.
-_KEYING = frozenset({"id", "source_id", "identity", "record_key", "content_hash", "status",
-                     "stale_since", "read_id", "source_row", "ingested_at", "updated_at",
-                     "fetched_at"})
-
-
 def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int) -> int:
     """A file read again with another way of knowing its rows (an id column mapped now, with
-    `--map source_id=COLUMN`, or one added to the file) gives every row a new identity, so
-    each reads as a new row and its old one as gone. Where exactly one new row and exactly
-    one gone row say the same thing (every column but the keys), they are one row, carried
-    over as `carry_renamed` does: won clients, merges and call outcomes stay on it. Returns
-    how many rows were carried over."""
+    `--map source_id=COLUMN`, or one added to the file; a header Spider now reads as a field,
+    ZIPCode, where it had kept it aside) gives every row a new identity, so each reads as a
+    new row and its old one as gone. Where exactly one new row and exactly one gone row say
+    the same values (in whatever columns or fields, the new row's id aside), they are one
+    row, carried over as `carry_renamed` does: won clients, merges and call outcomes stay on
+    it. Returns how many rows were carried over."""
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
-    said = [c for c in columns if c not in _KEYING]
-    select = f"select id, {', '.join(_quoted_columns(said))} from records where source = ? and "
+    said = [c for c in FIELDS if c in columns]
+    select = (f"select id, source_id, extra, {', '.join(_quoted_columns(said))} from records "
+              "where source = ? and ")
 
-    def by_content(sql: str, params: list[Any]) -> dict[tuple, list[int]]:
-        out: dict[tuple, list[int]] = {}
-        for row in db.execute(select + sql, params):
-            out.setdefault(tuple(row[1:]), []).append(row[0])
-        return out
+    def values(row: tuple) -> list[str]:
+        extra = json.loads(row[2]) if row[2] else {}
+        found = [str(v).strip() for v in (*row[3:], *extra.values()) if v not in (None, "")]
+        return sorted(v for v in found if v)
 
-    gone = by_content("status = 'active' and coalesce(read_id, '') != ?", [source, read_id])
+    gone: dict[tuple[str, ...], list[int]] = {}
+    for row in db.execute(select + "status = 'active' and coalesce(read_id, '') != ?",
+                          [source, read_id]):
+        gone.setdefault(tuple(values(row)), []).append(row[0])
     if not gone:
         return 0
-    fresh = by_content("read_id = ? and id > ?", [source, read_id, last_id])
+    fresh: dict[int, list[tuple[str, ...]]] = {}  # new record -> what its old self may have said
+    claims: Counter[tuple[str, ...]] = Counter()
+    for row in db.execute(select + "read_id = ? and id > ?", [source, read_id, last_id]):
+        mine = values(row)
+        key = str(row[1] or "").strip()
+        # The old row had the id in a column kept aside, or not at all.
+        without = list(mine)
+        if key in without:
+            without.remove(key)
+        options = list(dict.fromkeys([tuple(mine), tuple(without), tuple(sorted([*without, key]))
+                                      if key else tuple(without)]))
+        fresh[row[0]] = [o for o in options if o in gone]
+        claims.update(fresh[row[0]])
     carried = 0
-    for content, new_ids in fresh.items():
-        old_ids = gone.get(content, [])
-        if len(new_ids) == 1 and len(old_ids) == 1:
-            _carry(db, columns, old_ids[0], new_ids[0])
+    for new_id, options in fresh.items():
+        matches = [o for o in options if len(gone[o]) == 1 and claims[o] == 1]
+        if len(matches) == 1:
+            _carry(db, columns, gone[matches[0]][0], new_id)
             carried += 1
     return carried
 

@@ -348,10 +348,11 @@ def city_other_names(word: str) -> list[tuple[str, tuple[str, ...]]]:
     if not key:
         return []
     text = _city_table()
+    body = text.find("\n") + 1  # (the header line names its columns, not a city)
     found: dict[int, tuple[int, str, tuple[str, ...]]] = {}
     for before, after in (("\t", "|"), ("|", "|"), ("|", "\t"), ("\t", "\t")):
         needle = before + key + after
-        at = text.find(needle)
+        at = text.find(needle, body)
         while at >= 0:
             start = text.rfind("\n", 0, at) + 1
             end = text.find("\n", at)

@@ -562,8 +562,9 @@ def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
                 break
         else:
             # French, Spanish and Italian put the head first ("Cucina milanese", "Cocina
-            # vasca", "Clinique vétérinaire"): the first word, where the last is no kind.
-            if len(words) >= 2 and words[0] in latin:
+            # vasca"): such a head word first, where the last is no kind (an English "dental
+            # supplies" or "restaurant equipment" is no dentist or restaurant).
+            if len(words) >= 2 and words[0] in _HEAD_FIRST and words[0] in latin:
                 found[latin[words[0]]] = latin[words[0]]
     else:
         for word, head in other:
@@ -685,19 +686,36 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     return tuple(dict.fromkeys(out))
 
 
-_CODED_LABEL = re.compile(r"[0-9][0-9A-Za-z.]{1,9}\s*[-–:]\s*(\D.*)")
+# Words that head a French, Spanish or Italian category from its front.
+_HEAD_FIRST = frozenset({"cucina", "cocina", "trattoria", "osteria", "ristorante", "restaurante",
+                         "boulangerie", "pâtisserie", "farmacia", "pharmacie", "clinique",
+                         "clinica", "clínica", "panadería", "panificio", "macelleria",
+                         "boucherie", "carnicería", "cabinet", "bufete"})
+_CODED_LABEL = re.compile(r"[0-9][0-9A-Za-z.]{1,9}(?:\s+[-–]\s+|\s*:\s+)(\D.*)")  # not 24-Hour
 
 
 def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:
-    parts = [p for p in _SOFT_PARTS.split(value) if p]
-    if len(parts) < 2:
-        return [value]
+    """A cell's parts: by its commas where they part kinds, then each part by "&", "+" or
+    "and" where that parts kinds ("Cafe, Bed & Breakfast": cafe, and bed & breakfast)."""
+    commas = [p.strip() for p in value.split(",") if p.strip()]
+    parts = commas if len(commas) >= 2 and _parts_kinds(commas, singles) else [value]
+    out: list[str] = []
+    for part in parts:
+        pieces = [p for p in _JOINED.split(part) if p]
+        out += pieces if len(pieces) >= 2 and _parts_kinds(pieces, singles) else [part]
+    return out
+
+
+def _parts_kinds(parts: list[str], singles: frozenset[str]) -> bool:
+    """Whether PARTS are kinds of business: one a category used alone (SINGLES), or each one
+    the vocabulary knows."""
     keys = [p.lower() for p in parts]
     latin, _ = _kind_words()
-    if any(k in singles for k in keys) or all(
-            k in latin or k.removesuffix("s") in latin for k in keys):
-        return parts
-    return [value]
+    return any(k in singles for k in keys) or all(
+        k in latin or k.removesuffix("s") in latin for k in keys)
+
+
+_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
 
 
 def single_categories(db: Database) -> frozenset[str]:

@@ -425,3 +425,59 @@ def test_a_file_read_again_with_an_id_column_keeps_its_rows_and_what_was_decided
     assert db.execute("select count(*) from records").fetchone()[0] == 3
     names = [p.name for p in expand(db, Settings(), "Cafe Due", save=False).prospects]
     assert names == ["Cafe Tre"]  # Cafe Uno is still the won client, left out
+
+
+@pytest.mark.parametrize(("before", "after", "mapping"), [
+    # An id column added to the file (found by itself)
+    ("Name,City,Category\n{rows}", "License Number,Name,City,Category\n{ids}", None),
+    # A column kept aside before, named the id now
+    ("Name,City,Category,Permit\n{ids_last}", "Name,City,Category,Permit\n{ids_last}",
+     {"source_id": "Permit"}),
+])
+def test_rows_known_by_a_new_key_stay_the_rows_they_were(tmp_path, before, after, mapping):
+    from spider.clients import record_won, won_clients
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    names = ("Alpha Cafe", "Beta Cafe", "Gamma Cafe")
+    fill = {"rows": "".join(f"{n},Austin,Cafe\n" for n in names),
+            "ids": "".join(f"L-100{i},{n},Austin,Cafe\n" for i, n in enumerate(names)),
+            "ids_last": "".join(f"{n},Austin,Cafe,P-{i}\n" for i, n in enumerate(names))}
+    path = tmp_path / "cafes.csv"
+    path.write_text(before.format(**fill), encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    record_won(db, "Beta Cafe")
+    path.write_text(after.format(**fill), encoding="utf-8")
+    report = ingest_file(db, path, mapping=mapping)
+    rebuild(db, Settings())
+    assert (report.added, report.stale) == (0, 0), report.summary()
+    assert db.execute("select count(*) from records").fetchone()[0] == 3
+    assert [(c["name"], c["status"]) for c in won_clients(db)] == [("Beta Cafe", "active")]
+
+
+def test_a_workbook_that_says_a_wrong_size_is_read_whole(tmp_path):
+    """Other programs write a sheet's size wrong or not at all; every row is still read."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name", "City", "Category", "Phone"])
+    for i in range(6):
+        sheet.append([f"Cafe {i}", "Austin", "Cafe", f"512-555-010{i}"])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B2"/>', data)
+            out.writestr(item, data)
+    rows, _ = read(str(bad))
+    assert [r["name"] for r in rows] == [f"Cafe {i}" for i in range(6)]
+    assert rows[0]["phone"] == "512-555-0100"

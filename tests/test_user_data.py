@@ -1731,3 +1731,45 @@ HAIR MAKE LUCE,美容院,東京都渋谷区猿楽町17-6,03-6416-5503
     assert {(p.city, p.region) for p in prospects} == {("渋谷区", "東京都")}
     english = expand(db, Settings(), "美容院 渋谷区", save=False).prospects
     assert {p.city for p in english} == {"Shibuya"}
+
+
+def test_review_of_the_new_readings_edge_cases(tmp_path):
+    """What a review of this session's readings found, each kept from coming back."""
+    from spider.angles import load_templates
+    from spider.clients import import_won
+    from spider.signals import _broader_kinds, _category_parts
+
+    # A cell of a kind and a two-word kind; an English supplier is not its customers' kind.
+    assert _category_parts("Cafe, Bed & Breakfast", frozenset({"cafe"})) == (
+        ("cafe", "Cafe"), ("bed & breakfast", "Bed & Breakfast"))
+    assert _broader_kinds("dental supplies") == () and _broader_kinds("restaurant equipment") == ()
+    assert _category_parts("24-Hour Fitness") == (("24-hour fitness", "24-Hour Fitness"),)
+    # A user's own default line is said to local businesses too.
+    mine = tmp_path / "openers.toml"
+    mine.write_text('[ask_for]\ndefault = "your head of marketing"\n', encoding="utf-8")
+    assert "local" not in load_templates(Settings(templates=str(mine)))["ask_for"]
+    # A house number is no postal code; a word that is a column of the city table is no city.
+    db = _db(tmp_path, "dentists.csv", """name,address,category
+Main Street Dental,"1200 Main St, Austin, TX",Dentist
+Oak Dental,"1200 Oak Ave, Austin, TX",Dentist
+Lamar Dental,"1300 Lamar Blvd, Austin, TX 78704",Dentist
+""")
+    assert "1200" in resolve_query(db, "dentist 1200").ignored
+    assert "folded" in resolve_query(db, "dentist folded").ignored
+    # A CRM's "Closed Date" is when the deal closed, not the business.
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Account Name,Stage,Closed Date\nIota Roasters,Closed Won,2024-03-01\n",
+                     encoding="utf-8")
+    import_won(db, Settings(), deals)
+    assert db.execute("select count(*) from company_signals where signal = 'status:closed'"
+                      ).fetchone()[0] == 0
+
+
+def test_a_zip_plus_four_is_as_near_as_its_zip(tmp_path):
+    db = _db(tmp_path, "tx.csv", """name,category,city,state,zip
+Round Rock Pharmacy,Pharmacy,Round Rock,TX,78664
+Georgetown Square Pharmacy,Pharmacy,Georgetown,TX,786261234
+Park Cities Pharmacy,Pharmacy,Dallas,TX,75205
+Heights Pharmacy,Pharmacy,Houston,TX,770081234
+""")
+    assert _names(db, "Round Rock Pharmacy")[0] == "Georgetown Square Pharmacy"
