@@ -1772,4 +1772,4 @@ Georgetown Square Pharmacy,Pharmacy,Georgetown,TX,786261234
 Park Cities Pharmacy,Pharmacy,Dallas,TX,75205
 Heights Pharmacy,Pharmacy,Houston,TX,770081234
 """)
-    assert _names(db, "Round Rock Pharmacy")[0] == "Georgetown Square Pharmacy"
+    assert _names(db, "#1")[0] == "Georgetown Square Pharmacy"  # Round Rock Pharmacy
