@@ -22,7 +22,7 @@ from spider.errors import InputError
 from spider.prospects import Expansion
 from spider.query import english_label, english_noun
 from spider.settings import Settings
-from spider.signals import REFERENCE_KINDS, is_local, signals_of
+from spider.signals import CATEGORY_CODE, REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
@@ -142,17 +142,13 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         label = english_label(label) or ""
     elif label:
         label = english_noun(label) or label  # Brauerei, Cervecería: "breweries"
-    if not any(ch.isalpha() for ch in label) or _CODE.fullmatch(label):
+    if not any(ch.isalpha() for ch in label) or CATEGORY_CODE.fullmatch(label):
         label = ""  # a code ("2", "A51", a NAF "86.23Z") is not a kind a caller can say
     one, many = noun_forms(label, list_noun)
     noun = many if plural else one
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
     return f"{phrase} in {_with_article(where)}" if where else phrase
-
-
-# A classification code standing for a kind: 86.23Z, 5610A, A51, 8011-02.
-_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
 
 
 def _with_japanese(signals: dict[str, dict]) -> dict | None:

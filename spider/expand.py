@@ -24,7 +24,7 @@ from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
 from spider.explain import evidence_of, reasons_for, segment_words
 from spider.notes import note_in
-from spider.places import POSTAL_CODE
+from spider.places import postal_in
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
@@ -41,7 +41,7 @@ from spider.signals import (
     is_local,
     signals_of,
 )
-from spider.text import JP_POSTAL, display_names, is_latin, plural, readable_name
+from spider.text import display_names, plural, readable_name
 
 # Company-level businesses from the curated table: where the seed's and a prospect's differ,
 # the prospect ranks last (a cruise line beside a hotel company, though GICS files both alike).
@@ -625,39 +625,27 @@ class _Tail:
         return head + [(cid, score, covered) for cid, score, covered, _ in tail]
 
 
+def _heaviest_place(signals: dict[str, dict], kind: str) -> tuple[str, dict] | None:
+    """The place of KIND (city, region) a company's signals weigh most, as (signal, row)."""
+    rows = [(s, r) for s, r in signals.items() if r["kind"] == kind and s.startswith("place:")]
+    return max(rows, key=lambda item: item[1].get("weight") or 0) if rows else None
+
+
 def _placed(signals: dict[str, dict], kind: str) -> str:
     """The city or region the graph places a company in where its columns said none (a
     directory with only an address: '大阪市, Osaka' -> 大阪市), for the call list's columns."""
-    rows = [r for s, r in signals.items() if r["kind"] == kind and s.startswith("place:")]
-    if not rows:
-        return ""
-    return str(max(rows, key=lambda r: r.get("weight") or 0)["label"] or "").split(",")[0].strip()
+    found = _heaviest_place(signals, kind)
+    return str(found[1]["label"] or "").split(",")[0].strip() if found else ""
 
 
 def _in_language(shown: str, signals: dict[str, dict], kind: str, language: str) -> str:
     """A call list's town or region as a Japanese list (--lang ja) names it (渋谷区, 東京都,
     not Shibuya, Tokyo) where the graph knows its Japanese name."""
-    if language != "ja" or not shown or not shown.isascii():
+    found = _heaviest_place(signals, kind) if language == "ja" and shown.isascii() else None
+    if not shown or found is None:
         return shown
-    rows = [(s, r) for s, r in signals.items() if r["kind"] == kind and s.startswith("place:")]
-    if not rows:
-        return shown
-    signal, row = max(rows, key=lambda item: item[1].get("weight") or 0)
-    local = places.place_label_ja(signal, str(row["label"] or ""))
+    local = places.place_label_ja(found[0], str(found[1]["label"] or ""))
     return shown if local.isascii() else local.split(",")[0].strip()
-
-
-def postal_in(address: str) -> str:
-    """A postal code written in an address, for the call list's column: a Japanese one
-    ('〒530-0001 大阪府...' -> 530-0001), or one in a part after the street of a Latin-script
-    address ('8 Rue du Cherche-Midi, 75006 Paris' -> 75006; 'Austin, TX 78701' -> 78701;
-    'London SW1A 2AA'), never the street's number."""
-    text = unicodedata.normalize("NFKC", address)
-    found = JP_POSTAL.search(text)
-    if found:
-        return f"{found.group(1)}-{found.group(2)}"
-    codes = [m.group(0) for part in text.split(",")[1:] for m in POSTAL_CODE.finditer(part)]
-    return codes[-1] if codes and is_latin(text) else ""
 
 
 def _around(query: Query) -> dict[str, int]:

@@ -327,11 +327,10 @@ def _check_mapping(mapping: dict[str, str] | None, header_map: dict[str, str], p
                 # "--map rating=Stars,category=Cuisine": one --map per field.
                 raise InputError(f"{path}: --map {fld}={column}: give one --map per field "
                                  f"(--map {fld}={several.group(1)} --map {several.group(2)})")
-            close = difflib.get_close_matches(column, list(header_map), n=1, cutoff=0.6) or \
-                difflib.get_close_matches(column.lower(), [c.lower() for c in header_map], n=1,
-                                          cutoff=0.6)
-            hint = (f"; did you mean --map {fld}={next(c for c in header_map if c.lower() == close[0].lower())}?"
-                    if close else f"; its columns are {', '.join(list(header_map)[:12])}")
+            by_folded = {c.lower(): c for c in header_map}
+            close = difflib.get_close_matches(column.lower(), list(by_folded), n=1, cutoff=0.6)
+            hint = (f"; did you mean --map {fld}={by_folded[close[0]]}?" if close
+                    else f"; its columns are {', '.join(list(header_map)[:12])}")
             raise InputError(f"{path}: --map {fld}={column}: no column {column!r} in the file{hint}")
 
 
@@ -417,13 +416,13 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
         raise InputError(f"{path}: cannot be read as an Excel workbook ({exc}); open it in "
                          "Excel and save it again as .xlsx, or the sheet as CSV") from None
     try:
-        for ws in book.worksheets:
-            # A workbook another program wrote may say a wrong size for its sheets (or none):
-            # read what the sheet holds, not what it says it holds.
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()
         sheets = list(book.worksheets)
         for ws in sheets:
+            # A workbook another program wrote may say a wrong size for its sheets (or none):
+            # the size it says only paces the progress; what the sheet holds is read.
+            stated = getattr(ws, "max_row", None) or 0
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
             head = list(itertools.islice(ws.iter_rows(), _HEADER_SCAN))
             widths = [sum(1 for c in row if _cell_text(c)) for row in head]
             if max(widths, default=0) < 2:
@@ -435,12 +434,11 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
             if others:
                 report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
                                     " (save one as CSV, or as a workbook of its own, to read it)")
-            total = max(ws.max_row or 1, 1) if getattr(ws, "max_row", None) else 1
             size = path.stat().st_size
             for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2):
                 values = [_cell_text(c) for c in row]
-                if progress is not None and index % 1000 == 0:
-                    progress(min(size, size * index // total), size)
+                if progress is not None and stated and index % 1000 == 0:
+                    progress(min(size, size * index // stated), size)
                 if not any(v.strip() for v in values):
                     continue
                 yield str(index), {h: v for h, v in zip(header, values, strict=False) if h}

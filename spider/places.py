@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from spider.data import read_text
-from spider.text import is_latin
+from spider.text import JP_POSTAL, is_latin
 
 COUNTRIES = {
     "jp": "JP", "japan": "JP", "日本": "JP", "jpn": "JP",
@@ -435,6 +435,19 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
 # (K1A 0B1), Japanese (530-0001), most others (4-6 digits).
 POSTAL_CODE = re.compile(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
                          r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+
+
+def postal_in(address: str) -> str:
+    """A postal code written in an address, for the call list's column: a Japanese one
+    ('〒530-0001 大阪府...' -> 530-0001), or one in a part after the street of a Latin-script
+    address ('8 Rue du Cherche-Midi, 75006 Paris' -> 75006; 'Austin, TX 78701' -> 78701;
+    'London SW1A 2AA'), never the street's number."""
+    text = unicodedata.normalize("NFKC", address)
+    found = JP_POSTAL.search(text)
+    if found:
+        return f"{found.group(1)}-{found.group(2)}"
+    codes = [m.group(0) for part in text.split(",")[1:] for m in POSTAL_CODE.finditer(part)]
+    return codes[-1] if codes and is_latin(text) else ""
 
 
 def address_tail(address: str) -> str:

@@ -1428,15 +1428,13 @@ def _postal_reading(db: Database, word: str) -> Term | None:
         "on l.record_id = r.id where replace(replace(upper(coalesce(r.postal_code, '') || ' ' || "
         "coalesce(r.address, '')), '-', ''), ' ', '') like ? limit ?",
         [ADDRESS_READING_SCAN, f"%{key}%", ADDRESS_READING_SAMPLE]).fetchall()
-    from spider.expand import postal_in  # (the call list's reading of an address)
-
     whole = re.compile(r"(?<![0-9A-Z])" + re.escape(key) + (r"(?![0-9])" if key.isdigit()
                                                             else r"(?![A-Z])"))
     # A code is the postal code column's, or the one an address gives where a postal code
     # stands (never a house number: "1200 Main St").
     named = {cid for cid, code, address in rows
              if whole.search(re.sub(r"[\s-]", "", unicodedata.normalize(
-                 "NFKC", code or postal_in(address or "")).upper()))}
+                 "NFKC", code or places.postal_in(address or "")).upper()))}
     return _place_of(db, named) if named else None
 
 

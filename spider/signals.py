@@ -291,7 +291,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf, categories)
-    if not any((r.get("category") and not _CATEGORY_CODE.fullmatch(r["category"].strip()))
+    if not any((r.get("category") and not CATEGORY_CODE.fullmatch(r["category"].strip()))
                or r.get("industry_label") or r.get("industry_code") for r in recs):
         # No words say what the business is (no category, or only a register's code such
         # as a NAF 86.23Z): its name may ("Cabinet dentaire des Brotteaux"). Beside a code,
@@ -325,8 +325,9 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
 
 CODED_NAME_KIND = 0.01  # a kind read from a name beside a category that is a code: for queries
 
-# A category that is a classification code, not words: 86.23Z, 5610A, 8011-02.
-_CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
+# A category that is a classification code, not words: 86.23Z, 5610A, A51, 8011-02 (also
+# what an opener never says as a kind: spider.angles).
+CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
 
 
 # A category that says lodging, in English or Japanese (a list of 旅館 is a list of inns).
@@ -657,8 +658,9 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
 _HARD_PARTS = re.compile(r"\s*[;/|、]\s*")
 # Separators that part one only where the parts are kinds of business ("Cafe, Catering", "Cafe &
 # Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
-# Crafts"): the words of English, German, French, Spanish, Italian and Dutch lists.
-_SOFT_PARTS = re.compile(r"\s*[,&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
+# Crafts"): a comma (`_soft_parts`), and these, in the words of English, German, French,
+# Spanish, Italian and Dutch lists.
+_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -715,8 +717,6 @@ def _parts_kinds(parts: list[str], singles: frozenset[str]) -> bool:
         k in latin or k.removesuffix("s") in latin for k in keys)
 
 
-_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
-
 
 def single_categories(db: Database) -> frozenset[str]:
     """The categories (folded) the active records use on their own, not as one of a cell's
@@ -727,7 +727,7 @@ def single_categories(db: Database) -> frozenset[str]:
                                "coalesce(category, '') != '' and coalesce(status, 'active') = "
                                "'active'"):
         for part in _HARD_PARTS.split(unicodedata.normalize("NFKC", value).strip()):
-            if part and not _SOFT_PARTS.search(part):
+            if part and "," not in part and not _JOINED.search(part):
                 out.add(part.lower())
     return frozenset(out)
 
