@@ -359,14 +359,26 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 # A status value that says the business is open (ingest reports any value it can read as
 # neither this nor closed or planned).
 _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
-                   r"current|valid|licensed|licenced|registered|issued|renewed|"
+                   r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
 
+# A closed or planned word said not to hold ("Not expired", "non cessata", "nicht erloschen"):
+# the status is the opposite of the word, so the word is passed over. "Not active" is itself
+# a closed phrase and stays one.
+_NEGATED = re.compile(r"(?:\b(?:not|non|never|nicht|kein|pas|no|non è|niet|não)[\s-]+|\bnon-|未)$", re.I)
+# A value that says the business stopped trading in so many words.
+_NO_LONGER = re.compile(r"\bno longer\b|\bnot (?:trading|operating|in business|open)\b", re.I)
+
+
 def reads_as_open(value: str) -> bool:
-    return bool(_OPEN.match(unicodedata.normalize("NFKC", value or "").strip()))
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if _OPEN.match(text):
+        return True
+    found = _CLOSED.search(text)
+    return bool(found and _NEGATED.search(text[:found.start()]) and not _NO_LONGER.search(text))
 
 
 @functools.lru_cache(maxsize=1 << 14)  # a directory repeats its few status and category values
@@ -378,10 +390,14 @@ def business_status(value: str, *, whole: bool) -> str | None:
         return None
     if not whole and text == "F":  # SIRENE's état administratif: F (fermé), A (actif)
         return "closed"
+    if not whole and _NO_LONGER.search(text):
+        return "closed"
     for status, pattern in (("closed", _CLOSED), ("planned", _PLANNED)):
-        found = pattern.search(text)
-        if found and (not whole or found.group(0).lower() == text.lower()):
-            return status
+        for found in pattern.finditer(text):
+            if _NEGATED.search(text[:found.start()]):
+                continue
+            if not whole or found.group(0).lower() == text.lower():
+                return status
     return None
 
 

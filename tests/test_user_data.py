@@ -1413,6 +1413,16 @@ def test_a_licence_register_status_column_leaves_expired_and_lapsed_ones_out(tmp
     assert not {"MANOR DRUG", "EASTSIDE DRUG", "RIVERSIDE RX"} & set(names)
 
 
+def test_a_status_that_says_a_closed_word_does_not_hold_is_open(tmp_path):
+    """'Not expired' is a live licence; 'No longer trading' a closed shop."""
+    lines = LICENSES.splitlines()
+    text = "\n".join([lines[0], lines[1], lines[2].replace('"ACTIVE"', '"NOT EXPIRED"'),
+                      lines[3].replace('"CLOSED"', '"NO LONGER TRADING"')]) + "\n"
+    db = _db(tmp_path, "tx.csv", text, mapping={"category": "LICENSE_TYPE"})
+    names = [n.upper() for n in _names(db, "HEB PHARMACY #412")]
+    assert "BARTON CREEK PHARMACY" in names and "MANOR DRUG" not in names
+
+
 def test_a_won_clients_own_name_is_the_client_though_its_words_read_as_a_segment(tmp_path):
     from spider.clients import record_won
 
