@@ -37,6 +37,26 @@ class Adjacency:
     _capped: set[Node] = field(default_factory=set)
     _uncapped: set[Node] = field(default_factory=set)
     _companies: dict[object, int] = field(default_factory=dict)
+    # Companies' signal rows read ahead in one statement (`read_ahead`), each kept until the
+    # company's list is asked for and made then, as a list read on its own would be.
+    _ahead: dict[object, list[tuple[str, float, float, int]]] = field(default_factory=dict)
+
+    def read_ahead(self, nodes: list[Node]) -> None:
+        """Read the signal rows of the companies among NODES whose lists are not read yet, in
+        one statement per chunk (the push queues a broad signal's holders by the thousand,
+        and a statement each is most of a walk's time on a national register)."""
+        keys = [key for kind, key in nodes
+                if kind == "c" and (kind, key) not in self._cache and key not in self._ahead]
+        if len(keys) < 2:
+            return
+        ahead = self._ahead
+        for key in keys:
+            ahead[key] = []
+        for cid, sig, weight, degree, count in rows_in(
+                self.db, "select cs.company_id, cs.signal, cs.weight, s.weight_sum, s.companies "
+                "from company_signals cs join signals s on s.signal = cs.signal "
+                "where cs.company_id in ({marks}) order by cs.company_id, cs.signal", keys):
+            ahead[cid].append((sig, weight, degree, count))
 
     def neighbours(self, node: Node) -> list[tuple[Node, float]]:
         cached = self._cache.get(node)
@@ -45,9 +65,12 @@ class Adjacency:
         kind, key = node
         out: list[tuple[Node, float]] = []
         if kind == "c":
-            rows = self.db.execute(
-                "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
-                "join signals s on s.signal = cs.signal where cs.company_id = ?", [key])
+            rows = self._ahead.pop(key, None)
+            if rows is None:
+                rows = self.db.execute(
+                    "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
+                    "join signals s on s.signal = cs.signal where cs.company_id = ? "
+                    "order by cs.signal", [key])
             holding = self._companies
             for sig, weight, degree, count in rows:
                 other = ("s", sig)
@@ -257,10 +280,12 @@ def personalized_pagerank(adjacency: Adjacency, seeds: Mapping[Node, float], *, 
                     maybe.append((other, value, theirs is None))
         if any(unknown for *_, unknown in maybe):
             adjacency.learn_degrees([other for other, _, unknown in maybe if unknown])
-        for other, value, unknown in maybe:
-            if not unknown or value >= epsilon * degrees[other]:
-                queue.append(other)
-                queued.add(other)
+        queueing = [other for other, value, unknown in maybe
+                    if not unknown or value >= epsilon * degrees[other]]
+        if len(queueing) > 1:
+            adjacency.read_ahead(queueing)
+        queue.extend(queueing)
+        queued.update(queueing)
     return estimate, residual
 
 
