@@ -752,16 +752,20 @@ def _carry(db: Database, columns: list[str], old_id: int, new_id: int) -> None:
                    [new_row["record_key"], old_key])
 
 
-def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int) -> int:
+def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int,
+                  set_fields: Iterable[str] = ()) -> int:
     """A file read again with another way of knowing its rows (an id column mapped now, with
     `--map source_id=COLUMN`, or one added to the file; a header Spider now reads as a field,
     ZIPCode, where it had kept it aside) gives every row a new identity, so each reads as a
     new row and its old one as gone. Where exactly one new row and exactly one gone row say
     the same values (in whatever columns or fields, the new row's id aside), they are one
     row, carried over as `carry_renamed` does: won clients, merges and call outcomes stay on
-    it. Returns how many rows were carried over."""
+    it. The fields SET_FIELDS names were given by `--set` in this read or the last, not by
+    the row (`--set country=US` added to a second read says the same of every row), and are
+    not compared. Returns how many rows were carried over."""
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
-    said = [c for c in FIELDS if c in columns]
+    skip = set(set_fields)
+    said = [c for c in FIELDS if c in columns and c not in skip]
     select = (f"select id, source_id, extra, {', '.join(_quoted_columns(said))} from records "
               "where source = ? and ")
 
@@ -789,11 +793,19 @@ def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int) -> int:
                                       if key else tuple(without)]))
         fresh[row[0]] = [o for o in options if o in gone]
         claims.update(fresh[row[0]])
-    carried = 0
+    # Rows that say the same values as just as many gone rows (a row the file repeats) are
+    # those rows, in the file's order: they cannot be told apart, so either pairing is right.
+    taking: dict[tuple[str, ...], list[int]] = {}
     for new_id, options in fresh.items():
-        matches = [o for o in options if len(gone[o]) == 1 and claims[o] == 1]
+        matches = [o for o in options if claims[o] == len(gone[o])]
         if len(matches) == 1:
-            _carry(db, columns, gone[matches[0]][0], new_id)
+            taking.setdefault(matches[0], []).append(new_id)
+    carried = 0
+    for said_values, new_ids in taking.items():
+        if len(new_ids) != len(gone[said_values]):
+            continue  # a new row that could also be another gone row claims it too
+        for old_id, new_id in zip(sorted(gone[said_values]), sorted(new_ids), strict=True):
+            _carry(db, columns, old_id, new_id)
             carried += 1
     return carried
 
@@ -843,7 +855,10 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
         # A file with an id column knows its rows: a new id is a new row, however alike.
-        report.rekeyed = carry_rekeyed(db, source, read_id, last_id)
+        before = db.execute("select constants from sources where location = ?",
+                            [source]).fetchone()
+        set_fields = {*(constants or {}), *json.loads(before[0] if before and before[0] else "{}")}
+        report.rekeyed = carry_rekeyed(db, source, read_id, last_id, set_fields)
         report.renamed = carry_renamed(db, source, read_id, last_id) \
             if report.key_column is None else 0
         report.added -= report.renamed + report.rekeyed

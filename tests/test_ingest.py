@@ -481,3 +481,35 @@ def test_a_workbook_that_says_a_wrong_size_is_read_whole(tmp_path):
     rows, _ = read(str(bad))
     assert [r["name"] for r in rows] == [f"Cafe {i}" for i in range(6)]
     assert rows[0]["phone"] == "512-555-0100"
+
+
+def test_a_file_read_again_with_more_columns_mapped_and_a_set_field_keeps_its_won_client(tmp_path):
+    """An inspection export (a row per inspection, one repeated word for word) read first as
+    Spider guesses, then again with the columns mapped and `--set country=US`: every row is the
+    row it was, and the won client stays won, not a prospect on a new twin."""
+    from spider.clients import record_won, won_clients
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    path = tmp_path / "inspections.csv"
+    path.write_text(
+        "CAMIS,DBA,BORO,STREET,ZIPCODE,PHONE,CUISINE DESCRIPTION,INSPECTION DATE,SCORE\n"
+        "50092345,TAKUMI RAMEN,Brooklyn,NORTH 4 STREET,11211,3479873333,Japanese,01/12/2023,9\n"
+        "50092345,TAKUMI RAMEN,Brooklyn,NORTH 4 STREET,11211,3479873333,Japanese,06/02/2024,12\n"
+        "50092345,TAKUMI RAMEN,Brooklyn,NORTH 4 STREET,11211,3479873333,Japanese,06/02/2024,12\n"
+        "41234588,DI FARA'S SLICE,Brooklyn,AVENUE J,11230,7182581367,Pizza,11/02/2023,7\n"
+        "41234588,DI FARA'S SLICE,Brooklyn,AVENUE J,11230,7182581367,Pizza,03/14/2024,10\n"
+        "40365904,KIKU SUSHI,Queens,37 AVENUE,11372,7184260101,Japanese,02/02/2024,13\n",
+        encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    record_won(db, "Takumi Ramen")
+    report = ingest_file(db, path, mapping={"category": "CUISINE DESCRIPTION", "city": "BORO",
+                                            "postal_code": "ZIPCODE"},
+                         constants={"country": "US"})
+    rebuild(db, Settings())
+    assert (report.added, report.stale) == (0, 0), report.summary()
+    assert db.execute("select count(*) from records").fetchone()[0] == 6
+    assert [(c["name"].upper(), c["status"]) for c in won_clients(db)] == [
+        ("TAKUMI RAMEN", "active")]
