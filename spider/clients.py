@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spider.db import Database, insert_rows, table, update_row, upsert_row
+from spider.db import Database, insert_rows, table, transaction, update_row, upsert_row
 from spider.errors import InputError, QueryError
-from spider.fields import fold_header
+from spider.fields import RELATIONSHIP_HEADERS, crm_relationship, fold_header
 from spider.names import find_companies, name_keys, named_within
 from spider.settings import Settings
 from spider.text import now_iso, plural
@@ -103,6 +103,31 @@ def record_won(db: Database, name: str, *, referenceable: bool | None = None,
         row["won_at"] = row["won_at"] or now_iso()[:10]
         insert_rows(db, "won_clients", [row])
     return {"company_id": company_id, **row}
+
+
+def remove_won(db: Database, *, name: str | None = None,
+               from_file: str | Path | None = None) -> list[str]:
+    """Take a won client off the list (recorded by mistake), or every one an import of
+    FROM_FILE recorded; their companies stay, now prospects again. Returns their names."""
+
+    if from_file is not None:
+        source = str(Path(from_file).resolve())
+        rows = db.execute("select w.id, w.name from won_clients w where w.source = ? order by w.id",
+                          [source]).fetchall()
+        if not rows:
+            raise InputError(f"{from_file}: no won clients were recorded from this file; "
+                             "see them with `spider won --list`")
+    else:
+        company_id = resolve_company(db, str(name).strip(), command="spider won")
+        rows = db.execute(
+            "select w.id, w.name from won_clients w join record_links l on l.record_id = w.record_id "
+            "where l.company_id = ? order by w.id", [company_id]).fetchall()
+        if not rows:
+            raise QueryError(f"{name!r} is not a won client; see them with `spider won --list`")
+    with transaction(db):
+        for won_id, _ in rows:
+            db.execute("delete from won_clients where id = ?", [won_id])
+    return [str(called) for _, called in rows]
 
 
 def resolve_company(db: Database, text: str, *, strict: bool = False,
@@ -216,10 +241,17 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
         raise InputError(f"{path}: no usable rows; the file needs a name column such as "
                          "'Account Name' or '取引先名'")
     fresh: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
-    for row in rows:
+    # An accounts export says which accounts are customers in a Type or lifecycle column
+    # (read as the category where no other column is): then only its customers are won.
+    relations = [_relationship(row) for row in rows]
+    typed = any(relation is not None for relation, _ in relations)
+    for row, (relation, said) in zip(rows, relations, strict=True):
         extra = _extra_fields(row)
         if "stage" in extra and not is_won_stage(extra["stage"]):
             result.not_won.append((row["source_row"], extra["stage"]))
+            continue
+        if typed and relation != "customer":
+            result.not_won.append((row["source_row"], said or "no type"))
             continue
         # read_seed_file yields only rows with a name in one of the name fields
         name = str(row.get("name") or row.get("name_en") or row.get("legal_name")
@@ -330,6 +362,17 @@ def _share_a_name_word(name: str, company: dict[str, Any]) -> bool:
     theirs = set().union(*(words(company.get(k)) for k in ("name", "name_local", "name_en",
                                                            "legal_name")))
     return bool(mine & theirs)
+
+
+def _relationship(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """What the row's account is to the user ('customer', 'other' or None) and the value
+    that says so."""
+    extra = json.loads(row.get("extra") or "{}")
+    for column, value in extra.items():
+        if fold_header(column) in RELATIONSHIP_HEADERS and crm_relationship(str(value)):
+            return crm_relationship(str(value)), str(value)
+    category = str(row.get("category") or "")
+    return crm_relationship(category), category or None
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:

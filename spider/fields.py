@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 # Order matters: it is the column order of the `records` table and of `spider records`.
 FIELDS: tuple[str, ...] = (
@@ -55,7 +56,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "dba", "denomination unite legale", "denomination",
              "provider organization name (legal business name)", "organization name", "nome",
              "associated company", "associated company (primary)", "company (primary)",
-             "associated account", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
+             "associated account", "entity name", "firm name", "firm", "law firm", "business", "business legal name", "nombre del establecimiento", "nombre comercial", "establecimiento", "denominación", "razón social", "nom commercial", "nom de l'établissement", "enseigne", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
              "提出者名", "商号", "取引先名", "取引先", "顧客名", "社名", "名前", "店名", "店舗名",
              "病院名", "医療機関名", "学校名", "事業所名", "団体名", "屋号",
             "firma", "firmenname", "unternehmen", "nom", "raison sociale", "nombre", "empresa", "ragione sociale"),
@@ -67,8 +68,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "legal_name": ("legal_name", "legal name", "registered name", "official_name", "official name",
                    "法人名", "正式名称", "nom unite legale"),
     "corporate_number": ("corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
-                         "houjin bangou", "company number", "registration number"),
-    "industry_code": ("industry_code", "industry code", "33業種コード", "sic", "sic code", "naics"),
+                         "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren"),
+    "industry_code": ("industry_code", "industry code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
     "industry_label": ("industry_label", "industry", "gics sub-industry", "sub-industry",
                        "33業種区分", "提出者業種", "sector"),
     "category": ("amenity", "shop", "craft", "category", "type", "tourism", "business type", "カテゴリ", "カテゴリー", "種別",
@@ -79,7 +80,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",
             "activite principale etablissement", "activite principale", "naf", "code naf",
-            "診療科目", "診療科"),
+            "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
     "rating": ("rating", "stars", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
                "estrellas", "valutazione", "stelle", "distinction", "distinción", "michelin"),
@@ -91,13 +92,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "address 1", "address line 1", "billing street", "headquarters",
                 "location", "hq", "hq location", "headquarters location", "based in",
                 "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1",
-            "adresse", "anschrift", "straße", "strasse", "dirección", "direccion", "indirizzo"),
+            "adresse", "anschrift", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア"),
     "city": ("billing city", "shipping city", "mailing city", "billingcity", "city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "市区町村", "市町村", "市区町村名", "都市", "adcity",
              "phcity", "post town", "libelle commune etablissement", "libelle commune",
              "provider business practice location address city name",
-            "stadt", "ort", "gemeinde", "ville", "commune", "ciudad", "localidad", "città", "comune"),
+            "stadt", "ort", "gemeinde", "ville", "commune", "ciudad", "localidad", "città", "comune", "municipio", "boro", "borough"),
     "region": ("state_province", "state province", "billing state/province", "billing state", "shipping state/province", "shipping state", "mailing state", "state/region", "billingstate", "region", "state", "st", "prefecture", "province", "subdivision", "subd",
                "state/province", "state or province", "addr:province", "addr:state", "都道府県",
                "州", "省", "stabbr", "state code", "state abbr", "state abbreviation",
@@ -110,7 +111,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                     "〒",
             "plz", "postleitzahl", "code postal", "cp", "código postal", "cap",
             "code postal etablissement", "provider business practice location address postal code",
-            "post code"),
+            "post code", "zipcode", "zip_code", "postal", "código postal", "codigo postal"),
     "lat": ("lat", "latitude", "緯度"),
     "lon": ("lon", "lng", "long", "longitude", "経度"),
     "phone": ("phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話",
@@ -128,7 +129,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                          "license status", "licence status", "licensure status",
                          "registration status", "company status", "companystatus",
                          "permit status", "facility status", "establishment status",
-                         "entity status", "許可状況", "登録状況",
+                         "entity status", "member status", "membership status", "bar status", "license status description", "許可状況", "登録状況",
                          "etat administratif etablissement", "etat administratif unite legale",
             "betriebsstatus", "statut", "estado"),
     "list_title": ("list_title", "list title", "list"),
@@ -175,28 +176,67 @@ def suggest_field(column: str) -> str | None:
     return None
 
 
-def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """Map each source column to a field (or to itself, kept as extra). Overrides are field=column."""
+# A name column that names who owns or runs the row's business, not the business.
+_OWNER = re.compile(r"\b(?:provider|operator|owner|parent|company|organi[sz]ation|corporation|"
+                    r"group|brand|chain|licensee)\b|法人|運営|事業者")
+
+
+def _starts(column: str, prefix: str) -> bool:
+    return fold_header(column).startswith(prefix + " ")
+
+
+def _row_prefix(headers: list[str]) -> str | None:
+    """The first word most of a file's headers share ("location" in a CQC export, whose
+    columns are "Location Name", "Location City", ...), if at least three and a third do."""
+    firsts = Counter(fold_header(h).split(" ", 1)[0] for h in headers
+                     if " " in fold_header(h))
+    if not firsts:
+        return None
+    word, count = firsts.most_common(1)[0]
+    if count < 3 or count * 3 < len(headers) or not word.isalpha():
+        return None
+    return word
+
+
+def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
+                avoid: frozenset[tuple[str, str]] = frozenset()) -> dict[str, str]:
+    """Map each source column to a field (or to itself, kept as extra). Overrides are
+    field=column; AVOID holds (field, column) pairs a column's values ruled out."""
     overrides = overrides or {}
     by_column = {column: field for field, column in overrides.items()}
     taken = set(by_column.values())
     mapping: dict[str, str] = {}
     first_name_ascii = next((fold_header(c).isascii() for c, f in by_column.items() if f == "name"),
                             True)
-    for column in headers:
+    prefix = _row_prefix(headers)
+    # The columns about the row's own thing ("Location Name" in a list of locations) are read
+    # first, so "Provider Name" beside it is the provider, not the row.
+    for column in sorted(headers, key=lambda c: not (prefix and _starts(c, prefix))):
         if column in by_column:
             mapping[column] = by_column[column]
             continue
-        field = HEADER_ALIASES.get(fold_header(column))
+        folded = fold_header(column)
+        field = HEADER_ALIASES.get(folded)
         if field is None and "." in column.strip(".") and ":" not in column:
             # A registry's grouped header: RegAddress.PostTown is a post town, SICCode.SicText_1
             # a SIC text.
             field = HEADER_ALIASES.get(fold_header(column.rsplit(".", 1)[1]))
+        if field is None and prefix and _starts(column, prefix):
+            # A register that heads every column with what its rows are: "Location City",
+            # "Location Postal Code", "Location Telephone Number".
+            field = HEADER_ALIASES.get(folded[len(prefix):].strip())
         if field == "name" and field in taken:
-            # A second name column headed in the other script ("Company Name" and 会社名 in one
-            # CRM export): the name in that script, not a column to drop.
-            latin = fold_header(column).isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
-            field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
+            latin = folded.isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
+            if latin == first_name_ascii and _OWNER.search(folded) and "group" not in taken:
+                # The row's owner beside its own name ("Location Name", then "Provider Name";
+                # "Facility Name", then "Company Name"): the group it belongs to.
+                field = "group"
+            else:
+                # A second name column headed in the other script ("Company Name" and 会社名 in
+                # one CRM export): the name in that script, not a column to drop.
+                field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
+        if field and (field, column) in avoid:
+            field = None
         if field and field not in taken:
             mapping[column] = field
             taken.add(field)
@@ -205,3 +245,52 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
         else:
             mapping[column] = column
     return mapping
+
+
+# What a CRM's account type says of the account's relation to the user, not of its business:
+# Salesforce's Type picklist (Customer, Prospect, Partner, Competitor, Reseller, Integrator,
+# Investor, Press, Analyst, Other; once "Customer - Direct", "Channel Partner / Reseller"),
+# HubSpot's company type and lifecycle stage, and their Japanese (顧客, 見込み客 ...). A column
+# of these is no kind of business; `spider won --from` takes its customers as the won clients.
+_RELATIONSHIP = re.compile(
+    r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|reseller|"
+    r"integrator|investor|press|analyst|vendor|supplier|distributor|lead|"
+    r"channel partner|technology partner|installation partner|"
+    r"marketing ?qualified ?lead|sales ?qualified ?lead|opportunity|evangelist|subscriber)s?"
+    r"(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|active|new|existing|"
+    r"channel partner / reseller))?|other|顧客|既存顧客|取引先|見込み?客|見込み|パートナー|"
+    r"代理店|競合|仕入先", re.I)
+_CUSTOMER = re.compile(r"(?:customer|client)s?(?:\s*[-/–]\s*(?:direct|channel|active|existing))?|"
+                       r"顧客|既存顧客", re.I)
+
+
+# Headers of a CRM column that says what an account is to the user.
+RELATIONSHIP_HEADERS = frozenset({"type", "account type", "company type", "customer type",
+                                  "relationship", "lifecycle stage", "lifecyclestage",
+                                  "account relationship", "取引区分", "顧客区分", "取引先区分",
+                                  "種別"})
+
+
+def crm_relationship(value: str) -> str | None:
+    """'customer' for a value that says the account is the user's customer ("Customer",
+    "Customer - Direct", 顧客), 'other' for another relation ("Prospect", "Partner",
+    "Competitor"), None for anything else (a kind of business, a blank)."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text or not _RELATIONSHIP.fullmatch(text):
+        return None
+    return "customer" if _CUSTOMER.fullmatch(text) else "other"
+
+
+# Of those, the values that can be no directory's kind of business (a wholesale list's
+# "Distributor" or "Supplier", an IT list's "Reseller" or "Integrator" can be).
+_NO_KIND = re.compile(
+    r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|"
+    r"channel partner|technology partner|installation partner|marketing ?qualified ?lead|"
+    r"sales ?qualified ?lead|evangelist)s?(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|"
+    r"active|new|existing|channel partner / reseller))?|other|顧客|既存顧客|見込み?客", re.I)
+
+
+def names_no_kind(value: str) -> bool:
+    """Whether a category value is only an account's relation to the user ("Customer",
+    "Prospect", "Partner", "Other"), which says nothing of what the business is."""
+    return bool(_NO_KIND.fullmatch(unicodedata.normalize("NFKC", value or "").strip()))

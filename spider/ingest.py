@@ -18,6 +18,7 @@ import io
 import itertools
 import json
 import re
+import shlex
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +36,15 @@ from spider.db import (
     update_row,
 )
 from spider.errors import InputError
-from spider.fields import FIELDS, KNOWN, NAME_FIELDS, fold_header, map_headers
+from spider.fields import (
+    FIELDS,
+    KNOWN,
+    NAME_FIELDS,
+    RELATIONSHIP_HEADERS,
+    crm_relationship,
+    fold_header,
+    map_headers,
+)
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import fold
@@ -71,6 +80,7 @@ class IngestReport:
     unmapped: list[str] = field(default_factory=list)  # columns kept as extra, not as fields
     mapped: dict[str, str] = field(default_factory=dict)  # column -> field, where they differ
     key_column: str | None = None  # the column that identifies rows, if the file has one
+    customers: Counter = field(default_factory=Counter)  # "Customer" rows of an accounts export
     notes: list[str] = field(default_factory=list)  # said once, after the counts
 
     @property
@@ -289,7 +299,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     sampled = [raw for _, raw in sample if isinstance(raw, dict)]
     headers = list(dict.fromkeys(k for raw in sampled for k in raw))
-    named = map_headers(headers, mapping)
+    mapping, avoid = _read_by_values(headers, mapping, sampled)
+    named = map_headers(headers, mapping, avoid)
     key = None if "source_id" in named.values() else key_column(headers, named, sampled)
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
@@ -299,7 +310,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             report.skipped.append((row_id, raw))
             continue
         if header_map is None or any(k not in header_map for k in raw):
-            header_map = map_headers(list(raw), mapping)
+            header_map = map_headers(list(raw), mapping, avoid)
             _check_mapping(mapping, header_map, path)
             report.columns = list(dict.fromkeys([*report.columns, *raw]))
             report.unmapped = [c for c in report.columns
@@ -315,6 +326,54 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
         record["source"] = source
         record["source_row"] = row_id
         yield record
+
+
+# A category column's values that say no kind of business: a legal form ("Local Company",
+# "Sole Proprietorship", "LLP"), as an entity register's type column gives.
+_ENTITY_TYPE = re.compile(
+    r"(?:local |foreign |private |public |exempt private |unlimited |limited )*(?:company|"
+    r"corporation|partnership|limited liability (?:company|partnership)|llp|llc|lp|"
+    r"sole proprietor(?:ship)?|proprietorship|business|trust|society|charity|co-?operative|"
+    r"non-?profit(?: corporation)?|public limited company|plc|private limited company|gmbh|"
+    r"ug|kg|ohg|sarl|sas|sa|sl|srl|spa|株式会社|有限会社|合同会社|合資会社|合名会社|"
+    r"一般社団法人|一般財団法人|社会福祉法人|医療法人|npo法人|個人事業主?)(?: ?[-/(].*)?",
+    re.I)
+
+
+def _read_by_values(headers: list[str], mapping: dict[str, str] | None,
+                    sampled: list[dict]) -> tuple[dict[str, str] | None, frozenset[tuple[str, str]]]:
+    """What the first rows' values say against their headers: a "Type" column of Customer /
+    Prospect (an accounts export) or of legal forms (Local Company, LLP) is no category, and
+    one of star classes ("4 Estrellas") is the rating; another column may then be the
+    category. Returns the mapping (the user's, with any rating added) and the (field, column)
+    pairs ruled out."""
+    from spider.fields import names_no_kind
+    from spider.signals import rating_level
+
+    avoid: set[tuple[str, str]] = set()
+    mapping = dict(mapping or {})
+    if "category" in mapping:
+        return mapping or None, frozenset()
+    for _ in range(4):  # each round rules out one column; few files have more than two
+        named = map_headers(headers, mapping, frozenset(avoid))
+        column = next((c for c, f in named.items() if f == "category"), None)
+        if column is None:
+            break
+        values = [str(raw.get(column) or "").strip() for raw in sampled]
+        values = [v for v in values if v]
+        if not values:
+            break
+        def share(test: Callable[[str], object], values: list[str] = values) -> float:
+            return sum(1 for v in values if test(v)) / len(values)
+        if share(lambda v: (rating_level(v) or ("",))[0] == "star") >= 0.6:
+            avoid.add(("category", column))
+            if "rating" not in mapping and "rating" not in named.values():
+                mapping["rating"] = column
+        elif share(names_no_kind) >= 0.6 or share(_ENTITY_TYPE.fullmatch) >= 0.6:
+            avoid.add(("category", column))
+        else:
+            break
+    return mapping or None, frozenset(avoid)
 
 
 def _check_mapping(mapping: dict[str, str] | None, header_map: dict[str, str], path: Path) -> None:
@@ -520,6 +579,12 @@ def _centroid(coords: Any) -> tuple[float | None, float | None]:
 _CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|cessation|deregistration|struck off)"
                         r"(?: on)? date\b|\bdate (?:of )?(?:cessation|dissolution|deactivation|"
                         r"deregistration)\b")
+# Headers of a yes/no column that says a business is not trading ("Dormant (Y/N)").
+# (Not a bare "Closed" or "Is Closed": a CRM's deals say that of the deal.)
+_CLOSED_FLAG = re.compile(r"^(?:is )?(?:dormant|permanently closed|inactive|defunct|"
+                          r"out of business|ceased trading|ceased|dissolved|struck off)\b"
+                          r"(?! date| on| at| time| hours)")
+_YES = frozenset({"y", "yes", "true", "1", "x", "ja", "oui", "sí", "si", "はい", "有", "○", "◯"})
 _REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
 
 
@@ -562,8 +627,18 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
                        if _CLOSED_ON.search(fold_header(column))), None)
         reopened = next((value for column, value in extra.items()
                          if _REOPENED_ON.search(fold_header(column))), None)
+        # A yes in a column that asks whether it is closed ("Dormant (Y/N)", "Inactive").
+        flagged = next((column for column, value in extra.items()
+                        if _CLOSED_FLAG.search(fold_header(column))
+                        and str(value).strip().lower() in _YES), None)
         if closed and not (reopened and _later(reopened, closed)):
             record["operating_status"] = f"closed ({closed})"
+        elif flagged:
+            record["operating_status"] = f"closed ({flagged})"
+    said = next((str(value) for column, value in extra.items()
+                 if fold_header(column) in RELATIONSHIP_HEADERS), None) or record.get("category")
+    if said and crm_relationship(str(said)) == "customer":
+        report.customers[str(said)] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
     for fld in ("lat", "lon"):
@@ -864,6 +939,13 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
         report.added -= report.renamed + report.rekeyed
         report.updated += report.renamed + report.rekeyed
         report.stale = mark_stale(db, source, read_id)
+        if report.customers:
+            said = ", ".join(repr(v) for v, _ in report.customers.most_common(2))
+            count = sum(report.customers.values())
+            report.notes.append(
+                f"{plural(count, 'row says', 'rows say')} the account is your customer ({said}): "
+                f"to cite them as references and keep them off call lists, record them with "
+                f"`spider won --from {shlex.quote(str(path))}` (only its customers are taken)")
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,
                         constants=constants, encoding=report.encoding, schedule=schedule)

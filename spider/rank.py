@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from spider.db import Database, rows_in
@@ -65,9 +65,9 @@ class Adjacency:
         kind, key = node
         out: list[tuple[Node, float]] = []
         if kind == "c":
-            rows = self._ahead.pop(key, None)
-            if rows is None:
-                rows = self.db.execute(
+            ahead = self._ahead.pop(key, None)
+            rows: Iterable[tuple[str, float, float, int]] = ahead if ahead is not None else \
+                self.db.execute(
                     "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
                     "join signals s on s.signal = cs.signal where cs.company_id = ? "
                     "order by cs.signal", [key])

@@ -31,6 +31,7 @@ from spider.db import (
     rows_in,
     transaction,
 )
+from spider.fields import names_no_kind
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
@@ -228,10 +229,15 @@ def tier_from_rating(rating: str, list_kind: str) -> tuple[str | None, str]:
 
 
 def tier_from_stars(stars: str) -> str | None:
+    """A hotel's tier from its stars: a number, or a register's class in words ("4 Estrellas",
+    "5 Estrellas Gran Lujo", "3 Sterne Superior", "★★★★")."""
     try:
         value = float(stars)
     except (TypeError, ValueError):
-        return None
+        found = rating_level(str(stars or ""))
+        if found is None or found[0] != "star":
+            return None
+        value = float(found[1])
     if value >= 5:
         return "five-star"
     if value >= 4:
@@ -420,6 +426,7 @@ _RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forb
                     r"estrellas?|stell[ae]|[ée]toiles?|sterne?)",
                     re.I)
 _RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
+_ASTERISKS = re.compile(r"(?<![\d.])(?:(\d)\s?\*(?!\*)|(?<!\*)(\*{2,7})(?!\*))")
 _BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")
 
 
@@ -437,6 +444,10 @@ def rating_level(value: str) -> tuple[str, int] | None:
     text = re.sub(r"(?<=\d),(?=\d)", ".", text)  # a decimal comma: 4,7 is 4.7
     if "★" in text:
         return "star", text.count("★")
+    asterisks = _ASTERISKS.search(text)
+    if asterisks:  # a register's "4*", "****", "Hotel 3* Superior"
+        level = int(asterisks.group(1)) if asterisks.group(1) else len(asterisks.group(2))
+        return ("star", level) if 0 < level <= 7 else None
     found = _RATED.search(text)
     if found:
         number, unit = found.group(1), found.group(2)
@@ -693,12 +704,12 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
         # the label is the kind of business.
         coded = _CODED_LABEL.fullmatch(whole)
         whole = coded.group(1) if coded else whole
-        for part in _soft_parts(whole, singles):
+        for part in _soft_parts(_QUALIFIER.sub("", whole).strip() or whole, singles):
             key = part.lower()
             # The English lodging words are the hotel category itself; a Japanese one (旅館)
             # stays the user's own word beside it.
             if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
-                    or business_status(part, whole=True)):
+                    or business_status(part, whole=True) or names_no_kind(part)):
                 continue
             out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
     return tuple(dict.fromkeys(out))
@@ -709,6 +720,12 @@ _HEAD_FIRST = frozenset({"cucina", "cocina", "trattoria", "osteria", "ristorante
                          "boulangerie", "pâtisserie", "farmacia", "pharmacie", "clinique",
                          "clinica", "clínica", "panadería", "panificio", "macelleria",
                          "boucherie", "carnicería", "cabinet", "bufete"})
+# A classification's qualifier in brackets: "Development of software and applications
+# (except games and cybersecurity)" is a software house.
+_QUALIFIER = re.compile(r"\s*\((?:except|excluding|excl\.?|including|incl\.?|other than|"
+                        r"not elsewhere classified|n\.?e\.?c\.?|e\.g\.?|such as|without|"
+                        r"with or without|sauf|hors|außer|ohne|excepto|salvo|escluso)\b[^)]*\)",
+                        re.I)
 _CODED_LABEL = re.compile(r"[0-9][0-9A-Za-z.]{1,9}(?:\s+[-–]\s+|\s*:\s+)(\D.*)")  # not 24-Hour
 
 

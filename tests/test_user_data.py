@@ -1783,3 +1783,63 @@ Park Cities Pharmacy,Pharmacy,Dallas,TX,75205
 Heights Pharmacy,Pharmacy,Houston,TX,770081234
 """)
     assert _names(db, "#1")[0] == "Georgetown Square Pharmacy"  # Round Rock Pharmacy
+
+
+ACCOUNTS = """Account Name,Type,Industry,Billing City,Billing State/Province,Billing Country,Phone
+Northwind Freight Systems,Customer,Transportation,Columbus,OH,United States,(614) 555-0142
+Lakeshore Logistics Inc.,Prospect,Transportation,Cleveland,OH,United States,(216) 555-0187
+Columbus Cartage Company,Prospect,Transportation,Columbus,OH,United States,(614) 555-0193
+Acme Precision Machining,Customer,Manufacturing,Dayton,OH,United States,(937) 555-0123
+Fraser Valley Logistics,Partner,Transportation,Abbotsford,BC,Canada,(604) 555-0177
+BrightPath Software,Prospect,Software,Columbus,OH,United States,(614) 555-0100
+"""
+
+
+def test_an_accounts_export_type_is_no_kind_of_business_and_only_its_customers_are_won(tmp_path):
+    """A Salesforce Accounts export: 'Customer' / 'Prospect' says what the account is to the
+    user, not what it does; `won --from` records only the customers, and undoes its import."""
+    from spider.clients import import_won, remove_won, won_clients
+
+    db = open_db(tmp_path / "spider.db")
+    path = tmp_path / "accounts.csv"
+    path.write_text(ACCOUNTS, encoding="utf-8")
+    report = ingest_file(db, path)
+    rebuild(db, Settings())
+    assert any("your customer" in note for note in report.notes)
+    labels = {r[0].lower() for r in db.execute("select label from signals")}
+    assert not {"customer", "prospect", "partner"} & labels
+    result = import_won(db, Settings(), path)
+    assert sorted(c["name"] for c in won_clients(db)) == ["Acme Precision Machining",
+                                                          "Northwind Freight Systems"]
+    assert len(result.not_won) == 4
+    names = _names(db, "Northwind Freight Systems")
+    assert names[0] == "Columbus Cartage Company"  # the same industry in the same city
+    assert "Acme Precision Machining" not in names  # a client, left out
+    assert sorted(remove_won(db, from_file=path)) == ["Acme Precision Machining",
+                                                      "Northwind Freight Systems"]
+    assert won_clients(db) == []
+
+
+def test_a_yes_in_a_dormant_column_is_closed(tmp_path):
+    db = _db(tmp_path, "cqc.csv", """Location Name,Location City,Location Type/Sector,Dormant (Y/N)
+Meadowbank Care Home,Leeds,Care home,N
+Horsforth Grange,Leeds,Care home,Y
+Roundhay Lodge,Leeds,Care home,N
+""")
+    names = _names(db, "Meadowbank Care Home")
+    assert "Roundhay Lodge" in names and "Horsforth Grange" not in names
+
+
+def test_a_long_classification_label_with_a_qualifier_is_a_kind(tmp_path):
+    """An SSIC or NACE text: "(except games and cybersecurity)" qualifies, it is no kind."""
+    label = "Development of software and applications (except games and cybersecurity)"
+    db = _db(tmp_path, "acra.csv", f"""Entity Name,SSIC Description,Postal Code
+Changi Nanyang Software Pte. Ltd.,{label},486048
+Merlion Apps Pte. Ltd.,{label},048616
+Orchard Dental Pte. Ltd.,Dental services,238859
+Lion City Code Pte. Ltd.,{label},159088
+""", mapping={"category": "SSIC Description"})
+    assert _names(db, "Changi Nanyang Software")[:2] == ["Lion City Code Pte. Ltd.",
+                                                         "Merlion Apps Pte. Ltd."] or \
+        set(_names(db, "Changi Nanyang Software")[:2]) == {"Lion City Code Pte. Ltd.",
+                                                           "Merlion Apps Pte. Ltd."}

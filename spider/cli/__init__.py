@@ -464,25 +464,35 @@ def _expand_or_pick(db: Database, settings: Settings, query: str) -> Expansion:
 @click.option("--story", help="A short result story to cite (e.g. '+18% corporate bookings').")
 @click.option("--from", "from_file", type=click.Path(), help="Import won clients from a CRM export.")
 @click.option("--list", "show", is_flag=True, help="List the won clients recorded.")
+@click.option("--remove", is_flag=True,
+              help="Take NAME off the won clients (or those a --from FILE import recorded).")
 @click.pass_obj
 @handle_errors
 def won(obj: Context, name: str | None, referenceable: bool | None, story: str | None,
-        from_file: str | None, show: bool) -> None:
+        from_file: str | None, show: bool, remove: bool) -> None:
     """Record a won client (a reference for its lookalikes), or import them from a CSV.
 
     \b
     Examples:
         spider won "Palace Hotel Tokyo" --referenceable --story "+18% corporate bookings"
         spider won --from crm_closed_won.csv
+        spider won "Palace Hotel Tokyo" --remove     # recorded by mistake
+        spider won --from accounts.csv --remove      # undo that file's import
     """
-    from spider.clients import import_won, record_won, won_clients
+    from spider.clients import import_won, record_won, remove_won, won_clients
 
     db = obj.open(write=bool(from_file or name))
-    if from_file:
+    if remove:
+        if not (name or from_file):
+            raise SpiderError("say which won client to take off: spider won NAME --remove, "
+                              "or spider won --from FILE --remove")
+        for called in remove_won(db, name=name, from_file=from_file):
+            click.echo(f"No longer a won client: {called}")
+    elif from_file:
         result = import_won(db, obj.settings, from_file)
         click.echo(result.summary())
         for row, stage in result.not_won[:10]:
-            click.echo(f"  row {row}: stage {stage!r} is not a win; not recorded")
+            click.echo(f"  row {row}: {stage!r} is not a win; not recorded")
         if result.added:
             click.echo("  new companies (not found in the database): " + ", ".join(result.added[:10]))
         for unresolved, candidates in result.unresolved[:10]:

@@ -190,7 +190,8 @@ def won_lines(clients: Iterable[dict[str, Any]]) -> list[str]:
             line += (f"  [gone from every source since {(c.get('stale_since') or '?')[:10]}; "
                      "kept as recorded]")
         lines.append(line)
-    return lines
+    return lines or ["No won clients recorded yet; record one with `spider won NAME` or import "
+                     "them with `spider won --from FILE`"]
 
 
 def graph_lines(figures: GraphStats) -> list[str]:
