@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import shlex
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -114,9 +115,12 @@ def decode_bytes(data: bytes, *, origin: str = "") -> tuple[str, str]:
         return data.decode("utf-16"), "utf-16"
     for encoding in ("utf-8", "cp932", "euc_jp"):
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding != "utf-8" and _western_misread(data[:500_000], encoding):
+            return data.decode("cp1252", errors="replace"), "cp1252"
+        return text, encoding
     # charset-normalizer (shipped with requests) is loaded only for the rare file it must guess.
     from charset_normalizer import from_bytes
 
@@ -150,6 +154,11 @@ def sniff_encoding(path: Path) -> str:
         return "utf-16"
     for encoding in ("utf-8", "cp932", "euc_jp"):
         if _decodes(path, encoding):
+            if encoding != "utf-8":
+                with open(path, "rb") as handle:
+                    sample = handle.read(500_000)
+                if _western_misread(sample, encoding):
+                    return "cp1252"
             return encoding
     from charset_normalizer import from_path
 
@@ -157,6 +166,27 @@ def sniff_encoding(path: Path) -> str:
     if best is None:
         raise InputError(f"{path}: cannot tell the text encoding; save it as UTF-8 and retry")
     return _western_or(path, str(best.encoding))
+
+
+def _western_misread(data: bytes, encoding: str) -> bool:
+    """Whether bytes that decode as a Japanese ENCODING are Windows-1252 text (a Spanish or
+    French file saved by Excel): an accented letter and the letter after it then read as one
+    kanji alone between Latin letters ("Córdoba" -> "C\u8c3eoba"), where Japanese text runs
+    its kana and kanji together, and the same bytes read as Western letters."""
+    try:
+        east = data.decode(encoding, errors="ignore")
+        west = data.decode("cp1252")
+    except (UnicodeDecodeError, LookupError):
+        return False
+    foreign = [i for i, c in enumerate(east) if ord(c) > 127]
+    if not foreign:
+        return False
+    alone = sum(1 for i in foreign
+                if (i == 0 or ord(east[i - 1]) < 128) and (i + 1 >= len(east) or ord(east[i + 1]) < 128)
+                and (i > 0 and east[i - 1].isalpha()))
+    letters = [c for c in west if ord(c) > 127]
+    western = sum(1 for c in letters if c.isalpha() and unicodedata.category(c) in ("Ll", "Lu"))
+    return alone >= 0.6 * len(foreign) and western >= 0.8 * len(letters)
 
 
 _WEST = "éèêàâçäöüßñóíúôûëïÉÈÀÇÄÖÜÑ"
@@ -236,13 +266,14 @@ def read_seed_file(
     report: IngestReport | None = None,
     source: str | None = None,
     progress: ReadProgress | None = None,
+    encoding: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one record dict per usable row, in the shared field vocabulary.
 
     `mapping` is field=column (from `--map`; `source_id=COLUMN` names the column that
     identifies rows), `constants` is field=value set on every row. Unknown columns go under
     `extra`. Bad rows are skipped and reported, never fatal. The file streams in; `progress`
-    hears the bytes read.
+    hears the bytes read; `encoding` (`--encoding`) overrides the one Spider would tell.
     """
     path = Path(path)
     source = source or str(path)
@@ -259,7 +290,14 @@ def read_seed_file(
     if path.suffix.lower() in (".xls", ".ods", ".numbers"):
         raise InputError(f"{path}: this kind of workbook is not read; save it as .xlsx, or the "
                          "sheet as CSV (UTF-8), and ingest that")
-    report.encoding = sniff_encoding(path)
+    if encoding:
+        try:
+            report.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(f"--encoding {encoding}: not an encoding Python knows; try utf-8, "
+                             "cp1252 (Windows, Western Europe), cp932 (Shift_JIS) or latin-1") from None
+    else:
+        report.encoding = sniff_encoding(path)
     with open(path, encoding=report.encoding, errors="replace", newline="") as handle:
         head = handle.read(8192)
     fmt = detect_format(path, head)
@@ -905,7 +943,7 @@ def _quoted_columns(columns: list[str]) -> list[str]:
 def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
                 confidence: float | None = None, progress: ReadProgress | None = None,
-                schedule: str | None = None) -> IngestReport:
+                schedule: str | None = None, encoding: str | None = None) -> IngestReport:
     """Read one seed file and save its records, in one transaction: rows gone from the file
     are marked stale, and the file is registered as a source. Nothing is kept of a file that
     fails or is interrupted half-way."""
@@ -919,7 +957,8 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
     with transaction(db), no_cyclic_gc():
         last_id = db.execute("select coalesce(max(id), 0) from records").fetchone()[0]
         save_records(db, read_seed_file(path, mapping=mapping, constants=constants, report=report,
-                                        source=source, progress=progress), report, read_id=read_id)
+                                        source=source, progress=progress, encoding=encoding),
+                     report, read_id=read_id)
         if report.kept == 0:
             if not report.read:
                 raise InputError(f"{path}: no rows to read; is it empty or only a header?")
@@ -948,5 +987,6 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                 f"`spider won --from {shlex.quote(str(path))}` (only its customers are taken)")
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,
-                        constants=constants, encoding=report.encoding, schedule=schedule)
+                        constants=constants, encoding=report.encoding, schedule=schedule,
+                        options={"encoding": encoding} if encoding else None)
     return report

@@ -1386,6 +1386,10 @@ def _address_reading(db: Database, word: str) -> Term | None:
     if all(_is_cjk(c) for c in key):
         # Written in kanji or kana, a word an address carries is a place name, and a name
         # carries its branch's area (梅田中央歯科医院, カラフル 梅田店): fewer do in a short list.
+        # A word no address carries is no area, however many names hold it (デイサービス
+        # in the names of Setagaya's day-care centres is what they are, not where).
+        if not named:
+            return None
         named |= _named_with(db, key)
         if len(named) < ADDRESS_READING_MIN_CJK:
             return None

@@ -412,7 +412,8 @@ def read_source(db: Database, source: dict[str, Any], settings: Settings) -> str
             # A shipped seed is known by its label; it is read from where Spider keeps it.
             path, constants = Path(entry["path"]), entry["constants"]
         read = ingest_file(db, path, mapping=mapping, constants=constants,
-                           source=source["location"], confidence=source.get("confidence"))
+                           source=source["location"], confidence=source.get("confidence"),
+                           encoding=json.loads(source.get("options") or "{}").get("encoding"))
         return read.summary()
     if kind == "directory":
         from spider.crawl.crawler import ingest_directory

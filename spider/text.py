@@ -176,11 +176,21 @@ def entity_noun(texts: Iterable[str]) -> str:
     """The kind of business a list's own words name, singular: 'london_restaurants.csv' ->
     'restaurant', "Kyoto's best inns" -> 'inn'; '' if none."""
     for text in texts:
-        for word in re.findall(r"[a-z]+", (text or "").lower()):
+        # The last noun heads the phrase ("bar_law_firms" names law firms, not bars); a
+        # general one ("firm", "practice") says the kind with the word before it.
+        found, before = "", ""
+        words = re.findall(r"[a-z]+", (text or "").lower())
+        for i, word in enumerate(words):
             one = word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") if \
                 word.endswith("s") and len(word) > 3 else word
-            if one in ENTITY_NOUNS and one not in _GENERAL_NOUNS:
-                return one
+            if one in ENTITY_NOUNS:
+                found, before = one, words[i - 1] if i else ""
+        if found in _GENERAL_NOUNS:
+            if before and len(before) > 2 and before not in ENTITY_NOUNS:
+                return f"{before} {found}"
+            continue
+        if found:
+            return found
     return ""
 
 

@@ -1843,3 +1843,58 @@ Lion City Code Pte. Ltd.,{label},159088
                                                          "Merlion Apps Pte. Ltd."] or \
         set(_names(db, "Changi Nanyang Software")[:2]) == {"Lion City Code Pte. Ltd.",
                                                            "Merlion Apps Pte. Ltd."}
+
+
+def test_a_spanish_register_saved_by_excel_in_windows_1252_reads_as_western_text(tmp_path):
+    """Bytes that happen to decode as Shift_JIS are a Western file when every 'kanji' would
+    stand alone between Latin letters: "Córdoba", not "C\\u8c3eoba"."""
+    text = ("Nombre del establecimiento;Categoría;Tipo;Dirección;Código postal;Municipio;Teléfono\n"
+            "Hotel Córdoba Center;4 Estrellas;Hotel;Av. de la Libertad, 4;14006;Córdoba;957 75 80 00\n"
+            "Hotel Triana Río;3 Estrellas;Hotel;C/ Pagés del Corro, 90;41010;Sevilla;954 33 77 20\n"
+            "Hotel Giralda Palacio;4 Estrellas;Hotel;C/ Mateos Gago, 18;41004;Sevilla;954 56 22 11\n"
+            "Hostal Alcázar;2 Estrellas;Hostal;C/ Deán Miranda, 12;41004;Sevilla;954 22 84 57\n")
+    path = tmp_path / "hoteles.csv"
+    path.write_bytes(text.encode("cp1252"))
+    db = open_db(tmp_path / "spider.db")
+    report = ingest_file(db, path)
+    rebuild(db, Settings())
+    assert report.encoding == "cp1252"
+    names = {r[0] for r in db.execute("select name from records")}
+    assert "Hotel Córdoba Center" in names and "Hotel Triana Río" in names
+    assert report.mapped.get("Categoría") == "rating" and report.mapped.get("Tipo") == "category"
+    tiers = dict(db.execute("select c.name, s.signal from companies c join company_signals s "
+                            "on s.company_id = c.id where s.signal like 'tier:%'").fetchall())
+    assert tiers["Hotel Giralda Palacio"] == tiers["Hotel Córdoba Center"] == "tier:upscale"
+
+
+@pytest.mark.parametrize(("file_name", "noun"), [
+    ("tx_bar_law_firms.csv", "law firm"),       # the head noun, not the bar association
+    ("london_restaurants.csv", "restaurant"),
+    ("dental_practices_2024.csv", "dental practice"),
+    ("members.csv", ""),
+])
+def test_a_lists_own_noun_is_the_head_of_its_name(file_name, noun):
+    from spider.text import entity_noun
+
+    assert entity_noun([file_name]) == noun
+
+
+def test_a_word_only_the_names_hold_is_no_area_in_japanese(tmp_path):
+    """デイサービス in the names of a ward's day-care centres is what they are, not where."""
+    db = _db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
+デイサービスさくら三軒茶屋,通所介護,東京都世田谷区三軒茶屋1-2-3
+ひだまりデイサービス経堂,通所介護,東京都世田谷区経堂2-14-8
+デイサービスセンター用賀,通所介護,東京都世田谷区用賀4-10-1
+訪問介護ステーションさくら,訪問介護,東京都世田谷区太子堂2-1-1
+居宅介護支援事業所せたがや,居宅介護支援,東京都世田谷区世田谷4-21-27
+デイサービス中野,通所介護,東京都世田谷区代沢5-1-1
+デイサービスあおば,通所介護,東京都世田谷区桜新町1-5-3
+デイサービスひまわり,通所介護,東京都世田谷区上馬3-2-1
+特別養護老人ホーム芦花の里,介護老人福祉施設,東京都世田谷区粕谷1-20-1
+""")
+    query = resolve_query(db, "デイサービス 世田谷")
+    assert [f for f in query.facets if not f.place]  # what they are, read
+    assert _names(db, "デイサービス 世田谷")[:3] == [
+        "デイサービスさくら三軒茶屋", "ひだまりデイサービス経堂", "デイサービスセンター用賀"] or \
+        set(_names(db, "デイサービス 世田谷")[:3]) == {
+        "デイサービスさくら三軒茶屋", "ひだまりデイサービス経堂", "デイサービスセンター用賀"}

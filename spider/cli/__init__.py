@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sqlite3
 import sys
 import textwrap
@@ -243,10 +244,12 @@ def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a field on every row.")
 @click.option("--schedule", metavar="EVERY",
               help="Refresh these files on a schedule (12h, 1d, weekly...): spider refresh --due.")
+@click.option("--encoding", metavar="NAME",
+              help="The files' text encoding, where Spider tells it wrong (cp1252, latin-1, cp932...).")
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tuple[str, ...],
-           schedule: str | None) -> None:
+           schedule: str | None, encoding: str | None) -> None:
     """Ingest seed files (CSV, TSV, Excel .xlsx, JSON, JSON Lines, GeoJSON) and rebuild the graph.
 
     \b
@@ -256,6 +259,11 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
     from spider import pipeline
     from spider.ingest import ingest_file
 
+    folders = [p for p in files if Path(p).is_dir()]
+    if folders:
+        raise SpiderError(f"{folders[0]}: a folder, not a file; give the files in it "
+                          f"(spider ingest {shlex.quote(folders[0].rstrip('/'))}/*.csv); nothing "
+                          "was ingested")
     missing = [p for p in files if not Path(p).is_file()]
     if missing:
         raise SpiderError(f"{missing[0]}: no such file; nothing was ingested (check the paths)")
@@ -272,7 +280,7 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         large = large or progress.active
         try:
             report = ingest_file(db, path, mapping=mapping, constants=constants, progress=progress,
-                                 schedule=every)
+                                 schedule=every, encoding=encoding)
         finally:
             progress.close()
         _echo_lines(output.ingest_lines(report))
