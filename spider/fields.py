@@ -177,8 +177,9 @@ def suggest_field(column: str) -> str | None:
 
 
 # A name column that names who owns or runs the row's business, not the business.
-_OWNER = re.compile(r"\b(?:provider|operator|owner|parent|company|organi[sz]ation|corporation|"
-                    r"group|brand|chain|licensee)\b|法人|運営|事業者")
+# ("Company Name" beside "Account Name" is the same name twice: kept aside.)
+_OWNER = re.compile(r"\b(?:provider|operator|owner|parent|group|brand|chain|licensee|"
+                    r"operating company|parent company)\b|運営|事業者")
 
 
 def _starts(column: str, prefix: str) -> bool:
@@ -229,7 +230,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
             latin = folded.isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
             if latin == first_name_ascii and _OWNER.search(folded) and "group" not in taken:
                 # The row's owner beside its own name ("Location Name", then "Provider Name";
-                # "Facility Name", then "Company Name"): the group it belongs to.
+                # "Facility Name", then "Operator Name"): the group it belongs to.
                 field = "group"
             else:
                 # A second name column headed in the other script ("Company Name" and 会社名 in
