@@ -901,9 +901,14 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             if answered and fallback[word].facet != "place":
                 # Your data answers the query's business; a word only the seeds' companies
                 # carry would pull them in ("restaurant" -> S&P restaurant chains).
-                found.append((word, Term(f"'{word}' names only companies of the shipped seeds; "
-                                         "left out, as your own data answers the rest",
-                                         "ignored", [])))
+                seeded = vocabulary.db.execute(
+                    "select exists(select 1 from records where source like ?)",
+                    [f"{SEEDS}/%"]).fetchone()[0]
+                found.append((word, Term(
+                    f"'{word}' names only companies of the shipped seeds; left out, as your own "
+                    "data answers the rest" if seeded else
+                    f"'{word}' names no company in your data (a word Spider knows, but no "
+                    "category, name or column of yours says it); left out", "ignored", [])))
             else:
                 found.append((word, fallback[word]))
             continue
@@ -1303,6 +1308,10 @@ def _named_with(db: Database, word: str) -> set[int]:
     key = re.sub(r"[^\w]", "", word.casefold())
     if len(key) < 2 or (len(key) < 3 and not all(_is_cjk(c) for c in key)):
         return set()  # 店 alone, "co": says nothing
+    if key.isascii() and len(key) > 4 and key.endswith("s") and not key.endswith("ss"):
+        # A plural in the query ("care homes") meets the singular in names, and the plural
+        # (the stem's own "s" is optional below).
+        key = key[:-3] + "y" if key.endswith("ies") else key[:-1]
     if len(key) >= 3:
         try:
             rows = db.execute(
@@ -1317,7 +1326,9 @@ def _named_with(db: Database, word: str) -> set[int]:
                           [f"%{key}%", NAME_READING_SAMPLE]).fetchall()
     if all(_is_cjk(c) for c in key):
         return {cid for cid, name in rows if key in (name or "")}
-    whole = re.compile(r"(?<![\w])" + re.escape(key) + r"(?:s|es)?(?![\w])")
+    stem = key[:-1] if key.endswith("y") and len(key) > 3 else key
+    whole = re.compile(r"(?<![\w])(?:" + re.escape(key) + r"(?:s|es)?|" + re.escape(stem)
+                       + r"ies)(?![\w])")
     return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
 
 

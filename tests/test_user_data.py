@@ -1898,3 +1898,43 @@ def test_a_word_only_the_names_hold_is_no_area_in_japanese(tmp_path):
         "デイサービスさくら三軒茶屋", "ひだまりデイサービス経堂", "デイサービスセンター用賀"] or \
         set(_names(db, "デイサービス 世田谷")[:3]) == {
         "デイサービスさくら三軒茶屋", "ひだまりデイサービス経堂", "デイサービスセンター用賀"}
+
+
+def test_a_plural_query_word_meets_the_singular_in_names(tmp_path):
+    db = _db(tmp_path, "pets.csv", """name,category,city
+Oakwood Kennel,Dog boarding,Leeds
+Hillside Kennel,Dog boarding,Leeds
+Moorside Kennel,Dog boarding,Bradford
+Riverside Kennel,Dog boarding,Leeds
+Ashfield Kennel,Dog boarding,York
+Valley Kennel,Dog boarding,York
+Leeds Pet Clinic,Veterinary surgery,Leeds
+Park Vets,Veterinary surgery,Leeds
+York Vets,Veterinary surgery,York
+Paws Grooming,Dog grooming,Leeds
+Leeds Dog Spa,Dog grooming,Leeds
+""")
+    names = _names(db, "kennels in Leeds")
+    assert set(names[:3]) == {"Oakwood Kennel", "Hillside Kennel", "Riverside Kennel"}
+
+
+CQC = """"Location ID","Location Name","Location Type/Sector","Location Primary Inspection Category","Location Street Address","Location City","Location Postal Code","Provider Name"
+"1-101","Meadowbank Care Home","Social Care Org","Residential social care","12 Otley Road","Leeds","LS6 3AA","Meadowbank Ltd"
+"1-102","Ash Grove Care Home","Social Care Org","Residential social care","4 Ash Grove","Leeds","LS6 1AB","HC-One Limited"
+"1-103","Beech Court Care Home","Social Care Org","Residential social care","9 Beech Lane","Leeds","LS8 2CD","HC-One Limited"
+"1-104","Chorlton Park Nursing Home","Social Care Org","Residential social care","1 Park Road","Manchester","M21 9EF","HC-One Limited"
+"1-105","Leeds Homecare Services","Social Care Org","Community based adult social care services","20 Kirkgate","Leeds","LS2 7DJ","Leeds Homecare Ltd"
+"1-106","Headingley Surgery","Primary Medical Services","GP Practices","2 Shire Oak Road","Leeds","LS6 2DD","Dr Patel and Partners"
+"""
+
+
+def test_a_register_whose_headers_say_what_its_rows_are_and_a_rep_asking_for_care_homes(tmp_path):
+    """A CQC export: 'Location Name' is the home, 'Provider Name' its operator (four homes of
+    one operator are four companies); "nursing homes in Leeds" are its care homes."""
+    db = _db(tmp_path, "cqc.csv", CQC)
+    assert db.execute("select count(*) from companies").fetchone()[0] == 6
+    groups = {r[0] for r in db.execute("select label from signals where kind = 'group'")}
+    assert "HC-One Limited" in groups
+    for query in ("nursing homes in Leeds", "care homes Leeds"):
+        assert set(_names(db, query)[:3]) == {"Meadowbank Care Home", "Ash Grove Care Home",
+                                              "Beech Court Care Home"}, query
