@@ -82,6 +82,8 @@ class IngestReport:
     mapped: dict[str, str] = field(default_factory=dict)  # column -> field, where they differ
     key_column: str | None = None  # the column that identifies rows, if the file has one
     customers: Counter = field(default_factory=Counter)  # "Customer" rows of an accounts export
+    placed: int = 0  # rows that say their country or region (a column or --set)
+    latin: int = 0  # rows whose address is in Latin script (or that have none)
     notes: list[str] = field(default_factory=list)  # said once, after the counts
 
     @property
@@ -679,6 +681,11 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         report.customers[str(said)] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
+    if record.get("country") or record.get("region"):
+        report.placed += 1
+    if str(record.get("address") or "a").isascii() or not re.search(
+            r"[\u3040-\u30ff\u4e00-\u9fff]", str(record.get("address") or "")):
+        report.latin += 1
     for fld in ("lat", "lon"):
         if fld in record:
             try:
@@ -978,6 +985,14 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
         report.added -= report.renamed + report.rekeyed
         report.updated += report.renamed + report.rekeyed
         report.stale = mark_stale(db, source, read_id)
+        if report.read and not report.placed and report.latin == report.read and report.kept:
+            # Nothing says where the rows are: a town alone is read only where the world's
+            # city table knows it, and a query naming the country meets nothing.
+            report.notes.append(
+                "no column says the country or the state or region; if the list is of one "
+                "country, say so: spider ingest " + shlex.quote(str(path)) + " --set country=XX "
+                "(its ISO code: US, GB, SG, DE ...), so its towns and postal codes are read "
+                "and a query naming the country meets them")
         if report.customers:
             said = ", ".join(repr(v) for v, _ in report.customers.most_common(2))
             count = sum(report.customers.values())

@@ -467,6 +467,23 @@ class AddressPlace:
     district: str | None = None  # the part before the town ("Didsbury" of "..., Didsbury, Manchester")
 
 
+# A street's name by its kind of way: last in English and German, first in the Romance
+# languages ("Orchard Road", "Hauptstraße", "Rue de Rivoli", "Calle Mayor", "Via Roma").
+_STREET = re.compile(
+    r"(?:^|\s)(?:road|rd|street|st|avenue|ave|av|drive|dr|lane|ln|boulevard|blvd|way|crescent|"
+    r"close|terrace|court|ct|highway|hwy|parkway|pkwy|circle|place|pl|square|row|walk|grove|"
+    r"gardens|mews|rise|hill road|link|view|straße|strasse|str|weg|allee|gasse|ring|damm|"
+    r"ufer|platz)\.?$"
+    r"|^(?:rue|avenue|av|boulevard|bd|chemin|allée|impasse|quai|place|calle|c/|avenida|avda|"
+    r"paseo|plaza|carrer|camino|via|viale|piazza|corso|largo|rua|travessa|praça)\b", re.I)
+
+
+def is_street(text: str) -> bool:
+    """Whether TEXT, an address part without a number, names a street, not a town."""
+    words = text.strip()
+    return bool(_STREET.search(words)) or words.lower().endswith(("straße", "strasse"))
+
+
 def place_in_address(address: str, country: str | None = None) -> AddressPlace:
     """Country, region and city read from the end of a Latin-script address, one whole
     comma-separated part at a time ('500 E 4th St, Austin, TX 78701, USA' -> US, Texas,
@@ -492,6 +509,8 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
         text = " ".join(POSTAL_CODE.sub(" ", parts[index]).split())
         if not text:
             continue
+        if index == 0 and is_street(text):
+            break  # "ORCHARD ROAD" alone (a register's street column) is no town
         found = region_of(text, country)
         if found and region is None:
             region, country = found, country or found.country

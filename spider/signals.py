@@ -348,6 +348,7 @@ STATUS_PLANNED = "status:planned"
 # directories use (a status column in the user's language is as common as their headers).
 _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
                      r"out of business|ceased|liquidated|liquidation|bankrupt|deregistered|struck off|"
+                     r"dormant|"
                      # a register's licence that no longer lets it trade
                      r"expired|lapsed|revoked|cancell?ed|surrendered|voluntarily surrendered|"
                      r"not renewed|terminated|withdrawn|retired|null and void|"
@@ -366,7 +367,7 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 # neither this nor closed or planned).
 _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
                    r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
-                   r"(?:in )?good standing|active\b.*|"
+                   r"(?:in )?good standing|active\b.*|live\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 

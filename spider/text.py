@@ -44,7 +44,8 @@ def is_latin(text: str) -> bool:
 # Names as a rep reads them aloud
 
 _KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
-_LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC"}
+_LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC",
+               "PTE": "Pte", "PTY": "Pty", "BHD": "Bhd", "SDN": "Sdn", "GMBH": "GmbH"}
 _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du",
                           # French, Spanish, Italian, German, Dutch: Selarl des Docteurs Roux et Faure
                           "des", "et", "les", "aux", "del", "los", "las", "y", "di", "da", "do",
@@ -88,6 +89,8 @@ def readable_name(name: str) -> str:
             return word.lower()  # MUSEUM OF ART -> Museum of Art
         if word.lower() in _SHORT_WORDS:
             return word[0] + word[1:].lower()  # ART, ZOO, INN are words, not acronyms
+        if name[match.end():match.end() + 2] in ("'S", "’S") and len(word) >= 3:
+            return word[0] + word[1:].lower()  # JOE'S PIZZA: a name, not an acronym
         if len(word) <= 3 or word in _KEEP_UPPER:
             return word
         return word[0] + word[1:].lower()

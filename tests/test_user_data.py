@@ -1938,3 +1938,38 @@ def test_a_register_whose_headers_say_what_its_rows_are_and_a_rep_asking_for_car
     for query in ("nursing homes in Leeds", "care homes Leeds"):
         assert set(_names(db, query)[:3]) == {"Meadowbank Care Home", "Ash Grove Care Home",
                                               "Beech Court Care Home"}, query
+
+
+ACRA = """UEN,Entity Name,Entity Type,SSIC Code,SSIC Description,Entity Status,Street Name,Postal Code
+201012345K,SMILE FOCUS DENTAL PTE. LTD.,Local Company,86202,Dental services,Live Company,ORCHARD ROAD,238859
+201498765D,TANJONG PAGAR DENTAL CENTRE PTE. LTD.,Local Company,86202,Dental services,Live Company,TANJONG PAGAR ROAD,088443
+201733333W,BRIGHT TEETH DENTAL SURGERY,Sole Proprietorship/ Partnership,86202,Dental services,Live,JURONG WEST STREET 42,640420
+200911111E,SWIFTLINK FREIGHT FORWARDING PTE. LTD.,Local Company,52291,Freight forwarding,Live Company,AIRPORT CARGO ROAD,819462
+201122222R,TRANSASIA FORWARDERS LLP,Limited Liability Partnership,52291,Freight forwarding,Live,PASIR PANJANG ROAD,118523
+199844444M,OLD HARBOUR FORWARDING PTE. LTD.,Local Company,52291,Freight forwarding,Struck Off,KEPPEL ROAD,089057
+201255555A,QUIET DENTAL PTE. LTD.,Local Company,86202,Dental services,Live (Dormant),ORCHARD ROAD,238860
+"""
+
+
+def test_a_register_without_towns_reads_no_street_as_a_town_and_asks_for_the_country(tmp_path):
+    """An ACRA extract: a street column is no town, 'Live Company' is open, 'Struck Off' and
+    a dormant company closed, legal forms in their usual case, and ingest says to give the
+    country, which then a query can name."""
+    db = open_db(tmp_path / "spider.db")
+    path = tmp_path / "acra.csv"
+    path.write_text(ACRA, encoding="utf-8")
+    report = ingest_file(db, path)
+    assert report.mapped.get("SSIC Description") == "category"  # not the entity type
+    assert not report.warnings  # every status read
+    assert any("--set country=" in note for note in report.notes)
+    rebuild(db, Settings())
+    labels = {r[0] for r in db.execute("select label from signals where signal like 'place:%'")}
+    assert not {"Orchard Road", "ORCHARD ROAD", "Airport Cargo Road"} & labels
+    names = _names(db, "Swiftlink Freight Forwarding")
+    assert names == ["Transasia Forwarders LLP"]  # the struck-off one left out
+    assert "Quiet Dental Pte. Ltd." not in _names(db, "Smile Focus Dental")
+    ingest_file(db, path, constants={"country": "SG"})
+    rebuild(db, Settings())
+    assert set(_names(db, "dental Singapore")) == {"Smile Focus Dental Pte. Ltd.",
+                                                   "Tanjong Pagar Dental Centre Pte. Ltd.",
+                                                   "Bright Teeth Dental Surgery"}
