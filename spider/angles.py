@@ -235,6 +235,8 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         ask_for = ask_buyer
         if ask_for is None:  # a sales buyer: the sales role of this kind of business
             ask_key = _kind_key(signals, templates.get("ask_for", {}), local=local)
+            if ask_key in ("default", "local") and noun in templates.get("ask_for", {}):
+                ask_key = noun  # what the list itself says its rows are: law firms
             ask_for = templates.get("ask_for", {}).get(ask_key) or templates["ask_for"]["default"]
         problem_key = _kind_key(signals, templates.get("problem", {}), local=local)
         problem = templates.get("problem", {}).get(problem_key) \

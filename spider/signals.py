@@ -356,7 +356,7 @@ _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunc
                      r"abgelaufen|widerrufen|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
-                     r"廃業|閉館|閉店|閉鎖|休業|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
+                     r"廃業|閉館|閉店|閉鎖|休業|休止|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
                       r"not yet open|pre-opening|in planning|in planung|geplant|im bau|"
                       r"en projet|en construction|en construcción|in costruzione|in aanbouw)\b|"
@@ -502,12 +502,29 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
         return
 
 
+# A status a directory writes in brackets after the name: "デイサービス桜新町(休止中)",
+# "Harbour Cafe [CLOSED]", "Hotel Ambassador (permanently closed)".
+_BRACKETED = re.compile(r"[(\[（【]([^()\[\]（）【】]{1,30})[)\]）】]")
+
+
+def _status_in_name(rec: dict[str, Any]) -> str | None:
+    for fld in ("name", "name_local", "name_en"):
+        text = unicodedata.normalize("NFKC", str(rec.get(fld) or ""))
+        if "(" in text or "[" in text or "【" in text:
+            for part in _BRACKETED.findall(text):
+                # (whole, in Latin script: "(Closed Sundays)" is opening hours)
+                status = business_status(part.strip(), whole=is_latin(part))
+                if status:
+                    return status
+    return None
+
+
 def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
     """Closed or planned, if every record of the company that says anything says so."""
     said = []
     for rec in recs:
         status = business_status(rec.get("operating_status") or "", whole=False) or \
-            business_status(rec.get("category") or "", whole=True)
+            business_status(rec.get("category") or "", whole=True) or _status_in_name(rec)
         if rec.get("operating_status") or status:  # a record that says nothing does not count
             said.append((status, rec))
     if said and all(status for status, _ in said):

@@ -1973,3 +1973,31 @@ def test_a_register_without_towns_reads_no_street_as_a_town_and_asks_for_the_cou
     assert set(_names(db, "dental Singapore")) == {"Smile Focus Dental Pte. Ltd.",
                                                    "Tanjong Pagar Dental Centre Pte. Ltd.",
                                                    "Bright Teeth Dental Surgery"}
+
+
+def test_a_care_facility_is_asked_for_its_manager_and_a_suspended_one_left_out(tmp_path):
+    db = _db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
+デイサービスさくら三軒茶屋,通所介護,東京都世田谷区三軒茶屋1-2-3
+ひだまりデイサービス経堂,通所介護,東京都世田谷区経堂2-14-8
+デイサービス桜新町(休止中),通所介護,東京都世田谷区桜新町1-5-3
+デイサービスセンター用賀,通所介護,東京都世田谷区用賀4-10-1
+特別養護老人ホーム芦花の里,介護老人福祉施設,東京都世田谷区粕谷1-20-1
+特別養護老人ホーム等々力の杜,介護老人福祉施設,東京都世田谷区等々力3-1-1
+""")
+    found = expand(db, Settings(language="ja"), "デイサービスさくら三軒茶屋", save=False).prospects
+    assert [p.name for p in found][:2] == ["ひだまりデイサービス経堂", "デイサービスセンター用賀"]
+    assert "デイサービス桜新町(休止中)" not in [p.name for p in found]
+    assert "管理者様" in found[0].ask_for
+    home = expand(db, Settings(language="ja"), "特別養護老人ホーム芦花の里", save=False).prospects
+    assert "施設長様" in home[0].ask_for
+
+
+def test_a_law_firm_list_asks_for_the_managing_partner(tmp_path):
+    db = _db(tmp_path, "tx_bar_law_firms.csv", """Firm Name,Practice Areas,City,State
+"Barrera & Whitfield, PLLC",Personal Injury; Car Accidents,Austin,TX
+Lone Star Injury Law Group,Personal Injury,Austin,TX
+Hill Country Injury Lawyers,Personal Injury,Austin,TX
+Kessler Family Law,Family Law; Divorce,Austin,TX
+""")
+    found = expand(db, Settings(), "Barrera & Whitfield", save=False).prospects
+    assert found[0].ask_for.endswith("the managing partner?")
