@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -178,7 +179,9 @@ def suggest_field(column: str) -> str | None:
 
 # A name column that names who owns or runs the row's business, not the business.
 # ("Company Name" beside "Account Name" is the same name twice: kept aside.)
-_OWNER = re.compile(r"\b(?:provider|operator|owner|parent|group|brand|chain|licensee|"
+@functools.cache
+def _owner_words() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+    return re.compile(r"\b(?:provider|operator|owner|parent|group|brand|chain|licensee|"
                     r"operating company|parent company)\b|運営|事業者")
 
 
@@ -228,7 +231,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
             field = HEADER_ALIASES.get(folded[len(prefix):].strip())
         if field == "name" and field in taken:
             latin = folded.isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
-            if latin == first_name_ascii and _OWNER.search(folded) and "group" not in taken:
+            if latin == first_name_ascii and _owner_words().search(folded) and "group" not in taken:
                 # The row's owner beside its own name ("Location Name", then "Provider Name";
                 # "Facility Name", then "Operator Name"): the group it belongs to.
                 field = "group"
@@ -253,7 +256,9 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
 # Investor, Press, Analyst, Other; once "Customer - Direct", "Channel Partner / Reseller"),
 # HubSpot's company type and lifecycle stage, and their Japanese (顧客, 見込み客 ...). A column
 # of these is no kind of business; `spider won --from` takes its customers as the won clients.
-_RELATIONSHIP = re.compile(
+@functools.cache
+def _relationship_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+    return re.compile(
     r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|reseller|"
     r"integrator|investor|press|analyst|vendor|supplier|distributor|lead|"
     r"channel partner|technology partner|installation partner|"
@@ -261,7 +266,9 @@ _RELATIONSHIP = re.compile(
     r"(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|active|new|existing|"
     r"channel partner / reseller))?|other|顧客|既存顧客|取引先|見込み?客|見込み|パートナー|"
     r"代理店|競合|仕入先", re.I)
-_CUSTOMER = re.compile(r"(?:customer|client)s?(?:\s*[-/–]\s*(?:direct|channel|active|existing))?|"
+@functools.cache
+def _customer_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+    return re.compile(r"(?:customer|client)s?(?:\s*[-/–]\s*(?:direct|channel|active|existing))?|"
                        r"顧客|既存顧客", re.I)
 
 
@@ -277,14 +284,16 @@ def crm_relationship(value: str) -> str | None:
     "Customer - Direct", 顧客), 'other' for another relation ("Prospect", "Partner",
     "Competitor"), None for anything else (a kind of business, a blank)."""
     text = unicodedata.normalize("NFKC", value or "").strip()
-    if not text or not _RELATIONSHIP.fullmatch(text):
+    if not text or not _relationship_values().fullmatch(text):
         return None
-    return "customer" if _CUSTOMER.fullmatch(text) else "other"
+    return "customer" if _customer_values().fullmatch(text) else "other"
 
 
 # Of those, the values that can be no directory's kind of business (a wholesale list's
 # "Distributor" or "Supplier", an IT list's "Reseller" or "Integrator" can be).
-_NO_KIND = re.compile(
+@functools.cache
+def _no_kind_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+    return re.compile(
     r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|"
     r"channel partner|technology partner|installation partner|marketing ?qualified ?lead|"
     r"sales ?qualified ?lead|evangelist)s?(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|"
@@ -294,4 +303,4 @@ _NO_KIND = re.compile(
 def names_no_kind(value: str) -> bool:
     """Whether a category value is only an account's relation to the user ("Customer",
     "Prospect", "Partner", "Other"), which says nothing of what the business is."""
-    return bool(_NO_KIND.fullmatch(unicodedata.normalize("NFKC", value or "").strip()))
+    return bool(_no_kind_values().fullmatch(unicodedata.normalize("NFKC", value or "").strip()))

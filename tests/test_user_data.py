@@ -1821,10 +1821,10 @@ def test_an_accounts_export_type_is_no_kind_of_business_and_only_its_customers_a
 
 
 def test_a_yes_in_a_dormant_column_is_closed(tmp_path):
-    db = _db(tmp_path, "cqc.csv", """Location Name,Location City,Location Type/Sector,Dormant (Y/N)
-Meadowbank Care Home,Leeds,Care home,N
-Horsforth Grange,Leeds,Care home,Y
-Roundhay Lodge,Leeds,Care home,N
+    db = _db(tmp_path, "cqc.csv", """Location Name,Location City,Location Primary Inspection Category,Dormant (Y/N)
+Meadowbank Care Home,Leeds,Residential social care,N
+Horsforth Grange,Leeds,Residential social care,Y
+Roundhay Lodge,Leeds,Residential social care,N
 """)
     names = _names(db, "Meadowbank Care Home")
     assert "Roundhay Lodge" in names and "Horsforth Grange" not in names
