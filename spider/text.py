@@ -189,7 +189,10 @@ def entity_noun(texts: Iterable[str]) -> str:
             if one in ENTITY_NOUNS:
                 found, before = one, words[i - 1] if i else ""
         if found in _GENERAL_NOUNS:
-            if before and len(before) > 2 and before not in ENTITY_NOUNS:
+            # ("listed companies", "registered firms": a state, not a kind; "company" is
+            # what an opener says anyway)
+            if (before and len(before) > 2 and before not in ENTITY_NOUNS
+                    and found != "company" and not before.endswith("ed")):
                 return f"{before} {found}"
             continue
         if found:

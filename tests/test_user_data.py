@@ -1872,6 +1872,7 @@ def test_a_spanish_register_saved_by_excel_in_windows_1252_reads_as_western_text
     ("london_restaurants.csv", "restaurant"),
     ("dental_practices_2024.csv", "dental practice"),
     ("members.csv", ""),
+    ("jpx_listed_companies.csv", ""),           # a state of a company, not a kind
 ])
 def test_a_lists_own_noun_is_the_head_of_its_name(file_name, noun):
     from spider.text import entity_noun
