@@ -1971,7 +1971,8 @@ def test_a_register_without_towns_reads_no_street_as_a_town_and_asks_for_the_cou
     assert "Quiet Dental Pte. Ltd." not in _names(db, "Smile Focus Dental")
     ingest_file(db, path, constants={"country": "SG"})
     rebuild(db, Settings())
-    assert set(_names(db, "dental Singapore")) == {"Smile Focus Dental Pte. Ltd.",
+    assert not resolve_query(db, "dental clinic Singapore").ignored
+    assert set(_names(db, "dental clinic Singapore")) == {"Smile Focus Dental Pte. Ltd.",
                                                    "Tanjong Pagar Dental Centre Pte. Ltd.",
                                                    "Bright Teeth Dental Surgery"}
 
