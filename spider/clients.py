@@ -95,8 +95,10 @@ def record_won(db: Database, name: str, *, referenceable: bool | None = None,
         "where l.company_id = ? or w.record_id = ?", [company_id, record_id]).fetchone()
     if existing:
         # Recording a client again changes only what was given: consent and the won date stay.
+        # (its source stays the first: undoing a later import never takes a win made by hand)
         update_row(db, "won_clients", "id", existing[0],
-                   {k: v for k, v in row.items() if v is not None and k != "record_id"})
+                   {k: v for k, v in row.items()
+                    if v is not None and k not in ("record_id", "source")})
         row = dict(table(db, "won_clients").get(existing[0]))
     else:
         row["referenceable"] = row["referenceable"] or 0
@@ -243,14 +245,19 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
     fresh: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
     # An accounts export says which accounts are customers in a Type or lifecycle column
     # (read as the category where no other column is): then only its customers are won.
+    # (Only where most rows say such a thing and some say customer: a deals export whose
+    # Type column says Hotel, Hotel, Other is no accounts export.)
     relations = [_relationship(row) for row in rows]
-    typed = any(relation is not None for relation, _ in relations)
+    said_any = sum(1 for relation, _ in relations if relation is not None)
+    typed = said_any >= TYPED_SHARE * len(rows) and any(
+        relation == "customer" for relation, _ in relations)
     for row, (relation, said) in zip(rows, relations, strict=True):
         extra = _extra_fields(row)
         if "stage" in extra and not is_won_stage(extra["stage"]):
             result.not_won.append((row["source_row"], extra["stage"]))
             continue
-        if typed and relation != "customer":
+        if typed and relation != "customer" and "stage" not in extra:
+            # (a stage that says won is a win, whatever the account's type)
             result.not_won.append((row["source_row"], said or "no type"))
             continue
         # read_seed_file yields only rows with a name in one of the name fields
@@ -362,6 +369,9 @@ def _share_a_name_word(name: str, company: dict[str, Any]) -> bool:
     theirs = set().union(*(words(company.get(k)) for k in ("name", "name_local", "name_en",
                                                            "legal_name")))
     return bool(mine & theirs)
+
+
+TYPED_SHARE = 0.6  # of an export's rows saying what each account is, for it to decide the wins
 
 
 def _relationship(row: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from spider import places, seeds
 from spider.angles import attach_contacts, attach_openers
+from spider.clients import citable_clients
 from spider.db import Database, company_count, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
@@ -497,12 +498,15 @@ def _clients_sites(db: Database, ids: list[int]) -> dict[int, tuple[int, str]]:
     if not clients or not ids:
         return {}
     anchors = _operators(db, clients)
-    names = dict(rows_in(db, "select id, name from companies where id in ({marks})", clients))
+    # Named as consent allows: a caution travels with the call list (exports, CRMs).
+    named = {client["company_id"]: str(client["name"]) if client.get("referenceable")
+             else f"#{client['company_id']} (anonymous: `spider won --list` says which)"
+             for client in citable_clients(db)}
     out: dict[int, tuple[int, str]] = {}
     for cid, operator in _operators(db, ids).items():
         owner = next((c for c, a in anchors.items() if c != cid and a.owns(operator)), None)
         if owner is not None:
-            out[cid] = (owner, f"same operator as your client {names.get(owner, owner)} "
+            out[cid] = (owner, f"same operator as your client {named.get(owner, f'#{owner}')} "
                         "(web domain, phone, brand or name): reach it through them")
     return out
 

@@ -101,7 +101,22 @@ def to_profile_csv(db: Database, expansion: Expansion, profile: dict[str, str], 
         countries.setdefault(cid, signal.rsplit(":", 1)[1])
     rows = [{**row, "country": countries.get(p.company_id) or ""}
             for p, row in zip(expansion.prospects, call_list_rows(expansion), strict=True)]
-    return profile_csv(profile_rows(rows, profile, query=expansion.query.text), profile, bom=bom)
+    return profile_csv(profile_rows(rows, profile, query=_query_cited(db, expansion)), profile,
+                       bom=bom)
+
+
+def _query_cited(db: Database, expansion: Expansion) -> str:
+    """The query as a CRM's lead source may say it: a won client's lookalikes name the client
+    only as consent allows ("lookalikes of won client #12" for an anonymous one)."""
+    from spider.clients import citable_clients
+
+    query = expansion.query
+    if query.kind == "company" and query.company_id is not None:
+        client = next((c for c in citable_clients(db) if c["company_id"] == query.company_id),
+                      None)
+        if client is not None and not client.get("referenceable"):
+            return f"lookalikes of won client #{query.company_id}"
+    return query.text
 
 
 def to_csv(db: Database, expansion: Expansion, *, bom: bool = True) -> str:

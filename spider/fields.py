@@ -57,7 +57,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "dba", "denomination unite legale", "denomination",
              "provider organization name (legal business name)", "organization name", "nome",
              "associated company", "associated company (primary)", "company (primary)",
-             "associated account", "entity name", "firm name", "firm", "law firm", "business", "business legal name", "nombre del establecimiento", "nombre comercial", "establecimiento", "denominación", "razón social", "nom commercial", "nom de l'établissement", "enseigne", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
+             "associated account", "nom de l'entreprise", "nom de l'établissement", "nom commercial de l'entreprise", "商号又は名称", "商号または名称", "名称又は商号", "事業者名", "法人名称", "店舗名称", "entity name", "firm name", "firm", "law firm", "business", "business legal name", "nombre del establecimiento", "nombre comercial", "establecimiento", "denominación", "razón social", "nom commercial", "nom de l'établissement", "enseigne", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
              "提出者名", "商号", "取引先名", "取引先", "顧客名", "社名", "名前", "店名", "店舗名",
              "病院名", "医療機関名", "学校名", "事業所名", "団体名", "屋号",
             "firma", "firmenname", "unternehmen", "nom", "raison sociale", "nombre", "empresa", "ragione sociale"),
@@ -81,7 +81,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",
             "activite principale etablissement", "activite principale", "naf", "code naf",
-            "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
+            "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "categories", "activite", "activité", "secteur d'activité", "secteur d'activite", "secteur", "activité principale", "type of gym", "type of business", "business category", "business categories", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
     "rating": ("rating", "stars", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
                "estrellas", "valutazione", "stelle", "distinction", "distinción", "michelin"),
@@ -92,10 +92,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "provider first line business practice location address",
                 "address 1", "address line 1", "billing street", "headquarters",
                 "location", "hq", "hq location", "headquarters location", "based in",
-                "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1",
+                "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1", "主たる事務所の所在地", "事務所所在地", "主たる事務所所在地", "本社所在地",
             "adresse", "anschrift", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
-                 "addr:quarter", "地区", "エリア"),
+                 "addr:quarter", "地区", "エリア", "最寄駅", "最寄り駅", "nearest station"),
     "city": ("billing city", "shipping city", "mailing city", "billingcity", "city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "市区町村", "市町村", "市区町村名", "都市", "adcity",
              "phcity", "post town", "libelle commune etablissement", "libelle commune",
              "provider business practice location address city name",
@@ -115,15 +115,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "post code", "zipcode", "zip_code", "postal", "código postal", "codigo postal"),
     "lat": ("lat", "latitude", "緯度"),
     "lon": ("lon", "lng", "long", "longitude", "経度"),
-    "phone": ("phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話",
+    "phone": ("phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話", "phone no.", "phone no", "phone #", "tel no.", "tel. no.", "tel no", "telephone no.", "telephone no", "phone number (main)", "main phone", "telefonnummer", "numéro de téléphone", "téléphone",
               "代表電話", "連絡先", "tel番号",
             "telefon", "téléphone", "telephone number", "teléfono", "telefono",
             "provider business practice location address telephone number"),
     "website": ("website_url", "web site", "homepage url", "website", "url", "homepage", "web", "contact:website", "企業ホームページ",
                 "ホームページ", "ウェブサイト",
-            "webseite", "internet", "site web", "sitio web", "sito web", "sito"),
+            "webseite", "internet", "site web", "sitio web", "sito web", "sito", "company domain name", "domain name", "domain", "company domain", "site", "site internet"),
     "description": ("description", "about", "business summary", "事業概要", "事業内容", "概要"),
-    "employees": ("employees", "employee count", "headcount", "従業員数"),
+    "employees": ("employees", "employee count", "headcount", "従業員数", "number of employees", "no. of employees", "no of employees", "employee count", "staff", "staff count", "effectif"),
     "operating_status": ("operating_status", "operating status", "status", "business status",
                          "open status", "営業状況", "営業状態", "ステータス", "状態", "状況",
                          # a register's licence or registration is the business's standing
@@ -143,6 +143,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])")
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a file's few headers, met on every row
 def fold_header(text: str) -> str:
     """Fold a column header so that 'Company Name', 'company_name', 'CompanyName' and
     'ＣＯＭＰＡＮＹ　ＮＡＭＥ' meet."""
@@ -177,16 +178,21 @@ def suggest_field(column: str) -> str | None:
     return None
 
 
-# A name column that names who owns or runs the row's business, not the business.
-# ("Company Name" beside "Account Name" is the same name twice: kept aside.)
+# A name column that names who owns or runs the row's business, not the business ("Provider
+# Name" beside a care regulator's "Location Name").
 @functools.cache
 def _owner_words() -> re.Pattern[str]:  # compiled on first use: every command imports this module
     return re.compile(r"\b(?:provider|operator|owner|parent|group|brand|chain|licensee|"
                     r"operating company|parent company)\b|運営|事業者")
 
 
-def _starts(column: str, prefix: str) -> bool:
-    return fold_header(column).startswith(prefix + " ")
+# Words that head a CRM's or a register's columns about someone other than the row's
+# business (its contact, its owner, the account's sales rep, a billing address): no prefix
+# of the row's own thing.
+_NOT_ROW_PREFIX = frozenset({"contact", "owner", "account", "company", "billing", "mailing",
+                             "shipping", "lead", "deal", "primary", "person", "agent",
+                             "registrant", "applicant", "licensee", "parent", "provider",
+                             "operator", "manager", "director", "officer", "principal"})
 
 
 def _row_prefix(headers: list[str]) -> str | None:
@@ -197,7 +203,7 @@ def _row_prefix(headers: list[str]) -> str | None:
     if not firsts:
         return None
     word, count = firsts.most_common(1)[0]
-    if count < 3 or count * 3 < len(headers) or not word.isalpha():
+    if count < 3 or count * 3 < len(headers) or not word.isalpha() or word in _NOT_ROW_PREFIX:
         return None
     return word
 
@@ -206,16 +212,45 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
                 avoid: frozenset[tuple[str, str]] = frozenset()) -> dict[str, str]:
     """Map each source column to a field (or to itself, kept as extra). Overrides are
     field=column; AVOID holds (field, column) pairs a column's values ruled out."""
+    mapping = _map_headers(headers, overrides, avoid)
+    prefix = _row_prefix(headers)
+    if prefix is None:
+        return mapping
+    # A register that heads every column with what its rows are ("Location Name",
+    # "Location City", "Location Telephone Number"): those columns, read without the prefix,
+    # fill the fields no other column took, and never a name where a plain one is.
+    # (a column named as its field, "list_url", is read as that field too)
+    taken = {f for f in mapping.values() if f in KNOWN}
+    names = [c for c, f in mapping.items() if f == "name"]
+    for column in headers:
+        if mapping.get(column, column) in KNOWN or not fold_header(column).startswith(prefix + " "):
+            continue
+        field = HEADER_ALIASES.get(fold_header(column)[len(prefix) + 1:].strip())
+        if not field or field in ("group",) or (field, column) in avoid:
+            continue
+        if field == "name" and names and not (overrides or {}).get("name"):
+            # Only beside an owner's name ("Provider Name"): that one is then the group.
+            owner = names[0]
+            if not _owner_words().search(fold_header(owner)) or "group" in taken:
+                continue
+            mapping[owner] = "group"
+            taken.add("group")
+            taken.discard("name")
+        if field not in taken:
+            mapping[column] = field
+            taken.add(field)
+    return mapping
+
+
+def _map_headers(headers: list[str], overrides: dict[str, str] | None,
+                 avoid: frozenset[tuple[str, str]]) -> dict[str, str]:
     overrides = overrides or {}
     by_column = {column: field for field, column in overrides.items()}
     taken = set(by_column.values())
     mapping: dict[str, str] = {}
     first_name_ascii = next((fold_header(c).isascii() for c, f in by_column.items() if f == "name"),
                             True)
-    prefix = _row_prefix(headers)
-    # The columns about the row's own thing ("Location Name" in a list of locations) are read
-    # first, so "Provider Name" beside it is the provider, not the row.
-    for column in sorted(headers, key=lambda c: not (prefix and _starts(c, prefix))):
+    for column in headers:
         if column in by_column:
             mapping[column] = by_column[column]
             continue
@@ -225,20 +260,11 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
             # A registry's grouped header: RegAddress.PostTown is a post town, SICCode.SicText_1
             # a SIC text.
             field = HEADER_ALIASES.get(fold_header(column.rsplit(".", 1)[1]))
-        if field is None and prefix and _starts(column, prefix):
-            # A register that heads every column with what its rows are: "Location City",
-            # "Location Postal Code", "Location Telephone Number".
-            field = HEADER_ALIASES.get(folded[len(prefix):].strip())
         if field == "name" and field in taken:
             latin = folded.isascii()  # ＣＯＭＰＡＮＹ　ＮＡＭＥ is Latin
-            if latin == first_name_ascii and _owner_words().search(folded) and "group" not in taken:
-                # The row's owner beside its own name ("Location Name", then "Provider Name";
-                # "Facility Name", then "Operator Name"): the group it belongs to.
-                field = "group"
-            else:
-                # A second name column headed in the other script ("Company Name" and 会社名 in
-                # one CRM export): the name in that script, not a column to drop.
-                field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
+            # A second name column headed in the other script ("Company Name" and 会社名 in one
+            # CRM export): the name in that script, not a column to drop.
+            field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
         if field and (field, column) in avoid:
             field = None
         if field and field not in taken:

@@ -370,14 +370,14 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
 
 # A category column's values that say no kind of business: a legal form ("Local Company",
 # "Sole Proprietorship", "LLP"), as an entity register's type column gives.
+# (Not the short forms that are also kinds of business or words: SA, KG, SpA is a spa.)
 _ENTITY_TYPE = re.compile(
     r"(?:local |foreign |private |public |exempt private |unlimited |limited )*(?:company|"
-    r"corporation|partnership|limited liability (?:company|partnership)|llp|llc|lp|"
-    r"sole proprietor(?:ship)?|proprietorship|business|trust|society|charity|co-?operative|"
-    r"non-?profit(?: corporation)?|public limited company|plc|private limited company|gmbh|"
-    r"ug|kg|ohg|sarl|sas|sa|sl|srl|spa|株式会社|有限会社|合同会社|合資会社|合名会社|"
-    r"一般社団法人|一般財団法人|社会福祉法人|医療法人|npo法人|個人事業主?)(?: ?[-/(].*)?",
-    re.I)
+    r"corporation|partnership|limited liability (?:company|partnership)|llp|llc|"
+    r"sole proprietor(?:ship)?|proprietorship|non-?profit corporation|"
+    r"public limited company|plc|private limited company|gmbh|sarl|"
+    r"株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|社会福祉法人|"
+    r"医療法人|npo法人|個人事業主?)(?: ?[-/(].*)?", re.I)
 
 
 def _read_by_values(headers: list[str], mapping: dict[str, str] | None,
@@ -622,9 +622,18 @@ _CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|cessation|deregistration
 # Headers of a yes/no column that says a business is not trading ("Dormant (Y/N)").
 # (Not a bare "Closed" or "Is Closed": a CRM's deals say that of the deal.)
 _CLOSED_FLAG = re.compile(r"^(?:is )?(?:dormant|permanently closed|inactive|defunct|"
-                          r"out of business|ceased trading|ceased|dissolved|struck off)\b"
-                          r"(?! date| on| at| time| hours)")
+                          r"out of business|ceased trading|ceased|dissolved|struck off)"
+                          r"(?:\s*\(?y/n\)?|\s*\?|\s+flag|\s+\(yes/no\))?$")
 _YES = frozenset({"y", "yes", "true", "1", "x", "ja", "oui", "sí", "si", "はい", "有", "○", "◯"})
+_NO = frozenset({"n", "no", "false", "0", "nein", "non", "いいえ", "無", "×"})
+_OPEN_FLAG = frozenset({"is open", "open", "currently open", "is active", "active"})
+# A house number's own column, written after the street (Neusser Straße 12) or before it
+# (159 North 4th Street).
+_NUMBER_AFTER = frozenset({"hausnummer", "hausnr", "hausnr.", "haus nr", "haus nr.", "numéro",
+                           "numero", "número", "numero civico", "n. civico", "huisnummer",
+                           "nummer", "número exterior"})
+_NUMBER_BEFORE = frozenset({"building", "house number", "street number", "building number",
+                            "house no", "house no.", "civic number", "street no", "street no."})
 _REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
 
 
@@ -671,10 +680,27 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         flagged = next((column for column, value in extra.items()
                         if _CLOSED_FLAG.search(fold_header(column))
                         and str(value).strip().lower() in _YES), None)
+        # A no in a column that asks whether it is open (Yelp's is_open 0).
+        unopened = next((column for column, value in extra.items()
+                         if fold_header(column) in _OPEN_FLAG
+                         and str(value).strip().lower() in _NO), None)
         if closed and not (reopened and _later(reopened, closed)):
             record["operating_status"] = f"closed ({closed})"
         elif flagged:
             record["operating_status"] = f"closed ({flagged})"
+        elif unopened:
+            record["operating_status"] = f"closed ({unopened}: {extra[unopened]})"
+    if record.get("address"):
+        # A register's house number in a column of its own (Hausnummer, BUILDING): the
+        # address says it, after the street or before it as the country writes it.
+        for column, value in extra.items():
+            folded = fold_header(column)
+            number = str(value).strip()
+            if (folded in _NUMBER_AFTER or folded in _NUMBER_BEFORE) and 0 < len(number) <= 10 \
+                    and any(ch.isdigit() for ch in number) and number not in record["address"]:
+                record["address"] = (f"{record['address']} {number}" if folded in _NUMBER_AFTER
+                                     else f"{number} {record['address']}")
+                break
     said = next((str(value) for column, value in extra.items()
                  if fold_header(column) in RELATIONSHIP_HEADERS), None) or record.get("category")
     if said and crm_relationship(str(said)) == "customer":

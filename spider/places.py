@@ -469,13 +469,13 @@ class AddressPlace:
 
 # A street's name by its kind of way: last in English and German, first in the Romance
 # languages ("Orchard Road", "Hauptstraße", "Rue de Rivoli", "Calle Mayor", "Via Roma").
+# (Only the words no town ends with: Mountain View, Garden Grove and Palm Beach Gardens are
+# towns; Piazza Armerina too.)
 _STREET = re.compile(
-    r"(?:^|\s)(?:road|rd|street|st|avenue|ave|av|drive|dr|lane|ln|boulevard|blvd|way|crescent|"
-    r"close|terrace|court|ct|highway|hwy|parkway|pkwy|circle|place|pl|square|row|walk|grove|"
-    r"gardens|mews|rise|hill road|link|view|straße|strasse|str|weg|allee|gasse|ring|damm|"
-    r"ufer|platz)\.?$"
-    r"|^(?:rue|avenue|av|boulevard|bd|chemin|allée|impasse|quai|place|calle|c/|avenida|avda|"
-    r"paseo|plaza|carrer|camino|via|viale|piazza|corso|largo|rua|travessa|praça)\b", re.I)
+    r"(?:^|\s)(?:road|rd|street|st|avenue|ave|drive|lane|boulevard|blvd|highway|hwy|parkway|"
+    r"pkwy|straße|strasse|str|weg|allee|gasse)\.?$"
+    r"|^(?:rue|boulevard|chemin|allée|impasse|calle|c/|avenida|avda|carrer|via|viale|rua|"
+    r"travessa)\s", re.I)
 
 
 def is_street(text: str) -> bool:
@@ -509,7 +509,7 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
         text = " ".join(POSTAL_CODE.sub(" ", parts[index]).split())
         if not text:
             continue
-        if index == 0 and is_street(text):
+        if len(parts) == 1 and is_street(text):
             break  # "ORCHARD ROAD" alone (a register's street column) is no town
         found = region_of(text, country)
         if found and region is None:

@@ -901,8 +901,8 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             if answered and fallback[word].facet != "place":
                 # Your data answers the query's business; a word only the seeds' companies
                 # carry would pull them in ("restaurant" -> S&P restaurant chains).
-                seeded = vocabulary.db.execute(
-                    "select exists(select 1 from records where source like ?)",
+                seeded = vocabulary.db.execute(  # (the few sources, not every record)
+                    "select exists(select 1 from sources where location like ?)",
                     [f"{SEEDS}/%"]).fetchone()[0]
                 found.append((word, Term(
                     f"'{word}' names only companies of the shipped seeds; left out, as your own "
@@ -1034,7 +1034,11 @@ def _with_containing(words: list[str], term: Term, forms: dict[str, set[str]],
     terms: dict[int, Term] = {}
     for w in words:
         mine: set[int] = set()
-        for f in forms[w]:
+        # A part of a word written without spaces is no kind of it: 訪問介護 (home-visit
+        # care) holds 介護, yet a nursing home's 介護老人保健施設 is no home-visit care, where
+        # とんこつラーメン holds the whole of ラーメン and is a ramen shop.
+        whole = [f for f in forms[w] if f == w or w.isascii() or f not in w]
+        for f in whole:
             for other, _weight, _n in hits.get(f, []):
                 if other.facet == term.facet:
                     mine.add(id(other))
@@ -1308,10 +1312,11 @@ def _named_with(db: Database, word: str) -> set[int]:
     key = re.sub(r"[^\w]", "", word.casefold())
     if len(key) < 2 or (len(key) < 3 and not all(_is_cjk(c) for c in key)):
         return set()  # 店 alone, "co": says nothing
+    endings = r"(?:s|es)?"
     if key.isascii() and len(key) > 4 and key.endswith("s") and not key.endswith("ss"):
-        # A plural in the query ("care homes") meets the singular in names, and the plural
-        # (the stem's own "s" is optional below).
-        key = key[:-3] + "y" if key.endswith("ies") else key[:-1]
+        # A plural in the query ("care homes", "bakeries") meets the singular in names, and
+        # the plural: the names are searched by the stem both share.
+        key, endings = (key[:-3], r"(?:y|ies)") if key.endswith("ies") else (key[:-1], endings)
     if len(key) >= 3:
         try:
             rows = db.execute(
@@ -1326,9 +1331,9 @@ def _named_with(db: Database, word: str) -> set[int]:
                           [f"%{key}%", NAME_READING_SAMPLE]).fetchall()
     if all(_is_cjk(c) for c in key):
         return {cid for cid, name in rows if key in (name or "")}
-    stem = key[:-1] if key.endswith("y") and len(key) > 3 else key
-    whole = re.compile(r"(?<![\w])(?:" + re.escape(key) + r"(?:s|es)?|" + re.escape(stem)
-                       + r"ies)(?![\w])")
+    if endings == r"(?:s|es)?" and key.isascii() and key.endswith("y") and len(key) > 3:
+        key, endings = key[:-1], r"(?:y|ies)"  # "bakery" meets "Bakeries" too
+    whole = re.compile(r"(?<![\w])" + re.escape(key) + endings + r"(?![\w])")
     return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
 
 

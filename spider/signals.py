@@ -358,7 +358,7 @@ _CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunc
                      r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
                      r"廃業|閉館|閉店|閉鎖|休業|休止|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
-                      r"not yet open|pre-opening|in planning|in planung|geplant|im bau|"
+                      r"not yet open|not open yet|pre-opening|in planning|in planung|geplant|im bau|"
                       r"en projet|en construction|en construcción|in costruzione|in aanbouw)\b|"
                       r"計画中|建設中|開業予定|準備中|開設予定", re.I)
 
@@ -375,9 +375,12 @@ _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business
 # A closed or planned word said not to hold ("Not expired", "non cessata", "nicht erloschen"):
 # the status is the opposite of the word, so the word is passed over. "Not active" is itself
 # a closed phrase and stays one.
-_NEGATED = re.compile(r"(?:\b(?:not|non|never|nicht|kein|pas|no|non è|niet|não)[\s-]+|\bnon-|未)$", re.I)
-# A value that says the business stopped trading in so many words.
-_NO_LONGER = re.compile(r"\bno longer\b|\bnot (?:trading|operating|in business|open)\b", re.I)
+# (Not a bare "no": a yes/no register's "No - Expired" says expired.)
+_NEGATED = re.compile(r"(?:\b(?:not|non|never|nicht|kein|pas|niet|não)[\s-]+|\bnon-|未)$", re.I)
+# A value that says the business stopped trading in so many words (not "Open, no longer
+# accepting new patients", nor "Not open yet").
+_NO_LONGER = re.compile(r"\bno longer (?:trading|operating|in business|open|active)\b|"
+                        r"\bnot (?:trading|operating|in business)\b", re.I)
 
 
 def reads_as_open(value: str) -> bool:
@@ -427,7 +430,7 @@ _RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forb
                     r"estrellas?|stell[ae]|[ée]toiles?|sterne?)",
                     re.I)
 _RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
-_ASTERISKS = re.compile(r"(?<![\d.])(?:(\d)\s?\*(?!\*)|(?<!\*)(\*{2,7})(?!\*))")
+_ASTERISKS = re.compile(r"(?<![\d./])(?:(\d)\s?\*(?!\*)|(?<!\*)(\*{2,7})(?!\*))")
 _BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")
 
 
@@ -507,13 +510,23 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
 _BRACKETED = re.compile(r"[(\[（【]([^()\[\]（）【】]{1,30})[)\]）】]")
 
 
+# In Japanese, the bracket must be the status alone: "(休業日:月曜)" and "(年末年始休業)" are
+# opening days, as "(Closed Sundays)" is.
+_CLOSED_BRACKET_JA = re.compile(r"(?:休業|休止|閉店|廃業|閉鎖|閉院|閉館|廃止|営業終了)中?")
+
+
 def _status_in_name(rec: dict[str, Any]) -> str | None:
     for fld in ("name", "name_local", "name_en"):
         text = unicodedata.normalize("NFKC", str(rec.get(fld) or ""))
         if "(" in text or "[" in text or "【" in text:
             for part in _BRACKETED.findall(text):
-                # (whole, in Latin script: "(Closed Sundays)" is opening hours)
-                status = business_status(part.strip(), whole=is_latin(part))
+                part = part.strip()
+                if is_latin(part):
+                    status = business_status(part, whole=True)
+                elif _CLOSED_BRACKET_JA.fullmatch(part):
+                    status = "closed"
+                else:
+                    status = None
                 if status:
                     return status
     return None
@@ -578,7 +591,7 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
         if not head or not head.isascii():
             continue
         for word in map(fold_query, group):
-            if word and word.isascii():
+            if word and is_latin(word):  # (bäckerei, pâtisserie: Latin letters too)
                 latin.setdefault(word, head)
             elif len(word) >= 2:
                 other.append((word, head))
@@ -705,7 +718,8 @@ _HARD_PARTS = re.compile(r"\s*[;/|、]\s*")
 # Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
 # Crafts"): a comma (`_soft_parts`), and these, in the words of English, German, French,
 # Spanish, Italian and Dutch lists.
-_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+", re.I)
+# (and a hyphen between two words that are each a kind: "Boulangerie-pâtisserie")
+_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+|(?<=\w)-(?=\w)", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -751,7 +765,7 @@ def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:
     """A cell's parts: by its commas where they part kinds, then each part by "&", "+" or
     "and" where that parts kinds ("Cafe, Bed & Breakfast": cafe, and bed & breakfast)."""
     commas = [p.strip() for p in value.split(",") if p.strip()]
-    parts = commas if len(commas) >= 2 and _parts_kinds(commas, singles) else [value]
+    parts = commas if len(commas) >= 2 and _parts_kinds(commas, singles, most=True) else [value]
     out: list[str] = []
     for part in parts:
         pieces = [p for p in _JOINED.split(part) if p]
@@ -759,13 +773,15 @@ def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:
     return out
 
 
-def _parts_kinds(parts: list[str], singles: frozenset[str]) -> bool:
+def _parts_kinds(parts: list[str], singles: frozenset[str], *, most: bool = False) -> bool:
     """Whether PARTS are kinds of business: one a category used alone (SINGLES), or each one
-    the vocabulary knows."""
+    the vocabulary knows (MOST: more than half of them, as in a list of a business's
+    categories, "Restaurants, Pizza, Italian")."""
     keys = [p.lower() for p in parts]
     latin, _ = _kind_words()
-    return any(k in singles for k in keys) or all(
-        k in latin or k.removesuffix("s") in latin for k in keys)
+    known = sum(1 for k in keys if k in latin or k.removesuffix("s") in latin)
+    return any(k in singles for k in keys) or known == len(keys) or (
+        most and len(keys) >= 3 and known * 2 > len(keys))
 
 
 

@@ -175,28 +175,33 @@ _GENERAL_NOUNS = frozenset({"company", "firm", "line", "house", "base", "office"
                             "operator", "provider", "trust", "fund", "plant", "port", "market"})
 
 
+def _singular_noun(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") if \
+        word.endswith("s") and len(word) > 3 else word
+
+
 def entity_noun(texts: Iterable[str]) -> str:
     """The kind of business a list's own words name, singular: 'london_restaurants.csv' ->
     'restaurant', "Kyoto's best inns" -> 'inn'; '' if none."""
     for text in texts:
-        # The last noun heads the phrase ("bar_law_firms" names law firms, not bars); a
-        # general one ("firm", "practice") says the kind with the word before it.
-        found, before = "", ""
+        # The first kind of business the name says ("hotels_and_restaurants": hotels), but
+        # a general noun with the word before it where there is one ("tx_bar_law_firms": law
+        # firms, not bars; "dental_practices": dental practices).
+        first, compound = "", ""
         words = re.findall(r"[a-z]+", (text or "").lower())
         for i, word in enumerate(words):
-            one = word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") if \
-                word.endswith("s") and len(word) > 3 else word
-            if one in ENTITY_NOUNS:
-                found, before = one, words[i - 1] if i else ""
-        if found in _GENERAL_NOUNS:
-            # ("listed companies", "registered firms": a state, not a kind; "company" is
-            # what an opener says anyway)
-            if (before and len(before) > 2 and before not in ENTITY_NOUNS
-                    and found != "company" and not before.endswith("ed")):
-                return f"{before} {found}"
-            continue
-        if found:
-            return found
+            one = _singular_noun(word)
+            if one not in ENTITY_NOUNS:
+                continue
+            if one not in _GENERAL_NOUNS:
+                first = first or one
+                continue
+            before = words[i - 1] if i else ""
+            if (len(before) > 2 and _singular_noun(before) not in ENTITY_NOUNS
+                    and one != "company" and not before.endswith("ed")):
+                compound = f"{before} {one}"
+        if compound or first:
+            return compound or first
     return ""
 
 
