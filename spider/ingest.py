@@ -637,6 +637,30 @@ _NUMBER_BEFORE = frozenset({"building", "house number", "street number", "buildi
 _REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
 
 
+_EXPIRES = re.compile(r"\b(?:expiration|expiry|expires|valid until|valid through|"
+                      r"license expiration|licence expiry|expiration date)\b|有効期間|有効期限|"
+                      r"\bablaufdatum\b|\bdate d'expiration\b|\bfecha de vencimiento\b")
+# (A contract's, a membership's or a card's end is no end of the business.)
+_NOT_LICENCE = re.compile(r"contract|subscription|member|card|trial|renewal|warranty|"
+                          r"insurance|policy|offer|quote|契約|会員")
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def _expired(value: str) -> bool:
+    """Whether the last date VALUE says (an expiry, or the end of a period) is past."""
+    import datetime
+
+    dates = []
+    for m in _DATE.finditer(unicodedata.normalize("NFKC", value)):
+        y, mo, d = ((m.group(1), m.group(2), m.group(3)) if m.group(1)
+                    else (m.group(6), m.group(4), m.group(5)))
+        try:
+            dates.append(datetime.date(int(y), int(mo), int(d)))
+        except ValueError:
+            continue
+    return bool(dates) and dates[-1] < datetime.date.today()
+
+
 def _later(one: str, other: str) -> bool:
     """Whether date ONE is after date OTHER (ISO, or month/day/year as NPPES writes them);
     a date that does not read as one counts as later (a reactivation said is a reactivation)."""
@@ -684,8 +708,15 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         unopened = next((column for column, value in extra.items()
                          if fold_header(column) in _OPEN_FLAG
                          and str(value).strip().lower() in _NO), None)
+        # A licence's expiry date ("Expiration Date", 有効期間 2019/05/10～2024/05/09) passed.
+        expired = next((str(value) for column, value in extra.items()
+                        if _EXPIRES.search(fold_header(column))
+                        and not _NOT_LICENCE.search(fold_header(column))
+                        and _expired(str(value))), None)
         if closed and not (reopened and _later(reopened, closed)):
             record["operating_status"] = f"closed ({closed})"
+        elif expired:
+            record["operating_status"] = f"expired ({expired})"
         elif flagged:
             record["operating_status"] = f"closed ({flagged})"
         elif unopened:

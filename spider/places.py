@@ -546,9 +546,16 @@ def _any_district() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
 
+# A Japanese address's block number, after which come the building and floor (a building
+# named for another district, 新宿東京海上日動ビル in 渋谷区代々木, says nothing of where it is).
+_JA_BLOCK = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff々])\s*[0-9０-９一二三四五六七八九十]+"
+                       r"(?:丁目|番地?|[-－ー‐]).*", re.S)
+
+
 def district_named(text: str) -> District | None:
-    """A named district mentioned in free text ('Marunouchi (across from...)', '丸の内')."""
-    folded = place_key(text)
+    """A named district mentioned in free text ('Marunouchi (across from...)', '丸の内'); in
+    a Japanese address, before its block number only."""
+    folded = place_key(_JA_BLOCK.sub("", text or "", count=1))
     if not _any_district().search(folded):
         return None
     for d in tokyo_districts():

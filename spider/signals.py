@@ -743,7 +743,7 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
             if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
                     or business_status(part, whole=True) or names_no_kind(part)):
                 continue
-            out.append((key, part.replace("_", " ") if " " not in part else part))  # large_airport
+            out.append((key, _enum_label(part)))  # large_airport, MEDICAL_PRACTICE
     return tuple(dict.fromkeys(out))
 
 
@@ -848,6 +848,7 @@ def _industry_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterat
                 yield Fact(f"sector:jpx17:{j17}", "sector", f"TOPIX-17 {j17_label}", conf(rec),
                            _evidence(rec), rec["source"])
         elif label:
+            label = _enum_label(label)
             yield Fact(f"industry:{scheme}:{label.lower()}", "industry", label, conf(rec),
                        f"{scheme.upper()} {label}, {_evidence(rec)}", rec["source"])
             concepts = curated.concepts.get((scheme, label.lower()), [])
@@ -860,6 +861,15 @@ def _industry_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterat
         for concept in concepts:
             yield Fact(f"concept:{concept}", "concept", concept_label(concept), conf(rec) * 0.9,
                        f"industry crosswalk from {scheme} {code or label}", rec["source"])
+
+
+def _enum_label(value: str) -> str:
+    """A CRM's or a data set's enumerated value as words: HubSpot's MEDICAL_PRACTICE ->
+    Medical practice, large_airport -> large airport; anything else as it is."""
+    if " " in value or "_" not in value:
+        return value
+    words = value.replace("_", " ")
+    return words[:1] + words[1:].lower() if value.isupper() else words
 
 
 _CONCEPT_LABELS = {"hotels_lodging": "hotel & lodging", "hotel_operator": "hotel operator",

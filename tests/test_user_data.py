@@ -2162,3 +2162,41 @@ def test_a_french_directorys_activite_is_its_category(tmp_path):
     rebuild(db, Settings())
     assert report.mapped.get("activite") == "category"
     assert _names(db, "Boulangerie du Palais") == ["Pain & Tradition Montchat"]
+
+
+def test_a_licence_register_leaves_out_licences_whose_period_has_ended(tmp_path):
+    """A 宅建 register: 商号又は名称 is the name, 主たる事務所の所在地 the address, a licence
+    period that ended is an expired licence; a building named for another district is not
+    where the office is."""
+    db = _db(tmp_path, "takken.csv", """免許番号,商号又は名称,代表者氏名,主たる事務所の所在地,電話番号,有効期間,業種
+東京都知事(3)第12345号,株式会社三軒茶屋不動産,山田太郎,東京都世田谷区三軒茶屋1-2-3,03-1111-1111,2022/04/01～2099/03/31,不動産業
+東京都知事(2)第23456号,有限会社祖師谷不動産,鈴木一郎,東京都世田谷区祖師谷3-4-5,03-2222-2222,2018/04/01～2023/03/31,不動産業
+東京都知事(1)第34567号,経堂住宅販売株式会社,佐藤花子,東京都世田谷区経堂2-1-1,03-3333-3333,2021/06/01～2099/05/31,不動産業
+東京都知事(4)第45678号,代々木ハウス株式会社,高橋健,東京都渋谷区代々木2-11-15 新宿東京海上日動ビル1F,03-4444-4444,2022/01/01～2099/12/31,不動産業
+""")
+    names = _names(db, "株式会社三軒茶屋不動産")
+    assert "有限会社祖師谷不動産" not in names and "経堂住宅販売株式会社" in names
+    yoyogi = db.execute("select group_concat(s.signal) from company_signals s join companies c "
+                        "on c.id = s.company_id where c.name like '代々木ハウス%'").fetchone()[0]
+    assert "Shinjuku" not in yoyogi
+
+
+def test_a_hubspot_industry_enum_reads_as_words(tmp_path):
+    db = _db(tmp_path, "hubspot.csv", """Record ID,Company name,Company Domain Name,Industry,City,State/Region,Lifecycle Stage
+101,Cherry Creek Family Dental,cherrycreekdental.com,MEDICAL_PRACTICE,Denver,CO,customer
+102,Highlands Dental,highlandsdental.com,MEDICAL_PRACTICE,Denver,CO,lead
+103,Rocky Mountain Urgent Care,rmurgentcare.com,HOSPITAL_HEALTH_CARE,Denver,CO,lead
+""")
+    labels = {r[0] for r in db.execute("select label from signals where kind in "
+                                       "('industry', 'category')")}
+    assert "Medical practice" in labels and not any("_" in label for label in labels)
+    websites = {r[0] for r in db.execute("select website from records")}
+    assert "highlandsdental.com" in websites
+
+
+def test_a_building_named_for_another_district_is_not_where_the_office_is():
+    from spider.places import district_named
+
+    found = district_named("東京都渋谷区代々木2-11-15 新宿東京海上日動ビル1F")
+    assert found is None or found.ward == "Shibuya"
+    assert district_named("東京都千代田区丸の内1-1-1").en == "Marunouchi"
