@@ -569,6 +569,12 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         out.append(fold_query(label.split(",")[0]))
         out += _japanese_place_forms(label.split(",")[0])
     if kind == "district":
+        # A station as the neighbourhood (a salon list's 最寄駅 "表参道駅", "Shibuya Station"):
+        # its area's name alone says it too.
+        first = fold_query(label.split(",")[0])
+        for suffix in ("駅", " station", " sta.", " stn"):
+            if first.endswith(suffix) and len(first) > len(suffix) + 1:
+                out.append(first[: -len(suffix)].strip())
         name = signal.split(":", 2)[2]
         for d in places.tokyo_districts():
             if d.en == name:

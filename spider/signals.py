@@ -999,8 +999,10 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
         own = _tidy_place(str(rec.get("district") or address_district or "")).strip()
         town = _tidy_place(city_raw) if city_raw else ""
-        if (district is None and own and own.lower() != town.lower() and len(own) <= 60
-                and region_code != "JP-13" and not places.tokyo_wards().get(places.place_key(own))):
+        station = own.endswith("駅") and len(own) > 1  # a Japanese list's 最寄駅: 表参道駅
+        if (own and own.lower() != town.lower() and len(own) <= 60
+                and (station or (district is None and region_code != "JP-13"))
+                and not places.tokyo_wards().get(places.place_key(own))):
             # (Tokyo's districts and wards are known to the gazetteer and handled above.)
             # A district column outside the known Tokyo districts (Mayfair, Shoreditch): a
             # place finer than the city, named as the list names it.

@@ -2200,3 +2200,14 @@ def test_a_building_named_for_another_district_is_not_where_the_office_is():
     found = district_named("東京都渋谷区代々木2-11-15 新宿東京海上日動ビル1F")
     assert found is None or found.ward == "Shibuya"
     assert district_named("東京都千代田区丸の内1-1-1").en == "Marunouchi"
+
+
+def test_a_japanese_lists_nearest_station_is_the_neighbourhood(tmp_path):
+    db = _db(tmp_path, "salons.csv", """店舗名,ジャンル,住所,最寄駅
+Hair Salon LUCE 表参道,美容室,東京都渋谷区神宮前4-1-1 ルーチェビル2F,表参道駅
+AGIO hair 渋谷店,美容室,東京都渋谷区道玄坂2-6-1,渋谷駅
+HAIR MAKE Lien 渋谷,美容室,東京都渋谷区宇田川町20-11,渋谷駅
+美容室 あおば 新宿,美容室,東京都新宿区新宿3-1-1,新宿三丁目駅
+""")
+    assert "表参道" not in resolve_query(db, "美容室 表参道").ignored
+    assert _names(db, "美容室 表参道")[0] == "Hair Salon LUCE 表参道"
