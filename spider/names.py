@@ -317,9 +317,12 @@ def describe_companies(db: Database, ids: list[int]) -> dict[int, dict[str, str]
         row = found
         district = districts.get(company_id)
         city = district.split(",")[0] if district else (row["address"] or row["city"])
+        # The town beside a street ("Aachener Straße, Köln"), unless the address says it.
+        town = row["city"] if (not district and row["address"] and row["city"]
+                               and row["city"].lower() not in row["address"].lower()) else ""
         shown = row["name"] or row["name_en"] or row["name_local"]
         other = next((n for n in (row["name_local"], row["name_en"]) if n and n != shown), "")
-        where = ", ".join(p for p in (city, row["region"], row["country"]) if p)
+        where = ", ".join(p for p in (city, town, row["region"], row["country"]) if p)
         kind = row["category"] or "company"
         label = f"#{company_id} {shown}" + (f" / {other}" if other else "")
         label += f" ({kind}; {where})" if where else f" ({kind})"

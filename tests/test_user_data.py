@@ -2211,3 +2211,15 @@ HAIR MAKE Lien 渋谷,美容室,東京都渋谷区宇田川町20-11,渋谷駅
 """)
     assert "表参道" not in resolve_query(db, "美容室 表参道").ignored
     assert _names(db, "美容室 表参道")[0] == "Hair Salon LUCE 表参道"
+
+
+def test_two_companies_of_one_name_are_told_apart_by_their_towns(tmp_path):
+    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
+Bäckerei Schmitz;Bäckerei;Aachener Straße 201;50931;Köln
+Bäckerei Schmitz;Bäckerei;Kölnstraße 12;53111;Bonn
+Bäckerei Kamps;Bäckerei;Hohe Straße 1;50667;Köln
+""")
+    with pytest.raises(SpiderError) as found:
+        resolve_query(db, "Bäckerei Schmitz")
+    labels = " | ".join(c["label"] for c in found.value.candidates)
+    assert "Köln" in labels and "Bonn" in labels
