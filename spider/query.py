@@ -228,8 +228,8 @@ def english_noun(label: str) -> str | None:
     if not key or singular(key) in ENTITY_NOUNS or key in ENTITY_NOUNS:
         return None
     head = _group_heads().get(key)
-    if head and head != key and (head in ENTITY_NOUNS or head.split()[-1] in ENTITY_NOUNS):
-        return head
+    if head and head != key and head.isascii():
+        return head  # Steuerberater: tax advisor; Kfz-Werkstatt: car repair
     return None
 
 

@@ -134,6 +134,8 @@ steakhouse grill kitchen izakaya ryokan nursery kindergarten home association so
 cooperative foundation charity council planetarium arboretum observatory marina hall brewpub
 distillery dentist surgery chain consultancy bureau workshop
 accountant attorney lawyer architect electrician plumber contractor physician doctor
+advisor adviser agent hairdresser mechanic caterer roofer locksmith painter carpenter
+optician
 veterinarian optometrist orthodontist chiropractor physiotherapist therapist realtor notary
 surveyor consultant florist butcher barber vet
 """.split())

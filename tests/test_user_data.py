@@ -2223,3 +2223,15 @@ Bäckerei Kamps;Bäckerei;Hohe Straße 1;50667;Köln
         resolve_query(db, "Bäckerei Schmitz")
     labels = " | ".join(c["label"] for c in found.value.candidates)
     assert "Köln" in labels and "Bonn" in labels
+
+
+def test_an_english_opener_says_a_german_trade_in_english(tmp_path):
+    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
+Kanzlei Weber Steuerberatung;Steuerberater;Hohenzollernring 1;50672;Köln
+Steuerbüro Schulz;Steuerberater;Ehrenstraße 5;50672;Köln
+Müller & Partner;Steuerberater;Ringstraße 9;50674;Köln
+""")
+    lines = [p.opening_line for p in expand(db, Settings(), "Steuerberater Köln", limit=3,
+                                            save=False).prospects]
+    assert lines and all("tax advisors" in line and "steuerberater" not in line.lower()
+                         for line in lines)
