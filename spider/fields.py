@@ -57,7 +57,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "dba", "denomination unite legale", "denomination",
              "provider organization name (legal business name)", "organization name", "nome",
              "associated company", "associated company (primary)", "company (primary)",
-             "associated account", "nom de l'entreprise", "nom de l'établissement", "nom commercial de l'entreprise", "商号又は名称", "商号または名称", "名称又は商号", "事業者名", "法人名称", "店舗名称", "entity name", "firm name", "firm", "law firm", "business", "business legal name", "nombre del establecimiento", "nombre comercial", "establecimiento", "denominación", "razón social", "nom commercial", "nom de l'établissement", "enseigne", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
+             "associated account", "nom de l'entreprise", "nom de l'établissement", "nom commercial de l'entreprise", "商号又は名称", "商号または名称", "名称又は商号", "事業者名", "法人名称", "店舗名称", "entity name", "firm name", "firm", "law firm", "business", "studio", "studio name",
+             "gym name", "salon name", "agency name", "venue name", "pharmacy name", "business legal name", "nombre del establecimiento", "nombre comercial", "establecimiento", "denominación", "razón social", "nom commercial", "nom de l'établissement", "enseigne", "銘柄名", "会社名", "企業名", "名称", "施設名", "ホテル名",
              "提出者名", "商号", "取引先名", "取引先", "顧客名", "社名", "名前", "店名", "店舗名",
              "病院名", "医療機関名", "学校名", "事業所名", "団体名", "屋号",
             "firma", "firmenname", "unternehmen", "nom", "raison sociale", "nombre", "empresa", "ragione sociale"),
@@ -164,7 +165,7 @@ _HINTS = (("name_kana", ("kana", "カナ", "ふりがな", "reading")),
           ("name_en", ("english", "(en)", " en", "英")), ("name_local", ("(jp)", "(ja)", "local", "japanese", "和")),
           ("name", ("name", "名")), ("phone", ("tel", "phone", "電話")), ("website", ("url", "web", "site", "ホームページ")),
           ("address", ("addr", "住所", "所在地")), ("postal_code", ("zip", "post", "〒", "郵便")),
-          ("city", ("city", "town", "市")), ("region", ("state", "province", "県", "都道府県")),
+          ("city", ("city", "town", "suburb", "市")), ("region", ("state", "province", "県", "都道府県")),
           ("category", ("type", "kind", "genre", "業種", "種類")))
 
 

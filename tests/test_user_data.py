@@ -2235,3 +2235,18 @@ Müller & Partner;Steuerberater;Ringstraße 9;50674;Köln
                                             save=False).prospects]
     assert lines and all("tax advisors" in line and "steuerberater" not in line.lower()
                          for line in lines)
+
+
+def test_a_hand_typed_sheets_headers_and_hints_for_several_columns(tmp_path):
+    from spider.cli.output import ingest_lines
+
+    path = tmp_path / "gyms.csv"
+    path.write_text("Studio,Type of gym,Post code,Phone no.,Nearest Suburb,Web addr\n"
+                    "Brighton Yoga Centre,Yoga,BN1 1AA,01273 000001,Kemptown,x.com\n",
+                    encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    report = ingest_file(db, path)
+    assert {report.mapped.get(c) for c in ("Studio", "Type of gym", "Phone no.")} == {
+        "name", "category", "phone"}
+    hint = next(line for line in ingest_lines(report) if "kept as extra" in line)
+    assert hint.count("--map ") >= 2  # every column that seems a field, in one command

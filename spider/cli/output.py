@@ -60,8 +60,15 @@ def ingest_lines(report: IngestReport, *, limit: int = 10) -> list[str]:
                 f"{', '.join(repr(c) for c in report.unmapped[:8])}"
                 + (f" and {len(report.unmapped) - 8} more" if len(report.unmapped) > 8 else ""))
         if hinted:
-            column, fld = hinted[0]
-            line += f"; if one is a field, say so: --map {fld}={shlex.quote(column)}"
+            # one --map per field a column seems to be (the first such column of each)
+            first: dict[str, str] = {}
+            for column, fld in hinted:
+                if fld and fld not in first and fld not in report.mapped.values():
+                    first[fld] = column
+            maps = " ".join(f"--map {fld}={shlex.quote(column)}"
+                            for fld, column in list(first.items())[:3])
+            if maps:
+                line += f"; if one is a field, say so: {maps}"
         out.append(line + " (fields: spider ingest --help)")
     return out
 
