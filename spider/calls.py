@@ -313,13 +313,24 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
 
 
 def history(db: Database, company_id: int | None = None) -> list[dict[str, Any]]:
-    sql = ("select c.*, l.company_id, co.name from call_log c left join record_links l on "
-           "l.record_id = c.record_id left join companies co on co.id = l.company_id")
+    """The call log, oldest first, each row with its company and where it keeps its hours
+    (`zone`: a country, or a region of a country of several time zones)."""
+    sql = (f"select c.*, l.company_id, co.name, {COMPANY_ZONE} as zone from call_log c "
+           "left join record_links l on l.record_id = c.record_id left join companies co on "
+           "co.id = l.company_id")
     params: list[Any] = []
     if company_id is not None:
         sql += " where l.company_id = ?"
         params.append(company_id)
     return list(db.query(sql + " order by c.logged_at, c.id", params))
+
+
+def local_time(stamp: str, zone: str | None) -> str:
+    """A stored UTC time as the company's own clock says it ('Thu 2026-12-03 10:00 JST')."""
+    when = datetime.fromisoformat(stamp)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(zone_of(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 LOG_COLUMNS = ("logged_at", "company_id", "company", "outcome", "spoke_with", "contact", "note",

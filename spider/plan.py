@@ -195,7 +195,10 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     out = [f"This {period}{who}, since {since:%Y-%m-%d}:"]
     weeks = 1 if period == "week" else PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52
     for stage in STAGES:
-        goal = f" of {plan.per_week(stage) * weeks:.0f} planned" if plan else ""
+        planned = plan.per_week(stage) * weeks if plan else 0.0
+        # (a fraction of a deal a week is said as one: "1 of 0 planned" read as no plan)
+        goal = (f" of {planned:.0f} planned" if planned >= 1 else f" of {planned:.1f} planned"
+                if planned > 0 else "") if plan else ""
         out.append(f"  {stage}s: {done[stage]}{goal}")
     out.append("Ratios:")
     out += [f"  {r.text()}" for r in ratios(db, rep)]

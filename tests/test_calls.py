@@ -283,3 +283,13 @@ def test_a_crm_call_export_reads_back_into_the_log(private_db_path, tmp_path) ->
     bad.write_text("when,who\n2026-11-30,x\n", encoding="utf-8")
     code, out = run(db, "calls", "import", str(bad))
     assert code == 1 and "needs a company column" in out
+
+
+def test_the_call_log_shows_a_callback_in_the_prospects_own_time(private_db_path) -> None:
+    """`spider log` says the callback in the prospect's time; `spider calls` said UTC."""
+    code, logged = run(private_db_path, "log", "Conrad Tokyo", "gatekeeper-message",
+                       "--callback", "tomorrow 10:00")
+    assert code == 0 and " JST" in logged
+    shown = logged.split("call back ", 1)[1].strip()
+    code, listed = run(private_db_path, "calls")
+    assert code == 0 and f"call back {shown}" in listed and "UTC" not in listed

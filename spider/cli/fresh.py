@@ -510,7 +510,7 @@ def calls(ctx: click.Context, company: str | None) -> None:
     """The call log (`calls export FILE`, `calls import FILE` move it as CSV)."""
     if ctx.invoked_subcommand is not None:
         return
-    from spider.calls import OUTCOMES, history
+    from spider.calls import OUTCOMES, history, local_time
     from spider.clients import resolve_company
 
     obj: Context = ctx.obj
@@ -526,7 +526,7 @@ def calls(ctx: click.Context, company: str | None) -> None:
                    f"{row['name']}: {label}"
                    + (f" ({row['spoke_with']} answered)" if row.get("spoke_with") else "")
                    + (f" — {row['note']}" if row["note"] else "")
-                   + (f"  (call back {row['callback_at'][:16].replace('T', ' ')} UTC)"
+                   + (f"  (call back {local_time(row['callback_at'], row.get('zone'))})"
                       if row["callback_at"] else ""))
 
 
