@@ -1125,6 +1125,16 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         return Query(text, "company", company_id=cid, company_name=describe_company(db, cid)["name"])
     vocabulary = _Vocabulary(db)
     found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary, synonyms=synonyms)
+    hyphened = [w for w in unknown if "-" in w.strip("-")]
+    if hyphened:
+        # A town and its quarter joined ("Köln-Ehrenfeld"), or two words a rep hyphenated:
+        # read apart where that reads more of them.
+        apart = text
+        for word in hyphened:
+            apart = re.sub(re.escape(word), word.replace("-", " "), apart, flags=re.I)
+        again = parse_segment(db, apart, vocabulary=_Vocabulary(db), synonyms=synonyms)
+        if len("".join(again[2])) < len("".join(unknown)):
+            found, fillers, unknown = again
     segment_covers = bool(found) and not unknown
     # Words that all read as a segment name a company only by its exact name; the fuzzy
     # search (for the notes on close names) runs only when one does.

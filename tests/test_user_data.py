@@ -2250,3 +2250,16 @@ def test_a_hand_typed_sheets_headers_and_hints_for_several_columns(tmp_path):
         "name", "category", "phone"}
     hint = next(line for line in ingest_lines(report) if "kept as extra" in line)
     assert hint.count("--map ") >= 2  # every column that seems a field, in one command
+
+
+def test_a_town_and_its_quarter_hyphenated_in_a_query(tmp_path):
+    """'Köln-Ehrenfeld' as a rep writes it; the list's Stadtteil is the quarter."""
+    db = _db(tmp_path, "friseure.csv", """Firma;Branche;Straße;PLZ;Ort;Stadtteil
+Salon Haarwerk;Friseur;Venloer Straße 12;50823;Köln;Ehrenfeld
+Haarstudio Beuel;Friseur;Hauptstraße 5;53225;Bonn;Beuel
+Friseur Schmidt;Friseur;Subbelrather Str. 3;50823;Köln;Ehrenfeld
+Coiffeur Lindenthal;Friseur;Dürener Str. 9;50931;Köln;Lindenthal
+""")
+    for query in ("Friseur in Köln-Ehrenfeld", "hairdresser in Cologne-Ehrenfeld"):
+        assert not resolve_query(db, query).ignored, query
+        assert set(_names(db, query)[:2]) == {"Salon Haarwerk", "Friseur Schmidt"}, query
