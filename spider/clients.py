@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from spider.db import Database, insert_rows, table, transaction, update_row, upsert_row
 from spider.errors import InputError, QueryError
-from spider.fields import RELATIONSHIP_HEADERS, crm_relationship, fold_header
+from spider.fields import account_relation, fold_header
 from spider.names import find_companies, name_keys, named_within
 from spider.settings import Settings
 from spider.text import now_iso, plural
@@ -247,7 +247,8 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
     # (read as the category where no other column is): then only its customers are won.
     # (Only where most rows say such a thing and some say customer: a deals export whose
     # Type column says Hotel, Hotel, Other is no accounts export.)
-    relations = [_relationship(row) for row in rows]
+    relations = [account_relation(json.loads(row.get("extra") or "{}"), row.get("category"))
+                 for row in rows]
     said_any = sum(1 for relation, _ in relations if relation is not None)
     typed = said_any >= TYPED_SHARE * len(rows) and any(
         relation == "customer" for relation, _ in relations)
@@ -372,17 +373,6 @@ def _share_a_name_word(name: str, company: dict[str, Any]) -> bool:
 
 
 TYPED_SHARE = 0.6  # of an export's rows saying what each account is, for it to decide the wins
-
-
-def _relationship(row: dict[str, Any]) -> tuple[str | None, str | None]:
-    """What the row's account is to the user ('customer', 'other' or None) and the value
-    that says so."""
-    extra = json.loads(row.get("extra") or "{}")
-    for column, value in extra.items():
-        if fold_header(column) in RELATIONSHIP_HEADERS and crm_relationship(str(value)):
-            return crm_relationship(str(value)), str(value)
-    category = str(row.get("category") or "")
-    return crm_relationship(category), category or None
 
 
 def _extra_fields(row: dict[str, Any]) -> dict[str, str]:

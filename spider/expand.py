@@ -492,21 +492,18 @@ def _clients_sites(db: Database, ids: list[int]) -> dict[int, tuple[int, str]]:
     """Prospects that are sites of a won client's operator (its web domain, phone, brand or
     name in its place), each with that client and a caution naming it: the same customer, to
     reach through the client, not a cold call, and never a reference for it."""
-    clients = [cid for cid, in db.execute(
-        "select distinct l.company_id from won_clients w cross join record_links l "
-        "on l.record_id = w.record_id")]
-    if not clients or not ids:
-        return {}
-    anchors = _operators(db, clients)
     # Named as consent allows: a caution travels with the call list (exports, CRMs).
     named = {client["company_id"]: str(client["name"]) if client.get("referenceable")
              else f"#{client['company_id']} (anonymous: `spider won --list` says which)"
              for client in citable_clients(db)}
+    if not named or not ids:
+        return {}
+    anchors = _operators(db, list(named))
     out: dict[int, tuple[int, str]] = {}
     for cid, operator in _operators(db, ids).items():
         owner = next((c for c, a in anchors.items() if c != cid and a.owns(operator)), None)
         if owner is not None:
-            out[cid] = (owner, f"same operator as your client {named.get(owner, f'#{owner}')} "
+            out[cid] = (owner, f"same operator as your client {named[owner]} "
                         "(web domain, phone, brand or name): reach it through them")
     return out
 

@@ -6,6 +6,8 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 # Order matters: it is the column order of the `records` table and of `spider records`.
 FIELDS: tuple[str, ...] = (
@@ -285,20 +287,40 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
 # Investor, Press, Analyst, Other; once "Customer - Direct", "Channel Partner / Reseller"),
 # HubSpot's company type and lifecycle stage, and their Japanese (顧客, 見込み客 ...). A column
 # of these is no kind of business; `spider won --from` takes its customers as the won clients.
-@functools.cache
-def _relationship_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+# The relations no directory's kind of business is called ...
+_NO_KIND_RELATIONS = ("customer|client|prospect|partner|competitor|channel partner|"
+                      "technology partner|installation partner|marketing ?qualified ?lead|"
+                      "sales ?qualified ?lead|evangelist")
+# ... and those a kind may be too (a wholesale list's "Distributor" or "Supplier", an IT
+# list's "Reseller" or "Integrator").
+_KIND_TOO_RELATIONS = ("reseller|integrator|investor|press|analyst|vendor|supplier|distributor|"
+                       "lead|opportunity|subscriber")
+
+
+def _relation_pattern(words: str, japanese: str) -> re.Pattern[str]:
+    """A relation word as an export writes it ("Former Customer", "Partners", "Customer -
+    Direct"), "Other", or one of the Japanese words."""
     return re.compile(
-    r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|reseller|"
-    r"integrator|investor|press|analyst|vendor|supplier|distributor|lead|"
-    r"channel partner|technology partner|installation partner|"
-    r"marketing ?qualified ?lead|sales ?qualified ?lead|opportunity|evangelist|subscriber)s?"
-    r"(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|active|new|existing|"
-    r"channel partner / reseller))?|other|顧客|既存顧客|取引先|見込み?客|見込み|パートナー|"
-    r"代理店|競合|仕入先", re.I)
+        rf"(?:former |ex-?|past |lost )?(?:{words})s?"
+        r"(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|active|new|existing|"
+        rf"channel partner / reseller))?|other|{japanese}", re.I)
+
+
+@functools.cache  # compiled on first use: every command imports this module
+def _relationship_values() -> re.Pattern[str]:
+    return _relation_pattern(f"{_NO_KIND_RELATIONS}|{_KIND_TOO_RELATIONS}",
+                             "顧客|既存顧客|取引先|見込み?客|見込み|パートナー|代理店|競合|仕入先")
+
+
 @functools.cache
-def _customer_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
+def _customer_values() -> re.Pattern[str]:
     return re.compile(r"(?:customer|client)s?(?:\s*[-/–]\s*(?:direct|channel|active|existing))?|"
-                       r"顧客|既存顧客", re.I)
+                      r"顧客|既存顧客", re.I)
+
+
+@functools.cache
+def _no_kind_values() -> re.Pattern[str]:
+    return _relation_pattern(_NO_KIND_RELATIONS, "顧客|既存顧客|見込み?客")
 
 
 # Headers of a CRM column that says what an account is to the user.
@@ -318,15 +340,17 @@ def crm_relationship(value: str) -> str | None:
     return "customer" if _customer_values().fullmatch(text) else "other"
 
 
-# Of those, the values that can be no directory's kind of business (a wholesale list's
-# "Distributor" or "Supplier", an IT list's "Reseller" or "Integrator" can be).
-@functools.cache
-def _no_kind_values() -> re.Pattern[str]:  # compiled on first use: every command imports this module
-    return re.compile(
-    r"(?:former |ex-?|past |lost )?(?:customer|client|prospect|partner|competitor|"
-    r"channel partner|technology partner|installation partner|marketing ?qualified ?lead|"
-    r"sales ?qualified ?lead|evangelist)s?(?:\s*[-/–]\s*(?:direct|channel|reseller|partner|"
-    r"active|new|existing|channel partner / reseller))?|other|顧客|既存顧客|見込み?客", re.I)
+def account_relation(extra: Mapping[str, Any], category: str | None,
+                     ) -> tuple[str | None, str | None]:
+    """What a row's account is to the user ('customer', 'other' or None) and the value that
+    says so: a relationship column's (Type, Lifecycle Stage) where it holds a relation, else
+    the category's (an accounts export whose Type was read as the category)."""
+    for column, value in extra.items():
+        relation = crm_relationship(str(value)) if fold_header(column) in RELATIONSHIP_HEADERS \
+            else None
+        if relation:
+            return relation, str(value)
+    return crm_relationship(category or ""), category or None
 
 
 def names_no_kind(value: str) -> bool:

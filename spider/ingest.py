@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import difflib
 import hashlib
 import io
@@ -41,16 +42,16 @@ from spider.fields import (
     FIELDS,
     KNOWN,
     NAME_FIELDS,
-    RELATIONSHIP_HEADERS,
-    crm_relationship,
+    account_relation,
     fold_header,
     map_headers,
+    names_no_kind,
 )
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import fold
 from spider.runtime import no_cyclic_gc
-from spider.signals import business_status, reads_as_open
+from spider.signals import business_status, rating_level, reads_as_open
 from spider.sources import register_source
 from spider.text import now_iso, plural
 
@@ -387,9 +388,6 @@ def _read_by_values(headers: list[str], mapping: dict[str, str] | None,
     one of star classes ("4 Estrellas") is the rating; another column may then be the
     category. Returns the mapping (the user's, with any rating added) and the (field, column)
     pairs ruled out."""
-    from spider.fields import names_no_kind
-    from spider.signals import rating_level
-
     avoid: set[tuple[str, str]] = set()
     mapping = dict(mapping or {})
     if "category" in mapping:
@@ -648,8 +646,6 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})|(\d{1,2})/(\d{1,2
 
 def _expired(value: str) -> bool:
     """Whether the last date VALUE says (an expiry, or the end of a period) is past."""
-    import datetime
-
     dates = []
     for m in _DATE.finditer(unicodedata.normalize("NFKC", value)):
         y, mo, d = ((m.group(1), m.group(2), m.group(3)) if m.group(1)
@@ -693,49 +689,49 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             record[fld] = value
         else:
             extra[column] = value
+    # Each extra column's header folded once, for the scans below.
+    columns = [(fold_header(column), column, value) for column, value in extra.items()]
+
+    def first(test: Callable[[str, Any], object]) -> tuple[str, Any] | None:
+        return next(((column, value) for header, column, value in columns
+                     if test(header, value)), None)
+
     if "operating_status" not in record:
         # A register's closing date ("NPI Deactivation Date", "DissolutionDate",
         # "date closed"): a row that has one is closed.
-        closed = next((value for column, value in extra.items()
-                       if _CLOSED_ON.search(fold_header(column))), None)
-        reopened = next((value for column, value in extra.items()
-                         if _REOPENED_ON.search(fold_header(column))), None)
+        closed = first(lambda header, _: _CLOSED_ON.search(header))
+        reopened = first(lambda header, _: _REOPENED_ON.search(header))
         # A yes in a column that asks whether it is closed ("Dormant (Y/N)", "Inactive").
-        flagged = next((column for column, value in extra.items()
-                        if _CLOSED_FLAG.search(fold_header(column))
-                        and str(value).strip().lower() in _YES), None)
+        flagged = first(lambda header, value: _CLOSED_FLAG.search(header)
+                        and str(value).strip().lower() in _YES)
         # A no in a column that asks whether it is open (Yelp's is_open 0).
-        unopened = next((column for column, value in extra.items()
-                         if fold_header(column) in _OPEN_FLAG
-                         and str(value).strip().lower() in _NO), None)
+        unopened = first(lambda header, value: header in _OPEN_FLAG
+                         and str(value).strip().lower() in _NO)
         # A licence's expiry date ("Expiration Date", 有効期間 2019/05/10～2024/05/09) passed.
-        expired = next((str(value) for column, value in extra.items()
-                        if _EXPIRES.search(fold_header(column))
-                        and not _NOT_LICENCE.search(fold_header(column))
-                        and _expired(str(value))), None)
-        if closed and not (reopened and _later(reopened, closed)):
-            record["operating_status"] = f"closed ({closed})"
+        expired = first(lambda header, value: _EXPIRES.search(header)
+                        and not _NOT_LICENCE.search(header) and _expired(str(value)))
+        if closed and not (reopened and _later(reopened[1], closed[1])):
+            record["operating_status"] = f"closed ({closed[1]})"
         elif expired:
-            record["operating_status"] = f"expired ({expired})"
+            record["operating_status"] = f"expired ({expired[1]})"
         elif flagged:
-            record["operating_status"] = f"closed ({flagged})"
+            record["operating_status"] = f"closed ({flagged[0]})"
         elif unopened:
-            record["operating_status"] = f"closed ({unopened}: {extra[unopened]})"
+            record["operating_status"] = f"closed ({unopened[0]}: {unopened[1]})"
     if record.get("address"):
         # A register's house number in a column of its own (Hausnummer, BUILDING): the
         # address says it, after the street or before it as the country writes it.
-        for column, value in extra.items():
-            folded = fold_header(column)
+        for header, _, value in columns:
             number = str(value).strip()
-            if (folded in _NUMBER_AFTER or folded in _NUMBER_BEFORE) and 0 < len(number) <= 10 \
+            if (header in _NUMBER_AFTER or header in _NUMBER_BEFORE) and 0 < len(number) <= 10 \
                     and any(ch.isdigit() for ch in number) and number not in record["address"]:
-                record["address"] = (f"{record['address']} {number}" if folded in _NUMBER_AFTER
+                record["address"] = (f"{record['address']} {number}" if header in _NUMBER_AFTER
                                      else f"{number} {record['address']}")
                 break
-    said = next((str(value) for column, value in extra.items()
-                 if fold_header(column) in RELATIONSHIP_HEADERS), None) or record.get("category")
-    if said and crm_relationship(str(said)) == "customer":
-        report.customers[str(said)] += 1
+    # (read as `spider won --from` reads it, which the note tells the user to run)
+    relation, said = account_relation(extra, record.get("category"))
+    if relation == "customer" and said:
+        report.customers[said] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
     if record.get("country") or record.get("region"):
