@@ -13,6 +13,7 @@ inside, nothing is visible to other readers until the whole block commits.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sqlite3
 import sys
@@ -38,6 +39,7 @@ class Database:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._tables: Any = None
+        self.defaulted: dict[str, frozenset[str]] = {}  # per table, columns with a DEFAULT
         conn.execute("PRAGMA recursive_triggers=on")
 
     def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
@@ -242,15 +244,45 @@ def insert_rows(db: Database, name: str, rows: Iterable[dict[str, Any]], *,
     if first is None:
         return 0
     cols = list(columns or first)
-    verb = {"": "insert", "replace": "insert or replace", "ignore": "insert or ignore"}[conflict]
-    sql = (f"{verb} into {_quoted(name)} ({', '.join(_quoted(c) for c in cols)}) "
-           f"values ({', '.join('?' * len(cols))})")
     count = 0
     pending = itertools.chain([first], rows)
     while chunk := list(itertools.islice(pending, batch)):
-        db.conn.executemany(sql, [[row.get(c) for c in cols] for row in chunk])
+        insert_values(db, name, cols, [[row.get(c) for c in cols] for row in chunk],
+                      conflict=conflict)
         count += len(chunk)
     return count
+
+
+def insert_values(db: Database, name: str, columns: Sequence[str],
+                  rows: Sequence[Sequence[Any]], *, conflict: str = "") -> None:
+    """Insert positional ROWS of COLUMNS, in order, naming in the statement only the columns
+    some row fills. Python's sqlite3 binds a None through its adapter look-up (about a
+    microsecond, an ignored AttributeError each), a string or number directly, and a
+    directory's records leave most of their 41 columns empty in every row (no kana, no
+    corporate number, no brand): those are left to be NULL. A column with a DEFAULT in the
+    schema is always bound (left out, it would take the default, not NULL)."""
+    if not rows:
+        return
+    verb = {"": "insert", "replace": "insert or replace", "ignore": "insert or ignore"}[conflict]
+    bound = _defaulted(db, name)
+    filled = [i for i, c in enumerate(columns)
+              if c in bound or any(values[i] is not None for values in rows)] or [0]
+    sql = (f"{verb} into {_quoted(name)} ({', '.join(_quoted(columns[i]) for i in filled)}) "
+           f"values ({', '.join('?' * len(filled))})")
+    if len(filled) == len(columns):
+        db.conn.executemany(sql, rows)
+    else:
+        pick = operator.itemgetter(*filled)
+        db.conn.executemany(sql, [pick(values) for values in rows] if len(filled) > 1
+                            else [(pick(values),) for values in rows])
+
+
+def _defaulted(db: Database, name: str) -> frozenset[str]:
+    """The columns of table NAME declared with a DEFAULT (kept per connection)."""
+    if name not in db.defaulted:
+        db.defaulted[name] = frozenset(row[1] for row in db.conn.execute(
+            f"pragma table_info({_quoted(name)})") if row[4] is not None)
+    return db.defaulted[name]
 
 
 def upsert_row(db: Database, name: str, row: dict[str, Any], pk: str) -> None:

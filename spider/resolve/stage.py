@@ -30,6 +30,7 @@ from spider.db import (
     dicts_in,
     execute_in,
     insert_rows,
+    insert_values,
     transaction,
 )
 from spider.errors import InputError
@@ -425,13 +426,11 @@ def _write_companies(db: Database, trust: dict[str, int], workers: int | None = 
     cursor = db.execute("select r.*, l.company_id as _company from records r join record_links "
                         "l on l.record_id = r.id order by l.company_id, r.id")
     names = [d[0] for d in cursor.description]
-    sql = (f"insert into companies ({', '.join(f'[{c}]' for c in COMPANY_COLUMNS)}) "
-           f"values ({', '.join('?' * len(COMPANY_COLUMNS))})")
     size = db.execute("select count(*) from record_links").fetchone()[0]
     active = gone = 0
     for rows, live, dead in parallel.map_chunks(_companies_of, parallel.row_chunks(cursor, CHUNK),
                                                 parallel.pool_size(size, workers), (names, trust)):
-        db.conn.executemany(sql, rows)
+        insert_values(db, "companies", COMPANY_COLUMNS, rows)
         active, gone = active + live, gone + dead
     return active, gone
 
