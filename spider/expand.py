@@ -581,6 +581,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
             (full if fitted[0] == everything else partial).append(
                 (cid, scores.get(cid, 0.0), fitted[0], fitted[1]))
     full.sort(key=lambda t: (-t[3], -t[1]))
+    full = _specialists_first(db, full, set(weight_of))
     if len(facet_sets) > 1 and len(full) < min(len(full) + len(partial), NOTE_BELOW):
         notes.append("no company matches every part of the query; these match some" if not full
                      else f"only {plural(len(full), 'company matches', 'companies match')} every part "
@@ -595,6 +596,36 @@ def _order(db: Database, query: Query, scores: dict[int, float],
 
 # Fewer full matches than this (or than all candidates) and the list says the rest match some.
 NOTE_BELOW = 10
+FOCUS_HEAD = 300  # the full matches of a segment whose focus is read (`_specialists_first`)
+
+
+def _specialists_first(db: Database, full: list[tuple[int, float, int, float]],
+                       asked: set[str]) -> list[tuple[int, float, int, float]]:
+    """Among the full matches of a segment's kinds (in order of fit, then walk score), a
+    business whose own categories are mostly what was asked before one that lists it among
+    many: "矯正歯科" asks for the orthodontists before the general practices that also
+    straighten teeth. The walk favours the many-category ones (more paths lead back to
+    them), so each score is weighed by (1 + focus) / 2, focus being the share of the
+    company's categories and industries the query asks for. Read for the first FOCUS_HEAD
+    only (a national register's 34,000 auto repairers are not read); the rest follow."""
+    head = full[:FOCUS_HEAD]
+    if len(head) < 2:
+        return full
+    owned: dict[int, int] = defaultdict(int)
+    matched: dict[int, int] = defaultdict(int)
+    for cid, signal in rows_in(db, "select company_id, signal from company_signals where "
+                               "company_id in ({marks}) and (signal like 'category:%' or "
+                               "signal like 'industry:%')", [t[0] for t in head]):
+        owned[cid] += 1
+        matched[cid] += signal in asked
+    if all(matched[t[0]] == owned[t[0]] for t in head):
+        return full  # (every one is all it was asked for: a list of one kind a company)
+
+    def weighed(t: tuple[int, float, int, float]) -> float:
+        focus = matched[t[0]] / owned[t[0]] if owned[t[0]] else 1.0
+        return t[1] * (1 + focus) / 2
+
+    return sorted(head, key=lambda t: (-t[3], -weighed(t))) + full[FOCUS_HEAD:]
 
 
 @dataclass

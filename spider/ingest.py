@@ -22,7 +22,7 @@ import re
 import shlex
 import unicodedata
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from spider.db import (
 from spider.errors import InputError
 from spider.fields import (
     FIELDS,
+    HEADER_ALIASES,
     KNOWN,
     NAME_FIELDS,
     account_relation,
@@ -188,10 +189,13 @@ def _western_misread(data: bytes, encoding: str) -> bool:
                 if (i == 0 or ord(east[i - 1]) < 128) and (i + 1 >= len(east) or ord(east[i + 1]) < 128)
                 and (i > 0 and east[i - 1].isalpha()))
     letters = [c for c in west if ord(c) > 127]
-    western = sum(1 for c in letters if c.isalpha() and unicodedata.category(c) in ("Ll", "Lu"))
+    # (Excel's typographic marks count as Western too: "O’Brien’s", "Mon–Fri", "Café – Bar")
+    western = sum(1 for c in letters if (c.isalpha() and unicodedata.category(c) in ("Ll", "Lu"))
+                  or c in _TYPOGRAPHIC)
     return alone >= 0.6 * len(foreign) and western >= 0.8 * len(letters)
 
 
+_TYPOGRAPHIC = frozenset("’‘“”–—…•€™")
 _WEST = "éèêàâçäöüßñóíúôûëïÉÈÀÇÄÖÜÑ"
 _EAST = "řčšžŕěůőűłśźćńťďľĺŘČŠŽŁŚŹĆŃ"
 
@@ -355,7 +359,10 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             _check_mapping(mapping, header_map, path)
             report.columns = list(dict.fromkeys([*report.columns, *raw]))
             report.unmapped = [c for c in report.columns
-                               if header_map.get(c, c) == c and c not in KNOWN]
+                               if header_map.get(c, c) == c and c not in KNOWN
+                               and not ("address" in header_map.values()
+                                        and fold_header(c) in _JOINED_TO_ADDRESS)
+                               and fold_header(c) not in _TRADING_NAME]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
         record = _to_record(raw, header_map, constants, report)
@@ -532,8 +539,12 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
                 report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
                                     " (save one as CSV, or as a workbook of its own, to read it)")
             size = path.stat().st_size
+            merged = _merged_ranges(path, getattr(ws, "_worksheet_path", ""))
+            spans: dict[int, tuple[int, str]] = {}  # column -> (last row of its span, value)
             for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2):
                 values = [_cell_text(c) for c in row]
+                if merged:
+                    _fill_merged(values, index, merged, spans)
                 if progress is not None and stated and index % 1000 == 0:
                     progress(min(size, size * index // stated), size)
                 if not any(v.strip() for v in values):
@@ -554,6 +565,57 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
 
 
 _HEADER_SCAN = 30  # rows of a sheet looked at for its header
+_MERGE_REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def _merged_ranges(path: Path, part: str) -> dict[int, list[tuple[int, int, int]]]:
+    """A sheet's merged cells that span rows (a town written once beside the members
+    under it), as {first row: [(first column, last column, last row)]}, 1-based. Read from
+    the sheet's XML (openpyxl's streaming reader does not give them); its merge list
+    follows the cells, so the file is scanned, not parsed."""
+    import zipfile
+
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    try:
+        with zipfile.ZipFile(path) as book, book.open(part.lstrip("/")) as xml:
+            tail = b""
+            while chunk := xml.read(1 << 20):
+                text = tail + chunk
+                for m in _MERGE_REF.finditer(text):
+                    first, last = int(m.group(2)), int(m.group(4))
+                    if last > first:
+                        spans[first].append((_column_number(m.group(1)),
+                                             _column_number(m.group(3)), last))
+                tail = text[-200:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    # (a reference cut by a chunk's end is read whole from the overlap, so may be met twice)
+    return {row: sorted(set(found)) for row, found in spans.items()}
+
+
+def _fill_merged(values: list[str], index: int, merged: dict[int, list[tuple[int, int, int]]],
+                 spans: dict[int, tuple[int, str]]) -> None:
+    """Give the cells of sheet row INDEX that lie under a merged cell its value (Excel keeps
+    it in the top cell only), in the merge's first column (a block merged across columns
+    too says one field). SPANS carries the open spans from row to row."""
+    for first, _last, end in merged.get(index, ()):
+        if first - 1 < len(values) and values[first - 1].strip():
+            spans[first] = (end, values[first - 1])
+    for column, (end, value) in list(spans.items()):
+        if index > end:
+            del spans[column]
+        elif column - 1 < len(values) and not values[column - 1].strip():
+            values[column - 1] = value
+        elif column - 1 >= len(values):
+            values.extend([""] * (column - len(values)))
+            values[column - 1] = value
 
 
 def _cell_text(cell: Any) -> str:
@@ -616,7 +678,7 @@ def _centroid(coords: Any) -> tuple[float | None, float | None]:
 # CRM's "Closed Date" of a deal, nor a shop's closing time).
 _CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|cessation|deregistration|struck off)"
                         r"(?: on)? date\b|\bdate (?:of )?(?:cessation|dissolution|deactivation|"
-                        r"deregistration)\b")
+                        r"deregistration)\b|^(?:廃止|廃業|閉院|閉鎖|閉店|解散)(?:年月日|日)$")
 # Headers of a yes/no column that says a business is not trading ("Dormant (Y/N)").
 # (Not a bare "Closed" or "Is Closed": a CRM's deals say that of the deal.)
 _CLOSED_FLAG = re.compile(r"^(?:is )?(?:dormant|permanently closed|inactive|defunct|"
@@ -632,6 +694,19 @@ _NUMBER_AFTER = frozenset({"hausnummer", "hausnr", "hausnr.", "haus nr", "haus n
                            "nummer", "número exterior"})
 _NUMBER_BEFORE = frozenset({"building", "house number", "street number", "building number",
                             "house no", "house no.", "civic number", "street no", "street no."})
+# An address's second and third lines, and a suite or unit in a column of its own: the
+# address goes on with them ("14 Cardigan Road, Headingley"; "1921 Massachusetts Ave, Suite 2").
+_ADDRESS_MORE = frozenset({"address line 2", "address line 3", "address 2", "address 3",
+                           "address2", "address3", "addr2", "street 2", "street2", "street line 2",
+                           "billing street 2", "suite", "unit", "suite/unit", "unit/suite",
+                           "apt", "apartment", "floor", "building name", "建物名", "ビル名",
+                           "adresszusatz", "complément d'adresse", "complemento"})
+# Headers of a name the business trades under beside its registered one.
+_TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "trading name",
+                           "trading as", "trade name", "t/a", "business name (dba)", "dba name",
+                           "assumed name", "屋号", "enseigne", "nom commercial",
+                           "nombre comercial", "insegna", "geschäftsbezeichnung"})
+_JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE
 _REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
 
 
@@ -691,6 +766,20 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             extra[column] = value
     # Each extra column's header folded once, for the scans below.
     columns = [(fold_header(column), column, value) for column, value in extra.items()]
+    # A trading name beside the registered one ("Business Name" and "DBA"): the business is
+    # called by it (its sign, its phone greeting); the registered name stays in `extra` as
+    # registered_name, and is indexed for look-ups. A row without one keeps the other.
+    trading = next((value for header, _, value in columns if header in _TRADING_NAME), None)
+    if "name" in record and trading and fold(str(trading)) != fold(str(record["name"])):
+        extra["registered_name"] = record["name"]
+        record["name"] = trading
+    elif "name" not in record:
+        # The name column blank in this row, another column the file names a name by
+        # ("DBA" first, "Business Name" after it): that one.
+        other = next((value for header, _, value in columns
+                      if HEADER_ALIASES.get(header) == "name"), None)
+        if other:
+            record["name"] = other
 
     def first(test: Callable[[str, Any], object]) -> tuple[str, Any] | None:
         return next(((column, value) for header, column, value in columns
@@ -728,6 +817,10 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
                 record["address"] = (f"{record['address']} {number}" if header in _NUMBER_AFTER
                                      else f"{number} {record['address']}")
                 break
+        for header, _, value in columns:
+            more = str(value).strip()
+            if header in _ADDRESS_MORE and more and more not in record["address"]:
+                record["address"] = f"{record['address']}, {more}"
     # (read as `spider won --from` reads it, which the note tells the user to run)
     relation, said = account_relation(extra, record.get("category"))
     if relation == "customer" and said:

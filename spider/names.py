@@ -86,7 +86,8 @@ def _load_names(db: Database, workers: int | None) -> None:
     from spider.resolve import parallel  # multiprocessing: loaded when a build runs
 
     cursor = db.execute(
-        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from records r "
+        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
+        "json_extract(r.extra, '$.registered_name') from records r "
         "join record_links l on l.record_id = r.id")
     size = db.execute("select count(*) from record_links").fetchone()[0]
     chunks = iter(lambda: cursor.fetchmany(_NAMES_ROWS), [])
@@ -116,8 +117,9 @@ def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:
         execute_in(db, "delete from company_names where company_id in ({marks})", affected)
         rows = {}
         for company_id, *names in rows_in(
-                db, "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name from "
-                "records r join record_links l on l.record_id = r.id where l.company_id in ({marks})",
+                db, "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
+                "json_extract(r.extra, '$.registered_name') from records r join record_links l "
+                "on l.record_id = r.id where l.company_id in ({marks})",
                 changed):
             for name in names:
                 if name:

@@ -284,6 +284,12 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
     text = re.sub(r"^〒?\s*\d{3}-?\d{4}\s*", "", text)
     match = _PREF_RE.match(text)
     if not match:
+        # A city of wards' own list leaves its prefecture out ("横浜市港北区日吉2-5-15",
+        # as Yokohama's open data writes it): the city says it.
+        for code, cities in designated_cities().items():
+            for _, city_ja in cities:
+                if text.startswith(city_ja) and len(text) > len(city_ja):
+                    return prefecture_ja()[code], city_ja
         return None, None
     pref = match.group(1)
     rest = text[len(pref):]
@@ -473,7 +479,8 @@ class AddressPlace:
 # towns; Piazza Armerina too.)
 _STREET = re.compile(
     r"(?:^|\s)(?:road|rd|street|st|avenue|ave|drive|lane|boulevard|blvd|highway|hwy|parkway|"
-    r"pkwy|straße|strasse|str|weg|allee|gasse)\.?$"
+    r"pkwy|straße|strasse|str|weg|allee|gasse|industrial estate|trading estate|business park|"
+    r"industrial park|retail park|business centre|business center|enterprise park)\.?$"
     r"|^(?:rue|boulevard|chemin|allée|impasse|calle|c/|avenida|avda|carrer|via|viale|rua|"
     r"travessa)\s", re.I)
 
@@ -509,8 +516,8 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
         text = " ".join(POSTAL_CODE.sub(" ", parts[index]).split())
         if not text:
             continue
-        if len(parts) == 1 and is_street(text):
-            break  # "ORCHARD ROAD" alone (a register's street column) is no town
+        if is_street(text):
+            break  # "ORCHARD ROAD" (a register's street column), "Unit 3, Healey Road": no town
         found = region_of(text, country)
         if found and region is None:
             region, country = found, country or found.country

@@ -529,7 +529,8 @@ def _word_rows(terms: Iterable[Term], ids: dict[int, int]) -> list[dict[str, Any
 
 STEM = "~"  # the key a stem is stored under in query_words
 STEM_WEIGHT = 0.9
-_STEM_ENDINGS = ("istries", "istry", "ists", "ist", "ians", "ian", "ics", "ical", "ic", "ies",
+# ("rist": a podiatrist's, optometrist's or psychiatrist's stem is its -ry's, podiat-)
+_STEM_ENDINGS = ("istries", "istry", "rists", "rist", "ists", "ist", "ians", "ian", "ics", "ical", "ic", "ies",
                  "ary", "ry", "al", "y", "es", "s")
 
 
@@ -940,6 +941,23 @@ def _plain_forms(word: str, synonyms: Synonyms) -> set[str]:
     return forms
 
 
+def _synonym_phrases(word: str, synonyms: Synonyms) -> tuple[list[tuple[str, ...]], set[str]]:
+    """The synonyms of WORD written in several words, as their label words ("animal hospital"
+    -> (animal, hospital)), and the forms only those words (and their stems) give, not the
+    word itself, its singular or a one-word synonym."""
+    alone = {word, singular(word), *label_words(word)}
+    phrases: list[tuple[str, ...]] = []
+    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+        parts = label_words(other, split=False) or [other]
+        if len(parts) >= 2:
+            phrases.append(tuple(parts))
+        else:
+            alone.update(parts)
+    alone |= {STEM + word_stem(f) for f in alone}
+    parted = {f for phrase in phrases for part in phrase for f in (part, STEM + word_stem(part))}
+    return phrases, parted - alone
+
+
 def _cuts(word: str) -> list[tuple[str, str]]:
     """Where a long Latin word may be a compound: (head, singular tail) at each cut."""
     if not (word.isascii() and len(word) >= 8):
@@ -985,6 +1003,7 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
     """
     words = [w for w in loose if w not in vocabulary.filler]
     forms = {w: _forms(w, synonyms, vocabulary) for w in words}
+    phrases = {w: _synonym_phrases(w, synonyms) for w in words}
     hits = vocabulary.words({f for fs in forms.values() for f in fs})
     found: list[tuple[str, Term]] = []
     left = list(words)
@@ -996,11 +1015,22 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         seen: dict[int, int] = {}  # first-seen order: ties resolve the same way every run
         for word in left:
             best: dict[int, float] = {}
+            by: dict[int, set[str]] = defaultdict(set)  # the forms that reached each label
             for form in sorted(forms[word]):
                 for term, weight, n in hits.get(form, []):
                     best[id(term)] = max(best.get(id(term), 0.0), weight)
+                    by[id(term)].add(form)
                     terms[id(term)], size[id(term)] = term, n
                     seen.setdefault(id(term), len(seen))
+            wholes, parted = phrases[word]
+            for key in list(best):
+                # A word of a synonym of several words reaches a label only with the rest of
+                # that synonym: "vet" is an animal hospital, not any label saying "animal"
+                # ("Exotic Animal Medicine") or "hospital".
+                if not (by[key] - parted) and not any(
+                        all(part in by[key] or STEM + word_stem(part) in by[key] for part in phrase)
+                        for phrase in wholes):
+                    del best[key]
             for key, weight in best.items():
                 scores[key] += weight
                 covers[key].add(word)
@@ -1322,6 +1352,29 @@ NAME_READING_SAMPLE = 5000
 _KIND_PREFIXES = ("category:", "industry:", "concept:")
 
 
+def _most_named(db: Database, word: str) -> bool:
+    """Whether the names of at least half the companies here say WORD or a word of its
+    shipped synonyms ("vet": Veterinary, Vet, Animal Hospital, Pet Clinic), in a list of
+    NAME_READING_MIN or more."""
+    total = company_count(db)
+    word = fold_query(word)
+    if total < NAME_READING_MIN or not word:
+        return False
+    forms = {word, singular(word)}
+    phrases: list[list[str]] = []
+    for other in _shipped_synonyms().get(word, frozenset()) | _shipped_synonyms().get(
+            singular(word), frozenset()):
+        parts = fold_query(other).split()
+        (phrases.append(parts) if len(parts) > 1 else forms.add(fold_query(other)))
+    named: set[int] = set()
+    for form in forms:
+        named |= _named_with(db, form)
+    for phrase in phrases:
+        held = [_named_with(db, part) for part in phrase]
+        named |= set.intersection(*held) if held else set()
+    return len(named) * 2 >= total
+
+
 def _named_with(db: Database, word: str) -> set[int]:
     """Companies with WORD as a whole word of one of their names (or, in Japanese, inside
     one): read through the trigram index of name keys, checked against the names."""
@@ -1428,6 +1481,27 @@ def _address_reading(db: Database, word: str) -> Term | None:
     elif len(named) < ADDRESS_READING_MIN:
         return None
     return _place_of(db, named)
+
+
+def _town_word_reading(db: Database, word: str) -> Term | None:
+    """The towns whose names hold a query word as a word of their own, where it names the
+    area they share ("Chianti": Radda in Chianti, Greve in Chianti, Castellina in Chianti;
+    "Cotswolds"), as one place facet of those towns. Latin words of four letters or more."""
+    key = unicodedata.normalize("NFKC", word).strip().lower()
+    if not (key.isascii() and key.isalpha() and len(key) >= 4):
+        return None
+    whole = re.compile(r"(?<![a-z])" + re.escape(key) + r"(?![a-z])")
+    towns = [(signal, label) for signal, label in db.execute(
+        "select signal, label from signals where kind = 'city' and label like ? limit 200",
+        [f"%{key}%"]) if whole.search(fold_query(str(label).split(",")[0]))
+        and fold_query(str(label).split(",")[0]) != key]
+    if not towns:
+        return None
+    signals = [signal for signal, _ in towns]
+    names = [str(label).split(",")[0] for _, label in towns]
+    label = (f"{word[:1].upper()}{word[1:]} (" + ", ".join(names[:3])
+             + (", ..." if len(names) > 3 else "") + ")")
+    return Term(label, "place", signals, expanded=signals, primary=len(signals))
 
 
 def _place_of(db: Database, named: set[int]) -> Term | None:
@@ -1574,7 +1648,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             notes.append(f"read '{word}' as {city.label}")
             continue
         postal = _postal_reading(vocabulary.db, word)
-        reading = postal or _address_reading(vocabulary.db, word) or _name_reading(vocabulary.db, word)
+        address = None if postal else _address_reading(vocabulary.db, word)
+        towns = None if postal or address else _town_word_reading(vocabulary.db, word)
+        reading = postal or address or towns or _name_reading(vocabulary.db, word)
         if reading is None:
             if word in vocabulary.deferred:  # the seeds' label after all, said as such
                 term = vocabulary.deferred[word]
@@ -1587,6 +1663,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             said.add(word)
             notes.append(f"read '{word}' as {reading.label}, where the companies of that postal "
                          "code are" if postal else
+                         f"read '{word}' as the towns named for it" if towns else
                          f"read '{word}' as {reading.label}, where the addresses naming it are")
         else:
             notes.append(f"read {reading.label}")
@@ -1628,6 +1705,14 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
                          candidates=candidates[:5])
+    if (unknown or unheld) and by_facet and set(by_facet) == {"place"} and all(
+            _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
+        # The kind asked is what most of the list's names say it is ("vet" in a list of
+        # "... Veterinary Hospital", "... Animal Clinic" whose category column holds their
+        # services): the answer is every one of them in the place.
+        notes.append(f"{', '.join(repr(w) for w in [*unknown, *unheld])}: most names here "
+                     "say so; listing every company in the place")
+        unknown, unheld = [], []
     if (unknown or unheld) and by_facet and set(by_facet) == {"place"}:
         # Only the place was understood or held: a list of everything there is not what was
         # asked ("restaurant Lyon" in a list of dentists and bakeries).

@@ -346,16 +346,20 @@ STATUS_CLOSED = "status:closed"
 STATUS_PLANNED = "status:planned"
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
-_CLOSED = re.compile(r"\b(?:closed|permanently closed|inactive|not active|defunct|dissolved|"
+_CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"
                      r"out of business|ceased|liquidated|liquidation|bankrupt|deregistered|struck off|"
                      r"dormant|"
                      # a register's licence that no longer lets it trade
                      r"expired|lapsed|revoked|cancell?ed|surrendered|voluntarily surrendered|"
                      r"not renewed|terminated|withdrawn|retired|null and void|"
+                     # a licence or membership that no longer stands (a member list's
+                     # "Resigned", "Expelled"; a suspended registration)
+                     r"suspended|resigned|expelled|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
-                     r"abgelaufen|widerrufen|"
+                     r"abgelaufen|widerrufen|ruhend|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
-                     r"chius[oa]|cessat[oa]|gesloten|opgeheven|fechad[oa])\b|"
+                     r"chius[oa]|cessat[oa]|sospes[oa]|suspendu|suspendue|suspendid[oa]|"
+                     r"gesloten|opgeheven|geschorst|fechad[oa])\b|"
                      r"廃業|閉館|閉店|閉鎖|休業|休止|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
 _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
                       r"not yet open|not open yet|pre-opening|in planning|in planung|geplant|im bau|"
@@ -368,7 +372,8 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
                    r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|live\b.*|"
-                   r"geöffnet|offen|aktiv|ouvert|actif|abierto|activo|aperto|attivo|"
+                   r"geöffnet|offen|aktiv|ouvert|ouverte|actif|active|abierto|abierta|activo|"
+                   r"activa|aperto|aperta|attivo|attiva|in attività|operativ[oa]|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
 
@@ -572,9 +577,35 @@ def _category_facts(recs: Records, conf: Confidence,
                     seen.add(wide)
                     yield Fact(wide, "kind", said, conf(rec) * BROADER_KIND,
                                f"{label} ({_evidence(rec)})", rec["source"])
+            # A finer one of a category the lists use alone ("Agriturismo con ristorazione"
+            # beside "Agriturismo"; "Pizza Restaurant" beside "Restaurant"): it is one of
+            # those too, at FINER_OF_SINGLE.
+            for broader in _within_single(key, categories):
+                wide = f"category:{broader}"
+                if wide not in seen:
+                    seen.add(wide)
+                    yield Fact(wide, "category", broader[:1].upper() + broader[1:],
+                               conf(rec) * FINER_OF_SINGLE, f"{label} ({_evidence(rec)})",
+                               rec["source"])
 
 
 BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itself
+# A finer category's share of the plain one it names: enough that one in the client's own town
+# (x2, spider.expand.PLACE_BONUS) comes before the plain kind elsewhere in the country (x1.1),
+# never before the plain kind in the client's town or region.
+FINER_OF_SINGLE = 0.6
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _within_single(key: str, singles: frozenset[str]) -> tuple[str, ...]:
+    """The categories used alone (SINGLES) that category KEY begins or ends with, word for
+    word: 'agriturismo con ristorazione' -> agriturismo; 'pizza restaurant' -> restaurant."""
+    words = key.split()
+    if len(words) < 2 or not singles:
+        return ()
+    cuts = [" ".join(words[:i]) for i in range(1, len(words))]
+    cuts += [" ".join(words[i:]) for i in range(1, len(words))]
+    return tuple(c for c in dict.fromkeys(cuts) if len(c) >= 3 and c in singles)
 
 
 @functools.cache
@@ -751,7 +782,8 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
 _HEAD_FIRST = frozenset({"cucina", "cocina", "trattoria", "osteria", "ristorante", "restaurante",
                          "boulangerie", "pâtisserie", "farmacia", "pharmacie", "clinique",
                          "clinica", "clínica", "panadería", "panificio", "macelleria",
-                         "boucherie", "carnicería", "cabinet", "bufete"})
+                         "boucherie", "carnicería", "cabinet", "bufete", "agriturismo",
+                         "masseria", "albergo", "pensione", "gîte", "gite"})
 # A classification's qualifier in brackets: "Development of software and applications
 # (except games and cybersecurity)" is a software house.
 _QUALIFIER = re.compile(r"\s*\((?:except|excluding|excl\.?|including|incl\.?|other than|"

@@ -2263,3 +2263,228 @@ Coiffeur Lindenthal;Friseur;Dürener Str. 9;50931;Köln;Lindenthal
     for query in ("Friseur in Köln-Ehrenfeld", "hairdresser in Cologne-Ehrenfeld"):
         assert not resolve_query(db, query).ignored, query
         assert set(_names(db, query)[:2]) == {"Salon Haarwerk", "Friseur Schmidt"}, query
+
+
+# --- A sixth round of new users' lists: a trade association's members in a workbook with
+# merged town cells, a US vet list saved by Excel, Yokohama's dental clinics, an Australian
+# allied-health register, an Italian farm-stay list.
+
+def test_a_member_lists_merged_town_cells_reach_every_member(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Association member directory (exported 14/10/2025)"])
+    sheet.merge_cells("A1:F1")
+    sheet.append([])
+    sheet.append(["Company Name", "Trade Categories", "Address Line 1", "Address Line 2",
+                  "Town/City", "Membership Status"])
+    rows = [("Hargreaves Plumbing & Heating", "Plumbing; Heat Pumps", "14 Cardigan Road",
+             "Headingley", "Leeds", "Current"),
+            ("Headingley Heating Services", "Plumbing", "22 Otley Road", "Headingley", None, "Current"),
+            ("Kirkstall Plumbing", "Plumbing", "3 Commercial Road", "Kirkstall", None, "Current"),
+            ("Armley Gas Services (ceased trading)", "Plumbing", "9 Town St", "Armley", None, "Resigned"),
+            ("Minster Heating", "Plumbing", "5 Goodramgate", None, "York", "Current"),
+            ("Acomb Plumbing", "Plumbing", "77 York Road", "Acomb", None, "Expelled")]
+    for row in rows:
+        sheet.append(list(row))
+    sheet.merge_cells("E4:E7")  # Leeds, written once beside its four members
+    sheet.merge_cells("E8:E9")
+    path = tmp_path / "members.xlsx"
+    book.save(path)
+    db = open_db(tmp_path / "spider.db")
+    report = ingest_file(db, path, constants={"country": "GB"})
+    assert "Address Line 2" not in report.unmapped  # joined to the address, so said as used
+    rebuild(db, Settings())
+    towns = dict(db.execute("select name, city from records").fetchall())
+    assert towns["Headingley Heating Services"] == towns["Kirkstall Plumbing"] == "Leeds"
+    assert towns["Acomb Plumbing"] == "York"
+    address = db.execute("select address from records where name = 'Kirkstall Plumbing'").fetchone()[0]
+    assert address == "3 Commercial Road, Kirkstall"
+    # A resigned or expelled member, and one whose name says it ceased trading, are not called.
+    listed = _names(db, "plumbing in Leeds")
+    assert "Headingley Heating Services" in listed and "Kirkstall Plumbing" in listed
+    assert not {"Armley Gas Services (ceased trading)", "Acomb Plumbing"} & set(_names(db, "plumbing"))
+
+
+def test_a_municipal_registers_closure_column_and_its_wards_without_the_prefecture(tmp_path):
+    text = ("施設名,所在地,電話番号,診療科目,休廃止区分\n"
+            "日吉矯正歯科,横浜市港北区日吉２－５－１５ 2F,045-564-1022,矯正歯科,\n"
+            "綱島駅前矯正歯科,横浜市港北区綱島西１－２－３,045-543-6464,矯正歯科,\n"
+            "新横浜歯科,横浜市港北区新横浜２－３－４,045-470-1111,矯正歯科,廃止\n"
+            "元町矯正歯科,横浜市中区元町１－５０,045-663-4418,矯正歯科,\n"
+            "菊名デンタル,横浜市港北区菊名４－１－１,045-401-2222,矯正歯科,休止\n")
+    path = tmp_path / "shika.csv"
+    path.write_bytes(text.encode("cp932"))
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    expansion = expand(db, Settings(), "港北区 矯正歯科", limit=10, save=False)
+    full = [p.name for p in expansion.prospects if p.coverage == "2/2"]
+    assert full and set(full) == {"日吉矯正歯科", "綱島駅前矯正歯科"}
+    assert not any("港北区" in note and "ignored" in note for note in expansion.notes)
+    region = db.execute("select region from companies where name = '元町矯正歯科'").fetchone()[0]
+    assert region in (None, "") or "Kanagawa" in region or "神奈川" in region
+    assert "Kanagawa" in " ".join(label for label, in db.execute(
+        "select label from signals where kind = 'region'"))
+
+
+def test_curly_apostrophes_saved_by_excel_are_not_read_as_shift_jis(tmp_path):
+    text = ("Business Name,Address,City,State,Phone\n"
+            "Dr. O’Brien’s Animal Clinic,12 Elm St,Somerville,MA,(617) 555-0101\n"
+            "Smith’s Vet,40 Main St,Medford,MA,(781) 555-0102\n")
+    path = tmp_path / "vets.csv"
+    path.write_bytes(text.encode("cp1252"))
+    db = open_db(tmp_path / "spider.db")
+    report = ingest_file(db, path)
+    assert report.encoding == "cp1252"
+    assert {n for n, in db.execute("select name from records")} == {
+        "Dr. O’Brien’s Animal Clinic", "Smith’s Vet"}
+
+
+def test_a_floor_or_unit_before_the_street_number_is_no_house_number(tmp_path):
+    db = _db(tmp_path, "physio.csv",
+             "Practice Name,Profession,Street Address,Suburb,State,Postcode,Phone\n"
+             'Richmond Sports Physiotherapy Pty Ltd,Physiotherapy,"Level 1, 312 Swan Street",'
+             "Richmond,VIC,3121,(03) 9428 5510\n"
+             "Richmond Sports Physio,Physiotherapy,312 Swan St,Richmond,VIC,3121,03 9428 5510\n"
+             "Swan Street Physiotherapy,Physiotherapy,198 Swan Street,Cremorne,VIC,3121,(03) 9421 7733\n"
+             "Unit Physio,Physiotherapy,Unit 4/198 Swan Street,Cremorne,VIC,3121,(03) 9421 8000\n",
+             constants={"country": "AU"})
+    assert db.execute("select count(*) from companies").fetchone()[0] == 3
+
+
+def test_a_vet_lists_services_column_leaves_the_kind_to_the_names(tmp_path):
+    db = _db(tmp_path, "vets.csv",
+             "Business Name,Address,City,State,ZIP,Phone,Services\n"
+             'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
+             'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
+             'Chestnut Hill Exotic Pet Clinic,200 Boylston St,Chestnut Hill,MA,02467,(617) 965-2424,"Exotic Animal Medicine, Avian Medicine"\n'
+             'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
+             'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Surgery"\n',
+             mapping={"category": "Services"})
+    # (a list of vets whose names say so: "vet in Boston" is every one of them in Boston,
+    # not the label holding "animal", a word of the synonym "animal hospital")
+    expansion = expand(db, Settings(), "vet in Boston", limit=10, save=False)
+    assert not any("Exotic Animal Medicine" in note for note in expansion.notes)
+    assert {p.name for p in expansion.prospects} == {"Back Bay Veterinary Hospital",
+                                                     "South End Animal Hospital"}
+    # In a list of other trades the same words still name no kind, and say so.
+    db2 = _db(tmp_path, "mixed.csv",
+              "name,category,city,state\n"
+              "Back Bay Veterinary Hospital,General Practice,Boston,MA\n"
+              + "".join(f"Boston Bakery {i},Bakery,Boston,MA\n" for i in range(8)),
+              db=open_db(tmp_path / "other.db"))
+    with pytest.raises(SpiderError, match="names no kind"):
+        expand(db2, Settings(), "vet in Boston", limit=10, save=False)
+
+
+def test_init_empty_on_a_database_that_holds_records_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    path = tmp_path / "team.db"
+    csv = tmp_path / "a.csv"
+    csv.write_text("name,city\nAlpha Bakery,Leeds\nBeta Bakery,York\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(path), "init", "--empty"]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(path), "ingest", str(csv)]).exit_code == 0
+    again = runner.invoke(main, ["--db", str(path), "init", "--empty"])
+    assert again.exit_code == 0
+    assert "already holds 2 records" in again.output and "Empty database ready" not in again.output
+    assert open_db(path).execute("select count(*) from records").fetchone()[0] == 2
+
+
+def test_italian_and_member_list_headers_and_statuses(tmp_path):
+    from spider.fields import map_headers
+    from spider.signals import business_status, reads_as_open
+
+    mapped = map_headers("Denominazione;Tipologia;Indirizzo;CAP;Comune;Provincia;Classificazione;Stato".split(";"))
+    assert (mapped["Denominazione"], mapped["Tipologia"], mapped["Classificazione"], mapped["Stato"]) == (
+        "name", "category", "rating", "operating_status")
+    assert map_headers(["Company Name", "Town/City", "Profession(s)"])["Town/City"] == "city"
+    assert map_headers(["Company Name", "Town/City", "Profession(s)"])["Profession(s)"] == "category"
+    for closed in ("Resigned", "Expelled", "Suspended", "Sospesa", "廃止", "休止"):
+        assert business_status(closed, whole=False) == "closed", closed
+    assert reads_as_open("Attiva") and business_status("Attiva", whole=False) is None
+    assert business_status("Closed Sundays", whole=True) is None
+
+
+def test_a_finer_kind_in_the_clients_own_town_is_a_lookalike(tmp_path):
+    db = _db(tmp_path, "agriturismi.csv",
+             "Denominazione;Tipologia;Indirizzo;CAP;Comune;Provincia\n"
+             "Il Poggio di Radda;Agriturismo;Località Poggio 12;53017;Radda in Chianti;SI\n"
+             "Podere Le Bonatte;Agriturismo;Via Bonatte 3;53017;Radda in Chianti;SI\n"
+             "Fattoria Castelvecchi;Agriturismo con ristorazione;Via Chiantigiana 45;53017;Radda in Chianti;SI\n"
+             "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;53011;Castellina in Chianti;SI\n"
+             "Masseria Il Frantoio;Agriturismo;SS 16 km 874;72017;Ostuni;BR\n"
+             "Masseria Salamina;Agriturismo;Contrada Salamina;72015;Fasano;BR\n"
+             "Cascina Baresane;Agriturismo;Via Baresane 4;12064;La Morra;CN\n"
+             "Trattoria da Mario;Ristorante;Piazza del Mercato 9;53017;Radda in Chianti;SI\n",
+             constants={"country": "IT"})
+    names = _names(db, "Il Poggio di Radda")
+    assert "Fattoria Castelvecchi" in names and "Trattoria da Mario" not in names
+    assert names.index("Fattoria Castelvecchi") < names.index("Masseria Il Frantoio")
+    assert names.index("Podere Le Bonatte") < names.index("Fattoria Castelvecchi")
+
+
+def test_a_word_the_towns_are_named_for_and_a_kind_by_its_other_words(tmp_path):
+    db = _db(tmp_path, "stays.csv",
+             "Denominazione;Tipologia;Indirizzo;Comune;Provincia\n"
+             "Podere Le Bonatte;Agriturismo;Via Bonatte 3;Radda in Chianti;SI\n"
+             "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;Castellina in Chianti;SI\n"
+             "Villa Vignamaggio;Agriturismo;Via Petriolo 5;Greve in Chianti;FI\n"
+             "Masseria Il Frantoio;Agriturismo;SS 16 km 874;Ostuni;BR\n"
+             "B&B Palazzo Rollo;Bed & Breakfast;Via Palmieri 42;Lecce;LE\n"
+             "Casa Chiara;Bed & Breakfast;Via Roma 3;Radda in Chianti;SI\n"
+             "Studio Podologico Rossi;Podiatry;Via Dante 4;Lecce;LE\n",
+             constants={"country": "IT"})
+    expansion = expand(db, Settings(), "agriturismo in Chianti", limit=10, save=False)
+    assert not expansion.query.ignored
+    full = {p.name for p in expansion.prospects if p.coverage == "2/2"}
+    assert full == {"Podere Le Bonatte", "Tenuta di Lilliano", "Villa Vignamaggio"}
+    assert {p.name for p in expand(db, Settings(), "B&B", limit=10, save=False).prospects} == {
+        "B&B Palazzo Rollo", "Casa Chiara"}
+    assert [p.name for p in expand(db, Settings(), "podiatrist", limit=10, save=False).prospects] == [
+        "Studio Podologico Rossi"]
+
+
+def test_a_specialty_query_lists_the_specialists_before_the_general_practices(tmp_path):
+    rows = ["施設名,所在地,診療科目"]
+    general = ["みなとみらい歯科", "青葉台歯科", "本牧ファミリー歯科", "綱島ファミリー歯科", "反町歯科"]
+    only = ["クイーンズ矯正歯科", "元町矯正歯科", "日吉矯正歯科"]
+    for i, name in enumerate(general):
+        rows.append(f"{name},横浜市西区高島{i + 1}-1-1,歯科、小児歯科、矯正歯科、歯科口腔外科")
+    for i, name in enumerate(only):
+        rows.append(f"{name},横浜市西区高島{i + 1}-2-2,矯正歯科")
+    rows += [f"港南歯科{i},横浜市港南区上大岡{i + 1}-3-3,歯科、小児歯科" for i in range(6)]
+    db = _db(tmp_path, "shika.csv", "\n".join(rows) + "\n")
+    assert set(_names(db, "矯正歯科")[:3]) == set(only)
+
+
+def test_a_trading_name_is_the_name_and_the_registered_one_still_finds_it(tmp_path):
+    from spider.names import find_companies
+
+    db = _db(tmp_path, "vets.csv",
+             "Business Name,DBA,Address,Suite,City,State,ZIP,Phone\n"
+             '"Porter Square Veterinary Hospital, Inc.",Porter Square Vet,1921 Massachusetts Ave,Suite 2,Cambridge,MA,02140,(617) 661-4411\n'
+             "Porter Square Veterinary Hospital Inc,Porter Sq. Veterinary Hospital,1921 Mass. Ave.,Ste 2,Cambridge,MA,02140,617-661-4411\n"
+             '"Medical Management International, Inc.",Banfield Pet Hospital,1 Fitchburg Ave,,Cambridge,MA,02140,(617) 354-0440\n'
+             '"Medical Management International, Inc.",Banfield Pet Hospital,1270 Boylston St,,Boston,MA,02215,(617) 266-5010\n'
+             "Fresh Pond Animal Hospital LLC,,15 Flanders Rd,,Cambridge,MA,02138,(617) 547-2280\n")
+    names = sorted(n for n, in db.execute("select name from companies"))
+    assert names == ["Banfield Pet Hospital", "Banfield Pet Hospital", "Fresh Pond Animal Hospital LLC",
+                     "Porter Square Vet"]
+    address = db.execute("select address from records where name = 'Porter Square Vet'").fetchone()[0]
+    assert address == "1921 Massachusetts Ave, Suite 2"
+    assert find_companies(db, "Porter Square Veterinary Hospital")[0]["name"] == "Porter Square Vet"
+
+
+def test_a_street_or_an_estate_after_a_unit_is_no_town():
+    from spider.places import place_in_address
+
+    for address in ("Unit 7, Penraevon Industrial Estate", "Unit 3, Healey Road",
+                    "Bridge Mills, Huddersfield Road"):
+        assert place_in_address(address, "GB").city is None, address
+    assert place_in_address("14 Cardigan Road, Headingley", "GB").city == "Headingley"
+    assert place_in_address("1600 Amphitheatre Pkwy, Mountain View, CA", "US").city == "Mountain View"

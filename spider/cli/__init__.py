@@ -359,6 +359,13 @@ def init(obj: Context, empty: bool, force: bool) -> None:
     from spider import pipeline
 
     db = obj.open(build=False, write=True)
+    held = db.execute("select count(*), count(distinct source) from records").fetchone()
+    if empty and held[0]:
+        # (A new folder is no new database: the default one lives in the user's data folder.)
+        click.echo(f"{obj.db_path} already holds {plural(held[0], 'record', 'records')} from "
+                   f"{plural(held[1], 'source', 'sources')}; nothing removed. For a separate list, use "
+                   "another database: spider --db FILE init --empty (or set SPIDER_DB=FILE).")
+        return
     if empty:
         set_meta(db, "empty", "1")
         click.echo(f"Empty database ready at {obj.db_path}; add sources with `spider ingest FILE`.")

@@ -5,6 +5,7 @@ concept forms, hard keys, place), and the IDF weights of name tokens over a run.
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import sys
@@ -193,6 +194,13 @@ def _has_legal_form(name: str) -> bool:
 # A house number: the first number standing alone among Latin letters ("500 E 4th St": 500,
 # not the 4 of 4th); beside kanji it stands alone too ("渋谷2-21-1": 2, as "2-21-1 Shibuya").
 _HOUSE = re.compile(r"(?<![0-9A-Za-z])(\d+)(?![0-9A-Za-z])")
+# A floor, suite or unit with its number, which one listing of a place gives and another
+# leaves out ("Level 1, 312 Swan Street" and "312 Swan St"; "Unit 7/12 High St", as
+# Australia writes a unit before its street number): not the house number.
+_UNIT = re.compile(r"\b(?:level|lvl|floor|fl|suite|ste|unit|units|shop|apt|apartment|room|rm|"
+                   r"office|bldg|building|etage|étage|piso|planta|stock|og|piano|int)\.?\s*"
+                   r"#?\s*\d+[a-z]?\b|#\s*\d+[a-z]?\b|\b\d+(?:st|nd|rd|th)?\s+(?:floor|fl)\b|"
+                   r"(?<![0-9/])\b\d+[a-z]?\s*/\s*(?=\d)")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -203,6 +211,14 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         value = normalize_name(record.get(fld))
         if value and value not in names:
             names.append(value)
+    # the name beside a trading name (spider.ingest): read with the record, or from its extra
+    registered = record.get("registered_name")
+    extra = record.get("extra")
+    if registered is None and extra and '"registered_name"' in extra:
+        registered = json.loads(extra).get("registered_name")
+    value = normalize_name(str(registered or ""))
+    if value and value not in names:
+        names.append(value)
     brands: tuple[str, ...] = ()
     brand = normalize_name(record.get("brand"))
     if brand:
@@ -230,7 +246,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
                 cut.append(form)
     raw_address, postal = _postal_out(record.get("address"), record.get("postal_code"))
     address = normalize_address(raw_address)
-    house = _HOUSE.search(address)
+    house = _HOUSE.search(address if is_japanese(address) else _UNIT.sub(" ", address))
     block = " ".join(_DIGITS.findall(address))
     lat, lon = record.get("lat"), record.get("lon")
     klass = category_class(record)
