@@ -876,8 +876,10 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     # Kinds of a category named exactly, read in one statement whatever the query.
     named = [(at, w.split(), t) for at, (w, t) in enumerate(found)
              if t.facet in ("category", "industry") and t.expanded]
-    forms = {w: _forms(w, synonyms, vocabulary) for _, ws, _ in named for w in ws
-             if w not in vocabulary.filler}
+    # (a word of a several-word synonym alone names no kind of it: "physio" is physical
+    # therapy, and Hand Therapy is no physiotherapy)
+    forms = {w: _forms(w, synonyms, vocabulary) - _synonym_phrases(w, synonyms)[1]
+             for _, ws, _ in named for w in ws if w not in vocabulary.filler}
     hits = vocabulary.words({f for fs in forms.values() for f in fs})
     for at, ws, term in named:
         found[at] = (found[at][0], _with_containing(ws, term, forms, hits, vocabulary))
@@ -1483,6 +1485,22 @@ def _address_reading(db: Database, word: str) -> Term | None:
     return _place_of(db, named)
 
 
+def _same_town_elsewhere(db: Database, place: dict[str, float]) -> str:
+    """A note when the place asked for is a town of one name in several regions (Richmond,
+    Victoria and Richmond, New South Wales): which is read first, and how to ask for one."""
+    towns = [s for s in place if s.startswith("place:city:") and "/" in s]
+    names = {s.rsplit("/", 1)[1].lower() for s in towns}
+    if len(towns) < 2 or len(names) != 1:
+        return ""
+    labels = dict(rows_in(db, "select signal, label from signals where signal in ({marks})", towns))
+    ordered = sorted(towns, key=lambda s: -place[s])
+    said = [str(labels.get(s) or s.split(":", 2)[2]) for s in ordered]
+    name = said[0].split(",")[0]
+    return (f"'{name}' is a town in {len(said)} places ({'; '.join(said[:4])}); all are "
+            f"listed, {said[0]} first; name the region with it for one ('{name} "
+            f"{said[-1].split(',')[-1].strip()}')")
+
+
 def _town_word_reading(db: Database, word: str) -> Term | None:
     """The towns whose names hold a query word as a word of their own, where it names the
     area they share ("Chianti": Radda in Chianti, Greve in Chianti, Castellina in Chianti;
@@ -1731,6 +1749,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes)
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
+    towns = _same_town_elsewhere(vocabulary.db, by_facet.get("place", {}))
+    if towns:
+        notes.append(towns)
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)
     named = _named_with_words(vocabulary.db, unknown)
     if named:

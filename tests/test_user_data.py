@@ -2488,3 +2488,23 @@ def test_a_street_or_an_estate_after_a_unit_is_no_town():
         assert place_in_address(address, "GB").city is None, address
     assert place_in_address("14 Cardigan Road, Headingley", "GB").city == "Headingley"
     assert place_in_address("1600 Amphitheatre Pkwy, Mountain View, CA", "US").city == "Mountain View"
+
+
+def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind(tmp_path):
+    db = _db(tmp_path, "allied.csv",
+             "Practice Name,Profession(s),Street Address,Suburb,State,Postcode\n"
+             "Richmond Physio & Pilates,Physiotherapy,87 Church Street,Richmond,VIC,3121\n"
+             "Active Physio Richmond,Physiotherapy,28 East Market Street,Richmond,NSW,2753\n"
+             "Burnley Physio,Physiotherapy,5 Burnley St,Burnley,VIC,3121\n"
+             "Inner North Hand Therapy,Occupational Therapy; Hand Therapy,9 Smith St,Collingwood,VIC,3066\n"
+             "Westmead Hand Therapy,Hand Therapy,3 Hawkesbury Rd,Westmead,NSW,2145\n",
+             constants={"country": "AU"})
+    expansion = expand(db, Settings(), "physio in Richmond", limit=10, save=False)
+    assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
+        "Richmond Physio & Pilates", "Active Physio Richmond"}
+    assert any("'Richmond' is a town in 2 places" in note for note in expansion.notes)
+    # "physio" is physical therapy; hand therapy is no kind of it
+    assert not {"Inner North Hand Therapy", "Westmead Hand Therapy"} & {
+        p.name for p in expansion.prospects}
+    only = expand(db, Settings(), "physio in Richmond New South Wales", limit=10, save=False)
+    assert [p.name for p in only.prospects if p.coverage == "2/2"] == ["Active Physio Richmond"]
