@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime
 import difflib
+import functools
 import hashlib
 import io
 import itertools
@@ -745,6 +746,17 @@ def _later(one: str, other: str) -> bool:
     return a is None or b is None or a > b
 
 
+@functools.lru_cache(maxsize=1024)
+def _in_us(country: Any, region: Any) -> bool:
+    """Whether a row's country (or, without one, its region: MA, Massachusetts) is the US."""
+    from spider.places import country_code, region_of
+
+    if country:
+        return country_code(str(country)) == "US"
+    found = region_of(str(region), "US") if region else None
+    return found is not None and found.country == "US"
+
+
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
                report: IngestReport) -> dict[str, Any]:
     record: dict[str, Any] = {}
@@ -827,6 +839,12 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         report.customers[said] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
+    postal = record.get("postal_code")
+    if isinstance(postal, str | int) and str(postal).isdigit() and len(str(postal)) in (3, 4) \
+            and _in_us(record.get("country"), record.get("region")):
+        # A ZIP whose leading zero a spreadsheet dropped (02138 saved as 2138: New England,
+        # New Jersey, Puerto Rico): five digits again.
+        record["postal_code"] = str(postal).zfill(5)
     if record.get("country") or record.get("region"):
         report.placed += 1
     if str(record.get("address") or "a").isascii() or not re.search(

@@ -2508,3 +2508,14 @@ def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind
         p.name for p in expansion.prospects}
     only = expand(db, Settings(), "physio in Richmond New South Wales", limit=10, save=False)
     assert [p.name for p in only.prospects if p.coverage == "2/2"] == ["Active Physio Richmond"]
+
+
+def test_a_zip_whose_leading_zero_a_spreadsheet_dropped(tmp_path):
+    db = _db(tmp_path, "vets.csv",
+             "Business Name,City,State,ZIP\n"
+             "Fresh Pond Animal Hospital,Cambridge,MA,2138\n"
+             "Austin Pet Clinic,Austin,TX,78701\n")
+    db = _db(tmp_path, "physio.csv", "Practice Name,Suburb,State,Postcode\nRichmond Physio,Richmond,VIC,3121\n",
+             db=db)
+    assert dict(db.execute("select name, postal_code from records").fetchall()) == {
+        "Fresh Pond Animal Hospital": "02138", "Austin Pet Clinic": "78701", "Richmond Physio": "3121"}
