@@ -1502,17 +1502,20 @@ def _same_town_elsewhere(db: Database, place: dict[str, float]) -> str:
 
 
 def _town_word_reading(db: Database, word: str) -> Term | None:
-    """The towns whose names hold a query word as a word of their own, where it names the
-    area they share ("Chianti": Radda in Chianti, Greve in Chianti, Castellina in Chianti;
-    "Cotswolds"), as one place facet of those towns. Latin words of four letters or more."""
+    """The towns named as being in the area a query word names ("Chianti": Radda in Chianti,
+    Greve in Chianti, Castellina in Chianti; "Main": Frankfurt am Main, Offenbach am Main;
+    "Thames": Kingston upon Thames), as one place facet of those towns. Only a word after
+    such a preposition at a town name's end: "College Park" and "Niagara University" name
+    no area called College or University. Latin words of four letters or more."""
     key = unicodedata.normalize("NFKC", word).strip().lower()
     if not (key.isascii() and key.isalpha() and len(key) >= 4):
         return None
-    whole = re.compile(r"(?<![a-z])" + re.escape(key) + r"(?![a-z])")
+    within = re.compile(r"(?:^|\s)(?:in|on|upon|am|an der|an|im|sur|sul|sulla|sull|di|del|della|"
+                        r"de|en|bei|nad|pod)\s+(?:the\s+)?" + re.escape(key) + "$")
     towns = [(signal, label) for signal, label in db.execute(
         "select signal, label from signals where kind = 'city' and label like ? limit 200",
-        [f"%{key}%"]) if whole.search(fold_query(str(label).split(",")[0]))
-        and fold_query(str(label).split(",")[0]) != key]
+        [f"%{key}%"])
+        if within.search(fold_query(str(label).split(",")[0]).replace("-", " "))]
     if not towns:
         return None
     signals = [signal for signal, _ in towns]

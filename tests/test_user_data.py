@@ -2447,6 +2447,11 @@ def test_a_word_the_towns_are_named_for_and_a_kind_by_its_other_words(tmp_path):
         "B&B Palazzo Rollo", "Casa Chiara"}
     assert [p.name for p in expand(db, Settings(), "podiatrist", limit=10, save=False).prospects] == [
         "Studio Podologico Rossi"]
+    # only a word the towns are said to be in: "Radda" begins one town's name, names no area
+    from spider.query import _town_word_reading
+
+    assert _town_word_reading(db, "radda") is None
+    assert len(_town_word_reading(db, "chianti").signals) == 3
 
 
 def test_a_specialty_query_lists_the_specialists_before_the_general_practices(tmp_path):
