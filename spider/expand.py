@@ -15,6 +15,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from spider import places, seeds
@@ -322,7 +323,7 @@ def _from_source(db: Database, ranked: list[tuple[int, float, int]], pattern: st
     inside = {cid for cid, in rows_in(
         db, "select distinct l.company_id from record_links l join records r on r.id = "
         "l.record_id where l.company_id in ({marks}) and (lower(r.source) like ? or "
-        "lower(coalesce(r.list_title, '')) like ?)", [cid for cid, *_ in ranked],
+        "lower(coalesce(r.list_title, '')) like ?)", [item[0] for item in ranked],
         after=[like, like])}
     notes.append(f"only companies from {', '.join(sources[:3])}"
                  + (f" and {len(sources) - 3} more sources" if len(sources) > 3 else ""))
@@ -333,8 +334,19 @@ def _open_only(db: Database, ranked: list[tuple[int, float, int]],
                notes: list[str]) -> list[tuple[int, float, int]]:
     """Leave out businesses marked closed or not yet open (a status column, or a category
     such as "Closed" or "Planning"), and say how many."""
-    shut = {cid for cid, _ in _holders_among(db, [STATUS_CLOSED, STATUS_PLANNED],
-                                             [cid for cid, *_ in ranked])}
+    # (read whole where fewer hold a status than are ranked: a national register's 34,000
+    # auto repairers, a few hundred of its companies closed; none, nothing read)
+    statuses = [STATUS_CLOSED, STATUS_PLANNED]
+    holding = sum(n for n, in rows_in(db, "select companies from signals where signal in "
+                                       "({marks})", statuses))
+    if not holding:
+        return ranked
+    if holding <= len(ranked):
+        ids = {item[0] for item in ranked}
+        shut = {cid for cid, in rows_in(db, "select company_id from company_signals where "
+                                        "signal in ({marks})", statuses) if cid in ids}
+    else:
+        shut = {cid for cid, _ in _holders_among(db, statuses, [item[0] for item in ranked])}
     if shut:
         notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
                      "not yet open (--include-closed lists them)")
@@ -541,7 +553,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
                                    else ", none more than priority C"))
             return ranked, None
         # Check only the companies the walk reached, never every holder of a broad signal.
-        peers = {cid for cid, _ in _holders_among(db, gate, [cid for cid, *_ in ranked])}
+        peers = {cid for cid, _ in _holders_among(db, gate, [item[0] for item in ranked])}
         ranked = [item for item in ranked if item[0] in peers]
         return _demote_other_specialties(db, seed_signals, ranked, notes), None
     facet_sets = [set(f.signals) for f in query.facets]
@@ -549,14 +561,15 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     # Candidates come from the "what" facets only; a place facet (all of Tokyo) is checked
     # against those candidates, never read whole.
     wanted = sorted(set().union(*(facet_sets[i] for i in what)))
-    members = _holders(db, wanted, adjacency)
     rest = sorted(set().union(*facet_sets) - set(wanted))
+    # Which of the query's signals each candidate holds, as bits of one int (a national
+    # register's "auto repair" has 34,000 holders: no set per company).
+    bit = {sig: 1 << i for i, sig in enumerate([*wanted, *rest])}
+    members = _holder_masks(db, wanted, bit, adjacency)
     if rest and members:
         for cid, sig in _held_among(db, rest, members):
-            members[cid].add(sig)
-    # Each signal's facets and weight, so a company costs a look-up per signal it holds, not
-    # a pass over every facet (a national register's "auto repair" has 34,000 holders);
-    # companies holding the same signals (most of them) are fitted once.
+            members[cid] |= bit[sig]
+    # Each signal's facets and weight, so each set of signals held is fitted once.
     facets_of: dict[str, set[int]] = defaultdict(set)
     weight_of: dict[str, float] = defaultdict(float)
     for i, f in enumerate(query.facets):
@@ -564,23 +577,26 @@ def _order(db: Database, query: Query, scores: dict[int, float],
             facets_of[sig].add(i)
             weight_of[sig] += weight
     what_set = set(what)
-    fit_of: dict[frozenset[str], tuple[int, float] | None] = {}
+    everything = len(facet_sets)
+    fit_of: dict[int, tuple[int, float] | None] = {}
+    for mask in set(members.values()):
+        held = [sig for sig, b in bit.items() if mask & b]
+        matched = set().union(*(facets_of[s] for s in held))
+        # Matching only "where" says nothing about "what" the company is; within a facet,
+        # the word the user typed beats an alternate, and more beats one.
+        fit_of[mask] = ((len(matched), sum(weight_of[s] for s in held))
+                        if matched & what_set else None)
     full: list[tuple[int, float, int, float]] = []
     partial: list[tuple[int, float, int, float]] = []
-    everything = len(facet_sets)
-    for cid, sigs in members.items():
-        held = frozenset(sigs)
-        if held not in fit_of:
-            matched = set().union(*(facets_of[s] for s in held))
-            # Matching only "where" says nothing about "what" the company is; within a facet,
-            # the word the user typed beats an alternate, and more beats one.
-            fit_of[held] = ((len(matched), sum(weight_of[s] for s in held))
-                            if matched & what_set else None)
-        fitted = fit_of[held]
+    get = scores.get
+    for cid, mask in members.items():
+        fitted = fit_of[mask]
         if fitted is not None:
             (full if fitted[0] == everything else partial).append(
-                (cid, scores.get(cid, 0.0), fitted[0], fitted[1]))
-    full.sort(key=lambda t: (-t[3], -t[1]))
+                (cid, get(cid, 0.0), fitted[0], fitted[1]))
+    # by fit, then score: two stable sorts on one key each (keys a C call, not a lambda)
+    full.sort(key=itemgetter(1), reverse=True)
+    full.sort(key=itemgetter(3), reverse=True)
     full = _specialists_first(db, full, set(weight_of))
     if len(facet_sets) > 1 and len(full) < min(len(full) + len(partial), NOTE_BELOW):
         notes.append("no company matches every part of the query; these match some" if not full
@@ -720,7 +736,7 @@ def _demote_other_specialties(db: Database, seed_signals: dict[str, dict[str, An
             if r.get("source") == SPECIALTY_SOURCE or s == HOTEL_OPERATOR}
     if not seed:
         return ranked
-    theirs = _specialties(db, [cid for cid, *_ in ranked])
+    theirs = _specialties(db, [item[0] for item in ranked])
     same = [item for item in ranked if not (theirs.get(item[0]) and not theirs[item[0]] & seed)]
     other = [item for item in ranked if theirs.get(item[0]) and not theirs[item[0]] & seed]
     if other:
@@ -729,23 +745,27 @@ def _demote_other_specialties(db: Database, seed_signals: dict[str, dict[str, An
     return same + other
 
 
-def _holders(db: Database, signals: list[str],
-             adjacency: Adjacency | None = None) -> dict[int, set[str]]:
-    """Which companies hold which of these signals: the holders the walk read already (a
-    broad signal's tens of thousands) taken from it, the rest read."""
-    members: dict[int, set[str]] = defaultdict(set)
+def _holder_masks(db: Database, signals: list[str], bit: dict[str, int],
+                  adjacency: Adjacency | None = None) -> dict[int, int]:
+    """Which companies hold which of these signals, as BIT's bits per company, in the order
+    the holders come (signal by signal): the holders the walk read already (a broad signal's
+    tens of thousands) taken from it, the rest read."""
+    members: dict[int, int] = {}
     unread = []
     for sig in signals:
         held = adjacency.holders_read(sig) if adjacency is not None else None
         if held is None:
             unread.append(sig)
-            continue
-        for cid in held:
-            members[cid].add(sig)
+        elif not members:
+            members = dict.fromkeys(held, bit[sig])
+        else:
+            get, b = members.get, bit[sig]
+            for cid in held:
+                members[cid] = get(cid, 0) | b
     if unread:
         for cid, sig in rows_in(db, "select company_id, signal from company_signals where "
                                 "signal in ({marks})", unread):
-            members[cid].add(sig)
+            members[cid] = members.get(cid, 0) | bit[sig]
     return members
 
 
