@@ -203,8 +203,12 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     out.append("Ratios:")
     out += [f"  {r.text()}" for r in ratios(db, rep)]
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
+    # (the plan's own monthly meetings where there is one: it is what the rep works to)
+    monthly = plan.per_week("meeting") * PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52 if plan else 0
     out.append(f"Meetings this month: {funnel_counts(db, rep=rep, since=month)['meeting']}"
-               " (a good month is about twenty)")
+               + (f" of {monthly:.0f} planned" if monthly >= 1 else
+                  f" of {monthly:.1f} planned" if monthly > 0 else
+                  " (a good month is about twenty)"))
     stale = never_called(db)
     out.append(f"Leads handed out and never called: {len(stale)}")
     for company_id, name, at in stale[:15]:

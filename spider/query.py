@@ -1485,6 +1485,18 @@ def _address_reading(db: Database, word: str) -> Term | None:
     return _place_of(db, named)
 
 
+def _example_segment(db: Database) -> str:
+    """A query this database answers, for an error's hint: its commonest kind in its commonest
+    town ("dentist in Austin"), else the shipped seeds' example."""
+    kind = db.execute("select label from signals where kind in ('category', 'industry') "
+                      "order by companies desc limit 1").fetchone()
+    town = db.execute("select label from signals where kind = 'city' order by companies desc "
+                      "limit 1").fetchone()
+    if not kind:
+        return "Tokyo five-star hotel"
+    return f"{kind[0]} in {str(town[0]).split(',')[0]}" if town else str(kind[0])
+
+
 def _same_town_elsewhere(db: Database, place: dict[str, float]) -> str:
     """A note when the place asked for is a town of one name in several regions (Richmond,
     Victoria and Richmond, New South Wales): which is read first, and how to ask for one."""
@@ -1724,8 +1736,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     if not by_facet:
         hint = "; the closest company names are below" if candidates else ""
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
-                         "name as `spider records` shows it, or words like 'Tokyo five-star hotel'",
-                         candidates=candidates[:5])
+                         "name as `spider records` shows it, or words like "
+                         f"{_example_segment(vocabulary.db)!r}", candidates=candidates[:5])
     if (unknown or unheld) and by_facet and set(by_facet) == {"place"} and all(
             _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
         # The kind asked is what most of the list's names say it is ("vet" in a list of
@@ -1744,9 +1756,10 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             f"{', '.join(repr(w) for w in [*unknown, *unheld])} names no kind of business in "
             "this database, "
             "so the answer would be everything in " + " / ".join(labels["place"]) + "; "
-            + (f"kinds here include {', '.join(kinds)}; " if kinds else "")
-            + "use one of them, or teach Spider your word with a synonyms file (README: Your "
-            "own directory)")
+            + (f"kinds here include {', '.join(kinds)}; use one of them, or teach Spider "
+               "your word" if kinds else "no category or industry column was read (`spider "
+               "ingest FILE --map category=COLUMN`), or teach Spider your word")
+            + " with a synonyms file (README: Your own directory)")
     order = ["tier", "category", "industry", "brand"]
     order += sorted(f for f in by_facet if f not in order and f != "place") + ["place"]
     _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes)

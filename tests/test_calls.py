@@ -4,6 +4,7 @@ prospect's business hours and holidays, the day's queue, and the log in and out 
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -201,6 +202,9 @@ def test_the_plan_works_back_from_the_target_with_ratios_learned_from_the_log(
     code, out = run(db_path, "report", "--week")
     assert code == 0, out
     assert "dials: 42 of" in out and "meetings: 2 of" in out
+    # the month's meetings against the plan's own number, not a rule of thumb beside it
+    assert re.search(r"Meetings this month: \d+ of \d+(\.\d)? planned", out), out
+    assert "a good month is about twenty" not in out
     assert "This month" in run(db_path, "report", "--month")[1]
     assert "Leads handed out and never called" in out
 

@@ -2524,3 +2524,15 @@ def test_a_zip_whose_leading_zero_a_spreadsheet_dropped(tmp_path):
              db=db)
     assert dict(db.execute("select name, postal_code from records").fetchall()) == {
         "Fresh Pond Animal Hospital": "02138", "Austin Pet Clinic": "78701", "Richmond Physio": "3121"}
+
+
+def test_an_unread_querys_hint_is_a_query_the_users_own_list_answers(tmp_path):
+    db = _db(tmp_path, "bakeries.csv", "name,category,city\n"
+             + "".join(f"Leeds Bakery {i},Bakery,Leeds\n" for i in range(4)) + "York Deli,Deli,York\n")
+    with pytest.raises(SpiderError, match="words like 'Bakery in Leeds'"):
+        expand(db, Settings(), "frobnicator widgets", limit=10, save=False)
+    names_only = _db(tmp_path, "names.csv", "name,city\nAlpha Ltd,Leeds\nBeta Ltd,York\n",
+                     db=open_db(tmp_path / "names.db"))
+    with pytest.raises(SpiderError) as raised:
+        expand(names_only, Settings(), "plumber in Leeds", limit=10, save=False)
+    assert "use one of them" not in str(raised.value) and "--map category=" in str(raised.value)
