@@ -1765,9 +1765,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes)
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
-    towns = _same_town_elsewhere(vocabulary.db, by_facet.get("place", {}))
-    if towns:
-        notes.append(towns)
+    same_name = _same_town_elsewhere(vocabulary.db, by_facet.get("place", {}))
+    if same_name:
+        notes.append(same_name)
     query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)
     named = _named_with_words(vocabulary.db, unknown)
     if named:
