@@ -1485,16 +1485,22 @@ def _address_reading(db: Database, word: str) -> Term | None:
     return _place_of(db, named)
 
 
-def _example_segment(db: Database) -> str:
-    """A query this database answers, for an error's hint: its commonest kind in its commonest
-    town ("dentist in Austin"), else the shipped seeds' example."""
-    kind = db.execute("select label from signals where kind in ('category', 'industry') "
-                      "order by companies desc limit 1").fetchone()
-    town = db.execute("select label from signals where kind = 'city' order by companies desc "
-                      "limit 1").fetchone()
+def _example_segment(vocabulary: _Vocabulary) -> str:
+    """A query this database answers, for an error's hint: with the user's own data, the
+    commonest kind in its commonest town ("Bakery in Leeds"); else the shipped seeds' example."""
+    if not vocabulary.user_data:
+        return "Tokyo five-star hotel"
+    mine = [f"{SEEDS}/%", f"%/{SEEDS}/%"]
+    kind = vocabulary.db.execute(
+        "select category from records where category is not null and source not like ? and "
+        "source not like ? group by category order by count(*) desc limit 1", mine).fetchone()
+    town = vocabulary.db.execute(
+        "select city from records where city is not null and source not like ? and source not "
+        "like ? group by city order by count(*) desc limit 1", mine).fetchone()
     if not kind:
         return "Tokyo five-star hotel"
-    return f"{kind[0]} in {str(town[0]).split(',')[0]}" if town else str(kind[0])
+    what = re.split(r"\s*[;,/|、]\s*", str(kind[0]).strip())[0]
+    return f"{what} in {town[0]}" if town else what
 
 
 def _same_town_elsewhere(db: Database, place: dict[str, float]) -> str:
@@ -1737,7 +1743,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         hint = "; the closest company names are below" if candidates else ""
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like "
-                         f"{_example_segment(vocabulary.db)!r}", candidates=candidates[:5])
+                         f"{_example_segment(vocabulary)!r}", candidates=candidates[:5])
     if (unknown or unheld) and by_facet and set(by_facet) == {"place"} and all(
             _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
         # The kind asked is what most of the list's names say it is ("vet" in a list of
