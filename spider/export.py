@@ -169,10 +169,22 @@ def to_table(db: Database, expansion: Expansion, *, width: int | None = None) ->
         if p.caution:
             out.append(f"     ! {p.caution}")
         if p.reference:
-            out.append(f"     reference: {p.reference['name']}")
+            out.append(_reference_line(str(p.reference["name"]),
+                                       any(r.language == "ja" for r in p.reasons)))
         out.append(textwrap.fill(f"“{p.opening_line}” {p.ask_for}", width, initial_indent="     ",
                                  subsequent_indent="     "))
     return "\n".join(out)
+
+
+_ANONYMOUS = re.compile(r"anonymous: won client #(\d+) \(not to be named\)")
+
+
+def _reference_line(name: str, japanese: bool) -> str:
+    """The listing's reference line, in Japanese beside Japanese reasons (an anonymous client
+    said as one: 匿名の受注先 #12（社名は出せません）)."""
+    if not japanese:
+        return f"     reference: {name}"
+    return "     参考事例: " + _ANONYMOUS.sub(r"匿名の受注先 #\1（社名は出せません）", name)
 
 
 def write_export(db: Database, expansion: Expansion, settings: Settings, fmt: str,

@@ -2536,3 +2536,19 @@ def test_an_unread_querys_hint_is_a_query_the_users_own_list_answers(tmp_path):
     with pytest.raises(SpiderError) as raised:
         expand(names_only, Settings(), "plumber in Leeds", limit=10, save=False)
     assert "use one of them" not in str(raised.value) and "--map category=" in str(raised.value)
+
+
+def test_a_japanese_listing_says_its_reference_in_japanese(tmp_path):
+    from spider.clients import record_won
+    from spider.export import to_table
+
+    db = _db(tmp_path, "shika.csv", "施設名,所在地,診療科目\n"
+             "日吉矯正歯科,横浜市港北区日吉2-5-15,矯正歯科\n"
+             "綱島駅前矯正歯科,横浜市港北区綱島西1-2-3,矯正歯科\n"
+             "元町矯正歯科,横浜市中区元町1-50,矯正歯科\n")
+    record_won(db, "日吉矯正歯科")
+    table = to_table(db, expand(db, Settings(language="ja"), "日吉矯正歯科", limit=5, save=False))
+    assert "参考事例: 匿名の受注先 #" in table and "reference:" not in table
+    assert "日吉矯正歯科" not in table.split("参考事例")[1].splitlines()[0]  # anonymous stays so
+    english = to_table(db, expand(db, Settings(), "日吉矯正歯科", limit=5, save=False))
+    assert "reference: anonymous: won client #" in english
