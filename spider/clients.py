@@ -166,6 +166,15 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
     if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
         raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
                          candidates=exact[:8])
+    if exact[0]["score"] < 100 and not strict:
+        # No name is exactly this: a word several names hold ("Huber" of Huber Malermeister,
+        # Dachdeckerei Huber, Elektro-Huber) names none of them more than the others, though
+        # one begins with it. A call logged to the wrong one is worse than a question.
+        within = named_within(db, text, score=90)
+        if len(within) > 1:
+            raise QueryError(f"{text!r} is a word in the names of {len(within)} companies; "
+                             f"rerun with the #id of one (e.g. {command} "
+                             f"'#{within[0]['company_id']}')", candidates=within[:8])
     return int(exact[0]["company_id"])
 
 

@@ -84,6 +84,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "specialty", "speciality", "specialties", "specialities", "taxonomy description",
             "profession", "professions", "profession(s)", "trade", "trades", "trade category",
             "trade categories", "tipologia", "tipologia struttura", "診療科目", "診療科",
+            "gewerk", "gewerke", "handwerk", "fachrichtung", "métier", "rubrik",
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",
             "activite principale etablissement", "activite principale", "naf", "code naf",

@@ -210,7 +210,13 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
                   f" of {monthly:.1f} planned" if monthly > 0 else
                   " (a good month is about twenty)"))
     stale = never_called(db)
-    out.append(f"Leads handed out and never called: {len(stale)}")
+    if rep:
+        # (one rep's report: the leads routed to that rep, not everyone's)
+        from spider.routing import owners
+
+        owned = owners(db, [company_id for company_id, _, _ in stale])
+        stale = [row for row in stale if owned.get(row[0]) == rep]
+    out.append(f"Leads handed out{f' to {rep}' if rep else ''} and never called: {len(stale)}")
     for company_id, name, at in stale[:15]:
         age = (now - datetime.fromisoformat(at)).days
         out.append(f"  #{company_id} {name}: {age} days")

@@ -13,6 +13,7 @@ from typing import Any
 
 from spider.db import Database, has_table, insert_rows, rows_in, transaction
 from spider.errors import InputError
+from spider.places import place_label_ja
 from spider.resolve.normalize import fold
 from spider.text import now_iso
 
@@ -125,6 +126,9 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
         if cid in said:
             where = kind in ("district", "city", "region", "country")
             said[cid][0 if where else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
+            if where:
+                # a place in either script: a rep's 渋谷区 is the graph's Shibuya, Tokyo
+                said[cid][0].append(place_label_ja(signal, label or ""))
     about = {cid: (fold(" ".join(where)), fold(" ".join(what)))
              for cid, (where, what) in said.items()}
     out: dict[str, list[int]] = {}
@@ -137,7 +141,13 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
         room = [r for r in team if load.get(r.name, 0) < r.capacity]
         if not room:
             break
-        local = [r for r in room if _fits(r, place, industry)]
+        # A rep whose territory holds it whole; else one whose places hold it (a Hamburg
+        # electrician to the Hamburg rep who sells to plumbers, not in turn to Munich's);
+        # else one whose industries do; else anyone with room, in turn.
+        local = ([r for r in room if _fits(r, place, industry)]
+                 or [r for r in room if r.places and any(p in place for p in r.places)]
+                 or [r for r in room if r.industries
+                     and any(i in industry for i in r.industries)])
         if local:
             chosen = min(local, key=lambda r: (load.get(r.name, 0), r.name))
         else:

@@ -356,7 +356,7 @@ _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed
                      # "Resigned", "Expelled"; a suspended registration)
                      r"suspended|resigned|expelled|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
-                     r"abgelaufen|widerrufen|ruhend|"
+                     r"abgelaufen|widerrufen|ruhend|eingestellt|betrieb eingestellt|abgemeldet|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|sospes[oa]|suspendu|suspendue|suspendid[oa]|"
                      r"gesloten|opgeheven|geschorst|fechad[oa])\b|"
@@ -1029,7 +1029,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             if near:
                 district = near[0]
                 evidence = f"{near[1]:.1f} km from {district.en} ({ev})"
-        own = _tidy_place(str(rec.get("district") or address_district or "")).strip()
+        own = _station_only(_tidy_place(str(rec.get("district") or address_district or "")).strip())
         town = _tidy_place(city_raw) if city_raw else ""
         station = own.endswith("駅") and len(own) > 1  # a Japanese list's 最寄駅: 表参道駅
         if (own and own.lower() != town.lower() and len(own) <= 60
@@ -1038,8 +1038,12 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             # (Tokyo's districts and wards are known to the gazetteer and handled above.)
             # A district column outside the known Tokyo districts (Mayfair, Shoreditch): a
             # place finer than the city, named as the list names it.
-            key = f"{country or 'XX'}/{town.lower()}/{own.lower()}"
+            # (a station serves the wards around it: 表参道駅 is 港区's and 渋谷区's, one
+            # neighbourhood, so it is keyed by its region, not its town)
+            key = (f"{country or 'XX'}/{region_code or ''}/{own.lower()}" if station
+                   else f"{country or 'XX'}/{town.lower()}/{own.lower()}")
             yield from once(Fact(f"place:district:{key}", "district",
+                                 own if station and region_code else
                                  f"{own}, {town}" if town else own, local_conf(rec), ev,
                                  rec["source"]))
         if city_ward and region_code and not district and not firm:
@@ -1057,6 +1061,24 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
                                  rec["source"]))
+
+
+# A station as a salon list's 最寄駅 gives it: the walk from it ("表参道駅 徒歩2分", "JR渋谷駅から
+# 徒歩5分", "表参道駅(A2出口)") and the railway's name before it say nothing of where.
+_STATION_TAIL = re.compile(r"(?<=駅)\s*(?:(?:から|より)?\s*(?:徒歩|歩いて|バス|車)|[（(]|[A-Za-z]?\d+\s*番?出口|\d).*$")
+_RAILWAY = re.compile(r"^(?:JR|ＪＲ|東京メトロ|都営地下鉄|都営|地下鉄|京王|小田急|東急|西武|東武|京急|京成|"
+                      r"相鉄|阪急|阪神|近鉄|南海|京阪|名鉄|市営地下鉄)\s*(?:[^\s駅]{1,8}線\s*)?")
+
+
+def _station_only(text: str) -> str:
+    """A nearest-station value as the station's name: '表参道駅 徒歩2分' -> 表参道駅,
+    'JR渋谷駅から徒歩5分' -> 渋谷駅; anything else as it is."""
+    if "駅" not in text or text.endswith("駅"):
+        return text
+    cut = _STATION_TAIL.sub("", text).strip()
+    if not cut.endswith("駅"):
+        return text
+    return _RAILWAY.sub("", cut).strip() or cut
 
 
 def _city_ward(address: str, city: str | None) -> str | None:

@@ -297,3 +297,51 @@ def test_the_call_log_shows_a_callback_in_the_prospects_own_time(private_db_path
     shown = logged.split("call back ", 1)[1].strip()
     code, listed = run(private_db_path, "calls")
     assert code == 0 and f"call back {shown}" in listed and "UTC" not in listed
+
+
+HANDWERK = """Firma;Gewerk;Straße;PLZ;Ort;Status
+Elektro-Huber & Söhne;Elektriker;Leopoldstraße 12;80802;München;aktiv
+Dachdeckerei Huber;Dachdecker;Dachauer Str. 5;80335;München;Betrieb eingestellt
+Huber Malermeister;Maler;Lindwurmstr. 9;80337;München;aktiv
+Elektro Kaminski;Elektriker;Oranienstr. 20;10999;Berlin;aktiv
+Elektro Nord;Elektriker;Osterstr. 3;20259;Hamburg;aktiv
+Elektro Alster;Elektriker;Mühlenkamp 8;22303;Hamburg;aktiv
+"""
+
+
+def test_a_word_several_names_hold_is_asked_about_and_territories_route_by_place(tmp_path) -> None:
+    db = tmp_path / "handwerk.db"
+    path = tmp_path / "handwerk.csv"
+    path.write_text(HANDWERK, encoding="utf-8")
+    assert run(db, "init", "--empty")[0] == 0
+    code, out = run(db, "ingest", str(path), "--set", "country=DE")
+    assert code == 0 and "Gewerk → category" in out, out
+    # "Huber" is a word in three names: the call is not logged to one of them at random
+    code, out = run(db, "log", "Huber", "no-answer")
+    assert code != 0 and "is a word in the names of 3 companies" in out, out
+    assert run(db, "log", "Huber Malermeister", "no-answer")[0] == 0
+    # the closed roofer is no prospect
+    code, out = run(db, "expand", "Dachdecker in München")
+    assert "Dachdeckerei Huber" not in out
+    # a Hamburg electrician goes to the Hamburg rep though she sells to plumbers, not in turn
+    for name, places, trades in (("Anna", "Berlin", "Elektriker"), ("Jonas", "München", ""),
+                                 ("Mia", "Hamburg", "Sanitär/Heizung")):
+        args = ["reps", "add", name, "--places", places] + (["--industries", trades] if trades else [])
+        assert run(db, *args)[0] == 0
+    assert run(db, "expand", "Elektriker", "-n", "10")[0] == 0
+    code, out = run(db, "assign")
+    assert code == 0 and "Mia: 2 leads" in out and "Anna: 1 lead\n" in out, out
+    # one rep's report lists that rep's leads only (all four were handed out in a call list)
+    assert run(db, "expand", "Elektriker", "-n", "10", "-o", str(tmp_path / "calls.csv"))[0] == 0
+    assert "never called: 4" in run(db, "report")[1]
+    code, out = run(db, "report", "--rep", "Anna")
+    assert "Leads handed out to Anna and never called: 1" in out, out
+
+
+def test_a_plan_reads_amounts_as_people_write_them(tmp_path) -> None:
+    db = tmp_path / "plan.db"
+    assert run(db, "init", "--empty")[0] == 0
+    code, out = run(db, "plan", "--target", "120.000", "--deal-size", "4.000")
+    assert code == 0 and "120,000" in out.replace(" ", "") or "120000" in out.replace(",", ""), out
+    code, out = run(db, "plan", "--target", "zwölf", "--deal-size", "4000")
+    assert code != 0 and "is not an amount" in out

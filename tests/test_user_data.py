@@ -2552,3 +2552,32 @@ def test_a_japanese_listing_says_its_reference_in_japanese(tmp_path):
     assert "日吉矯正歯科" not in table.split("参考事例")[1].splitlines()[0]  # anonymous stays so
     english = to_table(db, expand(db, Settings(), "日吉矯正歯科", limit=5, save=False))
     assert "reference: anonymous: won client #" in english
+
+
+def test_a_nearest_station_with_its_walk_is_the_neighbourhood_across_wards(tmp_path):
+    from spider.clients import record_won
+    from spider.routing import add_rep, assign, owners
+
+    db = _db(tmp_path, "salons.csv",
+             "\ufeff店舗名,業種,住所,最寄駅\n"
+             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,表参道駅 徒歩2分\n"
+             "Coral 表参道店,美容室,東京都港区南青山5-1-1,表参道駅 徒歩3分\n"
+             "Pure hair,美容室,東京都渋谷区神宮前2-21-1,東京メトロ表参道駅 徒歩4分\n"
+             "Felice,美容室,東京都渋谷区神宮前4-6-7,表参道駅(A2出口) 徒歩1分\n"
+             "Lond,美容室,東京都目黒区上目黒3-21-6,中目黒駅 徒歩5分\n"
+             "Ciel,美容室,東京都目黒区自由が丘1-12-14,自由が丘駅 徒歩2分\n"
+             "Riche,美容室,東京都世田谷区玉川3-1-1,二子玉川駅 徒歩3分\n")
+    expansion = expand(db, Settings(), "美容室 表参道", limit=10, save=False)
+    assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
+        "ヘアサロン ルミエール", "Coral 表参道店", "Pure hair", "Felice"}
+    record_won(db, "ヘアサロン ルミエール")
+    assert set(_names(db, "ヘアサロン ルミエール")[:3]) == {"Coral 表参道店", "Pure hair", "Felice"}
+    # a rep's ward in Japanese is the graph's ward (keyed in English: Shibuya, Tokyo)
+    add_rep(db, "佐藤", places="渋谷区")
+    add_rep(db, "鈴木", places="港区")
+    ids = [cid for cid, in db.execute("select id from companies order by id")]
+    assign(db, ids)
+    by_name = {name: cid for cid, name in db.execute("select id, name from companies")}
+    owned = owners(db, ids)
+    assert owned[by_name["Pure hair"]] == owned[by_name["Felice"]] == "佐藤"
+    assert owned[by_name["Coral 表参道店"]] == "鈴木"

@@ -10,6 +10,7 @@ import click
 
 from spider.cli import Context, _echo_err, _echo_lines, graph, handle_errors, main
 from spider.errors import SpiderError
+from spider.text import plural
 
 
 @main.group(invoke_without_command=True)
@@ -620,9 +621,45 @@ def nurture(obj: Context, export_path: str | None, due: bool) -> None:
         click.echo(f"  {row['next_touch'][:10]}  #{row['company_id']} {row['name']}  {row['why']}")
 
 
+class _Amount(click.ParamType):
+    """A sum of money as people write it: 30000000, 30,000,000, 120.000 (a German or Italian
+    thousands point), 120 000, €4.000, 1,5 (a decimal comma), 2.5, 3M, 40k."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        import re
+
+        if isinstance(value, int | float):
+            return float(value)
+        text = re.sub(r"[\s\u00a0'€$£¥]|円|eur|usd|jpy", "", str(value).strip().lower())
+        scale = {"k": 1e3, "m": 1e6, "b": 1e9, "万": 1e4, "億": 1e8}.get(text[-1:], 1.0)
+        if scale != 1.0:
+            text = text[:-1]
+        if re.fullmatch(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", text):
+            number = text.replace(".", "").replace(",", "")  # thousands only: 120.000, 30,000
+        elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", text):
+            number = text.replace(".", "").replace(",", ".")  # 1.234,5
+        elif re.fullmatch(r"\d{1,3}(?:,\d{3})+\.\d+", text):
+            number = text.replace(",", "")  # 1,234.5
+        elif re.fullmatch(r"\d+,\d{1,2}", text):
+            number = text.replace(",", ".")  # 1,5
+        else:
+            number = text
+        try:
+            amount = float(number) * scale
+        except ValueError:
+            self.fail(f"{value!r} is not an amount; write it as 120000, 120.000 or 120k", param, ctx)
+        if amount <= 0:
+            self.fail(f"{value!r}: an amount above zero", param, ctx)
+        return amount
+
+
 @main.command()
-@click.option("--target", type=float, required=True, help="Revenue to reach in the period.")
-@click.option("--deal-size", type=float, required=True, help="Revenue a deal brings, on average.")
+@click.option("--target", type=_Amount(), required=True,
+              help="Revenue to reach in the period (120000, 120.000, 120k).")
+@click.option("--deal-size", type=_Amount(), required=True,
+              help="Revenue a deal brings, on average.")
 @click.option("--period", type=click.Choice(["week", "month", "quarter", "year"]),
               default="year", show_default=True)
 @click.option("--rep", help="Learn the ratios from this rep's calls only.")
@@ -747,7 +784,7 @@ def assign(obj: Context, list_name: str | None) -> None:
 
         ids = [m["company_id"] for m in members(db, list_name)]
     else:
-        latest = db.execute("select id from runs order by created_at desc limit 1").fetchone()
+        latest = db.execute("select id from runs order by created_at desc, rowid desc limit 1").fetchone()
         if latest is None:
             raise SpiderError("no expansion yet: `spider expand QUERY` first, or --list NAME")
         ids = [c for c, in db.execute("select company_id from prospects where run_id = ? "
@@ -756,4 +793,4 @@ def assign(obj: Context, list_name: str | None) -> None:
     if not given:
         click.echo("Nothing to assign: every prospect has an owner (or no rep has room).")
     for rep, companies in sorted(given.items()):
-        click.echo(f"{rep}: {len(companies)} leads")
+        click.echo(f"{rep}: {plural(len(companies), 'lead', 'leads')}")
