@@ -12,7 +12,9 @@ callbacks that are due first, then prospects never called, best first.
 from __future__ import annotations
 
 import csv
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -174,16 +176,19 @@ def parse_hours(text: str) -> tuple[time, time]:
     return start, end
 
 
-def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]) -> datetime:
+def within_hours(moment: datetime, country: str | None, hours: tuple[time, time],
+                 closed: frozenset[int] = frozenset()) -> datetime:
     """MOMENT, or the first moment after it inside the prospect's business hours on a working
-    day of its country (in UTC)."""
+    day of its country (in UTC), not on a weekday the business closes (CLOSED: 0 Monday ..
+    6 Sunday, as its own list says: 定休日 火曜日)."""
     zone = zone_of(country)
     local = moment.astimezone(zone)
     start, end = hours
     for _ in range(40):  # a long holiday run is a couple of weeks at most
         opens = datetime.combine(local.date(), start, zone)
         closes = datetime.combine(local.date(), end, zone)
-        if is_working_day(local.date(), country) and local < closes:
+        if (is_working_day(local.date(), country) and local.weekday() not in closed
+                and local < closes):
             return max(local, opens).astimezone(UTC)
         local = datetime.combine(local.date() + timedelta(days=1), start, zone)
     return local.astimezone(UTC)
@@ -210,6 +215,58 @@ def parse_when(text: str, now: datetime, country: str | None) -> datetime:
         raise InputError(f"--callback {text!r}: say +3h, tomorrow 10:00 or 2026-12-03 14:00") \
             from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+# A list's column of the days a business closes (定休日 火曜日, "Closed Mondays", Ruhetag Montag).
+_CLOSED_DAY_HEADERS = ("定休日", "休業日", "休診日", "休館日", "closed on", "closed", "closing day",
+                       "closed days", "day off", "ruhetag", "ruhetage", "fermeture",
+                       "jour de fermeture", "día de cierre", "giorno di chiusura")
+_JA_DAYS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
+_LATIN_DAYS = [("mon", 0), ("tue", 1), ("wed", 2), ("thu", 3), ("fri", 4), ("sat", 5), ("sun", 6),
+               ("montag", 0), ("dienstag", 1), ("mittwoch", 2), ("donnerstag", 3),
+               ("freitag", 4), ("samstag", 5), ("sonntag", 6), ("lundi", 0), ("mardi", 1),
+               ("mercredi", 2), ("jeudi", 3), ("vendredi", 4), ("samedi", 5), ("dimanche", 6)]
+
+
+def closed_weekdays(value: str) -> frozenset[int]:
+    """The weekdays a closing-day value names: '火曜日' -> {1}; '月・火曜' -> {0, 1};
+    'Closed Mondays' -> {0}; 'Ruhetag: Dienstag' -> {1}; '年中無休', '不定休' -> none. A
+    week of the month only ('第3火曜') is no weekly closing day."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    days: set[int] = set()
+    if re.search(r"[月火水木金土日]", text):
+        for found in re.finditer(r"(?<!第\d)(?<!第\d[・,、])([月火水木金土日](?:[・,、/]?[月火水木金土日])*)"
+                                 r"(?:曜日?|曜)", text):
+            days |= {_JA_DAYS[ch] for ch in found.group(1) if ch in _JA_DAYS}
+        if days:
+            return frozenset(days)
+    folded = text.lower()
+    for word in re.findall(r"[a-zà-ÿ]+", folded):
+        for name, day in _LATIN_DAYS:
+            if word == name or (word.startswith(name) and len(name) >= 3 and (
+                    word[len(name):] in ("", "s", "day", "days", "nesday", "sday", "ursday",
+                                         "urday", "urdays", "nesdays", "sdays", "ursdays"))):
+                days.add(day)
+    return frozenset(days)
+
+
+def company_closed_days(db: Database, company_id: int) -> frozenset[int]:
+    """The weekdays the company's own list says it closes (a column such as 定休日), from
+    any of its records; none where no list says."""
+    from spider.fields import fold_header
+
+    days: set[int] = set()
+    for extra, in db.execute("select r.extra from records r join record_links l on l.record_id "
+                             "= r.id where l.company_id = ? and r.extra is not null",
+                             [company_id]):
+        try:
+            columns = json.loads(extra)
+        except ValueError:
+            continue
+        for header, value in columns.items() if isinstance(columns, dict) else ():
+            if fold_header(header) in _CLOSED_DAY_HEADERS and isinstance(value, str):
+                days |= closed_weekdays(value)
+    return frozenset(days) if len(days) < 7 else frozenset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,12 +333,13 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     company_id = resolve_company(db, name, command="spider log")
     company = _company(db, company_id)
     hours = parse_hours(settings.business_hours)
+    closed = company_closed_days(db, company_id)
     attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
     when: datetime | None = None
     if callback:
         try:
             when = within_hours(parse_when(callback, now, company["country"]),
-                                company["country"], hours)
+                                company["country"], hours, closed)
         except (ValueError, OverflowError):  # 'tomorrow 25:00', '+99999999h', year 9999
             raise InputError(f"--callback {callback!r}: not a time to call back; say +3h, "
                              "tomorrow 10:00 or 2026-12-03 14:00") from None
@@ -289,7 +347,7 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
             raise InputError(f"--callback {callback!r} is in the past; give a time to come")
     elif key in RETRY and attempt < settings.callback_attempts:
         when = within_hours(now + timedelta(hours=settings.callback_hours), company["country"],
-                            hours)
+                            hours, closed)
     row: dict[str, Any] = {"record_id": named_record(db, company_id, name), "outcome": key,
            "note": note,
            "contact": contact, "spoke_with": (spoke_with or "").strip() or None, "rep": rep,

@@ -345,3 +345,26 @@ def test_a_plan_reads_amounts_as_people_write_them(tmp_path) -> None:
     assert code == 0 and "120,000" in out.replace(" ", "") or "120000" in out.replace(",", ""), out
     code, out = run(db, "plan", "--target", "zwölf", "--deal-size", "4000")
     assert code != 0 and "is not an amount" in out
+
+
+def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+
+    path = tmp_path / "salons.csv"
+    path.write_text("店舗名,業種,住所,電話番号,定休日\n"
+                    "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,火曜日\n"
+                    "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,年中無休\n",
+                    encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    # Monday 7 December 2026, 17:30 in Tokyo: three hours on is after closing; Tuesday is
+    # the salon's closing day, so Wednesday at opening
+    monday = datetime(2026, 12, 7, 17, 30, tzinfo=TOKYO)
+    done = log_call(db, Settings(), "ヘアサロン ルミエール", "gatekeeper-message", now=monday)
+    assert done.callback_at is not None
+    assert datetime.fromisoformat(done.callback_at).astimezone(TOKYO).date().isoformat() == "2026-12-09"
+    other = log_call(db, Settings(), "Coral 表参道店", "gatekeeper-message", now=monday)
+    assert datetime.fromisoformat(other.callback_at).astimezone(TOKYO).date().isoformat() == "2026-12-08"
