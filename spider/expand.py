@@ -697,8 +697,9 @@ def _in_language(shown: str, signals: dict[str, dict], kind: str, language: str)
 
 
 def _around(query: Query) -> dict[str, int]:
-    """The places around a segment's place facets: the region of a city or district asked
-    for (2) and its country (1), as signals ('Austin' -> place:region:US-TX, place:country:US)."""
+    """The places around a segment's place facets: the town of a list's own district (3), the
+    region of a city or district asked for (2) and its country (1), as signals ('Austin' ->
+    place:region:US-TX, place:country:US; 'Kreuzberg' -> place:city:DE/berlin)."""
     out: dict[str, int] = {}
     for facet in query.facets:
         if not facet.place:
@@ -708,7 +709,19 @@ def _around(query: Query) -> dict[str, int]:
             if len(parts) < 3 or parts[0] != "place":
                 continue
             code = parts[2].split("/", 1)[0]
-            if parts[1] in ("city", "district") and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):
+            within = parts[2].split("/")
+            if parts[1] == "district" and len(within) == 3 and re.fullmatch(r"[A-Z]{2}", code):
+                # A list's own district, keyed by its country and town (Kreuzberg, Berlin):
+                # its town first (3), then its country; a station's by its region.
+                if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", within[1]):
+                    out[f"place:region:{within[1]}"] = max(
+                        out.get(f"place:region:{within[1]}", 0), 2)
+                elif within[1]:
+                    out[f"place:city:{code}/{within[1]}"] = 3
+                out.setdefault(f"place:country:{code}", 1)
+            elif parts[1] == "city" and re.fullmatch(r"[A-Z]{2}", code):
+                out.setdefault(f"place:country:{code}", 1)  # a town with no region known
+            elif parts[1] in ("city", "district") and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):
                 out[f"place:region:{code}"] = max(out.get(f"place:region:{code}", 0), 2)
                 out.setdefault(f"place:country:{code[:2]}", 1)
             elif parts[1] == "region" and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):

@@ -1118,6 +1118,22 @@ def source_countries(db: Database) -> dict[str, str]:
     for source, found in tails.items():
         values[source].extend(sorted(found))
     out: dict[str, str] = {}
+    # A file with towns only (Firma;PLZ;Ort with Berlin, Hamburg, München): the country of
+    # its towns, where most of those a gazetteer of the world's cities of 100,000 people
+    # knows are in one (at least three of them, four in five in one country).
+    towns: dict[str, list[str]] = defaultdict(list)
+    for source, city in db.execute(
+            "select source, city from records where coalesce(country, '') = '' and "
+            "coalesce(region, '') = '' and coalesce(city, '') != '' and "
+            "coalesce(status, 'active') = 'active' group by source, city order by count(*) desc"):
+        if source not in values and source not in tails and len(towns[source]) < 100:
+            towns[source].append(city)
+    for source, cities in towns.items():
+        known = [found[0][0] for found in map(places.city_other_names, cities) if found]
+        if len(known) >= 3:
+            country, count = Counter(known).most_common(1)[0]
+            if count >= 0.8 * len(known):
+                out[source] = country
     gazetteer = places.gazetteer()
     for source, regions in values.items():
         tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))

@@ -2581,3 +2581,19 @@ def test_a_nearest_station_with_its_walk_is_the_neighbourhood_across_wards(tmp_p
     owned = owners(db, ids)
     assert owned[by_name["Pure hair"]] == owned[by_name["Felice"]] == "佐藤"
     assert owned[by_name["Coral 表参道店"]] == "鈴木"
+
+
+def test_a_list_of_towns_only_is_placed_in_their_country_and_a_district_near_its_town(tmp_path):
+    rows = ["Firma;Gewerk;Straße;PLZ;Ort;Stadtteil"]
+    shops = [("Elektro Kaminski", "Berlin", "Kreuzberg"), ("Elektro Köhler", "Berlin", "Neukölln"),
+             ("Schmitt Elektro", "Berlin", "Charlottenburg"), ("Elektro Graf", "München", "Sendling"),
+             ("Elektro Roth", "München", "Sendling"), ("Elektro Hartmann", "München", "Pasing"),
+             ("Elektro Otto", "Hamburg", "Altona"), ("Elektro Nord", "Hamburg", "Eimsbüttel")]
+    for i, (name, town, quarter) in enumerate(shops):
+        rows.append(f"{name};Elektriker;Hauptstraße {i + 1};1000{i};{town};{quarter}")
+    db = _db(tmp_path, "handwerk.csv", "\n".join(rows) + "\n")
+    assert db.execute("select count(*) from company_signals where signal = "
+                      "'place:country:DE'").fetchone()[0] == len(shops)
+    names = _names(db, "Elektriker in Kreuzberg")
+    assert names[0] == "Elektro Kaminski"
+    assert set(names[1:3]) == {"Elektro Köhler", "Schmitt Elektro"}  # Berlin, then the rest
