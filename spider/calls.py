@@ -250,6 +250,46 @@ def closed_weekdays(value: str) -> frozenset[int]:
     return frozenset(days)
 
 
+# A list's column of a business's opening hours (営業時間 10:00～20:00, "Opening hours 9-17").
+_HOURS_HEADERS = ("営業時間", "受付時間", "診療時間", "opening hours", "opening times", "hours",
+                  "business hours", "öffnungszeiten", "horaires", "horaires d'ouverture",
+                  "horario", "orario", "orari")
+_SPAN = re.compile(r"(\d{1,2})(?:[:：時](\d{2})?分?)?\s*(?:[~〜～\-–—]|to|bis|à|a)\s*"
+                   r"(\d{1,2})(?:[:：時](\d{2})?分?)?")
+
+
+def opening_hours(value: str) -> tuple[time, time] | None:
+    """The first span of opening hours a value gives: '10:00～20:00' -> 10:00-20:00,
+    '9-17', '10時～19時'; None when it gives none (or a span past midnight)."""
+    found = _SPAN.search(unicodedata.normalize("NFKC", value or ""))
+    if not found:
+        return None
+    start_h, start_m, end_h, end_m = (int(g) if g else 0 for g in found.groups())
+    if not (0 <= start_h < 24 and 0 < end_h <= 24 and start_m < 60 and end_m < 60):
+        return None
+    start, end = time(start_h, start_m), time(min(end_h, 23), end_m if end_h < 24 else 59)
+    return (start, end) if end > start else None
+
+
+def company_hours(db: Database, company_id: int) -> tuple[time, time] | None:
+    """The opening hours the company's own list gives (a column such as 営業時間), if any."""
+    from spider.fields import fold_header
+
+    for extra, in db.execute("select r.extra from records r join record_links l on l.record_id "
+                             "= r.id where l.company_id = ? and r.extra is not null",
+                             [company_id]):
+        try:
+            columns = json.loads(extra)
+        except ValueError:
+            continue
+        for header, value in columns.items() if isinstance(columns, dict) else ():
+            if fold_header(header) in _HOURS_HEADERS and isinstance(value, str):
+                hours = opening_hours(value)
+                if hours:
+                    return hours
+    return None
+
+
 def company_closed_days(db: Database, company_id: int) -> frozenset[int]:
     """The weekdays the company's own list says it closes (a column such as 定休日), from
     any of its records; none where no list says."""
@@ -332,7 +372,8 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     now = now or datetime.now(UTC)
     company_id = resolve_company(db, name, command="spider log")
     company = _company(db, company_id)
-    hours = parse_hours(settings.business_hours)
+    # the business's own hours where its list gives them (a salon's 10:00～20:00), else ours
+    hours = company_hours(db, company_id) or parse_hours(settings.business_hours)
     closed = company_closed_days(db, company_id)
     attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
     when: datetime | None = None

@@ -368,3 +368,24 @@ def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
     assert datetime.fromisoformat(done.callback_at).astimezone(TOKYO).date().isoformat() == "2026-12-09"
     other = log_call(db, Settings(), "Coral 表参道店", "gatekeeper-message", now=monday)
     assert datetime.fromisoformat(other.callback_at).astimezone(TOKYO).date().isoformat() == "2026-12-08"
+
+
+def test_a_callback_waits_for_the_opening_hours_the_list_gives(tmp_path) -> None:
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+
+    path = tmp_path / "salons.csv"
+    path.write_text("店舗名,業種,住所,電話番号,営業時間\n"
+                    "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,10:00～20:00\n"
+                    "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    # Wednesday 9 December 2026, 06:00 in Tokyo: three hours on is 09:00, before the salon
+    # opens at ten; the other salon keeps the default hours (09:00-18:00)
+    early = datetime(2026, 12, 9, 6, 0, tzinfo=TOKYO)
+    done = log_call(db, Settings(), "ヘアサロン ルミエール", "no-answer", now=early)
+    assert datetime.fromisoformat(done.callback_at).astimezone(TOKYO).strftime("%H:%M") == "10:00"
+    other = log_call(db, Settings(), "Coral 表参道店", "no-answer", now=early)
+    assert datetime.fromisoformat(other.callback_at).astimezone(TOKYO).strftime("%H:%M") == "09:00"
