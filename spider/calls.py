@@ -15,6 +15,7 @@ import csv
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -273,6 +274,11 @@ def opening_hours(value: str) -> tuple[time, time] | None:
 
 def company_hours(db: Database, company_id: int) -> tuple[time, time] | None:
     """The opening hours the company's own list gives (a column such as 営業時間), if any."""
+    return next(filter(None, map(opening_hours, _said_in(db, company_id, _HOURS_HEADERS))), None)
+
+
+def _said_in(db: Database, company_id: int, headers: tuple[str, ...]) -> Iterator[str]:
+    """What the company's records say in their extra columns headed one of HEADERS (folded)."""
     from spider.fields import fold_header
 
     for extra, in db.execute("select r.extra from records r join record_links l on l.record_id "
@@ -283,30 +289,15 @@ def company_hours(db: Database, company_id: int) -> tuple[time, time] | None:
         except ValueError:
             continue
         for header, value in columns.items() if isinstance(columns, dict) else ():
-            if fold_header(header) in _HOURS_HEADERS and isinstance(value, str):
-                hours = opening_hours(value)
-                if hours:
-                    return hours
-    return None
+            if fold_header(header) in headers and isinstance(value, str):
+                yield value
 
 
 def company_closed_days(db: Database, company_id: int) -> frozenset[int]:
     """The weekdays the company's own list says it closes (a column such as 定休日), from
     any of its records; none where no list says."""
-    from spider.fields import fold_header
-
-    days: set[int] = set()
-    for extra, in db.execute("select r.extra from records r join record_links l on l.record_id "
-                             "= r.id where l.company_id = ? and r.extra is not null",
-                             [company_id]):
-        try:
-            columns = json.loads(extra)
-        except ValueError:
-            continue
-        for header, value in columns.items() if isinstance(columns, dict) else ():
-            if fold_header(header) in _CLOSED_DAY_HEADERS and isinstance(value, str):
-                days |= closed_weekdays(value)
-    return frozenset(days) if len(days) < 7 else frozenset()
+    days = frozenset().union(*map(closed_weekdays, _said_in(db, company_id, _CLOSED_DAY_HEADERS)))
+    return days if len(days) < 7 else frozenset()
 
 
 # ---------------------------------------------------------------------------------------------
