@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -334,22 +334,14 @@ def _open_only(db: Database, ranked: list[tuple[int, float, int]],
                notes: list[str]) -> list[tuple[int, float, int]]:
     """Leave out businesses marked closed or not yet open (a status column, or a category
     such as "Closed" or "Planning"), and say how many."""
-    # (read whole where fewer hold a status than are ranked: a national register's 34,000
-    # auto repairers, a few hundred of its companies closed; none, nothing read)
-    statuses = [STATUS_CLOSED, STATUS_PLANNED]
-    holding = sum(n for n, in rows_in(db, "select companies from signals where signal in "
-                                       "({marks})", statuses))
-    if not holding:
+    # (a national register's 34,000 auto repairers, a few hundred of its companies closed:
+    # the closed ones read, not every candidate looked up)
+    shut = {cid for cid, _ in _held_among(db, [STATUS_CLOSED, STATUS_PLANNED],
+                                          {item[0] for item in ranked})}
+    if not shut:
         return ranked
-    if holding <= len(ranked):
-        ids = {item[0] for item in ranked}
-        shut = {cid for cid, in rows_in(db, "select company_id from company_signals where "
-                                        "signal in ({marks})", statuses) if cid in ids}
-    else:
-        shut = {cid for cid, _ in _holders_among(db, statuses, [item[0] for item in ranked])}
-    if shut:
-        notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
-                     "not yet open (--include-closed lists them)")
+    notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
+                 "not yet open (--include-closed lists them)")
     return [item for item in ranked if item[0] not in shut]
 
 
@@ -783,7 +775,7 @@ def _holder_masks(db: Database, signals: list[str], bit: dict[str, int],
 
 
 def _held_among(db: Database, signals: list[str],
-                members: Mapping[int, object]) -> Iterator[tuple[int, str]]:
+                members: Collection[int]) -> Iterator[tuple[int, str]]:
     """(company, signal) pairs of these signals among MEMBERS (many companies): the signals'
     holders read whole where they are fewer than the members (a town among a register's
     auto repair shops), else each member looked up (a country)."""

@@ -41,6 +41,12 @@ FIELDS: tuple[str, ...] = (
 
 # The fields that name a company; a record needs at least one of them.
 NAME_FIELDS: tuple[str, ...] = ("name", "name_local", "name_en", "legal_name")
+# The name a business is registered under beside the trading name it is listed by (a DBA
+# column): kept in a record's `extra` under this key by ingest, read back as a name by the
+# resolver and the name index (REGISTERED_NAME_SQL, over records aliased r).
+REGISTERED_NAME = "registered_name"
+REGISTERED_NAME_SQL = (f"case when instr(r.extra, '\"{REGISTERED_NAME}\"') then "
+                       f"json_extract(r.extra, '$.{REGISTERED_NAME}') end")
 
 # source_id: what identifies the row in its source (an id column, a feature id, a detail URL);
 # `--map source_id=COLUMN` names it when Spider cannot tell (spider.identity).
@@ -83,7 +89,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "cuisine", "cocina", "cucina", "küche", "tipo di cucina", "tipo de cocina",
             "specialty", "speciality", "specialties", "specialities", "taxonomy description",
             "profession", "professions", "profession(s)", "trade", "trades", "trade category",
-            "trade categories", "tipologia", "tipologia struttura", "診療科目", "診療科",
+            "trade categories", "tipologia", "tipologia struttura",
             "gewerk", "gewerke", "handwerk", "fachrichtung", "métier", "rubrik",
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",

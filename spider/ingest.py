@@ -44,6 +44,7 @@ from spider.fields import (
     HEADER_ALIASES,
     KNOWN,
     NAME_FIELDS,
+    REGISTERED_NAME,
     account_relation,
     fold_header,
     map_headers,
@@ -566,7 +567,7 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
 
 
 _HEADER_SCAN = 30  # rows of a sheet looked at for its header
-_MERGE_REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_MERGE_REF = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):[A-Z]+(\d+)"')
 
 
 def _column_number(letters: bytes) -> int:
@@ -576,24 +577,23 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _merged_ranges(path: Path, part: str) -> dict[int, list[tuple[int, int, int]]]:
+def _merged_ranges(path: Path, part: str) -> dict[int, list[tuple[int, int]]]:
     """A sheet's merged cells that span rows (a town written once beside the members
-    under it), as {first row: [(first column, last column, last row)]}, 1-based. Read from
-    the sheet's XML (openpyxl's streaming reader does not give them); its merge list
-    follows the cells, so the file is scanned, not parsed."""
+    under it), as {first row: [(first column, last row)]}, 1-based. Read from the sheet's
+    XML (openpyxl's streaming reader does not give them); its merge list follows the cells,
+    so the file is scanned, not parsed."""
     import zipfile
 
-    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     try:
         with zipfile.ZipFile(path) as book, book.open(part.lstrip("/")) as xml:
             tail = b""
             while chunk := xml.read(1 << 20):
                 text = tail + chunk
                 for m in _MERGE_REF.finditer(text):
-                    first, last = int(m.group(2)), int(m.group(4))
+                    first, last = int(m.group(2)), int(m.group(3))
                     if last > first:
-                        spans[first].append((_column_number(m.group(1)),
-                                             _column_number(m.group(3)), last))
+                        spans[first].append((_column_number(m.group(1)), last))
                 tail = text[-200:]
     except (KeyError, OSError, zipfile.BadZipFile):
         return {}
@@ -601,12 +601,12 @@ def _merged_ranges(path: Path, part: str) -> dict[int, list[tuple[int, int, int]
     return {row: sorted(set(found)) for row, found in spans.items()}
 
 
-def _fill_merged(values: list[str], index: int, merged: dict[int, list[tuple[int, int, int]]],
+def _fill_merged(values: list[str], index: int, merged: dict[int, list[tuple[int, int]]],
                  spans: dict[int, tuple[int, str]]) -> None:
     """Give the cells of sheet row INDEX that lie under a merged cell its value (Excel keeps
     it in the top cell only), in the merge's first column (a block merged across columns
     too says one field). SPANS carries the open spans from row to row."""
-    for first, _last, end in merged.get(index, ()):
+    for first, end in merged.get(index, ()):
         if first - 1 < len(values) and values[first - 1].strip():
             spans[first] = (end, values[first - 1])
     for column, (end, value) in list(spans.items()):
@@ -783,7 +783,7 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     # registered_name, and is indexed for look-ups. A row without one keeps the other.
     trading = next((value for header, _, value in columns if header in _TRADING_NAME), None)
     if "name" in record and trading and fold(str(trading)) != fold(str(record["name"])):
-        extra["registered_name"] = record["name"]
+        extra[REGISTERED_NAME] = record["name"]
         record["name"] = trading
     elif "name" not in record:
         # The name column blank in this row, another column the file names a name by

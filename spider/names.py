@@ -22,6 +22,7 @@ from spider.db import (
     rows_in,
     transaction,
 )
+from spider.fields import REGISTERED_NAME_SQL
 from spider.resolve.kana import romaji_key
 from spider.resolve.normalize import compact, is_japanese, normalize_name
 from spider.resolve.readings import reading_words
@@ -82,15 +83,15 @@ def build_name_index(db: Database, *, workers: int | None = None) -> None:
 
 
 _NAMES_ROWS = 5000  # records sent to a worker at a time
+# Every name each company's records give, the company first (the name index's input).
+_NAMES_OF = ("select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
+             f"{REGISTERED_NAME_SQL} from records r join record_links l on l.record_id = r.id")
 
 
 def _load_names(db: Database, workers: int | None) -> None:
     from spider.resolve import parallel  # multiprocessing: loaded when a build runs
 
-    cursor = db.execute(
-        "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
-        "json_extract(r.extra, '$.registered_name') from records r "
-        "join record_links l on l.record_id = r.id")
+    cursor = db.execute(_NAMES_OF)
     size = db.execute("select count(*) from record_links").fetchone()[0]
     chunks = iter(lambda: cursor.fetchmany(_NAMES_ROWS), [])
     for keyed in parallel.map_chunks(_keyed_names, chunks, parallel.pool_size(size, workers)):
@@ -118,11 +119,8 @@ def refresh_names(db: Database, changed: list[int], removed: list[int]) -> None:
                                 "values ('delete', ?, ?)", old)
         execute_in(db, "delete from company_names where company_id in ({marks})", affected)
         rows = {}
-        for company_id, *names in rows_in(
-                db, "select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
-                "json_extract(r.extra, '$.registered_name') from records r join record_links l "
-                "on l.record_id = r.id where l.company_id in ({marks})",
-                changed):
+        for company_id, *names in rows_in(db, _NAMES_OF + " where l.company_id in ({marks})",
+                                          changed):
             for name in names:
                 if name:
                     for key in name_keys(name):

@@ -179,6 +179,14 @@ def never_called(db: Database, limit: int | None = None) -> list[tuple[int, str,
         + (f" limit {int(limit)}" if limit else "")).fetchall()
 
 
+def _of_planned(planned: float) -> str:
+    """' of 9 planned'; a fraction said as one (' of 0.2 planned': '1 of 0 planned' reads as
+    no plan); nothing planned, nothing said."""
+    if planned >= 1:
+        return f" of {planned:.0f} planned"
+    return f" of {planned:.1f} planned" if planned > 0 else ""
+
+
 def report(db: Database, *, rep: str | None = None, period: str = "week",
            now: datetime | None = None) -> list[str]:
     """Activity this week (or month) against the plan, the funnel's ratios, meetings this
@@ -193,22 +201,18 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     plan = saved_plan(db)
     who = f" ({rep})" if rep else ""
     out = [f"This {period}{who}, since {since:%Y-%m-%d}:"]
-    weeks = 1 if period == "week" else PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52
+    month_weeks = PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52
+    weeks = 1 if period == "week" else month_weeks
     for stage in STAGES:
-        planned = plan.per_week(stage) * weeks if plan else 0.0
-        # (a fraction of a deal a week is said as one: "1 of 0 planned" read as no plan)
-        goal = (f" of {planned:.0f} planned" if planned >= 1 else f" of {planned:.1f} planned"
-                if planned > 0 else "") if plan else ""
+        goal = _of_planned(plan.per_week(stage) * weeks) if plan else ""
         out.append(f"  {stage}s: {done[stage]}{goal}")
     out.append("Ratios:")
     out += [f"  {r.text()}" for r in ratios(db, rep)]
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
     # (the plan's own monthly meetings where there is one: it is what the rep works to)
-    monthly = plan.per_week("meeting") * PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52 if plan else 0
+    monthly = _of_planned(plan.per_week("meeting") * month_weeks) if plan else ""
     out.append(f"Meetings this month: {funnel_counts(db, rep=rep, since=month)['meeting']}"
-               + (f" of {monthly:.0f} planned" if monthly >= 1 else
-                  f" of {monthly:.1f} planned" if monthly > 0 else
-                  " (a good month is about twenty)"))
+               + (monthly or " (a good month is about twenty)"))
     stale = never_called(db)
     if rep:
         # (one rep's report: the leads routed to that rep, not everyone's)

@@ -943,10 +943,10 @@ def _plain_forms(word: str, synonyms: Synonyms) -> set[str]:
     return forms
 
 
-def _synonym_phrases(word: str, synonyms: Synonyms) -> tuple[list[tuple[str, ...]], set[str]]:
-    """The synonyms of WORD written in several words, as their label words ("animal hospital"
-    -> (animal, hospital)), and the forms only those words (and their stems) give, not the
-    word itself, its singular or a one-word synonym."""
+def _synonym_words(word: str, synonyms: Synonyms) -> tuple[set[str], list[tuple[str, ...]]]:
+    """WORD's synonyms as label words: those of one word (with WORD itself, its singular and
+    its own label words), and those written in several ("animal hospital" -> (animal,
+    hospital))."""
     alone = {word, singular(word), *label_words(word)}
     phrases: list[tuple[str, ...]] = []
     for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
@@ -955,6 +955,14 @@ def _synonym_phrases(word: str, synonyms: Synonyms) -> tuple[list[tuple[str, ...
             phrases.append(tuple(parts))
         else:
             alone.update(parts)
+    return alone, phrases
+
+
+def _synonym_phrases(word: str, synonyms: Synonyms) -> tuple[list[tuple[str, ...]], set[str]]:
+    """The synonyms of WORD written in several words, as their label words ("animal hospital"
+    -> (animal, hospital)), and the forms only those words (and their stems) give, not the
+    word itself, its singular or a one-word synonym."""
+    alone, phrases = _synonym_words(word, synonyms)
     alone |= {STEM + word_stem(f) for f in alone}
     parted = {f for phrase in phrases for part in phrase for f in (part, STEM + word_stem(part))}
     return phrases, parted - alone
@@ -1362,12 +1370,7 @@ def _most_named(db: Database, word: str) -> bool:
     word = fold_query(word)
     if total < NAME_READING_MIN or not word:
         return False
-    forms = {word, singular(word)}
-    phrases: list[list[str]] = []
-    for other in _shipped_synonyms().get(word, frozenset()) | _shipped_synonyms().get(
-            singular(word), frozenset()):
-        parts = fold_query(other).split()
-        (phrases.append(parts) if len(parts) > 1 else forms.add(fold_query(other)))
+    forms, phrases = _synonym_words(word, _shipped_synonyms())
     named: set[int] = set()
     for form in forms:
         named |= _named_with(db, form)

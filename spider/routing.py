@@ -145,9 +145,8 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
         # electrician to the Hamburg rep who sells to plumbers, not in turn to Munich's);
         # else one whose industries do; else anyone with room, in turn.
         local = ([r for r in room if _fits(r, place, industry)]
-                 or [r for r in room if r.places and any(p in place for p in r.places)]
-                 or [r for r in room if r.industries
-                     and any(i in industry for i in r.industries)])
+                 or [r for r in room if r.places and _holds(r.places, place)]
+                 or [r for r in room if r.industries and _holds(r.industries, industry)])
         if local:
             chosen = min(local, key=lambda r: (load.get(r.name, 0), r.name))
         else:
@@ -189,6 +188,12 @@ def claim(db: Database, rep: str, company_ids: list[int]) -> list[int]:
 def _fits(rep: Rep, place: str, industry: str) -> bool:
     """Whether a company (its folded place and industry words) is in the rep's territory: a
     rep with no territory takes only what no territory holds."""
-    return ((not rep.places or any(p in place for p in rep.places)) and
-            (not rep.industries or any(i in industry for i in rep.industries)) and
+    return ((not rep.places or _holds(rep.places, place)) and
+            (not rep.industries or _holds(rep.industries, industry)) and
             bool(rep.places or rep.industries))
+
+
+def _holds(territory: list[str], said: str) -> bool:
+    """Whether one of a territory's folded words is in what a company's place or industry
+    words say (folded)."""
+    return any(word in said for word in territory)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from spider.fields import NAME_FIELDS
+from spider.fields import NAME_FIELDS, REGISTERED_NAME
 from spider.places import city_and_arrondissement, country_code, place_key, prefectures, region_of
 from spider.resolve import parallel
 from spider.resolve.concepts import latin_forms
@@ -212,10 +212,10 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         if value and value not in names:
             names.append(value)
     # the name beside a trading name (spider.ingest): read with the record, or from its extra
-    registered = record.get("registered_name")
+    registered = record.get(REGISTERED_NAME)
     extra = record.get("extra")
-    if registered is None and extra and '"registered_name"' in extra:
-        registered = json.loads(extra).get("registered_name")
+    if registered is None and extra and f'"{REGISTERED_NAME}"' in extra:
+        registered = json.loads(extra).get(REGISTERED_NAME)
     value = normalize_name(str(registered or ""))
     if value and value not in names:
         names.append(value)

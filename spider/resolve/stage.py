@@ -34,7 +34,7 @@ from spider.db import (
     transaction,
 )
 from spider.errors import InputError
-from spider.fields import NAME_FIELDS
+from spider.fields import NAME_FIELDS, REGISTERED_NAME, REGISTERED_NAME_SQL
 from spider.resolve import parallel
 from spider.resolve.block import BlockLimits, explain_blocking
 from spider.resolve.groups import Groups
@@ -56,11 +56,7 @@ ACTIVE = "coalesce(r.status, 'active') = 'active'"
 RESOLVE_COLUMNS = ("id", "record_key", "source", "source_row", "list_title", *NAME_FIELDS,
                    "name_kana", "brand", "category", "corporate_number", "industry_scheme",
                    "address", "district", "city", "region", "country", "postal_code", "lat", "lon",
-                   "phone", "website", "registered_name")  # fmt: skip
-# The name a record's business is registered under beside the trading name it is listed by
-# (spider.ingest keeps it in `extra`); looked for before the JSON is read.
-REGISTERED_NAME = ("case when instr(r.extra, '\"registered_name\"') then "
-                   "json_extract(r.extra, '$.registered_name') end")
+                   "phone", "website", REGISTERED_NAME)  # fmt: skip
 CHUNK = 5000
 
 Progress = Callable[[str], None]
@@ -82,7 +78,7 @@ def _read_active(db: Database, workers: int | None, named: set[str],
                  only: str = "", engine: Any = None) -> _Read:
     """The active records, or those of them whose ids table ONLY holds (an update in place)."""
     read = _Read()
-    columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS[:-1]) + f", {REGISTERED_NAME}"
+    columns = ", ".join(f'r."{c}"' for c in RESOLVE_COLUMNS[:-1]) + f", {REGISTERED_NAME_SQL}"
     where = f"{ACTIVE} and r.id in (select id from {only})" if only else ACTIVE
     total = db.execute(f"select count(*) from records r where {where}").fetchone()[0]
     cursor = db.conn.execute(
