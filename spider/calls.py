@@ -223,10 +223,18 @@ _CLOSED_DAY_HEADERS = ("定休日", "休業日", "休診日", "休館日", "clos
                        "closed days", "day off", "ruhetag", "ruhetage", "fermeture",
                        "jour de fermeture", "día de cierre", "giorno di chiusura")
 _JA_DAYS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
-_LATIN_DAYS = [("mon", 0), ("tue", 1), ("wed", 2), ("thu", 3), ("fri", 4), ("sat", 5), ("sun", 6),
-               ("montag", 0), ("dienstag", 1), ("mittwoch", 2), ("donnerstag", 3),
-               ("freitag", 4), ("samstag", 5), ("sonntag", 6), ("lundi", 0), ("mardi", 1),
-               ("mercredi", 2), ("jeudi", 3), ("vendredi", 4), ("samedi", 5), ("dimanche", 6)]
+# Weekdays as English, German and French lists write them, whole or cut to three letters (not
+# two: "so", "do" and "mi" are words too).
+_LATIN_DAYS = {word: day for day, words in enumerate((
+    ("mon", "monday", "mondays", "montag", "montags", "lundi", "lundis"),
+    ("tue", "tues", "tuesday", "tuesdays", "dienstag", "dienstags", "mardi", "mardis"),
+    ("wed", "weds", "wednesday", "wednesdays", "mittwoch", "mittwochs", "mercredi", "mercredis"),
+    ("thu", "thur", "thurs", "thursday", "thursdays", "donnerstag", "donnerstags", "jeudi",
+     "jeudis"),
+    ("fri", "friday", "fridays", "freitag", "freitags", "vendredi", "vendredis"),
+    ("sat", "saturday", "saturdays", "samstag", "samstags", "samedi", "samedis"),
+    ("sun", "sunday", "sundays", "sonntag", "sonntags", "dimanche", "dimanches")))
+    for word in words}
 
 
 def closed_weekdays(value: str) -> frozenset[int]:
@@ -241,14 +249,8 @@ def closed_weekdays(value: str) -> frozenset[int]:
             days |= {_JA_DAYS[ch] for ch in found.group(1) if ch in _JA_DAYS}
         if days:
             return frozenset(days)
-    folded = text.lower()
-    for word in re.findall(r"[a-zà-ÿ]+", folded):
-        for name, day in _LATIN_DAYS:
-            if word == name or (word.startswith(name) and len(name) >= 3 and (
-                    word[len(name):] in ("", "s", "day", "days", "nesday", "sday", "ursday",
-                                         "urday", "urdays", "nesdays", "sdays", "ursdays"))):
-                days.add(day)
-    return frozenset(days)
+    return frozenset(_LATIN_DAYS[word] for word in re.findall(r"[a-zà-ÿ]+", text.lower())
+                     if word in _LATIN_DAYS)
 
 
 # A list's column of a business's opening hours (営業時間 10:00～20:00, "Opening hours 9-17").

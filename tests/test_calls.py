@@ -389,3 +389,12 @@ def test_a_callback_waits_for_the_opening_hours_the_list_gives(tmp_path) -> None
     assert datetime.fromisoformat(done.callback_at).astimezone(TOKYO).strftime("%H:%M") == "10:00"
     other = log_call(db, Settings(), "Coral 表参道店", "no-answer", now=early)
     assert datetime.fromisoformat(other.callback_at).astimezone(TOKYO).strftime("%H:%M") == "09:00"
+
+
+def test_every_weekday_a_closing_day_column_says_is_read() -> None:
+    from spider.calls import closed_weekdays
+
+    said = {"Closed Mondays": {0}, "Tues": {1}, "Weds": {2}, "Thursday": {3}, "Closed Thursdays": {3},
+            "Fri": {4}, "Saturday and Sunday": {5, 6}, "Ruhetag: Donnerstag": {3}, "jeudi": {3},
+            "木曜日": {3}, "月・木曜": {0, 3}, "第3木曜": set(), "so wie immer": set(), "年中無休": set()}
+    assert {text: set(closed_weekdays(text)) for text in said} == said
