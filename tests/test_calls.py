@@ -347,19 +347,24 @@ def test_a_plan_reads_amounts_as_people_write_them(tmp_path) -> None:
     assert code != 0 and "is not an amount" in out
 
 
-def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
+def _salons(tmp_path: Path, text: str):
+    """A database of a salon list (TEXT, a CSV), built."""
     from spider.db import open_db
     from spider.ingest import ingest_file
     from spider.pipeline import rebuild
 
     path = tmp_path / "salons.csv"
-    path.write_text("店舗名,業種,住所,電話番号,定休日\n"
-                    "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,火曜日\n"
-                    "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,年中無休\n",
-                    encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     db = open_db(tmp_path / "s.db")
     ingest_file(db, path)
     rebuild(db, Settings())
+    return db
+
+
+def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
+    db = _salons(tmp_path, "店舗名,業種,住所,電話番号,定休日\n"
+                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,火曜日\n"
+                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,年中無休\n")
     # Monday 7 December 2026, 17:30 in Tokyo: three hours on is after closing; Tuesday is
     # the salon's closing day, so Wednesday at opening
     monday = datetime(2026, 12, 7, 17, 30, tzinfo=TOKYO)
@@ -371,17 +376,9 @@ def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
 
 
 def test_a_callback_waits_for_the_opening_hours_the_list_gives(tmp_path) -> None:
-    from spider.db import open_db
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-
-    path = tmp_path / "salons.csv"
-    path.write_text("店舗名,業種,住所,電話番号,営業時間\n"
-                    "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,10:00～20:00\n"
-                    "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
+    db = _salons(tmp_path, "店舗名,業種,住所,電話番号,営業時間\n"
+                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,10:00～20:00\n"
+                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,\n")
     # Wednesday 9 December 2026, 06:00 in Tokyo: three hours on is 09:00, before the salon
     # opens at ten; the other salon keeps the default hours (09:00-18:00)
     early = datetime(2026, 12, 9, 6, 0, tzinfo=TOKYO)
