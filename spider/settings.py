@@ -75,10 +75,14 @@ class Settings:
     enrich_days: int = 30  # a site visited this recently is not visited again (enrich --again)
     enrich_people: bool = True  # keep the people a company names (enrich --no-people: never)
     warnings: list[str] = field(default_factory=list, repr=False)
+    # The settings spider.toml or a flag named (the rest are defaults): a default may give way
+    # to what the input says (a query typed in Japanese is answered in Japanese); a choice not.
+    given: set[str] = field(default_factory=set, repr=False)
 
     def to_json(self) -> str:
         data = dataclasses.asdict(self)
         data.pop("warnings", None)
+        data.pop("given", None)
         return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
 
     def with_flags(self, **flags: Any) -> Settings:
@@ -87,7 +91,7 @@ class Settings:
         given = {k: v for k, v in flags.items() if v is not None}
         if not given:
             return self
-        copy = dataclasses.replace(self, warnings=list(self.warnings))
+        copy = dataclasses.replace(self, warnings=list(self.warnings), given=set(self.given))
         _apply(copy, given, "command line")
         return copy
 
@@ -103,7 +107,7 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
            "calls_per_day": (1, 10_000, True), "nurture_days": (1, 3650, True),
            "enrich_pages": (1, 100, True), "enrich_days": (0, 3650, True),
            "same_spot_m": (0.0, 100_000.0, False), "chain_apart_m": (0.0, 1_000_000.0, False)}
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "warnings"}
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name not in ("warnings", "given")}
 
 
 def _check_range(key: str, value: Any, origin: str) -> None:
@@ -160,3 +164,4 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> None:
             names = " or ".join(k.__name__ for k in kinds if k is not type(None))
             raise InputError(f"{origin}: setting {key!r} should be {names}, got {value!r}")
         setattr(settings, key, value)
+        settings.given.add(key)

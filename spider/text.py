@@ -40,6 +40,11 @@ def is_latin(text: str) -> bool:
     return all(ord(ch) < 0x3000 for ch in text)
 
 
+def is_japanese(text: str) -> bool:
+    """Text with kana or kanji in it: what a Japanese user types (渋谷の美容室, トヨタ自動車)."""
+    return any(is_kanji(ch) or "\u3041" <= ch <= "\u30ff" for ch in text)
+
+
 # ---------------------------------------------------------------------------------------------
 # Names as a rep reads them aloud
 

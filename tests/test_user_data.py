@@ -2597,3 +2597,30 @@ def test_a_list_of_towns_only_is_placed_in_their_country_and_a_district_near_its
     names = _names(db, "Elektriker in Kreuzberg")
     assert names[0] == "Elektro Kaminski"
     assert set(names[1:3]) == {"Elektro Köhler", "Schmitt Elektro"}  # Berlin, then the rest
+
+
+def test_a_query_typed_in_japanese_is_answered_in_japanese(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no spider.toml of the developer's
+    path = tmp_path / "shops.db"
+    csv = tmp_path / "shops.csv"
+    csv.write_text(SHOPS_JA, encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(path), "init", "--empty"]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(path), "ingest", str(csv)]).exit_code == 0
+
+    def opener(*args: str) -> str:
+        done = runner.invoke(main, ["--db", str(path), "expand", *args, "-n", "1", "--format", "json"])
+        assert done.exit_code == 0, done.output
+        import json
+        return json.loads(done.output[done.output.index("{"):])["prospects"][0]["opening_line"]
+
+    assert "お手伝いしております" in opener("美容室 大阪")
+    assert "お手伝いしております" in opener("梅田中央歯科医院")  # a company's Japanese name
+    assert opener("美容室 大阪", "--lang", "en").startswith("We help")
+    assert opener("beauty salon in Osaka").startswith("We help")
+    (tmp_path / "spider.toml").write_text('[spider]\nlanguage = "en"\n', encoding="utf-8")
+    assert opener("美容室 大阪").startswith("We help")  # the user's own choice stands

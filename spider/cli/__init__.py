@@ -383,7 +383,9 @@ def init(obj: Context, empty: bool, force: bool) -> None:
               help="table (the default), csv or json; with -o, read from FILE's ending.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
               help="Write to FILE (csv/json go to output/ by default).")
-@click.option("--lang", type=click.Choice(["en", "ja"]), help="Language of the opening lines.")
+@click.option("--lang", type=click.Choice(["en", "ja"]),
+              help="Language of the openers, reasons and notes (default: ja for a query typed "
+                   "in Japanese, else en; or `language` in spider.toml).")
 @click.option("--templates", type=click.Path(dir_okay=False), help="Your opener templates (TOML).")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM that Excel needs for Japanese.")
 @click.option("--include-closed", is_flag=True, default=None,
@@ -407,10 +409,14 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
     Examples:
         spider expand "Tokyo five-star hotel"
         spider expand "Palace Hotel Tokyo" --format csv      # writes output/palace-hotel-tokyo.csv
-        spider expand "トヨタ自動車" --lang ja -n 10
+        spider expand "トヨタ自動車" -n 10                     # answered in Japanese
         spider expand "sushi in Ginza" --source michelin.csv   # only your own list
     """
     from spider.export import to_csv, to_json, to_table, write_export
+    from spider.text import is_japanese
+
+    if lang is None and "language" not in obj.settings.given and is_japanese(query):
+        lang = "ja"  # who types 渋谷の美容室 reads, and calls, in Japanese
 
     settings = obj.configure(limit=limit, language=lang, templates=templates,
                              include_closed=include_closed or None, source=source,
