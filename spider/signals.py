@@ -822,12 +822,21 @@ def single_categories(db: Database) -> frozenset[str]:
     parts joined by a comma or "&": what tells "Cafe, Catering" (two kinds where "Cafe" is a
     category of its own) from "Bed & Breakfast" (one)."""
     out: set[str] = set()
+    tags: dict[str, int] = defaultdict(int)  # a comma list's part -> the lists it is in
     for (value,) in db.execute("select distinct category from records where "
                                "coalesce(category, '') != '' and coalesce(status, 'active') = "
                                "'active'"):
         for part in _HARD_PARTS.split(unicodedata.normalize("NFKC", value).strip()):
             if part and "," not in part and not _JOINED.search(part):
                 out.add(part.lower())
+            elif "," in part:
+                for tag in {p.strip().lower() for p in part.split(",")}:
+                    tags[tag] += 1
+    # A part found in several comma lists is a tag a directory gives alone ("General
+    # Practice, Dentistry" and "General Practice, Surgery": a services column), where a
+    # name's comma ("Arts, Crafts") is in one value only.
+    out |= {tag for tag, lists in tags.items()
+            if lists >= 2 and tag and len(tag.split()) <= 4 and not any(c.isdigit() for c in tag)}
     return frozenset(out)
 
 

@@ -2624,3 +2624,25 @@ def test_a_query_typed_in_japanese_is_answered_in_japanese(tmp_path, monkeypatch
     assert opener("beauty salon in Osaka").startswith("We help")
     (tmp_path / "spider.toml").write_text('[spider]\nlanguage = "en"\n', encoding="utf-8")
     assert opener("美容室 大阪").startswith("We help")  # the user's own choice stands
+
+
+def test_a_services_column_of_comma_lists_is_read_as_tags(tmp_path):
+    db = _db(tmp_path, "vets.csv",
+             "Business Name,Address,City,State,ZIP,Phone,Services\n"
+             'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
+             'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
+             'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
+             'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Dentistry"\n'
+             'Angell Animal Medical Center,350 S Huntington Ave,Boston,MA,02130,(617) 522-7282,"Emergency, Surgery, Dentistry"\n'
+             'Boston Arts Supply,12 Main St,Boston,MA,02116,(617) 555-0100,"Arts, Crafts"\n',
+             mapping={"category": "Services"})
+    # "General Practice" is in two lists: a tag of its own, so the two general practices in
+    # Boston share it (the whole cell had been one label each)
+    names = [p.name for p in expand(db, Settings(), "Back Bay Veterinary Hospital", limit=10,
+                                    save=False).prospects]
+    assert "South End Animal Hospital" in names and "Porter Square Veterinary Hospital" in names
+    assert "Boston Arts Supply" not in names
+    from spider.signals import single_categories
+    tags = single_categories(db)
+    assert {"general practice", "surgery", "dentistry"} <= tags
+    assert "arts" not in tags  # a comma in one value only is no tag list
