@@ -80,7 +80,7 @@ def test_the_log_drives_exclusions_won_clients_and_the_days_queue(private_db_pat
     code, out = run(db, "today", "-n", "5")
     assert code == 0, out
     callbacks, _, fresh = out.partition("New prospects")
-    assert "Callbacks due (1)" in callbacks and "sales manager out" in callbacks
+    assert "Callbacks due now (1)" in callbacks and "sales manager out" in callbacks
     assert "ask for Mr Sato" in callbacks and "receptionist, Ms Ito answered" in callbacks
     assert "Palace Hotel" not in fresh and "Conrad" not in fresh and "Peninsula" not in fresh
     assert fresh.count("[A]") + fresh.count("[B]") + fresh.count("[C]") == 5
@@ -266,7 +266,8 @@ def test_the_desk_survives_a_full_rebuild_and_a_refresh(private_db_path) -> None
     assert desk() == before
     assert run(db, "refresh")[0] == 0
     assert desk() == before
-    assert "Callbacks due" in run(db, "today")[1] or "No callbacks due" in run(db, "today")[1]
+    assert any(said in run(db, "today")[1] for said in ("Callbacks due now", "Callbacks later",
+                                                        "No callbacks due"))
 
 
 def test_a_crm_call_export_reads_back_into_the_log(private_db_path, tmp_path) -> None:
@@ -395,3 +396,27 @@ def test_every_weekday_a_closing_day_column_says_is_read() -> None:
             "Fri": {4}, "Saturday and Sunday": {5, 6}, "Ruhetag: Donnerstag": {3}, "jeudi": {3},
             "木曜日": {3}, "月・木曜": {0, 3}, "第3木曜": set(), "so wie immer": set(), "年中無休": set()}
     assert {text: set(closed_weekdays(text)) for text in said} == said
+
+
+def test_todays_queue_tells_callbacks_due_now_from_those_later_today(tmp_path) -> None:
+    import sqlite3
+    from datetime import timedelta
+
+    _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
+            "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
+            "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
+    path = tmp_path / "s.db"
+    assert run(path, "log", "ヘアサロン ルミエール", "no-answer")[0] == 0
+    assert run(path, "log", "Coral 表参道店", "gatekeeper-message")[0] == 0
+    now = datetime.now(UTC)
+    conn = sqlite3.connect(path)
+    with conn:
+        for name, when in (("ヘアサロン ルミエール", now - timedelta(minutes=5)),
+                           ("Coral 表参道店", now + timedelta(hours=3))):
+            conn.execute("update call_log set callback_at = ? where record_id in (select id from "
+                         "records where name = ?)", [when.isoformat(timespec="seconds"), name])
+    conn.close()
+    out = run(path, "today")[1]
+    due, _, later = out.partition("Callbacks later (1")
+    assert "Callbacks due now (1)" in due and "ルミエール" in due and "Coral" not in due
+    assert "Coral 表参道店" in later.partition("New prospects")[0]

@@ -568,15 +568,26 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     first, each with the number, who to ask for, the opener and what happened last time."""
     from spider.queue import day_queue
 
+    from datetime import UTC, datetime
+
     queue = day_queue(obj.open(), obj.settings, rep=rep, limit=limit)
-    click.echo(f"Callbacks due ({len(queue.callbacks)}):" if queue.callbacks else
-               "No callbacks due.")
-    for row in queue.callbacks:
-        click.echo(f"  {row['local']:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
-                   f"{row['phone'] or 'no number'}  last: {row['last']}"
-                   + (f" ({row['note']})" if row["note"] else "")
-                   + (f"; {row['spoke']} answered" if row["spoke"] else "")
-                   + (f"; ask for {row['ask']}" if row["ask"] else ""))
+    # The queue holds the next twelve hours' callbacks: those whose time has come first,
+    # then the ones later today, under their own heading (a 15:00 callback is not due at 9).
+    now = datetime.now(UTC)
+    due = [r for r in queue.callbacks if datetime.fromisoformat(r["callback_at"]) <= now]
+    later = [r for r in queue.callbacks if datetime.fromisoformat(r["callback_at"]) > now]
+    if not queue.callbacks:
+        click.echo("No callbacks due.")
+    for heading, rows in ((f"Callbacks due now ({len(due)}):", due),
+                          (f"Callbacks later ({len(later)}, in the next 12 hours):", later)):
+        if rows:
+            click.echo(heading)
+        for row in rows:
+            click.echo(f"  {row['local']:%a %H:%M %Z}  #{row['company_id']} {row['name']}  "
+                       f"{row['phone'] or 'no number'}  last: {row['last']}"
+                       + (f" ({row['note']})" if row["note"] else "")
+                       + (f"; {row['spoke']} answered" if row["spoke"] else "")
+                       + (f"; ask for {row['ask']}" if row["ask"] else ""))
     if queue.back:
         click.echo(f"Back from nurture ({len(queue.back)}):")
         for row in queue.back:
