@@ -31,6 +31,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     from spider.contact_facts import best_contacts
     from spider.exclusions import excluded_companies
     from spider.routing import assigned_to, owners
+    from spider.signals import not_open
 
     now = now or datetime.now(UTC)
     out = DayQueue()
@@ -41,7 +42,8 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     if visible is not None:
         due = [r for r in due if r["company_id"] in visible]
     # A company excluded since (do-not-call, now a client) is called back no more.
-    barred = excluded_companies(db, 0)
+    # So is one closed since: the re-ingested list says so.
+    barred = excluded_companies(db, 0).keys() | not_open(db)
     due = [r for r in due if r["company_id"] not in barred]
     known = best_contacts(db, settings, [r["company_id"] for r in due])
     for row in due:
@@ -56,8 +58,9 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "phone": row["phone"] or (found.phone if found else "")})
     out.back = [r for r in nurture_list(db, settings, now)
                 if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()
-                and (visible is None or r["company_id"] in visible)]
-    excluded = excluded_companies(db, settings.recent_call_days)
+                and (visible is None or r["company_id"] in visible)
+                and r["company_id"] not in barred]
+    excluded = excluded_companies(db, settings.recent_call_days).keys() | barred
     seen: set[int] = set()
     mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
     rows = []

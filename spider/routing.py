@@ -91,15 +91,19 @@ def assigned_to(db: Database, rep: str) -> set[int]:
 
 
 def open_leads(db: Database) -> dict[str, int]:
-    """Rep -> the companies assigned to them and not called since."""
+    """Rep -> the companies assigned to them, not called since and still open."""
+    from spider.signals import not_open
+
     ensure_routing_schema(db)
+    shut = not_open(db)
     counts: dict[str, int] = {}
-    for rep, in db.execute(
-            "select a.rep from assignments a join record_links l on l.record_id = a.record_id "
-            "where not exists (select 1 from call_log c join record_links l2 on l2.record_id = "
-            "c.record_id where l2.company_id = l.company_id and c.logged_at >= a.assigned_at) "
-            "group by l.company_id, a.rep"):
-        counts[rep] = counts.get(rep, 0) + 1
+    for rep, cid in db.execute(
+            "select a.rep, l.company_id from assignments a join record_links l on l.record_id = "
+            "a.record_id where not exists (select 1 from call_log c join record_links l2 on "
+            "l2.record_id = c.record_id where l2.company_id = l.company_id and c.logged_at >= "
+            "a.assigned_at) group by l.company_id, a.rep"):
+        if cid not in shut:
+            counts[rep] = counts.get(rep, 0) + 1
     return counts
 
 

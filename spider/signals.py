@@ -344,6 +344,15 @@ _LODGING = frozenset({"hotel", "ryokan", "hostel", "lodging", "旅館", "ホテ�
 # or from the category itself where a directory files them there ("Closed", "Planning").
 STATUS_CLOSED = "status:closed"
 STATUS_PLANNED = "status:planned"
+
+
+def not_open(db: Database) -> set[int]:
+    """The companies marked closed or not yet open (a register's few: read whole). A closed
+    business is never called, whichever list or callback named it before it closed."""
+    return {cid for cid, in db.execute("select company_id from company_signals where signal in "
+                                       "(?, ?)", [STATUS_CLOSED, STATUS_PLANNED])}
+
+
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
 _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -400,7 +400,6 @@ def test_every_weekday_a_closing_day_column_says_is_read() -> None:
 
 def test_todays_queue_tells_callbacks_due_now_from_those_later_today(tmp_path) -> None:
     import sqlite3
-    from datetime import timedelta
 
     _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
@@ -420,3 +419,39 @@ def test_todays_queue_tells_callbacks_due_now_from_those_later_today(tmp_path) -
     due, _, later = out.partition("Callbacks later (1")
     assert "Callbacks due now (1)" in due and "ルミエール" in due and "Coral" not in due
     assert "Coral 表参道店" in later.partition("New prospects")[0]
+
+
+def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -> None:
+    from spider.expand import expand
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.queue import day_queue
+    from spider.routing import add_rep, assign, open_leads
+
+    rows = ("店舗名,業種,住所,電話番号,状態\n"
+            "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,{}\n"
+            "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,営業中\n"
+            "Hair Make Earth 青山,美容室,東京都港区南青山3-1-1,03-5411-1111,営業中\n")
+    db = _salons(tmp_path, rows.format("営業中"))
+    expansion = expand(db, Settings(), "美容室 港区", limit=10)
+    add_rep(db, "Alice", places="", industries="", capacity=10)
+    assign(db, [p.company_id for p in expansion.prospects])
+    log_call(db, Settings(), "Coral 表参道店", "no-answer")
+    assert open_leads(db) == {"Alice": 2}
+    # The list comes again: the salon has closed since.
+    (tmp_path / "salons.csv").write_text(rows.format("閉店"), encoding="utf-8")
+    ingest_file(db, tmp_path / "salons.csv")
+    rebuild(db, Settings())
+    queue = day_queue(db, Settings(), now=datetime.now(UTC), hand_out=False)
+    assert "ヘアサロン ルミエール" not in {row["name"] for row in queue.fresh}
+    assert "Hair Make Earth 青山" in {row["name"] for row in queue.fresh}
+    assert open_leads(db) == {"Alice": 1}
+    # A callback to a business that closed is dropped too.
+    (tmp_path / "salons.csv").write_text(rows.format("営業中").replace(
+        "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,営業中",
+        "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,閉店"), encoding="utf-8")
+    ingest_file(db, tmp_path / "salons.csv")
+    rebuild(db, Settings())
+    later = datetime.now(UTC) + timedelta(days=3)
+    assert "Coral 表参道店" not in {row["name"] for row in day_queue(
+        db, Settings(), now=later, hand_out=False).callbacks}
