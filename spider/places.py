@@ -231,11 +231,18 @@ def gazetteer() -> Gazetteer:
         region = Region(code, country, _plain_region_name(name))
         table = regions_in.setdefault(country, {})
         keys = {fold_place(name), fold_place(_plain_region_name(name))}
-        keys |= {fold_place(k) for k in row["keywords"].split(",")
+        words = {fold_place(k) for k in row["keywords"].split(",")
                  if k.strip() and not _NOT_A_NAME.search(k) and len(k.split()) <= 3}
+        # A keyword of two or three letters is a code ("AB", "BC" of Abruzzo, Basilicata):
+        # a code within its country, never a name that says the country ("BC" of a
+        # Canadian list is British Columbia).
+        codes = {k for k in words if len(k) <= 3 and k.isalpha()}
+        keys |= words - codes
         for key in keys - {""}:
             table.setdefault(key, region)
             by_name.setdefault(key, []).append(region)
+        for key in codes:
+            table.setdefault(key, region)
         for code_key in (fold_place(row["local_code"]), fold_place(code.split("-", 1)[1])):
             if code_key:
                 table.setdefault(code_key, region)

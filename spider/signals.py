@@ -954,7 +954,11 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
     for rec in recs:
         ev = _evidence(rec)
         country = places.country_code(rec.get("country"))
-        inferred = countries.get(rec.get("source") or "")  # the file's country, from its regions
+        # the file's country, from its regions (of two, the one that has this row's region)
+        inferred = countries.get(rec.get("source") or "")
+        if inferred and "," in inferred:
+            inferred = _file_country(inferred, rec.get("region")
+                                     or places.address_tail(rec.get("address") or ""))
         pref_raw, city_raw, city_ward = None, rec.get("city"), None
         address_district = None  # a neighbourhood the address names before its town
         city_label = ward_label = None  # English names of a city and ward keyed in Japanese
@@ -1168,7 +1172,24 @@ def source_countries(db: Database) -> dict[str, str]:
             country, count = tally.most_common(1)[0]
             if count >= 0.8 * len(regions):
                 out[source] = country
+                continue
+            # A North American list (TX, NY ... and ON, BC): two countries that hold four in
+            # five of its regions between them, the second at least two, each region read in
+            # the first of them that has it (`_file_country`).
+            rest = [r for r in regions if country not in gazetteer.countries_of_code(r)]
+            second = Counter(c for r in rest for c in set(gazetteer.countries_of_code(r)))
+            if second:
+                other, more = second.most_common(1)[0]
+                if more >= 2 and count + more >= 0.8 * len(regions):
+                    out[source] = f"{country},{other}"
     return out
+
+
+def _file_country(inferred: str, region: str) -> str:
+    """The country a row of a file whose regions say two (`source_countries`: "US,CA") is in:
+    the first that has the row's region."""
+    countries = inferred.split(",")
+    return next((c for c in countries if region and places.region_of(region, c)), countries[0])
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -2646,3 +2646,35 @@ def test_a_services_column_of_comma_lists_is_read_as_tags(tmp_path):
     tags = single_categories(db)
     assert {"general practice", "surgery", "dentistry"} <= tags
     assert "arts" not in tags  # a comma in one value only is no tag list
+
+
+def test_a_north_american_list_places_state_and_province_codes_in_their_countries(tmp_path):
+    from spider.calls import log_call, zone_of
+    from spider.signals import signals_of
+
+    rows = [("Smythe LLP", "Vancouver", "BC"), ("MNP LLP", "Calgary", "AB"),
+            ("BDO Canada LLP", "Toronto", "ON"), ("Fuller Landau Group", "Toronto", "Ontario"),
+            ("Welch LLP", "Ottawa", "ON"), ("Crowe LLP", "Chicago", "IL"),
+            ("Plante Moran", "Southfield", "MI"), ("Grant Thornton LLP", "Chicago", "Illinois"),
+            ("CohnReznick", "New York", "NY"), ("Marcum LLP", "New York", "NY"),
+            ("Wolf & Company", "Boston", "MA"), ("Baker Tilly", "Chicago", "IL")]
+    db = _db(tmp_path, "members.csv", "Firm,City,State/Province,Phone\n" + "".join(
+        f"{firm},{city},{state},(555) 555-01{i:02d}\n" for i, (firm, city, state) in enumerate(rows)))
+    ids = dict(db.execute("select name, id from companies").fetchall())
+    held = signals_of(db, list(ids.values()))
+    regions = {name: {r["label"] for r in held[cid].values() if r["kind"] == "region"}
+               for name, cid in ids.items()}
+    countries = {name: {s for s in held[cid] if s.startswith("place:country:")}
+                 for name, cid in ids.items()}
+    assert regions["Smythe LLP"] == {"British Columbia"}  # not Basilicata
+    assert regions["MNP LLP"] == {"Alberta"}  # not Abruzzi
+    assert regions["BDO Canada LLP"] == regions["Fuller Landau Group"] == {"Ontario"}
+    assert regions["Crowe LLP"] == regions["Grant Thornton LLP"] == {"Illinois"}
+    assert countries["Smythe LLP"] == {"place:country:CA"}
+    assert countries["CohnReznick"] == {"place:country:US"}
+    # A callback keeps the firm's own hours: Vancouver's, not Central Europe's
+    assert zone_of("CA-BC").key == "America/Vancouver"
+    done = log_call(db, Settings(), "Smythe LLP", "no-answer")
+    from datetime import datetime
+    local = datetime.fromisoformat(done.callback_at).astimezone(zone_of("CA-BC"))
+    assert 9 <= local.hour < 18
