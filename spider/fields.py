@@ -94,6 +94,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",
             "activite principale etablissement", "activite principale", "naf", "code naf",
+            "service types", "service type", "services", "service",
             "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "categories", "activite", "activité", "secteur d'activité", "secteur d'activite", "secteur", "activité principale", "type of gym", "type of business", "business category", "business categories", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
     "rating": ("rating", "stars", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
@@ -214,7 +215,7 @@ _NOT_ROW_PREFIX = frozenset({"contact", "owner", "account", "company", "billing"
                              "operator", "manager", "director", "officer", "principal"})
 
 
-def _row_prefix(headers: list[str]) -> str | None:
+def row_prefix(headers: list[str]) -> str | None:
     """The first word most of a file's headers share ("location" in a CQC export, whose
     columns are "Location Name", "Location City", ...), if at least three and a third do."""
     firsts = Counter(fold_header(h).split(" ", 1)[0] for h in headers
@@ -232,7 +233,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
     """Map each source column to a field (or to itself, kept as extra). Overrides are
     field=column; AVOID holds (field, column) pairs a column's values ruled out."""
     mapping = _map_headers(headers, overrides, avoid)
-    prefix = _row_prefix(headers)
+    prefix = row_prefix(headers)
     if prefix is None:
         return mapping
     # A register that heads every column with what its rows are ("Location Name",

@@ -49,6 +49,7 @@ from spider.fields import (
     fold_header,
     map_headers,
     names_no_kind,
+    row_prefix,
 )
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
@@ -351,6 +352,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     key = None if "source_id" in named.values() else key_column(headers, named, sampled)
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
+    prefix: str | None = None
     for row_id, raw in itertools.chain(sample, rows):
         report.read += 1
         if isinstance(raw, str):  # a parse error for this row
@@ -359,15 +361,17 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
         if header_map is None or any(k not in header_map for k in raw):
             header_map = map_headers(list(raw), mapping, avoid)
             _check_mapping(mapping, header_map, path)
+            # (a register's "Location Address Line 2" is its address's second line)
+            prefix = row_prefix(list(raw))
             report.columns = list(dict.fromkeys([*report.columns, *raw]))
             report.unmapped = [c for c in report.columns
                                if header_map.get(c, c) == c and c not in KNOWN
                                and not ("address" in header_map.values()
-                                        and fold_header(c) in _JOINED_TO_ADDRESS)
-                               and fold_header(c) not in _TRADING_NAME]
+                                        and _header(c, prefix) in _JOINED_TO_ADDRESS)
+                               and _header(c, prefix) not in _TRADING_NAME]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
-        record = _to_record(raw, header_map, constants, report)
+        record = _to_record(raw, header_map, constants, report, prefix)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
             continue
@@ -757,8 +761,14 @@ def _in_us(country: Any, region: Any) -> bool:
     return found is not None and found.country == "US"
 
 
+def _header(column: str, prefix: str | None) -> str:
+    """A header folded, without the first word every column of a register shares."""
+    folded = fold_header(column)
+    return folded[len(prefix) + 1:] if prefix and folded.startswith(prefix + " ") else folded
+
+
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
-               report: IngestReport) -> dict[str, Any]:
+               report: IngestReport, prefix: str | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for column, value in raw.items():
@@ -777,7 +787,7 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         else:
             extra[column] = value
     # Each extra column's header folded once, for the scans below.
-    columns = [(fold_header(column), column, value) for column, value in extra.items()]
+    columns = [(_header(column, prefix), column, value) for column, value in extra.items()]
     # A trading name beside the registered one ("Business Name" and "DBA"): the business is
     # called by it (its sign, its phone greeting); the registered name stays in `extra` as
     # registered_name, and is indexed for look-ups. A row without one keeps the other.

@@ -2678,3 +2678,19 @@ def test_a_north_american_list_places_state_and_province_codes_in_their_countrie
     from datetime import datetime
     local = datetime.fromisoformat(done.callback_at).astimezone(zone_of("CA-BC"))
     assert 9 <= local.hour < 18
+
+
+def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_path):
+    db = _db(tmp_path, "cqc.csv",
+             "Location ID,Location Name,Location Street Address,Location Address Line 2,"
+             "Location City,Location Postal Code,Location Type/Sector,Service types,"
+             "Registration status\n"
+             "1-119717051,Grove Park Care Home,Grove Lane,Headingley,Leeds,LS6 2AS,"
+             "Social Care Org,Care home service with nursing,Registered\n"
+             "1-130251734,Mill Lodge,Low Fold,Chapel Allerton,Leeds,LS7 4ES,Social Care Org,"
+             "Care home service without nursing,Registered\n"
+             "1-555,Sheffield Home Support,12 Church St,,Sheffield,S1 2GJ,Social Care Org,"
+             "Homecare agencies,Registered\n")
+    row = db.execute("select category, address from records where name = 'Grove Park Care Home'"
+                     ).fetchone()
+    assert tuple(row) == ("Care home service with nursing", "Grove Lane, Headingley")
