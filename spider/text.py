@@ -142,7 +142,7 @@ accountant attorney lawyer architect electrician plumber contractor physician do
 advisor adviser agent hairdresser mechanic caterer roofer locksmith painter carpenter
 optician
 veterinarian optometrist orthodontist chiropractor physiotherapist therapist realtor notary
-surveyor consultant florist butcher barber vet
+surveyor consultant florist butcher barber vet bistrot trattoria osteria
 """.split())
 _NO_SINGULAR = frozenset({"electronics", "logistics", "services", "goods", "lodging", "equipment",
                           "media", "analytics", "news", "aerospace", "apparel", "gas"})
@@ -162,11 +162,20 @@ def _plain_label(label: str) -> str:
     first = re.split(r",\s+|\s+or\s+", text)[0].strip()
     if first and first != text and first.split(" ")[-1].lower().rstrip("s") in ENTITY_NOUNS:
         text = first
+    # A register's service label ("Care home service without nursing", "Restaurant with
+    # rooms"): the kind of business it names, up to its last noun for one ("Care home").
+    words = re.split(r"\s+(?:with|without|for|except|excluding|not)\s+", text, maxsplit=1)[0].split(" ")
+    nouns = [i for i, w in enumerate(words)
+             if _singular_noun(w.lower()) in ENTITY_NOUNS or w.lower() in ENTITY_NOUNS]
+    if nouns and len(words) - 1 - nouns[-1] <= 3:
+        text = " ".join(words[:nouns[-1] + 1])
     words = text.split(" ")
     if re.search(r"[A-Z]{2}", text) or not text.isascii():
         return text
     if all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words):
         return text.lower()  # Title Case of a column value, not proper nouns
+    if words[0][1:].islower() and all(not any(c.isupper() for c in w) for w in words[1:]):
+        return text[:1].lower() + text[1:]  # Sentence case: "Care home" in a sentence
     return text
 
 
@@ -223,6 +232,8 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
     stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
     if last.lower().endswith("ies"):
         stem = last[:-3] + "y"
+    if last.lower().endswith(("is", "us", "ss")):
+        stem = last  # no plural: "Bouchon lyonnais", not "lyonnai"
     head = " ".join(words[:-1])
     if stem.lower() in ENTITY_NOUNS:
         one = " ".join(w for w in (head, stem) if w)

@@ -338,3 +338,14 @@ def test_a_directory_heading_noun_first_reads_as_a_person_says_it() -> None:
     assert noun_forms("Accountants-Certified Public")[1] == "certified public accountants"
     assert noun_forms("Attorneys-Personal Injury")[1] == "personal injury attorneys"
     assert noun_forms("Self-Storage")[1] == "self-storage companies"  # one word, not a heading
+
+
+def test_a_registers_service_label_and_a_french_kind_read_as_nouns():
+    from spider.text import noun_forms
+
+    # (openers had said "Care home service without nursing homes", "Bouchon lyonnai companies")
+    assert noun_forms("Care home service without nursing") == ("care home", "care homes")
+    assert noun_forms("Restaurant with rooms") == ("restaurant", "restaurants")
+    assert noun_forms("Bouchon lyonnais")[1] == "bouchon lyonnais companies"
+    assert noun_forms("Bistrot") == ("bistrot", "bistrots")
+    assert noun_forms("pharmaceuticals") == ("pharmaceutical company", "pharmaceutical companies")
