@@ -167,7 +167,8 @@ def _plain_label(label: str) -> str:
     words = re.split(r"\s+(?:with|without|for|except|excluding|not)\s+", text, maxsplit=1)[0].split(" ")
     nouns = [i for i, w in enumerate(words)
              if _singular_noun(w.lower()) in ENTITY_NOUNS or w.lower() in ENTITY_NOUNS]
-    if nouns and len(words) - 1 - nouns[-1] <= 3:
+    if nouns and len(words) - 1 - nouns[-1] <= 3 and not {"&", "and", "+", "/"} & {
+            w.lower() for w in words[nouns[-1]:]}:
         text = " ".join(words[:nouns[-1] + 1])
     words = text.split(" ")
     if re.search(r"[A-Z]{2}", text) or not text.isascii():

@@ -2694,3 +2694,15 @@ def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_pat
     row = db.execute("select category, address from records where name = 'Grove Park Care Home'"
                      ).fetchone()
     assert tuple(row) == ("Care home service with nursing", "Grove Lane, Headingley")
+
+
+def test_et_and_ampersand_are_one_word_in_names(tmp_path):
+    db = _db(tmp_path, "restos.csv",
+             "Nom;Adresse;Code postal;Ville;Cuisine;Téléphone\n"
+             "Daniel et Denise;156 Rue de Créqui;69003;Lyon;Bouchon lyonnais;04 78 60 66 53\n"
+             "Daniel & Denise Créqui;156 rue de Crequi;69003;Lyon 3e;Bouchon;\n"
+             "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais;04 78 30 40 44\n"
+             "Café Comptoir Abel;25 Rue Guynemer;69002;Lyon;Bouchon lyonnais;04 78 37 46 18\n"
+             "Müller und Söhne;Hauptstraße 5;69003;Lyon;Brasserie;04 78 00 00 01\n")
+    companies = db.execute("select count(*) from companies").fetchone()[0]
+    assert companies == 4  # the two rows of Daniel et Denise are one restaurant

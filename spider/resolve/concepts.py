@@ -98,6 +98,9 @@ def misspelt_concept(word: str) -> str | None:
     return _misspellings().get(word)
 
 
+_AND_WORDS = {"et": "and", "und": "and", "y": "and", "e": "and", "en": "and", "ve": "and"}
+
+
 @lru_cache(maxsize=200_000)
 def concept_tokens(latin: str) -> tuple[str, ...]:
     """Map a normalized Latin name onto dictionary concepts and romaji keys, token by token.
@@ -105,6 +108,10 @@ def concept_tokens(latin: str) -> tuple[str, ...]:
     "toyota motors" and "toyota automobile" both give ("toyota", "motor").
     """
     tokens = latin.split()
+    # "Daniel et Denise", "Müller und Söhne" are "Daniel & Denise", "Müller & Söhne": a
+    # connector between two words is "and" in any language ("&" folds to it).
+    tokens = [_AND_WORDS.get(t, t) if 0 < i < len(tokens) - 1 else t
+              for i, t in enumerate(tokens)]
     en_concept = _dictionary()[2]
     max_len = _max_phrase()
     out: list[str] = []
