@@ -117,10 +117,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
                 list_noun: str = "") -> str:
     """'five-star hotels in Tokyo' / 'another bank in Chiyoda' (plural=False gives the
     singular) / '東京都の五つ星ホテル', from a set of signals."""
-    def top(kinds: tuple[str, ...]) -> dict | None:
-        rows = [r for r in signals.values() if r["kind"] in kinds]
-        return max(rows, key=lambda r: r["idf"] or 0) if rows else None
-
+    top = functools.partial(_top, signals)
     tier = top(("tier",))
     place = top(("district",)) or top(("city",)) or top(("region",)) or top(("country",))
     if language == "ja":
@@ -149,6 +146,23 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
     return f"{phrase} in {_with_article(where)}" if where else phrase
+
+
+def _top(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
+    """The rarest of SIGNALS of these kinds: the one a phrase names."""
+    rows = [r for r in signals.values() if r["kind"] in kinds]
+    return max(rows, key=lambda r: r["idf"] or 0) if rows else None
+
+
+def _phrase_signals(signals: dict[str, dict]) -> set[str]:
+    """The signals `peer_phrase` names of SIGNALS (its tier, place and kind): the clients
+    holding them all are those the phrase speaks of."""
+    picked = [_top(signals, ("tier",)),
+              next(filter(None, (_top(signals, (k,)) for k in
+                                 ("district", "city", "region", "country"))), None),
+              next(filter(None, (_top(signals, (k,)) for k in
+                                 ("category", "kind", "concept", "industry"))), None)]
+    return {row["signal"] for row in picked if row}
 
 
 def _with_japanese(signals: dict[str, dict]) -> dict | None:
@@ -263,8 +277,11 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                 values["story_clause"] = clause.format(story=story) if story else ""
             else:
                 prospect.angle = "anonymous_peer"
-                # One won client among the prospect's competitors, or several: said so.
+                # One won client among the competitors the line names ("hotels in Kyoto"),
+                # or several: said so (a ryokan client in Hakone is none of them).
+                named = _phrase_signals(shared_signals)
                 several = sum(1 for c in clients if c["company_id"] != prospect.company_id
+                              and named <= client_signals.get(c["company_id"], {}).keys()
                               and _competes(signals, client_signals.get(c["company_id"], {}))) > 1
                 angle = templates["angle"]["anonymous_peer"]
                 for key in ("competitors", "teams"):

@@ -349,3 +349,33 @@ def test_a_registers_service_label_and_a_french_kind_read_as_nouns():
     assert noun_forms("Bouchon lyonnais")[1] == "bouchon lyonnais companies"
     assert noun_forms("Bistrot") == ("bistrot", "bistrots")
     assert noun_forms("pharmaceuticals") == ("pharmaceutical company", "pharmaceutical companies")
+
+
+def test_an_anonymous_line_counts_only_the_clients_it_speaks_of(tmp_path):
+    from spider.clients import record_won
+    from spider.db import open_db
+    from spider.expand import expand
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    path = tmp_path / "stays.csv"
+    path.write_text("name,category,city,region,country\n"
+                    "Hotel Okura Kyoto,Hotel,Kyoto,Kyoto,JP\n"
+                    "Kyoto Hotel Granvia,Hotel,Kyoto,Kyoto,JP\n"
+                    "Hotel Kanra Kyoto,Hotel,Kyoto,Kyoto,JP\n"
+                    "Fujiya Hotel,Hotel,Hakone,Kanagawa,JP\n"
+                    "Gora Kadan,Hotel,Hakone,Kanagawa,JP\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    record_won(db, "Hotel Okura Kyoto", referenceable=False)
+    record_won(db, "Fujiya Hotel", referenceable=False)
+    lines = {p.name: p.opening_line for p in expand(db, Settings(), "Kyoto Hotel Granvia",
+                                                     limit=10, save=False).prospects}
+    # one client among hotels in Kyoto (the Hakone one is no hotel in Kyoto)
+    assert "one of your direct competitors among hotels in Kyoto" in lines["Hotel Kanra Kyoto"]
+    record_won(db, "Kyoto Hotel Granvia", referenceable=False)
+    lines = {p.name: p.opening_line for p in expand(db, Settings(), "Gora Kadan",
+                                                     limit=10, save=False).prospects}
+    assert "several of your direct competitors among hotels in Kyoto" in lines["Hotel Kanra Kyoto"]
