@@ -59,6 +59,7 @@ class Term:
     # How many of `expanded` weigh fully (0: the first, and the first pattern's matches);
     # the rest are alternates that rank after them.
     primary: int = 0
+    shipped: bool = False  # a term of the shipped vocabulary, not a label of this database
 
 
 @dataclass
@@ -619,6 +620,10 @@ def _japanese_place_forms(name: str) -> list[str]:
     # A ward of a designated city (京都市伏見区) is also said by itself: 伏見区, 伏見, Fushimi.
     city, mark, ward = name.partition("市")
     names = [name, ward] if mark and city and len(ward) >= 2 else [name]
+    # A town or village of a rural district (足柄下郡箱根町) is said without it: 箱根町, Hakone.
+    county, mark, town = name.partition("郡")
+    if mark and county and len(town) >= 2:
+        names.append(town)
     for one in names:
         if one != name:
             out.append(one)
@@ -634,7 +639,7 @@ def _japanese_place_forms(name: str) -> list[str]:
 # ---------------------------------------------------------------- reading the vocabulary
 
 
-_TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies, t.user"
+_TERM_COLUMNS = "t.id, t.label, t.facet, t.patterns, t.signals, t.implies, t.user, t.vocabulary"
 
 
 class _Vocabulary:
@@ -659,7 +664,8 @@ class _Vocabulary:
         if term is None:
             term = self._terms[row["id"]] = Term(
                 row["label"], row["facet"], json.loads(row["patterns"]),
-                json.loads(row["implies"]), json.loads(row["signals"]))
+                json.loads(row["implies"]), json.loads(row["signals"]),
+                shipped=bool(row.get("vocabulary")))
             if row.get("user"):
                 self.users.add(id(term))
         return term
@@ -786,6 +792,12 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         also = [phrases[a] for a in aliases.get(piece, ()) if a in phrases]
         if own is None:
             return also[0] if also else None
+        exact = [t for t in also if not t.shipped and t.facet == "category"
+                 and id(t) in vocabulary.users]
+        if own.shipped and own.facet != "place" and exact:
+            # The word's own synonym is a category of the user's list ("ryokan": 旅館 beside
+            # ホテル): that one, not the shipped word's wider kind (hotels of every sort).
+            return exact[0]
         also = [t for t in also if t is not own and t.facet == own.facet]
         if not also:
             return own

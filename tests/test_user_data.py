@@ -372,6 +372,8 @@ def test_the_users_own_category_word_and_a_town_without_its_suffix(tmp_path):
     assert set(names[:4]) == {"強羅花壇", "箱根吟遊", "強羅環翠楼", "環翠楼"}, names
     # In English: the town by its reading, the inns as lodging.
     assert set(_names(db, "ryokan in Hakone")[:5]) >= {"強羅花壇", "箱根吟遊", "富士屋ホテル"}
+    # "ryokan" is the list's own 旅館 (beside its ホテル), before the hotel of the town
+    assert set(_names(db, "ryokan in Hakone")[:4]) == {"強羅花壇", "箱根吟遊", "強羅環翠楼", "環翠楼"}
     # A review score of 4.8 is no star class: nothing says "upscale" or OpenStreetMap.
     result = expand(db, Settings(), "強羅花壇", limit=5, save=False)
     text = " ".join(r.text() for p in result.prospects for r in p.reasons)
@@ -1379,7 +1381,13 @@ def test_an_anonymous_opener_says_one_competitor_when_one_client_is(tmp_path):
                                                    limit=5, save=False).prospects}
     assert "with one of your direct competitors among" in line["Du Pain et des Idées"], line
     assert "helping them win new customers" in line["Du Pain et des Idées"]  # a bakery
+    # A client in Lyon is none of the "bakeries in Paris" the line speaks of
     record_won(db, "Boulangerie Pozzoli", referenceable=False)
+    line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
+                                                   limit=5, save=False).prospects}
+    assert "with one of your direct competitors among bakeries in Paris" in line[
+        "Du Pain et des Idées"], line
+    record_won(db, "Maison Landemaine Bastille", referenceable=False)
     line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
                                                    limit=5, save=False).prospects}
     assert "with several of your direct competitors among" in line["Du Pain et des Idées"], line
@@ -2706,3 +2714,16 @@ def test_et_and_ampersand_are_one_word_in_names(tmp_path):
              "Müller und Söhne;Hauptstraße 5;69003;Lyon;Brasserie;04 78 00 00 01\n")
     companies = db.execute("select count(*) from companies").fetchone()[0]
     assert companies == 4  # the two rows of Daniel et Denise are one restaurant
+
+
+def test_a_town_of_a_rural_district_is_said_without_the_district(tmp_path):
+    db = _db(tmp_path, "ryokan.csv",
+             "名称,種別,所在地\n"
+             "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
+             "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
+             "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n"
+             "俵屋旅館,旅館,京都府京都市中京区麩屋町通姉小路上ル中白山町278\n"
+             "草津ホテル,ホテル,群馬県吾妻郡草津町草津479\n")
+    # (足柄下郡箱根町 is 箱根町: "Hakone" and 箱根 find it)
+    assert set(_names(db, "ryokan in Hakone")[:2]) == {"強羅花壇", "箱根吟遊"}
+    assert set(_names(db, "旅館 箱根")[:2]) == {"強羅花壇", "箱根吟遊"}
