@@ -1162,9 +1162,17 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
         if report.read and not report.placed and report.latin == report.read and report.kept:
             # Nothing says where the rows are: a town alone is read only where the world's
             # city table knows it, and a query naming the country meets nothing.
+            from spider.places import country_name
+            from spider.signals import source_countries
+
+            inferred = source_countries(db).get(source, "")
+            fix = "spider ingest " + shlex.quote(str(path)) + " --set country=XX"
             report.notes.append(
+                f"no column says the country; its towns say {country_name(inferred)} "
+                f"({inferred}); if that is wrong: {fix} (its ISO code)" if inferred and
+                "," not in inferred else
                 "no column says the country or the state or region; if the list is of one "
-                "country, say so: spider ingest " + shlex.quote(str(path)) + " --set country=XX "
+                f"country, say so: {fix} "
                 "(its ISO code: US, GB, SG, DE ...), so its towns and postal codes are read "
                 "and a query naming the country meets them")
         if report.customers:

@@ -1140,22 +1140,6 @@ def source_countries(db: Database) -> dict[str, str]:
     for source, found in tails.items():
         values[source].extend(sorted(found))
     out: dict[str, str] = {}
-    # A file with towns only (Firma;PLZ;Ort with Berlin, Hamburg, München): the country of
-    # its towns, where most of those a gazetteer of the world's cities of 100,000 people
-    # knows are in one (at least three of them, four in five in one country).
-    towns: dict[str, list[str]] = defaultdict(list)
-    for source, city in db.execute(
-            "select source, city from records where coalesce(country, '') = '' and "
-            "coalesce(region, '') = '' and coalesce(city, '') != '' and "
-            "coalesce(status, 'active') = 'active' group by source, city order by count(*) desc"):
-        if source not in values and source not in tails and len(towns[source]) < 100:
-            towns[source].append(city)
-    for source, cities in towns.items():
-        known = [found[0][0] for found in map(places.city_other_names, cities) if found]
-        if len(known) >= 3:
-            country, count = Counter(known).most_common(1)[0]
-            if count >= 0.8 * len(known):
-                out[source] = country
     gazetteer = places.gazetteer()
     for source, regions in values.items():
         tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))
@@ -1182,6 +1166,24 @@ def source_countries(db: Database) -> dict[str, str]:
                 other, more = second.most_common(1)[0]
                 if more >= 2 and count + more >= 0.8 * len(regions):
                     out[source] = f"{country},{other}"
+    # A file with towns only (Firma;PLZ;Ort with Berlin, Hamburg, München; a guide's Paris
+    # and Lyon), or whose address tails said nothing: the country of its towns, where those a
+    # gazetteer of the world's cities of 100,000 people knows are in one (two or more all in
+    # one country, or four in five of three or more).
+    towns: dict[str, list[str]] = defaultdict(list)
+    for source, city in db.execute(
+            "select source, city from records where coalesce(country, '') = '' and "
+            "coalesce(region, '') = '' and coalesce(city, '') != '' and "
+            "coalesce(status, 'active') = 'active' group by source, city order by count(*) desc"):
+        if source not in out and (source not in values or source in tails) \
+                and len(towns[source]) < 100:
+            towns[source].append(city)
+    for source, cities in towns.items():
+        known = [found[0][0] for found in map(places.city_other_names, cities) if found]
+        if len(known) >= 2:
+            country, count = Counter(known).most_common(1)[0]
+            if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):
+                out[source] = country
     return out
 
 

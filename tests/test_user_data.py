@@ -2727,3 +2727,27 @@ def test_a_town_of_a_rural_district_is_said_without_the_district(tmp_path):
     # (足柄下郡箱根町 is 箱根町: "Hakone" and 箱根 find it)
     assert set(_names(db, "ryokan in Hakone")[:2]) == {"強羅花壇", "箱根吟遊"}
     assert set(_names(db, "旅館 箱根")[:2]) == {"強羅花壇", "箱根吟遊"}
+
+
+def test_the_country_of_two_towns_and_of_a_register_whose_addresses_say_none(tmp_path):
+    from spider.signals import source_countries
+
+    db = _db(tmp_path, "restos.csv",
+             "Nom;Adresse;Code postal;Ville;Cuisine\n"
+             "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
+             "Bouillon Chartier;7 Rue du Faubourg Montmartre;75009;Paris;Bouillon\n"
+             "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais\n")
+    assert set(source_countries(db).values()) == {"FR"}  # Paris and Lyon: France
+    db2 = _db(tmp_path, "homes.csv",
+              "Location Name,Location Street Address,Location Address Line 2,Location City\n"
+              "Grove Park Care Home,Grove Lane,Headingley,Leeds\n"
+              "Mill Lodge,Low Fold,Chapel Allerton,Leeds\n"
+              "Abbeyfield House,12 Abbey Road,Nether Edge,Sheffield\n"
+              "Fulford Grange,Heslington Lane,Fulford,York\n",
+              db=open_db(tmp_path / "homes.db"))
+    # (the address tails, Headingley ..., are no regions: the towns decide)
+    assert set(source_countries(db2).values()) == {"GB"}
+    # One town alone says nothing: Paris may be in Texas.
+    db3 = _db(tmp_path, "one.csv", "Name,City\nA Bistro,Paris\nB Bistro,Paris\n",
+              db=open_db(tmp_path / "one.db"))
+    assert source_countries(db3) == {}
