@@ -68,7 +68,8 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
     """One row per prospect, in CALL_LIST_COLUMNS (the expansion as it may be exported)."""
     rows = []
     for p in expansion.prospects:
-        reference = (p.reference or {}).get("name", "")  # as spider.clients.cite allows
+        reference = _reference_in(str((p.reference or {}).get("name", "")),  # as cite allows
+                                  any(r.language == "ja" for r in p.reasons))
         rows.append({
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "region": p.region,
@@ -184,7 +185,13 @@ def _reference_line(name: str, japanese: bool) -> str:
     said as one: 匿名の受注先 #12（社名は出せません）)."""
     if not japanese:
         return f"     reference: {name}"
-    return "     参考事例: " + _ANONYMOUS.sub(r"匿名の受注先 #\1（社名は出せません）", name)
+    return "     参考事例: " + _reference_in(name, japanese)
+
+
+def _reference_in(name: str, japanese: bool) -> str:
+    """A reference as `cite` gives it, an anonymous client said in Japanese on a Japanese
+    listing (匿名の受注先 #12（社名は出せません）)."""
+    return _ANONYMOUS.sub(r"匿名の受注先 #\1（社名は出せません）", name) if japanese else name
 
 
 def write_export(db: Database, expansion: Expansion, settings: Settings, fmt: str,

@@ -57,6 +57,9 @@ _NOTES: tuple[tuple[str, Callable[[re.Match[str]], str | None]], ...] = (
                "順位を付けています"),
     (r"ranked (\d+) compan(?:y|ies) last whose own business differs from the seed's \((.*)\)",
      lambda m: f"起点の会社と事業の異なる{m[1]}社（{m[2]}）は後ろに回しました"),
+    (r"read '([^']*)' as '?((?:(?!, where)[^';])*)'?",
+     lambda m: f"「{m[1]}」を「{m[2]}」と読みました"),
+    (r"filler words ignored: (.*)", lambda m: f"読み飛ばした語: {m[1]}"),
     (r"only companies from (.*?)(?: and (\d+) more sources)?",
      lambda m: f"{m[1]}" + (f" ほか{m[2]}件" if m[2] else "") + " の会社のみ"),
 )

@@ -2751,3 +2751,27 @@ def test_the_country_of_two_towns_and_of_a_register_whose_addresses_say_none(tmp
     db3 = _db(tmp_path, "one.csv", "Name,City\nA Bistro,Paris\nB Bistro,Paris\n",
               db=open_db(tmp_path / "one.db"))
     assert source_countries(db3) == {}
+
+
+def test_a_japanese_call_lists_anonymous_reference_is_in_japanese(tmp_path):
+    from spider.clients import record_won
+    from spider.export import call_list_rows
+
+    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    record_won(db, "梅田中央歯科医院", referenceable=False)
+    rows = call_list_rows(expand(db, Settings(language="ja"), "歯科医院 大阪", limit=5, save=False))
+    cited = [row["reference"] for row in rows if row["reference"]]
+    assert cited and all(r.startswith("匿名の受注先 #") and "not to be named" not in r for r in cited)
+    rows = call_list_rows(expand(db, Settings(), "dentist in Osaka", limit=5, save=False))
+    assert all("not to be named" in row["reference"] for row in rows if row["reference"])
+
+
+def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
+    from spider.notes import note_in
+
+    assert note_in("ja", "read 'hakone' as 足柄下郡箱根町, Kanagawa") == \
+        "「hakone」を「足柄下郡箱根町, Kanagawa」と読みました"
+    assert note_in("ja", "filler words ignored: in") == "読み飛ばした語: in"
+    # a note of a longer shape stays whole in English, never half translated
+    longer = "read 'x' as Y, where the addresses naming it are"
+    assert note_in("ja", longer) == longer
