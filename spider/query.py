@@ -1658,9 +1658,11 @@ def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[s
 
 
 def _source_reading(db: Database, words: list[str]) -> Term | None:
-    """The user's own list named for a query word ("brewery": breweries.csv, "Kyoto's best
-    inns"): the kinds its companies hold (those mostly held within it), as one facet."""
-    wanted = {singular(w) for w in words}
+    """The user's own list named for a query word or phrase ("brewery": breweries.csv,
+    "Kyoto's best inns"; "accounting firm": accounting_firms_members.csv): the kinds its
+    companies hold (those mostly held within it), as one facet."""
+    wanted = {singular(w) for w in words} | {" ".join(singular(p) for p in w.split())
+                                             for w in words if " " in w}
     for source, title in db.execute(
             "select distinct source, coalesce(list_title, '') from records where source not like "
             "? and source not like ? limit 200", [f"{SEEDS}/%", f"%/{SEEDS}/%"]).fetchall():
@@ -1721,6 +1723,19 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
                          f"read '{word}' as {reading.label}, where the addresses naming it are")
         else:
             notes.append(f"read {reading.label}")
+    # A kind read from a label's words ("accounting": Forensic Accounting) where the query
+    # names what one of the user's lists is ("accounting firm", accounting_firms.csv): the
+    # companies of that list.
+    folded = fold_query(text).split()
+    for at, (word, term) in enumerate(found):
+        if word.startswith("=") and term.facet != "place" and word[1:] in folded:
+            i = folded.index(word[1:])
+            for phrase in (" ".join(folded[i:i + n]) for n in (3, 2) if i + n <= len(folded)):
+                own = _source_reading(vocabulary.db, [phrase])
+                if own is not None:
+                    found[at] = ("=" + phrase, own)
+                    fillers[:] = [f for f in fillers if f not in phrase.split()]
+                    break
     for words, term in deferred.values():
         # The seeds' label after all, unless one of the user's own lists is named for the word
         # ("brewery": breweries.csv, whose type column says micro, brewpub, regional).

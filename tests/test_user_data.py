@@ -2775,3 +2775,18 @@ def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
     # a note of a longer shape stays whole in English, never half translated
     longer = "read 'x' as Y, where the addresses naming it are"
     assert note_in("ja", longer) == longer
+
+
+def test_a_kind_the_lists_own_name_says_is_every_company_of_that_list(tmp_path):
+    db = _db(tmp_path, "accounting_firms_members.csv",
+             "Firm,Practice Areas,City,State/Province\n"
+             "Crowe LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
+             "Grant Thornton LLP,Audit & Assurance; Tax; Advisory,Chicago,IL\n"
+             "RSM US LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
+             "Forensic Partners LLC,Forensic Accounting,Boston,MA\n"
+             "Marcum LLP,Audit & Assurance; Tax,New York,NY\n"
+             "Plante Moran,Audit & Assurance; Tax,Southfield,MI\n")
+    # "accounting" alone is in one label (Forensic Accounting); "accounting firm" is what
+    # the list is, by its own name: its firms in Chicago first
+    names = _names(db, "accounting firm Chicago")
+    assert set(names[:3]) == {"Crowe LLP", "Grant Thornton LLP", "RSM US LLP"}, names
