@@ -304,8 +304,15 @@ def label_words(label: str, *, split: bool = True) -> list[str]:
         parts += [w for w in _japanese_business_words() if w in whole and w != whole]
         return list(dict.fromkeys([whole, *parts]))
     filler = _shipped_vocabulary()[1]
+    # What a label says a business is not ("Care home service without nursing") names it by
+    # none of those words.
+    text = _WITHOUT.split(text, maxsplit=1)[0]
     return list(dict.fromkeys(singular(w) for w in _WORD_SPLIT.split(text)
                               if w and w not in filler and not w.isdigit()))
+
+
+_WITHOUT = re.compile(r"\b(?:without|except|excluding|other than|ohne|außer|sans|hors|sin|"
+                      r"excepto|senza|escluso)\b")
 
 
 _FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "district": "place",
@@ -1035,6 +1042,7 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         size: dict[int, int] = {}
         terms: dict[int, Term] = {}
         seen: dict[int, int] = {}  # first-seen order: ties resolve the same way every run
+        own: dict[int, int] = defaultdict(int)  # how many of the typed words reached it
         for word in left:
             best: dict[int, float] = {}
             by: dict[int, set[str]] = defaultdict(set)  # the forms that reached each label
@@ -1053,9 +1061,11 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
                         all(part in by[key] or STEM + word_stem(part) in by[key] for part in phrase)
                         for phrase in wholes):
                     del best[key]
+            typed = {singular(w) for w in word.split()}
             for key, weight in best.items():
                 scores[key] += weight
                 covers[key].add(word)
+                own[key] += len(typed & by[key])
         if not scores:
             break
         top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -seen[k]))
@@ -1065,6 +1075,11 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         group = [k for k in scores if covers[k] == taken]
         whole = [k for k in group if len(taken) >= size[k]]
         primary = whole or group
+        # Of labels a synonym reached alike ("nursing home": care home), those holding more
+        # of the words typed come first ("Care home service with nursing"), the rest after.
+        most = max(own[k] for k in primary)
+        if most and any(own[k] < most for k in primary):
+            primary = [k for k in primary if own[k] == most]
         alternates = [k for k in group if k not in primary]
         signals = list(dict.fromkeys(s for k in primary for s in terms[k].expanded))
         more = list(dict.fromkeys(s for k in alternates for s in terms[k].expanded))

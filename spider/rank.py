@@ -31,6 +31,9 @@ class Adjacency:
     max_signal_companies: int | None = None
     # Stop at a signal only the company stepping onto it has (expand: see neighbours).
     stop_at_own_signals: bool = False
+    # Signals (by prefix) the walk steps onto and stops at: a segment's ranking owes nothing
+    # to who owns a company ("group:"), or chains would outrank the independents beside them.
+    dead_ends: tuple[str, ...] = ()
     reads: int = 0
     _cache: dict[Node, list[tuple[Node, float]]] = field(default_factory=dict)
     _degree: dict[Node, float] = field(default_factory=dict)
@@ -82,7 +85,8 @@ class Adjacency:
                 # those sharing more with the seed): the walk may step onto either but goes
                 # no further (degree 0: its mass stays where it lands).
                 if ((self.max_signal_companies and count > self.max_signal_companies)
-                        or (self.stop_at_own_signals and count <= 1 and other not in self._cache)):
+                        or (self.stop_at_own_signals and count <= 1 and other not in self._cache)
+                        or (self.dead_ends and sig.startswith(self.dead_ends))):
                     self._capped.add(other)
                     self._cache[other] = []
                     self._degree[other] = 0.0

@@ -2790,3 +2790,32 @@ def test_a_kind_the_lists_own_name_says_is_every_company_of_that_list(tmp_path):
     # the list is, by its own name: its firms in Chicago first
     names = _names(db, "accounting firm Chicago")
     assert set(names[:3]) == {"Crowe LLP", "Grant Thornton LLP", "RSM US LLP"}, names
+
+
+CARE_HOMES = """Location ID,Location Name,Location City,Location Postal Code,Service types,Provider Name
+1-1000,Grove Park Care Home,Leeds,LS0 1AA,Care home service with nursing,Grove Park Care Home Limited
+1-1001,Aire View Care Home,Leeds,LS1 1AA,Care home service with nursing,Aire View Limited
+1-1002,Headingley Hall Care Home,Leeds,LS2 1AA,Care home service with nursing,Barchester Healthcare
+1-1003,Carr Manor Care Home,Leeds,LS3 1AA,Care home service with nursing,Barchester Healthcare
+1-1004,Roundhay Lodge,Leeds,LS4 1AA,Care home service without nursing,Barchester Healthcare
+1-1005,Mill Lodge,Leeds,LS5 1AA,Care home service without nursing,Anchor Hanover Group
+1-1006,Moorfield House,Leeds,LS6 1AA,Care home service without nursing,Runwood Homes
+1-1007,Leeds Home Care Services,Leeds,LS7 1AA,Homecare agencies,Leeds Home Care Ltd
+1-1008,Sheffield Home Support,Sheffield,LS8 1AA,Homecare agencies,Sheffield Home Support Ltd
+1-1009,Abbeyleigh Nursing Home,Sheffield,LS9 1AA,Care home service with nursing,Abbeyleigh Ltd
+"""
+
+
+def test_a_nursing_home_is_a_care_home_with_nursing_and_chains_do_not_outrank(tmp_path):
+    db = _db(tmp_path, "cqc.csv", CARE_HOMES)
+    expansion = expand(db, Settings(), "nursing home in Leeds", limit=10, save=False)
+    names = [p.name for p in expansion.prospects]
+    with_nursing = {"Grove Park Care Home", "Aire View Care Home", "Headingley Hall Care Home",
+                    "Carr Manor Care Home"}
+    # "without nursing" is no nursing home: the four with nursing first ...
+    assert set(names[:4]) == with_nursing, names
+    # ... and alike, whether a chain runs them or not (Barchester's two had outranked the
+    # independents by twice the score, and left them at B)
+    assert {p.priority for p in expansion.prospects[:4]} == {"A"}
+    # domiciliary care is home care
+    assert _names(db, "domiciliary care Sheffield")[:1] == ["Sheffield Home Support"]
