@@ -162,6 +162,7 @@ def _phrase_signals(signals: dict[str, dict]) -> set[str]:
                                  ("district", "city", "region", "country"))), None),
               next(filter(None, (_top(signals, (k,)) for k in
                                  ("category", "kind", "concept", "industry"))), None)]
+    # (as `peer_phrase` picks them: the first kind that has one, the rarest of that kind)
     return {row["signal"] for row in picked if row}
 
 
@@ -205,8 +206,9 @@ def _kind_key(signals: dict[str, dict], table: dict[str, str], *, local: bool = 
 
 
 def _named_kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
-    kinds = [(sig.split(":", 1)[1], row) for sig, row in signals.items()
-             if sig.startswith("category:")]
+    # The rarest category says most what the business is (旅館 beside the lodging-wide hotel).
+    kinds = sorted(((sig.split(":", 1)[1], row) for sig, row in signals.items()
+                    if sig.startswith("category:")), key=lambda item: -(item[1].get("idf") or 0))
     if not kinds:
         kinds = sorted(((sig.split(":", 1)[1], row) for sig, row in signals.items()
                         if sig.startswith("concept:")), key=lambda item: -(item[1].get("idf") or 0))

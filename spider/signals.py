@@ -639,6 +639,11 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     return latin, tuple(other)
 
 
+_SERVICE_CLAUSE = re.compile(r"\s+(?:with|without|for|except|excluding)\s+")
+_SERVICE_WORDS = frozenset({"service", "services", "provider", "providers", "facility",
+                            "facilities"})
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
     """The vocabulary's kinds of business a category (folded) is a finer one of: the head
@@ -653,10 +658,17 @@ def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
     found: dict[str, str] = {}
     if key.isascii():
         first = key.split("-", 1)[0].strip()
-        words = re.findall(r"[a-z]+", first if "-" in key and " " not in first else key)
+        # A register's service label says its kind before what it offers or not ("care
+        # home service with nursing", "homecare agencies for children"): the kind before it.
+        text = _SERVICE_CLAUSE.split(first if "-" in key and " " not in first else key, 1)[0]
+        words = re.findall(r"[a-z]+", text)
+        while len(words) > 1 and words[-1] in _SERVICE_WORDS:
+            words.pop()
         head = words[-1] if words else ""
-        for form in (head, head[:-1] if head.endswith("s") and not head.endswith("ss") else ""):
-            if form in latin:
+        pair = " ".join(words[-2:]) if len(words) >= 2 else ""
+        for form in (head, head[:-1] if head.endswith("s") and not head.endswith("ss") else "",
+                     pair):  # (a "care home": the two words are the kind)
+            if form and form in latin:
                 found[latin[form]] = latin[form]
                 break
         else:

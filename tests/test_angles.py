@@ -379,3 +379,34 @@ def test_an_anonymous_line_counts_only_the_clients_it_speaks_of(tmp_path):
     lines = {p.name: p.opening_line for p in expand(db, Settings(), "Gora Kadan",
                                                      limit=10, save=False).prospects}
     assert "several of your direct competitors among hotels in Kyoto" in lines["Hotel Kanra Kyoto"]
+
+
+def test_a_care_home_asks_for_its_manager_and_a_ryokan_for_its_okami(tmp_path):
+    from spider.db import open_db
+    from spider.expand import expand
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    homes = tmp_path / "homes.csv"
+    homes.write_text("Location ID,Location Name,Location City,Location Postal Code,Service types\n"
+                     "1-1,Grove Park Care Home,Leeds,LS6 2AS,Care home service with nursing\n"
+                     "1-2,Aire View Care Home,Leeds,LS12 1AA,Care home service with nursing\n"
+                     "1-3,Mill Lodge,Leeds,LS7 4ES,Care home service without nursing\n",
+                     encoding="utf-8")
+    inns = tmp_path / "inns.csv"
+    inns.write_text("名称,種別,所在地\n"
+                    "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
+                    "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
+                    "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, homes)
+    ingest_file(db, inns)
+    rebuild(db, Settings())
+    homes_asked = {p.name: p.ask_for for p in expand(db, Settings(), "Grove Park Care Home",
+                                                     limit=5, save=False).prospects}
+    assert homes_asked["Aire View Care Home"] == "Would you transfer me to the home manager?"
+    inns_asked = {p.name: p.ask_for for p in expand(db, Settings(), "強羅花壇", limit=5,
+                                                    save=False).prospects}
+    assert "okami" in inns_asked["箱根吟遊"]  # not the Director of Sales of a hotel
+    assert "Director of Sales" in inns_asked["富士屋ホテル"]
