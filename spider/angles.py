@@ -26,6 +26,7 @@ from spider.signals import CATEGORY_CODE, REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
+LANGUAGES = ("en", "ja", "de", "fr", "es")  # the opener templates shipped
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
            "hotel REIT": "ホテルリート", "banks": "銀行", "pharmaceuticals": "医薬品",
            "semiconductors": "半導体", "automotive & transport equipment": "輸送用機器",
@@ -40,7 +41,8 @@ def _builtin_templates(language: str) -> dict[str, Any]:
     try:
         text = (Path(__file__).parent / "templates" / name).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"no opener templates for language {language!r}; use en or ja") from None
+        raise InputError(f"no opener templates for language {language!r}; use "
+                         f"{', '.join(LANGUAGES)}") from None
     return tomllib.loads(text)
 
 
@@ -133,6 +135,8 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         return f"{where}の{words}" if where else words
     kind = top(("category",)) or top(("kind",)) or top(("concept",)) or top(("industry",))
     label = kind["label"] if kind else ""
+    if language != "en":
+        return _phrase_in(language, label, top(("district",)) or top(("city",)))
     if label and not is_latin(label):
         # An English line says the kind in English, or leaves it to the list's own noun:
         # never "We help 日本酒蔵 companies".
@@ -146,6 +150,25 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
     return f"{phrase} in {_with_article(where)}" if where else phrase
+
+
+def _phrase_in(language: str, label: str, place: dict | None) -> str:
+    """The peer phrase of a language whose nouns inflect (de, fr, es): the kind as the list
+    names it, uninflected, in the template's own pattern ("Elektriker in Berlin",
+    "boulangerie, Paris"); a town or district only (a region's or country's gazetteer name is
+    English)."""
+    patterns = _builtin_templates(language).get("phrase", {})
+    kind = label.split(" (", 1)[0].strip()
+    if kind and not is_latin(kind):
+        kind = english_label(kind) or ""
+    if not any(ch.isalpha() for ch in kind) or CATEGORY_CODE.fullmatch(kind):
+        kind = ""
+    where = ""
+    if place:
+        where = next((p.strip() for p in place["label"].split(",") if p.strip() and is_latin(p)), "")
+    key = ("peers" if kind and where else "kind_only" if kind else
+           "place_only" if where else "nothing")
+    return str(patterns.get(key, "{kind}")).format(kind=kind, place=where)
 
 
 def _top(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:

@@ -410,3 +410,40 @@ def test_a_care_home_asks_for_its_manager_and_a_ryokan_for_its_okami(tmp_path):
                                                     save=False).prospects}
     assert "okami" in inns_asked["箱根吟遊"]  # not the Director of Sales of a hotel
     assert "Director of Sales" in inns_asked["富士屋ホテル"]
+
+
+def test_openers_in_german_french_and_spanish(tmp_path):
+    from spider.clients import record_won
+    from spider.db import open_db
+    from spider.expand import expand
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    path = tmp_path / "handwerk.csv"
+    path.write_text("Firma;Gewerk;Straße;PLZ;Ort;Telefon\n"
+                    "Elektro Huber GmbH;Elektriker;Oranienstraße 12;10999;Berlin;030 6123456\n"
+                    "Elektro Schmidt;Elektriker;Bergmannstraße 5;10961;Berlin;030 6945321\n"
+                    "Licht & Kraft Elektrotechnik;Elektriker;Wiener Straße 20;10999;Berlin;030 6187654\n"
+                    "Elektro Maier;Elektriker;Leopoldstraße 50;80802;München;089 3456789\n",
+                    encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+
+    def first(language: str, query: str = "Elektriker in Berlin"):
+        return expand(db, Settings(language=language), query, limit=5, save=False).prospects[0]
+
+    german = first("de")
+    assert german.opening_line.startswith("Wir unterstützen Betriebe wie ")
+    assert "(Elektriker in Berlin)" in german.opening_line
+    assert german.ask_for == ("Könnten Sie mich bitte mit dem Inhaber oder der Geschäftsführung "
+                              "verbinden?")
+    assert first("fr").opening_line.startswith("Nous aidons des commerces comme ")
+    assert first("es").ask_for == "¿Podría pasarme con el dueño o el encargado, por favor?"
+    record_won(db, "Elektro Huber GmbH", referenceable=True)
+    named = {p.name: p.opening_line for p in expand(
+        db, Settings(language="de"), "Elektro Schmidt", limit=5, save=False).prospects}
+    assert named["Licht & Kraft Elektrotechnik"].startswith(
+        "Wir arbeiten bereits mit Elektro Huber GmbH (Elektriker in Berlin) zusammen")
+    assert "another" not in named["Licht & Kraft Elektrotechnik"]
