@@ -591,6 +591,8 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     full.sort(key=itemgetter(1), reverse=True)
     full.sort(key=itemgetter(3), reverse=True)
     full = _specialists_first(db, full, set(weight_of))
+    if query.exact:  # those of the postal code asked, before the rest of its town
+        full.sort(key=lambda item: item[0] not in query.exact)
     if len(facet_sets) > 1 and len(full) < min(len(full) + len(partial), NOTE_BELOW):
         notes.append("no company matches every part of the query; these match some" if not full
                      else f"only {plural(len(full), 'company matches', 'companies match')} every part "

@@ -60,6 +60,9 @@ class Term:
     # the rest are alternates that rank after them.
     primary: int = 0
     shipped: bool = False  # a term of the shipped vocabulary, not a label of this database
+    # The companies the word names exactly, within the place it reads as (a postal code's:
+    # "bistrot 75011" is Paris, those of 75011 first).
+    companies: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -80,6 +83,7 @@ class Query:
     facets: list[Facet] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exact: frozenset[int] = frozenset()  # companies a place word names exactly: listed first
 
     def seeds(self) -> dict[tuple[str, object], float]:
         if self.kind == "company":
@@ -1614,7 +1618,10 @@ def _postal_reading(db: Database, word: str) -> Term | None:
     named = {cid for cid, code, address in rows
              if whole.search(re.sub(r"[\s-]", "", unicodedata.normalize(
                  "NFKC", code or places.postal_in(address or "")).upper()))}
-    return _place_of(db, named) if named else None
+    term = _place_of(db, named) if named else None
+    if term is not None:
+        term.companies = frozenset(named)
+    return term
 
 
 def _name_reading(db: Database, word: str) -> Term | None:
@@ -1733,7 +1740,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         if reading.facet == "place":
             said.add(word)
             notes.append(f"read '{word}' as {reading.label}, where the companies of that postal "
-                         "code are" if postal else
+                         "code are (those first)" if postal else
                          f"read '{word}' as the towns named for it" if towns else
                          f"read '{word}' as {reading.label}, where the addresses naming it are")
         else:
@@ -1819,7 +1826,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     same_name = _same_town_elsewhere(vocabulary.db, by_facet.get("place", {}))
     if same_name:
         notes.append(same_name)
-    query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes)
+    query = Query(text, "segment", facets=facets, ignored=unknown, notes=notes,
+                  exact=frozenset().union(*(t.companies for _, t in found)))
     named = _named_with_words(vocabulary.db, unknown)
     if named:
         # "Smile Kidz Dentistry": a client's name mistyped reads as its kind alone; say

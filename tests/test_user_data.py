@@ -2833,3 +2833,17 @@ def test_a_hostel_or_guesthouse_is_a_japanese_lists_kanishukusho(tmp_path):
     # ("hostel" had been the shipped "budget" class no company here holds: an error)
     assert set(_names(db, "hostel kyoto")[:3]) == hostels
     assert set(_names(db, "ゲストハウス 京都")[:3]) == hostels
+
+
+def test_a_postal_code_in_a_query_lists_its_own_companies_first(tmp_path):
+    db = _db(tmp_path, "restos.csv",
+             "Nom;Adresse;Code postal;Ville;Cuisine\n"
+             "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
+             "Le Baratin;3 Rue Jouye-Rouve;75020;Paris;Bistrot\n"
+             "Clown Bar;114 Rue Amelot;75011;Paris;Bistrot\n"
+             "Le Bistrot Paul Bert;18 Rue Paul Bert;75011;Paris;Bistrot\n"
+             "Le Bistrot du Sommelier;97 Bd Haussmann;75008;Paris;Bistrot\n"
+             "Bistrot Bellecour;5 Place Bellecour;69002;Lyon;Bistrot\n")
+    # (75011 is read as Paris, the town its companies are in; the two of 75011 had ranked
+    # alike with those of 75006 and 75020)
+    assert set(_names(db, "bistrot 75011")[:2]) == {"Clown Bar", "Le Bistrot Paul Bert"}
