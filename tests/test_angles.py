@@ -25,6 +25,20 @@ def company_id(db, query: str) -> int:
     return resolve_query(db, query).company_id
 
 
+def _built(tmp_path, **files: str):
+    """A database of these lists (file name -> CSV text), ingested in order and built."""
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+
+    db = open_db(tmp_path / "s.db")
+    for name, text in files.items():
+        path = tmp_path / name.replace("_csv", ".csv")
+        path.write_text(text, encoding="utf-8")
+        ingest_file(db, path)
+    rebuild(db, Settings())
+    return db
+
+
 def test_no_won_clients_means_segment_openers(expanded):
     for query in ("Tokyo five-star hotel", "Palace Hotel Tokyo", "Toyota Motor"):
         for p in expanded(query).prospects:
@@ -352,23 +366,12 @@ def test_a_registers_service_label_and_a_french_kind_read_as_nouns():
 
 
 def test_an_anonymous_line_counts_only_the_clients_it_speaks_of(tmp_path):
-    from spider.clients import record_won
-    from spider.db import open_db
-    from spider.expand import expand
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
-
-    path = tmp_path / "stays.csv"
-    path.write_text("name,category,city,region,country\n"
-                    "Hotel Okura Kyoto,Hotel,Kyoto,Kyoto,JP\n"
-                    "Kyoto Hotel Granvia,Hotel,Kyoto,Kyoto,JP\n"
-                    "Hotel Kanra Kyoto,Hotel,Kyoto,Kyoto,JP\n"
-                    "Fujiya Hotel,Hotel,Hakone,Kanagawa,JP\n"
-                    "Gora Kadan,Hotel,Hakone,Kanagawa,JP\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
+    db = _built(tmp_path, stays_csv="name,category,city,region,country\n"
+                "Hotel Okura Kyoto,Hotel,Kyoto,Kyoto,JP\n"
+                "Kyoto Hotel Granvia,Hotel,Kyoto,Kyoto,JP\n"
+                "Hotel Kanra Kyoto,Hotel,Kyoto,Kyoto,JP\n"
+                "Fujiya Hotel,Hotel,Hakone,Kanagawa,JP\n"
+                "Gora Kadan,Hotel,Hakone,Kanagawa,JP\n")
     record_won(db, "Hotel Okura Kyoto", referenceable=False)
     record_won(db, "Fujiya Hotel", referenceable=False)
     lines = {p.name: p.opening_line for p in expand(db, Settings(), "Kyoto Hotel Granvia",
@@ -382,27 +385,16 @@ def test_an_anonymous_line_counts_only_the_clients_it_speaks_of(tmp_path):
 
 
 def test_a_care_home_asks_for_its_manager_and_a_ryokan_for_its_okami(tmp_path):
-    from spider.db import open_db
-    from spider.expand import expand
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
-
-    homes = tmp_path / "homes.csv"
-    homes.write_text("Location ID,Location Name,Location City,Location Postal Code,Service types\n"
-                     "1-1,Grove Park Care Home,Leeds,LS6 2AS,Care home service with nursing\n"
-                     "1-2,Aire View Care Home,Leeds,LS12 1AA,Care home service with nursing\n"
-                     "1-3,Mill Lodge,Leeds,LS7 4ES,Care home service without nursing\n",
-                     encoding="utf-8")
-    inns = tmp_path / "inns.csv"
-    inns.write_text("名称,種別,所在地\n"
-                    "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
-                    "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
-                    "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, homes)
-    ingest_file(db, inns)
-    rebuild(db, Settings())
+    db = _built(tmp_path,
+                homes_csv="Location ID,Location Name,Location City,Location Postal Code,"
+                "Service types\n"
+                "1-1,Grove Park Care Home,Leeds,LS6 2AS,Care home service with nursing\n"
+                "1-2,Aire View Care Home,Leeds,LS12 1AA,Care home service with nursing\n"
+                "1-3,Mill Lodge,Leeds,LS7 4ES,Care home service without nursing\n",
+                inns_csv="名称,種別,所在地\n"
+                "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
+                "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
+                "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n")
     homes_asked = {p.name: p.ask_for for p in expand(db, Settings(), "Grove Park Care Home",
                                                      limit=5, save=False).prospects}
     assert homes_asked["Aire View Care Home"] == "Would you transfer me to the home manager?"
@@ -413,23 +405,12 @@ def test_a_care_home_asks_for_its_manager_and_a_ryokan_for_its_okami(tmp_path):
 
 
 def test_openers_in_german_french_and_spanish(tmp_path):
-    from spider.clients import record_won
-    from spider.db import open_db
-    from spider.expand import expand
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
-
-    path = tmp_path / "handwerk.csv"
-    path.write_text("Firma;Gewerk;Straße;PLZ;Ort;Telefon\n"
-                    "Elektro Huber GmbH;Elektriker;Oranienstraße 12;10999;Berlin;030 6123456\n"
-                    "Elektro Schmidt;Elektriker;Bergmannstraße 5;10961;Berlin;030 6945321\n"
-                    "Licht & Kraft Elektrotechnik;Elektriker;Wiener Straße 20;10999;Berlin;030 6187654\n"
-                    "Elektro Maier;Elektriker;Leopoldstraße 50;80802;München;089 3456789\n",
-                    encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
+    db = _built(tmp_path, handwerk_csv="Firma;Gewerk;Straße;PLZ;Ort;Telefon\n"
+                "Elektro Huber GmbH;Elektriker;Oranienstraße 12;10999;Berlin;030 6123456\n"
+                "Elektro Schmidt;Elektriker;Bergmannstraße 5;10961;Berlin;030 6945321\n"
+                "Licht & Kraft Elektrotechnik;Elektriker;Wiener Straße 20;10999;Berlin;"
+                "030 6187654\n"
+                "Elektro Maier;Elektriker;Leopoldstraße 50;80802;München;089 3456789\n")
 
     def first(language: str, query: str = "Elektriker in Berlin"):
         return expand(db, Settings(language=language), query, limit=5, save=False).prospects[0]

@@ -566,9 +566,9 @@ def calls_import(obj: Context, path: str) -> None:
 def today(obj: Context, rep: str | None, limit: int | None) -> None:
     """The day's calls: callbacks that are due first, then prospects never called, best
     first, each with the number, who to ask for, the opener and what happened last time."""
-    from spider.queue import day_queue
-
     from datetime import UTC, datetime
+
+    from spider.queue import day_queue
 
     queue = day_queue(obj.open(), obj.settings, rep=rep, limit=limit)
     # The queue holds the next twelve hours' callbacks: those whose time has come first,
