@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from spider.db import (
     Database,
+    has_table,
     insert_rows,
     records_changed,
     rows_in,
@@ -90,6 +91,8 @@ class IngestReport:
     placed: int = 0  # rows that say their country or region (a column or --set)
     latin: int = 0  # rows whose address is in Latin script (or that have none)
     notes: list[str] = field(default_factory=list)  # said once, after the counts
+    # --map fields the last ingest of the file gave (field -> column), read again this time
+    remembered: dict[str, str] = field(default_factory=dict)
 
     @property
     def kept(self) -> int:
@@ -347,6 +350,12 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     sampled = [raw for _, raw in sample if isinstance(raw, dict)]
     headers = list(dict.fromkeys(k for raw in sampled for k in raw))
+    for fld, column in report.remembered.items():
+        if mapping and mapping.get(fld) == column and column not in headers:
+            # The last ingest's column is gone from the file: that choice no longer applies.
+            mapping = {f: c for f, c in mapping.items() if f != fld}
+            report.notes.append(f"--map {fld}={column} of the last ingest: no such column now; "
+                                "not used")
     mapping, avoid = _read_by_values(headers, mapping, sampled)
     named = map_headers(headers, mapping, avoid)
     key = None if "source_id" in named.values() else key_column(headers, named, sampled)
@@ -1131,6 +1140,21 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
     path = Path(path)
     source = source or str(path.resolve())
     report = IngestReport(source)
+    # A file read again is read as it was last time: its --map and --set stay (a new one
+    # given now changes that field only), as its encoding does.
+    last = db.execute("select mapping, constants from sources where location = ?",
+                      [source]).fetchone() if has_table(db, "sources") else None
+    kept_map = json.loads(last[0] or "{}") if last else {}
+    kept_set = json.loads(last[1] or "{}") if last else {}
+    if kept_map or kept_set:
+        report.remembered = {f: c for f, c in kept_map.items() if f not in (mapping or {})}
+        said = [f"--map {f}={shlex.quote(c)}" for f, c in report.remembered.items()]
+        said += [f"--set {f}={shlex.quote(v)}" for f, v in kept_set.items()
+                 if f not in (constants or {})]
+        mapping = {**kept_map, **(mapping or {})}
+        constants = {**kept_set, **(constants or {})}
+        if said:
+            report.notes.append("read as last time: " + " ".join(said))
     watch = getattr(progress, "watch", None)
     if watch is not None:
         watch(report)  # a progress display that shows rows read as well as bytes

@@ -2847,3 +2847,24 @@ def test_a_postal_code_in_a_query_lists_its_own_companies_first(tmp_path):
     # (75011 is read as Paris, the town its companies are in; the two of 75011 had ranked
     # alike with those of 75006 and 75020)
     assert set(_names(db, "bistrot 75011")[:2]) == {"Clown Bar", "Le Bistrot Paul Bert"}
+
+
+def test_a_file_read_again_keeps_the_map_it_was_read_with(tmp_path):
+    path = tmp_path / "bodegas.csv"
+    rows = ("Nombre;Actividad DO;Localidad;Provincia\n"
+            "Bodegas Muga;Elaboración y crianza de vino;Haro;La Rioja\n"
+            "La Rioja Alta;Elaboración y crianza de vino;Haro;La Rioja\n")
+    path.write_text(rows, encoding="utf-8")
+    db = open_db(tmp_path / "b.db")
+    ingest_file(db, path, mapping={"category": "Actividad DO"})
+    path.write_text(rows + "Bodegas Bilbaínas;Elaboración y crianza de vino;Haro;La Rioja\n",
+                    encoding="utf-8")
+    report = ingest_file(db, path)  # no --map this time
+    assert "read as last time: --map category='Actividad DO'" in report.notes
+    categories = {name: category for name, category in db.execute(
+        "select name, category from records where coalesce(status, 'active') = 'active'")}
+    assert set(categories.values()) == {"Elaboración y crianza de vino"}, categories
+    # A column gone from the file: the old choice is said and dropped, never an error.
+    path.write_text(rows.replace("Actividad DO", "Tipo"), encoding="utf-8")
+    report = ingest_file(db, path)
+    assert any("no such column now" in note for note in report.notes)
