@@ -56,6 +56,7 @@ from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import fold
 from spider.runtime import no_cyclic_gc
+from spider.calls import closed_weekdays
 from spider.signals import business_status, rating_level, reads_as_open
 from spider.sources import register_source
 from spider.text import now_iso, plural
@@ -721,6 +722,12 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
 _JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE
+# A column of free remarks on the row, which may say the business has closed.
+_REMARKS = frozenset({"bemerkung", "bemerkungen", "anmerkung", "anmerkungen", "hinweis",
+                      "hinweise", "kommentar", "notes", "note", "remarks", "remark", "comments",
+                      "comment", "observaciones", "observación", "observacion", "remarques",
+                      "remarque", "commentaire", "opmerking", "opmerkingen", "備考", "摘要",
+                      "特記事項"})
 _REOPENED_ON = re.compile(r"\b(?:reactivation|reinstatement|restoration)(?: on)? date\b")
 
 
@@ -731,6 +738,12 @@ _EXPIRES = re.compile(r"\b(?:expiration|expiry|expires|valid until|valid through
 _NOT_LICENCE = re.compile(r"contract|subscription|member|card|trial|renewal|warranty|"
                           r"insurance|policy|offer|quote|契約|会員")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+@functools.lru_cache(maxsize=1024)
+def _expiry_header(header: str) -> bool:
+    """A licence's expiry column ("Expiration Date", 有効期限), not a contract's or a card's."""
+    return bool(_EXPIRES.search(header) and not _NOT_LICENCE.search(header))
 
 
 def _expired(value: str) -> bool:
@@ -828,16 +841,29 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         unopened = first(lambda header, value: header in _OPEN_FLAG
                          and str(value).strip().lower() in _NO)
         # A licence's expiry date ("Expiration Date", 有効期間 2019/05/10～2024/05/09) passed.
-        expired = first(lambda header, value: _EXPIRES.search(header)
-                        and not _NOT_LICENCE.search(header) and _expired(str(value)))
+        expired = first(lambda header, value: _expiry_header(header) and _expired(str(value)))
+        # A remark that the business has closed ("Praxis aufgegeben 12/2024", "geschlossen"),
+        # not the days it closes on ("Mittwochs geschlossen").
+        remarked = first(lambda header, value: header in _REMARKS
+                         and business_status(str(value), whole=False) == "closed"
+                         and not closed_weekdays(str(value)))
         if closed and not (reopened and _later(reopened[1], closed[1])):
             record["operating_status"] = f"closed ({closed[1]})"
+        elif remarked:
+            record["operating_status"] = f"closed ({remarked[1]})"
         elif expired:
             record["operating_status"] = f"expired ({expired[1]})"
         elif flagged:
             record["operating_status"] = f"closed ({flagged[0]})"
         elif unopened:
             record["operating_status"] = f"closed ({unopened[0]}: {unopened[1]})"
+    elif reads_as_open(str(record["operating_status"])):
+        # "Active" beside a licence whose expiry date has passed: the register's status has
+        # not caught up with its own date.
+        expired = first(lambda header, value: _expiry_header(header) and _expired(str(value)))
+        if expired:
+            record["operating_status"] = f"expired ({expired[1]}; status said " \
+                                         f"{record['operating_status']})"
     if record.get("address"):
         # A register's house number in a column of its own (Hausnummer, BUILDING): the
         # address says it, after the street or before it as the country writes it.

@@ -366,6 +366,9 @@ _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed
                      r"suspended|resigned|expelled|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
                      r"abgelaufen|widerrufen|ruhend|eingestellt|betrieb eingestellt|abgemeldet|"
+                     r"aufgegeben|praxis aufgegeben|"
+                     # Spanish registers' "Baja" (struck off: dado de baja)
+                     r"dad[oa] de baja|de baja|baja|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|sospes[oa]|suspendu|suspendue|suspendid[oa]|"
                      r"gesloten|opgeheven|geschorst|fechad[oa])\b|"
@@ -382,7 +385,7 @@ _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business
                    r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|live\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|ouverte|actif|active|abierto|abierta|activo|"
-                   r"activa|aperto|aperta|attivo|attiva|in attività|operativ[oa]|"
+                   r"activa|aperto|aperta|attivo|attiva|in attività|operativ[oa]|alta|de alta|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
 
@@ -633,6 +636,7 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
         for word in map(fold_query, group):
             if word and is_latin(word):  # (bäckerei, pâtisserie: Latin letters too)
                 latin.setdefault(word, head)
+                latin.setdefault(_unaccented(word), head)  # a name written without: panaderia
             elif len(word) >= 2:
                 other.append((word, head))
     other.sort(key=lambda item: -len(item[0]))
@@ -709,6 +713,13 @@ def _name_kind_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
                                f"'{said}' {NAME_KIND_EVIDENCE}{_evidence(rec)})", rec["source"])
 
 
+_LATIN_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\-](?=[^\W\d_]))*")
+
+
+def _unaccented(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a register repeats its trade words, not its names
 def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
     """The kinds of business a name says, as (head word, the word as the name says it): the
@@ -721,9 +732,10 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
     latin, other = _kind_words()
     text = fold_query(name)
     found: list[tuple[int, int, str, str]] = []  # start, end, head, as said
-    if text.isascii():
-        # "Zoo and Aquarium", "Bar & Grill": both, as joined words
-        words = [w for w in re.findall(r"[a-z][a-z'\-]*", text) if w != "and"]
+    if is_latin(text):
+        # "Zoo and Aquarium", "Bar & Grill": both, as joined words; "Bodegas Bilbaínas",
+        # "Boulangerie Poilâne" in their letters
+        words = [w for w in _LATIN_WORD.findall(text) if w != "and"]
         at = 0
         while at < len(words):
             for size in (3, 2, 1):

@@ -283,3 +283,14 @@ def test_a_large_name_index_looks_up_the_rarer_trigrams_and_finds_the_same(seede
     kept = dict(seeded_db.execute("select term, docs from company_names_grams"))
     assert kept and kept == dict(seeded_db.execute("select term, doc from company_names_vocab"))
     assert sum(len(ids) for _, ids in full.values()) >= 5
+
+
+def test_a_kind_is_read_from_a_name_with_accented_letters():
+    from spider.signals import _kinds_in_name
+
+    # (a name with one accent had been read as no kind at all)
+    assert _kinds_in_name("Bodegas Bilbaínas")[0][0] == "winery"
+    assert _kinds_in_name("Zahnarztpraxis Dr. Müller")[0][0] == "dentist"
+    assert _kinds_in_name("Boulangerie Poilâne")[0][0] == "bakery"
+    assert _kinds_in_name("Panaderia Lopez")[0][0] == "bakery"  # written without its accent
+    assert _kinds_in_name("José Dental Clinic")[0][0] == "clinic"

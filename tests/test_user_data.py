@@ -2868,3 +2868,30 @@ def test_a_file_read_again_keeps_the_map_it_was_read_with(tmp_path):
     path.write_text(rows.replace("Actividad DO", "Tipo"), encoding="utf-8")
     report = ingest_file(db, path)
     assert any("no such column now" in note for note in report.notes)
+
+
+def test_closed_by_a_remark_a_spanish_baja_and_an_active_licence_past_its_expiry(tmp_path):
+    from spider.signals import STATUS_CLOSED
+
+    def closed(db) -> set[str]:
+        return {name for name, in db.execute(
+            "select c.name from companies c join company_signals cs on cs.company_id = c.id "
+            "where cs.signal = ?", [STATUS_CLOSED])}
+
+    doctors = _db(tmp_path, "aerzte.csv",
+                  "Praxis;Fachrichtung;Ort;Bemerkung\n"
+                  "Praxis Dr. Gruber;Allgemeinmedizin;München;Praxis aufgegeben 12/2024\n"
+                  "Praxis Dr. Weber;Allgemeinmedizin;München;Mittwochs geschlossen\n"
+                  "Praxis Dr. Schäfer;Innere Medizin;München;geschlossen\n",
+                  mapping={"name": "Praxis"})
+    assert closed(doctors) == {"Praxis Dr. Gruber", "Praxis Dr. Schäfer"}
+    wineries = _db(tmp_path, "bodegas.csv",
+                   "Nombre;Localidad;Estado\nBodegas Campillo;Laguardia;Baja\n"
+                   "Bodegas Ysios;Laguardia;Alta\n", db=open_db(tmp_path / "b.db"))
+    assert closed(wineries) == {"Bodegas Campillo"}
+    contractors = _db(tmp_path, "cslb.csv",
+                      "Business Name,City,State,Status,Expiration Date\n"
+                      "ELK GROVE ROOFING,Elk Grove,CA,Active,08/31/2024\n"
+                      "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
+                      db=open_db(tmp_path / "c.db"))
+    assert closed(contractors) == {"ELK GROVE ROOFING"}
