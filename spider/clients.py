@@ -30,7 +30,8 @@ REFERENCEABLE_HEADERS = {"referenceable", "reference", "can name", "can be named
 STORY_HEADERS = {"story", "result", "results", "outcome", "result story", "notes", "成果", "導入効果"}
 SUGGEST_SCORE = 80.0  # below this a name is no useful suggestion
 STAGE_HEADERS = {"stage", "opportunity stage", "deal stage", "status", "phase", "フェーズ",
-                 "ステージ", "商談フェーズ", "商談ステージ", "ステータス"}
+                 "ステージ", "商談フェーズ", "商談ステージ", "ステータス", "etapa", "fase",
+                 "étape", "phase de vente", "phase", "verkaufsphase", "stufe"}
 WON_AT_HEADERS = {"won_at", "won at", "close date", "closed", "won date", "closed date", "受注日"}
 
 
@@ -219,8 +220,12 @@ class WonImport:
 
 
 _NOT_WON = re.compile(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
+                      r"perdid|no ganad|perdu|non gagn|verloren|nicht gewonnen|persa|perso|"
                       r"失注|不成立|未|見込|予定|検討|交渉|提案")
-_WON = re.compile(r"\bwon\b|closedwon|closed-won|受注|成約|契約済")  # closedwon: HubSpot's internal id
+# (a Spanish, French, German or Italian CRM's "Cerrada ganada", "Fermée gagnée",
+# "Gewonnen", "Chiusa vinta")
+_WON = re.compile(r"\bwon\b|closedwon|closed-won|\bganad[ao]\b|\bgagn[ée]e?\b|\bgewonnen\b|"
+                  r"\bvint[ao]\b|受注|成約|契約済")  # closedwon: HubSpot's internal id
 
 
 def is_won_stage(stage: str) -> bool:

@@ -63,7 +63,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "store name", "shop name", "restaurant name", "clinic name", "hospital name",
              "member name", "exhibitor", "exhibitor name", "venue", "venue name", "trading name",
              "dba", "denomination unite legale", "denomination", "denominazione",
-             "ragione sociale", "nome struttura", "denominación", "razón social", "nombre comercial",
+             "ragione sociale", "nome struttura", "denominación", "praxis", "praxisname",
+             "nombre de la cuenta", "nom du compte", "razón social", "nombre comercial",
              "provider organization name (legal business name)", "organization name", "nome",
              "associated company", "associated company (primary)", "company (primary)",
              "associated account", "nom de l'entreprise", "nom de l'établissement", "nom commercial de l'entreprise", "商号又は名称", "商号または名称", "名称又は商号", "事業者名", "法人名称", "店舗名称", "entity name", "firm name", "firm", "law firm", "business", "studio", "studio name",
@@ -94,14 +95,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "primary taxonomy", "provider type", "practice type", "license type",
             "licence type", "facility type", "sic text 1", "sic description",
             "activite principale etablissement", "activite principale", "naf", "code naf",
-            "service types", "service type", "services", "service",
+            "service types", "service type", "services", "service", "actividad",
+            "actividad principal", "tipo de actividad", "sector de actividad",
             "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "categories", "activite", "activité", "secteur d'activité", "secteur d'activite", "secteur", "activité principale", "type of gym", "type of business", "business category", "business categories", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
     "rating": ("rating", "stars", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
                "estrellas", "valutazione", "stelle", "distinction", "distinción", "michelin",
                "classificazione", "classification", "clasificación", "classement"),
     "brand": ("brand", "ブランド"),
-    "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社"),
+    "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社",
+              "運営法人", "運営法人名", "経営主体", "開設者", "開設者名", "設置者", "設置者名",
+              "operating company", "operated by", "betreiber", "träger", "exploitant",
+              "gestor", "titular"),
     "address": ("address_1", "address1", "address", "addr", "addr:full", "addr:ja", "street address", "street",
                 "full address", "complete address", "postal address", "mailing address",
                 "provider first line business practice location address",
@@ -228,11 +233,22 @@ def row_prefix(headers: list[str]) -> str | None:
     return word
 
 
+_OPERATOR_CORPORATION = frozenset({"法人名", "法人名称", "法人の名称"})
+
+
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
                 avoid: frozenset[tuple[str, str]] = frozenset()) -> dict[str, str]:
     """Map each source column to a field (or to itself, kept as extra). Overrides are
     field=column; AVOID holds (field, column) pairs a column's values ruled out."""
     mapping = _map_headers(headers, overrides, avoid)
+    # A facility list's 法人名 beside its 事業所名 / 施設名 is the corporation that runs it (its
+    # branches share it: never one another's prospects), not the facility's legal name.
+    said = {f for f in (overrides or {})}
+    if "name" in mapping.values() and "group" not in mapping.values() and "legal_name" not in said:
+        for column, fld in mapping.items():
+            if fld == "legal_name" and fold_header(column) in _OPERATOR_CORPORATION:
+                mapping[column] = "group"
+                break
     prefix = row_prefix(headers)
     if prefix is None:
         return mapping

@@ -2895,3 +2895,20 @@ def test_closed_by_a_remark_a_spanish_baja_and_an_active_licence_past_its_expiry
                       "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
                       db=open_db(tmp_path / "c.db"))
     assert closed(contractors) == {"ELK GROVE ROOFING"}
+
+
+def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_path):
+    from spider.clients import import_won, won_clients
+    from spider.fields import map_headers
+
+    assert map_headers(["事業所名", "法人名", "所在地", "サービス種類"])["法人名"] == "group"
+    assert map_headers(["法人名", "法人番号", "所在地"])["法人名"] == "legal_name"  # the only name
+    assert map_headers(["Praxis", "Fachrichtung", "PLZ", "Ort"])["Praxis"] == "name"
+    assert map_headers(["Nombre", "Actividad", "Localidad"])["Actividad"] == "category"
+    db = _db(tmp_path, "bodegas.csv", "Nombre;Actividad;Localidad\nBodegas Muga;Bodega;Haro\n"
+             "Bodegas Roda;Bodega;Haro\n")
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Nombre de la cuenta,Etapa\nBodegas Muga,Cerrada ganada\n"
+                   "Bodegas Roda,Cerrada perdida\n", encoding="utf-8")
+    import_won(db, Settings(), crm)
+    assert [c["name"] for c in won_clients(db)] == ["Bodegas Muga"]
