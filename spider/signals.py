@@ -1017,6 +1017,9 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             city_raw = split[0]
             if not rec.get("district"):
                 address_district = split[1]
+        # The file's country, where the row's own columns say none (a Spanish list's
+        # provinces, which the gazetteer does not hold: Barcelona is ES-Barcelona).
+        country = country or inferred or None
         region_code, region_label = None, None
         if region_text:
             pref = places.prefectures().get(places.place_key(region_text))
@@ -1028,7 +1031,10 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 country = country or region.country
                 region_code, region_label = region.code, region.name
             else:
-                region_code, region_label = f"{country or 'XX'}-{region_text.strip()}", region_text.strip()
+                # A region the gazetteer does not hold, keyed by its letters whatever their
+                # case or accents ("Cádiz", "CADIZ" and "Cadiz" are one province)
+                region_label = region_text.strip()
+                region_code = f"{country or 'XX'}-{_region_key(region_label)}"
         if city_raw and not region_code:
             pref = places.prefectures().get(places.place_key(city_raw))
             if pref and country in (None, "JP"):  # "Tokyo" given as a city
@@ -1191,16 +1197,17 @@ def source_countries(db: Database) -> dict[str, str]:
                 if more >= 2 and count + more >= 0.8 * len(regions):
                     out[source] = f"{country},{other}"
     # A file with towns only (Firma;PLZ;Ort with Berlin, Hamburg, München; a guide's Paris
-    # and Lyon), or whose address tails said nothing: the country of its towns, where those a
-    # gazetteer of the world's cities of 100,000 people knows are in one (two or more all in
-    # one country, or four in five of three or more).
+    # and Lyon), or whose regions and address tails said nothing: the country of its towns,
+    # where those a gazetteer of the world's cities of 100,000 people knows are in one (two or
+    # more all in one country, or four in five of three or more).
+    # (and a file whose regions the gazetteer does not hold: a Spanish list's provinces,
+    # Barcelona, Valladolid, Cádiz, where only the autonomous communities are known)
     towns: dict[str, list[str]] = defaultdict(list)
     for source, city in db.execute(
             "select source, city from records where coalesce(country, '') = '' and "
-            "coalesce(region, '') = '' and coalesce(city, '') != '' and "
-            "coalesce(status, 'active') = 'active' group by source, city order by count(*) desc"):
-        if source not in out and (source not in values or source in tails) \
-                and len(towns[source]) < 100:
+            "coalesce(city, '') != '' and coalesce(status, 'active') = 'active' "
+            "group by source, city order by count(*) desc"):
+        if source not in out and len(towns[source]) < 100:
             towns[source].append(city)
     for source, cities in towns.items():
         known = [found[0][0] for found in map(places.city_other_names, cities) if found]
@@ -1209,6 +1216,12 @@ def source_countries(db: Database) -> dict[str, str]:
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):
                 out[source] = country
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def _file_country(inferred: str, region: str) -> str:

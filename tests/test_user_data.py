@@ -2912,3 +2912,25 @@ def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_
                    "Bodegas Roda,Cerrada perdida\n", encoding="utf-8")
     import_won(db, Settings(), crm)
     assert [c["name"] for c in won_clients(db)] == ["Bodegas Muga"]
+
+
+def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(tmp_path):
+    from spider.signals import signals_of
+
+    db = _db(tmp_path, "bodegas.csv",
+             "Nombre;Localidad;Provincia;Actividad\n"
+             "González Byass;Jerez de la Frontera;Cádiz;Bodega\n"
+             "Bodegas Tradición;Jerez de la Frontera;CADIZ;Bodega\n"
+             "Bodegas Hidalgo;Sanlúcar de Barrameda;Cadiz;Bodega\n"
+             "Familia Torres;Vilafranca del Penedès;Barcelona;Bodega\n"
+             "Bodegas Muga;Haro;La Rioja;Bodega\n"
+             "Bodegas Vivanco;Briones;La Rioja;Bodega\n"
+             "Vinos de Madrid;Madrid;Madrid;Bodega\n"
+             "Bodegas Lustau;Jerez de la Frontera;Cádiz;Bodega\n")
+    ids = dict(db.execute("select name, id from companies").fetchall())
+    held = signals_of(db, list(ids.values()))
+    # (the gazetteer knows Spain's communities, not its provinces: the towns say Spain)
+    assert all("place:country:ES" in held[cid] for cid in ids.values())
+    regions = {name: {s for s in held[cid] if s.startswith("place:region:")}
+               for name, cid in ids.items()}
+    assert regions["González Byass"] == regions["Bodegas Tradición"] == regions["Bodegas Hidalgo"]
