@@ -802,7 +802,11 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         own = phrases.get(piece) or phrases.get(plain.get(piece, piece))
         also = [phrases[a] for a in aliases.get(piece, ()) if a in phrases]
         if own is None:
-            return also[0] if also else None
+            if not also:
+                return None
+            # Only its synonyms name labels here ("Zahnärzte": Zahnarzt and Zahnheilkunde):
+            # all of them, as below.
+            own, also = also[0], also[1:]
         exact = [t for t in also if not t.shipped and t.facet == "category"
                  and id(t) in vocabulary.users]
         if own.shipped and own.facet != "place" and exact:
@@ -1046,7 +1050,7 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
         size: dict[int, int] = {}
         terms: dict[int, Term] = {}
         seen: dict[int, int] = {}  # first-seen order: ties resolve the same way every run
-        own: dict[int, int] = defaultdict(int)  # how many of the typed words reached it
+        own: dict[int, float] = defaultdict(float)  # how many of the typed words reached it
         for word in left:
             best: dict[int, float] = {}
             by: dict[int, set[str]] = defaultdict(set)  # the forms that reached each label
@@ -1069,7 +1073,9 @@ def _match_labels(loose: list[str], vocabulary: _Vocabulary, synonyms: Synonyms,
             for key, weight in best.items():
                 scores[key] += weight
                 covers[key].add(word)
-                own[key] += len(typed & by[key])
+                # (a trade's head noun counts for little: "roofing contractor" is a roofer
+                # before it is a General Building Contractor)
+                own[key] += sum(0.1 if w in _HEAD_NOUNS else 1.0 for w in typed & by[key])
         if not scores:
             break
         top = max(scores, key=lambda k: (scores[k], len(covers[k]) / size[k], -seen[k]))
@@ -1662,17 +1668,27 @@ def _name_reading(db: Database, word: str) -> Term | None:
     return Term(label, f"kind by name: {word}", chosen, expanded=chosen, primary=len(chosen))
 
 
+# The head nouns of a trade ("plumbing contractor", "cleaning services"): beside a word that
+# names the trade they say nothing more of it.
+_HEAD_NOUNS = frozenset({"contractor", "company", "firm", "service", "services", "business",
+                         "shop", "store", "agency", "provider", "specialist", "expert",
+                         "professional", "supplier", "dealer", "installer"})
+
+
 def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[str, float]],
-                      labels: dict[str, list[str]], notes: list[str]) -> None:
+                      labels: dict[str, list[str]], notes: list[str],
+                      heads: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     """Two readings of what the business is that no company here holds together ("dental"
     as the dentistry kinds, "clinic" as Veterinary Clinic): the reading fewer companies hold
-    is dropped, with a note, so the query is read the way the data supports."""
+    is dropped, with a note, so the query is read the way the data supports; but a reading
+    of a trade's head noun alone (HEADS: "contractors" in "plumbing contractors", read as
+    General Building Contractor) gives way to the trade."""
     kinds = [f for f in order if f in by_facet and f.startswith(("category", "industry"))]
     if len(kinds) < 2:
         return
     holders = {f: _holders_of(db, by_facet[f]) for f in kinds}
     while len(kinds) >= 2 and not set.intersection(*(holders[f] for f in kinds)):
-        dropped = min(reversed(kinds), key=lambda f: len(holders[f]))
+        dropped = min(reversed(kinds), key=lambda f: (f not in heads, len(holders[f])))
         kinds.remove(dropped)
         notes.append(f"left out {' or '.join(labels[dropped])}: no company here is also "
                      + " and ".join(" or ".join(labels[f]) for f in kinds))
@@ -1820,7 +1836,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
             + " with a synonyms file (README: Your own directory)")
     order = ["tier", "category", "industry", "brand"]
     order += sorted(f for f in by_facet if f not in order and f != "place") + ["place"]
-    _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes)
+    heads = {t.facet for w, t in found if t.facet.startswith(("category", "industry"))
+             and all(singular(x) in _HEAD_NOUNS for x in w.lstrip("=~").split())}
+    _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes, heads)
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
     same_name = _same_town_elsewhere(vocabulary.db, by_facet.get("place", {}))

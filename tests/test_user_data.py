@@ -2934,3 +2934,39 @@ def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(t
     regions = {name: {s for s in held[cid] if s.startswith("place:region:")}
                for name, cid in ids.items()}
     assert regions["González Byass"] == regions["Bodegas Tradición"] == regions["Bodegas Hidalgo"]
+
+
+def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_noun(tmp_path):
+    doctors = _db(tmp_path, "aerzte.csv",
+                  "Praxis;Fachrichtung;Ort\n"
+                  "Kinderarztpraxis Dr. Sabine Lang;Kinder- und Jugendmedizin;München\n"
+                  "Dr. med. Markus Bauer;Kinderheilkunde;München\n"
+                  "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n"
+                  "Zahnarztpraxis Schwabing;Zahnheilkunde;München\n"
+                  "Dr. med. Thomas Weber;Zahnarzt;München\n"
+                  "Kinderarzt Altona;Kinder- und Jugendmedizin;Hamburg\n")
+    assert set(_names(doctors, "Kinderarzt München")[:2]) == {
+        "Kinderarztpraxis Dr. Sabine Lang", "Dr. med. Markus Bauer"}
+    assert set(_names(doctors, "pediatrician in Munich")[:2]) == {
+        "Kinderarztpraxis Dr. Sabine Lang", "Dr. med. Markus Bauer"}
+    assert set(_names(doctors, "Zahnärzte München")[:2]) == {
+        "Zahnarztpraxis Schwabing", "Dr. med. Thomas Weber"}
+    assert _names(doctors, "Hausarzt München")[:1] == ["Hausarztpraxis am Rotkreuzplatz"]
+    trades = _db(tmp_path, "cslb.csv",
+                 "Business Name,City,State,License Type\n"
+                 "NATOMAS GENERAL CONTRACTING,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
+                 "PACIFIC COAST BUILDERS,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
+                 "DELTA PLUMBING,Stockton,CA,C36 - PLUMBING\n"
+                 "RIVER CITY PLUMBING,Sacramento,CA,C36 - PLUMBING\n",
+                 db=open_db(tmp_path / "t.db"))
+    # (contractors alone had been read as General Building Contractor, and plumbing dropped)
+    assert set(_names(trades, "plumbing contractors")[:2]) == {"Delta Plumbing",
+                                                               "River City Plumbing"}
+    care = _db(tmp_path, "kaigo.csv",
+               "事業所名,サービス種類,所在地\n"
+               "訪問看護ステーション中央,訪問看護,北海道札幌市中央区北1条西2丁目\n"
+               "ツクイ札幌大通,訪問介護,北海道札幌市中央区大通西5丁目\n"
+               "ニチイケアセンター札幌西,訪問介護,北海道札幌市西区琴似1条4丁目\n",
+               db=open_db(tmp_path / "k.db"))
+    # home care (訪問介護) is no visiting-nurse station (訪問看護)
+    assert set(_names(care, "訪問介護")[:2]) == {"ツクイ札幌大通", "ニチイケアセンター札幌西"}
