@@ -823,7 +823,10 @@ _QUALIFIER = re.compile(r"\s*\((?:except|excluding|excl\.?|including|incl\.?|oth
                         r"not elsewhere classified|n\.?e\.?c\.?|e\.g\.?|such as|without|"
                         r"with or without|sauf|hors|außer|ohne|excepto|salvo|escluso)\b[^)]*\)",
                         re.I)
-_CODED_LABEL = re.compile(r"[0-9][0-9A-Za-z.]{1,9}(?:\s+[-–]\s+|\s*:\s+)(\D.*)")  # not 24-Hour
+# (a register's code: "56101 - Licensed restaurants", a licence class "C36 - PLUMBING",
+# "B - GENERAL BUILDING CONTRACTOR"; not "24-Hour", nor a word: "BBQ - Korean")
+_CODED_LABEL = re.compile(r"(?:[0-9][0-9A-Za-z.]{1,9}|[A-Z]\d{0,4}|[A-Z]{2}\d{1,4})"
+                          r"(?:\s+[-–]\s+|\s*:\s+)(\D.*)")
 
 
 def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:

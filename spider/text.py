@@ -171,6 +171,8 @@ def _plain_label(label: str) -> str:
             w.lower() for w in words[nouns[-1]:]}:
         text = " ".join(words[:nouns[-1] + 1])
     words = text.split(" ")
+    if text.isupper() and any(len(w) > 4 for w in words):
+        return text.lower()  # a register's capitals (PLUMBING), not an acronym (REIT)
     if re.search(r"[A-Z]{2}", text) or not text.isascii():
         return text
     if all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _SMALL_WORDS for w in words):

@@ -428,3 +428,18 @@ def test_openers_in_german_french_and_spanish(tmp_path):
     assert named["Licht & Kraft Elektrotechnik"].startswith(
         "Wir arbeiten bereits mit Elektro Huber GmbH (Elektriker in Berlin) zusammen")
     assert "another" not in named["Licht & Kraft Elektrotechnik"]
+
+
+def test_a_licence_registers_class_code_is_never_read_out(tmp_path):
+    db = _built(tmp_path, cslb_csv="Business Name,City,State,License Type\n"
+                "Delta Plumbing,Stockton,CA,C36 - PLUMBING\n"
+                "River City Plumbing,Stockton,CA,C36 - PLUMBING\n"
+                "Natomas General Contracting,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
+                "Pacific Coast Builders,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n")
+    lines = [p.opening_line for p in expand(db, Settings(), "Delta Plumbing", limit=5,
+                                            save=False).prospects]
+    lines += [p.opening_line for p in expand(db, Settings(), "Natomas General Contracting",
+                                             limit=5, save=False).prospects]
+    assert lines and not any("C36" in line or "B - " in line or "PLUMBING" in line
+                             for line in lines), lines
+    assert any("general building contractors" in line for line in lines), lines
