@@ -1780,6 +1780,15 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         own = _source_reading(vocabulary.db, words)
         found.append(("=" + " ".join(words), own or term))
     unknown = still
+    # A trade's head noun beside the word that names the trade ("plumbing contractors"):
+    # the trade says it all; the noun alone would add a kind of its own (any contractor).
+    def head_only(word: str) -> bool:
+        return all(singular(x) in _HEAD_NOUNS for x in word.lstrip("=~").split())
+
+    kinds = [(w, t) for w, t in found if t.facet.startswith(("category", "industry"))]
+    if any(not head_only(w) for w, _ in kinds):
+        found = [(w, t) for w, t in found
+                 if not (t.facet.startswith(("category", "industry")) and head_only(w))]
     terms = [t for _, t in found]
     terms_by_label = vocabulary.implied(name for t in terms for name in t.implies)
     for term in list(terms):
@@ -1837,7 +1846,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     order = ["tier", "category", "industry", "brand"]
     order += sorted(f for f in by_facet if f not in order and f != "place") + ["place"]
     heads = {t.facet for w, t in found if t.facet.startswith(("category", "industry"))
-             and all(singular(x) in _HEAD_NOUNS for x in w.lstrip("=~").split())}
+             and head_only(w)}
     _drop_unmet_kinds(vocabulary.db, order, by_facet, labels, notes, heads)
     facets = [Facet(" or ".join(labels[f]), by_facet[f], place=(f == "place"))
               for f in order if f in by_facet]
