@@ -31,7 +31,7 @@ STORY_HEADERS = {"story", "result", "results", "outcome", "result story", "notes
 SUGGEST_SCORE = 80.0  # below this a name is no useful suggestion
 STAGE_HEADERS = {"stage", "opportunity stage", "deal stage", "status", "phase", "フェーズ",
                  "ステージ", "商談フェーズ", "商談ステージ", "ステータス", "etapa", "fase",
-                 "étape", "phase de vente", "phase", "verkaufsphase", "stufe"}
+                 "étape", "phase de vente", "verkaufsphase", "stufe"}
 WON_AT_HEADERS = {"won_at", "won at", "close date", "closed", "won date", "closed date", "受注日"}
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from spider.calls import closed_weekdays
 from spider.db import (
     Database,
     has_table,
@@ -56,7 +57,6 @@ from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import fold
 from spider.runtime import no_cyclic_gc
-from spider.calls import closed_weekdays
 from spider.signals import business_status, rating_level, reads_as_open
 from spider.sources import register_source
 from spider.text import now_iso, plural

@@ -306,17 +306,25 @@ def _close_names(db: Database, text: str, key: str, limit: int, cutoff: float,
 def named_within(db: Database, text: str, *, score: float) -> list[dict]:
     """Companies whose name holds TEXT as whole words ("Poilâne" of Boulangerie Poilâne,
     "Landemaine" of Maison Landemaine Bastille), each with SCORE, best (bm25) first: a rep
-    types a client's own word, not the kind of business its name begins with. Names in a
-    script without spaces are left to the fuzzy search."""
+    types a client's own word, not the kind of business its name begins with. In Japanese,
+    whose words run together, three characters or more inside the name."""
     spaced = normalize_name(text)
-    if len(compact(spaced)) < 4 or not spaced.isascii():
+    key = compact(spaced)
+    japanese = is_japanese(spaced) and len(key) >= 3
+    if not japanese and (len(key) < 4 or not spaced.isascii()):
         return []
-    found = _trigram_candidates(db, compact(spaced), TRIGRAM_CANDIDATES)
+    found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
     if found is None:
         return []
-    whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
-    ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
-                             if whole.search(normalize_name(name))))
+    if japanese:
+        # A Japanese name's own part, where its words run together ("白石ライフ" of
+        # 特別養護老人ホーム 白石ライフ): inside the name
+        ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
+                                 if key in compact(normalize_name(name))))
+    else:
+        whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
+        ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
+                                 if whole.search(normalize_name(name))))
     described = describe_companies(db, ids)
     return [{"company_id": cid, "score": score, **described[cid]} for cid in ids]
 

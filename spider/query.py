@@ -32,8 +32,14 @@ from spider import places
 from spider.data import read_text
 from spider.db import Database, company_count, dicts_in, insert_rows, rows_in, transaction
 from spider.errors import QueryError
-from spider.names import COMPANY_EXACT, describe_company, find_companies, named_within
+from spider.names import (
+    COMPANY_EXACT,
+    describe_company,
+    find_companies,
+    named_within,
+)
 from spider.rank import PLACE_LEVELS
+from spider.resolve.normalize import is_japanese, normalize_name
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE, STAR_WORDS
@@ -1219,7 +1225,7 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     if segment_covers and candidates:
         candidates = find_companies(db, text)
     strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
-    if not strong and not segment_covers:
+    if not strong and not segment_covers and not is_japanese(text):
         # No name is like the whole text: a name holding it as words is the one meant
         # ("Poilâne" for Boulangerie Poilâne); several are listed to choose from.
         strong = named_within(db, text, score=COMPANY_FUZZY)
@@ -1272,6 +1278,12 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         if others:
             query.notes.append("also close: " + "; ".join(c["label"] for c in others[:3]))
         return query
+    if unknown and not exact and not is_japanese(text):
+        # Words no kind or place takes, all in one company's name with the rest of the query
+        # ("Praxis Gruber": Praxis Dr. Josef Gruber): that company.
+        one = _named_with_all(db, text, unknown)
+        if one is not None:
+            return _named_query(text, one)
     if len(exact) > 1:
         chosen = _property_of_group(db, exact)
         if chosen:
@@ -1282,7 +1294,44 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
             return query
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
-    return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
+    if not (unknown and is_japanese(text)):
+        return _segment_query(vocabulary, text, found, fillers, unknown, candidates)
+    # Japanese runs its words together: a part of one name ("白石ライフ" of 特別養護老人ホーム
+    # 白石ライフ) is that company, where the words left are no area, kind or name reading
+    # ("梅田 歯科" is a ward's dentists).
+    try:
+        query = _segment_query(vocabulary, text, found, fillers, unknown, candidates)
+    except QueryError:
+        inside = named_within(db, text, score=COMPANY_FUZZY)
+        if len(inside) != 1:
+            raise
+        return _named_query(text, inside[0])
+    if query.ignored:
+        inside = named_within(db, text, score=COMPANY_FUZZY)
+        if len(inside) == 1:
+            return _named_query(text, inside[0])
+    return query
+
+
+def _named_query(text: str, company: dict) -> Query:
+    query = Query(text, "company", company_id=company["company_id"], company_name=company["name"])
+    query.notes.append(f"read '{text}' as {company['label']}, the one name holding all its words")
+    return query
+
+
+def _named_with_all(db: Database, text: str, unknown: list[str]) -> dict | None:
+    """The one company whose name holds every word of TEXT (small words aside) as whole
+    words, in any order, found through the rarest of the UNKNOWN words; None if none or
+    several do."""
+    filler = _shipped_vocabulary()[1]
+    words = [w for w in normalize_name(text).split() if w not in filler]
+    rare = [w for w in unknown if w.isascii() and len(w) >= 4]
+    if len(words) < 2 or not rare:
+        return None
+    held = [c for c in named_within(db, max(rare, key=len), score=COMPANY_FUZZY)
+            if all(re.search(r"(?<![^ ])" + re.escape(w) + r"(?![^ ])", normalize_name(c["name"]))
+                   for w in words)]
+    return held[0] if len(held) == 1 else None
 
 
 def _named_with_words(db: Database, words: list[str]) -> list[dict]:

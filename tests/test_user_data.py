@@ -2970,3 +2970,24 @@ def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_
                db=open_db(tmp_path / "k.db"))
     # home care (訪問介護) is no visiting-nurse station (訪問看護)
     assert set(_names(care, "訪問介護")[:2]) == {"ツクイ札幌大通", "ニチイケアセンター札幌西"}
+
+
+def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tmp_path):
+    from spider.calls import log_call
+
+    db = _db(tmp_path, "aerzte.csv",
+             "Praxis;Fachrichtung;Ort\n"
+             "Praxis Dr. Josef Gruber;Allgemeinmedizin;München\n"
+             "Praxis Dr. Anna Huber;Allgemeinmedizin;München\n"
+             "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n")
+    query = resolve_query(db, "Praxis Gruber")
+    assert (query.kind, query.company_name) == ("company", "Praxis Dr. Josef Gruber")
+    care = _db(tmp_path, "kaigo.csv",
+               "事業所名,サービス種類,所在地\n"
+               "特別養護老人ホーム 白石ライフ,介護老人福祉施設,北海道札幌市白石区本通1丁目\n"
+               "特別養護老人ホーム 麻生の杜,介護老人福祉施設,北海道札幌市北区麻生町7丁目\n",
+               db=open_db(tmp_path / "k.db"))
+    assert resolve_query(care, "白石ライフ").company_name == "特別養護老人ホーム 白石ライフ"
+    done = log_call(care, Settings(), "麻生の杜", "no-answer")  # had been "not in the database"
+    assert done.company_id == dict(care.execute("select name, id from companies").fetchall())[
+        "特別養護老人ホーム 麻生の杜"]
