@@ -48,7 +48,8 @@ def is_japanese(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Names as a rep reads them aloud
 
-_KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI"})
+_KEEP_UPPER = frozenset({"NV", "BV", "AG", "SA", "KK", "LLC", "PLC", "USA", "UK", "JR", "IHI",
+                         "HVAC", "CPA", "CPAS", "PLLC", "LLP"})
 _LEGAL_CASE = {"CO": "Co", "LTD": "Ltd", "INC": "Inc", "CORP": "Corp", "LLC": "LLC",
                "PTE": "Pte", "PTY": "Pty", "BHD": "Bhd", "SDN": "Sdn", "GMBH": "GmbH"}
 _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by", "la", "le", "du",
@@ -60,7 +61,7 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by
 _SHORT_WORDS = frozenset("""
 art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
-park lake hill city town farm mill fort port rock road age day eye pet vet dry rx
+park lake hill city town farm mill fort port rock road age day eye pet vet dry rx elk
 st dr mt ft ave san pit the via bon beau bel sol mar rio oro""".split())
 
 

@@ -201,3 +201,14 @@ def test_a_score_too_small_for_its_decimals_is_never_printed_as_zero() -> None:
     assert score_text(0.0000412, 4) == "4.1e-05"
     assert score_text(0.000000123456, 6) == "1.235e-07"
     assert score_text(0.0, 4) == "0.0000"
+
+
+def test_a_register_in_capitals_is_shown_as_a_rep_says_it():
+    from spider.text import display_names
+
+    def shown(name: str) -> str:
+        return display_names({"name": name, "id": 1}, "en")["name"]
+
+    assert shown("ELK GROVE ROOFING CO") == "Elk Grove Roofing Co"  # elk is a word
+    assert shown("FRESNO VALLEY HVAC INC") == "Fresno Valley HVAC Inc"  # HVAC is an acronym
+    assert shown("NORTHSIDE CPA PLLC") == "Northside CPA PLLC"
