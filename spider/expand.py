@@ -115,6 +115,15 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
         ranked = _open_only(db, ranked, notes)
     if settings.source:
         ranked = _from_source(db, ranked, settings.source, notes)
+    if query.kind == "segment" and len(query.facets) > 1:
+        # Said of what is listed: the full matches left once clients, exclusions and closed
+        # businesses are out (a note of two matches, both clients, had listed none).
+        full = sum(1 for _, _, covered in ranked if covered == len(query.facets))
+        if full < min(len(ranked), NOTE_BELOW):
+            notes.append("no company matches every part of the query; these match some"
+                         if not full else
+                         f"only {plural(full, 'company matches', 'companies match')} every "
+                         "part of the query; the rest match some")
     twins = _maybe_twins(db)
     # Which of two maybe-twins is listed depends on their order; and a partial match is
     # shown when too few match every part.
@@ -593,10 +602,6 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     full = _specialists_first(db, full, set(weight_of))
     if query.exact:  # those of the postal code asked, before the rest of its town
         full.sort(key=lambda item: item[0] not in query.exact)
-    if len(facet_sets) > 1 and len(full) < min(len(full) + len(partial), NOTE_BELOW):
-        notes.append("no company matches every part of the query; these match some" if not full
-                     else f"only {plural(len(full), 'company matches', 'companies match')} every part "
-                     "of the query; the rest match some")
     ranked = [(cid, score, covered) for cid, score, covered, _ in full]
     if not partial:
         return ranked, None

@@ -2991,3 +2991,19 @@ def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tm
     done = log_call(care, Settings(), "麻生の杜", "no-answer")  # had been "not in the database"
     assert done.company_id == dict(care.execute("select name, id from companies").fetchall())[
         "特別養護老人ホーム 麻生の杜"]
+
+
+def test_the_full_match_note_counts_what_is_listed(tmp_path):
+    from spider.clients import record_won
+
+    db = _db(tmp_path, "bakeries.csv",
+             "name,category,city,state\n"
+             "Alpha Bakery,Bakery,Austin,TX\nBeta Bakery,Bakery,Austin,TX\n"
+             "Gamma Bakery,Bakery,Dallas,TX\nDelta Bakery,Bakery,Houston,TX\n"
+             "Austin Florist,Florist,Austin,TX\n")
+    record_won(db, "Alpha Bakery")
+    record_won(db, "Beta Bakery")
+    notes = expand(db, Settings(), "bakery in Austin", limit=10, save=False).notes
+    # (the two bakeries in Austin are clients, left out: it had said "only 2 companies match")
+    assert "no company matches every part of the query; these match some" in notes, notes
+    assert not any(n.startswith("only 2 companies") for n in notes)
