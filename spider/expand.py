@@ -24,7 +24,7 @@ from spider.clients import citable_clients
 from spider.db import Database, company_count, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
-from spider.explain import evidence_of, reasons_for, segment_words
+from spider.explain import evidence_of, kind_words, reasons_for, segment_words
 from spider.notes import note_in
 from spider.places import postal_in
 from spider.prospects import Expansion, Prospect, save_run
@@ -170,6 +170,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
                 own |= here
                 break
         segment = segment_words(signals, shared | own) or segment_words(signals)
+        kind = kind_words(signals, shared | own) or kind_words(signals)
         row = rows.get(cid, {})
         names = display_names(row, settings.language)
         prospects.append(Prospect(
@@ -187,7 +188,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
                                                     query, settings,
                                                     business_known=business_known),
                                    "B" if market and not market & set(signals) else "A")),
-            segment=segment, reasons=reasons,
+            segment=segment, kind=kind, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,
             caution="; ".join(c for c in (client_sites.get(cid, (0, ""))[1],

@@ -143,6 +143,17 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
 def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
     """Describe a company's segment in words, from the signals given (or all of them):
     "five-star hotel, Marunouchi, Tokyo"."""
+    return ", ".join(w for w in _segment_parts(signals, only) if w)
+
+
+def kind_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
+    """What the company is, without where: "five-star hotel" (a CRM's Industry field)."""
+    return _segment_parts(signals, only)[0]
+
+
+def _segment_parts(signals: dict[str, dict[str, Any]],
+                   only: set[str] | None = None) -> tuple[str, str]:
+    """(the tier and kind in words, the finest place) of the signals given."""
     by_kind: dict[str, list[tuple[float, str]]] = defaultdict(list)
     tiers: list[tuple[bool, float, str]] = []
     for sig, row in signals.items():
@@ -153,7 +164,6 @@ def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = No
             # A rating's own level ("3 stars") before the bands it shares ("2–3 stars").
             band = sig.startswith("rating:") and "-" in sig.rsplit(":", 1)[-1]
             tiers.append((not band, row["idf"] or 0.0, row["label"]))
-    words: list[str] = []
     best_tier = max(tiers, default=None)
     tier = (best_tier[1], best_tier[2]) if best_tier else None
     kind_word = None
@@ -161,14 +171,10 @@ def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = No
         if by_kind.get(kind):
             kind_word = max(by_kind[kind])[1]
             break
-    if tier or kind_word:
-        words.append(" ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w))
-    for kind in ("district", "city", "region", "country"):
-        if by_kind.get(kind):
-            label = max(by_kind[kind])[1]
-            words.append(label)
-            break
-    return ", ".join(words)
+    what = " ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w)
+    where = next((max(by_kind[kind])[1] for kind in ("district", "city", "region", "country")
+                  if by_kind.get(kind)), "")
+    return what, where
 
 
 @dataclass

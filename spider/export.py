@@ -73,7 +73,7 @@ def call_list_rows(expansion: Expansion) -> list[dict[str, Any]]:
         rows.append({
             "rank": p.rank, "company": p.name, "local_name": p.name_local, "phone": p.phone,
             "website": p.website, "address": p.address, "city": p.city, "region": p.region,
-            "postal_code": p.postal_code, "segment": p.segment,
+            "postal_code": p.postal_code, "segment": p.segment, "kind": p.kind,
             "score": score_text(p.score, 6), "priority": p.priority,
             "reasons": " | ".join([r.text() for r in p.reasons] +
                                   ([f"caution: {p.caution}"] if p.caution else [])),

@@ -31,19 +31,19 @@ PROFILES: dict[str, dict[str, str]] = {
     "salesforce": {
         "Company": "company", "Last Name": "lead_name", "Title": "lead_title", "Phone": "phone",
         "Website": "website", "Street": "address", "City": "city", "State/Province": "region",
-        "Postal Code": "postal_code", "Country": "country", "Industry": "segment",
+        "Postal Code": "postal_code", "Country": "country", "Industry": "kind",
         "Rating": "rating", "Lead Source": "lead_source", "Description": "description",
     },
     "hubspot": {
         "Company name": "company", "Company Domain Name": "domain", "Website URL": "website",
         "Phone Number": "phone", "Street Address": "address", "City": "city",
         "State/Region": "region", "Postal Code": "postal_code", "Country/Region": "country",
-        "Industry": "segment", "Description": "description",
+        "Industry": "kind", "Description": "description",
     },
 }
 _RATINGS = {"A": "Hot", "B": "Warm", "C": "Cold"}  # Salesforce's standard Rating picklist
 FIELDS = ("rank", "company", "local_name", "phone", "website", "domain", "address", "city",
-          "region", "postal_code", "country", "segment", "score", "priority", "rating",
+          "region", "postal_code", "country", "segment", "kind", "score", "priority", "rating",
           "reasons", "reference", "opening_line", "ask_for", "ask_role", "contact",
           "contact_role", "contact_source", "lead_name", "lead_title", "sources", "owner",
           "description", "lead_source")  # fmt: skip

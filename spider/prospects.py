@@ -47,6 +47,7 @@ class Prospect:
     contact: str = ""
     contact_role: str = ""
     contact_source: str = ""
+    kind: str = ""  # what the prospect is, without where ("five-star hotel"): a CRM's Industry
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)

@@ -212,3 +212,32 @@ def test_a_register_in_capitals_is_shown_as_a_rep_says_it():
     assert shown("ELK GROVE ROOFING CO") == "Elk Grove Roofing Co"  # elk is a word
     assert shown("FRESNO VALLEY HVAC INC") == "Fresno Valley HVAC Inc"  # HVAC is an acronym
     assert shown("NORTHSIDE CPA PLLC") == "Northside CPA PLLC"
+
+
+def test_a_crm_industry_column_holds_the_kind_without_the_place(tmp_path):
+    import csv as csvlib
+    import io
+
+    from spider.db import open_db
+    from spider.expand import expand
+    from spider.export import to_profile_csv
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.profiles import load_profile
+    from spider.settings import Settings
+
+    path = tmp_path / "cava.csv"
+    path.write_text("Nombre;Actividad;Localidad;Provincia\n"
+                    "Gramona;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
+                    "Raventós i Blanc;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
+                    "Codorníu;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n",
+                    encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    lookalikes = expand(db, Settings(), "Gramona", limit=5, save=False)
+    for name in ("salesforce", "hubspot"):
+        rows = list(csvlib.DictReader(io.StringIO(
+            to_profile_csv(db, lookalikes, load_profile(name)).lstrip("\ufeff"))))
+        # (it had been "Elaboración de cava, Sant Sadurní d'Anoia, Barcelona")
+        assert {row["Industry"] for row in rows} == {"Elaboración de cava"}, rows
