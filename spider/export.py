@@ -123,7 +123,8 @@ def _query_cited(db: Database, expansion: Expansion) -> str:
 def to_csv(db: Database, expansion: Expansion, *, bom: bool = True) -> str:
     expansion = _exportable(db, expansion)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n",
+                            extrasaction="ignore")  # (kind: for CRM files, in segment here)
     writer.writeheader()
     for row in call_list_rows(expansion):
         writer.writerow({k: safe_phone(v) if k == "phone" else safe_cell(v) for k, v in row.items()})
