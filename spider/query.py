@@ -1278,9 +1278,11 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         if others:
             query.notes.append("also close: " + "; ".join(c["label"] for c in others[:3]))
         return query
-    if unknown and not exact and not is_japanese(text):
+    if unknown and not exact and not is_japanese(text) and all(
+            t.facet != "place" for _, t in found):
         # Words no kind or place takes, all in one company's name with the rest of the query
-        # ("Praxis Gruber": Praxis Dr. Josef Gruber): that company.
+        # ("Praxis Gruber": Praxis Dr. Josef Gruber): that company. (Not where a place is
+        # named: "planetarium in Illinois" is no Illinois State University Planetarium.)
         one = _named_with_all(db, text, unknown)
         if one is not None:
             return _named_query(text, one)
@@ -1328,10 +1330,17 @@ def _named_with_all(db: Database, text: str, unknown: list[str]) -> dict | None:
     rare = [w for w in unknown if w.isascii() and len(w) >= 4]
     if len(words) < 2 or not rare:
         return None
-    held = [c for c in named_within(db, max(rare, key=len), score=COMPANY_FUZZY)
+    named = min((found for word in rare if (found := named_within(db, word, score=COMPANY_FUZZY))),
+                key=len, default=[])
+    if not named or len(named) > NAMED_WORD_MAX:  # a word many names carry is no one's own
+        return None
+    held = [c for c in named
             if all(re.search(r"(?<![^ ])" + re.escape(w) + r"(?![^ ])", normalize_name(c["name"]))
                    for w in words)]
     return held[0] if len(held) == 1 else None
+
+
+NAMED_WORD_MAX = 3
 
 
 def _named_with_words(db: Database, words: list[str]) -> list[dict]:

@@ -2982,6 +2982,19 @@ def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tm
              "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n")
     query = resolve_query(db, "Praxis Gruber")
     assert (query.kind, query.company_name) == ("company", "Praxis Dr. Josef Gruber")
+    museums = _db(tmp_path, "museums.csv",
+                  "name,city,state
+Illinois State University Planetarium,Normal,IL
+"
+                  "Adler Planetarium,Chicago,IL
+Cernan Earth and Space Center,River Grove,IL
+"
+                  "Field Museum,Chicago,IL
+Museum of Science and Industry,Chicago,IL
+",
+                  db=open_db(tmp_path / "m.db"))
+    # (a kind and a place are a segment, though one name holds both words)
+    assert resolve_query(museums, "planetarium in Illinois").kind == "segment"
     care = _db(tmp_path, "kaigo.csv",
                "事業所名,サービス種類,所在地\n"
                "特別養護老人ホーム 白石ライフ,介護老人福祉施設,北海道札幌市白石区本通1丁目\n"
