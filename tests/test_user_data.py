@@ -2983,15 +2983,9 @@ def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tm
     query = resolve_query(db, "Praxis Gruber")
     assert (query.kind, query.company_name) == ("company", "Praxis Dr. Josef Gruber")
     museums = _db(tmp_path, "museums.csv",
-                  "name,city,state
-Illinois State University Planetarium,Normal,IL
-"
-                  "Adler Planetarium,Chicago,IL
-Cernan Earth and Space Center,River Grove,IL
-"
-                  "Field Museum,Chicago,IL
-Museum of Science and Industry,Chicago,IL
-",
+                  "name,city,state\nIllinois State University Planetarium,Normal,IL\n"
+                  "Adler Planetarium,Chicago,IL\nCernan Earth and Space Center,River Grove,IL\n"
+                  "Field Museum,Chicago,IL\nMuseum of Science and Industry,Chicago,IL\n",
                   db=open_db(tmp_path / "m.db"))
     # (a kind and a place are a segment, though one name holds both words)
     assert resolve_query(museums, "planetarium in Illinois").kind == "segment"
