@@ -1327,7 +1327,9 @@ def _named_with_all(db: Database, text: str, unknown: list[str]) -> dict | None:
     several do."""
     filler = _shipped_vocabulary()[1]
     words = [w for w in normalize_name(text).split() if w not in filler]
-    rare = [w for w in unknown if w.isascii() and len(w) >= 4]
+    # (a place's name is no company's own word: "Illinois" of a list without its states read)
+    rare = [w for w in unknown if w.isascii() and len(w) >= 4
+            and not places.gazetteer().is_place_name(w) and not places.city_other_names(w)]
     if len(words) < 2 or not rare:
         return None
     named = min((found for word in rare if (found := named_within(db, word, score=COMPANY_FUZZY))),
