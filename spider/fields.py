@@ -117,7 +117,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア",
                  "stadtteil", "ortsteil", "stadtbezirk", "quartier", "barrio", "quartiere",
-                 "wijk", "最寄駅", "最寄り駅", "nearest station"),
+                 "wijk", "最寄駅", "最寄り駅", "nearest station", "区", "区名"),
     "city": ("billing city", "shipping city", "mailing city", "billingcity", "city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "town/city", "city/town", "town / city", "city / town", "suburb/town", "town or city", "市区町村", "市町村", "市区町村名", "都市", "adcity",
              "phcity", "post town", "libelle commune etablissement", "libelle commune",
              "provider business practice location address city name",

@@ -301,7 +301,12 @@ def read_seed_file(
         yield from _records(_workbook_rows(path, report, progress), path, source, mapping,
                             constants, report)
         return
-    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+    if path.suffix.lower() == ".xls":
+        report.encoding = "xls"
+        yield from _records(_xls_rows(path, report, progress), path, source, mapping,
+                            constants, report)
+        return
+    if path.suffix.lower() in (".ods", ".numbers"):
         raise InputError(f"{path}: this kind of workbook is not read; save it as .xlsx, or the "
                          "sheet as CSV (UTF-8), and ingest that")
     if encoding:
@@ -589,6 +594,86 @@ def _column_number(letters: bytes) -> int:
     for ch in letters:
         number = number * 26 + ch - 64
     return number
+
+
+def _xls_rows(path: Path, report: IngestReport, progress: ReadProgress | None
+              ) -> Iterator[tuple[str, dict | str]]:
+    """The rows of an Excel 97-2003 workbook (.xls, as many registers and municipal open
+    data still publish) read as `_workbook_rows` reads a .xlsx: the first sheet with a
+    table, its header under any title rows, merged cells filled down, numbers as shown."""
+    import xlrd  # type: ignore[import-untyped]  # (when a .xls is read)
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises its own errors for a file it cannot read
+        raise InputError(f"{path}: cannot be read as an Excel 97-2003 workbook ({exc}); open "
+                         "it in Excel and save it as .xlsx, or the sheet as CSV") from None
+    try:
+        names = book.sheet_names()
+        for number, title in enumerate(names):
+            sheet = book.sheet_by_index(number)
+            head = [[_xls_text(book, sheet, r, c) for c in range(sheet.ncols)]
+                    for r in range(min(sheet.nrows, _HEADER_SCAN))]
+            widths = [sum(1 for v in row if v) for row in head]
+            if max(widths, default=0) < 2:
+                continue  # a cover sheet, a note: no table
+            start = next(i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths)))
+            header = [v.strip() for v in head[start]]
+            report.encoding = f"xls, sheet {title!r}"
+            others = [t for t in names if t != title]
+            if others:
+                report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
+                                    " (save one as CSV, or as a workbook of its own, to read it)")
+            merged: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for rlo, rhi, clo, _chi in getattr(sheet, "merged_cells", []):
+                if rhi - rlo > 1:
+                    merged[rlo + 1].append((clo + 1, rhi))  # 1-based, as _fill_merged reads
+            spans: dict[int, tuple[int, str]] = {}
+            for r in range(start + 1, sheet.nrows):
+                values = [_xls_text(book, sheet, r, c) for c in range(sheet.ncols)]
+                if merged:
+                    _fill_merged(values, r + 1, merged, spans)
+                if progress is not None and r % 1000 == 0:
+                    progress(r, sheet.nrows)
+                if not any(v.strip() for v in values):
+                    continue
+                yield str(r + 1), {h: v for h, v in zip(header, values, strict=False) if h}
+            return
+        raise InputError(f"{path}: no sheet holds a table (a header row and rows under it); "
+                         "save the sheet with the list as CSV and ingest that")
+    finally:
+        book.release_resources()
+
+
+def _xls_text(book: Any, sheet: Any, row: int, column: int) -> str:
+    """A .xls cell as the sheet shows it: a whole number without ".0", a ZIP formatted 00000
+    with its zeros, a date as an ISO date."""
+    import xlrd
+
+    cell = sheet.cell(row, column)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if cell.value else "FALSE"
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            text = xlrd.xldate_as_datetime(cell.value, book.datemode).isoformat()
+        except (ValueError, OverflowError):
+            return str(cell.value)
+        return text[:10] if text.endswith("T00:00:00") else text
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        value = float(cell.value)
+        if not value.is_integer():
+            return repr(value)
+        text = str(int(value))
+        try:
+            fmt = book.format_map[book.xf_list[cell.xf_index].format_key].format_str
+        except (AttributeError, IndexError, KeyError):
+            fmt = ""
+        if re.fullmatch(r"0{2,}", fmt or ""):
+            text = text.zfill(len(fmt))
+        return text
+    return str(cell.value).strip() if cell.ctype != xlrd.XL_CELL_ERROR else ""
 
 
 def _merged_ranges(path: Path, part: str) -> dict[int, list[tuple[int, int]]]:
@@ -1174,13 +1259,13 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
     kept_set = json.loads(last[1] or "{}") if last else {}
     if kept_map or kept_set:
         report.remembered = {f: c for f, c in kept_map.items() if f not in (mapping or {})}
-        said = [f"--map {f}={shlex.quote(c)}" for f, c in report.remembered.items()]
-        said += [f"--set {f}={shlex.quote(v)}" for f, v in kept_set.items()
-                 if f not in (constants or {})]
+        given = [f"--map {f}={shlex.quote(c)}" for f, c in report.remembered.items()]
+        given += [f"--set {f}={shlex.quote(v)}" for f, v in kept_set.items()
+                  if f not in (constants or {})]
         mapping = {**kept_map, **(mapping or {})}
         constants = {**kept_set, **(constants or {})}
-        if said:
-            report.notes.append("read as last time: " + " ".join(said))
+        if given:
+            report.notes.append("read as last time: " + " ".join(given))
     watch = getattr(progress, "watch", None)
     if watch is not None:
         watch(report)  # a progress display that shows rows read as well as bytes

@@ -1283,9 +1283,9 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         # Words no kind or place takes, all in one company's name with the rest of the query
         # ("Praxis Gruber": Praxis Dr. Josef Gruber): that company. (Not where a place is
         # named: "planetarium in Illinois" is no Illinois State University Planetarium.)
-        one = _named_with_all(db, text, unknown)
-        if one is not None:
-            return _named_query(text, one)
+        owner = _named_with_all(db, text, unknown)
+        if owner is not None:
+            return _named_query(text, owner)
     if len(exact) > 1:
         chosen = _property_of_group(db, exact)
         if chosen:
@@ -1845,8 +1845,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     def head_only(word: str) -> bool:
         return all(singular(x) in _HEAD_NOUNS for x in word.lstrip("=~").split())
 
-    kinds = [(w, t) for w, t in found if t.facet.startswith(("category", "industry"))]
-    if any(not head_only(w) for w, _ in kinds):
+    trades = [w for w, t in found if t.facet.startswith(("category", "industry"))]
+    if any(not head_only(w) for w in trades):
         found = [(w, t) for w, t in found
                  if not (t.facet.startswith(("category", "industry")) and head_only(w))]
     terms = [t for _, t in found]

@@ -513,3 +513,18 @@ def test_a_file_read_again_with_more_columns_mapped_and_a_set_field_keeps_its_wo
     assert db.execute("select count(*) from records").fetchone()[0] == 6
     assert [(c["name"].upper(), c["status"]) for c in won_clients(db)] == [
         ("TAKUMI RAMEN", "active")]
+
+
+def test_an_excel_97_workbook_is_read_as_its_sheet_shows_it(tmp_path):
+    """A municipal list as .xls (Excel 97-2003): a cover sheet, a title row above the header,
+    the ward written once in a cell merged down beside its clinics, postal codes formatted
+    0000000, opening dates as dates."""
+    rows, report = read(str(FIXTURES.parent / "workbooks" / "yokohama_dental.xls"))
+    assert report.encoding == "xls, sheet '一覧'"
+    assert any("'説明'" in note for note in report.notes)  # the cover sheet, said
+    by_name = {row["name"]: row for row in rows}
+    assert len(by_name) == 5
+    assert by_name["菊名こども歯科"]["district"] == "港北区"  # under the merged ward cell
+    assert by_name["日吉駅前歯科クリニック"]["postal_code"] == "2230061"
+    extra = by_name["関内歯科医院"]["extra"]
+    assert (json.loads(extra) if isinstance(extra, str) else extra)["開設年月日"] == "1998-01-15"

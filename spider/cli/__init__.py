@@ -250,7 +250,7 @@ def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @handle_errors
 def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tuple[str, ...],
            schedule: str | None, encoding: str | None) -> None:
-    """Ingest seed files (CSV, TSV, Excel .xlsx, JSON, JSON Lines, GeoJSON) and rebuild the graph.
+    """Ingest seed files (CSV, TSV, Excel .xlsx or .xls, JSON, JSON Lines, GeoJSON) and rebuild the graph.
 
     \b
     Example:
