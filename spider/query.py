@@ -966,10 +966,28 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     return found, fillers, unknown
 
 
+def _romance_singulars(word: str) -> set[str]:
+    """Candidate singulars of a Spanish, French, Italian or German plural the English rule
+    leaves ("panaderías", "clínicas dentales", "hôpitaux", "Bäckereien"); for matching only,
+    beside the word itself."""
+    if len(word) < 5 or " " in word or not word.isalpha():
+        return set()
+    out = set()
+    if word.endswith("s") and not word.isascii():
+        out.add(word[:-1])  # panaderías, clínicas
+    if word.endswith("es") and word[-3] not in "aeiouáéíóú":
+        out.add(word[:-2])  # dentales, hospitales
+    if word.endswith("aux"):
+        out.add(word[:-3] + "al")  # hôpitaux
+    if word.endswith("en") and not word.isascii() or word.endswith("eien"):
+        out.add(word[:-2])  # Bäckereien, Brauereien
+    return out
+
+
 def _plain_forms(word: str, synonyms: Synonyms) -> set[str]:
     """A query word, its singular, its own label words ("for-profit") and its synonyms'."""
-    forms = {word, singular(word), *label_words(word)}
-    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+    forms = {word, singular(word), *label_words(word), *_romance_singulars(word)}
+    for other in set().union(*(synonyms.get(f, frozenset()) for f in list(forms))):
         # A synonym whole: a label's own words were split when it was indexed (回転寿司 holds
         # 寿司), so "hotel" need not load the analyser to reach ホテル.
         forms.update(label_words(other, split=False) or [other])

@@ -3014,3 +3014,19 @@ def test_the_full_match_note_counts_what_is_listed(tmp_path):
     # (the two bakeries in Austin are clients, left out: it had said "only 2 companies match")
     assert "no company matches every part of the query; these match some" in notes, notes
     assert not any(n.startswith("only 2 companies") for n in notes)
+
+
+def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
+    db = _db(tmp_path, "multi.csv",
+             "name,category,city,country\n"
+             "Clínica Dental Sonrisa,Clínica dental,Madrid,ES\n"
+             "Clínica Dental Norte,Clínica dental,Madrid,ES\n"
+             "Panadería La Espiga,Panadería,Madrid,ES\n"
+             "Bäckerei Schulz,Bäckerei,Berlin,DE\n"
+             "Hôpital Édouard-Herriot,Hôpital,Lyon,FR\n"
+             "Farmacia Central,Farmacia,Madrid,ES\n")
+    assert set(_names(db, "clínicas dentales en Madrid")[:2]) == {"Clínica Dental Sonrisa",
+                                                                 "Clínica Dental Norte"}
+    assert _names(db, "panaderías en Madrid")[:1] == ["Panadería La Espiga"]
+    assert _names(db, "Bäckereien Berlin")[:1] == ["Bäckerei Schulz"]
+    assert _names(db, "hôpitaux Lyon")[:1] == ["Hôpital Édouard-Herriot"]
