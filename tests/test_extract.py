@@ -124,6 +124,19 @@ def test_table_header_detection_key_column_and_layout_tables():
     assert fourth["source_row"] == "table4:row2"  # no key column: table and row number
 
 
+def test_a_table_row_with_its_own_page_is_known_by_that_page():
+    # (a rename on the directory made a new record and left merges and won clients on the
+    # old one: the row was known by its content)
+    html = """<html><body><table><tr><th>Name</th><th>Address</th><th>Phone</th></tr>
+      <tr><td><a href="venue/sushi-sho.html">Sushi Sho Yotsuya</a></td><td>1-11 Yotsuya</td>
+          <td>03-3351-6387</td></tr>
+      <tr><td><a href="venue/den.html">Den</a></td><td>2-3-18 Jingumae</td><td>03-6455-5433</td></tr>
+    </table></body></html>"""
+    first, second = extract_page(html, "http://127.0.0.1:8702/restaurants/index.html").records
+    assert first["source_row"] == "http://127.0.0.1:8702/restaurants/venue/sushi-sho.html"
+    assert second["source_row"] == "http://127.0.0.1:8702/restaurants/venue/den.html"
+
+
 def test_detail_page_fields_and_merge():
     html = """<html><body><nav><a href="tel:0120-000-000">call us</a></nav><main>
     <h1>Harbor Inn</h1><dl><dt>住所</dt><dd>〒108-0075 東京都港区港南2-2-2</dd><dt>TEL</dt><dd>03-0000-2001</dd></dl>

@@ -279,7 +279,11 @@ def extract_tables(
             for header, link in links.items():
                 if mapping.get(header) == "website" and link:
                     rec["website"] = link
-            rec["source_row"] = values[key] if key else f"table{t_index}:row{r_index}"
+            # A row is known by its key column, else by its own page (a rename keeps the
+            # page: the merges and won clients attached to the row stay with it), never by
+            # where it stood in the table.
+            rec["source_row"] = (values[key] if key else
+                                 rec.get("detail_url") or f"table{t_index}:row{r_index}")
             rec["list_title"] = title
             yield rec
 
