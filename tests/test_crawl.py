@@ -1039,3 +1039,23 @@ def test_freshness_reads_max_age_less_age_and_never_s_maxage():
     assert fresh_until({"Cache-Control": "max-age=600", "Age": "100"}, now) == iso(now + 500)
     assert fresh_until({"Cache-Control": "max-age=600", "Age": "900"}, now) is None
     assert fresh_until({"Cache-Control": "no-store"}, now) is None
+
+
+def test_cli_a_crawl_that_reads_nothing_fails_and_leaves_no_source(
+    tmp_path: Path, site: Site, no_rebuild, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spider.toml").write_text("[spider]\ndelay = 0.0\nretries = 1\n",
+                                          encoding="utf-8")
+    path = str(tmp_path / "cli.db")
+    result = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/nope.html")])
+    # (it had exited 0 and registered a source every refresh crawled again)
+    assert result.exit_code == 1, result.output
+    assert "no records read" in result.output and "404" in result.output
+    assert "Traceback" not in result.output
+    db = open_db(path)
+    assert db.execute("select count(*) from sources where kind = 'directory'").fetchone()[0] == 0

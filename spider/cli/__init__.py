@@ -336,6 +336,11 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
         if progress is not None:
             click.echo("", err=True)
     _echo_lines(output.crawl_lines(report, sample=dry_run))
+    if not report.records and not report.resumed:
+        from spider.crawl.crawler import why_nothing
+
+        raise SpiderError(f"{url}: no records read: {why_nothing(report)}; check the URL, or "
+                          "give a recipe (--recipe) for a directory Spider does not read")
     if dry_run:
         return
     if (report.ingest and (report.ingest.added or report.ingest.updated)) or report.resumed:

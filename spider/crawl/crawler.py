@@ -23,7 +23,7 @@ from spider.crawl.frontier import Frontier
 from spider.crawl.recipes import Recipe, load_recipe
 from spider.crawl.robots import ROBOTS_SKIP
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
-from spider.db import Database
+from spider.db import Database, has_table
 from spider.errors import FetchError, InputError
 from spider.ingest import IngestReport, mark_stale, save_records
 from spider.settings import Settings
@@ -361,10 +361,26 @@ def ingest_directory(
     if not dry_run:
         if read_id and _whole(db, report):
             ingest.stale = _mark_gone(db, report.url, read_id)
-        register_source(db, report.url, "directory", recipe=loaded.path if loaded else None,
-                        records=ingest.kept, skipped=len(ingest.skipped), options=options,
-                        schedule=schedule)
+        known = db.execute("select 1 from sources where location = ?",
+                           [report.url]).fetchone() if has_table(db, "sources") else None
+        if ingest.read or report.resumed or known:
+            # (a URL that gave nothing, a 404 or a page robots.txt forbids, is no source a
+            # refresh should visit again)
+            register_source(db, report.url, "directory",
+                            recipe=loaded.path if loaded else None, records=ingest.kept,
+                            skipped=len(ingest.skipped), options=options, schedule=schedule)
     return report
+
+
+def why_nothing(report: CrawlReport) -> str:
+    """Why a crawl read no records, in the words of its first skip or error."""
+    if report.robots_skipped:
+        return f"robots.txt disallows {report.robots_skipped[0]}"
+    for found in (report.skipped, report.errors, report.empty):
+        if found:
+            url, why = found[0]
+            return f"{why} ({url})"
+    return "no page held a list of businesses"
 
 
 # Skips that say a page is gone for good; any other (a 503 after the retries, a page too
