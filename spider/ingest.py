@@ -1061,6 +1061,9 @@ def save_records(db: Database, records: Iterable[dict[str, Any]],
             if "source" not in rec or "source_row" not in rec:
                 raise ValueError("save_records needs source and source_row on every record")
             row = {k: v for k, v in rec.items() if k in columns}
+            phone = row.get("phone")
+            if phone and not any(ch.isdigit() for ch in str(phone)):
+                row["phone"] = None  # "n/a", "ask reception": no number to dial or match
             stray = {k: v for k, v in rec.items() if k not in columns}
             if stray:
                 extra = json.loads(row.get("extra") or "{}")

@@ -528,3 +528,15 @@ def test_an_excel_97_workbook_is_read_as_its_sheet_shows_it(tmp_path):
     assert by_name["日吉駅前歯科クリニック"]["postal_code"] == "2230061"
     extra = by_name["関内歯科医院"]["extra"]
     assert (json.loads(extra) if isinstance(extra, str) else extra)["開設年月日"] == "1998-01-15"
+
+
+def test_a_phone_without_a_digit_is_no_phone(tmp_path, empty_db):
+    path = tmp_path / "cafes.csv"
+    path.write_text("name,city,phone\nBlue Bottle Coffee,Tokyo,n/a\n"
+                    "Streamer Coffee,Tokyo,03-6427-3705\nOmotesando Koffee,Tokyo,-\n",
+                    encoding="utf-8")
+    ingest_file(empty_db, path)
+    phones = dict(empty_db.execute("select name, phone from records").fetchall())
+    # (a call list had carried "n/a" in its phone column)
+    assert phones == {"Blue Bottle Coffee": None, "Streamer Coffee": "03-6427-3705",
+                      "Omotesando Koffee": None}
