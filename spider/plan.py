@@ -19,6 +19,7 @@ from spider.db import Database, get_meta, set_meta, transaction
 from spider.errors import InputError
 
 STAGES = ("dial", "contact", "meeting", "deal")
+NOT_DIALS = frozenset({"meeting-held", "proposal", "won", "lost"})
 _RANK = {stage: n for n, stage in enumerate(STAGES)}
 # Each step's ratio when the log is too thin to learn it: 1 dial in 10 reaches the decision
 # maker, 1 contact in 5 books a meeting, 1 meeting in 5 becomes a deal (a good month for a
@@ -59,7 +60,9 @@ def funnel_counts(db: Database, *, rep: str | None = None, since: str | None = N
     dials = 0
     reached: dict[str, set[int]] = {stage: set() for stage in STAGES[1:]}
     for company_id, outcome in db.execute(sql, params):
-        dials += 1
+        # (a meeting held, a proposal sent, a deal won or lost is a step of the deal, logged
+        # for the funnel, not a call placed: counted as dials it had lowered every ratio)
+        dials += outcome not in NOT_DIALS
         stage = OUTCOMES.get(outcome, ("dial", ""))[0]
         for later in STAGES[1:_RANK[stage] + 1]:
             reached[later].add(company_id)

@@ -455,3 +455,17 @@ def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -
     later = datetime.now(UTC) + timedelta(days=3)
     assert "Coral 表参道店" not in {row["name"] for row in day_queue(
         db, Settings(), now=later, hand_out=False).callbacks}
+
+
+def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
+    from spider.plan import funnel_counts
+
+    db = _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
+                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
+                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
+    for outcome in ("no-answer", "gatekeeper-message", "reached", "meeting-booked",
+                    "meeting-held", "proposal", "won"):
+        log_call(db, Settings(), "ヘアサロン ルミエール", outcome)
+    log_call(db, Settings(), "Coral 表参道店", "no-answer")
+    # five calls placed; a meeting held, a proposal sent and a deal won are no dials
+    assert funnel_counts(db) == {"dial": 5, "contact": 1, "meeting": 1, "deal": 1}
