@@ -1059,3 +1059,33 @@ def test_cli_a_crawl_that_reads_nothing_fails_and_leaves_no_source(
     assert "Traceback" not in result.output
     db = open_db(path)
     assert db.execute("select count(*) from sources where kind = 'directory'").fetchone()[0] == 0
+
+
+def test_a_listings_own_page_or_a_booking_platform_is_no_website(
+        db, site: Site, clock: FakeClock) -> None:
+    from spider.crawl.crawler import ingest_directory
+
+    def venue(slug: str, name: str, phone: str, reserve: str = "") -> bytes:
+        data = {"@context": "https://schema.org", "@type": "Restaurant", "name": name,
+                "telephone": phone, "url": site.url(f"/b/venue/{slug}.html"),
+                "address": {"@type": "PostalAddress", "streetAddress": "1-11 Yotsuya",
+                            "addressLocality": "Tokyo"}}
+        if reserve:
+            data["sameAs"] = reserve
+        return (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script>'
+                f"</head><body><h1>{name}</h1></body></html>").encode()
+
+    rows = [("den", "Den", "03-6455-5433"), ("florilege", "Florilège", "03-6440-0878"),
+            ("narisawa", "Narisawa", "03-5785-0799")]
+    site.routes["/b/index.html"] = Page((
+        "<html><body><table><tr><th>Name</th><th>Phone</th></tr>" + "".join(
+            f'<tr><td><a href="venue/{slug}.html">{name}</a></td><td>{phone}</td></tr>'
+            for slug, name, phone in rows) + "</table></body></html>").encode())
+    for slug, name, phone in rows:
+        site.routes[f"/b/venue/{slug}.html"] = Page(venue(slug, name, phone))
+    ingest_directory(db, site.url("/b/index.html"), settings(delay=0.0), clock=clock,
+                     follow_details=True)
+    sites = {name: site_ for name, site_ in db.execute("select name, website from records")}
+    # (each listing's own page had been its website: every restaurant one operator's branch)
+    assert set(sites) == {"Den", "Florilège", "Narisawa"}
+    assert not any(sites.values()), sites

@@ -210,6 +210,8 @@ class _Crawl:
             except NetworkError as exc:
                 self._lose(url, exc)
                 return None
+        for rec in records:
+            _not_the_directory(rec, url)
         self._follow_links(page, url, depth, records)
         report.records += len(records)
         if self.progress is not None:
@@ -370,6 +372,32 @@ def ingest_directory(
                             recipe=loaded.path if loaded else None, records=ingest.kept,
                             skipped=len(ingest.skipped), options=options, schedule=schedule)
     return report
+
+
+# Platforms a listing links to for booking or reviews: their front page is no business's own
+# site (a listing's "Reserve" link to https://www.opentable.com/).
+_PLATFORMS = frozenset({"opentable.com", "resy.com", "exploretock.com", "sevenrooms.com",
+                        "thefork.com", "quandoo.com", "booking.com", "expedia.com", "hotels.com",
+                        "agoda.com", "airbnb.com", "tabelog.com", "hotpepper.jp", "gnavi.co.jp",
+                        "r.gnavi.co.jp", "ikyu.com", "jalan.net", "travel.rakuten.co.jp",
+                        "yelp.com", "tripadvisor.com", "google.com", "maps.google.com"})
+
+
+def _not_the_directory(rec: dict[str, Any], page_url: str) -> None:
+    """A listing's website that is the directory's own page (its JSON-LD url is the
+    listing), or a booking platform's front page, is no site of the business: it would make
+    every listing one operator's branch."""
+    site = str(rec.get("website") or "")
+    if not site:
+        return
+    host = urlsplit(site if "//" in site else "//" + site).hostname or ""
+    own = urlsplit(page_url).hostname or ""
+    path = urlsplit(site if "//" in site else "//" + site).path.strip("/")
+    bare = host.removeprefix("www.")
+    if (host and host == own) or (bare in _PLATFORMS and not path):
+        rec.pop("website")
+        if host == own:
+            rec.setdefault("detail_url", site)
 
 
 def why_nothing(report: CrawlReport) -> str:
