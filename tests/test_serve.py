@@ -484,3 +484,16 @@ def test_a_callback_late_in_the_month_keeps_its_hour(web: dict[str, Any]) -> Non
                                                                                   "/today")})
     page = client.get(f"/company/{cid}").get_data(as_text=True)
     assert "Fri 18 Jan 2030 09:05 JST" in page
+
+
+def test_a_manager_looking_at_the_days_queue_hands_nothing_out(web: dict[str, Any]) -> None:
+    from spider.expand import expand
+    from spider.settings import Settings
+
+    db = web["db"]
+    expand(db, Settings(), "Tokyo five-star hotel", limit=10)  # a saved expansion
+    before = db.execute("select count(*) from handed_out").fetchone()[0]
+    page = login(web["app"], "mgr").get("/today").get_data(as_text=True)
+    assert "Callbacks, the next 12 hours" in page and 'class="card prospect"' in page
+    # (a manager opening /today had queued the prospects to themself)
+    assert db.execute("select count(*) from handed_out").fetchone()[0] == before

@@ -468,9 +468,12 @@ def create_app(db_path: str | Path, settings: Settings | None = None, *,
                                                    or None)
         ids = [r[0] for r in db().execute("select id from companies")] if user.role == "rep" \
             else None
-        with writing("today's queue") as wdb:  # handing the new prospects out is a write
+        # A rep's queue hands its new prospects out (a write); a manager looking at a rep's
+        # day, or everyone's, hands nothing out.
+        with writing("today's queue") as wdb:
             queue = day_queue(wdb, settings_now(), rep=rep,
-                              visible=visible_ids(ids) if ids is not None else None)
+                              visible=visible_ids(ids) if ids is not None else None,
+                              hand_out=user.role == "rep")
         return render_template("today.html", queue=queue, rep=rep, buttons=OUTCOME_BUTTONS,
                                team=team_names())
 

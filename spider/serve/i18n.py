@@ -32,7 +32,7 @@ WORDS: dict[str, dict[str, str]] = {
     "spoke_with": {"en": "Who answered", "ja": "応対者"},
     "logged": {"en": "Logged", "ja": "記録しました"},
     "call_back": {"en": "call back", "ja": "再架電"},
-    "callbacks": {"en": "Callbacks due", "ja": "予定の再架電"},
+    "callbacks": {"en": "Callbacks, the next 12 hours", "ja": "予定の再架電（12時間以内）"},
     "back_from_nurture": {"en": "Back from nurture", "ja": "ナーチャリングから戻った見込み先"},
     "new_prospects": {"en": "New prospects", "ja": "新しい見込み先"},
     "nothing_due": {"en": "Nothing due.", "ja": "予定はありません。"},
