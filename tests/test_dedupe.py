@@ -662,3 +662,25 @@ def test_review_can_keep_to_the_user_s_own_file(tmp_path: Path) -> None:
     assert own.exit_code == 0 and "clinics.csv" in own.output, own.output
     none = runner.invoke(main, ["--db", str(db), "review", "--source", "no_such.csv"])
     assert "Nothing to review from a source matching" in none.output
+
+
+def test_a_building_and_floor_after_a_japanese_block_number_do_not_part_one_shop(tmp_path):
+    from spider.db import open_db
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    ja = tmp_path / "ichiran_ja.csv"
+    ja.write_text("店名,住所,電話番号\nすし匠,東京都新宿区四谷1-11 陽臨堂ビル1F,03-3351-6387\n"
+                  "一蘭 新宿中央東口店,東京都新宿区新宿3-34-11 ピースビルB1F,03-3225-5518\n",
+                  encoding="utf-8")
+    en = tmp_path / "guide.csv"
+    en.write_text('name,address,phone\nSushi Sho,"1-11 Yotsuya, Shinjuku-ku, Tokyo",03-3351-6387\n'
+                  'Ichiran Shinjuku Central East Exit,"B1F Peace Bldg, 3-34-11 Shinjuku, Tokyo",'
+                  "03-3225-5518\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, ja)
+    ingest_file(db, en)
+    rebuild(db, Settings())
+    # (the building's floor, 1F / B1F, had read as a house number: two companies, no review)
+    assert db.execute("select count(*) from companies").fetchone()[0] == 2

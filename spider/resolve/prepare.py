@@ -202,6 +202,20 @@ _UNIT = re.compile(r"\b(?:level|lvl|floor|fl|suite|ste|unit|units|shop|apt|apart
                    r"#?\s*\d+[a-z]?\b|#\s*\d+[a-z]?\b|\b\d+(?:st|nd|rd|th)?\s+(?:floor|fl)\b|"
                    r"(?<![0-9/])\b\d+[a-z]?\s*/\s*(?=\d)")
 _DIGITS = re.compile(r"\d+")
+# A floor written as a building's ("1F", "B1F", "B1"), and a Japanese address's first run of
+# block numbers (四谷1-11: "1 11"), after which come its building and floor.
+_FLOOR = re.compile(r"(?<![0-9a-z])b?\d+f\b|\bb\d+\b")
+_JA_BLOCK = re.compile(r"\d+(?:\s+\d+)*")
+
+
+def _block_of(address: str) -> str:
+    """An address's numbers that say where it is: a Japanese one's 丁目-番-号 (not its
+    building's floor: 陽臨堂ビル1F), a Latin one's without a floor written as a building's
+    (B1F Peace Bldg, 3-34-11 Shinjuku is 3 34 11)."""
+    if is_japanese(address):
+        found = _JA_BLOCK.search(address)
+        return found.group(0) if found else ""
+    return " ".join(_DIGITS.findall(_FLOOR.sub(" ", address)))
 
 
 def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
@@ -247,7 +261,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
     raw_address, postal = _postal_out(record.get("address"), record.get("postal_code"))
     address = normalize_address(raw_address)
     house = _HOUSE.search(address if is_japanese(address) else _UNIT.sub(" ", address))
-    block = " ".join(_DIGITS.findall(address))
+    block = _block_of(address)
     lat, lon = record.get("lat"), record.get("lon")
     klass = category_class(record)
     firm = is_firm(record)
