@@ -1750,7 +1750,7 @@ def _name_reading(db: Database, word: str) -> Term | None:
 # names the trade they say nothing more of it.
 _HEAD_NOUNS = frozenset({"contractor", "company", "firm", "service", "services", "business",
                          "shop", "store", "agency", "provider", "specialist", "expert",
-                         "professional", "supplier", "dealer", "installer"})
+                         "professional", "supplier", "dealer", "installer", "restaurant"})
 
 
 def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[str, float]],

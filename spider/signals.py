@@ -687,7 +687,25 @@ def _broader_kinds(key: str) -> tuple[tuple[str, str], ...]:
                 found.setdefault(head, word)
     if own is not None:  # a plain 'Dentist' is of its kind too, so the finer ones meet it
         found = {own: key, **found}
+    if key in _CUISINES or _EATERIES & found.keys():
+        # A guide's cuisine ("Sushi", "French", 和食) is a kind of restaurant: "restaurant in
+        # Tokyo" is every one of them.
+        found.setdefault("restaurant", "restaurant")
     return tuple(found.items())
+
+
+# Kinds of eatery the vocabulary names, and the cuisines a restaurant guide files under.
+_EATERIES = frozenset({"sushi", "ramen", "tonkotsu", "tsukemen", "chuka soba", "soba", "udon",
+                       "tempura", "yakitori", "izakaya", "kaiseki", "teppanyaki", "yakiniku",
+                       "tonkatsu", "pizzeria", "steakhouse", "bistro", "trattoria", "osteria",
+                       "diner"})
+_CUISINES = frozenset({
+    "french", "italian", "japanese", "chinese", "thai", "indian", "mexican", "korean",
+    "vietnamese", "spanish", "greek", "turkish", "lebanese", "american", "mediterranean",
+    "seafood", "vegetarian", "vegan", "fusion", "tapas", "dim sum", "noodles", "burger",
+    "burgers", "bbq", "barbecue", "steak", "modern european", "contemporary", "creative",
+    "和食", "洋食", "中華", "中華料理", "フレンチ", "イタリアン", "日本料理", "フランス料理",
+    "イタリア料理", "スペイン料理", "韓国料理", "割烹", "そば", "うどん", "焼鳥", "焼肉", "鮨", "寿司"})
 
 
 # Words of the vocabulary that say what kind a business is, not what it is (a private school

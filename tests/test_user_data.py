@@ -200,7 +200,9 @@ def test_the_users_data_answers_before_the_shipped_seeds(private_db, tmp_path):
     sources = {s for p in expansion.prospects for s in p.sources}
     assert expansion.prospects and all("guide.csv" in s for s in sources), sources
     assert "Kanda" not in [p.name for p in expansion.prospects]  # kaiseki, not sushi
-    assert any("names only companies of the shipped seeds" in n for n in expansion.notes)
+    # "restaurant" beside "sushi" says nothing more (the guide's cuisines are restaurants:
+    # it no longer names only the seeds' chains)
+    assert not any("names only companies of the shipped seeds" in n for n in expansion.notes)
 
 
 MUSEUMS = """MID,Museum,Discipline,City,State
@@ -3030,3 +3032,16 @@ def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
     assert _names(db, "panaderías en Madrid")[:1] == ["Panadería La Espiga"]
     assert _names(db, "Bäckereien Berlin")[:1] == ["Bäckerei Schulz"]
     assert _names(db, "hôpitaux Lyon")[:1] == ["Hôpital Édouard-Herriot"]
+
+
+def test_a_guides_cuisines_are_restaurants(tmp_path):
+    db = _db(tmp_path, "gourmet.csv",
+             "店名,ジャンル,住所,電話番号\n"
+             "すし匠,寿司,東京都新宿区四谷1-11,03-3351-6387\n"
+             "一蘭 新宿中央東口店,ラーメン,東京都新宿区新宿3-34-11,03-3225-5518\n"
+             "天ぷら みかわ,天ぷら,東京都江東区福住1-3-1,03-3643-8383\n"
+             "NARISAWA,フレンチ,東京都港区南青山2-6-15,03-5785-0799\n"
+             "ホテル東京ベイ,ホテル,東京都江東区有明1-1-1,03-0000-0000\n")
+    names = _names(db, "restaurant in Tokyo")
+    # (none of them had been found: the answer was the seeds' chains, or nothing)
+    assert set(names[:4]) == {"すし匠", "一蘭 新宿中央東口店", "天ぷら みかわ", "Narisawa"}, names
