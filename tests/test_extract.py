@@ -215,3 +215,27 @@ def test_shipped_recipes_load_and_bad_recipes_say_why(tmp_path: Path):
     bad.write_text("item = [", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):
         load_recipe(bad)
+
+
+def test_the_last_page_of_two_cards_is_a_list_and_a_detail_table_is_no_list():
+    # (the last page's two shops had been lost, and a shop's own page read as a list of
+    # companies named ジャンル, 住所, 電話番号)
+    last = """<html><head><title>東京 グルメガイド (3ページ目)</title></head><body>
+    <h1>東京都のおすすめレストラン</h1><div class="shop-list">
+      <div class="shop-card"><h3 class="shop-name"><a href="shop/1011.html">NARISAWA</a></h3>
+        <p class="shop-meta"><span class="area">青山一丁目</span> /
+        <span class="genre">イノベーティブ・フュージョン</span></p></div>
+      <div class="shop-card"><h3 class="shop-name"><a href="shop/1012.html">らーめん 弁天</a></h3>
+        <p class="shop-meta"><span class="area">早稲田</span> / <span class="genre">ラーメン</span></p>
+      </div></div>
+    <div class="pager"><a href="index.html">1</a> <a href="list2.html">2</a> <span>3</span></div>
+    </body></html>"""
+    page = extract_page(last, "http://127.0.0.1:8701/gourmet/tokyo/list3.html")
+    assert [(r["name"], r.get("category")) for r in page.records] == [
+        ("NARISAWA", "イノベーティブ・フュージョン"), ("らーめん 弁天", "ラーメン")]
+    detail = """<html><head><title>NARISAWA</title></head><body><h1>NARISAWA</h1><table>
+      <tr><th>店名</th><td>NARISAWA</td></tr><tr><th>ジャンル</th><td>フレンチ</td></tr>
+      <tr><th>住所</th><td>東京都港区南青山2-6-15</td></tr>
+      <tr><th>電話番号</th><td>03-5785-0799</td></tr><tr><th>定休日</th><td>日曜</td></tr>
+    </table></body></html>"""
+    assert extract_page(detail, "http://127.0.0.1:8701/gourmet/tokyo/shop/1011.html").records == []

@@ -201,6 +201,15 @@ def _header_row(rows: list[Tag]) -> int | None:
     return None
 
 
+def _key_value_table(rows: list[Any]) -> bool:
+    """Whether a table's first column holds field labels, row by row (店名, ジャンル, 住所,
+    電話番号; Address, Phone): one business's own fields, whose labels are no company names."""
+    lines = [cells for tr in rows if (cells := _cells(tr))]
+    pairs = [cells for cells in lines if len(cells) == 2 and cells[0] is not None
+             and fold_header(text_of(cells[0])) in HEADER_ALIASES]
+    return len(pairs) >= 3 and len(pairs) >= 0.6 * len(lines)
+
+
 def _key_column(headers: list[str], rows: list[dict[str, str]]) -> str | None:
     for header in headers:
         folded = fold_header(header)
@@ -220,6 +229,8 @@ def extract_tables(
         if table.find("table") is not None or table.find(itemscope=True) is not None:
             continue  # a layout table, or one whose rows are microdata items already taken
         rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        if _key_value_table(rows):
+            continue  # one business's own fields (店名 / ジャンル / 住所): a detail, no list
         head = _header_row(rows)
         if head is None:
             continue
@@ -295,6 +306,9 @@ def _signature(tag: Tag) -> tuple[str, tuple[str, ...]]:
     return tag.name, tuple(sorted(tag.get("class") or []))
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
 def find_item_groups(soup: BeautifulSoup) -> list[list[Tag]]:
     """Sibling elements sharing a tag and class, three or more, that look like listed companies."""
     scored: list[tuple[float, tuple, list[Tag]]] = []
@@ -317,15 +331,20 @@ def find_item_groups(soup: BeautifulSoup) -> list[list[Tag]]:
         ):
             continue
         children = parent.find_all(True, recursive=False)
-        if len(children) < 3:
+        if len(children) < 2:
             continue
         groups = Counter(_signature(c) for c in children)
         sig, count = groups.most_common(1)[0]
-        if count < 3 or sig[0] in ("br", "hr", "option", "script", "img", "input", "meta", "link"):
+        if sig[0] in ("br", "hr", "option", "script", "img", "input", "meta", "link"):
             continue
         items = [c for c in children if _signature(c) == sig]
+        # Two items do where they are cards by their class, each with a heading (the last
+        # page of a paginated list: "shop-card" twice); else three or more.
+        least = 2 if sig[1] and all(c.find(_HEADINGS) is not None for c in items) else 3
+        if count < least:
+            continue
         texts = [text_of(c) for c in items]
-        if sum(1 for t in texts if len(t) >= 2 and not t.isdigit()) < 3 or is_nav(parent):
+        if sum(1 for t in texts if len(t) >= 2 and not t.isdigit()) < least or is_nav(parent):
             continue
         # Bare links ("<li><a>Ikebukuro hotels</a></li>") are navigation to more lists, not
         # companies: the crawler follows them. A bare-link member list needs a recipe.
