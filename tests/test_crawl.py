@@ -1089,3 +1089,21 @@ def test_a_listings_own_page_or_a_booking_platform_is_no_website(
     # (each listing's own page had been its website: every restaurant one operator's branch)
     assert set(sites) == {"Den", "Florilège", "Narisawa"}
     assert not any(sites.values()), sites
+
+
+def test_max_pages_counts_the_list_page_beside_its_details(db, site: Site, clock: FakeClock):
+    site.routes["/g/index.html"] = Page((
+        "<html><body><div class='shops'>" + "".join(
+            f"<div class='shop-card'><h3><a href='shop/{i}.html'>Shop {i}</a></h3>"
+            f"<p class='genre'>Sushi</p></div>" for i in range(1, 6))
+        + "</div></body></html>").encode())
+    for i in range(1, 6):
+        site.routes[f"/g/shop/{i}.html"] = Page(
+            f"<html><body><h1>Shop {i}</h1><p>TEL 03-0000-000{i}</p></body></html>".encode())
+    from spider.crawl.crawler import ingest_directory
+
+    report = ingest_directory(db, site.url("/g/index.html"), settings(max_pages=4), clock=clock,
+                              follow_details=True)
+    # (--max-pages 4 had fetched the list and four details: five pages)
+    assert report.pages == 4 and report.stopped == "stopped at --max-pages 4"
+    assert len([p for p in site.paths(status=200) if p != "/robots.txt"]) == 4

@@ -261,7 +261,9 @@ class _Crawl:
                 continue
             link = normalize_url(link)
             done = frontier.status(link) == "done"
-            if not done and frontier.used() >= self.settings.max_pages:
+            # (the list page this item is on is one of the pages, done or not yet)
+            here = frontier.status(normalize_url(url)) == "queued"
+            if not done and frontier.used() + here >= self.settings.max_pages:
                 report.stopped = f"stopped at --max-pages {self.settings.max_pages}"
                 out.append(rec)
                 continue
