@@ -200,10 +200,10 @@ def _place_en(place: dict, signals: dict[str, dict]) -> str:
     its country, so an English opener never reads 'companies in 町田市'."""
     parts = [p.strip() for p in place["label"].split(",")]
     for part in parts:
-        if part and part.isascii():
+        if part and is_latin(part):  # (München, Zürich, Besançon: Latin letters too)
             return part
     for kind in ("region", "country"):
-        rows = [r for r in signals.values() if r["kind"] == kind and (r["label"] or "").isascii()]
+        rows = [r for r in signals.values() if r["kind"] == kind and is_latin(r["label"] or "")]
         if rows:
             return rows[0]["label"]
     return ""

@@ -443,3 +443,16 @@ def test_a_licence_registers_class_code_is_never_read_out(tmp_path):
     assert lines and not any("C36" in line or "B - " in line or "PLUMBING" in line
                              for line in lines), lines
     assert any("general building contractors" in line for line in lines), lines
+
+
+def test_an_opener_names_a_town_with_accented_letters():
+    from spider.angles import peer_phrase
+
+    signals = {"category:zahnarzt": {"signal": "category:zahnarzt", "kind": "category",
+                                     "label": "Zahnarzt", "idf": 1.4},
+               "place:city:DE/münchen": {"signal": "place:city:DE/münchen", "kind": "city",
+                                         "label": "München", "idf": 0.8},
+               "place:country:DE": {"signal": "place:country:DE", "kind": "country",
+                                    "label": "Germany", "idf": 0.0}}
+    # (it had said "dentists in Germany" of two practices in München)
+    assert peer_phrase(signals, "en") == "dentists in München"
