@@ -82,8 +82,8 @@ def readable_name(name: str) -> str:
         words = name.split(" ")
         return " ".join(w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:]
                         for i, w in enumerate(words))
-    if not name.isascii() or not name.isupper() or len(name) <= 4:
-        return name
+    if not is_latin(name) or not name.isupper() or len(name) <= 4:
+        return name  # (a register's capitals with accents too: MARQUÉS DE CÁCERES)
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -101,7 +101,10 @@ def readable_name(name: str) -> str:
             return word
         return word[0] + word[1:].lower()
 
-    return re.sub(r"[A-Z]+", fix, name)
+    return _CAPITALS.sub(fix, name)
+
+
+_CAPITALS = re.compile(r"[^\W\d_a-zß-ÿ]+")  # a run of capital letters, accented ones too
 
 
 def display_names(row: dict[str, Any], language: str) -> dict[str, str]:

@@ -212,6 +212,7 @@ def test_a_register_in_capitals_is_shown_as_a_rep_says_it():
     assert shown("ELK GROVE ROOFING CO") == "Elk Grove Roofing Co"  # elk is a word
     assert shown("FRESNO VALLEY HVAC INC") == "Fresno Valley HVAC Inc"  # HVAC is an acronym
     assert shown("NORTHSIDE CPA PLLC") == "Northside CPA PLLC"
+    assert shown("MARQUÉS DE CÁCERES") == "Marqués de Cáceres"  # accents: had stayed in capitals
 
 
 def test_a_crm_industry_column_holds_the_kind_without_the_place(tmp_path):
