@@ -208,6 +208,29 @@ _FLOOR = re.compile(r"(?<![0-9a-z])b?\d+f\b|\bb\d+\b")
 _JA_BLOCK = re.compile(r"\d+(?:\s+\d+)*")
 
 
+# Street-type words that come before the street's name in Polish, Italian, French, Spanish,
+# Portuguese and Catalan addresses: the house number is the address's last number ("ul. 3
+# Maja 58" is number 58 of 3 Maja street; "Via XX Settembre 4", "C/ Mayor 12").
+_STREET_FIRST = re.compile(
+    r"^(?:ul|ulica|al|aleja|pl|plac|os|osiedle|via|viale|corso|piazza|piazzale|largo|vicolo|"
+    r"strada|rue|bd|boulevard|avenue|av|avenida|calle|c|carrer|paseo|pso|plaza|pza|ctra|"
+    r"carretera|rua|travessa|estrada|praca|praça|rambla|ronda|camino|cami)\b")
+
+
+def _house_of(address: str) -> str:
+    """The house number: a Japanese address's first (its block); a Latin one's first, after
+    a floor or unit is set aside ("Level 1, 312 Swan Street"), or its last where the street's
+    type word comes first (ul. 3 Maja 58: 58, not the 3 of the street's name)."""
+    if is_japanese(address):
+        found = _HOUSE.search(address)
+        return found.group(1) if found else ""
+    text = _UNIT.sub(" ", address)
+    numbers = _HOUSE.findall(text)
+    if not numbers:
+        return ""
+    return numbers[-1] if _STREET_FIRST.match(text.strip()) else numbers[0]
+
+
 def _block_of(address: str) -> str:
     """An address's numbers that say where it is: a Japanese one's 丁目-番-号 (not its
     building's floor: 陽臨堂ビル1F), a Latin one's without a floor written as a building's
@@ -260,7 +283,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
                 cut.append(form)
     raw_address, postal = _postal_out(record.get("address"), record.get("postal_code"))
     address = normalize_address(raw_address)
-    house = _HOUSE.search(address if is_japanese(address) else _UNIT.sub(" ", address))
+    house = _house_of(address)
     block = _block_of(address)
     lat, lon = record.get("lat"), record.get("lon")
     klass = category_class(record)
@@ -285,7 +308,7 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
         jcn=normalize_corporate_number(record.get("corporate_number")),
         postal=_intern(postal),
         address=address,
-        house=house.group(1) if house else "",
+        house=house,
         block=block,
         ja_address=is_japanese(address) if address else False,
         city=_intern(_city_key(record.get("city"))),

@@ -420,7 +420,9 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
                 points += config.address_same
                 breakdown["address"] = config.address_same
                 support = True
-            elif sim < 50:
+            elif sim < 50 or (a.house and a.house == b.house and fuzz.token_set_ratio(
+                    _street(a.address), _street(b.address)) < 50):
+                # (one number on two streets, Słowackiego 48 and Sienkiewicza 48: two places)
                 points += config.address_differs
                 breakdown["address"] = config.address_differs
     if config.site_same and breakdown.get("phone", 0) > 0 and breakdown.get("address", 0) > 0:
@@ -482,6 +484,12 @@ def evidence_points(a: Prepared, b: Prepared, config: ScoreConfig = ScoreConfig(
         # are different callable organisations, whatever their names (hard keys decided above).
         breakdown["country"] = f"{a.country} vs {b.country}"
     return points, breakdown, support
+
+
+def _street(address: str) -> str:
+    """An address's words without its numbers and one-letter words (ul, 48 of "ul słowackiego
+    48" leave "słowackiego")."""
+    return " ".join(w for w in address.split() if not w.isdigit() and len(w) > 2)
 
 
 def _block_points(ba: list[str], bb: list[str], same: bool, config: ScoreConfig) -> float:
