@@ -367,6 +367,13 @@ _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
                      r"abgelaufen|widerrufen|ruhend|eingestellt|betrieb eingestellt|abgemeldet|"
                      r"aufgegeben|praxis aufgegeben|"
+                     # a register's company being wound up or struck off (Companies House's
+                     # "Active - Proposal to Strike off", "In Administration"; Polish, Dutch,
+                     # Swedish registers)
+                     r"proposal to strike off|in administration|administration|receivership|"
+                     r"in receivership|wykreślony|wykreślona|wykreślone|zawieszony|zawieszona|"
+                     r"w likwidacji|w upadłości|uitgeschreven|ontbonden|failliet|avregistrerad|"
+                     r"avförd|konkurs|likvidation|"
                      # Spanish registers' "Baja" (struck off: dado de baja)
                      r"dad[oa] de baja|de baja|baja|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
@@ -386,6 +393,7 @@ _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business
                    r"(?:in )?good standing|active\b.*|live\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|ouverte|actif|active|abierto|abierta|activo|"
                    r"activa|aperto|aperta|attivo|attiva|in attività|operativ[oa]|alta|de alta|"
+                   r"aktywny|aktywna|actief|ingeschreven|aktiv|aktivt|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
 

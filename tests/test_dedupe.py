@@ -694,7 +694,7 @@ def test_a_street_named_for_a_number_and_one_number_on_two_streets(tmp_path):
 
     path = tmp_path / "firmy.csv"
     path.write_text(
-        "Nazwa,Adres,Kod pocztowy,Miejscowość,Kategoria\n"
+        "name,address,postal_code,city,category\n"
         "Karczma Stara Kamienica,ul. 3 Maja 58,25-786,Kielce,Restauracja\n"
         "Karczma Stara Kamienica,ul. 3 Maja 4,90-215,Łódź,Restauracja\n"
         "Warsztat Samochodowy Dudek,ul. 3 Maja 123,26-600,Radom,Warsztat\n"

@@ -3045,3 +3045,23 @@ def test_a_guides_cuisines_are_restaurants(tmp_path):
     names = _names(db, "restaurant in Tokyo")
     # (none of them had been found: the answer was the seeds' chains, or nothing)
     assert set(names[:4]) == {"すし匠", "一蘭 新宿中央東口店", "天ぷら みかわ", "Narisawa"}, names
+
+
+def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
+    from spider.fields import map_headers
+    from spider.signals import STATUS_CLOSED
+
+    assert map_headers("Nazwa,Adres,Kod pocztowy,Miejscowość,Województwo,Kategoria,NIP".split(
+        ",")) == {"Nazwa": "name", "Adres": "address", "Kod pocztowy": "postal_code",
+                  "Miejscowość": "city", "Województwo": "region", "Kategoria": "category",
+                  "NIP": "corporate_number"}
+    assert map_headers("Bedrijfsnaam,Plaats,Branche,KvK-nummer".split(","))["KvK-nummer"] == \
+        "corporate_number"
+    assert map_headers(["Företagsnamn", "Ort", "Bransch"])["Företagsnamn"] == "name"
+    db = _db(tmp_path, "firmy.csv",
+             "Nazwa,Miejscowość,Kategoria,Status\nApteka Tokio,Bytom,Apteka,Aktywny\n"
+             "Apteka Centrum,Bytom,Apteka,Wykreślony\nApteka Nova,Bytom,Apteka,Zawieszony\n")
+    closed = {name for name, in db.execute(
+        "select c.name from companies c join company_signals cs on cs.company_id = c.id "
+        "where cs.signal = ?", [STATUS_CLOSED])}
+    assert closed == {"Apteka Centrum", "Apteka Nova"}
