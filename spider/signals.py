@@ -830,7 +830,9 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
             key = part.lower()
             # The English lodging words are the hotel category itself; a Japanese one (旅館)
             # stays the user's own word beside it.
-            if (not key or (key in _LODGING and key.isascii()) or len(key) > 60
+            # (a register's label may run long: SIC 70229 "Management consultancy activities
+            # other than financial management" is 66 letters; a sentence of 100 is no kind)
+            if (not key or (key in _LODGING and key.isascii()) or len(key) > 100
                     or business_status(part, whole=True) or names_no_kind(part)):
                 continue
             out.append((key, _enum_label(part)))  # large_airport, MEDICAL_PRACTICE

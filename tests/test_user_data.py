@@ -3065,3 +3065,16 @@ def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
         "select c.name from companies c join company_signals cs on cs.company_id = c.id "
         "where cs.signal = ?", [STATUS_CLOSED])}
     assert closed == {"Apteka Centrum", "Apteka Nova"}
+
+
+def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_path):
+    db = _db(tmp_path, "ch.csv",
+             "CompanyName,SICCode.SicText_1,RegAddress.PostTown,CompanyStatus\n"
+             "ALPHA MGMT LTD,70229 - Management consultancy activities other than financial "
+             "management,READING,Active\n"
+             "BETA MGMT LTD,70229 - Management consultancy activities other than financial "
+             "management,READING,Active\n"
+             "GAMMA SOFT LTD,62012 - Business and domestic software development,READING,Active\n")
+    # (the 66-letter label had been dropped: the companies carried no kind at all)
+    assert set(_names(db, "management consultants in Reading")[:2]) == {"Alpha Mgmt Ltd",
+                                                                       "Beta Mgmt Ltd"}
