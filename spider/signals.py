@@ -367,10 +367,10 @@ _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
                      r"abgelaufen|widerrufen|ruhend|eingestellt|betrieb eingestellt|abgemeldet|"
                      r"aufgegeben|praxis aufgegeben|"
-                     # a register's company being wound up or struck off (Companies House's
-                     # "Active - Proposal to Strike off", "In Administration"; Polish, Dutch,
-                     # Swedish registers)
-                     r"proposal to strike off|in administration|administration|receivership|"
+                     # a register's company being wound up (Companies House's "In
+                     # Administration"; Polish, Dutch, Swedish registers). ("Active - Proposal
+                     # to Strike off" still trades: listed, as before.)
+                     r"in administration|administration|receivership|"
                      r"in receivership|wykreślony|wykreślona|wykreślone|zawieszony|zawieszona|"
                      r"w likwidacji|w upadłości|uitgeschreven|ontbonden|failliet|avregistrerad|"
                      r"avförd|konkurs|likvidation|"
