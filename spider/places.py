@@ -190,8 +190,9 @@ class Gazetteer:
 
     def country_aliases(self, code: str) -> list[str]:
         """Every folded name of the country CODE (not its two-letter code: "de", "it", "no"
-        are words)."""
-        return sorted(k for k, c in self.country_by_key.items() if c == code and len(k) > 2)
+        are words; but the UK, as people write it)."""
+        return sorted({k for k, c in self.country_by_key.items() if c == code and len(k) > 2}
+                      | {k for k, c in _SAID_CODES.items() if c == code})
 
     def is_place_name(self, word: str) -> bool:
         """Whether WORD is the name of a country or a region somewhere."""
@@ -202,6 +203,10 @@ class Gazetteer:
         """Countries that have a region with this code or name."""
         key = fold_place(text)
         return [c for c, table in self.regions_in.items() if key in table]
+
+
+# Two-letter country codes people write as names, and no word of a query's language.
+_SAID_CODES = {"uk": "GB", "gb": "GB"}
 
 
 @functools.cache

@@ -3074,7 +3074,10 @@ def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_p
              "management,READING,Active\n"
              "BETA MGMT LTD,70229 - Management consultancy activities other than financial "
              "management,READING,Active\n"
-             "GAMMA SOFT LTD,62012 - Business and domestic software development,READING,Active\n")
+             "GAMMA SOFT LTD,62012 - Business and domestic software development,LEEDS,Active\n")
     # (the 66-letter label had been dropped: the companies carried no kind at all)
     assert set(_names(db, "management consultants in Reading")[:2]) == {"Alpha Mgmt Ltd",
                                                                        "Beta Mgmt Ltd"}
+    # "the UK" as people write it (it had been "not understood")
+    query = resolve_query(db, "software companies in the UK")
+    assert not query.ignored and any(f.place and f.label == "United Kingdom" for f in query.facets)
