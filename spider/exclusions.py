@@ -143,30 +143,76 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    from spider.fields import map_headers
+
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+        read = map_headers(list(reader.fieldnames or []))  # "Company Name", 会社名 ...
         name_col = next((fields[c] for c in ("company", "name", "company_name", "id", "#id")
-                         if c in fields), None)
-        if name_col is None:
-            raise InputError(f"{path}: needs a column naming the company (company, name or id); "
-                             f"it has {', '.join(reader.fieldnames or []) or 'none'}")
+                         if c in fields), None) or \
+            next((c for c, f in read.items() if f == "name"), None)
+        phone_col = next((c for c, f in read.items() if f == "phone"), None)
+        if name_col is None and phone_col is None:
+            raise InputError(f"{path}: needs a column naming the company (company, name or id) "
+                             f"or its phone; it has {', '.join(reader.fieldnames or []) or 'none'}")
+        expires_col = fields.get("expires") or fields.get("expiry") or fields.get("until") or ""
         rows = list(reader)
     added, skipped = 0, []
     with transaction(db):
         for number, row in enumerate(rows, start=2):
-            name = (row.get(name_col) or "").strip()
+            name = (row.get(name_col) or "").strip() if name_col else ""
+            if not name and phone_col and (row.get(phone_col) or "").strip():
+                # A do-not-call list may give the number alone: the company that has it.
+                found = _company_by_phone(db, str(row[phone_col]))
+                name = f"#{found}" if found is not None else ""
+                if not name:
+                    skipped.append(f"row {number}: no company has the phone {row[phone_col]!r}")
+                    continue
             if not name:
                 skipped.append(f"row {number}: no company named")
                 continue
-            if name_col.strip().lower() in ("id", "#id") and name.isdigit():
+            if name_col and name_col.strip().lower() in ("id", "#id") and name.isdigit():
                 name = f"#{name}"
+            until = _read_date(row.get(expires_col) or "") if expires_col else None
+            if expires_col and (row.get(expires_col) or "").strip() and until is None:
+                # Never a do-not-call row dropped for its date: kept, without the expiry.
+                skipped.append(f"row {number}: expiry {row[expires_col]!r} not read as a date; "
+                               "excluded without one")
             try:
                 add_exclusion(db, name, row.get(fields.get("kind", ""), "") or kind or "do-not-call",
-                              reason=row.get(fields.get("reason", "")) or None,
-                              until=row.get(fields.get("expires", "")) or None)
+                              reason=row.get(fields.get("reason", "")) or None, until=until)
             except (QueryError, InputError) as exc:
                 skipped.append(f"row {number}: {exc}")
                 continue
             added += 1
     return added, skipped
+
+
+def _read_date(text: str) -> str | None:
+    """An expiry as a file writes it, as an ISO date: 2027-03-31, 31/12/2026 or 12/31/2026
+    (the day first where it cannot be a month), 31.12.2026; None if it is not one, or passed."""
+    value = text.strip()
+    if not value:
+        return None
+    found = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", value)
+    if found:
+        first, second, year = (int(g) for g in found.groups())
+        day, month = (second, first) if first <= 12 < second else (first, second)
+        value = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        return expiry(value)
+    except InputError:
+        return None
+
+
+def _company_by_phone(db: Database, phone: str) -> int | None:
+    """The one company whose phone is PHONE (as the resolver compares numbers)."""
+    from spider.resolve.keys import normalize_phone
+
+    wanted = normalize_phone(phone)
+    if not wanted:
+        return None
+    held = {cid for cid, number in db.execute("select id, phone from companies where phone is "
+                                              "not null") if normalize_phone(number) == wanted}
+    return next(iter(held)) if len(held) == 1 else None

@@ -110,3 +110,31 @@ def test_crm_profiles_write_the_columns_import_wizards_map_and_keep_exclusions(
     mine.write_text('[columns]\n"Account Name" = "nickname"\n', encoding="utf-8")
     code, out = run(db, "expand", query, "--profile", str(mine), "-o", str(out_path))
     assert code == 1 and "'nickname' is no call-list field" in out
+
+
+def test_a_do_not_call_file_as_people_keep_it(tmp_path):
+    from spider.db import open_db
+    from spider.exclusions import import_exclusions, list_exclusions
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    firms = tmp_path / "firms.csv"
+    firms.write_text("name,city,phone\nChorlton Code Ltd,Manchester,0161 555 0199\n"
+                     "Cornerstone Apps Limited,Manchester,0161 555 0100\n"
+                     "Ancoats Digital,Manchester,0161 555 0123\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, firms)
+    rebuild(db, Settings())
+    dnc = tmp_path / "dnc.csv"
+    dnc.write_text("Company Name,Phone,Reason,Expires\n"
+                   "Chorlton Code Ltd.,,TPS registered,31/12/2099\n"
+                   ",0161 555 0123,asked by phone,\n"
+                   "Cornerstone Apps Limited,,legal said no,someday\n", encoding="utf-8")
+    added, notes = import_exclusions(db, dnc)
+    # (the header had been refused; a 31/12 date dropped the row; a number alone named none)
+    assert added == 3, notes
+    assert any("not read as a date" in note for note in notes)
+    held = {row["name"]: row["expires_at"] for row in list_exclusions(db)}
+    assert set(held) == {"Chorlton Code Ltd", "Cornerstone Apps Limited", "Ancoats Digital"}
+    assert held["Chorlton Code Ltd"].startswith("2099-12-31") and held["Cornerstone Apps Limited"] is None
