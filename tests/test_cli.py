@@ -90,6 +90,7 @@ def test_ingest_into_an_empty_database(tmp_path):
     assert query(path, "select count(*) from record_links") == [(6,)]  # resolved into companies
     assert query(path, "select count(*) from companies")[0][0] >= 4
     assert query(path, "select value from meta where key = 'seeded'") == []  # never auto-seeded
+    assert "demo seeds" not in result.stdout
     again = spider("--db", str(path), "ingest", str(FIXTURES / "members.csv"))
     assert "3 rows read" not in again.stdout and ", 0 added, 0 updated, 3 unchanged" in again.stdout
     assert query(path, "select count(*) from records") == [(6,)]
@@ -442,3 +443,10 @@ def test_the_database_option_may_follow_the_command(private_db_path):
     result = spider("expand", "Tokyo five-star hotel", "-n", "1", "--db", str(private_db_path))
     assert result.exit_code == 0 and "1. [" in result.output
     assert spider("records", f"--db={private_db_path}").exit_code == 0
+
+
+def test_ingest_into_the_demo_database_says_the_seeds_are_there(private_db_path, tmp_path):
+    # (a user's list had been answered beside the demo's S&P 500 firms, with nothing saying so)
+    result = spider("--db", str(private_db_path), "ingest", str(FIXTURES / "members.csv"))
+    assert result.exit_code == 0, result.output
+    assert "also holds the shipped demo seeds" in result.stdout and "init --empty" in result.stdout

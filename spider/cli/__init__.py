@@ -284,6 +284,14 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         finally:
             progress.close()
         _echo_lines(output.ingest_lines(report))
+    from spider.seeds import SEEDS
+
+    seeded = db.execute("select coalesce(sum(records), 0) from sources where location like ?",
+                        [f"{SEEDS}/%"]).fetchone()[0]
+    if seeded:
+        # Said at each ingest: the demo's companies answer queries beside the user's own.
+        click.echo(f"  note: this database also holds the shipped demo seeds ({seeded:,} records); "
+                   "for your own lists alone, start one with `spider --db FILE init --empty`")
     click.echo(pipeline.update(db, obj.settings, echo=_echo_err if large else None))
 
 
