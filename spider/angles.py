@@ -171,6 +171,28 @@ def _phrase_in(language: str, label: str, place: dict | None) -> str:
     return str(patterns.get(key, "{kind}")).format(kind=kind, place=where)
 
 
+# Words of a kind of business that works from an office for other businesses, whatever its
+# size: a software house or a consultancy has a sales side, not a shop front ("the owner or
+# manager", "the competitor down the street" are a local shop's lines).
+_OFFICE_WORDS = frozenset({"software", "consultancy", "consulting", "consultants", "accounting",
+                           "accountants", "legal", "law", "insurance", "marketing", "advertising",
+                           "engineering", "architecture", "architects", "recruitment", "staffing",
+                           "logistics", "wholesale", "manufacturing", "manufacture", "computer",
+                           "programming", "it", "information", "technology", "telecommunications",
+                           "financial", "investment", "research", "publishing"})
+
+
+def _office_business(signals: dict[str, dict]) -> bool:
+    """Whether the business's category or kind names office work (software development,
+    management consultancy, accounting): no local shop."""
+    for row in signals.values():
+        if row["kind"] in ("category", "kind"):
+            words = set(re.findall(r"[a-z]+", (row["label"] or "").lower()))
+            if words & _OFFICE_WORDS:
+                return True
+    return False
+
+
 def _top(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
     """The rarest of SIGNALS of these kinds: the one a phrase names."""
     rows = [r for r in signals.values() if r["kind"] in kinds]
@@ -270,7 +292,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         # an owner or a manager, not a sales department ("local"; else "default").
         # (A curated concept is a firm's line of business: a REIT is no corner shop.)
         kinds = {row["kind"] for row in signals.values()}
-        local = is_local(kinds) and "concept" not in kinds
+        local = is_local(kinds) and "concept" not in kinds and not _office_business(signals)
         ask_for = ask_buyer
         if ask_for is None:  # a sales buyer: the sales role of this kind of business
             ask_key = _kind_key(signals, templates.get("ask_for", {}), local=local)

@@ -456,3 +456,24 @@ def test_an_opener_names_a_town_with_accented_letters():
                                     "label": "Germany", "idf": 0.0}}
     # (it had said "dentists in Germany" of two practices in München)
     assert peer_phrase(signals, "en") == "dentists in München"
+
+
+def test_an_office_business_is_asked_for_sales_and_solicitors_for_the_partner(tmp_path):
+    db = _built(tmp_path, ch_csv="CompanyName,SICCode.SicText_1,RegAddress.PostTown\n"
+                "ALPHA SOFT LTD,62012 - Business and domestic software development,LEEDS\n"
+                "BETA SOFT LTD,62012 - Business and domestic software development,LEEDS\n"
+                "GAMMA CAFE LTD,56102 - Unlicensed restaurants and cafes,LEEDS\n"
+                "DELTA CAFE LTD,56102 - Unlicensed restaurants and cafes,LEEDS\n"
+                "SMITH & CO SOLICITORS,69102 - Solicitors,LEEDS\n"
+                "JONES LEGAL LLP,Legal services,LEEDS\n")
+
+    def first(name: str):
+        return expand(db, Settings(), name, limit=1, save=False).prospects[0]
+
+    # (a software house had been told of "the competitor down the street" and asked for the
+    # owner or manager, as a cafe is)
+    soft = first("Alpha Soft Ltd")
+    assert "down the street" not in soft.opening_line and "sales manager" in soft.ask_for
+    cafe = first("Gamma Cafe Ltd")
+    assert "down the street" in cafe.opening_line and "owner or manager" in cafe.ask_for
+    assert "managing partner" in first("Smith & Co Solicitors").ask_for
