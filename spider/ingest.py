@@ -383,7 +383,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                if header_map.get(c, c) == c and c not in KNOWN
                                and not ("address" in header_map.values()
                                         and _header(c, prefix) in _JOINED_TO_ADDRESS)
-                               and _header(c, prefix) not in _TRADING_NAME]
+                               and _header(c, prefix) not in _TRADING_NAME
+                               and not _further_category(_header(c, prefix))]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
         record = _to_record(raw, header_map, constants, report, prefix)
@@ -826,6 +827,16 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})|(\d{1,2})/(\d{1,2
 
 
 @functools.lru_cache(maxsize=1024)
+def _further_category(header: str) -> bool:
+    """A second, third ... category column: "sic text 2", "category 3" (folded)."""
+    found = re.fullmatch(r"(.*\D)\s*[2-9]", header.rsplit(".", 1)[-1])
+    if not found:
+        return False
+    base = found.group(1).strip()
+    return "category" in (HEADER_ALIASES.get(base), HEADER_ALIASES.get(base + " 1"))
+
+
+@functools.lru_cache(maxsize=1024)
 def _expiry_header(header: str) -> bool:
     """A licence's expiry column ("Expiration Date", 有効期限), not a contract's or a card's."""
     return bool(_EXPIRES.search(header) and not _NOT_LICENCE.search(header))
@@ -895,6 +906,11 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             extra[column] = value
     # Each extra column's header folded once, for the scans below.
     columns = [(_header(column, prefix), column, value) for column, value in extra.items()]
+    # A register's further categories (SICCode.SicText_2 .. _4, "Category 2"): the company
+    # is of those kinds too.
+    more = [str(value) for header, _, value in columns if _further_category(header)]
+    if more and record.get("category"):
+        record["category"] = "; ".join([str(record["category"]), *more])
     # A trading name beside the registered one ("Business Name" and "DBA"): the business is
     # called by it (its sign, its phone greeting); the registered name stays in `extra` as
     # registered_name, and is indexed for look-ups. A row without one keeps the other.

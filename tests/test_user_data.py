@@ -3081,3 +3081,14 @@ def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_p
     # "the UK" as people write it (it had been "not understood")
     query = resolve_query(db, "software companies in the UK")
     assert not query.ignored and any(f.place and f.label == "United Kingdom" for f in query.facets)
+
+
+def test_a_registers_second_sic_code_is_a_kind_too(tmp_path):
+    db = _db(tmp_path, "ch.csv",
+             "CompanyName,SICCode.SicText_1,SICCode.SicText_2,RegAddress.PostTown\n"
+             "ALPHA LTD,62012 - Business and domestic software development,"
+             "62020 - Information technology consultancy activities,LEEDS\n"
+             "BETA LTD,62020 - Information technology consultancy activities,,LEEDS\n"
+             "GAMMA LTD,62012 - Business and domestic software development,,LEEDS\n")
+    # (SicText_2 had been kept aside: Alpha was no IT consultancy)
+    assert set(_names(db, "IT consultancy in Leeds")[:2]) == {"Alpha Ltd", "Beta Ltd"}
