@@ -908,9 +908,9 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     columns = [(_header(column, prefix), column, value) for column, value in extra.items()]
     # A register's further categories (SICCode.SicText_2 .. _4, "Category 2"): the company
     # is of those kinds too.
-    more = [str(value) for header, _, value in columns if _further_category(header)]
-    if more and record.get("category"):
-        record["category"] = "; ".join([str(record["category"]), *more])
+    further = [str(value) for header, _, value in columns if _further_category(header)]
+    if further and record.get("category"):
+        record["category"] = "; ".join([str(record["category"]), *further])
     # A trading name beside the registered one ("Business Name" and "DBA"): the business is
     # called by it (its sign, its phone greeting); the registered name stays in `extra` as
     # registered_name, and is indexed for look-ups. A row without one keeps the other.
