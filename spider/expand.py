@@ -169,6 +169,10 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             if here:
                 own |= here
                 break
+        if not any(signals[s]["kind"] == "category" for s in shared):
+            # What it is by its own list, where it shares only a wider kind with the query
+            # ("restaurant in Tokyo": 寿司, ラーメン, not "restaurant" on every line)
+            own |= {s for s, r in signals.items() if r["kind"] == "category"}
         segment = segment_words(signals, shared | own) or segment_words(signals)
         kind = kind_words(signals, shared | own) or kind_words(signals)
         row = rows.get(cid, {})

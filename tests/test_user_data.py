@@ -3045,6 +3045,10 @@ def test_a_guides_cuisines_are_restaurants(tmp_path):
     names = _names(db, "restaurant in Tokyo")
     # (none of them had been found: the answer was the seeds' chains, or nothing)
     assert set(names[:4]) == {"すし匠", "一蘭 新宿中央東口店", "天ぷら みかわ", "Narisawa"}, names
+    # each said as its list files it, not "restaurant" on every line
+    segments = {p.name: p.segment for p in expand(db, Settings(), "restaurant in Tokyo",
+                                                  limit=4, save=False).prospects}
+    assert segments["すし匠"].startswith("寿司") and segments["一蘭 新宿中央東口店"].startswith("ラーメン")
 
 
 def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
