@@ -957,6 +957,13 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         guess = None if word in vocabulary.deferred else _fuzzy_phrase(word, vocabulary)
         if guess and vocabulary.user_data and guess[1].facet != "place" \
                 and id(guess[1]) not in vocabulary.users:
+            # A typo of a word the user's own labels hold ("sofware": Business and domestic
+            # software development) before the shipped word only the seeds carry.
+            corrected = _fuzzy_label_word(vocabulary, word)
+            own_reading = _match_labels([corrected], vocabulary, synonyms)[0] if corrected else []
+            if own_reading:
+                found += [("~" + word, term) for _, term in own_reading]
+                continue
             vocabulary.deferred[word] = guess[1]  # the user's names first, as above
             guess = None
         if guess:
@@ -1168,6 +1175,19 @@ def _kinds_label(words: list[str], labels: list[str]) -> str:
         return labels[0]
     more = " / ..." if len(labels) > 3 else ""
     return f"{' '.join(words)} ({len(labels)} kinds: {' / '.join(labels[:3])}{more})"
+
+
+def _fuzzy_label_word(vocabulary: _Vocabulary, word: str) -> str | None:
+    """The word of the user's own labels a typo stands for ("sofware": software), if one is
+    within a letter or two."""
+    if len(word) < 5 or not word.isascii():
+        return None
+    words = [w for w, in vocabulary.db.execute(
+        "select distinct w.word from query_words w join query_terms t on t.id = w.term_id "
+        "where t.user = 1 and t.vocabulary = 0 and length(w.word) between ? and ?",
+        [len(word) - 2, len(word) + 2])]
+    best = process.extractOne(word, words, scorer=fuzz.ratio, score_cutoff=85)
+    return str(best[0]) if best else None
 
 
 def _fuzzy_phrase(word: str, vocabulary: _Vocabulary) -> tuple[str, Term] | None:

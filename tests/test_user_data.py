@@ -3096,3 +3096,14 @@ def test_a_registers_second_sic_code_is_a_kind_too(tmp_path):
              "GAMMA LTD,62012 - Business and domestic software development,,LEEDS\n")
     # (SicText_2 had been kept aside: Alpha was no IT consultancy)
     assert set(_names(db, "IT consultancy in Leeds")[:2]) == {"Alpha Ltd", "Beta Ltd"}
+
+
+def test_a_typo_of_the_users_own_label_word_reads_their_label(private_db, tmp_path):
+    db = _db(tmp_path, "ch.csv",
+             "CompanyName,SICCode.SicText_1,RegAddress.PostTown\n"
+             "AIRE VALLEY CODE LTD,62012 - Business and domestic software development,LEEDS\n"
+             "KIRKSTALL APPS LTD,62012 - Business and domestic software development,LEEDS\n"
+             "HEADROW CAFE LTD,56102 - Unlicensed restaurants and cafes,LEEDS\n", db=private_db)
+    # (the typo had read the seeds' "software" only: no Leeds firm, US firms listed)
+    assert set(_names(db, "sofware companies in Leeds")[:2]) == {"Aire Valley Code Ltd",
+                                                                "Kirkstall Apps Ltd"}
