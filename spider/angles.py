@@ -175,11 +175,11 @@ def _phrase_in(language: str, label: str, place: dict | None) -> str:
 # size: a software house or a consultancy has a sales side, not a shop front ("the owner or
 # manager", "the competitor down the street" are a local shop's lines).
 _OFFICE_WORDS = frozenset({"software", "consultancy", "consulting", "consultants", "accounting",
-                           "accountants", "legal", "law", "insurance", "marketing", "advertising",
+                           "accountants", "legal", "law", "marketing", "advertising",
                            "engineering", "architecture", "architects", "recruitment", "staffing",
-                           "logistics", "wholesale", "manufacturing", "manufacture", "computer",
-                           "programming", "it", "information", "technology", "telecommunications",
-                           "financial", "investment", "research", "publishing"})
+                           "logistics", "wholesale", "manufacturing", "manufacture",
+                           "programming", "technology", "telecommunications", "financial",
+                           "investment", "research", "publishing"})
 
 
 def _office_business(signals: dict[str, dict]) -> bool:

@@ -159,12 +159,14 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
         expires_col = fields.get("expires") or fields.get("expiry") or fields.get("until") or ""
         rows = list(reader)
     added, skipped = 0, []
+    phones: dict[str, set[int]] | None = None  # read once, where a row gives a phone alone
     with transaction(db):
         for number, row in enumerate(rows, start=2):
             name = (row.get(name_col) or "").strip() if name_col else ""
             if not name and phone_col and (row.get(phone_col) or "").strip():
                 # A do-not-call list may give the number alone: the company that has it.
-                found = _company_by_phone(db, str(row[phone_col]))
+                phones = phones if phones is not None else _phone_book(db)
+                found = _company_by_phone(phones, str(row[phone_col]))
                 name = f"#{found}" if found is not None else ""
                 if not name:
                     skipped.append(f"row {number}: no company has the phone {row[phone_col]!r}")
@@ -175,6 +177,9 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
             if name_col and name_col.strip().lower() in ("id", "#id") and name.isdigit():
                 name = f"#{name}"
             until = _read_date(row.get(expires_col) or "") if expires_col else None
+            if until == _PASSED:
+                skipped.append(f"row {number}: its expiry {row[expires_col]!r} has passed")
+                continue
             if expires_col and (row.get(expires_col) or "").strip() and until is None:
                 # Never a do-not-call row dropped for its date: kept, without the expiry.
                 skipped.append(f"row {number}: expiry {row[expires_col]!r} not read as a date; "
@@ -189,9 +194,13 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
     return added, skipped
 
 
+_PASSED = "passed"
+
+
 def _read_date(text: str) -> str | None:
     """An expiry as a file writes it, as an ISO date: 2027-03-31, 31/12/2026 or 12/31/2026
-    (the day first where it cannot be a month), 31.12.2026; None if it is not one, or passed."""
+    (the day first where it cannot be a month), 31.12.2026; _PASSED for a date gone by;
+    None if it is not one."""
     value = text.strip()
     if not value:
         return None
@@ -202,17 +211,25 @@ def _read_date(text: str) -> str | None:
         value = f"{year:04d}-{month:02d}-{day:02d}"
     try:
         return expiry(value)
-    except InputError:
-        return None
+    except InputError as exc:
+        return _PASSED if "has passed" in str(exc) else None
 
 
-def _company_by_phone(db: Database, phone: str) -> int | None:
-    """The one company whose phone is PHONE (as the resolver compares numbers)."""
+def _phone_book(db: Database) -> dict[str, set[int]]:
+    """Each phone number (as the resolver compares numbers) with the companies that have it."""
     from spider.resolve.keys import normalize_phone
 
-    wanted = normalize_phone(phone)
-    if not wanted:
-        return None
-    held = {cid for cid, number in db.execute("select id, phone from companies where phone is "
-                                              "not null") if normalize_phone(number) == wanted}
+    book: dict[str, set[int]] = {}
+    for cid, number in db.execute("select id, phone from companies where phone is not null"):
+        key = normalize_phone(number)
+        if key:
+            book.setdefault(key, set()).add(cid)
+    return book
+
+
+def _company_by_phone(phones: dict[str, set[int]], phone: str) -> int | None:
+    """The one company whose phone is PHONE."""
+    from spider.resolve.keys import normalize_phone
+
+    held = phones.get(normalize_phone(phone), set())
     return next(iter(held)) if len(held) == 1 else None

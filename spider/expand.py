@@ -65,8 +65,11 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     limit = limit or settings.limit
     total = company_count(db)
     cap = max(50, int(settings.max_signal_share * total))
+    # (not where the query names a group: "Toyota Group" walks through it)
+    names_group = any(sig.startswith("group:") for f in query.facets for sig in f.signals)
     adjacency = Adjacency(db, max_signal_companies=cap, stop_at_own_signals=True,
-                          dead_ends=("group:",) if query.kind == "segment" else ())
+                          dead_ends=("group:",) if query.kind == "segment" and not names_group
+                          else ())
     estimate, residual = personalized_pagerank(
         adjacency, query.seeds(), alpha=settings.restart_probability, epsilon=settings.push_epsilon)
     # A node's PPR is its estimate plus what its own residual would leave on it (alpha of it,

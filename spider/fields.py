@@ -235,6 +235,10 @@ def row_prefix(headers: list[str]) -> str | None:
 
 
 _OPERATOR_CORPORATION = frozenset({"法人名", "法人名称", "法人の名称"})
+# Headers read as the category only where the file has no plainer one.
+_WEAK_CATEGORY = frozenset({"services", "service", "service types", "service type", "genre",
+                            "genres", "sektor", "specialty", "speciality", "specialties",
+                            "specialities"})
 
 
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
@@ -242,6 +246,16 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
     """Map each source column to a field (or to itself, kept as extra). Overrides are
     field=column; AVOID holds (field, column) pairs a column's values ruled out."""
     mapping = _map_headers(headers, overrides, avoid)
+    # A fallback category header ("Services", "Genre") gives way to a plain one the file also
+    # has ("Category", "Type"): the first column had taken the field.
+    weak = next((c for c, f in mapping.items() if f == "category"
+                 and fold_header(c) in _WEAK_CATEGORY and c not in (overrides or {}).values()),
+                None)
+    strong = next((c for c in headers if mapping.get(c) == c and c not in (overrides or {}).values()
+                   and HEADER_ALIASES.get(fold_header(c)) == "category"
+                   and fold_header(c) not in _WEAK_CATEGORY), None)
+    if weak and strong and (("category", strong) not in avoid):
+        mapping[weak], mapping[strong] = weak, "category"
     # A facility list's 法人名 beside its 事業所名 / 施設名 is the corporation that runs it (its
     # branches share it: never one another's prospects), not the facility's legal name.
     said = {f for f in (overrides or {})}

@@ -94,6 +94,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)  # said once, after the counts
     # --map fields the last ingest of the file gave (field -> column), read again this time
     remembered: dict[str, str] = field(default_factory=dict)
+    forgotten: dict[str, str] = field(default_factory=dict)  # of those, columns gone now
 
     @property
     def kept(self) -> int:
@@ -356,10 +357,13 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     sampled = [raw for _, raw in sample if isinstance(raw, dict)]
     headers = list(dict.fromkeys(k for raw in sampled for k in raw))
-    for fld, column in report.remembered.items():
+    for fld, column in list(report.remembered.items()):
         if mapping and mapping.get(fld) == column and column not in headers:
-            # The last ingest's column is gone from the file: that choice no longer applies.
+            # The last ingest's column is gone from the file: that choice no longer applies,
+            # and is not kept for the next ingest either.
             mapping = {f: c for f, c in mapping.items() if f != fld}
+            del report.remembered[fld]
+            report.forgotten[fld] = column
             report.notes.append(f"--map {fld}={column} of the last ingest: no such column now; "
                                 "not used")
     mapping, avoid = _read_by_values(headers, mapping, sampled)
@@ -808,6 +812,25 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
 _JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE
+def _remark_closed(value: str) -> bool:
+    """Whether a remark says, and only says, that the business has closed: "geschlossen",
+    "Praxis aufgegeben 12/2024", "Permanently closed" (its subject and a date aside); not a
+    remark that mentions the word ("Closed for lunch 12-1", "Decision maker is in
+    administration", "Consultorio en planta baja", "Mittwochs geschlossen")."""
+    words = re.sub(r"[\d/.\-:,()]+", " ", value.casefold()).split()
+    if words and words[0] in _REMARK_SUBJECTS:
+        words = words[1:]
+    if words and words[0] in ("seit", "since", "depuis", "desde", "dal", "ab"):
+        words = words[1:]
+    rest = " ".join(words)
+    return bool(rest) and business_status(rest, whole=True) == "closed" \
+        and not closed_weekdays(value)
+
+
+# What a closing remark may name before the word (the practice, the business, the shop).
+_REMARK_SUBJECTS = frozenset({"praxis", "betrieb", "geschäft", "laden", "firma", "business",
+                              "company", "shop", "store", "practice", "office", "restaurant",
+                              "cabinet", "magasin", "negocio", "tienda", "店舗", "店"})
 # A column of free remarks on the row, which may say the business has closed.
 _REMARKS = frozenset({"bemerkung", "bemerkungen", "anmerkung", "anmerkungen", "hinweis",
                       "hinweise", "kommentar", "notes", "note", "remarks", "remark", "comments",
@@ -945,9 +968,7 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         expired = first(lambda header, value: _expiry_header(header) and _expired(str(value)))
         # A remark that the business has closed ("Praxis aufgegeben 12/2024", "geschlossen"),
         # not the days it closes on ("Mittwochs geschlossen").
-        remarked = first(lambda header, value: header in _REMARKS
-                         and business_status(str(value), whole=False) == "closed"
-                         and not closed_weekdays(str(value)))
+        remarked = first(lambda header, value: header in _REMARKS and _remark_closed(str(value)))
         if closed and not (reopened and _later(reopened[1], closed[1])):
             record["operating_status"] = f"closed ({closed[1]})"
         elif remarked:
@@ -961,9 +982,12 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     elif reads_as_open(str(record["operating_status"])):
         # "Active" beside a licence whose expiry date has passed: the register's status has
         # not caught up with its own date.
-        expired = first(lambda header, value: _expiry_header(header) and _expired(str(value)))
-        if expired:
-            record["operating_status"] = f"expired ({expired[1]}; status said " \
+        dates = [(column, value) for header, column, value in columns
+                 if _expiry_header(header) and _DATE.search(str(value))]
+        # (every expiry the row gives has passed: a bond's lapsed date beside a licence's
+        # future one is no lapsed licence)
+        if dates and all(_expired(str(value)) for _, value in dates):
+            record["operating_status"] = f"expired ({dates[0][1]}; status said " \
                                          f"{record['operating_status']})"
     if record.get("address"):
         # A register's house number in a column of its own (Hausnummer, BUILDING): the
@@ -1336,6 +1360,7 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                 f"{plural(count, 'row says', 'rows say')} the account is your customer ({said}): "
                 f"to cite them as references and keep them off call lists, record them with "
                 f"`spider won --from {shlex.quote(str(path))}` (only its customers are taken)")
+        mapping = {f: c for f, c in (mapping or {}).items() if report.forgotten.get(f) != c}
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,
                         constants=constants, encoding=report.encoding, schedule=schedule,

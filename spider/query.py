@@ -984,7 +984,9 @@ def _romance_singulars(word: str) -> set[str]:
         out.add(word[:-1])  # panaderías, clínicas
     if word.endswith("es") and word[-3] not in "aeiouáéíóú":
         out.add(word[:-2])  # dentales, hospitales
-    if word.endswith("aux"):
+    if word.endswith("eaux"):
+        out.add(word[:-1])  # châteaux
+    elif word.endswith("aux"):
         out.add(word[:-3] + "al")  # hôpitaux
     if word.endswith("en") and not word.isascii() or word.endswith("eien"):
         out.add(word[:-2])  # Bäckereien, Brauereien

@@ -857,11 +857,17 @@ _CODED_LABEL = re.compile(r"(?:[0-9][0-9A-Za-z.]{1,9}|[A-Z]\d{0,4}|[A-Z]{2}\d{1,
                           r"(?:\s+[-–]\s+|\s*:\s+)(\D.*)")
 
 
+# A label written as prose ("Beer, Wine, and Liquor Stores"): its commas list one kind's
+# goods, never tags.
+_PROSE_LIST = re.compile(r",\s*(?:and|or|&|und|et|y|e)\s", re.I)
+
+
 def _soft_parts(value: str, singles: frozenset[str]) -> list[str]:
     """A cell's parts: by its commas where they part kinds, then each part by "&", "+" or
     "and" where that parts kinds ("Cafe, Bed & Breakfast": cafe, and bed & breakfast)."""
     commas = [p.strip() for p in value.split(",") if p.strip()]
-    parts = commas if len(commas) >= 2 and _parts_kinds(commas, singles, most=True) else [value]
+    parts = commas if len(commas) >= 2 and not _PROSE_LIST.search(value) and _parts_kinds(
+        commas, singles, most=True) else [value]
     out: list[str] = []
     for part in parts:
         pieces = [p for p in _JOINED.split(part) if p]
@@ -893,7 +899,7 @@ def single_categories(db: Database) -> frozenset[str]:
         for part in _HARD_PARTS.split(unicodedata.normalize("NFKC", value).strip()):
             if part and "," not in part and not _JOINED.search(part):
                 out.add(part.lower())
-            elif "," in part:
+            elif "," in part and not _PROSE_LIST.search(part):
                 for tag in {p.strip().lower() for p in part.split(",")}:
                     tags[tag] += 1
     # A part found in several comma lists is a tag a directory gives alone ("General
@@ -1050,6 +1056,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 address_district = split[1]
         # The file's country, where the row's own columns say none (a Spanish list's
         # provinces, which the gazetteer does not hold: Barcelona is ES-Barcelona).
+        # (every row: a town of another country's name is more often a namesake, Paris in
+        # a Texas list, than a foreign row)
         country = country or inferred or None
         region_code, region_label = None, None
         if region_text:

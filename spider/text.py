@@ -168,11 +168,15 @@ def _plain_label(label: str) -> str:
         text = first
     # A register's service label ("Care home service without nursing", "Restaurant with
     # rooms"): the kind of business it names, up to its last noun for one ("Care home").
-    words = re.split(r"\s+(?:with|without|for|except|excluding|not)\s+", text, maxsplit=1)[0].split(" ")
+    head = re.split(r"\s+(?:with|without|for|except|excluding|not)\s+", text, maxsplit=1)[0]
+    words = head.split(" ")
     nouns = [i for i, w in enumerate(words)
              if _singular_noun(w.lower()) in ENTITY_NOUNS or w.lower() in ENTITY_NOUNS]
-    if nouns and len(words) - 1 - nouns[-1] <= 3 and not {"&", "and", "+", "/"} & {
-            w.lower() for w in words[nouns[-1]:]}:
+    # (cut only a clause or a service word after the noun: "Hotel booking software" is no
+    # hotel, "Restaurant equipment repair" no restaurant)
+    tail = {w.lower() for w in words[nouns[-1] + 1:]} if nouns else set()
+    if nouns and (head != text or tail <= _LABEL_TAILS) and len(tail) <= 3 and not {
+            "&", "and", "+", "/"} & {w.lower() for w in words[nouns[-1]:]}:
         text = " ".join(words[:nouns[-1] + 1])
     words = text.split(" ")
     if text.isupper() and any(len(w) > 4 for w in words):
@@ -184,6 +188,11 @@ def _plain_label(label: str) -> str:
     if words[0][1:].islower() and all(not any(c.isupper() for c in w) for w in words[1:]):
         return text[:1].lower() + text[1:]  # Sentence case: "Care home" in a sentence
     return text
+
+
+# Words after a kind's noun that say nothing of the kind ("Care home service").
+_LABEL_TAILS = frozenset({"service", "services", "activities", "activity", "provider",
+                          "providers", "facility", "facilities", "business", "businesses"})
 
 
 def plural_noun(noun: str) -> str:
@@ -239,8 +248,8 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
     stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
     if last.lower().endswith("ies"):
         stem = last[:-3] + "y"
-    if last.lower().endswith(("is", "us", "ss")):
-        stem = last  # no plural: "Bouchon lyonnais", not "lyonnai"
+    if last.lower().endswith(("is", "us", "ss")) and stem.lower() not in ENTITY_NOUNS:
+        stem = last  # no plural: "Bouchon lyonnais", not "lyonnai" (but bureaus: bureau)
     head = " ".join(words[:-1])
     if stem.lower() in ENTITY_NOUNS:
         one = " ".join(w for w in (head, stem) if w)

@@ -469,3 +469,15 @@ def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
     log_call(db, Settings(), "Coral 表参道店", "no-answer")
     # five calls placed; a meeting held, a proposal sent and a deal won are no dials
     assert funnel_counts(db) == {"dial": 5, "contact": 1, "meeting": 1, "deal": 1}
+
+
+def test_today_reads_a_callback_imported_without_a_time_zone(tmp_path) -> None:
+    db = _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
+                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n")
+    log = tmp_path / "calls.csv"
+    log.write_text("company,outcome,callback_at\nヘアサロン ルミエール,no-answer,2024-01-02 10:00\n",
+                   encoding="utf-8")
+    assert run(tmp_path / "s.db", "calls", "import", str(log))[0] == 0
+    code, out = run(tmp_path / "s.db", "today")
+    # (it had raised: can't compare offset-naive and offset-aware datetimes)
+    assert code == 0 and "Traceback" not in out, out

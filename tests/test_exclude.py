@@ -138,3 +138,23 @@ def test_a_do_not_call_file_as_people_keep_it(tmp_path):
     held = {row["name"]: row["expires_at"] for row in list_exclusions(db)}
     assert set(held) == {"Chorlton Code Ltd", "Cornerstone Apps Limited", "Ancoats Digital"}
     assert held["Chorlton Code Ltd"].startswith("2099-12-31") and held["Cornerstone Apps Limited"] is None
+
+
+def test_an_exclusion_whose_expiry_has_passed_is_not_made_forever(tmp_path):
+    from spider.db import open_db
+    from spider.exclusions import import_exclusions, list_exclusions
+    from spider.ingest import ingest_file
+    from spider.pipeline import rebuild
+    from spider.settings import Settings
+
+    firms = tmp_path / "firms.csv"
+    firms.write_text("name,city\nGamma Dental,Austin\nDelta Dental,Austin\n", encoding="utf-8")
+    db = open_db(tmp_path / "s.db")
+    ingest_file(db, firms)
+    rebuild(db, Settings())
+    dnc = tmp_path / "dnc.csv"
+    dnc.write_text("company,expires\nGamma Dental,2020-01-31\nDelta Dental,2099-01-31\n",
+                   encoding="utf-8")
+    added, notes = import_exclusions(db, dnc)
+    assert added == 1 and any("has passed" in note for note in notes)
+    assert [row["name"] for row in list_exclusions(db)] == ["Delta Dental"]

@@ -3107,3 +3107,49 @@ def test_a_typo_of_the_users_own_label_word_reads_their_label(private_db, tmp_pa
     # (the typo had read the seeds' "software" only: no Leeds firm, US firms listed)
     assert set(_names(db, "sofware companies in Leeds")[:2]) == {"Aire Valley Code Ltd",
                                                                 "Kirkstall Apps Ltd"}
+
+
+def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
+    """What a review of this round's changes found (each failed on its first version)."""
+    from spider.fields import map_headers
+    from spider.resolve.keys import normalize_address
+    from spider.resolve.prepare import _block_of
+    from spider.signals import STATUS_CLOSED, _category_parts
+    from spider.text import noun_forms
+
+    def closed(db) -> set[str]:
+        return {name for name, in db.execute(
+            "select c.name from companies c join company_signals cs on cs.company_id = c.id "
+            "where cs.signal = ?", [STATUS_CLOSED])}
+
+    # a remark that mentions a closed word is no closing
+    db = _db(tmp_path, "dentists.csv",
+             "name,city,state,Notes\nA Dental,Austin,TX,Decision maker is in administration\n"
+             "B Dental,Austin,TX,Closed for lunch 12-1\nC Dental,Austin,TX,Consultorio en planta baja\n"
+             "D Dental,Austin,TX,Permanently closed\n")
+    assert closed(db) == {"D Dental"}
+    # a plain Category column beats a Services one before it
+    assert map_headers(["Hotel Name", "City", "Services", "Category"])["Category"] == "category"
+    # the postal code after the house is no house number; two branches on one street stay two
+    db2 = _db(tmp_path, "bar.csv", "name,address,city\nBar Roma,\"Via Roma 12, 20121 Milano\",Milano\n"
+              "Bar Roma,\"Via Roma 40, 20121 Milano\",Milano\n", db=open_db(tmp_path / "b.db"))
+    assert db2.execute("select count(*) from companies").fetchone()[0] == 2
+    # a Sapporo address's block is its 丁目-番-号, not 北1条's 1
+    assert _block_of(normalize_address("北海道札幌市中央区北1条西2丁目1-1")) == "2 1 1"
+    # a label written as prose is one kind
+    assert len(_category_parts("Beer, Wine, and Liquor Stores", frozenset({"beer", "wine"}))) == 1
+    assert noun_forms("Hotel booking software")[1] == "hotel booking software companies"
+    assert noun_forms("Credit bureaus") == ("credit bureau", "credit bureaus")
+
+
+def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
+    from spider.signals import STATUS_CLOSED
+
+    db = _db(tmp_path, "cslb.csv",
+             "Business Name,City,State,Status,License Expiration Date,Bond Expiration Date\n"
+             "ELK GROVE ROOFING,Elk Grove,CA,Active,06/30/2099,01/31/2021\n")
+    # (a bond's lapsed date had closed a licence valid to 2099)
+    assert not db.execute("select 1 from company_signals where signal = ?",
+                          [STATUS_CLOSED]).fetchone()
+    # a segment naming a group walks through it
+    assert expand(seeded_db, Settings(), "Toyota Group", limit=5, save=False).prospects

@@ -574,8 +574,10 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     # The queue holds the next twelve hours' callbacks: those whose time has come first,
     # then the ones later today, under their own heading (a 15:00 callback is not due at 9).
     now = datetime.now(UTC)
-    due = [r for r in queue.callbacks if datetime.fromisoformat(r["callback_at"]) <= now]
-    later = [r for r in queue.callbacks if datetime.fromisoformat(r["callback_at"]) > now]
+    # (each row's local time carries its zone, whatever the log stored: an imported call's
+    # time may have none)
+    due = [r for r in queue.callbacks if r["local"] <= now]
+    later = [r for r in queue.callbacks if r["local"] > now]
     if not queue.callbacks:
         click.echo("No callbacks due.")
     for heading, rows in ((f"Callbacks due now ({len(due)}):", due),

@@ -98,7 +98,8 @@ def misspelt_concept(word: str) -> str | None:
     return _misspellings().get(word)
 
 
-_AND_WORDS = {"et": "and", "und": "and", "y": "and", "e": "and", "en": "and", "ve": "and"}
+# (not "y" nor "e": a middle initial, John E Smith, is no "and")
+_AND_WORDS = {"et": "and", "und": "and", "en": "and", "ve": "and"}
 
 
 @lru_cache(maxsize=200_000)

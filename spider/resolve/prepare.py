@@ -225,10 +225,17 @@ def _house_of(address: str) -> str:
         found = _HOUSE.search(address)
         return found.group(1) if found else ""
     text = _UNIT.sub(" ", address)
-    numbers = _HOUSE.findall(text)
-    if not numbers:
-        return ""
-    return numbers[-1] if _STREET_FIRST.match(text.strip()) else numbers[0]
+    first = _STREET_FIRST.match(text.strip())
+    if first:
+        # The first number after the street's own name: not one right after the type word
+        # (the 3 of "ul. 3 Maja"), nor the postal code after the house ("Via Roma 12, 20121")
+        rest = text.strip()[first.end():].split()
+        if rest and rest[0].isdigit():
+            rest = rest[1:]
+        found = _HOUSE.search(" ".join(rest))
+        return found.group(1) if found else ""
+    found = _HOUSE.search(text)
+    return found.group(1) if found else ""
 
 
 def _block_of(address: str) -> str:
@@ -236,8 +243,10 @@ def _block_of(address: str) -> str:
     building's floor: 陽臨堂ビル1F), a Latin one's without a floor written as a building's
     (B1F Peace Bldg, 3-34-11 Shinjuku is 3 34 11)."""
     if is_japanese(address):
-        found = _JA_BLOCK.search(address)
-        return found.group(0) if found else ""
+        # the longest run of numbers: 丁目-番-号 (北1条西2丁目1-1 is "2 1 1"), not 北1条's 1
+        # nor a floor's
+        runs = [m.group(0) for m in _JA_BLOCK.finditer(address)]
+        return max(runs, key=lambda run: len(run.split())) if runs else ""
     return " ".join(_DIGITS.findall(_FLOOR.sub(" ", address)))
 
 
