@@ -472,8 +472,8 @@ def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
 
 
 def test_today_reads_a_callback_imported_without_a_time_zone(tmp_path) -> None:
-    db = _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
-                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n")
+    _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
+            "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n")
     log = tmp_path / "calls.csv"
     log.write_text("company,outcome,callback_at\nヘアサロン ルミエール,no-answer,2024-01-02 10:00\n",
                    encoding="utf-8")
