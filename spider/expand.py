@@ -38,6 +38,7 @@ from spider.settings import Settings
 from spider.signals import (
     COMPETITOR_KINDS,
     HOTEL_OPERATOR,
+    RELATION_PARTNER,
     STATUS_CLOSED,
     STATUS_PLANNED,
     is_local,
@@ -116,6 +117,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     ranked = [item for item in ranked if item[0] not in removed]
     if not settings.include_closed:
         ranked = _open_only(db, ranked, notes)
+    ranked = _no_partners(db, ranked, notes)
     if settings.source:
         ranked = _from_source(db, ranked, settings.source, notes)
     if query.kind == "segment" and len(query.facets) > 1:
@@ -361,6 +363,17 @@ def _open_only(db: Database, ranked: list[tuple[int, float, int]],
     notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
                  "not yet open (--include-closed lists them)")
     return [item for item in ranked if item[0] not in shut]
+
+
+def _no_partners(db: Database, ranked: list[tuple[int, float, int]],
+                 notes: list[str]) -> list[tuple[int, float, int]]:
+    """Leave out the accounts the user's CRM calls a partner or competitor, and say how many."""
+    theirs = {cid for cid, _ in _held_among(db, [RELATION_PARTNER], {item[0] for item in ranked})}
+    if not theirs:
+        return ranked
+    notes.append(f"left out {plural(len(theirs), 'account', 'accounts')} your CRM calls a "
+                 "partner or competitor")
+    return [item for item in ranked if item[0] not in theirs]
 
 
 # Hosts where many unrelated businesses have a page: sharing one says nothing of ownership.

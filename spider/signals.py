@@ -307,6 +307,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
         yield from _name_kind_facts(recs, (lambda rec: conf(rec) * CODED_NAME_KIND)
                                     if coded else conf)
     yield from _status_facts(recs, conf)
+    yield from _relation_facts(recs, conf)
     yield from _rating_facts(recs, conf)
     for rec in recs:
         extra = _extra(rec)
@@ -555,6 +556,28 @@ def _status_in_name(rec: dict[str, Any]) -> str | None:
                 if status:
                     return status
     return None
+
+
+# An account a CRM export calls the user's partner or competitor: no prospect to call.
+RELATION_PARTNER = "relation:partner"
+_PARTNER_WORDS = re.compile(r"\b(?:partner|competitor|reseller|channel|integrator|vendor|"
+                            r"supplier|distributor)s?\b|競合|パートナー|代理店", re.I)
+
+
+def _relation_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
+    """Where the user's own CRM export says the account is a partner or a competitor (its
+    Type), the company is one: listed as no prospect (spider.expand)."""
+    from spider.fields import account_relation
+
+    for rec in recs:
+        extra = _extra(rec)
+        if not extra:
+            continue
+        relation, said = account_relation(extra, None)
+        if relation == "other" and said and _PARTNER_WORDS.search(said):
+            yield Fact(RELATION_PARTNER, "relation", "your partner or competitor", conf(rec),
+                       f"{said} ({_evidence(rec)})", rec["source"])
+            return
 
 
 def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:

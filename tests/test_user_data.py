@@ -3153,3 +3153,16 @@ def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
                           [STATUS_CLOSED]).fetchone()
     # a segment naming a group walks through it
     assert expand(seeded_db, Settings(), "Toyota Group", limit=5, save=False).prospects
+
+
+def test_accounts_the_crm_calls_partners_or_competitors_are_no_prospects(tmp_path):
+    db = _db(tmp_path, "accounts.csv",
+             "Account Name,Type,Industry,Billing City,Billing Country,Phone\n"
+             "Pioneer Logistics,Partner,Transportation,Manchester,United Kingdom,0161 555 0101\n"
+             "Northern Freight Ltd,Prospect,Transportation,Manchester,United Kingdom,0161 555 0102\n"
+             "Pennine Transport,Competitor,Transportation,Manchester,United Kingdom,0161 555 0104\n"
+             "Salford Couriers,,Transportation,Manchester,United Kingdom,0161 555 0105\n")
+    expansion = expand(db, Settings(), "transportation in Manchester", limit=10, save=False)
+    # (a partner had been first, rated A)
+    assert {p.name for p in expansion.prospects} == {"Northern Freight Ltd", "Salford Couriers"}
+    assert "left out 2 accounts your CRM calls a partner or competitor" in expansion.notes
