@@ -553,29 +553,21 @@ def _workbook_rows(path: Path, report: IngestReport, progress: ReadProgress | No
             stated = getattr(ws, "max_row", None) or 0
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
-            head = list(itertools.islice(ws.iter_rows(), _HEADER_SCAN))
-            widths = [sum(1 for c in row if _cell_text(c)) for row in head]
-            if max(widths, default=0) < 2:
+            head = [[_cell_text(c) for c in row]
+                    for row in itertools.islice(ws.iter_rows(), _HEADER_SCAN)]
+            start = _table_start(head)
+            if start is None:
                 continue  # a cover sheet, a note: no table
-            start = next(i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths)))
-            header = [_cell_text(c).strip().lstrip("\ufeff") for c in head[start]]
-            report.encoding = f"xlsx, sheet {ws.title!r}"
-            others = [other.title for other in sheets if other is not ws]
-            if others:
-                report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
-                                    " (save one as CSV, or as a workbook of its own, to read it)")
+            header = [v.strip().lstrip("\ufeff") for v in head[start]]
+            _reading_sheet(report, "xlsx", ws.title,
+                           [other.title for other in sheets if other is not ws])
             size = path.stat().st_size
-            merged = _merged_ranges(path, getattr(ws, "_worksheet_path", ""))
-            spans: dict[int, tuple[int, str]] = {}  # column -> (last row of its span, value)
-            for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2):
-                values = [_cell_text(c) for c in row]
-                if merged:
-                    _fill_merged(values, index, merged, spans)
-                if progress is not None and stated and index % 1000 == 0:
-                    progress(min(size, size * index // stated), size)
-                if not any(v.strip() for v in values):
-                    continue
-                yield str(index), {h: v for h, v in zip(header, values, strict=False) if h}
+            lines = ((index, [_cell_text(c) for c in row])
+                     for index, row in enumerate(ws.iter_rows(min_row=start + 2), start + 2))
+            tick = functools.partial(_bytes_read, progress, size, stated) \
+                if progress is not None and stated else None
+            yield from _sheet_records(lines, header, _merged_ranges(
+                path, getattr(ws, "_worksheet_path", "")), tick)
             if progress is not None:
                 progress(size, size)
             return
@@ -601,6 +593,51 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
+def _table_start(head: list[list[str]]) -> int | None:
+    """The header's place among a sheet's first rows (their cells' texts): the first row
+    about as wide as the table (a title row or a blank one above it is passed over); None
+    for a sheet with no table (a cover sheet, a note)."""
+    widths = [sum(1 for v in row if v) for row in head]
+    if max(widths, default=0) < 2:
+        return None
+    return next(i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths)))
+
+
+def _bytes_read(progress: ReadProgress, size: int, stated: int, index: int) -> None:
+    """A workbook's progress in bytes, from the rows its sheet says it has."""
+    progress(min(size, size * index // stated), size)
+
+
+def _rows_read(progress: ReadProgress, total: int, index: int) -> None:
+    """A workbook's progress in rows, where its sheet knows how many it has."""
+    progress(index, total)
+
+
+def _reading_sheet(report: IngestReport, kind: str, title: str, others: list[str]) -> None:
+    """Say which sheet of a workbook is read, and the others that are not."""
+    report.encoding = f"{kind}, sheet {title!r}"
+    if others:
+        report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
+                            " (save one as CSV, or as a workbook of its own, to read it)")
+
+
+def _sheet_records(lines: Iterable[tuple[int, list[str]]], header: list[str],
+                   merged: dict[int, list[tuple[int, int]]],
+                   tick: Callable[[int], None] | None = None) -> Iterator[tuple[str, dict | str]]:
+    """A sheet's rows under its HEADER, (1-based row number, cell texts) as LINES gives them,
+    by header: merged cells filled down, blank rows passed over; TICK told every thousandth
+    row's number, for the progress display."""
+    spans: dict[int, tuple[int, str]] = {}  # column -> (last row of its span, value)
+    for index, values in lines:
+        if tick is not None and index % 1000 == 0:
+            tick(index)
+        if merged:
+            _fill_merged(values, index, merged, spans)
+        if not any(v.strip() for v in values):
+            continue
+        yield str(index), {h: v for h, v in zip(header, values, strict=False) if h}
+
+
 def _xls_rows(path: Path, report: IngestReport, progress: ReadProgress | None
               ) -> Iterator[tuple[str, dict | str]]:
     """The rows of an Excel 97-2003 workbook (.xls, as many registers and municipal open
@@ -619,30 +656,20 @@ def _xls_rows(path: Path, report: IngestReport, progress: ReadProgress | None
             sheet = book.sheet_by_index(number)
             head = [[_xls_text(book, sheet, r, c) for c in range(sheet.ncols)]
                     for r in range(min(sheet.nrows, _HEADER_SCAN))]
-            widths = [sum(1 for v in row if v) for row in head]
-            if max(widths, default=0) < 2:
+            start = _table_start(head)
+            if start is None:
                 continue  # a cover sheet, a note: no table
-            start = next(i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths)))
             header = [v.strip() for v in head[start]]
-            report.encoding = f"xls, sheet {title!r}"
-            others = [t for t in names if t != title]
-            if others:
-                report.notes.append("other sheets not read: " + ", ".join(map(repr, others)) +
-                                    " (save one as CSV, or as a workbook of its own, to read it)")
+            _reading_sheet(report, "xls", title, [t for t in names if t != title])
             merged: dict[int, list[tuple[int, int]]] = defaultdict(list)
             for rlo, rhi, clo, _chi in getattr(sheet, "merged_cells", []):
                 if rhi - rlo > 1:
                     merged[rlo + 1].append((clo + 1, rhi))  # 1-based, as _fill_merged reads
-            spans: dict[int, tuple[int, str]] = {}
-            for r in range(start + 1, sheet.nrows):
-                values = [_xls_text(book, sheet, r, c) for c in range(sheet.ncols)]
-                if merged:
-                    _fill_merged(values, r + 1, merged, spans)
-                if progress is not None and r % 1000 == 0:
-                    progress(r, sheet.nrows)
-                if not any(v.strip() for v in values):
-                    continue
-                yield str(r + 1), {h: v for h, v in zip(header, values, strict=False) if h}
+            lines = ((r + 1, [_xls_text(book, sheet, r, c) for c in range(sheet.ncols)])
+                     for r in range(start + 1, sheet.nrows))
+            tick = functools.partial(_rows_read, progress, sheet.nrows) \
+                if progress is not None else None
+            yield from _sheet_records(lines, header, merged, tick)
             return
         raise InputError(f"{path}: no sheet holds a table (a header row and rows under it); "
                          "save the sheet with the list as CSV and ingest that")
@@ -812,6 +839,8 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
 _JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE
+
+
 def _remark_closed(value: str) -> bool:
     """Whether a remark says, and only says, that the business has closed: "geschlossen",
     "Praxis aufgegeben 12/2024", "Permanently closed" (its subject and a date aside); not a
