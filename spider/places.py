@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from spider.data import read_text
-from spider.text import JP_POSTAL, is_latin
+from spider.text import JP_POSTAL, is_latin, strip_accents
 
 COUNTRIES = {
     "jp": "JP", "japan": "JP", "日本": "JP", "jpn": "JP",
@@ -138,8 +138,7 @@ def country_name(code: str) -> str:
 def fold_place(text: str) -> str:
     """A place name folded for matching across spellings: accents and punctuation off, lower
     case, one space ('Île-de-France' = 'ile de france', 'Tōkyō' = 'tokyo')."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = strip_accents(text or "").lower()
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
@@ -342,8 +341,7 @@ def city_and_arrondissement(city: str) -> tuple[str, str] | None:
 def fold_city(name: str) -> str:
     """A city name folded to compare spellings: lower case, no accents, no punctuation
     (Köln, KÖLN and koln meet; Koeln is another name of it)."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^a-z ]+", " ", bare.lower()).split())
+    return " ".join(re.sub(r"[^a-z ]+", " ", strip_accents(name).lower()).split())
 
 
 @functools.cache

@@ -21,7 +21,7 @@ import tomllib
 import unicodedata
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from spider.resolve.normalize import is_japanese, normalize_name
 from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE, STAR_WORDS
-from spider.text import ENTITY_NOUNS, entity_noun, plural_noun
+from spider.text import ENTITY_NOUNS, entity_noun, plural_noun, strip_accents
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
@@ -746,7 +746,7 @@ def _unaccented(text: str) -> str:
     """Latin text without its accents (österreich -> osterreich); other text as it is."""
     if text.isascii():
         return text
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    bare = strip_accents(text)
     return bare if bare.isascii() else text
 
 
@@ -1777,7 +1777,7 @@ _HEAD_NOUNS = frozenset({"contractor", "company", "firm", "service", "services",
 
 def _drop_unmet_kinds(db: Database, order: list[str], by_facet: dict[str, dict[str, float]],
                       labels: dict[str, list[str]], notes: list[str],
-                      heads: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+                      heads: Collection[str] = frozenset()) -> None:
     """Two readings of what the business is that no company here holds together ("dental"
     as the dentistry kinds, "clinic" as Veterinary Clinic): the reading fewer companies hold
     is dropped, with a note, so the query is read the way the data supports; but a reading

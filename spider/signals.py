@@ -35,7 +35,7 @@ from spider.fields import names_no_kind
 from spider.resolve.readings import nouns
 from spider.settings import Settings
 from spider.sources import source_confidence
-from spider.text import is_kanji, is_katakana, is_latin, plural
+from spider.text import is_kanji, is_katakana, is_latin, plural, strip_accents
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -667,7 +667,7 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
         for word in map(fold_query, group):
             if word and is_latin(word):  # (bäckerei, pâtisserie: Latin letters too)
                 latin.setdefault(word, head)
-                latin.setdefault(_unaccented(word), head)  # a name written without: panaderia
+                latin.setdefault(strip_accents(word), head)  # a name written without: panaderia
             elif len(word) >= 2:
                 other.append((word, head))
     other.sort(key=lambda item: -len(item[0]))
@@ -763,10 +763,6 @@ def _name_kind_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
 
 
 _LATIN_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\-](?=[^\W\d_]))*")
-
-
-def _unaccented(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a register repeats its trade words, not its names
@@ -1282,8 +1278,7 @@ def source_countries(db: Database) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=4096)
 def _region_key(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c))
+    return strip_accents(text.casefold())
 
 
 def _file_country(inferred: str, region: str) -> str:

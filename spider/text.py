@@ -40,6 +40,12 @@ def is_latin(text: str) -> bool:
     return all(ord(ch) < 0x3000 for ch in text)
 
 
+def strip_accents(text: str) -> str:
+    """TEXT without its combining accents (Köln -> Koln, panadería -> panaderia); letters
+    that do not decompose (ß, Ł) stay."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def is_japanese(text: str) -> bool:
     """Text with kana or kanji in it: what a Japanese user types (渋谷の美容室, トヨタ自動車)."""
     return any(is_kanji(ch) or "\u3041" <= ch <= "\u30ff" for ch in text)
