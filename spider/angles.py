@@ -121,7 +121,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
     singular) / '東京都の五つ星ホテル', from a set of signals."""
     top = functools.partial(_top, signals)
     tier = top(("tier",))
-    place = top(("district",)) or top(("city",)) or top(("region",)) or top(("country",))
+    place = _place_named(signals)
     if language == "ja":
         kind = top(("category",)) or top(("kind",)) or _with_japanese(signals) or \
             top(("concept",))
@@ -133,7 +133,7 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         words += label if label and not label.isascii() else "企業"
         where = _place_ja(place) if place else ""
         return f"{where}の{words}" if where else words
-    kind = top(("category",)) or top(("kind",)) or top(("concept",)) or top(("industry",))
+    kind = _kind_named(signals)
     label = kind["label"] if kind else ""
     if language != "en":
         return _phrase_in(language, label, top(("district",)) or top(("city",)))
@@ -199,15 +199,25 @@ def _top(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
     return max(rows, key=lambda r: r["idf"] or 0) if rows else None
 
 
+def _first_of(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
+    """The rarest signal of the first of KINDS that SIGNALS hold."""
+    return next(filter(None, (_top(signals, (kind,)) for kind in kinds)), None)
+
+
+def _place_named(signals: dict[str, dict]) -> dict | None:
+    """The place a peer phrase names: the finest the signals hold."""
+    return _first_of(signals, ("district", "city", "region", "country"))
+
+
+def _kind_named(signals: dict[str, dict]) -> dict | None:
+    """The kind an English peer phrase names: a category, else a kind, a concept, an industry."""
+    return _first_of(signals, ("category", "kind", "concept", "industry"))
+
+
 def _phrase_signals(signals: dict[str, dict]) -> set[str]:
     """The signals `peer_phrase` names of SIGNALS (its tier, place and kind): the clients
     holding them all are those the phrase speaks of."""
-    picked = [_top(signals, ("tier",)),
-              next(filter(None, (_top(signals, (k,)) for k in
-                                 ("district", "city", "region", "country"))), None),
-              next(filter(None, (_top(signals, (k,)) for k in
-                                 ("category", "kind", "concept", "industry"))), None)]
-    # (as `peer_phrase` picks them: the first kind that has one, the rarest of that kind)
+    picked = [_top(signals, ("tier",)), _place_named(signals), _kind_named(signals)]
     return {row["signal"] for row in picked if row}
 
 

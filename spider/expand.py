@@ -115,9 +115,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
     ranked = [item for item in ranked if item[0] not in removed]
-    if not settings.include_closed:
-        ranked = _open_only(db, ranked, notes)
-    ranked = _no_partners(db, ranked, notes)
+    ranked = _no_call(db, ranked, notes, closed=not settings.include_closed)
     if settings.source:
         ranked = _from_source(db, ranked, settings.source, notes)
     if query.kind == "segment" and len(query.facets) > 1:
@@ -350,30 +348,27 @@ def _from_source(db: Database, ranked: list[tuple[int, float, int]], pattern: st
     return [item for item in ranked if item[0] in inside]
 
 
-def _open_only(db: Database, ranked: list[tuple[int, float, int]],
-               notes: list[str]) -> list[tuple[int, float, int]]:
-    """Leave out businesses marked closed or not yet open (a status column, or a category
-    such as "Closed" or "Planning"), and say how many."""
+def _no_call(db: Database, ranked: list[tuple[int, float, int]], notes: list[str], *,
+             closed: bool) -> list[tuple[int, float, int]]:
+    """Leave out the accounts the user's CRM calls a partner or competitor and (CLOSED) the
+    businesses marked closed or not yet open (a status column, or a category such as
+    "Closed" or "Planning"), and say how many of each: their holders read at once."""
     # (a national register's 34,000 auto repairers, a few hundred of its companies closed:
     # the closed ones read, not every candidate looked up)
-    shut = {cid for cid, _ in _held_among(db, [STATUS_CLOSED, STATUS_PLANNED],
-                                          {item[0] for item in ranked})}
-    if not shut:
-        return ranked
-    notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
-                 "not yet open (--include-closed lists them)")
-    return [item for item in ranked if item[0] not in shut]
-
-
-def _no_partners(db: Database, ranked: list[tuple[int, float, int]],
-                 notes: list[str]) -> list[tuple[int, float, int]]:
-    """Leave out the accounts the user's CRM calls a partner or competitor, and say how many."""
-    theirs = {cid for cid, _ in _held_among(db, [RELATION_PARTNER], {item[0] for item in ranked})}
-    if not theirs:
-        return ranked
-    notes.append(f"left out {plural(len(theirs), 'account', 'accounts')} your CRM calls a "
-                 "partner or competitor")
-    return [item for item in ranked if item[0] not in theirs]
+    statuses = [STATUS_CLOSED, STATUS_PLANNED] if closed else []
+    held: dict[str, set[int]] = defaultdict(set)
+    for cid, sig in _held_among(db, [*statuses, RELATION_PARTNER], {item[0] for item in ranked}):
+        held[sig].add(cid)
+    shut = held[STATUS_CLOSED] | held[STATUS_PLANNED]
+    theirs = held[RELATION_PARTNER] - shut
+    if shut:
+        notes.append(f"left out {plural(len(shut), 'business', 'businesses')} marked closed or "
+                     "not yet open (--include-closed lists them)")
+    if theirs:
+        notes.append(f"left out {plural(len(theirs), 'account', 'accounts')} your CRM calls a "
+                     "partner or competitor")
+    return [item for item in ranked if item[0] not in shut and item[0] not in theirs] \
+        if shut or theirs else ranked
 
 
 # Hosts where many unrelated businesses have a page: sharing one says nothing of ownership.
