@@ -46,11 +46,6 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def is_japanese(text: str) -> bool:
-    """Text with kana or kanji in it: what a Japanese user types (渋谷の美容室, トヨタ自動車)."""
-    return any(is_kanji(ch) or "\u3041" <= ch <= "\u30ff" for ch in text)
-
-
 # ---------------------------------------------------------------------------------------------
 # Names as a rep reads them aloud
 

@@ -427,7 +427,7 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
         spider expand "sushi in Ginza" --source michelin.csv   # only your own list
     """
     from spider.export import to_csv, to_json, to_table, write_export
-    from spider.text import is_japanese
+    from spider.resolve.normalize import is_japanese
 
     if lang is None and "language" not in obj.settings.given and is_japanese(query):
         lang = "ja"  # who types 渋谷の美容室 reads, and calls, in Japanese
