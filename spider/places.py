@@ -284,8 +284,7 @@ def _plain_region_name(name: str) -> str:
     if len(words) > 1 and words[-1].lower() in _REGION_WORDS:
         name = " ".join(words[:-1])
     if any(ch in name for ch in "ōūŌŪ"):
-        name = "".join(ch for ch in unicodedata.normalize("NFKD", name)
-                       if not unicodedata.combining(ch))
+        name = strip_accents(name)
     return name
 
 
