@@ -246,20 +246,19 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
     """Map each source column to a field (or to itself, kept as extra). Overrides are
     field=column; AVOID holds (field, column) pairs a column's values ruled out."""
     mapping = _map_headers(headers, overrides, avoid)
+    given = overrides or {}  # field -> the column the user named for it
     # A fallback category header ("Services", "Genre") gives way to a plain one the file also
     # has ("Category", "Type"): the first column had taken the field.
     weak = next((c for c, f in mapping.items() if f == "category"
-                 and fold_header(c) in _WEAK_CATEGORY and c not in (overrides or {}).values()),
-                None)
-    strong = next((c for c in headers if mapping.get(c) == c and c not in (overrides or {}).values()
+                 and fold_header(c) in _WEAK_CATEGORY and c not in given.values()), None)
+    strong = next((c for c in headers if mapping.get(c) == c and c not in given.values()
                    and HEADER_ALIASES.get(fold_header(c)) == "category"
                    and fold_header(c) not in _WEAK_CATEGORY), None)
     if weak and strong and (("category", strong) not in avoid):
         mapping[weak], mapping[strong] = weak, "category"
     # A facility list's 法人名 beside its 事業所名 / 施設名 is the corporation that runs it (its
     # branches share it: never one another's prospects), not the facility's legal name.
-    said = {f for f in (overrides or {})}
-    if "name" in mapping.values() and "group" not in mapping.values() and "legal_name" not in said:
+    if "name" in mapping.values() and "group" not in mapping.values() and "legal_name" not in given:
         for column, fld in mapping.items():
             if fld == "legal_name" and fold_header(column) in _OPERATOR_CORPORATION:
                 mapping[column] = "group"
@@ -279,7 +278,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
         field = HEADER_ALIASES.get(fold_header(column)[len(prefix) + 1:].strip())
         if not field or field in ("group",) or (field, column) in avoid:
             continue
-        if field == "name" and names and not (overrides or {}).get("name"):
+        if field == "name" and names and not given.get("name"):
             # Only beside an owner's name ("Provider Name"): that one is then the group.
             owner = names[0]
             if not _owner_words().search(fold_header(owner)) or "group" in taken:

@@ -316,15 +316,15 @@ def named_within(db: Database, text: str, *, score: float) -> list[dict]:
     found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
     if found is None:
         return []
-    if japanese:
+    whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
+
+    def holds(name: str) -> bool:
         # A Japanese name's own part, where its words run together ("白石ライフ" of
-        # 特別養護老人ホーム 白石ライフ): inside the name
-        ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
-                                 if key in compact(normalize_name(name))))
-    else:
-        whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
-        ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
-                                 if whole.search(normalize_name(name))))
+        # 特別養護老人ホーム 白石ライフ), is inside the name; a Latin one is whole words of it
+        return key in compact(name) if japanese else whole.search(name) is not None
+
+    ids = list(dict.fromkeys(cid for cid, name in zip(found[1], found[2], strict=True)
+                             if holds(normalize_name(name))))
     described = describe_companies(db, ids)
     return [{"company_id": cid, "score": score, **described[cid]} for cid in ids]
 
