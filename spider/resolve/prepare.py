@@ -221,19 +221,14 @@ def _house_of(address: str) -> str:
     """The house number: a Japanese address's first (its block); a Latin one's first, after
     a floor or unit is set aside ("Level 1, 312 Swan Street"), or its last where the street's
     type word comes first (ul. 3 Maja 58: 58, not the 3 of the street's name)."""
-    if is_japanese(address):
-        found = _HOUSE.search(address)
-        return found.group(1) if found else ""
-    text = _UNIT.sub(" ", address)
-    first = _STREET_FIRST.match(text.strip())
+    japanese = is_japanese(address)
+    text = address if japanese else _UNIT.sub(" ", address).strip()
+    first = None if japanese else _STREET_FIRST.match(text)
     if first:
         # The first number after the street's own name: not one right after the type word
         # (the 3 of "ul. 3 Maja"), nor the postal code after the house ("Via Roma 12, 20121")
-        rest = text.strip()[first.end():].split()
-        if rest and rest[0].isdigit():
-            rest = rest[1:]
-        found = _HOUSE.search(" ".join(rest))
-        return found.group(1) if found else ""
+        rest = text[first.end():].split()
+        text = " ".join(rest[1:] if rest and rest[0].isdigit() else rest)
     found = _HOUSE.search(text)
     return found.group(1) if found else ""
 
