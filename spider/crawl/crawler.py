@@ -253,6 +253,7 @@ class _Crawl:
                       depth: int) -> list[dict[str, Any]]:
         """Fetch each item's detail page (same host) and fill the record's missing fields."""
         frontier, report = self.frontier, self.report
+        page = normalize_url(url)
         out = []
         for rec in records:
             link = rec.get("detail_url")
@@ -262,7 +263,7 @@ class _Crawl:
             link = normalize_url(link)
             done = frontier.status(link) == "done"
             # (the list page this item is on is one of the pages, done or not yet)
-            here = frontier.status(normalize_url(url)) == "queued"
+            here = frontier.status(page) == "queued"
             if not done and frontier.used() + here >= self.settings.max_pages:
                 report.stopped = f"stopped at --max-pages {self.settings.max_pages}"
                 out.append(rec)
@@ -392,11 +393,11 @@ def _not_the_directory(rec: dict[str, Any], page_url: str) -> None:
     site = str(rec.get("website") or "")
     if not site:
         return
-    host = urlsplit(site if "//" in site else "//" + site).hostname or ""
+    parts = urlsplit(site if "//" in site else "//" + site)
+    host = parts.hostname or ""
     own = urlsplit(page_url).hostname or ""
-    path = urlsplit(site if "//" in site else "//" + site).path.strip("/")
-    bare = host.removeprefix("www.")
-    if (host and host == own) or (bare in _PLATFORMS and not path):
+    if (host and host == own) or (host.removeprefix("www.") in _PLATFORMS
+                                  and not parts.path.strip("/")):
         rec.pop("website")
         if host == own:
             rec.setdefault("detail_url", site)
