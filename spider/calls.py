@@ -15,7 +15,6 @@ import csv
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -274,15 +273,15 @@ def opening_hours(value: str) -> tuple[time, time] | None:
     return (start, end) if end > start else None
 
 
-def company_hours(db: Database, company_id: int) -> tuple[time, time] | None:
-    """The opening hours the company's own list gives (a column such as 営業時間), if any."""
-    return next(filter(None, map(opening_hours, _said_in(db, company_id, _HOURS_HEADERS))), None)
-
-
-def _said_in(db: Database, company_id: int, headers: tuple[str, ...]) -> Iterator[str]:
-    """What the company's records say in their extra columns headed one of HEADERS (folded)."""
+def company_schedule(db: Database, company_id: int) -> tuple[tuple[time, time] | None,
+                                                             frozenset[int]]:
+    """When the company's own lists say it is open, read from its records' extra columns in
+    one pass: the first opening hours given (a column such as 営業時間), if any, and the
+    weekdays it closes (定休日), from any of its records; none where no list says."""
     from spider.fields import fold_header
 
+    hours: tuple[time, time] | None = None
+    days: set[int] = set()
     for extra, in db.execute("select r.extra from records r join record_links l on l.record_id "
                              "= r.id where l.company_id = ? and r.extra is not null",
                              [company_id]):
@@ -291,15 +290,14 @@ def _said_in(db: Database, company_id: int, headers: tuple[str, ...]) -> Iterato
         except ValueError:
             continue
         for header, value in columns.items() if isinstance(columns, dict) else ():
-            if fold_header(header) in headers and isinstance(value, str):
-                yield value
-
-
-def company_closed_days(db: Database, company_id: int) -> frozenset[int]:
-    """The weekdays the company's own list says it closes (a column such as 定休日), from
-    any of its records; none where no list says."""
-    days = frozenset().union(*map(closed_weekdays, _said_in(db, company_id, _CLOSED_DAY_HEADERS)))
-    return days if len(days) < 7 else frozenset()
+            if not isinstance(value, str):
+                continue
+            said = fold_header(header)
+            if hours is None and said in _HOURS_HEADERS:
+                hours = opening_hours(value)
+            if said in _CLOSED_DAY_HEADERS:
+                days |= closed_weekdays(value)
+    return hours, frozenset(days) if len(days) < 7 else frozenset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,8 +364,8 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     company_id = resolve_company(db, name, command="spider log")
     company = _company(db, company_id)
     # the business's own hours where its list gives them (a salon's 10:00～20:00), else ours
-    hours = company_hours(db, company_id) or parse_hours(settings.business_hours)
-    closed = company_closed_days(db, company_id)
+    hours, closed = company_schedule(db, company_id)
+    hours = hours or parse_hours(settings.business_hours)
     attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
     when: datetime | None = None
     if callback:
