@@ -75,6 +75,10 @@ def exclusion_kind(text: str) -> str:
     return kind
 
 
+class PassedExpiry(InputError):
+    """An expiry whose date has gone by (a file's row may say one: it is then skipped)."""
+
+
 def expiry(text: str | None, *, now: datetime | None = None) -> str | None:
     """An expiry as stored (ISO date-time), from "2027-03-31", "90d", "12w", "6m" or None."""
     if not text:
@@ -94,7 +98,7 @@ def expiry(text: str | None, *, now: datetime | None = None) -> str | None:
         raise InputError(f"{text!r}: not a date; say 2027-03-31 or 90d (12w, 6m)") from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment <= now:
-        raise InputError(f"{text!r} has passed; give a later date")
+        raise PassedExpiry(f"{text!r} has passed; give a later date")
     return moment.isoformat(timespec="seconds")
 
 
@@ -211,8 +215,10 @@ def _read_date(text: str) -> str | None:
         value = f"{year:04d}-{month:02d}-{day:02d}"
     try:
         return expiry(value)
-    except InputError as exc:
-        return _PASSED if "has passed" in str(exc) else None
+    except PassedExpiry:
+        return _PASSED
+    except InputError:
+        return None
 
 
 def _phone_book(db: Database) -> dict[str, set[int]]:
