@@ -34,6 +34,15 @@ def _names(db, text: str, **settings) -> list[str]:
     return [p.name for p in expand(db, Settings(**settings), text, limit=20, save=False).prospects]
 
 
+def _closed(db) -> set[str]:
+    """The names of the companies the build marks closed."""
+    from spider.signals import STATUS_CLOSED
+
+    return {name for name, in db.execute(
+        "select c.name from companies c join company_signals cs on cs.company_id = c.id "
+        "where cs.signal = ?", [STATUS_CLOSED])}
+
+
 HOSPITALS = """name,type,city,state
 Memorial Hermann Hospital,Acute Care Hospital,HOUSTON,TX
 Baylor St Luke's Medical Center,Acute Care Hospital,HOUSTON,TX
@@ -2873,30 +2882,23 @@ def test_a_file_read_again_keeps_the_map_it_was_read_with(tmp_path):
 
 
 def test_closed_by_a_remark_a_spanish_baja_and_an_active_licence_past_its_expiry(tmp_path):
-    from spider.signals import STATUS_CLOSED
-
-    def closed(db) -> set[str]:
-        return {name for name, in db.execute(
-            "select c.name from companies c join company_signals cs on cs.company_id = c.id "
-            "where cs.signal = ?", [STATUS_CLOSED])}
-
     doctors = _db(tmp_path, "aerzte.csv",
                   "Praxis;Fachrichtung;Ort;Bemerkung\n"
                   "Praxis Dr. Gruber;Allgemeinmedizin;München;Praxis aufgegeben 12/2024\n"
                   "Praxis Dr. Weber;Allgemeinmedizin;München;Mittwochs geschlossen\n"
                   "Praxis Dr. Schäfer;Innere Medizin;München;geschlossen\n",
                   mapping={"name": "Praxis"})
-    assert closed(doctors) == {"Praxis Dr. Gruber", "Praxis Dr. Schäfer"}
+    assert _closed(doctors) == {"Praxis Dr. Gruber", "Praxis Dr. Schäfer"}
     wineries = _db(tmp_path, "bodegas.csv",
                    "Nombre;Localidad;Estado\nBodegas Campillo;Laguardia;Baja\n"
                    "Bodegas Ysios;Laguardia;Alta\n", db=open_db(tmp_path / "b.db"))
-    assert closed(wineries) == {"Bodegas Campillo"}
+    assert _closed(wineries) == {"Bodegas Campillo"}
     contractors = _db(tmp_path, "cslb.csv",
                       "Business Name,City,State,Status,Expiration Date\n"
                       "ELK GROVE ROOFING,Elk Grove,CA,Active,08/31/2024\n"
                       "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
                       db=open_db(tmp_path / "c.db"))
-    assert closed(contractors) == {"ELK GROVE ROOFING"}
+    assert _closed(contractors) == {"ELK GROVE ROOFING"}
 
 
 def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_path):
@@ -3053,7 +3055,6 @@ def test_a_guides_cuisines_are_restaurants(tmp_path):
 
 def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
     from spider.fields import map_headers
-    from spider.signals import STATUS_CLOSED
 
     assert map_headers("Nazwa,Adres,Kod pocztowy,Miejscowość,Województwo,Kategoria,NIP".split(
         ",")) == {"Nazwa": "name", "Adres": "address", "Kod pocztowy": "postal_code",
@@ -3065,10 +3066,7 @@ def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
     db = _db(tmp_path, "firmy.csv",
              "Nazwa,Miejscowość,Kategoria,Status\nApteka Tokio,Bytom,Apteka,Aktywny\n"
              "Apteka Centrum,Bytom,Apteka,Wykreślony\nApteka Nova,Bytom,Apteka,Zawieszony\n")
-    closed = {name for name, in db.execute(
-        "select c.name from companies c join company_signals cs on cs.company_id = c.id "
-        "where cs.signal = ?", [STATUS_CLOSED])}
-    assert closed == {"Apteka Centrum", "Apteka Nova"}
+    assert _closed(db) == {"Apteka Centrum", "Apteka Nova"}
 
 
 def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_path):
@@ -3114,20 +3112,15 @@ def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
     from spider.fields import map_headers
     from spider.resolve.keys import normalize_address
     from spider.resolve.prepare import _block_of
-    from spider.signals import STATUS_CLOSED, _category_parts
+    from spider.signals import _category_parts
     from spider.text import noun_forms
-
-    def closed(db) -> set[str]:
-        return {name for name, in db.execute(
-            "select c.name from companies c join company_signals cs on cs.company_id = c.id "
-            "where cs.signal = ?", [STATUS_CLOSED])}
 
     # a remark that mentions a closed word is no closing
     db = _db(tmp_path, "dentists.csv",
              "name,city,state,Notes\nA Dental,Austin,TX,Decision maker is in administration\n"
              "B Dental,Austin,TX,Closed for lunch 12-1\nC Dental,Austin,TX,Consultorio en planta baja\n"
              "D Dental,Austin,TX,Permanently closed\n")
-    assert closed(db) == {"D Dental"}
+    assert _closed(db) == {"D Dental"}
     # a plain Category column beats a Services one before it
     assert map_headers(["Hotel Name", "City", "Services", "Category"])["Category"] == "category"
     # the postal code after the house is no house number; two branches on one street stay two
