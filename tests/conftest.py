@@ -124,6 +124,17 @@ def names_of():
     return _company_names
 
 
+def built_db(tmp_path: Path, name: str, text: str, *, db=None, mapping=None, constants=None):
+    """DB (or a new database at TMP_PATH/spider.db) with TEXT ingested as the list file NAME
+    and the graph rebuilt: a small list written as a user's directory comes."""
+    db = db if db is not None else open_db(tmp_path / "spider.db")
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    ingest_file(db, path, mapping=mapping, constants=constants)
+    rebuild(db, Settings())
+    return db
+
+
 def callbacks_due_now(db) -> None:
     """Move every scheduled callback to a minute ago, so a test reads the day's queue the same
     at any hour: a callback falls inside the prospect's business hours, which at some hours of

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
-from conftest import callbacks_due_now
+from conftest import built_db, callbacks_due_now
 
 from spider.calls import is_working_day, log_call, within_hours, zone_of
 from spider.cli import main
@@ -348,24 +348,11 @@ def test_a_plan_reads_amounts_as_people_write_them(tmp_path) -> None:
     assert code != 0 and "is not an amount" in out
 
 
-def _salons(tmp_path: Path, text: str):
-    """A database of a salon list (TEXT, a CSV), built."""
-    from spider.db import open_db
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-
-    path = tmp_path / "salons.csv"
-    path.write_text(text, encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
-    return db
-
-
 def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
-    db = _salons(tmp_path, "店舗名,業種,住所,電話番号,定休日\n"
-                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,火曜日\n"
-                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,年中無休\n")
+    db = built_db(tmp_path, "salons.csv",
+                  "店舗名,業種,住所,電話番号,定休日\n"
+                  "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,火曜日\n"
+                  "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,年中無休\n")
     # Monday 7 December 2026, 17:30 in Tokyo: three hours on is after closing; Tuesday is
     # the salon's closing day, so Wednesday at opening
     monday = datetime(2026, 12, 7, 17, 30, tzinfo=TOKYO)
@@ -377,9 +364,10 @@ def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
 
 
 def test_a_callback_waits_for_the_opening_hours_the_list_gives(tmp_path) -> None:
-    db = _salons(tmp_path, "店舗名,業種,住所,電話番号,営業時間\n"
-                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,10:00～20:00\n"
-                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,\n")
+    db = built_db(tmp_path, "salons.csv",
+                  "店舗名,業種,住所,電話番号,営業時間\n"
+                  "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,10:00～20:00\n"
+                  "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,\n")
     # Wednesday 9 December 2026, 06:00 in Tokyo: three hours on is 09:00, before the salon
     # opens at ten; the other salon keeps the default hours (09:00-18:00)
     early = datetime(2026, 12, 9, 6, 0, tzinfo=TOKYO)
@@ -401,10 +389,11 @@ def test_every_weekday_a_closing_day_column_says_is_read() -> None:
 def test_todays_queue_tells_callbacks_due_now_from_those_later_today(tmp_path) -> None:
     import sqlite3
 
-    _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
-            "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
-            "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
-    path = tmp_path / "s.db"
+    built_db(tmp_path, "salons.csv",
+             "店舗名,業種,住所,電話番号\n"
+             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
+             "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
+    path = tmp_path / "spider.db"
     assert run(path, "log", "ヘアサロン ルミエール", "no-answer")[0] == 0
     assert run(path, "log", "Coral 表参道店", "gatekeeper-message")[0] == 0
     now = datetime.now(UTC)
@@ -423,8 +412,6 @@ def test_todays_queue_tells_callbacks_due_now_from_those_later_today(tmp_path) -
 
 def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -> None:
     from spider.expand import expand
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
     from spider.queue import day_queue
     from spider.routing import add_rep, assign, open_leads
 
@@ -432,26 +419,22 @@ def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -
             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233,{}\n"
             "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,営業中\n"
             "Hair Make Earth 青山,美容室,東京都港区南青山3-1-1,03-5411-1111,営業中\n")
-    db = _salons(tmp_path, rows.format("営業中"))
+    db = built_db(tmp_path, "salons.csv", rows.format("営業中"))
     expansion = expand(db, Settings(), "美容室 港区", limit=10)
     add_rep(db, "Alice", places="", industries="", capacity=10)
     assign(db, [p.company_id for p in expansion.prospects])
     log_call(db, Settings(), "Coral 表参道店", "no-answer")
     assert open_leads(db) == {"Alice": 2}
     # The list comes again: the salon has closed since.
-    (tmp_path / "salons.csv").write_text(rows.format("閉店"), encoding="utf-8")
-    ingest_file(db, tmp_path / "salons.csv")
-    rebuild(db, Settings())
+    built_db(tmp_path, "salons.csv", rows.format("閉店"), db=db)
     queue = day_queue(db, Settings(), now=datetime.now(UTC), hand_out=False)
     assert "ヘアサロン ルミエール" not in {row["name"] for row in queue.fresh}
     assert "Hair Make Earth 青山" in {row["name"] for row in queue.fresh}
     assert open_leads(db) == {"Alice": 1}
     # A callback to a business that closed is dropped too.
-    (tmp_path / "salons.csv").write_text(rows.format("営業中").replace(
+    built_db(tmp_path, "salons.csv", rows.format("営業中").replace(
         "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,営業中",
-        "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,閉店"), encoding="utf-8")
-    ingest_file(db, tmp_path / "salons.csv")
-    rebuild(db, Settings())
+        "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999,閉店"), db=db)
     later = datetime.now(UTC) + timedelta(days=3)
     assert "Coral 表参道店" not in {row["name"] for row in day_queue(
         db, Settings(), now=later, hand_out=False).callbacks}
@@ -460,9 +443,10 @@ def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -
 def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
     from spider.plan import funnel_counts
 
-    db = _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
-                 "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
-                 "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
+    db = built_db(tmp_path, "salons.csv",
+                  "店舗名,業種,住所,電話番号\n"
+                  "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n"
+                  "Coral 表参道店,美容室,東京都港区南青山5-1-1,03-5411-9999\n")
     for outcome in ("no-answer", "gatekeeper-message", "reached", "meeting-booked",
                     "meeting-held", "proposal", "won"):
         log_call(db, Settings(), "ヘアサロン ルミエール", outcome)
@@ -472,12 +456,13 @@ def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
 
 
 def test_today_reads_a_callback_imported_without_a_time_zone(tmp_path) -> None:
-    _salons(tmp_path, "店舗名,業種,住所,電話番号\n"
-            "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n")
+    built_db(tmp_path, "salons.csv",
+             "店舗名,業種,住所,電話番号\n"
+             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,03-5411-2233\n")
     log = tmp_path / "calls.csv"
     log.write_text("company,outcome,callback_at\nヘアサロン ルミエール,no-answer,2024-01-02 10:00\n",
                    encoding="utf-8")
-    assert run(tmp_path / "s.db", "calls", "import", str(log))[0] == 0
-    code, out = run(tmp_path / "s.db", "today")
+    assert run(tmp_path / "spider.db", "calls", "import", str(log))[0] == 0
+    code, out = run(tmp_path / "spider.db", "today")
     # (it had raised: can't compare offset-naive and offset-aware datetimes)
     assert code == 0 and "Traceback" not in out, out

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import built_db
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -687,22 +688,14 @@ def test_a_building_and_floor_after_a_japanese_block_number_do_not_part_one_shop
 
 
 def test_a_street_named_for_a_number_and_one_number_on_two_streets(tmp_path):
-    from spider.db import open_db
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
-
-    path = tmp_path / "firmy.csv"
-    path.write_text(
+    db = built_db(
+        tmp_path, "firmy.csv",
         "name,address,postal_code,city,category\n"
         "Karczma Stara Kamienica,ul. 3 Maja 58,25-786,Kielce,Restauracja\n"
         "Karczma Stara Kamienica,ul. 3 Maja 4,90-215,Łódź,Restauracja\n"
         "Warsztat Samochodowy Dudek,ul. 3 Maja 123,26-600,Radom,Warsztat\n"
         "Warsztat Samochodowy Dudek,ul. 3 Maja 21,26-600,Radom,Warsztat\n"
         "Apteka Pod Lwem,ul. Słowackiego 48,75-001,Koszalin,Apteka\n"
-        "Apteka Pod Lwem,ul. Sienkiewicza 48,75-002,Koszalin,Apteka\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
+        "Apteka Pod Lwem,ul. Sienkiewicza 48,75-002,Koszalin,Apteka\n")
     # (ul. 3 Maja 58 had read as house number 3: six shops had become three)
     assert db.execute("select count(*) from companies").fetchone()[0] == 6

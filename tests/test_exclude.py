@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import built_db
 
 from spider.cli import main
 
@@ -113,19 +114,12 @@ def test_crm_profiles_write_the_columns_import_wizards_map_and_keep_exclusions(
 
 
 def test_a_do_not_call_file_as_people_keep_it(tmp_path):
-    from spider.db import open_db
     from spider.exclusions import import_exclusions, list_exclusions
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
 
-    firms = tmp_path / "firms.csv"
-    firms.write_text("name,city,phone\nChorlton Code Ltd,Manchester,0161 555 0199\n"
-                     "Cornerstone Apps Limited,Manchester,0161 555 0100\n"
-                     "Ancoats Digital,Manchester,0161 555 0123\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, firms)
-    rebuild(db, Settings())
+    db = built_db(tmp_path, "firms.csv",
+                  "name,city,phone\nChorlton Code Ltd,Manchester,0161 555 0199\n"
+                  "Cornerstone Apps Limited,Manchester,0161 555 0100\n"
+                  "Ancoats Digital,Manchester,0161 555 0123\n")
     dnc = tmp_path / "dnc.csv"
     dnc.write_text("Company Name,Phone,Reason,Expires\n"
                    "Chorlton Code Ltd.,,TPS registered,31/12/2099\n"
@@ -141,17 +135,9 @@ def test_a_do_not_call_file_as_people_keep_it(tmp_path):
 
 
 def test_an_exclusion_whose_expiry_has_passed_is_not_made_forever(tmp_path):
-    from spider.db import open_db
     from spider.exclusions import import_exclusions, list_exclusions
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
-    from spider.settings import Settings
 
-    firms = tmp_path / "firms.csv"
-    firms.write_text("name,city\nGamma Dental,Austin\nDelta Dental,Austin\n", encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, firms)
-    rebuild(db, Settings())
+    db = built_db(tmp_path, "firms.csv", "name,city\nGamma Dental,Austin\nDelta Dental,Austin\n")
     dnc = tmp_path / "dnc.csv"
     dnc.write_text("company,expires\nGamma Dental,2020-01-31\nDelta Dental,2099-01-31\n",
                    encoding="utf-8")

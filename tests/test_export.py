@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from conftest import built_db
 
 from spider.export import (
     CALL_LIST_COLUMNS,
@@ -219,23 +220,16 @@ def test_a_crm_industry_column_holds_the_kind_without_the_place(tmp_path):
     import csv as csvlib
     import io
 
-    from spider.db import open_db
     from spider.expand import expand
     from spider.export import to_profile_csv
-    from spider.ingest import ingest_file
-    from spider.pipeline import rebuild
     from spider.profiles import load_profile
     from spider.settings import Settings
 
-    path = tmp_path / "cava.csv"
-    path.write_text("Nombre;Actividad;Localidad;Provincia\n"
-                    "Gramona;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
-                    "Raventós i Blanc;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
-                    "Codorníu;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n",
-                    encoding="utf-8")
-    db = open_db(tmp_path / "s.db")
-    ingest_file(db, path)
-    rebuild(db, Settings())
+    db = built_db(tmp_path, "cava.csv",
+                  "Nombre;Actividad;Localidad;Provincia\n"
+                  "Gramona;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
+                  "Raventós i Blanc;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n"
+                  "Codorníu;Elaboración de cava;Sant Sadurní d'Anoia;Barcelona\n")
     lookalikes = expand(db, Settings(), "Gramona", limit=5, save=False)
     for name in ("salesforce", "hubspot"):
         rows = list(csvlib.DictReader(io.StringIO(

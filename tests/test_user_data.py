@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import built_db
 
 from spider.db import open_db
 from spider.errors import InputError, SpiderError
@@ -19,15 +20,6 @@ from spider.pipeline import rebuild
 from spider.places import district_named, gazetteer
 from spider.query import parse_segment, resolve_query
 from spider.settings import Settings
-
-
-def _db(tmp_path: Path, name: str, text: str, *, db=None, mapping=None, constants=None):
-    db = db if db is not None else open_db(tmp_path / "spider.db")
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    ingest_file(db, path, mapping=mapping, constants=constants)
-    rebuild(db, Settings())
-    return db
 
 
 def _names(db, text: str, **settings) -> list[str]:
@@ -57,7 +49,7 @@ Oregon Health & Science University Hospital,Acute Care Hospital,PORTLAND,OR
 
 
 def test_filler_words_are_never_facts_in_is_not_indiana(tmp_path):
-    db = _db(tmp_path, "hospitals.csv", HOSPITALS)
+    db = built_db(tmp_path, "hospitals.csv", HOSPITALS)
     expansion = expand(db, Settings(), "hospital in Texas", limit=20, save=False)
     in_texas = [p.name for p in expansion.prospects if p.coverage == "2/2"]
     assert set(in_texas) == {"Memorial Hermann Hospital", "Baylor St Luke's Medical Center",
@@ -70,7 +62,7 @@ def test_filler_words_are_never_facts_in_is_not_indiana(tmp_path):
 
 
 def test_state_codes_meet_state_names_and_the_country_is_inferred(tmp_path):
-    db = _db(tmp_path, "hospitals.csv", HOSPITALS)
+    db = built_db(tmp_path, "hospitals.csv", HOSPITALS)
     # The file has TX, IN, OR and no country column: it is a US file.
     assert db.execute("select count(*) from company_signals where signal = "
                       "'place:country:US'").fetchone()[0] == 9
@@ -95,7 +87,7 @@ Vienna International Airport,large_airport,Lower Austria,AT
 
 
 def test_a_region_by_its_local_name_and_a_country_by_its_iso_code(tmp_path):
-    db = _db(tmp_path, "airfields.csv", AIRFIELDS)
+    db = built_db(tmp_path, "airfields.csv", AIRFIELDS)
     assert gazetteer().region("Bayern").code == gazetteer().region("Bavaria").code == "DE-BY"
     assert set(_names(db, "airports in Bavaria")[:3]) == {
         "Munich Airport", "Nuremberg Airport", "Augsburg Airport"}
@@ -119,7 +111,7 @@ Wild Ride Brewing Two,planning,Bend,Oregon,,
 
 
 def test_fuzzy_places_never_eat_ordinary_words(tmp_path):
-    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    db = built_db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
     found, _, unknown = parse_segment(db, "brewery in Oregon")
     assert not any(t.facet == "place" and "Brewer" in t.label for _, t in found)
     found, _, unknown = parse_segment(db, "micro breweries montana")
@@ -128,7 +120,7 @@ def test_fuzzy_places_never_eat_ordinary_words(tmp_path):
 
 
 def test_a_compound_meets_its_parts_and_closed_or_planned_are_left_out(tmp_path):
-    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    db = built_db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
     micro_in_oregon = _names(db, "microbrewery in Oregon")
     assert set(micro_in_oregon[:2]) == {"Crux Fermentation Project", "Sunriver Brewing"}
     assert "Old Mill Brewing" not in micro_in_oregon  # closed, by its status column
@@ -140,7 +132,7 @@ def test_a_compound_meets_its_parts_and_closed_or_planned_are_left_out(tmp_path)
 
 
 def test_a_won_clients_market_comes_before_the_same_business_elsewhere(tmp_path):
-    db = _db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
+    db = built_db(tmp_path, "breweries.csv", BREWERIES, mapping={"category": "brewery_type"})
     names = _names(db, "Sunriver Brewing")
     assert names[0] == "Crux Fermentation Project"  # micro, and in Bend
     assert names.index("Crux Fermentation Project") < names.index("Bale Breaker Brewing")
@@ -167,7 +159,7 @@ Kanda,Kaiseki,3 Stars,Minato,Tokyo,JP,03-5786-0150,
 
 
 def test_any_rating_column_is_an_ordinal_tier_and_nearer_tiers_rank_nearer(tmp_path):
-    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    db = built_db(tmp_path, "guide.csv", RESTAURANTS)
     three = _names(db, "three-star sushi in Tokyo")
     assert three[0] == "Sushi Yoshitake" or three[0] == "Sushi Saito"
     assert set(three[:2]) == {"Sushi Saito", "Sushi Yoshitake"}
@@ -180,14 +172,14 @@ def test_any_rating_column_is_an_ordinal_tier_and_nearer_tiers_rank_nearer(tmp_p
 
 
 def test_one_operators_sites_are_never_its_prospects(tmp_path):
-    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    db = built_db(tmp_path, "guide.csv", RESTAURANTS)
     expansion = expand(db, Settings(), "Sushi Kanesaka", limit=20, save=False)
     assert "Sushi Kanesaka Palace Hotel" not in [p.name for p in expansion.prospects]
     assert any("own operator" in n for n in expansion.notes)
 
 
 def test_japanese_words_meet_english_labels_and_the_user_adds_synonyms(tmp_path):
-    db = _db(tmp_path, "guide.csv", RESTAURANTS)
+    db = built_db(tmp_path, "guide.csv", RESTAURANTS)
     found, _, unknown = parse_segment(db, "寿司 東京")
     assert any(t.label == "Sushi" for _, t in found) and not unknown
     with pytest.raises(SpiderError):
@@ -204,7 +196,7 @@ def test_japanese_words_meet_english_labels_and_the_user_adds_synonyms(tmp_path)
 
 
 def test_the_users_data_answers_before_the_shipped_seeds(private_db, tmp_path):
-    db = _db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
+    db = built_db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
     expansion = expand(db, Settings(), "Tokyo sushi restaurant", limit=10, save=False)
     sources = {s for p in expansion.prospects for s in p.sources}
     assert expansion.prospects and all("guide.csv" in s for s in sources), sources
@@ -224,7 +216,7 @@ MUSEUMS = """MID,Museum,Discipline,City,State
 
 
 def test_labels_and_openers_read_well_outside_hotels(tmp_path):
-    db = _db(tmp_path, "museums.csv", MUSEUMS,
+    db = built_db(tmp_path, "museums.csv", MUSEUMS,
              mapping={"name": "Museum", "category": "Discipline", "source_id": "MID"})
     expansion = expand(db, Settings(), "art museum in Alabama", limit=5, save=False)
     assert [p.name for p in expansion.prospects][:3] == sorted(
@@ -245,14 +237,14 @@ def test_a_won_clients_prefecture_counts_though_the_seeds_crowd_it(private_db, t
     rows += [f"東京私学{n}高等学校,東京都,{ward},私立" for n, ward in enumerate(wards)]
     rows += [f"大阪私学{n}高等学校,大阪府,大阪市,私立" for n in range(8)]
     rows += [f"東京公立{n}高等学校,東京都,{ward},公立" for n, ward in enumerate(wards)]
-    db = _db(tmp_path, "schools.csv", "\n".join(rows) + "\n", db=private_db,
+    db = built_db(tmp_path, "schools.csv", "\n".join(rows) + "\n", db=private_db,
              mapping={"name": "学校名", "category": "設置者"})
     names = _names(db, "東京私学5高等学校")
     assert all(n.startswith("東京私学") for n in names[:7]), names
 
 
 def test_a_query_scoped_to_one_source(private_db, tmp_path):
-    db = _db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
+    db = built_db(tmp_path, "guide.csv", RESTAURANTS, db=private_db)
     expansion = expand(db, Settings(source="guide.csv"), "Tokyo", limit=30, save=False)
     assert expansion.prospects
     assert all(s.endswith("guide.csv") for p in expansion.prospects for s in p.sources)
@@ -271,7 +263,7 @@ Sutter Health Palo Alto,Family Medicine,"795 El Camino Real, Palo Alto, CA 94301
 
 
 def test_an_address_gives_the_region_and_country_the_columns_lack(tmp_path):
-    db = _db(tmp_path, "clinics.csv", CLINICS)
+    db = built_db(tmp_path, "clinics.csv", CLINICS)
     expansion = expand(db, Settings(), "family medicine in Texas", limit=10, save=False)
     full = {p.name for p in expansion.prospects if p.coverage == "2/2"}
     assert full == {"Austin Regional Clinic Far West", "Baylor Scott & White Clinic Round Rock",
@@ -302,11 +294,11 @@ D113310100019,明星高等学校,東京都,府中市栄町,私立
 D127310400010,明星高等学校,大阪府,大阪市天王寺区,私立
 D113310100020,桜丘高等学校,東京都,北区,私立
 """
-    db = _db(tmp_path, "schools.csv", rows, mapping={"name": "学校名", "category": "設置者"})
+    db = built_db(tmp_path, "schools.csv", rows, mapping={"name": "学校名", "category": "設置者"})
     assert db.execute("select count(*) from companies").fetchone()[0] == 5
     # The same school in a second list, written in another form, is still the same school.
     other = "name,prefecture,city\n大成高等学校,Tokyo,三鷹市\n"
-    _db(tmp_path, "alumni.csv", other, db=db)
+    built_db(tmp_path, "alumni.csv", other, db=db)
     assert db.execute("select count(*) from companies where status is null or status = 'active'"
                       ).fetchone()[0] == 5
 
@@ -328,7 +320,7 @@ Tsuki Dental,歯科医院の運営。ブランマンジェ教室も開催
 
 
 def test_companies_known_only_by_a_description_find_their_industry(tmp_path):
-    db = _db(tmp_path, "described.csv", DESCRIBED)
+    db = built_db(tmp_path, "described.csv", DESCRIBED)
     assert set(_names(db, "Kansai Mirai Bank")[:3]) == {
         "Shiga Regional Bank", "Hokuriku Savings Bank", "Nara Trust Bank"}
     assert set(_names(db, "Sakura Pharma")[:2]) <= {"Midori Drug Works", "Aozora Biologics"}
@@ -345,7 +337,7 @@ K4S2,State Airport,small_airport,Hermiston,Oregon,US,45.85,-119.283333
 K4S3,State Airport,small_airport,Pacific City,Oregon,US,45.233333,-123.95
 KBOK,Brookings Airport,small_airport,Brookings,Oregon,US,42.0742,-124.29
 """
-    db = _db(tmp_path, "airfields.csv", rows)
+    db = built_db(tmp_path, "airfields.csv", rows)
     assert db.execute("select count(*) from companies").fetchone()[0] == 4
 
 
@@ -357,7 +349,7 @@ Gamma Dental,Dentist,"Dallas, TX"
 Delta Dental,Dentist,"Boston, MA"
 Epsilon Dental,Dentist,"Denver, CO"
 """
-    db = _db(tmp_path, "dentists.csv", rows)  # no country anywhere: the codes say US
+    db = built_db(tmp_path, "dentists.csv", rows)  # no country anywhere: the codes say US
     expansion = expand(db, Settings(), "dentist in Texas", limit=5, save=False)
     assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
         "Alpha Dental", "Beta Dental", "Gamma Dental"}
@@ -377,7 +369,7 @@ RYOKAN = """施設名,種別,都道府県,市区町村,評価
 
 
 def test_the_users_own_category_word_and_a_town_without_its_suffix(tmp_path):
-    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    db = built_db(tmp_path, "ryokan.csv", RYOKAN)
     # 旅館 is the list's own category (not only the shipped word for hotels); 箱根 is 箱根町.
     names = _names(db, "旅館 箱根")
     assert set(names[:4]) == {"強羅花壇", "箱根吟遊", "強羅環翠楼", "環翠楼"}, names
@@ -412,7 +404,7 @@ Dishoom Covent Garden,Indian,Edinburgh,
 
 
 def test_a_cuisine_before_a_country_and_the_business_before_the_rating(tmp_path):
-    db = _db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant",
+    db = built_db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant",
                                                            "category": "Cuisine",
                                                            "rating": "Stars"})
     # "Japanese" is the list's cuisine, not the country Japan.
@@ -433,7 +425,7 @@ def test_a_won_clients_other_sites_come_with_a_caution(tmp_path):
             "Dishoom Shoreditch,Indian,London,https://www.dishoom.com/shoreditch/\n"
             "Trishna,Indian,London,https://trishnalondon.com\n"
             "Benares,Indian,London,https://benaresrestaurant.co.uk\n")
-    db = _db(tmp_path, "guide.csv", text)
+    db = built_db(tmp_path, "guide.csv", text)
     record_won(db, "Dishoom Covent Garden")
     result = expand(db, Settings(), "Indian restaurants in London", limit=10, save=False)
     by_name = {p.name: p for p in result.prospects}
@@ -465,7 +457,7 @@ def test_a_district_column_anywhere_is_a_place_and_a_japanese_city_reads_as_lati
             "Restaurant Gordon Ramsay,French,Chelsea,London,3 Stars\n"
             "Core by Clare Smyth,British,Notting Hill,London,3 Stars\n"
             "La Dame de Pic,French,Tower Hill,London,2 Stars\n")
-    db = _db(tmp_path, "guide.csv", text, mapping={"name": "Restaurant", "category": "Cuisine",
+    db = built_db(tmp_path, "guide.csv", text, mapping={"name": "Restaurant", "category": "Cuisine",
                                                     "rating": "Stars"})
     query = resolve_query(db, "French restaurants in Mayfair")
     assert any("Mayfair" in f.label for f in query.facets), [f.label for f in query.facets]
@@ -480,13 +472,13 @@ def test_a_district_column_anywhere_is_a_place_and_a_japanese_city_reads_as_lati
 
 
 def test_a_japanese_name_is_found_as_it_is_read(tmp_path):
-    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    db = built_db(tmp_path, "ryokan.csv", RYOKAN)
     query = resolve_query(db, "Kagaya")  # 加賀屋, typed in Latin letters
     assert query.kind == "company" and query.company_name == "加賀屋"
 
 
 def test_a_rating_said_the_way_guides_say_it(tmp_path):
-    db = _db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant", "category": "Cuisine",
+    db = built_db(tmp_path, "london.csv", LONDON, mapping={"name": "Restaurant", "category": "Cuisine",
                                                       "rating": "Stars"})
     for text in ("two Michelin star Japanese restaurant", "two-starred Japanese restaurant"):
         query = resolve_query(db, text)
@@ -495,7 +487,7 @@ def test_a_rating_said_the_way_guides_say_it(tmp_path):
 
 
 def test_an_opener_takes_its_noun_from_the_list_when_the_category_is_no_noun(tmp_path):
-    db = _db(tmp_path, "london_restaurants.csv", LONDON,
+    db = built_db(tmp_path, "london_restaurants.csv", LONDON,
              mapping={"name": "Restaurant", "category": "Cuisine", "rating": "Stars"})
     result = expand(db, Settings(), "Indian restaurants in London", limit=3, save=False)
     line = result.prospects[0].opening_line
@@ -503,7 +495,7 @@ def test_an_opener_takes_its_noun_from_the_list_when_the_category_is_no_noun(tmp
 
 
 def test_japanese_reasons_name_japanese_places(tmp_path):
-    db = _db(tmp_path, "ryokan.csv", RYOKAN)
+    db = built_db(tmp_path, "ryokan.csv", RYOKAN)
     result = expand(db, Settings(language="ja"), "強羅花壇", limit=3, save=False)
     text = " ".join(r.text() for p in result.prospects for r in p.reasons)
     assert "Kanagawa" not in text and "箱根町" in text
@@ -518,10 +510,10 @@ def test_japanese_reasons_name_japanese_places(tmp_path):
 
 
 def test_a_word_and_its_synonym_in_two_files_name_both(tmp_path):
-    db = _db(tmp_path, "ja.csv", "店名,ジャンル,市区町村,都道府県\n"
+    db = built_db(tmp_path, "ja.csv", "店名,ジャンル,市区町村,都道府県\n"
              "がんこ 新梅田食道街店,寿司,大阪市,大阪府\n魚心 南店,寿司,大阪市,大阪府\n"
              "すきやばし次郎,寿司,中央区,東京都\n")
-    db = _db(tmp_path, "en.csv", "name,category,city,region\nHarukoma,Sushi,Osaka,Osaka\n"
+    db = built_db(tmp_path, "en.csv", "name,category,city,region\nHarukoma,Sushi,Osaka,Osaka\n"
              "Kyubey,Sushi,Chuo,Tokyo\n", db=db)
     # "sushi" is the English file's Sushi and, through 寿司 = sushi, the Japanese file's 寿司.
     assert set(_names(db, "sushi in Osaka")[:3]) == {"がんこ 新梅田食道街店", "魚心 南店", "Harukoma"}
@@ -534,7 +526,7 @@ def test_a_won_client_is_never_the_reference_for_its_own_sister_site(tmp_path):
             "Brauhaus Lemke am Hackeschen Markt,Brewpub,Berlin,https://www.lemke.berlin\n"
             "Brauhaus Lemke am Schloss,Brewpub,Berlin,https://www.lemke.berlin/schloss\n"
             "BRLO Brwhouse,Brewpub,Berlin,https://brlo.de\n")
-    db = _db(tmp_path, "brewpubs.csv", text)
+    db = built_db(tmp_path, "brewpubs.csv", text)
     record_won(db, "Brauhaus Lemke am Hackeschen Markt", referenceable=True)
     result = expand(db, Settings(), "brewpubs in Berlin", limit=5, save=False)
     by_name = {p.name: p for p in result.prospects}
@@ -568,7 +560,7 @@ Charles and Sues School of Hair Design,"Private for-profit, less-than 2-year",Br
 def test_a_word_no_label_holds_is_read_by_the_names_that_carry_it(tmp_path):
     # "university" is no sector and the town University, Mississippi is not in Texas: the names
     # with it are 4-year institutions, so a public university is a public 4-year one.
-    db = _db(tmp_path, "colleges.csv", COLLEGES, mapping={"category": "Sector"})
+    db = built_db(tmp_path, "colleges.csv", COLLEGES, mapping={"category": "Sector"})
     # one state's list, TX on every row: TX is a region of the US only, so Texas is a place
     assert db.execute("select count(*) from company_signals where signal = "
                       "'place:region:US-TX'").fetchone()[0] == 17
@@ -602,7 +594,7 @@ Back In Motion Physio Richmond,Physiotherapy,Richmond,VIC,(03) 9428 1010,4.9
 
 
 def test_a_business_word_meets_its_relatives_and_spellings(tmp_path):
-    db = _db(tmp_path, "practices.csv", PRACTICES)
+    db = built_db(tmp_path, "practices.csv", PRACTICES)
     # Practice Name and Suburb are read without --map
     assert db.execute("select count(*) from records where city = 'Box Hill'").fetchone()[0] == 1
     # dentist meets Dentistry, pediatric meets Paediatric, physio and vet their kinds
@@ -623,7 +615,7 @@ def test_a_business_word_meets_its_relatives_and_spellings(tmp_path):
 
 
 def test_a_review_score_ranks_within_a_market_never_above_it(tmp_path):
-    db = _db(tmp_path, "practices.csv", PRACTICES)
+    db = built_db(tmp_path, "practices.csv", PRACTICES)
     # Perth's one other general dentist first, though other states' share its score band
     result = expand(db, Settings(), "Perth Dental Centre", limit=10, save=False)
     assert result.prospects[0].name == "Fremantle Dental"
@@ -636,7 +628,7 @@ def test_a_review_score_ranks_within_a_market_never_above_it(tmp_path):
 
 
 def test_only_a_place_understood_is_an_error_not_everything_there(tmp_path):
-    db = _db(tmp_path, "practices.csv", PRACTICES)
+    db = built_db(tmp_path, "practices.csv", PRACTICES)
     with pytest.raises(SpiderError, match="'chiropractor' names no kind of business"):
         resolve_query(db, "chiropractor in Victoria")
 
@@ -658,8 +650,8 @@ RAMEN = """店名,ジャンル,住所,評価
 
 
 def test_english_words_for_japanese_kinds_wards_and_short_names(tmp_path):
-    db = _db(tmp_path, "sakagura.csv", SAKAGURA)
-    db = _db(tmp_path, "ramen.csv", RAMEN, db=db)
+    db = built_db(tmp_path, "sakagura.csv", SAKAGURA)
+    db = built_db(tmp_path, "ramen.csv", RAMEN, db=db)
     # "sake brewery" is one word (酒蔵), inside the label 日本酒蔵
     assert set(_names(db, "sake brewery in Kyoto")[:3]) == {"月桂冠株式会社", "黄桜株式会社",
                                                              "松本酒造株式会社"}
@@ -684,10 +676,10 @@ def test_a_chains_branches_by_name_are_never_its_prospects(tmp_path):
     # "Bupa Dental" + its own suburb).
     chains = PRACTICES + ("Bupa Dental Hawthorn,General Dentistry,Hawthorn,VIC,(03) 9818 1234,4.5\n"
                           "Bupa Dental Frankston,General Dentistry,Frankston,VIC,(03) 9783 4321,4.2\n")
-    db = _db(tmp_path, "practices.csv", chains)
+    db = built_db(tmp_path, "practices.csv", chains)
     names = _names(db, "Bupa Dental Hawthorn")
     assert "Bupa Dental Frankston" not in names and "Smile Solutions" in names
-    db = _db(tmp_path, "ramen.csv", RAMEN, db=db)
+    db = built_db(tmp_path, "ramen.csv", RAMEN, db=db)
     result = expand(db, Settings(), "一蘭 道頓堀店本館", limit=10, save=False)
     assert "一蘭 天神西通り店" not in [p.name for p in result.prospects]
     assert any("left out 1 site of the seed's own operator" in n for n in result.notes)
@@ -703,7 +695,7 @@ def test_a_chains_branches_by_name_are_never_its_prospects(tmp_path):
 def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
     # A Salesforce export names accounts its own way ("Kemba Financial CU", "Früh Kölsch");
     # its billing street and postal code say which known company each is.
-    unions = _db(tmp_path, "unions.csv",
+    unions = built_db(tmp_path, "unions.csv",
                  "Business Name,Category,Street,City,State,ZIP,Phone\n"
                  "KEMBA Financial Credit Union,Credit Union,555 Officenter Pl,Gahanna,OH,43230,"
                  "(614) 235-2395\n"
@@ -712,7 +704,7 @@ def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
                  "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n"
                  "Smith & Partners Law Office,Law Firm,100 Main Street,Dayton,OH,45402,"
                  "(937) 555-0100\n")
-    db = _db(tmp_path, "brauereien.csv", "Firma;Kategorie;Straße;PLZ;Ort;Bundesland\n"
+    db = built_db(tmp_path, "brauereien.csv", "Firma;Kategorie;Straße;PLZ;Ort;Bundesland\n"
              "Früh am Dom;Brauhaus;Am Hof 12-18;50667;Köln;Nordrhein-Westfalen\n"
              "Päffgen;Brauhaus;Friesenstraße 64;50670;Köln;Nordrhein-Westfalen\n", db=unions)
     crm = tmp_path / "crm.csv"
@@ -770,7 +762,7 @@ def test_a_brand_and_a_place_name_the_property_and_a_whole_name_beats_a_loose_re
 
 def test_places_in_the_languages_directories_are_written_in(tmp_path):
     # Land "Deutschland"/"Österreich", a Bundesland with its hyphen, a town by its short name
-    db = _db(tmp_path, "brauereien.csv",
+    db = built_db(tmp_path, "brauereien.csv",
              "Firma;Kategorie;Ort;Bundesland;Land\n"
              "Päffgen;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
              "Brauerei Schumacher;Brauhaus;Düsseldorf;Nordrhein-Westfalen;Deutschland\n"
@@ -788,7 +780,7 @@ def test_places_in_the_languages_directories_are_written_in(tmp_path):
 def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
     # German writes a kind as one word (Gasthausbrauerei is a Brauerei); an English line says
     # the kind in English ("breweries"), an Open Brewery DB file's headers are read as such.
-    db = _db(tmp_path, "brauereien.csv",
+    db = built_db(tmp_path, "brauereien.csv",
              "Firma;Kategorie;Ort;Bundesland\n"
              "Augustiner-Bräu Wagner KG;Brauerei;München;Bayern\n"
              "Paulaner Brauerei;Brauerei;München;Bayern\n"
@@ -808,7 +800,7 @@ def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
 
 
 def test_a_tokyo_ward_as_the_city_is_in_tokyo_and_an_empty_answer_says_why(tmp_path):
-    db = _db(tmp_path, "tea.csv", "name,category,city,country\n"
+    db = built_db(tmp_path, "tea.csv", "name,category,city,country\n"
              "Ippodo Tea Tokyo,Tea shop,千代田区,JP\nMarukyu Koyamaen Tea,Tea shop,Chiyoda-ku,JP\n"
              "Uogashi Meicha,Tea shop,Chuo,JP\nKyoto Tea,Tea shop,Kyoto,JP\n"
              "Iwanohara Winery,Winery,Joetsu,JP\n")
@@ -845,7 +837,7 @@ Short North Dental,1000 N High St,Columbus,OH,43201,(614) 555-0121,Dentist
 
 def test_a_file_of_two_states_is_placed_by_the_one_country_holding_both(tmp_path):
     # OH is also a region of Namibia, TX of the US alone: the file is a US file.
-    db = _db(tmp_path, "dentists.csv", DENTISTS)
+    db = built_db(tmp_path, "dentists.csv", DENTISTS)
     assert db.execute("select count(*) from company_signals where signal = "
                       "'place:country:US'").fetchone()[0] == 4
     names = _names(db, "dentist in Texas")
@@ -863,7 +855,7 @@ def test_a_company_placed_only_by_its_address_is_called_back_in_its_own_hours(tm
 
     from spider.calls import log_call
 
-    db = _db(tmp_path, "clinics.csv", OSAKA_CLINICS)
+    db = built_db(tmp_path, "clinics.csv", OSAKA_CLINICS)
     # No country column: the address places it in Japan, and its callback keeps Osaka's
     # hours (a Tuesday 17:30 JST call is called back within 09:00-18:00 JST, not in UTC).
     now = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)  # 17:30 in Japan
@@ -892,7 +884,7 @@ SHIKA = """名称,住所,業種
 
 def test_a_client_of_a_finer_kind_finds_the_plain_ones(tmp_path):
     # A cosmetic dentist's competitors are dentists; a category of its own had left it alone.
-    db = _db(tmp_path, "dentists.csv", SPECIALISTS)
+    db = built_db(tmp_path, "dentists.csv", SPECIALISTS)
     names = _names(db, "Westlake Smiles")
     assert set(names[:3]) == {"Lone Star Family Dentistry", "South Austin Dental Studio",
                               "Round Rock Pediatric Dentistry"}, names
@@ -902,7 +894,7 @@ def test_a_client_of_a_finer_kind_finds_the_plain_ones(tmp_path):
 
 
 def test_a_japanese_specialty_meets_the_clinics_of_its_kind(tmp_path):
-    db = _db(tmp_path, "shika.csv", SHIKA)
+    db = built_db(tmp_path, "shika.csv", SHIKA)
     names = _names(db, "肥後橋矯正歯科")
     assert set(names[:3]) == {"西梅田デンタルクリニック", "梅田さくら歯科クリニック", "九条こども歯科"}, names
     assert "北浜会計事務所" not in names[:3]
@@ -915,7 +907,7 @@ def test_priority_letters_never_improve_down_the_list(tmp_path):
     # 矯正歯科...), whatever their scores: the letters follow the order a rep reads.
     text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
         encoding="utf-8")
-    db = _db(tmp_path, "osaka_directory.csv", text)
+    db = built_db(tmp_path, "osaka_directory.csv", text)
     for text in ("Osaka dental clinic", "大阪 歯科", "肥後橋矯正歯科", "西梅田デンタルクリニック"):
         letters = [p.priority for p in expand(db, Settings(), text, limit=60,
                                               save=False).prospects]
@@ -926,7 +918,7 @@ def test_the_left_out_note_says_why_each_was_left_out(tmp_path):
     from spider.calls import log_call
     from spider.clients import record_won
 
-    db = _db(tmp_path, "dentists.csv", SPECIALISTS)
+    db = built_db(tmp_path, "dentists.csv", SPECIALISTS)
     record_won(db, "Lone Star Family Dentistry")
     log_call(db, Settings(), "South Austin Dental Studio", "no-answer")
     notes = expand(db, Settings(), "Westlake Smiles", limit=5, save=False).notes
@@ -938,7 +930,7 @@ def test_a_us_company_is_called_back_in_its_own_state_s_time(tmp_path):
 
     from spider.calls import log_call
 
-    db = _db(tmp_path, "dentists.csv", DENTISTS)
+    db = built_db(tmp_path, "dentists.csv", DENTISTS)
     now = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 10:00 in Austin, 11:00 in Columbus
     texas = log_call(db, Settings(), "Lone Star Family Dentistry", "no-answer", now=now)
     ohio = log_call(db, Settings(), "Buckeye Dental Group", "no-answer", now=now)
@@ -950,7 +942,7 @@ def test_a_ward_of_a_city_of_wards_is_the_nearest_place(tmp_path):
     # 大阪市北区: a clinic's neighbours in its ward come before the rest of Osaka city.
     text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
         encoding="utf-8")
-    db = _db(tmp_path, "osaka_directory.csv", text)
+    db = built_db(tmp_path, "osaka_directory.csv", text)
     expansion = expand(db, Settings(), "西梅田デンタルクリニック", limit=10, save=False)
     kita = {cid for cid, in db.execute(
         "select company_id from company_signals where signal = 'place:district:JP-27/大阪市北区'")}
@@ -964,7 +956,7 @@ def test_a_partial_match_nearer_the_place_asked_for_comes_first(tmp_path):
     rows = DENTISTS + ("Dublin Family Dentistry,6500 Perimeter Dr,Dublin,OH,43016,"
                        "(614) 555-0100,Dentist\n"
                        "Bee Cave Dental,12400 W Hwy 71,Bee Cave,TX,78738,(512) 555-0199,Dentist\n")
-    db = _db(tmp_path, "dentists.csv", rows)
+    db = built_db(tmp_path, "dentists.csv", rows)
     names = _names(db, "dentist in Austin")
     assert set(names[:2]) == {"Lone Star Family Dentistry", "Westlake Smiles"}, names
     # Of the dentists outside Austin, Texas's come before Ohio's.
@@ -975,7 +967,7 @@ def test_a_call_list_gives_the_city_region_and_postal_code_an_address_holds(tmp_
     # A directory of 名称, 住所, 電話番号: the call list's columns come from the address.
     text = (Path(__file__).parent / "fixtures" / "trial" / "osaka_directory.csv").read_text(
         encoding="utf-8")
-    db = _db(tmp_path, "osaka_directory.csv", text)
+    db = built_db(tmp_path, "osaka_directory.csv", text)
     prospects = expand(db, Settings(), "西梅田デンタルクリニック", limit=40, save=False).prospects
     umeda = next(p for p in prospects if p.name.startswith("梅田さくら"))
     assert (umeda.city, umeda.postal_code) == ("大阪市", "530-0001"), (umeda.city, umeda.region)
@@ -1018,7 +1010,7 @@ DETROIT ZOO,ROYAL OAK,MI
 
 
 def test_a_list_without_a_category_column_is_read_for_kinds_by_its_names(tmp_path):
-    db = _db(tmp_path, "members.csv", OHIO_MEMBERS)
+    db = built_db(tmp_path, "members.csv", OHIO_MEMBERS)
     toledo = db.execute("select id from companies where name = 'TOLEDO ZOO'").fetchone()[0]
     # a won zoo's lookalikes are the zoos (one an aquarium too), before the town's garden
     assert set(_names(db, f"#{toledo}")[:3]) == {"Columbus Zoo and Aquarium",
@@ -1060,7 +1052,7 @@ Dallas Dental Group,"1 Elm St, Dallas, TX 75201",214-555-3333
 def test_leads_of_a_list_of_addresses_are_routed_by_the_places_read_from_them(tmp_path):
     from spider.routing import add_rep, assign
 
-    db = _db(tmp_path, "dentists.csv", ADDRESSES)
+    db = built_db(tmp_path, "dentists.csv", ADDRESSES)
     add_rep(db, "Ann", places="Texas", capacity=10)
     add_rep(db, "Bob", places="Massachusetts", capacity=10)
     ids = {name: cid for cid, name in db.execute("select id, name from companies")}
@@ -1085,7 +1077,7 @@ OSAKA_LIST = """名称,住所
 
 
 def test_an_area_the_addresses_name_is_read_as_the_place_they_share(tmp_path):
-    db = _db(tmp_path, "osaka.csv", OSAKA_LIST)
+    db = built_db(tmp_path, "osaka.csv", OSAKA_LIST)
     expansion = expand(db, Settings(), "梅田 歯科", limit=5, save=False)
     assert any("read '梅田' as 北区, 大阪市" in n for n in expansion.notes)
     full = [p.name for p in expansion.prospects if p.coverage == "2/2"]
@@ -1122,13 +1114,13 @@ CLINICS_KANJI = """名称,住所,電話番号,種別
 
 
 def test_a_latin_script_japanese_address_gives_its_city_and_ward(tmp_path):
-    db = _db(tmp_path, "clinics.csv", CLINICS_LATIN)
+    db = built_db(tmp_path, "clinics.csv", CLINICS_LATIN)
     # Chiyoda-ku is a ward of Tokyo, not any clinic in Tokyo (it had been read as Tokyo, and
     # Shibuya's clinics came first).
     assert set(_names(db, "dentist in Chiyoda")[:3]) == {
         "Marunouchi Dental Clinic", "Yurakucho Dental Office", "Kanda Family Dental"}
     # Kita-ku, Osaka is the ward 大阪市北区 a Japanese-script address names: the two lists meet.
-    db = _db(tmp_path, "clinics_ja.csv", CLINICS_KANJI, db=db)
+    db = built_db(tmp_path, "clinics_ja.csv", CLINICS_KANJI, db=db)
     assert set(_names(db, "dentist in Kita-ku")[:3]) == {
         "梅田さくら歯科クリニック", "西梅田デンタルクリニック", "Umeda Dental Clinic"}
     assert set(_names(db, "Umeda Dental Clinic")[:2]) == {
@@ -1162,7 +1154,7 @@ def test_an_area_a_short_list_names_once_in_an_address_and_once_in_a_name(tmp_pa
     # One address says 梅田 and one name does (梅田中央歯科医院 is in 曽根崎): both in 北区.
     # The space the user typed ends the word: 梅田 had been swallowed into "梅田歯科" and
     # dropped, and 新宿西口歯科 came first.
-    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    db = built_db(tmp_path, "shops.csv", SHOPS_JA)
     query = resolve_query(db, "梅田 歯科")
     assert [f.label for f in query.facets if f.place] == ["北区, 大阪市"], query.notes
     assert set(_names(db, "梅田 歯科")[:2]) == {"梅田中央歯科医院", "天神橋デンタルクリニック"}
@@ -1183,7 +1175,7 @@ Cabinet Dentaire Saint-Germain,"115 Boulevard Saint-Germain, 75006 Paris",01 43 
 def test_a_client_is_found_by_its_own_word_in_its_name(tmp_path):
     # A rep types "Poilâne", not "Boulangerie Poilâne": the name holding the word is the
     # client ("matches no company" before); a word several names hold lists them.
-    db = _db(tmp_path, "commerces.csv", COMMERCES)
+    db = built_db(tmp_path, "commerces.csv", COMMERCES)
     for typed, name in (("Poilâne", "Boulangerie Poilâne"), ("Poilane", "Boulangerie Poilâne"),
                         ("Landemaine", "Maison Landemaine Bastille"),
                         ("Canebière", "Pharmacie de la Canebière")):
@@ -1220,7 +1212,7 @@ def test_a_member_lists_vets_and_chiropractors_are_read_from_their_names(tmp_pat
     # clinic: an Ohio vet's lookalikes are the Ohio vets, before a Michigan one and never the
     # hospital next door (Great Lakes Veterinary Hospital had come before Cleveland's vet, and
     # "vets in Ohio" missed the pet hospital and the animal clinic).
-    db = _db(tmp_path, "members.csv", MEMBERS)
+    db = built_db(tmp_path, "members.csv", MEMBERS)
     assert _names(db, "Riverside Veterinary Hospital")[:3] == [
         "Buckeye Pet Hospital", "Oakwood Animal Clinic", "Lakeshore Veterinary Clinic"]
     assert "Main Street Hospital" not in _names(db, "Riverside Veterinary Hospital")
@@ -1231,7 +1223,7 @@ def test_a_member_lists_vets_and_chiropractors_are_read_from_their_names(tmp_pat
 
 
 def test_a_client_known_by_its_place_alone_has_no_priority_a_lookalikes(tmp_path):
-    db = _db(tmp_path, "partners.csv", "name,address\nPenn Partners,\"200 Market St, Philadelphia, "
+    db = built_db(tmp_path, "partners.csv", "name,address\nPenn Partners,\"200 Market St, Philadelphia, "
              "PA 19106, USA\"\nLiberty Group,\"123 Market St, Philadelphia, PA 19106, USA\"\n"
              "Schuylkill Associates,\"2201 Walnut St, Philadelphia, PA 19103, USA\"\n")
     expansion = expand(db, Settings(), "Penn Partners", limit=5, save=False)
@@ -1239,7 +1231,7 @@ def test_a_client_known_by_its_place_alone_has_no_priority_a_lookalikes(tmp_path
     assert any("none more than priority C" in n for n in expansion.notes)
     # A list whose places Spider cannot read says so and what to do, not "holds no
     # companies yet".
-    bare = _db(tmp_path, "bare.csv", "name,address\nA Co,1 Main St\nB Co,2 Main St\n",
+    bare = built_db(tmp_path, "bare.csv", "name,address\nA Co,1 Main St\nB Co,2 Main St\n",
                db=open_db(tmp_path / "bare.db"))
     with pytest.raises(SpiderError, match="carry nothing to compare them by.*--set country=US"):
         resolve_query(bare, "A Co")
@@ -1248,7 +1240,7 @@ def test_a_client_known_by_its_place_alone_has_no_priority_a_lookalikes(tmp_path
 def test_a_state_code_after_the_town_in_a_us_list_is_the_state(tmp_path):
     # No ZIP codes: the file's states (PA, OH, MI) say it is a US list, and "PA" after the
     # town is Pennsylvania (it had been taken for Panama, and the state was lost).
-    db = _db(tmp_path, "members.csv", "name,address,category\n"
+    db = built_db(tmp_path, "members.csv", "name,address,category\n"
              "Liberty Dental,\"123 Market St, Philadelphia, PA\",dentist\n"
              "Penn Dental,\"200 Walnut St, Pittsburgh, PA\",dentist\n"
              "Buckeye Dental,\"780 N High St, Columbus, OH\",dentist\n"
@@ -1262,10 +1254,10 @@ def test_an_english_opener_names_the_kind_in_english(tmp_path):
     # salon (the opener had said "kosmetikstudio shops", the German word of its group), a
     # French list's Fleuriste a florist and its Cabinet dentaire a dentist ("Cabinet dentaire
     # companies", "fleuriste companies" before).
-    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    db = built_db(tmp_path, "shops.csv", SHOPS_JA)
     line = expand(db, Settings(), "渋谷区の美容室", limit=1, save=False).prospects[0].opening_line
     assert "beauty salons in Shibuya" in line, line
-    db = _db(tmp_path, "commerces.csv", COMMERCES + "Fleurs de Paris Bastille,\"40 Rue de Lappe, "
+    db = built_db(tmp_path, "commerces.csv", COMMERCES + "Fleurs de Paris Bastille,\"40 Rue de Lappe, "
              "75011 Paris\",01 47 00 23 45,Fleuriste\nAu Nom de la Rose,\"25 Rue Monge, 75005 Paris\","
              "01 56 81 40 27,Fleuriste\nCentre Dentaire Oberkampf,\"98 Rue Oberkampf, 75011 Paris\","
              "01 48 06 77 31,Cabinet dentaire\n", db=open_db(tmp_path / "fr.db"))
@@ -1278,7 +1270,7 @@ def test_an_english_opener_names_the_kind_in_english(tmp_path):
 def test_a_local_business_of_the_same_kind_elsewhere_is_no_priority_a(tmp_path):
     # A Lyon bakery's direct competitors are Lyon's bakeries; a Paris or Marseille bakery
     # comes after them and is a B at best (all were [A] before).
-    db = _db(tmp_path, "commerces.csv", COMMERCES + "Pralus Presqu'île,\"32 Rue de la Charité, "
+    db = built_db(tmp_path, "commerces.csv", COMMERCES + "Pralus Presqu'île,\"32 Rue de la Charité, "
              "69002 Lyon\",04 78 37 24 42,Boulangerie\nLe Fournil de Gerland,\"112 Avenue Jean "
              "Jaurès, 69007 Lyon\",04 78 72 15 90,Boulangerie\n")
     prospects = expand(db, Settings(), "Boulangerie Pozzoli", limit=6, save=False).prospects
@@ -1352,7 +1344,7 @@ def test_a_company_gone_from_its_source_never_blocks_the_live_one_of_its_name(tm
     # After a re-read that dropped rows, their company stays (for what was recorded about
     # it) as gone; the live company of the same name is the one meant ("matches several
     # companies ... #1 Grindsmith Coffee [gone from every source]" before).
-    db = _db(tmp_path, "cafes.csv", "name,category,address\n"
+    db = built_db(tmp_path, "cafes.csv", "name,category,address\n"
              "Grindsmith Coffee,Cafe,\"231 Deansgate, Manchester M3 4EN, UK\"\n"
              "Grindsmith Coffee,Cafe,\"8 Half Moon St, Leeds LS1 6AA, UK\"\n"
              "Federal Cafe,Cafe,\"9 Nicholas Croft, Manchester M4 1EY, UK\"\n")
@@ -1370,7 +1362,7 @@ def test_a_company_gone_from_its_source_never_blocks_the_live_one_of_its_name(tm
 def test_a_neighbourhood_between_the_street_and_the_town_is_a_place(tmp_path):
     # "114 Wilmslow Road, Didsbury, Manchester M20 5RB": Didsbury is the district ("estate
     # agents in Didsbury" had ignored the word and listed the Didsbury agent last).
-    db = _db(tmp_path, "agents.csv", "Business Name,Type,Full Address\n"
+    db = built_db(tmp_path, "agents.csv", "Business Name,Type,Full Address\n"
              "Ryder & Dutton,Estate Agents,\"114 Wilmslow Road, Didsbury, Manchester M20 5RB\"\n"
              "Thornley Groves,Estate Agents,\"3 Deansgate, Manchester M3 2BW\"\n"
              "Jordan Fishwick,Estate Agents,\"10 King St, Manchester M2 6AG\"\n"
@@ -1386,7 +1378,7 @@ def test_an_anonymous_opener_says_one_competitor_when_one_client_is(tmp_path):
     # competitors", not "several" (it said several with one client).
     from spider.clients import record_won
 
-    db = _db(tmp_path, "commerces.csv", COMMERCES)
+    db = built_db(tmp_path, "commerces.csv", COMMERCES)
     record_won(db, "Boulangerie Poilâne", referenceable=False)
     line = {p.name: p.opening_line for p in expand(db, Settings(), "boulangeries à Paris",
                                                    limit=5, save=False).prospects}
@@ -1419,7 +1411,7 @@ Fitzroy Legal,Lawyers,Fitzroy,VIC,(03) 9419 9999
 def test_a_category_cell_of_two_kinds_joined_by_a_comma_or_ampersand_is_both(tmp_path):
     """'Cafe, Catering' and 'Cafe & Catering' are cafes (Cafe is a category of its own in
     the list) and caterers; 'Bed & Breakfast' stays one kind (neither word stands alone)."""
-    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    db = built_db(tmp_path, "members.csv", CAFE_MEMBERS)
     names = _names(db, "Marios Cafe")
     assert {"Cavalier Cafe", "Comma Kitchen", "Amp Kitchen"} <= set(names)
     assert "The Bed Place" not in names
@@ -1439,7 +1431,7 @@ LICENSES = """"LICENSE_NUMBER","FACILITY_NAME","LICENSE_TYPE","CITY","COUNTY","S
 
 
 def test_a_licence_register_status_column_leaves_expired_and_lapsed_ones_out(tmp_path):
-    db = _db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
+    db = built_db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
     names = [n.upper() for n in _names(db, "HEB PHARMACY #412")]
     assert "BARTON CREEK PHARMACY" in names
     assert not {"MANOR DRUG", "EASTSIDE DRUG", "RIVERSIDE RX"} & set(names)
@@ -1450,7 +1442,7 @@ def test_a_status_that_says_a_closed_word_does_not_hold_is_open(tmp_path):
     lines = LICENSES.splitlines()
     text = "\n".join([lines[0], lines[1], lines[2].replace('"ACTIVE"', '"NOT EXPIRED"'),
                       lines[3].replace('"CLOSED"', '"NO LONGER TRADING"')]) + "\n"
-    db = _db(tmp_path, "tx.csv", text, mapping={"category": "LICENSE_TYPE"})
+    db = built_db(tmp_path, "tx.csv", text, mapping={"category": "LICENSE_TYPE"})
     names = [n.upper() for n in _names(db, "HEB PHARMACY #412")]
     assert "BARTON CREEK PHARMACY" in names and "MANOR DRUG" not in names
 
@@ -1461,7 +1453,7 @@ def test_a_won_clients_own_name_is_the_client_though_its_words_read_as_a_segment
     # No type column: the kind is read from the names.
     names_only = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != 2)
                            for line in LICENSES.splitlines()) + "\n"
-    db = _db(tmp_path, "tx.csv", names_only)
+    db = built_db(tmp_path, "tx.csv", names_only)
     assert resolve_query(db, "Round Rock Pharmacy").kind == "segment"  # not a client yet
     record_won(db, "Round Rock Pharmacy")
     query = resolve_query(db, "Round Rock Pharmacy")
@@ -1472,7 +1464,7 @@ def test_a_won_clients_own_name_is_the_client_though_its_words_read_as_a_segment
 def test_won_finds_a_client_by_its_own_word_as_expand_does(tmp_path):
     from spider.clients import resolve_company
 
-    db = _db(tmp_path, "de.csv", """Firmenname;Ort;Branche
+    db = built_db(tmp_path, "de.csv", """Firmenname;Ort;Branche
 Elektro Schmitz GmbH;Köln;Elektroinstallation
 Elektrotechnik Hoffmann & Sohn;Köln;Elektroinstallation
 Klaus Becker Elektromeister;Köln;Elektroinstallation
@@ -1488,7 +1480,7 @@ Klaus Becker Elektromeister;Köln;Elektroinstallation
     ("roofer Köln", "Dachdeckerei Fuchs GmbH"),
 ])
 def test_a_trade_in_the_users_words_meets_the_directorys_own(tmp_path, query, expected):
-    db = _db(tmp_path, "de.csv", """Firmenname;Ort;Branche
+    db = built_db(tmp_path, "de.csv", """Firmenname;Ort;Branche
 Elektro Schmitz GmbH;Köln;Elektroinstallation
 Dachdeckerei Fuchs GmbH;Köln;Dachdecker
 Elektro Huber GmbH;München;Elektroinstallation
@@ -1499,7 +1491,7 @@ Bäckerei Kamps;Köln;Bäckerei
 
 def test_a_street_named_after_a_city_is_not_that_city(tmp_path):
     """'541 Sydney Rd, Brunswick': the street's name says nothing of Sydney."""
-    db = _db(tmp_path, "members.csv", """Business Name,Category,Street Address,Suburb,State,Phone
+    db = built_db(tmp_path, "members.csv", """Business Name,Category,Street Address,Suburb,State,Phone
 Sweet Greek Bakery,Bakery,541 Sydney Rd,Brunswick,VIC,(03) 9380 1155
 Wide Open Road,Cafe,274 Sydney Rd,Brunswick,VIC,(03) 9010 9298
 Brunswick Dental Care,Dentist,620 Sydney Rd,Brunswick,VIC,(03) 9380 6677
@@ -1515,11 +1507,11 @@ Marios Cafe,Cafe,303 Brunswick St,Fitzroy,VIC,(03) 9417 3343
 def test_a_local_business_is_asked_for_its_owner_not_its_sales_manager(tmp_path):
     from spider.clients import record_won
 
-    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    db = built_db(tmp_path, "members.csv", CAFE_MEMBERS)
     record_won(db, "Marios Cafe")
     prospect = expand(db, Settings(), "Marios Cafe", limit=5, save=False).prospects[0]
     assert "owner" in prospect.ask_for and "sales manager" not in prospect.ask_for
-    hotels = _db(tmp_path / "h", "hotels.csv", """name,category,city,country
+    hotels = built_db(tmp_path / "h", "hotels.csv", """name,category,city,country
 Hotel One,Hotel,Lyon,FR
 Hotel Two,Hotel,Lyon,FR
 Hotel Three,Hotel,Lyon,FR
@@ -1531,7 +1523,7 @@ Hotel Three,Hotel,Lyon,FR
 def test_a_local_clients_nearer_postal_codes_rank_first_outside_its_town(tmp_path):
     """No town but its own is shared: the Texas pharmacies ten miles off (786xx) come before
     Dallas's and Houston's, and Bonn's electricians before Hamburg's for a Köln client."""
-    db = _db(tmp_path, "tx.csv", LICENSES + """"1","GEORGETOWN SQUARE PHARMACY","COMMUNITY PHARMACY","GEORGETOWN","WILLIAMSON","TX","78626","ACTIVE"
+    db = built_db(tmp_path, "tx.csv", LICENSES + """"1","GEORGETOWN SQUARE PHARMACY","COMMUNITY PHARMACY","GEORGETOWN","WILLIAMSON","TX","78626","ACTIVE"
 "2","PARK CITIES PHARMACY","COMMUNITY PHARMACY","DALLAS","DALLAS","TX","75205","ACTIVE"
 "3","HEIGHTS PHARMACY","COMMUNITY PHARMACY","HOUSTON","HARRIS","TX","77008","ACTIVE"
 "4","CEDAR PARK DRUG","COMMUNITY PHARMACY","CEDAR PARK","WILLIAMSON","TX","78613","ACTIVE"
@@ -1539,7 +1531,7 @@ def test_a_local_clients_nearer_postal_codes_rank_first_outside_its_town(tmp_pat
     names = [n.upper() for n in _names(db, "ROUND ROCK PHARMACY")]
     assert set(names[:2]) == {"GEORGETOWN SQUARE PHARMACY", "CEDAR PARK DRUG"}
     assert names.index("BARTON CREEK PHARMACY") < names.index("PARK CITIES PHARMACY")
-    de = _db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
+    de = built_db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
 Elektro Schmitz GmbH;50825;Köln;Elektroinstallation
 Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
 Elektro Kurth Bonn;53111;Bonn;Elektroinstallation
@@ -1551,7 +1543,7 @@ Elektro Huber GmbH;80331;München;Elektroinstallation
 def test_won_clients_from_a_hubspot_deals_export(tmp_path):
     from spider.clients import import_won
 
-    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    db = built_db(tmp_path, "members.csv", CAFE_MEMBERS)
     deals = tmp_path / "deals.csv"
     deals.write_text("Deal Name,Associated Company,Deal Stage,Amount\n"
                      "Pilot,Marios Cafe,closedwon,800\nRetainer,Fitzroy Legal,Closed Lost,900\n",
@@ -1572,7 +1564,7 @@ def test_a_crm_import_file_carries_the_country_the_graph_placed_a_company_in(tmp
     from spider.export import to_profile_csv
     from spider.profiles import load_profile
 
-    db = _db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
+    db = built_db(tmp_path, "tx.csv", LICENSES, mapping={"category": "LICENSE_TYPE"})
     expansion = expand(db, Settings(), "HEB PHARMACY #412", limit=5, save=False)
     text = to_profile_csv(db, expansion, load_profile("hubspot"), bom=False)
     import csv
@@ -1587,7 +1579,7 @@ def test_a_crm_import_file_carries_the_country_the_graph_placed_a_company_in(tmp
     ("roofer cologne", "Köln")])
 def test_a_town_by_the_reps_name_for_it_is_the_lists_town(tmp_path, query, town):
     """A German list spells München and Köln; an English-speaking rep types Munich, Cologne."""
-    db = _db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
+    db = built_db(tmp_path, "de.csv", """Firmenname;PLZ;Ort;Branche
 Elektro Schmitz GmbH;50825;Köln;Elektroinstallation
 Dachdeckerei Fuchs GmbH;50667;Köln;Dachdecker
 Elektro Huber GmbH;80331;München;Elektroinstallation
@@ -1599,7 +1591,7 @@ Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
 
 
 def test_a_postal_code_in_a_query_is_the_place_of_its_companies(tmp_path):
-    db = _db(tmp_path, "fr.csv", """nom,catégorie,adresse
+    db = built_db(tmp_path, "fr.csv", """nom,catégorie,adresse
 Pharmacie Voltaire,Pharmacie,"120 Boulevard Voltaire, 75011 Paris"
 Pharmacie Oberkampf,Pharmacie,"88 Rue Oberkampf, 75011 Paris"
 Pharmacie Bastille,Pharmacie,"5 Rue de la Roquette, 75011 Paris"
@@ -1627,7 +1619,7 @@ def test_a_companies_house_extract_is_read_without_a_map(tmp_path):
     """Registry headers (CompanyName, RegAddress.PostTown, SICCode.SicText_1) are fields; a
     SIC text is its label; a company in liquidation is closed, one with a proposal to strike
     off still trading."""
-    db = _db(tmp_path, "ch.csv", COMPANIES_HOUSE)
+    db = built_db(tmp_path, "ch.csv", COMPANIES_HOUSE)
     names = _names(db, "Mughli Charcoal Pit")
     assert names[:2] == ["Lahore Karahi Ltd", "Dishoom Manchester Limited"]
     assert "Curry Mile Kebabs Ltd" not in names and "The Britons Protection Limited" not in names
@@ -1637,7 +1629,7 @@ def test_a_companies_house_extract_is_read_without_a_map(tmp_path):
 
 
 def test_a_kind_no_company_is_never_answered_with_everything_in_the_place(tmp_path):
-    db = _db(tmp_path, "fr.csv", """nom,catégorie,ville
+    db = built_db(tmp_path, "fr.csv", """nom,catégorie,ville
 Cabinet Dentaire des Brotteaux,Dentiste,Lyon
 Centre Dentaire Part-Dieu,Dentiste,Lyon
 Boulangerie du Parc,Boulangerie,Lyon
@@ -1647,7 +1639,7 @@ Boulangerie du Parc,Boulangerie,Lyon
 
 
 def test_a_practice_is_asked_for_its_practice_manager_and_told_of_new_customers(tmp_path):
-    db = _db(tmp_path, "clinics.csv", """Clinic Name,Specialty,Address,Tel
+    db = built_db(tmp_path, "clinics.csv", """Clinic Name,Specialty,Address,Tel
 Omotesando Dental Clinic,Dentistry,"5-9-15 Minami-Aoyama, Minato-ku, Tokyo",03-3400-1234
 Roppongi Hills Dental Clinic,Dentistry,"6-10-1 Roppongi, Minato-ku, Tokyo",03-3400-1235
 表参道さくら歯科,歯科,東京都港区南青山5-10-1,03-6427-1234
@@ -1661,7 +1653,7 @@ Roppongi Hills Dental Clinic,Dentistry,"6-10-1 Roppongi, Minato-ku, Tokyo",03-34
 
 
 def test_a_users_own_opener_line_is_said_to_every_business(tmp_path):
-    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    db = built_db(tmp_path, "members.csv", CAFE_MEMBERS)
     mine = tmp_path / "openers.toml"
     mine.write_text('[angle.segment]\ntext = "Hello {company}."\n', encoding="utf-8")
     prospect = expand(db, Settings(templates=str(mine)), "Marios Cafe", limit=3,
@@ -1673,7 +1665,7 @@ def test_a_crm_lead_without_a_named_person_carries_the_role_not_the_sentence(tmp
     from spider.export import to_profile_csv
     from spider.profiles import load_profile
 
-    db = _db(tmp_path, "members.csv", CAFE_MEMBERS)
+    db = built_db(tmp_path, "members.csv", CAFE_MEMBERS)
     expansion = expand(db, Settings(), "Marios Cafe", limit=3, save=False)
     import csv
     import io
@@ -1686,7 +1678,7 @@ def test_a_crm_lead_without_a_named_person_carries_the_role_not_the_sentence(tmp
 
 def test_a_french_registers_arrondissement_is_in_its_town(tmp_path):
     """SIRENE writes LYON 6EME ARRONDISSEMENT: Lyon, nearer in the same arrondissement."""
-    db = _db(tmp_path, "sirene.csv", """denominationUniteLegale;activitePrincipaleEtablissement;codePostalEtablissement;libelleCommuneEtablissement
+    db = built_db(tmp_path, "sirene.csv", """denominationUniteLegale;activitePrincipaleEtablissement;codePostalEtablissement;libelleCommuneEtablissement
 SELARL CABINET DENTAIRE DES BROTTEAUX;86.23Z;69006;LYON 6EME ARRONDISSEMENT
 SELARL DU DOCTEUR PETIT;86.23Z;69006;LYON 6EME ARRONDISSEMENT
 CENTRE DENTAIRE PART-DIEU;86.23Z;69003;LYON 3EME ARRONDISSEMENT
@@ -1711,13 +1703,13 @@ NPPES = """NPI,Provider Organization Name (Legal Business Name),Provider Busines
 
 
 def test_an_nppes_extract_leaves_deactivated_providers_out(tmp_path):
-    db = _db(tmp_path, "nppes.csv", NPPES)
+    db = built_db(tmp_path, "nppes.csv", NPPES)
     names = _names(db, "Smile Kids Pediatric Dentistry")
     assert names[0] == "Austin Childrens Dental" and "Hill Country Kids Dental" not in names
 
 
 def test_a_mistyped_client_name_read_as_its_kind_says_whose_name_it_was(tmp_path):
-    db = _db(tmp_path, "nppes.csv", NPPES)
+    db = built_db(tmp_path, "nppes.csv", NPPES)
     query = resolve_query(db, "Smile Kidz Dentistry")
     assert any("SMILE KIDS PEDIATRIC DENTISTRY" in n.upper() and "expand '#" in n
                for n in query.notes), query.notes
@@ -1726,7 +1718,7 @@ def test_a_mistyped_client_name_read_as_its_kind_says_whose_name_it_was(tmp_path
 def test_an_italian_guides_cuisines_are_all_restaurants(tmp_path):
     """"Cucina milanese" and "Cucina lombarda": the head word comes first in Italian; the
     client's own cuisine first, then the town's other restaurants, never nothing."""
-    db = _db(tmp_path, "guida.csv", """nome,tipo di cucina,città,provincia
+    db = built_db(tmp_path, "guida.csv", """nome,tipo di cucina,città,provincia
 Trattoria Milanese,Cucina milanese,Milano,MI
 Al Matarel,Cucina milanese,Milano,MI
 Trattoria del Nuovo Macello,Cucina lombarda,Milano,MI
@@ -1753,7 +1745,7 @@ SIRENE = """siret;denominationUniteLegale;activitePrincipaleEtablissement;codePo
 def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
     """NAF codes say nothing a rep can type; the names do ("Cabinet dentaire"). F is closed;
     one practice written twice (LYON and LYON 3EME ARRONDISSEMENT) is one company."""
-    db = _db(tmp_path, "sirene.csv", SIRENE, constants={"country": "FR"})
+    db = built_db(tmp_path, "sirene.csv", SIRENE, constants={"country": "FR"})
     names = _names(db, "dentiste Lyon")
     assert {"Cabinet Dentaire du Parc", "Selarl Cabinet Dentaire des Brotteaux"} <= set(names)
     assert sum("part" in n.lower() for n in names) == 1
@@ -1764,7 +1756,7 @@ def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
 
 
 def test_a_japanese_call_list_names_towns_in_japanese(tmp_path):
-    db = _db(tmp_path, "shops.csv", """店舗名,業種,住所,電話番号
+    db = built_db(tmp_path, "shops.csv", """店舗名,業種,住所,電話番号
 ヘアサロン ルミエール 渋谷店,美容院,東京都渋谷区道玄坂2-10-7,03-3461-2258
 美容室 アトリエ・ソラ,美容院,東京都渋谷区神宮前4-26-18,03-5775-3140
 HAIR MAKE LUCE,美容院,東京都渋谷区猿楽町17-6,03-6416-5503
@@ -1791,7 +1783,7 @@ def test_review_of_the_new_readings_edge_cases(tmp_path):
     mine.write_text('[ask_for]\ndefault = "your head of marketing"\n', encoding="utf-8")
     assert "local" not in load_templates(Settings(templates=str(mine)))["ask_for"]
     # A house number is no postal code; a word that is a column of the city table is no city.
-    db = _db(tmp_path, "dentists.csv", """name,address,category
+    db = built_db(tmp_path, "dentists.csv", """name,address,category
 Main Street Dental,"1200 Main St, Austin, TX",Dentist
 Oak Dental,"1200 Oak Ave, Austin, TX",Dentist
 Lamar Dental,"1300 Lamar Blvd, Austin, TX 78704",Dentist
@@ -1808,7 +1800,7 @@ Lamar Dental,"1300 Lamar Blvd, Austin, TX 78704",Dentist
 
 
 def test_a_zip_plus_four_is_as_near_as_its_zip(tmp_path):
-    db = _db(tmp_path, "tx.csv", """name,category,city,state,zip
+    db = built_db(tmp_path, "tx.csv", """name,category,city,state,zip
 Round Rock Pharmacy,Pharmacy,Round Rock,TX,78664
 Georgetown Square Pharmacy,Pharmacy,Georgetown,TX,786261234
 Park Cities Pharmacy,Pharmacy,Dallas,TX,75205
@@ -1853,7 +1845,7 @@ def test_an_accounts_export_type_is_no_kind_of_business_and_only_its_customers_a
 
 
 def test_a_yes_in_a_dormant_column_is_closed(tmp_path):
-    db = _db(tmp_path, "cqc.csv", """Location Name,Location City,Location Primary Inspection Category,Dormant (Y/N)
+    db = built_db(tmp_path, "cqc.csv", """Location Name,Location City,Location Primary Inspection Category,Dormant (Y/N)
 Meadowbank Care Home,Leeds,Residential social care,N
 Horsforth Grange,Leeds,Residential social care,Y
 Roundhay Lodge,Leeds,Residential social care,N
@@ -1865,7 +1857,7 @@ Roundhay Lodge,Leeds,Residential social care,N
 def test_a_long_classification_label_with_a_qualifier_is_a_kind(tmp_path):
     """An SSIC or NACE text: "(except games and cybersecurity)" qualifies, it is no kind."""
     label = "Development of software and applications (except games and cybersecurity)"
-    db = _db(tmp_path, "acra.csv", f"""Entity Name,SSIC Description,Postal Code
+    db = built_db(tmp_path, "acra.csv", f"""Entity Name,SSIC Description,Postal Code
 Changi Nanyang Software Pte. Ltd.,{label},486048
 Merlion Apps Pte. Ltd.,{label},048616
 Orchard Dental Pte. Ltd.,Dental services,238859
@@ -1914,7 +1906,7 @@ def test_a_lists_own_noun_is_the_head_of_its_name(file_name, noun):
 
 def test_a_word_only_the_names_hold_is_no_area_in_japanese(tmp_path):
     """デイサービス in the names of a ward's day-care centres is what they are, not where."""
-    db = _db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
+    db = built_db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
 デイサービスさくら三軒茶屋,通所介護,東京都世田谷区三軒茶屋1-2-3
 ひだまりデイサービス経堂,通所介護,東京都世田谷区経堂2-14-8
 デイサービスセンター用賀,通所介護,東京都世田谷区用賀4-10-1
@@ -1934,7 +1926,7 @@ def test_a_word_only_the_names_hold_is_no_area_in_japanese(tmp_path):
 
 
 def test_a_plural_query_word_meets_the_singular_in_names(tmp_path):
-    db = _db(tmp_path, "pets.csv", """name,category,city
+    db = built_db(tmp_path, "pets.csv", """name,category,city
 Oakwood Kennel,Dog boarding,Leeds
 Hillside Kennel,Dog boarding,Leeds
 Moorside Kennel,Dog boarding,Bradford
@@ -1964,7 +1956,7 @@ CQC = """"Location ID","Location Name","Location Type/Sector","Location Primary 
 def test_a_register_whose_headers_say_what_its_rows_are_and_a_rep_asking_for_care_homes(tmp_path):
     """A CQC export: 'Location Name' is the home, 'Provider Name' its operator (four homes of
     one operator are four companies); "nursing homes in Leeds" are its care homes."""
-    db = _db(tmp_path, "cqc.csv", CQC)
+    db = built_db(tmp_path, "cqc.csv", CQC)
     assert db.execute("select count(*) from companies").fetchone()[0] == 6
     groups = {r[0] for r in db.execute("select label from signals where kind = 'group'")}
     assert "HC-One Limited" in groups
@@ -2009,7 +2001,7 @@ def test_a_register_without_towns_reads_no_street_as_a_town_and_asks_for_the_cou
 
 
 def test_a_care_facility_is_asked_for_its_manager_and_a_suspended_one_left_out(tmp_path):
-    db = _db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
+    db = built_db(tmp_path, "care.csv", """事業所名,サービスの種類,所在地
 デイサービスさくら三軒茶屋,通所介護,東京都世田谷区三軒茶屋1-2-3
 ひだまりデイサービス経堂,通所介護,東京都世田谷区経堂2-14-8
 デイサービス桜新町(休止中),通所介護,東京都世田谷区桜新町1-5-3
@@ -2026,7 +2018,7 @@ def test_a_care_facility_is_asked_for_its_manager_and_a_suspended_one_left_out(t
 
 
 def test_a_law_firm_list_asks_for_the_managing_partner(tmp_path):
-    db = _db(tmp_path, "tx_bar_law_firms.csv", """Firm Name,Practice Areas,City,State
+    db = built_db(tmp_path, "tx_bar_law_firms.csv", """Firm Name,Practice Areas,City,State
 "Barrera & Whitfield, PLLC",Personal Injury; Car Accidents,Austin,TX
 Lone Star Injury Law Group,Personal Injury,Austin,TX
 Hill Country Injury Lawyers,Personal Injury,Austin,TX
@@ -2087,7 +2079,7 @@ def test_a_town_named_like_a_way_stays_a_town():
 def test_a_deals_export_whose_type_says_other_on_one_row_records_every_win(tmp_path):
     from spider.clients import import_won, record_won, remove_won, won_clients
 
-    db = _db(tmp_path, "hotels.csv", """name,category,city
+    db = built_db(tmp_path, "hotels.csv", """name,category,city
 Palace Hotel,Hotel,Tokyo
 Hotel Okura,Hotel,Tokyo
 Aman Tokyo,Hotel,Tokyo
@@ -2106,7 +2098,7 @@ Imperial Hotel,Hotel,Tokyo
 
 
 def test_a_spa_directory_keeps_its_category(tmp_path):
-    db = _db(tmp_path, "spas.csv", """Name,Category,City
+    db = built_db(tmp_path, "spas.csv", """Name,Category,City
 Thermae Bath Spa,Spa,Bath
 The Gainsborough Spa,Spa - Hotel,Bath
 Bath Day Spa,Day Spa,Bath
@@ -2140,7 +2132,7 @@ def test_a_yelp_export_reads_its_categories_and_leaves_the_closed_out(tmp_path):
 
 
 def test_a_house_number_column_goes_into_the_address(tmp_path):
-    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;Hausnummer;PLZ;Ort
+    db = built_db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;Hausnummer;PLZ;Ort
 Salon Haarwerk;Friseur;Neusser Straße;12;50670;Köln
 Bäckerei Schmitz;Bäckerei;Aachener Straße;201;50931;Köln
 """)
@@ -2154,7 +2146,7 @@ Bäckerei Schmitz;Bäckerei;Aachener Straße;201;50931;Köln
     ("boulangerie Köln", "Bäckerei Schmitz"),
 ])
 def test_a_trade_in_another_language_meets_the_reps_word(tmp_path, query, expected):
-    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
+    db = built_db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
 Salon Haarwerk;Friseur;Neusser Straße 12;50670;Köln
 Autowerkstatt Yilmaz;Kfz-Werkstatt;Venloer Straße 300;50823;Köln
 Kfz-Meisterbetrieb Krause;Autowerkstatt;Deutz-Mülheimer Str. 40;51063;Köln
@@ -2187,7 +2179,7 @@ def test_a_licence_register_leaves_out_licences_whose_period_has_ended(tmp_path)
     """A 宅建 register: 商号又は名称 is the name, 主たる事務所の所在地 the address, a licence
     period that ended is an expired licence; a building named for another district is not
     where the office is."""
-    db = _db(tmp_path, "takken.csv", """免許番号,商号又は名称,代表者氏名,主たる事務所の所在地,電話番号,有効期間,業種
+    db = built_db(tmp_path, "takken.csv", """免許番号,商号又は名称,代表者氏名,主たる事務所の所在地,電話番号,有効期間,業種
 東京都知事(3)第12345号,株式会社三軒茶屋不動産,山田太郎,東京都世田谷区三軒茶屋1-2-3,03-1111-1111,2022/04/01～2099/03/31,不動産業
 東京都知事(2)第23456号,有限会社祖師谷不動産,鈴木一郎,東京都世田谷区祖師谷3-4-5,03-2222-2222,2018/04/01～2023/03/31,不動産業
 東京都知事(1)第34567号,経堂住宅販売株式会社,佐藤花子,東京都世田谷区経堂2-1-1,03-3333-3333,2021/06/01～2099/05/31,不動産業
@@ -2201,7 +2193,7 @@ def test_a_licence_register_leaves_out_licences_whose_period_has_ended(tmp_path)
 
 
 def test_a_hubspot_industry_enum_reads_as_words(tmp_path):
-    db = _db(tmp_path, "hubspot.csv", """Record ID,Company name,Company Domain Name,Industry,City,State/Region,Lifecycle Stage
+    db = built_db(tmp_path, "hubspot.csv", """Record ID,Company name,Company Domain Name,Industry,City,State/Region,Lifecycle Stage
 101,Cherry Creek Family Dental,cherrycreekdental.com,MEDICAL_PRACTICE,Denver,CO,customer
 102,Highlands Dental,highlandsdental.com,MEDICAL_PRACTICE,Denver,CO,lead
 103,Rocky Mountain Urgent Care,rmurgentcare.com,HOSPITAL_HEALTH_CARE,Denver,CO,lead
@@ -2222,7 +2214,7 @@ def test_a_building_named_for_another_district_is_not_where_the_office_is():
 
 
 def test_a_japanese_lists_nearest_station_is_the_neighbourhood(tmp_path):
-    db = _db(tmp_path, "salons.csv", """店舗名,ジャンル,住所,最寄駅
+    db = built_db(tmp_path, "salons.csv", """店舗名,ジャンル,住所,最寄駅
 Hair Salon LUCE 表参道,美容室,東京都渋谷区神宮前4-1-1 ルーチェビル2F,表参道駅
 AGIO hair 渋谷店,美容室,東京都渋谷区道玄坂2-6-1,渋谷駅
 HAIR MAKE Lien 渋谷,美容室,東京都渋谷区宇田川町20-11,渋谷駅
@@ -2233,7 +2225,7 @@ HAIR MAKE Lien 渋谷,美容室,東京都渋谷区宇田川町20-11,渋谷駅
 
 
 def test_two_companies_of_one_name_are_told_apart_by_their_towns(tmp_path):
-    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
+    db = built_db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
 Bäckerei Schmitz;Bäckerei;Aachener Straße 201;50931;Köln
 Bäckerei Schmitz;Bäckerei;Kölnstraße 12;53111;Bonn
 Bäckerei Kamps;Bäckerei;Hohe Straße 1;50667;Köln
@@ -2245,7 +2237,7 @@ Bäckerei Kamps;Bäckerei;Hohe Straße 1;50667;Köln
 
 
 def test_an_english_opener_says_a_german_trade_in_english(tmp_path):
-    db = _db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
+    db = built_db(tmp_path, "gelbe.csv", """Firma;Branche;Straße;PLZ;Ort
 Kanzlei Weber Steuerberatung;Steuerberater;Hohenzollernring 1;50672;Köln
 Steuerbüro Schulz;Steuerberater;Ehrenstraße 5;50672;Köln
 Müller & Partner;Steuerberater;Ringstraße 9;50674;Köln
@@ -2273,7 +2265,7 @@ def test_a_hand_typed_sheets_headers_and_hints_for_several_columns(tmp_path):
 
 def test_a_town_and_its_quarter_hyphenated_in_a_query(tmp_path):
     """'Köln-Ehrenfeld' as a rep writes it; the list's Stadtteil is the quarter."""
-    db = _db(tmp_path, "friseure.csv", """Firma;Branche;Straße;PLZ;Ort;Stadtteil
+    db = built_db(tmp_path, "friseure.csv", """Firma;Branche;Straße;PLZ;Ort;Stadtteil
 Salon Haarwerk;Friseur;Venloer Straße 12;50823;Köln;Ehrenfeld
 Haarstudio Beuel;Friseur;Hauptstraße 5;53225;Bonn;Beuel
 Friseur Schmidt;Friseur;Subbelrather Str. 3;50823;Köln;Ehrenfeld
@@ -2361,7 +2353,7 @@ def test_curly_apostrophes_saved_by_excel_are_not_read_as_shift_jis(tmp_path):
 
 
 def test_a_floor_or_unit_before_the_street_number_is_no_house_number(tmp_path):
-    db = _db(tmp_path, "physio.csv",
+    db = built_db(tmp_path, "physio.csv",
              "Practice Name,Profession,Street Address,Suburb,State,Postcode,Phone\n"
              'Richmond Sports Physiotherapy Pty Ltd,Physiotherapy,"Level 1, 312 Swan Street",'
              "Richmond,VIC,3121,(03) 9428 5510\n"
@@ -2373,7 +2365,7 @@ def test_a_floor_or_unit_before_the_street_number_is_no_house_number(tmp_path):
 
 
 def test_a_vet_lists_services_column_leaves_the_kind_to_the_names(tmp_path):
-    db = _db(tmp_path, "vets.csv",
+    db = built_db(tmp_path, "vets.csv",
              "Business Name,Address,City,State,ZIP,Phone,Services\n"
              'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
              'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
@@ -2388,7 +2380,7 @@ def test_a_vet_lists_services_column_leaves_the_kind_to_the_names(tmp_path):
     assert {p.name for p in expansion.prospects} == {"Back Bay Veterinary Hospital",
                                                      "South End Animal Hospital"}
     # In a list of other trades the same words still name no kind, and say so.
-    db2 = _db(tmp_path, "mixed.csv",
+    db2 = built_db(tmp_path, "mixed.csv",
               "name,category,city,state\n"
               "Back Bay Veterinary Hospital,General Practice,Boston,MA\n"
               + "".join(f"Boston Bakery {i},Bakery,Boston,MA\n" for i in range(8)),
@@ -2430,7 +2422,7 @@ def test_italian_and_member_list_headers_and_statuses(tmp_path):
 
 
 def test_a_finer_kind_in_the_clients_own_town_is_a_lookalike(tmp_path):
-    db = _db(tmp_path, "agriturismi.csv",
+    db = built_db(tmp_path, "agriturismi.csv",
              "Denominazione;Tipologia;Indirizzo;CAP;Comune;Provincia\n"
              "Il Poggio di Radda;Agriturismo;Località Poggio 12;53017;Radda in Chianti;SI\n"
              "Podere Le Bonatte;Agriturismo;Via Bonatte 3;53017;Radda in Chianti;SI\n"
@@ -2448,7 +2440,7 @@ def test_a_finer_kind_in_the_clients_own_town_is_a_lookalike(tmp_path):
 
 
 def test_a_word_the_towns_are_named_for_and_a_kind_by_its_other_words(tmp_path):
-    db = _db(tmp_path, "stays.csv",
+    db = built_db(tmp_path, "stays.csv",
              "Denominazione;Tipologia;Indirizzo;Comune;Provincia\n"
              "Podere Le Bonatte;Agriturismo;Via Bonatte 3;Radda in Chianti;SI\n"
              "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;Castellina in Chianti;SI\n"
@@ -2482,14 +2474,14 @@ def test_a_specialty_query_lists_the_specialists_before_the_general_practices(tm
     for i, name in enumerate(only):
         rows.append(f"{name},横浜市西区高島{i + 1}-2-2,矯正歯科")
     rows += [f"港南歯科{i},横浜市港南区上大岡{i + 1}-3-3,歯科、小児歯科" for i in range(6)]
-    db = _db(tmp_path, "shika.csv", "\n".join(rows) + "\n")
+    db = built_db(tmp_path, "shika.csv", "\n".join(rows) + "\n")
     assert set(_names(db, "矯正歯科")[:3]) == set(only)
 
 
 def test_a_trading_name_is_the_name_and_the_registered_one_still_finds_it(tmp_path):
     from spider.names import find_companies
 
-    db = _db(tmp_path, "vets.csv",
+    db = built_db(tmp_path, "vets.csv",
              "Business Name,DBA,Address,Suite,City,State,ZIP,Phone\n"
              '"Porter Square Veterinary Hospital, Inc.",Porter Square Vet,1921 Massachusetts Ave,Suite 2,Cambridge,MA,02140,(617) 661-4411\n'
              "Porter Square Veterinary Hospital Inc,Porter Sq. Veterinary Hospital,1921 Mass. Ave.,Ste 2,Cambridge,MA,02140,617-661-4411\n"
@@ -2515,7 +2507,7 @@ def test_a_street_or_an_estate_after_a_unit_is_no_town():
 
 
 def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind(tmp_path):
-    db = _db(tmp_path, "allied.csv",
+    db = built_db(tmp_path, "allied.csv",
              "Practice Name,Profession(s),Street Address,Suburb,State,Postcode\n"
              "Richmond Physio & Pilates,Physiotherapy,87 Church Street,Richmond,VIC,3121\n"
              "Active Physio Richmond,Physiotherapy,28 East Market Street,Richmond,NSW,2753\n"
@@ -2535,22 +2527,22 @@ def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind
 
 
 def test_a_zip_whose_leading_zero_a_spreadsheet_dropped(tmp_path):
-    db = _db(tmp_path, "vets.csv",
+    db = built_db(tmp_path, "vets.csv",
              "Business Name,City,State,ZIP\n"
              "Fresh Pond Animal Hospital,Cambridge,MA,2138\n"
              "Austin Pet Clinic,Austin,TX,78701\n")
-    db = _db(tmp_path, "physio.csv", "Practice Name,Suburb,State,Postcode\nRichmond Physio,Richmond,VIC,3121\n",
+    db = built_db(tmp_path, "physio.csv", "Practice Name,Suburb,State,Postcode\nRichmond Physio,Richmond,VIC,3121\n",
              db=db)
     assert dict(db.execute("select name, postal_code from records").fetchall()) == {
         "Fresh Pond Animal Hospital": "02138", "Austin Pet Clinic": "78701", "Richmond Physio": "3121"}
 
 
 def test_an_unread_querys_hint_is_a_query_the_users_own_list_answers(tmp_path):
-    db = _db(tmp_path, "bakeries.csv", "name,category,city\n"
+    db = built_db(tmp_path, "bakeries.csv", "name,category,city\n"
              + "".join(f"Leeds Bakery {i},Bakery,Leeds\n" for i in range(4)) + "York Deli,Deli,York\n")
     with pytest.raises(SpiderError, match="words like 'Bakery in Leeds'"):
         expand(db, Settings(), "frobnicator widgets", limit=10, save=False)
-    names_only = _db(tmp_path, "names.csv", "name,city\nAlpha Ltd,Leeds\nBeta Ltd,York\n",
+    names_only = built_db(tmp_path, "names.csv", "name,city\nAlpha Ltd,Leeds\nBeta Ltd,York\n",
                      db=open_db(tmp_path / "names.db"))
     with pytest.raises(SpiderError) as raised:
         expand(names_only, Settings(), "plumber in Leeds", limit=10, save=False)
@@ -2561,7 +2553,7 @@ def test_a_japanese_listing_says_its_reference_in_japanese(tmp_path):
     from spider.clients import record_won
     from spider.export import to_table
 
-    db = _db(tmp_path, "shika.csv", "施設名,所在地,診療科目\n"
+    db = built_db(tmp_path, "shika.csv", "施設名,所在地,診療科目\n"
              "日吉矯正歯科,横浜市港北区日吉2-5-15,矯正歯科\n"
              "綱島駅前矯正歯科,横浜市港北区綱島西1-2-3,矯正歯科\n"
              "元町矯正歯科,横浜市中区元町1-50,矯正歯科\n")
@@ -2577,7 +2569,7 @@ def test_a_nearest_station_with_its_walk_is_the_neighbourhood_across_wards(tmp_p
     from spider.clients import record_won
     from spider.routing import add_rep, assign, owners
 
-    db = _db(tmp_path, "salons.csv",
+    db = built_db(tmp_path, "salons.csv",
              "\ufeff店舗名,業種,住所,最寄駅\n"
              "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,表参道駅 徒歩2分\n"
              "Coral 表参道店,美容室,東京都港区南青山5-1-1,表参道駅 徒歩3分\n"
@@ -2610,7 +2602,7 @@ def test_a_list_of_towns_only_is_placed_in_their_country_and_a_district_near_its
              ("Elektro Otto", "Hamburg", "Altona"), ("Elektro Nord", "Hamburg", "Eimsbüttel")]
     for i, (name, town, quarter) in enumerate(shops):
         rows.append(f"{name};Elektriker;Hauptstraße {i + 1};1000{i};{town};{quarter}")
-    db = _db(tmp_path, "handwerk.csv", "\n".join(rows) + "\n")
+    db = built_db(tmp_path, "handwerk.csv", "\n".join(rows) + "\n")
     assert db.execute("select count(*) from company_signals where signal = "
                       "'place:country:DE'").fetchone()[0] == len(shops)
     names = _names(db, "Elektriker in Kreuzberg")
@@ -2646,7 +2638,7 @@ def test_a_query_typed_in_japanese_is_answered_in_japanese(tmp_path, monkeypatch
 
 
 def test_a_services_column_of_comma_lists_is_read_as_tags(tmp_path):
-    db = _db(tmp_path, "vets.csv",
+    db = built_db(tmp_path, "vets.csv",
              "Business Name,Address,City,State,ZIP,Phone,Services\n"
              'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
              'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
@@ -2677,7 +2669,7 @@ def test_a_north_american_list_places_state_and_province_codes_in_their_countrie
             ("Plante Moran", "Southfield", "MI"), ("Grant Thornton LLP", "Chicago", "Illinois"),
             ("CohnReznick", "New York", "NY"), ("Marcum LLP", "New York", "NY"),
             ("Wolf & Company", "Boston", "MA"), ("Baker Tilly", "Chicago", "IL")]
-    db = _db(tmp_path, "members.csv", "Firm,City,State/Province,Phone\n" + "".join(
+    db = built_db(tmp_path, "members.csv", "Firm,City,State/Province,Phone\n" + "".join(
         f"{firm},{city},{state},(555) 555-01{i:02d}\n" for i, (firm, city, state) in enumerate(rows)))
     ids = dict(db.execute("select name, id from companies").fetchall())
     held = signals_of(db, list(ids.values()))
@@ -2700,7 +2692,7 @@ def test_a_north_american_list_places_state_and_province_codes_in_their_countrie
 
 
 def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_path):
-    db = _db(tmp_path, "cqc.csv",
+    db = built_db(tmp_path, "cqc.csv",
              "Location ID,Location Name,Location Street Address,Location Address Line 2,"
              "Location City,Location Postal Code,Location Type/Sector,Service types,"
              "Registration status\n"
@@ -2716,7 +2708,7 @@ def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_pat
 
 
 def test_et_and_ampersand_are_one_word_in_names(tmp_path):
-    db = _db(tmp_path, "restos.csv",
+    db = built_db(tmp_path, "restos.csv",
              "Nom;Adresse;Code postal;Ville;Cuisine;Téléphone\n"
              "Daniel et Denise;156 Rue de Créqui;69003;Lyon;Bouchon lyonnais;04 78 60 66 53\n"
              "Daniel & Denise Créqui;156 rue de Crequi;69003;Lyon 3e;Bouchon;\n"
@@ -2728,7 +2720,7 @@ def test_et_and_ampersand_are_one_word_in_names(tmp_path):
 
 
 def test_a_town_of_a_rural_district_is_said_without_the_district(tmp_path):
-    db = _db(tmp_path, "ryokan.csv",
+    db = built_db(tmp_path, "ryokan.csv",
              "名称,種別,所在地\n"
              "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
              "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
@@ -2743,13 +2735,13 @@ def test_a_town_of_a_rural_district_is_said_without_the_district(tmp_path):
 def test_the_country_of_two_towns_and_of_a_register_whose_addresses_say_none(tmp_path):
     from spider.signals import source_countries
 
-    db = _db(tmp_path, "restos.csv",
+    db = built_db(tmp_path, "restos.csv",
              "Nom;Adresse;Code postal;Ville;Cuisine\n"
              "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
              "Bouillon Chartier;7 Rue du Faubourg Montmartre;75009;Paris;Bouillon\n"
              "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais\n")
     assert set(source_countries(db).values()) == {"FR"}  # Paris and Lyon: France
-    db2 = _db(tmp_path, "homes.csv",
+    db2 = built_db(tmp_path, "homes.csv",
               "Location Name,Location Street Address,Location Address Line 2,Location City\n"
               "Grove Park Care Home,Grove Lane,Headingley,Leeds\n"
               "Mill Lodge,Low Fold,Chapel Allerton,Leeds\n"
@@ -2759,7 +2751,7 @@ def test_the_country_of_two_towns_and_of_a_register_whose_addresses_say_none(tmp
     # (the address tails, Headingley ..., are no regions: the towns decide)
     assert set(source_countries(db2).values()) == {"GB"}
     # One town alone says nothing: Paris may be in Texas.
-    db3 = _db(tmp_path, "one.csv", "Name,City\nA Bistro,Paris\nB Bistro,Paris\n",
+    db3 = built_db(tmp_path, "one.csv", "Name,City\nA Bistro,Paris\nB Bistro,Paris\n",
               db=open_db(tmp_path / "one.db"))
     assert source_countries(db3) == {}
 
@@ -2768,7 +2760,7 @@ def test_a_japanese_call_lists_anonymous_reference_is_in_japanese(tmp_path):
     from spider.clients import record_won
     from spider.export import call_list_rows
 
-    db = _db(tmp_path, "shops.csv", SHOPS_JA)
+    db = built_db(tmp_path, "shops.csv", SHOPS_JA)
     record_won(db, "梅田中央歯科医院", referenceable=False)
     rows = call_list_rows(expand(db, Settings(language="ja"), "歯科医院 大阪", limit=5, save=False))
     cited = [row["reference"] for row in rows if row["reference"]]
@@ -2789,7 +2781,7 @@ def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
 
 
 def test_a_kind_the_lists_own_name_says_is_every_company_of_that_list(tmp_path):
-    db = _db(tmp_path, "accounting_firms_members.csv",
+    db = built_db(tmp_path, "accounting_firms_members.csv",
              "Firm,Practice Areas,City,State/Province\n"
              "Crowe LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
              "Grant Thornton LLP,Audit & Assurance; Tax; Advisory,Chicago,IL\n"
@@ -2818,7 +2810,7 @@ CARE_HOMES = """Location ID,Location Name,Location City,Location Postal Code,Ser
 
 
 def test_a_nursing_home_is_a_care_home_with_nursing_and_chains_do_not_outrank(tmp_path):
-    db = _db(tmp_path, "cqc.csv", CARE_HOMES)
+    db = built_db(tmp_path, "cqc.csv", CARE_HOMES)
     expansion = expand(db, Settings(), "nursing home in Leeds", limit=10, save=False)
     names = [p.name for p in expansion.prospects]
     with_nursing = {"Grove Park Care Home", "Aire View Care Home", "Headingley Hall Care Home",
@@ -2833,7 +2825,7 @@ def test_a_nursing_home_is_a_care_home_with_nursing_and_chains_do_not_outrank(tm
 
 
 def test_a_hostel_or_guesthouse_is_a_japanese_lists_kanishukusho(tmp_path):
-    db = _db(tmp_path, "stays.csv",
+    db = built_db(tmp_path, "stays.csv",
              "名称,種別,所在地\n"
              "ケイズハウス京都,簡易宿所,京都府京都市下京区屋形町418\n"
              "ゲストハウス錺屋,簡易宿所,京都府京都市下京区富小路通五条下ル本塩竈町534\n"
@@ -2847,7 +2839,7 @@ def test_a_hostel_or_guesthouse_is_a_japanese_lists_kanishukusho(tmp_path):
 
 
 def test_a_postal_code_in_a_query_lists_its_own_companies_first(tmp_path):
-    db = _db(tmp_path, "restos.csv",
+    db = built_db(tmp_path, "restos.csv",
              "Nom;Adresse;Code postal;Ville;Cuisine\n"
              "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
              "Le Baratin;3 Rue Jouye-Rouve;75020;Paris;Bistrot\n"
@@ -2882,18 +2874,18 @@ def test_a_file_read_again_keeps_the_map_it_was_read_with(tmp_path):
 
 
 def test_closed_by_a_remark_a_spanish_baja_and_an_active_licence_past_its_expiry(tmp_path):
-    doctors = _db(tmp_path, "aerzte.csv",
+    doctors = built_db(tmp_path, "aerzte.csv",
                   "Praxis;Fachrichtung;Ort;Bemerkung\n"
                   "Praxis Dr. Gruber;Allgemeinmedizin;München;Praxis aufgegeben 12/2024\n"
                   "Praxis Dr. Weber;Allgemeinmedizin;München;Mittwochs geschlossen\n"
                   "Praxis Dr. Schäfer;Innere Medizin;München;geschlossen\n",
                   mapping={"name": "Praxis"})
     assert _closed(doctors) == {"Praxis Dr. Gruber", "Praxis Dr. Schäfer"}
-    wineries = _db(tmp_path, "bodegas.csv",
+    wineries = built_db(tmp_path, "bodegas.csv",
                    "Nombre;Localidad;Estado\nBodegas Campillo;Laguardia;Baja\n"
                    "Bodegas Ysios;Laguardia;Alta\n", db=open_db(tmp_path / "b.db"))
     assert _closed(wineries) == {"Bodegas Campillo"}
-    contractors = _db(tmp_path, "cslb.csv",
+    contractors = built_db(tmp_path, "cslb.csv",
                       "Business Name,City,State,Status,Expiration Date\n"
                       "ELK GROVE ROOFING,Elk Grove,CA,Active,08/31/2024\n"
                       "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
@@ -2909,7 +2901,7 @@ def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_
     assert map_headers(["法人名", "法人番号", "所在地"])["法人名"] == "legal_name"  # the only name
     assert map_headers(["Praxis", "Fachrichtung", "PLZ", "Ort"])["Praxis"] == "name"
     assert map_headers(["Nombre", "Actividad", "Localidad"])["Actividad"] == "category"
-    db = _db(tmp_path, "bodegas.csv", "Nombre;Actividad;Localidad\nBodegas Muga;Bodega;Haro\n"
+    db = built_db(tmp_path, "bodegas.csv", "Nombre;Actividad;Localidad\nBodegas Muga;Bodega;Haro\n"
              "Bodegas Roda;Bodega;Haro\n")
     crm = tmp_path / "crm.csv"
     crm.write_text("Nombre de la cuenta,Etapa\nBodegas Muga,Cerrada ganada\n"
@@ -2921,7 +2913,7 @@ def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_
 def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(tmp_path):
     from spider.signals import signals_of
 
-    db = _db(tmp_path, "bodegas.csv",
+    db = built_db(tmp_path, "bodegas.csv",
              "Nombre;Localidad;Provincia;Actividad\n"
              "González Byass;Jerez de la Frontera;Cádiz;Bodega\n"
              "Bodegas Tradición;Jerez de la Frontera;CADIZ;Bodega\n"
@@ -2941,7 +2933,7 @@ def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(t
 
 
 def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_noun(tmp_path):
-    doctors = _db(tmp_path, "aerzte.csv",
+    doctors = built_db(tmp_path, "aerzte.csv",
                   "Praxis;Fachrichtung;Ort\n"
                   "Kinderarztpraxis Dr. Sabine Lang;Kinder- und Jugendmedizin;München\n"
                   "Dr. med. Markus Bauer;Kinderheilkunde;München\n"
@@ -2956,7 +2948,7 @@ def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_
     assert set(_names(doctors, "Zahnärzte München")[:2]) == {
         "Zahnarztpraxis Schwabing", "Dr. med. Thomas Weber"}
     assert _names(doctors, "Hausarzt München")[:1] == ["Hausarztpraxis am Rotkreuzplatz"]
-    trades = _db(tmp_path, "cslb.csv",
+    trades = built_db(tmp_path, "cslb.csv",
                  "Business Name,City,State,License Type\n"
                  "NATOMAS GENERAL CONTRACTING,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
                  "PACIFIC COAST BUILDERS,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
@@ -2966,7 +2958,7 @@ def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_
     # (contractors alone had been read as General Building Contractor, and plumbing dropped)
     assert set(_names(trades, "plumbing contractors")[:2]) == {"Delta Plumbing",
                                                                "River City Plumbing"}
-    care = _db(tmp_path, "kaigo.csv",
+    care = built_db(tmp_path, "kaigo.csv",
                "事業所名,サービス種類,所在地\n"
                "訪問看護ステーション中央,訪問看護,北海道札幌市中央区北1条西2丁目\n"
                "ツクイ札幌大通,訪問介護,北海道札幌市中央区大通西5丁目\n"
@@ -2979,21 +2971,21 @@ def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_
 def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tmp_path):
     from spider.calls import log_call
 
-    db = _db(tmp_path, "aerzte.csv",
+    db = built_db(tmp_path, "aerzte.csv",
              "Praxis;Fachrichtung;Ort\n"
              "Praxis Dr. Josef Gruber;Allgemeinmedizin;München\n"
              "Praxis Dr. Anna Huber;Allgemeinmedizin;München\n"
              "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n")
     query = resolve_query(db, "Praxis Gruber")
     assert (query.kind, query.company_name) == ("company", "Praxis Dr. Josef Gruber")
-    museums = _db(tmp_path, "museums.csv",
+    museums = built_db(tmp_path, "museums.csv",
                   "name,city,state\nIllinois State University Planetarium,Normal,IL\n"
                   "Adler Planetarium,Chicago,IL\nCernan Earth and Space Center,River Grove,IL\n"
                   "Field Museum,Chicago,IL\nMuseum of Science and Industry,Chicago,IL\n",
                   db=open_db(tmp_path / "m.db"))
     # (a kind and a place are a segment, though one name holds both words)
     assert resolve_query(museums, "planetarium in Illinois").kind == "segment"
-    care = _db(tmp_path, "kaigo.csv",
+    care = built_db(tmp_path, "kaigo.csv",
                "事業所名,サービス種類,所在地\n"
                "特別養護老人ホーム 白石ライフ,介護老人福祉施設,北海道札幌市白石区本通1丁目\n"
                "特別養護老人ホーム 麻生の杜,介護老人福祉施設,北海道札幌市北区麻生町7丁目\n",
@@ -3007,7 +2999,7 @@ def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tm
 def test_the_full_match_note_counts_what_is_listed(tmp_path):
     from spider.clients import record_won
 
-    db = _db(tmp_path, "bakeries.csv",
+    db = built_db(tmp_path, "bakeries.csv",
              "name,category,city,state\n"
              "Alpha Bakery,Bakery,Austin,TX\nBeta Bakery,Bakery,Austin,TX\n"
              "Gamma Bakery,Bakery,Dallas,TX\nDelta Bakery,Bakery,Houston,TX\n"
@@ -3021,7 +3013,7 @@ def test_the_full_match_note_counts_what_is_listed(tmp_path):
 
 
 def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
-    db = _db(tmp_path, "multi.csv",
+    db = built_db(tmp_path, "multi.csv",
              "name,category,city,country\n"
              "Clínica Dental Sonrisa,Clínica dental,Madrid,ES\n"
              "Clínica Dental Norte,Clínica dental,Madrid,ES\n"
@@ -3037,7 +3029,7 @@ def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
 
 
 def test_a_guides_cuisines_are_restaurants(tmp_path):
-    db = _db(tmp_path, "gourmet.csv",
+    db = built_db(tmp_path, "gourmet.csv",
              "店名,ジャンル,住所,電話番号\n"
              "すし匠,寿司,東京都新宿区四谷1-11,03-3351-6387\n"
              "一蘭 新宿中央東口店,ラーメン,東京都新宿区新宿3-34-11,03-3225-5518\n"
@@ -3063,14 +3055,14 @@ def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
     assert map_headers("Bedrijfsnaam,Plaats,Branche,KvK-nummer".split(","))["KvK-nummer"] == \
         "corporate_number"
     assert map_headers(["Företagsnamn", "Ort", "Bransch"])["Företagsnamn"] == "name"
-    db = _db(tmp_path, "firmy.csv",
+    db = built_db(tmp_path, "firmy.csv",
              "Nazwa,Miejscowość,Kategoria,Status\nApteka Tokio,Bytom,Apteka,Aktywny\n"
              "Apteka Centrum,Bytom,Apteka,Wykreślony\nApteka Nova,Bytom,Apteka,Zawieszony\n")
     assert _closed(db) == {"Apteka Centrum", "Apteka Nova"}
 
 
 def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_path):
-    db = _db(tmp_path, "ch.csv",
+    db = built_db(tmp_path, "ch.csv",
              "CompanyName,SICCode.SicText_1,RegAddress.PostTown,CompanyStatus\n"
              "ALPHA MGMT LTD,70229 - Management consultancy activities other than financial "
              "management,READING,Active\n"
@@ -3086,7 +3078,7 @@ def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_p
 
 
 def test_a_registers_second_sic_code_is_a_kind_too(tmp_path):
-    db = _db(tmp_path, "ch.csv",
+    db = built_db(tmp_path, "ch.csv",
              "CompanyName,SICCode.SicText_1,SICCode.SicText_2,RegAddress.PostTown\n"
              "ALPHA LTD,62012 - Business and domestic software development,"
              "62020 - Information technology consultancy activities,LEEDS\n"
@@ -3097,7 +3089,7 @@ def test_a_registers_second_sic_code_is_a_kind_too(tmp_path):
 
 
 def test_a_typo_of_the_users_own_label_word_reads_their_label(private_db, tmp_path):
-    db = _db(tmp_path, "ch.csv",
+    db = built_db(tmp_path, "ch.csv",
              "CompanyName,SICCode.SicText_1,RegAddress.PostTown\n"
              "AIRE VALLEY CODE LTD,62012 - Business and domestic software development,LEEDS\n"
              "KIRKSTALL APPS LTD,62012 - Business and domestic software development,LEEDS\n"
@@ -3116,7 +3108,7 @@ def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
     from spider.text import noun_forms
 
     # a remark that mentions a closed word is no closing
-    db = _db(tmp_path, "dentists.csv",
+    db = built_db(tmp_path, "dentists.csv",
              "name,city,state,Notes\nA Dental,Austin,TX,Decision maker is in administration\n"
              "B Dental,Austin,TX,Closed for lunch 12-1\nC Dental,Austin,TX,Consultorio en planta baja\n"
              "D Dental,Austin,TX,Permanently closed\n")
@@ -3124,7 +3116,7 @@ def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
     # a plain Category column beats a Services one before it
     assert map_headers(["Hotel Name", "City", "Services", "Category"])["Category"] == "category"
     # the postal code after the house is no house number; two branches on one street stay two
-    db2 = _db(tmp_path, "bar.csv", "name,address,city\nBar Roma,\"Via Roma 12, 20121 Milano\",Milano\n"
+    db2 = built_db(tmp_path, "bar.csv", "name,address,city\nBar Roma,\"Via Roma 12, 20121 Milano\",Milano\n"
               "Bar Roma,\"Via Roma 40, 20121 Milano\",Milano\n", db=open_db(tmp_path / "b.db"))
     assert db2.execute("select count(*) from companies").fetchone()[0] == 2
     # a Sapporo address's block is its 丁目-番-号, not 北1条's 1
@@ -3138,7 +3130,7 @@ def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
 def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
     from spider.signals import STATUS_CLOSED
 
-    db = _db(tmp_path, "cslb.csv",
+    db = built_db(tmp_path, "cslb.csv",
              "Business Name,City,State,Status,License Expiration Date,Bond Expiration Date\n"
              "ELK GROVE ROOFING,Elk Grove,CA,Active,06/30/2099,01/31/2021\n")
     # (a bond's lapsed date had closed a licence valid to 2099)
@@ -3149,7 +3141,7 @@ def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
 
 
 def test_accounts_the_crm_calls_partners_or_competitors_are_no_prospects(tmp_path):
-    db = _db(tmp_path, "accounts.csv",
+    db = built_db(tmp_path, "accounts.csv",
              "Account Name,Type,Industry,Billing City,Billing Country,Phone\n"
              "Pioneer Logistics,Partner,Transportation,Manchester,United Kingdom,0161 555 0101\n"
              "Northern Freight Ltd,Prospect,Transportation,Manchester,United Kingdom,0161 555 0102\n"
