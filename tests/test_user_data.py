@@ -217,7 +217,7 @@ MUSEUMS = """MID,Museum,Discipline,City,State
 
 def test_labels_and_openers_read_well_outside_hotels(tmp_path):
     db = built_db(tmp_path, "museums.csv", MUSEUMS,
-             mapping={"name": "Museum", "category": "Discipline", "source_id": "MID"})
+                  mapping={"name": "Museum", "category": "Discipline", "source_id": "MID"})
     expansion = expand(db, Settings(), "art museum in Alabama", limit=5, save=False)
     assert [p.name for p in expansion.prospects][:3] == sorted(
         ["Mobile Museum of Art", "Fayette Art Museum", "Birmingham Museum of Art"],
@@ -238,7 +238,7 @@ def test_a_won_clients_prefecture_counts_though_the_seeds_crowd_it(private_db, t
     rows += [f"大阪私学{n}高等学校,大阪府,大阪市,私立" for n in range(8)]
     rows += [f"東京公立{n}高等学校,東京都,{ward},公立" for n, ward in enumerate(wards)]
     db = built_db(tmp_path, "schools.csv", "\n".join(rows) + "\n", db=private_db,
-             mapping={"name": "学校名", "category": "設置者"})
+                  mapping={"name": "学校名", "category": "設置者"})
     names = _names(db, "東京私学5高等学校")
     assert all(n.startswith("東京私学") for n in names[:7]), names
 
@@ -488,7 +488,7 @@ def test_a_rating_said_the_way_guides_say_it(tmp_path):
 
 def test_an_opener_takes_its_noun_from_the_list_when_the_category_is_no_noun(tmp_path):
     db = built_db(tmp_path, "london_restaurants.csv", LONDON,
-             mapping={"name": "Restaurant", "category": "Cuisine", "rating": "Stars"})
+                  mapping={"name": "Restaurant", "category": "Cuisine", "rating": "Stars"})
     result = expand(db, Settings(), "Indian restaurants in London", limit=3, save=False)
     line = result.prospects[0].opening_line
     assert "indian restaurant" in line.lower() and "companies" not in line, line
@@ -511,10 +511,10 @@ def test_japanese_reasons_name_japanese_places(tmp_path):
 
 def test_a_word_and_its_synonym_in_two_files_name_both(tmp_path):
     db = built_db(tmp_path, "ja.csv", "店名,ジャンル,市区町村,都道府県\n"
-             "がんこ 新梅田食道街店,寿司,大阪市,大阪府\n魚心 南店,寿司,大阪市,大阪府\n"
-             "すきやばし次郎,寿司,中央区,東京都\n")
+                  "がんこ 新梅田食道街店,寿司,大阪市,大阪府\n魚心 南店,寿司,大阪市,大阪府\n"
+                  "すきやばし次郎,寿司,中央区,東京都\n")
     db = built_db(tmp_path, "en.csv", "name,category,city,region\nHarukoma,Sushi,Osaka,Osaka\n"
-             "Kyubey,Sushi,Chuo,Tokyo\n", db=db)
+                  "Kyubey,Sushi,Chuo,Tokyo\n", db=db)
     # "sushi" is the English file's Sushi and, through 寿司 = sushi, the Japanese file's 寿司.
     assert set(_names(db, "sushi in Osaka")[:3]) == {"がんこ 新梅田食道街店", "魚心 南店", "Harukoma"}
 
@@ -696,17 +696,17 @@ def test_a_crm_export_finds_its_accounts_by_address_not_only_by_name(tmp_path):
     # A Salesforce export names accounts its own way ("Kemba Financial CU", "Früh Kölsch");
     # its billing street and postal code say which known company each is.
     unions = built_db(tmp_path, "unions.csv",
-                 "Business Name,Category,Street,City,State,ZIP,Phone\n"
-                 "KEMBA Financial Credit Union,Credit Union,555 Officenter Pl,Gahanna,OH,43230,"
-                 "(614) 235-2395\n"
-                 "Wright-Patt Credit Union,Credit Union,3560 Pentagon Blvd,Beavercreek,OH,45431,"
-                 "(937) 912-7000\n"
-                 "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n"
-                 "Smith & Partners Law Office,Law Firm,100 Main Street,Dayton,OH,45402,"
-                 "(937) 555-0100\n")
+                      "Business Name,Category,Street,City,State,ZIP,Phone\n"
+                      "KEMBA Financial Credit Union,Credit Union,555 Officenter Pl,Gahanna,OH,43230,"
+                      "(614) 235-2395\n"
+                      "Wright-Patt Credit Union,Credit Union,3560 Pentagon Blvd,Beavercreek,OH,45431,"
+                      "(937) 912-7000\n"
+                      "Telhio Credit Union,Credit Union,96 N 4th St,Columbus,OH,43215,(614) 221-3233\n"
+                      "Smith & Partners Law Office,Law Firm,100 Main Street,Dayton,OH,45402,"
+                      "(937) 555-0100\n")
     db = built_db(tmp_path, "brauereien.csv", "Firma;Kategorie;Straße;PLZ;Ort;Bundesland\n"
-             "Früh am Dom;Brauhaus;Am Hof 12-18;50667;Köln;Nordrhein-Westfalen\n"
-             "Päffgen;Brauhaus;Friesenstraße 64;50670;Köln;Nordrhein-Westfalen\n", db=unions)
+                  "Früh am Dom;Brauhaus;Am Hof 12-18;50667;Köln;Nordrhein-Westfalen\n"
+                  "Päffgen;Brauhaus;Friesenstraße 64;50670;Köln;Nordrhein-Westfalen\n", db=unions)
     crm = tmp_path / "crm.csv"
     crm.write_text("Account Name,Stage,Billing Street,Billing City,Billing State/Province,"
                    "Billing Zip/Postal Code,Billing Country,Phone\n"
@@ -763,12 +763,12 @@ def test_a_brand_and_a_place_name_the_property_and_a_whole_name_beats_a_loose_re
 def test_places_in_the_languages_directories_are_written_in(tmp_path):
     # Land "Deutschland"/"Österreich", a Bundesland with its hyphen, a town by its short name
     db = built_db(tmp_path, "brauereien.csv",
-             "Firma;Kategorie;Ort;Bundesland;Land\n"
-             "Päffgen;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
-             "Brauerei Schumacher;Brauhaus;Düsseldorf;Nordrhein-Westfalen;Deutschland\n"
-             "Brauhaus Sion;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
-             "Zwickl Brauerei;Brauhaus;Frankfurt am Main;Hessen;Deutschland\n"
-             "Salm Bräu;Brauhaus;Wien;Wien;Österreich\n")
+                  "Firma;Kategorie;Ort;Bundesland;Land\n"
+                  "Päffgen;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
+                  "Brauerei Schumacher;Brauhaus;Düsseldorf;Nordrhein-Westfalen;Deutschland\n"
+                  "Brauhaus Sion;Brauhaus;Köln;Nordrhein-Westfalen;Deutschland\n"
+                  "Zwickl Brauerei;Brauhaus;Frankfurt am Main;Hessen;Deutschland\n"
+                  "Salm Bräu;Brauhaus;Wien;Wien;Österreich\n")
     assert db.execute("select count(*) from company_signals where signal = "
                       "'place:country:AT'").fetchone()[0] == 1
     assert set(_names(db, "Brauhaus in Nordrhein-Westfalen")[:3]) == {
@@ -781,11 +781,11 @@ def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
     # German writes a kind as one word (Gasthausbrauerei is a Brauerei); an English line says
     # the kind in English ("breweries"), an Open Brewery DB file's headers are read as such.
     db = built_db(tmp_path, "brauereien.csv",
-             "Firma;Kategorie;Ort;Bundesland\n"
-             "Augustiner-Bräu Wagner KG;Brauerei;München;Bayern\n"
-             "Paulaner Brauerei;Brauerei;München;Bayern\n"
-             "Giesinger Bräu;Gasthausbrauerei;München;Bayern\n"
-             "Klosterbrauerei Andechs;Klosterbrauerei;Andechs;Bayern\n")
+                  "Firma;Kategorie;Ort;Bundesland\n"
+                  "Augustiner-Bräu Wagner KG;Brauerei;München;Bayern\n"
+                  "Paulaner Brauerei;Brauerei;München;Bayern\n"
+                  "Giesinger Bräu;Gasthausbrauerei;München;Bayern\n"
+                  "Klosterbrauerei Andechs;Klosterbrauerei;Andechs;Bayern\n")
     names = _names(db, "Brauerei in Bayern")
     assert names[:2] in (["Augustiner-Bräu Wagner KG", "Paulaner Brauerei"],
                          ["Paulaner Brauerei", "Augustiner-Bräu Wagner KG"])
@@ -801,9 +801,9 @@ def test_kinds_written_as_one_word_and_said_in_english(tmp_path):
 
 def test_a_tokyo_ward_as_the_city_is_in_tokyo_and_an_empty_answer_says_why(tmp_path):
     db = built_db(tmp_path, "tea.csv", "name,category,city,country\n"
-             "Ippodo Tea Tokyo,Tea shop,千代田区,JP\nMarukyu Koyamaen Tea,Tea shop,Chiyoda-ku,JP\n"
-             "Uogashi Meicha,Tea shop,Chuo,JP\nKyoto Tea,Tea shop,Kyoto,JP\n"
-             "Iwanohara Winery,Winery,Joetsu,JP\n")
+                  "Ippodo Tea Tokyo,Tea shop,千代田区,JP\nMarukyu Koyamaen Tea,Tea shop,Chiyoda-ku,JP\n"
+                  "Uogashi Meicha,Tea shop,Chuo,JP\nKyoto Tea,Tea shop,Kyoto,JP\n"
+                  "Iwanohara Winery,Winery,Joetsu,JP\n")
     assert set(_names(db, "tea shop in Tokyo")[:3]) == {"Ippodo Tea Tokyo", "Marukyu Koyamaen Tea",
                                                         "Uogashi Meicha"}
     from spider.cli.output import expansion_header
@@ -1224,15 +1224,15 @@ def test_a_member_lists_vets_and_chiropractors_are_read_from_their_names(tmp_pat
 
 def test_a_client_known_by_its_place_alone_has_no_priority_a_lookalikes(tmp_path):
     db = built_db(tmp_path, "partners.csv", "name,address\nPenn Partners,\"200 Market St, Philadelphia, "
-             "PA 19106, USA\"\nLiberty Group,\"123 Market St, Philadelphia, PA 19106, USA\"\n"
-             "Schuylkill Associates,\"2201 Walnut St, Philadelphia, PA 19103, USA\"\n")
+                  "PA 19106, USA\"\nLiberty Group,\"123 Market St, Philadelphia, PA 19106, USA\"\n"
+                  "Schuylkill Associates,\"2201 Walnut St, Philadelphia, PA 19103, USA\"\n")
     expansion = expand(db, Settings(), "Penn Partners", limit=5, save=False)
     assert {p.priority for p in expansion.prospects} == {"C"}
     assert any("none more than priority C" in n for n in expansion.notes)
     # A list whose places Spider cannot read says so and what to do, not "holds no
     # companies yet".
     bare = built_db(tmp_path, "bare.csv", "name,address\nA Co,1 Main St\nB Co,2 Main St\n",
-               db=open_db(tmp_path / "bare.db"))
+                    db=open_db(tmp_path / "bare.db"))
     with pytest.raises(SpiderError, match="carry nothing to compare them by.*--set country=US"):
         resolve_query(bare, "A Co")
 
@@ -1241,10 +1241,10 @@ def test_a_state_code_after_the_town_in_a_us_list_is_the_state(tmp_path):
     # No ZIP codes: the file's states (PA, OH, MI) say it is a US list, and "PA" after the
     # town is Pennsylvania (it had been taken for Panama, and the state was lost).
     db = built_db(tmp_path, "members.csv", "name,address,category\n"
-             "Liberty Dental,\"123 Market St, Philadelphia, PA\",dentist\n"
-             "Penn Dental,\"200 Walnut St, Pittsburgh, PA\",dentist\n"
-             "Buckeye Dental,\"780 N High St, Columbus, OH\",dentist\n"
-             "Motor City Dental,\"5800 Cass Ave, Detroit, MI\",dentist\n")
+                  "Liberty Dental,\"123 Market St, Philadelphia, PA\",dentist\n"
+                  "Penn Dental,\"200 Walnut St, Pittsburgh, PA\",dentist\n"
+                  "Buckeye Dental,\"780 N High St, Columbus, OH\",dentist\n"
+                  "Motor City Dental,\"5800 Cass Ave, Detroit, MI\",dentist\n")
     assert set(_names(db, "dentists in Pennsylvania")[:2]) == {"Liberty Dental", "Penn Dental"}
     assert any(f.label == "Pennsylvania" for f in resolve_query(db, "dentists in PA").facets)
 
@@ -1258,9 +1258,9 @@ def test_an_english_opener_names_the_kind_in_english(tmp_path):
     line = expand(db, Settings(), "渋谷区の美容室", limit=1, save=False).prospects[0].opening_line
     assert "beauty salons in Shibuya" in line, line
     db = built_db(tmp_path, "commerces.csv", COMMERCES + "Fleurs de Paris Bastille,\"40 Rue de Lappe, "
-             "75011 Paris\",01 47 00 23 45,Fleuriste\nAu Nom de la Rose,\"25 Rue Monge, 75005 Paris\","
-             "01 56 81 40 27,Fleuriste\nCentre Dentaire Oberkampf,\"98 Rue Oberkampf, 75011 Paris\","
-             "01 48 06 77 31,Cabinet dentaire\n", db=open_db(tmp_path / "fr.db"))
+                  "75011 Paris\",01 47 00 23 45,Fleuriste\nAu Nom de la Rose,\"25 Rue Monge, 75005 Paris\","
+                  "01 56 81 40 27,Fleuriste\nCentre Dentaire Oberkampf,\"98 Rue Oberkampf, 75011 Paris\","
+                  "01 48 06 77 31,Cabinet dentaire\n", db=open_db(tmp_path / "fr.db"))
     lines = {p.name: p.opening_line for q in ("fleuristes à Paris", "Cabinet Dentaire Saint-Germain")
              for p in expand(db, Settings(), q, limit=2, save=False).prospects}
     assert "florists in Paris" in lines["Fleurs de Paris Bastille"], lines
@@ -1271,8 +1271,8 @@ def test_a_local_business_of_the_same_kind_elsewhere_is_no_priority_a(tmp_path):
     # A Lyon bakery's direct competitors are Lyon's bakeries; a Paris or Marseille bakery
     # comes after them and is a B at best (all were [A] before).
     db = built_db(tmp_path, "commerces.csv", COMMERCES + "Pralus Presqu'île,\"32 Rue de la Charité, "
-             "69002 Lyon\",04 78 37 24 42,Boulangerie\nLe Fournil de Gerland,\"112 Avenue Jean "
-             "Jaurès, 69007 Lyon\",04 78 72 15 90,Boulangerie\n")
+                  "69002 Lyon\",04 78 37 24 42,Boulangerie\nLe Fournil de Gerland,\"112 Avenue Jean "
+                  "Jaurès, 69007 Lyon\",04 78 72 15 90,Boulangerie\n")
     prospects = expand(db, Settings(), "Boulangerie Pozzoli", limit=6, save=False).prospects
     letters = {p.name: p.priority for p in prospects}
     assert {p.name for p in prospects[:2]} == {"Pralus Presqu'île", "Le Fournil de Gerland"}
@@ -1345,9 +1345,9 @@ def test_a_company_gone_from_its_source_never_blocks_the_live_one_of_its_name(tm
     # it) as gone; the live company of the same name is the one meant ("matches several
     # companies ... #1 Grindsmith Coffee [gone from every source]" before).
     db = built_db(tmp_path, "cafes.csv", "name,category,address\n"
-             "Grindsmith Coffee,Cafe,\"231 Deansgate, Manchester M3 4EN, UK\"\n"
-             "Grindsmith Coffee,Cafe,\"8 Half Moon St, Leeds LS1 6AA, UK\"\n"
-             "Federal Cafe,Cafe,\"9 Nicholas Croft, Manchester M4 1EY, UK\"\n")
+                  "Grindsmith Coffee,Cafe,\"231 Deansgate, Manchester M3 4EN, UK\"\n"
+                  "Grindsmith Coffee,Cafe,\"8 Half Moon St, Leeds LS1 6AA, UK\"\n"
+                  "Federal Cafe,Cafe,\"9 Nicholas Croft, Manchester M4 1EY, UK\"\n")
     ids = [cid for cid, in db.execute("select id from companies where name = 'Grindsmith Coffee' "
                                       "order by id")]
     assert len(ids) == 2
@@ -1363,12 +1363,12 @@ def test_a_neighbourhood_between_the_street_and_the_town_is_a_place(tmp_path):
     # "114 Wilmslow Road, Didsbury, Manchester M20 5RB": Didsbury is the district ("estate
     # agents in Didsbury" had ignored the word and listed the Didsbury agent last).
     db = built_db(tmp_path, "agents.csv", "Business Name,Type,Full Address\n"
-             "Ryder & Dutton,Estate Agents,\"114 Wilmslow Road, Didsbury, Manchester M20 5RB\"\n"
-             "Thornley Groves,Estate Agents,\"3 Deansgate, Manchester M3 2BW\"\n"
-             "Jordan Fishwick,Estate Agents,\"10 King St, Manchester M2 6AG\"\n"
-             "Dexters Soho,Estate Agents,\"12 Greek St, Soho, London W1D 4DH\"\n"
-             "Didsbury Eyecare,Opticians,\"712 Wilmslow Road, Didsbury, Manchester M20 2DW\"\n",
-             mapping={"address": "Full Address"})
+                  "Ryder & Dutton,Estate Agents,\"114 Wilmslow Road, Didsbury, Manchester M20 5RB\"\n"
+                  "Thornley Groves,Estate Agents,\"3 Deansgate, Manchester M3 2BW\"\n"
+                  "Jordan Fishwick,Estate Agents,\"10 King St, Manchester M2 6AG\"\n"
+                  "Dexters Soho,Estate Agents,\"12 Greek St, Soho, London W1D 4DH\"\n"
+                  "Didsbury Eyecare,Opticians,\"712 Wilmslow Road, Didsbury, Manchester M20 2DW\"\n",
+                  mapping={"address": "Full Address"})
     assert _names(db, "estate agents in Didsbury")[0] == "Ryder & Dutton"
     assert _names(db, "estate agents in Soho")[0] == "Dexters Soho"
 
@@ -2354,25 +2354,25 @@ def test_curly_apostrophes_saved_by_excel_are_not_read_as_shift_jis(tmp_path):
 
 def test_a_floor_or_unit_before_the_street_number_is_no_house_number(tmp_path):
     db = built_db(tmp_path, "physio.csv",
-             "Practice Name,Profession,Street Address,Suburb,State,Postcode,Phone\n"
-             'Richmond Sports Physiotherapy Pty Ltd,Physiotherapy,"Level 1, 312 Swan Street",'
-             "Richmond,VIC,3121,(03) 9428 5510\n"
-             "Richmond Sports Physio,Physiotherapy,312 Swan St,Richmond,VIC,3121,03 9428 5510\n"
-             "Swan Street Physiotherapy,Physiotherapy,198 Swan Street,Cremorne,VIC,3121,(03) 9421 7733\n"
-             "Unit Physio,Physiotherapy,Unit 4/198 Swan Street,Cremorne,VIC,3121,(03) 9421 8000\n",
-             constants={"country": "AU"})
+                  "Practice Name,Profession,Street Address,Suburb,State,Postcode,Phone\n"
+                  'Richmond Sports Physiotherapy Pty Ltd,Physiotherapy,"Level 1, 312 Swan Street",'
+                  "Richmond,VIC,3121,(03) 9428 5510\n"
+                  "Richmond Sports Physio,Physiotherapy,312 Swan St,Richmond,VIC,3121,03 9428 5510\n"
+                  "Swan Street Physiotherapy,Physiotherapy,198 Swan Street,Cremorne,VIC,3121,(03) 9421 7733\n"
+                  "Unit Physio,Physiotherapy,Unit 4/198 Swan Street,Cremorne,VIC,3121,(03) 9421 8000\n",
+                  constants={"country": "AU"})
     assert db.execute("select count(*) from companies").fetchone()[0] == 3
 
 
 def test_a_vet_lists_services_column_leaves_the_kind_to_the_names(tmp_path):
     db = built_db(tmp_path, "vets.csv",
-             "Business Name,Address,City,State,ZIP,Phone,Services\n"
-             'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
-             'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
-             'Chestnut Hill Exotic Pet Clinic,200 Boylston St,Chestnut Hill,MA,02467,(617) 965-2424,"Exotic Animal Medicine, Avian Medicine"\n'
-             'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
-             'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Surgery"\n',
-             mapping={"category": "Services"})
+                  "Business Name,Address,City,State,ZIP,Phone,Services\n"
+                  'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
+                  'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
+                  'Chestnut Hill Exotic Pet Clinic,200 Boylston St,Chestnut Hill,MA,02467,(617) 965-2424,"Exotic Animal Medicine, Avian Medicine"\n'
+                  'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
+                  'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Surgery"\n',
+                  mapping={"category": "Services"})
     # (a list of vets whose names say so: "vet in Boston" is every one of them in Boston,
     # not the label holding "animal", a word of the synonym "animal hospital")
     expansion = expand(db, Settings(), "vet in Boston", limit=10, save=False)
@@ -2381,10 +2381,10 @@ def test_a_vet_lists_services_column_leaves_the_kind_to_the_names(tmp_path):
                                                      "South End Animal Hospital"}
     # In a list of other trades the same words still name no kind, and say so.
     db2 = built_db(tmp_path, "mixed.csv",
-              "name,category,city,state\n"
-              "Back Bay Veterinary Hospital,General Practice,Boston,MA\n"
-              + "".join(f"Boston Bakery {i},Bakery,Boston,MA\n" for i in range(8)),
-              db=open_db(tmp_path / "other.db"))
+                   "name,category,city,state\n"
+                   "Back Bay Veterinary Hospital,General Practice,Boston,MA\n"
+                   + "".join(f"Boston Bakery {i},Bakery,Boston,MA\n" for i in range(8)),
+                   db=open_db(tmp_path / "other.db"))
     with pytest.raises(SpiderError, match="names no kind"):
         expand(db2, Settings(), "vet in Boston", limit=10, save=False)
 
@@ -2423,16 +2423,16 @@ def test_italian_and_member_list_headers_and_statuses(tmp_path):
 
 def test_a_finer_kind_in_the_clients_own_town_is_a_lookalike(tmp_path):
     db = built_db(tmp_path, "agriturismi.csv",
-             "Denominazione;Tipologia;Indirizzo;CAP;Comune;Provincia\n"
-             "Il Poggio di Radda;Agriturismo;Località Poggio 12;53017;Radda in Chianti;SI\n"
-             "Podere Le Bonatte;Agriturismo;Via Bonatte 3;53017;Radda in Chianti;SI\n"
-             "Fattoria Castelvecchi;Agriturismo con ristorazione;Via Chiantigiana 45;53017;Radda in Chianti;SI\n"
-             "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;53011;Castellina in Chianti;SI\n"
-             "Masseria Il Frantoio;Agriturismo;SS 16 km 874;72017;Ostuni;BR\n"
-             "Masseria Salamina;Agriturismo;Contrada Salamina;72015;Fasano;BR\n"
-             "Cascina Baresane;Agriturismo;Via Baresane 4;12064;La Morra;CN\n"
-             "Trattoria da Mario;Ristorante;Piazza del Mercato 9;53017;Radda in Chianti;SI\n",
-             constants={"country": "IT"})
+                  "Denominazione;Tipologia;Indirizzo;CAP;Comune;Provincia\n"
+                  "Il Poggio di Radda;Agriturismo;Località Poggio 12;53017;Radda in Chianti;SI\n"
+                  "Podere Le Bonatte;Agriturismo;Via Bonatte 3;53017;Radda in Chianti;SI\n"
+                  "Fattoria Castelvecchi;Agriturismo con ristorazione;Via Chiantigiana 45;53017;Radda in Chianti;SI\n"
+                  "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;53011;Castellina in Chianti;SI\n"
+                  "Masseria Il Frantoio;Agriturismo;SS 16 km 874;72017;Ostuni;BR\n"
+                  "Masseria Salamina;Agriturismo;Contrada Salamina;72015;Fasano;BR\n"
+                  "Cascina Baresane;Agriturismo;Via Baresane 4;12064;La Morra;CN\n"
+                  "Trattoria da Mario;Ristorante;Piazza del Mercato 9;53017;Radda in Chianti;SI\n",
+                  constants={"country": "IT"})
     names = _names(db, "Il Poggio di Radda")
     assert "Fattoria Castelvecchi" in names and "Trattoria da Mario" not in names
     assert names.index("Fattoria Castelvecchi") < names.index("Masseria Il Frantoio")
@@ -2441,15 +2441,15 @@ def test_a_finer_kind_in_the_clients_own_town_is_a_lookalike(tmp_path):
 
 def test_a_word_the_towns_are_named_for_and_a_kind_by_its_other_words(tmp_path):
     db = built_db(tmp_path, "stays.csv",
-             "Denominazione;Tipologia;Indirizzo;Comune;Provincia\n"
-             "Podere Le Bonatte;Agriturismo;Via Bonatte 3;Radda in Chianti;SI\n"
-             "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;Castellina in Chianti;SI\n"
-             "Villa Vignamaggio;Agriturismo;Via Petriolo 5;Greve in Chianti;FI\n"
-             "Masseria Il Frantoio;Agriturismo;SS 16 km 874;Ostuni;BR\n"
-             "B&B Palazzo Rollo;Bed & Breakfast;Via Palmieri 42;Lecce;LE\n"
-             "Casa Chiara;Bed & Breakfast;Via Roma 3;Radda in Chianti;SI\n"
-             "Studio Podologico Rossi;Podiatry;Via Dante 4;Lecce;LE\n",
-             constants={"country": "IT"})
+                  "Denominazione;Tipologia;Indirizzo;Comune;Provincia\n"
+                  "Podere Le Bonatte;Agriturismo;Via Bonatte 3;Radda in Chianti;SI\n"
+                  "Tenuta di Lilliano;Agriturismo;Loc. Lilliano 1;Castellina in Chianti;SI\n"
+                  "Villa Vignamaggio;Agriturismo;Via Petriolo 5;Greve in Chianti;FI\n"
+                  "Masseria Il Frantoio;Agriturismo;SS 16 km 874;Ostuni;BR\n"
+                  "B&B Palazzo Rollo;Bed & Breakfast;Via Palmieri 42;Lecce;LE\n"
+                  "Casa Chiara;Bed & Breakfast;Via Roma 3;Radda in Chianti;SI\n"
+                  "Studio Podologico Rossi;Podiatry;Via Dante 4;Lecce;LE\n",
+                  constants={"country": "IT"})
     expansion = expand(db, Settings(), "agriturismo in Chianti", limit=10, save=False)
     assert not expansion.query.ignored
     full = {p.name for p in expansion.prospects if p.coverage == "2/2"}
@@ -2482,12 +2482,12 @@ def test_a_trading_name_is_the_name_and_the_registered_one_still_finds_it(tmp_pa
     from spider.names import find_companies
 
     db = built_db(tmp_path, "vets.csv",
-             "Business Name,DBA,Address,Suite,City,State,ZIP,Phone\n"
-             '"Porter Square Veterinary Hospital, Inc.",Porter Square Vet,1921 Massachusetts Ave,Suite 2,Cambridge,MA,02140,(617) 661-4411\n'
-             "Porter Square Veterinary Hospital Inc,Porter Sq. Veterinary Hospital,1921 Mass. Ave.,Ste 2,Cambridge,MA,02140,617-661-4411\n"
-             '"Medical Management International, Inc.",Banfield Pet Hospital,1 Fitchburg Ave,,Cambridge,MA,02140,(617) 354-0440\n'
-             '"Medical Management International, Inc.",Banfield Pet Hospital,1270 Boylston St,,Boston,MA,02215,(617) 266-5010\n'
-             "Fresh Pond Animal Hospital LLC,,15 Flanders Rd,,Cambridge,MA,02138,(617) 547-2280\n")
+                  "Business Name,DBA,Address,Suite,City,State,ZIP,Phone\n"
+                  '"Porter Square Veterinary Hospital, Inc.",Porter Square Vet,1921 Massachusetts Ave,Suite 2,Cambridge,MA,02140,(617) 661-4411\n'
+                  "Porter Square Veterinary Hospital Inc,Porter Sq. Veterinary Hospital,1921 Mass. Ave.,Ste 2,Cambridge,MA,02140,617-661-4411\n"
+                  '"Medical Management International, Inc.",Banfield Pet Hospital,1 Fitchburg Ave,,Cambridge,MA,02140,(617) 354-0440\n'
+                  '"Medical Management International, Inc.",Banfield Pet Hospital,1270 Boylston St,,Boston,MA,02215,(617) 266-5010\n'
+                  "Fresh Pond Animal Hospital LLC,,15 Flanders Rd,,Cambridge,MA,02138,(617) 547-2280\n")
     names = sorted(n for n, in db.execute("select name from companies"))
     assert names == ["Banfield Pet Hospital", "Banfield Pet Hospital", "Fresh Pond Animal Hospital LLC",
                      "Porter Square Vet"]
@@ -2508,13 +2508,13 @@ def test_a_street_or_an_estate_after_a_unit_is_no_town():
 
 def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind(tmp_path):
     db = built_db(tmp_path, "allied.csv",
-             "Practice Name,Profession(s),Street Address,Suburb,State,Postcode\n"
-             "Richmond Physio & Pilates,Physiotherapy,87 Church Street,Richmond,VIC,3121\n"
-             "Active Physio Richmond,Physiotherapy,28 East Market Street,Richmond,NSW,2753\n"
-             "Burnley Physio,Physiotherapy,5 Burnley St,Burnley,VIC,3121\n"
-             "Inner North Hand Therapy,Occupational Therapy; Hand Therapy,9 Smith St,Collingwood,VIC,3066\n"
-             "Westmead Hand Therapy,Hand Therapy,3 Hawkesbury Rd,Westmead,NSW,2145\n",
-             constants={"country": "AU"})
+                  "Practice Name,Profession(s),Street Address,Suburb,State,Postcode\n"
+                  "Richmond Physio & Pilates,Physiotherapy,87 Church Street,Richmond,VIC,3121\n"
+                  "Active Physio Richmond,Physiotherapy,28 East Market Street,Richmond,NSW,2753\n"
+                  "Burnley Physio,Physiotherapy,5 Burnley St,Burnley,VIC,3121\n"
+                  "Inner North Hand Therapy,Occupational Therapy; Hand Therapy,9 Smith St,Collingwood,VIC,3066\n"
+                  "Westmead Hand Therapy,Hand Therapy,3 Hawkesbury Rd,Westmead,NSW,2145\n",
+                  constants={"country": "AU"})
     expansion = expand(db, Settings(), "physio in Richmond", limit=10, save=False)
     assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
         "Richmond Physio & Pilates", "Active Physio Richmond"}
@@ -2528,22 +2528,22 @@ def test_a_town_of_one_name_in_two_states_is_said_and_a_synonyms_word_is_no_kind
 
 def test_a_zip_whose_leading_zero_a_spreadsheet_dropped(tmp_path):
     db = built_db(tmp_path, "vets.csv",
-             "Business Name,City,State,ZIP\n"
-             "Fresh Pond Animal Hospital,Cambridge,MA,2138\n"
-             "Austin Pet Clinic,Austin,TX,78701\n")
+                  "Business Name,City,State,ZIP\n"
+                  "Fresh Pond Animal Hospital,Cambridge,MA,2138\n"
+                  "Austin Pet Clinic,Austin,TX,78701\n")
     db = built_db(tmp_path, "physio.csv", "Practice Name,Suburb,State,Postcode\nRichmond Physio,Richmond,VIC,3121\n",
-             db=db)
+                  db=db)
     assert dict(db.execute("select name, postal_code from records").fetchall()) == {
         "Fresh Pond Animal Hospital": "02138", "Austin Pet Clinic": "78701", "Richmond Physio": "3121"}
 
 
 def test_an_unread_querys_hint_is_a_query_the_users_own_list_answers(tmp_path):
     db = built_db(tmp_path, "bakeries.csv", "name,category,city\n"
-             + "".join(f"Leeds Bakery {i},Bakery,Leeds\n" for i in range(4)) + "York Deli,Deli,York\n")
+                  + "".join(f"Leeds Bakery {i},Bakery,Leeds\n" for i in range(4)) + "York Deli,Deli,York\n")
     with pytest.raises(SpiderError, match="words like 'Bakery in Leeds'"):
         expand(db, Settings(), "frobnicator widgets", limit=10, save=False)
     names_only = built_db(tmp_path, "names.csv", "name,city\nAlpha Ltd,Leeds\nBeta Ltd,York\n",
-                     db=open_db(tmp_path / "names.db"))
+                          db=open_db(tmp_path / "names.db"))
     with pytest.raises(SpiderError) as raised:
         expand(names_only, Settings(), "plumber in Leeds", limit=10, save=False)
     assert "use one of them" not in str(raised.value) and "--map category=" in str(raised.value)
@@ -2554,9 +2554,9 @@ def test_a_japanese_listing_says_its_reference_in_japanese(tmp_path):
     from spider.export import to_table
 
     db = built_db(tmp_path, "shika.csv", "施設名,所在地,診療科目\n"
-             "日吉矯正歯科,横浜市港北区日吉2-5-15,矯正歯科\n"
-             "綱島駅前矯正歯科,横浜市港北区綱島西1-2-3,矯正歯科\n"
-             "元町矯正歯科,横浜市中区元町1-50,矯正歯科\n")
+                  "日吉矯正歯科,横浜市港北区日吉2-5-15,矯正歯科\n"
+                  "綱島駅前矯正歯科,横浜市港北区綱島西1-2-3,矯正歯科\n"
+                  "元町矯正歯科,横浜市中区元町1-50,矯正歯科\n")
     record_won(db, "日吉矯正歯科")
     table = to_table(db, expand(db, Settings(language="ja"), "日吉矯正歯科", limit=5, save=False))
     assert "参考事例: 匿名の受注先 #" in table and "reference:" not in table
@@ -2570,14 +2570,14 @@ def test_a_nearest_station_with_its_walk_is_the_neighbourhood_across_wards(tmp_p
     from spider.routing import add_rep, assign, owners
 
     db = built_db(tmp_path, "salons.csv",
-             "\ufeff店舗名,業種,住所,最寄駅\n"
-             "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,表参道駅 徒歩2分\n"
-             "Coral 表参道店,美容室,東京都港区南青山5-1-1,表参道駅 徒歩3分\n"
-             "Pure hair,美容室,東京都渋谷区神宮前2-21-1,東京メトロ表参道駅 徒歩4分\n"
-             "Felice,美容室,東京都渋谷区神宮前4-6-7,表参道駅(A2出口) 徒歩1分\n"
-             "Lond,美容室,東京都目黒区上目黒3-21-6,中目黒駅 徒歩5分\n"
-             "Ciel,美容室,東京都目黒区自由が丘1-12-14,自由が丘駅 徒歩2分\n"
-             "Riche,美容室,東京都世田谷区玉川3-1-1,二子玉川駅 徒歩3分\n")
+                  "\ufeff店舗名,業種,住所,最寄駅\n"
+                  "ヘアサロン ルミエール,美容室,東京都港区北青山3-5-12,表参道駅 徒歩2分\n"
+                  "Coral 表参道店,美容室,東京都港区南青山5-1-1,表参道駅 徒歩3分\n"
+                  "Pure hair,美容室,東京都渋谷区神宮前2-21-1,東京メトロ表参道駅 徒歩4分\n"
+                  "Felice,美容室,東京都渋谷区神宮前4-6-7,表参道駅(A2出口) 徒歩1分\n"
+                  "Lond,美容室,東京都目黒区上目黒3-21-6,中目黒駅 徒歩5分\n"
+                  "Ciel,美容室,東京都目黒区自由が丘1-12-14,自由が丘駅 徒歩2分\n"
+                  "Riche,美容室,東京都世田谷区玉川3-1-1,二子玉川駅 徒歩3分\n")
     expansion = expand(db, Settings(), "美容室 表参道", limit=10, save=False)
     assert {p.name for p in expansion.prospects if p.coverage == "2/2"} == {
         "ヘアサロン ルミエール", "Coral 表参道店", "Pure hair", "Felice"}
@@ -2639,14 +2639,14 @@ def test_a_query_typed_in_japanese_is_answered_in_japanese(tmp_path, monkeypatch
 
 def test_a_services_column_of_comma_lists_is_read_as_tags(tmp_path):
     db = built_db(tmp_path, "vets.csv",
-             "Business Name,Address,City,State,ZIP,Phone,Services\n"
-             'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
-             'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
-             'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
-             'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Dentistry"\n'
-             'Angell Animal Medical Center,350 S Huntington Ave,Boston,MA,02130,(617) 522-7282,"Emergency, Surgery, Dentistry"\n'
-             'Boston Arts Supply,12 Main St,Boston,MA,02116,(617) 555-0100,"Arts, Crafts"\n',
-             mapping={"category": "Services"})
+                  "Business Name,Address,City,State,ZIP,Phone,Services\n"
+                  'Back Bay Veterinary Hospital,240 Newbury St,Boston,MA,02116,(617) 266-1770,"General Practice, Dentistry"\n'
+                  'South End Animal Hospital,120 Tremont St,Boston,MA,02116,(617) 266-2000,"General Practice, Surgery"\n'
+                  'Porter Square Veterinary Hospital,1921 Massachusetts Ave,Cambridge,MA,02140,(617) 661-4411,"General Practice, Surgery"\n'
+                  'Fresh Pond Animal Hospital,15 Flanders Rd,Cambridge,MA,02138,(617) 547-2280,"General Practice, Dentistry"\n'
+                  'Angell Animal Medical Center,350 S Huntington Ave,Boston,MA,02130,(617) 522-7282,"Emergency, Surgery, Dentistry"\n'
+                  'Boston Arts Supply,12 Main St,Boston,MA,02116,(617) 555-0100,"Arts, Crafts"\n',
+                  mapping={"category": "Services"})
     # "General Practice" is in two lists: a tag of its own, so the two general practices in
     # Boston share it (the whole cell had been one label each)
     names = [p.name for p in expand(db, Settings(), "Back Bay Veterinary Hospital", limit=10,
@@ -2693,15 +2693,15 @@ def test_a_north_american_list_places_state_and_province_codes_in_their_countrie
 
 def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_path):
     db = built_db(tmp_path, "cqc.csv",
-             "Location ID,Location Name,Location Street Address,Location Address Line 2,"
-             "Location City,Location Postal Code,Location Type/Sector,Service types,"
-             "Registration status\n"
-             "1-119717051,Grove Park Care Home,Grove Lane,Headingley,Leeds,LS6 2AS,"
-             "Social Care Org,Care home service with nursing,Registered\n"
-             "1-130251734,Mill Lodge,Low Fold,Chapel Allerton,Leeds,LS7 4ES,Social Care Org,"
-             "Care home service without nursing,Registered\n"
-             "1-555,Sheffield Home Support,12 Church St,,Sheffield,S1 2GJ,Social Care Org,"
-             "Homecare agencies,Registered\n")
+                  "Location ID,Location Name,Location Street Address,Location Address Line 2,"
+                  "Location City,Location Postal Code,Location Type/Sector,Service types,"
+                  "Registration status\n"
+                  "1-119717051,Grove Park Care Home,Grove Lane,Headingley,Leeds,LS6 2AS,"
+                  "Social Care Org,Care home service with nursing,Registered\n"
+                  "1-130251734,Mill Lodge,Low Fold,Chapel Allerton,Leeds,LS7 4ES,Social Care Org,"
+                  "Care home service without nursing,Registered\n"
+                  "1-555,Sheffield Home Support,12 Church St,,Sheffield,S1 2GJ,Social Care Org,"
+                  "Homecare agencies,Registered\n")
     row = db.execute("select category, address from records where name = 'Grove Park Care Home'"
                      ).fetchone()
     assert tuple(row) == ("Care home service with nursing", "Grove Lane, Headingley")
@@ -2709,24 +2709,24 @@ def test_a_care_registers_service_types_and_second_address_line_are_read(tmp_pat
 
 def test_et_and_ampersand_are_one_word_in_names(tmp_path):
     db = built_db(tmp_path, "restos.csv",
-             "Nom;Adresse;Code postal;Ville;Cuisine;Téléphone\n"
-             "Daniel et Denise;156 Rue de Créqui;69003;Lyon;Bouchon lyonnais;04 78 60 66 53\n"
-             "Daniel & Denise Créqui;156 rue de Crequi;69003;Lyon 3e;Bouchon;\n"
-             "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais;04 78 30 40 44\n"
-             "Café Comptoir Abel;25 Rue Guynemer;69002;Lyon;Bouchon lyonnais;04 78 37 46 18\n"
-             "Müller und Söhne;Hauptstraße 5;69003;Lyon;Brasserie;04 78 00 00 01\n")
+                  "Nom;Adresse;Code postal;Ville;Cuisine;Téléphone\n"
+                  "Daniel et Denise;156 Rue de Créqui;69003;Lyon;Bouchon lyonnais;04 78 60 66 53\n"
+                  "Daniel & Denise Créqui;156 rue de Crequi;69003;Lyon 3e;Bouchon;\n"
+                  "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais;04 78 30 40 44\n"
+                  "Café Comptoir Abel;25 Rue Guynemer;69002;Lyon;Bouchon lyonnais;04 78 37 46 18\n"
+                  "Müller und Söhne;Hauptstraße 5;69003;Lyon;Brasserie;04 78 00 00 01\n")
     companies = db.execute("select count(*) from companies").fetchone()[0]
     assert companies == 4  # the two rows of Daniel et Denise are one restaurant
 
 
 def test_a_town_of_a_rural_district_is_said_without_the_district(tmp_path):
     db = built_db(tmp_path, "ryokan.csv",
-             "名称,種別,所在地\n"
-             "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
-             "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
-             "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n"
-             "俵屋旅館,旅館,京都府京都市中京区麩屋町通姉小路上ル中白山町278\n"
-             "草津ホテル,ホテル,群馬県吾妻郡草津町草津479\n")
+                  "名称,種別,所在地\n"
+                  "強羅花壇,旅館,神奈川県足柄下郡箱根町強羅1300\n"
+                  "箱根吟遊,旅館,神奈川県足柄下郡箱根町宮ノ下100-1\n"
+                  "富士屋ホテル,ホテル,神奈川県足柄下郡箱根町宮ノ下359\n"
+                  "俵屋旅館,旅館,京都府京都市中京区麩屋町通姉小路上ル中白山町278\n"
+                  "草津ホテル,ホテル,群馬県吾妻郡草津町草津479\n")
     # (足柄下郡箱根町 is 箱根町: "Hakone" and 箱根 find it)
     assert set(_names(db, "ryokan in Hakone")[:2]) == {"強羅花壇", "箱根吟遊"}
     assert set(_names(db, "旅館 箱根")[:2]) == {"強羅花壇", "箱根吟遊"}
@@ -2736,23 +2736,23 @@ def test_the_country_of_two_towns_and_of_a_register_whose_addresses_say_none(tmp
     from spider.signals import source_countries
 
     db = built_db(tmp_path, "restos.csv",
-             "Nom;Adresse;Code postal;Ville;Cuisine\n"
-             "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
-             "Bouillon Chartier;7 Rue du Faubourg Montmartre;75009;Paris;Bouillon\n"
-             "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais\n")
+                  "Nom;Adresse;Code postal;Ville;Cuisine\n"
+                  "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
+                  "Bouillon Chartier;7 Rue du Faubourg Montmartre;75009;Paris;Bouillon\n"
+                  "Le Bouchon des Filles;20 Rue Sergent Blandan;69001;Lyon;Bouchon lyonnais\n")
     assert set(source_countries(db).values()) == {"FR"}  # Paris and Lyon: France
     db2 = built_db(tmp_path, "homes.csv",
-              "Location Name,Location Street Address,Location Address Line 2,Location City\n"
-              "Grove Park Care Home,Grove Lane,Headingley,Leeds\n"
-              "Mill Lodge,Low Fold,Chapel Allerton,Leeds\n"
-              "Abbeyfield House,12 Abbey Road,Nether Edge,Sheffield\n"
-              "Fulford Grange,Heslington Lane,Fulford,York\n",
-              db=open_db(tmp_path / "homes.db"))
+                   "Location Name,Location Street Address,Location Address Line 2,Location City\n"
+                   "Grove Park Care Home,Grove Lane,Headingley,Leeds\n"
+                   "Mill Lodge,Low Fold,Chapel Allerton,Leeds\n"
+                   "Abbeyfield House,12 Abbey Road,Nether Edge,Sheffield\n"
+                   "Fulford Grange,Heslington Lane,Fulford,York\n",
+                   db=open_db(tmp_path / "homes.db"))
     # (the address tails, Headingley ..., are no regions: the towns decide)
     assert set(source_countries(db2).values()) == {"GB"}
     # One town alone says nothing: Paris may be in Texas.
     db3 = built_db(tmp_path, "one.csv", "Name,City\nA Bistro,Paris\nB Bistro,Paris\n",
-              db=open_db(tmp_path / "one.db"))
+                   db=open_db(tmp_path / "one.db"))
     assert source_countries(db3) == {}
 
 
@@ -2782,13 +2782,13 @@ def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
 
 def test_a_kind_the_lists_own_name_says_is_every_company_of_that_list(tmp_path):
     db = built_db(tmp_path, "accounting_firms_members.csv",
-             "Firm,Practice Areas,City,State/Province\n"
-             "Crowe LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
-             "Grant Thornton LLP,Audit & Assurance; Tax; Advisory,Chicago,IL\n"
-             "RSM US LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
-             "Forensic Partners LLC,Forensic Accounting,Boston,MA\n"
-             "Marcum LLP,Audit & Assurance; Tax,New York,NY\n"
-             "Plante Moran,Audit & Assurance; Tax,Southfield,MI\n")
+                  "Firm,Practice Areas,City,State/Province\n"
+                  "Crowe LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
+                  "Grant Thornton LLP,Audit & Assurance; Tax; Advisory,Chicago,IL\n"
+                  "RSM US LLP,Audit & Assurance; Tax; Consulting,Chicago,IL\n"
+                  "Forensic Partners LLC,Forensic Accounting,Boston,MA\n"
+                  "Marcum LLP,Audit & Assurance; Tax,New York,NY\n"
+                  "Plante Moran,Audit & Assurance; Tax,Southfield,MI\n")
     # "accounting" alone is in one label (Forensic Accounting); "accounting firm" is what
     # the list is, by its own name: its firms in Chicago first
     names = _names(db, "accounting firm Chicago")
@@ -2826,12 +2826,12 @@ def test_a_nursing_home_is_a_care_home_with_nursing_and_chains_do_not_outrank(tm
 
 def test_a_hostel_or_guesthouse_is_a_japanese_lists_kanishukusho(tmp_path):
     db = built_db(tmp_path, "stays.csv",
-             "名称,種別,所在地\n"
-             "ケイズハウス京都,簡易宿所,京都府京都市下京区屋形町418\n"
-             "ゲストハウス錺屋,簡易宿所,京都府京都市下京区富小路通五条下ル本塩竈町534\n"
-             "ピースホステル京都,簡易宿所,京都府京都市南区東九条上殿田町21-1\n"
-             "俵屋旅館,旅館,京都府京都市中京区麩屋町通姉小路上ル中白山町278\n"
-             "ホテルグランヴィア京都,ホテル,京都府京都市下京区烏丸通塩小路下ル東塩小路町901\n")
+                  "名称,種別,所在地\n"
+                  "ケイズハウス京都,簡易宿所,京都府京都市下京区屋形町418\n"
+                  "ゲストハウス錺屋,簡易宿所,京都府京都市下京区富小路通五条下ル本塩竈町534\n"
+                  "ピースホステル京都,簡易宿所,京都府京都市南区東九条上殿田町21-1\n"
+                  "俵屋旅館,旅館,京都府京都市中京区麩屋町通姉小路上ル中白山町278\n"
+                  "ホテルグランヴィア京都,ホテル,京都府京都市下京区烏丸通塩小路下ル東塩小路町901\n")
     hostels = {"ケイズハウス京都", "ゲストハウス錺屋", "ピースホステル京都"}
     # ("hostel" had been the shipped "budget" class no company here holds: an error)
     assert set(_names(db, "hostel kyoto")[:3]) == hostels
@@ -2840,13 +2840,13 @@ def test_a_hostel_or_guesthouse_is_a_japanese_lists_kanishukusho(tmp_path):
 
 def test_a_postal_code_in_a_query_lists_its_own_companies_first(tmp_path):
     db = built_db(tmp_path, "restos.csv",
-             "Nom;Adresse;Code postal;Ville;Cuisine\n"
-             "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
-             "Le Baratin;3 Rue Jouye-Rouve;75020;Paris;Bistrot\n"
-             "Clown Bar;114 Rue Amelot;75011;Paris;Bistrot\n"
-             "Le Bistrot Paul Bert;18 Rue Paul Bert;75011;Paris;Bistrot\n"
-             "Le Bistrot du Sommelier;97 Bd Haussmann;75008;Paris;Bistrot\n"
-             "Bistrot Bellecour;5 Place Bellecour;69002;Lyon;Bistrot\n")
+                  "Nom;Adresse;Code postal;Ville;Cuisine\n"
+                  "Le Comptoir du Relais;9 Carrefour de l'Odéon;75006;Paris;Bistrot\n"
+                  "Le Baratin;3 Rue Jouye-Rouve;75020;Paris;Bistrot\n"
+                  "Clown Bar;114 Rue Amelot;75011;Paris;Bistrot\n"
+                  "Le Bistrot Paul Bert;18 Rue Paul Bert;75011;Paris;Bistrot\n"
+                  "Le Bistrot du Sommelier;97 Bd Haussmann;75008;Paris;Bistrot\n"
+                  "Bistrot Bellecour;5 Place Bellecour;69002;Lyon;Bistrot\n")
     # (75011 is read as Paris, the town its companies are in; the two of 75011 had ranked
     # alike with those of 75006 and 75020)
     assert set(_names(db, "bistrot 75011")[:2]) == {"Clown Bar", "Le Bistrot Paul Bert"}
@@ -2875,21 +2875,21 @@ def test_a_file_read_again_keeps_the_map_it_was_read_with(tmp_path):
 
 def test_closed_by_a_remark_a_spanish_baja_and_an_active_licence_past_its_expiry(tmp_path):
     doctors = built_db(tmp_path, "aerzte.csv",
-                  "Praxis;Fachrichtung;Ort;Bemerkung\n"
-                  "Praxis Dr. Gruber;Allgemeinmedizin;München;Praxis aufgegeben 12/2024\n"
-                  "Praxis Dr. Weber;Allgemeinmedizin;München;Mittwochs geschlossen\n"
-                  "Praxis Dr. Schäfer;Innere Medizin;München;geschlossen\n",
-                  mapping={"name": "Praxis"})
+                       "Praxis;Fachrichtung;Ort;Bemerkung\n"
+                       "Praxis Dr. Gruber;Allgemeinmedizin;München;Praxis aufgegeben 12/2024\n"
+                       "Praxis Dr. Weber;Allgemeinmedizin;München;Mittwochs geschlossen\n"
+                       "Praxis Dr. Schäfer;Innere Medizin;München;geschlossen\n",
+                       mapping={"name": "Praxis"})
     assert _closed(doctors) == {"Praxis Dr. Gruber", "Praxis Dr. Schäfer"}
     wineries = built_db(tmp_path, "bodegas.csv",
-                   "Nombre;Localidad;Estado\nBodegas Campillo;Laguardia;Baja\n"
-                   "Bodegas Ysios;Laguardia;Alta\n", db=open_db(tmp_path / "b.db"))
+                        "Nombre;Localidad;Estado\nBodegas Campillo;Laguardia;Baja\n"
+                        "Bodegas Ysios;Laguardia;Alta\n", db=open_db(tmp_path / "b.db"))
     assert _closed(wineries) == {"Bodegas Campillo"}
     contractors = built_db(tmp_path, "cslb.csv",
-                      "Business Name,City,State,Status,Expiration Date\n"
-                      "ELK GROVE ROOFING,Elk Grove,CA,Active,08/31/2024\n"
-                      "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
-                      db=open_db(tmp_path / "c.db"))
+                           "Business Name,City,State,Status,Expiration Date\n"
+                           "ELK GROVE ROOFING,Elk Grove,CA,Active,08/31/2024\n"
+                           "SACRAMENTO ROOFING,Sacramento,CA,Active,08/31/2099\n",
+                           db=open_db(tmp_path / "c.db"))
     assert _closed(contractors) == {"ELK GROVE ROOFING"}
 
 
@@ -2902,7 +2902,7 @@ def test_spanish_german_and_japanese_operator_headers_and_a_spanish_crm_win(tmp_
     assert map_headers(["Praxis", "Fachrichtung", "PLZ", "Ort"])["Praxis"] == "name"
     assert map_headers(["Nombre", "Actividad", "Localidad"])["Actividad"] == "category"
     db = built_db(tmp_path, "bodegas.csv", "Nombre;Actividad;Localidad\nBodegas Muga;Bodega;Haro\n"
-             "Bodegas Roda;Bodega;Haro\n")
+                  "Bodegas Roda;Bodega;Haro\n")
     crm = tmp_path / "crm.csv"
     crm.write_text("Nombre de la cuenta,Etapa\nBodegas Muga,Cerrada ganada\n"
                    "Bodegas Roda,Cerrada perdida\n", encoding="utf-8")
@@ -2914,15 +2914,15 @@ def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(t
     from spider.signals import signals_of
 
     db = built_db(tmp_path, "bodegas.csv",
-             "Nombre;Localidad;Provincia;Actividad\n"
-             "González Byass;Jerez de la Frontera;Cádiz;Bodega\n"
-             "Bodegas Tradición;Jerez de la Frontera;CADIZ;Bodega\n"
-             "Bodegas Hidalgo;Sanlúcar de Barrameda;Cadiz;Bodega\n"
-             "Familia Torres;Vilafranca del Penedès;Barcelona;Bodega\n"
-             "Bodegas Muga;Haro;La Rioja;Bodega\n"
-             "Bodegas Vivanco;Briones;La Rioja;Bodega\n"
-             "Vinos de Madrid;Madrid;Madrid;Bodega\n"
-             "Bodegas Lustau;Jerez de la Frontera;Cádiz;Bodega\n")
+                  "Nombre;Localidad;Provincia;Actividad\n"
+                  "González Byass;Jerez de la Frontera;Cádiz;Bodega\n"
+                  "Bodegas Tradición;Jerez de la Frontera;CADIZ;Bodega\n"
+                  "Bodegas Hidalgo;Sanlúcar de Barrameda;Cadiz;Bodega\n"
+                  "Familia Torres;Vilafranca del Penedès;Barcelona;Bodega\n"
+                  "Bodegas Muga;Haro;La Rioja;Bodega\n"
+                  "Bodegas Vivanco;Briones;La Rioja;Bodega\n"
+                  "Vinos de Madrid;Madrid;Madrid;Bodega\n"
+                  "Bodegas Lustau;Jerez de la Frontera;Cádiz;Bodega\n")
     ids = dict(db.execute("select name, id from companies").fetchall())
     held = signals_of(db, list(ids.values()))
     # (the gazetteer knows Spain's communities, not its provinces: the towns say Spain)
@@ -2934,13 +2934,13 @@ def test_a_spanish_lists_provinces_are_in_spain_whatever_their_case_or_accents(t
 
 def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_noun(tmp_path):
     doctors = built_db(tmp_path, "aerzte.csv",
-                  "Praxis;Fachrichtung;Ort\n"
-                  "Kinderarztpraxis Dr. Sabine Lang;Kinder- und Jugendmedizin;München\n"
-                  "Dr. med. Markus Bauer;Kinderheilkunde;München\n"
-                  "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n"
-                  "Zahnarztpraxis Schwabing;Zahnheilkunde;München\n"
-                  "Dr. med. Thomas Weber;Zahnarzt;München\n"
-                  "Kinderarzt Altona;Kinder- und Jugendmedizin;Hamburg\n")
+                       "Praxis;Fachrichtung;Ort\n"
+                       "Kinderarztpraxis Dr. Sabine Lang;Kinder- und Jugendmedizin;München\n"
+                       "Dr. med. Markus Bauer;Kinderheilkunde;München\n"
+                       "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n"
+                       "Zahnarztpraxis Schwabing;Zahnheilkunde;München\n"
+                       "Dr. med. Thomas Weber;Zahnarzt;München\n"
+                       "Kinderarzt Altona;Kinder- und Jugendmedizin;Hamburg\n")
     assert set(_names(doctors, "Kinderarzt München")[:2]) == {
         "Kinderarztpraxis Dr. Sabine Lang", "Dr. med. Markus Bauer"}
     assert set(_names(doctors, "pediatrician in Munich")[:2]) == {
@@ -2949,21 +2949,21 @@ def test_a_doctors_list_specialties_in_two_spellings_and_trades_with_their_head_
         "Zahnarztpraxis Schwabing", "Dr. med. Thomas Weber"}
     assert _names(doctors, "Hausarzt München")[:1] == ["Hausarztpraxis am Rotkreuzplatz"]
     trades = built_db(tmp_path, "cslb.csv",
-                 "Business Name,City,State,License Type\n"
-                 "NATOMAS GENERAL CONTRACTING,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
-                 "PACIFIC COAST BUILDERS,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
-                 "DELTA PLUMBING,Stockton,CA,C36 - PLUMBING\n"
-                 "RIVER CITY PLUMBING,Sacramento,CA,C36 - PLUMBING\n",
-                 db=open_db(tmp_path / "t.db"))
+                      "Business Name,City,State,License Type\n"
+                      "NATOMAS GENERAL CONTRACTING,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
+                      "PACIFIC COAST BUILDERS,Sacramento,CA,B - GENERAL BUILDING CONTRACTOR\n"
+                      "DELTA PLUMBING,Stockton,CA,C36 - PLUMBING\n"
+                      "RIVER CITY PLUMBING,Sacramento,CA,C36 - PLUMBING\n",
+                      db=open_db(tmp_path / "t.db"))
     # (contractors alone had been read as General Building Contractor, and plumbing dropped)
     assert set(_names(trades, "plumbing contractors")[:2]) == {"Delta Plumbing",
                                                                "River City Plumbing"}
     care = built_db(tmp_path, "kaigo.csv",
-               "事業所名,サービス種類,所在地\n"
-               "訪問看護ステーション中央,訪問看護,北海道札幌市中央区北1条西2丁目\n"
-               "ツクイ札幌大通,訪問介護,北海道札幌市中央区大通西5丁目\n"
-               "ニチイケアセンター札幌西,訪問介護,北海道札幌市西区琴似1条4丁目\n",
-               db=open_db(tmp_path / "k.db"))
+                    "事業所名,サービス種類,所在地\n"
+                    "訪問看護ステーション中央,訪問看護,北海道札幌市中央区北1条西2丁目\n"
+                    "ツクイ札幌大通,訪問介護,北海道札幌市中央区大通西5丁目\n"
+                    "ニチイケアセンター札幌西,訪問介護,北海道札幌市西区琴似1条4丁目\n",
+                    db=open_db(tmp_path / "k.db"))
     # home care (訪問介護) is no visiting-nurse station (訪問看護)
     assert set(_names(care, "訪問介護")[:2]) == {"ツクイ札幌大通", "ニチイケアセンター札幌西"}
 
@@ -2972,24 +2972,24 @@ def test_a_company_by_the_words_of_its_name_in_any_order_or_its_japanese_part(tm
     from spider.calls import log_call
 
     db = built_db(tmp_path, "aerzte.csv",
-             "Praxis;Fachrichtung;Ort\n"
-             "Praxis Dr. Josef Gruber;Allgemeinmedizin;München\n"
-             "Praxis Dr. Anna Huber;Allgemeinmedizin;München\n"
-             "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n")
+                  "Praxis;Fachrichtung;Ort\n"
+                  "Praxis Dr. Josef Gruber;Allgemeinmedizin;München\n"
+                  "Praxis Dr. Anna Huber;Allgemeinmedizin;München\n"
+                  "Hausarztpraxis am Rotkreuzplatz;Allgemeinmedizin;München\n")
     query = resolve_query(db, "Praxis Gruber")
     assert (query.kind, query.company_name) == ("company", "Praxis Dr. Josef Gruber")
     museums = built_db(tmp_path, "museums.csv",
-                  "name,city,state\nIllinois State University Planetarium,Normal,IL\n"
-                  "Adler Planetarium,Chicago,IL\nCernan Earth and Space Center,River Grove,IL\n"
-                  "Field Museum,Chicago,IL\nMuseum of Science and Industry,Chicago,IL\n",
-                  db=open_db(tmp_path / "m.db"))
+                       "name,city,state\nIllinois State University Planetarium,Normal,IL\n"
+                       "Adler Planetarium,Chicago,IL\nCernan Earth and Space Center,River Grove,IL\n"
+                       "Field Museum,Chicago,IL\nMuseum of Science and Industry,Chicago,IL\n",
+                       db=open_db(tmp_path / "m.db"))
     # (a kind and a place are a segment, though one name holds both words)
     assert resolve_query(museums, "planetarium in Illinois").kind == "segment"
     care = built_db(tmp_path, "kaigo.csv",
-               "事業所名,サービス種類,所在地\n"
-               "特別養護老人ホーム 白石ライフ,介護老人福祉施設,北海道札幌市白石区本通1丁目\n"
-               "特別養護老人ホーム 麻生の杜,介護老人福祉施設,北海道札幌市北区麻生町7丁目\n",
-               db=open_db(tmp_path / "k.db"))
+                    "事業所名,サービス種類,所在地\n"
+                    "特別養護老人ホーム 白石ライフ,介護老人福祉施設,北海道札幌市白石区本通1丁目\n"
+                    "特別養護老人ホーム 麻生の杜,介護老人福祉施設,北海道札幌市北区麻生町7丁目\n",
+                    db=open_db(tmp_path / "k.db"))
     assert resolve_query(care, "白石ライフ").company_name == "特別養護老人ホーム 白石ライフ"
     done = log_call(care, Settings(), "麻生の杜", "no-answer")  # had been "not in the database"
     assert done.company_id == dict(care.execute("select name, id from companies").fetchall())[
@@ -3000,10 +3000,10 @@ def test_the_full_match_note_counts_what_is_listed(tmp_path):
     from spider.clients import record_won
 
     db = built_db(tmp_path, "bakeries.csv",
-             "name,category,city,state\n"
-             "Alpha Bakery,Bakery,Austin,TX\nBeta Bakery,Bakery,Austin,TX\n"
-             "Gamma Bakery,Bakery,Dallas,TX\nDelta Bakery,Bakery,Houston,TX\n"
-             "Austin Florist,Florist,Austin,TX\n")
+                  "name,category,city,state\n"
+                  "Alpha Bakery,Bakery,Austin,TX\nBeta Bakery,Bakery,Austin,TX\n"
+                  "Gamma Bakery,Bakery,Dallas,TX\nDelta Bakery,Bakery,Houston,TX\n"
+                  "Austin Florist,Florist,Austin,TX\n")
     record_won(db, "Alpha Bakery")
     record_won(db, "Beta Bakery")
     notes = expand(db, Settings(), "bakery in Austin", limit=10, save=False).notes
@@ -3014,13 +3014,13 @@ def test_the_full_match_note_counts_what_is_listed(tmp_path):
 
 def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
     db = built_db(tmp_path, "multi.csv",
-             "name,category,city,country\n"
-             "Clínica Dental Sonrisa,Clínica dental,Madrid,ES\n"
-             "Clínica Dental Norte,Clínica dental,Madrid,ES\n"
-             "Panadería La Espiga,Panadería,Madrid,ES\n"
-             "Bäckerei Schulz,Bäckerei,Berlin,DE\n"
-             "Hôpital Édouard-Herriot,Hôpital,Lyon,FR\n"
-             "Farmacia Central,Farmacia,Madrid,ES\n")
+                  "name,category,city,country\n"
+                  "Clínica Dental Sonrisa,Clínica dental,Madrid,ES\n"
+                  "Clínica Dental Norte,Clínica dental,Madrid,ES\n"
+                  "Panadería La Espiga,Panadería,Madrid,ES\n"
+                  "Bäckerei Schulz,Bäckerei,Berlin,DE\n"
+                  "Hôpital Édouard-Herriot,Hôpital,Lyon,FR\n"
+                  "Farmacia Central,Farmacia,Madrid,ES\n")
     assert set(_names(db, "clínicas dentales en Madrid")[:2]) == {"Clínica Dental Sonrisa",
                                                                  "Clínica Dental Norte"}
     assert _names(db, "panaderías en Madrid")[:1] == ["Panadería La Espiga"]
@@ -3030,12 +3030,12 @@ def test_spanish_french_and_german_plurals_in_a_query(tmp_path):
 
 def test_a_guides_cuisines_are_restaurants(tmp_path):
     db = built_db(tmp_path, "gourmet.csv",
-             "店名,ジャンル,住所,電話番号\n"
-             "すし匠,寿司,東京都新宿区四谷1-11,03-3351-6387\n"
-             "一蘭 新宿中央東口店,ラーメン,東京都新宿区新宿3-34-11,03-3225-5518\n"
-             "天ぷら みかわ,天ぷら,東京都江東区福住1-3-1,03-3643-8383\n"
-             "NARISAWA,フレンチ,東京都港区南青山2-6-15,03-5785-0799\n"
-             "ホテル東京ベイ,ホテル,東京都江東区有明1-1-1,03-0000-0000\n")
+                  "店名,ジャンル,住所,電話番号\n"
+                  "すし匠,寿司,東京都新宿区四谷1-11,03-3351-6387\n"
+                  "一蘭 新宿中央東口店,ラーメン,東京都新宿区新宿3-34-11,03-3225-5518\n"
+                  "天ぷら みかわ,天ぷら,東京都江東区福住1-3-1,03-3643-8383\n"
+                  "NARISAWA,フレンチ,東京都港区南青山2-6-15,03-5785-0799\n"
+                  "ホテル東京ベイ,ホテル,東京都江東区有明1-1-1,03-0000-0000\n")
     names = _names(db, "restaurant in Tokyo")
     # (none of them had been found: the answer was the seeds' chains, or nothing)
     assert set(names[:4]) == {"すし匠", "一蘭 新宿中央東口店", "天ぷら みかわ", "Narisawa"}, names
@@ -3056,19 +3056,19 @@ def test_polish_dutch_and_swedish_headers_and_registers_statuses(tmp_path):
         "corporate_number"
     assert map_headers(["Företagsnamn", "Ort", "Bransch"])["Företagsnamn"] == "name"
     db = built_db(tmp_path, "firmy.csv",
-             "Nazwa,Miejscowość,Kategoria,Status\nApteka Tokio,Bytom,Apteka,Aktywny\n"
-             "Apteka Centrum,Bytom,Apteka,Wykreślony\nApteka Nova,Bytom,Apteka,Zawieszony\n")
+                  "Nazwa,Miejscowość,Kategoria,Status\nApteka Tokio,Bytom,Apteka,Aktywny\n"
+                  "Apteka Centrum,Bytom,Apteka,Wykreślony\nApteka Nova,Bytom,Apteka,Zawieszony\n")
     assert _closed(db) == {"Apteka Centrum", "Apteka Nova"}
 
 
 def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_path):
     db = built_db(tmp_path, "ch.csv",
-             "CompanyName,SICCode.SicText_1,RegAddress.PostTown,CompanyStatus\n"
-             "ALPHA MGMT LTD,70229 - Management consultancy activities other than financial "
-             "management,READING,Active\n"
-             "BETA MGMT LTD,70229 - Management consultancy activities other than financial "
-             "management,READING,Active\n"
-             "GAMMA SOFT LTD,62012 - Business and domestic software development,LEEDS,Active\n")
+                  "CompanyName,SICCode.SicText_1,RegAddress.PostTown,CompanyStatus\n"
+                  "ALPHA MGMT LTD,70229 - Management consultancy activities other than financial "
+                  "management,READING,Active\n"
+                  "BETA MGMT LTD,70229 - Management consultancy activities other than financial "
+                  "management,READING,Active\n"
+                  "GAMMA SOFT LTD,62012 - Business and domestic software development,LEEDS,Active\n")
     # (the 66-letter label had been dropped: the companies carried no kind at all)
     assert set(_names(db, "management consultants in Reading")[:2]) == {"Alpha Mgmt Ltd",
                                                                        "Beta Mgmt Ltd"}
@@ -3079,21 +3079,21 @@ def test_a_long_register_label_is_a_kind_and_consultants_are_a_consultancy(tmp_p
 
 def test_a_registers_second_sic_code_is_a_kind_too(tmp_path):
     db = built_db(tmp_path, "ch.csv",
-             "CompanyName,SICCode.SicText_1,SICCode.SicText_2,RegAddress.PostTown\n"
-             "ALPHA LTD,62012 - Business and domestic software development,"
-             "62020 - Information technology consultancy activities,LEEDS\n"
-             "BETA LTD,62020 - Information technology consultancy activities,,LEEDS\n"
-             "GAMMA LTD,62012 - Business and domestic software development,,LEEDS\n")
+                  "CompanyName,SICCode.SicText_1,SICCode.SicText_2,RegAddress.PostTown\n"
+                  "ALPHA LTD,62012 - Business and domestic software development,"
+                  "62020 - Information technology consultancy activities,LEEDS\n"
+                  "BETA LTD,62020 - Information technology consultancy activities,,LEEDS\n"
+                  "GAMMA LTD,62012 - Business and domestic software development,,LEEDS\n")
     # (SicText_2 had been kept aside: Alpha was no IT consultancy)
     assert set(_names(db, "IT consultancy in Leeds")[:2]) == {"Alpha Ltd", "Beta Ltd"}
 
 
 def test_a_typo_of_the_users_own_label_word_reads_their_label(private_db, tmp_path):
     db = built_db(tmp_path, "ch.csv",
-             "CompanyName,SICCode.SicText_1,RegAddress.PostTown\n"
-             "AIRE VALLEY CODE LTD,62012 - Business and domestic software development,LEEDS\n"
-             "KIRKSTALL APPS LTD,62012 - Business and domestic software development,LEEDS\n"
-             "HEADROW CAFE LTD,56102 - Unlicensed restaurants and cafes,LEEDS\n", db=private_db)
+                  "CompanyName,SICCode.SicText_1,RegAddress.PostTown\n"
+                  "AIRE VALLEY CODE LTD,62012 - Business and domestic software development,LEEDS\n"
+                  "KIRKSTALL APPS LTD,62012 - Business and domestic software development,LEEDS\n"
+                  "HEADROW CAFE LTD,56102 - Unlicensed restaurants and cafes,LEEDS\n", db=private_db)
     # (the typo had read the seeds' "software" only: no Leeds firm, US firms listed)
     assert set(_names(db, "sofware companies in Leeds")[:2]) == {"Aire Valley Code Ltd",
                                                                 "Kirkstall Apps Ltd"}
@@ -3109,15 +3109,15 @@ def test_review_mends_remarks_categories_addresses_and_labels(tmp_path):
 
     # a remark that mentions a closed word is no closing
     db = built_db(tmp_path, "dentists.csv",
-             "name,city,state,Notes\nA Dental,Austin,TX,Decision maker is in administration\n"
-             "B Dental,Austin,TX,Closed for lunch 12-1\nC Dental,Austin,TX,Consultorio en planta baja\n"
-             "D Dental,Austin,TX,Permanently closed\n")
+                  "name,city,state,Notes\nA Dental,Austin,TX,Decision maker is in administration\n"
+                  "B Dental,Austin,TX,Closed for lunch 12-1\nC Dental,Austin,TX,Consultorio en planta baja\n"
+                  "D Dental,Austin,TX,Permanently closed\n")
     assert _closed(db) == {"D Dental"}
     # a plain Category column beats a Services one before it
     assert map_headers(["Hotel Name", "City", "Services", "Category"])["Category"] == "category"
     # the postal code after the house is no house number; two branches on one street stay two
     db2 = built_db(tmp_path, "bar.csv", "name,address,city\nBar Roma,\"Via Roma 12, 20121 Milano\",Milano\n"
-              "Bar Roma,\"Via Roma 40, 20121 Milano\",Milano\n", db=open_db(tmp_path / "b.db"))
+                   "Bar Roma,\"Via Roma 40, 20121 Milano\",Milano\n", db=open_db(tmp_path / "b.db"))
     assert db2.execute("select count(*) from companies").fetchone()[0] == 2
     # a Sapporo address's block is its 丁目-番-号, not 北1条's 1
     assert _block_of(normalize_address("北海道札幌市中央区北1条西2丁目1-1")) == "2 1 1"
@@ -3131,8 +3131,8 @@ def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
     from spider.signals import STATUS_CLOSED
 
     db = built_db(tmp_path, "cslb.csv",
-             "Business Name,City,State,Status,License Expiration Date,Bond Expiration Date\n"
-             "ELK GROVE ROOFING,Elk Grove,CA,Active,06/30/2099,01/31/2021\n")
+                  "Business Name,City,State,Status,License Expiration Date,Bond Expiration Date\n"
+                  "ELK GROVE ROOFING,Elk Grove,CA,Active,06/30/2099,01/31/2021\n")
     # (a bond's lapsed date had closed a licence valid to 2099)
     assert not db.execute("select 1 from company_signals where signal = ?",
                           [STATUS_CLOSED]).fetchone()
@@ -3142,11 +3142,11 @@ def test_review_mends_expiries_and_a_group_query(tmp_path, seeded_db):
 
 def test_accounts_the_crm_calls_partners_or_competitors_are_no_prospects(tmp_path):
     db = built_db(tmp_path, "accounts.csv",
-             "Account Name,Type,Industry,Billing City,Billing Country,Phone\n"
-             "Pioneer Logistics,Partner,Transportation,Manchester,United Kingdom,0161 555 0101\n"
-             "Northern Freight Ltd,Prospect,Transportation,Manchester,United Kingdom,0161 555 0102\n"
-             "Pennine Transport,Competitor,Transportation,Manchester,United Kingdom,0161 555 0104\n"
-             "Salford Couriers,,Transportation,Manchester,United Kingdom,0161 555 0105\n")
+                  "Account Name,Type,Industry,Billing City,Billing Country,Phone\n"
+                  "Pioneer Logistics,Partner,Transportation,Manchester,United Kingdom,0161 555 0101\n"
+                  "Northern Freight Ltd,Prospect,Transportation,Manchester,United Kingdom,0161 555 0102\n"
+                  "Pennine Transport,Competitor,Transportation,Manchester,United Kingdom,0161 555 0104\n"
+                  "Salford Couriers,,Transportation,Manchester,United Kingdom,0161 555 0105\n")
     expansion = expand(db, Settings(), "transportation in Manchester", limit=10, save=False)
     # (a partner had been first, rated A)
     assert {p.name for p in expansion.prospects} == {"Northern Freight Ltd", "Salford Couriers"}
