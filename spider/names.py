@@ -303,6 +303,12 @@ def _close_names(db: Database, text: str, key: str, limit: int, cutoff: float,
     return scores
 
 
+def whole_words(words: str) -> re.Pattern[str]:
+    """WORDS (a normalized name's) as whole words of another normalized name: "gruber" in
+    "praxis dr josef gruber", not in "grubermann"."""
+    return re.compile(r"(?<![^ ])" + re.escape(words) + r"(?![^ ])")
+
+
 def named_within(db: Database, text: str, *, score: float) -> list[dict]:
     """Companies whose name holds TEXT as whole words ("Poilâne" of Boulangerie Poilâne,
     "Landemaine" of Maison Landemaine Bastille), each with SCORE, best (bm25) first: a rep
@@ -316,7 +322,7 @@ def named_within(db: Database, text: str, *, score: float) -> list[dict]:
     found = _trigram_candidates(db, key, TRIGRAM_CANDIDATES)
     if found is None:
         return []
-    whole = re.compile(r"(?<![^ ])" + re.escape(spaced) + r"(?![^ ])")
+    whole = whole_words(spaced)
 
     def holds(name: str) -> bool:
         # A Japanese name's own part, where its words run together ("白石ライフ" of

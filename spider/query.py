@@ -37,6 +37,7 @@ from spider.names import (
     describe_company,
     find_companies,
     named_within,
+    whole_words,
 )
 from spider.rank import PLACE_LEVELS
 from spider.resolve.normalize import is_japanese, normalize_name
@@ -1376,9 +1377,8 @@ def _named_with_all(db: Database, text: str, unknown: list[str]) -> dict | None:
                 key=len, default=[])
     if not named or len(named) > NAMED_WORD_MAX:  # a word many names carry is no one's own
         return None
-    held = [c for c in named
-            if all(re.search(r"(?<![^ ])" + re.escape(w) + r"(?![^ ])", normalize_name(c["name"]))
-                   for w in words)]
+    each = [whole_words(w) for w in words]
+    held = [c for c in named if all(p.search(normalize_name(c["name"])) for p in each)]
     return held[0] if len(held) == 1 else None
 
 
