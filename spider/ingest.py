@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from spider.calls import closed_weekdays
 from spider.db import (
     Database,
     has_table,
@@ -846,6 +845,8 @@ def _remark_closed(value: str) -> bool:
     "Praxis aufgegeben 12/2024", "Permanently closed" (its subject and a date aside); not a
     remark that mentions the word ("Closed for lunch 12-1", "Decision maker is in
     administration", "Consultorio en planta baja", "Mittwochs geschlossen")."""
+    from spider.calls import closed_weekdays  # (the call log's module: loaded when needed)
+
     words = re.sub(r"[\d/.\-:,()]+", " ", value.casefold()).split()
     if words and words[0] in _REMARK_SUBJECTS:
         words = words[1:]
