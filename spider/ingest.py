@@ -1310,6 +1310,99 @@ def _same_business(new: tuple[str, str, str], old: tuple[str, str, str]) -> bool
         fuzz.token_set_ratio(name_new, name_old) >= 80
 
 
+@dataclass
+class EarlierExport:
+    """A list read before under another file name whose rows this file's id column names:
+    its location, the rows the two share, and how it was read (--map, --set)."""
+
+    location: str
+    shared: int
+    rows: int  # its active rows
+    mapping: dict[str, str]
+    constants: dict[str, str]
+
+
+def earlier_export(db: Database, source: str, read_id: str, key: str,
+                   columns: Iterable[str]) -> EarlierExport | None:
+    """The file this one is the next export of, if any: a CRM's accounts or a register saved
+    again under a new name ("accounts-2026-12.csv" after "accounts-2026-11.csv"). It must be
+    read from a file, identify its rows by a column of the same header, have about the same
+    columns, and share at least half of its rows' ids with this read, both ways (a list
+    filtered to one town, or another register keyed by the same corporate numbers, is not
+    it)."""
+    mine = {ident for ident, in db.execute(
+        "select identity from records where source = ? and read_id = ?", [source, read_id])}
+    wanted = set(columns)
+    best: EarlierExport | None = None
+    for location, options, mapping, constants in db.execute(
+            "select location, options, mapping, constants from sources where kind = 'file' and "
+            "status = 'active' and location != ?", [source]).fetchall():
+        said = json.loads(options or "{}")
+        theirs = said.get("columns")
+        if said.get("key_column", key) != key or (theirs is not None and len(
+                wanted & set(theirs)) < 0.6 * len(wanted | set(theirs))):
+            continue
+        if "key_column" not in said:
+            # Read before the key column was kept: its rows keep the column aside, or named
+            # it with --map source_id.
+            extra = db.execute("select extra from records where source = ? limit 1",
+                               [location]).fetchone()
+            if key not in json.loads(mapping or "{}").values() and \
+                    key not in json.loads(extra[0] if extra and extra[0] else "{}"):
+                continue
+        ids = {ident for ident, in db.execute(
+            "select identity from records where source = ? and status = 'active'", [location])}
+        shared = len(mine & ids)
+        if shared * 2 >= max(len(mine), len(ids)) and (best is None or shared > best.shared):
+            best = EarlierExport(location, shared, len(ids), json.loads(mapping or "{}"),
+                                 json.loads(constants or "{}"))
+    return best
+
+
+def carry_export(db: Database, earlier: str, source: str, read_id: str) -> tuple[int, int]:
+    """Read this file as the next export of EARLIER: each of its rows with an id EARLIER's rows
+    had is that record, now saying what this file says (its id, and so the won clients,
+    merges, splits, exclusions and calls attached to it, stay), the rest of EARLIER's rows
+    move with it and are marked stale by the caller as rows gone from the list, and the
+    source is registered under its new name, so `spider refresh` reads the newer file.
+    Decisions follow the records' new keys. Returns the rows carried (changed, unchanged)."""
+    columns = [c for c in table(db, "records").columns_dict if c != "id"]
+    content = [c for c in FIELDS if c in columns] + ["extra"]
+    old_rows = {ident: (rid, key, said) for rid, key, ident, *said in db.execute(
+        f"select id, record_key, identity, {', '.join(_quoted_columns(content))} from records "
+        "where source = ?", [earlier])}
+    pairs: list[tuple[int, int]] = []  # (new record, old record)
+    changed = unchanged = 0
+    for new_id, ident, *said in db.execute(
+            f"select id, identity, {', '.join(_quoted_columns(content))} from records where "
+            "source = ? and read_id = ?", [source, read_id]).fetchall():
+        old = old_rows.get(ident)
+        if old is not None:
+            pairs.append((new_id, old[0]))
+            unchanged += old[2] == said
+            changed += old[2] != said
+    moving = [c for c in columns if c not in ("ingested_at", "record_key")]
+    # The new rows' keys are the ones the old records take: free them first.
+    db.conn.executemany("update records set record_key = 'moving:' || id where id = ?",
+                        [(new,) for new, _ in pairs])
+    db.conn.executemany(
+        f"update records set ({', '.join(_quoted_columns(moving))}) = (select "
+        f"{', '.join(_quoted_columns(moving))} from records where id = ?), updated_at = ? "
+        "where id = ?", [(new, now_iso(), old) for new, old in pairs])
+    db.conn.executemany("delete from records where id = ?", [(new,) for new, _ in pairs])
+    db.conn.executemany("delete from dirty_records where record_id = ?",
+                        [(new,) for new, _ in pairs])
+    rekeyed = {key: record_key(source, ident) for ident, (_, key, _) in old_rows.items()}
+    db.conn.executemany("update records set source = ?, record_key = ? where id = ?",
+                        [(source, rekeyed[key], rid) for rid, key, _ in old_rows.values()])
+    db.conn.executemany("update decisions set record_key_a = ?, record_key_b = ? where id = ?", [
+        (rekeyed.get(a, a), rekeyed.get(b, b), did) for did, a, b in db.execute(
+            "select id, record_key_a, record_key_b from decisions").fetchall()
+        if a in rekeyed or b in rekeyed])
+    db.execute("update sources set location = ? where location = ?", [source, earlier])
+    return changed, unchanged
+
+
 def _quoted_columns(columns: list[str]) -> list[str]:
     return ['"' + c.replace('"', '""') + '"' for c in columns]
 
@@ -1317,11 +1410,48 @@ def _quoted_columns(columns: list[str]) -> list[str]:
 def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | None = None,
                 constants: dict[str, str] | None = None, source: str | None = None,
                 confidence: float | None = None, progress: ReadProgress | None = None,
-                schedule: str | None = None, encoding: str | None = None) -> IngestReport:
+                schedule: str | None = None, encoding: str | None = None,
+                separate: bool = False) -> IngestReport:
     """Read one seed file and save its records, in one transaction: rows gone from the file
     are marked stale, and the file is registered as a source. Nothing is kept of a file that
-    fails or is interrupted half-way."""
-    path = Path(path)
+    fails or is interrupted half-way.
+
+    A file under a new name whose id column names the rows of a list read before is read as
+    that list's next export (`earlier_export`), with its --map and --set, unless SEPARATE
+    (or SOURCE names the list)."""
+    kwargs: dict[str, Any] = dict(mapping=mapping, constants=constants, source=source,
+                                  confidence=confidence, progress=progress, schedule=schedule,
+                                  encoding=encoding, separate=separate or source is not None)
+    try:
+        return _ingest_file(db, Path(path), **kwargs)
+    except _ReadAsEarlier as again:
+        # Read once more as the earlier list was read (its --map and --set, those given now
+        # first): the rows must say what they said then to be compared.
+        kwargs["mapping"] = {**again.earlier.mapping, **(mapping or {})}
+        kwargs["constants"] = {**again.earlier.constants, **(constants or {})}
+        return _ingest_file(db, Path(path), **kwargs, earlier=again.earlier)
+
+
+def _file_options(encoding: str | None, report: IngestReport) -> dict[str, Any] | None:
+    """What a file source keeps beside its mapping: the encoding given, and the column that
+    identifies its rows with the columns it had (to know its next export by)."""
+    options: dict[str, Any] = {"encoding": encoding} if encoding else {}
+    if report.key_column:
+        options.update(key_column=report.key_column, columns=report.columns)
+    return options or None
+
+
+class _ReadAsEarlier(Exception):
+    def __init__(self, earlier: EarlierExport) -> None:
+        super().__init__(earlier.location)
+        self.earlier = earlier
+
+
+def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
+                 constants: dict[str, str] | None, source: str | None,
+                 confidence: float | None, progress: ReadProgress | None,
+                 schedule: str | None, encoding: str | None, separate: bool,
+                 earlier: EarlierExport | None = None) -> IngestReport:
     source = source or str(path.resolve())
     report = IngestReport(source)
     # A file read again is read as it was last time: its --map and --set stay (a new one
@@ -1357,6 +1487,24 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
                                  "say which with --map name=COLUMN")
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
+        if last is None and report.key_column and not separate:
+            found = earlier or earlier_export(db, source, read_id, report.key_column,
+                                              report.columns)
+            if found and earlier is None and (any(
+                    (mapping or {}).get(f) != c for f, c in found.mapping.items()) or any(
+                    (constants or {}).get(f) != v for f, v in found.constants.items())):
+                raise _ReadAsEarlier(found)  # rolled back, and read again
+            if found:
+                changed, unchanged = carry_export(db, found.location, source, read_id)
+                report.added -= changed + unchanged
+                report.updated += changed
+                report.unchanged += unchanged
+                report.notes.append(
+                    f"read as the next export of {Path(found.location).name} ({found.shared:,} "
+                    f"of its rows have the same {report.key_column}): the won clients, merges, "
+                    "splits and calls on them stay, and `spider refresh` now reads this file; "
+                    "to keep it a list of its own: spider ingest "
+                    f"{shlex.quote(str(path))} --separate")
         # A file with an id column knows its rows: a new id is a new row, however alike.
         before = db.execute("select constants from sources where location = ?",
                             [source]).fetchone()
@@ -1394,5 +1542,5 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,
                         constants=constants, encoding=report.encoding, schedule=schedule,
-                        options={"encoding": encoding} if encoding else None)
+                        options=_file_options(encoding, report))
     return report

@@ -101,6 +101,77 @@ def test_an_id_column_keeps_a_renamed_row(empty, tmp_path):
     assert "Beta Grand Hotel" in spider_cli(empty, "won", "--list").output
 
 
+ACCOUNTS = "Account ID,Account Name,Phone,Billing Street,Billing City,Billing State/Province,Industry"
+EXPORT = ["001A7x01,Harbor Dental,(617) 555-0101,12 Atlantic Ave,Boston,MA,Dentist",
+          "001A7x02,Harbor Dental Group,(617) 555-0101,12 Atlantic Avenue,Boston,MA,Dentist",
+          "001A7x03,Back Bay Smiles,(617) 555-0133,220 Newbury St,Boston,MA,Dentist",
+          "001A7x04,Beacon Hill Dental,(617) 555-0144,40 Charles St,Boston,MA,Dentist",
+          "001A7x05,Cambridge Family Dentistry,(617) 555-0155,1 Brattle St,Cambridge,MA,Dentist",
+          "001A7x06,Fenway Dental Arts,(617) 555-0166,9 Brookline Ave,Boston,MA,Dentist"]
+
+
+def test_the_next_crm_export_under_a_new_name_keeps_every_decision(empty, tmp_path):
+    """A CRM's accounts exported again next month under a dated name are the same accounts:
+    a split, a won client and a call stay on what they named, and the list is not doubled."""
+    first = write(tmp_path / "accounts-2026-11.csv", ACCOUNTS, EXPORT)
+    assert spider_cli(empty, "ingest", str(first)).exit_code == 0
+    harbor = company_named(empty, "Harbor Dental")
+    assert harbor == company_named(empty, "Harbor Dental Group")  # one phone, one street
+    conn = sqlite3.connect(empty)
+    group_record = conn.execute("select id from records where name = 'Harbor Dental Group'").fetchone()[0]
+    assert spider_cli(empty, "split", str(harbor), str(group_record)).exit_code == 0
+    assert spider_cli(empty, "won", "Beacon Hill Dental").exit_code == 0
+    assert spider_cli(empty, "log", "Back Bay Smiles", "gatekeeper").exit_code == 0
+    renamed = [row.replace("Back Bay Smiles,", "Back Bay Smiles Dental,") for row in EXPORT
+               if "Cambridge" not in row]
+    second = write(tmp_path / "accounts-2026-12.csv", ACCOUNTS,
+                   [*renamed, "001A7x07,Kenmore Dental,(617) 555-0177,5 Kenmore Sq,Boston,MA,Dentist"])
+    result = spider_cli(empty, "ingest", str(second))
+    assert result.exit_code == 0, result.output
+    assert "1 added, 1 updated, 4 unchanged" in result.output
+    assert "1 gone from the file (marked stale)" in result.output
+    assert "next export of accounts-2026-11.csv" in result.output
+    assert company_named(empty, "Harbor Dental") != company_named(empty, "Harbor Dental Group")
+    assert "Beacon Hill Dental" in spider_cli(empty, "won", "--list").output
+    assert "Back Bay Smiles Dental: gatekeeper" in spider_cli(empty, "calls").output
+    assert conn.execute("select count(*) from records").fetchone()[0] == 7
+    assert conn.execute("select location from sources").fetchall() == [(str(second.resolve()),)]
+    assert conn.execute("select status from records where name like 'Cambridge%'").fetchone() == ("stale",)
+    # Read again as the newer list it now is: nothing changes.
+    again = spider_cli(empty, "ingest", str(second))
+    assert "0 added, 0 updated, 6 unchanged" in again.output and "next export" not in again.output
+
+
+def test_a_filtered_export_or_separate_is_a_list_of_its_own(empty, tmp_path):
+    first = write(tmp_path / "accounts.csv", ACCOUNTS, EXPORT)
+    spider_cli(empty, "ingest", str(first))
+    boston_only = write(tmp_path / "accounts-boston.csv", ACCOUNTS, EXPORT[2:4])
+    assert "next export" not in spider_cli(empty, "ingest", str(boston_only)).output
+    kept = write(tmp_path / "accounts-copy.csv", ACCOUNTS, EXPORT)
+    assert "next export" not in spider_cli(empty, "ingest", str(kept), "--separate").output
+    # A list keyed by another column that happens to hold the same values is another list.
+    other = write(tmp_path / "members.csv", ACCOUNTS.replace("Account ID", "Member No"), EXPORT)
+    assert "next export" not in spider_cli(empty, "ingest", str(other)).output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from sources").fetchone()[0] == 4
+    assert conn.execute("select count(*) from records where status = 'active'").fetchone()[0] == 20
+
+
+def test_the_next_export_is_read_as_the_first_was(empty, tmp_path):
+    """The first export was read with --set country=US and a --map; the next one, given
+    neither, is read the same way, so its rows compare and answer a query for the US."""
+    header = ACCOUNTS.replace("Industry", "Specialty")
+    first = write(tmp_path / "accounts-w48.csv", header, EXPORT)
+    spider_cli(empty, "ingest", str(first), "--set", "country=US", "--map", "category=Specialty")
+    second = write(tmp_path / "accounts-w49.csv", header, EXPORT)
+    result = spider_cli(empty, "ingest", str(second))
+    assert "0 added, 0 updated, 6 unchanged" in result.output, result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select distinct country, category from records").fetchall() == [("US", "Dentist")]
+    assert conn.execute("select location, constants from sources").fetchall() == [
+        (str(second.resolve()), '{"country": "US"}')]
+
+
 def test_a_row_counter_is_not_an_id():
     rows = [{"No": str(i), "name": f"Company {i}"} for i in range(1, 40)]
     assert key_column(["No", "name"], {"name": "name"}, rows) is None

@@ -246,10 +246,13 @@ def _parse_pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
               help="Refresh these files on a schedule (12h, 1d, weekly...): spider refresh --due.")
 @click.option("--encoding", metavar="NAME",
               help="The files' text encoding, where Spider tells it wrong (cp1252, latin-1, cp932...).")
+@click.option("--separate", is_flag=True,
+              help="Read each file as a list of its own, even one whose id column names the rows "
+                   "of a list read before (else read as that list's next export).")
 @click.pass_obj
 @handle_errors
 def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tuple[str, ...],
-           schedule: str | None, encoding: str | None) -> None:
+           schedule: str | None, encoding: str | None, separate: bool) -> None:
     """Ingest seed files (CSV, TSV, Excel .xlsx or .xls, JSON, JSON Lines, GeoJSON) and rebuild the graph.
 
     \b
@@ -280,7 +283,7 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         large = large or progress.active
         try:
             report = ingest_file(db, path, mapping=mapping, constants=constants, progress=progress,
-                                 schedule=every, encoding=encoding)
+                                 schedule=every, encoding=encoding, separate=separate)
         finally:
             progress.close()
         _echo_lines(output.ingest_lines(report))
