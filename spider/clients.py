@@ -17,6 +17,7 @@ from spider.db import Database, insert_rows, table, transaction, update_row, ups
 from spider.errors import InputError, QueryError
 from spider.fields import account_relation, fold_header
 from spider.names import find_companies, name_keys, named_within
+from spider.runtime import lazy_pattern
 from spider.settings import Settings
 from spider.text import now_iso, plural
 
@@ -219,7 +220,7 @@ class WonImport:
 
 
 
-_NOT_WON = re.compile(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
+_NOT_WON = lazy_pattern(r"lost|not\s*won|un-?won|won'?t|open|negotiat|proposal|pending|expected|"
                       r"perdid|no ganad|perdu|non gagn|verloren|nicht gewonnen|persa|perso|"
                       r"失注|不成立|未|見込|予定|検討|交渉|提案")
 # (a Spanish, French, German or Italian CRM's "Cerrada ganada", "Fermée gagnée",

@@ -23,6 +23,7 @@ from spider.db import Database
 from spider.errors import InputError
 from spider.exclusions import without_excluded
 from spider.prospects import Expansion
+from spider.runtime import lazy_pattern
 from spider.settings import Settings
 
 CALL_LIST_COLUMNS = ("rank", "company", "local_name", "phone", "website", "address", "city",
@@ -33,7 +34,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 
 # An international phone number: a plus, then only digits and the marks that group them.
-_PHONE = re.compile(r"^[+\uff0b]([\d\uff10-\uff19]{1,3})(?:[\s.\-/]+|(?=\())([\d\s().\-/\uff10-\uff19]*)$")
+_PHONE = lazy_pattern(r"^[+\uff0b]([\d\uff10-\uff19]{1,3})(?:[\s.\-/]+|(?=\())([\d\s().\-/\uff10-\uff19]*)$")
 _BARE_PHONE = re.compile(r"^[+\uff0b][\d\uff10-\uff19]{6,15}$")
 
 

@@ -26,6 +26,7 @@ from spider.fields import REGISTERED_NAME_SQL
 from spider.resolve.kana import romaji_key
 from spider.resolve.normalize import compact, is_japanese, normalize_name
 from spider.resolve.readings import reading_words
+from spider.runtime import lazy_pattern
 
 COMPANY_EXACT = 100.0
 GONE_BELOW = 5.0  # how far a company gone from every source ranks below a live one
@@ -44,7 +45,7 @@ CLOSE_POSTINGS = 10_000
 
 # Words a company's name carries that people drop when they say it ("Sony" for Sony Group
 # Corporation, "パナソニック" for パナソニック ホールディングス).
-_GENERIC_NAME_WORDS = re.compile(
+_GENERIC_NAME_WORDS = lazy_pattern(
     r"(?:^|(?<=\s))(group|holdings?|hd|corporation|company|international|worldwide|global|"
     r"incorporated|limited|the)(?=\s|$)|ホールディングス|グループ|ＨＤ|HD$")
 

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from spider.data import read_text
+from spider.runtime import lazy_pattern
 from spider.text import JP_POSTAL, is_latin, strip_accents
 
 COUNTRIES = {
@@ -25,7 +26,7 @@ COUNTRY_NAMES = {"JP": "Japan", "US": "United States", "GB": "United Kingdom", "
                  "CA": "Canada", "BM": "Bermuda"}
 
 _PREF_RE = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}?県)")
-_CITY_RE = re.compile(r"^(.+?市.+?区|.+?[市区町村])")
+_CITY_RE = lazy_pattern(r"^(.+?市.+?区|.+?[市区町村])")
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -146,7 +147,7 @@ def fold_place(text: str) -> str:
 _REGION_WORDS = ("prefecture", "province", "state", "region", "county", "department",
                  "governorate", "oblast", "district")
 # Keywords in the region table that are not names of the region.
-_NOT_A_NAME = re.compile(r"airport|aeroport|aéroport|aeropuerto|aeroporto|flugh|lotnisk|"
+_NOT_A_NAME = lazy_pattern(r"airport|aeroport|aéroport|aeropuerto|aeroporto|flugh|lotnisk|"
                          r"letali|havalimanı|repülő|[\u0600-\u06ff]|空港|机场|аэропорт", re.I)
 
 
@@ -323,7 +324,7 @@ def prefecture_in_text(text: str) -> str | None:
 
 # A city of arrondissements as French registers write it: "LYON 2EME ARRONDISSEMENT", "Paris
 # 11e Arrondissement", "MARSEILLE 8E ARRONDISSEMENT", "Paris 1er".
-_ARRONDISSEMENT = re.compile(r"(.+?)\s+(\d{1,2})\s*(?:er|e|eme|ème|è)(?:\s+(?:arrondissement|arrdt|arr)\.?)?",
+_ARRONDISSEMENT = lazy_pattern(r"(.+?)\s+(\d{1,2})\s*(?:er|e|eme|ème|è)(?:\s+(?:arrondissement|arrdt|arr)\.?)?",
                              re.I)
 
 
@@ -448,7 +449,7 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
 
 # A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
 # (K1A 0B1), Japanese (530-0001), most others (4-6 digits).
-POSTAL_CODE = re.compile(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
+POSTAL_CODE = lazy_pattern(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
                          r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 
 
@@ -486,7 +487,7 @@ class AddressPlace:
 # languages ("Orchard Road", "Hauptstraße", "Rue de Rivoli", "Calle Mayor", "Via Roma").
 # (Only the words no town ends with: Mountain View, Garden Grove and Palm Beach Gardens are
 # towns; Piazza Armerina too.)
-_STREET = re.compile(
+_STREET = lazy_pattern(
     r"(?:^|\s)(?:road|rd|street|st|avenue|ave|drive|lane|boulevard|blvd|highway|hwy|parkway|"
     r"pkwy|straße|strasse|str|weg|allee|gasse|industrial estate|trading estate|business park|"
     r"industrial park|retail park|business centre|business center|enterprise park)\.?$"
@@ -564,7 +565,7 @@ def _any_district() -> re.Pattern[str]:
 
 # A Japanese address's block number, after which come the building and floor (a building
 # named for another district, 新宿東京海上日動ビル in 渋谷区代々木, says nothing of where it is).
-_JA_BLOCK = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff々])\s*[0-9０-９一二三四五六七八九十]+"
+_JA_BLOCK = lazy_pattern(r"(?<=[\u3040-\u30ff\u4e00-\u9fff々])\s*[0-9０-９一二三四五六七八九十]+"
                        r"(?:丁目|番地?|[-－ー‐]).*", re.S)
 
 

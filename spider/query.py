@@ -42,6 +42,7 @@ from spider.names import (
 from spider.rank import PLACE_LEVELS
 from spider.resolve.normalize import is_japanese, normalize_name
 from spider.resolve.readings import nouns, place_reading, town_stem
+from spider.runtime import lazy_pattern
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE, STAR_WORDS
 from spider.text import ENTITY_NOUNS, entity_noun, plural_noun, strip_accents
@@ -103,10 +104,12 @@ class Query:
         return dict(seeds)
 
 
+_QUERY_PUNCT = re.compile(r"[\"'“”‘’「」、。,;:!?()（）]+")
+
+
 def fold_query(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
-    text = re.sub(r"[\"'“”‘’「」、。,;:!?()（）]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(_QUERY_PUNCT.sub(" ", text).split())
 
 
 def _is_cjk(ch: str) -> bool:
@@ -187,7 +190,7 @@ def _japanese_business_words() -> tuple[str, ...]:
 def _synonym_table(groups: list[list[str]], base: Synonyms | None = None) -> Synonyms:
     table: dict[str, set[str]] = {k: set(v) for k, v in (base or {}).items()}
     for group in groups:
-        words = {fold_query(w) for w in group if fold_query(w)}
+        words = {folded for folded in map(fold_query, group) if folded}
         for word in words:
             table.setdefault(word, set()).update(words - {word})
     return {k: frozenset(v) for k, v in table.items()}
@@ -1577,11 +1580,11 @@ def _city_reading(vocabulary: _Vocabulary, word: str) -> Term | None:
 
 # A word before a street type or after a street word names the street, not the area it is in
 # ("541 Sydney Rd, Brunswick" is not in Sydney; "12 rue de Paris, Lyon" is not in Paris).
-_STREET_AFTER = re.compile(
+_STREET_AFTER = lazy_pattern(
     r"\s+(?:st|street|rd|road|ave|avenue|av|blvd|boulevard|dr|drive|ln|lane|way|pl|place|ct|"
     r"court|hwy|highway|pde|parade|tce|terrace|cres|crescent|cl|close|pkwy|parkway|sq|square|"
     r"row|walk|str|straße|strasse|allee|weg|platz|ring|gasse|damm|laan|straat|plein)\b")
-_STREET_BEFORE = re.compile(
+_STREET_BEFORE = lazy_pattern(
     r"\b(?:rue|avenue|av|boulevard|bd|bld|chemin|route|quai|place|calle|avenida|paseo|via|"
     r"viale|piazza|corso|largo|rua)\s+(?:(?:de|du|des|la|le|les|del|de la|di|della|da|do)\s+)?$")
 

@@ -1,10 +1,13 @@
-"""Process-wide switches for long work."""
+"""Process-wide switches: for long work (the garbage collector), and for a quick start
+(patterns compiled when first used)."""
 
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 
 @contextmanager
@@ -26,3 +29,30 @@ def no_cyclic_gc(*, freeze: bool = True) -> Iterator[None]:
             gc.freeze()
         if enabled:
             gc.enable()
+
+
+class _LazyPattern:
+    """A regular expression compiled when first used. Each attribute read once (`search`,
+    `sub`, `pattern` ...) is then kept on the instance, so later reads cost what a compiled
+    pattern's do; only `re.sub(pattern, ...)` and the like, which want a real pattern, cannot
+    take one."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._source = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._compiled is None:
+            self._compiled = re.compile(*self._source)
+        value = getattr(self._compiled, name)
+        setattr(self, name, value)
+        return value
+
+
+def lazy_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile`, deferred to the first use: a module's patterns for reading files (statuses,
+    star ratings, Japanese terms) cost a quick command such as `spider expand` a few
+    milliseconds each to compile at import and are never used there."""
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))

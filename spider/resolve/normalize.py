@@ -14,6 +14,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from spider.runtime import lazy_pattern
+
 # Bumped whenever a change to these functions can change a stored name key or a resolution
 # (or a change elsewhere what the build reads from the same records: 2026-12-04, a CRM's
 # account type no category, star classes in words as tiers, a street alone no town): a
@@ -327,7 +329,7 @@ def _remove_spaced(text: str, form: str) -> str:
 # runs). Only abbreviations written with their full stop ("Reno NV Casino" is in Nevada,
 # "Studio LTD Edition" is a name), or GmbH and Bhd, which are nothing else; words that are also
 # ordinary words (co, as, the, limited, spa) are not among them.
-_LEGAL_MARK = re.compile(
+_LEGAL_MARK = lazy_pattern(
     r"(?<![\w.])(?:n\.\s?v\.|b\.\s?v\.|k\.\s?k\.|inc\.|ltd\.|corp\.|l\.\s?l\.\s?c\.|p\.\s?l\.\s?c\."
     r"|gmbh\b\.?|bhd\b\.?)",
     re.IGNORECASE,
