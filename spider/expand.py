@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -237,11 +237,13 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
     tier, lists, terms), raised by the finest place they share with it (its market); the
     rest of the walk only breaks ties. KINDS: the kinds of the client's own signals."""
     level: dict[int, int] = {}
+    market: dict[int, float] = {}  # what a review score or size band shares: within a place
     if not kinds & COMPETITOR_KINDS and "term" in kinds:
         # Known only by its description: compared by its words, as a cosine.
         shared = text_similarity(db, company_id)
     else:
-        shared, level = direct_similarity(db, company_id, max_signal_companies=cap)
+        shared, level = direct_similarity(db, company_id, max_signal_companies=cap,
+                                          market=market)
     local = is_local(kinds)
     bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
@@ -252,13 +254,21 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
     # (A national register's tie of 34,000 auto repairers in one state would cost a read of
     # every one's postal code: past POSTAL_READ_MAX the walk alone breaks the tie.)
     postal = _postal_nearness(db, company_id, reach) if len(reach) <= POSTAL_READ_MAX else {}
+    top_market = max(market.values(), default=0.0) or 1.0
     out: dict[int, float] = {}
     for cid in set(walk) | set(shared):
         nearness = walk.get(cid, 0.0) / top_walk
         out[cid] = (shared.get(cid, 0.0)
-                    * (1 + bonus[level.get(cid, 0)] + POSTAL_BONUS * postal.get(cid, 0.0))
+                    * (1 + bonus[level.get(cid, 0)] + POSTAL_BONUS * postal.get(cid, 0.0)
+                       + MARKET_NUDGE * market.get(cid, 0.0) / top_market)
                     * (1 + 0.01 * nearness) + 1e-12 * nearness)
     return out
+
+
+# The most a review score or size band nearest the client's adds: less than a postal code's
+# first digit of five (POSTAL_BONUS / 5), so it orders peers within one place and never lifts
+# one over a nearer one.
+MARKET_NUDGE = 0.03
 
 
 def _within_reach(shared: dict[int, float], level: dict[int, int], bonus: dict[int, float],
@@ -606,12 +616,20 @@ def _order(db: Database, query: Query, scores: dict[int, float],
                         if matched & what_set else None)
     full: list[tuple[int, float, int, float]] = []
     partial: list[tuple[int, float, int, float]] = []
+    # The partial matches in the place asked (of another kind): no nearer place to rank by.
+    placed_bits = sum(bit[sig] for i, f in enumerate(query.facets) if f.place
+                      for sig in f.signals if sig in bit)
+    placed: set[int] = set()
     get = scores.get
     for cid, mask in members.items():
         fitted = fit_of[mask]
         if fitted is not None:
-            (full if fitted[0] == everything else partial).append(
-                (cid, get(cid, 0.0), fitted[0], fitted[1]))
+            if fitted[0] == everything:
+                full.append((cid, get(cid, 0.0), fitted[0], fitted[1]))
+            else:
+                partial.append((cid, get(cid, 0.0), fitted[0], fitted[1]))
+                if mask & placed_bits:
+                    placed.add(cid)
     # by fit, then score: two stable sorts on one key each (keys a C call, not a lambda)
     full.sort(key=itemgetter(1), reverse=True)
     full.sort(key=itemgetter(3), reverse=True)
@@ -622,7 +640,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
     if not partial:
         return ranked, None
     around = {s: level for s, level in _around(query).items() if s not in rest}
-    tail = _Tail({t[0]: t for t in partial}, around)
+    tail = _Tail({t[0]: t for t in partial}, around, placed)
     return ranked + [(cid, score, covered) for cid, score, covered, _ in partial], tail
 
 
@@ -665,12 +683,14 @@ class _Tail:
     """A segment's candidates matching only part of it, left in the order found: they rank
     below every full match (a full match is in the place asked for), and among themselves by
     how many parts they match, then nearness to the place asked for ("dentist in Austin"
-    lists Texas dentists outside Austin before Osaka's), then fit and score. Ordering them
+    lists Texas dentists outside Austin before Osaka's; within one level, the postal code
+    nearest those of the place's own matches), then fit and score. Ordering them
     costs a national register a look-up per candidate, so it is done only when one of them
     can be shown (`settle`)."""
 
     fitted: dict[int, tuple[int, float, int, float]]  # company -> (id, score, covered, fit)
     around: dict[str, int]  # place signals around the one asked for: how near each is
+    placed: set[int] = field(default_factory=set)  # those in the place asked (another kind)
 
     def needed(self, ranked: list[tuple[int, float, int]], limit: int) -> bool:
         """Whether fewer than LIMIT of RANKED match every part (one of these will be shown)."""
@@ -682,11 +702,50 @@ class _Tail:
         head = [item for item in ranked if item[0] not in self.fitted]
         tail = [self.fitted[item[0]] for item in ranked if item[0] in self.fitted]
         near: dict[int, int] = {}
+        postal: dict[int, float] = {}
         if self.around and tail:
             for cid, sig in _holders_among(db, sorted(self.around), [t[0] for t in tail]):
                 near[cid] = max(near.get(cid, 0), self.around[sig])
-        tail.sort(key=lambda t: (-t[2], -near.get(t[0], 0), -t[3], -t[1]))
+            if head and len(tail) <= POSTAL_READ_MAX:
+                # Within one level (a list without a state column puts München's suburbs
+                # and Hamburg both only in Germany), the postal codes nearest those of the
+                # companies in the place asked: Planegg's 82152 before Hamburg's 20354.
+                postal = _postal_near_any(db, [item[0] for item in head[:POSTAL_HEAD]],
+                                          [t[0] for t in tail if t[0] not in self.placed])
+        tail.sort(key=lambda t: (-t[2], -near.get(t[0], 0), -postal.get(t[0], 0.0), -t[3],
+                                 -t[1]))
         return head + [(cid, score, covered) for cid, score, covered, _ in tail]
+
+
+POSTAL_HEAD = 200  # the companies of the place asked whose postal codes stand for it
+
+
+def _postal_near_any(db: Database, places: list[int], ids: list[int]) -> dict[int, float]:
+    """For each of IDS, the largest share of a postal code of PLACES (codes of one length and
+    country) that its own code begins with."""
+    codes: dict[int, tuple[str, str]] = {}
+    for cid, code, address, country in rows_in(
+            db, "select id, postal_code, address, country from companies where id in ({marks})",
+            [*places, *ids]):
+        key = _postal_key(code, address)
+        if len(key) >= 3:
+            codes[cid] = (key, country or "")
+    prefixes: dict[tuple[str, int], set[str]] = defaultdict(set)  # (country, length) -> prefixes
+    for cid in places:
+        if cid in codes:
+            key, country = codes[cid]
+            prefixes[country, len(key)].update(key[:n] for n in range(1, len(key) + 1))
+    out: dict[int, float] = {}
+    for cid in ids:
+        if cid not in codes:
+            continue
+        key, country = codes[cid]
+        known = prefixes.get((country, len(key)))
+        common = max((n for n in range(len(key), 0, -1) if known and key[:n] in known),
+                     default=0)
+        if common:
+            out[cid] = common / len(key)
+    return out
 
 
 def _heaviest_place(signals: dict[str, dict], kind: str) -> tuple[str, dict] | None:

@@ -170,7 +170,8 @@ WITHIN_MARKET_SHARE = 0.1
 
 
 def direct_similarity(db: Database, company_id: int, *, max_signal_companies: int,
-                      max_holders: int = 20_000) -> tuple[dict[int, float], dict[int, int]]:
+                      max_holders: int = 20_000, market: dict[int, float] | None = None
+                      ) -> tuple[dict[int, float], dict[int, int]]:
     """What every other company shares with COMPANY_ID directly: the walk's first return
     (company -> signal -> company) over the signals that are not places, computed exactly
     over every holder, and the finest place level it shares (PLACE_LEVELS).
@@ -182,7 +183,11 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
     almost nothing in a walk, yet among the seed's own kind of business the one next door is
     the nearer competitor. Signals
     held by one company, by more than MAX_SIGNAL_COMPANIES (the walk's cap) or by more than
-    MAX_HOLDERS are left out."""
+    MAX_HOLDERS are left out. Given MARKET, what a review score or a size band shares goes
+    there, not into what is shared: the caller orders peers by it within one place, and a
+    list of one kind (a register of nursing homes, whose kind every company holds and so
+    weighs nothing) does not rank another state's five-rated homes before the ones in
+    town."""
     row = db.execute("select weight_sum from company_weights where company_id = ?",
                      [company_id]).fetchone()
     if not row or not row[0]:
@@ -204,6 +209,10 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                 level[other] = max(level.get(other, 0), here)
             continue
         share = weight / row[0] / total
+        if market is not None and signal.startswith(("rating:rating", "size:")):
+            for other, theirs in holders:
+                market[other] = market.get(other, 0.0) + share * theirs
+            continue
         if signal.startswith(("rating:", "size:")):
             # A rating or a size ranks peers within one business and market, never above
             # them: a two-star Indian restaurant's competitors are Indian restaurants, the
@@ -212,6 +221,8 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
         for other, theirs in holders:
             shared[other] += share * theirs
     shared.pop(company_id, None)
+    if market is not None:
+        market.pop(company_id, None)
     return dict(shared), level
 
 
