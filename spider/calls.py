@@ -133,7 +133,16 @@ _REGION_ZONES = {
     "AU-NSW": "Australia/Sydney", "AU-ACT": "Australia/Sydney", "AU-VIC": "Australia/Melbourne",
     "AU-QLD": "Australia/Brisbane", "AU-SA": "Australia/Adelaide", "AU-WA": "Australia/Perth",
     "AU-TAS": "Australia/Hobart", "AU-NT": "Australia/Darwin",
+    "BR-AM": "America/Manaus", "BR-MT": "America/Cuiaba", "BR-MS": "America/Campo_Grande",
+    "BR-RO": "America/Porto_Velho", "BR-RR": "America/Boa_Vista", "BR-AC": "America/Rio_Branco",
+    "MX-BCN": "America/Tijuana", "MX-SON": "America/Hermosillo", "MX-BCS": "America/Mazatlan",
+    "MX-SIN": "America/Mazatlan", "MX-NAY": "America/Mazatlan", "MX-ROO": "America/Cancun",
 }
+# Countries whose first zone in zone.tab is an island or an edge, not where most of their
+# businesses keep their hours (Brazil's is Fernando de Noronha, an hour ahead of São Paulo;
+# Canada's Newfoundland; Australia's Lord Howe Island; Russia's Kaliningrad).
+_COUNTRY_ZONES = {"BR": "America/Sao_Paulo", "CA": "America/Toronto", "AU": "Australia/Sydney",
+                  "RU": "Europe/Moscow", "UA": "Europe/Kyiv", "UZ": "Asia/Tashkent"}
 
 
 def zone_of(country: str | None) -> ZoneInfo:
@@ -141,7 +150,8 @@ def zone_of(country: str | None) -> ZoneInfo:
     ('US-TX': Chicago), else its country's (UTC when unknown). COUNTRY: an ISO country code,
     or a region's ISO 3166-2 code."""
     code = (country or "").strip().upper()
-    name = _REGION_ZONES.get(code) or _country_zones().get(code[:2], "UTC")
+    name = _REGION_ZONES.get(code) or _COUNTRY_ZONES.get(code[:2]) or \
+        _country_zones().get(code[:2], "UTC")
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError:

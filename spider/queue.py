@@ -63,21 +63,23 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     excluded = excluded_companies(db, settings.recent_call_days).keys() | barred
     seen: set[int] = set()
     mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
-    rows = []
+    # Each company as its latest expansion ranks it (a won client's lookalikes list it with
+    # that client as the reference, C where an earlier segment query had said A), then the
+    # A and B ones, best first, the latest expansion's before older ones.
+    latest: list[tuple] = []
     for row in db.execute(
             "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
-            "p.score from prospects p join runs r on r.id = p.run_id join companies c on "
-            "c.id = p.company_id where coalesce(c.status, 'active') = 'active' and "
-            "p.priority in ('A', 'B') "
-            "order by case p.priority when 'A' then 0 when 'B' then 1 else 2 end, "
-            "r.created_at desc, p.rank"):
-        if row[0] in excluded or row[0] in seen or (mine is not None and row[0] not in mine) \
-                or (visible is not None and row[0] not in visible):
+            "p.score, p.rank from prospects p join runs r on r.id = p.run_id join companies c "
+            "on c.id = p.company_id where coalesce(c.status, 'active') = 'active' "
+            "order by r.created_at desc, r.rowid desc, p.rank"):
+        if row[0] in seen:
             continue
         seen.add(row[0])
-        rows.append(row)
-        if len(rows) >= (limit or settings.calls_per_day):
-            break
+        if row[3] in ("A", "B") and row[0] not in excluded and \
+                (mine is None or row[0] in mine) and (visible is None or row[0] in visible):
+            latest.append(row)
+    latest.sort(key=lambda row: row[3])  # stable: within A and B, the newest run first
+    rows = [row[:7] for row in latest[:limit or settings.calls_per_day]]
     if hand_out:
         mark_handed_out(db, [row[0] for row in rows], "queued", "today")
     known = best_contacts(db, settings, [row[0] for row in rows])
