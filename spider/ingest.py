@@ -349,6 +349,10 @@ def sniff_delimiter(head: str, default: str) -> str:
     return best
 
 
+_PLACE_FIELDS = frozenset({"address", "district", "city", "region", "country", "postal_code",
+                           "lat", "lon"})
+
+
 def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
              mapping: dict[str, str] | None, constants: dict[str, str] | None,
              report: IngestReport) -> Iterator[dict[str, Any]]:
@@ -367,6 +371,20 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                 "not used")
     mapping, avoid = _read_by_values(headers, mapping, sampled)
     named = map_headers(headers, mapping, avoid)
+    # A --set field other than a place is the user's word for every row: the column Spider
+    # would have read as that field by its header is kept aside ("Provider Type" of a
+    # nursing-home register, Medicare and Medicaid, is no category once --set category says
+    # one). A place set is a default for the rows that lack one: a list of one country may
+    # still name another on a few rows.
+    given = set((mapping or {}).values())
+    overruled = [(fld, column) for column, fld in named.items()
+                 if fld in (constants or {}) and fld != column and column not in given
+                 and fld not in _PLACE_FIELDS]
+    if overruled:
+        avoid = avoid | frozenset(overruled)
+        named = map_headers(headers, mapping, avoid)
+        report.notes.append("; ".join(f"--set {fld} is used on every row, not the column "
+                                      f"{column!r} (kept aside)" for fld, column in overruled))
     key = None if "source_id" in named.values() else key_column(headers, named, sampled)
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
@@ -822,7 +840,11 @@ _OPEN_FLAG = frozenset({"is open", "open", "currently open", "is active", "activ
 # (159 North 4th Street).
 _NUMBER_AFTER = frozenset({"hausnummer", "hausnr", "hausnr.", "haus nr", "haus nr.", "numéro",
                            "numero", "número", "numero civico", "n. civico", "huisnummer",
-                           "nummer", "número exterior"})
+                           "nummer", "número exterior", "numero ext", "num ext", "nro"})
+# A street's kind in a column of its own, before its name (Brazil's Tipo Logradouro "RUA",
+# Mexico's tipo_vial "AVENIDA"): the address says "RUA HADDOCK LOBO 354".
+_STREET_KIND = frozenset({"tipo logradouro", "tipo de logradouro", "tipo vial", "tipo de vialidad",
+                          "tipo via", "tipo de vía", "tipo de via"})
 _NUMBER_BEFORE = frozenset({"building", "house number", "street number", "building number",
                             "house no", "house no.", "civic number", "street no", "street no."})
 # An address's second and third lines, and a suite or unit in a column of its own: the
@@ -837,7 +859,7 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "trading as", "trade name", "t/a", "business name (dba)", "dba name",
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
-_JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE
+_JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE | _STREET_KIND
 
 
 def _remark_closed(value: str) -> bool:
@@ -1020,6 +1042,12 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             record["operating_status"] = f"expired ({dates[0][1]}; status said " \
                                          f"{record['operating_status']})"
     if record.get("address"):
+        for header, _, value in columns:
+            kind = str(value).strip()
+            if header in _STREET_KIND and 0 < len(kind) <= 20 and not kind.isdigit() and \
+                    not fold(str(record["address"])).startswith(fold(kind)):
+                record["address"] = f"{kind} {record['address']}"
+                break
         # A register's house number in a column of its own (Hausnummer, BUILDING): the
         # address says it, after the street or before it as the country writes it.
         for header, _, value in columns:
@@ -1293,6 +1321,53 @@ def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int,
             continue  # a new row that could also be another gone row claims it too
         for old_id, new_id in zip(sorted(gone[said_values]), sorted(new_ids), strict=True):
             _carry(db, columns, old_id, new_id)
+            carried += 1
+    return carried + _carry_by_letters(db, columns, select, source, read_id, last_id)
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _carry_by_letters(db: Database, columns: list[str], select: str, source: str,
+                      read_id: str, last_id: int) -> int:
+    """What `carry_rekeyed` leaves: rows whose values were read into other shapes as well
+    as under a new key. A column mapped now joins others ("RUA" + "HADDOCK LOBO" + "354" is
+    the address RUA HADDOCK LOBO 354) or is tidied (a CNPJ's 41.939.071/0001-31 as the
+    corporate number 41939071000131), so a row is known by the letters and digits of all it
+    says, in any order; exactly one new row and one gone row with the same are one row."""
+
+    def letters(values: Iterable[Any]) -> str:
+        # (each word once: a house number kept aside and also joined to the address is one)
+        words = {w for v in values if v not in (None, "") for w in _WORDS.findall(fold(str(v)))}
+        return "".join(sorted("".join(words)))
+
+    def said(row: tuple) -> list[Any]:
+        extra = json.loads(row[2]) if row[2] else {}
+        return [*row[3:], *extra.values()]
+
+    gone: dict[str, list[int]] = defaultdict(list)
+    for row in db.execute(select + "status = 'active' and coalesce(read_id, '') != ?",
+                          [source, read_id]):
+        gone[letters(said(row))].append(row[0])
+    if not gone:
+        return 0
+    claims: dict[str, list[int]] = defaultdict(list)
+    for row in db.execute(select + "read_id = ? and id > ?", [source, read_id, last_id]):
+        values = said(row)
+        key = str(row[1] or "").strip()
+        options = {letters(values)}
+        if key and key in [str(v).strip() for v in values]:
+            without = list(values)
+            without.remove(next(v for v in values if str(v).strip() == key))
+            options.add(letters(without))  # (an id the old row did not have)
+        for option in options & gone.keys():
+            claims[option].append(row[0])
+    carried = 0
+    taken: set[int] = set()
+    for option, new_ids in claims.items():
+        if len(new_ids) == 1 and len(gone[option]) == 1 and new_ids[0] not in taken:
+            _carry(db, columns, gone[option][0], new_ids[0])
+            taken.add(new_ids[0])
             carried += 1
     return carried
 

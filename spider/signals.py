@@ -33,9 +33,10 @@ from spider.db import (
 )
 from spider.fields import names_no_kind
 from spider.resolve.readings import nouns
+from spider.runtime import lazy_pattern
 from spider.settings import Settings
 from spider.sources import source_confidence
-from spider.text import is_kanji, is_katakana, is_latin, plural, strip_accents
+from spider.text import is_kanji, is_katakana, is_latin, plural, strip_accents, titled_place
 
 # How much one shared signal of each kind says about "direct competitor", before rarity.
 KIND_WEIGHTS: dict[str, float] = {
@@ -356,7 +357,7 @@ def not_open(db: Database) -> set[int]:
 
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
-_CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"
+_CLOSED = lazy_pattern(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"
                      r"out of business|ceased|liquidated|liquidation|bankrupt|deregistered|struck off|"
                      r"dormant|"
                      # a register's licence that no longer lets it trade
@@ -379,9 +380,13 @@ _CLOSED = re.compile(r"\b(?:ceased trading|stopped trading|in liquidation|closed
                      r"dad[oa] de baja|de baja|baja|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|sospes[oa]|suspendu|suspendue|suspendid[oa]|"
-                     r"gesloten|opgeheven|geschorst|fechad[oa])\b|"
+                     r"gesloten|opgeheven|geschorst|fechad[oa]|"
+                     # Brazil's Receita Federal (Situação Cadastral: BAIXADA, INAPTA,
+                     # SUSPENSA, NULA) and other Portuguese and Spanish registers
+                     r"baixad[oa]|inapt[oa]|suspens[oa]|nula|encerrad[oa]|extint[oa]|"
+                     r"inativ[oa]|inactiv[oa]|cancelad[oa])\b|"
                      r"廃業|閉館|閉店|閉鎖|休業|休止|解散|倒産|廃止|閉園|閉院|失効|取消|取り消し|抹消", re.I)
-_PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming soon|"
+_PLANNED = lazy_pattern(r"\b(?:planning|planned|proposed|under construction|coming soon|"
                       r"not yet open|not open yet|pre-opening|in planning|in planung|geplant|im bau|"
                       r"en projet|en construction|en construcción|in costruzione|in aanbouw)\b|"
                       r"計画中|建設中|開業予定|準備中|開設予定", re.I)
@@ -389,11 +394,12 @@ _PLANNED = re.compile(r"\b(?:planning|planned|proposed|under construction|coming
 
 # A status value that says the business is open (ingest reports any value it can read as
 # neither this nor closed or planned).
-_OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
+_OPEN = lazy_pattern(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
                    r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|live\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|ouverte|actif|active|abierto|abierta|activo|"
                    r"activa|aperto|aperta|attivo|attiva|in attività|operativ[oa]|alta|de alta|"
+                   r"ativa|ativo|em atividade|"
                    r"aktywny|aktywna|actief|ingeschreven|aktiv|aktivt|"
                    r"営業中|開業|営業|現存|有効|運営中)$", re.I)
 
@@ -405,7 +411,7 @@ _OPEN = re.compile(r"^(?:a|open|opened|active|operating|in operation|in business
 _NEGATED = re.compile(r"(?:\b(?:not|non|never|nicht|kein|pas|niet|não)[\s-]+|\bnon-|未)$", re.I)
 # A value that says the business stopped trading in so many words (not "Open, no longer
 # accepting new patients", nor "Not open yet").
-_NO_LONGER = re.compile(r"\bno longer (?:trading|operating|in business|open|active)\b|"
+_NO_LONGER = lazy_pattern(r"\bno longer (?:trading|operating|in business|open|active)\b|"
                         r"\bnot (?:trading|operating|in business)\b", re.I)
 
 
@@ -451,11 +457,11 @@ _UNIT = {"star": "star", "diamond": "diamond", "key": "key", "pavilion": "pavili
 # The words for a star in the guides' languages, as a query may say them ("2 estrellas").
 STAR_WORDS = ("estrella", "estrellas", "stella", "stelle", "étoile", "étoiles", "stern", "sterne")
 _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + ")"
-_RATED = re.compile(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forbes\s+)?"
+_RATED = lazy_pattern(_NUMBER + r"\s*[- ]?\s*(?:つ\s*)?(?:michelin\s+|aaa\s+|forbes\s+)?"
                     r"(stars?|diamonds?|keys?|pavilions?|crowns?|hats?|toques?|forks?|points?|星|ダイヤ|キー|"
                     r"estrellas?|stell[ae]|[ée]toiles?|sterne?)",
                     re.I)
-_RATED_AFTER = re.compile(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
+_RATED_AFTER = lazy_pattern(r"(星|stars?)\s*[:：]?\s*" + _NUMBER + r"\s*(?:つ)?", re.I)
 _ASTERISKS = re.compile(r"(?<![\d./])(?:(\d)\s?\*(?!\*)|(?<!\*)(\*{2,7})(?!\*))")
 _BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*")
 
@@ -533,12 +539,12 @@ def _rating_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
 
 # A status a directory writes in brackets after the name: "デイサービス桜新町(休止中)",
 # "Harbour Cafe [CLOSED]", "Hotel Ambassador (permanently closed)".
-_BRACKETED = re.compile(r"[(\[（【]([^()\[\]（）【】]{1,30})[)\]）】]")
+_BRACKETED = lazy_pattern(r"[(\[（【]([^()\[\]（）【】]{1,30})[)\]）】]")
 
 
 # In Japanese, the bracket must be the status alone: "(休業日:月曜)" and "(年末年始休業)" are
 # opening days, as "(Closed Sundays)" is.
-_CLOSED_BRACKET_JA = re.compile(r"(?:休業|休止|閉店|廃業|閉鎖|閉院|閉館|廃止|営業終了)中?")
+_CLOSED_BRACKET_JA = lazy_pattern(r"(?:休業|休止|閉店|廃業|閉鎖|閉院|閉館|廃止|営業終了)中?")
 
 
 def _status_in_name(rec: dict[str, Any]) -> str | None:
@@ -560,7 +566,7 @@ def _status_in_name(rec: dict[str, Any]) -> str | None:
 
 # An account a CRM export calls the user's partner or competitor: no prospect to call.
 RELATION_PARTNER = "relation:partner"
-_PARTNER_WORDS = re.compile(r"\b(?:partner|competitor|reseller|channel|integrator|vendor|"
+_PARTNER_WORDS = lazy_pattern(r"\b(?:partner|competitor|reseller|channel|integrator|vendor|"
                             r"supplier|distributor)s?\b|競合|パートナー|代理店", re.I)
 
 
@@ -840,6 +846,10 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     knows (one value of a directory's few, so worked out once)."""
     out = []
     raw = unicodedata.normalize("NFKC", category).strip()
+    # (a code with its own slash, Brazil's CNAE "1091-1/02 - Fabricação de produtos de
+    # padaria", is read before the cell is parted at slashes)
+    coded_whole = _CODED_LABEL.fullmatch(raw) if "/" in raw.split(" ", 1)[0] else None
+    raw = coded_whole.group(1) if coded_whole else raw
     for whole in _HARD_PARTS.split(raw):
         # A register's code before its label ("56101 - Licensed restaurants", a SIC text):
         # the label is the kind of business.
@@ -866,13 +876,13 @@ _HEAD_FIRST = frozenset({"cucina", "cocina", "trattoria", "osteria", "ristorante
                          "masseria", "albergo", "pensione", "gîte", "gite"})
 # A classification's qualifier in brackets: "Development of software and applications
 # (except games and cybersecurity)" is a software house.
-_QUALIFIER = re.compile(r"\s*\((?:except|excluding|excl\.?|including|incl\.?|other than|"
+_QUALIFIER = lazy_pattern(r"\s*\((?:except|excluding|excl\.?|including|incl\.?|other than|"
                         r"not elsewhere classified|n\.?e\.?c\.?|e\.g\.?|such as|without|"
                         r"with or without|sauf|hors|außer|ohne|excepto|salvo|escluso)\b[^)]*\)",
                         re.I)
 # (a register's code: "56101 - Licensed restaurants", a licence class "C36 - PLUMBING",
 # "B - GENERAL BUILDING CONTRACTOR"; not "24-Hour", nor a word: "BBQ - Korean")
-_CODED_LABEL = re.compile(r"(?:[0-9][0-9A-Za-z.]{1,9}|[A-Z]\d{0,4}|[A-Z]{2}\d{1,4})"
+_CODED_LABEL = lazy_pattern(r"(?:[0-9][0-9A-Za-z.]{1,9}|\d[\d./-]{1,11}\d|[A-Z]\d{0,4}|[A-Z]{2}\d{1,4})"
                           r"(?:\s+[-–]\s+|\s*:\s+)(\D.*)")
 
 
@@ -1175,8 +1185,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
 
 # A station as a salon list's 最寄駅 gives it: the walk from it ("表参道駅 徒歩2分", "JR渋谷駅から
 # 徒歩5分", "表参道駅(A2出口)") and the railway's name before it say nothing of where.
-_STATION_TAIL = re.compile(r"(?<=駅)\s*(?:(?:から|より)?\s*(?:徒歩|歩いて|バス|車)|[（(]|[A-Za-z]?\d+\s*番?出口|\d).*$")
-_RAILWAY = re.compile(r"^(?:JR|ＪＲ|東京メトロ|都営地下鉄|都営|地下鉄|京王|小田急|東急|西武|東武|京急|京成|"
+_STATION_TAIL = lazy_pattern(r"(?<=駅)\s*(?:(?:から|より)?\s*(?:徒歩|歩いて|バス|車)|[（(]|[A-Za-z]?\d+\s*番?出口|\d).*$")
+_RAILWAY = lazy_pattern(r"^(?:JR|ＪＲ|東京メトロ|都営地下鉄|都営|地下鉄|京王|小田急|東急|西武|東武|京急|京成|"
                       r"相鉄|阪急|阪神|近鉄|南海|京阪|名鉄|市営地下鉄)\s*(?:[^\s駅]{1,8}線\s*)?")
 
 
@@ -1291,7 +1301,7 @@ def _file_country(inferred: str, region: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _tidy_place(text: str) -> str:
     text = " ".join(unicodedata.normalize("NFKC", text).split())
-    return text.title() if text.isascii() and (text.islower() or text.isupper()) else text
+    return titled_place(text) if text.isascii() and (text.islower() or text.isupper()) else text
 
 
 def _lodging(rec: dict[str, Any]) -> bool:
@@ -1370,7 +1380,7 @@ def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[
 
 # Whole kanji or katakana runs: cutting a long run into fixed windows would invent words
 # ("輸送用機械器具製造業" -> "具製造業"); a run too long to recur simply never passes the df filter.
-_JA_TERM = re.compile(r"(?<![\u4e00-\u9fff々])[\u4e00-\u9fff々]{2,10}(?![\u4e00-\u9fff々])"
+_JA_TERM = lazy_pattern(r"(?<![\u4e00-\u9fff々])[\u4e00-\u9fff々]{2,10}(?![\u4e00-\u9fff々])"
                       r"|(?<![\u30a0-\u30ffー])[\u30a0-\u30ffー]{3,12}(?![\u30a0-\u30ffー])")
 _JA_EDGE = "及等他各並又び"
 # Words every business description uses; as signals they would link unrelated companies.

@@ -57,13 +57,14 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by
                           # French, Spanish, Italian, German, Dutch: Selarl des Docteurs Roux et Faure
                           "des", "et", "les", "aux", "del", "los", "las", "y", "di", "da", "do",
                           "dos", "der", "die", "das", "und", "von", "zu", "am", "im", "van",
-                          "den", "het", "en"})
+                          "den", "het", "en", "em", "na", "nas", "nos"})
 # Short English words an all-capitals name spells that are not acronyms (NEC, UFJ, JR are).
 _SHORT_WORDS = frozenset("""
 art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
 park lake hill city town farm mill fort port rock road age day eye pet vet dry rx elk
-st dr mt ft ave san pit the via bon beau bel sol mar rio oro""".split())
+st dr mt ft ave san pit the via bon beau bel sol mar rio oro run sur pan sao pao dra sra sta
+sto el al""".split())
 
 
 # Hotel tiers in Japanese, for Japanese lines and reasons.
@@ -94,8 +95,11 @@ def readable_name(name: str) -> str:
             return _LEGAL_CASE[word]
         if match.start() and word.lower() in _SMALL_WORDS:
             return word.lower()  # MUSEUM OF ART -> Museum of Art
-        if word.lower() in _SHORT_WORDS:
-            return word[0] + word[1:].lower()  # ART, ZOO, INN are words, not acronyms
+        if word.lower() in _SHORT_WORDS or not word.isascii() or (
+                not match.start() and word.lower() in _SMALL_WORDS):
+            # ART, ZOO, INN are words, not acronyms, as are SÃO and PÃO (an acronym has no
+            # accent), and LOS or EL opening a name
+            return word[0] + word[1:].lower()
         if name[match.end():match.end() + 2] in ("'S", "’S") and len(word) >= 3:
             return word[0] + word[1:].lower()  # JOE'S PIZZA: a name, not an acronym
         if len(word) <= 3 or word in _KEEP_UPPER:
@@ -106,6 +110,14 @@ def readable_name(name: str) -> str:
 
 
 _CAPITALS = re.compile(r"[^\W\d_a-zß-ÿ]+")  # a run of capital letters, accented ones too
+
+
+def titled_place(text: str) -> str:
+    """A town a register writes in capitals or in lower case, as a place is written: 'RIO DE
+    JANEIRO' -> 'Rio de Janeiro', 'frankfurt am main' -> 'Frankfurt am Main'."""
+    words = text.title().split(" ")
+    return " ".join(w.lower() if i and w.lower() in _SMALL_WORDS else w
+                    for i, w in enumerate(words))
 
 
 def display_names(row: dict[str, Any], language: str) -> dict[str, str]:
