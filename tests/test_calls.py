@@ -466,3 +466,43 @@ def test_today_reads_a_callback_imported_without_a_time_zone(tmp_path) -> None:
     code, out = run(tmp_path / "spider.db", "today")
     # (it had raised: can't compare offset-naive and offset-aware datetimes)
     assert code == 0 and "Traceback" not in out, out
+
+
+def test_a_country_of_several_zones_is_called_in_its_main_one():
+    """Brazil's first zone in zone.tab is Fernando de Noronha (an hour ahead of São Paulo,
+    where Campinas and Rio keep their hours); Canada's is Newfoundland, Australia's Lord Howe
+    Island. A state with its own zone keeps it."""
+    from spider.calls import zone_of
+
+    assert {c: zone_of(c).key for c in ("BR", "BR-RJ", "BR-AM", "CA", "AU", "RU", "MX-BCN")} == {
+        "BR": "America/Sao_Paulo", "BR-RJ": "America/Sao_Paulo", "BR-AM": "America/Manaus",
+        "CA": "America/Toronto", "AU": "Australia/Sydney", "RU": "Europe/Moscow",
+        "MX-BCN": "America/Tijuana"}
+
+
+def test_today_takes_each_company_as_its_latest_expansion_ranks_it(tmp_path):
+    """A segment query had ranked two homes A with a generic opener; the won client's
+    lookalikes, run later, rank one C and the other A citing the client. `spider today`
+    had served both from the older run (A first, whatever the run)."""
+    from conftest import built_db
+
+    from spider.queue import day_queue
+    from spider.settings import Settings
+
+    db = built_db(tmp_path, "homes.csv", "name,category,city,region,country\n"
+                  "Arbors at Columbus,Nursing Home,Columbus,OH,US\n"
+                  "Whetstone Gardens,Nursing Home,Columbus,OH,US\n"
+                  "Maple Knoll Village,Nursing Home,Cincinnati,OH,US\n")
+    ids = dict(db.execute("select name, id from companies").fetchall())
+    db.execute("insert into runs (id, query, created_at) values "
+               "('old', 'nursing home in Ohio', '2026-12-01T09:00:00+00:00'), "
+               "('new', 'Maple Knoll Village', '2026-12-02T09:00:00+00:00')")
+    rows = [("old", 1, ids["Arbors at Columbus"], "A", "generic"),
+            ("old", 2, ids["Whetstone Gardens"], "A", "generic"),
+            ("new", 1, ids["Whetstone Gardens"], "A", "like Maple Knoll Village"),
+            ("new", 2, ids["Arbors at Columbus"], "C", "like Maple Knoll Village")]
+    db.conn.executemany("insert into prospects (run_id, rank, company_id, priority, opening_line) "
+                        "values (?, ?, ?, ?, ?)", rows)
+    queue = day_queue(db, Settings(), hand_out=False)
+    assert [(r["name"], r["priority"], r["opener"]) for r in queue.fresh] == [
+        ("Whetstone Gardens", "A", "like Maple Knoll Village")]

@@ -172,6 +172,29 @@ def test_the_next_export_is_read_as_the_first_was(empty, tmp_path):
         (str(second.resolve()), '{"country": "US"}')]
 
 
+def test_a_file_read_again_with_an_id_and_its_street_mapped_keeps_its_won_client(empty, tmp_path):
+    """The second read maps an id column and the street Spider had kept aside: every row has
+    a new key and says its address in another shape ("HADDOCK LOBO" and "354" apart, then
+    the address HADDOCK LOBO 354; a CNPJ tidied to digits). The rows are the same rows: the
+    won client stays won, nothing is doubled."""
+    header = "Inscricao;Nome Fantasia;Rua;Número;Bairro;Município;UF;Telefone"
+    rows = ["41.939.071/0001-31;BELLA PAULISTA;HADDOCK LOBO;354;CERQUEIRA CESAR;SAO PAULO;SP;(11) 3214-3347",
+            "89.542.916/0001-87;DONA DEOLA;PIO XI;1220;ALTO DA LAPA;SAO PAULO;SP;(11) 3832-0911",
+            "22.333.444/0001-92;PADARIA TAQUARAL;HEITOR PENTEADO;1581;TAQUARAL;CAMPINAS;SP;(19) 3256-1414"]
+    padarias = write(tmp_path / "padarias.csv", header, rows)
+    assert spider_cli(empty, "ingest", str(padarias)).exit_code == 0
+    assert spider_cli(empty, "won", "PADARIA TAQUARAL").exit_code == 0
+    again = spider_cli(empty, "ingest", str(padarias), "--map", "corporate_number=Inscricao",
+                       "--map", "address=Rua")
+    assert again.exit_code == 0, again.output
+    assert "0 added, 3 updated" in again.output and "gone from the file" not in again.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select address from records where name = 'PADARIA TAQUARAL'").fetchone() == (
+        "HEITOR PENTEADO 1581",)
+    listed = spider_cli(empty, "won", "--list").output
+    assert "PADARIA TAQUARAL" in listed.upper() and "gone from every source" not in listed
+
+
 def test_a_row_counter_is_not_an_id():
     rows = [{"No": str(i), "name": f"Company {i}"} for i in range(1, 40)]
     assert key_column(["No", "name"], {"name": "name"}, rows) is None

@@ -3151,3 +3151,131 @@ def test_accounts_the_crm_calls_partners_or_competitors_are_no_prospects(tmp_pat
     # (a partner had been first, rated A)
     assert {p.name for p in expansion.prospects} == {"Northern Freight Ltd", "Salford Couriers"}
     assert "left out 2 accounts your CRM calls a partner or competitor" in expansion.notes
+
+
+def test_a_town_asked_for_is_followed_by_the_postal_codes_nearest_it(tmp_path):
+    """A German practice list with no state column: every town is only "in Germany", so the
+    dentists outside München came in the walk's order (Hamburg's two, which reinforce each
+    other, before Planegg on München's edge). The postal codes of the town's own dentists
+    now order the rest; and Fachgebiet is the category."""
+    db = built_db(tmp_path, "zahnaerzte.csv", """Praxis,Fachgebiet,Straße,PLZ,Ort
+Zahnarztpraxis Dr. Huber,Zahnarzt,Leopoldstraße 12,80802,München
+Zahnärzte am Marienplatz,Zahnarzt,Marienplatz 8,80331,München
+Dr. Schmid Zahnmedizin,Zahnarzt,Sendlinger Str. 5,80331,München
+Zahnarztpraxis Alster,Zahnarzt,Jungfernstieg 7,20354,Hamburg
+Zahnärzte Eppendorf,Zahnarzt,Eppendorfer Baum 3,20249,Hamburg
+Zahnarzt Köln Mitte,Zahnarzt,Hohe Straße 40,50667,Köln
+Praxis Dr. Maier,Zahnarzt,Bahnhofstraße 3,82152,Planegg
+Zahnzentrum Gräfelfing,Zahnarzt,Bahnhofplatz 1,82166,Gräfelfing
+Bäckerei Müller,Bäckerei,Leopoldstraße 20,80802,München
+""")
+    names = _names(db, "Zahnarzt München")
+    assert set(names[:3]) == {"Zahnarztpraxis Dr. Huber", "Zahnärzte am Marienplatz",
+                              "Dr. Schmid Zahnmedizin"}
+    assert set(names[3:5]) == {"Praxis Dr. Maier", "Zahnzentrum Gräfelfing"}, names
+    assert "Bäckerei Müller" not in names
+
+
+CNPJ_HEADER = ("CNPJ;Razão Social;Nome Fantasia;Situação Cadastral;Data Situação Cadastral;"
+               "CNAE Fiscal Principal;Tipo Logradouro;Logradouro;Número;Complemento;Bairro;"
+               "Município;UF;CEP;Telefone")
+PADARIA = "1091-1/02 - Fabricação de produtos de padaria e confeitaria com predominância de produção própria"
+FARMACIA = "4771-7/01 - Comércio varejista de produtos farmacêuticos, sem manipulação de fórmulas"
+
+
+def test_a_brazilian_cnpj_extract_is_read_as_the_register_writes_it(tmp_path):
+    """Receita Federal's columns without --map, its closed statuses (BAIXADA, INAPTA), a CNAE
+    code before its label, the street's kind in a column of its own, and names in capitals
+    with accents; kinds asked in Portuguese or English."""
+    rows = [
+        f"41.939.071/0001-31;PANIFICADORA BELLA PAULISTA LTDA;BELLA PAULISTA;ATIVA;03/11/2005;{PADARIA};RUA;HADDOCK LOBO;354;;CERQUEIRA CESAR;SAO PAULO;SP;01414-000;(11) 3214-3347",
+        f"11.222.333/0001-81;PANIFICADORA SAO DOMINGOS LTDA;PADARIA SÃO DOMINGOS;ATIVA;01/02/2001;{PADARIA};RUA;SAO DOMINGOS;330;;BELA VISTA;SAO PAULO;SP;01326-000;(11) 3105-1122",
+        f"22.333.444/0001-92;PANIFICADORA TAQUARAL LTDA;PADARIA TAQUARAL;ATIVA;05/05/2010;{PADARIA};AVENIDA;HEITOR PENTEADO;1500;;TAQUARAL;CAMPINAS;SP;13087-000;(19) 3253-1000",
+        f"33.444.555/0001-03;PADARIA DO CAMBUI LTDA;PADARIA DO CAMBUÍ;ATIVA;07/07/2012;{PADARIA};RUA;COELHO NETO;80;;CAMBUI;CAMPINAS;SP;13025-000;(19) 3254-2000",
+        f"44.555.666/0001-14;PANIFICADORA BARAO GERALDO LTDA;;INAPTA;08/03/2019;{PADARIA};AVENIDA;SANTA ISABEL;300;;BARAO GERALDO;CAMPINAS;SP;13084-012;(19) 3289-0099",
+        f"55.666.777/0001-25;PADARIA NOVA CAMPINAS LTDA;;BAIXADA;10/10/2020;{PADARIA};RUA;DOS ALECRINS;50;;NOVA CAMPINAS;CAMPINAS;SP;13092-000;(19) 3251-3000",
+        f"66.777.888/0001-36;DROGARIA COPACABANA LTDA;DROGARIA COPA;ATIVA;02/02/2002;{FARMACIA};AVENIDA;NOSSA SENHORA DE COPACABANA;900;LOJA A;COPACABANA;RIO DE JANEIRO;RJ;22060-001;(21) 2547-0000",
+        f"77.888.999/0001-47;FARMACIA TAQUARAL LTDA;;ATIVA;03/03/2003;{FARMACIA};RUA;BARATA RIBEIRO;120;;TAQUARAL;CAMPINAS;SP;13076-000;(19) 3252-4000",
+    ]
+    db = built_db(tmp_path, "cnpj.csv", "\n".join([CNPJ_HEADER, *rows]) + "\n")
+    record = db.execute("select name, legal_name, address, district, city, region, postal_code "
+                        "from records where legal_name like 'PANIFICADORA BELLA%'").fetchone()
+    assert record == ("BELLA PAULISTA", "PANIFICADORA BELLA PAULISTA LTDA", "RUA HADDOCK LOBO 354",
+                      "CERQUEIRA CESAR", "SAO PAULO", "SP", "01414-000")
+    assert {n.upper() for n in _closed(db) if n} | {
+        n for n, in db.execute("select c.legal_name from companies c join company_signals cs on "
+                               "cs.company_id = c.id where cs.signal = 'status:closed'")} >= {
+        "PANIFICADORA BARAO GERALDO LTDA", "PADARIA NOVA CAMPINAS LTDA"}
+    kinds = {s for s, in db.execute("select signal from signals where signal like 'category:%'")}
+    assert not any(k[len("category:"):][:1].isdigit() for k in kinds), kinds  # no "1091-1"
+    campinas = _names(db, "padaria em Campinas")
+    assert campinas[:2] in (["Padaria Taquaral", "Padaria do Cambuí"],
+                            ["Padaria do Cambuí", "Padaria Taquaral"]), campinas
+    assert not {"Panificadora Barao Geraldo Ltda", "Padaria Nova Campinas Ltda"} & set(campinas)
+    assert "Padaria São Domingos" in _names(db, "bakery in Sao Paulo")
+    assert _names(db, "farmácia Rio de Janeiro")[0] == "Drogaria Copa"
+    assert _names(db, "pharmacy in Campinas")[0] == "Farmacia Taquaral Ltda"
+
+
+def test_a_mexican_denue_export_is_read_without_maps(tmp_path):
+    header = ('"id","nom_estab","raz_social","codigo_act","nombre_act","per_ocu","tipo_vial",'
+              '"nom_vial","numero_ext","tipo_asent","nomb_asent","cod_postal","entidad",'
+              '"municipio","telefono","www","latitud","longitud"')
+    rows = [
+        '"6543210","CONSULTORIO DENTAL SONRISA PERFECTA","","621211","Consultorios dentales del sector privado","0 a 5 personas","AVENIDA","PATRIA","1250","COLONIA","JARDINES UNIVERSIDAD","45110","Jalisco","Zapopan","3336291144","","20.6968","-103.4197"',
+        '"6543211","CLINICA DENTAL ANDARES","CLINICA DENTAL ANDARES SA DE CV","621211","Consultorios dentales del sector privado","6 a 10 personas","BOULEVARD","PUERTA DE HIERRO","4965","COLONIA","PUERTA DE HIERRO","45116","Jalisco","Zapopan","3336110022","","20.7100","-103.4120"',
+        '"6543212","CONSULTORIO DENTAL DEL CENTRO","","621211","Consultorios dentales del sector privado","0 a 5 personas","CALLE","PEDRO MORENO","900","COLONIA","CENTRO","44100","Jalisco","Guadalajara","3336140033","","20.6750","-103.3500"',
+        '"6543213","HOSPITAL VETERINARIO PATITAS","","541941","Servicios veterinarios para mascotas prestados por el sector privado","0 a 5 personas","AVENIDA","GUADALUPE","4400","COLONIA","CHAPALITA","45040","Jalisco","Zapopan","3336220044","","20.6700","-103.4000"',
+        '"6543214","RESTAURANTE EL GRAN PASTOR","","722511","Restaurantes con servicio de preparación de alimentos a la carta o de comida corrida","11 a 30 personas","AVENIDA","VALLARTA","3300","COLONIA","VALLARTA NORTE","44690","Jalisco","Guadalajara","3336300055","","20.6760","-103.3900"',
+    ]
+    db = built_db(tmp_path, "denue.csv", "\n".join([header, *rows]) + "\n")
+    assert db.execute("select address, district, city, region from records where name like "
+                      "'CONSULTORIO DENTAL SONRISA%'").fetchone() == (
+        "AVENIDA PATRIA 1250", "JARDINES UNIVERSIDAD", "Zapopan", "Jalisco")
+    zapopan = _names(db, "dentista en Zapopan")
+    assert set(zapopan[:2]) == {"Consultorio Dental Sonrisa Perfecta", "Clinica Dental Andares"}
+    assert "Hospital Veterinario Patitas" not in zapopan
+    assert _names(db, "veterinaria en Zapopan")[0] == "Hospital Veterinario Patitas"
+    assert "Restaurante El Gran Pastor" in _names(db, "restaurante en Guadalajara")
+
+
+def test_set_is_used_on_every_row_over_a_column_read_by_its_header(tmp_path):
+    """A nursing-home register's Provider Type (Medicare and Medicaid on every row) is read as
+    the category by its header; `--set category=...` is the user's word for every row."""
+    text = ("CMS Certification Number (CCN),Provider Name,Provider Address,City/Town,State,ZIP Code,"
+            "Provider Type,Chain Name,Overall Rating\n"
+            "365812,ARBORS AT COLUMBUS,1700 HEINZERLING DRIVE,COLUMBUS,OH,43223,Medicare and Medicaid,ALPHA HEALTHCARE,2\n"
+            "366101,WESLEY RIDGE NURSING CENTER,2225 TAYLOR PARK DR,REYNOLDSBURG,OH,43068,Medicare and Medicaid,,5\n"
+            "395001,PRESBYTERIAN SENIORCARE,1215 HULTON RD,OAKMONT,PA,15139,Medicare and Medicaid,,5\n")
+    db = built_db(tmp_path, "NH_ProviderInfo.csv", text, constants={"category": "Nursing Home"})
+    assert db.execute("select distinct category from records").fetchall() == [("Nursing Home",)]
+    assert db.execute("select address, \"group\", rating from records where name like 'ARBORS%'"
+                      ).fetchone() == ("1700 HEINZERLING DRIVE", "ALPHA HEALTHCARE", "2")
+    assert set(_names(db, "nursing home in Ohio")[:2]) == {"Arbors at Columbus",
+                                                           "Wesley Ridge Nursing Center"}
+
+
+def test_a_review_score_orders_peers_within_a_place_never_across_one(tmp_path):
+    """A register of one kind (every home holds "Nursing Home", which then weighs nothing)
+    with a 1-5 Overall Rating: a five-rated home's lookalikes had been other states'
+    five-rated homes first, its own county's last. The score now orders homes only within
+    one place and postal area."""
+    rows = ["366101,WESLEY RIDGE NURSING CENTER,REYNOLDSBURG,OH,43068,5",
+            "365812,ARBORS AT COLUMBUS,COLUMBUS,OH,43223,2",
+            "365900,WHETSTONE GARDENS AND CARE CENTER,COLUMBUS,OH,43214,3",
+            "365901,FRANKLIN WOODS NURSING AND REHABILITATION,COLUMBUS,OH,43204,2",
+            "365902,KOBACKER HOUSE,COLUMBUS,OH,43214,4",
+            "366300,MAPLE KNOLL VILLAGE,CINCINNATI,OH,45246,5",
+            "235001,ST ANNE'S MEAD,SOUTHFIELD,MI,48075,5",
+            "235002,FOX RUN VILLAGE,NOVI,MI,48377,5",
+            "395001,PRESBYTERIAN SENIORCARE,OAKMONT,PA,15139,5",
+            "395002,CONCORDIA AT THE TOWERS,PITTSBURGH,PA,15222,5"]
+    db = built_db(tmp_path, "NH_ProviderInfo.csv",
+                  "CMS Certification Number (CCN),Provider Name,City/Town,State,ZIP Code,Overall Rating\n"
+                  + "\n".join(rows) + "\n", constants={"category": "Nursing Home"})
+    names = _names(db, "Wesley Ridge Nursing Center")
+    assert set(names[:4]) == {"Arbors at Columbus", "Whetstone Gardens and Care Center",
+                              "Franklin Woods Nursing and Rehabilitation", "Kobacker House"}, names
+    assert names[4] == "Maple Knoll Village"  # Ohio, and five-rated, before other states'
+    assert set(names[5:]) == {"St Anne's Mead", "Fox Run Village", "Presbyterian Seniorcare",
+                              "Concordia at the Towers"}
