@@ -278,6 +278,12 @@ def _named_kind_key(signals: dict[str, dict], table: dict[str, str]) -> str:
     for sig in signals:
         if sig.startswith("kind:") and sig[5:] in table:
             return sig[5:]
+    # A register's label in another language or a long official phrase ("Consultorios
+    # dentales del sector privado"): the English kind it holds.
+    for name, _ in kinds[:1]:
+        english = english_noun(name)
+        if english in table:
+            return str(english)
     return "default"
 
 

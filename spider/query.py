@@ -245,6 +245,20 @@ def english_noun(label: str) -> str | None:
     head = _group_heads().get(key)
     if head and head != key and head.isascii():
         return head  # Steuerberater: tax advisor; Kfz-Werkstatt: car repair
+    words = key.replace(",", " ").split()
+    if len(words) < 2 or singular(words[-1]) in ENTITY_NOUNS:
+        return None
+    # A register's official label that names its kind inside a phrase ("Consultorios
+    # dentales del sector privado", "Fabricação de produtos de padaria ..."): the first
+    # shipped business word it holds, whole words, where that word's English head is a noun
+    # of a business (dentist, bakery), not an English label's own words.
+    for i in range(len(words)):
+        for n in (3, 2, 1):
+            piece = " ".join(words[i:i + n])
+            found = _group_heads().get(piece) or _group_heads().get(singular(piece))
+            if found and len(piece) >= 4 and found.isascii() and found != piece and \
+                    singular(found.split()[-1]) in ENTITY_NOUNS:
+                return found
     return None
 
 
@@ -1703,6 +1717,36 @@ def _place_of(db: Database, named: set[int]) -> Term | None:
     return None
 
 
+def _finest_places(db: Database, terms: list[Term], notes: list[str]) -> list[Term]:
+    """TERMS without a place that another place of the query lies within: "京都市東山区" or
+    "Shinjuku, Tokyo" asks for the ward, not for all of the city beside it (two places
+    neither of which holds the other, "Tokyo Osaka", are both asked for)."""
+    places = [t for t in terms if t.facet == "place" and t.expanded]
+    if len(places) < 2:
+        return terms
+
+    def within(fine: Term, coarse: Term) -> bool:
+        """Whether every company of FINE holds COARSE too, and some of COARSE not FINE."""
+        a, b = list(fine.expanded), list(coarse.expanded)
+        outside = db.execute(
+            f"select 1 from company_signals where signal in ({', '.join('?' * len(a))}) and "
+            f"company_id not in (select company_id from company_signals where signal in "
+            f"({', '.join('?' * len(b))})) limit 1", [*a, *b]).fetchone()
+        wider = db.execute(
+            f"select 1 from company_signals where signal in ({', '.join('?' * len(b))}) and "
+            f"company_id not in (select company_id from company_signals where signal in "
+            f"({', '.join('?' * len(a))})) limit 1", [*b, *a]).fetchone()
+        return outside is None and wider is not None
+
+    coarse = {id(c) for c in places for f in places if f is not c and within(f, c)}
+    if not coarse:
+        return terms
+    dropped = [t.label for t in places if id(t) in coarse]
+    notes.append(f"read {' and '.join(t.label for t in places if id(t) not in coarse)} as the "
+                 f"place asked, within {' and '.join(dropped)}")
+    return [t for t in terms if id(t) not in coarse]
+
+
 # A query word that is a postal code ("3065", "75011", "SW1A", "150-0002").
 _POSTAL_WORD = re.compile(r"\d{3}-?\d{4}|\d{4,6}|[a-z]{1,2}\d[a-z\d]?")
 
@@ -1897,6 +1941,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     for term in list(terms):
         terms += [terms_by_label[name] for name in term.implies if name in terms_by_label]
     unheld: list[str] = []  # what the query asks for that no company here is
+    terms = _finest_places(vocabulary.db, terms, notes)
     for term in terms:
         signals = term.expanded
         if term.facet == "ignored":

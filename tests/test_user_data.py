@@ -3237,6 +3237,28 @@ def test_a_mexican_denue_export_is_read_without_maps(tmp_path):
     assert "Hospital Veterinario Patitas" not in zapopan
     assert _names(db, "veterinaria en Zapopan")[0] == "Hospital Veterinario Patitas"
     assert "Restaurante El Gran Pastor" in _names(db, "restaurante en Guadalajara")
+    # The English opener says the register's official label as a rep would: dentists, whose
+    # practice manager is asked for (not "consultorios dentales del sector privado companies").
+    first = expand(db, Settings(), "dentista en Zapopan", limit=1, save=False).prospects[0]
+    assert "We help dentists in" in first.opening_line, first.opening_line
+    assert "practice manager" in first.ask_for
+
+
+def test_a_ward_written_after_its_city_is_the_place_asked(tmp_path):
+    """"旅館 京都市東山区" had read the city and the ward as either place, so every Kyoto inn
+    was a full match; the ward, within the city, is what was asked."""
+    db = built_db(tmp_path, "ryokan.csv", """番号,施設名称,営業者氏名,施設所在地,電話番号,営業種別
+1,祇園 畑中,株式会社畑中,京都市東山区祇園町南側５０５番地,075-541-5315,旅館・ホテル営業
+2,東山 旅館 松乃,有限会社松乃,京都市東山区祇園町北側２８５番地,075-561-2000,旅館・ホテル営業
+3,京の宿 石原,有限会社石原旅館,京都市中京区姉小路通麩屋町西入ル姉大東町５５１番地,075-221-4190,旅館・ホテル営業
+4,旅館 菊屋,株式会社菊屋,京都市下京区七条通烏丸西入ル東境町１８０番地,075-371-1000,旅館・ホテル営業
+5,ホステル 四条烏丸,合同会社四条,京都市下京区四条通烏丸東入ル長刀鉾町２０番地,075-200-3000,簡易宿所営業
+""")
+    answer = expand(db, Settings(), "旅館 京都市東山区", limit=10, save=False)
+    names = [p.name for p in answer.prospects]
+    assert set(names[:2]) == {"祇園 畑中", "東山 旅館 松乃"}
+    assert [p.priority for p in answer.prospects[:3]] == ["A", "A", "C"], [
+        (p.name, p.priority) for p in answer.prospects]
 
 
 def test_set_is_used_on_every_row_over_a_column_read_by_its_header(tmp_path):
