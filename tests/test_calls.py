@@ -506,3 +506,22 @@ def test_today_takes_each_company_as_its_latest_expansion_ranks_it(tmp_path):
     queue = day_queue(db, Settings(), hand_out=False)
     assert [(r["name"], r["priority"], r["opener"]) for r in queue.fresh] == [
         ("Whetstone Gardens", "A", "like Maple Knoll Village")]
+
+
+def test_a_call_to_a_closed_business_says_so_and_schedules_nothing_to_serve(tmp_path):
+    from click.testing import CliRunner
+    from conftest import built_db
+
+    from spider.cli import main
+
+    built_db(tmp_path, "permits.csv", "施設名称,施設所在地,電話番号,営業種別,廃止年月日\n"
+             "祇園 畑中,京都市東山区祇園町南側５０５番地,075-541-5315,旅館・ホテル営業,\n"
+             "ホステル 四条烏丸,京都市下京区四条通烏丸東入ル長刀鉾町２０番地,075-200-3000,簡易宿所営業,令和3年3月31日\n")
+    runner = CliRunner()
+    closed = runner.invoke(main, ["--db", str(tmp_path / "spider.db"), "log", "ホステル 四条烏丸",
+                                  "no-answer"])
+    assert closed.exit_code == 0 and "marks it closed" in closed.output
+    assert "call back" not in closed.output
+    open_one = runner.invoke(main, ["--db", str(tmp_path / "spider.db"), "log", "祇園 畑中",
+                                    "no-answer"])
+    assert "call back" in open_one.output and "marks it closed" not in open_one.output

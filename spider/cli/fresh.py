@@ -488,14 +488,20 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
             --contact "sales manager" --note "out until 15:00"
     """
     from spider.calls import OUTCOMES, log_call
+    from spider.signals import not_open
 
-    done = log_call(obj.open(write=True), obj.settings, company, outcome, note=note,
+    db = obj.open(write=True)
+    done = log_call(db, obj.settings, company, outcome, note=note,
                     contact=contact, callback=callback, rep=rep, spoke_with=spoke_with)
     line = f"#{done.company_id} {done.name}: {OUTCOMES[done.outcome][1]}"
     if done.attempt:
         line += f" (attempt {done.attempt})"
     click.echo(line)
-    if done.callback_at:
+    closed = done.company_id in not_open(db)
+    if closed:
+        click.echo("  note: its list marks it closed or not yet open; `spider today` will not "
+                   "serve its callbacks while it is")
+    elif done.callback_at:
         click.echo(f"  call back {done.local_callback}")
     elif done.outcome in ("no-answer", "gatekeeper-message", "gatekeeper-refused-transfer",
                           "gatekeeper-refused-name"):
