@@ -3301,3 +3301,12 @@ def test_a_review_score_orders_peers_within_a_place_never_across_one(tmp_path):
     assert names[4] == "Maple Knoll Village"  # Ohio, and five-rated, before other states'
     assert set(names[5:]) == {"St Anne's Mead", "Fox Run Village", "Presbyterian Seniorcare",
                               "Concordia at the Towers"}
+
+
+def test_place_readings_are_said_in_japanese_for_a_japanese_user():
+    from spider.notes import note_in
+
+    assert note_in("ja", "read '京都市' as 京都市, Kyoto, where the addresses naming it are") == \
+        "「京都市」を、住所にその語を含む会社の所在地（京都市, Kyoto）と読みました"
+    assert note_in("ja", "read 東山区, 京都市 as the place asked, within 京都市, Kyoto") == \
+        "地域は東山区, 京都市として読みました（京都市, Kyotoの中）"
