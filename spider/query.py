@@ -1274,8 +1274,12 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         for word in hyphened:
             apart = re.sub(re.escape(word), word.replace("-", " "), apart, flags=re.I)
         again = parse_segment(db, apart, vocabulary=_Vocabulary(db), synonyms=synonyms)
-        if len("".join(again[2])) < len("".join(unknown)):
-            found, fillers, unknown = again
+        # (a romanized Japanese place's suffix, "Shimogyo-ku", is the place's, not a word)
+        suffixes = {w.rsplit("-", 1)[1] for w in hyphened} & _ROMAJI_PLACE_SUFFIXES
+        rest = [w for w in again[2] if w not in suffixes] if len(again[0]) > len(found) \
+            else again[2]
+        if len("".join(rest)) < len("".join(unknown)):
+            found, fillers, unknown = again[0], again[1], rest
     segment_covers = bool(found) and not unknown
     # Words that all read as a segment name a company only by its exact name; the fuzzy
     # search (for the notes on close names) runs only when one does.
@@ -1715,6 +1719,10 @@ def _place_of(db: Database, named: set[int]) -> Term | None:
             if count >= ADDRESS_READING_SHARE * len(named):
                 return Term(str(label), "place", [signal], expanded=[signal], primary=1)
     return None
+
+
+# What a romanized Japanese place name ends with after its hyphen (Shimogyo-ku, Fuchu-shi).
+_ROMAJI_PLACE_SUFFIXES = frozenset({"ku", "shi", "cho", "machi", "mura", "gun", "ken", "to", "fu"})
 
 
 def _finest_places(db: Database, terms: list[Term], notes: list[str]) -> list[Term]:

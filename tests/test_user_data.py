@@ -3259,6 +3259,10 @@ def test_a_ward_written_after_its_city_is_the_place_asked(tmp_path):
     assert set(names[:2]) == {"祇園 畑中", "東山 旅館 松乃"}
     assert [p.priority for p in answer.prospects[:3]] == ["A", "A", "C"], [
         (p.name, p.priority) for p in answer.prospects]
+    # The ward romanized with its suffix: the suffix is the ward's, no word left unread.
+    latin = expand(db, Settings(), "ryokan in Higashiyama-ku", limit=10, save=False)
+    assert not latin.query.ignored and {p.name for p in latin.prospects[:2]} == {
+        "祇園 畑中", "東山 旅館 松乃"}
 
 
 def test_set_is_used_on_every_row_over_a_column_read_by_its_header(tmp_path):
