@@ -186,6 +186,23 @@ HEADER_ALIASES: dict[str, str] = {
 }
 KNOWN = frozenset(FIELDS) | frozenset(PROVENANCE)
 
+# A column that counts what a business holds (its rooms, beds, places, seats): its size beside
+# its peers, folded header -> what is counted. Kept under `extra`, read as a size band.
+CAPACITY_HEADERS: dict[str, str] = {
+    **dict.fromkeys(("rooms", "number of rooms", "no. of rooms", "room count", "total rooms",
+                     "客室数", "部屋数", "総客室数", "客室総数", "zimmer", "anzahl zimmer",
+                     "zimmeranzahl", "habitaciones", "número de habitaciones", "chambres",
+                     "nombre de chambres", "camere", "numero camere", "kamers"), "rooms"),
+    **dict.fromkeys(("beds", "number of beds", "certified beds", "number of certified beds",
+                     "licensed beds", "bed count", "病床数", "許可病床数", "betten",
+                     "bettenzahl", "lits", "nombre de lits", "camas", "posti letto"), "beds"),
+    **dict.fromkeys(("capacity", "total capacity", "licensed capacity", "max capacity",
+                     "places", "定員", "入所定員", "利用定員", "kapazität", "plätze",
+                     "capacité", "capacidad", "plazas", "capienza"), "places"),
+    **dict.fromkeys(("seats", "seating", "seating capacity", "席数", "客席数", "sitzplätze",
+                     "couverts", "places assises", "cubiertos", "coperti"), "seats"),
+}
+
 
 # Words in an unmapped column's header that say which field it probably is.
 _HINTS = (("name_kana", ("kana", "カナ", "ふりがな", "reading")),

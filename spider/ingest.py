@@ -41,6 +41,7 @@ from spider.db import (
 )
 from spider.errors import InputError
 from spider.fields import (
+    CAPACITY_HEADERS,
     FIELDS,
     HEADER_ALIASES,
     KNOWN,
@@ -405,7 +406,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                and not ("address" in header_map.values()
                                         and _header(c, prefix) in _JOINED_TO_ADDRESS)
                                and _header(c, prefix) not in _TRADING_NAME
-                               and not _further_category(_header(c, prefix))]
+                               and not _further_category(_header(c, prefix))
+                               and fold_header(c) not in CAPACITY_HEADERS]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
         record = _to_record(raw, header_map, constants, report, prefix)

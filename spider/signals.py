@@ -31,7 +31,7 @@ from spider.db import (
     rows_in,
     transaction,
 )
-from spider.fields import names_no_kind
+from spider.fields import CAPACITY_HEADERS, fold_header, names_no_kind
 from spider.resolve.readings import nouns
 from spider.runtime import lazy_pattern
 from spider.settings import Settings
@@ -324,6 +324,11 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
         band = _employee_band(rec.get("employees"))
         if band:
             yield Fact(f"size:employees {band}", "size", f"{band} employees", conf(rec),
+                       _evidence(rec), rec["source"])
+        held = _capacity(extra)
+        if held:
+            unit, count = held
+            yield Fact(f"size:{unit} {count}", "size", f"{count} {unit}", conf(rec),
                        _evidence(rec), rec["source"])
         if rec.get("group"):
             group = rec["group"].strip()
@@ -937,6 +942,22 @@ def single_categories(db: Database) -> frozenset[str]:
     out |= {tag for tag, lists in tags.items()
             if lists >= 2 and tag and len(tag.split()) <= 4 and not any(c.isdigit() for c in tag)}
     return frozenset(out)
+
+
+def _capacity(extra: dict[str, Any]) -> tuple[str, str] | None:
+    """What a business holds by a column counting it (客室数 28, Number of Certified Beds
+    153, Total Capacity 62) as (what, band): its size beside its peers, as employees are."""
+    for header, value in extra.items():
+        unit = CAPACITY_HEADERS.get(fold_header(header))
+        number = re.search(r"\d[\d,.]*", unicodedata.normalize("NFKC", str(value or "")))
+        if not unit or not number:
+            continue
+        count = int(float(number.group(0).replace(",", "")))
+        for upper, band in ((10, "1-9"), (30, "10-29"), (100, "30-99"), (300, "100-299")):
+            if count < upper:
+                return unit, band
+        return unit, "300+"
+    return None
 
 
 def _employee_band(value: Any) -> str | None:

@@ -3314,3 +3314,17 @@ def test_place_readings_are_said_in_japanese_for_a_japanese_user():
         "「京都市」を、住所にその語を含む会社の所在地（京都市, Kyoto）と読みました"
     assert note_in("ja", "read 東山区, 京都市 as the place asked, within 京都市, Kyoto") == \
         "地域は東山区, 京都市として読みました（京都市, Kyotoの中）"
+
+
+def test_a_capacity_column_is_a_size_that_orders_peers_within_a_place(tmp_path):
+    """A permit list's 客室数: beside an 18-room ryokan, the 28-room one in its ward before
+    the ward's 210-room hotel (they had tied); never a far one before a near one."""
+    db = built_db(tmp_path, "ryokan.csv", """施設名称,施設所在地,営業種別,客室数
+俵屋旅館,京都市中京区麩屋町通姉小路上る中白山町２７８番地,旅館・ホテル営業,18
+京都ホテル 三条,京都市中京区河原町通三条上る下丸屋町４０５番地,旅館・ホテル営業,210
+柊家,京都市中京区麩屋町通姉小路上る中白山町２７７番地,旅館・ホテル営業,28
+祇園 畑中,京都市東山区祇園町南側５０５番地,旅館・ホテル営業,14
+旅館 菊屋,京都市下京区七条通烏丸西入ル東境町１８０番地,旅館・ホテル営業,12
+""")
+    names = _names(db, "俵屋旅館")
+    assert names[:2] == ["柊家", "京都ホテル 三条"], names
