@@ -1407,8 +1407,7 @@ def earlier_export(db: Database, source: str, read_id: str, key: str,
     columns, and share at least half of its rows' ids with this read, both ways (a list
     filtered to one town, or another register keyed by the same corporate numbers, is not
     it)."""
-    mine = {ident for ident, in db.execute(
-        "select identity from records where source = ? and read_id = ?", [source, read_id])}
+    mine: set[str] | None = None  # read once a list of the same shape is found
     wanted = set(columns)
     best: EarlierExport | None = None
     for location, options, mapping, constants in db.execute(
@@ -1427,6 +1426,10 @@ def earlier_export(db: Database, source: str, read_id: str, key: str,
             if key not in json.loads(mapping or "{}").values() and \
                     key not in json.loads(extra[0] if extra and extra[0] else "{}"):
                 continue
+        if mine is None:
+            mine = {ident for ident, in db.execute(
+                "select identity from records where source = ? and read_id = ?",
+                [source, read_id])}
         ids = {ident for ident, in db.execute(
             "select identity from records where source = ? and status = 'active'", [location])}
         shared = len(mine & ids)

@@ -948,9 +948,11 @@ def _capacity(extra: dict[str, Any]) -> tuple[str, str] | None:
     """What a business holds by a column counting it (客室数 28, Number of Certified Beds
     153, Total Capacity 62) as (what, band): its size beside its peers, as employees are."""
     for header, value in extra.items():
-        unit = CAPACITY_HEADERS.get(fold_header(header))
+        unit = _capacity_unit(header)
+        if not unit:
+            continue
         number = re.search(r"\d[\d,.]*", unicodedata.normalize("NFKC", str(value or "")))
-        if not unit or not number:
+        if not number:
             continue
         count = int(float(number.group(0).replace(",", "")))
         for upper, band in ((10, "1-9"), (30, "10-29"), (100, "30-99"), (300, "100-299")):
@@ -958,6 +960,11 @@ def _capacity(extra: dict[str, Any]) -> tuple[str, str] | None:
                 return unit, band
         return unit, "300+"
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _capacity_unit(header: str) -> str | None:
+    return CAPACITY_HEADERS.get(fold_header(header))
 
 
 def _employee_band(value: Any) -> str | None:
