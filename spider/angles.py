@@ -381,10 +381,11 @@ def buyer_ask(db: Database, settings: Settings, templates: dict[str, Any]) -> st
 
 def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> None:
     """Who to ask for by name, and a phone where the directories gave none, from the
-    prospects' own pages (`spider enrich`): the person nearest the `buyer` setting."""
-    from spider.contact_facts import best_contacts, has_facts
+    prospects' own pages (`spider enrich`): the person nearest the `buyer` setting; else the
+    person the list itself names (a Leads export's First Name, Last Name and Title)."""
+    from spider.contact_facts import best_contacts
 
-    if not expansion.prospects or not has_facts(db):
+    if not expansion.prospects:
         return
     found = best_contacts(db, settings, [p.company_id for p in expansion.prospects])
     if not found:

@@ -32,7 +32,12 @@ STORY_HEADERS = {"story", "result", "results", "outcome", "result story", "notes
 SUGGEST_SCORE = 80.0  # below this a name is no useful suggestion
 STAGE_HEADERS = {"stage", "opportunity stage", "deal stage", "status", "phase", "フェーズ",
                  "ステージ", "商談フェーズ", "商談ステージ", "ステータス", "etapa", "fase",
-                 "étape", "phase de vente", "verkaufsphase", "stufe"}
+                 "étape", "phase de vente", "verkaufsphase", "stufe",
+                 # a Leads export's status (Open - Not Contacted, Closed - Converted): no lead
+                 # is a won client, a converted one neither (it became an opportunity)
+                 "lead status", "lead stage", "hs lead status", "deal status",
+                 "opportunity status", "pipeline stage", "sales stage", "statut du lead",
+                 "estado del lead", "status do lead", "lead-status"}
 WON_AT_HEADERS = {"won_at", "won at", "close date", "closed", "won date", "closed date", "受注日"}
 
 

@@ -113,8 +113,19 @@ def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
     """Per company: the person nearest the buyer (`buyer`: the buyer's own kind of role,
     then its neighbours, the general manager, the head of the company), and the phone."""
     ids = list(company_ids)
-    if not ids or not has_facts(db):
+    if not ids:
         return {}
+    out = _from_facts(db, settings, ids) if has_facts(db) else {}
+    # The person a list itself names for the company (a Leads export's First Name, Last Name
+    # and Title; a register's 担当者 or Ansprechpartner) where its pages named none.
+    for company_id, (person, role, source) in listed_people(db, ids).items():
+        contact = out.setdefault(company_id, Contact())
+        if not contact.person:
+            contact.person, contact.role, contact.person_url = person, role, source
+    return out
+
+
+def _from_facts(db: Database, settings: Any, ids: list[int]) -> dict[int, Contact]:
     order = buyer_order(buyer_of(db, settings))
     where = {k: i for i, k in enumerate(order)}
     found: dict[int, list[tuple]] = defaultdict(list)
@@ -143,6 +154,49 @@ def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
             contact.person, contact.role, contact.person_url = usable[0][3:6]
         contact.others = [(p[3], p[4]) for p in people if p[3] != contact.person][:5]
         out[company_id] = contact
+    return out
+
+
+# Columns of a list that name a person at the company (headers lower-cased, spaces single).
+_FIRST_NAME = frozenset({"first name", "firstname", "first_name", "given name", "vorname",
+                         "prénom", "prenom", "voornaam", "名"})
+_LAST_NAME = frozenset({"last name", "lastname", "last_name", "surname", "family name",
+                        "nachname", "nom de famille", "apellidos", "apellido", "sobrenome",
+                        "achternaam", "姓"})
+_FULL_NAME = frozenset({"contact", "contact name", "contact person", "contact full name",
+                        "primary contact", "ansprechpartner", "ansprechperson",
+                        "personne de contact", "persona de contacto", "contactpersoon",
+                        "担当者", "担当者名", "ご担当者名", "担当者氏名", "代表者", "代表者名",
+                        "代表者氏名"})
+_TITLE = frozenset({"title", "job title", "jobtitle", "position", "designation", "funktion",
+                    "fonction", "cargo", "functie", "役職", "担当者役職", "代表者役職", "肩書"})
+
+
+def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+    """Per company, the person its own list names, as (name, title, the list it is from):
+    the first active record of it that names one."""
+    import json
+
+    out: dict[int, tuple[str, str, str]] = {}
+    for company_id, extra, source, row in rows_in(
+            db, "select l.company_id, r.extra, r.source, r.source_row from records r join "
+            "record_links l on l.record_id = r.id where l.company_id in ({marks}) and "
+            "r.status = 'active' and r.extra is not null order by r.id", list(company_ids)):
+        if company_id in out:
+            continue
+        try:
+            said = {" ".join(str(k).lower().split()): str(v).strip()
+                    for k, v in json.loads(extra).items() if v not in (None, "")}
+        except (ValueError, AttributeError):
+            continue
+        whole = next((said[k] for k in _FULL_NAME if said.get(k)), "")
+        parts = [next((said[k] for k in keys if said.get(k)), "")
+                 for keys in (_FIRST_NAME, _LAST_NAME)]
+        person = whole or " ".join(p for p in parts if p)
+        if not person or not any(ch.isalpha() for ch in person):
+            continue
+        title = next((said[k] for k in _TITLE if said.get(k)), "")
+        out[company_id] = (person, title, f"{source} row {row}")
     return out
 
 

@@ -133,7 +133,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "bundesland", "région", "uf", "entidad", "entidad federativa", "département", "provincia", "comunidad", "regione"),
     "country": ("billing country", "shipping country", "mailing country", "country/region", "billingcountry", "country", "addr:country", "国",
             "pays", "país", "paese"),
-    "postal_code": ("kod pocztowy", "postnummer", "postinumero", "billing zip/postal code", "billing postal code", "billing zip", "shipping zip/postal code", "shipping postal code", "mailing zip", "billingpostalcode", "postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号",
+    "postal_code": ("kod pocztowy", "postnummer", "postinumero", "billing zip/postal code", "zip/postal code", "mailing zip/postal code", "billing postal code", "billing zip", "shipping zip/postal code", "shipping postal code", "mailing zip", "billingpostalcode", "postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号",
                     "〒",
             "plz", "postleitzahl", "cep", "cod postal", "code postal", "cp", "código postal", "cap",
             "code postal etablissement", "provider business practice location address postal code",

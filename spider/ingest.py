@@ -1333,7 +1333,7 @@ _WORDS = re.compile(r"[^\W_]+")
 def _carry_by_letters(db: Database, columns: list[str], select: str, source: str,
                       read_id: str, last_id: int) -> int:
     """What `carry_rekeyed` leaves: rows whose values were read into other shapes as well
-    as under a new key. A column mapped now joins others ("RUA" + "HADDOCK LOBO" + "354" is
+    as under a new key (an id column read now). A column mapped now joins others ("RUA" + "HADDOCK LOBO" + "354" is
     the address RUA HADDOCK LOBO 354) or is tidied (a CNPJ's 41.939.071/0001-31 as the
     corporate number 41939071000131), so a row is known by the letters and digits of all it
     says, in any order; exactly one new row and one gone row with the same are one row."""
@@ -1357,6 +1357,8 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
     for row in db.execute(select + "read_id = ? and id > ?", [source, read_id, last_id]):
         values = said(row)
         key = str(row[1] or "").strip()
+        if not key:
+            continue  # (a row known by what it says: renamed or moved, `carry_renamed`'s)
         options = {letters(values)}
         if key and key in [str(v).strip() for v in values]:
             without = list(values)

@@ -3328,3 +3328,32 @@ def test_a_capacity_column_is_a_size_that_orders_peers_within_a_place(tmp_path):
 """)
     names = _names(db, "俵屋旅館")
     assert names[:2] == ["柊家", "京都ホテル 三条"], names
+
+
+SF_LEADS = '''"Lead ID","First Name","Last Name","Title","Company","Industry","Lead Status","Street","City","State/Province","Zip/Postal Code","Country","Phone","Lead Source"
+"00Q5g00000AbCd1","Priya","Raman","Practice Administrator","Beacon Hill Dental Associates","Healthcare","Closed - Converted","40 Charles St","Boston","MA","02114","USA","(617) 555-0144","Web"
+"00Q5g00000AbCd2","Tom","Kelly","Office Manager","Back Bay Family Dental","Healthcare","Open - Not Contacted","220 Newbury St","Boston","MA","02116","USA","(617) 555-0133","Trade Show"
+"00Q5g00000AbCd3","Ana","Silva","Owner","Cambridge Physical Therapy","Healthcare","Closed - Not Converted","1 Brattle St","Cambridge","MA","02138","USA","(617) 555-0155","Web"
+'''
+
+
+def test_a_leads_export_records_no_won_client_and_names_whom_to_ask_for(tmp_path):
+    """`won --from` on a Salesforce Leads export had recorded every lead as a won client
+    (no stage column it knew); Lead Status is the stage, and no lead is a win. The people
+    the leads name are whom the opener asks for, in the call list and in a CRM file."""
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    db = built_db(tmp_path, "sf_leads.csv", SF_LEADS)
+    assert db.execute("select postal_code from records where name like 'Back Bay%'"
+                      ).fetchone() == ("02116",)
+    runner = CliRunner()
+    won = runner.invoke(main, ["--db", str(tmp_path / "spider.db"), "won", "--from",
+                               str(tmp_path / "sf_leads.csv")])
+    assert won.exit_code == 0 and "0 won clients recorded" in won.output, won.output
+    assert "'Closed - Converted' is not a win" in won.output
+    prospects = expand(db, Settings(), "Beacon Hill Dental Associates", limit=5, save=False).prospects
+    asked = {p.name: p.ask_for for p in prospects}
+    assert "Tom Kelly" in asked["Back Bay Family Dental"], asked
+    assert "Office Manager" in asked["Back Bay Family Dental"]
