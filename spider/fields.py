@@ -59,7 +59,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("nazwa", "nazwa firmy", "bedrijfsnaam", "naam", "företagsnamn", "företag", "namn", "firmanavn", "yritys", "yrityksen nimi", "account", "name", "company", "company name", "company_name", "organisation", "organization",
              "business name", "site name", "bank name", "security", "hotel", "hotel name",
              "hotel_name", "account name", "practice name", "practice", "institution", "institution name", "facility",
-             "facility name", "provider name", "school name", "nom estab", "nome fantasia", "nome do estabelecimento", "施設名称", "施設の名称", "establishment", "establishment name",
+             "facility name", "provider name", "school name", "handelsnaam", "program name", "programme name", "centre name", "center name", "nom estab", "nome fantasia", "nome do estabelecimento", "施設名称", "施設の名称", "establishment", "establishment name",
              "store name", "shop name", "restaurant name", "clinic name", "hospital name",
              "member name", "exhibitor", "exhibitor name", "venue", "venue name", "trading name",
              "dba", "denomination unite legale", "denomination", "denominazione",
@@ -77,11 +77,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "英文社名", "英語名"),
     "name_kana": ("name_kana", "kana", "name:ja-hira", "name:ja_kana", "name:ja-kana", "reading",
                   "法人名(カナ)", "法人名ふりがな", "提出者名(ヨミ)", "フリガナ", "ふりがな", "カナ"),
-    "legal_name": ("legal_name", "legal name", "legal business name", "razão social", "razao social", "raz social", "nome empresarial", "registered name", "official_name", "official name",
+    "legal_name": ("legal_name", "legal name", "statutaire naam", "statutory name", "legal business name", "razão social", "razao social", "raz social", "nome empresarial", "registered name", "official_name", "official name",
                    "法人名", "正式名称", "nom unite legale"),
     "corporate_number": ("nip", "regon", "krs", "kvk", "kvk-nummer", "kvk nummer", "kv k-nummer", "kv k", "organisationsnummer", "orgnr", "y-tunnus", "corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
                          "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren"),
-    "industry_code": ("industry_code", "industry code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
+    "industry_code": ("industry_code", "industry code", "sbi-code", "sbi code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
     "industry_label": ("industry_label", "industry", "gics sub-industry", "sub-industry",
                        "33業種区分", "提出者業種", "sector"),
     "category": ("kategoria", "branża", "branza", "bransch", "sektor", "rodzaj działalności", "activiteit", "sbi omschrijving", "toimiala", "pkd opis", "amenity", "shop", "craft", "category", "type", "tourism", "business type", "カテゴリ", "カテゴリー", "種別",
@@ -99,7 +99,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "activite principale etablissement", "activite principale", "naf", "code naf",
             "service types", "service type", "services", "service", "actividad", "genre",
             "genres",
-            "actividad principal", "nombre act", "cnae fiscal principal", "cnae principal", "atividade principal", "atividade econômica principal", "descrição da atividade econômica principal", "営業種別", "営業の種別", "業務の種別", "tipo de actividad", "sector de actividad",
+            "actividad principal", "sbi-omschrijving", "sbi omschrijving hoofdactiviteit", "program type", "programme type", "type de programme", "nombre act", "cnae fiscal principal", "cnae principal", "atividade principal", "atividade econômica principal", "descrição da atividade econômica principal", "営業種別", "営業の種別", "業務の種別", "tipo de actividad", "sector de actividad",
             "診療科目", "診療科", "practice areas", "practice area", "areas of practice", "area of practice", "cuisine description", "cuisine type", "ssic description", "primary ssic description", "nace description", "naics description", "sic code description", "type of business", "industry description", "primary inspection category", "categories", "activite", "activité", "secteur d'activité", "secteur d'activite", "secteur", "activité principale", "type of gym", "type of business", "business category", "business categories", "inspection category", "サービスの種類", "サービス種類", "サービス種別", "事業の種類"),
     "rating": ("rating", "stars", "overall rating", "star rating", "grade", "review score", "格付け", "星",
                "評価", "ランク", "星の数", "bewertung", "sterne", "étoiles", "valoración",
@@ -108,7 +108,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "brand": ("brand", "ブランド"),
     "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社",
               "運営法人", "運営法人名", "経営主体", "開設者", "開設者名", "設置者", "設置者名",
-              "operating company", "operated by", "chain name", "rede", "betreiber", "träger", "exploitant",
+              "operating company", "operated by", "operator name", "licensee", "licensee name", "chain name", "rede", "betreiber", "träger", "exploitant",
               "gestor", "titular"),
     "address": ("adres", "ulica", "gatuadress", "adress", "besöksadress", "osoite", "address_1", "address1", "address", "addr", "addr:full", "addr:ja", "street address", "street",
                 "full address", "complete address", "postal address", "mailing address",
@@ -116,7 +116,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "address 1", "address line 1", "billing street", "headquarters",
                 "location", "hq", "hq location", "headquarters location", "based in",
                 "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1", "主たる事務所の所在地", "事務所所在地", "主たる事務所所在地", "本社所在地",
-            "adresse", "anschrift", "provider address", "location address", "logradouro", "endereço", "endereco", "nom vial", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
+            "adresse", "anschrift", "straatnaam", "straat", "provider address", "location address", "logradouro", "endereço", "endereco", "nom vial", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア",
                  "stadtteil", "ortsteil", "bairro", "colonia", "nomb asent", "asentamiento", "stadtbezirk", "quartier", "barrio", "quartiere",
@@ -138,8 +138,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "plz", "postleitzahl", "cep", "cod postal", "code postal", "cp", "código postal", "cap",
             "code postal etablissement", "provider business practice location address postal code",
             "post code", "zipcode", "zip_code", "postal", "código postal", "codigo postal"),
-    "lat": ("lat", "latitude", "latitud", "緯度"),
-    "lon": ("lon", "lng", "longitud", "long", "longitude", "経度"),
+    "lat": ("lat", "latitude", "geocode/latitude", "geocode latitude", "latitud", "緯度"),
+    "lon": ("lon", "lng", "geocode/longitude", "geocode longitude", "longitud", "long", "longitude", "経度"),
     "phone": ("telefoon", "telefoonnummer", "puhelin", "phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話", "phone no.", "phone no", "phone #", "tel no.", "tel. no.", "tel no", "telephone no.", "telephone no", "phone number (main)", "main phone", "telefonnummer", "numéro de téléphone", "téléphone",
               "代表電話", "連絡先", "tel番号",
             "telefon", "téléphone", "telefone", "telephone number", "teléfono", "telefono",
@@ -206,7 +206,8 @@ CAPACITY_HEADERS: dict[str, str] = {
 
 # Words in an unmapped column's header that say which field it probably is.
 _HINTS = (("name_kana", ("kana", "カナ", "ふりがな", "reading")),
-          ("name_en", ("english", "(en)", " en", "英")), ("name_local", ("(jp)", "(ja)", "local", "japanese", "和")),
+          ("name_en", ("english", "(en)", "en", "英")),
+          ("name_local", ("(jp)", "(ja)", "local name", "name local", "japanese", "和")),
           ("name", ("name", "名")), ("phone", ("tel", "phone", "電話")), ("website", ("url", "web", "site", "ホームページ")),
           ("address", ("addr", "住所", "所在地")), ("postal_code", ("zip", "post", "〒", "郵便")),
           ("city", ("city", "town", "suburb", "市")), ("region", ("state", "province", "県", "都道府県")),
@@ -217,10 +218,24 @@ def suggest_field(column: str) -> str | None:
     """The field an unmapped column probably is, from its header ('Name (JP)' -> name_local;
     a grouped header by its last part: RegAddress.CareOf is no address)."""
     folded = fold_header(column.rsplit(".", 1)[1] if "." in column.strip(".") else column)
+    tokens = re.findall(r"[^\W_]+", folded)
+    spaced = " " + " ".join(tokens) + " "
     for fld, words in _HINTS:
-        if any(word in folded for word in words):
+        # (a Latin hint is a word or a word's start, "addr" of "address"; not inside a word:
+        # "num_local" is no local name, "cve_ent" no English one)
+        if any((word in folded) if not word.isascii() or "(" in word else
+               f" {word} " in spaced if " " in word or len(word) <= 2 else
+               any(t.startswith(word) for t in tokens) for word in words):
+            if fld.startswith("name") and tokens and tokens[-1] in _ID_WORDS:
+                return None  # an id or a code of a name ("LocalAuthorityBusinessID")
             return fld
     return None
+
+
+_ID_WORDS = frozenset({"id", "no", "nr", "code", "number", "num", "key", "ref", "cve", "cd"})
+
+
+_ID_WORDS = frozenset({"id", "no", "nr", "code", "number", "num", "key", "ref", "cve", "cd"})
 
 
 # A name column that names who owns or runs the row's business, not the business ("Provider

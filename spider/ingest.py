@@ -350,6 +350,13 @@ def sniff_delimiter(head: str, default: str) -> str:
     return best
 
 
+def _repeats(rows: list[dict], column: str) -> bool:
+    """Whether two of ROWS give the same non-empty value in COLUMN."""
+    values = [str(r.get(column) or "").strip() for r in rows]
+    filled = [v for v in values if v]
+    return len(set(filled)) < len(filled)
+
+
 _PLACE_FIELDS = frozenset({"address", "district", "city", "region", "country", "postal_code",
                            "lat", "lon"})
 
@@ -386,6 +393,22 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
         named = map_headers(headers, mapping, avoid)
         report.notes.append("; ".join(f"--set {fld} is used on every row, not the column "
                                       f"{column!r} (kept aside)" for fld, column in overruled))
+    # A corporate number several rows share (a KvK-nummer beside each establishment's
+    # Vestigingsnummer, a 法人番号 beside each facility's) names their firm, not each row: as a
+    # match key it would merge the branches into one company. Kept aside.
+    # (Only beside an id of its own per row: true duplicates sharing a number stay matched.)
+    shared_numbers = [c for c, f in named.items() if f == "corporate_number"
+                      and (mapping or {}).get("corporate_number") != c and _repeats(sampled, c)]
+    if shared_numbers and "source_id" not in named.values():
+        apart = map_headers(headers, mapping,
+                            avoid | frozenset(("corporate_number", c) for c in shared_numbers))
+        if key_column(headers, apart, sampled) is None:
+            shared_numbers = []
+    if shared_numbers:
+        avoid = avoid | frozenset(("corporate_number", c) for c in shared_numbers)
+        named = map_headers(headers, mapping, avoid)
+        report.notes.append(f"{shared_numbers[0]!r} repeats across rows: the firm of several "
+                            "establishments, not each one's number (kept aside)")
     key = None if "source_id" in named.values() else key_column(headers, named, sampled)
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
@@ -829,7 +852,11 @@ def _centroid(coords: Any) -> tuple[float | None, float | None]:
 # CRM's "Closed Date" of a deal, nor a shop's closing time).
 _CLOSED_ON = re.compile(r"\b(?:deactivation|dissolution|cessation|deregistration|struck off)"
                         r"(?: on)? date\b|\bdate (?:of )?(?:cessation|dissolution|deactivation|"
-                        r"deregistration)\b|^(?:廃止|廃業|閉院|閉鎖|閉店|解散)(?:年月日|日)$")
+                        r"deregistration)\b|^(?:廃止|廃業|閉院|閉鎖|閉店|解散)(?:年月日|日)$|"
+                        # Dutch, German, French, Spanish registers' closing dates
+                        r"^(?:datum opheffing|opheffingsdatum|datum uitschrijving|"
+                        r"löschungsdatum|datum der löschung|date de cessation|date de radiation|"
+                        r"fecha de baja|fecha de cierre)$")
 # Headers of a yes/no column that says a business is not trading ("Dormant (Y/N)").
 # (Not a bare "Closed" or "Is Closed": a CRM's deals say that of the deal.)
 _CLOSED_FLAG = re.compile(r"^(?:is )?(?:dormant|permanently closed|inactive|defunct|"
@@ -855,7 +882,8 @@ _ADDRESS_MORE = frozenset({"address line 2", "address line 3", "address 2", "add
                            "address2", "address3", "addr2", "street 2", "street2", "street line 2",
                            "billing street 2", "suite", "unit", "suite/unit", "unit/suite",
                            "apt", "apartment", "floor", "building name", "建物名", "ビル名",
-                           "adresszusatz", "complément d'adresse", "complemento"})
+                           "adresszusatz", "complément d'adresse", "complemento",
+                           "huisnummertoevoeging", "toevoeging"})
 # Headers of a name the business trades under beside its registered one.
 _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "trading name",
                            "trading as", "trade name", "t/a", "business name (dba)", "dba name",

@@ -3357,3 +3357,47 @@ def test_a_leads_export_records_no_won_client_and_names_whom_to_ask_for(tmp_path
     asked = {p.name: p.ask_for for p in prospects}
     assert "Tom Kelly" in asked["Back Bay Family Dental"], asked
     assert "Office Manager" in asked["Back Bay Family Dental"]
+
+
+KVK_HEADER = ("KvK-nummer;Vestigingsnummer;Handelsnaam;Statutaire naam;Straatnaam;Huisnummer;"
+              "Huisnummertoevoeging;Postcode;Plaats;SBI-code;SBI-omschrijving;Telefoonnummer;"
+              "Datum opheffing")
+
+
+def test_a_kvk_extract_is_read_as_the_register_writes_it(tmp_path):
+    """Handelsnaam, SBI-omschrijving, the street with its number, a closing date; a firm's
+    two establishments (one KvK-nummer, two Vestigingsnummers) stay two companies; Dutch and
+    English kind words meet the SBI label."""
+    rows = [
+        "34217865;000012345671;Tandartspraktijk Oud-Zuid;Tandartspraktijk Oud-Zuid B.V.;Van Baerlestraat;12;;1071 JG;Amsterdam;86231;Tandartspraktijken;020-6711111;",
+        "34217866;000012345672;Mondzorg De Pijp;;Ferdinand Bolstraat;88;hs;1072 LM;Amsterdam;86231;Tandartspraktijken;020-6712222;",
+        "34098712;000010998123;Tandarts Van 't Hof;;Linnaeusstraat;34;II;1093 EK;Amsterdam;86231;Tandartspraktijken;020-6654321;31-12-2022",
+        "30111222;000011112222;Tandartspraktijk Wittevrouwen;;Biltstraat;10;;3572 AA;Utrecht;86231;Tandartspraktijken;030-2711111;",
+        "57123456;000029292929;FysioFit Amsterdam-Noord;FysioFit Noord B.V.;Buikslotermeerplein;5;;1025 XL;Amsterdam;86911;Fysiotherapeutenpraktijken;020-6321199;",
+        "57123456;000029292930;FysioFit Amsterdam-West;FysioFit Noord B.V.;Bos en Lommerplein;12;;1055 AD;Amsterdam;86911;Fysiotherapeutenpraktijken;020-6865544;",
+    ]
+    db = built_db(tmp_path, "kvk.csv", "\n".join([KVK_HEADER, *rows]) + "\n")
+    assert db.execute("select name, legal_name, address, category from records where "
+                      "name like 'Mondzorg%'").fetchone() == (
+        "Mondzorg De Pijp", None, "Ferdinand Bolstraat 88, hs", "Tandartspraktijken")
+    assert "Tandarts Van 't Hof" in _closed(db)
+    assert db.execute("select count(distinct l.company_id) from records r join record_links l "
+                      "on l.record_id = r.id where r.name like 'FysioFit%'").fetchone() == (2,)
+    for query in ("tandarts Amsterdam", "dentist in Amsterdam"):
+        assert set(_names(db, query)[:2]) == {"Tandartspraktijk Oud-Zuid", "Mondzorg De Pijp"}
+    assert "Tandarts Van 't Hof" not in _names(db, "tandarts Amsterdam")
+    assert set(_names(db, "fysiotherapeut Amsterdam")) >= {"FysioFit Amsterdam-Noord",
+                                                           "FysioFit Amsterdam-West"}
+
+
+def test_an_ontario_child_care_list_is_read_and_daycare_is_child_care(tmp_path):
+    db = built_db(tmp_path, "ontario_childcare.csv",
+                  '"Program Name","Nom du programme","Program Type","Address","City","Postal Code","Phone","Operator Name","Total Capacity"\n'
+                  '"Bright Beginnings Daycare - Leslieville","Bright Beginnings","Child Care Centre","1130 Queen St E","Toronto","M4M 1K8","416-465-2231","Bright Beginnings Early Learning Ltd.","78"\n'
+                  '"Annex Montessori Children\'s House","Annex Montessori","Child Care Centre","20 Bernard Ave","Toronto","M5R 1R2","416-922-3333","Annex Montessori Inc.","40"\n'
+                  '"Glebe Parent Day Care","Garderie Glebe","Child Care Centre","175 Third Ave","Ottawa","K1S 2K2","613-233-4444","Glebe Parent Day Care Inc.","62"\n')
+    assert db.execute("select category, \"group\" from records where name like 'Glebe%'"
+                      ).fetchone() == ("Child Care Centre", "Glebe Parent Day Care Inc.")
+    assert set(_names(db, "daycare Toronto")[:2]) == {"Bright Beginnings Daycare - Leslieville",
+                                                      "Annex Montessori Children's House"}
+    assert _names(db, "garderie Ottawa")[0] == "Glebe Parent Day Care"
