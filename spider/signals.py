@@ -66,7 +66,10 @@ def is_local(kinds: set[str]) -> bool:
     """Whether a client with signals of these KINDS is a local business: a directory's
     category (or a kind, tier or brand) is a local market; an industry code is a firm's, and
     a business known only from its description is not known to be local either."""
-    return bool(kinds & {"category", "kind", "tier", "brand"}) and not kinds & {"industry", "sector"}
+    # (a kind its name says beside a list's broad industry: "Back Bay Family Dental" under a
+    # CRM's "Healthcare" is a local dentist)
+    return bool(kinds & {"category", "kind", "tier", "brand"}) and (
+        not kinds & {"industry", "sector"} or "kind" in kinds)
 
 
 # Signal kinds that make two companies direct competitors (a shared place alone does not).
@@ -299,11 +302,14 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _hotel_facts(recs, curated, conf)
     yield from _category_facts(recs, conf, categories)
     if not any((r.get("category") and not CATEGORY_CODE.fullmatch(r["category"].strip()))
-               or r.get("industry_label") or r.get("industry_code") for r in recs):
+               or ((r.get("industry_label") or r.get("industry_code"))
+                   and (r.get("industry_scheme") or "directory") != "directory") for r in recs):
         # No words say what the business is (no category, or only a register's code such
         # as a NAF 86.23Z): its name may ("Cabinet dentaire des Brotteaux"). Beside a code,
         # barely for likeness (the code says the trade of every row; a name only of some),
-        # but a query's words find them.
+        # but a query's words find them. A list's own industry column (a CRM's picklist:
+        # "Healthcare" for the dentist and the physio alike) says the sector, the name the
+        # business: both are read.
         coded = any(r.get("category") for r in recs)
         yield from _name_kind_facts(recs, (lambda rec: conf(rec) * CODED_NAME_KIND)
                                     if coded else conf)

@@ -3401,3 +3401,29 @@ def test_an_ontario_child_care_list_is_read_and_daycare_is_child_care(tmp_path):
     assert set(_names(db, "daycare Toronto")[:2]) == {"Bright Beginnings Daycare - Leslieville",
                                                       "Annex Montessori Children's House"}
     assert _names(db, "garderie Ottawa")[0] == "Glebe Parent Day Care"
+
+
+def test_a_crm_industry_picklist_is_the_sector_and_the_name_the_business(tmp_path):
+    """A Leads export's Industry is Salesforce's picklist ("Healthcare" for dentist and physio
+    alike): the names say the business. A dental lead's lookalikes are the dental practices
+    nearby, then far, then the physios; the opener is a local practice's, not a sales
+    department's."""
+    db = built_db(tmp_path, "leads.csv", LEADS2)
+    names = _names(db, "Back Bay Family Dental")
+    assert set(names[:3]) == {"Beacon Hill Dental Associates", "Cambridge Dental Group",
+                              "Brighton Dental Care"}, names
+    assert names.index("Seattle Smiles Dentistry") < names.index("Cambridge Physical Therapy")
+    first = expand(db, Settings(), "Back Bay Family Dental", limit=1, save=False).prospects[0]
+    assert "sales" not in first.opening_line.lower() and "sales" not in first.ask_for.lower()
+
+
+LEADS2 = """"Lead ID","First Name","Last Name","Title","Company","Industry","Lead Status","Street","City","State/Province","Zip/Postal Code","Country","Phone"
+"00Q1","Priya","Raman","Practice Administrator","Back Bay Family Dental","Healthcare","Open - Not Contacted","220 Newbury St","Boston","MA","02116","USA","(617) 555-0133"
+"00Q2","Tom","Kelly","Office Manager","Beacon Hill Dental Associates","Healthcare","Open - Not Contacted","40 Charles St","Boston","MA","02114","USA","(617) 555-0144"
+"00Q3","Ana","Silva","Owner","Cambridge Physical Therapy","Healthcare","Open - Not Contacted","1 Brattle St","Cambridge","MA","02138","USA","(617) 555-0155"
+"00Q4","Jo","Park","Owner","Cambridge Dental Group","Healthcare","Open - Not Contacted","5 Brattle St","Cambridge","MA","02138","USA","(617) 555-0156"
+"00Q5","Al","Diaz","Owner","Brighton Dental Care","Healthcare","Open - Not Contacted","300 Washington St","Brighton","MA","02135","USA","(617) 555-0157"
+"00Q6","Sam","Lee","Owner","Seattle Smiles Dentistry","Healthcare","Open - Not Contacted","1 Pike St","Seattle","WA","98101","USA","(206) 555-0100"
+"00Q7","Kim","Ng","Owner","Lakeview Physical Therapy","Healthcare","Open - Not Contacted","2 Clark St","Chicago","IL","60614","USA","(312) 555-0100"
+"00Q8","Lee","Wong","Partner","Wong & Partners CPA","Finance","Open - Not Contacted","100 Federal St","Boston","MA","02110","USA","(617) 555-0166"
+"""
