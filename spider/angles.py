@@ -196,7 +196,8 @@ def _office_business(signals: dict[str, dict]) -> bool:
 def _top(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
     """The rarest of SIGNALS of these kinds: the one a phrase names."""
     rows = [r for r in signals.values() if r["kind"] in kinds]
-    return max(rows, key=lambda r: r["idf"] or 0) if rows else None
+    # (of equally rare ones, the one the company weighs most: a cell's first part)
+    return max(rows, key=lambda r: (r["idf"] or 0, r.get("weight") or 0)) if rows else None
 
 
 def _first_of(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:

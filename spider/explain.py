@@ -154,12 +154,14 @@ def kind_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None)
 def _segment_parts(signals: dict[str, dict[str, Any]],
                    only: set[str] | None = None) -> tuple[str, str]:
     """(the tier and kind in words, the finest place) of the signals given."""
-    by_kind: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    # (rarest first; of equally rare ones the one the company weighs most, a cell's first
+    # part: "Takeaway/sandwich shop" is a takeaway)
+    by_kind: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     tiers: list[tuple[bool, float, str]] = []
     for sig, row in signals.items():
         if only is not None and sig not in only:
             continue
-        by_kind[row["kind"]].append((row["idf"] or 0.0, row["label"]))
+        by_kind[row["kind"]].append((row["idf"] or 0.0, row.get("weight") or 0.0, row["label"]))
         if row["kind"] == "tier":
             # A rating's own level ("3 stars") before the bands it shares ("2–3 stars").
             band = sig.startswith("rating:") and "-" in sig.rsplit(":", 1)[-1]
@@ -169,10 +171,10 @@ def _segment_parts(signals: dict[str, dict[str, Any]],
     kind_word = None
     for kind in ("category", "kind", "concept", "industry"):
         if by_kind.get(kind):
-            kind_word = max(by_kind[kind])[1]
+            kind_word = max(by_kind[kind])[2]
             break
     what = " ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w)
-    where = next((max(by_kind[kind])[1] for kind in ("district", "city", "region", "country")
+    where = next((max(by_kind[kind])[2] for kind in ("district", "city", "region", "country")
                   if by_kind.get(kind)), "")
     return what, where
 

@@ -342,6 +342,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
                        rec["source"])
 
 
+PART_STEP = 0.02  # how much less each later part of a category cell weighs
 CODED_NAME_KIND = 0.01  # a kind read from a name beside a category that is a code: for queries
 
 # A category that is a classification code, not words: 86.23Z, 5610A, A51, 8011-02 (also
@@ -621,10 +622,14 @@ def _category_facts(recs: Records, conf: Confidence,
     category by itself)."""
     seen: set[str] = set()
     for rec in recs:
-        for key, label in _category_parts(rec.get("category") or "", categories):
+        for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
+                                                             categories)):
             if key not in seen:
                 seen.add(key)
-                yield Fact(f"category:{key}", "category", label, conf(rec), _evidence(rec),
+                # (the parts a cell names after its first a little less: "Restaurant/Cafe/
+                # Canteen" is said a restaurant, "Takeaway/sandwich shop" a takeaway)
+                yield Fact(f"category:{key}", "category", label,
+                           conf(rec) * (1 - PART_STEP * min(place, 5)), _evidence(rec),
                            rec["source"])
             # The kind of business a finer category is one of: a cosmetic dentist is a
             # dentist, 矯正歯科 an orthodontist and a dentist, so it meets the plain ones (at

@@ -3427,3 +3427,23 @@ LEADS2 = """"Lead ID","First Name","Last Name","Title","Company","Industry","Lea
 "00Q7","Kim","Ng","Owner","Lakeview Physical Therapy","Healthcare","Open - Not Contacted","2 Clark St","Chicago","IL","60614","USA","(312) 555-0100"
 "00Q8","Lee","Wong","Partner","Wong & Partners CPA","Finance","Open - Not Contacted","100 Federal St","Boston","MA","02110","USA","(617) 555-0166"
 """
+
+
+def test_a_register_type_named_by_alternatives_is_said_by_its_first(tmp_path):
+    """FHRS's BusinessType "Takeaway/sandwich shop" and "Restaurant/Cafe/Canteen": every
+    takeaway had been called a sandwich shop and every restaurant a cafe (the parts tie;
+    the alphabet chose)."""
+    db = built_db(tmp_path, "fhrs.csv",
+                  "FHRSID,BusinessName,BusinessType,AddressLine1,AddressLine2,PostCode,Geocode/Longitude,Geocode/Latitude\n"
+                  "1001,Harrogate Kebab House,Takeaway/sandwich shop,12 Cheltenham Parade,Harrogate,HG1 1DB,-1.5390,53.9940\n"
+                  "1002,Graveleys Fish & Chips,Takeaway/sandwich shop,8 Cheltenham Parade,Harrogate,HG1 1DB,-1.5392,53.9941\n"
+                  "1003,Domino's Pizza,Takeaway/sandwich shop,22 Oxford Street,Harrogate,HG1 1PU,-1.5400,53.9930\n"
+                  "1004,Bettys Cafe Tea Rooms,Restaurant/Cafe/Canteen,1 Parliament Street,Harrogate,HG1 2QU,-1.5420,53.9920\n"
+                  "1005,Sukhothai Thai Restaurant,Restaurant/Cafe/Canteen,17 Cheltenham Parade,Harrogate,HG1 1DD,-1.5395,53.9938\n",
+                  constants={"country": "GB"})
+    assert db.execute("select lat, lon from records where name = 'Domino''s Pizza'").fetchone() == (
+        53.993, -1.54)
+    first = expand(db, Settings(), "Harrogate Kebab House", limit=2, save=False).prospects[0]
+    assert first.kind == "Takeaway" and "takeaways" in first.opening_line, (first.kind, first.opening_line)
+    restaurant = expand(db, Settings(), "Bettys Cafe Tea Rooms", limit=1, save=False).prospects[0]
+    assert restaurant.kind == "Restaurant", restaurant.kind
