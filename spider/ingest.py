@@ -1634,7 +1634,7 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
             inferred = source_countries(db).get(source, "")
             fix = "spider ingest " + shlex.quote(str(path)) + " --set country=XX"
             report.notes.append(
-                f"no column says the country; its towns say {country_name(inferred)} "
+                f"no column says the country; its towns or postal codes say {country_name(inferred)} "
                 f"({inferred}); if that is wrong: {fix} (its ISO code)" if inferred and
                 "," not in inferred else
                 "no column says the country or the state or region; if the list is of one "

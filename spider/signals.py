@@ -1322,7 +1322,38 @@ def source_countries(db: Database) -> dict[str, str]:
             country, count = Counter(known).most_common(1)[0]
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):
                 out[source] = country
+    # Else the postal codes, where their shape is one country's alone (a food-hygiene
+    # register's HG1 1DB, LS6 1HA: its towns only in address lines; 1071 JG; M4M 1K8).
+    codes: dict[str, list[str]] = defaultdict(list)
+    for source, code in db.execute(
+            "select source, postal_code from records where coalesce(country, '') = '' and "
+            "coalesce(postal_code, '') != '' and coalesce(status, 'active') = 'active' "
+            "group by source, postal_code limit 20000"):
+        if source not in out and len(codes[source]) < 200:
+            codes[source].append(code)
+    for source, written in codes.items():
+        said = Counter(_postal_country(code) for code in written)
+        country, count = said.most_common(1)[0]
+        if country and len(written) >= 5 and count >= 0.9 * len(written):
+            out[source] = country
     return out
+
+
+# Postal codes whose shape only one country writes (a 5-digit code could be a dozen's).
+_POSTAL_SHAPES = (
+    ("GB", re.compile(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}")),
+    ("CA", re.compile(r"[A-Z]\d[A-Z] ?\d[A-Z]\d")),
+    ("NL", re.compile(r"\d{4} ?[A-Z]{2}")),
+    ("JP", re.compile(r"〒? ?\d{3}-\d{4}")),
+    ("BR", re.compile(r"\d{5}-\d{3}")),
+    ("PL", re.compile(r"\d{2}-\d{3}")),
+    ("PT", re.compile(r"\d{4}-\d{3}")),
+)
+
+
+def _postal_country(code: str) -> str:
+    text = unicodedata.normalize("NFKC", code).strip().upper()
+    return next((country for country, shape in _POSTAL_SHAPES if shape.fullmatch(text)), "")
 
 
 @functools.lru_cache(maxsize=4096)

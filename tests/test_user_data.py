@@ -3447,3 +3447,22 @@ def test_a_register_type_named_by_alternatives_is_said_by_its_first(tmp_path):
     assert first.kind == "Takeaway" and "takeaways" in first.opening_line, (first.kind, first.opening_line)
     restaurant = expand(db, Settings(), "Bettys Cafe Tea Rooms", limit=1, save=False).prospects[0]
     assert restaurant.kind == "Restaurant", restaurant.kind
+
+
+def test_postal_codes_of_one_countrys_shape_say_the_country(tmp_path):
+    """A food-hygiene register gives no country and its towns only in address lines; its
+    postcodes (HG1 1DB, LS6 1HA) are the United Kingdom's alone. Five-digit codes, a dozen
+    countries', say nothing."""
+    from spider.signals import source_countries
+
+    db = built_db(tmp_path, "fhrs.csv",
+                  "BusinessName,BusinessType,AddressLine1,AddressLine2,PostCode\n"
+                  "Harrogate Kebab House,Takeaway/sandwich shop,12 Cheltenham Parade,Harrogate,HG1 1DB\n"
+                  "Mr Chips,Takeaway/sandwich shop,4 Otley Road,Leeds,LS6 1HA\n"
+                  "Istanbul Grill House,Takeaway/sandwich shop,10 Briggate,Leeds,LS1 6HD\n"
+                  "Bettys Cafe Tea Rooms,Restaurant/Cafe/Canteen,1 Parliament Street,Harrogate,HG1 2QU\n"
+                  "Whitelocks,Pub/bar/nightclub,Turks Head Yard,Leeds,LS1 6HB\n")
+    assert set(source_countries(db).values()) == {"GB"}
+    other = built_db(tmp_path, "zips.csv", "name,category,zip\n" + "".join(
+        f"Shop {i},Bakery,{10000 + i * 7}\n" for i in range(6)), db=open_db(tmp_path / "z.db"))
+    assert source_countries(other) == {}
