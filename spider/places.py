@@ -495,6 +495,11 @@ _STREET = lazy_pattern(
     r"travessa)\s", re.I)
 
 
+_BUILDING = lazy_pattern(r"(?:^|\s)(?:centre|center|mall|arcade|building|tower|plaza|chambers|"
+                         r"house|yard|precinct|galleria|shopping centre|shopping center)$",
+                         re.I)
+
+
 def is_street(text: str) -> bool:
     """Whether TEXT, an address part without a number, names a street, not a town."""
     words = text.strip()
@@ -539,8 +544,11 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
             # A part between the street and the town names the neighbourhood ("712
             # Wilmslow Road, Didsbury, Manchester M20 2DW").
             before = " ".join(parts[index - 1].split()) if index >= 2 else ""
+            # (not a street, nor a building or yard a unit is in: "Unit 4, Merrion Centre,
+            # Leeds" is in no quarter called Merrion Centre)
             if before and not any(ch.isdigit() for ch in before) and len(before) <= 40 \
-                    and region_of(before, country) is None:
+                    and region_of(before, country) is None and not is_street(before) \
+                    and not _BUILDING.search(before):
                 return AddressPlace(country, region, city, before)
         break
     return AddressPlace(country, region, city)

@@ -3466,3 +3466,11 @@ def test_postal_codes_of_one_countrys_shape_say_the_country(tmp_path):
     other = built_db(tmp_path, "zips.csv", "name,category,zip\n" + "".join(
         f"Shop {i},Bakery,{10000 + i * 7}\n" for i in range(6)), db=open_db(tmp_path / "z.db"))
     assert source_countries(other) == {}
+
+
+def test_a_shopping_centre_a_unit_is_in_is_no_neighbourhood():
+    from spider.places import place_in_address
+
+    assert place_in_address("Unit 4, Merrion Centre, Leeds", "GB").district is None
+    assert place_in_address("2 Kirkgate, Trinity Leeds Shopping Centre, Leeds", "GB").district is None
+    assert place_in_address("114 Wilmslow Road, Didsbury, Manchester M20 5RB", "GB").district == "Didsbury"
