@@ -1655,6 +1655,13 @@ def _example_segment(vocabulary: _Vocabulary) -> str:
     kind = vocabulary.db.execute(
         "select category from records where category is not null and source not like ? and "
         "source not like ? group by category order by count(*) desc limit 1", mine).fetchone()
+    # (a list without a category column: the kind its names say, else its industry column)
+    kind = kind or vocabulary.db.execute(
+        "select label from signals where kind = 'kind' order by companies desc limit 1"
+    ).fetchone() or vocabulary.db.execute(
+        "select industry_label from records where industry_label is not null and source not "
+        "like ? and source not like ? group by industry_label order by count(*) desc limit 1",
+        mine).fetchone()
     town = vocabulary.db.execute(
         "select city from records where city is not null and source not like ? and source not "
         "like ? group by city order by count(*) desc limit 1", mine).fetchone()
@@ -1989,7 +1996,7 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         # Only the place was understood or held: a list of everything there is not what was
         # asked ("restaurant Lyon" in a list of dentists and bakeries).
         kinds = [row[0] for row in vocabulary.db.execute(
-            "select label from signals where kind in ('category', 'industry') "
+            "select label from signals where kind in ('category', 'industry', 'kind') "
             "order by companies desc limit 6")]
         raise QueryError(
             f"{', '.join(repr(w) for w in [*unknown, *unheld])} names no kind of business in "
