@@ -26,7 +26,7 @@ from spider.signals import CATEGORY_CODE, REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
-LANGUAGES = ("en", "ja", "de", "fr", "es")  # the opener templates shipped
+LANGUAGES = ("en", "ja", "de", "fr", "es", "pt")  # the opener templates shipped
 KIND_JA = {"hotel": "ホテル", "hotel & lodging": "ホテル・宿泊", "hotel operator": "ホテル運営会社",
            "hotel REIT": "ホテルリート", "banks": "銀行", "pharmaceuticals": "医薬品",
            "semiconductors": "半導体", "automotive & transport equipment": "輸送用機器",

@@ -422,6 +422,8 @@ def test_openers_in_german_french_and_spanish(tmp_path):
                               "verbinden?")
     assert first("fr").opening_line.startswith("Nous aidons des commerces comme ")
     assert first("es").ask_for == "¿Podría pasarme con el dueño o el encargado, por favor?"
+    assert first("pt").opening_line.startswith("Ajudamos negócios como ")
+    assert first("pt").ask_for == "Poderia me transferir para o dono ou o gerente, por favor?"
     record_won(db, "Elektro Huber GmbH", referenceable=True)
     named = {p.name: p.opening_line for p in expand(
         db, Settings(language="de"), "Elektro Schmidt", limit=5, save=False).prospects}

@@ -399,7 +399,7 @@ def init(obj: Context, empty: bool, force: bool) -> None:
               help="table (the default), csv or json; with -o, read from FILE's ending.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False),
               help="Write to FILE (csv/json go to output/ by default).")
-@click.option("--lang", type=click.Choice(["en", "ja", "de", "fr", "es"]),
+@click.option("--lang", type=click.Choice(["en", "ja", "de", "fr", "es", "pt"]),
               help="Language of the openers (en, ja: reasons and notes too; de, fr, es: the "
                    "opener and who to ask for). Default: ja for a query typed in Japanese, "
                    "else en; or `language` in spider.toml.")
