@@ -2775,8 +2775,11 @@ def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
     assert note_in("ja", "read 'hakone' as 足柄下郡箱根町, Kanagawa") == \
         "「hakone」を「足柄下郡箱根町, Kanagawa」と読みました"
     assert note_in("ja", "filler words ignored: in") == "読み飛ばした語: in"
-    # a note of a longer shape stays whole in English, never half translated
-    longer = "read 'x' as Y, where the addresses naming it are"
+    # a note of a longer shape is said whole in Japanese, or stays whole in English, never
+    # half translated
+    assert note_in("ja", "read 'x' as Y, where the addresses naming it are") == \
+        "「x」を、住所にその語を含む会社の所在地（Y）と読みました"
+    longer = "read 'x' as Y, where the rest of the sentence is new"
     assert note_in("ja", longer) == longer
 
 
