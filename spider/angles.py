@@ -211,8 +211,12 @@ def _place_named(signals: dict[str, dict]) -> dict | None:
 
 
 def _kind_named(signals: dict[str, dict]) -> dict | None:
-    """The kind an English peer phrase names: a category, else a kind, a concept, an industry."""
-    return _first_of(signals, ("category", "kind", "concept", "industry"))
+    """The kind an English peer phrase names: a category, else a kind, a concept, an industry
+    (a category that is a register's code, NAF 86.23Z, after the kind its name says)."""
+    words = {s: r for s, r in signals.items()
+             if not (r["kind"] == "category" and CATEGORY_CODE.fullmatch(str(r["label"]).strip()))}
+    return _first_of(words, ("category", "kind", "concept", "industry")) or \
+        _first_of(signals, ("category",))
 
 
 def _phrase_signals(signals: dict[str, dict]) -> set[str]:

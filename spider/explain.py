@@ -15,7 +15,7 @@ from spider.db import Database, rows_in
 from spider.places import place_label_ja
 from spider.query import japanese_word
 from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
-from spider.signals import COMPETITOR_KINDS
+from spider.signals import CATEGORY_CODE, COMPETITOR_KINDS
 from spider.text import TIER_JA, now_iso
 
 # Reasons are given one per group of kinds, so three reasons say three different things.
@@ -169,6 +169,12 @@ def _segment_parts(signals: dict[str, dict[str, Any]],
     best_tier = max(tiers, default=None)
     tier = (best_tier[1], best_tier[2]) if best_tier else None
     kind_word = None
+    # (a register's code, NAF 86.23Z, is no word for what the company is where its name
+    # says one: "Cabinet Dentaire ..." is a dentist)
+    words = [item for item in by_kind.get("category", [])
+             if not CATEGORY_CODE.fullmatch(str(item[2]).strip())]
+    if not words and by_kind.get("kind"):
+        by_kind["category"] = []
     for kind in ("category", "kind", "concept", "industry"):
         if by_kind.get(kind):
             kind_word = max(by_kind[kind])[2]

@@ -62,7 +62,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "facility name", "provider name", "school name", "handelsnaam", "program name", "programme name", "centre name", "center name", "nom estab", "nome fantasia", "nome do estabelecimento", "施設名称", "施設の名称", "establishment", "establishment name",
              "store name", "shop name", "restaurant name", "clinic name", "hospital name",
              "member name", "exhibitor", "exhibitor name", "venue", "venue name", "trading name",
-             "dba", "denomination unite legale", "denomination", "denominazione",
+             "dba", "denomination unite legale", "enseigne 1 etablissement", "enseigne etablissement", "denomination", "denominazione",
              "ragione sociale", "nome struttura", "denominación", "praxis", "praxisname",
              "nombre de la cuenta", "nom du compte", "razón social", "nombre comercial",
              "provider organization name (legal business name)", "organization name", "nome",
@@ -77,7 +77,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "英文社名", "英語名"),
     "name_kana": ("name_kana", "kana", "name:ja-hira", "name:ja_kana", "name:ja-kana", "reading",
                   "法人名(カナ)", "法人名ふりがな", "提出者名(ヨミ)", "フリガナ", "ふりがな", "カナ"),
-    "legal_name": ("legal_name", "legal name", "statutaire naam", "statutory name", "legal business name", "razão social", "razao social", "raz social", "nome empresarial", "registered name", "official_name", "official name",
+    "legal_name": ("legal_name", "legal name", "denomination usuelle etablissement", "statutaire naam", "statutory name", "legal business name", "razão social", "razao social", "raz social", "nome empresarial", "registered name", "official_name", "official name",
                    "法人名", "正式名称", "nom unite legale"),
     "corporate_number": ("nip", "regon", "krs", "kvk", "kvk-nummer", "kvk nummer", "kv k-nummer", "kv k", "organisationsnummer", "orgnr", "y-tunnus", "corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
                          "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren"),
@@ -113,34 +113,34 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "address": ("adres", "ulica", "gatuadress", "adress", "besöksadress", "osoite", "address_1", "address1", "address", "addr", "addr:full", "addr:ja", "street address", "street",
                 "full address", "complete address", "postal address", "mailing address",
                 "provider first line business practice location address",
-                "address 1", "address line 1", "billing street", "headquarters",
+                "address 1", "address line 1", "billing street", "company address", "company street", "headquarters",
                 "location", "hq", "hq location", "headquarters location", "based in",
                 "住所", "所在地", "本店所在地", "所在地住所", "施設所在地", "住所1", "主たる事務所の所在地", "事務所所在地", "主たる事務所所在地", "本社所在地",
-            "adresse", "anschrift", "straatnaam", "straat", "provider address", "location address", "logradouro", "endereço", "endereco", "nom vial", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
+            "adresse", "anschrift", "libelle voie etablissement", "straatnaam", "straat", "provider address", "location address", "logradouro", "endereço", "endereco", "nom vial", "straße", "strasse", "dirección", "direccion", "indirizzo", "street name", "dirección postal", "domicilio"),
     "district": ("district", "area", "neighbourhood", "neighborhood", "ward", "addr:suburb",
                  "addr:quarter", "地区", "エリア",
                  "stadtteil", "ortsteil", "bairro", "colonia", "nomb asent", "asentamiento", "stadtbezirk", "quartier", "barrio", "quartiere",
                  "wijk", "最寄駅", "最寄り駅", "nearest station", "区", "区名"),
-    "city": ("miejscowość", "miejscowosc", "miasto", "plaats", "woonplaats", "vestigingsplaats", "stad", "postort", "kaupunki", "paikkakunta", "billing city", "shipping city", "mailing city", "billingcity", "city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "town/city", "city/town", "town / city", "city / town", "suburb/town", "town or city", "市区町村", "市町村", "市区町村名", "都市", "adcity",
+    "city": ("miejscowość", "miejscowosc", "miasto", "plaats", "woonplaats", "vestigingsplaats", "stad", "postort", "kaupunki", "paikkakunta", "billing city", "shipping city", "mailing city", "billingcity", "company city", "city", "addr:city", "town", "municipality", "locality", "suburb", "town/suburb", "town/city", "city/town", "town / city", "city / town", "suburb/town", "town or city", "市区町村", "市町村", "市区町村名", "都市", "adcity",
              "phcity", "post town", "libelle commune etablissement", "libelle commune",
              "provider business practice location address city name",
             "stadt", "ort", "município", "cidade", "gemeinde", "ville", "commune", "ciudad", "localidad", "città", "comune", "municipio", "boro", "borough"),
-    "region": ("województwo", "wojewodztwo", "provincie", "län", "fylke", "maakunta", "state_province", "state province", "billing state/province", "billing state", "shipping state/province", "shipping state", "mailing state", "state/region", "billingstate", "region", "state", "st", "prefecture", "province", "subdivision", "subd",
+    "region": ("województwo", "wojewodztwo", "provincie", "län", "fylke", "maakunta", "state_province", "state province", "billing state/province", "company state", "billing state", "shipping state/province", "shipping state", "mailing state", "state/region", "billingstate", "region", "state", "st", "prefecture", "province", "subdivision", "subd",
                "state/province", "state or province", "addr:province", "addr:state", "都道府県",
                "州", "省", "stabbr", "state code", "state abbr", "state abbreviation",
                "province code", "prov", "county/state", "adstate", "phstate",
                "provider business practice location address state name",
             "bundesland", "région", "uf", "entidad", "entidad federativa", "département", "provincia", "comunidad", "regione"),
-    "country": ("billing country", "shipping country", "mailing country", "country/region", "billingcountry", "country", "addr:country", "国",
+    "country": ("billing country", "company country", "shipping country", "mailing country", "country/region", "billingcountry", "country", "addr:country", "国",
             "pays", "país", "paese"),
-    "postal_code": ("kod pocztowy", "postnummer", "postinumero", "billing zip/postal code", "zip/postal code", "mailing zip/postal code", "billing postal code", "billing zip", "shipping zip/postal code", "shipping postal code", "mailing zip", "billingpostalcode", "postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号",
+    "postal_code": ("kod pocztowy", "postnummer", "postinumero", "billing zip/postal code", "zip/postal code", "company postal code", "company zip", "mailing zip/postal code", "billing postal code", "billing zip", "shipping zip/postal code", "shipping postal code", "mailing zip", "billingpostalcode", "postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号",
                     "〒",
             "plz", "postleitzahl", "cep", "cod postal", "code postal", "cp", "código postal", "cap",
             "code postal etablissement", "provider business practice location address postal code",
             "post code", "zipcode", "zip_code", "postal", "código postal", "codigo postal"),
     "lat": ("lat", "latitude", "geocode/latitude", "geocode latitude", "latitud", "緯度"),
     "lon": ("lon", "lng", "geocode/longitude", "geocode longitude", "longitud", "long", "longitude", "経度"),
-    "phone": ("telefoon", "telefoonnummer", "puhelin", "phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話", "phone no.", "phone no", "phone #", "tel no.", "tel. no.", "tel no", "telephone no.", "telephone no", "phone number (main)", "main phone", "telefonnummer", "numéro de téléphone", "téléphone",
+    "phone": ("telefoon", "company phone", "telefoonnummer", "puhelin", "phone", "telephone", "tel", "phone number", "contact:phone", "電話番号", "電話", "phone no.", "phone no", "phone #", "tel no.", "tel. no.", "tel no", "telephone no.", "telephone no", "phone number (main)", "main phone", "telefonnummer", "numéro de téléphone", "téléphone",
               "代表電話", "連絡先", "tel番号",
             "telefon", "téléphone", "telefone", "telephone number", "teléfono", "telefono",
             "provider business practice location address telephone number"),
@@ -148,7 +148,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "ホームページ", "ウェブサイト",
             "webseite", "internet", "www", "página web", "pagina web", "site web", "sitio web", "sito web", "sito", "company domain name", "domain name", "domain", "company domain", "site", "site internet"),
     "description": ("description", "about", "business summary", "事業概要", "事業内容", "概要"),
-    "employees": ("employees", "employee count", "headcount", "従業員数", "number of employees", "no. of employees", "no of employees", "employee count", "staff", "staff count", "effectif"),
+    "employees": ("employees", "employee count", "# employees", "number of employees (company)", "headcount", "従業員数", "number of employees", "no. of employees", "no of employees", "employee count", "staff", "staff count", "effectif"),
     "operating_status": ("operating_status", "operating status", "status", "business status",
                          "open status", "営業状況", "営業状態", "ステータス", "状態", "状況",
                          # a register's licence or registration is the business's standing
@@ -334,7 +334,7 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
     mapping: dict[str, str] = {}
     first_name_ascii = next((fold_header(c).isascii() for c, f in by_column.items() if f == "name"),
                             True)
-    for column in headers:
+    for column in sorted(headers, key=lambda c: (_claim_rank(c), headers.index(c))):
         if column in by_column:
             mapping[column] = by_column[column]
             continue
@@ -351,6 +351,11 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
             field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
         if field and (field, column) in avoid:
             field = None
+        if field == "city" and field in taken and "district" not in taken and \
+                _claim_rank(column) == 2:
+            # a second town column beside the city is the finer place (Outscraper's
+            # "borough": Downtown, Zilker beside city Austin)
+            field = "district"
         if field and field not in taken:
             mapping[column] = field
             taken.add(field)
@@ -358,7 +363,24 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
                 first_name_ascii = fold_header(column).isascii()
         else:
             mapping[column] = column
-    return mapping
+    return {column: mapping[column] for column in headers}
+
+
+# Which of two columns a field goes to, where both could take it: an export of people's
+# company's own columns ("Company City", "Company Phone" beside the contact's "City" in an
+# Apollo export), then a header that is the field's own name ("city" beside Outscraper's
+# "borough"), then the first.
+_COMPANY_OWN = frozenset({"company city", "company state", "company country", "company address",
+                          "company phone", "company postal code", "company zip",
+                          "company street", "company website"})
+
+
+def _claim_rank(column: str) -> int:
+    folded = fold_header(column)
+    if folded in _COMPANY_OWN:
+        return 0
+    field = HEADER_ALIASES.get(folded)
+    return 1 if field and folded == field.replace("_", " ") else 2
 
 
 # What a CRM's account type says of the account's relation to the user, not of its business:

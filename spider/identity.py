@@ -34,7 +34,7 @@ KEY_HEADERS = frozenset(fold_header(h) for h in (
     "registration number", "company number", "corporate_number", "member number",
     "member id", "membership number", "ticker", "symbol", "cik", "lei", "duns", "gln",
     "osm id", "osm_id", "@id", "place id", "place_id", "facility id", "establishment id",
-    "vestigingsnummer", "establishment number", "fhrsid", "cnpj", "ccn", "cms certification number (ccn)", "cms certification number", "npi",
+    "vestigingsnummer", "establishment number", "fhrsid", "cnpj", "siret", "ccn", "cms certification number (ccn)", "cms certification number", "npi",
     "法人番号", "番号", "コード", "証券コード", "銘柄コード", "登録番号", "会員番号", "事業所番号",
 ))
 # The last word of a header that names an id: "Member No", "Hotel ID", "FDIC Cert", "License #".

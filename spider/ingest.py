@@ -870,12 +870,16 @@ _OPEN_FLAG = frozenset({"is open", "open", "currently open", "is active", "activ
 _NUMBER_AFTER = frozenset({"hausnummer", "hausnr", "hausnr.", "haus nr", "haus nr.", "numéro",
                            "numero", "número", "numero civico", "n. civico", "huisnummer",
                            "nummer", "número exterior", "numero ext", "num ext", "nro"})
+# (SIRENE writes the number before the street: 150 CRS LAFAYETTE)
+_NUMBER_FIRST = frozenset({"numero voie etablissement", "numero voie"})
 # A street's kind in a column of its own, before its name (Brazil's Tipo Logradouro "RUA",
 # Mexico's tipo_vial "AVENIDA"): the address says "RUA HADDOCK LOBO 354".
 _STREET_KIND = frozenset({"tipo logradouro", "tipo de logradouro", "tipo vial", "tipo de vialidad",
-                          "tipo via", "tipo de vía", "tipo de via"})
+                          "tipo via", "tipo de vía", "tipo de via", "type voie etablissement",
+                          "type voie", "type de voie"})
 _NUMBER_BEFORE = frozenset({"building", "house number", "street number", "building number",
-                            "house no", "house no.", "civic number", "street no", "street no."})
+                            "house no", "house no.", "civic number", "street no", "street no.",
+                            *_NUMBER_FIRST})
 # An address's second and third lines, and a suite or unit in a column of its own: the
 # address goes on with them ("14 Cardigan Road, Headingley"; "1921 Massachusetts Ave, Suite 2").
 _ADDRESS_MORE = frozenset({"address line 2", "address line 3", "address 2", "address 3",
@@ -931,9 +935,17 @@ _NOT_LICENCE = re.compile(r"contract|subscription|member|card|trial|renewal|warr
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+_MORE_CATEGORIES = frozenset({"subtypes", "additional categories", "secondary categories",
+                              "other categories", "further categories", "sub categories",
+                              "subcategories"})
+
+
 @functools.lru_cache(maxsize=1024)
 def _further_category(header: str) -> bool:
-    """A second, third ... category column: "sic text 2", "category 3" (folded)."""
+    """A second, third ... category column: "sic text 2", "category 3" (folded), or one of
+    further categories (Google Maps scrapes' "subtypes", "additional categories")."""
+    if header in _MORE_CATEGORIES:
+        return True
     found = re.fullmatch(r"(.*\D)\s*[2-9]", header.rsplit(".", 1)[-1])
     if not found:
         return False
@@ -990,6 +1002,9 @@ def _header(column: str, prefix: str | None) -> str:
     return folded[len(prefix) + 1:] if prefix and folded.startswith(prefix + " ") else folded
 
 
+_EXCEL_TEXT_START = frozenset("+0123456789(")
+
+
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
                report: IngestReport, prefix: str | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {}
@@ -1002,6 +1017,8 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         if isinstance(value, str):
             # (isprintable is one C pass and true of almost every cell: no control character)
             value = (value if value.isprintable() else _CONTROL.sub("", value)).strip()
+            if value[:1] == "'" and value[1:2] in _EXCEL_TEXT_START:
+                value = value[1:]  # Excel's text mark before a number ('+44 161 235 5400)
             if not value:
                 continue
         fld = header_map.get(column, column)
@@ -1592,7 +1609,8 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
             if not report.read:
                 raise InputError(f"{path}: no rows to read; is it empty or only a header?")
             if all(reason.startswith("no name") for _, reason in report.skipped):
-                columns = ", ".join(report.columns[:12]) or "none"
+                columns = ", ".join(report.columns[:40]) + (", ..." if len(report.columns) > 40
+                                                          else "") or "none"
                 raise InputError(f"{path}: no column holds a company name (columns: {columns}); "
                                  "say which with --map name=COLUMN")
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "

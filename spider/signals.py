@@ -406,7 +406,7 @@ _PLANNED = lazy_pattern(r"\b(?:planning|planned|proposed|under construction|comi
 
 # A status value that says the business is open (ingest reports any value it can read as
 # neither this nor closed or planned).
-_OPEN = lazy_pattern(r"^(?:a|open|opened|active|operating|in operation|in business|trading|live|yes|"
+_OPEN = lazy_pattern(r"^(?:a|open|opened|active|operating|operational|in operation|in business|trading|live|yes|"
                    r"current|valid|unexpired|licensed|licenced|registered|issued|renewed|"
                    r"(?:in )?good standing|active\b.*|live\b.*|"
                    r"geöffnet|offen|aktiv|ouvert|ouverte|actif|active|abierto|abierta|activo|"
@@ -442,6 +442,9 @@ def business_status(value: str, *, whole: bool) -> str | None:
     text = unicodedata.normalize("NFKC", value or "").strip()
     if not text:
         return None
+    if "_" in text and " " not in text:
+        # an export's enum (Google Maps' CLOSED_PERMANENTLY, CLOSED_TEMPORARILY, OPERATIONAL)
+        text = text.replace("_", " ")
     if not whole and text == "F":  # SIRENE's état administratif: F (fermé), A (actif)
         return "closed"
     if not whole and _NO_LONGER.search(text):
@@ -1316,8 +1319,13 @@ def source_countries(db: Database) -> dict[str, str]:
             "group by source, city order by count(*) desc"):
         if source not in out and len(towns[source]) < 100:
             towns[source].append(city)
+    def town(city: str) -> str:  # LYON 3EME: Lyon
+        split = places.city_and_arrondissement(city)
+        return split[0] if split else city
+
     for source, cities in towns.items():
-        known = [found[0][0] for found in map(places.city_other_names, cities) if found]
+        known = [found[0][0] for found in (places.city_other_names(town(c)) for c in cities)
+                 if found]
         if len(known) >= 2:
             country, count = Counter(known).most_common(1)[0]
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):

@@ -3477,3 +3477,60 @@ def test_a_shopping_centre_a_unit_is_in_is_no_neighbourhood():
     assert place_in_address("Unit 4, Merrion Centre, Leeds", "GB").district is None
     assert place_in_address("2 Kirkgate, Trinity Leeds Shopping Centre, Leeds", "GB").district is None
     assert place_in_address("114 Wilmslow Road, Didsbury, Manchester M20 5RB", "GB").district == "Didsbury"
+
+
+def test_a_google_maps_scrape_is_read_as_it_comes(tmp_path):
+    """Outscraper's business_status enum (CLOSED_PERMANENTLY had been kept as open and
+    ranked first), its borough beside the city (it had taken the city), its subtypes."""
+    db = built_db(tmp_path, "outscraper.csv",
+                  "name,site,type,subtypes,category,phone,full_address,borough,street,city,postal_code,state,business_status\n"
+                  "Congress Avenue Dental,congressdental.com,Dentist,\"Dentist, Cosmetic dentist\",Dentist,+1 512-555-0101,\"600 Congress Ave, Austin, TX 78701\",Downtown,600 Congress Ave,Austin,78701,Texas,OPERATIONAL\n"
+                  "Zilker Family Dentistry,zilkerdental.com,Dentist,Dentist,Dentist,+1 512-555-0102,\"2000 S Lamar Blvd, Austin, TX 78704\",Zilker,2000 S Lamar Blvd,Austin,78704,Texas,OPERATIONAL\n"
+                  "Slaughter Lane Dental Care,slaughterdental.com,Dentist,Dentist,Dentist,+1 512-555-0103,\"5000 W Slaughter Ln, Austin, TX 78749\",,5000 W Slaughter Ln,Austin,78749,Texas,CLOSED_PERMANENTLY\n"
+                  "Old Settlers Dental,oldsettlers.com,Dentist,Dentist,Dentist,+1 512-555-0104,\"1 Old Settlers Blvd, Round Rock, TX 78664\",,1 Old Settlers Blvd,Round Rock,78664,Texas,CLOSED_TEMPORARILY\n"
+                  "Round Rock Family Dental,rrfamilydental.com,Dentist,Dentist,Dentist,+1 512-555-0105,\"2 Main St, Round Rock, TX 78664\",,2 Main St,Round Rock,78664,Texas,OPERATIONAL\n")
+    assert {"Slaughter Lane Dental Care", "Old Settlers Dental"} <= _closed(db)
+    assert db.execute("select city, district from records where name like 'Zilker%'").fetchone() == (
+        "Austin", "Zilker")
+    austin = _names(db, "dentist in Austin")
+    assert set(austin[:2]) == {"Congress Avenue Dental", "Zilker Family Dentistry"}, austin
+    assert "Slaughter Lane Dental Care" not in austin
+    assert _names(db, "cosmetic dentist in Austin")[0] == "Congress Avenue Dental"
+
+
+def test_an_apollo_export_is_read_by_the_companys_own_columns(tmp_path):
+    """A people export: the Company City, Company Phone columns are the company's (the
+    contact's City had split one company into two); Excel's text mark before a phone goes."""
+    db = built_db(tmp_path, "apollo.csv",
+                  '"First Name","Last Name","Title","Company","City","State","Country","Company Address","Company City","Company State","Company Country","Company Phone","Website","Industry"\n'
+                  '"Laura","Bennett","Clinic Director","Athletico Physical Therapy","Oak Brook","Illinois","United States","625 Enterprise Dr","Oak Brook","Illinois","United States","\'+1 630-575-6200","athletico.com","health, wellness & fitness"\n'
+                  '"Mark","Diaz","Regional Manager","Athletico Physical Therapy","Chicago","Illinois","United States","625 Enterprise Dr","Oak Brook","Illinois","United States","\'+1 630-575-6200","athletico.com","health, wellness & fitness"\n'
+                  '"Helen","Sagar","Partner","Sagars Accountants","Leeds","England","United Kingdom","Gresham House, 5-7 St Pauls St","Leeds","England","United Kingdom","\'+44 113 297 6789","sagars.co.uk","accounting"\n')
+    assert db.execute("select count(distinct l.company_id) from records r join record_links l "
+                      "on l.record_id = r.id where r.name like 'Athletico%'").fetchone() == (1,)
+    assert db.execute("select distinct city, phone from records where name like 'Athletico%'"
+                      ).fetchall() == [("Oak Brook", "+1 630-575-6200")]
+
+
+def test_a_sirene_establishment_extract_is_read_without_maps(tmp_path):
+    db = built_db(tmp_path, "StockEtablissement.csv",
+                  "siren,nic,siret,numeroVoieEtablissement,typeVoieEtablissement,libelleVoieEtablissement,codePostalEtablissement,libelleCommuneEtablissement,etatAdministratifEtablissement,enseigne1Etablissement,denominationUsuelleEtablissement,activitePrincipaleEtablissement\n"
+                  "881204663,00011,88120466300011,150,CRS,LAFAYETTE,69003,LYON 3EME,A,,SELARL DU DR MARTIN,86.23Z\n"
+                  "881204664,00012,88120466400012,45,CRS,GAMBETTA,69003,LYON 3EME,A,CENTRE DENTAIRE GAMBETTA,,86.23Z\n"
+                  "881204665,00013,88120466500013,12,RUE,DE LA REPUBLIQUE,69002,LYON 2EME,A,CABINET DENTAIRE REPUBLIQUE,,86.23Z\n"
+                  "850667788,00020,85066778800020,9,RUE,FRANCIS DE PRESSENSE,69100,VILLEURBANNE,A,BOULANGERIE DES CHARPENNES,,10.71C\n"
+                  "850667789,00021,85066778900021,3,RUE,PAUL BERT,69003,LYON 3EME,F,BOULANGERIE PAUL BERT,,10.71C\n")
+    assert db.execute("select name, address from records where name like 'CENTRE%'"
+                      ).fetchone() == ("CENTRE DENTAIRE GAMBETTA", "45 CRS GAMBETTA")
+    assert db.execute("select legal_name from records where legal_name like 'SELARL%'"
+                      ).fetchone() == ("SELARL DU DR MARTIN",)
+    from spider.signals import source_countries
+
+    assert set(source_countries(db).values()) == {"FR"}
+    assert "Boulangerie Paul Bert" in _closed(db) or "BOULANGERIE PAUL BERT" in _closed(db)
+    # The NAF code is no word for a dentist whose name says one (Centre Dentaire ...).
+    peers = {p.name: p for p in expand(db, Settings(), "Cabinet Dentaire Republique", limit=5,
+                                       save=False).prospects}
+    gambetta = peers["Centre Dentaire Gambetta"]
+    assert "86.23Z" not in gambetta.kind and "dentists" in gambetta.opening_line, (
+        gambetta.kind, gambetta.opening_line)
