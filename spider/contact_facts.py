@@ -175,11 +175,24 @@ _TITLE = frozenset({"title", "job title", "jobtitle", "position", "designation",
 def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
     """Per company, the person its own list names, as (name, title, the list it is from):
     the first active record of it that names one."""
+    import hashlib
     import json
 
+    # `spider forget PERSON` keeps a hash of each forgotten person's name (everywhere, or at
+    # the records named): such a person is not asked for, though the user's list names them.
+    forgotten = {h for h, in db.execute("select key_hash from forgotten_people")} \
+        if has_table(db, "forgotten_people") else set()
+
+    def is_forgotten(person: str, record_id: int) -> bool:
+        from spider.people import name_key
+
+        key = name_key(person)
+        return any(hashlib.sha256(k.encode("utf-8")).hexdigest() in forgotten
+                   for k in (key, f"{key}|{record_id}"))
+
     out: dict[int, tuple[str, str, str]] = {}
-    for company_id, extra, source, row in rows_in(
-            db, "select l.company_id, r.extra, r.source, r.source_row from records r join "
+    for company_id, record_id, extra, source, row in rows_in(
+            db, "select l.company_id, r.id, r.extra, r.source, r.source_row from records r join "
             "record_links l on l.record_id = r.id where l.company_id in ({marks}) and "
             "r.status = 'active' and r.extra is not null order by r.id", list(company_ids)):
         if company_id in out:
@@ -193,7 +206,8 @@ def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[s
         parts = [next((said[k] for k in keys if said.get(k)), "")
                  for keys in (_FIRST_NAME, _LAST_NAME)]
         person = whole or " ".join(p for p in parts if p)
-        if not person or not any(ch.isalpha() for ch in person):
+        if not person or not any(ch.isalpha() for ch in person) or \
+                (forgotten and is_forgotten(person, record_id)):
             continue
         title = next((said[k] for k in _TITLE if said.get(k)), "")
         out[company_id] = (person, title, f"{source} row {row}")

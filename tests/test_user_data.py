@@ -3360,6 +3360,12 @@ def test_a_leads_export_records_no_won_client_and_names_whom_to_ask_for(tmp_path
     asked = {p.name: p.ask_for for p in prospects}
     assert "Tom Kelly" in asked["Back Bay Family Dental"], asked
     assert "Office Manager" in asked["Back Bay Family Dental"]
+    # Forgotten (`spider forget`), the person is asked for no more, though the list names them.
+    assert runner.invoke(main, ["--db", str(tmp_path / "spider.db"), "forget", "Tom Kelly",
+                                "--yes"]).exit_code == 0
+    again = {p.name: p.ask_for for p in expand(db, Settings(), "Beacon Hill Dental Associates",
+                                               limit=5, save=False).prospects}
+    assert "Tom Kelly" not in again["Back Bay Family Dental"]
 
 
 KVK_HEADER = ("KvK-nummer;Vestigingsnummer;Handelsnaam;Statutaire naam;Straatnaam;Huisnummer;"
