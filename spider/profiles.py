@@ -2,17 +2,17 @@
 without manual work.
 
 - `salesforce`: the Lead object's import labels, as Salesforce's "Field Mapping for
-  Importing Leads" lists them (Company and Last Name are required): Last Name is the person
-  the company's own pages name (`spider enrich`) and Title their role; where nobody is
-  named, Last Name carries the role to ask for and Title repeats it.
+  Importing Leads" lists them (Company and Last Name are required): First and Last Name are
+  the person the company's own pages (`spider enrich`) or its list name and Title their
+  role; where nobody is named, Last Name carries the role to ask for and Title repeats it.
 - `hubspot`: HubSpot's default company properties as its import tool labels them (Company
   name, Company Domain Name, Phone Number, Street Address, City, State/Region, Postal Code,
   Country/Region, Industry, Description).
 - a TOML file of your own: `[columns]` mapping your CRM's column names to Spider's call-list
   fields (rank, company, local_name, phone, website, domain, address, city, region,
   postal_code, country, segment, score, priority, reasons, reference, opening_line, ask_for,
-  contact, contact_role, contact_source, lead_name, lead_title, sources, owner, description,
-  lead_source), e.g. `"Account Name" = "company"`.
+  contact, contact_role, contact_source, lead_first_name, lead_name, lead_title, sources,
+  owner, description, lead_source), e.g. `"Account Name" = "company"`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from spider.resolve.keys import SHARED_HOSTS, normalize_domain
 
 PROFILES: dict[str, dict[str, str]] = {
     "salesforce": {
-        "Company": "company", "Last Name": "lead_name", "Title": "lead_title", "Phone": "phone",
+        "Company": "company", "First Name": "lead_first_name", "Last Name": "lead_name",
+        "Title": "lead_title", "Phone": "phone",
         "Website": "website", "Street": "address", "City": "city", "State/Province": "region",
         "Postal Code": "postal_code", "Country": "country", "Industry": "kind",
         "Rating": "rating", "Lead Source": "lead_source", "Description": "description",
@@ -45,7 +46,8 @@ _RATINGS = {"A": "Hot", "B": "Warm", "C": "Cold"}  # Salesforce's standard Ratin
 FIELDS = ("rank", "company", "local_name", "phone", "website", "domain", "address", "city",
           "region", "postal_code", "country", "segment", "kind", "score", "priority", "rating",
           "reasons", "reference", "opening_line", "ask_for", "ask_role", "contact",
-          "contact_role", "contact_source", "lead_name", "lead_title", "sources", "owner",
+          "contact_role", "contact_source", "lead_first_name", "lead_name", "lead_title",
+          "sources", "owner",
           "description", "lead_source")  # fmt: skip
 
 
@@ -68,6 +70,17 @@ def load_profile(name: str) -> dict[str, str]:
         raise InputError(f"{path}: {unknown[0]!r} is no call-list field; fields: "
                          + ", ".join(FIELDS))
     return {str(k): str(v) for k, v in columns.items()}
+
+
+def _name_parts(person: str) -> tuple[str, str]:
+    """(first, last) name of a person as a CRM's lead wants them: "Tom Kelly" -> (Tom, Kelly);
+    a Japanese name family first, "山田 太郎" -> (太郎, 山田); one word is the last name."""
+    words = person.split()
+    if len(words) < 2:
+        return "", person.strip()
+    if all(ord(ch) > 0x2E7F for ch in words[0]):
+        return " ".join(words[1:]), words[0]
+    return " ".join(words[:-1]), words[-1]
 
 
 def _role(ask_for: str) -> str:
@@ -93,7 +106,9 @@ def profile_rows(rows: Iterable[dict[str, Any]], profile: dict[str, str], *,
                 "ask_role": _role(str(row.get("ask_for") or "")),
                 # A lead is a person: the one the company's own pages name (spider enrich),
                 # else the role to ask for.
-                "lead_name": row.get("contact") or _role(str(row.get("ask_for") or "")),
+                "lead_first_name": _name_parts(str(row.get("contact") or ""))[0],
+                "lead_name": _name_parts(str(row.get("contact") or ""))[1]
+                or _role(str(row.get("ask_for") or "")),
                 "lead_title": row.get("contact_role") or _role(str(row.get("ask_for") or "")),
                 "rating": _RATINGS.get(str(row.get("priority") or ""), ""),
                 "lead_source": f"Spider: {query}" if query else "Spider",

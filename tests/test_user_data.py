@@ -3540,3 +3540,21 @@ def test_a_sirene_establishment_extract_is_read_without_maps(tmp_path):
     gambetta = peers["Centre Dentaire Gambetta"]
     assert "86.23Z" not in gambetta.kind and "dentists" in gambetta.opening_line, (
         gambetta.kind, gambetta.opening_line)
+
+
+def test_a_crm_file_carries_the_listed_persons_first_and_last_name(tmp_path):
+    """A Salesforce lead file's Last Name had been the whole name ("Tom Kelly"), or the role;
+    now First Name and Last Name, family first for a Japanese name."""
+    import csv as csvlib
+    import io
+
+    from spider.export import to_profile_csv
+    from spider.profiles import _name_parts, load_profile
+
+    db = built_db(tmp_path, "sf_leads.csv", SF_LEADS)
+    lookalikes = expand(db, Settings(), "Beacon Hill Dental Associates", limit=5, save=False)
+    rows = {row["Company"]: row for row in csvlib.DictReader(io.StringIO(
+        to_profile_csv(db, lookalikes, load_profile("salesforce")).lstrip("\ufeff")))}
+    assert (rows["Back Bay Family Dental"]["First Name"], rows["Back Bay Family Dental"]["Last Name"],
+            rows["Back Bay Family Dental"]["Title"]) == ("Tom", "Kelly", "Office Manager")
+    assert _name_parts("山田 太郎") == ("太郎", "山田") and _name_parts("Cher") == ("", "Cher")
