@@ -184,8 +184,8 @@ def test_a_broken_user_template_is_an_input_error(tmp_path, content, message):
 
 
 def test_unknown_language_is_an_input_error():
-    with pytest.raises(InputError, match="no opener templates for language 'pt'; use en, ja, de"):
-        load_templates(Settings(language="pt"))
+    with pytest.raises(InputError, match="no opener templates for language 'it'; use en, ja, de"):
+        load_templates(Settings(language="it"))
 
 
 def test_crm_import_marks_clients_won_and_they_become_references(private_db, signals_of):
