@@ -117,11 +117,24 @@ def best_contacts(db: Database, settings: Any, company_ids: Iterable[int],
         return {}
     out = _from_facts(db, settings, ids) if has_facts(db) else {}
     # The person a list itself names for the company (a Leads export's First Name, Last Name
-    # and Title; a register's 担当者 or Ansprechpartner) where its pages named none.
-    for company_id, (person, role, source) in listed_people(db, ids).items():
-        contact = out.setdefault(company_id, Contact())
-        if not contact.person:
-            contact.person, contact.role, contact.person_url = person, role, source
+    # and Title; a register's 担当者 or Ansprechpartner) where its pages named none: of
+    # several (an Apollo export's people at one firm), the one nearest the buyer.
+    listed = listed_people(db, ids)
+    if listed:
+        from spider.people import role_of
+
+        order = buyer_order(buyer_of(db, settings))
+        where = {k: i for i, k in enumerate(order)}
+
+        def nearness(entry: tuple[str, str, str]) -> tuple[int, int]:
+            found = role_of(entry[1]) if entry[1] else None
+            return (where.get(found[0], len(order)), -found[1]) if found else (len(order), 0)
+
+        for company_id, people in listed.items():
+            contact = out.setdefault(company_id, Contact())
+            if not contact.person:
+                person, role, source = min(people, key=nearness)  # stable: the list's order
+                contact.person, contact.role, contact.person_url = person, role, source
     return out
 
 
@@ -172,9 +185,10 @@ _TITLE = frozenset({"title", "job title", "jobtitle", "position", "designation",
                     "fonction", "cargo", "functie", "役職", "担当者役職", "代表者役職", "肩書"})
 
 
-def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[str, str, str]]:
-    """Per company, the person its own list names, as (name, title, the list it is from):
-    the first active record of it that names one."""
+def listed_people(db: Database, company_ids: Iterable[int]
+                  ) -> dict[int, list[tuple[str, str, str]]]:
+    """Per company, the people its own lists name, as (name, title, the list it is from), in
+    the order of its active records."""
     import hashlib
     import json
 
@@ -190,13 +204,11 @@ def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[s
         return any(hashlib.sha256(k.encode("utf-8")).hexdigest() in forgotten
                    for k in (key, f"{key}|{record_id}"))
 
-    out: dict[int, tuple[str, str, str]] = {}
+    out: dict[int, list[tuple[str, str, str]]] = {}
     for company_id, record_id, extra, source, row in rows_in(
             db, "select l.company_id, r.id, r.extra, r.source, r.source_row from records r join "
             "record_links l on l.record_id = r.id where l.company_id in ({marks}) and "
             "r.status = 'active' and r.extra is not null order by r.id", list(company_ids)):
-        if company_id in out:
-            continue
         try:
             said = {" ".join(str(k).lower().split()): str(v).strip()
                     for k, v in json.loads(extra).items() if v not in (None, "")}
@@ -210,7 +222,7 @@ def listed_people(db: Database, company_ids: Iterable[int]) -> dict[int, tuple[s
                 (forgotten and is_forgotten(person, record_id)):
             continue
         title = next((said[k] for k in _TITLE if said.get(k)), "")
-        out[company_id] = (person, title, f"{source} row {row}")
+        out.setdefault(company_id, []).append((person, title, f"{source} row {row}"))
     return out
 
 

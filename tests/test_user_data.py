@@ -3558,3 +3558,19 @@ def test_a_crm_file_carries_the_listed_persons_first_and_last_name(tmp_path):
     assert (rows["Back Bay Family Dental"]["First Name"], rows["Back Bay Family Dental"]["Last Name"],
             rows["Back Bay Family Dental"]["Title"]) == ("Tom", "Kelly", "Office Manager")
     assert _name_parts("山田 太郎") == ("太郎", "山田") and _name_parts("Cher") == ("", "Cher")
+
+
+def test_of_several_people_a_list_names_the_one_nearest_the_buyer_is_asked_for(tmp_path):
+    from spider.contact_facts import best_contacts
+
+    db = built_db(tmp_path, "apollo.csv",
+                  '"First Name","Last Name","Title","Company","Website","Company Phone","Company City","Company Country"\n'
+                  '"Tom","Kershaw","Partner","Cooper Parry Manchester","cooperparry.com","+44 161 000 1111","Manchester","United Kingdom"\n'
+                  '"Priya","Shah","Business Development Director","Cooper Parry Manchester","cooperparry.com","+44 161 000 1111","Manchester","United Kingdom"\n'
+                  '"Ann","Lee","Partner","Sagars Accountants","sagars.co.uk","+44 113 000 2222","Leeds","United Kingdom"\n')
+    ids = dict(db.execute("select name, id from companies").fetchall())
+    found = best_contacts(db, Settings(), list(ids.values()))
+    assert found[ids["Cooper Parry Manchester"]].person == "Priya Shah"  # sales, the default buyer
+    assert found[ids["Sagars Accountants"]].person == "Ann Lee"
+    finance = best_contacts(db, Settings(buyer="ceo"), [ids["Cooper Parry Manchester"]])
+    assert finance[ids["Cooper Parry Manchester"]].person == "Tom Kershaw"
