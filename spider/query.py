@@ -1265,6 +1265,7 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
         cid = int(match.group(1))
         return Query(text, "company", company_id=cid, company_name=describe_company(db, cid)["name"])
     vocabulary = _Vocabulary(db)
+    text = _arrondissements(db, text)
     found, fillers, unknown = parse_segment(db, text, vocabulary=vocabulary, synonyms=synonyms)
     hyphened = [w for w in unknown if "-" in w.strip("-")]
     if hyphened:
@@ -1726,6 +1727,20 @@ def _place_of(db: Database, named: set[int]) -> Term | None:
             if count >= ADDRESS_READING_SHARE * len(named):
                 return Term(str(label), "place", [signal], expanded=[signal], primary=1)
     return None
+
+
+_ORDINAL = re.compile(r"(?<=[^\W\d_])\s+(\d{1,2})\s*(?:e|er|ère|eme|ème|è)(?=\s|$)", re.I)
+
+
+def _arrondissements(db: Database, text: str) -> str:
+    """"dentiste Lyon 3e" as the list writes it, "Lyon 3e Arrondissement", where the list has
+    arrondissements (LYON 3EME, PARIS 11E ARRONDISSEMENT)."""
+    if not _ORDINAL.search(text) or not db.execute(
+            "select 1 from signals where kind = 'district' and label like '%arrondissement%' "
+            "limit 1").fetchone():
+        return text
+    return _ORDINAL.sub(lambda m: f" {int(m[1])}{'er' if m[1] == '1' else 'e'} arrondissement",
+                        text)
 
 
 # What a romanized Japanese place name ends with after its hyphen (Shimogyo-ku, Fuchu-shi).
