@@ -3538,7 +3538,9 @@ def test_a_sirene_establishment_extract_is_read_without_maps(tmp_path):
     peers = {p.name: p for p in expand(db, Settings(), "Cabinet Dentaire Republique", limit=5,
                                        save=False).prospects}
     # "Lyon 3e" is the list's LYON 3EME (the ordinal had been an unread word).
-    assert _names(db, "dentiste Lyon 3e")[0] == "Centre Dentaire Gambetta"
+    third = {p.name: p.priority for p in expand(db, Settings(), "dentiste Lyon 3e", limit=5,
+                                                 save=False).prospects}
+    assert third["Centre Dentaire Gambetta"] == "A" and third["Cabinet Dentaire Republique"] == "C"
     gambetta = peers["Centre Dentaire Gambetta"]
     assert "86.23Z" not in gambetta.kind and "dentists" in gambetta.opening_line, (
         gambetta.kind, gambetta.opening_line)
