@@ -157,7 +157,7 @@ cooperative foundation charity council planetarium arboretum observatory marina 
 distillery dentist surgery chain consultancy bureau workshop
 accountant attorney lawyer architect electrician plumber contractor physician doctor
 advisor adviser agent hairdresser mechanic caterer roofer locksmith painter carpenter
-optician takeaway
+optician takeaway photographer jeweller jeweler groomer
 veterinarian optometrist orthodontist chiropractor physiotherapist therapist realtor notary
 surveyor consultant florist butcher barber vet bistrot trattoria osteria
 """.split())

@@ -3578,3 +3578,19 @@ def test_of_several_people_a_list_names_the_one_nearest_the_buyer_is_asked_for(t
     assert found[ids["Sagars Accountants"]].person == "Ann Lee"
     finance = best_contacts(db, Settings(buyer="ceo"), [ids["Cooper Parry Manchester"]])
     assert finance[ids["Cooper Parry Manchester"]].person == "Tom Kershaw"
+
+
+def test_common_local_trades_meet_across_languages(tmp_path):
+    """A rep's English word meets a list's own (Autoescuela, Fahrschule, Tintorería,
+    ferretería): kinds of local business the vocabulary had not held."""
+    db = built_db(tmp_path, "negocios.csv", "Nombre;Actividad;Localidad\n"
+                  "Autoescuela Gran Vía;Autoescuela;Madrid\n"
+                  "Autoescuela Retiro;Autoescuela;Madrid\n"
+                  "Tintorería La Paloma;Tintorería;Madrid\n"
+                  "Ferretería Ortiz;Ferretería;Madrid\n"
+                  "Autoescuela Triana;Autoescuela;Sevilla\n",
+                  constants={"country": "ES"})
+    assert set(_names(db, "driving school in Madrid")[:2]) == {"Autoescuela Gran Vía",
+                                                               "Autoescuela Retiro"}
+    assert _names(db, "dry cleaner Madrid")[0] == "Tintorería La Paloma"
+    assert _names(db, "hardware store in Madrid")[0] == "Ferretería Ortiz"
