@@ -147,7 +147,8 @@ def test_call_list_today_and_opener_ask_for_the_person_nearest_the_buyer(
                "salesforce", "-o", str(leads))[0] == 0
     lead = next(r for r in csv.DictReader(leads.open(encoding="utf-8-sig"))
                 if r["Company"] == "The Harbour Hotel")
-    assert (lead["Last Name"], lead["Title"]) == ("Daniel Okafor", "Director of Sales & Marketing")
+    assert (lead["First Name"], lead["Last Name"], lead["Title"]) == (
+        "Daniel", "Okafor", "Director of Sales & Marketing")
     # Another buyer, another person: the general manager.
     code, out = run(firms["db"], "--config", str(firms["config"]), "expand", "hotel",
                     "--format", "json")
