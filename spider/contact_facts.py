@@ -181,6 +181,19 @@ _FULL_NAME = frozenset({"contact", "contact name", "contact person", "contact fu
                         "personne de contact", "persona de contacto", "contactpersoon",
                         "担当者", "担当者名", "ご担当者名", "担当者氏名", "代表者", "代表者名",
                         "代表者氏名"})
+LISTED_PEOPLE = "listed_people"  # meta: some list read names people (`names_people`)
+
+
+def names_people(columns: Iterable[str]) -> bool:
+    """Whether a file with these COLUMNS names a person at each company."""
+    said = {" ".join(str(c).lower().split()) for c in columns}
+    return bool(said & (_FIRST_NAME | _LAST_NAME | _FULL_NAME))
+
+
+# Parts of the headers above, one of which a row naming a person has in its extra columns.
+_PERSON_MARKS = ("first", "last", "given", "family", "surname", "contact", "vorname",
+                 "nachname", "ansprech", "prénom", "prenom", "voornaam", "achternaam",
+                 "apellido", "sobrenome", "担当", "代表者", "姓")
 _TITLE = frozenset({"title", "job title", "jobtitle", "position", "designation", "funktion",
                     "fonction", "cargo", "functie", "役職", "担当者役職", "代表者役職", "肩書"})
 
@@ -189,15 +202,18 @@ def listed_people(db: Database, company_ids: Iterable[int]
                   ) -> dict[int, list[tuple[str, str, str]]]:
     """Per company, the people its own lists name, as (name, title, the list it is from), in
     the order of its active records."""
-    import hashlib
     import json
 
+    if not get_meta(db, LISTED_PEOPLE):
+        return {}  # no list read names anyone (set by ingest: `names_people`)
     # `spider forget PERSON` keeps a hash of each forgotten person's name (everywhere, or at
     # the records named): such a person is not asked for, though the user's list names them.
     forgotten = {h for h, in db.execute("select key_hash from forgotten_people")} \
         if has_table(db, "forgotten_people") else set()
 
     def is_forgotten(person: str, record_id: int) -> bool:
+        import hashlib
+
         from spider.people import name_key
 
         key = name_key(person)
@@ -205,10 +221,14 @@ def listed_people(db: Database, company_ids: Iterable[int]
                    for k in (key, f"{key}|{record_id}"))
 
     out: dict[int, list[tuple[str, str, str]]] = {}
+    # (only the rows whose extra columns could name someone are parsed: a hotel list's
+    # OSM tags are not read for every `expand`)
+    marked = " or ".join(f"instr(lower(r.extra), '{m}')" for m in _PERSON_MARKS)
     for company_id, record_id, extra, source, row in rows_in(
             db, "select l.company_id, r.id, r.extra, r.source, r.source_row from records r join "
             "record_links l on l.record_id = r.id where l.company_id in ({marks}) and "
-            "r.status = 'active' and r.extra is not null order by r.id", list(company_ids)):
+            f"r.status = 'active' and r.extra is not null and ({marked}) order by r.id",
+            list(company_ids)):
         try:
             said = {" ".join(str(k).lower().split()): str(v).strip()
                     for k, v in json.loads(extra).items() if v not in (None, "")}

@@ -35,6 +35,7 @@ from spider.db import (
     insert_rows,
     records_changed,
     rows_in,
+    set_meta,
     table,
     transaction,
     update_row,
@@ -1667,6 +1668,10 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
                 f"to cite them as references and keep them off call lists, record them with "
                 f"`spider won --from {shlex.quote(str(path))}` (only its customers are taken)")
         mapping = {f: c for f, c in (mapping or {}).items() if report.forgotten.get(f) != c}
+        from spider.contact_facts import LISTED_PEOPLE, names_people
+
+        if names_people(report.columns):
+            set_meta(db, LISTED_PEOPLE, "1")  # the people it names are asked for
         register_source(db, source, "file", mapping=mapping, records=report.kept,
                         skipped=len(report.skipped), confidence=confidence,
                         constants=constants, encoding=report.encoding, schedule=schedule,
