@@ -351,11 +351,30 @@ def sniff_delimiter(head: str, default: str) -> str:
     return best
 
 
-def _repeats(rows: list[dict], column: str) -> bool:
-    """Whether two of ROWS give the same non-empty value in COLUMN."""
-    values = [str(r.get(column) or "").strip() for r in rows]
-    filled = [v for v in values if v]
-    return len(set(filled)) < len(filled)
+def _shared_by_branches(rows: list[dict], column: str, named: dict[str, str]) -> bool:
+    """Whether rows of ROWS that give one value in COLUMN are a firm's establishments: most
+    rows sharing a value stand at other addresses or trade under other names. Two accounts of
+    one firm at one address are a CRM's duplicate, and the number they share matches them."""
+    from rapidfuzz import fuzz
+
+    where = [c for c, f in named.items() if f in ("address", "postal_code", "city")]
+    names = [c for c, f in named.items() if f in NAME_FIELDS]
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        value = str(row.get(column) or "").strip()
+        if value:
+            groups[value].append(row)
+    shared = [group for group in groups.values() if len(group) > 1]
+    if not shared:
+        return False
+
+    def apart(a: dict, b: dict) -> bool:
+        place = [fold(" ".join(str(r.get(c) or "") for c in where)) for r in (a, b)]
+        name = [fold(" ".join(str(r.get(c) or "") for c in names[:1])) for r in (a, b)]
+        return place[0] != place[1] or fuzz.token_set_ratio(name[0], name[1]) < 80
+
+    branched = sum(1 for group in shared if any(apart(group[0], r) for r in group[1:]))
+    return branched * 2 > len(shared)
 
 
 _PLACE_FIELDS = frozenset({"address", "district", "city", "region", "country", "postal_code",
@@ -399,7 +418,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     # match key it would merge the branches into one company. Kept aside.
     # (Only beside an id of its own per row: true duplicates sharing a number stay matched.)
     shared_numbers = [c for c, f in named.items() if f == "corporate_number"
-                      and (mapping or {}).get("corporate_number") != c and _repeats(sampled, c)]
+                      and (mapping or {}).get("corporate_number") != c
+                      and _shared_by_branches(sampled, c, named)]
     if shared_numbers and "source_id" not in named.values():
         apart = map_headers(headers, mapping,
                             avoid | frozenset(("corporate_number", c) for c in shared_numbers))
@@ -1481,10 +1501,38 @@ def earlier_export(db: Database, source: str, read_id: str, key: str,
         ids = {ident for ident, in db.execute(
             "select identity from records where source = ? and status = 'active'", [location])}
         shared = len(mine & ids)
-        if shared * 2 >= max(len(mine), len(ids)) and (best is None or shared > best.shared):
+        if shared * 2 >= max(len(mine), len(ids)) and (best is None or shared > best.shared) \
+                and _rows_agree(db, source, read_id, location):
             best = EarlierExport(location, shared, len(ids), json.loads(mapping or "{}"),
                                  json.loads(constants or "{}"))
     return best
+
+
+def _rows_agree(db: Database, source: str, read_id: str, earlier: str, sample: int = 400) -> bool:
+    """Whether the rows the two lists' ids pair are mostly the same companies: much the same
+    name, or one phone or one website. Two exhibitor lists that both number their rows 101,
+    102, 103 pair other companies under each id, and are two lists."""
+    from rapidfuzz import fuzz
+
+    pairs = db.execute(
+        "select a.name, a.name_local, a.phone, a.website, b.name, b.name_local, b.phone, "
+        "b.website from records a join records b on b.identity = a.identity where "
+        "a.source = ? and a.read_id = ? and b.source = ? and b.status = 'active' limit ?",
+        [source, read_id, earlier, sample]).fetchall()
+
+    def same(new: str | None, old: str | None, tidy: Callable[[str], str]) -> bool:
+        return bool(new and old and tidy(new) and tidy(new) == tidy(old))
+
+    def digits(phone: str) -> str:
+        return re.sub(r"\D", "", phone)[-9:]
+
+    def site(url: str) -> str:
+        return re.sub(r"^(https?://)?(www\.)?", "", url.strip().lower()).split("/")[0]
+
+    agree = sum(1 for name, local, phone, web, name_b, local_b, phone_b, web_b in pairs
+                if fuzz.token_set_ratio(fold(name or local or ""), fold(name_b or local_b or "")) >= 80
+                or same(phone, phone_b, digits) or same(web, web_b, site))
+    return agree * 5 >= len(pairs) * 3
 
 
 def carry_export(db: Database, earlier: str, source: str, read_id: str) -> tuple[int, int]:

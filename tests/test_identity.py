@@ -356,3 +356,44 @@ def test_a_read_only_database_answers_and_refuses_writes(private_db_path, monkey
     refused = CliRunner().invoke(main, ["--db", str(private_db_path), "won", "Aman Tokyo"])
     assert refused.exit_code == 1 and "read-only" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_another_list_with_the_same_small_ids_is_not_the_next_export(empty, tmp_path):
+    """Two trade-show exhibitor lists number their rows 101, 102, 103 under one header: the
+    second is another list of other companies, not the first one's next export. Its rows
+    must not take the first list's records, nor the won client among them."""
+    header = "Exhibitor ID,Company,Phone,City,Category"
+    spring = write(tmp_path / "expo-spring.csv", header,
+                   ["101,Harbor Dental,(617) 555-0101,Boston,Dentist",
+                    "102,Back Bay Smiles,(617) 555-0133,Boston,Dentist",
+                    "103,Beacon Hill Dental,(617) 555-0144,Boston,Dentist"])
+    assert spider_cli(empty, "ingest", str(spring)).exit_code == 0
+    assert spider_cli(empty, "won", "Beacon Hill Dental").exit_code == 0
+    autumn = write(tmp_path / "expo-autumn.csv", header,
+                   ["101,Lakeview Orthodontics,(312) 555-0190,Chicago,Dentist",
+                    "102,Wicker Park Dental,(312) 555-0191,Chicago,Dentist",
+                    "103,Loop Family Dentistry,(312) 555-0192,Chicago,Dentist"])
+    result = spider_cli(empty, "ingest", str(autumn))
+    assert result.exit_code == 0, result.output
+    assert "next export" not in result.output and "3 added" in result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from records where status = 'active'").fetchone()[0] == 6
+    assert "Beacon Hill Dental" in spider_cli(empty, "won", "--list").output
+
+
+def test_a_crm_duplicate_account_keeps_its_company_number(empty, tmp_path):
+    """Two accounts of one firm at one address (a CRM duplicate) share its Company Number:
+    the number still says who they are, and nobody is told the firm has establishments."""
+    header = "Account ID,Account Name,Company Number,Billing Street,Billing City,Phone"
+    accounts = write(tmp_path / "accounts.csv", header,
+                     ["0015e01,Harbor Dental Ltd,08123456,12 Atlantic Ave,Boston,(617) 555-0101",
+                      "0015e02,Harbor Dental,08123456,12 Atlantic Ave,Boston,(617) 555-0199",
+                      "0015e03,Back Bay Smiles,07222333,220 Newbury St,Boston,(617) 555-0133",
+                      "0015e04,Beacon Hill Dental,06111222,40 Charles St,Boston,(617) 555-0144"])
+    result = spider_cli(empty, "ingest", str(accounts))
+    assert result.exit_code == 0, result.output
+    assert "repeats across rows" not in result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from records where corporate_number is not null"
+                        ).fetchone() == (4,)
+    assert company_named(empty, "Harbor Dental Ltd") == company_named(empty, "Harbor Dental")
