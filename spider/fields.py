@@ -235,9 +235,6 @@ def suggest_field(column: str) -> str | None:
 _ID_WORDS = frozenset({"id", "no", "nr", "code", "number", "num", "key", "ref", "cve", "cd"})
 
 
-_ID_WORDS = frozenset({"id", "no", "nr", "code", "number", "num", "key", "ref", "cve", "cd"})
-
-
 # A name column that names who owns or runs the row's business, not the business ("Provider
 # Name" beside a care regulator's "Location Name").
 @functools.cache
@@ -352,9 +349,10 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
         if field and (field, column) in avoid:
             field = None
         if field == "city" and field in taken and "district" not in taken and \
-                _claim_rank(column) == 2:
-            # a second town column beside the city is the finer place (Outscraper's
-            # "borough": Downtown, Zilker beside city Austin)
+                _finer_place(folded):
+            # a second town column that says a finer place beside the city is the district
+            # (Outscraper's "borough": Downtown, Zilker beside city Austin; not a CRM's
+            # "Shipping City" beside its "Billing City")
             field = "district"
         if field and field not in taken:
             mapping[column] = field
@@ -375,12 +373,27 @@ _COMPANY_OWN = frozenset({"company city", "company state", "company country", "c
                           "company street", "company website"})
 
 
+# Fields whose own name as a header is that field in any list. ("Name" beside "Organization"
+# is a person's; "Region" beside "State" a sales region: those keep the first column's claim.)
+_PLAIN_CLAIMS = frozenset({"city", "address", "postal_code", "country", "phone", "website"})
+# Words of a town header that say a finer place than the city; and those of another address.
+_FINER_PLACE_WORDS = frozenset({"borough", "boro", "suburb", "locality", "neighbourhood",
+                                "neighborhood", "district", "ward", "quarter"})
+_OTHER_ADDRESS_WORDS = frozenset({"billing", "shipping", "mailing", "postal", "registered",
+                                  "contact", "owner", "home"})
+
+
+def _finer_place(folded: str) -> bool:
+    words = set(re.findall(r"[^\W_]+", folded))
+    return bool(words & _FINER_PLACE_WORDS) and not words & _OTHER_ADDRESS_WORDS
+
+
 def _claim_rank(column: str) -> int:
     folded = fold_header(column)
     if folded in _COMPANY_OWN:
         return 0
     field = HEADER_ALIASES.get(folded)
-    return 1 if field and folded == field.replace("_", " ") else 2
+    return 1 if field in _PLAIN_CLAIMS and folded == str(field).replace("_", " ") else 2
 
 
 # What a CRM's account type says of the account's relation to the user, not of its business:

@@ -540,3 +540,20 @@ def test_a_phone_without_a_digit_is_no_phone(tmp_path, empty_db):
     # (a call list had carried "n/a" in its phone column)
     assert phones == {"Blue Bottle Coffee": None, "Streamer Coffee": "03-6427-3705",
                       "Omotesando Koffee": None}
+
+
+def test_a_header_named_as_its_field_claims_it_only_where_that_is_safe():
+    """"City" beside Outscraper's "borough" is the city and the borough the district; but a
+    CRM's "Shipping City" beside its "Billing City" is another address (no district), a
+    sales "Region" beside "State" no region, and a person's "Name" beside "Organization" no
+    company name."""
+    from spider.fields import map_headers
+
+    assert map_headers(["name", "borough", "city", "street"])["borough"] == "district"
+    salesforce = map_headers(["Account Name", "Billing City", "Billing State/Province",
+                              "Shipping City", "Shipping State/Province"])
+    assert salesforce["Billing City"] == "city" and "district" not in salesforce.values()
+    contacts = map_headers(["First Name", "Last Name", "Mailing City", "Company", "City"])
+    assert contacts["City"] == "city" and "district" not in contacts.values()
+    assert map_headers(["Company", "State", "Region", "City"])["State"] == "region"
+    assert map_headers(["Organization", "Name", "Email"])["Organization"] == "name"
