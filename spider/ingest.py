@@ -395,7 +395,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             mapping = {f: c for f, c in mapping.items() if f != fld}
             del report.remembered[fld]
             report.forgotten[fld] = column
-            report.notes.append(f"--map {fld}={column} of the last ingest: no such column now; "
+            report.notes.append(f"--map {fld}={column} as the list was last read: no such column now; "
                                 "not used")
     mapping, avoid = _read_by_values(headers, mapping, sampled)
     named = map_headers(headers, mapping, avoid)
@@ -1603,8 +1603,7 @@ def ingest_file(db: Database, path: str | Path, *, mapping: dict[str, str] | Non
     except _ReadAsEarlier as again:
         # Read once more as the earlier list was read (its --map and --set, those given now
         # first): the rows must say what they said then to be compared.
-        kwargs["mapping"] = {**again.earlier.mapping, **(mapping or {})}
-        kwargs["constants"] = {**again.earlier.constants, **(constants or {})}
+        # (a choice whose column this file lacks is dropped with a note, as on a file read again)
         return _ingest_file(db, Path(path), **kwargs, earlier=again.earlier)
 
 
@@ -1636,6 +1635,8 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
                       [source]).fetchone() if has_table(db, "sources") else None
     kept_map = json.loads(last[0] or "{}") if last else {}
     kept_set = json.loads(last[1] or "{}") if last else {}
+    if earlier is not None and last is None:
+        kept_map, kept_set = earlier.mapping, earlier.constants
     if kept_map or kept_set:
         report.remembered = {f: c for f, c in kept_map.items() if f not in (mapping or {})}
         given = [f"--map {f}={shlex.quote(c)}" for f, c in report.remembered.items()]
@@ -1644,7 +1645,8 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
         mapping = {**kept_map, **(mapping or {})}
         constants = {**kept_set, **(constants or {})}
         if given:
-            report.notes.append("read as last time: " + " ".join(given))
+            report.notes.append(("read as last time: " if earlier is None else
+                                 f"read as {Path(earlier.location).name} was: ") + " ".join(given))
     watch = getattr(progress, "watch", None)
     if watch is not None:
         watch(report)  # a progress display that shows rows read as well as bytes

@@ -397,3 +397,21 @@ def test_a_crm_duplicate_account_keeps_its_company_number(empty, tmp_path):
     assert conn.execute("select count(*) from records where corporate_number is not null"
                         ).fetchone() == (4,)
     assert company_named(empty, "Harbor Dental Ltd") == company_named(empty, "Harbor Dental")
+
+
+def test_the_next_export_without_a_column_the_first_was_mapped_by_still_reads(empty, tmp_path):
+    """The first export was read with --map category=Specialty; the next one has no
+    Specialty column (the CRM's field was renamed): it is read without that choice, said in
+    a note, not refused."""
+    first = write(tmp_path / "accounts-w48.csv", ACCOUNTS.replace("Industry", "Specialty"), EXPORT)
+    assert spider_cli(empty, "ingest", str(first), "--map", "category=Specialty").exit_code == 0
+    assert spider_cli(empty, "won", "Beacon Hill Dental").exit_code == 0
+    second = write(tmp_path / "accounts-w49.csv", ACCOUNTS, EXPORT)
+    result = spider_cli(empty, "ingest", str(second))
+    assert result.exit_code == 0, result.output
+    assert "next export of accounts-w48.csv" in result.output
+    assert "--map category=Specialty" in result.output and "not used" in result.output
+    assert "0 added" in result.output
+    assert "Beacon Hill Dental" in spider_cli(empty, "won", "--list").output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select distinct industry_label from records").fetchall() == [("Dentist",)]
