@@ -199,7 +199,8 @@ CAPACITY_HEADERS: dict[str, str] = {
     **dict.fromkeys(("capacity", "total capacity", "licensed capacity", "max capacity",
                      "places", "定員", "入所定員", "利用定員", "kapazität", "plätze",
                      "capacité", "capacidad", "plazas", "capienza"), "places"),
-    **dict.fromkeys(("seats", "seating", "seating capacity", "席数", "客席数", "sitzplätze",
+    # (not a bare "Seats": a CRM's counts the licences an account bought)
+    **dict.fromkeys(("seating", "seating capacity", "席数", "客席数", "sitzplätze",
                      "couverts", "places assises", "cubiertos", "coperti"), "seats"),
 }
 

@@ -965,15 +965,26 @@ def _capacity(extra: dict[str, Any]) -> tuple[str, str] | None:
         unit = _capacity_unit(header)
         if not unit:
             continue
-        number = re.search(r"\d[\d,.]*", unicodedata.normalize("NFKC", str(value or "")))
-        if not number:
+        count = _count(value)
+        if count is None:
             continue
-        count = int(float(number.group(0).replace(",", "")))
         for upper, band in ((10, "1-9"), (30, "10-29"), (100, "30-99"), (300, "100-299")):
             if count < upper:
                 return unit, band
         return unit, "300+"
     return None
+
+
+def _count(value: Any) -> int | None:
+    """The whole number a cell counts: "1.200.000" and "1,234" in groups of three are a
+    thousands-separated count, "12,5" and "12.5" a decimal one (12)."""
+    number = re.search(r"\d[\d,.]*", unicodedata.normalize("NFKC", str(value or "")))
+    if not number:
+        return None
+    parts = re.split(r"[,.]", number.group(0).rstrip(",."))
+    if len(parts) > 1 and not all(len(part) == 3 for part in parts[1:]):
+        parts = parts[:-1]  # a decimal part
+    return int("".join(parts))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -294,3 +294,15 @@ def test_a_kind_is_read_from_a_name_with_accented_letters():
     assert _kinds_in_name("Boulangerie Poilâne")[0][0] == "bakery"
     assert _kinds_in_name("Panaderia Lopez")[0][0] == "bakery"  # written without its accent
     assert _kinds_in_name("José Dental Clinic")[0][0] == "clinic"
+
+
+def test_a_capacity_is_read_in_every_number_shape_and_never_fails():
+    from spider.signals import _capacity
+
+    assert _capacity({"Capacity": "1.200.000"}) == ("places", "300+")
+    assert _capacity({"Number of Rooms": "1.234"}) == ("rooms", "300+")
+    assert _capacity({"Betten": "12,5"}) == ("beds", "10-29")
+    assert _capacity({"客室数": "２８室"}) == ("rooms", "10-29")
+    assert _capacity({"Total Capacity": "n/a"}) is None
+    # A CRM account's "Seats" are the licences it bought, not its size.
+    assert _capacity({"Seats": "250"}) is None
