@@ -61,25 +61,28 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
                 and (visible is None or r["company_id"] in visible)
                 and r["company_id"] not in barred]
     excluded = excluded_companies(db, settings.recent_call_days).keys() | barred
-    seen: set[int] = set()
     mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
     # Each company as its latest expansion ranks it (a won client's lookalikes list it with
     # that client as the reference, C where an earlier segment query had said A), then the
     # A and B ones, best first, the latest expansion's before older ones.
-    latest: list[tuple] = []
+    # (in SQL: the latest row of each company, only the A and B ones read into Python, and
+    # only until the day is full)
+    want = limit or settings.calls_per_day
+    rows: list[tuple] = []
     for row in db.execute(
+            "select company_id, name, phone, priority, opening_line, ask_for, score from ("
             "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
-            "p.score, p.rank from prospects p join runs r on r.id = p.run_id join companies c "
-            "on c.id = p.company_id where coalesce(c.status, 'active') = 'active' "
-            "order by r.created_at desc, r.rowid desc, p.rank"):
-        if row[0] in seen:
-            continue
-        seen.add(row[0])
-        if row[3] in ("A", "B") and row[0] not in excluded and \
-                (mine is None or row[0] in mine) and (visible is None or row[0] in visible):
-            latest.append(row)
-    latest.sort(key=lambda row: row[3])  # stable: within A and B, the newest run first
-    rows = [row[:7] for row in latest[:limit or settings.calls_per_day]]
+            "p.score, p.rank, r.created_at, r.rowid as run_row, row_number() over ("
+            "partition by p.company_id order by r.created_at desc, r.rowid desc, p.rank) as nth "
+            "from prospects p join runs r on r.id = p.run_id join companies c "
+            "on c.id = p.company_id where coalesce(c.status, 'active') = 'active') "
+            "where nth = 1 and priority in ('A', 'B') "
+            "order by priority, created_at desc, run_row desc, rank"):
+        if len(rows) >= want:
+            break
+        if row[0] not in excluded and (mine is None or row[0] in mine) and \
+                (visible is None or row[0] in visible):
+            rows.append(tuple(row))
     if hand_out:
         mark_handed_out(db, [row[0] for row in rows], "queued", "today")
     known = best_contacts(db, settings, [row[0] for row in rows])
