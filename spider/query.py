@@ -236,6 +236,13 @@ def _english_words() -> dict[str, set[str]]:
     return dict(out)
 
 
+# Words only an English phrase holds: a label with one is English, however its other words
+# sound ("dental" is Spanish too).
+_ENGLISH_LABEL_WORDS = frozenset({"of", "and", "the", "for", "with", "without", "except",
+                                  "other", "activities", "wholesale", "retail", "manufacture",
+                                  "manufacturing", "n.e.c", "nec"})
+
+
 def english_noun(label: str) -> str | None:
     """The English noun for a kind of business a label says in another language, from the
     shipped synonyms (Brauerei -> brewery, Zahnarzt -> dentist); None for an English label."""
@@ -246,8 +253,8 @@ def english_noun(label: str) -> str | None:
     if head and head != key and head.isascii():
         return head  # Steuerberater: tax advisor; Kfz-Werkstatt: car repair
     words = key.replace(",", " ").split()
-    if len(words) < 2 or singular(words[-1]) in ENTITY_NOUNS:
-        return None
+    if len(words) < 2 or singular(words[-1]) in ENTITY_NOUNS or _ENGLISH_LABEL_WORDS & set(words):
+        return None  # (an English label's words are its own: "Wholesale of dental instruments")
     # A register's official label that names its kind inside a phrase ("Consultorios
     # dentales del sector privado", "Fabricação de produtos de padaria ..."): the first
     # shipped business word it holds, whole words, where that word's English head is a noun

@@ -187,3 +187,17 @@ def test_a_query_made_only_of_segment_words_is_a_segment_even_if_a_hotel_has_tha
 def test_a_brand_and_a_place_name_a_property(seeded_db):
     query = resolve_query(seeded_db, "Conrad Tokyo")
     assert query.kind == "company" and "Conrad" in query.company_name
+
+
+def test_a_register_label_in_english_is_read_by_its_own_words():
+    """A Spanish or Portuguese register's phrase names its kind by the word for it inside;
+    an English label's words are its own: a dental instruments wholesaler is no dentist, and
+    a building cleaner (Gebäudereinigung) no laundry."""
+    from spider.query import english_noun
+
+    assert english_noun("Consultorios dentales del sector privado") == "dentist"
+    assert english_noun("Fabricação de produtos de padaria") == "bakery"
+    assert english_noun("Textilreinigung") == "laundry"
+    assert english_noun("Wholesale of dental instruments") is None
+    assert english_noun("Gebäudereinigung") == "cleaning service"
+    assert english_noun("Coding dojo") is None
