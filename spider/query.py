@@ -1736,7 +1736,9 @@ def _place_of(db: Database, named: set[int]) -> Term | None:
     return None
 
 
-_ORDINAL = re.compile(r"(?<=[^\W\d_])\s+(\d{1,2})\s*(?:e|er|ère|eme|ème|è)(?=\s|$)", re.I)
+_ORDINAL = re.compile(r"(?<=[^\W\d_])\s+(\d{1,2})\s*(?:e|er|ère|eme|ème|è)"
+                      # (the word typed too is said once: "Lyon 3e arr.")
+                      r"(?:\s+arr(?:ondissement|dt)?\b\.?)?(?=\s|$)", re.I)
 
 
 def _arrondissements(db: Database, text: str) -> str:
@@ -1746,7 +1748,7 @@ def _arrondissements(db: Database, text: str) -> str:
             "select 1 from signals where kind = 'district' and label like '%arrondissement%' "
             "limit 1").fetchone():
         return text
-    return _ORDINAL.sub(lambda m: f" {int(m[1])}{'er' if m[1] == '1' else 'e'} arrondissement",
+    return _ORDINAL.sub(lambda m: f" {int(m[1])}{'er' if int(m[1]) == 1 else 'e'} arrondissement",
                         text)
 
 

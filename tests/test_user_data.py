@@ -3541,6 +3541,13 @@ def test_a_sirene_establishment_extract_is_read_without_maps(tmp_path):
     third = {p.name: p.priority for p in expand(db, Settings(), "dentiste Lyon 3e", limit=5,
                                                  save=False).prospects}
     assert third["Centre Dentaire Gambetta"] == "A" and third["Cabinet Dentaire Republique"] == "C"
+    for said in ("dentiste Lyon 3e arrondissement", "dentiste Lyon 03ème arr."):
+        again = {p.name: p.priority for p in expand(db, Settings(), said, limit=5,
+                                                     save=False).prospects}
+        assert again == third, said
+    from spider.query import _arrondissements
+
+    assert _arrondissements(db, "dentiste Paris 01er") == "dentiste Paris 1er arrondissement"
     gambetta = peers["Centre Dentaire Gambetta"]
     assert "86.23Z" not in gambetta.kind and "dentists" in gambetta.opening_line, (
         gambetta.kind, gambetta.opening_line)
