@@ -1405,9 +1405,20 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
     says, in any order; exactly one new row and one gone row with the same are one row."""
 
     def letters(values: Iterable[Any]) -> str:
-        # (each word once: a house number kept aside and also joined to the address is one)
-        words = {w for v in values if v not in (None, "") for w in _WORDS.findall(fold(str(v)))}
-        return "".join(sorted("".join(words)))
+        # Each word once (a house number kept aside and also joined to the address is one),
+        # in any order; a value of digits and marks alone is one number (41.939.071/0001-31
+        # is 41939071000131), and 12 High St is not 21 High St.
+        words: set[str] = set()
+        for value in values:
+            if value in (None, ""):
+                continue
+            text = fold(str(value))
+            found = _WORDS.findall(text)
+            if found and all(w.isdigit() for w in found):
+                words.add("".join(found))
+            else:
+                words.update(found)
+        return " ".join(sorted(words))
 
     def said(row: tuple) -> list[Any]:
         extra = json.loads(row[2]) if row[2] else {}

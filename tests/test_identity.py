@@ -415,3 +415,24 @@ def test_the_next_export_without_a_column_the_first_was_mapped_by_still_reads(em
     assert "Beacon Hill Dental" in spider_cli(empty, "won", "--list").output
     conn = sqlite3.connect(empty)
     assert conn.execute("select distinct industry_label from records").fetchall() == [("Dentist",)]
+
+
+def test_a_list_given_an_id_column_keeps_two_branches_whose_numbers_are_anagrams(empty, tmp_path):
+    """The list is exported again with a Store ID and the street and number in one Address:
+    its two shops at 12 and 21 High Street are two rows, each keeping its record."""
+    shops = write(tmp_path / "shops.csv", "Name,Street,No,Town",
+                  ["Corner Bakery,High Street,12,Leeds",
+                   "Corner Bakery,High Street,21,Leeds",
+                   "Kirkgate Bakery,Kirkgate,5,Leeds"])
+    assert spider_cli(empty, "ingest", str(shops)).exit_code == 0
+    conn = sqlite3.connect(empty)
+    twelve = conn.execute("select id from records where extra like '%12%'").fetchone()[0]
+    write(shops, "Store ID,Name,Address,Town",
+          ["S-1,Corner Bakery,High Street 12,Leeds",
+           "S-2,Corner Bakery,High Street 21,Leeds",
+           "S-3,Kirkgate Bakery,Kirkgate 5,Leeds"])
+    result = spider_cli(empty, "ingest", str(shops))
+    assert result.exit_code == 0, result.output
+    assert "0 added, 3 updated" in result.output and "gone from the file" not in result.output
+    assert conn.execute("select address from records where id = ?", [twelve]).fetchone() == (
+        "High Street 12",)
