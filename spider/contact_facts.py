@@ -234,7 +234,8 @@ def listed_people(db: Database, company_ids: Iterable[int]
                     for k, v in json.loads(extra).items() if v not in (None, "")}
         except (ValueError, AttributeError):
             continue
-        whole = next((said[k] for k in _FULL_NAME if said.get(k)), "")
+        # (a "Contact" column that holds an address, info@..., names nobody)
+        whole = next((said[k] for k in _FULL_NAME if said.get(k) and "@" not in said[k]), "")
         parts = [next((said[k] for k in keys if said.get(k)), "")
                  for keys in (_FIRST_NAME, _LAST_NAME)]
         person = whole or " ".join(p for p in parts if p)

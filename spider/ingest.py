@@ -1024,6 +1024,9 @@ def _header(column: str, prefix: str | None) -> str:
 
 
 _EXCEL_TEXT_START = frozenset("+0123456789(")
+# Fields whose values are numbers whatever letters they hold (an id, a UK postcode).
+_NUMBER_FIELDS = frozenset({"phone", "postal_code", "corporate_number", "source_id",
+                            "industry_code"})
 
 
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
@@ -1035,14 +1038,17 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             continue
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
+        fld = header_map.get(column, column)
         if isinstance(value, str):
             # (isprintable is one C pass and true of almost every cell: no control character)
             value = (value if value.isprintable() else _CONTROL.sub("", value)).strip()
-            if value[:1] == "'" and value[1:2] in _EXCEL_TEXT_START:
-                value = value[1:]  # Excel's text mark before a number ('+44 161 235 5400)
+            if value[:1] == "'" and value[1:2] in _EXCEL_TEXT_START and (
+                    fld in _NUMBER_FIELDS or not any(ch.isalpha() for ch in value)):
+                # Excel's text mark before a number ('+44 161 235 5400, '00123); not the
+                # apostrophe of a name ('79 Diner)
+                value = value[1:]
             if not value:
                 continue
-        fld = header_map.get(column, column)
         if fld in KNOWN and fld not in record:
             record[fld] = value
         else:

@@ -1345,10 +1345,11 @@ def source_countries(db: Database) -> dict[str, str]:
     # register's HG1 1DB, LS6 1HA: its towns only in address lines; 1071 JG; M4M 1K8).
     codes: dict[str, list[str]] = defaultdict(list)
     for source, code in db.execute(
-            "select source, postal_code from records where coalesce(country, '') = '' and "
-            "coalesce(postal_code, '') != '' and coalesce(status, 'active') = 'active' "
-            "group by source, postal_code limit 20000"):
-        if source not in out and len(codes[source]) < 200:
+            "select source, postal_code from (select source, postal_code, row_number() over "
+            "(partition by source) as nth from (select distinct source, postal_code from records "
+            "where coalesce(country, '') = '' and coalesce(postal_code, '') != '' and "
+            "coalesce(status, 'active') = 'active')) where nth <= 200"):  # (200 of each list)
+        if source not in out:
             codes[source].append(code)
     for source, written in codes.items():
         said = Counter(_postal_country(code) for code in written)

@@ -3601,3 +3601,19 @@ def test_common_local_trades_meet_across_languages(tmp_path):
                                                                "Autoescuela Retiro"}
     assert _names(db, "dry cleaner Madrid")[0] == "Tintorería La Paloma"
     assert _names(db, "hardware store in Madrid")[0] == "Ferretería Ortiz"
+
+
+def test_a_contact_column_with_an_address_names_nobody_and_a_name_keeps_its_apostrophe(tmp_path):
+    """A diner list's "Contact" holds a person on some rows and a mailbox on others: the
+    mailbox is never asked for. "'79 Diner" is a name with an apostrophe, not Excel's text
+    mark; "'0113 496 0000" is a phone with one."""
+    db = built_db(tmp_path, "diners.csv",
+                  "Name,Contact,Address,City,Country,Phone,Category\n"
+                  "'79 Diner,info@79diner.example,12 Briggate,Leeds,GB,'0113 496 0000,Diner\n"
+                  "Kirkgate Diner,Sam Patel,5 Kirkgate,Leeds,GB,0113 496 0005,Diner\n"
+                  "Headrow Diner,hello@headrow.example,9 The Headrow,Leeds,GB,0113 496 0009,Diner\n")
+    assert db.execute("select name, phone from records where name like '%79%'").fetchone() == (
+        "'79 Diner", "0113 496 0000")
+    asked = {p.name: p.ask_for for p in expand(db, Settings(), "Kirkgate Diner", limit=5,
+                                               save=False).prospects}
+    assert asked and not any("@" in ask for ask in asked.values()), asked
