@@ -1537,18 +1537,12 @@ def _rows_agree(db: Database, source: str, read_id: str, earlier: str, sample: i
         "a.source = ? and a.read_id = ? and b.source = ? and b.status = 'active' limit ?",
         [source, read_id, earlier, sample]).fetchall()
 
-    def same(new: str | None, old: str | None, tidy: Callable[[str], str]) -> bool:
-        return bool(new and old and tidy(new) and tidy(new) == tidy(old))
-
-    def digits(phone: str) -> str:
-        return re.sub(r"\D", "", phone)[-9:]
-
-    def site(url: str) -> str:
-        return re.sub(r"^(https?://)?(www\.)?", "", url.strip().lower()).split("/")[0]
+    def same(new: str | None, old: str | None, key: Callable[[str | None], str]) -> bool:
+        return bool(key(new)) and key(new) == key(old)
 
     agree = sum(1 for name, local, phone, web, name_b, local_b, phone_b, web_b in pairs
                 if fuzz.token_set_ratio(fold(name or local or ""), fold(name_b or local_b or "")) >= 80
-                or same(phone, phone_b, digits) or same(web, web_b, site))
+                or same(phone, phone_b, normalize_phone) or same(web, web_b, normalize_domain))
     return agree * 5 >= len(pairs) * 3
 
 
