@@ -993,11 +993,10 @@ def _capacity_unit(header: str) -> str | None:
 
 
 def _employee_band(value: Any) -> str | None:
-    try:
-        count = int(re.sub(r"[^\d]", "", str(value or "")) or -1)
-    except ValueError:
-        return None
-    if count < 0:
+    """The band of an employees cell, read by its first count: a range ("10-49", "1,000 to
+    4,999") by its lower bound, "1.234" and "1,234" as a thousand and more."""
+    count = _count(value)
+    if count is None:
         return None
     for upper, label in ((50, "1-49"), (300, "50-299"), (1000, "300-999"), (5000, "1,000-4,999"),
                          (20000, "5,000-19,999")):

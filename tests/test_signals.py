@@ -306,3 +306,17 @@ def test_a_capacity_is_read_in_every_number_shape_and_never_fails():
     assert _capacity({"Total Capacity": "n/a"}) is None
     # A CRM account's "Seats" are the licences it bought, not its size.
     assert _capacity({"Seats": "250"}) is None
+
+
+def test_an_employees_cell_is_read_by_its_first_count():
+    from spider.signals import _employee_band
+
+    # (every digit had been joined: "10-49" read as 1049 people, "1.234,5" as 12345)
+    assert _employee_band("10-49") == "1-49"
+    assert _employee_band("1,000 to 4,999") == "1,000-4,999"
+    assert _employee_band("1.234,5") == "1,000-4,999"
+    assert _employee_band("約１，２００名") == "1,000-4,999"
+    assert _employee_band(250) == "50-299"
+    assert _employee_band("20000+") == "20,000+"
+    assert _employee_band("") is None
+    assert _employee_band("unknown") is None
