@@ -377,6 +377,41 @@ def _shared_by_branches(rows: list[dict], column: str, named: dict[str, str]) ->
     return branched * 2 > len(shared)
 
 
+# A bare number header ("No", "Nr.", "#") is a house number where it stands right after the
+# street, as a hand-made list writes "High Street | 12".
+_BARE_NUMBER = frozenset({"no", "no.", "nr", "nr.", "#", "num", "num.", "number", "nº", "n°",
+                          "n", "n.", "nro", "nro."})
+_HOUSE_NUMBER = re.compile(r"\d{1,5}\s?[a-z]?(?:\s?[-/]\s?\d{1,5}\s?[a-z]?)?", re.I)
+# Where the number goes: before an English or French street ("12 High Street", "12 rue de la
+# Paix"), after the rest ("Hauptstraße 12", "Calle Mayor 12", "Via Roma 12").
+_NUMBER_GOES_FIRST = re.compile(
+    r"(?:^|\s)(?:street|st|road|rd|lane|ln|avenue|ave|drive|dr|way|close|court|ct|place|pl|"
+    r"crescent|terrace|tce|parade|row|walk|square|sq|gardens|grove|hill|boulevard|blvd|"
+    r"highway|hwy|parkway|pkwy)\.?$|^(?:rue|avenue|boulevard|bd|chemin|route|quai|place|"
+    r"allée|allee|impasse|cours)\s", re.I)
+
+
+def _house_number_column(headers: list[str], named: dict[str, str],
+                         rows: list[dict]) -> str | None:
+    """The column right after the address whose header is a bare "No", "Nr." or "#" and whose
+    values are house numbers (12, 12a, 12-14), not a row counter: the street's number, which
+    the address says (it is no id: two streets have a number 12)."""
+    from spider.identity import _counter
+
+    at = [i for i, c in enumerate(headers) if named.get(c) == "address"]
+    if not at or at[0] + 1 >= len(headers):
+        return None
+    column = headers[at[0] + 1]
+    if named.get(column, column) != column or fold_header(column) not in _BARE_NUMBER:
+        return None
+    values = [str(row.get(column) or "").strip() for row in rows]
+    values = [v for v in values if v]
+    if not values or _counter(values):
+        return None
+    shaped = sum(1 for v in values if _HOUSE_NUMBER.fullmatch(v))
+    return column if shaped >= 0.9 * len(values) else None
+
+
 _PLACE_FIELDS = frozenset({"address", "district", "city", "region", "country", "postal_code",
                            "lat", "lon"})
 
@@ -430,7 +465,9 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
         named = map_headers(headers, mapping, avoid)
         report.notes.append(f"{shared_numbers[0]!r} repeats across rows: the firm of several "
                             "establishments, not each one's number (kept aside)")
-    key = None if "source_id" in named.values() else key_column(headers, named, sampled)
+    house_number = _house_number_column(headers, named, sampled)
+    key = None if "source_id" in named.values() else \
+        key_column([h for h in headers if h != house_number], named, sampled)
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
     prefix: str | None = None
@@ -448,13 +485,14 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             report.unmapped = [c for c in report.columns
                                if header_map.get(c, c) == c and c not in KNOWN
                                and not ("address" in header_map.values()
-                                        and _header(c, prefix) in _JOINED_TO_ADDRESS)
+                                        and (_header(c, prefix) in _JOINED_TO_ADDRESS
+                                             or c == house_number))
                                and _header(c, prefix) not in _TRADING_NAME
                                and not _further_category(_header(c, prefix))
                                and fold_header(c) not in CAPACITY_HEADERS]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
-        record = _to_record(raw, header_map, constants, report, prefix)
+        record = _to_record(raw, header_map, constants, report, prefix, house_number)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
             continue
@@ -1030,7 +1068,8 @@ _NUMBER_FIELDS = frozenset({"phone", "postal_code", "corporate_number", "source_
 
 
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
-               report: IngestReport, prefix: str | None = None) -> dict[str, Any]:
+               report: IngestReport, prefix: str | None = None,
+               house_number: str | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for column, value in raw.items():
@@ -1124,12 +1163,15 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
                 break
         # A register's house number in a column of its own (Hausnummer, BUILDING): the
         # address says it, after the street or before it as the country writes it.
-        for header, _, value in columns:
+        for header, column, value in columns:
             number = str(value).strip()
-            if (header in _NUMBER_AFTER or header in _NUMBER_BEFORE) and 0 < len(number) <= 10 \
-                    and any(ch.isdigit() for ch in number) and number not in record["address"]:
-                record["address"] = (f"{record['address']} {number}" if header in _NUMBER_AFTER
-                                     else f"{number} {record['address']}")
+            if (header in _NUMBER_AFTER or header in _NUMBER_BEFORE or column == house_number) \
+                    and 0 < len(number) <= 10 and any(ch.isdigit() for ch in number) \
+                    and number not in record["address"]:
+                street = str(record["address"])
+                first = header in _NUMBER_BEFORE if column != house_number else \
+                    bool(_NUMBER_GOES_FIRST.search(street.strip()))
+                record["address"] = f"{number} {street}" if first else f"{street} {number}"
                 break
         for header, _, value in columns:
             more = str(value).strip()
@@ -1405,8 +1447,9 @@ _WORDS = re.compile(r"[^\W_]+")
 def _carry_by_letters(db: Database, columns: list[str], select: str, source: str,
                       read_id: str, last_id: int) -> int:
     """What `carry_rekeyed` leaves: rows whose values were read into other shapes as well
-    as under a new key (an id column read now). A column mapped now joins others ("RUA" + "HADDOCK LOBO" + "354" is
-    the address RUA HADDOCK LOBO 354) or is tidied (a CNPJ's 41.939.071/0001-31 as the
+    as under a new key (an id column read now, or none where a column that had keyed the
+    rows is read as part of the address). A column mapped now joins others ("RUA" +
+    "HADDOCK LOBO" + "354" is the address RUA HADDOCK LOBO 354) or is tidied (a CNPJ's 41.939.071/0001-31 as the
     corporate number 41939071000131), so a row is known by the letters and digits of all it
     says, in any order; exactly one new row and one gone row with the same are one row."""
 
@@ -1431,23 +1474,27 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
         return [*row[3:], *extra.values()]
 
     gone: dict[str, list[int]] = defaultdict(list)
+    keyed: set[str] = set()  # gone rows that had a key
     for row in db.execute(select + "status = 'active' and coalesce(read_id, '') != ?",
                           [source, read_id]):
         gone[letters(said(row))].append(row[0])
+        if str(row[1] or "").strip():
+            keyed.add(letters(said(row)))
     if not gone:
         return 0
     claims: dict[str, list[int]] = defaultdict(list)
     for row in db.execute(select + "read_id = ? and id > ?", [source, read_id, last_id]):
         values = said(row)
         key = str(row[1] or "").strip()
-        if not key:
-            continue  # (a row known by what it says: renamed or moved, `carry_renamed`'s)
         options = {letters(values)}
         if key and key in [str(v).strip() for v in values]:
             without = list(values)
             without.remove(next(v for v in values if str(v).strip() == key))
             options.add(letters(without))  # (an id the old row did not have)
-        for option in options & gone.keys():
+        # A row without a key meets only a gone row that had one: the column that keyed the
+        # list is read now as part of its address. (Between rows known by what they say, a
+        # rename or a move is `carry_renamed`'s.)
+        for option in options & (gone.keys() if key else keyed):
             claims[option].append(row[0])
     carried = 0
     taken: set[int] = set()

@@ -195,6 +195,56 @@ def test_a_file_read_again_with_an_id_and_its_street_mapped_keeps_its_won_client
     assert "PADARIA TAQUARAL" in listed.upper() and "gone from every source" not in listed
 
 
+SHOPS = ["Corner Bakery,High Street,12,LS1 4AA,Leeds,Bakery",
+         "Corner Bakery,High Street,21,LS1 4AB,Leeds,Bakery",
+         "Green Cafe,Park Lane,5,LS2 7AA,Leeds,Cafe",
+         "Blue Cafe,Park Lane,7,LS2 7AB,Leeds,Cafe"]
+
+
+def test_a_bare_no_column_after_the_street_is_its_house_number(empty, tmp_path):
+    """A hand-made list writes the number in a column of its own after the street: it is
+    part of the address (two shops of one name at 12 and 21 High Street are two), and no id
+    (it had been taken as the rows' key and the shops merged)."""
+    shops = write(tmp_path / "shops.csv", "Name,Street,No,Postcode,City,Category", SHOPS)
+    result = spider_cli(empty, "ingest", str(shops))
+    assert result.exit_code == 0 and "'No'" not in result.output, result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select address, coalesce(source_id, '') from records order by id").fetchall() == [
+        ("12 High Street", ""), ("21 High Street", ""), ("5 Park Lane", ""), ("7 Park Lane", "")]
+    assert conn.execute("select count(*) from companies where name = 'Corner Bakery'").fetchone() == (2,)
+    # A street written as the country writes it: the number after a German street.
+    werkstatt = write(tmp_path / "werkstatt.csv", "Firma,Straße,Nr.,Ort",
+                      ["Autohaus Berger,Hauptstraße,12a,Bonn", "Kfz Meier,Lindenweg,3,Bonn"])
+    assert spider_cli(empty, "ingest", str(werkstatt)).exit_code == 0
+    assert conn.execute("select address from records where name = 'Autohaus Berger'").fetchone() == (
+        "Hauptstraße 12a",)
+    # A "No" column first in the row is the list's own number, as before.
+    numbered = write(tmp_path / "members.csv", "No,Name,Street,City",
+                     ["907,Harbor Dental,Bay Road,Leeds", "915,Bay Dental,Bay Road,Leeds"])
+    assert spider_cli(empty, "ingest", str(numbered)).exit_code == 0
+    assert conn.execute("select source_id, address from records where name = 'Bay Dental'").fetchone() == (
+        "915", "Bay Road")
+
+
+def test_a_list_once_keyed_by_its_house_numbers_keeps_its_won_client(empty, tmp_path, monkeypatch):
+    """A database built when the "No" column was taken as the key: read again, its rows are
+    known by their content, and the same rows (their words in other shapes) carry over."""
+    import spider.ingest
+
+    shops = write(tmp_path / "shops.csv", "Name,Street,No,Postcode,City,Category", SHOPS)
+    with monkeypatch.context() as old:
+        old.setattr(spider.ingest, "_house_number_column", lambda *args: None)
+        assert spider_cli(empty, "ingest", str(shops)).exit_code == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from records where source_id = '5'").fetchone() == (1,)
+    assert spider_cli(empty, "won", "Green Cafe").exit_code == 0
+    again = spider_cli(empty, "ingest", str(shops))
+    assert "0 added, 4 updated" in again.output, again.output
+    assert conn.execute("select count(*), count(distinct address) from records").fetchone() == (4, 4)
+    listed = spider_cli(empty, "won", "--list").output
+    assert "Green Cafe" in listed and "gone from every source" not in listed
+
+
 def test_a_row_counter_is_not_an_id():
     rows = [{"No": str(i), "name": f"Company {i}"} for i in range(1, 40)]
     assert key_column(["No", "name"], {"name": "name"}, rows) is None
