@@ -1169,9 +1169,9 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
                     and 0 < len(number) <= 10 and any(ch.isdigit() for ch in number) \
                     and number not in record["address"]:
                 street = str(record["address"])
-                first = header in _NUMBER_BEFORE if column != house_number else \
+                before = header in _NUMBER_BEFORE if column != house_number else \
                     bool(_NUMBER_GOES_FIRST.search(street.strip()))
-                record["address"] = f"{number} {street}" if first else f"{street} {number}"
+                record["address"] = f"{number} {street}" if before else f"{street} {number}"
                 break
         for header, _, value in columns:
             more = str(value).strip()
