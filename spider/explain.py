@@ -173,7 +173,9 @@ def _segment_parts(signals: dict[str, dict[str, Any]],
     # says one: "Cabinet Dentaire ..." is a dentist)
     words = [item for item in by_kind.get("category", [])
              if not CATEGORY_CODE.fullmatch(str(item[2]).strip())]
-    if not words and by_kind.get("kind"):
+    if words:
+        by_kind["category"] = words  # (the kind its code files it under, not the code)
+    elif by_kind.get("kind"):
         by_kind["category"] = []
     for kind in ("category", "kind", "concept", "industry"):
         if by_kind.get(kind):

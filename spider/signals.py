@@ -300,7 +300,7 @@ def company_facts(recs: list[dict[str, Any]], curated: Curated, confidence: dict
     yield from _industry_facts(recs, curated, conf)
     yield from _place_facts(recs, conf, district_radius_km, countries or {})
     yield from _hotel_facts(recs, curated, conf)
-    yield from _category_facts(recs, conf, categories)
+    yield from _category_facts(recs, conf, categories, countries or {})
     if not any((r.get("category") and not CATEGORY_CODE.fullmatch(r["category"].strip()))
                or ((r.get("industry_label") or r.get("industry_code"))
                    and (r.get("industry_scheme") or "directory") != "directory") for r in recs):
@@ -618,13 +618,27 @@ def _status_facts(recs: Records, conf: Confidence) -> Iterator[Fact]:
 
 
 def _category_facts(recs: Records, conf: Confidence,
-                    categories: frozenset[str] = frozenset()) -> Iterator[Fact]:
+                    categories: frozenset[str] = frozenset(),
+                    countries: Mapping[str, str] | None = None) -> Iterator[Fact]:
     """A record's own category (a directory's "type": steakhouses, french, REIT ...) is a
     signal like any industry label; lodging categories are handled as hotels. CATEGORIES:
     the ones used on their own (a "Cafe, Catering" is a cafe and a caterer where "Cafe" is a
-    category by itself)."""
+    category by itself). A register's classification code (NAF 86.23Z, NAICS 621210) says
+    its kind of business as well, where the shipped table knows the code."""
     seen: set[str] = set()
     for rec in recs:
+        for code in {str(rec.get(f) or "").strip() for f in ("category", "industry_code")}:
+            if not code[:1].isdigit() or len(code) > 12:
+                continue  # (a code: 86.23Z, 722511, 5611-2/01)
+            inferred = (countries or {}).get(rec.get("source") or "") or ""
+            known = classified_kind(code, places.country_code(rec.get("country"))
+                                    or (inferred if "," not in inferred else None))
+            if known and f"category:{known[0]}" not in seen:
+                kind, said = known
+                seen.add(f"category:{kind}")
+                yield Fact(f"category:{kind}", "category", kind[:1].upper() + kind[1:],
+                           conf(rec) * CLASSIFIED_KIND, f"{said} ({_evidence(rec)})",
+                           rec["source"])
         for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
                                                              categories)):
             if key not in seen:
@@ -658,6 +672,64 @@ def _category_facts(recs: Records, conf: Confidence,
 
 
 BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itself
+
+
+# A register's classification code read as its kind (86.23Z a dentist): the register's own
+# word for the trade, a little below a category a directory writes in words.
+CLASSIFIED_KIND = 0.9
+_NACE_CODE = re.compile(r"(\d{2})\.(\d{2})(?:\.\d{1,2}){0,2}([A-Z])?")
+_CNAE_CODE = re.compile(r"(\d{2})\.?(\d{2})-(\d)(?:[/-](\d{2}))?")
+_NAICS_COUNTRIES = frozenset({"US", "CA", "MX"})
+
+
+@functools.cache
+def _industry_classes() -> dict[tuple[str, str], tuple[str, str]]:
+    """The shipped table of classification codes a kind of business is filed under:
+    (scheme, code) -> (the vocabulary's kind, the classification's own title)."""
+    from spider.data import read_text
+
+    return {(row["scheme"], row["code"]): (row["kind"], row["title"])
+            for row in csv.DictReader(read_text("industry_classes.csv").splitlines())}
+
+
+@functools.lru_cache(maxsize=4096)
+def classified_kind(code: str, country: str | None = None) -> tuple[str, str] | None:
+    """The kind of business a register's classification code files it under, and what
+    the code says (kind, "NACE 86.23 Dental practice activities"), or None where the
+    shipped table does not know it. A code is read by its shape and the row's COUNTRY:
+    dotted (NAF 86.23Z, ATECO 56.10.11, WZ 56.10.0) or four digits a NACE class; five a
+    UK SIC or SBI code (a NACE class and a digit); six a NAICS or SCIAN code (in North
+    America, or where no country is said); Brazil's CNAE with its check digit
+    (5611-2/01). A four-digit code in the US is a SIC of 1987, not read."""
+    table = _industry_classes()
+    raw = unicodedata.normalize("NFKC", code).strip().upper().replace(" ", "")
+
+    def found(scheme: str, key: str, name: str) -> tuple[str, str] | None:
+        row = table.get((scheme, key))
+        return (row[0], f"{name} {key} {row[1]}") if row else None
+
+    cnae = _CNAE_CODE.fullmatch(raw)
+    if cnae is None and country == "BR" and raw.isdigit() and len(raw) == 7:
+        cnae = _CNAE_CODE.fullmatch(f"{raw[:4]}-{raw[4]}/{raw[5:]}")
+    if cnae:
+        whole = f"{cnae[1]}{cnae[2]}-{cnae[3]}"
+        return (found("cnae", f"{whole}/{cnae[4]}", "CNAE") if cnae[4] else None) or \
+            found("cnae", whole, "CNAE")
+    nace = _NACE_CODE.fullmatch(raw)
+    if nace:
+        return (found("naf", f"{nace[1]}.{nace[2]}{nace[3]}", "NAF") if nace[3] else None) \
+            or found("nace", f"{nace[1]}.{nace[2]}", "NACE")
+    if not raw.isdigit() or country == "BR":
+        return None
+    if len(raw) == 6 and (country is None or country in _NAICS_COUNTRIES):
+        # (SCIAN's sixth digit parts a NAICS industry: 621211 is within 621210)
+        return found("naics", raw, "NAICS") or found("naics", raw[:5] + "0", "NAICS")
+    if len(raw) == 5 and country not in _NAICS_COUNTRIES:
+        return (found("uksic", raw, "SIC") if country == "GB" else None) or \
+            found("nace", f"{raw[:2]}.{raw[2:4]}", "NACE")
+    if len(raw) == 4 and country not in _NAICS_COUNTRIES:
+        return found("nace", f"{raw[:2]}.{raw[2:]}", "NACE")
+    return None
 # A finer category's share of the plain one it names: enough that one in the client's own town
 # (x2, spider.expand.PLACE_BONUS) comes before the plain kind elsewhere in the country (x1.1),
 # never before the plain kind in the client's town or region.
@@ -847,7 +919,10 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
 
 
 # Separators that always part a category cell ("Bar; Grill", "Cafe / Bakery", 美容室、ネイル).
-_HARD_PARTS = re.compile(r"\s*[;/|、]\s*")
+# (and a Japanese list's 「・」 between words in kanji, 一般歯科・小児歯科・矯正歯科, or a space
+# between Japanese words, 一般歯科 小児歯科; not the 「・」 inside a katakana word: カフェ・バー)
+_HARD_PARTS = re.compile(r"\s*[;/|、]\s*|(?<![\u30a0-\u30ff])\s*・\s*(?![\u30a0-\u30ff])"
+                         r"|(?<=[\u3040-\u30ff\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u4e00-\u9fff])")
 # Separators that part one only where the parts are kinds of business ("Cafe, Catering", "Cafe &
 # Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
 # Crafts"): a comma (`_soft_parts`), and these, in the words of English, German, French,
@@ -1083,7 +1158,9 @@ FIRM_LOCAL_PLACE = 0.5
 def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                  countries: Mapping[str, str]) -> Iterator[Fact]:
     seen: set[str] = set()
-    firm = any(r.get("industry_scheme") or r.get("corporate_number") for r in recs)
+    # (a market's classification says a listed firm; a register's number does not: every
+    # pharmacy has its Partita IVA, every Dutch shop its KvK-nummer)
+    firm = any(r.get("industry_scheme") for r in recs)
 
     def local_conf(rec: dict[str, Any]) -> float:
         return conf(rec) * (FIRM_LOCAL_PLACE if firm else 1.0)
@@ -1262,8 +1339,15 @@ def _city_ward(address: str, city: str | None) -> str | None:
     at = text.find(city)
     if at < 0:
         return None
-    found = re.match(r"\s*([^\s\d市区町村都道府県]{1,4}区)", text[at + len(city):])
+    # (都島区 and 都筑区 begin with the character of 東京都)
+    found = re.match(r"\s*([^\s\d市区町村道府県]{1,4}区)", text[at + len(city):])
     return found.group(1) if found else None
+
+
+def _short_codes(regions: Iterable[str]) -> bool:
+    """Whether a list's region values are all codes of two or three letters (MI, CO, TX)."""
+    regions = list(regions)
+    return bool(regions) and all(len(r.strip()) <= 3 and r.strip().isalpha() for r in regions)
 
 
 def source_countries(db: Database) -> dict[str, str]:
@@ -1327,15 +1411,24 @@ def source_countries(db: Database) -> dict[str, str]:
             "select source, city from records where coalesce(country, '') = '' and "
             "coalesce(city, '') != '' and coalesce(status, 'active') = 'active' "
             "group by source, city order by count(*) desc"):
-        if source not in out and len(towns[source]) < 100:
+        if len(towns[source]) < 100 and ("," in out.get(source, ",") or _short_codes(
+                values.get(source, ()))):
             towns[source].append(city)
+
     def town(city: str) -> str:  # LYON 3EME: Lyon
         split = places.city_and_arrondissement(city)
         return split[0] if split else city
 
     for source, cities in towns.items():
-        known = [found[0][0] for found in (places.city_other_names(town(c)) for c in cities)
-                 if found]
+        held = [found for found in (places.city_other_names(town(c)) for c in cities) if found]
+        known = [found[0][0] for found in held]
+        if source in out:
+            # Regions that are short codes several countries use (an Italian list's
+            # provinces MI, CO, TO, GE read as Michigan, Colorado, Togdheer, Gedo) give way
+            # to towns that are in none of the countries they said: Milano, Torino, Genova.
+            given = set(out[source].split(","))
+            if len(held) < 2 or any(c in given for found in held for c, _ in found):
+                continue
         if len(known) >= 2:
             country, count = Counter(known).most_common(1)[0]
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):

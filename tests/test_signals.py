@@ -320,3 +320,24 @@ def test_an_employees_cell_is_read_by_its_first_count():
     assert _employee_band("20000+") == "20,000+"
     assert _employee_band("") is None
     assert _employee_band("unknown") is None
+
+
+def test_a_classification_code_is_read_as_its_kind_by_its_shape_and_country():
+    from spider.signals import classified_kind
+
+    def kind(code: str, country: str | None = None) -> str | None:
+        found = classified_kind(code, country)
+        return found[0] if found else None
+
+    assert kind("86.23Z", "FR") == "dentist"  # NAF
+    assert kind("56.10C", "FR") == "takeaway"  # a NAF subclass finer than its NACE class
+    assert kind("56.10.11", "IT") == kind("5610", "ES") == kind("56101", "NL") == "restaurant"
+    assert kind("56102", "GB") == "cafe"  # UK SIC's own fifth digit
+    assert kind("722511") == kind("722511", "US") == "restaurant"  # NAICS
+    assert kind("621211", "MX") == "dentist"  # SCIAN's sixth digit within NAICS 621210
+    assert kind("5611-2/01") == kind("5611201", "BR") == "restaurant"  # CNAE
+    assert kind("8630-5/04") == "dentist"
+    # A US SIC of 1987 is not a NACE class (5812 is eating places there, publishing here);
+    # a code the table does not know, or no code, says nothing.
+    assert kind("5812", "US") is None and kind("58.29", "FR") is None and kind("A51") is None
+    assert "Dental practice activities" in classified_kind("86.23Z", "FR")[1]
