@@ -21,6 +21,7 @@ from spider.db import Database
 from spider.errors import InputError
 from spider.prospects import Expansion
 from spider.query import english_label, english_noun
+from spider.resolve.normalize import spoken_name
 from spider.settings import Settings
 from spider.signals import CATEGORY_CODE, REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
@@ -326,7 +327,8 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         owner = (operators or {}).get(prospect.company_id)
         found = closest_reference(signals, clients, client_signals, prospect.company_id,
                                   () if owner is None else (owner,))
-        values = {"company": prospect.name, "ask_for": ask_for, "problem": problem}
+        # (the name said on the phone: no "Pty Ltd", no 医療法人社団 ○○会 before the clinic)
+        values = {"company": spoken_name(prospect.name), "ask_for": ask_for, "problem": problem}
         if found:
             client, shared = found
             shared_signals = {s: signals[s] for s in shared}
@@ -336,7 +338,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                                   "shared": sorted(signals[s]["label"] for s in shared)}
             if client["referenceable"]:
                 prospect.angle = "named_reference"
-                values["reference"] = client["name"]
+                values["reference"] = spoken_name(client["name"])
                 ref_seg = peer_phrase(shared_signals, language, plural=False,
                                       list_noun=noun)
                 values["reference_segment"] = (f"another {ref_seg}" if language == "en" else ref_seg)

@@ -57,7 +57,10 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by
                           # French, Spanish, Italian, German, Dutch: Selarl des Docteurs Roux et Faure
                           "des", "et", "les", "aux", "del", "los", "las", "y", "di", "da", "do",
                           "dos", "der", "die", "das", "und", "von", "zu", "am", "im", "van",
-                          "den", "het", "en", "em", "na", "nas", "nos"})
+                          "den", "het", "en", "em", "na", "nas", "nos",
+                          # Italian: Farmacia Centrale dei Navigli, della Stazione degli Alpini
+                          "dei", "degli", "della", "delle", "dello", "dal", "dalla", "dai",
+                          "al", "alla", "alle", "ai", "agli", "e", "ed"})
 # Short English words an all-capitals name spells that are not acronyms (NEC, UFJ, JR are).
 _SHORT_WORDS = frozenset("""
 art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top one two fun kid

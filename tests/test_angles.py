@@ -12,6 +12,7 @@ from spider.clients import import_won, record_won, won_clients
 from spider.errors import InputError, QueryError
 from spider.expand import expand
 from spider.pipeline import rebuild
+from spider.resolve.normalize import spoken_name
 from spider.settings import Settings
 from spider.signals import signals_of
 
@@ -43,7 +44,7 @@ def test_no_won_clients_means_segment_openers(expanded):
     for query in ("Tokyo five-star hotel", "Palace Hotel Tokyo", "Toyota Motor"):
         for p in expanded(query).prospects:
             assert p.angle == "segment" and p.reference is None
-            assert p.opening_line.startswith("We help ") and p.name in p.opening_line
+            assert p.opening_line.startswith("We help ") and spoken_name(p.name) in p.opening_line
 
 
 def test_segment_opener_speaks_to_the_segment(expanded):
@@ -70,7 +71,7 @@ def test_referenceable_client_is_named_with_its_story(private_db, names_of, sign
         assert p.opening_line.startswith(
             f"We have been working with {p.reference['name']}, another "
         )
-        assert p.name in p.opening_line
+        assert spoken_name(p.name) in p.opening_line
         assert p.reference["shared"]
     # Never pitch a client's name to a company in its own group (Bulgari is Marriott's too).
     same_group = [
@@ -148,7 +149,7 @@ def test_japanese_templates_give_japanese_openers(private_db):
     for p in named.prospects + segment.prospects:
         assert JAPANESE.search(p.opening_line) and "様" in p.opening_line
         assert p.ask_for.endswith("おつなぎいただけますでしょうか。")
-        assert p.name in p.opening_line
+        assert spoken_name(p.name) in p.opening_line
     lines = [p.opening_line for p in named.prospects if p.angle == "named_reference"]
     assert lines and all("法人宿泊が18%増" in line for line in lines)
     assert not any("We have been" in line or "We help" in line for line in lines)
@@ -232,7 +233,7 @@ def test_crm_file_without_a_name_column_is_an_input_error(private_db, tmp_path):
 )
 def test_english_openers_have_no_japanese_beyond_the_company_name(expanded, query):
     for p in expanded(query).prospects[:25]:
-        assert not JAPANESE.search(p.opening_line.replace(p.name, "")), p.opening_line
+        assert not JAPANESE.search(p.opening_line.replace(spoken_name(p.name), "")), p.opening_line
         assert not JAPANESE.search(p.ask_for)
 
 
@@ -428,7 +429,7 @@ def test_openers_in_german_french_and_spanish(tmp_path):
     named = {p.name: p.opening_line for p in expand(
         db, Settings(language="de"), "Elektro Schmidt", limit=5, save=False).prospects}
     assert named["Licht & Kraft Elektrotechnik"].startswith(
-        "Wir arbeiten bereits mit Elektro Huber GmbH (Elektriker in Berlin) zusammen")
+        "Wir arbeiten bereits mit Elektro Huber (Elektriker in Berlin) zusammen")
     assert "another" not in named["Licht & Kraft Elektrotechnik"]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from spider.clients import record_won
 from spider.expand import expand
+from spider.resolve.normalize import spoken_name
 from spider.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spine"
@@ -103,7 +104,7 @@ def test_every_prospect_is_explained_and_callable(expanded, query):
         assert all(r.evidence.strip() for r in p.reasons), p.name
         assert all(r.text().strip() for r in p.reasons)
         assert p.priority in ("A", "B", "C")
-        assert p.opening_line.strip() and p.name in p.opening_line
+        assert p.opening_line.strip() and spoken_name(p.name) in p.opening_line
         assert p.ask_for.strip().endswith("?")
         assert p.segment.strip() and p.sources
     assert prospects[0].priority == "A"

@@ -14,7 +14,8 @@ _DIGITS = re.compile(r"\D+")
 
 
 def normalize_phone(text: str | None) -> str:
-    """Digits of a phone number in national form: +81 3-1234-5678 → 0312345678; +1 → 10 digits.
+    """Digits of a phone number as its own country dials it: +81 3-1234-5678 → 0312345678,
+    +44 20 → 020, +61 3 → 03, +39 02 → 02; +1 → 10 digits.
 
     Extensions are dropped; fewer than six digits is no phone at all ('').
     """
@@ -24,12 +25,38 @@ def normalize_phone(text: str | None) -> str:
     text = re.split(r"(?i)\s*(?:ext|x|内線|#)\.?\s*\d+\s*$", text)[0]
     digits = _DIGITS.sub("", text)
     if text.lstrip().startswith("+") or digits.startswith("00"):
-        digits = digits.lstrip("0")
-        if digits.startswith("81"):
-            digits = "0" + digits[2:].lstrip("0")
+        digits = _national(digits.lstrip("0"))
     if len(digits) == 11 and digits.startswith("1") and not digits.startswith("10"):
         digits = digits[1:]  # North American trunk prefix
     return digits if len(digits) >= 6 else ""
+
+
+# Country calling codes whose numbers are dialled at home with a trunk 0 before the area
+# code (+44 20 -> 020, +61 3 -> 03, +49 30 -> 030, +81 3 -> 03), and those written at home
+# with exactly the digits that follow the code (+39 02 -> 02, +34 91 -> 91, +55 11 -> 11,
+# +1 212 -> 212). A code in neither (a trunk 8 or 06: Russia, Hungary) stays international.
+_TRUNK_ZERO = frozenset({
+    "20", "27", "31", "32", "33", "40", "41", "43", "44", "46", "49", "51",
+    "60", "61", "62", "63", "64", "66", "81", "82", "84", "86", "90", "91", "92", "94", "98",
+    "212", "216", "234", "254", "353", "358", "359", "380", "381", "385", "386", "387", "389",
+    "880", "886", "961", "962", "963", "964", "966", "971", "972"})
+_AS_DIALLED = frozenset({
+    "1", "30", "34", "39", "45", "47", "48", "52", "55", "56", "65", "350", "351", "352", "354",
+    "356", "357", "371", "372", "376", "377", "420", "421", "852", "853", "974"})
+
+
+def _national(digits: str) -> str:
+    """An international number's digits (without +) as its own country dials them."""
+    for size in (1, 2, 3):
+        code = digits[:size]
+        rest = digits[size:]
+        if code == "86" and rest[:1] == "1" and len(rest) == 11:
+            return rest  # (a Chinese mobile is dialled without the trunk 0)
+        if code in _TRUNK_ZERO:
+            return "0" + rest.lstrip("0")  # (+44 (0)20 ... as 020 ...)
+        if code in _AS_DIALLED:
+            return digits if code == "1" else rest
+    return digits
 
 
 def normalize_domain(text: str | None) -> str:

@@ -18,9 +18,11 @@ from spider.runtime import lazy_pattern
 
 # Bumped whenever a change to these functions can change a stored name key or a resolution
 # (or a change elsewhere what the build reads from the same records: 2026-12-04, a CRM's
-# account type no category, star classes in words as tiers, a street alone no town): a
-# database written under another version is rebuilt from its records on next use.
-NORMALIZE_VERSION = "2026-12-04"
+# account type no category, star classes in words as tiers, a street alone no town;
+# 2026-12-05, phone keys as each country dials them, classification codes as kinds,
+# 一般歯科・小児歯科 as two kinds): a database written under another version is rebuilt from
+# its records on next use.
+NORMALIZE_VERSION = "2026-12-05"
 
 __all__ = ["fold", "normalize_name", "split_tail", "strip_legal_forms", "compact", "is_japanese"]
 
@@ -314,6 +316,65 @@ def strip_legal_forms(folded: str) -> str:
     if result and _SPELLED.search(result):
         result = _SPELLED.sub(lambda m: m.group(0).replace(" ", ""), result)
     return result or folded
+
+
+def spoken_name(name: str) -> str:
+    """The name a rep says on the phone: NAME without its legal form at either end
+    ("Northcote Animal Hospital Pty Ltd", "Farmacia Sant Anna S.n.c.", "... & C. S.n.c.",
+    "... S.A.S. di Bianchi Lucia"), and a Japanese facility without the corporation that
+    runs it ("医療法人社団 白樺会 梅田白樺歯科クリニック" -> 梅田白樺歯科クリニック,
+    トヨタ自動車株式会社 -> トヨタ自動車); as written otherwise, never nothing."""
+    words = name.split()
+    if is_japanese(name):
+        return _spoken_japanese(name, words)
+    if len(words) < 2:
+        return name
+    folded = [fold(w).replace(" ", "") for w in words]
+    # A partnership's form and its partners after it: "Farmacia X S.A.S. di Bianchi Lucia"
+    for i in range(2, len(words) - 1):
+        if _DOTTED_FORM.fullmatch(words[i]) and folded[i + 1] in ("di", "de", "del", "dei"):
+            words, folded = words[:i + 1], folded[:i + 1]
+            break
+    cut = False
+    while len(words) > 1:
+        last = folded[-1]
+        if last in ("c", "co") and len(words) > 2 and words[-2] in ("&", "e"):
+            words, folded = words[:-2], folded[:-2]  # "& C.": and partners
+            cut = True
+            continue
+        size = next((len(f) for f in _BY_LAST.get(last, ()) if len(folded) > len(f)
+                     and tuple(folded[-len(f):]) == f), 0) or \
+            (1 if _DOTTED_FORM.fullmatch(words[-1]) else 0)
+        if not size:
+            break
+        words, folded = words[:-size], folded[:-size]
+        cut = True
+    said = " ".join(words).rstrip(" ,")
+    if not cut or (len(words) == 1 and len(said) <= 3 and not said.isupper()):
+        return name  # ("Bar Co" is a name, not a bar)
+    return said
+
+
+# A legal form written as dotted letters: S.n.c., S.A.S., S.p.A., S.r.l., B.V.
+_DOTTED_FORM = lazy_pattern(r"(?:[A-Za-z]{1,2}\.){2,}")
+
+
+def _spoken_japanese(name: str, words: list[str]) -> str:
+    squeezed = [fold(w).replace(" ", "") for w in words]
+    at = next((i for i, w in enumerate(squeezed[:-1])
+               if any(form in w for form in _JA_LEGAL_FOLDED) or w in _JA_BRACKETED), None)
+    if at is not None:
+        # (the corporation's form, its own name, then the facility's: 社会福祉法人 ○○会 △△園)
+        rest = words[at + 1:]
+        if len(rest) >= 2 and rest[0].endswith(("会", "団")):
+            rest = rest[1:]
+        return " ".join(rest)
+    if len(words) == 1:
+        for form in _JA_LEGAL:
+            if not form.startswith("(") and name != form and form in (name[:len(form)],
+                                                                       name[-len(form):]):
+                return name[len(form):] if name.startswith(form) else name[:-len(form)]
+    return name
 
 
 def _remove_spaced(text: str, form: str) -> str:
