@@ -1062,6 +1062,8 @@ def _header(column: str, prefix: str | None) -> str:
 
 
 _EXCEL_TEXT_START = frozenset("+0123456789(")
+# A town written with its province's or state's code in brackets: Milano (MI).
+_TOWN_WITH_REGION = re.compile(r"(\S.*?)\s*\(([A-Z]{2,3})\)")
 # Fields whose values are numbers whatever letters they hold (an id, a UK postcode).
 _NUMBER_FIELDS = frozenset({"phone", "postal_code", "corporate_number", "source_id",
                             "industry_code"})
@@ -1183,6 +1185,12 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         report.customers[said] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
+    town = _TOWN_WITH_REGION.fullmatch(str(record.get("city") or ""))
+    if town:
+        # "Milano (MI)", "Springfield (IL)": the town, and its province or state where the
+        # row gives none
+        record["city"] = town.group(1)
+        record.setdefault("region", town.group(2))
     postal = record.get("postal_code")
     if isinstance(postal, str | int) and str(postal).isdigit() and len(str(postal)) in (3, 4) \
             and _in_us(record.get("country"), record.get("region")):

@@ -1295,7 +1295,16 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
     if segment_covers and candidates:
         candidates = find_companies(db, text)
     strong = [c for c in candidates if c["score"] >= COMPANY_FUZZY]
-    if not strong and not segment_covers and not is_japanese(text):
+    # A kind most of the list's names say, and nothing else ("vets", "veterinary clinic" in
+    # a list of "... Veterinary Clinic"s): the segment is meant, not the one name most like
+    # it; a company only by its exact name.
+    kinds = _shipped_synonyms()
+    generic = bool(unknown) and not found and not is_japanese(text) and all(
+        fold_query(w) in kinds or singular(fold_query(w)) in kinds for w in unknown) and (
+        _most_named(db, text) or all(_most_named(db, word) for word in unknown))
+    if generic:
+        strong = [c for c in strong if c["score"] >= COMPANY_EXACT]
+    if not strong and not segment_covers and not is_japanese(text) and not generic:
         # No name is like the whole text: a name holding it as words is the one meant
         # ("Poilâne" for Boulangerie Poilâne); several are listed to choose from.
         strong = named_within(db, text, score=COMPANY_FUZZY)
@@ -2003,6 +2012,17 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         elif (word.startswith("=") and fold_query(term.label) != word[1:]
               and not term.facet.startswith("kind by name") and word[1:] not in said):
             notes.append(f"read '{word[1:]}' as {term.label}")
+    if not by_facet and (unknown or unheld) and all(
+            _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
+        # Only a kind most of the list's names say ("vets" in a list of "... Veterinary
+        # Clinic" whose category column holds specialisms): every one of them, in the
+        # country most of them are in (a place is what a segment stands on).
+        widest = vocabulary.db.execute(
+            "select signal, label from signals where kind = 'country' order by companies desc "
+            "limit 1").fetchone()
+        if widest:
+            by_facet["place"] = {widest[0]: 1.0}
+            labels["place"].append(widest[1])
     if not by_facet:
         hint = "; the closest company names are below" if candidates else ""
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "

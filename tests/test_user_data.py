@@ -1755,6 +1755,104 @@ def test_a_sirene_extract_reads_its_kinds_from_names_and_its_states(tmp_path):
 
 
 
+def test_a_registers_codes_say_the_kind_of_a_business_whose_name_does_not(tmp_path):
+    """A SIRENE extract and a US list give a classification code, no words: 86.23Z is a
+    dentist and 56.10A a restaurant though the name says neither (Docteur Petit, Chez
+    Paul), and a NAICS 621210 is a dentist; the opener names the kind, never the code."""
+    db = built_db(tmp_path, "sirene.csv", SIRENE.replace(
+        "52234567800013;LE BOUCHON", "52234567800099;CHEZ PAUL;56.10A;69002;LYON 2EME "
+        "ARRONDISSEMENT;A\n52234567800013;LE BOUCHON").replace(
+        "51234567800012;CABINET DENTAIRE DU PARC", "51234567800012;SELARL DU DOCTEUR PETIT"),
+        constants={"country": "FR"})
+    assert "Selarl du Docteur Petit" in _names(db, "dentiste Lyon")
+    assert set(_names(db, "restaurant Lyon")[:2]) == {"Chez Paul", "Le Bouchon des Filles"}
+    petit = expand(db, Settings(), "Selarl du Docteur Petit", save=False)
+    assert petit.prospects and "86.23" not in petit.prospects[0].opening_line
+    us = built_db(tmp_path / "us", "dentists.csv", """Company,NAICS,City,State
+Westlake Family Smiles,621210,Austin,TX
+Barton Creek Dental Group,621210,Austin,TX
+Lone Star Grill,722511,Austin,TX
+Franklin Barbecue,722511,Austin,TX
+""")
+    assert set(_names(us, "dentist Austin")[:2]) == {"Westlake Family Smiles",
+                                                     "Barton Creek Dental Group"}
+    assert _names(us, "Lone Star Grill")[0] == "Franklin Barbecue"
+
+
+ITALIAN = """Ragione sociale;Indirizzo;CAP;Comune;Provincia;Telefono;Categoria;Partita IVA
+Farmacia Brera;Via Solferino 14;20121;Milano (MI);MI;02 8646 2210;Farmacia;01234560151
+Farmacia Boccaccio;Via Boccaccio 26;20123;Milano;MI;02 4800 5566;Farmacia;02345670152
+Farmacia Città Studi;Via Pascoli 43;20133;Milano;MI;02 2367 118;Farmacia;03456780153
+FARMACIA CENTRALE DEI NAVIGLI S.A.S. DI BIANCHI LUCIA;Ripa di Porta Ticinese 37;20143;Milano;MI;02 8940 5521;Farmacia;04567890154
+Farmacia Moderna;Via Manzoni 40;22100;Como;CO;031 264 455;Farmacia;05678900135
+Farmacia Lingotto;Via Nizza 262;10126;Torino;TO;011 663 7788;Farmacia;06789010016
+FARMACIA SANT ANNA DEL DOTT. FERRERO PAOLO;Via Nizza 150;10126;Torino;TO;011 696 1020;Farmacia;07890120017
+Farmacia Sant Anna S.n.c.;Via Nizza, 150/B;10126;Torino;TO;333 1234567;Farmacia;IT07890120017
+Farmacia Genova Centro;Via San Vincenzo 40;16121;Genova;GE;010 587 6655;Farmacia;08901230108
+"""
+
+
+def test_an_italian_list_of_provinces_is_in_italy_and_read_as_italians_write(tmp_path):
+    """Province codes (MI, CO, TO, GE) are also states and regions of other countries
+    (Michigan, Colorado ...); the towns, Milano, Torino, Genova, are in Italy alone. "Milano
+    (MI)" is Milano; a Partita IVA is the company's number (with or without its IT); a +39
+    number on a do-not-call list is the 02 ... the list writes; DEI is no acronym."""
+    from spider.exclusions import import_exclusions
+    from spider.signals import source_countries
+
+    db = built_db(tmp_path, "farmacie.csv", ITALIAN)
+    assert set(source_countries(db).values()) == {"IT"}
+    prospects = expand(db, Settings(), "Farmacia Boccaccio", save=False).prospects
+    assert {p.city for p in prospects[:3]} == {"Milano"}
+    assert any("same city: Milano" in r.text() for r in prospects[0].reasons)
+    assert "Farmacia Centrale dei Navigli S.A.S. di Bianchi Lucia" in [p.name for p in prospects]
+    assert db.execute("select count(*) from companies where name like '%Sant Anna%'").fetchone() == (1,)
+    dnc = tmp_path / "dnc.csv"
+    dnc.write_text("phone,reason\n+39 02 4800 5566,Registro delle opposizioni\n", encoding="utf-8")
+    assert import_exclusions(db, dnc)[0] == 1
+    assert "Farmacia Boccaccio" not in _names(db, "Farmacia Brera")
+
+
+def test_a_japanese_member_lists_treatments_are_its_kinds(tmp_path):
+    """診療科目 written 一般歯科・小児歯科・矯正歯科 (or with spaces) is three kinds, not one
+    string only an identical cell shares; 都島区 is a ward of Osaka; 医院名 names the clinic;
+    an opener names the clinic, not the 医療法人 that runs it."""
+    from spider.signals import _category_parts
+
+    assert [k for k, _ in _category_parts("一般歯科・小児歯科・矯正歯科")] == [
+        "一般歯科", "小児歯科", "矯正歯科"]
+    assert [k for k, _ in _category_parts("一般歯科 小児歯科")] == ["一般歯科", "小児歯科"]
+    assert len(_category_parts("カフェ・バー")) == 1  # (one katakana word)
+    db = built_db(tmp_path, "shika.csv", """医院名,所在地,電話番号,診療科目
+医療法人社団 白樺会 梅田白樺歯科クリニック,大阪府大阪市北区梅田1-2-3,06-6345-1201,一般歯科・小児歯科・矯正歯科
+わこう矯正歯科,大阪府大阪市北区茶屋町10-12,06-6373-9090,矯正歯科
+天王寺こども歯科,大阪府大阪市天王寺区悲田院町8-26,06-6779-4455,小児歯科
+京橋わかば歯科,大阪府大阪市都島区東野田町2-1-38,06-6354-6060,一般歯科
+都島ファミリー歯科,大阪府大阪市都島区都島本通3-4-5,06-6921-1234,一般歯科
+""")
+    kids = expand(db, Settings(language="ja"), "天王寺こども歯科", save=False).prospects
+    assert kids[0].name == "医療法人社団 白樺会 梅田白樺歯科クリニック"
+    assert "小児歯科" in kids[0].opening_line and "白樺会" not in kids[0].opening_line
+    assert any("小児歯科" in r.text() for r in kids[0].reasons)
+    ward = expand(db, Settings(language="ja"), "歯科 都島区", save=False)
+    assert {p.name for p in ward.prospects[:2]} == {"京橋わかば歯科", "都島ファミリー歯科"}
+
+
+def test_a_vet_list_of_specialisms_answers_vet(tmp_path):
+    """A member list's Practice Type says specialisms (Small animal; Emergency), its names
+    the kind: "vet" finds them, and an opener says the name without Pty Ltd."""
+    db = built_db(tmp_path, "vets.csv", """Entity Name,Street Address,Suburb,State,Postcode,Phone,Practice Type
+Brunswick Veterinary Services Pty Ltd,541 Sydney Rd,Brunswick,VIC,3056,(03) 9380 1122,Small animal
+Northcote Animal Hospital Pty Ltd,287 High St,Northcote,VIC,3070,03 9489 4433,Small animal; Emergency
+Fitzroy North Vet Clinic Pty Ltd,425 St Georges Rd,Fitzroy North,VIC,3068,03 9482 3311,Small animal
+Kew Veterinary Clinic Pty Ltd,12 Cotham Rd,Kew,VIC,3101,03 9853 1234,Small animal
+Werribee Equine Vets Pty Ltd,1 Ballan Rd,Werribee,VIC,3030,03 9741 5678,Equine
+""")
+    assert len(_names(db, "vet")) == 5
+    line = expand(db, Settings(), "Kew Veterinary Clinic", save=False).prospects[0].opening_line
+    assert "Pty Ltd" not in line and "Veterinary" in line
+
+
 def test_a_japanese_call_list_names_towns_in_japanese(tmp_path):
     db = built_db(tmp_path, "shops.csv", """店舗名,業種,住所,電話番号
 ヘアサロン ルミエール 渋谷店,美容院,東京都渋谷区道玄坂2-10-7,03-3461-2258
