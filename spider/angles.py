@@ -341,6 +341,10 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                 values["reference"] = spoken_name(client["name"])
                 ref_seg = peer_phrase(shared_signals, language, plural=False,
                                       list_noun=noun)
+                if language == "ja" and "の" in ref_seg and values["reference"].startswith(
+                        ref_seg.rsplit("の", 1)[1]):
+                    # (東京都の焼肉 まるよし, not 東京都の焼肉の焼肉 まるよし)
+                    ref_seg = ref_seg.rsplit("の", 1)[0]
                 values["reference_segment"] = (f"another {ref_seg}" if language == "en" else ref_seg)
                 story = (client["story"] or "").strip()
                 clause = templates["angle"]["named_reference"].get("story_clause", "")

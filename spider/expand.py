@@ -25,6 +25,7 @@ from spider.db import Database, company_count, dicts_in, rows_in
 from spider.errors import QueryError
 from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_companies
 from spider.explain import evidence_of, kind_words, reasons_for, segment_words
+from spider.fields import REGISTERED_NAME
 from spider.notes import note_in
 from spider.places import postal_in
 from spider.prospects import Expansion, Prospect, save_run
@@ -141,7 +142,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     best = top[0][1] if top else 1.0
     prospect_signals = signals_of(db, ids)
     evidence = evidence_of(db, ids)
-    client_sites = _clients_sites(db, ids)
+    client_sites = _clients_sites(db, ids, settings.language)
     wanted = set(seed_signals) if query.kind == "company" else _facet_signals(query)
     # A client known by its place alone (no kind, industry or description): its lookalikes
     # are its neighbours, none a known competitor.
@@ -433,7 +434,7 @@ class _Operator:
     道頓堀店, "Pacific Smiles Dental" of Pacific Smiles Dental Charlestown)."""
 
     def __init__(self, row: Sequence[Any], generic: Callable[[str], bool]) -> None:
-        site, tel, name, name_en, brand, group, local, city, region, district = row
+        site, tel, name, name_en, brand, group, local, city, region, district, legal = row
         domain = normalize_domain(site)
         self.domain = "" if domain in SHARED_HOSTS else domain
         self.phone = normalize_phone(tel)
@@ -442,6 +443,11 @@ class _Operator:
         self.place = (city, region)
         places = [_folded(p) for p in (district, city, region) if p]
         self.stems = {stem for n in self.names if (stem := _branch_stem(n, places, generic))}
+        # (a registered name the list gives beside the trading one: SALON ONE TWELVE LLC of
+        # "Salon 112" and "Salon 112 - South Lamar"; 医療法人社団 白樺会 of its clinics)
+        legal_name = _folded(legal)
+        self.legal = "" if not legal_name or all(generic(w) for w in legal_name.split()) \
+            else legal_name
 
     def owns(self, other: _Operator) -> bool:
         return bool(
@@ -451,6 +457,10 @@ class _Operator:
             # "Historical Society".
             or (self.names & other.names and _same_place(self.place, other.place))
             or self.stems & other.stems
+            # a branch's stem is the other's whole name ("Bäckerei Ziegler Filiale Dachau" of
+            # Bäckerei Ziegler GmbH & Co. KG; 一蘭 道頓堀店 of 一蘭)
+            or self.stems & other.names or other.stems & self.names
+            or (self.legal and other.legal == self.legal)
             or (self.brand and other.brand == self.brand)
             or (self.group and other.group == self.group))
 
@@ -461,7 +471,10 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
     stem with a word of its own counts ("Family Dental" is any family dentist)."""
     words = name.split()
     stem = ""
-    if len(words) >= 2 and "店" in words[-1]:
+    marked = next((i for i, w in enumerate(words) if i and w in _BRANCH_WORDS), None)
+    if marked is not None:
+        stem = " ".join(words[:marked])  # "Bäckerei Ziegler Filiale Dachau"
+    elif len(words) >= 2 and "店" in words[-1]:
         stem = " ".join(words[:-1])
     else:
         for place in places:
@@ -474,13 +487,24 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
 
 
 _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
-                     "region, district")
+                     "region, district, legal_name")
+# Words that say the rest of a name is a branch of the name before them.
+_BRANCH_WORDS = frozenset({"filiale", "zweigstelle", "niederlassung", "zweigniederlassung",
+                           "branch", "succursale", "sucursal", "filial", "vestiging",
+                           "支店", "営業所", "分院"})
 
 
 def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
     generic = _generic_words(db)
-    return {cid: _Operator(rest, generic) for cid, *rest in rows_in(
-        db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", list(ids))}
+    ids = list(ids)
+    # (the registered name a list gives beside the trading name the company goes by)
+    registered = dict(rows_in(
+        db, "select l.company_id, json_extract(r.extra, '$." + REGISTERED_NAME + "') from "
+        "record_links l join records r on r.id = l.record_id where l.company_id in ({marks}) "
+        "and r.extra like '%" + REGISTERED_NAME + "%'", ids))
+    return {cid: _Operator([*rest[:-1], rest[-1] or registered.get(cid)], generic)
+            for cid, *rest in rows_in(
+                db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", ids)}
 
 
 def _generic_words(db: Database) -> Callable[[str], bool]:
@@ -528,7 +552,8 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
     return kept
 
 
-def _clients_sites(db: Database, ids: list[int]) -> dict[int, tuple[int, str]]:
+def _clients_sites(db: Database, ids: list[int], language: str = "en"
+                   ) -> dict[int, tuple[int, str]]:
     """Prospects that are sites of a won client's operator (its web domain, phone, brand or
     name in its place), each with that client and a caution naming it: the same customer, to
     reach through the client, not a cold call, and never a reference for it."""
@@ -543,8 +568,11 @@ def _clients_sites(db: Database, ids: list[int]) -> dict[int, tuple[int, str]]:
     for cid, operator in _operators(db, ids).items():
         owner = next((c for c, a in anchors.items() if c != cid and a.owns(operator)), None)
         if owner is not None:
-            out[cid] = (owner, f"same operator as your client {named[owner]} "
-                        "(web domain, phone, brand or name): reach it through them")
+            out[cid] = (owner, f"ご契約先 {named[owner]} と同じ運営元です（ウェブドメイン・"
+                        "電話・ブランド・名称）: ご契約先を通じてご連絡ください"
+                        if language == "ja" else
+                        f"same operator as your client {named[owner]} "
+                        "(web domain, phone, brand, legal name or name): reach it through them")
     return out
 
 
