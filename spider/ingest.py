@@ -1062,6 +1062,35 @@ def _header(column: str, prefix: str | None) -> str:
 
 
 _EXCEL_TEXT_START = frozenset("+0123456789(")
+@functools.lru_cache(maxsize=4096)
+def _town_and_quarter(city: str) -> tuple[str, str] | None:
+    """A town written with its quarter after a hyphen, where the part before it is one of
+    the world's cities of 100,000 and the whole is not ("München-Pasing" -> München, Pasing;
+    Winston-Salem stays), or with "bei"/"b." and a nearer city after it (Garching b.
+    München -> Garching)."""
+    from spider.places import city_other_names, city_population
+
+    near = re.fullmatch(r"(\S.*?)\s+(?:b\.|bei)\s+\S.*", city)
+    if near:
+        return near.group(1), ""
+    head, _, quarter = city.partition("-")
+    quarter = quarter.strip()
+    # (a quarter's own name, capitalised: not a romanised Japanese suffix, Minato-ku)
+    if not head.strip() or len(quarter) < 3 or not quarter[:1].isupper() or \
+            " " in head.strip() or city_other_names(city) or \
+            quarter.split()[-1].lower() in ("county", "parish", "borough", "city"):
+        return None
+    return (head.strip(), quarter) if city_population(head.strip()) >= QUARTERED_CITY else None
+
+
+QUARTERED_CITY = 200_000  # the people of a city whose quarters are written after its name
+# Countries whose hyphenated towns are towns of their own (Miami-Dade County, Wilkes-Barre).
+_NO_QUARTERS = frozenset({"US", "USA", "UNITED STATES", "CA", "CANADA", "GB", "UK",
+                          "UNITED KINGDOM", "AU", "AUSTRALIA", "NZ", "IE", "JP", "JAPAN"})
+
+
+# A town, its state's two letters and its ZIP in one cell: AUSTIN TX 78704-2345, Austin, TX.
+_CITY_STATE_ZIP = re.compile(r"(\S.*?),?\s+([A-Z]{2}),?(?:\s+(\d{5}(?:-\d{4})?))?")
 # A town written with its province's or state's code in brackets: Milano (MI).
 _TOWN_WITH_REGION = re.compile(r"(\S.*?)\s*\(([A-Z]{2,3})\)")
 # Fields whose values are numbers whatever letters they hold (an id, a UK postcode).
@@ -1185,12 +1214,29 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         report.customers[said] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
+    joined = _CITY_STATE_ZIP.fullmatch(str(record.get("city") or ""))
+    if joined and (joined.group(3) or "," in joined.group(0)):
+        # One column of "AUSTIN TX 78704-2345" (a licence register's city_state_zip): the
+        # town, the state and the ZIP, each where the row gives none of its own
+        record["city"] = joined.group(1)
+        record.setdefault("region", joined.group(2))
+        if joined.group(3):
+            record.setdefault("postal_code", joined.group(3))
     town = _TOWN_WITH_REGION.fullmatch(str(record.get("city") or ""))
     if town:
         # "Milano (MI)", "Springfield (IL)": the town, and its province or state where the
         # row gives none
         record["city"] = town.group(1)
         record.setdefault("region", town.group(2))
+    if ("-" in str(record.get("city") or "") or " b" in str(record.get("city") or "")) and \
+            str(record.get("country") or "").upper() not in _NO_QUARTERS:
+        # "München-Pasing", "Berlin-Mitte": the city and its quarter; "Garching b. München"
+        # is Garching (near München)
+        split = _town_and_quarter(str(record["city"]))
+        if split:
+            record["city"] = split[0]
+            if split[1]:
+                record.setdefault("district", split[1])
     postal = record.get("postal_code")
     if isinstance(postal, str | int) and str(postal).isdigit() and len(str(postal)) in (3, 4) \
             and _in_us(record.get("country"), record.get("region")):

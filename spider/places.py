@@ -360,6 +360,12 @@ def city_other_names(word: str) -> list[tuple[str, tuple[str, ...]]]:
     """The cities of 100,000 people or more a word is one of the names of ("cologne" -> Köln,
     Koeln ...; "munich" -> Munich, München ...), as (country, names), the most populous
     first: a rep's name for a town a user's list spells its own way (from GeoNames)."""
+    return [(country, names) for _, country, names in
+            sorted(_cities(word), key=lambda city: -city[0])]
+
+
+def _cities(word: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(population, country, names) of each city of 100,000 a word is one of the names of."""
     key = fold_city(word)
     if not key:
         return []
@@ -376,8 +382,14 @@ def city_other_names(word: str) -> list[tuple[str, tuple[str, ...]]]:
             if folded.startswith(key + "|") or f"|{key}|" in f"|{folded}|":
                 found[start] = (int(population), country, tuple(names.split("|")))
             at = text.find(needle, end)
-    return [(country, names) for _, country, names in
-            sorted(found.values(), key=lambda city: -city[0])]
+    return list(found.values())
+
+
+def city_population(word: str) -> int:
+    """The people of the most populous of the world's cities of 100,000 a word names (0 for
+    none): a quarter is written after a large city's name (München-Pasing), not a small
+    town's (Neustadt-Glewe is a town of its own)."""
+    return max((population for population, _, _ in _cities(word)), default=0)
 
 
 @functools.cache
