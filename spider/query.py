@@ -1533,6 +1533,7 @@ NAME_READING_MIN = 5
 NAME_READING_SHARE = 0.15
 NAME_READING_LIFT = 1.5
 NAME_READING_COVER = 0.8
+NAME_READING_ALL = 0.9  # a kind this share of the names carrying a word hold is its reading
 NAME_READING_SAMPLE = 5000
 _KIND_PREFIXES = ("category:", "industry:", "concept:")
 
@@ -1558,7 +1559,9 @@ def _most_named(db: Database, word: str) -> bool:
 def _named_with(db: Database, word: str) -> set[int]:
     """Companies with WORD as a whole word of one of their names (or, in Japanese, inside
     one): read through the trigram index of name keys, checked against the names."""
-    key = re.sub(r"[^\w]", "", word.casefold())
+    # (the name index keys names without their accents: "bäckerei" is searched as backerei,
+    # and meets Bäckerei and Backerei)
+    key = _unaccented(re.sub(r"[^\w]", "", word.casefold()))
     if len(key) < 2 or (len(key) < 3 and not all(_is_cjk(c) for c in key)):
         return set()  # 店 alone, "co": says nothing
     endings = r"(?:s|es)?"
@@ -1583,7 +1586,7 @@ def _named_with(db: Database, word: str) -> set[int]:
     if endings == r"(?:s|es)?" and key.isascii() and key.endswith("y") and len(key) > 3:
         key, endings = key[:-1], r"(?:y|ies)"  # "bakery" meets "Bakeries" too
     whole = re.compile(r"(?<![\w])" + re.escape(key) + endings + r"(?![\w])")
-    return {cid for cid, name in rows if whole.search(fold_query(name or ""))}
+    return {cid for cid, name in rows if whole.search(_unaccented(fold_query(name or "")))}
 
 
 # An area no gazetteer has (梅田, Shinsaibashi, Soho) read from the addresses that name it:
@@ -1851,7 +1854,11 @@ def _name_reading(db: Database, word: str) -> Term | None:
         share = n / len(named)
         if share < NAME_READING_SHARE or covered >= NAME_READING_COVER:
             break
-        if share >= NAME_READING_LIFT * known.get(signal, ("", 0))[1] / total:
+        # (a kind nearly every name carrying the word holds is what the word means, though
+        # most of the list holds it too: "Bäckerei" in a register of bakers and a few
+        # hairdressers is the bakers)
+        if share >= NAME_READING_LIFT * known.get(signal, ("", 0))[1] / total or \
+                share >= NAME_READING_ALL:
             chosen.append(signal)
             covered += share
     if not chosen or covered < NAME_READING_COVER / 2:

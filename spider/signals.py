@@ -380,7 +380,8 @@ _CLOSED = lazy_pattern(r"\b(?:ceased trading|stopped trading|in liquidation|clos
                      r"suspended|resigned|expelled|"
                      r"geschlossen|dauerhaft geschlossen|stillgelegt|aufgelöst|erloschen|insolvent|"
                      r"abgelaufen|widerrufen|ruhend|eingestellt|betrieb eingestellt|abgemeldet|"
-                     r"aufgegeben|praxis aufgegeben|"
+                     r"aufgegeben|praxis aufgegeben|gelöscht|geloescht|im register gelöscht|"
+                     r"löschung|abgewickelt|in liquidation|"
                      # a register's company being wound up (Companies House's "In
                      # Administration"; Polish, Dutch, Swedish registers). ("Active - Proposal
                      # to Strike off" still trades: listed, as before.)
@@ -944,7 +945,10 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     # padaria", is read before the cell is parted at slashes)
     coded_whole = _CODED_LABEL.fullmatch(raw) if "/" in raw.split(" ", 1)[0] else None
     raw = coded_whole.group(1) if coded_whole else raw
-    for whole in _HARD_PARTS.split(raw):
+    hard = _HARD_PARTS.split(raw)
+    if len(hard) >= 2 and any(part.strip().lower() in _BARE_HEADS for part in hard):
+        hard = [raw]  # "Cosmetology Salon/Shop" is one kind, not a kind called Shop
+    for whole in hard:
         # A register's code before its label ("56101 - Licensed restaurants", a SIC text):
         # the label is the kind of business.
         coded = _CODED_LABEL.fullmatch(whole)
@@ -962,6 +966,9 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     return tuple(dict.fromkeys(out))
 
 
+# Words that say no kind alone, only as the head of one before them ("Salon/Shop").
+_BARE_HEADS = frozenset({"shop", "shops", "store", "stores", "office", "offices", "business",
+                         "company", "service", "services", "centre", "center", "studio"})
 # Words that head a French, Spanish or Italian category from its front.
 _HEAD_FIRST = frozenset({"cucina", "cocina", "trattoria", "osteria", "ristorante", "restaurante",
                          "boulangerie", "pâtisserie", "farmacia", "pharmacie", "clinique",
@@ -1158,9 +1165,10 @@ FIRM_LOCAL_PLACE = 0.5
 def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                  countries: Mapping[str, str]) -> Iterator[Fact]:
     seen: set[str] = set()
-    # (a market's classification says a listed firm; a register's number does not: every
-    # pharmacy has its Partita IVA, every Dutch shop its KvK-nummer)
-    firm = any(r.get("industry_scheme") for r in recs)
+    # (a market's classification or a securities code says a listed firm; a register's
+    # number does not: every pharmacy has its Partita IVA, every Dutch shop its KvK-nummer)
+    firm = any(r.get("industry_scheme") or _extra(r).get("securities_code")
+               or _extra(r).get("ticker") for r in recs)
 
     def local_conf(rec: dict[str, Any]) -> float:
         return conf(rec) * (FIRM_LOCAL_PLACE if firm else 1.0)

@@ -241,3 +241,19 @@ def test_misspelt_dictionary_words_and_real_words() -> None:
 
 def test_kana_keep_their_voicing_marks_when_accents_fold() -> None:
     assert fold("ガーデン Müller") == "ガーデン muller"
+
+
+def test_the_spoken_name_drops_legal_forms_and_the_running_corporation_only():
+    from spider.resolve.normalize import spoken_name
+
+    assert spoken_name("Northcote Animal Hospital Pty Ltd") == "Northcote Animal Hospital"
+    assert spoken_name("Farmacia Sant Anna S.n.c.") == "Farmacia Sant Anna"
+    assert spoken_name("Farmacia Centrale dei Navigli S.A.S. di Bianchi Lucia") == \
+        "Farmacia Centrale dei Navigli"
+    assert spoken_name("Bäckerei Ziegler GmbH & Co. KG") == "Bäckerei Ziegler"
+    assert spoken_name("医療法人社団 白樺会 梅田白樺歯科クリニック") == "梅田白樺歯科クリニック"
+    assert spoken_name("トヨタ自動車株式会社") == "トヨタ自動車"
+    # Words that are also legal forms stay where they are words, not forms with stops.
+    assert spoken_name("Elements Salon & Spa") == "Elements Salon & Spa"
+    assert spoken_name("Hotel Roma S.p.A.") == "Hotel Roma"
+    assert spoken_name("Bar Co") == "Bar Co" and spoken_name("Hilton Tokyo") == "Hilton Tokyo"

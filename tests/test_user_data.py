@@ -7,11 +7,13 @@ upper-case cities, a rating column, a status column, a type column in the publis
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from conftest import built_db
 
+from spider.clients import record_won
 from spider.db import open_db
 from spider.errors import InputError, SpiderError
 from spider.expand import expand
@@ -1851,6 +1853,108 @@ Werribee Equine Vets Pty Ltd,1 Ballan Rd,Werribee,VIC,3030,03 9741 5678,Equine
     assert len(_names(db, "vet")) == 5
     line = expand(db, Settings(), "Kew Veterinary Clinic", save=False).prospects[0].opening_line
     assert "Pty Ltd" not in line and "Veterinary" in line
+
+
+HANDWERK = """Firmenname;Inhaber;Straße;Hausnummer;PLZ;Ort;Telefon;Gewerk;Status
+Bäckerei Ziegler GmbH & Co. KG;Anton Ziegler;Obere Hauptstr.;3;85354;Freising;08161 98760;Bäcker;eingetragen
+Bäckerei Ziegler Filiale Dachau;Anton Ziegler;Augsburger Str.;22;85221;Dachau;08131 55210;Bäcker;eingetragen
+Bäckerei Wimmer;Maria Wimmer;Münchner Str.;5;85221;Dachau;08131 77120;Bäcker;eingetragen
+Bäckerei Müller;Hans Müller;Leopoldstr.;40;80802;München;089 3456780;Bäcker;eingetragen
+Bäckerei Schmidhuber;Josef Schmidhuber;Landsberger Str.;480;81241;München-Pasing;089 8881234;Bäcker;eingetragen
+Bäckerei Kasprowicz;Anna Kasprowicz;Fraunhoferstr.;12;80469;München;089 2011223;Bäcker;eingetragen
+Bäckerei Gruber;Peter Gruber;Sendlinger Str.;7;80331;München;089 2600111;Bäcker;gelöscht
+Bäckerei Lanzinger;Eva Lanzinger;Mühlfeldstr.;2;85748;Garching b. München;089 3201234;Bäcker;eingetragen
+Friseur Haarmonie;Lisa Berg;Schellingstr.;9;80799;München;089 2723344;Friseure;eingetragen
+Salon Kopfsache;Tom Kurz;Türkenstr.;50;80799;München;089 2809911;Friseure;eingetragen
+"""
+
+
+def test_a_german_craft_register_is_read_as_its_people_write_it(tmp_path):
+    """A Handwerkskammer's bakers: "gelöscht" is struck off (never offered); "Bäckerei
+    München" is read by the names (an umlaut the name index keys without); München-Pasing is
+    München's quarter Pasing, "Garching b. München" is Garching; a Filiale is its firm's own
+    site, never cited with it nor offered to it as a competitor."""
+    db = built_db(tmp_path, "handwerk.csv", HANDWERK)
+    assert "Bäckerei Gruber" in _closed(db)
+    assert db.execute("select city, district from records where name = 'Bäckerei Schmidhuber'"
+                      ).fetchone() == ("München", "Pasing")
+    assert db.execute("select city from records where name = 'Bäckerei Lanzinger'"
+                      ).fetchone() == ("Garching",)
+    bakers = _names(db, "Bäckerei München")
+    assert {"Bäckerei Müller", "Bäckerei Schmidhuber", "Bäckerei Kasprowicz"} <= set(bakers[:3])
+    assert "Bäckerei Gruber" not in bakers and "Friseur Haarmonie" not in bakers
+    record_won(db, "Bäckerei Ziegler GmbH & Co. KG", referenceable=True)
+    by_name = {p.name: p for p in expand(db, Settings(), "Bäckerei Wimmer", limit=10,
+                                         save=False).prospects}
+    branch = by_name["Bäckerei Ziegler Filiale Dachau"]
+    assert "same operator as your client" in branch.caution and branch.reference is None
+    seed = [p.name for p in expand(db, Settings(), "Bäckerei Ziegler Filiale Dachau", limit=10,
+                                   save=False).prospects]
+    assert "Bäckerei Ziegler GmbH & Co. KG" not in seed
+
+
+def test_a_quarter_is_read_only_after_a_large_citys_name():
+    from spider.ingest import _town_and_quarter
+
+    assert _town_and_quarter("Köln-Ehrenfeld") == ("Köln", "Ehrenfeld")
+    assert _town_and_quarter("Bonn-Bad Godesberg") == ("Bonn", "Bad Godesberg")
+    # A town of its own, a county, a romanised Japanese ward: as written.
+    for town in ("Neustadt-Glewe", "Winston-Salem", "Miami-Dade County", "Minato-ku",
+                 "Castrop-Rauxel"):
+        assert _town_and_quarter(town) is None, town
+
+
+def test_a_licence_registers_joined_columns_and_registered_names(tmp_path):
+    """A Texas licence register (Socrata JSON): "AUSTIN TX 78704-2345" in one column is the
+    town, the state and the ZIP; "Cosmetology Salon/Shop" is one kind, not a kind called
+    Shop; two licences of one LLC under two DBAs are one operator (a client's own other site,
+    never cited to it); Spa is no S.p.A."""
+    rows = [("Cosmetology Salon/Shop", "SALON ONE TWELVE LLC", "SALON 112", "112 E 7TH ST",
+             "AUSTIN TX 78701-3208", "5124720112"),
+            ("Cosmetology Salon/Shop", "SALON ONE TWELVE LLC", "SALON 112 - SOUTH LAMAR",
+             "3700 S LAMAR BLVD STE 104", "AUSTIN TX 78704-7802", "5124420112"),
+            ("Cosmetology Salon/Shop", "BELLA DONNA HAIR STUDIO LLC", "BELLA DONNA HAIR STUDIO",
+             "1201 S CONGRESS AVE STE 110", "AUSTIN TX 78704-2345", "5124441234"),
+            ("Cosmetology Salon/Shop", "ELEMENTS SALON & SPA", "", "3004 GUADALUPE ST",
+             "AUSTIN TX 78705-2606", "5124770300"),
+            ("Cosmetology Salon/Shop", "ALAMO CUTS LLC", "ALAMO CUTS", "200 E HOUSTON ST",
+             "SAN ANTONIO TX 78205-1234", "2105550100")]
+    text = json.dumps([{"license_type": t, "business_name": n, "dba": d,
+                        "business_address_line1": a, "business_city_state_zip": c,
+                        "business_phone": p} for t, n, d, a, c, p in rows])
+    db = built_db(tmp_path, "tdlr.json", text)
+    assert db.execute("select city, region, postal_code from records where name = 'SALON 112'"
+                      ).fetchone() == ("AUSTIN", "TX", "78701-3208")
+    assert not db.execute("select 1 from signals where kind = 'category' and label = 'Shop'"
+                          ).fetchone()
+    austin = _names(db, "hair salon in Austin")
+    assert "Alamo Cuts" not in austin[:4] and len(austin) >= 4
+    record_won(db, "SALON 112", referenceable=True)
+    listed = {p.name: p for p in expand(db, Settings(), "BELLA DONNA HAIR STUDIO", limit=10,
+                                        save=False).prospects}
+    assert "same operator as your client" in listed["Salon 112 - South Lamar"].caution
+    assert "Elements Salon & Spa" in listed["Elements Salon & Spa"].opening_line
+
+
+def test_a_japanese_guides_moved_row_and_its_lines_in_japanese(tmp_path):
+    """A guide keeps the old row of a restaurant that moved, "(移転)": the company is called
+    by its current name; a caution and an opener are all Japanese, the kind not said twice."""
+    db = built_db(tmp_path, "guide.csv", """店名,ジャンル,住所,電話番号
+焼肉 ヒロミヤ 本店 (移転),焼肉,東京都文京区本郷3-30-10,03-3812-2989
+焼肉ヒロミヤ本店,焼肉,東京都文京区本郷3-32-6 ハイヴ本郷1F,03-3812-2989
+焼肉 まるよし 銀座本店,焼肉,東京都中央区銀座6-4-13,03-3571-4129
+焼肉 まるよし 六本木店,焼肉,東京都港区六本木7-14-2,03-5411-2929
+炭火焼肉 なかむら,焼肉,東京都新宿区歌舞伎町1-12-5,03-3208-4411
+""")
+    names = _names(db, "焼肉 東京", language="ja")
+    assert "焼肉ヒロミヤ本店" in names and not any("移転" in n for n in names)
+    record_won(db, "焼肉 まるよし 銀座本店", referenceable=True)
+    listed = {p.name: p for p in expand(db, Settings(language="ja"), "焼肉 東京", limit=10,
+                                        save=False).prospects}
+    assert "same operator" not in listed["焼肉 まるよし 六本木店"].caution
+    assert "同じ運営元" in listed["焼肉 まるよし 六本木店"].caution
+    line = listed["炭火焼肉 なかむら"].opening_line
+    assert "焼肉 まるよし 銀座本店" in line and "焼肉の焼肉" not in line
 
 
 def test_a_japanese_call_list_names_towns_in_japanese(tmp_path):

@@ -345,6 +345,8 @@ def spoken_name(name: str) -> str:
         size = next((len(f) for f in _BY_LAST.get(last, ()) if len(folded) > len(f)
                      and tuple(folded[-len(f):]) == f), 0) or \
             (1 if _DOTTED_FORM.fullmatch(words[-1]) else 0)
+        if size == 1 and last in _WORD_FORMS and "." not in words[-1]:
+            break  # "Elements Salon & Spa" (S.p.A. is written with its stops)
         if not size:
             break
         words, folded = words[:-size], folded[:-size]
@@ -355,6 +357,10 @@ def spoken_name(name: str) -> str:
     return said
 
 
+# Legal forms that are also words a business name ends with, cut only when written with
+# their stops (S.p.A., S.A., Co.): a salon's Spa, a Norwegian AS, a shop's Company.
+_WORD_FORMS = frozenset({"spa", "sa", "as", "co", "company", "ag", "se", "ab", "oy", "sl",
+                         "sc", "cv", "lp", "kg", "og", "ek"})
 # A legal form written as dotted letters: S.n.c., S.A.S., S.p.A., S.r.l., B.V.
 _DOTTED_FORM = lazy_pattern(r"(?:[A-Za-z]{1,2}\.){2,}")
 

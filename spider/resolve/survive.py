@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,11 +16,18 @@ def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
     rank = min((r for pattern, r in trust.items() if pattern in source), default=50)
     if record.get("corporate_number"):
         rank -= 20  # a registry row knows its own legal facts best
+    if _MOVED.search(str(record.get("name") or "")):
+        rank += 100  # a row that says the business moved away: the old name and address
     filled = sum(1 for f in COMPANY_FIELDS if record.get(f) not in (None, ""))
     stamp = str(
         record.get("updated_at") or record.get("fetched_at") or record.get("ingested_at") or ""
     )
     return (rank, -filled, _neg(stamp), record.get("id") or 0)
+
+
+# A name that says the business has moved from the row's address: "焼肉 ヒロミヤ 本店 (移転)".
+_MOVED = re.compile(r"[(\[（【]\s*(?:移転|移転しました|移転済み?|moved|relocated|umgezogen|"
+                    r"déménagé|trasferito|trasladado)\s*[)\]）】]", re.I)
 
 
 def _neg(stamp: str) -> tuple[int, ...]:
