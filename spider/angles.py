@@ -175,8 +175,10 @@ def _phrase_in(language: str, label: str, place: dict | None) -> str:
 # Words of a kind of business that works from an office for other businesses, whatever its
 # size: a software house or a consultancy has a sales side, not a shop front ("the owner or
 # manager", "the competitor down the street" are a local shop's lines).
-_OFFICE_WORDS = frozenset({"software", "consultancy", "consulting", "consultants", "accounting",
-                           "accountants", "legal", "law", "marketing", "advertising",
+# (Not a law or accounting firm: a practice its partners run, told of new clients as a
+# dentist is, not of its sales team.)
+_OFFICE_WORDS = frozenset({"software", "consultancy", "consulting", "consultants",
+                           "marketing", "advertising",
                            "engineering", "architecture", "architects", "recruitment", "staffing",
                            "logistics", "wholesale", "manufacturing", "manufacture",
                            "programming", "technology", "telecommunications", "financial",

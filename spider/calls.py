@@ -204,26 +204,46 @@ def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]
     return local.astimezone(UTC)
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def parse_when(text: str, now: datetime, country: str | None) -> datetime:
-    """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "2026-12-03 14:00"
-    (in the prospect's local time)."""
+    """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "tomorrow 3pm", "monday
+    10:00", "15:00", "2026-12-03 14:00" (in the prospect's local time)."""
     value = text.strip().lower()
     zone = zone_of(country)
     match = re.fullmatch(r"\+\s*(\d+)\s*([hd])", value)
     if match:
         count = int(match.group(1))
         return now + (timedelta(hours=count) if match.group(2) == "h" else timedelta(days=count))
-    match = re.fullmatch(r"(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?", value)
     local_now = now.astimezone(zone)
-    if match:
-        day = local_now.date() + timedelta(days=1 if match.group(1) == "tomorrow" else 0)
-        at = time(int(match.group(2) or 10), int(match.group(3) or 0))
+    # "tomorrow 10:00", "tomorrow 3pm", "monday 10:00", "15:00", "3pm" (today, or tomorrow
+    # once the hour has passed)
+    match = re.fullmatch(r"(?:(today|tomorrow|" + "|".join(_WEEKDAYS) + r")\s*)?(?:(?:at\s+)?"
+                         r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?)?", value)
+    if match and value and (match.group(1) or match.group(3) or match.group(4)):
+        said, hour, minute, half = match.groups()
+        hour_of_day = int(hour) if hour else 10
+        if half and half.startswith("p") and hour_of_day < 12:
+            hour_of_day += 12
+        elif half and half.startswith("a") and hour_of_day == 12:
+            hour_of_day = 0
+        if hour_of_day > 23 or int(minute or 0) > 59:
+            raise InputError(f"--callback {text!r}: no such time; say 15:00 or 3pm")
+        at = time(hour_of_day, int(minute or 0))
+        if said in _WEEKDAYS:
+            ahead = (_WEEKDAYS.index(said) - local_now.weekday()) % 7 or 7  # the next one
+            day = local_now.date() + timedelta(days=ahead)
+        else:
+            day = local_now.date() + timedelta(days=1 if said == "tomorrow" else 0)
+            if said is None and datetime.combine(day, at, zone) <= local_now:
+                day += timedelta(days=1)  # "3pm" said at 4pm: tomorrow's
         return datetime.combine(day, at, zone).astimezone(UTC)
     try:
         moment = datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
-        raise InputError(f"--callback {text!r}: say +3h, tomorrow 10:00 or 2026-12-03 14:00") \
-            from None
+        raise InputError(f"--callback {text!r}: say +3h, 15:00, tomorrow 3pm, monday 10:00 "
+                         "or 2026-12-03 14:00") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
@@ -479,12 +499,17 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                 company_id = resolve_company(db, name, command="spider calls import")
                 outcome = outcome_of(row.get("outcome") or "")
                 logged = _iso(row.get("logged_at")) or now_iso()
+                # (a time without its zone in the prospect's own, as `spider log --callback`
+                # reads it: a CRM export writes the rep's wall-clock time)
+                back = _iso(row.get("callback_at"),
+                            zone_of(_company(db, company_id)["country"])) \
+                    if (row.get("callback_at") or "").strip() else None
                 insert_rows(db, "call_log", [{
                     "record_id": named_record(db, company_id, name), "outcome": outcome,
                     "note": row.get("note") or None, "contact": row.get("contact") or None,
                     "spoke_with": row.get("spoke_with") or None,
                     "rep": row.get("rep") or None, "logged_at": logged,
-                    "callback_at": row.get("callback_at") or None,
+                    "callback_at": back or None,
                     "attempt": int(row.get("attempt") or 0), "source": str(path.name)}])
             except (InputError, QueryError, ValueError) as exc:
                 skipped.append(f"row {number}: {exc}")
@@ -493,8 +518,9 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
     return added, skipped
 
 
-def _iso(text: str | None) -> str | None:
-    """A CRM's date or date-time as ISO (2026-11-30, 2026-11-30 14:05, 11/30/2026 2:05 PM)."""
+def _iso(text: str | None, zone: Any = UTC) -> str | None:
+    """A CRM's date or date-time as ISO (2026-11-30, 2026-11-30 14:05, 11/30/2026 2:05 PM),
+    one without its zone read in ZONE, in UTC."""
     value = (text or "").strip()
     if not value:
         return None
@@ -508,8 +534,8 @@ def _iso(text: str | None) -> str | None:
             moment = parse(value)
         except ValueError:
             continue
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(
-            timespec="seconds")
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(
+            UTC).isoformat(timespec="seconds")
     raise InputError(f"{value!r}: not a date Spider reads (2026-11-30 14:05 or 11/30/2026)")
 
 
@@ -550,7 +576,7 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
 
     now = now or datetime.now(UTC)
     wait = timedelta(days=settings.nurture_days)
-    excluded = excluded_companies(db, recent_days=0)
+    excluded = excluded_companies(db, recent_days=0, nurtured=False)
     out: dict[int, dict[str, Any]] = {}
     for row in db.query(
             "select c.outcome, c.attempt, c.logged_at, c.callback_at, l.company_id, co.name, "
@@ -575,7 +601,11 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
         if row["company_id"] not in called and row["company_id"] not in out:
             out[row["company_id"]] = {**row, "why": "low priority (C)",
                                       "next_touch": now.isoformat(timespec="seconds")}
-    return sorted((r for r in out.values() if r["company_id"] not in excluded),
+    from spider.expand import client_sites
+
+    sites = client_sites(db, list(out))  # (a won client's own site is reached through it)
+    return sorted((r for r in out.values() if r["company_id"] not in excluded
+                   and r["company_id"] not in sites),
                   key=lambda r: (r["next_touch"], r["company_id"]))
 
 

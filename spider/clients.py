@@ -170,6 +170,14 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
         raise QueryError(f"{text!r} is not in the database; add it with `spider ingest` or "
                          "`spider won --from crm.csv`")
     exact = [c for c in strong if c["score"] >= 100] or strong
+    if len(exact) > 1:
+        # Two branches of one firm ("Hartley Moss Accountants Ltd" in Leeds, "Hartley Moss
+        # Accountants" in Wetherby) are alike once the legal form is set aside: the one whose
+        # name is the very text typed is the one meant.
+        said = " ".join(text.casefold().split())
+        typed = [c for c in exact if " ".join(str(c.get("name") or "").casefold().split()) == said]
+        if len(typed) == 1:
+            return int(typed[0]["company_id"])
     if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
         raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
                          candidates=exact[:8])

@@ -9,6 +9,7 @@ Exclusions are user data: they point at a stable record, so no rebuild loses the
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,9 +29,20 @@ RECENT_CALL_DAYS = 30  # the default of the recent_call_days setting
 RECENTLY_CALLED = "called recently"
 
 
-def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS) -> dict[int, str]:
-    """Company id -> why it is never listed (an existing client, the exclusion's kind, or a
-    call logged in the last RECENT_DAYS days: it is being worked, not a new prospect).
+# What a company's latest call says of it, however long ago: in the pipeline (a meeting, a
+# proposal), decided (won, lost, not interested, not to be called), or nurtured (not now):
+# no new prospect for a cold list. (A callback's outcomes are the day's queue's.)
+SETTLED_OUTCOMES = {"meeting-booked": "in the pipeline", "meeting-held": "in the pipeline",
+                    "proposal": "in the pipeline", "won": "won", "lost": "lost",
+                    "not-interested": "said not interested", "do-not-call": "do not call"}
+NURTURED = "nurtured (said not now)"
+
+
+def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS, *,
+                       nurtured: bool = True) -> dict[int, str]:
+    """Company id -> why it is never listed (an existing client, the exclusion's kind, a
+    call logged in the last RECENT_DAYS days: it is being worked, not a new prospect; or a
+    latest call that settled it, `SETTLED_OUTCOMES`, or, with NURTURED, put it in nurture).
 
     Each list is read first and its records looked up (CROSS JOIN keeps that order): SQLite
     would otherwise walk a million record links to meet a handful of calls."""
@@ -44,6 +56,17 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS) -> dic
         "where e.expires_at is null or e.expires_at > ?", [now_iso()]
     ):
         out.setdefault(cid, kind)
+    if has_table(db, "call_log"):
+        # (each company's latest call: a "not interested" followed by a meeting is a meeting)
+        for cid, outcome in db.execute(
+                "select l.company_id, c.outcome from call_log c cross join record_links l on "
+                "l.record_id = c.record_id where c.id in (select max(c2.id) from call_log c2 "
+                "cross join record_links l2 on l2.record_id = c2.record_id "
+                "group by l2.company_id)"):
+            if outcome in SETTLED_OUTCOMES:
+                out.setdefault(cid, SETTLED_OUTCOMES[outcome])
+            elif outcome == "not-now" and nurtured:
+                out.setdefault(cid, NURTURED)
     if recent_days > 0 and has_table(db, "call_log"):
         since = (datetime.now(UTC) - timedelta(days=recent_days)).isoformat(timespec="seconds")
         for cid, in db.execute("select distinct l.company_id from call_log c cross join record_links "
@@ -148,9 +171,16 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     from spider.fields import map_headers
+    from spider.ingest import sniff_delimiter
 
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # (a list saved by Excel in Europe)
+    # (a do-not-call list saved as "Teléfono;Motivo", as ingest reads it)
+    with io.StringIO(text, newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=sniff_delimiter(text[:20000], ","))
         fields = {f.strip().lower(): f for f in reader.fieldnames or []}
         read = map_headers(list(reader.fieldnames or []))  # "Company Name", 会社名 ...
         name_col = next((fields[c] for c in ("company", "name", "company_name", "id", "#id")
@@ -164,6 +194,12 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
         rows = list(reader)
     added, skipped = 0, []
     phones: dict[str, set[int]] | None = None  # read once, where a row gives a phone alone
+    # (a list that names a company twice, or one already excluded so: excluded once)
+    done: set[tuple[int, str]] = {
+        (cid, k) for cid, k in db.execute(
+            "select l.company_id, e.kind from exclusions e join record_links l on "
+            "l.record_id = e.record_id where e.expires_at is null or e.expires_at > ?",
+            [now_iso()])}
     with transaction(db):
         for number, row in enumerate(rows, start=2):
             name = (row.get(name_col) or "").strip() if name_col else ""
@@ -188,12 +224,20 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
                 # Never a do-not-call row dropped for its date: kept, without the expiry.
                 skipped.append(f"row {number}: expiry {row[expires_col]!r} not read as a date; "
                                "excluded without one")
+            said = row.get(fields.get("kind", ""), "") or kind or "do-not-call"
             try:
-                add_exclusion(db, name, row.get(fields.get("kind", ""), "") or kind or "do-not-call",
-                              reason=row.get(fields.get("reason", "")) or None, until=until)
+                from spider.clients import resolve_company
+
+                company_id = resolve_company(db, name, command="spider exclude import")
+                if (company_id, exclusion_kind(said)) in done:
+                    skipped.append(f"row {number}: {name} is already excluded ({said})")
+                    continue
+                add_exclusion(db, name, said, reason=row.get(fields.get("reason", "")) or None,
+                              until=until)
             except (QueryError, InputError) as exc:
                 skipped.append(f"row {number}: {exc}")
                 continue
+            done.add((company_id, exclusion_kind(said)))
             added += 1
     return added, skipped
 

@@ -142,7 +142,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     best = top[0][1] if top else 1.0
     prospect_signals = signals_of(db, ids)
     evidence = evidence_of(db, ids)
-    client_sites = _clients_sites(db, ids, settings.language)
+    sites = client_sites(db, ids, settings.language)
     wanted = set(seed_signals) if query.kind == "company" else _facet_signals(query)
     # A client known by its place alone (no kind, industry or description): its lookalikes
     # are its neighbours, none a known competitor.
@@ -199,7 +199,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             segment=segment, kind=kind, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
             sources=evidence[cid].sources,
-            caution="; ".join(c for c in (client_sites.get(cid, (0, ""))[1],
+            caution="; ".join(c for c in (sites.get(cid, (0, ""))[1],
                                           evidence[cid].caution) if c),
         ))
     from spider.routing import owners
@@ -211,7 +211,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     expansion = Expansion(query, uuid.uuid4().hex[:12], prospects, seed_label, notes,
                           touched=adjacency.reads)
     attach_openers(db, settings, expansion, seed_signals, prospect_signals,
-                   {cid: owner for cid, (owner, _) in client_sites.items()})
+                   {cid: owner for cid, (owner, _) in sites.items()})
     attach_contacts(db, settings, expansion)
     if save:
         try:
@@ -552,8 +552,8 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
     return kept
 
 
-def _clients_sites(db: Database, ids: list[int], language: str = "en"
-                   ) -> dict[int, tuple[int, str]]:
+def client_sites(db: Database, ids: list[int], language: str = "en"
+                 ) -> dict[int, tuple[int, str]]:
     """Prospects that are sites of a won client's operator (its web domain, phone, brand or
     name in its place), each with that client and a caution naming it: the same customer, to
     reach through the client, not a cold call, and never a reference for it."""

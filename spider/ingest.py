@@ -55,7 +55,12 @@ from spider.fields import (
     row_prefix,
 )
 from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
-from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
+from spider.resolve.keys import (
+    SHARED_HOSTS,
+    normalize_corporate_number,
+    normalize_domain,
+    normalize_phone,
+)
 from spider.resolve.normalize import fold
 from spider.runtime import no_cyclic_gc
 from spider.signals import business_status, rating_level, reads_as_open
@@ -107,8 +112,8 @@ class IngestReport:
                 f"{self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
         if self.renamed:
-            line += (f" ({self.renamed} of the updated renamed or moved: same phone or website "
-                     "as a row gone)")
+            line += (f" ({self.renamed} of the updated renamed or moved: same phone, website "
+                     "or company number as a row gone)")
         if self.rekeyed:
             line += (f" ({self.rekeyed} of the updated now known by "
                      f"{'their id column' if self.key_column else 'what they say'}: the same "
@@ -1386,9 +1391,12 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
             about[record_id] = (fold(city or "") or fold(postal or ""), fold(name or ""),
                                 str(jcn or "").strip())
             domain = normalize_domain(website)
+            # (and the company's number where the file's rows share it, so it keyed none:
+            # a renamed school with a new phone is still its CIF)
             keys = {f"tel:{normalize_phone(phone)}",
-                    f"web:{domain}" if domain not in SHARED_HOSTS else "web:"}
-            for key in keys - {"tel:", "web:"}:
+                    f"web:{domain}" if domain not in SHARED_HOSTS else "web:",
+                    f"jcn:{normalize_corporate_number(jcn)}"}
+            for key in keys - {"tel:", "web:", "jcn:"}:
                 by_key.setdefault(key, []).append(record_id)
         return by_key
 

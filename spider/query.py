@@ -1373,6 +1373,16 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
             query.notes.append(f"'{text}' also names its operating group {group['label']}; "
                                f"expand '#{group['company_id']}' for the group's peers")
             return query
+        # Two branches of one firm alike once the legal form is set aside ("Hartley Moss
+        # Accountants Ltd", "Hartley Moss Accountants"): the one named as typed is meant.
+        said = " ".join(text.casefold().split())
+        typed = [c for c in exact if " ".join(str(c.get("name") or "").casefold().split()) == said]
+        if len(typed) == 1:
+            query = Query(text, "company", company_id=typed[0]["company_id"],
+                          company_name=typed[0]["name"])
+            query.notes.append("also close: " + "; ".join(
+                c["label"] for c in exact if c is not typed[0]))
+            return query
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
     if not (unknown and is_japanese(text)):

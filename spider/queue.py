@@ -43,7 +43,9 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         due = [r for r in due if r["company_id"] in visible]
     # A company excluded since (do-not-call, now a client) is called back no more.
     # So is one closed since: the re-ingested list says so.
-    barred = excluded_companies(db, 0).keys() | not_open(db)
+    # (a meeting or a proposal asks for its follow-up call; nurture is its own list)
+    barred = {cid for cid, why in excluded_companies(db, 0, nurtured=False).items()
+              if why != "in the pipeline"} | not_open(db)
     due = [r for r in due if r["company_id"] not in barred]
     known = best_contacts(db, settings, [r["company_id"] for r in due])
     for row in due:
@@ -78,11 +80,17 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "on c.id = p.company_id where coalesce(c.status, 'active') = 'active') "
             "where nth = 1 and priority in ('A', 'B') "
             "order by priority, created_at desc, run_row desc, rank"):
-        if len(rows) >= want:
+        if len(rows) >= 2 * want + 10:
             break
         if row[0] not in excluded and (mine is None or row[0] in mine) and \
                 (visible is None or row[0] in visible):
             rows.append(tuple(row))
+    # A won client's own other site (its branch, one web domain or phone) is reached through
+    # the client, never cold: left out, as `expand` cautions.
+    from spider.expand import client_sites
+
+    sites = client_sites(db, [row[0] for row in rows])
+    rows = [row for row in rows if row[0] not in sites][:want]
     if hand_out:
         mark_handed_out(db, [row[0] for row in rows], "queued", "today")
     known = best_contacts(db, settings, [row[0] for row in rows])

@@ -525,3 +525,76 @@ def test_a_call_to_a_closed_business_says_so_and_schedules_nothing_to_serve(tmp_
     open_one = runner.invoke(main, ["--db", str(tmp_path / "spider.db"), "log", "祇園 畑中",
                                     "no-answer"])
     assert "call back" in open_one.output and "marks it closed" not in open_one.output
+
+
+ACCOUNTANTS = """Firm,Address 1,Town,Postcode,Tel,Website,Category
+Hartley Moss Accountants Ltd,12 King Street,Leeds,LS1 2HL,0113 245 1100,www.hartleymoss.co.uk,Accountants
+Hartley Moss Accountants,3 Market Place,Wetherby,LS22 6LQ,01937 580 200,www.hartleymoss.co.uk,Accountants
+Kirkstall Chartered Accountants,201 Kirkstall Road,Leeds,LS4 2AJ,0113 278 9000,kirkstallca.co.uk,Accountants
+Horsforth Accountants,60 Town Street,Leeds,LS18 4AP,0113 258 7000,,Accountants
+Roundhay Accountants,14 Street Lane,Leeds,LS8 1BW,0113 266 1200,,Accountants
+Leeds Accountancy Services,3 Park Row,Leeds,LS1 5HD,0113 244 0000,,
+Aire Valley Bookkeeping Ltd,45 Main Street,Leeds,LS1 4AP,0113 256 0000,,
+Otley Road Accountants,8 Otley Road,Leeds,LS6 2AD,0113 230 4411,,Accountants
+"""
+
+
+def test_a_settled_call_keeps_the_company_off_every_cold_list_for_good(tmp_path):
+    """A meeting, a proposal, "not interested" logged two months ago: no new prospect after
+    the 30 days of a recent call; "not now" is nurtured; the client's own branch (one web
+    domain) is never a cold lead of the day; the firm's two branches are named apart by
+    their very names."""
+    db = built_db(tmp_path, "accountants.csv", ACCOUNTANTS, constants={"country": "GB"})
+    path = tmp_path / "spider.db"
+    db.conn.commit()
+    assert run(path, "won", "Hartley Moss Accountants Ltd", "--referenceable")[0] == 0
+    calls = tmp_path / "calls.csv"
+    calls.write_text("company,outcome,logged_at,note\n"
+                     "Kirkstall Chartered Accountants,meeting-booked,2026-10-20 10:00,Peter\n"
+                     "Horsforth Accountants,not-interested,2026-10-20 11:00,happy\n"
+                     "Roundhay Accountants,not-now,2026-10-22 11:00,after tax season\n",
+                     encoding="utf-8")
+    assert run(path, "calls", "import", str(calls))[0] == 0
+    code, out = run(path, "expand", "Hartley Moss Accountants Ltd")
+    assert code == 0
+    for name in ("Kirkstall", "Horsforth", "Roundhay", "Wetherby"):
+        assert f"] {name}" not in out and f"{name} Chartered" not in out.split("Note")[-1]
+    assert "in the pipeline" in out and "said not interested" in out
+    code, out = run(path, "expand", "accountants in Wetherby", "-n", "3")
+    code, today = run(path, "today")
+    assert code == 0 and "01937 580 200" not in today.split("New prospects")[-1]
+    assert "Kirkstall" not in today and "Horsforth" not in today
+    code, nurture = run(path, "nurture")
+    assert "Roundhay Accountants" in nurture
+    assert "their sales team" not in out  # (a firm of accountants is told of new clients)
+    # The names a member list's firms go by: accountancy and bookkeeping are accounting.
+    members = built_db(tmp_path / "members", "members.csv",
+                       "\n".join(line.rsplit(",", 1)[0] for line in ACCOUNTANTS.splitlines()))
+    members.conn.commit()
+    code, out = run(tmp_path / "members" / "spider.db", "expand", "accountancy")
+    assert "Leeds Accountancy Services" in out and "Aire Valley Bookkeeping" in out
+
+
+def test_callbacks_are_said_as_reps_say_them_and_imported_in_local_time(tmp_path):
+    from spider.calls import parse_when
+
+    madrid = ZoneInfo("Europe/Madrid")
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # Thursday, 10:00 in Madrid
+
+    def local(text: str) -> str:
+        return parse_when(text, now, "ES").astimezone(madrid).strftime("%a %d %H:%M")
+
+    assert local("15:00") == local("3pm") == "Thu 03 15:00"
+    assert local("tomorrow 3pm") == "Fri 04 15:00" and local("monday 10:00") == "Mon 07 10:00"
+    assert local("9am") == "Fri 04 09:00"  # (passed today: tomorrow's)
+    db = built_db(tmp_path, "escuelas.csv", "Nombre;Municipio;Teléfono;Actividad\n"
+                  "Autoescuela Retiro;Madrid;914 00 11 22;Autoescuela\n"
+                  "Autoescuela Chamberí;Madrid;914 47 88 12;Autoescuela\n",
+                  constants={"country": "ES"})
+    db.conn.commit()
+    calls = tmp_path / "calls.csv"
+    calls.write_text("company,outcome,callback_at\nAutoescuela Retiro,gatekeeper-message,"
+                     "2027-03-10 09:30\n", encoding="utf-8")
+    assert run(tmp_path / "spider.db", "calls", "import", str(calls))[0] == 0
+    stored = db.execute("select callback_at from call_log").fetchone()[0]
+    assert datetime.fromisoformat(stored).astimezone(madrid).hour == 9

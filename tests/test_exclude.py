@@ -144,3 +144,22 @@ def test_an_exclusion_whose_expiry_has_passed_is_not_made_forever(tmp_path):
     added, notes = import_exclusions(db, dnc)
     assert added == 1 and any("has passed" in note for note in notes)
     assert [row["name"] for row in list_exclusions(db)] == ["Delta Dental"]
+
+
+def test_a_do_not_call_list_matches_any_writing_of_a_number_once(tmp_path):
+    """A Robinson list as a Spanish office saves it (semicolons, Windows encoding), numbers
+    written "(+34) 915 ...", as Spider's own call lists write them, or "954-33-21-21": each
+    is the company's; a number listed twice excludes it once."""
+    db = built_db(tmp_path, "escuelas.csv", "Nombre;Municipio;Teléfono;Actividad\n"
+                  "Autoescuela Retiro;Madrid;915 74 31 90;Autoescuela\n"
+                  "Autoescuela Triana;Sevilla;+34 954 33 21 21;Autoescuela\n"
+                  "Autoescuela Chamberí;Madrid;914 47 88 12;Autoescuela\n",
+                  constants={"country": "ES"})
+    db.conn.commit()
+    path = tmp_path / "spider.db"
+    robinson = tmp_path / "robinson.csv"
+    robinson.write_bytes("Teléfono;Motivo\n(+34) 915 74 31 90;Lista Robinson\n"
+                         "954-33-21-21;Lista Robinson\n915743190;otra vez\n".encode("cp1252"))
+    code, out = run(path, "exclude", "import", str(robinson))
+    assert code == 0 and "2 exclusions added" in out and "already excluded" in out, out
+    assert db.execute("select count(*) from exclusions").fetchone() == (2,)

@@ -486,3 +486,25 @@ def test_a_list_given_an_id_column_keeps_two_branches_whose_numbers_are_anagrams
     assert "0 added, 3 updated" in result.output and "gone from the file" not in result.output
     assert conn.execute("select address from records where id = ?", [twelve]).fetchone() == (
         "High Street 12",)
+
+
+def test_a_row_renamed_with_a_new_phone_keeps_its_calls_by_its_company_number(empty, tmp_path):
+    """The CIF column keys no row (one school is listed twice under it), so rows are known
+    by what they say: renamed, with a new phone, the row is still its CIF's, and the
+    callback logged on it stays on it (it had become a new company, the callback stranded)."""
+    header = "Nombre;Dirección;Código Postal;Municipio;Teléfono;Actividad;CIF"
+    rows = ["Autoescuela Chamberí;C/ Santa Engracia 45;28010;Madrid;914 47 88 12;Autoescuela;B28234567",
+            "Autoescuela Getafe Centro;C/ Madrid 30;28901;Getafe;916 95 12 12;Autoescuela;B28789012",
+            "Autoescuela Nervión;Avda. Eduardo Dato 40;41005;Sevilla;954 57 66 77;Autoescuela;B41234567",
+            "Autoescuela Nervion;Avenida Eduardo Dato, 40;41005;Sevilla;954576677;Autoescuela;B41234567"]
+    listing = write(tmp_path / "autoescuelas.csv", header, rows)
+    assert spider_cli(empty, "ingest", str(listing), "--set", "country=ES").exit_code == 0
+    assert spider_cli(empty, "log", "Autoescuela Getafe Centro", "gatekeeper-message").exit_code == 0
+    company = company_named(empty, "Autoescuela Getafe Centro")
+    rows[1] = "Autoescuela Getafe;C/ Madrid 30;28901;Getafe;916 95 12 00;Autoescuela;B28789012"
+    write(listing, header, rows)
+    again = spider_cli(empty, "ingest", str(listing))
+    assert "0 added, 1 updated" in again.output, again.output
+    assert company_named(empty, "Autoescuela Getafe") == company
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)

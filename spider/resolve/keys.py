@@ -24,7 +24,8 @@ def normalize_phone(text: str | None) -> str:
     text = unicodedata.normalize("NFKC", str(text))
     text = re.split(r"(?i)\s*(?:ext|x|内線|#)\.?\s*\d+\s*$", text)[0]
     digits = _DIGITS.sub("", text)
-    if text.lstrip().startswith("+") or digits.startswith("00"):
+    # (a country code after a bracket too: "(+34) 915 74 31 90", as call lists write it)
+    if text.lstrip().lstrip("([").lstrip().startswith("+") or digits.startswith("00"):
         digits = _national(digits.lstrip("0"))
     if len(digits) == 11 and digits.startswith("1") and not digits.startswith("10"):
         digits = digits[1:]  # North American trunk prefix
