@@ -132,7 +132,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
              "phcity", "post town", "libelle commune etablissement", "libelle commune",
              "provider business practice location address city name",
             "stadt", "ort", "município", "cidade", "gemeinde", "ville", "commune", "ciudad", "localidad", "città", "comune", "municipio", "boro", "borough"),
-    "region": ("województwo", "wojewodztwo", "provincie", "län", "fylke", "maakunta", "state_province", "state province", "billing state/province", "company state", "billing state", "shipping state/province", "shipping state", "mailing state", "state/region", "billingstate", "region", "state", "st", "prefecture", "province", "subdivision", "subd",
+    "region": ("county", "województwo", "wojewodztwo", "provincie", "län", "fylke", "maakunta", "state_province", "state province", "billing state/province", "company state", "billing state", "shipping state/province", "shipping state", "mailing state", "state/region", "billingstate", "region", "state", "st", "prefecture", "province", "subdivision", "subd",
                "state/province", "state or province", "addr:province", "addr:state", "都道府県",
                "州", "省", "stabbr", "state code", "state abbr", "state abbreviation",
                "province code", "prov", "county/state", "adstate", "phstate",

@@ -96,6 +96,7 @@ class IngestReport:
     key_column: str | None = None  # the column that identifies rows, if the file has one
     customers: Counter = field(default_factory=Counter)  # "Customer" rows of an accounts export
     placed: int = 0  # rows that say their country or region (a column or --set)
+    countried: int = 0  # rows that say their country
     latin: int = 0  # rows whose address is in Latin script (or that have none)
     notes: list[str] = field(default_factory=list)  # said once, after the counts
     # --map fields the last ingest of the file gave (field -> column), read again this time
@@ -439,6 +440,14 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                 "not used")
     mapping, avoid = _read_by_values(headers, mapping, sampled)
     named = map_headers(headers, mapping, avoid)
+    # A "County" is the region of a British list (Town, County, Postcode); beside a state or
+    # province (a US register's County, State) it is finer than the region: kept aside.
+    counties = [c for c, f in named.items() if f == "region" and fold_header(c) == "county"
+                and (mapping or {}).get("region") != c]
+    if counties and any(HEADER_ALIASES.get(fold_header(h)) == "region" and h not in counties
+                        for h in headers):
+        avoid = avoid | frozenset(("region", c) for c in counties)
+        named = map_headers(headers, mapping, avoid)
     # A --set field other than a place is the user's word for every row: the column Spider
     # would have read as that field by its header is kept aside ("Provider Type" of a
     # nursing-home register, Medicare and Medicaid, is no category once --set category says
@@ -1250,6 +1259,8 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         record["postal_code"] = str(postal).zfill(5)
     if record.get("country") or record.get("region"):
         report.placed += 1
+    if record.get("country"):
+        report.countried += 1
     if str(record.get("address") or "a").isascii() or not re.search(
             r"[\u3040-\u30ff\u4e00-\u9fff]", str(record.get("address") or "")):
         report.latin += 1
@@ -1814,20 +1825,26 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
         report.added -= report.renamed + report.rekeyed
         report.updated += report.renamed + report.rekeyed
         report.stale = mark_stale(db, source, read_id)
-        if report.read and not report.placed and report.latin == report.read and report.kept:
-            # Nothing says where the rows are: a town alone is read only where the world's
-            # city table knows it, and a query naming the country meets nothing.
-            from spider.places import country_name
-            from spider.signals import source_countries
+        from spider.signals import source_countries
 
-            inferred = source_countries(db).get(source, "")
+        unplaced = report.read and report.latin == report.read and report.kept and \
+            not report.countried
+        inferred = source_countries(db).get(source, "") if unplaced else ""
+        if unplaced and (not report.placed or not inferred):
+            # Nothing says where the rows are: a town alone is read only where the world's
+            # city table knows it, and a query naming the country meets nothing. (Nor does
+            # a region no gazetteer places: a one-town list's "Madrid".)
+            from spider.places import country_name
+
             fix = "spider ingest " + shlex.quote(str(path)) + " --set country=XX"
             report.notes.append(
                 f"no column says the country; its towns or postal codes say {country_name(inferred)} "
                 f"({inferred}); if that is wrong: {fix} (its ISO code)" if inferred and
                 "," not in inferred else
-                "no column says the country or the state or region; if the list is of one "
-                f"country, say so: {fix} "
+                ("no column says the country, and its regions name none the gazetteer "
+                 "knows" if report.placed else
+                 "no column says the country or the state or region") +
+                f"; if the list is of one country, say so: {fix} "
                 "(its ISO code: US, GB, SG, DE ...), so its towns and postal codes are read "
                 "and a query naming the country meets them")
         if report.customers:

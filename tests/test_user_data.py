@@ -3819,3 +3819,26 @@ def test_a_contact_column_with_an_address_names_nobody_and_a_name_keeps_its_apos
     asked = {p.name: p.ask_for for p in expand(db, Settings(), "Kirkgate Diner", limit=5,
                                                save=False).prospects}
     assert asked and not any("@" in ask for ask in asked.values()), asked
+
+
+def test_a_british_county_is_the_region_and_a_us_county_beside_a_state_is_not(tmp_path):
+    db = built_db(tmp_path, "firms.csv", """Firm,Address 1,Town,County,Postcode,Category
+Hartley Moss Accountants,12 King Street,Leeds,West Yorkshire,LS1 2HL,Accountants
+Salford Quays Accountants,1 The Quays,Salford,Greater Manchester,M50 3AZ,Accountants
+Calder & Co Chartered Accountants,5 Wood Street,Wakefield,West Yorkshire,WF1 2EL,Accountants
+""")
+    assert _names(db, "Hartley Moss Accountants")[0] == "Calder & Co Chartered Accountants"
+    us = built_db(tmp_path / "us", "salons.csv", "Name,Address,City,County,State,ZIP\n"
+                  "A Salon,1 Main St,Austin,Travis,TX,78701\nB Salon,2 Main St,Austin,Travis,TX,78702\n")
+    assert us.execute("select distinct region from records").fetchall() == [("TX",)]
+
+
+def test_a_one_town_list_whose_region_places_nothing_is_asked_for_its_country(tmp_path):
+    from spider.ingest import ingest_file as ingest
+
+    db = open_db(tmp_path / "spider.db")
+    path = tmp_path / "escuelas.csv"
+    path.write_text("Nombre;Municipio;Provincia;Teléfono\nAutoescuela Retiro;Madrid;Madrid;914001122\n"
+                    "Autoescuela Chamberí;Madrid;Madrid;914478812\n", encoding="utf-8")
+    report = ingest(db, path)
+    assert any("--set country=XX" in note for note in report.notes), report.notes
