@@ -445,9 +445,8 @@ class _Operator:
         self.stems = {stem for n in self.names if (stem := _branch_stem(n, places, generic))}
         # (a registered name the list gives beside the trading one: SALON ONE TWELVE LLC of
         # "Salon 112" and "Salon 112 - South Lamar"; 医療法人社団 白樺会 of its clinics)
-        legal_name = _folded(legal)
-        self.legal = "" if not legal_name or all(generic(w) for w in legal_name.split()) \
-            else legal_name
+        self.legal = _folded(legal)
+        self._generic = generic  # (read only when two legal names meet: no statement else)
 
     def owns(self, other: _Operator) -> bool:
         return bool(
@@ -460,7 +459,8 @@ class _Operator:
             # a branch's stem is the other's whole name ("Bäckerei Ziegler Filiale Dachau" of
             # Bäckerei Ziegler GmbH & Co. KG; 一蘭 道頓堀店 of 一蘭)
             or self.stems & other.names or other.stems & self.names
-            or (self.legal and other.legal == self.legal)
+            or (self.legal and other.legal == self.legal
+                and not all(self._generic(w) for w in self.legal.split()))
             or (self.brand and other.brand == self.brand)
             or (self.group and other.group == self.group))
 
