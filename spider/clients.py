@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from spider.db import Database, insert_rows, table, transaction, update_row, upsert_row
 from spider.errors import InputError, QueryError
 from spider.fields import account_relation, fold_header
-from spider.names import find_companies, name_keys, named_within
+from spider.names import find_companies, name_keys, named_as_typed, named_within
 from spider.runtime import lazy_pattern
 from spider.settings import Settings
 from spider.text import now_iso, plural
@@ -170,14 +170,9 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
         raise QueryError(f"{text!r} is not in the database; add it with `spider ingest` or "
                          "`spider won --from crm.csv`")
     exact = [c for c in strong if c["score"] >= 100] or strong
-    if len(exact) > 1:
-        # Two branches of one firm ("Hartley Moss Accountants Ltd" in Leeds, "Hartley Moss
-        # Accountants" in Wetherby) are alike once the legal form is set aside: the one whose
-        # name is the very text typed is the one meant.
-        said = " ".join(text.casefold().split())
-        typed = [c for c in exact if " ".join(str(c.get("name") or "").casefold().split()) == said]
-        if len(typed) == 1:
-            return int(typed[0]["company_id"])
+    typed = named_as_typed(exact, text) if len(exact) > 1 else None
+    if typed is not None:
+        return int(typed["company_id"])
     if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
         raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
                          candidates=exact[:8])

@@ -57,12 +57,12 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS, *,
     ):
         out.setdefault(cid, kind)
     if has_table(db, "call_log"):
+        from spider.calls import LATEST_CALL
+
         # (each company's latest call: a "not interested" followed by a meeting is a meeting)
         for cid, outcome in db.execute(
                 "select l.company_id, c.outcome from call_log c cross join record_links l on "
-                "l.record_id = c.record_id where c.id in (select max(c2.id) from call_log c2 "
-                "cross join record_links l2 on l2.record_id = c2.record_id "
-                "group by l2.company_id)"):
+                f"l.record_id = c.record_id where {LATEST_CALL}"):
             if outcome in SETTLED_OUTCOMES:
                 out.setdefault(cid, SETTLED_OUTCOMES[outcome])
             elif outcome == "not-now" and nurtured:
@@ -126,12 +126,14 @@ def expiry(text: str | None, *, now: datetime | None = None) -> str | None:
 
 
 def add_exclusion(db: Database, name: str, kind: str, *, reason: str | None = None,
-                  until: str | None = None) -> dict[str, Any]:
-    """Exclude the company NAME (#id or a name, as `expand` finds it) from every call list,
-    until UNTIL (stored on the record its name names, so no rebuild loses it)."""
+                  until: str | None = None, company_id: int | None = None) -> dict[str, Any]:
+    """Exclude the company NAME (#id or a name, as `expand` finds it; COMPANY_ID where the
+    caller has found it) from every call list, until UNTIL (stored on the record its name
+    names, so no rebuild loses it)."""
     from spider.clients import named_record, resolve_company
 
-    company_id = resolve_company(db, name, command="spider exclude add")
+    if company_id is None:
+        company_id = resolve_company(db, name, command="spider exclude add")
     row = {"record_id": named_record(db, company_id, name), "kind": exclusion_kind(kind),
            "reason": reason, "expires_at": expiry(until), "created_at": now_iso()}
     with transaction(db):
@@ -170,6 +172,7 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    from spider.clients import resolve_company
     from spider.fields import map_headers
     from spider.ingest import sniff_delimiter
 
@@ -226,18 +229,17 @@ def import_exclusions(db: Database, path: Path, *, kind: str | None = None,
                                "excluded without one")
             said = row.get(fields.get("kind", ""), "") or kind or "do-not-call"
             try:
-                from spider.clients import resolve_company
-
                 company_id = resolve_company(db, name, command="spider exclude import")
-                if (company_id, exclusion_kind(said)) in done:
+                excluded = (company_id, exclusion_kind(said))
+                if excluded in done:
                     skipped.append(f"row {number}: {name} is already excluded ({said})")
                     continue
                 add_exclusion(db, name, said, reason=row.get(fields.get("reason", "")) or None,
-                              until=until)
+                              until=until, company_id=company_id)
             except (QueryError, InputError) as exc:
                 skipped.append(f"row {number}: {exc}")
                 continue
-            done.add((company_id, exclusion_kind(said)))
+            done.add(excluded)
             added += 1
     return added, skipped
 

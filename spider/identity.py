@@ -63,7 +63,7 @@ def key_column(headers: Sequence[str], fields: dict[str, str],
         values = [str(row.get(column) or "").strip() for row in sample]
         if not values or not all(values) or len(set(values)) != len(values):
             continue
-        if _counter(values):
+        if row_counter(values):
             continue
         return column
     return None
@@ -81,7 +81,7 @@ def _names_an_id(header: str, field: str) -> bool:
     return bool(words) and (words[-1] in _KEY_WORDS or header.endswith(_KEY_SUFFIXES))
 
 
-def _counter(values: list[str]) -> bool:
+def row_counter(values: list[str]) -> bool:
     """1, 2, 3 ... (or 0, 1, 2 ...) in order: a row number written into the file."""
     if not all(v.isdigit() for v in values):
         return False

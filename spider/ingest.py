@@ -54,7 +54,7 @@ from spider.fields import (
     names_no_kind,
     row_prefix,
 )
-from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key
+from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key, row_counter
 from spider.resolve.keys import (
     SHARED_HOSTS,
     normalize_corporate_number,
@@ -62,7 +62,7 @@ from spider.resolve.keys import (
     normalize_phone,
 )
 from spider.resolve.normalize import fold
-from spider.runtime import no_cyclic_gc
+from spider.runtime import lazy_pattern, no_cyclic_gc
 from spider.signals import business_status, rating_level, reads_as_open
 from spider.sources import register_source
 from spider.text import now_iso, plural
@@ -387,10 +387,10 @@ def _shared_by_branches(rows: list[dict], column: str, named: dict[str, str]) ->
 # street, as a hand-made list writes "High Street | 12".
 _BARE_NUMBER = frozenset({"no", "no.", "nr", "nr.", "#", "num", "num.", "number", "nº", "n°",
                           "n", "n.", "nro", "nro."})
-_HOUSE_NUMBER = re.compile(r"\d{1,5}\s?[a-z]?(?:\s?[-/]\s?\d{1,5}\s?[a-z]?)?", re.I)
+_HOUSE_NUMBER = lazy_pattern(r"\d{1,5}\s?[a-z]?(?:\s?[-/]\s?\d{1,5}\s?[a-z]?)?", re.I)
 # Where the number goes: before an English or French street ("12 High Street", "12 rue de la
 # Paix"), after the rest ("Hauptstraße 12", "Calle Mayor 12", "Via Roma 12").
-_NUMBER_GOES_FIRST = re.compile(
+_NUMBER_GOES_FIRST = lazy_pattern(
     r"(?:^|\s)(?:street|st|road|rd|lane|ln|avenue|ave|drive|dr|way|close|court|ct|place|pl|"
     r"crescent|terrace|tce|parade|row|walk|square|sq|gardens|grove|hill|boulevard|blvd|"
     r"highway|hwy|parkway|pkwy)\.?$|^(?:rue|avenue|boulevard|bd|chemin|route|quai|place|"
@@ -402,8 +402,6 @@ def _house_number_column(headers: list[str], named: dict[str, str],
     """The column right after the address whose header is a bare "No", "Nr." or "#" and whose
     values are house numbers (12, 12a, 12-14), not a row counter: the street's number, which
     the address says (it is no id: two streets have a number 12)."""
-    from spider.identity import _counter
-
     at = [i for i, c in enumerate(headers) if named.get(c) == "address"]
     if not at or at[0] + 1 >= len(headers):
         return None
@@ -412,7 +410,7 @@ def _house_number_column(headers: list[str], named: dict[str, str],
         return None
     values = [str(row.get(column) or "").strip() for row in rows]
     values = [v for v in values if v]
-    if not values or _counter(values):
+    if not values or row_counter(values):
         return None
     shaped = sum(1 for v in values if _HOUSE_NUMBER.fullmatch(v))
     return column if shaped >= 0.9 * len(values) else None
@@ -1076,6 +1074,30 @@ def _header(column: str, prefix: str | None) -> str:
 
 
 _EXCEL_TEXT_START = frozenset("+0123456789(")
+def _tidy_town(record: dict[str, Any], city: str) -> None:
+    """The town cell's other places, each where the row gives none of its own: a state and a
+    ZIP ("AUSTIN TX 78704-2345", a licence register's city_state_zip), a province in
+    brackets ("Milano (MI)", "Springfield (IL)"), a quarter after the city ("München-Pasing")
+    or a nearer city after "b." ("Garching b. München" is Garching)."""
+    joined = _CITY_STATE_ZIP.fullmatch(city)
+    if joined and (joined.group(3) or "," in joined.group(0)):
+        city = record["city"] = joined.group(1)
+        record.setdefault("region", joined.group(2))
+        if joined.group(3):
+            record.setdefault("postal_code", joined.group(3))
+    town = _TOWN_WITH_REGION.fullmatch(city)
+    if town:
+        city = record["city"] = town.group(1)
+        record.setdefault("region", town.group(2))
+    if ("-" in city or " b" in city) and \
+            str(record.get("country") or "").upper() not in _NO_QUARTERS:
+        split = _town_and_quarter(city)
+        if split:
+            record["city"] = split[0]
+            if split[1]:
+                record.setdefault("district", split[1])
+
+
 @functools.lru_cache(maxsize=4096)
 def _town_and_quarter(city: str) -> tuple[str, str] | None:
     """A town written with its quarter after a hyphen, where the part before it is one of
@@ -1104,9 +1126,9 @@ _NO_QUARTERS = frozenset({"US", "USA", "UNITED STATES", "CA", "CANADA", "GB", "U
 
 
 # A town, its state's two letters and its ZIP in one cell: AUSTIN TX 78704-2345, Austin, TX.
-_CITY_STATE_ZIP = re.compile(r"(\S.*?),?\s+([A-Z]{2}),?(?:\s+(\d{5}(?:-\d{4})?))?")
+_CITY_STATE_ZIP = lazy_pattern(r"(\S.*?),?\s+([A-Z]{2}),?(?:\s+(\d{5}(?:-\d{4})?))?")
 # A town written with its province's or state's code in brackets: Milano (MI).
-_TOWN_WITH_REGION = re.compile(r"(\S.*?)\s*\(([A-Z]{2,3})\)")
+_TOWN_WITH_REGION = lazy_pattern(r"(\S.*?)\s*\(([A-Z]{2,3})\)")
 # Fields whose values are numbers whatever letters they hold (an id, a UK postcode).
 _NUMBER_FIELDS = frozenset({"phone", "postal_code", "corporate_number", "source_id",
                             "industry_code"})
@@ -1228,29 +1250,9 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         report.customers[said] += 1
     for fld, value in (constants or {}).items():
         record.setdefault(fld, value)
-    joined = _CITY_STATE_ZIP.fullmatch(str(record.get("city") or ""))
-    if joined and (joined.group(3) or "," in joined.group(0)):
-        # One column of "AUSTIN TX 78704-2345" (a licence register's city_state_zip): the
-        # town, the state and the ZIP, each where the row gives none of its own
-        record["city"] = joined.group(1)
-        record.setdefault("region", joined.group(2))
-        if joined.group(3):
-            record.setdefault("postal_code", joined.group(3))
-    town = _TOWN_WITH_REGION.fullmatch(str(record.get("city") or ""))
-    if town:
-        # "Milano (MI)", "Springfield (IL)": the town, and its province or state where the
-        # row gives none
-        record["city"] = town.group(1)
-        record.setdefault("region", town.group(2))
-    if ("-" in str(record.get("city") or "") or " b" in str(record.get("city") or "")) and \
-            str(record.get("country") or "").upper() not in _NO_QUARTERS:
-        # "München-Pasing", "Berlin-Mitte": the city and its quarter; "Garching b. München"
-        # is Garching (near München)
-        split = _town_and_quarter(str(record["city"]))
-        if split:
-            record["city"] = split[0]
-            if split[1]:
-                record.setdefault("district", split[1])
+    city = str(record.get("city") or "")
+    if " " in city or "-" in city or "(" in city:  # (most towns are one word: no more to read)
+        _tidy_town(record, city)
     postal = record.get("postal_code")
     if isinstance(postal, str | int) and str(postal).isdigit() and len(str(postal)) in (3, 4) \
             and _in_us(record.get("country"), record.get("region")):
@@ -1550,9 +1552,10 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
     keyed: set[str] = set()  # gone rows that had a key
     for row in db.execute(select + "status = 'active' and coalesce(read_id, '') != ?",
                           [source, read_id]):
-        gone[letters(said(row))].append(row[0])
+        known = letters(said(row))
+        gone[known].append(row[0])
         if str(row[1] or "").strip():
-            keyed.add(letters(said(row)))
+            keyed.add(known)
     if not gone:
         return 0
     claims: dict[str, list[int]] = defaultdict(list)
@@ -1829,7 +1832,7 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
 
         unplaced = report.read and report.latin == report.read and report.kept and \
             not report.countried
-        inferred = source_countries(db).get(source, "") if unplaced else ""
+        inferred = source_countries(db, only=source).get(source, "") if unplaced else ""
         if unplaced and (not report.placed or not inferred):
             # Nothing says where the rows are: a town alone is read only where the world's
             # city table knows it, and a query naming the country meets nothing. (Nor does

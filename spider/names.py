@@ -382,3 +382,12 @@ def describe_companies(db: Database, ids: list[int]) -> dict[int, dict[str, str]
 
 def describe_company(db: Database, company_id: int) -> dict[str, str]:
     return describe_companies(db, [company_id])[company_id]
+
+
+def named_as_typed(candidates: list[dict], text: str) -> dict | None:
+    """Of companies alike once their legal forms are set aside (two branches, "Hartley Moss
+    Accountants Ltd" in Leeds, "Hartley Moss Accountants" in Wetherby), the one whose name is
+    the very text typed, if exactly one is."""
+    said = " ".join(text.casefold().split())
+    typed = [c for c in candidates if " ".join(str(c.get("name") or "").casefold().split()) == said]
+    return typed[0] if len(typed) == 1 else None

@@ -36,6 +36,7 @@ from spider.names import (
     COMPANY_EXACT,
     describe_company,
     find_companies,
+    named_as_typed,
     named_within,
     whole_words,
 )
@@ -1373,15 +1374,14 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
             query.notes.append(f"'{text}' also names its operating group {group['label']}; "
                                f"expand '#{group['company_id']}' for the group's peers")
             return query
-        # Two branches of one firm alike once the legal form is set aside ("Hartley Moss
-        # Accountants Ltd", "Hartley Moss Accountants"): the one named as typed is meant.
-        said = " ".join(text.casefold().split())
-        typed = [c for c in exact if " ".join(str(c.get("name") or "").casefold().split()) == said]
-        if len(typed) == 1:
-            query = Query(text, "company", company_id=typed[0]["company_id"],
-                          company_name=typed[0]["name"])
+        # Two branches of one firm alike once the legal form is set aside: the one named as
+        # typed is meant.
+        typed = named_as_typed(exact, text)
+        if typed is not None:
+            query = Query(text, "company", company_id=typed["company_id"],
+                          company_name=typed["name"])
             query.notes.append("also close: " + "; ".join(
-                c["label"] for c in exact if c is not typed[0]))
+                c["label"] for c in exact if c is not typed))
             return query
         raise QueryError(f"{text!r} is the name of {len(exact)} companies; rerun with one id "
                          f"(e.g. spider expand '#{exact[0]['company_id']}')", candidates=exact[:8])
@@ -2029,11 +2029,15 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         elif (word.startswith("=") and fold_query(term.label) != word[1:]
               and not term.facet.startswith("kind by name") and word[1:] not in said):
             notes.append(f"read '{word[1:]}' as {term.label}")
-    if not by_facet and (unknown or unheld) and all(
-            _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
-        # Only a kind most of the list's names say ("vets" in a list of "... Veterinary
-        # Clinic" whose category column holds specialisms): every one of them, in the
-        # country most of them are in (a place is what a segment stands on).
+    # The kind asked is what most of the list's names say it is ("vet" in a list of "...
+    # Veterinary Hospital", "... Animal Clinic" whose category column holds their services),
+    # and nothing but a place was understood beside it: the answer is every one of them there.
+    asked = [*unknown, *unheld]
+    most_named = bool(asked) and set(by_facet) <= {"place"} and all(
+        _most_named(vocabulary.db, word) for word in asked)
+    if most_named and not by_facet:
+        # (no place asked: the country most of them are in; a place is what a segment
+        # stands on)
         widest = vocabulary.db.execute(
             "select signal, label from signals where kind = 'country' order by companies desc "
             "limit 1").fetchone()
@@ -2045,12 +2049,8 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         raise QueryError(f"{text!r} matches no company and no segment word{hint}. Try a company "
                          "name as `spider records` shows it, or words like "
                          f"{_example_segment(vocabulary)!r}", candidates=candidates[:5])
-    if (unknown or unheld) and by_facet and set(by_facet) == {"place"} and all(
-            _most_named(vocabulary.db, word) for word in [*unknown, *unheld]):
-        # The kind asked is what most of the list's names say it is ("vet" in a list of
-        # "... Veterinary Hospital", "... Animal Clinic" whose category column holds their
-        # services): the answer is every one of them in the place.
-        notes.append(f"{', '.join(repr(w) for w in [*unknown, *unheld])}: most names here "
+    if most_named:
+        notes.append(f"{', '.join(repr(w) for w in asked)}: most names here "
                      "say so; listing every company in the place")
         unknown, unheld = [], []
     if (unknown or unheld) and by_facet and set(by_facet) == {"place"}:

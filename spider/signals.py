@@ -678,8 +678,8 @@ BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itsel
 # A register's classification code read as its kind (86.23Z a dentist): the register's own
 # word for the trade, a little below a category a directory writes in words.
 CLASSIFIED_KIND = 0.9
-_NACE_CODE = re.compile(r"(\d{2})\.(\d{2})(?:\.\d{1,2}){0,2}([A-Z])?")
-_CNAE_CODE = re.compile(r"(\d{2})\.?(\d{2})-(\d)(?:[/-](\d{2}))?")
+_NACE_CODE = lazy_pattern(r"(\d{2})\.(\d{2})(?:\.\d{1,2}){0,2}([A-Z])?")
+_CNAE_CODE = lazy_pattern(r"(\d{2})\.?(\d{2})-(\d)(?:[/-](\d{2}))?")
 _NAICS_COUNTRIES = frozenset({"US", "CA", "MX"})
 
 
@@ -1358,23 +1358,25 @@ def _short_codes(regions: Iterable[str]) -> bool:
     return bool(regions) and all(len(r.strip()) <= 3 and r.strip().isalpha() for r in regions)
 
 
-def source_countries(db: Database) -> dict[str, str]:
+def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
     """The country of each source whose rows name regions but no country, where the regions
     say it: a file whose state column holds TX, CA, NY ... is a US file (a code alone, "CA",
     could be a region of several countries; the file's other values decide), and so is a
-    Texas list whose only value, TX, is a region of no other country."""
+    Texas list whose only value, TX, is a region of no other country. ONLY: that source's
+    alone (an ingest's note, not every list's)."""
+    scope, params = ("source = ? and ", [only]) if only is not None else ("", [])
     values: dict[str, list[str]] = defaultdict(list)
     for source, region in db.execute(
-            "select source, region from records where coalesce(country, '') = '' and "
+            f"select source, region from records where {scope}coalesce(country, '') = '' and "
             "coalesce(region, '') != '' and coalesce(status, 'active') = 'active' "
-            "group by source, region"):
+            "group by source, region", params):
         values[source].append(region)
     # A file with no region column: the region part of its addresses ("Austin, TX 78701").
     tails: dict[str, set[str]] = defaultdict(set)
     for source, address in db.execute(
-            "select source, address from records where coalesce(country, '') = '' and "
+            f"select source, address from records where {scope}coalesce(country, '') = '' and "
             "coalesce(region, '') = '' and coalesce(address, '') != '' and "
-            "coalesce(status, 'active') = 'active' limit 50000"):
+            "coalesce(status, 'active') = 'active' limit 50000", params):
         if source not in values:
             tail = places.address_tail(address)
             if tail:
@@ -1415,12 +1417,12 @@ def source_countries(db: Database) -> dict[str, str]:
     # (and a file whose regions the gazetteer does not hold: a Spanish list's provinces,
     # Barcelona, Valladolid, Cádiz, where only the autonomous communities are known)
     towns: dict[str, list[str]] = defaultdict(list)
+    coded = {source for source, regions in values.items() if _short_codes(regions)}
     for source, city in db.execute(
-            "select source, city from records where coalesce(country, '') = '' and "
+            f"select source, city from records where {scope}coalesce(country, '') = '' and "
             "coalesce(city, '') != '' and coalesce(status, 'active') = 'active' "
-            "group by source, city order by count(*) desc"):
-        if len(towns[source]) < 100 and ("," in out.get(source, ",") or _short_codes(
-                values.get(source, ()))):
+            "group by source, city order by count(*) desc", params):
+        if len(towns[source]) < 100 and ("," in out.get(source, ",") or source in coded):
             towns[source].append(city)
 
     def town(city: str) -> str:  # LYON 3EME: Lyon
@@ -1428,15 +1430,23 @@ def source_countries(db: Database) -> dict[str, str]:
         return split[0] if split else city
 
     for source, cities in towns.items():
-        held = [found for found in (places.city_other_names(town(c)) for c in cities) if found]
-        known = [found[0][0] for found in held]
-        if source in out:
-            # Regions that are short codes several countries use (an Italian list's
-            # provinces MI, CO, TO, GE read as Michigan, Colorado, Togdheer, Gedo) give way
-            # to towns that are in none of the countries they said: Milano, Torino, Genova.
-            given = set(out[source].split(","))
-            if len(held) < 2 or any(c in given for found in held for c, _ in found):
-                continue
+        # Regions that are short codes several countries use (an Italian list's provinces
+        # MI, CO, TO, GE read as Michigan, Colorado, Togdheer, Gedo) give way to towns that
+        # are in none of the countries they said: Milano, Torino, Genova. (A town in one of
+        # them, most lists' first, keeps the regions' reading: no more towns are read.)
+        given = set(out[source].split(",")) if source in out else set()
+        held: list[list[tuple[str, tuple[str, ...]]]] = []
+        stands = False  # a town in a country the regions said
+        for city in cities:
+            named = places.city_other_names(town(city))
+            if any(country in given for country, _ in named):
+                stands = True
+                break
+            if named:
+                held.append(named)
+        if stands or (source in out and len(held) < 2):
+            continue
+        known = [named[0][0] for named in held]
         if len(known) >= 2:
             country, count = Counter(known).most_common(1)[0]
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):
@@ -1447,8 +1457,8 @@ def source_countries(db: Database) -> dict[str, str]:
     for source, code in db.execute(
             "select source, postal_code from (select source, postal_code, row_number() over "
             "(partition by source) as nth from (select distinct source, postal_code from records "
-            "where coalesce(country, '') = '' and coalesce(postal_code, '') != '' and "
-            "coalesce(status, 'active') = 'active')) where nth <= 200"):  # (200 of each list)
+            f"where {scope}coalesce(country, '') = '' and coalesce(postal_code, '') != '' and "
+            "coalesce(status, 'active') = 'active')) where nth <= 200", params):  # (200 of each)
         if source not in out:
             codes[source].append(code)
     for source, written in codes.items():

@@ -8,6 +8,7 @@ from typing import Any
 
 from spider.resolve.normalize import is_japanese
 from spider.resolve.words import COMPANY_FIELDS
+from spider.runtime import lazy_pattern
 
 
 def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
@@ -26,8 +27,8 @@ def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
 
 
 # A name that says the business has moved from the row's address: "焼肉 ヒロミヤ 本店 (移転)".
-_MOVED = re.compile(r"[(\[（【]\s*(?:移転|移転しました|移転済み?|moved|relocated|umgezogen|"
-                    r"déménagé|trasferito|trasladado)\s*[)\]）】]", re.I)
+_MOVED = lazy_pattern(r"[(\[（【]\s*(?:移転|移転しました|移転済み?|moved|relocated|umgezogen|"
+                    r"déménagé|trasferito|trasladado)\s*[)\]）】]", re.IGNORECASE)
 
 
 def _neg(stamp: str) -> tuple[int, ...]:
