@@ -239,13 +239,14 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
     rest of the walk only breaks ties. KINDS: the kinds of the client's own signals."""
     level: dict[int, int] = {}
     market: dict[int, float] = {}  # what a review score or size band shares: within a place
+    business: dict[str, set[int]] = {}  # those sharing its kind of business, by signal kind
+    local = is_local(kinds)
     if not kinds & COMPETITOR_KINDS and "term" in kinds:
         # Known only by its description: compared by its words, as a cosine.
         shared = text_similarity(db, company_id)
     else:
         shared, level = direct_similarity(db, company_id, max_signal_companies=cap,
-                                          market=market)
-    local = is_local(kinds)
+                                          market=market, business=business if local else None)
     bonus = PLACE_BONUS if local else FIRM_PLACE_BONUS
     top_walk = max(walk.values(), default=0.0) or 1.0
     # A local business's nearer competitors outside its own town: by its postal code, which
@@ -263,6 +264,41 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
                     * (1 + bonus[level.get(cid, 0)] + POSTAL_BONUS * postal.get(cid, 0.0)
                        + MARKET_NUDGE * market.get(cid, 0.0) / top_market)
                     * (1 + 0.01 * nearness) + 1e-12 * nearness)
+    return _market_first(out, business, level) if local else out
+
+
+# A local business's market: the companies sharing at least its region (a prefecture, a
+# state, a province) with it.
+MARKET_LEVEL = 2
+MARKET_GAP = 0.5  # the best of the rest scores at most this share of the market's last
+
+
+def _market_first(scores: dict[int, float], sharing: dict[str, set[int]],
+                  level: dict[int, int]) -> dict[int, float]:
+    """SCORES with a local client's competitors in its market (of its kind of business, in its
+    region: MARKET_LEVEL) above every other company: a dental clinic in Kyoto sharing three of
+    an Osaka clinic's four treatments is no competitor of it, where the Osaka clinics sharing
+    one are, however much more the Kyoto one shares. Its kind of business is what its
+    category says where it has one (an American restaurant's is American, not any
+    restaurant), else the kind its name says. The rest keep their order among themselves,
+    scaled below the market. A client whose region nothing else shares is left as it is."""
+    business = sharing.get("category") or sharing.get("kind", set()) | sharing.get("concept", set())
+    if not business or not any(found >= MARKET_LEVEL for found in level.values()):
+        return scores
+    inside = [value for cid, value in scores.items()
+              if value > 0 and cid in business and level.get(cid, 0) >= MARKET_LEVEL]
+    outside = [cid for cid, value in scores.items() if value > 0 and not (
+        cid in business and level.get(cid, 0) >= MARKET_LEVEL)]
+    if not inside or not outside:
+        return scores
+    floor = min(inside)
+    top = max(scores[cid] for cid in outside)
+    if top < floor * MARKET_GAP:
+        return scores
+    scale = floor * MARKET_GAP / top
+    out = dict(scores)
+    for cid in outside:
+        out[cid] *= scale
     return out
 
 

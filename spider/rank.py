@@ -165,12 +165,18 @@ DEGREES_WITH_HOLDERS = 2000
 PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
 
 
+# The signals that say a local business's kind (not its list, tier, rating or words).
+BUSINESS_KINDS = frozenset({"category", "kind", "concept"})
+BROAD_KIND_SHARE = 1e-6
+
+
 # What a shared rating or size band counts for, beside a shared business (see below).
 WITHIN_MARKET_SHARE = 0.1
 
 
 def direct_similarity(db: Database, company_id: int, *, max_signal_companies: int,
-                      max_holders: int = 20_000, market: dict[int, float] | None = None
+                      max_holders: int = 20_000, market: dict[int, float] | None = None,
+                      business: dict[str, set[int]] | None = None
                       ) -> tuple[dict[int, float], dict[int, int]]:
     """What every other company shares with COMPANY_ID directly: the walk's first return
     (company -> signal -> company) over the signals that are not places, computed exactly
@@ -187,7 +193,10 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
     there, not into what is shared: the caller orders peers by it within one place, and a
     list of one kind (a register of nursing homes, whose kind every company holds and so
     weighs nothing) does not rank another state's five-rated homes before the ones in
-    town."""
+    town. Given BUSINESS, the companies sharing one of its kinds of business (BUSINESS_KINDS)
+    go in it by the signal's kind (category, kind, concept), those of a kind held past the
+    walk's cap too (a list of dentists, each a dentist), sharing it for BROAD_KIND_SHARE of
+    its share."""
     row = db.execute("select weight_sum from company_weights where company_id = ?",
                      [company_id]).fetchone()
     if not row or not row[0]:
@@ -198,11 +207,13 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
             "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
             "join signals s on s.signal = cs.signal where cs.company_id = ?", [company_id]).fetchall():
         place = signal.startswith("place:")
-        if count <= 1 or count > (max_holders if place else min(max_holders, max_signal_companies)) \
-                or not total:
+        of_business = business is not None and signal.split(":", 1)[0] in BUSINESS_KINDS
+        broad = count > max_signal_companies and not place
+        if count <= 1 or count > (max_holders if place or of_business
+                                  else min(max_holders, max_signal_companies)) or not total:
             continue
-        holders = db.execute("select company_id, weight from company_signals where signal = ?",
-                             [signal])
+        holders: Iterable[tuple[int, float]] = db.execute(
+            "select company_id, weight from company_signals where signal = ?", [signal])
         if place:
             here = PLACE_LEVELS.get(signal.split(":")[1], 1)
             for other, _ in holders:
@@ -218,6 +229,15 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
             # them: a two-star Indian restaurant's competitors are Indian restaurants, the
             # two-star ones first; a Dayton credit union's are Ohio's, its size first.
             share *= WITHIN_MARKET_SHARE
+        if of_business:
+            assert business is not None
+            holders = list(holders)
+            business.setdefault(signal.split(":", 1)[0], set()).update(
+                other for other, _ in holders if other != company_id)
+            if broad:
+                # (the kind a whole list holds: it orders that list's companies by place,
+                # below anything else shared)
+                share *= BROAD_KIND_SHARE
         for other, theirs in holders:
             shared[other] += share * theirs
     shared.pop(company_id, None)

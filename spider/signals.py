@@ -920,16 +920,18 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
 
 
 # Separators that always part a category cell ("Bar; Grill", "Cafe / Bakery", 美容室、ネイル).
-# (and a Japanese list's 「・」 between words in kanji, 一般歯科・小児歯科・矯正歯科, or a space
-# between Japanese words, 一般歯科 小児歯科; not the 「・」 inside a katakana word: カフェ・バー)
-_HARD_PARTS = re.compile(r"\s*[;/|、]\s*|(?<![\u30a0-\u30ff])\s*・\s*(?![\u30a0-\u30ff])"
+# (and a Japanese list's 「・」 where a word in kanji stands on either side of it,
+# 一般歯科・小児歯科, 一般歯科・インプラント, or a space between Japanese words, 一般歯科
+# 小児歯科; the 「・」 between two katakana words parts them only as "&" does (_JOINED):
+# カフェ・バー is one kind unless the directory lists カフェ alone)
+_HARD_PARTS = re.compile(r"\s*[;/|、]\s*|(?<![\u30a0-\u30ff])\s*・\s*|\s*・\s*(?![\u30a0-\u30ff])"
                          r"|(?<=[\u3040-\u30ff\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u4e00-\u9fff])")
 # Separators that part one only where the parts are kinds of business ("Cafe, Catering", "Cafe &
 # Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
 # Crafts"): a comma (`_soft_parts`), and these, in the words of English, German, French,
 # Spanish, Italian and Dutch lists.
 # (and a hyphen between two words that are each a kind: "Boulangerie-pâtisserie")
-_JOINED = re.compile(r"\s*[&+]\s*|\s+(?:and|und|et|y|e|en)\s+|(?<=\w)-(?=\w)", re.I)
+_JOINED = re.compile(r"\s*[&+・]\s*|\s+(?:and|und|et|y|e|en)\s+|(?<=\w)-(?=\w)", re.I)
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -3842,3 +3842,30 @@ def test_a_one_town_list_whose_region_places_nothing_is_asked_for_its_country(tm
                     "Autoescuela Chamberí;Madrid;Madrid;914478812\n", encoding="utf-8")
     report = ingest(db, path)
     assert any("--set country=XX" in note for note in report.notes), report.notes
+
+
+def test_a_clinics_market_comes_before_more_shared_treatments_in_another_prefecture(tmp_path):
+    """A dental association's list gives each clinic its treatments in one cell: the Kyoto
+    clinic sharing three of an Osaka client's treatments is no competitor of it, where the
+    Osaka clinics offering only general dentistry are, the one in its own ward first. And a
+    treatment in katakana beside one in kanji is a treatment of its own (一般歯科・インプラント)."""
+    rows = ["医院名,都道府県,住所,電話,診療科目",
+            "梅田ホワイト歯科,大阪府,大阪府大阪市北区梅田1-1-1,06-6341-0001,一般歯科・小児歯科・矯正歯科・審美歯科",
+            "京都ファミリー歯科,京都府,京都府京都市中京区烏丸通1-2,075-211-0003,一般歯科・小児歯科・矯正歯科・審美歯科",
+            "北区まちの歯科,大阪府,大阪府大阪市北区天神橋3-2-1,06-6351-0002,一般歯科",
+            "天王寺インプラント歯科,大阪府,大阪府大阪市天王寺区悲田院町1-1,06-6771-0004,一般歯科・インプラント",
+            "神戸みなと歯科,兵庫県,兵庫県神戸市中央区三宮町1-1,078-391-0005,一般歯科・インプラント"]
+    wards = [("大阪府", "大阪市西区"), ("大阪府", "大阪市中央区"), ("兵庫県", "神戸市中央区"),
+             ("京都府", "京都市下京区")]
+    for i in range(24):
+        region, city = wards[i % 4]
+        rows.append(f"さくら歯科{i},{region},{region}{city}{i + 1}-2-3,0{7 + i % 3}-{6100 + i}-{2000 + i},一般歯科")
+    db = built_db(tmp_path, "歯科医師会.csv", "\n".join(rows) + "\n")
+    categories = {s for s, in db.execute("select signal from signals where kind = 'category'")}
+    assert "category:インプラント" in categories and "category:一般歯科・インプラント" not in categories
+    names = _names(db, "梅田ホワイト歯科")
+    osaka = [n for n in names if n in {"北区まちの歯科", "天王寺インプラント歯科"}
+             or (n.startswith("さくら歯科") and int(n[5:]) % 4 < 2)]
+    assert names[:len(osaka)] == osaka and len(osaka) == 14, names
+    assert osaka[0] == "北区まちの歯科"  # its own ward's, of the clinics sharing no speciality
+    assert names.index("京都ファミリー歯科") == len(osaka)  # the first outside its market
