@@ -290,20 +290,8 @@ def test_shift_jis_directory_paginated_over_several_pages(db, site: Site, clock:
         "柊家旅館",
         "旅館 東山荘",
     } <= names
-    by_list: dict[str, set[str]] = {}
-    for r in got:
-        by_list.setdefault(r["list_title"], set()).add(r["source"])
-    assert by_list == {
-        "池袋のビジネスホテル | 東京ホテルガイド": {
-            site.url(f"/hotels/ikebukuro/{p}.html") for p in ("index", "page2", "page3")
-        },
-        "新宿のシティホテル | 東京ホテルガイド": {
-            site.url(f"/hotels/shinjuku/{p}.html") for p in ("index", "page2")
-        },
-        "京都の老舗旅館 | 東京ホテルガイド": {
-            site.url(f"/hotels/kyoto/{p}.html") for p in ("index", "page2")
-        },
-    }
+    # One directory is one source, whichever of its pages lists a hotel.
+    assert {r["source"] for r in got} == {site.url("/hotels/index.html")}
     # A paginated list is one list: its pages' records carry its first page as the list
     by_url: dict[str, set[str]] = {}
     for r in got:
@@ -1107,3 +1095,86 @@ def test_max_pages_counts_the_list_page_beside_its_details(db, site: Site, clock
     # (--max-pages 4 had fetched the list and four details: five pages)
     assert report.pages == 4 and report.stopped == "stopped at --max-pages 4"
     assert len([p for p in site.paths(status=200) if p != "/robots.txt"]) == 4
+
+
+CHAMBER = [  # (slug, name, street, phone, category)
+    ("yaletown-dental", "Yaletown Dental Centre", "1088 Mainland St", "604-555-0101", "Dentists"),
+    ("gastown-dental", "Gastown Dental Clinic", "210 Carrall St", "604-555-0102", "Dentists"),
+    ("kits-dentistry", "Kitsilano Family Dentistry", "2150 W 4th Ave", "604-555-0103", "Dentists"),
+    ("oak-dental", "Oak Street Dental", "5720 Oak St", "604-555-0104", "Dentists"),
+    ("main-dental", "Main Street Dental", "3302 Main St", "604-555-0105", "Dentists"),
+    ("smith-plumbing", "Smith & Sons Plumbing", "77 E 2nd Ave", "604-555-0201", "Plumbers"),
+    ("pacific-plumbing", "Pacific Plumbing", "900 Terminal Ave", "604-555-0202", "Plumbers"),
+    ("keg-yaletown", "The Keg Yaletown", "1011 Mainland St", "604-555-0301", "Restaurants"),
+    ("nammos", "Nammos Estiatorio", "1118 Mainland St", "604-555-0302", "Restaurants"),
+]
+
+
+def _chamber(site: Site, members: list[tuple[str, ...]], per_page: int) -> None:
+    """A chamber of commerce's member directory: listing pages of PER_PAGE members, each
+    linking to the member's own page."""
+    for path in [p for p in site.routes if p.startswith("/chamber/")]:
+        del site.routes[path]
+    pages = [members[i:i + per_page] for i in range(0, len(members), per_page)]
+    for number, chunk in enumerate(pages, 1):
+        items = "".join(f'<li class="member"><a href="/chamber/m/{slug}.html">{html.escape(name)}'
+                        f'</a> <span class="cat">{cat}</span></li>\n'
+                        for slug, name, _, _, cat in chunk)
+        nav = (f'<a rel="next" href="/chamber/p{number + 1}.html">Next</a>'
+               if number < len(pages) else "")
+        site.routes[f"/chamber/p{number}.html"] = Page(html_page(
+            f"Members page {number}", f"<ul>{items}</ul>{nav}"))
+    for slug, name, street, phone, cat in members:
+        site.routes[f"/chamber/m/{slug}.html"] = Page(html_page(name, (
+            f'<h1>{html.escape(name)}</h1><p class="category">{cat}</p>'
+            f'<p class="address">{street}, Vancouver, BC V6B 1A1</p>'
+            f'<p class="phone">Tel: {phone}</p>')))
+
+
+def test_a_member_moved_to_another_page_or_renamed_keeps_what_was_decided(
+        db, site: Site, clock: FakeClock):
+    """One directory is one source: re-paged (a member now on page 1 that was on page 2), a
+    member is still its record, and so still the won client, still not interested, still
+    a competitor; one renamed with a new page (a new slug) is still its record by its phone.
+    A database whose crawl keyed members by their page finds them again the same way."""
+    from spider.clients import record_won
+    from spider.exclusions import add_exclusion
+    from spider.pipeline import update
+
+    _chamber(site, CHAMBER, 3)
+    crawl(db, site, "/chamber/p1.html", clock, follow_details=True)
+    update(db, settings())
+
+    def company(name: str) -> int:
+        return db.execute("select l.company_id from records r join record_links l on "
+                          "l.record_id = r.id where r.name = ? and r.status = 'active'",
+                          [name]).fetchone()[0]
+
+    before = {name: company(name) for _, name, *_ in CHAMBER}
+    record_won(db, "Yaletown Dental Centre")
+    add_exclusion(db, "Kitsilano Family Dentistry", "competitor")
+    # The crawl of an earlier version keyed each record by its listing page: undo the
+    # directory-wide keys for half of them, as such a database holds them.
+    from spider.identity import record_key
+
+    for rid, identity, page in db.execute(
+            "select id, identity, list_url from records where name like '%Dental%'").fetchall():
+        db.execute("update records set source = ?, record_key = ? where id = ?",
+                   [page, record_key(page, identity), rid])
+    renamed = [(("gastown-family-dental", "Gastown Family Dental Clinic", *m[2:])
+                if m[0] == "gastown-dental" else m) for m in CHAMBER]
+    _chamber(site, list(reversed(renamed)), 3)  # re-paged: page 3's members now on page 1
+    clock.t += 3600
+    report = crawl(db, site, "/chamber/p1.html", clock, follow_details=True)
+    update(db, settings())
+    assert report.ingest.stale == 0 and report.ingest.renamed == 1
+    after = {name: company(name) for _, name, *_ in renamed}
+    assert after.pop("Gastown Family Dental Clinic") == before.pop("Gastown Dental Clinic")
+    assert after == before
+    from spider.expand import expand
+
+    names = [p.name for p in expand(db, settings(), "Yaletown Dental Centre", limit=10,
+                                    save=False).prospects]
+    assert "Kitsilano Family Dentistry" not in names
+    assert db.execute("select count(*) from records where status = 'active'").fetchone()[0] \
+        == len(CHAMBER)

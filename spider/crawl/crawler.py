@@ -23,9 +23,10 @@ from spider.crawl.frontier import Frontier
 from spider.crawl.recipes import Recipe, load_recipe
 from spider.crawl.robots import ROBOTS_SKIP
 from spider.crawl.urls import Scope, looks_like_page, normalize_url
-from spider.db import Database, has_table
+from spider.db import Database, has_table, rows_in, transaction
 from spider.errors import FetchError, InputError
-from spider.ingest import IngestReport, mark_stale, save_records
+from spider.identity import record_key
+from spider.ingest import IngestReport, carry_renamed, mark_stale, save_records
 from spider.settings import Settings
 from spider.sources import register_source
 
@@ -356,15 +357,28 @@ def ingest_directory(
     if not dry_run:
         report.ingest = ingest
     read_id = ""
+    if not dry_run:
+        _adopt_pages(db, report.url)
+    last_id = db.execute("select coalesce(max(id), 0) from records").fetchone()[0] \
+        if has_table(db, "records") else 0
     for page in crawl_directory(db, url, settings, recipe=loaded, resume=resume,
                                 follow_details=follow_details, report=report, session=session,
                                 clock=clock, progress=progress):
         ingest.read += len(page.records)
         read_id = f"crawl-{report.run_id}"  # one per run, kept when the run is resumed
+        for rec in page.records:
+            # One directory is one source: a member is known by its page (or its place in
+            # the list) whichever listing page shows it, so re-paging moves no one.
+            rec["source"] = report.url
         if not dry_run and page.records:
             save_records(db, page.records, ingest, read_id=read_id)
     if not dry_run:
         if read_id and _whole(db, report):
+            # A member renamed with a new page (and so a new identity) is still its record
+            # where its phone or website says so: what was decided about it stays on it.
+            ingest.renamed = carry_renamed(db, report.url, read_id, last_id)
+            ingest.added -= ingest.renamed
+            ingest.updated += ingest.renamed
             ingest.stale = _mark_gone(db, report.url, read_id)
         known = db.execute("select 1 from sources where location = ?",
                            [report.url]).fetchone() if has_table(db, "sources") else None
@@ -435,10 +449,46 @@ def _whole(db: Database, report: CrawlReport) -> bool:
     return True
 
 
-def _mark_gone(db: Database, start_url: str, read_id: str) -> int:
-    """After a whole crawl: mark stale the records of this directory's pages (of any run)
-    that this run did not give (an item taken off its page, a page gone)."""
-    pages = [url for url, in db.execute(
+def _directory_pages(db: Database, start_url: str) -> list[str]:
+    """The listing pages of the directory at START_URL, of any run."""
+    if not has_table(db, "crawl_frontier"):
+        return []
+    return [url for url, in db.execute(
         "select distinct f.url from crawl_frontier f join crawl_runs r on r.id = f.run_id "
         "where r.start_url = ? and f.kind = 'list'", [start_url])]
+
+
+def _mark_gone(db: Database, start_url: str, read_id: str) -> int:
+    """After a whole crawl: mark stale the records of this directory (and of its pages, as
+    a crawl before one directory was one source saved them) that this run did not give (an
+    item taken off its page, a page gone)."""
+    pages = dict.fromkeys([start_url, *_directory_pages(db, start_url)])
     return sum(mark_stale(db, page, read_id) for page in pages)
+
+
+def _adopt_pages(db: Database, start_url: str) -> int:
+    """Records a crawl saved under their listing page's URL (before one directory was one
+    source) become the directory's, keyed as a crawl now keys them, so the next read finds
+    them whichever page lists them: their ids, and what was decided about them, stay.
+    A record whose new key another already holds is left as it was (it goes stale)."""
+    pages = [p for p in _directory_pages(db, start_url) if p != start_url]
+    if not pages or not has_table(db, "records"):
+        return 0
+    adopted = 0
+    with transaction(db):
+        taken = {key for key, in db.execute("select record_key from records where source = ?",
+                                            [start_url])}
+        for rid, old_key, identity in rows_in(
+                db, "select id, record_key, identity from records where source in ({marks})",
+                pages):
+            key = record_key(start_url, identity)
+            if key in taken:
+                continue
+            taken.add(key)
+            db.execute("update records set source = ?, record_key = ? where id = ?",
+                       [start_url, key, rid])
+            for side in ("a", "b"):
+                db.execute(f"update decisions set record_key_{side} = ? where "
+                           f"record_key_{side} = ?", [key, old_key])
+            adopted += 1
+    return adopted
