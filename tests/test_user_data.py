@@ -3869,3 +3869,16 @@ def test_a_clinics_market_comes_before_more_shared_treatments_in_another_prefect
     assert names[:len(osaka)] == osaka and len(osaka) == 14, names
     assert osaka[0] == "北区まちの歯科"  # its own ward's, of the clinics sharing no speciality
     assert names.index("京都ファミリー歯科") == len(osaka)  # the first outside its market
+
+
+def test_a_suite_written_before_the_street_number_is_one_place(tmp_path):
+    """A member list writes one firm's suite after its street number on one row and before it
+    on another ("2600-4720 Kingsway", as Canada and Australia write it): one place, not two
+    entries of one list; the firms next door at 4700 and 4710 stay apart."""
+    db = built_db(tmp_path, "members.csv", """Name,Address,City,Phone,Category
+Nguyen & Associates Barristers and Solicitors,4720 Kingsway Suite 2600,Burnaby,604-555-0402,Law Firms
+Nguyen and Associates,2600-4720 Kingsway,Burnaby,+1 604-555-0402,Law Firms
+Kingsway Law Group,4700 Kingsway,Burnaby,604-555-0403,Law Firms
+Metrotown Legal,4710 Kingsway,Burnaby,604-555-0404,Law Firms
+""")
+    assert db.execute("select count(*) from companies").fetchone()[0] == 3

@@ -526,10 +526,19 @@ def two_entries(a: Prepared, b: Prepared, config: ScoreConfig = DEFAULT_SCORE) -
     as in a CRM export, and are left to their names."""
     if not (a.source and a.source == b.source) or a.firm or b.firm:
         return False
-    if a.house and b.house and a.house != b.house:
+    if a.house and b.house and a.house != b.house and not _unit_and_house(a, b):
         return True
     distance = distance_km(a, b)
     return distance is not None and distance > config.list_apart_km
+
+
+def _unit_and_house(a: Prepared, b: Prepared) -> bool:
+    """Whether each house number is among the other address's numbers: one place whose unit
+    one listing writes first ("2600-4720 Kingsway", as Canada and Australia write a suite
+    before its street number) and another after ("4720 Kingsway Suite 2600")."""
+    if a.ja_address or b.ja_address:
+        return False
+    return a.house in b.block.split() and b.house in a.block.split()
 
 
 def _with_names(a: Prepared, b: Prepared, weights: Weights, config: ScoreConfig, points: float,
