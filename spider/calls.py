@@ -553,7 +553,8 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
     was logged after it."""
     out = []
     for row in db.query(
-            f"select c.*, l.company_id, co.name, co.phone, {COMPANY_COUNTRY} as country, "
+            f"select c.*, l.company_id, co.name, co.phone, co.status as company_status, "
+            f"{COMPANY_COUNTRY} as country, "
             f"{COMPANY_ZONE} as zone_place from "
             "call_log c join record_links l on l.record_id = c.record_id join companies co on "
             f"co.id = l.company_id where {LATEST_CALL} and c.callback_at is not null and "

@@ -173,13 +173,23 @@ def write_ics(plan: Plan, path: Path, *, start: date, weeks: int, country: str,
 def never_called(db: Database, limit: int | None = None) -> list[tuple[int, str, str]]:
     """Leads handed out and never called, oldest first: (company id, name, first handed out).
     The hand-outs and the calls drive their joins (CROSS JOIN): left to itself SQLite walks
-    every record link of a national register to meet them."""
-    return db.execute(
-        "select l.company_id, co.name, min(h.at) from handed_out h cross join record_links l "
-        "on l.record_id = h.record_id join companies co on co.id = l.company_id where "
-        "l.company_id not in (select l2.company_id from call_log c cross join record_links l2 "
-        "on l2.record_id = c.record_id) group by l.company_id order by min(h.at)"
-        + (f" limit {int(limit)}" if limit else "")).fetchall()
+    every record link of a national register to meet them. A company closed since, or gone
+    from every source, is no lead left uncalled."""
+    from spider.signals import not_open
+
+    shut = not_open(db)
+    out = []
+    for row in db.execute(
+            "select l.company_id, co.name, min(h.at) from handed_out h cross join record_links l "
+            "on l.record_id = h.record_id join companies co on co.id = l.company_id where "
+            "coalesce(co.status, 'active') = 'active' and l.company_id not in (select "
+            "l2.company_id from call_log c cross join record_links l2 on l2.record_id = "
+            "c.record_id) group by l.company_id order by min(h.at)"):
+        if row[0] not in shut:
+            out.append(tuple(row))
+            if limit and len(out) >= limit:
+                break
+    return out
 
 
 def _of_planned(planned: float) -> str:

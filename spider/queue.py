@@ -31,7 +31,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     from spider.contact_facts import best_contacts
     from spider.exclusions import excluded_companies
     from spider.routing import assigned_to, owners
-    from spider.signals import not_open
+    from spider.signals import gone, not_open
 
     now = now or datetime.now(UTC)
     out = DayQueue()
@@ -57,11 +57,14 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "ask": row["contact"] or (f"{found.person} ({found.role})" if found and found.person
                                       else ""),
             "spoke": row.get("spoke_with") or "",
+            # (a callback a rep promised stays; a company its lists dropped is said to be)
+            "gone": row.get("company_status") == "gone",
             "phone": row["phone"] or (found.phone if found else "")})
+    dropped = gone(db)
     out.back = [r for r in nurture_list(db, settings, now)
                 if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()
                 and (visible is None or r["company_id"] in visible)
-                and r["company_id"] not in barred]
+                and r["company_id"] not in barred and r["company_id"] not in dropped]
     excluded = excluded_companies(db, settings.recent_call_days).keys() | barred
     mine = assigned_to(db, rep) if rep is not None else None  # only this rep's companies
     # Each company as its latest expansion ranks it (a won client's lookalikes list it with

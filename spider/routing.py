@@ -91,11 +91,11 @@ def assigned_to(db: Database, rep: str) -> set[int]:
 
 
 def open_leads(db: Database) -> dict[str, int]:
-    """Rep -> the companies assigned to them, not called since and still open."""
-    from spider.signals import not_open
+    """Rep -> the companies assigned to them, not called since, still open and still listed."""
+    from spider.signals import gone, not_open
 
     ensure_routing_schema(db)
-    shut = not_open(db)
+    shut = not_open(db) | gone(db)
     counts: dict[str, int] = {}
     for rep, cid in db.execute(
             "select a.rep, l.company_id from assignments a join record_links l on l.record_id = "

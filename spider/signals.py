@@ -367,6 +367,11 @@ def not_open(db: Database) -> set[int]:
                                        "(?, ?)", [STATUS_CLOSED, STATUS_PLANNED])}
 
 
+def gone(db: Database) -> set[int]:
+    """The companies gone from every source (kept, with what was decided about them)."""
+    return {cid for cid, in db.execute("select id from companies where status = 'gone'")}
+
+
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
 _CLOSED = lazy_pattern(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"

@@ -440,6 +440,40 @@ def test_a_business_closed_since_it_was_listed_leaves_the_days_queue(tmp_path) -
         db, Settings(), now=later, hand_out=False).callbacks}
 
 
+def test_a_business_gone_from_its_list_is_flagged_on_its_callback_and_no_lead_left(tmp_path):
+    """A row deleted from the list: its callback (a promise a rep made) stays, said to be gone;
+    it is no lead handed out and never called, no open lead of its rep, and not back from
+    nurture."""
+    from spider.expand import expand
+    from spider.plan import never_called
+    from spider.queue import day_queue
+    from spider.routing import add_rep, assign, open_leads
+
+    rows = ("Name,Category,Address,City,Country,Phone\n"
+            "Le Cinq,Restaurant,31 Avenue George V,Paris,FR,+33 1 49 52 71 54\n"
+            "Epicure,Restaurant,112 Rue du Faubourg Saint-Honoré,Paris,FR,+33 1 53 43 43 40\n"
+            "Le Meurice,Restaurant,228 Rue de Rivoli,Paris,FR,+33 1 44 58 10 55\n"
+            "Le Grand Véfour,Restaurant,17 Rue de Beaujolais,Paris,FR,+33 1 42 96 56 27\n")
+    db = built_db(tmp_path, "guide.csv", rows)
+    expansion = expand(db, Settings(), "restaurant Paris", limit=10)
+    add_rep(db, "Camille", places="", industries="", capacity=10)
+    assign(db, [p.company_id for p in expansion.prospects])
+    from spider.calls import mark_handed_out
+
+    mark_handed_out(db, [p.company_id for p in expansion.prospects], "queued", "today")
+    log_call(db, Settings(), "Le Cinq", "no-answer")
+    log_call(db, Settings(), "Le Meurice", "not-now")
+    built_db(tmp_path, "guide.csv", "\n".join(
+        line for line in rows.splitlines() if not line.startswith(("Le Cinq", "Le Meurice", "Le G"))
+    ) + "\n", db=db)
+    assert open_leads(db) == {"Camille": 1}
+    assert [name for _, name, _ in never_called(db)] == ["Epicure"]
+    later = datetime.now(UTC) + timedelta(days=400)
+    queue = day_queue(db, Settings(), now=later, hand_out=False)
+    assert [(row["name"], row["gone"]) for row in queue.callbacks] == [("Le Cinq", True)]
+    assert "Le Meurice" not in {row["name"] for row in queue.back}
+
+
 def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:
     from spider.plan import funnel_counts
 

@@ -488,7 +488,7 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
             --contact "sales manager" --note "out until 15:00"
     """
     from spider.calls import OUTCOMES, log_call
-    from spider.signals import not_open
+    from spider.signals import gone, not_open
 
     db = obj.open(write=True)
     done = log_call(db, obj.settings, company, outcome, note=note,
@@ -498,6 +498,9 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
         line += f" (attempt {done.attempt})"
     click.echo(line)
     closed = done.company_id in not_open(db)
+    if done.company_id in gone(db):
+        click.echo("  note: it is gone from every list read (kept, not listed); check it still "
+                   "trades")
     if closed:
         click.echo("  note: its list marks it closed or not yet open; `spider today` will not "
                    "serve its callbacks while it is")
@@ -595,7 +598,9 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
                        f"{row['phone'] or 'no number'}  last: {row['last']}"
                        + (f" ({row['note']})" if row["note"] else "")
                        + (f"; {row['spoke']} answered" if row["spoke"] else "")
-                       + (f"; ask for {row['ask']}" if row["ask"] else ""))
+                       + (f"; ask for {row['ask']}" if row["ask"] else "")
+                       + ("  [gone from its list: check it still trades]"
+                          if row.get("gone") else ""))
     if queue.back:
         click.echo(f"Back from nurture ({len(queue.back)}):")
         for row in queue.back:
