@@ -1453,6 +1453,19 @@ def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
                 held.append(named)
         if stands or (source in out and len(held) < 2):
             continue
+        if source in coded and source not in out and len(held) >= 2:
+            # A code several countries share, the towns one of them holds (Oregon's "OR",
+            # also a region of India, Ethiopia and Moldova, beside Portland, Salem and
+            # Eugene: Salem is India's too, and its larger): the one country of the code
+            # that holds four in five of the towns, where no other holds as many.
+            shared = set.intersection(*(set(gazetteer.countries_of_code(r))
+                                        for r in values[source]))
+            holds = Counter(c for named in held for c in {c for c, _ in named} & shared)
+            ranked = holds.most_common(2)
+            if ranked and ranked[0][1] >= 0.8 * len(held) and (
+                    len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+                out[source] = ranked[0][0]
+                continue
         known = [named[0][0] for named in held]
         if len(known) >= 2:
             country, count = Counter(known).most_common(1)[0]

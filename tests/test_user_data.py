@@ -3882,3 +3882,24 @@ Kingsway Law Group,4700 Kingsway,Burnaby,604-555-0403,Law Firms
 Metrotown Legal,4710 Kingsway,Burnaby,604-555-0404,Law Firms
 """)
     assert db.execute("select count(*) from companies").fetchone()[0] == 3
+
+
+def test_a_licence_register_of_dba_and_legal_entity_names_in_one_shared_state_code(tmp_path):
+    """A state licensing export: "DBA Name" is the name, "Legal Entity Name" the operator (its
+    sister sites are never its prospects), and "OR" (also a region code of India, Ethiopia
+    and Moldova) is Oregon beside Portland, Salem and Eugene, though India has a larger
+    Salem."""
+    db = built_db(tmp_path, "licenses.csv", """License Number,DBA Name,Legal Entity Name,Facility Type,Address Line 1,City,State,Zip,Phone,Status
+OR-DC-1023,Pacific Smiles Dental - Pearl District,"Pacific Smiles Dental Group, LLC",Dental Clinic,1120 NW Couch St,Portland,OR,97209,(503) 222-4410,Active
+OR-DC-1035,Pacific Smiles Dental - Hawthorne,"Pacific Smiles Dental Group, LLC",Dental Clinic,3620 SE Hawthorne Blvd,Portland,OR,97214,(503) 231-8870,Active
+OR-DC-1040,Pearl District Dental,Pearl District Dental PC,Dental Clinic,1300 NW Lovejoy St,Portland,OR,97209,(503) 226-1300,Active
+OR-DC-1041,Division Dental,"Division Dental Arts, LLC",Dental Clinic,3530 SE Division St,Portland,OR,97202,(503) 239-4400,Active
+OR-DC-1050,Mission Street Dental,Mission Dental LLC,Dental Clinic,1640 Mission St SE,Salem,OR,97302,(503) 585-1111,Active
+OR-DC-1060,Willamette Smiles,Willamette Smiles PC,Dental Clinic,990 Willamette St,Eugene,OR,97401,(541) 345-2222,Active
+""")
+    assert db.execute("select count(*) from records where name like 'Pacific Smiles%' and "
+                      "legal_name = 'Pacific Smiles Dental Group, LLC'").fetchone()[0] == 2
+    assert {s for s, in db.execute("select signal from signals where kind = 'region'")} == {
+        "place:region:US-OR"}
+    names = _names(db, "Pacific Smiles Dental - Pearl District")
+    assert "Pacific Smiles Dental - Hawthorne" not in names and names[0] == "Pearl District Dental"
