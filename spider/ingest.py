@@ -489,7 +489,9 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             report.skipped.append((row_id, raw))
             continue
         if header_map is None or any(k not in header_map for k in raw):
-            header_map = map_headers(list(raw), mapping, avoid)
+            # (the columns of the rows sampled too: a JSON key only later rows have is still
+            # one --map may name)
+            header_map = map_headers(list(dict.fromkeys([*headers, *raw])), mapping, avoid)
             _check_mapping(mapping, header_map, path)
             # (a register's "Location Address Line 2" is its address's second line)
             prefix = row_prefix(list(raw))
@@ -590,7 +592,7 @@ def _rows(fmt: str, text: IO[str], path: Path, delimiter: str = ","
             except json.JSONDecodeError as exc:
                 yield str(number), f"line {number} is not JSON ({exc.msg})"
                 continue
-            yield str(number), obj if isinstance(obj, dict) else f"line {number} is not an object"
+            yield str(number), _flat(obj) if isinstance(obj, dict) else f"line {number} is not an object"
     else:
         try:
             doc = json.load(text)  # a JSON document cannot be parsed in pieces: read whole
@@ -605,7 +607,23 @@ def _rows(fmt: str, text: IO[str], path: Path, delimiter: str = ","
                 raise InputError(f"{path}: JSON holds no list of records; give a list of objects")
             doc = max(lists, key=len)
         for number, obj in enumerate(doc, 1):
-            yield str(number), obj if isinstance(obj, dict) else f"item {number} is not an object"
+            yield str(number), _flat(obj) if isinstance(obj, dict) else f"item {number} is not an object"
+
+
+def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A JSON record's nested objects as dotted columns ({"adresse": {"ville": "Paris"}} ->
+    adresse.ville, read as a city as "RegAddress.PostTown" is; a list of values is read as
+    a cell of parts by `_to_record`)."""
+    if not prefix and not any(isinstance(v, dict) for v in obj.values()):
+        return obj
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, name + "."))
+        else:
+            out[name] = value
+    return out
 
 
 def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, dict | str]]:
@@ -1142,9 +1160,14 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     for column, value in raw.items():
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
+        fld = header_map.get(column, column)
+        if isinstance(value, list) and fld in KNOWN and all(
+                isinstance(v, str | int | float) for v in value):
+            # A JSON list in a field's column: its parts ("Bistrot; Française", two
+            # categories); a list kept aside stays as JSON.
+            value = "; ".join(str(v).strip() for v in value if str(v).strip())
         if isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False)
-        fld = header_map.get(column, column)
         if isinstance(value, str):
             # (isprintable is one C pass and true of almost every cell: no control character)
             value = (value if value.isprintable() else _CONTROL.sub("", value)).strip()

@@ -1308,6 +1308,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                    else f"{country or 'XX'}/{town.lower()}/{own.lower()}")
             yield from once(Fact(f"place:district:{key}", "district",
                                  own if station and region_code else
+                                 # (an arrondissement column's "6e" is Paris 6e)
+                                 f"{town} {own}" if town and _ORDINAL.fullmatch(own) else
                                  f"{own}, {town}" if town else own, local_conf(rec), ev,
                                  rec["source"]))
         if city_ward and region_code and not district and not firm:
@@ -1325,6 +1327,10 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                                  rec["source"]))
             yield from once(Fact("place:country:JP", "country", "Japan", conf(rec), ev,
                                  rec["source"]))
+
+
+# A district numbered, as a city's arrondissements or districts are: 6e, 1er, 16ème, 3rd, 12.
+_ORDINAL = lazy_pattern(r"\d{1,2}\s*(?:e|er|re|ème|eme|è|st|nd|rd|th|º|°|\.)?", re.I)
 
 
 # A station as a salon list's 最寄駅 gives it: the walk from it ("表参道駅 徒歩2分", "JR渋谷駅から

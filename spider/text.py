@@ -119,7 +119,8 @@ def titled_place(text: str) -> str:
     """A town a register writes in capitals or in lower case, as a place is written: 'RIO DE
     JANEIRO' -> 'Rio de Janeiro', 'frankfurt am main' -> 'Frankfurt am Main'."""
     words = text.title().split(" ")
-    return " ".join(w.lower() if i and w.lower() in _SMALL_WORDS else w
+    # (an ordinal stays as written: Paris's "6e" and "1er", not "6E" and "1Er"; "12th")
+    return " ".join(w.lower() if (i and w.lower() in _SMALL_WORDS) or w[:1].isdigit() else w
                     for i, w in enumerate(words))
 
 

@@ -3903,3 +3903,38 @@ OR-DC-1060,Willamette Smiles,Willamette Smiles PC,Dental Clinic,990 Willamette S
         "place:region:US-OR"}
     names = _names(db, "Pacific Smiles Dental - Pearl District")
     assert "Pacific Smiles Dental - Hawthorne" not in names and names[0] == "Pearl District Dental"
+
+
+def test_a_guide_in_nested_json_lines_reads_its_address_parts_and_lists(tmp_path):
+    """A restaurant guide exported as JSON Lines with an address object and a list of
+    cuisines: the parts are columns (adresse.ville a city, adresse.cp a postal code, rue the
+    street), the list is several categories, an arrondissement column a district said as
+    Paris says it; a --map may name a key the first rows lack."""
+    rows = [
+        {"nom": "Le Comptoir du Relais", "cuisine": ["Bistrot", "Française"],
+         "adresse": {"rue": "9 carrefour de l'Odéon", "cp": "75006", "ville": "Paris"},
+         "arrondissement": "6e", "telephone": "+33 1 44 27 07 97", "siret": "39825979190748"},
+        {"nom": "Semilla", "cuisine": ["Bistrot"],
+         "adresse": {"rue": "54 rue de Seine", "cp": "75006", "ville": "Paris"},
+         "arrondissement": "6e", "telephone": "+33 1 43 54 34 50"},
+        {"nom": "Le Baratin", "cuisine": ["Bistrot", "Cuisine moderne"],
+         "adresse": {"rue": "3 rue Jouye-Rouve", "cp": "75020", "ville": "Paris"},
+         "arrondissement": "20e", "telephone": "+33 1 43 49 39 70"},
+        {"nom": "Pizzeria Popolare", "cuisine": ["Pizzeria"], "groupe": "Big Mamma",
+         "adresse": {"rue": "111 rue Réaumur", "cp": "75002", "ville": "Paris"},
+         "arrondissement": "2e", "telephone": "+33 1 42 21 30 91"},
+    ]
+    text = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n"
+    db = built_db(tmp_path, "guide.jsonl", text, mapping={"group": "groupe"})
+    got = {r["name"]: r for r in db.execute_returning_dicts("select * from records")}
+    relais = got["Le Comptoir du Relais"]
+    assert (relais["city"], relais["postal_code"], relais["address"]) == (
+        "Paris", "75006", "9 carrefour de l'Odéon")
+    assert relais["category"] == "Bistrot; Française" and got["Pizzeria Popolare"]["group"] == \
+        "Big Mamma"
+    expansion = expand(db, Settings(), "bistrot Paris 6e", limit=5, save=False)
+    assert [p.name for p in expansion.prospects if p.coverage == "2/2"] == [
+        "Le Comptoir du Relais", "Semilla"] or [
+        p.name for p in expansion.prospects if p.coverage == "2/2"] == [
+        "Semilla", "Le Comptoir du Relais"]
+    assert "Paris 6e" in expansion.prospects[0].segment
