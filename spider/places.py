@@ -593,13 +593,28 @@ def district_named(text: str) -> District | None:
     """A named district mentioned in free text ('Marunouchi (across from...)', '丸の内'); in
     a Japanese address, before its block number only."""
     folded = place_key(_JA_BLOCK.sub("", text or "", count=1))
-    if not _any_district().search(folded):
+    if not _any_district().search(folded) or _outside_tokyo(text):
         return None
     for d in tokyo_districts():
-        if d.ja in folded or any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", folded)
-                                 for name in {d.en.lower(), d.en.lower().replace("-", " ")}):
+        if d.ja in folded:
+            # (a town's own 銀座町 after its 市, 郡 or 村: 熱海市銀座町 is Atami's, not Tokyo's;
+            # Tokyo's districts follow a 区)
+            if not re.search(r"[市郡村]", folded[:folded.index(d.ja)]):
+                return d
+        elif any(re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", folded)
+                 for name in {d.en.lower(), d.en.lower().replace("-", " ")}):
             return d  # a whole word: Huguenot Road is not Ueno
     return None
+
+
+def _outside_tokyo(text: str) -> bool:
+    """Whether an address names a prefecture other than Tokyo (静岡県熱海市銀座町, "Ginza,
+    Atami, Shizuoka"): a Tokyo district's name there is another town's street."""
+    pref, _ = split_japanese_address(text)
+    if pref is None:
+        pref = prefecture_in_text(text)
+    found = prefectures().get(place_key(pref)) if pref else None
+    return found is not None and found[0] != "JP-13"
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

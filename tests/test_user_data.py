@@ -143,6 +143,11 @@ def test_a_won_clients_market_comes_before_the_same_business_elsewhere(tmp_path)
 def test_a_place_is_a_whole_word_never_part_of_one():
     assert district_named("12 Huguenot Road, Franschhoek, South Africa") is None
     assert district_named("7-1 Ueno, Taito-ku") is not None
+    # Atami's 銀座町 is no Tokyo Ginza, in whatever script; Tokyo's is.
+    assert district_named("静岡県熱海市銀座町1-16") is None
+    assert district_named("熱海市銀座町１−１６") is None
+    assert district_named("Ginza-cho, Atami, Shizuoka") is None
+    assert district_named("東京都中央区銀座4-1") is not None
 
 
 RESTAURANTS = """name,category,rating,city,region,country,phone,website
