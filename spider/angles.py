@@ -403,7 +403,7 @@ def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> N
     found = best_contacts(db, settings, [p.company_id for p in expansion.prospects])
     if not found:
         return
-    template = load_templates(settings).get("gatekeeper_person", {}).get("text", "")
+    templates = load_templates(settings).get("gatekeeper_person", {})
     for prospect in expansion.prospects:
         contact = found.get(prospect.company_id)
         if contact is None:
@@ -417,9 +417,20 @@ def attach_contacts(db: Database, settings: Settings, expansion: Expansion) -> N
         if contact.person:
             prospect.contact, prospect.contact_role = contact.person, contact.role
             prospect.contact_source = contact.person_url
-            if template:
-                prospect.ask_for = _fill(template, {"person": contact.person,
-                                                    "role": contact.role})
+            asked = ask_for_person(templates, contact.person, contact.role)
+            if asked:
+                prospect.ask_for = asked
+
+
+def ask_for_person(templates: dict[str, str], person: str, role: str) -> str:
+    """The line asking for PERSON by name, with their ROLE where one is known (a list's
+    代表者氏名 names the person, and its header the role; a bare "Contact" column does not):
+    the `gatekeeper_person` template's `text`, or its `no_role`."""
+    template = templates.get("text", "") if role else templates.get("no_role", "")
+    if not template and not role and templates.get("text"):
+        # (a user's template without `no_role`: the role's words and their marks left out)
+        template = re.sub(r"\s*[(（]?\{role\}[)）]?\s*(?:の|,)?\s*", " ", templates["text"])
+    return _fill(template, {"person": person, "role": role}) if template else ""
 
 
 class _Blank(dict):

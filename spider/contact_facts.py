@@ -176,11 +176,18 @@ _FIRST_NAME = frozenset({"first name", "firstname", "first_name", "given name", 
 _LAST_NAME = frozenset({"last name", "lastname", "last_name", "surname", "family name",
                         "nachname", "nom de famille", "apellidos", "apellido", "sobrenome",
                         "achternaam", "姓"})
+# A column of a person that says their role in its header: a register's 代表者氏名 is its
+# representative (代表者), a clinic list's 院長名 its head (院長).
+_HEADER_ROLE = {"代表者": "代表者", "代表者名": "代表者", "代表者氏名": "代表者", "院長": "院長",
+                "院長名": "院長", "管理者": "管理者", "管理者名": "管理者", "管理者氏名": "管理者",
+                "inhaber": "Inhaber", "geschäftsführer": "Geschäftsführer", "gérant": "gérant",
+                "owner name": "owner", "proprietor": "proprietor", "principal": "principal",
+                "practice manager": "practice manager", "manager name": "manager"}
 _FULL_NAME = frozenset({"contact", "contact name", "contact person", "contact full name",
                         "primary contact", "ansprechpartner", "ansprechperson",
                         "personne de contact", "persona de contacto", "contactpersoon",
                         "担当者", "担当者名", "ご担当者名", "担当者氏名", "代表者", "代表者名",
-                        "代表者氏名"})
+                        "代表者氏名", *_HEADER_ROLE})
 LISTED_PEOPLE = "listed_people"  # meta: some list read names people (`names_people`)
 
 
@@ -193,7 +200,8 @@ def names_people(columns: Iterable[str]) -> bool:
 # Parts of the headers above, one of which a row naming a person has in its extra columns.
 _PERSON_MARKS = ("first", "last", "given", "family", "surname", "contact", "vorname",
                  "nachname", "ansprech", "prénom", "prenom", "voornaam", "achternaam",
-                 "apellido", "sobrenome", "担当", "代表者", "姓")
+                 "apellido", "sobrenome", "担当", "代表者", "姓", "院長", "管理者", "inhaber",
+                 "geschäftsführer", "gérant", "owner", "proprietor", "principal", "manager")
 _TITLE = frozenset({"title", "job title", "jobtitle", "position", "designation", "funktion",
                     "fonction", "cargo", "functie", "役職", "担当者役職", "代表者役職", "肩書"})
 
@@ -242,7 +250,8 @@ def listed_people(db: Database, company_ids: Iterable[int]
         if not person or not any(ch.isalpha() for ch in person) or \
                 (forgotten and is_forgotten(person, record_id)):
             continue
-        title = next((said[k] for k in _TITLE if said.get(k)), "")
+        title = next((said[k] for k in _TITLE if said.get(k)), "") or next(
+            (role for k, role in _HEADER_ROLE.items() if said.get(k) == whole and whole), "")
         out.setdefault(company_id, []).append((person, title, f"{source} row {row}"))
     return out
 

@@ -192,11 +192,11 @@ def export_rows(db: Database, name: str, settings: Settings | None = None,
                 ) -> list[dict[str, Any]]:
     """The list as a call list: its rows as saved, contact details as they are now, and no
     company excluded since or gone from every source."""
-    from spider.angles import load_templates
+    from spider.angles import ask_for_person, load_templates
     from spider.contact_facts import best_contacts
 
     settings = settings or Settings()
-    ask = load_templates(settings).get("gatekeeper_person", {}).get("text", "")
+    ask = load_templates(settings).get("gatekeeper_person", {})
     excluded = excluded_companies(db)
     gone = {c for c, in db.execute("select id from companies where status = 'gone'")}
     out = []
@@ -222,9 +222,9 @@ def export_rows(db: Database, name: str, settings: Settings | None = None,
             if found.person:
                 row.update(contact=found.person, contact_role=found.role,
                            contact_source=found.person_url)
-                if ask:
-                    row["ask_for"] = ask.replace("{person}", found.person).replace(
-                        "{role}", found.role)
+                asked = ask_for_person(ask, found.person, found.role)
+                if asked:
+                    row["ask_for"] = asked
         out.append(row)
     return out
 

@@ -54,8 +54,8 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             **row, "local": datetime.fromisoformat(row["callback_at"]).astimezone(
                 zone_of(row["zone_place"])),
             "last": OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1],
-            "ask": row["contact"] or (f"{found.person} ({found.role})" if found and found.person
-                                      else ""),
+            "ask": row["contact"] or (found.person + (f" ({found.role})" if found.role else "")
+                                      if found and found.person else ""),
             "spoke": row.get("spoke_with") or "",
             # (a callback a rep promised stays; a company its lists dropped is said to be)
             "gone": row.get("company_status") == "gone",
@@ -102,5 +102,6 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         out.fresh.append({
             "company_id": company_id, "name": name, "priority": priority, "score": score,
             "phone": phone or (found.phone if found else ""), "opener": opener or "",
-            "ask": f"{found.person}, {found.role}" if found and found.person else ask_for or ""})
+            "ask": (found.person + (f", {found.role}" if found.role else "")
+                    if found and found.person else ask_for or "")})
     return out

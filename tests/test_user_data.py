@@ -3943,3 +3943,21 @@ def test_a_guide_in_nested_json_lines_reads_its_address_parts_and_lists(tmp_path
         p.name for p in expansion.prospects if p.coverage == "2/2"] == [
         "Semilla", "Le Comptoir du Relais"]
     assert "Paris 6e" in expansion.prospects[0].segment
+
+
+def test_a_person_column_asks_for_them_by_the_role_its_header_says_or_by_name_alone(tmp_path):
+    """A 宅建 register's 代表者氏名 names the representative: the rep asks for 代表者の浜田
+    三郎様, never "の浜田 三郎様"; a "Contact" column says no role: "Would you transfer me to Dr
+    Bob Kim?", never "Dr Bob Kim, ?"."""
+    db = built_db(tmp_path, "takken.csv", """商号又は名称,代表者氏名,事務所所在地,電話番号,業種
+株式会社湘南不動産,浜田 三郎,神奈川県横浜市西区高島2-19-12,045-451-1234,不動産業
+有限会社みどり住宅,高島 四郎,神奈川県横浜市西区北幸1-2-3,045-317-3131,不動産業
+""")
+    line = expand(db, Settings(language="ja"), "株式会社湘南不動産", save=False).prospects[0]
+    assert line.ask_for == "代表者の高島 四郎様におつなぎいただけますでしょうか。"
+    us = built_db(tmp_path / "us", "dentists.csv", """Name,Contact,Address,City,State,Phone,Category
+Pearl Dental,Dr Ann Lee,1 NW Couch St,Portland,OR,503-222-0001,Dentist
+Hawthorne Dental,Dr Bob Kim,2 SE Hawthorne Blvd,Portland,OR,503-222-0002,Dentist
+""")
+    line = expand(us, Settings(), "Pearl Dental", save=False).prospects[0]
+    assert line.ask_for == "Would you transfer me to Dr Bob Kim?"
