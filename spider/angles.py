@@ -23,7 +23,7 @@ from spider.prospects import Expansion
 from spider.query import english_label, english_noun
 from spider.resolve.normalize import spoken_name
 from spider.settings import Settings
-from spider.signals import CATEGORY_CODE, REFERENCE_KINDS, is_local, signals_of
+from spider.signals import CATEGORY_CODE, LODGING_CATEGORY, REFERENCE_KINDS, is_local, signals_of
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
@@ -117,9 +117,10 @@ def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],
 
 
 def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
-                list_noun: str = "") -> str:
+                list_noun: str = "", hotel: bool = True) -> str:
     """'five-star hotels in Tokyo' / 'another bank in Chiyoda' (plural=False gives the
-    singular) / '東京都の五つ星ホテル', from a set of signals."""
+    singular) / '東京都の五つ星ホテル', from a set of signals. HOTEL: false of a lodging
+    that is no hotel (a 民宿, a ペンション), whose lodging in common is said as 宿泊施設."""
     top = functools.partial(_top, signals)
     tier = top(("tier",))
     place = _place_named(signals)
@@ -131,6 +132,8 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
         if "(" in label:
             label = label.split("(", 1)[1].rstrip(")")
         label = KIND_JA.get(label, label)
+        if kind is signals.get(LODGING_CATEGORY) and not hotel:
+            label = "宿泊施設"  # a ryokan's and a 民宿's or ペンション's kind in common: no hotel
         words += label if label and not label.isascii() else "企業"
         where = _place_ja(place) if place else ""
         return f"{where}の{words}" if where else words
@@ -151,6 +154,14 @@ def peer_phrase(signals: dict[str, dict], language: str, *, plural: bool = True,
     phrase = " ".join(w for w in ((tier["label"] if tier else ""), noun) if w)
     where = _place_en(place, signals) if place else ""
     return f"{phrase} in {_with_article(where)}" if where else phrase
+
+
+def _a_hotel(signals: dict[str, dict]) -> bool:
+    """Whether a lodging is a hotel: its list says nothing more than lodging, or says hotel
+    (not a 民宿, a ペンション or a 旅館 alone)."""
+    own = [r for s, r in signals.items() if r["kind"] == "category" and s != LODGING_CATEGORY]
+    return not own or "kind:hotel" in signals or any(
+        str(r["label"]).lower() in ("hotel", "hotels", "ホテル") for r in own)
 
 
 def _phrase_in(language: str, label: str, place: dict | None) -> str:
@@ -334,7 +345,8 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         if found:
             client, shared = found
             shared_signals = {s: signals[s] for s in shared}
-            values["peers"] = peer_phrase(shared_signals, language, list_noun=noun)
+            values["peers"] = peer_phrase(shared_signals, language, list_noun=noun,
+                                          hotel=_a_hotel(signals))
             prospect.reference = {"company_id": client["company_id"], "name": cite(client),
                                   "referenceable": bool(client["referenceable"]),
                                   "shared": sorted(signals[s]["label"] for s in shared)}
@@ -342,7 +354,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
                 prospect.angle = "named_reference"
                 values["reference"] = spoken_name(client["name"])
                 ref_seg = peer_phrase(shared_signals, language, plural=False,
-                                      list_noun=noun)
+                                      list_noun=noun, hotel=_a_hotel(signals))
                 if language == "ja" and "の" in ref_seg and values["reference"].startswith(
                         ref_seg.rsplit("の", 1)[1]):
                     # (東京都の焼肉 まるよし, not 東京都の焼肉の焼肉 まるよし)

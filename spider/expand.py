@@ -39,6 +39,7 @@ from spider.settings import Settings
 from spider.signals import (
     COMPETITOR_KINDS,
     HOTEL_OPERATOR,
+    LODGING_CATEGORY,
     RELATION_PARTNER,
     STATUS_CLOSED,
     STATUS_PLANNED,
@@ -173,11 +174,16 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             if here:
                 own |= here
                 break
-        if not any(signals[s]["kind"] == "category" for s in shared):
+        if not any(signals[s]["kind"] == "category" and s != LODGING_CATEGORY for s in shared):
             # What it is by its own list, where it shares only a wider kind with the query
-            # ("restaurant in Tokyo": 寿司, ラーメン, not "restaurant" on every line)
-            own |= {s for s, r in signals.items() if r["kind"] == "category"}
-        segment = segment_words(signals, shared | own) or segment_words(signals)
+            # ("restaurant in Tokyo": 寿司, ラーメン, not "restaurant" on every line; a 民宿
+            # or a ペンション beside a ryokan, not the "hotel" every lodging is)
+            mine = {s for s, r in signals.items() if r["kind"] == "category"}
+            own |= mine
+            if mine - {LODGING_CATEGORY}:
+                shared = shared - {LODGING_CATEGORY, "concept:hotels_lodging"}
+        segment = (segment_words(signals, shared | own, settings.language)
+                   or segment_words(signals, language=settings.language))
         kind = kind_words(signals, shared | own) or kind_words(signals)
         row = rows.get(cid, {})
         names = display_names(row, settings.language)

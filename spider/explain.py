@@ -140,10 +140,12 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
     return reasons
 
 
-def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
+def segment_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None,
+                  language: str = "en") -> str:
     """Describe a company's segment in words, from the signals given (or all of them):
-    "five-star hotel, Marunouchi, Tokyo"."""
-    return ", ".join(w for w in _segment_parts(signals, only) if w)
+    "five-star hotel, Marunouchi, Tokyo"; the place in Japanese for a Japanese call list
+    (箱根町, not "Hakone, Kanagawa")."""
+    return ", ".join(w for w in _segment_parts(signals, only, language) if w)
 
 
 def kind_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None) -> str:
@@ -151,8 +153,8 @@ def kind_words(signals: dict[str, dict[str, Any]], only: set[str] | None = None)
     return _segment_parts(signals, only)[0]
 
 
-def _segment_parts(signals: dict[str, dict[str, Any]],
-                   only: set[str] | None = None) -> tuple[str, str]:
+def _segment_parts(signals: dict[str, dict[str, Any]], only: set[str] | None = None,
+                   language: str = "en") -> tuple[str, str]:
     """(the tier and kind in words, the finest place) of the signals given."""
     # (rarest first; of equally rare ones the one the company weighs most, a cell's first
     # part: "Takeaway/sandwich shop" is a takeaway)
@@ -161,7 +163,10 @@ def _segment_parts(signals: dict[str, dict[str, Any]],
     for sig, row in signals.items():
         if only is not None and sig not in only:
             continue
-        by_kind[row["kind"]].append((row["idf"] or 0.0, row.get("weight") or 0.0, row["label"]))
+        label = row["label"]
+        if language == "ja" and sig.startswith("place:"):
+            label = place_label_ja(sig, str(label or ""))
+        by_kind[row["kind"]].append((row["idf"] or 0.0, row.get("weight") or 0.0, label))
         if row["kind"] == "tier":
             # A rating's own level ("3 stars") before the bands it shares ("2–3 stars").
             band = sig.startswith("rating:") and "-" in sig.rsplit(":", 1)[-1]

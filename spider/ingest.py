@@ -489,10 +489,10 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             report.skipped.append((row_id, raw))
             continue
         if header_map is None or any(k not in header_map for k in raw):
-            # (the columns of the rows sampled too: a JSON key only later rows have is still
-            # one --map may name)
-            header_map = map_headers(list(dict.fromkeys([*headers, *raw])), mapping, avoid)
-            _check_mapping(mapping, header_map, path)
+            header_map = map_headers(list(raw), mapping, avoid)
+            # (a --map is checked against the columns of the rows sampled too: a JSON key only
+            # later rows have is still one it may name)
+            _check_mapping(mapping, dict.fromkeys([*raw, *headers], ""), path)
             # (a register's "Location Address Line 2" is its address's second line)
             prefix = row_prefix(list(raw))
             report.columns = list(dict.fromkeys([*report.columns, *raw]))

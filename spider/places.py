@@ -52,16 +52,22 @@ def prefecture_ja() -> dict[str, str]:
     return {row["code"]: row["ja"] for row in _read("prefectures.csv")}
 
 
+def _without_county(town: str) -> str:
+    """A town or village as it is said, without its county: 足柄下郡箱根町 -> 箱根町."""
+    return re.sub(r"^\S+?郡(?=\S+[町村]$)", "", town)
+
+
 def place_label_ja(signal: str, label: str) -> str:
     """A place label for a Japanese reader: a city's Japanese name where the label has one,
     a Tokyo district's, a prefecture's (Kanagawa -> 神奈川県), 国内 for Japan."""
     if signal.startswith("place:city:"):
         local = [p.strip() for p in label.split(",") if p.strip() and not p.strip().isascii()]
         if local:
-            return local[0]
+            return _without_county(local[0])
         town = signal.split("/", 1)[1] if "/" in signal else ""
         if signal.startswith("place:city:JP-") and town and not town.isascii():
-            return town  # keyed as a Japanese address keys it (大阪市), labelled in English
+            # keyed as a Japanese address keys it (大阪市), labelled in English
+            return _without_county(town)
         if signal.startswith("place:city:JP-13/") and town in _tokyo_ward_ja():
             return _tokyo_ward_ja()[town]  # Shibuya -> 渋谷区
     if signal.startswith("place:district:JP-") and "/" in signal:

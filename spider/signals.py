@@ -78,6 +78,8 @@ COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category",
 # Signal kinds that make a won client worth citing to a prospect (a shared brand is not
 # enough: same-brand hotels usually share a group, and groups are never cited to each other).
 REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "kind"})
+# The category every lodging a list names holds (a hotel, a 旅館, a 民宿, an inn), beside its own.
+LODGING_CATEGORY = "category:hotel"
 # Companies carrying this signal operate hotels (a company-level business, like the curated ones).
 HOTEL_OPERATOR = "concept:hotel_operator"
 
@@ -1544,7 +1546,7 @@ def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[
     names = _names(recs)
     if hotel:
         src = next(r for r in recs if _lodging(r))
-        yield Fact("category:hotel", "category", "hotel", conf(src), _evidence(src), src["source"])
+        yield Fact(LODGING_CATEGORY, "category", "hotel", conf(src), _evidence(src), src["source"])
         yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
                    conf(src) * 0.9, _evidence(src), src["source"])
     elif any(("ホテル" in n or "hotel" in n.lower()) for n in names) and any(

@@ -3961,3 +3961,23 @@ Hawthorne Dental,Dr Bob Kim,2 SE Hawthorne Blvd,Portland,OR,503-222-0002,Dentist
 """)
     line = expand(us, Settings(), "Pearl Dental", save=False).prospects[0]
     assert line.ask_for == "Would you transfer me to Dr Bob Kim?"
+
+
+def test_a_ryokan_lists_minshuku_and_pensions_as_what_they_are_in_their_towns_name(tmp_path):
+    """An onsen association's list: a 民宿 or a ペンション beside a ryokan client is shown as
+    one and told of 宿泊施設 in common, never pitched as a hotel; a hotel is still a hotel; the
+    town is said as 箱根町, without its county (足柄下郡)."""
+    db = built_db(tmp_path, "onsen.csv", """施設名,種別,所在地,TEL
+箱根湯本温泉 松風荘,旅館,神奈川県足柄下郡箱根町湯本685,0460-85-1111
+宮ノ下温泉 富士見屋旅館,旅館,神奈川県足柄下郡箱根町宮ノ下359,0460-82-4444
+民宿 たかの,民宿,神奈川県足柄下郡箱根町仙石原817,0460-84-2222
+ペンション 芦ノ湖畔,ペンション,神奈川県足柄下郡箱根町元箱根61,0460-83-3333
+ホテル強羅パーク,ホテル,神奈川県足柄下郡箱根町強羅1300,0460-82-5555
+""")
+    record_won(db, "箱根湯本温泉 松風荘")
+    got = {p.name: p for p in expand(db, Settings(language="ja"), "箱根湯本温泉 松風荘",
+                                     limit=10, save=False).prospects}
+    minshuku, hotel = got["民宿 たかの"], got["ホテル強羅パーク"]
+    assert minshuku.segment.startswith("民宿") and "hotel" not in minshuku.segment
+    assert "箱根町の宿泊施設" in minshuku.opening_line and "足柄下郡" not in minshuku.opening_line
+    assert "箱根町のホテル" in hotel.opening_line
