@@ -85,9 +85,16 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def _competes(prospect_signals: dict[str, dict], theirs: dict[str, dict]) -> bool:
-    """Whether a client shares a competitor signal (its business, tier, list) with a prospect."""
-    return any(prospect_signals[s]["kind"] in REFERENCE_KINDS
-               for s in set(prospect_signals) & set(theirs))
+    """Whether a client shares a competitor signal (its business, tier, list) with a prospect,
+    and is not in another business by their own categories or kinds (a chamber of commerce's
+    dentist is no plumber's direct competitor, though one list names both)."""
+    shared = set(prospect_signals) & set(theirs)
+    if not any(prospect_signals[s]["kind"] in REFERENCE_KINDS for s in shared):
+        return False
+    local = ("category", "kind", "concept")
+    mine = {s for s, r in prospect_signals.items() if r["kind"] in local}
+    return not mine or not any(r["kind"] in local for r in theirs.values()) or bool(
+        mine & shared)
 
 
 def closest_reference(prospect_signals: dict[str, dict], clients: list[dict],

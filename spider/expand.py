@@ -652,6 +652,7 @@ def _order(db: Database, query: Query, scores: dict[int, float],
             return ranked, None
         # Check only the companies the walk reached, never every holder of a broad signal.
         peers = {cid for cid, _ in _holders_among(db, gate, [item[0] for item in ranked])}
+        peers -= _other_business(db, seed_signals, gate, peers)
         ranked = [item for item in ranked if item[0] in peers]
         return _demote_other_specialties(db, seed_signals, ranked, notes), None
     facet_sets = [set(f.signals) for f in query.facets]
@@ -941,6 +942,29 @@ def _held_among(db: Database, signals: list[str],
                 yield cid, sig
         return
     yield from _holders_among(db, signals, list(members))
+
+
+def _other_business(db: Database, seed_signals: dict[str, dict[str, Any]], gate: list[str],
+                    peers: set[int]) -> set[int]:
+    """Of PEERS, the companies that share only a list or a tier with a local client and are
+    in another business by their own category or kind: a chamber of commerce's plumber is
+    on a dentist's list, not its competitor (neither listed nor cited as one)."""
+    if not is_local({r["kind"] for r in seed_signals.values()}):
+        return set()
+    if not any(seed_signals[s]["kind"] in _BUSINESS for s in gate):
+        return set()
+    # (a shared sector, a CRM's "Healthcare", still makes a physio a dentist's far peer)
+    business = [s for s in gate if seed_signals[s]["kind"] not in ("list", "tier")]
+    if len(business) == len(gate):
+        return set()
+    listed = peers - {cid for cid, _ in _holders_among(db, business, sorted(peers))}
+    return {cid for cid, in rows_in(
+        db, "select distinct company_id from company_signals where company_id in ({marks}) and "
+        "(signal like 'category:%' or signal like 'kind:%' or signal like 'concept:%')",
+        sorted(listed))} if listed else set()
+
+
+_BUSINESS = frozenset({"category", "kind", "concept"})  # what a local business is
 
 
 def _holders_among(db: Database, signals: list[str],

@@ -3981,3 +3981,26 @@ def test_a_ryokan_lists_minshuku_and_pensions_as_what_they_are_in_their_towns_na
     assert minshuku.segment.startswith("民宿") and "hotel" not in minshuku.segment
     assert "箱根町の宿泊施設" in minshuku.opening_line and "足柄下郡" not in minshuku.opening_line
     assert "箱根町のホテル" in hotel.opening_line
+
+
+def test_a_chamber_of_commerce_list_makes_no_plumber_a_dentists_competitor(tmp_path):
+    """A member directory names dentists, plumbers and restaurants on one list: a dentist
+    client's lookalikes are the dentists, never the plumbers next door for sharing the list,
+    and a won dentist is never cited to a restaurant as "one of your direct competitors"."""
+    rows = ["Name,Category,Address,City,Province,Phone,list_title"]
+    members = [("Yaletown Dental Centre", "Dentists", "1088 Mainland St"),
+               ("Gastown Dental Clinic", "Dentists", "210 Carrall St"),
+               ("Kitsilano Family Dentistry", "Dentists", "2150 W 4th Ave"),
+               ("Smith & Sons Plumbing", "Plumbers", "77 E 2nd Ave"),
+               ("Pacific Plumbing", "Plumbers", "900 Terminal Ave"),
+               ("The Keg Yaletown", "Restaurants", "1011 Mainland St"),
+               ("Nammos Estiatorio", "Restaurants", "1118 Mainland St"),
+               ("Mainland Physiotherapy", "Physiotherapists", "1090 Mainland St")]
+    for i, (name, category, street) in enumerate(members):
+        rows.append(f"{name},{category},{street},Vancouver,BC,604-555-01{i:02d},Members")
+    db = built_db(tmp_path, "chamber.csv", "\n".join(rows) + "\n")
+    record_won(db, "Yaletown Dental Centre", referenceable=True)
+    names = _names(db, "Yaletown Dental Centre")
+    assert set(names) == {"Gastown Dental Clinic", "Kitsilano Family Dentistry"}, names
+    restaurants = expand(db, Settings(), "restaurant Vancouver", limit=5, save=False).prospects
+    assert restaurants and not any("Yaletown Dental" in p.opening_line for p in restaurants)
