@@ -207,11 +207,44 @@ def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+_JA_WEEKDAYS = {"月": "monday", "火": "tuesday", "水": "wednesday", "木": "thursday",
+                "金": "friday", "土": "saturday", "日": "sunday"}
+
+
+def _said_in_english(value: str, weekday: int) -> str:
+    """A callback said in Japanese as `parse_when` reads it: 明日 10:00 -> tomorrow 10:00,
+    明日10時半 -> tomorrow 10:30, 午後3時 -> 3pm, 月曜 10時 -> monday 10:00, 3時間後 -> +3h,
+    2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's, 0 for Monday)."""
+    if value.isascii():
+        return value
+    ago = re.fullmatch(r"(\d+)\s*(時間|日)後", value)
+    if ago:
+        return f"+{ago.group(1)}{'h' if ago.group(2) == '時間' else 'd'}"
+    value = re.sub(r"明後日|あさって", " " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
+    value = re.sub(r"明日|あした|あす", " tomorrow ", value)
+    value = re.sub(r"今日|本日|きょう", " today ", value)
+    value = re.sub(r"([月火水木金土日])曜(?:日)?", lambda m: " " + _JA_WEEKDAYS[m.group(1)] + " ",
+                   value)
+    value = re.sub(r"(午前|午後)\s*(\d{1,2})", lambda m: f"{m.group(2)}{'am' if m.group(1) == '午前' else 'pm'}"
+                   if "時" not in value else f"{m.group(1)}{m.group(2)}", value)
+    # 10時, 10時半, 15時30分, 午後3時 (after the swap above: 午後3時 -> 3時 with pm)
+    def hour(m: re.Match[str]) -> str:
+        half, h = m.group(1), int(m.group(2))
+        minute = "30" if m.group(3) == "半" else (m.group(4) or "00")
+        if half == "午後" and h < 12:
+            h += 12
+        return f" {h}:{int(minute):02d} "
+    value = re.sub(r"(午前|午後)?\s*(\d{1,2})\s*時\s*(半)?(?:(\d{1,2})\s*分)?", hour, value)
+    value = re.sub(r"[にごろ頃、,]", " ", value)
+    return " ".join(value.split())
+
+
 def parse_when(text: str, now: datetime, country: str | None) -> datetime:
     """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "tomorrow 3pm", "monday
     10:00", "15:00", "2026-12-03 14:00" (in the prospect's local time)."""
-    value = text.strip().lower()
     zone = zone_of(country)
+    value = _said_in_english(unicodedata.normalize("NFKC", text).strip().lower(),
+                             now.astimezone(zone).weekday())
     match = re.fullmatch(r"\+\s*(\d+)\s*([hd])", value)
     if match:
         count = int(match.group(1))

@@ -609,6 +609,22 @@ def test_a_settled_call_keeps_the_company_off_every_cold_list_for_good(tmp_path)
     assert "Leeds Accountancy Services" in out and "Aire Valley Bookkeeping" in out
 
 
+def test_a_callback_said_in_japanese():
+    from spider.calls import parse_when
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # Thursday, 10:00 in Tokyo
+
+    def local(text: str) -> str:
+        return parse_when(text, now, "JP").astimezone(tokyo).strftime("%a %d %H:%M")
+
+    assert local("明日 10:00") == local("明日10時") == local("あした１０時") == "Fri 04 10:00"
+    assert local("明日10時半") == "Fri 04 10:30" and local("15時30分") == "Thu 03 15:30"
+    assert local("午後3時") == local("今日15時") == "Thu 03 15:00"
+    assert local("月曜10時") == local("月曜日 10:00") == "Mon 07 10:00"
+    assert local("明後日 9時") == "Sat 05 09:00" and local("3時間後") == "Thu 03 13:00"
+
+
 def test_callbacks_are_said_as_reps_say_them_and_imported_in_local_time(tmp_path):
     from spider.calls import parse_when
 
@@ -632,3 +648,20 @@ def test_callbacks_are_said_as_reps_say_them_and_imported_in_local_time(tmp_path
     assert run(tmp_path / "spider.db", "calls", "import", str(calls))[0] == 0
     stored = db.execute("select callback_at from call_log").fetchone()[0]
     assert datetime.fromisoformat(stored).astimezone(madrid).hour == 9
+
+
+def test_a_lead_waits_for_its_territorys_rep_and_never_goes_to_another_territory(tmp_path):
+    """The Paris-and-Lyon restaurant rep is full: the Lyon restaurants wait for her (counted),
+    never handed to the Oregon dental rep who has room."""
+    built_db(tmp_path, "guide.csv", "Name,Category,Address,City,Country,Phone\n" + "".join(
+        f"Bouchon {i},Restaurant,{i} rue Mercière,Lyon,FR,+33 4 78 37 00 {i:02d}\n"
+        for i in range(1, 7)))
+    path = tmp_path / "spider.db"
+    assert run(path, "reps", "add", "Camille", "--places", "Paris, Lyon", "--industries",
+               "restaurant", "--capacity", "4")[0] == 0
+    assert run(path, "reps", "add", "Jake", "--places", "Oregon", "--industries",
+               "dentist, dental", "--capacity", "40")[0] == 0
+    assert run(path, "expand", "restaurant Lyon", "-n", "10")[0] == 0
+    code, out = run(path, "assign")
+    assert code == 0 and "Camille: 4 leads" in out and "Jake" not in out, out
+    assert "Left unassigned: 2 leads" in out
