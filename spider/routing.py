@@ -107,10 +107,13 @@ def open_leads(db: Database) -> dict[str, int]:
     return counts
 
 
-def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
+def assign(db: Database, company_ids: list[int], waiting: list[int] | None = None
+           ) -> dict[str, list[int]]:
     """Give each unassigned company among COMPANY_IDS to a rep: one whose territory holds it
     (a place among its city, region, country; an industry among its category and segment
-    words), the least loaded first, else any rep with room, in turn. Returns rep -> ids."""
+    words), the least loaded first, else a rep with room and no territory, in turn; never a
+    rep whose territory leaves it out. A company no rep can take waits (its id in WAITING).
+    Returns rep -> ids."""
     team = reps(db)
     if not team:
         raise InputError("no reps yet: `spider reps add NAME --places Tokyo --capacity 200`")
@@ -144,18 +147,27 @@ def assign(db: Database, company_ids: list[int]) -> dict[str, list[int]]:
         place, industry = about[company_id]
         room = [r for r in team if load.get(r.name, 0) < r.capacity]
         if not room:
-            break
+            if waiting is not None:
+                waiting.append(company_id)
+            continue
         # A rep whose territory holds it whole; else one whose places hold it (a Hamburg
         # electrician to the Hamburg rep who sells to plumbers, not in turn to Munich's);
         # else one whose industries do; else anyone with room, in turn.
         local = ([r for r in room if _fits(r, place, industry)]
                  or [r for r in room if r.places and _holds(r.places, place)]
                  or [r for r in room if r.industries and _holds(r.industries, industry)])
+        # (never to a rep whose territory leaves it out: a Lyon restaurant of the full
+        # Paris-and-Lyon rep's waits for her, not for the Oregon dental rep's room)
+        anyone = [r for r in room if not r.places and not r.industries]
         if local:
             chosen = min(local, key=lambda r: (load.get(r.name, 0), r.name))
-        else:
-            chosen = room[turn % len(room)]
+        elif anyone:
+            chosen = anyone[turn % len(anyone)]
             turn += 1
+        else:
+            if waiting is not None:
+                waiting.append(company_id)
+            continue
         load[chosen.name] = load.get(chosen.name, 0) + 1
         out.setdefault(chosen.name, []).append(company_id)
         anchor = db.execute("select min(record_id) from record_links where company_id = ?",

@@ -799,7 +799,8 @@ def reps_remove(obj: Context, name: str) -> None:
 @handle_errors
 def assign(obj: Context, list_name: str | None) -> None:
     """Route unassigned prospects (the latest expansion's, or a saved list's) to reps: by
-    territory, the least loaded first, else in turn to any rep with room."""
+    territory, the least loaded first, else in turn to a rep with room and no territory;
+    never to a rep whose territory leaves them out (they wait, and are counted)."""
     from spider.routing import assign as route
 
     db = obj.open(write=True)
@@ -813,8 +814,14 @@ def assign(obj: Context, list_name: str | None) -> None:
             raise SpiderError("no expansion yet: `spider expand QUERY` first, or --list NAME")
         ids = [c for c, in db.execute("select company_id from prospects where run_id = ? "
                                       "order by rank", [latest[0]])]
-    given = route(db, ids)
-    if not given:
-        click.echo("Nothing to assign: every prospect has an owner (or no rep has room).")
+    waiting: list[int] = []
+    given = route(db, ids, waiting)
+    if not given and not waiting:
+        click.echo("Nothing to assign: every prospect has an owner.")
     for rep, companies in sorted(given.items()):
         click.echo(f"{rep}: {plural(len(companies), 'lead', 'leads')}")
+    if waiting:
+        click.echo(f"Left unassigned: {plural(len(waiting), 'lead', 'leads')} no rep with room "
+                   "covers (their territory's reps are full, or every territory leaves them "
+                   "out); `spider reps` shows the load, `spider reps add NAME --capacity N` "
+                   "adds room")
