@@ -1092,15 +1092,16 @@ def _header(column: str, prefix: str | None) -> str:
 
 
 _EXCEL_TEXT_START = frozenset("+0123456789(")
-def _tidy_town(record: dict[str, Any], city: str) -> None:
+def tidy_town(record: dict[str, Any], city: str) -> None:
     """The town cell's other places, each where the row gives none of its own: a state and a
     ZIP ("AUSTIN TX 78704-2345", a licence register's city_state_zip), a province in
     brackets ("Milano (MI)", "Springfield (IL)"), a quarter after the city ("München-Pasing")
     or a nearer city after "b." ("Garching b. München" is Garching)."""
     joined = _CITY_STATE_ZIP.fullmatch(city)
-    if joined and (joined.group(3) or "," in joined.group(0)):
+    if joined and (joined.group(3) or "," in joined.group(0)) and (
+            len(joined.group(2).replace(".", "")) == 2 or joined.group(3)):
         city = record["city"] = joined.group(1)
-        record.setdefault("region", joined.group(2))
+        record.setdefault("region", joined.group(2).replace(".", ""))
         if joined.group(3):
             record.setdefault("postal_code", joined.group(3))
     town = _TOWN_WITH_REGION.fullmatch(city)
@@ -1144,7 +1145,9 @@ _NO_QUARTERS = frozenset({"US", "USA", "UNITED STATES", "CA", "CANADA", "GB", "U
 
 
 # A town, its state's two letters and its ZIP in one cell: AUSTIN TX 78704-2345, Austin, TX.
-_CITY_STATE_ZIP = lazy_pattern(r"(\S.*?),?\s+([A-Z]{2}),?(?:\s+(\d{5}(?:-\d{4})?))?")
+# (and a Canadian "Vancouver, BC V6B 2J2", an Australian "Melbourne VIC 3000")
+_CITY_STATE_ZIP = lazy_pattern(r"(\S.*?),?\s+([A-Z]{2,3}|[A-Z]\.[A-Z]\.),?(?:\s+(\d{5}(?:-\d{4})?"
+                               r"|[A-Z]\d[A-Z] ?\d[A-Z]\d|\d{4}))?")
 # A town written with its province's or state's code in brackets: Milano (MI).
 _TOWN_WITH_REGION = lazy_pattern(r"(\S.*?)\s*\(([A-Z]{2,3})\)")
 # Fields whose values are numbers whatever letters they hold (an id, a UK postcode).
@@ -1275,7 +1278,7 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         record.setdefault(fld, value)
     city = str(record.get("city") or "")
     if " " in city or "-" in city or "(" in city:  # (most towns are one word: no more to read)
-        _tidy_town(record, city)
+        tidy_town(record, city)
     postal = record.get("postal_code")
     if isinstance(postal, str | int) and str(postal).isdigit() and len(str(postal)) in (3, 4) \
             and _in_us(record.get("country"), record.get("region")):

@@ -1461,11 +1461,12 @@ def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
                 held.append(named)
         if stands or (source in out and len(held) < 2):
             continue
-        if source in coded and source not in out and len(held) >= 2:
+        if source in coded and source not in out and (len(held) >= 2 or len(cities) == 1 == len(held)):
             # A code several countries share, the towns one of them holds (Oregon's "OR",
             # also a region of India, Ethiopia and Moldova, beside Portland, Salem and
             # Eugene: Salem is India's too, and its larger): the one country of the code
-            # that holds four in five of the towns, where no other holds as many.
+            # that holds four in five of the towns, where no other holds as many (a one-town
+            # list's "Vancouver, BC": Canada, of BC's six countries).
             shared = set.intersection(*(set(gazetteer.countries_of_code(r))
                                         for r in values[source]))
             holds = Counter(c for named in held for c in {c for c, _ in named} & shared)

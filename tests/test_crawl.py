@@ -1150,6 +1150,11 @@ def test_a_member_moved_to_another_page_or_renamed_keeps_what_was_decided(
                           "l.record_id = r.id where r.name = ? and r.status = 'active'",
                           [name]).fetchone()[0]
 
+    # A member's page ends its address in its town, province and postal code: Vancouver, BC,
+    # in Canada (of the six countries with a region BC), so its callbacks keep Pacific time.
+    assert {tuple(r) for r in db.execute("select city, region, postal_code from records")} == {
+        ("Vancouver", "BC", "V6B 1A1")}
+    assert db.execute("select 1 from signals where signal = 'place:region:CA-BC'").fetchone()
     before = {name: company(name) for _, name, *_ in CHAMBER}
     record_won(db, "Yaletown Dental Centre")
     add_exclusion(db, "Kitsilano Family Dentistry", "competitor")

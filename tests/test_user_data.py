@@ -4004,3 +4004,15 @@ def test_a_chamber_of_commerce_list_makes_no_plumber_a_dentists_competitor(tmp_p
     assert set(names) == {"Gastown Dental Clinic", "Kitsilano Family Dentistry"}, names
     restaurants = expand(db, Settings(), "restaurant Vancouver", limit=5, save=False).prospects
     assert restaurants and not any("Yaletown Dental" in p.opening_line for p in restaurants)
+
+
+def test_a_town_cell_with_a_province_and_postal_code_of_canada_or_australia(tmp_path):
+    from spider.ingest import tidy_town
+
+    for cell, want in (("Vancouver, BC V6B 2J2", ("Vancouver", "BC", "V6B 2J2")),
+                       ("Burnaby, B.C.", ("Burnaby", "BC", None)),
+                       ("Melbourne VIC 3000", ("Melbourne", "VIC", "3000")),
+                       ("Frankfurt am Main", (None, None, None))):
+        record: dict = {}
+        tidy_town(record, cell)
+        assert (record.get("city"), record.get("region"), record.get("postal_code")) == want

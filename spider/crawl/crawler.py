@@ -26,7 +26,8 @@ from spider.crawl.urls import Scope, looks_like_page, normalize_url
 from spider.db import Database, has_table, rows_in, transaction
 from spider.errors import FetchError, InputError
 from spider.identity import record_key
-from spider.ingest import IngestReport, carry_renamed, mark_stale, save_records
+from spider.ingest import IngestReport, carry_renamed, mark_stale, save_records, tidy_town
+from spider.places import postal_in
 from spider.settings import Settings
 from spider.sources import register_source
 
@@ -370,6 +371,17 @@ def ingest_directory(
             # One directory is one source: a member is known by its page (or its place in
             # the list) whichever listing page shows it, so re-paging moves no one.
             rec["source"] = report.url
+            if isinstance(rec.get("city"), str):
+                tidy_town(rec, rec["city"])  # a page's "Vancouver, BC V6B 2J2"
+            elif isinstance(rec.get("address"), str) and rec["address"].count(",") >= 1:
+                # (an address line that ends in its town, state and postal code)
+                tail: dict[str, Any] = {}
+                tidy_town(tail, ", ".join(p.strip() for p in rec["address"].split(",")[-2:]))
+                if tail.get("region") and tail.get("postal_code") and "," not in tail["city"]:
+                    for key, value in tail.items():
+                        rec.setdefault(key, value)
+            if not rec.get("postal_code") and isinstance(rec.get("address"), str):
+                rec["postal_code"] = postal_in(rec["address"]) or None
         if not dry_run and page.records:
             save_records(db, page.records, ingest, read_id=read_id)
     if not dry_run:
