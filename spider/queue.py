@@ -7,12 +7,17 @@ gives them again).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spider.db import Database
 from spider.settings import Settings
+
+
+def _dialled(phone: str | None) -> str:
+    return unicodedata.normalize("NFKC", phone or "")
 
 
 @dataclass
@@ -59,7 +64,8 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "spoke": row.get("spoke_with") or "",
             # (a callback a rep promised stays; a company its lists dropped is said to be)
             "gone": row.get("company_status") == "gone",
-            "phone": row["phone"] or (found.phone if found else "")})
+            # (a register's full-width ０４５－ as a phone dials it: 045-)
+            "phone": _dialled(row["phone"] or (found.phone if found else ""))})
     dropped = gone(db)
     out.back = [r for r in nurture_list(db, settings, now)
                 if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()
@@ -101,7 +107,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         found = known.get(company_id)
         out.fresh.append({
             "company_id": company_id, "name": name, "priority": priority, "score": score,
-            "phone": phone or (found.phone if found else ""), "opener": opener or "",
+            "phone": _dialled(phone or (found.phone if found else "")), "opener": opener or "",
             "ask": (found.person + (f", {found.role}" if found.role else "")
                     if found and found.person else ask_for or "")})
     return out

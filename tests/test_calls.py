@@ -665,3 +665,15 @@ def test_a_lead_waits_for_its_territorys_rep_and_never_goes_to_another_territory
     code, out = run(path, "assign")
     assert code == 0 and "Camille: 4 leads" in out and "Jake" not in out, out
     assert "Left unassigned: 2 leads" in out
+
+
+def test_the_days_queue_shows_a_full_width_number_as_it_is_dialled(tmp_path):
+    from spider.expand import expand
+    from spider.queue import day_queue
+
+    db = built_db(tmp_path, "takken.csv", "商号又は名称,事務所所在地,電話番号,業種\n"
+                  "株式会社湘南不動産,神奈川県横浜市西区高島2-19-12,０４５－４５１－１２３４,不動産業\n"
+                  "有限会社みどり住宅,神奈川県横浜市西区北幸1-2-3,０４５－３１７－３１３１,不動産業\n")
+    expand(db, Settings(), "横浜市の不動産業", limit=5)
+    queue = day_queue(db, Settings(), now=datetime.now(UTC), hand_out=False)
+    assert {row["phone"] for row in queue.fresh} == {"045-451-1234", "045-317-3131"}

@@ -252,6 +252,9 @@ def test_the_spoken_name_drops_legal_forms_and_the_running_corporation_only():
         "Farmacia Centrale dei Navigli"
     assert spoken_name("Bäckerei Ziegler GmbH & Co. KG") == "Bäckerei Ziegler"
     assert spoken_name("医療法人社団 白樺会 梅田白樺歯科クリニック") == "梅田白樺歯科クリニック"
+    # a legal form in brackets before or after the name, as registers write it (not said)
+    assert spoken_name("(株)ハウスメイト横浜") == spoken_name("㈱ハウスメイト横浜") == "ハウスメイト横浜"
+    assert spoken_name("ハウスメイト横浜（有）") == "ハウスメイト横浜" and spoken_name("(株)") == "(株)"
     assert spoken_name("トヨタ自動車株式会社") == "トヨタ自動車"
     # Words that are also legal forms stay where they are words, not forms with stops.
     assert spoken_name("Elements Salon & Spa") == "Elements Salon & Spa"

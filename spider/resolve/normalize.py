@@ -380,7 +380,15 @@ def _spoken_japanese(name: str, words: list[str]) -> str:
             if not form.startswith("(") and name != form and form in (name[:len(form)],
                                                                        name[-len(form):]):
                 return name[len(form):] if name.startswith(form) else name[:-len(form)]
+        # (株)ハウスメイト横浜, ㈱ハウスメイト, ハウスメイト横浜（有）: the form in brackets
+        bracketed = _BRACKETED_FORM.fullmatch(unicodedata.normalize("NFKC", name))
+        if bracketed:
+            return bracketed.group(1) or bracketed.group(2)
     return name
+
+
+_BRACKETED_FORM = lazy_pattern(r"\((?:" + "|".join(_JA_BRACKETED) + r")\)\s*(\S.*)|(\S.*?)\s*\((?:"
+                               + "|".join(_JA_BRACKETED) + r")\)")
 
 
 def _remove_spaced(text: str, form: str) -> str:
