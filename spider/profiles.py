@@ -8,6 +8,8 @@ without manual work.
 - `hubspot`: HubSpot's default company properties as its import tool labels them (Company
   name, Company Domain Name, Phone Number, Street Address, City, State/Region, Postal Code,
   Country/Region, Industry, Description).
+Both carry the rep a lead is assigned to (`spider assign`) as its owner (Lead Owner,
+Company owner) where some row has one.
 - a TOML file of your own: `[columns]` mapping your CRM's column names to Spider's call-list
   fields (rank, company, local_name, phone, website, domain, address, city, region,
   postal_code, country, segment, score, priority, reasons, reference, opening_line, ask_for,
@@ -34,14 +36,18 @@ PROFILES: dict[str, dict[str, str]] = {
         "Website": "website", "Street": "address", "City": "city", "State/Province": "region",
         "Postal Code": "postal_code", "Country": "country", "Industry": "kind",
         "Rating": "rating", "Lead Source": "lead_source", "Description": "description",
+        "Lead Owner": "owner",
     },
     "hubspot": {
         "Company name": "company", "Company Domain Name": "domain", "Website URL": "website",
         "Phone Number": "phone", "Street Address": "address", "City": "city",
         "State/Region": "region", "Postal Code": "postal_code", "Country/Region": "country",
-        "Industry": "kind", "Description": "description",
+        "Industry": "kind", "Description": "description", "Company owner": "owner",
     },
 }
+# Columns written only where some row has a value: a CRM's import refuses an owner it cannot
+# match, and a blank one leaves the lead to whoever imports it.
+_WHEN_GIVEN = frozenset({"Lead Owner", "Company owner"})
 _RATINGS = {"A": "Hot", "B": "Warm", "C": "Cold"}  # Salesforce's standard Rating picklist
 FIELDS = ("rank", "company", "local_name", "phone", "website", "domain", "address", "city",
           "region", "postal_code", "country", "segment", "kind", "score", "priority", "rating",
@@ -116,14 +122,16 @@ def profile_rows(rows: Iterable[dict[str, Any]], profile: dict[str, str], *,
                     row.get("opening_line"), row.get("reasons"),
                     f"reference: {row['reference']}" if row.get("reference") else "") if v)}
         out.append({column: full.get(field, "") for column, field in profile.items()})
-    return out
+    unused = {c for c in _WHEN_GIVEN & set(profile) if not any(row.get(c) for row in out)}
+    return [{k: v for k, v in row.items() if k not in unused} for row in out] if unused else out
 
 
 def profile_csv(rows: list[dict[str, Any]], profile: dict[str, str], *, bom: bool = True) -> str:
     from spider.export import safe_cell, safe_phone
 
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(profile), lineterminator="\r\n")
+    columns = [c for c in profile if c not in _WHEN_GIVEN or any(c in row for row in rows)]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     phones = {column for column, field in profile.items() if field == "phone"}
     for row in rows:

@@ -102,6 +102,15 @@ def test_crm_profiles_write_the_columns_import_wizards_map_and_keep_exclusions(
         if profile == "salesforce":
             assert all(row["Last Name"] and row["Rating"] in ("Hot", "Warm", "Cold")
                        for row in rows)
+        assert not {"Lead Owner", "Company owner"} & set(reader.fieldnames or [])  # none yet
+    # Leads routed to a rep carry the rep as their owner in either CRM's file.
+    assert run(db, "reps", "add", "Sato", "--capacity", "50")[0] == 0
+    assert run(db, "expand", query, "-n", "10")[0] == 0 and run(db, "assign")[0] == 0
+    for profile, owner in (("salesforce", "Lead Owner"), ("hubspot", "Company owner")):
+        path = tmp_path / f"{profile}-owned.csv"
+        assert run(db, "expand", query, "-n", "5", "--profile", profile, "-o", str(path))[0] == 0
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            assert {row[owner] for row in csv.DictReader(handle)} == {"Sato"}
     mine = tmp_path / "mine.toml"
     mine.write_text('[columns]\n"Account Name" = "company"\n"Main Phone" = "phone"\n',
                     encoding="utf-8")
