@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from spider.calls import OUTCOMES, is_working_day
-from spider.db import Database, get_meta, set_meta, transaction
+from spider.db import Database, get_meta, has_table, set_meta, transaction
 from spider.errors import InputError
 
 STAGES = ("dial", "contact", "meeting", "deal")
@@ -213,17 +213,30 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     done = funnel_counts(db, rep=rep, since=since.isoformat())
     plan = saved_plan(db)
     who = f" ({rep})" if rep else ""
-    out = [f"This {period}{who}, since {since:%Y-%m-%d}:"]
+    # One rep's share of the team's plan: the plan split evenly over the team (a rep's
+    # report of the whole team's 260 dials, twice over for two reps, added up to 520).
+    share = 1.0
+    if rep:
+        from spider.routing import reps as team
+
+        names = [member.name for member in team(db)]
+        called = db.execute("select 1 from call_log where rep = ? limit 1", [rep]).fetchone() \
+            if has_table(db, "call_log") else None
+        if rep not in names and not called:
+            raise InputError(f"--rep {rep!r}: no such rep; `spider reps` lists them")
+        share = 1 / len(names) if rep in names else 1.0
+    out = [f"This {period}{who}, since {since:%Y-%m-%d}"
+           + (f" (a {len(names)}-rep team's plan, split evenly):" if share < 1 else ":")]
     month_weeks = PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52
     weeks = 1 if period == "week" else month_weeks
     for stage in STAGES:
-        goal = _of_planned(plan.per_week(stage) * weeks) if plan else ""
+        goal = _of_planned(plan.per_week(stage) * weeks * share) if plan else ""
         out.append(f"  {stage}s: {done[stage]}{goal}")
     out.append("Ratios:")
     out += [f"  {r.text()}" for r in ratios(db, rep)]
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
     # (the plan's own monthly meetings where there is one: it is what the rep works to)
-    monthly = _of_planned(plan.per_week("meeting") * month_weeks) if plan else ""
+    monthly = _of_planned(plan.per_week("meeting") * month_weeks * share) if plan else ""
     out.append(f"Meetings this month: {funnel_counts(db, rep=rep, since=month)['meeting']}"
                + (monthly or " (a good month is about twenty)"))
     stale = never_called(db)

@@ -337,6 +337,13 @@ def test_a_word_several_names_hold_is_asked_about_and_territories_route_by_place
     assert "never called: 4" in run(db, "report")[1]
     code, out = run(db, "report", "--rep", "Anna")
     assert "Leads handed out to Anna and never called: 1" in out, out
+    # each rep's share of the team's plan, not the whole plan once per rep
+    assert run(db, "plan", "--target", "120000", "--deal-size", "2400")[0] == 0
+    team = re.search(r"dials: \d+ of (\d+) planned", run(db, "report")[1])
+    anna = re.search(r"dials: \d+ of (\d+) planned", run(db, "report", "--rep", "Anna")[1])
+    assert team and anna and abs(int(anna.group(1)) * 3 - int(team.group(1))) <= 3
+    code, out = run(db, "report", "--rep", "Nobody")
+    assert code != 0 and "no such rep" in out
 
 
 def test_a_plan_reads_amounts_as_people_write_them(tmp_path) -> None:
