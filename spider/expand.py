@@ -111,6 +111,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     else:
         seed_label = " + ".join(f.label for f in query.facets)
     dropped = [cid for cid in list(scores) if cid in excluded and scores.pop(cid, None) is not None]
+    dropped = _of_what_was_asked(db, query, seed_signals, dropped)
     if dropped:
         notes.append(_left_out_why(dropped, excluded, settings.recent_call_days))
     ranked, tail = _order(db, query, scores, seed_signals, notes, adjacency)
@@ -629,6 +630,25 @@ def _same_place(a: tuple[str | None, str | None], b: tuple[str | None, str | Non
 
 def _folded(text: str | None) -> str:
     return normalize_name(text) if text else ""
+
+
+def _of_what_was_asked(db: Database, query: Query, seed_signals: dict[str, dict[str, Any]],
+                       ids: list[int]) -> list[int]:
+    """Of IDS (companies left out: clients, exclusions, calls), those of the business asked
+    for: a note on "law firm Burnaby" names no dentist said not interested, though the walk
+    met it."""
+    if not ids:
+        return ids
+    if query.kind == "company":
+        wanted = [s for s, r in seed_signals.items() if r["kind"] in _BUSINESS | {
+            "industry", "tier"}] or [s for s, r in seed_signals.items()
+                                     if r["kind"] in COMPETITOR_KINDS]
+    else:
+        wanted = sorted({s for f in query.facets if not f.place for s in f.signals})
+    if not wanted:
+        return ids
+    held = {cid for cid, _ in _holders_among(db, wanted, ids)}
+    return [cid for cid in ids if cid in held]
 
 
 def _facet_signals(query: Query) -> set[str]:

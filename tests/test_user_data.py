@@ -4016,3 +4016,24 @@ def test_a_town_cell_with_a_province_and_postal_code_of_canada_or_australia(tmp_
         record: dict = {}
         tidy_town(record, cell)
         assert (record.get("city"), record.get("region"), record.get("postal_code")) == want
+
+
+def test_a_note_of_those_left_out_names_only_the_business_asked_for(tmp_path):
+    """A dentist said not interested is left out of a dentist's lookalikes with a note; a
+    query for law firms says nothing of it, though the list names both."""
+    from spider.calls import log_call
+
+    db = built_db(tmp_path, "members.csv", """Name,Category,Address,City,Province,Phone
+Yaletown Dental Centre,Dentists,1088 Mainland St,Vancouver,BC,604-555-0101
+Gastown Dental Clinic,Dentists,210 Carrall St,Vancouver,BC,604-555-0102
+Kitsilano Family Dentistry,Dentists,2150 W 4th Ave,Vancouver,BC,604-555-0103
+Nguyen and Associates,Law Firms,4720 Kingsway,Vancouver,BC,604-555-0402
+Kingsway Law Group,Law Firms,4700 Kingsway,Vancouver,BC,604-555-0403
+Metrotown Legal,Law Firms,4710 Kingsway,Vancouver,BC,604-555-0404
+""")
+    log_call(db, Settings(), "Gastown Dental Clinic", "not-interested")
+    dentists = expand(db, Settings(), "Yaletown Dental Centre", limit=5, save=False)
+    assert any("not interested" in note for note in dentists.notes), dentists.notes
+    lawyers = expand(db, Settings(), "law firm Vancouver", limit=5, save=False)
+    assert lawyers.prospects and not any("not interested" in n for n in lawyers.notes), \
+        lawyers.notes
