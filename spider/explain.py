@@ -78,9 +78,14 @@ class Reason:
         local = re.search(r"\(([^()]*[^\x00-\x7f][^()]*)\)\s*$", label)
         if local:  # "Transportation Equipment (輸送用機器)" -> 輸送用機器
             label = local.group(1)
-        size = re.fullmatch(r"([\d,+-]+) employees", label)
+        size = re.fullmatch(r"([\d,+-]+) (employees|rooms|beds|places|seats)", label)
         if size:
-            label = f"従業員 {size.group(1)} 人"
+            # (a ryokan's 客室 10-29, a clinic's 病床)
+            unit = {"employees": "従業員", "rooms": "客室", "beds": "病床", "places": "定員",
+                    "seats": "席数"}[size.group(2)]
+            label = f"{unit} {size.group(1)} " + ("人" if unit in ("従業員", "定員") else
+                                                 "室" if unit == "客室" else
+                                                 "床" if unit == "病床" else "席")
         elif self.kind in ("district", "city", "region", "country"):
             label = place_label_ja(self.signal, label)
         elif label.isascii():

@@ -8,11 +8,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# Why a company is excluded, as `spider.exclusions` says it.
+_WHY_JA: dict[str, str] = {
+    "in the pipeline": "商談中", "said not interested": "「興味なし」と回答済み",
+    "do not call": "架電不可", "do_not_call": "架電不可", "do-not-call": "架電不可",
+    "won": "受注済み", "lost": "失注", "competitor": "競合他社", "partner": "パートナー",
+    "customer": "既存顧客", "existing customer": "既存顧客",
+    "nurtured (said not now)": "「今は不要」でナーチャリング中"}
 _PARTS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (r"(\d+) existing clients?", lambda m: f"既存顧客{m[1]}社"),
     (r"(\d+) compan(?:y|ies) called in the last (\d+) days",
      lambda m: f"過去{m[2]}日以内に架電済みの{m[1]}社"),
-    (r"(\d+) compan(?:y|ies) excluded \(([^)]*)\)", lambda m: f"除外指定（{m[2]}）の{m[1]}社"),
+    (r"(\d+) compan(?:y|ies) excluded \(([^)]*)\)",
+     lambda m: f"{_WHY_JA.get(m[2], '除外指定（' + m[2] + '）')}の{m[1]}社"),
 )
 
 

@@ -992,6 +992,10 @@ def test_the_notes_beside_a_list_are_in_japanese_for_a_japanese_user(seeded_db):
     assert note_in("ja", "left out 2 existing clients and 1 company called in the last 30 "
                          "days") == "除外: 既存顧客2社、過去30日以内に架電済みの1社"
     assert note_in("ja", "a note of another shape") == "a note of another shape"
+    # why a company is excluded, in Japanese too (not "除外指定（in the pipeline）")
+    assert note_in("ja", "left out 1 company excluded (in the pipeline) and 2 companies "
+                         "excluded (said not interested)") == \
+        "除外: 商談中の1社、「興味なし」と回答済みの2社"
     assert note_in("en", "left out 2 existing clients") == "left out 2 existing clients"
 
 
@@ -3967,12 +3971,12 @@ def test_a_ryokan_lists_minshuku_and_pensions_as_what_they_are_in_their_towns_na
     """An onsen association's list: a 民宿 or a ペンション beside a ryokan client is shown as
     one and told of 宿泊施設 in common, never pitched as a hotel; a hotel is still a hotel; the
     town is said as 箱根町, without its county (足柄下郡)."""
-    db = built_db(tmp_path, "onsen.csv", """施設名,種別,所在地,TEL
-箱根湯本温泉 松風荘,旅館,神奈川県足柄下郡箱根町湯本685,0460-85-1111
-宮ノ下温泉 富士見屋旅館,旅館,神奈川県足柄下郡箱根町宮ノ下359,0460-82-4444
-民宿 たかの,民宿,神奈川県足柄下郡箱根町仙石原817,0460-84-2222
-ペンション 芦ノ湖畔,ペンション,神奈川県足柄下郡箱根町元箱根61,0460-83-3333
-ホテル強羅パーク,ホテル,神奈川県足柄下郡箱根町強羅1300,0460-82-5555
+    db = built_db(tmp_path, "onsen.csv", """施設名,種別,所在地,TEL,客室数
+箱根湯本温泉 松風荘,旅館,神奈川県足柄下郡箱根町湯本685,0460-85-1111,18
+宮ノ下温泉 富士見屋旅館,旅館,神奈川県足柄下郡箱根町宮ノ下359,0460-82-4444,22
+民宿 たかの,民宿,神奈川県足柄下郡箱根町仙石原817,0460-84-2222,6
+ペンション 芦ノ湖畔,ペンション,神奈川県足柄下郡箱根町元箱根61,0460-83-3333,8
+ホテル強羅パーク,ホテル,神奈川県足柄下郡箱根町強羅1300,0460-82-5555,120
 """)
     record_won(db, "箱根湯本温泉 松風荘")
     got = {p.name: p for p in expand(db, Settings(language="ja"), "箱根湯本温泉 松風荘",
@@ -3981,6 +3985,9 @@ def test_a_ryokan_lists_minshuku_and_pensions_as_what_they_are_in_their_towns_na
     assert minshuku.segment.startswith("民宿") and "hotel" not in minshuku.segment
     assert "箱根町の宿泊施設" in minshuku.opening_line and "足柄下郡" not in minshuku.opening_line
     assert "箱根町のホテル" in hotel.opening_line
+    # a size in rooms is said in Japanese too (not "10-29 rooms")
+    said = [reason.text() for reason in got["宮ノ下温泉 富士見屋旅館"].reasons]
+    assert "同程度の規模: 客室 10-29 室" in said, said
 
 
 def test_a_chamber_of_commerce_list_makes_no_plumber_a_dentists_competitor(tmp_path):
