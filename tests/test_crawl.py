@@ -1183,3 +1183,17 @@ def test_a_member_moved_to_another_page_or_renamed_keeps_what_was_decided(
     assert "Kitsilano Family Dentistry" not in names
     assert db.execute("select count(*) from records where status = 'active'").fetchone()[0] \
         == len(CHAMBER)
+
+
+def test_a_last_listing_page_of_one_or_two_members_is_read(db, site: Site, clock: FakeClock):
+    """Nine members four to a page: the last page lists one, the one before four; the lone
+    member is the list's (its items' kind was read on the pages before), not left out for
+    being no "three alike items"."""
+    _chamber(site, CHAMBER, 4)
+    report = crawl(db, site, "/chamber/p1.html", clock)
+    assert report.records == len(CHAMBER)
+    assert {r["name"] for r in records(db)} == {name for _, name, *_ in CHAMBER}
+    _chamber(site, CHAMBER[:7], 5)  # five, then two
+    clock.t += 3600
+    again = crawl(db, site, "/chamber/p1.html", clock)
+    assert again.records == 7

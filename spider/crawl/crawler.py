@@ -131,6 +131,7 @@ class _Crawl:
         # The first page of each paginated list, by the URL of every later page: its pages are
         # one list (one list signal), not one list a page.
         self.first_page: dict[str, str] = {}
+        self.items_shape: dict[str, tuple] = {}  # a list's first page -> its items' shape
 
     def run(self) -> Iterator[CrawledPage]:
         report, frontier = self.report, self.frontier
@@ -192,14 +193,18 @@ class _Crawl:
         if result.body is None:
             self.frontier.finish(url, "skipped", result.skipped)
             return None
+        first = self.first_page.get(url, url)
+        # (a list's later pages hold its items' kind: a last page's one or two members too)
         page = extract_page(result.body, result.final_url or url, recipe=self.recipe,
-                            content_type=result.content_type)
+                            content_type=result.content_type,
+                            items_shape=self.items_shape.get(first) if first != url else None)
+        if first == url and page.items_shape is not None:
+            self.items_shape[url] = page.items_shape
         report.errors.extend((url, message) for message in page.errors)
         if page.why_empty:
             report.empty.append((url, page.why_empty))
         records = page.records
         stamp = result.fetched_at[:19] + "+00:00" if result.fetched_at else None
-        first = self.first_page.get(url, url)
         for rec in records:
             rec["fetched_at"] = stamp
             if first != url and rec.get("list_url") == url:

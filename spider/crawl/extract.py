@@ -77,13 +77,18 @@ class PageData:
     errors: list[str] = field(default_factory=list)
     encoding: str = ""
     why_empty: str = ""  # when no records came out: what the page held, and what might help
+    # The listed items' tag and class, and their parent's tag (its next page's items are those)
+    items_shape: tuple | None = None
 
 
 
 def extract_page(
-    html: str | bytes, url: str, *, recipe: Recipe | None = None, content_type: str | None = None
+    html: str | bytes, url: str, *, recipe: Recipe | None = None, content_type: str | None = None,
+    items_shape: tuple | None = None,
 ) -> PageData:
-    """Run every extractor on a list page and collect records, links and errors."""
+    """Run every extractor on a list page and collect records, links and errors. ITEMS_SHAPE:
+    the items of the page before it in its list (`PageData.items_shape`): on a last page,
+    one or two of them are still the list's."""
     encoding = ""
     if isinstance(html, bytes):
         html, encoding = decode_html(html, content_type)
@@ -119,7 +124,8 @@ def extract_page(
         if not listed and not structured:
             listed = list(
                 _guard(
-                    page, "items", lambda: extract_items(soup, base, page.title, errors=page.errors)
+                    page, "items", lambda: extract_items(soup, base, page.title, errors=page.errors,
+                                                         shape=items_shape, seen=page)
                 )
             )
     records = structured + listed
@@ -309,8 +315,10 @@ def _signature(tag: Tag) -> tuple[str, tuple[str, ...]]:
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def find_item_groups(soup: BeautifulSoup) -> list[list[Tag]]:
-    """Sibling elements sharing a tag and class, three or more, that look like listed companies."""
+def find_item_groups(soup: BeautifulSoup, shape: tuple | None = None) -> list[list[Tag]]:
+    """Sibling elements sharing a tag and class, three or more, that look like listed
+    companies; one or more where they are the items the list's page before held (SHAPE:
+    their tag and class, and their parent's tag: a last page's one or two members)."""
     scored: list[tuple[float, tuple, list[Tag]]] = []
     for parent in soup.find_all(True):
         if parent.name in (
@@ -331,7 +339,7 @@ def find_item_groups(soup: BeautifulSoup) -> list[list[Tag]]:
         ):
             continue
         children = parent.find_all(True, recursive=False)
-        if len(children) < 2:
+        if len(children) < (1 if shape is not None else 2):
             continue
         groups = Counter(_signature(c) for c in children)
         sig, count = groups.most_common(1)[0]
@@ -341,6 +349,8 @@ def find_item_groups(soup: BeautifulSoup) -> list[list[Tag]]:
         # Two items do where they are cards by their class, each with a heading (the last
         # page of a paginated list: "shop-card" twice); else three or more.
         least = 2 if sig[1] and all(c.find(_HEADINGS) is not None for c in items) else 3
+        if shape is not None and (sig, parent.name) == shape:
+            least = 1
         if count < least:
             continue
         texts = [text_of(c) for c in items]
@@ -466,13 +476,19 @@ def _item_name(tag: Tag, selector: str | None = None) -> tuple[str, Tag | None, 
 
 
 def extract_items(
-    soup: BeautifulSoup, base: str, page_title: str = "", *, errors: list[str] | None = None
+    soup: BeautifulSoup, base: str, page_title: str = "", *, errors: list[str] | None = None,
+    shape: tuple | None = None, seen: PageData | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Records from repeated list/card items: a name, its detail link, and the fields inside."""
+    """Records from repeated list/card items: a name, its detail link, and the fields inside
+    (SHAPE: the items of the list's page before, as `find_item_groups` takes it; SEEN: the
+    page whose `items_shape` records the items read)."""
     errors = errors if errors is not None else []
     host = urlsplit(base).netloc.lower()
     index = 0
-    for items in find_item_groups(soup):
+    for items in find_item_groups(soup, shape):
+        if seen is not None and seen.items_shape is None:
+            parent = items[0].parent
+            seen.items_shape = (_signature(items[0]), parent.name if parent else "")
         title = list_title(items[0], page_title)
         # Where most items keep their name is where every item must: an item whose heading is
         # empty is broken, and its first line of text is no name.
