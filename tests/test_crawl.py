@@ -1197,3 +1197,24 @@ def test_a_last_listing_page_of_one_or_two_members_is_read(db, site: Site, clock
     clock.t += 3600
     again = crawl(db, site, "/chamber/p1.html", clock)
     assert again.records == 7
+
+
+def test_a_crawl_of_items_linking_to_their_pages_says_to_follow_them(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The list gives names and categories, each member's page its phone: a crawl without
+    --follow-details says so (the call list would have no numbers); with it, nothing."""
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    _chamber(site, CHAMBER, 3)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spider.toml").write_text("[spider]\ndelay = 0.0\n", encoding="utf-8")
+    path = str(tmp_path / "cli.db")
+    assert CliRunner().invoke(main, ["--db", path, "init", "--empty"]).exit_code == 0
+    plain = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/chamber/p1.html")],
+                               catch_exceptions=False)
+    assert plain.exit_code == 0 and "--follow-details" in plain.output, plain.output
+    followed = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/chamber/p1.html"),
+                                         "--follow-details"], catch_exceptions=False)
+    assert followed.exit_code == 0 and "--follow-details reads" not in followed.output

@@ -352,6 +352,13 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
 
         raise SpiderError(f"{url}: no records read: {why_nothing(report)}; check the URL, or "
                           "give a recipe (--recipe) for a directory Spider does not read")
+    if not follow_details and not recipe:
+        # Items that link to their own pages, and no number on the list: those pages have it.
+        linked = [r for r in report.sample if r.get("detail_url")]
+        if linked and not any(r.get("phone") for r in report.sample):
+            click.echo("Note: the items link to their own pages and the list gives no phone "
+                       f"numbers; `spider crawl {url} --follow-details` reads each page's "
+                       "phone, address and website")
     if dry_run:
         return
     if (report.ingest and (report.ingest.added or report.ingest.updated)) or report.resumed:
