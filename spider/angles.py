@@ -23,7 +23,14 @@ from spider.prospects import Expansion
 from spider.query import english_label, english_noun
 from spider.resolve.normalize import spoken_name
 from spider.settings import Settings
-from spider.signals import CATEGORY_CODE, LODGING_CATEGORY, REFERENCE_KINDS, is_local, signals_of
+from spider.signals import (
+    BUSINESS_KINDS,
+    CATEGORY_CODE,
+    LODGING_CATEGORY,
+    REFERENCE_KINDS,
+    is_local,
+    signals_of,
+)
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
 
 ANONYMOUS_DISCOUNT = 0.9
@@ -91,9 +98,8 @@ def _competes(prospect_signals: dict[str, dict], theirs: dict[str, dict]) -> boo
     shared = set(prospect_signals) & set(theirs)
     if not any(prospect_signals[s]["kind"] in REFERENCE_KINDS for s in shared):
         return False
-    local = ("category", "kind", "concept")
-    mine = {s for s, r in prospect_signals.items() if r["kind"] in local}
-    return not mine or not any(r["kind"] in local for r in theirs.values()) or bool(
+    mine = {s for s, r in prospect_signals.items() if r["kind"] in BUSINESS_KINDS}
+    return not mine or not any(r["kind"] in BUSINESS_KINDS for r in theirs.values()) or bool(
         mine & shared)
 
 

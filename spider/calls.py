@@ -225,9 +225,10 @@ def _said_in_english(value: str, weekday: int) -> str:
     value = re.sub(r"今日|本日|きょう", " today ", value)
     value = re.sub(r"([月火水木金土日])曜(?:日)?", lambda m: " " + _JA_WEEKDAYS[m.group(1)] + " ",
                    value)
-    value = re.sub(r"(午前|午後)\s*(\d{1,2})", lambda m: f"{m.group(2)}{'am' if m.group(1) == '午前' else 'pm'}"
-                   if "時" not in value else f"{m.group(1)}{m.group(2)}", value)
-    # 10時, 10時半, 15時30分, 午後3時 (after the swap above: 午後3時 -> 3時 with pm)
+    # 午後3 (no 時): 3pm; 10時, 10時半, 15時30分, 午後3時: 10:00, 10:30, 15:30, 15:00
+    value = re.sub(r"(午前|午後)\s*(\d{1,2})(?![\d:：]|\s*時)",
+                   lambda m: f"{m.group(2)}{'am' if m.group(1) == '午前' else 'pm'}", value)
+
     def hour(m: re.Match[str]) -> str:
         half, h = m.group(1), int(m.group(2))
         minute = "30" if m.group(3) == "半" else (m.group(4) or "00")

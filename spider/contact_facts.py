@@ -186,8 +186,7 @@ _HEADER_ROLE = {"代表者": "代表者", "代表者名": "代表者", "代表�
 _FULL_NAME = frozenset({"contact", "contact name", "contact person", "contact full name",
                         "primary contact", "ansprechpartner", "ansprechperson",
                         "personne de contact", "persona de contacto", "contactpersoon",
-                        "担当者", "担当者名", "ご担当者名", "担当者氏名", "代表者", "代表者名",
-                        "代表者氏名", *_HEADER_ROLE})
+                        "担当者", "担当者名", "ご担当者名", "担当者氏名", *_HEADER_ROLE})
 LISTED_PEOPLE = "listed_people"  # meta: some list read names people (`names_people`)
 
 

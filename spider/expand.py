@@ -37,9 +37,11 @@ from spider.resolve.words import COMMON_WORDS
 from spider.runtime import no_cyclic_gc
 from spider.settings import Settings
 from spider.signals import (
+    BUSINESS_KINDS,
     COMPETITOR_KINDS,
     HOTEL_OPERATOR,
     LODGING_CATEGORY,
+    LODGING_CONCEPT,
     RELATION_PARTNER,
     STATUS_CLOSED,
     STATUS_PLANNED,
@@ -182,7 +184,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             mine = {s for s, r in signals.items() if r["kind"] == "category"}
             own |= mine
             if mine - {LODGING_CATEGORY}:
-                shared = shared - {LODGING_CATEGORY, "concept:hotels_lodging"}
+                shared = shared - {LODGING_CATEGORY, LODGING_CONCEPT}
         segment = (segment_words(signals, shared | own, settings.language)
                    or segment_words(signals, language=settings.language))
         kind = kind_words(signals, shared | own) or kind_words(signals)
@@ -292,10 +294,9 @@ def _market_first(scores: dict[int, float], sharing: dict[str, set[int]],
     business = sharing.get("category") or sharing.get("kind", set()) | sharing.get("concept", set())
     if not business or not any(found >= MARKET_LEVEL for found in level.values()):
         return scores
-    inside = [value for cid, value in scores.items()
-              if value > 0 and cid in business and level.get(cid, 0) >= MARKET_LEVEL]
-    outside = [cid for cid, value in scores.items() if value > 0 and not (
-        cid in business and level.get(cid, 0) >= MARKET_LEVEL)]
+    market = {cid for cid in business if level.get(cid, 0) >= MARKET_LEVEL}
+    inside = [value for cid, value in scores.items() if value > 0 and cid in market]
+    outside = [cid for cid, value in scores.items() if value > 0 and cid not in market]
     if not inside or not outside:
         return scores
     floor = min(inside)
@@ -640,7 +641,7 @@ def _of_what_was_asked(db: Database, query: Query, seed_signals: dict[str, dict[
     if not ids:
         return ids
     if query.kind == "company":
-        wanted = [s for s, r in seed_signals.items() if r["kind"] in _BUSINESS | {
+        wanted = [s for s, r in seed_signals.items() if r["kind"] in BUSINESS_KINDS | {
             "industry", "tier"}] or [s for s, r in seed_signals.items()
                                      if r["kind"] in COMPETITOR_KINDS]
     else:
@@ -971,20 +972,17 @@ def _other_business(db: Database, seed_signals: dict[str, dict[str, Any]], gate:
     on a dentist's list, not its competitor (neither listed nor cited as one)."""
     if not is_local({r["kind"] for r in seed_signals.values()}):
         return set()
-    if not any(seed_signals[s]["kind"] in _BUSINESS for s in gate):
+    if not any(seed_signals[s]["kind"] in BUSINESS_KINDS for s in gate):
         return set()
     # (a shared sector, a CRM's "Healthcare", still makes a physio a dentist's far peer)
     business = [s for s in gate if seed_signals[s]["kind"] not in ("list", "tier")]
     if len(business) == len(gate):
         return set()
     listed = peers - {cid for cid, _ in _holders_among(db, business, sorted(peers))}
+    own_business = " or ".join(f"signal like '{kind}:%'" for kind in sorted(BUSINESS_KINDS))
     return {cid for cid, in rows_in(
         db, "select distinct company_id from company_signals where company_id in ({marks}) and "
-        "(signal like 'category:%' or signal like 'kind:%' or signal like 'concept:%')",
-        sorted(listed))} if listed else set()
-
-
-_BUSINESS = frozenset({"category", "kind", "concept"})  # what a local business is
+        f"({own_business})", sorted(listed))} if listed else set()
 
 
 def _holders_among(db: Database, signals: list[str],

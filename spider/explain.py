@@ -40,6 +40,11 @@ STALE_YEARS = 8
 MAX_SOURCES = 6
 
 
+# A size's unit in Japanese: what is counted, and its counter.
+_UNITS_JA = {"employees": ("従業員", "人"), "rooms": ("客室", "室"), "beds": ("病床", "床"),
+             "places": ("定員", "人"), "seats": ("席数", "席")}
+
+
 @dataclass
 class Reason:
     signal: str
@@ -80,12 +85,9 @@ class Reason:
             label = local.group(1)
         size = re.fullmatch(r"([\d,+-]+) (employees|rooms|beds|places|seats)", label)
         if size:
-            # (a ryokan's 客室 10-29, a clinic's 病床)
-            unit = {"employees": "従業員", "rooms": "客室", "beds": "病床", "places": "定員",
-                    "seats": "席数"}[size.group(2)]
-            label = f"{unit} {size.group(1)} " + ("人" if unit in ("従業員", "定員") else
-                                                 "室" if unit == "客室" else
-                                                 "床" if unit == "病床" else "席")
+            # (a ryokan's 客室 10-29 室, a clinic's 病床)
+            what, counter = _UNITS_JA[size.group(2)]
+            label = f"{what} {size.group(1)} {counter}"
         elif self.kind in ("district", "city", "region", "country"):
             label = place_label_ja(self.signal, label)
         elif label.isascii():

@@ -1479,9 +1479,15 @@ def _carry(db: Database, columns: list[str], old_id: int, new_id: int) -> None:
     new_row.pop("ingested_at", None)
     new_row["updated_at"] = now_iso()
     update_row(db, "records", "id", old_id, new_row)
+    rekey_decisions(db, old_key, new_row["record_key"])
+
+
+def rekey_decisions(db: Database, old_key: str, new_key: str) -> None:
+    """A person's merges and splits naming a record by OLD_KEY name it by NEW_KEY (the record
+    kept its id and took a new key)."""
     for side in ("a", "b"):
         db.execute(f"update decisions set record_key_{side} = ? where record_key_{side} = ?",
-                   [new_row["record_key"], old_key])
+                   [new_key, old_key])
 
 
 def carry_rekeyed(db: Database, source: str, read_id: str, last_id: int,

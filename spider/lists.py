@@ -194,11 +194,12 @@ def export_rows(db: Database, name: str, settings: Settings | None = None,
     company excluded since or gone from every source."""
     from spider.angles import ask_for_person, load_templates
     from spider.contact_facts import best_contacts
+    from spider.signals import gone as gone_from_every_source
 
     settings = settings or Settings()
     ask = load_templates(settings).get("gatekeeper_person", {})
     excluded = excluded_companies(db)
-    gone = {c for c, in db.execute("select id from companies where status = 'gone'")}
+    gone = gone_from_every_source(db)
     out = []
     listed = members(db, name)
     # What the companies' own pages say now (spider enrich): the number where none was, and

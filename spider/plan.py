@@ -220,11 +220,11 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
         from spider.routing import reps as team
 
         names = [member.name for member in team(db)]
-        called = db.execute("select 1 from call_log where rep = ? limit 1", [rep]).fetchone() \
-            if has_table(db, "call_log") else None
-        if rep not in names and not called:
+        if rep in names:
+            share = 1 / len(names)
+        elif not (has_table(db, "call_log") and db.execute(
+                "select 1 from call_log where rep = ? limit 1", [rep]).fetchone()):
             raise InputError(f"--rep {rep!r}: no such rep; `spider reps` lists them")
-        share = 1 / len(names) if rep in names else 1.0
     out = [f"This {period}{who}, since {since:%Y-%m-%d}"
            + (f" (a {len(names)}-rep team's plan, split evenly):" if share < 1 else ":")]
     month_weeks = PERIODS["month"] * WORKING_WEEKS_A_YEAR / 52

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from spider.db import Database, rows_in
+from spider.signals import BUSINESS_KINDS
 
 Node = tuple[str, object]  # ("c", company_id) or ("s", signal)
 
@@ -165,9 +166,7 @@ DEGREES_WITH_HOLDERS = 2000
 PLACE_LEVELS = {"district": 4, "city": 3, "region": 2, "country": 1}
 
 
-# The signals that say a local business's kind (not its list, tier, rating or words).
-BUSINESS_KINDS = frozenset({"category", "kind", "concept"})
-BROAD_KIND_SHARE = 1e-6
+BROAD_KIND_SHARE = 1e-6  # what a kind the whole list holds shares (see direct_similarity)
 
 
 # What a shared rating or size band counts for, beside a shared business (see below).

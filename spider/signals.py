@@ -78,8 +78,12 @@ COMPETITOR_KINDS = frozenset({"list", "tier", "industry", "concept", "category",
 # Signal kinds that make a won client worth citing to a prospect (a shared brand is not
 # enough: same-brand hotels usually share a group, and groups are never cited to each other).
 REFERENCE_KINDS = frozenset({"list", "tier", "industry", "concept", "category", "kind"})
-# The category every lodging a list names holds (a hotel, a 旅館, a 民宿, an inn), beside its own.
+# Signal kinds that say what a local business is (not its list, tier, rating or words).
+BUSINESS_KINDS = frozenset({"category", "kind", "concept"})
+# The category every lodging a list names holds (a hotel, a 旅館, a 民宿, an inn), beside its
+# own, and the concept beside it.
 LODGING_CATEGORY = "category:hotel"
+LODGING_CONCEPT = "concept:hotels_lodging"
 # Companies carrying this signal operate hotels (a company-level business, like the curated ones).
 HOTEL_OPERATOR = "concept:hotel_operator"
 
@@ -1548,13 +1552,13 @@ def _hotel_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[
     if hotel:
         src = next(r for r in recs if _lodging(r))
         yield Fact(LODGING_CATEGORY, "category", "hotel", conf(src), _evidence(src), src["source"])
-        yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
+        yield Fact(LODGING_CONCEPT, "concept", concept_label("hotels_lodging"),
                    conf(src) * 0.9, _evidence(src), src["source"])
     elif any(("ホテル" in n or "hotel" in n.lower()) for n in names) and any(
             r.get("industry_scheme") for r in recs):
         # A listed firm named for hotels operates them: a lodging company, not a property.
         src = recs[0]
-        yield Fact("concept:hotels_lodging", "concept", concept_label("hotels_lodging"),
+        yield Fact(LODGING_CONCEPT, "concept", concept_label("hotels_lodging"),
                    conf(src) * 0.8, f"hotel in the company name, {_evidence(src)}", src["source"])
     brand = brand_of(names, curated) if (hotel or any(r.get("brand") for r in recs)) else None
     if brand:

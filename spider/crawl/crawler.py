@@ -26,7 +26,14 @@ from spider.crawl.urls import Scope, looks_like_page, normalize_url
 from spider.db import Database, has_table, rows_in, transaction
 from spider.errors import FetchError, InputError
 from spider.identity import record_key
-from spider.ingest import IngestReport, carry_renamed, mark_stale, save_records, tidy_town
+from spider.ingest import (
+    IngestReport,
+    carry_renamed,
+    mark_stale,
+    rekey_decisions,
+    save_records,
+    tidy_town,
+)
 from spider.places import postal_in
 from spider.settings import Settings
 from spider.sources import register_source
@@ -504,8 +511,6 @@ def _adopt_pages(db: Database, start_url: str) -> int:
             taken.add(key)
             db.execute("update records set source = ?, record_key = ? where id = ?",
                        [start_url, key, rid])
-            for side in ("a", "b"):
-                db.execute(f"update decisions set record_key_{side} = ? where "
-                           f"record_key_{side} = ?", [key, old_key])
+            rekey_decisions(db, old_key, key)
             adopted += 1
     return adopted

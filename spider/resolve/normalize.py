@@ -387,8 +387,8 @@ def _spoken_japanese(name: str, words: list[str]) -> str:
     return name
 
 
-_BRACKETED_FORM = lazy_pattern(r"\((?:" + "|".join(_JA_BRACKETED) + r")\)\s*(\S.*)|(\S.*?)\s*\((?:"
-                               + "|".join(_JA_BRACKETED) + r")\)")
+_BRACKET = r"\((?:" + "|".join(_JA_BRACKETED) + r")\)"  # (株), (有) ...
+_BRACKETED_FORM = lazy_pattern(rf"{_BRACKET}\s*(\S.*)|(\S.*?)\s*{_BRACKET}")
 
 
 def _remove_spaced(text: str, form: str) -> str:
