@@ -193,7 +193,17 @@ def _segment_parts(signals: dict[str, dict[str, Any]], only: set[str] | None = N
         if by_kind.get(kind):
             kind_word = max(by_kind[kind])[2]
             break
-    what = " ".join(w for w in ((tier or (0, ""))[1], kind_word or "") if w)
+    tier_word = (tier or (0, ""))[1]
+    if language == "ja":
+        # A Japanese call list of English-listed companies says what they are in Japanese
+        # (歯科, 五つ星ホテル) where the vocabulary knows the word.
+        tier_word = TIER_JA.get(tier_word, tier_word) if tier_word else tier_word
+        if kind_word and str(kind_word).isascii():
+            kind_word = japanese_word(str(kind_word)) or kind_word
+        parts = [str(w) for w in (tier_word, kind_word) if w]
+        what = ("" if all(not w.isascii() for w in parts) else " ").join(parts)
+    else:
+        what = " ".join(w for w in (tier_word, kind_word or "") if w)
     where = next((max(by_kind[kind])[2] for kind in ("district", "city", "region", "country")
                   if by_kind.get(kind)), "")
     return what, where

@@ -407,6 +407,22 @@ def designated_cities() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+@functools.cache
+def designated_wards() -> dict[tuple[str, str], str]:
+    """(a designated city in Japanese, a ward's name in Latin letters as `romaji_key` folds
+    it) -> the ward in Japanese: (横浜市, kohoku) -> 港北区."""
+    from spider.resolve.kana import romaji_key
+
+    return {(row["city"], romaji_key(row["en"])): row["ward"] for row in _read("designated_wards.csv")}
+
+
+@functools.cache
+def ward_in_latin() -> dict[str, str]:
+    """A designated city's ward in Japanese, city first, -> its name in Latin letters:
+    横浜市港北区 -> Kohoku (磯子区 is Isogo, which a reading dictionary says Isoko)."""
+    return {row["city"] + row["ward"]: row["en"] for row in _read("designated_wards.csv")}
+
+
 # A ward whose name says a direction or the centre is written alike in every city of wards.
 _WARD_KANJI = {"kita": "北区", "minami": "南区", "higashi": "東区", "nishi": "西区",
                "chuo": "中央区", "naka": "中区"}
@@ -450,8 +466,11 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
         en, ja = said[0]
         if not ward:
             return LatinCity(ja, en)
+        from spider.resolve.kana import romaji_key
+
         name = ward.group(1)
-        return LatinCity(ja, en, _WARD_KANJI.get(name, f"{name.title()}-ku"), f"{name.title()}-ku")
+        kanji = designated_wards().get((ja, romaji_key(name))) or _WARD_KANJI.get(name)
+        return LatinCity(ja, en, kanji or f"{name.title()}-ku", f"{name.title()}-ku")
     if named:
         return LatinCity(named.group(1).title(), named.group(1).title())
     # The part before the prefecture's, where it is a plain name ("Toyota, Aichi").

@@ -621,6 +621,16 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
             if first.endswith(suffix) and len(first) > len(suffix) + 1:
                 out.append(first[: -len(suffix)].strip())
         name = signal.split(":", 2)[2]
+        if name.startswith("JP-") and "/" in name:
+            # A ward of a city of wards, whichever script its label took (横浜市港北区 from
+            # one list, "Kohoku-ku, Yokohama" from another): 港北区, 港北, Kohoku, Kohoku Ward.
+            ward = name.split("/", 1)[1]
+            out += _japanese_place_forms(ward)
+            latin = places.ward_in_latin().get(ward)
+            if latin:
+                out += [fold_query(latin), fold_query(f"{latin}-ku"), fold_query(f"{latin} ward")]
+        if re.fullmatch(r"[a-z]+-ku", first):  # "Midori-ku, Yokohama": Midori, Midori Ward
+            out += [first[:-3], f"{first[:-3]} ward"]
         for d in places.tokyo_districts():
             if d.en == name:
                 out.append(d.ja)

@@ -653,6 +653,9 @@ def _category_facts(recs: Records, conf: Confidence,
                            rec["source"])
         for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
                                                              categories)):
+            twin = _across_scripts(categories).get(key)
+            if twin:
+                key, label = twin, twin
             if key not in seen:
                 seen.add(key)
                 # (the parts a cell names after its first a little less: "Restaurant/Cafe/
@@ -684,6 +687,33 @@ def _category_facts(recs: Records, conf: Confidence,
 
 
 BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itself
+
+
+@functools.lru_cache(maxsize=8)
+def _across_scripts(singles: frozenset[str]) -> dict[str, str]:
+    """A category in Japanese script that another list of the database writes in Latin
+    letters, as that one's key and word: where an English directory's "Dentist" and a Japanese
+    register's 歯科 are both categories, 歯科 is category:dentist, so a Japanese clinic meets
+    the English ones as a peer of its own category, not only of its kind (at a twentieth of
+    the weight). Only a word that is the whole of one synonym group's Japanese categories in
+    use (空手 and 柔道 both used stay two, whatever the English list says), and never a lodging
+    word (旅館 stays the user's own beside the hotels)."""
+    latin, other = _kind_words()
+    english: dict[str, list[str]] = defaultdict(list)  # a group's head -> its Latin categories
+    japanese: dict[str, list[str]] = defaultdict(list)
+    for word in singles:
+        if word in _LODGING:
+            continue
+        if is_latin(word):
+            if word in latin:
+                english[latin[word]].append(word)
+            continue
+        head = next((head for said, head in other if said == word), None)
+        if head is not None:
+            japanese[head].append(word)
+    # (one word on each side: "Dentist" and "Dental" both used are two of the English list's)
+    return {said[0]: english[head][0] for head, said in japanese.items()
+            if len(said) == 1 and len(english.get(head, ())) == 1 and head not in _LODGING}
 
 
 # A register's classification code read as its kind (86.23Z a dentist): the register's own
