@@ -85,7 +85,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0  # rows this source gave before and no longer does
-    renamed: int = 0  # rows without an id that changed their name or place, carried over
+    renamed: int = 0  # rows that changed their name, place or id, carried over
     rekeyed: int = 0  # rows known by another key than at the last read, carried over
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
@@ -112,7 +112,10 @@ class IngestReport:
         line = (f"{self.source}: {plural(self.read, 'row', 'rows')} read, {self.added} added, "
                 f"{self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
-        if self.renamed:
+        if self.renamed and self.key_column:
+            line += (f" ({self.renamed} of the updated under a new {self.key_column}: same "
+                     "name, town and phone or website as a row gone)")
+        elif self.renamed:
             line += (f" ({self.renamed} of the updated renamed or moved: same phone, website "
                      "or company number as a row gone)")
         if self.rekeyed:
@@ -1411,7 +1414,8 @@ def mark_stale(db: Database, source: str, read_id: str) -> int:
     return count
 
 
-def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
+def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
+                  keyed_rows: bool = False) -> int:
     """Rows of a file without an id column are known by what they say, so a renamed or moved
     business reads as a new row and its old row as gone. Where exactly one row new in this
     read (id above LAST_ID) and exactly one row this read no longer gave share a phone number
@@ -1420,6 +1424,9 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
     takes the new row's content and identity (its id, and so everything a person decided
     about it, stays; decisions follow its new key), and the new one is dropped. An address
     alone is not enough: a shop that closes is often followed by another at its door.
+    KEYED_ROWS: the file has an id column, and a new id is a new row unless the two say the
+    same name in the same town as well (a care home re-registered under a new owner gets a
+    new location id for the same home, phone and door).
     Returns how many rows were carried over."""
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
     about: dict[int, tuple[str, str, str]] = {}  # record -> place, name (folded), jcn
@@ -1451,8 +1458,8 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int) -> int:
     pairs: dict[int, set[int]] = {}  # new record -> the gone ones it could be
     for key, new_ids in fresh.items():
         old_ids = gone.get(key, [])
-        if len(new_ids) == 1 and len(old_ids) == 1 and _same_business(about[new_ids[0]],
-                                                                       about[old_ids[0]]):
+        if len(new_ids) == 1 and len(old_ids) == 1 and _same_business(
+                about[new_ids[0]], about[old_ids[0]], both=keyed_rows):
             pairs.setdefault(new_ids[0], set()).add(old_ids[0])
     claimed: dict[int, list[int]] = {}
     for new_id, candidates in pairs.items():
@@ -1614,17 +1621,20 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
     return carried
 
 
-def _same_business(new: tuple[str, str, str], old: tuple[str, str, str]) -> bool:
-    """Renamed in place, or moved keeping its name: the same town, or much the same name,
-    and no two corporate numbers. A number passed on to another business in another town,
-    or another registered company, is not the same row."""
+def _same_business(new: tuple[str, str, str], old: tuple[str, str, str], *,
+                   both: bool = False) -> bool:
+    """Renamed in place, or moved keeping its name: the same town, or much the same name
+    (BOTH: the same town and much the same name), and no two corporate numbers. A number
+    passed on to another business in another town, or another registered company, is not
+    the same row."""
     from rapidfuzz import fuzz
 
     (place_new, name_new, jcn_new), (place_old, name_old, jcn_old) = new, old
     if jcn_new and jcn_old and jcn_new != jcn_old:
         return False
-    return bool(place_new and place_new == place_old) or \
-        fuzz.token_set_ratio(name_new, name_old) >= 80
+    in_place = bool(place_new and place_new == place_old)
+    named = fuzz.token_set_ratio(name_new, name_old) >= (90 if both else 80)
+    return (in_place and named) if both else (in_place or named)
 
 
 @dataclass
@@ -1855,8 +1865,8 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
                             [source]).fetchone()
         set_fields = {*(constants or {}), *json.loads(before[0] if before and before[0] else "{}")}
         report.rekeyed = carry_rekeyed(db, source, read_id, last_id, set_fields)
-        report.renamed = carry_renamed(db, source, read_id, last_id) \
-            if report.key_column is None else 0
+        report.renamed = carry_renamed(db, source, read_id, last_id,
+                                       keyed_rows=report.key_column is not None)
         report.added -= report.renamed + report.rekeyed
         report.updated += report.renamed + report.rekeyed
         report.stale = mark_stale(db, source, read_id)

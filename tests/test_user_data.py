@@ -1145,8 +1145,9 @@ def test_a_latin_script_japanese_address_gives_its_city_and_ward(tmp_path):
     assert (read["1 Sakai-ku, Sakai, Osaka"].city, read["Naka-ku, Aichi"].city) == ("堺市", "名古屋市")
     assert read["1 Motomachi, Toyota, Aichi 471-0826"].city == "Toyota"
     assert read["Hakone, Ashigarashimo-gun, Kanagawa"] is None  # a rural district is no city
+    # (any ward of a designated city, not only the direction wards: 京都市東山区's key)
     assert (read["Gion, Higashiyama-ku, Kyoto"].city, read["Gion, Higashiyama-ku, Kyoto"].ward) == (
-        "京都市", "Higashiyama-ku")
+        "京都市", "東山区")
 
 
 SHOPS_JA = """名称,住所,電話番号,業種
@@ -4044,3 +4045,69 @@ Metrotown Legal,Law Firms,4710 Kingsway,Vancouver,BC,604-555-0404
     lawyers = expand(db, Settings(), "law firm Vancouver", limit=5, save=False)
     assert lawyers.prospects and not any("not interested" in n for n in lawyers.notes), \
         lawyers.notes
+
+
+YOKOHAMA_DENTISTS = """name,address,category,phone
+Kohoku Dental Clinic,"2-1-1 Shin-Yokohama, Kohoku-ku, Yokohama, Kanagawa 222-0033",dentist,045-470-1111
+港北歯科医院,神奈川県横浜市港北区新横浜3-2-1,歯科,045-470-2222
+Midori Dental,"1-2-3 Nagatsuta, Midori-ku, Yokohama, Kanagawa",dentist,045-981-3333
+長津田デンタルクリニック,神奈川県横浜市緑区長津田4-5-6,歯科,045-981-4444
+Isogo Smile Dental,"5-6-7 Isogo, Isogo-ku, Yokohama, Kanagawa",dentist,045-751-5555
+磯子の歯医者,神奈川県横浜市磯子区森1-2-3,歯科,045-751-6666
+"""
+
+
+def test_a_list_in_english_and_japanese_puts_one_ward_and_one_category_together(tmp_path):
+    """A Yokohama list half in Latin letters, half in Japanese: Kohoku-ku is 港北区 (not only
+    the direction wards), Isogo-ku 磯子区 (a reading dictionary says Isoko), and "dentist"
+    and 歯科 one category, so a Latin-listed clinic's first lookalike is the Japanese-listed
+    one of its own ward, and either script's ward name finds both."""
+    from spider.places import latin_japanese_city
+
+    assert latin_japanese_city("1-2-3 Nagatsuta, Midori-ku, Yokohama, Kanagawa", "JP-14").ward == "緑区"
+    assert latin_japanese_city("5-6-7 Isogo, Isogo-ku, Yokohama", "JP-14").ward == "磯子区"
+    db = built_db(tmp_path, "yokohama.csv", YOKOHAMA_DENTISTS)
+    assert _names(db, "Kohoku Dental Clinic")[0] == "港北歯科医院"
+    for query in ("dentist Isogo", "歯科 磯子区", "dentist Isogo ward"):
+        top = expand(db, Settings(), query, limit=6, save=False).prospects
+        assert {p.name for p in top[:2]} == {"Isogo Smile Dental", "磯子の歯医者"}, query
+        assert top[0].coverage == "2/2", query
+    japanese = expand(db, Settings(language="ja"), "Kohoku Dental Clinic", limit=3,
+                      save=False).prospects
+    assert japanese[0].segment.startswith("歯科"), japanese[0].segment
+
+
+def test_a_japanese_category_stays_the_users_word_in_a_japanese_list(tmp_path):
+    """Only beside an English list's category is 歯科 keyed as it: a Japanese register alone
+    keeps its own word."""
+    rows = [line for line in YOKOHAMA_DENTISTS.splitlines() if not line.isascii()]
+    db = built_db(tmp_path, "jp.csv", "name,address,category,phone\n" + "\n".join(rows) + "\n")
+    assert db.execute("select count(*) from signals where signal = 'category:歯科'").fetchone()[0] == 1
+
+
+def test_a_home_re_registered_under_a_new_id_keeps_its_calls(tmp_path):
+    """A regulator's register gives a home taken over by another provider a new Location ID:
+    the same name, street, postcode and phone. It is the same row (its callback and won
+    client stay on it), not a new prospect beside a stale copy; a new home at another
+    address with a new id stays new."""
+    from spider.calls import log_call
+
+    head = "Location ID,Location Name,Location Street Address,Location City,Location Postal Code,Location Phone,Provider Name\n"
+    rows = ["1-101,Stanmore House Care Home,12 Station Road,Dorking,RH4 1AA,01306 881234,Greenleaf Care Ltd",
+            "1-102,Oak Lodge Care Home,4 High Street,Reigate,RH2 9AE,01737 242424,Oak Lodge Ltd",
+            "1-103,The Willows Nursing Home,8 Church Lane,Guildford,GU1 3AJ,01483 555100,Willows Care Ltd"]
+    db = built_db(tmp_path, "register.csv", head + "\n".join(rows) + "\n")
+    log_call(db, Settings(), "Stanmore House Care Home", "gatekeeper", note="manager out")
+    before = db.execute("select record_id from call_log").fetchone()
+    rows[0] = "1-555,Stanmore House Care Home,12 Station Road,Dorking,RH4 1AA,01306 881234,Sunrise Homes Ltd"
+    rows.append("1-556,Ashdown Care Home,1 Mill Lane,Dorking,RH4 2BB,01306 700700,Ashdown Ltd")
+    path = tmp_path / "register.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    report = ingest_file(db, path)
+    rebuild(db, Settings())
+    assert (report.added, report.renamed, report.stale) == (1, 1, 0), report.summary()
+    assert "under a new Location ID" in report.summary()
+    stanmore = db.execute("select count(*), max(status) from companies where name = "
+                          "'Stanmore House Care Home'").fetchone()
+    assert stanmore == (1, "active"), stanmore
+    assert db.execute("select record_id from call_log").fetchone() == before
