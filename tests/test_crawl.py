@@ -1019,6 +1019,30 @@ def test_a_page_that_fails_on_refresh_marks_nothing_gone(db, site: Site, clock: 
     assert not [c for c in result.changes if c.change == "gone"]
 
 
+def test_a_listing_page_gone_at_one_refresh_is_gone_for_good_only_at_the_next(
+        db, site: Site, clock: FakeClock):
+    """A new user's guide: one listing page answered 404 at a refresh (its members' own pages
+    still up) and its 14 restaurants were marked gone, a callback among them, with no page
+    named. A page the last run read that is gone now holds its members back once, named in
+    the summary; gone at the next refresh too, they are gone."""
+    from spider.pipeline import update
+    from spider.refresh import find_source, refresh
+
+    site.add_dir(JP_SITE)
+    crawl(db, site, "/hotels/index.html", clock)
+    update(db, settings())
+    page = site.routes["/hotels/shinjuku/page2.html"]
+    assert isinstance(page, Page)
+    page.status, page.etag = 404, False
+    source = find_source(db, site.url("/hotels/index.html"))
+    first = refresh(db, settings(), [source])
+    assert db.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)
+    assert any("page2.html" in line and "nothing marked gone" in line for line in first.lines), \
+        first.lines
+    refresh(db, settings(), [find_source(db, site.url("/hotels/index.html"))])
+    assert db.execute("select count(*) from records where status = 'stale'").fetchone()[0] > 0
+
+
 def test_freshness_reads_max_age_less_age_and_never_s_maxage():
     from spider.crawl.fetch import fresh_until, iso
 

@@ -54,6 +54,8 @@ class CrawlReport:
     records: int = 0
     robots_skipped: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # listing pages read at the last run that answer 404 or 410 now: nothing marked gone
+    held_back: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     empty: list[tuple[str, str]] = field(default_factory=list)  # (url, why) pages with no records
     stopped: str = ""
@@ -91,6 +93,12 @@ class CrawlReport:
                 f"{self.ingest.unchanged} unchanged)"
             )
         line += f", {len(self.errors)} errors"
+        if self.held_back:
+            url, why = self.held_back[0]
+            more = f" (and {len(self.held_back) - 1} more)" if len(self.held_back) > 1 else ""
+            line += (f"; nothing marked gone: {url}{more} listed companies at the last read and "
+                     f"now answers {why} (if it still does at the next refresh, its companies "
+                     "not found on other pages are marked gone then)")
         if self.stopped:
             line += f"; {self.stopped}"
         if self.resumed:
@@ -465,12 +473,32 @@ def _whole(db: Database, report: CrawlReport) -> bool:
         return False
     if any(reason not in _GONE_FOR_GOOD for _url, reason in report.skipped):
         return False
+    report.held_back = _pages_lost_since(db, report)
+    if report.held_back:
+        return False
     if report.run_id is not None and db.execute(
             "select 1 from crawl_frontier where run_id = ? and (status in ('error', 'retry', "
             "'queued') or (status = 'skipped' and coalesce(reason, '') not in (?, ?, ?))) "
             "limit 1", [report.run_id, *_GONE_FOR_GOOD, ROBOTS_SKIP]).fetchone():
         return False
     return True
+
+
+def _pages_lost_since(db: Database, report: CrawlReport) -> list[tuple[str, str]]:
+    """The listing pages this run found gone (404, 410) that the directory's last run read:
+    a page failing for an hour (a deploy, a mistake) is not its members closing. Gone at two
+    runs in a row, it is gone for good."""
+    gone = [(url, why) for url, why in report.skipped if why in _GONE_FOR_GOOD]
+    if not gone or report.run_id is None:
+        return []
+    last = db.execute("select max(id) from crawl_runs where start_url = ? and id < ? and "
+                      "status = 'finished'", [report.url, report.run_id]).fetchone()[0]
+    if last is None:
+        return []
+    read = {url for url, in rows_in(
+        db, "select url from crawl_frontier where run_id = ? and kind = 'list' and status = "
+        "'done' and url in ({marks})", [url for url, _ in gone], before=[last])}
+    return [(url, why) for url, why in gone if url in read]
 
 
 def _directory_pages(db: Database, start_url: str) -> list[str]:
