@@ -239,3 +239,21 @@ def test_the_last_page_of_two_cards_is_a_list_and_a_detail_table_is_no_list():
       <tr><th>電話番号</th><td>03-5785-0799</td></tr><tr><th>定休日</th><td>日曜</td></tr>
     </table></body></html>"""
     assert extract_page(detail, "http://127.0.0.1:8701/gourmet/tokyo/shop/1011.html").records == []
+
+
+def test_a_detail_pages_map_link_is_no_part_of_the_address():
+    """A Japanese guide's 所在地 cell ends in a link 「地図を見る」: it went into the address,
+    the call list and a CRM's import; an English one's "(View map)" likewise."""
+    html = """<html><body><h1>鮨 はらだ</h1><dl>
+    <dt>所在地</dt><dd>大阪府大阪市北区曽根崎新地1-2-8 北新地センタービル4F
+      <a href="https://maps.google.com/?q=34.69,135.49">地図を見る</a></dd>
+    <dt>電話番号</dt><dd>06-6341-0001</dd></dl>
+    <table><tr><th>Website</th><td><a href="https://sushi-harada.example.jp/">sushi-harada.example.jp</a></td></tr></table>
+    </body></html>"""
+    detail = extract_detail(html, "https://guide.example/shop/s001.html")
+    assert detail["address"] == "大阪府大阪市北区曽根崎新地1-2-8 北新地センタービル4F", detail
+    english = extract_detail("<html><body><table><tr><th>Address</th><td>12 High Street, Leeds "
+                             "LS1 4AP <a href='/map/12'>(View map)</a></td></tr><tr><th>Phone</th>"
+                             "<td>0113 496 0000</td></tr></table></body></html>",
+                             "https://guide.example/venue/12")
+    assert english["address"] == "12 High Street, Leeds LS1 4AP", english

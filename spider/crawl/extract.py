@@ -8,6 +8,8 @@ A malformed JSON-LD block or a broken item is reported in `PageData.errors` and 
 
 from __future__ import annotations
 
+import copy
+
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -375,17 +377,42 @@ def _is_bare(tag: Tag, text: str) -> bool:
     return len(links) == 1 and clean(links[0].get_text()) == text
 
 
+# A link beside a value that is an action, not part of it: "大阪府大阪市北区... 地図を見る",
+# "12 High St (View map)". By where it points or by its few words.
+_MAP_HOSTS = re.compile(r"(?:^|\.)(?:maps?\.google\.[a-z.]+|google\.[a-z.]+/maps|goo\.gl/maps|"
+                        r"maps\.app\.goo\.gl|map\.yahoo\.co\.jp|openstreetmap\.org|"
+                        r"maps\.apple\.com|bing\.com/maps|mapion\.co\.jp|navitime\.co\.jp)", re.I)
+_ACTION_WORDS = re.compile(r"^[\[(（【]?\s*(?:地図|マップ|map|maps|view map|show map|see map|"
+                           r"directions|get directions|route|ルート|道順|アクセスマップ|"
+                           r"地図を(?:見る|表示|開く)|地図で(?:見る|表示)|大きな地図|拡大地図|"
+                           r"google ?マップ(?:で見る)?|google maps?)\s*[\])）】]?\s*[>›»]?$",
+                           re.I)
+
+
+def _value_text(cell: Tag) -> str:
+    """A value cell's text without the action links beside the value (a map link)."""
+    actions = [a for a in cell.find_all("a") if _ACTION_WORDS.match(clean(a.get_text()))
+               or _MAP_HOSTS.search(attr(a, "href") or "")]
+    if not actions:
+        return text_of(cell)
+    cell = copy.copy(cell)  # (the page's own tree keeps its links)
+    for a in cell.find_all("a"):
+        if _ACTION_WORDS.match(clean(a.get_text())) or _MAP_HOSTS.search(attr(a, "href") or ""):
+            a.decompose()
+    return text_of(cell).rstrip(" ,|-–:（(【[")
+
+
 def _label_pairs(tag: Tag) -> dict[str, str]:
     """Label/value pairs inside an item or a detail page: dt/dd, 2-cell rows, 'TEL: ...' lines."""
     pairs: dict[str, str] = {}
     for dt in tag.find_all("dt"):
         dd = dt.find_next_sibling("dd")
         if dd is not None:
-            pairs.setdefault(text_of(dt), text_of(dd))
+            pairs.setdefault(text_of(dt), _value_text(dd))
     for tr in tag.find_all("tr"):
         cells = tr.find_all(["th", "td"], recursive=False)
         if len(cells) == 2:
-            pairs.setdefault(text_of(cells[0]), text_of(cells[1]))
+            pairs.setdefault(text_of(cells[0]), _value_text(cells[1]))
     for line in text_lines(tag):
         match = _LABEL_VALUE.match(line)
         if match and not match.group(2).startswith("//"):
