@@ -218,11 +218,13 @@ def report(db: Database, *, rep: str | None = None, period: str = "week",
     share = 1.0
     if rep:
         from spider.routing import reps as team
+        from spider.routing import team_rep
 
         names = [member.name for member in team(db)]
+        rep = team_rep(db, rep)
         if rep in names:
             share = 1 / len(names)
-        elif not (has_table(db, "call_log") and db.execute(
+        elif not names and not (has_table(db, "call_log") and db.execute(
                 "select 1 from call_log where rep = ? limit 1", [rep]).fetchone()):
             raise InputError(f"--rep {rep!r}: no such rep; `spider reps` lists them")
     out = [f"This {period}{who}, since {since:%Y-%m-%d}"

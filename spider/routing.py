@@ -6,7 +6,9 @@ user data, pinned to a record of the company.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +62,27 @@ def reps(db: Database) -> list[Rep]:
     return [Rep(name, json.loads(places or "[]"), json.loads(industries or "[]"), capacity)
             for name, places, industries, capacity in db.execute(
                 "select name, places, industries, capacity from reps order by name")]
+
+
+def team_rep(db: Database, name: str) -> str:
+    """NAME as the team writes it (any case), where there is a team: a name of no rep of it,
+    nor in the call log, is an error naming the closest ("Sara Colins" had logged calls no
+    report counted and `today` answered "nothing to do"). Without a team, any name."""
+    members = [rep.name for rep in reps(db)]
+    if not members:
+        return name
+    same = [member for member in members if member.casefold() == name.strip().casefold()]
+    if same:
+        return same[0]
+    if has_table(db, "call_log") and db.execute("select 1 from call_log where rep = ? limit 1",
+                                                [name]).fetchone():
+        return name  # (a rep who has left the team keeps their calls)
+    from rapidfuzz import fuzz, process
+
+    close = process.extractOne(name, members, scorer=fuzz.WRatio, score_cutoff=70)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise InputError(f"--rep {name!r}: no such rep in the team; {hint}`spider reps` lists "
+                     "them, `spider reps add NAME` adds one")
 
 
 def remove_rep(db: Database, name: str) -> None:
@@ -211,5 +234,12 @@ def _fits(rep: Rep, place: str, industry: str) -> bool:
 
 def _holds(territory: list[str], said: str) -> bool:
     """Whether one of a territory's folded words is in what a company's place or industry
-    words say (folded)."""
-    return any(word in said for word in territory)
+    words say (folded): whole words in Latin letters ("Bury" is not Dewsbury, "Kent" not
+    Kentucky; "dentist" is Dentists), anywhere in Japanese script (渋谷区 in 東京都渋谷区)."""
+    return any(_whole_word(word).search(said) if word.isascii() else word in said
+               for word in territory)
+
+
+@functools.lru_cache(maxsize=1024)
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:s|es)?(?![a-z0-9])")

@@ -674,6 +674,39 @@ def test_a_lead_waits_for_its_territorys_rep_and_never_goes_to_another_territory
     assert "Left unassigned: 2 leads" in out
 
 
+def test_a_territory_is_whole_place_words_bury_is_not_dewsbury(tmp_path):
+    """A new user's care-home team: the rep for "Bury" was given the Dewsbury homes (a place
+    word inside another town's name) before Priya, whose patch is Kirklees."""
+    built_db(tmp_path, "homes.csv", "Name,Category,City,Region,Country,Phone\n"
+             "Fernlea,Care home,Dewsbury,West Yorkshire,GB,01924 000001\n"
+             "Inglewood Care Home,Care home,Dewsbury,West Yorkshire,GB,01924 000002\n"
+             "Bury Lodge,Care home,Bury,Greater Manchester,GB,0161 000003\n")
+    path = tmp_path / "spider.db"
+    assert run(path, "reps", "add", "Tom", "--places", "Bury")[0] == 0
+    assert run(path, "reps", "add", "Priya", "--places", "Dewsbury, Huddersfield")[0] == 0
+    assert run(path, "expand", "care home", "-n", "10")[0] == 0
+    code, out = run(path, "assign")
+    assert code == 0 and "Tom: 1 lead" in out and "Priya: 2 leads" in out, out
+
+
+def test_a_call_logged_for_a_rep_not_in_the_team_is_refused_with_the_closest_name(tmp_path):
+    """A typo ("Sara Colins") had been logged as a rep of its own: the call counted for no
+    one, and `today --rep` answered "nothing to do"."""
+    built_db(tmp_path, "homes.csv", "Name,Category,City,Country,Phone\n"
+             "Fernlea,Care home,Dewsbury,GB,01924 000001\n"
+             "Bury Lodge,Care home,Bury,GB,0161 000003\n")
+    path = tmp_path / "spider.db"
+    assert run(path, "reps", "add", "Sarah Collins")[0] == 0
+    code, out = run(path, "log", "Fernlea", "no-answer", "--rep", "Sara Colins")
+    assert code == 1 and "did you mean 'Sarah Collins'" in out and "Traceback" not in out, out
+    assert run(path, "today", "--rep", "Sara Colins")[0] == 1
+    assert run(path, "log", "Fernlea", "no-answer", "--rep", "sarah collins")[0] == 0
+    from spider.db import open_db
+
+    db = open_db(path)
+    assert db.execute("select rep from call_log").fetchall() == [("Sarah Collins",)]
+
+
 def test_the_days_queue_shows_a_full_width_number_as_it_is_dialled(tmp_path):
     from spider.expand import expand
     from spider.queue import day_queue

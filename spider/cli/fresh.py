@@ -490,7 +490,10 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
     from spider.calls import OUTCOMES, log_call
     from spider.signals import gone, not_open
 
+    from spider.routing import team_rep
+
     db = obj.open(write=True)
+    rep = team_rep(db, rep) if rep else rep
     done = log_call(db, obj.settings, company, outcome, note=note,
                     contact=contact, callback=callback, rep=rep, spoke_with=spoke_with)
     line = f"#{done.company_id} {done.name}: {OUTCOMES[done.outcome][1]}"
@@ -579,7 +582,10 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
 
     from spider.queue import day_queue
 
-    queue = day_queue(obj.open(), obj.settings, rep=rep, limit=limit)
+    from spider.routing import team_rep
+
+    db = obj.open()
+    queue = day_queue(db, obj.settings, rep=team_rep(db, rep) if rep else rep, limit=limit)
     # The queue holds the next twelve hours' callbacks: those whose time has come first,
     # then the ones later today, under their own heading (a 15:00 callback is not due at 9).
     now = datetime.now(UTC)
