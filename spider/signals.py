@@ -654,8 +654,11 @@ def _category_facts(recs: Records, conf: Confidence,
         for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
                                                              categories)):
             twin = _across_scripts(categories).get(key)
+            alike = _said_alike(categories)
             if twin:
                 key, label = twin, twin
+            elif key in alike:
+                key = label = alike[key]
             if key not in seen:
                 seen.add(key)
                 # (the parts a cell names after its first a little less: "Restaurant/Cafe/
@@ -687,6 +690,30 @@ def _category_facts(recs: Records, conf: Confidence,
 
 
 BROADER_KIND = 0.5  # a finer category's broader kind, beside the category itself
+
+
+@functools.lru_cache(maxsize=8)
+def _said_alike(singles: frozenset[str]) -> dict[str, str]:
+    """Japanese categories in use that are one word written two ways (寿司, 鮨, すし: each read
+    スシ), each -> the one they are keyed as: the vocabulary's first where it lists them, else
+    the longest in kanji. A guide's one すし shop had been a business of its own beside its
+    16 寿司 shops (and first, by a factor of five, of every sushi query it met). Words that
+    sound alike but are two (空手, 柔道) never read alike."""
+    from spider.resolve.readings import reading_kana
+
+    by_sound: dict[str, list[str]] = defaultdict(list)
+    for word in singles:
+        if not is_latin(word) and word not in _LODGING and len(word) <= 12:
+            sound = reading_kana(word)
+            if len(sound) >= 2:
+                by_sound[sound].append(word)
+    order = {word: at for at, (word, _) in enumerate(_kind_words()[1])}
+    out: dict[str, str] = {}
+    for words in by_sound.values():
+        if len(words) >= 2:
+            first = min(words, key=lambda w: (order.get(w, len(order)), not is_kanji(w[0]), -len(w), w))
+            out.update({word: first for word in words if word != first})
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -987,7 +1014,7 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
     # (a code with its own slash, Brazil's CNAE "1091-1/02 - Fabricação de produtos de
     # padaria", is read before the cell is parted at slashes)
     coded_whole = _CODED_LABEL.fullmatch(raw) if "/" in raw.split(" ", 1)[0] else None
-    raw = coded_whole.group(1) if coded_whole else raw
+    raw = _unbracketed(coded_whole.group(1) if coded_whole else raw)
     hard = _HARD_PARTS.split(raw)
     if len(hard) >= 2 and any(part.strip().lower() in _BARE_HEADS for part in hard):
         hard = [raw]  # "Cosmetology Salon/Shop" is one kind, not a kind called Shop
@@ -1032,6 +1059,22 @@ _CODED_LABEL = lazy_pattern(r"(?:[0-9][0-9A-Za-z.]{1,9}|\d[\d./-]{1,11}\d|[A-Z]\
 
 # A label written as prose ("Beer, Wine, and Liquor Stores"): its commas list one kind's
 # goods, never tags.
+# A list in brackets after a kind (寿司（京寿司・鯖寿司）, "Restaurant (Italian, Pizza)"), not a
+# classification's qualifier ("(except games)": _QUALIFIER).
+_LISTED_IN_BRACKETS = re.compile(r"\s*\(((?![^()]*\b(?:except|excl|incl|other than|such as|"
+                                 r"e\.g)\b)[^()]*[;/|、・,][^()]*)\)\s*$", re.I)
+
+
+def _unbracketed(value: str) -> str:
+    """A category cell (NFKC) with a list in brackets after its kind read as parts after
+    it: 寿司(京寿司・鯖寿司) -> 寿司; 京寿司・鯖寿司 (it had been parted inside the brackets,
+    "寿司(京寿司" a kind of its own)."""
+    found = _LISTED_IN_BRACKETS.search(value)
+    if not found or not value[:found.start()].strip():
+        return value
+    return f"{value[:found.start()].strip()}; {found.group(1).strip()}"
+
+
 _PROSE_LIST = re.compile(r",\s*(?:and|or|&|und|et|y|e)\s", re.I)
 
 
@@ -1069,7 +1112,7 @@ def single_categories(db: Database) -> frozenset[str]:
     for (value,) in db.execute("select distinct category from records where "
                                "coalesce(category, '') != '' and coalesce(status, 'active') = "
                                "'active'"):
-        for part in _HARD_PARTS.split(unicodedata.normalize("NFKC", value).strip()):
+        for part in _HARD_PARTS.split(_unbracketed(unicodedata.normalize("NFKC", value).strip())):
             if part and "," not in part and not _JOINED.search(part):
                 out.add(part.lower())
             elif "," in part and not _PROSE_LIST.search(part):

@@ -4111,3 +4111,32 @@ def test_a_home_re_registered_under_a_new_id_keeps_its_calls(tmp_path):
                           "'Stanmore House Care Home'").fetchone()
     assert stanmore == (1, "active"), stanmore
     assert db.execute("select record_id from call_log").fetchone() == before
+
+
+SUSHI_GUIDE = """店名,ジャンル,所在地,電話番号
+鮨 はらだ,寿司,大阪府大阪市北区曽根崎新地1-2-8,06-6341-0001
+梅田 鮨 まつもと,寿司,大阪府大阪市北区梅田1-1-3,06-6341-0002
+寿司 大和,すし,大阪府大阪市北区梅田2-4-9,06-6341-0003
+すし 晴季,鮨,大阪府大阪市北区堂島1-5-2,06-6341-0004
+天王寺 すし清,寿司,大阪府大阪市天王寺区悲田院町8-1,06-6771-0005
+祇園 いづ重,寿司（京寿司・鯖寿司）,京都府京都市東山区祇園町北側292-1,075-561-0006
+京都 鮨 よし田,寿司,京都府京都市中京区木屋町通三条下ル,075-221-0007
+焼肉 万両 天満店,焼肉,大阪府大阪市北区天神橋4-6-8,06-6351-0008
+"""
+
+
+def test_one_japanese_kind_written_three_ways_is_one_category(tmp_path):
+    """A guide's ジャンル says 寿司, 鮨 or すし: one business (a すし shop had been a category of
+    its own, first in every sushi query by a factor of five, the other Osaka shops C); a
+    bracketed list after a kind (寿司（京寿司・鯖寿司）) is that kind and the finer ones, not
+    "寿司(京寿司"."""
+    db = built_db(tmp_path, "guide.csv", SUSHI_GUIDE)
+    held = dict(db.execute("select signal, companies from signals where kind = 'category'"))
+    assert held.get("category:寿司") == 7 and "category:すし" not in held, held
+    assert "category:京寿司" in held and not any("(" in s for s in held), held
+    top = expand(db, Settings(), "大阪 寿司", limit=8, save=False).prospects
+    osaka = {"鮨 はらだ", "梅田 鮨 まつもと", "寿司 大和", "すし 晴季", "天王寺 すし清"}
+    assert {p.name for p in top[:5]} == osaka, [p.name for p in top]
+    assert {p.priority for p in top[:5]} == {"A"}, [(p.name, p.priority) for p in top]
+    # (the client's own ward's sushi shops first)
+    assert set(_names(db, "鮨 はらだ")[:3]) == {"梅田 鮨 まつもと", "寿司 大和", "すし 晴季"}
