@@ -488,9 +488,8 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
             --contact "sales manager" --note "out until 15:00"
     """
     from spider.calls import OUTCOMES, log_call
-    from spider.signals import gone, not_open
-
     from spider.routing import team_rep
+    from spider.signals import gone, not_open
 
     db = obj.open(write=True)
     rep = team_rep(db, rep) if rep else rep
@@ -581,7 +580,6 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     from datetime import UTC, datetime
 
     from spider.queue import day_queue
-
     from spider.routing import team_rep
 
     db = obj.open()

@@ -9,7 +9,6 @@ A malformed JSON-LD block or a broken item is reported in `PageData.errors` and 
 from __future__ import annotations
 
 import copy
-
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
