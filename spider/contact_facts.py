@@ -241,18 +241,38 @@ def listed_people(db: Database, company_ids: Iterable[int]
                     for k, v in json.loads(extra).items() if v not in (None, "")}
         except (ValueError, AttributeError):
             continue
-        # (a "Contact" column that holds an address, info@..., names nobody)
-        whole = next((said[k] for k in _FULL_NAME if said.get(k) and "@" not in said[k]), "")
-        parts = [next((said[k] for k in keys if said.get(k)), "")
-                 for keys in (_FIRST_NAME, _LAST_NAME)]
-        person = whole or " ".join(p for p in parts if p)
-        if not person or not any(ch.isalpha() for ch in person) or \
-                (forgotten and is_forgotten(person, record_id)):
+        whole, person = _person_said(said)
+        if not person or (forgotten and is_forgotten(person, record_id)):
             continue
         title = next((said[k] for k in _TITLE if said.get(k)), "") or next(
             (role for k, role in _HEADER_ROLE.items() if said.get(k) == whole and whole), "")
         out.setdefault(company_id, []).append((person, title, f"{source} row {row}"))
     return out
+
+
+def _person_said(said: dict[str, str]) -> tuple[str, str]:
+    """(the whole-name column's value, the person) a record's extra columns (headers folded
+    to lower case, single spaces) name; ('', '') for nobody."""
+    # (a "Contact" column that holds an address, info@..., names nobody)
+    whole = next((said[k] for k in _FULL_NAME if said.get(k) and "@" not in said[k]), "")
+    parts = [next((said[k] for k in keys if said.get(k)), "")
+             for keys in (_FIRST_NAME, _LAST_NAME)]
+    person = whole or " ".join(p for p in parts if p)
+    return (whole, person) if any(ch.isalpha() for ch in person) else ("", "")
+
+
+def person_in(extra: str | None) -> str:
+    """The person a record's extra columns (JSON) name, its owner or contact ('' if none)."""
+    import json
+
+    if not extra or not any(mark in extra.lower() for mark in _PERSON_MARKS):
+        return ""
+    try:
+        said = {" ".join(str(k).lower().split()): str(v).strip()
+                for k, v in json.loads(extra).items() if v not in (None, "")}
+    except (ValueError, AttributeError):
+        return ""
+    return _person_said(said)[1]
 
 
 def facts_of(db: Database, company_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:

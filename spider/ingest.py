@@ -117,7 +117,8 @@ class IngestReport:
                      "name, town and phone or website as a row gone)")
         elif self.renamed:
             line += (f" ({self.renamed} of the updated renamed or moved: same phone, website "
-                     "or company number as a row gone)")
+                     "or company number as a row gone, or same name in its town, or same "
+                     "owner at its address)")
         if self.rekeyed:
             line += (f" ({self.rekeyed} of the updated now known by "
                      f"{'their id column' if self.key_column else 'what they say'}: the same "
@@ -326,6 +327,10 @@ def read_seed_file(
         except LookupError:
             raise InputError(f"--encoding {encoding}: not an encoding Python knows; try utf-8, "
                              "cp1252 (Windows, Western Europe), cp932 (Shift_JIS) or latin-1") from None
+        if report.encoding not in ("utf-8-sig",) and not _decodes(path, report.encoding):
+            told = sniff_encoding(path)
+            raise InputError(f"{path}: not {encoding} text (a byte of it cannot be read so); "
+                             f"it reads as {told}: leave out --encoding, or give the file's own")
     else:
         report.encoding = sniff_encoding(path)
     with open(path, encoding=report.encoding, errors="replace", newline="") as handle:
@@ -637,6 +642,9 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
         return
     except csv.Error as exc:
         raise InputError(f"{path}: CSV broken near line {reader.line_num} ({exc}); fix the quoting") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: its first line is not valid text in its encoding; save it "
+                         "as UTF-8 and retry") from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     if not any(header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
@@ -1422,18 +1430,24 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
     or a website (not a shared host's page) and the same town or much the same name, and no
     other row of either side shares that phone or website, they are one row: the old record
     takes the new row's content and identity (its id, and so everything a person decided
-    about it, stays; decisions follow its new key), and the new one is dropped. An address
-    alone is not enough: a shop that closes is often followed by another at its door.
+    about it, stays; decisions follow its new key), and the new one is dropped. The same
+    name in the same town (moved, with a new number) and the same owner at the same address
+    (renamed, with a new number) say so too. An address alone is not enough: a shop that
+    closes is often followed by another at its door.
     KEYED_ROWS: the file has an id column, and a new id is a new row unless the two say the
     same name in the same town as well (a care home re-registered under a new owner gets a
     new location id for the same home, phone and door).
     Returns how many rows were carried over."""
+    from spider.contact_facts import person_in
+
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
     about: dict[int, tuple[str, str, str]] = {}  # record -> place, name (folded), jcn
 
     def keyed(sql: str, params: list[Any]) -> dict[str, list[int]]:
         by_key: dict[str, list[int]] = {}
-        for record_id, phone, website, name, city, postal, jcn in db.execute(sql, params):
+        for (record_id, phone, website, name, city, postal, jcn, address,
+             extra) in db.execute(sql, params):
+            place = fold(postal or "") or fold(city or "")
             about[record_id] = (fold(city or "") or fold(postal or ""), fold(name or ""),
                                 str(jcn or "").strip())
             domain = normalize_domain(website)
@@ -1442,11 +1456,18 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
             keys = {f"tel:{normalize_phone(phone)}",
                     f"web:{domain}" if domain not in SHARED_HOSTS else "web:",
                     f"jcn:{normalize_corporate_number(jcn)}"}
+            # A practice that moved down the street with a new number keeps its name in its
+            # town; one renamed at its door with a new number keeps its owner there.
+            if name and place:
+                keys.add(f"named:{fold(name)}|{place}")
+            owner = fold(person_in(extra))
+            if owner and address:
+                keys.add(f"owned:{owner}|{fold(address)}|{place}")
             for key in keys - {"tel:", "web:", "jcn:"}:
                 by_key.setdefault(key, []).append(record_id)
         return by_key
 
-    wanted = "id, phone, website, name, city, postal_code, corporate_number"
+    wanted = "id, phone, website, name, city, postal_code, corporate_number, address, extra"
     # The rows gone first: most reads lose none, and then the new rows are never read again
     # (a first ingest of a million rows adds a million).
     gone = keyed(f"select {wanted} from records where source = ? and status = 'active' "

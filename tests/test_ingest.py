@@ -557,3 +557,19 @@ def test_a_header_named_as_its_field_claims_it_only_where_that_is_safe():
     assert contacts["City"] == "city" and "district" not in contacts.values()
     assert map_headers(["Company", "State", "Region", "City"])["State"] == "region"
     assert map_headers(["Organization", "Name", "Email"])["Organization"] == "name"
+
+
+def test_an_encoding_given_that_the_file_is_not_in_is_a_one_line_error(tmp_path):
+    """A German register in cp1252 read with --encoding utf-8 had ended in a traceback."""
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    path = tmp_path / "register.csv"
+    path.write_bytes("Praxisname;Ort\nTierarztpraxis Weiß;München\n".encode("cp1252"))
+    db = str(tmp_path / "spider.db")
+    assert CliRunner().invoke(main, ["--db", db, "init", "--empty"]).exit_code == 0
+    result = CliRunner().invoke(main, ["--db", db, "ingest", str(path), "--encoding", "utf-8"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "not utf-8 text" in result.output
+    assert "cp1252" in result.output and len(result.output.strip().splitlines()) == 1
