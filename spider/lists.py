@@ -37,6 +37,10 @@ def ensure_list_schema(db: Database) -> None:
                "null, company_id integer not null, name text, change text not null, why text)")
     db.execute("create index if not exists idx_saved_list_changes_list on saved_list_changes "
                "(list, at)")
+    # A list of a company's lookalikes keeps the company by its first record (as members are
+    # kept), not by the name typed: renamed in its list, it is still the list's company.
+    if "seed_anchor" not in {row[1] for row in db.execute("pragma table_info(saved_lists)")}:
+        db.execute("alter table saved_lists add column seed_anchor integer")
 
 
 @dataclass
@@ -52,9 +56,15 @@ def _anchors(db: Database, company_ids: Sequence[int]) -> dict[int, int]:
                         "company_id in ({marks}) group by company_id", sorted(set(company_ids))))
 
 
-def _evaluate(db: Database, settings: Settings, query: str, size: int) -> Expansion:
+def _evaluate(db: Database, settings: Settings, query: str, size: int,
+              seed_anchor: int | None = None) -> Expansion:
     from spider.expand import expand
 
+    if seed_anchor is not None:
+        held = db.execute("select company_id from record_links where record_id = ?",
+                          [seed_anchor]).fetchone()
+        if held:
+            return expand(db, settings, f"#{held[0]}", limit=size, save=False)
     return expand(db, settings, query, limit=size, save=False)
 
 
@@ -65,13 +75,16 @@ def save_list(db: Database, settings: Settings, name: str, query: str, *, static
     if not name.strip():
         raise InputError("a list needs a name")
     expansion = _evaluate(db, settings, query, size)
+    seed = expansion.query.company_id if expansion.query.kind == "company" else None
     with transaction(db):
         db.execute("delete from saved_lists where name = ?", [name])
         db.execute("delete from saved_list_members where list = ?", [name])
         db.execute("delete from saved_list_changes where list = ?", [name])
         now = now_iso()
-        insert_rows(db, "saved_lists", [{"name": name, "query": query, "static": int(static),
-                                         "size": size, "created_at": now, "evaluated_at": now}])
+        insert_rows(db, "saved_lists", [{
+            "name": name, "query": query, "static": int(static), "size": size,
+            "created_at": now, "evaluated_at": now,
+            "seed_anchor": _anchors(db, [seed]).get(seed) if seed is not None else None}])
         _write_members(db, name, expansion)
         insert_rows(db, "saved_list_changes", (
             {"list": name, "at": now, "company_id": p.company_id, "name": p.name,
@@ -127,7 +140,8 @@ def reevaluate(db: Database, settings: Settings, name: str) -> list[ListChange]:
     saved = get_list(db, name)
     before = {m["company_id"]: m for m in members(db, name)}
     try:
-        expansion: Expansion | None = _evaluate(db, settings, saved["query"], int(saved["size"]))
+        expansion: Expansion | None = _evaluate(db, settings, saved["query"], int(saved["size"]),
+                                                saved.get("seed_anchor"))
     except SpiderError as exc:  # the query no longer names anything: the list empties
         expansion, unmatched = None, str(exc).split(";")[0]
     after = {p.company_id: p for p in expansion.prospects} if expansion else {}
