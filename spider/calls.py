@@ -378,6 +378,7 @@ class Logged:
     callback_at: str | None
     local_callback: str  # the callback in the prospect's own time, for the rep to read
     note: str
+    caution: str = ""  # a callback given for a time its list or our hours say is shut
 
 
 # Where a company keeps its hours: the region its records place it in where its country has
@@ -388,10 +389,13 @@ _MANY_ZONES = ", ".join(f"'{c}'" for c in sorted({code[:2] for code in _REGION_Z
 COMPANY_COUNTRY = ("coalesce(nullif(co.country, ''), (select substr(cs.signal, 15) from "
                    "company_signals cs where cs.company_id = co.id and cs.signal like "
                    "'place:country:%' order by cs.weight desc limit 1))")
+# (a company gone from every list has no place left: the zone its last call was logged in)
 COMPANY_ZONE = (
     "coalesce((select substr(cs.signal, 14) from company_signals cs where cs.company_id = co.id "
     f"and cs.signal like 'place:region:%' and substr(cs.signal, 14, 2) in ({_MANY_ZONES}) "
-    f"order by cs.weight desc limit 1), {COMPANY_COUNTRY})")
+    f"order by cs.weight desc limit 1), {COMPANY_COUNTRY}, (select c9.zone from call_log c9 "
+    "join record_links l9 on l9.record_id = c9.record_id where l9.company_id = co.id and "
+    "c9.zone is not null order by c9.id desc limit 1))")
 
 
 def _company(db: Database, company_id: int) -> dict[str, Any]:
@@ -432,15 +436,25 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     hours = hours or parse_hours(settings.business_hours)
     attempt = attempts_since_contact(db, company_id) + 1 if key in RETRY else 0
     when: datetime | None = None
+    caution = ""
     if callback:
         try:
-            when = within_hours(parse_when(callback, now, company["country"]),
-                                company["country"], hours, closed)
+            said = parse_when(callback, now, company["country"])
+            # A day or an hour the prospect named ("土曜の15時なら大将がいます") is kept as
+            # said, a restaurant's Saturday too; a span from now ("+3h") falls within hours.
+            relative = re.fullmatch(r"\+\s*\d+\s*[hd]",
+                                    unicodedata.normalize("NFKC", callback).strip().lower())
+            when = within_hours(said, company["country"], hours, closed) if relative else said
         except (ValueError, OverflowError):  # 'tomorrow 25:00', '+99999999h', year 9999
             raise InputError(f"--callback {callback!r}: not a time to call back; say +3h, "
                              "tomorrow 10:00 or 2026-12-03 14:00") from None
         if when < now - timedelta(minutes=1):
             raise InputError(f"--callback {callback!r} is in the past; give a time to come")
+        if when > now + timedelta(days=3 * 366):
+            raise InputError(f"--callback {callback!r} is more than three years ahead; give a "
+                             "nearer time (a prospect not ready for years: log it not-now)")
+        if not relative:
+            caution = _shut_then(when, company["country"], hours, closed)
     elif key in RETRY and attempt < settings.callback_attempts:
         when = within_hours(now + timedelta(hours=settings.callback_hours), company["country"],
                             hours, closed)
@@ -449,7 +463,7 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
            "contact": contact, "spoke_with": (spoke_with or "").strip() or None, "rep": rep,
            "logged_at": now.isoformat(timespec="seconds"),
            "callback_at": when.isoformat(timespec="seconds") if when else None,
-           "attempt": attempt, "source": "cli"}
+           "attempt": attempt, "source": "cli", "zone": company["country"]}
     with transaction(db):
         insert_rows(db, "call_log", [row])
         row_id = db.execute("select max(id) from call_log").fetchone()[0]
@@ -463,7 +477,22 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     local = when.astimezone(zone_of(company["country"])).strftime("%a %Y-%m-%d %H:%M %Z") \
         if when else ""
     return Logged(row_id, company_id, company["name"] or name, key, attempt, row["callback_at"],
-                  local, note or "")
+                  local, note or "", caution)
+
+
+def _shut_then(moment: datetime, country: str | None, hours: tuple[time, time],
+               closed: frozenset[int]) -> str:
+    """Why MOMENT may find the prospect shut ('' if it should not): its list's closing day,
+    a public holiday, or outside the hours (its own, else ours)."""
+    local = moment.astimezone(zone_of(country))
+    if local.weekday() in closed:
+        return f"its list says it closes on {_WEEKDAYS[local.weekday()].title()}s"
+    if local.weekday() < 5 and not is_working_day(local.date(), country):
+        return "a public holiday there"
+    start, end = hours
+    if not start <= local.time() <= end:
+        return f"outside the hours {start:%H:%M}-{end:%H:%M}"
+    return ""
 
 
 def history(db: Database, company_id: int | None = None) -> list[dict[str, Any]]:

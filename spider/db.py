@@ -547,6 +547,9 @@ _LATER_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("call_log", "spoke_with", str),  # who answered (a gatekeeper's name, "receptionist")
     ("sources", "retired_at", str),
     ("sources", "last_error", str),
+    # where the company kept its hours when the call was logged (a country or region code):
+    # its callback keeps its zone once its list drops it
+    ("call_log", "zone", str),
 )
 _DERIVED = frozenset({"signals", "company_signals", "company_weights"})
 

@@ -370,6 +370,30 @@ def test_a_callback_skips_the_day_the_business_says_it_closes(tmp_path) -> None:
     assert datetime.fromisoformat(other.callback_at).astimezone(TOKYO).date().isoformat() == "2026-12-08"
 
 
+def test_a_callback_the_prospect_named_is_kept_as_said(tmp_path) -> None:
+    """A sushi bar's owner is in "Saturday at three": the callback had been moved to Monday
+    09:00 (our office week), the bar's closing day, without a word. A day and hour said are
+    kept (a closing day named with a caution); "+3h" still falls within hours."""
+    db = built_db(tmp_path, "guide.csv",
+                  "店名,ジャンル,所在地,電話番号,定休日\n"
+                  "天王寺 すし清,寿司,大阪府大阪市天王寺区悲田院町8-1,06-6771-0005,月曜\n")
+    thursday = datetime(2026, 12, 3, 14, 0, tzinfo=TOKYO)
+    done = log_call(db, Settings(), "天王寺 すし清", "gatekeeper-message", callback="土曜 15時",
+                    now=thursday)
+    assert datetime.fromisoformat(done.callback_at).astimezone(TOKYO) == \
+        datetime(2026, 12, 5, 15, 0, tzinfo=TOKYO)
+    assert not done.caution
+    monday = log_call(db, Settings(), "天王寺 すし清", "gatekeeper-message",
+                      callback="月曜 10時", now=thursday)
+    assert datetime.fromisoformat(monday.callback_at).astimezone(TOKYO).date().isoformat() == \
+        "2026-12-07"
+    assert "closes on Mondays" in monday.caution
+    later = log_call(db, Settings(), "天王寺 すし清", "no-answer", callback="+3h",
+                     now=datetime(2026, 12, 3, 17, 30, tzinfo=TOKYO))
+    assert datetime.fromisoformat(later.callback_at).astimezone(TOKYO).date().isoformat() == \
+        "2026-12-04"
+
+
 def test_a_callback_waits_for_the_opening_hours_the_list_gives(tmp_path) -> None:
     db = built_db(tmp_path, "salons.csv",
                   "店舗名,業種,住所,電話番号,営業時間\n"
@@ -479,6 +503,25 @@ def test_a_business_gone_from_its_list_is_flagged_on_its_callback_and_no_lead_le
     queue = day_queue(db, Settings(), now=later, hand_out=False)
     assert [(row["name"], row["gone"]) for row in queue.callbacks] == [("Le Cinq", True)]
     assert "Le Meurice" not in {row["name"] for row in queue.back}
+
+
+def test_a_callback_of_a_company_gone_from_its_list_keeps_its_time_zone(tmp_path):
+    """Three new users saw a gone company's callback switch to UTC (Fri 09:00 JST shown as
+    Fri 00:00 UTC): its place had gone with its list's row."""
+    from spider.calls import history
+    from spider.queue import day_queue
+
+    rows = ("店名,ジャンル,所在地,電話番号\n"
+            "梅田 鮨 まつもと,寿司,大阪府大阪市北区梅田1-1-3,06-6341-0002\n"
+            "鮨 はらだ,寿司,大阪府大阪市北区曽根崎新地1-2-8,06-6341-0001\n")
+    db = built_db(tmp_path, "guide.csv", rows)
+    log_call(db, Settings(), "梅田 鮨 まつもと", "gatekeeper-message", callback="+2d")
+    built_db(tmp_path, "guide.csv", "\n".join(rows.splitlines()[::2]) + "\n", db=db)
+    assert [row["zone"] for row in history(db)] == ["JP"]
+    later = datetime.now(UTC) + timedelta(days=30)
+    queue = day_queue(db, Settings(), now=later, hand_out=False)
+    assert [(row["name"], row["gone"], row["local"].strftime("%Z")) for row in queue.callbacks] \
+        == [("梅田 鮨 まつもと", True, "JST")]
 
 
 def test_the_funnel_counts_dials_not_the_deals_later_steps(tmp_path) -> None:

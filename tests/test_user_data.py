@@ -4140,3 +4140,55 @@ def test_one_japanese_kind_written_three_ways_is_one_category(tmp_path):
     assert {p.priority for p in top[:5]} == {"A"}, [(p.name, p.priority) for p in top]
     # (the client's own ward's sushi shops first)
     assert set(_names(db, "鮨 はらだ")[:3]) == {"梅田 鮨 まつもと", "寿司 大和", "すし 晴季"}
+
+
+def test_a_practice_renamed_or_moved_with_a_new_number_keeps_what_was_decided(tmp_path):
+    """A vet register's next edition: one practice renamed at its door with a new number
+    (same owner, same address), one moved down the street with a new number (same name,
+    same postcode). Both came back as new prospects: the won client and a do-not-call
+    practice on the call list."""
+    from spider.exclusions import add_exclusion
+
+    head = "Praxisname;Inhaber;Straße;PLZ;Ort;Telefon;Fachrichtung\n"
+    rows = ["Kleintierpraxis Dr. Katharina Huber;Dr. med. vet. Katharina Huber;Hohenzollernstraße 56;80801;München;089 2717300;Kleintierpraxis",
+            "Tierarztpraxis an der Münchner Freiheit;Dr. Peter Lang;Leopoldstraße 77;80802;München;089 3399100;Kleintierpraxis",
+            "Kleintierpraxis Schwabing;Dr. Anna Roth;Kurfürstenstraße 12;80801;München;089 2711111;Kleintierpraxis",
+            "Tierarztpraxis Dr. Sommer;Dr. Eva Sommer;Belgradstraße 3;80796;München;089 3081234;Kleintierpraxis"]
+    db = built_db(tmp_path, "register.csv", head + "\n".join(rows) + "\n")
+    record_won(db, "Kleintierpraxis Dr. Katharina Huber", referenceable=True)
+    add_exclusion(db, "Tierarztpraxis an der Münchner Freiheit", "do-not-call")
+    rows[0] = "Tierarztpraxis Huber & Kollegen;Dr. med. vet. Katharina Huber;Hohenzollernstraße 56;80801;München;089 2717399;Kleintierpraxis"
+    rows[1] = "Tierarztpraxis an der Münchner Freiheit;Dr. Peter Lang;Leopoldstraße 101;80802;München;089 3399555;Kleintierpraxis"
+    path = tmp_path / "register.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    report = ingest_file(db, path)
+    rebuild(db, Settings())
+    assert (report.added, report.renamed, report.stale) == (0, 2, 0), report.summary()
+    names = _names(db, "Kleintierpraxis München")
+    assert "Tierarztpraxis Huber & Kollegen" not in names and \
+        "Tierarztpraxis an der Münchner Freiheit" not in names, names
+    assert set(names) == {"Kleintierpraxis Schwabing", "Tierarztpraxis Dr. Sommer"}, names
+
+
+def test_a_saved_list_of_a_clients_lookalikes_follows_the_client_renamed(tmp_path):
+    """A dynamic list saved for "Kleintierpraxis Dr. Katharina Huber": the practice renamed
+    in the register's next edition (the same number), the list's query read as a segment
+    of its words ('dr.', 'katharina', 'huber' ignored) and swapped its Munich members for
+    Freiburg's without a word."""
+    from spider.lists import reevaluate, save_list
+
+    head = "Praxisname;Straße;PLZ;Ort;Telefon;Fachrichtung\n"
+    rows = ["Kleintierpraxis Dr. Katharina Huber;Hohenzollernstraße 56;80801;München;089 2717300;Kleintierpraxis",
+            "Kleintierpraxis Schwabing;Kurfürstenstraße 12;80801;München;089 2711111;Kleintierpraxis",
+            "Tierarztpraxis Dr. Sommer;Belgradstraße 3;80796;München;089 3081234;Kleintierpraxis",
+            "Kleintierpraxis Dr. Koch;Kaiser-Joseph-Straße 200;79098;Freiburg im Breisgau;0761 555100;Kleintierpraxis"]
+    db = built_db(tmp_path, "register.csv", head + "\n".join(rows) + "\n")
+    saved = save_list(db, Settings(), "huber", "Kleintierpraxis Dr. Katharina Huber",
+                      static=False, size=2)
+    assert {p.name for p in saved.prospects} == {"Kleintierpraxis Schwabing", "Tierarztpraxis Dr. Sommer"}
+    rows[0] = "Tierarztpraxis Huber & Kollegen;Hohenzollernstraße 56;80801;München;089 2717300;Kleintierpraxis"
+    path = tmp_path / "register.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    ingest_file(db, path)
+    rebuild(db, Settings())
+    assert reevaluate(db, Settings(), "huber") == []

@@ -507,7 +507,8 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
         click.echo("  note: its list marks it closed or not yet open; `spider today` will not "
                    "serve its callbacks while it is")
     elif done.callback_at:
-        click.echo(f"  call back {done.local_callback}")
+        click.echo(f"  call back {done.local_callback}"
+                   + (f" (as you said it; note: {done.caution})" if done.caution else ""))
     elif done.outcome in ("no-answer", "gatekeeper-message", "gatekeeper-refused-transfer",
                           "gatekeeper-refused-name"):
         click.echo(f"  {obj.settings.callback_attempts} attempts made: no more callbacks "
