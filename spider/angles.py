@@ -234,7 +234,7 @@ def _first_of(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
 
 def _place_named(signals: dict[str, dict]) -> dict | None:
     """The place a peer phrase names: the finest the signals hold."""
-    return _first_of(signals, ("district", "city", "region", "country"))
+    return _first_of(signals, ("district", "city", "area", "region", "country"))
 
 
 def _kind_named(signals: dict[str, dict]) -> dict | None:

@@ -172,7 +172,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
         # Say what the prospect is (its own tier, the business it shares with the seed) and
         # where, as precisely as known (its own place, whatever the seed shares with it).
         own = {s for s, r in signals.items() if r["kind"] == "tier"}
-        for kind in ("district", "city", "region"):
+        for kind in ("district", "city", "area", "region"):
             here = {s for s, r in signals.items() if r["kind"] == kind}
             if here:
                 own |= here
@@ -231,14 +231,15 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
 
 
 # A local business's market: its district, town or region (not its country).
-_MARKET_KINDS = frozenset({"district", "city", "region"})
+_MARKET_KINDS = frozenset({"district", "city", "area", "region"})
 
 
 # Among companies of the client's own kind of business, how much nearer the one sharing its
 # district, town, region or country stands. A listed firm competes nationally: its head
 # office's town says little (spider.signals.FIRM_LOCAL_PLACE), so places barely count for it.
-PLACE_BONUS = {4: 1.0, 3: 0.75, 2: 0.5, 1: 0.1, 0: 0.0}
-FIRM_PLACE_BONUS = {4: 0.1, 3: 0.1, 2: 0.1, 1: 0.1, 0: 0.0}
+# (by PLACE_LEVELS: district, town, area, region, country)
+PLACE_BONUS = {5: 1.0, 4: 0.75, 3: 0.6, 2: 0.5, 1: 0.1, 0: 0.0}
+FIRM_PLACE_BONUS = {5: 0.1, 4: 0.1, 3: 0.1, 2: 0.1, 1: 0.1, 0: 0.0}
 
 
 def _direct_order(db: Database, company_id: int, kinds: set[str],
@@ -554,13 +555,18 @@ def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
 def _generic_words(db: Database) -> Callable[[str], bool]:
     """Whether a word only says what kind of business (a category's word here, or a common
     word of company names), read once per word."""
+    from spider.signals import kind_words_latin
+
     known: dict[str, bool] = {}
+    # (and the shipped vocabulary's words for a kind: "Tierarztpraxis Königsbrunn" in
+    # Königsbrunn is any vet's practice there, not a chain's whose other sites these are)
+    shipped = kind_words_latin()
 
     def generic(word: str) -> bool:
         if word not in known:
-            known[word] = len(word) < 2 or word in COMMON_WORDS or bool(db.execute(
-                "select 1 from query_words where word in (?, ?) limit 1",
-                [word, STEM + word_stem(word)]).fetchone())
+            known[word] = len(word) < 2 or word in COMMON_WORDS or word in shipped or bool(
+                db.execute("select 1 from query_words where word in (?, ?) limit 1",
+                           [word, STEM + word_stem(word)]).fetchone())
         return known[word]
 
     return generic
@@ -886,9 +892,10 @@ def _around(query: Query) -> dict[str, int]:
                 elif within[1]:
                     out[f"place:city:{code}/{within[1]}"] = 3
                 out.setdefault(f"place:country:{code}", 1)
-            elif parts[1] == "city" and re.fullmatch(r"[A-Z]{2}", code):
+            elif parts[1] in ("city", "area") and re.fullmatch(r"[A-Z]{2}", code):
                 out.setdefault(f"place:country:{code}", 1)  # a town with no region known
-            elif parts[1] in ("city", "district") and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):
+            elif parts[1] in ("city", "area", "district") and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+",
+                                                                           code):
                 out[f"place:region:{code}"] = max(out.get(f"place:region:{code}", 0), 2)
                 out.setdefault(f"place:country:{code[:2]}", 1)
             elif parts[1] == "region" and re.fullmatch(r"[A-Z]{2}-[A-Z0-9]+", code):

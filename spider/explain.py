@@ -21,17 +21,18 @@ from spider.text import TIER_JA, now_iso
 # Reasons are given one per group of kinds, so three reasons say three different things.
 REASON_GROUPS = {"category": "what", "kind": "what", "concept": "what", "industry": "what",
                  "sector": "what",
-                 "district": "where", "city": "where", "region": "where", "country": "where"}
+                 "district": "where", "city": "where", "area": "where", "region": "where",
+                 "country": "where"}
 REASON_KIND_NAMES = {
     "list": "listed together on", "tier": "tier", "score": "review score", "industry": "same industry", "concept": "same business",
     "category": "same kind of business", "kind": "same kind of business", "brand": "brand", "group": "same group", "district": "same district",
-    "city": "same city", "region": "same region", "country": "same country", "sector": "same sector",
+    "city": "same city", "area": "same area", "region": "same region", "country": "same country", "sector": "same sector",
     "term": "description mentions", "size": "similar size",
 }
 REASON_KIND_NAMES_JA = {
     "list": "同じリストに掲載", "tier": "格付け", "score": "評価", "industry": "同業種", "concept": "同じ事業",
     "category": "同じ業態", "kind": "同じ業態", "brand": "同じブランド", "group": "同じグループ", "district": "同じ地区",
-    "city": "同じ市区町村", "region": "同じ都道府県・地域", "country": "同じ国", "sector": "同じセクター",
+    "city": "同じ市区町村", "area": "同じ郡・地域", "region": "同じ都道府県・地域", "country": "同じ国", "sector": "同じセクター",
     "term": "事業内容に共通の語", "size": "同程度の規模",
 }
 # A company seen only on dated lists this many years old may have closed or been renamed.
@@ -88,7 +89,7 @@ class Reason:
             # (a ryokan's 客室 10-29 室, a clinic's 病床)
             what, counter = _UNITS_JA[size.group(2)]
             label = f"{what} {size.group(1)} {counter}"
-        elif self.kind in ("district", "city", "region", "country"):
+        elif self.kind in ("district", "city", "area", "region", "country"):
             label = place_label_ja(self.signal, label)
         elif label.isascii():
             label = TIER_JA.get(label) or japanese_word(label) or label
@@ -124,7 +125,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         row = signals.get(sig)
         if not row:
             continue
-        if sig not in wanted and row["kind"] in ("district", "city", "region", "country", "size",
+        if sig not in wanted and row["kind"] in ("district", "city", "area", "region", "country", "size",
                                                  "score"):
             continue  # a two-hop place, size or review score says nothing a rep could use
         group = REASON_GROUPS.get(row["kind"], row["kind"])
@@ -204,7 +205,7 @@ def _segment_parts(signals: dict[str, dict[str, Any]], only: set[str] | None = N
         what = ("" if all(not w.isascii() for w in parts) else " ").join(parts)
     else:
         what = " ".join(w for w in (tier_word, kind_word or "") if w)
-    where = next((max(by_kind[kind])[2] for kind in ("district", "city", "region", "country")
+    where = next((max(by_kind[kind])[2] for kind in ("district", "city", "area", "region", "country")
                   if by_kind.get(kind)), "")
     return what, where
 

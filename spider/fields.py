@@ -193,6 +193,16 @@ HEADER_ALIASES: dict[str, str] = {
 }
 KNOWN = frozenset(FIELDS) | frozenset(PROVENANCE)
 
+# A column naming the area between a town and its region (a US county beside its state, a
+# British local authority, a German Landkreis): kept under `extra`, read as a place of its own
+# ("dentist Multnomah County", "care home Kent", "Tierklinik Landkreis Augsburg").
+AREA_HEADERS = frozenset({
+    "county", "county name", "local authority", "location local authority",
+    "local authority name", "la name", "council", "council area", "district council",
+    "unitary authority", "borough", "landkreis", "kreis", "land-/stadtkreis", "stadt-/landkreis",
+    "kreis/kreisfreie stadt", "stadt/landkreis", "landkreis/kreisfreie stadt", "comarca"})
+
+
 # A column that counts what a business holds (its rooms, beds, places, seats): its size beside
 # its peers, folded header -> what is counted. Kept under `extra`, read as a size band.
 CAPACITY_HEADERS: dict[str, str] = {

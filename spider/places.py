@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spider.data import read_text
 from spider.runtime import lazy_pattern
-from spider.text import JP_POSTAL, is_latin, strip_accents
+from spider.text import JP_POSTAL, is_latin, strip_accents, titled_place
 
 COUNTRIES = {
     "jp": "JP", "japan": "JP", "日本": "JP", "jpn": "JP",
@@ -405,6 +405,43 @@ def designated_cities() -> dict[str, list[tuple[str, str]]]:
     for row in _read("designated_cities.csv"):
         out.setdefault(row["prefecture"], []).append((row["en"], row["ja"]))
     return out
+
+
+_AREA_IN_BRACKETS = re.compile(r"\s*\((stadt|stadtkreis|kreisfreie stadt|sk|land|landkreis|lk|"
+                               r"kreis)\)\s*$", re.I)
+_AREA_WORD = re.compile(r"^(landkreis|lk|kreis)\s+", re.I)
+_AREA_CITY = re.compile(r",\s*city of$|^city of\s+", re.I)
+
+
+def area_label(value: str, town: str | None, country: str | None) -> str | None:
+    """A county, local authority or Landkreis column's value as the place it names, or None
+    where it names the town itself: 'Augsburg (Land)' -> 'Landkreis Augsburg', 'LK
+    Starnberg' -> 'Landkreis Starnberg', 'München (Stadt)' in München -> None, 'Bristol,
+    City of' in Bristol -> None, 'Kent' -> 'Kent', a US county column's 'Multnomah' ->
+    'Multnomah County'."""
+    text = " ".join(unicodedata.normalize("NFKC", value or "").split()).strip(" ,")
+    if not text or len(text) > 60 or any(ch.isdigit() for ch in text):
+        return None
+    rural = False
+    bracket = _AREA_IN_BRACKETS.search(text)
+    if bracket:
+        rural = bracket.group(1).lower() in ("land", "landkreis", "lk", "kreis")
+        if not rural:
+            return None  # a town that is a county of its own (München (Stadt)): the town says it
+        text = text[:bracket.start()].strip()
+    word = _AREA_WORD.match(text)
+    if word:
+        rural, text = True, text[word.end():].strip()
+    text = _AREA_CITY.sub("", text).strip()
+    if not text:
+        return None
+    if not rural and town and fold_place(text) == fold_place(town):
+        return None  # (the town is a county of its own: the town says it)
+    if rural:
+        return f"Landkreis {text}" if word is None or word.group(1).lower() != "kreis" else f"Kreis {text}"
+    if country == "US" and not re.search(r"\b(county|parish|borough|census area)$", text, re.I):
+        return f"{titled_place(text) if text.isupper() or text.islower() else text} County"
+    return titled_place(text) if text.isupper() or text.islower() else text
 
 
 @functools.cache

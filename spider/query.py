@@ -351,7 +351,8 @@ _WITHOUT = re.compile(r"\b(?:without|except|excluding|other than|ohne|außer|san
                       r"excepto|senza|escluso)\b")
 
 
-_FACET_OF_KIND = {"country": "place", "region": "place", "city": "place", "district": "place",
+_FACET_OF_KIND = {"country": "place", "region": "place", "area": "place", "city": "place",
+                  "district": "place",
                   "industry": "industry", "concept": "industry", "sector": "industry",
                   "category": "category", "brand": "brand", "group": "brand", "tier": "tier",
                   "score": "tier"}
@@ -402,7 +403,7 @@ def build_vocabulary(db: Database) -> str:
     signals = _Signals(db)
     for signal, kind, label in db.execute(
         "select signal, kind, label from signals where kind in "
-        "('country','region','city','district','industry','concept','sector','brand','group',"
+        "('country','region','area','city','district','industry','concept','sector','brand','group',"
         "'category') or (kind in ('tier', 'score') and signal like 'rating:%' and signal not like "
         "'%-%') "
         "order by companies desc"
@@ -610,7 +611,7 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
             out.append(form)
             if form.endswith("s") and form.isascii() and len(form) > 4:
                 out.append(form[:-1])
-    if kind in ("city", "district"):
+    if kind in ("city", "area", "district"):
         out.append(fold_query(label.split(",")[0]))
         out += _japanese_place_forms(label.split(",")[0])
     if kind == "district":
@@ -648,7 +649,9 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         out += places.gazetteer().names_of(signal.split(":", 2)[2])
     if kind == "country":
         out += places.gazetteer().country_aliases(signal.split(":", 2)[2])
-    if kind in ("country", "region", "city", "district"):
+    if kind == "area":
+        out += _area_phrases(label.split(",")[0])
+    if kind in ("country", "region", "area", "city", "district"):
         # "Nordrhein-Westfalen" typed with its hyphen; "Frankfurt" for Frankfurt am Main
         out += [form.replace(" ", "-") for form in out if " " in form and form.isascii()]
         town = fold_query(label.split(",")[0])
@@ -656,6 +659,17 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         if short != town and len(short) >= 4:
             out.append(short)
     return out
+
+
+def _area_phrases(name: str) -> list[str]:
+    """An area as people say it: 'Landkreis Augsburg' is also LK Augsburg and Kreis Augsburg
+    (not Augsburg, the town), 'Multnomah County' also Multnomah."""
+    folded = fold_query(name)
+    rural = re.match(r"(?:landkreis|kreis) (.+)", folded)
+    if rural:
+        return [f"landkreis {rural.group(1)}", f"lk {rural.group(1)}", f"kreis {rural.group(1)}"]
+    county = re.fullmatch(r"(.+) (?:county|parish)", folded)
+    return [county.group(1)] if county else []
 
 
 # What follows a town's own name: Frankfurt am Main, Halle an der Saale, Stratford-upon-Avon.

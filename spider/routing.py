@@ -151,10 +151,10 @@ def assign(db: Database, company_ids: list[int], waiting: list[int] | None = Non
     for cid, kind, signal, label in rows_in(
             db, "select cs.company_id, s.kind, s.signal, s.label from company_signals cs join "
             "signals s on s.signal = cs.signal where cs.company_id in ({marks}) and s.kind in "
-            "('district', 'city', 'region', 'country', 'category', 'kind', 'industry', 'concept')",
+            "('district', 'city', 'area', 'region', 'country', 'category', 'kind', 'industry', 'concept')",
             company_ids):
         if cid in said:
-            where = kind in ("district", "city", "region", "country")
+            where = kind in ("district", "city", "area", "region", "country")
             said[cid][0 if where else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
             if where:
                 # a place in either script: a rep's 渋谷区 is the graph's Shibuya, Tokyo

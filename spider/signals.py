@@ -31,7 +31,7 @@ from spider.db import (
     rows_in,
     transaction,
 )
-from spider.fields import CAPACITY_HEADERS, fold_header, names_no_kind
+from spider.fields import AREA_HEADERS, CAPACITY_HEADERS, fold_header, names_no_kind
 from spider.resolve.readings import nouns
 from spider.runtime import lazy_pattern
 from spider.settings import Settings
@@ -840,6 +840,11 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     return latin, tuple(other)
 
 
+def kind_words_latin() -> frozenset[str]:
+    """The shipped vocabulary's words for kinds of business in Latin letters (folded)."""
+    return frozenset(_kind_words()[0])
+
+
 _SERVICE_CLAUSE = re.compile(r"\s+(?:with|without|for|except|excluding)\s+")
 _SERVICE_WORDS = frozenset({"service", "services", "provider", "providers", "facility",
                             "facilities"})
@@ -1345,6 +1350,13 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         if region_code:
             yield from once(Fact(f"place:region:{region_code}", "region", str(region_label),
                                  conf(rec), ev, rec["source"]))
+        area = _area_of(rec, city_raw, country)
+        if area and (region_code or country):
+            # A county, local authority or Landkreis: nearer than the region, wider than the
+            # town (Königsbrunn and Gersthofen are the Landkreis Augsburg's).
+            yield from once(Fact(f"place:area:{region_code or country}/{places.fold_place(area)}",
+                                 "area", f"{area}, {region_label}" if region_label else area,
+                                 local_conf(rec), ev, rec["source"]))
         if city_raw and not region_code and not places.prefectures().get(places.place_key(city_raw)):
             # A city with no known region (a US directory's "los angeles"): still a place.
             city = _tidy_place(city_raw)
@@ -1558,19 +1570,22 @@ def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
             if count == len(known) or (len(known) >= 3 and count >= 0.8 * len(known)):
                 out[source] = country
     # Else the postal codes, where their shape is one country's alone (a food-hygiene
-    # register's HG1 1DB, LS6 1HA: its towns only in address lines; 1071 JG; M4M 1K8).
+    # register's HG1 1DB, LS6 1HA: its towns only in address lines; 1071 JG; M4M 1K8); and
+    # over regions that said another country by their names (a care register's "South
+    # East" and "South West", Singapore's districts too, beside ME14 1WH and BS9 1AA).
     codes: dict[str, list[str]] = defaultdict(list)
     for source, code in db.execute(
             "select source, postal_code from (select source, postal_code, row_number() over "
             "(partition by source) as nth from (select distinct source, postal_code from records "
             f"where {scope}coalesce(country, '') = '' and coalesce(postal_code, '') != '' and "
             "coalesce(status, 'active') = 'active')) where nth <= 200", params):  # (200 of each)
-        if source not in out:
+        if source not in out or not _short_codes(values.get(source, ())):
             codes[source].append(code)
     for source, written in codes.items():
         said = Counter(_postal_country(code) for code in written)
         country, count = said.most_common(1)[0]
-        if country and len(written) >= 5 and count >= 0.9 * len(written):
+        if country and len(written) >= 5 and count >= 0.9 * len(written) and \
+                country not in out.get(source, "").split(","):
             out[source] = country
     return out
 
@@ -1602,6 +1617,18 @@ def _file_country(inferred: str, region: str) -> str:
     the first that has the row's region."""
     countries = inferred.split(",")
     return next((c for c in countries if region and places.region_of(region, c)), countries[0])
+
+
+def _area_of(rec: dict[str, Any], town: str | None, country: str | None) -> str | None:
+    """The area (county, local authority, Landkreis) a record's own column names, as
+    `places.area_label` says it; None where it names none or only its town."""
+    extra = _extra(rec)
+    if not extra:
+        return None
+    for header, value in extra.items():
+        if isinstance(value, str) and fold_header(header) in AREA_HEADERS:
+            return places.area_label(value, town, country)
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -4192,3 +4192,52 @@ def test_a_saved_list_of_a_clients_lookalikes_follows_the_client_renamed(tmp_pat
     ingest_file(db, path)
     rebuild(db, Settings())
     assert reevaluate(db, Settings(), "huber") == []
+
+
+def test_a_county_landkreis_or_local_authority_column_is_a_place(tmp_path):
+    """A vet register's Landkreis, a care register's Local Authority and a US licence
+    register's County were kept aside: "Landkreis Augsburg", "Kent" and "Multnomah County" in
+    a query were ignored, and a client's Landkreis neighbours ranked with Munich's. Each is a
+    place between the town and the region; "Tierarztpraxis Neusäß" is no site of the client
+    "Tierarztpraxis Königsbrunn"'s own operator (its first word says any vet's practice)."""
+    vets = ("Praxisname;Fachrichtung;Ort;Landkreis;Bundesland;Telefon\n"
+            "Tierklinik Augsburg;Kleintierpraxis;Augsburg;Augsburg (Stadt);Bayern;0821 100001\n"
+            "Tierarztpraxis Königsbrunn;Kleintierpraxis;Königsbrunn;Augsburg (Land);Bayern;08231 100002\n"
+            "Kleintierpraxis Gersthofen;Kleintierpraxis;Gersthofen;Augsburg (Land);Bayern;0821 100003\n"
+            "Tierarztpraxis Neusäß;Kleintierpraxis;Neusäß;Augsburg (Land);Bayern;0821 100004\n"
+            "Kleintierpraxis Friedberg;Kleintierpraxis;Friedberg;Aichach-Friedberg;Bayern;0821 100005\n"
+            "Kleintierpraxis Schwabing;Kleintierpraxis;München;München (Stadt);Bayern;089 100007\n"
+            "Tierarztpraxis Unterhaching;Kleintierpraxis;Unterhaching;München (Land);Bayern;089 100008\n"
+            "Kleintierpraxis Erding;Kleintierpraxis;Erding;Erding;Bayern;08122 100011\n")
+    db = built_db(tmp_path, "vets.csv", vets)
+    assert set(_names(db, "Tierarztpraxis Königsbrunn")[:2]) == {"Kleintierpraxis Gersthofen",
+                                                                 "Tierarztpraxis Neusäß"}
+    top = expand(db, Settings(), "Kleintierpraxis Landkreis Augsburg", limit=5, save=False).prospects
+    assert {p.name for p in top if p.coverage == "2/2"} == {
+        "Tierarztpraxis Königsbrunn", "Kleintierpraxis Gersthofen", "Tierarztpraxis Neusäß"}
+    (tmp_path / "uk").mkdir()
+    (tmp_path / "us").mkdir()
+    homes = built_db(tmp_path / "uk", "register.csv",
+                     "Location Name,Service types,Location City,Location Local Authority,Location Region,Location Postal Code\n"
+                     "Oakdene Grange,Care home service with nursing,Maidstone,Kent,South East,ME14 1WH\n"
+                     "Bearsted Court,Care home service with nursing,Bearsted,Kent,South East,ME14 4AA\n"
+                     "Chatham Lodge,Care home service with nursing,Chatham,Medway,South East,ME4 4TR\n"
+                     "Dorking House,Care home service with nursing,Dorking,Surrey,South East,RH4 1AA\n"
+                     "Bristol View,Care home service with nursing,Bristol,\"Bristol, City of\",South West,BS9 1AA\n")
+    # (its regions are Singapore's district names too: the postcodes say Britain)
+    assert homes.execute("select signal from signals where kind = 'country'").fetchall() == \
+        [("place:country:GB",)]
+    kent = expand(homes, Settings(), "care home Kent", limit=5, save=False)
+    assert {p.name for p in kent.prospects if p.coverage == "2/2"} == {"Oakdene Grange", "Bearsted Court"}
+    assert not any("kent" in note.lower() and "ignored" in note.lower() for note in kent.notes)
+    dentists = built_db(tmp_path / "us", "licences.csv",
+                        "DBA Name,License Type,City,County,State,Phone\n"
+                        "Hawthorne Dental,Dentist,Portland,Multnomah,OR,503-555-0101\n"
+                        "Alberta Smiles,Dentist,Portland,Multnomah,OR,503-555-0102\n"
+                        "Gresham Family Dental,Dentist,Gresham,Multnomah,OR,503-555-0103\n"
+                        "Beaverton Dental Arts,Dentist,Beaverton,Washington,OR,503-555-0104\n"
+                        "Salem Dental Care,Dentist,Salem,Marion,OR,503-555-0105\n")
+    for query in ("dentist Multnomah County", "dentist Multnomah"):
+        found = expand(dentists, Settings(), query, limit=5, save=False).prospects
+        assert {p.name for p in found if p.coverage == "2/2"} == {
+            "Hawthorne Dental", "Alberta Smiles", "Gresham Family Dental"}, query
