@@ -362,6 +362,59 @@ def _city_table() -> str:
         return table.read()
 
 
+@functools.cache
+def _town_regions(country: str) -> dict[str, str]:
+    """COUNTRY's towns (folded) -> their region's code, from spider/data/town_regions.tsv.gz
+    (its lines of that country only are kept: a few milliseconds, once a country)."""
+    import gzip
+
+    from spider.data import HERE
+
+    prefix = country + "\t"
+    out: dict[str, str] = {}
+    with gzip.open(HERE / "town_regions.tsv.gz", "rt", encoding="utf-8") as table:
+        for line in table:
+            if line.startswith(prefix):
+                _, town, code = line.rstrip("\n").split("\t")
+                out[town] = code
+    return out
+
+
+def region_of_town(town: str, country: str) -> Region | None:
+    """The region a town of COUNTRY is in, where its name is one region's alone there
+    (Königsbrunn: Bavaria; München, by its name Munich; Leonberg, a town in two Länder:
+    None)."""
+    table = _town_regions(country)
+    code = table.get(fold_city(town))
+    if code is None:
+        code = next((table[key] for c, names in city_other_names(town) if c == country
+                     for key in map(fold_city, names) if key in table), None)
+    return gazetteer().region(code) if code else None  # ("DE-BY": by its ISO code)
+
+
+@functools.cache
+def _city_index() -> dict[tuple[str, str], str]:
+    """(country, a folded name of a city of 100,000 people or more) -> the city's main name,
+    where no other city of that country goes by the name."""
+    seen: dict[tuple[str, str], str | None] = {}
+    for line in _city_table().splitlines()[1:]:
+        country, _, folded, names = line.split("\t")
+        main = names.split("|", 1)[0]
+        for alias in folded.split("|"):
+            key = (country, alias)
+            seen[key] = main if seen.get(key, main) == main else None
+    return {key: main for key, main in seen.items() if main}
+
+
+def city_as_keyed(town: str, country: str | None) -> str:
+    """A town as a place is keyed: a city's main name where a name of it is written (München,
+    Munich, Muenchen -> Munich; Nürnberg, Nuernberg -> Nuremberg), so two lists' spellings
+    are one place; else the town as given. (Not Japan's: its keys are the Japanese names.)"""
+    if not country or country == "JP" or not is_latin(town):
+        return town
+    return _city_index().get((country, fold_city(town)), town)
+
+
 def city_other_names(word: str) -> list[tuple[str, tuple[str, ...]]]:
     """The cities of 100,000 people or more a word is one of the names of ("cologne" -> Köln,
     Koeln ...; "munich" -> Munich, München ...), as (country, names), the most populous

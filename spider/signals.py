@@ -1331,6 +1331,12 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 # case or accents ("Cádiz", "CADIZ" and "Cadiz" are one province)
                 region_label = region_text.strip()
                 region_code = f"{country or 'XX'}-{_region_key(region_label)}"
+        if city_raw and not region_code and country and country != "JP":
+            # A list of towns with no state or Land column: the region its town is in,
+            # where its name is one region's alone (GeoNames' towns of 1,000 people or more).
+            found = places.region_of_town(city_raw, country)
+            if found is not None:
+                region_code, region_label = found.code, found.name
         if city_raw and not region_code:
             pref = places.prefectures().get(places.place_key(city_raw))
             if pref and country in (None, "JP"):  # "Tokyo" given as a city
@@ -1360,7 +1366,8 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         if city_raw and not region_code and not places.prefectures().get(places.place_key(city_raw)):
             # A city with no known region (a US directory's "los angeles"): still a place.
             city = _tidy_place(city_raw)
-            yield from once(Fact(f"place:city:{country or 'XX'}/{city.lower()}", "city", city,
+            keyed = places.city_as_keyed(city, country)
+            yield from once(Fact(f"place:city:{country or 'XX'}/{keyed.lower()}", "city", city,
                                  conf(rec), ev, rec["source"]))
         if city_raw and region_code:
             city = _tidy_place(city_raw)
@@ -1369,7 +1376,10 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 ward = None
             elif ward or city.lower() != (region_label or "").lower() or city_label:
                 label = f"{ward or city_label or city}, {region_label}"
-                yield from once(Fact(f"place:city:{region_code}/{ward or city}", "city", label,
+                # (a city by its main name: München and Munich are one place, said as the
+                # list first wrote it)
+                keyed = ward or places.city_as_keyed(city, country)
+                yield from once(Fact(f"place:city:{region_code}/{keyed}", "city", label,
                                      local_conf(rec), ev, rec["source"]))
         district = None
         for text in (rec.get("district"), rec.get("address"), _extra(rec).get("addr:quarter"),

@@ -4241,3 +4241,30 @@ def test_a_county_landkreis_or_local_authority_column_is_a_place(tmp_path):
         found = expand(dentists, Settings(), query, limit=5, save=False).prospects
         assert {p.name for p in found if p.coverage == "2/2"} == {
             "Hawthorne Dental", "Alberta Smiles", "Gresham Family Dental"}, query
+
+
+def test_a_list_of_towns_with_no_land_column_is_placed_in_its_regions(tmp_path):
+    """A vet register with towns but no Bundesland: "Pferdeklinik Baden-Württemberg" had
+    ignored the Land and put Erding (Bavaria) first; a member list's "Nuernberg" and
+    "Munich" were places apart from the register's Nürnberg and München."""
+    db = built_db(tmp_path, "register.csv", "Praxisname;Fachrichtung;Ort;Telefon\n"
+                  "Pferdeklinik Kirchzarten;Pferdeklinik;Kirchzarten;07661 100001\n"
+                  "Pferdeklinik am Solitudering;Pferdeklinik;Stuttgart;0711 100002\n"
+                  "Pferdeklinik Erding;Pferdeklinik;Erding;08122 100003\n"
+                  "Pferdeklinik Kirchheim;Pferdeklinik;Kirchheim unter Teck;07021 100004\n"
+                  "Kleintierpraxis Meyer;Kleintierpraxis;Nürnberg;0911 100005\n"
+                  "Kleintierpraxis Wagner;Kleintierpraxis;Nuernberg;0911 100006\n"
+                  "Kleintierpraxis Beck;Kleintierpraxis;München;089 100007\n")
+    db = built_db(tmp_path, "members.csv", "Name,Category,City,Phone\n"
+                  "Vet Practice Haidhausen,Kleintierpraxis,Munich,089 200001\n"
+                  "Vet Practice Altona,Kleintierpraxis,Hamburg,040 200002\n"
+                  "Vet Practice Ehrenfeld,Kleintierpraxis,Cologne,0221 200003\n", db=db)
+    top = expand(db, Settings(), "Pferdeklinik Baden-Württemberg", limit=4, save=False).prospects
+    assert {p.name for p in top if p.coverage == "2/2"} == {
+        "Pferdeklinik Kirchzarten", "Pferdeklinik am Solitudering", "Pferdeklinik Kirchheim"}
+    nuremberg = expand(db, Settings(), "Kleintierpraxis Nuremberg", limit=4, save=False).prospects
+    assert {p.name for p in nuremberg if p.coverage == "2/2"} == {"Kleintierpraxis Meyer",
+                                                                  "Kleintierpraxis Wagner"}
+    munich = expand(db, Settings(), "Kleintierpraxis München", limit=4, save=False).prospects
+    assert {p.name for p in munich if p.coverage == "2/2"} == {"Kleintierpraxis Beck",
+                                                               "Vet Practice Haidhausen"}
