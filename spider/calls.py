@@ -450,8 +450,8 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
                              "tomorrow 10:00 or 2026-12-03 14:00") from None
         if when < now - timedelta(minutes=1):
             raise InputError(f"--callback {callback!r} is in the past; give a time to come")
-        if when > now + timedelta(days=3 * 366):
-            raise InputError(f"--callback {callback!r} is more than three years ahead; give a "
+        if when > now + timedelta(days=10 * 366):
+            raise InputError(f"--callback {callback!r} is more than ten years ahead; give a "
                              "nearer time (a prospect not ready for years: log it not-now)")
         if not relative:
             caution = _shut_then(when, company["country"], hours, closed)
@@ -633,9 +633,10 @@ def due_callbacks(db: Database, until: datetime) -> list[dict[str, Any]]:
 def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
                  ) -> list[dict[str, Any]]:
     """Prospects to nurture rather than call now, each with why and its next touch: those who
-    said "not now" (next touch `nurture_days` after), those whose callbacks ran out without
-    reaching the decision maker (the same), and low-priority (C) prospects never called
-    (touched by marketing now). A company excluded since is left out."""
+    said "not now" (next touch when they said, or `nurture_days` after), those whose
+    callbacks ran out without reaching the decision maker (`nurture_days` after), then
+    prospects never called that no saved list ranks above C (touched by marketing now). A
+    company excluded since is left out; one gone from its list is flagged."""
     from spider.exclusions import excluded_companies
 
     now = now or datetime.now(UTC)
@@ -644,16 +645,21 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
     out: dict[int, dict[str, Any]] = {}
     for row in db.query(
             "select c.outcome, c.attempt, c.logged_at, c.callback_at, l.company_id, co.name, "
-            f"co.phone, co.website, co.address, co.city, {COMPANY_COUNTRY} as country from "
-            "call_log c join record_links l on l.record_id = c.record_id join companies co on "
-            f"co.id = l.company_id where {LATEST_CALL}"):
+            f"co.phone, co.website, co.address, co.city, {COMPANY_COUNTRY} as country, "
+            "co.status from call_log c join record_links l on l.record_id = c.record_id join "
+            f"companies co on co.id = l.company_id where {LATEST_CALL}"):
         exhausted = row["outcome"] in RETRY and not row["callback_at"]
         if row["outcome"] != "not-now" and not exhausted:
             continue
-        touch = datetime.fromisoformat(row["logged_at"]) + wait
+        # ("not until the budget in April": the date they gave, where the rep logged one)
+        said = row["outcome"] == "not-now" and row["callback_at"]
+        touch = datetime.fromisoformat(row["callback_at"]) if said else \
+            datetime.fromisoformat(row["logged_at"]) + wait
         why = "said not now" if row["outcome"] == "not-now" else \
             f"no decision maker after {row['attempt']} attempts"
-        out[row["company_id"]] = {**row, "why": why,
+        if row.pop("status", None) == "gone":
+            why += "; gone from its list: check it still trades"
+        out[row["company_id"]] = {**row, "why": why, "first": 0,
                                   "next_touch": touch.isoformat(timespec="seconds")}
     called = {c for c, in db.execute("select distinct l.company_id from call_log c join "
                                      "record_links l on l.record_id = c.record_id")}
@@ -661,16 +667,22 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
             "select p.company_id, co.name, co.phone, co.website, co.address, co.city, "
             f"{COMPANY_COUNTRY} as country from prospects p join companies co on co.id = "
             "p.company_id where p.priority = 'C' and coalesce(co.status, 'active') = 'active' "
-            "order by p.rank"):
+            # (a C of one query that another ranks A or B is a lead to call, not to nurture)
+            "and not exists (select 1 from prospects p2 where p2.company_id = p.company_id and "
+            "p2.priority in ('A', 'B')) order by p.rank"):
         if row["company_id"] not in called and row["company_id"] not in out:
-            out[row["company_id"]] = {**row, "why": "low priority (C)",
+            out[row["company_id"]] = {**row, "why": "low priority (C)", "first": 1,
                                       "next_touch": now.isoformat(timespec="seconds")}
     from spider.expand import client_sites
 
     sites = client_sites(db, list(out))  # (a won client's own site is reached through it)
-    return sorted((r for r in out.values() if r["company_id"] not in excluded
-                   and r["company_id"] not in sites),
-                  key=lambda r: (r["next_touch"], r["company_id"]))
+    # (what a prospect said first, by its next touch; the never-called C leads after)
+    ordered = sorted((r for r in out.values() if r["company_id"] not in excluded
+                      and r["company_id"] not in sites),
+                     key=lambda r: (r["first"], r["next_touch"], r["company_id"]))
+    for row in ordered:
+        del row["first"]
+    return ordered
 
 
 NURTURE_COLUMNS = ("company_id", "company", "phone", "website", "address", "city", "country",

@@ -368,8 +368,10 @@ def _known_company(db: Database, settings: Settings, row: dict[str, Any]) -> int
         # One site: the street address and its postal code or phone agree, and the names share
         # a word of their own ("Früh Kölsch", "Früh am Dom"); a law office at a dental
         # group's address, with its switchboard, shares none.
-        site = ("address" in agrees and len(agrees) >= 2 and value >= KNOWN_SITE_SCORE
-                and _share_a_name_word(name, company))
+        # (or no address in the CRM's row, and its phone and postal code agree: "Oakdene
+        # Grange NH (Maidstone)" of Oakdene Grange Nursing Home)
+        site = (("address" in agrees and len(agrees) >= 2 and value >= KNOWN_SITE_SCORE)
+                or {"phone", "postal_code"} <= set(agrees)) and _share_a_name_word(name, company)
         if value >= settings.match_threshold or site or (
                 value >= settings.review_threshold and agrees):
             scored.append((value, company["id"]))

@@ -352,16 +352,20 @@ def sniff_delimiter(head: str, default: str) -> str:
     if not lines:
         return default
     best, best_fields = default, 1
-    for candidate in (default, ",", ";", "\t", "|"):
-        try:
-            widths = [len(row) for row in csv.reader(lines, delimiter=candidate)]
-        except csv.Error:
-            continue
-        if not widths or widths[0] < 2:
-            continue
-        steady = sum(w == widths[0] for w in widths) / len(widths)
-        if steady >= 0.8 and widths[0] > best_fields:
-            best, best_fields = candidate, widths[0]
+    # (from the first line, or past a title line or two above the header)
+    for skip in range(min(3, len(lines) - 1) if len(lines) > 2 else 1):
+        for candidate in (default, ",", ";", "\t", "|"):
+            try:
+                widths = [len(row) for row in csv.reader(lines[skip:], delimiter=candidate)]
+            except csv.Error:
+                continue
+            if not widths or widths[0] < 2:
+                continue
+            steady = sum(w == widths[0] for w in widths) / len(widths)
+            if steady >= 0.8 and widths[0] > best_fields:
+                best, best_fields = candidate, widths[0]
+        if best_fields > 1:
+            break
     return best
 
 
@@ -634,10 +638,28 @@ def _flat(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_TITLE_SCAN = 12  # a CSV's first rows read for its header (title lines above it passed over)
+
+
 def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, dict | str]]:
     reader = csv.reader(text, delimiter=delimiter)
     try:
-        header = next(reader)
+        # A title line or two above the header ("Care directory with filters (1 November
+        # 2025)"), as an export's sheet has them: passed over, as a workbook's are.
+        first: list[list[str]] = []
+        lines: list[tuple[int, int]] = []  # each row's first and last line
+        for row in reader:
+            lines.append((lines[-1][1] + 1 if lines else 1, reader.line_num))
+            first.append(row)
+            if len(first) == _TITLE_SCAN:
+                break
+        if not first:
+            return
+        widths = [sum(1 for v in row if v.strip()) for row in first]
+        start = next((i for i, w in enumerate(widths) if w >= max(2, 0.6 * max(widths))), 0) \
+            if len(first) > 1 else 0
+        header = first[start]
+        pending = list(zip(first[start + 1:], lines[start + 1:], strict=True))
     except StopIteration:
         return
     except csv.Error as exc:
@@ -648,10 +670,15 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
     header = [h.strip().lstrip("\ufeff") for h in header]
     if not any(header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
+    def numbered() -> Iterator[tuple[list[str], tuple[int, int]]]:
+        yield from pending
+        last_line = lines[-1][1] if lines else reader.line_num
+        for row in reader:
+            yield row, (last_line + 1, reader.line_num)
+            last_line = reader.line_num
+
     try:
-        last_line = reader.line_num
-        for number, values in enumerate(reader, 1):
-            first_line, last_line = last_line + 1, reader.line_num
+        for number, (values, (first_line, last_line)) in enumerate(numbered(), 1):
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):

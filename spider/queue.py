@@ -66,7 +66,8 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
             "gone": row.get("company_status") == "gone",
             # (a register's full-width ０４５－ as a phone dials it: 045-)
             "phone": _dialled(row["phone"] or (found.phone if found else ""))})
-    dropped = gone(db)
+    dropped = gone(db) | {r["company_id"] for r in out.callbacks}  # (a "not now" with a date
+    # is its callback that day: served once)
     out.back = [r for r in nurture_list(db, settings, now)
                 if r["why"] != "low priority (C)" and r["next_touch"] <= now.isoformat()
                 and (visible is None or r["company_id"] in visible)

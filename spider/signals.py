@@ -1374,8 +1374,14 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             ward = places.tokyo_wards().get(places.place_key(city)) if region_code == "JP-13" else None
             if region_code == "JP-13" and places.prefectures().get(places.place_key(city)):
                 ward = None
-            elif ward or city.lower() != (region_label or "").lower() or city_label:
-                label = f"{ward or city_label or city}, {region_label}"
+            # (a town of its region's name is a town all the same, Berlin, Hamburg; only a
+            # Japanese prefecture given as the town, "Tokyo", is no town of it)
+            elif ward or city.lower() != (region_label or "").lower() or city_label or \
+                    country != "JP":
+                town_said = ward or city_label or city
+                # (Hamburg, not "Hamburg, Hamburg")
+                label = town_said if town_said.lower() == str(region_label or "").lower() \
+                    else f"{town_said}, {region_label}"
                 # (a city by its main name: München and Munich are one place, said as the
                 # list first wrote it)
                 keyed = ward or places.city_as_keyed(city, country)

@@ -760,3 +760,27 @@ def test_the_days_queue_shows_a_full_width_number_as_it_is_dialled(tmp_path):
     expand(db, Settings(), "横浜市の不動産業", limit=5)
     queue = day_queue(db, Settings(), now=datetime.now(UTC), hand_out=False)
     assert {row["phone"] for row in queue.fresh} == {"045-451-1234", "045-317-3131"}
+
+
+def test_nurture_keeps_the_date_a_prospect_gave_and_flags_one_gone(tmp_path):
+    """"Not until next budget in April", logged with --callback 2027-04-01: nurture had shown
+    the default 90 days; a home closed since stayed on it unflagged; a C of one query that
+    another ranks A was nurtured while `today` served it as A."""
+    from spider.calls import nurture_list
+    from spider.expand import expand
+
+    rows = ("Name,Category,City,Country,Phone\n"
+            "Hallmark Weald House,Care home,Maidstone,GB,01622 100001\n"
+            "Victoria House,Care home,Weybridge,GB,01932 100002\n"
+            "Oak Lodge,Care home,Reigate,GB,01737 100003\n")
+    db = built_db(tmp_path, "homes.csv", rows)
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    log_call(db, Settings(), "Hallmark Weald House", "not-now", callback="2027-04-01 10:00",
+             now=now)
+    log_call(db, Settings(), "Victoria House", "not-now", now=now)
+    built_db(tmp_path, "homes.csv", "\n".join(rows.splitlines()[:2] + rows.splitlines()[3:]) + "\n",
+             db=db)
+    expand(db, Settings(), "care home", limit=5)
+    listed = {r["name"]: r for r in nurture_list(db, Settings(), now)}
+    assert listed["Hallmark Weald House"]["next_touch"].startswith("2027-04-01")
+    assert "gone from its list" in listed["Victoria House"]["why"]

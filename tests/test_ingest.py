@@ -573,3 +573,26 @@ def test_an_encoding_given_that_the_file_is_not_in_is_a_one_line_error(tmp_path)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "not utf-8 text" in result.output
     assert "cp1252" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_csv_with_title_lines_above_its_header_is_read_as_a_workbook_is(tmp_path):
+    """A regulator's CSV export begins with two title lines (one with commas in it): it had
+    been refused ("row 1 has 16 fields, the header has 4"), where the same sheet as .xlsx
+    was read."""
+    from spider.db import open_db
+
+    path = tmp_path / "register.csv"
+    path.write_text("Care directory with filters (1 November 2025)\n"
+                    "Active locations registered in Kent, Surrey and Bristol\n"
+                    "Location Name,Location City,Location Postal Code,Location Web Address,Care homes beds\n"
+                    "Oakdene Grange,Maidstone,ME14 1WH,www.oakdene.example,60\n"
+                    "Bearsted Court,Bearsted,ME14 4AA,,42\n", encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    report = ingest_file(db, path)
+    assert (report.added, len(report.skipped)) == (2, 0), report.summary()
+    assert db.execute("select name, website from records order by id").fetchall() == [
+        ("Oakdene Grange", "www.oakdene.example"), ("Bearsted Court", None)]
+    semicolons = tmp_path / "titled.csv"
+    semicolons.write_text("Tierarztregister Bayern, Stand 2025\n\nPraxisname;Ort;Telefon\n"
+                          "Tierarztpraxis Weiß;München;089 100001\n", encoding="utf-8")
+    assert ingest_file(db, semicolons).added == 1

@@ -1598,7 +1598,8 @@ Elektro Huber GmbH;80331;München;Elektroinstallation
 Elektro Petersen GmbH;20095;Hamburg;Elektroinstallation
 """)
     query_ = resolve_query(db, query)
-    assert any(f.place and f.label == town for f in query_.facets)
+    # (the town as the list spells it, in the Land its name says: "München, Bavaria")
+    assert any(f.place and f.label.split(",")[0] == town for f in query_.facets)
     assert not query_.ignored
 
 
@@ -4210,11 +4211,13 @@ def test_a_county_landkreis_or_local_authority_column_is_a_place(tmp_path):
             "Tierarztpraxis Unterhaching;Kleintierpraxis;Unterhaching;München (Land);Bayern;089 100008\n"
             "Kleintierpraxis Erding;Kleintierpraxis;Erding;Erding;Bayern;08122 100011\n")
     db = built_db(tmp_path, "vets.csv", vets)
+    record_won(db, "Tierarztpraxis Königsbrunn")  # (its name's words read as a segment too)
     assert set(_names(db, "Tierarztpraxis Königsbrunn")[:2]) == {"Kleintierpraxis Gersthofen",
                                                                  "Tierarztpraxis Neusäß"}
     top = expand(db, Settings(), "Kleintierpraxis Landkreis Augsburg", limit=5, save=False).prospects
+    # (the won client itself is on no list)
     assert {p.name for p in top if p.coverage == "2/2"} == {
-        "Tierarztpraxis Königsbrunn", "Kleintierpraxis Gersthofen", "Tierarztpraxis Neusäß"}
+        "Kleintierpraxis Gersthofen", "Tierarztpraxis Neusäß"}
     (tmp_path / "uk").mkdir()
     (tmp_path / "us").mkdir()
     homes = built_db(tmp_path / "uk", "register.csv",
@@ -4268,3 +4271,22 @@ def test_a_list_of_towns_with_no_land_column_is_placed_in_its_regions(tmp_path):
     munich = expand(db, Settings(), "Kleintierpraxis München", limit=4, save=False).prospects
     assert {p.name for p in munich if p.coverage == "2/2"} == {"Kleintierpraxis Beck",
                                                                "Vet Practice Haidhausen"}
+
+
+def test_a_crm_won_row_with_the_homes_phone_and_postcode_is_that_home(tmp_path):
+    """A CRM's "Oakdene Grange NH (Maidstone)" with the home's phone and postcode was added as
+    a new, empty company: the home itself stayed on call lists and its sister homes were not
+    known as the client's group."""
+    from spider.clients import import_won
+
+    db = built_db(tmp_path, "register.csv",
+                  "Location Name,Location City,Location Postal Code,Location Telephone Number,Service types\n"
+                  "Oakdene Grange Nursing Home,Maidstone,ME14 1WH,01622 239317,Care home service with nursing\n"
+                  "Oakdene Court,Maidstone,ME15 6AA,01622 700100,Care home service with nursing\n"
+                  "Bearsted Court,Bearsted,ME14 4AA,01622 700200,Care home service with nursing\n")
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Account Name,Stage,Billing City,Billing Zip/Postal Code,Phone\n"
+                   "Oakdene Grange NH (Maidstone),Closed Won,Maidstone,ME14 1WH,01622 239317\n",
+                   encoding="utf-8")
+    result = import_won(db, Settings(), crm)
+    assert result.matched == ["Oakdene Grange NH (Maidstone)"] and result.added == [], result
