@@ -215,26 +215,39 @@ def _western_misread(data: bytes, encoding: str) -> bool:
 
 
 _TYPOGRAPHIC = frozenset("’‘“”–—…•€™")
-_WEST = "éèêàâçäöüßñóíúôûëïÉÈÀÇÄÖÜÑ"
+_WEST = "éèêàâçäöüßñóíúôûëïìòùÉÈÀÇÄÖÜÑÌÒÙ"
 _EAST = "řčšžŕěůőűłśźćńťďľĺŘČŠŽŁŚŹĆŃ"
 
 
 def _western_or(path: Path, guess: str) -> str:
-    """Windows-1252 (Western Europe) over a guessed Central European code page when the text
-    reads as Western letters ("Lefèvre à", not "Lefčvre ŕ"): a short file gives the detector
-    too little to tell them apart."""
-    if guess.lower().replace("-", "").replace("_", "") not in (
-            "cp1250", "windows1250", "iso88592", "latin2", "cp1257", "windows1257", "iso885913"):
+    """Windows-1252 (Western Europe) over another guessed single-byte code page when the text
+    reads as Western letters ("Lefèvre à", not "Lefčvre ŕ"; an Italian guide's "Salò", not
+    Vietnamese "Saḷ"): a short file gives the detector too little to tell them apart, and
+    an edited one may be guessed another way at the next read."""
+    try:
+        codec = codecs.lookup(guess).name
+    except LookupError:
+        return guess
+    if codec in ("cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii") or \
+            codec.startswith(("utf", "shift_jis", "cp932", "euc", "iso2022", "gb", "big5",
+                              "cp949", "johab", "hz")):
         return guess
     data = path.read_bytes()[:500_000]
     try:
         west = data.decode("cp1252")
-        east = data.decode(guess)
+        other = data.decode(guess)
     except (UnicodeDecodeError, LookupError):
         return guess
-    score_west = sum(west.count(c) for c in _WEST)
-    score_east = sum(east.count(c) for c in _EAST)
-    return "cp1252" if score_west >= score_east else guess
+    if codec in ("cp1250", "iso8859-2", "cp1257", "iso8859-13"):
+        score_west = sum(west.count(c) for c in _WEST)
+        score_other = sum(other.count(c) for c in _EAST)
+    else:
+        # (letters of Western Europe one way, letters or marks outside them the other: a
+        # Vietnamese reading of Italian text has combining dots and ơ, ư)
+        score_west = sum(1 for c in west if 0xC0 <= ord(c) <= 0xFF and c.isalpha())
+        score_other = sum(1 for c in other if ord(c) > 0xFF and (
+            c.isalpha() or unicodedata.category(c) == "Mn"))
+    return "cp1252" if score_west >= score_other else guess
 
 
 class _Counted(io.RawIOBase):

@@ -596,3 +596,24 @@ def test_a_csv_with_title_lines_above_its_header_is_read_as_a_workbook_is(tmp_pa
     semicolons.write_text("Tierarztregister Bayern, Stand 2025\n\nPraxisname;Ort;Telefon\n"
                           "Tierarztpraxis Weiß;München;089 100001\n", encoding="utf-8")
     assert ingest_file(db, semicolons).added == 1
+
+
+def test_an_italian_guide_in_latin_1_is_read_as_western_text_at_every_read(tmp_path):
+    """An Italian guide saved as Latin-1 was read as Vietnamese (cp1258: "Salò" became "Saḷ",
+    "Lunedì" "Luned́"), and the edited file at the next read as Central European (cp1250:
+    "Ratanà" -> "Ratanŕ", 85 rows "updated")."""
+    from pathlib import Path as _Path
+
+    from spider.ingest import sniff_encoding
+
+    rows = ["Nome;Tipologia;Comune;Provincia;Giorno di chiusura",
+            "Ratanà;Ristorante;Milano;MI;Lunedì", "Trattoria Città Alta;Trattoria;Bergamo;BG;Martedì",
+            "Osteria del Lago;Osteria;Salò;BS;Mercoledì", "Caffè Cantù;Enoteca con cucina;Cantù;CO;Domenica"]
+    for extra in ([], ["Pizzeria Perché No;Pizzeria;Cernobbio;CO;Lunedì"]):
+        path = tmp_path / "guida.csv"
+        path.write_bytes(("\n".join(rows + extra) + "\n").encode("latin-1"))
+        assert sniff_encoding(_Path(path)) in ("cp1252", "latin-1", "iso8859-1")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, path)
+    assert {n for n, in db.execute("select name from records")} >= {"Ratanà", "Caffè Cantù"}
+    assert db.execute("select city from records where name = 'Osteria del Lago'").fetchone() == ("Salò",)
