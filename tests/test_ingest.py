@@ -606,14 +606,15 @@ def test_an_italian_guide_in_latin_1_is_read_as_western_text_at_every_read(tmp_p
 
     from spider.ingest import sniff_encoding
 
-    rows = ["Nome;Tipologia;Comune;Provincia;Giorno di chiusura",
-            "Ratanà;Ristorante;Milano;MI;Lunedì", "Trattoria Città Alta;Trattoria;Bergamo;BG;Martedì",
-            "Osteria del Lago;Osteria;Salò;BS;Mercoledì", "Caffè Cantù;Enoteca con cucina;Cantù;CO;Domenica"]
-    for extra in ([], ["Pizzeria Perché No;Pizzeria;Cernobbio;CO;Lunedì"]):
+    rows = ["Nome;Tipologia;Comune;Provincia;Telefono;Giorno di chiusura",
+            "Trattoria Salò;Trattoria;Salò;BS;0365 43 221;Lunedì",
+            "Osteria Città;Osteria;Milano;MI;02 1234 5678;Martedì",
+            "Caffè Perù;Ristorante;Milano;MI;02 1234 5679;"]
+    for extra in ([], ["Ratanà;Ristorante;Milano;MI;02 1234 5680;Domenica"]):
         path = tmp_path / "guida.csv"
         path.write_bytes(("\n".join(rows + extra) + "\n").encode("latin-1"))
         assert sniff_encoding(_Path(path)) in ("cp1252", "latin-1", "iso8859-1")
     db = open_db(tmp_path / "spider.db")
     ingest_file(db, path)
-    assert {n for n, in db.execute("select name from records")} >= {"Ratanà", "Caffè Cantù"}
-    assert db.execute("select city from records where name = 'Osteria del Lago'").fetchone() == ("Salò",)
+    assert {n for n, in db.execute("select name from records")} >= {"Ratanà", "Caffè Perù"}
+    assert db.execute("select city from records where name = 'Trattoria Salò'").fetchone() == ("Salò",)
