@@ -69,6 +69,12 @@ def key_column(headers: Sequence[str], fields: dict[str, str],
     return None
 
 
+def names_an_id(header: str) -> bool:
+    """Whether a column kept aside (no field) names an id by its header ("License Number",
+    事業所番号, "Provider ID")."""
+    return _names_an_id(header, header)
+
+
 def _names_an_id(header: str, field: str) -> bool:
     """Whether a header names an id: a known id header, or one ending in an id word, unless it
     is a field Spider knows (a phone number, a postal or industry code)."""

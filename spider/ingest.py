@@ -42,6 +42,7 @@ from spider.db import (
 )
 from spider.errors import InputError
 from spider.fields import (
+    AREA_HEADERS,
     CAPACITY_HEADERS,
     FIELDS,
     HEADER_ALIASES,
@@ -528,9 +529,14 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                              or c == house_number))
                                and _header(c, prefix) not in _TRADING_NAME
                                and not _further_category(_header(c, prefix))
-                               and fold_header(c) not in CAPACITY_HEADERS]
+                               and fold_header(c) not in CAPACITY_HEADERS
+                               and fold_header(c) not in AREA_HEADERS]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
+            # (a county or Landkreis beside the town: read as the area between it and the
+            # region, not a field of the record)
+            report.mapped.update({c: "area" for c in report.columns
+                                  if header_map.get(c, c) == c and fold_header(c) in AREA_HEADERS})
         record = _to_record(raw, header_map, constants, report, prefix, house_number)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
@@ -1503,6 +1509,7 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
             owner = fold(person_in(extra))
             if owner and address:
                 keys.add(f"owned:{owner}|{fold(address)}|{place}")
+            keys |= _ids_said(extra)
             for key in keys - {"tel:", "web:", "jcn:"}:
                 by_key.setdefault(key, []).append(record_id)
         return by_key
@@ -1680,6 +1687,30 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
             taken.add(new_ids[0])
             carried += 1
     return carried
+
+
+def _ids_said(extra: str | None) -> set[str]:
+    """The values of a record's extra columns whose headers name an id (a licence number the
+    file's id column could not be, some rows sharing one): a business that moved keeps its
+    licence numbers."""
+    from spider.identity import names_an_id
+
+    if not extra:
+        return set()
+    try:
+        columns = json.loads(extra)
+    except ValueError:
+        return set()
+    out = set()
+    for header, value in columns.items() if isinstance(columns, dict) else ():
+        said = str(value).strip()
+        if len(said) >= 4 and any(ch.isdigit() for ch in said) and names_an_id(str(header)) \
+                and not _DATE_LIKE.fullmatch(said):
+            out.add(f"id:{fold_header(str(header))}={fold(said)}")
+    return out
+
+
+_DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+)?")
 
 
 def _same_business(new: tuple[str, str, str], old: tuple[str, str, str], *,

@@ -488,11 +488,13 @@ def area_label(value: str, town: str | None, country: str | None) -> str | None:
     text = _AREA_CITY.sub("", text).strip()
     if not text:
         return None
-    if not rural and town and fold_place(text) == fold_place(town):
-        return None  # (the town is a county of its own: the town says it)
+    us_county = country == "US" and not re.search(r"\b(county|parish|borough|census area)$",
+                                                   text, re.I)
+    if not rural and not us_county and town and fold_place(text) == fold_place(town):
+        return None  # (the town is a county of its own: the town says it; not Dallas County)
     if rural:
         return f"Landkreis {text}" if word is None or word.group(1).lower() != "kreis" else f"Kreis {text}"
-    if country == "US" and not re.search(r"\b(county|parish|borough|census area)$", text, re.I):
+    if us_county:
         return f"{titled_place(text) if text.isupper() or text.islower() else text} County"
     return titled_place(text) if text.isupper() or text.islower() else text
 

@@ -4290,3 +4290,56 @@ def test_a_crm_won_row_with_the_homes_phone_and_postcode_is_that_home(tmp_path):
                    encoding="utf-8")
     result = import_won(db, Settings(), crm)
     assert result.matched == ["Oakdene Grange NH (Maidstone)"] and result.added == [], result
+
+
+def test_a_business_of_two_licences_that_moved_is_still_the_won_client(tmp_path):
+    """A contractor register (no id column: a licence number some rows share): the won
+    client, holding an AC and a plumbing licence, moved its address in the next export. Its
+    two rows shared one phone and one name, so neither told them apart: it came back as a new
+    prospect and every opener lost its reference. Its licence numbers say which row is which."""
+    head = "License Number,Business Name,License Type,Address,City,State,ZIP,Phone\n"
+    rows = ["TACLA00123C,Fox Service Company,Air Conditioning and Refrigeration Contractor,"
+            "4100 Smith School Rd,Austin,TX,78744,512-442-0001",
+            "M-40123,Fox Service Company,Plumber - Responsible Master Plumber,4100 Smith School Rd,"
+            "Austin,TX,78744,512-442-0001",
+            "TACLB00456E,AC Express Austin LLC,Air Conditioning and Refrigeration Contractor,"
+            "900 E Ben White Blvd,Austin,TX,78704,512-555-0002",
+            "TACLB00789E,Lone Star Comfort,Air Conditioning and Refrigeration Contractor,"
+            "100 Main St,Pflugerville,TX,78660,512-555-0003",
+            "TACLB00789E,Lone Star Comfort,Air Conditioning and Refrigeration Contractor,"
+            "200 Pecan St,Round Rock,TX,78664,512-555-0004"]
+    db = built_db(tmp_path, "register.csv", head + "\n".join(rows) + "\n")
+    record_won(db, "Fox Service Company", referenceable=True)
+    rows[0] = rows[0].replace("4100 Smith School Rd", "7600 Burleson Rd").replace("78744", "78719")
+    rows[1] = rows[1].replace("4100 Smith School Rd", "7600 Burleson Rd").replace("78744", "78719")
+    path = tmp_path / "register.csv"
+    path.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    report = ingest_file(db, path)
+    rebuild(db, Settings())
+    assert (report.added, report.renamed, report.stale) == (0, 2, 0), report.summary()
+    names = _names(db, "AC Express Austin LLC")
+    assert "Fox Service Company" not in names, names
+
+
+def test_a_bare_county_name_that_is_also_its_towns_is_the_county(tmp_path):
+    """A Texas register's County cell "DALLAS" beside the city Dallas had been taken for the
+    town itself: only rows written "Dallas County" were in the county."""
+    from spider.ingest import ingest_file as ingest
+
+    path = tmp_path / "tx.csv"
+    path.write_text("Business Name,License Type,City,County,State,Phone\n"
+                    "Dallas Cool LLC,Air Conditioning Contractor,Dallas,DALLAS,TX,214-555-0001\n"
+                    "Dallas Cool Two LLC,Air Conditioning Contractor,Dallas,Dallas County,TX,214-555-0002\n"
+                    "Irving Air,Air Conditioning Contractor,Irving,Dallas,TX,972-555-0003\n"
+                    "Fort Worth Air,Air Conditioning Contractor,Fort Worth,Tarrant,TX,817-555-0004\n",
+                    encoding="utf-8")
+    from spider.db import open_db
+
+    db = open_db(tmp_path / "spider.db")
+    report = ingest(db, path)
+    assert report.mapped.get("County") == "area" and "County" not in report.unmapped
+    rebuild(db, Settings())
+    found = expand(db, Settings(), "air conditioning contractor Dallas County", limit=5,
+                   save=False).prospects
+    assert {p.name for p in found if p.coverage == "2/2"} == {
+        "Dallas Cool LLC", "Dallas Cool Two LLC", "Irving Air"}
