@@ -211,10 +211,36 @@ _JA_WEEKDAYS = {"月": "monday", "火": "tuesday", "水": "wednesday", "木": "t
                 "金": "friday", "土": "saturday", "日": "sunday"}
 
 
+# Callback words of German, French, Spanish, Italian and Portuguese, as `parse_when` reads
+# them: "sabato alle 11", "morgen um 15 Uhr", "lundi à 10h", "mañana a las 11", "amanhã às 9".
+_EUROPEAN_WHEN = {
+    **dict.fromkeys(("montag", "lundi", "lunes", "lunedì", "lunedi", "segunda", "segunda-feira"), "monday"),
+    **dict.fromkeys(("dienstag", "mardi", "martes", "martedì", "martedi", "terça", "terça-feira"), "tuesday"),
+    **dict.fromkeys(("mittwoch", "mercredi", "miércoles", "miercoles", "mercoledì", "mercoledi",
+                     "quarta", "quarta-feira"), "wednesday"),
+    **dict.fromkeys(("donnerstag", "jeudi", "jueves", "giovedì", "giovedi", "quinta-feira"), "thursday"),
+    **dict.fromkeys(("freitag", "vendredi", "viernes", "venerdì", "venerdi", "sexta", "sexta-feira"), "friday"),
+    **dict.fromkeys(("samstag", "samedi", "sábado", "sabado", "sabato"), "saturday"),
+    **dict.fromkeys(("sonntag", "dimanche", "domingo", "domenica"), "sunday"),
+    **dict.fromkeys(("morgen", "demain", "mañana", "manana", "domani", "amanhã", "amanha"), "tomorrow"),
+    **dict.fromkeys(("heute", "aujourd'hui", "hoy", "oggi", "hoje"), "today"),
+    **dict.fromkeys(("um", "à", "a", "las", "la", "alle", "ore", "às", "as", "gegen", "vers",
+                     "verso", "uhr"), ""),
+}
+_EUROPEAN_WORD = re.compile(r"[a-zà-ÿ'-]+")
+
+
 def _said_in_english(value: str, weekday: int) -> str:
-    """A callback said in Japanese as `parse_when` reads it: 明日 10:00 -> tomorrow 10:00,
-    明日10時半 -> tomorrow 10:30, 午後3時 -> 3pm, 月曜 10時 -> monday 10:00, 3時間後 -> +3h,
-    2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's, 0 for Monday)."""
+    """A callback said in Japanese or a European language as `parse_when` reads it: 明日
+    10:00 -> tomorrow 10:00, 明日10時半 -> tomorrow 10:30, 午後3時 -> 3pm, 月曜 10時 -> monday
+    10:00, 3時間後 -> +3h, 2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's,
+    0 for Monday); "sabato alle 11" -> saturday 11, "lundi à 10h30" -> monday 10:30."""
+    words = _EUROPEAN_WORD.findall(value)
+    if words and any(w in _EUROPEAN_WHEN for w in words):
+        value = re.sub(r"\b(\d{1,2})\s*h\s*(\d{2})?\b", lambda m: f"{m.group(1)}:{m.group(2) or '00'}",
+                       value)  # (15h, 10h30)
+        value = _EUROPEAN_WORD.sub(lambda m: _EUROPEAN_WHEN.get(m.group(0), m.group(0)), value)
+        value = " ".join(value.split())
     if value.isascii():
         return value
     ago = re.fullmatch(r"(\d+)\s*(時間|日)後", value)
@@ -297,7 +323,11 @@ _LATIN_DAYS = {word: day for day, words in enumerate((
     ("fri", "friday", "fridays", "freitag", "freitags", "vendredi", "vendredis"),
     ("sat", "saturday", "saturdays", "samstag", "samstags", "samedi", "samedis"),
     ("sun", "sunday", "sundays", "sonntag", "sonntags", "dimanche", "dimanches")))
-    for word in words}
+    for word in words} | {word: day for day, words in enumerate((
+        ("lunedì", "lunedi", "lunes"), ("martedì", "martedi", "martes"),
+        ("mercoledì", "mercoledi", "miércoles", "miercoles"), ("giovedì", "giovedi", "jueves"),
+        ("venerdì", "venerdi", "viernes"), ("sabato", "sábado", "sabado"),
+        ("domenica", "domingo"))) for word in words}
 
 
 def closed_weekdays(value: str) -> frozenset[int]:

@@ -201,7 +201,9 @@ AREA_HEADERS = frozenset({
     "county", "county name", "local authority", "location local authority",
     "local authority name", "la name", "council", "council area", "district council",
     "unitary authority", "borough", "landkreis", "kreis", "land-/stadtkreis", "stadt-/landkreis",
-    "kreis/kreisfreie stadt", "stadt/landkreis", "landkreis/kreisfreie stadt", "comarca"})
+    "kreis/kreisfreie stadt", "stadt/landkreis", "landkreis/kreisfreie stadt", "comarca",
+    # (beside a region column, which the region is: spider.ingest._SUB_REGIONS)
+    "provincia", "province", "provincie", "département", "departement", "departamento"})
 
 
 # A column that counts what a business holds (its rooms, beds, places, seats): its size beside

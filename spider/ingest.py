@@ -356,6 +356,13 @@ def read_seed_file(
                             report)
 
 
+# Columns of a region's parts that read as the region alone, beside a wider one (a US
+# register's County beside its State; an Italian guide's Provincia beside its Regione, a
+# French one's Département beside its Région): the area between the town and the region.
+_SUB_REGIONS = frozenset({"county", "provincia", "province", "provincie", "département",
+                          "departement", "departamento"})
+
+
 def sniff_delimiter(head: str, default: str) -> str:
     """The separator of a delimited file from its first lines: the one (of , ; tab |) that
     splits the header into the most columns and the rows into as many ("Firma;Ort;PLZ", as
@@ -466,7 +473,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     named = map_headers(headers, mapping, avoid)
     # A "County" is the region of a British list (Town, County, Postcode); beside a state or
     # province (a US register's County, State) it is finer than the region: kept aside.
-    counties = [c for c, f in named.items() if f == "region" and fold_header(c) == "county"
+    counties = [c for c, f in named.items() if f == "region" and fold_header(c) in _SUB_REGIONS
                 and (mapping or {}).get("region") != c]
     if counties and any(HEADER_ALIASES.get(fold_header(h)) == "region" and h not in counties
                         for h in headers):

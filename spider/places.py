@@ -307,6 +307,12 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
             for _, city_ja in cities:
                 if text.startswith(city_ja) and len(text) > len(city_ja):
                     return prefecture_ja()[code], city_ja
+        # A Tokyo list's "世田谷区成城8-2-1": one of the 23 wards, where no city of wards has
+        # a ward of that name (北区, 港区 and 中央区 are Osaka's, Nagoya's ... too).
+        ward = re.match(r"([^\d\s]{1,4}区)", text)
+        if ward and not ward.group(1).isascii() and tokyo_wards().get(place_key(ward.group(1))) \
+                and ward.group(1) not in set(designated_wards().values()):
+            return "東京都", ward.group(1)
         return None, None
     pref = match.group(1)
     rest = text[len(pref):]
@@ -494,6 +500,8 @@ def area_label(value: str, town: str | None, country: str | None) -> str | None:
         return None  # (the town is a county of its own: the town says it; not Dallas County)
     if rural:
         return f"Landkreis {text}" if word is None or word.group(1).lower() != "kreis" else f"Kreis {text}"
+    if len(text) <= 3 and text.isalpha():
+        return text.upper()  # a province's code: MI, BG (an Italian guide's Provincia)
     if us_county:
         return f"{titled_place(text) if text.isupper() or text.islower() else text} County"
     return titled_place(text) if text.isupper() or text.islower() else text

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,8 @@ def _role(ask_for: str) -> str:
         if marker in text:
             role = text.split(marker, 1)[1].strip()
             return role[:1].upper() + role[1:]
-    if "におつなぎ" in text:  # 院長様におつなぎいただけますでしょうか
-        return text.split("におつなぎ", 1)[0].strip()
+    if "におつなぎ" in text:  # 院長様におつなぎいただけますでしょうか: 院長 (様 is said, not filed)
+        return text.split("におつなぎ", 1)[0].strip().removesuffix("様").strip()
     return text or "Sales manager"
 
 
@@ -106,9 +107,13 @@ def profile_rows(rows: Iterable[dict[str, Any]], profile: dict[str, str], *,
                  query: str = "") -> list[dict[str, Any]]:
     """Call-list rows (spider.export.call_list_rows) under the profile's column names."""
     out = []
+    rows = list(rows)
+    # A domain several rows share (a chain's sites, an operator's homes) is left out: a CRM
+    # that de-duplicates companies by domain (HubSpot) would fold them into one.
+    held = Counter(normalize_domain(row.get("website")) for row in rows)
     for row in rows:
         domain = normalize_domain(row.get("website"))
-        full = {**row, "domain": "" if domain in SHARED_HOSTS else domain,
+        full = {**row, "domain": "" if domain in SHARED_HOSTS or held[domain] > 1 else domain,
                 "ask_role": _role(str(row.get("ask_for") or "")),
                 # A lead is a person: the one the company's own pages name (spider enrich),
                 # else the role to ask for.

@@ -46,7 +46,7 @@ from spider.resolve.readings import nouns, place_reading, town_stem
 from spider.runtime import lazy_pattern
 from spider.seeds import SEEDS
 from spider.signals import HOTEL_OPERATOR, NAME_KIND_EVIDENCE, STAR_WORDS
-from spider.text import ENTITY_NOUNS, entity_noun, plural_noun, strip_accents
+from spider.text import ENTITY_NOUNS, entity_noun, is_latin, plural_noun, strip_accents
 
 # A phrase's alternates weigh less than the word the user typed ("five-star" seeds
 # tier:five-star fully and tier:luxury at half).
@@ -870,6 +870,12 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             # ホテル): that one, not the shipped word's wider kind (hotels of every sort).
             return exact[0]
         also = [t for t in also if t is not own and t.facet == own.facet]
+        if not own.shipped and own.facet == "category":
+            # A category of this list named by its own word is that one: "trattoria" is not
+            # every restaurant its vocabulary group holds (osteria, ristorante stellato), where
+            # the list tells them apart. Its word in another script still meets it ("Sushi" in
+            # one file, 寿司 in another).
+            also = [t for t in also if is_latin(t.label) != is_latin(own.label)]
         if not also:
             return own
         # A word and its synonym both name labels here ("Sushi" in one file, 寿司 in
@@ -2080,9 +2086,10 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
     if (unknown or unheld) and by_facet and set(by_facet) == {"place"}:
         # Only the place was understood or held: a list of everything there is not what was
         # asked ("restaurant Lyon" in a list of dentists and bakeries).
-        kinds = [row[0] for row in vocabulary.db.execute(
+        # (each once: a category and the kind it is say one word, 訪問介護 twice)
+        kinds = list(dict.fromkeys(row[0] for row in vocabulary.db.execute(
             "select label from signals where kind in ('category', 'industry', 'kind') "
-            "order by companies desc limit 6")]
+            "order by companies desc limit 12")))[:6]
         raise QueryError(
             f"{', '.join(repr(w) for w in [*unknown, *unheld])} names no kind of business in "
             "this database, "

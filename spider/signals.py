@@ -380,7 +380,9 @@ def gone(db: Database) -> set[int]:
 
 # English, Japanese, and the words German, French, Spanish, Italian, Dutch and Portuguese
 # directories use (a status column in the user's language is as common as their headers).
-_CLOSED = lazy_pattern(r"\b(?:ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"
+_CLOSED = lazy_pattern(r"\b(?:chius[oa] definitivamente|definitivamente chius[oa]|chiusura definitiva|"
+                     r"cerrad[oa] definitivamente|cerrad[oa] permanentemente|"
+                     r"fermée? définitivement|ceased trading|stopped trading|in liquidation|closed|permanently closed|inactive|not active|defunct|dissolved|"
                      r"out of business|ceased|liquidated|liquidation|bankrupt|deregistered|struck off|"
                      r"dormant|"
                      # a register's licence that no longer lets it trade

@@ -236,3 +236,18 @@ def test_a_crm_industry_column_holds_the_kind_without_the_place(tmp_path):
             to_profile_csv(db, lookalikes, load_profile(name)).lstrip("\ufeff"))))
         # (it had been "Elaboración de cava, Sant Sadurní d'Anoia, Barcelona")
         assert {row["Industry"] for row in rows} == {"Elaboración de cava"}, rows
+
+
+def test_a_crm_file_leaves_out_a_domain_several_rows_share_and_files_no_honorific():
+    """Three sites of one care operator had one Company Domain Name: HubSpot, which
+    de-duplicates companies by domain, would fold them into one. A Japanese list's role to
+    ask for was filed as 施設長様 (the honorific is said, not filed)."""
+    from spider.profiles import load_profile, profile_rows
+
+    rows = [{"company": "ツクイ横浜港北", "website": "https://www.tsukui.net/a", "ask_for": "施設長様におつなぎいただけますでしょうか"},
+            {"company": "ツクイ横浜大倉山", "website": "https://www.tsukui.net/b", "ask_for": ""},
+            {"company": "樽町ひかり", "website": "https://hikari.example.jp/", "ask_for": ""}]
+    hubspot = profile_rows(rows, load_profile("hubspot"))
+    assert [r["Company Domain Name"] for r in hubspot] == ["", "", "hikari.example.jp"]
+    salesforce = profile_rows(rows[:1], load_profile("salesforce"))
+    assert salesforce[0]["Title"] == "施設長"

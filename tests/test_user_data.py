@@ -4343,3 +4343,58 @@ def test_a_bare_county_name_that_is_also_its_towns_is_the_county(tmp_path):
                    save=False).prospects
     assert {p.name for p in found if p.coverage == "2/2"} == {
         "Dallas Cool LLC", "Dallas Cool Two LLC", "Irving Air"}
+
+
+ITALIAN_GUIDE = """Nome;Tipologia;Indirizzo;CAP;Comune;Provincia;Regione;Telefono;Giorno di chiusura
+Trattoria Masuelli San Marco;Trattoria;Viale Umbria 80;20135;Milano;MI;Lombardia;02 5518 4138;Domenica
+Trattoria del Nuovo Macello;Trattoria;Via Cesare Lombroso 20;20137;Milano;MI;Lombardia;02 5990 2122;Sabato
+Trattoria Trippa;Trattoria;Via Giorgio Vasari 1;20135;Milano;MI;Lombardia;02 1234 5678;Domenica
+Osteria del Treno;Osteria;Via San Gregorio 46;20124;Milano;MI;Lombardia;02 670 0479;Sabato
+Pizzeria Da Michele;Pizzeria;Via Roma 5;24021;Albino;BG;Lombardia;035 100001;Lunedì
+Pizzeria Bergamo Alta;Pizzeria;Via Colleoni 3;24129;Bergamo;BG;Lombardia;035 100002;Martedì
+Pizzeria Monza;Pizzeria;Via Italia 9;20900;Monza;MB;Lombardia;039 100003;Lunedì
+Trattoria Il Carpaccio (chiuso definitivamente);Trattoria;Via Larga 2;20122;Milano;MI;Lombardia;02 100004;Lunedì
+Osteria Torinese;Osteria;Via Po 1;10123;Torino;TO;Piemonte;011 100005;Lunedì
+"""
+
+
+def test_an_italian_guide_reads_its_regione_provincia_and_own_kinds(tmp_path):
+    """An Italian guide: Provincia had been read as the region and Regione kept aside
+    ("osteria Lombardia" read Lombardia as a town named for it); "trattoria" had brought every
+    kind of restaurant its vocabulary group holds, starred ones first; "(chiuso
+    definitivamente)" was no closed business; "sabato alle 11" was refused and a Lunedì
+    closing day unread."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from spider.calls import closed_weekdays, parse_when
+
+    db = built_db(tmp_path, "guida.csv", ITALIAN_GUIDE)
+    bergamo = expand(db, Settings(), "pizzeria BG", limit=4, save=False).prospects
+    assert {p.name for p in bergamo if p.coverage == "2/2"} == {"Pizzeria Da Michele",
+                                                               "Pizzeria Bergamo Alta"}
+    milano = expand(db, Settings(), "trattoria Milano", limit=5, save=False)
+    assert {p.name for p in milano.prospects[:3]} == {
+        "Trattoria Masuelli San Marco", "Trattoria del Nuovo Macello", "Trattoria Trippa"}
+    assert not any("Carpaccio" in p.name for p in milano.prospects)
+    lombardia = expand(db, Settings(), "osteria Lombardia", limit=3, save=False)
+    assert lombardia.prospects[0].name == "Osteria del Treno"
+    assert not any("towns named" in note for note in lombardia.notes), lombardia.notes
+    now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    assert parse_when("sabato alle 11", now, "IT").astimezone(ZoneInfo("Europe/Rome")) == \
+        datetime(2026, 12, 5, 11, 0, tzinfo=ZoneInfo("Europe/Rome"))
+    assert closed_weekdays("Lunedì") == {0}
+
+
+def test_a_tokyo_ward_written_without_its_prefecture_is_in_tokyo(tmp_path):
+    """A Tokyo care register writes "世田谷区成城8-2-1": it had been placed nowhere (not
+    北区, 港区 or 中央区, which Osaka and Nagoya have too)."""
+    db = built_db(tmp_path, "kaigo.csv", "事業所名,サービスの種類,住所,電話番号\n"
+                  "成城けやき苑,介護老人福祉施設,世田谷区成城8-2-1,03-3415-0001\n"
+                  "練馬ひかり苑,介護老人福祉施設,練馬区豊玉北6-12-1,03-3991-0002\n"
+                  "八王子の杜,介護老人福祉施設,東京都八王子市元本郷町1-1,042-620-0003\n")
+    held = dict(db.execute("select company_id, count(*) from company_signals where signal = "
+                           "'place:region:JP-13' group by company_id"))
+    assert len(held) == 3
+    top = expand(db, Settings(), "世田谷区 特養", limit=3, save=False).prospects
+    assert top[0].name == "成城けやき苑" and top[0].coverage == "2/2"
