@@ -64,6 +64,24 @@ def reps(db: Database) -> list[Rep]:
                 "select name, places, industries, capacity from reps order by name")]
 
 
+def unheld_words(db: Database, rep: Rep) -> list[str]:
+    """The words of REP's territory no company here is in ("Travis Cnty" for Travis County, a
+    typo): said when the rep is added, as `assign` would leave such a territory empty."""
+    if not has_table(db, "signals"):
+        return []
+    out = []
+    for words, kinds in ((rep.places, "'district', 'city', 'area', 'region', 'country'"),
+                         (rep.industries, "'category', 'kind', 'industry', 'concept'")):
+        if not words:
+            continue
+        said = fold(" | ".join(f"{label} {signal.rsplit(':', 1)[-1]} "
+                               f"{place_label_ja(signal, label or '')}"
+                               for signal, label in db.execute(
+                                   f"select signal, label from signals where kind in ({kinds})")))
+        out += [word for word in words if not _holds([word], said)]
+    return out
+
+
 def team_rep(db: Database, name: str) -> str:
     """NAME as the team writes it (any case), where there is a team: a name of no rep of it,
     nor in the call log, is an error naming the closest ("Sara Colins" had logged calls no

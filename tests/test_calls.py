@@ -784,3 +784,18 @@ def test_nurture_keeps_the_date_a_prospect_gave_and_flags_one_gone(tmp_path):
     listed = {r["name"]: r for r in nurture_list(db, Settings(), now)}
     assert listed["Hallmark Weald House"]["next_touch"].startswith("2027-04-01")
     assert "gone from its list" in listed["Victoria House"]["why"]
+
+
+def test_a_territory_word_no_company_is_in_is_said_when_the_rep_is_added(tmp_path):
+    """"Travis Cnty" was accepted in silence and matched nothing: `assign` left the rep's
+    leads waiting without a word."""
+    built_db(tmp_path, "tx.csv", "Business Name,License Type,City,County,State,Phone\n"
+             "Fox Service Company,Air Conditioning and Refrigeration Contractor,Austin,Travis,TX,512-555-0001\n"
+             "AC Express Austin,Air Conditioning and Refrigeration Contractor,Austin,Travis,TX,512-555-0002\n")
+    path = tmp_path / "spider.db"
+    code, out = run(path, "reps", "add", "Kim", "--places", "Travis Cnty, Travis County",
+                    "--industries", "hvac")
+    assert code == 0 and "no company here is in 'travis cnty'" in out, out
+    assert "'travis county'" not in out and "'hvac'" not in out, out
+    code, out = run(path, "expand", "AC contractor Travis County", "-n", "3")
+    assert code == 0 and "Not understood" not in out and "Fox Service Company" in out, out

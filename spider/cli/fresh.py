@@ -535,7 +535,9 @@ def calls(ctx: click.Context, company: str | None) -> None:
         click.echo("No calls logged yet: `spider log COMPANY OUTCOME`.")
     for row in rows:
         label = OUTCOMES.get(row["outcome"], ("", row["outcome"]))[1]
-        click.echo(f"{row['logged_at'][:16].replace('T', ' ')}  #{row['company_id']} "
+        # (when it was logged, on the company's clock as its callback is: a JST callback
+        # beside a UTC log time read as a day apart)
+        click.echo(f"{local_time(row['logged_at'], row.get('zone'))}  #{row['company_id']} "
                    f"{row['name']}: {label}"
                    + (f" ({row['spoke_with']} answered)" if row.get("spoke_with") else "")
                    + (f" — {row['note']}" if row["note"] else "")
@@ -778,12 +780,17 @@ def reps(ctx: click.Context) -> None:
 @handle_errors
 def reps_add(obj: Context, name: str, places: str, industries: str, capacity: int) -> None:
     """Add a rep (or change one) with a territory and a capacity."""
-    from spider.routing import add_rep
+    from spider.routing import add_rep, unheld_words
 
-    rep = add_rep(obj.open(write=True), name, places=places, industries=industries,
-                  capacity=capacity)
+    db = obj.open(write=True)
+    rep = add_rep(db, name, places=places, industries=industries, capacity=capacity)
     click.echo(f"{rep.name}: {', '.join(rep.places) or 'anywhere'}; "
                f"{', '.join(rep.industries) or 'any industry'}; up to {rep.capacity} open leads")
+    unheld = unheld_words(db, rep)
+    if unheld:
+        click.echo(f"  note: no company here is in {', '.join(repr(w) for w in unheld)}: "
+                   "`assign` gives this territory nothing there; check the spelling against "
+                   "`spider expand` (a place or kind it reads)")
 
 
 @reps.command("remove")
