@@ -158,7 +158,9 @@ def reevaluate(db: Database, settings: Settings, name: str) -> list[ListChange]:
         if expansion is None:
             why = f"the query no longer matches ({unmatched})"
         elif company_id in excluded:
-            why = "excluded (do-not-call, a customer, a competitor or partner)"
+            # (why, as the exclusion or the call log says: a meeting booked, called this
+            # week, not now; it had said "do-not-call" of a company only called)
+            why = f"left out: {excluded[company_id]}"
         elif company_id not in status:
             why = "merged into another company or split"
         elif status[company_id] == "gone":

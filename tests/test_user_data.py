@@ -4398,3 +4398,16 @@ def test_a_tokyo_ward_written_without_its_prefecture_is_in_tokyo(tmp_path):
     assert len(held) == 3
     top = expand(db, Settings(), "世田谷区 特養", limit=3, save=False).prospects
     assert top[0].name == "成城けやき苑" and top[0].coverage == "2/2"
+
+
+def test_a_saved_lists_member_left_out_says_why_as_the_log_says(tmp_path):
+    """A member with a meeting booked had left a saved list "excluded (do-not-call, a
+    customer, a competitor or partner)", though nobody excluded it."""
+    from spider.calls import log_call
+    from spider.lists import reevaluate, save_list
+
+    db = built_db(tmp_path, "guida.csv", ITALIAN_GUIDE)
+    save_list(db, Settings(), "mi", "trattoria Milano", static=False, size=3)
+    log_call(db, Settings(), "Trattoria Trippa", "meeting-booked")
+    changes = {c.name: c.why for c in reevaluate(db, Settings(), "mi") if c.change == "left"}
+    assert changes.get("Trattoria Trippa") == "left out: in the pipeline", changes
