@@ -201,9 +201,10 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
             region=_in_language(readable_name(row.get("region") or _placed(signals, "region")),
                                 signals, "region", settings.language),
             postal_code=row.get("postal_code") or postal_in(row.get("address") or ""),
-            priority=(floor := max(floor, _priority(score / best if best else 0, covered,
-                                                    query, settings,
-                                                    business_known=business_known),
+            priority=(floor := max(floor, "A" if _next_door(query, seed_signals, signals, market)
+                                   else _priority(score / best if best else 0, covered,
+                                                  query, settings,
+                                                  business_known=business_known),
                                    "B" if market and not market & set(signals) else "A")),
             segment=segment, kind=kind, reasons=reasons,
             coverage=f"{covered}/{len(query.facets)}" if query.kind == "segment" else "",
@@ -1013,6 +1014,21 @@ def _left_out_why(dropped: list[int], excluded: dict[int, str], recent_days: int
              for kind, n in sorted(why.items(), key=lambda item: (-item[1], item[0]))]
     return "left out " + (" and ".join(parts) if len(parts) <= 2 else
                           ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
+def _next_door(query: Query, seed: dict[str, dict[str, Any]], signals: dict[str, dict[str, Any]],
+               market: set[str]) -> bool:
+    """Whether a local client's lookalike is of its own category in its own town or district:
+    a direct competitor, A whatever the score beside the best (a care home that also runs a
+    short-stay unit shares two of a care home's categories, the plain care homes next door one,
+    and they had been C)."""
+    if query.kind != "company" or not market:
+        return False
+    shared = [seed[s]["kind"] for s in set(signals) & set(seed)]
+    # (of its tier too, where it has one: a business hotel next door is no five-star's peer)
+    tiered = any(row["kind"] == "tier" for row in seed.values())
+    return "category" in shared and ("district" in shared or "city" in shared) and (
+        not tiered or "tier" in shared)
 
 
 def _priority(relative: float, covered: int, query: Query, settings: Settings, *,

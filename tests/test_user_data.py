@@ -4411,3 +4411,21 @@ def test_a_saved_lists_member_left_out_says_why_as_the_log_says(tmp_path):
     log_call(db, Settings(), "Trattoria Trippa", "meeting-booked")
     changes = {c.name: c.why for c in reevaluate(db, Settings(), "mi") if c.change == "left"}
     assert changes.get("Trattoria Trippa") == "left out: in the pipeline", changes
+
+
+def test_a_care_homes_peers_next_door_are_a_whatever_else_the_first_share(tmp_path):
+    """A care home listed with its short-stay unit (two registrations, one home) shares two
+    categories with its like; the plain care homes of its own ward share one and had been C
+    beside them, out of the day's calls."""
+    db = built_db(tmp_path, "kaigo.csv", "事業所番号,事業所名,サービスの種類,住所,電話番号\n"
+                  "1471100011,特別養護老人ホーム 新横浜さくら苑,介護老人福祉施設,神奈川県横浜市港北区篠原町2850-3,045-433-2151\n"
+                  "1471100012,ショートステイ 新横浜さくら苑,短期入所生活介護,神奈川県横浜市港北区篠原町2850-3,045-433-2151\n"
+                  "1471100021,特別養護老人ホーム 綱島ひかりの郷,介護老人福祉施設,神奈川県横浜市港北区綱島東1-1-1,045-531-0001\n"
+                  "1471100022,ショートステイ 綱島ひかりの郷,短期入所生活介護,神奈川県横浜市港北区綱島東1-1-1,045-531-0001\n"
+                  "1471100031,特別養護老人ホーム 菊名ホーム,介護老人福祉施設,神奈川県横浜市港北区菊名2-2-2,045-432-0002\n"
+                  "1471100041,特別養護老人ホーム 小机の丘,介護老人福祉施設,神奈川県横浜市港北区小机町3-3,045-471-0003\n"
+                  "1471100051,デイサービス 港北,通所介護,神奈川県横浜市港北区大倉山1-1,045-541-0004\n")
+    record_won(db, "特別養護老人ホーム 新横浜さくら苑")
+    found = {p.name: p.priority for p in
+             expand(db, Settings(), "特別養護老人ホーム 新横浜さくら苑", limit=5, save=False).prospects}
+    assert found.get("特別養護老人ホーム 菊名ホーム") == "A" and found.get("特別養護老人ホーム 小机の丘") == "A", found
