@@ -640,7 +640,11 @@ def _category_facts(recs: Records, conf: Confidence,
     category by itself). A register's classification code (NAF 86.23Z, NAICS 621210) says
     its kind of business as well, where the shipped table knows the code."""
     seen: set[str] = set()
-    for rec in recs:
+    # (a licence that has lapsed says what the business no longer does, where another of its
+    # records still stands: a contractor's expired AC licence beside its plumbing one)
+    standing = [rec for rec in recs
+                if business_status(str(rec.get("operating_status") or ""), whole=False) != "closed"]
+    for rec in standing or recs:
         for code in {str(rec.get(f) or "").strip() for f in ("category", "industry_code")}:
             if not code[:1].isdigit() or len(code) > 12:
                 continue  # (a code: 86.23Z, 722511, 5611-2/01)

@@ -4429,3 +4429,20 @@ def test_a_care_homes_peers_next_door_are_a_whatever_else_the_first_share(tmp_pa
     found = {p.name: p.priority for p in
              expand(db, Settings(), "特別養護老人ホーム 新横浜さくら苑", limit=5, save=False).prospects}
     assert found.get("特別養護老人ホーム 菊名ホーム") == "A" and found.get("特別養護老人ホーム 小机の丘") == "A", found
+
+
+def test_an_expired_licence_of_a_business_with_another_standing_is_not_its_trade(tmp_path):
+    """A contractor whose AC licence expired but whose plumbing licence stands was still an
+    AC contractor: a rep would pitch HVAC dispatch to a shop no longer licensed for it."""
+    db = built_db(tmp_path, "tx.csv", "License Number,Business Name,License Type,City,State,Phone,Status\n"
+                  "TACLA00001C,Precision Air & Plumbing,Air Conditioning and Refrigeration Contractor,Austin,TX,512-555-0001,Expired\n"
+                  "M-00001,Precision Air & Plumbing,Plumber,Austin,TX,512-555-0001,Active\n"
+                  "TACLA00002C,AC Express Austin,Air Conditioning and Refrigeration Contractor,Austin,TX,512-555-0002,Active\n"
+                  "TACLA00003C,Lone Star Comfort,Air Conditioning and Refrigeration Contractor,Austin,TX,512-555-0003,Active\n"
+                  "M-00004,Austin Plumbing Co,Plumber,Austin,TX,512-555-0004,Active\n")
+    ac = {p.name for p in expand(db, Settings(), "air conditioning and refrigeration contractor Austin",
+                                 limit=5, save=False).prospects if p.coverage == "2/2"}
+    assert ac == {"AC Express Austin", "Lone Star Comfort"}, ac
+    plumbers = {p.name for p in expand(db, Settings(), "plumber Austin", limit=5,
+                                       save=False).prospects if p.coverage == "2/2"}
+    assert plumbers == {"Precision Air & Plumbing", "Austin Plumbing Co"}, plumbers
