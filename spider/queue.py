@@ -29,9 +29,12 @@ class DayQueue:
 
 def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
               limit: int | None = None, now: datetime | None = None,
-              visible: set[int] | None = None, hand_out: bool = True) -> DayQueue:
+              visible: set[int] | None = None, hand_out: bool = True,
+              listed: list[dict[str, Any]] | None = None) -> DayQueue:
     """The day's queue for REP (None: everyone's); `visible`, if given, the companies the
-    asker may see at all."""
+    asker may see at all; LISTED, if given, the only companies new prospects come from (a
+    saved list the rep works, `spider.lists.members`, not every query ever run: callbacks
+    due stay whatever), as the list ranks them."""
     from spider.calls import OUTCOMES, due_callbacks, mark_handed_out, nurture_list, zone_of
     from spider.contact_facts import best_contacts
     from spider.exclusions import excluded_companies
@@ -81,19 +84,24 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     # only until the day is full)
     want = limit or settings.calls_per_day
     rows: list[tuple] = []
-    for row in db.execute(
-            "select company_id, name, phone, priority, opening_line, ask_for, score from ("
-            "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
-            "p.score, p.rank, r.created_at, r.rowid as run_row, row_number() over ("
-            "partition by p.company_id order by r.created_at desc, r.rowid desc, p.rank) as nth "
-            "from prospects p join runs r on r.id = p.run_id join companies c "
-            "on c.id = p.company_id where coalesce(c.status, 'active') = 'active') "
-            "where nth = 1 and priority in ('A', 'B') "
-            "order by priority, created_at desc, run_row desc, rank"):
+    candidates: Any = db.execute(
+        "select company_id, name, phone, priority, opening_line, ask_for, score from ("
+        "select p.company_id, c.name, c.phone, p.priority, p.opening_line, p.ask_for, "
+        "p.score, p.rank, r.created_at, r.rowid as run_row, row_number() over ("
+        "partition by p.company_id order by r.created_at desc, r.rowid desc, p.rank) as nth "
+        "from prospects p join runs r on r.id = p.run_id join companies c "
+        "on c.id = p.company_id where coalesce(c.status, 'active') = 'active') "
+        "where nth = 1 and priority in ('A', 'B') "
+        "order by priority, created_at desc, run_row desc, rank") if listed is None else [
+        (m["company_id"], m["row"].get("company"), m["row"].get("phone"),
+         m["row"].get("priority"), m["row"].get("opening_line"), m["row"].get("ask_for"),
+         m["row"].get("score")) for m in listed]
+    left = gone(db) if listed is not None else set()  # (a list's member its lists dropped)
+    for row in candidates:
         if len(rows) >= 2 * want + 10:
             break
         if row[0] not in excluded and (mine is None or row[0] in mine) and \
-                (visible is None or row[0] in visible):
+                (visible is None or row[0] in visible) and row[0] not in left:
             rows.append(tuple(row))
     # A won client's own other site (its branch, one web domain or phone) is reached through
     # the client, never cold: left out, as `expand` cautions.

@@ -799,3 +799,21 @@ def test_a_territory_word_no_company_is_in_is_said_when_the_rep_is_added(tmp_pat
     assert "'travis county'" not in out and "'hvac'" not in out, out
     code, out = run(path, "expand", "AC contractor Travis County", "-n", "3")
     assert code == 0 and "Not understood" not in out and "Fox Service Company" in out, out
+
+
+def test_today_works_from_one_saved_list_when_asked(tmp_path):
+    """The day's new prospects came from every query ever run: a rep's test queries for Como
+    and Turin came before the won client's Milan trattorias. `today --list` takes them from
+    one saved list."""
+    built_db(tmp_path, "guide.csv", "Name,Category,City,Country,Phone\n"
+             "Trattoria Trippa,Trattoria,Milano,IT,02 100001\n"
+             "Trattoria Milanese,Trattoria,Milano,IT,02 100002\n"
+             "I Tigli in Theoria,Ristorante stellato,Como,IT,031 100003\n"
+             "Del Cambio,Ristorante stellato,Torino,IT,011 100004\n")
+    path = tmp_path / "spider.db"
+    assert run(path, "list", "save", "mi", "trattoria Milano", "-n", "2")[0] == 0
+    assert run(path, "expand", "ristorante stellato", "-n", "5")[0] == 0
+    code, out = run(path, "today", "--list", "mi")
+    assert code == 0 and "Trattoria Trippa" in out and "Del Cambio" not in out, out
+    code, out = run(path, "today", "--list", "nope")
+    assert code == 1 and "no list named 'nope'" in out

@@ -573,11 +573,13 @@ def calls_import(obj: Context, path: str) -> None:
 
 @main.command()
 @click.option("--rep", help="Only this rep's callbacks.")
+@click.option("--list", "list_name", help="New prospects from this saved list only (`spider list "
+              "save`), not from every query run.")
 @click.option("-n", "--limit", type=click.IntRange(1, 10_000),
               help="New prospects after the callbacks (default: calls_per_day, 40).")
 @click.pass_obj
 @handle_errors
-def today(obj: Context, rep: str | None, limit: int | None) -> None:
+def today(obj: Context, rep: str | None, limit: int | None, list_name: str | None) -> None:
     """The day's calls: callbacks that are due first, then prospects never called, best
     first, each with the number, who to ask for, the opener and what happened last time."""
     from datetime import UTC, datetime
@@ -586,7 +588,14 @@ def today(obj: Context, rep: str | None, limit: int | None) -> None:
     from spider.routing import team_rep
 
     db = obj.open()
-    queue = day_queue(db, obj.settings, rep=team_rep(db, rep) if rep else rep, limit=limit)
+    listed = None
+    if list_name:
+        from spider.lists import get_list, members
+
+        get_list(db, list_name)  # (an unknown name: an error naming the lists saved)
+        listed = members(db, list_name)
+    queue = day_queue(db, obj.settings, rep=team_rep(db, rep) if rep else rep, limit=limit,
+                      listed=listed)
     # The queue holds the next twelve hours' callbacks: those whose time has come first,
     # then the ones later today, under their own heading (a 15:00 callback is not due at 9).
     now = datetime.now(UTC)
