@@ -1748,14 +1748,16 @@ class EarlierExport:
     constants: dict[str, str]
 
 
-def earlier_export(db: Database, source: str, read_id: str, key: str,
+def earlier_export(db: Database, source: str, read_id: str, key: str | None,
                    columns: Iterable[str]) -> EarlierExport | None:
     """The file this one is the next export of, if any: a CRM's accounts or a register saved
     again under a new name ("accounts-2026-12.csv" after "accounts-2026-11.csv"). It must be
     read from a file, identify its rows by a column of the same header, have about the same
     columns, and share at least half of its rows' ids with this read, both ways (a list
     filtered to one town, or another register keyed by the same corporate numbers, is not
-    it)."""
+    it). A file with no id column (KEY None) knows its rows by what they say: half its rows
+    saying what the earlier one's said, both ways (a guide's next edition under a new name),
+    where that one was read knowing its columns and no id column either."""
     mine: set[str] | None = None  # read once a list of the same shape is found
     wanted = set(columns)
     best: EarlierExport | None = None
@@ -1767,7 +1769,9 @@ def earlier_export(db: Database, source: str, read_id: str, key: str,
         if said.get("key_column", key) != key or (theirs is not None and len(
                 wanted & set(theirs)) < 0.6 * len(wanted | set(theirs))):
             continue
-        if "key_column" not in said:
+        if key is None and theirs is None:
+            continue  # (read before its columns were kept: nothing to know its shape by)
+        if key is not None and "key_column" not in said:
             # Read before the key column was kept: its rows keep the column aside, or named
             # it with --map source_id.
             extra = db.execute("select extra from records where source = ? limit 1",
@@ -1886,8 +1890,7 @@ def _file_options(encoding: str | None, report: IngestReport) -> dict[str, Any] 
     """What a file source keeps beside its mapping: the encoding given, and the column that
     identifies its rows with the columns it had (to know its next export by)."""
     options: dict[str, Any] = {"encoding": encoding} if encoding else {}
-    if report.key_column:
-        options.update(key_column=report.key_column, columns=report.columns)
+    options.update(key_column=report.key_column, columns=report.columns)
     return options or None
 
 
@@ -1941,7 +1944,7 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
                                  "say which with --map name=COLUMN")
             raise InputError(f"{path}: none of its {report.read} rows could be used; first reason: "
                              f"row {report.skipped[0][0]}: {report.skipped[0][1]}")
-        if last is None and report.key_column and not separate:
+        if last is None and not separate:
             found = earlier or earlier_export(db, source, read_id, report.key_column,
                                               report.columns)
             if found and earlier is None and (any(
@@ -1953,9 +1956,11 @@ def _ingest_file(db: Database, path: Path, *, mapping: dict[str, str] | None,
                 report.added -= changed + unchanged
                 report.updated += changed
                 report.unchanged += unchanged
+                how = f"have the same {report.key_column}" if report.key_column else \
+                    "say the same name and address"
                 report.notes.append(
                     f"read as the next export of {Path(found.location).name} ({found.shared:,} "
-                    f"of its rows have the same {report.key_column}): the won clients, merges, "
+                    f"of its rows {how}): the won clients, merges, "
                     "splits and calls on them stay, and `spider refresh` now reads this file; "
                     "to keep it a list of its own: spider ingest "
                     f"{shlex.quote(str(path))} --separate")

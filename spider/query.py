@@ -857,6 +857,7 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
         # "Österreich" as typed, or as the gazetteer keeps it (osterreich)
         own = phrases.get(piece) or phrases.get(plain.get(piece, piece))
         also = [phrases[a] for a in aliases.get(piece, ()) if a in phrases]
+        direct = own is not None  # (the word typed is a label here itself)
         if own is None:
             if not also:
                 return None
@@ -870,7 +871,7 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             # ホテル): that one, not the shipped word's wider kind (hotels of every sort).
             return exact[0]
         also = [t for t in also if t is not own and t.facet == own.facet]
-        if not own.shipped and own.facet == "category":
+        if direct and not own.shipped and own.facet == "category":
             # A category of this list named by its own word is that one: "trattoria" is not
             # every restaurant its vocabulary group holds (osteria, ristorante stellato), where
             # the list tells them apart. Its word in another script still meets it ("Sushi" in

@@ -618,3 +618,24 @@ def test_an_italian_guide_in_latin_1_is_read_as_western_text_at_every_read(tmp_p
     ingest_file(db, path)
     assert {n for n, in db.execute("select name from records")} >= {"Ratanà", "Caffè Perù"}
     assert db.execute("select city from records where name = 'Trattoria Salò'").fetchone() == ("Salò",)
+
+
+def test_a_guides_next_edition_under_a_new_name_is_that_guide(tmp_path):
+    """A guide with no id column saved again as guida_2026.csv had been stacked on the 2025
+    file as a second list: its removed restaurants never went stale and stayed prospects."""
+    from spider.db import open_db
+
+    head = "Nome;Tipologia;Comune;Telefono\n"
+    rows = [f"Trattoria {n};Trattoria;Milano;02 10000{i}" for i, n in enumerate(
+        ("Trippa", "Milanese", "Masuelli", "del Nuovo Macello", "Il Carpaccio"))]
+    first = tmp_path / "guida_2025.csv"
+    first.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    ingest_file(db, first)
+    second = tmp_path / "guida_2026.csv"
+    second.write_text(head + "\n".join(rows[:4] + ["Trattoria Nuova;Trattoria;Milano;02 999999"])
+                      + "\n", encoding="utf-8")
+    report = ingest_file(db, second)
+    assert any("next export of guida_2025.csv" in note for note in report.notes), report.notes
+    assert (report.added, report.unchanged, report.stale) == (1, 4, 1), report.summary()
+    assert db.execute("select count(*) from sources where status = 'active'").fetchone() == (1,)
