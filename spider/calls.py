@@ -591,9 +591,11 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                     raise InputError("no company named")
                 company_id = resolve_company(db, name, command="spider calls import")
                 outcome = outcome_of(row.get("outcome") or "")
-                logged = _iso(row.get("logged_at")) or now_iso()
                 # (a time without its zone in the prospect's own, as `spider log --callback`
-                # reads it: a CRM export writes the rep's wall-clock time)
+                # reads it: a CRM export writes the rep's wall-clock time; so is when the
+                # call was made, as `spider calls` shows it)
+                logged = _iso(row.get("logged_at"),
+                              zone_of(_company(db, company_id)["country"])) or now_iso()
                 back = _iso(row.get("callback_at"),
                             zone_of(_company(db, company_id)["country"])) \
                     if (row.get("callback_at") or "").strip() else None
