@@ -234,7 +234,9 @@ def _first_of(signals: dict[str, dict], kinds: tuple[str, ...]) -> dict | None:
 
 def _place_named(signals: dict[str, dict]) -> dict | None:
     """The place a peer phrase names: the finest the signals hold."""
-    return _first_of(signals, ("district", "city", "area", "region", "country"))
+    from spider.rank import PLACE_KINDS
+
+    return _first_of(signals, PLACE_KINDS)
 
 
 def _kind_named(signals: dict[str, dict]) -> dict | None:

@@ -261,17 +261,11 @@ def _person_said(said: dict[str, str]) -> tuple[str, str]:
     return (whole, person) if any(ch.isalpha() for ch in person) else ("", "")
 
 
-def person_in(extra: str | None) -> str:
-    """The person a record's extra columns (JSON) name, its owner or contact ('' if none)."""
-    import json
-
-    if not extra or not any(mark in extra.lower() for mark in _PERSON_MARKS):
-        return ""
-    try:
-        said = {" ".join(str(k).lower().split()): str(v).strip()
-                for k, v in json.loads(extra).items() if v not in (None, "")}
-    except (ValueError, AttributeError):
-        return ""
+def person_in(columns: dict[str, Any]) -> str:
+    """The person a record's extra COLUMNS (read from its JSON) name, its owner or contact
+    ('' if none)."""
+    said = {" ".join(str(k).lower().split()): str(v).strip()
+            for k, v in columns.items() if v not in (None, "")}
     return _person_said(said)[1]
 
 

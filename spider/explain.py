@@ -14,7 +14,7 @@ from typing import Any
 from spider.db import Database, rows_in
 from spider.places import place_label_ja
 from spider.query import japanese_word
-from spider.rank import PLACE_LEVELS, Adjacency, Node, signal_contributions
+from spider.rank import PLACE_KINDS, PLACE_LEVELS, Adjacency, Node, signal_contributions
 from spider.signals import CATEGORY_CODE, COMPETITOR_KINDS
 from spider.text import TIER_JA, now_iso
 
@@ -89,7 +89,7 @@ class Reason:
             # (a ryokan's 客室 10-29 室, a clinic's 病床)
             what, counter = _UNITS_JA[size.group(2)]
             label = f"{what} {size.group(1)} {counter}"
-        elif self.kind in ("district", "city", "area", "region", "country"):
+        elif self.kind in PLACE_KINDS:
             label = place_label_ja(self.signal, label)
         elif label.isascii():
             label = TIER_JA.get(label) or japanese_word(label) or label
@@ -125,8 +125,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         row = signals.get(sig)
         if not row:
             continue
-        if sig not in wanted and row["kind"] in ("district", "city", "area", "region", "country", "size",
-                                                 "score"):
+        if sig not in wanted and row["kind"] in (*PLACE_KINDS, "size", "score"):
             continue  # a two-hop place, size or review score says nothing a rep could use
         group = REASON_GROUPS.get(row["kind"], row["kind"])
         if groups_used[group] >= (2 if group == "list" else 1):
@@ -205,7 +204,7 @@ def _segment_parts(signals: dict[str, dict[str, Any]], only: set[str] | None = N
         what = ("" if all(not w.isascii() for w in parts) else " ").join(parts)
     else:
         what = " ".join(w for w in (tier_word, kind_word or "") if w)
-    where = next((max(by_kind[kind])[2] for kind in ("district", "city", "area", "region", "country")
+    where = next((max(by_kind[kind])[2] for kind in PLACE_KINDS
                   if by_kind.get(kind)), "")
     return what, where
 

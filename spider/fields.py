@@ -196,16 +196,19 @@ HEADER_ALIASES: dict[str, str] = {
 }
 KNOWN = frozenset(FIELDS) | frozenset(PROVENANCE)
 
+# Columns of a region's parts that read as the region alone, beside a wider one (a US
+# register's County beside its State; an Italian guide's Provincia beside its Regione, a
+# French one's Département beside its Région): kept aside there by ingest, as an area.
+SUB_REGION_HEADERS = frozenset({"county", "provincia", "province", "provincie", "département",
+                                "departement", "departamento"})
 # A column naming the area between a town and its region (a US county beside its state, a
 # British local authority, a German Landkreis): kept under `extra`, read as a place of its own
 # ("dentist Multnomah County", "care home Kent", "Tierklinik Landkreis Augsburg").
-AREA_HEADERS = frozenset({
-    "county", "county name", "local authority", "location local authority",
+AREA_HEADERS = SUB_REGION_HEADERS | frozenset({
+    "county name", "local authority", "location local authority",
     "local authority name", "la name", "council", "council area", "district council",
     "unitary authority", "borough", "landkreis", "kreis", "land-/stadtkreis", "stadt-/landkreis",
-    "kreis/kreisfreie stadt", "stadt/landkreis", "landkreis/kreisfreie stadt", "comarca",
-    # (beside a region column, which the region is: spider.ingest._SUB_REGIONS)
-    "provincia", "province", "provincie", "département", "departement", "departamento"})
+    "kreis/kreisfreie stadt", "stadt/landkreis", "landkreis/kreisfreie stadt", "comarca"})
 
 
 # A column that counts what a business holds (its rooms, beds, places, seats): its size beside

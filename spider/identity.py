@@ -105,6 +105,13 @@ def content_identity(record: dict[str, Any]) -> str:
     return "content:" + "|".join(parts)
 
 
+def placed_content(identity: str) -> bool:
+    """Whether a content identity (`content_identity`) names a place: its address, town,
+    region or postal code."""
+    parts = identity.split("|")
+    return identity.startswith("content:") and len(parts) >= 3 and bool(parts[1] or parts[2])
+
+
 def identity_of(record: dict[str, Any]) -> str:
     """A record's identity within its source (before duplicates are numbered)."""
     source_id = record.get("source_id")

@@ -49,13 +49,21 @@ from spider.fields import (
     KNOWN,
     NAME_FIELDS,
     REGISTERED_NAME,
+    SUB_REGION_HEADERS,
     account_relation,
     fold_header,
     map_headers,
     names_no_kind,
     row_prefix,
 )
-from spider.identity import SAMPLE_ROWS, Identities, key_column, record_key, row_counter
+from spider.identity import (
+    SAMPLE_ROWS,
+    Identities,
+    key_column,
+    placed_content,
+    record_key,
+    row_counter,
+)
 from spider.resolve.keys import (
     SHARED_HOSTS,
     normalize_corporate_number,
@@ -356,13 +364,6 @@ def read_seed_file(
                             report)
 
 
-# Columns of a region's parts that read as the region alone, beside a wider one (a US
-# register's County beside its State; an Italian guide's Provincia beside its Regione, a
-# French one's Département beside its Région): the area between the town and the region.
-_SUB_REGIONS = frozenset({"county", "provincia", "province", "provincie", "département",
-                          "departement", "departamento"})
-
-
 def sniff_delimiter(head: str, default: str) -> str:
     """The separator of a delimited file from its first lines: the one (of , ; tab |) that
     splits the header into the most columns and the rows into as many ("Firma;Ort;PLZ", as
@@ -473,7 +474,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     named = map_headers(headers, mapping, avoid)
     # A "County" is the region of a British list (Town, County, Postcode); beside a state or
     # province (a US register's County, State) it is finer than the region: kept aside.
-    counties = [c for c, f in named.items() if f == "region" and fold_header(c) in _SUB_REGIONS
+    counties = [c for c, f in named.items() if f == "region" and fold_header(c) in SUB_REGION_HEADERS
                 and (mapping or {}).get("region") != c]
     if counties and any(HEADER_ALIASES.get(fold_header(h)) == "region" and h not in counties
                         for h in headers):
@@ -1513,10 +1514,11 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
             # town; one renamed at its door with a new number keeps its owner there.
             if name and place:
                 keys.add(f"named:{fold(name)}|{place}")
-            owner = fold(person_in(extra))
+            columns = _columns_of(extra)
+            owner = fold(person_in(columns))
             if owner and address:
                 keys.add(f"owned:{owner}|{fold(address)}|{place}")
-            keys |= _ids_said(extra)
+            keys |= _ids_said(columns)
             for key in keys - {"tel:", "web:", "jcn:"}:
                 by_key.setdefault(key, []).append(record_id)
         return by_key
@@ -1696,20 +1698,24 @@ def _carry_by_letters(db: Database, columns: list[str], select: str, source: str
     return carried
 
 
-def _ids_said(extra: str | None) -> set[str]:
-    """The values of a record's extra columns whose headers name an id (a licence number the
+def _columns_of(extra: str | None) -> dict[str, Any]:
+    """A record's extra columns, read from its JSON ({} for none, or for JSON that is no
+    object)."""
+    try:
+        columns = json.loads(extra) if extra else {}
+    except ValueError:
+        return {}
+    return columns if isinstance(columns, dict) else {}
+
+
+def _ids_said(columns: dict[str, Any]) -> set[str]:
+    """The values of a record's extra COLUMNS whose headers name an id (a licence number the
     file's id column could not be, some rows sharing one): a business that moved keeps its
     licence numbers."""
     from spider.identity import names_an_id
 
-    if not extra:
-        return set()
-    try:
-        columns = json.loads(extra)
-    except ValueError:
-        return set()
     out = set()
-    for header, value in columns.items() if isinstance(columns, dict) else ():
+    for header, value in columns.items():
         said = str(value).strip()
         if len(said) >= 4 and any(ch.isdigit() for ch in said) and names_an_id(str(header)) \
                 and not _DATE_LIKE.fullmatch(said):
@@ -1782,10 +1788,10 @@ def earlier_export(db: Database, source: str, read_id: str, key: str | None,
         if mine is None:
             mine = {ident for ident, in db.execute(
                 "select identity from records where source = ? and read_id = ?",
-                [source, read_id]) if key is not None or _placed_content(ident)}
+                [source, read_id]) if key is not None or placed_content(ident)}
         ids = {ident for ident, in db.execute(
             "select identity from records where source = ? and status = 'active'", [location])
-            if key is not None or _placed_content(ident)}
+            if key is not None or placed_content(ident)}
         shared = len(mine & ids)
         # (rows known by what they say: a name and a place each, and a few of them; two
         # one-row lists of "Harbor Dental Clinic" and "Harbor Dental Clinic LLC" are two lists)
@@ -1799,13 +1805,6 @@ def earlier_export(db: Database, source: str, read_id: str, key: str | None,
 
 
 NEXT_EDITION_ROWS = 3  # rows a file with no id column shares with a list to be its next edition
-
-
-def _placed_content(identity: str) -> bool:
-    """Whether a content identity (`spider.identity.content_identity`) names a place: its
-    address, town, region or postal code."""
-    parts = identity.split("|")
-    return identity.startswith("content:") and len(parts) >= 3 and bool(parts[1] or parts[2])
 
 
 def _rows_agree(db: Database, source: str, read_id: str, earlier: str, sample: int = 400) -> bool:

@@ -311,7 +311,7 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
         # a ward of that name (北区, 港区 and 中央区 are Osaka's, Nagoya's ... too).
         ward = re.match(r"([^\d\s]{1,4}区)", text)
         if ward and not ward.group(1).isascii() and tokyo_wards().get(place_key(ward.group(1))) \
-                and ward.group(1) not in set(designated_wards().values()):
+                and ward.group(1) not in _designated_ward_names():
             return "東京都", ward.group(1)
         return None, None
     pref = match.group(1)
@@ -386,6 +386,7 @@ def _town_regions(country: str) -> dict[str, str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 14)  # (a register's towns repeat on every row)
 def region_of_town(town: str, country: str) -> Region | None:
     """The region a town of COUNTRY is in, where its name is one region's alone there
     (Königsbrunn: Bavaria; München, by its name Munich; Leonberg, a town in two Länder:
@@ -514,6 +515,11 @@ def designated_wards() -> dict[tuple[str, str], str]:
     from spider.resolve.kana import romaji_key
 
     return {(row["city"], romaji_key(row["en"])): row["ward"] for row in _read("designated_wards.csv")}
+
+
+@functools.cache
+def _designated_ward_names() -> frozenset[str]:
+    return frozenset(designated_wards().values())
 
 
 @functools.cache

@@ -165,6 +165,7 @@ DEGREES_WITH_HOLDERS = 2000
 # How near two companies are, by the finest place they share (no place shared: 0).
 # (an area, a county or Landkreis, between the town and the region)
 PLACE_LEVELS = {"district": 5, "city": 4, "area": 3, "region": 2, "country": 1}
+PLACE_KINDS = tuple(sorted(PLACE_LEVELS, key=PLACE_LEVELS.__getitem__, reverse=True))  # finest first
 
 
 BROAD_KIND_SHARE = 1e-6  # what a kind the whole list holds shares (see direct_similarity)

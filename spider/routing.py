@@ -64,16 +64,21 @@ def reps(db: Database) -> list[Rep]:
                 "select name, places, industries, capacity from reps order by name")]
 
 
+_TRADE_KINDS = ("category", "kind", "industry", "concept")  # what a territory's industries meet
+
+
 def unheld_words(db: Database, rep: Rep) -> list[str]:
     """The words of REP's territory no company here is in ("Travis Cnty" for Travis County, a
     typo): said when the rep is added, as `assign` would leave such a territory empty."""
+    from spider.rank import PLACE_KINDS
+
     if not has_table(db, "signals"):
         return []
     out = []
-    for words, kinds in ((rep.places, "'district', 'city', 'area', 'region', 'country'"),
-                         (rep.industries, "'category', 'kind', 'industry', 'concept'")):
+    for words, held in ((rep.places, PLACE_KINDS), (rep.industries, _TRADE_KINDS)):
         if not words:
             continue
+        kinds = ", ".join(f"'{kind}'" for kind in held)
         said = fold(" | ".join(f"{label} {signal.rsplit(':', 1)[-1]} "
                                f"{place_label_ja(signal, label or '')}"
                                for signal, label in db.execute(
@@ -166,13 +171,15 @@ def assign(db: Database, company_ids: list[int], waiting: list[int] | None = Non
         said[cid] = ([str(v) for v in values[:3] if v], [str(values[3])] if values[3] else [])
     # What the build read from addresses and names counts too: a list of names and addresses
     # has no city or category column, yet its rows are in Osaka and are dentists.
+    from spider.rank import PLACE_KINDS
+
+    kinds = ", ".join(f"'{kind}'" for kind in (*PLACE_KINDS, *_TRADE_KINDS))
     for cid, kind, signal, label in rows_in(
             db, "select cs.company_id, s.kind, s.signal, s.label from company_signals cs join "
             "signals s on s.signal = cs.signal where cs.company_id in ({marks}) and s.kind in "
-            "('district', 'city', 'area', 'region', 'country', 'category', 'kind', 'industry', 'concept')",
-            company_ids):
+            f"({kinds})", company_ids):
         if cid in said:
-            where = kind in ("district", "city", "area", "region", "country")
+            where = kind in PLACE_KINDS
             said[cid][0 if where else 1].extend([label or "", signal.rsplit(":", 1)[-1]])
             if where:
                 # a place in either script: a rep's 渋谷区 is the graph's Shibuya, Tokyo

@@ -644,6 +644,7 @@ def _category_facts(recs: Records, conf: Confidence,
     # records still stands: a contractor's expired AC licence beside its plumbing one)
     standing = [rec for rec in recs
                 if business_status(str(rec.get("operating_status") or ""), whole=False) != "closed"]
+    twins, alike = _across_scripts(categories), _said_alike(categories)
     for rec in standing or recs:
         for code in {str(rec.get(f) or "").strip() for f in ("category", "industry_code")}:
             if not code[:1].isdigit() or len(code) > 12:
@@ -659,8 +660,7 @@ def _category_facts(recs: Records, conf: Confidence,
                            rec["source"])
         for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
                                                              categories)):
-            twin = _across_scripts(categories).get(key)
-            alike = _said_alike(categories)
+            twin = twins.get(key)
             if twin:
                 key, label = twin, twin
             elif key in alike:
