@@ -295,11 +295,80 @@ def _plain_region_name(name: str) -> str:
     return name
 
 
+# A town of a rural district written with its district (足柄下郡箱根町): the town is 箱根町,
+# as addresses that leave the district out write it (大和郡山市 is a city, not a district's).
+_DISTRICT_TOWN = re.compile(r"^([^\d\s郡]{1,5}郡)([^\d\s]+?[町村])$")
+
+
+def jp_town(name: str) -> str:
+    """A Japanese municipality as a place is keyed: a district's town without its district
+    ('足柄下郡箱根町' -> '箱根町'); others as written."""
+    split = _DISTRICT_TOWN.match(name)
+    return split.group(2) if split else name
+
+
+@functools.cache
+def _jp_municipalities() -> dict[str, dict[str, str]]:
+    """A Japanese municipality's name as an address writes it, with or without its district
+    (足柄下郡箱根町, 箱根町; a designated city's ward, 札幌市中央区) -> {its prefecture: the town
+    it is keyed as (箱根町; 札幌市, the callable unit)}, from Japan Post's municipalities
+    (spider/data/jp_municipalities.csv). A ward's bare name (中央区) is every city's that has
+    one, Tokyo's among them."""
+    out: dict[str, dict[str, str]] = {}
+    for row in _read("jp_municipalities.csv"):
+        name, pref = row["municipality"], row["prefecture"]
+        city, _, ward = name.partition("市")
+        if ward.endswith("区"):  # 札幌市中央区: the city of wards is the town
+            out.setdefault(name, {})[pref] = city + "市"
+            out.setdefault(ward, {})[pref] = city + "市"
+            continue
+        town = jp_town(name)
+        out.setdefault(name, {})[pref] = town
+        out.setdefault(town, {})[pref] = town
+    return out
+
+
+@functools.cache
+def _jp_postal_prefixes() -> dict[str, str]:
+    return {row["prefix"]: row["prefecture"] for row in _read("jp_postal_prefixes.csv")}
+
+
+def jp_municipality(text: str, prefecture: str | None = None) -> tuple[str, str] | None:
+    """The municipality TEXT begins with and its prefecture, as (prefecture, town): the
+    prefecture given, or the one prefecture a town of that name is in ('熱海市東海岸町' ->
+    ('静岡県', '熱海市'); '府中市', Tokyo's and Hiroshima's, None without a prefecture)."""
+    table = _jp_municipalities()
+    for end in range(min(len(text), 12), 1, -1):
+        found = table.get(text[:end])
+        if found is None:
+            continue
+        if prefecture is not None:
+            if prefecture in found:
+                return prefecture, found[prefecture]
+            continue
+        if len(found) == 1:
+            return next(iter(found.items()))
+        return None
+    return None
+
+
 def split_japanese_address(address: str) -> tuple[str | None, str | None]:
-    """'東京都港区赤坂3-3-5' -> ('東京都', '港区'); '大阪府大阪市北区...' -> ('大阪府', '大阪市')."""
+    """'東京都港区赤坂3-3-5' -> ('東京都', '港区'); '大阪府大阪市北区...' -> ('大阪府', '大阪市');
+    '〒250-0311 足柄下郡箱根町湯本' -> ('神奈川県', '箱根町')."""
     text = unicodedata.normalize("NFKC", address or "").strip()
-    text = re.sub(r"^〒?\s*\d{3}-?\d{4}\s*", "", text)
+    postal = re.match(r"^〒?\s*(\d{3})-?\d{4}\s*", text)
+    text = text[postal.end():] if postal else text
     match = _PREF_RE.match(text)
+    if not match and not is_latin(text):
+        # No prefecture written: the municipality the address begins with names it where
+        # it is one prefecture's, or the postcode's prefix does (熱海市東海岸町; 〒183 府中市).
+        by_postcode = _jp_postal_prefixes().get(postal.group(1)) if postal else None
+        known = jp_municipality(text, by_postcode)
+        if known is not None:
+            return known
+        if by_postcode is not None:
+            city = _CITY_RE.match(text)
+            return by_postcode, jp_town(city.group(1)) if city else None
     if not match:
         # A city of wards' own list leaves its prefecture out ("横浜市港北区日吉2-5-15",
         # as Yokohama's open data writes it): the city says it.
@@ -316,11 +385,14 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
         return None, None
     pref = match.group(1)
     rest = text[len(pref):]
+    known = jp_municipality(rest, pref)
+    if known is not None:
+        return known
     city = _CITY_RE.match(rest)
     name = city.group(1) if city else None
     if name and "市" in name:  # 大阪市北区 -> 大阪市: the city is the callable unit here
         name = name[: name.index("市") + 1]
-    return pref, name
+    return pref, jp_town(name) if name else None
 
 
 def prefecture_in_text(text: str) -> str | None:

@@ -1355,6 +1355,16 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 # it is in Tokyo.
                 country = "JP"
                 region_code, region_label = places.prefectures()[places.place_key("Tokyo")]
+            elif country in (None, "JP") and not is_latin(city_raw):
+                # A 市区町村 column with no prefecture column (熱海市, 足柄下郡箱根町): the
+                # prefecture its municipality is in, where the name is one prefecture's.
+                known = places.jp_municipality(city_raw.strip())
+                if known is not None:
+                    pref = places.prefectures()[places.place_key(known[0])]
+                    country, (region_code, region_label) = "JP", pref
+                    city_raw = known[1]
+        if city_raw and country == "JP" and not is_latin(city_raw):
+            city_raw = places.jp_town(city_raw.strip())  # 吾妻郡草津町 is 草津町
         if country:
             yield from once(Fact(f"place:country:{country}", "country",
                                  places.country_name(country), conf(rec), ev,

@@ -4446,3 +4446,39 @@ def test_an_expired_licence_of_a_business_with_another_standing_is_not_its_trade
     plumbers = {p.name for p in expand(db, Settings(), "plumber Austin", limit=5,
                                        save=False).prospects if p.coverage == "2/2"}
     assert plumbers == {"Precision Air & Plumbing", "Austin Plumbing Co"}, plumbers
+
+
+def test_a_japanese_list_without_prefectures_is_placed_by_its_towns(tmp_path):
+    """An onsen guide's addresses, and a register's 市区町村 column, leave the prefecture out
+    (足柄下郡箱根町湯本, 熱海市東海岸町, 別府市): each town is placed in the prefecture it is
+    in, with or without its district, so "旅館 神奈川県" finds Hakone's and "旅館 静岡県"
+    Atami's; a town two prefectures hold (府中市: Tokyo's and Hiroshima's) is placed only
+    where its postcode says which."""
+    guide = built_db(tmp_path, "onsen.csv", """名称,住所,種別
+萬翠楼福住,足柄下郡箱根町湯本643,旅館
+環翠楼,箱根町塔之沢88,旅館
+古まん,熱海市東海岸町3-1,旅館
+奈良屋,吾妻郡草津町草津396,旅館
+ホテル白菊,別府市上田の湯町16-36,旅館
+府中旅館,〒183-0022 府中市宮西町1-1,旅館
+府中の宿,府中市府川町,旅館
+""")
+    assert set(_names(guide, "旅館 神奈川県")[:2]) == {"萬翠楼福住", "環翠楼"}
+    assert _names(guide, "旅館 静岡県")[0] == "古まん"
+    assert _names(guide, "旅館 東京都")[0] == "府中旅館"
+
+    def regions(db) -> dict[str, str]:
+        return dict(db.execute(
+            "select c.name, s.label from companies c join company_signals cs"
+            " on cs.company_id = c.id join signals s on s.signal = cs.signal"
+            " where s.kind = 'region'").fetchall())
+
+    placed = regions(guide)
+    assert placed["ホテル白菊"] == "Oita" and placed["奈良屋"] == "Gunma"
+    assert "府中の宿" not in placed  # 府中市 with no postcode: Tokyo's or Hiroshima's
+    (tmp_path / "register").mkdir()
+    register = built_db(tmp_path / "register", "register.csv", """事業所名,市区町村,サービス種類
+湯の宿 松風,足柄下郡箱根町,旅館
+熱海 海の見える宿,熱海市,旅館
+""")
+    assert regions(register) == {"湯の宿 松風": "Kanagawa", "熱海 海の見える宿": "Shizuoka"}
