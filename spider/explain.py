@@ -135,6 +135,18 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
                               round(flow / total, 3), sig in wanted, segment_query, language))
         if len(reasons) >= top:
             break
+    if len(reasons) < top and not any(REASON_GROUPS.get(r.kind) == "what" for r in reasons):
+        # Its kind of business, shared with the seed though the walk carried nothing through
+        # it (a register of dentists, every row a dentist): what makes it a competitor is
+        # said first, where there is room (a tier or list says more among hotels). The
+        # rarest the seed shares, a word before a code (Bakery, not 10.71C).
+        kinds = [(bool(CATEGORY_CODE.fullmatch(row["label"] or "")), -(row.get("idf") or 0.0), sig, row)
+                 for sig, row in signals.items()
+                 if sig in wanted and row["kind"] in ("category", "kind", "concept") and row["label"]]
+        if kinds:
+            _, _, sig, row = min(kinds, key=lambda k: k[:3])
+            reasons.insert(0, Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
+                                     True, segment_query, language))
     if len(reasons) < top and not any(r.kind in PLACE_LEVELS for r in reasons):
         # The finest place it shares with the seed, though the walk carried little through
         # it (a prefecture thousands share): the market is a reason a rep can use.

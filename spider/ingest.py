@@ -1495,14 +1495,14 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
     from spider.contact_facts import person_in
 
     columns = [c for c in table(db, "records").columns_dict if c != "id"]
-    about: dict[int, tuple[str, str, str]] = {}  # record -> place, name (folded), jcn
+    about: dict[int, tuple[tuple[str, str], str, str]] = {}  # record -> (town, postcode), name, jcn
 
     def keyed(sql: str, params: list[Any]) -> dict[str, list[int]]:
         by_key: dict[str, list[int]] = {}
         for (record_id, phone, website, name, city, postal, jcn, address,
              extra) in db.execute(sql, params):
             place = fold(postal or "") or fold(city or "")
-            about[record_id] = (fold(city or "") or fold(postal or ""), fold(name or ""),
+            about[record_id] = ((fold(city or ""), fold(postal or "")), fold(name or ""),
                                 str(jcn or "").strip())
             domain = normalize_domain(website)
             # (and the company's number where the file's rows share it, so it keyed none:
@@ -1726,18 +1726,19 @@ def _ids_said(columns: dict[str, Any]) -> set[str]:
 _DATE_LIKE = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T][\d:.]+)?")
 
 
-def _same_business(new: tuple[str, str, str], old: tuple[str, str, str], *,
-                   both: bool = False) -> bool:
-    """Renamed in place, or moved keeping its name: the same town, or much the same name
-    (BOTH: the same town and much the same name), and no two corporate numbers. A number
-    passed on to another business in another town, or another registered company, is not
-    the same row."""
+def _same_business(new: tuple[tuple[str, str], str, str], old: tuple[tuple[str, str], str, str],
+                   *, both: bool = False) -> bool:
+    """Renamed in place, or moved keeping its name: the same town (by its name or its
+    postcode: "Paris 11e" and "PARIS 11E ARRONDISSEMENT" at 75011 are one), or much the same
+    name (BOTH: the same town and much the same name), and no two
+    corporate numbers. A number passed on to another business in another town, or another
+    registered company, is not the same row."""
     from rapidfuzz import fuzz
 
     (place_new, name_new, jcn_new), (place_old, name_old, jcn_old) = new, old
     if jcn_new and jcn_old and jcn_new != jcn_old:
         return False
-    in_place = bool(place_new and place_new == place_old)
+    in_place = any(a and a == b for a, b in zip(place_new, place_old, strict=True))
     named = fuzz.token_set_ratio(name_new, name_old) >= (90 if both else 80)
     return (in_place and named) if both else (in_place or named)
 

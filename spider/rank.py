@@ -204,12 +204,20 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
         return {}, {}
     shared: dict[int, float] = defaultdict(float)
     level: dict[int, int] = {}
-    for signal, weight, total, count in db.execute(
-            "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
-            "join signals s on s.signal = cs.signal where cs.company_id = ?", [company_id]).fetchall():
+    rows = db.execute(
+        "select cs.signal, cs.weight, s.weight_sum, s.companies from company_signals cs "
+        "join signals s on s.signal = cs.signal where cs.company_id = ?", [company_id]).fetchall()
+    # A kind the whole list holds says it however it is known: a bakery directory's
+    # "boulangerie" in a name is the bakery its category says every row is, and shares
+    # nothing the category does not (it had ranked the shops named so above the bakeries
+    # next door).
+    broad_kinds = {signal.split(":", 1)[1] for signal, _, _, count in rows
+                   if count > max_signal_companies and signal.split(":", 1)[0] in BUSINESS_KINDS}
+    for signal, weight, total, count in rows:
         place = signal.startswith("place:")
         of_business = business is not None and signal.split(":", 1)[0] in BUSINESS_KINDS
         broad = count > max_signal_companies and not place
+        echo = of_business and not broad and signal.split(":", 1)[1] in broad_kinds
         if count <= 1 or count > (max_holders if place or of_business
                                   else min(max_holders, max_signal_companies)) or not total:
             continue
@@ -239,6 +247,8 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                 # (the kind a whole list holds: it orders that list's companies by place,
                 # below anything else shared)
                 share *= BROAD_KIND_SHARE
+            elif echo:
+                continue
         for other, theirs in holders:
             shared[other] += share * theirs
     shared.pop(company_id, None)

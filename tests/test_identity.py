@@ -508,3 +508,26 @@ def test_a_row_renamed_with_a_new_phone_keeps_its_calls_by_its_company_number(em
     assert company_named(empty, "Autoescuela Getafe") == company
     conn = sqlite3.connect(empty)
     assert conn.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)
+
+
+def test_a_shop_renamed_under_its_sign_keeps_its_callback_where_its_town_is_spelt_anew(empty, tmp_path):
+    """A bakery directory's next month: one shop's sign is new (Le Fournil d'Oberkampf is
+    Maison Oberkampf), same phone and door, and its town is written another way ("Paris 11e",
+    then "PARIS 11E ARRONDISSEMENT"; its postcode 75011 both times). It is the same row: the
+    "not before March" a rep logged stays on it (it had gone stale, the new row a prospect)."""
+    header = "Enseigne;Adresse;Code postal;Commune;Téléphone;Code NAF"
+    rows = ["Le Fournil d'Oberkampf;112 rue Oberkampf;75011;Paris 11e;01 44 83 49 81;10.71C",
+            "Boulangerie Utopie;20 rue Jean-Pierre Timbaud;75011;Paris 11e;09 82 50 74 48;10.71C",
+            "Ten Belles Bread;17-19 rue Bréguet;75011;Paris 11e;01 42 40 90 78;10.71C"]
+    listing = write(tmp_path / "annuaire.csv", header, rows)
+    assert spider_cli(empty, "ingest", str(listing)).exit_code == 0
+    said = spider_cli(empty, "log", "Le Fournil d'Oberkampf", "not-now", "--callback", "2027-03-01 10:00")
+    assert said.exit_code == 0, said.output
+    company = company_named(empty, "Le Fournil d'Oberkampf")
+    rows[0] = "Maison Oberkampf;112 rue Oberkampf;75011;PARIS 11E ARRONDISSEMENT;01 44 83 49 81;10.71C"
+    write(listing, header, rows)
+    again = spider_cli(empty, "ingest", str(listing))
+    assert "0 added, 1 updated" in again.output, again.output
+    assert company_named(empty, "Maison Oberkampf") == company
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)

@@ -4482,3 +4482,28 @@ def test_a_japanese_list_without_prefectures_is_placed_by_its_towns(tmp_path):
 熱海 海の見える宿,熱海市,旅館
 """)
     assert regions(register) == {"湯の宿 松風": "Kanagawa", "熱海 海の見える宿": "Shizuoka"}
+
+
+def test_a_bakery_directory_ranks_the_bakeries_next_door_not_the_shops_named_boulangerie(tmp_path):
+    """A directory of bakeries, every row's NAF code 10.71C: "boulangerie" in some shops'
+    names says nothing the code does not, so the won client's lookalikes are the bakeries of
+    its own arrondissement first, named so or not (the shops called "Boulangerie ..." across
+    Paris had come first), each told as a bakery."""
+    rows = ["Enseigne;Adresse;Code postal;Commune;Code NAF"]
+    arrondissements = [f"750{n:02d}" for n in range(1, 21)]
+    for i in range(72):
+        postcode = arrondissements[i % 20]
+        if postcode == "75011":
+            continue
+        name = f"Boulangerie {chr(65 + i % 26)}{i}" if i % 2 else f"Au Pain {chr(65 + i % 26)}{i}"
+        rows.append(f"{name};{i} rue Exemple;{postcode};Paris;10.71C")
+    rows += ["Boulangerie Utopie;20 rue Jean-Pierre Timbaud;75011;Paris;10.71C",
+             "Ten Belles Bread;17 rue Bréguet;75011;Paris;10.71C",
+             "Le Fournil d'Oberkampf;112 rue Oberkampf;75011;Paris;10.71C",
+             "Au Levain du Marais;142 boulevard Voltaire;75011;Paris;10.71C"]
+    db = built_db(tmp_path, "annuaire.csv", "\n".join(rows) + "\n")
+    got = expand(db, Settings(), "Boulangerie Utopie", limit=10, save=False).prospects
+    assert {p.name for p in got[:3]} == {"Ten Belles Bread", "Le Fournil d'Oberkampf",
+                                         "Au Levain du Marais"}, [p.name for p in got]
+    said = [reason.text() for reason in got[0].reasons]
+    assert said[0].startswith("same kind of business: "), said
