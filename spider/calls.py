@@ -225,8 +225,28 @@ _EUROPEAN_WHEN = {
     **dict.fromkeys(("morgen", "demain", "mañana", "manana", "domani", "amanhã", "amanha"), "tomorrow"),
     **dict.fromkeys(("heute", "aujourd'hui", "hoy", "oggi", "hoje"), "today"),
     **dict.fromkeys(("um", "à", "a", "las", "la", "alle", "ore", "às", "as", "gegen", "vers",
-                     "verso", "uhr"), ""),
+                     "verso", "uhr", "el", "le", "il", "o", "prochain", "prochaine",
+                     "próximo", "proximo", "próxima", "proxima", "nächsten", "naechsten",
+                     "nächster", "prossimo", "prossima",
+                     # the verb a rep writes before the time ("rappeler demain à 10h",
+                     # "llamar el lunes", "richiamare domani")
+                     "rappeler", "rappel", "llamar", "volver", "richiamare", "chiamare",
+                     "anrufen", "zurückrufen", "ligar", "de", "nuevo"), ""),
+    **dict.fromkeys(("ce", "cet", "cette", "esta", "este", "heute", "stasera"), "today"),
 }
+# A part of the day said for the hour ("lundi après-midi", "el lunes por la tarde",
+# "tomorrow morning"): the hour a rep would call in it.
+_DAY_PARTS = (
+    (re.compile(r"\b(?:por la|de la|en la|a la) mañana\b|\bmatin(?:ée)?\b|\bmorning\b|"
+                r"\bvormittags?\b|\bmorgens\b|\bmattin(?:a|o)\b|\bmanhã\b"), 10),
+    (re.compile(r"\b(?:por la|de la|en la|a la) tarde\b|\baprès-midi\b|\bapres-midi\b|"
+                r"\bafternoon\b|\bnachmittags?\b|\bpomeriggio\b|\btarde\b"), 15),
+    (re.compile(r"\bsoir(?:ée)?\b|\bevening\b|\babends?\b|\bsera\b|\bnoche\b|tonight"), 17),
+)
+# The day after tomorrow, said in a European language (明後日 is read below).
+_AFTER_TOMORROW = re.compile(r"\bpasado mañana\b|\baprès-demain\b|\bapres-demain\b|"
+                             r"\bübermorgen\b|\bdopodomani\b|\bday after tomorrow\b|"
+                             r"\bdepois de amanhã\b")
 _EUROPEAN_WORD = re.compile(r"[a-zà-ÿ'-]+")
 
 
@@ -235,17 +255,31 @@ def _said_in_english(value: str, weekday: int) -> str:
     10:00 -> tomorrow 10:00, 明日10時半 -> tomorrow 10:30, 午後3時 -> 3pm, 月曜 10時 -> monday
     10:00, 3時間後 -> +3h, 2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's,
     0 for Monday); "sabato alle 11" -> saturday 11, "lundi à 10h30" -> monday 10:30."""
+    value = _AFTER_TOMORROW.sub(" " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
+    value = re.sub(r"\bam\s+(?=\w+tag\b|mittwoch\b)", " ", value)  # ("am Montag", not 9 am)
+    for part, at_hour in _DAY_PARTS:
+        if part.search(value):
+            value = part.sub(" ", value)
+            if not re.search(r"\d", value):
+                value += f" {at_hour}:00"
+            elif not re.search(r"\d\s*(?:[:.h]|am|pm)", value) and at_hour >= 15:
+                value = re.sub(r"\b(\d{1,2})\b", lambda m: f"{m.group(1)}pm"
+                               if int(m.group(1)) < 12 else m.group(1), value, count=1)
+            break
+    # (15h, 10h30; not +3h, three hours from now)
+    value = re.sub(r"(?<![+\d])(\d{1,2})\s*h\s*(\d{2})?\b",
+                   lambda m: f"{m.group(1)}:{m.group(2) or '00'}", value)
     words = _EUROPEAN_WORD.findall(value)
     if words and any(w in _EUROPEAN_WHEN for w in words):
-        value = re.sub(r"\b(\d{1,2})\s*h\s*(\d{2})?\b", lambda m: f"{m.group(1)}:{m.group(2) or '00'}",
-                       value)  # (15h, 10h30)
         value = _EUROPEAN_WORD.sub(lambda m: _EUROPEAN_WHEN.get(m.group(0), m.group(0)), value)
         value = " ".join(value.split())
     if value.isascii():
-        return value
+        return " ".join(value.split())
     ago = re.fullmatch(r"(\d+)\s*(時間|日)後", value)
     if ago:
         return f"+{ago.group(1)}{'h' if ago.group(2) == '時間' else 'd'}"
+    # (the words around the time: 明日の15時に折り返し, 来週月曜にお電話)
+    value = re.sub(r"折り?返し|お?電話|かけ直し|掛け直し|再度|来週|今度|の|で", " ", value)
     value = re.sub(r"明後日|あさって", " " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
     value = re.sub(r"明日|あした|あす", " tomorrow ", value)
     value = re.sub(r"今日|本日|きょう", " today ", value)
@@ -299,11 +333,26 @@ def parse_when(text: str, now: datetime, country: str | None) -> datetime:
             if said is None and datetime.combine(day, at, zone) <= local_now:
                 day += timedelta(days=1)  # "3pm" said at 4pm: tomorrow's
         return datetime.combine(day, at, zone).astimezone(UTC)
+    # A date as a European or an American writes it (15/11/2027, 01.03.2027; 11/15/2027 in
+    # the US), with or without a time.
+    dated = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:\s+(\d{1,2})[:.h](\d{2}))?", value)
+    if dated:
+        first, second, year, hour, minute = dated.groups()
+        month, day_of = (first, second) if (country or "").upper()[:2] == "US" else (second, first)
+        try:
+            value = f"{int(year):04d}-{int(month):02d}-{int(day_of):02d}" + (
+                f" {int(hour):02d}:{minute}" if hour else "")
+        except ValueError:
+            pass
     try:
         moment = datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
         raise InputError(f"--callback {text!r}: say +3h, 15:00, tomorrow 3pm, monday 10:00 "
                          "or 2026-12-03 14:00") from None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        # A day with no hour ("call back on 2027-03-01"): that day, at the hour a day's calls
+        # start, not its midnight (shown the day before on a clock west of it).
+        moment = moment.replace(hour=10)
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
@@ -714,6 +763,10 @@ def nurture_list(db: Database, settings: Settings, now: datetime | None = None,
                      key=lambda r: (r["first"], r["next_touch"], r["company_id"]))
     for row in ordered:
         del row["first"]
+        # (its day on the prospect's own clock: "2027-03-01 10:00" in Madrid is not the
+        # 28th, as it is in UTC)
+        row["next_touch_local"] = datetime.fromisoformat(row["next_touch"]).astimezone(
+            zone_of(row.get("country"))).isoformat(timespec="minutes")
     return ordered
 
 
@@ -722,13 +775,18 @@ NURTURE_COLUMNS = ("company_id", "company", "phone", "website", "address", "city
 
 
 def export_nurture(rows: list[dict[str, Any]], path: Path) -> None:
-    """The nurture list as CSV, for a marketing tool."""
+    """The nurture list as CSV, for a marketing tool (each next touch on the prospect's own
+    clock, with its offset; a value a spreadsheet would run as a formula made safe)."""
+    from spider.export import safe_cell, safe_phone
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=NURTURE_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "company": row.get("name")})
+            writer.writerow({**{k: safe_cell(v) for k, v in row.items()}, "company": safe_cell(row.get("name")),
+                             "phone": safe_phone(row.get("phone") or ""),
+                             "next_touch": row.get("next_touch_local") or row["next_touch"]})
 
 
 # ---------------------------------------------------------------------------------------------

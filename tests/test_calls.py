@@ -817,3 +817,46 @@ def test_today_works_from_one_saved_list_when_asked(tmp_path):
     assert code == 0 and "Trattoria Trippa" in out and "Del Cambio" not in out, out
     code, out = run(path, "today", "--list", "nope")
     assert code == 1 and "no list named 'nope'" in out
+
+
+def test_callbacks_as_french_spanish_and_japanese_reps_write_them_and_a_day_without_an_hour():
+    """"rappeler demain à 10h", "el lunes por la tarde", "après-demain 11h", "15/11/2027",
+    明日の15時に折り返し: as a rep writes them in the log (each had been refused). A day with no
+    hour is that day when calls start, not its midnight (shown the day before in UTC)."""
+    from spider.calls import parse_when
+
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # Thursday
+
+    def local(text: str, country: str, zone: str) -> str:
+        return parse_when(text, now, country).astimezone(ZoneInfo(zone)).strftime("%a %d %H:%M")
+
+    paris, madrid, tokyo = ("FR", "Europe/Paris"), ("ES", "Europe/Madrid"), ("JP", "Asia/Tokyo")
+    assert local("rappeler demain à 10h", *paris) == "Fri 04 10:00"
+    assert local("lundi après-midi", *paris) == "Mon 07 15:00"
+    assert local("après-demain 11h", *paris) == "Sat 05 11:00"
+    assert local("ce soir 18h", *paris) == "Thu 03 18:00"
+    assert local("el lunes por la tarde", *madrid) == "Mon 07 15:00"
+    assert local("llamar mañana a las 10", *madrid) == "Fri 04 10:00"
+    assert local("mañana por la mañana", *madrid) == "Fri 04 10:00"
+    assert local("15/11/2027", *madrid) == "Mon 15 10:00"
+    assert local("2027-03-01", *madrid) == "Mon 01 10:00"
+    assert local("11/15/2027", "US-OR", "America/Los_Angeles") == "Mon 15 10:00"
+    assert local("明日の15時に折り返し", *tokyo) == "Fri 04 15:00"
+    assert local("+3h", *paris) == "Thu 03 13:00"
+
+
+def test_a_nurture_date_is_the_prospects_own_day(tmp_path):
+    """A "not before 1 March" logged for a Madrid bodega is the 1st in `nurture` and in its
+    export (it had been the 28th February, the UTC day), and the export's phone is no formula."""
+    db = built_db(tmp_path, "bodegas.csv", "Nombre;Municipio;Teléfono;Tipo\n"
+                  "Bodegas Muga;Haro;+34 941 31 04 98;Bodega\n"
+                  "Bodegas Bilbaínas;Haro;+34 941 31 01 47;Bodega\n",
+                  constants={"country": "ES"})
+    db.conn.commit()
+    code, out = run(tmp_path / "spider.db", "log", "Bodegas Muga", "not-now", "--callback", "2027-03-01")
+    assert code == 0 and "10:00" in out, out
+    code, out = run(tmp_path / "spider.db", "nurture")
+    assert "2027-03-01  #" in out, out
+    code, _ = run(tmp_path / "spider.db", "nurture", "--export", str(tmp_path / "n.csv"))
+    row = next(csv.DictReader(open(tmp_path / "n.csv", encoding="utf-8-sig")))
+    assert row["next_touch"].startswith("2027-03-01T10:00") and not row["phone"].startswith("+"), row

@@ -658,7 +658,7 @@ def nurture(obj: Context, export_path: str | None, due: bool) -> None:
     if not rows:
         click.echo("Nobody to nurture.")
     for row in rows:
-        click.echo(f"  {row['next_touch'][:10]}  #{row['company_id']} {row['name']}  {row['why']}")
+        click.echo(f"  {row['next_touch_local'][:10]}  #{row['company_id']} {row['name']}  {row['why']}")
 
 
 class _Amount(click.ParamType):
