@@ -121,11 +121,12 @@ def _query_cited(db: Database, expansion: Expansion) -> str:
     return query.text
 
 
-def to_csv(db: Database, expansion: Expansion, *, bom: bool = True) -> str:
+def to_csv(db: Database, expansion: Expansion, *, bom: bool = True, delimiter: str = ",") -> str:
     expansion = _exportable(db, expansion)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n",
-                            extrasaction="ignore")  # (kind: for CRM files, in segment here)
+                            extrasaction="ignore",  # (kind: for CRM files, in segment here)
+                            delimiter=delimiter)
     writer.writeheader()
     for row in call_list_rows(expansion):
         writer.writerow({k: safe_phone(v) if k == "phone" else safe_cell(v) for k, v in row.items()})
@@ -205,7 +206,7 @@ def write_export(db: Database, expansion: Expansion, settings: Settings, fmt: st
         fmt = "csv"
         text = to_profile_csv(db, expansion, profile, bom=bom)
     else:
-        text = {"csv": lambda: to_csv(db, expansion, bom=bom),
+        text = {"csv": lambda: to_csv(db, expansion, bom=bom, delimiter=settings.csv_delimiter),
                 "json": lambda: to_json(db, expansion),
                 "table": lambda: to_table(db, expansion, width=120)}[fmt]()
     if path is None:

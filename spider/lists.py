@@ -255,7 +255,8 @@ def write_list(db: Database, name: str, path: Path | None, fmt: str, *, bom: boo
     else:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CALL_LIST_COLUMNS, lineterminator="\r\n",
-                                extrasaction="ignore")
+                                extrasaction="ignore",
+                                delimiter=settings.csv_delimiter if settings else ",")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: safe_phone(v) if k == "phone" else safe_cell(v)

@@ -21,6 +21,10 @@ from spider.errors import InputError
 class Settings:
     db: str = ""
     output_dir: str = "output"
+    # The separator of the call lists and nurture lists written for a spreadsheet: ";" where
+    # Excel is set to French, German, Spanish, Italian ... (it opens a comma file in one
+    # column). CRM import files (--profile) stay comma-separated, as their importers read.
+    csv_delimiter: str = ","
     language: str = "en"
     templates: str = ""  # your opener templates (TOML), overlaid on the shipped ones
     synonyms: str = ""  # your synonyms (TOML: word = ["other", ...]), added to the shipped ones
@@ -110,7 +114,13 @@ _RANGES = {"restart_probability": (0.0, 1.0, False), "push_epsilon": (0.0, 0.1, 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name not in ("warnings", "given")}
 
 
+_DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
+
+
 def _check_range(key: str, value: Any, origin: str) -> None:
+    if key == "csv_delimiter" and value not in _DELIMITERS:
+        raise InputError(f"{origin}: setting 'csv_delimiter' = {value!r}: say \",\", \";\", \"tab\" "
+                         "or \"|\"")
     if key not in _RANGES or isinstance(value, bool) or not isinstance(value, int | float):
         return
     low, high, inclusive = _RANGES[key]
@@ -163,5 +173,7 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> None:
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
             names = " or ".join(k.__name__ for k in kinds if k is not type(None))
             raise InputError(f"{origin}: setting {key!r} should be {names}, got {value!r}")
+        if key == "csv_delimiter":
+            value = _DELIMITERS[str(value)]
         setattr(settings, key, value)
         settings.given.add(key)

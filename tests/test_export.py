@@ -251,3 +251,23 @@ def test_a_crm_file_leaves_out_a_domain_several_rows_share_and_files_no_honorifi
     assert [r["Company Domain Name"] for r in hubspot] == ["", "", "hikari.example.jp"]
     salesforce = profile_rows(rows[:1], load_profile("salesforce"))
     assert salesforce[0]["Title"] == "施設長"
+
+
+def test_a_call_list_for_an_excel_set_to_french_is_semicolon_separated(tmp_path, expanded,
+                                                                        seeded_db):
+    """csv_delimiter = ";" in spider.toml: the call list a French, German or Spanish Excel
+    opens in its columns (a comma file opened in one); a delimiter no spreadsheet uses is
+    refused in one line naming the file."""
+    from spider.errors import InputError
+    from spider.settings import load_settings
+
+    (tmp_path / "spider.toml").write_text('[spider]\ncsv_delimiter = ";"\n', encoding="utf-8")
+    settings = load_settings(tmp_path / "spider.toml")
+    expansion = expanded("Toyota Motor", limit=5)
+    path = write_export(seeded_db, expansion, settings, "csv", tmp_path / "toyota.csv")
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    assert list(rows[0]) == COLUMNS and len(rows) == len(expansion.prospects)
+    (tmp_path / "bad.toml").write_text('[spider]\ncsv_delimiter = "x"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="bad.toml.*csv_delimiter"):
+        load_settings(tmp_path / "bad.toml")

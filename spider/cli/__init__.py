@@ -477,7 +477,7 @@ def expand(obj: Context, query: str, limit: int | None, fmt: str | None, output_
     elif fmt == "json" and not output_path:
         click.echo(to_json(db, expansion))
     elif fmt == "csv" and not output_path and not sys.stdout.isatty():
-        click.echo(to_csv(db, expansion, bom=False), nl=False)
+        click.echo(to_csv(db, expansion, bom=False, delimiter=settings.csv_delimiter), nl=False)
 
 
 def _format_of(path: str | None) -> str:
