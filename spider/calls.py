@@ -774,14 +774,15 @@ NURTURE_COLUMNS = ("company_id", "company", "phone", "website", "address", "city
                    "why", "next_touch")
 
 
-def export_nurture(rows: list[dict[str, Any]], path: Path) -> None:
+def export_nurture(rows: list[dict[str, Any]], path: Path, delimiter: str = ",") -> None:
     """The nurture list as CSV, for a marketing tool (each next touch on the prospect's own
     clock, with its offset; a value a spreadsheet would run as a formula made safe)."""
     from spider.export import safe_cell, safe_phone
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=NURTURE_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=NURTURE_COLUMNS, extrasaction="ignore",
+                                delimiter=delimiter)
         writer.writeheader()
         for row in rows:
             writer.writerow({**{k: safe_cell(v) for k, v in row.items()}, "company": safe_cell(row.get("name")),

@@ -30,7 +30,13 @@ from spider.notes import note_in
 from spider.places import postal_in
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
-from spider.rank import Adjacency, direct_similarity, personalized_pagerank, text_similarity
+from spider.rank import (
+    BROAD_KIND_SHARE,
+    Adjacency,
+    direct_similarity,
+    personalized_pagerank,
+    text_similarity,
+)
 from spider.resolve.keys import SHARED_HOSTS, normalize_domain, normalize_phone
 from spider.resolve.normalize import normalize_name
 from spider.resolve.words import COMMON_WORDS
@@ -275,6 +281,12 @@ def _direct_order(db: Database, company_id: int, kinds: set[str],
                     * (1 + bonus[level.get(cid, 0)] + POSTAL_BONUS * postal.get(cid, 0.0)
                        + MARKET_NUDGE * market.get(cid, 0.0) / top_market)
                     * (1 + 0.01 * nearness) + 1e-12 * nearness)
+    peak = max(out.values(), default=0.0)
+    if 0 < peak < BROAD_KIND_SHARE:
+        # Everything shared is a kind the whole list holds (a register of dentists): the
+        # order is by place, and the scores are shown at the scale of any other list's, not
+        # as 1.0e-08 (one factor for all, so the order and the bands stay).
+        out = {cid: value / BROAD_KIND_SHARE for cid, value in out.items()}
     return _market_first(out, business, level) if local else out
 
 
@@ -480,7 +492,7 @@ class _Operator:
     道頓堀店, "Pacific Smiles Dental" of Pacific Smiles Dental Charlestown)."""
 
     def __init__(self, row: Sequence[Any], generic: Callable[[str], bool]) -> None:
-        site, tel, name, name_en, brand, group, local, city, region, district, legal = row
+        site, tel, name, name_en, brand, group, local, city, region, district, legal, number = row
         domain = normalize_domain(site)
         self.domain = "" if domain in SHARED_HOSTS else domain
         self.phone = normalize_phone(tel)
@@ -492,9 +504,21 @@ class _Operator:
         # (a registered name the list gives beside the trading one: SALON ONE TWELVE LLC of
         # "Salon 112" and "Salon 112 - South Lamar"; 医療法人社団 白樺会 of its clinics)
         self.legal = _folded(legal)
+        # (a French SIRET names the establishment: its first nine digits, the SIREN, the firm)
+        digits = re.sub(r"\D", "", str(number or ""))
+        self.number = digits[:9] if len(digits) == 14 else digits
         self._generic = generic  # (read only when two legal names meet: no statement else)
 
     def owns(self, other: _Operator) -> bool:
+        if self.number and other.number and self.number != other.number:
+            # Two registered businesses under one brand or name (a franchisee's ABN, another
+            # company's CIF): each its own customer, the same only at one phone, by one name in
+            # one place, or under one registered name (a web domain a franchise's sites share,
+            # or a brand's stem, "F45 Training", says nothing here).
+            return bool((self.phone and other.phone == self.phone)
+                        or (self.names & other.names and _same_place(self.place, other.place))
+                        or (self.legal and other.legal == self.legal
+                            and not all(self._generic(w) for w in self.legal.split())))
         return bool(
             (self.domain and other.domain == self.domain)
             or (self.phone and other.phone == self.phone)
@@ -533,7 +557,7 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
 
 
 _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
-                     "region, district, legal_name")
+                     "region, district, legal_name, corporate_number")
 # Words that say the rest of a name is a branch of the name before them.
 _BRANCH_WORDS = frozenset({"filiale", "zweigstelle", "niederlassung", "zweigniederlassung",
                            "branch", "succursale", "sucursal", "filial", "vestiging",
@@ -548,7 +572,7 @@ def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
         db, "select l.company_id, json_extract(r.extra, '$." + REGISTERED_NAME + "') from "
         "record_links l join records r on r.id = l.record_id where l.company_id in ({marks}) "
         "and r.extra like '%" + REGISTERED_NAME + "%'", ids))
-    return {cid: _Operator([*rest[:-1], rest[-1] or registered.get(cid)], generic)
+    return {cid: _Operator([*rest[:-2], rest[-2] or registered.get(cid), rest[-1]], generic)
             for cid, *rest in rows_in(
                 db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", ids)}
 
@@ -577,20 +601,29 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
     web domain, its phone number, its brand or operator, or its very name in its city (another
-    branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor."""
-    if query.kind != "company" or query.company_id is None:
-        return ranked[:limit]
-    seed = _operators(db, [query.company_id]).get(query.company_id)
-    if seed is None:
+    branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor. A won
+    client's own sites are left out too, whatever the query: the same customer, reached
+    through the client, never a cold call (a bodega's second winery had been a top prospect
+    of "winery Haro", with a cold opener)."""
+    seed = _operators(db, [query.company_id]).get(query.company_id) \
+        if query.kind == "company" and query.company_id is not None else None
+    won = [c["company_id"] for c in citable_clients(db) if c["company_id"] != query.company_id]
+    clients = _operators(db, won) if won else {}
+    if seed is None and not clients:
         return ranked[:limit]
     kept: list[tuple[int, float, int]] = []
-    same = 0
+    same = theirs = 0
     for start in range(0, len(ranked), 200):
         part = ranked[start:start + 200]
         found = _operators(db, [cid for cid, *_ in part])
         for item in part:
-            if item[0] in found and seed.owns(found[item[0]]):
+            operator = found.get(item[0])
+            if operator is not None and seed is not None and seed.owns(operator):
                 same += 1
+                continue
+            if operator is not None and any(client.owns(operator) for cid, client in clients.items()
+                                            if cid != item[0]):
+                theirs += 1
                 continue
             kept.append(item)
             if len(kept) == limit:
@@ -600,6 +633,9 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
     if same:
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
                      "(same web domain, phone, brand, operator or name)")
+    if theirs:
+        notes.append(f"left out {plural(theirs, 'site', 'sites')} of your won clients' own "
+                     "operators (the same customer: reach them through the client)")
     return kept
 
 

@@ -104,6 +104,11 @@ class Reason:
         return f"{name}: {label}"
 
 
+# Which of a prospect's kinds of business is said first, where the walk said none: what its
+# list calls it (Dentist), then what its name says (dental), then a concept.
+_WHAT_FIRST = {"category": 0, "kind": 1, "concept": 2}
+
+
 def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id: int,
                 signals: dict[str, dict[str, Any]], wanted: Collection[str], *,
                 segment_query: bool, top: int = 3, language: str = "en") -> list[Reason]:
@@ -125,8 +130,10 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         row = signals.get(sig)
         if not row:
             continue
-        if sig not in wanted and row["kind"] in (*PLACE_KINDS, "size", "score"):
-            continue  # a two-hop place, size or review score says nothing a rep could use
+        if sig not in wanted and row["kind"] in (*PLACE_KINDS, "size", "score", "group"):
+            # a two-hop place, size, review score or operator says nothing a rep could use
+            # ("close to the seed's peers through group 'Grupo CVNE'", to a client of none)
+            continue
         group = REASON_GROUPS.get(row["kind"], row["kind"])
         if groups_used[group] >= (2 if group == "list" else 1):
             continue
@@ -135,16 +142,18 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
                               round(flow / total, 3), sig in wanted, segment_query, language))
         if len(reasons) >= top:
             break
-    if len(reasons) < top and not any(REASON_GROUPS.get(r.kind) == "what" for r in reasons):
+    if len(reasons) < top and not any(REASON_GROUPS.get(r.kind) == "what" and r.shared_with_seed
+                                      for r in reasons):
         # Its kind of business, shared with the seed though the walk carried nothing through
         # it (a register of dentists, every row a dentist): what makes it a competitor is
         # said first, where there is room (a tier or list says more among hotels). The
         # rarest the seed shares, a word before a code (Bakery, not 10.71C).
-        kinds = [(bool(CATEGORY_CODE.fullmatch(row["label"] or "")), -(row.get("idf") or 0.0), sig, row)
+        kinds = [(bool(CATEGORY_CODE.fullmatch(row["label"] or "")), _WHAT_FIRST[row["kind"]],
+                  -(row.get("idf") or 0.0), sig, row)
                  for sig, row in signals.items()
                  if sig in wanted and row["kind"] in ("category", "kind", "concept") and row["label"]]
         if kinds:
-            _, _, sig, row = min(kinds, key=lambda k: k[:3])
+            *_, sig, row = min(kinds, key=lambda k: k[:4])
             reasons.insert(0, Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
                                      True, segment_query, language))
     if len(reasons) < top and not any(r.kind in PLACE_LEVELS for r in reasons):

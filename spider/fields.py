@@ -86,9 +86,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                          "vat number", "vat no", "vat no.", "vat id", "vat registration number",
                          "numéro de tva", "n° tva", "tva intracommunautaire", "btw-nummer",
                          "btw nummer", "ust-idnr", "ust-idnr.", "ust-id", "nif", "cif", "nif/cif",
-                         "nipc", "nip", "regon", "krs", "kvk", "kvk-nummer", "kvk nummer", "kv k-nummer", "kv k", "organisationsnummer", "orgnr", "y-tunnus", "corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
+                         "nipc", "nip", "cif/nif", "nif / cif", "cif / nif", "n.i.f.", "c.i.f.", "regon", "krs", "kvk", "kvk-nummer", "kvk nummer", "kv k-nummer", "kv k", "organisationsnummer", "orgnr", "y-tunnus", "corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
                          "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren"),
-    "industry_code": ("industry_code", "industry code", "sbi-code", "sbi code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
+    "industry_code": ("industry_code", "industry code", "healthcare provider taxonomy code 1",
+                      "healthcare provider taxonomy code", "provider taxonomy code", "taxonomy code",
+                      "primary taxonomy code", "primary taxonomy", "taxonomy code 1", "sbi-code", "sbi code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
     "industry_label": ("industry_label", "industry", "gics sub-industry", "sub-industry",
                        "33業種区分", "提出者業種", "sector"),
     "category": ("kategoria", "branża", "branza", "bransch", "sektor", "rodzaj działalności", "activiteit", "sbi omschrijving", "toimiala", "pkd opis", "amenity", "shop", "craft", "category", "type", "tourism", "business type", "カテゴリ", "カテゴリー", "種別",
@@ -116,7 +118,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "group": ("group", "operator", "parent", "parent company", "owner", "運営会社", "親会社",
               "運営法人", "運営法人名", "経営主体", "開設者", "開設者名", "設置者", "設置者名",
               "operating company", "operated by", "operator name", "licensee", "licensee name", "chain name", "rede", "betreiber", "träger", "exploitant",
-              "gestor", "titular"),
+              "gestor", "titular", "grupo empresarial", "grupo de empresas", "groupe",
+              "gruppo", "konzern", "parent organization lbn", "parent organization",
+              "brand group"),
     "address": ("rue", "calle", "adres", "ulica", "gatuadress", "adress", "besöksadress", "osoite", "address_1", "address1", "address", "addr", "addr:full", "addr:ja", "street address", "street",
                 "full address", "complete address", "postal address", "mailing address",
                 "provider first line business practice location address",
@@ -139,7 +143,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                "州", "省", "stabbr", "state code", "state abbr", "state abbreviation",
                "province code", "prov", "county/state", "adstate", "phstate",
                "provider business practice location address state name",
-            "bundesland", "région", "uf", "entidad", "entidad federativa", "département", "provincia", "comunidad", "regione"),
+            "bundesland", "région", "uf", "entidad", "entidad federativa", "département", "provincia", "comunidad", "regione",
+            "comunidad autónoma", "comunidad autonoma", "ccaa", "autonomía", "région administrative"),
     "country": ("billing country", "company country", "shipping country", "mailing country", "country/region", "billingcountry", "country", "addr:country", "国",
             "pays", "país", "paese"),
     "postal_code": ("kod pocztowy", "postnummer", "postinumero", "billing zip/postal code", "zip/postal code", "company postal code", "company zip", "mailing zip/postal code", "billing postal code", "billing zip", "shipping zip/postal code", "shipping postal code", "mailing zip", "billingpostalcode", "postal_code", "postcode", "zip", "zip code", "addr:postcode", "郵便番号",
@@ -299,6 +304,41 @@ _WEAK_CATEGORY = frozenset({"services", "service", "service types", "service typ
                             "specialities"})
 
 
+# A header that names what its rows are by their name, in words no alias list could hold:
+# "Club name", "Nombre de la bodega", "Nom de l'établissement", "Name of practice", "Nome
+# della struttura". Not a person's, a place's or a thing's name ("Contact name", "Street
+# name", "Product name").
+_NAME_OF = re.compile(
+    r"^(?:(?:nombre|nom|nome|name|naam|navn|namn)\s+(?:de la|de l'|del|de los|de las|de|du|des|"
+    r"della|dello|dell'|del|dei|degli|of the|of|der|des|van de|van het|van)\s*(?P<of>[^\d]{2,40})"
+    r"|(?P<own>[^\d]{2,30}?)[\s-]?(?:name|naam|navn|namn|-name))$")
+_NOT_A_BUSINESS_NAME = frozenset({
+    "first", "last", "given", "family", "middle", "full", "contact", "owner", "person",
+    "manager", "director", "user", "street", "road", "city", "town", "file", "sheet",
+    "product", "brand", "region", "country", "state", "province", "county", "district",
+    "host", "domain", "display", "account owner", "lead owner", "rep", "sales rep", "agent",
+    "doctor", "provider first", "provider last", "provider middle", "parent", "parent organization",
+    "group", "chain", "operator", "legal", "registered", "other", "alternate", "alias",
+    "previous", "former", "old", "short", "nick", "campaign", "list", "category",
+    "type", "service", "course", "programme", "program", "event", "source", "responsable",
+    "titular", "propietario", "gérant", "gerant", "dirigeant", "inhaber", "ansprechpartner",
+    "persona", "contacto", "calle", "rue", "via", "straße", "strasse", "ville", "ciudad",
+    "municipio", "commune", "comune", "provincia", "comunidad", "la calle", "la rue",
+    "la via", "la ciudad", "la provincia", "la comunidad", "contact person", "the owner"})
+
+
+@functools.lru_cache(maxsize=4096)  # (asked of each extra column of each row)
+def name_like_header(folded: str) -> bool:
+    """Whether a folded header names its rows by their business's name in words of its own
+    ("club name", "nombre de la bodega"), where no alias lists it."""
+    found = _NAME_OF.match(folded)
+    if not found:
+        return False
+    what = (found.group("of") or found.group("own") or "").strip(" '")
+    return bool(what) and what not in _NOT_A_BUSINESS_NAME and \
+        what.split()[0] not in _NOT_A_BUSINESS_NAME and what.split()[-1] not in _NOT_A_BUSINESS_NAME
+
+
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None,
                 avoid: frozenset[tuple[str, str]] = frozenset()) -> dict[str, str]:
     """Map each source column to a field (or to itself, kept as extra). Overrides are
@@ -373,6 +413,9 @@ def _map_headers(headers: list[str], overrides: dict[str, str] | None,
             # A second name column headed in the other script ("Company Name" and 会社名 in one
             # CRM export): the name in that script, not a column to drop.
             field = "name" if latin == first_name_ascii else ("name_en" if latin else "name_local")
+        if field is None and "name" not in taken and name_like_header(folded) and \
+                not any(HEADER_ALIASES.get(fold_header(c)) == "name" for c in headers):
+            field = "name"  # (only where no column the aliases know is a name)
         if field and (field, column) in avoid:
             field = None
         if field == "city" and field in taken and "district" not in taken and \

@@ -53,6 +53,7 @@ from spider.fields import (
     account_relation,
     fold_header,
     map_headers,
+    name_like_header,
     names_no_kind,
     row_prefix,
 )
@@ -95,6 +96,7 @@ class IngestReport:
     unchanged: int = 0
     stale: int = 0  # rows this source gave before and no longer does
     renamed: int = 0  # rows that changed their name, place or id, carried over
+    folded: int = 0  # rows of practitioners at their practice's phone, read as the practice
     rekeyed: int = 0  # rows known by another key than at the last read, carried over
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (row, reason)
     warnings: Counter = field(default_factory=Counter)
@@ -121,6 +123,9 @@ class IngestReport:
         line = (f"{self.source}: {plural(self.read, 'row', 'rows')} read, {self.added} added, "
                 f"{self.updated} updated, "
                 f"{self.unchanged} unchanged, {len(self.skipped)} skipped")
+        if self.folded:
+            line += (f" ({self.folded} {'row' if self.folded == 1 else 'rows'} of a practitioner "
+                     "at their practice's phone read as that practice)")
         if self.renamed and self.key_column:
             line += (f" ({self.renamed} of the updated under a new {self.key_column}: same "
                      "name, town and phone or website as a row gone)")
@@ -517,6 +522,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     report.key_column = key or next((c for c, f in named.items() if f == "source_id"), None)
     header_map: dict[str, str] | None = None
     prefix: str | None = None
+    people: list[dict[str, Any]] = []  # rows named by a person, yielded last
+    practices: set[str] = set()  # the phones of the rows named by a business
     for row_id, raw in itertools.chain(sample, rows):
         report.read += 1
         if isinstance(raw, str):  # a parse error for this row
@@ -536,6 +543,8 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                         and (_header(c, prefix) in _JOINED_TO_ADDRESS
                                              or c == house_number))
                                and _header(c, prefix) not in _TRADING_NAME
+                               and not name_like_header(_header(c, prefix))
+                               and _field_of(_header(c, prefix)) not in ("region", "name")
                                and not _further_category(_header(c, prefix))
                                and fold_header(c) not in CAPACITY_HEADERS
                                and fold_header(c) not in AREA_HEADERS]
@@ -553,6 +562,17 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
             record["source_id"] = str(raw[key]).strip()
         record["source"] = source
         record["source_row"] = row_id
+        if record.pop(PERSON, False):
+            people.append(record)  # (after the file: a practice's phone says whose they are)
+            continue
+        phone = normalize_phone(record.get("phone"))
+        if phone:
+            practices.add(phone)
+        yield record
+    for record in people:
+        if normalize_phone(record.get("phone")) in practices:
+            report.folded += 1  # a practitioner at their practice's phone: the practice
+            continue
         yield record
 
 
@@ -708,6 +728,10 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
         for number, (values, (first_line, last_line)) in enumerate(numbered(), 1):
             if not any(v.strip() for v in values):
                 continue
+            if len(values) > len(header) and not any(v.strip() for v in values[len(header):]):
+                values = values[:len(header)]  # a delimiter left at the end of the row
+            elif len(values) < len(header) and last_line == first_line:
+                values = values + [""] * (len(header) - len(values))  # its last cells left out
             if len(values) != len(header):
                 if last_line > first_line and any("\n" in v and delimiter in v for v in values):
                     # A quote opened and never closed takes in the rows after it, unseen.
@@ -1048,6 +1072,13 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
 _JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE | _STREET_KIND
+# A name column that holds the registered company's name, where a list also says the name
+# the business goes by.
+_REGISTERED_HEADERS = frozenset({"raison sociale", "razón social", "razon social", "ragione sociale",
+                                 "denominación social", "denominacion social", "razão social",
+                                 "razao social", "legal business name", "business legal name",
+                                 "provider organization name (legal business name)",
+                                 "registered name", "firma", "firmenname", "法人名", "商号"})
 
 
 def _remark_closed(value: str) -> bool:
@@ -1220,6 +1251,31 @@ _NUMBER_FIELDS = frozenset({"phone", "postal_code", "corporate_number", "source_
                             "industry_code"})
 
 
+# A person's name in a register of practitioners, by its headers (folded).
+_LAST_NAME = frozenset({"provider last name (legal name)", "provider last name", "last name",
+                        "surname", "family name", "lastname", "last", "nachname", "apellidos",
+                        "apellido", "cognome"})
+_FIRST_NAME = frozenset({"provider first name", "first name", "given name", "forename",
+                         "firstname", "first", "vorname", "prénom", "prenom"})
+_CREDENTIAL = frozenset({"provider credential text", "credential", "credentials",
+                         "professional title", "qualification", "qualifications"})
+# A record named by a person (a practitioner's own row), not a business (transient).
+PERSON = "_person"
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_of(header: str) -> str | None:
+    """The field a folded header names, a bracketed note after it aside ("region (nz)")."""
+    return HEADER_ALIASES.get(header) or HEADER_ALIASES.get(re.sub(r"\s*\([^)]*\)$", "", header))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_region(value: str) -> bool:
+    from spider.places import region_of
+
+    return region_of(value) is not None
+
+
 def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] | None,
                report: IngestReport, prefix: str | None = None,
                house_number: str | None = None) -> dict[str, Any]:
@@ -1261,6 +1317,13 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
     # called by it (its sign, its phone greeting); the registered name stays in `extra` as
     # registered_name, and is indexed for look-ups. A row without one keeps the other.
     trading = next((value for header, _, value in columns if header in _TRADING_NAME), None)
+    if trading is None and "name" in record:
+        # A column headed with what the business is called ("Nombre de la bodega") beside a
+        # registered name ("Razón social"): the name it goes by.
+        called = [value for header, _, value in columns if name_like_header(header)]
+        if called and any(f == "name" and fold_header(c) in _REGISTERED_HEADERS
+                          for c, f in header_map.items()):
+            trading = called[0]
     if "name" in record and trading and fold(str(trading)) != fold(str(record["name"])):
         extra[REGISTERED_NAME] = record["name"]
         record["name"] = trading
@@ -1268,9 +1331,27 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
         # The name column blank in this row, another column the file names a name by
         # ("DBA" first, "Business Name" after it): that one.
         other = next((value for header, _, value in columns
-                      if HEADER_ALIASES.get(header) == "name"), None)
+                      if HEADER_ALIASES.get(header) == "name" or name_like_header(header)), None)
         if other:
             record["name"] = other
+    if "name" not in record and columns:
+        # A register of people as well as practices (NPPES: a dentist's own row, Entity Type
+        # 1, has no organisation name, only the provider's last and first names): the
+        # person, as a rep says them ("CHINEDU OKAFOR, DDS"), marked so that one at their
+        # practice's phone is that practice (`_records`).
+        last = next((str(v) for header, _, v in columns if header in _LAST_NAME), "")
+        if last:
+            given = next((str(v) for header, _, v in columns if header in _FIRST_NAME), "")
+            title = next((str(v) for header, _, v in columns if header in _CREDENTIAL), "")
+            record["name"] = f"{given} {last}".strip() + (f", {title}" if title else "")
+            record[PERSON] = True
+    if "region" not in record and columns:
+        # A second region column the row fills where the first is blank (an Australian and
+        # New Zealand list's "State" and "Region (NZ)"): its region, where it is one.
+        other = next((value for header, _, value in columns if _field_of(header) == "region"
+                      and _is_region(str(value))), None)
+        if other:
+            record["region"] = other
 
     def first(test: Callable[[str, Any], object]) -> tuple[str, Any] | None:
         return next(((column, value) for header, column, value in columns
@@ -1387,6 +1468,14 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# A record read without part of what its source says (a crawled member whose detail page
+# failed this once): the fields it lacks keep what the last read saved.
+PARTIAL = "_partial"
+_BOOKKEEPING = frozenset({"record_key", "identity", "content_hash", "status", "stale_since",
+                          "read_id", "source", "source_row", "ingested_at", "updated_at",
+                          "fetched_at"})
+
+
 def save_records(db: Database, records: Iterable[dict[str, Any]],
                  report: IngestReport | None = None, *, read_id: str | None = None,
                  batch_size: int = 5000) -> IngestReport:
@@ -1412,7 +1501,20 @@ def save_records(db: Database, records: Iterable[dict[str, Any]],
             db, "select id, record_key, content_hash, status, source_row from records "
             "where record_key in ({marks})", [r["record_key"] for r in batch])}
         new, changed, seen = [], [], []
+        partial = [(rec, existing[rec["record_key"]][0]) for rec in batch
+                   if rec.get(PARTIAL) and rec["record_key"] in existing]
+        for rec, rid in partial:
+            saved = db.execute("select * from records where id = ?", [rid]).fetchone()
+            kept = dict(zip([d[0] for d in db.execute("select * from records limit 0").description],
+                            saved, strict=True))
+            for column in record_columns:
+                if rec.get(column) in (None, "") and kept.get(column) not in (None, "") and \
+                        column not in _BOOKKEEPING:
+                    rec[column] = kept[column]
+            rec["content_hash"] = content_hash({k: v for k, v in rec.items() if k not in (
+                PARTIAL, "status", "stale_since", "content_hash")})
         for rec in batch:
+            rec.pop(PARTIAL, None)
             old = existing.get(rec["record_key"])
             if old is None:
                 rec["ingested_at"] = stamp
@@ -1441,7 +1543,7 @@ def save_records(db: Database, records: Iterable[dict[str, Any]],
             phone = row.get("phone")
             if phone and not any(ch.isdigit() for ch in str(phone)):
                 row["phone"] = None  # "n/a", "ask reception": no number to dial or match
-            stray = {k: v for k, v in rec.items() if k not in columns}
+            stray = {k: v for k, v in rec.items() if k not in columns and k != PARTIAL}
             if stray:
                 extra = json.loads(row.get("extra") or "{}")
                 extra.update({k: v for k, v in stray.items() if v not in (None, "")})
@@ -1449,6 +1551,8 @@ def save_records(db: Database, records: Iterable[dict[str, Any]],
             row["identity"] = identities(row)
             row["record_key"] = rec["record_key"] = record_key(str(row["source"]), row["identity"])
             row["content_hash"] = content_hash(row)
+            if rec.get(PARTIAL):
+                row[PARTIAL] = True
             row["status"] = "active"
             row["stale_since"] = None
             row["read_id"] = read_id

@@ -169,6 +169,9 @@ PLACE_KINDS = tuple(sorted(PLACE_LEVELS, key=PLACE_LEVELS.__getitem__, reverse=T
 
 
 BROAD_KIND_SHARE = 1e-6  # what a kind the whole list holds shares (see direct_similarity)
+# Which signal of a kind of business a company shares it by (direct_similarity): what its
+# list calls it, then what its name says, then a concept.
+_KIND_RANK = {"category": 0, "kind": 1, "concept": 2}
 
 
 # What a shared rating or size band counts for, beside a shared business (see below).
@@ -210,14 +213,17 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
     # A kind the whole list holds says it however it is known: a bakery directory's
     # "boulangerie" in a name is the bakery its category says every row is, and shares
     # nothing the category does not (it had ranked the shops named so above the bakeries
-    # next door).
+    # next door). And a kind said twice, by a category and by a name ("Dentist", "... Dental
+    # Care"), is one kind shared: each company shares a kind of business once, by what its
+    # list calls it where it does, else by what its name says (a solo dentist named by a
+    # person came after dental practices in other towns, for lacking the word).
     broad_kinds = {signal.split(":", 1)[1] for signal, _, _, count in rows
                    if count > max_signal_companies and signal.split(":", 1)[0] in BUSINESS_KINDS}
+    # a kind -> each company's share through it, by the plainest signal it holds of it
+    by_kind: dict[str, dict[int, tuple[int, float]]] = {}
     for signal, weight, total, count in rows:
         place = signal.startswith("place:")
         of_business = business is not None and signal.split(":", 1)[0] in BUSINESS_KINDS
-        broad = count > max_signal_companies and not place
-        echo = of_business and not broad and signal.split(":", 1)[1] in broad_kinds
         if count <= 1 or count > (max_holders if place or of_business
                                   else min(max_holders, max_signal_companies)) or not total:
             continue
@@ -243,14 +249,22 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
             holders = list(holders)
             business.setdefault(signal.split(":", 1)[0], set()).update(
                 other for other, _ in holders if other != company_id)
-            if broad:
+            kind_key = signal.split(":", 1)[1]
+            if kind_key in broad_kinds:
                 # (the kind a whole list holds: it orders that list's companies by place,
                 # below anything else shared)
                 share *= BROAD_KIND_SHARE
-            elif echo:
-                continue
+            rank = _KIND_RANK[signal.split(":", 1)[0]]
+            best = by_kind.setdefault(kind_key, {})
+            for other, theirs in holders:
+                if other not in best or rank < best[other][0]:
+                    best[other] = (rank, share * theirs)
+            continue
         for other, theirs in holders:
             shared[other] += share * theirs
+    for best in by_kind.values():
+        for other, (_, value) in best.items():
+            shared[other] += value
     shared.pop(company_id, None)
     if market is not None:
         market.pop(company_id, None)

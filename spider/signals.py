@@ -353,7 +353,7 @@ CODED_NAME_KIND = 0.01  # a kind read from a name beside a category that is a co
 
 # A category that is a classification code, not words: 86.23Z, 5610A, A51, 8011-02 (also
 # what an opener never says as a kind: spider.angles).
-CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?", re.I)
+CATEGORY_CODE = re.compile(r"[A-Z]?\d[\d.\-]*[A-Z]?|\d{3}[0-9A-Z]{6}X", re.I)
 
 
 # A category that says lodging, in English or Japanese (a list of 旅館 is a list of inns).
@@ -573,7 +573,8 @@ _BRACKETED = lazy_pattern(r"[(\[（【]([^()\[\]（）【】]{1,30})[)\]）】]"
 
 # In Japanese, the bracket must be the status alone: "(休業日:月曜)" and "(年末年始休業)" are
 # opening days, as "(Closed Sundays)" is.
-_CLOSED_BRACKET_JA = lazy_pattern(r"(?:休業|休止|閉店|廃業|閉鎖|閉院|閉館|廃止|営業終了)中?")
+_CLOSED_BRACKET_JA = lazy_pattern(r"(?:休業|休止|休館|休園|休院|閉店|廃業|閉鎖|閉院|閉館|閉園|廃止|営業終了|"
+                                  r"営業休止|一時休業|長期休業|長期休館)中?")
 
 
 def _status_in_name(rec: dict[str, Any]) -> str | None:
@@ -754,6 +755,9 @@ def _across_scripts(singles: frozenset[str]) -> dict[str, str]:
 CLASSIFIED_KIND = 0.9
 _NACE_CODE = lazy_pattern(r"(\d{2})\.(\d{2})(?:\.\d{1,2}){0,2}([A-Z])?")
 _CNAE_CODE = lazy_pattern(r"(\d{2})\.?(\d{2})-(\d)(?:[/-](\d{2}))?")
+# A US Health Care Provider Taxonomy code (NUCC), as NPPES files each provider under:
+# 1223G0001X, 207Q00000X.
+_NUCC_CODE = lazy_pattern(r"\d{3}[0-9A-Z]{6}X")
 _NAICS_COUNTRIES = frozenset({"US", "CA", "MX"})
 
 
@@ -775,7 +779,8 @@ def classified_kind(code: str, country: str | None = None) -> tuple[str, str] | 
     dotted (NAF 86.23Z, ATECO 56.10.11, WZ 56.10.0) or four digits a NACE class; five a
     UK SIC or SBI code (a NACE class and a digit); six a NAICS or SCIAN code (in North
     America, or where no country is said); Brazil's CNAE with its check digit
-    (5611-2/01). A four-digit code in the US is a SIC of 1987, not read."""
+    (5611-2/01); a US provider taxonomy code (NUCC 1223G0001X). A four-digit code in the US
+    is a SIC of 1987, not read."""
     table = _industry_classes()
     raw = unicodedata.normalize("NFKC", code).strip().upper().replace(" ", "")
 
@@ -783,6 +788,8 @@ def classified_kind(code: str, country: str | None = None) -> tuple[str, str] | 
         row = table.get((scheme, key))
         return (row[0], f"{name} {key} {row[1]}") if row else None
 
+    if _NUCC_CODE.fullmatch(raw):
+        return found("nucc", raw, "NUCC")
     cnae = _CNAE_CODE.fullmatch(raw)
     if cnae is None and country == "BR" and raw.isdigit() and len(raw) == 7:
         cnae = _CNAE_CODE.fullmatch(f"{raw[:4]}-{raw[4]}/{raw[5:]}")
@@ -998,12 +1005,13 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-# Separators that always part a category cell ("Bar; Grill", "Cafe / Bakery", 美容室、ネイル).
+# Separators that always part a category cell ("Bar; Grill", "Cafe / Bakery", 美容室、ネイル;
+# not the slash of "24/7 gym").
 # (and a Japanese list's 「・」 where a word in kanji stands on either side of it,
 # 一般歯科・小児歯科, 一般歯科・インプラント, or a space between Japanese words, 一般歯科
 # 小児歯科; the 「・」 between two katakana words parts them only as "&" does (_JOINED):
 # カフェ・バー is one kind unless the directory lists カフェ alone)
-_HARD_PARTS = re.compile(r"\s*[;/|、]\s*|(?<![\u30a0-\u30ff])\s*・\s*|\s*・\s*(?![\u30a0-\u30ff])"
+_HARD_PARTS = re.compile(r"\s*[;|、]\s*|(?<!\d)\s*/\s*|\s*/\s*(?!\d)|(?<![\u30a0-\u30ff])\s*・\s*|\s*・\s*(?![\u30a0-\u30ff])"
                          r"|(?<=[\u3040-\u30ff\u4e00-\u9fff])\s+(?=[\u3040-\u30ff\u4e00-\u9fff])")
 # Separators that part one only where the parts are kinds of business ("Cafe, Catering", "Cafe &
 # Catering", "Elektroinstallation, Gebäudetechnik"), not inside one ("Bed & Breakfast", "Arts,
@@ -1420,6 +1428,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         town = _tidy_place(city_raw) if city_raw else ""
         station = own.endswith("駅") and len(own) > 1  # a Japanese list's 最寄駅: 表参道駅
         if (own and own.lower() != town.lower() and len(own) <= 60
+                and (town or region_code)  # (湯本 of no known town is Hakone's or Nasu's)
                 and (station or (district is None and region_code != "JP-13"))
                 and not places.tokyo_wards().get(places.place_key(own))):
             # (Tokyo's districts and wards are known to the gazetteer and handled above.)
@@ -1427,7 +1436,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             # place finer than the city, named as the list names it.
             # (a station serves the wards around it: 表参道駅 is 港区's and 渋谷区's, one
             # neighbourhood, so it is keyed by its region, not its town)
-            key = (f"{country or 'XX'}/{region_code or ''}/{own.lower()}" if station
+            key = (f"{country or 'XX'}/{region_code or ''}/{own.lower()}" if station or not town
                    else f"{country or 'XX'}/{town.lower()}/{own.lower()}")
             yield from once(Fact(f"place:district:{key}", "district",
                                  own if station and region_code else

@@ -1242,3 +1242,24 @@ def test_a_crawl_of_items_linking_to_their_pages_says_to_follow_them(
     followed = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/chamber/p1.html"),
                                          "--follow-details"], catch_exceptions=False)
     assert followed.exit_code == 0 and "--follow-details reads" not in followed.output
+
+
+def test_a_detail_page_that_fails_once_keeps_the_members_phone_and_address(
+        db, site: Site, clock: FakeClock):
+    """A refresh where one member's own page answers 404: its phone and address, which only
+    that page gives, stay as the last crawl read them (they had been wiped: the call list
+    showed the ryokan with no number to dial)."""
+    _chamber(site, CHAMBER, 3)
+    crawl(db, site, "/chamber/p1.html", clock, follow_details=True)
+
+    def held(name: str) -> tuple:
+        return db.execute("select phone, address from records where name = ?", [name]).fetchone()
+
+    before = held("Pacific Plumbing")
+    assert before[0] == "604-555-0202", before
+    site.routes["/chamber/m/pacific-plumbing.html"] = Page(b"Not Found", status=404)
+    clock.t += 3600
+    crawl(db, site, "/chamber/p1.html", clock, follow_details=True)
+    assert held("Pacific Plumbing") == before
+    assert db.execute("select status from records where name = 'Pacific Plumbing'").fetchone() \
+        == ("active",)

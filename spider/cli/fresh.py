@@ -652,7 +652,7 @@ def nurture(obj: Context, export_path: str | None, due: bool) -> None:
         now = datetime.now(UTC).isoformat()
         rows = [r for r in rows if r["next_touch"] <= now]
     if export_path:
-        export_nurture(rows, Path(export_path))
+        export_nurture(rows, Path(export_path), obj.settings.csv_delimiter)
         click.echo(f"Wrote {len(rows)} to {export_path}")
         return
     if not rows:

@@ -27,6 +27,7 @@ from spider.db import Database, has_table, rows_in, transaction
 from spider.errors import FetchError, InputError
 from spider.identity import record_key
 from spider.ingest import (
+    PARTIAL,
     IngestReport,
     carry_renamed,
     mark_stale,
@@ -298,21 +299,23 @@ class _Crawl:
             except FetchError as exc:
                 report.errors.append((link, str(exc)))
                 frontier.finish(link, "error", str(exc))
-                out.append(rec)
+                out.append({**rec, PARTIAL: True})
                 continue
             if not done:
                 self._count(result)
                 report.details += 1 if result.body is not None else 0
             if result.body is None:
                 frontier.finish(link, "skipped", result.skipped)
-                out.append(rec)
+                # (a detail page that answered 404 this once: what it said last time stays,
+                # the phone and address a rep dials among it)
+                out.append({**rec, PARTIAL: True} if result.skipped else rec)
                 continue
             try:
                 detail = extract_detail(result.body, result.final_url or link,
                                         recipe=self.recipe, content_type=result.content_type)
             except Exception as exc:  # a broken detail page loses only its own fields
                 report.errors.append((link, f"detail page: {type(exc).__name__}: {exc}"))
-                detail = {}
+                detail = {PARTIAL: True}
             frontier.finish(link, "done")
             out.append(merge_detail(rec, detail))
         return out

@@ -71,5 +71,10 @@ def survive(
             company[fld] = names[0] if names else None
         else:
             company[fld] = values[0] if values else None
+    if not company.get("name"):
+        # Known only by its registered or other-script name (a register row whose trading
+        # name is blank): called by that, never "None".
+        company["name"] = next((r.get(f) for f in ("legal_name", "name_en", "name_local")
+                                for r in ordered if r.get(f)), None)
     company["record_count"] = len(records)
     return company
