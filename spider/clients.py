@@ -139,6 +139,26 @@ def remove_won(db: Database, *, name: str | None = None,
     return [str(called) for _, called in rows]
 
 
+def _by_phone(db: Database, text: str) -> list[int] | None:
+    """The companies a phone number typed for a company names ("503-245-1999", "+81 3 3211
+    5211": the last nine digits, or all of a shorter number, alike); None when TEXT is no
+    phone number."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 7 or not re.fullmatch(r"[\d\s()+.\-/]+", text):
+        return None
+    key = digits[-9:]
+    out: list[int] = []
+    for company_id, phone in db.execute(
+            "select distinct l.company_id, r.phone from records r join record_links l on "
+            "l.record_id = r.id where r.phone like ? and coalesce(r.status, 'active') = 'active'",
+            [f"%{digits[-2:]}%"]):
+        theirs = re.sub(r"\D", "", str(phone or ""))
+        if theirs and theirs[-len(key):] == key and len(theirs) >= len(key) \
+                and company_id not in out:
+            out.append(int(company_id))
+    return out
+
+
 def resolve_company(db: Database, text: str, *, strict: bool = False,
                     command: str = "spider won") -> int:
     """The one company TEXT names (#ID, or a name in any script, as `expand` finds it); a
@@ -150,6 +170,15 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
         if not db.execute("select 1 from companies where id = ?", [company_id]).fetchone():
             raise QueryError(f"no company #{company_id}; find ids with `spider records`")
         return company_id
+    by_phone = _by_phone(db, text)
+    if by_phone is not None:
+        if len(by_phone) == 1:
+            return by_phone[0]
+        if by_phone:
+            raise QueryError(f"{text!r} is the phone of {len(by_phone)} companies; rerun with "
+                             f"the #id of one (e.g. {command} '#{by_phone[0]}')")
+        raise QueryError(f"{text!r}: no company here has that phone number; name the company "
+                         "or give its #id")
     found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
     strong = [c for c in found if c["score"] >= (100 if strict else 90)]
     if not strong and not strict:

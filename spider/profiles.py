@@ -20,7 +20,9 @@ Company owner) where some row has one.
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
@@ -90,10 +92,32 @@ def _name_parts(person: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+@functools.cache
+def _gatekeeper_patterns() -> tuple[re.Pattern[str], ...]:
+    """Each shipped language's question to the gatekeeper with its role left open ("Pourriez-
+    vous me passer (.+), s'il vous plaît ?"), to read the role back from a call list's line."""
+    from spider.angles import LANGUAGES, _builtin_templates
+
+    out = []
+    for language in LANGUAGES:
+        text = str(_builtin_templates(language).get("gatekeeper", {}).get("text") or "")
+        if "{ask_for}" in text:
+            head, tail = text.split("{ask_for}", 1)
+            out.append(re.compile(re.escape(head.strip()) + r"\s*(.+?)\s*" + re.escape(tail.strip()) + "$"))
+    return tuple(out)
+
+
 def _role(ask_for: str) -> str:
     """The role a rep asks for ("Would you transfer me to your Director of Sales?" ->
-    "Director of Sales"), or the question itself when it names none."""
-    text = (ask_for or "").strip().rstrip("?？。")
+    "Director of Sales"; "Pourriez-vous me passer le gérant ou la gérante, s'il vous
+    plaît ?" -> "Le gérant ou la gérante"), or the question itself when it names none."""
+    said = (ask_for or "").strip()
+    for pattern in _gatekeeper_patterns():
+        found = pattern.match(said)
+        if found:
+            role = re.sub(r"^(?:your|the)\s+", "", found.group(1).strip()).removesuffix("様").strip()
+            return role[:1].upper() + role[1:]
+    text = said.rstrip("?？。")
     for marker in (" to your ", " your ", " to the ", " to "):
         if marker in text:
             role = text.split(marker, 1)[1].strip()

@@ -826,6 +826,19 @@ def _award_words(q: str) -> str:
     return _STARRED.sub(lambda m: f"{m.group(1)}-star", q)
 
 
+def _region_codes_in_capitals(db: Database, text: str, filler: frozenset[str]) -> str:
+    """TEXT with a region's code written in capitals that is also a filler word ("dentist
+    OR": Oregon; IN, ME, OK, HI) as the region's name, where the database holds that one
+    region of that code; a lower-case "or" stays a filler word."""
+    codes = [m for m in re.findall(r"(?<![\w-])([A-Z]{2})(?![\w-])", text) if m.lower() in filler]
+    for code in dict.fromkeys(codes):
+        held = db.execute("select label from signals where kind = 'region' and signal like ? "
+                          "limit 2", [f"place:region:%-{code}"]).fetchall()
+        if len(held) == 1 and held[0][0]:
+            text = re.sub(rf"(?<![\w-]){code}(?![\w-])", str(held[0][0]), text)
+    return text
+
+
 def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = None,
                   synonyms: Synonyms | None = None,
                   ) -> tuple[list[tuple[str, Term]], list[str], list[str]]:
@@ -843,7 +856,7 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     vocabulary = vocabulary or _Vocabulary(db)
     synonyms = _shipped_synonyms() if synonyms is None else synonyms
     filler, longest = vocabulary.filler, vocabulary.longest
-    q = _award_words(fold_query(text))
+    q = _award_words(fold_query(_region_codes_in_capitals(db, text, filler)))
     # A piece may be a synonym longer than any phrase here ("convenience store").
     span = max(longest, SYNONYM_SPAN)
     pieces = _pieces(q, span)
@@ -1856,8 +1869,10 @@ def _postal_reading(db: Database, word: str) -> Term | None:
         "on l.record_id = r.id where replace(replace(upper(coalesce(r.postal_code, '') || ' ' || "
         "coalesce(r.address, '')), '-', ''), ' ', '') like ? limit ?",
         [ADDRESS_READING_SCAN, f"%{key}%", ADDRESS_READING_SAMPLE]).fetchall()
-    whole = re.compile(r"(?<![0-9A-Z])" + re.escape(key) + (r"(?![0-9])" if key.isdigit()
-                                                            else r"(?![A-Z])"))
+    # (a US ZIP is also the start of its ZIP+4, written without its hyphen: 97214 of 972142074)
+    whole = re.compile(r"(?<![0-9A-Z])" + re.escape(key) + (
+        r"(?:(?![0-9])|(?=[0-9]{4}(?![0-9])))" if key.isdigit() and len(key) == 5 else
+        r"(?![0-9])" if key.isdigit() else r"(?![A-Z])"))
     # A code is the postal code column's, or the one an address gives where a postal code
     # stands (never a house number: "1200 Main St").
     named = {cid for cid, code, address in rows

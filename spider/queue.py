@@ -83,6 +83,7 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
     # (in SQL: the latest row of each company, only the A and B ones read into Python, and
     # only until the day is full)
     want = limit or settings.calls_per_day
+    bands = "'A', 'B', 'C'" if mine else "'A', 'B'"
     rows: list[tuple] = []
     candidates: Any = db.execute(
         "select company_id, name, phone, priority, opening_line, ask_for, score from ("
@@ -91,7 +92,9 @@ def day_queue(db: Database, settings: Settings, *, rep: str | None = None,
         "partition by p.company_id order by r.created_at desc, r.rowid desc, p.rank) as nth "
         "from prospects p join runs r on r.id = p.run_id join companies c "
         "on c.id = p.company_id where coalesce(c.status, 'active') = 'active') "
-        "where nth = 1 and priority in ('A', 'B') "
+        # (a rep's own day takes the C leads a manager assigned them too, after the A and B:
+        # "No new prospects" beside 26 leads of theirs had left them idle)
+        f"where nth = 1 and priority in ({bands}) "
         "order by priority, created_at desc, run_row desc, rank") if listed is None else [
         (m["company_id"], m["row"].get("company"), m["row"].get("phone"),
          m["row"].get("priority"), m["row"].get("opening_line"), m["row"].get("ask_for"),

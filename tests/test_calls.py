@@ -332,6 +332,9 @@ def test_a_word_several_names_hold_is_asked_about_and_territories_route_by_place
     assert run(db, "expand", "Elektriker", "-n", "10")[0] == 0
     code, out = run(db, "assign")
     assert code == 0 and "Mia: 2 leads" in out and "Anna: 1 lead\n" in out, out
+    # a lead assigned is handed out: the manager's "none lies uncalled" counts it before any
+    # call list is exported (the report had said 0 beside the reps' open leads)
+    assert "Leads handed out to Mia and never called: 2" in run(db, "report", "--rep", "Mia")[1]
     # one rep's report lists that rep's leads only (all four were handed out in a call list)
     assert run(db, "expand", "Elektriker", "-n", "10", "-o", str(tmp_path / "calls.csv"))[0] == 0
     assert "never called: 4" in run(db, "report")[1]
@@ -860,3 +863,59 @@ def test_a_nurture_date_is_the_prospects_own_day(tmp_path):
     code, _ = run(tmp_path / "spider.db", "nurture", "--export", str(tmp_path / "n.csv"))
     row = next(csv.DictReader(open(tmp_path / "n.csv", encoding="utf-8-sig")))
     assert row["next_touch"].startswith("2027-03-01T10:00") and not row["phone"].startswith("+"), row
+
+
+def test_a_call_is_logged_by_the_number_the_rep_dialled(tmp_path):
+    """`spider log "503-232-3456" no-answer`: the company with that phone, however the list
+    wrote it (5032323456); a number no company has is a one-line error, not a guess."""
+    db = built_db(tmp_path, "dentists.csv", "Name,City,State,Phone,Category\n"
+                  "Burnside Dental Care,Portland,OR,5032323456,Dentist\n"
+                  "Pearl Dental,Portland,OR,(503) 222-0001,Dentist\n")
+    db.conn.commit()
+    code, out = run(tmp_path / "spider.db", "log", "503-232-3456", "no-answer")
+    assert code == 0 and "Burnside Dental Care" in out, out
+    code, out = run(tmp_path / "spider.db", "log", "+1 503 222 0001", "gatekeeper-message")
+    assert code == 0 and "Pearl Dental" in out, out
+    code, out = run(tmp_path / "spider.db", "log", "503-999-0000", "no-answer")
+    assert code != 0 and "no company here has that phone number" in out, out
+
+
+def test_a_reps_day_holds_the_c_leads_their_manager_assigned_them(tmp_path):
+    """After "dentist Portland" is routed by state, the Washington rep's leads are all C
+    (partial matches: another state's): `today --rep` lists them after any A and B (it had
+    said "No new prospects" beside 3 leads of theirs); the whole team's `today` still lists
+    A and B only."""
+    built_db(tmp_path, "dentists.csv", "Name,City,State,Phone,Category\n"
+             "Hawthorne Dental,Portland,OR,503-000-0001,Dentist\n"
+             "Pearl Dental,Portland,OR,503-000-0002,Dentist\n"
+             "Sellwood Dental,Portland,OR,503-000-0003,Dentist\n"
+             "Capitol Hill Dental,Seattle,WA,206-000-0001,Dentist\n"
+             "Ballard Dental,Seattle,WA,206-000-0002,Dentist\n"
+             "Spokane Smiles,Spokane,WA,509-000-0001,Dentist\n")
+    path = tmp_path / "spider.db"
+    assert run(path, "won", "Hawthorne Dental")[0] == 0
+    assert run(path, "reps", "add", "Maria", "--places", "OR")[0] == 0
+    assert run(path, "reps", "add", "Jake", "--places", "WA")[0] == 0
+    code, out = run(path, "expand", "dentist Portland", "-n", "10")
+    assert code == 0 and "[C] Capitol Hill Dental" in out, out
+    assert run(path, "assign")[0] == 0
+    code, out = run(path, "today", "--rep", "Jake")
+    assert code == 0 and all(n in out for n in ("Capitol Hill Dental", "Ballard Dental",
+                                                  "Spokane Smiles")), out
+    code, out = run(path, "today")
+    assert "Capitol Hill Dental" not in out, out
+
+
+def test_a_deal_logged_without_its_call_still_counts_the_dial_that_reached_it(tmp_path):
+    """A rep logs only "won" for a practice: the funnel shows one dial beside the contact,
+    meeting and deal it reached (it had shown 0 dials beside 1 contact); a dial logged for
+    another is counted once."""
+    from spider.calls import log_call
+    from spider.plan import funnel_counts
+
+    db = built_db(tmp_path, "d.csv", "Name,City,State,Phone,Category\n"
+                  "Alberta Smiles,Portland,OR,503-000-0001,Dentist\n"
+                  "Pearl Dental,Portland,OR,503-000-0002,Dentist\n")
+    log_call(db, Settings(), "Alberta Smiles", "won")
+    log_call(db, Settings(), "Pearl Dental", "no-answer")
+    assert funnel_counts(db) == {"dial": 2, "contact": 1, "meeting": 1, "deal": 1}

@@ -1263,3 +1263,25 @@ def test_a_detail_page_that_fails_once_keeps_the_members_phone_and_address(
     assert held("Pacific Plumbing") == before
     assert db.execute("select status from records where name = 'Pacific Plumbing'").fetchone() \
         == ("active",)
+
+
+def test_a_member_list_whose_items_are_headed_by_their_names_is_titled_by_its_own_heading():
+    """A member list whose items each carry their name as an <h3>: each member's list is the
+    page's and its section's ("箱根温泉の会員施設 — 湯本地区"), not the name of the member
+    before it ("... — 萬翠楼 福住", which made every record's list a ryokan's name and
+    `--source` of the list find nothing)."""
+    from bs4 import BeautifulSoup
+
+    from spider.crawl.html import list_title
+
+    page = ("<html><head><title>箱根温泉の会員施設</title></head><body><h1>箱根温泉の会員施設</h1>"
+            "<h2>湯本地区</h2><ul>"
+            '<li class="member"><h3><a href="/m/1">萬翠楼 福住</a></h3><p>旅館</p></li>'
+            '<li class="member"><h3><a href="/m/2">吉池旅館</a></h3><p>旅館</p></li></ul>'
+            "<h2>強羅地区</h2><ul>"
+            '<li class="member"><h3><a href="/m/3">強羅花壇</a></h3><p>旅館</p></li>'
+            '<li class="member"><h3><a href="/m/4">強羅環翠楼</a></h3><p>旅館</p></li></ul>'
+            "</body></html>")
+    soup = BeautifulSoup(page, "html.parser")
+    titles = [list_title(li, "箱根温泉の会員施設") for li in soup.select("li.member")]
+    assert titles == ["箱根温泉の会員施設 — 湯本地区"] * 2 + ["箱根温泉の会員施設 — 強羅地区"] * 2

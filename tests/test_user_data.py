@@ -1687,6 +1687,11 @@ def test_a_crm_lead_without_a_named_person_carries_the_role_not_the_sentence(tmp
                                                           load_profile("salesforce"), bom=False))))
     assert rows and {r["Last Name"] for r in rows} == {"Owner or manager"}
     assert not any("transfer" in r["Title"] for r in rows)
+    # (in French too: the role, not "Pourriez-vous me passer le gérant ..., s'il vous plaît ?")
+    french = expand(db, Settings(language="fr"), "Marios Cafe", limit=3, save=False)
+    rows = list(csv.DictReader(io.StringIO(to_profile_csv(db, french, load_profile("salesforce"),
+                                                          bom=False))))
+    assert rows and {r["Last Name"] for r in rows} == {"Le gérant ou la gérante"}, rows[0]
 
 
 def test_a_french_registers_arrondissement_is_in_its_town(tmp_path):
@@ -4596,6 +4601,10 @@ def test_an_npi_register_reads_its_taxonomy_codes_and_folds_dentists_into_their_
     assert _names(db, "orthodontist Portland")[0].upper() == "ROSE CITY ORTHODONTICS LLC"
     got = [name.upper() for name in _names(db, "HAWTHORNE FAMILY DENTISTRY LLC")]
     assert set(got[:2]) == {"BURNSIDE DENTAL CARE PC", "CHINEDU OKAFOR, DDS"}, got
+    # (a ZIP typed is the ZIP+4s the register writes without their hyphen: 97214 of 972142074)
+    near = [name.upper() for name in _names(db, "dentist 97214")]
+    assert set(near[:3]) == {"HAWTHORNE FAMILY DENTISTRY LLC", "BURNSIDE DENTAL CARE PC",
+                             "CHINEDU OKAFOR, DDS"}, near
 
 
 def test_a_won_clients_own_winery_is_no_cold_prospect_and_a_franchisee_is_its_own_business(tmp_path):
@@ -4620,3 +4629,21 @@ F45 Training Bondi,37 564 439 095,Bondi,NSW,Boutique studio
 Bondi Boxing Gym,13 314 656 571,Bondi,NSW,Boutique studio
 """)
     assert "F45 Training Bondi" in _names(gyms, "F45 Training Paddington")
+
+
+def test_a_state_code_in_capitals_is_the_state_not_a_filler_word(tmp_path):
+    """"dentist OR" in a register of Oregon and Washington practices is Oregon's dentists
+    (it had been read as "dentist or", its "or" ignored, and Seattle's listed with them);
+    a lower-case "or" stays a word between two kinds."""
+    db = built_db(tmp_path, "practices.csv", """Name,City,State,Category
+Pearl Dental,Portland,OR,Dentist
+Hawthorne Dental,Portland,OR,Dentist
+Salem Smiles,Salem,OR,Dentist
+Capitol Hill Dental,Seattle,WA,Dentist
+Ballard Dental,Seattle,WA,Dentist
+Queen Anne Dental,Seattle,WA,Dentist
+""")
+    got = expand(db, Settings(), "dentist OR", limit=10, save=False)
+    assert {p.name for p in got.prospects[:3]} == {"Pearl Dental", "Hawthorne Dental", "Salem Smiles"}
+    assert all(p.priority != "A" for p in got.prospects[3:]), [(p.name, p.priority) for p in got.prospects]
+    assert not any("filler" in n for n in got.notes), got.notes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -112,11 +113,15 @@ def is_nav(tag: Tag) -> bool:
     return False
 
 
+_SKIP_AT_MOST = 300  # item headings passed over looking for a list's own heading
 _HEADINGS: dict[int, tuple[Any, dict[int, int], list[int], list[Tag], list[int], list[Tag]]] = {}
 
 
-def _previous_headings(tag: Tag) -> tuple[Tag | None, Tag | None]:
-    """The nearest <h1> before `tag`, and the nearest <h2>-<h4> after that <h1> and before `tag`.
+def _previous_headings(tag: Tag, skip: Callable[[Tag], bool] | None = None
+                       ) -> tuple[Tag | None, Tag | None]:
+    """The nearest <h1> before `tag`, and the nearest <h2>-<h4> after that <h1> and before `tag`
+    that SKIP does not pass over (an item's own name heading: the items before it in its list
+    each have one).
 
     Document positions are indexed once per page, so naming the list of 500 items stays linear.
     """
@@ -142,14 +147,31 @@ def _previous_headings(tag: Tag) -> tuple[Tag | None, Tag | None]:
     if at is None:  # not indexed (added later): walk back the slow way
         h1 = tag.find_previous("h1")
         sec = tag.find_previous(["h2", "h3", "h4"])
+        if sec is not None and skip is not None and skip(sec):
+            sec = None
         return h1, sec if sec is not None and (
             h1 is None or h1 in sec.find_all_previous("h1")
         ) else None
     i = bisect.bisect_left(h1_at, at) - 1
     j = bisect.bisect_left(sec_at, at) - 1
+    if skip is not None:
+        floor = max(j - _SKIP_AT_MOST, -1)  # (a list of 500 named items: bounded, not n^2)
+        while j > floor and skip(secs[j]):
+            j -= 1
+        if j == floor and j >= 0:
+            j = -1
     h1 = h1s[i] if i >= 0 else None
     sec = secs[j] if j >= 0 and (i < 0 or sec_at[j] > h1_at[i]) else None
     return h1, sec
+
+
+def _in_an_item_before(heading: Tag, tag: Tag) -> bool:
+    """Whether HEADING sits in an item of the list TAG is an item of (a sibling of its tag
+    and class): an item's own name, not a heading of the list."""
+    for ancestor in heading.parents:
+        if ancestor.parent is tag.parent:
+            return ancestor.name == tag.name and ancestor.get("class") == tag.get("class")
+    return False
 
 
 def list_title(tag: Tag | None, page_title: str, recipe_title: str | None = None) -> str:
@@ -158,7 +180,7 @@ def list_title(tag: Tag | None, page_title: str, recipe_title: str | None = None
         return recipe_title
     heading = section = ""
     if tag is not None:
-        h1, sec = _previous_headings(tag)
+        h1, sec = _previous_headings(tag, skip=lambda heading: _in_an_item_before(heading, tag))
         heading = text_of(h1) if h1 is not None else ""
         section = text_of(sec) if sec is not None else ""
     title = strip_page_number(page_title)
