@@ -975,7 +975,7 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
             joined[-1] = f"{joined[-1]} {word}"
         else:
             joined.append(word)
-    loose = joined
+    loose = [part for word in joined for part in _cjk_place_then_kind(word, synonyms, vocabulary)]
     # Kinds of a category named exactly, read in one statement whatever the query.
     named = [(at, w.split(), t) for at, (w, t) in enumerate(found)
              if t.facet in ("category", "industry") and t.expanded]
@@ -1113,6 +1113,20 @@ def _candidate_words(q: str, synonyms: Synonyms) -> set[str]:
         out |= _plain_forms(word, synonyms)
         out |= {part for cut in _cuts(word) for part in cut}
     return out | {STEM + word_stem(w) for w in out if word_stem(w) != w}
+
+
+def _cjk_place_then_kind(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> list[str]:
+    """A Japanese word of a name no label holds before a business word ("伊香保温泉": 伊香保,
+    温泉), as two words: the first is then read as a place the addresses name, not swallowed
+    whole by the label the business word reaches. Else the word itself."""
+    if " " in word or len(word) < 4 or not all(_is_cjk(ch) for ch in word):
+        return [word]
+    for cut in range(len(word) - 2, 1, -1):
+        head, tail = word[:cut], word[cut:]
+        if (tail in synonyms or vocabulary.known_word(tail)) and not (
+                head in synonyms or vocabulary.known_word(head)):
+            return [head, tail]
+    return [word]
 
 
 def _forms(word: str, synonyms: Synonyms, vocabulary: _Vocabulary) -> set[str]:

@@ -4647,3 +4647,19 @@ Queen Anne Dental,Seattle,WA,Dentist
     assert {p.name for p in got.prospects[:3]} == {"Pearl Dental", "Hawthorne Dental", "Salem Smiles"}
     assert all(p.priority != "A" for p in got.prospects[3:]), [(p.name, p.priority) for p in got.prospects]
     assert not any("filler" in n for n in got.notes), got.notes
+
+
+def test_an_onsen_towns_name_before_onsen_in_a_query_is_the_place(tmp_path):
+    """「伊香保温泉 旅館」: 伊香保 is where the addresses say (渋川市伊香保町), 温泉旅館 the kind
+    (the whole word had been read as 温泉旅館, its place silently dropped, and Hakone's
+    ryokan listed first)."""
+    db = built_db(tmp_path, "onsen.csv", """名称,住所,種別
+萬翠楼福住,足柄下郡箱根町湯本643,温泉旅館
+環翠楼,足柄下郡箱根町塔之沢88,温泉旅館
+千明仁泉亭,渋川市伊香保町伊香保45,温泉旅館
+横手館,渋川市伊香保町伊香保19,温泉旅館
+奈良屋,吾妻郡草津町草津396,温泉旅館
+""")
+    got = expand(db, Settings(language="ja"), "伊香保温泉 旅館", limit=5, save=False)
+    assert {p.name for p in got.prospects[:2]} == {"千明仁泉亭", "横手館"}, \
+        [p.name for p in got.prospects]
