@@ -409,7 +409,10 @@ def build_vocabulary(db: Database) -> str:
         "order by companies desc"
     ):
         facet = _FACET_OF_KIND[kind]
-        for phrase in _label_phrases(kind, label, signal):
+        said = list(_label_phrases(kind, label, signal))
+        # (and each as typed without its accents: "alava" is Álava, "penafiel" Peñafiel)
+        said += [bare for phrase in said if phrase and (bare := _unaccented(phrase)) != phrase]
+        for phrase in dict.fromkeys(said):
             if not phrase or phrase in filler or len(phrase) < 2:
                 continue
             if phrase in phrases:

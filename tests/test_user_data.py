@@ -4663,3 +4663,17 @@ def test_an_onsen_towns_name_before_onsen_in_a_query_is_the_place(tmp_path):
     got = expand(db, Settings(language="ja"), "伊香保温泉 旅館", limit=5, save=False)
     assert {p.name for p in got.prospects[:2]} == {"千明仁泉亭", "横手館"}, \
         [p.name for p in got.prospects]
+
+
+def test_a_place_typed_without_its_accents_is_the_place(tmp_path):
+    """"bodega Penafiel", "bodega Alava": Peñafiel and Álava as a rep types them on an
+    English keyboard (they had been "Not understood, ignored", every bodega listed C)."""
+    db = built_db(tmp_path, "bodegas.csv", """Nombre,Municipio,Provincia,Comunidad Autónoma,Tipo
+Bodegas Protos,Peñafiel,Valladolid,Castilla y León,Bodega
+Pago de Carraovejas,Peñafiel,Valladolid,Castilla y León,Bodega
+Marqués de Riscal,Elciego,Álava,País Vasco,Bodega
+Remelluri,Labastida,Álava,País Vasco,Bodega
+Bodegas Muga,Haro,La Rioja,La Rioja,Bodega
+""", constants={"country": "ES"})
+    assert set(_names(db, "bodega Penafiel")[:2]) == {"Bodegas Protos", "Pago de Carraovejas"}
+    assert set(_names(db, "bodega Alava")[:2]) == {"Marqués de Riscal", "Remelluri"}
