@@ -4677,3 +4677,16 @@ Bodegas Muga,Haro,La Rioja,La Rioja,Bodega
 """, constants={"country": "ES"})
     assert set(_names(db, "bodega Penafiel")[:2]) == {"Bodegas Protos", "Pago de Carraovejas"}
     assert set(_names(db, "bodega Alava")[:2]) == {"Marqués de Riscal", "Remelluri"}
+
+
+def test_a_company_is_named_as_its_fullest_spelling_of_one_name(tmp_path):
+    """Two rows of one bodega (one phone, one website), one in capitals without accents: the
+    company is called "Codorníu" in "Sant Sadurní d'Anoia", as the fuller row writes them,
+    whichever the trusted record is (the capitals had been shown)."""
+    db = built_db(tmp_path, "bodegas.csv", """Nombre,Municipio,Teléfono,Web,Tipo
+CODORNIU,SANT SADURNI D'ANOIA,938 183 232,codorniu.com,Cava
+Codorníu,Sant Sadurní d'Anoia,+34 938 183 232,www.codorniu.com,Cava
+Freixenet,Sant Sadurní d'Anoia,938 917 000,freixenet.es,Cava
+""", constants={"country": "ES"})
+    row = db.execute("select name, city from companies where phone like '%183%'").fetchone()
+    assert tuple(row) == ("Codorníu", "Sant Sadurní d'Anoia"), tuple(row)

@@ -9,6 +9,7 @@ from typing import Any
 from spider.resolve.normalize import is_japanese
 from spider.resolve.words import COMPANY_FIELDS
 from spider.runtime import lazy_pattern
+from spider.text import strip_accents
 
 
 def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
@@ -42,6 +43,32 @@ SURVIVORSHIP.update({"description": "longest", "lat": "pair", "lon": "pair", "na
                      "name_local": "japanese"})  # fmt: skip
 
 
+# Fields said aloud or printed, where two records may write one value two ways.
+_WRITTEN = frozenset({"name", "legal_name", "city", "address", "district", "region"})
+
+
+def _best_written(values: list[Any]) -> Any:
+    """The first value in trust order, unless another says the same in fuller letters: with
+    its accents ("Codorníu" over "Codorniu"), or in mixed case over capitals ("Bodegas Muga"
+    over "BODEGAS MUGA")."""
+    if len(values) < 2:
+        return values[0] if values else None
+    first = str(values[0])
+    key = strip_accents(first).casefold()
+    best, score = values[0], _letters(first)
+    for value in values[1:]:
+        text = str(value)
+        if strip_accents(text).casefold() == key and _letters(text) > score:
+            best, score = value, _letters(text)
+    return best
+
+
+def _letters(text: str) -> tuple[int, int]:
+    """How fully TEXT is written: its accented letters, then whether it is not all capitals."""
+    return (sum(1 for ch in text if ch.isalpha() and not ch.isascii()),
+            int(not (text.isupper() and any(ch.isalpha() for ch in text))))
+
+
 def survive(
     records: Sequence[dict[str, Any]], trust: dict[str, int] | None = None
 ) -> dict[str, Any]:
@@ -70,7 +97,7 @@ def survive(
             ]  # fmt: skip
             company[fld] = names[0] if names else None
         else:
-            company[fld] = values[0] if values else None
+            company[fld] = _best_written(values) if fld in _WRITTEN else (values[0] if values else None)
     if not company.get("name"):
         # Known only by its registered or other-script name (a register row whose trading
         # name is blank): called by that, never "None".
