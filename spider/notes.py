@@ -19,7 +19,7 @@ _PARTS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
     (r"(\d+) existing clients?", lambda m: f"既存顧客{m[1]}社"),
     (r"(\d+) compan(?:y|ies) called in the last (\d+) days",
      lambda m: f"過去{m[2]}日以内に架電済みの{m[1]}社"),
-    (r"(\d+) compan(?:y|ies) excluded \(([^)]*)\)",
+    (r"(\d+) compan(?:y|ies) excluded \((.+)\)",
      lambda m: f"{_WHY_JA.get(m[2], '除外指定（' + m[2] + '）')}の{m[1]}社"),
 )
 

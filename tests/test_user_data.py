@@ -2994,6 +2994,10 @@ def test_a_japanese_users_notes_on_reading_the_query_are_in_japanese():
     assert note_in("ja", "read 'hakone' as 足柄下郡箱根町, Kanagawa") == \
         "「hakone」を「足柄下郡箱根町, Kanagawa」と読みました"
     assert note_in("ja", "filler words ignored: in") == "読み飛ばした語: in"
+    # (a reason with brackets of its own: it had stayed in English, its brackets doubled)
+    assert note_in("ja", "left out 2 companies called in the last 30 days and 1 company "
+                   "excluded (nurtured (said not now))") == \
+        "除外: 過去30日以内に架電済みの2社、「今は不要」でナーチャリング中の1社"
     # a note of a longer shape is said whole in Japanese, or stays whole in English, never
     # half translated
     assert note_in("ja", "read 'x' as Y, where the addresses naming it are") == \
