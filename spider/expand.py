@@ -208,7 +208,8 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
                                 signals, "region", settings.language),
             postal_code=row.get("postal_code") or postal_in(row.get("address") or ""),
             priority=(floor := max(floor, "A" if _next_door(query, seed_signals, signals, market)
-                                   else _priority(score / best if best else 0, covered,
+                                   else _priority(score / best if best else
+                                                  float(query.kind == "segment"), covered,
                                                   query, settings,
                                                   business_known=business_known),
                                    "B" if market and not market & set(signals) else "A")),
@@ -306,6 +307,16 @@ def _market_first(scores: dict[int, float], sharing: dict[str, set[int]],
     restaurant), else the kind its name says. The rest keep their order among themselves,
     scaled below the market. A client whose region nothing else shares is left as it is."""
     business = sharing.get("category") or sharing.get("kind", set()) | sharing.get("concept", set())
+    if sharing.get("category"):
+        # A category of another name for the same kind is the same business: "Centre
+        # dentaire" beside a "Clinique dentaire" client, ヘアサロン beside 美容室 (both the
+        # vocabulary's one kind; they had fallen below other towns' clinics of the client's
+        # own word). Not a wider kind: an American restaurant's market is not every restaurant.
+        from spider.signals import kind_of_category
+
+        heads = {kind_of_category(sig.split(":", 1)[1]) for sig in sharing if sig.startswith("category:")}
+        business = business | {cid for head in heads if head
+                               for cid in sharing.get(f"kind:{head}", ())}
     if not business or not any(found >= MARKET_LEVEL for found in level.values()):
         return scores
     market = {cid for cid in business if level.get(cid, 0) >= MARKET_LEVEL}
@@ -1063,6 +1074,15 @@ def _next_door(query: Query, seed: dict[str, dict[str, Any]], signals: dict[str,
     shared = [seed[s]["kind"] for s in set(signals) & set(seed)]
     # (of its tier too, where it has one: a business hotel next door is no five-star's peer)
     tiered = any(row["kind"] == "tier" for row in seed.values())
+    if "category" not in shared:
+        # (its category another word for the client's: "Centre dentaire" by a "Clinique
+        # dentaire", ヘアサロン by a 美容室)
+        from spider.signals import kind_of_category
+
+        heads = {kind_of_category(s.split(":", 1)[1]) for s, r in seed.items() if r["kind"] == "category"}
+        if heads - {None} & {kind_of_category(s.split(":", 1)[1]) for s, r in signals.items()
+                             if r["kind"] == "category"}:
+            shared.append("category")
     return "category" in shared and ("district" in shared or "city" in shared) and (
         not tiered or "tier" in shared)
 
@@ -1075,6 +1095,8 @@ def _priority(relative: float, covered: int, query: Query, settings: Settings, *
         return "C"
     if relative >= settings.priority_a:
         return "A"
-    if relative >= settings.priority_b:
+    if relative >= settings.priority_b or query.kind == "segment":
+        # (a company that matches every part of a segment is a B at least, whatever its walk
+        # score: "bakery Île-de-France" had listed all of Paris's bakeries as C, score 0)
         return "B"
     return "C"

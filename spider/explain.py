@@ -104,6 +104,18 @@ class Reason:
         return f"{name}: {label}"
 
 
+def _said(kind: str, label: str) -> str:
+    """A category as a rep reads it: a register's code by its classification's title
+    ("47.24Z" -> "NAF 47.24Z Retail sale of bread ..."), where the shipped table knows it."""
+    if kind == "category" and label and CATEGORY_CODE.fullmatch(label):
+        from spider.signals import classified_kind
+
+        known = classified_kind(label)
+        if known:
+            return known[1]
+    return label
+
+
 # Which of a prospect's kinds of business is said first, where the walk said none: what its
 # list calls it (Dentist), then what its name says (dental), then a concept.
 _WHAT_FIRST = {"category": 0, "kind": 1, "concept": 2}
@@ -138,7 +150,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
         if groups_used[group] >= (2 if group == "list" else 1):
             continue
         groups_used[group] += 1
-        reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "",
+        reasons.append(Reason(sig, row["kind"], _said(row["kind"], row["label"]), row["evidence"] or "",
                               round(flow / total, 3), sig in wanted, segment_query, language))
         if len(reasons) >= top:
             break
@@ -163,7 +175,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
                   if sig in wanted and row["kind"] in PLACE_LEVELS]
         if places:
             _, sig, row = max(places, key=lambda p: (p[0], p[1]))
-            reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
+            reasons.append(Reason(sig, row["kind"], _said(row["kind"], row["label"]), row["evidence"] or "", 0.0,
                                   True, segment_query, language))
     return reasons
 

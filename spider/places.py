@@ -422,6 +422,33 @@ def city_and_arrondissement(city: str) -> tuple[str, str] | None:
     return found.group(1).strip(" -,"), f"{number}{'er' if number == 1 else 'e'} Arrondissement"
 
 
+# The French cities of arrondissements and the postcodes that number them (75011: Paris
+# 11e, 75116: Paris 16e; 69002: Lyon 2e; 13008: Marseille 8e).
+_ARRONDISSEMENT_POSTCODES = {"paris": ("Paris", r"75(?:0(\d\d)|1(16))"),
+                             "lyon": ("Lyon", r"6900(\d)()"),
+                             "marseille": ("Marseille", r"130(\d\d)()")}
+
+
+def arrondissement_of_postcode(city: str, postcode: str | None) -> tuple[str, str] | None:
+    """The town and arrondissement a French row's town and postcode say, where its town is
+    Paris, Lyon or Marseille without its arrondissement ("Paris", 75011), or its town is the
+    postcode itself ("75011"): ("Paris", "11e Arrondissement")."""
+    town = fold_city(city or "")
+    code = re.sub(r"\s", "", postcode or "")
+    if re.fullmatch(r"\d{5}", re.sub(r"\s", "", city or "")):
+        code = re.sub(r"\s", "", city)
+        town = next((t for t, (_, pattern) in _ARRONDISSEMENT_POSTCODES.items()
+                     if re.fullmatch(pattern, code)), "")
+    known = _ARRONDISSEMENT_POSTCODES.get(town)
+    found = re.fullmatch(known[1], code) if known else None
+    if not known or not found:
+        return None
+    number = int(found.group(1) or found.group(2))
+    if not 1 <= number <= 20:
+        return None
+    return known[0], f"{number}{'er' if number == 1 else 'e'} Arrondissement"
+
+
 def fold_city(name: str) -> str:
     """A city name folded to compare spellings: lower case, no accents, no punctuation
     (Köln, KÖLN and koln meet; Koeln is another name of it)."""
@@ -543,6 +570,37 @@ _AREA_IN_BRACKETS = re.compile(r"\s*\((stadt|stadtkreis|kreisfreie stadt|sk|land
                                r"kreis)\)\s*$", re.I)
 _AREA_WORD = re.compile(r"^(landkreis|lk|kreis)\s+", re.I)
 _AREA_CITY = re.compile(r",\s*city of$|^city of\s+", re.I)
+
+
+@functools.cache
+def _departements() -> dict[str, tuple[str, str]]:
+    """A French département by its code (75, 2A) and its name folded (paris, cotes d armor)
+    -> (its name, its region's ISO code), from spider/data/fr_departements.csv."""
+    out: dict[str, tuple[str, str]] = {}
+    for row in _read("fr_departements.csv"):
+        out[row["code"].upper()] = out[fold_city(row["name"])] = (row["name"], row["region"])
+    return out
+
+
+def departement(value: str) -> tuple[str, str] | None:
+    """The French département a region or département column names, as (name, region code):
+    '75', '75 - Paris', 'Paris (75)', 'Rhône', '2A'; None for anything else."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    table = _departements()
+    coded = re.fullmatch(r"(\d{2}|2[ab])(?:\s*[-–—:]\s*.*)?", text, re.I) or \
+        re.fullmatch(r".*?\((\d{2}|2[ab])\)", text, re.I)
+    if coded:
+        return table.get(coded.group(1).upper())
+    return table.get(fold_city(text))
+
+
+def departement_of_postcode(code: str) -> tuple[str, str] | None:
+    """A French postcode's département (75011: Paris; 20000 is Corsica, whose two départements
+    its code does not tell apart: None)."""
+    digits = re.sub(r"\s", "", code or "")
+    if not re.fullmatch(r"\d{5}", digits) or digits.startswith(("20", "97", "98")):
+        return None
+    return _departements().get(digits[:2])
 
 
 def area_label(value: str, town: str | None, country: str | None) -> str | None:
@@ -721,6 +779,18 @@ def is_street(text: str) -> bool:
     return bool(_STREET.search(words)) or words.lower().endswith(("straße", "strasse"))
 
 
+_STATE_AND_CODE = (("US", r"[A-Z]{2}\s+\d{5}(?:-\d{4})?"),
+                   ("CA", r"[A-Z]{2}\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d"))
+
+
+def shaped_country(address: str) -> str | None:
+    """The country whose state-and-code shape an address ends in ("..., NY 10014": US;
+    "..., QC H2J 2K9": CA), where that state or province is one of its; else None."""
+    last = (address or "").rsplit(",", 1)[-1].strip()
+    found = next((c for c, pattern in _STATE_AND_CODE if re.fullmatch(pattern, last)), None)
+    return found if found and region_of(last[:2], found) is not None else None
+
+
 def place_in_address(address: str, country: str | None = None) -> AddressPlace:
     """Country, region and city read from the end of a Latin-script address, one whole
     comma-separated part at a time ('500 E 4th St, Austin, TX 78701, USA' -> US, Texas,
@@ -740,6 +810,10 @@ def place_in_address(address: str, country: str | None = None) -> AddressPlace:
             parts.pop()
             continue
         break
+    if country is None and parts:
+        # A state's code and a ZIP ("NY 10014"), a province's and a postal code ("QC H2J
+        # 2K9"): the country they are written in, whatever else holds a region of that code.
+        country = shaped_country(parts[-1])
     for index in range(len(parts) - 1, -1, -1):
         if index == 0 and any(ch.isdigit() for ch in parts[0]):
             break  # the street; a first part without a number is a town ("Austin, TX")

@@ -221,6 +221,7 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                    if count > max_signal_companies and signal.split(":", 1)[0] in BUSINESS_KINDS}
     # a kind -> each company's share through it, by the plainest signal it holds of it
     by_kind: dict[str, dict[int, tuple[int, float]]] = {}
+    own_categories: dict[str, float] = {}  # the client's categories -> their share
     for signal, weight, total, count in rows:
         place = signal.startswith("place:")
         of_business = business is not None and signal.split(":", 1)[0] in BUSINESS_KINDS
@@ -247,8 +248,9 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
         if of_business:
             assert business is not None
             holders = list(holders)
-            business.setdefault(signal.split(":", 1)[0], set()).update(
-                other for other, _ in holders if other != company_id)
+            others = {other for other, _ in holders if other != company_id}
+            business.setdefault(signal.split(":", 1)[0], set()).update(others)
+            business[signal] = others  # (by signal too: the kind a category says, below)
             kind_key = signal.split(":", 1)[1]
             if kind_key in broad_kinds:
                 # (the kind a whole list holds: it orders that list's companies by place,
@@ -259,9 +261,13 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
             for other, theirs in holders:
                 if other not in best or rank < best[other][0]:
                     best[other] = (rank, share * theirs)
+            if rank == 0:
+                own_categories[kind_key] = share
             continue
         for other, theirs in holders:
             shared[other] += share * theirs
+    if own_categories:
+        _synonym_categories(db, own_categories, by_kind, business, company_id)
     for best in by_kind.values():
         for other, (_, value) in best.items():
             shared[other] += value
@@ -269,6 +275,41 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
     if market is not None:
         market.pop(company_id, None)
     return dict(shared), level
+
+
+def _synonym_categories(db: Database, own: dict[str, float],
+                        by_kind: dict[str, dict[int, tuple[int, float]]],
+                        business: dict[str, set[int]] | None, company_id: int) -> None:
+    """Companies whose category is another word for one of the client's (its list says
+    "Centre dentaire" where the client's says "Clinique dentaire"; ヘアサロン beside 美容室:
+    one kind of the shipped vocabulary, each word the whole kind) share it as fully as the
+    client's own word: each counted under the client's category in BY_KIND. They had shared
+    only the vocabulary's kind, and fallen below other towns' clinics of the client's word."""
+    from spider.signals import kind_of_category
+
+    heads: dict[str, str] = {}
+    for key in own:
+        head = kind_of_category(key)
+        if head:
+            heads.setdefault(head, key)
+    if not heads:
+        return
+    synonyms: dict[str, str] = {}  # another category's signal -> the client's category
+    for signal, in db.execute("select signal from signals where kind = 'category'"):
+        key = signal.split(":", 1)[1]
+        head = kind_of_category(key) if key not in own else None
+        if head in heads:
+            synonyms[signal] = heads[head]
+    for signal, key in synonyms.items():
+        share = own[key]  # (damped already where the whole list holds the kind)
+        best = by_kind.setdefault(key, {})
+        holders = db.execute("select company_id, weight from company_signals where signal = ?",
+                             [signal]).fetchall()
+        for other, theirs in holders:
+            if other != company_id and (other not in best or best[other][0] > 0):
+                best[other] = (0, share * theirs)
+        if business is not None:
+            business.setdefault("category", set()).update(o for o, _ in holders if o != company_id)
 
 
 def text_similarity(db: Database, company_id: int) -> dict[int, float]:

@@ -853,6 +853,18 @@ def _kind_words() -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
     return latin, tuple(other)
 
 
+@functools.lru_cache(maxsize=4096)
+def kind_of_category(key: str) -> str | None:
+    """The vocabulary's kind a category names by its whole name ("clinique dentaire",
+    美容室, ヘアサロン: dentist, beauty salon); None where it names none."""
+    from spider.query import fold_query
+
+    latin, other = _kind_words()
+    folded = fold_query(key)
+    return latin.get(folded) or latin.get(strip_accents(folded)) or \
+        next((head for word, head in other if word == folded), None)
+
+
 def kind_words_latin() -> frozenset[str]:
     """The shipped vocabulary's words for kinds of business in Latin letters (folded)."""
     return frozenset(_kind_words()[0])
@@ -1301,6 +1313,17 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 city_raw = city_raw or addr_city
                 city_ward = _city_ward(rec["address"], addr_city)
         region_text = rec.get("region") or pref_raw
+        # A French list's département where its region would be ("75 - Paris", "Rhône", 69),
+        # or only a postcode: the département is the area, its region the region (a Paris
+        # bakery had been in three places: "75 - Paris", "75" and "Paris").
+        french_area = None
+        said_country = country or (inferred if inferred and "," not in inferred else None)
+        if said_country == "FR":
+            found_dept = places.departement(region_text) if region_text else \
+                places.departement_of_postcode(str(rec.get("postal_code") or ""))
+            found_region = places.gazetteer().region(found_dept[1]) if found_dept else None
+            if found_dept and found_region is not None:
+                french_area, region_text = found_dept[0], found_region.name
         if not region_text and rec.get("address") and country in (None, "JP"):
             region_text = places.prefecture_in_text(rec["address"])
             if region_text:
@@ -1321,6 +1344,9 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
                 address_district = said.district
             city_raw = city_raw or said.city
         split = places.city_and_arrondissement(city_raw) if city_raw else None
+        if split is None and city_raw and (country or inferred) == "FR":
+            # ("Paris" at 75011, or a town column of "75011": Paris, in its 11th)
+            split = places.arrondissement_of_postcode(city_raw, rec.get("postal_code"))
         if split:  # "LYON 2EME ARRONDISSEMENT" is Lyon, in its 2nd arrondissement
             city_raw = split[0]
             if not rec.get("district"):
@@ -1380,7 +1406,7 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
         if region_code:
             yield from once(Fact(f"place:region:{region_code}", "region", str(region_label),
                                  conf(rec), ev, rec["source"]))
-        area = _area_of(rec, city_raw, country)
+        area = _area_of(rec, city_raw, country) or french_area
         if area and (region_code or country):
             # A county, local authority or Landkreis: nearer than the region, wider than the
             # town (Königsbrunn and Gersthofen are the Landkreis Augsburg's).
@@ -1518,6 +1544,7 @@ def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
         values[source].append(region)
     # A file with no region column: the region part of its addresses ("Austin, TX 78701").
     tails: dict[str, set[str]] = defaultdict(set)
+    shaped: dict[str, Counter[str]] = defaultdict(Counter)
     for source, address in db.execute(
             f"select source, address from records where {scope}coalesce(country, '') = '' and "
             "coalesce(region, '') = '' and coalesce(address, '') != '' and "
@@ -1526,9 +1553,18 @@ def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
             tail = places.address_tail(address)
             if tail:
                 tails[source].add(tail)
+            written_in = places.shaped_country(address)
+            if written_in:
+                shaped[source][written_in] += 1
     for source, found in tails.items():
         values[source].extend(sorted(found))
     out: dict[str, str] = {}
+    for source, seen in shaped.items():
+        # ("NY 10014", "QC H2J 2K9" at the end of most addresses: a US or Canadian file)
+        country, count = seen.most_common(1)[0]
+        if count >= 0.8 * sum(seen.values()):
+            out[source] = country
+            values.pop(source, None)
     gazetteer = places.gazetteer()
     for source, regions in values.items():
         tally = Counter(c for region in regions for c in set(gazetteer.countries_of_code(region)))

@@ -4694,3 +4694,90 @@ Freixenet,Sant Sadurní d'Anoia,938 917 000,freixenet.es,Cava
 """, constants={"country": "ES"})
     row = db.execute("select name, city from companies where phone like '%183%'").fetchone()
     assert tuple(row) == ("Codorníu", "Sant Sadurní d'Anoia"), tuple(row)
+
+
+def test_a_french_directorys_departement_is_its_area_and_its_region_is_read(tmp_path):
+    """A French directory's "Département" column ("75 - Paris", "69 - Rhône") where its region
+    would be, and a "Commune" of "Paris" with the postcode 75011: the département is the area,
+    Île-de-France or Auvergne-Rhône-Alpes the region (they had been three regions, "75 -
+    Paris", "75" and "Paris"), and the postcode says the arrondissement. Every bakery of
+    "boulangerie Île-de-France" matches it all: none is a C."""
+    db = built_db(tmp_path, "annuaire.csv", """Raison sociale;Adresse;Code postal;Commune;Département;Code NAF
+Boulangerie Utopie;20 rue Jean-Pierre Timbaud;75011;Paris;75 - Paris;10.71C
+Ten Belles Bread;17 rue Bréguet;75011;PARIS;75;10.71C
+Du Pain et des Idées;34 rue Yves Toudic;75010;Paris 10e;Paris;10.71C
+Boulangerie Saint-Ambroise;5 rue Saint-Ambroise;75011;75011;75 - Paris;10.71C
+Boulangerie Bouillet;14 rue de Cuire;69004;Lyon;69 - Rhône;10.71C
+""")
+    placed = dict(db.execute(
+        "select c.name, group_concat(s.label, ' | ') from companies c join company_signals cs "
+        "on cs.company_id = c.id join signals s on s.signal = cs.signal where s.kind in "
+        "('region', 'district') group by c.name").fetchall())
+    assert placed["Ten Belles Bread"] == placed["Boulangerie Saint-Ambroise"] == \
+        placed["Boulangerie Utopie"], placed
+    assert "Île-de-France" in placed["Ten Belles Bread"] and "11e" in placed["Ten Belles Bread"]
+    assert "Auvergne-Rhône-Alpes" in placed["Boulangerie Bouillet"]
+    got = expand(db, Settings(), "boulangerie Île-de-France", limit=10, save=False).prospects
+    assert {p.name for p in got if p.priority in ("A", "B")} == {
+        "Boulangerie Utopie", "Ten Belles Bread", "Du Pain et des Idées",
+        "Boulangerie Saint-Ambroise"}, [(p.name, p.priority) for p in got]
+
+
+def test_a_category_of_another_word_for_the_clients_kind_is_its_own_business(tmp_path):
+    """A Quebec directory types its dental practices "Clinique dentaire" or "Centre dentaire";
+    a salon portal its salons 美容室 or ヘアサロン. One kind each: the client's neighbours of
+    the other word are its nearest competitors, A (the Centre dentaire practices of the
+    client's own street had been missing, and the ヘアサロン next door C below other cities'
+    美容室)."""
+    qc = built_db(tmp_path, "cliniques.csv", """Nom,Adresse,Ville,Province,Code postal,Type
+Clinique dentaire du Plateau,4321 rue St-Denis,Montréal,QC,H2J 2K9,Clinique dentaire
+Centre dentaire Mont-Royal,1000 av du Mont-Royal E,Montréal,QC,H2J 1X6,Centre dentaire
+Centre dentaire Rachel,900 rue Rachel E,Montréal,QC,H2J 2J1,Centre dentaire
+Clinique dentaire Sherbrooke,10 rue King,Sherbrooke,QC,J1H 1A1,Clinique dentaire
+Clinique dentaire Laval,20 boul Chomedey,Laval,QC,H7V 1A1,Clinique dentaire
+Pharmacie Plateau,4300 rue St-Denis,Montréal,QC,H2J 2K8,Pharmacie
+""")
+    got = expand(qc, Settings(), "Clinique dentaire du Plateau", limit=6, save=False).prospects
+    assert [p.name for p in got[:2]] and {p.name for p in got[:2]} == {
+        "Centre dentaire Mont-Royal", "Centre dentaire Rachel"}, [p.name for p in got]
+    assert all(p.priority == "A" for p in got[:2])
+    (tmp_path / "jp").mkdir()
+    salons = built_db(tmp_path / "jp", "salons.csv", """店舗名,住所,ジャンル
+hair salon Lien 表参道,東京都港区南青山5-12-7,美容室
+ACQUA omotesando,東京都港区南青山5-10-1,ヘアサロン
+DaB 表参道,東京都港区南青山5-6-3,ヘアサロン
+美容室 えん 梅田,大阪府大阪市北区梅田1-1-1,美容室
+美容室 天神,福岡県福岡市中央区天神2-2-2,美容室
+""")
+    got = expand(salons, Settings(language="ja"), "hair salon Lien 表参道", limit=5,
+                 save=False).prospects
+    assert {p.name for p in got[:2]} == {"ACQUA omotesando", "DaB 表参道"}, [p.name for p in got]
+
+
+def test_a_us_address_ending_in_state_and_zip_is_placed_beside_a_neighbourhood_column(tmp_path):
+    """"551 Hudson St, New York, NY 10014" on a rep's walk list with a Neighborhood column and
+    no state column: New York, in the United States (the neighbourhood column had stopped the
+    address being read: no place at all, the restaurant C)."""
+    db = built_db(tmp_path, "walk.csv", """Name,Neighborhood,Address,Category
+Dante,West Village,"551 Hudson St, New York, NY 10014",Italian
+Antons,West Village,"570 Hudson St, New York, NY 10014",American
+""")
+    signals = {s for s, in db.execute("select signal from signals where kind in ('region', 'country')")}
+    assert {"place:region:US-NY", "place:country:US"} <= signals, signals
+
+
+def test_a_one_row_typo_of_a_name_is_not_the_companys_name(tmp_path):
+    """A restaurant spelt "VIA CAROTA" by the inspection register, "Via Carota" by the rep's
+    walk list, and "VIA CAROTTA" by the last file read: it is Via Carota (the typo had been
+    cited to every prospect, "We have been working with Via Carotta"). A new name, no typo
+    of the old, is still the trusted record's."""
+    db = built_db(tmp_path, "inspections.csv", """DBA,BORO,ZIPCODE,PHONE,CUISINE DESCRIPTION
+VIA CAROTA,Manhattan,10014,2122553590,Italian
+I SODI,Manhattan,10014,2124145774,Italian
+""")
+    built_db(tmp_path, "walk.csv", "Name,ZIP,Phone,Cuisine\nVia Carota,10014,212-255-3590,Italian\n",
+             db=db)
+    built_db(tmp_path, "crm.csv", "Company,Address,Postal Code,Phone,Website,Type\n"
+             "VIA CAROTTA,51 Grove St,10014,(212) 255-3590,viacarota.com,Italian\n", db=db)
+    named = db.execute("select name from companies where phone like '%255%3590%'").fetchall()
+    assert named == [("Via Carota",)], named

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from spider.resolve.normalize import is_japanese
 from spider.resolve.words import COMPANY_FIELDS
@@ -43,16 +46,26 @@ SURVIVORSHIP.update({"description": "longest", "lat": "pair", "lon": "pair", "na
                      "name_local": "japanese"})  # fmt: skip
 
 
+TYPO_RATIO = 85  # two spellings this alike (rapidfuzz ratio) are one name mistyped
+
 # Fields said aloud or printed, where two records may write one value two ways.
 _WRITTEN = frozenset({"name", "legal_name", "city", "address", "district", "region"})
 
 
 def _best_written(values: list[Any]) -> Any:
-    """The first value in trust order, unless another says the same in fuller letters: with
+    """The first value in trust order (of the spelling most records give, where one does),
+    unless another says the same in fuller letters: with
     its accents ("Codorníu" over "Codorniu"), or in mixed case over capitals ("Bodegas Muga"
     over "BODEGAS MUGA")."""
     if len(values) < 2:
         return values[0] if values else None
+    # (a spelling most records give over a one-row typo of it: VIA CAROTA twice, VIA
+    # CAROTTA once; a new name, not a typo of the old, stays the trusted record's)
+    said = Counter(strip_accents(str(v)).casefold() for v in values)
+    most, count = said.most_common(1)[0]
+    first_key = strip_accents(str(values[0])).casefold()
+    if count > said[first_key] and fuzz.ratio(most, first_key) >= TYPO_RATIO:
+        values = [v for v in values if strip_accents(str(v)).casefold() == most]
     first = str(values[0])
     key = strip_accents(first).casefold()
     best, score = values[0], _letters(first)
