@@ -397,7 +397,45 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         angle_lines = templates["angle"][prospect.angle]
         text = (local and angle_lines.get("local_text")) or angle_lines["text"]
         prospect.opening_line = _fill(text, values)
+        if owner is not None:
+            # A won client's own other site: the same customer, warmly, not as a competitor
+            # (it had been told "like your competitor ..." or cited another client to it).
+            sister = [c for c in clients if c["company_id"] == owner]
+            called = spoken_name(sister[0]["name"]) if sister and sister[0]["referenceable"] else ""
+            lines = _SISTER_SITE.get(language, _SISTER_SITE["en"])
+            prospect.angle = "sister_site"
+            prospect.reference = None
+            prospect.opening_line = (lines[0].format(client=called, company=values["company"])
+                                     if called else lines[1].format(company=values["company"]))
         prospect.ask_for = _fill(templates["gatekeeper"]["text"], values)
+
+
+# The opener for a won client's own other site, by language: the client named (where its
+# consent allows), and not.
+_SISTER_SITE = {
+    "en": ("We already work with your colleagues at {client}, and would like to do the same "
+           "for {company}.",
+           "We already work with another site of your group, and would like to do the same for "
+           "{company}."),
+    "ja": ("同じグループの{client}様には既に弊社をご利用いただいております。{company}様でもぜひご一緒できればと思いご連絡しました。",
+           "同じグループの別の拠点様には既に弊社をご利用いただいております。{company}様でもぜひご一緒できればと思いご連絡しました。"),
+    "de": ("Wir arbeiten bereits mit Ihren Kollegen von {client} zusammen und würden das gern "
+           "auch für {company} tun.",
+           "Wir arbeiten bereits mit einem anderen Standort Ihrer Gruppe zusammen und würden das "
+           "gern auch für {company} tun."),
+    "fr": ("Nous travaillons déjà avec vos collègues de {client}, et aimerions faire de même "
+           "pour {company}.",
+           "Nous travaillons déjà avec un autre établissement de votre groupe, et aimerions "
+           "faire de même pour {company}."),
+    "es": ("Ya trabajamos con sus compañeros de {client} y nos gustaría hacer lo mismo con "
+           "{company}.",
+           "Ya trabajamos con otro centro de su grupo y nos gustaría hacer lo mismo con "
+           "{company}."),
+    "pt": ("Já trabalhamos com os seus colegas da {client} e gostaríamos de fazer o mesmo "
+           "pela {company}.",
+           "Já trabalhamos com outra unidade do seu grupo e gostaríamos de fazer o mesmo pela "
+           "{company}."),
+}
 
 
 def buyer_ask(db: Database, settings: Settings, templates: dict[str, Any]) -> str | None:

@@ -612,29 +612,21 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
                      limit: int, notes: list[str]) -> list[tuple[int, float, int]]:
     """The first LIMIT of RANKED, leaving out the seed company's own sites: a company with its
     web domain, its phone number, its brand or operator, or its very name in its city (another
-    branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor. A won
-    client's own sites are left out too, whatever the query: the same customer, reached
-    through the client, never a cold call (a bodega's second winery had been a top prospect
-    of "winery Haro", with a cold opener)."""
-    seed = _operators(db, [query.company_id]).get(query.company_id) \
-        if query.kind == "company" and query.company_id is not None else None
-    won = [c["company_id"] for c in citable_clients(db) if c["company_id"] != query.company_id]
-    clients = _operators(db, won) if won else {}
-    if seed is None and not clients:
+    branch of 一蘭 or of a chain's bare name) is the same operator, not a competitor. (A won
+    client's own other site is listed with a caution and an opener of its own: spider.angles.)"""
+    if query.kind != "company" or query.company_id is None:
+        return ranked[:limit]
+    seed = _operators(db, [query.company_id]).get(query.company_id)
+    if seed is None:
         return ranked[:limit]
     kept: list[tuple[int, float, int]] = []
-    same = theirs = 0
+    same = 0
     for start in range(0, len(ranked), 200):
         part = ranked[start:start + 200]
         found = _operators(db, [cid for cid, *_ in part])
         for item in part:
-            operator = found.get(item[0])
-            if operator is not None and seed is not None and seed.owns(operator):
+            if item[0] in found and seed.owns(found[item[0]]):
                 same += 1
-                continue
-            if operator is not None and any(client.owns(operator) for cid, client in clients.items()
-                                            if cid != item[0]):
-                theirs += 1
                 continue
             kept.append(item)
             if len(kept) == limit:
@@ -644,9 +636,6 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
     if same:
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
                      "(same web domain, phone, brand, operator or name)")
-    if theirs:
-        notes.append(f"left out {plural(theirs, 'site', 'sites')} of your won clients' own "
-                     "operators (the same customer: reach them through the client)")
     return kept
 
 

@@ -544,7 +544,7 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                              or c == house_number))
                                and _header(c, prefix) not in _TRADING_NAME
                                and not name_like_header(_header(c, prefix))
-                               and _field_of(_header(c, prefix)) not in ("region", "name")
+                               and _field_of(_header(c, prefix)) != "region"
                                and not _further_category(_header(c, prefix))
                                and fold_header(c) not in CAPACITY_HEADERS
                                and fold_header(c) not in AREA_HEADERS]

@@ -537,7 +537,10 @@ def test_a_won_client_is_never_the_reference_for_its_own_sister_site(tmp_path):
     record_won(db, "Brauhaus Lemke am Hackeschen Markt", referenceable=True)
     result = expand(db, Settings(), "brewpubs in Berlin", limit=5, save=False)
     by_name = {p.name: p for p in result.prospects}
-    assert "Lemke am Hackeschen" not in by_name["Brauhaus Lemke am Schloss"].opening_line
+    # (the sister site is told of its colleagues, never of a "competitor" or "another brewpub")
+    sister = by_name["Brauhaus Lemke am Schloss"].opening_line
+    assert sister.startswith("We already work with your colleagues at Brauhaus Lemke am "
+                             "Hackeschen Markt") and "another" not in sister, sister
     assert by_name["BRLO Brwhouse"].reference  # a real competitor still gets the reference
 
 
@@ -4611,9 +4614,10 @@ def test_an_npi_register_reads_its_taxonomy_codes_and_folds_dentists_into_their_
                              "CHINEDU OKAFOR, DDS"}, near
 
 
-def test_a_won_clients_own_winery_is_no_cold_prospect_and_a_franchisee_is_its_own_business(tmp_path):
-    """A bodega group's second winery (the client's own website and company) is left out of
-    "bodega Haro" with a note, not offered with a cold opener; two gyms of one franchise
+def test_a_won_clients_own_winery_is_told_so_and_a_franchisee_is_its_own_business(tmp_path):
+    """A bodega group's second winery (the client's own registered name) is listed in "bodega
+    Haro" with a caution and an opener of its own ("We already work with your colleagues at
+    Viña Tondonia ..."), never a cold one naming another client; two gyms of one franchise
     brand, each its own registered company (ABN), are two customers: one franchisee's
     lookalikes list the other (it had been left out as "the seed's own operator")."""
     db = built_db(tmp_path, "bodegas.csv", """Nombre,Razón social,Municipio,Web,Tipo,CIF
@@ -4623,9 +4627,11 @@ Bodegas Muga,Bodegas Muga S.L.,Haro,bodegasmuga.com,Bodega,B26000022
 La Rioja Alta,La Rioja Alta S.A.,Haro,riojalta.com,Bodega,A26000033
 """, constants={"country": "ES"})
     record_won(db, "Viña Tondonia", referenceable=True)
-    got = expand(db, Settings(), "bodega Haro", limit=10, save=False)
-    assert "Viña Tondonia Espumosos" not in [p.name for p in got.prospects]
-    assert any("won clients' own operators" in n for n in got.notes), got.notes
+    got = {p.name: p for p in expand(db, Settings(), "bodega Haro", limit=10, save=False).prospects}
+    sister = got["Viña Tondonia Espumosos"]
+    assert "same operator as your client Viña Tondonia" in sister.caution
+    assert sister.opening_line.startswith("We already work with your colleagues at Viña Tondonia")
+    assert sister.reference is None
     (tmp_path / "gyms").mkdir()
     gyms = built_db(tmp_path / "gyms", "gyms.csv", """Trading name,ABN,Suburb,State,Category
 F45 Training Paddington,51 824 753 556,Paddington,NSW,Boutique studio
