@@ -503,7 +503,8 @@ class _Operator:
     道頓堀店, "Pacific Smiles Dental" of Pacific Smiles Dental Charlestown)."""
 
     def __init__(self, row: Sequence[Any], generic: Callable[[str], bool]) -> None:
-        site, tel, name, name_en, brand, group, local, city, region, district, legal, number = row
+        (site, tel, name, name_en, brand, group, local, city, region, district, legal, number,
+         address, postal) = row
         domain = normalize_domain(site)
         self.domain = "" if domain in SHARED_HOSTS else domain
         self.phone = normalize_phone(tel)
@@ -515,10 +516,25 @@ class _Operator:
         # (a registered name the list gives beside the trading one: SALON ONE TWELVE LLC of
         # "Salon 112" and "Salon 112 - South Lamar"; 医療法人社団 白樺会 of its clinics)
         self.legal = _folded(legal)
+        # Its door: its postcode (or town) and the number its address gives ("4321 rue
+        # St-Denis, local 2": 4321; 港区南青山5-12-7: 5-12-7), and the words of its names
+        # that are its own (not a kind of business's, not its place's).
+        door = re.search(r"\d+(?:\s*[-‐－丁目番地号]+\s*\d+)*", unicodedata.normalize("NFKC", address or ""))
+        where = re.sub(r"\s", "", str(postal or "")).upper() or _folded(city) or \
+            _folded(re.sub(r"[\d\s\-‐－]+", " ", unicodedata.normalize("NFKC", address or "")))
+        house = re.sub(r"\D+", "-", door.group(0)) if door else ""
+        self.door = f"{where}|{house}" if house and where else ""
+        self._places = places
         # (a French SIRET names the establishment: its first nine digits, the SIREN, the firm)
         digits = re.sub(r"\D", "", str(number or ""))
         self.number = digits[:9] if len(digits) == 14 else digits
         self._generic = generic  # (read only when two legal names meet: no statement else)
+
+    def own_words(self) -> set[str]:
+        """The words of its names that are its own: no kind of business's, no place's (read
+        only where two doors meet: a word's look-up is a statement)."""
+        return {w for n in self.names for w in n.split()
+                if len(w) >= 2 and w not in self._places and not self._generic(w)}
 
     def owns(self, other: _Operator) -> bool:
         if self.number and other.number and self.number != other.number:
@@ -531,7 +547,10 @@ class _Operator:
                         or (self.legal and other.legal == self.legal
                             and not all(self._generic(w) for w in self.legal.split())))
         return bool(
-            (self.domain and other.domain == self.domain)
+            # one door and a name's own word ("hair salon Lien 表参道" and "Lien（リアン）表参道";
+            # "Clinique dentaire du Plateau" and "... du Plateau Mont-Royal", local 2)
+            (self.door and other.door == self.door and self.own_words() & other.own_words())
+            or (self.domain and other.domain == self.domain)
             or (self.phone and other.phone == self.phone)
             # One name in one city is one chain's branch; in another town it may be another
             # "Historical Society".
@@ -568,7 +587,7 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
 
 
 _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
-                     "region, district, legal_name, corporate_number")
+                     "region, district, legal_name, corporate_number, address, postal_code")
 # Words that say the rest of a name is a branch of the name before them.
 _BRANCH_WORDS = frozenset({"filiale", "zweigstelle", "niederlassung", "zweigniederlassung",
                            "branch", "succursale", "sucursal", "filial", "vestiging",
@@ -583,7 +602,7 @@ def _operators(db: Database, ids: Iterable[int]) -> dict[int, _Operator]:
         db, "select l.company_id, json_extract(r.extra, '$." + REGISTERED_NAME + "') from "
         "record_links l join records r on r.id = l.record_id where l.company_id in ({marks}) "
         "and r.extra like '%" + REGISTERED_NAME + "%'", ids))
-    return {cid: _Operator([*rest[:-2], rest[-2] or registered.get(cid), rest[-1]], generic)
+    return {cid: _Operator([*rest[:-4], rest[-4] or registered.get(cid), *rest[-3:]], generic)
             for cid, *rest in rows_in(
                 db, f"select id, {_OPERATOR_COLUMNS} from companies where id in ({{marks}})", ids)}
 
@@ -635,7 +654,7 @@ def _other_operators(db: Database, query: Query, ranked: list[tuple[int, float, 
             break
     if same:
         notes.append(f"left out {plural(same, 'site', 'sites')} of the seed's own operator "
-                     "(same web domain, phone, brand, operator or name)")
+                     "(same web domain, phone, brand, operator, name or door)")
     return kept
 
 

@@ -52,9 +52,9 @@ _NOTES: tuple[tuple[str, Callable[[re.Match[str]], str | None]], ...] = (
     (r"left out (\d+) compan(?:y|ies) of the seed's own group \((.*)\)",
      lambda m: f"起点の会社と同じグループ（{m[2]}）の{m[1]}社を外しました"),
     (r"left out (\d+) sites? of the seed's own operator \(same web domain, phone, brand, "
-     r"operator or name\)",
+     r"operator, name or door\)",
      lambda m: f"起点の会社と同じ運営者の{m[1]}拠点を外しました（ドメイン・電話・ブランド・"
-               "運営会社・名称が同じ）"),
+               "運営会社・名称・所在地が同じ）"),
     (r"left out (\d+) sites? of your won clients' own operators \(the same customer: reach "
      r"them through the client\)",
      lambda m: f"ご契約先と同じ運営元の{m[1]}拠点を外しました（同じお客様です: ご契約先を通じてご連絡ください）"),

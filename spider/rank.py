@@ -221,7 +221,7 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                    if count > max_signal_companies and signal.split(":", 1)[0] in BUSINESS_KINDS}
     # a kind -> each company's share through it, by the plainest signal it holds of it
     by_kind: dict[str, dict[int, tuple[int, float]]] = {}
-    own_categories: dict[str, float] = {}  # the client's categories -> their share
+    own_categories: dict[str, tuple[float, float]] = {}  # the client's categories -> share, weight
     for signal, weight, total, count in rows:
         place = signal.startswith("place:")
         of_business = business is not None and signal.split(":", 1)[0] in BUSINESS_KINDS
@@ -262,7 +262,7 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
                 if other not in best or rank < best[other][0]:
                     best[other] = (rank, share * theirs)
             if rank == 0:
-                own_categories[kind_key] = share
+                own_categories[kind_key] = (share, weight)
             continue
         for other, theirs in holders:
             shared[other] += share * theirs
@@ -277,7 +277,7 @@ def direct_similarity(db: Database, company_id: int, *, max_signal_companies: in
     return dict(shared), level
 
 
-def _synonym_categories(db: Database, own: dict[str, float],
+def _synonym_categories(db: Database, own: dict[str, tuple[float, float]],
                         by_kind: dict[str, dict[int, tuple[int, float]]],
                         business: dict[str, set[int]] | None, company_id: int) -> None:
     """Companies whose category is another word for one of the client's (its list says
@@ -301,13 +301,14 @@ def _synonym_categories(db: Database, own: dict[str, float],
         if head in heads:
             synonyms[signal] = heads[head]
     for signal, key in synonyms.items():
-        share = own[key]  # (damped already where the whole list holds the kind)
+        # (as one of the client's own word weighs: a rarer synonym is no nearer for its rarity)
+        share, weight = own[key]  # (damped already where the whole list holds the kind)
         best = by_kind.setdefault(key, {})
         holders = db.execute("select company_id, weight from company_signals where signal = ?",
                              [signal]).fetchall()
-        for other, theirs in holders:
+        for other, _ in holders:
             if other != company_id and (other not in best or best[other][0] > 0):
-                best[other] = (0, share * theirs)
+                best[other] = (0, share * weight)
         if business is not None:
             business.setdefault("category", set()).update(o for o, _ in holders if o != company_id)
 

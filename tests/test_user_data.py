@@ -4787,3 +4787,22 @@ I SODI,Manhattan,10014,2124145774,Italian
              "VIA CAROTTA,51 Grove St,10014,(212) 255-3590,viacarota.com,Italian\n", db=db)
     named = db.execute("select name from companies where phone like '%255%3590%'").fetchall()
     assert named == [("Via Carota",)], named
+
+
+def test_a_clients_second_row_at_its_own_door_is_never_its_prospect(tmp_path):
+    """A salon portal lists the won client twice, "hair salon Lien 表参道" with its phone and
+    "Lien（リアン）表参道" without, at one address: the second is the client, left out of its
+    lookalikes with a note (it had been the first prospect, told of the client itself); a
+    salon of another name at another door of the street stays."""
+    db = built_db(tmp_path, "salons.csv", """店舗名,住所,最寄駅,電話番号,ジャンル
+hair salon Lien 表参道,東京都港区南青山5-12-7,表参道駅,03-5897-3811,美容室
+Lien（リアン）表参道,東京都港区南青山5-12-7,表参道駅,,美容室
+BOTANICA,東京都港区南青山5-14-21,表参道駅,03-4047-8264,美容室
+Hair Lumiere 表参道,東京都港区北青山3-1-1,表参道駅,03-1234-0000,美容室
+""")
+    record_won(db, "hair salon Lien 表参道", referenceable=True)
+    got = expand(db, Settings(), "hair salon Lien 表参道", limit=5, save=False)
+    names = [p.name for p in got.prospects]
+    assert "Lien(リアン)表参道" not in names and "Lien（リアン）表参道" not in names, names
+    assert "Botanica" in names or "BOTANICA" in names, names
+    assert any("own operator" in n for n in got.notes), got.notes
