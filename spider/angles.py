@@ -29,6 +29,7 @@ from spider.signals import (
     LODGING_CATEGORY,
     REFERENCE_KINDS,
     is_local,
+    kinds_of,
     signals_of,
 )
 from spider.text import TIER_JA, display_names, entity_noun, is_latin, noun_forms
@@ -341,7 +342,7 @@ def attach_openers(db: Database, settings: Settings, expansion: Expansion,
         # A local business of a kind the templates do not name (a cafe, an electrician) has
         # an owner or a manager, not a sales department ("local"; else "default").
         # (A curated concept is a firm's line of business: a REIT is no corner shop.)
-        kinds = {row["kind"] for row in signals.values()}
+        kinds = kinds_of(signals)
         local = is_local(kinds) and "concept" not in kinds and not _office_business(signals)
         ask_for = ask_buyer
         if ask_for is None:  # a sales buyer: the sales role of this kind of business

@@ -52,6 +52,7 @@ from spider.signals import (
     STATUS_CLOSED,
     STATUS_PLANNED,
     is_local,
+    kinds_of,
     signals_of,
 )
 from spider.text import display_names, plural, readable_name
@@ -102,7 +103,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     if query.kind == "company":
         assert query.company_id is not None
         seed_signals = signals_of(db, [query.company_id]).get(query.company_id, {})
-        scores = _direct_order(db, query.company_id, {r["kind"] for r in seed_signals.values()},
+        scores = _direct_order(db, query.company_id, kinds_of(seed_signals),
                                scores, cap)
         scores.pop(query.company_id, None)
         removed.add(query.company_id)
@@ -161,7 +162,7 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     # A local business (a bakery, a hotel: its kind a category or tier, not an industry
     # code) competes in its own town or region: one of its kind elsewhere is a B at best.
     market = ({s for s, r in seed_signals.items() if r["kind"] in _MARKET_KINDS}
-              if is_local({r["kind"] for r in seed_signals.values()}) else set())
+              if is_local(kinds_of(seed_signals)) else set())
     prospects: list[Prospect] = []
     floor = "A"  # letters follow the order: none better than the prospect above it
     # A segment ranks by how well a company matches the query before its walk score, so the
@@ -1033,7 +1034,7 @@ def _other_business(db: Database, seed_signals: dict[str, dict[str, Any]], gate:
     """Of PEERS, the companies that share only a list or a tier with a local client and are
     in another business by their own category or kind: a chamber of commerce's plumber is
     on a dentist's list, not its competitor (neither listed nor cited as one)."""
-    if not is_local({r["kind"] for r in seed_signals.values()}):
+    if not is_local(kinds_of(seed_signals)):
         return set()
     if not any(seed_signals[s]["kind"] in BUSINESS_KINDS for s in gate):
         return set()

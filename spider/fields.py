@@ -100,6 +100,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
             "specialty", "speciality", "specialties", "specialities", "taxonomy description",
             "profession", "professions", "profession(s)", "trade", "trades", "trade category",
             "trade categories", "tipologia", "tipologia struttura",
+            "product categories", "product category", "product groups", "product group",
+            "produktkategorien", "produktgruppen", "catégories de produits",
+            "categorías de productos", "categorie di prodotto",
             "gewerk", "gewerke", "handwerk", "fachrichtung", "fachgebiet", "fachgebiete",
             "tätigkeitsbereich", "métier", "rubrik", "spécialité", "especialidad",
             "specializzazione",
@@ -301,7 +304,10 @@ _OPERATOR_CORPORATION = frozenset({"法人名", "法人名称", "法人の名称
 # Headers read as the category only where the file has no plainer one.
 _WEAK_CATEGORY = frozenset({"services", "service", "service types", "service type", "genre",
                             "genres", "sektor", "specialty", "speciality", "specialties",
-                            "specialities"})
+                            "specialities", "product categories", "product category",
+                            "product groups", "product group", "produktkategorien",
+                            "produktgruppen", "catégories de produits",
+                            "categorías de productos", "categorie di prodotto"})
 
 
 # A header that names what its rows are by their name, in words no alias list could hold:

@@ -65,11 +65,26 @@ KIND_WEIGHTS: dict[str, float] = {
 def is_local(kinds: set[str]) -> bool:
     """Whether a client with signals of these KINDS is a local business: a directory's
     category (or a kind, tier or brand) is a local market; an industry code is a firm's, and
-    a business known only from its description is not known to be local either."""
+    a business known only from its description is not known to be local either; nor is one
+    of 300 people or more (FIRM: an exhibitor list's gear maker, its product its category)."""
     # (a kind its name says beside a list's broad industry: "Back Bay Family Dental" under a
     # CRM's "Healthcare" is a local dentist)
     return bool(kinds & {"category", "kind", "tier", "brand"}) and (
-        not kinds & {"industry", "sector"} or "kind" in kinds)
+        not kinds & {"industry", "sector"} or "kind" in kinds) and FIRM not in kinds
+
+
+# A pseudo-kind `kinds_of` adds for a company of 300 people or more: no local business.
+FIRM = "firm"
+_LARGE_BANDS = ("300-999", "1,000-4,999", "5,000-19,999", "20,000+")
+
+
+def kinds_of(signals: dict[str, dict[str, Any]]) -> set[str]:
+    """The kinds of a company's SIGNALS, and FIRM where its staff is 300 or more."""
+    kinds = {row["kind"] for row in signals.values()}
+    if any(signal.startswith("size:employees ") and signal.endswith(_LARGE_BANDS)
+           for signal in signals):
+        kinds.add(FIRM)
+    return kinds
 
 
 # Signal kinds that make two companies direct competitors (a shared place alone does not).
@@ -1197,6 +1212,12 @@ def _employee_band(value: Any) -> str | None:
     count = _count(value)
     if count is None:
         return None
+    # (a list's band "250-999" is nearer its middle than its lower bound: 300-999, not 50-299)
+    span = re.fullmatch(r"\s*([\d.,]+)\s*(?:-|–|to|bis|à|a|～|〜|~)\s*([\d.,]+)\s*\S*\s*", str(value))
+    if span:
+        upper_count = _count(span.group(2))
+        if upper_count and upper_count > count:
+            count = (count + upper_count) // 2
     for upper, label in ((50, "1-49"), (300, "50-299"), (1000, "300-999"), (5000, "1,000-4,999"),
                          (20000, "5,000-19,999")):
         if count < upper:

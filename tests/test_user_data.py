@@ -4806,3 +4806,33 @@ Hair Lumiere 表参道,東京都港区北青山3-1-1,表参道駅,03-1234-0000,�
     assert "Lien(リアン)表参道" not in names and "Lien（リアン）表参道" not in names, names
     assert "Botanica" in names or "BOTANICA" in names, names
     assert any("own operator" in n for n in got.notes), got.notes
+
+
+def test_an_exhibitor_list_ranks_a_manufacturers_peers_by_product_not_by_its_state(tmp_path):
+    """A trade fair's exhibitors, "Product categories" as the kind and staff bands "250-999":
+    a gear maker of 250-999 people is a firm, not a local shop: its lookalikes are the gear
+    makers wherever they are, before a drive company of its own state that makes no gears
+    (the state had decided A and B; the band was read as 50-299; the opener said "down the
+    street")."""
+    db = built_db(tmp_path, "exhibitors.csv", """Exhibitor,Country,City,Product categories,Employees
+Neugart GmbH,Germany,Kippenheim,Gears; Planetary gearboxes; Drive technology,250-999
+ZF Friedrichshafen AG,Germany,Friedrichshafen,Drive technology; Transmissions,1000+
+Bosch Rexroth AG,Germany,Lohr am Main,Drive technology; Hydraulics,1000+
+Wittenstein alpha GmbH,Germany,Igersheim,Planetary gearboxes; Gears,1000+
+Bonfiglioli S.p.A.,Italy,Bologna,Gears; Planetary gearboxes,1000+
+Nabtesco Corporation,Japan,Tokyo,Gears; Precision reduction gears,1000+
+Motovario S.p.A.,Italy,Formigine,Gears; Drive technology,250-999
+Festo SE,Germany,Esslingen am Neckar,Pneumatics; Automation,1000+
+Sick AG,Germany,Waldkirch,Sensors; Automation,1000+
+""")
+    size = db.execute("select s.label from signals s join company_signals cs on cs.signal = "
+                      "s.signal join companies c on c.id = cs.company_id where c.name = "
+                      "'Neugart GmbH' and s.kind = 'size'").fetchall()
+    assert size == [("300-999 employees",)], size
+    got = expand(db, Settings(), "Neugart GmbH", limit=8, save=False).prospects
+    names = [p.name for p in got]
+    # (those sharing two of its products first, wherever they are; a same-state firm of
+    # none of them, never)
+    assert set(names[:3]) == {"Wittenstein alpha GmbH", "Bonfiglioli S.p.A.", "Motovario S.p.A."}, names
+    assert "Nabtesco Corporation" in names and not {"Festo SE", "Sick AG"} & set(names[:6]), names
+    assert not any("down the street" in p.opening_line for p in got), got[0].opening_line
