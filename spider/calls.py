@@ -145,11 +145,24 @@ _COUNTRY_ZONES = {"BR": "America/Sao_Paulo", "CA": "America/Toronto", "AU": "Aus
                   "RU": "Europe/Moscow", "UA": "Europe/Kyiv", "UZ": "Asia/Tashkent"}
 
 
+@lru_cache(maxsize=1024)
+def _place_code(country: str | None) -> str:
+    """A country or region as its ISO code: 'US-TX', 'JP' as they are; a country's name in any
+    language a list writes it ('Germany', 'Schweiz', 'Japan', 日本) as its code ('Germany' had
+    been read as GE, Georgia: callbacks four hours off)."""
+    text = (country or "").strip()
+    if re.fullmatch(r"[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?", text):
+        return text.upper()
+    from spider.places import country_code
+
+    return country_code(text) or text.upper()
+
+
 def zone_of(country: str | None) -> ZoneInfo:
     """The time zone a company keeps its hours in: its region's where its country has several
     ('US-TX': Chicago), else its country's (UTC when unknown). COUNTRY: an ISO country code,
-    or a region's ISO 3166-2 code."""
-    code = (country or "").strip().upper()
+    a region's ISO 3166-2 code, or a country's name."""
+    code = _place_code(country)
     name = _REGION_ZONES.get(code) or _COUNTRY_ZONES.get(code[:2]) or \
         _country_zones().get(code[:2], "UTC")
     try:
@@ -159,20 +172,24 @@ def zone_of(country: str | None) -> ZoneInfo:
 
 
 @lru_cache(maxsize=64)
-def _holidays(country: str, year: int) -> frozenset[date]:
+def _holidays(country: str, year: int, subdivision: str = "") -> frozenset[date]:
     try:
         import holidays
     except ImportError:  # pragma: no cover - a dependency; weekends still hold
         return frozenset()
     try:
-        return frozenset(holidays.country_holidays(country, years=year))
-    except NotImplementedError:  # a country the library does not know
-        return frozenset()
+        return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+    except NotImplementedError:  # a country the library does not know, or its region
+        return _holidays(country, year) if subdivision else frozenset()
 
 
 def is_working_day(day: date, country: str | None) -> bool:
-    code = (country or "").strip().upper()[:2]
-    return day.weekday() < 5 and (not code or day not in _holidays(code, day.year))
+    """A weekday that is no public holiday of the country, nor of its region where one is
+    given ('CA-QC': the Fête nationale on 24 June)."""
+    code = _place_code(country)
+    country_part, _, region = code.partition("-")
+    return day.weekday() < 5 and (not country_part or
+                                  day not in _holidays(country_part[:2], day.year, region))
 
 
 def parse_hours(text: str) -> tuple[time, time]:

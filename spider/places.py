@@ -131,11 +131,25 @@ def country_code(text: str | None) -> str | None:
     if not text:
         return None
     key = place_key(text)
-    if len(key) == 2 and key.isalpha():
+    if len(key) == 2 and key.isascii() and key.isalpha():  # (日本 is no code)
         return key.upper()
-    if len(key) == 3 and key.isalpha() and key.upper() in gazetteer().alpha3:
+    if len(key) == 3 and key.isascii() and key.isalpha() and key.upper() in gazetteer().alpha3:
         return gazetteer().alpha3[key.upper()]
-    return COUNTRIES.get(key) or gazetteer().country_by_key.get(fold_place(text))
+    folded = fold_place(text)
+    found = COUNTRIES.get(key) or gazetteer().country_by_key.get(folded) or _ISO_NAMES.get(folded)
+    if found is None and "," in text:
+        # ISO's "Iran, Islamic Republic of", "Taiwan, Province of China": the name before it
+        found = gazetteer().country_by_key.get(fold_place(text.split(",", 1)[0]))
+    return found
+
+
+# Country names as ISO 3166 and trade lists write them, beside the gazetteer's.
+_ISO_NAMES = {"korea republic of": "KR", "republic of korea": "KR", "korea": "KR",
+              "korea south": "KR", "korea democratic people s republic of": "KP",
+              "p r china": "CN", "pr china": "CN", "prc": "CN", "people s republic of china": "CN",
+              "russian federation": "RU", "the netherlands": "NL", "holland": "NL",
+              "great britain": "GB", "u s a": "US", "u s": "US", "u k": "GB",
+              "united states of america": "US"}
 
 
 def country_name(code: str) -> str:
@@ -490,12 +504,20 @@ def region_of_town(town: str, country: str) -> Region | None:
     """The region a town of COUNTRY is in, where its name is one region's alone there
     (Königsbrunn: Bavaria; München, by its name Munich; Leonberg, a town in two Länder:
     None)."""
+    codes = regions_of_town(town, country)
+    return gazetteer().region(codes[0]) if len(codes) == 1 else None  # ("DE-BY": by its ISO code)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def regions_of_town(town: str, country: str) -> tuple[str, ...]:
+    """The regions of COUNTRY that have a town of this name (Brooklyn: Iowa, Indiana,
+    Michigan, New York, Ohio, Wisconsin); none where no table line names it."""
     table = _town_regions(country)
     code = table.get(fold_city(town))
     if code is None:
         code = next((table[key] for c, names in city_other_names(town) if c == country
                      for key in map(fold_city, names) if key in table), None)
-    return gazetteer().region(code) if code else None  # ("DE-BY": by its ISO code)
+    return tuple(code.split("|")) if code else ()
 
 
 @functools.cache

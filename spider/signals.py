@@ -1396,6 +1396,11 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             # A list of towns with no state or Land column: the region its town is in,
             # where its name is one region's alone (GeoNames' towns of 1,000 people or more).
             found = places.region_of_town(city_raw, country)
+            if found is None:
+                # (a name several regions have, Brooklyn: the one most of its list's towns are in)
+                usual = countries.get(_REGION_OF_SOURCE + str(rec.get("source") or ""))
+                if usual and usual in places.regions_of_town(city_raw, country):
+                    found = places.gazetteer().region(usual)
             if found is not None:
                 region_code, region_label = found.code, found.name
         if city_raw and not region_code:
@@ -1548,6 +1553,31 @@ def _short_codes(regions: Iterable[str]) -> bool:
     """Whether a list's region values are all codes of two or three letters (MI, CO, TX)."""
     regions = list(regions)
     return bool(regions) and all(len(r.strip()) <= 3 and r.strip().isalpha() for r in regions)
+
+
+# A key of the mapping `with_source_regions` fills: the region most of a source's towns are
+# in, beside its country (a source's own key is its path or URL).
+_REGION_OF_SOURCE = "\x00region:"
+
+
+def with_source_regions(db: Database, countries: dict[str, str]) -> dict[str, str]:
+    """COUNTRIES with, for each source whose rows give towns but no region, the region most
+    of the towns one region alone has are in (a New York list's Bronx, Queens and Staten
+    Island), so a town of several regions' name there (Brooklyn) is placed in it."""
+    towns: dict[str, Counter[str]] = defaultdict(Counter)
+    for source, city, country in db.execute(
+            "select source, city, country from records where coalesce(region, '') = '' and "
+            "coalesce(city, '') != '' and coalesce(status, 'active') = 'active' limit 50000"):
+        code = places.country_code(country) or countries.get(source)
+        held = places.regions_of_town(str(city), code) if code and "," not in code else ()
+        if len(held) == 1:
+            towns[source][held[0]] += 1
+    out = dict(countries)
+    for source, seen in towns.items():
+        region, count = seen.most_common(1)[0]
+        if count >= 2 and count >= 0.6 * sum(seen.values()):
+            out[_REGION_OF_SOURCE + source] = region
+    return out
 
 
 def source_countries(db: Database, only: str | None = None) -> dict[str, str]:
@@ -2003,7 +2033,7 @@ def build_signals(db: Database, settings: Settings, *,
     curated = Curated.load(curated_dir)
     confidence = source_confidence(db)
     radius = settings.district_radius_km
-    countries = source_countries(db)
+    countries = with_source_regions(db, source_countries(db))
     facts = _FactTable(db)
     db.execute("drop table if exists temp._words")
     db.execute("create temp table _words (company_id integer, word text)")
@@ -2209,7 +2239,7 @@ def refresh_signals(db: Database, settings: Settings, changed: list[int],
             "l.record_id = r.id where coalesce(r.status, 'active') = 'active' and "
             "l.company_id in ({marks})", changed):
         by_company[rec["_company"]].append(rec)
-    countries = source_countries(db)
+    countries = with_source_regions(db, source_countries(db))
     categories = single_categories(db)
     facts = {cid: _best_facts(recs, curated, confidence, settings.district_radius_km, countries,
                               categories)

@@ -919,3 +919,17 @@ def test_a_deal_logged_without_its_call_still_counts_the_dial_that_reached_it(tm
     log_call(db, Settings(), "Alberta Smiles", "won")
     log_call(db, Settings(), "Pearl Dental", "no-answer")
     assert funnel_counts(db) == {"dial": 2, "contact": 1, "meeting": 1, "deal": 1}
+
+
+def test_a_callback_keeps_the_hours_of_a_country_written_out_in_full():
+    """An exhibitor list writes its countries "Germany", "Schweiz", "China", 日本, "Korea,
+    Republic of": each is its own country's clock (Germany had been read as GE, Georgia,
+    four hours ahead; China as Switzerland; 日本 as UTC). Quebec's Fête nationale is no
+    working day there."""
+    from datetime import date
+
+    assert zone_of("Germany").key == zone_of("Deutschland").key == "Europe/Berlin"
+    assert zone_of("Schweiz").key == "Europe/Zurich" and zone_of("China").key == "Asia/Shanghai"
+    assert zone_of("日本").key == zone_of("Japan").key == "Asia/Tokyo"
+    assert zone_of("Korea, Republic of").key == "Asia/Seoul"
+    assert not is_working_day(date(2027, 6, 24), "CA-QC") and is_working_day(date(2027, 6, 24), "CA")

@@ -4836,3 +4836,19 @@ Sick AG,Germany,Waldkirch,Sensors; Automation,1000+
     assert set(names[:3]) == {"Wittenstein alpha GmbH", "Bonfiglioli S.p.A.", "Motovario S.p.A."}, names
     assert "Nabtesco Corporation" in names and not {"Festo SE", "Sick AG"} & set(names[:6]), names
     assert not any("down the street" in p.opening_line for p in got), got[0].opening_line
+
+
+def test_a_town_of_several_states_name_is_in_the_state_of_its_lists_other_towns(tmp_path):
+    """A city inspection register's boroughs with no state column: Staten Island and the Bronx
+    are New York's alone, Brooklyn and Manhattan are also towns of other states (Michigan,
+    Kansas ...): on this list they are New York's too (Brooklyn had been placed in no state,
+    ranked below Staten Island and told "another restaurant in the United States")."""
+    db = built_db(tmp_path, "inspections.csv", """DBA,BORO,BUILDING,STREET,ZIPCODE,PHONE,CUISINE DESCRIPTION
+VIA CAROTA,Manhattan,51,GROVE STREET,10014,2122550111,Italian
+BAMONTES,Brooklyn,32,WITHERS STREET,11211,7183848831,Italian
+LILIA,Brooklyn,567,UNION AVENUE,11211,7185764068,Italian
+ENOTECA MARIA,Staten Island,27,HYATT STREET,10301,7184472777,Italian
+MARIOS RESTAURANT,Bronx,2342,ARTHUR AVENUE,10458,7185841188,Italian
+""")
+    cities = {s for s, in db.execute("select signal from signals where kind = 'city'")}
+    assert {"place:city:US-NY/Brooklyn", "place:city:US-NY/Manhattan"} <= cities, cities
