@@ -1104,8 +1104,6 @@ def _priority(relative: float, covered: int, query: Query, settings: Settings, *
         return "C"
     if relative >= settings.priority_a:
         return "A"
-    if relative >= settings.priority_b or query.kind == "segment":
-        # (a company that matches every part of a segment is a B at least, whatever its walk
-        # score: "bakery Île-de-France" had listed all of Paris's bakeries as C, score 0)
+    if relative >= settings.priority_b:
         return "B"
     return "C"
