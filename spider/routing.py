@@ -158,7 +158,8 @@ def assign(db: Database, company_ids: list[int], waiting: list[int] | None = Non
     """Give each unassigned company among COMPANY_IDS to a rep: one whose territory holds it
     (a place among its city, region, country; an industry among its category and segment
     words), the least loaded first, else a rep with room and no territory, in turn; never a
-    rep whose territory leaves it out. A company no rep can take waits (its id in WAITING).
+    rep whose territory leaves it out (a rep of places and industries: never one outside
+    its places). A company no rep can take waits (its id in WAITING).
     Returns rep -> ids."""
     team = reps(db)
     if not team:
@@ -203,7 +204,10 @@ def assign(db: Database, company_ids: list[int], waiting: list[int] | None = Non
         # else one whose industries do; else anyone with room, in turn.
         local = ([r for r in room if _fits(r, place, industry)]
                  or [r for r in room if r.places and _holds(r.places, place)]
-                 or [r for r in room if r.industries and _holds(r.industries, industry)])
+                 # (a rep of places takes nothing outside them for its industry: "Germany;
+                 # Gears" had been given Chinese and Slovak gear makers)
+                 or [r for r in room if r.industries and not r.places
+                     and _holds(r.industries, industry)])
         # (never to a rep whose territory leaves it out: a Lyon restaurant of the full
         # Paris-and-Lyon rep's waits for her, not for the Oregon dental rep's room)
         anyone = [r for r in room if not r.places and not r.industries]

@@ -933,3 +933,25 @@ def test_a_callback_keeps_the_hours_of_a_country_written_out_in_full():
     assert zone_of("日本").key == zone_of("Japan").key == "Asia/Tokyo"
     assert zone_of("Korea, Republic of").key == "Asia/Seoul"
     assert not is_working_day(date(2027, 6, 24), "CA-QC") and is_working_day(date(2027, 6, 24), "CA")
+
+
+def test_a_rep_of_places_and_industries_is_given_nothing_outside_the_places(tmp_path):
+    """`reps add Anna --places Germany --places Austria --industries Gears`: German and
+    Austrian gear makers, then other German firms; never a Chinese gear maker (an industry
+    had been enough outside the rep's places), and both --places count (the last had been
+    kept alone)."""
+    built_db(tmp_path, "exhibitors.csv", "Exhibitor,Country,City,Product categories\n"
+             "Neugart GmbH,Germany,Kippenheim,Gears\n"
+             "Wittenstein alpha GmbH,Germany,Igersheim,Gears\n"
+             "Miba AG,Austria,Laakirchen,Gears\n"
+             "Jiangsu Guomao,China,Changzhou,Gears\n"
+             "Festo SE,Germany,Esslingen,Pneumatics\n")
+    path = tmp_path / "spider.db"
+    code, out = run(path, "reps", "add", "Anna", "--places", "Germany", "--places", "Austria",
+                    "--industries", "Gears")
+    assert code == 0 and "germany" in out.lower() and "austria" in out.lower(), out
+    assert run(path, "expand", "Gears", "-n", "10")[0] == 0
+    code, out = run(path, "assign")
+    assert code == 0 and "Anna: 3 leads" in out, out
+    code, out = run(path, "today", "--rep", "Anna", "-n", "10")
+    assert "Jiangsu Guomao" not in out and "Miba AG" in out, out

@@ -781,18 +781,25 @@ def reps(ctx: click.Context) -> None:
 
 @reps.command("add")
 @click.argument("name")
-@click.option("--places", default="", help="Comma-separated places (city, prefecture, state, country).")
-@click.option("--industries", default="", help="Comma-separated industry words.")
+@click.option("--places", multiple=True,
+              help="Comma-separated places (city, prefecture, state, country); repeat to add more.")
+@click.option("--industries", multiple=True,
+              help="Comma-separated industry words; repeat to add more.")
 @click.option("--capacity", type=click.IntRange(1), default=200, show_default=True,
               help="Open leads (assigned, not yet called) a rep may hold.")
 @click.pass_obj
 @handle_errors
-def reps_add(obj: Context, name: str, places: str, industries: str, capacity: int) -> None:
-    """Add a rep (or change one) with a territory and a capacity."""
+def reps_add(obj: Context, name: str, places: tuple[str, ...], industries: tuple[str, ...],
+             capacity: int) -> None:
+    """Add a rep (or change one) with a territory and a capacity. A rep with places and
+    industries takes the companies of those industries in those places, then any company in
+    those places; never one outside them."""
     from spider.routing import add_rep, unheld_words
 
     db = obj.open(write=True)
-    rep = add_rep(db, name, places=places, industries=industries, capacity=capacity)
+    # (--places twice is both: "La Rioja" and "Álava", not the last alone)
+    rep = add_rep(db, name, places=", ".join(places), industries=", ".join(industries),
+                  capacity=capacity)
     click.echo(f"{rep.name}: {', '.join(rep.places) or 'anywhere'}; "
                f"{', '.join(rep.industries) or 'any industry'}; up to {rep.capacity} open leads")
     unheld = unheld_words(db, rep)
