@@ -85,8 +85,10 @@ def build_name_index(db: Database, *, workers: int | None = None) -> None:
 
 _NAMES_ROWS = 5000  # records sent to a worker at a time
 # Every name each company's records give, the company first (the name index's input).
+# (and its reading in kana, where its list gives one: a rep types ボタニカ for BOTANICA)
 _NAMES_OF = ("select l.company_id, r.name, r.name_local, r.name_en, r.legal_name, "
-             f"{REGISTERED_NAME_SQL} from records r join record_links l on l.record_id = r.id")
+             f"{REGISTERED_NAME_SQL}, r.name_kana from records r join record_links l on "
+             "l.record_id = r.id")
 
 
 def _load_names(db: Database, workers: int | None) -> None:

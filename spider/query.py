@@ -624,6 +624,8 @@ def _label_phrases(kind: str, label: str, signal: str) -> list[str]:
         for suffix in ("駅", " station", " sta.", " stn"):
             if first.endswith(suffix) and len(first) > len(suffix) + 1:
                 out.append(first[: -len(suffix)].strip())
+                # (and read in Latin letters: "hair salon Omotesando" is 表参道駅's)
+                out += _japanese_place_forms(first[: -len(suffix)].strip())
         name = signal.split(":", 2)[2]
         if name.startswith("JP-") and "/" in name:
             # A ward of a city of wards, whichever script its label took (横浜市港北区 from

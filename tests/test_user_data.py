@@ -4852,3 +4852,18 @@ MARIOS RESTAURANT,Bronx,2342,ARTHUR AVENUE,10458,7185841188,Italian
 """)
     cities = {s for s, in db.execute("select signal from signals where kind = 'city'")}
     assert {"place:city:US-NY/Brooklyn", "place:city:US-NY/Manhattan"} <= cities, cities
+
+
+def test_a_salon_is_found_by_the_kana_reading_its_list_gives(tmp_path):
+    """A portal's 店舗名カナ column: a rep types ボタニカ for BOTANICA and logs a call to
+    ローヴ アオヤマ for LOAVE AOYAMA (each had been "matches no company")."""
+    db = built_db(tmp_path, "salons.csv", """店舗名,店舗名カナ,住所,電話番号,ジャンル
+BOTANICA,ボタニカ,東京都港区南青山5-14-21,03-4047-8264,美容室
+LOAVE AOYAMA,ローヴ アオヤマ,東京都港区南青山3-1-1,03-1111-2222,美容室
+hair salon Lien 表参道,ヘアサロン リアン,東京都港区南青山5-12-7,03-5897-3811,美容室
+""")
+    assert expand(db, Settings(), "ボタニカ", limit=3, save=False).query.company_name == "BOTANICA"
+    from spider.clients import resolve_company
+
+    loave = db.execute("select id from companies where name = 'LOAVE AOYAMA'").fetchone()[0]
+    assert resolve_company(db, "ローヴ アオヤマ", command="spider log") == loave
