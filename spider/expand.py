@@ -27,7 +27,7 @@ from spider.exclusions import EXISTING_CLIENT, RECENTLY_CALLED, excluded_compani
 from spider.explain import evidence_of, kind_words, reasons_for, segment_words
 from spider.fields import REGISTERED_NAME
 from spider.notes import note_in
-from spider.places import postal_in
+from spider.places import country_code, postal_in
 from spider.prospects import Expansion, Prospect, save_run
 from spider.query import STEM, Query, load_synonyms, resolve_query, word_stem
 from spider.rank import (
@@ -577,6 +577,11 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
         stem = " ".join(words[:marked])  # "Bäckerei Ziegler Filiale Dachau"
     elif len(words) >= 2 and "店" in words[-1]:
         stem = " ".join(words[:-1])
+    elif len(words) >= 2 and (words[-1] in _WORLD_PARTS
+                              or (len(words[-1]) > 3 and country_code(words[-1]))):
+        # a firm's national arm ("FANUC Deutschland", "Omron Europe", "Yaskawa America"):
+        # its parent's name before its country or continent
+        stem = " ".join(words[:-1])
     else:
         for place in places:
             if place and name.endswith(" " + place) and len(place) < len(name):
@@ -589,6 +594,10 @@ def _branch_stem(name: str, places: list[str], generic: Callable[[str], bool]) -
 
 _OPERATOR_COLUMNS = ("website, phone, name, name_en, brand, \"group\", name_local, city, "
                      "region, district, legal_name, corporate_number, address, postal_code")
+# A continent or the world, as a national or regional arm's name ends in it.
+_WORLD_PARTS = frozenset({"europe", "asia", "america", "americas", "emea", "apac", "international",
+                          "global", "worldwide", "europa", "asien", "amerika", "north america",
+                          "latin america", "asia pacific", "middle east", "africa"})
 # Words that say the rest of a name is a branch of the name before them.
 _BRANCH_WORDS = frozenset({"filiale", "zweigstelle", "niederlassung", "zweigniederlassung",
                            "branch", "succursale", "sucursal", "filial", "vestiging",

@@ -4867,3 +4867,18 @@ hair salon Lien 表参道,ヘアサロン リアン,東京都港区南青山5-12
 
     loave = db.execute("select id from companies where name = 'LOAVE AOYAMA'").fetchone()[0]
     assert resolve_company(db, "ローヴ アオヤマ", command="spider log") == loave
+
+
+def test_a_firms_national_arm_is_never_its_competitor(tmp_path):
+    """An exhibitor list holds FANUC Corporation and FANUC Deutschland GmbH: the German arm is
+    the client's own operator, left out of its lookalikes with a note (it had been told "we
+    work with your competitor FANUC"); Yaskawa and KUKA stay."""
+    db = built_db(tmp_path, "exhibitors.csv", """Exhibitor,Country,City,Product categories,Employees
+FANUC Corporation,Japan,Oshino,Robotics; CNC controls,5000+
+FANUC Deutschland GmbH,Germany,Neuhausen,CNC controls; Robotics,250-999
+Yaskawa Electric,Japan,Kitakyushu,Robotics; Drives,1000+
+KUKA AG,Germany,Augsburg,Robotics,1000+
+""")
+    got = expand(db, Settings(), "FANUC Corporation", limit=5, save=False)
+    names = [p.name for p in got.prospects]
+    assert "FANUC Deutschland GmbH" not in names and "Yaskawa Electric" in names, names
