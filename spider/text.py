@@ -225,6 +225,8 @@ _GENERAL_NOUNS = frozenset({"company", "firm", "line", "house", "base", "office"
 
 
 def _singular_noun(word: str) -> str:
+    if word.endswith(("xes", "ches", "shes", "sses", "zes")) and len(word) > 4:
+        return word[:-2]
     return word[:-3] + "y" if word.endswith("ies") else word.rstrip("s") if \
         word.endswith("s") and len(word) > 3 else word
 
@@ -265,12 +267,14 @@ def noun_forms(label: str, fallback: str = "") -> tuple[str, str]:
     stem = last[:-1] if last.endswith("s") and last.lower() not in _NO_SINGULAR else last
     if last.lower().endswith("ies"):
         stem = last[:-3] + "y"
+    elif last.lower().endswith(("xes", "ches", "shes", "sses", "zes")):
+        stem = last[:-2]  # (gearboxes: gearbox, not "gearboxe")
     if last.lower().endswith(("is", "us", "ss")) and stem.lower() not in ENTITY_NOUNS:
         stem = last  # no plural: "Bouchon lyonnais", not "lyonnai" (but bureaus: bureau)
     head = " ".join(words[:-1])
     if stem.lower() in ENTITY_NOUNS:
         one = " ".join(w for w in (head, stem) if w)
-        many = one[:-1] + "ies" if stem.endswith("y") and stem[-2:-1] not in "aeiou" else one + "s"
+        many = plural_noun(one)  # (church: churches)
         return one, many
     adjective = " ".join(w for w in (head, stem) if w)
     if fallback and "," in adjective:

@@ -290,6 +290,10 @@ def test_noun_forms_for_kinds_of_business():
     assert noun_forms("electronics") == ("electronics company", "electronics companies")
     # a register's code list is no adjective: the list's own noun alone
     assert noun_forms("Public, 4-year or above", "college") == ("college", "colleges")
+    # (an -es plural: "another planetary gearbox company", not "gearboxe"; churches)
+    assert noun_forms("Planetary gearboxes") == ("planetary gearbox company",
+                                                 "planetary gearbox companies")
+    assert noun_forms("Churches") == ("church", "churches")
 
 
 @pytest.mark.parametrize(
