@@ -222,6 +222,8 @@ def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SHORT_DAY = re.compile(r"\b(mon|tues?|wed|thur?s?|fri|sat|sun)\.?(?=\s|$)")
 
 
 _JA_WEEKDAYS = {"月": "monday", "火": "tuesday", "水": "wednesday", "木": "thursday",
@@ -273,6 +275,7 @@ def _said_in_english(value: str, weekday: int) -> str:
     10:00, 3時間後 -> +3h, 2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's,
     0 for Monday); "sabato alle 11" -> saturday 11, "lundi à 10h30" -> monday 10:30."""
     value = _AFTER_TOMORROW.sub(" " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
+    value = _SHORT_DAY.sub(lambda m: _WEEKDAYS[_SHORT_DAYS.index(m.group(1)[:3])], value)  # sat 10:00
     value = re.sub(r"\bam\s+(?=\w+tag\b|mittwoch\b)", " ", value)  # ("am Montag", not 9 am)
     for part, at_hour in _DAY_PARTS:
         if part.search(value):

@@ -96,10 +96,12 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     seed_signals: dict[str, dict[str, Any]] = {}
     excluded = excluded_companies(db, settings.recent_call_days)
     removed: set[int] = set(excluded)
+    handed: set[int] = set()
     if settings.more:  # the next prospects: none a rep was handed or has called
         from spider.calls import handed_out_companies
 
-        removed |= handed_out_companies(db)
+        handed = set(handed_out_companies(db))
+        removed |= handed
     if query.kind == "company":
         assert query.company_id is not None
         seed_signals = signals_of(db, [query.company_id]).get(query.company_id, {})
@@ -126,6 +128,12 @@ def _expand(db: Database, settings: Settings, text: str, *, limit: int | None,
     ranked, tail = _order(db, query, scores, seed_signals, notes, adjacency)
     # Segment candidates come from facet membership, not from the walk: apply the same
     # exclusions to them (existing clients, do-not-call, the seed and its group).
+    if handed:
+        # (said, so an empty answer says why: "no other company shares its kind" was false)
+        gone = sum(1 for item in ranked if item[0] in handed and item[0] not in excluded)
+        if gone:
+            notes.append(f"left out {plural(gone, 'company', 'companies')} already handed out "
+                         "or called (--more)")
     ranked = [item for item in ranked if item[0] not in removed]
     ranked = _no_call(db, ranked, notes, closed=not settings.include_closed)
     if settings.source:

@@ -58,6 +58,8 @@ _NOTES: tuple[tuple[str, Callable[[re.Match[str]], str | None]], ...] = (
     (r"left out (\d+) sites? of your won clients' own operators \(the same customer: reach "
      r"them through the client\)",
      lambda m: f"ご契約先と同じ運営元の{m[1]}拠点を外しました（同じお客様です: ご契約先を通じてご連絡ください）"),
+    (r"left out (\d+) compan(?:y|ies) already handed out or called \(--more\)",
+     lambda m: f"配布済み・架電済みの{m[1]}社を外しました（--more）"),
     (r"left out (.*)", lambda m: (f"除外: {said}" if (said := _reasons(m[1])) else None)),
     (r"only (\d+) compan(?:y matches|ies match) every part of the query; the rest match some",
      lambda m: f"すべての条件に合うのは{m[1]}社です。以降は条件の一部に合う会社です"),

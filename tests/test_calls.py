@@ -160,6 +160,10 @@ def test_expand_more_never_hands_out_a_company_twice(private_db_path, tmp_path) 
     assert not set(first) & set(more)
     assert not queued & set(more)
     assert len(more) == 10
+    # (and says so: an empty answer had claimed no other company shares the kind)
+    code, out = run(db, "expand", query, "-n", "3", "--more")
+    assert "already handed out or called (--more)" in out, out
+    assert run(db, "log", "--callback", "sat 10:00", f"#{more[0]}", "gatekeeper-message")[0] == 0
 
 
 def test_the_plan_works_back_from_the_target_with_ratios_learned_from_the_log(
