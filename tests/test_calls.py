@@ -959,3 +959,16 @@ def test_a_rep_of_places_and_industries_is_given_nothing_outside_the_places(tmp_
     assert code == 0 and "Anna: 3 leads" in out, out
     code, out = run(path, "today", "--rep", "Anna", "-n", "10")
     assert "Jiangsu Guomao" not in out and "Miba AG" in out, out
+
+
+def test_a_call_logged_on_a_company_barred_from_calls_says_so(tmp_path):
+    """A rep logs "no answer" on a practice that asked not to be called: the call is kept (it
+    happened), and the rep is told it is excluded (it had been scheduled for a callback
+    without a word)."""
+    built_db(tmp_path, "d.csv", "Name,City,State,Phone,Category\n"
+             "Mile End Dentists,Montreal,QC,514-555-0101,Dentist\n"
+             "Plateau Dental,Montreal,QC,514-555-0102,Dentist\n")
+    path = tmp_path / "spider.db"
+    assert run(path, "log", "Mile End Dentists", "do-not-call")[0] == 0
+    code, out = run(path, "log", "Mile End Dentists", "no-answer")
+    assert code == 0 and "excluded (do_not_call)" in out, out

@@ -487,7 +487,7 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
         spider log "Hotel Okura Tokyo" gatekeeper-message --spoke-with "receptionist, Ms Ito" \
             --contact "sales manager" --note "out until 15:00"
     """
-    from spider.calls import OUTCOMES, log_call
+    from spider.calls import OUTCOMES, RETRY, log_call
     from spider.routing import team_rep
     from spider.signals import gone, not_open
 
@@ -500,6 +500,14 @@ def log(obj: Context, company: str, outcome: str, note: str | None, contact: str
         line += f" (attempt {done.attempt})"
     click.echo(line)
     closed = done.company_id in not_open(db)
+    from spider.exclusions import excluded_companies
+
+    barred = excluded_companies(db, 0, nurtured=False).get(done.company_id) \
+        if done.outcome in (*RETRY, "reached") else None
+    if barred:
+        # (logged all the same: what happened on the phone is a fact; the rep is told)
+        click.echo(f"  note: it is excluded ({barred}): `spider today` will not serve it; "
+                   "`spider exclude list` says since when")
     if done.company_id in gone(db):
         click.echo("  note: it is gone from every list read (kept, not listed); check it still "
                    "trades")
