@@ -17,6 +17,7 @@ from typing import Any
 from spider.calls import OUTCOMES, is_working_day
 from spider.db import Database, get_meta, has_table, set_meta, transaction
 from spider.errors import InputError
+from spider.text import plural
 
 STAGES = ("dial", "contact", "meeting", "deal")
 NOT_DIALS = frozenset({"meeting-held", "proposal", "won", "lost"})
@@ -40,9 +41,15 @@ class Ratio:
 
     def text(self) -> str:
         later = STAGES[_RANK[self.step] + 1]
-        how = f"learned from {self.events} {self.step}s" if self.learned else \
-            f"default: {self.events} {self.step}s logged, {LEARN_FROM[self.step]} needed to learn it"
+        said = plural(self.events, self.step, self.step + "s")
+        how = f"learned from {said}" if self.learned else \
+            f"default: {said} logged, {LEARN_FROM[self.step]} needed to learn it"
         return f"1 {self.step} in {1 / self.value:.1f} becomes a {later} ({how})"
+
+
+def _n(count: int, noun: str) -> str:
+    """'1 deal', '12 deals', '25,000 dials'."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def funnel_counts(db: Database, *, rep: str | None = None, since: str | None = None,
@@ -105,8 +112,8 @@ class Plan:
 
     def lines(self) -> list[str]:
         out = [f"Target {self.target:,.0f} over a {self.period} at {self.deal_size:,.0f} a deal:",
-               f"  {self.deals:,} deals <- {self.meetings:,} meetings <- {self.contacts:,} "
-               f"contacts <- {self.dials:,} dials"]
+               f"  {_n(self.deals, 'deal')} <- {_n(self.meetings, 'meeting')} <- "
+               f"{_n(self.contacts, 'contact')} <- {_n(self.dials, 'dial')}"]
         out += [f"  {r.text()}" for r in reversed(self.ratios)]
         out.append(f"  a week ({self.weeks:g} working weeks): {self.per_week('deal'):.1f} deals, "
                    f"{self.per_week('meeting'):.1f} meetings, {self.per_week('contact'):.1f} "
@@ -146,6 +153,9 @@ def saved_plan(db: Database) -> Plan | None:
     return Plan(**data)
 
 
+DAY_ENDS_AT = 18  # the hour a day's call blocks end by
+
+
 def write_ics(plan: Plan, path: Path, *, start: date, weeks: int, country: str,
               at: str = "10:00", minutes_per_dial: float = 3.0) -> int:
     """Daily call blocks for the calendar (iCalendar), one per working day of the coming
@@ -154,6 +164,11 @@ def write_ics(plan: Plan, path: Path, *, start: date, weeks: int, country: str,
     dials = math.ceil(plan.per_week("dial") / 5)
     minutes = max(30, math.ceil(dials * minutes_per_dial / 15) * 15)
     hour, minute = (int(x) for x in at.split(":"))
+    # (a block never runs past the working day into the next: 500 dials a day had made
+    # blocks of 25 hours, each over the next; what one day cannot hold is said)
+    day_left = max(30, (DAY_ENDS_AT - hour) * 60 - minute)
+    over = minutes > day_left
+    minutes = min(minutes, day_left)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Spider//call blocks//EN",
              "CALSCALE:GREGORIAN"]
@@ -168,7 +183,9 @@ def write_ics(plan: Plan, path: Path, *, start: date, weeks: int, country: str,
                   f"DTSTART:{begin:%Y%m%dT%H%M%S}", f"DTEND:{end:%Y%m%dT%H%M%S}",
                   f"SUMMARY:Call block: {dials} dials",
                   f"DESCRIPTION:spider today - {dials} dials a day toward {plan.meetings} "
-                  f"meetings and {plan.deals} deals this {plan.period}", "END:VEVENT"]
+                  f"meetings and {plan.deals} deals this {plan.period}"
+                  + (" (more than one day holds: share them across the team)" if over else ""),
+                  "END:VEVENT"]
         count += 1
     lines.append("END:VCALENDAR")
     path.parent.mkdir(parents=True, exist_ok=True)

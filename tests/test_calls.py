@@ -203,6 +203,20 @@ def test_the_plan_works_back_from_the_target_with_ratios_learned_from_the_log(
             if line.startswith("DTSTART:")]
     assert days and all(is_working_day(day, "JP") for day in days)
     assert text.count("BEGIN:VEVENT") == len(days) <= 40
+    # each block ends the day it starts, by the end of the working day (a month's 500 dials
+    # a day had made blocks of 25 hours, each over the next)
+    from datetime import date
+
+    from spider.plan import write_ics
+
+    busy = tmp_path / "busy.ics"
+    write_ics(make_plan(open_db(db_path), 60_000, 1_500, "month"), busy, start=date(2026, 12, 7),
+              weeks=1, country="US")
+    lines = busy.read_text(encoding="utf-8").splitlines()
+    starts = [line for line in lines if line.startswith("DTSTART:")]
+    ends = [line for line in lines if line.startswith("DTEND:")]
+    assert starts and all(end[6:14] == start[8:16] and end[15:17] <= "18"
+                          for start, end in zip(starts, ends, strict=True)), ends
     code, out = run(db_path, "report", "--week")
     assert code == 0, out
     assert "dials: 42 of" in out and "meetings: 2 of" in out
