@@ -159,6 +159,19 @@ def _by_phone(db: Database, text: str) -> list[int] | None:
     return out
 
 
+def _won_client_named(db: Database, name: str) -> str | None:
+    """The won client NAME names exactly, as recorded; None where it names none."""
+    if not name.strip():
+        return None
+    try:
+        company_id = resolve_company(db, name, strict=True)
+    except QueryError:
+        return None
+    row = db.execute("select w.name from won_clients w join record_links l on l.record_id = "
+                     "w.record_id where l.company_id = ? limit 1", [company_id]).fetchone()
+    return str(row[0]) if row else None
+
+
 def resolve_company(db: Database, text: str, *, strict: bool = False,
                     command: str = "spider won") -> int:
     """The one company TEXT names (#ID, or a name in any script, as `expand` finds it); a
@@ -243,6 +256,8 @@ class WonImport:
     matched: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     not_won: list[tuple[str, str]] = field(default_factory=list)  # (row, stage)
+    # won clients this export says lost: (row, the client's name, stage)
+    now_lost: list[tuple[str, str, str]] = field(default_factory=list)
     unresolved: list[tuple[str, list[dict]]] = field(default_factory=list)  # (name, candidates)
 
     @property
@@ -308,6 +323,11 @@ def import_won(db: Database, settings: Settings, path: str | Path) -> WonImport:
         extra = _extra_fields(row)
         if "stage" in extra and not is_won_stage(extra["stage"]):
             result.not_won.append((row["source_row"], extra["stage"]))
+            if "lost" in str(extra["stage"]).lower():
+                # (a client won before that this export says lost: said, not taken off)
+                lost = _won_client_named(db, str(row.get("name") or row.get("legal_name") or ""))
+                if lost is not None:
+                    result.now_lost.append((row["source_row"], lost, str(extra["stage"])))
             continue
         if typed and relation != "customer" and "stage" not in extra:
             # (a stage that says won is a win, whatever the account's type)

@@ -986,3 +986,21 @@ def test_a_call_logged_on_a_company_barred_from_calls_says_so(tmp_path):
     assert run(path, "log", "Mile End Dentists", "do-not-call")[0] == 0
     code, out = run(path, "log", "Mile End Dentists", "no-answer")
     assert code == 0 and "excluded (do_not_call)" in out, out
+
+
+def test_a_crm_export_that_says_a_won_client_is_lost_is_said(tmp_path):
+    """A CRM's next export marks a won client "Closed Lost": the import says so and how to take
+    it off (it stayed a won client without a word); it stays won until the manager says."""
+    built_db(tmp_path, "gyms.csv", "Name,Suburb,State,Category\n"
+             "Anytime Fitness Fortitude Valley,Fortitude Valley,QLD,24/7 gym\n"
+             "Jetts Toowong,Toowong,QLD,24/7 gym\n")
+    path = tmp_path / "spider.db"
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Account Name,Stage\nAnytime Fitness Fortitude Valley,Closed Won\n",
+                   encoding="utf-8")
+    assert run(path, "won", "--from", str(crm))[0] == 0
+    crm.write_text("Account Name,Stage\nAnytime Fitness Fortitude Valley,Closed Lost\n",
+                   encoding="utf-8")
+    code, out = run(path, "won", "--from", str(crm))
+    assert code == 0 and "is a won client here, and this file says 'Closed Lost'" in out, out
+    assert "Anytime Fitness Fortitude Valley" in run(path, "won", "--list")[1]

@@ -538,6 +538,9 @@ def won(obj: Context, name: str | None, referenceable: bool | None, story: str |
         click.echo(result.summary())
         for row, stage in result.not_won[:10]:
             click.echo(f"  row {row}: {stage!r} is not a win; not recorded")
+        for row, lost_client, stage in result.now_lost:
+            click.echo(f"  row {row}: {lost_client} is a won client here, and this file says "
+                       f"{stage!r}: `spider won {shlex.quote(lost_client)} --remove` takes it off")
         if result.added:
             click.echo("  new companies (not found in the database): " + ", ".join(result.added[:10]))
         for unresolved, candidates in result.unresolved[:10]:
