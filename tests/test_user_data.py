@@ -4882,3 +4882,19 @@ KUKA AG,Germany,Augsburg,Robotics,1000+
     got = expand(db, Settings(), "FANUC Corporation", limit=5, save=False)
     names = [p.name for p in got.prospects]
     assert "FANUC Deutschland GmbH" not in names and "Yaskawa Electric" in names, names
+
+
+def test_a_quote_left_open_to_the_end_of_a_file_is_named_not_read_as_a_name(tmp_path):
+    """A row whose quote is never closed ("unterminated,Manhattan") had become a company of that
+    name: the row is named as the one to fix, the others are read."""
+    from spider.errors import InputError
+
+    path = tmp_path / "broken.csv"
+    path.write_text('CAMIS,DBA,BORO\n1,"unterminated,Manhattan\n', encoding="utf-8")
+    db = open_db(tmp_path / "spider.db")
+    with pytest.raises(InputError, match=r"row 1 \(line 2\) opens a quote that is not closed"):
+        ingest_file(db, path)
+    path.write_text('Name,City,Phone\nA Cafe,Paris,1\n"B Cafe,Paris,2\nC Cafe,Lyon,3\n',
+                    encoding="utf-8")
+    report = ingest_file(db, path)
+    assert report.added == 1 and "opens a quote" in report.skipped[0][1], report.skipped
