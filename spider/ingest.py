@@ -728,8 +728,10 @@ def _csv_rows(text: IO[str], delimiter: str, path: Path) -> Iterator[tuple[str, 
         for number, (values, (first_line, last_line)) in enumerate(numbered(), 1):
             if not any(v.strip() for v in values):
                 continue
-            if len(values) < len(header) and any(delimiter in v and "\n" in v for v in values):
-                # A quote opened and never closed took in what followed it, to the end.
+            if len(values) < len(header) and last_line == first_line and any(
+                    delimiter in v and "\n" in v for v in values):
+                # A quote opened and never closed took in the rest of its line, at the end of
+                # the file (one that took in later lines is said below, with those lines).
                 yield str(number), (
                     f"row {number} (line {first_line}) opens a quote that is not closed; close "
                     "the quote and ingest again")
