@@ -222,8 +222,6 @@ def within_hours(moment: datetime, country: str | None, hours: tuple[time, time]
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SHORT_DAY = re.compile(r"\b(mon|tues?|wed|thur?s?|fri|sat|sun)\.?(?=\s|$)")
 
 
 _JA_WEEKDAYS = {"月": "monday", "火": "tuesday", "水": "wednesday", "木": "thursday",
@@ -275,7 +273,7 @@ def _said_in_english(value: str, weekday: int) -> str:
     10:00, 3時間後 -> +3h, 2日後 -> +2d, 明後日 -> the weekday after tomorrow (WEEKDAY: today's,
     0 for Monday); "sabato alle 11" -> saturday 11, "lundi à 10h30" -> monday 10:30."""
     value = _AFTER_TOMORROW.sub(" " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
-    value = _SHORT_DAY.sub(lambda m: _WEEKDAYS[_SHORT_DAYS.index(m.group(1)[:3])], value)  # sat 10:00
+    value = _short_day().sub(lambda m: _WEEKDAYS[_LATIN_DAYS[m.group(1)]], value)  # sat 10:00
     value = re.sub(r"\bam\s+(?=\w+tag\b|mittwoch\b)", " ", value)  # ("am Montag", not 9 am)
     for part, at_hour in _DAY_PARTS:
         if part.search(value):
@@ -397,6 +395,15 @@ _LATIN_DAYS = {word: day for day, words in enumerate((
         ("mercoledì", "mercoledi", "miércoles", "miercoles"), ("giovedì", "giovedi", "jueves"),
         ("venerdì", "venerdi", "viernes"), ("sabato", "sábado", "sabado"),
         ("domenica", "domingo"))) for word in words}
+
+
+@lru_cache(maxsize=1)
+def _short_day() -> re.Pattern[str]:
+    """A weekday cut short as a list or a rep writes it ("sat 10:00", "Tue.", "thurs"): the
+    English abbreviations of _LATIN_DAYS."""
+    short = sorted((w for w, day in _LATIN_DAYS.items()
+                    if _WEEKDAYS[day].startswith(w) and w != _WEEKDAYS[day]), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(short) + r")\.?(?=\s|$)")
 
 
 def closed_weekdays(value: str) -> frozenset[int]:

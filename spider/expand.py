@@ -321,10 +321,9 @@ def _market_first(scores: dict[int, float], sharing: dict[str, set[int]],
         # dentaire" beside a "Clinique dentaire" client, ヘアサロン beside 美容室 (both the
         # vocabulary's one kind; they had fallen below other towns' clinics of the client's
         # own word). Not a wider kind: an American restaurant's market is not every restaurant.
-        from spider.signals import kind_of_category
+        from spider.signals import category_kinds
 
-        heads = {kind_of_category(sig.split(":", 1)[1]) for sig in sharing if sig.startswith("category:")}
-        business = business | {cid for head in heads if head
+        business = business | {cid for head in category_kinds(sharing)
                                for cid in sharing.get(f"kind:{head}", ())}
     if not business or not any(found >= MARKET_LEVEL for found in level.values()):
         return scores
@@ -1103,11 +1102,9 @@ def _next_door(query: Query, seed: dict[str, dict[str, Any]], signals: dict[str,
     if "category" not in shared:
         # (its category another word for the client's: "Centre dentaire" by a "Clinique
         # dentaire", ヘアサロン by a 美容室)
-        from spider.signals import kind_of_category
+        from spider.signals import category_kinds
 
-        heads = {kind_of_category(s.split(":", 1)[1]) for s, r in seed.items() if r["kind"] == "category"}
-        if heads - {None} & {kind_of_category(s.split(":", 1)[1]) for s, r in signals.items()
-                             if r["kind"] == "category"}:
+        if category_kinds(seed) & category_kinds(signals):
             shared.append("category")
     return "category" in shared and ("district" in shared or "city" in shared) and (
         not tiered or "tier" in shared)

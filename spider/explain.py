@@ -175,7 +175,7 @@ def reasons_for(adjacency: Adjacency, estimate: Mapping[Node, float], company_id
                   if sig in wanted and row["kind"] in PLACE_LEVELS]
         if places:
             _, sig, row = max(places, key=lambda p: (p[0], p[1]))
-            reasons.append(Reason(sig, row["kind"], _said(row["kind"], row["label"]), row["evidence"] or "", 0.0,
+            reasons.append(Reason(sig, row["kind"], row["label"], row["evidence"] or "", 0.0,
                                   True, segment_query, language))
     return reasons
 

@@ -1512,9 +1512,9 @@ def save_records(db: Database, records: Iterable[dict[str, Any]],
         partial = [(rec, existing[rec["record_key"]][0]) for rec in batch
                    if rec.get(PARTIAL) and rec["record_key"] in existing]
         for rec, rid in partial:
-            saved = db.execute("select * from records where id = ?", [rid]).fetchone()
-            kept = dict(zip([d[0] for d in db.execute("select * from records limit 0").description],
-                            saved, strict=True))
+            kept = dict(zip(record_columns, db.execute(
+                f"select {', '.join(_quoted_columns(record_columns))} from records where id = ?",
+                [rid]).fetchone(), strict=True))
             for column in record_columns:
                 if rec.get(column) in (None, "") and kept.get(column) not in (None, "") and \
                         column not in _BOOKKEEPING:

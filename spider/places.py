@@ -375,7 +375,8 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
     match = _PREF_RE.match(text)
     if not match and not is_latin(text):
         # No prefecture written: the municipality the address begins with names it where
-        # it is one prefecture's, or the postcode's prefix does (熱海市東海岸町; 〒183 府中市).
+        # it is one prefecture's, or the postcode's prefix does (熱海市東海岸町; 〒183 府中市;
+        # a Tokyo list's "世田谷区成城8-2-1", where 北区 and 中央区 are other cities' wards too).
         by_postcode = _jp_postal_prefixes().get(postal.group(1)) if postal else None
         known = jp_municipality(text, by_postcode)
         if known is not None:
@@ -390,12 +391,6 @@ def split_japanese_address(address: str) -> tuple[str | None, str | None]:
             for _, city_ja in cities:
                 if text.startswith(city_ja) and len(text) > len(city_ja):
                     return prefecture_ja()[code], city_ja
-        # A Tokyo list's "世田谷区成城8-2-1": one of the 23 wards, where no city of wards has
-        # a ward of that name (北区, 港区 and 中央区 are Osaka's, Nagoya's ... too).
-        ward = re.match(r"([^\d\s]{1,4}区)", text)
-        if ward and not ward.group(1).isascii() and tokyo_wards().get(place_key(ward.group(1))) \
-                and ward.group(1) not in _designated_ward_names():
-            return "東京都", ward.group(1)
         return None, None
     pref = match.group(1)
     rest = text[len(pref):]
@@ -667,11 +662,6 @@ def designated_wards() -> dict[tuple[str, str], str]:
     from spider.resolve.kana import romaji_key
 
     return {(row["city"], romaji_key(row["en"])): row["ward"] for row in _read("designated_wards.csv")}
-
-
-@functools.cache
-def _designated_ward_names() -> frozenset[str]:
-    return frozenset(designated_wards().values())
 
 
 @functools.cache

@@ -73,9 +73,14 @@ def is_local(kinds: set[str]) -> bool:
         not kinds & {"industry", "sector"} or "kind" in kinds) and FIRM not in kinds
 
 
-# A pseudo-kind `kinds_of` adds for a company of 300 people or more: no local business.
+# A pseudo-kind `kinds_of` adds for a company of FIRM_STAFF people or more: no local business.
 FIRM = "firm"
-_LARGE_BANDS = ("300-999", "1,000-4,999", "5,000-19,999", "20,000+")
+FIRM_STAFF = 300
+# A staff count's band: the first whose bound it is under, else the last.
+_EMPLOYEE_BANDS = ((50, "1-49"), (300, "50-299"), (1000, "300-999"), (5000, "1,000-4,999"),
+                   (20000, "5,000-19,999"))
+_LARGEST_BAND = "20,000+"
+_LARGE_BANDS = (*(label for upper, label in _EMPLOYEE_BANDS if upper > FIRM_STAFF), _LARGEST_BAND)
 
 
 def kinds_of(signals: dict[str, dict[str, Any]]) -> set[str]:
@@ -880,6 +885,13 @@ def kind_of_category(key: str) -> str | None:
         next((head for word, head in other if word == folded), None)
 
 
+def category_kinds(signals: Iterable[str]) -> set[str]:
+    """The vocabulary's kinds the category signals among SIGNALS name by their whole names
+    (category:clinique dentaire, category:centre dentaire: dentist)."""
+    return {kind for signal in signals if signal.startswith("category:")
+            and (kind := kind_of_category(signal.split(":", 1)[1]))}
+
+
 def kind_words_latin() -> frozenset[str]:
     """The shipped vocabulary's words for kinds of business in Latin letters (folded)."""
     return frozenset(_kind_words()[0])
@@ -1218,11 +1230,10 @@ def _employee_band(value: Any) -> str | None:
         upper_count = _count(span.group(2))
         if upper_count and upper_count > count:
             count = (count + upper_count) // 2
-    for upper, label in ((50, "1-49"), (300, "50-299"), (1000, "300-999"), (5000, "1,000-4,999"),
-                         (20000, "5,000-19,999")):
+    for upper, label in _EMPLOYEE_BANDS:
         if count < upper:
             return label
-    return "20,000+"
+    return _LARGEST_BAND
 
 
 def _industry_facts(recs: Records, curated: Curated, conf: Confidence) -> Iterator[Fact]:
