@@ -1644,10 +1644,15 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
         return 0
     fresh = keyed(f"select {wanted} from records where source = ? and read_id = ? and "
                   "id > ?", [source, read_id, last_id])
+    # A phone, website or name that a row still in the file gives too says nothing of which
+    # row is which: a dealer group's sites share one website, and a row the file listed twice
+    # and now once leaves its twin behind, not a move to the group's new site.
+    held = _held_by_survivors(db, source, read_id, last_id,
+                              {key for key in fresh if len(gone.get(key, ())) == 1})
     pairs: dict[int, set[int]] = {}  # new record -> the gone ones it could be
     for key, new_ids in fresh.items():
         old_ids = gone.get(key, [])
-        if len(new_ids) == 1 and len(old_ids) == 1 and _same_business(
+        if len(new_ids) == 1 and len(old_ids) == 1 and key not in held and _same_business(
                 about[new_ids[0]], about[old_ids[0]], both=keyed_rows):
             pairs.setdefault(new_ids[0], set()).add(old_ids[0])
     claimed: dict[int, list[int]] = {}
@@ -1661,6 +1666,34 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
         _carry(db, columns, old_id, new_ids[0])
         carried += 1
     return carried
+
+
+def _held_by_survivors(db: Database, source: str, read_id: str, last_id: int,
+                       candidates: set[str]) -> set[str]:
+    """Which of the CANDIDATES keys (tel:, web:, jcn:, named:, as `carry_renamed` makes them)
+    a row of SOURCE that this read gave again (not new in it) holds too. Read only where a
+    gone row and a new one share a key, which most reads never have."""
+    wanted = {key.split(":", 1)[0] for key in candidates} & {"tel", "web", "jcn", "named"}
+    if not wanted:
+        return set()
+    held: set[str] = set()
+    for phone, website, jcn, name, city, postal in db.execute(
+            "select phone, website, corporate_number, name, city, postal_code from records "
+            "where source = ? and read_id = ? and id <= ? and status = 'active'",
+            [source, read_id, last_id]):
+        keys = set()
+        if "tel" in wanted and phone:
+            keys.add(f"tel:{normalize_phone(phone)}")
+        if "web" in wanted and website:
+            keys.add(f"web:{normalize_domain(website)}")
+        if "jcn" in wanted and jcn:
+            keys.add(f"jcn:{normalize_corporate_number(jcn)}")
+        if "named" in wanted and name:
+            place = fold(postal or "") or fold(city or "")
+            if place:
+                keys.add(f"named:{fold(name)}|{place}")
+        held |= keys & candidates
+    return held
 
 
 def _carry(db: Database, columns: list[str], old_id: int, new_id: int) -> None:

@@ -3,6 +3,7 @@ decisions stay with what they named, one writer at a time, interrupted work reco
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -531,3 +532,46 @@ def test_a_shop_renamed_under_its_sign_keeps_its_callback_where_its_town_is_spel
     assert company_named(empty, "Maison Oberkampf") == company
     conn = sqlite3.connect(empty)
     assert conn.execute("select count(*) from records where status = 'stale'").fetchone() == (0,)
+
+
+def test_a_duplicate_row_dropped_while_the_group_opens_a_site_leaves_the_exclusion_in_place(
+        empty, tmp_path):
+    """A dealer association's next export drops a site's second row (the group's Augsburg site
+    had been listed twice, Mueller/Strasse and Müller/Straße, one company) and adds the
+    group's new site under the group's one website. The dropped row's website is still given
+    by its twin, so it names no row: the row is gone, not moved to the new site, and the
+    customer exclusion stays on the Augsburg site (it had followed the row to the new site,
+    and the customer came back on the call list)."""
+    header = "Firma,Straße,PLZ,Ort,Bundesland,Telefon,Web"
+    rows = ["Autohaus Mueller,Haunstetter Strasse 150,86161,Augsburg,BY,+49 (0)821 85274850,"
+            "http://autohaus-mueller.de",
+            "Autohaus Meyer,Gewerbestraße 5,86316,Friedberg,Bayern,0821 556677,www.autohaus-meyer.de",
+            "Autohaus Müller,Münchner Straße 20,86316,Friedberg,Bayern,0821 50170720,"
+            "www.autohaus-mueller.de",
+            "Autohaus Müller,Haunstetter Straße 150,86161,Augsburg,Bayern,0821 8527485-0,"
+            "www.autohaus-mueller.de"]
+    listing = write(tmp_path / "autohaeuser.csv", header, rows)
+    assert spider_cli(empty, "ingest", str(listing)).exit_code == 0
+    conn = sqlite3.connect(empty)
+    augsburg = company_named(empty, "Autohaus Mueller")
+    assert conn.execute("select count(distinct l.company_id) from records r join record_links l "
+                        "on l.record_id = r.id where r.address like 'Haunstetter Str%'"
+                        ).fetchone() == (1,)
+    excluded = spider_cli(empty, "exclude", "add", f"#{augsburg}", "--kind", "customer")
+    assert excluded.exit_code == 0, excluded.output
+    write(listing, header, rows[1:] + [
+        "Autohaus Müller,Donauwörther Straße 200,86154,Augsburg,Bayern,0821 4191-0,"
+        "www.autohaus-mueller.de"])
+    again = spider_cli(empty, "ingest", str(listing))
+    assert again.exit_code == 0, again.output
+    assert "1 added" in again.output and "1 gone from the file" in again.output, again.output
+    excluded_at = {row[0] for row in conn.execute(
+        "select r.address from exclusions e join record_links x on x.record_id = e.record_id "
+        "join record_links l on l.company_id = x.company_id join records r on r.id = "
+        "l.record_id where r.status = 'active'")}
+    assert excluded_at == {"Haunstetter Straße 150"}
+    listed = spider_cli(empty, "expand", "Autohaus Meyer", "-n", "10", "--format", "json")
+    prospects = json.loads(listed.output[listed.output.index("{"):])["prospects"]
+    addresses = {prospect["address"] for prospect in prospects}
+    assert any("Donauwörther" in a for a in addresses), addresses
+    assert not any("Haunstetter" in a for a in addresses), addresses
