@@ -67,6 +67,7 @@ from spider.identity import (
 )
 from spider.resolve.keys import (
     SHARED_HOSTS,
+    normalize_address,
     normalize_corporate_number,
     normalize_domain,
     normalize_phone,
@@ -404,6 +405,7 @@ def _shared_by_branches(rows: list[dict], column: str, named: dict[str, str]) ->
 
     where = [c for c, f in named.items() if f in ("address", "postal_code", "city")]
     names = [c for c, f in named.items() if f in NAME_FIELDS]
+    phones = [c for c, f in named.items() if f == "phone"]
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         value = str(row.get(column) or "").strip()
@@ -414,12 +416,16 @@ def _shared_by_branches(rows: list[dict], column: str, named: dict[str, str]) ->
         return False
 
     def apart(a: dict, b: dict) -> bool:
-        place = [fold(" ".join(str(r.get(c) or "") for c in where)) for r in (a, b)]
+        place = [" ".join(normalize_address(str(r.get(c) or "")) for c in where) for r in (a, b)]
+        phone = [normalize_phone(str(r.get(phones[0]) or "")) if phones else "" for r in (a, b)]
         name = [fold(" ".join(str(r.get(c) or "") for c in names[:1])) for r in (a, b)]
-        return place[0] != place[1] or fuzz.token_set_ratio(name[0], name[1]) < 80
+        same_door = place[0] == place[1] or bool(phone[0]) and phone[0] == phone[1]
+        return not same_door or fuzz.token_set_ratio(name[0], name[1]) < 80
 
-    branched = sum(1 for group in shared if any(apart(group[0], r) for r in group[1:]))
-    return branched * 2 > len(shared)
+    # (counted by rows, not groups: an operator's three homes elsewhere outweigh one home
+    # the register lists twice)
+    elsewhere = sum(apart(group[0], r) for group in shared for r in group[1:])
+    return elsewhere * 2 > sum(len(group) - 1 for group in shared)
 
 
 # A bare number header ("No", "Nr.", "#") is a house number where it stands right after the
@@ -502,15 +508,12 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     # A corporate number several rows share (a KvK-nummer beside each establishment's
     # Vestigingsnummer, a 法人番号 beside each facility's) names their firm, not each row: as a
     # match key it would merge the branches into one company. Kept aside.
-    # (Only beside an id of its own per row: true duplicates sharing a number stay matched.)
+    # (Whether or not the rows have an id of their own: a care register that lists one home
+    # twice under its Location ID had merged every home of each operator. True duplicates
+    # sharing the number still meet by their phone, door and name.)
     shared_numbers = [c for c, f in named.items() if f == "corporate_number"
                       and (mapping or {}).get("corporate_number") != c
                       and _shared_by_branches(sampled, c, named)]
-    if shared_numbers and "source_id" not in named.values():
-        apart = map_headers(headers, mapping,
-                            avoid | frozenset(("corporate_number", c) for c in shared_numbers))
-        if key_column(headers, apart, sampled) is None:
-            shared_numbers = []
     if shared_numbers:
         avoid = avoid | frozenset(("corporate_number", c) for c in shared_numbers)
         named = map_headers(headers, mapping, avoid)
