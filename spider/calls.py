@@ -512,12 +512,14 @@ def _company(db: Database, company_id: int) -> dict[str, Any]:
     return row
 
 
-def attempts_since_contact(db: Database, company_id: int) -> int:
-    """Calls since the decision maker was last reached (or ever)."""
+def attempts_since_contact(db: Database, company_id: int, before: str | None = None) -> int:
+    """Calls since the decision maker was last reached (or ever); BEFORE: among those logged
+    before that time (an imported call of last week counts the calls before it)."""
     n = 0
     for outcome, in db.execute(
             "select c.outcome from call_log c join record_links l on l.record_id = c.record_id "
-            "where l.company_id = ? order by c.logged_at desc, c.id desc", [company_id]):
+            "where l.company_id = ? and (? is null or c.logged_at < ?) "
+            "order by c.logged_at desc, c.id desc", [company_id, before, before]):
         if outcome not in RETRY:
             break
         n += 1
@@ -531,7 +533,7 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     """Log one call to the company NAME (#id, or a name as `expand` finds it). CONTACT: whom
     to ask for next time; SPOKE_WITH: who answered this time (the receptionist's name, so
     the next call greets her by it)."""
-    from spider.clients import named_record, record_won, resolve_company
+    from spider.clients import named_record, resolve_company
 
     key = outcome_of(outcome)
     now = now or datetime.now(UTC)
@@ -573,17 +575,25 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
     with transaction(db):
         insert_rows(db, "call_log", [row])
         row_id = db.execute("select max(id) from call_log").fetchone()[0]
-        if key == "do-not-call":
-            from spider.exclusions import add_exclusion
-
-            add_exclusion(db, f"#{company_id}", "do-not-call",
-                          reason=note or "asked not to be called (call log)")
-        elif key == "won":
-            record_won(db, f"#{company_id}", entered=name if not name.startswith("#") else None)
+        _what_it_means(db, key, company_id, name, note)
     local = when.astimezone(zone_of(company["country"])).strftime("%a %Y-%m-%d %H:%M %Z") \
         if when else ""
     return Logged(row_id, company_id, company["name"] or name, key, attempt, row["callback_at"],
                   local, note or "", caution)
+
+
+def _what_it_means(db: Database, key: str, company_id: int, name: str, note: str | None) -> None:
+    """What a call's outcome decides beyond the log: "do not call" excludes the company, a
+    deal makes it a won client (whether logged by hand or imported)."""
+    from spider.clients import record_won
+
+    if key == "do-not-call":
+        from spider.exclusions import add_exclusion
+
+        add_exclusion(db, f"#{company_id}", "do-not-call",
+                      reason=note or "asked not to be called (call log)")
+    elif key == "won":
+        record_won(db, f"#{company_id}", entered=name if not name.startswith("#") else None)
 
 
 def _shut_then(moment: datetime, country: str | None, hours: tuple[time, time],
@@ -659,6 +669,10 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                          f"{', '.join(found.values()) or 'none'}")
     added, skipped = 0, []
     with transaction(db):
+        # Read every row first, then log them oldest first: a CRM export lists the newest
+        # call first, and each call's attempt, and which call is a company's latest, follow
+        # the order they were made in.
+        read: list[tuple[str, int, str, str, str | None, dict[str, Any]]] = []
         for number, row in enumerate(rows, start=2):
             name = (row.get("company") or "").strip() or (
                 f"#{row['company_id']}" if (row.get("company_id") or "").strip() else "")
@@ -667,24 +681,47 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                     raise InputError("no company named")
                 company_id = resolve_company(db, name, command="spider calls import")
                 outcome = outcome_of(row.get("outcome") or "")
+                country = _company(db, company_id)["country"]
                 # (a time without its zone in the prospect's own, as `spider log --callback`
                 # reads it: a CRM export writes the rep's wall-clock time; so is when the
                 # call was made, as `spider calls` shows it)
-                logged = _iso(row.get("logged_at"),
-                              zone_of(_company(db, company_id)["country"])) or now_iso()
-                back = _iso(row.get("callback_at"),
-                            zone_of(_company(db, company_id)["country"])) \
+                logged = _iso(row.get("logged_at"), zone_of(country)) or now_iso()
+                back = _iso(row.get("callback_at"), zone_of(country)) \
                     if (row.get("callback_at") or "").strip() else None
-                insert_rows(db, "call_log", [{
-                    "record_id": named_record(db, company_id, name), "outcome": outcome,
-                    "note": row.get("note") or None, "contact": row.get("contact") or None,
-                    "spoke_with": row.get("spoke_with") or None,
-                    "rep": row.get("rep") or None, "logged_at": logged,
-                    "callback_at": back or None,
-                    "attempt": int(row.get("attempt") or 0), "source": str(path.name)}])
+                int(row.get("attempt") or 0)
             except (InputError, QueryError, ValueError) as exc:
                 skipped.append(f"row {number}: {exc}")
                 continue
+            if db.execute(
+                    "select 1 from call_log c join record_links l on l.record_id = c.record_id "
+                    "where l.company_id = ? and c.outcome = ? and c.logged_at = ? limit 1",
+                    [company_id, outcome, logged]).fetchone():
+                # (the same export read again, or a call logged by hand and then exported)
+                skipped.append(f"row {number}: already logged ({outcome}, {logged})")
+                continue
+            read.append((logged, number, name, outcome, back, {**row, "id": company_id,
+                                                                 "country": country}))
+        for logged, _, name, outcome, back, row in sorted(read, key=lambda r: (r[0], r[1])):
+            company_id, country = row["id"], row["country"]
+            # A missed call counts as `spider log` counts it (the calls before it), and one
+            # with no callback of its own is tried again as a logged one would be: an
+            # imported "no answer" had read as a lead given up after 0 attempts.
+            attempt = int(row.get("attempt") or 0) or (
+                attempts_since_contact(db, company_id, before=logged) + 1
+                if outcome in RETRY else 0)
+            if back is None and outcome in RETRY and attempt < settings.callback_attempts:
+                hours, closed = company_schedule(db, company_id)
+                back = within_hours(
+                    datetime.fromisoformat(logged) + timedelta(hours=settings.callback_hours),
+                    country, hours or parse_hours(settings.business_hours),
+                    closed).isoformat(timespec="seconds")
+            insert_rows(db, "call_log", [{
+                "record_id": named_record(db, company_id, name), "outcome": outcome,
+                "note": row.get("note") or None, "contact": row.get("contact") or None,
+                "spoke_with": row.get("spoke_with") or None,
+                "rep": row.get("rep") or None, "logged_at": logged,
+                "callback_at": back or None, "attempt": attempt, "source": str(path.name)}])
+            _what_it_means(db, outcome, company_id, name, row.get("note") or None)
             added += 1
     return added, skipped
 

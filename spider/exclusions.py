@@ -56,6 +56,12 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS, *,
         "where e.expires_at is null or e.expires_at > ?", [now_iso()]
     ):
         out.setdefault(cid, kind)
+    barred = [cid for cid, kind in out.items() if kind == "do_not_call"]
+    if barred:
+        # "Do not call" is said of a number: the same phone listed under another company
+        # (a clinic's English and Japanese rows the resolver kept apart) is not rung either.
+        for cid in same_phone(db, barred):
+            out.setdefault(cid, "do_not_call")
     if has_table(db, "call_log"):
         from spider.calls import LATEST_CALL
 
@@ -73,6 +79,32 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS, *,
                                "l on l.record_id = c.record_id where c.logged_at >= ?", [since]):
             out.setdefault(cid, RECENTLY_CALLED)
     return out
+
+
+def same_phone(db: Database, company_ids: Sequence[int]) -> set[int]:
+    """The other companies with a phone number one of COMPANY_IDS has, found through the
+    block keys the last resolution kept (an index lookup a number; `resolve_keys`)."""
+    from spider.resolve.block import key_hash
+    from spider.resolve.keys import normalize_phone
+
+    if not has_table(db, "resolve_keys"):
+        return set()
+    marks = ",".join("?" * len(company_ids))
+    phones = {normalize_phone(raw) for raw, in db.execute(
+        f"select r.phone from record_links l join records r on r.id = l.record_id where "
+        f"l.company_id in ({marks}) and coalesce(r.phone, '') != ''", list(company_ids))}
+    phones.discard("")
+    if not phones:
+        return set()
+    keys = [key_hash(f"phone\x1f{phone}") for phone in sorted(phones)]
+    found: set[int] = set()
+    for cid, raw in db.execute(
+            f"select l.company_id, r.phone from resolve_keys k join records r on r.id = "
+            f"k.record_id join record_links l on l.record_id = r.id where k.key in "
+            f"({','.join('?' * len(keys))}) and r.status = 'active'", keys):
+        if normalize_phone(raw) in phones:  # (a hash shared by another number: not it)
+            found.add(cid)
+    return found - set(company_ids)
 
 
 def without_excluded(db: Database, items: Sequence[T], company_id: str = "company_id",
