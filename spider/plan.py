@@ -38,13 +38,33 @@ class Ratio:
     value: float
     learned: bool
     events: int
+    given: bool = False  # the manager's own rate (spider plan --reach/--book/--close)
 
     def text(self) -> str:
         later = STAGES[_RANK[self.step] + 1]
         said = plural(self.events, self.step, self.step + "s")
-        how = f"learned from {said}" if self.learned else \
+        how = f"your rate; the log has {said}" if self.given else \
+            f"learned from {said}" if self.learned else \
             f"default: {said} logged, {LEARN_FROM[self.step]} needed to learn it"
         return f"1 {self.step} in {1 / self.value:.1f} becomes a {later} ({how})"
+
+
+def parse_rate(text: str, option: str) -> float:
+    """A conversion rate as a manager writes it: 15%, 0.15, 1/7 or "1 in 7"."""
+    said = text.strip().lower().replace(" in ", "/").replace(" ", "")
+    try:
+        if said.endswith("%"):
+            value = float(said[:-1].replace(",", ".")) / 100
+        elif "/" in said:
+            top, bottom = said.split("/", 1)
+            value = float(top) / float(bottom)
+        else:
+            value = float(said.replace(",", "."))
+    except (ValueError, ZeroDivisionError):
+        raise InputError(f"{option} {text!r}: say a rate, as 15%, 0.15 or 1/7") from None
+    if not 0 < value <= 1:
+        raise InputError(f"{option} {text!r}: a rate above 0 and at most 100%")
+    return value
 
 
 def _n(count: int, noun: str) -> str:
@@ -123,14 +143,17 @@ class Plan:
 
 
 def make_plan(db: Database, target: float, deal_size: float, period: str = "year", *,
-              rep: str | None = None) -> Plan:
+              rep: str | None = None, given: dict[str, float] | None = None) -> Plan:
     """Work back from TARGET (revenue over PERIOD) to the deals, meetings, contacts and dials
-    it takes, and keep the plan for `spider report`."""
+    it takes, and keep the plan for `spider report`. GIVEN: the manager's own rate for a
+    step (dial, contact, meeting), over what the log has learned or the default."""
     if target <= 0 or deal_size <= 0:
         raise InputError("--target and --deal-size are amounts above zero")
     if period not in PERIODS:
         raise InputError(f"--period {period!r}: say week, month, quarter or year")
-    found = ratios(db, rep)
+    own = given or {}
+    found = [Ratio(r.step, own[r.step], r.learned, r.events, True) if r.step in own else r
+             for r in ratios(db, rep)]
     by_step = {r.step: r.value for r in found}
     deals = math.ceil(target / deal_size)
     meetings = math.ceil(deals / by_step["meeting"])

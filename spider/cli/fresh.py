@@ -716,10 +716,16 @@ class _Amount(click.ParamType):
 @click.option("--weeks", type=click.IntRange(1, 52), default=4, show_default=True,
               help="Weeks of call blocks in --ics.")
 @click.option("--at", "at_time", default="10:00", show_default=True, help="When the blocks start.")
+@click.option("--reach", metavar="RATE", help="Your own rate of dials that reach the decision "
+              "maker (15%, 0.15, 1/7), over what the call log has learned.")
+@click.option("--book", metavar="RATE", help="Your own rate of contacts that book a meeting.")
+@click.option("--close", "close_rate", metavar="RATE",
+              help="Your own rate of meetings that become deals.")
 @click.pass_obj
 @handle_errors
 def plan(obj: Context, target: float, deal_size: float, period: str, rep: str | None,
-         ics_path: str | None, weeks: int, at_time: str) -> None:
+         ics_path: str | None, weeks: int, at_time: str, reach: str | None, book: str | None,
+         close_rate: str | None) -> None:
     """Work back from a sales target to the deals, meetings, contacts and dials it takes, a
     week and a day, with the ratios the call log has taught (defaults, said so, until then).
 
@@ -727,15 +733,37 @@ def plan(obj: Context, target: float, deal_size: float, period: str, rep: str | 
     Example:
         spider plan --target 30000000 --deal-size 1000000 --ics calls.ics
     """
+    import math
     import re
     from datetime import date
 
-    from spider.plan import make_plan, write_ics
+    from spider.plan import make_plan, parse_rate, write_ics
 
     if not re.fullmatch(r"\d{1,2}:\d{2}", at_time):
         raise SpiderError(f"--at {at_time!r}: say 10:00")
-    made = make_plan(obj.open(write=True), target, deal_size, period, rep=rep)
+    given = {step: parse_rate(text, option) for step, text, option in (
+        ("dial", reach, "--reach"), ("contact", book, "--book"), ("meeting", close_rate, "--close"))
+        if text}
+    db = obj.open(write=True)
+    made = make_plan(db, target, deal_size, period, rep=rep, given=given)
     _echo_lines(made.lines())
+    from spider.routing import reps as team
+
+    members = [r for r in team(db) if not rep or r.name == rep]
+    if len(members) > 1 and not rep:
+        click.echo(f"  a rep ({len(members)} reps): "
+                   f"{made.per_week('dial') / len(members):.0f} dials a week, "
+                   f"{math.ceil(made.per_week('dial') / 5 / len(members))} a working day")
+    # A plan the market cannot hold: more first calls than there are companies to call.
+    # (each lead takes up to callback_attempts dials before it is nurtured)
+    leads = db.execute("select count(*) from companies where coalesce(status, 'active') = "
+                       "'active'").fetchone()[0]
+    reachable = leads * max(1, obj.settings.callback_attempts)
+    if made.dials > reachable:
+        click.echo(f"  note: {made.dials:,} dials is more than the {leads:,} companies here "
+                   f"take at {obj.settings.callback_attempts} attempts each ({reachable:,}); "
+                   "ingest more of the market" + ("" if given else ", or give your own "
+                                                   "rates (--reach, --book, --close)"))
     if ics_path:
         country = "JP" if obj.settings.language == "ja" else ""
         count = write_ics(made, Path(ics_path), start=date.today(), weeks=weeks,
