@@ -1112,10 +1112,15 @@ def _next_door(query: Query, seed: dict[str, dict[str, Any]], signals: dict[str,
 
 def _priority(relative: float, covered: int, query: Query, settings: Settings, *,
               business_known: bool = True) -> str:
-    """A, B or C by the score beside the best; C for a segment's partial match, and for
-    every lookalike of a client whose business nothing says (they share only its place)."""
+    """A, B or C by the score beside the best; for a segment, never C for a match of every
+    part of it (a 特養 in さいたま市 is what was asked for, however little else it shares:
+    one sister site's extra category had put the rest at B and C), and C for a partial one;
+    C for every lookalike of a client whose business nothing says (they share only its
+    place)."""
     if (query.kind == "segment" and covered < len(query.facets)) or not business_known:
         return "C"
+    if query.kind == "segment":
+        return "A" if relative >= settings.priority_b else "B"
     if relative >= settings.priority_a:
         return "A"
     if relative >= settings.priority_b:

@@ -81,16 +81,22 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                   "事業所名カナ", "事業所名(カナ)", "事業所名フリガナ", "施設名カナ", "施設名(カナ)",
                   "名称カナ", "名称(カナ)", "店舗名カナ", "店名カナ"),
     "legal_name": ("legal_name", "legal name", "legal entity name", "legal entity", "entity legal name", "denomination usuelle etablissement", "statutaire naam", "statutory name", "legal business name", "razão social", "razao social", "raz social", "nome empresarial", "registered name", "official_name", "official name",
-                   "法人名", "正式名称", "nom unite legale"),
+                   "法人名", "正式名称", "nom unite legale", "taxpayer name", "taxpayer",
+                   "firmierung", "firmenbezeichnung"),
     "corporate_number": ("partita iva", "p.iva", "p. iva", "p iva", "piva", "codice fiscale",
                          "vat number", "vat no", "vat no.", "vat id", "vat registration number",
                          "numéro de tva", "n° tva", "tva intracommunautaire", "btw-nummer",
                          "btw nummer", "ust-idnr", "ust-idnr.", "ust-id", "nif", "cif", "nif/cif",
                          "nipc", "nip", "cif/nif", "nif / cif", "cif / nif", "n.i.f.", "c.i.f.", "regon", "krs", "kvk", "kvk-nummer", "kvk nummer", "kv k-nummer", "kv k", "organisationsnummer", "orgnr", "y-tunnus", "corporate_number", "corporate number", "法人番号", "提出者法人番号", "jcn",
-                         "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren"),
+                         "houjin bangou", "company number", "registration number", "uen", "company registration number", "crn", "abn", "siren",
+                         "cnpj", "cnpj/cpf", "cuit", "rut", "rfc", "handelsregister",
+                         "handelsregisternummer", "registernummer", "hrb", "hra"),
     "industry_code": ("industry_code", "industry code", "healthcare provider taxonomy code 1",
                       "healthcare provider taxonomy code", "provider taxonomy code", "taxonomy code",
-                      "primary taxonomy code", "primary taxonomy", "taxonomy code 1", "sbi-code", "sbi code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code"),
+                      "primary taxonomy code", "primary taxonomy", "taxonomy code 1", "sbi-code", "sbi code", "33業種コード", "sic", "sic code", "naics", "ssic code", "primary ssic code", "naics code", "nace", "nace code",
+                      "cnae", "cnae fiscal", "cnae principal código", "código cnae", "codigo cnae",
+                      "sic code(s)", "sic codes", "siccode.sictext_1", "wz-code", "wz code",
+                      "ateco", "codice ateco"),
     "industry_label": ("industry_label", "industry", "gics sub-industry", "sub-industry",
                        "33業種区分", "提出者業種", "sector"),
     "category": ("kategoria", "branża", "branza", "bransch", "sektor", "rodzaj działalności", "activiteit", "sbi omschrijving", "toimiala", "pkd opis", "amenity", "shop", "craft", "category", "type", "tourism", "business type", "カテゴリ", "カテゴリー", "種別",
@@ -166,7 +172,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                 "ホームページ", "ウェブサイト",
             "webseite", "internet", "www", "página web", "pagina web", "site web", "sitio web", "sito web", "sito", "company domain name", "domain name", "domain", "company domain", "site", "site internet"),
     "description": ("description", "about", "business summary", "事業概要", "事業内容", "概要"),
-    "employees": ("employees", "employee count", "# employees", "number of employees (company)", "headcount", "従業員数", "number of employees", "no. of employees", "no of employees", "employee count", "staff", "staff count", "effectif"),
+    "employees": ("employees", "employee count", "# employees", "number of employees (company)", "headcount", "従業員数", "number of employees", "no. of employees", "no of employees", "employee count", "staff", "staff count", "effectif",
+                  "mitarbeiter", "mitarbeiterzahl", "anzahl mitarbeiter", "beschäftigte",
+                  "salariés", "nombre de salariés", "tranche d'effectif", "empleados",
+                  "número de empleados", "funcionários", "número de funcionários", "従業員"),
     "operating_status": ("operating_status", "operating status", "status", "business status",
                          "open status", "営業状況", "営業状態", "ステータス", "状態", "状況",
                          # a register's licence or registration is the business's standing
@@ -285,6 +294,13 @@ _NOT_ROW_PREFIX = frozenset({"contact", "owner", "account", "company", "billing"
                              "shipping", "lead", "deal", "primary", "person", "agent",
                              "registrant", "applicant", "licensee", "parent", "provider",
                              "operator", "manager", "director", "officer", "principal"})
+
+
+def area_header(header: str) -> bool:
+    """Whether HEADER names an area between town and region (County, Landkreis, Local
+    Authority), also after the word a register starts its columns with ("Location County")."""
+    folded = fold_header(header)
+    return folded in AREA_HEADERS or (" " in folded and folded.split(" ", 1)[1] in AREA_HEADERS)
 
 
 def row_prefix(headers: list[str]) -> str | None:

@@ -42,7 +42,6 @@ from spider.db import (
 )
 from spider.errors import InputError
 from spider.fields import (
-    AREA_HEADERS,
     CAPACITY_HEADERS,
     FIELDS,
     HEADER_ALIASES,
@@ -51,6 +50,7 @@ from spider.fields import (
     REGISTERED_NAME,
     SUB_REGION_HEADERS,
     account_relation,
+    area_header,
     fold_header,
     map_headers,
     name_like_header,
@@ -485,9 +485,12 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
     named = map_headers(headers, mapping, avoid)
     # A "County" is the region of a British list (Town, County, Postcode); beside a state or
     # province (a US register's County, State) it is finer than the region: kept aside.
-    counties = [c for c, f in named.items() if f == "region" and fold_header(c) in SUB_REGION_HEADERS
-                and (mapping or {}).get("region") != c]
-    if counties and any(HEADER_ALIASES.get(fold_header(h)) == "region" and h not in counties
+    # (by the header without the word a register starts every column with: "Location
+    # County" beside "Location State" or "Location Region")
+    first = row_prefix(headers)
+    counties = [c for c, f in named.items() if f == "region"
+                and _header(c, first) in SUB_REGION_HEADERS and (mapping or {}).get("region") != c]
+    if counties and any(HEADER_ALIASES.get(_header(h, first)) == "region" and h not in counties
                         for h in headers):
         avoid = avoid | frozenset(("region", c) for c in counties)
         named = map_headers(headers, mapping, avoid)
@@ -545,18 +548,20 @@ def _records(rows: Iterator[tuple[str, dict | str]], path: Path, source: str,
                                and not ("address" in header_map.values()
                                         and (_header(c, prefix) in _JOINED_TO_ADDRESS
                                              or c == house_number))
+                               and not ("phone" in header_map.values()
+                                        and _header(c, prefix) in _AREA_CODE)
                                and _header(c, prefix) not in _TRADING_NAME
                                and not name_like_header(_header(c, prefix))
                                and _field_of(_header(c, prefix)) != "region"
                                and not _further_category(_header(c, prefix))
                                and fold_header(c) not in CAPACITY_HEADERS
-                               and fold_header(c) not in AREA_HEADERS]
+                               and not area_header(c)]
             report.mapped = {c: f for c in report.columns
                              if (f := header_map.get(c, c)) != c and f in KNOWN}
             # (a county or Landkreis beside the town: read as the area between it and the
             # region, not a field of the record)
             report.mapped.update({c: "area" for c in report.columns
-                                  if header_map.get(c, c) == c and fold_header(c) in AREA_HEADERS})
+                                  if header_map.get(c, c) == c and area_header(c)})
         record = _to_record(raw, header_map, constants, report, prefix, house_number)
         if not any(record.get(f) for f in NAME_FIELDS):
             report.skipped.append((row_id, "no name in any name column"))
@@ -1083,6 +1088,15 @@ _TRADING_NAME = frozenset({"dba", "d/b/a", "d.b.a.", "doing business as", "tradi
                            "assumed name", "屋号", "enseigne", "nom commercial",
                            "nombre comercial", "insegna", "geschäftsbezeichnung"})
 _JOINED_TO_ADDRESS = _ADDRESS_MORE | _NUMBER_AFTER | _NUMBER_BEFORE | _STREET_KIND
+# What a group or operator column says of a business that has none.
+_NO_GROUP = frozenset({"", "個人", "個人開設", "個人経営", "なし", "無し", "該当なし", "n/a", "na", "none",
+                       "nil", "individual", "sole proprietor", "sole trader", "self", "self employed",
+                       "self-employed", "independent", "private", "particulier", "indépendant",
+                       "einzelunternehmen", "autónomo", "autonomo", "pessoa física"})
+# A phone's area code in a column of its own: the phone is dialled with it.
+_AREA_CODE = frozenset({"ddd", "ddd 1", "ddd1", "area code", "phone area code", "código de área",
+                        "codigo de area", "cod area", "vorwahl", "prefijo", "indicativo",
+                        "市外局番"})
 # A name column that holds the registered company's name, where a list also says the name
 # the business goes by.
 _REGISTERED_HEADERS = frozenset({"raison sociale", "razón social", "razon social", "ragione sociale",
@@ -1427,6 +1441,20 @@ def _to_record(raw: dict, header_map: dict[str, str], constants: dict[str, str] 
             more = str(value).strip()
             if header in _ADDRESS_MORE and more and more not in record["address"]:
                 record["address"] = f"{record['address']}, {more}"
+    if fold(str(record.get("group") or "")).strip(" -.") in _NO_GROUP:
+        # A register's word for "no operator" (開設者: 個人, a sole practitioner): no group,
+        # or every independent clinic would be one chain's site.
+        record.pop("group", None)
+    phone = str(record.get("phone") or "").strip()
+    if phone and not phone.startswith(("+", "0", "(")):
+        # An area code in a column of its own (Brazil's DDD, a US export's Area Code): the
+        # number is dialled with it ("11" "30612277": (11) 30612277), not as a local one.
+        for header, _, value in columns:
+            area = str(value).strip().strip("()")
+            if header in _AREA_CODE and area.isdigit() and 1 <= len(area) <= 4 and \
+                    len(re.sub(r"\D", "", phone)) <= 9:
+                record["phone"] = f"({area}) {phone}"
+                break
     # (read as `spider won --from` reads it, which the note tells the user to run)
     relation, said = account_relation(extra, record.get("category"))
     if relation == "customer" and said:

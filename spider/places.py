@@ -166,6 +166,10 @@ def fold_place(text: str) -> str:
 # Words a region's name may carry or drop: "Ōsaka Prefecture" is Osaka, "State of Texas" Texas.
 _REGION_WORDS = ("prefecture", "province", "state", "region", "county", "department",
                  "governorate", "oblast", "district")
+# Words a region's name may begin with ("Co. Cork", "County Cork", "State of Texas",
+# "Provincia di Milano", "Freistaat Bayern").
+_LEADING_REGION_WORDS = frozenset({*_REGION_WORDS, "co", "provincia", "freistaat", "canton",
+                                   "kanton", "land", "estado", "comunidad", "région"})
 # Keywords in the region table that are not names of the region.
 _NOT_A_NAME = lazy_pattern(r"airport|aeroport|aéroport|aeropuerto|aeroporto|flugh|lotnisk|"
                          r"letali|havalimanı|repülő|[\u0600-\u06ff]|空港|机场|аэропорт", re.I)
@@ -194,6 +198,10 @@ class Gazetteer:
         key = fold_place(text)
         if not key:
             return None
+        first, _, rest = key.partition(" ")
+        if rest and (first in _LEADING_REGION_WORDS) and key not in self.regions_by_name:
+            key = rest  # "Co. Cork", "County Cork", "Freistaat Bayern", "State of Texas"
+            key = key[3:] if key.startswith("of ") else key
         if country:
             return self.regions_in.get(country, {}).get(key)
         full = re.fullmatch(r"([a-z]{2}) ([a-z0-9]{1,3})", key)
@@ -304,6 +312,8 @@ def _plain_region_name(name: str) -> str:
     words = name.split()
     if len(words) > 1 and words[-1].lower() in _REGION_WORDS:
         name = " ".join(words[:-1])
+    elif len(words) > 1 and words[0].lower() in _REGION_WORDS:  # "County Cork": Cork
+        name = " ".join(words[1:])
     if any(ch in name for ch in "ōūŌŪ"):
         name = strip_accents(name)
     return name
@@ -366,10 +376,15 @@ def jp_municipality(text: str, prefecture: str | None = None) -> tuple[str, str]
     return None
 
 
+_COUNTRY_FIRST = re.compile(r"^(?:日本国?|japan)(?:\s*[、,]\s*|\s+|(?=〒))", re.I)
+
+
 def split_japanese_address(address: str) -> tuple[str | None, str | None]:
     """'東京都港区赤坂3-3-5' -> ('東京都', '港区'); '大阪府大阪市北区...' -> ('大阪府', '大阪市');
     '〒250-0311 足柄下郡箱根町湯本' -> ('神奈川県', '箱根町')."""
     text = unicodedata.normalize("NFKC", address or "").strip()
+    # (a maps site writes the country first: "日本、〒530-0001 大阪府…"; not 日本橋)
+    text = _COUNTRY_FIRST.sub("", text)
     postal = re.match(r"^〒?\s*(\d{3})-?\d{4}\s*", text)
     text = text[postal.end():] if postal else text
     match = _PREF_RE.match(text)

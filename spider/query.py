@@ -866,6 +866,12 @@ def parse_segment(db: Database, text: str, *, vocabulary: _Vocabulary | None = N
     span = max(longest, SYNONYM_SPAN)
     pieces = _pieces(q, span)
     aliases = {piece: sorted(synonyms[piece]) for piece in pieces if piece in synonyms}
+    for piece in pieces - aliases.keys():
+        # (a plural of another language's word: "Autohäuser" is what "Autohaus" says)
+        for form in sorted(_romance_singulars(piece)):
+            if form in synonyms:
+                aliases[piece] = sorted({form, *synonyms[form]})
+                break
     plain = {piece: _unaccented(piece) for piece in pieces}
     phrases = vocabulary.lookup(pieces | set(plain.values())
                                 | {a for v in aliases.values() for a in v})
@@ -1065,6 +1071,14 @@ def _romance_singulars(word: str) -> set[str]:
         out.add(word[:-3] + "al")  # hôpitaux
     if word.endswith("en") and not word.isascii() or word.endswith("eien"):
         out.add(word[:-2])  # Bäckereien, Brauereien
+    umlaut = max(word.rfind(ch) for ch in "äöü")
+    if umlaut >= 0:
+        # A German plural that changes its vowel: Autohäuser, Zahnärzte, Bauernhöfe, Läden
+        plain = word[:umlaut] + {"ä": "a", "ö": "o", "ü": "u"}[word[umlaut]] + word[umlaut + 1:]
+        out.add(plain)
+        for ending in ("er", "e"):
+            if plain.endswith(ending) and len(plain) - len(ending) > umlaut + 1:
+                out.add(plain[:-len(ending)])
     return out
 
 
@@ -1084,7 +1098,9 @@ def _synonym_words(word: str, synonyms: Synonyms) -> tuple[set[str], list[tuple[
     hospital))."""
     alone = {word, singular(word), *label_words(word)}
     phrases: list[tuple[str, ...]] = []
-    for other in synonyms.get(word, frozenset()) | synonyms.get(singular(word), frozenset()):
+    # (and a plural of another language's: "Autohäuser" says what "Autohaus" does)
+    said = [word, singular(word), *sorted(_romance_singulars(word))]
+    for other in frozenset().union(*(synonyms.get(w, frozenset()) for w in said)):
         parts = label_words(other, split=False) or [other]
         if len(parts) >= 2:
             phrases.append(tuple(parts))
@@ -2021,7 +2037,9 @@ def _segment_query(vocabulary: _Vocabulary, text: str, found: list[tuple[str, Te
         postal = _postal_reading(vocabulary.db, word)
         address = None if postal else _address_reading(vocabulary.db, word)
         towns = None if postal or address else _town_word_reading(vocabulary.db, word)
-        reading = postal or address or towns or _name_reading(vocabulary.db, word)
+        reading = postal or address or towns or _name_reading(vocabulary.db, word) or next(
+            (by_plain for plain in sorted(_romance_singulars(word), key=len)
+             if (by_plain := _name_reading(vocabulary.db, plain)) is not None), None)
         if reading is None:
             if word in vocabulary.deferred:  # the seeds' label after all, said as such
                 term = vocabulary.deferred[word]

@@ -31,7 +31,7 @@ from spider.db import (
     rows_in,
     transaction,
 )
-from spider.fields import AREA_HEADERS, CAPACITY_HEADERS, fold_header, names_no_kind
+from spider.fields import CAPACITY_HEADERS, area_header, fold_header, names_no_kind
 from spider.resolve.readings import nouns
 from spider.runtime import lazy_pattern
 from spider.settings import Settings
@@ -667,7 +667,11 @@ def _category_facts(recs: Records, conf: Confidence,
                 if business_status(str(rec.get("operating_status") or ""), whole=False) != "closed"]
     twins, alike = _across_scripts(categories), _said_alike(categories)
     for rec in standing or recs:
-        for code in {str(rec.get(f) or "").strip() for f in ("category", "industry_code")}:
+        titles: list[str] = []  # the titles code cells give with their codes
+        for cell in {str(rec.get(f) or "").strip() for f in ("category", "industry_code")}:
+            code, title = code_and_title(cell)
+            if title:
+                titles.append(title)
             if not code[:1].isdigit() or len(code) > 12:
                 continue  # (a code: 86.23Z, 722511, 5611-2/01)
             inferred = (countries or {}).get(rec.get("source") or "") or ""
@@ -679,8 +683,18 @@ def _category_facts(recs: Records, conf: Confidence,
                 yield Fact(f"category:{kind}", "category", kind[:1].upper() + kind[1:],
                            conf(rec) * CLASSIFIED_KIND, f"{said} ({_evidence(rec)})",
                            rec["source"])
-        for place, (key, label) in enumerate(_category_parts(rec.get("category") or "",
-                                                             categories)):
+                if f"kind:{kind}" not in seen:
+                    # (and the kind, as a category cell that says it has: a register's
+                    # bakery by its CNAE meets the one whose name says "Padaria")
+                    seen.add(f"kind:{kind}")
+                    yield Fact(f"kind:{kind}", "kind", kind, conf(rec) * BROADER_KIND,
+                               f"{said} ({_evidence(rec)})", rec["source"])
+        # (a cell of code and title, "87100 - Residential nursing care facilities", is
+        # filed under its title; a code column's title stands for a category where the row
+        # gives none)
+        category = code_and_title(str(rec.get("category") or ""))[1] or \
+            str(rec.get("category") or "") or (titles[0] if titles else "")
+        for place, (key, label) in enumerate(_category_parts(category, categories)):
             twin = twins.get(key)
             if twin:
                 key, label = twin, twin
@@ -789,6 +803,28 @@ def _industry_classes() -> dict[tuple[str, str], tuple[str, str]]:
 
     return {(row["scheme"], row["code"]): (row["kind"], row["title"])
             for row in csv.DictReader(read_text("industry_classes.csv").splitlines())}
+
+
+# A classification code and its title in one cell, as registers export them: "87100 - Residential
+# nursing care facilities", "4721-1/02 - Padaria e confeitaria ...", "56.10A Restauration
+# traditionnelle", "722511: Full-Service Restaurants".
+# (Four digits at least: not "24/7 gym", "3D printing"; a bare number before words only of
+# five digits or with a code's dots or slashes: not "1905 Restaurant".)
+_CODE_AND_TITLE = re.compile(r"\s*(\d[\dA-Za-z./\-]{1,11}?)\s*([-–—:]\s*|\s+)([^\W\d_].*)")
+
+
+def code_and_title(cell: str) -> tuple[str, str]:
+    """A cell's classification code and its title ("87100 - Residential nursing care
+    facilities": "87100", "Residential nursing care facilities"); a bare code is the code and
+    no title, a cell of words none and no code."""
+    text = unicodedata.normalize("NFKC", cell).strip()
+    found = _CODE_AND_TITLE.fullmatch(text)
+    if found:
+        code = found[1].rstrip(".-/")
+        digits = sum(ch.isdigit() for ch in code)
+        if digits >= 4 and (found[2].strip() or digits >= 5 or any(c in code for c in "./")):
+            return code, found[3].strip()
+    return (text, "") if text[:1].isdigit() else ("", "")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -966,6 +1002,10 @@ _CUISINES = frozenset({
 # is a school, a children's hospital a hospital): never a kind of their own in a name.
 _QUALIFIERS = frozenset({"private", "public", "national", "municipal", "prefectural", "children",
                          "pediatric", "science", "history", "natural history"})
+# Kind words that are as often part of a place's name ("Holly Bank", "Clover Park"), as the
+# qualifier before a name's kind.
+_PLACE_NAME_WORDS = frozenset({"bank", "park", "station", "garden", "gardens", "court",
+                               "hill", "bridge", "tower", "lodge", "house", "hall", "market"})
 NAME_KIND = 0.5  # a kind read from a name, where the directory says none
 NAME_KIND_EVIDENCE = "in the name ("  # how such a link's evidence says so (spider.query reads it)
 
@@ -1038,7 +1078,10 @@ def _kinds_in_name(name: str) -> tuple[tuple[str, str], ...]:
         return ()
     last = found[-1]
     out = [(last[2], last[3])]
-    before = [f for f in found if f[1] == last[0] and f[2] != last[2]]
+    # (the word before names a second kind, as "Dental" of "Dental Clinic" does, unless it is
+    # a word places are named by: Holly Bank Rest Home, Tokyo Park Hotel, Station Hotel)
+    before = [f for f in found if f[1] == last[0] and f[2] != last[2]
+              and f[3] not in _PLACE_NAME_WORDS]
     if before:
         out.append((before[-1][2], before[-1][3]))
     return tuple(out)
@@ -1499,8 +1542,10 @@ def _place_facts(recs: Records, conf: Confidence, district_radius_km: float,
             # place finer than the city, named as the list names it.
             # (a station serves the wards around it: 表参道駅 is 港区's and 渋谷区's, one
             # neighbourhood, so it is keyed by its region, not its town)
-            key = (f"{country or 'XX'}/{region_code or ''}/{own.lower()}" if station or not town
-                   else f"{country or 'XX'}/{town.lower()}/{own.lower()}")
+            # (keyed without accents or case in Latin letters: a register that writes
+            # CONSOLAÇÃO on one row and Consolacao on the next names one bairro)
+            key = (f"{country or 'XX'}/{region_code or ''}/{_place_word(own)}" if station or not town
+                   else f"{country or 'XX'}/{_place_word(town)}/{_place_word(own)}")
             yield from once(Fact(f"place:district:{key}", "district",
                                  own if station and region_code else
                                  # (an arrondissement column's "6e" is Paris 6e)
@@ -1746,6 +1791,14 @@ def _postal_country(code: str) -> str:
     return next((country for country, shape in _POSTAL_SHAPES if shape.fullmatch(text)), "")
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _place_word(text: str) -> str:
+    """A place's name as a key: case folded, and in Latin letters without accents
+    (Consolação, CONSOLACAO: consolacao); Japanese as written (がく and かく are two)."""
+    folded = text.casefold()
+    return strip_accents(folded) if is_latin(folded) else folded
+
+
 @functools.lru_cache(maxsize=4096)
 def _region_key(text: str) -> str:
     return strip_accents(text.casefold())
@@ -1765,7 +1818,7 @@ def _area_of(rec: dict[str, Any], town: str | None, country: str | None) -> str 
     if not extra:
         return None
     for header, value in extra.items():
-        if isinstance(value, str) and fold_header(header) in AREA_HEADERS:
+        if isinstance(value, str) and area_header(header):
             return places.area_label(value, town, country)
     return None
 

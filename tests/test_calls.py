@@ -110,7 +110,8 @@ def test_not_now_goes_to_nurture_and_comes_back_when_due(private_db_path, tmp_pa
     from spider.db import open_db
 
     db_path = private_db_path
-    assert run(db_path, "expand", "hotel", "-n", "80")[0] == 0  # A, B and many C
+    # (hotels outside Osaka match in part: C)
+    assert run(db_path, "expand", "hotel Osaka", "-n", "80")[0] == 0
     db = open_db(db_path)
     long_ago = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
     log_call(db, Settings(), "Palace Hotel Tokyo", "not-now", note="budget next year",

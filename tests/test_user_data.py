@@ -1047,7 +1047,7 @@ def test_a_name_says_its_kind_as_a_whole_word_and_at_its_head():
 
     assert _kinds_in_name("Boston Family Dental") == (("dentist", "dental"),)
     assert _kinds_in_name("Smith Dental Clinic") == (("clinic", "clinic"), ("dentist", "dental"))
-    assert _kinds_in_name("Parkside Diner") == ()  # no park
+    assert _kinds_in_name("Parkside Diner") == (("restaurant", "diner"),)  # no park
     assert _kinds_in_name("Tokyo National Bank") == (("bank", "bank"),)  # national says how
     assert _kinds_in_name("東京駅前歯科クリニック") == (("clinic", "クリニック"), ("dentist", "歯科"))
     assert _kinds_in_name("株式会社ジャパンフーズ") == ()  # ジャパン holds no パン

@@ -296,6 +296,20 @@ def ingest(obj: Context, files: tuple[str, ...], maps: tuple[str, ...], sets: tu
         click.echo(f"  note: this database also holds the shipped demo seeds ({seeded:,} records); "
                    "for your own lists alone, start one with `spider --db FILE init --empty`")
     click.echo(pipeline.update(db, obj.settings, echo=_echo_err if large else None))
+    _reevaluate_lists(db, obj.settings)
+
+
+def _reevaluate_lists(db: Any, settings: Any) -> None:
+    """The saved dynamic lists evaluated again after new records (as `spider refresh` does):
+    next month's file brings the new bakery into the list the rep exports, not only into a
+    fresh `expand`; who entered and left is said, and `spider list diff` shows it."""
+    from spider.lists import reevaluate_dynamic
+
+    for name, moved in reevaluate_dynamic(db, settings).items():
+        if moved:
+            entered = sum(c.change == "entered" for c in moved)
+            click.echo(f"  list {name!r}: {entered} entered, {len(moved) - entered} left "
+                       f"(`spider list diff {name}`)")
 
 
 @main.command()
@@ -363,6 +377,7 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
         return
     if (report.ingest and (report.ingest.added or report.ingest.updated)) or report.resumed:
         click.echo(pipeline.update(db, settings))
+        _reevaluate_lists(db, settings)
     else:
         click.echo("No record changed; companies and signals left as they were.")
 

@@ -202,6 +202,12 @@ _UNIT = re.compile(r"\b(?:level|lvl|floor|fl|suite|ste|unit|units|shop|apt|apart
                    r"#?\s*\d+[a-z]?\b|#\s*\d+[a-z]?\b|\b\d+(?:st|nd|rd|th)?\s+(?:floor|fl)\b|"
                    r"(?<![0-9/])\b\d+[a-z]?\s*/\s*(?=\d)")
 _DIGITS = re.compile(r"\d+")
+# A building's own number before its word ("Osaka Ekimae Dai-4 Bldg 9F, 1-11-4 Umeda", as a
+# map site romanises 大阪駅前第4ビル; "No. 2 Building"): its name, not where on the street.
+# (Not a street named after one: "12 Tower Road".)
+_BUILDING_NUMBER = re.compile(r"\b\d+[a-z]?\s+(?:bldg|building|bld|biru|tower)\b(?!\s+(?:rd|road|st|"
+                              r"street|ave|avenue|ln|lane|dr|drive|way|blvd|pl|place|ct|court|"
+                              r"sq|square|hill|hwy|pkwy|cres|tce|cl|close|gardens|row|walk)\b)")
 # A floor written as a building's ("1F", "B1F", "B1"), and a Japanese address's first run of
 # block numbers (四谷1-11: "1 11"), after which come its building and floor.
 _FLOOR = re.compile(r"(?<![0-9a-z])b?\d+f\b|\bb\d+\b")
@@ -222,7 +228,7 @@ def _house_of(address: str) -> str:
     a floor or unit is set aside ("Level 1, 312 Swan Street"), or its last where the street's
     type word comes first (ul. 3 Maja 58: 58, not the 3 of the street's name)."""
     japanese = is_japanese(address)
-    text = address if japanese else _UNIT.sub(" ", address).strip()
+    text = address if japanese else _UNIT.sub(" ", _BUILDING_NUMBER.sub(" ", address)).strip()
     first = None if japanese else _STREET_FIRST.match(text)
     if first:
         # The first number after the street's own name: not one right after the type word
@@ -242,7 +248,7 @@ def _block_of(address: str) -> str:
         # nor a floor's
         runs = [m.group(0) for m in _JA_BLOCK.finditer(address)]
         return max(runs, key=lambda run: len(run.split())) if runs else ""
-    return " ".join(_DIGITS.findall(_FLOOR.sub(" ", address)))
+    return " ".join(_DIGITS.findall(_FLOOR.sub(" ", _BUILDING_NUMBER.sub(" ", address))))
 
 
 def prepare_record(index: int, record: dict[str, Any]) -> Prepared:

@@ -16,7 +16,10 @@ from spider.text import strip_accents
 
 
 def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
-    """Sort key, best first: trusted source, then most complete, then newest, then oldest id."""
+    """Sort key, best first: trusted source, then most complete, then the first known (a
+    service row a care register adds beside a facility's own does not rename it: the
+    facility's row, updated in place when it is renamed, still says its name), then newest,
+    then oldest id."""
     source = str(record.get("source") or "")
     rank = min((r for pattern, r in trust.items() if pattern in source), default=50)
     if record.get("corporate_number"):
@@ -27,7 +30,8 @@ def _trust(record: dict[str, Any], trust: dict[str, int]) -> tuple:
     stamp = str(
         record.get("updated_at") or record.get("fetched_at") or record.get("ingested_at") or ""
     )
-    return (rank, -filled, _neg(stamp), record.get("id") or 0)
+    return (rank, -filled, str(record.get("ingested_at") or ""), _neg(stamp),
+            record.get("id") or 0)
 
 
 # A name that says the business has moved from the row's address: "焼肉 ヒロミヤ 本店 (移転)".

@@ -1,0 +1,329 @@
+"""What new users' own lists broke (a care register, a dealer association's export, a permit
+register, a maps scrape, a company register): each on a small realistic file, through the CLI
+as the user ran it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from spider.cli import main
+
+
+def run(db: Path, *args: str):
+    return CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+@pytest.fixture
+def empty(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "spider.db"
+    assert run(path, "init", "--empty").exit_code == 0
+    return path
+
+
+def prospects(db: Path, query: str, *extra: str) -> list[dict]:
+    result = run(db, "expand", query, "-n", "50", "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output[result.output.index("{"):])["prospects"]
+
+
+PERMITS = """Taxpayer Name,Location Name,Location Address,Location City,Location State,Location Zip,Permit Status,Phone
+LONE STAR HOSPITALITY LLC,THE BROKEN HORSESHOE,1201 S Lamar Blvd,AUSTIN,TX,78704,Active,(512) 555-0101
+RED RIVER ENTERTAINMENT INC,STUBBS ON RED RIVER,801 Red River St,AUSTIN,TX,78701,Active,512-555-0102
+EAST SIXTH VENTURES LLC,THE DIZZY ROOSTER,306 E 6th St,AUSTIN,TX,78701,Active,5125550103
+PECOS HOLDINGS LLC,PECOS SALOON,2200 Guadalupe St,AUSTIN,TX,78705,Active,(512) 555-0104
+RIVERWALK TAVERN LLC,RIVERWALK TAVERN,120 E Houston St,SAN ANTONIO,TX,78205,Active,(210) 555-0105
+"""
+
+CALLS = """company_id,outcome,logged_at,rep,note
+5,won,2026-12-01T15:10:00+00:00,Jake,signed
+4,do-not-call,2026-12-01T15:05:00+00:00,Jake,take us off your list
+1,no-answer,2026-12-01T15:00:00+00:00,Jake,
+"""
+
+
+def test_an_imported_call_log_means_what_a_logged_call_means(empty, tmp_path):
+    """A CRM's activity export (newest first, as CRMs write it): its "do not call" excludes
+    the bar, its "won" makes a won client, its "no answer" is attempt 1 with a callback, as
+    `spider log` does. Read twice, it logs nothing twice. (Imported, the do-not-call bar
+    had been listed and rung again, the deal not a client, the missed call a lead given up
+    after 0 attempts.)"""
+    permits = write(tmp_path / "permits.csv", PERMITS)
+    assert run(empty, "ingest", str(permits)).exit_code == 0
+    calls = write(tmp_path / "activities.csv", CALLS)
+    result = run(empty, "calls", "import", str(calls))
+    assert "3 calls logged" in result.output, result.output
+    again = run(empty, "calls", "import", str(calls))
+    assert "0 calls logged" in again.output and "already logged" in again.output, again.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from call_log").fetchone() == (3,)
+    assert conn.execute("select kind from exclusions").fetchall() == [("do_not_call",)]
+    assert conn.execute("select count(*) from won_clients").fetchone() == (1,)
+    missed = conn.execute("select attempt, callback_at from call_log where outcome = "
+                          "'no-answer'").fetchone()
+    assert missed[0] == 1 and missed[1] > "2026-12-01T15:00"
+    listed = {p["company_id"] for p in prospects(empty, "bar Austin", "--more")}
+    assert 4 not in listed
+
+
+def test_do_not_call_bars_the_number_under_another_company(empty, tmp_path):
+    """A maps scrape lists a clinic under its Japanese and its English name; the rep judged
+    them two practices and split them. The rep marks one "do not call": the same number
+    under the other is not listed either (it had been #22, A)."""
+    scrape = write(tmp_path / "places.jsonl", "\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"title": "おかだデンタルクリニック", "categories": ["歯科医院"],
+         "address": "〒670-0012 兵庫県姫路市本町68", "phone": "079-907-5006"},
+        {"title": "Okada Dental Clinic", "categories": ["Dentist"],
+         "address": "Himeji Station North Plaza, Himeji, Hyogo 670-0913, Japan",
+         "phone": "+81 79-907-5006"},
+        {"title": "なかむら歯科医院", "categories": ["歯科医院"],
+         "address": "〒670-0015 兵庫県姫路市総社本町112", "phone": "079-222-1111"},
+        {"title": "はやし歯科", "categories": ["歯科医院"],
+         "address": "〒670-0017 兵庫県姫路市福中町78", "phone": "079-222-3333"}]) + "\n")
+    assert run(empty, "ingest", str(scrape), "--map", "name=title").exit_code == 0
+    conn = sqlite3.connect(empty)
+    companies = conn.execute("select count(distinct l.company_id) from record_links l join records "
+                             "r on r.id = l.record_id where r.phone like '%907%'").fetchone()[0]
+    if companies == 1:  # the rep judged them two practices: split, as `spider split` does
+        company, english = conn.execute(
+            "select l.company_id, r.id from records r join record_links l on l.record_id = r.id "
+            "where r.name = 'Okada Dental Clinic'").fetchone()
+        assert run(empty, "split", str(company), str(english)).exit_code == 0
+    assert conn.execute("select count(distinct l.company_id) from record_links l join records "
+                        "r on r.id = l.record_id where r.phone like '%907%'").fetchone() == (2,)
+    assert run(empty, "log", "Okada Dental Clinic", "do-not-call").exit_code == 0
+    listed = {p["phone"] for p in prospects(empty, "歯科 姫路市")}
+    assert not any("907" in phone for phone in listed), (companies, listed)
+    assert any("222-1111" in phone for phone in listed)
+
+
+CARE = """Location ID,Location Name,Location City,Location County,Location Postal Code,Location Local Authority,Location Region,Location Telephone Number,Provider Name,Company Number,SIC code
+1-101000001,Greenacres Nursing Home,Cranleigh,Surrey,GU6 8DL,Surrey,South East,01483 274410,Oakdene Healthcare Ltd,06655443,87100 - Residential nursing care facilities
+1-101000002,Oakdene Manor Nursing Home,Dorking,Surrey,RH4 4TY,Surrey,South East,01306 363032,Oakdene Healthcare Ltd,06655443,87100 - Residential nursing care facilities
+1-101000003,Birchwood House,Horsham,West Sussex,RH13 6ZL,West Sussex,South East,01403 859176,Oakdene Healthcare Ltd,06655443,87300 - Residential care activities for the elderly and disabled
+1-101000004,Mulberry Place,Godalming,Surrey,GU7 1AA,Surrey,South East,01483 530310,Mulberry Place Care Limited,07777777,87100 - Residential nursing care facilities
+1-101000004,Mulberry Place,Godalming,Surrey,GU7 1AA,Surrey,South East,01483530310,Mulberry Place Care Limited,07777777,87100 - Residential nursing care facilities
+1-101000005,Holly Bank Rest Home,Ramsgate,Kent,CT11 9PA,Kent,South East,01843 590210,Holly Bank Care Ltd,08123456,
+1-101000006,Abbotswood House,Guildford,Surrey,GU1 2AB,Surrey,South East,01483 111222,Abbotswood Care Ltd,09876543,87100 - Residential nursing care facilities
+1-101000007,Willow Park,Purley,Surrey,CR8 8QD,Croydon,London,020 8660 1234,Willow Care Ltd,05555555,87100 - Residential nursing care facilities
+"""
+
+
+def test_a_care_register_keeps_each_home_and_reads_its_sic_title_and_region(empty, tmp_path):
+    """A CQC export joined with Companies House: one home listed twice under its Location
+    ID, an operator's Company Number on each of its homes, "87100 - Residential nursing care
+    facilities" as Companies House writes a SIC code, and Location Region beside Location
+    County. Each home stays a company (the number had merged every home of each operator,
+    and Greenacres' lookalikes were "of Birchwood House"); the SIC cell says nursing home
+    (it had said nothing: half the homes were invisible); "South East" is the region and
+    the county its area; "Holly Bank Rest Home" is a care home, not a bank."""
+    register = write(tmp_path / "cqc.csv", CARE)
+    result = run(empty, "ingest", str(register))
+    assert result.exit_code == 0, result.output
+    assert "Location Region → region" in result.output, result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from companies").fetchone() == (7,)
+    listed = prospects(empty, "Greenacres Nursing Home")
+    names = [p["name"] for p in listed]
+    assert {"Abbotswood House", "Mulberry Place", "Holly Bank Rest Home"} <= set(names), names
+    assert not {"Oakdene Manor Nursing Home", "Birchwood House"} & set(names)  # its operator's
+    kinds = {s for s, in conn.execute(
+        "select cs.signal from company_signals cs join companies c on c.id = cs.company_id "
+        "where c.name = 'Holly Bank Rest Home'")}
+    assert "kind:nursing home" in kinds and "kind:bank" not in kinds, kinds
+    south_east = prospects(empty, "nursing homes South East")
+    assert "Abbotswood House" in {p["name"] for p in south_east if p["priority"] == "A"}
+    assert "Willow Park" not in {p["name"] for p in south_east if p["priority"] == "A"}
+
+
+CNPJ = (
+    '"CNPJ";"RAZAO SOCIAL";"NOME FANTASIA";"SITUACAO CADASTRAL";"CNAE FISCAL";"LOGRADOURO";'
+    '"NUMERO";"BAIRRO";"MUNICIPIO";"UF";"CEP";"DDD";"TELEFONE"\n'
+    '"74.588.038/0001-63";"PADARIA E CONFEITARIA BELLA PAULISTA LTDA";"BELLA PAULISTA";"ATIVA";'
+    '"1091-1/02 - Fabricação de produtos de padaria e confeitaria com predominância de produção própria";'
+    '"RUA HADDOCK LOBO";"354";"CONSOLAÇÃO";"SÃO PAULO";"SP";"01414-000";"11";"30612277"\n'
+    '"11.222.333/0001-81";"PAES E DOCES FREI CANECA LTDA";"";"ATIVA";"4721102";'
+    '"RUA FREI CANECA";"1200";"CONSOLACAO";"SAO PAULO";"SP";"01307-002";"11";"32501000"\n'
+    '"22.333.444/0001-90";"PANIFICADORA BARONESA LTDA";"BARONESA";"ATIVA";'
+    '"4721-1/02 - Padaria e confeitaria com predominância de revenda";'
+    '"RUA AUGUSTA";"900";"CONSOLAÇÃO";"SÃO PAULO";"SP";"01305-100";"11";"31358952"\n'
+    '"33.444.555/0001-09";"PADARIA REAL HIGIENOPOLIS LTDA";"REAL";"ATIVA";"4721102";'
+    '"AV ANGELICA";"1500";"HIGIENÓPOLIS";"SÃO PAULO";"SP";"01227-100";"11";"36620000"\n'
+    '"44.555.666/0001-72";"RESTAURANTE CASA DO NORTE LTDA";"CASA DO NORTE";"ATIVA";'
+    '"5611-2/01 - Restaurantes e similares";"RUA BARAO DE JAGUARA";"100";"CAMBUÍ";"CAMPINAS";'
+    '"SP";"13015-000";"19";"54361129"\n')
+
+
+def test_a_company_register_reads_its_cnae_titles_area_codes_and_bairros(empty, tmp_path):
+    """The Receita Federal's extract as it comes (Latin-1, semicolons, capitals): CNPJ is the
+    company number, a CNAE with its title says bakery as a bare one does, DDD is dialled
+    with the number, and CONSOLAÇÃO and CONSOLACAO are one bairro. Every bakery in it is a
+    full match of "padaria Consolação" and A (before: the titled CNAE was dropped, the
+    phones had no area code, and the bairro was four places)."""
+    register = write(tmp_path / "cnpj.csv", CNPJ, encoding="latin-1")
+    result = run(empty, "ingest", str(register))
+    assert result.exit_code == 0, result.output
+    assert "CNPJ → corporate_number" in result.output and "CNAE FISCAL → industry_code" in result.output
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select phone from companies where name like 'CASA DO NORTE%'"
+                        ).fetchone() == ("(19) 54361129",)
+    listed = prospects(empty, "padaria Consolação")
+    top = {p["name"].upper(): p["priority"] for p in listed}
+    consolacao = {"BELLA PAULISTA", "BARONESA", "PAES E DOCES FREI CANECA LTDA"}
+    assert consolacao <= set(top), top
+    assert all(top[name] == "A" for name in consolacao), top
+    assert [p["name"].upper() for p in listed][:3] == sorted(
+        consolacao, key=lambda n: [p["name"].upper() for p in listed].index(n))
+    assert "CASA DO NORTE" not in top or top["CASA DO NORTE"] == "C"
+
+
+DEALERS = """Firma,Straße,PLZ,Ort,Bundesland,Telefon
+Autohaus Huber,Landsberger Straße 380,80687,München,Bayern,089 546780-0
+Autohaus Wimmer,Wasserburger Landstraße 55,81825,München,Freistaat Bayern,089 1468591
+Autohaus Pohl,Straubinger Straße 40,93055,Regensburg,Bayern,0941 7000
+Autohaus Reuter,Aachener Straße 500,50933,Köln,NRW,0221 949494
+Autohaus Haas,Westfalendamm 100,44141,Dortmund,Nordrhein-Westfalen,0231 55555
+Autohaus Klein,Wanheimer Straße 200,47053,Duisburg,NRW,0203 66666
+"""
+
+
+def test_a_dealer_list_reads_freistaat_bayern_nrw_and_a_german_plural(empty, tmp_path):
+    """A German association's list writes its Länder as people do: "Freistaat Bayern" and
+    "NRW" beside "Bayern" and "Nordrhein-Westfalen". Wimmer in München is in Huber's city
+    (it had ranked B below Regensburg, "same country"), and "Autohäuser in NRW" asks for
+    the car dealers there (it had been "names no kind of business")."""
+    dealers = write(tmp_path / "autohaeuser.csv", DEALERS)
+    assert run(empty, "ingest", str(dealers)).exit_code == 0
+    listed = prospects(empty, "Autohaus Huber")
+    assert listed[0]["name"] == "Autohaus Wimmer", listed[0]
+    nrw = prospects(empty, "Autohäuser in NRW")
+    assert {p["name"] for p in nrw if p["priority"] == "A"} == {
+        "Autohaus Reuter", "Autohaus Haas", "Autohaus Klein"}
+
+
+def test_a_maps_scrape_with_the_country_first_is_placed(empty, tmp_path):
+    """A maps site's Japanese address starts with its country ("日本、〒530-0001 大阪府…"):
+    the clinic is in 大阪市北区 (it had no place at all, and its callbacks were in UTC);
+    its English twin, whose address puts the building's own number first ("Osaka Ekimae
+    Dai-4 Bldg 9F, 1-11-4 Umeda"), is the same clinic."""
+    scrape = write(tmp_path / "places.jsonl", "\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"title": "梅田デンタルオフィス", "categories": ["歯科医院"],
+         "address": "日本、〒530-0001 大阪府大阪市北区梅田1-11-4 大阪駅前第4ビル 9F",
+         "phone": "06-6341-2280", "website": "https://umeda-dental-office.jp/"},
+        {"title": "Umeda Dental Office", "categories": ["Dentist"],
+         "address": "Osaka Ekimae Dai-4 Bldg 9F, 1-11-4 Umeda, Kita Ward, Osaka, 530-0001, Japan",
+         "phone": "+81 6-6341-2280", "website": "https://umeda-dental-office.jp/"},
+        {"title": "なかむら歯科医院", "categories": ["歯科医院"],
+         "address": "日本、〒530-0057 大阪府大阪市北区曽根崎2-3-4", "phone": "06-6311-1111"}]) + "\n")
+    assert run(empty, "ingest", str(scrape), "--map", "name=title").exit_code == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from companies").fetchone() == (2,)
+    wards = {label for label, in conn.execute(
+        "select s.label from signals s where s.kind = 'district'")}
+    assert any("北区" in label for label in wards), wards
+    companies = conn.execute("select count(distinct cs.company_id) from company_signals cs join "
+                             "signals s on s.signal = cs.signal where s.kind = 'district'"
+                             ).fetchone()[0]
+    assert companies == 2
+
+
+def test_a_saved_list_takes_next_months_new_company_at_ingest(empty, tmp_path):
+    """A rep saves "padaria Consolação", then ingests next month's extract with a new bakery
+    there: the list has it at once (it had waited for a `spider refresh`), and the ingest
+    says who entered."""
+    register = write(tmp_path / "cnpj.csv", CNPJ, encoding="latin-1")
+    assert run(empty, "ingest", str(register)).exit_code == 0
+    assert run(empty, "list", "save", "consolacao", "padaria Consolação").exit_code == 0
+    write(register, CNPJ + '"55.666.777/0001-50";"PADARIA NOVA AUGUSTA LTDA";"NOVA AUGUSTA";'
+          '"ATIVA";"4721102";"RUA AUGUSTA";"1500";"CONSOLAÇÃO";"SÃO PAULO";"SP";"01304-001";'
+          '"11";"32550000"\n', encoding="latin-1")
+    again = run(empty, "ingest", str(register))
+    assert "list 'consolacao': 1 entered" in again.output, again.output
+    exported = run(empty, "list", "export", "consolacao", "-o", str(tmp_path / "out.csv"))
+    assert exported.exit_code == 0, exported.output
+    assert "NOVA AUGUSTA" in (tmp_path / "out.csv").read_text(encoding="utf-8-sig").upper()
+
+
+def test_a_manager_plans_with_own_rates_and_is_told_the_market_is_too_small(empty, tmp_path):
+    """A sales manager gives the team's own conversion rates (the log is a week old) and
+    works back from a month's target; a plan that needs more dials than the territory's
+    bars can take says so (it had asked for 5,000 dials from 269 leads, silently)."""
+    permits = write(tmp_path / "permits.csv", PERMITS)
+    assert run(empty, "ingest", str(permits)).exit_code == 0
+    made = run(empty, "plan", "--target", "60k", "--deal-size", "3000", "--period", "month",
+               "--reach", "1/4", "--book", "30%", "--close", "0.25")
+    assert made.exit_code == 0, made.output
+    assert "20 deals <- 80 meetings <- 267 contacts <- 1,068 dials" in made.output, made.output
+    assert "your rate" in made.output and "more than the 5 companies here" in made.output
+    wrong = run(empty, "plan", "--target", "60k", "--deal-size", "3000", "--reach", "2")
+    assert wrong.exit_code != 0 and "a rate above 0" in wrong.output
+
+
+def test_an_irish_county_written_three_ways_is_one(empty, tmp_path):
+    """A chamber's members write their county "Co. Cork", "County Cork" and "Cork": one
+    county, Ireland's (they had been three places, and Limerick firms ranked above Cork's)."""
+    members = write(tmp_path / "members.csv", """Name,Address,Town,County,Phone,Category
+Horgan Coughlan Accountants,12 South Mall,Cork,Cork,+353 21 427 0000,Accountants
+Farrell Lynch Chartered Accountants,4 Lapps Quay,Cork,Co. Cork,+353 21 430 1111,Accountants
+Buckley & Co Accountants,8 Main Street,Mallow,County Cork,+353 22 21234,Accountants
+McCarthy Murray Accountants,2 O'Connell Street,Limerick,Co. Limerick,+353 61 400 000,Accountants
+Connolly Moran Accountants,9 Henry Street,Limerick,Limerick,+353 61 400 111,Accountants
+""")
+    assert run(empty, "ingest", str(members)).exit_code == 0
+    listed = prospects(empty, "Horgan Coughlan Accountants")
+    assert [p["name"] for p in listed][:2] == ["Farrell Lynch Chartered Accountants",
+                                               "Buckley & Co Accountants"], listed
+    cork = prospects(empty, "accountants in Cork")
+    assert {p["name"] for p in cork if p["priority"] == "A"} >= {
+        "Farrell Lynch Chartered Accountants", "Buckley & Co Accountants"}
+
+
+def test_a_sole_practitioners_operator_column_is_no_chain(empty, tmp_path):
+    """A prefecture's clinic register says 開設者 個人 for every sole practitioner: that is
+    no group (every independent clinic had been one chain's site, and the won clinic's
+    lookalikes "No prospects")."""
+    clinics = write(tmp_path / "clinics.csv", """医療機関名,所在地,電話番号,診療科目,開設者
+野口歯科医院,京都府京都市中京区河原町通三条上る恵比須町427,075-329-1136,歯科,個人
+菅原歯科クリニック,京都府京都市中京区河原町通三条上る恵比須町439,075-906-8371,歯科,個人
+たなか歯科,京都府京都市中京区烏丸通御池下る虎屋町566,075-211-0000,歯科,個人
+医療法人 晴和会 みなみ歯科,京都府京都市中京区三条通烏丸西入御倉町79,075-222-3333,歯科,医療法人 晴和会
+""")
+    assert run(empty, "ingest", str(clinics)).exit_code == 0
+    names = {p["name"] for p in prospects(empty, "野口歯科医院")}
+    assert {"菅原歯科クリニック", "たなか歯科"} <= names, names
+
+
+def test_a_facility_keeps_its_name_when_its_register_adds_a_service_row(empty, tmp_path):
+    """A care register lists one row per service; next month the 特養 adds a day service at
+    its own door and phone. The facility is still 特別養護老人ホーム さくら苑 (the new row had
+    renamed it デイサービスセンター さくら苑, in every opener citing the won client)."""
+    header = "事業所番号,事業所名,法人名,サービス種別,住所,電話番号"
+    first = ["1170100056,特別養護老人ホーム さくら苑,社会福祉法人 桜会,介護老人福祉施設,"
+             "埼玉県さいたま市見沼区大和田町2-15-3,048-686-3911",
+             "1170100144,特別養護老人ホーム みぬまの里,社会福祉法人 見沼会,介護老人福祉施設,"
+             "埼玉県さいたま市見沼区東大宮1-2-3,048-684-0000"]
+    register = write(tmp_path / "kaigo.csv", "\n".join([header, *first]) + "\n")
+    assert run(empty, "ingest", str(register)).exit_code == 0
+    assert run(empty, "won", "特別養護老人ホーム さくら苑").exit_code == 0
+    with sqlite3.connect(empty) as last_month:  # (read a month ago, not this second)
+        last_month.execute("update records set ingested_at = '2026-11-01T09:00:00+00:00'")
+    write(register, "\n".join([header, *first, "1170100057,デイサービスセンター さくら苑,"
+                               "社会福祉法人 桜会,通所介護,埼玉県さいたま市見沼区大和田町2-15-3,"
+                               "048-686-3911"]) + "\n")
+    assert run(empty, "ingest", str(register)).exit_code == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from companies").fetchone() == (2,)
+    assert conn.execute("select c.name from won_clients w join record_links l on l.record_id = "
+                        "w.record_id join companies c on c.id = l.company_id").fetchone() == (
+        "特別養護老人ホーム さくら苑",)
