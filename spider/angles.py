@@ -189,6 +189,8 @@ def _phrase_in(language: str, label: str, place: dict | None) -> str:
         kind = english_label(kind) or ""
     if not any(ch.isalpha() for ch in kind) or CATEGORY_CODE.fullmatch(kind):
         kind = ""
+    if language == "de" and kind[:1].islower():
+        kind = kind[:1].upper() + kind[1:]  # a German noun ("autohaus" read from names)
     where = ""
     if place:
         where = next((p.strip() for p in place["label"].split(",") if p.strip() and is_latin(p)), "")

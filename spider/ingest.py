@@ -198,12 +198,34 @@ def sniff_encoding(path: Path) -> str:
                 if _western_misread(sample, encoding):
                     return "cp1252"
             return encoding
+    if 0 < len(damaged_lines(path)) <= _DAMAGED_LINES:
+        # UTF-8 but for a line or two cut in the middle of a character (an interrupted
+        # scrape): read as UTF-8, the bad bytes shown as �, and the lines named.
+        return "utf-8"
     from charset_normalizer import from_path
 
     best = from_path(path).best()
     if best is None:
         raise InputError(f"{path}: cannot tell the text encoding; save it as UTF-8 and retry")
     return _western_or(path, str(best.encoding))
+
+
+_DAMAGED_LINES = 20  # lines of a UTF-8 file whose broken bytes are read as �, at most
+
+
+def damaged_lines(path: Path) -> list[int]:
+    """The numbers of the lines of PATH that are not valid UTF-8 (more than _DAMAGED_LINES:
+    the first _DAMAGED_LINES + 1; the file is then no damaged UTF-8 but another encoding)."""
+    bad: list[int] = []
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(number)
+                if len(bad) > _DAMAGED_LINES:
+                    break
+    return bad
 
 
 def _western_misread(data: bytes, encoding: str) -> bool:
@@ -288,7 +310,8 @@ class _Counted(io.RawIOBase):
 
 def _open_text(path: Path, encoding: str, progress: ReadProgress | None) -> io.TextIOWrapper:
     raw = _Counted(open(path, "rb"), progress, path.stat().st_size)  # noqa: SIM115
-    errors = "replace" if encoding == "utf-8-sig" else "strict"
+    # (UTF-8 is read whole or sniffed as damaged in a few lines: those bytes as �)
+    errors = "replace" if encoding in ("utf-8-sig", "utf-8") else "strict"
     return io.TextIOWrapper(io.BufferedReader(raw, _CHUNK), encoding=encoding, errors=errors,
                             newline="")
 
@@ -361,6 +384,12 @@ def read_seed_file(
                              f"it reads as {told}: leave out --encoding, or give the file's own")
     else:
         report.encoding = sniff_encoding(path)
+        if report.encoding == "utf-8" and not _decodes(path, "utf-8"):
+            lines = damaged_lines(path)
+            report.notes.append(
+                f"{plural(len(lines), 'line', 'lines')} ({', '.join(map(str, lines[:5]))}"
+                f"{' ...' if len(lines) > 5 else ''}) held bytes that are not UTF-8 (a line cut "
+                "short?): read with those characters as �; check those rows")
     with open(path, encoding=report.encoding, errors="replace", newline="") as handle:
         head = handle.read(8192)
     fmt = detect_format(path, head)
@@ -661,9 +690,14 @@ def _rows(fmt: str, text: IO[str], path: Path, delimiter: str = ","
                 continue
             yield str(number), _flat(obj) if isinstance(obj, dict) else f"line {number} is not an object"
     else:
+        whole = text.read()  # a JSON document cannot be parsed in pieces: read whole
         try:
-            doc = json.load(text)  # a JSON document cannot be parsed in pieces: read whole
+            doc = json.loads(whole)
         except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data" and exc.lineno >= 2 and whole.lstrip().startswith("{"):
+                # One object a line saved as .json (JSON Lines, as scrapers write them)
+                yield from _rows("jsonl", io.StringIO(whole), path, delimiter)
+                return
             raise InputError(f"{path}: not valid JSON at line {exc.lineno} ({exc.msg}); fix it or export as CSV") from None
         if fmt == "geojson" or (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"):
             yield from _geojson_rows(doc)

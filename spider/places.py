@@ -749,8 +749,10 @@ def latin_japanese_city(address: str, prefecture: str) -> LatinCity | None:
 
 # A postal code inside an address part: US ZIP (78701, 78701-1234), UK (SW1A 1AA), Canadian
 # (K1A 0B1), Japanese (530-0001), most others (4-6 digits).
+# (and an Eircode: "T12 X2Y3", "D02 X285", "D6W 1234")
 POSTAL_CODE = lazy_pattern(r"\b(?:\d{3}-\d{4}|\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"
-                         r"[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
+                         r"[A-Z]\d[A-Z]\s?\d[A-Z]\d|(?:[AC-FHKNPRTV-Y]\d{2}|D6W)\s?"
+                         r"(?=[0-9AC-FHKNPRTV-Y]*[AC-FHKNPRTV-Y])[0-9AC-FHKNPRTV-Y]{4})\b")
 
 
 def postal_in(address: str) -> str:

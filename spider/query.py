@@ -1433,7 +1433,11 @@ def _resolve(db: Database, text: str, synonyms: Synonyms | None) -> Query:
             raise QueryError(f"{text!r} matches several companies; rerun with one of these ids "
                              f"(e.g. spider expand '#{top[0]['company_id']}')", candidates=top[:8])
         query = Query(text, "company", company_id=top[0]["company_id"], company_name=top[0]["name"])
-        others = [c for c in candidates if c["company_id"] != query.company_id and c["score"] >= 85]
+        # (beside a name matched exactly, only a name much the same: not every "Autohaus …"
+        # of the list for "Autohaus Meyer")
+        close = 95 if exact else 85
+        others = [c for c in candidates if c["company_id"] != query.company_id
+                  and c["score"] >= close]
         if others:
             query.notes.append("also close: " + "; ".join(c["label"] for c in others[:3]))
         return query

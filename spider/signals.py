@@ -1783,6 +1783,7 @@ _POSTAL_SHAPES = (
     ("BR", re.compile(r"\d{5}-\d{3}")),
     ("PL", re.compile(r"\d{2}-\d{3}")),
     ("PT", re.compile(r"\d{4}-\d{3}")),
+    ("IE", re.compile(r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}")),
 )
 
 

@@ -57,7 +57,7 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "de", "at", "in", "on", "for", "by
                           # French, Spanish, Italian, German, Dutch: Selarl des Docteurs Roux et Faure
                           "des", "et", "les", "aux", "del", "los", "las", "y", "di", "da", "do",
                           "dos", "der", "die", "das", "und", "von", "zu", "am", "im", "van",
-                          "den", "het", "en", "em", "na", "nas", "nos",
+                          "den", "het", "en", "em", "na", "nas", "nos", "com", "sem",
                           # Italian: Farmacia Centrale dei Navigli, della Stazione degli Alpini
                           "dei", "degli", "della", "delle", "dello", "dal", "dalla", "dai",
                           "al", "alla", "alle", "ai", "agli", "e", "ed"})
@@ -67,7 +67,7 @@ art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top 
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
 park lake hill city town farm mill fort port rock road age day eye pet vet dry rx elk
 st dr mt ft ave san pit the via bon beau bel sol mar rio oro run sur pan sao pao dra sra sta
-sto el al""".split())
+sto el al tap rei bom lar com boi sul luz paz mel cor fe""".split())
 
 
 # Hotel tiers in Japanese, for Japanese lines and reasons.

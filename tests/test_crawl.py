@@ -11,6 +11,7 @@ import io
 import json
 import re
 import socket
+import sqlite3
 import sys
 import threading
 import time
@@ -1285,3 +1286,42 @@ def test_a_member_list_whose_items_are_headed_by_their_names_is_titled_by_its_ow
     soup = BeautifulSoup(page, "html.parser")
     titles = [list_title(li, "箱根温泉の会員施設") for li in soup.select("li.member")]
     assert titles == ["箱根温泉の会員施設 — 湯本地区"] * 2 + ["箱根温泉の会員施設 — 強羅地区"] * 2
+
+
+def test_a_crawl_sets_what_its_pages_leave_out_and_a_refresh_keeps_it(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A chamber's pages say each member's town and Eircode, never the country: `crawl --set
+    country=IE` says it for every member (crawl had no --set: the members had no country and
+    their callbacks were in UTC), an Eircode is the postal code, and `spider refresh` reads
+    the directory the same way."""
+    from click.testing import CliRunner
+
+    from spider.cli import main
+
+    members = "".join(
+        f'<li class="member"><h3>{name}</h3><p class="address">{address}</p></li>'
+        for name, address in (("Horgan Coughlan Accountants", "12 South Mall, Cork, T12 X2Y3"),
+                              ("Farrell Lynch Accountants", "4 Lapps Quay, Cork, T12 K8N1"),
+                              ("McCarthy Murray Accountants", "2 O'Connell St, Limerick, V94 E2T1")))
+    site.routes["/members.html"] = Page(html_page("Accountancy members", f"<ul>{members}</ul>"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spider.toml").write_text("[spider]\ndelay = 0.0\n", encoding="utf-8")
+    path = str(tmp_path / "cli.db")
+    assert CliRunner().invoke(main, ["--db", path, "init", "--empty"]).exit_code == 0
+    done = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/members.html"),
+                                     "--set", "country=IE"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    conn = sqlite3.connect(path)
+    assert conn.execute("select distinct country from records").fetchall() == [("IE",)]
+    assert conn.execute("select postal_code from records where name like 'Horgan%'"
+                        ).fetchone() == ("T12 X2Y3",)
+    site.routes["/members.html"] = Page(html_page("Accountancy members", f"<ul>{members}"
+        '<li class="member"><h3>Lee Valley Payroll</h3><p class="address">3 Main St, Ballincollig,'
+        ' P31 HX20</p></li></ul>'))
+    again = CliRunner().invoke(main, ["--db", path, "refresh"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert conn.execute("select country from records where name = 'Lee Valley Payroll'"
+                        ).fetchone() == ("IE",)
+    wrong = CliRunner().invoke(main, ["--db", path, "crawl", site.url("/members.html"),
+                                      "--set", "nation=IE"])
+    assert wrong.exit_code != 0 and "not a field" in wrong.output

@@ -327,3 +327,41 @@ def test_a_facility_keeps_its_name_when_its_register_adds_a_service_row(empty, t
     assert conn.execute("select c.name from won_clients w join record_links l on l.record_id = "
                         "w.record_id join companies c on c.id = l.company_id").fetchone() == (
         "特別養護老人ホーム さくら苑",)
+
+
+def test_a_scrape_cut_mid_character_and_one_saved_as_json_are_read(empty, tmp_path):
+    """A scraper interrupted mid-line leaves a line cut inside a character; another saves
+    its JSON Lines as .json. Both are read, the broken line named (the whole file had been
+    refused: "cannot tell the text encoding"; the .json: "not valid JSON at line 2")."""
+    rows = [{"title": f"テスト歯科{n}", "address": f"大阪府大阪市北区梅田1-{n}-1",
+             "phone": f"06-6341-000{n}"} for n in range(1, 5)]
+    lines = [json.dumps(row, ensure_ascii=False).encode("utf-8") for row in rows]
+    lines[2] = lines[2][:25]  # cut inside a kana
+    (tmp_path / "cut.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    cut = run(empty, "ingest", str(tmp_path / "cut.jsonl"), "--map", "name=title")
+    assert cut.exit_code == 0, cut.output
+    assert "3 added" in cut.output and "line (3) held bytes that are not UTF-8" in cut.output
+    saved = write(tmp_path / "places.json", "\n".join(
+        json.dumps({**row, "title": row["title"].replace("テスト", "サンプル"),
+                    "phone": row["phone"].replace("6341", "6342")}, ensure_ascii=False)
+        for row in rows) + "\n")
+    read = run(empty, "ingest", str(saved), "--map", "name=title")
+    assert read.exit_code == 0 and "4 added" in read.output, read.output
+
+
+def test_a_dealer_is_shown_with_its_umlaut_and_its_kind_capitalised_in_german(empty, tmp_path):
+    """A dealer listed as "Autohaus Mueller" and "Autohaus Müller" (one company) is shown as
+    Müller; a German opener writes the kind read from names as a German noun ("Autohaus",
+    not "autohaus")."""
+    dealers = write(tmp_path / "haendler.csv", """Firma,Straße,PLZ,Ort,Telefon
+Autohaus Mueller,Haunstetter Strasse 150,86161,Augsburg,0821 85274850
+Autohaus Müller,Haunstetter Straße 150,86161,Augsburg,0821 8527485-0
+Autohaus Meyer,Gewerbestraße 5,86316,Friedberg,0821 556677
+Autohaus Otto,Hauptstraße 9,86343,Königsbrunn,08231 44556
+""")
+    assert run(empty, "ingest", str(dealers), "--set", "country=DE").exit_code == 0
+    conn = sqlite3.connect(empty)
+    names = {name for name, in conn.execute("select name from companies")}
+    assert "Autohaus Müller" in names and "Autohaus Mueller" not in names, names
+    listed = run(empty, "expand", "Autohaus Meyer", "--lang", "de", "-n", "3")
+    assert "(Autohaus" in listed.output and "(autohaus" not in listed.output, listed.output

@@ -323,11 +323,14 @@ def _reevaluate_lists(db: Any, settings: Any) -> None:
 @click.option("--follow-details", is_flag=True, help="Visit each item's page for phone, address, website.")
 @click.option("--schedule", metavar="EVERY",
               help="Refresh this directory on a schedule (12h, 1d, weekly...): spider refresh --due.")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="A field for every member the page leaves it out of (--set country=IE, "
+                   "--set category=Accountants); kept for `spider refresh`.")
 @click.pass_obj
 @handle_errors
 def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, depth: int | None,
           delay: float | None, dry_run: bool, resume: bool, follow_details: bool,
-          schedule: str | None) -> None:
+          schedule: str | None, sets: tuple[str, ...]) -> None:
     """Crawl a business directory politely and add its companies as records.
 
     \b
@@ -350,6 +353,15 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     options = {key: value for key, value in (("max_pages", max_pages), ("depth", depth),
                                              ("delay", delay), ("follow_details", follow_details))
                if value}
+    given = _parse_pairs(sets, "--set")
+    if given:
+        from spider.fields import FIELDS
+
+        unknown = [f for f in given if f not in FIELDS]
+        if unknown:
+            raise SpiderError(f"--set {unknown[0]}=...: not a field; fields: "
+                              f"{', '.join(sorted(FIELDS)[:20])} ...")
+        options["set"] = given
     try:
         report = ingest_directory(db, url, settings, recipe=recipe, resume=resume, dry_run=dry_run,
                                   follow_details=follow_details, progress=progress,

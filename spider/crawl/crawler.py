@@ -385,12 +385,16 @@ def ingest_directory(
         _adopt_pages(db, report.url)
     last_id = db.execute("select coalesce(max(id), 0) from records").fetchone()[0] \
         if has_table(db, "records") else 0
+    fixed = dict((options or {}).get("set") or {})  # `spider crawl --set country=IE`
     for page in crawl_directory(db, url, settings, recipe=loaded, resume=resume,
                                 follow_details=follow_details, report=report, session=session,
                                 clock=clock, progress=progress):
         ingest.read += len(page.records)
         read_id = f"crawl-{report.run_id}"  # one per run, kept when the run is resumed
         for rec in page.records:
+            for fld, value in fixed.items():
+                if rec.get(fld) in (None, ""):
+                    rec[fld] = value
             # One directory is one source: a member is known by its page (or its place in
             # the list) whichever listing page shows it, so re-paging moves no one.
             rec["source"] = report.url

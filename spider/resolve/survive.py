@@ -56,6 +56,16 @@ TYPO_RATIO = 85  # two spellings this alike (rapidfuzz ratio) are one name misty
 _WRITTEN = frozenset({"name", "legal_name", "city", "address", "district", "region"})
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe",
+                          "Ü": "Ue"})
+
+
+def _spelling(value: Any) -> str:
+    """A spelling's key: case, accents and the German way of writing without umlauts off
+    (Müller, MUELLER and Muller are one name written three ways)."""
+    return strip_accents(str(value).translate(_UMLAUTS)).casefold()
+
+
 def _best_written(values: list[Any]) -> Any:
     """The first value in trust order (of the spelling most records give, where one does),
     unless another says the same in fuller letters: with
@@ -65,17 +75,17 @@ def _best_written(values: list[Any]) -> Any:
         return values[0] if values else None
     # (a spelling most records give over a one-row typo of it: VIA CAROTA twice, VIA
     # CAROTTA once; a new name, not a typo of the old, stays the trusted record's)
-    said = Counter(strip_accents(str(v)).casefold() for v in values)
+    said = Counter(_spelling(v) for v in values)
     most, count = said.most_common(1)[0]
-    first_key = strip_accents(str(values[0])).casefold()
+    first_key = _spelling(values[0])
     if count > said[first_key] and fuzz.ratio(most, first_key) >= TYPO_RATIO:
-        values = [v for v in values if strip_accents(str(v)).casefold() == most]
+        values = [v for v in values if _spelling(v) == most]
     first = str(values[0])
-    key = strip_accents(first).casefold()
+    key = _spelling(first)
     best, score = values[0], _letters(first)
     for value in values[1:]:
         text = str(value)
-        if strip_accents(text).casefold() == key and _letters(text) > score:
+        if _spelling(text) == key and _letters(text) > score:
             best, score = value, _letters(text)
     return best
 
