@@ -248,7 +248,9 @@ _EUROPEAN_WHEN = {
                      # the verb a rep writes before the time ("rappeler demain à 10h",
                      # "llamar el lunes", "richiamare domani")
                      "rappeler", "rappel", "llamar", "volver", "richiamare", "chiamare",
-                     "anrufen", "zurückrufen", "ligar", "de", "nuevo"), ""),
+                     "anrufen", "zurückrufen", "ligar", "de", "nuevo", "na", "no", "em",
+                     "next", "this", "on", "call", "back", "ring", "retornar", "llamarle",
+                     "volver a llamar", "richiamo", "zurück"), ""),
     **dict.fromkeys(("ce", "cet", "cette", "esta", "este", "heute", "stasera"), "today"),
 }
 # A part of the day said for the hour ("lundi après-midi", "el lunes por la tarde",
@@ -275,6 +277,8 @@ def _said_in_english(value: str, weekday: int) -> str:
     value = _AFTER_TOMORROW.sub(" " + _WEEKDAYS[(weekday + 2) % 7] + " ", value)
     value = _short_day().sub(lambda m: _WEEKDAYS[_LATIN_DAYS[m.group(1)]], value)  # sat 10:00
     value = re.sub(r"\bam\s+(?=\w+tag\b|mittwoch\b)", " ", value)  # ("am Montag", not 9 am)
+    if not re.search(r"\d", value):  # "Thurs pm", "tomorrow am": the part of the day
+        value = re.sub(r"\bpm\b", " afternoon ", re.sub(r"\bam\b", " morning ", value))
     for part, at_hour in _DAY_PARTS:
         if part.search(value):
             value = part.sub(" ", value)
@@ -314,16 +318,86 @@ def _said_in_english(value: str, weekday: int) -> str:
             h += 12
         return f" {h}:{int(minute):02d} "
     value = re.sub(r"(午前|午後)?\s*(\d{1,2})\s*時\s*(半)?(?:(\d{1,2})\s*分)?", hour, value)
-    value = re.sub(r"[にごろ頃、,]", " ", value)
+    # 午後 or 午前中 with no hour: the part of the day's calling hour (明日の午後: 14:00)
+    value = re.sub(r"午前中?|朝", " 10:00 ", value)
+    value = re.sub(r"午後|夕方", lambda m: " 14:00 " if m.group(0) == "午後" else " 17:00 ", value)
+    value = re.sub(r"[にごろ頃、,]|中", " ", value)
+    return " ".join(value.split())
+
+
+# "Next week", said in the languages reps write callbacks in (with a weekday: that day of
+# next week; alone: its Monday).
+_NEXT_WEEK = re.compile(r"\bnext week\b|\bnächste woche\b|\bnaechste woche\b|"
+                        r"\bkommende woche\b|\b(?:la )?semaine prochaine\b|"
+                        r"\b(?:la )?próxima semana\b|\b(?:la )?proxima semana\b|"
+                        r"\bsemana que vem\b|\b(?:la )?settimana prossima\b|"
+                        r"\bprossima settimana\b|来週")
+_MONTH_DAY_JA = re.compile(r"(\d{1,2})月(\d{1,2})日")
+# A day and month with no year ("14.01.", "10/12", "12/8" in Japan and the US, month first)
+_DAY_MONTH = re.compile(r"(?<![\d/.:-])(\d{1,2})[./](\d{1,2})(?:\.|(?![\d/.:]))")
+_DAY_OF_MONTH = re.compile(r"\b(?:dia|día|el día|le|am|il giorno|giorno)\s+(\d{1,2})\b(?![:.h/])")
+
+
+def _dates_said(value: str, today: date, country: str | None) -> str:
+    """The days a callback names by date or week, as ISO dates parse_when reads: "nächste
+    Woche Dienstag", "semana que vem", 来週月曜, "12月8日", "14.01.", "10/12" (day first,
+    but month first in the US and Japan), "dia 10" (the next such day of the month)."""
+    def ahead(month: int, day: int) -> str:
+        for year in (today.year, today.year + 1):
+            try:
+                found = date(year, month, day)
+            except ValueError:
+                raise InputError(f"--callback: {day}/{month} is no date") from None
+            if found >= today:
+                return f" {found.isoformat()} "
+        return f" {date(today.year + 1, month, day).isoformat()} "
+
+    if _NEXT_WEEK.search(value):
+        value = _NEXT_WEEK.sub(" ", value)
+        monday = today + timedelta(days=7 - today.weekday())
+        said = next((day for word, day in {**_LATIN_DAYS, **{w: _WEEKDAYS.index(e) for w, e in
+                     _EUROPEAN_WHEN.items() if e in _WEEKDAYS}}.items()
+                     if re.search(rf"(?<![a-zà-ÿ]){re.escape(word)}(?![a-zà-ÿ])", value)), None)
+        ja = re.search(r"([月火水木金土日])曜", value)
+        if said is None and ja:
+            said = _WEEKDAYS.index(_JA_WEEKDAYS[ja.group(1)])
+            value = value.replace(ja.group(0) + ("日" if ja.group(0) + "日" in value else ""), " ")
+        elif said is not None:
+            value = re.sub(r"[a-zà-ÿ-]+", lambda m: " " if (
+                m.group(0) in _LATIN_DAYS or _EUROPEAN_WHEN.get(m.group(0)) in _WEEKDAYS)
+                else m.group(0), value)
+        value = f" {(monday + timedelta(days=said or 0)).isoformat()} {value}"
+    value = _MONTH_DAY_JA.sub(lambda m: ahead(int(m.group(1)), int(m.group(2))), value)
+    month_first = (country or "").upper()[:2] in ("US", "JP")
+    if not re.search(r"\d{4}", value):
+        value = _DAY_MONTH.sub(lambda m: ahead(*(
+            (int(m.group(1)), int(m.group(2))) if month_first else
+            (int(m.group(2)), int(m.group(1))))), value, count=1)
+    found = _DAY_OF_MONTH.search(value)
+    if found and not re.search(r"\d{4}-\d{2}-\d{2}", value):
+        day = int(found.group(1))
+        month = today.month if day >= today.day else today.month % 12 + 1
+        value = value[:found.start()] + ahead(month, day) + value[found.end():]
     return " ".join(value.split())
 
 
 def parse_when(text: str, now: datetime, country: str | None) -> datetime:
     """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "tomorrow 3pm", "monday
-    10:00", "15:00", "2026-12-03 14:00" (in the prospect's local time)."""
+    10:00", "15:00", "2026-12-03 14:00" (in the prospect's local time); a date and a week as
+    reps write them (`_dates_said`)."""
     zone = zone_of(country)
-    value = _said_in_english(unicodedata.normalize("NFKC", text).strip().lower(),
-                             now.astimezone(zone).weekday())
+    said_text = unicodedata.normalize("NFKC", text).strip().lower()
+    said_text = _dates_said(said_text, now.astimezone(zone).date(), country)
+    value = _said_in_english(said_text, now.astimezone(zone).weekday())
+    dated_time = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s+(?:at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*"
+                              r"(am|pm)?", value)
+    if dated_time:
+        # (a date and an hour said loosely: "2027-01-14 10", "2026-12-10 2pm")
+        day_said, hour, minute, half = dated_time.groups()
+        hour_of_day = int(hour) + (12 if half == "pm" and int(hour) < 12 else 0)
+        if not half and not minute and 1 <= hour_of_day <= 7:
+            hour_of_day += 12
+        value = f"{day_said} {hour_of_day:02d}:{int(minute or 0):02d}"
     match = re.fullmatch(r"\+\s*(\d+)\s*([hd])", value)
     if match:
         count = int(match.group(1))
@@ -336,6 +410,8 @@ def parse_when(text: str, now: datetime, country: str | None) -> datetime:
     if match and value and (match.group(1) or match.group(3) or match.group(4)):
         said, hour, minute, half = match.groups()
         hour_of_day = int(hour) if hour else 10
+        if hour and not half and not minute and 1 <= hour_of_day <= 7:
+            hour_of_day += 12  # "a las 5", "at 3": a business day's afternoon, not dawn
         if half and half.startswith("p") and hour_of_day < 12:
             hour_of_day += 12
         elif half and half.startswith("a") and hour_of_day == 12:

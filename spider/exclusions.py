@@ -147,10 +147,14 @@ def expiry(text: str | None, *, now: datetime | None = None) -> str | None:
         if not 1 <= days <= 36600:
             raise InputError(f"{text!r}: an expiry between a day and a hundred years")
         return (now + timedelta(days=days)).isoformat(timespec="seconds")
+    written = re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", value)
+    if written:  # 31.03.2027, 31/03/2027: day first, as Europe writes it
+        value = f"{written.group(3)}-{int(written.group(2)):02d}-{int(written.group(1)):02d}"
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{text!r}: not a date; say 2027-03-31 or 90d (12w, 6m)") from None
+        raise InputError(f"{text!r}: not a date; say 2027-03-31, 31.03.2027 or 90d (12w, 6m)"
+                         ) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment <= now:
         raise PassedExpiry(f"{text!r} has passed; give a later date")

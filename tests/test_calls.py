@@ -867,6 +867,36 @@ def test_callbacks_as_french_spanish_and_japanese_reps_write_them_and_a_day_with
     assert local("+3h", *paris) == "Thu 03 13:00"
 
 
+def test_callbacks_by_date_and_week_and_part_of_day_as_reps_write_them():
+    """A German rep's "nächste Woche Dienstag" and "14.01. um 10 Uhr", a Brazilian's "dia 10
+    às 14h", "10/12 às 14h", "na segunda de manhã" and "semana que vem", a Japanese 明日の午後,
+    12月8日 15時 and 月曜日の午前中, an English "Thurs pm" and "next Thursday afternoon" (each
+    had been refused), and "a las 5" is five in the afternoon, not at dawn."""
+    from spider.calls import parse_when
+
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # Thursday
+
+    def local(text: str, country: str, zone: str) -> str:
+        return parse_when(text, now, country).astimezone(ZoneInfo(zone)).strftime(
+            "%a %Y-%m-%d %H:%M")
+
+    berlin, sao_paulo = ("DE", "Europe/Berlin"), ("BR", "America/Sao_Paulo")
+    tokyo, london, mexico = ("JP", "Asia/Tokyo"), ("GB", "Europe/London"), ("MX", "America/Mexico_City")
+    assert local("nächste Woche Dienstag", *berlin) == "Tue 2026-12-08 10:00"
+    assert local("14.01. um 10 Uhr", *berlin) == "Thu 2027-01-14 10:00"
+    assert local("dia 10 às 14h", *sao_paulo) == "Thu 2026-12-10 14:00"
+    assert local("10/12 às 14h", *sao_paulo) == "Thu 2026-12-10 14:00"
+    assert local("na segunda de manhã", *sao_paulo) == "Mon 2026-12-07 10:00"
+    assert local("semana que vem", *sao_paulo) == "Mon 2026-12-07 10:00"
+    assert local("明日の午後", *tokyo) == "Fri 2026-12-04 14:00"
+    assert local("12月8日 15時", *tokyo) == "Tue 2026-12-08 15:00"
+    assert local("12/8 15:00", *tokyo) == "Tue 2026-12-08 15:00"  # month first in Japan
+    assert local("月曜日の午前中", *tokyo) == "Mon 2026-12-07 10:00"
+    assert local("Thurs pm", *london) == "Thu 2026-12-10 15:00"
+    assert local("next Thursday afternoon", *london) == "Thu 2026-12-10 15:00"
+    assert local("llamar mañana a las 5", *mexico) == "Fri 2026-12-04 17:00"
+
+
 def test_a_nurture_date_is_the_prospects_own_day(tmp_path):
     """A "not before 1 March" logged for a Madrid bodega is the 1st in `nurture` and in its
     export (it had been the 28th February, the UTC day), and the export's phone is no formula."""

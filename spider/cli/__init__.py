@@ -350,7 +350,7 @@ def crawl(obj: Context, url: str, recipe: str | None, max_pages: int | None, dep
     settings = obj.configure(max_pages=max_pages, max_depth=depth, delay=delay)
     db, progress = obj.open(write=True), output.crawl_progress()
     # What the user set, kept with the source so `spider refresh` reads it the same way.
-    options = {key: value for key, value in (("max_pages", max_pages), ("depth", depth),
+    options: dict[str, Any] = {key: value for key, value in (("max_pages", max_pages), ("depth", depth),
                                              ("delay", delay), ("follow_details", follow_details))
                if value}
     given = _parse_pairs(sets, "--set")
