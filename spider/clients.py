@@ -192,8 +192,19 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
                              f"the #id of one (e.g. {command} '#{by_phone[0]}')")
         raise QueryError(f"{text!r}: no company here has that phone number; name the company "
                          "or give its #id")
-    found = [c for c in find_companies(db, text) if c["score"] >= SUGGEST_SCORE]
+    # (every company of a chain's name, not the first eight: "matches 12 companies")
+    found = [c for c in find_companies(db, text, limit=100) if c["score"] >= SUGGEST_SCORE]
     strong = [c for c in found if c["score"] >= (100 if strict else 90)]
+    if not strict and (not strong or strong[0]["score"] < 100):
+        # A chain's one site by its name and where it is ("Chuy's Austin", "Chuy's 1333 Main
+        # St"): the name's companies there.
+        placed = _named_at(db, text)
+        if len(placed) == 1:
+            return placed[0]["company_id"]
+        if placed:
+            raise QueryError(f"{text!r} names {len(placed)} companies; rerun with the #id of "
+                             f"one (e.g. {command} '#{placed[0]['company_id']}')",
+                             candidates=placed[:8])
     if not strong and not strict:
         # A client by its own word ("Hoffmann" of Elektrotechnik Hoffmann & Sohn), as
         # `expand` finds it: one such company is the one meant; several, a choice.
@@ -216,8 +227,10 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
     if typed is not None:
         return int(typed["company_id"])
     if len(exact) > 1 and exact[1]["score"] >= exact[0]["score"] - 3:
-        raise QueryError(f"{text!r} matches several companies; rerun with the #id of one",
-                         candidates=exact[:8])
+        raise QueryError(f"{text!r} matches {len(exact)} companies"
+                         + (" (the first 8 below)" if len(exact) > 8 else "")
+                         + f"; rerun with the #id of one, or add its town or street "
+                         f"({command} \"{text} TOWN\")", candidates=exact[:8])
     if exact[0]["score"] < 100 and not strict:
         # No name is exactly this: a word several names hold ("Huber" of Huber Malermeister,
         # Dachdeckerei Huber, Elektro-Huber) names none of them more than the others, though
@@ -228,6 +241,30 @@ def resolve_company(db: Database, text: str, *, strict: bool = False,
                              f"rerun with the #id of one (e.g. {command} "
                              f"'#{within[0]['company_id']}')", candidates=within[:8])
     return int(exact[0]["company_id"])
+
+
+def _named_at(db: Database, text: str) -> list[dict[str, Any]]:
+    """The companies TEXT names by a name and, after it, where the company is: a town, a
+    district or words of its address ("Chuy's Austin", "Chuy's South Lamar")."""
+    from spider.resolve.normalize import fold
+
+    words = text.split()
+    for cut in range(len(words) - 1, 0, -1):
+        name, where = " ".join(words[:cut]), fold(" ".join(words[cut:]))
+        if len(where) < 3:
+            continue
+        named = [c for c in find_companies(db, name, limit=100) if c["score"] >= 95]
+        if not named:
+            continue
+        marks = ",".join("?" * len(named))
+        rows = db.execute(f"select id, coalesce(city, ''), coalesce(address, ''), "
+                          f"coalesce(district, '') from companies where id in ({marks})",
+                          [c["company_id"] for c in named]).fetchall()
+        at = {cid for cid, *place in rows
+              if any(where == fold(p) or f" {where} " in f" {fold(p)} " for p in place if p)}
+        if at:
+            return [c for c in named if c["company_id"] in at]
+    return []
 
 
 def named_record(db: Database, company_id: int, text: str) -> int:

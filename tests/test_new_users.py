@@ -365,3 +365,26 @@ Autohaus Otto,Hauptstraße 9,86343,Königsbrunn,08231 44556
     assert "Autohaus Müller" in names and "Autohaus Mueller" not in names, names
     listed = run(empty, "expand", "Autohaus Meyer", "--lang", "de", "-n", "3")
     assert "(Autohaus" in listed.output and "(autohaus" not in listed.output, listed.output
+
+
+def test_a_chains_one_site_is_named_by_its_town_or_street(empty, tmp_path):
+    """Twelve permits of one chain: "Chuy's" says how many it names (it had listed eight
+    with no word of the rest), and "Chuy's Houston" or "Chuy's 1333 Main" names the site
+    (they had been "not in the database")."""
+    towns = ["AUSTIN", "HOUSTON", "DALLAS", "SAN ANTONIO", "EL PASO", "PLANO", "FRISCO",
+             "ROUND ROCK", "KATY", "LUBBOCK", "WACO", "TYLER"]
+    rows = [f"CHUY'S OPCO INC,CHUY'S,{1000 + 111 * n} MAIN ST,{town},TX,7{n:04d},MB2{n:05d},Active,"
+            f"(512) 555-{200 + n:04d}" for n, town in enumerate(towns)]
+    permits = write(tmp_path / "chain.csv", "Taxpayer Name,Location Name,Location Address,"
+                    "Location City,Location State,Location Zip,Permit Number,Permit Status,Phone\n"
+                    + "\n".join(rows) + "\n")
+    assert run(empty, "ingest", str(permits)).exit_code == 0
+    several = run(empty, "won", "Chuy's")
+    assert several.exit_code != 0 and "matches 12 companies" in several.output, several.output
+    assert run(empty, "won", "Chuy's Houston").exit_code == 0
+    assert run(empty, "log", "Chuy's 1333 Main", "no-answer").exit_code == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select r.city from won_clients w join records r on r.id = w.record_id"
+                        ).fetchone() == ("HOUSTON",)
+    assert conn.execute("select r.address from call_log c join records r on r.id = c.record_id"
+                        ).fetchone() == ("1333 MAIN ST",)
