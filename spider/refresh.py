@@ -26,7 +26,7 @@ from typing import Any
 from spider.db import Database, has_table, insert_rows, rows_in, transaction, update_row
 from spider.errors import InputError, SpiderError
 from spider.settings import Settings
-from spider.text import now_iso
+from spider.text import now_iso, strip_accents
 
 # The company fields a diff compares (what a rep sees on a call list).
 DIFF_FIELDS = ("name", "name_en", "legal_name", "phone", "website", "address", "city", "region",
@@ -165,6 +165,7 @@ class Snapshot:
     tiers: dict[int, set[str]] = field(default_factory=dict)
     members: dict[int, set[int]] = field(default_factory=dict)
     active: set[int] = field(default_factory=set)  # active record ids among the members
+    closed: set[int] = field(default_factory=set)  # companies marked closed or not yet open
 
     @classmethod
     def of(cls, db: Database, company_ids: Iterable[int] | None) -> Snapshot:
@@ -174,7 +175,11 @@ class Snapshot:
         rows: Iterable[tuple[Any, ...]]
         tiers: Iterable[tuple[Any, ...]]
         links: Iterable[tuple[Any, ...]]
+        from spider.signals import STATUS_CLOSED, STATUS_PLANNED
+
+        shut = "select company_id from company_signals where signal in (?, ?)"
         if company_ids is None:
+            snap.closed = {cid for cid, in db.execute(shut, [STATUS_CLOSED, STATUS_PLANNED])}
             rows = db.execute(f"select {columns} from companies")
             tiers = db.execute("select cs.company_id, s.label from company_signals cs join "
                                "signals s on s.signal = cs.signal where s.kind = 'tier'")
@@ -182,6 +187,9 @@ class Snapshot:
                                "from record_links l join records r on r.id = l.record_id")
         else:
             ids = sorted(set(company_ids))
+            snap.closed = {cid for cid, in rows_in(
+                db, "select company_id from company_signals where signal in ('"
+                f"{STATUS_CLOSED}', '{STATUS_PLANNED}') and company_id in ({{marks}})", ids)}
             rows = rows_in(db, f"select {columns} from companies where id in ({{marks}})", ids)
             tiers = rows_in(db, "select cs.company_id, s.label from company_signals cs join "
                             "signals s on s.signal = cs.signal where s.kind = 'tier' and "
@@ -205,7 +213,7 @@ class Snapshot:
 @dataclass
 class Change:
     company_id: int
-    change: str  # new, gone, back, changed, re-tiered, merged, split
+    change: str  # new, gone, back, changed, closed, reopened, re-tiered, merged, split
     name: str
     fields: list[str] = field(default_factory=list)
     detail: str = ""
@@ -268,7 +276,17 @@ def diff(before: Snapshot, after: Snapshot) -> list[Change]:
             origin = ", ".join(f"#{c} {name(c, before)}" for c in sorted(came))
             out.append(Change(company_id, "merged", name(company_id, after),
                               detail=f"took in {origin}"))
-        fields = [f for f in DIFF_FIELDS if (old.get(f) or None) != (new.get(f) or None)]
+        # A prospect that closed (BAIXADA, 廃止, "Permanently closed") is what a rep most
+        # needs told: its callbacks are dropped and its lists leave it.
+        if company_id in after.closed and company_id not in before.closed:
+            out.append(Change(company_id, "closed", name(company_id, after),
+                              detail="its list now marks it closed or not yet open"))
+        elif company_id in before.closed and company_id not in after.closed:
+            out.append(Change(company_id, "reopened", name(company_id, after),
+                              detail="its list no longer marks it closed"))
+        # (a value written anew with other capitals or without its accents, SÃO PAULO and
+        # SAO PAULO, is no change to tell a rep of)
+        fields = [f for f in DIFF_FIELDS if _said(old.get(f)) != _said(new.get(f))]
         if fields:
             detail = "; ".join(f"{f}: {old.get(f) or '-'} -> {new.get(f) or '-'}" for f in fields)
             out.append(Change(company_id, "changed", name(company_id, after), fields, detail))
@@ -278,6 +296,13 @@ def diff(before: Snapshot, after: Snapshot) -> list[Change]:
                               detail=f"{', '.join(sorted(tiers_old)) or '-'} -> "
                                      f"{', '.join(sorted(tiers_new)) or '-'}"))
     return out
+
+
+def _said(value: Any) -> str | None:
+    """A field's value as a diff compares it: case, accents and spacing aside."""
+    if value in (None, ""):
+        return None
+    return " ".join(strip_accents(str(value)).casefold().split())
 
 
 class Watch:

@@ -388,3 +388,24 @@ def test_a_chains_one_site_is_named_by_its_town_or_street(empty, tmp_path):
                         ).fetchone() == ("HOUSTON",)
     assert conn.execute("select r.address from call_log c join records r on r.id = c.record_id"
                         ).fetchone() == ("1333 MAIN ST",)
+
+
+def test_a_refresh_tells_a_closure_and_not_a_town_rewritten_without_accents(empty, tmp_path):
+    """Next month's register marks one bakery BAIXADA and rewrites another's town SAO PAULO
+    for SÃO PAULO: `refresh` reports the closure (it had said nothing of it) and not the
+    spelling (35 of 41 "changes" had been SÃO PAULO -> SAO PAULO)."""
+    register = write(tmp_path / "cnpj.csv", CNPJ, encoding="latin-1")
+    assert run(empty, "ingest", str(register)).exit_code == 0
+    lines = CNPJ.splitlines()
+    lines[2] = lines[2].replace('"SAO PAULO"', '"SÃO PAULO"')
+    lines[3] = lines[3].replace('"ATIVA"', '"BAIXADA"')
+    write(register, "\n".join(lines) + "\n", encoding="latin-1")
+    diff = tmp_path / "changes.csv"
+    result = run(empty, "refresh", "--diff", str(diff))
+    assert result.exit_code == 0, result.output
+    import csv
+
+    with open(diff, encoding="utf-8-sig", newline="") as handle:
+        changes = [(row["change"], row["name"].upper()) for row in csv.DictReader(handle)]
+    assert ("closed", "BARONESA") in changes, changes
+    assert not any("FREI CANECA" in name for _, name in changes), changes

@@ -127,7 +127,7 @@ def sources_schedule(obj: Context, source: str, every: str) -> None:
 def refresh(obj: Context, sources_given: tuple[str, ...], due: bool, dry_run: bool,
             diff_path: str | None, limit: int, show_run: int | None) -> None:
     """Read registered sources again (all, the ones named, or --due), update the graph in
-    place and show what changed: companies new, gone, back, changed, re-tiered, merged, split.
+    place and show what changed: companies new, gone, back, changed, closed, reopened, re-tiered, merged, split.
 
     \b
     Examples:
