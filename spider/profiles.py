@@ -7,7 +7,10 @@ without manual work.
   role; where nobody is named, Last Name carries the role to ask for and Title repeats it.
 - `hubspot`: HubSpot's default company properties as its import tool labels them (Company
   name, Company Domain Name, Phone Number, Street Address, City, State/Region, Postal Code,
-  Country/Region, Industry, Description).
+  Country/Region, Industry), and the opener, reasons and reference as "Spider notes", not
+  Description: HubSpot matches an import to the companies it has by their domain, and the
+  company's own description is not overwritten with a pitch (map "Spider notes" to a
+  property of your own, or skip it, in the import wizard).
 Both carry the rep a lead is assigned to (`spider assign`) as its owner (Lead Owner,
 Company owner) where some row has one.
 - a TOML file of your own: `[columns]` mapping your CRM's column names to Spider's call-list
@@ -45,7 +48,7 @@ PROFILES: dict[str, dict[str, str]] = {
         "Company name": "company", "Company Domain Name": "domain", "Website URL": "website",
         "Phone Number": "phone", "Street Address": "address", "City": "city",
         "State/Region": "region", "Postal Code": "postal_code", "Country/Region": "country",
-        "Industry": "kind", "Description": "description", "Company owner": "owner",
+        "Industry": "kind", "Spider notes": "description", "Company owner": "owner",
     },
 }
 # Columns written only where some row has a value: a CRM's import refuses an owner it cannot

@@ -426,6 +426,10 @@ _CLOSED = lazy_pattern(r"\b(?:chius[oa] definitivamente|definitivamente chius[oa
                      r"dad[oa] de baja|de baja|baja|"
                      r"fermée?s?|définitivement fermée?|cessée?|cerrado|cerrada|clausurad[oa]|"
                      r"chius[oa]|cessat[oa]|sospes[oa]|suspendu|suspendue|suspendid[oa]|"
+                     # an Italian chamber's register (Stato impresa: CESSATA, INATTIVA, IN
+                     # LIQUIDAZIONE, FALLITA)
+                     r"inattiv[oa]|in liquidazione|liquidazione|in scioglimento|fallit[oa]|"
+                     r"in fallimento|cancellat[oa]|"
                      r"gesloten|opgeheven|geschorst|fechad[oa]|"
                      # Brazil's Receita Federal (Situação Cadastral: BAIXADA, INAPTA,
                      # SUSPENSA, NULA) and other Portuguese and Spanish registers
@@ -933,7 +937,10 @@ def kind_words_latin() -> frozenset[str]:
     return frozenset(_kind_words()[0])
 
 
-_SERVICE_CLAUSE = re.compile(r"\s+(?:with|without|for|except|excluding)\s+")
+# (and as Italian, Spanish, Portuguese, French and German registers say it: ATECO's "Bar e
+# altri esercizi simili senza cucina" is no kitchen's business)
+_SERVICE_CLAUSE = re.compile(r"\s+(?:with|without|for|except|excluding|senza|con|sin|sem|com|"
+                             r"sans|avec|ohne|mit)\s+")
 _SERVICE_WORDS = frozenset({"service", "services", "provider", "providers", "facility",
                             "facilities"})
 
@@ -1133,7 +1140,10 @@ def _category_parts(category: str, singles: frozenset[str] = frozenset()
             if (not key or (key in _LODGING and key.isascii()) or len(key) > 100
                     or business_status(part, whole=True) or names_no_kind(part)):
                 continue
-            out.append((key, _enum_label(part)))  # large_airport, MEDICAL_PRACTICE
+            # (keyed without accents in Latin letters: a register writing "preparación" on
+            # most rows and "preparacion" on some names one kind)
+            out.append((_place_word(key) if not key.isascii() else key,
+                        _enum_label(part)))  # large_airport, MEDICAL_PRACTICE
     return tuple(dict.fromkeys(out))
 
 

@@ -249,6 +249,9 @@ def test_a_crm_file_leaves_out_a_domain_several_rows_share_and_files_no_honorifi
             {"company": "樽町ひかり", "website": "https://hikari.example.jp/", "ask_for": ""}]
     hubspot = profile_rows(rows, load_profile("hubspot"))
     assert [r["Company Domain Name"] for r in hubspot] == ["", "", "hikari.example.jp"]
+    # (a company HubSpot has, matched by its domain, keeps its own Description: the pitch
+    # goes to a column of Spider's)
+    assert "Description" not in hubspot[0] and "Spider notes" in hubspot[0]
     salesforce = profile_rows(rows[:1], load_profile("salesforce"))
     assert salesforce[0]["Title"] == "施設長"
 

@@ -409,3 +409,59 @@ def test_a_refresh_tells_a_closure_and_not_a_town_rewritten_without_accents(empt
         changes = [(row["change"], row["name"].upper()) for row in csv.DictReader(handle)]
     assert ("closed", "BARONESA") in changes, changes
     assert not any("FREI CANECA" in name for _, name in changes), changes
+
+
+ATECO = """Denominazione;Insegna;Partita IVA;Codice ATECO;Indirizzo;CAP;Comune;Provincia;Regione;Telefono;Addetti;Stato impresa
+TRATTORIA DA GINO S.R.L.;Trattoria Da Gino;01234567890;56.10.11 - Ristorazione con somministrazione;Via Solferino 12;20121;Milano;MI;Lombardia;02 6551234;6-9;ATTIVA
+OSTERIA DEL BORGO SRL;Osteria del Borgo;02345678901;56.10.11 - Ristorazione con somministrazione;Corso Garibaldi 45;20121;Milano;MI;Lombardia;02 8051234;6-9;ATTIVA
+TRATTORIA IL VECCHIO PORCO SNC;Trattoria Il Vecchio Porco;03456789012;56.10.11 - Ristorazione con somministrazione;Via Messina 8;20154;Milano;MI;Lombardia;02 3311234;0-5;CESSATA
+OSTERIA VECCHIA MILANO SRL;Osteria Vecchia Milano;04567890123;56.10.11 - Ristorazione con somministrazione;Via Fiori Chiari 3;20121;Milano;MI;Lombardia;02 8761234;0-5;INATTIVA
+BAR LUCE SRL;Bar Luce;05678901234;56.30.00 - Bar e altri esercizi simili senza cucina;Largo Isarco 2;20139;Milano;MI;Lombardia;02 5661234;10-19;ATTIVA
+CAFFE' COVA SRL;Caffe' Cova;06789012345;56.30.00 - Bar e altri esercizi simili senza cucina;Via Montenapoleone 8;20121;Milano;MI;Lombardia;02 7601234;10-19;ATTIVA
+TRATTORIA MADAMA SAS;Trattoria Madama;07890123456;56.10.11 - Ristorazione con somministrazione;Via Berthollet 10;10125;Torino;TO;Piemonte;011 6691234;6-9;ATTIVA
+"""
+
+
+def test_an_italian_chamber_register_reads_its_status_ateco_and_regions(empty, tmp_path):
+    """A Camera di Commercio export: "Stato impresa" CESSATA and INATTIVA are closed (they had
+    been kept aside, and two closed trattorie were A prospects); ATECO's "Bar e altri
+    esercizi simili senza cucina" is a bar, not a restaurant ("senza cucina": without a
+    kitchen); "Lombardia" is Lombardy (it had been a region of its own that no query met)."""
+    register = write(tmp_path / "imprese.csv", ATECO)
+    result = run(empty, "ingest", str(register))
+    assert result.exit_code == 0, result.output
+    assert "Stato impresa → operating_status" in result.output, result.output
+    names = [p["name"] for p in prospects(empty, "Trattoria Da Gino")]
+    assert "Osteria del Borgo" in names
+    assert not {"Trattoria Il Vecchio Porco", "Osteria Vecchia Milano"} & set(names), names
+    conn = sqlite3.connect(empty)
+    kinds = {s for s, in conn.execute(
+        "select cs.signal from company_signals cs join companies c on c.id = cs.company_id "
+        "where c.name = 'Bar Luce'")}
+    assert "kind:bar" in kinds and "kind:restaurant" not in kinds, kinds
+    lombardy = prospects(empty, "restaurants in Lombardy")
+    assert {p["name"] for p in lombardy if p["priority"] == "A"} == {
+        "Trattoria Da Gino", "Osteria del Borgo"}, lombardy
+
+
+def test_a_category_written_with_and_without_its_accents_is_one(empty, tmp_path):
+    """INEGI's DENUE writes "preparación" on most rows and "preparacion" on some: one kind
+    of business (the unaccented rows had been a category of their own, and three taquerías
+    next to the client left off its list)."""
+    rows = ["nom_estab,nombre_act,nomb_asent,municipio,entidad,telefono",
+            "TAQUERIA LOS COCUYOS,Restaurantes con servicio de preparación de tacos y tortas,"
+            "CENTRO,CUAUHTÉMOC,CIUDAD DE MÉXICO,5555183155",
+            "TAQUERIA EL TORITO,Restaurantes con servicio de preparacion de tacos y tortas,"
+            "CENTRO,CUAUHTEMOC,CIUDAD DE MEXICO,5555101111",
+            "TAQUERIA EL HUEQUITO,Restaurantes con servicio de preparación de tacos y tortas,"
+            "CENTRO,CUAUHTÉMOC,CIUDAD DE MÉXICO,5555102222",
+            "CAFE DE TACUBA,Restaurantes con servicio de preparación de alimentos a la carta o de "
+            "comida corrida,CENTRO,CUAUHTÉMOC,CIUDAD DE MÉXICO,5555103333"]
+    denue = write(tmp_path / "denue.csv", "\n".join(rows) + "\n")
+    assert run(empty, "ingest", str(denue), "--set", "country=MX").exit_code == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("select count(*) from signals where kind = 'category' and signal like "
+                        "'%tacos y tortas'").fetchone() == (1,)
+    listed = [p["name"] for p in prospects(empty, "TAQUERIA LOS COCUYOS")]
+    assert listed[:2] and set(listed[:2]) == {"Taqueria el Torito", "Taqueria el Huequito"} or \
+        {n.upper() for n in listed[:2]} == {"TAQUERIA EL TORITO", "TAQUERIA EL HUEQUITO"}, listed
