@@ -465,3 +465,24 @@ def test_a_category_written_with_and_without_its_accents_is_one(empty, tmp_path)
     listed = [p["name"] for p in prospects(empty, "TAQUERIA LOS COCUYOS")]
     assert listed[:2] and set(listed[:2]) == {"Taqueria el Torito", "Taqueria el Huequito"} or \
         {n.upper() for n in listed[:2]} == {"TAQUERIA EL TORITO", "TAQUERIA EL HUEQUITO"}, listed
+
+
+def test_two_branches_of_a_chain_placed_apart_are_two_companies(empty, tmp_path):
+    """An establishments register (INEGI's DENUE) gives each restaurant its razón social and
+    its point: two VIPS 1.5 km apart, on two streets that share the number 96, one website
+    and one legal name, are two restaurants (they had been one company by their domain, and
+    the review queue held 43 such branch pairs)."""
+    rows = ["nom_estab,raz_social,nombre_act,nom_vial,numero_ext,nomb_asent,municipio,entidad,"
+            "telefono,www,latitud,longitud",
+            "VIPS,OPERADORA VIPS S DE RL DE CV,Restaurantes a la carta,ÁLVARO OBREGÓN,96,ROMA NORTE,"
+            "CUAUHTÉMOC,CIUDAD DE MÉXICO,,www.vips.com.mx,19.4181761,-99.1617727",
+            "VIPS,OPERADORA VIPS S DE RL DE CV,Restaurantes a la carta,TAMAULIPAS,96,CONDESA,"
+            "CUAUHTÉMOC,CIUDAD DE MÉXICO,5523665415,www.vips.com.mx,19.4108145,-99.1733414",
+            "TAQUERIA LOS PARADOS,TAQUERIA LOS PARADOS SA DE CV,Restaurantes de tacos,MONTERREY,333,"
+            "ROMA SUR,CUAUHTÉMOC,CIUDAD DE MÉXICO,5555641234,,19.4065,-99.1620",
+            "TAQUERÍA LOS PARADOS,TAQUERIA LOS PARADOS SA DE CV,Restaurantes de tacos,MONTERREY,333,"
+            "ROMA SUR,CUAUHTÉMOC,CIUDAD DE MÉXICO,55 5564 1234,,19.40651,-99.16201"]
+    denue = write(tmp_path / "denue.csv", "\n".join(rows) + "\n")
+    result = run(empty, "ingest", str(denue), "--set", "country=MX")
+    assert result.exit_code == 0, result.output
+    assert "4 records resolved into 3 companies" in result.output, result.output

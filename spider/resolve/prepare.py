@@ -300,8 +300,12 @@ def prepare_record(index: int, record: dict[str, Any]) -> Prepared:
     firm = is_firm(record)
     located = lat not in (None, "") and lon not in (None, "")
     spot = 0
-    if located and not firm and not any(
-            _has_legal_form(str(record[f])) for f in NAME_FIELDS if record.get(f)):  # fmt: skip
+    # (a registered company placed at a point is a site too where its row says what the
+    # place is: an establishments register's restaurant, DENUE's VIPS on Álvaro Obregón and
+    # on Tamaulipas, 1.5 km apart, beside its razón social; a firm's filing address is none)
+    if located and (not firm or record.get("category")) and not any(
+            _has_legal_form(str(record[f])) for f in NAME_FIELDS
+            if record.get(f) and f != "legal_name"):  # fmt: skip
         spot = 2 if klass == "hotel" or record.get("category") else 1
     latin_t = tuple(tuple(_intern(t) for t in form) for form in latin)
     numbers = frozenset(t for n in names for t in _DIGITS.findall(n))
