@@ -67,7 +67,7 @@ art zoo inn spa bar pub car bus air sea sky bay oak elm sun old new big red top 
 kids toy boy men man war gun tea bee cat dog fox owl cow pig sky ice hot way hub lab law map
 park lake hill city town farm mill fort port rock road age day eye pet vet dry rx elk
 st dr mt ft ave san pit the via bon beau bel sol mar rio oro run sur pan sao pao dra sra sta
-sto el al tap rei bom lar com boi sul luz paz mel cor fe""".split())
+sto el al tap rei bom lar com boi sul luz paz mel cor fe don rey mi tu uno ole""".split())
 
 
 # Hotel tiers in Japanese, for Japanese lines and reasons.

@@ -486,3 +486,15 @@ def test_two_branches_of_a_chain_placed_apart_are_two_companies(empty, tmp_path)
     result = run(empty, "ingest", str(denue), "--set", "country=MX")
     assert result.exit_code == 0, result.output
     assert "4 records resolved into 3 companies" in result.output, result.output
+
+
+def test_short_words_of_names_in_capitals_are_words():
+    """A register's capitals: TAP, BOM, DON, REY are words ("Tacos DON Juan" had been
+    shown), acronyms (NEC) stay, and Portuguese "com" is a small word."""
+    from spider.text import readable_name
+
+    assert readable_name("THE SOUTHSIDE TAP") == "The Southside Tap"
+    assert readable_name("PADARIA BOM JESUS") == "Padaria Bom Jesus"
+    assert readable_name("TACOS DON JUAN") == "Tacos Don Juan"
+    assert readable_name("FEIJAO COM ARROZ") == "Feijao com Arroz"
+    assert readable_name("NEC CORP") == "NEC Corp"
