@@ -198,7 +198,7 @@ def sniff_encoding(path: Path) -> str:
                 if _western_misread(sample, encoding):
                     return "cp1252"
             return encoding
-    if 0 < len(damaged_lines(path)) <= _DAMAGED_LINES:
+    if _damaged_utf8(path):
         # UTF-8 but for a line or two cut in the middle of a character (an interrupted
         # scrape): read as UTF-8, the bad bytes shown as �, and the lines named.
         return "utf-8"
@@ -226,6 +226,25 @@ def damaged_lines(path: Path) -> list[int]:
                 if len(bad) > _DAMAGED_LINES:
                     break
     return bad
+
+
+def _damaged_utf8(path: Path) -> bool:
+    """Whether PATH is UTF-8 but for a few lines: at most _DAMAGED_LINES bad ones, and at
+    least twice as many lines whose letters beyond ASCII read as UTF-8 (a Latin-1 file's
+    accented lines read as none: it is another encoding, not a damaged one)."""
+    bad = good = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                good += 1
+            except UnicodeDecodeError:
+                bad += 1
+                if bad > _DAMAGED_LINES:
+                    return False
+    return 0 < bad and good >= 2 * bad
 
 
 def _western_misread(data: bytes, encoding: str) -> bool:
