@@ -1065,6 +1065,10 @@ def _romance_singulars(word: str) -> set[str]:
         out.add(word[:-1])  # panaderías, clínicas
     if word.endswith("es") and word[-3] not in "aeiouáéíóú":
         out.add(word[:-2])  # dentales, hospitales
+    if word.endswith("ie"):
+        out.add(word[:-1] + "a")  # Italian: trattorie, gelaterie, pizzerie
+    elif word.endswith("i") and len(word) >= 6:
+        out.update({word[:-1] + "e", word[:-1] + "o"})  # Italian: ristoranti, negozi
     if word.endswith("eaux"):
         out.add(word[:-1])  # châteaux
     elif word.endswith("aux"):

@@ -498,3 +498,14 @@ def test_short_words_of_names_in_capitals_are_words():
     assert readable_name("TACOS DON JUAN") == "Tacos Don Juan"
     assert readable_name("FEIJAO COM ARROZ") == "Feijao com Arroz"
     assert readable_name("NEC CORP") == "NEC Corp"
+
+
+def test_italian_plurals_name_their_kind(empty, tmp_path):
+    """"trattorie Milano" and "ristoranti in Lombardia" are the restaurants there (they had
+    been "'trattorie' names no kind of business"), and a gelateria is an ice-cream shop."""
+    register = write(tmp_path / "imprese.csv", ATECO)
+    assert run(empty, "ingest", str(register)).exit_code == 0
+    for query in ("trattorie Milano", "ristoranti in Lombardia"):
+        listed = prospects(empty, query)
+        assert {p["name"] for p in listed if p["priority"] == "A"} >= {
+            "Trattoria Da Gino", "Osteria del Borgo"}, (query, listed)
