@@ -184,67 +184,61 @@ def _decodes(path: Path, encoding: str) -> bool:
 def sniff_encoding(path: Path) -> str:
     """A file's encoding, in decode_bytes' order (a BOM, UTF-8, CP932, EUC-JP, a guess), each
     checked over the whole file in one streaming pass."""
+    return _sniff(path)[0]
+
+
+def _sniff(path: Path) -> tuple[str, list[int]]:
+    """`sniff_encoding`, and the lines of a UTF-8 file damaged in a few lines (`[]` for any
+    other file): read once, not again to name them."""
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        return "utf-8-sig", []
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+        return "utf-16", []
     for encoding in ("utf-8", "cp932", "euc_jp"):
         if _decodes(path, encoding):
             if encoding != "utf-8":
                 with open(path, "rb") as handle:
                     sample = handle.read(500_000)
                 if _western_misread(sample, encoding):
-                    return "cp1252"
-            return encoding
-    if _damaged_utf8(path):
+                    return "cp1252", []
+            return encoding, []
+    damaged = _damaged_utf8_lines(path)
+    if damaged:
         # UTF-8 but for a line or two cut in the middle of a character (an interrupted
         # scrape): read as UTF-8, the bad bytes shown as �, and the lines named.
-        return "utf-8"
+        return "utf-8", damaged
     from charset_normalizer import from_path
 
     best = from_path(path).best()
     if best is None:
         raise InputError(f"{path}: cannot tell the text encoding; save it as UTF-8 and retry")
-    return _western_or(path, str(best.encoding))
+    return _western_or(path, str(best.encoding)), []
 
 
 _DAMAGED_LINES = 20  # lines of a UTF-8 file whose broken bytes are read as �, at most
 
 
-def damaged_lines(path: Path) -> list[int]:
-    """The numbers of the lines of PATH that are not valid UTF-8 (more than _DAMAGED_LINES:
-    the first _DAMAGED_LINES + 1; the file is then no damaged UTF-8 but another encoding)."""
+def _damaged_utf8_lines(path: Path) -> list[int]:
+    """The numbers of the lines of PATH that are not valid UTF-8, where PATH is UTF-8 but for
+    those: at most _DAMAGED_LINES of them, and at least twice as many lines whose letters
+    beyond ASCII read as UTF-8 (a Latin-1 file's accented lines read as none: it is another
+    encoding, not a damaged one). Else none."""
     bad: list[int] = []
+    good = 0
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, 1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                bad.append(number)
-                if len(bad) > _DAMAGED_LINES:
-                    break
-    return bad
-
-
-def _damaged_utf8(path: Path) -> bool:
-    """Whether PATH is UTF-8 but for a few lines: at most _DAMAGED_LINES bad ones, and at
-    least twice as many lines whose letters beyond ASCII read as UTF-8 (a Latin-1 file's
-    accented lines read as none: it is another encoding, not a damaged one)."""
-    bad = good = 0
-    with open(path, "rb") as handle:
-        for line in handle:
             if line.isascii():
                 continue
             try:
                 line.decode("utf-8")
                 good += 1
             except UnicodeDecodeError:
-                bad += 1
-                if bad > _DAMAGED_LINES:
-                    return False
-    return 0 < bad and good >= 2 * bad
+                bad.append(number)
+                if len(bad) > _DAMAGED_LINES:
+                    return []
+    return bad if good >= 2 * len(bad) else []
 
 
 def _western_misread(data: bytes, encoding: str) -> bool:
@@ -402,9 +396,8 @@ def read_seed_file(
             raise InputError(f"{path}: not {encoding} text (a byte of it cannot be read so); "
                              f"it reads as {told}: leave out --encoding, or give the file's own")
     else:
-        report.encoding = sniff_encoding(path)
-        if report.encoding == "utf-8" and not _decodes(path, "utf-8"):
-            lines = damaged_lines(path)
+        report.encoding, lines = _sniff(path)
+        if lines:
             report.notes.append(
                 f"{plural(len(lines), 'line', 'lines')} ({', '.join(map(str, lines[:5]))}"
                 f"{' ...' if len(lines) > 5 else ''}) held bytes that are not UTF-8 (a line cut "
@@ -1700,22 +1693,14 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
             place = fold(postal or "") or fold(city or "")
             about[record_id] = ((fold(city or ""), fold(postal or "")), fold(name or ""),
                                 str(jcn or "").strip())
-            domain = normalize_domain(website)
-            # (and the company's number where the file's rows share it, so it keyed none:
-            # a renamed school with a new phone is still its CIF)
-            keys = {f"tel:{normalize_phone(phone)}",
-                    f"web:{domain}" if domain not in SHARED_HOSTS else "web:",
-                    f"jcn:{normalize_corporate_number(jcn)}"}
-            # A practice that moved down the street with a new number keeps its name in its
-            # town; one renamed at its door with a new number keeps its owner there.
-            if name and place:
-                keys.add(f"named:{fold(name)}|{place}")
+            keys = _row_keys(phone, website, jcn, name, city, postal)
+            # One renamed at its door with a new number keeps its owner there.
             columns = _columns_of(extra)
             owner = fold(person_in(columns))
             if owner and address:
                 keys.add(f"owned:{owner}|{fold(address)}|{place}")
             keys |= _ids_said(columns)
-            for key in keys - {"tel:", "web:", "jcn:"}:
+            for key in keys:
                 by_key.setdefault(key, []).append(record_id)
         return by_key
 
@@ -1752,31 +1737,34 @@ def carry_renamed(db: Database, source: str, read_id: str, last_id: int, *,
     return carried
 
 
+def _row_keys(phone: Any, website: Any, jcn: Any, name: Any, city: Any, postal: Any) -> set[str]:
+    """What names a row across two reads of its file, as `carry_renamed` keys it: its phone,
+    its website (not a shared host's page), its company number (where the file's rows
+    share it, so it keyed none: a renamed school with a new phone is still its CIF), and its
+    name in its town (a practice that moved down the street with a new number keeps it)."""
+    domain = normalize_domain(website)
+    keys = {f"tel:{normalize_phone(phone)}",
+            f"web:{domain}" if domain not in SHARED_HOSTS else "web:",
+            f"jcn:{normalize_corporate_number(jcn)}"} - {"tel:", "web:", "jcn:"}
+    place = fold(postal or "") or fold(city or "")
+    if name and place:
+        keys.add(f"named:{fold(name)}|{place}")
+    return keys
+
+
 def _held_by_survivors(db: Database, source: str, read_id: str, last_id: int,
                        candidates: set[str]) -> set[str]:
-    """Which of the CANDIDATES keys (tel:, web:, jcn:, named:, as `carry_renamed` makes them)
-    a row of SOURCE that this read gave again (not new in it) holds too. Read only where a
-    gone row and a new one share a key, which most reads never have."""
-    wanted = {key.split(":", 1)[0] for key in candidates} & {"tel", "web", "jcn", "named"}
-    if not wanted:
-        return set()
+    """Which of the CANDIDATES keys (`_row_keys`) a row of SOURCE that this read gave again
+    (not new in it) holds too. Read only where a gone row and a new one share a key, which
+    most reads never have."""
+    if not any(key.split(":", 1)[0] in ("tel", "web", "jcn", "named") for key in candidates):
+        return set()  # (an owner's or an id's key: no row of `_row_keys` holds it)
     held: set[str] = set()
-    for phone, website, jcn, name, city, postal in db.execute(
+    for row in db.execute(
             "select phone, website, corporate_number, name, city, postal_code from records "
             "where source = ? and read_id = ? and id <= ? and status = 'active'",
             [source, read_id, last_id]):
-        keys = set()
-        if "tel" in wanted and phone:
-            keys.add(f"tel:{normalize_phone(phone)}")
-        if "web" in wanted and website:
-            keys.add(f"web:{normalize_domain(website)}")
-        if "jcn" in wanted and jcn:
-            keys.add(f"jcn:{normalize_corporate_number(jcn)}")
-        if "named" in wanted and name:
-            place = fold(postal or "") or fold(city or "")
-            if place:
-                keys.add(f"named:{fold(name)}|{place}")
-        held |= keys & candidates
+        held |= _row_keys(*row) & candidates
     return held
 
 
