@@ -349,8 +349,8 @@ def _dates_said(value: str, today: date, country: str | None) -> str:
             except ValueError:
                 raise InputError(f"--callback: {day}/{month} is no date") from None
             if found >= today:
-                return f" {found.isoformat()} "
-        return f" {date(today.year + 1, month, day).isoformat()} "
+                break
+        return f" {found.isoformat()} "  # (next year's is never before today)
 
     if _NEXT_WEEK.search(value):
         value = _NEXT_WEEK.sub(" ", value)
@@ -381,6 +381,16 @@ def _dates_said(value: str, today: date, country: str | None) -> str:
     return " ".join(value.split())
 
 
+def _hour_of_day(hour: int, minute: str | None, half: str | None) -> int:
+    """The hour a rep said, on a 24-hour clock: "3pm" 15, "12am" 0, and a bare hour of 1 to 7
+    ("a las 5", "at 3") a business day's afternoon, not dawn."""
+    if half and half.startswith("p") and hour < 12:
+        return hour + 12
+    if half and half.startswith("a") and hour == 12:
+        return 0
+    return hour + 12 if not half and not minute and 1 <= hour <= 7 else hour
+
+
 def parse_when(text: str, now: datetime, country: str | None) -> datetime:
     """A callback time the rep gave: "+3h", "+2d", "tomorrow 10:00", "tomorrow 3pm", "monday
     10:00", "15:00", "2026-12-03 14:00" (in the prospect's local time); a date and a week as
@@ -394,10 +404,7 @@ def parse_when(text: str, now: datetime, country: str | None) -> datetime:
     if dated_time:
         # (a date and an hour said loosely: "2027-01-14 10", "2026-12-10 2pm")
         day_said, hour, minute, half = dated_time.groups()
-        hour_of_day = int(hour) + (12 if half == "pm" and int(hour) < 12 else 0)
-        if not half and not minute and 1 <= hour_of_day <= 7:
-            hour_of_day += 12
-        value = f"{day_said} {hour_of_day:02d}:{int(minute or 0):02d}"
+        value = f"{day_said} {_hour_of_day(int(hour), minute, half):02d}:{int(minute or 0):02d}"
     match = re.fullmatch(r"\+\s*(\d+)\s*([hd])", value)
     if match:
         count = int(match.group(1))
@@ -409,13 +416,7 @@ def parse_when(text: str, now: datetime, country: str | None) -> datetime:
                          r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?)?", value)
     if match and value and (match.group(1) or match.group(3) or match.group(4)):
         said, hour, minute, half = match.groups()
-        hour_of_day = int(hour) if hour else 10
-        if hour and not half and not minute and 1 <= hour_of_day <= 7:
-            hour_of_day += 12  # "a las 5", "at 3": a business day's afternoon, not dawn
-        if half and half.startswith("p") and hour_of_day < 12:
-            hour_of_day += 12
-        elif half and half.startswith("a") and hour_of_day == 12:
-            hour_of_day = 0
+        hour_of_day = _hour_of_day(int(hour), minute, half) if hour else 10
         if hour_of_day > 23 or int(minute or 0) > 59:
             raise InputError(f"--callback {text!r}: no such time; say 15:00 or 3pm")
         at = time(hour_of_day, int(minute or 0))
@@ -640,8 +641,7 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
         if not relative:
             caution = _shut_then(when, company["country"], hours, closed)
     elif key in RETRY and attempt < settings.callback_attempts:
-        when = within_hours(now + timedelta(hours=settings.callback_hours), company["country"],
-                            hours, closed)
+        when = _next_try(settings, now, company["country"], hours, closed)
     row: dict[str, Any] = {"record_id": named_record(db, company_id, name), "outcome": key,
            "note": note,
            "contact": contact, "spoke_with": (spoke_with or "").strip() or None, "rep": rep,
@@ -656,6 +656,13 @@ def log_call(db: Database, settings: Settings, name: str, outcome: str, *,
         if when else ""
     return Logged(row_id, company_id, company["name"] or name, key, attempt, row["callback_at"],
                   local, note or "", caution)
+
+
+def _next_try(settings: Settings, after: datetime, country: str | None,
+              hours: tuple[time, time], closed: frozenset[int]) -> datetime:
+    """When a missed call is tried again: `callback_hours` after it, within the business's
+    hours (HOURS, CLOSED: `company_schedule`, ours where its list gives none)."""
+    return within_hours(after + timedelta(hours=settings.callback_hours), country, hours, closed)
 
 
 def _what_it_means(db: Database, key: str, company_id: int, name: str, note: str | None) -> None:
@@ -748,7 +755,7 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
         # Read every row first, then log them oldest first: a CRM export lists the newest
         # call first, and each call's attempt, and which call is a company's latest, follow
         # the order they were made in.
-        read: list[tuple[str, int, str, str, str | None, dict[str, Any]]] = []
+        read: list[tuple[str, int, int, str | None, str, str, str | None, int, dict[str, Any]]] = []
         for number, row in enumerate(rows, start=2):
             name = (row.get("company") or "").strip() or (
                 f"#{row['company_id']}" if (row.get("company_id") or "").strip() else "")
@@ -764,7 +771,7 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                 logged = _iso(row.get("logged_at"), zone_of(country)) or now_iso()
                 back = _iso(row.get("callback_at"), zone_of(country)) \
                     if (row.get("callback_at") or "").strip() else None
-                int(row.get("attempt") or 0)
+                given = int(row.get("attempt") or 0)
             except (InputError, QueryError, ValueError) as exc:
                 skipped.append(f"row {number}: {exc}")
                 continue
@@ -775,22 +782,20 @@ def import_log(db: Database, settings: Settings, path: Path) -> tuple[int, list[
                 # (the same export read again, or a call logged by hand and then exported)
                 skipped.append(f"row {number}: already logged ({outcome}, {logged})")
                 continue
-            read.append((logged, number, name, outcome, back, {**row, "id": company_id,
-                                                                 "country": country}))
-        for logged, _, name, outcome, back, row in sorted(read, key=lambda r: (r[0], r[1])):
-            company_id, country = row["id"], row["country"]
+            read.append((logged, number, company_id, country, name, outcome, back, given, row))
+        for logged, _, company_id, country, name, outcome, back, given, row in sorted(
+                read, key=lambda r: (r[0], r[1])):
             # A missed call counts as `spider log` counts it (the calls before it), and one
             # with no callback of its own is tried again as a logged one would be: an
             # imported "no answer" had read as a lead given up after 0 attempts.
-            attempt = int(row.get("attempt") or 0) or (
+            attempt = given or (
                 attempts_since_contact(db, company_id, before=logged) + 1
                 if outcome in RETRY else 0)
             if back is None and outcome in RETRY and attempt < settings.callback_attempts:
                 hours, closed = company_schedule(db, company_id)
-                back = within_hours(
-                    datetime.fromisoformat(logged) + timedelta(hours=settings.callback_hours),
-                    country, hours or parse_hours(settings.business_hours),
-                    closed).isoformat(timespec="seconds")
+                back = _next_try(settings, datetime.fromisoformat(logged), country,
+                                 hours or parse_hours(settings.business_hours),
+                                 closed).isoformat(timespec="seconds")
             insert_rows(db, "call_log", [{
                 "record_id": named_record(db, company_id, name), "outcome": outcome,
                 "note": row.get("note") or None, "contact": row.get("contact") or None,
