@@ -84,7 +84,7 @@ def excluded_companies(db: Database, recent_days: int = RECENT_CALL_DAYS, *,
 def same_phone(db: Database, company_ids: Sequence[int]) -> set[int]:
     """The other companies with a phone number one of COMPANY_IDS has, found through the
     block keys the last resolution kept (an index lookup a number; `resolve_keys`)."""
-    from spider.resolve.block import key_hash
+    from spider.resolve.block import rule_key
     from spider.resolve.keys import normalize_phone
 
     if not has_table(db, "resolve_keys"):
@@ -96,7 +96,7 @@ def same_phone(db: Database, company_ids: Sequence[int]) -> set[int]:
     phones.discard("")
     if not phones:
         return set()
-    keys = [key_hash(f"phone\x1f{phone}") for phone in sorted(phones)]
+    keys = [rule_key("phone", phone) for phone in sorted(phones)]
     found: set[int] = set()
     for cid, raw in db.execute(
             f"select l.company_id, r.phone from resolve_keys k join records r on r.id = "

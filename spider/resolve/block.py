@@ -103,6 +103,13 @@ def key_hash(text: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def rule_key(rule: str, key: str) -> int:
+    """The kept key (`resolve_keys`) of a block key under RULE, before any place splits it:
+    "phone" and a normalised number find every record holding that number. (`kept_of`
+    writes the same hash inline: it runs for every key of a million records.)"""
+    return key_hash(f"{rule}\x1f{key}")
+
+
 def kept_of(rec: Prepared, triples: Iterable[tuple[str, str, str]],
             limits: BlockLimits) -> dict[int, int]:
     """{hash: cap} of the keys an update in place looks REC's candidates up under, from its
